@@ -49,7 +49,7 @@ describe("a bulk batch whose message is dead-lettered", () => {
     const batchId = await postBatch(product, lost.env, [{ manifest: { title: "lost" } }]);
     const down = {
       ...env,
-      COORDINATOR: { getByName: () => ({ rejectUndelivered: () => Promise.reject(new Error("unreachable")) }) },
+      COORDINATOR: { getByName: () => ({ rejectUndeliveredMany: () => Promise.reject(new Error("unreachable")) }) },
     } as unknown as Env;
     expect(await deliver("gigafactory-dlq", lost.held, down)).toEqual({ acked: 0, retried: 1 });
     expect((await batchView(product, batchId)).queued).toBe(1);
@@ -71,7 +71,8 @@ describe("a bulk batch whose message is dead-lettered", () => {
           const real = env.COORDINATOR.getByName(name);
           return {
             submitMany: () => Promise.reject(new Error("unit threw: disk I/O error")),
-            rejectUndelivered: (...a: Parameters<typeof real.rejectUndelivered>) => real.rejectUndelivered(...a),
+            rejectUndeliveredMany: (...a: Parameters<typeof real.rejectUndeliveredMany>) =>
+              real.rejectUndeliveredMany(...a),
             keepDeadLetters: (...a: Parameters<typeof real.keepDeadLetters>) => real.keepDeadLetters(...a),
           };
         },

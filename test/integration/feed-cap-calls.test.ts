@@ -6,37 +6,12 @@
 // back: three calls per refusal, and a storm of reconnects to a popular job became coordinator load. Tickets refused
 // so are never spent. Reconnects racing for the last free slots: exactly as many get in as there are slots, the rest
 // are refused at the reserve (no ticket spent and given back for them).
-import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_WATCHERS } from "../../src/durable-objects/job-feed.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
-import app from "../../src/worker/index.ts";
 import { ADMIN, api, mintToken, P, submit } from "./client";
-
-/**
- * The Worker's fetch handler with an environment whose coordinator stubs record the name of every call made through
- * them (`calls`): exactly the Worker's calls to the product's coordinator (worker/auth `coordinatorFor`).
- */
-function countingWorker(calls: string[]) {
-  const stubs = {
-    getByName(name: string) {
-      const stub = env.COORDINATOR.getByName(name);
-      return new Proxy(stub, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop);
-          if (typeof prop !== "string" || prop === "then" || typeof value !== "function") return value;
-          return (...args: unknown[]) => {
-            calls.push(prop);
-            return Reflect.apply(value as (...a: unknown[]) => unknown, target, args);
-          };
-        },
-      });
-    },
-  };
-  const counted = new Proxy(env, { get: (t, p) => (p === "COORDINATOR" ? stubs : Reflect.get(t, p)) });
-  return (url: string, init?: RequestInit) =>
-    app.fetch(new Request(url, init) as Parameters<typeof app.fetch>[0], counted, createExecutionContext());
-}
+import { countingWorker } from "./counting-worker.ts";
 
 /** A job whose feed holds MAX_WATCHERS WebSocket watchers (opened at the feed itself: the cap is what is under test). */
 async function fullFeed(product: string) {

@@ -11,10 +11,10 @@
  * `done`). Every effect is idempotent, so redelivery is harmless.
  */
 import type { z } from "zod";
-import { DomainError, unwrap } from "../../core/errors.ts";
+import { unwrap } from "../../core/errors.ts";
 import type { HistoryMessage } from "../../history/write.ts";
-import { ProductId } from "../../shared/api.ts";
 import { coordinatorFor } from "../auth.ts";
+import { BatchReleases } from "./batch-releases.ts";
 import { DeadLetterCalls, keepForMessages, type MessageLetters } from "./dead-letter-calls.ts";
 import type { DeadLetter } from "./dead-letters.ts";
 import { historyBatch } from "./history.ts";
@@ -51,6 +51,7 @@ export async function handleQueue(batch: MessageBatch, env: Env, _ctx?: Executio
  */
 async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Promise<void> {
   const letters = new DeadLetterCalls(env);
+  const releases = new BatchReleases(env);
   for (const msg of batch.messages) {
     // A message that is malformed will never succeed: dead-letter it now rather than retry it.
     const parsed = DispatchMessageSchema.safeParse(msg.body);
@@ -62,7 +63,7 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
       await letters.add({
         msg,
         letters: [letter(msg, productId, "queue:dispatch", reason)],
-        afterKept: release(env, msg),
+        afterKept: release(releases, msg),
       });
       continue;
     }
@@ -80,7 +81,7 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
     } catch (err) {
       console.warn(`dispatch message ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
       if (msg.attempts < DISPATCH_LAST_TRY) msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
-      else await letters.add({ msg, letters: [lastTry(msg, m.productId, err)], afterKept: release(env, msg) });
+      else await letters.add({ msg, letters: [lastTry(msg, m.productId, err)], afterKept: release(releases, msg) });
       continue;
     }
     // Outside the try: a message handed to `letters` is settled there, never also retried here.
@@ -95,8 +96,12 @@ function letter(msg: Message, productId: string, source: string, reason: string,
   return { id: msg.id, productId, source, reason, body, attempts: msg.attempts, at: Date.now() };
 }
 
-/** Once its dead letter is kept: tells `msg`'s bulk batch its items will not come (`releaseBatchItems`). */
-const release = (env: Env, msg: Message) => () => releaseBatchItems(env, msg.body);
+/**
+ * Once its dead letter is kept: tells `msg`'s bulk batch its items will not come (coordinator/jobs/batches
+ * `rejectUndelivered`), so `GET …/batches/{id}` can say `done` instead of `queued` until the batch is pruned — in one
+ * call per product for all of a queue batch's messages settled together (worker/queues/batch-releases).
+ */
+const release = (releases: BatchReleases, msg: Message) => () => releases.after(msg.body);
 
 /**
  * The dead letter of a dispatch message whose coordinator call failed on its last delivery: under the message's id
@@ -129,6 +134,7 @@ const QUEUE_KINDS: ReadonlySet<unknown> = new Set(["submit", "history", "webhook
 
 async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
   const now = Date.now();
+  const releases = new BatchReleases(env);
   // Acked only once kept somewhere: a dead letter that could not be written waits for redelivery, never dropped.
   // A dispatch message also waits until its bulk batch knows its items will not come.
   const letters = batch.messages.map((msg): MessageLetters => {
@@ -142,37 +148,7 @@ async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
       attempts: msg.attempts,
       at: now,
     };
-    return { msg, letters: [d], afterKept: release(env, msg) };
+    return { msg, letters: [d], afterKept: release(releases, msg) };
   });
   await keepForMessages(env, letters);
-}
-
-/**
- * A dispatch message that will never be delivered (dead-lettered): tells its bulk batch, if it came from one, that its
- * items' jobs will not come (coordinator/jobs/batches `rejectUndelivered`), so `GET …/batches/{id}` can say `done`
- * instead of `queued` until the batch is pruned. Read leniently: a message the dispatch consumer could not parse may
- * still name its product, its batch and its items' keys.
- * @returns false only when the coordinator could not be reached (the caller leaves the message for redelivery); true
- *   once told, when it refused outright (a redelivery would meet the same), or when there is nothing to tell
- */
-async function releaseBatchItems(env: Env, body: unknown): Promise<boolean> {
-  const m = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
-  const batchId = m.kind === "submit" && typeof m.origin === "string" ? batchIdOf(m.origin) : undefined;
-  const keys = (Array.isArray(m.items) ? (m.items as unknown[]) : []).flatMap((item) => {
-    const key = (item as { manifest?: { idempotencyKey?: unknown } } | null)?.manifest?.idempotencyKey;
-    return typeof key === "string" ? [key] : [];
-  });
-  const product = ProductId.safeParse(m.productId);
-  if (batchId === undefined || keys.length === 0 || !product.success) return true;
-  try {
-    await unwrap(coordinatorFor(env, product.data).rejectUndelivered(product.data, batchId, keys));
-    return true;
-  } catch (err) {
-    if (err instanceof DomainError) {
-      console.warn(`batch ${batchId}: its coordinator refused to mark its undelivered items: ${err.message}`);
-      return true;
-    }
-    console.warn(`batch ${batchId}: could not mark its undelivered items (${String(err)}); redelivery follows`);
-    return false;
-  }
 }

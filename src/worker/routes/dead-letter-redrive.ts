@@ -13,7 +13,8 @@
  * product's own, and a message naming another product is refused (409 `dead_letter_malformed`). A webhook delivery
  * of a product with no webhook now is refused too (409 `dead_letter_not_redrivable`): it would be dropped unsent.
  * So is a dispatch message kept for longer than its items' idempotency keys surely dedupe (worker/queues/redrive
- * `keysStillDedupe`): a job one of them made meanwhile would be made twice.
+ * `keysStillDedupe`, from the earlier `at` when both stores hold it): a job one of them made meanwhile would be made
+ * twice.
  */
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -105,7 +106,11 @@ deadLetterRedrive.post("/dead-letters/:deadLetterId/redrive", async (c) => {
     throw new NotFoundError("dead letter", id);
   }
   const { queue, message } = redriveOf(productId, id, found.source, parseBody(id, found.body));
-  keysStillDedupe(id, found.source, found.at, Date.now());
+  // Both stores may hold it (kept by the coordinator while D1 refused it, recorded in D1 again on a later delivery):
+  // the earlier `at` is when it was first dead-lettered, the one its keys' window runs from. D1's alone, a copy
+  // recorded days after the coordinator kept it let a message past that window be sent again — its job made twice.
+  const at = Math.min(...[d1, kept].flatMap((f) => (f ? [f.at] : [])));
+  keysStillDedupe(id, found.source, at, Date.now());
   if (queue === "webhook") await assertWebhookSet(coordinator, productId, id, found.source);
   try {
     await send(c.env, queue, message);

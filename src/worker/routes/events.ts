@@ -82,14 +82,15 @@ for (const kind of ["ws", "stream"] as const) {
     }
     if (c.req.method === "HEAD") return await headOfFeed(c, productId, jobId, kind);
     const feed = c.env.JOB_FEED.getByName(feedName(productId, jobId));
-    // Only now, the request being one the feed takes: a refused one must not use its ticket up.
-    const { opener, pass } = await openStream(c, grant, feed);
     const after = q.after ?? resume ?? 0;
+    // Only now, the request being one the feed takes: a refused one must not use its ticket up.
+    const { opener, pass } = await openStream(c, grant, feed, after);
     const url = `https://feed/${kind}?after=${after}${openerParam(opener)}&${PASS_PARAM}=${pass}`;
     const res = await feed.fetch(new Request(url, { headers: c.req.raw.headers }));
     // The feed counts its own watchers (it alone knows them); its refusal becomes a problem+json like any other, and
     // leaves the ticket unused, as the refusals above do: no stream opened with it. With a pass it is rare: only a
-    // pass that lapsed or was lost with the feed object (feed/watcher-slots) meets the cap here.
+    // pass that lapsed or was lost with the feed object (feed/watcher-slots) meets the cap here; a resume point past
+    // the feed's end only when openStream could not ask before registering (not a ticket's nor a factory's).
     if (res.status === WATCHER_CAP_STATUS) {
       await releaseFeed(c, grant);
       throw atWatcherCap(c, await res.text());
@@ -111,15 +112,18 @@ for (const kind of ["ws", "stream"] as const) {
  * nobody submitted must not leave one behind. So a reconnect refused at the cap costs the coordinator no call with a
  * ticket, one with the admin's token, and one besides its authentication with another token — not the three
  * (register, open, unspend) it cost when only the accept counted.
- * @throws DomainError `limit_exceeded` (429: the cap), and what registerFeed and openFeed throw (the slot freed).
+ * A resume point past the feed's end is refused before the registration the same way (`refuseBeyondFeed`).
+ * @throws DomainError `limit_exceeded` (429: the cap), `after_beyond_feed` (416), and what registerFeed and openFeed
+ *   throw (the slot freed).
  */
-async function openStream(c: Context<AppEnv>, grant: FeedGrant, feed: DurableObjectStub<JobFeed>) {
+async function openStream(c: Context<AppEnv>, grant: FeedGrant, feed: DurableObjectStub<JobFeed>, after: number) {
   const { productId, jobId } = grant;
   let pass = grant.jobSeen ? await reserve(c, feed) : undefined;
   try {
+    const opened = grant.jobSeen && (await refuseBeyondFeed(c, grant, feed, after));
     const opener = await registerFeed(c, grant);
     if (opener !== ADMIN_OPENER) pass ??= await reserve(c, feed);
-    await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
+    if (!opened) await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
     pass ??= await reserve(c, feed);
     return { opener, pass };
   } catch (err) {
@@ -127,6 +131,34 @@ async function openStream(c: Context<AppEnv>, grant: FeedGrant, feed: DurableObj
     if (pass !== undefined) await feed.releaseWatcher(pass).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * A resume point past the feed's end refused before the stream is registered, for a request whose job is known to
+ * exist (`jobSeen`): asked only after the feed's own last seq is below `after` are the job's held events shipped
+ * (`openFeed`, the one coordinator call) and the feed asked again — so a refused resume costs a ticket holder one
+ * call, not the three (register spending the ticket, open, unspend) it cost when only the feed's accept checked it.
+ * `after` 0 is never past the end, and costs nothing here. Returns whether it opened the feed (held events shipped).
+ * @throws DomainError `after_beyond_feed` (416), and what openFeed throws
+ */
+async function refuseBeyondFeed(
+  c: Context<AppEnv>,
+  grant: FeedGrant,
+  feed: DurableObjectStub<JobFeed>,
+  after: number,
+): Promise<boolean> {
+  if (after === 0 || after <= (await lastSeqOf(feed))) return false;
+  await unwrap(coordinatorFor(c.env, grant.productId).openFeed(grant.productId, grant.jobId));
+  const lastSeq = await lastSeqOf(feed);
+  if (after > lastSeq) throw afterBeyondFeed(after, lastSeq);
+  return true;
+}
+
+/** The feed's last seq (a page of at most one event read with it). */
+async function lastSeqOf(feed: DurableObjectStub<JobFeed>): Promise<number> {
+  // Typed by hand: the RPC stub's type of a JobEvent (`data: Record<string, unknown>`) is `never`.
+  const page: { lastSeq: number } = await feed.list(Number.MAX_SAFE_INTEGER, 1);
+  return page.lastSeq;
 }
 
 /** A pass for one more watcher of `feed`, or the 429 at its cap. */

@@ -167,6 +167,14 @@ export function rejectUndelivered(tx: Tx, batchId: string, keys: readonly string
   );
 }
 
+/** `rejectUndelivered` for each of several batches' dead-lettered items, in the caller's one unit. */
+export function rejectUndeliveredMany(
+  tx: Tx,
+  batches: ReadonlyArray<{ batchId: string; keys: readonly string[] }>,
+): void {
+  for (const { batchId, keys } of batches) rejectUndelivered(tx, batchId, keys);
+}
+
 /** The retention pass's share: batches older than `before` (ms) or beyond the newest MAX_BATCHES, bounded per pass. */
 export function pruneBatches(tx: Tx, before: number): number {
   const nth = tx.sql

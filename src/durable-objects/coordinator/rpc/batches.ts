@@ -7,7 +7,7 @@
 import type { BatchItemRecord } from "../../../shared/api-batches.ts";
 import { readBatch } from "../jobs/batch-read.ts";
 import { checkItemRefs, type ItemRefs } from "../jobs/batch-refs.ts";
-import { recordBatch, rejectUndelivered, settleSends } from "../jobs/batches.ts";
+import { recordBatch, rejectUndelivered, rejectUndeliveredMany, settleSends } from "../jobs/batches.ts";
 import { MetricsRpc } from "./metrics.ts";
 
 export abstract class BatchRpc extends MetricsRpc {
@@ -33,6 +33,15 @@ export abstract class BatchRpc extends MetricsRpc {
    */
   async rejectUndelivered(productId: string, batchId: string, keys: string[]) {
     return this.units.run(productId, (tx) => rejectUndelivered(tx, batchId, keys));
+  }
+
+  /**
+   * `rejectUndelivered` for the dead-lettered messages of one queue batch, grouped by bulk batch, in one unit: the
+   * dead-letter consumer's one call per product per batch (worker/queues/batch-releases), where it had made one per
+   * message — 100 coordinator calls for a dead-letter batch of 100 bulk messages.
+   */
+  async rejectUndeliveredMany(productId: string, batches: Array<{ batchId: string; keys: string[] }>) {
+    return this.units.run(productId, (tx) => rejectUndeliveredMany(tx, batches));
   }
 
   /**
