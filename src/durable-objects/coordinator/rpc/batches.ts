@@ -7,7 +7,7 @@
 import type { BatchItemRecord } from "../../../shared/api-batches.ts";
 import { readBatch } from "../jobs/batch-read.ts";
 import { checkItemRefs, type ItemRefs } from "../jobs/batch-refs.ts";
-import { recordBatch, rejectUndelivered, rejectUndeliveredMany, settleSends } from "../jobs/batches.ts";
+import { recordBatch, rejectUndeliveredMany, settleSends } from "../jobs/batches.ts";
 import { MetricsRpc } from "./metrics.ts";
 
 export abstract class BatchRpc extends MetricsRpc {
@@ -28,15 +28,9 @@ export abstract class BatchRpc extends MetricsRpc {
   }
 
   /**
-   * The items of batch `batchId` under `keys` whose dispatch message was dead-lettered, never to be delivered:
-   * `rejected` (`unavailable`) unless a job already holds the key (jobs/batches `rejectUndelivered`).
-   */
-  async rejectUndelivered(productId: string, batchId: string, keys: string[]) {
-    return this.units.run(productId, (tx) => rejectUndelivered(tx, batchId, keys));
-  }
-
-  /**
-   * `rejectUndelivered` for the dead-lettered messages of one queue batch, grouped by bulk batch, in one unit: the
+   * The items under `keys` of each bulk batch whose dispatch message was dead-lettered, never to be delivered:
+   * `rejected` (`unavailable`) unless a job already holds the key (jobs/batches `rejectUndelivered`), for the
+   * dead-lettered messages of one queue batch, grouped by bulk batch, in one unit: the
    * dead-letter consumer's one call per product per batch (worker/queues/batch-releases), where it had made one per
    * message — 100 coordinator calls for a dead-letter batch of 100 bulk messages.
    */
