@@ -2,10 +2,12 @@
  * @module test/integration/counting-worker
  * The Worker's fetch handler with an environment whose coordinator stubs record the name of every call made through
  * them: exactly the Worker's calls to a product's coordinator (worker/auth `coordinatorFor`), for tests that prove
- * what a request costs the coordinator.
+ * what a request costs the coordinator — and the feed tickets those tests open streams with.
  */
-import { createExecutionContext, env } from "cloudflare:test";
+import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
+import { expect } from "vitest";
 import app from "../../src/worker/index.ts";
+import { api, P } from "./client";
 
 /** A fetch through the Worker that pushes the name of each coordinator call it makes onto `calls`. */
 export function countingWorker(calls: string[]) {
@@ -28,3 +30,17 @@ export function countingWorker(calls: string[]) {
   return (url: string, init?: RequestInit) =>
     app.fetch(new Request(url, init) as Parameters<typeof app.fetch>[0], counted, createExecutionContext());
 }
+
+/** A feed ticket for `jobId`, minted with `token` (201 asserted), URL-encoded for a `?ticket=` query. */
+export async function ticketFor(product: string, jobId: string, token: string): Promise<string> {
+  const t = await api<{ ticket: string }>("POST", `${P(product)}/jobs/${jobId}/events/ticket`, { token });
+  expect(t.status).toBe(201);
+  return encodeURIComponent(t.body.ticket);
+}
+
+/** How many feed tickets `product`'s coordinator has recorded as spent. */
+export const spentTickets = (product: string) =>
+  runInDurableObject(
+    env.COORDINATOR.getByName(product),
+    (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM spent_tickets").one().n,
+  );

@@ -4,22 +4,9 @@
 // events (openFeed) and asks again — where it used to register the stream (spending the ticket), open the feed, and
 // give the ticket back on the feed's refusal: three calls per refused resume. The ticket is never spent by it, and a
 // resume inside the feed costs no call more than before (register and open), whatever the token.
-import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, mintToken, P, submit } from "./client";
-import { countingWorker } from "./counting-worker.ts";
-
-async function ticketFor(product: string, jobId: string, token: string): Promise<string> {
-  const t = await api<{ ticket: string }>("POST", `${P(product)}/jobs/${jobId}/events/ticket`, { token });
-  expect(t.status).toBe(201);
-  return encodeURIComponent(t.body.ticket);
-}
-
-const spentTickets = (product: string) =>
-  runInDurableObject(
-    env.COORDINATOR.getByName(product),
-    (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM spent_tickets").one().n,
-  );
+import { ADMIN, mintToken, P, submit } from "./client";
+import { countingWorker, spentTickets, ticketFor } from "./counting-worker.ts";
 
 async function refused(res: Response) {
   const body = (await res.json()) as { code: string; lastSeq: number };

@@ -6,12 +6,12 @@
 // back: three calls per refusal, and a storm of reconnects to a popular job became coordinator load. Tickets refused
 // so are never spent. Reconnects racing for the last free slots: exactly as many get in as there are slots, the rest
 // are refused at the reserve (no ticket spent and given back for them).
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_WATCHERS } from "../../src/durable-objects/job-feed.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
-import { ADMIN, api, mintToken, P, submit } from "./client";
-import { countingWorker } from "./counting-worker.ts";
+import { ADMIN, mintToken, P, submit } from "./client";
+import { countingWorker, spentTickets, ticketFor } from "./counting-worker.ts";
 
 /** A job whose feed holds MAX_WATCHERS WebSocket watchers (opened at the feed itself: the cap is what is under test). */
 async function fullFeed(product: string) {
@@ -34,18 +34,6 @@ async function fullFeed(product: string) {
   };
   return { job, feed, sockets, free, path: `http://gf.test${P(product)}/jobs/${job.id}/events` };
 }
-
-async function ticketFor(product: string, jobId: string, token: string): Promise<string> {
-  const t = await api<{ ticket: string }>("POST", `${P(product)}/jobs/${jobId}/events/ticket`, { token });
-  expect(t.status).toBe(201);
-  return encodeURIComponent(t.body.ticket);
-}
-
-const spentTickets = (product: string) =>
-  runInDurableObject(
-    env.COORDINATOR.getByName(product),
-    (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM spent_tickets").one().n,
-  );
 
 async function refused(res: Response) {
   const body = (await res.json()) as { code: string };
