@@ -10,19 +10,24 @@
 // README says to name it; several agents on one machine each need their own --state-dir; `testing` waits for an
 // operator's ship (nothing runs tests or merges) and the work is diff.patch and the gf/wip branch; a budget that only
 // ran out overruns on the first resume (the README said "a second"); `stalled` counts shipped jobs only; and a
-// Prometheus scrape config whose path, parameter and token role the API takes.
+// Prometheus scrape config whose path, parameter and token role the API takes. docs/first-fleet.md, the walk from a
+// checkout to three hosts, names only CLI and agent command lines that parse, and a job manifest the coordinator takes.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { trackLines } from "../../dashboard/learned.js";
+import { ENROLL_FLAGS, parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
 import { defaultWorkDir, stateDirFrom } from "../../src/agent/config.ts";
 import { pickEngine } from "../../src/agent/engines.ts";
 import { hostProfile } from "../../src/agent/host.ts";
 import { checkpointBranch } from "../../src/agent/workspace.ts";
+import { parseCommandLine } from "../../src/cli/args.ts";
 import { watch } from "../../src/cli/commands/watch.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
 import { applyRule, budgetState, pausedByOf } from "../../src/core/budget.ts";
 import { productHealth } from "../../src/core/health.ts";
+import { parseManifest } from "../../src/core/manifest.ts";
 import { TERMINAL_STAGES } from "../../src/core/model.ts";
 import { allowedFrom } from "../../src/core/stages.ts";
 import { successRate } from "../../src/core/track-record.ts";
@@ -37,6 +42,7 @@ import { METRICS_OPS } from "../../src/worker/openapi-ops-metrics.ts";
 import { prefersPrometheus } from "../../src/worker/routes/metrics.ts";
 
 const README = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+const FIRST_FLEET = readFileSync(path.resolve(import.meta.dirname, "../../docs/first-fleet.md"), "utf8");
 
 /** The README's paragraph (blank-line bounded) that starts with `start`, or "" when it has none. */
 const paragraph = (start: string) => README.split(/\n\n/).find((p) => p.startsWith(start)) ?? "";
@@ -176,5 +182,32 @@ describe("the README and the OpenAPI text, read as a newcomer", () => {
         "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
       ),
     ).toBe(true);
+  });
+  it("walk docs/first-fleet.md with command lines the CLI and the agent parse, and a manifest the coordinator takes", () => {
+    const blocks = (lang: string) =>
+      FIRST_FLEET.split(`\`\`\`${lang}\n`)
+        .slice(1)
+        .map((b) => b.split("```")[0] ?? "");
+    // Every `npx gigafactory …` the walk names, in its sh blocks and in its prose.
+    const cli = [
+      ...blocks("sh").flatMap((b) => b.split("\n")),
+      ...[...FIRST_FLEET.matchAll(/`(npx gigafactory [^`]+)`/g)].map((m) => m[1] ?? ""),
+    ].filter((l) => l.startsWith("npx gigafactory "));
+    expect(cli.length).toBeGreaterThan(20);
+    for (const line of cli) {
+      const parsed = parseCommandLine(line.split(" ").slice(2), COMMANDS);
+      expect(parsed.command, line).toBeDefined();
+    }
+    const agent = blocks("sh")
+      .flatMap((b) => b.split("\n"))
+      .filter((l) => l.startsWith("node_modules/.bin/node bin/gigafactory-agent.mjs "));
+    expect(agent.map((l) => l.split(" ")[2])).toEqual(["enroll", "run"]);
+    for (const line of agent) {
+      const parsed = parseArgs(line.split(" ").slice(2), { enroll: ENROLL_FLAGS, run: RUN_FLAGS });
+      expect(parsed.flags["state-dir"], line).toBe("/srv/gf/build-1");
+    }
+    const manifest = blocks("markdown")[0] ?? "";
+    expect(parseManifest(manifest).manifest).toMatchObject({ engine: "claude", requires: ["gpu"], budget: { usd: 2 } });
+    expect(README).toContain("[docs/first-fleet.md](docs/first-fleet.md)");
   });
 });
