@@ -12,6 +12,7 @@
 // ran out overruns on the first resume (the README said "a second"); `stalled` counts shipped jobs only; and a
 // Prometheus scrape config whose path, parameter and token role the API takes. docs/first-fleet.md, the walk from a
 // checkout to three hosts, names only CLI and agent command lines that parse, and a job manifest the coordinator takes.
+// And a root agent's engine user has a HOME of its own, where a `claude login` made as root is not: the AI keys pass.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,6 +20,7 @@ import { describe, expect, it } from "vitest";
 import { trackLines } from "../../dashboard/learned.js";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
 import { defaultWorkDir, stateDirFrom } from "../../src/agent/config.ts";
+import { engineMayInherit, identityEnv } from "../../src/agent/engine-env.ts";
 import { pickEngine } from "../../src/agent/engines.ts";
 import { hostProfile } from "../../src/agent/host.ts";
 import { checkpointBranch } from "../../src/agent/workspace.ts";
@@ -209,5 +211,16 @@ describe("the README and the OpenAPI text, read as a newcomer", () => {
     const manifest = blocks("markdown")[0] ?? "";
     expect(parseManifest(manifest).manifest).toMatchObject({ engine: "claude", requires: ["gpu"], budget: { usd: 2 } });
     expect(README).toContain("[docs/first-fleet.md](docs/first-fleet.md)");
+  });
+  it("say which variables reach an engine, and that an engine user has its own HOME (where no claude login is)", () => {
+    for (const name of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "GF_X", "PATH"])
+      expect(engineMayInherit(name), name).toBe(true);
+    for (const name of ["GIGAFACTORY_FACTORY_TOKEN", "AWS_PROFILE", "GITHUB_TOKEN"])
+      expect(engineMayInherit(name), name).toBe(false);
+    expect(identityEnv({ name: "nobody", home: "/w/home" })).toMatchObject({ HOME: "/w/home", USER: "nobody" });
+    const always = README.slice(README.indexOf("- **Always:**"));
+    expect(always).toContain("`ANTHROPIC_*`, `OPENAI_*`, `CLAUDE_*` and `CODEX_*`");
+    expect(always).toContain("give the agent `ANTHROPIC_API_KEY` / `OPENAI_API_KEY` (they pass on)");
+    expect(FIRST_FLEET).toContain("put `ANTHROPIC_API_KEY` or `OPENAI_API_KEY` in the agent's environment");
   });
 });
