@@ -5,24 +5,46 @@
 // starts at $0, whatever its jobs spent before; and the webhook, which has no CLI command, is set with the README's
 // curl example — a body the route's own schema takes, sent to the API's own path; and a track record's "success 80 %"
 // after 3 successes of 3 in `explain` is the Beta(1, 1) prior's mean, while the dashboard's fleet cards show the raw
-// share (dashboard/learned.js trackLines), which the README now spells out.
+// share (dashboard/learned.js trackLines), which the README now spells out. Pass 31's hour, a three-host fleet on one
+// box: a job naming no engine may run the bundled sample engine, which every agent offers (engine:sample), so the
+// README says to name it; several agents on one machine each need their own --state-dir; `testing` waits for an
+// operator's ship (nothing runs tests or merges) and the work is diff.patch and the gf/wip branch; a budget that only
+// ran out overruns on the first resume (the README said "a second"); `stalled` counts shipped jobs only; and a
+// Prometheus scrape config whose path, parameter and token role the API takes. docs/first-fleet.md, the walk from a
+// checkout to three hosts, names only CLI and agent command lines that parse, and a job manifest the coordinator takes.
+// And a root agent's engine user has a HOME of its own, where a `claude login` made as root is not: the AI keys pass.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { trackLines } from "../../dashboard/learned.js";
+import { ENROLL_FLAGS, parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
+import { defaultWorkDir, stateDirFrom } from "../../src/agent/config.ts";
+import { engineMayInherit, identityEnv } from "../../src/agent/engine-env.ts";
+import { pickEngine } from "../../src/agent/engines.ts";
+import { hostProfile } from "../../src/agent/host.ts";
+import { checkpointBranch } from "../../src/agent/workspace.ts";
+import { parseCommandLine } from "../../src/cli/args.ts";
 import { watch } from "../../src/cli/commands/watch.ts";
-import { applyRule } from "../../src/core/budget.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
+import { applyRule, budgetState, pausedByOf } from "../../src/core/budget.ts";
+import { productHealth } from "../../src/core/health.ts";
+import { parseManifest } from "../../src/core/manifest.ts";
 import { TERMINAL_STAGES } from "../../src/core/model.ts";
+import { allowedFrom } from "../../src/core/stages.ts";
 import { successRate } from "../../src/core/track-record.ts";
 import { JobListQuery } from "../../src/shared/api.ts";
 import { WebhookBodySchema } from "../../src/shared/api-alerts.ts";
+import { MetricsQuery } from "../../src/shared/api-metrics.ts";
 import { P } from "../../src/worker/openapi-ops.ts";
 import { ALERTS_OPS } from "../../src/worker/openapi-ops-alerts.ts";
 import { BUDGET_OPS } from "../../src/worker/openapi-ops-budget.ts";
 import { DEAD_LETTER_OPS } from "../../src/worker/openapi-ops-dead-letters.ts";
+import { METRICS_OPS } from "../../src/worker/openapi-ops-metrics.ts";
+import { prefersPrometheus } from "../../src/worker/routes/metrics.ts";
 
 const README = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+const FIRST_FLEET = readFileSync(path.resolve(import.meta.dirname, "../../docs/first-fleet.md"), "utf8");
 
 /** The README's paragraph (blank-line bounded) that starts with `start`, or "" when it has none. */
 const paragraph = (start: string) => README.split(/\n\n/).find((p) => p.startsWith(start)) ?? "";
@@ -86,5 +108,119 @@ describe("the README and the OpenAPI text, read as a newcomer", () => {
     );
     expect(card[0]?.text).toContain("100 % ok (n=3)");
     expect(README).toContain("the dashboard's fleet cards show the raw share, 100 %");
+  });
+  it("say a job naming no engine may run the sample engine every agent offers, and in which order one is picked", () => {
+    const profile = hostProfile({}, []);
+    expect(profile.engines.has("sample")).toBe(true);
+    expect(profile.capabilities).toContain("engine:sample");
+    const all = new Map([
+      ["sample", "s"],
+      ["codex", "x"],
+      ["claude", "c"],
+      ["mine", "m"],
+    ]);
+    expect(pickEngine(undefined, all)).toMatchObject({ name: "mine" });
+    expect(pickEngine(undefined, all, "codex")).toMatchObject({ name: "codex" });
+    all.delete("mine");
+    expect(pickEngine(undefined, all)).toMatchObject({ name: "claude" });
+    all.delete("claude");
+    expect(pickEngine(undefined, all)).toMatchObject({ name: "codex" });
+    expect(pickEngine(undefined, new Map([["sample", "s"]]))).toMatchObject({ name: "sample" });
+    expect(README).toContain(
+      "the first it has of its own `--engine`s, `claude`, `codex` and\n`sample` — the bundled stand-in every agent offers as `engine:sample`",
+    );
+    expect(README).toContain("every agent offers it as `sample` (`engine:sample`)");
+  });
+
+  it("tell several agents on one machine to give each its own --state-dir, as the agent resolves it", () => {
+    expect(stateDirFrom({}, {}, "/home/h")).toBe("/home/h/.gigafactory-agent");
+    expect(stateDirFrom({}, { GIGAFACTORY_AGENT_STATE: "/b" }, "/home/h")).toBe("/b");
+    expect(stateDirFrom({ "state-dir": "/a" }, { GIGAFACTORY_AGENT_STATE: "/b" }, "/home/h")).toBe("/a");
+    expect(defaultWorkDir("/a")).toBe("/a-work");
+    const prose = paragraph("Each agent keeps its factory's token in its state dir");
+    expect(prose).toContain("add `--state-dir DIR` to both the `enroll` and the `run`");
+    expect(prose).toContain("`DIR-work`");
+  });
+
+  it("say `testing` waits for an operator's ship, and where a built job's work is", () => {
+    expect([...allowedFrom("testing")].sort()).toEqual(["cancelled", "failed", "shipped"]);
+    const prose = paragraph("**What a built job leaves, and who ships it.**");
+    expect(prose).toContain("Nothing in Gigafactory runs tests, merges or pushes to your branches");
+    expect(checkpointBranch("job_1", 3)).toBe("gf/wip/job_1-e3");
+    expect(prose).toContain("`gf/wip/<job>-e<epoch>`");
+    expect(prose).toContain("`POST …/jobs/{id}/actions/ship`");
+  });
+
+  it("say a budget that only ran out runs over its ceiling on the first resume", () => {
+    const ranOut = { ceilingUsd: 0.5, spentUsd: 0.6, exhausted: true };
+    expect(pausedByOf(ranOut)).toBe("exhausted");
+    expect(budgetState({ ...ranOut, exhausted: false, overrun: true })).toBe("overrun");
+    expect(README).toContain("on a budget that simply ran out the first resume does that");
+    expect(README).not.toContain("over the ceiling a second, deliberate resume");
+  });
+
+  it("say `stalled` counts shipped jobs only, with queued work waiting", () => {
+    const min = 60_000;
+    const base = { expectedFinishIntervalMinutes: 30, openAlerts: { info: 0, warning: 0, critical: 0 } };
+    const factories = { ok: 3, degraded: 0, down: 0 };
+    expect(productHealth({ ...base, factories, lastFinishedAt: 0, oldestWaitingSince: 0 }, 61 * min)).toBe("stalled");
+    expect(productHealth({ ...base, factories, lastFinishedAt: 0 }, 61 * min)).toBe("healthy");
+    expect(README).toContain("`stalled` (no job shipped");
+  });
+
+  it("give a Prometheus scrape config the metrics route answers: its path, its format, a viewer token", () => {
+    const block = README.split("```yaml\nscrape_configs:")[1]?.split("```")[0] ?? "";
+    const metricsPath = block.match(/metrics_path: (\S+)/)?.[1] ?? "";
+    const format = block.match(/params: \{ format: \[(\w+)\] \}/)?.[1] ?? "";
+    const get = METRICS_OPS.find((o) => o.operationId === "getMetrics");
+    expect(metricsPath).toBe(`${get?.path}`.replace("{productId}", "demo"));
+    expect(MetricsQuery.parse({ format }).format).toBe("prometheus");
+    expect(get?.role).toBe("viewer");
+    expect(block).toContain("credentials_file:");
+    expect(paragraph("Prometheus scrapes one product per scrape job")).toContain("--role viewer");
+    // Prometheus's own Accept header (2.x/3.x default scrape protocols) gets the text format without the parameter.
+    expect(
+      prefersPrometheus(
+        "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+      ),
+    ).toBe(true);
+  });
+  it("walk docs/first-fleet.md with command lines the CLI and the agent parse, and a manifest the coordinator takes", () => {
+    const blocks = (lang: string) =>
+      FIRST_FLEET.split(`\`\`\`${lang}\n`)
+        .slice(1)
+        .map((b) => b.split("```")[0] ?? "");
+    // Every `npx gigafactory …` the walk names, in its sh blocks and in its prose.
+    const cli = [
+      ...blocks("sh").flatMap((b) => b.split("\n")),
+      ...[...FIRST_FLEET.matchAll(/`(npx gigafactory [^`]+)`/g)].map((m) => m[1] ?? ""),
+    ].filter((l) => l.startsWith("npx gigafactory "));
+    expect(cli.length).toBeGreaterThan(20);
+    for (const line of cli) {
+      const parsed = parseCommandLine(line.split(" ").slice(2), COMMANDS);
+      expect(parsed.command, line).toBeDefined();
+    }
+    const agent = blocks("sh")
+      .flatMap((b) => b.split("\n"))
+      .filter((l) => l.startsWith("node_modules/.bin/node bin/gigafactory-agent.mjs "));
+    expect(agent.map((l) => l.split(" ")[2])).toEqual(["enroll", "run"]);
+    for (const line of agent) {
+      const parsed = parseArgs(line.split(" ").slice(2), { enroll: ENROLL_FLAGS, run: RUN_FLAGS });
+      expect(parsed.flags["state-dir"], line).toBe("/srv/gf/build-1");
+    }
+    const manifest = blocks("markdown")[0] ?? "";
+    expect(parseManifest(manifest).manifest).toMatchObject({ engine: "claude", requires: ["gpu"], budget: { usd: 2 } });
+    expect(README).toContain("[docs/first-fleet.md](docs/first-fleet.md)");
+  });
+  it("say which variables reach an engine, and that an engine user has its own HOME (where no claude login is)", () => {
+    for (const name of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "GF_X", "PATH"])
+      expect(engineMayInherit(name), name).toBe(true);
+    for (const name of ["GIGAFACTORY_FACTORY_TOKEN", "AWS_PROFILE", "GITHUB_TOKEN"])
+      expect(engineMayInherit(name), name).toBe(false);
+    expect(identityEnv({ name: "nobody", home: "/w/home" })).toMatchObject({ HOME: "/w/home", USER: "nobody" });
+    const always = README.slice(README.indexOf("- **Always:**"));
+    expect(always).toContain("`ANTHROPIC_*`, `OPENAI_*`, `CLAUDE_*` and `CODEX_*`");
+    expect(always).toContain("give the agent `ANTHROPIC_API_KEY` / `OPENAI_API_KEY` (they pass on)");
+    expect(FIRST_FLEET).toContain("put `ANTHROPIC_API_KEY` or `OPENAI_API_KEY` in the agent's environment");
   });
 });
