@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import type { z } from "zod";
-import { fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate } from "../core/bytes.ts";
+import { clipUtf8, fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import { MAX_MANIFEST_BYTES } from "../core/manifest-schema.ts";
 import { fromZod } from "./problem.ts";
@@ -156,7 +156,8 @@ export async function readJson(
     throw new DomainError("validation_failed", "a JSON body is required");
   }
   if (type !== "" && !/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new DomainError("unsupported_media_type", `expected ${accepts}, got ${type}`);
+    // The header is the caller's input: echoed at most ISSUE_TEXT_BYTES (core/bytes `clipUtf8`), as every echo is.
+    throw new DomainError("unsupported_media_type", `expected ${accepts}, got ${clipUtf8(type)}`);
   }
   let value: unknown;
   try {
