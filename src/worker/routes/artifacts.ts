@@ -30,7 +30,7 @@ import { contentRange, IfRangeHeader, planRange, RangeHeader } from "../artifact
 import { declaredUpload, streamToR2 } from "../artifact-upload.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole } from "../auth.ts";
 import { problemResponse } from "../problem.ts";
-import { header, noQuery, param, query } from "../validate.ts";
+import { header, noBody, noQuery, param, query } from "../validate.ts";
 
 export const artifacts = new Hono<AppEnv>();
 
@@ -161,6 +161,7 @@ function unsatisfiable(c: Context<AppEnv>, pointer: ArtifactPointer): Response {
 artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
   requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const jobId = param(c, "jobId", EntityId);
   const name = param(c, "name", ArtifactName);
   // The feed appends `artifact.deleted` itself: the job's events still held in the coordinator's outbox (core/feed-hold)
