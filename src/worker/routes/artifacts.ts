@@ -49,6 +49,12 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
     await unwrap(c.get("coordinator").checkLease(productId, principal.factoryId, jobId, q.leaseEpoch));
   } else {
     requireRole(c, "operator");
+    // Ignored, it let an operator believe the upload was fenced on that lease (a factory's upload is; theirs is not).
+    if (q.leaseEpoch !== undefined)
+      throw new DomainError(
+        "validation_failed",
+        "leaseEpoch is a factory's: an operator's upload is not fenced on a lease, so leave it out",
+      );
     uploader = { kind: "operator" };
     settled = settledAt(await unwrap(c.get("coordinator").getJob(productId, jobId)));
   }
