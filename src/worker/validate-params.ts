@@ -99,6 +99,22 @@ export function header<S extends z.ZodType>(c: Context, name: string, schema: S)
 }
 
 /**
+ * Refuses a request body sent under a content coding (`Content-Encoding: gzip`, …): the Worker reads the bytes as they
+ * came, so a gzipped artifact was stored compressed — served without the coding, its ETag the compressed bytes' digest —
+ * and a gzipped JSON body was refused as "not valid UTF-8". RFC 9110 §8.4.1 leaves such a request to a 415.
+ * `identity` (no coding) is taken.
+ * @param value - the request's Content-Encoding header, null when absent
+ * @throws DomainError unsupported_media_type (415) naming the coding (its first 64 bytes)
+ */
+export function assertNoContentCoding(value: string | null | undefined): void {
+  if (value === null || value === undefined || /^\s*(identity\s*)?$/i.test(value)) return;
+  throw new DomainError(
+    "unsupported_media_type",
+    `Content-Encoding "${truncateUtf8(value, 64)}" is not taken: send the body uncompressed`,
+  );
+}
+
+/**
  * Refuses a query whose percent-encoding does not decode to well-formed UTF-8 (`%FF`, `%ED%A0%80`, a `%` not followed
  * by two hex digits), as `assertPathDecodes` refuses such a path. The router keeps such a sequence as its literal
  * text: `GET …/serial?cursor=%FF` paged after the key "%FF" (and `%25FF`, its right spelling, after the same key),

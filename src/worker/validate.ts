@@ -11,7 +11,7 @@ import { clipUtf8, fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate, truncateUtf8, 
 import { DomainError } from "../core/errors.ts";
 import { MAX_MANIFEST_BYTES } from "../core/manifest-schema.ts";
 import { fromZod } from "./problem.ts";
-import { probe } from "./validate-params.ts";
+import { assertNoContentCoding, probe } from "./validate-params.ts";
 
 /** Query, path and header validators (worker/validate-params), read from here as before. */
 export {
@@ -46,6 +46,7 @@ export async function readText(c: Context, limit: number): Promise<string> {
 
 /** The body as UTF-8 text, at most `limit` bytes (413 past it, the rest drained), told to no probe. */
 async function readBody(c: Context, limit: number): Promise<string> {
+  assertNoContentCoding(c.req.header("content-encoding"));
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const body = c.req.raw.body;

@@ -1,7 +1,9 @@
 // A refused request says what the route expects and creates nothing. Limits counted in UTF-8 bytes (not characters)
 // name the field over its limit, and a refused `POST …/jobs` names the forms and media types it reads.
 
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/worker/index.ts";
 import { ADMIN, api, P } from "./client";
 
 // Byte limits through the routes (test/unit/byte-limits-at-boundary.test.ts proves each schema): a manifest `repo`
@@ -84,6 +86,35 @@ describe("POST …/jobs refusals name what is expected", () => {
     expect(r.body.detail).toBe(
       "expected application/json, text/markdown or text/plain, got application/x-www-form-urlencoded",
     );
+  });
+
+  it("a body under a Content-Encoding is a 415 naming it, not a 400 'not valid UTF-8'; identity is taken", async () => {
+    const gzipped = await new Response(
+      new Blob(['{"manifest":{"title":"t"}}']).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer();
+    const request = new Request(`http://gf.test${P("submit-errors")}/jobs`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ADMIN}`,
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        "content-length": String(gzipped.byteLength),
+      },
+      body: gzipped,
+    });
+    const res = await worker.fetch(request as Parameters<typeof worker.fetch>[0], env, createExecutionContext());
+    const sent = { status: res.status, body: (await res.json()) as Problem };
+    expect([sent.status, sent.body.code, sent.body.detail]).toEqual([
+      415,
+      "unsupported_media_type",
+      'Content-Encoding "gzip" is not taken: send the body uncompressed',
+    ]);
+    const plain = await api("POST", `${P("submit-errors")}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "t" } },
+      headers: { "content-encoding": "identity" },
+    });
+    expect(plain.status).toBe(201);
   });
 
   it("a JSON-only route keeps its JSON-only 415", async () => {
