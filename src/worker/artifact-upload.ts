@@ -11,6 +11,7 @@ import { z } from "zod";
 import { MAX_ARTIFACT_BYTES } from "../core/artifact-limits.ts";
 import { DomainError } from "../core/errors.ts";
 import { fromZod } from "./problem.ts";
+import { assertNoContentCoding } from "./validate-params.ts";
 
 /** What was stored: bytes and their hex SHA-256. */
 export interface StoredBytes {
@@ -33,9 +34,11 @@ const ContentType = z
 /**
  * The upload's declared size, bytes, and its Content-Type (its first 200 characters, which are its UTF-8 bytes).
  * @throws DomainError `validation_failed` (400) without a Content-Length of digits, or with a Content-Type that is not
- *   printable ASCII; `payload_too_large` (413) past MAX_ARTIFACT_BYTES, naming the limit
+ *   printable ASCII; `payload_too_large` (413) past MAX_ARTIFACT_BYTES, naming the limit; `unsupported_media_type`
+ *   (415) under a Content-Encoding (validate-params `assertNoContentCoding`)
  */
 export function declaredUpload(headers: Headers): { length: number; contentType: string } {
+  assertNoContentCoding(headers.get("content-encoding"));
   const declared = ContentLength.safeParse(headers.get("content-length") ?? "");
   if (!declared.success) {
     throw new DomainError(

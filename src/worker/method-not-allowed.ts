@@ -6,6 +6,7 @@
  * own router table, so a route added in any file counts the day it is added.
  */
 import type { Context, Hono } from "hono";
+import { clipUtf8 } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import type { AppEnv } from "./auth.ts";
 import { problemResponse } from "./problem.ts";
@@ -49,17 +50,17 @@ export function unrouted(app: Hono<AppEnv>): (c: Context<AppEnv>) => Response {
       .filter((r) => r.method !== "ALL")
       .map((r) => ({ method: r.method.toUpperCase(), matches: pathMatcher(r.path) }));
     const allow = allowedMethods(routes, c.req.path);
+    // The path and method are the caller's input, echoed at most ISSUE_TEXT_BYTES each (core/bytes): a 20 KB path
+    // came back whole in the detail, in every log line and CLI error that carries it.
+    const [path, method] = [clipUtf8(c.req.path), clipUtf8(c.req.method)];
     if (allow.length === 0) {
       // A trailing slash is another path to the router: the 404 names the path that is routed.
       const bare = c.req.path.replace(/\/+$/, "");
       const near = bare !== c.req.path && bare !== "" ? allowedMethods(routes, bare) : [];
-      const hint = near.length > 0 ? `; ${bare} (no trailing slash) takes ${near.join(", ")}` : "";
-      return problemResponse(c, new DomainError("not_found", `no route for ${c.req.method} ${c.req.path}${hint}`));
+      const hint = near.length > 0 ? `; ${clipUtf8(bare)} (no trailing slash) takes ${near.join(", ")}` : "";
+      return problemResponse(c, new DomainError("not_found", `no route for ${method} ${path}${hint}`));
     }
-    const refused = new DomainError(
-      "method_not_allowed",
-      `${c.req.path} takes ${allow.join(", ")}, not ${c.req.method}`,
-    );
+    const refused = new DomainError("method_not_allowed", `${path} takes ${allow.join(", ")}, not ${method}`);
     const res = problemResponse(c, refused);
     res.headers.set("allow", allow.join(", "));
     return res;

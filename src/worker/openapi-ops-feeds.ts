@@ -126,7 +126,8 @@ export const ARTIFACT_OPS: Op[] = [
       "or shorter than its Content-Length or breaks off; 503 unavailable when storage refused the bytes (upload " +
       "again). Content-Length is decimal digits; Content-Type is printable ASCII (a control, bidi or other " +
       "non-ASCII character is 400 validation_failed), cut to 200 characters, application/octet-stream when absent " +
-      "or empty. A refusal stores nothing",
+      "or empty; a body under a Content-Encoding other than identity is 415 unsupported_media_type (send it as is). A factory names its lease's leaseEpoch (400 without); an operator's upload is not fenced on a lease " +
+      "and names none (400 with one). A refusal stores nothing",
     role: "uploader",
     query: ArtifactUploadQuery,
     rawBody: {

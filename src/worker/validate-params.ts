@@ -42,11 +42,13 @@ export function probe(c: Context, use: ProbedUse): void {
 }
 
 /**
- * The query through `schema`. @throws DomainError validation_failed (400): a parameter given twice (`?after=0&after=9`
+ * The query through `schema`. @throws DomainError validation_failed (400): a percent-encoding that is not UTF-8
+ * (assertQueryDecodes), a parameter given twice (`?after=0&after=9`
  * was read as after=0, silently; proxies and caches may take the other), or one `schema` refuses
  */
 export function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
   probe(c, { in: "query", schema });
+  assertQueryDecodes(c);
   const [name, values] = Object.entries(c.req.queries()).find(([, v]) => v.length > 1) ?? [];
   if (name)
     throw new DomainError("validation_failed", `query "${truncateUtf8(name, 64)}" given ${values?.length} times`);
@@ -94,6 +96,45 @@ export function header<S extends z.ZodType>(c: Context, name: string, schema: S)
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw fromZod(name, parsed.error);
   return parsed.data;
+}
+
+/**
+ * Refuses a request body sent under a content coding (`Content-Encoding: gzip`, …): the Worker reads the bytes as they
+ * came, so a gzipped artifact was stored compressed — served without the coding, its ETag the compressed bytes' digest —
+ * and a gzipped JSON body was refused as "not valid UTF-8". RFC 9110 §8.4.1 leaves such a request to a 415.
+ * `identity` (no coding) is taken.
+ * @param value - the request's Content-Encoding header, null when absent
+ * @throws DomainError unsupported_media_type (415) naming the coding (its first 64 bytes)
+ */
+export function assertNoContentCoding(value: string | null | undefined): void {
+  if (value === null || value === undefined || /^\s*(identity\s*)?$/i.test(value)) return;
+  throw new DomainError(
+    "unsupported_media_type",
+    `Content-Encoding "${truncateUtf8(value, 64)}" is not taken: send the body uncompressed`,
+  );
+}
+
+/**
+ * Refuses a query whose percent-encoding does not decode to well-formed UTF-8 (`%FF`, `%ED%A0%80`, a `%` not followed
+ * by two hex digits), as `assertPathDecodes` refuses such a path. The router keeps such a sequence as its literal
+ * text: `GET …/serial?cursor=%FF` paged after the key "%FF" (and `%25FF`, its right spelling, after the same key),
+ * `GET …/lessons?q=%FF` searched for the three characters — a malformed request read as another one, not refused.
+ * @throws DomainError validation_failed (400) naming the parameter (its first 64 bytes)
+ */
+function assertQueryDecodes(c: Context): void {
+  const at = c.req.url.indexOf("?");
+  if (at < 0 || !c.req.url.includes("%", at)) return;
+  for (const part of c.req.url.slice(at + 1).split("&")) {
+    try {
+      decodeURIComponent(part);
+    } catch {
+      const [name = ""] = part.split("=", 1);
+      throw new DomainError(
+        "validation_failed",
+        `query "${truncateUtf8(name, 64)}": its percent-encoding is not UTF-8 (a literal "%" is written %25)`,
+      );
+    }
+  }
 }
 
 /**

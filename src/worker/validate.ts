@@ -7,11 +7,11 @@
  */
 import type { Context } from "hono";
 import type { z } from "zod";
-import { fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate } from "../core/bytes.ts";
+import { clipUtf8, fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate, truncateUtf8, wellFormed } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import { MAX_MANIFEST_BYTES } from "../core/manifest-schema.ts";
 import { fromZod } from "./problem.ts";
-import { probe } from "./validate-params.ts";
+import { assertNoContentCoding, probe } from "./validate-params.ts";
 
 /** Query, path and header validators (worker/validate-params), read from here as before. */
 export {
@@ -41,6 +41,12 @@ export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 export async function readText(c: Context, limit: number): Promise<string> {
   probe(c, { in: "body", limit });
+  return await readBody(c, limit);
+}
+
+/** The body as UTF-8 text, at most `limit` bytes (413 past it, the rest drained), told to no probe. */
+async function readBody(c: Context, limit: number): Promise<string> {
+  assertNoContentCoding(c.req.header("content-encoding"));
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const body = c.req.raw.body;
@@ -156,7 +162,8 @@ export async function readJson(
     throw new DomainError("validation_failed", "a JSON body is required");
   }
   if (type !== "" && !/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new DomainError("unsupported_media_type", `expected ${accepts}, got ${type}`);
+    // The header is the caller's input: echoed at most ISSUE_TEXT_BYTES (core/bytes `clipUtf8`), as every echo is.
+    throw new DomainError("unsupported_media_type", `expected ${accepts}, got ${clipUtf8(type)}`);
   }
   let value: unknown;
   try {
@@ -172,6 +179,41 @@ export async function readJson(
     );
   }
   return value;
+}
+
+/**
+ * The body of an operation that takes none (the OpenAPI document lists no request body for it): none, blank, or an
+ * empty JSON object (`{}`, what some clients send with every POST). Anything else was read by no one — `POST
+ * …/alerts/{id}/ack` with `{"note": …}`, `DELETE …/factories/{id}` with `{"reason": …}` answered 200 and dropped it,
+ * as routes without query parameters ignored an unknown one (`noQuery`). Reads nothing when no body came.
+ * @throws DomainError validation_failed (400) naming what came, at most its first 5 keys of 40 bytes each
+ */
+export async function noBody(c: Context): Promise<void> {
+  if (!c.req.raw.body) return;
+  let text: string;
+  try {
+    text = (await readBody(c, MAX_JSON_BYTES)).trim();
+  } catch (err) {
+    if (!(err instanceof DomainError) || err.code !== "payload_too_large") throw err;
+    text = "(a large body)";
+  }
+  if (text === "") return;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const object = typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
+  const keys = object ? Object.keys(object) : [];
+  if (object && keys.length === 0) return;
+  const got = object
+    ? `keys ${keys
+        .slice(0, 5)
+        .map((k) => wellFormed(truncateUtf8(k, 40)))
+        .join(", ")}`
+    : "a body";
+  throw new DomainError("validation_failed", `this operation takes no request body; got ${got}`);
 }
 
 export async function body<S extends z.ZodType>(c: Context, schema: S, allowEmpty = false): Promise<z.infer<S>> {

@@ -89,6 +89,24 @@ describe("artifacts", () => {
     });
     expect((await upload(product, job.id, a.token, "x.txt", bytes)).status).toBe(400);
   });
+
+  // An operator's upload is not fenced on a lease: a leaseEpoch it names was ignored (201), letting the operator
+  // believe the upload waited on that lease; it is refused 400 naming it, and nothing is stored.
+  it("refuses an operator's upload that names a leaseEpoch (only a factory's is fenced)", async () => {
+    const product = "art-operator-epoch";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "x" });
+    const c = await claim(product, f.token);
+    const bytes = new TextEncoder().encode("by hand");
+    const refused = await upload(product, job.id, ADMIN, "x.txt", bytes, c.body.lease.leaseEpoch);
+    expect([refused.status, refused.body.code]).toEqual([400, "validation_failed"]);
+    expect(String(refused.body.detail)).toContain("leaseEpoch is a factory's");
+    const listed = await api<{ artifacts: unknown[] }>("GET", `${P(product)}/jobs/${job.id}/artifacts`, {
+      token: ADMIN,
+    });
+    expect(listed.body.artifacts).toEqual([]);
+    expect((await upload(product, job.id, ADMIN, "x.txt", bytes)).status).toBe(201);
+  });
 });
 
 /** A body that sends `size` bytes of `fill` in 64 KiB chunks, and can be held part-way until `go()`. */

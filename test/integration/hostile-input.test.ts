@@ -62,6 +62,49 @@ describe("hostile bodies on every operation with a body", () => {
   });
 });
 
+// Every operation the OpenAPI document lists without a body (a POST or DELETE that reads none: ack, stop, redrive,
+// rotate, revoke, deregister…) refuses one that carries anything — 400 validation_failed "takes no request body",
+// naming its keys — and changes nothing; none, a blank one or an empty JSON object (`{}`) is accepted as before. Such a
+// body was read by no one: `POST …/alerts/{id}/ack` with `{"note": …}` answered 200 and dropped the note, as routes
+// without query parameters ignored an unknown one. Walked from the document, so a new operation is covered at once.
+
+describe("a body on every operation that takes none", () => {
+  it("is refused 400 naming its keys, and changes nothing; none, blank or {} is accepted", async () => {
+    const product = "hostile-no-body";
+    const job = await submit(product, { title: "kept" });
+    const f = await enroll(product, "f");
+    const doc = (await api<Doc>("GET", "/api/v1/openapi.json")).body;
+    const snapshot = async () => ({
+      queue: (await api("GET", `${P(product)}/queue-state`, { token: ADMIN })).body,
+      factories: (await api("GET", `${P(product)}/factories`, { token: ADMIN })).body,
+    });
+    const before = await snapshot();
+    const ids: Record<string, string> = { productId: product, jobId: job.id, factoryId: f.factoryId };
+    const refused: string[] = [];
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      if (!template.startsWith("/api/v1/products/{productId}")) continue;
+      const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(ids[name] ?? "x_unknown"));
+      for (const [method, op] of Object.entries(ops)) {
+        if (method === "get" || op.requestBody) continue;
+        const r = await api<Problem>(method.toUpperCase(), path, { token: ADMIN, json: { note: "dropped" } });
+        const where = `${method.toUpperCase()} ${template}: ${r.status} ${r.body.detail}`;
+        expect([r.status, r.body.code], where).toEqual([400, "validation_failed"]);
+        expect(r.body.detail, where).toBe("this operation takes no request body; got keys note");
+        refused.push(`${method} ${template}`);
+      }
+    }
+    expect(refused.length).toBeGreaterThanOrEqual(14);
+    expect(await snapshot()).toEqual(before);
+    // Nothing, a blank body or {} is what such an operation takes: a ticket is issued for each.
+    const ticket = `${P(product)}/jobs/${job.id}/events/ticket`;
+    for (const opts of [{}, { text: " \n", headers: { "content-type": "application/json" } }, { json: {} }]) {
+      expect((await api("POST", ticket, { token: ADMIN, ...opts })).status, JSON.stringify(opts)).toBe(201);
+    }
+    const other = await api<Problem>("POST", ticket, { token: ADMIN, text: "not json" });
+    expect([other.status, other.body.detail]).toEqual([400, "this operation takes no request body; got a body"]);
+  });
+});
+
 // A manifest's `repo` with a malformed percent-escape in its user name (`https://%ZZ@host/x`) is refused with a 400
 // problem+json wherever a manifest enters — a single submit, a bulk item, a tracker ingest — and creates nothing.
 // Found by a security review: core/repo-url decoded the user name with decodeURIComponent, which throws URIError

@@ -1,7 +1,9 @@
 // A refused request says what the route expects and creates nothing. Limits counted in UTF-8 bytes (not characters)
 // name the field over its limit, and a refused `POST …/jobs` names the forms and media types it reads.
 
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/worker/index.ts";
 import { ADMIN, api, P } from "./client";
 
 // Byte limits through the routes (test/unit/byte-limits-at-boundary.test.ts proves each schema): a manifest `repo`
@@ -86,6 +88,35 @@ describe("POST …/jobs refusals name what is expected", () => {
     );
   });
 
+  it("a body under a Content-Encoding is a 415 naming it, not a 400 'not valid UTF-8'; identity is taken", async () => {
+    const gzipped = await new Response(
+      new Blob(['{"manifest":{"title":"t"}}']).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer();
+    const request = new Request(`http://gf.test${P("submit-errors")}/jobs`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ADMIN}`,
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        "content-length": String(gzipped.byteLength),
+      },
+      body: gzipped,
+    });
+    const res = await worker.fetch(request as Parameters<typeof worker.fetch>[0], env, createExecutionContext());
+    const sent = { status: res.status, body: (await res.json()) as Problem };
+    expect([sent.status, sent.body.code, sent.body.detail]).toEqual([
+      415,
+      "unsupported_media_type",
+      'Content-Encoding "gzip" is not taken: send the body uncompressed',
+    ]);
+    const plain = await api("POST", `${P("submit-errors")}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "t" } },
+      headers: { "content-encoding": "identity" },
+    });
+    expect(plain.status).toBe(201);
+  });
+
   it("a JSON-only route keeps its JSON-only 415", async () => {
     const r = await api<Problem>("POST", `${P("submit-errors")}/tokens`, {
       token: ADMIN,
@@ -122,5 +153,45 @@ describe("a query parameter given twice", () => {
     // Once each, the same reads answer.
     expect((await api("GET", `${P(product)}/jobs?limit=1`, { token: ADMIN })).status).toBe(200);
     expect((await api("GET", `${P(product)}/jobs/${job.body.id}/events?after=0`, { token: ADMIN })).status).toBe(200);
+  });
+});
+
+// A query whose percent-encoding is not UTF-8 — `%FF`, an encoded lone surrogate, a bare `%` — is refused 400
+// validation_failed naming the parameter, at every route that reads a query, as such a path is: the router kept the
+// sequence as its literal text, so `…/serial?cursor=%FF` paged after the key "%FF" (and `%25FF`, that key's right
+// spelling, after the same one) and `…/lessons?q=%FF` searched for those three characters. Well-formed escapes,
+// `%25` and multi-byte characters included, read as before.
+const PRODUCT = "query-encoding";
+type EncodingProblem = { code?: string; detail?: string };
+
+describe("a query whose percent-encoding is not UTF-8", () => {
+  it("is refused 400 naming the parameter when it is not UTF-8, and read as before when it is", async () => {
+    const job = await api<{ id: string }>("POST", `${P(PRODUCT)}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "watched" } },
+    });
+    const malformed = ["%FF", "%ED%A0%80", "50%off", "%E6%BC"];
+    const reads = [
+      ["serial", "cursor"],
+      ["lessons", "q"],
+      ["jobs", "cursor"],
+      [`jobs/${job.body.id}/events/stream`, "ticket"],
+    ] as const;
+    for (const [path, name] of reads) {
+      for (const value of malformed) {
+        const r = await api<EncodingProblem>("GET", `${P(PRODUCT)}/${path}?${name}=${value}`, { token: ADMIN });
+        expect([path, value, r.status, r.body.code]).toEqual([path, value, 400, "validation_failed"]);
+        expect(r.body.detail).toContain(`query "${name}"`);
+        expect(r.body.detail).toContain("percent-encoding");
+      }
+    }
+    // A route that takes no query refuses it the same way, not as an unknown key "%FF".
+    const none = await api<EncodingProblem>("GET", `${P(PRODUCT)}/whoami?x=%FF`, { token: ADMIN });
+    expect([none.status, none.body.detail]).toEqual([400, expect.stringContaining('query "x"')]);
+    // Well-formed: a literal percent, a multi-byte character, an escaped ASCII letter.
+    for (const q of ["serial?cursor=%25FF", "lessons?q=%E6%BC%A2", "lessons?q=50%25off", "jobs?li%6Dit=5"]) {
+      const r = await api("GET", `${P(PRODUCT)}/${q}`, { token: ADMIN });
+      expect([q, r.status]).toEqual([q, 200]);
+    }
   });
 });

@@ -10,7 +10,7 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { AlertIdParam, AlertListQuery, WebhookBodySchema } from "../../shared/api-alerts.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { body, noQuery, param, query } from "../validate.ts";
+import { body, noBody, noQuery, param, query } from "../validate.ts";
 
 export const alerts = new Hono<AppEnv>();
 
@@ -23,6 +23,7 @@ alerts.get("/alerts", async (c) => {
 alerts.post("/alerts/:alertId/ack", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const id = param(c, "alertId", AlertIdParam);
   return c.json(await unwrap(c.get("coordinator").ackAlert(c.get("productId"), id, actorOf(principal))));
 });
@@ -52,5 +53,6 @@ alerts.get("/webhook", async (c) => {
 alerts.delete("/webhook", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   return c.json(await unwrap(c.get("coordinator").deleteWebhook(c.get("productId"), actorOf(principal))));
 });

@@ -30,7 +30,7 @@ import { contentRange, IfRangeHeader, planRange, RangeHeader } from "../artifact
 import { declaredUpload, streamToR2 } from "../artifact-upload.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole } from "../auth.ts";
 import { problemResponse } from "../problem.ts";
-import { header, noQuery, param, query } from "../validate.ts";
+import { header, noBody, noQuery, param, query } from "../validate.ts";
 
 export const artifacts = new Hono<AppEnv>();
 
@@ -49,6 +49,12 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
     await unwrap(c.get("coordinator").checkLease(productId, principal.factoryId, jobId, q.leaseEpoch));
   } else {
     requireRole(c, "operator");
+    // Ignored, it let an operator believe the upload was fenced on that lease (a factory's upload is; theirs is not).
+    if (q.leaseEpoch !== undefined)
+      throw new DomainError(
+        "validation_failed",
+        "leaseEpoch is a factory's: an operator's upload is not fenced on a lease, so leave it out",
+      );
     uploader = { kind: "operator" };
     settled = settledAt(await unwrap(c.get("coordinator").getJob(productId, jobId)));
   }
@@ -161,6 +167,7 @@ function unsatisfiable(c: Context<AppEnv>, pointer: ArtifactPointer): Response {
 artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
   requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const jobId = param(c, "jobId", EntityId);
   const name = param(c, "name", ArtifactName);
   // The feed appends `artifact.deleted` itself: the job's events still held in the coordinator's outbox (core/feed-hold)

@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { EntityId } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { noQuery, param } from "../validate.ts";
+import { noBody, noQuery, param } from "../validate.ts";
 
 export const breakers = new Hono<AppEnv>();
 
@@ -22,6 +22,7 @@ breakers.get("/breakers", async (c) => {
 breakers.post("/factories/:factoryId/release", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const id = param(c, "factoryId", EntityId);
   return c.json(await unwrap(c.get("coordinator").releaseFactory(c.get("productId"), id, actorOf(principal))));
 });

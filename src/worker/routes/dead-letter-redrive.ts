@@ -24,7 +24,7 @@ import { deadLetters } from "../../history/schema.ts";
 import { DeadLetterIdParam } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { keysStillDedupe, parseBody, type RedriveQueue, redriveOf } from "../queues/redrive.ts";
-import { noQuery, param } from "../validate.ts";
+import { noBody, noQuery, param } from "../validate.ts";
 
 export const deadLetterRedrive = new Hono<AppEnv>();
 
@@ -90,6 +90,7 @@ async function assertWebhookSet(
 deadLetterRedrive.post("/dead-letters/:deadLetterId/redrive", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const id = param(c, "deadLetterId", DeadLetterIdParam);
   const productId = c.get("productId");
   const coordinator = c.get("coordinator");

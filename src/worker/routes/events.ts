@@ -28,7 +28,7 @@ import { type AppEnv, coordinatorFor, openerOf, requireJobReader } from "../auth
 import { authenticateFeed, type FeedGrant, openerParam, registerFeed, releaseFeed } from "../feed-access.ts";
 import { fromZod } from "../problem.ts";
 import { issueTicket } from "../tickets.ts";
-import { header, noQuery, param, query } from "../validate.ts";
+import { header, noBody, noQuery, param, query } from "../validate.ts";
 
 /**
  * Seconds a watcher refused at the job's watcher cap (429) is told to wait (`Retry-After`, `retryAfterSeconds`):
@@ -59,6 +59,7 @@ events.post("/jobs/:jobId/events/ticket", async (c) => {
   const id = param(c, "jobId", EntityId);
   await requireJobReader(c, id);
   noQuery(c);
+  await noBody(c);
   await unwrap(c.get("coordinator").getJob(c.get("productId"), id));
   return c.json(await issueTicket(c.env, c.get("productId"), id, openerOf(c), Date.now()), 201);
 });

@@ -15,7 +15,7 @@ import { unwrap } from "../../core/errors.ts";
 import type { Arm, Experiment } from "../../core/experiment.ts";
 import { ExperimentBody, ExperimentIdParam } from "../../shared/api-routing.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { body, noQuery, param } from "../validate.ts";
+import { body, noBody, noQuery, param } from "../validate.ts";
 
 export const experiments = new Hono<AppEnv>();
 
@@ -75,6 +75,7 @@ experiments.post("/routing/experiments", async (c) => {
 experiments.post("/routing/experiments/:experimentId/stop", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const id = param(c, "experimentId", ExperimentIdParam);
   const { experiment, changed } = await unwrap(
     c.get("coordinator").stopExperiment(c.get("productId"), id, actorOf(principal)),

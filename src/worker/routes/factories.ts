@@ -10,7 +10,7 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { ApproveGrantBody, EnrollBody, EnrollmentCodeBody, EntityId, FactoryStatusBody } from "../../shared/api.ts";
 import { type AppEnv, actorOf, bearerToken, newToken, requireRole, sha256Hex } from "../auth.ts";
-import { body, noQuery, param } from "../validate.ts";
+import { body, noBody, noQuery, param } from "../validate.ts";
 
 export const factories = new Hono<AppEnv>();
 
@@ -61,6 +61,7 @@ factories.get("/factories/enrollment-codes", async (c) => {
 factories.delete("/factories/enrollment-codes/:codeId", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const id = param(c, "codeId", EntityId);
   return c.json(await unwrap(c.get("coordinator").revokeEnrollmentCode(c.get("productId"), id, actorOf(principal))));
 });
@@ -101,6 +102,7 @@ factories.post("/factories/:factoryId/capabilities/approve", async (c) => {
 factories.post("/factories/:factoryId/token/rotate", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const id = param(c, "factoryId", EntityId);
   const productId = c.get("productId");
   const token = newToken(productId);
@@ -115,6 +117,7 @@ factories.post("/factories/:factoryId/token/rotate", async (c) => {
 factories.post("/factories/:factoryId/token/revoke", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const id = param(c, "factoryId", EntityId);
   return c.json(await unwrap(c.get("coordinator").revokeFactoryToken(c.get("productId"), id, actorOf(principal))));
 });
@@ -122,6 +125,7 @@ factories.post("/factories/:factoryId/token/revoke", async (c) => {
 factories.delete("/factories/:factoryId", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const id = param(c, "factoryId", EntityId);
   return c.json(await unwrap(c.get("coordinator").deregister(c.get("productId"), id, actorOf(principal))));
 });

@@ -18,7 +18,7 @@ import { runs } from "../../history/schema.ts";
 import { RuleBody, RuleIdParam } from "../../shared/api-routing.ts";
 import { TrackRecordsQuery } from "../../shared/api-track-records.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { body, noQuery, param, query } from "../validate.ts";
+import { body, noBody, noQuery, param, query } from "../validate.ts";
 
 export const routing = new Hono<AppEnv>();
 
@@ -64,6 +64,7 @@ routing.post("/routing/rules", async (c) => {
 routing.delete("/routing/rules/:ruleId", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const id = param(c, "ruleId", RuleIdParam);
   return c.json(await unwrap(c.get("coordinator").removeRoutingRule(c.get("productId"), id, actorOf(principal))));
 });
@@ -71,6 +72,7 @@ routing.delete("/routing/rules/:ruleId", async (c) => {
 routing.post("/routing/rebuild", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
+  await noBody(c);
   const productId = c.get("productId");
   const db = drizzle(c.env.DB);
   let after: { startedAt: number; id: string } | undefined;

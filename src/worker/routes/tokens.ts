@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { EntityId, MintTokenBody } from "../../shared/api.ts";
 import { type AppEnv, actorOf, newToken, requireRole, sha256Hex } from "../auth.ts";
-import { body, noQuery, param } from "../validate.ts";
+import { body, noBody, noQuery, param } from "../validate.ts";
 
 export const tokens = new Hono<AppEnv>();
 
@@ -32,6 +32,7 @@ tokens.get("/tokens", async (c) => {
 tokens.delete("/tokens/:tokenId", async (c) => {
   const principal = requireRole(c, "admin");
   noQuery(c);
+  await noBody(c);
   const id = param(c, "tokenId", EntityId);
   return c.json(await unwrap(c.get("coordinator").revokeToken(c.get("productId"), id, actorOf(principal))));
 });
