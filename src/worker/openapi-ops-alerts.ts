@@ -55,7 +55,8 @@ export const ALERTS_OPS: Op[] = [
     description:
       "The product's health: {status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down, left}, " +
       "openAlerts: {info, warning, critical, total}, lastFinishedAt, oldestQueuedAt, queued, inBackoff, building, " +
-      "thresholds}. stalled: nothing finished for 2 × expectedFinishIntervalMinutes while work waits — a job waiting " +
+      "thresholds}; lastFinishedAt is when a job last reached shipped (a job built and waiting in review or testing " +
+      "has not finished). stalled: nothing shipped for 2 × expectedFinishIntervalMinutes while work waits — a job waiting " +
       "out a retry's backoff (counted in inBackoff) waits from its end, as for starving; degraded: a warning or " +
       "critical alert is open, or a factory is degraded or down",
     role: "viewer",
