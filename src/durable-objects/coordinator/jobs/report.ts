@@ -158,6 +158,10 @@ export function completeJob(tx: Tx, factoryId: string, jobId: string, body: Omit
  * A report at a lost epoch whose outcome happens to match how the coordinator
  * closed the run (`timeout` on expiry, `cancelled` on requeue) goes through
  * the fence and is refused `409 fenced`.
+ * A final report whose spend passed the job's own budget closed its run `budget_exceeded`, whatever outcome it
+ * reported (policies/run-spend `endOverBudget`, final: same epoch): that outcome at the job's epoch, with no lease,
+ * is this report applied — resent, it was refused `409 fenced`, telling the agent its lease was lost when its
+ * report had landed. (A progress report's overrun takes the epoch; a late report's ends no run of its own epoch.)
  */
 function alreadyReported(
   tx: Tx,
@@ -175,7 +179,7 @@ function alreadyReported(
       factoryId,
     )
     .toArray()[0];
-  if (!run || run.outcome !== outcome) return undefined;
+  if (!run || (run.outcome !== outcome && run.outcome !== OVERRUN)) return undefined;
   return { ...job, duplicate: true };
 }
 
@@ -230,6 +234,9 @@ function requeueRateLimited(tx: Tx, job: Job, random: number = Math.random()): J
   const back = delayMs > 0 ? { ...changes, notBefore: tx.now + delayMs } : changes;
   return moveJob(tx, job, "queued", back, job.lastResult); // the rate limit it waits out, on its stage event
 }
+
+/** The outcome a final report's run is closed with when its spend passed the job's budget (policies/run-spend). */
+const OVERRUN = "budget_exceeded";
 
 export function insightsCost(insights?: Insights): number {
   return insights?.costUsd ?? 0;
