@@ -20,7 +20,7 @@ import { isLeased } from "../dispatch/lease-ops.ts";
 import { touchActivity } from "../outbox/webhook-records.ts";
 import { endIfSpent } from "../policies/job-allowance.ts";
 import { type FencedReport, fenceReport } from "../policies/late-spend.ts";
-import { recordAutoLesson } from "../policies/lessons.ts";
+import { recordRetryExhausted } from "../policies/lessons.ts";
 import { recordRetry } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
 import { keepFirst } from "../runtime/kept-refusal.ts";
@@ -199,14 +199,7 @@ export function afterFailure(tx: Tx, job: Job, random: number = Math.random()): 
   const spent = job.attempt < job.maxAttempts ? endIfSpent(tx, job) : undefined;
   if (spent) return spent;
   if (job.attempt >= job.maxAttempts) {
-    recordAutoLesson(tx, {
-      trigger: "retry_exhausted",
-      subject: `job:${job.id}`,
-      text: `"${job.manifest.title}" failed ${job.attempt} time(s) and was dead-lettered; last: ${result.message ?? result.outcome}`,
-      capabilities: job.manifest.requires,
-      ...(job.engine ? { engine: job.engine } : {}),
-      ...(job.serialKey ? { serialKey: job.serialKey } : {}),
-    });
+    recordRetryExhausted(tx, job, result);
     return moveJob(tx, job, "dead_letter");
   }
   const delay = jitteredRetryDelayMs(job.attempt, getSettings(tx.sql).retry, random);
@@ -225,7 +218,10 @@ function requeueRateLimited(tx: Tx, job: Job, random: number = Math.random()): J
     .exec<{ n: number }>("SELECT COUNT(*) AS n FROM runs WHERE job_id = ? AND outcome = 'rate_limited'", job.id)
     .one().n;
   const { delayMs, refund } = afterRateLimit(count, getSettings(tx.sql).retry, random);
-  if (!refund && job.attempt >= job.maxAttempts) return settled(tx, moveJob(tx, job, "dead_letter"));
+  if (!refund && job.attempt >= job.maxAttempts) {
+    if (job.lastResult) recordRetryExhausted(tx, job, job.lastResult);
+    return settled(tx, moveJob(tx, job, "dead_letter"));
+  }
   const spent = endIfSpent(tx, job); // nothing left of its own budget: no run to retry on (policies/job-allowance)
   if (spent) return settled(tx, spent);
   const attempt = refund ? Math.max(0, job.attempt - 1) : job.attempt;
