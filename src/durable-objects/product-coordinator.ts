@@ -100,18 +100,26 @@ export class ProductCoordinator extends RoutingRpc {
     return this.units.run(productId, (tx) => explainJob(tx, jobId, this.link.workReadyIds()));
   }
 
+  /**
+   * A job action; one that took a running job's lease tells its holder in the unit's answer, at the commit — before
+   * the dispatch pass the unit causes pushes that factory work for the seat it freed (told after, the agent still
+   * counted the seat taken and released that work: "no free seat").
+   */
   async action(productId: string, jobId: string, action: JobAction, input: ActionInput) {
-    const outcome = await this.units.run(productId, (tx) => applyAction(tx, jobId, action, input));
-    if (outcome.ok && outcome.value.stoppedFactoryId) {
-      const { job, stoppedFactoryId } = outcome.value;
-      this.link.notify(stoppedFactoryId, {
-        type: "cancel",
-        jobId: job.id,
-        leaseEpoch: job.leaseEpoch - 1,
-        reason: `${action} by ${input.actor}`,
-      });
-    }
-    return outcome;
+    return this.units.run(
+      productId,
+      (tx) => applyAction(tx, jobId, action, input),
+      (done) => {
+        if (!done.ok || !done.value.stoppedFactoryId) return;
+        const { job, stoppedFactoryId } = done.value;
+        this.link.notify(stoppedFactoryId, {
+          type: "cancel",
+          jobId: job.id,
+          leaseEpoch: job.leaseEpoch - 1,
+          reason: `${action} by ${input.actor}`,
+        });
+      },
+    );
   }
 
   async queueState(productId: string) {

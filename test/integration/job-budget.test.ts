@@ -3,7 +3,8 @@
 // `budget_exceeded` — over HTTP PATCH and over a WebSocket progress frame, and for a completion report too (never a
 // success) — with the checkpoint kept, a `job.budget_exceeded` event in its feed saying why, and no retry. A progress
 // report loses its lease (the old epoch fenced, a cancel pushed to a connected holder); a final report ends its own
-// lease, so its resend is acknowledged as a duplicate. A report within every limit changes nothing of that. An
+// lease, so its resend is acknowledged as a duplicate — also when the overrun was the coordinator's finding, not the
+// agent's own outcome. A report within every limit changes nothing of that. An
 // operator's requeue of a job that has spent its budget is refused 409 `budget_exceeded` (the detail says what it
 // spent and how to raise it; the `job_budget_exceeded` alert stays open) unless it raises the budget above the spend
 // (`budgetUsd`, audited; a value below the old budget but above the spend is audited as lowered): then the alert is resolved and the job runs on its raised budget instead of failing on its
@@ -202,6 +203,30 @@ describe("a per-job budget, enforced by the coordinator", () => {
     expect((await socket.next<{ result: { stage: string } }>("ack")).result.stage).toBe("failed");
     expect(((await getJob(product, job.id)) as Failed).lastResult?.outcome).toBe("budget_exceeded");
     socket.close();
+  });
+
+  it("a completion or failure report the coordinator found over budget, resent (its ack lost): a duplicate, not fenced", async () => {
+    const product = "job-budget-overrun-resend";
+    const f = await enroll(product, "f", [], 2);
+    const { socket } = await connectFactory(product, f.token, { seats: 2 });
+    const done = await submit(product, { title: "done but dear", budget: { usd: 1 } });
+    const failed = await submit(product, { title: "failed and dear", budget: { usd: 1 } });
+    const assigned = new Map<string, number>();
+    while (assigned.size < 2) {
+      for (const a of (await socket.next<AssignFrame>("assign")).assignments) assigned.set(a.job.id, a.leaseEpoch);
+    }
+    const complete = { type: "complete", jobId: done.id, leaseEpoch: assigned.get(done.id)!, insights: { costUsd: 3 } };
+    socket.send({ ...complete, id: "c1" });
+    expect(await socket.answer("c1")).toMatchObject({ type: "ack", result: { stage: "failed" } });
+    socket.send({ ...complete, id: "c2" });
+    expect(await socket.answer("c2")).toMatchObject({ type: "ack", result: { stage: "failed", duplicate: true } });
+    socket.close();
+    // Over HTTP, a failure report: the same.
+    const body = { leaseEpoch: assigned.get(failed.id)!, stage: "failed", insights: { costUsd: 2 } };
+    expect((await patch(product, f.token, failed.id, body)).body).toMatchObject({ stage: "failed" });
+    const resent = await patch(product, f.token, failed.id, body);
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ stage: "failed", duplicate: true, lastResult: { outcome: "budget_exceeded" } });
   });
 
   it("the agent's own budget_exceeded failure over budget ends its lease itself: a resend is a duplicate, not fenced", async () => {

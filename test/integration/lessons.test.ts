@@ -1,15 +1,18 @@
-// The lessons journal end to end in workerd (issue 9 item 7): a dead-lettered job records an automatic lesson, the
+// The lessons journal end to end in workerd (issue 9 item 7): a dead-lettered job records an automatic lesson (after a
+// reported failure, and as well after its last lease expired or a rate limit counted against its last attempt), the
 // same one again within the 24 h window only refreshes it (count 2) and after the window makes a new one; a reject
 // records one naming the stage it was rejected in (review, testing); operators add, edit and archive lessons
 // (audited), viewers only read; bad bodies are 400 problem+json and an unknown id 404; D1 rows equal the coordinator's
 // mirror; an `assign` frame over a real WebSocket and an HTTP claim carry the relevant lessons (capability, engine,
 // serial key, product-wide) and not the others, newest first and bounded (≤ 8, ≤ 4 KiB of text).
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Lesson } from "../../src/core/lessons.ts";
-import { ADMIN, api, claim, enroll, mintToken, P, submit, until } from "./client.ts";
+import { REFUNDED_RATE_LIMITS } from "../../src/core/rate-limit.ts";
+import { ADMIN, api, claim, enroll, getJob, mintToken, P, submit, until } from "./client.ts";
 import { failOnce, lessonMirror, listLessonsUntil, requeueJob } from "./lesson-support.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
+import { expireLeaseNow } from "./state.ts";
 
 type Page = { items: Lesson[]; nextCursor?: string };
 
@@ -94,6 +97,43 @@ describe("automatic lessons", () => {
     expect(page.items[0]).toMatchObject({ trigger: "review_rejected", subject: `job:${job.id}`, serialKey: "repo:r" });
     expect(page.items[0]?.text).toBe('"reviewed" was rejected in review by carol: use the new API');
   }, 40_000);
+
+  it("a job dead-lettered by its lease's expiry, or by a rate limit counted against it, records one too", async () => {
+    const product = "lessons-dead-letter-other-ways";
+    const f = await enroll(product, "f", ["lang:ts"]);
+    // Its host crashes on every run: the last lease expires (the alarm's expiry, as the cron reaper's would).
+    const crashed = await submit(product, { title: "kills its host", maxAttempts: 1, requires: ["lang:ts"] });
+    expect((await claim(product, f.token)).status).toBe(200);
+    await expireLeaseNow(product, crashed.id);
+    await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
+    expect((await getJob(product, crashed.id)).stage).toBe("dead_letter");
+    // Rate limited past its refunds (their earlier runs set in storage): the last counted one dead-letters it.
+    const limited = await submit(product, { title: "always throttled", maxAttempts: 1, requires: ["lang:ts"] });
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      for (let k = 1; k <= REFUNDED_RATE_LIMITS; k++) {
+        state.storage.sql.exec(
+          "INSERT INTO runs(job_id, attempt, factory_id, lease_epoch, started_at, ended_at, outcome, doc) VALUES (?, 1, ?, ?, 0, 0, 'rate_limited', '{}')",
+          limited.id,
+          f.factoryId,
+          -k,
+        );
+      }
+    });
+    const c = await claim(product, f.token);
+    expect(c.body.job.id).toBe(limited.id);
+    const r = await api<{ stage: string }>("PATCH", `${P(product)}/jobs/${limited.id}`, {
+      token: f.token,
+      json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: { outcome: "rate_limited" } },
+    });
+    expect(r.body.stage).toBe("dead_letter");
+    const exhausted = (p: Page) => p.items.filter((l) => l.trigger === "retry_exhausted"); // the rate limit trips a breaker too
+    const page = await listUntil(product, "?source=auto", (p) => exhausted(p).length === 2);
+    const bySubject = new Map(exhausted(page).map((l) => [l.subject, l]));
+    expect(bySubject.get(`job:${crashed.id}`)).toMatchObject({ trigger: "retry_exhausted", capabilities: ["lang:ts"] });
+    expect(bySubject.get(`job:${crashed.id}`)?.text).toContain("lease expired on attempt 1 of 1");
+    expect(bySubject.get(`job:${limited.id}`)).toMatchObject({ trigger: "retry_exhausted", capabilities: ["lang:ts"] });
+    expect(bySubject.get(`job:${limited.id}`)?.text).toContain("always throttled");
+  });
 
   it("a reject in testing records one that says testing, not 'a review' (R2 L8)", async () => {
     const product = "lessons-testing-reject";

@@ -30,7 +30,7 @@
 import { FencedError } from "../../../core/errors.ts";
 import type { LossKind } from "../../../core/exclusions.ts";
 import { decideExpiry, isLeaseLive, leaseExpiresAt } from "../../../core/lease.ts";
-import { type Job, LEASED_STAGES } from "../../../core/model.ts";
+import { type Job, LEASED_STAGES, type RunResult } from "../../../core/model.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import { settled } from "../dag/dependents.ts";
 import { noteLeaseExpiry } from "../factories/registry.ts";
@@ -38,6 +38,7 @@ import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "
 import { finishRun, ranBy } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { endIfSpent } from "../policies/job-allowance.ts";
+import { recordRetryExhausted } from "../policies/lessons.ts";
 import { recordLeaseExpiries } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
 import { KeptRefusal } from "../runtime/kept-refusal.ts";
@@ -130,7 +131,8 @@ export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = 
 /**
  * EXPIRE — the holder stopped renewing. Requeue with epoch + 1 and the
  * checkpoint kept; once `maxAttempts` are used up, the job goes to
- * `dead_letter` (through `failed`, so history shows why). Its serial key stays
+ * `dead_letter` (through `failed`, so history shows why; with the `retry_exhausted`
+ * lesson a reported last failure leaves: policies/lessons). Its serial key stays
  * held while the old engine may still run (dispatch/serial-holds). A job whose runs
  * have spent its usd/tokens budget is not requeued: it ends `failed`
  * `budget_exceeded` (policies/job-allowance `endIfSpent`). The holder is
@@ -156,10 +158,12 @@ export function expireLease(tx: Tx, job: Job): Job {
     const spent = endIfSpent(tx, job, changes); // nothing left to run a retry on
     return spent ? settled(tx, spent) : moveJob(tx, job, "queued", changes);
   }
-  const failed = moveJob(tx, job, "failed", {
-    ...changes,
-    lastResult: { outcome: "timeout", message: `lease expired on attempt ${job.attempt} of ${job.maxAttempts}` },
-  });
+  const lastResult: RunResult = {
+    outcome: "timeout",
+    message: `lease expired on attempt ${job.attempt} of ${job.maxAttempts}`,
+  };
+  const failed = moveJob(tx, job, "failed", { ...changes, lastResult });
+  recordRetryExhausted(tx, failed, lastResult);
   return settled(tx, moveJob(tx, failed, "dead_letter")); // dependents re-evaluated (coordinator/dag/dependents)
 }
 

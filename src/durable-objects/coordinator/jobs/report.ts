@@ -20,7 +20,7 @@ import { isLeased } from "../dispatch/lease-ops.ts";
 import { touchActivity } from "../outbox/webhook-records.ts";
 import { endIfSpent } from "../policies/job-allowance.ts";
 import { type FencedReport, fenceReport } from "../policies/late-spend.ts";
-import { recordAutoLesson } from "../policies/lessons.ts";
+import { recordRetryExhausted } from "../policies/lessons.ts";
 import { recordRetry } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
 import { keepFirst } from "../runtime/kept-refusal.ts";
@@ -158,6 +158,10 @@ export function completeJob(tx: Tx, factoryId: string, jobId: string, body: Omit
  * A report at a lost epoch whose outcome happens to match how the coordinator
  * closed the run (`timeout` on expiry, `cancelled` on requeue) goes through
  * the fence and is refused `409 fenced`.
+ * A final report whose spend passed the job's own budget closed its run `budget_exceeded`, whatever outcome it
+ * reported (policies/run-spend `endOverBudget`, final: same epoch): that outcome at the job's epoch, with no lease,
+ * is this report applied — resent, it was refused `409 fenced`, telling the agent its lease was lost when its
+ * report had landed. (A progress report's overrun takes the epoch; a late report's ends no run of its own epoch.)
  */
 function alreadyReported(
   tx: Tx,
@@ -175,7 +179,7 @@ function alreadyReported(
       factoryId,
     )
     .toArray()[0];
-  if (!run || run.outcome !== outcome) return undefined;
+  if (!run || (run.outcome !== outcome && run.outcome !== OVERRUN)) return undefined;
   return { ...job, duplicate: true };
 }
 
@@ -195,14 +199,7 @@ export function afterFailure(tx: Tx, job: Job, random: number = Math.random()): 
   const spent = job.attempt < job.maxAttempts ? endIfSpent(tx, job) : undefined;
   if (spent) return spent;
   if (job.attempt >= job.maxAttempts) {
-    recordAutoLesson(tx, {
-      trigger: "retry_exhausted",
-      subject: `job:${job.id}`,
-      text: `"${job.manifest.title}" failed ${job.attempt} time(s) and was dead-lettered; last: ${result.message ?? result.outcome}`,
-      capabilities: job.manifest.requires,
-      ...(job.engine ? { engine: job.engine } : {}),
-      ...(job.serialKey ? { serialKey: job.serialKey } : {}),
-    });
+    recordRetryExhausted(tx, job, result);
     return moveJob(tx, job, "dead_letter");
   }
   const delay = jitteredRetryDelayMs(job.attempt, getSettings(tx.sql).retry, random);
@@ -221,7 +218,10 @@ function requeueRateLimited(tx: Tx, job: Job, random: number = Math.random()): J
     .exec<{ n: number }>("SELECT COUNT(*) AS n FROM runs WHERE job_id = ? AND outcome = 'rate_limited'", job.id)
     .one().n;
   const { delayMs, refund } = afterRateLimit(count, getSettings(tx.sql).retry, random);
-  if (!refund && job.attempt >= job.maxAttempts) return settled(tx, moveJob(tx, job, "dead_letter"));
+  if (!refund && job.attempt >= job.maxAttempts) {
+    if (job.lastResult) recordRetryExhausted(tx, job, job.lastResult);
+    return settled(tx, moveJob(tx, job, "dead_letter"));
+  }
   const spent = endIfSpent(tx, job); // nothing left of its own budget: no run to retry on (policies/job-allowance)
   if (spent) return settled(tx, spent);
   const attempt = refund ? Math.max(0, job.attempt - 1) : job.attempt;
@@ -230,6 +230,9 @@ function requeueRateLimited(tx: Tx, job: Job, random: number = Math.random()): J
   const back = delayMs > 0 ? { ...changes, notBefore: tx.now + delayMs } : changes;
   return moveJob(tx, job, "queued", back, job.lastResult); // the rate limit it waits out, on its stage event
 }
+
+/** The outcome a final report's run is closed with when its spend passed the job's budget (policies/run-spend). */
+const OVERRUN = "budget_exceeded";
 
 export function insightsCost(insights?: Insights): number {
   return insights?.costUsd ?? 0;

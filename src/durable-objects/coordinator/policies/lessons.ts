@@ -8,6 +8,7 @@
 
 import { NotFoundError } from "../../../core/errors.ts";
 import { assertLessonText, boundLessonText, dedupeTarget, LESSON_LIMITS, type Lesson } from "../../../core/lessons.ts";
+import type { Job, RunResult } from "../../../core/model.ts";
 import type { LessonBodyT, LessonPatchT } from "../../../shared/api-lessons.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { newId, type Tx } from "../runtime/tx.ts";
@@ -62,6 +63,23 @@ export function recordAutoLesson(tx: Tx, lesson: AutoLesson): void {
     createdAt: tx.now,
     updatedAt: tx.now,
     createdBy: "system",
+  });
+}
+
+/**
+ * The `retry_exhausted` lesson of a job that used its last attempt and is dead-lettered, `last` being how that attempt
+ * ended — whichever way it ended: a reported failure (jobs/report), a lease lost by expiry (dispatch/lease-ops: a host
+ * that crashes or is cut off on every run, what an engine and an operator most need to hear of) or a rate limit
+ * counted against the job. Only the reported failure recorded one: the other two dead-lettered the job in silence.
+ */
+export function recordRetryExhausted(tx: Tx, job: Job, last: RunResult): void {
+  recordAutoLesson(tx, {
+    trigger: "retry_exhausted",
+    subject: `job:${job.id}`,
+    text: `"${job.manifest.title}" failed ${job.attempt} time(s) and was dead-lettered; last: ${last.message ?? last.outcome}`,
+    capabilities: job.manifest.requires,
+    ...(job.engine ? { engine: job.engine } : {}),
+    ...(job.serialKey ? { serialKey: job.serialKey } : {}),
   });
 }
 

@@ -43,22 +43,31 @@ export abstract class PolicyRpc extends FleetRpc {
     return this.units.run(productId, (tx) => unfreezeSerialKey(tx, key, actor, reason));
   }
 
-  /** One review (coordinator/policies/reviews); a reject that took a running job's lease tells its holder to stop. */
+  /**
+   * One review (coordinator/policies/reviews); a reject that took a running job's lease tells its holder to stop in
+   * the unit's answer, at the commit — before the dispatch pass the unit causes pushes that factory work for the seat
+   * it freed (as jobs' actions do: product-coordinator `action`).
+   */
   async review(productId: string, jobId: string, input: ReviewInput) {
-    const outcome = await this.units.run(productId, (tx) => {
-      const { job, stoppedFactoryId } = reviewJob(tx, jobId, input);
-      return { job, stoppedFactoryId, view: reviewsView(job) };
-    });
+    const outcome = await this.units.run(
+      productId,
+      (tx) => {
+        const { job, stoppedFactoryId } = reviewJob(tx, jobId, input);
+        return { job, stoppedFactoryId, view: reviewsView(job) };
+      },
+      (done) => {
+        if (!done.ok || !done.value.stoppedFactoryId) return;
+        const { job, stoppedFactoryId } = done.value;
+        this.link.notify(stoppedFactoryId, {
+          type: "cancel",
+          jobId: job.id,
+          leaseEpoch: job.leaseEpoch - 1,
+          reason: `reject by ${input.actor}`,
+        });
+      },
+    );
     if (!outcome.ok) return outcome;
-    const { job, stoppedFactoryId, view } = outcome.value;
-    if (stoppedFactoryId) {
-      this.link.notify(stoppedFactoryId, {
-        type: "cancel",
-        jobId: job.id,
-        leaseEpoch: job.leaseEpoch - 1,
-        reason: `reject by ${input.actor}`,
-      });
-    }
+    const { job, view } = outcome.value;
     return { ok: true as const, value: { job, ...view } };
   }
 

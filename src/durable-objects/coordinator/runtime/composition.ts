@@ -33,7 +33,12 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.units = new Units(ctx.storage, {
-      onMoved: () => this.link.requestDispatch(),
+      // A unit's stop notices go out before the pass it causes: a factory told after was pushed work for the seat
+      // the stop freed while its agent still counted that seat taken, and released the work ("no free seat").
+      onMoved: () => {
+        this.tellStoppedAtOnce();
+        this.link.requestDispatch();
+      },
       onCommitted: () => this.afterCommit(),
       onWritten: () => void this.settleSoon(),
     });
@@ -86,13 +91,32 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
   }
 
   private async settle(): Promise<void> {
-    // Cancels a unit queued for holders (policies/budget-stop): pushed only now that the unit is committed.
+    this.tellStopped(); // notices of a unit that moved nothing a pass acts on, or that `tellStoppedAtOnce` left
+    if (this.outbox.pending()) this.outbox.soon();
+    await this.clock.arm();
+  }
+
+  /**
+   * Cancels a unit queued for holders (policies/budget-stop), pushed now that it is committed; taken from the table in
+   * a transaction of their own, only when a unit may have written some (`mayHoldStopNotices`: no read otherwise).
+   */
+  private tellStopped(): void {
     const notices = mayHoldStopNotices(this.units.sql) ? this.units.transact((tx) => takeStopNotices(tx.sql)) : [];
     for (const n of notices) {
       this.link.notify(n.factoryId, { type: "cancel", jobId: n.jobId, leaseEpoch: n.leaseEpoch, reason: n.reason });
     }
-    if (this.outbox.pending()) this.outbox.soon();
-    await this.clock.arm();
+  }
+
+  /**
+   * `tellStopped` right after a unit's commit, before its dispatch pass. Never throws: the unit has committed (and
+   * may have been answered); notices it could not take stay stored, and the settling that follows tries again.
+   */
+  private tellStoppedAtOnce(): void {
+    try {
+      this.tellStopped();
+    } catch (err) {
+      console.error(`stop notices of ${this.units.productId} not pushed at the commit: ${String(err)}`);
+    }
   }
 
   /** The factory WebSocket upgrade (factories/link). */
