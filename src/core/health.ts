@@ -5,7 +5,7 @@
  *   router read) delegates here, so the fleet map, the router and the alerts never disagree;
  * - a `building` job is stuck after `stuckAfterMinutes` with no event;
  * - a queued job is starving after `starvingAfterMinutes` in the queue, counted from when it became due;
- * - a product is `stalled` when nothing finished for 2 × `expectedFinishIntervalMinutes` while work waits — a job
+ * - a product is `stalled` when nothing shipped for 2 × `expectedFinishIntervalMinutes` while work waits — a job
  *   waiting out a retry's backoff waits from its end, as for starving —, `degraded` while a warning/critical alert
  *   is open or a factory is degraded or down, else `healthy`.
  */

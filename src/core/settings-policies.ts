@@ -34,6 +34,6 @@ export interface HealthThresholds {
   stuckAfterMinutes: number;
   /** A job waiting (queued) this long raises `starving`, with its waiting reason. */
   starvingAfterMinutes: number;
-  /** The product is `stalled` when nothing finished for 2 × this while work waits. */
+  /** The product is `stalled` when nothing shipped for 2 × this while work waits. */
   expectedFinishIntervalMinutes: number;
 }

@@ -212,7 +212,12 @@ describe("starving and stalled", () => {
     const starving = open.find((x) => x.kind === "starving");
     expect(starving).toMatchObject({ subject: `job:${job.id}` });
     expect(starving!.message).toMatch(/waited 61 min .*: no_factory|waited 61 min .*: \w+: /);
-    expect(open.find((x) => x.kind === "stalled")).toMatchObject({ subject: "product", severity: "critical" });
+    // "shipped", not "finished": a job built and waiting in testing has not finished (a newcomer misread it).
+    expect(open.find((x) => x.kind === "stalled")).toMatchObject({
+      subject: "product",
+      severity: "critical",
+      message: expect.stringMatching(/^nothing shipped for 60 min while \d+ job\(s\) wait$/),
+    });
     h = await api("GET", `${P(product)}/health`, { token: ADMIN });
     expect(h.body.status).toBe("stalled");
 

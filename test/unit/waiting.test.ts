@@ -287,11 +287,11 @@ describe("waitingReasonOf: one case per code", () => {
 
   it("says a job in testing was approved only when it had reviewers", () => {
     expect(waitingReasonOf(job({ stage: "testing" }), inputs(), NOW)?.message).toBe(
-      "built; waiting for its tests or an operator to ship it",
+      "built; waiting for an operator (or your CI) to ship or reject it",
     );
     const reviewed = job({ stage: "testing", manifest: { reviewers: 2 } as Job["manifest"] });
     expect(waitingReasonOf(reviewed, inputs(), NOW)?.message).toBe(
-      "built and approved; waiting for its tests or an operator to ship it",
+      "built and approved; waiting for an operator (or your CI) to ship or reject it",
     );
   });
 

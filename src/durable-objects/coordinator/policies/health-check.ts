@@ -100,7 +100,7 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
     severity: "critical",
     subject: "product",
     // The jobs waiting now: those in a retry's backoff are not (yet) part of what is late.
-    message: `nothing finished for ${2 * t.expectedFinishIntervalMinutes} min while ${h.view.queued - h.view.inBackoff} job(s) wait`,
+    message: `nothing shipped for ${2 * t.expectedFinishIntervalMinutes} min while ${h.view.queued - h.view.inBackoff} job(s) wait`,
   });
   if (stalledAt !== undefined && !stalled) due.push(stalledAt);
 
