@@ -15,7 +15,7 @@ import { headerFacts, manifestFields } from "./job-facts.js";
 import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
-import { waitingDetail } from "./waiting.js";
+import { reasonShown, waitingDetail } from "./waiting.js";
 
 /**
  * @param {HTMLElement} root
@@ -86,8 +86,17 @@ export function jobDetailView(root, live, jobId) {
 
   /** @type {any} */
   let current = null;
-  /** @param {any} job */
-  const render = (job) => {
+  /**
+   * What the waiting panel shows (waiting.js `reasonShown`): an action's answer carries no reason, and keeps it.
+   * @type {{ reason: any, stage: string } | null}
+   */
+  let shownReason = null;
+  /** @param {any} answered the job as a read or an action's answer has it */
+  const render = (answered) => {
+    const why = reasonShown(shownReason, answered);
+    shownReason = why;
+    // The action bar reads the reason too (a queued job kept from factories may be requeued): it gets the one shown.
+    const job = { ...answered, waitingReason: why.reason };
     current = job;
     title.textContent = titleText(job.title);
     document.title = `${isolated(titleText(job.title))} · Gigafactory`; // isolated: an override must not turn our words
@@ -95,7 +104,7 @@ export function jobDetailView(root, live, jobId) {
     actions.update(job);
     review.update(job);
     replace(facts, ...headerFacts(job, name));
-    replace(waiting, waitingDetail(job.waitingReason));
+    replace(waiting, waitingDetail(why.reason, why.stale));
     // Redrawn at each read of the job (every progress event of a running one): focus on the Parent link stays on it.
     redrawKeepingFocus(manifestFacts, () => replace(manifestFacts, ...manifestFields(job)));
     manifestBody.textContent = job.bodyMd || "(no body)";

@@ -1,0 +1,109 @@
+// The job page's panels through answers that do not carry what they show, in Debian Chromium against the real local
+// server: an action's and a review's answer carry no waiting reason, and the "Why is it waiting?" panel vanished on
+// each (until the next read of the job, which is held here) — it stays, as it was.
+import type { Browser, Page, Route } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WsFactory } from "../support/ws-factory.ts";
+import { launchChromium } from "./chromium.ts";
+import { ADMIN, adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+
+const PRODUCT = "kept-panels";
+/** A server answer on a busy two-core machine. */
+const SOON = { timeout: 15_000 };
+
+describe("job page panels kept through answers without their field", () => {
+  let h: Harness;
+  let browser: Browser;
+  let factory: WsFactory;
+  let operator = "";
+  const inReview: string[] = [];
+
+  const api = adminApi(() => h.url, PRODUCT);
+
+  beforeAll(async () => {
+    h = await startHarness();
+    operator = (await mintRoleTokens(h.url, PRODUCT)).operator;
+    await api("PATCH", "/settings", { leaseTtlSeconds: 3600 });
+    factory = await WsFactory.enroll(h.url, PRODUCT, ADMIN, "builder-1", {
+      seats: 2,
+      autoComplete: false,
+      leaseTtlSeconds: 3600,
+    });
+    // Two jobs built and in review, each waiting for two approvals: one approval leaves it waiting in review.
+    for (const title of ["Bar approve", "Card approve"]) {
+      const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title, reviewers: 2 } })).id;
+      const lease = { jobId: id, leaseEpoch: (await factory.assignmentOf(id)).leaseEpoch };
+      for (const frame of [
+        { type: "accept", ...lease },
+        { type: "complete", ...lease, result: { outcome: "success", rc: 0 } },
+      ])
+        expect((await factory.request(frame)).type).toBe("ack");
+      inReview.push(id);
+    }
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    factory?.close();
+    await browser?.close();
+    await h?.close();
+  });
+
+  async function open() {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("dialog", (d) => void d.accept());
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(operator);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    return { page, errors, close: () => context.close() };
+  }
+
+  /** Hold the page's GETs of the job itself from now on, until release(). */
+  async function holdJobReads(page: Page, id: string) {
+    const held: Route[] = [];
+    let open = false;
+    await page.route(
+      (u) => u.pathname.endsWith(`/jobs/${id}`),
+      (route) => (open || route.request().method() !== "GET" ? route.continue() : void held.push(route)),
+    );
+    return {
+      release: async () => {
+        open = true;
+        for (const r of held.splice(0)) await r.continue();
+      },
+    };
+  }
+
+  const panel = (page: Page) => page.locator(".waiting-slot .waiting-panel");
+
+  for (const [n, via] of [
+    [0, "the action bar's approve"],
+    [1, "the review card's approve"],
+  ] as const)
+    it(`keeps "Why is it waiting?" through ${via}, whose answer carries no reason, until a read replaces it`, async () => {
+      const id = inReview[n]!;
+      const { page, errors, close } = await open();
+      await page.goto(`${h.url}/#/jobs/${id}`);
+      await expect.poll(() => panel(page).getAttribute("data-code"), SOON).toBe("review_pending");
+      const approvals = panel(page).locator('[data-waiting-detail="approvals"] dd');
+      expect(await approvals.textContent()).toBe("0");
+      const reads = await holdJobReads(page, id);
+      const button = page.locator(n === 0 ? 'button[data-action="approve"]' : 'button[data-review="approve"]');
+      await expect.poll(() => button.isEnabled(), SOON).toBe(true);
+      await button.click();
+      // The answer is drawn (the status says so, in the same task): the panel is still there, as it was.
+      const status = page.locator(n === 0 ? ".action-status" : ".review-status");
+      await expect.poll(() => status.textContent(), SOON).toMatch(/^approved?: job is now review$/);
+      expect(await panel(page).getAttribute("data-code")).toBe("review_pending");
+      expect(await panel(page).getAttribute("aria-busy")).toBeNull(); // still in review: not stale
+      // The next read brings the new reason, with the approval.
+      await reads.release();
+      await expect.poll(() => approvals.textContent(), SOON).toBe("1");
+      expect(errors).toEqual([]);
+      await close();
+    });
+});
