@@ -103,6 +103,7 @@ export function jobDetailView(root, live, jobId) {
     replace(badge, stageBadge(job.stage));
     actions.update(job);
     review.update(job);
+    dag.update(job);
     replace(facts, ...headerFacts(job, name));
     replace(waiting, waitingDetail(why.reason, why.stale));
     // Redrawn at each read of the job (every progress event of a running one): focus on the Parent link stays on it.
@@ -174,10 +175,13 @@ export function jobDetailView(root, live, jobId) {
   void dag.load();
   feed.start();
   const unsubscribe = live.subscribe(({ versionChanged }) => {
-    if (versionChanged)
+    if (versionChanged) {
       soon(loadJob, dag.load); // a child's stage moves the queue version, not the parent's feed
+      return;
+    }
     // A failed read is retried on the next tick: the change it missed brings no other event or version bump.
-    else if (stale) soon(loadJob);
+    if (dag.failed()) soon(dag.load);
+    if (stale) soon(loadJob);
     else if (current) replace(facts, ...headerFacts(current, name)); // factory names, ages
   });
   return () => {

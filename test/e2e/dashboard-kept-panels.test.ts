@@ -1,6 +1,9 @@
 // The job page's panels through answers that do not carry what they show, in Debian Chromium against the real local
 // server: an action's and a review's answer carry no waiting reason, and the "Why is it waiting?" panel vanished on
-// each (until the next read of the job, which is held here) — it stays, as it was.
+// each (until the next read of the job, which is held here) — it stays, as it was; the DAG panel's failed read of the
+// tree (refused here by page.route) went into a panel hidden until the job turned out to have children, so it was
+// never seen — it is shown on a composite's page (not on a task's), and read again on the poller's next tick, which
+// draws the children once the coordinator answers.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
@@ -17,6 +20,8 @@ describe("job page panels kept through answers without their field", () => {
   let factory: WsFactory;
   let operator = "";
   const inReview: string[] = [];
+  let composite = "";
+  let task = "";
 
   const api = adminApi(() => h.url, PRODUCT);
 
@@ -40,6 +45,13 @@ describe("job page panels kept through answers without their field", () => {
         expect((await factory.request(frame)).type).toBe("ack");
       inReview.push(id);
     }
+    // GPU-only, so no job of these runs meanwhile.
+    composite = (
+      await api<{ id: string }>("POST", "/jobs", {
+        manifest: { title: "Release", children: [{ title: "Build", requires: ["gpu"] }] },
+      })
+    ).id;
+    task = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Plain", requires: ["gpu"] } })).id;
     browser = await launchChromium();
   });
 
@@ -106,4 +118,49 @@ describe("job page panels kept through answers without their field", () => {
       expect(errors).toEqual([]);
       await close();
     });
+
+  /** Refuse the page's reads of the job's tree (503) while `refusing.on`. */
+  async function refuseTree(page: Page, id: string) {
+    const refusing = { on: true, refused: 0 };
+    await page.route(
+      (u) => u.pathname.endsWith(`/jobs/${id}/tree`),
+      (route) => {
+        if (!refusing.on) return route.continue();
+        refusing.refused++;
+        return route.fulfill({
+          status: 503,
+          contentType: "application/problem+json",
+          json: { type: "about:blank", title: "Unavailable", detail: "tree store down", code: "unavailable" },
+        });
+      },
+    );
+    return refusing;
+  }
+
+  it("shows a composite's failed tree read in its Children panel, and draws the children once a later read works", async () => {
+    const { page, errors, close } = await open();
+    const refusing = await refuseTree(page, composite);
+    await page.goto(`${h.url}/#/jobs/${composite}`);
+    const children = page.getByRole("region", { name: "Children" });
+    await expect.poll(() => children.isVisible(), SOON).toBe(true);
+    expect(await children.locator(".status").textContent()).toContain("Cannot read this job's children");
+    expect(await children.locator(".status").textContent()).toContain("tree store down");
+    // Nothing moves the queue version here: the poller's next tick reads the tree again.
+    refusing.on = false;
+    await expect.poll(() => children.locator("svg.dag a.dag-node").count(), SOON).toBe(2);
+    expect(await children.locator(".status").textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps a task's Children panel hidden when its tree read fails: a task has no children", async () => {
+    const { page, errors, close } = await open();
+    const refusing = await refuseTree(page, task);
+    await page.goto(`${h.url}/#/jobs/${task}`);
+    await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Plain");
+    await expect.poll(() => refusing.refused, SOON).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('section[aria-labelledby="dag-title"]').isHidden(), SOON).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
 });
