@@ -29,6 +29,8 @@ import { can } from "./role.js";
 
 /** Dead letters per read: the API's default page (a page of bodies is also cut at ~4 Mi characters by the API). */
 const PAGE = 100;
+/** The table's one row while no read has worked (the status line above it says why). */
+const NOT_READ = "Not read: the line above says why. Refresh reads the list again.";
 
 /**
  * The first `pages` pages, newest first, each dead letter once.
@@ -75,6 +77,8 @@ export function deadLettersView(root, live) {
   const listHead = h("div", { class: "row" }, h("h2", null, "Newest first"), refresh);
   /** Dead letters whose redrive is out: a redraw (Refresh) drew their Redrive greyed out, not armed again. */
   const redriving = new Set();
+  /** A read has drawn the list: until then the table says Loading…, or that it could not be read. */
+  let drawn = false;
 
   /**
    * A row's action: Redrive, or why the server would refuse it whatever is tried (no button to press for nothing).
@@ -166,6 +170,7 @@ export function deadLettersView(root, live) {
         for (const id of open)
           body.querySelector(`tr[data-dead-letter-id="${CSS.escape(String(id))}"] details`)?.setAttribute("open", "");
       });
+      drawn = true;
       showLoadError(status);
       pg.shown = read.read;
       pg.more.hidden = !read.nextCursor;
@@ -177,6 +182,8 @@ export function deadLettersView(root, live) {
       if (err instanceof ApiError && err.status === 403) return refuse(err);
       const what = pg.pages > pg.shown ? "older dead letters" : "dead letters";
       if (!quiet) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
+      // Never read: the table said "Loading…" for as long as the line above it said the read had failed.
+      if (!drawn) replace(body, h("tr", null, h("td", { colspan: "7", class: "muted" }, NOT_READ)));
     } finally {
       pg.settle(asked);
       if (alive) {

@@ -1,0 +1,78 @@
+// A list page whose first read fails, in Debian Chromium against the real local server (the failure served by
+// page.route: a 503 with no Retry-After): the dead letters table and the routing page's recommendations said
+// "Loading…" for as long as the line above them said the read had failed. They say the list is not read, and the
+// list is drawn once a read works (Refresh on the dead letters page, the next poll on the routing page).
+import type { Browser, Page, Route } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+
+const PRODUCT = "unread-lists";
+/** A server answer or a page's draw on a busy two-core machine; never a delay. */
+const SOON = { timeout: 30_000 };
+
+describe("dashboard: a list whose first read fails", () => {
+  let h: Harness;
+  let browser: Browser;
+  let operator = "";
+
+  beforeAll(async () => {
+    h = await startHarness();
+    operator = (await mintRoleTokens(h.url, PRODUCT)).operator;
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  /** Refuse the page's GETs of paths ending in `suffix` (503, no Retry-After) while `refusing.on`. */
+  async function refuse(page: Page, suffix: string) {
+    const refusing = { on: true, refused: 0 };
+    await page.route(
+      (u) => u.pathname.endsWith(suffix),
+      (route: Route) => {
+        if (!refusing.on || route.request().method() !== "GET") return route.continue();
+        refusing.refused++;
+        return route.fulfill({
+          status: 503,
+          contentType: "application/problem+json",
+          json: { type: "about:blank", title: "Unavailable", detail: "store down", code: "unavailable" },
+        });
+      },
+    );
+    return refusing;
+  }
+
+  it("says the dead letters are not read, not Loading…, and lists them once Refresh reads them", async () => {
+    const { page, errors, close } = await newPage(browser);
+    const refusing = await refuse(page, "/dead-letters");
+    await signIn(page, h.url, operator, PRODUCT);
+    await page.goto(`${h.url}/#/dead-letters`);
+    const status = page.locator("#dead-letters-status");
+    await expect.poll(() => status.textContent(), SOON).toMatch(/^Cannot load dead letters: Unavailable — store down/);
+    expect(await page.locator("#dead-letters-rows").textContent()).toBe(
+      "Not read: the line above says why. Refresh reads the list again.",
+    );
+    refusing.on = false;
+    await page.locator("#dead-letters-refresh").click();
+    await expect.poll(() => page.locator("#dead-letters-empty").count(), SOON).toBe(1);
+    expect(await status.textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("says the routing recommendations are not read, not Loading…, and draws them on the next poll that works", async () => {
+    const { page, errors, close } = await newPage(browser);
+    const refusing = await refuse(page, "/routing/recommendations");
+    await signIn(page, h.url, operator, PRODUCT);
+    await page.goto(`${h.url}/#/routing`);
+    await expect.poll(() => page.locator("#routing-status").textContent(), SOON).toMatch(/^Cannot load routing: /);
+    expect(await page.locator("#routing-recs").textContent()).toMatch(/^Not read yet/);
+    refusing.on = false;
+    await expect.poll(() => page.locator("#routing-recs").textContent(), SOON).toMatch(/^No recommendations/);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
