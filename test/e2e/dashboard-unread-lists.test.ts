@@ -1,7 +1,9 @@
 // A list page whose first read fails, in Debian Chromium against the real local server (the failure served by
 // page.route: a 503 with no Retry-After): the dead letters table and the routing page's recommendations said
 // "Loading…" for as long as the line above them said the read had failed. They say the list is not read, and the
-// list is drawn once a read works (Refresh on the dead letters page, the next poll on the routing page).
+// list is drawn once a read works (Refresh on the dead letters page, the next poll on the routing page). A fleet page
+// read once whose re-reads then fail kept its cards as they were, heartbeat ages growing, with no word that the list
+// was old: it says since when it is, until a read works again.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -59,6 +61,24 @@ describe("dashboard: a list whose first read fails", () => {
     await page.locator("#dead-letters-refresh").click();
     await expect.poll(() => page.locator("#dead-letters-empty").count(), SOON).toBe(1);
     expect(await status.textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("says the fleet is not current while re-reading it fails, and stops once a read works", async () => {
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, operator, PRODUCT);
+    await page.goto(`${h.url}/#/fleet`);
+    await expect.poll(() => page.locator("#fleet-summary").textContent(), SOON).toMatch(/^\d+ factor/);
+    const stale = page.locator("#fleet-stale");
+    expect(await stale.isVisible()).toBe(false);
+    const refusing = await refuse(page, "/queue-state");
+    await expect.poll(() => stale.isVisible(), SOON).toBe(true);
+    expect(await stale.textContent()).toMatch(
+      /^Not current: the list was read at .+, and reading it again failed: Unavail/,
+    );
+    refusing.on = false;
+    await expect.poll(() => stale.isVisible(), SOON).toBe(false);
     expect(errors).toEqual([]);
     await close();
   });
