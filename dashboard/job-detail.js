@@ -33,18 +33,23 @@ export function jobDetailView(root, live, jobId) {
   const manifestFacts = h("dl", { class: "facts compact" });
   const manifestBody = h("pre", { class: "manifest", tabindex: "0", "aria-label": "Manifest body" });
 
-  const actions = actionBar(session, jobId, (job) => {
+  /**
+   * Until the page is left. A read or an action still out then answered later and drew its job — the tab's title too:
+   * with a slow coordinator, the next page (another job's, the board) was titled after the job left.
+   */
+  let alive = true;
+  /** An action's or a review's answer: drawn, and the poller asked at once — on this page only. @param {any} job */
+  const acted = (job) => {
+    if (!alive) return;
     render(job);
     void live.refresh();
-  });
+  };
+  const actions = actionBar(session, jobId, acted);
   const timeline = timelineView(name);
   const explain = explainPanel(session, jobId, name);
   const runs = runsPanel(session, jobId, name);
   const artifacts = artifactsPanel(session, jobId);
-  const review = reviewPanel(session, jobId, (job) => {
-    render(job);
-    void live.refresh();
-  });
+  const review = reviewPanel(session, jobId, acted);
   const dag = dagPanel(session, jobId); // composite jobs: the children as a laid-out graph
 
   replace(
@@ -93,6 +98,7 @@ export function jobDetailView(root, live, jobId) {
   let shownReason = null;
   /** @param {any} answered the job as a read or an action's answer has it */
   const render = (answered) => {
+    if (!alive) return;
     const why = reasonShown(shownReason, answered);
     shownReason = why;
     // The action bar reads the reason too (a queued job kept from factories may be requeued): it gets the one shown.
@@ -185,6 +191,7 @@ export function jobDetailView(root, live, jobId) {
     else if (current) replace(facts, ...headerFacts(current, name)); // factory names, ages
   });
   return () => {
+    alive = false;
     unsubscribe();
     feed.stop();
     for (const t of pending.values()) clearTimeout(t);

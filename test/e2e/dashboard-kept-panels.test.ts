@@ -3,7 +3,8 @@
 // each (until the next read of the job, which is held here) — it stays, as it was; the DAG panel's failed read of the
 // tree (refused here by page.route) went into a panel hidden until the job turned out to have children, so it was
 // never seen — it is shown on a composite's page (not on a task's), and read again on the poller's next tick, which
-// draws the children once the coordinator answers.
+// draws the children once the coordinator answers. A job page left while its action was out (a slow coordinator)
+// drew the action's answer when it came — and titled the tab, now on the board, after the job left, for good.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
@@ -160,6 +161,34 @@ describe("job page panels kept through answers without their field", () => {
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Plain");
     await expect.poll(() => refusing.refused, SOON).toBeGreaterThan(0);
     await expect.poll(() => page.locator('section[aria-labelledby="dag-title"]').isHidden(), SOON).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("does not title the board after a job left while its action was out", async () => {
+    const { page, errors, close } = await open();
+    let held: Route | undefined;
+    await page.route(
+      (u) => u.pathname.endsWith(`/jobs/${task}/actions/cancel`),
+      (route) => {
+        held = route;
+      },
+    );
+    await page.goto(`${h.url}/#/jobs/${task}`);
+    const cancel = page.locator('button[data-action="cancel"]');
+    await expect.poll(() => cancel.isEnabled(), SOON).toBe(true);
+    await cancel.click();
+    await expect.poll(() => held !== undefined, SOON).toBe(true);
+    // Off to the board while the cancel is out: the board titles the tab "Gigafactory".
+    await page.goto(`${h.url}/#/jobs`);
+    await expect.poll(() => page.locator("table.jobs").count(), SOON).toBe(1);
+    expect(await page.title()).toBe("Gigafactory");
+    const answered = page.waitForResponse((r) => r.url().endsWith(`/jobs/${task}/actions/cancel`));
+    await held!.continue();
+    await (await answered).finished();
+    // The answer drawn by the page left asked the poller at once; with none drawn, the poller's next read comes anyway.
+    await page.waitForRequest((r) => r.url().endsWith("/queue-state"), SOON);
+    expect(await page.title()).toBe("Gigafactory");
     expect(errors).toEqual([]);
     await close();
   });
