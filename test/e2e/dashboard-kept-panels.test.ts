@@ -3,7 +3,7 @@
 // each (until the next read of the job, which is held here) — it stays, as it was; the DAG panel's failed read of the
 // tree (refused here by page.route) went into a panel hidden until the job turned out to have children, so it was
 // never seen — it is shown on a composite's page (not on a task's), and read again on the poller's next tick, which
-// draws the children once the coordinator answers. A job page left while its action was out (a slow coordinator)
+// draws the children once the coordinator answers; so are its runs and its explanation after a failed read. A job page left while its action was out (a slow coordinator)
 // drew the action's answer when it came — and titled the tab, now on the board, after the job left, for good.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -120,18 +120,18 @@ describe("job page panels kept through answers without their field", () => {
       await close();
     });
 
-  /** Refuse the page's reads of the job's tree (503) while `refusing.on`. */
-  async function refuseTree(page: Page, id: string) {
+  /** Refuse the page's reads of a path ending in `suffix` (503) while `refusing.on`. */
+  async function refuse(page: Page, suffix: string) {
     const refusing = { on: true, refused: 0 };
     await page.route(
-      (u) => u.pathname.endsWith(`/jobs/${id}/tree`),
+      (u) => u.pathname.endsWith(suffix),
       (route) => {
         if (!refusing.on) return route.continue();
         refusing.refused++;
         return route.fulfill({
           status: 503,
           contentType: "application/problem+json",
-          json: { type: "about:blank", title: "Unavailable", detail: "tree store down", code: "unavailable" },
+          json: { type: "about:blank", title: "Unavailable", detail: "store down", code: "unavailable" },
         });
       },
     );
@@ -140,12 +140,12 @@ describe("job page panels kept through answers without their field", () => {
 
   it("shows a composite's failed tree read in its Children panel, and draws the children once a later read works", async () => {
     const { page, errors, close } = await open();
-    const refusing = await refuseTree(page, composite);
+    const refusing = await refuse(page, `/jobs/${composite}/tree`);
     await page.goto(`${h.url}/#/jobs/${composite}`);
     const children = page.getByRole("region", { name: "Children" });
     await expect.poll(() => children.isVisible(), SOON).toBe(true);
     expect(await children.locator(".status").textContent()).toContain("Cannot read this job's children");
-    expect(await children.locator(".status").textContent()).toContain("tree store down");
+    expect(await children.locator(".status").textContent()).toContain("store down");
     // Nothing moves the queue version here: the poller's next tick reads the tree again.
     refusing.on = false;
     await expect.poll(() => children.locator("svg.dag a.dag-node").count(), SOON).toBe(2);
@@ -156,11 +156,29 @@ describe("job page panels kept through answers without their field", () => {
 
   it("keeps a task's Children panel hidden when its tree read fails: a task has no children", async () => {
     const { page, errors, close } = await open();
-    const refusing = await refuseTree(page, task);
+    const refusing = await refuse(page, `/jobs/${task}/tree`);
     await page.goto(`${h.url}/#/jobs/${task}`);
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Plain");
     await expect.poll(() => refusing.refused, SOON).toBeGreaterThan(0);
     await expect.poll(() => page.locator('section[aria-labelledby="dag-title"]').isHidden(), SOON).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("reads the runs and the explanation again on the next tick after a read of them failed", async () => {
+    const { page, errors, close } = await open();
+    const runs = await refuse(page, `/jobs/${composite}/runs`);
+    const explain = await refuse(page, `/jobs/${composite}/explain`);
+    await page.goto(`${h.url}/#/jobs/${composite}`);
+    const runsPanel = page.getByRole("region", { name: "Runs" });
+    const explainPanel = page.getByRole("region", { name: "Explain" });
+    await expect.poll(() => runsPanel.locator(".status").textContent(), SOON).toContain("store down");
+    await expect.poll(() => explainPanel.locator(".status").textContent(), SOON).toContain("store down");
+    // Nothing moves the queue version nor the job's feed here: the poller's next tick reads them again.
+    runs.on = false;
+    explain.on = false;
+    await expect.poll(() => runsPanel.locator(".empty").textContent(), SOON).toBe("No attempts yet.");
+    await expect.poll(() => explainPanel.locator(".status").textContent(), SOON).toBe("");
     expect(errors).toEqual([]);
     await close();
   });
