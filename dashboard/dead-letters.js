@@ -203,6 +203,12 @@ export function deadLettersView(root, live) {
     refused.textContent = `Dead letters are for operators: sign in with an operator token to list or redrive them.${why}`;
   };
 
+  /** Takes dead letter `id`'s row off the list shown; the list says it has none once its last row is gone. @param {string} id */
+  const forget = (id) => {
+    body.querySelector(`tr[data-dead-letter-id="${CSS.escape(id)}"]`)?.remove();
+    if (!body.querySelector('[data-testid="dead-letter-row"]')) replace(body, empty());
+  };
+
   /** The Redrive of dead letter `id` as the list shows it now. @param {string} id */
   const redriveButton = (id) =>
     /** @type {HTMLButtonElement | null} */ (
@@ -230,10 +236,13 @@ export function deadLettersView(root, live) {
       });
       if (!alive) return;
       showError(status);
-      status.textContent =
-        r?.redriven === true && typeof r.queue === "string"
-          ? `Redriven ${d.id}: sent back to the ${r.queue} queue, and no longer a dead letter.`
-          : `${d.id}: the answer could not be read; the list, read again, shows whether it is still a dead letter.`;
+      const sent = r?.redriven === true && typeof r.queue === "string";
+      status.textContent = sent
+        ? `Redriven ${d.id}: sent back to the ${r.queue} queue, and no longer a dead letter.`
+        : `${d.id}: the answer could not be read; the list, read again, shows whether it is still a dead letter.`;
+      // Gone from the list now, whatever the read below does: when it failed (a coordinator failing), the row stayed
+      // with its Redrive armed, and a second press was refused "not found" under the line that said it was redriven.
+      if (sent) forget(d.id);
     } catch (err) {
       if (!alive) return;
       const code = err instanceof ApiError ? err.code : "";

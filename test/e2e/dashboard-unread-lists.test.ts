@@ -3,7 +3,8 @@
 // "Loading…" for as long as the line above them said the read had failed. They say the list is not read, and the
 // list is drawn once a read works (Refresh on the dead letters page, the next poll on the routing page). A fleet page
 // read once whose re-reads then fail kept its cards as they were, heartbeat ages growing, with no word that the list
-// was old: it says since when it is, until a read works again.
+// was old: it says since when it is, until a read works again. A dead letter redriven while the list's re-read then
+// fails is taken off the list (it stayed, its Redrive armed, and a second press was refused "not found").
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -61,6 +62,50 @@ describe("dashboard: a list whose first read fails", () => {
     await page.locator("#dead-letters-refresh").click();
     await expect.poll(() => page.locator("#dead-letters-empty").count(), SOON).toBe(1);
     expect(await status.textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("takes a redriven dead letter off the list even when reading the list again fails", async () => {
+    const { page, errors, close } = await newPage(browser);
+    // Stand-ins: one history dead letter (the real list is empty), a redrive that works, then list reads that fail.
+    const letter = {
+      id: "dl-1",
+      productId: PRODUCT,
+      source: "queue:history",
+      reason: "x",
+      attempts: 5,
+      at: Date.now(),
+    };
+    let listed = 0;
+    await page.route(
+      (u) => u.pathname.endsWith("/dead-letters"),
+      (route: Route) =>
+        listed++ === 0
+          ? route.fulfill({ status: 200, json: { items: [{ ...letter, body: { kind: "history", records: [] } }] } })
+          : route.fulfill({
+              status: 503,
+              contentType: "application/problem+json",
+              json: { type: "about:blank", title: "Unavailable", detail: "store down", code: "unavailable" },
+            }),
+    );
+    await page.route(
+      (u) => u.pathname.endsWith("/dead-letters/dl-1/redrive"),
+      (route: Route) =>
+        route.fulfill({ status: 200, json: { id: "dl-1", source: "queue:history", queue: "history", redriven: true } }),
+    );
+    await signIn(page, h.url, operator, PRODUCT);
+    await page.goto(`${h.url}/#/dead-letters`);
+    const redrive = page.locator('[data-testid="dead-letter-redrive"]');
+    await expect.poll(() => redrive.count(), SOON).toBe(1);
+    await redrive.focus();
+    await page.keyboard.press("Enter");
+    const status = page.locator("#dead-letters-status");
+    await expect.poll(() => status.textContent(), SOON).toMatch(/^Redriven dl-1: sent back to the history queue/);
+    await expect.poll(() => listed, SOON).toBe(2); // the list was read again, and that read failed
+    expect(await page.locator('[data-testid="dead-letter-row"]').count()).toBe(0);
+    expect(await page.locator("#dead-letters-empty").count()).toBe(1);
+    expect(await page.evaluate("document.activeElement?.id")).toBe("dead-letters-status");
     expect(errors).toEqual([]);
     await close();
   });
