@@ -69,7 +69,8 @@ export const JOB = {
 
 /**
  * The job an action or a review answers with (POST …/actions/{action}, …/reviews): the job page draws it as it draws
- * JOB, but it carries no waiting reason (the page's next read of the job brings it).
+ * JOB, but it carries no waiting reason: the page keeps the one it shows until its next read of the job brings one
+ * (waiting.js `reasonShown`).
  */
 const { waitingReason: _notSent, ...JOB_WITHOUT_WAITING } = JOB;
 export const JOB_ACTED = JOB_WITHOUT_WAITING;

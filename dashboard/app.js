@@ -12,7 +12,7 @@ import { fleetView } from "./fleet.js";
 import { jobDetailView } from "./job-detail.js";
 import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
-import { countText, Live } from "./live.js";
+import { Live, summaryParts } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
 import { can, markRole, readOnlyText, readWhoami } from "./role.js";
 import { routingView } from "./routing.js";
@@ -140,19 +140,7 @@ function showWho(/** @type {Live} */ l) {
 
 /** @param {Live} l */
 function renderSummary(l) {
-  const total = l.total();
-  const c = (/** @type {string} */ s) => countText(l.counts.get(s));
-  const parts = l.counts.size
-    ? [
-        `${countText(total)} jobs`,
-        `${c("queued")} queued`,
-        `${c("building")} building`,
-        `${c("review")} in review`,
-        `${c("testing")} testing`, // left out, a job in testing counted in the total and in no part (pass 30)
-        `${c("failed")} failed`,
-        `${l.factories.length} factories`,
-      ]
-    : ["loading…"];
+  const parts = l.counts.size ? summaryParts(l.counts, l.factories.length) : ["loading…"];
   replace(
     summary,
     h("span", { class: "counts" }, parts.join(" · ")),

@@ -7,7 +7,7 @@
  */
 
 import { TREE } from "./answers.js";
-import { api, describeError, jobPath } from "./api.js";
+import { api, describeError, jobPath, transient } from "./api.js";
 import {
   h,
   isolated,
@@ -226,7 +226,11 @@ export function renderDag(dagre, { nodes, edges }) {
 
 /**
  * The panel: hidden until the job turns out to have children; `load` reads the tree again (the detail page calls
- * it when the feed reports a stage change).
+ * it when the feed reports a stage change), `update` tells it the job as read. A failed read is shown in the panel,
+ * which is shown for it while the job may have children (a composite, or not read yet): the error went into the
+ * hidden panel, so a tree that could not be read was never seen. A task has none (it turns composite when it gets
+ * some, and `job.children` reads the tree again). `failed` says the last read failed in a way that may pass, so the
+ * page's next tick reads again.
  * @param {import("./api.js").Session} session
  * @param {string} jobId
  */
@@ -240,12 +244,24 @@ export function dagPanel(session, jobId) {
     status,
     body,
   );
+  /** The job's kind once read ("" before): a task's panel stays hidden whatever its tree read did. */
+  let kind = "";
+  /** The last tree read drew children. */
+  let drawn = false;
+  /** The last read failed: its error is in the status line. */
+  let error = false;
+  let retry = false;
+  const show = () => {
+    panel.hidden = !(drawn || (error && kind !== "task"));
+  };
   const load = async () => {
     try {
       const { root } = await api(session, `${jobPath(jobId)}/tree`, { answer: TREE });
       showError(status, ""); // the read worked: an error from an earlier try (server down) is over, shown or not
+      error = retry = false;
       if (root.children.length === 0) {
-        panel.hidden = true;
+        drawn = false;
+        show();
         return;
       }
       const graph = graphOf(root);
@@ -260,10 +276,19 @@ export function dagPanel(session, jobId) {
         redrawKeepingFocus(body, () => replace(body, note, renderDag(dagre, graph)));
       }
       showError(status, "");
-      panel.hidden = false;
+      drawn = true;
+      show();
     } catch (err) {
-      showError(status, describeError(err));
+      error = true;
+      retry = transient(err);
+      showError(status, `Cannot read this job's children: ${describeError(err)}`);
+      show();
     }
   };
-  return { panel, load };
+  /** The job as read: its kind decides whether a failed read is shown. @param {{ kind?: string | null }} job */
+  const update = (job) => {
+    kind = job.kind === "composite" ? "composite" : "task";
+    show();
+  };
+  return { panel, load, update, failed: () => retry };
 }

@@ -29,6 +29,8 @@ import { can } from "./role.js";
 
 /** Dead letters per read: the API's default page (a page of bodies is also cut at ~4 Mi characters by the API). */
 const PAGE = 100;
+/** The table's one row while no read has worked (the status line above it says why). */
+const NOT_READ = "Not read: the line above says why. Refresh reads the list again.";
 
 /**
  * The first `pages` pages, newest first, each dead letter once.
@@ -75,6 +77,8 @@ export function deadLettersView(root, live) {
   const listHead = h("div", { class: "row" }, h("h2", null, "Newest first"), refresh);
   /** Dead letters whose redrive is out: a redraw (Refresh) drew their Redrive greyed out, not armed again. */
   const redriving = new Set();
+  /** A read has drawn the list: until then the table says Loading…, or that it could not be read. */
+  let drawn = false;
 
   /**
    * A row's action: Redrive, or why the server would refuse it whatever is tried (no button to press for nothing).
@@ -166,6 +170,7 @@ export function deadLettersView(root, live) {
         for (const id of open)
           body.querySelector(`tr[data-dead-letter-id="${CSS.escape(String(id))}"] details`)?.setAttribute("open", "");
       });
+      drawn = true;
       showLoadError(status);
       pg.shown = read.read;
       pg.more.hidden = !read.nextCursor;
@@ -177,6 +182,8 @@ export function deadLettersView(root, live) {
       if (err instanceof ApiError && err.status === 403) return refuse(err);
       const what = pg.pages > pg.shown ? "older dead letters" : "dead letters";
       if (!quiet) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
+      // Never read: the table said "Loading…" for as long as the line above it said the read had failed.
+      if (!drawn) replace(body, h("tr", null, h("td", { colspan: "7", class: "muted" }, NOT_READ)));
     } finally {
       pg.settle(asked);
       if (alive) {
@@ -194,6 +201,12 @@ export function deadLettersView(root, live) {
     refused.hidden = false;
     const why = err instanceof ApiError ? ` ${err.readable}` : "";
     refused.textContent = `Dead letters are for operators: sign in with an operator token to list or redrive them.${why}`;
+  };
+
+  /** Takes dead letter `id`'s row off the list shown; the list says it has none once its last row is gone. @param {string} id */
+  const forget = (id) => {
+    body.querySelector(`tr[data-dead-letter-id="${CSS.escape(id)}"]`)?.remove();
+    if (!body.querySelector('[data-testid="dead-letter-row"]')) replace(body, empty());
   };
 
   /** The Redrive of dead letter `id` as the list shows it now. @param {string} id */
@@ -223,10 +236,13 @@ export function deadLettersView(root, live) {
       });
       if (!alive) return;
       showError(status);
-      status.textContent =
-        r?.redriven === true && typeof r.queue === "string"
-          ? `Redriven ${d.id}: sent back to the ${r.queue} queue, and no longer a dead letter.`
-          : `${d.id}: the answer could not be read; the list, read again, shows whether it is still a dead letter.`;
+      const sent = r?.redriven === true && typeof r.queue === "string";
+      status.textContent = sent
+        ? `Redriven ${d.id}: sent back to the ${r.queue} queue, and no longer a dead letter.`
+        : `${d.id}: the answer could not be read; the list, read again, shows whether it is still a dead letter.`;
+      // Gone from the list now, whatever the read below does: when it failed (a coordinator failing), the row stayed
+      // with its Redrive armed, and a second press was refused "not found" under the line that said it was redriven.
+      if (sent) forget(d.id);
     } catch (err) {
       if (!alive) return;
       const code = err instanceof ApiError ? err.code : "";

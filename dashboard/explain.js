@@ -4,7 +4,7 @@
 // job's lease and are kept from it for a backoff (GET …/jobs/<id>/explain).
 
 import { EXPLAIN } from "./answers.js";
-import { api, describeError, jobPath } from "./api.js";
+import { api, describeError, jobPath, transient } from "./api.js";
 import { focusReturn, h, num, replace, showError, statusLine, when } from "./dom.js";
 import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
 import { TERM_HELP } from "./router-terms.js";
@@ -86,14 +86,18 @@ export function explainPanel(session, jobId, factoryName) {
     body,
   );
 
+  /** The last read failed in a way that may pass: the job page's next poller tick reads again (`failed`). */
+  let retry = false;
   const load = async () => {
     const giveBack = focusReturn(refresh); // greyed out while the read is out, a pressed Refresh dropped focus
     refresh.disabled = true;
     try {
       const x = await api(session, `${jobPath(jobId)}/explain`, { answer: EXPLAIN });
+      retry = false;
       showError(status, "");
       render(x);
     } catch (err) {
+      retry = transient(err);
       showError(status, describeError(err));
     } finally {
       refresh.disabled = false;
@@ -227,5 +231,5 @@ export function explainPanel(session, jobId, factoryName) {
     );
 
   void load();
-  return { panel, load };
+  return { panel, load, failed: () => retry };
 }

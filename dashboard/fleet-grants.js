@@ -58,6 +58,16 @@ export function grantAnswerText(r, asked) {
 }
 
 /**
+ * Puts the factory record an approval answered (its grant: capabilities, pendingCapabilities, seatLimit, …) in place
+ * of factory `id` in the poller's list, as a new list, so the page draws it; the next read of the list replaces it.
+ * @param {import("./live.js").Live} live @param {string} id @param {Record<string, unknown>} answer
+ */
+export function withGrant(live, id, answer) {
+  const { changed: _changed, ...record } = answer;
+  live.factories = live.factories.map((x) => (x.id === id ? { ...x, ...record } : x));
+}
+
+/**
  * The card's grant block: pending capabilities with Approve, the seat limit with its control, and the status line;
  * null for a revoked factory (nothing is granted to it: the API answers 409).
  * @param {any} f a factory as GET …/factories lists it
@@ -126,12 +136,15 @@ export function grantPanel(f, live, store, rerender) {
     let said = "";
     let refused = false;
     let reread = true;
+    /** @type {any} the factory as granted now (the answer is its record), drawn when the list cannot be read again */
+    let granted = null;
     try {
       const r = await api(live.session, `/factories/${encodeURIComponent(f.id)}/capabilities/approve`, {
         method: "POST",
         body,
         answer: GRANTED,
       });
+      granted = r;
       store.drafts.delete(f.id);
       said = grantAnswerText(r, asked) || "Done: the card shows the factory as granted now.";
     } catch (err) {
@@ -144,7 +157,14 @@ export function grantPanel(f, live, store, rerender) {
     }
     // Read again unless the refusal changed nothing the card shows (a 400, a 403): done, the card shows the grant
     // now; a 404 or 409 (removed or revoked meanwhile) or no answer to read, it shows what is true.
-    if (reread) await live.loadFactories().then(rerender, () => {});
+    // Granted but not read again (a coordinator failing): the card showed the old grant — "waiting for approval",
+    // Approve armed — under the line that said it was approved. The answer, the factory's record, is drawn instead.
+    if (reread)
+      await live.loadFactories().then(rerender, () => {
+        if (!granted) return;
+        withGrant(live, f.id, granted);
+        rerender();
+      });
     for (const id of [`grant-approve-${f.id}`, `grant-seats-set-${f.id}`]) {
       const b = document.getElementById(id);
       if (b instanceof HTMLButtonElement) b.disabled = false;

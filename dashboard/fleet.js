@@ -2,7 +2,7 @@
 // capabilities, what waits for approval and the seat limit, heartbeat age, track record), kept current by the shared
 // Live poller.
 
-import { ago, duration, h, replace, statusLine, when } from "./dom.js";
+import { ago, clock, duration, h, replace, statusLine, when } from "./dom.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
 import { grantPanel, grantStore } from "./fleet-grants.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
@@ -14,6 +14,7 @@ import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
  */
 export function fleetView(root, live) {
   const summary = h("p", { class: "muted", id: "fleet-summary" });
+  const stale = h("p", { class: "status error", id: "fleet-stale", role: "status", hidden: true });
   const grid = h("ul", { class: "fleet", "aria-label": "Factories" });
   // What is said of a card that is gone (a factory removed while an approval was out), and where focus then goes.
   const pageStatus = statusLine();
@@ -27,6 +28,7 @@ export function fleetView(root, live) {
       { "aria-labelledby": "fleet-title" },
       h("h1", { id: "fleet-title" }, "Fleet"),
       summary,
+      stale,
       pageStatus,
       grid,
     ),
@@ -40,6 +42,11 @@ export function fleetView(root, live) {
     // Before any read of the list worked, a failed one says so here: "Loading…" stayed for as long as it failed.
     const unread = live.error ? `The fleet could not be read: ${live.error}` : "Loading…";
     summary.textContent = live.factoriesAt ? fleetSummary(factories) : unread;
+    // Read once, then failing: the cards stayed as they were, "health ok" with heartbeat ages that kept growing — read
+    // as factories going quiet, when it was the coordinator that could not be read. Said, with when the list was read.
+    const since = live.factoriesAt && live.error ? staleText(live.factoriesAt, live.error) : "";
+    if (stale.textContent !== since) stale.textContent = since;
+    stale.hidden = !since;
     const records = track.records();
     // Every card was rebuilt on every tick (3 s) for its heartbeat age: 1,000 factories were ~16,000 nodes rebuilt,
     // each card filtering every track record (up to 5,000) for its own. The ages are text, changed in place.
@@ -104,6 +111,13 @@ export function refreshTimes(root, now = Date.now()) {
     if (el.textContent !== next) el.textContent = next;
   }
 }
+
+/**
+ * The line over the cards while the shared poller's reads fail after the list was read once.
+ * @param {number} readAt when the list was last read (ms epoch) @param {string} error what the failed read said
+ */
+export const staleText = (readAt, error) =>
+  `Not current: the list was read at ${clock(readAt)}, and reading it again failed: ${error}`;
 
 /** A factory that has never said hello nor heartbeated since enrollment. @param {any} f */
 export const neverConnected = (f) => f.lastHeartbeatAt === undefined || f.lastHeartbeatAt === null;

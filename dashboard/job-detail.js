@@ -15,7 +15,7 @@ import { headerFacts, manifestFields } from "./job-facts.js";
 import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
-import { waitingDetail } from "./waiting.js";
+import { reasonShown, waitingDetail } from "./waiting.js";
 
 /**
  * @param {HTMLElement} root
@@ -33,18 +33,23 @@ export function jobDetailView(root, live, jobId) {
   const manifestFacts = h("dl", { class: "facts compact" });
   const manifestBody = h("pre", { class: "manifest", tabindex: "0", "aria-label": "Manifest body" });
 
-  const actions = actionBar(session, jobId, (job) => {
+  /**
+   * Until the page is left. A read or an action still out then answered later and drew its job — the tab's title too:
+   * with a slow coordinator, the next page (another job's, the board) was titled after the job left.
+   */
+  let alive = true;
+  /** An action's or a review's answer: drawn, and the poller asked at once — on this page only. @param {any} job */
+  const acted = (job) => {
+    if (!alive) return;
     render(job);
     void live.refresh();
-  });
+  };
+  const actions = actionBar(session, jobId, acted);
   const timeline = timelineView(name);
   const explain = explainPanel(session, jobId, name);
   const runs = runsPanel(session, jobId, name);
   const artifacts = artifactsPanel(session, jobId);
-  const review = reviewPanel(session, jobId, (job) => {
-    render(job);
-    void live.refresh();
-  });
+  const review = reviewPanel(session, jobId, acted);
   const dag = dagPanel(session, jobId); // composite jobs: the children as a laid-out graph
 
   replace(
@@ -86,16 +91,27 @@ export function jobDetailView(root, live, jobId) {
 
   /** @type {any} */
   let current = null;
-  /** @param {any} job */
-  const render = (job) => {
+  /**
+   * What the waiting panel shows (waiting.js `reasonShown`): an action's answer carries no reason, and keeps it.
+   * @type {{ reason: any, stage: string } | null}
+   */
+  let shownReason = null;
+  /** @param {any} answered the job as a read or an action's answer has it */
+  const render = (answered) => {
+    if (!alive) return;
+    const why = reasonShown(shownReason, answered);
+    shownReason = why;
+    // The action bar reads the reason too (a queued job kept from factories may be requeued): it gets the one shown.
+    const job = { ...answered, waitingReason: why.reason };
     current = job;
     title.textContent = titleText(job.title);
     document.title = `${isolated(titleText(job.title))} · Gigafactory`; // isolated: an override must not turn our words
     replace(badge, stageBadge(job.stage));
     actions.update(job);
     review.update(job);
+    dag.update(job);
     replace(facts, ...headerFacts(job, name));
-    replace(waiting, waitingDetail(job.waitingReason));
+    replace(waiting, waitingDetail(why.reason, why.stale));
     // Redrawn at each read of the job (every progress event of a running one): focus on the Parent link stays on it.
     redrawKeepingFocus(manifestFacts, () => replace(manifestFacts, ...manifestFields(job)));
     manifestBody.textContent = job.bodyMd || "(no body)";
@@ -165,13 +181,17 @@ export function jobDetailView(root, live, jobId) {
   void dag.load();
   feed.start();
   const unsubscribe = live.subscribe(({ versionChanged }) => {
-    if (versionChanged)
+    if (versionChanged) {
       soon(loadJob, dag.load); // a child's stage moves the queue version, not the parent's feed
+      return;
+    }
     // A failed read is retried on the next tick: the change it missed brings no other event or version bump.
-    else if (stale) soon(loadJob);
+    for (const panel of [dag, runs, explain]) if (panel.failed()) soon(panel.load);
+    if (stale) soon(loadJob);
     else if (current) replace(facts, ...headerFacts(current, name)); // factory names, ages
   });
   return () => {
+    alive = false;
     unsubscribe();
     feed.stop();
     for (const t of pending.values()) clearTimeout(t);

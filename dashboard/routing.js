@@ -149,6 +149,8 @@ export function routingView(root, live) {
     );
   };
 
+  /** Recommendations and rules have been drawn once: until then the list says Loading…, or that it is not read. */
+  let drawn = false;
   const load = async () => {
     try {
       const [r, ru] = await Promise.all([
@@ -160,9 +162,13 @@ export function routingView(root, live) {
       // Redrawn every POLL_MS: keyboard focus on an Apply or Remove stays on it (it fell to the page's top).
       redrawKeepingFocus(recs, () => drawRecs(r.recommendations), status);
       redrawKeepingFocus(rules, () => drawRules(ru.rules), status);
+      drawn = true;
       await experiments.load();
     } catch (err) {
-      if (alive) showLoadError(status, `Cannot load routing: ${describeError(err)}`);
+      if (!alive) return;
+      showLoadError(status, `Cannot load routing: ${describeError(err)}`);
+      // Never read: "Loading…" stayed under the line that said the read had failed, for as long as it failed.
+      if (!drawn) replace(recs, h("p", { class: "muted" }, "Not read yet: the line above says why; read again soon."));
     }
   };
 

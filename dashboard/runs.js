@@ -2,7 +2,7 @@
 // outcome and insights (tokens, cost, diff stat), one table row per attempt.
 
 import { RUNS } from "./answers.js";
-import { api, describeError, jobPath } from "./api.js";
+import { api, describeError, jobPath, transient } from "./api.js";
 import { duration, h, replace, showError, statusLine, when } from "./dom.js";
 import { usdText } from "./usd.js";
 
@@ -22,12 +22,16 @@ export function runsPanel(session, jobId, factoryName) {
     body,
   );
 
+  /** The last read failed in a way that may pass: the job page's next poller tick reads again (`failed`). */
+  let retry = false;
   const load = async () => {
     try {
       const { runs } = await api(session, `${jobPath(jobId)}/runs`, { answer: RUNS });
+      retry = false;
       showError(status, "");
       render(runs);
     } catch (err) {
+      retry = transient(err);
       showError(status, describeError(err));
     }
   };
@@ -61,7 +65,7 @@ export function runsPanel(session, jobId, factoryName) {
   };
 
   void load();
-  return { panel, load };
+  return { panel, load, failed: () => retry };
 }
 
 /** @param {any} r a Run @param {(id: string | undefined) => string} factoryName */

@@ -3,7 +3,12 @@
 // The admin token is kept only when the user ticks "keep it" (else it lives in memory).
 
 import { describeError, isAdminToken, productFromToken, saveSession, verifySession } from "./api.js";
-import { h, replace, showError } from "./dom.js";
+import { h, replace, showError, statusLine } from "./dom.js";
+import { tokenShapeProblem } from "./token-shape.js";
+
+/** What to sign in with instead of a token whose shape is wrong (token-shape.js). */
+const WHOLE_TOKEN =
+  "Sign in with an operator or viewer token, whole, as it was minted (gf_<product>_ then 43 characters), or with the admin token and a product.";
 
 /**
  * @param {HTMLElement} root
@@ -42,6 +47,9 @@ export function signInView(root, onSignedIn, notice = "") {
     ),
   );
   const error = h("p", { class: "status", id: "signin-error", role: "alert" });
+  // While the check is out: a slow coordinator left a greyed-out button and nothing that said why.
+  const progress = statusLine("muted");
+  progress.id = "signin-progress";
   const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
   let productTouched = false;
   product.addEventListener("input", () => {
@@ -50,7 +58,8 @@ export function signInView(root, onSignedIn, notice = "") {
   token.addEventListener("input", () => {
     const inferred = productFromToken(token.value);
     if (inferred && !productTouched) product.value = inferred;
-    const admin = token.value.trim() !== "" && isAdminToken(token.value);
+    // Only a token that claims no product's shape may be the admin's: a product token cut off named no product.
+    const admin = token.value.trim() !== "" && isAdminToken(token.value) && !/^gfe?_/.test(token.value.trim());
     if (admin) rememberField.removeAttribute("hidden");
     else rememberField.setAttribute("hidden", "");
   });
@@ -80,6 +89,7 @@ export function signInView(root, onSignedIn, notice = "") {
     ),
     rememberField,
     error,
+    progress,
     submit,
   );
   form.addEventListener("submit", async (ev) => {
@@ -90,8 +100,16 @@ export function signInView(root, onSignedIn, notice = "") {
       (session.token ? product : token).focus();
       return;
     }
+    // Not sent: the coordinator would refuse it as a token it does not know, which says nothing of what is wrong.
+    const shape = tokenShapeProblem(session.token);
+    if (shape) {
+      showError(error, `Not sent: the token is not a product token: ${shape}. ${WHOLE_TOKEN}`);
+      token.focus();
+      return;
+    }
     submit.setAttribute("disabled", "");
     showError(error, "");
+    progress.textContent = "Checking the token with the coordinator…";
     try {
       await verifySession(session);
       saveSession(session, remember instanceof HTMLInputElement && remember.checked);
@@ -100,6 +118,7 @@ export function signInView(root, onSignedIn, notice = "") {
       showError(error, describeError(err, "signin")); // "check the Product field", not "check the link"
       token.focus();
     } finally {
+      progress.textContent = "";
       submit.removeAttribute("disabled");
     }
   });

@@ -190,10 +190,11 @@ export function detailRows(reason) {
 }
 
 /**
- * The job page's "Why is it waiting?" block: heading, the message, since when, and every detail.
- * @param {any} reason
+ * The job page's "Why is it waiting?" block: heading, the message, since when, and every detail. `stale`: the reason
+ * was read before the job's last move (`reasonShown`), so it is drawn dimmed and marked busy until a read replaces it.
+ * @param {any} reason @param {boolean} [stale]
  */
-export function waitingDetail(reason) {
+export function waitingDetail(reason, stale = false) {
   if (!reason) return null;
   const rows = detailRows(reason).map(([k, label, text]) =>
     h("div", { dataset: { waitingDetail: k } }, h("dt", null, label), h("dd", null, text)),
@@ -201,9 +202,10 @@ export function waitingDetail(reason) {
   return h(
     "section",
     {
-      class: `waiting-panel waiting-${reason.code}`,
+      class: `waiting-panel waiting-${reason.code}${stale ? " waiting-stale" : ""}`,
       "aria-label": "Why is it waiting?",
       dataset: { code: reason.code },
+      ...(stale ? { "aria-busy": "true", title: "Read before the job's last move: reading it again" } : {}),
     },
     h(
       "p",
@@ -214,4 +216,26 @@ export function waitingDetail(reason) {
     h("p", { class: "waiting-message" }, reason.message),
     rows.length ? h("dl", { class: "facts compact" }, ...rows) : null,
   );
+}
+
+/** Stages a job never waits in again (core/model TERMINAL_STAGES), and those it runs in once held (LEASED_STAGES). */
+const ENDED = ["shipped", "dead_letter", "cancelled"];
+const LEASED = ["assigned", "building"];
+
+/**
+ * What the "Why is it waiting?" panel shows after an answer about the job: the reason, the stage it was read at, and
+ * whether the job has moved since (`stale`). A read (GET …/jobs/{id}) carries `waitingReason` — null when the job does
+ * not wait — and that is shown. An action's or a review's answer (answers.js JOB_ACTED) carries none: drawn as is, the
+ * panel vanished until the next read (~250 ms) drew it again, a flicker on every action. Such an answer keeps the
+ * reason shown, unless its own stage says the job waits for nothing (core/waiting `runsOrEnded`: ended, or held by a
+ * factory); kept across a move to another stage, it is `stale` until a read replaces it.
+ * @param {{ reason: any, stage: string } | null} shown what the panel shows now (null before the first answer)
+ * @param {{ stage: string, holderFactoryId?: string | null, waitingReason?: any }} job the answer's job
+ * @returns {{ reason: any, stage: string, stale: boolean }}
+ */
+export function reasonShown(shown, job) {
+  if (Object.hasOwn(job, "waitingReason")) return { reason: job.waitingReason ?? null, stage: job.stage, stale: false };
+  const runsOrEnded = ENDED.includes(job.stage) || (LEASED.includes(job.stage) && Boolean(job.holderFactoryId));
+  if (runsOrEnded || !shown?.reason) return { reason: null, stage: job.stage, stale: false };
+  return { reason: shown.reason, stage: shown.stage, stale: shown.stage !== job.stage };
 }

@@ -4,7 +4,9 @@
 // card then routes on it, nothing pending — and the seat-limit control sets 4 (a 0 typed is refused on the page, with
 // no request); a seat limit typed survives the poller's redraws. A viewer sees what waits but no control. A factory
 // removed while its Approve is out: the 404 is said on the page's own line (the card is gone with the list read
-// again) and focus goes there; one revoked meanwhile: the 409 likewise (its card, revoked, has no grant block).
+// again) and focus goes there; one revoked meanwhile: the 409 likewise (its card, revoked, has no grant block). An
+// approval whose list read that follows fails (a coordinator failing) is drawn from its answer: the card left
+// "waiting for approval" and Approve armed under the line that said it was approved.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
@@ -21,7 +23,7 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
   let browser: Browser;
   const tokens = { viewer: "", operator: "" };
   const api = adminApi(() => h.url, PRODUCT);
-  const ids = { box1: "", box2: "", box3: "" };
+  const ids = { box1: "", box2: "", box3: "", box4: "" };
 
   /** Enrolls `name` with os:linux on 2 seats, then heartbeats (as the factory) declaring `declared` on 8 seats. */
   const declaredBeyond = async (name: string, declared: string[]) => {
@@ -45,6 +47,7 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
     ids.box1 = await declaredBeyond("box-1", ["gpu"]);
     ids.box2 = await declaredBeyond("box-2", ["cuda"]);
     ids.box3 = await declaredBeyond("box-3", ["fpga"]);
+    ids.box4 = await declaredBeyond("box-4", ["tpu"]);
     expect(await factory(ids.box1)).toMatchObject({ pendingCapabilities: ["gpu"], seatLimit: 2 });
     browser = await launchChromium();
   });
@@ -70,7 +73,7 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
       drawn: els.length,
       shown: els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).length,
     }));
-    expect(controls).toEqual({ drawn: 9, shown: 0 }); // per card: Approve, the seat limit and its Set
+    expect(controls).toEqual({ drawn: 12, shown: 0 }); // per card (4): Approve, the seat limit and its Set
 
     expect(errors).toEqual([]);
     await close();
@@ -149,6 +152,30 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
     expect(await card(page, "box-3").locator(".badge.status-revoked").count()).toBe(1);
     expect(await card(page, "box-3").locator(".grant").count()).toBe(0);
     expect(await page.evaluate("document.activeElement?.id")).toBe("fleet-status");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("draws an approval from its answer when the list cannot be read again", async () => {
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await page.goto(`${h.url}/#/fleet`);
+    const box4 = card(page, "box-4");
+    const approve = box4.getByRole("button", { name: "Approve tpu for box-4" });
+    await approve.waitFor(SOON);
+    // From now on every read of the factory list fails.
+    await page.route(
+      (u) => u.pathname.endsWith("/factories"),
+      (route) =>
+        route.request().method() === "GET"
+          ? route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' })
+          : route.continue(),
+    );
+    await approve.click();
+    const status = box4.locator(`#grant-status-${ids.box4}`);
+    await expect.poll(() => status.textContent(), SOON).toBe("Approved: routed on os:linux, tpu · seat limit 2.");
+    expect(await box4.locator(`#grant-pending-${ids.box4}`).count()).toBe(0);
+    expect(await box4.locator('ul[aria-label="Capabilities"] li').allTextContents()).toEqual(["os:linux", "tpu"]);
     expect(errors).toEqual([]);
     await close();
   });

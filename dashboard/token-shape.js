@@ -1,0 +1,41 @@
+/**
+ * @module dashboard/token-shape
+ * What is wrong with a token typed into the sign-in form that looks like a product's (`gf_<product>_<43 characters>`)
+ * but is not one, told before it is sent — a mirror of src/cli/token-shape.ts `tokenShapeProblem`, which the dashboard
+ * cannot import (test/unit/dashboard-token-shape.test.ts holds the two to the same verdicts). A paste cut off (`gf_demo_abc`), one
+ * with something pasted after it, a secret with characters no token has, or a one-time enrollment code (`gfe_…`, a
+ * host's) was sent and refused as a token the coordinator does not know — and a cut one, naming no product, was taken
+ * for the admin token (the form offered "keep me signed in as admin"). Only the product part is ever shown.
+ */
+
+/** The characters after `gf_<product>_` in every minted token: 32 random bytes, base64url without padding. */
+const SECRET_CHARS = 43;
+const PREFIX = /^gf_([a-z0-9][a-z0-9-]{0,62})_(.*)$/s;
+
+/**
+ * What is wrong with `token` as a product token, in words (one sentence, no secret shown), or undefined when it is
+ * one, or does not claim to be one (an admin token: the deployment's own secret, any shape).
+ * @param {string} token
+ * @returns {string | undefined}
+ */
+export function tokenShapeProblem(token) {
+  const t = token.trim();
+  if (t.startsWith("gfe_")) {
+    return "it is a one-time enrollment code (gfe_…), which a factory's host trades for its own token, not a token to sign in with";
+  }
+  if (!t.startsWith("gf_")) return undefined;
+  const m = PREFIX.exec(t);
+  if (!m) return "it starts like a product token but is not one: a product token is gf_<product>_ then 43 characters";
+  const [, product, secret = ""] = m;
+  const shown = `gf_${product}_…`;
+  if (!/^[A-Za-z0-9_-]*$/.test(secret)) {
+    return `${shown} holds characters no token has after its product (only A–Z, a–z, 0–9, - and _)`;
+  }
+  if (secret.length < SECRET_CHARS) {
+    return `${shown} looks cut off: it has ${secret.length} character(s) after the product, where a product token has ${SECRET_CHARS}`;
+  }
+  if (secret.length > SECRET_CHARS) {
+    return `${shown} has ${secret.length} characters after the product, where a product token has ${SECRET_CHARS}: something was pasted with it`;
+  }
+  return undefined;
+}
