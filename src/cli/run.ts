@@ -10,7 +10,8 @@ import { terminalText } from "../core/terminal-text.ts";
 import { parseCommandLine } from "./args.ts";
 import { type Io, makeContext } from "./context.ts";
 import { errorDocument, formatError, toCliError, unknownCommand } from "./errors.ts";
-import { commandHelp, overviewHelp } from "./help.ts";
+import { commandHelp, OVERVIEW_DETAILS, overviewHelp } from "./help.ts";
+import { commandDoc, overviewDoc } from "./help-doc.ts";
 import { jsonWithoutTokens, ownTokens, withoutTokens } from "./own-tokens.ts";
 import { COMMANDS } from "./registry.ts";
 
@@ -67,7 +68,11 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       const known = family !== undefined && COMMANDS.some((c) => c.path[0] === family);
       // `help jbos` / `jbos --help` printed the overview and passed: a typo is named, as without --help.
       if (family !== undefined && !known) throw unknownCommand(family, COMMANDS);
-      const help = `${overviewHelp(COMMANDS, known ? family : undefined)}\n`;
+      const shown = known ? family : undefined;
+      // Scripts and shell completion read the same description the text is rendered from (cli/help-doc).
+      const help = json
+        ? `${JSON.stringify(overviewDoc(COMMANDS, shown, OVERVIEW_DETAILS), null, 2)}\n`
+        : `${overviewHelp(COMMANDS, shown)}\n`;
       // Bare `gigafactory` is a usage error (a script that forgot its command should not pass); --help is not.
       if (argv.length === 0) {
         io.stderr(help);
@@ -77,7 +82,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     if (line.help) {
-      io.stdout(`${commandHelp(line.command, COMMANDS)}\n`);
+      const doc = json
+        ? JSON.stringify(commandDoc(line.command, COMMANDS), null, 2)
+        : commandHelp(line.command, COMMANDS);
+      io.stdout(`${doc}\n`);
       return 0;
     }
     ndjson = line.command.ndjson === true;
