@@ -83,6 +83,11 @@ function layerProduct(layer: Layer): string | undefined {
 /** Where the token of each layer (flags, environment, file) came from, as a refusal names it. */
 const TOKEN_SOURCES = ["--token", "GIGAFACTORY_TOKEN", "the saved config"] as const;
 
+/** Where the token `resolveConnection` takes from these layers (flags, environment, file) came from, as refusals say it. */
+export function tokenSourceOf(layers: readonly [Layer, Layer, Layer]): string {
+  return TOKEN_SOURCES[layers.findIndex((l) => l.token)] ?? "the saved config";
+}
+
 /**
  * The one check of a token, wherever it came from (login, flags, environment, saved file), before any request: one
  * that `fetch` cannot put in a header (judged as `fetch` sends it, its end blanks stripped) threw out of `fetch` and

@@ -17,11 +17,13 @@ import {
   readConfigFile,
   resolveConnection,
   responseTimeoutMs,
+  tokenSourceOf,
 } from "./config.ts";
 import { configFileWarning } from "./config-file.ts";
 import { overrideNote, overridingVariables } from "./env-override.ts";
 import { CliError } from "./errors.ts";
 import { jsonWithoutTokens } from "./own-tokens.ts";
+import { refusedAsMalformed } from "./token-shape.ts";
 
 export interface Io {
   stdout(text: string): void;
@@ -59,6 +61,11 @@ export interface Ctx {
   emit(doc: unknown): void;
   /** One compact JSON line (NDJSON), for streams under --json. @throws CliError bad_response, as `emit`. */
   emitLine(doc: unknown): void;
+  /**
+   * `err`, or `token_malformed` when it is the coordinator's 401 of the token `connection` gave and that token's shape
+   * says why (cli/token-shape `refusedAsMalformed`): cli/run reports every failure through it.
+   */
+  asTokenRefusal(err: unknown): unknown;
 }
 
 /** A command: its spec (words, arguments, options, help) and what it does; returns the exit code (default 0). */
@@ -84,6 +91,7 @@ export function makeContext(
   let resolved: Connection | undefined;
   let warned = false;
   let overridesSaid = false;
+  let sent: { token: string; source: string } | undefined;
   const ctx: Ctx = {
     io,
     json,
@@ -117,6 +125,7 @@ export function makeContext(
       const overriding = overridesSaid ? [] : overridingVariables(layers[1], saved, layers[0]);
       overridesSaid = true;
       if (overriding.length > 0) io.stderr(`${terminalText(overrideNote(overriding, file))}\n`);
+      sent = { token: conn.token, source: tokenSourceOf(layers) };
       return conn;
     },
     client(conn) {
@@ -138,6 +147,7 @@ export function makeContext(
     emitLine(doc) {
       io.stdout(`${jsonText(doc, tokens)}\n`);
     },
+    asTokenRefusal: (err) => (sent ? refusedAsMalformed(err, sent.token, sent.source) : err),
   };
   return ctx;
 }

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { terminalText } from "../core/terminal-text.ts";
 import { parseCommandLine } from "./args.ts";
-import { type Io, makeContext } from "./context.ts";
+import { type Ctx, type Io, makeContext } from "./context.ts";
 import { errorDocument, formatError, toCliError, unknownCommand } from "./errors.ts";
 import { commandHelp, OVERVIEW_DETAILS, overviewHelp } from "./help.ts";
 import { commandDoc, overviewDoc } from "./help-doc.ts";
@@ -61,6 +61,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(hide(text));
     },
   };
+  let ctx: Ctx | undefined;
   try {
     const line = parseCommandLine(argv, COMMANDS);
     if (!line.command) {
@@ -89,9 +90,11 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     ndjson = line.command.ndjson === true;
-    return (await line.command.run(makeContext(out, line.values, line.positionals, tokens))) ?? 0;
+    ctx = makeContext(out, line.values, line.positionals, tokens);
+    return (await line.command.run(ctx)) ?? 0;
   } catch (err) {
-    const e = toCliError(err);
+    // A cut-off token refused 401 is told as what it is, not "check the token" (cli/token-shape).
+    const e = toCliError(ctx ? ctx.asTokenRefusal(err) : err);
     // A failure in the middle of a redrawn counter (`jobs --all`'s page 7 a 503) was glued to it on one line
     // (`… 1500 jobs read✘ ERROR …`): the report starts on a line of its own, cleared on a terminal that redraws.
     if (openLine) io.stderr(io.stderrIsTTY ? "\r\x1b[K" : "\n");

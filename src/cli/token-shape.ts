@@ -6,6 +6,7 @@
  * product, each was refused "the token does not name a product (an admin token?)" — which sent a newcomer looking
  * for an admin token. Only the product part of a token is ever shown, never its secret.
  */
+import { ApiError } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
 
 /** The characters after `gf_<product>_` in every minted token: 32 random bytes, base64url without padding. */
@@ -38,6 +39,10 @@ export function tokenShapeProblem(token: string): string | undefined {
   return undefined;
 }
 
+/** How to give a good token, in every refusal of a malformed one (login's and every other command's alike). */
+const MALFORMED_FIX =
+  "log in with an operator or viewer token, whole, as `gigafactory tokens mint` printed it (gf_<product>_ then 43 characters), or with the admin token and --product P";
+
 /**
  * The refusal of a token whose shape `tokenShapeProblem` faults (exit 2: the caller's input), naming where it came
  * from (`--token`, `GIGAFACTORY_TOKEN`, the saved config); undefined for a token it does not fault.
@@ -45,10 +50,17 @@ export function tokenShapeProblem(token: string): string | undefined {
 export function malformedToken(token: string, source: string): CliError | undefined {
   const problem = tokenShapeProblem(token);
   if (problem === undefined) return undefined;
-  return new CliError(
-    "token_malformed",
-    `the token (${source}) is not a product token: ${problem}`,
-    "log in with an operator or viewer token, whole, as `gigafactory tokens mint` printed it (gf_<product>_ then 43 characters), or with the admin token and --product P",
-    2,
-  );
+  return new CliError("token_malformed", `the token (${source}) is not a product token: ${problem}`, MALFORMED_FIX, 2);
+}
+
+/**
+ * `err` told as the token's fault when the coordinator refused the token (401 `unauthorized`) and its shape says why
+ * (`malformedToken`), else `err` as it is. Every command but login said the generic "check the token" of a cut-off
+ * paste once a product was named (--product, GIGAFACTORY_PRODUCT, the saved config). Told after the 401, not before
+ * sending: the admin token is the deployment's own secret, of any shape, and the coordinator checks it first
+ * (worker/auth) — one written `gf_ops_…` works — so only the 401 proves a token of that shape is not the admin's.
+ */
+export function refusedAsMalformed(err: unknown, token: string, source: string): unknown {
+  const refused = err instanceof ApiError && err.code === "unauthorized";
+  return (refused && malformedToken(token, source)) || err;
 }

@@ -17,7 +17,7 @@ import { CliError } from "../errors.ts";
 import { checked, QueueStateRead } from "../read-answers.ts";
 import { ProductsRead } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
-import { malformedToken } from "../token-shape.ts";
+import { malformedToken, refusedAsMalformed } from "../token-shape.ts";
 import { type WhoamiAnswer, WhoamiRead } from "./whoami.ts";
 
 /**
@@ -124,7 +124,7 @@ export const login: Command = {
     const client = ctx.client(conn);
     const version = await productQueueVersion(client, product).catch((err: unknown) => {
       // With --product, such a token is sent, and refused 401 "check the token": say what is wrong with it.
-      throw (err instanceof ApiError && err.code === "unauthorized" && malformedToken(token, tokenSource)) || err;
+      throw refusedAsMalformed(err, token, tokenSource);
     });
     // No product yet: only the admin's product-free read let the login through (productQueueVersion), so it is the
     // admin, and there is no product to ask whoami on.
