@@ -23,6 +23,7 @@ import { configFileWarning } from "./config-file.ts";
 import { overrideNote, overridingVariables } from "./env-override.ts";
 import { CliError } from "./errors.ts";
 import { jsonWithoutTokens } from "./own-tokens.ts";
+import { retryAfterNotes } from "./retry-after.ts";
 import { refusedAsMalformed } from "./token-shape.ts";
 
 export interface Io {
@@ -66,6 +67,8 @@ export interface Ctx {
    * says why (cli/token-shape `refusedAsMalformed`): cli/run reports every failure through it.
    */
   asTokenRefusal(err: unknown): unknown;
+  /** The `Retry-After` (whole s) of the last 429 or 503 this run's client received (cli/retry-after), if it had one. */
+  retryAfterHeader(): number | undefined;
 }
 
 /** A command: its spec (words, arguments, options, help) and what it does; returns the exit code (default 0). */
@@ -92,6 +95,8 @@ export function makeContext(
   let warned = false;
   let overridesSaid = false;
   let sent: { token: string; source: string } | undefined;
+  // Every client of the run fetches through it, so the header of the refusal that ends the run is at hand to report.
+  const waits = retryAfterNotes(io.fetch ?? ((input, init) => fetch(input, init)), io.now);
   const ctx: Ctx = {
     io,
     json,
@@ -132,7 +137,7 @@ export function makeContext(
       const c = conn ?? ctx.connection();
       // A coordinator that takes the connection and never answers must not hang a script: bound each answer's start.
       const timeoutMs = responseTimeoutMs(str("timeout"), io.env);
-      return new GigafactoryClient({ ...c, responseTimeoutMs: timeoutMs, ...(io.fetch ? { fetch: io.fetch } : {}) });
+      return new GigafactoryClient({ ...c, responseTimeoutMs: timeoutMs, fetch: waits.fetch });
     },
     // Human lines carry text from elsewhere (engine logs, job titles): its control characters are shown, not obeyed.
     print(text) {
@@ -148,6 +153,7 @@ export function makeContext(
       io.stdout(`${jsonText(doc, tokens)}\n`);
     },
     asTokenRefusal: (err) => (sent ? refusedAsMalformed(err, sent.token, sent.source) : err),
+    retryAfterHeader: () => waits.last(),
   };
   return ctx;
 }

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { terminalText } from "../core/terminal-text.ts";
+import { ApiError } from "../shared/http-client.ts";
 import { parseCommandLine } from "./args.ts";
 import { type Ctx, type Io, makeContext } from "./context.ts";
 import { errorDocument, formatError, toCliError, unknownCommand } from "./errors.ts";
@@ -14,6 +15,7 @@ import { commandHelp, OVERVIEW_DETAILS, overviewHelp } from "./help.ts";
 import { commandDoc, overviewDoc } from "./help-doc.ts";
 import { jsonWithoutTokens, ownTokens, withoutTokens } from "./own-tokens.ts";
 import { COMMANDS } from "./registry.ts";
+import { retryAfterOf, withRetryAfter } from "./retry-after.ts";
 
 /**
  * Whether the command line asks for --json, read from the words themselves (before any `--`), so that a line the
@@ -94,7 +96,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     return (await line.command.run(ctx)) ?? 0;
   } catch (err) {
     // A cut-off token refused 401 is told as what it is, not "check the token" (cli/token-shape).
-    const e = toCliError(ctx ? ctx.asTokenRefusal(err) : err);
+    const cause = ctx ? ctx.asTokenRefusal(err) : err;
+    // A 429 or 503 says when to come back (cli/retry-after): in the fix, and as a field a script can sleep on.
+    const wait = retryAfterOf(cause, ctx?.retryAfterHeader());
+    const e = cause instanceof ApiError ? withRetryAfter(toCliError(cause), cause.status, wait) : toCliError(cause);
     // A failure in the middle of a redrawn counter (`jobs --all`'s page 7 a 503) was glued to it on one line
     // (`… 1500 jobs read✘ ERROR …`): the report starts on a line of its own, cleared on a terminal that redraws.
     if (openLine) io.stderr(io.stderrIsTTY ? "\r\x1b[K" : "\n");
@@ -102,7 +107,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     io.stderr(hide(`${terminalText(formatError(e, tokens()))}\n`));
     if (json) {
       const indent = streamed || ndjson ? undefined : 2;
-      io.stdout(`${jsonWithoutTokens(JSON.stringify(errorDocument(e, tokens()), null, indent), tokens, indent)}\n`);
+      const doc = errorDocument(e, tokens());
+      const full = wait === undefined ? doc : { error: { ...doc.error, retryAfterSeconds: wait } };
+      io.stdout(`${jsonWithoutTokens(JSON.stringify(full, null, indent), tokens, indent)}\n`);
     }
     return e.exitCode;
   }
