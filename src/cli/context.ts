@@ -39,6 +39,8 @@ export interface Io {
   stdoutColumns?: number;
   env: Env;
   now(): number;
+  /** All of standard input, read to its end (`submit -`); absent where there is none to read. */
+  stdin?(): Promise<Uint8Array>;
   /** Injected by in-process tests; the global fetch otherwise. */
   fetch?: typeof fetch;
 }
