@@ -1,10 +1,11 @@
 /**
  * @module cli/token-shape
  * What is wrong with a token that looks like a product's (`gf_<product>_<43 characters>`, worker/auth) but is not
- * one, told before it is sent: a paste cut off (`gf_demo_abc`), one with something pasted after it, a secret with
- * characters no token has, or a one-time enrollment code (`gfe_…`, a host's, not the CLI's). Read as naming no
- * product, each was refused "the token does not name a product (an admin token?)" — which sent a newcomer looking
- * for an admin token. Only the product part of a token is ever shown, never its secret.
+ * one: a paste cut off (`gf_demo_abc`), one with something pasted after it or before it (a quote, `Bearer `), a
+ * secret with characters no token has, or a one-time enrollment code (`gfe_…`, a host's, not the CLI's). Read as
+ * naming no product, each was refused "the token does not name a product (an admin token?)" — which sent a newcomer
+ * looking for an admin token; with a product named, the coordinator's bare 401. Told before sending when no product
+ * is named, else after the 401 (`refusedAsMalformed`). Only the product part of a token is ever shown, never its secret.
  */
 import { ApiError } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
@@ -12,6 +13,8 @@ import { CliError } from "./errors.ts";
 /** The characters after `gf_<product>_` in every minted token: 32 random bytes, base64url without padding. */
 const SECRET_CHARS = 43;
 const PREFIX = /^gf_([a-z0-9][a-z0-9-]{0,62})_(.*)$/s;
+/** A product token's start anywhere in a text: one found past the start had something pasted before it. */
+const INSIDE = /gf_([a-z0-9][a-z0-9-]{0,62})_/;
 
 /**
  * What is wrong with `token` as a product token, in words (one sentence, no secret shown), or undefined when it is
@@ -21,6 +24,12 @@ export function tokenShapeProblem(token: string): string | undefined {
   const t = token.trim();
   if (t.startsWith("gfe_")) {
     return "it is a one-time enrollment code (gfe_…), which a factory's host trades for its own token, not a token for the CLI";
+  }
+  // A quote from a JSON or shell line, `Bearer ` or `GIGAFACTORY_TOKEN=` pasted with it: it was refused 401 "check the
+  // token", or "does not name a product (an admin token?)", while the product token was right there.
+  const inside = t.startsWith("gf_") ? null : INSIDE.exec(t);
+  if (inside) {
+    return `gf_${inside[1]}_… starts ${inside.index} character(s) in: something was pasted before it (a quote, \`Bearer \`, \`NAME=\`?)`;
   }
   if (!t.startsWith("gf_")) return undefined;
   const m = PREFIX.exec(t);

@@ -1,5 +1,5 @@
-// Every command that sends a token tells a malformed one (cut off, something pasted with it, a one-time enrollment
-// code, a blank inside) as `✘ ERROR token_malformed` (exit 2) with login's very fix line, naming where the token came
+// Every command that sends a token tells a malformed one (cut off, something pasted after or before it — a quote,
+// `Bearer ` —, a one-time enrollment code, a blank inside) as `✘ ERROR token_malformed` (exit 2) with login's very fix line, naming where the token came
 // from — not the coordinator's generic 401 "check the token", which is what every command but `login` said once a
 // product was named (--product, GIGAFACTORY_PRODUCT, the saved config). Such a token is still sent, and told after the
 // coordinator's 401, as login does: the admin token is the deployment's own secret, of any shape, and one in a
@@ -63,6 +63,19 @@ describe("a malformed token on a command other than login", () => {
         { GIGAFACTORY_TOKEN: `gfe_demo_${"E".repeat(43)}`, GIGAFACTORY_PRODUCT: "demo" },
         "GIGAFACTORY_TOKEN",
         /one-time enrollment code/,
+      ],
+      // Pasted with a quote (from a JSON line) or `Bearer ` before it: the product token is inside.
+      [
+        ["queue-state", "--url", stub.url, "--product", "demo"],
+        { GIGAFACTORY_TOKEN: `"${WHOLE}"` },
+        "GIGAFACTORY_TOKEN",
+        /gf_demo_… starts 1 character\(s\) in: something was pasted before it/,
+      ],
+      [
+        ["queue-state", "--url", stub.url, "--product", "demo", "--token", `Bearer ${WHOLE}`],
+        {},
+        "--token",
+        /starts 7 character\(s\) in/,
       ],
       // Above products: no product is needed, so none stopped the token before it was sent.
       [["products", "--url", stub.url, "--token", "gf_demo_abc"], {}, "--token", /cut off/],
