@@ -3,7 +3,8 @@
  * The refusals of a command line that `node:util` parseArgs lets through, as usage errors (exit 2) naming the option:
  * an empty connection flag (`--product "$P"` with P unset), and an option of one value given twice with two values
  * (`--stage queued --stage failed`): parseArgs keeps the last without a word, so the filter, the coordinator or the
- * token the user typed first was dropped silently — `jobs --stage queued --stage failed` listed the failed jobs only.
+ * token the user typed first was dropped silently — `jobs --stage queued --stage failed` listed the failed jobs only;
+ * and an empty argument (`gigafactory job "$ID"`, ID unset).
  */
 import { CliError, usageError } from "./errors.ts";
 
@@ -59,4 +60,17 @@ export function refuseEmptyConnection(values: Readonly<Record<string, unknown>>,
       command,
     );
   }
+}
+
+/**
+ * An empty argument (`gigafactory cancel "$ID"`, ID unset) is a script's mistake, never a value: sent, `job ""` asked
+ * for `…/jobs/` and was told "no route … check --url" (the URL was right), and `cancel ""` the same. `names` is the
+ * command's argument line (`ID NAME`, `FILE.md…`): the empty one is named by its place in it.
+ */
+export function refuseEmptyArguments(positionals: readonly string[], names: string, command: string): void {
+  const at = positionals.findIndex((p) => p.trim() === "");
+  if (at < 0) return;
+  const words = names.split(" ").map((w) => w.replace(/[[\]…]/g, ""));
+  const name = words[Math.min(at, words.length - 1)] || "argument";
+  throw usageError(`the ${name} argument is empty (an unset shell variable?): give it a value`, command);
 }

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
-import { refuseEmptyConnection, refuseRepeats } from "./args-refusals.ts";
+import { refuseEmptyArguments, refuseEmptyConnection, refuseRepeats } from "./args-refusals.ts";
 import { CliError, unknownCommand, usageError } from "./errors.ts";
 
 export interface OptionSpec {
@@ -210,6 +210,7 @@ export function parseCommandLine<C extends CommandSpec>(
   if (!help) {
     const { min, max, names } = command.args;
     if (positionals.length < min) throw usageError(`missing ${missingArgs(names, positionals.length)}`, name);
+    refuseEmptyArguments(positionals, names, name);
     if (positionals.length > max && names.endsWith("…")) {
       // A list past its cap (`submit examples/*.md` over 10,000 files): "unexpected argument" named a file like the
       // others, as if it were the mistake.

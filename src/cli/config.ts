@@ -77,11 +77,16 @@ export function readConfigFile(file: string): Layer {
  * given on the command line brings its product along instead of inheriting a stale one from the file.
  */
 function layerProduct(layer: Layer): string | undefined {
-  return layer.product ?? (layer.token ? productFromToken(layer.token) : undefined);
+  return layer.product ?? (layer.token ? productFromToken(trimHeaderBlanks(layer.token)) : undefined);
 }
 
 /** Where the token of each layer (flags, environment, file) came from, as a refusal names it. */
 const TOKEN_SOURCES = ["--token", "GIGAFACTORY_TOKEN", "the saved config"] as const;
+
+/** Where the token `resolveConnection` takes from these layers (flags, environment, file) came from, as refusals say it. */
+export function tokenSourceOf(layers: readonly [Layer, Layer, Layer]): string {
+  return TOKEN_SOURCES[layers.findIndex((l) => l.token)] ?? "the saved config";
+}
 
 /**
  * The one check of a token, wherever it came from (login, flags, environment, saved file), before any request: one
@@ -149,7 +154,9 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
   const at = layers.findIndex((l) => l.url);
   const url = at < 0 ? undefined : coordinatorUrl(layers[at]?.url ?? "", sources[at] ?? "file");
   const tokenAt = layers.findIndex((l) => l.token);
-  const token = layers[tokenAt]?.token;
+  // As `fetch` sends it: a whole token read with a line break or a blank at an end (a CRLF file, a paste) named no
+  // product, and was refused "does not name a product (an admin token?)".
+  const token = trimHeaderBlanks(layers[tokenAt]?.token ?? "");
   if (token) checkToken(token, TOKEN_SOURCES[tokenAt] ?? "the saved config");
   if (url && token && tokenAt === 2 && at < 2)
     assertSavedTokenOrigin(url, URL_SOURCES[sources[at] ?? "flag"].name, file);

@@ -17,11 +17,14 @@ import {
   readConfigFile,
   resolveConnection,
   responseTimeoutMs,
+  tokenSourceOf,
 } from "./config.ts";
 import { configFileWarning } from "./config-file.ts";
 import { overrideNote, overridingVariables } from "./env-override.ts";
 import { CliError } from "./errors.ts";
 import { jsonWithoutTokens } from "./own-tokens.ts";
+import { retryAfterNotes } from "./retry-after.ts";
+import { refusedAsMalformed } from "./token-shape.ts";
 
 export interface Io {
   stdout(text: string): void;
@@ -36,6 +39,8 @@ export interface Io {
   stdoutColumns?: number;
   env: Env;
   now(): number;
+  /** All of standard input, read to its end (`submit -`); absent where there is none to read. */
+  stdin?(): Promise<Uint8Array>;
   /** Injected by in-process tests; the global fetch otherwise. */
   fetch?: typeof fetch;
 }
@@ -59,6 +64,13 @@ export interface Ctx {
   emit(doc: unknown): void;
   /** One compact JSON line (NDJSON), for streams under --json. @throws CliError bad_response, as `emit`. */
   emitLine(doc: unknown): void;
+  /**
+   * `err`, or `token_malformed` when it is the coordinator's 401 of the token `connection` gave and that token's shape
+   * says why (cli/token-shape `refusedAsMalformed`): cli/run reports every failure through it.
+   */
+  asTokenRefusal(err: unknown): unknown;
+  /** The `Retry-After` (whole s) of the last 429 or 503 this run's client received (cli/retry-after), if it had one. */
+  retryAfterHeader(): number | undefined;
 }
 
 /** A command: its spec (words, arguments, options, help) and what it does; returns the exit code (default 0). */
@@ -84,6 +96,9 @@ export function makeContext(
   let resolved: Connection | undefined;
   let warned = false;
   let overridesSaid = false;
+  let sent: { token: string; source: string } | undefined;
+  // Every client of the run fetches through it, so the header of the refusal that ends the run is at hand to report.
+  const waits = retryAfterNotes(io.fetch ?? ((input, init) => fetch(input, init)), io.now);
   const ctx: Ctx = {
     io,
     json,
@@ -117,13 +132,14 @@ export function makeContext(
       const overriding = overridesSaid ? [] : overridingVariables(layers[1], saved, layers[0]);
       overridesSaid = true;
       if (overriding.length > 0) io.stderr(`${terminalText(overrideNote(overriding, file))}\n`);
+      sent = { token: conn.token, source: tokenSourceOf(layers) };
       return conn;
     },
     client(conn) {
       const c = conn ?? ctx.connection();
       // A coordinator that takes the connection and never answers must not hang a script: bound each answer's start.
       const timeoutMs = responseTimeoutMs(str("timeout"), io.env);
-      return new GigafactoryClient({ ...c, responseTimeoutMs: timeoutMs, ...(io.fetch ? { fetch: io.fetch } : {}) });
+      return new GigafactoryClient({ ...c, responseTimeoutMs: timeoutMs, fetch: waits.fetch });
     },
     // Human lines carry text from elsewhere (engine logs, job titles): its control characters are shown, not obeyed.
     print(text) {
@@ -138,6 +154,8 @@ export function makeContext(
     emitLine(doc) {
       io.stdout(`${jsonText(doc, tokens)}\n`);
     },
+    asTokenRefusal: (err) => (sent ? refusedAsMalformed(err, sent.token, sent.source) : err),
+    retryAfterHeader: () => waits.last(),
   };
   return ctx;
 }

@@ -6,6 +6,7 @@
  * made every command run as that token while the user believed their login was in use. `login` names them after
  * saving (its `overriddenBy`); every other command says so once, on stderr, in one line (`overrideNote`).
  */
+import { trimHeaderBlanks } from "../shared/header-token.ts";
 import { coordinatorUrl, type Layer } from "./config.ts";
 
 /** The variable of each connection setting, in the order they are named. */
@@ -13,11 +14,13 @@ const VARIABLES = { url: "GIGAFACTORY_URL", token: "GIGAFACTORY_TOKEN", product:
 
 /**
  * The variables of `env` set to something else than `saved` holds, with no flag of `flags` in front of them: a URL
- * compared as the CLI would call it (`http://h/` is `http://h`; one it refuses differs from any), a token or a product
- * as written. A setting `saved` does not hold overrides nothing: there was no login to override.
+ * compared as the CLI would call it (`http://h/` is `http://h`; one it refuses differs from any), a token as it is sent
+ * (its end blanks trimmed, cli/config: the saved token with a \r from a CRLF file is the same token), a product as
+ * written. A setting `saved` does not hold overrides nothing: there was no login to override.
  */
 export function overridingVariables(env: Layer, saved: Layer, flags: Layer = {}): string[] {
   const same = (key: keyof Layer, a: string, b: string): boolean => {
+    if (key === "token") return trimHeaderBlanks(a) === trimHeaderBlanks(b);
     if (key !== "url") return a === b;
     try {
       return coordinatorUrl(a, "env") === coordinatorUrl(b, "file");

@@ -1,80 +1,85 @@
 /**
  * @module cli/help
- * Help text generated from the command specs, so it cannot drift from what
- * the parser accepts: the overview (`gigafactory --help`), a family
+ * Help text rendered from cli/help-doc's description of the command specs, so it cannot drift from what the parser
+ * accepts nor from `--help --json` (the same description as JSON): the overview (`gigafactory --help`), a family
  * (`gigafactory factory --help`) and one command (`gigafactory jobs --help`, with the commands under it, if any).
  */
 import { OPERATOR_STAGES } from "../core/waiting.ts";
-import { type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from "./args.ts";
+import type { CommandSpec } from "./args.ts";
+import { commandDoc, type OptionDoc, overviewDoc, type RowDoc } from "./help-doc.ts";
 
-function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
-  const rows = Object.entries(options).map(([name, o]) => {
-    const flag = `${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` ${o.value}` : ""}${o.multiple ? "…" : ""}`;
-    const choices = o.choices ? ` (${o.choices.join("|")})` : "";
-    return [flag, `${o.help}${choices}`] as const;
-  });
-  const w = Math.max(0, ...rows.map(([f]) => f.length));
-  return rows.map(([f, h]) => `  ${f.padEnd(w)}  ${h}`);
+/** An option as its help line shows it on the left: `-h, --help`, `--stage STAGE`, `--tag TAG…`. */
+export function optionFlag(o: OptionDoc): string {
+  return `${o.short ? `${o.short}, ` : ""}${o.name}${o.value ? ` ${o.value}` : ""}${o.repeatable ? "…" : ""}`;
 }
 
-function usageOf(c: CommandSpec): string {
-  const opts = Object.keys(c.options).length > 0 ? " [options]" : "";
-  return `gigafactory ${c.path.join(" ")}${c.args.names ? ` ${c.args.names}` : ""}${opts}`;
+/** An option as its help line shows it on the right: its description, then its choices. */
+export function optionText(o: OptionDoc): string {
+  return `${o.description}${o.choices ? ` (${o.choices.join("|")})` : ""}`;
 }
 
-/**
- * One command's help; `commands` (the whole table) adds the commands under it: `budget --help` showed only the bare
- * `budget` (a read), so a newcomer asking how to set a budget was never told of `budget set`, `pause` or `resume`
- * (nor `tokens --help` of `tokens mint`) — a family heads by a command of its own lost the family listing.
- */
+/** A command as a list shows it on the left: its words and arguments (`budget set PERIOD CEILING_USD`). */
+export function rowUsage(r: RowDoc): string {
+  return `${r.command}${r.arguments ? ` ${r.arguments}` : ""}`;
+}
+
+/** Two columns, the left padded to its widest entry, each row indented by two spaces. */
+function columns(rows: ReadonlyArray<readonly [string, string]>): string[] {
+  const w = Math.max(0, ...rows.map(([l]) => l.length));
+  return rows.map(([l, r]) => `  ${l.padEnd(w)}  ${r}`);
+}
+
+const optionLines = (options: readonly OptionDoc[]): string[] =>
+  columns(options.map((o) => [optionFlag(o), optionText(o)] as const));
+const rowLines = (rows: readonly RowDoc[]): string[] => columns(rows.map((r) => [rowUsage(r), r.summary] as const));
+
+/** One command's help as text (cli/help-doc `commandDoc`: the commands under it too, from `commands`). */
 export function commandHelp(c: CommandSpec, commands: readonly CommandSpec[] = []): string {
-  const own = Object.keys(c.options).length > 0 ? ["", "Options:", ...optionLines(c.options)] : [];
-  const details = c.details?.length ? ["", ...c.details] : [];
-  const under = commands.filter((s) => s.path.length > c.path.length && c.path.every((w, i) => s.path[i] === w));
-  const rows = under.map((s) => [`${s.path.join(" ")}${s.args.names ? ` ${s.args.names}` : ""}`, s.summary] as const);
-  const w = Math.max(0, ...rows.map(([u]) => u.length));
-  const sub = rows.length > 0 ? ["", "Commands:", ...rows.map(([u, h]) => `  ${u.padEnd(w)}  ${h}`)] : [];
+  const doc = commandDoc(c, commands);
   return [
-    `Usage: ${usageOf(c)}`,
+    `Usage: ${doc.usage}`,
     "",
-    c.summary,
-    ...details,
-    ...own,
-    ...sub,
+    doc.summary,
+    ...(doc.details ? ["", ...doc.details] : []),
+    ...(doc.options.length > 0 ? ["", "Options:", ...optionLines(doc.options)] : []),
+    ...(doc.commands ? ["", "Commands:", ...rowLines(doc.commands)] : []),
     "",
     "Global options:",
-    ...optionLines(GLOBAL_OPTIONS),
+    ...optionLines(doc.globalOptions),
   ].join("\n");
 }
 
-/** The overview, or only the commands starting with `family` (e.g. "factory"). */
+/** What the overview says under its lists: where the connection comes from, timeouts, exit codes, errors. */
+export const OVERVIEW_DETAILS: readonly string[] = [
+  "Connection: flags, then GIGAFACTORY_URL / GIGAFACTORY_TOKEN / GIGAFACTORY_PRODUCT, then the file",
+  "written by `gigafactory login` ($GIGAFACTORY_CONFIG or ~/.config/gigafactory/config.json).",
+  // A shell's `export GIGAFACTORY_TOKEN=` is how one clears it; `--token "$T"` with T unset is a script's mistake.
+  'An empty variable (`GIGAFACTORY_TOKEN=`) counts as unset; an empty flag (`--token ""`) is a usage error (exit 2).',
+  "A variable that overrides the saved login is named on stderr, once a command.",
+  "`gigafactory whoami` says which token that is: its product, role and name in the audit log.",
+  "Timeout: each answer must start within --timeout / GIGAFACTORY_TIMEOUT seconds (default 30, 0 = no limit),",
+  "and a JSON answer's body arrive within as long again, else `✘ ERROR timeout` (exit 1); a feed or a download",
+  "that started is never cut. `watch` reopens a feed silent for 45 s, from the last event it printed.",
+  // From core/waiting, as `watch` decides it: it said "3 when the job failed", and review and testing exit 3 too.
+  `Exit codes: 0 ok, 1 failed, 2 usage error (\`watch\`: 3 when the job waits for an operator: ${OPERATOR_STAGES.join(", ")}).`,
+  "Errors: `✘ ERROR code: what happened / how to fix it` on stderr; under --json also, as stdout's one document,",
+  "`{error: {code, message, fix, exitCode}}` (`watch --json`: its last NDJSON line).",
+  "Help as JSON (scripts, shell completion): `gigafactory --help --json`, `gigafactory COMMAND --help --json`.",
+];
+
+/** The overview as text, or only the commands starting with `family` (e.g. "factory"). */
 export function overviewHelp(commands: readonly CommandSpec[], family?: string): string {
-  const shown = family ? commands.filter((c) => c.path[0] === family) : commands;
-  const rows = shown.map((c) => [`${c.path.join(" ")}${c.args.names ? ` ${c.args.names}` : ""}`, c.summary] as const);
-  const w = Math.max(...rows.map(([u]) => u.length));
+  const doc = overviewDoc(commands, family, OVERVIEW_DETAILS);
   return [
-    "gigafactory — the operator CLI of a Gigafactory coordinator",
+    doc.title,
     "",
-    `Usage: gigafactory ${family ? `${family} ` : ""}<command> [options]`,
+    `Usage: ${doc.usage}`,
     "",
     "Commands:",
-    ...rows.map(([u, s]) => `  ${u.padEnd(w)}  ${s}`),
+    ...rowLines(doc.commands),
     "",
     "Global options:",
-    ...optionLines(GLOBAL_OPTIONS),
-    "",
-    "Connection: flags, then GIGAFACTORY_URL / GIGAFACTORY_TOKEN / GIGAFACTORY_PRODUCT, then the file",
-    "written by `gigafactory login` ($GIGAFACTORY_CONFIG or ~/.config/gigafactory/config.json).",
-    // A shell's `export GIGAFACTORY_TOKEN=` is how one clears it; `--token "$T"` with T unset is a script's mistake.
-    'An empty variable (`GIGAFACTORY_TOKEN=`) counts as unset; an empty flag (`--token ""`) is a usage error (exit 2).',
-    "A variable that overrides the saved login is named on stderr, once a command.",
-    "`gigafactory whoami` says which token that is: its product, role and name in the audit log.",
-    "Timeout: each answer must start within --timeout / GIGAFACTORY_TIMEOUT seconds (default 30, 0 = no limit),",
-    "and a JSON answer's body arrive within as long again, else `✘ ERROR timeout` (exit 1); a feed or a download",
-    "that started is never cut. `watch` reopens a feed silent for 45 s, from the last event it printed.",
-    // From core/waiting, as `watch` decides it: it said "3 when the job failed", and review and testing exit 3 too.
-    `Exit codes: 0 ok, 1 failed, 2 usage error (\`watch\`: 3 when the job waits for an operator: ${OPERATOR_STAGES.join(", ")}).`,
-    "Errors: `✘ ERROR code: what happened / how to fix it` on stderr; under --json also, as stdout's one document,",
-    "`{error: {code, message, fix, exitCode}}` (`watch --json`: its last NDJSON line).",
+    ...optionLines(doc.globalOptions),
+    ...(doc.details ? ["", ...doc.details] : []),
   ].join("\n");
 }

@@ -41,13 +41,16 @@ const HEALTHY_CONNECTION_MS = 5_000;
 export const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /**
- * The wait a refusal names (its problem's `retryAfterSeconds`, which the feed's 429 carries beside `Retry-After`) in
- * ms, stretched by up to the backoff's jitter — never shortened: every watcher refused together must not come back
- * together — and capped at MAX_RETRY_AFTER_MS; 0 when it names none.
+ * The wait a refusal names (its problem's `retryAfterSeconds`, which the feed's 429 carries beside `Retry-After`;
+ * else `header`, the answer's Retry-After in s: a proxy's 429 or 503 carries no problem) in ms, stretched by up to the
+ * backoff's jitter — never shortened: every watcher refused together must not come back together — and capped at
+ * MAX_RETRY_AFTER_MS; 0 when it names none.
  */
-export function retryAfterMs(err: unknown, b: Backoff, random: () => number = Math.random): number {
-  if (!(err instanceof ApiError) || typeof err.body !== "object" || err.body === null) return 0;
-  const s = (err.body as Record<string, unknown>).retryAfterSeconds;
+export function retryAfterMs(err: unknown, b: Backoff, random: () => number = Math.random, header?: number): number {
+  if (!(err instanceof ApiError)) return 0;
+  const body = typeof err.body === "object" && err.body !== null ? (err.body as Record<string, unknown>) : {};
+  const waits = err.status === 429 || err.status === 503;
+  const s = body.retryAfterSeconds !== undefined ? body.retryAfterSeconds : waits ? header : undefined;
   if (typeof s !== "number" || !Number.isFinite(s) || s <= 0) return 0;
   return Math.round(Math.min(MAX_RETRY_AFTER_MS, s * 1000) * (1 + b.jitter * random()));
 }
@@ -75,6 +78,11 @@ export interface FollowOptions {
    * failure thrown here is retried like the connection's own.
    */
   onOpen?(last: number): boolean | undefined | Promise<boolean | undefined>;
+  /**
+   * The Retry-After (s) of the refusal just caught, which the transport's error does not keep (cli/retry-after
+   * `RetryAfterNotes`): a proxy's 429 that said "60" was retried at the backoff's 250 ms and given up in a minute.
+   */
+  retryAfterHeader?(): number | undefined;
   /** Told before each reconnect wait, so a terminal can say why it paused. */
   onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
   now?: () => number;
@@ -130,7 +138,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       if (!isTransient(err)) throw err;
       reason = err.message;
       lastError = err;
-      waitAtLeastMs = retryAfterMs(err, backoff);
+      waitAtLeastMs = retryAfterMs(err, backoff, Math.random, opts.retryAfterHeader?.());
     }
     if (opts.signal?.aborted) return state.last;
     if (state.delivered || (streamAt !== undefined && now() - streamAt >= HEALTHY_CONNECTION_MS)) failures = 0;

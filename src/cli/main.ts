@@ -22,6 +22,11 @@ const io: Io = {
   ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
   env: process.env,
   now: () => Date.now(),
+  stdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  },
 };
 
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {

@@ -191,11 +191,19 @@ export function lineOf(text: string): string {
   return text.replace(/[\n\u2028\u2029]/g, " ").replace(BIDI, "\ufffd");
 }
 
-/** cli/table `renderTable` with every cell `lineOf`: the server's text in a table is drawn as sent too. */
-export function lineTable(columns: readonly Column[], rows: ReadonlyArray<readonly string[]>): string {
+/**
+ * cli/table `renderTable` with every cell `lineOf`: the server's text in a table is drawn as sent too. `terminal`:
+ * stdout's width when it is a terminal (Io.stdoutColumns), for a `wrap` last column.
+ */
+export function lineTable(
+  columns: readonly Column[],
+  rows: ReadonlyArray<readonly string[]>,
+  terminal?: number,
+): string {
   return renderTable(
     columns,
     rows.map((row) => row.map(lineOf)),
+    terminal,
   );
 }
 

@@ -7,12 +7,15 @@
  */
 import { readFileSync } from "node:fs";
 import { terminalText } from "../core/terminal-text.ts";
+import { ApiError } from "../shared/http-client.ts";
 import { parseCommandLine } from "./args.ts";
-import { type Io, makeContext } from "./context.ts";
+import { type Ctx, type Io, makeContext } from "./context.ts";
 import { errorDocument, formatError, toCliError, unknownCommand } from "./errors.ts";
-import { commandHelp, overviewHelp } from "./help.ts";
+import { commandHelp, OVERVIEW_DETAILS, overviewHelp } from "./help.ts";
+import { commandDoc, overviewDoc } from "./help-doc.ts";
 import { jsonWithoutTokens, ownTokens, withoutTokens } from "./own-tokens.ts";
 import { COMMANDS } from "./registry.ts";
+import { retryAfterOf, withRetryAfter } from "./retry-after.ts";
 
 /**
  * Whether the command line asks for --json, read from the words themselves (before any `--`), so that a line the
@@ -60,6 +63,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(hide(text));
     },
   };
+  let ctx: Ctx | undefined;
   try {
     const line = parseCommandLine(argv, COMMANDS);
     if (!line.command) {
@@ -67,7 +71,11 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       const known = family !== undefined && COMMANDS.some((c) => c.path[0] === family);
       // `help jbos` / `jbos --help` printed the overview and passed: a typo is named, as without --help.
       if (family !== undefined && !known) throw unknownCommand(family, COMMANDS);
-      const help = `${overviewHelp(COMMANDS, known ? family : undefined)}\n`;
+      const shown = known ? family : undefined;
+      // Scripts and shell completion read the same description the text is rendered from (cli/help-doc).
+      const help = json
+        ? `${JSON.stringify(overviewDoc(COMMANDS, shown, OVERVIEW_DETAILS), null, 2)}\n`
+        : `${overviewHelp(COMMANDS, shown)}\n`;
       // Bare `gigafactory` is a usage error (a script that forgot its command should not pass); --help is not.
       if (argv.length === 0) {
         io.stderr(help);
@@ -77,13 +85,21 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     if (line.help) {
-      io.stdout(`${commandHelp(line.command, COMMANDS)}\n`);
+      const doc = json
+        ? JSON.stringify(commandDoc(line.command, COMMANDS), null, 2)
+        : commandHelp(line.command, COMMANDS);
+      io.stdout(`${doc}\n`);
       return 0;
     }
     ndjson = line.command.ndjson === true;
-    return (await line.command.run(makeContext(out, line.values, line.positionals, tokens))) ?? 0;
+    ctx = makeContext(out, line.values, line.positionals, tokens);
+    return (await line.command.run(ctx)) ?? 0;
   } catch (err) {
-    const e = toCliError(err);
+    // A cut-off token refused 401 is told as what it is, not "check the token" (cli/token-shape).
+    const cause = ctx ? ctx.asTokenRefusal(err) : err;
+    // A 429 or 503 says when to come back (cli/retry-after): in the fix, and as a field a script can sleep on.
+    const wait = retryAfterOf(cause, ctx?.retryAfterHeader());
+    const e = cause instanceof ApiError ? withRetryAfter(toCliError(cause), cause.status, wait) : toCliError(cause);
     // A failure in the middle of a redrawn counter (`jobs --all`'s page 7 a 503) was glued to it on one line
     // (`… 1500 jobs read✘ ERROR …`): the report starts on a line of its own, cleared on a terminal that redraws.
     if (openLine) io.stderr(io.stderrIsTTY ? "\r\x1b[K" : "\n");
@@ -91,7 +107,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     io.stderr(hide(`${terminalText(formatError(e, tokens()))}\n`));
     if (json) {
       const indent = streamed || ndjson ? undefined : 2;
-      io.stdout(`${jsonWithoutTokens(JSON.stringify(errorDocument(e, tokens()), null, indent), tokens, indent)}\n`);
+      const doc = errorDocument(e, tokens());
+      const full = wait === undefined ? doc : { error: { ...doc.error, retryAfterSeconds: wait } };
+      io.stdout(`${jsonWithoutTokens(JSON.stringify(full, null, indent), tokens, indent)}\n`);
     }
     return e.exitCode;
   }

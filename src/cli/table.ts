@@ -1,85 +1,32 @@
 /**
  * @module cli/table
- * Plain-text rendering for humans: aligned tables with per-column truncation,
- * relative ages, clock times and durations. Pure functions of their inputs
- * (`now` is passed in), so the output is testable byte for byte. Widths are
- * terminal columns, counted per grapheme: a title from a tracker in Chinese or
- * with an emoji takes two columns a character (code points misaligned every
- * column after it), a combining accent none, and a cut never splits a cluster.
+ * Plain-text rendering for humans: aligned tables with per-column truncation (a message column wrapped instead),
+ * relative ages, clock times and durations. Pure functions of their inputs (`now` is passed in), so the output is
+ * testable byte for byte. Widths are terminal columns, counted per grapheme (cli/text-width).
  */
+
+import { oneLine, truncate, width, wrapLines } from "./text-width.ts";
+
+// Importers take the text measures from here, as before cli/text-width held them.
+export { oneLine, truncate, width, wrapLines } from "./text-width.ts";
 
 export interface Column {
   header: string;
-  /** Widest cell shown, in terminal columns; wider ones end in "…". */
+  /** Widest cell shown, in terminal columns; wider ones end in "…" (but see `wrap`). */
   max?: number;
   align?: "left" | "right";
+  /**
+   * The last column only: never cut (renderTable says where it goes instead), `max` then being the widest a line of
+   * it is on a terminal. A message's "how to fix" half (an alert's "check the receiver at HOST, then redrive") sits
+   * past any cut: it was seen only with --json.
+   */
+  wrap?: boolean;
 }
 
-const ELLIPSIS = "…";
 /** Two spaces between columns: the `kubectl get` / `docker ps` look operators already read fluently. */
 const GAP = "  ";
 /** Shown for an absent value, so a column never collapses into its neighbour. */
 export const NONE = "—";
-
-const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
-/**
- * A cluster a terminal shows two columns wide: East Asian Wide and Fullwidth (UAX #11: Hangul Jamo, CJK, kana,
- * Hangul syllables, fullwidth forms, the supplementary ideographic planes) and emoji shown as emoji.
- */
-const WIDE =
-  /^(?:[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uA960-\uA97F\uAC00-\uD7A3\uF900-\uFAFF\uFE10-\uFE19\uFE30-\uFE6F\uFF00-\uFF60\uFFE0-\uFFE6]|[\u{1B000}-\u{1B2FF}\u{1F200}-\u{1F2FF}\u{20000}-\u{3FFFD}]|\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F)/u;
-/** Marks and format characters on their own (a combining accent, a zero-width joiner): no column. */
-const ZERO = /^[\p{M}\p{Cf}]*$/u;
-/**
- * Format characters that take a column all the same: the soft hyphen, which terminals draw (wcwidth 1), and the bidi
- * controls, which every human line shows as U+FFFD (core/terminal-text). Counted as none, a title holding one pushed
- * every column after it one to the right.
- */
-const SHOWN = /^[\u00ad\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]$/;
-
-const clusterWidth = (g: string): number => (SHOWN.test(g) ? 1 : ZERO.test(g) ? 0 : WIDE.test(g) ? 2 : 1);
-
-/**
- * One column each, one code unit each: printable ASCII, Latin-1 (the soft hyphen too, see SHOWN) and Latin Extended,
- * the General Punctuation dashes, quotes and ellipsis ("—" and "…", which every table shows), and the
- * control pictures terminalText prints. Counted by their length: segmenting each cell (~10 µs) made the table of a
- * 200,000-job `jobs --all` take 15 s of CPU, most of it on "—".
- */
-const NARROW = /^[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2030-\u205e\u2400-\u2426]*$/;
-
-/** Terminal columns `s` takes (printable ASCII, the usual case, is its length). */
-export function width(s: string): number {
-  if (NARROW.test(s)) return s.length;
-  let n = 0;
-  for (const { segment } of graphemes.segment(s)) n += clusterWidth(segment);
-  return n;
-}
-
-/**
- * `s` on one line: each run of whitespace holding a line break (or not) as one space. A value from elsewhere — a
- * job's title, a factory's result message, a progress note — is shown where one line is expected; its newline
- * started a line of its own, so a title `evil\n  stage        shipped` printed a forged "stage shipped" field in
- * `gigafactory job ID` above the real one.
- */
-export function oneLine(s: string): string {
-  return s.replace(/\s+/g, " ");
-}
-
-/** `s` cut to at most `max` columns, never inside a grapheme, ending in "…" when anything was cut. */
-export function truncate(s: string, max: number): string {
-  const text = oneLine(s);
-  if (width(text) <= max) return text;
-  if (max <= 0) return "";
-  let out = "";
-  let used = 0;
-  for (const { segment } of graphemes.segment(text)) {
-    const w = clusterWidth(segment);
-    if (used + w > max - 1) break;
-    out += segment;
-    used += w;
-  }
-  return `${out}${ELLIPSIS}`;
-}
 
 function pad(s: string, w: number, align: "left" | "right"): string {
   const fill = " ".repeat(Math.max(0, w - width(s)));
@@ -97,9 +44,28 @@ function widest<R>(first: number, rows: readonly R[], f: (row: R) => number): nu
   return max;
 }
 
-/** Header row plus one row per entry; a left-aligned last column is not padded, so lines carry no trailing spaces. */
-export function renderTable(columns: readonly Column[], rows: ReadonlyArray<readonly string[]>): string {
-  const cells = rows.map((row) => columns.map((c, i) => truncate(row[i] ?? "", c.max ?? Number.MAX_SAFE_INTEGER)));
+/**
+ * Header row plus one row per entry; a left-aligned last column is not padded, so lines carry no trailing spaces.
+ * A `wrap` last column is never cut (see Column): on a terminal `terminal` columns wide (Io.stdoutColumns) its text
+ * goes on under the row past what the width leaves (fitLastColumn; at most its `max`, at least 20); off one (a pipe,
+ * a file, a CI log) it is whole on its row's line, so `grep` finds a row by any word of its message and `awk` reads
+ * one row a line.
+ */
+export function renderTable(
+  columns: readonly Column[],
+  rows: ReadonlyArray<readonly string[]>,
+  terminal?: number,
+): string {
+  const last = columns.length - 1;
+  const wraps = columns[last]?.wrap === true && (columns[last]?.align ?? "left") === "left";
+  const wrapAt = wraps && terminal ? fitLastColumn(columns, rows, terminal)[last]?.max : undefined;
+  const cellOf = (row: readonly string[], i: number): string =>
+    wraps && i === last ? oneLine(row[i] ?? "") : truncate(row[i] ?? "", columns[i]?.max ?? Number.MAX_SAFE_INTEGER);
+  const cells = rows.map((row) => columns.map((_, i) => cellOf(row, i)));
+  const under = cells.map((r) => (wrapAt === undefined ? [] : wrapLines(r[last] ?? "", wrapAt)));
+  under.forEach((lines, n) => {
+    if (lines.length > 0) (cells[n] as string[])[last] = lines[0] ?? "";
+  });
   const widths = columns.map((c, i) => widest(width(c.header), cells, (r) => width(r[i]!)));
   const line = (r: readonly string[]): string =>
     r
@@ -109,7 +75,12 @@ export function renderTable(columns: readonly Column[], rows: ReadonlyArray<read
       })
       .join(GAP)
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join("\n");
+  const indent = " ".repeat(widths.slice(0, last).reduce((a, w) => a + w + GAP.length, 0));
+  const rowLines = (r: readonly string[], n: number): string[] => [
+    line(r),
+    ...(under[n] ?? []).slice(1).map((l) => indent + l),
+  ];
+  return [line(columns.map((c) => c.header)), ...cells.flatMap(rowLines)].join("\n");
 }
 
 /**

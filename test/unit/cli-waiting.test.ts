@@ -1,9 +1,9 @@
-// The waiting reason in the terminal: `gigafactory jobs` has a WAITING column (code and message) cut to the terminal's width, and `gigafactory job ID` and `explain ID` a "Waiting:" block naming the detail (missing capabilities, until when).
+// The waiting reason in the terminal: `gigafactory jobs` has a WAITING column (code and message) wrapped under its column to the terminal's width, never cut, and `gigafactory job ID` and `explain ID` a "Waiting:" block naming the detail (missing capabilities, until when).
 import { describe, expect, it } from "vitest";
 import { renderExplanation } from "../../src/cli/commands/explain.ts";
 import { renderJob } from "../../src/cli/commands/job.ts";
 import { JOB_COLUMNS, jobRows } from "../../src/cli/commands/jobs.ts";
-import { fitLastColumn, renderTable } from "../../src/cli/table.ts";
+import { renderTable } from "../../src/cli/table.ts";
 import { waitingCell, waitingLines } from "../../src/cli/waiting.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
@@ -49,11 +49,18 @@ describe("jobs: the WAITING column", () => {
     expect(table.split("\n")[0]).toMatch(/AGE {2}WAITING$/);
   });
 
-  it("cuts the reason so that no line is wider than the terminal", () => {
+  it("wraps the reason under its column so that no line is wider than the terminal, and cuts none of it", () => {
     const rows = jobRows([summary], NOW);
-    const lines = renderTable(fitLastColumn(JOB_COLUMNS, rows, 90), rows).split("\n");
+    const lines = renderTable(JOB_COLUMNS, rows, 90).split("\n");
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(90);
-    expect(lines[1]).toMatch(/no_capable_factory: .*…$/);
+    const at = lines[0]!.indexOf("WAITING");
+    expect(lines.length).toBeGreaterThan(2);
+    const reason = lines
+      .slice(1)
+      .map((l, i) => (i === 0 ? l.slice(at) : l.trimStart()))
+      .join(" ");
+    expect(reason).toBe("no_capable_factory: waiting for a factory with gpu — none is enrolled");
+    for (const line of lines.slice(2)) expect(line.slice(0, at).trim()).toBe("");
   });
 });
 

@@ -67,8 +67,12 @@ async function wasAcknowledged(client: GigafactoryClient, id: string): Promise<b
   }
 }
 
-/** The alerts as a table: id, state, severity, kind, subject, age, message (cut to fit). */
-export function formatAlerts(alerts: readonly Alert[], now: number): string {
+/**
+ * The alerts as a table: id, state, severity, kind, subject, age, then the message whole — its how-to-fix half
+ * (`webhook_failing`'s "check the receiver at HOST, then redrive") comes last and was cut at 80 characters; on a
+ * terminal `terminal` columns wide it goes on under the row (cli/table `wrap`).
+ */
+export function formatAlerts(alerts: readonly Alert[], now: number, terminal?: number): string {
   if (alerts.length === 0) return "no alerts";
   return renderTable(
     [
@@ -78,11 +82,12 @@ export function formatAlerts(alerts: readonly Alert[], now: number): string {
       { header: "KIND" },
       { header: "SUBJECT", max: 40 },
       { header: "OPENED", align: "right" },
-      { header: "MESSAGE", max: 80 },
+      { header: "MESSAGE", max: 80, wrap: true },
     ],
     inlineRows(
       alerts.map((a) => [a.id, a.state, a.severity, a.kind, a.subject, formatAge(a.openedAt, now), a.message]),
     ),
+    terminal,
   );
 }
 
@@ -166,7 +171,7 @@ export const alertCommands: Command[] = [
       const byId = new Map(reads.flatMap((r) => r.alerts).map((a) => [a.id, a]));
       const alerts = [...byId.values()].sort((a, b) => (a.id < b.id ? 1 : -1));
       if (ctx.json) ctx.emit({ alerts });
-      else ctx.print(formatAlerts(alerts, ctx.io.now()));
+      else ctx.print(formatAlerts(alerts, ctx.io.now(), ctx.io.stdoutColumns));
       states.forEach((s, i) => {
         if (reads[i]?.more)
           ctx.note(

@@ -93,9 +93,11 @@ export const deadLetters: Command = {
             { header: "ID" },
             { header: "SOURCE" },
             { header: "TRIES", align: "right" },
-            { header: "REASON", max: 70 },
+            // Never cut (cli/table `wrap`): a reason's end may say how to redrive it ("set one, then redrive it").
+            { header: "REASON", max: 70, wrap: true },
           ],
           items.map((d) => [formatInstant(d.at), d.id, d.source, String(d.attempts), d.reason]),
+          ctx.io.stdoutColumns,
         ),
       );
     // Said, as `jobs` and `lessons list` do: else one page reads as all of them.

@@ -77,9 +77,11 @@ export const factories: Command = {
             { header: "LOAD/SEATS", align: "right" },
             { header: "CAPABILITIES", max: 48 },
             { header: "LAST HEARTBEAT" },
-            { header: "BREAKERS", max: 48 },
+            // Never cut (cli/table `wrap`): which engine is tripped and until when, for each.
+            { header: "BREAKERS", max: 48, wrap: true },
           ],
           factoryRows(found, ctx.io.now()),
+          ctx.io.stdoutColumns,
         ),
       );
     const quarantined = found.filter((f) => f.status === "quarantined");

@@ -53,7 +53,8 @@ const VIEWS: Record<Kind, { columns: Column[]; row(i: Item): string[] }> = {
       { header: "EPOCH", align: "right" },
       { header: "OUTCOME" },
       { header: "COST", align: "right" },
-      { header: "MESSAGE", max: 50 },
+      // Never cut (cli/table `wrap`): a run's message ends with why it failed.
+      { header: "MESSAGE", max: 50, wrap: true },
     ],
     row: (i) => [
       at(i.startedAt),
@@ -72,7 +73,7 @@ const VIEWS: Record<Kind, { columns: Column[]; row(i: Item): string[] }> = {
       { header: "ACTOR" },
       { header: "ACTION" },
       { header: "TARGET" },
-      { header: "DETAIL", max: 60 },
+      { header: "DETAIL", max: 60, wrap: true },
     ],
     row: (i) => [at(i.at), text(i.actor), text(i.action), text(i.target), text(i.detail)],
   },
@@ -100,7 +101,7 @@ export const history: Command = {
           ? `no ${kind} history after that cursor yet`
           : `no ${kind} history yet (it trails live state by a second, or up to a minute while the fleet is busy)`,
       );
-    else ctx.print(renderTable(VIEWS[kind].columns, page.items.map(VIEWS[kind].row)));
+    else ctx.print(renderTable(VIEWS[kind].columns, page.items.map(VIEWS[kind].row), ctx.io.stdoutColumns));
     // A cursor is a position only: the filter goes with it. After the last page it shows what lands later.
     const again = `history --kind ${kind}${ctx.str("job") ? ` --job ${ctx.str("job")}` : ""} --cursor ${page.nextCursor}`;
     if (!ctx.json && page.nextCursor) ctx.print(page.more ? `more: ${again}` : `later: ${again}`);

@@ -76,7 +76,7 @@ function preemptedField(job: Job): Array<[string, string]> {
   return [["preempted", `by ${job.preemptedBy} at ${formatInstant(job.preemptedAt ?? job.updatedAt)}`]];
 }
 
-export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], now: number): string {
+export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], now: number, terminal?: number): string {
   const lease = job.holderFactoryId
     ? `${job.holderFactoryId} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
     : NONE;
@@ -114,7 +114,8 @@ export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], n
             { header: "STARTED" },
             { header: "DURATION", align: "right" },
             { header: "SPENT", align: "right" },
-            { header: "RESULT", max: 60 },
+            // Never cut (cli/table `wrap`): a failed run's message ends with why, as the engine said it.
+            { header: "RESULT", max: 60, wrap: true },
           ],
           runs.map((r) => [
             String(r.attempt),
@@ -126,6 +127,7 @@ export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], n
             spendText(r.spend),
             resultText(r.result),
           ]),
+          terminal,
         );
   // The waiting reason of a failed job carries its lastResult, already the "last result" field above.
   const waiting = waitingLines(job.waitingReason, now, ["lastResult"]);
@@ -144,7 +146,7 @@ export const job: Command = {
     checked(JobRead, found, "a job");
     checked(RunsRead, runs, "a list of runs");
     if (ctx.json) ctx.emit({ job: found, runs });
-    else ctx.print(renderJob(found, runs, ctx.io.now()));
+    else ctx.print(renderJob(found, runs, ctx.io.now(), ctx.io.stdoutColumns));
     return 0;
   },
 };

@@ -10,7 +10,7 @@ import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { checked, JobPageRead } from "../read-answers.ts";
-import { fitLastColumn, formatAge, orNone, renderTable } from "../table.ts";
+import { formatAge, orNone, renderTable } from "../table.ts";
 import { waitingCell } from "../waiting.ts";
 
 /** The API's own page cap (JobListQuery.limit max): --all pages at it to make the fewest round trips. */
@@ -37,7 +37,9 @@ export const JOB_COLUMNS = [
   { header: "ATTEMPT", align: "right" as const },
   { header: "HOLDER", max: 28 },
   { header: "AGE", align: "right" as const },
-  { header: "WAITING", max: 60 }, // 60 off a terminal (pipes, CI logs); on one, whatever the width leaves
+  // Never cut (cli/table `wrap`): a reason's end says what ends the wait (`… approve it: gigafactory factory approve
+  // ID`). On a terminal it goes on under the row past the width left (at most 60 a line); off one, whole on the row.
+  { header: "WAITING", max: 60, wrap: true },
 ];
 
 /**
@@ -97,8 +99,7 @@ export const jobs: Command = {
     if (found.length === 0) ctx.print(stage ? `no ${stage} jobs` : "no jobs");
     else {
       const rows = jobRows(found, ctx.io.now());
-      const columns = ctx.io.stdoutColumns ? fitLastColumn(JOB_COLUMNS, rows, ctx.io.stdoutColumns) : JOB_COLUMNS;
-      ctx.print(renderTable(columns, rows));
+      ctx.print(renderTable(JOB_COLUMNS, rows, ctx.io.stdoutColumns));
     }
     // A cursor is a position only (the API's carries no stage): the filter goes with it, or the next page is of all stages.
     if (cursor) ctx.note(`… more jobs: pass --all, or ${stage ? `--stage ${stage} ` : ""}--cursor ${cursor}`);

@@ -119,7 +119,8 @@ export const lessonsCommands: Command[] = [
               { header: "SCOPE", max: 30 },
               { header: "SEEN", align: "right" },
               { header: "UPDATED" },
-              { header: "TEXT", max: 80 },
+              // Never cut (cli/table `wrap`): a lesson is advice, its point often in its second half.
+              { header: "TEXT", max: 80, wrap: true },
             ],
             inlineRows(
               items.map((l) => [
@@ -131,6 +132,7 @@ export const lessonsCommands: Command[] = [
                 l.text || NONE,
               ]),
             ),
+            ctx.io.stdoutColumns,
           ),
         );
       if (cursor)

@@ -9,6 +9,7 @@
  * may log in to a product that does not exist yet (it is told so, and saved): the
  * admin creates products, with this login (`gigafactory products create`).
  */
+import { trimHeaderBlanks } from "../../shared/header-token.ts";
 import { ApiError, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
 import { assertTokenServes, checkToken, configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
 import type { Command } from "../context.ts";
@@ -17,7 +18,7 @@ import { CliError } from "../errors.ts";
 import { checked, QueueStateRead } from "../read-answers.ts";
 import { ProductsRead } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
-import { malformedToken } from "../token-shape.ts";
+import { malformedToken, refusedAsMalformed } from "../token-shape.ts";
 import { type WhoamiAnswer, WhoamiRead } from "./whoami.ts";
 
 /**
@@ -89,7 +90,10 @@ export const login: Command = {
   async run(ctx) {
     const env = envLayer(ctx.io.env);
     const url = ctx.str("url") ?? env.url;
-    const token = ctx.str("token") ?? env.token;
+    // As `fetch` sends it, and saved so (cli/config reads the others the same way): a trailing line break or a
+    // leading blank hid the token's product, and the login was refused "does not name a product (an admin token?)".
+    const given = ctx.str("token") ?? env.token;
+    const token = given === undefined ? undefined : trimHeaderBlanks(given);
     if (!url || !token) {
       // Name what is missing: "needs --url and --token" to someone who gave one sends them looking at the wrong one.
       const missing = [
@@ -124,7 +128,7 @@ export const login: Command = {
     const client = ctx.client(conn);
     const version = await productQueueVersion(client, product).catch((err: unknown) => {
       // With --product, such a token is sent, and refused 401 "check the token": say what is wrong with it.
-      throw (err instanceof ApiError && err.code === "unauthorized" && malformedToken(token, tokenSource)) || err;
+      throw refusedAsMalformed(err, token, tokenSource);
     });
     // No product yet: only the admin's product-free read let the login through (productQueueVersion), so it is the
     // admin, and there is no product to ask whoami on.

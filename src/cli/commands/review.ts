@@ -11,7 +11,7 @@ import { checked } from "../read-answers.ts";
 import { checkedWrite, lineOf, lineTable, ReviewedRead, ReviewsRead } from "../read-answers-policy.ts";
 import { formatInstant, NONE } from "../table.ts";
 
-function reviewTable(view: ReviewsView): string {
+function reviewTable(view: ReviewsView, terminal?: number): string {
   if (view.reviews.length === 0) return "no reviews yet";
   return lineTable(
     [
@@ -19,7 +19,8 @@ function reviewTable(view: ReviewsView): string {
       { header: "REVIEWER", max: 30 },
       { header: "VERDICT" },
       { header: "COUNTS" },
-      { header: "COMMENT", max: 60 },
+      // Never cut (cli/table `wrap`): a rejection's comment is what the rework must change.
+      { header: "COMMENT", max: 60, wrap: true },
     ],
     view.reviews.map((r) => [
       formatInstant(r.at),
@@ -28,6 +29,7 @@ function reviewTable(view: ReviewsView): string {
       r.counted ? "yes" : "no",
       r.comment ?? NONE,
     ]),
+    terminal,
   );
 }
 
@@ -98,7 +100,7 @@ export const reviewCommands: Command[] = [
         const job = lineOf(`job ${view.jobId}, ${view.stage}`); // the server's text, on the one headline
         ctx.print(`${view.approvals} of ${view.required} approvals (${job})`);
         if (view.round !== undefined) ctx.print(roundLine(view.jobId, view.round));
-        ctx.print(reviewTable(view));
+        ctx.print(reviewTable(view, ctx.io.stdoutColumns));
       }
       return 0;
     },

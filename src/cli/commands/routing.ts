@@ -17,16 +17,18 @@ import { RebuildRead, RecommendationsRead, RuleRead, RulesRead } from "../read-a
 type Recommendation = Finding & { appliedAs: string | null };
 
 /** The recommendations as a table: id, kind, applied rule (or -), the finding. */
-export function formatRecs(recs: readonly Recommendation[]): string {
+export function formatRecs(recs: readonly Recommendation[], terminal?: number): string {
   if (recs.length === 0) return "no recommendations (not enough runs, or no real gap)";
   return lineTable(
-    [{ header: "ID" }, { header: "KIND" }, { header: "APPLIED" }, { header: "FINDING", max: 140 }],
+    // Never cut (cli/table `wrap`): a finding's numbers, the evidence, come last.
+    [{ header: "ID" }, { header: "KIND" }, { header: "APPLIED" }, { header: "FINDING", max: 140, wrap: true }],
     recs.map((r) => [r.id, r.kind, r.appliedAs ?? "-", r.message]),
+    terminal,
   );
 }
 
 /** The rules as a table: id, effect, factory, engine and class (`*` = any), reason. */
-export function formatRules(rules: readonly RoutingRule[]): string {
+export function formatRules(rules: readonly RoutingRule[], terminal?: number): string {
   if (rules.length === 0) return "no routing rules";
   return lineTable(
     [
@@ -35,9 +37,10 @@ export function formatRules(rules: readonly RoutingRule[]): string {
       { header: "FACTORY" },
       { header: "ENGINE" },
       { header: "CLASS", max: 40 },
-      { header: "REASON", max: 80 },
+      { header: "REASON", max: 80, wrap: true },
     ],
     rules.map((r) => [r.id, r.effect, r.factoryId, r.engine ?? "any", r.jobClass ?? "any", r.reason]),
+    terminal,
   );
 }
 
@@ -60,7 +63,7 @@ export const routingCommands: Command[] = [
     async run(ctx) {
       const doc = await recs(ctx.client());
       if (ctx.json) ctx.emit(doc);
-      else ctx.print(formatRecs(doc.recommendations));
+      else ctx.print(formatRecs(doc.recommendations, ctx.io.stdoutColumns));
       return 0;
     },
   },
@@ -112,7 +115,7 @@ export const routingCommands: Command[] = [
         what: "a list of routing rules",
       });
       if (ctx.json) ctx.emit(doc);
-      else ctx.print(formatRules(doc.rules));
+      else ctx.print(formatRules(doc.rules, ctx.io.stdoutColumns));
       return 0;
     },
   },

@@ -95,7 +95,8 @@ export const serialCommands: Command[] = [
               { header: "HOLDER" },
               { header: "QUEUED", align: "right" },
               { header: "NEXT" },
-              { header: "FROZEN", max: 60 },
+              // Never cut (cli/table `wrap`): the reason a key was frozen, which says when to thaw it.
+              { header: "FROZEN", max: 60, wrap: true },
             ],
             keys.map((g) => [
               g.key,
@@ -104,6 +105,7 @@ export const serialCommands: Command[] = [
               nextText(g),
               g.frozen ? `${g.frozen.by} ${formatInstant(g.frozen.at)}: ${g.frozen.reason}` : NONE,
             ]),
+            ctx.io.stdoutColumns,
           ),
         );
       // A cursor left after the last page read: there are more keys than were listed.

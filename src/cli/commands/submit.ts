@@ -92,10 +92,14 @@ export const submit: Command = {
     'Under --json: an array, one entry per file in the order given: {file, result: "created"|"existing", job}',
     "or {file, error: {code, message, fix}}.",
     "A markdown manifest cannot carry `children:`; give a job children with `gigafactory children ID FILE.json`.",
+    "`-` reads one manifest from standard input (`generate-manifest | gigafactory submit -`); its FILE is `-`.",
   ],
   options: {},
   async run(ctx) {
     const files = ctx.positionals;
+    // Standard input can be read once: a second `-` would submit nothing, as a failure of its own.
+    if (files.filter((f) => f === "-").length > 1)
+      throw new CliError("usage", "`-` (standard input) is given twice: it holds one manifest", SEE_HELP, 2);
     const client = ctx.client();
     const progress =
       files.length > 1 && !ctx.json ? createProgress(ctx.io.stderr, files.length, ctx.io.stderrIsTTY) : undefined;
@@ -104,7 +108,7 @@ export const submit: Command = {
     const outcomes = await mapLimit(files, IN_FLIGHT, async (file): Promise<Outcome> => {
       let outcome: Outcome;
       try {
-        const markdown = await readManifest(file);
+        const markdown = await readManifest(file, ctx.io.stdin);
         if (foreign !== undefined) throw notSent(foreign);
         const { job, replayed } = await client.submit({ markdown });
         outcome = { file, job: checkedWrite(SubmittedRead, job, "a job", SEE_JOBS), replayed };
@@ -164,9 +168,16 @@ function tally(created: number, existing: number, failed: number): string {
   return parts.join(", ");
 }
 
-/** The file's text, refused when it is not UTF-8 (cli/utf8-text). */
-async function readManifest(file: string): Promise<string> {
-  return utf8Text(await readBytes(file), "invalid_manifest", "", "submit it again");
+const SEE_HELP = "see `gigafactory submit --help`";
+
+/**
+ * The file's text (`-`: standard input's, through `stdin`), refused when it is not UTF-8 (cli/utf8-text). `submit -`
+ * read a file named "-" and said `cannot read the file (ENOENT)`, where a script piped its manifest in.
+ */
+async function readManifest(file: string, stdin?: () => Promise<Uint8Array>): Promise<string> {
+  if (file === "-" && !stdin) throw new CliError("file_unreadable", "no standard input to read", SEE_HELP);
+  const bytes = file === "-" && stdin ? await stdin() : await readBytes(file);
+  return utf8Text(bytes, "invalid_manifest", "", "submit it again");
 }
 
 async function readBytes(file: string): Promise<Uint8Array> {

@@ -100,6 +100,7 @@ export const watch: Command = {
       checkAt = first.recheckAt;
       await followJobFeed(client, id, {
         after,
+        retryAfterHeader: () => ctx.retryAfterHeader(),
         // Each stream but the first of a job not ended when the watch began (the reads above just looked): did the
         // job end, and its events get purged, while the watch was away? See watch-verdicts `endedSince`.
         async onOpen(last) {

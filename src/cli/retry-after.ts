@@ -1,0 +1,62 @@
+/**
+ * @module cli/retry-after
+ * When a refusal says to come back — a 429 or 503 carrying `Retry-After` (delay-seconds or an HTTP-date) or the
+ * coordinator's problem `retryAfterSeconds` (worker/problem: an overloaded or restarting coordinator, the watcher cap)
+ * — the `✘ ERROR` line says when, and the --json error document carries it as `retryAfterSeconds` for a script to
+ * sleep on. It said neither: an overloaded coordinator's 503 read "send the same request again" (at once), and a rate
+ * limit in front of the coordinator (a gateway's 429, no Gigafactory problem code) read "check --url".
+ * The header is read as each answer arrives (`RetryAfterNotes`, wrapped around the client's fetch: shared/http-transport's
+ * ApiError keeps only the body).
+ */
+import { retryAfterSeconds } from "../core/backoff.ts";
+import { ApiError } from "../shared/http-client.ts";
+import { CliError } from "./errors.ts";
+
+/** One day: a longer wait is no hint a person or a script acts on, and is shown as it is not. */
+const MAX_WAIT_S = 86_400;
+
+/** The statuses whose `Retry-After` says when to come back (RFC 9110 §10.2.3: 503, and 429 by RFC 6585). */
+const WAITS = new Set([429, 503]);
+
+/** The `Retry-After` of the last 429 or 503 the client received, in whole seconds from when it came. */
+export interface RetryAfterNotes {
+  /** `fetch` that notes each such answer's header before handing the answer on unchanged. */
+  fetch: typeof fetch;
+  /** The wait the last such answer named, or undefined when none did. */
+  last(): number | undefined;
+}
+
+export function retryAfterNotes(base: typeof fetch, now: () => number): RetryAfterNotes {
+  let last: number | undefined;
+  const noting: typeof fetch = async (input, init) => {
+    const res = await base(input, init);
+    if (WAITS.has(res.status)) last = retryAfterSeconds(res.headers.get("retry-after"), now());
+    return res;
+  };
+  return { fetch: noting, last: () => last };
+}
+
+/**
+ * The wait `err` names: its problem's `retryAfterSeconds` (the coordinator's), else `header` (the answer's
+ * Retry-After, `RetryAfterNotes`); undefined for any other failure, or a wait past a day or not a number.
+ */
+export function retryAfterOf(err: unknown, header: number | undefined): number | undefined {
+  if (!(err instanceof ApiError) || !WAITS.has(err.status)) return undefined;
+  const body = typeof err.body === "object" && err.body !== null ? (err.body as Record<string, unknown>) : {};
+  const said = typeof body.retryAfterSeconds === "number" ? body.retryAfterSeconds : header;
+  return said !== undefined && Number.isFinite(said) && said >= 0 && said <= MAX_WAIT_S ? Math.ceil(said) : undefined;
+}
+
+/**
+ * `e` (the report of a 429 or 503) with when to try again first in its fix. A 429 the coordinator did not write
+ * (`http_429`: no problem code) is a rate limit in front of it, not a wrong URL: said so instead of "check --url".
+ */
+export function withRetryAfter(e: CliError, status: number, seconds: number | undefined): CliError {
+  const when = seconds === undefined ? "later" : `in ${seconds} s (the answer's Retry-After)`;
+  if (e.code === "http_429") {
+    const fix = `a proxy or gateway in front of the coordinator limits the rate of requests: try again ${when}, and space out what a script sends`;
+    return new CliError(e.code, e.message, fix, e.exitCode);
+  }
+  if (seconds === undefined || !WAITS.has(status)) return e;
+  return new CliError(e.code, e.message, `try again in ${seconds} s (the answer's Retry-After); ${e.fix}`, e.exitCode);
+}
