@@ -4,19 +4,51 @@
  * for a factory with cuda — none is enrolled", "no factory has all of a, b (closest: box lacks b)") told a newcomer
  * what was missing and not how to add it. Shown as the "fix:" line of the "Waiting:" block (cli/waiting) of
  * `gigafactory job ID` and `explain ID`. One waiting for an approval already says `gigafactory factory approve ID`.
+ * A capability the agent detects itself (agent/capabilities: `engine:`, `has:`, `os:`, `arch:`, `node:`) is never
+ * told as `--cap`: `--cap engine:claude` would send claude jobs to a host without claude. An engine is added with
+ * `--engine NAME=COMMAND` (or its command on the agent's PATH), a tool by installing it; an os/arch/node needs
+ * another host.
  */
 import type { WaitingReason } from "../core/waiting-reason.ts";
 import { Capability } from "../shared/api.ts";
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
-/**
- * `--cap a --cap b` for capabilities from the coordinator's answer, or `--cap C` when any is not one a command line
- * may carry as is (the answer is text from elsewhere: it is not pasted into a shell command unchecked).
- */
-function capFlags(caps: readonly string[]): string {
-  if (caps.length === 0 || !caps.every((c) => Capability.safeParse(c).success)) return "--cap C";
-  return caps.map((c) => `--cap ${c}`).join(" ");
+/** A capability `c` is one a command line may carry as is (the answer is text from elsewhere: never pasted unchecked). */
+const safe = (c: string): boolean => Capability.safeParse(c).success;
+
+/** The capabilities the agent detects from the host (agent/capabilities), by kind; the rest are declared (`--cap`). */
+function byKind(caps: readonly string[]) {
+  const engines: string[] = [];
+  const tools: string[] = [];
+  const host: string[] = [];
+  const declared: string[] = [];
+  for (const c of caps) {
+    const m = /^(engine|has|os|arch|node):(.+)$/.exec(c);
+    if (!m) declared.push(c);
+    else if (m[1] === "engine") engines.push(m[2]!);
+    else if (m[1] === "has") tools.push(m[2]!);
+    else host.push(c);
+  }
+  return { engines, tools, host, declared };
+}
+
+/** `--cap a --engine e=COMMAND` for the declarable part of `caps`, or placeholders when any is not safe as is. */
+function runFlags(caps: readonly string[]): string {
+  if (!caps.every(safe)) return "--cap C";
+  const k = byKind(caps);
+  return [...k.declared.map((c) => ` --cap ${c}`), ...k.engines.map((e) => ` --engine ${e}=COMMAND`)].join("").trim();
+}
+
+/** What a host must have installed for `caps` (an engine's command, a tool), as a clause, or "". */
+function installs(caps: readonly string[]): string {
+  if (!caps.every(safe)) return "";
+  const k = byKind(caps);
+  const parts = [
+    ...k.engines.map((e) => `${e} on the agent's PATH (or \`--engine ${e}=COMMAND\`)`),
+    ...k.tools.map((t) => `${t} installed`),
+  ];
+  return parts.length > 0 ? ` with ${parts.join(" and ")}` : "";
 }
 
 /** The "fix:" text for `reason`, or undefined when its message says what to do (or there is nothing to run). */
@@ -29,11 +61,19 @@ export function waitingFix(reason: WaitingReason): string | undefined {
   if (requires.length === 0) {
     return "enroll a factory: `gigafactory enroll NAME`, then run the command it prints on that host";
   }
-  const enroll = `enroll a host that has ${requires.join(", ")}: \`gigafactory enroll NAME ${capFlags(requires)}\`, then run the command it prints on it`;
+  const declared = requires.every(safe) ? byKind(requires).declared : ["C"];
+  const flags = declared.map((c) => ` --cap ${c}`).join("");
+  const enroll = `enroll a host that has ${requires.join(", ")}: \`gigafactory enroll NAME${flags}\`, then run the command it prints on it${installs(requires)}`;
+  // An os, arch or node version is the host's own: no restart gives a factory one it lacks.
+  if (missing.every(safe) && byKind(missing).host.length > 0) return enroll;
   const closest = typeof d.closest === "object" && d.closest !== null ? (d.closest as Record<string, unknown>) : {};
   // An id from the answer goes into the command only when it is one (a factory id is word characters and dashes).
   const id = typeof closest.id === "string" && /^[\w-]+$/.test(closest.id) ? closest.id : "ID";
-  const declare = `restart its agent with \`gigafactory-agent run ${capFlags(missing)}\`, then \`gigafactory factory approve ${id}\``;
+  const tools = missing.every(safe) ? byKind(missing).tools : [];
+  const install = tools.length > 0 ? `install ${tools.join(", ")}, ` : "";
+  const run = runFlags(missing);
+  const restart = run === "" ? "restart its agent" : `restart its agent with \`gigafactory-agent run ${run}\``;
+  const declare = `${install}${restart}, then \`gigafactory factory approve ${id}\``;
   if (typeof closest.name === "string")
     return `if ${closest.name} has ${missing.join(", ")}, ${declare}; else ${enroll}`;
   return `${enroll}; or, on a factory enrolled already that has ${missing.join(", ")}, ${declare}`;

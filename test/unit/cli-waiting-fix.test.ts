@@ -33,7 +33,33 @@ describe("a no_capable_factory wait's fix line", () => {
     expect(fixOf(waiting({ requires: ["os:linux", "gpu"], missing: ["gpu"], closest }))).toBe(
       "  fix: if box-1 has gpu, restart its agent with `gigafactory-agent run --cap gpu`, then " +
         "`gigafactory factory approve fac_1`; else enroll a host that has os:linux, gpu: " +
-        "`gigafactory enroll NAME --cap os:linux --cap gpu`, then run the command it prints on it",
+        "`gigafactory enroll NAME --cap gpu`, then run the command it prints on it",
+    );
+  });
+
+  // A newcomer's claude job was told `--cap engine:claude`, which would send claude jobs to a host without claude:
+  // what the agent detects itself is never declared with --cap.
+  it("tells a missing engine as --engine NAME=COMMAND or its command on PATH, never --cap engine:", () => {
+    const closest = { id: "fac_1", name: "box-1", missing: ["engine:claude"] };
+    const fix = fixOf(waiting({ requires: ["engine:claude"], missing: ["engine:claude"], closest })) ?? "";
+    expect(fix).not.toContain("--cap engine:");
+    expect(fix).toBe(
+      "  fix: if box-1 has engine:claude, restart its agent with `gigafactory-agent run --engine claude=COMMAND`, " +
+        "then `gigafactory factory approve fac_1`; else enroll a host that has engine:claude: `gigafactory enroll " +
+        "NAME`, then run the command it prints on it with claude on the agent's PATH (or `--engine claude=COMMAND`)",
+    );
+  });
+
+  it("tells a missing tool as installed, and an os, arch or node as another host", () => {
+    const tool = fixOf(waiting({ requires: ["has:docker", "gpu"], missing: ["has:docker", "gpu"] })) ?? "";
+    expect(tool).not.toContain("--cap has:");
+    expect(tool).toContain(
+      "`gigafactory enroll NAME --cap gpu`, then run the command it prints on it with docker installed",
+    );
+    expect(tool).toContain("install docker, restart its agent with `gigafactory-agent run --cap gpu`");
+    const host = fixOf(waiting({ requires: ["arch:arm64"], missing: ["arch:arm64"], closest: { id: "f", name: "x" } }));
+    expect(host).toBe(
+      "  fix: enroll a host that has arch:arm64: `gigafactory enroll NAME`, then run the command it prints on it",
     );
   });
 
