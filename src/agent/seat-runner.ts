@@ -20,7 +20,6 @@ import { lessonsFileFor, writeLessonsFile } from "./lessons-file.ts";
 import type { LogStream } from "./log-batcher.ts";
 import { formatDuration } from "./output.ts";
 import { resultOf } from "./report.ts";
-import { sandboxedArgv } from "./sandbox.ts";
 import type { SeatContext } from "./seat-endings.ts";
 import { SeatRunEnd } from "./seat-run-end.ts";
 import { startFrames } from "./start-frames.ts";
@@ -135,14 +134,13 @@ export class SeatRunner extends SeatRunEnd {
     const run = engineInvocation(pick.template, job, ws.dir, this.jobFile(), envOpts);
     // The job text is for its engine only; jobs/ is writable by every engine in the sandbox (agent/exclusive-file).
     replaceFile(this.jobFile(), run.stdin, { mode: 0o600, owner: user });
-    const box = this.ctx.sandbox;
     // A resumed lease's run began before this engine (an agent that died and came back): `wallSeconds` bounds the
     // run, so the engine gets what is left of it. The start is on the coordinator's clock (core/job-budget).
     const runStart = this.resumed ? this.a.runStartedAt : undefined;
     const engineStart = Date.now();
     this.engine = startEngine({
       ...run,
-      argv: box ? sandboxedArgv(run.argv, box) : run.argv,
+      sandbox: this.ctx.sandbox,
       as: user,
       cwd: ws.dir,
       wallSeconds: runWallLeft(job.budget.wallSeconds, runStart, engineStart),
@@ -154,9 +152,11 @@ export class SeatRunner extends SeatRunEnd {
     const exit = await this.engine.exited;
     this.engineDone = true;
     wip.stop();
-    const how = exit.rc !== null ? `code ${exit.rc}` : (exit.signal ?? exit.spawnError ?? "?");
+    const how = exit.spawnError ? "never started" : exit.rc !== null ? `code ${exit.rc}` : (exit.signal ?? "?");
     this.note(`engine exited (${how}) after ${formatDuration(exit.durationMs)}`);
     if (this.lost) return this.cleanup();
+    // It never ran (agent/engine-start): this host's problem, as a missing engine is — given back, kept from here.
+    if (exit.spawnError) return this.engineNotStarted(pick.name, exit.spawnError);
     const outcome = resultOf(exit, {
       wallSeconds: job.budget.wallSeconds,
       ranBeforeMs: runStart === undefined ? undefined : Math.max(0, engineStart - runStart),
@@ -172,6 +172,13 @@ export class SeatRunner extends SeatRunEnd {
       records.write({ ...(records.read(this.jobId) ?? record), engineExit });
     }
     return this.wrapUp(outcome, ws, wip, started);
+  }
+
+  /** Engine `name` could not start (`why`: binary, cause, fix): said to the operator, and the job given back. */
+  private engineNotStarted(name: string, why: string): Promise<void> {
+    const text = `engine ${name} cannot start on this host: ${why}`;
+    this.say("✘", "engine.not_started", `${this.jobId} ${text}`, { engine: name });
+    return this.giveBack(text, "reject");
   }
 
   private onLine(stream: LogStream, text: string): void {
