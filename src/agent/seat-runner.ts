@@ -15,7 +15,7 @@ import { engineExit as engineExitOf } from "./engine-exit.ts";
 import { BUDGET_GRACE_MS, CANCEL_GRACE_MS, killOrphanEngine, startEngine } from "./engine-runner.ts";
 import { pickEngine } from "./engines.ts";
 import { replaceFile } from "./exclusive-file.ts";
-import { hostRefusal } from "./host-refusal.ts";
+import { diskFullRefusal, hostRefusal } from "./host-refusal.ts";
 import { lessonsFileFor, writeLessonsFile } from "./lessons-file.ts";
 import type { LogStream } from "./log-batcher.ts";
 import { formatDuration } from "./output.ts";
@@ -105,6 +105,9 @@ export class SeatRunner extends SeatRunEnd {
       const message = truncateUtf8(`could not prepare the workspace: ${(err as Error).message}`, 4000);
       this.note(message);
       if (this.lost) return this.cleanup();
+      const full = diskFullRefusal(err, cfg.workDir); // this host's problem: another host with room takes the job
+      if (full) this.say("✘", "host.disk_full", `${this.jobId} ${full}`);
+      if (full) return this.giveBack(full, "reject");
       return this.finish({ type: "fail", result: { outcome: "failure", message } }, started);
     }
     this.ws = ws;
