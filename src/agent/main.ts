@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { exitAgent } from "./agent-exit.ts";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
 import { EXIT } from "./close-codes.ts";
@@ -203,5 +204,5 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
-// Open handles (a socket closing, timers of a stopped engine) must not keep a finished agent alive.
-process.exit();
+// Open handles (a socket closing, timers of a stopped engine) must not keep a finished agent alive, nor a git it ran.
+exitAgent();
