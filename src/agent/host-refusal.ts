@@ -24,17 +24,18 @@ export function hostRefusal(job: Pick<Job, "repo">, opts: { allowLocalRepos?: bo
 const NO_ROOM = /No space left on device|ENOSPC|Disk quota exceeded|EDQUOT/;
 
 /**
- * Why this host cannot prepare a workspace in `workDir` when `err` (the preparation's failure) says its disk is full,
- * or undefined for any other failure. A full disk is this host's problem, not the job's: failed, every job the host
- * took was failed in a second and spent an attempt (a host with a full disk takes the next at once), until each was
- * dead-lettered; given back (`reject`), it goes to a host with room. The text leads with the fix: git's own words
- * follow, and a reason is cut at 500 bytes.
+ * Why this host cannot start a job when `err` (a failure before its engine started: the workspace's preparation, the
+ * job's record or files) says the disk is full, or undefined for any other failure. A full disk is this host's
+ * problem, not the job's: failed, every job the host took was failed in a second and spent an attempt (a host with a
+ * full disk takes the next at once), until each was dead-lettered; given back (`reject`), it goes to a host with
+ * room. Not after its engine ran: that engine may be what filled the disk. The text leads with the fix: git's or
+ * node's own words follow, and a reason is cut at 500 bytes.
  */
-export function diskFullRefusal(err: unknown, workDir: string): string | undefined {
+export function diskFullRefusal(err: unknown, dirs: { workDir: string; stateDir: string }): string | undefined {
   const message = err instanceof Error ? err.message : String(err);
   if (!NO_ROOM.test(message)) return undefined;
   return (
-    `no space left in this host's work dir ${workDir}: free space there (the repository mirrors in ` +
-    `${workDir}/mirrors are caches, removable while no job runs from them) — ${message}`
+    `no space left on this host (work dir ${dirs.workDir}, state dir ${dirs.stateDir}): free space there (the ` +
+    `repository mirrors in ${dirs.workDir}/mirrors are caches, removable while no job runs from them) — ${message}`
   );
 }

@@ -41,6 +41,7 @@ export class SeatRunner extends SeatRunEnd {
    * The run threw: a bug, or the host (a full disk). The job still ends — its engine stopped, which nothing else
    * would do, under a lease nobody renews any more; while the lease is ours, a retryable failure that says why, with
    * the spend so far (the attempt counts: an error that repeats ends in dead_letter, not in a loop); then cleanup.
+   * A full disk before the engine started is this host's problem: the job is given back (`diskFull`).
    */
   private async agentError(err: unknown): Promise<void> {
     this.say("✘", "job.error", `${this.jobId} agent error: ${(err as Error).stack ?? err}`);
@@ -49,6 +50,8 @@ export class SeatRunner extends SeatRunEnd {
         this.engine.stop("shutdown", CANCEL_GRACE_MS);
         await this.engine.exited;
       }
+      const full = this.engine ? undefined : diskFullRefusal(err, this.ctx.cfg);
+      if (full && this.lost === undefined && !this.settled) return await this.diskFull(full);
       if (this.lost === undefined && !this.settled) {
         this.note(`agent error: ${(err as Error).message ?? err}`);
         // Before the report, as every ending's (the feed refuses lines after it); the report goes even when this fails.
@@ -105,9 +108,8 @@ export class SeatRunner extends SeatRunEnd {
       const message = truncateUtf8(`could not prepare the workspace: ${(err as Error).message}`, 4000);
       this.note(message);
       if (this.lost) return this.cleanup();
-      const full = diskFullRefusal(err, cfg.workDir); // this host's problem: another host with room takes the job
-      if (full) this.say("✘", "host.disk_full", `${this.jobId} ${full}`);
-      if (full) return this.giveBack(full, "reject");
+      const full = diskFullRefusal(err, cfg); // this host's problem: another host with room takes the job
+      if (full) return this.diskFull(full);
       return this.finish({ type: "fail", result: { outcome: "failure", message } }, started);
     }
     this.ws = ws;
@@ -175,6 +177,12 @@ export class SeatRunner extends SeatRunEnd {
       records.write({ ...(records.read(this.jobId) ?? record), engineExit });
     }
     return this.wrapUp(outcome, ws, wip, started);
+  }
+
+  /** No room on this host for the job (`why`, agent/host-refusal `diskFullRefusal`): said, and the job given back. */
+  private diskFull(why: string): Promise<void> {
+    this.say("✘", "host.disk_full", `${this.jobId} ${why}`);
+    return this.giveBack(why, "reject");
   }
 
   /** Engine `name` could not start (`why`: binary, cause, fix): said to the operator, and the job given back. */

@@ -52,7 +52,7 @@ it.runIf(mounted)(
       expect(conn.finalReport("job_full")).toBeUndefined();
       const reject = conn.frames("reject")[0];
       expect(reject?.type === "reject" ? reject.reason : "").toMatch(
-        /^no space left in this host's work dir .*: free space there/,
+        /^no space left on this host \(work dir .*\): free space there/,
       );
       expect(agent.events.find((e) => e.event === "host.disk_full")?.message).toContain(workDir);
       expect(readdirSync(path.join(workDir, "mirrors"))).toEqual([]); // the clone's part is removed, not left to fill it
@@ -62,3 +62,20 @@ it.runIf(mounted)(
   },
   60_000,
 );
+
+it("a job record that cannot be written before the engine starts (ENOSPC): rejected too, nothing run", async () => {
+  const agent = tempAgent(rest.url);
+  try {
+    const conn = new FakeConnection();
+    const ctx = seatContext(conn, agent, rest.url);
+    ctx.records.write = () => {
+      throw new Error("ENOSPC: no space left on device, write");
+    };
+    await new SeatRunner(ctx, assignment("job_nospace", "gf-sample-seconds: 30\n"), false).finished;
+    expect(conn.finalReport("job_nospace")).toBeUndefined();
+    const reject = conn.frames("reject")[0];
+    expect(reject?.type === "reject" ? reject.reason : "").toMatch(/^no space left on this host .* ENOSPC/);
+  } finally {
+    agent.remove();
+  }
+}, 30_000);
