@@ -63,13 +63,18 @@ export function whyNotStarted(
 ): string {
   const pathVar = ctx.env.PATH ?? "";
   const file = located(argv0, pathVar, ctx.cwd);
+  // bwrap's words for its exec of the engine (`bwrap: execvp claude: Permission denied`); any other line of its is
+  // about the sandbox's own setup (a mount, a namespace), whose "No such file" is no missing engine.
+  const execvp = /^bwrap: execvp /.test(failure.message);
   const code =
     failure.code ??
-    (/Permission denied/i.test(failure.message)
-      ? "EACCES"
-      : /No such file or directory/i.test(failure.message)
-        ? "ENOENT"
-        : undefined);
+    (!execvp
+      ? undefined
+      : /Permission denied/.test(failure.message)
+        ? "EACCES"
+        : /No such file/.test(failure.message)
+          ? "ENOENT"
+          : undefined);
   const who = ctx.uid !== undefined ? `uid ${ctx.uid} (the user engines run as)` : "the agent's user";
   if (code === "EACCES") {
     const name = file ?? argv0;
@@ -94,5 +99,7 @@ export function whyNotStarted(
     }
     return `${file}: ${failure.message} (ENOENT): reinstall it`;
   }
+  if (failure.message.startsWith("bwrap: ") && !execvp)
+    return `${argv0}: the sandbox could not be set up (${failure.message}): check that bwrap works on this host`;
   return `${file ?? argv0}: ${failure.message}${code ? ` (${code})` : ""}: this host cannot start it`;
 }

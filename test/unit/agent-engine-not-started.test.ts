@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEngine } from "../../src/agent/engine-runner.ts";
+import { whyNotStarted } from "../../src/agent/engine-start.ts";
 import { detectSandbox } from "../../src/agent/sandbox.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { artifactServer, assignment, FakeConnection, seatContext, tempAgent } from "./agent-fakes.ts";
@@ -135,5 +136,22 @@ describe("engine runner: only the spawn error or the sandbox's status says `not 
     });
     eng.stop("cancel", 500);
     expect((await eng.exited).spawnError).toBeUndefined();
+  });
+});
+
+describe("the words for an engine that did not start (agent/engine-start)", () => {
+  const ctx = { env: { PATH: "/nonexistent-bin" }, cwd: bin };
+  it("reads bwrap's own exec failure as exec's, and any other line of its as the sandbox's setup", () => {
+    const file = script("words-engine", "#!/bin/sh\n", 0o644);
+    expect(whyNotStarted(file, { message: `bwrap: execvp ${file}: Permission denied` }, ctx)).toMatch(
+      /permission denied \(EACCES\): make it executable by the agent's user: chmod a\+rx/,
+    );
+    expect(whyNotStarted("claude", { message: "bwrap: execvp claude: No such file or directory" }, ctx)).toMatch(
+      /^claude: not found on the engine's PATH \(\/nonexistent-bin\)/,
+    );
+    const setup = "bwrap: Can't find source path /gone: No such file or directory";
+    expect(whyNotStarted("claude", { message: setup }, ctx)).toBe(
+      `claude: the sandbox could not be set up (${setup}): check that bwrap works on this host`,
+    );
   });
 });
