@@ -23,7 +23,7 @@ import { resultOf } from "./report.ts";
 import type { SeatContext } from "./seat-endings.ts";
 import { SeatRunEnd } from "./seat-run-end.ts";
 import { startFrames } from "./start-frames.ts";
-import { jobDir, prepareWorkspace, type Workspace } from "./workspace.ts";
+import { evictUnusedMirrors, jobDir, prepareWorkspace, type Workspace } from "./workspace.ts";
 
 export type { SeatContext } from "./seat-endings.ts";
 
@@ -179,9 +179,14 @@ export class SeatRunner extends SeatRunEnd {
     return this.wrapUp(outcome, ws, wip, started);
   }
 
-  /** No room on this host for the job (`why`, agent/host-refusal `diskFullRefusal`): said, and the job given back. */
-  private diskFull(why: string): Promise<void> {
-    this.say("✘", "host.disk_full", `${this.jobId} ${why}`);
+  /**
+   * No room on this host for the job (`why`, agent/host-refusal `diskFullRefusal`): the mirrors no job uses are
+   * removed (caches: a full disk of them took every later job of any repository), it is said, the job given back.
+   */
+  private async diskFull(why: string): Promise<void> {
+    const freed = await evictUnusedMirrors(this.ctx.cfg.workDir, this.ctx.engineUser);
+    const room = freed.length > 0 ? ` (removed ${freed.length} repository mirror(s) no job used, to make room)` : "";
+    this.say("✘", "host.disk_full", `${this.jobId} ${why}${room}`, { mirrorsRemoved: freed.length });
     return this.giveBack(why, "reject");
   }
 

@@ -207,6 +207,14 @@ export async function prepareWorkspace(job: Job, opts: WorkspaceOptions): Promis
   return job.repo ? prepareRepo(job, job.repo, opts) : prepareScratch(job, opts);
 }
 
+/**
+ * Remove every repository mirror in `workDir` that no job uses (agent/mirror-eviction, bound 0), as `owner`: a disk
+ * found full, they are caches a later job clones again. The paths removed; never throws.
+ */
+export function evictUnusedMirrors(workDir: string, owner: RunAs | undefined): Promise<string[]> {
+  return evictMirrors(path.join(workDir, "mirrors"), owner, locks, 0);
+}
+
 /** Run `fn` holding `mirror`'s lock, which every preparation and discard of its worktrees here holds too. */
 export function withMirrorLock<T>(mirror: string, fn: () => Promise<T>): Promise<T> {
   return locks.run(mirror, fn);

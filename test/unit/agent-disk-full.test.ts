@@ -1,7 +1,8 @@
 // A host whose disk is full (its work dir: a repository's mirror does not fit) gives the job back (`reject`: no
 // attempt spent, kept from this host, a host with room takes it), saying so with the fix, where it failed the job —
 // and, taking the next job at once, failed every job it got in a second each until they were dead-lettered. What the
-// clone wrote is gone again. Real SeatRunner and git; the work dir on a tmpfs of 3 MiB (root only, where mount works).
+// clone wrote is gone again, and the mirrors no job uses (caches) are removed to make room. Real SeatRunner and git;
+// the work dir on a tmpfs of 3 MiB (root only, where mount works).
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -41,6 +42,10 @@ it.runIf(mounted)(
     writeFileSync(path.join(repo, "big.bin"), randomBytes(6 << 20)); // incompressible: no pack makes it fit
     execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "big"]);
     const workDir = path.join(small, "work");
+    // A mirror no job uses, taking room: a cache, removed to make room (another repository's jobs need it).
+    const other = originRepo(path.join(root, "other-origin"), { "other.bin": randomBytes(1 << 20).toString("base64") });
+    mkdirSync(path.join(workDir, "mirrors"), { recursive: true });
+    execFileSync("git", ["clone", "-q", "--bare", other, path.join(workDir, "mirrors", "other-0123456789ab.git")]);
     const agent = tempAgent(rest.url, {
       allowLocalRepos: true,
       workDir,
@@ -54,8 +59,11 @@ it.runIf(mounted)(
       expect(reject?.type === "reject" ? reject.reason : "").toMatch(
         /^no space left on this host \(work dir .*\): free space there/,
       );
-      expect(agent.events.find((e) => e.event === "host.disk_full")?.message).toContain(workDir);
-      expect(readdirSync(path.join(workDir, "mirrors"))).toEqual([]); // the clone's part is removed, not left to fill it
+      const said = agent.events.find((e) => e.event === "host.disk_full");
+      expect(said?.message).toContain(workDir);
+      expect(said?.message).toContain("removed 1 repository mirror(s) no job used, to make room");
+      // The clone's part is removed, not left to fill the disk; the unused mirror went to make room.
+      expect(readdirSync(path.join(workDir, "mirrors"))).toEqual([]);
     } finally {
       agent.remove();
     }
