@@ -131,7 +131,7 @@ export class SeatRunner extends SeatRunEnd {
       });
     }
     if (this.lost) return this.cleanup();
-    if (this.releasing) return this.giveBack(this.releasing, "release");
+    if (this.releasing) return this.giveBackUnrun(this.releasing, "release");
 
     const user = this.ctx.engineUser;
     const lessonsFile = writeLessonsFile(lessonsFileFor(this.jobFile()), this.a.lessons, user);
@@ -187,14 +187,24 @@ export class SeatRunner extends SeatRunEnd {
     const freed = await evictUnusedMirrors(this.ctx.cfg.workDir, this.ctx.engineUser);
     const room = freed.length > 0 ? ` (removed ${freed.length} repository mirror(s) no job used, to make room)` : "";
     this.say("✘", "host.disk_full", `${this.jobId} ${why}${room}`, { mirrorsRemoved: freed.length });
-    return this.giveBack(why, "reject");
+    return this.giveBackUnrun(why, "reject");
   }
 
   /** Engine `name` could not start (`why`: binary, cause, fix): said to the operator, and the job given back. */
   private engineNotStarted(name: string, why: string): Promise<void> {
     const text = `engine ${name} cannot start on this host: ${why}`;
     this.say("✘", "engine.not_started", `${this.jobId} ${text}`, { engine: name });
-    return this.giveBack(text, "reject");
+    return this.giveBackUnrun(text, "reject");
+  }
+
+  /**
+   * Give the job back before any engine ran for it here: without a checkpoint. The give-back's final one committed
+   * the untouched workspace and pushed it — the start commit, or origin's main as `gf/wip/<job>-e<epoch>` on the
+   * job's own repository — and told the coordinator, which recorded it as the job's checkpoint, "attempt 1 (final)".
+   */
+  private giveBackUnrun(reason: string, how: "release" | "reject"): Promise<void> {
+    this.wip = undefined;
+    return this.giveBack(reason, how);
   }
 
   private onLine(stream: LogStream, text: string): void {

@@ -4,7 +4,7 @@
 // it was reported as the job's permanent failure. Told apart only by what is certain (agent/engine-start): Node's spawn
 // `error` event, and in the bubblewrap sandbox bwrap's status fd, which says `exit-code` only after its exec of the
 // engine succeeded. An engine that started and exited 127 on its own stays the job's failure. Real SeatRunner,
-// real processes, real git; the sandbox cases run only where bwrap works.
+// real processes, real git; the sandbox cases run only where bwrap works. Nothing ran, so no checkpoint is taken.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -59,6 +59,8 @@ describe("an engine that cannot start is this host's problem: the job is rejecte
     expect(reason).toContain(`chmod a+rx ${file}`);
     expect(events.find((e) => e.event === "engine.not_started")?.message).toContain(file);
     expect(record?.engineExit).toBeUndefined(); // a restart must not "finish" a run that never was
+    // Nothing ran, so no checkpoint: the untouched workspace was pushed and recorded as the job's "final" one.
+    expect(conn.sent.filter((f) => f.type === "progress" && f.checkpoint !== undefined)).toEqual([]);
   }, 30_000);
 
   it("its #! interpreter missing (ENOENT from exec): rejected, naming the interpreter", async () => {
