@@ -100,6 +100,12 @@ async function runCommand(
       EXIT_USAGE,
     );
   }
+  // Every job is a git repository (a clone's worktree, or a scratch repo): without git each failed in a second, an
+  // attempt spent, on a host that kept taking the next.
+  if (!profile.capabilities.includes("has:git")) {
+    const where = process.env.PATH || "empty";
+    throw new FixableError("git_missing", `git is not on this host's PATH (${where})`, "install git", EXIT_USAGE);
+  }
   const engineUser = prepareEngineUser(cfg, profile.engines);
   const writable = [...agentWorkDirs(cfg.workDir), cfg.checkpointRemote]; // bound onto themselves: never swapped
   const sandbox = engineUser ? undefined : detectSandbox(cfg.stateDir, configFile, writable);
