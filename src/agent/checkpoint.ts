@@ -15,7 +15,8 @@ import { lstatSync, rmSync } from "node:fs";
 import path from "node:path";
 import { stageTree } from "./embedded-repos.ts";
 import { copyAs, type RunAs } from "./engine-user.ts";
-import { type GitOptions, git, gitBytes, gitOk, withLockRetry } from "./git.ts";
+import { GitError, type GitOptions, git, gitBytes, gitOk, withLockRetry } from "./git.ts";
+import { GIT_STALLED, GIT_TIMEOUT } from "./git-bounds.ts";
 import { gitRemote } from "./git-remote.ts";
 import { parseShortstat } from "./insights.ts";
 import { trustFileFor, withLocalTrust } from "./local-trust.ts";
@@ -145,7 +146,8 @@ async function clearHidingBits(opts: GitOptions): Promise<void> {
 export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ branch: string; target: string }> {
   const branch = checkpointBranch(ws.jobId, ws.leaseEpoch);
   const errors: string[] = [];
-  for (const target of ws.pushTargets) {
+  const quiet = silentTargets.get(ws);
+  for (const target of [...ws.pushTargets].sort((a, b) => Number(quiet?.has(a)) - Number(quiet?.has(b)))) {
     try {
       // Forced: the WIP branch is ours alone, and a fresh attempt (no usable checkpoint) restarts it.
       // The checkpoint remote is the agent's own (a stale lock there may be cleared); a job's origin is not.
@@ -168,11 +170,24 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
  * config there is the engine's). To the job's local origin with exactly that repository trusted (agent/local-trust),
  * as its clone and fetch are: without it a repository another user owns refused the push ("detected dubious ownership").
  */
-function pushTo(ws: Workspace, target: string, refspec: string): Promise<string> {
+async function pushTo(ws: Workspace, target: string, refspec: string): Promise<string> {
   const push = (env: Record<string, string>) =>
     gitRemote(["push", "-q", "--no-verify", "--", target, refspec], { cwd: ws.dir, as: ws.owner, env });
-  return target === "origin" && ws.repo ? withLocalTrust(ws.repo, trustFileFor(ws.dir), push) : push({});
+  try {
+    return await (target === "origin" && ws.repo ? withLocalTrust(ws.repo, trustFileFor(ws.dir), push) : push({}));
+  } catch (err) {
+    const code = err instanceof GitError ? err.code : undefined;
+    if (code === GIT_STALLED || code === GIT_TIMEOUT)
+      silentTargets.set(ws, (silentTargets.get(ws) ?? new Set()).add(target));
+    throw err;
+  }
 }
+
+/**
+ * A run's push targets that stopped answering (a push stopped at its bound, agent/git-remote): tried last from then on,
+ * left out of a retire. A hung origin held each checkpoint 5 min (the stall bound) before the checkpoint remote.
+ */
+const silentTargets = new WeakMap<Workspace, Set<string>>();
 
 /**
  * Delete an earlier epoch's WIP branch from every push target, best effort —
@@ -184,6 +199,7 @@ export async function retireBranch(ws: Workspace, branch: string): Promise<strin
   if (branch === checkpointBranch(ws.jobId, ws.leaseEpoch) || !isOwnWipBranch(ws.jobId, branch)) return [];
   const retired: string[] = [];
   for (const target of ws.pushTargets) {
+    if (silentTargets.get(ws)?.has(target)) continue; // best effort: not another stall bound's wait
     const ok = await pushTo(ws, target, `:refs/heads/${branch}`).then(
       () => true,
       () => false,
