@@ -15,9 +15,11 @@ import { lstatSync, rmSync } from "node:fs";
 import path from "node:path";
 import { stageTree } from "./embedded-repos.ts";
 import { copyAs, type RunAs } from "./engine-user.ts";
-import { type GitOptions, git, gitBytes, gitOk, withLockRetry } from "./git.ts";
+import { GitError, type GitOptions, git, gitBytes, gitOk, withLockRetry } from "./git.ts";
+import { GIT_STALLED, GIT_TIMEOUT } from "./git-bounds.ts";
 import { gitRemote } from "./git-remote.ts";
 import { parseShortstat } from "./insights.ts";
+import { trustFileFor, withLocalTrust } from "./local-trust.ts";
 import { isOwnWipBranch } from "./resume-point.ts";
 import { clearStaleLocks, jobLockFiles } from "./stale-locks.ts";
 import { checkpointBranch, type Workspace } from "./workspace.ts";
@@ -144,16 +146,13 @@ async function clearHidingBits(opts: GitOptions): Promise<void> {
 export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ branch: string; target: string }> {
   const branch = checkpointBranch(ws.jobId, ws.leaseEpoch);
   const errors: string[] = [];
-  for (const target of ws.pushTargets) {
+  const quiet = silentTargets.get(ws);
+  for (const target of [...ws.pushTargets].sort((a, b) => Number(quiet?.has(a)) - Number(quiet?.has(b)))) {
     try {
       // Forced: the WIP branch is ours alone, and a fresh attempt (no usable checkpoint) restarts it.
       // The checkpoint remote is the agent's own (a stale lock there may be cleared); a job's origin is not.
       await withLockRetry(
-        () =>
-          gitRemote(["push", "-q", "--no-verify", "--", target, `+${sha}:refs/heads/${branch}`], {
-            cwd: ws.dir,
-            as: ws.owner,
-          }),
+        () => pushTo(ws, target, `+${sha}:refs/heads/${branch}`),
         4,
         target === "origin" ? [] : [target],
         ws.owner,
@@ -167,6 +166,30 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
 }
 
 /**
+ * `git push <target> <refspec>` from the workspace, as its owner, like every git command in its files (the repository's
+ * config there is the engine's). To the job's local origin with exactly that repository trusted (agent/local-trust),
+ * as its clone and fetch are: without it a repository another user owns refused the push ("detected dubious ownership").
+ */
+async function pushTo(ws: Workspace, target: string, refspec: string): Promise<string> {
+  const push = (env: Record<string, string>) =>
+    gitRemote(["push", "-q", "--no-verify", "--", target, refspec], { cwd: ws.dir, as: ws.owner, env });
+  try {
+    return await (target === "origin" && ws.repo ? withLocalTrust(ws.repo, trustFileFor(ws.dir), push) : push({}));
+  } catch (err) {
+    const code = err instanceof GitError ? err.code : undefined;
+    if (code === GIT_STALLED || code === GIT_TIMEOUT)
+      silentTargets.set(ws, (silentTargets.get(ws) ?? new Set()).add(target));
+    throw err;
+  }
+}
+
+/**
+ * A run's push targets that stopped answering (a push stopped at its bound, agent/git-remote): tried last from then on,
+ * left out of a retire. A hung origin held each checkpoint 5 min (the stall bound) before the checkpoint remote.
+ */
+const silentTargets = new WeakMap<Workspace, Set<string>>();
+
+/**
  * Delete an earlier epoch's WIP branch from every push target, best effort —
  * call only once the coordinator has recorded a checkpoint on this run's own
  * branch, so nothing points to the old one any more. Returns where it went.
@@ -176,9 +199,8 @@ export async function retireBranch(ws: Workspace, branch: string): Promise<strin
   if (branch === checkpointBranch(ws.jobId, ws.leaseEpoch) || !isOwnWipBranch(ws.jobId, branch)) return [];
   const retired: string[] = [];
   for (const target of ws.pushTargets) {
-    // As the engine's user, like every git command in its files: the repository's config there is the engine's.
-    const push = ["push", "-q", "--no-verify", "--", target, `:refs/heads/${branch}`];
-    const ok = await gitRemote(push, { cwd: ws.dir, as: ws.owner }).then(
+    if (silentTargets.get(ws)?.has(target)) continue; // best effort: not another stall bound's wait
+    const ok = await pushTo(ws, target, `:refs/heads/${branch}`).then(
       () => true,
       () => false,
     );

@@ -95,6 +95,7 @@ export function workspaceLeft(
     resumedBranch: exit.resumedBranch?.startsWith(`gf/wip/${job.id}-e`) ? exit.resumedBranch : undefined,
     pushTargets: mirror ? ["origin", host.checkpointRemote] : [host.checkpointRemote],
     mirror,
+    ...(mirror ? { repo: job.repo } : {}),
     owner: host.owner,
   };
 }

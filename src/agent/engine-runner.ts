@@ -10,9 +10,11 @@
 import { spawn } from "node:child_process";
 import { readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
+import { whyNotStarted } from "./engine-start.ts";
 import { killMarked, newRunMark, RUN_MARK_VAR, runMarkOf } from "./engine-strays.ts";
 import { LineSplitter, type LogStream } from "./log-batcher.ts";
 import { groupWorksIn, leaderGone } from "./orphan-group.ts";
+import { SANDBOX_STATUS_FD, type Sandbox, sandboxedArgv } from "./sandbox.ts";
 
 export type StopReason = "budget_wall" | "budget_usage" | "cancel" | "lease_lost" | "drain" | "shutdown";
 
@@ -22,6 +24,8 @@ export interface EngineSpec {
   env: Record<string, string>;
   /** The user to run as (agent/engine-user); undefined = the agent's own. */
   as?: { uid: number; gid: number };
+  /** Run `argv` in this sandbox (agent/sandbox); undefined = as it is. */
+  sandbox?: Sandbox;
   stdin: string;
   /** The job's `budget.wallSeconds`; undefined = no limit. */
   wallSeconds?: number;
@@ -34,7 +38,10 @@ export interface EngineExit {
   /** Set when the agent stopped the engine (rather than it exiting on its own). */
   stoppedFor?: StopReason;
   durationMs: number;
-  /** The engine could not be started at all (command not found, not executable). */
+  /**
+   * The engine could not be started at all — this host's problem (agent/engine-start): the binary, why and the fix.
+   * Set only from what is certain: the spawn `error` event, or the sandbox's status saying its exec failed.
+   */
   spawnError?: string;
   /** Processes the engine left running outside its group (setsid), killed at its exit; absent when none. */
   strays?: number;
@@ -64,12 +71,13 @@ export class EngineProcess {
 
   constructor(spec: EngineSpec) {
     const started = Date.now();
-    const [cmd, ...args] = spec.argv;
+    const status = spec.sandbox?.status ? { text: "", bwrapSaid: "" } : undefined;
+    const [cmd, ...args] = spec.sandbox ? sandboxedArgv(spec.argv, spec.sandbox, true) : spec.argv;
     const child = spawn(cmd as string, args, {
       cwd: spec.cwd,
       env: { ...spec.env, [RUN_MARK_VAR]: this.mark },
       ...(spec.as ? { uid: spec.as.uid, gid: spec.as.gid } : {}),
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe", ...(status ? (["pipe"] as const) : [])],
       detached: process.platform !== "win32", // own process group → one signal reaches its children
     });
     this.pid = child.pid;
@@ -89,9 +97,16 @@ export class EngineProcess {
       child[stream].setEncoding("utf8");
       child[stream].on("data", (chunk: string) => {
         if (this.done) return; // the run is over (finish below): nothing more belongs to it
-        for (const line of splitters[stream].push(chunk)) spec.onLine(stream, line);
+        for (const line of splitters[stream].push(chunk)) {
+          if (status && stream === "stderr" && line.startsWith("bwrap: ")) status.bwrapSaid = line.slice(0, 1000);
+          spec.onLine(stream, line);
+        }
       });
     }
+    // bwrap's JSON status lines (agent/sandbox): a few hundred bytes; more is not read (an engine cannot reach the fd).
+    child.stdio[SANDBOX_STATUS_FD]?.on("data", (chunk: Buffer) => {
+      if (status && status.text.length < 4096) status.text += chunk.toString("utf8");
+    });
     child.stdin.on("error", () => {}); // an engine that ignores stdin closes it early: EPIPE is fine
     child.stdin.end(spec.stdin);
 
@@ -106,6 +121,11 @@ export class EngineProcess {
       const finish = () => {
         if (this.done) return;
         this.done = true;
+        // bwrap exited on its own with no `exit-code`: its exec of the engine failed, or its setup did (engine-start).
+        if (status && !spawnError && !this.stoppedFor && exitInfo?.rc != null && !/"exit-code"/.test(status.text)) {
+          const said = status.bwrapSaid || `the sandbox (bwrap) exited with code ${exitInfo.rc} before starting it`;
+          spawnError = whyNotStarted(spec.argv[0] as string, { message: said }, { ...spec, uid: spec.as?.uid });
+        }
         if (wall) clearTimeout(wall);
         for (const stream of ["stdout", "stderr"] as const)
           for (const l of splitters[stream].end()) spec.onLine(stream, l);
@@ -113,7 +133,7 @@ export class EngineProcess {
         const strays = killMarked(this.mark); // nor what left its group (setsid)
         // A process that left both (`env -i setsid …`: no mark) may still hold the pipes: they are closed here, so it
         // meets EPIPE at its next write instead of writing into a run that has ended, and the agent keeps no fds.
-        for (const pipe of [child.stdin, child.stdout, child.stderr]) pipe.destroy();
+        for (const pipe of [child.stdin, child.stdout, child.stderr, child.stdio[SANDBOX_STATUS_FD]]) pipe?.destroy();
         if (strays > 0)
           spec.onLine("agent", `killed ${strays} process(es) the engine left running outside its process group`);
         resolve({
@@ -125,8 +145,9 @@ export class EngineProcess {
           ...(strays > 0 ? { strays } : {}),
         });
       };
-      child.on("error", (err) => {
-        spawnError = `cannot start ${cmd}: ${err.message}`;
+      child.on("error", (err: NodeJS.ErrnoException) => {
+        const failure = { code: err.code, message: err.message };
+        spawnError = whyNotStarted(cmd as string, failure, { ...spec, uid: spec.as?.uid });
         finish();
       });
       child.on("exit", (rc, signal) => {

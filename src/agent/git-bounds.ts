@@ -49,6 +49,20 @@ export function killGroup(pid: number | undefined): void {
   }
 }
 
+/**
+ * The process groups of the git commands running now. Their bounds are this process's timers: a git still running
+ * when the agent exits (a drain whose time ran out mid-push to a hung remote) ran on, orphaned, with no bound at all.
+ */
+const running = new Set<number>();
+
+/** SIGKILL every git command still running, with all it started (agent/agent-exit, as the agent exits); how many. */
+export function killRunningGit(): number {
+  const n = running.size;
+  for (const pid of running) killGroup(pid);
+  running.clear();
+  return n;
+}
+
 /** Why a git command was stopped: silent for `stallMs`, or still running at `timeoutMs`. */
 export type Stopped = "stall" | "timeout";
 
@@ -79,6 +93,7 @@ export function watchGit(
   };
   const stall = bounds.stallMs === undefined ? undefined : setTimeout(() => stop("stall"), bounds.stallMs);
   const wall = setTimeout(() => stop("timeout"), bounds.timeoutMs);
+  if (pid !== undefined) running.add(pid);
   return {
     // (Never re-armed once fired: refresh() would start a fired timer again.)
     heard: () => {
@@ -86,6 +101,7 @@ export function watchGit(
     },
     stopped: () => why,
     clear: () => {
+      if (pid !== undefined) running.delete(pid);
       clearTimeout(stall);
       clearTimeout(wall);
     },

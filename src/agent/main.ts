@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { exitAgent } from "./agent-exit.ts";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
 import { EXIT } from "./close-codes.ts";
@@ -98,6 +99,12 @@ async function runCommand(
       'install claude or codex, or pass --engine name="command"',
       EXIT_USAGE,
     );
+  }
+  // Every job is a git repository (a clone's worktree, or a scratch repo): without git each failed in a second, an
+  // attempt spent, on a host that kept taking the next.
+  if (!profile.capabilities.includes("has:git")) {
+    const where = process.env.PATH || "empty";
+    throw new FixableError("git_missing", `git is not on this host's PATH (${where})`, "install git", EXIT_USAGE);
   }
   const engineUser = prepareEngineUser(cfg, profile.engines);
   const writable = [...agentWorkDirs(cfg.workDir), cfg.checkpointRemote]; // bound onto themselves: never swapped
@@ -203,5 +210,5 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
-// Open handles (a socket closing, timers of a stopped engine) must not keep a finished agent alive.
-process.exit();
+// Open handles (a socket closing, timers of a stopped engine) must not keep a finished agent alive, nor a git it ran.
+exitAgent();

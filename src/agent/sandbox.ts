@@ -31,12 +31,22 @@ export interface Sandbox {
   pinned: string[];
   /** The mount options, in order (agent/sandbox-mounts `mountArgs`): computed once, by `detectSandbox`. */
   mounts: string[];
+  /** This bwrap writes `--json-status-fd` (0.3.2 and later): an engine it could not exec is told apart. */
+  status?: boolean;
 }
 
-/** The argv that runs `argv` inside the sandbox (bwrap options, then `--`, then the engine's own argv). */
-export function sandboxedArgv(argv: readonly string[], box: Sandbox): string[] {
+/** The fd an engine's bwrap writes its status on (agent/engine-runner opens it as a fourth pipe). */
+export const SANDBOX_STATUS_FD = 3;
+
+/**
+ * The argv that runs `argv` inside the sandbox (bwrap options, then `--`, then the engine's own argv). With `status`
+ * (and a bwrap that has it), bwrap writes JSON lines on SANDBOX_STATUS_FD: `exit-code` only once its exec of `argv`
+ * succeeded, so a run without one never started (agent/engine-start).
+ */
+export function sandboxedArgv(argv: readonly string[], box: Sandbox, status = false): string[] {
   return [
     box.bwrap,
+    ...(status && box.status ? ["--json-status-fd", String(SANDBOX_STATUS_FD)] : []),
     "--die-with-parent",
     "--dev-bind",
     "/",
@@ -79,9 +89,12 @@ export function detectSandbox(
     pinned,
     mounts: mountArgs({ ...hide, readOnly, writable: rw, pinned }),
   };
-  const [cmd, ...args] = sandboxedArgv(["true"], box);
-  const probe = spawnSync(cmd as string, args, { stdio: "ignore", timeout: 10_000 });
-  return probe.status === 0 ? box : undefined;
+  const [cmd, ...args] = sandboxedArgv(["true"], { ...box, status: true }, true);
+  const stdio = ["ignore", "ignore", "ignore", "pipe"] as const;
+  const probe = spawnSync(cmd as string, args, { stdio: [...stdio], timeout: 10_000 });
+  if (probe.status === 0) return { ...box, status: /"exit-code"/.test(String(probe.output[SANDBOX_STATUS_FD] ?? "")) };
+  const [plain, ...rest] = sandboxedArgv(["true"], box); // a bwrap older than --json-status-fd
+  return spawnSync(plain as string, rest, { stdio: "ignore", timeout: 10_000 }).status === 0 ? box : undefined;
 }
 
 /** The real paths of the directories of `dirs` that exist, but for any inside the state dir (hidden whole). */

@@ -15,16 +15,15 @@ import { engineExit as engineExitOf } from "./engine-exit.ts";
 import { BUDGET_GRACE_MS, CANCEL_GRACE_MS, killOrphanEngine, startEngine } from "./engine-runner.ts";
 import { pickEngine } from "./engines.ts";
 import { replaceFile } from "./exclusive-file.ts";
-import { hostRefusal } from "./host-refusal.ts";
+import { diskFullRefusal, hostRefusal } from "./host-refusal.ts";
 import { lessonsFileFor, writeLessonsFile } from "./lessons-file.ts";
 import type { LogStream } from "./log-batcher.ts";
 import { formatDuration } from "./output.ts";
 import { resultOf } from "./report.ts";
-import { sandboxedArgv } from "./sandbox.ts";
 import type { SeatContext } from "./seat-endings.ts";
 import { SeatRunEnd } from "./seat-run-end.ts";
 import { startFrames } from "./start-frames.ts";
-import { jobDir, prepareWorkspace, type Workspace } from "./workspace.ts";
+import { evictUnusedMirrors, jobDir, prepareWorkspace, type Workspace } from "./workspace.ts";
 
 export type { SeatContext } from "./seat-endings.ts";
 
@@ -42,6 +41,7 @@ export class SeatRunner extends SeatRunEnd {
    * The run threw: a bug, or the host (a full disk). The job still ends — its engine stopped, which nothing else
    * would do, under a lease nobody renews any more; while the lease is ours, a retryable failure that says why, with
    * the spend so far (the attempt counts: an error that repeats ends in dead_letter, not in a loop); then cleanup.
+   * A full disk before the engine started is this host's problem: the job is given back (`diskFull`).
    */
   private async agentError(err: unknown): Promise<void> {
     this.say("✘", "job.error", `${this.jobId} agent error: ${(err as Error).stack ?? err}`);
@@ -50,6 +50,8 @@ export class SeatRunner extends SeatRunEnd {
         this.engine.stop("shutdown", CANCEL_GRACE_MS);
         await this.engine.exited;
       }
+      const full = this.engine ? undefined : diskFullRefusal(err, this.ctx.cfg);
+      if (full && this.lost === undefined && !this.settled) return await this.diskFull(full);
       if (this.lost === undefined && !this.settled) {
         this.note(`agent error: ${(err as Error).message ?? err}`);
         // Before the report, as every ending's (the feed refuses lines after it); the report goes even when this fails.
@@ -106,6 +108,8 @@ export class SeatRunner extends SeatRunEnd {
       const message = truncateUtf8(`could not prepare the workspace: ${(err as Error).message}`, 4000);
       this.note(message);
       if (this.lost) return this.cleanup();
+      const full = diskFullRefusal(err, cfg); // this host's problem: another host with room takes the job
+      if (full) return this.diskFull(full);
       return this.finish({ type: "fail", result: { outcome: "failure", message } }, started);
     }
     this.ws = ws;
@@ -127,7 +131,7 @@ export class SeatRunner extends SeatRunEnd {
       });
     }
     if (this.lost) return this.cleanup();
-    if (this.releasing) return this.giveBack(this.releasing, "release");
+    if (this.releasing) return this.giveBackUnrun(this.releasing, "release");
 
     const user = this.ctx.engineUser;
     const lessonsFile = writeLessonsFile(lessonsFileFor(this.jobFile()), this.a.lessons, user);
@@ -135,14 +139,13 @@ export class SeatRunner extends SeatRunEnd {
     const run = engineInvocation(pick.template, job, ws.dir, this.jobFile(), envOpts);
     // The job text is for its engine only; jobs/ is writable by every engine in the sandbox (agent/exclusive-file).
     replaceFile(this.jobFile(), run.stdin, { mode: 0o600, owner: user });
-    const box = this.ctx.sandbox;
     // A resumed lease's run began before this engine (an agent that died and came back): `wallSeconds` bounds the
     // run, so the engine gets what is left of it. The start is on the coordinator's clock (core/job-budget).
     const runStart = this.resumed ? this.a.runStartedAt : undefined;
     const engineStart = Date.now();
     this.engine = startEngine({
       ...run,
-      argv: box ? sandboxedArgv(run.argv, box) : run.argv,
+      sandbox: this.ctx.sandbox,
       as: user,
       cwd: ws.dir,
       wallSeconds: runWallLeft(job.budget.wallSeconds, runStart, engineStart),
@@ -154,9 +157,11 @@ export class SeatRunner extends SeatRunEnd {
     const exit = await this.engine.exited;
     this.engineDone = true;
     wip.stop();
-    const how = exit.rc !== null ? `code ${exit.rc}` : (exit.signal ?? exit.spawnError ?? "?");
+    const how = exit.spawnError ? "never started" : exit.rc !== null ? `code ${exit.rc}` : (exit.signal ?? "?");
     this.note(`engine exited (${how}) after ${formatDuration(exit.durationMs)}`);
     if (this.lost) return this.cleanup();
+    // It never ran (agent/engine-start): this host's problem, as a missing engine is — given back, kept from here.
+    if (exit.spawnError) return this.engineNotStarted(pick.name, exit.spawnError);
     const outcome = resultOf(exit, {
       wallSeconds: job.budget.wallSeconds,
       ranBeforeMs: runStart === undefined ? undefined : Math.max(0, engineStart - runStart),
@@ -172,6 +177,34 @@ export class SeatRunner extends SeatRunEnd {
       records.write({ ...(records.read(this.jobId) ?? record), engineExit });
     }
     return this.wrapUp(outcome, ws, wip, started);
+  }
+
+  /**
+   * No room on this host for the job (`why`, agent/host-refusal `diskFullRefusal`): the mirrors no job uses are
+   * removed (caches: a full disk of them took every later job of any repository), it is said, the job given back.
+   */
+  private async diskFull(why: string): Promise<void> {
+    const freed = await evictUnusedMirrors(this.ctx.cfg.workDir, this.ctx.engineUser);
+    const room = freed.length > 0 ? ` (removed ${freed.length} repository mirror(s) no job used, to make room)` : "";
+    this.say("✘", "host.disk_full", `${this.jobId} ${why}${room}`, { mirrorsRemoved: freed.length });
+    return this.giveBackUnrun(why, "reject");
+  }
+
+  /** Engine `name` could not start (`why`: binary, cause, fix): said to the operator, and the job given back. */
+  private engineNotStarted(name: string, why: string): Promise<void> {
+    const text = `engine ${name} cannot start on this host: ${why}`;
+    this.say("✘", "engine.not_started", `${this.jobId} ${text}`, { engine: name });
+    return this.giveBackUnrun(text, "reject");
+  }
+
+  /**
+   * Give the job back before any engine ran for it here: without a checkpoint. The give-back's final one committed
+   * the untouched workspace and pushed it — the start commit, or origin's main as `gf/wip/<job>-e<epoch>` on the
+   * job's own repository — and told the coordinator, which recorded it as the job's checkpoint, "attempt 1 (final)".
+   */
+  private giveBackUnrun(reason: string, how: "release" | "reject"): Promise<void> {
+    this.wip = undefined;
+    return this.giveBack(reason, how);
   }
 
   private onLine(stream: LogStream, text: string): void {

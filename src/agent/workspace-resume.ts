@@ -6,7 +6,10 @@
  * planted in the checkpoint remote) or cut off by its transport — may hold the checkpoint: it was taken for "no
  * checkpoint here", so a job whose WIP only that source held started older or fresh and its checkpointed work was
  * lost for good. Unless the recorded commit is at hand anyway, the preparation now fails instead (a `failure`, which
- * the coordinator retries after its backoff); only git saying the branch is not there means "no checkpoint".
+ * the coordinator retries after its backoff); only git saying the branch is not there means "no checkpoint". Nor is a
+ * source git refused to read for its owner ("detected dubious ownership": a local origin or a checkpoint remote another
+ * user owns) one without the checkpoint: the job's local origin is read with its trust (agent/local-trust, `env`), and
+ * a refusal that remains fails the preparation with git's words and the fix, where the run silently started afresh.
  */
 import { existsSync } from "node:fs";
 import type { Job } from "../core/model.ts";
@@ -31,12 +34,16 @@ const LOCK_CLASH = /\.lock|cannot lock|Unable to create/i;
 const TRANSPORT_FAILED =
   /remote end hung up|early EOF|RPC failed|Connection (?:refused|reset|timed out)|Could not resolve host|Failed to connect|Operation timed out/i;
 
+/** git refusing a repository another user owns (≥ 2.35.3's words, and 2.35.2's): it was never read. */
+const NOT_TRUSTED = /detected dubious ownership|unsafe repository \(/i;
+
 /** What one source said: its branch's tip (undefined: no such branch there), or why it could not be asked. */
 type Fetched = { tip: string | undefined; unreached?: undefined } | { tip?: undefined; unreached: GitError };
 
 /**
  * Fetch `branch` from one source into `ref`. Its tip; `tip: undefined` when the source or the branch is not there
- * (git's answer, or any failure not below); `unreached` when the fetch was stopped at a bound or its transport failed.
+ * (git's answer, or any failure not below); `unreached` when the fetch was stopped at a bound, its transport failed or
+ * git would not read the source for its owner. `env`: for the fetch (a local origin's trust, agent/local-trust).
  * A lock held by another agent on the shared mirror is retried (withLockRetry) and, still held, thrown (GitError).
  */
 async function fetchOne(
@@ -45,6 +52,7 @@ async function fetchOne(
   branch: string,
   ref: string,
   as: RunAs | undefined,
+  env: Record<string, string>,
 ): Promise<Fetched> {
   if (source !== "origin" && !existsSync(source)) return { tip: undefined };
   const fetch = ["fetch", "-q", "--no-tags", "--", source, `+refs/heads/${branch}:${ref}`];
@@ -52,12 +60,13 @@ async function fetchOne(
     // A lock a killed fetch left on this job's own scratch ref (in the agent's mirror) is cleared, not waited on for
     // ever; and the ref itself, left by a killed resume, is dropped first.
     await gitOk(["update-ref", "-d", ref], { cwd: repoDir, as });
-    await withLockRetry(() => gitRemote(fetch, { cwd: repoDir, as }), 4, [repoDir], as);
+    await withLockRetry(() => gitRemote(fetch, { cwd: repoDir, as, env }), 4, [repoDir], as);
   } catch (err) {
     // A lock still held after the retries is not "no checkpoint here": starting older or fresh would lose work.
     if (!(err instanceof GitError) || LOCK_CLASH.test(err.stderr)) throw err;
     const stopped = err.code === GIT_TIMEOUT || err.code === GIT_STALLED;
-    return stopped || TRANSPORT_FAILED.test(err.stderr) ? { unreached: err } : { tip: undefined };
+    const unreached = stopped || TRANSPORT_FAILED.test(err.stderr) || NOT_TRUSTED.test(err.stderr);
+    return unreached ? { unreached: err } : { tip: undefined };
   }
   return { tip: await git(["rev-parse", ref], { cwd: repoDir, as }) };
 }
@@ -82,6 +91,7 @@ async function fetchCheckpoint(
   sha: string | undefined,
   sources: string[],
   as: RunAs | undefined,
+  env: Record<string, string>,
 ): Promise<{ tip: string | undefined; available: boolean }> {
   const opts = { cwd: repoDir, as };
   const tips: string[] = [];
@@ -93,7 +103,7 @@ async function fetchCheckpoint(
       if (source !== "origin" && !isOwnWipBranch(jobId, branch)) continue;
       const ref = `refs/gf/resume-src/${jobId}/${i}`;
       scratch.push(ref);
-      const got = await fetchOne(repoDir, source, branch, ref, as);
+      const got = await fetchOne(repoDir, source, branch, ref, as, source === "origin" ? env : {});
       if (got.tip) tips.push(got.tip);
       if (got.unreached) unreached ??= unreachedError(branch, source, got.unreached);
     }
@@ -125,6 +135,7 @@ async function fetchCheckpoint(
  * `local` (this host's record of the last acknowledged checkpoint). Throws GitError on a broken repository, a
  * lock another live process still holds on the mirror after the retries (a stale one is cleared), or a source that
  * could not be asked while the recorded commit is not at hand (its code `git_timeout`/`git_stalled` when stopped).
+ * `env`: what reading `origin` needs (a local repository's trust: agent/local-trust `withLocalTrust`); default none.
  */
 export async function resolveResume(
   repoDir: string,
@@ -132,13 +143,14 @@ export async function resolveResume(
   sources: string[],
   local: { branch: string; sha: string } | undefined,
   as: RunAs | undefined,
+  env: Record<string, string> = {},
 ): Promise<Resume> {
   const recorded = job.checkpoint;
   const branch = recorded?.branch;
   const sha = recorded?.sha && /^[0-9a-f]{7,64}$/.test(recorded.sha) ? recorded.sha : undefined;
   const opts = { cwd: repoDir, as };
   const found = branch
-    ? await fetchCheckpoint(repoDir, job.id, branch, sha, sources, as)
+    ? await fetchCheckpoint(repoDir, job.id, branch, sha, sources, as, env)
     : { tip: undefined, available: false };
   const point = decideResumePoint({ recorded, branchTip: found.tip, recordedAvailable: found.available, local });
   const full = point.sha ? await git(["rev-parse", "--verify", `${point.sha}^{commit}`], opts) : undefined;

@@ -21,11 +21,12 @@
  * must not trust that every coordinator validated it.
  */
 import { createHash } from "node:crypto";
-import { closeSync, constants, existsSync, fchownSync, mkdirSync, openSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Job } from "../core/model.ts";
 import { repoProblem } from "../core/repo-url.ts";
-import { ownedDir, type RunAs, sharedDir } from "./engine-user.ts";
+import { ownedDir, type RunAs } from "./engine-user.ts";
+import { freshJobDir } from "./fresh-job-dir.ts";
 import { git, gitOk, RepoLocks } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
 import { hostRefusal } from "./host-refusal.ts";
@@ -56,6 +57,8 @@ export interface Workspace {
   pushTargets: string[];
   /** The bare mirror a repo workspace is a worktree of. */
   mirror?: string;
+  /** The job's repository, the mirror's origin: a local one is pushed to with its trust (agent/local-trust). */
+  repo?: string;
   /** The user that owns the files and runs git here (the engine's); undefined = the agent. */
   owner?: RunAs;
 }
@@ -117,29 +120,6 @@ async function removeStale(dir: string, mirror: string | undefined, as: RunAs | 
   if (mirror) await pruneWorktrees(mirror, as);
 }
 
-/**
- * An empty directory for the job's files, owned by the workspace owner; `jobs/` itself stays the agent's. Made
- * exclusively, right after the removal of what was there: `mkdir -p` took a link an engine (in the sandbox, the
- * agent's own user, who can write `jobs/`) planted in between for the directory, and the job's repository was made,
- * and its engine run, wherever the link led. Given to its owner through a descriptor of the directory itself.
- * @throws Error EEXIST — something was placed at `dir` since the removal (the preparation fails; a retry comes later)
- */
-function freshJobDir(dir: string, as: RunAs | undefined): void {
-  sharedDir(path.dirname(dir));
-  try {
-    mkdirSync(dir, { mode: 0o755 }); // never -p: an existing entry, a link included, fails with EEXIST
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    throw new Error(`EEXIST: ${dir} is there again after its removal (an engine's link or a leftover): not used`);
-  }
-  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  try {
-    if (as) fchownSync(fd, as.uid, as.gid);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Why this host will not clone `repo`, or undefined. */
 function refusal(repo: string, opts: WorkspaceOptions): string | undefined {
   const problem = repoProblem(repo);
@@ -159,7 +139,8 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
     locks.run(mirror, async (): Promise<Workspace> => {
       cloned = await readyMirror(repo, mirror, as, env);
       const mainSha = await fetchOrigin(mirror, repo, as, env); // origin's default branch, never the mirror's HEAD
-      const resume = await resolveResume(mirror, job, ["origin", opts.checkpointRemote], opts.localCheckpoint, as);
+      const sources = ["origin", opts.checkpointRemote];
+      const resume = await resolveResume(mirror, job, sources, opts.localCheckpoint, as, env); // origin: `env` too
       const resumed = resume.sha;
       const start = resumed ?? mainSha;
       const base = resumed
@@ -179,6 +160,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
         ...(resume.mismatch ? { resumeMismatch: resume.mismatch } : {}),
         pushTargets: ["origin", opts.checkpointRemote],
         mirror,
+        repo,
         owner: as,
       };
     }),
@@ -223,6 +205,14 @@ async function prepareScratch(job: Job, opts: WorkspaceOptions): Promise<Workspa
 export async function prepareWorkspace(job: Job, opts: WorkspaceOptions): Promise<Workspace> {
   await ensureCheckpointRemote(opts.checkpointRemote, opts.owner);
   return job.repo ? prepareRepo(job, job.repo, opts) : prepareScratch(job, opts);
+}
+
+/**
+ * Remove every repository mirror in `workDir` that no job uses (agent/mirror-eviction, bound 0), as `owner`: a disk
+ * found full, they are caches a later job clones again. The paths removed; never throws.
+ */
+export function evictUnusedMirrors(workDir: string, owner: RunAs | undefined): Promise<string[]> {
+  return evictMirrors(path.join(workDir, "mirrors"), owner, locks, 0);
 }
 
 /** Run `fn` holding `mirror`'s lock, which every preparation and discard of its worktrees here holds too. */

@@ -131,7 +131,7 @@ describe("engine runner", () => {
   it("reports an engine that cannot start instead of throwing", async () => {
     const eng = startEngine({ argv: ["/nonexistent/engine"], cwd: dir, env: {}, stdin: "", onLine: () => {} });
     const exit = await eng.exited;
-    expect(exit.spawnError).toMatch(/cannot start \/nonexistent\/engine/);
+    expect(exit.spawnError).toMatch(/^\/nonexistent\/engine: no such file \(ENOENT\)/);
   });
 
   it("the bundled sample engine edits files, prints gf_insights and honours SIGTERM", async () => {

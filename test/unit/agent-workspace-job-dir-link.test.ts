@@ -1,4 +1,4 @@
-// A job's directory (`jobs/<id>`) is removed and made afresh at each preparation (agent/workspace `freshJobDir`). In
+// A job's directory (`jobs/<id>`) is removed and made afresh at each preparation (agent/fresh-job-dir `freshJobDir`). In
 // the sandbox the engine is the agent's own user and can write `jobs/`: a link it planted between the removal and
 // the `mkdir -p` was taken for the directory, and the job's repository was made — and its engine would run — wherever
 // the link led. Now the directory is made exclusively (mkdir without -p fails on any entry there, a link included) and

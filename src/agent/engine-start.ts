@@ -1,0 +1,105 @@
+/**
+ * @module agent/engine-start
+ * An engine that could not START on this host — its binary not executable (EACCES), gone since the agent started,
+ * its `#!` interpreter missing (ENOENT from the kernel's exec of a script), a workspace gone under it — is this host's
+ * problem, not the job's: the job is given back (`reject`, agent/host-refusal), as a missing engine is, with a message
+ * that names the binary, the cause and the fix. Reported as the job's failure, it was not retried here and spent the
+ * attempt, though any other host might run it.
+ *
+ * Only what is certain counts as "could not start": Node's spawn `error` event (exec failed in the child, before
+ * any of the engine's code ran), and in the sandbox bwrap's `--json-status-fd`, which writes `exit-code` only when its
+ * exec of the engine succeeded (agent/sandbox `sandboxedEngineArgv`). An engine that started and exited 127 on its
+ * own, or a dynamic loader that exits 127 (a missing shared library) after a successful exec, stays the job's
+ * failure: only its exit code would say otherwise, and any engine may exit 127. So does a file the kernel cannot
+ * exec as such (ENOEXEC): Node and bwrap both exec through execvp, which runs it with /bin/sh instead.
+ */
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import path from "node:path";
+import { findOnPath } from "./capabilities.ts";
+
+/** What exec said: Node's errno code (`EACCES`, `ENOENT`, …) and its message, or bwrap's stderr line. */
+export interface ExecFailure {
+  code?: string;
+  message: string;
+}
+
+/** The first line of `file` when it is a `#!` line: the interpreter's path (undefined: none, or unreadable). */
+function interpreterOf(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, "r");
+    const head = Buffer.alloc(256);
+    const n = readSync(fd, head, 0, head.length, 0);
+    const line = head.subarray(0, n).toString("latin1").split("\n")[0] ?? "";
+    return line.startsWith("#!") ? line.slice(2).trim().split(/\s+/)[0] || undefined : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const exists = (p: string) => statSync(p, { throwIfNoEntry: false }) !== undefined;
+
+/**
+ * Where `command` is on `pathVar` (any file there, executable or not: EACCES is what is being explained), or
+ * undefined. A name with a `/` is itself (relative to `cwd`).
+ */
+function located(command: string, pathVar: string, cwd: string): string | undefined {
+  const isFile = (f: string) => statSync(f, { throwIfNoEntry: false }) !== undefined;
+  if (command.includes("/")) return isFile(path.resolve(cwd, command)) ? path.resolve(cwd, command) : undefined;
+  return findOnPath(command, { PATH: pathVar, platform: process.platform, isExecutable: isFile });
+}
+
+/**
+ * Why the engine `argv0` did not start and how to fix it, one line naming the binary: e.g. `/usr/local/bin/claude:
+ * permission denied (EACCES): make it executable by uid 65534: chmod a+rx /usr/local/bin/claude …`.
+ * @param env the engine's environment (its PATH is where exec looked); `cwd` its working directory; `uid` who it ran as
+ */
+export function whyNotStarted(
+  argv0: string,
+  failure: ExecFailure,
+  ctx: { env: Readonly<Record<string, string>>; cwd: string; uid?: number },
+): string {
+  const pathVar = ctx.env.PATH ?? "";
+  const file = located(argv0, pathVar, ctx.cwd);
+  // bwrap's words for its exec of the engine (`bwrap: execvp claude: Permission denied`); any other line of its is
+  // about the sandbox's own setup (a mount, a namespace), whose "No such file" is no missing engine.
+  const execvp = /^bwrap: execvp /.test(failure.message);
+  const code =
+    failure.code ??
+    (!execvp
+      ? undefined
+      : /Permission denied/.test(failure.message)
+        ? "EACCES"
+        : /No such file/.test(failure.message)
+          ? "ENOENT"
+          : undefined);
+  const who = ctx.uid !== undefined ? `uid ${ctx.uid} (the user engines run as)` : "the agent's user";
+  if (code === "EACCES") {
+    const name = file ?? argv0;
+    return (
+      `${name}: permission denied (EACCES): make it executable by ${who}: chmod a+rx ${name} ` +
+      "(and a+x on each directory above it; a noexec mount cannot run it at all)"
+    );
+  }
+  if (code === "ENOENT") {
+    if (!exists(ctx.cwd)) return `${argv0}: its working directory ${ctx.cwd} is gone (ENOENT)`;
+    if (!file && argv0.includes("/"))
+      return `${argv0}: no such file (ENOENT): install it, or fix the engine's template`;
+    if (!file) {
+      return (
+        `${argv0}: not found on the engine's PATH (${pathVar || "empty"}) (ENOENT): install it there, or name its ` +
+        "full path in the engine's template (--engine NAME=…)"
+      );
+    }
+    const interp = interpreterOf(file);
+    if (interp && !exists(interp)) {
+      return `${file}: its interpreter ${interp} (its #! line) does not exist (ENOENT): install it or fix the #! line`;
+    }
+    return `${file}: ${failure.message} (ENOENT): reinstall it`;
+  }
+  if (failure.message.startsWith("bwrap: ") && !execvp)
+    return `${argv0}: the sandbox could not be set up (${failure.message}): check that bwrap works on this host`;
+  return `${file ?? argv0}: ${failure.message}${code ? ` (${code})` : ""}: this host cannot start it`;
+}
