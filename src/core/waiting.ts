@@ -89,7 +89,12 @@ export function waitingReasonOf(job: Job, inputs: WaitingInputs, now: number): W
     case "testing": {
       // Only a job with a review gate was reviewed on its way here; one without went straight from building.
       const built = job.manifest.reviewers > 0 ? "built and approved" : "built";
-      return reason("testing", `${built}; waiting for an operator (or your CI) to ship or reject it`, job.updatedAt, {});
+      return reason(
+        "testing",
+        `${built}; waiting for an operator (or your CI) to ship or reject it`,
+        job.updatedAt,
+        {},
+      );
     }
     case "failed":
       return failedReason(job, inputs.depStages);

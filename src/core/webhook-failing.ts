@@ -41,7 +41,7 @@ export type WebhookLaneReport = z.infer<typeof WebhookLaneReportSchema>;
  * failure `lastError` (cut to LAST_ERROR_BYTES): how many, why, and what to do.
  */
 export function webhookFailingAlert(count: number, lastError: string, host: string): AlertInput {
-  // How many and why first: `gigafactory alerts` cuts a message to its first 80 characters (its KIND column names it).
+  // How many and why first: a narrow terminal wraps the message, and the first line is what a glance reads.
   const what = count === 1 ? "1 webhook delivery" : `${count} webhook deliveries`;
   return {
     kind: "webhook_failing",

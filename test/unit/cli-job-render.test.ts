@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { renderJob } from "../../src/cli/commands/job.ts";
 import type { Job } from "../../src/core/model.ts";
 import type { Run } from "../../src/shared/responses.ts";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 import { jobFixture } from "../support/fixtures.ts";
 
 const AT = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -74,5 +75,43 @@ describe("job rendering", () => {
       spend: { usd: 0, tokens: 7 },
     };
     expect(renderJob(job, [one], AT)).toMatch(/spent\s+\$0\.00 · 7 tokens\n/);
+  });
+});
+
+// A newcomer read factory ids in the runs table while fleet, explain and the dashboard named them: the names come
+// from the fleet list read alongside; an id stays where the list is unreadable or no longer holds the factory.
+describe("job ID names its factories", () => {
+  const runOn = (factoryId: string, attempt: number): Run => ({
+    jobId: job.id,
+    attempt,
+    factoryId,
+    leaseEpoch: attempt,
+    startedAt: AT - 10_000,
+    endedAt: AT - 5_000,
+  });
+  const held = { ...job, holderFactoryId: "fac_live", leaseExpiresAt: AT + 60_000 };
+
+  it("shows a factory's name in the runs table and as the holder, its id beside the holder's name", () => {
+    const names = new Map([["fac_live", "box-1"]]);
+    const text = renderJob(held, [runOn("fac_live", 1), runOn("fac_gone", 2)], AT, undefined, names);
+    expect(text).toMatch(/holder\s+box-1 fac_live \(expires in/);
+    expect(text).toMatch(/\n\s+1\s+box-1\s+1\s/);
+    expect(text).toMatch(/\n\s+2\s+fac_gone\s+2\s/);
+  });
+
+  it("reads the fleet for names, and keeps the ids when that read is refused", async () => {
+    for (const fleet of [200, 403]) {
+      const stub = await stubCoordinator((req, reply) => {
+        if (req.url?.endsWith("/factories"))
+          return fleet === 200
+            ? reply.json(200, { factories: [{ id: "fac_live", name: "box-1", status: "active" }] })
+            : reply.problem(403, { type: "about:blank", title: "Forbidden", detail: "no", code: "forbidden" });
+        if (req.url?.endsWith("/runs")) return reply.json(200, { runs: [runOn("fac_live", 1)] });
+        return reply.json(200, held);
+      });
+      const run = await captureCli(["job", job.id, ...connection(stub.url, "p")]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(fleet === 200 ? /\n\s+1\s+box-1\s/ : /\n\s+1\s+fac_live\s/);
+    }
   });
 });

@@ -113,7 +113,7 @@ export function formatHealth(h: ProductHealthView, now: number): string {
     ["open alerts", `${a.total} (${a.critical} critical · ${a.warning} warning · ${a.info} info)`],
     ["queued", queuedText(h, now)],
     ["building", String(h.building)],
-    ["last finished", h.lastFinishedAt ? formatAge(h.lastFinishedAt, now) : NONE],
+    ["last shipped", h.lastFinishedAt ? formatAge(h.lastFinishedAt, now) : NONE],
     [
       "thresholds",
       `stuck ${h.thresholds.stuckAfterMinutes} min · starving ${h.thresholds.starvingAfterMinutes} min · ` +

@@ -2,7 +2,9 @@
  * @module cli/commands/job
  * `gigafactory job ID`: everything an operator asks about one job — where it
  * is, who holds it, what it needs, how its attempts went — and its runs.
- * Under --json: `{ job, runs }`, the API's own records.
+ * Under --json: `{ job, runs }`, the API's own records. Factories are shown by name (as fleet, explain and the
+ * dashboard show them), read from the fleet list alongside; an id stays where the list cannot be read or no longer
+ * holds it (a factory deregistered since).
  */
 import { fromMicros, toMicros } from "../../core/budget.ts";
 import { usdText, usdTexts } from "../../core/usd-text.ts";
@@ -10,6 +12,7 @@ import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { checked, JobRead, RunsRead } from "../read-answers.ts";
+import { FleetRefsRead } from "../read-answers-ops.ts";
 import {
   formatAge,
   formatDuration,
@@ -76,9 +79,26 @@ function preemptedField(job: Job): Array<[string, string]> {
   return [["preempted", `by ${job.preemptedBy} at ${formatInstant(job.preemptedAt ?? job.updatedAt)}`]];
 }
 
-export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], now: number, terminal?: number): string {
+/** Factory id → name, from the fleet list; empty when it cannot be read (the job's own reads still answer). */
+async function factoryNames(client: { listFactories(): Promise<unknown> }): Promise<Map<string, string>> {
+  try {
+    const read = FleetRefsRead.safeParse({ factories: await client.listFactories() });
+    return new Map(read.success ? read.data.factories.map((f) => [f.id, f.name]) : []);
+  } catch {
+    return new Map(); // a viewer refused, an older coordinator: the ids stand
+  }
+}
+
+export function renderJob(
+  job: Job & Partial<JobOnRead>,
+  runs: readonly Run[],
+  now: number,
+  terminal?: number,
+  names: ReadonlyMap<string, string> = new Map(),
+): string {
+  const named = (id: string): string => names.get(id) ?? id;
   const lease = job.holderFactoryId
-    ? `${job.holderFactoryId} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
+    ? `${named(job.holderFactoryId)}${names.has(job.holderFactoryId) ? ` ${job.holderFactoryId}` : ""} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
     : NONE;
   const fields: Array<[string, string]> = [
     ["stage", job.stage],
@@ -119,7 +139,7 @@ export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], n
           ],
           runs.map((r) => [
             String(r.attempt),
-            r.factoryId,
+            named(r.factoryId),
             String(r.leaseEpoch),
             orNone(r.engine),
             formatInstant(r.startedAt),
@@ -146,7 +166,12 @@ export const job: Command = {
     checked(JobRead, found, "a job");
     checked(RunsRead, runs, "a list of runs");
     if (ctx.json) ctx.emit({ job: found, runs });
-    else ctx.print(renderJob(found, runs, ctx.io.now(), ctx.io.stdoutColumns));
+    else {
+      // After the job's reads: a job that does not exist costs no fleet read, nor does one no factory touched.
+      const named = runs.length > 0 || Boolean(found.holderFactoryId);
+      const names = named ? await factoryNames(client) : undefined;
+      ctx.print(renderJob(found, runs, ctx.io.now(), ctx.io.stdoutColumns, names));
+    }
     return 0;
   },
 };
