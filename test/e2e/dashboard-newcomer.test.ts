@@ -1,0 +1,101 @@
+// What a newcomer met on the dashboard, in Debian Chromium against the real local server (a stand-in answer served by
+// page.route where the real state is slow or impossible to make): the sticky header stays at most two lines tall at
+// 1280×800 and 1024×768 with the longest realistic counts (every stage 4 digits, an operator's nav, the health
+// badge) — the counts were squeezed into a ~100 px column ten lines tall and the header grew to ~210 px — and on a
+// 390 px phone its counts take two lines at most and the header, taller there, is not pinned over the page;
+// the budget burndown is a stepped line, flat between charges and flat from the last one to now (it sloped from $0
+// at the period's start to the spend, as if it had accrued all day); and the ages of the pages that are not read on
+// a timer (dead letters, lessons, enrollment codes: created, expires, state) move with the poller's ticks, without
+// reading their list again.
+import type { Browser, Page, Route } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+
+const PRODUCT = "newcomer";
+/** A server answer or a page's draw on a busy two-core machine; never a delay. */
+const SOON = { timeout: 30_000 };
+const STAGES = [
+  "queued",
+  "blocked",
+  "assigned",
+  "building",
+  "review",
+  "testing",
+  "shipped",
+  "failed",
+  "dead_letter",
+  "cancelled",
+];
+
+/** Serves `json` (200) for the page's GETs of a path ending in `suffix`; counts them. */
+async function standIn(page: Page, suffix: string, json: () => unknown) {
+  const reads = { n: 0 };
+  await page.route(
+    (u) => u.pathname.endsWith(suffix),
+    (route: Route) => {
+      if (route.request().method() !== "GET") return route.fallback();
+      reads.n++;
+      return route.fulfill({ status: 200, contentType: "application/json", json: json() });
+    },
+  );
+  return reads;
+}
+
+describe("dashboard: a newcomer's reports", () => {
+  let h: Harness;
+  let browser: Browser;
+  const tokens = { viewer: "", operator: "" };
+
+  beforeAll(async () => {
+    h = await startHarness();
+    Object.assign(tokens, await mintRoleTokens(h.url, PRODUCT));
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  for (const [width, height] of [
+    [1280, 800],
+    [1024, 768],
+    [390, 800],
+  ] as const)
+    it(`keeps the header at most two lines tall at ${width}×${height} with the longest counts`, async () => {
+      const { context, page, errors, close } = await newPage(browser, width);
+      await page.setViewportSize({ width, height });
+      // Every stage non-zero, 4 digits: "12,340 jobs · 1,234 queued · …".
+      await standIn(page, "/stats", () => ({ counts: Object.fromEntries(STAGES.map((s) => [s, 1234])) }));
+      await standIn(page, "/health", () => ({
+        status: "degraded",
+        checkedAt: Date.now(),
+        openAlerts: { info: 0, warning: 1, critical: 0, total: 1 },
+        factories: { ok: 1, degraded: 1, down: 0, left: 0 },
+      }));
+      // An operator: the longest nav (the operator pages' links too).
+      await signIn(page, h.url, tokens.operator, PRODUCT);
+      await expect.poll(() => page.locator('#nav a[href="#/dead-letters"]').isVisible(), SOON).toBe(true);
+      await expect.poll(() => page.locator("#summary .counts").textContent(), SOON).toMatch(/^12,340 jobs · 1,234/);
+      await expect.poll(() => page.locator("#health-badge").isVisible(), SOON).toBe(true);
+      const box = async (sel: string) => (await page.locator(sel).boundingBox()) ?? { x: 0, y: 0, width: 0, height: 0 };
+      const header = await box("header.topbar");
+      const counts = await box("#summary .counts");
+      const line = await page.locator("#summary .counts").evaluate((el) => parseFloat(getComputedStyle(el).lineHeight));
+      // The counts take the width they need, on a line of their own when the nav leaves too little: two lines at most
+      // on a phone, one wherever they fit — never a narrow column of one word a line.
+      expect(counts.height).toBeLessThanOrEqual(2 * line + 1);
+      if (width >= 1024) expect(counts.height).toBeLessThanOrEqual(line + 1);
+      // Brand, nav and session, then the summary: a couple of lines. A phone's is taller (its nav alone is two
+      // lines): it is not pinned there, and scrolls away with the page.
+      const position = await page.locator("header.topbar").evaluate((el) => getComputedStyle(el).position);
+      if (width >= 1024) {
+        expect(header.height).toBeLessThanOrEqual(110);
+        expect(position).toBe("sticky");
+      } else expect(position).toBe("static");
+      expect(errors).toEqual([]);
+      await close();
+      await context.close();
+    });
+});
