@@ -10,7 +10,7 @@
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
-import { type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+import { adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
 
 const PRODUCT = "newcomer";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
@@ -46,6 +46,7 @@ describe("dashboard: a newcomer's reports", () => {
   let h: Harness;
   let browser: Browser;
   const tokens = { viewer: "", operator: "" };
+  const api = adminApi(() => h.url, PRODUCT);
 
   beforeAll(async () => {
     h = await startHarness();
@@ -98,4 +99,77 @@ describe("dashboard: a newcomer's reports", () => {
       await close();
       await context.close();
     });
+
+  /** An age that reads "just now" (under 5 s) and must come to read "N s ago" with no read of its list. */
+  const movedAge = /^\d+ s ago$/;
+
+  it("moves the dead letters' ages with the clock, without reading the list again", async () => {
+    const { page, errors, close } = await newPage(browser);
+    const at = Date.now();
+    const reads = await standIn(page, "/dead-letters", () => ({
+      items: [{ id: "dl_1", source: "queue:webhook", reason: "webhook failed", body: {}, attempts: 9, at }],
+    }));
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await page.goto(`${h.url}/#/dead-letters`);
+    const when = page.locator('tr[data-dead-letter-id="dl_1"] td').first();
+    await expect.poll(() => when.textContent(), SOON).toMatch(/^(just now|\d+ s ago)$/);
+    await expect.poll(() => when.textContent(), SOON).toMatch(movedAge);
+    expect(reads.n).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("moves the lessons' ages with the clock, without reading the list again", async () => {
+    const { page, errors, close } = await newPage(browser);
+    const updatedAt = Date.now();
+    const lesson = { id: "les_1", text: "Run the linter", source: "operator", createdBy: "op", trigger: null };
+    const reads = await standIn(page, "/lessons", () => ({
+      items: [{ ...lesson, capabilities: [], engine: null, serialKey: null, count: 1, updatedAt }],
+      nextCursor: null,
+    }));
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await page.goto(`${h.url}/#/lessons`);
+    const age = page.locator('tr[data-lesson-id="les_1"] td[data-at]');
+    await expect.poll(() => age.textContent(), SOON).toMatch(/^(just now|\d+ s ago)$/);
+    await expect.poll(() => age.textContent(), SOON).toMatch(movedAge);
+    expect(reads.n).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("moves an enrollment code's age, expiry and state with the clock, without reading the list again", async () => {
+    const { page, errors, close } = await newPage(browser);
+    const now = Date.now();
+    const reads = await standIn(page, "/factories/enrollment-codes", () => ({
+      codes: [{ id: "ec_1", mintedBy: "op", createdAt: now, expiresAt: now + 8000 }],
+    }));
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await page.goto(`${h.url}/#/enrollment`);
+    const cells = page.locator('tr[data-code-id="ec_1"] td');
+    await expect.poll(() => cells.nth(3).textContent(), SOON).toMatch(/^in \d s$/);
+    await expect.poll(() => cells.nth(3).textContent(), SOON).toBe("expired");
+    expect(await cells.nth(5).textContent()).toBe("expired");
+    expect(await cells.nth(2).textContent()).toMatch(movedAge);
+    expect(reads.n).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("moves the age of a quiet job's waiting reason with the clock, without reading the job again", async () => {
+    // GPU-only: no factory takes it, nothing moves it — it waits, and its page has no reason to read it again.
+    const { id } = await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Quiet", requires: ["gpu"] } });
+    const { page, errors, close } = await newPage(browser);
+    let reads = 0;
+    page.on("request", (r) => {
+      if (r.method() === "GET" && new URL(r.url()).pathname.endsWith(`/jobs/${id}`)) reads++;
+    });
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await page.goto(`${h.url}/#/jobs/${id}`);
+    const age = page.locator(".waiting-panel .waiting-head [data-at]");
+    await expect.poll(() => age.textContent(), SOON).toMatch(/^(just now|\d+ s ago)$/);
+    await expect.poll(() => age.textContent(), SOON).toMatch(movedAge);
+    expect(reads).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
 });
