@@ -153,7 +153,6 @@ export function jobsView(root, live, params) {
     more.hidden = !nextCursor;
   };
 
-
   /** @param {number} limit @param {string} [cursor] */
   const fetchPage = (limit, cursor) => {
     // The summary shape (no bodyMd): a page of 500 jobs stays a few hundred KB however long their manifests are.
