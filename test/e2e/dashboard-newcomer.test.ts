@@ -4,7 +4,7 @@
 // badge) — the counts were squeezed into a ~100 px column ten lines tall and the header grew to ~210 px — and on a
 // 390 px phone its counts take two lines at most and the header, taller there, is not pinned over the page;
 // the budget burndown is a stepped line, flat between charges and flat from the last one to now (it sloped from $0
-// at the period's start to the spend, as if it had accrued all day); and the ages of the pages that are not read on
+// at the period's start to the spend, as if it had accrued all day: read off the canvas's pixels); and the ages of the pages that are not read on
 // a timer (dead letters, lessons, enrollment codes: created, expires, state) move with the poller's ticks, without
 // reading their list again.
 import type { Browser, Page, Route } from "playwright-core";
@@ -27,6 +27,17 @@ const STAGES = [
   "dead_letter",
   "cancelled",
 ];
+
+/** The browser's, inside evaluate (this file is typed without the DOM library). */
+declare const getComputedStyle: (el: unknown) => { lineHeight: string; position: string };
+
+/** The little of a canvas element the burndown test reads (this file is typed without the DOM library). */
+type Canvas = {
+  height: number;
+  getContext(
+    kind: "2d",
+  ): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+};
 
 /** Serves `json` (200) for the page's GETs of a path ending in `suffix`; counts them. */
 async function standIn(page: Page, suffix: string, json: () => unknown) {
@@ -65,7 +76,7 @@ describe("dashboard: a newcomer's reports", () => {
     [390, 800],
   ] as const)
     it(`keeps the header at most two lines tall at ${width}×${height} with the longest counts`, async () => {
-      const { context, page, errors, close } = await newPage(browser, width);
+      const { page, errors, close } = await newPage(browser, width);
       await page.setViewportSize({ width, height });
       // Every stage non-zero, 4 digits: "12,340 jobs · 1,234 queued · …".
       await standIn(page, "/stats", () => ({ counts: Object.fromEntries(STAGES.map((s) => [s, 1234])) }));
@@ -97,7 +108,6 @@ describe("dashboard: a newcomer's reports", () => {
       } else expect(position).toBe("static");
       expect(errors).toEqual([]);
       await close();
-      await context.close();
     });
 
   /** An age that reads "just now" (under 5 s) and must come to read "N s ago" with no read of its list. */
@@ -169,6 +179,66 @@ describe("dashboard: a newcomer's reports", () => {
     await expect.poll(() => age.textContent(), SOON).toMatch(/^(just now|\d+ s ago)$/);
     await expect.poll(() => age.textContent(), SOON).toMatch(movedAge);
     expect(reads).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("draws the burndown as steps: flat between charges, flat from the last one to now", async () => {
+    const { page, errors, close } = await newPage(browser);
+    // `budget set day 0.5`, then two jobs charged $0.30 each, 15½ h into the day: the points the API gives.
+    const now = Date.now();
+    const periodStart = now - 15.5 * 3_600_000;
+    await standIn(page, "/budget", () => ({
+      period: "day",
+      ceilingUsd: 0.5,
+      warnAtUsd: 0.4,
+      spentUsd: 0.6,
+      state: "paused",
+      pausedBy: "exhausted",
+      periodStart,
+      periodEnd: periodStart + 86_400_000,
+      onExhausted: "pause",
+      burndown: [
+        { at: periodStart, spentUsd: 0 },
+        { at: now - 3_600_000, spentUsd: 0.3 },
+        { at: now - 20 * 60_000, spentUsd: 0.6 },
+      ],
+    }));
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await page.goto(`${h.url}/#/budget`);
+    const chart = page.locator("#budget-chart");
+    await expect.poll(() => chart.getAttribute("data-zero-row"), SOON).not.toBeNull();
+    const attr = async (name: string) => Number(await chart.getAttribute(`data-${name}`));
+    const [left, width, zero, spent] = [
+      await attr("plot-left"),
+      await attr("plot-width"),
+      await attr("zero-row"),
+      await attr("spent-row"),
+    ];
+    expect(zero - spent).toBeGreaterThan(50); // $0.60 is well above $0
+    /** The rows of the spend's stroke (opaque #2563eb) in the canvas column at `x` (device px). */
+    const strokeRows = (x: number) =>
+      page.locator("#budget-chart canvas").evaluate((c, x) => {
+        const canvas = c as unknown as Canvas;
+        const px = canvas.getContext("2d")?.getImageData(x, 0, 1, canvas.height).data ?? [];
+        const rows: number[] = [];
+        for (let y = 0; y < canvas.height; y++) {
+          const [r, g, b, a] = [0, 1, 2, 3].map((k) => px[4 * y + k] ?? 0) as [number, number, number, number];
+          if (a === 255 && Math.abs(r - 37) < 40 && Math.abs(g - 99) < 40 && Math.abs(b - 235) < 40) rows.push(y);
+        }
+        return rows;
+      }, x);
+    // A quarter, half and three quarters of the day so far: no charge yet — the line lies on $0 (it sloped: at half
+    // the day it stood at ~$0.30).
+    for (const f of [0.25, 0.5, 0.75]) {
+      const rows = await strokeRows(Math.round(left + width * f));
+      expect(rows.length).toBeGreaterThan(0);
+      for (const y of rows) expect(Math.abs(y - zero)).toBeLessThanOrEqual(4);
+    }
+    // After the last charge, flat to now at the spend: the plot's last column.
+    const last = await strokeRows(Math.round(left + width - 3));
+    expect(last.length).toBeGreaterThan(0);
+    for (const y of last) expect(Math.abs(y - spent)).toBeLessThanOrEqual(4);
     expect(errors).toEqual([]);
     await close();
   });
