@@ -141,9 +141,11 @@ function showWho(/** @type {Live} */ l) {
 /** @param {Live} l */
 function renderSummary(l) {
   const parts = l.counts.size ? summaryParts(l.counts, l.factories.length) : ["loading…"];
+  // One .count each (nowrap, style.css): a narrow header breaks the line between two counts, not inside one.
+  const counts = parts.flatMap((p, i) => [i ? " · " : null, h("span", { class: "count" }, p)]);
   replace(
     summary,
-    h("span", { class: "counts" }, parts.join(" · ")),
+    h("span", { class: "counts" }, ...counts),
     h(
       "span",
       { class: "version", title: "Queue version: bumped on every job creation and stage change" },

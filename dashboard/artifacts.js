@@ -2,7 +2,7 @@
 // header, so "Download" fetches the bytes with it and hands the browser a blob URL.
 
 import { ARTIFACTS } from "./answers.js";
-import { api, describeError, jobPath, request } from "./api.js";
+import { api, describeError, jobPath, request, transient } from "./api.js";
 import {
   bytes,
   focusReturn,
@@ -33,11 +33,14 @@ export function artifactsPanel(session, jobId) {
   // Reads overlap: the page's first read may still be out when an artifact event's re-read is sent. Only the latest
   // read may draw, or a slow older answer put back a list without what was uploaded since (until the next event).
   let generation = 0;
+  /** The latest read failed in a way that may pass: the job page's next poller tick reads again (`failed`). */
+  let retry = false;
   const load = async () => {
     const mine = ++generation;
     try {
       const artifacts = await allArtifacts(session, jobId);
       if (mine !== generation) return;
+      retry = false;
       showLoadError(status);
       // Re-read on every artifact event: keyboard focus on a Download stays on it (it fell to the page's top).
       redrawKeepingFocus(list, () => {
@@ -45,7 +48,9 @@ export function artifactsPanel(session, jobId) {
         else replace(list, ...artifacts.map(item));
       });
     } catch (err) {
-      if (mine === generation) showLoadError(status, describeError(err));
+      if (mine !== generation) return;
+      retry = transient(err);
+      showLoadError(status, describeError(err));
     }
   };
 
@@ -100,7 +105,7 @@ export function artifactsPanel(session, jobId) {
   };
 
   void load();
-  return { panel, load };
+  return { panel, load, failed: () => retry };
 }
 
 /**

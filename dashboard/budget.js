@@ -18,7 +18,9 @@ const CHART_HEIGHT = 260;
 
 /**
  * uPlot's columns from a budget: x in seconds, the spend (carried on flat to `now` so the line reaches the present),
- * and the two constant lines. Exported for a unit test.
+ * and the two constant lines. Each burndown point is the moment spend reached `spentUsd` (a run's cost is charged at
+ * a moment, charges in one minute coalesced): the chart draws the spend as steps (`SPEND_PATH`), flat from each point
+ * to the next. Exported for a unit test.
  * @param {{ burndown: Array<{at: number, spentUsd: number}>, ceilingUsd: number, warnAtUsd: number, periodStart: number }} b
  * @param {number} now ms
  * @returns {[number[], number[], number[], number[]]}
@@ -30,6 +32,13 @@ export function chartData(b, now) {
   const xs = points.map((p) => p.at / 1000);
   return [xs, points.map((p) => p.spentUsd), xs.map(() => b.warnAtUsd), xs.map(() => b.ceilingUsd)];
 }
+
+/**
+ * The spend's line: a step after each point (uPlot's own stepped path, align 1: the value holds until the next x). A
+ * straight line between points drew $0 at 00:00 to $0.60 at 15:35 as if spend had accrued all day, when both charges
+ * came at 15:35.
+ */
+const SPEND_PATH = uPlot.paths.stepped({ align: 1 });
 
 /**
  * @param {HTMLElement} root
@@ -97,7 +106,8 @@ export function budgetView(root, live) {
   /**
    * After each canvas draw, what the chart holds goes on its element as data attributes: the spend it plots, the
    * levels of the two lines and the canvas rows (device px) they were drawn on, and the plot area's columns. The
-   * canvas is opaque to the DOM; this lets a browser test (or a curious operator) check the lines without OCR.
+   * canvas is opaque to the DOM; this lets a browser test (or a curious operator) check the lines without OCR. Rows:
+   * device px from the canvas top, of the latest spend, $0, the warning and the ceiling.
    * @param {any} u the uPlot instance
    */
   const expose = (u) => {
@@ -109,6 +119,8 @@ export function budgetView(root, live) {
       spentUsd: String(spentCol[spentCol.length - 1]),
       warnUsd: String(warn),
       ceilingUsd: String(top),
+      spentRow: String(Math.round(u.valToPos(spentCol[spentCol.length - 1], "y", true))),
+      zeroRow: String(Math.round(u.valToPos(0, "y", true))),
       warnRow: String(Math.round(u.valToPos(warn, "y", true))),
       ceilingRow: String(Math.round(u.valToPos(top, "y", true))),
       plotLeft: String(Math.round(u.bbox.left)),
@@ -162,7 +174,7 @@ export function budgetView(root, live) {
         scales: { y: { range: (_u, _min, max) => [0, Math.max(max, (current?.ceilingUsd ?? 0) * 1.1)] } },
         series: [
           {},
-          { label: "spent (USD)", stroke: "#2563eb", width: 2, fill: "rgba(37, 99, 235, 0.1)" },
+          { label: "spent (USD)", stroke: "#2563eb", width: 2, fill: "rgba(37, 99, 235, 0.1)", paths: SPEND_PATH },
           { label: "80 % warning", stroke: "#d97706", dash: [6, 4], points: { show: false } },
           { label: "100 % ceiling", stroke: "#dc2626", dash: [6, 4], points: { show: false } },
         ],

@@ -17,6 +17,7 @@ import {
   h,
   isolated,
   redrawKeepingFocus,
+  renderAges,
   replace,
   shortText,
   showError,
@@ -124,7 +125,7 @@ export function deadLettersView(root, live) {
     return h(
       "tr",
       { "data-testid": "dead-letter-row", "data-dead-letter-id": d.id },
-      h("td", { title: when(d.at) }, ago(d.at)),
+      h("td", { title: when(d.at), "data-at": d.at }, ago(d.at)), // moved with the clock (renderAges)
       h("td", { class: "id" }, isolated(shortText(String(d.source), 80))),
       h("td", null, code || "—"),
       h("td", { class: "dead-letter-summary" }, opened),
@@ -304,7 +305,11 @@ export function deadLettersView(root, live) {
   );
   if (can(live.role, "operator")) void load();
   else refuse();
+  // The list is read when the page opens, on Refresh and after a redrive, not on a timer: its ages move with the
+  // poller's ticks instead, with no read of their own ("3 min ago" said so for as long as the page stayed open).
+  const unsubscribe = live.subscribe(() => renderAges(body));
   return () => {
     alive = false;
+    unsubscribe();
   };
 }

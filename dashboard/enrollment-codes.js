@@ -8,12 +8,12 @@
 
 import { CODE_REVOKED, CODES } from "./answers.js";
 import { ApiError, api, describeError, outcomeUnknown, writeFailure } from "./api.js";
-import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { ago, focusReturn, h, renderAges, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { newCodeForm } from "./enrollment-code-new.js";
 import { can } from "./role.js";
 
 /**
- * "in 42 min", "in 3 h", "in 6 d"; "expired" once past (the list is read when the page opens or is refreshed).
+ * "in 42 min", "in 3 h", "in 6 d"; "expired" once past (moved with the clock on each poller tick: `tickClock`).
  * @param {number} at epoch ms @param {number} [now]
  */
 export function expiresText(at, now = Date.now()) {
@@ -23,6 +23,22 @@ export function expiresText(at, now = Date.now()) {
   if (s < 3600) return `in ${Math.floor(s / 60)} min`;
   if (s < 86400) return `in ${Math.floor(s / 3600)} h`;
   return `in ${Math.floor(s / 86400)} d`;
+}
+
+/** A listed code's state at `now`: the API lists only unused codes. @param {number} expiresAt @param {number} [now] */
+const stateText = (expiresAt, now = Date.now()) => (expiresAt <= now ? "expired" : "unused (works once)");
+
+/**
+ * Moves the list's times with the clock — created "… ago", expires "in …", and the state once a code expires — with
+ * no read: the list is read when the page opens, on Refresh and after a revoke, and said "in 42 min" for as long as
+ * the page stayed open, past the expiry. @param {ParentNode} body @param {number} [now] epoch ms
+ */
+export function tickClock(body, now = Date.now()) {
+  renderAges(body, now);
+  for (const el of body.querySelectorAll("[data-expires-at]"))
+    el.textContent = expiresText(Number(el.getAttribute("data-expires-at")), now);
+  for (const el of body.querySelectorAll("[data-state-expires-at]"))
+    el.textContent = stateText(Number(el.getAttribute("data-state-expires-at")), now);
 }
 
 /** What a code binds: "any host" or "host box-a", and its seat cap. @param {any} c */
@@ -116,11 +132,11 @@ export function enrollmentCodesView(root, live) {
       { "data-testid": "code-row", "data-code-id": c.id },
       h("td", { class: "id" }, c.id),
       h("td", null, c.mintedBy ?? "—"),
-      h("td", { title: when(c.createdAt) }, ago(c.createdAt)),
-      h("td", { title: when(c.expiresAt) }, expiresText(c.expiresAt)),
+      h("td", { title: when(c.createdAt), "data-at": c.createdAt }, ago(c.createdAt)),
+      h("td", { title: when(c.expiresAt), "data-expires-at": c.expiresAt }, expiresText(c.expiresAt)),
       h("td", null, bindsText(c)),
       // Listed codes are unused by definition: the API drops a code once it is used, revoked or expired.
-      h("td", null, c.expiresAt <= Date.now() ? "expired" : "unused (works once)"),
+      h("td", { "data-state-expires-at": c.expiresAt }, stateText(c.expiresAt)),
       actions(c),
     );
 
@@ -235,8 +251,10 @@ export function enrollmentCodesView(root, live) {
   // A role known to list none (role.js) is told so without a request the server would refuse.
   if (can(live.role, "operator")) void load();
   else refuse();
+  const unsubscribe = live.subscribe(() => tickClock(body)); // the poller's ticks, no read of their own
   return () => {
     alive = false;
+    unsubscribe();
     creator.stop();
   };
 }

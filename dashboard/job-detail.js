@@ -8,7 +8,17 @@ import { JOB } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { artifactsPanel } from "./artifacts.js";
 import { dagPanel } from "./dag.js";
-import { h, isolated, redrawKeepingFocus, replace, showError, stageBadge, statusLine, titleText } from "./dom.js";
+import {
+  h,
+  isolated,
+  redrawKeepingFocus,
+  renderAges,
+  replace,
+  showError,
+  stageBadge,
+  statusLine,
+  titleText,
+} from "./dom.js";
 import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
 import { headerFacts, manifestFields } from "./job-facts.js";
@@ -186,9 +196,12 @@ export function jobDetailView(root, live, jobId) {
       return;
     }
     // A failed read is retried on the next tick: the change it missed brings no other event or version bump.
-    for (const panel of [dag, runs, explain]) if (panel.failed()) soon(panel.load);
+    for (const panel of [dag, runs, explain, artifacts]) if (panel.failed()) soon(panel.load);
     if (stale) soon(loadJob);
-    else if (current) replace(facts, ...headerFacts(current, name)); // factory names, ages
+    else if (current) {
+      replace(facts, ...headerFacts(current, name)); // factory names, ages
+      renderAges(waiting); // "since … (5 min ago)": a quiet job's reason is not read again
+    }
   });
   return () => {
     alive = false;

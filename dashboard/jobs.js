@@ -10,6 +10,7 @@ import {
   focusReturn,
   h,
   preemptedBadge,
+  renderAges,
   replace,
   STAGES,
   showError,
@@ -152,13 +153,6 @@ export function jobsView(root, live, params) {
     more.hidden = !nextCursor;
   };
 
-  /** Between refetches only the "updated … ago" cells change. */
-  const renderAges = () => {
-    for (const cell of tbody.querySelectorAll("td[data-at]")) {
-      cell.textContent = ago(Number(cell.getAttribute("data-at")));
-    }
-  };
-
   /** @param {number} limit @param {string} [cursor] */
   const fetchPage = (limit, cursor) => {
     // The summary shape (no bodyMd): a page of 500 jobs stays a few hundred KB however long their manifests are.
@@ -231,7 +225,7 @@ export function jobsView(root, live, params) {
     // A failed re-read is retried at once: waiting for the next version change left a job that moved during it
     // showing its old stage for as long as nothing else moved.
     if (versionChanged || (stale && !loading)) void reload();
-    else renderAges();
+    else renderAges(tbody); // between refetches only the "updated … ago" cells change
   });
 }
 

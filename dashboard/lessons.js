@@ -12,7 +12,7 @@
 import { CHANGED, LESSON_ADDED, LESSON_PAGE } from "./answers.js";
 import { api, describeError, writeFailure } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { ago, focusReturn, h, renderAges, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 
 /** Lessons per read: the API's most. An older page is read only when the operator asks (#lessons-more). */
 const PAGE = 200;
@@ -201,7 +201,7 @@ export function lessonsView(root, live) {
       h("td", { class: "lesson-source" }, sourceText(l)),
       h("td", null, scopeText(l)),
       h("td", { class: "num" }, String(l.count)),
-      h("td", { title: when(l.updatedAt) }, ago(l.updatedAt)),
+      h("td", { title: when(l.updatedAt), "data-at": l.updatedAt }, ago(l.updatedAt)), // moved by renderAges
       h(
         "td",
         { "data-needs": "operator" }, // Archive (role.js)
@@ -275,7 +275,11 @@ export function lessonsView(root, live) {
     form,
   );
   void load();
+  // The list is read when the page opens and on a filter or "Show older", not on a timer: its ages move with the
+  // poller's ticks instead, with no read of their own.
+  const unsubscribe = live.subscribe(() => renderAges(list));
   return () => {
     alive = false;
+    unsubscribe();
   };
 }

@@ -64,9 +64,10 @@ export const HEALTH_GROUPS = [
       },
       {
         path: "health.expectedFinishIntervalMinutes",
-        label: "Expected finish interval (min)",
+        label: "Expected ship interval (min)",
         attrs: { min: "0.05", max: "10080", step: "any" },
-        help: "The product is stalled when nothing finished for twice this while work waits; a job in retry backoff waits from its end.",
+        // "shipped", as the coordinator says it: a job built and waiting in testing (or review) has not shipped.
+        help: "The product is stalled when no job shipped for twice this while work waits (a job built and waiting in review or testing has not shipped); a job in retry backoff waits from its end.",
       },
     ],
   },

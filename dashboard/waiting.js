@@ -211,7 +211,9 @@ export function waitingDetail(reason, stale = false) {
       "p",
       { class: "waiting-head" },
       h("strong", null, reasonHeading(reason)),
-      ` · since ${when(reason.since)} (${ago(reason.since)})`,
+      ` · since ${when(reason.since)} (`,
+      h("span", { "data-at": reason.since }, ago(reason.since)), // moved with the clock by the job page (renderAges)
+      ")",
     ),
     h("p", { class: "waiting-message" }, reason.message),
     rows.length ? h("dl", { class: "facts compact" }, ...rows) : null,

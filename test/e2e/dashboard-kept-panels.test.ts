@@ -3,7 +3,7 @@
 // each (until the next read of the job, which is held here) — it stays, as it was; the DAG panel's failed read of the
 // tree (refused here by page.route) went into a panel hidden until the job turned out to have children, so it was
 // never seen — it is shown on a composite's page (not on a task's), and read again on the poller's next tick, which
-// draws the children once the coordinator answers; so are its runs and its explanation after a failed read. A job page left while its action was out (a slow coordinator)
+// draws the children once the coordinator answers; so are its runs, its explanation and its artifacts after a failed read. A job page left while its action was out (a slow coordinator)
 // drew the action's answer when it came — and titled the tab, now on the board, after the job left, for good.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -165,20 +165,26 @@ describe("job page panels kept through answers without their field", () => {
     await close();
   });
 
-  it("reads the runs and the explanation again on the next tick after a read of them failed", async () => {
+  it("reads the runs, the explanation and the artifacts again on the next tick after a read of them failed", async () => {
     const { page, errors, close } = await open();
     const runs = await refuse(page, `/jobs/${composite}/runs`);
     const explain = await refuse(page, `/jobs/${composite}/explain`);
+    const artifacts = await refuse(page, `/jobs/${composite}/artifacts`);
     await page.goto(`${h.url}/#/jobs/${composite}`);
     const runsPanel = page.getByRole("region", { name: "Runs" });
     const explainPanel = page.getByRole("region", { name: "Explain" });
+    const artifactsPanel = page.getByRole("region", { name: "Artifacts" });
     await expect.poll(() => runsPanel.locator(".status").textContent(), SOON).toContain("store down");
     await expect.poll(() => explainPanel.locator(".status").textContent(), SOON).toContain("store down");
+    await expect.poll(() => artifactsPanel.locator(".status").textContent(), SOON).toContain("store down");
     // Nothing moves the queue version nor the job's feed here: the poller's next tick reads them again.
     runs.on = false;
     explain.on = false;
+    artifacts.on = false;
     await expect.poll(() => runsPanel.locator(".empty").textContent(), SOON).toBe("No attempts yet.");
     await expect.poll(() => explainPanel.locator(".status").textContent(), SOON).toBe("");
+    await expect.poll(() => artifactsPanel.locator(".empty").textContent(), SOON).toBe("No artifacts yet.");
+    expect(await artifactsPanel.locator(".status").textContent()).toBe("");
     expect(errors).toEqual([]);
     await close();
   });

@@ -46,3 +46,16 @@ describe("settings form: breakers, error budget, health", () => {
     expect(patchFrom(DEFAULT_SETTINGS, values)).toEqual({ overflow: "hold", breaker: { coolDownSeconds: 30 } });
   });
 });
+
+describe("settings form: the stalled threshold's words", () => {
+  // The coordinator says "nothing shipped" (core/health, the stalled alert): a job built and waiting in testing has
+  // not finished, and the help said "nothing finished" — a newcomer read a job in testing as finished.
+  it("says stalled as the coordinator does: nothing shipped, never finished", () => {
+    const f = fields.find((x) => x.path === "health.expectedFinishIntervalMinutes") as NumberField & {
+      label: string;
+      help: string;
+    };
+    expect(f.help).toMatch(/no job shipped for twice this/);
+    expect(`${f.label} ${f.help}`).not.toMatch(/finish/i);
+  });
+});
