@@ -11,7 +11,8 @@
  * `--url` and `--product` may come from GIGAFACTORY_URL and GIGAFACTORY_PRODUCT, as for `run` (flags win; empty is unset).
  * A coordinator that refuses the code, or cannot be reached, or answers with something other than an enrolled factory
  * and its token (`bad_response`: agent/enroll-answer), is a failed operation: FixableError, exit 1. A state dir
- * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock).
+ * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock). A code sent
+ * over plain http to a host that is not loopback is warned about (`url.plain_http`, agent/credential-checks), not refused.
  */
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -27,6 +28,7 @@ import {
   assertSameProduct,
   assertToken,
   checkedUrl,
+  plainHttpWarning,
   productOfSecret,
 } from "./credential-checks.ts";
 import { checkedEnrollAnswer } from "./enroll-answer.ts";
@@ -126,6 +128,9 @@ export async function enrollCommand(
 
   let stored: ConfigFile;
   if (code) {
+    // Only with a code is anything sent (a stored --token is warned about by `run`, which sends it).
+    const clear = plainHttpWarning(url, "the enrollment code and the factory token it is traded for travel");
+    if (clear) out.say("⚠", "url.plain_http", clear, { url });
     const { capabilities } = hostProfile(previous.engines ?? {}, extraCaps);
     let answer: unknown;
     try {
