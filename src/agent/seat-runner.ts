@@ -1,6 +1,7 @@
 /**
  * @module agent/seat-runner
- * One assignment on one seat, start to finish, in the order it happens: accept → workspace → `building` (both in
+ * One assignment on one seat, start to finish, in the order it happens: a job this host will not run (no such engine,
+ * a local repo it may not clone) rejected before anything else; else accept → workspace → `building` (both in
  * one `accept` when the coordinator supports it: agent/start-frames) → engine (logs streamed, lease renewed at
  * TTL/2 by agent/seat-lease, WIP checkpointed) → its exit on record → final checkpoint, diff, artifacts → report
  * (agent/seat-run-end, which also finishes a run whose engine exited before the agent restarted). How the job ends —
@@ -80,15 +81,18 @@ export class SeatRunner extends SeatRunEnd {
     this.say("▶", "job.start", `${this.jobId} ${job.title} (attempt ${job.attempt})${resuming}`, {
       attempt: job.attempt,
     });
+    // A job this host will not run — no such engine here, a local repo it may not clone: its configuration, not the
+    // job's fault — is rejected before it is accepted (a reject needs only the lease), so its feed never shows a move
+    // to building by a host that never built it. Not a run whose engine exited before a restart: that one finishes.
+    const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
+    const refused = ours?.engineExit ? undefined : "error" in pick ? pick.error : hostRefusal(job, cfg);
+    if (refused !== undefined) return this.giveBack(refused, "reject");
     const start = startFrames(this.ref(), this.ctx.features?.() ?? new Set(), this.resumed, job.stage);
     if (start.accept && !(await this.lease.sendReliably(start.accept))) return this.cleanup();
     this.startRenewals();
     this.engineDone = ours?.engineExit !== undefined;
     if (ours?.engineExit) return this.afterRestart(ours.engineExit, ours.checkpoint, started);
-    const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
-    if ("error" in pick) return this.giveBack(pick.error, "reject");
-    const refused = hostRefusal(job, cfg); // this host's configuration, as a missing engine: another host may run it
-    if (refused) return this.giveBack(refused, "reject");
+    if ("error" in pick) return this.giveBack(pick.error, "reject"); // refused above: only narrows the type
     const record = { ...this.ref(), attempt: job.attempt, engine: pick.name, startedAt: started };
     records.write(record);
     this.openLog();
