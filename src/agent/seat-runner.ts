@@ -85,7 +85,9 @@ export class SeatRunner extends SeatRunEnd {
     // job's fault — is rejected before it is accepted (a reject needs only the lease), so its feed never shows a move
     // to building by a host that never built it. Not a run whose engine exited before a restart: that one finishes.
     const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
-    const refused = ours?.engineExit ? undefined : "error" in pick ? pick.error : hostRefusal(job, cfg);
+    const withdrawn = job.engine ? this.ctx.engineOffer?.whyWithdrawn(job.engine) : undefined; // it cannot start here
+    const unpicked = withdrawn ? `engine ${job.engine} cannot start on this host: ${withdrawn}` : undefined;
+    const refused = ours?.engineExit ? undefined : (unpicked ?? ("error" in pick ? pick.error : hostRefusal(job, cfg)));
     if (refused !== undefined) return this.giveBack(refused, "reject");
     const start = startFrames(this.ref(), this.ctx.features?.() ?? new Set(), this.resumed, job.stage);
     if (start.accept && !(await this.lease.sendReliably(start.accept))) return this.cleanup();
@@ -165,7 +167,7 @@ export class SeatRunner extends SeatRunEnd {
     this.note(`engine exited (${how}) after ${formatDuration(exit.durationMs)}`);
     if (this.lost) return this.cleanup();
     // It never ran (agent/engine-start): this host's problem, as a missing engine is — given back, kept from here.
-    if (exit.spawnError) return this.engineNotStarted(pick.name, exit.spawnError);
+    if (exit.spawnError) return this.engineNotStarted(pick.name, exit.spawnError, exit.spawnEngineFault === true);
     const outcome = resultOf(exit, {
       wallSeconds: job.budget.wallSeconds,
       ranBeforeMs: runStart === undefined ? undefined : Math.max(0, engineStart - runStart),
@@ -194,10 +196,14 @@ export class SeatRunner extends SeatRunEnd {
     return this.giveBackUnrun(why, "reject");
   }
 
-  /** Engine `name` could not start (`why`: binary, cause, fix): said to the operator, and the job given back. */
-  private engineNotStarted(name: string, why: string): Promise<void> {
+  /**
+   * Engine `name` could not start (`why`: binary, cause, fix): said to the operator, and the job given back. When the
+   * fault is the engine's own (`engineFault`), it is withdrawn: no longer offered until it looks fixed (agent/engine-offer).
+   */
+  private engineNotStarted(name: string, why: string, engineFault: boolean): Promise<void> {
     const text = `engine ${name} cannot start on this host: ${why}`;
     this.say("✘", "engine.not_started", `${this.jobId} ${text}`, { engine: name });
+    if (engineFault) this.ctx.engineOffer?.withdraw(name, why);
     return this.giveBackUnrun(text, "reject");
   }
 
