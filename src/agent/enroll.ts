@@ -191,7 +191,16 @@ export async function enrollCommand(
       },
     );
   } else {
-    stored = { ...previous, url, product, token, name: namedToken ?? previous.name ?? name, seats: Math.round(seats) };
+    // A token stored again (a rotated one) keeps the stored seats unless --seats says otherwise: they reset to 1.
+    const kept = flags.seats === undefined ? previous.seats : undefined;
+    stored = {
+      ...previous,
+      url,
+      product,
+      token,
+      name: namedToken ?? previous.name ?? name,
+      seats: kept ?? Math.round(seats),
+    };
     delete stored.factoryId;
     out.say("✔", "enrolled", `stored the factory token for ${product}`);
   }

@@ -108,15 +108,16 @@ describe("what counts as another factory", () => {
     expect(configOf("p")).toEqual(saved);
   });
 
-  it("another name by --token --name is refused; a bare --token (a rotated one) keeps the stored name", async () => {
-    expect((await enroll("t", ["--code", code("acme"), "--name", "h1"])).err).toBeUndefined();
+  it("another name by --token --name is refused; a bare --token (a rotated one) keeps the stored name and seats", async () => {
+    expect((await enroll("t", ["--code", code("acme"), "--name", "h1", "--seats", "3"])).err).toBeUndefined();
+    expect(configOf("t").seats).toBe(3);
     const other = await enroll("t", ["--token", token("acme", "R"), "--name", "h2"]);
     expect(other.err).toMatchObject({ code: "other_factory" });
     expect(configOf("t").name).toBe("h1");
     expect((await enroll("t", ["--token", token("acme", "R")])).err).toBeUndefined();
-    expect(configOf("t")).toMatchObject({ name: "h1", product: "acme", token: token("acme", "R") });
-    expect((await enroll("t", ["--token", token("acme", "S"), "--name", "h1"])).err).toBeUndefined();
-    expect(configOf("t")).toMatchObject({ name: "h1", token: token("acme", "S") });
+    expect(configOf("t")).toMatchObject({ name: "h1", product: "acme", token: token("acme", "R"), seats: 3 });
+    expect((await enroll("t", ["--token", token("acme", "S"), "--name", "h1", "--seats", "2"])).err).toBeUndefined();
+    expect(configOf("t")).toMatchObject({ name: "h1", token: token("acme", "S"), seats: 2 });
   });
 
   it("the same factory enrolled again with a fresh code goes on, its token replaced", async () => {
