@@ -160,3 +160,27 @@ export function assertHostName(name: string, source: string): void {
     EXIT_USAGE,
   );
 }
+
+/** `hostname` (as `new URL` gives it: IPv4 normalised, IPv6 in brackets) is this machine's loopback. */
+function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, "");
+  if (h === "localhost" || h === "[::1]") return true;
+  // 127.0.0.0/8, and written as an IPv4-mapped IPv6 address (`[::ffff:127.0.0.1]` reads `[::ffff:7f00:1]`).
+  return /^127\.\d+\.\d+\.\d+$/.test(h) || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(h);
+}
+
+/**
+ * The warning for a coordinator URL (`checkedUrl`'s form) that carries the factory token — and, to `enroll`, the
+ * one-time code and the token it is traded for — in clear text over a network: `http://` to a host that is not this
+ * machine's loopback (127.0.0.0/8, ::1, localhost); `what` names what is sent ("… travels"). Undefined for https, and for loopback, which the local runtime and
+ * the test rigs use. A warning, not a refusal: a coordinator behind a TLS proxy on a private link may be so on purpose.
+ */
+export function plainHttpWarning(url: string, what = "the factory token travels"): string | undefined {
+  const u = new URL(url);
+  if (u.protocol !== "http:" || isLoopback(u.hostname)) return undefined;
+  return (
+    `${u.origin} is plain http to another host: ${what} unencrypted, and anyone on the way can ` +
+    "read it and act as this factory — use the coordinator's https:// URL (a deployed Worker serves https), or " +
+    "reach it over loopback (e.g. an SSH tunnel to 127.0.0.1)"
+  );
+}

@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { whyNotStarted } from "./engine-start.ts";
+import { notStarted } from "./engine-start.ts";
 import { killMarked, newRunMark, RUN_MARK_VAR, runMarkOf } from "./engine-strays.ts";
 import { LineSplitter, type LogStream } from "./log-batcher.ts";
 import { groupWorksIn, leaderGone } from "./orphan-group.ts";
@@ -43,6 +43,8 @@ export interface EngineExit {
    * Set only from what is certain: the spawn `error` event, or the sandbox's status saying its exec failed.
    */
   spawnError?: string;
+  /** With `spawnError`: the engine's own fault (its binary or interpreter), not this start's or the sandbox's. */
+  spawnEngineFault?: boolean;
   /** Processes the engine left running outside its group (setsid), killed at its exit; absent when none. */
   strays?: number;
 }
@@ -117,6 +119,7 @@ export class EngineProcess {
 
     this.exited = new Promise<EngineExit>((resolve) => {
       let spawnError: string | undefined;
+      let spawnEngineFault = false;
       let exitInfo: { rc: number | null; signal: NodeJS.Signals | null } | undefined;
       const finish = () => {
         if (this.done) return;
@@ -124,7 +127,11 @@ export class EngineProcess {
         // bwrap exited on its own with no `exit-code`: its exec of the engine failed, or its setup did (engine-start).
         if (status && !spawnError && !this.stoppedFor && exitInfo?.rc != null && !/"exit-code"/.test(status.text)) {
           const said = status.bwrapSaid || `the sandbox (bwrap) exited with code ${exitInfo.rc} before starting it`;
-          spawnError = whyNotStarted(spec.argv[0] as string, { message: said }, { ...spec, uid: spec.as?.uid });
+          ({ why: spawnError, engineFault: spawnEngineFault } = notStarted(
+            spec.argv[0] as string,
+            { message: said },
+            { ...spec, uid: spec.as?.uid },
+          ));
         }
         if (wall) clearTimeout(wall);
         for (const stream of ["stdout", "stderr"] as const)
@@ -141,13 +148,16 @@ export class EngineProcess {
           signal: exitInfo?.signal ?? null,
           stoppedFor: this.stoppedFor,
           durationMs: Date.now() - started,
-          ...(spawnError ? { spawnError } : {}),
+          ...(spawnError ? { spawnError, spawnEngineFault } : {}),
           ...(strays > 0 ? { strays } : {}),
         });
       };
       child.on("error", (err: NodeJS.ErrnoException) => {
         const failure = { code: err.code, message: err.message };
-        spawnError = whyNotStarted(cmd as string, failure, { ...spec, uid: spec.as?.uid });
+        ({ why: spawnError, engineFault: spawnEngineFault } = notStarted(cmd as string, failure, {
+          ...spec,
+          uid: spec.as?.uid,
+        }));
         finish();
       });
       child.on("exit", (rc, signal) => {

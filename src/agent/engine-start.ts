@@ -13,7 +13,7 @@
  * failure: only its exit code would say otherwise, and any engine may exit 127. So does a file the kernel cannot
  * exec as such (ENOEXEC): Node and bwrap both exec through execvp, which runs it with /bin/sh instead.
  */
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import { findOnPath } from "./capabilities.ts";
 
@@ -61,6 +61,19 @@ export function whyNotStarted(
   failure: ExecFailure,
   ctx: { env: Readonly<Record<string, string>>; cwd: string; uid?: number },
 ): string {
+  return notStarted(argv0, failure, ctx).why;
+}
+
+/**
+ * `whyNotStarted`'s words, and whether the fault is the engine's own — its binary missing, not executable, its `#!`
+ * interpreter gone: every job for it fails so until an operator fixes it (agent/engine-offer withdraws it) — rather
+ * than this one start's (its working directory gone) or the sandbox's, which any engine would meet.
+ */
+export function notStarted(
+  argv0: string,
+  failure: ExecFailure,
+  ctx: { env: Readonly<Record<string, string>>; cwd: string; uid?: number },
+): { why: string; engineFault: boolean } {
   const pathVar = ctx.env.PATH ?? "";
   const file = located(argv0, pathVar, ctx.cwd);
   // bwrap's words for its exec of the engine (`bwrap: execvp claude: Permission denied`); any other line of its is
@@ -78,28 +91,69 @@ export function whyNotStarted(
   const who = ctx.uid !== undefined ? `uid ${ctx.uid} (the user engines run as)` : "the agent's user";
   if (code === "EACCES") {
     const name = file ?? argv0;
-    return (
+    const why =
       `${name}: permission denied (EACCES): make it executable by ${who}: chmod a+rx ${name} ` +
-      "(and a+x on each directory above it; a noexec mount cannot run it at all)"
-    );
+      "(and a+x on each directory above it; a noexec mount cannot run it at all)";
+    return { why, engineFault: true };
   }
   if (code === "ENOENT") {
-    if (!exists(ctx.cwd)) return `${argv0}: its working directory ${ctx.cwd} is gone (ENOENT)`;
+    if (!exists(ctx.cwd))
+      return { why: `${argv0}: its working directory ${ctx.cwd} is gone (ENOENT)`, engineFault: false };
     if (!file && argv0.includes("/"))
-      return `${argv0}: no such file (ENOENT): install it, or fix the engine's template`;
+      return { why: `${argv0}: no such file (ENOENT): install it, or fix the engine's template`, engineFault: true };
     if (!file) {
-      return (
+      const why =
         `${argv0}: not found on the engine's PATH (${pathVar || "empty"}) (ENOENT): install it there, or name its ` +
-        "full path in the engine's template (--engine NAME=…)"
-      );
+        "full path in the engine's template (--engine NAME=…)";
+      return { why, engineFault: true };
     }
     const interp = interpreterOf(file);
     if (interp && !exists(interp)) {
-      return `${file}: its interpreter ${interp} (its #! line) does not exist (ENOENT): install it or fix the #! line`;
+      const why = `${file}: its interpreter ${interp} (its #! line) does not exist (ENOENT): install it or fix the #! line`;
+      return { why, engineFault: true };
     }
-    return `${file}: ${failure.message} (ENOENT): reinstall it`;
+    return { why: `${file}: ${failure.message} (ENOENT): reinstall it`, engineFault: true };
   }
-  if (failure.message.startsWith("bwrap: ") && !execvp)
-    return `${argv0}: the sandbox could not be set up (${failure.message}): check that bwrap works on this host`;
-  return `${file ?? argv0}: ${failure.message}${code ? ` (${code})` : ""}: this host cannot start it`;
+  if (failure.message.startsWith("bwrap: ") && !execvp) {
+    const why = `${argv0}: the sandbox could not be set up (${failure.message}): check that bwrap works on this host`;
+    return { why, engineFault: false };
+  }
+  return {
+    why: `${file ?? argv0}: ${failure.message}${code ? ` (${code})` : ""}: this host cannot start it`,
+    engineFault: true,
+  };
+}
+
+/** `file` is a regular file `as` (a uid and gid; undefined: the agent's own user, asked of the kernel) execute `file`. */
+function executableBy(file: string, as: { uid: number; gid: number } | undefined): boolean {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile()) return false;
+  if (!as) {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  const bits = st.uid === as.uid ? 0o100 : st.gid === as.gid ? 0o010 : 0o001;
+  return (st.mode & bits) !== 0 || (as.uid === 0 && (st.mode & 0o111) !== 0);
+}
+
+/**
+ * What can be seen, without running it, that would keep the engine `argv0` from starting: not on `pathVar` (or no
+ * such file), not executable by `as`, or its `#!` interpreter missing — the words `whyNotStarted` uses; undefined when
+ * none of that is so. Not proof that it starts (a noexec mount, a loader's failure are seen only by running it): a
+ * withdrawn engine that passes is offered again, and withdrawn again if it still cannot start (agent/engine-offer).
+ */
+export function engineStartProblem(
+  argv0: string,
+  ctx: { pathVar: string; cwd: string; as?: { uid: number; gid: number } },
+): string | undefined {
+  const file = located(argv0, ctx.pathVar, ctx.cwd);
+  if (!file) return `${argv0}: not found on the engine's PATH (${ctx.pathVar || "empty"})`;
+  if (!executableBy(file, ctx.as)) return `${file}: not executable by ${ctx.as ? `uid ${ctx.as.uid}` : "this user"}`;
+  const interp = interpreterOf(file);
+  if (interp && !exists(interp)) return `${file}: its interpreter ${interp} (its #! line) does not exist`;
+  return undefined;
 }

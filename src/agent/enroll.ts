@@ -11,7 +11,9 @@
  * `--url` and `--product` may come from GIGAFACTORY_URL and GIGAFACTORY_PRODUCT, as for `run` (flags win; empty is unset).
  * A coordinator that refuses the code, or cannot be reached, or answers with something other than an enrolled factory
  * and its token (`bad_response`: agent/enroll-answer), is a failed operation: FixableError, exit 1. A state dir
- * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock).
+ * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock), and so is one
+ * whose config holds another factory's token (`other_factory`, exit 2: agent/enroll-target). A code sent
+ * over plain http to a host that is not loopback is warned about (`url.plain_http`, agent/credential-checks), not refused.
  */
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -27,9 +29,11 @@ import {
   assertSameProduct,
   assertToken,
   checkedUrl,
+  plainHttpWarning,
   productOfSecret,
 } from "./credential-checks.ts";
 import { checkedEnrollAnswer } from "./enroll-answer.ts";
+import { assertSameFactory } from "./enroll-target.ts";
 import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
@@ -121,11 +125,17 @@ export async function enrollCommand(
   // Before the code is spent: the token of a running agent's state dir is not rewritten under it (agent/state-lock).
   lockStateDir(stateDir, "enroll");
   const previous = readConfigFile(configPath(stateDir));
+  // Before the code is spent: another factory's token here is never overwritten (agent/enroll-target).
+  const namedToken = code || str(flags.name) !== undefined ? name : undefined; // a bare --token keeps the stored name
+  assertSameFactory(previous, { product, name: namedToken }, configPath(stateDir));
   // Kept in the file enroll rewrites, so named now; its mode is not: the rewrite makes it 0600.
   for (const w of configFileWarnings(configPath(stateDir), previous, undefined)) out.say("⚠", w.event, w.text);
 
   let stored: ConfigFile;
   if (code) {
+    // Only with a code is anything sent (a stored --token is warned about by `run`, which sends it).
+    const clear = plainHttpWarning(url, "the enrollment code and the factory token it is traded for travel");
+    if (clear) out.say("⚠", "url.plain_http", clear, { url });
     const { capabilities } = hostProfile(previous.engines ?? {}, extraCaps);
     let answer: unknown;
     try {
@@ -181,7 +191,16 @@ export async function enrollCommand(
       },
     );
   } else {
-    stored = { ...previous, url, product, token, name, seats: Math.round(seats) };
+    // A token stored again (a rotated one) keeps the stored seats unless --seats says otherwise: they reset to 1.
+    const kept = flags.seats === undefined ? previous.seats : undefined;
+    stored = {
+      ...previous,
+      url,
+      product,
+      token,
+      name: namedToken ?? previous.name ?? name,
+      seats: kept ?? Math.round(seats),
+    };
     delete stored.factoryId;
     out.say("✔", "enrolled", `stored the factory token for ${product}`);
   }

@@ -20,6 +20,7 @@ import { EXIT } from "./close-codes.ts";
 import { splitCommand } from "./command-template.ts";
 import { type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
 import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
+import { plainHttpWarning } from "./credential-checks.ts";
 import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
 import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
@@ -86,6 +87,8 @@ async function runCommand(
     configFile,
     hostname: os.hostname().split(".")[0] ?? "factory",
   });
+  const clear = plainHttpWarning(resolved.url); // said once: every request and the socket carry the token there
+  if (clear) out.say("⚠", "url.plain_http", clear, { url: resolved.url });
   ensurePrivateDir(resolved.stateDir);
   // Before anything connects: a second agent on this state dir would take the factory over (agent/state-lock).
   lockStateDir(resolved.stateDir, "run");

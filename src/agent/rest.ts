@@ -126,3 +126,17 @@ export function uploadArtifact(
     return (await res.json()) as ArtifactInfo;
   }, bound);
 }
+
+/**
+ * Declares the capabilities this factory offers now (its HTTP beat, `POST /factories/heartbeat`): an engine it
+ * withdrew or offers again (agent/engine-offer), without a new `hello`. Throws RestError.
+ */
+export function declareCapabilities(t: RestTarget, capabilities: string[]): Promise<unknown> {
+  const c = new GigafactoryClient({
+    url: t.url,
+    product: t.product,
+    token: t.token,
+    responseTimeoutMs: REQUEST_TIMEOUT_MS,
+  });
+  return translate(() => c.heartbeat({ capabilities }));
+}

@@ -12,41 +12,20 @@
 import { rmSync } from "node:fs";
 import { truncateUtf8 } from "../core/bytes.ts";
 import type { Assignment } from "../shared/protocol.ts";
-import type { RunConfig } from "./config.ts";
-import type { FactoryConnection } from "./connection.ts";
 import { CANCEL_GRACE_MS, type EngineProcess } from "./engine-runner.ts";
-import type { RunAs } from "./engine-user.ts";
 import { runMeter, type UsageMeter } from "./insights.ts";
 import type { JobLog } from "./job-log.ts";
 import { keepForOperator } from "./kept-workspaces.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
-import { formatDuration, type Mark, type Output } from "./output.ts";
+import { formatDuration, type Mark } from "./output.ts";
 import { givenBackLine, outcomeLine, reportAndRecord } from "./report.ts";
-import type { RestTarget } from "./rest.ts";
-import type { Sandbox } from "./sandbox.ts";
+import type { SeatContext } from "./seat-context.ts";
 import { SeatLease } from "./seat-lease.ts";
-import type { JobRecords, StoredReport } from "./state.ts";
+import type { StoredReport } from "./state.ts";
 import type { WipCheckpointer } from "./wip-checkpointer.ts";
 import { discardWorkspace, jobDir, type Workspace } from "./workspace.ts";
 
-export interface SeatContext {
-  conn: FactoryConnection;
-  cfg: RunConfig;
-  out: Output;
-  records: JobRecords;
-  engines: ReadonlyMap<string, string>;
-  rest: RestTarget;
-  /** Who engines run as (agent/engine-user), HOME resolved; undefined = the agent's own user. */
-  engineUser?: RunAs;
-  /** The sandbox engines run in when they run as the agent's own user (agent/sandbox). */
-  sandbox?: Sandbox;
-  /** The lease TTL (s) that applies on this connection (welcome, then `settings` frames); undefined before welcome. */
-  connectionTtl?: () => number | undefined;
-  /** The optional protocol features the last `welcome` announced (shared/protocol FEATURES). */
-  features?: () => ReadonlySet<string>;
-  /** How long past its known expiry an unrenewed lease still runs (ms, for a TTL in s); default agent/lease-renewer's. */
-  lapseGraceMs?: (ttlSeconds: number) => number;
-}
+export type { SeatContext } from "./seat-context.ts";
 
 export abstract class SeatEndings {
   readonly jobId: string;

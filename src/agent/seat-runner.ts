@@ -1,6 +1,7 @@
 /**
  * @module agent/seat-runner
- * One assignment on one seat, start to finish, in the order it happens: accept → workspace → `building` (both in
+ * One assignment on one seat, start to finish, in the order it happens: a job this host will not run (no such engine,
+ * a local repo it may not clone) rejected before anything else; else accept → workspace → `building` (both in
  * one `accept` when the coordinator supports it: agent/start-frames) → engine (logs streamed, lease renewed at
  * TTL/2 by agent/seat-lease, WIP checkpointed) → its exit on record → final checkpoint, diff, artifacts → report
  * (agent/seat-run-end, which also finishes a run whose engine exited before the agent restarted). How the job ends —
@@ -80,15 +81,20 @@ export class SeatRunner extends SeatRunEnd {
     this.say("▶", "job.start", `${this.jobId} ${job.title} (attempt ${job.attempt})${resuming}`, {
       attempt: job.attempt,
     });
+    // A job this host will not run — no such engine here, a local repo it may not clone: its configuration, not the
+    // job's fault — is rejected before it is accepted (a reject needs only the lease), so its feed never shows a move
+    // to building by a host that never built it. Not a run whose engine exited before a restart: that one finishes.
+    const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
+    const withdrawn = job.engine ? this.ctx.engineOffer?.whyWithdrawn(job.engine) : undefined; // it cannot start here
+    const unpicked = withdrawn ? `engine ${job.engine} cannot start on this host: ${withdrawn}` : undefined;
+    const refused = ours?.engineExit ? undefined : (unpicked ?? ("error" in pick ? pick.error : hostRefusal(job, cfg)));
+    if (refused !== undefined) return this.giveBack(refused, "reject");
     const start = startFrames(this.ref(), this.ctx.features?.() ?? new Set(), this.resumed, job.stage);
     if (start.accept && !(await this.lease.sendReliably(start.accept))) return this.cleanup();
     this.startRenewals();
     this.engineDone = ours?.engineExit !== undefined;
     if (ours?.engineExit) return this.afterRestart(ours.engineExit, ours.checkpoint, started);
-    const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
-    if ("error" in pick) return this.giveBack(pick.error, "reject");
-    const refused = hostRefusal(job, cfg); // this host's configuration, as a missing engine: another host may run it
-    if (refused) return this.giveBack(refused, "reject");
+    if ("error" in pick) return this.giveBack(pick.error, "reject"); // refused above: only narrows the type
     const record = { ...this.ref(), attempt: job.attempt, engine: pick.name, startedAt: started };
     records.write(record);
     this.openLog();
@@ -161,7 +167,7 @@ export class SeatRunner extends SeatRunEnd {
     this.note(`engine exited (${how}) after ${formatDuration(exit.durationMs)}`);
     if (this.lost) return this.cleanup();
     // It never ran (agent/engine-start): this host's problem, as a missing engine is — given back, kept from here.
-    if (exit.spawnError) return this.engineNotStarted(pick.name, exit.spawnError);
+    if (exit.spawnError) return this.engineNotStarted(pick.name, exit.spawnError, exit.spawnEngineFault === true);
     const outcome = resultOf(exit, {
       wallSeconds: job.budget.wallSeconds,
       ranBeforeMs: runStart === undefined ? undefined : Math.max(0, engineStart - runStart),
@@ -190,10 +196,14 @@ export class SeatRunner extends SeatRunEnd {
     return this.giveBackUnrun(why, "reject");
   }
 
-  /** Engine `name` could not start (`why`: binary, cause, fix): said to the operator, and the job given back. */
-  private engineNotStarted(name: string, why: string): Promise<void> {
+  /**
+   * Engine `name` could not start (`why`: binary, cause, fix): said to the operator, and the job given back. When the
+   * fault is the engine's own (`engineFault`), it is withdrawn: no longer offered until it looks fixed (agent/engine-offer).
+   */
+  private engineNotStarted(name: string, why: string, engineFault: boolean): Promise<void> {
     const text = `engine ${name} cannot start on this host: ${why}`;
     this.say("✘", "engine.not_started", `${this.jobId} ${text}`, { engine: name });
+    if (engineFault) this.ctx.engineOffer?.withdraw(name, why);
     return this.giveBackUnrun(text, "reject");
   }
 

@@ -4,23 +4,22 @@
  * granted: agent/seat-grant); after every (re)connect its seats reconciled with `welcome.leases` — leases it holds but
  * no longer runs resumed, those no longer listed abandoned; `cancel` routed to its seat (one no seat runs answered
  * `stopped`: agent/unrun-leases); engines an earlier process left for jobs not leased here stopped (agent/orphans);
- * old kept workspaces swept (agent/kept-workspaces); a drain on SIGTERM/SIGINT/SIGHUP. `run()` gives the exit code.
+ * old kept workspaces swept (agent/kept-workspaces); an engine that cannot start withdrawn from every later hello and
+ * from the seats until it looks fixed (agent/engine-offer); a drain on SIGTERM/SIGINT/SIGHUP. `run()` gives the exit code.
  */
 import type { FixableError } from "../shared/fixable-error.ts";
 import { sleep } from "../shared/http-transport.ts";
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import { assignmentProblem, refusedJobLabel } from "./assignment-guard.ts";
 import { EXIT } from "./close-codes.ts";
-import type { RunConfig } from "./config.ts";
-import { type ConnectionOptions, FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
-import type { RunAs } from "./engine-user.ts";
+import { type ConnectionOptions, FactoryConnection, type Welcome } from "./connection.ts";
+import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
 import { reapOrphans } from "./orphans.ts";
-import type { Output } from "./output.ts";
-import type { Sandbox } from "./sandbox.ts";
 import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
 import { corruptRecordEvent, JobRecords } from "./state.ts";
+import type { SupervisorOptions } from "./supervisor-options.ts";
 import { UnrunLeases } from "./unrun-leases.ts";
 
 /** 15 s: the longest a drain waits for the coordinator to take back released jobs before exiting anyway. */
@@ -28,18 +27,7 @@ const RELEASE_TIMEOUT_MS = 15_000;
 /** 3 s: on a fatal close, time for engines to die (2 s grace + margin); then those left are SIGKILLed, and it exits. */
 const FATAL_STOP_MS = 3_000;
 
-export interface SupervisorOptions {
-  cfg: RunConfig;
-  out: Output;
-  hello: HelloInfo;
-  engines: ReadonlyMap<string, string>;
-  /** Who engines run as (agent/engine-user); undefined = the agent's own user. */
-  engineUser?: RunAs;
-  /** The sandbox for engines run as the agent's own user (agent/sandbox). */
-  sandbox?: Sandbox;
-  /** The coordinator connection to use; default the real WebSocket one (tests pass a fake). */
-  connect?: (opts: ConnectionOptions) => FactoryConnection;
-}
+export type { SupervisorOptions } from "./supervisor-options.ts";
 
 export class Supervisor {
   private readonly seats = new Map<string, SeatRunner>();
@@ -50,6 +38,8 @@ export class Supervisor {
   private readonly grant: SeatGrant;
   /** Leases no seat here runs: their `stopped` frames, and the cancelled ones never to start (agent/unrun-leases). */
   private readonly unrun: UnrunLeases;
+  /** The engines offered: one that cannot start is withdrawn until it looks fixed (agent/engine-offer). */
+  private readonly offer: EngineOffer;
   private draining = false;
   private welcomed = false;
   /** The lease TTL (s) that applies on this connection: welcome's, then each `settings` frame's. */
@@ -68,9 +58,11 @@ export class Supervisor {
     });
     const connect = opts.connect ?? ((o: ConnectionOptions) => new FactoryConnection(o));
     const rest = { url: cfg.url, product: cfg.product, token: cfg.token };
+    this.offer = hostEngineOffer(opts, rest);
     this.conn = connect({
       ...rest,
-      hello: () => opts.hello,
+      // Each (re)connect declares what is offered then: an engine withdrawn since start stays out (agent/engine-offer).
+      hello: () => ({ ...opts.hello, capabilities: this.offer.capabilities(), engines: this.offer.engineNames() }),
       handlers: {
         onWelcome: (w) => this.onWelcome(w),
         onFrame: (f) => this.onFrame(f),
@@ -85,7 +77,8 @@ export class Supervisor {
       cfg,
       out: opts.out,
       records: new JobRecords(cfg.stateDir, corruptRecordEvent(opts.out)),
-      engines: opts.engines,
+      engines: this.offer.offered,
+      engineOffer: this.offer,
       rest,
       engineUser: opts.engineUser,
       sandbox: opts.sandbox,
@@ -234,12 +227,14 @@ export class Supervisor {
       ]);
     }
     this.conn.close();
+    this.offer.stop();
     out.say("✔", "drained", "drained — exiting");
     this.exit(EXIT.ok);
   }
 
   /** The connection ended for good (agent/close-codes): stop every engine, print `error`, exit with its code. */
   private async fatal(error: FixableError): Promise<void> {
+    this.offer.stop();
     for (const seat of this.seats.values()) seat.abandon(`factory ${error.code}`, false);
     await Promise.race([Promise.all([...this.seats.values()].map((s) => s.finished)), sleep(FATAL_STOP_MS)]);
     // Engines not done yet (deaf to SIGTERM, or their end waiting on a daemon holding stdout) die now, strays too.

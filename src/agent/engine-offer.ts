@@ -1,0 +1,159 @@
+/**
+ * @module agent/engine-offer
+ * The engines this host offers, kept current after start. Capabilities were fixed at `hello`: a host whose engine
+ * could not start (its binary gone or not executable, its `#!` interpreter missing: agent/engine-start) kept
+ * advertising `engine:NAME`, so the router kept pushing it those jobs and the host rejected each one — every job of
+ * that engine visited it in turn. Now such an engine is WITHDRAWN: seats stop picking it (a job naming it is rejected
+ * before it is accepted), every later `hello` leaves it out, and the coordinator is told at once by the factory's own
+ * beat (`POST /factories/heartbeat {capabilities}`: what a factory declares counts from then on, within its grant, and
+ * the router reads it — coordinator factories/grants). The beat carries no lease and changes none: running jobs and
+ * their leases go on untouched, where a reconnect for a new `hello` would have put every in-flight frame at risk.
+ *
+ * A withdrawn engine is looked at again after `recheckMs` (default 5 min), doubling per withdrawal of the same engine
+ * up to an hour: when nothing that can be seen without running it is wrong any more (agent/engine-start
+ * `engineStartProblem`), it is offered again (`engine.restored`) and declared so; if it still cannot start, the next
+ * job for it withdraws it again, for longer. A restarted agent offers every installed engine afresh. Declarations are
+ * sent one after another, each with the set as it is when it leaves, so the last one sent is the current set; one that
+ * fails is sent again after a minute (and every reconnect's `hello` carries the current set anyway).
+ */
+import { splitCommand } from "./command-template.ts";
+import { engineStartProblem } from "./engine-start.ts";
+import type { Output } from "./output.ts";
+import { declareCapabilities, type RestTarget } from "./rest.ts";
+import type { SupervisorOptions } from "./supervisor-options.ts";
+
+/** 5 min: the first look at a withdrawn engine; doubled per withdrawal of the same engine, at most MAX_RECHECK_MS. */
+export const ENGINE_RECHECK_MS = 5 * 60_000;
+const MAX_RECHECK_MS = 60 * 60_000;
+/** 1 min: a declaration the coordinator did not take is sent again after this. */
+const DECLARE_RETRY_MS = 60_000;
+
+export interface EngineOfferOptions {
+  /** Every installed engine at start (agent/host `hostProfile`): name → command template, in preference order. */
+  engines: ReadonlyMap<string, string>;
+  /** The capabilities detected at start (`engine:NAME` for each engine, `--cap` included), as the first hello sent. */
+  capabilities: readonly string[];
+  out: Pick<Output, "say">;
+  /** Tells the coordinator the capabilities this host now offers (its HTTP beat); rejects when not taken. */
+  declare: (capabilities: string[]) => Promise<unknown>;
+  /** What keeps engine `template` from starting, as far as can be seen without running it; undefined: nothing. */
+  probe: (template: string) => string | undefined;
+  /** The first look at a withdrawn engine, ms; default ENGINE_RECHECK_MS. */
+  recheckMs?: number;
+}
+
+export class EngineOffer {
+  /** The engines seats pick from (live: an engine withdrawn or restored shows here at once), in preference order. */
+  readonly offered: Map<string, string>;
+  private readonly opts: EngineOfferOptions;
+  private readonly withdrawn = new Map<string, { why: string; timer: ReturnType<typeof setTimeout> }>();
+  /** How many times each engine was withdrawn since start: its next look waits recheckMs × 2^(n − 1). */
+  private readonly strikes = new Map<string, number>();
+  private declaring: Promise<void> = Promise.resolve();
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(opts: EngineOfferOptions) {
+    this.opts = opts;
+    this.offered = new Map(opts.engines);
+  }
+
+  /** The capabilities to declare now: those detected at start without `engine:NAME` of a withdrawn engine. */
+  capabilities(): string[] {
+    return this.opts.capabilities.filter((c) => !(c.startsWith("engine:") && this.withdrawn.has(c.slice(7))));
+  }
+
+  /** The engine names to declare in `hello` (at most 16, as the protocol allows). */
+  engineNames(): string[] {
+    return [...this.offered.keys()].slice(0, 16);
+  }
+
+  /** Why engine `name` is withdrawn, or undefined when it is offered (or never was installed). */
+  whyWithdrawn(name: string): string | undefined {
+    return this.withdrawn.get(name)?.why;
+  }
+
+  /** Engine `name` cannot start (`why`: binary, cause, fix): offered no more until it looks fixed. Idempotent. */
+  withdraw(name: string, why: string): void {
+    if (this.stopped || this.withdrawn.has(name) || !this.opts.engines.has(name)) return;
+    const n = (this.strikes.get(name) ?? 0) + 1;
+    this.strikes.set(name, n);
+    const waitMs = Math.min((this.opts.recheckMs ?? ENGINE_RECHECK_MS) * 2 ** (n - 1), MAX_RECHECK_MS);
+    this.offered.delete(name);
+    this.withdrawn.set(name, { why, timer: this.later(() => this.recheck(name, waitMs), waitMs) });
+    const again = `looked at again in ${Math.round(waitMs / 1000)}s, or at the agent's next start`;
+    this.opts.out.say("✘", "engine.withdrawn", `engine ${name} is no longer offered (${why}); ${again}`, {
+      engine: name,
+      recheckInMs: waitMs,
+    });
+    this.announce();
+  }
+
+  /** Stop looking and declaring (the agent is exiting). */
+  stop(): void {
+    this.stopped = true;
+    for (const w of this.withdrawn.values()) clearTimeout(w.timer);
+    if (this.retry) clearTimeout(this.retry);
+  }
+
+  private recheck(name: string, waitMs: number): void {
+    const w = this.withdrawn.get(name);
+    const template = this.opts.engines.get(name);
+    if (this.stopped || !w || template === undefined) return;
+    const problem = this.opts.probe(template);
+    if (problem !== undefined) {
+      w.timer = this.later(() => this.recheck(name, waitMs), waitMs); // still broken: look again as late
+      return;
+    }
+    this.withdrawn.delete(name);
+    // Back in its place in the preference order (a job naming no engine takes the first).
+    const order = [...this.opts.engines].filter(([n]) => n === name || this.offered.has(n));
+    this.offered.clear();
+    for (const [n, t] of order) this.offered.set(n, t);
+    this.opts.out.say("✔", "engine.restored", `engine ${name} looks startable again: offered again`, { engine: name });
+    this.announce();
+  }
+
+  /** Sends the current set after any declaration still on its way; one not taken is sent again after a minute. */
+  private announce(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+    this.declaring = this.declaring.then(async () => {
+      if (this.stopped) return;
+      try {
+        await this.opts.declare(this.capabilities());
+      } catch (err) {
+        const text = `could not tell the coordinator the engines this host offers (${(err as Error).message}); trying again in ${DECLARE_RETRY_MS / 1000}s`;
+        this.opts.out.say("⚠", "engine.declare_failed", text);
+        this.retry ??= this.later(() => this.announce(), DECLARE_RETRY_MS);
+      }
+    });
+  }
+
+  /** A timer that keeps no exiting agent alive. */
+  private later(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  }
+}
+
+/**
+ * A running agent's EngineOffer (its supervisor's `opts`): declared by the factory's HTTP beat to `rest` (agent/rest
+ * `declareCapabilities`), probed on the agent's PATH from the work dir, as the user engines run as (the agent's own
+ * when there is no engine user).
+ */
+export function hostEngineOffer(opts: SupervisorOptions, rest: RestTarget): EngineOffer {
+  const { engines, out, cfg, engineUser } = opts;
+  return new EngineOffer({
+    engines,
+    capabilities: opts.hello.capabilities,
+    out,
+    recheckMs: opts.engineRecheckMs,
+    declare: (capabilities) => declareCapabilities(rest, capabilities),
+    probe: (template) => {
+      const argv0 = splitCommand(template)[0] ?? "";
+      return engineStartProblem(argv0, { pathVar: process.env.PATH ?? "", cwd: cfg.workDir, as: engineUser });
+    },
+  });
+}
