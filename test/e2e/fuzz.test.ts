@@ -6,8 +6,9 @@
 // other answer, and any change, is a server bug. UTF-8-heavy and astral-plane text goes everywhere, and bodies
 // sit at each cap's edge in bytes (limit − 1 and limit refused by schema, limit + 1 by size); 20 concurrent
 // replays of a keyed submit get one job back, and bulk items at the queue's byte limit are judged one by one.
+// A barrage judges the server only: it starts on no pooled connection workerd closed for idleness meanwhile.
 // FUZZ_SEED=<the seed the run prints> reproduces a run.
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonBytes } from "../../src/core/bytes.ts";
@@ -525,7 +526,11 @@ function buildRequests(w: World): Req[] {
         ["POST", `/jobs/${cancelled}/actions/cancel`, op, {}],
         ["POST", `/jobs/${unleased}/actions/reject`, op, { reviewer: "r" }],
         ["POST", "/factories/enroll", pick([op, code]), { name: "fa1" }],
-        ["POST", `/factories/${w.fac.revoked}/${pick(["status", "token/rotate"])}`, ADMIN, { status: "active" }],
+        // Rotate takes no body (a body is refused as 400 before the state is read): only `status` gets one.
+        pick<[string, string, string, object | string]>([
+          ["POST", `/factories/${w.fac.revoked}/status`, ADMIN, { status: "active" }],
+          ["POST", `/factories/${w.fac.revoked}/token/rotate`, ADMIN, ""],
+        ]),
       ]);
       const raw = typeof body === "string" ? body : json(body);
       return mk("conflict", method, `${a}${path}`, bearer(tok), raw, 409);
@@ -612,6 +617,7 @@ async function barrage(base: string, reqs: Req[], tally = new Map<string, number
       p && ["type", "title", "detail", "code"].every((k) => typeof p[k] === "string") && p.status === res.status;
     return ok ? undefined : `${seen} (not a problem document)`;
   };
+  await takePooledConnections(base);
   let next = 0;
   const worker = async () => {
     while (next < reqs.length) {
@@ -621,6 +627,19 @@ async function barrage(base: string, reqs: Req[], tally = new Map<string, number
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return violations;
+}
+
+/**
+ * Puts every pooled connection the barrage will use to one retried request first (`call` retries a connection that
+ * fails). workerd closes a keep-alive connection left idle for ~5 s; undici retires its own at 4 s, but only when its
+ * event loop runs: after seconds of synchronous work (building the request list took 2 s on an idle machine, more
+ * under load) it sent the first `CONCURRENCY` requests on connections workerd had closed, and each got "other side
+ * closed" — a client-side race (nodejs/undici#3492, "fetch may try to use a closed connection"), not the server's
+ * answer to anything. The barrage then runs on connections just used; it takes the pool's first free ones in order.
+ */
+async function takePooledConnections(base: string): Promise<void> {
+  const health = () => call(base, "GET", "/api/v1/health", undefined);
+  await Promise.all(Array.from({ length: CONCURRENCY }, health));
 }
 
 /**
@@ -666,6 +685,17 @@ async function settled(url: string, code: string): Promise<Record<string, unknow
     if (Date.now() > deadline) throw new Error("history did not catch up with the coordinator within 60 s");
   }
 }
+
+/** The TCP state (/proc/net/tcp's hex: 01 established, 08 closed by the peer) of each connection to loopback `port`. */
+function connectionStates(port: number): string[] {
+  const remote = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  return readFileSync("/proc/net/tcp", "utf8")
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols[2] === remote)
+    .map((cols) => cols[3]!);
+}
+const [ESTABLISHED, CLOSE_WAIT] = ["01", "08"];
 
 describe("fuzzing the REST API with malformed and hostile requests", () => {
   let h: Harness;
@@ -772,6 +802,25 @@ describe("fuzzing the REST API with malformed and hostile requests", () => {
     );
     expect(await barrage(h.url, refused)).toEqual([]);
   });
+
+  it.skipIf(!existsSync("/proc/net/tcp"))(
+    "judges no request on a pooled connection workerd closed while this process was busy",
+    async () => {
+      // Sixteen pooled connections, then synchronous work (this process busy, as building the request list was) until
+      // workerd has closed every one of them for idleness: what made 16 of the default seed's requests "no response".
+      const port = Number(new URL(h.url).port);
+      await Promise.all(Array.from({ length: 16 }, () => call(h.url, "GET", "/api/v1/health", undefined)));
+      for (const deadline = Date.now() + 30_000; ; ) {
+        const states = connectionStates(port);
+        if (states.includes(CLOSE_WAIT) && !states.includes(ESTABLISHED)) break;
+        if (Date.now() > deadline) throw new Error(`workerd kept the idle connections open: ${states.join(" ")}`);
+      }
+      const plain = Array.from({ length: 16 }, () =>
+        mk("after-idle", "GET", `${P(A)}/jobs?limit=0`, bearer(ADMIN), undefined, 400),
+      );
+      expect(await barrage(h.url, plain)).toEqual([]);
+    },
+  );
 
   // Last: if the server falls over here, the barrage above has already been judged.
   it("refuses bodies over the cap sent without a Content-Length with 413, and keeps serving", async () => {
