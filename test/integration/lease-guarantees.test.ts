@@ -1,10 +1,10 @@
 // Guarantees 1 and 2 — leases: at most one live holder per job under many concurrent claims, and a stale leaseEpoch
 // (a zombie holder) is refused with 409 fenced and changes nothing — but the expiry of a lapsed lease it found, kept.
 
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, claim, enroll, getJob, P, submit } from "./client.ts";
-import { expireLeaseNow, holdAlarm, lapseLease } from "./state.ts";
+import { expireLeaseNow, holdAlarm, lapseLease, runExpiry } from "./state.ts";
 
 // Guarantee 1 — at most one live holder, under many concurrent claims.
 
@@ -93,7 +93,7 @@ describe("fencing", () => {
     await api("PATCH", `${P(product)}/jobs/${job.id}`, { token: a.token, json: { leaseEpoch: 1, stage: "building" } });
 
     await expireLeaseNow(product, job.id);
-    expect(await runDurableObjectAlarm(env.COORDINATOR.getByName(product))).toBe(true);
+    await runExpiry(product, job.id);
     const second = await claim(product, b.token);
     expect(second.body.job.id).toBe(job.id);
     expect(second.body.lease.leaseEpoch).toBe(3); // 1 (a) → 2 (expired) → 3 (b)

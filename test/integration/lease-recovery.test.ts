@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { openSocket } from "./sockets";
-import { expireLeaseNow, lapseExclusions, restartCoordinator } from "./state.ts";
+import { expireLeaseNow, lapseExclusions, restartCoordinator, runExpiry } from "./state.ts";
 
 // Guarantee 3 — recovery: an unrenewed lease expires (DO alarm), the job is requeued with
 // epoch + 1 and its checkpoint kept; once maxAttempts are spent it lands in dead_letter.
@@ -31,7 +31,7 @@ describe("lease expiry", () => {
       json: { leaseEpoch: 1, stage: "building", checkpoint },
     });
     await expireLeaseNow(product, job.id);
-    expect(await runDurableObjectAlarm(env.COORDINATOR.getByName(product))).toBe(true);
+    await runExpiry(product, job.id);
     const after = await getJob(product, job.id);
     expect(after).toMatchObject({ stage: "queued", leaseEpoch: 2, attempt: 1, checkpoint });
     expect(after.holderFactoryId).toBeUndefined();
