@@ -243,7 +243,12 @@ export function deadLettersView(root, live) {
         : `${d.id}: the answer could not be read; the list, read again, shows whether it is still a dead letter.`;
       // Gone from the list now, whatever the read below does: when it failed (a coordinator failing), the row stayed
       // with its Redrive armed, and a second press was refused "not found" under the line that said it was redriven.
-      if (sent) forget(d.id);
+      // Focus goes to the outcome with the row, not after the read below: meanwhile it was on nothing (the body), and a
+      // keyboard or screen-reader user lost their place for as long as the read took.
+      if (sent) {
+        forget(d.id);
+        giveBack();
+      }
     } catch (err) {
       if (!alive) return;
       const code = err instanceof ApiError ? err.code : "";

@@ -177,6 +177,19 @@ describe("dashboard: the dead letters page", () => {
     await page.goto(`${h.url}/#/dead-letters`);
     const redrive = row(page).getByRole("button", { name: `Redrive ${letter.id}` });
     await redrive.waitFor(SOON);
+    // The list's re-read after the redrive is held: focus must be on the outcome while it is out (it was on nothing,
+    // the body, until the read came back — seen once on a loaded CI run).
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route(
+      (u) => u.pathname.endsWith("/dead-letters"),
+      async (route: Route) => {
+        await held;
+        await route.continue();
+      },
+    );
     await redrive.focus();
     await page.keyboard.press("Enter");
     await expect
@@ -186,6 +199,9 @@ describe("dashboard: the dead letters page", () => {
       .poll(() => page.locator("#dead-letters-empty").textContent(), SOON)
       .toMatch(/^No dead letters\. A dead letter is a message or record the coordinator could not deliver/);
     expect(await page.evaluate("document.activeElement?.id")).toBe("dead-letters-status");
+    release();
+    await page.unrouteAll({ behavior: "wait" });
+    await expect.poll(() => page.evaluate("document.activeElement?.id"), SOON).toBe("dead-letters-status");
     await expect.poll(() => received.some((r) => r.status === 200 && r.deliveryId === deliveryId), SOON).toBe(true);
     expect(await letters()).toEqual([]);
     expect(errors).toEqual([]);
