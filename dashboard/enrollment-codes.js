@@ -17,8 +17,9 @@ import { can } from "./role.js";
  * @param {number} at epoch ms @param {number} [now]
  */
 export function expiresText(at, now = Date.now()) {
-  const s = Math.round((at - now) / 1000);
-  if (s <= 0) return "expired";
+  // The same instant the state turns "expired" (stateText): rounding said "expired" half a second before the state did.
+  if (at <= now) return "expired";
+  const s = Math.ceil((at - now) / 1000);
   if (s < 60) return `in ${s} s`;
   if (s < 3600) return `in ${Math.floor(s / 60)} min`;
   if (s < 86400) return `in ${Math.floor(s / 3600)} h`;
@@ -26,7 +27,7 @@ export function expiresText(at, now = Date.now()) {
 }
 
 /** A listed code's state at `now`: the API lists only unused codes. @param {number} expiresAt @param {number} [now] */
-const stateText = (expiresAt, now = Date.now()) => (expiresAt <= now ? "expired" : "unused (works once)");
+export const stateText = (expiresAt, now = Date.now()) => (expiresAt <= now ? "expired" : "unused (works once)");
 
 /**
  * Moves the list's times with the clock — created "… ago", expires "in …", and the state once a code expires — with

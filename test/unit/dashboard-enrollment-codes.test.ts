@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { enrollCommand, LIFETIMES } from "../../dashboard/enrollment-code-new.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { expiresText } from "../../dashboard/enrollment-codes.js";
+import { expiresText, stateText } from "../../dashboard/enrollment-codes.js";
 import { AGENT } from "../../src/cli/commands/factories.ts";
 
 const NOW = 1_700_000_000_000;
@@ -30,6 +30,16 @@ describe("the enrollment codes page's words", () => {
     expect(expiresText(NOW + 7 * 86_400_000, NOW)).toBe("in 7 d");
     expect(expiresText(NOW, NOW)).toBe("expired");
     expect(expiresText(NOW - 1, NOW)).toBe("expired");
+  });
+
+  it("says expired in the expiry column at the very instant the state column does, never before", () => {
+    // Rounding to the nearest second said "expired" up to 499 ms before the state did (a loaded CI run read the two
+    // cells in that window): the last half-second reads "in 1 s".
+    expect(expiresText(NOW + 400, NOW)).toBe("in 1 s");
+    for (const left of [-1000, -1, 0, 1, 250, 499, 500, 501, 999, 1000, 1001, 59_999, 60_000]) {
+      const expired = expiresText(NOW + left, NOW) === "expired";
+      expect(expired, `${left} ms left`).toBe(stateText(NOW + left, NOW) === "expired");
+    }
   });
 
   it("offers lifetimes the API accepts (60 s to 7 days), the API's default among them", () => {
