@@ -11,7 +11,7 @@
 import { z } from "zod";
 import { ARTIFACT_PAGE_DEFAULT, MAX_ARTIFACTS_PER_JOB } from "../core/artifact-limits.ts";
 import { utf8Text } from "../core/bytes.ts";
-import { IDEMPOTENCY_KEY_MAX_BYTES, MANIFEST_SHAPE, MIN_BUDGET_USD } from "../core/manifest-schema.ts";
+import { MANIFEST_SHAPE, MIN_BUDGET_USD } from "../core/manifest-schema.ts";
 import { STAGES } from "../core/model.ts";
 import { ReviewRoundField } from "../core/review.ts";
 import { decodeCursorJson } from "./history-cursor.ts";
@@ -34,14 +34,7 @@ export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercas
 export const EntityId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an id of letters, digits, '_' or '-'");
 export const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, "a capability such as os:linux");
 
-/**
- * The `Idempotency-Key` of a request that makes several jobs (`jobs:batch`, `…/children`), each keyed
- * `<prefix>:<key>:<index>`: 128 (a header is Latin-1: a character is a byte), so a derived key stays within a
- * manifest key's 800 bytes.
- */
-export const DerivedKeyHeader = utf8Text(128, z.string().min(1));
-/** The `Idempotency-Key` of `POST …/jobs`: the manifest's `idempotencyKey` by another name, so its limit too. */
-export const IdempotencyKeyHeader = utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1));
+export { DerivedKeyHeader, IdempotencyKeyHeader } from "./api-keys.ts";
 /** `Last-Event-ID` of the live feeds: the seq to resume after, in decimal digits, as a browser's EventSource sends. */
 export const LastEventIdHeader = queryInt(z.number().max(Number.MAX_SAFE_INTEGER));
 export const JobListQuery = z

@@ -32,3 +32,78 @@ describe("a bearer token's limit is in bytes, on the feeds as on the API", () =>
     expect(r.body).toMatchObject({ code: "unauthorized", detail: expect.stringContaining("not recognised") });
   });
 });
+
+/** One call through the Worker's handler with `name` sent twice (`Headers.append`), as two header lines arrive. */
+async function sentTwice(path: string, name: string, values: string[], body: string, type = "application/json") {
+  const headers = new Headers({ authorization: `Bearer ${ADMIN}` });
+  if (name.toLowerCase() !== "content-type") headers.set("content-type", type);
+  for (const v of values) headers.append(name, v);
+  const res = await worker.fetch(
+    new Request(`http://gf.test${path}`, { method: "POST", headers, body }) as Parameters<typeof worker.fetch>[0],
+    env,
+    createExecutionContext(),
+  );
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const jobCount = async (product: string) =>
+  (await api<{ jobs: unknown[] }>("GET", `${P(product)}/jobs`, { token: ADMIN })).body.jobs.length;
+
+describe("a single-valued header sent twice is refused, not read as one value", () => {
+  it("POST …/jobs with two Idempotency-Keys: 400 naming the header, and no job under either key or the pair", async () => {
+    const product = "bh-key-twice";
+    await submit(product, { title: "first" });
+    const json = JSON.stringify({ manifest: { title: "t" } });
+    const r = await sentTwice(`${P(product)}/jobs`, "Idempotency-Key", ["key-a", "key-b"], json);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ code: "validation_failed", detail: expect.stringContaining("Idempotency-Key") });
+    expect(await jobCount(product)).toBe(1);
+    // One key is taken, and answers again.
+    const once = await api("POST", `${P(product)}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "t" } },
+      headers: { "idempotency-key": "key-a" },
+    });
+    expect(once.status).toBe(201);
+  });
+
+  it("jobs:batch and …/children with two Idempotency-Keys: 400, nothing made", async () => {
+    const product = "bh-key-twice-derived";
+    const parent = await submit(product, { title: "parent", kind: "composite" });
+    const batch = JSON.stringify({ items: [{ manifest: { title: "b" } }] });
+    const b = await sentTwice(`${P(product)}/jobs:batch`, "Idempotency-Key", ["k1", "k2"], batch);
+    expect(b.status).toBe(400);
+    expect(b.body).toMatchObject({ code: "validation_failed", detail: expect.stringContaining("Idempotency-Key") });
+    const children = JSON.stringify({ children: [{ title: "c" }] });
+    const c = await sentTwice(`${P(product)}/jobs/${parent.id}/children`, "Idempotency-Key", ["k1", "k2"], children);
+    expect(c.status).toBe(400);
+    expect(c.body).toMatchObject({ code: "validation_failed", detail: expect.stringContaining("Idempotency-Key") });
+    expect(await jobCount(product)).toBe(1);
+  });
+
+  it("POST …/jobs with two Content-Types, alike or not: 400 naming Content-Type, no job", async () => {
+    const product = "bh-type-twice";
+    await submit(product, { title: "first" });
+    const json = JSON.stringify({ manifest: { title: "t" } });
+    for (const types of [
+      ["application/json", "application/json"],
+      ["text/markdown", "application/json"],
+    ]) {
+      const r = await sentTwice(`${P(product)}/jobs`, "Content-Type", types, json);
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({
+        code: "validation_failed",
+        detail: expect.stringContaining("Content-Type holds several values"),
+      });
+    }
+    // Another JSON route (readJson) alike.
+    const token = await sentTwice(
+      `${P(product)}/tokens`,
+      "Content-Type",
+      ["application/json", "application/json"],
+      JSON.stringify({ role: "viewer", name: "v" }),
+    );
+    expect(token.status).toBe(400);
+    expect(await jobCount(product)).toBe(1);
+  });
+});
