@@ -15,6 +15,7 @@ import { MANIFEST_SHAPE, MIN_BUDGET_USD } from "../core/manifest-schema.ts";
 import { STAGES } from "../core/model.ts";
 import { ReviewRoundField } from "../core/review.ts";
 import { decodeCursorJson } from "./history-cursor.ts";
+import { plainName, plainText } from "./plain-text.ts";
 
 /**
  * A query parameter holding a non-negative integer, written in decimal digits only, checked by `n` once read.
@@ -57,9 +58,9 @@ export const ActionParam = z.enum(JOB_ACTIONS);
 export const ACTION_NOTE_MAX_BYTES = 16_000;
 export const ActionBody = z
   .object({
-    reviewer: utf8Text(400, z.string().min(1)).optional(),
+    reviewer: utf8Text(400, plainName(z.string().min(1))).optional(),
     round: ReviewRoundField.optional(), // approve and reject only
-    note: utf8Text(ACTION_NOTE_MAX_BYTES).optional(),
+    note: utf8Text(ACTION_NOTE_MAX_BYTES, plainText(z.string())).optional(),
     // Requeue only: a job that has spent its own budget would fail budget_exceeded on its first cent (409 without).
     budgetUsd: z
       .number()
@@ -131,7 +132,7 @@ export const ApproveGrantBody = z
 export const FactoryStatusBody = z.object({ status: z.enum(["active", "draining", "quarantined"]) }).strict();
 
 export const MintTokenBody = z
-  .object({ role: z.enum(["operator", "viewer"]), name: utf8Text(400, z.string().min(1)) })
+  .object({ role: z.enum(["operator", "viewer"]), name: utf8Text(400, plainName(z.string().min(1))) })
   .strict();
 
 /** `POST /api/v1/products` (admin): create a product explicitly; idempotent (`201` new, `200` existing). */
@@ -186,7 +187,7 @@ export const BatchBody = z.object({ items: z.array(BatchItem).min(1).max(10_000)
 export const TrackerIngestBody = z
   .object({
     source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, "a tracker name such as github or linear"),
-    externalId: utf8Text(512, z.string().min(1)),
+    externalId: utf8Text(512, plainName(z.string().min(1))),
     // The manifest's own bounds (the item becomes one): a looser one here documented values the route refuses.
     title: MANIFEST_SHAPE.title,
     // The schema's byte bound is not the one that decides: the whole item must travel in one dispatch-queue
