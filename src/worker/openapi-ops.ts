@@ -2,8 +2,8 @@
  * @module worker/openapi-ops
  * The job operations of the OpenAPI document, each with the zod schema that validates it: health, products, whoami,
  * submitting and reading jobs, operator actions, a factory's claim and lease; also the `Op` shape every operations
- * file uses. A job's event log, artifacts and history are in worker/openapi-ops-feeds; worker/openapi builds the
- * document from them all.
+ * file uses. A job's event log is in worker/openapi-ops-events, its artifacts and history in worker/openapi-ops-feeds;
+ * worker/openapi builds the document from them all.
  */
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
