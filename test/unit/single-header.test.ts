@@ -3,9 +3,12 @@
 // (shared/api-keys, on POST …/jobs, jobs:batch and …/children) and a `Content-Type` with a comma outside a quoted
 // parameter (worker/single-header, here through an artifact upload's `declaredUpload`) are refused 400
 // validation_failed naming the header; one value — a key with a bare comma, a quoted parameter holding ", " — passes.
+// The other single-valued headers the Worker reads were safe already and stay so: a joined Last-Event-ID is refused
+// (digits only); a joined Range or If-Range is no range or tag of ours, so the whole artifact is served.
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/core/errors.ts";
-import { DerivedKeyHeader, IdempotencyKeyHeader } from "../../src/shared/api.ts";
+import { DerivedKeyHeader, IdempotencyKeyHeader, LastEventIdHeader } from "../../src/shared/api.ts";
+import { IfRangeHeader, planRange, RangeHeader } from "../../src/worker/artifact-range.ts";
 import { declaredUpload } from "../../src/worker/artifact-upload.ts";
 import { holdsSeveral } from "../../src/worker/single-header.ts";
 
@@ -59,5 +62,29 @@ describe("Content-Type: one media type", () => {
     expect(declaredUpload(new Headers({ "content-length": "5", "content-type": "text/plain" })).contentType).toBe(
       "text/plain",
     );
+  });
+});
+
+describe("the other single-valued headers, joined, are never read as one odd value", () => {
+  const etag = '"abc"';
+  const joined = (name: string, values: string[]) => twice(name, values).get(name) ?? "";
+
+  it("Last-Event-ID: two seqs joined are refused (digits only)", () => {
+    expect(LastEventIdHeader.safeParse(joined("last-event-id", ["5", "9"])).success).toBe(false);
+  });
+
+  it("Range: two ranges joined are no range of ours, so the whole artifact (200), never one of them", () => {
+    for (const values of [
+      ["bytes=0-4", "bytes=0-4"],
+      ["bytes=0-4", "bytes=100-"],
+    ]) {
+      const asked = RangeHeader.parse(joined("range", values));
+      expect(planRange(1000, etag, asked, undefined)).toEqual({ kind: "whole" });
+    }
+  });
+
+  it("If-Range: two tags joined match no ETag, so the whole artifact (200), never a part", () => {
+    const ifRange = IfRangeHeader.parse(joined("if-range", [etag, etag]));
+    expect(planRange(1000, etag, RangeHeader.parse("bytes=0-4"), ifRange)).toEqual({ kind: "whole" });
   });
 });
