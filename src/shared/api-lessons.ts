@@ -10,13 +10,14 @@ import { utf8Text } from "../core/bytes.ts";
 import { LESSON_ID, LESSON_LIMITS } from "../core/lessons.ts";
 import { SerialKeySchema } from "../core/serial-gates.ts";
 import { CHANGED, queryInt } from "./api.ts";
+import { plainText } from "./plain-text.ts";
 
 /** Same spelling rules as a manifest's `requires` entries (core/manifest-schema), so a lesson can match a job. */
 const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
 /** Same spelling rules as a manifest's `engine`. */
 const Engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, { error: "must be an engine name like claude" });
 
-const LessonText = utf8Text(LESSON_LIMITS.textMaxBytes, z.string().trim().min(1));
+const LessonText = utf8Text(LESSON_LIMITS.textMaxBytes, plainText(z.string().trim().min(1)));
 const Capabilities = z.array(Capability).max(LESSON_LIMITS.capabilitiesMax);
 
 /** A lesson id as the coordinator makes them (`les_…`, runtime/tx newId). */

@@ -14,6 +14,7 @@ import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, SerialKeySchema } from "
 import { SettingsPatchSchema } from "../core/settings.ts";
 import { WAITING_CODES } from "../core/waiting-reason.ts";
 import { CHANGED, queryInt } from "./api.ts";
+import { plainText } from "./plain-text.ts";
 
 /**
  * Why a job waits (core/waiting): the `waitingReason` every job read carries — null while the job runs or once it
@@ -35,7 +36,7 @@ export const WaitingReasonSchema = z
 export const SerialKeyParam = SerialKeySchema;
 
 /** Why a key is frozen (or unfrozen): 1..500 bytes of UTF-8 (zod's max counts characters; the bytes are refined). */
-const FreezeReason = utf8Text(FREEZE_REASON_MAX_BYTES, z.string().trim().min(1));
+const FreezeReason = utf8Text(FREEZE_REASON_MAX_BYTES, plainText(z.string().trim().min(1)));
 
 export const FreezeBody = z.object({ reason: FreezeReason }).strict();
 /** The reason is optional when unfreezing (the freeze's own reason stays in the audit log). */
@@ -103,7 +104,7 @@ export const SerialPageSchema = z.object({
 export const ReviewBody = z
   .object({
     verdict: z.enum(["approve", "reject"]),
-    comment: utf8Text(MAX_COMMENT_BYTES, z.string().trim()).optional(),
+    comment: utf8Text(MAX_COMMENT_BYTES, plainText(z.string().trim())).optional(),
     round: ReviewRoundField.optional(),
   })
   .strict();

@@ -9,6 +9,7 @@ import { utf8Text } from "../core/bytes.ts";
 import { RULE_REASON_MAX_BYTES } from "../core/routing-rules.ts";
 import { WeightsPatchSchema } from "../core/settings.ts";
 import { EntityId } from "./api.ts";
+import { plainText } from "./plain-text.ts";
 
 /** Same spelling as a manifest's `engine`, or `*` (the factory's default engine, for jobs that name none). */
 const Engine = z.union([z.literal("*"), z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/)], {
@@ -46,7 +47,7 @@ export const RuleBody = z
     engine: Engine.optional(),
     jobClass: JobClass.optional(),
     effect: z.enum(["prefer", "avoid"]),
-    reason: utf8Text(RULE_REASON_MAX_BYTES, z.string().trim().min(1)), // core/routing-rules: the one place
+    reason: utf8Text(RULE_REASON_MAX_BYTES, plainText(z.string().trim().min(1))), // core/routing-rules: the one place
     fromRecommendation: RecommendationId.optional(),
   })
   .strict();

@@ -11,10 +11,11 @@
 import { z } from "zod";
 import { ARTIFACT_PAGE_DEFAULT, MAX_ARTIFACTS_PER_JOB } from "../core/artifact-limits.ts";
 import { utf8Text } from "../core/bytes.ts";
-import { IDEMPOTENCY_KEY_MAX_BYTES, MANIFEST_SHAPE, MIN_BUDGET_USD } from "../core/manifest-schema.ts";
+import { MANIFEST_SHAPE, MIN_BUDGET_USD } from "../core/manifest-schema.ts";
 import { STAGES } from "../core/model.ts";
 import { ReviewRoundField } from "../core/review.ts";
 import { decodeCursorJson } from "./history-cursor.ts";
+import { plainName, plainText } from "./plain-text.ts";
 
 /**
  * A query parameter holding a non-negative integer, written in decimal digits only, checked by `n` once read.
@@ -34,14 +35,7 @@ export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercas
 export const EntityId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an id of letters, digits, '_' or '-'");
 export const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, "a capability such as os:linux");
 
-/**
- * The `Idempotency-Key` of a request that makes several jobs (`jobs:batch`, `…/children`), each keyed
- * `<prefix>:<key>:<index>`: 128 (a header is Latin-1: a character is a byte), so a derived key stays within a
- * manifest key's 800 bytes.
- */
-export const DerivedKeyHeader = utf8Text(128, z.string().min(1));
-/** The `Idempotency-Key` of `POST …/jobs`: the manifest's `idempotencyKey` by another name, so its limit too. */
-export const IdempotencyKeyHeader = utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1));
+export { DerivedKeyHeader, IdempotencyKeyHeader } from "./api-keys.ts";
 /** `Last-Event-ID` of the live feeds: the seq to resume after, in decimal digits, as a browser's EventSource sends. */
 export const LastEventIdHeader = queryInt(z.number().max(Number.MAX_SAFE_INTEGER));
 export const JobListQuery = z
@@ -64,9 +58,9 @@ export const ActionParam = z.enum(JOB_ACTIONS);
 export const ACTION_NOTE_MAX_BYTES = 16_000;
 export const ActionBody = z
   .object({
-    reviewer: utf8Text(400, z.string().min(1)).optional(),
+    reviewer: utf8Text(400, plainName(z.string().min(1))).optional(),
     round: ReviewRoundField.optional(), // approve and reject only
-    note: utf8Text(ACTION_NOTE_MAX_BYTES).optional(),
+    note: utf8Text(ACTION_NOTE_MAX_BYTES, plainText(z.string())).optional(),
     // Requeue only: a job that has spent its own budget would fail budget_exceeded on its first cent (409 without).
     budgetUsd: z
       .number()
@@ -138,7 +132,7 @@ export const ApproveGrantBody = z
 export const FactoryStatusBody = z.object({ status: z.enum(["active", "draining", "quarantined"]) }).strict();
 
 export const MintTokenBody = z
-  .object({ role: z.enum(["operator", "viewer"]), name: utf8Text(400, z.string().min(1)) })
+  .object({ role: z.enum(["operator", "viewer"]), name: utf8Text(400, plainName(z.string().min(1))) })
   .strict();
 
 /** `POST /api/v1/products` (admin): create a product explicitly; idempotent (`201` new, `200` existing). */
@@ -193,7 +187,7 @@ export const BatchBody = z.object({ items: z.array(BatchItem).min(1).max(10_000)
 export const TrackerIngestBody = z
   .object({
     source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, "a tracker name such as github or linear"),
-    externalId: utf8Text(512, z.string().min(1)),
+    externalId: utf8Text(512, plainName(z.string().min(1))),
     // The manifest's own bounds (the item becomes one): a looser one here documented values the route refuses.
     title: MANIFEST_SHAPE.title,
     // The schema's byte bound is not the one that decides: the whole item must travel in one dispatch-queue

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { clipUtf8, fitsUtf8, parsedHoldsLoneSurrogate, truncateUtf8, utf8Text } from "../core/bytes.ts";
 import { Capability, EntityId } from "./api.ts";
 import { CheckpointBody, FailureResultBody, InsightsBody, LeaseTtl, SuccessResultBody } from "./api-work.ts";
+import { plainName } from "./plain-text.ts";
 import { MAX_SEATS } from "./protocol-assignment.ts";
 
 /** What `hello` must carry (and `welcome` echoes): here because the `hello` schema checks it. */
@@ -112,7 +113,7 @@ export const FactoryFrame = z.discriminatedUnion("type", [
       capabilities: z.array(Capability).max(64),
       seats: z.number().int().min(1).max(MAX_SEATS), // what bounds a welcome's leases (shared/protocol-assignment)
       engines: z
-        .array(utf8Text(128, z.string().min(1)))
+        .array(utf8Text(128, plainName(z.string().min(1))))
         .max(16)
         .default([]),
       agentVersion: utf8Text(160, z.string().min(1)),

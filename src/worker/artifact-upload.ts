@@ -11,6 +11,7 @@ import { z } from "zod";
 import { MAX_ARTIFACT_BYTES } from "../core/artifact-limits.ts";
 import { DomainError } from "../core/errors.ts";
 import { fromZod } from "./problem.ts";
+import { singleHeader } from "./single-header.ts";
 import { assertNoContentCoding } from "./validate-params.ts";
 
 /** What was stored: bytes and their hex SHA-256. */
@@ -52,7 +53,7 @@ export function declaredUpload(headers: Headers): { length: number; contentType:
       limit: MAX_ARTIFACT_BYTES,
     });
   }
-  const type = ContentType.safeParse(headers.get("content-type") ?? "");
+  const type = ContentType.safeParse(singleHeader(headers, "Content-Type") ?? "");
   if (!type.success) throw fromZod("Content-Type", type.error);
   return { length, contentType: type.data.slice(0, 200) || "application/octet-stream" };
 }

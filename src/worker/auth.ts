@@ -13,11 +13,11 @@
  * product's other jobs, its fleet, its history or its audit log.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { fitsUtf8 } from "../core/bytes.ts";
 import { DomainError, unwrap } from "../core/errors.ts";
 import { ADMIN_REVIEWER, type Reviewer } from "../core/review.ts";
 import { ProductId } from "../shared/api.ts";
 import type { Principal as StoredPrincipal } from "../shared/coordinator-rpc.ts";
+import { bearerToken } from "./bearer-token.ts";
 import { fromZod } from "./problem.ts";
 import { productExists, requireProduct, unknownToken } from "./products.ts";
 
@@ -54,13 +54,6 @@ export function newToken(productId: string, prefix: "gf" | "gfe" = "gf"): string
     .replace(/\//g, "_")
     .replace(/=+$/, "");
   return `${prefix}_${productId}_${secret}`;
-}
-
-export function bearerToken(c: Context): string {
-  const header = c.req.header("authorization");
-  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!m?.[1] || !fitsUtf8(m[1], 512)) throw new DomainError("unauthorized", "send Authorization: Bearer <token>");
-  return m[1];
 }
 
 /** Constant-time comparison of two equal-length hex digests. */

@@ -13,6 +13,7 @@ import type { Context } from "hono";
 import { DomainError, unwrap } from "../core/errors.ts";
 import { ADMIN_OPENER, OPENED_BY_PARAM } from "../durable-objects/feed/revocation.ts";
 import { type AppEnv, authenticateToken, coordinatorFor, type Opener } from "./auth.ts";
+import { bearerToken } from "./bearer-token.ts";
 import { type VerifiedTicket, verifyTicket } from "./tickets.ts";
 
 /** Who a feed request is (`opener`: a token hash or "admin"), and the ticket it would use up, if it came with one. */
@@ -41,11 +42,9 @@ export async function authenticateFeed(
   jobId: string,
   ticket: string | undefined,
 ): Promise<FeedGrant> {
-  const header = c.req.header("authorization");
-  if (header) {
-    const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
-    if (!m?.[1]) throw new DomainError("unauthorized", "send Authorization: Bearer <token>");
-    const { principal, hash } = await authenticateToken(c.env, productId, m[1]);
+  if (c.req.header("authorization")) {
+    // The API's own reading (worker/auth `bearerToken`): its limit in bytes, where a copy here counted characters.
+    const { principal, hash } = await authenticateToken(c.env, productId, bearerToken(c));
     if (principal.kind === "enrollment") throw new DomainError("forbidden", "an enrollment code cannot read feeds");
     if (principal.kind === "factory") {
       await unwrap(coordinatorFor(c.env, productId).checkFactoryRead(productId, principal.factoryId, jobId));

@@ -18,6 +18,9 @@ import {
 import { type Op, P } from "./openapi-ops.ts";
 import { json } from "./openapi-schemas.ts";
 
+/** What setting and reading the webhook answer: the same view, never its secret. */
+const WEBHOOK_VIEW = { "200": json("The webhook (never its secret)", WebhookViewSchema) };
+
 export const ALERTS_OPS: Op[] = [
   {
     method: "get",
@@ -88,7 +91,7 @@ export const ALERTS_OPS: Op[] = [
       "updatedAt, updatedBy, hasSecret} — never the secret",
     role: "operator",
     body: WebhookBodySchema,
-    ok: { "200": json("The webhook (never its secret)", WebhookViewSchema) },
+    ok: WEBHOOK_VIEW,
   },
   {
     method: "get",
@@ -97,7 +100,7 @@ export const ALERTS_OPS: Op[] = [
     summary: "The webhook, never its secret",
     description: "The webhook {url, updatedAt, updatedBy, hasSecret: true} — never the secret; 404 when none is set",
     role: "operator",
-    ok: { "200": json("The webhook (never its secret)", WebhookViewSchema) },
+    ok: WEBHOOK_VIEW,
   },
   {
     method: "delete",

@@ -17,6 +17,29 @@ const VIEW =
   "{period, ceilingUsd, spentUsd, state: ok|warning|paused|overrun, periodStart, periodEnd, onExhausted, warnAtUsd, " +
   "pausedBy?, burndown: [{at, spentUsd}]}";
 
+/**
+ * Pause and resume (worker/routes/budget reads both alike): an operator's POST with no body, audited
+ * `budget.<action>`, answering the budget and `changed`; `what` says what the action does, `unchanged` when it
+ * changes nothing.
+ */
+function budgetAction(
+  action: "pause" | "resume",
+  names: { operationId: string; summary: string },
+  what: string,
+  unchanged: string,
+): Op {
+  return {
+    method: "post",
+    path: `${P}/budget/${action}`,
+    ...names,
+    description: `${what}. Audited budget.${action}; answers the budget and \`changed\` (false: ${unchanged}); ${NO_BUDGET}`,
+    role: "operator",
+    body: BudgetActionBody,
+    bodyOptional: true,
+    ok: acted,
+  };
+}
+
 export const BUDGET_OPS: Op[] = [
   {
     method: "get",
@@ -46,33 +69,19 @@ export const BUDGET_OPS: Op[] = [
     body: BudgetBody,
     ok,
   },
-  {
-    method: "post",
-    path: `${P}/budget/pause`,
-    operationId: "pauseBudget",
-    summary: "Pause dispatch by budget until resumed (running jobs finish)",
-    description:
-      "Pause dispatch by budget until resumed (running jobs finish). Audited budget.pause; answers the budget and " +
-      `\`changed\` (false: an operator's pause was already in force, nothing written or audited); ${NO_BUDGET}`,
-    role: "operator",
-    body: BudgetActionBody,
-    bodyOptional: true,
-    ok: acted,
-  },
-  {
-    method: "post",
-    path: `${P}/budget/resume`,
-    operationId: "resumeBudget",
-    summary: "Lift one budget pause",
-    description:
-      "Lift one pause: an operator's if there is one — over the ceiling the budget then stays paused (pausedBy " +
+  budgetAction(
+    "pause",
+    { operationId: "pauseBudget", summary: "Pause dispatch by budget until resumed (running jobs finish)" },
+    "Pause dispatch by budget until resumed (running jobs finish)",
+    "an operator's pause was already in force, nothing written or audited",
+  ),
+  budgetAction(
+    "resume",
+    { operationId: "resumeBudget", summary: "Lift one budget pause" },
+    "Lift one pause: an operator's if there is one — over the ceiling the budget then stays paused (pausedBy " +
       "exhausted: spend past the ceiling alerts and applies onExhausted under an operator's pause too); else " +
       "exhaustion's, and the period runs over its ceiling (state overrun) until it rolls over or the ceiling is " +
-      "raised above the spend. Audited budget.resume; answers the budget and `changed` (false: nothing was paused " +
-      `— nothing written, audited or resolved); ${NO_BUDGET}`,
-    role: "operator",
-    body: BudgetActionBody,
-    bodyOptional: true,
-    ok: acted,
-  },
+      "raised above the spend",
+    "nothing was paused — nothing written, audited or resolved",
+  ),
 ];

@@ -1,8 +1,8 @@
 /**
  * @module worker/openapi-ops-feeds
- * What a job leaves behind, as operations of the OpenAPI document: its event log (a page, the WebSocket and SSE
- * feeds, the browser's ticket), its artifacts, and the product's history in D1. Each with the zod schemas that
- * validate its query and describe its answer.
+ * What a job leaves behind, as operations of the OpenAPI document: its artifacts and the product's history in D1
+ * (its event log is in worker/openapi-ops-events). Each with the zod schemas that validate its query and describe its
+ * answer.
  */
 import {
   ARTIFACT_PAGE_DEFAULT,
@@ -10,74 +10,13 @@ import {
   MAX_ARTIFACTS_PER_JOB,
   MAX_JOB_ARTIFACT_BYTES,
 } from "../core/artifact-limits.ts";
-import { ArtifactListQuery, ArtifactUploadQuery, EventsQuery, FeedQuery, LastEventIdHeader } from "../shared/api.ts";
-import { TicketSchema } from "../shared/api-fleet-answers.ts";
+import { ArtifactListQuery, ArtifactUploadQuery } from "../shared/api.ts";
 import { HistoryPageSchema, HistoryQuery } from "../shared/api-history.ts";
-import { ArtifactListSchema, ArtifactSchema, EventPageSchema } from "../shared/api-job-answers.ts";
+import { ArtifactListSchema, ArtifactSchema } from "../shared/api-job-answers.ts";
 import { IfNoneMatchHeader } from "./artifact-headers.ts";
 import { IfRangeHeader, RangeHeader } from "./artifact-range.ts";
-import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
-import { empty, json, type Reply, SWITCHING } from "./openapi-schemas.ts";
-
-/** Both live feeds resume after the seq this header names (worker/routes/events, through the same validator). */
-const LAST_EVENT_ID: HeaderParam = {
-  name: "Last-Event-ID",
-  description:
-    "Resume after this seq, in decimal digits (what a browser's EventSource sends on reconnecting; 400 when " +
-    "malformed, 416 after_beyond_feed past the feed's last seq); `after` wins when both are given",
-  schema: LastEventIdHeader,
-};
-
-/** A job's event log: pages, live feeds (WebSocket, SSE) and the browser ticket. */
-export const FEED_OPS: Op[] = [
-  {
-    method: "get",
-    path: `${P}/jobs/{jobId}/events`,
-    operationId: "listJobEvents",
-    summary: "A page of the job's event log after a seq",
-    description:
-      "A page of the job's event log after a seq; 416 after_beyond_feed when `after` is past the feed's last seq " +
-      "(`lastSeq` in the problem)",
-    role: "job-reader",
-    query: EventsQuery,
-    ok: { "200": json("The events after `after`, oldest first, and the log's last seq", EventPageSchema) },
-  },
-  {
-    method: "get",
-    path: `${P}/jobs/{jobId}/events/ws`,
-    operationId: "openJobEventSocket",
-    summary: "The job's live feed as a WebSocket: a replay after `after`, then live",
-    description:
-      "WebSocket feed: replay after `after` in pages (answer each `page` frame with `more <its token>`), then live (header or " +
-      "ticket auth); 429 limit_exceeded past 256 watchers per job, with Retry-After and `retryAfterSeconds` (try again then); 426 upgrade_required without `Upgrade: websocket`; " +
-      "416 after_beyond_feed when `after` is past the feed's last seq (`lastSeq` in the problem)",
-    role: "job-reader",
-    query: FeedQuery,
-    headers: [LAST_EVENT_ID],
-    ok: { "101": SWITCHING },
-  },
-  {
-    method: "get",
-    path: `${P}/jobs/{jobId}/events/stream`,
-    operationId: "streamJobEvents",
-    summary: "The job's live feed as SSE, honouring Last-Event-ID",
-    description:
-      "SSE feed honouring Last-Event-ID, replayed at the reader's pace (header or ticket auth); 429 limit_exceeded past 256 watchers per job, with Retry-After and `retryAfterSeconds` (try again then); " +
-      "416 after_beyond_feed when `after` (or Last-Event-ID) is past the feed's last seq (`lastSeq` in the problem)",
-    role: "job-reader",
-    query: FeedQuery,
-    headers: [LAST_EVENT_ID],
-    ok: { "200": { description: "The event stream", media: ["text/event-stream"] } },
-  },
-  {
-    method: "post",
-    path: `${P}/jobs/{jobId}/events/ticket`,
-    operationId: "createFeedTicket",
-    summary: "A single-use 60 s ticket for one job's feed (for browsers); a second use is 401",
-    role: "job-reader",
-    ok: { "201": json("The ticket and when it expires", TicketSchema) },
-  },
-];
+import { type Op, P } from "./openapi-ops.ts";
+import { empty, json, type Reply } from "./openapi-schemas.ts";
 
 const MIB = (bytes: number) => `${bytes / (1024 * 1024)} MiB`;
 

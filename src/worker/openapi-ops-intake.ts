@@ -7,6 +7,7 @@
 import { BatchBody, DerivedKeyHeader, TrackerIngestBody } from "../shared/api.ts";
 import { BatchAcceptedSchema, BatchViewSchema } from "../shared/api-batches.ts";
 import * as A from "../shared/api-fleet-answers.ts";
+import { ONE_KEY } from "../shared/api-keys.ts";
 import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
 import { json } from "./openapi-schemas.ts";
 import { MAX_BATCH_BYTES, MAX_TRACKER_REQUEST_BYTES } from "./validate.ts";
@@ -14,7 +15,7 @@ import { MAX_BATCH_BYTES, MAX_TRACKER_REQUEST_BYTES } from "./validate.ts";
 /** `Idempotency-Key` of a request that makes several jobs, each keyed `<prefix>:<key>:<index>` (shared/api). */
 export const derivedKeyHeader = (prefix: string, own = " (its own idempotencyKey wins)"): HeaderParam => ({
   name: "Idempotency-Key",
-  description: `≤ 128 bytes; item i is keyed \`${prefix}:<key>:<i>\`${own}`,
+  description: `≤ 128 bytes, ${ONE_KEY}; item i is keyed \`${prefix}:<key>:<i>\`${own}`,
   schema: DerivedKeyHeader,
 });
 

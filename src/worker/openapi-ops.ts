@@ -2,8 +2,8 @@
  * @module worker/openapi-ops
  * The job operations of the OpenAPI document, each with the zod schema that validates it: health, products, whoami,
  * submitting and reading jobs, operator actions, a factory's claim and lease; also the `Op` shape every operations
- * file uses. A job's event log, artifacts and history are in worker/openapi-ops-feeds; worker/openapi builds the
- * document from them all.
+ * file uses. A job's event log is in worker/openapi-ops-events, its artifacts and history in worker/openapi-ops-feeds;
+ * worker/openapi builds the document from them all.
  */
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
@@ -16,6 +16,7 @@ import {
   ProductSchema,
 } from "../shared/api-fleet-answers.ts";
 import { ExplanationSchema, RunListSchema } from "../shared/api-job-answers.ts";
+import { ONE_KEY } from "../shared/api-keys.ts";
 import { ClaimSchema, JobPageSchema, JobSchema, JobViewSchema, LeaseSchema } from "../shared/api-responses.ts";
 import { ClaimBody, PatchJobBody, ReleaseBody, RenewBody } from "../shared/api-work.ts";
 import { WHOAMI_OP } from "./openapi-ops-whoami.ts";
@@ -72,7 +73,7 @@ const SubmitJobJson = z.union([
 export const JOB_KEY_HEADER: HeaderParam = {
   name: "Idempotency-Key",
   description:
-    `≤ ${IDEMPOTENCY_KEY_MAX_BYTES} bytes: the same key as the manifest's idempotencyKey (400 when both are given ` +
+    `≤ ${IDEMPOTENCY_KEY_MAX_BYTES} bytes, ${ONE_KEY}: the same key as the manifest's idempotencyKey (400 when both are given ` +
     "and differ). The same request again → 200 with the first job (idempotent-replayed: true); another request " +
     "under the key → 409 conflict",
   schema: IdempotencyKeyHeader,

@@ -11,6 +11,7 @@ import { clipUtf8, fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate, truncateUtf8, 
 import { DomainError } from "../core/errors.ts";
 import { MAX_MANIFEST_BYTES } from "../core/manifest-schema.ts";
 import { fromZod } from "./problem.ts";
+import { singleHeader } from "./single-header.ts";
 import { assertNoContentCoding, probe } from "./validate-params.ts";
 
 /** Query, path and header validators (worker/validate-params), read from here as before. */
@@ -155,7 +156,7 @@ export async function readJson(
   allowEmpty = false,
   accepts = "application/json",
 ): Promise<unknown> {
-  const type = c.req.header("content-type") ?? "";
+  const type = singleHeader(c.req.raw.headers, "Content-Type") ?? "";
   const text = await readText(c, limit);
   if (text.trim() === "") {
     if (allowEmpty) return {};

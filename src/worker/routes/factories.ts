@@ -9,7 +9,8 @@
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { ApproveGrantBody, EnrollBody, EnrollmentCodeBody, EntityId, FactoryStatusBody } from "../../shared/api.ts";
-import { type AppEnv, actorOf, bearerToken, newToken, requireRole, sha256Hex } from "../auth.ts";
+import { type AppEnv, actorOf, newToken, requireRole, sha256Hex } from "../auth.ts";
+import { bearerToken } from "../bearer-token.ts";
 import { body, noBody, noQuery, param } from "../validate.ts";
 
 export const factories = new Hono<AppEnv>();

@@ -11,6 +11,7 @@ import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { ActionBody, ActionParam, EntityId, IdempotencyKeyHeader, JobListQuery } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole, reviewerOf } from "../auth.ts";
 import { fromZod } from "../problem.ts";
+import { singleHeader } from "../single-header.ts";
 import {
   assertTextWithin,
   body,
@@ -76,7 +77,7 @@ jobs.post("/jobs", async (c) => {
   noQuery(c);
   // The header's key is the manifest's key, so it has the manifest key's limit (a header was 200 characters).
   const headerKey = header(c, "Idempotency-Key", IdempotencyKeyHeader);
-  const type = (c.req.header("content-type") ?? "").toLowerCase();
+  const type = (singleHeader(c.req.raw.headers, "Content-Type") ?? "").toLowerCase();
   let input: { manifest: ReturnType<typeof validateManifest>; bodyMd: string };
   if (type.startsWith("text/markdown") || type.startsWith("text/plain")) {
     input = parseManifest(await readText(c, MAX_MANIFEST_BYTES));

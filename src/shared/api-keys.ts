@@ -1,0 +1,30 @@
+/**
+ * @module shared/api-keys
+ * The `Idempotency-Key` request header's shape: at most its limit in bytes of UTF-8, at least one character, and no
+ * ", ". Two `Idempotency-Key` headers reach the Worker joined into one value, "a, b" (Fetch `Headers.get`, as every
+ * proxy joins a repeated field): read as one key, a request sent with two keys made a job under a third, "a, b",
+ * which neither key answers again. A key holding ", " is refused (400 validation_failed naming the header), so a
+ * repeated header is never taken for a key. The pattern is in the OpenAPI document, where clients read the shape.
+ */
+import { z } from "zod";
+import { utf8Text } from "../core/bytes.ts";
+import { IDEMPOTENCY_KEY_MAX_BYTES } from "../core/manifest-schema.ts";
+
+/** No ", " anywhere (a header value holds no line break, so `.` covers it): the joined form of two headers. */
+const NOT_JOINED = /^(?!.*, )/;
+const JOINED_MESSAGE = 'one key, without ", ": two Idempotency-Key headers reach the server joined as "a, b"';
+
+/** The key's shape as the OpenAPI document says it, beside its byte limit. */
+export const ONE_KEY = 'one key, without ", " (two Idempotency-Key headers arrive joined as "a, b": 400)';
+
+/** A key of at most `maxBytes` bytes of UTF-8 that is not two joined ones. */
+const keyHeader = (maxBytes: number) => utf8Text(maxBytes, z.string().min(1).regex(NOT_JOINED, JOINED_MESSAGE));
+
+/**
+ * The `Idempotency-Key` of a request that makes several jobs (`jobs:batch`, `…/children`), each keyed
+ * `<prefix>:<key>:<index>`: 128 (a header is Latin-1: a character is a byte), so a derived key stays within a
+ * manifest key's 800 bytes.
+ */
+export const DerivedKeyHeader = keyHeader(128);
+/** The `Idempotency-Key` of `POST …/jobs`: the manifest's `idempotencyKey` by another name, so its limit too. */
+export const IdempotencyKeyHeader = keyHeader(IDEMPOTENCY_KEY_MAX_BYTES);
