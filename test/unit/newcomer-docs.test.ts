@@ -35,6 +35,7 @@ import { parseCommandLine } from "../../src/cli/args.ts";
 import { watch } from "../../src/cli/commands/watch.ts";
 import { COMMANDS } from "../../src/cli/registry.ts";
 import { applyRule, budgetState, pausedByOf } from "../../src/core/budget.ts";
+import { exclusionDelayMs } from "../../src/core/exclusions.ts";
 import { productHealth } from "../../src/core/health.ts";
 import { parseManifest } from "../../src/core/manifest.ts";
 import { TERMINAL_STAGES } from "../../src/core/model.ts";
@@ -269,6 +270,14 @@ describe("the README and the OpenAPI text, read as a newcomer", () => {
     expect(waitsForOperator("queued")).toBe(false);
     expect(FIRST_FLEET).toContain("`watch` prints\nonly its submission and waits");
     expect(FIRST_FLEET).toContain("As root, keep the state dirs out of\n`/root`");
+    // A host that gave a local-repo job back stays kept from it after a restart with the flag: only a requeue clears it.
+    const minutes = (strikes: number) => exclusionDelayMs("rejected", strikes) / 60_000;
+    expect([minutes(1), minutes(2), minutes(99)]).toEqual([15, 30, 24 * 60]);
+    expect(FIRST_FLEET).toContain(
+      "kept from it for 15 minutes (30 the next time, doubling up to a day: the job waits `excluded`)",
+    );
+    expect(WAITING_CODES).toContain("excluded");
+    expect(FIRST_FLEET).toContain("does not lift that: `npx gigafactory requeue JOB_ID` does");
     const manifest = blocks("markdown")[0] ?? "";
     expect(parseManifest(manifest).manifest).toMatchObject({ engine: "claude", requires: ["gpu"], budget: { usd: 2 } });
     expect(README).toContain("[docs/first-fleet.md](docs/first-fleet.md)");
