@@ -13,7 +13,14 @@
 // Prometheus scrape config whose path, parameter and token role the API takes. docs/first-fleet.md, the walk from a
 // checkout to three hosts, names only CLI and agent command lines that parse, and a job manifest the coordinator takes.
 // And a root agent's engine user has a HOME of its own, where a `claude login` made as root is not: the AI keys pass.
-import { readFileSync } from "node:fs";
+// Pass 32's hour on one box (docs/first-fleet.md step 8) needed the source for every job kind but the plain one: the
+// sample engine's body lines (gf-sample-seconds, -cost, -exit) were named only in the engine, a Markdown manifest
+// refuses `children:` while the README shows `children: [...]`, and a sibling dep is `#<index>`. Step 8's manifests
+// parse, its children file is a body the route takes, its engine lines do what the walk says when the real sample
+// engine runs them, its waiting codes exist, and its command lines — quoted arguments kept whole — parse.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
@@ -28,14 +35,18 @@ import { parseCommandLine } from "../../src/cli/args.ts";
 import { watch } from "../../src/cli/commands/watch.ts";
 import { COMMANDS } from "../../src/cli/registry.ts";
 import { applyRule, budgetState, pausedByOf } from "../../src/core/budget.ts";
+import { exclusionDelayMs } from "../../src/core/exclusions.ts";
 import { productHealth } from "../../src/core/health.ts";
 import { parseManifest } from "../../src/core/manifest.ts";
 import { TERMINAL_STAGES } from "../../src/core/model.ts";
 import { allowedFrom } from "../../src/core/stages.ts";
 import { successRate } from "../../src/core/track-record.ts";
+import { waitsForOperator } from "../../src/core/waiting.ts";
+import { WAITING_CODES } from "../../src/core/waiting-reason.ts";
 import { JobListQuery } from "../../src/shared/api.ts";
-import { WebhookBodySchema } from "../../src/shared/api-alerts.ts";
+import { AlertSchema, WebhookBodySchema } from "../../src/shared/api-alerts.ts";
 import { MetricsQuery } from "../../src/shared/api-metrics.ts";
+import { ChildrenBody } from "../../src/shared/api-policies.ts";
 import { P } from "../../src/worker/openapi-ops.ts";
 import { ALERTS_OPS } from "../../src/worker/openapi-ops-alerts.ts";
 import { BUDGET_OPS } from "../../src/worker/openapi-ops-budget.ts";
@@ -51,6 +62,55 @@ const paragraph = (start: string) => README.split(/\n\n/).find((p) => p.startsWi
 
 /** The README's CLI block line of one command, e.g. `npx gigafactory watch`. */
 const cliLine = (command: string) => README.split("\n").find((l) => l.startsWith(`${command} `)) ?? "";
+
+/** A docs command line's words as a shell splits them: a quoted argument is one word, without its quotes. */
+const words = (line: string) => [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
+
+/** The bodies of docs/first-fleet.md's fenced blocks in `lang`, in order. */
+const fleetBlocks = (lang: string) =>
+  FIRST_FLEET.split(`\`\`\`${lang}\n`)
+    .slice(1)
+    .map((b) => b.split("```")[0] ?? "");
+
+/** docs/first-fleet.md from its step 8 on: every kind of job on one box. */
+const STEP_8 = FIRST_FLEET.slice(FIRST_FLEET.indexOf("## 8. "));
+
+/** The sample engine run on `bodyMd` in a temp dir of its own (removed after), as an agent hands it a job. */
+function runSample(bodyMd: string) {
+  const cwd = mkdtempSync(path.join(tmpdir(), "gf-newcomer-"));
+  try {
+    const out = spawnSync(process.execPath, [path.resolve("examples/engines/sample-engine.mjs")], {
+      cwd,
+      input: bodyMd,
+      env: { ...process.env, GF_SAMPLE_SECONDS: "0" },
+    });
+    return { status: out.status, stdout: out.stdout.toString() };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+/** The first line the sample engine prints for `bodyMd` (it then works for its seconds: stopped here, not waited for). */
+async function sampleFirstLine(bodyMd: string): Promise<string> {
+  const cwd = mkdtempSync(path.join(tmpdir(), "gf-newcomer-"));
+  const child = spawn(process.execPath, [path.resolve("examples/engines/sample-engine.mjs")], { cwd });
+  try {
+    child.stdin.end(bodyMd);
+    return await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
+      });
+      child.once("exit", () => reject(new Error(`sample engine exited before its first line: ${out}`)));
+    });
+  } finally {
+    const gone = new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r(null)));
+    child.kill("SIGKILL");
+    await gone;
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
 
 const descriptionOf = (ops: { operationId: string; description?: string }[], id: string) =>
   ops.find((o) => o.operationId === id)?.description ?? "";
@@ -186,10 +246,7 @@ describe("the README and the OpenAPI text, read as a newcomer", () => {
     ).toBe(true);
   });
   it("walk docs/first-fleet.md with command lines the CLI and the agent parse, and a manifest the coordinator takes", () => {
-    const blocks = (lang: string) =>
-      FIRST_FLEET.split(`\`\`\`${lang}\n`)
-        .slice(1)
-        .map((b) => b.split("```")[0] ?? "");
+    const blocks = fleetBlocks;
     // Every `npx gigafactory …` the walk names, in its sh blocks and in its prose.
     const cli = [
       ...blocks("sh").flatMap((b) => b.split("\n")),
@@ -197,17 +254,30 @@ describe("the README and the OpenAPI text, read as a newcomer", () => {
     ].filter((l) => l.startsWith("npx gigafactory "));
     expect(cli.length).toBeGreaterThan(20);
     for (const line of cli) {
-      const parsed = parseCommandLine(line.split(" ").slice(2), COMMANDS);
+      const parsed = parseCommandLine(words(line).slice(2), COMMANDS);
       expect(parsed.command, line).toBeDefined();
     }
     const agent = blocks("sh")
       .flatMap((b) => b.split("\n"))
       .filter((l) => l.startsWith("node_modules/.bin/node bin/gigafactory-agent.mjs "));
-    expect(agent.map((l) => l.split(" ")[2])).toEqual(["enroll", "run"]);
+    expect(agent.map((l) => l.split(" ")[2])).toEqual(["enroll", "run", "run"]);
     for (const line of agent) {
-      const parsed = parseArgs(line.split(" ").slice(2), { enroll: ENROLL_FLAGS, run: RUN_FLAGS });
-      expect(parsed.flags["state-dir"], line).toBe("/srv/gf/build-1");
+      const parsed = parseArgs(words(line).slice(2), { enroll: ENROLL_FLAGS, run: RUN_FLAGS });
+      // Out of /root: as root the engine's user (nobody) must reach the work dir beside the state dir.
+      expect(parsed.flags["state-dir"], line).toMatch(/^\/srv\/gf\/[a-z0-9-]+$/);
     }
+    // A job no host can run is `queued`: no stage an operator moves on, so `watch` prints its submission and waits.
+    expect(waitsForOperator("queued")).toBe(false);
+    expect(FIRST_FLEET).toContain("`watch` prints\nonly its submission and waits");
+    expect(FIRST_FLEET).toContain("As root, keep the state dirs out of\n`/root`");
+    // A host that gave a local-repo job back stays kept from it after a restart with the flag: only a requeue clears it.
+    const minutes = (strikes: number) => exclusionDelayMs("rejected", strikes) / 60_000;
+    expect([minutes(1), minutes(2), minutes(99)]).toEqual([15, 30, 24 * 60]);
+    expect(FIRST_FLEET).toContain(
+      "kept from it for 15 minutes (30 the next time, doubling up to a day: the job waits `excluded`)",
+    );
+    expect(WAITING_CODES).toContain("excluded");
+    expect(FIRST_FLEET).toContain("does not lift that: `npx gigafactory requeue JOB_ID` does");
     const manifest = blocks("markdown")[0] ?? "";
     expect(parseManifest(manifest).manifest).toMatchObject({ engine: "claude", requires: ["gpu"], budget: { usd: 2 } });
     expect(README).toContain("[docs/first-fleet.md](docs/first-fleet.md)");
@@ -222,5 +292,81 @@ describe("the README and the OpenAPI text, read as a newcomer", () => {
     expect(always).toContain("`ANTHROPIC_*`, `OPENAI_*`, `CLAUDE_*` and `CODEX_*`");
     expect(always).toContain("give the agent `ANTHROPIC_API_KEY` / `OPENAI_API_KEY` (they pass on)");
     expect(FIRST_FLEET).toContain("put `ANTHROPIC_API_KEY` or `OPENAI_API_KEY` in the agent's environment");
+  });
+
+  describe("docs/first-fleet.md step 8: every kind of job on one box, with the sample engine", () => {
+    const manifests = fleetBlocks("markdown")
+      .filter((b) => STEP_8.includes(b))
+      .map((b) => parseManifest(b));
+    const titled = (title: string) => {
+      const found = manifests.find((m) => m.manifest.title === title);
+      if (!found) throw new Error(`step 8 has no manifest titled ${title}`);
+      return found;
+    };
+
+    it("gives manifests the coordinator takes, each for the sample engine", () => {
+      expect(manifests.map((m) => m.manifest.title)).toEqual([
+        "Migrate the sessions table",
+        "Refactor the config loader",
+        "Train the ranking model",
+        "A job that always fails",
+        "Ship the settings page",
+        "Work a minute on gpu-1",
+        "Spend sixty cents",
+      ]);
+      for (const m of manifests) expect(m.manifest.engine, m.manifest.title).toBe("sample");
+      expect(titled("Migrate the sessions table").manifest.serialKey).toBe("acme/db");
+      expect(titled("Refactor the config loader").manifest).toMatchObject({ reviewers: 1, onReject: "requeue" });
+      expect(titled("Train the ranking model").manifest.requires).toEqual(["tpu"]);
+      expect(titled("A job that always fails").manifest.maxAttempts).toBe(2);
+      expect(titled("Ship the settings page").manifest.kind).toBe("composite");
+      expect(titled("Work a minute on gpu-1").manifest.requires).toEqual(["gpu"]);
+      // No key: each `submit spend.md` makes a new job, as the walk submits it three times.
+      expect(titled("Spend sixty cents").manifest.idempotencyKey).toBeUndefined();
+    });
+
+    it("says a Markdown manifest cannot carry children, and gives the children file the route takes", () => {
+      const parent = fleetBlocks("markdown").find((b) => b.includes("kind: composite")) ?? "";
+      const withChildren = parent.replace("kind: composite\n", "kind: composite\nchildren: [{title: Design}]\n");
+      expect(() => parseManifest(withChildren)).toThrow(/children/);
+      expect(STEP_8).toContain(
+        "A Markdown manifest cannot carry `children:` (`submit` refuses it, `invalid_manifest`)",
+      );
+      const json = fleetBlocks("json").find((b) => STEP_8.includes(b)) ?? "";
+      const body = ChildrenBody.parse(JSON.parse(json));
+      expect(body.children.map((c) => c.deps)).toEqual([[], ["#0"], ["#0", "#1"]]);
+      // Each `#<index>` names an earlier sibling, so the three make the DAG the walk describes.
+      body.children.forEach((c, i) => {
+        for (const d of c.deps) expect(Number(d.slice(1)), `child ${i}`).toBeLessThan(i);
+      });
+    });
+
+    it("names sample-engine lines that do what it says when the engine runs them", async () => {
+      const cost = runSample(titled("Spend sixty cents").bodyMd);
+      expect(cost.status).toBe(0);
+      const insights = cost.stdout.split("\n").filter((l) => l.startsWith('{"gf_insights"'));
+      expect(JSON.parse(insights.at(-1) ?? "{}").gf_insights.costUsd).toBe(0.6);
+      expect(runSample(titled("A job that always fails").bodyMd).status).toBe(1);
+      expect(await sampleFirstLine(titled("Migrate the sessions table").bodyMd)).toMatch(/ for 30s$/);
+      expect(await sampleFirstLine(titled("Work a minute on gpu-1").bodyMd)).toMatch(/ for 60s$/);
+      for (const line of ["gf-sample-seconds: N", "gf-sample-cost: X", "gf-sample-exit: N"])
+        expect(STEP_8).toContain(`\`${line}\``);
+    });
+
+    it("names waiting reasons and alerts the coordinator gives", () => {
+      const named = [...STEP_8.matchAll(/`([a-z]+(?:_[a-z]+)+)[` ]/g)].map((m) => m[1] ?? "");
+      const alerts = AlertSchema.shape.kind.options as readonly string[];
+      const waiting = [...new Set(named.filter((n) => n !== "dead_letter" && n !== "invalid_manifest"))];
+      expect(waiting.filter((n) => !alerts.includes(n)).sort()).toEqual([
+        "budget_paused",
+        "children_running",
+        "deps_unmet",
+        "no_capable_factory",
+        "no_factory_connected",
+        "serial_key_held",
+      ]);
+      for (const code of waiting) expect([...WAITING_CODES, ...alerts], code).toContain(code);
+      expect(waiting).toEqual(expect.arrayContaining(["budget_warning", "budget_exhausted"]));
+    });
   });
 });
