@@ -15,6 +15,7 @@ import type { ProductBudget } from "../../../core/budget.ts";
 import { sharedScope } from "../../../core/lessons.ts";
 import type { Checkpoint, Job } from "../../../core/model.ts";
 import { usdTexts } from "../../../core/usd-text.ts";
+import { expireIfLapsed } from "../dispatch/forced-loss.ts";
 import { giveBack } from "../dispatch/lease-ops.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
 import { noteStop } from "../factories/notices.ts";
@@ -49,6 +50,7 @@ export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported
   for (const id of ids) {
     const job = loadJob(tx.sql, id);
     if (!job?.holderFactoryId) continue;
+    if (expireIfLapsed(tx, job)) continue; // the reaper's already: an expiry, its attempt counted (dispatch/forced-loss)
     noteStop(tx, job, why);
     holdSerialKey(tx, job); // its key stays held while its holder stops (dispatch/serial-holds)
     const newer = reported?.jobId === id ? { checkpoint: { ...reported.checkpoint, at: tx.now } } : {};
