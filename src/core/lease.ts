@@ -56,6 +56,26 @@ export function decideExpiry(job: { attempt: number; maxAttempts: number }): Exp
   return job.attempt >= job.maxAttempts ? "dead_letter" : "requeue";
 }
 
+/**
+ * How a lease ends that something takes from its holder at `now` (ms) — a revoke, a deregister, a preemption, a
+ * budget stop, an operator's requeue: one that has lapsed (`isLeaseLive` false: the reaper's to expire, the alarm
+ * just not run yet) is an expiry whatever takes it, so the job ends exactly as had the reaper run first — its
+ * attempt counted (`attempt` as it is), dead-lettered if that was its last (`decideExpiry`). A live one is handed
+ * back with its attempt refunded: nothing failed. `leaseExpiresAt` absent counts as lapsed (a lease with no expiry
+ * is none the reaper would keep).
+ */
+export type TakenLeaseEnding =
+  | { ending: "expiry"; decision: ExpiryDecision; attempt: number }
+  | { ending: "hand_back"; attempt: number };
+
+export function takenLeaseEnding(
+  job: { attempt: number; maxAttempts: number; leaseExpiresAt?: number },
+  now: number,
+): TakenLeaseEnding {
+  if (isLeaseLive(job.leaseExpiresAt ?? 0, now)) return { ending: "hand_back", attempt: Math.max(0, job.attempt - 1) };
+  return { ending: "expiry", decision: decideExpiry(job), attempt: job.attempt };
+}
+
 export interface RetryBackoff {
   /** Delay before the first retry. */
   baseMs?: number;

@@ -19,6 +19,7 @@ import { retentionCutoffs } from "../core/retention.ts";
 import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
 import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
 import { expireDue, fence, releaseLease, renewLease } from "./coordinator/dispatch/lease-ops.ts";
+import { takenLeaseNotice } from "./coordinator/factories/notices.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/jobs/actions.ts";
 import {
   type ArtifactCommit,
@@ -110,14 +111,7 @@ export class ProductCoordinator extends RoutingRpc {
       productId,
       (tx) => applyAction(tx, jobId, action, input),
       (done) => {
-        if (!done.ok || !done.value.stoppedFactoryId) return;
-        const { job, stoppedFactoryId } = done.value;
-        this.link.notify(stoppedFactoryId, {
-          type: "cancel",
-          jobId: job.id,
-          leaseEpoch: job.leaseEpoch - 1,
-          reason: `${action} by ${input.actor}`,
-        });
+        if (done.ok) this.tell(takenLeaseNotice(done.value, `${action} by ${input.actor}`));
       },
     );
   }

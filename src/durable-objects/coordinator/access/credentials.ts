@@ -7,7 +7,7 @@
  */
 import { DomainError } from "../../../core/errors.ts";
 import type { Factory } from "../../../core/model.ts";
-import { requeueHeldBy } from "../dispatch/lease-ops.ts";
+import { requeueHeldBy } from "../dispatch/forced-loss.ts";
 import { requireFactory, setFactoryToken } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";

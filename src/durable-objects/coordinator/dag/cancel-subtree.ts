@@ -3,7 +3,7 @@
  * CANCEL CASCADE — a cancelled composite parent takes its subtree with it: a parent that is gone must not leave
  * its children to be dispatched and paid for. Every descendant not yet ended (shipped, dead-lettered or cancelled)
  * is cancelled as an operator's cancel of it would be (jobs/actions `cancelJob`: a running one loses its lease,
- * epoch + 1, run closed, and its holder is sent a `cancel` once the unit commits — policies/budget-stop
+ * epoch + 1, run closed, and its holder is sent a `cancel` once the unit commits — factories/notices
  * `noteStop`), with a `job.action` event on its feed naming the parent it went with; what waits on it is
  * re-evaluated (dag/dependents `settled`). The operator's audit record is the parent's, once, with the count.
  *
@@ -30,10 +30,10 @@ import { ancestorCancelledMessage, cancelledAncestor, MAX_CHILDREN_PER_REQUEST }
 import { DomainError } from "../../../core/errors.ts";
 import { type Job, TERMINAL_STAGES } from "../../../core/model.ts";
 import { execute, withLimit } from "../../sql-statements.ts";
+import { noteStop } from "../factories/notices.ts";
 import { cancelJob } from "../jobs/actions.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { enqueueEvent } from "../outbox/records.ts";
-import { noteStop } from "../policies/budget-stop.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { settled } from "./dependents.ts";
 

@@ -1,7 +1,8 @@
 /**
  * @module durable-objects/coordinator/dispatch/lease-ops
  * Everything that ends or extends a lease other than a result: renew, release,
- * expiry and forced loss (cancel, revoke, requeue by an operator).
+ * expiry and forced loss (cancel, revoke, requeue by an operator; a revoke's and a lapsed lease taken by force:
+ * dispatch/forced-loss).
  *
  * FENCE — every factory mutation first calls `fence()`: it expires the lease if
  * it lapsed (lazy expiry: correctness never waits for the alarm), then refuses
@@ -33,6 +34,7 @@ import { decideExpiry, isLeaseLive, leaseExpiresAt } from "../../../core/lease.t
 import { type Job, LEASED_STAGES, type RunResult } from "../../../core/model.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import { settled } from "../dag/dependents.ts";
+import { noteStop } from "../factories/notices.ts";
 import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
 import { finishRun, ranBy } from "../jobs/runs.ts";
@@ -137,11 +139,14 @@ export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = 
  * have spent its usd/tokens budget is not requeued: it ends `failed`
  * `budget_exceeded` (policies/job-allowance `endIfSpent`). The holder is
  * excluded from the job for a backoff, and the expiry goes on its record
- * (enough of them in a window make it `degraded`).
+ * (enough of them in a window make it `degraded`). A holder still connected is sent a `cancel` after the commit
+ * (factories/notices; `tell` false: the caller sends it itself, before the seat's next `assign`): its engine would
+ * otherwise spend on until its next report was fenced.
  */
-export function expireLease(tx: Tx, job: Job): Job {
+export function expireLease(tx: Tx, job: Job, tell = true): Job {
   // A partitioned agent runs its engine on past the expiry for its lapse grace: the key waits for it to stop.
   holdSerialKey(tx, job);
+  if (tell) noteStop(tx, job, "lease expired");
   finishRun(tx, job, { outcome: "timeout", message: "lease expired" });
   const holder = job.holderFactoryId;
   const excluded = holder ? recordLoss(tx, job.id, holder, "expired") : undefined;
@@ -213,25 +218,3 @@ function lapsed(tx: Tx, jobId: string): Job | undefined {
  */
 export const NEXT_LEASE_EXPIRY_SQL = `SELECT lease_expires_at AS t FROM jobs INDEXED BY jobs_by_lease
   WHERE lease_expires_at IS NOT NULL AND stage IN ('assigned', 'building') ORDER BY lease_expires_at LIMIT 1`;
-
-/**
- * Take every live lease away from a factory (revoked, deregistered): requeue its jobs now. Their serial keys stay
- * held until its agent would have stopped their engines on its own (core/serial-holds `engineStopsBy`): the factory
- * cannot say they stopped any more.
- * @returns how many went back to the queue (one with nothing left of its own budget ends `failed` instead: `giveBack`)
- */
-export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {
-  const ids = tx.sql
-    .exec<{ id: string }>(
-      "SELECT id FROM jobs WHERE holder_factory_id = ? AND stage IN ('assigned', 'building')",
-      factoryId,
-    )
-    .toArray();
-  let requeued = 0;
-  for (const { id } of ids) {
-    const job = requireJob(tx.sql, id);
-    holdSerialKey(tx, job);
-    if (giveBack(tx, job, why).stage === "queued") requeued += 1;
-  }
-  return requeued;
-}

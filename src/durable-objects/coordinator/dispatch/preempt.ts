@@ -8,7 +8,9 @@
  *   output: in the caller's atomic unit — the victim's lease taken (epoch + 1, run closed `cancelled`
  *           "preempted by <id>", attempt refunded, checkpoint kept, `lease.lost` + `job.preempted` events, audit
  *           `job.preempted`), the victim requeued with `preemptedAt`/`preemptedBy`, and the seat it held handed to
- *           the critical job (by the caller, which assigns it as it would on a free seat).
+ *           the critical job (by the caller, which assigns it as it would on a free seat). A victim whose lease
+ *           had lapsed is expired instead (dispatch/forced-loss: attempt counted, no `job.preempted`), its seat
+ *           handed over all the same, its `cancel` saying "lease expired".
  * Only push dispatch preempts: a pull (HTTP-claim) factory has no channel to be told to stop, so claim.ts never does.
  */
 import type { Factory, Job } from "../../../core/model.ts";
@@ -19,6 +21,7 @@ import { loadJob, touchJob } from "../jobs/rows.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { expireIfLapsed } from "./forced-loss.ts";
 import { giveBack } from "./lease-ops.ts";
 import { holdSerialKey } from "./serial-holds.ts";
 
@@ -28,6 +31,8 @@ export interface Eviction {
   jobId: string;
   /** The victim's epoch before the preemption: the one its holder runs under (the `cancel` frame carries it). */
   leaseEpoch: number;
+  /** The `cancel` frame's reason: "preempted", or "lease expired" for a victim whose lease had lapsed. */
+  reason: string;
 }
 
 /** The run message, `lastResult.message` and `lease.lost.why` of a preempted job: the contract's wording. */
@@ -87,7 +92,8 @@ export function preemptionDecision(
 /**
  * If `job` may preempt on one of `factories` (the connected, active ones, full or not), take the victim's lease
  * and requeue it; returns the eviction (for the `cancel` frame), the factory whose seat is now free, and `job`
- * as saved with its `lastEvictionAt` (assign that one). Writes nothing and returns undefined when the rule says no.
+ * as saved with its `lastEvictionAt` (assign that one; a lapsed victim's expiry evicted nothing: `job` as it was).
+ * Writes nothing and returns undefined when the rule says no.
  */
 export function preemptFor(
   tx: Tx,
@@ -98,6 +104,11 @@ export function preemptFor(
   const decision = preemptionDecision(tx, job, factories, ctx);
   if (!decision.preempt) return undefined;
   const { victim, factoryId } = decision;
+  const factory = factories.find((f) => f.id === factoryId)!;
+  const eviction = { factoryId, jobId: victim.id, leaseEpoch: victim.leaseEpoch };
+  // A victim whose lease lapsed is the reaper's: expired, its attempt counted — not preempted with it refunded
+  // (dispatch/forced-loss). Its seat is free all the same; the cancel still goes before the `assign` (not a notice).
+  if (expireIfLapsed(tx, victim, false)) return { eviction: { ...eviction, reason: "lease expired" }, factory, job };
   const why = preemptedMessage(job.id);
   holdSerialKey(tx, victim); // the victim's key stays held while its factory stops it (dispatch/serial-holds)
   giveBack(tx, victim, why, {
@@ -107,7 +118,6 @@ export function preemptFor(
   });
   enqueueEvent(tx, victim.id, "job.preempted", { by: job.id, factoryId, leaseEpoch: victim.leaseEpoch });
   enqueueAudit(tx, "system", "job.preempted", victim.id, { by: job.id, factoryId, epoch: victim.leaseEpoch });
-  const factory = factories.find((f) => f.id === factoryId)!;
   const saved = touchJob(tx, job, { lastEvictionAt: tx.now });
-  return { eviction: { factoryId, jobId: victim.id, leaseEpoch: victim.leaseEpoch }, factory, job: saved };
+  return { eviction: { ...eviction, reason: "preempted" }, factory, job: saved };
 }

@@ -10,7 +10,7 @@ import type { Factory } from "../../../core/model.ts";
 import { consumeEnrollmentCode } from "../access/enrollment.ts";
 import { type Retired, takeFactoryWatchers } from "../access/feed-readers.ts";
 import { assertTokenLive } from "../access/tokens.ts";
-import { requeueHeldBy } from "../dispatch/lease-ops.ts";
+import { requeueHeldBy } from "../dispatch/forced-loss.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
 import { releaseFactory } from "../policies/quarantine.ts";

@@ -13,6 +13,7 @@ import { giveBack } from "../dispatch/lease-ops.ts";
 import { planAndAssign } from "../dispatch/plan.ts";
 import { requireJob } from "../jobs/rows.ts";
 import type { Units } from "../runtime/units.ts";
+import { cancelFrame } from "./notices.ts";
 import { send, type workReadySockets } from "./sockets.ts";
 
 /** What a pass left to do: runnable work waits for a seat (dispatch/plan `waiting`); work was given back. */
@@ -33,7 +34,7 @@ export function pushWork(ready: ReturnType<typeof workReadySockets>, units: Unit
   // the victim (its seat then counts as free there) before it reads the `assign` for that seat.
   for (const e of plan.evictions) {
     const target = ready.get(e.factoryId);
-    if (target) send(target.ws, { type: "cancel", jobId: e.jobId, leaseEpoch: e.leaseEpoch, reason: "preempted" });
+    if (target) send(target.ws, cancelFrame(e.jobId, e.leaseEpoch, e.reason));
   }
   for (const [factoryId, assignments] of plan.assigns) {
     const target = ready.get(factoryId);

@@ -15,6 +15,7 @@ import type { JOB_ACTIONS } from "../../../shared/api.ts";
 import { type Cascade, cancelSubtree, refuseUnderCancelled } from "../dag/cancel-subtree.ts";
 import { regate, settled } from "../dag/dependents.ts";
 import { clearExclusions } from "../dispatch/exclusions.ts";
+import { expireIfLapsed } from "../dispatch/forced-loss.ts";
 import { isLeased } from "../dispatch/lease-ops.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
@@ -99,9 +100,13 @@ export function applyAction(tx: Tx, jobId: string, action: JobAction, input: Act
   return outcome;
 }
 
-function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): ActionOutcome {
+function perform(tx: Tx, found: Job, action: JobAction, input: ActionInput): ActionOutcome {
+  let job = found;
   switch (action) {
     case "requeue": {
+      // A lapsed lease is an expiry first (dispatch/forced-loss): its attempt counted — taken here, it was refunded —
+      // and the requeue applies to the job as the reaper left it (queued, or dead-lettered on its last attempt).
+      job = expireIfLapsed(tx, job) ?? job;
       // A stage with no way back to the queue (testing, shipped, cancelled) is refused as such before anything else:
       // refused `budget_exceeded` first, a spent job's operator raised its budget as told, to be refused this anyway.
       if (job.stage !== "queued") assertTransition(job.id, job.stage, "queued");

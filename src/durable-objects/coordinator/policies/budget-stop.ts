@@ -8,71 +8,20 @@
  * `failed` `budget_exceeded` (policies/job-allowance). Each job's feed says why (`lease.lost`), and one automatic
  * lesson records the stop (`budget_stop`): one per stop, not per job.
  *
- * NOTICES — the holder must be told to stop (a `cancel` frame), but only after the unit commits. The notice is a row
- * of `stop_notices` written in the unit, so a unit that rolls back leaves none; the coordinator pushes and deletes
- * them after every commit (runtime/composition `afterCommit` → `takeStopNotices`).
+ * NOTICES — the holder must be told to stop (a `cancel` frame), but only after the unit commits: a stop notice
+ * (factories/notices `noteStop`), pushed after the commit.
  */
 import type { ProductBudget } from "../../../core/budget.ts";
 import { sharedScope } from "../../../core/lessons.ts";
 import type { Checkpoint, Job } from "../../../core/model.ts";
 import { usdTexts } from "../../../core/usd-text.ts";
-import { execute } from "../../sql-statements.ts";
+import { expireIfLapsed } from "../dispatch/forced-loss.ts";
 import { giveBack } from "../dispatch/lease-ops.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
+import { noteStop } from "../factories/notices.ts";
 import { loadJob } from "../jobs/rows.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { recordAutoLesson } from "./lessons.ts";
-
-export interface StopNotice {
-  factoryId: string;
-  jobId: string;
-  /** The epoch the holder runs under (before the coordinator took the lease): the `cancel` frame carries it. */
-  leaseEpoch: number;
-  reason: string;
-}
-
-/**
- * Handles that may hold notices: a fresh instance may (notices of a unit committed just before it was evicted), and
- * so does every handle `noteStop` wrote to. `takeStopNotices` reads the table only then — it runs after units, and
- * almost always found nothing. A rolled-back note leaves a harmless "maybe": one read that finds nothing.
- */
-const surelyNone = new WeakSet<SqlStorage>();
-
-/** Queue a `cancel` for the holder of `job` (as it was before its lease was taken), pushed after the commit. */
-export function noteStop(tx: Tx, job: Job, reason: string): void {
-  if (!job.holderFactoryId) return;
-  surelyNone.delete(tx.sql);
-  execute(
-    tx.sql,
-    "INSERT INTO stop_notices(factory_id, job_id, lease_epoch, reason) VALUES (?, ?, ?, ?)",
-    job.holderFactoryId,
-    job.id,
-    job.leaseEpoch,
-    reason,
-  );
-}
-
-/**
- * Whether `takeStopNotices` could find any: false when none were written since the table was last read empty, so
- * the caller need not open a transaction to ask (a savepoint after every unit: issue 12, ninth pass).
- */
-export function mayHoldStopNotices(sql: SqlStorage): boolean {
-  return !surelyNone.has(sql);
-}
-
-/** The notices committed so far, removed from the table (call after a commit, in a transaction of its own). */
-export function takeStopNotices(sql: SqlStorage): StopNotice[] {
-  if (!mayHoldStopNotices(sql)) return [];
-  const rows = sql
-    .exec<{ factory_id: string; job_id: string; lease_epoch: number; reason: string }>(
-      "SELECT factory_id, job_id, lease_epoch, reason FROM stop_notices ORDER BY seq",
-    )
-    .toArray();
-  surelyNone.add(sql); // this read and the delete below commit or roll back together (their transaction)
-  if (rows.length === 0) return [];
-  execute(sql, "DELETE FROM stop_notices");
-  return rows.map((r) => ({ factoryId: r.factory_id, jobId: r.job_id, leaseEpoch: r.lease_epoch, reason: r.reason }));
-}
 
 /** What the run report whose spend may set off a stop asks of it. */
 export interface StopScope {
@@ -101,6 +50,7 @@ export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported
   for (const id of ids) {
     const job = loadJob(tx.sql, id);
     if (!job?.holderFactoryId) continue;
+    if (expireIfLapsed(tx, job)) continue; // the reaper's already: an expiry, its attempt counted (dispatch/forced-loss)
     noteStop(tx, job, why);
     holdSerialKey(tx, job); // its key stays held while its holder stops (dispatch/serial-holds)
     const newer = reported?.jobId === id ? { checkpoint: { ...reported.checkpoint, at: tx.now } } : {};

@@ -1,7 +1,8 @@
 /**
  * @module durable-objects/coordinator/policies/lessons
  * CONTRACT (issue 9) — the one way the coordinator records a lesson by itself (`source: auto`), inside the unit
- * that saw it: retry exhaustion, a review rejection, a breaker trip, a budget stop, a quarantine. Also the operator's
+ * that saw it: retry exhaustion, a review rejection with a note (without one there is nothing to learn:
+ * policies/reviews), a breaker trip, a budget stop, a quarantine. Also the operator's
  * add and edit (audited `lesson.create`, `lesson.update`, `lesson.archive`). Storage: the mirror and D1 through the
  * outbox (policies/lesson-rows); dedupe and bounds: core/lessons.
  */

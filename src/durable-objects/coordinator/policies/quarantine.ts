@@ -3,7 +3,8 @@
  * Quarantine on error budget (issue 9 part 4): every failed run (`failure` or `timeout`; see policies/breakers for
  * what counts) goes into its factory's sliding window (core/error-budget, table `error_budgets`); once the failures
  * in the window exceed `settings.errorBudget.maxFailures`, an `active` factory becomes `quarantined` — in the same
- * unit as the run's end. The router filters non-active factories, so it gets no new work; the leases it holds run
+ * unit as the run's end, and its agent is sent a `drain` once that unit commits (factories/notices), as after an
+ * operator's quarantine. The router filters non-active factories, so it gets no new work; the leases it holds run
  * on to their end (or expiry). A rate limit is not counted here: the provider throttled, the host did not fail.
  *
  * `releaseFactory` is the operator's way back: `active`, window cleared, alert resolved, audited.
@@ -12,6 +13,7 @@ import { type FailureWindow, overBudget, recordFailure } from "../../../core/err
 import { DomainError } from "../../../core/errors.ts";
 import type { Factory } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
+import { noteDrain } from "../factories/notices.ts";
 import { readFactory, requireFactory, updateFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
@@ -42,6 +44,8 @@ export function noteFactoryFailure(tx: Tx, factoryId: string): void {
   updateFactory(tx, factoryId, { status: "quarantined" });
   const subject = `factory:${factoryId}`;
   const why = `more than ${budget.maxFailures} failed run(s) within ${budget.windowMinutes} min`;
+  // Its agent hears it as it does an operator's quarantine (rpc/fleet `setFactoryStatus`): a `drain`, after the commit.
+  noteDrain(tx, factoryId, `quarantined: ${why}`);
   raiseAlert(tx, {
     kind: "factory_quarantined",
     severity: "critical",

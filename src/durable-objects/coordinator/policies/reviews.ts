@@ -3,7 +3,8 @@
  * The review gate applied to a job, inside the unit that records the review (rules in core/review): an approval
  * by a distinct authenticated principal counts once, and the quorum moves the job to `testing`; a rejection
  * fails the job or requeues it (`onReject`; a requeued rework starts with fresh attempts, and a composite, which has
- * no run to redo, always fails) with the comment appended to its feedback, and takes the lease of a
+ * no run to redo, always fails) with the comment appended to its feedback (and, if there is one, recorded as an
+ * automatic lesson), and takes the lease of a
  * job still running (epoch + 1, run closed, the holder told to stop) like cancel. The factory that built the job
  * (any principal that holds or held its lease) is refused.
  */
@@ -96,15 +97,19 @@ export const COMPOSITE_NOT_REQUEUED =
 function reject(tx: Tx, job: Job, reviews: Review[], by: Reviewer, comment?: string): ActionOutcome {
   const { changes, holder } = dropLease(tx, job, `rejected by ${by.name}`);
   const feedback = appendFeedback(job.feedback, { name: by.name, comment });
-  recordAutoLesson(tx, {
-    trigger: "review_rejected",
-    subject: `job:${job.id}`,
-    // The stage says what was rejected: a review's verdict, a tested build, or a run still going (core/review REJECTABLE).
-    text: `"${job.manifest.title}" was rejected in ${job.stage} by ${by.name}${comment ? `: ${comment}` : ""}`,
-    capabilities: job.manifest.requires,
-    ...(job.engine ? { engine: job.engine } : {}),
-    ...(job.serialKey ? { serialKey: job.serialKey } : {}),
-  });
+  // A lesson says what to do differently: without a note there is nothing to learn, and "X was rejected by Y" alone
+  // went to every later job on that engine. The rejection itself stays on record (the review, event and audit).
+  if (comment) {
+    recordAutoLesson(tx, {
+      trigger: "review_rejected",
+      subject: `job:${job.id}`,
+      // The stage says what was rejected: a review's verdict, a tested build, or a run still going (core/review REJECTABLE).
+      text: `"${job.manifest.title}" was rejected in ${job.stage} by ${by.name}: ${comment}`,
+      capabilities: job.manifest.requires,
+      ...(job.engine ? { engine: job.engine } : {}),
+      ...(job.serialKey ? { serialKey: job.serialKey } : {}),
+    });
+  }
   // Requeue only work to redo: a job in review, or one still running. Anything else rejected just fails. A
   // composite has no run to redo: requeued, it went to blocked, found its children shipped and was back in review
   // at once, the rejection lost (found by a reviewer) — it fails, saying why.

@@ -23,13 +23,13 @@ import { accrue, type RunSpend } from "../../../core/run-accrual.ts";
 import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
+import { noteStop } from "../factories/notices.ts";
 import { loadJob, moveJob, NO_LEASE } from "../jobs/rows.ts";
 import { earlierSpendMarks, finishRun, runSpendMark, runStartedAt } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { raiseAlert } from "./alerts.ts";
 import { spend } from "./budget.ts";
-import { noteStop } from "./budget-stop.ts";
 
 export interface RunReport {
   insights?: Insights;

@@ -189,7 +189,8 @@ export abstract class FleetRpc extends ComposedCoordinator {
 
   /**
    * A unit that retires a credential (coordinator/access/credentials, factories/admin `deregister`). Once it has
-   * committed: the factory's sockets (if `revoke` names one) are told and closed, then the feed streams the
+   * committed: the factory's sockets (if `revoke` names one) are sent a `cancel` for each job taken from it (the stop
+   * notices the unit wrote: dispatch/forced-loss), told and closed, then the feed streams the
    * credential opened are closed — a page of its feeds, awaited, so a call for a credential that watched a few
    * returns after they are gone; the alarm closes the rest a page per invocation (access/feed-closings).
    *
@@ -212,7 +213,9 @@ export abstract class FleetRpc extends ComposedCoordinator {
         return retired.value;
       },
       (done) => {
-        if (done.ok && revoke) this.link.notify(revoke.factoryId, { type: "revoke", reason: revoke.reason }, true);
+        if (!done.ok || !revoke) return;
+        this.tellStoppedAtOnce(); // each job taken from it: its `cancel`, while its sockets are still open
+        this.link.notify(revoke.factoryId, { type: "revoke", reason: revoke.reason }, true);
       },
     );
     if (outcome.ok && watched?.queued) await closeFeedRound(this.env, this.units, productId, watched.hash);

@@ -11,6 +11,7 @@ import { reviewsView } from "../../../core/review.ts";
 import type { ProductSettings, SettingsPatch } from "../../../core/settings.ts";
 import { addChildren } from "../dag/children.ts";
 import { jobTree } from "../dag/tree.ts";
+import { takenLeaseNotice } from "../factories/notices.ts";
 import { requireJob } from "../jobs/rows.ts";
 import { type ReviewInput, reviewJob } from "../policies/reviews.ts";
 import { freezeSerialKey, listSerialGates, unfreezeSerialKey } from "../policies/serial-gates.ts";
@@ -56,14 +57,7 @@ export abstract class PolicyRpc extends FleetRpc {
         return { job, stoppedFactoryId, view: reviewsView(job) };
       },
       (done) => {
-        if (!done.ok || !done.value.stoppedFactoryId) return;
-        const { job, stoppedFactoryId } = done.value;
-        this.link.notify(stoppedFactoryId, {
-          type: "cancel",
-          jobId: job.id,
-          leaseEpoch: job.leaseEpoch - 1,
-          reason: `reject by ${input.actor}`,
-        });
+        if (done.ok) this.tell(takenLeaseNotice(done.value, `reject by ${input.actor}`));
       },
     );
     if (!outcome.ok) return outcome;

@@ -15,11 +15,11 @@ import { continueSettles, settlesPending } from "../dag/settle-walk.ts";
 import { expireDue } from "../dispatch/lease-ops.ts";
 import { graceLeasesAfterOutage } from "../dispatch/outage-grace.ts";
 import { FactoryLink } from "../factories/link.ts";
+import { type FactoryNotice, mayHoldNotices, takeNotices } from "../factories/notices.ts";
 import { attachedFactoryIds } from "../factories/sockets.ts";
 import { OutboxShipper } from "../outbox/shipper.ts";
 import { refreshHalfOpenAlerts } from "../policies/breaker-alerts.ts";
 import { currentBudget } from "../policies/budget.ts";
-import { mayHoldStopNotices, takeStopNotices } from "../policies/budget-stop.ts";
 import { healthDue, runHealthPass } from "../policies/health-check.ts";
 import { AlarmClock } from "./alarm.ts";
 import { Units } from "./units.ts";
@@ -97,21 +97,26 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * Cancels a unit queued for holders (policies/budget-stop), pushed now that it is committed; taken from the table in
-   * a transaction of their own, only when a unit may have written some (`mayHoldStopNotices`: no read otherwise).
+   * The notices units queued for factories (factories/notices: cancels for holders, drains), pushed now that they
+   * are committed; taken from their tables in a transaction of their own, only when a unit may have written some
+   * (`mayHoldNotices`: no read otherwise).
    */
   private tellStopped(): void {
-    const notices = mayHoldStopNotices(this.units.sql) ? this.units.transact((tx) => takeStopNotices(tx.sql)) : [];
-    for (const n of notices) {
-      this.link.notify(n.factoryId, { type: "cancel", jobId: n.jobId, leaseEpoch: n.leaseEpoch, reason: n.reason });
-    }
+    const notices = mayHoldNotices(this.units.sql) ? this.units.transact((tx) => takeNotices(tx.sql)) : [];
+    for (const n of notices) this.tell(n);
+  }
+
+  /** One frame to a factory's sockets, if it has any (none: nothing to tell). */
+  protected tell(notice: FactoryNotice | undefined): void {
+    if (notice) this.link.notify(notice.factoryId, notice.frame);
   }
 
   /**
-   * `tellStopped` right after a unit's commit, before its dispatch pass. Never throws: the unit has committed (and
-   * may have been answered); notices it could not take stay stored, and the settling that follows tries again.
+   * `tellStopped` right after a commit, before the dispatch pass it causes (or a socket's close it causes: a revoke).
+   * Never throws: the unit has committed (and may have been answered); notices it could not take stay stored, and the
+   * settling that follows tries again.
    */
-  private tellStoppedAtOnce(): void {
+  protected tellStoppedAtOnce(): void {
     try {
       this.tellStopped();
     } catch (err) {
@@ -144,6 +149,9 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
       currentBudget(tx); // the budget's period boundary (policies/budget): rolls over, lifting an exhaustion pause
       refreshHalfOpenAlerts(tx); // a breaker's cool-down ended: its alert says half-open (policies/breaker-alerts)
     });
+    // The expired leases' holders hear it before any pass pushes work for the seats that freed (the one below runs
+    // before this settles when nothing is awaited in between); nothing is read when nothing expired.
+    this.tellStoppedAtOnce();
     // A cancelled composite's subtree too big for one unit: its next chunk, in a unit of its own (dag/cancel-subtree),
     // whose commit pushes the cancels to the holders of the running ones.
     if (cascadesPending(this.ctx.storage.sql)) await this.units.run(this.units.productId, (tx) => continueCascades(tx));

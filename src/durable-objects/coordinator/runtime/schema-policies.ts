@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS job_activity (
   at INTEGER NOT NULL
 );
 -- The product budget, one row (coordinator/policies/budget); what each run reported so far (policies/run-spend), so
--- cumulative reports accrue only their increase; cancels for holders, pushed after the unit commits (budget-stop).
+-- cumulative reports accrue only their increase; cancels for holders, pushed after the unit commits (factories/notices).
 CREATE TABLE IF NOT EXISTS budget (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   doc TEXT NOT NULL
@@ -43,6 +43,12 @@ CREATE TABLE IF NOT EXISTS stop_notices (
   factory_id TEXT NOT NULL,
   job_id TEXT NOT NULL,
   lease_epoch INTEGER NOT NULL,
+  reason TEXT NOT NULL
+);
+-- Drains for factories a unit quarantined on its own (policies/quarantine), pushed after it commits (factories/notices).
+CREATE TABLE IF NOT EXISTS drain_notices (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  factory_id TEXT NOT NULL,
   reason TEXT NOT NULL
 );
 -- Serial keys held by a run whose lease was taken by force or lapsed, while its factory stops it (core/serial-holds): until

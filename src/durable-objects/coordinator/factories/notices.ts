@@ -1,0 +1,106 @@
+/**
+ * @module durable-objects/coordinator/factories/notices
+ * What a factory must hear once a unit has committed, written in the unit: a `cancel` for the holder of a lease the
+ * unit took away (a budget stop, a run over its own budget, a composite's cancel reaching a running child, a lease
+ * expiry, a revoke or deregister) and a `drain` for a factory the unit quarantined on its own (policies/quarantine).
+ *
+ * NOTICES are rows (`stop_notices`, `drain_notices`) written in the unit, so a unit that rolls back leaves none; the
+ * coordinator pushes and deletes them after the commit (runtime/composition `tellStopped`: before the dispatch pass
+ * the unit causes, so a holder hears of its lost job before it is pushed work for the seat that freed). Nothing is
+ * read when no unit wrote one since the tables were last read empty (`mayHoldNotices`: an in-memory flag), so the
+ * units of the hot path (submit, assign, accept, report) pay nothing for them.
+ *
+ * `cancelFrame` is the one builder of the `cancel` frame: the notices', a job action's and a review reject's (both
+ * in their unit's answer), and a preemption's (factories/push).
+ */
+import type { Job } from "../../../core/model.ts";
+import type { ServerFrame } from "../../../shared/protocol.ts";
+import { execute } from "../../sql-statements.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+export type CancelFrame = Extract<ServerFrame, { type: "cancel" }>;
+export type DrainFrame = Extract<ServerFrame, { type: "drain" }>;
+
+/** A frame for one factory's sockets. */
+export interface FactoryNotice {
+  factoryId: string;
+  frame: CancelFrame | DrainFrame;
+}
+
+/**
+ * The `cancel` a holder gets for the lease `leaseEpoch` of `jobId` it runs under (the epoch before the coordinator
+ * took it: the one its seat knows), `reason` shown to its operator.
+ */
+export function cancelFrame(jobId: string, leaseEpoch: number, reason: string): CancelFrame {
+  return { type: "cancel", jobId, leaseEpoch, reason };
+}
+
+/**
+ * The `cancel` for the holder a unit's answer names (`stoppedFactoryId`: jobs/actions `ActionOutcome`), whose lease
+ * that unit took (`job` as saved, one epoch on); undefined when the unit took none.
+ */
+export function takenLeaseNotice(
+  value: { job: Pick<Job, "id" | "leaseEpoch">; stoppedFactoryId?: string },
+  reason: string,
+): FactoryNotice | undefined {
+  if (!value.stoppedFactoryId) return undefined;
+  return { factoryId: value.stoppedFactoryId, frame: cancelFrame(value.job.id, value.job.leaseEpoch - 1, reason) };
+}
+
+/**
+ * Handles that may hold notices: a fresh instance may (notices of a unit committed just before it was evicted), and
+ * so does every handle a note was written to. `takeNotices` reads the tables only then — it runs after units, and
+ * almost always found nothing. A rolled-back note leaves a harmless "maybe": one read that finds nothing.
+ */
+const surelyNone = new WeakSet<SqlStorage>();
+
+/** Queue a `cancel` for the holder of `job` (as it was before its lease was taken), pushed after the commit. */
+export function noteStop(tx: Tx, job: Job, reason: string): void {
+  if (!job.holderFactoryId) return;
+  surelyNone.delete(tx.sql);
+  execute(
+    tx.sql,
+    "INSERT INTO stop_notices(factory_id, job_id, lease_epoch, reason) VALUES (?, ?, ?, ?)",
+    job.holderFactoryId,
+    job.id,
+    job.leaseEpoch,
+    reason,
+  );
+}
+
+/** Queue a `drain` for `factoryId` (taken out of dispatch by the coordinator itself), pushed after the commit. */
+export function noteDrain(tx: Tx, factoryId: string, reason: string): void {
+  surelyNone.delete(tx.sql);
+  execute(tx.sql, "INSERT INTO drain_notices(factory_id, reason) VALUES (?, ?)", factoryId, reason);
+}
+
+/**
+ * Whether `takeNotices` could find any: false when none were written since the tables were last read empty, so
+ * the caller need not open a transaction to ask (a savepoint after every unit: issue 12, ninth pass).
+ */
+export function mayHoldNotices(sql: SqlStorage): boolean {
+  return !surelyNone.has(sql);
+}
+
+/**
+ * The notices committed so far, removed from their tables (call after a commit, in a transaction of its own):
+ * every `cancel` in the order written, then every `drain`.
+ */
+export function takeNotices(sql: SqlStorage): FactoryNotice[] {
+  if (!mayHoldNotices(sql)) return [];
+  const stops = sql
+    .exec<{ factory_id: string; job_id: string; lease_epoch: number; reason: string }>(
+      "SELECT factory_id, job_id, lease_epoch, reason FROM stop_notices ORDER BY seq",
+    )
+    .toArray();
+  const drains = sql
+    .exec<{ factory_id: string; reason: string }>("SELECT factory_id, reason FROM drain_notices ORDER BY seq")
+    .toArray();
+  surelyNone.add(sql); // these reads and the deletes below commit or roll back together (their transaction)
+  if (stops.length > 0) execute(sql, "DELETE FROM stop_notices");
+  if (drains.length > 0) execute(sql, "DELETE FROM drain_notices");
+  return [
+    ...stops.map((r) => ({ factoryId: r.factory_id, frame: cancelFrame(r.job_id, r.lease_epoch, r.reason) })),
+    ...drains.map((r) => ({ factoryId: r.factory_id, frame: { type: "drain" as const, reason: r.reason } })),
+  ];
+}
