@@ -8,6 +8,7 @@
 
 import { ALERT_PAGE, HEALTH } from "./answers.js";
 import { api, describeError } from "./api.js";
+import { busyAttr, isBusy, setBusy } from "./busy.js";
 import { ago, focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { pager } from "./pager.js";
 
@@ -87,7 +88,7 @@ export function alertsView(root, live, params) {
               "data-needs": "operator", // role.js
               "data-focus-key": `ack:${a.id}`,
               "aria-label": `Acknowledge ${a.kind} ${a.subject}`,
-              disabled: acking.has(a.id),
+              ...busyAttr(acking.has(a.id)),
               onclick: (/** @type {Event} */ ev) =>
                 acknowledge(a.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
             },
@@ -138,21 +139,21 @@ export function alertsView(root, live, params) {
   };
 
   /**
-   * Disabled while the ack is on its way: a double click would send a second ack, whose refusal (already
+   * Busy (busy.js) while the ack is on its way: a double click would send a second ack, whose refusal (already
    * acknowledged) would replace the first one's success on the status line.
    * @param {string} id @param {HTMLButtonElement} button
    */
   const acknowledge = async (id, button) => {
-    if (button.disabled || acking.has(id)) return;
+    if (isBusy(button) || acking.has(id)) return;
     acking.add(id);
     // Acknowledged, the row has no Ack any more: focus goes to the Ack now in its place (the next open alert's), so
-    // an operator acks down the list with Enter; greyed out meanwhile, the button had dropped focus to the page's top.
+    // an operator acks down the list with Enter; busy meanwhile, the button keeps keyboard focus.
     const at = [...body.querySelectorAll('[data-testid="alert-ack"]')].indexOf(button);
     const giveBack = focusReturn(button, () => {
       const left = [...body.querySelectorAll('[data-testid="alert-ack"]')];
       return /** @type {HTMLElement | undefined} */ (left[Math.min(Math.max(at, 0), left.length - 1)]) ?? status;
     });
-    button.disabled = true;
+    setBusy(button, true);
     showError(status);
     status.textContent = `Acknowledging ${id}…`; // while the request is out: a slow answer is not a lost click
     try {
@@ -167,8 +168,8 @@ export function alertsView(root, live, params) {
       acking.delete(id);
       // The row shown now, which a redraw while the ack was out may have made anew.
       const current = ackButton(id);
-      if (current) current.disabled = false;
-      button.disabled = false;
+      setBusy(current, false);
+      setBusy(button, false);
       if (alive) showError(status, `Not acknowledged: ${describeError(err)}`);
       giveBack(); // to the Ack again: the one drawn anew under its key, if a redraw came meanwhile
     }

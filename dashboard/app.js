@@ -5,6 +5,7 @@
 import { alertsView, mountHealth } from "./alerts.js";
 import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
 import { budgetView } from "./budget.js";
+import { guardBusy } from "./busy.js";
 import { deadLettersView } from "./dead-letters.js";
 import { h, replace } from "./dom.js";
 import { enrollmentCodesView } from "./enrollment-codes.js";
@@ -221,6 +222,9 @@ document.addEventListener(
   },
   true,
 );
+// A button whose request is out is greyed out with aria-disabled, not disabled, so it keeps keyboard focus: its
+// presses are dropped here, before any page's listener (busy.js).
+guardBusy(document);
 // The skip link must not touch the hash: the hash is the route.
 document.querySelector(".skip")?.addEventListener("click", (ev) => {
   ev.preventDefault();

@@ -10,6 +10,7 @@
 
 import { DEAD_LETTER_PAGE, REDRIVEN } from "./answers.js";
 import { ApiError, api, describeError, outcomeUnknown } from "./api.js";
+import { busyAttr, isBusy, setBusy } from "./busy.js";
 import { messageSummary, messageText, notRedrivable, reasonCode, redriveAdvice } from "./dead-letter-text.js";
 import {
   ago,
@@ -101,7 +102,7 @@ export function deadLettersView(root, live) {
         "data-testid": "dead-letter-redrive",
         "data-focus-key": `redrive:${d.id}`,
         "aria-label": `Redrive ${d.id}`,
-        disabled: redriving.has(d.id),
+        ...busyAttr(redriving.has(d.id)),
         onclick: (/** @type {Event} */ ev) => redrive(d, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
       },
       "Redrive",
@@ -156,7 +157,7 @@ export function deadLettersView(root, live) {
   const load = async (quiet = false) => {
     const asked = pg.begin();
     const giveBack = focusReturn(refresh);
-    refresh.disabled = true;
+    setBusy(refresh, true); // aria-disabled: a pressed Refresh keeps keyboard focus (busy.js)
     try {
       const read = await readPages(live, pg.pages);
       if (!alive || !pg.current(asked)) return;
@@ -188,7 +189,7 @@ export function deadLettersView(root, live) {
     } finally {
       pg.settle(asked);
       if (alive) {
-        refresh.disabled = false;
+        setBusy(refresh, false);
         giveBack();
       }
     }
@@ -218,7 +219,7 @@ export function deadLettersView(root, live) {
 
   /** @param {any} d @param {HTMLButtonElement} button */
   const redrive = async (d, button) => {
-    if (button.disabled || redriving.has(d.id)) return;
+    if (isBusy(button) || redriving.has(d.id)) return;
     redriving.add(d.id);
     const at = [...body.querySelectorAll('[data-testid="dead-letter-redrive"]')].indexOf(button);
     // Redriven, the row is gone: focus goes to the Redrive now in its place, else to the status line.
@@ -226,7 +227,7 @@ export function deadLettersView(root, live) {
       const left = [...body.querySelectorAll('[data-testid="dead-letter-redrive"]')];
       return /** @type {HTMLElement | undefined} */ (left[Math.min(Math.max(at, 0), left.length - 1)]) ?? status;
     });
-    button.disabled = true;
+    setBusy(button, true);
     showError(status);
     status.textContent = `Redriving ${d.id}…`; // while the request is out: a slow answer is not a lost click
     let reread = true;
@@ -262,8 +263,8 @@ export function deadLettersView(root, live) {
     }
     if (reread) await load(true);
     const current = redriveButton(d.id);
-    if (current) current.disabled = false;
-    button.disabled = false;
+    setBusy(current, false);
+    setBusy(button, false);
     giveBack();
   };
 

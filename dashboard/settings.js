@@ -6,6 +6,7 @@
 
 import { SETTINGS } from "./answers.js";
 import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
+import { setBusy } from "./busy.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { can } from "./role.js";
 import { ROUTER_TERMS } from "./router-terms.js";
@@ -166,7 +167,10 @@ export function settingsView(root, live) {
     status,
     h("div", { class: "row", "data-needs": "operator" }, save),
   );
-  // A viewer reads the values; the boxes that hold them take no edits it could never save (Save is not drawn).
+  // A viewer reads the values; the boxes that hold them take no edits it could never save (Save is not drawn). This
+  // stays `disabled`, not busy.js's aria-disabled: it is the role's for the whole page, set before anything can hold
+  // focus (no focus to lose), and `disabled` keeps the boxes out of the Tab order, their edits from the page, and says
+  // "unavailable" to a screen reader — aria-disabled would leave them typeable.
   if (!mayEdit) for (const el of form.querySelectorAll("input, select")) el.setAttribute("disabled", "");
 
   /** @param {any} s */
@@ -209,21 +213,22 @@ export function settingsView(root, live) {
       status.textContent = "Nothing changed.";
       return;
     }
-    // Greyed out while the PATCH is out, Save dropped keyboard focus to the page's top: it gets it back after.
+    // Greyed out while the PATCH is out, keeping keyboard focus (busy.js); giveBack covers a redraw meanwhile.
     const giveBack = focusReturn(save);
-    save.disabled = true;
+    setBusy(save, true);
     showError(status);
     status.textContent = "Saving…"; // while the request is out: a slow answer is not a lost click
     try {
       const next = await api(live.session, "/settings", { method: "PATCH", body: patch, answer: SETTINGS });
       if (!alive) return;
       fill(next);
+      setBusy(save, false);
       showError(status);
       status.textContent = `Saved: ${Object.keys(patch).join(", ")}.`;
       giveBack();
     } catch (err) {
       if (!alive) return;
-      save.disabled = false;
+      setBusy(save, false);
       showError(status, writeFailure(err, "Not saved"));
       giveBack();
       if (outcomeUnknown(err)) void readBack(values, Object.keys(patch));

@@ -127,7 +127,7 @@ describe("dashboard job page in a real browser", () => {
     // The factory reports progress: the feed's event makes the page read and render the job again.
     expect((await factory.request({ type: "progress", ...lease, stage: "building", pct: 50 })).type).toBe("ack");
     await expect.poll(() => page.locator('[data-fact="progress"] dd').textContent(), SOON).toContain("50 %");
-    const armed = await page.locator("section.actions button:not([disabled])").count();
+    const armed = await page.locator('section.actions button:not([disabled]):not([aria-disabled="true"])').count();
     expect(armed).toBe(0);
     await held!.continue();
     const status = page.locator(".action-status");
@@ -157,7 +157,7 @@ describe("dashboard job page in a real browser", () => {
     const jobReads = await holdReads(page, `/jobs/${reviewed}`);
     await page.goto(`${h.url}/#/jobs/${reviewed}`);
     await expect.poll(() => jobReads.held(), SOON).toBeGreaterThan(0);
-    expect(await page.locator("section.actions button:not([disabled])").count()).toBe(0);
+    expect(await page.locator('section.actions button:not([disabled]):not([aria-disabled="true"])').count()).toBe(0);
     await jobReads.release();
     const approve = page.locator('button[data-action="approve"]');
     await expect.poll(() => approve.isDisabled(), SOON).toBe(false);
@@ -178,7 +178,7 @@ describe("dashboard job page in a real browser", () => {
     await expect.poll(() => page.locator(".job-stage .badge").textContent(), SOON).toBe("review");
     await expect.poll(() => reviewReads.held(), SOON).toBeGreaterThan(0);
     expect(await approve.isVisible()).toBe(true);
-    expect(await page.locator(".review button:not([disabled])").count()).toBe(0);
+    expect(await page.locator('.review button:not([disabled]):not([aria-disabled="true"])').count()).toBe(0);
     await reviewReads.release();
     await expect.poll(async () => (await approve.isVisible()) && (await approve.isEnabled()), SOON).toBe(true);
     await approve.focus();
