@@ -2,7 +2,7 @@
 // read-only marker, counts, queue version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/enrollment,
 // #/dead-letters, #/settings, #/routing, …) and the shared poller.
 
-import { alertsView, mountHealth } from "./alerts.js";
+import { alertsView } from "./alerts.js";
 import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
 import { budgetView } from "./budget.js";
 import { guardBusy } from "./busy.js";
@@ -10,6 +10,7 @@ import { deadLettersView } from "./dead-letters.js";
 import { h, replace } from "./dom.js";
 import { enrollmentCodesView } from "./enrollment-codes.js";
 import { fleetView } from "./fleet.js";
+import { mountHealth } from "./health-badge.js";
 import { jobDetailView } from "./job-detail.js";
 import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
