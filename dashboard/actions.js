@@ -7,6 +7,7 @@
 
 import { ANCESTOR, JOB_ACTED } from "./answers.js";
 import { ApiError, api, jobPath, writeFailure } from "./api.js";
+import { arm } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, showError, stageLabel, statusLine } from "./dom.js";
 
@@ -64,7 +65,8 @@ export async function cancelledAbove(read, job) {
 
 /**
  * Whether an action's button is greyed out: always while an action is in flight (the page re-renders the job on
- * every feed event and queue change, and that must not re-arm a button whose request is still out), else when the
+ * every feed event and queue change, and that must not re-arm a button whose request is still out — the page marks
+ * that wait busy.js's way, aria-disabled, so the pressed button keeps keyboard focus), else when the
  * job's stage cannot take it, or for a requeue below a cancelled ancestor (`cancelledParent`, "" when none).
  * @param {string} action @param {any} job @param {{ busy: boolean, cancelledParent: string }} state
  */
@@ -171,8 +173,8 @@ export function actionBar(session, jobId, onDone) {
     } finally {
       busy = false;
       update(current);
-      // The click's button was disabled while in flight, which dropped keyboard focus to the page's top: give it back,
-      // or, when the job's new stage no longer offers it, put it on the outcome the status line reads.
+      // Busy in flight, the click's button kept keyboard focus (busy.js); when the job's new stage no longer offers
+      // it (disabled now, focus fell to the page's top), the outcome the status line reads takes it.
       const clicked = buttons[action];
       if (document.activeElement === document.body || document.activeElement === clicked)
         (clicked.disabled ? status : clicked).focus();
@@ -200,7 +202,7 @@ export function actionBar(session, jobId, onDone) {
     current = job;
     readParents(job);
     for (const [action, b] of Object.entries(buttons))
-      b.disabled = actionDisabled(action, job, { busy, cancelledParent });
+      arm(b, { busy, off: actionDisabled(action, job, { busy: false, cancelledParent }) });
     buttons.requeue.title = cancelledParent
       ? `Not offered: ${cancelledParent} is cancelled, and this job's work with it (submit it anew if still wanted)`
       : HELP.requeue;

@@ -1,19 +1,17 @@
-// alerts.js — the alerts panel (#/alerts) and the product health badge in the header. The panel lists the live
+// alerts.js — the alerts panel (#/alerts; the header's health badge is health-badge.js). The panel lists the live
 // alerts (open and acknowledged) or one state, newest first, from GET …/alerts, with an Ack button on each open one
-// (POST …/alerts/{id}/ack, operator; a viewer sees the server's refusal). The badge shows GET …/health's status
-// (healthy / degraded / stalled) and refreshes on a timer. A state's list is read a page at a time: one state's
+// (POST …/alerts/{id}/ack, operator; a viewer sees the server's refusal). A state's list is read a page at a time: one state's
 // view has "Show older alerts" (#alerts-more) while the API answers a `nextCursor`; the live view, two states
 // merged, says which state's list is cut (#alerts-cut). Stable ids and data-testids for the browser test:
-// #alerts-panel, [data-testid="alert-row"][data-alert-id], [data-testid="alert-ack"], #health-badge.
+// #alerts-panel, [data-testid="alert-row"][data-alert-id], [data-testid="alert-ack"].
 
-import { ALERT_PAGE, HEALTH } from "./answers.js";
+import { ALERT_PAGE } from "./answers.js";
 import { api, describeError } from "./api.js";
+import { busyAttr, isBusy, setBusy } from "./busy.js";
 import { ago, focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { pager } from "./pager.js";
 
-/** Health is a summary, not a feed: every 15 s keeps the header current without loading the coordinator. */
-const HEALTH_EVERY_MS = 15_000;
-/** The panel re-reads as often: a resolved alert leaves the live list by itself. */
+/** The panel re-reads every 15 s, as the header's health badge does: a resolved alert leaves the live list by itself. */
 const PANEL_EVERY_MS = 15_000;
 const FILTERS = [
   ["live", "Live"],
@@ -87,7 +85,7 @@ export function alertsView(root, live, params) {
               "data-needs": "operator", // role.js
               "data-focus-key": `ack:${a.id}`,
               "aria-label": `Acknowledge ${a.kind} ${a.subject}`,
-              disabled: acking.has(a.id),
+              ...busyAttr(acking.has(a.id)),
               onclick: (/** @type {Event} */ ev) =>
                 acknowledge(a.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
             },
@@ -138,21 +136,21 @@ export function alertsView(root, live, params) {
   };
 
   /**
-   * Disabled while the ack is on its way: a double click would send a second ack, whose refusal (already
+   * Busy (busy.js) while the ack is on its way: a double click would send a second ack, whose refusal (already
    * acknowledged) would replace the first one's success on the status line.
    * @param {string} id @param {HTMLButtonElement} button
    */
   const acknowledge = async (id, button) => {
-    if (button.disabled || acking.has(id)) return;
+    if (isBusy(button) || acking.has(id)) return;
     acking.add(id);
     // Acknowledged, the row has no Ack any more: focus goes to the Ack now in its place (the next open alert's), so
-    // an operator acks down the list with Enter; greyed out meanwhile, the button had dropped focus to the page's top.
+    // an operator acks down the list with Enter; busy meanwhile, the button keeps keyboard focus.
     const at = [...body.querySelectorAll('[data-testid="alert-ack"]')].indexOf(button);
     const giveBack = focusReturn(button, () => {
       const left = [...body.querySelectorAll('[data-testid="alert-ack"]')];
       return /** @type {HTMLElement | undefined} */ (left[Math.min(Math.max(at, 0), left.length - 1)]) ?? status;
     });
-    button.disabled = true;
+    setBusy(button, true);
     showError(status);
     status.textContent = `Acknowledging ${id}…`; // while the request is out: a slow answer is not a lost click
     try {
@@ -167,8 +165,8 @@ export function alertsView(root, live, params) {
       acking.delete(id);
       // The row shown now, which a redraw while the ack was out may have made anew.
       const current = ackButton(id);
-      if (current) current.disabled = false;
-      button.disabled = false;
+      setBusy(current, false);
+      setBusy(button, false);
       if (alive) showError(status, `Not acknowledged: ${describeError(err)}`);
       giveBack(); // to the Ack again: the one drawn anew under its key, if a redraw came meanwhile
     }
@@ -219,36 +217,5 @@ export function alertsView(root, live, params) {
   return () => {
     alive = false;
     clearInterval(timer);
-  };
-}
-
-/**
- * Keep `el` showing the product's health; returns a stop function.
- * @param {HTMLElement} el
- * @param {import("./live.js").Live} live
- */
-export function mountHealth(el, live) {
-  let alive = true;
-  const show = async () => {
-    try {
-      const hl = await api(live.session, "/health", { answer: HEALTH });
-      if (!alive) return;
-      const f = hl.factories;
-      el.hidden = false;
-      el.className = `badge health-${hl.status}`;
-      el.dataset.status = hl.status;
-      el.title = `${hl.openAlerts.total} open alert(s) · factories ${f.ok} ok, ${f.degraded} degraded, ${f.down} down`;
-      replace(el, hl.status);
-    } catch {
-      // The header stays quiet: the page's own requests show connection trouble.
-      if (alive) el.hidden = true;
-    }
-  };
-  void show();
-  const timer = setInterval(() => void show(), HEALTH_EVERY_MS);
-  return () => {
-    alive = false;
-    clearInterval(timer);
-    el.hidden = true;
   };
 }

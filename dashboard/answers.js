@@ -322,11 +322,14 @@ export const ALERT_PAGE = {
   nextCursor: maybe(str),
 };
 
-/** `GET …/health`: the header's badge (alerts.js `mountHealth`). */
+/** `GET …/health`: the header's badge (health-badge.js `healthText`, since when a stalled product is stalled). */
 export const HEALTH = {
   status: str,
   openAlerts: { total: num },
   factories: { ok: num, degraded: num, down: num },
+  lastFinishedAt: maybe(num),
+  oldestQueuedAt: maybe(num),
+  thresholds: maybe({ expectedFinishIntervalMinutes: num }),
 };
 
 /** `GET …/metrics?format=json`: the header's tiles (metrics.js `tilesOf`). */

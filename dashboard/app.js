@@ -2,19 +2,21 @@
 // read-only marker, counts, queue version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/enrollment,
 // #/dead-letters, #/settings, #/routing, …) and the shared poller.
 
-import { alertsView, mountHealth } from "./alerts.js";
+import { alertsView } from "./alerts.js";
 import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
 import { budgetView } from "./budget.js";
+import { guardBusy } from "./busy.js";
 import { deadLettersView } from "./dead-letters.js";
 import { h, replace } from "./dom.js";
 import { enrollmentCodesView } from "./enrollment-codes.js";
 import { fleetView } from "./fleet.js";
+import { mountHealth } from "./health-badge.js";
 import { jobDetailView } from "./job-detail.js";
 import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
 import { Live, summaryParts } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
-import { can, markRole, readOnlyText, readWhoami } from "./role.js";
+import { can, markRole, PENDING, readOnlyText, readWhoami } from "./role.js";
 import { routingView } from "./routing.js";
 import { settingsView } from "./settings.js";
 import { signInView } from "./signin.js";
@@ -75,11 +77,15 @@ function start(s) {
   const badge = document.getElementById("health-badge");
   if (badge) stopHealth = mountHealth(badge, l);
   replace(main, h("p", { class: "muted" }, "Loading…"));
+  // Not known yet: no role-gated control is drawn until whoami tells (role.js PENDING). A page drawn after WHO_WAIT_MS
+  // without it showed a viewer the action bar, Save, Release… until the role arrived.
+  markRole(PENDING);
   liveReady = false;
   l.start();
   // Who the token is, beside the poller's first read: no page is drawn before it is known, so none offers a viewer a
   // button for a moment (role.js) — unless it takes longer than WHO_WAIT_MS: a whoami the network holds kept every
-  // page at "Loading…" for ever. Unknown (an older coordinator), every control is offered.
+  // page at "Loading…" for ever; its role-gated controls stay hidden meanwhile (PENDING). Unknown (an older
+  // coordinator), every control is offered.
   const waited = new Promise((resolve) => setTimeout(resolve, WHO_WAIT_MS));
   void Promise.all([l.ready, Promise.race([learnWho(l), waited])]).then(() => {
     if (live !== l) return;
@@ -90,21 +96,30 @@ function start(s) {
 
 /** 4 s: how long the first page waits for whoami beyond the poller's first read, before it is drawn without it. */
 const WHO_WAIT_MS = 4000;
+/** Failed whoami reads (one per poller tick) after which role-gated controls are offered while it is asked again. */
+const WHO_TRIES = 5;
 
 /**
  * Reads who `l`'s token is (role.js) until told: a read that failed for the moment is asked again at the poller's
  * next tick. Once known, the page is marked and the header says it; a page drawn before it was known, for a role
- * that may not act, is drawn again (settings were editable, the enrollment codes asked for). Resolves after the
- * first read, told or not. @param {Live} l
+ * that may not act, is drawn again (settings were editable, the enrollment codes asked for). Until then the page is
+ * marked PENDING (role-gated controls hidden) — for WHO_TRIES failed reads at most: a whoami failing for longer
+ * (a coordinator's fault) would have kept an operator from every control, so it is then offered them, the server
+ * judging, and asking goes on. Resolves after the first read, told or not. @param {Live} l
  */
 function learnWho(l) {
   let asking = false;
   let known = false;
+  let failed = 0;
   const ask = async () => {
     asking = true;
     const w = await readWhoami(l.session);
     asking = false;
-    if (live !== l || known || w === undefined) return;
+    if (live !== l || known) return;
+    if (w === undefined) {
+      if (++failed === WHO_TRIES) markRole("");
+      return;
+    }
     known = true;
     stopAsking();
     l.role = w?.role ?? "";
@@ -221,6 +236,9 @@ document.addEventListener(
   },
   true,
 );
+// A button whose request is out is greyed out with aria-disabled, not disabled, so it keeps keyboard focus: its
+// presses are dropped here, before any page's listener (busy.js).
+guardBusy(document);
 // The skip link must not touch the hash: the hash is the route.
 document.querySelector(".skip")?.addEventListener("click", (ev) => {
   ev.preventDefault();

@@ -3,6 +3,7 @@
 
 import { ARTIFACTS } from "./answers.js";
 import { api, describeError, jobPath, request, transient } from "./api.js";
+import { setBusy } from "./busy.js";
 import {
   bytes,
   focusReturn,
@@ -83,8 +84,8 @@ export function artifactsPanel(session, jobId) {
 
   /** @param {any} a @param {HTMLButtonElement} button */
   const download = async (a, button) => {
-    const giveBack = focusReturn(button); // greyed out while the bytes come, the button dropped keyboard focus
-    button.disabled = true;
+    const giveBack = focusReturn(button); // a redraw while the bytes come may replace the button
+    setBusy(button, true); // aria-disabled: the pressed button keeps keyboard focus (busy.js)
     button.textContent = "Downloading…";
     try {
       const res = await request(session, `${jobPath(jobId)}/artifacts/${encodeURIComponent(a.name)}`);
@@ -98,7 +99,7 @@ export function artifactsPanel(session, jobId) {
     } catch (err) {
       showError(status, describeError(err));
     } finally {
-      button.disabled = false;
+      setBusy(button, false);
       button.textContent = "Download";
       giveBack();
     }

@@ -7,6 +7,7 @@
 
 import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
+import { arm, setBusy } from "./busy.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
@@ -132,10 +133,11 @@ export function budgetView(root, live) {
   // second lifted the exhaustion pause the first leaves in force on purpose — dispatch ran past the ceiling.
   let busy = false;
   const save = /** @type {HTMLButtonElement} */ (form.querySelector("#budget-save"));
-  const arm = () => {
-    pause.disabled = busy || !current || current.state === "paused";
-    resume.disabled = busy || !current || current.state !== "paused";
-    save.disabled = busy;
+  // Busy is aria-disabled (busy.js): the pressed button keeps keyboard focus while its request is out.
+  const armAll = () => {
+    arm(pause, { busy, off: !current || current.state === "paused" });
+    arm(resume, { busy, off: !current || current.state !== "paused" });
+    setBusy(save, busy);
   };
 
   /** @param {any} b */
@@ -153,7 +155,7 @@ export function budgetView(root, live) {
     state.className = `badge budget-${b.state}`;
     state.dataset.state = b.state;
     period.textContent = `per ${b.period}, ${new Date(b.periodStart).toISOString().slice(0, 16)}Z → ${new Date(b.periodEnd).toISOString().slice(0, 16)}Z · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
-    arm();
+    armAll();
     // The form shows the budget as set until the operator changes a field: from then on it is their draft, which a
     // poll must not overwrite — it did, every 5 s, so a mode chosen (stop) or a ceiling typed and tabbed away from
     // reverted to the server's before Set budget was pressed, and the save sent the old values back ("Budget saved.").
@@ -217,12 +219,12 @@ export function budgetView(root, live) {
    */
   const act = async (path, done, body, method = "POST", say = () => undefined) => {
     if (busy) return;
-    // Greyed out while out, the pressed button dropped keyboard focus to the page's top: it gets it back after, or
-    // the outcome does when the answer greys it out for good (Pause once paused). Set budget is a form's submit.
+    // The pressed button keeps focus while out (busy.js); the outcome takes it when the answer greys the button out
+    // for good (Pause once paused). Set budget is a form's submit.
     const pressed = document.activeElement;
     const giveBack = focusReturn(pressed instanceof HTMLButtonElement ? pressed : save, status);
     busy = true;
-    arm();
+    armAll();
     try {
       generation++;
       const answer = method === "PUT" ? BUDGET : BUDGET_ACTED;
@@ -236,7 +238,7 @@ export function budgetView(root, live) {
       if (alive) showError(status, `${describeError(err)}`);
     } finally {
       busy = false;
-      arm();
+      armAll();
       if (alive) giveBack();
     }
   };

@@ -10,6 +10,7 @@
 
 import { DEAD_LETTER_PAGE, REDRIVEN } from "./answers.js";
 import { ApiError, api, describeError, outcomeUnknown } from "./api.js";
+import { busyAttr, isBusy, setBusy } from "./busy.js";
 import { messageSummary, messageText, notRedrivable, reasonCode, redriveAdvice } from "./dead-letter-text.js";
 import {
   ago,
@@ -80,6 +81,8 @@ export function deadLettersView(root, live) {
   const redriving = new Set();
   /** A read has drawn the list: until then the table says Loading…, or that it could not be read. */
   let drawn = false;
+  /** The dead letters the list shows, by id: their redrive verdict is judged again at each tick (`tick`). */
+  let shown = new Map();
 
   /**
    * A row's action: Redrive, or why the server would refuse it whatever is tried (no button to press for nothing).
@@ -101,7 +104,7 @@ export function deadLettersView(root, live) {
         "data-testid": "dead-letter-redrive",
         "data-focus-key": `redrive:${d.id}`,
         "aria-label": `Redrive ${d.id}`,
-        disabled: redriving.has(d.id),
+        ...busyAttr(redriving.has(d.id)),
         onclick: (/** @type {Event} */ ev) => redrive(d, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
       },
       "Redrive",
@@ -131,7 +134,12 @@ export function deadLettersView(root, live) {
       h("td", { class: "dead-letter-summary" }, opened),
       h("td", { class: "dead-letter-reason" }, isolated(shortText(String(d.reason), 400))),
       h("td", { class: "num" }, String(d.attempts)),
-      h("td", { "data-needs": "operator" }, action(d, now)), // role.js
+      // role.js; `data-why`: the verdict drawn, judged again with the clock (`tick`)
+      h(
+        "td",
+        { "data-needs": "operator", "data-redrive-for": d.id, "data-why": notRedrivable(d, now) },
+        action(d, now),
+      ),
     );
   };
 
@@ -156,7 +164,7 @@ export function deadLettersView(root, live) {
   const load = async (quiet = false) => {
     const asked = pg.begin();
     const giveBack = focusReturn(refresh);
-    refresh.disabled = true;
+    setBusy(refresh, true); // aria-disabled: a pressed Refresh keeps keyboard focus (busy.js)
     try {
       const read = await readPages(live, pg.pages);
       if (!alive || !pg.current(asked)) return;
@@ -165,6 +173,7 @@ export function deadLettersView(root, live) {
       );
       // Focus stays where it was (a row's Redrive or its message, by `data-focus-key`), and what was opened stays
       // open across a read (its message drawn again).
+      shown = new Map(read.items.map((/** @type {any} */ d) => [String(d.id), d]));
       redrawKeepingFocus(body, () => {
         const now = Date.now();
         replace(body, ...(read.items.length ? read.items.map((d) => row(d, now)) : [empty()]));
@@ -188,7 +197,7 @@ export function deadLettersView(root, live) {
     } finally {
       pg.settle(asked);
       if (alive) {
-        refresh.disabled = false;
+        setBusy(refresh, false);
         giveBack();
       }
     }
@@ -218,7 +227,7 @@ export function deadLettersView(root, live) {
 
   /** @param {any} d @param {HTMLButtonElement} button */
   const redrive = async (d, button) => {
-    if (button.disabled || redriving.has(d.id)) return;
+    if (isBusy(button) || redriving.has(d.id)) return;
     redriving.add(d.id);
     const at = [...body.querySelectorAll('[data-testid="dead-letter-redrive"]')].indexOf(button);
     // Redriven, the row is gone: focus goes to the Redrive now in its place, else to the status line.
@@ -226,7 +235,7 @@ export function deadLettersView(root, live) {
       const left = [...body.querySelectorAll('[data-testid="dead-letter-redrive"]')];
       return /** @type {HTMLElement | undefined} */ (left[Math.min(Math.max(at, 0), left.length - 1)]) ?? status;
     });
-    button.disabled = true;
+    setBusy(button, true);
     showError(status);
     status.textContent = `Redriving ${d.id}…`; // while the request is out: a slow answer is not a lost click
     let reread = true;
@@ -262,8 +271,8 @@ export function deadLettersView(root, live) {
     }
     if (reread) await load(true);
     const current = redriveButton(d.id);
-    if (current) current.disabled = false;
-    button.disabled = false;
+    setBusy(current, false);
+    setBusy(button, false);
     giveBack();
   };
 
@@ -310,9 +319,27 @@ export function deadLettersView(root, live) {
   );
   if (can(live.role, "operator")) void load();
   else refuse();
-  // The list is read when the page opens, on Refresh and after a redrive, not on a timer: its ages move with the
-  // poller's ticks instead, with no read of their own ("3 min ago" said so for as long as the page stayed open).
-  const unsubscribe = live.subscribe(() => renderAges(body));
+  /**
+   * Moves the list with the clock at `now`, with no read of its own: the ages ("3 min ago" said so for as long as the
+   * page stayed open), and each row's redrive verdict — "Cannot be redriven: it is 8 days old" stayed 8, and a dead
+   * letter passing its idempotency key's window while the page was open kept offering Redrive. A row whose verdict
+   * changed is drawn anew (focus on its Redrive, gone, goes to the status line); one whose redrive is out is left.
+   * @param {number} now epoch ms
+   */
+  const tick = (now) => {
+    renderAges(body, now);
+    for (const cell of body.querySelectorAll("td[data-redrive-for]")) {
+      const d = shown.get(cell.getAttribute("data-redrive-for") ?? "");
+      if (!d || redriving.has(d.id)) continue;
+      const why = notRedrivable(d, now);
+      if (cell.getAttribute("data-why") === why) continue;
+      cell.setAttribute("data-why", why);
+      redrawKeepingFocus(cell, () => replace(cell, action(d, now)), status);
+    }
+  };
+  // The list is read when the page opens, on Refresh and after a redrive, not on a timer: it moves with the poller's
+  // ticks instead.
+  const unsubscribe = live.subscribe(() => tick(Date.now()));
   return () => {
     alive = false;
     unsubscribe();

@@ -267,8 +267,9 @@ export function redrawKeepingFocus(container, redraw, fallback = null) {
 }
 
 /**
- * Call as a button is greyed out for its request: a disabled button drops keyboard focus to <body>, and it stayed
- * there after the answer — Enter pressed again, or a screen reader's next line, started from the page's top. The
+ * Call as a button's request goes out. Busy (busy.js), the button keeps focus meanwhile; but the answer may hide it
+ * (the last page read), redraw it (a poll) or take it away (its row gone, or `disabled` for the new state), and focus
+ * then fell to <body> — Enter pressed again, or a screen reader's next line, started from the page's top. The
  * function returned, called once the request is over (and its redraw done), gives focus back to the button — or the
  * one drawn anew under its id or `data-focus-key` — when it can take it, else to `fallback` (the status line that
  * says the outcome, or the next row's button). It does nothing when the button did not hold focus, or when focus

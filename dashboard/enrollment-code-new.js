@@ -5,6 +5,7 @@
 
 import { CODE_MINTED } from "./answers.js";
 import { api, apiBase, outcomeUnknown, writeFailure } from "./api.js";
+import { isBusy, setBusy } from "./busy.js";
 import { h, replace, showError, statusLine, when } from "./dom.js";
 
 /** The lifetimes offered, in seconds (the API takes 60 s to 7 days; an hour is its default, and the CLI's). */
@@ -119,12 +120,12 @@ export function newCodeForm(live, onMinted) {
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    if (submit.disabled) return; // one code per press
+    if (isBusy(submit)) return; // one code per press
     /** @type {Record<string, unknown>} */
     const bodyOut = { ttlSeconds: Number(ttl.value) };
     if (name.value.trim()) bodyOut.name = name.value.trim();
     if (seats.value.trim()) bodyOut.seats = Number(seats.value);
-    submit.disabled = true;
+    setBusy(submit, true); // aria-disabled: a pressed New code keeps keyboard focus (busy.js)
     showError(status);
     status.textContent = "Creating…"; // while the request is out: a slow answer is not a lost click
     try {
@@ -139,12 +140,11 @@ export function newCodeForm(live, onMinted) {
       seats.value = "";
       show(minted);
       onMinted(minted);
-      submit.disabled = false;
+      setBusy(submit, false);
     } catch (err) {
       if (!alive) return;
-      submit.disabled = false;
+      setBusy(submit, false);
       showError(status, writeFailure(err, "Not created"));
-      submit.focus(); // disabling it while the request was out took focus away: give it back, to try again
       // No answer to read: a code may have been minted all the same, which nothing can show now. The list is read
       // again, so it is there to see (and revoke) before another is made.
       if (outcomeUnknown(err)) onMinted(null);

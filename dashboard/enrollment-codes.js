@@ -8,6 +8,7 @@
 
 import { CODE_REVOKED, CODES } from "./answers.js";
 import { ApiError, api, describeError, outcomeUnknown, writeFailure } from "./api.js";
+import { isBusy, setBusy } from "./busy.js";
 import { ago, focusReturn, h, renderAges, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { newCodeForm } from "./enrollment-code-new.js";
 import { can } from "./role.js";
@@ -99,7 +100,7 @@ export function enrollmentCodesView(root, live) {
       keep.addEventListener("click", back);
       // Escape answers the question as Keep does, as it closes any dialog: the code stays, focus back on Revoke.
       cell.addEventListener("keydown", (ev) => {
-        if (ev.key !== "Escape" || keep.disabled || !cell.contains(keep)) return;
+        if (ev.key !== "Escape" || isBusy(keep) || !cell.contains(keep)) return;
         ev.preventDefault();
         back();
       });
@@ -145,9 +146,9 @@ export function enrollmentCodesView(root, live) {
   let generation = 0;
   const load = async () => {
     const mine = ++generation;
-    // Greyed out while the list is read, a pressed Refresh dropped keyboard focus to the page's top: given back after.
+    // Busy while the list is read, keeping keyboard focus (busy.js); giveBack covers a redraw meanwhile.
     const giveBack = focusReturn(refresh);
-    refresh.disabled = true;
+    setBusy(refresh, true);
     try {
       const { codes } = await api(live.session, "/factories/enrollment-codes", { answer: CODES });
       if (!alive || mine !== generation) return;
@@ -168,7 +169,7 @@ export function enrollmentCodesView(root, live) {
       showLoadError(status, `Cannot load enrollment codes: ${describeError(err)}`);
     } finally {
       if (alive && mine === generation) {
-        refresh.disabled = false;
+        setBusy(refresh, false);
         giveBack();
       }
     }
@@ -190,14 +191,14 @@ export function enrollmentCodesView(root, live) {
   };
 
   /**
-   * Revoke code `id`; both answers disabled while the request is out (a double click sends one DELETE). Focus then
+   * Revoke code `id`; both answers busy while the request is out (a double click sends one DELETE). Focus then
    * goes to the next code's Revoke (or the previous one's, or New code when none is left): the row it was on is gone.
    * @param {string} id @param {HTMLButtonElement} yes @param {HTMLButtonElement} keep
    */
   const revoke = async (id, yes, keep) => {
-    if (yes.disabled) return;
-    yes.disabled = true;
-    keep.disabled = true;
+    if (isBusy(yes)) return;
+    setBusy(yes, true); // aria-disabled: the pressed answer keeps keyboard focus (busy.js)
+    setBusy(keep, true);
     const at = [...body.querySelectorAll('[data-testid="code-row"]')].findIndex(
       (r) => r.getAttribute("data-code-id") === id,
     );
@@ -215,8 +216,8 @@ export function enrollmentCodesView(root, live) {
       await load();
     } catch (err) {
       if (!alive) return;
-      yes.disabled = false;
-      keep.disabled = false;
+      setBusy(yes, false);
+      setBusy(keep, false);
       showError(status, writeFailure(err, "Not revoked"));
       yes.focus();
       // Pruned after use or expiry: its row goes. No answer to read: it may be revoked all the same, and the list says.

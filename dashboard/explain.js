@@ -5,6 +5,7 @@
 
 import { EXPLAIN } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
+import { setBusy } from "./busy.js";
 import { focusReturn, h, num, replace, showError, statusLine, when } from "./dom.js";
 import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
 import { TERM_HELP } from "./router-terms.js";
@@ -89,8 +90,8 @@ export function explainPanel(session, jobId, factoryName) {
   /** The last read failed in a way that may pass: the job page's next poller tick reads again (`failed`). */
   let retry = false;
   const load = async () => {
-    const giveBack = focusReturn(refresh); // greyed out while the read is out, a pressed Refresh dropped focus
-    refresh.disabled = true;
+    const giveBack = focusReturn(refresh);
+    setBusy(refresh, true); // greyed out while the read is out, keeping keyboard focus (busy.js)
     try {
       const x = await api(session, `${jobPath(jobId)}/explain`, { answer: EXPLAIN });
       retry = false;
@@ -100,7 +101,7 @@ export function explainPanel(session, jobId, factoryName) {
       retry = transient(err);
       showError(status, describeError(err));
     } finally {
-      refresh.disabled = false;
+      setBusy(refresh, false);
       giveBack();
     }
   };

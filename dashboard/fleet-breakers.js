@@ -6,6 +6,7 @@
 // for the browser test: `breakers-<factoryId>`, `breaker-<factoryId>-<engine>`, `release-<factoryId>`.
 
 import { ApiError, api, describeError } from "./api.js";
+import { busyAttr, setBusy } from "./busy.js";
 import { duration, focusReturn, h, showError, statusLine, when } from "./dom.js";
 
 /** The engine as people read it: `*` is the factory's default engine (jobs that name none). */
@@ -95,7 +96,7 @@ export function quarantinePanel(f, live, onReleased) {
       id: `release-${f.id}`,
       // Named for its factory: "Release" alone named every quarantined card's button alike for a screen reader.
       "aria-label": `Release ${f.name}`,
-      disabled: releasing.has(f.id),
+      ...busyAttr(releasing.has(f.id)),
       dataset: { testid: "release-factory" },
     },
     "Release",
@@ -108,10 +109,10 @@ export function quarantinePanel(f, live, onReleased) {
   button.addEventListener("click", async () => {
     if (releasing.has(f.id)) return;
     releasing.add(f.id);
-    // Greyed out while the request is out, the button dropped keyboard focus to the page's top. Released, the card
+    // Greyed out while the request is out (aria-disabled: it keeps keyboard focus, busy.js). Released, the card
     // (redrawn) has no button: focus goes to the card's name.
     const giveBack = focusReturn(button, () => document.getElementById(`factory-name-${f.id}`));
-    button.disabled = true;
+    setBusy(button, true);
     showError(shown());
     shown().textContent = "Releasing…"; // while the request is out: a slow answer is not a lost click
     let gone = true;
@@ -125,7 +126,7 @@ export function quarantinePanel(f, live, onReleased) {
       showError(shown(), said.text);
     } finally {
       releasing.delete(f.id);
-      current().disabled = false;
+      setBusy(current(), false);
     }
     // Released, here or elsewhere: the card is drawn as the factory now is, without Release. A failed re-read of the
     // list leaves that to the poller's next one: it turned a release that worked into "Not released: …".

@@ -9,6 +9,7 @@
 
 import { GRANTED } from "./answers.js";
 import { api, describeError, outcomeUnknown } from "./api.js";
+import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, isolated, shortText, showError, statusLine } from "./dom.js";
 
 /** The seat limits the API takes (shared/api ApproveGrantBody `seatLimit`). */
@@ -16,13 +17,21 @@ export const SEAT_LIMIT_MIN = 1;
 export const SEAT_LIMIT_MAX = 64;
 
 /**
+ * The factories whose grant request is out, by id: their buttons are drawn busy until its answer. Kept for the whole
+ * session, not per page: a grant out while the operator left the Fleet page and came back was drawn armed on the new
+ * page (a fresh store), and a second press sent a second grant. The answer arms the buttons the page shows then.
+ * @type {Set<string>}
+ */
+const sending = new Set();
+
+/**
  * What the fleet page keeps across its redraws: the seat limit typed per factory (a redraw every tick wiped it), the
- * factories whose request is out (their buttons are drawn greyed out: a redraw offered an armed one, and a second
- * press sent a second request), and the page's status line, where an answer about a card that is gone is said.
+ * factories whose request is out (`sending`: their buttons are drawn busy — a redraw offered an armed one, and a
+ * second press sent a second request), and the page's status line, where an answer about a card that is gone is said.
  * @param {HTMLElement} pageStatus
  */
 export function grantStore(pageStatus) {
-  return { drafts: new Map(), busy: new Set(), pageStatus };
+  return { drafts: new Map(), busy: sending, pageStatus };
 }
 /** @typedef {ReturnType<typeof grantStore>} GrantStore */
 
@@ -90,7 +99,7 @@ export function grantPanel(f, live, store, rerender) {
           class: "small",
           id: `grant-approve-${f.id}`,
           "aria-label": `Approve ${pending.join(", ")} for ${f.name}`,
-          disabled: busy,
+          ...busyAttr(busy),
         },
         "Approve",
       )
@@ -114,7 +123,7 @@ export function grantPanel(f, live, store, rerender) {
       id: `grant-seats-set-${f.id}`,
       // Named for its factory: a page of cards each with "Set seat limit" read as many alike buttons (fleet-breakers).
       "aria-label": `Set seat limit of ${f.name}`,
-      disabled: busy,
+      ...busyAttr(busy),
     },
     "Set",
   );
@@ -126,10 +135,8 @@ export function grantPanel(f, live, store, rerender) {
     if (store.busy.has(f.id)) return;
     store.busy.add(f.id);
     const giveBack = focusReturn(button, () => document.getElementById(status.id));
-    for (const id of [`grant-approve-${f.id}`, `grant-seats-set-${f.id}`]) {
-      const b = document.getElementById(id);
-      if (b instanceof HTMLButtonElement) b.disabled = true;
-    }
+    // Busy, not disabled: the pressed button keeps keyboard focus while the request is out (busy.js).
+    for (const id of [`grant-approve-${f.id}`, `grant-seats-set-${f.id}`]) setBusy(document.getElementById(id), true);
     showError(shown());
     showError(store.pageStatus); // what it said of an earlier card is over
     shown().textContent = asked === "seats" ? "Setting the seat limit…" : "Approving…";
@@ -165,10 +172,7 @@ export function grantPanel(f, live, store, rerender) {
         withGrant(live, f.id, granted);
         rerender();
       });
-    for (const id of [`grant-approve-${f.id}`, `grant-seats-set-${f.id}`]) {
-      const b = document.getElementById(id);
-      if (b instanceof HTMLButtonElement) b.disabled = false;
-    }
+    for (const id of [`grant-approve-${f.id}`, `grant-seats-set-${f.id}`]) setBusy(document.getElementById(id), false);
     // The card's grant block gone with the list read again (the factory removed, or revoked: it has none), the
     // answer is said on the page's own line, named for the factory, and focus goes there.
     const here = document.getElementById(status.id);

@@ -5,6 +5,7 @@
 
 import { JOB_PAGE } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
+import { isBusy, setBusy } from "./busy.js";
 import {
   ago,
   focusReturn,
@@ -54,7 +55,7 @@ export function jobsView(root, live, params) {
   const tbody = h("tbody");
   const status = statusLine();
   status.tabIndex = -1; // focus lands here when "Load more" read the last page (and is hidden) or failed
-  /** Gives keyboard focus back after a press of "Load more" (greyed out meanwhile, it dropped it). */
+  /** Gives keyboard focus back after a press of "Load more" (the last page hides it; a redraw replaces rows). */
   let giveBack = () => {};
   const more = h(
     "button",
@@ -193,7 +194,7 @@ export function jobsView(root, live, params) {
     } finally {
       if (mine === generation) {
         loading = false;
-        more.disabled = false;
+        setBusy(more, false);
         renderRows();
         giveBack();
         giveBack = () => {};
@@ -201,9 +202,9 @@ export function jobsView(root, live, params) {
     }
   };
 
-  /** One press, one more page: disabled until the read it starts (or a newer one) has drawn. */
+  /** One press, one more page: busy (busy.js, keeping focus) until the read it starts (or a newer one) has drawn. */
   const loadMore = () => {
-    if (!nextCursor || more.disabled) return;
+    if (!nextCursor || isBusy(more)) return;
     const before = jobs.length;
     // To the first row the press brought (its link), else "Load more" again, else the status line.
     giveBack = focusReturn(more, () =>
@@ -213,7 +214,7 @@ export function jobsView(root, live, params) {
           )
         : status,
     );
-    more.disabled = true;
+    setBusy(more, true);
     wanted = jobs.length + PAGE;
     void reload();
   };

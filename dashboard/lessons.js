@@ -11,6 +11,7 @@
 
 import { CHANGED, LESSON_ADDED, LESSON_PAGE } from "./answers.js";
 import { api, describeError, writeFailure } from "./api.js";
+import { isBusy, setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { ago, focusReturn, h, renderAges, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 
@@ -132,14 +133,14 @@ export function lessonsView(root, live) {
 
   /**
    * The first page (the page opened, the source filter changed: the older pages read before are dropped), or with
-   * `older` the next older page appended (#lessons-more, disabled while it is out: one page per press).
+   * `older` the next older page appended (#lessons-more, busy while it is out: one page per press).
    */
   const load = async (older = false) => {
-    if (older && (!nextCursor || more.disabled)) return;
+    if (older && (!nextCursor || isBusy(more))) return;
     const asked = older ? generation : ++generation;
-    // Greyed out while its page is read, the pressed button dropped keyboard focus to the page's top.
+    // Busy while its page is read (keeping keyboard focus, busy.js); the last page hides it: focus to the status.
     const giveBack = older ? focusReturn(more, status) : () => {};
-    more.disabled = older; // a first page re-enables it: an older page still out belongs to the list it replaces
+    setBusy(more, older); // a first page re-arms it: an older page still out belongs to the list it replaces
     try {
       const q = new URLSearchParams({ limit: String(PAGE), ...(source.value ? { source: source.value } : {}) });
       if (older && nextCursor) q.set("cursor", nextCursor);
@@ -154,23 +155,23 @@ export function lessonsView(root, live) {
       const what = older ? "older lessons" : "lessons";
       if (alive && asked === generation) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
     } finally {
-      if (asked === generation) more.disabled = false;
+      if (asked === generation) setBusy(more, false);
       giveBack();
     }
   };
 
-  /** @param {string} id @param {HTMLButtonElement} button disabled while the request is out (double clicks) */
+  /** @param {string} id @param {HTMLButtonElement} button busy while the request is out (double clicks, busy.js) */
   const archive = async (id, button) => {
-    if (button.disabled) return;
+    if (isBusy(button)) return;
     // Archived, the row goes: focus goes to the Archive now in its place (the next lesson's), so an operator archives
-    // down the list with Enter; greyed out meanwhile, the button had dropped focus to the page's top.
+    // down the list with Enter.
     const archiveButtons = () => [...list.querySelectorAll("button[data-focus-key^='archive:']")];
     const at = archiveButtons().indexOf(button);
     const giveBack = focusReturn(button, () => {
       const left = archiveButtons();
       return /** @type {HTMLElement | undefined} */ (left[Math.min(Math.max(at, 0), left.length - 1)]) ?? status;
     });
-    button.disabled = true;
+    setBusy(button, true);
     showError(status);
     status.textContent = `Archiving ${id}…`;
     try {
@@ -186,7 +187,7 @@ export function lessonsView(root, live) {
       render(); // in place: a re-read would close the older pages the operator opened to find this lesson
       giveBack();
     } catch (err) {
-      button.disabled = false;
+      setBusy(button, false);
       if (alive) showError(status, writeFailure(err, "Not archived"));
       giveBack();
     }
@@ -234,9 +235,9 @@ export function lessonsView(root, live) {
     const serialOver = serialLimit.problem();
     if (serialOver) return showError(status, `Not added: the serial key is ${serialOver}.`);
     // One lesson per press: a double click (or Enter twice) while the first POST is out would add it twice.
-    if (addButton.disabled) return;
-    const giveBack = focusReturn(addButton, status); // greyed out while the POST is out, Add dropped keyboard focus
-    addButton.disabled = true;
+    if (isBusy(addButton)) return;
+    const giveBack = focusReturn(addButton, status); // a render while the POST is out may redraw what holds focus
+    setBusy(addButton, true); // aria-disabled: a pressed Add keeps keyboard focus (busy.js)
     showError(status);
     status.textContent = "Adding…"; // said while the POST is out: a slow answer is not mistaken for a lost click
     try {
@@ -251,7 +252,7 @@ export function lessonsView(root, live) {
     } catch (err) {
       if (alive) showError(status, writeFailure(err, "Not added"));
     } finally {
-      addButton.disabled = false;
+      setBusy(addButton, false);
       giveBack();
     }
   });

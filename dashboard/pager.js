@@ -4,6 +4,7 @@
  * per press. The lists that page this way (alerts, serial gates) re-read every page shown at each refresh, so what
  * is shown stays current; a read overtaken by a newer one (a refresh crossing a press) is dropped when it answers.
  */
+import { isBusy, setBusy } from "./busy.js";
 import { focusReturn, h } from "./dom.js";
 
 /**
@@ -17,15 +18,15 @@ import { focusReturn, h } from "./dom.js";
  */
 
 /**
- * A pager whose button (`id`, `label`) asks `reload` for one more page per press — disabled while that read is out,
- * so a double click reads one page.
+ * A pager whose button (`id`, `label`) asks `reload` for one more page per press — busy while that read is out
+ * (busy.js: it keeps keyboard focus), so a double click reads one page.
  * @param {string} id @param {string} label @param {() => Promise<void>} reload the list's read of `pages` pages
  * @param {import("./dom.js").FocusFallback} [fallback] where focus goes from a pressed button hidden after the last page
  * @returns {Pager}
  */
 export function pager(id, label, reload, fallback = null) {
   let generation = 0;
-  /** Gives keyboard focus back after a press: greyed out while its page is read, the button dropped it. */
+  /** Gives keyboard focus back after a press: the last page hides the button, a redraw may replace what follows. */
   let giveBack = () => {};
   /** @type {Pager} */
   const p = {
@@ -39,9 +40,9 @@ export function pager(id, label, reload, fallback = null) {
         id,
         hidden: true,
         onclick: () => {
-          if (p.more.disabled) return; // one page per press: re-enabled when its read is done
+          if (isBusy(p.more)) return; // one page per press: armed again when its read is done
           giveBack = focusReturn(p.more, fallback);
-          p.more.disabled = true;
+          setBusy(p.more, true);
           p.pages = p.shown + 1;
           void reload();
         },
@@ -52,7 +53,7 @@ export function pager(id, label, reload, fallback = null) {
     current: (asked) => asked === generation,
     settle: (asked) => {
       if (asked !== generation) return;
-      p.more.disabled = false;
+      setBusy(p.more, false);
       giveBack();
       giveBack = () => {};
     },

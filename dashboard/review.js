@@ -7,6 +7,7 @@
 
 import { REVIEWED, REVIEWS } from "./answers.js";
 import { api, describeError, jobPath, writeFailure } from "./api.js";
+import { arm } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 
@@ -95,8 +96,8 @@ export function reviewPanel(session, jobId, onDone) {
     } finally {
       busy = false;
       enable();
-      // Greyed out in flight, the clicked button dropped keyboard focus to the page's top: give it back, or put it on
-      // the outcome when the job's new stage no longer offers that verdict.
+      // Busy in flight, the clicked button kept keyboard focus (busy.js); the job's new stage may no longer offer that
+      // verdict (disabled now, focus fell to the page's top): the outcome takes it then.
       const clicked = buttons[verdict];
       if (document.activeElement === document.body || document.activeElement === clicked)
         (clicked.disabled ? status : clicked).focus();
@@ -106,8 +107,8 @@ export function reviewPanel(session, jobId, onDone) {
   const enable = () => {
     // Not before the reviews are read: a verdict without the round it was read in would count for any rebuild.
     const unread = round === undefined;
-    buttons.approve.disabled = unread || verdictDisabled("approve", stage, busy);
-    buttons.reject.disabled = unread || verdictDisabled("reject", stage, busy);
+    for (const v of /** @type {const} */ (["approve", "reject"]))
+      arm(buttons[v], { busy, off: unread || verdictDisabled(v, stage, false) });
   };
 
   /** @param {any} view a ReviewsView (src/core/review.ts) */

@@ -2,8 +2,9 @@
 // follows for what its role may not use: a control marked `data-needs="operator"` (or "admin") is not drawn for a
 // lower role. The rule is style.css's, keyed on <html data-role>, so a page marks its controls and does nothing else,
 // and a control drawn later (a redrawn row, a new page) is hidden by the same mark — so is a nav link to a page only
-// an operator can use (index.html: Enrollment, Dead letters), where a viewer could only be told so. A role the page does not know —
-// an older coordinator without whoami (404), a read that failed — leaves <html> unmarked: everything is offered, as
+// an operator can use (index.html: Enrollment, Dead letters), where a viewer could only be told so. Until whoami
+// answers, <html> is marked PENDING: no role-gated control shows. A role the page cannot know — an older coordinator
+// without whoami (404), reads failing for long (app.js WHO_TRIES) — leaves <html> unmarked: everything is offered, as
 // before. The server stays the judge: a control shown to a role it refuses still gets the refusal, said as ever.
 
 import { api } from "./api.js";
@@ -43,7 +44,15 @@ export async function readWhoami(session) {
 }
 
 /**
- * Mark the page with `role` (style.css hides what it may not use), or unmark it ("": show everything).
+ * The mark of a page whose role is not known yet (whoami not answered): style.css hides every `data-needs` control
+ * for it, as for a viewer — a slow whoami showed a viewer the action bar until its answer. Not one of the roles the
+ * server gives (viewer, operator, admin, factory).
+ */
+export const PENDING = "pending";
+
+/**
+ * Mark the page with `role` (style.css hides what it may not use; PENDING hides every role-gated control), or unmark
+ * it ("": show everything).
  * @param {string} role
  */
 export function markRole(role) {

@@ -6,6 +6,7 @@
 
 import { CHANGED, EXPERIMENTS } from "./answers.js";
 import { api, describeError } from "./api.js";
+import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { armColumns, decisionText } from "./learned.js";
 import { usdText } from "./usd.js";
@@ -28,7 +29,7 @@ export function experimentsSection(session) {
   /** @type {Map<string, any>} uPlot instances by experiment id */
   const charts = new Map();
   /**
-   * The experiments whose Stop is out: their button is drawn disabled until the answer, also on a redraw meanwhile.
+   * The experiments whose Stop is out: their button is drawn busy (busy.js) until the answer, also on a redraw meanwhile.
    * A double click sent a second stop, whose `changed: false` ("Already stopped") replaced the first one's "Stopped".
    * @type {Set<string>}
    */
@@ -86,14 +87,14 @@ export function experimentsSection(session) {
               class: "danger small",
               id: `experiment-stop-${e.id}`,
               "data-needs": "operator", // not drawn for a viewer (role.js)
-              disabled: stopping.has(e.id),
+              ...busyAttr(stopping.has(e.id)),
               "aria-label": `Stop experiment ${e.id}`,
               onclick: async (/** @type {Event} */ ev) => {
                 if (stopping.has(e.id)) return;
                 stopping.add(e.id);
                 const button = () => document.getElementById(`experiment-stop-${e.id}`);
                 const giveBack = focusReturn(/** @type {HTMLElement} */ (ev.currentTarget), status);
-                button()?.setAttribute("disabled", "");
+                setBusy(button(), true); // aria-disabled: a pressed Stop keeps keyboard focus (busy.js)
                 try {
                   const path = `/routing/experiments/${encodeURIComponent(e.id)}/stop`;
                   const got = await api(session, path, { method: "POST", answer: CHANGED });
@@ -104,7 +105,7 @@ export function experimentsSection(session) {
                   showError(status, describeError(err));
                 } finally {
                   stopping.delete(e.id);
-                  button()?.removeAttribute("disabled");
+                  setBusy(button(), false);
                   giveBack(); // to Stop after a refusal, to the outcome once the experiment is stopped
                 }
               },

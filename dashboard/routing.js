@@ -6,6 +6,7 @@
 
 import { RECOMMENDATIONS, RULES } from "./answers.js";
 import { api, describeError } from "./api.js";
+import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { experimentsSection } from "./routing-experiments.js";
 
@@ -26,7 +27,7 @@ export function routingView(root, live) {
   const experiments = experimentsSection(live.session);
 
   /**
-   * The buttons whose request is out, by id: each is drawn disabled until its answer, also when the list is redrawn
+   * The buttons whose request is out, by id: each is drawn busy (busy.js) until its answer, also when the list is redrawn
    * meanwhile. A double click sent a second request, whose refusal (an applied rule's twin: 409; a removed rule: 404)
    * replaced the first one's success on the status line.
    * @type {Set<string>}
@@ -39,7 +40,7 @@ export function routingView(root, live) {
     pending.add(id);
     const button = document.getElementById(id);
     const giveBack = button ? focusReturn(button, status) : () => {};
-    button?.setAttribute("disabled", "");
+    setBusy(button, true); // aria-disabled: the pressed button keeps keyboard focus (busy.js)
     try {
       await api(live.session, path, { method, ...(body ? { body } : {}) });
       if (!alive) return;
@@ -50,7 +51,7 @@ export function routingView(root, live) {
       if (alive) showError(status, describeError(err));
     } finally {
       pending.delete(id);
-      document.getElementById(id)?.removeAttribute("disabled");
+      setBusy(document.getElementById(id), false);
       giveBack(); // to the button, or to the outcome when the rule or recommendation it acted on is gone
     }
   };
@@ -83,7 +84,7 @@ export function routingView(root, live) {
                     class: "primary small",
                     id: `apply-${r.id}`,
                     "data-needs": "operator", // role.js
-                    disabled: pending.has(`apply-${r.id}`),
+                    ...busyAttr(pending.has(`apply-${r.id}`)),
                     dataset: { testid: "apply-recommendation" },
                     onclick: () =>
                       act(`apply-${r.id}`, "/routing/rules", `Applied ${r.id}.`, {
@@ -129,7 +130,7 @@ export function routingView(root, live) {
                 class: "secondary small",
                 id: `remove-${r.id}`,
                 "data-needs": "operator", // role.js
-                disabled: pending.has(`remove-${r.id}`),
+                ...busyAttr(pending.has(`remove-${r.id}`)),
                 // "Remove" alone named every rule's button alike: a screen reader's list of buttons said which none was.
                 "aria-label": `Remove rule ${r.effect} ${r.factoryId}, engine ${r.engine ?? "any"}, class ${r.jobClass ?? "any"}`,
                 onclick: () =>

@@ -10,6 +10,7 @@
 
 import { CHANGED, FROZEN_KEYS, SERIAL_PAGE } from "./answers.js";
 import { api, describeError, jobPath, writeFailure } from "./api.js";
+import { busyAttr, setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { pager } from "./pager.js";
@@ -114,11 +115,11 @@ export function serialPanel(session) {
   let busy = false;
   /** Grey out (or arm again) the buttons that send. */
   const arm = () => {
-    freezeButton.disabled = busy;
+    setBusy(freezeButton, busy); // aria-disabled: the pressed button keeps keyboard focus (busy.js)
     const unfreezes = /** @type {NodeListOf<HTMLButtonElement>} */ (
       list.querySelectorAll('[data-focus-key^="unfreeze:"]')
     );
-    for (const b of unfreezes) b.disabled = busy;
+    for (const b of unfreezes) setBusy(b, busy);
   };
 
   /** @param {string} k @param {"freeze" | "unfreeze"} what @param {string} why */
@@ -195,7 +196,7 @@ export function serialPanel(session) {
                 // Named for the key: "Unfreeze" alone named every row's button alike for a screen reader.
                 "aria-label": `Unfreeze ${g.key}`,
                 "data-focus-key": `unfreeze:${g.key}`,
-                disabled: busy,
+                ...busyAttr(busy),
                 onclick: () => void act(g.key, "unfreeze", ""),
               },
               "Unfreeze",

@@ -3,6 +3,14 @@
 // the same id scheme (`setting-<path with - for .>`), so a browser test finds each by id.
 
 /**
+ * A number field of the settings form: `path` in the settings record (`breaker.coolDownSeconds`), its label, its
+ * input's bounds `[min, max, step]` (as core/settings' SettingsPatchSchema validates them) and its help line.
+ * @param {string} path @param {string} label @param {[string, string, string]} bounds @param {string} help
+ * @returns {{ path: string, label: string, attrs: Record<string, string>, help: string }}
+ */
+export const numberField = (path, label, [min, max, step], help) => ({ path, label, attrs: { min, max, step }, help });
+
+/**
  * The number fields, by fieldset. Bounds mirror core/settings' SettingsPatchSchema (the server still decides).
  * @type {Array<{ legend: string, fields: Array<{ path: string, label: string, attrs: Record<string, string>, help: string }> }>}
  */
@@ -10,76 +18,71 @@ export const HEALTH_GROUPS = [
   {
     legend: "Circuit breakers",
     fields: [
-      {
-        path: "breaker.failureThreshold",
-        label: "Failures to open",
-        attrs: { min: "1", max: "1000", step: "1" },
-        help: "Consecutive failed runs of one engine on one factory that open its breaker.",
-      },
-      {
-        path: "breaker.coolDownSeconds",
-        label: "Cool-down (s)",
-        attrs: { min: "1", max: "86400", step: "1" },
-        help: "How long an open breaker waits before letting one trial job through; doubles on each failed trial.",
-      },
-      {
-        path: "breaker.maxCoolDownSeconds",
-        label: "Cool-down cap (s)",
-        attrs: { min: "1", max: "604800", step: "1" },
-        help: "The doubling stops here.",
-      },
+      numberField(
+        "breaker.failureThreshold",
+        "Failures to open",
+        ["1", "1000", "1"],
+        "Consecutive failed runs of one engine on one factory that open its breaker.",
+      ),
+      numberField(
+        "breaker.coolDownSeconds",
+        "Cool-down (s)",
+        ["1", "86400", "1"],
+        "How long an open breaker waits before letting one trial job through; doubles on each failed trial.",
+      ),
+      numberField("breaker.maxCoolDownSeconds", "Cool-down cap (s)", ["1", "604800", "1"], "The doubling stops here."),
     ],
   },
   {
     legend: "Error budget (quarantine)",
     fields: [
-      {
-        path: "errorBudget.windowMinutes",
-        label: "Window (min)",
-        attrs: { min: "1", max: "10080", step: "1" },
-        help: "The sliding window failed runs are counted in, per factory.",
-      },
-      {
-        path: "errorBudget.maxFailures",
-        label: "Failures allowed",
-        attrs: { min: "1", max: "100000", step: "1" },
-        help: "One more failed run than this within the window quarantines the factory until an operator releases it.",
-      },
+      numberField(
+        "errorBudget.windowMinutes",
+        "Window (min)",
+        ["1", "10080", "1"],
+        "The sliding window failed runs are counted in, per factory.",
+      ),
+      numberField(
+        "errorBudget.maxFailures",
+        "Failures allowed",
+        ["1", "100000", "1"],
+        "One more failed run than this within the window quarantines the factory until an operator releases it.",
+      ),
     ],
   },
   {
     legend: "Alert thresholds",
     fields: [
-      {
-        path: "health.stuckAfterMinutes",
-        label: "Stuck after (min)",
-        attrs: { min: "0.05", max: "10080", step: "any" },
-        help: "A building job with no event for this long raises a stuck alert.",
-      },
-      {
-        path: "health.starvingAfterMinutes",
-        label: "Starving after (min)",
-        attrs: { min: "0.05", max: "10080", step: "any" },
-        help: "A job waiting this long raises a starving alert with its waiting reason; a retry waits from the end of its backoff.",
-      },
-      {
-        path: "health.expectedFinishIntervalMinutes",
-        label: "Expected ship interval (min)",
-        attrs: { min: "0.05", max: "10080", step: "any" },
-        // "shipped", as the coordinator says it: a job built and waiting in testing (or review) has not shipped.
-        help: "The product is stalled when no job shipped for twice this while work waits (a job built and waiting in review or testing has not shipped); a job in retry backoff waits from its end.",
-      },
+      numberField(
+        "health.stuckAfterMinutes",
+        "Stuck after (min)",
+        ["0.05", "10080", "any"],
+        "A building job with no event for this long raises a stuck alert.",
+      ),
+      numberField(
+        "health.starvingAfterMinutes",
+        "Starving after (min)",
+        ["0.05", "10080", "any"],
+        "A job waiting this long raises a starving alert with its waiting reason; a retry waits from the end of its backoff.",
+      ),
+      // "shipped", as the coordinator says it: a job built and waiting in testing (or review) has not shipped.
+      numberField(
+        "health.expectedFinishIntervalMinutes",
+        "Expected ship interval (min)",
+        ["0.05", "10080", "any"],
+        "The product is stalled when no job shipped for twice this while work waits (a job built and waiting in review or testing has not shipped); a job in retry backoff waits from its end.",
+      ),
     ],
   },
   {
     legend: "Learned routing",
     fields: [
-      {
-        path: "routing.minSamples",
-        label: "Runs before a record counts",
-        attrs: { min: "1", max: "10000", step: "1" },
-        help: "Below this many runs of a factory × engine × job class, its track term is neutral: no cold-start penalty.",
-      },
+      numberField(
+        "routing.minSamples",
+        "Runs before a record counts",
+        ["1", "10000", "1"],
+        "Below this many runs of a factory × engine × job class, its track term is neutral: no cold-start penalty.",
+      ),
     ],
   },
 ];

@@ -6,10 +6,11 @@
 
 import { SETTINGS } from "./answers.js";
 import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
+import { setBusy } from "./busy.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { can } from "./role.js";
 import { ROUTER_TERMS } from "./router-terms.js";
-import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
+import { HEALTH_GROUPS, numberField, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
 
 /**
  * The editable number fields: `path` in the settings record, label, input attributes (bounds as core/settings'
@@ -17,42 +18,32 @@ import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-h
  * @type {Array<{ path: string, label: string, attrs: Record<string, string>, help: string }>}
  */
 export const FIELDS = [
-  {
-    path: "leaseTtlSeconds",
-    label: "Lease TTL (s)",
-    attrs: { min: "5", max: "3600", step: "1" },
-    help: "How long a silent factory keeps a job before it is requeued. A manifest's own leaseTtlSeconds wins.",
-  },
-  {
-    path: "agingHorizonMinutes",
-    label: "Aging horizon (min)",
-    attrs: { min: "1", max: "10080", step: "1" },
-    help: "After this long in the queue a job's starvation penalty is gone.",
-  },
-  {
-    path: "retry.baseSeconds",
-    label: "Retry base (s)",
-    attrs: { min: "0", max: "86400", step: "any" },
-    help: "Delay before the first automatic retry; doubles on each further attempt.",
-  },
-  {
-    path: "retry.maxSeconds",
-    label: "Retry cap (s)",
-    attrs: { min: "0", max: "604800", step: "any" },
-    help: "No retry waits longer than this.",
-  },
-  {
-    path: "retry.jitter",
-    label: "Retry jitter (0–1)",
-    attrs: { min: "0", max: "1", step: "0.05" },
-    help: "Each delay is drawn from [(1 − jitter)·d, d], so a burst of failures does not retry in step.",
-  },
-  ...ROUTER_TERMS.map((t) => ({
-    path: `weights.${t.term}`,
-    label: `Weight: ${t.term}`,
-    attrs: { min: "0", max: "100", step: "any" },
-    help: t.weightHelp,
-  })),
+  numberField(
+    "leaseTtlSeconds",
+    "Lease TTL (s)",
+    ["5", "3600", "1"],
+    "How long a silent factory keeps a job before it is requeued. A manifest's own leaseTtlSeconds wins.",
+  ),
+  numberField(
+    "agingHorizonMinutes",
+    "Aging horizon (min)",
+    ["1", "10080", "1"],
+    "After this long in the queue a job's starvation penalty is gone.",
+  ),
+  numberField(
+    "retry.baseSeconds",
+    "Retry base (s)",
+    ["0", "86400", "any"],
+    "Delay before the first automatic retry; doubles on each further attempt.",
+  ),
+  numberField("retry.maxSeconds", "Retry cap (s)", ["0", "604800", "any"], "No retry waits longer than this."),
+  numberField(
+    "retry.jitter",
+    "Retry jitter (0–1)",
+    ["0", "1", "0.05"],
+    "Each delay is drawn from [(1 − jitter)·d, d], so a burst of failures does not retry in step.",
+  ),
+  ...ROUTER_TERMS.map((t) => numberField(`weights.${t.term}`, `Weight: ${t.term}`, ["0", "100", "any"], t.weightHelp)),
 ];
 /** Where the issue 9 fields start in FIELDS: the fieldsets above slice by index. */
 const HEALTH_START = FIELDS.length;
@@ -166,7 +157,10 @@ export function settingsView(root, live) {
     status,
     h("div", { class: "row", "data-needs": "operator" }, save),
   );
-  // A viewer reads the values; the boxes that hold them take no edits it could never save (Save is not drawn).
+  // A viewer reads the values; the boxes that hold them take no edits it could never save (Save is not drawn). This
+  // stays `disabled`, not busy.js's aria-disabled: it is the role's for the whole page, set before anything can hold
+  // focus (no focus to lose), and `disabled` keeps the boxes out of the Tab order, their edits from the page, and says
+  // "unavailable" to a screen reader — aria-disabled would leave them typeable.
   if (!mayEdit) for (const el of form.querySelectorAll("input, select")) el.setAttribute("disabled", "");
 
   /** @param {any} s */
@@ -209,21 +203,22 @@ export function settingsView(root, live) {
       status.textContent = "Nothing changed.";
       return;
     }
-    // Greyed out while the PATCH is out, Save dropped keyboard focus to the page's top: it gets it back after.
+    // Greyed out while the PATCH is out, keeping keyboard focus (busy.js); giveBack covers a redraw meanwhile.
     const giveBack = focusReturn(save);
-    save.disabled = true;
+    setBusy(save, true);
     showError(status);
     status.textContent = "Saving…"; // while the request is out: a slow answer is not a lost click
     try {
       const next = await api(live.session, "/settings", { method: "PATCH", body: patch, answer: SETTINGS });
       if (!alive) return;
       fill(next);
+      setBusy(save, false);
       showError(status);
       status.textContent = `Saved: ${Object.keys(patch).join(", ")}.`;
       giveBack();
     } catch (err) {
       if (!alive) return;
-      save.disabled = false;
+      setBusy(save, false);
       showError(status, writeFailure(err, "Not saved"));
       giveBack();
       if (outcomeUnknown(err)) void readBack(values, Object.keys(patch));

@@ -3,6 +3,7 @@
 // The admin token is kept only when the user ticks "keep it" (else it lives in memory).
 
 import { describeError, isAdminToken, productFromToken, saveSession, verifySession } from "./api.js";
+import { setBusy } from "./busy.js";
 import { h, replace, showError, statusLine } from "./dom.js";
 import { tokenShapeProblem } from "./token-shape.js";
 
@@ -107,7 +108,7 @@ export function signInView(root, onSignedIn, notice = "") {
       token.focus();
       return;
     }
-    submit.setAttribute("disabled", "");
+    setBusy(submit, true); // aria-disabled, not disabled: a pressed Sign in keeps keyboard focus (busy.js)
     showError(error, "");
     progress.textContent = "Checking the token with the coordinator…";
     try {
@@ -119,7 +120,7 @@ export function signInView(root, onSignedIn, notice = "") {
       token.focus();
     } finally {
       progress.textContent = "";
-      submit.removeAttribute("disabled");
+      setBusy(submit, false);
     }
   });
 

@@ -10,6 +10,8 @@
 // much is not shown — on a 375 px phone the page does not scroll sideways; a refused bulk item's row offers no Redrive
 // (the server always refuses it) and says why. The table says Loading… until the first
 // page answers, and a read landing while the reader is on a row's message keeps focus there, and what is open open.
+// A row's redrive verdict moves with the clock (a page clock run ahead): a keyed submit message passing its key's
+// window while the page is open loses its Redrive, and "it is N days old" counts on, with no read of the list.
 import { createServer } from "node:http";
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -283,6 +285,52 @@ describe("dashboard: the dead letters page", () => {
     expect(await second.locator("pre").textContent()).toBe(shown);
     expect(await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")).toBe(0);
     expect(await page.locator("#dead-letters-status").textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("moves a row's redrive verdict with the clock, with no read of its own", async () => {
+    const { page, errors, close } = await newPage(browser);
+    const DAY = 86_400_000;
+    const start = Date.now();
+    await page.clock.install({ time: start });
+    // A stand-in list: a submit message 5½ days old, its item keyed — redrivable until the key's 7 days (less a
+    // day's margin) are up, half a day on.
+    const at = start - 5.5 * DAY;
+    let reads = 0;
+    await page.route(
+      (u) => u.pathname.endsWith("/dead-letters"),
+      (route: Route) => {
+        reads++;
+        const items = [
+          {
+            id: "dl-old",
+            productId: PRODUCT,
+            source: "queue:submit",
+            reason: "d1 down",
+            attempts: 5,
+            at,
+            body: { items: [{ manifest: { title: "keyed", idempotencyKey: "k-1" } }] },
+          },
+        ];
+        return route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ items }) });
+      },
+    );
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await page.goto(`${h.url}/#/dead-letters`);
+    const row = page.locator('tr[data-dead-letter-id="dl-old"]');
+    await row.locator('[data-testid="dead-letter-redrive"]').waitFor(SOON);
+    const read = reads;
+    // A day on: past the window. The poller's next tick judges the row again — no Redrive, and why.
+    await page.clock.fastForward(DAY);
+    const why = row.locator('[data-testid="dead-letter-no-redrive"]');
+    await expect.poll(() => why.count(), SOON).toBe(1);
+    expect(await why.textContent()).toMatch(/^Cannot be redriven: it is 6 days old, and an idempotency key dedupes/);
+    expect(await row.locator('[data-testid="dead-letter-redrive"]').count()).toBe(0);
+    // Another day: the count moves with it.
+    await page.clock.fastForward(DAY);
+    await expect.poll(() => why.textContent(), SOON).toMatch(/^Cannot be redriven: it is 7 days old/);
+    expect(reads).toBe(read); // moved by the clock, not by a read of the list
     expect(errors).toEqual([]);
     await close();
   });

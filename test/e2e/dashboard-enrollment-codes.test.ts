@@ -5,10 +5,10 @@
 // its buttons are disabled while the DELETE is out; after a revoke through the page, the real API refuses that code's
 // enrollment (401) while a code left alone still enrolls, and the emptied list says so. A viewer is told the page is
 // for operators instead of a table. No CSP violation on the way.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium.ts";
-import { ADMIN, call, type Harness, mintRoleTokens, P, startHarness } from "./harness.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { dashboardSuite } from "./dashboard-session.ts";
+import { ADMIN, call, P } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
 
 /** One unbroken word: the code `gfe_<product>_<secret>` is then ~67 characters a phone must wrap. */
@@ -19,42 +19,29 @@ const SOON = { timeout: 15_000 };
 type Listed = { codes: Array<{ id: string; name?: string }> };
 
 describe("the enrollment codes page", () => {
-  let h: Harness;
-  let browser: Browser;
-  const tokens = { viewer: "", operator: "" };
-
-  beforeAll(async () => {
-    h = await startHarness();
-    expect((await call(h.url, "POST", "/api/v1/products", ADMIN, { id: PRODUCT })).status).toBe(201);
-    Object.assign(tokens, await mintRoleTokens(h.url, PRODUCT));
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await h?.close();
-  });
+  const suite = dashboardSuite(PRODUCT, { createProduct: true, tokens: true });
+  const { tokens } = suite;
 
   const listed = async () =>
-    (await call<Listed>(h.url, "GET", `${P(PRODUCT)}/factories/enrollment-codes`, ADMIN)).body.codes;
+    (await call<Listed>(suite.h.url, "GET", `${P(PRODUCT)}/factories/enrollment-codes`, ADMIN)).body.codes;
   const enroll = (code: string, name: string) =>
-    call<{ code?: string }>(h.url, "POST", `${P(PRODUCT)}/factories/enroll`, code, { name });
+    call<{ code?: string }>(suite.h.url, "POST", `${P(PRODUCT)}/factories/enroll`, code, { name });
 
   /**
    * Sign in with `token` and go to the enrollment codes page: by the nav, or (`fromFleet`) by the link in the empty
    * fleet page, where an operator with no factory yet starts.
    */
   async function open(token: string, fromFleet = false, older = false): Promise<{ page: Page; violations: string[] }> {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     if (older) await withoutWhoami(context); // the role unknown: the page asks, and the server refuses
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: h.url });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: suite.h.url });
     const page = await context.newPage();
     const violations: string[] = [];
     page.on("console", (m) => {
       if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
     });
     page.on("pageerror", (e) => violations.push(e.message));
-    await page.goto(`${h.url}/`);
+    await page.goto(`${suite.h.url}/`);
     await page.getByLabel("Token").fill(token);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
@@ -73,7 +60,7 @@ describe("the enrollment codes page", () => {
 
   it("lists, creates (shown once), keeps and revokes codes; the revoked code no longer enrolls a factory", async () => {
     const minted = await call<{ id: string; code: string }>(
-      h.url,
+      suite.h.url,
       "POST",
       `${P(PRODUCT)}/factories/enrollment-codes`,
       ADMIN,

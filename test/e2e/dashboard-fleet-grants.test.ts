@@ -6,7 +6,8 @@
 // removed while its Approve is out: the 404 is said on the page's own line (the card is gone with the list read
 // again) and focus goes there; one revoked meanwhile: the 409 likewise (its card, revoked, has no grant block). An
 // approval whose list read that follows fails (a coordinator failing) is drawn from its answer: the card left
-// "waiting for approval" and Approve armed under the line that said it was approved.
+// "waiting for approval" and Approve armed under the line that said it was approved. A grant out while the operator
+// leaves the page and comes back is drawn busy on the new page: a second press sent a second grant.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
@@ -23,7 +24,7 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
   let browser: Browser;
   const tokens = { viewer: "", operator: "" };
   const api = adminApi(() => h.url, PRODUCT);
-  const ids = { box1: "", box2: "", box3: "", box4: "" };
+  const ids = { box1: "", box2: "", box3: "", box4: "", box5: "" };
 
   /** Enrolls `name` with os:linux on 2 seats, then heartbeats (as the factory) declaring `declared` on 8 seats. */
   const declaredBeyond = async (name: string, declared: string[]) => {
@@ -48,6 +49,7 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
     ids.box2 = await declaredBeyond("box-2", ["cuda"]);
     ids.box3 = await declaredBeyond("box-3", ["fpga"]);
     ids.box4 = await declaredBeyond("box-4", ["tpu"]);
+    ids.box5 = await declaredBeyond("box-5", ["npu"]);
     expect(await factory(ids.box1)).toMatchObject({ pendingCapabilities: ["gpu"], seatLimit: 2 });
     browser = await launchChromium();
   });
@@ -73,7 +75,7 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
       drawn: els.length,
       shown: els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).length,
     }));
-    expect(controls).toEqual({ drawn: 12, shown: 0 }); // per card (4): Approve, the seat limit and its Set
+    expect(controls).toEqual({ drawn: 15, shown: 0 }); // per card (5): Approve, the seat limit and its Set
 
     expect(errors).toEqual([]);
     await close();
@@ -152,6 +154,32 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
     expect(await card(page, "box-3").locator(".badge.status-revoked").count()).toBe(1);
     expect(await card(page, "box-3").locator(".grant").count()).toBe(0);
     expect(await page.evaluate("document.activeElement?.id")).toBe("fleet-status");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps a grant that is out busy when the operator leaves the page and comes back", async () => {
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await page.goto(`${h.url}/#/fleet`);
+    const approve = () => card(page, "box-5").getByRole("button", { name: "Approve npu for box-5" });
+    await approve().waitFor(SOON);
+    const held = await holdRequests(page, "POST", "/capabilities/approve");
+    await approve().focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(held.sent, SOON).toBe(1);
+    await page.goto(`${h.url}/#/jobs`);
+    await page.locator("table.jobs").waitFor(SOON);
+    await page.goto(`${h.url}/#/fleet`);
+    await approve().waitFor(SOON);
+    // The new page's Approve is busy (its request is out): a press sends nothing.
+    expect(await approve().getAttribute("aria-disabled")).toBe("true");
+    await approve().focus();
+    await page.keyboard.press("Enter");
+    held.answer();
+    await expect.poll(() => card(page, "box-5").locator(`#grant-pending-${ids.box5}`).count(), SOON).toBe(0);
+    expect(held.sent()).toBe(1);
+    expect(await factory(ids.box5)).toMatchObject({ capabilities: ["npu", "os:linux"], pendingCapabilities: [] });
     expect(errors).toEqual([]);
     await close();
   });

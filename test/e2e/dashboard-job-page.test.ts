@@ -8,11 +8,11 @@
 // silently), in a line that is no row. A running run's row shows what its budget was charged so far. A timeline whose
 // seqs do not start at 1 (retention purged the first events) marks the gap in a row where they jump, by cli/job-feed's
 // rule, instead of silently starting in the middle.
-import type { Browser, Page, Route } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium } from "./chromium.ts";
-import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
+import { dashboardSuite, pressHeld, signedInPage } from "./dashboard-session.ts";
+import { ADMIN, adminApi } from "./harness.ts";
 
 const PRODUCT = "job-page";
 /** A server answer on a busy two-core machine. */
@@ -20,8 +20,7 @@ const SOON = { timeout: 15_000 };
 const CHAIN = 40;
 
 describe("dashboard job page in a real browser", () => {
-  let h: Harness;
-  let browser: Browser;
+  const suite = dashboardSuite(PRODUCT);
   let factory: WsFactory;
   let operator = "";
   let building = "";
@@ -29,13 +28,12 @@ describe("dashboard job page in a real browser", () => {
   let reviewed = "";
   let lease = { jobId: "", leaseEpoch: 0 };
 
-  const api = adminApi(() => h.url, PRODUCT);
+  const api = adminApi(() => suite.h.url, PRODUCT);
 
   beforeAll(async () => {
-    h = await startHarness();
     operator = (await api<{ token: string }>("POST", "/tokens", { role: "operator", name: "operator" })).token;
     await api("PATCH", "/settings", { leaseTtlSeconds: 3600 });
-    factory = await WsFactory.enroll(h.url, PRODUCT, ADMIN, "builder-1", {
+    factory = await WsFactory.enroll(suite.h.url, PRODUCT, ADMIN, "builder-1", {
       seats: 2,
       capabilities: ["os:linux"],
       autoComplete: false,
@@ -64,14 +62,9 @@ describe("dashboard job page in a real browser", () => {
       deps: i ? [`#${i - 1}`] : [],
     }));
     await api("POST", `/jobs/${chained}/children`, { children });
-    browser = await launchChromium();
   });
 
-  afterAll(async () => {
-    factory?.close();
-    await browser?.close();
-    await h?.close();
-  });
+  afterAll(() => factory?.close());
 
   /** Hold every GET of the path (ending) until release(): the page's reads of it stay unanswered meanwhile. */
   async function holdReads(page: Page, pathEnd: string) {
@@ -94,42 +87,21 @@ describe("dashboard job page in a real browser", () => {
   }
 
   /** A signed-in page; `route` runs first (a WebSocket route holds only for documents loaded after it). */
-  async function open(width = 1280, route?: (page: Page) => Promise<void>) {
-    const context = await browser.newContext({ viewport: { width, height: 800 } });
-    const page = await context.newPage();
-    await route?.(page);
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("dialog", (d) => void d.accept());
-    await page.goto(`${h.url}/`);
-    await page.getByLabel("Token").fill(operator);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
-    return { page, errors, close: () => context.close() };
-  }
+  const open = (width = 1280, route?: (page: Page) => Promise<void>) =>
+    signedInPage(suite, operator, PRODUCT, { width, route });
 
   it("keeps every action greyed out while one is out, through a re-render, and then focuses its outcome", async () => {
     const { page, errors, close } = await open();
+    await page.goto(`${suite.h.url}/#/jobs/${building}`);
     // The cancel request, held until the page has re-rendered the job.
-    let held: Route | undefined;
-    await page.route(
-      (u) => u.pathname.endsWith(`/jobs/${building}/actions/cancel`),
-      (route) => {
-        held = route;
-      },
-    );
-    await page.goto(`${h.url}/#/jobs/${building}`);
     const cancel = page.locator('button[data-action="cancel"]');
-    await expect.poll(() => cancel.isDisabled(), SOON).toBe(false);
-    await cancel.focus();
-    await page.keyboard.press("Enter");
-    await expect.poll(() => held !== undefined, SOON).toBe(true);
+    const held = await pressHeld(page, cancel, { method: "POST", suffix: `/jobs/${building}/actions/cancel` });
     // The factory reports progress: the feed's event makes the page read and render the job again.
     expect((await factory.request({ type: "progress", ...lease, stage: "building", pct: 50 })).type).toBe("ack");
     await expect.poll(() => page.locator('[data-fact="progress"] dd').textContent(), SOON).toContain("50 %");
-    const armed = await page.locator("section.actions button:not([disabled])").count();
+    const armed = await page.locator('section.actions button:not([disabled]):not([aria-disabled="true"])').count();
     expect(armed).toBe(0);
-    await held!.continue();
+    held.answer();
     const status = page.locator(".action-status");
     await expect.poll(() => status.textContent(), SOON).toBe("cancel: job is now cancelled");
     // Cancelled offers no cancel again: focus is on the outcome, not lost to the top of the page.
@@ -155,9 +127,9 @@ describe("dashboard job page in a real browser", () => {
     // The page's first read of the job is held: until it is answered, nothing may be offered (a busy machine showed
     // the bar armed before the job was read, and its approve then named no round).
     const jobReads = await holdReads(page, `/jobs/${reviewed}`);
-    await page.goto(`${h.url}/#/jobs/${reviewed}`);
+    await page.goto(`${suite.h.url}/#/jobs/${reviewed}`);
     await expect.poll(() => jobReads.held(), SOON).toBeGreaterThan(0);
-    expect(await page.locator("section.actions button:not([disabled])").count()).toBe(0);
+    expect(await page.locator('section.actions button:not([disabled]):not([aria-disabled="true"])').count()).toBe(0);
     await jobReads.release();
     const approve = page.locator('button[data-action="approve"]');
     await expect.poll(() => approve.isDisabled(), SOON).toBe(false);
@@ -173,12 +145,12 @@ describe("dashboard job page in a real browser", () => {
     const { page, errors, close } = await open();
     // The card's read of the reviews (its round) is held: the card shows, but offers no verdict until it is answered.
     const reviewReads = await holdReads(page, `/jobs/${reviewed}/reviews`);
-    await page.goto(`${h.url}/#/jobs/${reviewed}`);
+    await page.goto(`${suite.h.url}/#/jobs/${reviewed}`);
     const approve = page.locator('[data-review="approve"]');
     await expect.poll(() => page.locator(".job-stage .badge").textContent(), SOON).toBe("review");
     await expect.poll(() => reviewReads.held(), SOON).toBeGreaterThan(0);
     expect(await approve.isVisible()).toBe(true);
-    expect(await page.locator(".review button:not([disabled])").count()).toBe(0);
+    expect(await page.locator('.review button:not([disabled]):not([aria-disabled="true"])').count()).toBe(0);
     await reviewReads.release();
     await expect.poll(async () => (await approve.isVisible()) && (await approve.isEnabled()), SOON).toBe(true);
     await approve.focus();
@@ -195,7 +167,7 @@ describe("dashboard job page in a real browser", () => {
 
   it("lists a long chain of children as an outline, says how many it shows, and fits a 375 px phone", async () => {
     const { page, errors, close } = await open(375);
-    await page.goto(`${h.url}/#/jobs/${chained}`);
+    await page.goto(`${suite.h.url}/#/jobs/${chained}`);
     const outline = page.locator(".dag-wrap .dag-outline");
     await outline.waitFor(SOON);
     expect(await outline.locator("li").count()).toBe(CHAIN + 1);
@@ -220,7 +192,7 @@ describe("dashboard job page in a real browser", () => {
       expect((await factory.request({ type: "progress", ...a, logs })).type).toBe("ack");
     }
     const { page, errors, close } = await open(375);
-    await page.goto(`${h.url}/#/jobs/${chatty}`);
+    await page.goto(`${suite.h.url}/#/jobs/${chatty}`);
     const notice = page.locator("#timeline-dropped");
     await expect.poll(() => notice.textContent(), SOON).toBe("200 older log lines not shown");
     expect(await page.locator(".log .line").count()).toBe(5000);
@@ -245,7 +217,7 @@ describe("dashboard job page in a real browser", () => {
         });
       }),
     );
-    await page.goto(`${h.url}/#/jobs/${id}`);
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
     await expect.poll(() => page.locator(".feed-state").getAttribute("class"), SOON).toContain("feed-live");
     const first = page.locator(".timeline li").first();
     await expect.poll(() => first.getAttribute("class"), SOON).toBe("event gap");
@@ -265,7 +237,7 @@ describe("dashboard job page in a real browser", () => {
     ])
       expect((await factory.request(frame)).type).toBe("ack");
     const { page, errors, close } = await open(1280);
-    await page.goto(`${h.url}/#/jobs/${spending}`);
+    await page.goto(`${suite.h.url}/#/jobs/${spending}`);
     const runs = page.getByRole("region", { name: "Runs" });
     await expect.poll(() => runs.innerText(), SOON).toContain("$1.25 · 100 tokens so far");
     expect(errors).toEqual([]);

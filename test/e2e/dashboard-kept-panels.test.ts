@@ -5,32 +5,28 @@
 // never seen — it is shown on a composite's page (not on a task's), and read again on the poller's next tick, which
 // draws the children once the coordinator answers; so are its runs, its explanation and its artifacts after a failed read. A job page left while its action was out (a slow coordinator)
 // drew the action's answer when it came — and titled the tab, now on the board, after the job left, for good.
-import type { Browser, Page, Route } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium } from "./chromium.ts";
-import { ADMIN, adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+import { dashboardSuite, pressHeld, signedInPage } from "./dashboard-session.ts";
+import { ADMIN, adminApi } from "./harness.ts";
 
 const PRODUCT = "kept-panels";
 /** A server answer on a busy two-core machine. */
 const SOON = { timeout: 15_000 };
 
 describe("job page panels kept through answers without their field", () => {
-  let h: Harness;
-  let browser: Browser;
+  const suite = dashboardSuite(PRODUCT, { tokens: true });
   let factory: WsFactory;
-  let operator = "";
   const inReview: string[] = [];
   let composite = "";
   let task = "";
 
-  const api = adminApi(() => h.url, PRODUCT);
+  const api = adminApi(() => suite.h.url, PRODUCT);
 
   beforeAll(async () => {
-    h = await startHarness();
-    operator = (await mintRoleTokens(h.url, PRODUCT)).operator;
     await api("PATCH", "/settings", { leaseTtlSeconds: 3600 });
-    factory = await WsFactory.enroll(h.url, PRODUCT, ADMIN, "builder-1", {
+    factory = await WsFactory.enroll(suite.h.url, PRODUCT, ADMIN, "builder-1", {
       seats: 2,
       autoComplete: false,
       leaseTtlSeconds: 3600,
@@ -53,27 +49,11 @@ describe("job page panels kept through answers without their field", () => {
       })
     ).id;
     task = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Plain", requires: ["gpu"] } })).id;
-    browser = await launchChromium();
   });
 
-  afterAll(async () => {
-    factory?.close();
-    await browser?.close();
-    await h?.close();
-  });
+  afterAll(() => factory?.close());
 
-  async function open() {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("dialog", (d) => void d.accept());
-    await page.goto(`${h.url}/`);
-    await page.getByLabel("Token").fill(operator);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
-    return { page, errors, close: () => context.close() };
-  }
+  const open = () => signedInPage(suite, suite.tokens.operator, PRODUCT, { height: 900 });
 
   /** Hold the page's GETs of the job itself from now on, until release(). */
   async function holdJobReads(page: Page, id: string) {
@@ -100,7 +80,7 @@ describe("job page panels kept through answers without their field", () => {
     it(`keeps "Why is it waiting?" through ${via}, whose answer carries no reason, until a read replaces it`, async () => {
       const id = inReview[n]!;
       const { page, errors, close } = await open();
-      await page.goto(`${h.url}/#/jobs/${id}`);
+      await page.goto(`${suite.h.url}/#/jobs/${id}`);
       await expect.poll(() => panel(page).getAttribute("data-code"), SOON).toBe("review_pending");
       const approvals = panel(page).locator('[data-waiting-detail="approvals"] dd');
       expect(await approvals.textContent()).toBe("0");
@@ -141,7 +121,7 @@ describe("job page panels kept through answers without their field", () => {
   it("shows a composite's failed tree read in its Children panel, and draws the children once a later read works", async () => {
     const { page, errors, close } = await open();
     const refusing = await refuse(page, `/jobs/${composite}/tree`);
-    await page.goto(`${h.url}/#/jobs/${composite}`);
+    await page.goto(`${suite.h.url}/#/jobs/${composite}`);
     const children = page.getByRole("region", { name: "Children" });
     await expect.poll(() => children.isVisible(), SOON).toBe(true);
     expect(await children.locator(".status").textContent()).toContain("Cannot read this job's children");
@@ -157,7 +137,7 @@ describe("job page panels kept through answers without their field", () => {
   it("keeps a task's Children panel hidden when its tree read fails: a task has no children", async () => {
     const { page, errors, close } = await open();
     const refusing = await refuse(page, `/jobs/${task}/tree`);
-    await page.goto(`${h.url}/#/jobs/${task}`);
+    await page.goto(`${suite.h.url}/#/jobs/${task}`);
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Plain");
     await expect.poll(() => refusing.refused, SOON).toBeGreaterThan(0);
     await expect.poll(() => page.locator('section[aria-labelledby="dag-title"]').isHidden(), SOON).toBe(true);
@@ -170,7 +150,7 @@ describe("job page panels kept through answers without their field", () => {
     const runs = await refuse(page, `/jobs/${composite}/runs`);
     const explain = await refuse(page, `/jobs/${composite}/explain`);
     const artifacts = await refuse(page, `/jobs/${composite}/artifacts`);
-    await page.goto(`${h.url}/#/jobs/${composite}`);
+    await page.goto(`${suite.h.url}/#/jobs/${composite}`);
     const runsPanel = page.getByRole("region", { name: "Runs" });
     const explainPanel = page.getByRole("region", { name: "Explain" });
     const artifactsPanel = page.getByRole("region", { name: "Artifacts" });
@@ -191,24 +171,15 @@ describe("job page panels kept through answers without their field", () => {
 
   it("does not title the board after a job left while its action was out", async () => {
     const { page, errors, close } = await open();
-    let held: Route | undefined;
-    await page.route(
-      (u) => u.pathname.endsWith(`/jobs/${task}/actions/cancel`),
-      (route) => {
-        held = route;
-      },
-    );
-    await page.goto(`${h.url}/#/jobs/${task}`);
+    await page.goto(`${suite.h.url}/#/jobs/${task}`);
     const cancel = page.locator('button[data-action="cancel"]');
-    await expect.poll(() => cancel.isEnabled(), SOON).toBe(true);
-    await cancel.click();
-    await expect.poll(() => held !== undefined, SOON).toBe(true);
+    const held = await pressHeld(page, cancel, { method: "POST", suffix: `/jobs/${task}/actions/cancel`, by: "click" });
     // Off to the board while the cancel is out: the board titles the tab "Gigafactory".
-    await page.goto(`${h.url}/#/jobs`);
+    await page.goto(`${suite.h.url}/#/jobs`);
     await expect.poll(() => page.locator("table.jobs").count(), SOON).toBe(1);
     expect(await page.title()).toBe("Gigafactory");
     const answered = page.waitForResponse((r) => r.url().endsWith(`/jobs/${task}/actions/cancel`));
-    await held!.continue();
+    held.answer();
     await (await answered).finished();
     // The answer drawn by the page left asked the poller at once; with none drawn, the poller's next read comes anyway.
     await page.waitForRequest((r) => r.url().endsWith("/queue-state"), SOON);

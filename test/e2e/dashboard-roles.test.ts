@@ -7,8 +7,9 @@
 // every one of them and no marker. Against a coordinator without whoami (404) a viewer is offered everything as before
 // and a click gets the server's refusal, shown as it is: the server stays the judge. A whoami the network holds no
 // longer keeps every page at "Loading…" for ever: the pages draw without it, and are drawn again for the viewer when
-// it answers (settings turn read-only); one that fails for the moment (a 503) is asked again at the next poll, where
-// the viewer was offered every control for the whole session.
+// it answers (settings turn read-only), and no role-gated control shows meanwhile (a viewer saw the job page's action
+// bar until then); one that fails for the moment (a 503) is asked again at the next poll, where the viewer was
+// offered every control for the whole session.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
@@ -166,6 +167,32 @@ describe("dashboard: what each role is offered", () => {
     expect(await page.locator("#settings-save").isVisible()).toBe(false);
     expect(errors).toEqual([]);
     await close();
+  });
+
+  it("draws no role-gated control while whoami is slow, then the operator's once it answers", async () => {
+    for (const [who, token] of [
+      ["viewer", tokens.viewer],
+      ["operator", tokens.operator],
+    ] as const) {
+      const { page, errors, close } = await newPage(browser);
+      const whoami = await holdRequests(page, "GET", "/whoami");
+      await signIn(page, h.url, token, PRODUCT);
+      // Past the 4 s the first page waits for whoami: the job page is drawn without it, its action bar hidden.
+      await page.goto(`${h.url}/#/jobs/${reviewed}`);
+      const bar = page.locator('section.actions[aria-label="Actions"]');
+      await bar.waitFor({ state: "attached", ...SOON });
+      await expect.poll(() => page.locator("[data-fact]").count(), SOON).toBeGreaterThan(0);
+      expect(await bar.isVisible(), who).toBe(false);
+      expect(await page.locator('a[href="#/enrollment"]').isVisible(), who).toBe(false);
+      expect(whoami.sent()).toBeGreaterThan(0);
+      whoami.answer();
+      if (who === "viewer") {
+        await expect.poll(() => page.locator("#role-marker").textContent(), SOON).toBe("read-only (viewer token)");
+        expect(await page.locator('section.actions[aria-label="Actions"]').isVisible()).toBe(false);
+      } else await expect.poll(() => bar.isVisible(), SOON).toBe(true);
+      expect(errors).toEqual([]);
+      await close();
+    }
   });
 
   it("asks whoami again after a read that failed for the moment, and then hides the viewer's controls", async () => {

@@ -3,33 +3,20 @@
 // coordinator has them; the learned `track` weight is on the page with its stored value and saves like the others; a refused value and a viewer's save show the server's reason and change nothing; no CSP
 // violation on the way. The page says what the starvation weight means for the aging guarantee, and that it is off
 // once an operator sets a weight that gives it up.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium.ts";
-import { ADMIN, call, type Harness, mintRoleTokens, P, startHarness } from "./harness.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { dashboardSuite } from "./dashboard-session.ts";
+import { ADMIN, call, P } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
 
 const PRODUCT = "dash-settings";
 
 describe("the settings page", () => {
-  let h: Harness;
-  let browser: Browser;
-  const tokens = { viewer: "", operator: "" };
-
-  beforeAll(async () => {
-    h = await startHarness();
-    expect((await call(h.url, "POST", "/api/v1/products", ADMIN, { id: PRODUCT })).status).toBe(201);
-    Object.assign(tokens, await mintRoleTokens(h.url, PRODUCT));
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await h?.close();
-  });
+  const suite = dashboardSuite(PRODUCT, { createProduct: true, tokens: true });
+  const { tokens } = suite;
 
   const settings = async () =>
-    (await call<Record<string, unknown>>(h.url, "GET", `${P(PRODUCT)}/settings`, ADMIN)).body as {
+    (await call<Record<string, unknown>>(suite.h.url, "GET", `${P(PRODUCT)}/settings`, ADMIN)).body as {
       preemption: boolean;
       leaseTtlSeconds: number;
       retry: { jitter: number; baseSeconds: number; maxSeconds: number };
@@ -42,14 +29,14 @@ describe("the settings page", () => {
    */
   async function open(token: string, older = false): Promise<{ page: Page; violations: string[] }> {
     const ttl = String((await settings()).leaseTtlSeconds);
-    const page = await (await browser.newContext()).newPage();
+    const page = await (await suite.browser.newContext()).newPage();
     if (older) await withoutWhoami(page);
     const violations: string[] = [];
     page.on("console", (m) => {
       if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
     });
     page.on("pageerror", (e) => violations.push(e.message));
-    await page.goto(`${h.url}/`);
+    await page.goto(`${suite.h.url}/`);
     await page.getByLabel("Token").fill(token);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();

@@ -4,33 +4,20 @@
 // after it, or a host's enrollment code is refused on the form in words that say what is wrong, with no request
 // sent (each was refused by the coordinator as a token it does not know), and a cut product token is not taken for
 // the admin token (the form offered "keep me signed in as admin" for it).
-import type { Browser, Route } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage } from "./chromium.ts";
-import { type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+import type { Route } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { newPage } from "./chromium.ts";
+import { dashboardSuite } from "./dashboard-session.ts";
 
 const PRODUCT = "signin-form";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
 const SOON = { timeout: 30_000 };
 
 describe("dashboard: the sign-in form", () => {
-  let h: Harness;
-  let browser: Browser;
-  let operator = "";
-
-  beforeAll(async () => {
-    h = await startHarness();
-    operator = (await mintRoleTokens(h.url, PRODUCT)).operator;
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await h?.close();
-  });
+  const suite = dashboardSuite(PRODUCT, { tokens: true });
 
   it("says it is checking the token while the coordinator is slow to answer, then signs in", async () => {
-    const { page, errors, close } = await newPage(browser);
+    const { page, errors, close } = await newPage(suite.browser);
     let held: Route | undefined;
     await page.route(
       (u) => u.pathname.endsWith("/jobs") && u.searchParams.get("limit") === "1",
@@ -39,8 +26,8 @@ describe("dashboard: the sign-in form", () => {
         held = route;
       },
     );
-    await page.goto(`${h.url}/`);
-    await page.getByLabel("Token").fill(operator);
+    await page.goto(`${suite.h.url}/`);
+    await page.getByLabel("Token").fill(suite.tokens.operator);
     await page.getByLabel("Token").press("Enter");
     await expect.poll(() => held !== undefined, SOON).toBe(true);
     expect(await page.locator("#signin-progress").textContent()).toBe("Checking the token with the coordinator…");
@@ -52,18 +39,21 @@ describe("dashboard: the sign-in form", () => {
   });
 
   it("refuses a cut, a lengthened and an enrollment-code token on the form, sending nothing", async () => {
-    const { page, errors, close } = await newPage(browser);
+    const { page, errors, close } = await newPage(suite.browser);
     const sent: string[] = [];
     page.on("request", (r) => {
       if (r.url().includes("/api/v1/")) sent.push(r.url());
     });
-    await page.goto(`${h.url}/`);
+    await page.goto(`${suite.h.url}/`);
     const token = page.getByLabel("Token");
     const error = page.locator("#signin-error");
     const cases: Array<[string, RegExp]> = [
-      [operator.slice(0, 20), /^Not sent: the token is not a product token: gf_signin-form_… looks cut off/],
-      [`${operator}xyz`, /something was pasted with it\. Sign in with an operator or viewer token, whole/],
-      [operator.replace(/^gf_/, "gfe_"), /one-time enrollment code \(gfe_…\)/],
+      [
+        suite.tokens.operator.slice(0, 20),
+        /^Not sent: the token is not a product token: gf_signin-form_… looks cut off/,
+      ],
+      [`${suite.tokens.operator}xyz`, /something was pasted with it\. Sign in with an operator or viewer token, whole/],
+      [suite.tokens.operator.replace(/^gf_/, "gfe_"), /one-time enrollment code \(gfe_…\)/],
     ];
     for (const [typed, said] of cases) {
       await token.fill(typed);

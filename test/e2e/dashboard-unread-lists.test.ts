@@ -5,30 +5,17 @@
 // read once whose re-reads then fail kept its cards as they were, heartbeat ages growing, with no word that the list
 // was old: it says since when it is, until a read works again. A dead letter redriven while the list's re-read then
 // fails is taken off the list (it stayed, its Redrive armed, and a second press was refused "not found").
-import type { Browser, Page, Route } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
-import { type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+import type { Page, Route } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { newPage, signIn } from "./chromium.ts";
+import { dashboardSuite } from "./dashboard-session.ts";
 
 const PRODUCT = "unread-lists";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
 const SOON = { timeout: 30_000 };
 
 describe("dashboard: a list whose first read fails", () => {
-  let h: Harness;
-  let browser: Browser;
-  let operator = "";
-
-  beforeAll(async () => {
-    h = await startHarness();
-    operator = (await mintRoleTokens(h.url, PRODUCT)).operator;
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await h?.close();
-  });
+  const suite = dashboardSuite(PRODUCT, { tokens: true });
 
   /** Refuse the page's GETs of paths ending in `suffix` (503, no Retry-After) while `refusing.on`. */
   async function refuse(page: Page, suffix: string) {
@@ -49,10 +36,10 @@ describe("dashboard: a list whose first read fails", () => {
   }
 
   it("says the dead letters are not read, not Loading…, and lists them once Refresh reads them", async () => {
-    const { page, errors, close } = await newPage(browser);
+    const { page, errors, close } = await newPage(suite.browser);
     const refusing = await refuse(page, "/dead-letters");
-    await signIn(page, h.url, operator, PRODUCT);
-    await page.goto(`${h.url}/#/dead-letters`);
+    await signIn(page, suite.h.url, suite.tokens.operator, PRODUCT);
+    await page.goto(`${suite.h.url}/#/dead-letters`);
     const status = page.locator("#dead-letters-status");
     await expect.poll(() => status.textContent(), SOON).toMatch(/^Cannot load dead letters: Unavailable — store down/);
     expect(await page.locator("#dead-letters-rows").textContent()).toBe(
@@ -67,7 +54,7 @@ describe("dashboard: a list whose first read fails", () => {
   });
 
   it("takes a redriven dead letter off the list even when reading the list again fails", async () => {
-    const { page, errors, close } = await newPage(browser);
+    const { page, errors, close } = await newPage(suite.browser);
     // Stand-ins: one history dead letter (the real list is empty), a redrive that works, then list reads that fail.
     const letter = {
       id: "dl-1",
@@ -94,8 +81,8 @@ describe("dashboard: a list whose first read fails", () => {
       (route: Route) =>
         route.fulfill({ status: 200, json: { id: "dl-1", source: "queue:history", queue: "history", redriven: true } }),
     );
-    await signIn(page, h.url, operator, PRODUCT);
-    await page.goto(`${h.url}/#/dead-letters`);
+    await signIn(page, suite.h.url, suite.tokens.operator, PRODUCT);
+    await page.goto(`${suite.h.url}/#/dead-letters`);
     const redrive = page.locator('[data-testid="dead-letter-redrive"]');
     await expect.poll(() => redrive.count(), SOON).toBe(1);
     await redrive.focus();
@@ -111,9 +98,9 @@ describe("dashboard: a list whose first read fails", () => {
   });
 
   it("says the fleet is not current while re-reading it fails, and stops once a read works", async () => {
-    const { page, errors, close } = await newPage(browser);
-    await signIn(page, h.url, operator, PRODUCT);
-    await page.goto(`${h.url}/#/fleet`);
+    const { page, errors, close } = await newPage(suite.browser);
+    await signIn(page, suite.h.url, suite.tokens.operator, PRODUCT);
+    await page.goto(`${suite.h.url}/#/fleet`);
     await expect.poll(() => page.locator("#fleet-summary").textContent(), SOON).toMatch(/^\d+ factor/);
     const stale = page.locator("#fleet-stale");
     expect(await stale.isVisible()).toBe(false);
@@ -129,10 +116,10 @@ describe("dashboard: a list whose first read fails", () => {
   });
 
   it("says the routing recommendations are not read, not Loading…, and draws them on the next poll that works", async () => {
-    const { page, errors, close } = await newPage(browser);
+    const { page, errors, close } = await newPage(suite.browser);
     const refusing = await refuse(page, "/routing/recommendations");
-    await signIn(page, h.url, operator, PRODUCT);
-    await page.goto(`${h.url}/#/routing`);
+    await signIn(page, suite.h.url, suite.tokens.operator, PRODUCT);
+    await page.goto(`${suite.h.url}/#/routing`);
     await expect.poll(() => page.locator("#routing-status").textContent(), SOON).toMatch(/^Cannot load routing: /);
     expect(await page.locator("#routing-recs").textContent()).toMatch(/^Not read yet/);
     refusing.on = false;

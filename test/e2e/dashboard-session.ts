@@ -1,0 +1,87 @@
+// The set-up every dashboard browser test file repeated: a real local coordinator and one headless Chromium for the
+// file (started in its beforeAll, both closed in its afterAll), the product made and its viewer and operator tokens
+// minted when asked, and a signed-in page in a context of its own. A file calls `dashboardSuite` inside its describe
+// and reads `suite.h`, `suite.browser` and `suite.tokens` in its tests; hooks it adds after run after these.
+import type { Browser, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, expect } from "vitest";
+import { holdRequests, launchChromium, signIn } from "./chromium.ts";
+import { ADMIN, call, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+
+/** A server answer or a page's draw on a busy two-core machine; never a delay. */
+const SOON = { timeout: 30_000 };
+
+/** What `dashboardSuite` starts: read only inside tests and later hooks (its beforeAll sets it). */
+export interface DashboardSuite {
+  h: Harness;
+  browser: Browser;
+  /** The product's viewer and operator tokens (`tokens: true`), else "". */
+  tokens: { viewer: string; operator: string };
+}
+
+/**
+ * Registers the file's beforeAll and afterAll: a harness and a Chromium; with `createProduct` the product is made
+ * first (POST /products: 201), with `tokens` its viewer and operator tokens are minted.
+ * @param product the product the file's tests use
+ */
+export function dashboardSuite(
+  product: string,
+  opts: { createProduct?: boolean; tokens?: boolean } = {},
+): DashboardSuite {
+  const suite = { tokens: { viewer: "", operator: "" } } as DashboardSuite;
+  beforeAll(async () => {
+    suite.h = await startHarness();
+    if (opts.createProduct)
+      expect((await call(suite.h.url, "POST", "/api/v1/products", ADMIN, { id: product })).status).toBe(201);
+    if (opts.tokens) Object.assign(suite.tokens, await mintRoleTokens(suite.h.url, product));
+    suite.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.h?.close();
+  });
+  return suite;
+}
+
+/**
+ * A page `width` × `height` px (1280 × 800), signed in on the dashboard with `token` on `product`; `route` runs before anything loads (a
+ * WebSocket route holds only for documents loaded after it). Dialogs (a Cancel's confirm) are accepted. `errors`
+ * collects the page's uncaught exceptions; `close` closes its context.
+ */
+export async function signedInPage(
+  suite: DashboardSuite,
+  token: string,
+  product: string,
+  opts: { width?: number; height?: number; route?: (page: Page) => Promise<void> } = {},
+) {
+  const context = await suite.browser.newContext({
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
+  });
+  const page = await context.newPage();
+  await opts.route?.(page);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("dialog", (d) => void d.accept());
+  await signIn(page, suite.h.url, token, product);
+  return { context, page, errors, close: () => context.close() };
+}
+
+/**
+ * Presses `button` once it is offered — with the keyboard (focus, Enter) or a click — while every `method` request to a
+ * path ending in `suffix` is held (chromium.ts `holdRequests`), and waits until that request is out. Returns the hold:
+ * `answer()` lets it go, `sent()` counts the requests.
+ */
+export async function pressHeld(
+  page: Page,
+  button: Locator,
+  hold: { method: string; suffix: string; by?: "keyboard" | "click" },
+) {
+  const held = await holdRequests(page, hold.method, hold.suffix);
+  await expect.poll(() => button.isEnabled(), SOON).toBe(true);
+  if (hold.by === "click") await button.click();
+  else {
+    await button.focus();
+    await page.keyboard.press("Enter");
+  }
+  await expect.poll(held.sent, SOON).toBe(1);
+  return held;
+}
