@@ -12,7 +12,8 @@
  * A withdrawn engine is looked at again after `recheckMs` (default 5 min), doubling per withdrawal of the same engine
  * up to an hour: when nothing that can be seen without running it is wrong any more (agent/engine-start
  * `engineStartProblem`), it is offered again (`engine.restored`) and declared so; if it still cannot start, the next
- * job for it withdraws it again, for longer. A restarted agent offers every installed engine afresh. Declarations are
+ * job for it withdraws it again, for longer. An operator who fixed it need not wait: SIGUSR2 to the agent looks at every
+ * withdrawn engine at once (`recheckNow`). A restarted agent offers every installed engine afresh. Declarations are
  * sent one after another, each with the set as it is when it leaves, so the last one sent is the current set; one that
  * fails is sent again after a minute (and every reconnect's `hello` carries the current set anyway).
  */
@@ -81,12 +82,32 @@ export class EngineOffer {
     const waitMs = Math.min((this.opts.recheckMs ?? ENGINE_RECHECK_MS) * 2 ** (n - 1), MAX_RECHECK_MS);
     this.offered.delete(name);
     this.withdrawn.set(name, { why, timer: this.later(() => this.recheck(name, waitMs), waitMs) });
-    const again = `looked at again in ${Math.round(waitMs / 1000)}s, or at the agent's next start`;
+    const again = `looked at again in ${Math.round(waitMs / 1000)}s, at once on SIGUSR2 (\`kill -USR2 ${process.pid}\`), or at the agent's next start`;
     this.opts.out.say("✘", "engine.withdrawn", `engine ${name} is no longer offered (${why}); ${again}`, {
       engine: name,
       recheckInMs: waitMs,
     });
     this.announce();
+  }
+
+  /**
+   * Look at every withdrawn engine now (the operator fixed one and says so: SIGUSR2, agent/main), not at its timer's
+   * end — up to an hour away. Each that looks startable is offered again; each still broken is said, with why, and
+   * keeps its timer. Returns how many were looked at (0: none is withdrawn, said too).
+   */
+  recheckNow(): number {
+    const names = [...this.withdrawn.keys()];
+    if (names.length === 0) this.opts.out.say("·", "engine.recheck", "no engine is withdrawn: nothing to look at");
+    for (const name of names) {
+      const w = this.withdrawn.get(name);
+      const template = this.opts.engines.get(name);
+      if (!w || template === undefined) continue;
+      const problem = this.opts.probe(template);
+      const text = `engine ${name} still cannot start (${problem})`;
+      if (problem === undefined) this.restore(name);
+      else this.opts.out.say("✘", "engine.still_broken", text, { engine: name });
+    }
+    return names.length;
   }
 
   /** Stop looking and declaring (the agent is exiting). */
@@ -105,6 +126,12 @@ export class EngineOffer {
       w.timer = this.later(() => this.recheck(name, waitMs), waitMs); // still broken: look again as late
       return;
     }
+    this.restore(name);
+  }
+
+  /** Offers withdrawn engine `name` again, in its place, and declares so. */
+  private restore(name: string): void {
+    clearTimeout(this.withdrawn.get(name)?.timer);
     this.withdrawn.delete(name);
     // Back in its place in the preference order (a job naming no engine takes the first).
     const order = [...this.opts.engines].filter(([n]) => n === name || this.offered.has(n));

@@ -144,6 +144,9 @@ async function runCommand(
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const)
     process.on(signal, () => void supervisor.drain(signal));
+  // An engine fixed while the agent runs is offered again at once, not up to an hour later (agent/engine-offer).
+  // Not SIGUSR1: Node keeps that one for its inspector.
+  process.on("SIGUSR2", () => void supervisor.recheckEngines());
   if (parent !== undefined) watchParent(parent, () => void supervisor.drain("parent exited"));
   return supervisor.run();
 }
