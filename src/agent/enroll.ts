@@ -33,11 +33,12 @@ import {
   productOfSecret,
 } from "./credential-checks.ts";
 import { checkedEnrollAnswer } from "./enroll-answer.ts";
+import { saveEnrollment } from "./enroll-save.ts";
 import { alreadyEnrolled, assertSameFactory } from "./enroll-target.ts";
 import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
-import { configPath, readConfigFile, writeConfigFile } from "./state.ts";
+import { configPath, readConfigFile } from "./state.ts";
 import { lockStateDir } from "./state-lock.ts";
 
 const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
@@ -211,6 +212,7 @@ export async function enrollCommand(
     out.say("✔", "enrolled", `stored the factory token for ${product}`);
   }
   if (extraCaps.length > 0) stored.capabilities = extraCaps;
-  const file = writeConfigFile(stateDir, stored);
+  // With a code, the token is in memory only: a failed write says it is lost and the way back (agent/enroll-save).
+  const file = saveEnrollment(stateDir, stored, code ? { name, factoryId: stored.factoryId ?? "" } : undefined);
   out.say("·", "config.written", `saved ${file} (mode 0600) — start with: ${startLine}`, { file });
 }

@@ -3,9 +3,11 @@
 // operator for a new one" — whose new code then met the name enrolled the first time (409) and "deregister the old
 // factory": a working enrollment torn down and done again. Now, when the state dir already holds that very factory's
 // token, it says so (`already_enrolled`, exit 1): nothing changed, start it with the printed command. A state dir
-// without that token is still told to ask for a new code. A stand-in coordinator on loopback whose codes work once;
-// in-process and as the real agent process.
-import { readFileSync } from "node:fs";
+// without that token is still told to ask for a new code. And a config file that cannot be written once the code is
+// spent (the token then exists nowhere else) is `config_unsaved` naming the factory and the way back, where it was
+// `✘ ERROR internal … this is a bug`. A stand-in coordinator on loopback whose codes work once; in-process and as
+// the real agent process.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { enrollStandIn, problem } from "./agent-enroll-fixture.ts";
@@ -54,5 +56,21 @@ describe("enroll run twice", { timeout: 30_000 }, () => {
   it("a used code into a state dir that holds no token of it is still refused as used: ask for a new one", async () => {
     const r = await stand.enroll(["--url", stand.url, "--code", code("A"), "--name", "h1"], "elsewhere");
     expect(r.err).toMatchObject({ code: "enroll_refused", fix: expect.stringContaining("ask an operator") });
+  });
+});
+
+describe("a config file that cannot be written once the code is spent", () => {
+  it("is config_unsaved naming the factory whose token is lost and the way back, not an internal error", async () => {
+    const stateDir = path.join(stand.dir, "unsaved");
+    // In the way of the config's temporary file (agent/exclusive-file): a directory, not ours to remove.
+    const blocker = path.join(stateDir, `config.json.${process.pid}.tmp`);
+    mkdirSync(blocker, { recursive: true });
+    writeFileSync(path.join(blocker, "x"), "");
+    const r = await stand.enroll(["--url", stand.url, "--code", code("D"), "--name", "h3"], stateDir);
+    expect(r.requested).toBe(true);
+    expect(r.err).toMatchObject({ code: "config_unsaved", exitCode: 1 });
+    expect(r.err?.message).toContain("enrolled h3 (fac_h3), but could not save its token to");
+    expect(r.err?.message).toContain("h3 can never connect");
+    expect(r.err?.fix).toContain("gigafactory factory rm h3");
   });
 });
