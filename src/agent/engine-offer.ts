@@ -3,8 +3,8 @@
  * The engines this host offers, kept current after start. Capabilities were fixed at `hello`: a host whose engine
  * could not start (its binary gone or not executable, its `#!` interpreter missing: agent/engine-start) kept
  * advertising `engine:NAME`, so the router kept pushing it those jobs and the host rejected each one — every job of
- * that engine visited it in turn. Now such an engine is WITHDRAWN: seats stop picking it (a job naming it is rejected
- * before it is accepted), every later `hello` leaves it out, and the coordinator is told at once by the factory's own
+ * that engine visited it in turn. Now such an engine is WITHDRAWN: seats stop picking it (a job naming it, or naming
+ * none when it is this host's choice — never run on the next engine offered instead — is rejected before accepted), every later `hello` leaves it out, and the coordinator is told at once by the factory's own
  * beat (`POST /factories/heartbeat {capabilities}`: what a factory declares counts from then on, within its grant, and
  * the router reads it — coordinator factories/grants). The beat carries no lease and changes none: running jobs and
  * their leases go on untouched, where a reconnect for a new `hello` would have put every in-flight frame at risk.
@@ -46,6 +46,8 @@ export interface EngineOfferOptions {
 export class EngineOffer {
   /** The engines seats pick from (live: an engine withdrawn or restored shows here at once), in preference order. */
   readonly offered: Map<string, string>;
+  /** Every engine installed at start, withdrawn or not, in preference order: whose choice a job naming none gets. */
+  readonly installed: ReadonlyMap<string, string>;
   private readonly opts: EngineOfferOptions;
   private readonly withdrawn = new Map<string, { why: string; timer: ReturnType<typeof setTimeout> }>();
   /** How many times each engine was withdrawn since start: its next look waits recheckMs × 2^(n − 1). */
@@ -57,6 +59,7 @@ export class EngineOffer {
   constructor(opts: EngineOfferOptions) {
     this.opts = opts;
     this.offered = new Map(opts.engines);
+    this.installed = opts.engines;
   }
 
   /** The capabilities to declare now: those detected at start without `engine:NAME` of a withdrawn engine. */

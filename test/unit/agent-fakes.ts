@@ -192,14 +192,23 @@ export async function until<T>(what: string, probe: () => T | undefined | false,
   }
 }
 
-/** A supervisor on a fake connection; `stop` drains it (engines stopped, seats ended) and waits for its exit. */
-export function fakeSupervisor(agent: ReturnType<typeof tempAgent>) {
+/**
+ * A supervisor on a fake connection, offering `engines` (default the agent's: sample) in that order; `stop` drains it
+ * (engines stopped, seats ended) and waits for its exit.
+ */
+export function fakeSupervisor(agent: ReturnType<typeof tempAgent>, engines: Map<string, string> = agent.engines) {
   let conn: FakeConnection | undefined;
+  const names = [...engines.keys()];
   const sup = new Supervisor({
     cfg: agent.cfg,
     out: agent.out,
-    engines: agent.engines,
-    hello: { capabilities: ["engine:sample"], seats: agent.cfg.seats, engines: ["sample"], agentVersion: "test" },
+    engines,
+    hello: {
+      capabilities: names.map((n) => `engine:${n}`),
+      seats: agent.cfg.seats,
+      engines: names,
+      agentVersion: "test",
+    },
     connect: (o) => {
       conn = new FakeConnection(o);
       return conn.asConnection();
