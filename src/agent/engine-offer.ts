@@ -19,6 +19,7 @@
  */
 import { splitCommand } from "./command-template.ts";
 import { engineStartProblem } from "./engine-start.ts";
+import type { RunAs } from "./engine-user.ts";
 import type { Output } from "./output.ts";
 import { declareCapabilities, type RestTarget } from "./rest.ts";
 import type { SupervisorOptions } from "./supervisor-options.ts";
@@ -41,6 +42,8 @@ export interface EngineOfferOptions {
   probe: (template: string) => string | undefined;
   /** The first look at a withdrawn engine, ms; default ENGINE_RECHECK_MS. */
   recheckMs?: number;
+  /** Engines of `engines` withdrawn from the start: name → why (agent/engine-unavailable). */
+  unavailable?: ReadonlyMap<string, string>;
 }
 
 export class EngineOffer {
@@ -60,6 +63,8 @@ export class EngineOffer {
     this.opts = opts;
     this.offered = new Map(opts.engines);
     this.installed = opts.engines;
+    // Not declared: the first hello carries the set without them.
+    for (const [name, why] of opts.unavailable ?? []) this.withdraw(name, why, false);
   }
 
   /** The capabilities to declare now: those detected at start without `engine:NAME` of a withdrawn engine. */
@@ -77,8 +82,11 @@ export class EngineOffer {
     return this.withdrawn.get(name)?.why;
   }
 
-  /** Engine `name` cannot start (`why`: binary, cause, fix): offered no more until it looks fixed. Idempotent. */
-  withdraw(name: string, why: string): void {
+  /**
+   * Engine `name` cannot start (`why`: binary, cause, fix): offered no more until it looks fixed. Idempotent.
+   * `declare`: tell the coordinator now (false at start, before any hello).
+   */
+  withdraw(name: string, why: string, declare = true): void {
     if (this.stopped || this.withdrawn.has(name) || !this.opts.engines.has(name)) return;
     const n = (this.strikes.get(name) ?? 0) + 1;
     this.strikes.set(name, n);
@@ -86,11 +94,16 @@ export class EngineOffer {
     this.offered.delete(name);
     this.withdrawn.set(name, { why, timer: this.later(() => this.recheck(name, waitMs), waitMs) });
     const again = `looked at again in ${Math.round(waitMs / 1000)}s, at once on SIGUSR2 (\`kill -USR2 ${process.pid}\`), or at the agent's next start`;
-    this.opts.out.say("✘", "engine.withdrawn", `engine ${name} is no longer offered (${why}); ${again}`, {
-      engine: name,
-      recheckInMs: waitMs,
-    });
-    this.announce();
+    this.opts.out.say(
+      "✘",
+      "engine.withdrawn",
+      `engine ${name} is ${declare ? "no longer" : "not"} offered (${why}); ${again}`,
+      {
+        engine: name,
+        recheckInMs: waitMs,
+      },
+    );
+    if (declare) this.announce();
   }
 
   /**
@@ -180,10 +193,16 @@ export function hostEngineOffer(opts: SupervisorOptions, rest: RestTarget): Engi
     capabilities: opts.hello.capabilities,
     out,
     recheckMs: opts.engineRecheckMs,
+    ...(opts.unavailableEngines ? { unavailable: opts.unavailableEngines } : {}),
     declare: (capabilities) => declareCapabilities(rest, capabilities),
-    probe: (template) => {
-      const argv0 = splitCommand(template)[0] ?? "";
-      return engineStartProblem(argv0, { pathVar: process.env.PATH ?? "", cwd: cfg.workDir, as: engineUser });
-    },
+    probe: engineProbe(cfg.workDir, engineUser),
   });
+}
+
+/** What keeps an engine's command template from starting (agent/engine-start), on the agent's PATH, from `workDir`. */
+export function engineProbe(workDir: string, as: RunAs | undefined): (template: string) => string | undefined {
+  return (template) => {
+    const argv0 = splitCommand(template)[0] ?? "";
+    return engineStartProblem(argv0, { pathVar: process.env.PATH ?? "", cwd: workDir, as });
+  };
 }
