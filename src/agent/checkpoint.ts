@@ -166,15 +166,15 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
 }
 
 /**
- * `git push <target> <refspec>` from the workspace, as its owner, like every git command in its files (the repository's
- * config there is the engine's). To the job's local origin with exactly that repository trusted (agent/local-trust),
- * as its clone and fetch are: without it a repository another user owns refused the push ("detected dubious ownership").
+ * `git push <target> <refspec>` from the workspace, as its owner, like all git in its files (their config is the
+ * engine's). A local origin or the checkpoint remote (any other target) with exactly it trusted (agent/local-trust), as
+ * its fetch is: one another user owns refused the push ("detected dubious ownership").
  */
 async function pushTo(ws: Workspace, target: string, refspec: string): Promise<string> {
   const push = (env: Record<string, string>) =>
     gitRemote(["push", "-q", "--no-verify", "--", target, refspec], { cwd: ws.dir, as: ws.owner, env });
   try {
-    return await (target === "origin" && ws.repo ? withLocalTrust(ws.repo, trustFileFor(ws.dir), push) : push({}));
+    return await withLocalTrust(target === "origin" ? (ws.repo ?? []) : target, trustFileFor(ws.dir), push);
   } catch (err) {
     const code = err instanceof GitError ? err.code : undefined;
     if (code === GIT_STALLED || code === GIT_TIMEOUT)

@@ -165,4 +165,12 @@ an empty variable counts as unset):
   --parent-pid PID         drain too once PID is no longer its parent (the supervisor that started it was killed)
   --lease-ttl S            at most this lease TTL (5–3600; the job's or product's TTL governs, this only shortens it)
   --keep-workspaces        leave finished workspaces on disk
-  --json                   NDJSON output`;
+  --json                   NDJSON output
+
+run signals (to the agent's own pid; start it with node, not npx, or the signal reaches npm):
+  SIGTERM, SIGINT, SIGHUP  drain: no new work, running jobs finish (or are released after --drain-timeout); a
+                           second one exits at once
+  SIGUSR2                  look now at engines withdrawn as unable to start (engine.withdrawn), and offer again each
+                           that looks fixed (engine.restored) — otherwise looked at after 5 min, doubling to 1 h, or
+                           at the next start. An engine installed after the agent started is offered from its next
+                           start`;

@@ -3,8 +3,8 @@
  * The engines this host offers, kept current after start. Capabilities were fixed at `hello`: a host whose engine
  * could not start (its binary gone or not executable, its `#!` interpreter missing: agent/engine-start) kept
  * advertising `engine:NAME`, so the router kept pushing it those jobs and the host rejected each one — every job of
- * that engine visited it in turn. Now such an engine is WITHDRAWN: seats stop picking it (a job naming it is rejected
- * before it is accepted), every later `hello` leaves it out, and the coordinator is told at once by the factory's own
+ * that engine visited it in turn. Now such an engine is WITHDRAWN: seats stop picking it (a job naming it, or naming
+ * none when it is this host's choice — never run on the next engine offered instead — is rejected before accepted), every later `hello` leaves it out, and the coordinator is told at once by the factory's own
  * beat (`POST /factories/heartbeat {capabilities}`: what a factory declares counts from then on, within its grant, and
  * the router reads it — coordinator factories/grants). The beat carries no lease and changes none: running jobs and
  * their leases go on untouched, where a reconnect for a new `hello` would have put every in-flight frame at risk.
@@ -12,12 +12,14 @@
  * A withdrawn engine is looked at again after `recheckMs` (default 5 min), doubling per withdrawal of the same engine
  * up to an hour: when nothing that can be seen without running it is wrong any more (agent/engine-start
  * `engineStartProblem`), it is offered again (`engine.restored`) and declared so; if it still cannot start, the next
- * job for it withdraws it again, for longer. A restarted agent offers every installed engine afresh. Declarations are
+ * job for it withdraws it again, for longer. An operator who fixed it need not wait: SIGUSR2 to the agent looks at every
+ * withdrawn engine at once (`recheckNow`). A restarted agent offers every installed engine afresh. Declarations are
  * sent one after another, each with the set as it is when it leaves, so the last one sent is the current set; one that
  * fails is sent again after a minute (and every reconnect's `hello` carries the current set anyway).
  */
 import { splitCommand } from "./command-template.ts";
 import { engineStartProblem } from "./engine-start.ts";
+import type { RunAs } from "./engine-user.ts";
 import type { Output } from "./output.ts";
 import { declareCapabilities, type RestTarget } from "./rest.ts";
 import type { SupervisorOptions } from "./supervisor-options.ts";
@@ -40,11 +42,15 @@ export interface EngineOfferOptions {
   probe: (template: string) => string | undefined;
   /** The first look at a withdrawn engine, ms; default ENGINE_RECHECK_MS. */
   recheckMs?: number;
+  /** Engines of `engines` withdrawn from the start: name → why (agent/engine-unavailable). */
+  unavailable?: ReadonlyMap<string, string>;
 }
 
 export class EngineOffer {
   /** The engines seats pick from (live: an engine withdrawn or restored shows here at once), in preference order. */
   readonly offered: Map<string, string>;
+  /** Every engine installed at start, withdrawn or not, in preference order: whose choice a job naming none gets. */
+  readonly installed: ReadonlyMap<string, string>;
   private readonly opts: EngineOfferOptions;
   private readonly withdrawn = new Map<string, { why: string; timer: ReturnType<typeof setTimeout> }>();
   /** How many times each engine was withdrawn since start: its next look waits recheckMs × 2^(n − 1). */
@@ -56,6 +62,9 @@ export class EngineOffer {
   constructor(opts: EngineOfferOptions) {
     this.opts = opts;
     this.offered = new Map(opts.engines);
+    this.installed = opts.engines;
+    // Not declared: the first hello carries the set without them.
+    for (const [name, why] of opts.unavailable ?? []) this.withdraw(name, why, false);
   }
 
   /** The capabilities to declare now: those detected at start without `engine:NAME` of a withdrawn engine. */
@@ -73,20 +82,48 @@ export class EngineOffer {
     return this.withdrawn.get(name)?.why;
   }
 
-  /** Engine `name` cannot start (`why`: binary, cause, fix): offered no more until it looks fixed. Idempotent. */
-  withdraw(name: string, why: string): void {
+  /**
+   * Engine `name` cannot start (`why`: binary, cause, fix): offered no more until it looks fixed. Idempotent.
+   * `declare`: tell the coordinator now (false at start, before any hello).
+   */
+  withdraw(name: string, why: string, declare = true): void {
     if (this.stopped || this.withdrawn.has(name) || !this.opts.engines.has(name)) return;
     const n = (this.strikes.get(name) ?? 0) + 1;
     this.strikes.set(name, n);
     const waitMs = Math.min((this.opts.recheckMs ?? ENGINE_RECHECK_MS) * 2 ** (n - 1), MAX_RECHECK_MS);
     this.offered.delete(name);
     this.withdrawn.set(name, { why, timer: this.later(() => this.recheck(name, waitMs), waitMs) });
-    const again = `looked at again in ${Math.round(waitMs / 1000)}s, or at the agent's next start`;
-    this.opts.out.say("✘", "engine.withdrawn", `engine ${name} is no longer offered (${why}); ${again}`, {
-      engine: name,
-      recheckInMs: waitMs,
-    });
-    this.announce();
+    const again = `looked at again in ${Math.round(waitMs / 1000)}s, at once on SIGUSR2 (\`kill -USR2 ${process.pid}\`), or at the agent's next start`;
+    this.opts.out.say(
+      "✘",
+      "engine.withdrawn",
+      `engine ${name} is ${declare ? "no longer" : "not"} offered (${why}); ${again}`,
+      {
+        engine: name,
+        recheckInMs: waitMs,
+      },
+    );
+    if (declare) this.announce();
+  }
+
+  /**
+   * Look at every withdrawn engine now (the operator fixed one and says so: SIGUSR2, agent/main), not at its timer's
+   * end — up to an hour away. Each that looks startable is offered again; each still broken is said, with why, and
+   * keeps its timer. Returns how many were looked at (0: none is withdrawn, said too).
+   */
+  recheckNow(): number {
+    const names = [...this.withdrawn.keys()];
+    if (names.length === 0) this.opts.out.say("·", "engine.recheck", "no engine is withdrawn: nothing to look at");
+    for (const name of names) {
+      const w = this.withdrawn.get(name);
+      const template = this.opts.engines.get(name);
+      if (!w || template === undefined) continue;
+      const problem = this.opts.probe(template);
+      const text = `engine ${name} still cannot start (${problem})`;
+      if (problem === undefined) this.restore(name);
+      else this.opts.out.say("✘", "engine.still_broken", text, { engine: name });
+    }
+    return names.length;
   }
 
   /** Stop looking and declaring (the agent is exiting). */
@@ -105,6 +142,12 @@ export class EngineOffer {
       w.timer = this.later(() => this.recheck(name, waitMs), waitMs); // still broken: look again as late
       return;
     }
+    this.restore(name);
+  }
+
+  /** Offers withdrawn engine `name` again, in its place, and declares so. */
+  private restore(name: string): void {
+    clearTimeout(this.withdrawn.get(name)?.timer);
     this.withdrawn.delete(name);
     // Back in its place in the preference order (a job naming no engine takes the first).
     const order = [...this.opts.engines].filter(([n]) => n === name || this.offered.has(n));
@@ -150,10 +193,16 @@ export function hostEngineOffer(opts: SupervisorOptions, rest: RestTarget): Engi
     capabilities: opts.hello.capabilities,
     out,
     recheckMs: opts.engineRecheckMs,
+    ...(opts.unavailableEngines ? { unavailable: opts.unavailableEngines } : {}),
     declare: (capabilities) => declareCapabilities(rest, capabilities),
-    probe: (template) => {
-      const argv0 = splitCommand(template)[0] ?? "";
-      return engineStartProblem(argv0, { pathVar: process.env.PATH ?? "", cwd: cfg.workDir, as: engineUser });
-    },
+    probe: engineProbe(cfg.workDir, engineUser),
   });
+}
+
+/** What keeps an engine's command template from starting (agent/engine-start), on the agent's PATH, from `workDir`. */
+export function engineProbe(workDir: string, as: RunAs | undefined): (template: string) => string | undefined {
+  return (template) => {
+    const argv0 = splitCommand(template)[0] ?? "";
+    return engineStartProblem(argv0, { pathVar: process.env.PATH ?? "", cwd: workDir, as });
+  };
 }

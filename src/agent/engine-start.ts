@@ -151,6 +151,7 @@ export function engineStartProblem(
   ctx: { pathVar: string; cwd: string; as?: { uid: number; gid: number } },
 ): string | undefined {
   const file = located(argv0, ctx.pathVar, ctx.cwd);
+  if (!file && argv0.includes("/")) return `${argv0}: no such file`; // a path: PATH is not where it was looked for
   if (!file) return `${argv0}: not found on the engine's PATH (${ctx.pathVar || "empty"})`;
   if (!executableBy(file, ctx.as)) return `${file}: not executable by ${ctx.as ? `uid ${ctx.as.uid}` : "this user"}`;
   const interp = interpreterOf(file);

@@ -44,3 +44,29 @@ export function assertSameFactory(
     EXIT_USAGE,
   );
 }
+
+/**
+ * The coordinator would not enroll `name` of `product` — the code refused (401: used, expired) or the name taken
+ * (409) — while the state dir's config `file` holds `previous`, a token of that very factory: this host is enrolled
+ * already, most likely by this very code, which works once (an `enroll` run twice). It said "ask an operator for a new
+ * one", and the new one met the taken name and "deregister the old factory": a working enrollment was torn down and
+ * done again. `start`: the command that runs this agent. Undefined when the state dir holds no token of that factory.
+ * @returns FixableError `already_enrolled` (exit 1): nothing was changed; start it, or how to enroll it afresh
+ */
+export function alreadyEnrolled(
+  previous: ConfigFile,
+  next: { product: string; name: string },
+  file: string,
+  detail: string,
+  start: string,
+): FixableError | undefined {
+  if (previous.token === undefined) return undefined;
+  const product = previous.product ?? productOfSecret(previous.token);
+  if (product !== next.product || (previous.name !== undefined && previous.name !== next.name)) return undefined;
+  const id = previous.factoryId ? ` (${previous.factoryId})` : "";
+  return new FixableError(
+    "already_enrolled",
+    `the coordinator did not enroll ${next.name} again (${detail}), and ${file} already holds the token of ${next.name}${id} of product ${next.product}: this host is enrolled already (a code works once: most likely this one enrolled it); nothing was changed`,
+    `start it: ${start}; to enroll it afresh instead, an operator deregisters it (\`gigafactory factory rm ${next.name}\`) and gives a new code`,
+  );
+}

@@ -33,11 +33,12 @@ import {
   productOfSecret,
 } from "./credential-checks.ts";
 import { checkedEnrollAnswer } from "./enroll-answer.ts";
-import { assertSameFactory } from "./enroll-target.ts";
+import { saveEnrollment } from "./enroll-save.ts";
+import { alreadyEnrolled, assertSameFactory } from "./enroll-target.ts";
 import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
-import { configPath, readConfigFile, writeConfigFile } from "./state.ts";
+import { configPath, readConfigFile } from "./state.ts";
 import { lockStateDir } from "./state-lock.ts";
 
 const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
@@ -131,6 +132,7 @@ export async function enrollCommand(
   // Kept in the file enroll rewrites, so named now; its mode is not: the rewrite makes it 0600.
   for (const w of configFileWarnings(configPath(stateDir), previous, undefined)) out.say("⚠", w.event, w.text);
 
+  const startLine = `${runCommand()}${flags["state-dir"] ? ` --state-dir ${shellWord(stateDir)}` : ""}`;
   let stored: ConfigFile;
   if (code) {
     // Only with a code is anything sent (a stored --token is warned about by `run`, which sends it).
@@ -141,6 +143,11 @@ export async function enrollCommand(
     try {
       answer = await enroll({ url, product, token: code }, { name, capabilities, seats: Math.round(seats) });
     } catch (err) {
+      const again = err instanceof RestError && (err.status === 401 || err.status === 409);
+      const held = again
+        ? alreadyEnrolled(previous, { product, name }, configPath(stateDir), err.detail, startLine)
+        : undefined;
+      if (held) throw held; // enroll run twice: not "ask for a new code", which then met the taken name (agent/enroll-target)
       if (err instanceof RestError && (err.status === 401 || err.status === 403)) {
         throw new FixableError(
           "enroll_refused",
@@ -205,11 +212,7 @@ export async function enrollCommand(
     out.say("✔", "enrolled", `stored the factory token for ${product}`);
   }
   if (extraCaps.length > 0) stored.capabilities = extraCaps;
-  const file = writeConfigFile(stateDir, stored);
-  out.say(
-    "·",
-    "config.written",
-    `saved ${file} (mode 0600) — start with: ${runCommand()}${flags["state-dir"] ? ` --state-dir ${shellWord(stateDir)}` : ""}`,
-    { file },
-  );
+  // With a code, the token is in memory only: a failed write says it is lost and the way back (agent/enroll-save).
+  const file = saveEnrollment(stateDir, stored, code ? { name, factoryId: stored.factoryId ?? "" } : undefined);
+  out.say("·", "config.written", `saved ${file} (mode 0600) — start with: ${startLine}`, { file });
 }

@@ -21,6 +21,8 @@ import { splitCommand } from "./command-template.ts";
 import { type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
 import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
 import { plainHttpWarning } from "./credential-checks.ts";
+import { engineProbe } from "./engine-offer.ts";
+import { withUnavailable } from "./engine-unavailable.ts";
 import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
 import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
@@ -125,14 +127,17 @@ async function runCommand(
   runGitInSandbox(sandbox);
   removeInSandbox(sandbox); // and so does its removal of their trees: a link swapped in mid-walk leads nowhere it guards
   await sweepNeutralDirs(Date.now()); // a killed agent's checkpoint left its empty git dir in the temp dir
+  // The operator's engines that cannot start now are withdrawn, said and looked at again (agent/engine-unavailable).
+  const table = withUnavailable(profile, cfg.engines, engineProbe(cfg.workDir, engineUser));
   const supervisor = new Supervisor({
     cfg,
     out,
-    engines: profile.engines,
+    engines: table.engines,
+    unavailableEngines: table.unavailable,
     engineUser,
     sandbox,
     hello: {
-      capabilities: profile.capabilities,
+      capabilities: table.capabilities,
       seats: cfg.seats,
       engines: [...profile.engines.keys()].slice(0, 16),
       agentVersion: agentVersion(),
@@ -144,6 +149,9 @@ async function runCommand(
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const)
     process.on(signal, () => void supervisor.drain(signal));
+  // An engine fixed while the agent runs is offered again at once, not up to an hour later (agent/engine-offer).
+  // Not SIGUSR1: Node keeps that one for its inspector.
+  process.on("SIGUSR2", () => void supervisor.recheckEngines());
   if (parent !== undefined) watchParent(parent, () => void supervisor.drain("parent exited"));
   return supervisor.run();
 }

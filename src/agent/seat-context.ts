@@ -25,7 +25,7 @@ export interface SeatContext {
   /** The sandbox engines run in when they run as the agent's own user (agent/sandbox). */
   sandbox?: Sandbox;
   /** The engines offered (agent/engine-offer): told of one that cannot start; `engines` is its live `offered`. */
-  engineOffer?: Pick<EngineOffer, "withdraw" | "whyWithdrawn">;
+  engineOffer?: Pick<EngineOffer, "withdraw" | "whyWithdrawn" | "installed">;
   /** The lease TTL (s) that applies on this connection (welcome, then `settings` frames); undefined before welcome. */
   connectionTtl?: () => number | undefined;
   /** The optional protocol features the last `welcome` announced (shared/protocol FEATURES). */

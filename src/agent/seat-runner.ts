@@ -85,8 +85,13 @@ export class SeatRunner extends SeatRunEnd {
     // job's fault — is rejected before it is accepted (a reject needs only the lease), so its feed never shows a move
     // to building by a host that never built it. Not a run whose engine exited before a restart: that one finishes.
     const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
-    const withdrawn = job.engine ? this.ctx.engineOffer?.whyWithdrawn(job.engine) : undefined; // it cannot start here
-    const unpicked = withdrawn ? `engine ${job.engine} cannot start on this host: ${withdrawn}` : undefined;
+    // A job naming no engine gets this host's choice among all it has installed, withdrawn or not: the next one
+    // offered stood in for a withdrawn one — `sample`, which every host offers, "completed" the job with no work done.
+    const offer = this.ctx.engineOffer;
+    const own = offer ? pickEngine(undefined, offer.installed, cfg.defaultEngine) : pick;
+    const wanted = job.engine ?? ("name" in own ? own.name : undefined);
+    const withdrawn = wanted ? offer?.whyWithdrawn(wanted) : undefined; // it cannot start here
+    const unpicked = withdrawn ? `engine ${wanted} cannot start on this host: ${withdrawn}` : undefined;
     const refused = ours?.engineExit ? undefined : (unpicked ?? ("error" in pick ? pick.error : hostRefusal(job, cfg)));
     if (refused !== undefined) return this.giveBack(refused, "reject");
     const start = startFrames(this.ref(), this.ctx.features?.() ?? new Set(), this.resumed, job.stage);

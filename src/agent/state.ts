@@ -10,7 +10,7 @@
  * crash leaves the old record or the new one, never half of one; the temporary file is created exclusively, never
  * written through a link or file planted at its name (agent/exclusive-file `replaceAtomically`).
  */
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
@@ -39,12 +39,21 @@ export function ensurePrivateDir(dir: string): void {
   }
 }
 
-/** The FixableError (exit 2) for a state dir this user cannot use: `err` (a system error) says why. */
+/**
+ * The FixableError (exit 2) for a state dir this user cannot use: `err` (a system error) says why. A dir another user
+ * owns (an `enroll` run with sudo, a `run` as another user) is said so, with both ways on: "EPERM, chmod" alone sent
+ * the operator to look for a --state-dir elsewhere, away from the token that dir holds.
+ */
 export function stateDirUnusable(dir: string, err: unknown): FixableError {
+  const owner = statSync(dir, { throwIfNoEntry: false })?.uid;
+  const me = process.getuid?.();
+  const other = owner !== undefined && me !== undefined && owner !== me;
   return new FixableError(
     "state_dir_unusable",
-    `cannot use ${dir} as the agent's state dir: ${(err as Error).message}`,
-    "pass a --state-dir (or set GIGAFACTORY_AGENT_STATE to a directory) this user can create and write",
+    `cannot use ${dir} as the agent's state dir: ${(err as Error).message}${other ? ` (it belongs to uid ${owner}; this agent runs as uid ${me})` : ""}`,
+    other
+      ? `run the agent as uid ${owner}, as whoever enrolled it, or give the dir to this user (chown -R ${me} ${dir}); or pass another --state-dir`
+      : "pass a --state-dir (or set GIGAFACTORY_AGENT_STATE to a directory) this user can create and write",
     EXIT_USAGE,
   );
 }

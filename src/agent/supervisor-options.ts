@@ -14,6 +14,8 @@ export interface SupervisorOptions {
   out: Output;
   hello: HelloInfo;
   engines: ReadonlyMap<string, string>;
+  /** Engines of `engines` that cannot start at start, withdrawn until they look fixed: name → why (agent/engine-offer). */
+  unavailableEngines?: ReadonlyMap<string, string>;
   /** Who engines run as (agent/engine-user); undefined = the agent's own user. */
   engineUser?: RunAs;
   /** The sandbox for engines run as the agent's own user (agent/sandbox). */

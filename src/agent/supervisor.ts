@@ -4,8 +4,8 @@
  * granted: agent/seat-grant); after every (re)connect its seats reconciled with `welcome.leases` — leases it holds but
  * no longer runs resumed, those no longer listed abandoned; `cancel` routed to its seat (one no seat runs answered
  * `stopped`: agent/unrun-leases); engines an earlier process left for jobs not leased here stopped (agent/orphans);
- * old kept workspaces swept (agent/kept-workspaces); an engine that cannot start withdrawn from every later hello and
- * from the seats until it looks fixed (agent/engine-offer); a drain on SIGTERM/SIGINT/SIGHUP. `run()` gives the exit code.
+ * old kept workspaces swept (agent/kept-workspaces); an engine that cannot start withdrawn from hellos and seats till
+ * it looks fixed, or SIGUSR2 (agent/engine-offer); a drain on SIGTERM/SIGINT/SIGHUP. `run()` gives the exit code.
  */
 import type { FixableError } from "../shared/fixable-error.ts";
 import { sleep } from "../shared/http-transport.ts";
@@ -202,6 +202,11 @@ export class Supervisor {
     void seat.finished.then(() => {
       if (this.seats.get(a.job.id) === seat) this.seats.delete(a.job.id);
     });
+  }
+
+  /** SIGUSR2: every withdrawn engine looked at now (agent/engine-offer `recheckNow`); how many. */
+  recheckEngines(): number {
+    return this.offer.recheckNow();
   }
 
   /** SIGTERM/SIGINT/SIGHUP: first one drains, a second one exits at once. */

@@ -8,8 +8,9 @@
  * lost for good. Unless the recorded commit is at hand anyway, the preparation now fails instead (a `failure`, which
  * the coordinator retries after its backoff); only git saying the branch is not there means "no checkpoint". Nor is a
  * source git refused to read for its owner ("detected dubious ownership": a local origin or a checkpoint remote another
- * user owns) one without the checkpoint: the job's local origin is read with its trust (agent/local-trust, `env`), and
- * a refusal that remains fails the preparation with git's words and the fix, where the run silently started afresh.
+ * user owns) one without the checkpoint: the job's local origin and the checkpoint remote are read with their trust
+ * (agent/local-trust, `env`), and a refusal that remains (a path the trust cannot name exactly, such as one with a `*`)
+ * fails the preparation with git's words and the fix, where the run silently started afresh.
  */
 import { existsSync } from "node:fs";
 import type { Job } from "../core/model.ts";
@@ -103,7 +104,7 @@ async function fetchCheckpoint(
       if (source !== "origin" && !isOwnWipBranch(jobId, branch)) continue;
       const ref = `refs/gf/resume-src/${jobId}/${i}`;
       scratch.push(ref);
-      const got = await fetchOne(repoDir, source, branch, ref, as, source === "origin" ? env : {});
+      const got = await fetchOne(repoDir, source, branch, ref, as, env);
       if (got.tip) tips.push(got.tip);
       if (got.unreached) unreached ??= unreachedError(branch, source, got.unreached);
     }
@@ -135,7 +136,8 @@ async function fetchCheckpoint(
  * `local` (this host's record of the last acknowledged checkpoint). Throws GitError on a broken repository, a
  * lock another live process still holds on the mirror after the retries (a stale one is cleared), or a source that
  * could not be asked while the recorded commit is not at hand (its code `git_timeout`/`git_stalled` when stopped).
- * `env`: what reading `origin` needs (a local repository's trust: agent/local-trust `withLocalTrust`); default none.
+ * `env`: what reading the sources needs (a local origin's and the checkpoint remote's trust: agent/local-trust
+ * `withLocalTrust`); default none.
  */
 export async function resolveResume(
   repoDir: string,

@@ -134,13 +134,14 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
   const mirror = path.join(opts.workDir, "mirrors", mirrorName(repo));
   const dir = jobDir(opts.workDir, job.id);
   let cloned = false;
-  // A local repo another user owns is read with exactly it trusted (agent/local-trust); its file beside the job file.
-  const ws = await withLocalTrust(repo, trustFileFor(dir), (env) =>
+  // A local repo (and a checkpoint remote) another user owns is read with exactly it trusted (agent/local-trust); its
+  // file beside the job file.
+  const ws = await withLocalTrust([repo, opts.checkpointRemote], trustFileFor(dir), (env) =>
     locks.run(mirror, async (): Promise<Workspace> => {
       cloned = await readyMirror(repo, mirror, as, env);
       const mainSha = await fetchOrigin(mirror, repo, as, env); // origin's default branch, never the mirror's HEAD
       const sources = ["origin", opts.checkpointRemote];
-      const resume = await resolveResume(mirror, job, sources, opts.localCheckpoint, as, env); // origin: `env` too
+      const resume = await resolveResume(mirror, job, sources, opts.localCheckpoint, as, env); // each read with `env`
       const resumed = resume.sha;
       const start = resumed ?? mainSha;
       const base = resumed
@@ -176,7 +177,10 @@ async function prepareScratch(job: Job, opts: WorkspaceOptions): Promise<Workspa
   await removeStale(dir, undefined, as);
   freshJobDir(dir, as);
   await git(["init", "-q", "-b", `gf/${job.id}`], { cwd: dir, as });
-  const resume = await resolveResume(dir, job, [opts.checkpointRemote], opts.localCheckpoint, as);
+  const { checkpointRemote, localCheckpoint } = opts;
+  const resume = await withLocalTrust(checkpointRemote, trustFileFor(dir), (env) =>
+    resolveResume(dir, job, [checkpointRemote], localCheckpoint, as, env),
+  );
   const resumed = resume.sha;
   let base: string;
   if (resumed) {

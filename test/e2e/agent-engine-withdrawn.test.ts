@@ -2,7 +2,9 @@
 // its engine made unexecutable after it connected, rejects the first job of that engine, and tells the coordinator
 // by its HTTP beat that it no longer offers it — without a reconnect, its socket kept. The factory then reads without
 // `engine:sample`, and the next job for that engine is not pushed to it again: it waits `no_capable_factory`, where
-// the host kept taking and rejecting every such job. Real local runtime, real agent process, real engine wrapper.
+// the host kept taking and rejecting every such job. Fixed, and SIGUSR2 sent to say so, the engine is offered again at
+// once (it waited for a recheck up to an hour away, or a restart) and the waiting job runs there.
+// Real local runtime, real agent process, real engine wrapper.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -59,5 +61,21 @@ describe("an engine that cannot start any more is withdrawn from the coordinator
     expect(waiting.stage).toBe("queued");
     expect(agent.events().filter((e) => e.event === "job.start" && e.jobId === second.body.id)).toEqual([]);
     expect(agent.events().filter((e) => e.event === "disconnected")).toEqual([]); // the socket was kept
-  }, 180_000);
+
+    // Fixed by the operator, who says so (SIGUSR2) rather than wait for the recheck up to an hour away or restart it:
+    // offered again, declared, and the job that waited for it runs here.
+    chmodSync(wrapper, 0o755);
+    agent.proc.kill("SIGUSR2");
+    await agent.waitFor("engine.restored", () => true, 30_000);
+    await poll("the factory with engine:sample again", 30_000, async () => {
+      const f = (await api<{ capabilities: string[] }>("GET", `/factories/${factoryId}`)).body;
+      return f.capabilities.includes("engine:sample") || undefined;
+    });
+    await agent.waitFor("job.start", (e) => e.jobId === second.body.id, 60_000);
+    const done = await poll("the second job built", 60_000, async () => {
+      const j = (await api<Job>("GET", `/jobs/${second.body.id}`)).body;
+      return j.stage === "queued" || j.stage === "building" ? undefined : j;
+    });
+    expect(done.stage).not.toBe("dead_letter");
+  }, 240_000);
 });

@@ -3,7 +3,7 @@
 // recovery from a checkpoint branch on another agent, restart without repeats (and, within the lease, the run charged
 // both engines' spend), a coordinator stopped or killed -9 mid-job with no lease lost and no job run twice, drain
 // (preemption with real agents is fleet-policies.test.ts's), and revocation.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -19,11 +19,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { reachableSample, reachableSampleArgs } from "../../scripts/engine-user-reach.ts";
-import { ROOT, toolEnv } from "../../scripts/local-server.ts";
+import { ROOT } from "../../scripts/local-server.ts";
+import { AgentProc, poll } from "./agent-procs.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
-const NODE = path.join(ROOT, "node_modules", ".bin", "node");
-const BIN = path.join(ROOT, "bin", "gigafactory-agent.mjs");
 const tmp = mkdtempSync(path.join(tmpdir(), "gf-e2e-agent-"));
 const PIDS = path.join(tmp, "pids");
 // Under root the agents run engines as `nobody` (agent/engine-user): it must reach the work dirs, write the
@@ -50,63 +49,12 @@ interface JobEvent {
   data: Record<string, unknown>;
 }
 
-/** One running agent: its NDJSON (or human) output, and its exit. */
-class Agent {
-  readonly proc: ChildProcess;
-  readonly lines: string[] = [];
-  readonly stderr: string[] = [];
-  readonly exited: Promise<number | null>;
-
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.proc = spawn(NODE, [BIN, ...args], {
-      cwd: ROOT,
-      env: toolEnv({ GF_SAMPLE_PID_DIR: PIDS, ...env }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    live.push(this);
-    const split = (stream: NodeJS.ReadableStream, into: string[]) => {
-      let buf = "";
-      stream.setEncoding("utf8");
-      stream.on("data", (d: string) => {
-        buf += d;
-        const parts = buf.split("\n");
-        buf = parts.pop() ?? "";
-        into.push(...parts.filter(Boolean));
-      });
-    };
-    split(this.proc.stdout as NodeJS.ReadableStream, this.lines);
-    split(this.proc.stderr as NodeJS.ReadableStream, this.stderr);
-    this.exited = new Promise((r) => this.proc.once("exit", (code) => r(code)));
-  }
-
-  events(): Array<Record<string, unknown>> {
-    return this.lines.flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return [];
-      }
-    });
-  }
-
-  async waitFor(event: string, pred: (e: Record<string, unknown>) => boolean = () => true, ms = 60_000) {
-    return poll(`agent event ${event}`, ms, () => this.events().find((e) => e.event === event && pred(e)));
-  }
-
-  output(): string {
-    return [...this.lines, ...this.stderr].join("\n");
-  }
-}
-const live: Agent[] = [];
-
-async function poll<T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Every agent of this file (test/e2e/agent-procs), its engines' pid files in PIDS: dumped on failure, killed after. */
+const live: AgentProc[] = [];
+function agentProc(args: string[], env: Record<string, string> = {}): AgentProc {
+  const agent = new AgentProc(args, { GF_SAMPLE_PID_DIR: PIDS, ...env });
+  live.push(agent);
+  return agent;
 }
 
 /** Beside the state dir, as the agent's default: never inside it. */
@@ -219,7 +167,7 @@ describe("gigafactory-agent against a real coordinator", () => {
     const code = await api<{ code: string }>(product, "POST", "/factories/enrollment-codes", {});
     expect(code.status).toBe(201);
     const stateDir = path.join(tmp, product, name);
-    const a = new Agent([
+    const a = agentProc([
       "enroll",
       "--url",
       h.url,
@@ -256,7 +204,7 @@ describe("gigafactory-agent against a real coordinator", () => {
       ...SAMPLE_ARGS,
       ...extra,
     ];
-    return new Agent(opts.json === false ? args : [...args, "--json"], opts.env);
+    return agentProc(opts.json === false ? args : [...args, "--json"], opts.env);
   }
 
   it("runs a repo job end to end: push → accept → worktree → streamed logs → checkpoint → artifacts → testing; a restart does not repeat it", async () => {

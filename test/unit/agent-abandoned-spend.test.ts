@@ -4,18 +4,14 @@
 // (policies/late-spend). Without it an engine that spent on after its last log batch (or while it stopped) was never
 // charged to the product or the job budget. Nothing extra is sent when every cent was already in an answered report.
 // Real SeatRunner and engine process, fake coordinator connection (test/unit/agent-fakes).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FrameError, type OutFrame } from "../../src/agent/connection.ts";
 import { quoteWord } from "../../src/agent/engines.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { FEATURES } from "../../src/shared/protocol.ts";
-import { artifactServer, assignment, FakeConnection, seatContext, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, FakeConnection, seatContext, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 /** Reports $1 at once; on SIGTERM, `onTerm` (a last report, or none) and exit 143. */
 const engine = (onTerm: string) => `

@@ -6,16 +6,12 @@
 // `logs/<id>-a<attempt>.log` escaped the same way. Real Supervisor and seats, fake connection (test/unit/agent-fakes).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { assignmentProblem } from "../../src/agent/assignment-guard.ts";
 import { Supervisor } from "../../src/agent/supervisor.ts";
-import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, FakeConnection, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 describe("assignments whose ids would be paths outside the agent's dirs", { timeout: 30_000 }, () => {
   it("are refused, and the files they point at are untouched, while a well-formed job runs", async () => {

@@ -5,17 +5,13 @@
 // spend is charged all the same (policies/late-spend; test/integration/drain-spend proves it, once). Even when every
 // frame that carried it before the release went unanswered (a socket that blipped), it goes after the release.
 // Real SeatRunner and engine process, fake coordinator connection (test/unit/agent-fakes).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FrameError, type OutFrame } from "../../src/agent/connection.ts";
 import { quoteWord } from "../../src/agent/engines.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
-import { artifactServer, assignment, FakeConnection, seatContext, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, FakeConnection, seatContext, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 /** Reports $1 at once; on SIGTERM (the drain's stop) reports $2.50 and exits 143. */
 const engine = `

@@ -7,17 +7,13 @@
 // leaves them; the second is a fresh SeatRunner on the same state and work dirs, as `welcome` resumes it.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { FrameError, type OutFrame } from "../../src/agent/connection.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { jobDir } from "../../src/agent/workspace.ts";
-import { artifactServer, assignment, FakeConnection, seatContext, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, FakeConnection, seatContext, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 /** An engine that counts its runs in `runs`, writes its work, reports $3 and 1,000 tokens, and exits 0. */
 function countingEngine(dir: string): { engines: Map<string, string>; runs: string } {

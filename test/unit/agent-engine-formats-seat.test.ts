@@ -4,10 +4,10 @@
 // that recovered from a 429 retry and whose tests mention rate limits completes with its running total, counted
 // once; a Claude result over `budget.usd` is `budget_exceeded`; a failure says why in the engine's words (Claude's
 // error subtype, Codex's turn.failed message), which it printed on stdout, not stderr. The engine is a stand-in that prints its job body.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OutFrame } from "../../src/agent/connection.ts";
 import { quoteWord } from "../../src/agent/engines.ts";
-import { artifactServer, assignment, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, fakeSupervisor, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 import {
   CLAUDE_MAX_TURNS,
   CLAUDE_RATE_LIMITED,
@@ -16,11 +16,7 @@ import {
   CODEX_OTHER_FAILURE,
 } from "./engine-output-samples.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 /** Prints the job body after its first line, and exits with the code that first line names. */
 const ECHO_ENGINE = `let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const i=s.indexOf("\\n");process.stdout.write(s.slice(i+1),()=>{process.exitCode=Number(s.slice(0,i))})})`;

@@ -3,39 +3,26 @@
 // factory with no record — is `✘ ERROR bad_response` (exit 1), naming the field and never the token, with no config
 // file written. It crashed as an `internal` bug of the agent (TypeError … 'seatLimit') or said `✔ enrolled` and saved a
 // config that `run` then refused. A real agent process against a stand-in coordinator on loopback.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { enrollStandIn } from "./agent-enroll-fixture.ts";
 import { runAgent } from "./agent-process.ts";
 
 const SECRET = "Q".repeat(43);
 const TOKEN = `gf_acme_${SECRET}`;
-const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-enroll-answer-"));
-/** What the stand-in answers the next enrollment with, as JSON text, status 201. */
-let answer = "";
-const server = createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(201, { "content-type": "application/json" });
-    res.end(answer);
-  });
-});
+/** What the stand-in answers the next enrollment with, status 201. */
+let answer: unknown;
+const stand = enrollStandIn("gf-agent-enroll-answer-", () => ({ status: 201, body: answer }));
+const { dir } = stand;
 let url = "";
-beforeAll(async () => {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  url = stand.url;
 });
 
 /** Enrolls into product acme with a well-formed code, state in `dir/<state>`, the stand-in answering `body`. */
 function enrollAnswered(body: unknown, state: string) {
-  answer = JSON.stringify(body);
+  answer = body;
   const code = `gfe_acme_${"C".repeat(43)}`;
   return runAgent(["enroll", "--url", url, "--code", code, "--name", "h1", "--state-dir", path.join(dir, state)]);
 }

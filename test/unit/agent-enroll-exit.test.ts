@@ -1,38 +1,15 @@
 // `gigafactory-agent enroll` exit codes, from a real process against a stand-in coordinator: a refused or failed
 // enrollment is a runtime error (1), with its `✘ ERROR` line; 2 stays for a command line that cannot run.
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { enrollStandIn, problem } from "./agent-enroll-fixture.ts";
 import { runAgent } from "./agent-process.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-enroll-"));
 // Every request is refused as a used enrollment code is: 401 problem+json.
-const server = createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(401, { "content-type": "application/problem+json" });
-    res.end(
-      JSON.stringify({
-        type: "about:blank",
-        title: "Unauthorized",
-        status: 401,
-        code: "unauthorized",
-        detail: "code already used",
-      }),
-    );
-  });
-});
+const stand = enrollStandIn("gf-agent-enroll-", () => problem(401, "unauthorized", "code already used"));
+const { dir } = stand;
 let url = "";
-beforeAll(async () => {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  url = stand.url;
 });
 
 describe("gigafactory-agent enroll exit codes", { timeout: 30_000 }, () => {

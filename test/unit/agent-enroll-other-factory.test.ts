@@ -5,72 +5,40 @@
 // (same product and name) enrolled again goes on: a fresh code for host-d, a rotated token with `--token` (its name
 // kept without `--name`). A config file holding no token (only defaults for `run`) belongs to no factory. Against a
 // stand-in coordinator on loopback, in-process and as the real agent process a newcomer runs.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENROLL_FLAGS, parseArgs } from "../../src/agent/cli-args.ts";
-import { enrollCommand } from "../../src/agent/enroll.ts";
-import { createOutput } from "../../src/agent/output.ts";
-import { FixableError } from "../../src/shared/fixable-error.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { enrollStandIn } from "./agent-enroll-fixture.ts";
 import { runAgent } from "./agent-process.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-enroll-other-"));
 const secret = (c: string) => c.repeat(43);
 const code = (product: string, c = "C") => `gfe_${product}_${secret(c)}`;
 const token = (product: string, c: string) => `gf_${product}_${secret(c)}`;
 
 /** Every enrollment the stand-in took; each is answered with a fresh token of the URL's product. */
 const enrolled: Array<{ product: string; name: string }> = [];
-const server = createServer((req, res) => {
-  let body = "";
-  req.setEncoding("utf8").on("data", (d: string) => {
-    body += d;
-  });
-  req.on("end", () => {
-    const product = /\/products\/([^/]+)\//.exec(req.url ?? "")?.[1] ?? "x";
-    const { name } = JSON.parse(body) as { name: string };
-    enrolled.push({ product, name });
-    const n = enrolled.length;
-    res.writeHead(201, { "content-type": "application/json" });
-    const answer = {
-      factoryId: `fac_${name.replace(/\W/g, "")}${n}`,
-      token: token(product, String(n % 10)),
-      factory: {},
-    };
-    res.end(JSON.stringify(answer));
-  });
+const stand = enrollStandIn("gf-agent-enroll-other-", (req) => {
+  const product = /\/products\/([^/]+)\//.exec(req.url)?.[1] ?? "x";
+  const { name } = JSON.parse(req.body) as { name: string };
+  enrolled.push({ product, name });
+  const n = enrolled.length;
+  const answer = {
+    factoryId: `fac_${name.replace(/\W/g, "")}${n}`,
+    token: token(product, String(n % 10)),
+    factory: {},
+  };
+  return { status: 201, body: answer };
 });
+const { dir } = stand;
 let url = "";
-beforeAll(async () => {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  url = stand.url;
 });
 
 const configOf = (sub: string) => JSON.parse(readFileSync(path.join(dir, sub, "config.json"), "utf8"));
 
 /** `enroll` in-process into the state dir `sub`: the FixableError (or undefined) and whether a request was made. */
-async function enroll(sub: string, argv: string[]) {
-  const out = createOutput(false, { out: () => {}, err: () => {} });
-  const before = enrolled.length;
-  try {
-    await enrollCommand(
-      parseArgs(["enroll", "--url", url, ...argv], { enroll: ENROLL_FLAGS }).flags,
-      path.join(dir, sub),
-      out,
-    );
-    return { err: undefined, requested: enrolled.length > before };
-  } catch (err) {
-    if (!(err instanceof FixableError)) throw err;
-    return { err, requested: enrolled.length > before };
-  }
-}
+const enroll = (sub: string, argv: string[]) => stand.enroll(["--url", url, ...argv], sub);
 
 describe("a newcomer enrolls two factories into one state dir", () => {
   it("the second is refused before its code is redeemed, naming the first and the fix; the first keeps its token", async () => {

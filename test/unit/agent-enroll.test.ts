@@ -5,18 +5,14 @@
 // refused before any request, exit 2, with its fix and without the secret in the output. `--product` may be left out
 // beside a code: the code names it. A name already enrolled (409) is told how to free it, not to check --url.
 // Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
 import { resolveRunConfig } from "../../src/agent/config.ts";
 import { checkedUrl } from "../../src/agent/credential-checks.ts";
-import { enrollCommand } from "../../src/agent/enroll.ts";
-import { createOutput } from "../../src/agent/output.ts";
 import { FixableError } from "../../src/shared/fixable-error.ts";
+import { enrollStandIn } from "./agent-enroll-fixture.ts";
 import { runAgent } from "./agent-process.ts";
 
 const SECRET = "S".repeat(40).concat("x_y");
@@ -24,55 +20,26 @@ const token = (product: string) => `gf_${product}_${SECRET}`;
 const code = (product: string) => `gfe_${product}_${SECRET}`;
 /** A token of no known shape in the config file: only its literal value can hide it. */
 const FILE_TOKEN = "file-secret-opaque-9";
-const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-enroll-misuse-"));
 const tables = { enroll: ENROLL_FLAGS, run: RUN_FLAGS };
-
-/** Every request the stand-in coordinator saw, as `METHOD path`; it enrolls whoever asks. */
-const requests: string[] = [];
-const server = createServer((req, res) => {
-  requests.push(`${req.method} ${req.url}`);
-  req.resume();
-  req.on("end", () => {
-    // Product `leaky`: a coordinator (or a proxy before it) whose refusal echoes secrets, after a newline and a tab.
-    if (req.url?.includes("/products/leaky/")) {
-      res.writeHead(400, { "content-type": "application/problem+json" });
-      const detail = `proxy said:\n${code("leaky")}\tBearer opaque-session-secret-123 ${FILE_TOKEN}`;
-      return void res.end(JSON.stringify({ status: 400, code: "bad_request", title: "Bad", detail }));
-    }
-    // Product `taken`: a factory of this name is enrolled already (the coordinator's 409), the code not used.
-    if (req.url?.includes("/products/taken/")) {
-      res.writeHead(409, { "content-type": "application/problem+json" });
-      const detail = "a factory named h1 is already enrolled; deregister it first";
-      return void res.end(JSON.stringify({ status: 409, code: "conflict", title: "Conflict", detail }));
-    }
-    res.writeHead(201, { "content-type": "application/json" });
-    res.end(JSON.stringify({ factoryId: "fac_1", token: token("acme"), factory: { seatLimit: 1 } }));
-  });
-});
-let url = "";
-beforeAll(async () => {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** `enroll` with `argv` in the state dir `sub`: the FixableError it threw (or undefined) and what it printed. */
-async function enroll(argv: string[], sub: string, env: Record<string, string> = {}) {
-  const lines: string[] = [];
-  const out = createOutput(false, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
-  const { flags } = parseArgs(["enroll", ...argv], tables);
-  const before = requests.length;
-  try {
-    await enrollCommand(flags, path.join(dir, sub), out, env);
-    return { err: undefined, lines, requested: requests.length > before };
-  } catch (err) {
-    if (!(err instanceof FixableError)) throw err;
-    return { err, lines, requested: requests.length > before };
+/** The stand-in coordinator (its requests recorded): it enrolls whoever asks, but for products leaky and taken. */
+const stand = enrollStandIn("gf-agent-enroll-misuse-", (req) => {
+  // Product `leaky`: a coordinator (or a proxy before it) whose refusal echoes secrets, after a newline and a tab.
+  if (req.url.includes("/products/leaky/")) {
+    const detail = `proxy said:\n${code("leaky")}\tBearer opaque-session-secret-123 ${FILE_TOKEN}`;
+    return { status: 400, body: { status: 400, code: "bad_request", title: "Bad", detail } };
   }
-}
+  // Product `taken`: a factory of this name is enrolled already (the coordinator's 409), the code not used.
+  if (req.url.includes("/products/taken/")) {
+    const detail = "a factory named h1 is already enrolled; deregister it first";
+    return { status: 409, body: { status: 409, code: "conflict", title: "Conflict", detail } };
+  }
+  return { status: 201, body: { factoryId: "fac_1", token: token("acme"), factory: { seatLimit: 1 } } };
+});
+const { dir, requests, enroll } = stand;
+let url = "";
+beforeAll(() => {
+  url = stand.url;
+});
 
 describe("enroll refuses a confused command line before any request", () => {
   it("a factory token passed as --code, and a code passed as --token: token_is_code", async () => {
@@ -176,7 +143,7 @@ describe("enroll takes the product from the code", () => {
   it("enrolls into the code's product without --product, and prints neither code nor token", async () => {
     const r = await enroll(["--url", `${url}/`, "--code", code("acme"), "--name", "h1"], "g");
     expect(r.err).toBeUndefined();
-    expect(requests.at(-1)).toBe("POST /api/v1/products/acme/factories/enroll");
+    expect(requests.at(-1)?.line).toBe("POST /api/v1/products/acme/factories/enroll");
     const saved = JSON.parse(readFileSync(path.join(dir, "g", "config.json"), "utf8"));
     expect(saved).toMatchObject({ url, product: "acme", token: token("acme"), factoryId: "fac_1" });
     expect(r.lines.join("\n")).not.toContain(SECRET);

@@ -12,12 +12,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import type { RunConfig } from "../../src/agent/config.ts";
 import { type ConnectionOptions, FactoryConnection, type OutFrame, type Welcome } from "../../src/agent/connection.ts";
 import { sampleTemplate } from "../../src/agent/engines.ts";
 import { createOutput, type Output } from "../../src/agent/output.ts";
 import type { SeatContext } from "../../src/agent/seat-runner.ts";
-import { JobRecords } from "../../src/agent/state.ts";
+import { type JobRecord, JobRecords } from "../../src/agent/state.ts";
 import { Supervisor } from "../../src/agent/supervisor.ts";
 import type { Job } from "../../src/core/model.ts";
 import type { Assignment, ServerFrame } from "../../src/shared/protocol.ts";
@@ -192,14 +193,63 @@ export async function until<T>(what: string, probe: () => T | undefined | false,
   }
 }
 
-/** A supervisor on a fake connection; `stop` drains it (engines stopped, seats ended) and waits for its exit. */
-export function fakeSupervisor(agent: ReturnType<typeof tempAgent>) {
+/**
+ * A disk that fills up as the engine starts: the write of `records` that records the engine's pid throws ENOSPC, an
+ * agent error while the engine runs. `pid()`: that engine's pid once it started; `killGroup()` SIGKILLs its process
+ * group whatever the run did (for a `finally`).
+ */
+export function failEnginePidWrite(records: JobRecords): { pid: () => number | undefined; killGroup: () => void } {
+  let pid: number | undefined;
+  const write = records.write.bind(records);
+  records.write = (r: JobRecord) => {
+    if (r.enginePid === undefined) return write(r);
+    pid = r.enginePid;
+    throw new Error("ENOSPC: no space left on device, write");
+  };
+  const killGroup = () => {
+    try {
+      if (pid !== undefined) process.kill(-pid, "SIGKILL");
+    } catch {
+      /* gone already */
+    }
+  };
+  return { pid: () => pid, killGroup };
+}
+
+/**
+ * The artifact endpoint (`artifactServer`) for a test file: started before its tests, closed after them. Its `url`
+ * and `uploads` are read inside a test (they are set once it listens).
+ */
+export function useArtifactServer(): { url: string; uploads: string[] } {
+  const box = { url: "", uploads: [] as string[] };
+  let close = async (): Promise<void> => {};
+  beforeAll(async () => {
+    const server = await artifactServer();
+    box.url = server.url;
+    box.uploads = server.uploads;
+    close = server.close;
+  });
+  afterAll(() => close());
+  return box;
+}
+
+/**
+ * A supervisor on a fake connection, offering `engines` (default the agent's: sample) in that order; `stop` drains it
+ * (engines stopped, seats ended) and waits for its exit.
+ */
+export function fakeSupervisor(agent: ReturnType<typeof tempAgent>, engines: Map<string, string> = agent.engines) {
   let conn: FakeConnection | undefined;
+  const names = [...engines.keys()];
   const sup = new Supervisor({
     cfg: agent.cfg,
     out: agent.out,
-    engines: agent.engines,
-    hello: { capabilities: ["engine:sample"], seats: agent.cfg.seats, engines: ["sample"], agentVersion: "test" },
+    engines,
+    hello: {
+      capabilities: names.map((n) => `engine:${n}`),
+      seats: agent.cfg.seats,
+      engines: names,
+      agentVersion: "test",
+    },
     connect: (o) => {
       conn = new FakeConnection(o);
       return conn.asConnection();

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { engineHome, lookupUser, type RunAs } from "../../src/agent/engine-user.ts";
 import { gitReason } from "../../src/agent/git-message.ts";
 import { removeJobLeftovers } from "../../src/agent/job-leftovers.ts";
-import { trustConfig, trustFileFor } from "../../src/agent/local-trust.ts";
+import { trustConfig, trustConfigFor, trustFileFor } from "../../src/agent/local-trust.ts";
 import { jobDir, prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
 import { originRepo, sh } from "./agent-git-fixture.ts";
@@ -55,6 +55,14 @@ describe("the trust a local repo is read with", () => {
     expect(trustConfig("/srv/*")).toBeUndefined();
     expect(trustConfig("/srv/a\nb")).toBeUndefined();
     expect(trustConfig("https://example.com/a.git")).toBeUndefined();
+  });
+
+  it("trusts the job's repository and the checkpoint remote together, each exactly; leaves out what it cannot say", () => {
+    expect(trustConfigFor(["/srv/app", "/var/cp.git"])).toBe(
+      '[safe]\n\tdirectory = "/srv/app"\n\tdirectory = "/srv/app/.git"\n\tdirectory = "/var/cp.git"\n\tdirectory = "/var/cp.git/.git"\n',
+    );
+    expect(trustConfigFor(["https://example.com/a.git", "/var/cp.git"])).toBe(trustConfig("/var/cp.git"));
+    expect(trustConfigFor(["https://example.com/a.git", "/srv/*"])).toBeUndefined();
   });
 });
 

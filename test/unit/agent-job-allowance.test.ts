@@ -6,17 +6,13 @@
 // decimals (core/usd-text `usdTexts`): a sub-cent over-spend is not "$0.0000", nor a float budget
 // "$0.30000000000000004". Real Supervisor, seat and sample engine (its `gf-sample-cost` reports), fake connection
 // (test/unit/agent-fakes).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { assignmentProblem } from "../../src/agent/assignment-guard.ts";
 import { budgetBreach, runLimits } from "../../src/agent/insights.ts";
 import type { Job } from "../../src/core/model.ts";
-import { artifactServer, assignment, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, fakeSupervisor, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 const budgeted = (budget: Job["budget"]) => assignment("job_a", "body", 2, { budget });
 

@@ -4,17 +4,13 @@
 // may use it, nor with --keep-workspaces. Real processes, real directories.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { trashDir } from "../../src/agent/job-leftovers.ts";
 import { jobDir } from "../../src/agent/workspace.ts";
-import { artifactServer, fakeSupervisor, straySleeper, tempAgent, until } from "./agent-fakes.ts";
+import { fakeSupervisor, straySleeper, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 /** The files a run of `jobId` (attempt 1) leaves: its workspace (with a file), job text, lessons file and log. */
 function leftFiles(agent: ReturnType<typeof tempAgent>, jobId: string): string[] {

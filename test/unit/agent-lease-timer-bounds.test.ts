@@ -1,16 +1,12 @@
 // Proves a lease's TTL as the coordinator sends it cannot lapse a healthy run at once: an assignment with no
 // `ttlSeconds` is refused before it starts (the lapse watch counted from NaN), and one far longer than Node's longest
 // timer (2^31 − 1 ms, which Node fires after 1 ms instead) runs to its report, its lease never said lost.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { assignmentProblem } from "../../src/agent/assignment-guard.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
-import { artifactServer, assignment, FakeConnection, seatContext, tempAgent } from "./agent-fakes.ts";
+import { assignment, FakeConnection, seatContext, tempAgent, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 describe("a lease's TTL as sent", { timeout: 30_000 }, () => {
   it("is required of an assignment, as a number of seconds ≥ 0", () => {

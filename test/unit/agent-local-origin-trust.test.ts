@@ -2,8 +2,10 @@
 // engines as `nobody`) runs with exactly that repository trusted (agent/local-trust), not only the mirror's clone and
 // fetch: the resume's fetch of the checkpoint branch, the WIP checkpoint's push and the retiring of an earlier epoch's
 // branch. Without it git refused them ("detected dubious ownership"): the resume read that as "no checkpoint on
-// origin" and started afresh, the push fell back or failed. And a source git refuses to read for its owner (here a
-// root-owned checkpoint remote) is never "no checkpoint": the preparation fails with git's words and the fix.
+// origin" and started afresh, the push fell back or failed. A checkpoint remote another user owns (the operator's
+// --checkpoint-remote) is trusted the same way: its resume fetch, checkpoint push and retire failed "dubious ownership".
+// And a source git still refuses to read for its owner (a path the trust cannot name: a `*`) is never "no
+// checkpoint": the preparation fails with git's words and the fix.
 // Real git, real user (`nobody`); root only.
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -66,12 +68,33 @@ describe.skipIf(!isRoot)("a root-owned local origin, the engine user's git", () 
     expect(sh(o.dir, "branch", "--list", earlier)).toBe("");
   });
 
-  it("a checkpoint remote git will not read for its owner is no `no checkpoint`: the preparation fails, saying why", async () => {
+  it("a checkpoint remote another user owns is read and pushed to with exactly it trusted, as the origin is", async () => {
+    const h = host();
+    const branch = "gf/wip/job_cpo-e1";
+    const o = origin("cp-source", branch);
+    const cp = path.join(root, "cp-root-owned.git"); // root's bare repository, the host's checkpoint remote
+    sh(root, "clone", "-q", "--bare", o.dir, cp);
+    const sha = o.tip;
+    execFileSync("chmod", ["-R", "a+rwX", cp]); // root's still, but the engine user may write it
+    const ws = await prepareWorkspace(job("job_cpo", { checkpoint: { branch, sha } as Job["checkpoint"] }), {
+      ...h,
+      checkpointRemote: cp,
+    });
+    expect(ws.resumedFrom).toBe(sha); // it failed: "cannot fetch the checkpoint branch … dubious ownership"
+    const pushed = await pushCheckpoint(ws, sha);
+    expect(pushed.target).toBe(cp);
+    expect(sh(cp, "rev-parse", pushed.branch)).toBe(sha);
+    expect(await retireBranch(ws, branch)).toEqual([cp]);
+    expect(sh(cp, "branch", "--list", branch)).toBe("");
+  });
+
+  it("a checkpoint remote the trust cannot name exactly (a `*`) is no `no checkpoint`: the preparation fails, saying why", async () => {
     const h = host();
     const branch = "gf/wip/job_cp-e1";
-    const cp = originRepo(path.join(root, "cp-root-owned")); // root's, where the host's checkpoint remote is
-    sh(cp, "branch", branch);
-    const sha = sh(cp, "rev-parse", "HEAD");
+    const o = origin("cp-source-star", branch);
+    const cp = path.join(root, "cp-root-owned-*.git"); // a `*` is a pattern to git: never trusted
+    sh(root, "clone", "-q", "--bare", o.dir, cp);
+    const sha = o.tip;
     const err = await prepareWorkspace(job("job_cp", { checkpoint: { branch, sha } as Job["checkpoint"] }), {
       ...h,
       checkpointRemote: cp,

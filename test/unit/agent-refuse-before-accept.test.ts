@@ -7,16 +7,12 @@
 // assigned. Nothing is prepared on disk for it. Real SeatRunner on a fake connection that records every frame.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { FEATURES } from "../../src/shared/protocol.ts";
-import { artifactServer, assignment, FakeConnection, seatContext, tempAgent } from "./agent-fakes.ts";
+import { assignment, FakeConnection, seatContext, tempAgent, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 const featureSets: Array<[string, ReadonlySet<string>]> = [
   ["a coordinator with accept-building", new Set(Object.values(FEATURES))],

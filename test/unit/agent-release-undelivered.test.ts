@@ -3,17 +3,13 @@
 // coordinator requeues the job once its lease expires — instead of `job.released` ("given back"), which told the
 // operator the job was back in the queue while the coordinator still leased it to this host. An acknowledged release
 // still prints `job.released`. Real SeatRunner and engine process, fake coordinator connection (test/unit/agent-fakes).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FrameError } from "../../src/agent/connection.ts";
 import { quoteWord } from "../../src/agent/engines.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
-import { artifactServer, assignment, FakeConnection, seatContext, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, FakeConnection, seatContext, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 /** Says it started, then runs until the drain stops it. */
 const engine = `console.log("started"); process.on("SIGTERM", () => process.exit(143)); setInterval(() => {}, 60000);`;

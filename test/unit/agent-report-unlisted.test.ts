@@ -3,15 +3,11 @@
 // the new socket and its answer — here `fenced`, the job done — is what the operator reads, not "lease lost —
 // engine stopped, work discarded" (nor a fenced renewal of that lease); and the seat is free for the job the
 // coordinator pushes meanwhile.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FrameError } from "../../src/agent/connection.ts";
-import { artifactServer, assignment, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, fakeSupervisor, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 describe("a report in flight when the socket drops", { timeout: 30_000 }, () => {
   it("is sent again after a welcome that no longer lists its lease, and its answer is reported", async () => {

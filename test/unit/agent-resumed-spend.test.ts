@@ -9,19 +9,15 @@
 // `budget.wallSeconds` bounds the run, so a fresh engine on a lease whose `runStartedAt` was 8 s ago, under 10 s,
 // is stopped `budget_exceeded` with what is left (the message saying how far into the run) — not given 10 s again.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { assignmentProblem } from "../../src/agent/assignment-guard.ts";
 import type { OutFrame } from "../../src/agent/connection.ts";
 import { runMeter, runUsage, type Usage } from "../../src/agent/insights.ts";
 import { toMicros } from "../../src/core/budget.ts";
 import { accrue, type RunSpend } from "../../src/core/run-accrual.ts";
-import { artifactServer, assignment, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, fakeSupervisor, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 describe("runUsage", () => {
   it("adds the run's spend so far to the fresh engine's own cumulative usage (tokens to tokensIn)", () => {

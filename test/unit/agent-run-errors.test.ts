@@ -5,19 +5,22 @@
 // bounded too: a runaway engine's log filled the state dir's disk; past its cap it rotates, keeping its tail.
 import { existsSync, readdirSync, statSync, truncateSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { JobLog, MAX_LOG_ARTIFACT_BYTES } from "../../src/agent/job-log.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
-import type { JobRecord } from "../../src/agent/state.ts";
 import { jobDir } from "../../src/agent/workspace.ts";
-import { artifactServer, assignment, FakeConnection, seatContext, tempAgent, until } from "./agent-fakes.ts";
+import {
+  assignment,
+  FakeConnection,
+  failEnginePidWrite,
+  seatContext,
+  tempAgent,
+  until,
+  useArtifactServer,
+} from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 it("a job log over 2 GiB is uploaded by its last 25 MiB, with a note, not read whole", async () => {
   const agent = tempAgent(rest.url);
@@ -91,21 +94,14 @@ it("a run whose job log grew past 2 GiB still reports its outcome", async () => 
 
 it("an error of the agent while the engine runs stops the engine and reports a retryable failure", async () => {
   const agent = tempAgent(rest.url);
-  let pid: number | undefined;
+  const conn = new FakeConnection();
+  const ctx = seatContext(conn, agent, rest.url);
+  const full = failEnginePidWrite(ctx.records); // the disk fills up as the engine starts: recording its pid fails
   try {
-    const conn = new FakeConnection();
-    const ctx = seatContext(conn, agent, rest.url);
-    // The disk fills up as the engine starts: recording its pid fails.
-    const write = ctx.records.write.bind(ctx.records);
-    ctx.records.write = (r: JobRecord) => {
-      if (r.enginePid === undefined) return write(r);
-      pid = r.enginePid;
-      throw new Error("ENOSPC: no space left on device, write");
-    };
     const runner = new SeatRunner(ctx, assignment("job_enospc", "gf-sample-seconds: 30\n"), false);
     await runner.finished;
-    expect(pid).toBeDefined();
-    expect(isRunning(pid as number)).toBe(false);
+    expect(full.pid()).toBeDefined();
+    expect(isRunning(full.pid() as number)).toBe(false);
     const report = conn.finalReport("job_enospc");
     expect(report?.type).toBe("fail");
     const result = report?.type === "fail" ? report.result : undefined;
@@ -115,15 +111,7 @@ it("an error of the agent while the engine runs stops the engine and reports a r
     expect(agent.events.find((e) => e.event === "job.error")).toMatchObject({ level: "error", jobId: "job_enospc" });
     expect(existsSync(jobDir(agent.cfg.workDir, "job_enospc"))).toBe(false);
   } finally {
-    if (pid !== undefined) stopGroup(pid);
+    full.killGroup();
     agent.remove();
   }
 }, 30_000);
-
-function stopGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    /* gone */
-  }
-}

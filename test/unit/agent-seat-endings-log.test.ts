@@ -6,18 +6,21 @@
 // saying why is in the feed, and, before a report, the log is uploaded as log.txt. Real SeatRunner, git and engine.
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { OutFrame } from "../../src/agent/connection.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
-import type { JobRecord } from "../../src/agent/state.ts";
 import { jobDir } from "../../src/agent/workspace.ts";
-import { artifactServer, assignment, FakeConnection, seatContext, tempAgent, until } from "./agent-fakes.ts";
+import {
+  assignment,
+  FakeConnection,
+  failEnginePidWrite,
+  seatContext,
+  tempAgent,
+  until,
+  useArtifactServer,
+} from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 /** The index in `sent` of the first progress frame whose logs hold a line matching `text`, or -1. */
 function loggedAt(sent: readonly OutFrame[], text: RegExp): number {
@@ -62,16 +65,10 @@ it("a workspace that cannot be prepared: the reason reaches the feed before the 
 
 it("an agent error: its message reaches the feed before the failure, and log.txt is uploaded", async () => {
   const agent = tempAgent(rest.url);
-  let pid: number | undefined;
+  const conn = new FakeConnection();
+  const ctx = seatContext(conn, agent, rest.url);
+  const full = failEnginePidWrite(ctx.records);
   try {
-    const conn = new FakeConnection();
-    const ctx = seatContext(conn, agent, rest.url);
-    const write = ctx.records.write.bind(ctx.records);
-    ctx.records.write = (r: JobRecord) => {
-      if (r.enginePid === undefined) return write(r);
-      pid = r.enginePid;
-      throw new Error("ENOSPC: no space left on device, write");
-    };
     const runner = new SeatRunner(ctx, assignment("job_agenterr", "gf-sample-seconds: 30\n"), false);
     await runner.finished;
     const report = conn.finalReport("job_agenterr");
@@ -83,13 +80,7 @@ it("an agent error: its message reaches the feed before the failure, and log.txt
       true,
     );
   } finally {
-    if (pid !== undefined) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        /* gone already */
-      }
-    }
+    full.killGroup();
     agent.remove();
   }
 }, 30_000);

@@ -6,15 +6,11 @@
 // `welcome` says it is routed on, and apart from them those awaiting approval (an unapproved `cuda` read as granted),
 // with the command that approves them (a host given `--engine hello=…` waited, saying only "awaiting approval").
 // Real sample engine, fake connection.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseServerFrame } from "../../src/shared/protocol.ts";
-import { artifactServer, assignment, type FakeConnection, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, type FakeConnection, fakeSupervisor, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 const LONG = "gf-sample-seconds: 30\n";
 const accepted = (conn: FakeConnection, jobId: string) =>

@@ -3,18 +3,14 @@
 // and only to a coordinator that announced FEATURES.stopped (an older one would refuse the frame). A finished run whose
 // report is refused as fenced (its lease was taken, the cancel missed) says it too: its engine has exited — and sends
 // its spend no second time, the fenced report having carried it (agent/seat-lease `reportSpend`).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { FrameError, type OutFrame } from "../../src/agent/connection.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { FEATURES } from "../../src/shared/protocol.ts";
-import { artifactServer, assignment, FakeConnection, seatContext, tempAgent, until } from "./agent-fakes.ts";
+import { assignment, FakeConnection, seatContext, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 /** A seat running the sample engine for 30 s, cancelled once the engine runs; what the coordinator was sent. */
 async function cancelRunning(features: string[]) {

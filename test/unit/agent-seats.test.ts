@@ -2,13 +2,12 @@
 // lease at any await publishes and reports nothing; a seat whose lease is lost frees its place at once (its engine
 // still stopped), so the jobs a reconnect brings are taken rather than bounced; and an engine an earlier, SIGKILLed
 // process left running for a job no longer leased here is stopped after welcome — only when provably ours.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { FrameError } from "../../src/agent/connection.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { jobDir } from "../../src/agent/workspace.ts";
 import {
-  artifactServer,
   assignment,
   FakeConnection,
   fakeSupervisor,
@@ -16,13 +15,10 @@ import {
   straySleeper,
   tempAgent,
   until,
+  useArtifactServer,
 } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 function seat(conn: FakeConnection, agent: ReturnType<typeof tempAgent>, id: string, body: string) {
   const ctx = seatContext(conn, agent, rest.url);

@@ -4,7 +4,7 @@
 // (refused while draining, or a take waiting on an older run, which then never starts), a `release` refused as
 // fenced. A cancel for a running seat still stops it first; nothing is sent to a coordinator without the feature.
 import { spawn } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { FrameError } from "../../src/agent/connection.ts";
 import { reapOrphans } from "../../src/agent/orphans.ts";
@@ -12,20 +12,16 @@ import { UnrunLeases } from "../../src/agent/unrun-leases.ts";
 import { jobDir } from "../../src/agent/workspace.ts";
 import { FEATURES } from "../../src/shared/protocol.ts";
 import {
-  artifactServer,
   assignment,
   FakeConnection,
   fakeSupervisor,
   straySleeper,
   tempAgent,
   until,
+  useArtifactServer,
 } from "./agent-fakes.ts";
 
-let rest: Awaited<ReturnType<typeof artifactServer>>;
-beforeAll(async () => {
-  rest = await artifactServer();
-});
-afterAll(() => rest.close());
+const rest = useArtifactServer();
 
 /** The pid of a process that has exited (and been reaped). */
 async function exitedPid(): Promise<number> {

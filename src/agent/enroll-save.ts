@@ -1,0 +1,42 @@
+/**
+ * @module agent/enroll-save
+ * The last step of `enroll`: the config file written with the factory's token. With a code, that token exists
+ * nowhere else by then — the code is spent and the coordinator keeps only the token's hash — so a write that failed
+ * (a full disk, something in the way at the file's temporary name) left the factory enrolled, never to connect, and
+ * the agent said `✘ ERROR internal … this is a bug` with a stack trace: nothing said the token was lost, nor what
+ * would enroll the host again (the name is taken now: a new code alone meets `409`).
+ */
+import { FixableError } from "../shared/fixable-error.ts";
+import type { ConfigFile } from "./config.ts";
+import { configPath, writeConfigFile } from "./state.ts";
+
+/**
+ * Writes `stored` as `<stateDir>/config.json` (agent/state `writeConfigFile`); returns its path. `enrolled`: the
+ * factory a code just enrolled (its name and id), whose token is lost when the write fails.
+ * @throws FixableError `config_unsaved` (exit 1) — the file could not be written: why, and for an enrolled factory that
+ *   its token is lost and the way back (`gigafactory factory rm NAME`, a new code); a stored `--token` is only to be
+ *   stored again once the cause is fixed
+ */
+export function saveEnrollment(
+  stateDir: string,
+  stored: ConfigFile,
+  enrolled: { name: string; factoryId: string } | undefined,
+): string {
+  try {
+    return writeConfigFile(stateDir, stored);
+  } catch (err) {
+    const file = configPath(stateDir);
+    const why = (err as Error).message;
+    if (!enrolled)
+      throw new FixableError(
+        "config_unsaved",
+        `could not save the factory token to ${file}: ${why}`,
+        "fix that (room on the disk, the file's directory), then run this again",
+      );
+    throw new FixableError(
+      "config_unsaved",
+      `enrolled ${enrolled.name} (${enrolled.factoryId}), but could not save its token to ${file}: ${why}; the token exists nowhere else (the code is spent): ${enrolled.name} can never connect`,
+      `fix that (room on the disk, the file's directory), then an operator deregisters it (\`gigafactory factory rm ${enrolled.name}\`) and gives a new code for this host`,
+    );
+  }
+}
