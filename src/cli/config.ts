@@ -91,7 +91,7 @@ export function tokenSourceOf(layers: readonly [Layer, Layer, Layer]): string {
 /**
  * The one check of a token, wherever it came from (login, flags, environment, saved file), before any request: one
  * that `fetch` cannot put in a header (judged as `fetch` sends it, its end blanks stripped) threw out of `fetch` and
- * was reported as an unreachable coordinator. FixableError `malformed_token`, exit 2 (shared/header-token).
+ * was reported as an unreachable coordinator. FixableError `token_malformed`, exit 2 (shared/header-token).
  */
 export function checkToken(token: string, source: string): void {
   const how = "run `gigafactory login --url URL --token TOKEN` with it, or set GIGAFACTORY_TOKEN";
