@@ -41,6 +41,11 @@ export interface Io {
   now(): number;
   /** All of standard input, read to its end (`submit -`); absent where there is none to read. */
   stdin?(): Promise<Uint8Array>;
+  /**
+   * Calls `stop` at the first Ctrl-C (SIGINT) from now on, instead of ending the process; a second ends it at once
+   * (exit 130). @returns the way to stop listening. Absent where nothing can be interrupted (in-process tests).
+   */
+  onInterrupt?(stop: () => void): () => void;
   /** Injected by in-process tests; the global fetch otherwise. */
   fetch?: typeof fetch;
 }
