@@ -33,6 +33,7 @@ export function eventLine(event: JobEvent): string {
 export const watch: Command = {
   path: ["watch"],
   args: { names: "ID", min: 1, max: 1 },
+  jobIdArg: true,
   ndjson: true,
   summary: "follow a job's events live; ends when the job ships, dead-letters, is cancelled or waits for an operator",
   details: [
