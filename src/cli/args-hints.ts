@@ -31,9 +31,9 @@ export function optionRefusal(
   const names = Object.keys(options);
   const end = argv.indexOf("--");
   const words = end < 0 ? argv : argv.slice(0, end);
-  // `-stage`: parseArgs reads a cluster of short options and refuses its first letter.
+  // `-stage`: parseArgs reads a cluster of short options and refuses its first unknown letter (`-help`: the `e`).
   const single = /^-([^-]$)/.test(unknown)
-    ? words.find((w) => /^-[^-]{2,}/.test(w) && w.startsWith(unknown) && names.includes(w.slice(1).split("=")[0]!))
+    ? words.find((w) => /^-[^-]{2,}/.test(w) && w.includes(unknown[1]!) && names.includes(w.slice(1).split("=")[0]!))
     : undefined;
   if (single !== undefined) {
     const meant = `-${single.split("=")[0]}`;

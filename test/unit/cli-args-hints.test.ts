@@ -20,6 +20,7 @@ describe("a command line slightly wrong names what was meant", () => {
     [["factory", "aprove", "fac_1"], 'unknown command "factory aprove"; did you mean "factory approve"?'],
     [["jobs", "--stag", "building"], `Unknown option '--stag'; did you mean "--stage"?`],
     [["jobs", "-stage", "building"], `Unknown option '-stage': long options take two dashes; did you mean "--stage"?`],
+    [["jobs", "-help"], `Unknown option '-help': long options take two dashes; did you mean "--help"?`],
     [["jobs", "--stage", "buildin"], 'got "buildin"; did you mean "building"?'],
     [["jobs", "building"], 'unexpected argument "building"; did you mean "--stage building"?'],
     [["tokens", "mint", "operator", "--name", "a"], 'unexpected argument "operator"; did you mean "--role operator"?'],
