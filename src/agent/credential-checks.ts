@@ -73,7 +73,7 @@ export function checkedUrl(raw: string, source: string): string {
 
 /**
  * Refuses an enrollment code given where a token belongs (`--token gfe_…`, GIGAFACTORY_FACTORY_TOKEN=gfe_…), and a
- * token with a character the WebSocket's `Authorization` header cannot carry (`malformed_token`: it threw out of the
+ * token with a character the WebSocket's `Authorization` header cannot carry (`token_malformed`: it threw out of the
  * socket as an `internal` bug of the agent, stack and all). The WebSocket client sends the value as it is, ends too.
  */
 export function assertToken(secret: string, source: string): void {

@@ -5,7 +5,7 @@
  * of another shape — another service's `{}` on the port, a proxy's JSON page, `null`, a coordinator of another
  * version — crashed the agent as `✘ ERROR internal: TypeError: Cannot read properties of undefined (reading
  * 'seatLimit') / this is a bug in gigafactory-agent`, or said `✔ enrolled` and saved a config file with no token
- * (then `run` said `config_missing`) or with one no header can carry (then `run` said `malformed_token`) — each
+ * (then `run` said `config_missing`) or with one no header can carry (then `run` said `token_malformed`) — each
  * after the one-time code was spent. Refused here as `bad_response` (exit 1), never naming the token.
  */
 import { z } from "zod";

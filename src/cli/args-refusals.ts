@@ -74,3 +74,12 @@ export function refuseEmptyArguments(positionals: readonly string[], names: stri
   const name = words[Math.min(at, words.length - 1)] || "argument";
   throw usageError(`the ${name} argument is empty (an unset shell variable?): give it a value`, command);
 }
+
+/** The argument names not given (`artifact ID` → "NAME", not "ID NAME"); all of `names` when they do not split. */
+export function missingArgs(names: string, given: number): string {
+  const left = names
+    .split(" ")
+    .slice(given)
+    .filter((w) => !w.startsWith("["));
+  return left.length > 0 ? left.join(" ") : names;
+}

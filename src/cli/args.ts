@@ -9,7 +9,8 @@
  */
 import { parseArgs } from "node:util";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
-import { refuseEmptyArguments, refuseEmptyConnection, refuseRepeats } from "./args-refusals.ts";
+import { choiceRefusal, nearSubcommand, optionRefusal, refuseJobId, unexpectedArgument } from "./args-hints.ts";
+import { missingArgs, refuseEmptyArguments, refuseEmptyConnection, refuseRepeats } from "./args-refusals.ts";
 import { CliError, unknownCommand, usageError } from "./errors.ts";
 
 export interface OptionSpec {
@@ -35,6 +36,8 @@ export interface CommandSpec {
   options: Readonly<Record<string, OptionSpec>>;
   /** Its --json output is NDJSON (one compact JSON value a line, its failure's too), not one document: `watch`. */
   ndjson?: boolean;
+  /** Its first argument is a job id: one no job id can be is refused before sending (cli/args-hints `refuseJobId`). */
+  jobIdArg?: boolean;
 }
 
 /** Options every command accepts. */
@@ -95,9 +98,7 @@ export function decimal(raw: string): number | undefined {
 }
 
 function checkValue(name: string, o: OptionSpec, raw: string, command: string): string | number {
-  if (o.choices && !o.choices.includes(raw)) {
-    throw usageError(`--${name} must be one of ${o.choices.join(", ")}; got "${raw}"`, command);
-  }
+  if (o.choices && !o.choices.includes(raw)) throw choiceRefusal(name, o.choices, raw, command);
   if (!o.int) return raw;
   const n = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < o.int.min || n > o.int.max) {
@@ -160,7 +161,10 @@ function noSuchCommand(commands: readonly CommandSpec[], words: readonly string[
   const wrong = words[depth];
   return wrong === undefined
     ? usageError(`"${at}" needs a subcommand: ${family.join(", ")}`, words[0])
-    : usageError(`unknown command "${at} ${wrong}"; "${at}" has: ${family.join(", ")}`, words[0]);
+    : usageError(
+        `unknown command "${at} ${wrong}"; ${nearSubcommand(at, wrong, family) ?? `"${at}" has: ${family.join(", ")}`}`,
+        words[0],
+      );
 }
 
 export function parseCommandLine<C extends CommandSpec>(
@@ -194,7 +198,7 @@ export function parseCommandLine<C extends CommandSpec>(
   try {
     strict = parseArgs({ args: [...argv], options: toParseArgs(options), strict: true, allowPositionals: true });
   } catch (err) {
-    throw usageError((err as Error).message.replace(/\. To specify a positional.*$/s, ""), name);
+    throw optionRefusal((err as Error).message, argv, options, name);
   }
   const once = (key: string) => options[key]?.type === "string" && options[key]?.multiple !== true;
   refuseRepeats(strictTokens(argv, options), once, unshield, name);
@@ -222,9 +226,8 @@ export function parseCommandLine<C extends CommandSpec>(
         EXIT_USAGE,
       );
     }
-    if (positionals.length > max) {
-      throw usageError(`unexpected argument "${positionals[max]}"${max ? ` after ${names}` : ""}`, name);
-    }
+    if (positionals.length > max) throw unexpectedArgument(command, positionals[max]!, max, commands);
+    refuseJobId(command, positionals);
   }
   return { command, values, positionals, help };
 }
@@ -238,13 +241,4 @@ function strictTokens(argv: readonly string[], options: Readonly<Record<string, 
     allowPositionals: true,
     tokens: true,
   }).tokens;
-}
-
-/** The argument names not given (`artifact ID` → "NAME", not "ID NAME"); all of `names` when they do not split. */
-function missingArgs(names: string, given: number): string {
-  const left = names
-    .split(" ")
-    .slice(given)
-    .filter((w) => !w.startsWith("["));
-  return left.length > 0 ? left.join(" ") : names;
 }

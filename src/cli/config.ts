@@ -91,7 +91,7 @@ export function tokenSourceOf(layers: readonly [Layer, Layer, Layer]): string {
 /**
  * The one check of a token, wherever it came from (login, flags, environment, saved file), before any request: one
  * that `fetch` cannot put in a header (judged as `fetch` sends it, its end blanks stripped) threw out of `fetch` and
- * was reported as an unreachable coordinator. FixableError `malformed_token`, exit 2 (shared/header-token).
+ * was reported as an unreachable coordinator. FixableError `token_malformed`, exit 2 (shared/header-token).
  */
 export function checkToken(token: string, source: string): void {
   const how = "run `gigafactory login --url URL --token TOKEN` with it, or set GIGAFACTORY_TOKEN";
@@ -108,6 +108,18 @@ export const URL_SOURCES = {
   },
 } as const;
 export type UrlSource = keyof typeof URL_SOURCES;
+
+/**
+ * `; did you mean "http://127.0.0.1:8787"?` for a URL typed without its scheme (`127.0.0.1:8787`, `localhost:8787` —
+ * which the URL parser reads as the scheme `localhost:`), else "": http on this machine (`npm start`), https elsewhere.
+ */
+function schemeHint(raw: string): string {
+  // A host with a dot or a port, or localhost: a bare word (`notaurl`) is no more a host than a URL.
+  const host = /^([\w-]+(\.[\w-]+)+|localhost)(:\d+)?(\/|$)/i.test(raw) || /^[\w-]+:\d+(\/|$)/.test(raw);
+  if (raw.includes("://") || !host) return "";
+  const local = /^(localhost|127\.\d+\.\d+\.\d+)(:|\/|$)/i.test(raw);
+  return `; did you mean "${shownUrl(`${local ? "http" : "https"}://${raw}`)}"?`;
+}
 
 /**
  * The one check of a coordinator URL, wherever it came from (login, flags, environment, saved file): an absolute
@@ -127,7 +139,8 @@ export function coordinatorUrl(raw: string, source: UrlSource): string {
   }
   const { name, fix } = URL_SOURCES[source];
   const refuse = (why: string) => new CliError("usage", `"${shownUrl(raw)}" (${name}) ${why}`, fix, 2);
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw refuse("is not an http(s) URL");
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
+    throw refuse(`is not an http(s) URL${schemeHint(raw)}`);
   if (parsed.username || parsed.password)
     throw refuse("carries a user name or password, which the CLI never sends: it authenticates with the token alone");
   if (raw.includes("?") || raw.includes("#"))

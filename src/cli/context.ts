@@ -41,6 +41,11 @@ export interface Io {
   now(): number;
   /** All of standard input, read to its end (`submit -`); absent where there is none to read. */
   stdin?(): Promise<Uint8Array>;
+  /**
+   * Calls `stop` at the first Ctrl-C (SIGINT) from now on, instead of ending the process; a second ends it at once
+   * (exit 130). @returns the way to stop listening. Absent where nothing can be interrupted (in-process tests).
+   */
+  onInterrupt?(stop: () => void): () => void;
   /** Injected by in-process tests; the global fetch otherwise. */
   fetch?: typeof fetch;
 }
@@ -149,7 +154,7 @@ export function makeContext(
       if (!json || always) io.stderr(`${terminalText(text)}\n`);
     },
     emit(doc) {
-      io.stdout(`${jsonText(doc, tokens, 2)}\n`);
+      io.stdout(jsonDocument(doc, tokens));
     },
     emitLine(doc) {
       io.stdout(`${jsonText(doc, tokens)}\n`);
@@ -161,6 +166,15 @@ export function makeContext(
 }
 
 /**
+ * The one printer of a --json document (a command's answer, `--version`, `--help`, an error): `doc` indented two
+ * spaces a level, its tokens hidden, with its line's end. `--version --json` printed compact JSON of its own where every
+ * other document is indented. @throws CliError bad_response, as `jsonText`
+ */
+export function jsonDocument(doc: unknown, tokens: () => readonly string[] = () => []): string {
+  return `${jsonText(doc, tokens, 2)}\n`;
+}
+
+/**
  * `doc` as JSON.stringify writes it (`indent` spaces a level, or compact), with any of `tokens` in its strings hidden
  * (cli/own-tokens: the one change to an answer's bytes), or nothing but a refusal: JSON.stringify
  * recurses, and an answer nested some 4,000 deep (a few KB; JSON.parse takes a million levels) overflowed the stack —
@@ -169,7 +183,7 @@ export function makeContext(
  * it is refused rather than written some other way.
  * @throws CliError bad_response — nested too deep, or past the longest string the runtime holds (both RangeError)
  */
-function jsonText(doc: unknown, tokens: () => readonly string[], indent?: number): string {
+export function jsonText(doc: unknown, tokens: () => readonly string[], indent?: number): string {
   try {
     return jsonWithoutTokens(JSON.stringify(doc, null, indent), tokens, indent);
   } catch (err) {

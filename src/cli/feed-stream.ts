@@ -3,7 +3,8 @@
  * What one answer of a job's live feed says of itself (cli/job-feed reads it): whether it is an event stream at
  * all, and why the feed ended it — the comment it wrote last.
  */
-import { CliError } from "./errors.ts";
+import { ApiError } from "../shared/http-client.ts";
+import { CliError, toCliError } from "./errors.ts";
 
 /** How one connection's read ended; `{ why }`: the feed ended the stream saying why (its last comment). */
 export type ReadOutcome = "stopped" | "ended" | "broken" | "silent" | { why: string };
@@ -37,5 +38,31 @@ export function notAnEventStream(res: Response): void {
     "bad_response",
     `the job feed answered ${type ? `"${type.slice(0, 60)}"` : "with no content type"}, not an event stream`,
     "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
+  );
+}
+
+/**
+ * Why a watch gave up after `tries` failures in a row, with the way to resume where it stopped (`--after last`): a
+ * coordinator gone for good ended a watch with the bare `unreachable … / check --url …`, and a watch started again
+ * without --after printed every event from the first. `lastError`: the last try's failure; a refusal (a 5xx, a 429)
+ * is rethrown as it is, since its Retry-After is read from it (cli/retry-after); none: the feed answered each time
+ * and delivered nothing (`reason`: how the last stream ended).
+ */
+export function feedGaveUp(jobId: string, lastError: unknown, reason: string, tries: number, last: number): unknown {
+  if (lastError instanceof ApiError) return lastError;
+  const again = `then watch again with --after ${last}`;
+  if (lastError === undefined) {
+    return new CliError(
+      "unavailable",
+      `the job feed of ${jobId} answered but delivered no event ${tries} times in a row (last: ${reason})`,
+      `check the coordinator (\`gigafactory health\`) and any proxy in between, ${again}`,
+    );
+  }
+  const e = toCliError(lastError);
+  return new CliError(
+    e.code,
+    `${e.message} (${tries} tries in a row: the watch gave up)`,
+    `${e.fix}, ${again}`,
+    e.exitCode,
   );
 }

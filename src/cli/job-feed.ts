@@ -21,8 +21,7 @@ import {
   ResponseTimeoutError,
   sleep,
 } from "../shared/http-client.ts";
-import { CliError } from "./errors.ts";
-import { closingReason, notAnEventStream, type ReadOutcome } from "./feed-stream.ts";
+import { closingReason, feedGaveUp, notAnEventStream, type ReadOutcome } from "./feed-stream.ts";
 import { createSseParser, toJobEvent } from "./sse.ts";
 
 /** 30 tries from 250 ms to 10 s apart: a watcher rides out ~5 minutes of coordinator outage before giving up. */
@@ -83,8 +82,8 @@ export interface FollowOptions {
    * `RetryAfterNotes`): a proxy's 429 that said "60" was retried at the backoff's 250 ms and given up in a minute.
    */
   retryAfterHeader?(): number | undefined;
-  /** Told before each reconnect wait, so a terminal can say why it paused. */
-  onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
+  /** Told before each reconnect wait, so a terminal can say why it paused; `of`: the reconnects in a row it makes. */
+  onRetry?(info: { attempt: number; of: number; delayMs: number; reason: string }): void;
   now?: () => number;
   /** Milliseconds without a byte (event or keep-alive) after which the connection is given up and reopened. */
   silenceMs?: number;
@@ -143,11 +142,9 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
     if (opts.signal?.aborted) return state.last;
     if (state.delivered || (streamAt !== undefined && now() - streamAt >= HEALTHY_CONNECTION_MS)) failures = 0;
     failures++;
-    if (failures >= backoff.maxAttempts) {
-      throw lastError ?? feedLost(jobId, reason, failures, state.last);
-    }
+    if (failures >= backoff.maxAttempts) throw feedGaveUp(jobId, lastError, reason, failures, state.last);
     const delayMs = Math.max(backoffMs(failures - 1, backoff), waitAtLeastMs);
-    opts.onRetry?.({ attempt: failures, delayMs, reason });
+    opts.onRetry?.({ attempt: failures, of: backoff.maxAttempts - 1, delayMs, reason });
     try {
       await sleep(delayMs, opts.signal);
     } catch {
@@ -169,19 +166,6 @@ async function opened(res: Response, last: number, opts: FollowOptions): Promise
   } finally {
     if (stop) res.body?.cancel().catch(() => {});
   }
-}
-
-/**
- * Giving up on a feed whose streams opened and then ended (or went silent) without an event, `failures` times in a
- * row. It was thrown as a ConnectionError — printed "unreachable: cannot reach <url>", check that the coordinator is
- * up — though the coordinator answered every time; and it did not say where to resume.
- */
-function feedLost(jobId: string, reason: string, failures: number, last: number): CliError {
-  return new CliError(
-    "unavailable",
-    `the job feed of ${jobId} answered but delivered no event ${failures} times in a row (last: ${reason})`,
-    `check the coordinator (\`gigafactory health\`) and any proxy in between, then watch again with --after ${last}`,
-  );
 }
 
 const REASONS: Record<Exclude<ReadOutcome, "stopped" | { why: string }>, string> = {

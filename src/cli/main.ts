@@ -22,6 +22,20 @@ const io: Io = {
   ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
   env: process.env,
   now: () => Date.now(),
+  onInterrupt: (stop) => {
+    // The first Ctrl-C is the command's to handle (submit says which files went in); the second ends it at once.
+    const second = () => process.exit(130);
+    const first = () => {
+      process.off("SIGINT", first);
+      process.on("SIGINT", second);
+      stop();
+    };
+    process.on("SIGINT", first);
+    return () => {
+      process.off("SIGINT", first);
+      process.off("SIGINT", second);
+    };
+  },
   stdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

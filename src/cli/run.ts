@@ -9,11 +9,11 @@ import { readFileSync } from "node:fs";
 import { terminalText } from "../core/terminal-text.ts";
 import { ApiError } from "../shared/http-client.ts";
 import { parseCommandLine } from "./args.ts";
-import { type Ctx, type Io, makeContext } from "./context.ts";
+import { type Ctx, type Io, jsonDocument, jsonText, makeContext } from "./context.ts";
 import { errorDocument, formatError, toCliError, unknownCommand } from "./errors.ts";
 import { commandHelp, OVERVIEW_DETAILS, overviewHelp } from "./help.ts";
 import { commandDoc, overviewDoc } from "./help-doc.ts";
-import { jsonWithoutTokens, ownTokens, withoutTokens } from "./own-tokens.ts";
+import { ownTokens, withoutTokens } from "./own-tokens.ts";
 import { COMMANDS } from "./registry.ts";
 import { retryAfterOf, withRetryAfter } from "./retry-after.ts";
 
@@ -40,7 +40,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   // What a user types first to say which CLI they have (it was `Unknown option '--version'`).
   const words = argv.filter((w) => w !== "--json");
   if (words.length === 1 && words[0] === "--version") {
-    io.stdout(json ? `${JSON.stringify({ version: version() })}\n` : `gigafactory ${version()}\n`);
+    io.stdout(json ? jsonDocument({ version: version() }) : `gigafactory ${version()}\n`);
     return 0;
   }
   // A stream's error is one more compact line, whether or not a line came before it (a reader parses line by line).
@@ -74,7 +74,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       const shown = known ? family : undefined;
       // Scripts and shell completion read the same description the text is rendered from (cli/help-doc).
       const help = json
-        ? `${JSON.stringify(overviewDoc(COMMANDS, shown, OVERVIEW_DETAILS), null, 2)}\n`
+        ? jsonDocument(overviewDoc(COMMANDS, shown, OVERVIEW_DETAILS))
         : `${overviewHelp(COMMANDS, shown)}\n`;
       // Bare `gigafactory` is a usage error (a script that forgot its command should not pass); --help is not.
       if (argv.length === 0) {
@@ -85,10 +85,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     if (line.help) {
-      const doc = json
-        ? JSON.stringify(commandDoc(line.command, COMMANDS), null, 2)
-        : commandHelp(line.command, COMMANDS);
-      io.stdout(`${doc}\n`);
+      io.stdout(json ? jsonDocument(commandDoc(line.command, COMMANDS)) : `${commandHelp(line.command, COMMANDS)}\n`);
       return 0;
     }
     ndjson = line.command.ndjson === true;
@@ -106,10 +103,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     // A server's message may quote text from elsewhere, our token too.
     io.stderr(hide(`${terminalText(formatError(e, tokens()))}\n`));
     if (json) {
-      const indent = streamed || ndjson ? undefined : 2;
       const doc = errorDocument(e, tokens());
       const full = wait === undefined ? doc : { error: { ...doc.error, retryAfterSeconds: wait } };
-      io.stdout(`${jsonWithoutTokens(JSON.stringify(full, null, indent), tokens, indent)}\n`);
+      io.stdout(streamed || ndjson ? `${jsonText(full, tokens)}\n` : jsonDocument(full, tokens));
     }
     return e.exitCode;
   }

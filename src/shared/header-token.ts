@@ -43,14 +43,17 @@ export function trimHeaderBlanks(value: string): string {
 }
 
 /**
- * Refuses a token that cannot travel as a header: FixableError `malformed_token` (exit 2). `source` names where it
- * came from (`--token`, an environment variable, a config file); `how` is the caller's way to give a good one.
+ * Refuses a token that cannot travel as a header: FixableError `token_malformed` (exit 2) — the one code for "this
+ * token is broken", shared with cli/token-shape's refusal of a token that is not a product token's shape (it was
+ * `malformed_token` here, so a script had to match two codes), and of the `token_*` family (`token_other_origin`,
+ * `token_product_mismatch`, `token_is_code`). `source` names where it came from (`--token`, an environment variable, a
+ * config file); `how` is the caller's way to give a good one.
  */
 export function assertHeaderToken(token: string, source: string, how: string): void {
   const bad = headerUnsafeChar(token);
   if (bad === undefined) return;
   throw new FixableError(
-    "malformed_token",
+    "token_malformed",
     `the token in ${source} holds a character no HTTP header can carry (${bad}); a paste may have brought it along`,
     `copy the token again, whole and alone (tokens are ASCII: gf_<product>_ and letters, digits, '_' or '-'); ${how}`,
     EXIT_USAGE,

@@ -267,11 +267,12 @@ describe("help as a command word", () => {
 
 describe("parseCommandLine: a family with a subcommand it lacks", () => {
   it.each([
-    [["factory", "drian", "fac_1"], 'unknown command "factory drian"; "factory" has: factory drain'],
+    [["factory", "drian", "fac_1"], 'unknown command "factory drian"; did you mean "factory drain"?'],
     [
       ["routing", "experiment", "strat"],
-      'unknown command "routing experiment strat"; "routing experiment" has: routing experiment start',
+      'unknown command "routing experiment strat"; did you mean "routing experiment start"?',
     ],
+    [["factory", "frobnicate", "fac_1"], 'unknown command "factory frobnicate"; "factory" has: factory drain'],
     [["factory"], '"factory" needs a subcommand: factory drain'],
     [["frobnicate", "x"], 'unknown command "frobnicate"'],
   ])("%j names what was typed", (argv, message) => {

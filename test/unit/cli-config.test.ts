@@ -85,9 +85,20 @@ describe("a malformed coordinator URL", () => {
       expect({ code: e.code, exit: e.exitCode, message: e.message }).toEqual({
         code: "usage",
         exit: 2,
-        message: `"${bad}" (${source}) is not an http(s) URL`,
+        message: `"${bad}" (${source}) is not an http(s) URL${bad === "127.0.0.1:18877" ? '; did you mean "http://127.0.0.1:18877"?' : ""}`,
       });
     }
+  });
+
+  it.each([
+    ["127.0.0.1:8787", "http://127.0.0.1:8787"],
+    ["localhost:8787", "http://localhost:8787"],
+    ["gf.example.com", "https://gf.example.com"],
+    ["gf-box:8787/", "https://gf-box:8787/"],
+  ])("%s, typed without its scheme, is told the URL it probably meant", (bad, meant) => {
+    // It said only `is not an http(s) URL` (and `localhost:8787` parses as a URL whose scheme is `localhost:`).
+    const e = failure(() => resolveConnection({ url: bad, token: "T" }, {}, {}, false));
+    expect(e.message).toBe(`"${bad}" (--url) is not an http(s) URL; did you mean "${meant}"?`);
   });
 
   it("is refused the same way by every command and by login, whichever source gave it", async () => {
@@ -103,7 +114,7 @@ describe("a malformed coordinator URL", () => {
     ];
     for (const r of runs) {
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/^✘ ERROR usage: ".+" \(.+\) is not an http\(s\) URL \/ .+\n$/);
+      expect(r.stderr).toMatch(/^✘ ERROR usage: ".+" \(.+\) is not an http\(s\) URL(; did you mean ".+"\?)? \/ .+\n$/);
     }
   });
 

@@ -2,20 +2,17 @@
 // productUrl), a usage error (exit 2) saying so: no URL path can carry one — the URL parser resolves dot segments,
 // `%2e` too — so `job ..` went out as GET …/products/demo/ and `artifact ID .` as GET …/artifacts/, answered
 // "no route … / check --url" or "method_not_allowed … / this is a CLI bug", fixes that fix nothing. An id that merely
-// contains dots is sent as it is.
+// contains dots is sent as it is where an id may hold one; a job id argument with a dot is no job id (cli/args-hints).
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 describe("dot segments in a request path", () => {
   it.each([
-    [["job", ".."], ".."],
-    [["job", "."], "."],
     [["artifact", "job_a", ".."], ".."],
     [["artifact", "job_a", "."], "."],
     [["tokens", "revoke", ".."], ".."],
     [["dead-letters", "redrive", ".."], ".."],
     [["enrollment-codes", "revoke", "."], "."],
-    [["ship", ".."], ".."],
   ])("%j is a usage error naming %j, nothing sent", async (argv, seg) => {
     const { url, lines } = await stubCoordinator((_req, reply) => reply.json(404, {}));
     const run = await captureCli([...argv, ...connection(url, "p")], {});
@@ -33,17 +30,29 @@ describe("dot segments in a request path", () => {
     expect(lines).toEqual([]);
   });
 
-  it("an id with dots in it is sent as it is", async () => {
+  it.each([
+    [["job", ".."], ".."],
+    [["job", "."], "."],
+    [["ship", ".."], ".."],
+  ])("%j, a job id argument, is a usage error: no job id has a dot (cli/args-hints), nothing sent", async (argv, seg) => {
+    const { url, lines } = await stubCoordinator((_req, reply) => reply.json(404, {}));
+    const run = await captureCli([...argv, ...connection(url, "p")], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`✘ ERROR usage: ${JSON.stringify(seg)} is not a job id`);
+    expect(lines).toEqual([]);
+  });
+
+  it("an id with dots in it is sent as it is, where ids may hold dots (a dead letter's)", async () => {
     const { url, lines } = await stubCoordinator((_req, reply) =>
       reply.json(404, {
         type: "about:blank",
         title: "Not found",
-        detail: "job ...x does not exist",
+        detail: "dead letter ...x does not exist",
         code: "not_found",
       }),
     );
-    const run = await captureCli(["job", "...x", ...connection(url, "p")], {});
+    const run = await captureCli(["dead-letters", "redrive", "...x", ...connection(url, "p")], {});
     expect(run.code).toBe(1);
-    expect(lines[0]).toMatch(/^GET \/api\/v1\/products\/p\/jobs\/\.\.\.x$/);
+    expect(lines[0]).toMatch(/^POST \/api\/v1\/products\/p\/dead-letters\/\.\.\.x\/redrive$/);
   });
 });

@@ -102,7 +102,7 @@ describe("watch against a hostile feed", () => {
     expect(run.code).toBe(0);
     expect(linesOf(run.stdout).map((l) => l.split(" ")[0])).toEqual(["#1", "#2", "#3", "#4"]);
     expect(asked).toEqual(["0", "2"]);
-    expect(run.stderr).toMatch(/^… the connection broke; reconnecting in \d+\.\ds \(attempt 1\)\n$/);
+    expect(run.stderr).toMatch(/^… the connection broke; reconnecting in \d+\.\ds \(attempt 1 of 29\)\n$/);
   });
 
   it("ends on a 401 at the reconnect with ✘ ERROR unauthorized after the events shown, one JSON line each", async () => {

@@ -161,4 +161,35 @@ describe("followJobFeed", () => {
     expect(err).toBeInstanceOf(Error);
     expect(retries).toEqual([1, 2]);
   });
+
+  it("gives up on a coordinator gone saying so, how long it kept trying, and where to resume (--after)", async () => {
+    // It ended a watch with the bare `unreachable … / check --url …`: started again without --after, a watch prints
+    // every event from the first; and its reconnect notes did not say how many tries it makes.
+    let up = true;
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(frame(LOG[0]!), () => {
+        up = false;
+        feed.close(); // the coordinator goes away after its first event
+      });
+    });
+    const told: Array<{ attempt: number; of: number }> = [];
+    const err = await followJobFeed(client(url), "job_1", {
+      after: 0,
+      backoff: { ...FAST, maxAttempts: 3 },
+      onEvent: () => false,
+      onRetry: ({ attempt, of }) => told.push({ attempt, of }),
+    }).catch((e: unknown) => e);
+    expect(up).toBe(false);
+    expect(told).toEqual([
+      { attempt: 1, of: 2 },
+      { attempt: 2, of: 2 },
+    ]);
+    expect(err).toBeInstanceOf(CliError);
+    expect(err).toMatchObject({ code: "unreachable", exitCode: 1 });
+    expect((err as CliError).message).toMatch(/^cannot reach .* \(3 tries in a row: the watch gave up\)$/);
+    expect((err as CliError).fix).toBe(
+      "check --url / GIGAFACTORY_URL and that the coordinator is up, then watch again with --after 1",
+    );
+  });
 });

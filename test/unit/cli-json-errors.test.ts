@@ -104,4 +104,12 @@ describe("--json failures print one error document on stdout", () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
   });
+
+  it("prints every one-document --json alike, two spaces a level: --version, --help, an error", async () => {
+    // `--version --json` was compact where every other document is indented: one printer for them all now.
+    for (const argv of [["--version"], ["--help"], ["jobs", "--help"], ["jobs", "--bogus"]]) {
+      const r = await captureCli([...argv, "--json"]);
+      expect(r.stdout, argv.join(" ")).toBe(`${JSON.stringify(JSON.parse(r.stdout), null, 2)}\n`);
+    }
+  });
 });

@@ -1,4 +1,4 @@
-// A token no HTTP header can carry is refused before any request, as the caller's input (exit 2, `malformed_token`),
+// A token no HTTP header can carry is refused before any request, as the caller's input (exit 2, `token_malformed`),
 // naming where it came from and the character, never the token (shared/header-token). A paste that brought an
 // ellipsis or a line break along made the CLI's `fetch` throw, reported as `✘ ERROR unreachable … check that the
 // coordinator is up` (it was up), and the agent's WebSocket throw, reported as `✘ ERROR internal … a bug in
@@ -41,11 +41,11 @@ afterAll(() => {
 });
 
 describe("the CLI", () => {
-  it("refuses a token with an ellipsis before any request: malformed_token, exit 2, naming --token", async () => {
+  it("refuses a token with an ellipsis before any request: token_malformed, exit 2, naming --token", async () => {
     const before = seen.length;
     const r = await captureCli(["jobs", "--url", url, "--token", ELLIPSIS_TOKEN, "--product", "acme"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("✘ ERROR malformed_token: the token in --token holds a character no HTTP header");
+    expect(r.stderr).toContain("✘ ERROR token_malformed: the token in --token holds a character no HTTP header");
     expect(r.stderr).toContain("U+2026 at character 49");
     expect(r.stderr).not.toContain(SECRET);
     expect(seen.length).toBe(before);
@@ -56,11 +56,21 @@ describe("the CLI", () => {
     const env = { GIGAFACTORY_TOKEN: `gf_acme_${SECRET}\nabc` };
     const r = await captureCli(["login", "--url", url, "--product", "acme"], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("malformed_token: the token in GIGAFACTORY_TOKEN");
+    expect(r.stderr).toContain("token_malformed: the token in GIGAFACTORY_TOKEN");
     expect(r.stderr).toContain("U+000A");
     const jobs = await captureCli(["jobs", "--url", url, "--product", "acme", "--json"], { env });
     expect(jobs.code).toBe(2);
-    expect(JSON.parse(jobs.stdout)).toMatchObject({ error: { code: "malformed_token", exitCode: 2 } });
+    expect(JSON.parse(jobs.stdout)).toMatchObject({ error: { code: "token_malformed", exitCode: 2 } });
+    expect(seen.length).toBe(before);
+  });
+
+  it("is the one code a script matches for a broken token: the same as a token not of a product token's shape", async () => {
+    const before = seen.length;
+    const unsendable = await captureCli(["jobs", "--url", url, "--token", ELLIPSIS_TOKEN, "--json"]);
+    const cutOff = await captureCli(["jobs", "--url", url, "--token", "gf_acme_abc", "--json"]);
+    expect(JSON.parse(unsendable.stdout).error.code).toBe("token_malformed");
+    expect(JSON.parse(cutOff.stdout).error.code).toBe("token_malformed");
+    expect([unsendable.code, cutOff.code]).toEqual([2, 2]);
     expect(seen.length).toBe(before);
   });
 
@@ -75,14 +85,14 @@ describe("the CLI", () => {
 });
 
 describe("the agent", () => {
-  it("refuses run's token with an ellipsis: malformed_token, exit 2, no stack, no request", async () => {
+  it("refuses run's token with an ellipsis: token_malformed, exit 2, no stack, no request", async () => {
     const before = seen.length;
     const stateDir = path.join(dir, "run");
     const args = ["run", "--url", url, "--token", ELLIPSIS_TOKEN, "--product", "acme", "--state-dir", stateDir];
     args.push("--engine-user", userInfo().username); // as root, the engines' user: this test is about the token
     const r = await runAgent(args);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("✘ ERROR malformed_token: the token in --token holds a character no HTTP header");
+    expect(r.stderr).toContain("✘ ERROR token_malformed: the token in --token holds a character no HTTP header");
     expect(r.out).not.toContain("internal");
     expect(r.out).not.toContain(SECRET);
     expect(seen.length).toBe(before);

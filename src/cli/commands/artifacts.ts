@@ -43,6 +43,7 @@ export function artifactRows(list: readonly ArtifactView[], now: number): string
 export const artifacts: Command = {
   path: ["artifacts"],
   args: { names: "ID", min: 1, max: 1 },
+  jobIdArg: true,
   summary: "list a job's artifacts: name, size, uploaded by, when",
   options: {},
   async run(ctx) {
@@ -111,6 +112,7 @@ function stdoutSink(io: Io): { write: (bytes: Uint8Array) => Promise<void> | voi
 export const artifact: Command = {
   path: ["artifact"],
   args: { names: "ID NAME", min: 2, max: 2 },
+  jobIdArg: true,
   summary: "download one of a job's artifacts, to stdout or -o FILE (checked against its SHA-256)",
   details: [
     "-o FILE: the bytes go to FILE.<sha256>.part and replace FILE only once their SHA-256 is the one recorded, so a",

@@ -49,6 +49,7 @@ export function childrenOf(text: string, file: string): unknown[] {
 export const children: Command = {
   path: ["children"],
   args: { names: "ID FILE.json", min: 2, max: 2 },
+  jobIdArg: true,
   summary: "give a queued or blocked job children from a JSON file (a retry returns the same children)",
   options: {
     key: { type: "string", value: "K", help: "the Idempotency-Key (default: derived from the file's bytes)" },

@@ -116,6 +116,7 @@ export function renderExplanation(e: Explanation): string {
 export const explain: Command = {
   path: ["explain"],
   args: { names: "ID", min: 1, max: 1 },
+  jobIdArg: true,
   summary: "show how the router ranks the factories for a job, term by term",
   options: {},
   async run(ctx) {

@@ -74,6 +74,7 @@ function actionCommand(action: JobAction): Command {
   return {
     path: [action],
     args: { names: "ID", min: 1, max: 1 },
+    jobIdArg: true,
     summary: SUMMARIES[action],
     options: {
       note: { type: "string", value: "TEXT", help: NOTE_HELP[action] },

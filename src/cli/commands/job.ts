@@ -157,6 +157,7 @@ export function renderJob(
 export const job: Command = {
   path: ["job"],
   args: { names: "ID", min: 1, max: 1 },
+  jobIdArg: true,
   summary: "show one job in detail, with its runs",
   options: {},
   async run(ctx) {

@@ -50,6 +50,7 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
   return {
     path: ["review", verdict],
     args: { names: "ID", min: 1, max: 1 },
+    jobIdArg: true,
     summary:
       verdict === "approve"
         ? "approve a job in review as this token (each token counts once towards the quorum)"
@@ -91,6 +92,7 @@ export const reviewCommands: Command[] = [
   {
     path: ["reviews"],
     args: { names: "ID", min: 1, max: 1 },
+    jobIdArg: true,
     summary: "a job's reviews: who approved (k of N) and what each reviewer said",
     options: {},
     async run(ctx) {

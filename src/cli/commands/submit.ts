@@ -12,18 +12,22 @@ import { readFile } from "node:fs/promises";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { Job } from "../../shared/http-client.ts";
 import { nearestName } from "../../shared/nearest-name.ts";
-import type { Command } from "../context.ts";
+import type { Command, Ctx } from "../context.ts";
 import { CliError, formatError, toCliError } from "../errors.ts";
 import { mapLimit } from "../pool.ts";
 import { createProgress } from "../progress.ts";
 import { checkedWrite, lineOf, lineTable, SubmittedRead } from "../read-answers-policy.ts";
-
+import { listenForInterrupt, reportInterrupted, type Settled, stoppingNote } from "../submit-interrupt.ts";
 import { utf8Text } from "../utf8-text.ts";
 
 /** 8 in flight: enough to hide round trips, few enough not to crowd a product's single-writer coordinator. */
 const IN_FLIGHT = 8;
 
-type Outcome = { file: string; job: Job; replayed: boolean } | { file: string; error: CliError };
+type Outcome =
+  | { file: string; job: Job; replayed: boolean }
+  | { file: string; error: CliError }
+  // Not sent: Ctrl-C came first (cli/submit-interrupt).
+  | { file: string; unsent: true };
 
 /** One --json entry: what the table's row (or the stderr line) says about one file. */
 export type SubmitEntry =
@@ -77,7 +81,7 @@ function notSent(foreign: string): CliError {
   );
 }
 
-export function submitEntry(o: Outcome): SubmitEntry {
+export function submitEntry(o: Exclude<Outcome, { unsent: true }>): SubmitEntry {
   if ("error" in o) return { file: o.file, error: { code: o.error.code, message: o.error.message, fix: o.error.fix } };
   return { file: o.file, result: o.replayed ? "existing" : "created", job: o.job };
 }
@@ -93,6 +97,8 @@ export const submit: Command = {
     "or {file, error: {code, message, fix}}.",
     "A markdown manifest cannot carry `children:`; give a job children with `gigafactory children ID FILE.json`.",
     "`-` reads one manifest from standard input (`generate-manifest | gigafactory submit -`); its FILE is `-`.",
+    "Ctrl-C sends no more files, waits for the answers on their way, then says which files were submitted and which",
+    "were not sent (exit 130; under --json {error, sent, notSent}); a second Ctrl-C ends at once.",
   ],
   options: {},
   async run(ctx) {
@@ -105,12 +111,24 @@ export const submit: Command = {
       files.length > 1 && !ctx.json ? createProgress(ctx.io.stderr, files.length, ctx.io.stderrIsTTY) : undefined;
     // The first file whose answer was not a job: the URL is not a coordinator, and no later file is sent to it.
     let foreign: string | undefined;
-    const outcomes = await mapLimit(files, IN_FLIGHT, async (file): Promise<Outcome> => {
+    // The files whose answer is awaited, by their place on the command line (a file may be named twice).
+    const inFlight = new Map<number, string>();
+    const interrupt = listenForInterrupt(ctx, () => {
+      // On a line of its own: the bar's line is open, redrawn in place.
+      ctx.io.stderr(
+        `${progress && ctx.io.stderrIsTTY ? "\n" : ""}${terminalText(stoppingNote([...inFlight.values()]))}\n`,
+      );
+    });
+    const outcomes = await mapLimit(files, IN_FLIGHT, async (file, i): Promise<Outcome> => {
       let outcome: Outcome;
       try {
+        if (interrupt.stopped()) return { file, unsent: true };
         const markdown = await readManifest(file, ctx.io.stdin);
+        // Read while Ctrl-C came: not sent either.
+        if (interrupt.stopped()) return { file, unsent: true };
         if (foreign !== undefined) throw notSent(foreign);
-        const { job, replayed } = await client.submit({ markdown });
+        inFlight.set(i, file);
+        const { job, replayed } = await client.submit({ markdown }).finally(() => inFlight.delete(i));
         outcome = { file, job: checkedWrite(SubmittedRead, job, "a job", SEE_JOBS), replayed };
       } catch (err) {
         const error = fileError(err);
@@ -124,6 +142,7 @@ export const submit: Command = {
       return outcome;
     });
     progress?.finish();
+    interrupt.off();
 
     const ok = outcomes.filter((o) => "job" in o);
     for (const o of outcomes) {
@@ -137,28 +156,38 @@ export const submit: Command = {
         );
       }
     }
-    if (ctx.json) ctx.emit(outcomes.map(submitEntry));
-    else if (ok.length > 0) {
-      const rows = ok.map((o) => [o.job.id, o.job.title, o.job.stage, o.replayed ? "existing" : "created", o.file]);
-      ctx.print(
-        lineTable(
-          [
-            { header: "ID" },
-            { header: "TITLE", max: 48 },
-            { header: "STAGE" },
-            { header: "RESULT" },
-            { header: "FILE" },
-          ],
-          rows,
-        ),
-      );
+    if (interrupt.stopped()) {
+      printOk(ctx, ok);
+      return reportInterrupted(ctx, outcomes.map(settledOf));
     }
+    if (ctx.json) ctx.emit(outcomes.map(settledOf).map((o) => o.entry));
+    else printOk(ctx, ok);
     const failed = outcomes.length - ok.length;
     const existing = ok.filter((o) => o.replayed).length;
     if ((failed > 0 || existing > 0) && files.length > 1) ctx.note(tally(ok.length - existing, existing, failed));
     return failed > 0 ? 1 : 0;
   },
 };
+
+/** The table of the files that went in (ID, TITLE, STAGE, RESULT, FILE), on stdout; nothing under --json or none. */
+function printOk(ctx: Ctx, ok: ReadonlyArray<{ file: string; job: Job; replayed: boolean }>): void {
+  if (!ctx.json && ok.length > 0) {
+    const rows = ok.map((o) => [o.job.id, o.job.title, o.job.stage, o.replayed ? "existing" : "created", o.file]);
+    ctx.print(
+      lineTable(
+        [{ header: "ID" }, { header: "TITLE", max: 48 }, { header: "STAGE" }, { header: "RESULT" }, { header: "FILE" }],
+        rows,
+      ),
+    );
+  }
+}
+
+/** `o` as an interrupted batch's summary counts it, with its --json entry when it was sent. */
+function settledOf(o: Outcome): { file: string; how: Settled; entry?: SubmitEntry } {
+  if ("unsent" in o) return { file: o.file, how: "unsent" };
+  const how = "error" in o ? "failed" : o.replayed ? "existing" : "created";
+  return { file: o.file, how, entry: submitEntry(o) };
+}
 
 /** "2 submitted, 3 already submitted, 1 failed" (the last two only when some): the closing line of a batch. */
 function tally(created: number, existing: number, failed: number): string {

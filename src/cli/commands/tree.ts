@@ -53,6 +53,7 @@ function describe(node: TreeNode): string {
 export const tree: Command = {
   path: ["tree"],
   args: { names: "ID", min: 1, max: 1 },
+  jobIdArg: true,
   summary: "show a job and its children as a tree, with each one's stage and why it waits",
   options: {},
   async run(ctx) {

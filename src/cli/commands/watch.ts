@@ -33,6 +33,7 @@ export function eventLine(event: JobEvent): string {
 export const watch: Command = {
   path: ["watch"],
   args: { names: "ID", min: 1, max: 1 },
+  jobIdArg: true,
   ndjson: true,
   summary: "follow a job's events live; ends when the job ships, dead-letters, is cancelled or waits for an operator",
   details: [
@@ -123,9 +124,12 @@ export const watch: Command = {
           return false;
         },
         onSkipped: (note) => ctx.note(`… ${note}`),
-        onRetry({ attempt, delayMs, reason }) {
+        onRetry({ attempt, of, delayMs, reason }) {
           // The reason may quote the feed's own text (why it ended the stream): kept to the one line this note is.
-          ctx.note(`… ${lineOf(reason)}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt})`);
+          // `of`: how long it keeps trying, so a watcher of an outage knows when it gives up.
+          ctx.note(
+            `… ${lineOf(reason)}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt} of ${of})`,
+          );
         },
       });
     }

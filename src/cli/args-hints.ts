@@ -1,0 +1,103 @@
+/**
+ * @module cli/args-hints
+ * Usage errors (exit 2) for a command line a newcomer gets slightly wrong, naming what was probably meant: an option
+ * misspelt (`--stag`: it said `Unknown option '--stag'`) or written with one dash (`-stage`: it said
+ * `Unknown option '-s'`, a letter nobody typed), a subcommand misspelt where its family is a command too (`tokens mnt`,
+ * `budget sett`: it said `unexpected argument "mnt"`), an option's value without the option (`jobs building`), and a
+ * job id argument no job id can be — most often the arguments in the wrong order (`artifact diff.patch job_…`), which
+ * was sent and came back as the API's `validation_failed: jobId: … / fix the value named above` (exit 1).
+ */
+import { EntityId } from "../shared/api.ts";
+import { nearestName } from "../shared/nearest-name.ts";
+import type { CommandSpec, OptionSpec } from "./args.ts";
+import { CliError, usageError } from "./errors.ts";
+
+/** `node:util` parseArgs's refusal of an option (`Unknown option '--stag'`, or `'-s'` from `-stage`). */
+const UNKNOWN_OPTION = /^Unknown option '(-[^']*)'/;
+
+/**
+ * parseArgs's strict refusal `message` of `argv` as the usage error to print: an unknown option with the option it
+ * probably meant (`options`: the command's and the global ones), else the message as it was.
+ */
+export function optionRefusal(
+  message: string,
+  argv: readonly string[],
+  options: Readonly<Record<string, OptionSpec>>,
+  command: string,
+): CliError {
+  const plain = message.replace(/\. To specify a positional.*$/s, "");
+  const unknown = UNKNOWN_OPTION.exec(plain)?.[1];
+  if (unknown === undefined) return usageError(plain, command);
+  const names = Object.keys(options);
+  const end = argv.indexOf("--");
+  const words = end < 0 ? argv : argv.slice(0, end);
+  // `-stage`: parseArgs reads a cluster of short options and refuses its first unknown letter (`-help`: the `e`).
+  const single = /^-([^-]$)/.test(unknown)
+    ? words.find((w) => /^-[^-]{2,}/.test(w) && w.includes(unknown[1]!) && names.includes(w.slice(1).split("=")[0]!))
+    : undefined;
+  if (single !== undefined) {
+    const meant = `-${single.split("=")[0]}`;
+    return usageError(`Unknown option '${single}': long options take two dashes; did you mean "${meant}"?`, command);
+  }
+  const typed = unknown.replace(/^-+/, "").split("=")[0]!;
+  const near = unknown.startsWith("--") ? nearestName(typed, names) : undefined;
+  // parseArgs's own words first, as where no command is named (cli/args `noCommand`).
+  return usageError(`Unknown option '${unknown}'${near ? `; did you mean "--${near}"?` : ""}`, command);
+}
+
+/**
+ * Why `word`, the first argument past `command`'s last, cannot be one: a misspelt subcommand of its family, a value of
+ * one of its options given without the option, else plainly unexpected. `max` is how many arguments it takes.
+ */
+export function unexpectedArgument(
+  command: CommandSpec,
+  word: string,
+  max: number,
+  commands: readonly CommandSpec[],
+): CliError {
+  const name = command.path.join(" ");
+  const depth = command.path.length;
+  const subs = commands
+    .filter((c) => c.path.length === depth + 1 && command.path.every((w, i) => c.path[i] === w))
+    .map((c) => c.path[depth] as string);
+  // Only the first word after the command can be a subcommand (`tokens mnt`, not `job ID extra`).
+  const sub = max === 0 ? nearestName(word, subs) : undefined;
+  if (sub !== undefined) return usageError(`unknown command "${name} ${word}"; did you mean "${name} ${sub}"?`, name);
+  const option = Object.entries(command.options).find(([, o]) => o.choices?.includes(word))?.[0];
+  const hint = option ? `; did you mean "--${option} ${word}"?` : "";
+  const after = max ? ` after ${command.args.names}` : "";
+  return usageError(`unexpected argument "${word}"${after}${hint}`, name);
+}
+
+/** `did you mean "factory approve"?` when `wrong` is a misspelt subcommand of `at` (`family`: its commands, whole). */
+export function nearSubcommand(at: string, wrong: string, family: readonly string[]): string | undefined {
+  const near = nearestName(
+    wrong,
+    family.map((f) => f.slice(at.length + 1)),
+  );
+  return near ? `did you mean "${at} ${near}"?` : undefined;
+}
+
+/** `--stage must be one of …; got "buildin"`, with the choice it probably meant (`did you mean "building"?`). */
+export function choiceRefusal(name: string, choices: readonly string[], raw: string, command: string): CliError {
+  const near = nearestName(raw, choices);
+  const meant = near ? `; did you mean "${near}"?` : "";
+  return usageError(`--${name} must be one of ${choices.join(", ")}; got "${raw}"${meant}`, command);
+}
+
+/**
+ * Refuses `command`'s first argument when the command takes a job id there (`jobIdArg`) and it is none an API path
+ * takes (letters, digits, `_`, `-`; up to 64): a usage error that names the order of the arguments when another one
+ * is a job id (`artifact diff.patch job_…`), else where real ids are listed.
+ */
+export function refuseJobId(command: CommandSpec, positionals: readonly string[]): void {
+  const id = positionals[0];
+  if (!command.jobIdArg || id === undefined || EntityId.safeParse(id).success) return;
+  const name = command.path.join(" ");
+  const swapped = positionals.slice(1).some((p) => /^job_/.test(p) && EntityId.safeParse(p).success);
+  const what = `${JSON.stringify(id)} is not a job id${swapped ? ": the arguments are in the wrong order" : ""}`;
+  const fix = swapped
+    ? `give the job id first: \`gigafactory ${name} ${command.args.names}\``
+    : "copy one from the ID column of `gigafactory jobs` (job ids are job_ then letters and digits)";
+  throw new CliError("usage", what, fix, 2);
+}
