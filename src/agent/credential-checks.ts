@@ -13,6 +13,7 @@ import { HostName } from "../shared/api.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { assertHeaderToken } from "../shared/header-token.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
+import { schemeHint } from "../shared/scheme-hint.ts";
 
 const SECRET_RE = /^(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/;
 
@@ -52,9 +53,10 @@ export function checkedUrl(raw: string, source: string): string {
   try {
     u = new URL(raw);
   } catch {
-    throw bad("is not a URL");
+    throw bad(`is not a URL${schemeHint(masked)}`);
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw bad("is not http(s)");
+  // `localhost:8787` parses, as the scheme `localhost:`: the same hint as a URL that does not parse.
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw bad(`is not http(s)${schemeHint(masked)}`);
   if (!u.hostname) throw bad("names no host");
   if (u.username || u.password)
     throw bad(

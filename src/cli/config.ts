@@ -7,6 +7,7 @@
  */
 import { assertHeaderToken, trimHeaderBlanks } from "../shared/header-token.ts";
 import { productFromToken } from "../shared/http-client.ts";
+import { schemeHint } from "../shared/scheme-hint.ts";
 import { type Env, readConfigObject } from "./config-file.ts";
 import { CliError } from "./errors.ts";
 import { malformedToken } from "./token-shape.ts";
@@ -110,18 +111,6 @@ export const URL_SOURCES = {
 export type UrlSource = keyof typeof URL_SOURCES;
 
 /**
- * `; did you mean "http://127.0.0.1:8787"?` for a URL typed without its scheme (`127.0.0.1:8787`, `localhost:8787` —
- * which the URL parser reads as the scheme `localhost:`), else "": http on this machine (`npm start`), https elsewhere.
- */
-function schemeHint(raw: string): string {
-  // A host with a dot or a port, or localhost: a bare word (`notaurl`) is no more a host than a URL.
-  const host = /^([\w-]+(\.[\w-]+)+|localhost)(:\d+)?(\/|$)/i.test(raw) || /^[\w-]+:\d+(\/|$)/.test(raw);
-  if (raw.includes("://") || !host) return "";
-  const local = /^(localhost|127\.\d+\.\d+\.\d+)(:|\/|$)/i.test(raw);
-  return `; did you mean "${shownUrl(`${local ? "http" : "https"}://${raw}`)}"?`;
-}
-
-/**
  * The one check of a coordinator URL, wherever it came from (login, flags, environment, saved file): an absolute
  * http(s) URL, returned as origin + path without trailing slashes (`http://h:8787/`, `http://h:8787`). Anything else
  * throws a usage CliError (exit 2) naming the value (its password hidden) and its source — it is the caller's input,
@@ -140,7 +129,7 @@ export function coordinatorUrl(raw: string, source: UrlSource): string {
   const { name, fix } = URL_SOURCES[source];
   const refuse = (why: string) => new CliError("usage", `"${shownUrl(raw)}" (${name}) ${why}`, fix, 2);
   if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
-    throw refuse(`is not an http(s) URL${schemeHint(raw)}`);
+    throw refuse(`is not an http(s) URL${schemeHint(raw, shownUrl)}`);
   if (parsed.username || parsed.password)
     throw refuse("carries a user name or password, which the CLI never sends: it authenticates with the token alone");
   if (raw.includes("?") || raw.includes("#"))

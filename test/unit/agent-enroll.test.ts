@@ -114,6 +114,28 @@ describe("enroll refuses a confused command line before any request", () => {
     expect(checkedUrl("https://h:8443", "--url")).toBe("https://h:8443");
   });
 
+  // `--url 127.0.0.1:8787` (the scheme left off) was "is not a URL" and `localhost:8787` "is not http(s)" with no way
+  // out; the CLI said what was probably meant (shared/scheme-hint): the agent says the same.
+  it("a URL typed without its scheme: bad_url with the URL it probably meant", () => {
+    for (const [typed, meant] of [
+      ["127.0.0.1:8787", "http://127.0.0.1:8787"],
+      ["localhost:8787", "http://localhost:8787"],
+      ["gf.example.workers.dev", "https://gf.example.workers.dev"],
+    ] as const) {
+      let err: unknown;
+      try {
+        checkedUrl(typed, "--url");
+      } catch (e) {
+        err = e;
+      }
+      expect(err, typed).toMatchObject({
+        code: "bad_url",
+        message: expect.stringContaining(`did you mean "${meant}"?`),
+      });
+    }
+    expect(() => checkedUrl("notaurl", "--url")).toThrow(/is not a URL$/);
+  });
+
   it("both a code and a token: code_and_token", async () => {
     const r = await enroll(["--url", url, "--code", code("acme"), "--token", token("acme")], "f");
     expect(r.err).toMatchObject({ code: "code_and_token", exitCode: 2 });
