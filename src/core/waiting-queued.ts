@@ -7,6 +7,7 @@
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
+import { excludedWords } from "./waiting-excluded.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
 
@@ -98,8 +99,14 @@ function approvalMessage(list: ReadonlyArray<{ id: string; name: string; capabil
 /**
  * The fleet cause in words. "structural" answers the causes an operator must act on (enroll, reactivate, connect,
  * close a breaker); "transient" the ones that end by themselves (an exclusion's backoff, a seat freeing).
+ * `lastRun`: the job's last ended run's result message (core/waiting-excluded quotes a refusal's reason from it).
  */
-export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "transient"): WaitingReason | undefined {
+export function fleetReason(
+  job: Job,
+  fleet: FleetCause,
+  kind: "structural" | "transient",
+  lastRun?: () => string | undefined,
+): WaitingReason | undefined {
   const since = job.queuedAt;
   if (kind === "structural") {
     switch (fleet.code) {
@@ -162,38 +169,16 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
     }
   }
   switch (fleet.code) {
-    case "excluded":
-      return reason(
-        "excluded",
-        `kept from ${names(fleet.factories)} until ${iso(fleet.until)}: ${lossWords(fleet)}`,
-        since,
-        {
-          until: fleet.until,
-          ...named(fleet.factories),
-        },
-      );
+    case "excluded": {
+      const head = `kept from ${names(fleet.factories)} until ${iso(fleet.until)}`;
+      const { message, detail } = excludedWords(job, fleet, head, lastRun);
+      return reason("excluded", message, since, { until: fleet.until, ...named(fleet.factories), ...detail });
+    }
     case "all_seats_busy":
       return reason("all_seats_busy", `every seat is busy on ${names(fleet.factories)}`, since, named(fleet.factories));
     default:
       return undefined;
   }
-}
-
-/**
- * What each kept factory did (core/exclusions LossKind), in words — one factory, then several: "after a lost lease"
- * was said of a factory that had refused the job (engine missing: 15 min doubling to a day) or handed it back too.
- */
-const LOSS_WORDS: Readonly<Record<string, readonly [string, string]>> = {
-  expired: ["its lease there expired", "their leases there expired"],
-  released: ["it handed the job back", "each handed the job back"],
-  rejected: ["it refused the job", "each refused the job"],
-};
-
-function lossWords(fleet: Extract<FleetCause, { code: "excluded" }>): string {
-  const kinds = new Set(fleet.factories.map((f) => f.kind));
-  const words = kinds.size === 1 ? LOSS_WORDS[[...kinds][0] ?? ""] : undefined;
-  if (!words) return "each lost the job's lease or gave the job back";
-  return fleet.factories.length === 1 ? words[0] : words[1];
 }
 
 /**

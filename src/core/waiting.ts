@@ -43,6 +43,11 @@ export interface WaitingInputs {
    * coordinator/dag/cancel-subtree `cascadeHold`), and when it was cancelled (ms); absent when none is.
    */
   cancelledAbove?: { id: string; at: number };
+  /**
+   * The result message of the job's last ended run (`rejected by factory: <why>` when a factory refused it), asked
+   * only of a job kept from every factory (`excluded`), which then quotes the refusal (core/waiting-excluded).
+   */
+  lastRunMessage?: () => string | undefined;
 }
 
 /**
@@ -127,7 +132,7 @@ function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReas
       });
     }
     const held = gateReason(job, ctx, "held", inputs.serialHolders, inputs.serialStops);
-    return held ?? fleetReason(job, fleet, "transient");
+    return held ?? fleetReason(job, fleet, "transient", inputs.lastRunMessage);
   };
   const waiting = transient();
   if (waiting) return preemptedReason(job, waiting) ?? waiting;

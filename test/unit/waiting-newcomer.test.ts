@@ -1,0 +1,95 @@
+// A waiting reason a newcomer can act on (core/waiting, core/waiting-excluded): a job kept from every factory names
+// what the last refusal said — quoted from its last run's result only when a factory gave the job back, on one line,
+// cut to MAX_REFUSAL_CHARS — and the fix (`gigafactory requeue ID` clears the exclusions; once a host can run it, when
+// every factory refused it).
+import { describe, expect, it } from "vitest";
+import type { Exclusion } from "../../src/core/exclusions.ts";
+import type { Factory, Job } from "../../src/core/model.ts";
+import type { RouteContext } from "../../src/core/router.ts";
+import { type WaitingInputs, waitingReasonOf } from "../../src/core/waiting.ts";
+import { MAX_REFUSAL_CHARS, refusalOf } from "../../src/core/waiting-excluded.ts";
+import { factoryFixture, jobFixture } from "../support/fixtures.ts";
+
+const NOW = 1_700_000_000_000;
+const UNTIL = "2023-11-14T22:13:29.000Z"; // NOW + 9 s
+
+const job = (over: Partial<Job> = {}): Job =>
+  jobFixture(NOW, { id: "job_7", createdAt: NOW - 5000, updatedAt: NOW - 4000, queuedAt: NOW - 3000, ...over });
+
+const box = (id: string): Factory => factoryFixture(NOW, { id, name: id.replace("f", "build-"), seats: 1 });
+
+/** Two factories, each kept from the job by a loss of `kinds[i]`, the job's last run ending with `last`. */
+function kept(kinds: Exclusion["kind"][], last?: string): WaitingInputs {
+  const factories = kinds.map((_, i) => box(`f${i + 1}`));
+  const ctx: RouteContext = {
+    now: NOW,
+    exclusionOf: (jobId, factoryId) => {
+      const kind = kinds[Number(factoryId.slice(1)) - 1] ?? "expired";
+      return { jobId, factoryId, strikes: 1, kind, at: NOW - 1, until: NOW + 9000 };
+    },
+  };
+  const connected = new Set(factories.map((f) => f.id));
+  return { ctx, factories, connected, ...(last === undefined ? {} : { lastRunMessage: () => last }) };
+}
+
+describe("excluded: why, and the fix", () => {
+  it("every host refused it: the last refusal's reason and `requeue` once a host can run it", () => {
+    const r = waitingReasonOf(
+      job(),
+      kept(["rejected", "rejected"], "rejected by factory: engine claude not found"),
+      NOW,
+    );
+    expect(r?.code).toBe("excluded");
+    expect(r?.message).toBe(
+      `kept from build-1, build-2 until ${UNTIL}: each refused the job (the last said: engine claude not found) — ` +
+        "once a host can run it, `gigafactory requeue job_7` clears the exclusions",
+    );
+    expect(r?.detail.lastRefusal).toBe("engine claude not found");
+  });
+
+  it("one host, no run message read: the fix alone, in the singular", () => {
+    const r = waitingReasonOf(job(), kept(["rejected"]), NOW);
+    expect(r?.message).toBe(
+      `kept from build-1 until ${UNTIL}: it refused the job — ` +
+        "once a host can run it, `gigafactory requeue job_7` clears the exclusion",
+    );
+    expect(r?.detail).not.toHaveProperty("lastRefusal");
+  });
+
+  it("a hand-back or an expiry ends by itself: said, and a requeue makes it sooner", () => {
+    const released = waitingReasonOf(job(), kept(["released"], "released by factory: no free seat"), NOW);
+    expect(released?.message).toBe(
+      `kept from build-1 until ${UNTIL}: it handed the job back (the last said: no free seat) — ` +
+        "it is offered again then, or at once after `gigafactory requeue job_7` (it clears the exclusion)",
+    );
+    const mixed = waitingReasonOf(job(), kept(["expired", "rejected"], "lease expired"), NOW);
+    expect(mixed?.message).toBe(
+      `kept from build-1, build-2 until ${UNTIL}: each lost the job's lease or gave the job back — ` +
+        "it is offered again then, or at once after `gigafactory requeue job_7` (it clears the exclusions)",
+    );
+  });
+
+  it("quotes only a factory's own hand-back, on one line and bounded", () => {
+    // A failed run's message is not why a factory is kept from the job.
+    expect(refusalOf("engine exited with code 1: boom")).toBeUndefined();
+    expect(refusalOf(undefined)).toBeUndefined();
+    expect(refusalOf("released by factory")).toBeUndefined(); // a release that gave no reason
+    expect(refusalOf("rejected by factory:  disk\nfull\t ")).toBe("disk full");
+    const long = refusalOf(`rejected by factory: ${"x".repeat(1000)}`) ?? "";
+    expect(long).toHaveLength(MAX_REFUSAL_CHARS);
+    expect(long.endsWith("…")).toBe(true);
+  });
+
+  it("reads the last run only for a job kept from every factory", () => {
+    let reads = 0;
+    const lastRunMessage = () => {
+      reads += 1;
+      return "rejected by factory: no";
+    };
+    const free = { ctx: { now: NOW }, factories: [box("f1")], connected: new Set(["f1"]), lastRunMessage };
+    expect(waitingReasonOf(job(), free, NOW)?.code).toBe("dispatching");
+    expect(reads).toBe(0);
+    waitingReasonOf(job(), { ...kept(["rejected"]), lastRunMessage }, NOW);
+    expect(reads).toBe(1);
+  });
+});
