@@ -189,7 +189,12 @@ function blockedReason(job: Job, inputs: WaitingInputs): WaitingReason {
   const stages = [...(inputs.childCounts ?? new Map<Stage, number>())];
   const total = stages.reduce((n, [, k]) => n + k, 0);
   const done = stages.reduce((n, [stage, k]) => n + (childEnded(stage) ? k : 0), 0);
-  const message = total > 0 ? `waiting for its children: ${done} of ${total} done` : "waiting for its children";
+  // None at all: "waiting for its children" of a parent submitted without any held it for ever, and said nothing of
+  // the one step that gives it some.
+  const message =
+    total > 0
+      ? `waiting for its children: ${done} of ${total} done`
+      : `has no children yet: give it some with \`gigafactory children ${job.id} FILE.json\``;
   return reason("children_running", message, job.updatedAt, { done, total, byStage: Object.fromEntries(stages) });
 }
 

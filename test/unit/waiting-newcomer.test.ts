@@ -1,7 +1,8 @@
 // A waiting reason a newcomer can act on (core/waiting, core/waiting-excluded): a job kept from every factory names
 // what the last refusal said — quoted from its last run's result only when a factory gave the job back, on one line,
 // cut to MAX_REFUSAL_CHARS — and the fix (`gigafactory requeue ID` clears the exclusions; once a host can run it, when
-// every factory refused it).
+// every factory refused it); a composite parent with no children says so and names `gigafactory children ID FILE.json`
+// instead of "waiting for its children" for ever.
 import { describe, expect, it } from "vitest";
 import type { Exclusion } from "../../src/core/exclusions.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
@@ -91,5 +92,19 @@ describe("excluded: why, and the fix", () => {
     expect(reads).toBe(0);
     waitingReasonOf(job(), { ...kept(["rejected"]), lastRunMessage }, NOW);
     expect(reads).toBe(1);
+  });
+});
+
+describe("a composite parent with no children", () => {
+  it("says it has none and how to give it some", () => {
+    const parent = job({ stage: "blocked", kind: "composite" });
+    const none = waitingReasonOf(parent, { ...kept([]), childCounts: new Map() }, NOW);
+    expect(none?.code).toBe("children_running");
+    expect(none?.message).toBe("has no children yet: give it some with `gigafactory children job_7 FILE.json`");
+    expect(none?.detail).toMatchObject({ done: 0, total: 0 });
+    // No count read at all reads the same: no child is known.
+    expect(waitingReasonOf(parent, kept([]), NOW)?.message).toBe(none?.message);
+    const some = waitingReasonOf(parent, { ...kept([]), childCounts: new Map([["building", 1]]) }, NOW);
+    expect(some?.message).toBe("waiting for its children: 0 of 1 done");
   });
 });
