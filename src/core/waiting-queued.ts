@@ -41,6 +41,17 @@ function named<T>(list: readonly T[]): { factories: T[]; factoryCount: number } 
 }
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** Whether `word` (a key, an id: text from elsewhere) can go into a command a person pastes into a shell as is. */
+const pastable = (word: string): boolean => /^[\w.:@/-]{1,128}$/.test(word);
+
+/**
+ * Paused by an operator or by its spend (`gigafactory budget` says which): a resume lifts an operator's pause (and
+ * runs a spent budget on over its ceiling, by choice); a higher ceiling or the next period lifts a spent one.
+ */
+const BUDGET_PAUSED =
+  "the product's budget is paused — `gigafactory budget` says why; `gigafactory budget resume` lifts the pause, " +
+  "or `gigafactory budget set` raises a spent ceiling";
+
 /**
  * A job-wide gate of the router's filter. "hard": an operator's decision that holds whatever the fleet does —
  * the product's budget pause, then a frozen serial key. "held": the serial key is held by a running job
@@ -57,12 +68,15 @@ export function gateReason(
 ): WaitingReason | undefined {
   const key = job.serialKey;
   if (kind === "hard") {
-    if (ctx.budgetPaused) return reason("budget_paused", "the product's budget is paused", job.queuedAt, {});
+    if (ctx.budgetPaused) return reason("budget_paused", BUDGET_PAUSED, job.queuedAt, {});
     if (key !== undefined && ctx.frozenSerialKeys?.has(key)) {
       // The freeze's own instant when it came after the job queued: "frozen since 3 h ago" for a key frozen 5 min ago
       // sent an operator looking for an old decision.
       const since = Math.max(job.queuedAt, frozenAt?.get(key) ?? job.queuedAt);
-      return reason("serial_key_frozen", `serial key ${key} is frozen`, since, { serialKey: key });
+      const unfreeze = `\`gigafactory serial unfreeze ${pastable(key) ? key : "KEY"}\``;
+      return reason("serial_key_frozen", `serial key ${key} is frozen — ${unfreeze} lets its jobs run`, since, {
+        serialKey: key,
+      });
     }
     return undefined;
   }
@@ -126,13 +140,19 @@ export function fleetReason(
           ...(pendingApproval?.length ? { pendingApproval: pendingApproval.slice(0, MAX_NAMED_FACTORIES) } : {}),
         });
       }
-      case "factory_quarantined":
+      case "factory_quarantined": {
+        // The operator's step for the first quarantined one (a draining one is going away on purpose).
+        const held = fleet.factories.find((f) => f.status === "quarantined");
+        const release = held
+          ? ` — \`gigafactory factory release ${pastable(held.id) ? held.id : "ID"}\` returns ${held.name}`
+          : "";
         return reason(
           "factory_quarantined",
-          `every factory that can run it is out of service: ${names(withStatus(fleet.factories))}`,
+          `every factory that can run it is out of service: ${names(withStatus(fleet.factories))}${release}`,
           since,
           named(fleet.factories),
         );
+      }
       case "factory_draining":
         return reason(
           "factory_draining",

@@ -2,7 +2,8 @@
 // what the last refusal said — quoted from its last run's result only when a factory gave the job back, on one line,
 // cut to MAX_REFUSAL_CHARS — and the fix (`gigafactory requeue ID` clears the exclusions; once a host can run it, when
 // every factory refused it); a composite parent with no children says so and names `gigafactory children ID FILE.json`
-// instead of "waiting for its children" for ever.
+// instead of "waiting for its children" for ever; a paused budget, a frozen serial key and a quarantined factory each
+// name the command that lifts them (a key or id that cannot be pasted into a shell as is reads KEY or ID).
 import { describe, expect, it } from "vitest";
 import type { Exclusion } from "../../src/core/exclusions.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
@@ -106,5 +107,44 @@ describe("a composite parent with no children", () => {
     expect(waitingReasonOf(parent, kept([]), NOW)?.message).toBe(none?.message);
     const some = waitingReasonOf(parent, { ...kept([]), childCounts: new Map([["building", 1]]) }, NOW);
     expect(some?.message).toBe("waiting for its children: 0 of 1 done");
+  });
+});
+
+describe("the other holds an operator lifts name the command", () => {
+  const free = (ctx: Partial<RouteContext> = {}, factories = [box("f1")]): WaitingInputs => ({
+    ctx: { now: NOW, ...ctx },
+    factories,
+    connected: new Set(factories.map((f) => f.id)),
+  });
+
+  it("budget_paused: where to read why, and how to lift it", () => {
+    const r = waitingReasonOf(job(), free({ budgetPaused: true }), NOW);
+    expect(r?.code).toBe("budget_paused");
+    expect(r?.message).toBe(
+      "the product's budget is paused — `gigafactory budget` says why; `gigafactory budget resume` lifts the pause, " +
+        "or `gigafactory budget set` raises a spent ceiling",
+    );
+  });
+
+  it("serial_key_frozen: the unfreeze, with the key when it can be pasted as is", () => {
+    const frozen = (key: string) =>
+      waitingReasonOf(job({ serialKey: key }), free({ frozenSerialKeys: new Set([key]) }), NOW)?.message;
+    expect(frozen("deploy-a")).toBe(
+      "serial key deploy-a is frozen — `gigafactory serial unfreeze deploy-a` lets its jobs run",
+    );
+    expect(frozen("a b; rm -rf ~")).toBe(
+      "serial key a b; rm -rf ~ is frozen — `gigafactory serial unfreeze KEY` lets its jobs run",
+    );
+  });
+
+  it("factory_quarantined: the release of the first quarantined one", () => {
+    const held = { ...box("f2"), status: "quarantined" as const };
+    const draining = { ...box("f1"), status: "draining" as const };
+    const r = waitingReasonOf(job(), free({}, [draining, held]), NOW);
+    expect(r?.code).toBe("factory_quarantined");
+    expect(r?.message).toBe(
+      "every factory that can run it is out of service: build-1 (draining), build-2 (quarantined) — " +
+        "`gigafactory factory release f2` returns build-2",
+    );
   });
 });
