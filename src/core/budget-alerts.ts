@@ -3,9 +3,11 @@
  * What the product budget's two alerts say, and when a change of the budget raises, rewrites or clears them (issue
  * 9, part 1; applied by coordinator/policies/budget in the unit of the change). Pure: budgets in, texts out.
  *
- * `budget_warning` — open while the spend is ≥ 80 % of the ceiling. Its text is the spend when the line was crossed
- * ("spent $8.50 of $10.00 this month (≥ 80 %)"); later spend does not rewrite it, but a new ceiling or period does:
- * the alert then names the rule in force (a $9 weekly budget read "of $10.00 this month" for the rest of the period).
+ * `budget_warning` — open while the spend is ≥ 80 % of the ceiling. Its text is the spend when it was raised ("spent
+ * $8.50 of $10.00 this month (≥ 80 %) when this alert was raised; …"), and says so: later spend does not rewrite it
+ * (that would be a write per run's cost), and "spent $0.09 of $0.02" read as the spend now while it grew. A new
+ * ceiling or period does rewrite it: the alert then names the rule in force (a $9 weekly budget read "of $10.00 this
+ * month" for the rest of the period).
  * `budget_exhausted` — open while the spend is at or over the ceiling and either exhaustion pauses dispatch or an
  * operator chose to run over it (`overrun`); its text says which, and is rewritten whenever that changes. "Running
  * jobs stopped" only while the exhaustion pause itself is in force under `onExhausted: stop` (its start stopped
@@ -23,10 +25,14 @@ type Said = Pick<
   "period" | "ceilingUsd" | "spentUsd" | "onExhausted" | "pausedBy" | "exhausted" | "overrun"
 >;
 
-/** The warning's text for `b` (undefined under 80 %): its spend against its ceiling, in its period. */
+/**
+ * The warning's text for `b` (undefined under 80 %): its spend against its ceiling, in its period, as of now — the
+ * moment the alert is raised — and where to read the spend later.
+ */
 export function warningText(b: Said): string | undefined {
   if (!warns(b)) return undefined;
-  return `spent ${usdTexts([b.spentUsd, b.ceilingUsd]).join(" of ")} this ${b.period} (≥ ${WARN_FRACTION * 100} %)`;
+  const spent = `spent ${usdTexts([b.spentUsd, b.ceilingUsd]).join(" of ")} this ${b.period}`;
+  return `${spent} (≥ ${WARN_FRACTION * 100} %) when this alert was raised; \`gigafactory budget\` shows the spend now`;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
+import { excludedWords } from "./waiting-excluded.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
 
@@ -40,6 +41,17 @@ function named<T>(list: readonly T[]): { factories: T[]; factoryCount: number } 
 }
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** Whether `word` (a key, an id: text from elsewhere) can go into a command a person pastes into a shell as is. */
+const pastable = (word: string): boolean => /^[\w.:@/-]{1,128}$/.test(word);
+
+/**
+ * Paused by an operator or by its spend (`gigafactory budget` says which): a resume lifts an operator's pause (and
+ * runs a spent budget on over its ceiling, by choice); a higher ceiling or the next period lifts a spent one.
+ */
+const BUDGET_PAUSED =
+  "the product's budget is paused — `gigafactory budget` says why; `gigafactory budget resume` lifts the pause, " +
+  "or `gigafactory budget set` raises a spent ceiling";
+
 /**
  * A job-wide gate of the router's filter. "hard": an operator's decision that holds whatever the fleet does —
  * the product's budget pause, then a frozen serial key. "held": the serial key is held by a running job
@@ -56,12 +68,15 @@ export function gateReason(
 ): WaitingReason | undefined {
   const key = job.serialKey;
   if (kind === "hard") {
-    if (ctx.budgetPaused) return reason("budget_paused", "the product's budget is paused", job.queuedAt, {});
+    if (ctx.budgetPaused) return reason("budget_paused", BUDGET_PAUSED, job.queuedAt, {});
     if (key !== undefined && ctx.frozenSerialKeys?.has(key)) {
       // The freeze's own instant when it came after the job queued: "frozen since 3 h ago" for a key frozen 5 min ago
       // sent an operator looking for an old decision.
       const since = Math.max(job.queuedAt, frozenAt?.get(key) ?? job.queuedAt);
-      return reason("serial_key_frozen", `serial key ${key} is frozen`, since, { serialKey: key });
+      const unfreeze = `\`gigafactory serial unfreeze ${pastable(key) ? key : "KEY"}\``;
+      return reason("serial_key_frozen", `serial key ${key} is frozen — ${unfreeze} lets its jobs run`, since, {
+        serialKey: key,
+      });
     }
     return undefined;
   }
@@ -98,8 +113,14 @@ function approvalMessage(list: ReadonlyArray<{ id: string; name: string; capabil
 /**
  * The fleet cause in words. "structural" answers the causes an operator must act on (enroll, reactivate, connect,
  * close a breaker); "transient" the ones that end by themselves (an exclusion's backoff, a seat freeing).
+ * `lastRun`: the job's last ended run's result message (core/waiting-excluded quotes a refusal's reason from it).
  */
-export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "transient"): WaitingReason | undefined {
+export function fleetReason(
+  job: Job,
+  fleet: FleetCause,
+  kind: "structural" | "transient",
+  lastRun?: () => string | undefined,
+): WaitingReason | undefined {
   const since = job.queuedAt;
   if (kind === "structural") {
     switch (fleet.code) {
@@ -119,13 +140,19 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
           ...(pendingApproval?.length ? { pendingApproval: pendingApproval.slice(0, MAX_NAMED_FACTORIES) } : {}),
         });
       }
-      case "factory_quarantined":
+      case "factory_quarantined": {
+        // The operator's step for the first quarantined one (a draining one is going away on purpose).
+        const held = fleet.factories.find((f) => f.status === "quarantined");
+        const release = held
+          ? ` — \`gigafactory factory release ${pastable(held.id) ? held.id : "ID"}\` returns ${held.name}`
+          : "";
         return reason(
           "factory_quarantined",
-          `every factory that can run it is out of service: ${names(withStatus(fleet.factories))}`,
+          `every factory that can run it is out of service: ${names(withStatus(fleet.factories))}${release}`,
           since,
           named(fleet.factories),
         );
+      }
       case "factory_draining":
         return reason(
           "factory_draining",
@@ -162,38 +189,16 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
     }
   }
   switch (fleet.code) {
-    case "excluded":
-      return reason(
-        "excluded",
-        `kept from ${names(fleet.factories)} until ${iso(fleet.until)}: ${lossWords(fleet)}`,
-        since,
-        {
-          until: fleet.until,
-          ...named(fleet.factories),
-        },
-      );
+    case "excluded": {
+      const head = `kept from ${names(fleet.factories)} until ${iso(fleet.until)}`;
+      const { message, detail } = excludedWords(job, fleet, head, lastRun);
+      return reason("excluded", message, since, { until: fleet.until, ...named(fleet.factories), ...detail });
+    }
     case "all_seats_busy":
       return reason("all_seats_busy", `every seat is busy on ${names(fleet.factories)}`, since, named(fleet.factories));
     default:
       return undefined;
   }
-}
-
-/**
- * What each kept factory did (core/exclusions LossKind), in words — one factory, then several: "after a lost lease"
- * was said of a factory that had refused the job (engine missing: 15 min doubling to a day) or handed it back too.
- */
-const LOSS_WORDS: Readonly<Record<string, readonly [string, string]>> = {
-  expired: ["its lease there expired", "their leases there expired"],
-  released: ["it handed the job back", "each handed the job back"],
-  rejected: ["it refused the job", "each refused the job"],
-};
-
-function lossWords(fleet: Extract<FleetCause, { code: "excluded" }>): string {
-  const kinds = new Set(fleet.factories.map((f) => f.kind));
-  const words = kinds.size === 1 ? LOSS_WORDS[[...kinds][0] ?? ""] : undefined;
-  if (!words) return "each lost the job's lease or gave the job back";
-  return fleet.factories.length === 1 ? words[0] : words[1];
 }
 
 /**

@@ -43,6 +43,11 @@ export interface WaitingInputs {
    * coordinator/dag/cancel-subtree `cascadeHold`), and when it was cancelled (ms); absent when none is.
    */
   cancelledAbove?: { id: string; at: number };
+  /**
+   * The result message of the job's last ended run (`rejected by factory: <why>` when a factory refused it), asked
+   * only of a job kept from every factory (`excluded`), which then quotes the refusal (core/waiting-excluded).
+   */
+  lastRunMessage?: () => string | undefined;
 }
 
 /**
@@ -127,7 +132,7 @@ function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReas
       });
     }
     const held = gateReason(job, ctx, "held", inputs.serialHolders, inputs.serialStops);
-    return held ?? fleetReason(job, fleet, "transient");
+    return held ?? fleetReason(job, fleet, "transient", inputs.lastRunMessage);
   };
   const waiting = transient();
   if (waiting) return preemptedReason(job, waiting) ?? waiting;
@@ -184,7 +189,12 @@ function blockedReason(job: Job, inputs: WaitingInputs): WaitingReason {
   const stages = [...(inputs.childCounts ?? new Map<Stage, number>())];
   const total = stages.reduce((n, [, k]) => n + k, 0);
   const done = stages.reduce((n, [stage, k]) => n + (childEnded(stage) ? k : 0), 0);
-  const message = total > 0 ? `waiting for its children: ${done} of ${total} done` : "waiting for its children";
+  // None at all: "waiting for its children" of a parent submitted without any held it for ever, and said nothing of
+  // the one step that gives it some.
+  const message =
+    total > 0
+      ? `waiting for its children: ${done} of ${total} done`
+      : `has no children yet: give it some with \`gigafactory children ${job.id} FILE.json\``;
   return reason("children_running", message, job.updatedAt, { done, total, byStage: Object.fromEntries(stages) });
 }
 

@@ -9,6 +9,9 @@ import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import { ADMIN, alertsOf, api, claim, enroll, getJob, P, submit } from "./client";
 
+/** What the warning says after its figures (core/budget-alerts): they are of the moment it was raised. */
+const RAISED = " when this alert was raised; `gigafactory budget` shows the spend now";
+
 type Reply = BudgetView & { code?: string };
 const put = (product: string, json: unknown) => api<Reply>("PUT", `${P(product)}/budget`, { token: ADMIN, json });
 const act = (product: string, verb: "pause" | "resume") =>
@@ -29,12 +32,12 @@ describe("the budget_warning alert", () => {
     const a = await submit(product, { title: "a" });
     const lease = (await claim(product, f.token, 300)).body;
     await report(product, f.token, a.id, lease.lease.leaseEpoch, 8.5);
-    expect(await messageOf(product, "budget_warning")).toBe("spent $8.50 of $10.00 this month (≥ 80 %)");
+    expect(await messageOf(product, "budget_warning")).toBe(`spent $8.50 of $10.00 this month (≥ 80 %)${RAISED}`);
     expect((await put(product, { period: "week", ceilingUsd: 9, onExhausted: "pause" })).body.state).toBe("warning");
-    expect(await messageOf(product, "budget_warning")).toBe("spent $8.50 of $9.00 this week (≥ 80 %)");
+    expect(await messageOf(product, "budget_warning")).toBe(`spent $8.50 of $9.00 this week (≥ 80 %)${RAISED}`);
     // A spend alone does not rewrite it: the warning says when the line was crossed, not every later report.
     await report(product, f.token, a.id, lease.lease.leaseEpoch, 8.75);
-    expect(await messageOf(product, "budget_warning")).toBe("spent $8.50 of $9.00 this week (≥ 80 %)");
+    expect(await messageOf(product, "budget_warning")).toBe(`spent $8.50 of $9.00 this week (≥ 80 %)${RAISED}`);
   });
 });
 

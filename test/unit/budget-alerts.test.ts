@@ -72,7 +72,7 @@ describe("the budget alerts, over any sequence of changes", () => {
           b = next;
           expect(live.warning !== undefined).toBe(warns(b));
           if (live.warning) {
-            expect(live.warning).toMatch(new RegExp(` this ${b.period} \\(≥ 80 %\\)$`));
+            expect(live.warning).toMatch(new RegExp(` this ${b.period} \\(≥ 80 %\\) when this alert was raised;`));
             const ceilingText = /of \$([\d.]+) this/.exec(live.warning)?.[1];
             expect(Math.abs(Number(ceilingText) - b.ceilingUsd)).toBeLessThanOrEqual(b.ceilingUsd * 0.05);
           }
@@ -108,12 +108,22 @@ describe("the budget alerts, over any sequence of changes", () => {
 });
 
 describe("the texts", () => {
+  // Later spend does not rewrite the warning (that would be a write per run's cost): its text says the figure is of
+  // the moment it was raised — "spent $0.09 of $0.02" read as the spend now while it grew — and where the spend now is.
+  it("the warning's spend is said to be of the moment it was raised, with where to read it now", () => {
+    const text = warningText(budget({ ceilingUsd: 0.02, spentUsd: 0.09 })) ?? "";
+    expect(text).toMatch(/^spent \$0\.09 of \$0\.02 this month \(≥ 80 %\) when this alert was raised;/);
+    expect(text).toContain("`gigafactory budget` shows the spend now");
+  });
+
   it("name a sub-cent ceiling as the budget views do, and say nothing under their conditions", () => {
     expect(
       exhaustedText(saved(budget({ period: "day", ceilingUsd: 0.035, spentUsd: 0.036, onExhausted: "pause" }))),
     ).toBe("budget of $0.035 per day exhausted: dispatch paused");
     expect(warningText(budget({ ceilingUsd: 10, spentUsd: 7.99 }))).toBeUndefined();
-    expect(warningText(budget({ ceilingUsd: 10, spentUsd: 8 }))).toBe("spent $8.00 of $10.00 this month (≥ 80 %)");
+    expect(warningText(budget({ ceilingUsd: 10, spentUsd: 8 }))).toBe(
+      "spent $8.00 of $10.00 this month (≥ 80 %) when this alert was raised; `gigafactory budget` shows the spend now",
+    );
     expect(exhaustedText(saved(budget({ spentUsd: 0.99 })))).toBeUndefined();
   });
 });

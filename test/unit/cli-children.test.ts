@@ -1,8 +1,8 @@
 // `gigafactory children ID FILE.json` over a real local socket: sends the file's children list (the API body or the
 // bare list) with an Idempotency-Key derived from the file's bytes — the same file gives the same key, so running the
 // command again after a lost answer replays instead of making a second set — or the one --key names; prints one row
-// per child marked created or existing, the API's document under --json, and a bad file (not JSON, no list, not
-// UTF-8: named by line, never sent as U+FFFD) as one `✘ ERROR` line.
+// per child marked created or existing and a count line (one child in the singular), the API's document under
+// --json, and a bad file (not JSON, no list, not UTF-8: named by line, never sent as U+FFFD) as one `✘ ERROR` line.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -58,6 +58,14 @@ describe("gigafactory children", () => {
     expect(keys[0]).toMatch(/^file:[0-9a-f]{32}$/);
     expect(again.stdout).toMatch(/^c0\s+t c0\s+queued\s+—\s+existing$/m);
     expect(again.stderr).toContain("made by this same request before: nothing new");
+  });
+
+  it("counts one child in the singular", async () => {
+    const made = { parent: job("p", { stage: "blocked", kind: "composite" }), children: [job("c0")] };
+    const stub = await stubCoordinator((_req, reply) => reply.json(201, made));
+    const r = await cli(stub.url, "children", "p", file(JSON.stringify({ children: [{ title: "c0" }] })));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("p is blocked; 1 child added\n"); // not "1 children added"
   });
 
   it("takes the bare list and --key; emits the API's document under --json", async () => {

@@ -97,6 +97,6 @@ describe("an answer's text in an operator command's output", () => {
     const out = r.stdout + r.stderr;
     expect(out).not.toMatch(/^✔ forged/m);
     expect(out).not.toContain("\u202e");
-    expect(r.stderr).toBe("job_1 ✔ forged line\ufffd is blocked ✔ forged line\ufffd; 1 children added\n");
+    expect(r.stderr).toBe("job_1 ✔ forged line\ufffd is blocked ✔ forged line\ufffd; 1 child added\n");
   });
 });

@@ -78,7 +78,8 @@ export const children: Command = {
     const columns = [{ header: "ID" }, { header: "TITLE", max: 48 }, { header: "STAGE" }, { header: "DEPS", max: 40 }];
     ctx.print(renderTable([...columns, { header: "RESULT" }], inlineRows(rows)));
     const what = made.replayed ? "made by this same request before: nothing new" : "added";
-    ctx.note(inlined`${made.parent.id} is ${made.parent.stage}; ${made.children.length} children ${what}`);
+    const n = made.children.length;
+    ctx.note(inlined`${made.parent.id} is ${made.parent.stage}; ${n} ${n === 1 ? "child" : "children"} ${what}`);
     return 0;
   },
 };

@@ -5,6 +5,7 @@
  * without repeating or losing an event (see job-feed), and ends by itself unless --follow: exit 0 when the job
  * reaches a terminal stage (a dead letter or a cancel said on stderr, with why: cli/event-text `endingNote`), exit 3 when it is in a stage that waits for an operator (core/waiting OPERATOR_STAGES:
  * review, testing, failed — nothing more happens until one acts, so a watcher left running would wait forever).
+ * While the job waits, it says why and how to end the wait, once and again when the reason changes (cli/watch-waiting).
  */
 import { type Stage, TERMINAL_STAGES } from "../../core/model.ts";
 import { waitsForOperator } from "../../core/waiting.ts";
@@ -14,6 +15,7 @@ import { endingNote, eventLines, resultReason, stageOf } from "../event-text.ts"
 import { followJobFeed } from "../job-feed.ts";
 import { lineOf } from "../read-answers-policy.ts";
 import { endedSince, endOfEndedJob, stopsForOperator, type Verdict, verdictAt } from "../watch-verdicts.ts";
+import { type WaitingLine, waitingTeller } from "../watch-waiting.ts";
 
 export { stageOf, summarize } from "../event-text.ts";
 
@@ -48,6 +50,9 @@ export const watch: Command = {
     "          in review (`gigafactory review approve ID` or `review reject ID`), in testing (`ship ID` or",
     "          `reject ID`), or failed and not retried (`requeue ID` or `cancel ID`)",
     "  exit 1  the feed could not be followed (errors as `✘ ERROR code: …`)",
+    "",
+    "While the job waits, a line on stderr says why and how to end the wait (`… ID waits: code — why — fix: …`),",
+    'again when the reason changes; under --json, as a `{"type":"watch.waiting",…}` line on stderr.',
   ],
   options: {
     after: {
@@ -99,6 +104,11 @@ export const watch: Command = {
     else if (first.ends) end(first);
     else {
       checkAt = first.recheckAt;
+      // Why it waits, and the fix: said once, and again when the reason changes (cli/watch-waiting).
+      // Under --json as a JSON line on stderr: stdout stays one event per line, which scripts read by `seq`.
+      const say = (line: string, doc: WaitingLine) => ctx.note(ctx.json ? JSON.stringify(doc) : line, true);
+      const waiting = ended ? undefined : waitingTeller({ client, id, follow, say });
+      void waiting?.check();
       await followJobFeed(client, id, {
         after,
         retryAfterHeader: () => ctx.retryAfterHeader(),
@@ -112,6 +122,7 @@ export const watch: Command = {
         },
         async onEvent(event) {
           show(event);
+          waiting?.onEvent(event);
           if (follow) return false;
           // A job that had ended before the watch began ends it at its last seq then, if no terminal move comes first.
           if (isTerminalEvent(event) || (endAt !== undefined && event.seq >= endAt)) return true;
@@ -131,7 +142,7 @@ export const watch: Command = {
             `… ${lineOf(reason)}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt} of ${of})`,
           );
         },
-      });
+      }).finally(() => waiting?.stop());
     }
     if (needsOperator === undefined) {
       // Ended (exit 0, shipped or not): a dead letter or a cancel is said, with why, on stderr.

@@ -1,0 +1,78 @@
+/**
+ * @module core/waiting-excluded
+ * The `excluded` waiting reason in words a newcomer can act on: which factories are kept from the job, until when,
+ * what each did (its lease expired, it handed the job back, it refused it), what the last refusal said when the
+ * job's runs carry it, and the step that ends the wait — "kept from build-1, build-2 until T: each refused the job"
+ * named neither the cause nor a fix, and the job waited a day of doubling backoffs (core/exclusions).
+ */
+import type { Job } from "./model.ts";
+import type { FleetCause } from "./waiting-fleet.ts";
+
+/**
+ * What each kept factory did (core/exclusions LossKind), in words — one factory, then several: "after a lost lease"
+ * was said of a factory that had refused the job (engine missing: 15 min doubling to a day) or handed it back too.
+ */
+const LOSS_WORDS: Readonly<Record<string, readonly [string, string]>> = {
+  expired: ["its lease there expired", "their leases there expired"],
+  released: ["it handed the job back", "each handed the job back"],
+  rejected: ["it refused the job", "each refused the job"],
+};
+
+/**
+ * The prefixes of a run's result message when its factory gave the job back (coordinator/factories/frames: `reject`
+ * and `release` frames), each with its reason after it. A run that ended otherwise (a failure, a timeout) says
+ * nothing of why a factory is kept from the job, so its message is never quoted as one.
+ */
+const GIVEN_BACK = ["rejected by factory: ", "released by factory: "] as const;
+
+/**
+ * The most characters of a factory's own reason quoted (an agent's message may carry a whole stack): a list page
+ * carries a reason per job, and the reason's line is what an operator reads, not the agent's log.
+ */
+export const MAX_REFUSAL_CHARS = 160;
+
+/**
+ * What the factory that last gave the job back said, from `message` (the job's last ended run's result message),
+ * on one line and at most MAX_REFUSAL_CHARS; undefined when that run did not end by a factory giving it back.
+ */
+export function refusalOf(message: string | undefined): string | undefined {
+  const prefix = GIVEN_BACK.find((p) => message?.startsWith(p));
+  if (!prefix || message === undefined) return undefined;
+  const said = message.slice(prefix.length).replace(/\s+/g, " ").trim();
+  if (said === "") return undefined;
+  return said.length > MAX_REFUSAL_CHARS ? `${said.slice(0, MAX_REFUSAL_CHARS - 1)}…` : said;
+}
+
+function lossWords(fleet: Extract<FleetCause, { code: "excluded" }>): string {
+  const kinds = new Set(fleet.factories.map((f) => f.kind));
+  const words = kinds.size === 1 ? LOSS_WORDS[[...kinds][0] ?? ""] : undefined;
+  if (!words) return "each lost the job's lease or gave the job back";
+  return fleet.factories.length === 1 ? words[0] : words[1];
+}
+
+/**
+ * The excluded reason's message and what it adds to the detail. `head` is "kept from <names> until <instant>";
+ * `lastRun` answers the job's last ended run's result message (read only when the job is excluded). The fix: every
+ * factory refused it — it will refuse again until the host is mended, so "once a host can run it" the operator's
+ * requeue (which clears every exclusion of the job: core/exclusions) offers it at once; otherwise the exclusions
+ * end by themselves at the instant named, and a requeue only makes that sooner.
+ */
+export function excludedWords(
+  job: Pick<Job, "id">,
+  fleet: Extract<FleetCause, { code: "excluded" }>,
+  head: string,
+  lastRun?: () => string | undefined,
+): { message: string; detail: Record<string, unknown> } {
+  const said = refusalOf(lastRun?.());
+  const why = said === undefined ? "" : ` (the last said: ${said})`;
+  const which = fleet.factories.length > 1 ? "exclusions" : "exclusion";
+  const requeue = `\`gigafactory requeue ${job.id}\``;
+  const refused = fleet.factories.every((f) => f.kind === "rejected");
+  const fix = refused
+    ? `once a host can run it, ${requeue} clears the ${which}`
+    : `it is offered again then, or at once after ${requeue} (it clears the ${which})`;
+  return {
+    message: `${head}: ${lossWords(fleet)}${why} — ${fix}`,
+    detail: said === undefined ? {} : { lastRefusal: said },
+  };
+}
