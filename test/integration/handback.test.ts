@@ -117,6 +117,14 @@ describe("a lost lease counts against its holder", () => {
     expect(socket.frames.filter((f) => f.type === "assign")).toHaveLength(0);
     const mine = (await explain(product, job.id)).rejected.find((c) => c.factoryId === a.factoryId)!;
     expect(mine.reasons).toContain("excluded:rejected");
+    // Why it waits quotes what the refusal said, and names the way out (core/waiting-excluded).
+    const waiting = await api<{ waitingReason: { code: string; message: string } }>(
+      "GET",
+      `${P(product)}/jobs/${job.id}`,
+      { token: ADMIN },
+    );
+    expect(waiting.body.waitingReason.code).toBe("excluded");
+    expect(waiting.body.waitingReason.message).toContain("(the last said: no disk)");
     // The operator's requeue clears the exclusions: the job is offered again at once.
     const requeued = await api("POST", `${P(product)}/jobs/${job.id}/actions/requeue`, { token: ADMIN });
     expect(requeued.status).toBe(200);

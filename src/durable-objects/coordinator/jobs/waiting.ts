@@ -107,8 +107,18 @@ export function waitingReasonFor(
     const rows = tx.sql.exec<{ stage: Stage; n: number }>(CHILD_COUNTS_SQL, job.id).toArray();
     inputs.childCounts = new Map(rows.map((r) => [r.stage, r.n]));
   }
+  if (job.stage === "queued") {
+    // Asked only of a job kept from every factory (core/waiting-excluded quotes the refusal): one lookup on the runs'
+    // primary key, never on a page of jobs that do not wait so.
+    inputs.lastRunMessage = () =>
+      tx.sql.exec<{ m: string | null }>(LAST_RUN_MESSAGE_SQL, job.id).toArray()[0]?.m ?? undefined;
+  }
   return waitingReasonOf(full, inputs, tx.now);
 }
+
+/** The result message of a job's last ended run (runs' primary key is (job_id, lease_epoch)). */
+const LAST_RUN_MESSAGE_SQL =
+  "SELECT json_extract(doc, '$.result.message') AS m FROM runs WHERE job_id = ? AND ended_at IS NOT NULL ORDER BY lease_epoch DESC LIMIT 1";
 
 /** `job` with its `waitingReason` (the API's job shape). */
 export function withWaitingReason<J extends Omit<Job, "bodyMd">>(
