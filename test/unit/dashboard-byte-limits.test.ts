@@ -92,7 +92,7 @@ describe("the dashboard's byte-limited boxes", () => {
       fc.property(texts, (text) => {
         for (const [name, limit, take] of BOXES) {
           const kind = name === "serialKey" ? "name" : "text";
-          expect(byteCount(text, limit, kind).problem === null, `${name}: ${JSON.stringify(text)}`).toBe(
+          expect(byteCount(text, limit, kind).problem === null, `${String(name)}: ${JSON.stringify(text)}`).toBe(
             take(text.trim()).success,
           );
         }
