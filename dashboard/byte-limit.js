@@ -29,17 +29,58 @@ export function utf8Bytes(text) {
   return new TextEncoder().encode(text).length;
 }
 
+// The control characters the server refuses (src/shared/plain-text.ts): in free text every C0 control but tab and
+// line feed (and a CR only before an LF), and DEL; in a name (a serial key) every C0, DEL and C1 control. Refused
+// there as a 400 "no control characters but tab and newline (U+0000–U+001F, U+007F)" naming no character and no
+// place — one pasted into a box (a form feed from a PDF, a terminal's ESC) is invisible in it. Said here instead,
+// with where it is, before anything is sent. (A textarea's value has LF line ends, an input's none: a CR is rare.)
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+const TEXT_CONTROL = /\r(?!\n)|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+const NAME_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Names of the controls a pasted text most often holds; any other is shown by its code point only. */
+const CONTROL_NAMES = /** @type {Record<number, string>} */ ({
+  8: "backspace",
+  9: "tab",
+  10: "line break",
+  11: "vertical tab",
+  12: "form feed",
+  13: "carriage return",
+  27: "ESC, a terminal escape",
+  127: "DEL",
+});
+
+/**
+ * Why the server would refuse `text` for a control character in it, or null: `kind` "text" (free text) or "name".
+ * Said as the end of "the note is …": `not plain text: it holds U+000C (form feed) at line 2, column 3; remove it`.
+ * @param {string} text @param {"text" | "name"} kind @returns {string | null}
+ */
+export function controlProblem(text, kind) {
+  const at = (kind === "name" ? NAME_CONTROL : TEXT_CONTROL).exec(text)?.index;
+  if (at === undefined) return null;
+  const code = text.charCodeAt(at);
+  const lines = text.slice(0, at).split("\n");
+  const where = `line ${lines.length}, column ${(lines.at(-1)?.length ?? 0) + 1}`;
+  const name = CONTROL_NAMES[code] ? ` (${CONTROL_NAMES[code]})` : "";
+  return `not plain text: it holds U+${code.toString(16).toUpperCase().padStart(4, "0")}${name} at ${where}; remove it`;
+}
+
 /**
  * What a box says of `value` under `max` bytes: the bytes of its trimmed text (what is sent), the counter's words,
- * and the problem to show when over. Pure.
+ * and the problem to show when over, or when it holds a control character the server refuses (`controlProblem`;
+ * `kind`: "name" for a serial key, else "text"). Pure.
  * @param {string} value
  * @param {number} max
+ * @param {"text" | "name"} [kind]
  * @returns {{ bytes: number, over: boolean, text: string, problem: string | null }}
  */
-export function byteCount(value, max) {
-  const bytes = utf8Bytes(value.trim());
+export function byteCount(value, max, kind = "text") {
+  const sent = value.trim();
+  const bytes = utf8Bytes(sent);
   const over = bytes > max;
-  const problem = over ? `at most ${max} bytes of UTF-8, and this is ${bytes} (漢 is 3 bytes, an emoji 4)` : null;
+  const problem = over
+    ? `at most ${max} bytes of UTF-8, and this is ${bytes} (漢 is 3 bytes, an emoji 4)`
+    : controlProblem(sent, kind);
   return { bytes, over, text: `${bytes} / ${max} bytes`, problem };
 }
 
@@ -49,18 +90,19 @@ export function byteCount(value, max) {
  * is at least one byte, so it never stops text the server takes.
  * @param {HTMLInputElement | HTMLTextAreaElement} input
  * @param {number} max
+ * @param {"text" | "name"} [kind] "name" for a serial key: no control character at all (`controlProblem`)
  * @returns {{ counter: HTMLElement, problem: () => string | null }} `problem()` re-counts (after the page set the
  *   value itself, too) and gives the message to show when over, else null
  */
-export function byteLimited(input, max) {
+export function byteLimited(input, max, kind = "text") {
   input.setAttribute("maxlength", String(max));
   const counter = h("span", { class: "byte-count", id: `${input.id}-bytes`, "aria-live": "polite" });
   input.setAttribute("aria-describedby", counter.id);
   const update = () => {
-    const count = byteCount(input.value, max);
+    const count = byteCount(input.value, max, kind);
     counter.textContent = count.text;
     counter.classList.toggle("over", count.over);
-    if (count.over) input.setAttribute("aria-invalid", "true");
+    if (count.problem) input.setAttribute("aria-invalid", "true");
     else input.removeAttribute("aria-invalid");
     input.setCustomValidity(count.problem ?? "");
     return count.problem;

@@ -159,19 +159,23 @@ export function grantPanel(f, live, store, rerender) {
       reread = err?.status === 404 || err?.status === 409 || outcomeUnknown(err);
       said = `${asked === "seats" ? "Seat limit not set" : "Not approved"}: ${describeError(err)}`;
       if (err?.status === 404) store.drafts.delete(f.id);
-    } finally {
-      store.busy.delete(f.id);
     }
     // Read again unless the refusal changed nothing the card shows (a 400, a 403): done, the card shows the grant
     // now; a 404 or 409 (removed or revoked meanwhile) or no answer to read, it shows what is true.
     // Granted but not read again (a coordinator failing): the card showed the old grant — "waiting for approval",
     // Approve armed — under the line that said it was approved. The answer, the factory's record, is drawn instead.
-    if (reread)
-      await live.loadFactories().then(rerender, () => {
-        if (!granted) return;
-        withGrant(live, f.id, granted);
-        rerender();
-      });
+    // Busy until then, as its buttons are drawn: cleared at the answer, Enter in the seat box (its own keydown, no
+    // click for guardBusy to drop) or a poller's redraw (cards drawn from `store.busy`) sent a second grant meanwhile.
+    try {
+      if (reread)
+        await live.loadFactories().then(rerender, () => {
+          if (!granted) return;
+          withGrant(live, f.id, granted);
+          rerender();
+        });
+    } finally {
+      store.busy.delete(f.id);
+    }
     for (const id of [`grant-approve-${f.id}`, `grant-seats-set-${f.id}`]) setBusy(document.getElementById(id), false);
     // The card's grant block gone with the list read again (the factory removed, or revoked: it has none), the
     // answer is said on the page's own line, named for the factory, and focus goes there.

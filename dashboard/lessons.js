@@ -64,7 +64,7 @@ export function lessonsView(root, live) {
   const serial = h("input", { id: "lesson-serial", type: "text", placeholder: "repo/main" });
   // The server counts UTF-8 bytes, so do these boxes (a maxlength counted characters: 400 漢 passed as 1,200 bytes).
   const textLimit = byteLimited(text, BYTE_LIMITS.lessonText);
-  const serialLimit = byteLimited(serial, BYTE_LIMITS.serialKey);
+  const serialLimit = byteLimited(serial, BYTE_LIMITS.serialKey, "name");
   const addButton = h("button", { type: "submit", class: "primary", id: "lesson-add" }, "Add");
   const field = (
     /** @type {HTMLElement} */ input,

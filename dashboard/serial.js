@@ -76,7 +76,7 @@ export function serialPanel(session) {
   const key = h("input", { id: "serial-key", type: "text", placeholder: "serial key" });
   const reason = h("input", { id: "serial-reason", type: "text", placeholder: "reason" });
   // The server's limits are UTF-8 bytes, and so are these boxes' (a maxlength counted characters).
-  const keyLimit = byteLimited(key, BYTE_LIMITS.serialKey);
+  const keyLimit = byteLimited(key, BYTE_LIMITS.serialKey, "name");
   const reasonLimit = byteLimited(reason, BYTE_LIMITS.freezeReason);
   const cut = h("p", { class: "muted", id: "serial-cut", hidden: true });
   const pg = pager("serial-more", "Show more keys", () => load(), status);

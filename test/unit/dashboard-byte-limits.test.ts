@@ -2,7 +2,8 @@
 // the server's own — its constant, and the bound its validator enforces (the limit passes, one byte more is
 // refused) — the count is core/bytes utf8Bytes for any text (lone surrogates included) of the trimmed text sent,
 // and a lesson of 400 "漢" (400 characters, 1,200 bytes) is over where a maxlength of 1024 let it through. No box
-// keeps a character maxlength for a byte limit: the one left is the engine's, whose pattern is ASCII.
+// keeps a character maxlength for a byte limit: the one left is the engine's, whose pattern is ASCII. A box holding a
+// control character the server refuses (a pasted form feed or ESC) says which and where, exactly when the server would.
 import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -68,6 +69,40 @@ describe("the dashboard's byte-limited boxes", () => {
     });
     expect(byteCount(lesson, BYTE_LIMITS.lessonText).problem).toMatch(/at most 1024 bytes of UTF-8, and this is 1200/);
     expect(byteCount("  漢  ", 3)).toEqual({ bytes: 3, over: false, text: "3 / 3 bytes", problem: null });
+  });
+
+  it("refuse, before sending, exactly the control characters the server refuses, saying which and where", () => {
+    // Printable text with the controls a paste brings (form feed, ESC, a lone CR, tab, C1) mixed in.
+    const unit = fc.constantFrom(
+      "a",
+      "漢",
+      " ",
+      "\t",
+      "\n",
+      "\r\n",
+      "\r",
+      "\f",
+      "\u001b",
+      "\u007f",
+      "\u0085",
+      "\u0000",
+    );
+    const texts = fc.array(unit, { maxLength: 12 }).map((parts) => `a${parts.join("")}b`);
+    fc.assert(
+      fc.property(texts, (text) => {
+        for (const [name, limit, take] of BOXES) {
+          const kind = name === "serialKey" ? "name" : "text";
+          expect(byteCount(text, limit, kind).problem === null, `${String(name)}: ${JSON.stringify(text)}`).toBe(
+            take(text.trim()).success,
+          );
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect(byteCount("page one\nab\fpage two", BYTE_LIMITS.actionNote).problem).toBe(
+      "not plain text: it holds U+000C (form feed) at line 2, column 3; remove it",
+    );
+    expect(byteCount("key\tb", BYTE_LIMITS.serialKey, "name").problem).toMatch(/U\+0009 \(tab\) at line 1, column 4/);
   });
 
   it("keep no character maxlength for a byte limit: the only one left is the engine's (ASCII by its pattern)", () => {

@@ -13,6 +13,7 @@ import type { JobAction } from "../../shared/http-client.ts";
 import { decimal, type OptionSpec } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { plainNameInput, plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { inlined, JobActedRead } from "../read-answers-ops.ts";
 
@@ -83,9 +84,11 @@ function actionCommand(action: JobAction): Command {
     },
     async run(ctx) {
       const id = ctx.positionals[0]!;
-      const note = ctx.str("note");
+      const typed = ctx.str("note");
+      const note = typed === undefined ? undefined : plainTextInput(typed, "--note", action);
       const verdict = action === "approve" || action === "reject";
-      const reviewer = verdict ? ctx.str("reviewer") : undefined;
+      const named = verdict ? ctx.str("reviewer") : undefined;
+      const reviewer = named === undefined ? undefined : plainNameInput(named, "--reviewer", action);
       const round = verdict ? ctx.int("round") : undefined;
       const acted = await ctx.client().action(id, action, {
         ...(note !== undefined ? { note } : {}),

@@ -11,6 +11,7 @@ import { isLessonId, type Lesson } from "../../core/lessons.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { inline, inlineRows, LessonPageRead, LessonRead } from "../read-answers-ops.ts";
 import { formatInstant, NONE, renderTable } from "../table.ts";
@@ -151,7 +152,7 @@ export const lessonsCommands: Command[] = [
     options: SCOPE,
     async run(ctx) {
       const added = await call<Lesson>(ctx.client(), "POST", "/lessons", {
-        json: { text: ctx.positionals[0], ...scopeChanges(ctx) },
+        json: { text: plainTextInput(ctx.positionals[0]!, "TEXT", "lessons add"), ...scopeChanges(ctx) },
       });
       const lesson = checked(LessonRead, added, "a lesson");
       if (ctx.json) ctx.emit(lesson);
@@ -173,7 +174,7 @@ export const lessonsCommands: Command[] = [
       const id = lessonId(ctx.positionals[0], "lessons edit");
       const patch: Record<string, unknown> = { ...scopeChanges(ctx) };
       const text = ctx.str("text");
-      if (text !== undefined) patch.text = text;
+      if (text !== undefined) patch.text = plainTextInput(text, "--text", "lessons edit");
       for (const [key, field] of [
         ["engine", "engine"],
         ["serial-key", "serialKey"],

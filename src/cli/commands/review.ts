@@ -7,6 +7,7 @@
  */
 import type { ReviewsView } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, lineOf, lineTable, ReviewedRead, ReviewsRead } from "../read-answers-policy.ts";
 import { formatInstant, NONE } from "../table.ts";
@@ -65,7 +66,8 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
       },
     },
     async run(ctx) {
-      const comment = ctx.str("comment");
+      const typed = ctx.str("comment");
+      const comment = typed === undefined ? undefined : plainTextInput(typed, "--comment", `review ${verdict}`);
       const round = ctx.int("round");
       const id = ctx.positionals[0]!;
       const sent = await ctx.client().review(id, {

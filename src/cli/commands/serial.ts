@@ -8,6 +8,7 @@ import { serialKeyProblem } from "../../core/serial-gates.ts";
 import type { SerialGate } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, lineOf, lineTable, SerialGateRead, SerialPageRead } from "../read-answers-policy.ts";
 import { formatInstant, NONE } from "../table.ts";
@@ -120,8 +121,9 @@ export const serialCommands: Command[] = [
     options: { reason: { type: "string", value: "TEXT", help: "why, for the audit log and the board (required)" } },
     async run(ctx) {
       const key = keyArg(ctx.positionals[0]!, "serial freeze");
-      const reason = ctx.str("reason");
-      if (!reason) throw usageError("serial freeze needs --reason", "serial freeze");
+      const typed = ctx.str("reason");
+      if (!typed) throw usageError("serial freeze needs --reason", "serial freeze");
+      const reason = plainTextInput(typed, "--reason", "serial freeze");
       const gate = gateAnswer(await ctx.client().freezeSerialKey(key, reason), key);
       if (ctx.json) ctx.emit(gate);
       else
@@ -136,7 +138,9 @@ export const serialCommands: Command[] = [
     options: { reason: { type: "string", value: "TEXT", help: "why, for the audit log" } },
     async run(ctx) {
       const key = keyArg(ctx.positionals[0]!, "serial unfreeze");
-      const gate = gateAnswer(await ctx.client().unfreezeSerialKey(key, ctx.str("reason")), key);
+      const typed = ctx.str("reason");
+      const reason = typed === undefined ? undefined : plainTextInput(typed, "--reason", "serial unfreeze");
+      const gate = gateAnswer(await ctx.client().unfreezeSerialKey(key, reason), key);
       if (ctx.json) ctx.emit(gate);
       else
         ctx.print(

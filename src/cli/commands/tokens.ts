@@ -6,6 +6,7 @@
 import type { TokenInfo } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { plainNameInput } from "../plain-input.ts";
 import {
   checkedCall,
   checkedWrite,
@@ -72,7 +73,8 @@ export const tokenCommands: Command[] = [
       const name = ctx.str("name");
       if (!role || !name) throw usageError("tokens mint needs --role and --name", "tokens mint");
       // A token minted whose secret is unreadable is of no use to anyone: the fix says how to find it and revoke it.
-      const t = checkedWrite(MintedRead, await ctx.client().mintToken({ role, name }), "a minted token", REVOKE_UNSEEN);
+      const minted = await ctx.client().mintToken({ role, name: plainNameInput(name, "--name", "tokens mint") });
+      const t = checkedWrite(MintedRead, minted, "a minted token", REVOKE_UNSEEN);
       if (ctx.json) ctx.emit(t);
       else {
         // The secret is one word (MintedRead); the rest is the server's text, kept on the ✔ line.
