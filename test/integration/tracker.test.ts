@@ -3,7 +3,8 @@
 // the existing job — never the old job silently — and past the 7 days other keys are kept (a job still alive then is
 // never made twice; only a shipped or cancelled job's tracker key expires); every stage change of the tracked job is
 // echoed to the product's webhook with `tracker: {source, id}` — also after a retention pass, and for any id the
-// ingest accepts (a newline in it included).
+// ingest accepts (blanks, `/`, `#`, `:` and any script in it; a control character — a newline — is refused at the
+// boundary, shared/plain-text `plainName`: an id is shown in list rows and log lines).
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
@@ -132,7 +133,7 @@ describe("tracker ingest", () => {
     expect(resend.body.status).toBe("queued");
   });
 
-  it("still echoes the tracker id of a job eight days old, past a retention pass, and of an id with a newline", async () => {
+  it("still echoes the tracker id of a job eight days old, past a retention pass, and of an odd id the ingest takes", async () => {
     const product = "tr-echo-old";
     hook = receiver();
     const put = await api("PUT", `${P(product)}/webhook`, {
@@ -140,8 +141,12 @@ describe("tracker ingest", () => {
       json: { url: HOOK_URL, secret: "tracker-secret-123" },
     });
     expect(put.status).toBe(200);
-    const multiline = { ...item, externalId: "PROJ-7\nsecond line" };
-    for (const it of [item, multiline]) {
+    // A newline in the id is refused (400 naming the field) and makes nothing; blanks, separators and any script pass.
+    const refused = await ingest(product, { ...item, externalId: "PROJ-7\nsecond line" });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain("externalId");
+    const odd = { ...item, externalId: "PROJ-7 · second line: a/b#c ✓" };
+    for (const it of [item, odd]) {
       expect((await ingest(product, it)).status).toBe(202);
       await deliver(product, it);
     }
@@ -158,7 +163,7 @@ describe("tracker ingest", () => {
     );
     expect(assigned.map((r) => r.body.job?.tracker)).toEqual(
       expect.arrayContaining([
-        { source: "github", id: "PROJ-7\nsecond line" },
+        { source: "github", id: "PROJ-7 · second line: a/b#c ✓" },
         { source: "github", id: "org/repo#42" },
       ]),
     );
