@@ -15,14 +15,11 @@
  * Names (`plainNameInput`) take no control character at all, C1 included, as the server's rule; nothing is changed.
  */
 import { FixableError as CliError, EXIT_USAGE } from "../shared/fixable-error.ts";
+import { NAME_CONTROL, TEXT_CONTROL } from "../shared/plain-text.ts";
 
 /** SGR colour sequences (`ESC [ 1;31 m`, `ESC [ 38:5:208 m`, `ESC [ m`): pure formatting, nothing of the text. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the ESC of a colour code is what is matched
 const COLOUR = /\u001b\[[0-9;:]*m/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-const TEXT_REFUSED = /[\u0000-\u0008\u000b-\u001f\u007f]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-const NAME_REFUSED = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Names of the controls a pasted text most often holds; any other is shown by its code point only. */
 const CONTROL_NAMES: Readonly<Record<number, string>> = {
@@ -45,13 +42,13 @@ const CONTROL_NAMES: Readonly<Record<number, string>> = {
  */
 export function plainTextInput(value: string, option: string, command: string): string {
   const text = value.replace(/\r\n?/g, "\n").replace(COLOUR, "");
-  refuseControl(text, TEXT_REFUSED, option, command, "keeps tabs and line breaks, no other control character");
+  refuseControl(text, TEXT_CONTROL, option, command, "keeps tabs and line breaks, no other control character");
   return text;
 }
 
 /** `value` of `option` (a name), unchanged. @throws CliError usage (exit 2) naming any control character in it. */
 export function plainNameInput(value: string, option: string, command: string): string {
-  refuseControl(value, NAME_REFUSED, option, command, "is a name: no control character, no line break, no tab");
+  refuseControl(value, NAME_CONTROL, option, command, "is a name: no control character, no line break, no tab");
   return value;
 }
 

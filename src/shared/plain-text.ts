@@ -16,10 +16,16 @@
  */
 import type { z } from "zod";
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-const NAME = /^[^\u0000-\u001f\u007f-\u009f]*$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-const TEXT = /^(?:[^\u0000-\u0008\u000b-\u001f\u007f]|\r(?=\n))*$/;
+/** The characters a name may not hold: C0, DEL and C1 (as a character class's inside). */
+const NAME_CONTROLS = "\\u0000-\\u001f\\u007f-\\u009f";
+/** The characters free text may not hold, but a CR before a newline: C0 but tab and newline, and DEL. */
+const TEXT_CONTROLS = "\\u0000-\\u0008\\u000b-\\u001f\\u007f";
+const NAME = new RegExp(`^[^${NAME_CONTROLS}]*$`);
+const TEXT = new RegExp(`^(?:[^${TEXT_CONTROLS}]|\\r(?=\\n))*$`);
+/** The first character a name may not hold (the CLI names it before sending: cli/plain-input). */
+export const NAME_CONTROL = new RegExp(`[${NAME_CONTROLS}]`);
+/** The first character free text may not hold, its line ends made LF (cli/plain-input does so before sending). */
+export const TEXT_CONTROL = new RegExp(`[${TEXT_CONTROLS}]`);
 
 /** `base` that refuses any control character (C0, DEL, C1): a name shown in a list row, a log line or a terminal. */
 export function plainName(base: z.ZodString): z.ZodString {
