@@ -92,11 +92,11 @@ export function agingGuarantee(weights: Pick<RouterWeights, "starvation">, horiz
         `steady stream of high jobs can keep a low job waiting for good; set it above ${BOUNDED_ABOVE_WEIGHT} to bound the wait`,
     };
   }
-  const minutes = Math.ceil((n / 60_000) * 10) / 10; // rounded up: a bound stated lower than it is would not hold
-  const turnover = Math.floor((horizonMinutes - n / 60_000) * 10) / 10;
+  const minutes = tenthsOfMinuteAtLeast(n); // rounded up: a bound stated lower than it is would not hold
+  const turnover = tenthsOfMinuteAtMost(horizonMinutes * 60_000 - n);
   // N + 2τ (the module header): one turnover for the low job to get ahead, one to meet a free seat. "N plus a seat's
   // turnover" was stated before, and a low job queued just after a seat freed waited 36 min of a stated 24 + 6.
-  const total = Math.ceil((n / 60_000 + 2 * turnover) * 10) / 10;
+  const total = tenthsOfMinuteAtLeast(n + 2 * turnover * 60_000);
   return {
     ...base,
     holds: true,
@@ -105,4 +105,24 @@ export function agingGuarantee(weights: Pick<RouterWeights, "starvation">, horiz
       `a low job under a steady stream of fresh high jobs is assigned within ${minutes} min plus two seat turnovers: ` +
       `at most ${total} min with seats freeing at least every ${turnover} min`,
   };
+}
+
+/**
+ * The least tenth of a minute whose ms (`m · 60,000`, as a reader computes it) is ≥ `ms`. Rounding `ms / 60,000 · 10`
+ * up is not enough: for N = 6,336,000.000000001 ms (w just under 100, H = 5,280 min) the product rounds to exactly
+ * 1,056 and 105.6 min was stated, a nanosecond under the bound — so the candidate is checked and stepped.
+ */
+function tenthsOfMinuteAtLeast(ms: number): number {
+  let tenths = Math.ceil(ms / 6_000);
+  while ((tenths / 10) * 60_000 < ms) tenths++;
+  while (tenths > 0 && ((tenths - 1) / 10) * 60_000 >= ms) tenths--;
+  return tenths / 10;
+}
+
+/** The greatest tenth of a minute (≥ 0) whose ms is ≤ `ms`: a seat cadence stated no longer than it may be. */
+function tenthsOfMinuteAtMost(ms: number): number {
+  let tenths = Math.max(0, Math.floor(ms / 6_000));
+  while (tenths > 0 && (tenths / 10) * 60_000 > ms) tenths--;
+  while (((tenths + 1) / 10) * 60_000 <= ms) tenths++;
+  return tenths / 10;
 }

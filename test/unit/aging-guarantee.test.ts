@@ -33,6 +33,14 @@ describe("agingGuarantee", () => {
     expect(g.message).toMatch(/^off: with weights\.starvation 1\.5 .* set it above 2 to bound the wait$/);
   });
 
+  it("states a bound no lower than N where the float product rounds down (CI's counterexample)", () => {
+    // w = 99.99999999999999, H = 5,280 min: N = 6,336,000.000000001 ms, and (N / 60,000) · 10 is exactly 1,056.
+    const n = agingBoundMs("low", "high", { starvation: 99.99999999999999 }, 5280 * 60_000);
+    const g = agingGuarantee({ starvation: 99.99999999999999 }, 5280);
+    expect(g.lowUnderHighMinutes! * 60_000).toBeGreaterThanOrEqual(n);
+    expect(g.lowUnderHighMinutes).toBe(105.7);
+  });
+
   it("holds iff the weight is above the gap, iff the bound is finite; the bound stated is never below it (property)", () => {
     fc.assert(
       fc.property(
