@@ -55,16 +55,20 @@ export async function lapseLease(product: string, jobId: string, agoMs = 1000): 
   });
 }
 
+/** How long `settleAlarm` waits before it throws, ms. */
+const SETTLE_MS = 10_000;
+
 /**
  * Waits until the coordinator's alarm is armed more than `withinMs` ahead, running it meanwhile while it is due
  * sooner. Why: the outbox arms the alarm a few ms ahead, and the runtime fires it on its own. A run still under way
  * (awaiting its outbox delivery, when other events get in) shows no alarm armed; were state moved then, that run
- * would not see the move, and the test's `runDurableObjectAlarm` would find nothing to run. Bounded: 2 s, then it
- * throws — a test that went on unsettled would fail later, at an assertion that no longer says why.
+ * would not see the move, and the test's `runDurableObjectAlarm` would find nothing to run. Bounded: 10 s (polling's
+ * own default; 2 s ran out on a loaded 2-core box, load ~20, with the alarm's run still under way), then it throws — a
+ * test that went on unsettled would fail later, at an assertion that no longer says why.
  */
 export async function settleAlarm(product: string, withinMs = 1000): Promise<void> {
   const stub = env.COORDINATOR.getByName(product);
-  const deadline = Date.now() + 2000;
+  const deadline = Date.now() + SETTLE_MS;
   let at: number | null = null;
   while (Date.now() < deadline) {
     at = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
@@ -74,7 +78,9 @@ export async function settleAlarm(product: string, withinMs = 1000): Promise<voi
     else await runDurableObjectAlarm(stub);
   }
   const armed = at === null ? "none armed" : `armed ${at - Date.now()} ms ahead`;
-  throw new Error(`${product}'s alarm never settled more than ${withinMs} ms ahead within 2000 ms; last: ${armed}`);
+  throw new Error(
+    `${product}'s alarm never settled more than ${withinMs} ms ahead within ${SETTLE_MS} ms; last: ${armed}`,
+  );
 }
 
 /** Make the coordinator's alarm due now (as if the clock had moved on). */
