@@ -106,15 +106,36 @@ export class FeedBudget {
   }
 
   /**
-   * When (ms) `admitOne` could next admit a new feed, as things stand at `now`: now if it could at once; when a
-   * token is refilled (at the busy pace if busy until then); or, with every slot taken, when the least recently used
-   * feed stops counting as open. Never earlier than `now`.
+   * When (ms) `admitOne` could next admit a new feed, as things stand at `now`: now if it could at once; else the
+   * later of when a token is refilled (at the busy pace if busy until then) and, with every slot taken, when the least
+   * recently used feed stops counting as open. Never earlier than `now`, and `admitOne` admits a new feed then (the
+   * outbox's shipper wakes at it: a time a hair early woke it for a round that could open nothing). +∞ when a new
+   * feed is never admitted (a `burst` under one token).
    */
   nextNewAt(now: number): number {
     this.prune(now);
-    if (this.lastUse.size >= this.max) return Math.max(now, (this.lastUse.values().next().value ?? now) + this.idleMs);
+    const token = this.tokenAt(now);
+    if (this.lastUse.size < this.max) return token;
+    // Every slot taken: a slot frees at the LRU's idle end, and a token must be there too — busy, the refill is
+    // slower than the slots free (512 feeds opened in 20 s at the usual pace, then load: the slot at 20 s, the token
+    // at ~20.4 s).
+    return Math.max(now, (this.lastUse.values().next().value ?? now) + this.idleMs, token);
+  }
+
+  /**
+   * The first whole ms from `now` at which `tokensAt` reads a whole token, the comparison `admitOne` makes. Its
+   * estimate `now + ⌈(1 − tokens) ÷ rate⌉` can land where the sum reads 0.9999999999999999 (max 2, idleMs 80,324,
+   * pace 0.01: nine refused calls added their refills one by one), or a ms past the first that reads 1, so it is
+   * stepped to the ms the comparison itself picks.
+   */
+  private tokenAt(now: number): number {
+    if (this.burst < 1) return Number.POSITIVE_INFINITY; // tokensAt never reaches one
     const tokens = this.tokensAt(now);
-    return tokens >= 1 ? now : now + Math.ceil((1 - tokens) / this.refillPerMs(now));
+    if (tokens >= 1) return now;
+    let at = now + Math.ceil((1 - tokens) / this.refillPerMs(now));
+    while (this.tokensAt(at) < 1) at++; // ends: each ms adds a refill far above a float's error, up to `burst` ≥ 1
+    while (at - 1 > now && this.tokensAt(at - 1) >= 1) at--;
+    return at;
   }
 
   /** The tokens there would be at `now` (ms): refilled since the last admission, at most `burst`. */

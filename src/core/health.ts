@@ -51,12 +51,21 @@ export function isStuck(lastEventAt: number, now: number, stuckAfterMinutes: num
 }
 
 /**
- * When a building job whose last event was at `lastEventAt` (ms) is stuck (`isStuck` holds from then on, not a ms
- * before): the alarm's wake-up. `isStuck` is strict, so the threshold itself is one ms early — a pass woken there
- * found nothing stuck and set the alarm again for the next ms.
+ * When a building job whose last event was at `lastEventAt` (whole ms) is stuck (`isStuck` holds from then on, not a
+ * ms before): the alarm's wake-up, a whole ms. `isStuck` is strict, so the threshold itself is one ms early — a pass
+ * woken there found nothing stuck and set the alarm again for the next ms.
  */
 export function stuckAt(lastEventAt: number, stuckAfterMinutes: number): number {
-  return lastEventAt + stuckAfterMinutes * MINUTE + 1;
+  return lastEventAt + firstWholeMsPast(stuckAfterMinutes * MINUTE);
+}
+
+/**
+ * The least whole ms `d` with `d > ms`: when a strict "longer than `ms`" first holds on a ms clock. `ms + 1` was that
+ * only for whole `ms`; a threshold in fractions of a minute (settings allow 0.05 min up) need not be one — 0.123456
+ * min is 7,407.36 ms: stuck from 7,408 ms, while 7,408.36 was named, and the health pass (`at ≤ now`) ran a ms late.
+ */
+function firstWholeMsPast(ms: number): number {
+  return Math.floor(ms) + 1;
 }
 
 /** A queued job waiting since `queuedAt` (ms) is starving at `now`. */
@@ -88,9 +97,12 @@ export function oldestWaitingSince(queued: ReadonlyArray<Parameters<typeof starv
   );
 }
 
-/** When a job whose clock starts at `from` (ms) is starving (`isStarving` holds from then on): the alarm's wake-up. */
+/**
+ * When a job whose clock starts at `from` (whole ms) is starving (`isStarving` holds from then on, not a ms before):
+ * the alarm's wake-up, a whole ms.
+ */
 export function starvingAt(from: number, starvingAfterMinutes: number): number {
-  return from + starvingAfterMinutes * MINUTE + 1;
+  return from + firstWholeMsPast(starvingAfterMinutes * MINUTE);
 }
 
 export interface ProductHealthInputs {

@@ -1,9 +1,11 @@
 // The budget rules (core/budget, core/job-budget), with fast-check properties where a rule has a bound: the period
 // holding `now` starts on a UTC boundary (midnight; Monday for weeks; the 1st for months), contains `now`, and asking
 // again from its start or any instant inside gives the same period; accrual of cumulative reports never counts
-// twice, whatever their order or repetition; the burndown stays within its cap, ordered (also when the clock steps
-// back), ending at the last spend; state is warning from 80 % of the ceiling and paused by anyone's pause; rollover starts afresh keeping only an
-// operator's pause (core/budget's pauses, micro-dollars and period changes: budget-pauses.test.ts); a job's budget trips strictly past each limit (usd, tokens, wall seconds).
+// twice, whatever their order or repetition (to the micro-dollar, reports with half a micro-dollar included); the
+// burndown stays within its cap, ordered (also when the clock steps back), ending at the last spend; state is
+// warning from 80 % of the ceiling and paused by anyone's pause; rollover starts afresh keeping only an operator's
+// pause (core/budget's pauses, micro-dollars and period changes: budget-pauses.test.ts); a job's budget trips
+// strictly past each limit (usd, tokens, wall seconds).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -16,6 +18,7 @@ import {
   type ProductBudget,
   periodStartOf,
   rollover,
+  toMicros,
 } from "../../src/core/budget.ts";
 import { jobOverrun } from "../../src/core/job-budget.ts";
 import { accrue } from "../../src/core/run-accrual.ts";
@@ -66,21 +69,38 @@ describe("periodStartOf / nextPeriodStart", () => {
   });
 });
 
+/** What `reports`, sent twice over, add to a budget: the sum of their deltas (floats, as they are added up). */
+function accrued(reports: readonly number[]): number {
+  let seen = { costUsd: 0, tokens: 0 };
+  let total = 0;
+  for (const costUsd of [...reports, ...reports]) {
+    const r = accrue(seen, { costUsd, tokens: 0 });
+    expect(r.deltaUsd).toBeGreaterThanOrEqual(0);
+    total += r.deltaUsd;
+    seen = r.seen;
+  }
+  return total;
+}
+
+/** A cumulative cost report: any double, or one with half a micro-dollar (where rounding to micro-dollars turns). */
+const report = fc.oneof(
+  fc.double({ min: 0, max: 1000, noNaN: true }),
+  fc.integer({ min: 0, max: 999_999_999 }).map((m) => (m + 0.5) / 1e6),
+);
+
 describe("accrue", () => {
-  it("never counts twice: the sum of what is added equals the highest cumulative cost reported", () => {
+  it("never counts twice: the sum of what is added is the highest cumulative cost reported, in micro-dollars", () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1000, noNaN: true }), { maxLength: 50 }), (reports) => {
-        let seen = { costUsd: 0, tokens: 0 };
-        let total = 0;
-        for (const costUsd of [...reports, ...reports]) {
-          const r = accrue(seen, { costUsd, tokens: 0 });
-          expect(r.deltaUsd).toBeGreaterThanOrEqual(0);
-          total += r.deltaUsd;
-          seen = r.seen;
-        }
-        expect(total).toBeCloseTo(Math.max(0, ...reports), 6);
+      fc.property(fc.array(report, { maxLength: 50 }), (reports) => {
+        expect(toMicros(accrued(reports))).toBe(toMicros(Math.max(0, ...reports)));
       }),
     );
+  });
+
+  it("a report of $12.3456785 is charged $12.345679: the report to the micro-dollar, not a float's distance of it", () => {
+    // The oracle was "within 5e-7 of the report" (toBeCloseTo 6): half a micro-dollar is 5e-7 away, not within.
+    expect(toMicros(accrued([12.3456785]))).toBe(12_345_679);
+    expect(toMicros(accrued([5e-7]))).toBe(1);
   });
 });
 

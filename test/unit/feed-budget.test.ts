@@ -1,5 +1,7 @@
 // How many job feeds a coordinator holds open: new feeds are admitted only while fewer than the
-// budget count as open, a feed counts as open until it has been idle long enough to be evicted.
+// budget count as open, a feed counts as open until it has been idle long enough to be evicted. `nextNewAt` (when the
+// outbox's shipper wakes) is exactly when `admitOne` next admits a new feed: never a ms early — neither a float's
+// hair short of the token, nor a freed slot with no token yet (busy) — and, as a property, never a ms late.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FeedBudget } from "../../src/core/feed-budget.ts";
@@ -109,5 +111,57 @@ describe("FeedBudget.nextNewAt", () => {
     expect(c.nextNewAt(0)).toBe(1_000); // 100 ms at the usual pace, ten times that while busy
     expect(c.admitOne("y", 999)).toBe(false);
     expect(c.admitOne("y", 1_000)).toBe(true);
+  });
+});
+
+/** A budget after `gaps` (ms between calls from 1,000, each `admitOne` of a new key), busy throughout if `busy`. */
+function budgetAfter(args: ConstructorParameters<typeof FeedBudget>, busy: boolean, gaps: readonly number[]) {
+  const b = new FeedBudget(...args);
+  let now = 1_000;
+  if (busy) b.busy(now, 1e12);
+  gaps.forEach((gap, i) => {
+    now += gap;
+    b.admitOne(`k${i}`, now);
+  });
+  return { b, now };
+}
+
+describe("FeedBudget.nextNewAt is when admitOne admits", () => {
+  it("every slot taken while busy: the slot frees at 10 s, the token comes at 55 s — it says 55 s", () => {
+    const b = new FeedBudget(2, 10_000, 1, 0.1); // one new feed per 5 s; per 50 s while busy
+    expect(admit(b, ["a"], 0)).toEqual(["a"]);
+    expect(admit(b, ["b"], 5_000)).toEqual(["b"]);
+    b.busy(5_000, 1e9);
+    expect(b.nextNewAt(6_000)).toBe(55_000); // it said 10,000, and admitOne refused a new feed then
+    expect(b.admitOne("c", 54_999)).toBe(false);
+    expect(b.admitOne("c", 55_000)).toBe(true);
+  });
+
+  it("a token a float's hair short: (max 2, idleMs 80,324, pace 0.01) after nine calls, 41,163 not 41,162", () => {
+    // ⌈(1 − tokens) ÷ rate⌉ ms on, the refills summed one by one read 0.9999999999999999 of a token.
+    const { b, now } = budgetAfter([2, 80_324, 1, 0.01], false, [0, 80, 359, 386, 32, 368, 28, 144, 195]);
+    const at = b.nextNewAt(now);
+    expect(at).toBe(41_163);
+    expect(b.admitOne("fresh", at)).toBe(true);
+  });
+
+  it("property: admits a new feed at nextNewAt, and not a ms before it", () => {
+    const args = fc.tuple(
+      fc.integer({ min: 1, max: 1_000 }),
+      fc.integer({ min: 1, max: 100_000 }),
+      fc.integer({ min: 1, max: 8 }),
+      fc.double({ min: 0.01, max: 1, noNaN: true }),
+    );
+    const gaps = fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 50 });
+    fc.assert(
+      fc.property(args, fc.boolean(), gaps, (a, busy, gs) => {
+        const { b, now } = budgetAfter(a, busy, gs);
+        const at = b.nextNewAt(now);
+        expect(at).toBeGreaterThanOrEqual(now);
+        if (at > now) expect(budgetAfter(a, busy, gs).b.admitOne("fresh", at - 1)).toBe(false);
+        expect(b.admitOne("fresh", at)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,10 +1,11 @@
 // Health (core/health): a factory is degraded after 1 missed heartbeat and down after 3, with one interval of
 // grace for a late beat — the same rule core/lease gives the registry and router; stuck and starving thresholds
 // are strict "longer than", starving counted from when a wait began, else from when a retry's backoff ended, and
-// `starvingAt` and `stuckAt` are instants from which they hold (property); a product stalls only while work waits, 2 × the expected interval after the later of
-// its last finish and the oldest waiting work's arrival (property: never stalled with no work waiting), where work in
-// a retry's backoff arrives when its backoff ends: a product whose only work is in backoff is not stalled, and is
-// 2 × the interval after the backoff ends (property: stalled iff some job's own wait began 2 × the interval ago).
+// `starvingAt` and `stuckAt` are the whole ms from which they hold, for whole and fractional thresholds (property);
+// a product stalls only while work waits, 2 × the expected interval after the later of its last finish and the
+// oldest waiting work's arrival (property: never stalled with no work waiting), where work in a retry's backoff
+// arrives when its backoff ends: a product whose only work is in backoff is not stalled, and is 2 × the interval
+// after the backoff ends (property: stalled iff some job's own wait began 2 × the interval ago).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -24,6 +25,17 @@ import { factoryHealthAt, HEARTBEAT } from "../../src/core/lease.ts";
 const I = 15_000;
 const NOW = 1_700_000_000_000;
 const MIN = 60_000;
+/**
+ * A stuck or starving threshold as settings take it (core/settings `ThresholdMinutes`): whole minutes, and fractions
+ * from 0.05 min up to a week — 0.123456 min is 7,407.36 ms, not a whole ms.
+ */
+const thresholdMinutes = fc.oneof(
+  fc.integer({ min: 1, max: 7 * 24 * 60 }),
+  fc.double({ min: 0.05, max: 7 * 24 * 60, noNaN: true }),
+  fc
+    .integer({ min: 50_000, max: 7 * 24 * 60 * 1e6 })
+    .map((k) => k / 1e6), // six decimals, as typed
+);
 const calm = { openAlerts: { info: 0, warning: 0, critical: 0 }, factories: { ok: 1, degraded: 0, down: 0 } };
 
 describe("heartbeats", () => {
@@ -69,10 +81,11 @@ describe("stuck and starving", () => {
     expect(starvingFrom({ queuedAt: NOW, notBefore: NOW + 7 * MIN, waitingSince: NOW - MIN })).toBe(NOW - MIN);
   });
 
-  it("names an instant from which the job is starving, and not before it", () => {
+  it("names an instant from which the job is starving, and not before it (thresholds as settings allow them)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 7 * 24 * 60 }), fc.integer({ min: 0, max: 60 * MIN }), (m, later) => {
+      fc.property(thresholdMinutes, fc.integer({ min: 0, max: 60 * MIN }), (m, later) => {
         const at = starvingAt(NOW, m);
+        expect(Number.isInteger(at)).toBe(true); // the alarm's clock: whole ms
         expect(isStarving(NOW, at + later, m)).toBe(true);
         expect(isStarving(NOW, at - 1, m)).toBe(false);
       }),
@@ -81,10 +94,19 @@ describe("stuck and starving", () => {
 });
 
 describe("stuckAt", () => {
+  it("a threshold of 0.123456 min (7,407.36 ms): stuck from 7,408 ms after the last event, and says 7,408", () => {
+    // It said 7,408.36: the health pass (due when that instant ≤ now) ran a ms after the job was stuck.
+    expect(stuckAt(NOW, 0.123456)).toBe(NOW + 7_408);
+    expect(isStuck(NOW, NOW + 7_408, 0.123456)).toBe(true);
+    expect(isStuck(NOW, NOW + 7_407, 0.123456)).toBe(false);
+    expect(starvingAt(NOW, 0.123456)).toBe(NOW + 7_408);
+  });
+
   it("names an instant from which the job is stuck, and not before it (thresholds as settings allow them)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 7 * 24 * 60 }), fc.integer({ min: 0, max: 60 * MIN }), (m, later) => {
+      fc.property(thresholdMinutes, fc.integer({ min: 0, max: 60 * MIN }), (m, later) => {
         const at = stuckAt(NOW, m);
+        expect(Number.isInteger(at)).toBe(true);
         expect(isStuck(NOW, at + later, m)).toBe(true);
         expect(isStuck(NOW, at - 1, m)).toBe(false);
       }),
