@@ -42,6 +42,27 @@ export function terminalText(text: string): string {
   });
 }
 
+/**
+ * `terminalText` for text that arrives in pieces (an artifact streamed to a terminal): `push` each piece, `end` once,
+ * and print what each returns. A piece ending in CR holds that CR back until the next one shows whether an LF follows:
+ * cut between the CR and the LF of a CRLF line end, a Windows log showed a stray `␍` wherever a network read ended.
+ */
+export function terminalTextStream(): { push: (piece: string) => string; end: () => string } {
+  let held = "";
+  return {
+    push(piece) {
+      const text = held + piece;
+      held = text.endsWith("\r") ? "\r" : "";
+      return terminalText(held ? text.slice(0, -1) : text);
+    },
+    end() {
+      const text = terminalText(held);
+      held = "";
+      return text;
+    },
+  };
+}
+
 /** What JSON.stringify writes raw that a terminal obeys or draws out of order: DEL, C1 and the bidi controls. */
 const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
