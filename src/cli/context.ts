@@ -6,7 +6,7 @@
  * `process`, so the JSON rule — one document on stdout, nothing else — is kept
  * in one place and commands can be driven in-process.
  */
-import { terminalText } from "../core/terminal-text.ts";
+import { jsonForTerminal, terminalText } from "../core/terminal-text.ts";
 import { GigafactoryClient } from "../shared/http-client.ts";
 import type { CommandSpec, OptionValue } from "./args.ts";
 import {
@@ -180,12 +180,13 @@ export function jsonDocument(doc: unknown, tokens: () => readonly string[] = () 
  * recurses, and an answer nested some 4,000 deep (a few KB; JSON.parse takes a million levels) overflowed the stack —
  * every --json command printed `✘ ERROR internal: Maximum call stack size exceeded / this is a CLI bug`. No answer of
  * a coordinator nests past a dozen levels, and one nested a million deep would print 10^12 bytes of indentation, so
- * it is refused rather than written some other way.
+ * it is refused rather than written some other way. DEL, C1 and bidi controls in its strings are written as `\uXXXX`
+ * escapes (core/terminal-text `jsonForTerminal`): the same document, and none obeyed by the terminal it is read on.
  * @throws CliError bad_response — nested too deep, or past the longest string the runtime holds (both RangeError)
  */
 export function jsonText(doc: unknown, tokens: () => readonly string[], indent?: number): string {
   try {
-    return jsonWithoutTokens(JSON.stringify(doc, null, indent), tokens, indent);
+    return jsonForTerminal(jsonWithoutTokens(JSON.stringify(doc, null, indent), tokens, indent));
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     throw new CliError(

@@ -12,7 +12,7 @@ import {
   ChildManifestSchema,
   MANIFEST_SHAPE,
   MAX_MANIFEST_BYTES,
-  ManifestInputSchema,
+  ManifestRequestSchema,
 } from "./manifest-schema.ts";
 import { firstHeading } from "./markdown-heading.ts";
 import type { Manifest } from "./model.ts";
@@ -153,14 +153,14 @@ function dropNulls(input: unknown, depth = 0): unknown {
 }
 
 function validate(input: unknown, where?: Map<string, number>): Manifest {
-  const result = ManifestInputSchema.safeParse(dropNulls(input));
+  const result = ManifestRequestSchema.safeParse(dropNulls(input));
   if (result.success) return result.data;
   const issues = result.error.issues.flatMap((issue): ManifestIssue[] => {
     const base = issue.path.map(String).join(".");
     const keys: Array<string | undefined> = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
     return keys.map((k) => {
       const path = k === undefined ? base : base ? `${base}.${k}` : k;
-      const shape = /^children\.\d+$/.test(base) ? ChildManifestSchema.shape : ManifestInputSchema.shape;
+      const shape = /^children\.\d+$/.test(base) ? ChildManifestSchema.shape : ManifestRequestSchema.shape;
       const allowed = Object.keys(base.endsWith("budget") ? BudgetSchema.shape : shape); // budget: the only nested map
       const message = k === undefined ? issue.message : `unknown key (allowed: ${allowed.join(", ")})`;
       const line = where?.get(path) ?? where?.get(path.split(".")[0]!); // an inline list/map reports its key's line

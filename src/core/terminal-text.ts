@@ -7,8 +7,12 @@
  * the clipboard (OSC 52); a bare CR lets a line overwrite what came before it on screen. Each control character is
  * shown instead as its visible Unicode "control picture" (ESC as `␛`, CR as `␍`), so the text reads as sent and
  * does nothing. Newline and tab keep their meaning, and so does a CR right before a newline (a Windows line end: it
- * overwrites nothing, and every line of a CRLF log shown on a terminal ended in `␍`). JSON output needs none of this:
- * JSON escapes them.
+ * overwrites nothing, and every line of a CRLF log shown on a terminal ended in `␍`).
+ *
+ * JSON output (`--json`, NDJSON) is read on terminals too, and JSON.stringify escapes only C0: DEL, the C1 controls
+ * and the bidi controls went out raw, and a terminal obeys the C1 ones as it does their ESC forms (U+009B is CSI,
+ * U+009D is OSC: an engine's log line `\u009d52;c;…\u009c` wrote the clipboard of whoever ran `watch --json`).
+ * `jsonForTerminal` writes each as its `\uXXXX` escape instead: the same JSON value to any parser, inert on a screen.
  *
  * Unicode's bidi controls are obeyed too, by the terminal's text layout: a job title holding U+202E (right-to-left
  * override) showed the rest of its line — a table row's other columns included — reversed, so `ok: 1.exe` could read
@@ -36,4 +40,37 @@ export function terminalText(text: string): string {
     if (c === 0x7f) return "\u2421"; // ␡
     return "\ufffd"; // a C1 or bidi control has no picture of its own
   });
+}
+
+/**
+ * `terminalText` for text that arrives in pieces (an artifact streamed to a terminal): `push` each piece, `end` once,
+ * and print what each returns. A piece ending in CR holds that CR back until the next one shows whether an LF follows:
+ * cut between the CR and the LF of a CRLF line end, a Windows log showed a stray `␍` wherever a network read ended.
+ */
+export function terminalTextStream(): { push: (piece: string) => string; end: () => string } {
+  let held = "";
+  return {
+    push(piece) {
+      const text = held + piece;
+      held = text.endsWith("\r") ? "\r" : "";
+      return terminalText(held ? text.slice(0, -1) : text);
+    },
+    end() {
+      const text = terminalText(held);
+      held = "";
+      return text;
+    },
+  };
+}
+
+/** What JSON.stringify writes raw that a terminal obeys or draws out of order: DEL, C1 and the bidi controls. */
+const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text (as JSON.stringify writes it) with DEL, each C1 and each bidi control written as its `\uXXXX` escape:
+ * the same value to every JSON parser, and nothing a terminal obeys. Such a character can only stand inside a JSON
+ * string (the rest of JSON is ASCII), where the escape is valid. Pure; `json` itself when it holds none.
+ */
+export function jsonForTerminal(json: string): string {
+  return json.replace(RAW_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

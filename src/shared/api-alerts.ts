@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ALERT_STATES } from "../core/alerts.ts";
-import { utf8Text } from "../core/bytes.ts";
+import { utf8Bytes, utf8Text } from "../core/bytes.ts";
 import { queryInt } from "./api.ts";
 
 /** `GET …/alerts?state=&limit=&cursor=`: newest first; the cursor is the last id of the previous page. */
@@ -48,11 +48,22 @@ export const WebhookUrl = utf8Text(2048, z.string().url())
 /** A webhook secret's upper bound, in UTF-8 bytes (4× what were 512 characters); the OpenAPI summary names it. */
 export const WEBHOOK_SECRET_MAX_BYTES = 2048;
 
-/** `PUT …/webhook`: the secret signs every delivery (HMAC-SHA256); 16+ characters so it cannot be guessed. */
+/**
+ * A webhook secret's lower bound, in UTF-8 bytes (HMAC-SHA256 keys with its bytes): 16 bytes, up to 128 bits of
+ * key material, so it cannot be guessed. Counted in UTF-16 units (zod's `.min`), as it was, 6 CJK characters (18
+ * bytes) were refused as too short while every limit here is bytes of UTF-8 (core/bytes).
+ */
+export const WEBHOOK_SECRET_MIN_BYTES = 16;
+const SECRET_BOUNDS = `at least ${WEBHOOK_SECRET_MIN_BYTES} and at most ${WEBHOOK_SECRET_MAX_BYTES} bytes of UTF-8`;
+
+/** `PUT …/webhook`: the secret signs every delivery (HMAC-SHA256); SECRET_BOUNDS, its refusal and its description. */
 export const WebhookBodySchema = z
   .object({
     url: WebhookUrl,
-    secret: utf8Text(WEBHOOK_SECRET_MAX_BYTES, z.string().min(16, "at least 16 characters")),
+    secret: utf8Text(
+      WEBHOOK_SECRET_MAX_BYTES,
+      z.string().refine((s) => utf8Bytes(s) >= WEBHOOK_SECRET_MIN_BYTES, { message: SECRET_BOUNDS, abort: true }),
+    ).describe(SECRET_BOUNDS),
   })
   .strict();
 

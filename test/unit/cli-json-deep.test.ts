@@ -76,12 +76,13 @@ describe("ctx.emit and ctx.emitLine", () => {
     expect(out()).toBe("");
   });
 
-  it("write a document of ordinary depth exactly as JSON.stringify does", () => {
+  it("write a document of ordinary depth as JSON.stringify does, a bidi control escaped (core/terminal-text)", () => {
     const { ctx, out } = capture();
     const doc = { title: "a\u202eb\u001b[2J", n: [1, { x: null }], deep: deep(50) };
     ctx.emit(doc);
     ctx.emitLine(doc);
-    expect(out()).toBe(`${JSON.stringify(doc, null, 2)}\n${JSON.stringify(doc)}\n`);
+    const as = (indent?: number) => JSON.stringify(doc, null, indent).replace("\u202e", "\\u202e");
+    expect(out()).toBe(`${as(2)}\n${as()}\n`);
   });
 });
 

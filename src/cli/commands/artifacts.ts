@@ -12,7 +12,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { MAX_ARTIFACTS_PER_JOB } from "../../core/artifact-limits.ts";
-import { terminalText } from "../../core/terminal-text.ts";
+import { terminalTextStream } from "../../core/terminal-text.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
 import { downloadToFile } from "../artifact-download.ts";
 import { drain, verify } from "../artifact-stream.ts";
@@ -102,11 +102,17 @@ const UNCHECKED = (name: string) =>
  */
 function stdoutSink(io: Io): { write: (bytes: Uint8Array) => Promise<void> | void; end: () => void } {
   const decoder = new TextDecoder();
-  const asText = (text: string) => {
-    if (text) io.stdout(io.stdoutIsTTY ? terminalText(text) : text);
+  // A terminal's text is shown piece by piece, a CRLF cut between two reads kept whole (core/terminal-text).
+  const shown = terminalTextStream();
+  const asText = (text: string, last: boolean) => {
+    const out = io.stdoutIsTTY ? shown.push(text) + (last ? shown.end() : "") : text;
+    if (out) io.stdout(out);
   };
   if (io.stdoutBytes && !io.stdoutIsTTY) return { write: io.stdoutBytes, end: () => {} };
-  return { write: (b) => asText(decoder.decode(b, { stream: true })), end: () => asText(decoder.decode()) };
+  return {
+    write: (b) => asText(decoder.decode(b, { stream: true }), false),
+    end: () => asText(decoder.decode(), true),
+  };
 }
 
 export const artifact: Command = {
