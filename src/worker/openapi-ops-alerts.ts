@@ -11,6 +11,7 @@ import {
   AlertSchema,
   ProductHealthSchema,
   WEBHOOK_SECRET_MAX_BYTES,
+  WEBHOOK_SECRET_MIN_BYTES,
   WebhookBodySchema,
   WebhookDeletedSchema,
   WebhookViewSchema,
@@ -71,8 +72,8 @@ export const ALERTS_OPS: Op[] = [
     operationId: "setWebhook",
     summary: "Set the product's webhook: a URL and a signing secret",
     description:
-      "Set the product's webhook {url (https; http only for 127.0.0.1, localhost, [::1]), secret (at least 16 characters, " +
-      `at most ${WEBHOOK_SECRET_MAX_BYTES} bytes of UTF-8)}: ` +
+      "Set the product's webhook {url (https; http only for 127.0.0.1, localhost, [::1]), secret (at least " +
+      `${WEBHOOK_SECRET_MIN_BYTES} and at most ${WEBHOOK_SECRET_MAX_BYTES} bytes of UTF-8)}: ` +
       "every alert change and job stage change is POSTed as JSON, signed X-Gigafactory-Signature: sha256=<hex> = " +
       'HMAC-SHA256(secret, <X-Gigafactory-Timestamp> + "." + <raw body>), with X-Gigafactory-Delivery and the same ' +
       "deliveryId in the body: dedupe on the body's, which the signature covers (the header it does not); at least once, retried with backoff, so out of order: each body's `seq` increases " +

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
-import { IDEMPOTENCY_KEY_MAX_BYTES, MAX_MANIFEST_BYTES, ManifestInputSchema } from "../core/manifest-schema.ts";
+import { IDEMPOTENCY_KEY_MAX_BYTES, MAX_MANIFEST_BYTES, ManifestRequestSchema } from "../core/manifest-schema.ts";
 import { ActionBody, CreateProductBody, IdempotencyKeyHeader, JobListQuery } from "../shared/api.ts";
 import {
   LivenessSchema,
@@ -65,7 +65,7 @@ export type HeaderParam = { name: string; description: string; schema: z.ZodType
  * (worker/routes/jobs `SubmitJobBody`, whose `manifest` is checked by core/manifest, described here by its schema).
  */
 const SubmitJobJson = z.union([
-  z.object({ manifest: ManifestInputSchema, bodyMd: utf8Text(MAX_MANIFEST_BYTES).optional() }).strict(),
+  z.object({ manifest: ManifestRequestSchema, bodyMd: utf8Text(MAX_MANIFEST_BYTES).optional() }).strict(),
   z.object({ markdown: utf8Text(MAX_MANIFEST_BYTES, z.string().min(1)) }).strict(),
 ]);
 

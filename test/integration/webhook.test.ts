@@ -46,10 +46,12 @@ describe("webhook settings", () => {
     expect((await api("DELETE", `${P(product)}/webhook`, { token: ADMIN })).status).toBe(200);
     expect((await api("GET", `${P(product)}/webhook`, { token: ADMIN })).status).toBe(404);
   });
-  it("documents the secret's bounds as the route enforces them: 16 characters to 2048 bytes of UTF-8", async () => {
+  it("documents the secret's bounds as the route enforces them: 16 to 2048 bytes of UTF-8", async () => {
     const product = "wh-secret-bound";
     const put = (secret: string) =>
       api("PUT", `${P(product)}/webhook`, { token: ADMIN, json: { url: HOOK_URL, secret } });
+    expect((await put("s".repeat(15))).status).toBe(400);
+    expect((await put("é".repeat(8))).status).toBe(200); // 8 characters, 16 bytes
     expect((await put("s".repeat(600))).status).toBe(200);
     expect((await put("s".repeat(2048))).status).toBe(200);
     expect((await put("s".repeat(2049))).status).toBe(400);
@@ -58,7 +60,7 @@ describe("webhook settings", () => {
     const [summary] = Object.entries(doc.paths)
       .filter(([path, ops]) => path.endsWith("/webhook") && ops.put)
       .map(([, ops]) => ops.put?.description ?? "");
-    expect(summary).toContain("secret (at least 16 characters, at most 2048 bytes of UTF-8)");
+    expect(summary).toContain("secret (at least 16 and at most 2048 bytes of UTF-8)");
   });
 });
 
