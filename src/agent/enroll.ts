@@ -24,6 +24,7 @@ import { checkedCaps } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
 import type { ConfigFile } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
+import { sweepConfigTemps } from "./config-leftovers.ts";
 import {
   assertCode,
   assertHostName,
@@ -127,6 +128,7 @@ export async function enrollCommand(
   const extraCaps = checkedCaps(Array.isArray(flags.cap) ? flags.cap : []);
   // Before the code is spent: the token of a running agent's state dir is not rewritten under it (agent/state-lock).
   lockStateDir(stateDir, "enroll");
+  sweepConfigTemps(stateDir, out); // a config write a kill -9 cut short left its token (agent/config-leftovers)
   const previous = readConfigFile(configPath(stateDir));
   // Before the code is spent: another factory's token here is never overwritten (agent/enroll-target).
   const namedToken = code || str(flags.name) !== undefined ? name : undefined; // a bare --token keeps the stored name
