@@ -172,5 +172,6 @@ run signals (to the agent's own pid; start it with node, not npx, or the signal 
                            second one exits at once
   SIGUSR2                  look now at engines withdrawn as unable to start (engine.withdrawn), and offer again each
                            that looks fixed (engine.restored) — otherwise looked at after 5 min, doubling to 1 h, or
-                           at the next start. An engine installed after the agent started is offered from its next
-                           start`;
+                           at the next start; and for claude and codex when they were not installed at start
+                           (engine.absent), offering each now installed (engine.installed) — otherwise looked for
+                           every 5 min`;

@@ -13,11 +13,14 @@
  * up to an hour: when nothing that can be seen without running it is wrong any more (agent/engine-start
  * `engineStartProblem`), it is offered again (`engine.restored`) and declared so; if it still cannot start, the next
  * job for it withdraws it again, for longer. An operator who fixed it need not wait: SIGUSR2 to the agent looks at every
- * withdrawn engine at once (`recheckNow`). A restarted agent offers every installed engine afresh. Declarations are
+ * withdrawn engine at once (`recheckNow`). A restarted agent offers every installed engine afresh. A default engine
+ * (claude, codex) not installed at start is looked for every `recheckMs` and on SIGUSR2 (agent/engine-absent), and
+ * offered once found (`engine.installed`). Declarations are
  * sent one after another, each with the set as it is when it leaves, so the last one sent is the current set; one that
  * fails is sent again after a minute (and every reconnect's `hello` carries the current set anyway).
  */
 import { splitCommand } from "./command-template.ts";
+import { AbsentDefaults, absentDefaults } from "./engine-absent.ts";
 import { engineStartProblem } from "./engine-start.ts";
 import type { RunAs } from "./engine-user.ts";
 import type { Output } from "./output.ts";
@@ -44,14 +47,23 @@ export interface EngineOfferOptions {
   recheckMs?: number;
   /** Engines of `engines` withdrawn from the start: name → why (agent/engine-unavailable). */
   unavailable?: ReadonlyMap<string, string>;
+  /** Default engines not installed at start, looked for again (agent/engine-absent): name → template. */
+  absent?: ReadonlyMap<string, string>;
 }
 
 export class EngineOffer {
   /** The engines seats pick from (live: an engine withdrawn or restored shows here at once), in preference order. */
   readonly offered: Map<string, string>;
-  /** Every engine installed at start, withdrawn or not, in preference order: whose choice a job naming none gets. */
+  /**
+   * Every engine installed at start, withdrawn or not, in preference order, and each absent default found since:
+   * whose choice a job naming none gets.
+   */
   readonly installed: ReadonlyMap<string, string>;
+  private readonly engines: Map<string, string>;
   private readonly opts: EngineOfferOptions;
+  private readonly absent: AbsentDefaults;
+  /** `engine:NAME` of each absent default found since start: declared beside those detected at start. */
+  private readonly foundCaps = new Set<string>();
   private readonly withdrawn = new Map<string, { why: string; timer: ReturnType<typeof setTimeout> }>();
   /** How many times each engine was withdrawn since start: its next look waits recheckMs × 2^(n − 1). */
   private readonly strikes = new Map<string, number>();
@@ -62,14 +74,23 @@ export class EngineOffer {
   constructor(opts: EngineOfferOptions) {
     this.opts = opts;
     this.offered = new Map(opts.engines);
-    this.installed = opts.engines;
+    this.engines = new Map(opts.engines);
+    this.installed = this.engines;
     // Not declared: the first hello carries the set without them.
     for (const [name, why] of opts.unavailable ?? []) this.withdraw(name, why, false);
+    const everyMs = opts.recheckMs ?? ENGINE_RECHECK_MS;
+    this.absent = new AbsentDefaults(opts.absent ?? new Map(), opts.probe, (n, t) => this.adopt(n, t), everyMs);
+    const absent = this.absent.names();
+    if (absent.length > 0) {
+      const text = `${absent.join(", ")} not installed: looked for every ${Math.round(everyMs / 1000)}s and at once on SIGUSR2 (\`kill -USR2 ${process.pid}\`), offered once found`;
+      opts.out.say("·", "engine.absent", text, { engines: absent });
+    }
   }
 
   /** The capabilities to declare now: those detected at start without `engine:NAME` of a withdrawn engine. */
   capabilities(): string[] {
-    return this.opts.capabilities.filter((c) => !(c.startsWith("engine:") && this.withdrawn.has(c.slice(7))));
+    const caps = [...new Set([...this.opts.capabilities, ...this.foundCaps])].sort();
+    return caps.filter((c) => !(c.startsWith("engine:") && this.withdrawn.has(c.slice(7))));
   }
 
   /** The engine names to declare in `hello` (at most 16, as the protocol allows). */
@@ -87,7 +108,7 @@ export class EngineOffer {
    * `declare`: tell the coordinator now (false at start, before any hello).
    */
   withdraw(name: string, why: string, declare = true): void {
-    if (this.stopped || this.withdrawn.has(name) || !this.opts.engines.has(name)) return;
+    if (this.stopped || this.withdrawn.has(name) || !this.engines.has(name)) return;
     const n = (this.strikes.get(name) ?? 0) + 1;
     this.strikes.set(name, n);
     const waitMs = Math.min((this.opts.recheckMs ?? ENGINE_RECHECK_MS) * 2 ** (n - 1), MAX_RECHECK_MS);
@@ -108,15 +129,20 @@ export class EngineOffer {
 
   /**
    * Look at every withdrawn engine now (the operator fixed one and says so: SIGUSR2, agent/main), not at its timer's
-   * end — up to an hour away. Each that looks startable is offered again; each still broken is said, with why, and
-   * keeps its timer. Returns how many were looked at (0: none is withdrawn, said too).
+   * end — up to an hour away — and for every default engine absent at start (agent/engine-absent). Each that looks
+   * startable is offered; each still broken is said, with why, and keeps its timer. Returns how many withdrawn ones
+   * were looked at (0: none is withdrawn, said too, with the defaults still absent).
    */
   recheckNow(): number {
     const names = [...this.withdrawn.keys()];
-    if (names.length === 0) this.opts.out.say("·", "engine.recheck", "no engine is withdrawn: nothing to look at");
+    this.absent.lookNow();
+    const absent = this.absent.names();
+    const missing = absent.length > 0 ? `; ${absent.join(", ")} still not installed` : "";
+    if (names.length === 0)
+      this.opts.out.say("·", "engine.recheck", `no engine is withdrawn: nothing to look at${missing}`);
     for (const name of names) {
       const w = this.withdrawn.get(name);
-      const template = this.opts.engines.get(name);
+      const template = this.engines.get(name);
       if (!w || template === undefined) continue;
       const problem = this.opts.probe(template);
       const text = `engine ${name} still cannot start (${problem})`;
@@ -129,13 +155,14 @@ export class EngineOffer {
   /** Stop looking and declaring (the agent is exiting). */
   stop(): void {
     this.stopped = true;
+    this.absent.stop();
     for (const w of this.withdrawn.values()) clearTimeout(w.timer);
     if (this.retry) clearTimeout(this.retry);
   }
 
   private recheck(name: string, waitMs: number): void {
     const w = this.withdrawn.get(name);
-    const template = this.opts.engines.get(name);
+    const template = this.engines.get(name);
     if (this.stopped || !w || template === undefined) return;
     const problem = this.opts.probe(template);
     if (problem !== undefined) {
@@ -150,10 +177,21 @@ export class EngineOffer {
     clearTimeout(this.withdrawn.get(name)?.timer);
     this.withdrawn.delete(name);
     // Back in its place in the preference order (a job naming no engine takes the first).
-    const order = [...this.opts.engines].filter(([n]) => n === name || this.offered.has(n));
+    const order = [...this.engines].filter(([n]) => n === name || this.offered.has(n));
     this.offered.clear();
     for (const [n, t] of order) this.offered.set(n, t);
     this.opts.out.say("✔", "engine.restored", `engine ${name} looks startable again: offered again`, { engine: name });
+    this.announce();
+  }
+
+  /** Default engine `name`, absent at start, is installed now: offered from now on, and declared so. */
+  private adopt(name: string, template: string): void {
+    if (this.stopped) return;
+    this.engines.set(name, template);
+    this.offered.set(name, template);
+    this.foundCaps.add(`engine:${name}`);
+    const grant = `if this factory's grant lacks engine:${name}, an operator approves it (gigafactory factory approve)`;
+    this.opts.out.say("✔", "engine.installed", `engine ${name} is installed now: offered (${grant})`, { engine: name });
     this.announce();
   }
 
@@ -194,6 +232,7 @@ export function hostEngineOffer(opts: SupervisorOptions, rest: RestTarget): Engi
     out,
     recheckMs: opts.engineRecheckMs,
     ...(opts.unavailableEngines ? { unavailable: opts.unavailableEngines } : {}),
+    absent: absentDefaults(engines, cfg.engines),
     declare: (capabilities) => declareCapabilities(rest, capabilities),
     probe: engineProbe(cfg.workDir, engineUser),
   });

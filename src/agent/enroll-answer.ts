@@ -25,6 +25,8 @@ function answerSchema(product: string) {
         `not a factory token of ${product} (gf_${product}_ and 43 characters)`,
       ),
     factory: z.object({ seatLimit: z.number().int().min(1).optional() }),
+    // An interrupted enrollment resumed with its nonce (agent/enroll-nonce): the factory enrolled then, a new token.
+    resumed: z.literal(true).optional(),
   });
 }
 

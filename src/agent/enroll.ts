@@ -9,7 +9,8 @@
  * `--code` or a code as `--token` (`token_is_code`), a name beside a code that no factory can have (`bad_name`) and a URL
  * that cannot be a coordinator (`bad_url`): all exit 2.
  * `--url` and `--product` may come from GIGAFACTORY_URL and GIGAFACTORY_PRODUCT, as for `run` (flags win; empty is unset).
- * A coordinator that refuses the code, or cannot be reached, or answers with something other than an enrolled factory
+ * With a code, a nonce kept in the state dir goes with it (agent/enroll-nonce): run again after a crash that lost the
+ * answer, enroll resumes that enrollment (`resumed an interrupted enrollment`). A coordinator that refuses the code, or cannot be reached, or answers with something other than an enrolled factory
  * and its token (`bad_response`: agent/enroll-answer), is a failed operation: FixableError, exit 1. A state dir
  * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock), and so is one
  * whose config holds another factory's token (`other_factory`, exit 2: agent/enroll-target). A code sent
@@ -23,6 +24,7 @@ import { checkedCaps } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
 import type { ConfigFile } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
+import { sweepConfigTemps } from "./config-leftovers.ts";
 import {
   assertCode,
   assertHostName,
@@ -33,6 +35,7 @@ import {
   productOfSecret,
 } from "./credential-checks.ts";
 import { checkedEnrollAnswer } from "./enroll-answer.ts";
+import { enrollNonce, forgetNonce } from "./enroll-nonce.ts";
 import { saveEnrollment } from "./enroll-save.ts";
 import { alreadyEnrolled, assertSameFactory } from "./enroll-target.ts";
 import { hostProfile } from "./host.ts";
@@ -125,6 +128,7 @@ export async function enrollCommand(
   const extraCaps = checkedCaps(Array.isArray(flags.cap) ? flags.cap : []);
   // Before the code is spent: the token of a running agent's state dir is not rewritten under it (agent/state-lock).
   lockStateDir(stateDir, "enroll");
+  sweepConfigTemps(stateDir, out); // a config write a kill -9 cut short left its token (agent/config-leftovers)
   const previous = readConfigFile(configPath(stateDir));
   // Before the code is spent: another factory's token here is never overwritten (agent/enroll-target).
   const namedToken = code || str(flags.name) !== undefined ? name : undefined; // a bare --token keeps the stored name
@@ -139,9 +143,12 @@ export async function enrollCommand(
     const clear = plainHttpWarning(url, "the enrollment code and the factory token it is traded for travel");
     if (clear) out.say("⚠", "url.plain_http", clear, { url });
     const { capabilities } = hostProfile(previous.engines ?? {}, extraCaps);
+    // On disk before the code is sent: an answer lost to a crash is got back by sending the same (agent/enroll-nonce).
+    const attempt = enrollNonce(stateDir, code);
     let answer: unknown;
     try {
-      answer = await enroll({ url, product, token: code }, { name, capabilities, seats: Math.round(seats) });
+      const asked = { name, capabilities, seats: Math.round(seats), nonce: attempt.nonce };
+      answer = await enroll({ url, product, token: code }, asked);
     } catch (err) {
       const again = err instanceof RestError && (err.status === 401 || err.status === 409);
       const held = again
@@ -154,7 +161,9 @@ export async function enrollCommand(
           `the coordinator refused the code (${err.detail})`,
           err.status === 403
             ? "the code is bound to the host name the operator gave `gigafactory enroll`: pass it as --name (the code is still usable)"
-            : "codes work once and expire: ask an operator for a new one",
+            : attempt.again
+              ? `an earlier enroll with this code was interrupted and could not be resumed: if the coordinator enrolled ${name} then, an operator deregisters it (\`gigafactory factory rm ${name}\`) and gives a new code; else ask for a new one`
+              : "codes work once and expire: ask an operator for a new one",
         );
       }
       // The name is taken (a host enrolled again after its state dir was lost): "check --url and --product" was wrong.
@@ -188,15 +197,15 @@ export async function enrollCommand(
       stored.seats !== undefined && stored.seats < Math.round(seats)
         ? ` (seats capped to ${stored.seats} by the code)`
         : "";
-    out.say(
-      "✔",
-      "enrolled",
-      `enrolled as ${name} (${enrolled.factoryId}) in ${product}, caps: ${capabilities.join(", ")}${capped}`,
-      {
-        factoryId: enrolled.factoryId,
-        capabilities,
-      },
-    );
+    // Resumed: the factory an earlier, interrupted enroll with this code made — its grant, and a new token.
+    const how = enrolled.resumed
+      ? `resumed an interrupted enrollment: ${name} (${enrolled.factoryId}) in ${product}, with a new token`
+      : `enrolled as ${name} (${enrolled.factoryId}) in ${product}, caps: ${capabilities.join(", ")}${capped}`;
+    out.say("✔", "enrolled", how, {
+      factoryId: enrolled.factoryId,
+      capabilities,
+      ...(enrolled.resumed ? { resumed: true } : {}),
+    });
   } else {
     // A token stored again (a rotated one) keeps the stored seats unless --seats says otherwise: they reset to 1.
     const kept = flags.seats === undefined ? previous.seats : undefined;
@@ -214,5 +223,6 @@ export async function enrollCommand(
   if (extraCaps.length > 0) stored.capabilities = extraCaps;
   // With a code, the token is in memory only: a failed write says it is lost and the way back (agent/enroll-save).
   const file = saveEnrollment(stateDir, stored, code ? { name, factoryId: stored.factoryId ?? "" } : undefined);
+  if (code) forgetNonce(stateDir); // the token is saved: nothing is left to resume
   out.say("·", "config.written", `saved ${file} (mode 0600) — start with: ${startLine}`, { file });
 }

@@ -75,7 +75,7 @@ async function translate<T>(fn: () => Promise<T>, boundMs = REQUEST_TIMEOUT_MS):
  */
 export function enroll(
   t: RestTarget,
-  body: { name: string; capabilities: string[]; seats: number },
+  body: { name: string; capabilities: string[]; seats: number; nonce?: string },
   timeoutMs = ENROLL_TIMEOUT_MS,
 ): Promise<Enrolled> {
   const c = new GigafactoryClient({ url: t.url, product: t.product, token: t.token, responseTimeoutMs: timeoutMs });

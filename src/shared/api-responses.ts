@@ -171,7 +171,18 @@ export const FactorySchema = FactoryRecordSchema.extend({ breakers: z.array(Fact
 export const FactoryListSchema = z.object({ factories: z.array(FactorySchema) });
 
 /** `POST …/factories/enroll` (201) and `…/token/rotate`: the token is shown this once. */
-export const EnrolledSchema = z.object({ factoryId: z.string(), token: z.string(), factory: FactoryRecordSchema });
+export const EnrolledSchema = z.object({
+  factoryId: z.string(),
+  token: z.string(),
+  factory: FactoryRecordSchema,
+  resumed: z
+    .literal(true)
+    .optional()
+    .describe(
+      "enroll only: this answer resumes an enrollment whose first answer the agent lost (the same code and nonce " +
+        "again): the factory it enrolled then, with a new token — the first one no longer works",
+    ),
+});
 
 /** An operator or viewer token's record (never its secret): `GET …/tokens`, `DELETE …/tokens/{id}`. */
 export const TokenInfoSchema = z.object({
@@ -210,7 +221,7 @@ export const RESPONSE_TYPES_MATCH = [
   same<z.output<typeof ClaimSchema>, { job: Job; lease: Lease; lessons: LessonRef[]; allowance?: JobAllowance }>(true),
   same<z.output<typeof ChildrenAnswerSchema>, { parent: Job; children: Job[] }>(true),
   same<z.output<typeof FactorySchema>, FactoryWithBreakers>(true),
-  same<z.output<typeof EnrolledSchema>, { factoryId: string; token: string; factory: Factory }>(true),
+  same<z.output<typeof EnrolledSchema>, { factoryId: string; token: string; factory: Factory; resumed?: true }>(true),
   same<z.output<typeof MintedTokenSchema>, TokenInfo & { token: string }>(true),
   same<z.output<typeof TokenInfoSchema>, TokenInfo>(true),
   same<z.output<typeof LeaseSchema>, Lease>(true),

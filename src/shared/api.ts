@@ -92,6 +92,12 @@ export const EnrollBody = z
     name: HostName,
     capabilities: z.array(Capability).max(64).default([]),
     seats: z.number().int().min(1).max(64).default(1),
+    // With a code only: the agent's random secret (22–64 base64url characters), kept before it is sent; the code and
+    // it again resume a lost enrollment, the spent code alone does not (coordinator access/enrollment-resume).
+    nonce: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{22,64}$/, "22 to 64 base64url characters")
+      .optional(),
   })
   .strict();
 

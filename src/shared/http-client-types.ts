@@ -57,7 +57,8 @@ export type HistoryQuery = {
 };
 /** A page of `GET …/history`: pass `nextCursor` back as `cursor`; `more` when rows past it existed. */
 export type HistoryPage = { kind: string; items: Array<Record<string, unknown>>; nextCursor?: string; more: boolean };
-export type Enrolled = { factoryId: string; token: string; factory: Factory };
+/** `resumed`: a re-issue for an enrollment whose first answer was lost (coordinator access/enrollment-resume). */
+export type Enrolled = { factoryId: string; token: string; factory: Factory; resumed?: true };
 /** A product as `GET /api/v1/products` lists it; `createdAt` in ms since the epoch. */
 export type ProductInfo = { id: string; createdAt: number };
 

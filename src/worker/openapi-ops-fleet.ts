@@ -33,7 +33,11 @@ export const FACTORY_OPS: Op[] = [
     summary: "Enroll a factory; returns its token once",
     description:
       "Enroll a factory; returns its token once. An operator enrolls directly; an agent with a one-time enrollment " +
-      "code as its bearer token (used up by the call)",
+      "code as its bearer token (used up by the call). An agent that sent a `nonce` with the code and lost the answer " +
+      "(killed before it saved the token) sends the same code and nonce again, within an hour and the code's " +
+      "lifetime: the factory that call enrolled is answered again with a NEW token (the first one stops working), " +
+      "`resumed: true`, audited `factory.enroll.resume`. Refused 401 without that nonce, and once the factory has " +
+      "connected, or was deregistered or its token rotated since",
     role: "enrollment",
     body: EnrollBody,
     ok: { "201": json("The factory and its token (shown this once)", EnrolledSchema) },

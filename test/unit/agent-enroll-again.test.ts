@@ -70,7 +70,7 @@ describe("a config file that cannot be written once the code is spent", () => {
     expect(r.requested).toBe(true);
     expect(r.err).toMatchObject({ code: "config_unsaved", exitCode: 1 });
     expect(r.err?.message).toContain("enrolled h3 (fac_h3), but could not save its token to");
-    expect(r.err?.message).toContain("h3 can never connect");
+    expect(r.err?.message).toContain("the token exists nowhere else");
     expect(r.err?.fix).toContain("gigafactory factory rm h3");
   });
 });

@@ -16,23 +16,29 @@ import { body, noBody, noQuery, param } from "../validate.ts";
 export const factories = new Hono<AppEnv>();
 
 factories.post("/factories/enroll", async (c) => {
-  // An operator enrolls directly; an agent enrolls with a one-time code (used up here).
+  // An operator enrolls directly; an agent enrolls with a one-time code (used up here, or resumed with its nonce).
   const principal = requireRole(c, "enrollment");
   noQuery(c);
   const input = await body(c, EnrollBody);
   const productId = c.get("productId");
   const token = newToken(productId);
   // The code is used up in the enrolling unit; an operator token is checked there again (revoked since: 401).
+  // With a code, the agent's nonce goes as its hash: a spent code sent again with it resumes the enrollment whose
+  // answer the agent lost (coordinator access/enrollment-resume). An operator's nonce means nothing: not sent on.
+  const { nonce, ...asked } = input;
   const by =
     principal.kind === "enrollment"
-      ? { codeHash: await sha256Hex(bearerToken(c)) }
+      ? {
+          codeHash: await sha256Hex(bearerToken(c)),
+          ...(nonce !== undefined ? { nonceHash: await sha256Hex(nonce) } : {}),
+        }
       : principal.kind === "token"
         ? { tokenId: principal.tokenId }
         : undefined;
-  const factory = await unwrap(
-    c.get("coordinator").enroll(productId, input, await sha256Hex(token), actorOf(principal), by),
+  const { resumed, ...factory } = await unwrap(
+    c.get("coordinator").enroll(productId, asked, await sha256Hex(token), actorOf(principal), by),
   );
-  return c.json({ factoryId: factory.id, token, factory }, 201);
+  return c.json({ factoryId: factory.id, token, factory, ...(resumed ? { resumed } : {}) }, 201);
 });
 
 factories.post("/factories/enrollment-codes", async (c) => {

@@ -14,6 +14,7 @@ import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { EnrollmentCodeListed, EnrollmentCodeRevoked } from "../../../shared/responses.ts";
 import { columnsOf, execute } from "../../sql-statements.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
+import { ENROLLMENT_RESUMES_SQL, resumableCode } from "./enrollment-resume.ts";
 import { assertTokenLive } from "./tokens.ts";
 
 export interface EnrollmentCodeInfo {
@@ -110,8 +111,15 @@ export function revokeCodesMintedBy(tx: Tx, tokenId: string): number {
     .toArray().length;
 }
 
+/**
+ * Code `hash` when it may be sent to the exchange at `now` (ms): live, or spent by an exchange that can still be
+ * resumed with its nonce (access/enrollment-resume `resumableCode`: the exchange checks the nonce). Its id.
+ */
 export function liveEnrollmentCode(sql: SqlStorage, hash: string, now: number): { id: string } | undefined {
-  return one<{ id: string }>(sql, `SELECT id FROM enrollment_codes WHERE code_hash = ? AND ${LIVE}`, hash, now);
+  return (
+    one<{ id: string }>(sql, `SELECT id FROM enrollment_codes WHERE code_hash = ? AND ${LIVE}`, hash, now) ??
+    resumableCode(sql, hash, now)
+  );
 }
 
 /**
@@ -190,4 +198,7 @@ export function applyEnrollmentCodeColumns(sql: SqlStorage): void {
   // The operator token that minted it (`revokeCodesMintedBy`); NULL for the admin's codes, and for codes minted before
   // this column, which a token's revocation cannot name.
   if (!cols.has("minted_by_token")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN minted_by_token TEXT");
+  // Exchanges an agent that lost the answer can resume (access/enrollment-resume): their own table, as they outlive
+  // their code's row.
+  execute(sql, ENROLLMENT_RESUMES_SQL);
 }

@@ -8,6 +8,7 @@
 import { DomainError } from "../../../core/errors.ts";
 import type { Factory } from "../../../core/model.ts";
 import { consumeEnrollmentCode } from "../access/enrollment.ts";
+import { type CodeUse, recordExchange, resumeEnrollment } from "../access/enrollment-resume.ts";
 import { type Retired, takeFactoryWatchers } from "../access/feed-readers.ts";
 import { assertTokenLive } from "../access/tokens.ts";
 import { requeueHeldBy } from "../dispatch/forced-loss.ts";
@@ -26,21 +27,36 @@ export interface EnrollInput {
   seats: number;
 }
 
-/** Who asks for an enrollment, besides the admin: an agent with a one-time code, or an operator with a token. */
-export type EnrolledBy = { codeHash: string } | { tokenId: string };
+/**
+ * Who asks for an enrollment, besides the admin: an agent with a one-time code (and the SHA-256 of the nonce it
+ * sent, if any: access/enrollment-resume), or an operator with a token.
+ */
+export type EnrolledBy = CodeUse | { tokenId: string };
 
 /**
  * A new factory authenticating with `tokenHash`. `by.codeHash`: the enrollment code is used up in the same unit;
  * `by.tokenId`: the operator token asking must still be live (access/tokens `assertTokenLive`) — else its
  * revocation, committed after the Worker authenticated it, left its holder a new long-lived factory token.
- * @throws DomainError unauthorized — the code is unknown, expired or used, or the operator token was revoked
- *   meanwhile (nothing enrolled); conflict — the name is taken.
+ * A code sent again with the nonce of its first exchange resumes it instead (access/enrollment-resume
+ * `resumeEnrollment`): that factory, `resumed`, with `tokenHash` as its new token.
+ * @throws DomainError unauthorized — the code is unknown, expired or used (and not resumable), or the operator token
+ *   was revoked meanwhile (nothing enrolled); conflict — the name is taken.
  */
-export function enroll(tx: Tx, input: EnrollInput, tokenHash: string, actor: string, by?: EnrolledBy): Factory {
+export function enroll(
+  tx: Tx,
+  input: EnrollInput,
+  tokenHash: string,
+  actor: string,
+  by?: EnrolledBy,
+): Factory & { resumed?: true } {
   if (by && "tokenId" in by) assertTokenLive(tx.sql, by.tokenId, "enrolling this factory");
+  // The code sent again with its first exchange's nonce: that factory, with a new token (access/enrollment-resume).
+  const resumed = by && "codeHash" in by ? resumeEnrollment(tx, by, input.name, tokenHash, actor) : undefined;
+  if (resumed) return resumed;
   // A code binds what its operator minted it for (a host name, a seat cap): access/enrollment.
   const granted = by && "codeHash" in by ? consumeEnrollmentCode(tx, by.codeHash, input) : input;
   const f = enrollFactory(tx, granted, tokenHash);
+  if (by && "codeHash" in by) recordExchange(tx, by, f.id, tokenHash);
   // Enrolling is granting: the trail says what (as approved, deduplicated, and the seats after a code's cap).
   const grant = { capabilities: f.approvedCapabilities ?? f.capabilities, seatLimit: f.seatLimit ?? f.seats };
   enqueueAudit(tx, actor, "factory.enroll", f.id, { name: f.name, ...grant });

@@ -1,0 +1,111 @@
+// An `enroll` whose answer was lost — the agent killed -9 after the coordinator exchanged its code, before its config
+// was written, or its config write failed — is resumed by running the same command again (agent/enroll-nonce): the
+// nonce it sent is on disk (0600, the code's hash beside it, never the code) before the request leaves, the restarted
+// enroll sends that same nonce, says "resumed an interrupted enrollment" and saves the re-issued token; the nonce file
+// is gone once the config is written. Another code gets another nonce. A resume the coordinator refuses says that an
+// earlier, interrupted enroll could not be resumed and the way on. A stand-in coordinator on loopback that re-issues a
+// spent code's token for its first nonce only (as coordinator access/enrollment-resume does); the real agent process
+// for the kill -9.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { NONCE_FILE } from "../../src/agent/enroll-nonce.ts";
+import { enrollStandIn, problem } from "./agent-enroll-fixture.ts";
+import { runAgent, startAgent } from "./agent-process.ts";
+
+const secret = (c: string) => c.repeat(43);
+const code = (c: string) => `gfe_acme_${secret(c)}`;
+/** code (its Authorization header) → the nonce of its first exchange and how many tokens it gave. */
+const spent = new Map<string, { nonce: string; tokens: number }>();
+/** Said to the stand-in's next request: the agent's pid to kill -9 before its answer, or the nonce file to read. */
+let killFirst: number | undefined;
+let nonceFileAtRequest: string | undefined;
+const seenAtRequest: string[] = [];
+const stand = enrollStandIn("gf-agent-enroll-resume-", (req) => {
+  const { name, nonce } = JSON.parse(req.body) as { name: string; nonce?: string };
+  if (nonceFileAtRequest !== undefined) seenAtRequest.push(readFileSync(nonceFileAtRequest, "utf8"));
+  if (killFirst !== undefined) process.kill(killFirst, "SIGKILL"); // the answer below reaches no one
+  killFirst = undefined;
+  const first = spent.get(req.authorization);
+  if (first && (nonce === undefined || nonce !== first.nonce))
+    return problem(401, "unauthorized", "enrollment code is not recognised: it was used already");
+  const tokens = (first?.tokens ?? 0) + 1;
+  spent.set(req.authorization, { nonce: nonce ?? "", tokens });
+  const token = `gf_acme_${secret(String(tokens))}`;
+  return {
+    status: 201,
+    body: { factoryId: `fac_${name}`, token, factory: {}, ...(first ? { resumed: true } : {}) },
+  };
+});
+const nonceFile = (stateDir: string) => path.join(stateDir, NONCE_FILE);
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+describe("an enrollment whose answer was lost", { timeout: 30_000 }, () => {
+  it("killed -9 before its config was written: the same command again resumes it with a new token", async () => {
+    const stateDir = path.join(stand.dir, "killed");
+    const argv = ["enroll", "--url", stand.url, "--code", code("A"), "--name", "h1", "--state-dir", stateDir];
+    const first = startAgent(argv);
+    killFirst = first.pid;
+    await first.exited;
+    expect(existsSync(path.join(stateDir, "config.json"))).toBe(false);
+    const kept = JSON.parse(readFileSync(nonceFile(stateDir), "utf8")) as { codeHash: string; nonce: string };
+    expect(kept).toEqual({ codeHash: sha256(code("A")), nonce: spent.get(`Bearer ${code("A")}`)?.nonce });
+    expect(kept.nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(statSync(nonceFile(stateDir)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(nonceFile(stateDir), "utf8")).not.toContain(secret("A"));
+
+    const again = await runAgent(argv);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain("✔ resumed an interrupted enrollment: h1 (fac_h1) in acme, with a new token");
+    const config = JSON.parse(readFileSync(path.join(stateDir, "config.json"), "utf8")) as { token: string };
+    expect(config.token).toBe(`gf_acme_${secret("2")}`); // the re-issued one
+    expect(existsSync(nonceFile(stateDir))).toBe(false);
+  });
+
+  it("the nonce is on disk before the request leaves; another code gets another nonce", async () => {
+    const stateDir = path.join(stand.dir, "before");
+    nonceFileAtRequest = nonceFile(stateDir);
+    try {
+      const a = await stand.enroll(["--url", stand.url, "--code", code("B"), "--name", "h2"], stateDir);
+      expect(a.err).toBeUndefined();
+      rmSync(path.join(stateDir, "config.json"));
+      const b = await stand.enroll(["--url", stand.url, "--code", code("C"), "--name", "h2"], stateDir);
+      expect(b.err).toBeUndefined();
+    } finally {
+      nonceFileAtRequest = undefined;
+    }
+    const [b, c] = seenAtRequest.splice(0).map((t) => JSON.parse(t) as { codeHash: string; nonce: string });
+    expect(b).toEqual({ codeHash: sha256(code("B")), nonce: spent.get(`Bearer ${code("B")}`)?.nonce });
+    expect(c).toEqual({ codeHash: sha256(code("C")), nonce: spent.get(`Bearer ${code("C")}`)?.nonce });
+    expect(c?.nonce).not.toBe(b?.nonce);
+  });
+
+  it("its config write failed: fixed, the same command again resumes it", async () => {
+    const stateDir = path.join(stand.dir, "unsaved");
+    const blocker = path.join(stateDir, `config.json.${process.pid}.tmp`);
+    mkdirSync(blocker, { recursive: true });
+    writeFileSync(path.join(blocker, "x"), "");
+    const argv = ["--url", stand.url, "--code", code("D"), "--name", "h3"];
+    const lost = await stand.enroll(argv, stateDir);
+    expect(lost.err).toMatchObject({ code: "config_unsaved" });
+    expect(lost.err?.fix).toContain("run this same command again within the hour: it resumes this enrollment");
+    rmSync(blocker, { recursive: true });
+    const again = await stand.enroll(argv, stateDir);
+    expect(again.err).toBeUndefined();
+    expect(again.lines.join("\n")).toContain("resumed an interrupted enrollment: h3 (fac_h3)");
+  });
+
+  it("a resume the coordinator refuses says an earlier enroll was interrupted, and the way on", async () => {
+    const stateDir = path.join(stand.dir, "refused");
+    const argv = ["--url", stand.url, "--code", code("E"), "--name", "h4"];
+    spent.set(`Bearer ${code("E")}`, { nonce: "someone-else", tokens: 1 }); // exchanged with another nonce
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(nonceFile(stateDir), JSON.stringify({ codeHash: sha256(code("E")), nonce: "k".repeat(43) }));
+    const r = await stand.enroll(argv, stateDir);
+    expect(r.err).toMatchObject({ code: "enroll_refused", exitCode: 1 });
+    expect(r.err?.fix).toContain("an earlier enroll with this code was interrupted and could not be resumed");
+    expect(r.err?.fix).toContain("gigafactory factory rm h4");
+    expect(JSON.parse(stand.requests.at(-1)?.body ?? "{}")).toMatchObject({ nonce: "k".repeat(43) });
+  });
+});
