@@ -11,11 +11,12 @@
  */
 import { rmSync } from "node:fs";
 import { truncateUtf8 } from "../core/bytes.ts";
-import type { Assignment } from "../shared/protocol.ts";
+import type { Assignment, CancelNotice } from "../shared/protocol.ts";
 import { CANCEL_GRACE_MS, type EngineProcess } from "./engine-runner.ts";
 import { runMeter, type UsageMeter } from "./insights.ts";
 import type { JobLog } from "./job-log.ts";
 import { keepForOperator } from "./kept-workspaces.ts";
+import { type CancelReading, readCancel } from "./lease-notices.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
 import { formatDuration, type Mark } from "./output.ts";
 import { givenBackLine, outcomeLine, reportAndRecord } from "./report.ts";
@@ -90,23 +91,34 @@ export abstract class SeatEndings {
     return !this.settled && this.lost === undefined;
   }
 
-  /** Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report only its spend (`cleanup`). */
-  abandon(reason: string, cancelled: boolean): void {
+  /** The coordinator's `cancel` for this lease: stopped as `abandon`, said as what its code says it is. */
+  cancel(frame: CancelNotice): void {
+    const reading = readCancel(frame);
+    this.abandon(reading.reason, reading.cancelled, reading);
+  }
+
+  /**
+   * Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report only its spend (`cleanup`).
+   * `said`: the event and verb to say it with (a `cancel`'s, agent/lease-notices); else by `cancelled`.
+   */
+  abandon(reason: string, cancelled: boolean, said?: Pick<CancelReading, "event" | "what" | "code">): void {
     if (this.lost !== undefined || this.settled) return;
     this.lost = reason;
     this.stopTimers();
     this.engine?.stop(cancelled ? "cancel" : "lease_lost", CANCEL_GRACE_MS);
-    const what = cancelled ? "cancelled" : "lease lost";
+    const what = said?.what ?? (cancelled ? "cancelled" : "lease lost");
+    const event = said?.event ?? (cancelled ? "job.cancelled" : "job.lease_lost");
     // The work since the last WIP checkpoint is lost; that checkpoint is not: it is on its branch, and the
     // coordinator keeps the one it recorded for the next holder (a preempted job resumes from it).
     const kept = this.wip?.current ?? this.resumedCheckpoint();
     const after =
-      reason === "preempted"
+      event === "job.preempted" || reason === "preempted"
         ? "engine stopped; the job resumes from its last checkpoint"
         : kept?.sha && kept.branch
           ? `engine stopped; checkpoint ${kept.sha.slice(0, 12)} kept on ${kept.branch}, later work discarded`
           : "engine stopped, work discarded";
-    this.say("✘", cancelled ? "job.cancelled" : "job.lease_lost", `${this.jobId} ${what}: ${reason} — ${after}`);
+    const fields = said?.code ? { code: said.code } : {};
+    this.say("✘", event, `${this.jobId} ${what}: ${reason} — ${after}`, fields);
   }
 
   /** A reconnect's `welcome` lists this very lease, `ttlSeconds` (s) left: it is still ours until then. */

@@ -15,6 +15,7 @@ import { EXIT } from "./close-codes.ts";
 import { type ConnectionOptions, FactoryConnection, type Welcome } from "./connection.ts";
 import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
+import { sayDrain } from "./lease-notices.ts";
 import { reapOrphans } from "./orphans.ts";
 import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
@@ -42,6 +43,8 @@ export class Supervisor {
   private readonly offer: EngineOffer;
   private draining = false;
   private welcomed = false;
+  /** This factory's id, from the last `welcome` (the commands the agent prints name it). */
+  private factoryId: string | undefined;
   /** The lease TTL (s) that applies on this connection: welcome's, then each `settings` frame's. */
   private leaseTtlSeconds: number | undefined;
   /** The optional protocol features the last `welcome` announced: none until one does. */
@@ -98,6 +101,7 @@ export class Supervisor {
     const { cfg, hello, out } = this.opts;
     const verb = this.welcomed ? "reconnected" : "connected";
     this.welcomed = true;
+    this.factoryId = w.factoryId;
     this.leaseTtlSeconds = w.leaseTtlSeconds ?? this.leaseTtlSeconds;
     this.features = new Set(w.features ?? []);
     this.grant.update(w, w.factoryId);
@@ -137,20 +141,15 @@ export class Supervisor {
         return;
       case "cancel": {
         const seat = this.seats.get(f.jobId);
-        if (seat?.leaseEpoch === f.leaseEpoch) seat.abandon(f.reason || "cancelled by an operator", true);
+        if (seat?.leaseEpoch === f.leaseEpoch)
+          seat.cancel(f); // said as what it is (agent/lease-notices)
         else this.unrun.cancelled(f); // no seat runs it (refused, or waiting on an older run): now none ever will
         return;
       }
-      case "drain":
-        out.say(
-          "·",
-          "drain.requested",
-          `the coordinator put this factory in draining: ${f.reason} (running jobs continue)`,
-        );
-        return;
+      case "drain": // why, and the command that lifts it (agent/lease-notices)
+        return void sayDrain(out, f, this.factoryId ?? this.opts.cfg.name);
       case "revoke":
-        out.say("✘", "revoked", `the coordinator revoked this factory: ${f.reason}`);
-        return;
+        return void out.say("✘", "revoked", `the coordinator revoked this factory: ${f.reason}`);
       case "settings":
         // An operator changed the product's lease TTL: every running lease renews now and takes the new one.
         this.leaseTtlSeconds = f.leaseTtlSeconds;

@@ -10,9 +10,9 @@
  * work appears (several per frame when several seats are free) → the agent
  * answers `accept`/`reject`, then `renew` / `progress` / `complete` / `fail`
  * (or `release` to hand a job back without blame; `stopped` once a cancelled or lost run's engine has exited),
- * each carrying the lease epoch (fenced). The server may push `cancel`,
- * `drain`, `revoke`, `settings` (the product's lease TTL changed) and `grant` (the factory's seats changed). Frames
- * with an `id` get an `ack` or an `error` with it.
+ * each carrying the lease epoch (fenced). The server may push `cancel` (why: its `code`), `drain` (its `status`),
+ * `revoke`, `settings` (the product's lease TTL changed) and `grant` (the factory's seats changed). Frames with an
+ * `id` get an `ack` or an `error` with it.
  *
  * Optional features, announced in `welcome.features` (FEATURES) so a newer agent still works with an older
  * coordinator: `accept` with `stage: "building"` (accepted and started in one round trip), and `batch` (several
@@ -25,6 +25,7 @@ import { z } from "zod";
 import { LeaseTtl } from "./api-work.ts";
 import type { Assignment } from "./protocol-assignment.ts";
 import type { ParseResult, PROTOCOL_VERSION } from "./protocol-factory-frames.ts";
+import type { CancelNotice, DrainNotice } from "./protocol-lease-notices.ts";
 
 export type { Assignment } from "./protocol-assignment.ts";
 export {
@@ -33,7 +34,6 @@ export {
   MAX_SEATS,
   MAX_SERVER_FRAME_BYTES,
 } from "./protocol-assignment.ts";
-
 export {
   BatchedFrame,
   FactoryFrame,
@@ -46,6 +46,7 @@ export {
   PROTOCOL_VERSION,
   parseFactoryFrame,
 } from "./protocol-factory-frames.ts";
+export type { CancelCode, CancelNotice, DrainNotice, DrainStatus } from "./protocol-lease-notices.ts";
 
 /** Close codes (4000–4999 are application-defined). */
 export const CLOSE = {
@@ -110,9 +111,9 @@ export type ServerFrame =
   /** `result`: what the frame's operation returned; for a `batch`, a BatchResult (one entry per frame, in order). */
   | { type: "ack"; id: string; result?: unknown }
   | { type: "error"; id?: string; code: string; message: string }
-  /** `reason` "preempted": a critical job takes this seat, its `assign` follows; the seat is free once stopping. */
-  | { type: "cancel"; jobId: string; leaseEpoch: number; reason: string }
-  | { type: "drain"; reason: string }
+  /** `code` says why; "preempted": a critical job takes the seat, its `assign` follows (shared/protocol-lease-notices). */
+  | CancelNotice
+  | DrainNotice
   | { type: "revoke"; reason: string }
   | SettingsFrame
   | GrantFrame;

@@ -399,6 +399,42 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(await agent.exited).toBe(0);
   });
 
+  it("paused past its lease (SIGSTOP) then resumed: says the lease was lost (not cancelled), stops the engine, takes new work", async () => {
+    const product = "agent-paused";
+    const { stateDir } = await enroll(product, "host-z");
+    const agent = run(stateDir);
+    await agent.waitFor("connected");
+    const manifest = { title: "Outlived", engine: "sample", leaseTtlSeconds: 5, maxAttempts: 3 };
+    const job = await submit(product, manifest, "gf-sample-seconds: 120\n");
+    const building = await waitJob(product, job.id, (j) => j.stage === "building");
+    const pid = await poll("engine pid", 30_000, () => enginePid(job.id));
+    const agentPid = agent.proc.pid as number;
+    process.kill(agentPid, "SIGSTOP");
+    try {
+      // The coordinator's alarm expires the lease it no longer hears renewed, and requeues the job.
+      await waitJob(product, job.id, (j) => j.leaseEpoch > building.leaseEpoch && j.stage === "queued", 30_000);
+    } finally {
+      process.kill(agentPid, "SIGCONT");
+    }
+    const lost = await agent.waitFor("job.lease_lost", (e) => e.jobId === job.id);
+    expect(String(lost.message)).toMatch(/lease (expired|lapsed|lost)|no renewal|no longer leases/);
+    await poll("engine to exit", 10_000, () => !pidAlive(pid));
+    const said = agent
+      .events()
+      .filter((e) => e.jobId === job.id)
+      .map((e) => e.event);
+    expect(said).not.toContain("job.cancelled");
+    expect(said).not.toContain("job.report_failed");
+    const errors = agent.events().filter((e) => e.level === "error" && e.event !== "job.lease_lost"); // nothing else went wrong
+    expect(errors.map((e) => e.message)).toEqual([]);
+    // Still a working host: the next job (the expired one is kept from it for a backoff) runs here to its end.
+    const next = await submit(product, { title: "After the pause", engine: "sample" }, "gf-sample-seconds: 0\n");
+    const done = await waitJob(product, next.id, (j) => !["queued", "assigned", "building"].includes(j.stage));
+    expect(done.stage).not.toBe("failed");
+    agent.proc.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+  });
+
   it("a job whose agent is SIGKILLed mid-run is reassigned to a second agent that resumes from its checkpoint branch", async () => {
     const product = "agent-crash";
     const remote = path.join(tmp, "shared-checkpoints.git");

@@ -109,7 +109,7 @@ describe("fleet policies end to end", () => {
     expect(held.map((j) => j.holderFactoryId)).toEqual([a.factoryId, a.factoryId]);
     // 12 s: longer than host-p2 takes to start, so host-p2's seat is the first one free for the victim.
     const crit = await c.submit({ title: "Hotfix", priority: "critical", ...ON_P }, "gf-sample-seconds: 12\n");
-    const cancelled = await agentA.waitFor("job.cancelled", (e) => /preempted/.test(String(e.message)));
+    const cancelled = await agentA.waitFor("job.preempted"); // said as a preemption, not a cancel (agent/lease-notices)
     const victimId = String(cancelled.jobId);
     const other = lows.find((l) => l.id !== victimId) as SeenJob;
     expect(lows.map((l) => l.id)).toContain(victimId);

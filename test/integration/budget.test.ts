@@ -142,6 +142,7 @@ describe("spend from run reports", () => {
     const cancels = [await socket.next<{ jobId: string; leaseEpoch: number }>("cancel")];
     cancels.push(await socket.next("cancel"));
     expect(cancels.map((c) => c.jobId).sort()).toEqual([a.id, b.id].sort());
+    expect(cancels.map((c) => (c as { code?: string }).code)).toEqual(["budget", "budget"]); // the product's budget
     expect(cancels.find((c) => c.jobId === b.id)?.leaseEpoch).toBe(epochOf(b.id));
     const stopped = await getJob(product, b.id);
     expect(stopped).toMatchObject({ stage: "queued", checkpoint, leaseEpoch: epochOf(b.id) + 1 });

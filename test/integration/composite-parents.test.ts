@@ -87,7 +87,8 @@ describe("cancelling a composite parent", () => {
     const { socket } = await connectFactory(product, f.token);
     const a = (await socket.next<AssignFrame>("assign")).assignments[0]!; // "a" or the grandchild, running
     expect((await act(product, parent.id, "cancel")).status).toBe(200);
-    expect(await socket.next("cancel", 3000)).toMatchObject({ jobId: a.job.id, leaseEpoch: a.leaseEpoch });
+    const withParent = { jobId: a.job.id, leaseEpoch: a.leaseEpoch, code: "parent_cancelled" };
+    expect(await socket.next("cancel", 3000)).toMatchObject(withParent);
     expect(await stats(product)).toMatchObject({ cancelled: 4 });
     const g = await enroll(product, "g");
     expect((await claim(product, g.token)).status).toBe(204);

@@ -183,7 +183,7 @@ describe("a per-job budget, enforced by the coordinator", () => {
     expect((await socket.next<{ result: { stage: string } }>("ack")).result.stage).toBe("building");
     socket.send({ type: "progress", id: "2", ...ref, insights: { tokensIn: 800, tokensOut: 300 } });
     expect((await socket.next<{ result: { stage: string } }>("ack")).result.stage).toBe("failed");
-    expect(await socket.next("cancel")).toMatchObject(ref);
+    expect(await socket.next("cancel")).toMatchObject({ ...ref, code: "job_budget" }); // over its own budget
     const failed = (await getJob(product, job.id)) as Failed;
     expect(failed).toMatchObject({ stage: "failed", checkpoint, lastResult: { outcome: "budget_exceeded" } });
     expect((await events(product, job.id)).find((e) => e.type === "job.budget_exceeded")?.data).toMatchObject({

@@ -10,7 +10,7 @@ import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 import { holdAlarm, lapseLease } from "./state.ts";
 
-type CancelFrame = { type: "cancel"; jobId: string; leaseEpoch: number; reason: string };
+type CancelFrame = { type: "cancel"; jobId: string; leaseEpoch: number; reason: string; code?: string };
 
 /** What the expiry of a job's last attempt leaves, as the alarm's would. */
 const EXPIRED_LAST = { stage: "dead_letter", attempt: 1, lastResult: { message: "lease expired on attempt 1 of 1" } };
@@ -58,7 +58,8 @@ describe("a lapsed lease taken by force is an expiry", () => {
     await lapseLease(product, victim.id);
     const crit = await submit(product, { title: "crit", priority: "critical", requires: ["gpu"] });
     const cancel = await socket.next<CancelFrame>("cancel");
-    expect(cancel).toEqual({ type: "cancel", jobId: victim.id, leaseEpoch: a.leaseEpoch, reason: "lease expired" });
+    const lapsed = { reason: "lease expired", code: "lease_expired" }; // said by the agent as a lost lease
+    expect(cancel).toEqual({ type: "cancel", jobId: victim.id, leaseEpoch: a.leaseEpoch, ...lapsed });
     expect((await socket.next<AssignFrame>("assign")).assignments.map((x) => x.job.id)).toEqual([crit.id]);
     const after = socket.arrivals.slice(socket.arrivals.indexOf("assign") + 1);
     expect(after.filter((t) => t === "cancel" || t === "assign")).toEqual(["cancel", "assign"]);

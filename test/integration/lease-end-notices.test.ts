@@ -8,7 +8,7 @@ import { ADMIN, api, enroll, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 import { expireLeaseNow, runExpiry } from "./state.ts";
 
-type CancelFrame = { type: "cancel"; jobId: string; leaseEpoch: number; reason: string };
+type CancelFrame = { type: "cancel"; jobId: string; leaseEpoch: number; reason: string; code?: string };
 
 /** A one-seat factory, connected, running job `x`, and job `y` queued behind it. */
 async function runningOne(product: string) {
@@ -28,7 +28,8 @@ describe("a lease ended without its holder", () => {
     await expireLeaseNow(product, x.id);
     await runExpiry(product, x.id);
     const cancel = await socket.next<CancelFrame>("cancel");
-    expect(cancel).toEqual({ type: "cancel", jobId: x.id, leaseEpoch: epoch, reason: "lease expired" });
+    const code = "lease_expired"; // the agent says it as a lost lease, not an operator's cancel (agent/lease-notices)
+    expect(cancel).toEqual({ type: "cancel", jobId: x.id, leaseEpoch: epoch, reason: "lease expired", code });
     // The seat freed goes to y (x is kept from this factory for a backoff): its assign came after the cancel.
     const next = await socket.next<AssignFrame>("assign");
     expect(next.assignments.map((a) => a.job.id)).toEqual([y.id]);
@@ -52,6 +53,7 @@ describe("a lease ended without its holder", () => {
         jobId: x.id,
         leaseEpoch: epoch,
         reason: why,
+        code: how === "revoke" ? "revoked" : "deregistered",
       });
       expect(await socket.next("revoke")).toMatchObject({ reason: why });
       expect((await socket.waitClosed()).code).toBe(4001);
@@ -78,7 +80,8 @@ describe("a factory quarantined by the coordinator itself", () => {
       expect(await socket.answer(`fail-${title}`)).toMatchObject({ type: "ack" });
     }
     const drain = await socket.next<{ type: "drain"; reason: string }>("drain");
-    expect(drain).toEqual({ type: "drain", reason: "quarantined: more than 1 failed run(s) within 60 min" });
+    const reason = "quarantined: more than 1 failed run(s) within 60 min";
+    expect(drain).toEqual({ type: "drain", reason, status: "quarantined" });
     const status = await until(
       async () =>
         (await api<{ status: string }>("GET", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })).body,

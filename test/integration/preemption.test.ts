@@ -72,7 +72,8 @@ describe("preemption", () => {
       "assign",
     ]);
     const cancel = await socket.next<CancelFrame>("cancel");
-    expect(cancel).toMatchObject({ jobId: victim.id, leaseEpoch: lease.leaseEpoch, reason: "preempted" });
+    const preempted = { reason: "preempted", code: "preempted" };
+    expect(cancel).toMatchObject({ jobId: victim.id, leaseEpoch: lease.leaseEpoch, ...preempted });
     const assign = await socket.next<AssignFrame>("assign");
     expect(assign.assignments.map((a) => a.job.id)).toEqual([crit.id]);
     const v = await getJob(product, victim.id);

@@ -206,7 +206,8 @@ describe("reject", () => {
     const dan = await mint(product, "dan");
     const r = await review(product, job.id, dan.token, { verdict: "reject", comment: "wrong approach" });
     expect(r.body).toMatchObject({ job: { stage: "failed", leaseEpoch: a.leaseEpoch + 1 } });
-    expect(await socket.next("cancel", 3000)).toMatchObject({ jobId: job.id, leaseEpoch: a.leaseEpoch });
+    const rejected = { jobId: job.id, leaseEpoch: a.leaseEpoch, code: "review_rejected" };
+    expect(await socket.next("cancel", 3000)).toMatchObject(rejected);
     const runs = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) =>
       s.storage.sql.exec<{ outcome: string | null }>("SELECT outcome FROM runs WHERE job_id = ?", job.id).toArray(),
     );

@@ -53,7 +53,7 @@ describe.each(["cancel", "requeue"])("after an operator's %s of the running hold
     expect((await api("POST", `${P(product)}/jobs/${a.id}/actions/${action}`, { token: ADMIN, json: {} })).status).toBe(
       200,
     );
-    expect(await fs.next("cancel")).toMatchObject({ jobId: a.id, leaseEpoch: epoch });
+    expect(await fs.next("cancel")).toMatchObject({ jobId: a.id, leaseEpoch: epoch, code: "operator" });
     await dispatchSettled(product);
     // The old engine may still be working: neither B nor (requeued) A goes anywhere.
     expect((await getJob(product, b.id)).stage).toBe("queued");

@@ -146,7 +146,7 @@ export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = 
 export function expireLease(tx: Tx, job: Job, tell = true): Job {
   // A partitioned agent runs its engine on past the expiry for its lapse grace: the key waits for it to stop.
   holdSerialKey(tx, job);
-  if (tell) noteStop(tx, job, "lease expired");
+  if (tell) noteStop(tx, job, "lease expired", "lease_expired");
   finishRun(tx, job, { outcome: "timeout", message: "lease expired" });
   const holder = job.holderFactoryId;
   const excluded = holder ? recordLoss(tx, job.id, holder, "expired") : undefined;

@@ -11,10 +11,14 @@
  * units of the hot path (submit, assign, accept, report) pay nothing for them.
  *
  * `cancelFrame` is the one builder of the `cancel` frame: the notices', a job action's and a review reject's (both
- * in their unit's answer), and a preemption's (factories/push).
+ * in their unit's answer), and a preemption's (factories/push). Each carries a `code` (shared/protocol-lease-notices)
+ * so the agent can tell its operator a lease expiry from an operator's cancel: the caller's, or — for a caller that
+ * gives only its text — read from that text (`stopCodeOf`). A notice row keeps its code in its `reason` column, ahead
+ * of the text (`CODE_MARK`): no column added, no statement more.
  */
 import type { Job } from "../../../core/model.ts";
 import type { ServerFrame } from "../../../shared/protocol.ts";
+import { type CancelCode, cancelCodeOf, drainStatusOf } from "../../../shared/protocol-lease-notices.ts";
 import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 
@@ -29,10 +33,44 @@ export interface FactoryNotice {
 
 /**
  * The `cancel` a holder gets for the lease `leaseEpoch` of `jobId` it runs under (the epoch before the coordinator
- * took it: the one its seat knows), `reason` shown to its operator.
+ * took it: the one its seat knows), `reason` shown to its operator, `code` why (default: read from `reason`).
  */
-export function cancelFrame(jobId: string, leaseEpoch: number, reason: string): CancelFrame {
-  return { type: "cancel", jobId, leaseEpoch, reason };
+export function cancelFrame(jobId: string, leaseEpoch: number, reason: string, code = stopCodeOf(reason)): CancelFrame {
+  return { type: "cancel", jobId, leaseEpoch, reason, ...(code ? { code } : {}) };
+}
+
+/**
+ * The code of a stop whose caller gave only its text: the texts the coordinator writes (dispatch/lease-ops, forced-
+ * loss and preempt, policies/budget-stop and run-spend, dag/cancel-subtree, a job action's `cancel by …`, a review's
+ * `reject by …`); undefined for any other (the agent then reads it as an operator's cancel, as before codes).
+ */
+export function stopCodeOf(reason: string): CancelCode | undefined {
+  if (reason === "lease expired") return "lease_expired";
+  if (reason === "preempted") return "preempted";
+  if (reason === "factory token revoked") return "revoked";
+  if (reason === "factory deregistered") return "deregistered";
+  if (reason.startsWith("budget exhausted")) return "budget";
+  if (reason.includes(" the job budget ")) return "job_budget";
+  if (reason.startsWith("cancelled with ")) return "parent_cancelled";
+  if (reason.startsWith("reject by ")) return "review_rejected";
+  if (/^(cancel|requeue) by /.test(reason)) return "operator";
+  return undefined;
+}
+
+/** Ahead of a notice row's text, the code it was written with: `code` + CODE_MARK + text (a unit separator). */
+const CODE_MARK = "\u001f";
+
+/** A notice row's `reason` column: the code, then the text. */
+function stored(reason: string, code: CancelCode | undefined): string {
+  return code ? `${code}${CODE_MARK}${reason}` : reason;
+}
+
+/** A `cancel` from a notice row (one written before codes has none but its text's: `stopCodeOf`). */
+function storedCancel(jobId: string, leaseEpoch: number, column: string): CancelFrame {
+  const mark = column.indexOf(CODE_MARK);
+  if (mark < 0) return cancelFrame(jobId, leaseEpoch, column);
+  const reason = column.slice(mark + CODE_MARK.length);
+  return cancelFrame(jobId, leaseEpoch, reason, cancelCodeOf({ code: column.slice(0, mark) }) ?? stopCodeOf(reason));
 }
 
 /**
@@ -42,9 +80,11 @@ export function cancelFrame(jobId: string, leaseEpoch: number, reason: string): 
 export function takenLeaseNotice(
   value: { job: Pick<Job, "id" | "leaseEpoch">; stoppedFactoryId?: string },
   reason: string,
+  code = stopCodeOf(reason),
 ): FactoryNotice | undefined {
   if (!value.stoppedFactoryId) return undefined;
-  return { factoryId: value.stoppedFactoryId, frame: cancelFrame(value.job.id, value.job.leaseEpoch - 1, reason) };
+  const frame = cancelFrame(value.job.id, value.job.leaseEpoch - 1, reason, code);
+  return { factoryId: value.stoppedFactoryId, frame };
 }
 
 /**
@@ -54,8 +94,11 @@ export function takenLeaseNotice(
  */
 const surelyNone = new WeakSet<SqlStorage>();
 
-/** Queue a `cancel` for the holder of `job` (as it was before its lease was taken), pushed after the commit. */
-export function noteStop(tx: Tx, job: Job, reason: string): void {
+/**
+ * Queue a `cancel` for the holder of `job` (as it was before its lease was taken), pushed after the commit; `code`
+ * why (default: read from `reason`).
+ */
+export function noteStop(tx: Tx, job: Job, reason: string, code = stopCodeOf(reason)): void {
   if (!job.holderFactoryId) return;
   surelyNone.delete(tx.sql);
   execute(
@@ -64,11 +107,14 @@ export function noteStop(tx: Tx, job: Job, reason: string): void {
     job.holderFactoryId,
     job.id,
     job.leaseEpoch,
-    reason,
+    stored(reason, code),
   );
 }
 
-/** Queue a `drain` for `factoryId` (taken out of dispatch by the coordinator itself), pushed after the commit. */
+/**
+ * Queue a `drain` for `factoryId`, quarantined by the coordinator itself (policies/quarantine: `reason` starts
+ * `quarantined:`), pushed after the commit with `status: "quarantined"`.
+ */
 export function noteDrain(tx: Tx, factoryId: string, reason: string): void {
   surelyNone.delete(tx.sql);
   execute(tx.sql, "INSERT INTO drain_notices(factory_id, reason) VALUES (?, ?)", factoryId, reason);
@@ -100,7 +146,12 @@ export function takeNotices(sql: SqlStorage): FactoryNotice[] {
   if (stops.length > 0) execute(sql, "DELETE FROM stop_notices");
   if (drains.length > 0) execute(sql, "DELETE FROM drain_notices");
   return [
-    ...stops.map((r) => ({ factoryId: r.factory_id, frame: cancelFrame(r.job_id, r.lease_epoch, r.reason) })),
-    ...drains.map((r) => ({ factoryId: r.factory_id, frame: { type: "drain" as const, reason: r.reason } })),
+    ...stops.map((r) => ({ factoryId: r.factory_id, frame: storedCancel(r.job_id, r.lease_epoch, r.reason) })),
+    ...drains.map((r) => ({ factoryId: r.factory_id, frame: drainFrame(r.reason) })),
   ];
+}
+
+/** The `drain` of a notice row: the only unit that writes one is an automatic quarantine's (policies/quarantine). */
+function drainFrame(reason: string): DrainFrame {
+  return { type: "drain", reason, status: drainStatusOf({ reason }) };
 }

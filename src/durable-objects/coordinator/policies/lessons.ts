@@ -77,11 +77,24 @@ export function recordRetryExhausted(tx: Tx, job: Job, last: RunResult): void {
   recordAutoLesson(tx, {
     trigger: "retry_exhausted",
     subject: `job:${job.id}`,
-    text: `"${job.manifest.title}" failed ${job.attempt} time(s) and was dead-lettered; last: ${last.message ?? last.outcome}`,
+    text: `"${job.manifest.title}" failed ${job.attempt} time(s) and was dead-lettered; last: ${lastAttempt(job, last)}`,
     capabilities: job.manifest.requires,
     ...(job.engine ? { engine: job.engine } : {}),
     ...(job.serialKey ? { serialKey: job.serialKey } : {}),
   });
+}
+
+/**
+ * How the last attempt ended, in the lesson: its message; for a failure reported without one (an engine that died
+ * silently), what is stored of it — outcome, exit code and the job's last progress note (it read only "last:
+ * failure", nothing an engine or an operator could act on). Read from the job as the unit has it: nothing written.
+ */
+export function lastAttempt(job: Pick<Job, "progress">, last: RunResult): string {
+  if (last.message?.trim()) return last.message;
+  const exit = last.rc === undefined ? "" : ` with exit code ${last.rc}`;
+  const { pct, note } = job.progress ?? {};
+  const at = [pct === undefined ? "" : `${pct}%`, note?.trim() ? `"${note.trim()}"` : ""].filter(Boolean).join(" ");
+  return `${last.outcome}${exit}, no message reported${at ? `; its last progress note: ${at}` : ""}`;
 }
 
 /** An operator's lesson (validated at the boundary; the byte limit is checked again here, the one place). */

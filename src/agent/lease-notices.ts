@@ -1,0 +1,118 @@
+/**
+ * @module agent/lease-notices
+ * What the agent tells its operator when the coordinator takes a lease (`cancel`) or stops giving this factory work
+ * (`drain`): each as what it is, by the frame's `code` / `status` (shared/protocol-lease-notices). Every `cancel` read
+ * `job.cancelled` — a lease that expired while this host was paused or cut off looked like an operator's cancel, and
+ * the operator went looking for who cancelled it. A `drain` was one `·` line: a quarantined host sat idle, connected,
+ * with nothing saying why or how to get it back.
+ *
+ * A frame without a code (an older coordinator), or with one this agent does not know, reads as before: an
+ * operator's cancel.
+ */
+import { type CancelNotice, cancelCodeOf, type DrainNotice, drainStatusOf } from "../shared/protocol-lease-notices.ts";
+import type { Mark, Output } from "./output.ts";
+
+/** How a seat says and does a `cancel`: its event, the verb after the job id, why, and how its engine is stopped. */
+export interface CancelReading {
+  /** `job.cancelled`, `job.lease_lost`, `job.preempted` or `job.budget_stopped`. */
+  event: string;
+  /** What happened to the job, after its id: `cancelled`, `lease lost`, `preempted`, `stopped`. */
+  what: string;
+  /** Why, in plain words (the frame's reason, or what its code means). */
+  reason: string;
+  /** Whether an operator (or a reviewer, or a parent's cancel) ended the run: else the lease was lost or taken. */
+  cancelled: boolean;
+  /** The frame's code, or undefined (none, or one this agent does not know). */
+  code?: string;
+}
+
+/** A `cancel` frame → what its seat says and how it stops (see CancelReading). */
+export function readCancel(frame: Pick<CancelNotice, "reason"> & { code?: unknown }): CancelReading {
+  const code = cancelCodeOf(frame);
+  const given = frame.reason?.trim() ? frame.reason : undefined;
+  const lost = (reason: string): CancelReading => ({
+    event: "job.lease_lost",
+    what: "lease lost",
+    reason,
+    cancelled: false,
+    code,
+  });
+  switch (code) {
+    case "lease_expired":
+      // The one loss the operator can act on here: what stopped the renewals is on this host or its network.
+      return lost(
+        "the lease expired before a renewal reached the coordinator (was this agent paused, the host asleep, or the" +
+          " network down?); the coordinator has taken the job back",
+      );
+    case "revoked":
+      return lost(`this factory's token was revoked (${given ?? "by an operator"}); the job goes back to the queue`);
+    case "deregistered":
+      return lost("this factory was deregistered; the job goes back to the queue");
+    case "preempted":
+      return {
+        event: "job.preempted",
+        what: "preempted",
+        reason: "a critical job takes this seat",
+        cancelled: false,
+        code,
+      };
+    case "budget":
+      return {
+        event: "job.budget_stopped",
+        what: "stopped",
+        reason: `the product's ${given ?? "budget is exhausted"}`,
+        cancelled: true,
+        code,
+      };
+    case "job_budget":
+      return {
+        event: "job.budget_stopped",
+        what: "stopped",
+        reason: `over its own budget: ${given ?? "spent"}`,
+        cancelled: true,
+        code,
+      };
+    default:
+      return {
+        event: "job.cancelled",
+        what: "cancelled",
+        reason: given ?? "cancelled by an operator",
+        cancelled: true,
+        ...(code ? { code } : {}),
+      };
+  }
+}
+
+/** What the agent prints on a `drain` (`factoryId`: this factory's, from `welcome`, for the command that lifts it). */
+export function drainLine(
+  frame: Pick<DrainNotice, "reason"> & { status?: unknown },
+  factoryId: string,
+): { mark: Mark; event: string; text: string; fields: Record<string, unknown> } {
+  const status = drainStatusOf(frame);
+  const reason = frame.reason?.trim() || status;
+  const fields = { status, reason, factoryId };
+  if (status === "quarantined") {
+    return {
+      mark: "⚠",
+      event: "factory.quarantined",
+      text:
+        `the coordinator quarantined this factory (${reason}): it sends no new work; running jobs finish. Look at ` +
+        `this host (disk, credentials, engine install), then lift it: \`gigafactory factory release ${factoryId}\``,
+      fields,
+    };
+  }
+  return {
+    mark: "⚠",
+    event: "factory.draining",
+    text:
+      `the coordinator put this factory in draining (${reason}): it sends no new work; running jobs finish. ` +
+      `Return it to work: \`gigafactory factory activate ${factoryId}\``,
+    fields,
+  };
+}
+
+/** Print the `drain` line (`drainLine`). */
+export function sayDrain(out: Pick<Output, "say">, frame: DrainNotice, factoryId: string): void {
+  const line = drainLine(frame, factoryId);
+  out.say(line.mark, line.event, line.text, line.fields);
+}

@@ -1,0 +1,115 @@
+// The agent says each lease ending the coordinator pushes as what it is (agent/lease-notices): a `cancel` with code
+// `lease_expired` is `job.lease_lost` naming the expiry and what to look at on this host (it was `job.cancelled`,
+// as if an operator had cancelled it), `preempted` is `job.preempted`, a budget stop `job.budget_stopped`; a cancel
+// without a code (an older coordinator) or with one this agent does not know is still an operator's `job.cancelled`,
+// and every one of them stops the engine. A `drain` names the factory's new status, why, and the command that lifts
+// it (`gigafactory factory release|activate ID`), where it was one `·` line saying "draining" even for a quarantine.
+import { describe, expect, it } from "vitest";
+import { isRunning } from "../../scripts/process-tree.ts";
+import { readCancel } from "../../src/agent/lease-notices.ts";
+import { FEATURES } from "../../src/shared/protocol.ts";
+import { assignment, fakeSupervisor, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
+
+const rest = useArtifactServer();
+
+describe("a cancel pushed for a running job", { timeout: 30_000 }, () => {
+  const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+    [
+      "a lease expiry",
+      { reason: "lease expired", code: "lease_expired" },
+      "job.lease_lost",
+      /lease lost: the lease expired/,
+    ],
+    ["a preemption", { reason: "preempted", code: "preempted" }, "job.preempted", /preempted: a critical job/],
+    [
+      "an operator's cancel",
+      { reason: "cancel by alice", code: "operator" },
+      "job.cancelled",
+      /cancelled: cancel by alice/,
+    ],
+    ["an older coordinator's cancel", { reason: "lease expired" }, "job.cancelled", /cancelled: lease expired/],
+    ["a newer coordinator's code", { reason: "moved", code: "some_future_code" }, "job.cancelled", /cancelled: moved/],
+  ];
+  for (const [what, frame, event, text] of cases) {
+    it(`${what}: said as ${event}, its engine stopped`, async () => {
+      const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
+      const { conn, records, stop } = fakeSupervisor(agent);
+      try {
+        conn.welcome([], { features: [FEATURES.stopped] });
+        conn.push({ type: "assign", assignments: [assignment("job_ln", "gf-sample-seconds: 30\n", 3)] });
+        const pid = await until("the engine", () => records.read("job_ln")?.enginePid);
+        conn.push({ type: "cancel", jobId: "job_ln", leaseEpoch: 3, ...frame } as never);
+        const said = agent.events.filter((e) =>
+          /^job\.(cancelled|lease_lost|preempted|budget_stopped)$/.test(String(e.event)),
+        );
+        expect(said).toMatchObject([{ event, jobId: "job_ln", leaseEpoch: 3 }]);
+        expect(String(said[0]?.message)).toMatch(text);
+        await until("stopped", () => conn.frames("stopped").length > 0);
+        expect(isRunning(pid)).toBe(false);
+        await stop();
+      } finally {
+        agent.remove();
+      }
+    });
+  }
+
+  it("reads every code the coordinator sends as its own kind", () => {
+    expect(readCancel({ reason: "factory token revoked", code: "revoked" })).toMatchObject({ event: "job.lease_lost" });
+    expect(readCancel({ reason: "factory deregistered", code: "deregistered" })).toMatchObject({
+      event: "job.lease_lost",
+    });
+    expect(readCancel({ reason: "budget exhausted: $5 of $5 per day", code: "budget" })).toMatchObject({
+      event: "job.budget_stopped",
+      reason: "the product's budget exhausted: $5 of $5 per day",
+    });
+    expect(readCancel({ reason: "cost $2 exceeds the job budget $1", code: "job_budget" })).toMatchObject({
+      event: "job.budget_stopped",
+    });
+    for (const code of ["operator", "review_rejected", "parent_cancelled"])
+      expect(readCancel({ reason: "x", code })).toMatchObject({ event: "job.cancelled", reason: "x" });
+    expect(readCancel({ reason: "" })).toMatchObject({ event: "job.cancelled", reason: "cancelled by an operator" });
+  });
+});
+
+describe("a drain pushed to the factory", { timeout: 30_000 }, () => {
+  it("says a quarantine as one, why, and the command that lifts it; its running job goes on", async () => {
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
+    const { conn, records, stop } = fakeSupervisor(agent);
+    try {
+      conn.welcome([], { features: [FEATURES.stopped] });
+      conn.push({ type: "assign", assignments: [assignment("job_dq", "gf-sample-seconds: 30\n", 1)] });
+      const pid = await until("the engine", () => records.read("job_dq")?.enginePid);
+      const reason = "quarantined: more than 3 failed run(s) within 10 min";
+      conn.push({ type: "drain", reason, status: "quarantined" });
+      const line = agent.events.find((e) => e.event === "factory.quarantined");
+      expect(line).toMatchObject({ status: "quarantined", reason, factoryId: "fac_test" });
+      expect(String(line?.message)).toContain(reason);
+      expect(String(line?.message)).toContain("`gigafactory factory release fac_test`");
+      expect(isRunning(pid)).toBe(true);
+      expect(agent.events.filter((e) => String(e.event).startsWith("job.") && e.event !== "job.start")).toEqual([]);
+      await stop();
+    } finally {
+      agent.remove();
+    }
+  });
+
+  it("reads an older coordinator's drain by its reason: an operator's quarantine or drain, each with its way out", async () => {
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
+    const { conn, stop } = fakeSupervisor(agent);
+    try {
+      conn.welcome([], { features: [FEATURES.stopped] });
+      conn.push({ type: "drain", reason: "quarantined by alice" });
+      conn.push({ type: "drain", reason: "draining by bob" });
+      const lines = agent.events.filter((e) => String(e.event).startsWith("factory."));
+      expect(lines.map((e) => [e.event, e.status])).toEqual([
+        ["factory.quarantined", "quarantined"],
+        ["factory.draining", "draining"],
+      ]);
+      expect(String(lines[0]?.message)).toContain("`gigafactory factory release fac_test`");
+      expect(String(lines[1]?.message)).toContain("`gigafactory factory activate fac_test`");
+      await stop();
+    } finally {
+      agent.remove();
+    }
+  });
+});
