@@ -55,10 +55,15 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           exclude: UNDER_LOAD,
-          // Two files at a time, each with its own server (own port, own state dir): most of their time is spent
-          // waiting on agents, leases and browsers, not on the CPU. Each server is one workerd (~150 MB).
+          // Three files at a time on CI's two cores, each with its own server (own port, own state dir): most of a
+          // file's time is spent waiting on real time — sample engines that run for seconds, lease TTLs, the
+          // dashboard's 3 s read tick, agent processes starting — not on the CPU. A file's whole tree (vitest worker,
+          // runtime, workerd, its share of the run's one Chromium) used 12-28 CPU-s for dashboard files and 72 for
+          // cli.test, against ~31 s of a worker's time per file on a quiet 2-core run with two at a time (925 s,
+          // 59 files): about a third of the CPU stood idle. dag-view, dashboard-signin and dashboard-bidi: 181 s two
+          // at a time, 131 s three at a time, back to back under the same load. Each server is one workerd (~150 MB).
           fileParallelism: true,
-          maxWorkers: 2,
+          maxWorkers: 3,
           sequence: { groupOrder: 0 },
         },
       },

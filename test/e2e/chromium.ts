@@ -2,11 +2,12 @@
 // executable path and flags out, in two variants. `--no-sandbox` because CI runs as root in a container; the rest
 // keep the browser from reaching beyond loopback (updates, sync, QUIC probes) while a test runs.
 import { type APIResponse, type Browser, chromium, type Page, type Route } from "playwright-core";
+import { inject } from "vitest";
 
 /** The Debian package's binary (apt-get install chromium), as the README's test set-up installs it. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-background-networking",
@@ -33,9 +34,15 @@ export async function fetchRoute(route: Route): Promise<APIResponse> {
   }
 }
 
-/** A headless Chromium; the caller closes it (`browser.close()` in its afterAll). */
+/**
+ * A headless Chromium; the caller closes it (`browser.close()` in its afterAll). Under the e2e run it is a connection
+ * to the run's one browser (test/e2e/global-setup.ts): `close()` then closes the contexts this connection made and
+ * disconnects, and the browser stays up for the other files. Otherwise (no such browser) a browser of its own.
+ */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS });
+  const shared = inject("e2eChromium");
+  if (shared) return chromium.connect(shared);
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
 }
 
 /**

@@ -8,28 +8,53 @@
  * what runs is byte for byte what a start of its own would have built. `npm start` and `npm run dev`
  * (test/e2e/demo) still bundle and migrate themselves: that path keeps its own test.
  *
- * Provides `e2eBundle` (the bundle's `index.js`) and `e2eMigratedState` (a directory to copy), both absolute.
+ * And one headless Chromium for the run (a Playwright browser server), which every dashboard file connects to instead
+ * of launching its own: a launch and a close cost ~1.2-2 s each on that machine, paid by ~35 files. Each file still
+ * gets browser contexts of its own (fresh cookies, storage and pages), and its `browser.close()` closes those and
+ * disconnects, leaving the browser to the others (test/e2e/chromium.ts `launchChromium`).
+ *
+ * Provides `e2eBundle` (the bundle's `index.js`), `e2eMigratedState` (a directory to copy), both absolute, and
+ * `e2eChromium` (the browser server's ws:// endpoint; "" when the Debian Chromium is not installed).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { chromium } from "playwright-core";
 import type { TestProject } from "vitest/node";
 import { applyMigrations } from "../../scripts/d1-migrations.ts";
 import { bundleWorker } from "../../scripts/local-server.ts";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "./chromium.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     e2eBundle: string;
     e2eMigratedState: string;
+    e2eChromium: string;
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(path.join(tmpdir(), "gf-e2e-once-"));
   const state = path.join(dir, "state");
-  // Independent: side by side.
-  const [bundle] = await Promise.all([bundleWorker(path.join(dir, "bundle")), applyMigrations(state)]);
-  project.provide("e2eBundle", bundle);
+  // Without the binary, files that use no browser still run; one that does fails at its own launch, saying why.
+  // Playwright stops the browser when this process gets SIGINT, SIGTERM or SIGHUP (its handle* options' default).
+  const browser = existsSync(CHROMIUM_PATH)
+    ? chromium.launchServer({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS })
+    : undefined;
+  // Independent: side by side. A failed bundle or migration still closes a browser that did start.
+  const started = await Promise.allSettled([bundleWorker(path.join(dir, "bundle")), applyMigrations(state), browser]);
+  const teardown = async () => {
+    await browser?.then((b) => b.close()).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) {
+    await teardown();
+    throw failed.reason;
+  }
+  const [bundle, , server] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+  project.provide("e2eBundle", bundle as string);
   project.provide("e2eMigratedState", state);
-  return () => rmSync(dir, { recursive: true, force: true });
+  project.provide("e2eChromium", (server as { wsEndpoint(): string } | undefined)?.wsEndpoint() ?? "");
+  return teardown;
 }
