@@ -111,7 +111,7 @@ export class ProductCoordinator extends RoutingRpc {
       productId,
       (tx) => applyAction(tx, jobId, action, input),
       (done) => {
-        if (done.ok) this.tell(takenLeaseNotice(done.value, `${action} by ${input.actor}`));
+        if (done.ok) this.tell(takenLeaseNotice(done.value, `${action} by ${input.actor}`, "operator"));
       },
     );
   }

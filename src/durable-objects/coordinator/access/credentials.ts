@@ -110,7 +110,7 @@ export function retireFactoryToken(tx: Tx, factoryId: string, actor: string): Re
   const f = requireFactory(tx.sql, factoryId, tx.now);
   if (f.status === "revoked") return { value: f };
   const watched = takeFactoryWatchers(tx, factoryId);
-  const requeued = requeueHeldBy(tx, factoryId, "factory token revoked");
+  const requeued = requeueHeldBy(tx, factoryId, "factory token revoked", "revoked");
   forgetFactory(tx, factoryId);
   // Learned routing forgets it too: its records, the rules naming it, the experiments it changes (as deregister).
   const forgotten = forgetFactoryRouting(tx, factoryId, actor, "revoked");

@@ -203,7 +203,7 @@ function throughShipped(tx: Tx, row: CascadeRow): number {
 function cancelWithParent(tx: Tx, id: string, row: CascadeRow, why: string): void {
   const job = loadJob(tx.sql, id);
   if (!job || TERMINAL_STAGES.includes(job.stage)) return;
-  noteStop(tx, job, why); // a running child's holder hears it after the commit, as after an operator's cancel
+  noteStop(tx, job, why, "parent_cancelled"); // a running child's holder hears it after the commit, as after an operator's cancel
   const next = cancelJob(tx, job, why);
   enqueueEvent(tx, id, "job.action", { action: "cancel", actor: row.actor, parentId: row.job_id, note: why });
   settled(tx, next); // its dependents outside the subtree fail naming it, as after an operator's cancel of it

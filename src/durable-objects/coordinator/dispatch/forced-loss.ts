@@ -13,6 +13,7 @@
  */
 import { takenLeaseEnding } from "../../../core/lease.ts";
 import type { Job } from "../../../core/model.ts";
+import type { CancelCode } from "../../../shared/protocol-lease-notices.ts";
 import { noteStop } from "../factories/notices.ts";
 import { requireJob } from "../jobs/rows.ts";
 import { recordLeaseExpiries } from "../policies/metrics.ts";
@@ -40,7 +41,7 @@ export function expireIfLapsed(tx: Tx, job: Job, tell = true): Job | undefined {
  * @returns how many went back to the queue (one with nothing left of its own budget ends `failed` instead: `giveBack`;
  *   one whose lapsed lease was its last attempt is dead-lettered: `expireIfLapsed`)
  */
-export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {
+export function requeueHeldBy(tx: Tx, factoryId: string, why: string, code: CancelCode): number {
   const ids = tx.sql
     .exec<{ id: string }>(
       "SELECT id FROM jobs WHERE holder_factory_id = ? AND stage IN ('assigned', 'building')",
@@ -49,16 +50,16 @@ export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {
     .toArray();
   let requeued = 0;
   for (const { id } of ids) {
-    if (takeFrom(tx, requireJob(tx.sql, id), why).stage === "queued") requeued += 1;
+    if (takeFrom(tx, requireJob(tx.sql, id), why, code).stage === "queued") requeued += 1;
   }
   return requeued;
 }
 
 /** One job of `requeueHeldBy`: expired if lapsed, else handed back with its key held and its holder told. */
-function takeFrom(tx: Tx, job: Job, why: string): Job {
+function takeFrom(tx: Tx, job: Job, why: string, code: CancelCode): Job {
   const expired = expireIfLapsed(tx, job);
   if (expired) return expired;
-  noteStop(tx, job, why);
+  noteStop(tx, job, why, code);
   holdSerialKey(tx, job);
   return giveBack(tx, job, why);
 }

@@ -16,6 +16,7 @@
 import type { Factory, Job } from "../../../core/model.ts";
 import { decidePreemption, PREEMPTION_COOLDOWN_MS, type PreemptionDecision } from "../../../core/preemption.ts";
 import type { RouteContext } from "../../../core/router.ts";
+import type { CancelCode } from "../../../shared/protocol-lease-notices.ts";
 import { livePollers } from "../factories/registry.ts";
 import { loadJob, touchJob } from "../jobs/rows.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
@@ -33,6 +34,8 @@ export interface Eviction {
   leaseEpoch: number;
   /** The `cancel` frame's reason: "preempted", or "lease expired" for a victim whose lease had lapsed. */
   reason: string;
+  /** The `cancel` frame's code (shared/protocol-lease-notices): what the agent says of the stop. */
+  code: CancelCode;
 }
 
 /** The run message, `lastResult.message` and `lease.lost.why` of a preempted job: the contract's wording. */
@@ -108,7 +111,8 @@ export function preemptFor(
   const eviction = { factoryId, jobId: victim.id, leaseEpoch: victim.leaseEpoch };
   // A victim whose lease lapsed is the reaper's: expired, its attempt counted — not preempted with it refunded
   // (dispatch/forced-loss). Its seat is free all the same; the cancel still goes before the `assign` (not a notice).
-  if (expireIfLapsed(tx, victim, false)) return { eviction: { ...eviction, reason: "lease expired" }, factory, job };
+  if (expireIfLapsed(tx, victim, false))
+    return { eviction: { ...eviction, reason: "lease expired", code: "lease_expired" }, factory, job };
   const why = preemptedMessage(job.id);
   holdSerialKey(tx, victim); // the victim's key stays held while its factory stops it (dispatch/serial-holds)
   giveBack(tx, victim, why, {
@@ -119,5 +123,5 @@ export function preemptFor(
   enqueueEvent(tx, victim.id, "job.preempted", { by: job.id, factoryId, leaseEpoch: victim.leaseEpoch });
   enqueueAudit(tx, "system", "job.preempted", victim.id, { by: job.id, factoryId, epoch: victim.leaseEpoch });
   const saved = touchJob(tx, job, { lastEvictionAt: tx.now });
-  return { eviction: { ...eviction, reason: "preempted" }, factory, job: saved };
+  return { eviction: { ...eviction, reason: "preempted", code: "preempted" }, factory, job: saved };
 }

@@ -130,7 +130,7 @@ export function setFactoryStatus(tx: Tx, factoryId: string, status: AdminStatus,
 export function deregister(tx: Tx, factoryId: string, actor: string): Retired<{ requeued: number }> {
   requireFactory(tx.sql, factoryId, tx.now);
   const watched = takeFactoryWatchers(tx, factoryId);
-  const requeued = requeueHeldBy(tx, factoryId, "factory deregistered");
+  const requeued = requeueHeldBy(tx, factoryId, "factory deregistered", "deregistered");
   deleteFactory(tx, factoryId);
   forgetFactory(tx, factoryId); // its breakers and error window, and the alerts they raised
   const forgotten = forgetFactoryRouting(tx, factoryId, actor, "deregistered");

@@ -12,9 +12,9 @@
  *
  * `cancelFrame` is the one builder of the `cancel` frame: the notices', a job action's and a review reject's (both
  * in their unit's answer), and a preemption's (factories/push). Each carries a `code` (shared/protocol-lease-notices)
- * so the agent can tell its operator a lease expiry from an operator's cancel: the caller's, or — for a caller that
- * gives only its text — read from that text (`stopCodeOf`). A notice row keeps its code in its `reason` column, ahead
- * of the text (`CODE_MARK`): no column added, no statement more.
+ * so the agent can tell its operator a lease expiry from an operator's cancel: every caller names its own; only a
+ * notice row written before codes has its code read from its text (`stopCodeOf`). A notice row keeps its code in its
+ * `reason` column, ahead of the text (`CODE_MARK`): no column added, no statement more.
  */
 import type { Job } from "../../../core/model.ts";
 import type { ServerFrame } from "../../../shared/protocol.ts";
@@ -33,16 +33,21 @@ export interface FactoryNotice {
 
 /**
  * The `cancel` a holder gets for the lease `leaseEpoch` of `jobId` it runs under (the epoch before the coordinator
- * took it: the one its seat knows), `reason` shown to its operator, `code` why (default: read from `reason`).
+ * took it: the one its seat knows), `reason` shown to its operator, `code` why (undefined: the agent reads it as an operator's cancel).
  */
-export function cancelFrame(jobId: string, leaseEpoch: number, reason: string, code = stopCodeOf(reason)): CancelFrame {
+export function cancelFrame(
+  jobId: string,
+  leaseEpoch: number,
+  reason: string,
+  code: CancelCode | undefined,
+): CancelFrame {
   return { type: "cancel", jobId, leaseEpoch, reason, ...(code ? { code } : {}) };
 }
 
 /**
- * The code of a stop whose caller gave only its text: the texts the coordinator writes (dispatch/lease-ops, forced-
- * loss and preempt, policies/budget-stop and run-spend, dag/cancel-subtree, a job action's `cancel by …`, a review's
- * `reject by …`); undefined for any other (the agent then reads it as an operator's cancel, as before codes).
+ * The code of a notice row written before codes (an older build's, still queued after a deploy), from the texts the
+ * coordinator wrote then (dispatch/lease-ops, forced-loss and preempt, policies/budget-stop and run-spend,
+ * dag/cancel-subtree, a job action's `cancel by …`, a review's `reject by …`); undefined for any other.
  */
 export function stopCodeOf(reason: string): CancelCode | undefined {
   if (reason === "lease expired") return "lease_expired";
@@ -68,7 +73,7 @@ function stored(reason: string, code: CancelCode | undefined): string {
 /** A `cancel` from a notice row (one written before codes has none but its text's: `stopCodeOf`). */
 function storedCancel(jobId: string, leaseEpoch: number, column: string): CancelFrame {
   const mark = column.indexOf(CODE_MARK);
-  if (mark < 0) return cancelFrame(jobId, leaseEpoch, column);
+  if (mark < 0) return cancelFrame(jobId, leaseEpoch, column, stopCodeOf(column));
   const reason = column.slice(mark + CODE_MARK.length);
   return cancelFrame(jobId, leaseEpoch, reason, cancelCodeOf({ code: column.slice(0, mark) }) ?? stopCodeOf(reason));
 }
@@ -80,7 +85,7 @@ function storedCancel(jobId: string, leaseEpoch: number, column: string): Cancel
 export function takenLeaseNotice(
   value: { job: Pick<Job, "id" | "leaseEpoch">; stoppedFactoryId?: string },
   reason: string,
-  code = stopCodeOf(reason),
+  code: CancelCode,
 ): FactoryNotice | undefined {
   if (!value.stoppedFactoryId) return undefined;
   const frame = cancelFrame(value.job.id, value.job.leaseEpoch - 1, reason, code);
@@ -96,9 +101,9 @@ const surelyNone = new WeakSet<SqlStorage>();
 
 /**
  * Queue a `cancel` for the holder of `job` (as it was before its lease was taken), pushed after the commit; `code`
- * why (default: read from `reason`).
+ * why (every caller names its own: a code read back from the text broke whenever a text was reworded).
  */
-export function noteStop(tx: Tx, job: Job, reason: string, code = stopCodeOf(reason)): void {
+export function noteStop(tx: Tx, job: Job, reason: string, code: CancelCode): void {
   if (!job.holderFactoryId) return;
   surelyNone.delete(tx.sql);
   execute(

@@ -34,7 +34,7 @@ export function pushWork(ready: ReturnType<typeof workReadySockets>, units: Unit
   // the victim (its seat then counts as free there) before it reads the `assign` for that seat.
   for (const e of plan.evictions) {
     const target = ready.get(e.factoryId);
-    if (target) send(target.ws, cancelFrame(e.jobId, e.leaseEpoch, e.reason));
+    if (target) send(target.ws, cancelFrame(e.jobId, e.leaseEpoch, e.reason, e.code));
   }
   for (const [factoryId, assignments] of plan.assigns) {
     const target = ready.get(factoryId);

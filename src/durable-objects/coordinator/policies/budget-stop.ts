@@ -51,7 +51,7 @@ export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported
     const job = loadJob(tx.sql, id);
     if (!job?.holderFactoryId) continue;
     if (expireIfLapsed(tx, job)) continue; // the reaper's already: an expiry, its attempt counted (dispatch/forced-loss)
-    noteStop(tx, job, why);
+    noteStop(tx, job, why, "budget");
     holdSerialKey(tx, job); // its key stays held while its holder stops (dispatch/serial-holds)
     const newer = reported?.jobId === id ? { checkpoint: { ...reported.checkpoint, at: tx.now } } : {};
     // Each job's own record of it: the `lease.lost` event (why) and its run closed `cancelled` (giveBack).

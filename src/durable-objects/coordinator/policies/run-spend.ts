@@ -100,7 +100,7 @@ export function endOverBudget(
 ): Job {
   const result: RunResult = { outcome: "budget_exceeded", message: overrun.message, retryable: false };
   if (!report.final) {
-    noteStop(tx, job, overrun.message);
+    noteStop(tx, job, overrun.message, "job_budget");
     holdSerialKey(tx, job); // the engine runs on until its holder stops it (dispatch/serial-holds)
   }
   finishRun(tx, job, result, report.insights);

@@ -57,7 +57,7 @@ export abstract class PolicyRpc extends FleetRpc {
         return { job, stoppedFactoryId, view: reviewsView(job) };
       },
       (done) => {
-        if (done.ok) this.tell(takenLeaseNotice(done.value, `reject by ${input.actor}`));
+        if (done.ok) this.tell(takenLeaseNotice(done.value, `reject by ${input.actor}`, "review_rejected"));
       },
     );
     if (!outcome.ok) return outcome;
