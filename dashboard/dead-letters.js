@@ -196,7 +196,8 @@ export function deadLettersView(root, live) {
       if (!drawn) replace(body, h("tr", null, h("td", { colspan: "7", class: "muted" }, NOT_READ)));
     } finally {
       pg.settle(asked);
-      if (alive) {
+      // Only the newest read arms Refresh: an older one overtaken (by a redrive's re-read) armed it while that was out.
+      if (alive && pg.current(asked)) {
         setBusy(refresh, false);
         giveBack();
       }
@@ -266,12 +267,16 @@ export function deadLettersView(root, live) {
       showError(status, `Not redriven ${d.id}: ${said}`);
       // Gone meanwhile (404) or no answer to read (it may have been sent): the list says what is true now.
       reread = (err instanceof ApiError && err.status === 404) || outcomeUnknown(err);
+    }
+    // Busy until the list is read again, as its rows are drawn (`redriving`): let go at the answer, a redraw meanwhile
+    // (Show older, a Refresh armed by an earlier read) drew this row's Redrive armed, and a press sent it twice.
+    try {
+      if (reread) await load(true);
     } finally {
       redriving.delete(d.id);
     }
-    if (reread) await load(true);
-    const current = redriveButton(d.id);
-    setBusy(current, false);
+    if (!alive) return;
+    setBusy(redriveButton(d.id), false);
     setBusy(button, false);
     giveBack();
   };

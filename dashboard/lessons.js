@@ -11,7 +11,7 @@
 
 import { CHANGED, LESSON_ADDED, LESSON_PAGE } from "./answers.js";
 import { api, describeError, writeFailure } from "./api.js";
-import { isBusy, setBusy } from "./busy.js";
+import { busyAttr, isBusy, setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { ago, focusReturn, h, renderAges, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 
@@ -91,6 +91,11 @@ export function lessonsView(root, live) {
   let pending = [];
   /** Ids archived on this page: D1 may list them a moment longer (the same outbox), and they must not come back. */
   const archived = new Set();
+  /**
+   * Ids whose archive is out: their Archive is drawn busy until the answer. The list is redrawn meanwhile (an older
+   * page read, the filter changed, a lesson added) and the row drawn anew offered an armed Archive: a second PATCH.
+   */
+  const archiving = new Set();
   /** What D1 listed, newest first: the first page and every older one asked for since. @type {any[]} */
   let listed = [];
   /** Where the next older page starts; undefined once the oldest lesson is listed. @type {string | undefined} */
@@ -162,7 +167,8 @@ export function lessonsView(root, live) {
 
   /** @param {string} id @param {HTMLButtonElement} button busy while the request is out (double clicks, busy.js) */
   const archive = async (id, button) => {
-    if (isBusy(button)) return;
+    if (isBusy(button) || archiving.has(id)) return;
+    archiving.add(id);
     // Archived, the row goes: focus goes to the Archive now in its place (the next lesson's), so an operator archives
     // down the list with Enter.
     const archiveButtons = () => [...list.querySelectorAll("button[data-focus-key^='archive:']")];
@@ -180,6 +186,7 @@ export function lessonsView(root, live) {
         body: { archived: true },
         answer: CHANGED,
       });
+      archiving.delete(id);
       if (!alive) return;
       showError(status);
       status.textContent = l.changed === false ? `Already archived ${id}.` : `Archived ${id}.`;
@@ -187,6 +194,9 @@ export function lessonsView(root, live) {
       render(); // in place: a re-read would close the older pages the operator opened to find this lesson
       giveBack();
     } catch (err) {
+      archiving.delete(id);
+      // The row shown now, which a redraw while the PATCH was out may have drawn anew (busy, from `archiving`).
+      setBusy(list.querySelector(`button[data-focus-key="archive:${CSS.escape(id)}"]`), false);
       setBusy(button, false);
       if (alive) showError(status, writeFailure(err, "Not archived"));
       giveBack();
@@ -213,6 +223,7 @@ export function lessonsView(root, live) {
             class: "secondary",
             "aria-label": `Archive lesson ${l.id}`,
             "data-focus-key": `archive:${l.id}`,
+            ...busyAttr(archiving.has(l.id)),
             onclick: (/** @type {Event} */ ev) =>
               void archive(l.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
           },

@@ -218,10 +218,12 @@ export function settingsView(root, live) {
       giveBack();
     } catch (err) {
       if (!alive) return;
-      setBusy(save, false);
       showError(status, writeFailure(err, "Not saved"));
+      // Busy until the settings are read back: armed at the refusal, a press meanwhile sent the PATCH again (from the
+      // settings as first read) before the page could say whether the first had landed.
+      if (outcomeUnknown(err)) await readBack(values, Object.keys(patch));
+      setBusy(save, false);
       giveBack();
-      if (outcomeUnknown(err)) void readBack(values, Object.keys(patch));
     }
   });
 
