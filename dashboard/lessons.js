@@ -11,33 +11,13 @@
 
 import { CHANGED, LESSON_ADDED, LESSON_PAGE } from "./answers.js";
 import { api, describeError, writeFailure } from "./api.js";
-import { busyAttr, isBusy, setBusy } from "./busy.js";
+import { isBusy, setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { ago, focusReturn, h, renderAges, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { focusReturn, h, renderAges, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { lessonRow, lessonsTable } from "./lesson-rows.js";
 
 /** Lessons per read: the API's most. An older page is read only when the operator asks (#lessons-more). */
 const PAGE = 200;
-
-/** @param {any} l a Lesson (src/core/lessons.ts) */
-function scopeText(l) {
-  const parts = [
-    ...(l.capabilities.length ? [`requires ${l.capabilities.join(" + ")}`] : []),
-    ...(l.engine ? [`engine ${l.engine}`] : []),
-    ...(l.serialKey ? [`serial ${l.serialKey}`] : []),
-  ];
-  return parts.length ? parts.join(" · ") : "every job";
-}
-
-/**
- * Who a lesson's words are: the coordinator's (`auto (trigger)`), an operator's own (their name), or an automatic
- * lesson an operator took over (`… · edited by <actor>`: its repeats count but keep the operator's words).
- * @param {any} l a Lesson (src/core/lessons.ts)
- */
-function sourceText(l) {
-  if (l.source !== "auto") return l.createdBy;
-  const auto = `auto (${l.trigger ?? "?"})`;
-  return typeof l.editedBy === "string" ? `${auto} · edited by ${l.editedBy}` : auto;
-}
 
 /**
  * @param {HTMLElement} root
@@ -111,28 +91,7 @@ export function lessonsView(root, live) {
   const render = () => {
     pending = pending.filter((p) => !listed.some((l) => l.id === p.id));
     const items = [...(source.value === "auto" ? [] : pending), ...listed].filter((l) => !archived.has(l.id));
-    replace(
-      list,
-      items.length === 0
-        ? h("p", { class: "empty" }, "No lessons yet.")
-        : h(
-            "table",
-            { class: "lessons" },
-            h("caption", { class: "sr-only" }, "Lessons, newest first"),
-            h(
-              "thead",
-              null,
-              h(
-                "tr",
-                null,
-                ...["Lesson", "Source", "Scope", "Seen", "Updated"].map((t) => h("th", { scope: "col" }, t)),
-                // An empty header names nothing; the column is an operator's (role.js), as its buttons.
-                h("th", { scope: "col", "data-needs": "operator" }, h("span", { class: "sr-only" }, "Action")),
-              ),
-            ),
-            h("tbody", null, ...items.map(row)),
-          ),
-    );
+    replace(list, items.length === 0 ? h("p", { class: "empty" }, "No lessons yet.") : lessonsTable(items.map(row)));
     more.hidden = !nextCursor;
   };
 
@@ -204,33 +163,7 @@ export function lessonsView(root, live) {
   };
 
   /** @param {any} l */
-  const row = (l) =>
-    h(
-      "tr",
-      { dataset: { lessonId: l.id } },
-      h("td", { class: "lesson-text" }, l.text),
-      h("td", { class: "lesson-source" }, sourceText(l)),
-      h("td", null, scopeText(l)),
-      h("td", { class: "num" }, String(l.count)),
-      h("td", { title: when(l.updatedAt), "data-at": l.updatedAt }, ago(l.updatedAt)), // moved by renderAges
-      h(
-        "td",
-        { "data-needs": "operator" }, // Archive (role.js)
-        h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            "aria-label": `Archive lesson ${l.id}`,
-            "data-focus-key": `archive:${l.id}`,
-            ...busyAttr(archiving.has(l.id)),
-            onclick: (/** @type {Event} */ ev) =>
-              void archive(l.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
-          },
-          "Archive",
-        ),
-      ),
-    );
+  const row = (l) => lessonRow(l, archiving.has(l.id), archive);
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();

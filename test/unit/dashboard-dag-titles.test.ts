@@ -5,7 +5,9 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { graphOf, renderDag } from "../../dashboard/dag.js";
+import { renderDag } from "../../dashboard/dag.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { graphOf } from "../../dashboard/dag-graph.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { shortText } from "../../dashboard/dom.js";
 // @ts-expect-error the vendored browser build ships no types
