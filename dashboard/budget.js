@@ -131,7 +131,9 @@ export function budgetView(root, live) {
         showLoadError(status);
       },
       (err) => {
-        if (!alive) return;
+        // An overtaken read's failure is not the page's news either: a poll out when Pause answered, failing after
+        // (a 503 mid-action), wrote "Cannot load the budget" over "Paused", as if the pause had not worked.
+        if (!alive || mine !== generation) return;
         if (err?.status === 404)
           status.textContent = can(live.role, "operator")
             ? "No budget is set for this product: set one below."

@@ -4,6 +4,7 @@
 // redraw before the list's re-read landed (Show older, Refresh, a poller's read) drew the button armed again — one
 // more press sent the request twice. Each case counts the page's own fetches (wrapped before the page loads, so a
 // press that sends is counted the moment it is handled) and presses the redrawn button while the re-read is held.
+// And the budget page's poll that was out when Pause answered, failing after it (a 503), no longer wipes "Paused".
 import type { Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { holdRequests } from "./chromium.ts";
@@ -338,6 +339,51 @@ describe("dashboard: an action's guard outlasts its list's re-read", () => {
     reads?.answer();
     await expect.poll(() => release.getAttribute("aria-disabled"), SOON).toBe(null);
     expect(await sent("POST", "/factories/f-q/release")).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("budget: a poll overtaken by Pause and failing after it does not write its failure over the pause", async () => {
+    await api("PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
+    let armed = false;
+    let held = 0;
+    let failed = false;
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT, {
+      route: (p) =>
+        // The next poll once armed is held, then answered 503; every other read is the real one.
+        p.route(
+          (u) => u.pathname.endsWith("/budget"),
+          async (route) => {
+            if (route.request().method() !== "GET" || !armed) return route.fallback();
+            armed = false;
+            held++;
+            await gate;
+            failed = true;
+            await json(route, { type: "about:blank", title: "Unavailable", detail: "later", code: "unavailable" }, 503);
+          },
+        ),
+    });
+    await page.goto(`${suite.h.url}/#/budget`);
+    const pause = page.locator("#budget-pause");
+    await expect.poll(() => pause.isEnabled(), SOON).toBe(true);
+    armed = true;
+    await expect.poll(() => held, SOON).toBe(1); // the page's next poll (every 5 s) is out, held
+    await pause.click();
+    const status = page.locator("#budget-status");
+    await expect.poll(() => status.textContent(), SOON).toBe("Paused: no new dispatch until resumed.");
+    release();
+    await expect.poll(() => failed, SOON).toBe(true);
+    // One more poll lands after the failed one (the real one): the pause's line is still what the page says.
+    const reads = () =>
+      page.evaluate("performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/budget')).length");
+    const before = (await reads()) as number;
+    await expect.poll(async () => ((await reads()) as number) > before, SOON).toBe(true);
+    expect(await status.textContent()).toBe("Paused: no new dispatch until resumed.");
+    await api("POST", "/budget/resume");
     expect(errors).toEqual([]);
     await close();
   });
