@@ -155,11 +155,17 @@ export function alertsView(root, live, params) {
     status.textContent = `Acknowledging ${id}…`; // while the request is out: a slow answer is not a lost click
     try {
       await api(live.session, `/alerts/${encodeURIComponent(id)}/ack`, { method: "POST" });
-      acking.delete(id);
       if (!alive) return;
       showError(status);
       status.textContent = `Acknowledged ${id}.`;
-      await load();
+      // Busy until the list is read again, as its rows are drawn (`acking`): let go at the answer, a redraw meanwhile
+      // (the 15 s read, Show older) could draw the alert's Ack armed, and a second ack was refused over the first.
+      try {
+        await load();
+      } finally {
+        acking.delete(id);
+      }
+      setBusy(ackButton(id), false); // still open after the read (acknowledged elsewhere and reopened): armed again
       giveBack();
     } catch (err) {
       acking.delete(id);

@@ -1,13 +1,12 @@
-// api.js — the REST client: the signed-in session (token + product in this tab's sessionStorage,
-// gone when the tab closes; the admin token only when the user chose to keep it), the API base
-// (config.js), bearer-authenticated JSON calls, and problem+json errors turned into ApiError.
+// api.js — the REST client: the API base (config.js), bearer-authenticated JSON calls with the signed-in session
+// (session.js, re-exported: pages import both from here), and problem+json errors turned into ApiError.
 
 import { AnswerShapeError, checkAnswer, notJson } from "./answer-shape.js";
 import { JOB_PAGE } from "./answers.js";
 import { API_BASE } from "./config.js";
 import { advice, problemCode, problemText, retryAfterSeconds } from "./problem-text.js";
 
-const STORE_KEY = "gigafactory.session";
+export { clearSession, isAdminToken, loadSession, productFromToken, saveSession } from "./session.js";
 
 /** The API origin: config.js's API_BASE when the dashboard is deployed apart from the Worker, else this page's. */
 export function apiBase() {
@@ -22,7 +21,7 @@ export function socketUrl(path) {
   return `${apiBase().replace(/^http/, "ws")}${path}`;
 }
 
-/** @typedef {{ token: string, product: string }} Session */
+/** @typedef {import("./session.js").Session} Session */
 
 /**
  * A failed API call: `title`, `detail` and `code` come from the problem+json body (`body`, its other members too:
@@ -105,52 +104,6 @@ export function writeFailure(err, refused) {
   return err instanceof AnswerShapeError
     ? `Sent, outcome unknown: ${err.message}`
     : `${refused}: ${describeError(err)}`;
-}
-
-/**
- * The product a `gf_<product>_<secret>` (or `gfe_…`) token belongs to, if it looks like one.
- * @param {string} token
- */
-export function productFromToken(token) {
-  const m = /^gfe?_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/.exec(token.trim());
-  return m ? m[1] : "";
-}
-
-/** @returns {Session | null} */
-export function loadSession() {
-  try {
-    // Earlier versions kept the token in localStorage, readable for ever by any script of this origin.
-    localStorage.removeItem(STORE_KEY);
-    const raw = sessionStorage.getItem(STORE_KEY);
-    const s = raw ? JSON.parse(raw) : null;
-    return s && typeof s.token === "string" && typeof s.product === "string" ? s : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Keep the session for this tab only. The admin token (one that names no product) is kept only
- * when `remember` is set: otherwise it lives in memory and a reload asks for it again.
- * @param {Session} s
- * @param {boolean} [remember] the user chose to keep an admin token for this tab
- */
-export function saveSession(s, remember = false) {
-  if (isAdminToken(s.token) && !remember) {
-    sessionStorage.removeItem(STORE_KEY);
-    return;
-  }
-  sessionStorage.setItem(STORE_KEY, JSON.stringify(s));
-}
-
-export function clearSession() {
-  sessionStorage.removeItem(STORE_KEY);
-  localStorage.removeItem(STORE_KEY);
-}
-
-/** A token that names no product: the deployment's admin token (the server is the judge). @param {string} token */
-export function isAdminToken(token) {
-  return productFromToken(token) === "";
 }
 
 /**

@@ -10,11 +10,12 @@ import { deadLettersView } from "./dead-letters.js";
 import { h, replace } from "./dom.js";
 import { enrollmentCodesView } from "./enrollment-codes.js";
 import { fleetView } from "./fleet.js";
+import { renderSummary } from "./header-summary.js";
 import { mountHealth } from "./health-badge.js";
 import { jobDetailView } from "./job-detail.js";
 import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
-import { Live, summaryParts } from "./live.js";
+import { Live } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
 import { can, markRole, PENDING, readOnlyText, readWhoami } from "./role.js";
 import { routingView } from "./routing.js";
@@ -72,7 +73,7 @@ function start(s) {
   nav.hidden = false;
   renderSession(live);
   const l = live;
-  unsubscribeHeader = l.subscribe(() => renderSummary(l));
+  unsubscribeHeader = l.subscribe(() => renderSummary(summary, l));
   unmountTiles = mountMetricsTiles(tiles, l);
   const badge = document.getElementById("health-badge");
   if (badge) stopHealth = mountHealth(badge, l);
@@ -151,23 +152,6 @@ function showWho(/** @type {Live} */ l) {
   if (!readOnly) return;
   const title = "This token may look but not act: the controls that change anything are not shown";
   product?.after(h("span", { class: "badge read-only", id: "role-marker", title }, readOnly));
-}
-
-/** @param {Live} l */
-function renderSummary(l) {
-  const parts = l.counts.size ? summaryParts(l.counts, l.factories.length) : ["loading…"];
-  // One .count each (nowrap, style.css): a narrow header breaks the line between two counts, not inside one.
-  const counts = parts.flatMap((p, i) => [i ? " · " : null, h("span", { class: "count" }, p)]);
-  replace(
-    summary,
-    h("span", { class: "counts" }, ...counts),
-    h(
-      "span",
-      { class: "version", title: "Queue version: bumped on every job creation and stage change" },
-      l.version === undefined ? "" : `queue v${l.version}`,
-    ),
-    l.error ? h("span", { class: "error" }, l.error) : null,
-  );
 }
 
 function route() {

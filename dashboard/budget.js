@@ -7,39 +7,14 @@
 
 import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
+import { burndownChart } from "./budget-chart.js";
 import { arm, setBusy } from "./busy.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
-import uPlot from "./vendor/uPlot.esm.js";
 
 /** How often the open page re-reads the budget: spend arrives with progress reports, seconds apart. */
 const POLL_MS = 5000;
-const CHART_HEIGHT = 260;
-
-/**
- * uPlot's columns from a budget: x in seconds, the spend (carried on flat to `now` so the line reaches the present),
- * and the two constant lines. Each burndown point is the moment spend reached `spentUsd` (a run's cost is charged at
- * a moment, charges in one minute coalesced): the chart draws the spend as steps (`SPEND_PATH`), flat from each point
- * to the next. Exported for a unit test.
- * @param {{ burndown: Array<{at: number, spentUsd: number}>, ceilingUsd: number, warnAtUsd: number, periodStart: number }} b
- * @param {number} now ms
- * @returns {[number[], number[], number[], number[]]}
- */
-export function chartData(b, now) {
-  const points = b.burndown.length > 0 ? [...b.burndown] : [{ at: b.periodStart, spentUsd: 0 }];
-  const last = points[points.length - 1];
-  if (now > last.at) points.push({ at: now, spentUsd: last.spentUsd });
-  const xs = points.map((p) => p.at / 1000);
-  return [xs, points.map((p) => p.spentUsd), xs.map(() => b.warnAtUsd), xs.map(() => b.ceilingUsd)];
-}
-
-/**
- * The spend's line: a step after each point (uPlot's own stepped path, align 1: the value holds until the next x). A
- * straight line between points drew $0 at 00:00 to $0.60 at 15:35 as if spend had accrued all day, when both charges
- * came at 15:35.
- */
-const SPEND_PATH = uPlot.paths.stepped({ align: 1 });
 
 /**
  * @param {HTMLElement} root
@@ -47,8 +22,6 @@ const SPEND_PATH = uPlot.paths.stepped({ align: 1 });
  */
 export function budgetView(root, live) {
   let alive = true;
-  /** @type {any} */
-  let chart = null;
   /** @type {any} */
   let current = null;
   const status = statusLine();
@@ -60,6 +33,7 @@ export function budgetView(root, live) {
   const state = h("span", { id: "budget-state", class: "badge", "data-testid": "budget-state" }, "—");
   const period = h("span", { id: "budget-period", class: "muted" });
   const plot = h("div", { id: "budget-chart", "data-testid": "budget-chart", class: "budget-chart" });
+  const chart = burndownChart(plot, () => current?.ceilingUsd ?? 0);
   /** Pause or Resume: greyed out until a read says which the state allows. @param {string} id @param {string} label */
   const stateButton = (id, label) =>
     h("button", { type: "button", id: `budget-${id}`, "data-testid": `budget-${id}`, disabled: true }, label);
@@ -104,31 +78,6 @@ export function budgetView(root, live) {
   form.addEventListener("input", draft);
   form.addEventListener("change", draft);
 
-  /**
-   * After each canvas draw, what the chart holds goes on its element as data attributes: the spend it plots, the
-   * levels of the two lines and the canvas rows (device px) they were drawn on, and the plot area's columns. The
-   * canvas is opaque to the DOM; this lets a browser test (or a curious operator) check the lines without OCR. Rows:
-   * device px from the canvas top, of the latest spend, $0, the warning and the ceiling.
-   * @param {any} u the uPlot instance
-   */
-  const expose = (u) => {
-    const [xs, spentCol, warnCol, ceilingCol] = u.data;
-    const warn = warnCol[0];
-    const top = ceilingCol[0];
-    Object.assign(plot.dataset, {
-      points: String(xs.length),
-      spentUsd: String(spentCol[spentCol.length - 1]),
-      warnUsd: String(warn),
-      ceilingUsd: String(top),
-      spentRow: String(Math.round(u.valToPos(spentCol[spentCol.length - 1], "y", true))),
-      zeroRow: String(Math.round(u.valToPos(0, "y", true))),
-      warnRow: String(Math.round(u.valToPos(warn, "y", true))),
-      ceilingRow: String(Math.round(u.valToPos(top, "y", true))),
-      plotLeft: String(Math.round(u.bbox.left)),
-      plotWidth: String(Math.round(u.bbox.width)),
-    });
-  };
-
   // An action out greys out every button, whatever a poll draws meanwhile: a double click on Resume sent two, and the
   // second lifted the exhaustion pause the first leaves in force on purpose — dispatch ran past the ceiling.
   let busy = false;
@@ -164,28 +113,7 @@ export function budgetView(root, live) {
       if (document.activeElement !== ceilingIn) ceilingIn.value = String(b.ceilingUsd);
       modeIn.value = b.onExhausted;
     }
-    const data = chartData(b, Date.now());
-    if (chart) {
-      chart.setData(data);
-      return;
-    }
-    chart = new uPlot(
-      {
-        width: Math.max(320, plot.clientWidth || 640),
-        height: CHART_HEIGHT,
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(max, (current?.ceilingUsd ?? 0) * 1.1)] } },
-        series: [
-          {},
-          { label: "spent (USD)", stroke: "#2563eb", width: 2, fill: "rgba(37, 99, 235, 0.1)", paths: SPEND_PATH },
-          { label: "80 % warning", stroke: "#d97706", dash: [6, 4], points: { show: false } },
-          { label: "100 % ceiling", stroke: "#dc2626", dash: [6, 4], points: { show: false } },
-        ],
-        axes: [{}, { values: (_u, ticks) => ticks.map((t) => `$${t}`) }],
-        hooks: { draw: [expose] },
-      },
-      data,
-      plot,
-    );
+    chart.draw(b);
   };
 
   /**
@@ -203,7 +131,9 @@ export function budgetView(root, live) {
         showLoadError(status);
       },
       (err) => {
-        if (!alive) return;
+        // An overtaken read's failure is not the page's news either: a poll out when Pause answered, failing after
+        // (a 503 mid-action), wrote "Cannot load the budget" over "Paused", as if the pause had not worked.
+        if (!alive || mine !== generation) return;
         if (err?.status === 404)
           status.textContent = can(live.role, "operator")
             ? "No budget is set for this product: set one below."
@@ -286,6 +216,6 @@ export function budgetView(root, live) {
   return () => {
     alive = false;
     clearInterval(timer);
-    chart?.destroy();
+    chart.destroy();
   };
 }

@@ -8,53 +8,26 @@
 // page does). Stable ids for the browser test: #dead-letters-rows, [data-testid="dead-letter-row"][data-dead-letter-id],
 // [data-testid="dead-letter-redrive"], #dead-letters-status, #dead-letters-more, #dead-letters-refresh.
 
-import { DEAD_LETTER_PAGE, REDRIVEN } from "./answers.js";
+import { REDRIVEN } from "./answers.js";
 import { ApiError, api, describeError, outcomeUnknown } from "./api.js";
-import { busyAttr, isBusy, setBusy } from "./busy.js";
-import { messageSummary, messageText, notRedrivable, reasonCode, redriveAdvice } from "./dead-letter-text.js";
+import { isBusy, setBusy } from "./busy.js";
+import { emptyRow, letterRow, lettersTable, readPages, redriveAction } from "./dead-letter-rows.js";
+import { notRedrivable, redriveAdvice } from "./dead-letter-text.js";
 import {
-  ago,
   focusReturn,
   h,
-  isolated,
   redrawKeepingFocus,
   renderAges,
   replace,
-  shortText,
   showError,
   showLoadError,
   statusLine,
-  when,
 } from "./dom.js";
 import { pager } from "./pager.js";
 import { can } from "./role.js";
 
-/** Dead letters per read: the API's default page (a page of bodies is also cut at ~4 Mi characters by the API). */
-const PAGE = 100;
 /** The table's one row while no read has worked (the status line above it says why). */
 const NOT_READ = "Not read: the line above says why. Refresh reads the list again.";
-
-/**
- * The first `pages` pages, newest first, each dead letter once.
- * @param {import("./live.js").Live} live @param {number} pages ≥ 1
- * @returns {Promise<{ items: any[], read: number, nextCursor?: string, partial: boolean }>}
- */
-async function readPages(live, pages) {
-  const byId = new Map();
-  /** @type {string | undefined} */
-  let cursor;
-  let read = 0;
-  let partial = false;
-  for (; read < pages && (read === 0 || cursor); read++) {
-    const q = new URLSearchParams({ limit: String(PAGE), ...(cursor ? { cursor } : {}) });
-    const page = await api(live.session, `/dead-letters?${q}`, { answer: DEAD_LETTER_PAGE });
-    if (!Array.isArray(page?.items)) throw new Error("the dead letters answer has no items: is it the coordinator's?");
-    for (const d of page.items) if (typeof d?.id === "string" && !byId.has(d.id)) byId.set(d.id, d);
-    partial ||= page.partial === true;
-    cursor = typeof page.nextCursor === "string" ? page.nextCursor : undefined;
-  }
-  return { items: [...byId.values()], read, nextCursor: cursor, partial };
-}
 
 /**
  * Render the dead letters page into `root`; returns a cleanup function.
@@ -83,78 +56,20 @@ export function deadLettersView(root, live) {
   let drawn = false;
   /** The dead letters the list shows, by id: their redrive verdict is judged again at each tick (`tick`). */
   let shown = new Map();
-
-  /**
-   * A row's action: Redrive, or why the server would refuse it whatever is tried (no button to press for nothing).
-   * @param {any} d a dead letter @param {number} now ms epoch
-   */
-  const action = (d, now) => {
-    const why = notRedrivable(d, now);
-    if (why)
-      return h(
-        "span",
-        { class: "muted small", "data-testid": "dead-letter-no-redrive" },
-        `Cannot be redriven: ${why}.`,
-      );
-    return h(
-      "button",
-      {
-        type: "button",
-        class: "secondary small",
-        "data-testid": "dead-letter-redrive",
-        "data-focus-key": `redrive:${d.id}`,
-        "aria-label": `Redrive ${d.id}`,
-        ...busyAttr(redriving.has(d.id)),
-        onclick: (/** @type {Event} */ ev) => redrive(d, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
-      },
-      "Redrive",
-    );
-  };
-
-  /** @param {any} d a dead letter @param {number} now ms epoch */
-  const row = (d, now) => {
-    const pre = h("pre", { class: "dead-letter-message" });
-    const opened = h(
-      "details",
-      null,
-      h("summary", { "data-focus-key": `message:${d.id}` }, messageSummary(d.body)),
-      pre,
-    );
-    // Drawn when opened: 200 bodies of up to 128 KB each, drawn at once, held the page for seconds.
-    opened.addEventListener("toggle", () => {
-      if (opened.open && !pre.textContent) pre.textContent = messageText(d.body);
-    });
-    const code = reasonCode(d.reason);
-    return h(
-      "tr",
-      { "data-testid": "dead-letter-row", "data-dead-letter-id": d.id },
-      h("td", { title: when(d.at), "data-at": d.at }, ago(d.at)), // moved with the clock (renderAges)
-      h("td", { class: "id" }, isolated(shortText(String(d.source), 80))),
-      h("td", null, code || "—"),
-      h("td", { class: "dead-letter-summary" }, opened),
-      h("td", { class: "dead-letter-reason" }, isolated(shortText(String(d.reason), 400))),
-      h("td", { class: "num" }, String(d.attempts)),
-      // role.js; `data-why`: the verdict drawn, judged again with the clock (`tick`)
+  /** @param {any} d @param {number} now */
+  const action = (d, now) => redriveAction(d, now, redriving.has(d.id), redrive);
+  /** @param {any} d @param {number} now — the action cell is an operator's (role.js), its verdict judged by `tick` */
+  const row = (d, now) =>
+    letterRow(
+      d,
       h(
         "td",
         { "data-needs": "operator", "data-redrive-for": d.id, "data-why": notRedrivable(d, now) },
         action(d, now),
       ),
     );
-  };
-
-  const empty = () =>
-    h(
-      "tr",
-      null,
-      h(
-        "td",
-        { colspan: "7", class: "empty", id: "dead-letters-empty" },
-        "No dead letters. A dead letter is a message or record the coordinator could not deliver or process after " +
-          "its retries (a history write, a webhook delivery, a submitted job, an outbox record), kept here so it is " +
-          "not lost; Redrive sends one back to the queue it came from.",
-      ),
-    );
+  const empty = emptyRow;
+  const table = lettersTable(body);
 
   /**
    * Reads the pages shown (one more after a press of Show older). `quiet`: a read after a redrive, whose failure is
@@ -196,7 +111,8 @@ export function deadLettersView(root, live) {
       if (!drawn) replace(body, h("tr", null, h("td", { colspan: "7", class: "muted" }, NOT_READ)));
     } finally {
       pg.settle(asked);
-      if (alive) {
+      // Only the newest read arms Refresh: an older one overtaken (by a redrive's re-read) armed it while that was out.
+      if (alive && pg.current(asked)) {
         setBusy(refresh, false);
         giveBack();
       }
@@ -266,36 +182,20 @@ export function deadLettersView(root, live) {
       showError(status, `Not redriven ${d.id}: ${said}`);
       // Gone meanwhile (404) or no answer to read (it may have been sent): the list says what is true now.
       reread = (err instanceof ApiError && err.status === 404) || outcomeUnknown(err);
+    }
+    // Busy until the list is read again, as its rows are drawn (`redriving`): let go at the answer, a redraw meanwhile
+    // (Show older, a Refresh armed by an earlier read) drew this row's Redrive armed, and a press sent it twice.
+    try {
+      if (reread) await load(true);
     } finally {
       redriving.delete(d.id);
     }
-    if (reread) await load(true);
-    const current = redriveButton(d.id);
-    setBusy(current, false);
+    if (!alive) return;
+    setBusy(redriveButton(d.id), false);
     setBusy(button, false);
     giveBack();
   };
 
-  const table = h(
-    "div",
-    { class: "table-wrap", id: "dead-letters-table" },
-    h(
-      "table",
-      { class: "dead-letters" },
-      h("caption", { class: "sr-only" }, "Dead letters, newest first"),
-      h(
-        "thead",
-        null,
-        h(
-          "tr",
-          null,
-          ...["When", "Source", "Code", "Message", "Error", "Tries"].map((t) => h("th", { scope: "col" }, t)),
-          h("th", { scope: "col", "data-needs": "operator" }, h("span", { class: "sr-only" }, "Action")),
-        ),
-      ),
-      body,
-    ),
-  );
   refresh.addEventListener("click", () => void load());
   replace(
     root,

@@ -1,5 +1,9 @@
-// dom.js — small DOM helpers and formatters. Every piece of text goes in through
-// textContent (never innerHTML), so job titles, manifests and logs cannot inject markup.
+// dom.js — small DOM helpers, and the formatters of format.js re-exported (every page imports both from here). Every
+// piece of text goes in through textContent (never innerHTML), so job titles, manifests and logs cannot inject markup.
+
+import { when } from "./format.js";
+
+export { ago, bytes, clock, duration, num, renderAges, when } from "./format.js";
 
 /**
  * Create an element: `h("td", { class: "num" }, "3")`. Attributes starting with "on"
@@ -117,76 +121,6 @@ export function preemptedBadge(job) {
   if (!job.preemptedBy) return null;
   const title = `preempted by ${job.preemptedBy}${job.preemptedAt ? ` at ${when(job.preemptedAt)}` : ""}`;
   return h("span", { class: "badge preempted", title, dataset: { preempted: job.preemptedBy } }, "preempted");
-}
-
-/**
- * "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago".
- * @param {number | undefined} at epoch ms
- * @param {number} [now]
- */
-export function ago(at, now = Date.now()) {
-  if (at === undefined || at === null) return "never";
-  const s = Math.max(0, Math.round((now - at) / 1000));
-  if (s < 5) return "just now";
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86400)} d ago`;
-}
-
-/**
- * Moves every age under `root` with the clock: each element with a `data-at` (epoch ms) reads `ago` of it at `now`.
- * A page that does not re-read its list on each poller tick (dead letters, lessons, enrollment codes) calls this on
- * the tick instead: its "3 min ago" said 3 min for as long as the page stayed open. No read, no redraw (focus stays).
- * @param {ParentNode} root @param {number} [now] epoch ms
- */
-export function renderAges(root, now = Date.now()) {
-  for (const el of root.querySelectorAll("[data-at]")) el.textContent = ago(Number(el.getAttribute("data-at")), now);
-}
-
-/**
- * The two formats, made once: `toLocaleString` builds a new formatter per call (~0.4 ms in Chromium), and a page draws
- * thousands of times at once — 5,000 log lines took 2 s to build, most of it here.
- */
-const WHEN = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
-/** What `toLocaleTimeString(undefined, { hour12: false })` formats with (its default fields for a time). */
-const CLOCK = new Intl.DateTimeFormat(undefined, {
-  hour: "numeric",
-  minute: "numeric",
-  second: "numeric",
-  hour12: false,
-});
-
-/** Local date-time, to the second. @param {number | undefined} at */
-export function when(at) {
-  if (at === undefined || at === null) return "—";
-  return WHEN.format(new Date(at));
-}
-
-/** Local time of day, to the second. @param {number} at */
-export function clock(at) {
-  return CLOCK.format(new Date(at));
-}
-
-/** @param {number | undefined} ms */
-export function duration(ms) {
-  if (ms === undefined || ms === null || ms < 0) return "—";
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-
-/** @param {number} n */
-export function bytes(n) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-/** Numbers in the explain panel: up to 3 decimals, no trailing zeros. @param {number} x */
-export function num(x) {
-  return Number.isFinite(x) ? String(Math.round(x * 1000) / 1000) : String(x);
 }
 
 /** A status line that screen readers announce. @param {string} [cls] */

@@ -32,8 +32,8 @@ export function enrollCommand(product, minted) {
 /**
  * The form and the panel that shows a minted code once.
  * @param {import("./live.js").Live} live
- * @param {(minted: any) => void} onMinted the list re-reads (the new code is on it, by id); `null` after a request
- *   whose outcome is unknown
+ * @param {(minted: any) => Promise<void>} onMinted the list re-reads (the new code is on it, by id); `null` after a
+ *   request whose outcome is unknown, and New code stays busy until that read is done
  */
 export function newCodeForm(live, onMinted) {
   let alive = true;
@@ -139,15 +139,16 @@ export function newCodeForm(live, onMinted) {
       name.value = "";
       seats.value = "";
       show(minted);
-      onMinted(minted);
+      void onMinted(minted);
       setBusy(submit, false);
     } catch (err) {
       if (!alive) return;
-      setBusy(submit, false);
       showError(status, writeFailure(err, "Not created"));
       // No answer to read: a code may have been minted all the same, which nothing can show now. The list is read
-      // again, so it is there to see (and revoke) before another is made.
-      if (outcomeUnknown(err)) onMinted(null);
+      // again, so it is there to see (and revoke) before another is made — busy until then: armed at the refusal, a
+      // press while the list was still being read made a second code before the first was on it.
+      if (outcomeUnknown(err)) await onMinted(null);
+      setBusy(submit, false);
     }
   });
 

@@ -8,44 +8,11 @@
 
 import { CODE_REVOKED, CODES } from "./answers.js";
 import { ApiError, api, describeError, outcomeUnknown, writeFailure } from "./api.js";
-import { isBusy, setBusy } from "./busy.js";
-import { ago, focusReturn, h, renderAges, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { busyAttr, isBusy, setBusy } from "./busy.js";
+import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { newCodeForm } from "./enrollment-code-new.js";
+import { bindsText, expiresText, stateText, tickClock } from "./enrollment-code-text.js";
 import { can } from "./role.js";
-
-/**
- * "in 42 min", "in 3 h", "in 6 d"; "expired" once past (moved with the clock on each poller tick: `tickClock`).
- * @param {number} at epoch ms @param {number} [now]
- */
-export function expiresText(at, now = Date.now()) {
-  // The same instant the state turns "expired" (stateText): rounding said "expired" half a second before the state did.
-  if (at <= now) return "expired";
-  const s = Math.ceil((at - now) / 1000);
-  if (s < 60) return `in ${s} s`;
-  if (s < 3600) return `in ${Math.floor(s / 60)} min`;
-  if (s < 86400) return `in ${Math.floor(s / 3600)} h`;
-  return `in ${Math.floor(s / 86400)} d`;
-}
-
-/** A listed code's state at `now`: the API lists only unused codes. @param {number} expiresAt @param {number} [now] */
-export const stateText = (expiresAt, now = Date.now()) => (expiresAt <= now ? "expired" : "unused (works once)");
-
-/**
- * Moves the list's times with the clock — created "… ago", expires "in …", and the state once a code expires — with
- * no read: the list is read when the page opens, on Refresh and after a revoke, and said "in 42 min" for as long as
- * the page stayed open, past the expiry. @param {ParentNode} body @param {number} [now] epoch ms
- */
-export function tickClock(body, now = Date.now()) {
-  renderAges(body, now);
-  for (const el of body.querySelectorAll("[data-expires-at]"))
-    el.textContent = expiresText(Number(el.getAttribute("data-expires-at")), now);
-  for (const el of body.querySelectorAll("[data-state-expires-at]"))
-    el.textContent = stateText(Number(el.getAttribute("data-state-expires-at")), now);
-}
-
-/** What a code binds: "any host" or "host box-a", and its seat cap. @param {any} c */
-const bindsText = (c) =>
-  `${c.name === undefined ? "any host" : `host ${c.name}`}${c.seats === undefined ? "" : ` · at most ${c.seats} seats`}`;
 
 /**
  * Render the enrollment codes page into `root`; returns a cleanup function.
@@ -59,7 +26,8 @@ export function enrollmentCodesView(root, live) {
   const body = h("tbody", { id: "codes-rows" });
   const refused = h("p", { class: "status error", id: "codes-refused", role: "alert", hidden: true });
   const refresh = h("button", { type: "button", class: "secondary", id: "codes-refresh" }, "Refresh");
-  const creator = newCodeForm(live, () => void load());
+  // The creator waits for this read after a New code whose answer was lost: busy until the list shows what was made.
+  const creator = newCodeForm(live, () => load());
   const listHead = h("div", { class: "row" }, h("h2", null, "Waiting to be used"), refresh);
   const table = h(
     "div",
@@ -81,6 +49,14 @@ export function enrollmentCodesView(root, live) {
       body,
     ),
   );
+
+  /**
+   * Codes whose revoke is out, until the list is read again: their Revoke is drawn busy. A redraw meanwhile (Refresh,
+   * the read after a New code) drew it armed, and Revoke, "Yes, revoke" sent a second DELETE, whose "already revoked:
+   * nothing changed" replaced the first one's answer.
+   * @type {Set<string>}
+   */
+  const revoking = new Set();
 
   /** The row's action cell: Revoke, then (pressed) the question with "Yes, revoke" and Keep. @param {any} c */
   const actions = (c) => {
@@ -118,6 +94,7 @@ export function enrollmentCodesView(root, live) {
             class: "danger small",
             "data-testid": "code-revoke",
             "aria-label": `Revoke ${c.id}`,
+            ...busyAttr(revoking.has(c.id)),
             onclick: ask,
           },
           "Revoke",
@@ -196,7 +173,8 @@ export function enrollmentCodesView(root, live) {
    * @param {string} id @param {HTMLButtonElement} yes @param {HTMLButtonElement} keep
    */
   const revoke = async (id, yes, keep) => {
-    if (isBusy(yes)) return;
+    if (isBusy(yes) || revoking.has(id)) return;
+    revoking.add(id);
     setBusy(yes, true); // aria-disabled: the pressed answer keeps keyboard focus (busy.js)
     setBusy(keep, true);
     const at = [...body.querySelectorAll('[data-testid="code-row"]')].findIndex(
@@ -213,15 +191,20 @@ export function enrollmentCodesView(root, live) {
       status.textContent = r.changed
         ? `Revoked ${id}: it can no longer enroll a factory.`
         : `${id} was already ${r.state}: nothing changed.`;
-      await load();
+      await load().finally(() => revoking.delete(id));
     } catch (err) {
+      if (!alive) return;
+      showError(status, writeFailure(err, "Not revoked"));
+      // Pruned after use or expiry: its row goes. No answer to read: it may be revoked all the same, and the list says
+      // — busy until it has.
+      if (err?.status === 404 || outcomeUnknown(err)) await load();
+      revoking.delete(id);
       if (!alive) return;
       setBusy(yes, false);
       setBusy(keep, false);
-      showError(status, writeFailure(err, "Not revoked"));
-      yes.focus();
-      // Pruned after use or expiry: its row goes. No answer to read: it may be revoked all the same, and the list says.
-      if (err?.status === 404 || outcomeUnknown(err)) void load();
+      const drawn = body.querySelector(`tr[data-code-id="${CSS.escape(id)}"] [data-testid="code-revoke"]`);
+      setBusy(drawn, false); // a redraw meanwhile drew the row anew, its Revoke busy
+      (yes.isConnected ? yes : drawn instanceof HTMLElement ? drawn : creator.submit).focus();
       return;
     }
     if (!alive) return;

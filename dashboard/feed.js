@@ -9,9 +9,9 @@
 // skipped and said once (`onNotice`), never a throw in `onmessage` that stopped the feed (an event whose `type` was
 // not text threw in the job page's handler).
 
-import { fault, opt } from "./answer-shape.js";
 import { TICKET } from "./answers.js";
 import { ApiError, api, jobPath, socketUrl } from "./api.js";
+import { FRAMES, frameFault } from "./feed-frames.js";
 
 /** @typedef {{ seq: number, type: string, at: number, data: Record<string, any> }} JobEvent */
 
@@ -23,33 +23,6 @@ import { ApiError, api, jobPath, socketUrl } from "./api.js";
  */
 export const FEED_GAP = "feed.gap";
 /** @typedef {"connecting" | "live" | "reconnecting" | "stopped"} FeedState */
-
-/**
- * What the feed and the page read of each frame kind (shared/protocol FeedFrame), as answer-shape.js shapes: an
- * event's seq, type and instant and its data record (timeline.js reads its fields with defaults); a page's token (sent
- * back in "more <token>") and its counts; ready's lastSeq. A frame kind not listed (a newer feed's) is ignored.
- */
-export const FRAMES = {
-  event: { event: { seq: "number", type: "string", at: "number", data: "object" } },
-  page: { token: "string", through: opt("number"), lastSeq: opt("number") },
-  ready: { lastSeq: opt("number") },
-};
-
-/**
- * Why a frame of a kind FRAMES lists cannot be read, in words, or "" when it can: its first field not as read, or an
- * event's seq that is no positive whole number or instant that is no date (`new Date(at).toISOString()` throws).
- * @param {any} frame a parsed frame whose `type` is a key of FRAMES
- * @returns {string}
- */
-export function frameFault(frame) {
-  const f = fault(frame, FRAMES[/** @type {keyof typeof FRAMES} */ (frame.type)]);
-  if (f) return f.got === undefined ? `it has no \`${f.path}\`` : `its \`${f.path}\` is not what the page reads`;
-  if (frame.type !== "event") return "";
-  const e = frame.event;
-  if (!Number.isSafeInteger(e.seq) || e.seq < 1) return "its `event.seq` is not a positive whole number";
-  if (!Number.isFinite(new Date(e.at).getTime())) return "its `event.at` is not an instant";
-  return "";
-}
 
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;

@@ -124,13 +124,17 @@ export function quarantinePanel(f, live, onReleased) {
       const said = refusal(err);
       gone = said.gone;
       showError(shown(), said.text);
-    } finally {
-      releasing.delete(f.id);
-      setBusy(current(), false);
     }
     // Released, here or elsewhere: the card is drawn as the factory now is, without Release. A failed re-read of the
-    // list leaves that to the poller's next one: it turned a release that worked into "Not released: …".
-    if (gone) await live.loadFactories().then(onReleased, () => {});
+    // list leaves that to the poller's next one: it turned a release that worked into "Not released: …". Busy until
+    // then, as the cards are drawn (`releasing`): let go at the answer, a poller's redraw of the list it read before
+    // the release drew the card still quarantined with Release armed, and a second press was refused `conflict`.
+    try {
+      if (gone) await live.loadFactories().then(onReleased, () => {});
+    } finally {
+      releasing.delete(f.id);
+    }
+    setBusy(current(), false);
     giveBack();
   });
   return h(

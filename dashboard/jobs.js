@@ -4,26 +4,12 @@
 // always come from one read, whose cursor pages never repeat or skip a job. Only the newest read draws.
 
 import { JOB_PAGE } from "./answers.js";
-import { api, describeError, jobPath, transient } from "./api.js";
+import { api, describeError, transient } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
-import {
-  ago,
-  focusReturn,
-  h,
-  preemptedBadge,
-  renderAges,
-  replace,
-  STAGES,
-  showError,
-  stageBadge,
-  stageLabel,
-  statusLine,
-  titleText,
-  when,
-} from "./dom.js";
+import { focusReturn, h, renderAges, replace, STAGES, showError, stageLabel, statusLine } from "./dom.js";
+import { jobRow } from "./job-row.js";
 import { countText } from "./live.js";
-import { frozenBadge, serialPanel } from "./serial.js";
-import { waitingNote } from "./waiting.js";
+import { serialPanel } from "./serial.js";
 
 const PAGE = 50;
 /** The API's page limit: a refetch of more rows than this reads them in pages of this many. */
@@ -228,24 +214,4 @@ export function jobsView(root, live, params) {
     if (versionChanged || (stale && !loading)) void reload();
     else renderAges(tbody); // between refetches only the "updated … ago" cells change
   });
-}
-
-/** @param {any} j a Job @param {import("./live.js").Live} live */
-function jobRow(j, live) {
-  return h(
-    "tr",
-    { dataset: { job: j.id, stage: j.stage } },
-    h(
-      "td",
-      { class: "title" },
-      h("a", { href: `#${jobPath(j.id)}` }, titleText(j.title)),
-      frozenBadge(j),
-      h("span", { class: "id muted" }, j.id),
-    ),
-    h("td", { class: "stage" }, stageBadge(j.stage), preemptedBadge(j), waitingNote(j.waitingReason)),
-    h("td", { class: "opt" }, h("span", { class: `prio prio-${j.priority}` }, j.priority)),
-    h("td", { class: "opt num" }, `${j.attempt} / ${j.maxAttempts}`),
-    h("td", { class: "opt" }, live.factoryName(j.holderFactoryId) || "—"),
-    h("td", { title: when(j.updatedAt), "data-at": j.updatedAt }, ago(j.updatedAt)),
-  );
 }

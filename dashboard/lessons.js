@@ -13,31 +13,11 @@ import { CHANGED, LESSON_ADDED, LESSON_PAGE } from "./answers.js";
 import { api, describeError, writeFailure } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { ago, focusReturn, h, renderAges, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { focusReturn, h, renderAges, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { lessonRow, lessonsTable } from "./lesson-rows.js";
 
 /** Lessons per read: the API's most. An older page is read only when the operator asks (#lessons-more). */
 const PAGE = 200;
-
-/** @param {any} l a Lesson (src/core/lessons.ts) */
-function scopeText(l) {
-  const parts = [
-    ...(l.capabilities.length ? [`requires ${l.capabilities.join(" + ")}`] : []),
-    ...(l.engine ? [`engine ${l.engine}`] : []),
-    ...(l.serialKey ? [`serial ${l.serialKey}`] : []),
-  ];
-  return parts.length ? parts.join(" · ") : "every job";
-}
-
-/**
- * Who a lesson's words are: the coordinator's (`auto (trigger)`), an operator's own (their name), or an automatic
- * lesson an operator took over (`… · edited by <actor>`: its repeats count but keep the operator's words).
- * @param {any} l a Lesson (src/core/lessons.ts)
- */
-function sourceText(l) {
-  if (l.source !== "auto") return l.createdBy;
-  const auto = `auto (${l.trigger ?? "?"})`;
-  return typeof l.editedBy === "string" ? `${auto} · edited by ${l.editedBy}` : auto;
-}
 
 /**
  * @param {HTMLElement} root
@@ -91,6 +71,11 @@ export function lessonsView(root, live) {
   let pending = [];
   /** Ids archived on this page: D1 may list them a moment longer (the same outbox), and they must not come back. */
   const archived = new Set();
+  /**
+   * Ids whose archive is out: their Archive is drawn busy until the answer. The list is redrawn meanwhile (an older
+   * page read, the filter changed, a lesson added) and the row drawn anew offered an armed Archive: a second PATCH.
+   */
+  const archiving = new Set();
   /** What D1 listed, newest first: the first page and every older one asked for since. @type {any[]} */
   let listed = [];
   /** Where the next older page starts; undefined once the oldest lesson is listed. @type {string | undefined} */
@@ -106,28 +91,7 @@ export function lessonsView(root, live) {
   const render = () => {
     pending = pending.filter((p) => !listed.some((l) => l.id === p.id));
     const items = [...(source.value === "auto" ? [] : pending), ...listed].filter((l) => !archived.has(l.id));
-    replace(
-      list,
-      items.length === 0
-        ? h("p", { class: "empty" }, "No lessons yet.")
-        : h(
-            "table",
-            { class: "lessons" },
-            h("caption", { class: "sr-only" }, "Lessons, newest first"),
-            h(
-              "thead",
-              null,
-              h(
-                "tr",
-                null,
-                ...["Lesson", "Source", "Scope", "Seen", "Updated"].map((t) => h("th", { scope: "col" }, t)),
-                // An empty header names nothing; the column is an operator's (role.js), as its buttons.
-                h("th", { scope: "col", "data-needs": "operator" }, h("span", { class: "sr-only" }, "Action")),
-              ),
-            ),
-            h("tbody", null, ...items.map(row)),
-          ),
-    );
+    replace(list, items.length === 0 ? h("p", { class: "empty" }, "No lessons yet.") : lessonsTable(items.map(row)));
     more.hidden = !nextCursor;
   };
 
@@ -162,7 +126,8 @@ export function lessonsView(root, live) {
 
   /** @param {string} id @param {HTMLButtonElement} button busy while the request is out (double clicks, busy.js) */
   const archive = async (id, button) => {
-    if (isBusy(button)) return;
+    if (isBusy(button) || archiving.has(id)) return;
+    archiving.add(id);
     // Archived, the row goes: focus goes to the Archive now in its place (the next lesson's), so an operator archives
     // down the list with Enter.
     const archiveButtons = () => [...list.querySelectorAll("button[data-focus-key^='archive:']")];
@@ -180,6 +145,7 @@ export function lessonsView(root, live) {
         body: { archived: true },
         answer: CHANGED,
       });
+      archiving.delete(id);
       if (!alive) return;
       showError(status);
       status.textContent = l.changed === false ? `Already archived ${id}.` : `Archived ${id}.`;
@@ -187,6 +153,9 @@ export function lessonsView(root, live) {
       render(); // in place: a re-read would close the older pages the operator opened to find this lesson
       giveBack();
     } catch (err) {
+      archiving.delete(id);
+      // The row shown now, which a redraw while the PATCH was out may have drawn anew (busy, from `archiving`).
+      setBusy(list.querySelector(`button[data-focus-key="archive:${CSS.escape(id)}"]`), false);
       setBusy(button, false);
       if (alive) showError(status, writeFailure(err, "Not archived"));
       giveBack();
@@ -194,32 +163,7 @@ export function lessonsView(root, live) {
   };
 
   /** @param {any} l */
-  const row = (l) =>
-    h(
-      "tr",
-      { dataset: { lessonId: l.id } },
-      h("td", { class: "lesson-text" }, l.text),
-      h("td", { class: "lesson-source" }, sourceText(l)),
-      h("td", null, scopeText(l)),
-      h("td", { class: "num" }, String(l.count)),
-      h("td", { title: when(l.updatedAt), "data-at": l.updatedAt }, ago(l.updatedAt)), // moved by renderAges
-      h(
-        "td",
-        { "data-needs": "operator" }, // Archive (role.js)
-        h(
-          "button",
-          {
-            type: "button",
-            class: "secondary",
-            "aria-label": `Archive lesson ${l.id}`,
-            "data-focus-key": `archive:${l.id}`,
-            onclick: (/** @type {Event} */ ev) =>
-              void archive(l.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
-          },
-          "Archive",
-        ),
-      ),
-    );
+  const row = (l) => lessonRow(l, archiving.has(l.id), archive);
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();

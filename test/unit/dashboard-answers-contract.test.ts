@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import * as A from "../../dashboard/answers.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { FIELDS } from "../../dashboard/settings.js";
+import { FIELDS } from "../../dashboard/settings-fields.js";
 import { openApiDocument } from "../../src/worker/openapi.ts";
 
 /** The parts of a JSON schema (OpenAPI 3.1) the comparison reads. */

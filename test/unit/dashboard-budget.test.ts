@@ -3,7 +3,7 @@
 // uPlot build draws nothing at import (it loads in Node, so the page module graph has no browser-only side effect).
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { chartData } from "../../dashboard/budget.js";
+import { chartData } from "../../dashboard/budget-chart.js";
 // @ts-expect-error the vendored browser build ships no types
 import uPlot from "../../dashboard/vendor/uPlot.esm.js";
 

@@ -2,14 +2,16 @@
 // UTF-16 units split an emoji into a lone surrogate, drawn as "�") with its newlines read as spaces; the tooltip
 // isolates the title and the waiting message, so a right-to-left override in one does not turn " — queued" round;
 // and the outline of a tree too large to draw isolates each title link, as every other list of titles does.
-import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { graphOf, renderDag } from "../../dashboard/dag.js";
+import { renderDag } from "../../dashboard/dag.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { graphOf } from "../../dashboard/dag-graph.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { shortText } from "../../dashboard/dom.js";
 // @ts-expect-error the vendored browser build ships no types
 import dagre from "../../dashboard/vendor/dagre.esm.js";
+import { dashboardCss } from "./dashboard-css.ts";
 
 /** The part of an SVG element renderDag touches, with its text read back. */
 interface Fake {
@@ -71,7 +73,7 @@ describe("hostile titles in the DAG view", () => {
   });
 
   it("the outline's title links are bidi-isolated like every other list of titles", () => {
-    const css = readFileSync(new URL("../../dashboard/style.css", import.meta.url), "utf8");
+    const css = dashboardCss();
     const rule = css.match(/([^{}]*)\{\s*unicode-bidi: isolate;\s*\}/);
     expect(rule?.[1]?.split(",").map((s) => s.trim())).toContain(".dag-outline a");
   });

@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { graphOf, LAYOUT_BUDGET, layoutCost, treeNote } from "../../dashboard/dag.js";
+import { graphOf, LAYOUT_BUDGET, layoutCost, treeNote } from "../../dashboard/dag-graph.js";
 // @ts-expect-error the vendored browser build ships no types
 import dagre from "../../dashboard/vendor/dagre.esm.js";
 

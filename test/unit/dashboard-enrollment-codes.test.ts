@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { enrollCommand, LIFETIMES } from "../../dashboard/enrollment-code-new.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { expiresText, stateText } from "../../dashboard/enrollment-codes.js";
+import { expiresText, stateText } from "../../dashboard/enrollment-code-text.js";
 import { AGENT } from "../../src/cli/commands/factories.ts";
 
 const NOW = 1_700_000_000_000;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { FEED_GAP, JobFeedClient } from "../../dashboard/feed.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { gapNotice } from "../../dashboard/timeline.js";
+import { gapNotice } from "../../dashboard/timeline-notices.js";
 
 /** A WebSocket the test drives: it opens, sends frames and closes when told. */
 class FakeSocket {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { can, readOnlyText } from "../../dashboard/role.js";
+import { dashboardCss } from "./dashboard-css.ts";
 
 const DIR = path.resolve(import.meta.dirname, "../../dashboard");
 /** Requests by a write method that any reader makes: the live feed's ticket (POST …/events/ticket). */
@@ -35,7 +36,7 @@ describe("dashboard/role.js", () => {
   });
 
   it("hides in the stylesheet what `can` refuses: a role other than operator or admin every mark, an operator admin's", () => {
-    const css = readFileSync(path.join(DIR, "style.css"), "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+    const css = dashboardCss().replace(/\/\*[\s\S]*?\*\//g, "");
     const rule = /([^{}]*\[data-needs[^{}]*)\{([^{}]*)\}/.exec(css);
     expect(rule?.[2]).toMatch(/display:\s*none\s*!important/);
     const selectors = rule![1]!.split(",").map((s) => s.trim());

@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { heldByFreeze } from "../../dashboard/serial.js";
+import { heldByFreeze } from "../../dashboard/serial-cells.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { keyToFreeze, serialKeyRefusal } from "../../dashboard/serial-key.js";
 import { STAGES } from "../../src/core/model.ts";

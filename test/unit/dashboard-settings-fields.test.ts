@@ -1,4 +1,4 @@
-// The dashboard's settings page (dashboard/settings.js) offers every setting `PATCH …/settings` takes: its fields,
+// The dashboard's settings page (dashboard/settings.js, its fields dashboard/settings-fields.js) offers every setting `PATCH …/settings` takes: its fields,
 // with the preemption box and the overflow and objective selects, name exactly the leaves of the server's settings
 // record but the two other endpoints write; one weight per router term, the same list the explain panel's tooltips
 // read (dashboard/router-terms.js), equal to the server's weights schema; every number field's bounds are exactly
@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { ROUTER_TERMS, TERM_HELP } from "../../dashboard/router-terms.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { FIELDS } from "../../dashboard/settings.js";
+import { FIELDS } from "../../dashboard/settings-fields.js";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
 import { DEFAULT_SETTINGS, SettingsPatchSchema, WeightsPatchSchema } from "../../src/core/settings.ts";
 import { expectSchemaBounds, type NumberField } from "./settings-bounds.ts";

@@ -4,7 +4,7 @@
 // nested patch (dashboard/settings.js `patchFrom`).
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { patchFrom } from "../../dashboard/settings.js";
+import { patchFrom } from "../../dashboard/settings-fields.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "../../dashboard/settings-health.js";
 import { DEFAULT_SETTINGS, SettingsPatchSchema } from "../../src/core/settings.ts";

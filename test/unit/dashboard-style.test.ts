@@ -7,9 +7,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { dashboardCss } from "./dashboard-css.ts";
 
 const DIR = path.resolve(import.meta.dirname, "../../dashboard");
-const css = readFileSync(path.join(DIR, "style.css"), "utf8");
+const css = dashboardCss();
 
 /** The declarations of every rule whose selector list names exactly `selector` (comments removed). */
 function declarations(selector: string): string {

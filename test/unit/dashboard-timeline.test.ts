@@ -7,7 +7,9 @@
 // every move read right: attempt 2's start showed "· failure: engine exited with code 1: boom".
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { droppedNotice, summarize } from "../../dashboard/timeline.js";
+import { summarize } from "../../dashboard/timeline.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { droppedNotice } from "../../dashboard/timeline-notices.js";
 
 const name = (id: string | undefined) => (id === "fac_1" ? "box-1" : String(id));
 const ev = (type: string, data: Record<string, unknown>) => ({ seq: 1, type, at: 0, data });
