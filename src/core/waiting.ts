@@ -7,6 +7,7 @@
  */
 
 import { childEnded } from "./composite.ts";
+import { counted } from "./counted.ts";
 import { depsState, failedDep } from "./dag.ts";
 import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
 import { reviewRoundOf, tallyReviews } from "./review.ts";
@@ -207,7 +208,7 @@ function reviewReason(job: Job): WaitingReason {
   const tail = k > 0 ? ` (approved by ${approvedBy.map((a) => a.name).join(", ")})` : "";
   const message =
     required > 0
-      ? `waiting for review: ${k} of ${required} approvals${tail}`
+      ? `waiting for review: ${k} of ${counted(required, "approval")}${tail}`
       : `waiting for an operator to approve or reject${tail}`;
   return reason("review_pending", message, job.updatedAt, { required, approvals: k, approvedBy });
 }
