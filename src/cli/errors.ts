@@ -106,8 +106,8 @@ const own = (table: Readonly<Record<string, string>>, key: string): string | und
   Object.hasOwn(table, key) ? table[key] : undefined;
 
 function notFoundFix(err: ApiError): string | undefined {
-  if (/ has no artifact /.test(err.detail))
-    return "check the name: `gigafactory artifacts ID` lists the job's artifacts";
+  const art = /(\S+) has no artifact /.exec(err.detail); // "job job_1 has no artifact x": named by its id, as typed
+  if (art) return `check the name: \`gigafactory artifacts ${jobIdIn(art[1])}\` lists the job's artifacts`;
   const what = (err.body as { what?: unknown } | null)?.what;
   return typeof what === "string" ? own(NOT_FOUND_FIXES, what) : undefined;
 }

@@ -52,7 +52,7 @@ describe("the CLI's advice for not_found, by what is missing", () => {
 
   it("a missing artifact points at the job's artifact list", () => {
     expect(notFound("job job_x has no artifact nope.txt", { code: "not_found" })).toContain(
-      "`gigafactory artifacts ID`",
+      "`gigafactory artifacts job_x`",
     );
   });
 });
@@ -66,6 +66,11 @@ describe("a fix that names the refused job", () => {
   ])("%s names it by its id", (code, status, fix) => {
     const err = toCliError(new ApiError(status, code, "t", "refused", { jobId: "job_0mx1" }));
     expect(err.fix).toContain(fix);
+  });
+
+  it("an artifact not found names the job's artifacts list by its id", () => {
+    const err = toCliError(new ApiError(404, "not_found", "t", "job job_0mx1 has no artifact diff.patch", {}));
+    expect(err.fix).toBe("check the name: `gigafactory artifacts job_0mx1` lists the job's artifacts");
   });
 
   it("keeps the placeholder when the problem names no job, or a job id no shell takes as one word", () => {
