@@ -145,7 +145,13 @@ export const enroll: Command = {
   args: { names: "NAME", min: 1, max: 1 },
   summary: "print the one-time command that enrolls a host and starts its agent",
   options: {
-    cap: { type: "string", multiple: true, value: "C", help: "a capability, e.g. os:linux (repeatable)" },
+    // Its example is one the agent cannot detect: `os:linux` granted by hand routes linux jobs to a mac that says so.
+    cap: {
+      type: "string",
+      multiple: true,
+      value: "C",
+      help: "a capability the agent cannot detect, e.g. gpu (repeatable; it detects os:, arch:, node:, has:, engine:)",
+    },
     seats: { type: "string", value: "N", int: { min: 1, max: 64 }, help: "jobs it may run at once (default 1)" },
     direct: { type: "boolean", help: "enroll now and print the factory token instead of a one-time code" },
   },
