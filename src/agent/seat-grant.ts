@@ -70,3 +70,8 @@ export class SeatGrant {
     }
   }
 }
+
+/** `1 seat`, `2 seats` (core/counted): the supervisor's connected line says the seats granted so. */
+export function plural(seats: number): string {
+  return counted(seats, "seat");
+}

@@ -7,8 +7,6 @@
  * old kept workspaces swept (agent/kept-workspaces); an engine that cannot start withdrawn from hellos and seats till
  * it looks fixed, or SIGUSR2 (agent/engine-offer); a drain on SIGTERM/SIGINT/SIGHUP. `run()` gives the exit code.
  */
-
-import { counted } from "../core/counted.ts";
 import type { FixableError } from "../shared/fixable-error.ts";
 import { sleep } from "../shared/http-transport.ts";
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
@@ -18,7 +16,7 @@ import { type ConnectionOptions, FactoryConnection, type Welcome } from "./conne
 import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
 import { reapOrphans } from "./orphans.ts";
-import { SeatGrant } from "./seat-grant.ts";
+import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
 import { corruptRecordEvent, JobRecords } from "./state.ts";
 import type { SupervisorOptions } from "./supervisor-options.ts";
@@ -106,7 +104,7 @@ export class Supervisor {
     const pend = w.pendingCapabilities?.join(", "); // jobs needing one wait: say what approves them
     const pending = pend ? `; awaiting approval: ${pend} (\`gigafactory factory approve ${w.factoryId}\`)` : "";
     const caps = `caps: ${(w.capabilities ?? hello.capabilities).join(", ")}${pending}`; // routed on, not declared
-    out.say("✔", verb, `${verb} as ${cfg.name} (${w.factoryId}) — ${counted(this.grant.seats, "seat")}, ${caps}`, {
+    out.say("✔", verb, `${verb} as ${cfg.name} (${w.factoryId}) — ${plural(this.grant.seats)}, ${caps}`, {
       ...{ factoryId: w.factoryId, seats: this.grant.seats, capabilities: w.capabilities ?? hello.capabilities },
       ...(pend ? { pendingCapabilities: w.pendingCapabilities } : {}),
       leases: w.leases.length,
@@ -221,13 +219,13 @@ export class Supervisor {
       return;
     }
     this.draining = true;
-    const jobs = counted(this.seats.size, "running job");
+    const jobs = `${this.seats.size} running job${this.seats.size === 1 ? "" : "s"}`;
     out.say("·", "draining", `${signal}: draining — no new work; ${jobs}, waiting up to ${cfg.drainTimeoutMs / 1000}s`);
     await this.conn.request({ type: "drain" }).catch(() => undefined);
     const all = () => Promise.all([...this.seats.values()].map((s) => s.finished));
     await Promise.race([all(), sleep(cfg.drainTimeoutMs)]);
     if (this.seats.size > 0) {
-      out.say("·", "releasing", `drain timeout: checkpointing and giving back ${counted(this.seats.size, "job")}`);
+      out.say("·", "releasing", "drain timeout: checkpointing and giving back every job still running");
       await Promise.race([
         Promise.all([...this.seats.values()].map((s) => s.release("draining"))),
         sleep(RELEASE_TIMEOUT_MS),
