@@ -223,7 +223,7 @@ async function main(): Promise<void> {
     console.log("  try:");
     console.log(`    npx gigafactory login --url ${server.url} --token ${token} --product ${PRODUCT}`);
     console.log("    npx gigafactory jobs");
-    console.log(`    npx gigafactory watch ${summary.watchId ?? "<job-id>"}`);
+    console.log(`    npx gigafactory ${summary.next}`); // what works on that job as it stands (demo-summary)
     console.log("  Ctrl-C stops everything.");
     // Only the jobs this run created: a replayed idempotencyKey may answer a job the user submitted from examples/.
     const own = jobs.filter((j) => !j.replayed).map((j) => j.id);

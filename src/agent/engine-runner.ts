@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process";
 import { readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
+import { counted } from "../core/counted.ts";
 import { notStarted } from "./engine-start.ts";
 import { killMarked, newRunMark, RUN_MARK_VAR, runMarkOf } from "./engine-strays.ts";
 import { LineSplitter, type LogStream } from "./log-batcher.ts";
@@ -142,7 +143,10 @@ export class EngineProcess {
         // meets EPIPE at its next write instead of writing into a run that has ended, and the agent keeps no fds.
         for (const pipe of [child.stdin, child.stdout, child.stderr, child.stdio[SANDBOX_STATUS_FD]]) pipe?.destroy();
         if (strays > 0)
-          spec.onLine("agent", `killed ${strays} process(es) the engine left running outside its process group`);
+          spec.onLine(
+            "agent",
+            `killed ${counted(strays, "process", "processes")} the engine left running outside its process group`,
+          );
         resolve({
           rc: exitInfo?.rc ?? null,
           signal: exitInfo?.signal ?? null,

@@ -18,6 +18,7 @@
  * coordinator requeues the job without counting the attempt and opens this factory's breaker for the engine N s.
  */
 import { addUsd, toMicros } from "../core/budget.ts";
+import { counted } from "../core/counted.ts";
 import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
 import { usdTexts } from "../core/usd-text.ts";
@@ -114,8 +115,8 @@ export function budgetBreach(limits: RunLimits, usage: Usage): string | undefine
   if (limits.tokens !== undefined && tokens > limits.tokens) {
     const budget = of?.tokens ?? limits.tokens;
     return of
-      ? `used ${tokens} tokens, more than the ${limits.tokens} left of the job's budget of ${budget}`
-      : `used ${tokens} tokens, budget is ${limits.tokens}`;
+      ? `used ${counted(tokens, "token")}, more than the ${limits.tokens} left of the job's budget of ${budget}`
+      : `used ${counted(tokens, "token")}, budget is ${limits.tokens}`;
   }
   // In whole micro-dollars, as the coordinator counts (core/job-budget): an engine's float sum such as 0.1 + 0.2 is
   // not over a $0.30 budget, and a breach here is final (budget_exceeded is not retried).

@@ -8,6 +8,8 @@
  * the limit) is what the agent says and uses; asking for more than the limit is warned about once per grant, with
  * the command that raises it. An older coordinator says nothing of seats: the agent then runs what it asked for.
  */
+
+import { counted } from "../core/counted.ts";
 import type { Output } from "./output.ts";
 
 /** What the coordinator says of this factory's seats (`welcome`, `grant`): absent fields = an older coordinator. */
@@ -51,17 +53,17 @@ export class SeatGrant {
       if (this.warnedAt === this.granted) return;
       this.warnedAt = this.granted;
       const limit = g.seatLimit ?? g.seats;
-      const asked = this.from ? `${this.from} ${this.asked}` : `${this.asked} seats`;
+      const asked = this.from ? `${this.from} ${this.asked}` : counted(this.asked, "seat");
       this.out.say(
         "⚠",
         "seats.capped",
-        `${asked} is over factory ${factoryId}'s seat limit of ${limit}: running ${plural(this.granted)} at a time` +
+        `${asked} is over factory ${factoryId}'s seat limit of ${limit}: running ${counted(this.granted, "seat")} at a time` +
           ` — an operator raises it with \`gigafactory factory approve ${factoryId} --seats ${this.asked}\``,
         { factoryId, asked: this.asked, seats: this.granted, seatLimit: limit },
       );
     } else if (before < this.granted) {
       this.warnedAt = undefined;
-      this.out.say("·", "seats.granted", `factory ${factoryId} is granted ${plural(this.granted)} now`, {
+      this.out.say("·", "seats.granted", `factory ${factoryId} is granted ${counted(this.granted, "seat")} now`, {
         factoryId,
         seats: this.granted,
       });
@@ -69,7 +71,7 @@ export class SeatGrant {
   }
 }
 
-/** `1 seat`, `2 seats`. */
+/** `1 seat`, `2 seats` (core/counted): the supervisor's connected line says the seats granted so. */
 export function plural(seats: number): string {
-  return `${seats} seat${seats === 1 ? "" : "s"}`;
+  return counted(seats, "seat");
 }

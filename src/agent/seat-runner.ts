@@ -9,6 +9,7 @@
  * (cancel, lease lost) — and the controls the supervisor holds the seat by are the base class, agent/seat-endings.
  */
 import { truncateUtf8 } from "../core/bytes.ts";
+import { counted } from "../core/counted.ts";
 import { runWallLeft } from "../core/job-budget.ts";
 import type { Assignment } from "../shared/protocol.ts";
 import { engineInvocation } from "./command-template.ts";
@@ -196,7 +197,8 @@ export class SeatRunner extends SeatRunEnd {
    */
   private async diskFull(why: string): Promise<void> {
     const freed = await evictUnusedMirrors(this.ctx.cfg.workDir, this.ctx.engineUser);
-    const room = freed.length > 0 ? ` (removed ${freed.length} repository mirror(s) no job used, to make room)` : "";
+    const room =
+      freed.length > 0 ? ` (removed ${counted(freed.length, "repository mirror")} no job used, to make room)` : "";
     this.say("✘", "host.disk_full", `${this.jobId} ${why}${room}`, { mirrorsRemoved: freed.length });
     return this.giveBackUnrun(why, "reject");
   }

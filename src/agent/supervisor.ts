@@ -224,7 +224,7 @@ export class Supervisor {
     const all = () => Promise.all([...this.seats.values()].map((s) => s.finished));
     await Promise.race([all(), sleep(cfg.drainTimeoutMs)]);
     if (this.seats.size > 0) {
-      out.say("·", "releasing", `drain timeout: checkpointing and giving back ${this.seats.size} job(s)`);
+      out.say("·", "releasing", "drain timeout: checkpointing and giving back every job still running");
       await Promise.race([
         Promise.all([...this.seats.values()].map((s) => s.release("draining"))),
         sleep(RELEASE_TIMEOUT_MS),

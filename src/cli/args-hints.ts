@@ -78,11 +78,27 @@ export function nearSubcommand(at: string, wrong: string, family: readonly strin
   return near ? `did you mean "${at} ${near}"?` : undefined;
 }
 
-/** `--stage must be one of …; got "buildin"`, with the choice it probably meant (`did you mean "building"?`). */
-export function choiceRefusal(name: string, choices: readonly string[], raw: string, command: string): CliError {
+/**
+ * `--stage must be one of …; got "buildin"`, with the choice it probably meant (`did you mean "building"?`). `what`
+ * names the value: an option (`--stage`) or an argument (`PERIOD`). The one wording of every refused choice, so no
+ * command checks its own (`alerts --state opn` said only "must be one of", with no hint).
+ */
+export function choiceRefusal(what: string, choices: readonly string[], raw: string, command: string): CliError {
   const near = nearestName(raw, choices);
   const meant = near ? `; did you mean "${near}"?` : "";
-  return usageError(`--${name} must be one of ${choices.join(", ")}; got "${raw}"${meant}`, command);
+  return usageError(`${what} must be one of ${choices.join(", ")}; got "${raw}"${meant}`, command);
+}
+
+/** `refuseJobId`, then an argument outside its `args.choices` (`budget set dya 25`) in `choiceRefusal`'s words. */
+export function refuseArguments(command: CommandSpec, positionals: readonly string[]): void {
+  refuseJobId(command, positionals);
+  const names = command.args.names.split(" ");
+  for (const [at, choices] of Object.entries(command.args.choices ?? {})) {
+    const raw = positionals[Number(at)];
+    if (raw !== undefined && !choices.includes(raw)) {
+      throw choiceRefusal(names[Number(at)] ?? "the argument", choices, raw, command.path.join(" "));
+    }
+  }
 }
 
 /**

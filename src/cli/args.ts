@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
-import { choiceRefusal, nearSubcommand, optionRefusal, refuseJobId, unexpectedArgument } from "./args-hints.ts";
+import { choiceRefusal, nearSubcommand, optionRefusal, refuseArguments, unexpectedArgument } from "./args-hints.ts";
 import { missingArgs, refuseEmptyArguments, refuseEmptyConnection, refuseRepeats } from "./args-refusals.ts";
 import { CliError, unknownCommand, usageError } from "./errors.ts";
 
@@ -28,8 +28,8 @@ export interface OptionSpec {
 export interface CommandSpec {
   /** The command words, e.g. ["factory", "drain"]. */
   path: readonly string[];
-  /** Positional arguments as shown in help, e.g. "ID" or "FILE.md…"; their count is checked against min/max. */
-  args: { names: string; min: number; max: number };
+  /** Positional arguments as shown in help ("ID", "FILE.md…"): their count checked, an index of `choices` too. */
+  args: { names: string; min: number; max: number; choices?: Readonly<Record<number, readonly string[]>> };
   summary: string;
   /** More lines for the command's own help (not the overview): output format, exit codes. */
   details?: readonly string[];
@@ -98,7 +98,7 @@ export function decimal(raw: string): number | undefined {
 }
 
 function checkValue(name: string, o: OptionSpec, raw: string, command: string): string | number {
-  if (o.choices && !o.choices.includes(raw)) throw choiceRefusal(name, o.choices, raw, command);
+  if (o.choices && !o.choices.includes(raw)) throw choiceRefusal(`--${name}`, o.choices, raw, command);
   if (!o.int) return raw;
   const n = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < o.int.min || n > o.int.max) {
@@ -227,7 +227,7 @@ export function parseCommandLine<C extends CommandSpec>(
       );
     }
     if (positionals.length > max) throw unexpectedArgument(command, positionals[max]!, max, commands);
-    refuseJobId(command, positionals);
+    refuseArguments(command, positionals);
   }
   return { command, values, positionals, help };
 }

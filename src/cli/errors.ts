@@ -106,12 +106,13 @@ const own = (table: Readonly<Record<string, string>>, key: string): string | und
   Object.hasOwn(table, key) ? table[key] : undefined;
 
 function notFoundFix(err: ApiError): string | undefined {
-  if (/ has no artifact /.test(err.detail))
-    return "check the name: `gigafactory artifacts ID` lists the job's artifacts";
+  const art = /(\S+) has no artifact /.exec(err.detail); // "job job_1 has no artifact x": named by its id, as typed
+  if (art) return `check the name: \`gigafactory artifacts ${jobIdIn(art[1])}\` lists the job's artifacts`;
   const what = (err.body as { what?: unknown } | null)?.what;
   return typeof what === "string" ? own(NOT_FOUND_FIXES, what) : undefined;
 }
 
+const ID_FIXES = new Set(["illegal_transition", "budget_exceeded"]); // their FIXES name the problem's job as ID
 /** A job id as the CLI prints it in advice: the API's own shape, else "ID" (the body is the server's). */
 const jobIdIn = (v: unknown): string => (typeof v === "string" && /^[\w.-]{1,64}$/.test(v) ? v : "ID");
 
@@ -186,7 +187,9 @@ export function toCliError(err: unknown): CliError {
         : err.status === 404
           ? WRONG_URL_FIX
           : NOT_A_COORDINATOR_FIX);
-    return new CliError(codeOf(err), detailOf(err), fix);
+    // Named by its id when the problem names the job (`ship job_1` refused: "look at … `gigafactory job ID`").
+    const id = ID_FIXES.has(err.code) ? jobIdIn((err.body as { jobId?: unknown } | null)?.jobId) : "ID";
+    return new CliError(codeOf(err), detailOf(err), fix.replace(/(`gigafactory [a-z]+ )ID\b/g, `$1${id}`));
   }
   if (err instanceof ConnectionError) {
     return new CliError("unreachable", err.message, "check --url / GIGAFACTORY_URL and that the coordinator is up");

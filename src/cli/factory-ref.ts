@@ -4,6 +4,8 @@
  * `--b-prefer demo-gpu`): the API takes ids only, and the name is what `factories` and the agent's log show first.
  * A name is resolved through GET …/factories; an unknown or shared name is one `✘ ERROR` that sends nothing else.
  */
+
+import { counted } from "../core/counted.ts";
 import type { GigafactoryClient } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
 import { checked } from "./read-answers.ts";
@@ -32,10 +34,15 @@ export function factoryIdIn(fleet: ReadonlyArray<{ id: string; name: string; sta
     const live = named.filter((f) => f.status !== undefined && f.status !== "revoked");
     const fix =
       live.length === 1 ? `give the id instead: ${live[0]!.id} is the one not revoked` : "give the id instead";
-    throw new CliError("ambiguous", `${named.length} factories are named ${ref}: ${ids}`, fix);
+    throw new CliError("ambiguous", `${counted(named.length, "factory", "factories")} are named ${ref}: ${ids}`, fix);
   }
-  const known = fleet.map((f) => `${f.name} (${f.id})`).join(", ") || "none enrolled";
-  throw new CliError("not_found", `no factory has the name or id ${ref}`, `give one of: ${known}`);
+  const known = fleet.map((f) => `${f.name} (${f.id})`).join(", ");
+  // An empty fleet said "give one of: none enrolled": nothing to give, and not the step that makes one (a code from
+  // `enroll` names no factory until its host trades it in).
+  const fix = known
+    ? `give one of: ${known}`
+    : "no factory is enrolled yet: `gigafactory enroll NAME`, then run the command it prints on that host";
+  throw new CliError("not_found", `no factory has the name or id ${ref}`, fix);
 }
 
 /** `ref` as a factory id: an id as it is, a name through the product's factory list. */

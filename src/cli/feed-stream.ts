@@ -3,6 +3,8 @@
  * What one answer of a job's live feed says of itself (cli/job-feed reads it): whether it is an event stream at
  * all, and why the feed ended it — the comment it wrote last.
  */
+
+import { counted } from "../core/counted.ts";
 import { ApiError } from "../shared/http-client.ts";
 import { CliError, toCliError } from "./errors.ts";
 
@@ -54,14 +56,14 @@ export function feedGaveUp(jobId: string, lastError: unknown, reason: string, tr
   if (lastError === undefined) {
     return new CliError(
       "unavailable",
-      `the job feed of ${jobId} answered but delivered no event ${tries} times in a row (last: ${reason})`,
+      `the job feed of ${jobId} answered but delivered no event ${counted(tries, "time")} in a row (last: ${reason})`,
       `check the coordinator (\`gigafactory health\`) and any proxy in between, ${again}`,
     );
   }
   const e = toCliError(lastError);
   return new CliError(
     e.code,
-    `${e.message} (${tries} tries in a row: the watch gave up)`,
+    `${e.message} (${counted(tries, "try", "tries")} in a row: the watch gave up)`,
     `${e.fix}, ${again}`,
     e.exitCode,
   );

@@ -3,6 +3,8 @@
  * The product's settings as `gigafactory settings` prints them (`formatSettings`): one aligned `key  value` line per
  * setting, units spelled out, each value on its key's line whatever text it quotes.
  */
+
+import { counted } from "../core/counted.ts";
 import type { SettingsAnswer } from "../shared/http-client.ts";
 import { lineOf } from "./read-answers-policy.ts";
 import { NONE } from "./table.ts";
@@ -16,6 +18,8 @@ const OVERFLOW = new Map([
 /** The settings as aligned `key  value` lines, units spelled out. */
 export function formatSettings(s: SettingsAnswer): string {
   const num = (n: number) => String(Number(n.toFixed(6)));
+  // A count with its noun in the number's agreement ("after 1 failure": `${num(n)} failures` said "1 failures").
+  const count = (n: number, noun: string) => counted(Number(num(n)), noun);
   const rows: Array<[string, string]> = [
     ["preemption", s.preemption ? "on (a critical job may stop a lower-priority one)" : "off"],
     ["leaseTtlSeconds", `${num(s.leaseTtlSeconds)} s (a manifest's own leaseTtlSeconds wins)`],
@@ -34,19 +38,22 @@ export function formatSettings(s: SettingsAnswer): string {
     ["overflow", OVERFLOW.get(s.overflow) ?? s.overflow],
     [
       "breaker",
-      `open after ${num(s.breaker.failureThreshold)} failures · cool-down ${num(s.breaker.coolDownSeconds)} s, ` +
+      `open after ${count(s.breaker.failureThreshold, "failure")} · cool-down ${num(s.breaker.coolDownSeconds)} s, ` +
         `doubling up to ${num(s.breaker.maxCoolDownSeconds)} s`,
     ],
     [
       "errorBudget",
-      `quarantine after more than ${num(s.errorBudget.maxFailures)} failures in ${num(s.errorBudget.windowMinutes)} min`,
+      `quarantine after more than ${count(s.errorBudget.maxFailures, "failure")} in ${num(s.errorBudget.windowMinutes)} min`,
     ],
     [
       "health",
       `stuck after ${num(s.health.stuckAfterMinutes)} min · starving after ${num(s.health.starvingAfterMinutes)} min` +
         ` · expected finish every ${num(s.health.expectedFinishIntervalMinutes)} min`,
     ],
-    ["routing", `track term optimises ${s.routing.objective} · a record counts from ${num(s.routing.minSamples)} runs`],
+    [
+      "routing",
+      `track term optimises ${s.routing.objective} · a record counts from ${count(s.routing.minSamples, "run")}`,
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   // A value quotes the server's text (a frozen key, the aging message, a weight's name): each stays on its key's line.

@@ -7,6 +7,8 @@
  * already submitted, refused, or not sent — under --json one document, `{error, sent, notSent}`. A second Ctrl-C
  * ends at once (cli/main), without those lines.
  */
+
+import { counted } from "../core/counted.ts";
 import { terminalText } from "../core/terminal-text.ts";
 import type { Ctx } from "./context.ts";
 import { CliError, errorDocument, formatError } from "./errors.ts";
@@ -70,7 +72,7 @@ export function reportInterrupted<E>(
       : `submit the ${unsent.length} not sent again (${ctx.json ? "notSent" : "listed as `not sent` above"}); the others were sent — one sent again without an idempotencyKey makes a second job`;
   const e = new CliError(
     "interrupted",
-    `stopped by Ctrl-C after ${sentCount} of ${settled.length} files were sent`,
+    `stopped by Ctrl-C after ${sentCount} of ${counted(settled.length, "file")} ${sentCount === 1 ? "was" : "were"} sent`,
     again,
     EXIT_INTERRUPTED,
   );

@@ -7,6 +7,8 @@
  * looking for an admin token; with a product named, the coordinator's bare 401. Told before sending when no product
  * is named, else after the 401 (`refusedAsMalformed`). Only the product part of a token is ever shown, never its secret.
  */
+
+import { counted } from "../core/counted.ts";
 import { ApiError } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
 
@@ -29,7 +31,7 @@ export function tokenShapeProblem(token: string): string | undefined {
   // token", or "does not name a product (an admin token?)", while the product token was right there.
   const inside = t.startsWith("gf_") ? null : INSIDE.exec(t);
   if (inside) {
-    return `gf_${inside[1]}_… starts ${inside.index} character(s) in: something was pasted before it (a quote, \`Bearer \`, \`NAME=\`?)`;
+    return `gf_${inside[1]}_… starts ${counted(inside.index, "character")} in: something was pasted before it (a quote, \`Bearer \`, \`NAME=\`?)`;
   }
   if (!t.startsWith("gf_")) return undefined;
   const m = PREFIX.exec(t);
@@ -40,10 +42,10 @@ export function tokenShapeProblem(token: string): string | undefined {
     return `${shown} holds characters no token has after its product (only A–Z, a–z, 0–9, - and _)`;
   }
   if (secret.length < SECRET_CHARS) {
-    return `${shown} looks cut off: it has ${secret.length} character(s) after the product, where a product token has ${SECRET_CHARS}`;
+    return `${shown} looks cut off: it has ${counted(secret.length, "character")} after the product, where a product token has ${SECRET_CHARS}`;
   }
   if (secret.length > SECRET_CHARS) {
-    return `${shown} has ${secret.length} characters after the product, where a product token has ${SECRET_CHARS}: something was pasted with it`;
+    return `${shown} has ${counted(secret.length, "character")} after the product, where a product token has ${SECRET_CHARS}: something was pasted with it`;
   }
   return undefined;
 }

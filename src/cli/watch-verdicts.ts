@@ -119,10 +119,13 @@ export async function stopsForOperator(client: GigafactoryClient, id: string, se
   const seen = page.events.at(-1)?.seq ?? seq;
   if (seen < page.lastSeq) return { ends: false, recheckAt: seen };
   const { what, commands } = OPERATOR_WAIT[job.stage];
-  const how = commands.map((c) => `\`gigafactory ${c.replace("ID", id)}\``).join(" or ");
   const why = job.waitingReason?.message;
+  // A reason that names its own commands (core/waiting-commands: testing, failed) is not followed by these again.
+  const how = why?.includes("`gigafactory ")
+    ? ""
+    : ` (${commands.map((c) => `\`gigafactory ${c.replace("ID", id)}\``).join(" or ")})`;
   // The reason is the server's text (it names factories and reviewers): kept on the one line this note is.
-  return { ends: true, later: page.events, message: lineOf(`${id} ${what}${why ? `: ${why}` : ""} (${how})`) };
+  return { ends: true, later: page.events, message: lineOf(`${id} ${what}${why ? `: ${why}` : ""}${how}`) };
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
+import { DISCONNECTED_FIX } from "./waiting-commands.ts";
 import { excludedWords } from "./waiting-excluded.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
@@ -164,12 +165,13 @@ export function fleetReason(
         // Factories stopped on purpose (drained: core/departure) are named apart: an upgrade, not an outage to chase.
         const left = fleet.left ?? [];
         const away = `left after draining: ${names(left)}`;
-        const message =
+        const message = `${
           left.length === 0
             ? `no factory that can run it is connected (${names(fleet.factories)})`
             : fleet.factories.length === 0
               ? `no factory that can run it is connected: each was stopped on purpose (${away})`
-              : `no factory that can run it is connected (${names(fleet.factories)}; ${away})`;
+              : `no factory that can run it is connected (${names(fleet.factories)}; ${away})`
+        } — ${DISCONNECTED_FIX}`;
         const detail = left.length > 0 ? { left: left.slice(0, MAX_NAMED_FACTORIES), leftCount: left.length } : {};
         return reason("no_factory_connected", message, since, { ...named(fleet.factories), ...detail });
       }

@@ -7,11 +7,13 @@
  */
 
 import { childEnded } from "./composite.ts";
+import { counted } from "./counted.ts";
 import { depsState, failedDep } from "./dag.ts";
 import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
 import { reviewRoundOf, tallyReviews } from "./review.ts";
 import { type RouteContext, rankFactories } from "./router.ts";
 import type { SerialHold } from "./serial-holds.ts";
+import { deadDependencyFix, failedFix, testingFix } from "./waiting-commands.ts";
 import { fleetCause, reachableViews } from "./waiting-fleet.ts";
 import { fleetReason, gateReason, preemptedReason, reason } from "./waiting-queued.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
@@ -94,12 +96,8 @@ export function waitingReasonOf(job: Job, inputs: WaitingInputs, now: number): W
     case "testing": {
       // Only a job with a review gate was reviewed on its way here; one without went straight from building.
       const built = job.manifest.reviewers > 0 ? "built and approved" : "built";
-      return reason(
-        "testing",
-        `${built}; waiting for an operator (or your CI) to ship or reject it`,
-        job.updatedAt,
-        {},
-      );
+      const message = `${built}; waiting for an operator (or your CI) to ship or reject it — ${testingFix(job.id)}`;
+      return reason("testing", message, job.updatedAt, {});
     }
     case "failed":
       return failedReason(job, inputs.depStages);
@@ -160,7 +158,8 @@ function blockedReason(job: Job, inputs: WaitingInputs): WaitingReason {
     );
     if (dead) {
       const depStage = dead.depStage === "unknown" ? null : dead.depStage;
-      return reason("dependency_failed", `dependency ${dead.depId} is ${dead.depStage}`, job.updatedAt, {
+      const fix = deadDependencyFix(job.id, dead.depId, dead.depStage);
+      return reason("dependency_failed", `dependency ${dead.depId} is ${dead.depStage} — ${fix}`, job.updatedAt, {
         depId: dead.depId,
         depStage,
         deps,
@@ -207,7 +206,7 @@ function reviewReason(job: Job): WaitingReason {
   const tail = k > 0 ? ` (approved by ${approvedBy.map((a) => a.name).join(", ")})` : "";
   const message =
     required > 0
-      ? `waiting for review: ${k} of ${required} approvals${tail}`
+      ? `waiting for review: ${k} of ${counted(required, "approval")}${tail}`
       : `waiting for an operator to approve or reject${tail}`;
   return reason("review_pending", message, job.updatedAt, { required, approvals: k, approvedBy });
 }
@@ -226,7 +225,8 @@ function failedReason(job: Job, depStages?: ReadonlyMap<string, Stage | undefine
     const deps = depStages && job.deps.map((id) => ({ id, stage: depStages.get(id) }));
     const dead = deps ? failedDep(job.depsMode, deps) : { depId: firstId, depStage: firstStage };
     if (dead) {
-      return reason("dependency_failed", `dependency ${dead.depId} is ${dead.depStage}`, job.updatedAt, {
+      const fix = deadDependencyFix(job.id, dead.depId, dead.depStage);
+      return reason("dependency_failed", `dependency ${dead.depId} is ${dead.depStage} — ${fix}`, job.updatedAt, {
         depId: dead.depId,
         depStage: dead.depStage,
       });
@@ -234,13 +234,14 @@ function failedReason(job: Job, depStages?: ReadonlyMap<string, Stage | undefine
     const now = (deps ?? []).map((d) => `${d.id} (${d.stage})`).join(", ");
     return reason(
       "needs_operator",
-      `failed when dependency ${firstId} was ${firstStage}; its dependencies can be met again (${now}) — an operator can requeue it`,
+      `failed when dependency ${firstId} was ${firstStage}; its dependencies can be met again (${now}) — ` +
+        failedFix(job.id, job.lastResult, false),
       job.updatedAt,
       { lastResult: job.lastResult, deps: deps ?? [] },
     );
   }
   const why = msg ? `failed: ${msg}` : "failed";
-  return reason("needs_operator", `${why} — an operator can requeue or cancel it`, job.updatedAt, {
+  return reason("needs_operator", `${why} — ${failedFix(job.id, job.lastResult)}`, job.updatedAt, {
     ...(job.lastResult ? { lastResult: job.lastResult } : {}),
   });
 }

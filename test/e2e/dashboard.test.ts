@@ -159,7 +159,7 @@ describe("dashboard in a real browser", () => {
     // Why each waiting job waits, in plain words under its stage (core/waiting); a running job has no note.
     await expect
       .poll(() => text(page, `tr[data-job="${jobs.queued!.id}"] .waiting`))
-      .toBe("no factory that can run it is connected (gpu-box-1)");
+      .toMatch(/^no factory that can run it is connected \(gpu-box-1\) — start the agent on its host/);
     expect(await text(page, `tr[data-job="${jobs.blocked!.id}"] .waiting`)).toContain(`${jobs.queued!.id} (queued)`);
     expect(await page.locator(`tr[data-job="${jobs.building!.id}"] .waiting`).count()).toBe(0);
 

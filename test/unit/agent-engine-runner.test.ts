@@ -91,7 +91,7 @@ describe("engine runner", () => {
         c.unref(); require('fs').writeFileSync(${JSON.stringify(strayPidFile)}, String(c.pid)); console.log('ready')`;
       const { eng, lines } = run(script);
       expect(await eng.exited).toMatchObject({ rc: 0, strays: 1 });
-      expect(lines).toContainEqual(["agent", "killed 1 process(es) the engine left running outside its process group"]);
+      expect(lines).toContainEqual(["agent", "killed 1 process the engine left running outside its process group"]);
       const stray = Number(readFileSync(strayPidFile, "utf8"));
       try {
         expect(await waitGone([stray], 5_000)).toBe(true);

@@ -2,7 +2,8 @@
 // meant (cli/args-hints): a misspelt subcommand where the family is a command too (`tokens mnt` said only
 // `unexpected argument "mnt"`), a misspelt one of a family (`factory aprove` listed the family, without the one meant),
 // a misspelt option (`--stag`) or one written with one dash (`-stage` said `Unknown option '-s'`), a misspelt choice
-// (`--stage buildin`), an option's value without the option (`jobs building`), and a job id argument no job id can be —
+// (`--stage buildin`, `alerts --state opn`, `budget set dya 25`: every choice checked by the parser, none by its
+// command), an option's value without the option (`jobs building`), and a job id argument no job id can be —
 // the arguments in the wrong order (`artifact diff.patch job_…`) were sent and came back as the API's
 // `validation_failed: jobId: … / fix the value named above`, exit 1.
 import { describe, expect, it } from "vitest";
@@ -22,6 +23,14 @@ describe("a command line slightly wrong names what was meant", () => {
     [["jobs", "-stage", "building"], `Unknown option '-stage': long options take two dashes; did you mean "--stage"?`],
     [["jobs", "-help"], `Unknown option '-help': long options take two dashes; did you mean "--help"?`],
     [["jobs", "--stage", "buildin"], 'got "buildin"; did you mean "building"?'],
+    // Values once checked inside their command, without a hint: now the parser's choices, in the same words.
+    [
+      ["alerts", "--state", "opn"],
+      '--state must be one of open, acknowledged, resolved; got "opn"; did you mean "open"?',
+    ],
+    [["alerts", "resolved"], 'unexpected argument "resolved"; did you mean "--state resolved"?'],
+    [["budget", "set", "dya", "25"], 'PERIOD must be one of day, week, month; got "dya"; did you mean "day"?'],
+    [["budget", "set", "day", "25", "--on-exhausted", "stpo"], 'got "stpo"; did you mean "stop"?'],
     [["jobs", "building"], 'unexpected argument "building"; did you mean "--stage building"?'],
     [["tokens", "mint", "operator", "--name", "a"], 'unexpected argument "operator"; did you mean "--role operator"?'],
     [["artifact", "diff.patch", "job_0mx1"], '"diff.patch" is not a job id: the arguments are in the wrong order'],

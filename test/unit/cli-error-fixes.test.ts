@@ -52,7 +52,32 @@ describe("the CLI's advice for not_found, by what is missing", () => {
 
   it("a missing artifact points at the job's artifact list", () => {
     expect(notFound("job job_x has no artifact nope.txt", { code: "not_found" })).toContain(
-      "`gigafactory artifacts ID`",
+      "`gigafactory artifacts job_x`",
     );
+  });
+});
+
+// A refused move names the job it refused by its id where the problem carries it: `ship job_1` of a queued job said
+// "look at the job's current stage with `gigafactory job ID`" — a placeholder for the id the command had just typed.
+describe("a fix that names the refused job", () => {
+  it.each([
+    ["illegal_transition", 409, "look at the job's current stage with `gigafactory job job_0mx1`"],
+    ["budget_exceeded", 409, "`gigafactory requeue job_0mx1 --budget-usd N`"],
+  ])("%s names it by its id", (code, status, fix) => {
+    const err = toCliError(new ApiError(status, code, "t", "refused", { jobId: "job_0mx1" }));
+    expect(err.fix).toContain(fix);
+  });
+
+  it("an artifact not found names the job's artifacts list by its id", () => {
+    const err = toCliError(new ApiError(404, "not_found", "t", "job job_0mx1 has no artifact diff.patch", {}));
+    expect(err.fix).toBe("check the name: `gigafactory artifacts job_0mx1` lists the job's artifacts");
+  });
+
+  it("keeps the placeholder when the problem names no job, or a job id no shell takes as one word", () => {
+    expect(toCliError(new ApiError(409, "illegal_transition", "t", "refused", {})).fix).toContain(
+      "`gigafactory job ID`",
+    );
+    const odd = toCliError(new ApiError(409, "illegal_transition", "t", "refused", { jobId: "a b;rm" }));
+    expect(odd.fix).toContain("`gigafactory job ID`");
   });
 });

@@ -49,14 +49,14 @@ describe("factories: awaiting approval, approve --seats, enroll's agent command"
   it("names each factory whose capabilities await approval, with the command that approves them", async () => {
     const { url } = await coordinator();
     const r = await captureCli(["factories", ...connection(url, "shop")], { now: NOW });
-    expect(r.stdout).toContain("1 factory(ies) declared capabilities nobody approved");
+    expect(r.stdout).toContain("1 factory declared capabilities nobody approved");
     expect(r.stdout).toMatch(/^ {2}demo-gpu \(fac_g\): cuda — `gigafactory factory approve fac_g`$/m);
   });
 
   it("approve --seats says the seat limit it set, and why the seats it runs differ", async () => {
     const { url } = await coordinator();
     const r = await captureCli(["factory", "approve", "fac_g", "--seats", "4", ...connection(url, "shop")]);
-    expect(r.stdout).toMatch(/with 1 seat\(s\) \(seat limit 4; its agent declares fewer\)/);
+    expect(r.stdout).toMatch(/with 1 seat \(seat limit 4; its agent declares fewer\)/);
   });
 
   it("enroll prints the agent run as the agent's own process, not through npx", async () => {

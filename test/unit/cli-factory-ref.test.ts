@@ -33,6 +33,18 @@ describe("factoryId and factoryIdIn", () => {
     expect(factoryIdIn(fleet, "box")).toBe("fac_1");
     expect(factoryIdIn(fleet, "good")).toBe("good");
   });
+
+  it('name the step that enrolls one when none is (it said "give one of: none enrolled")', () => {
+    expect(() => factoryIdIn([], "build-box-7")).toThrow(
+      expect.objectContaining({
+        code: "not_found",
+        fix: "no factory is enrolled yet: `gigafactory enroll NAME`, then run the command it prints on that host",
+      }),
+    );
+    expect(() => factoryIdIn([{ id: "fac_1", name: "box" }], "bx")).toThrow(
+      expect.objectContaining({ fix: "give one of: box (fac_1)" }),
+    );
+  });
 });
 
 describe("gigafactory routing experiment start --a-prefer NAME", () => {

@@ -69,13 +69,13 @@ describe("a malformed token on a command other than login", () => {
         ["queue-state", "--url", stub.url, "--product", "demo"],
         { GIGAFACTORY_TOKEN: `"${WHOLE}"` },
         "GIGAFACTORY_TOKEN",
-        /gf_demo_… starts 1 character\(s\) in: something was pasted before it/,
+        /gf_demo_… starts 1 character in: something was pasted before it/,
       ],
       [
         ["queue-state", "--url", stub.url, "--product", "demo", "--token", `Bearer ${WHOLE}`],
         {},
         "--token",
-        /starts 7 character\(s\) in/,
+        /starts 7 characters in/,
       ],
       // Above products: no product is needed, so none stopped the token before it was sent.
       [["products", "--url", stub.url, "--token", "gf_demo_abc"], {}, "--token", /cut off/],

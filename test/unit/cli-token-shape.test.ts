@@ -43,7 +43,7 @@ async function login(url: string, token: string, ...extra: string[]) {
 describe("a token's shape", () => {
   it("names what is wrong with a product token, and leaves a whole one and an admin token alone", () => {
     expect(tokenShapeProblem("gf_demo_abc")).toBe(
-      "gf_demo_… looks cut off: it has 3 character(s) after the product, where a product token has 43",
+      "gf_demo_… looks cut off: it has 3 characters after the product, where a product token has 43",
     );
     expect(tokenShapeProblem(`${WHOLE}xyz`)).toMatch(/has 46 characters after the product.*pasted with it/);
     expect(tokenShapeProblem("gf_demo_ab+c")).toMatch(/characters no token has/);

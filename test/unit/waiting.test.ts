@@ -287,12 +287,13 @@ describe("waitingReasonOf: one case per code", () => {
   });
 
   it("says a job in testing was approved only when it had reviewers", () => {
-    expect(waitingReasonOf(job({ stage: "testing" }), inputs(), NOW)?.message).toBe(
-      "built; waiting for an operator (or your CI) to ship or reject it",
+    // The commands that follow are test/unit/waiting-commands.test.ts's.
+    expect(waitingReasonOf(job({ stage: "testing" }), inputs(), NOW)?.message).toMatch(
+      /^built; waiting for an operator \(or your CI\) to ship or reject it — /,
     );
     const reviewed = job({ stage: "testing", manifest: { reviewers: 2 } as Job["manifest"] });
-    expect(waitingReasonOf(reviewed, inputs(), NOW)?.message).toBe(
-      "built and approved; waiting for an operator (or your CI) to ship or reject it",
+    expect(waitingReasonOf(reviewed, inputs(), NOW)?.message).toMatch(
+      /^built and approved; waiting for an operator \(or your CI\) to ship or reject it — /,
     );
   });
 

@@ -12,7 +12,7 @@ import type { ProductHealthView } from "../../durable-objects/coordinator/polici
 import { AlertIdParam } from "../../shared/api-alerts.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
-import { assertIdShape, usageError } from "../errors.ts";
+import { assertIdShape } from "../errors.ts";
 import { checked } from "../read-answers.ts";
 import { AlertPageRead, AlertRead, HealthRead, inline, inlined, inlineRows } from "../read-answers-ops.ts";
 import { formatAge, formatInstant, NONE, renderFields, renderTable } from "../table.ts";
@@ -128,7 +128,8 @@ export const alertCommands: Command[] = [
     args: { names: "", min: 0, max: 0 },
     summary: "list alerts (default: open and acknowledged), or acknowledge one with --ack ID (operator)",
     options: {
-      state: { type: "string", value: "STATE", help: "only alerts in this state: open, acknowledged or resolved" },
+      // Checked by the parser (cli/args `choices`): a typo gets its "did you mean", as every option's does.
+      state: { type: "string", value: "STATE", choices: STATES, help: "only alerts in this state" },
       ack: { type: "string", value: "ID", help: "acknowledge this alert: it stays live until its condition clears" },
     },
     async run(ctx) {
@@ -162,9 +163,6 @@ export const alertCommands: Command[] = [
         return 0;
       }
       const state = ctx.str("state");
-      if (state !== undefined && !STATES.includes(state as AlertState)) {
-        throw usageError(`--state must be one of ${STATES.join(", ")} (got "${state}")`, "alerts");
-      }
       const states = state ? [state as AlertState] : (["open", "acknowledged"] as const);
       const reads = await Promise.all(states.map((s) => readState(client, s)));
       // An alert acknowledged between the two states' reads is in both: listed once.

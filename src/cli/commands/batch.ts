@@ -5,6 +5,8 @@
  * one row per item (index, status, job id or refusal code, key). Exit 0 whether or not the batch is done; a script
  * that waits for it reads `done` under --json.
  */
+
+import { counted } from "../../core/counted.ts";
 import type { BatchItemView, BatchView } from "../../shared/api-batches.ts";
 import type { Command } from "../context.ts";
 import { checked } from "../read-answers.ts";
@@ -26,7 +28,7 @@ export function batchRows(items: readonly BatchItemView[]): string[][] {
 /** The one-line summary above the table, e.g. `batch b-1: 3 items — 2 created · 0 queued · 1 rejected (done)`. */
 export function batchSummary(b: BatchView): string {
   const state = b.done ? "done" : "jobs still on their way";
-  return inlined`batch ${b.id}: ${b.total} items — ${b.created} created · ${b.queued} queued · ${b.rejected} rejected (${state})`;
+  return inlined`batch ${b.id}: ${counted(b.total, "item")} — ${b.created} created · ${b.queued} queued · ${b.rejected} rejected (${state})`;
 }
 
 export const batch: Command = {

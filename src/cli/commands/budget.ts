@@ -11,12 +11,14 @@ import { usdTexts } from "../../core/usd-text.ts";
 import type { BudgetBody, BudgetView } from "../../shared/api-budget.ts";
 import { ApiError, type GigafactoryClient } from "../../shared/http-client.ts";
 import { decimal } from "../args.ts";
+import { choiceRefusal } from "../args-hints.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { BudgetRead, checked } from "../read-answers.ts";
 import { formatInstant, renderFields } from "../table.ts";
 
 const PERIODS = ["day", "week", "month"] as const;
+const ON_EXHAUSTED = ["pause", "stop"] as const;
 /** Burndown points shown in the readable view: the latest few say how fast money goes; --json has all. */
 const SHOWN_POINTS = 5;
 
@@ -127,16 +129,15 @@ async function currentOnExhausted(client: GigafactoryClient): Promise<BudgetBody
 /** `set` words → the PUT body. @throws CliError usage — an unknown period or a ceiling that is not a number. */
 export function parseBudgetSet(words: readonly string[], onExhausted = "pause"): BudgetBody {
   const [period, ceiling] = words as [string, string];
-  if (!(PERIODS as readonly string[]).includes(period)) {
-    throw usageError(`period must be day, week or month (got "${period}")`, "budget set");
-  }
+  // The parser refuses these first (the command's `choices`); the same words here, for a caller that skips it.
+  if (!(PERIODS as readonly string[]).includes(period)) throw choiceRefusal("PERIOD", PERIODS, period, "budget set");
   const ceilingUsd = decimal(ceiling);
   // The coordinator's floor is $0.01 (api-budget): a zero or negative ceiling is a mistake, said here in its words.
   if (ceilingUsd === undefined || ceilingUsd <= 0) {
     throw usageError(`CEILING_USD must be a positive number of dollars, e.g. 25 (got "${ceiling}")`, "budget set");
   }
   if (onExhausted !== "pause" && onExhausted !== "stop") {
-    throw usageError(`--on-exhausted must be pause or stop (got "${onExhausted}")`, "budget set");
+    throw choiceRefusal("--on-exhausted", ON_EXHAUSTED, onExhausted, "budget set");
   }
   return { period: period as BudgetBody["period"], ceilingUsd, onExhausted };
 }
@@ -173,12 +174,13 @@ export const budgetCommands: Command[] = [
   },
   {
     path: ["budget", "set"],
-    args: { names: "PERIOD CEILING_USD", min: 2, max: 2 },
+    args: { names: "PERIOD CEILING_USD", min: 2, max: 2, choices: { 0: PERIODS } },
     summary: "set the budget (operator): PERIOD day|week|month (UTC), the ceiling in USD",
     options: {
       "on-exhausted": {
         type: "string",
-        value: "pause|stop",
+        value: "MODE",
+        choices: ON_EXHAUSTED,
         help: "at 100 %: let running jobs finish (pause) or stop them; omitted: as set now (pause for a new budget)",
       },
     },

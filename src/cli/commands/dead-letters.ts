@@ -13,6 +13,8 @@
  * dead letter deleted (worker/routes/dead-letter-redrive). At least once — a redrive whose answer was lost may be run
  * again, and its effects are idempotent; a second one of the same id is `✘ ERROR not_found`. `--json`: the API's answer.
  */
+
+import { counted } from "../../core/counted.ts";
 import type { DeadLetterView } from "../../shared/http-client-types.ts";
 import type { Command } from "../context.ts";
 import { checked, DeadLettersRead, RedrivenRead } from "../read-answers.ts";
@@ -79,7 +81,7 @@ export const deadLetters: Command = {
         if (seen.has(cursor)) throw repeatedCursor(cursor);
         seen.add(cursor);
         // Many pages take a while: a counter redrawn in place on a terminal (nothing on pipes or under --json).
-        if (ctx.io.stderrIsTTY && !ctx.json) ctx.io.stderr(`\r\x1b[K… ${items.length} dead letters read`);
+        if (ctx.io.stderrIsTTY && !ctx.json) ctx.io.stderr(`\r\x1b[K… ${counted(items.length, "dead letter")} read`);
       }
     } while (all && cursor);
     if (seen.size > 0 && ctx.io.stderrIsTTY && !ctx.json) ctx.io.stderr("\r\x1b[K");

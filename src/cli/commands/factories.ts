@@ -4,6 +4,8 @@
  * on the host (the changes to one factory are cli/commands/factory-changes). A factory token is shown exactly
  * once (at enroll and rotate): the server keeps only its hash, so the CLI says so next to it.
  */
+
+import { counted } from "../../core/counted.ts";
 import { Capability } from "../../shared/api.ts";
 import type { Enrolled, Factory, FactoryBreaker } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
@@ -87,7 +89,7 @@ export const factories: Command = {
     const quarantined = found.filter((f) => f.status === "quarantined");
     if (!ctx.json && quarantined.length > 0) {
       ctx.print(
-        `\n${quarantined.length} factory(ies) quarantined (error budget or an operator); return one to work with` +
+        `\n${counted(quarantined.length, "factory", "factories")} quarantined (error budget or an operator); return one to work with` +
           " `gigafactory factory release ID`.",
       );
     }
@@ -95,7 +97,7 @@ export const factories: Command = {
     if (!ctx.json && waiting.length > 0) {
       // Named one per line: the CAPABILITIES cell is cut at 48 characters, and the count alone said not which.
       ctx.print(
-        `\n${waiting.length} factory(ies) declared capabilities nobody approved; they are not routed on until approved:`,
+        `\n${counted(waiting.length, "factory", "factories")} declared capabilities nobody approved; they are not routed on until approved:`,
       );
       for (const f of waiting)
         ctx.print(`  ${f.name} (${f.id}): ${list(f.pendingCapabilities)} — \`gigafactory factory approve ${f.id}\``);
@@ -143,7 +145,13 @@ export const enroll: Command = {
   args: { names: "NAME", min: 1, max: 1 },
   summary: "print the one-time command that enrolls a host and starts its agent",
   options: {
-    cap: { type: "string", multiple: true, value: "C", help: "a capability, e.g. os:linux (repeatable)" },
+    // Its example is one the agent cannot detect: `os:linux` granted by hand routes linux jobs to a mac that says so.
+    cap: {
+      type: "string",
+      multiple: true,
+      value: "C",
+      help: "a capability the agent cannot detect, e.g. gpu (repeatable; it detects os:, arch:, node:, has:, engine:)",
+    },
     seats: { type: "string", value: "N", int: { min: 1, max: 64 }, help: "jobs it may run at once (default 1)" },
     direct: { type: "boolean", help: "enroll now and print the factory token instead of a one-time code" },
   },
@@ -185,7 +193,7 @@ export const enroll: Command = {
     });
     printToken(ctx, e, (f) => {
       const caps = f.factory.capabilities.length ? f.factory.capabilities.join(", ") : "no capabilities";
-      return `✔ Enrolled ${f.factory.name} (${f.factoryId}): ${caps}; ${f.factory.seats} seat(s).`;
+      return `✔ Enrolled ${f.factory.name} (${f.factoryId}): ${caps}; ${counted(f.factory.seats, "seat")}.`;
     });
     return 0;
   },

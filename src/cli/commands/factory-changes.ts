@@ -4,6 +4,8 @@
  * makes to one factory, each printing what the factory is now (or `--json`). ID is the factory's id or its name
  * (cli/factory-ref). The fleet listing and enrollment are cli/commands/factories.
  */
+
+import { counted } from "../../core/counted.ts";
 import type { Command, Ctx } from "../context.ts";
 import { factoryId } from "../factory-ref.ts";
 import { checked } from "../read-answers.ts";
@@ -79,7 +81,7 @@ export const factoryCommands: Command[] = [
         const why = limit > f.seats ? "; its agent declares fewer" : "";
         const shown = seatLimit !== undefined || limit !== f.seats ? ` (seat limit ${limit}${why})` : "";
         const done = f.changed === false ? "already so: nothing was pending —" : "✔";
-        const routed = inlined`factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)`;
+        const routed = inlined`factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${counted(f.seats, "seat")}`;
         ctx.print(`${done} ${routed}${shown}${pending}`);
       }
       return 0;
@@ -133,7 +135,7 @@ export const factoryCommands: Command[] = [
       const id = await idOf(ctx);
       const { requeued } = checked(DeregisteredRead, await ctx.client().deregisterFactory(id), "a deregistration");
       if (ctx.json) ctx.emit({ factoryId: id, requeued });
-      else ctx.print(inlined`✔ factory ${id} removed; ${requeued} job(s) requeued`);
+      else ctx.print(inlined`✔ factory ${id} removed; ${counted(requeued, "job")} requeued`);
       return 0;
     },
   },

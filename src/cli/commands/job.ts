@@ -7,6 +7,7 @@
  * holds it (a factory deregistered since).
  */
 import { fromMicros, toMicros } from "../../core/budget.ts";
+import { counted } from "../../core/counted.ts";
 import { usdText, usdTexts } from "../../core/usd-text.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
@@ -45,13 +46,13 @@ function budgetText(job: Job): string {
     // As every other amount is shown (core/usd-text): `$${b.usd}` printed "$0.1" and "$1e-7".
     b.usd === undefined ? undefined : usdText(b.usd),
     b.wallSeconds === undefined ? undefined : `${b.wallSeconds}s wall`,
-    b.tokens === undefined ? undefined : `${b.tokens} tokens`,
+    b.tokens === undefined ? undefined : counted(b.tokens, "token"),
   ].filter(Boolean);
   return parts.length ? parts.join(", ") : NONE;
 }
 
 function spendText(spend: Run["spend"]): string {
-  return spend ? `${usdText(spend.usd)} · ${spend.tokens} tokens` : NONE;
+  return spend ? `${usdText(spend.usd)} · ${counted(spend.tokens, "token")}` : NONE;
 }
 
 /**
@@ -70,7 +71,7 @@ export function spentText(job: Pick<Job, "budget">, runs: readonly Pick<Run, "sp
   const cap = job.budget.usd;
   if (!cap) return spendText({ usd: fromMicros(micros), tokens });
   const [spent, of] = usdTexts([fromMicros(micros), cap]);
-  return `${spent} of ${of} (${Math.floor((micros * 100) / toMicros(cap))} %) · ${tokens} tokens`;
+  return `${spent} of ${of} (${Math.floor((micros * 100) / toMicros(cap))} %) · ${counted(tokens, "token")}`;
 }
 
 /** "preempted by X at T" while the evicted job waits (the marks clear at its next assignment). */

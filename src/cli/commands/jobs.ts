@@ -5,6 +5,8 @@
  * is always `{ jobs, nextCursor }` (`nextCursor` null when there is no more). Jobs come as the API's summary shape
  * (no `bodyMd`): `--all` over thousands of jobs stays small; `gigafactory job ID` shows one whole.
  */
+
+import { counted } from "../../core/counted.ts";
 import { STAGES, type Stage } from "../../core/model.ts";
 import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
@@ -88,7 +90,7 @@ export const jobs: Command = {
         if (seen.has(cursor)) throw repeatedCursor(cursor);
         seen.add(cursor);
         // Many pages take a while: a counter redrawn in place on a terminal (nothing on pipes or under --json).
-        if (ctx.io.stderrIsTTY && !ctx.json) ctx.io.stderr(`\r\x1b[K… ${found.length} jobs read`);
+        if (ctx.io.stderrIsTTY && !ctx.json) ctx.io.stderr(`\r\x1b[K… ${counted(found.length, "job")} read`);
       }
     } while (all && cursor);
     if (seen.size > 0 && ctx.io.stderrIsTTY && !ctx.json) ctx.io.stderr("\r\x1b[K");

@@ -8,6 +8,8 @@
  * textfile collector reads; on a terminal, control characters shown as pictures). `gigafactory stats` prints the
  * counts by stage and the queue version (GET …/stats).
  */
+
+import { counted } from "../../core/counted.ts";
 import { type QuantileEstimate, quantileEstimate } from "../../core/metrics.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import { usdTexts } from "../../core/usd-text.ts";
@@ -43,7 +45,7 @@ export function formatMetrics(m: MetricsSnapshot): string {
     ["seats", `${m.seats.busy}/${m.seats.total} busy (${pct(m.seats.utilisation)})`],
     [
       "dispatch latency",
-      `p50 ${quantileText(quantileEstimate(lat.buckets, 0.5))} · p99 ${quantileText(quantileEstimate(lat.buckets, 0.99))} · ${lat.count} dispatches`,
+      `p50 ${quantileText(quantileEstimate(lat.buckets, 0.5))} · p99 ${quantileText(quantileEstimate(lat.buckets, 0.99))} · ${counted(lat.count, "dispatch", "dispatches")}`,
     ],
     ["lease expiries", String(m.leaseExpiries)],
     ["retries", String(m.retries)],

@@ -5,6 +5,8 @@
  * build under review was queued, not a count) refuses it if the job was requeued and rebuilt since — and `gigafactory reviews ID`: who approved, k of N. Under
  * --json: the API's documents (the job and its reviews after the review; the reviews for `reviews`).
  */
+
+import { counted } from "../../core/counted.ts";
 import type { ReviewsView } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { plainTextInput } from "../plain-input.ts";
@@ -78,7 +80,7 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
       const out = checkedWrite(ReviewedRead, sent, "a review's outcome", `read \`gigafactory reviews ${id}\``);
       if (ctx.json) ctx.emit(out);
       else {
-        const quorum = out.required > 0 ? `; ${out.approvals} of ${out.required} approvals` : "";
+        const quorum = out.required > 0 ? `; ${out.approvals} of ${counted(out.required, "approval")}` : "";
         // The job's id and stage are the server's text: a newline in one printed a second, forged ✔ line.
         const job = lineOf(`${out.job.id} is now ${out.job.stage}`);
         ctx.print(`✔ ${verdict === "approve" ? "approved" : "rejected"}: job ${job}${quorum}`);
@@ -102,7 +104,7 @@ export const reviewCommands: Command[] = [
       if (ctx.json) ctx.emit(view);
       else {
         const job = lineOf(`job ${view.jobId}, ${view.stage}`); // the server's text, on the one headline
-        ctx.print(`${view.approvals} of ${view.required} approvals (${job})`);
+        ctx.print(`${view.approvals} of ${counted(view.required, "approval")} (${job})`);
         if (view.round !== undefined) ctx.print(roundLine(view.jobId, view.round));
         ctx.print(reviewTable(view, ctx.io.stdoutColumns));
       }

@@ -5,6 +5,8 @@
  * unapply RULE_ID` removes one; `routing rebuild` rebuilds the track records from the D1 history. `--json` prints
  * the API's documents. An unknown recommendation is `✘ ERROR not_found: … / run \`gigafactory routing recs\``.
  */
+
+import { counted } from "../../core/counted.ts";
 import type { Finding } from "../../core/recommendations.ts";
 import type { RoutingRule } from "../../core/routing-rules.ts";
 import { RuleIdParam } from "../../shared/api-routing.ts";
@@ -151,7 +153,8 @@ export const routingCommands: Command[] = [
       if (ctx.json) ctx.emit(doc);
       else
         ctx.print(
-          `✔ rebuilt: ${doc.counted} runs counted, ${doc.skipped} skipped (job or factory no longer held), ${doc.chunks} chunk(s)`,
+          `✔ rebuilt: ${counted(doc.counted, "run")} counted, ${doc.skipped} skipped (job or factory no longer held), ` +
+            counted(doc.chunks, "chunk"),
         );
       return 0;
     },
