@@ -12,6 +12,7 @@
  * reader most needs.
  */
 import { splitUtf8, utf8Bytes } from "../core/bytes.ts";
+import { counted } from "../core/counted.ts";
 import { MAX_FRAME_BYTES, MAX_LOG_LINE_BYTES, MAX_LOG_LINES } from "../shared/protocol.ts";
 
 export type LogStream = "stdout" | "stderr" | "agent";
@@ -221,7 +222,7 @@ export class LogBatcher {
     if (this.skipped.lines > 0) {
       const { lines: n, bytes } = this.skipped;
       this.skipped = { lines: 0, bytes: 0 };
-      const text = `${n} lines (${bytes} bytes) not streamed: the engine printed faster than the feed carries (${FEED_FRAMES_PER_S} frames/s after a burst of ${FEED_BURST_FRAMES}); the log file, uploaded as log.txt, has them`;
+      const text = `${counted(n, "line")} (${counted(bytes, "byte")}) not streamed: the engine printed faster than the feed carries (${FEED_FRAMES_PER_S} frames/s after a burst of ${FEED_BURST_FRAMES}); the log file, uploaded as log.txt, has them`;
       this.push({ stream: "agent", text, at: this.now() }, utf8Bytes(JSON.stringify(text)) + LINE_OVERHEAD);
       if (this.timer === undefined) this.timer = setTimeout(() => this.timed(), this.intervalMs);
     }

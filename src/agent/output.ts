@@ -10,7 +10,7 @@
  * serialised, too): a token or an enrollment code is never printed, whoever put it into the message (our own errors,
  * a coordinator's detail, a stack).
  */
-import { terminalText } from "../core/terminal-text.ts";
+import { jsonForTerminal, terminalText } from "../core/terminal-text.ts";
 import { errorText } from "../shared/fixable-error.ts";
 import { redactDeep, redactSecrets } from "../shared/redact-secrets.ts";
 
@@ -49,7 +49,9 @@ export function createOutput(
     // Every string is redacted BEFORE serialising: in the JSON line a newline or tab before a secret reads `\n`/`\t`,
     // and a pattern anchored on what precedes the secret can miss it there. The line is redacted again on its way out.
     const out = to(sink.out);
-    const line = (record: Record<string, unknown>) => out(JSON.stringify(redactDeep(record, secrets)));
+    // DEL, C1 and bidi controls as \uXXXX (JSON.stringify escapes only C0): an engine's output quoted in an event
+    // must not drive the terminal of whoever tails this log (core/terminal-text `jsonForTerminal`).
+    const line = (record: Record<string, unknown>) => out(jsonForTerminal(JSON.stringify(redactDeep(record, secrets))));
     return {
       say(mark, event, text, fields = {}) {
         const level = mark === "✘" ? "error" : mark === "⚠" ? "warn" : "info";

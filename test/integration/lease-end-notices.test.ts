@@ -91,3 +91,21 @@ describe("a factory quarantined by the coordinator itself", () => {
     socket.close();
   });
 });
+
+describe("a factory an operator drains or quarantines", () => {
+  it("gets a drain frame whose status says which, not left to the reason's first word", async () => {
+    const product = "lease-end-operator-drain";
+    const f = await enroll(product, "host");
+    const { socket } = await connectFactory(product, f.token);
+    for (const status of ["draining", "quarantined"] as const) {
+      const set = await api("POST", `${P(product)}/factories/${f.factoryId}/status`, {
+        token: ADMIN,
+        json: { status },
+      });
+      expect(set.status).toBe(200);
+      const drain = await socket.next<{ type: "drain"; reason: string; status?: string }>("drain");
+      expect(drain).toMatchObject({ type: "drain", status });
+    }
+    socket.close();
+  });
+});

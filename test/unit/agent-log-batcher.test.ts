@@ -171,6 +171,21 @@ describe("LogBatcher", () => {
     expect(batches.flat().map((l) => l.text)).toEqual(["before"]);
   });
 
+  it("says one line skipped as one line, not '1 lines (… bytes)'", () => {
+    // Find the smallest flood that skips anything: its note counts a single line.
+    for (let extra = 1; extra <= 400; extra++) {
+      batches = [];
+      b = new LogBatcher({ flush: (lines) => batches.push(lines), now: () => 42 });
+      for (let i = 0; i < 200 * FEED_BURST_FRAMES + extra; i++) b.add("stdout", "y");
+      vi.advanceTimersByTime(1000);
+      const note = batches.flat().find((l) => l.stream === "agent" && l.text.includes("not streamed"));
+      if (!note) continue;
+      expect(note.text).toMatch(/^1 line \(\d+ bytes?\) not streamed/);
+      return;
+    }
+    throw new Error("no flood up to 400 lines over the burst skipped a line");
+  });
+
   it("carries a flooding engine at 4 frames/s after a burst: the lines over it are counted in a note, not sent", () => {
     // `yes` in a job: one 200-line frame per few µs, each a coordinator transaction and stored in the job's feed —
     // the product's coordinator busy with one job's output, and the agent's socket buffer growing past any bound.

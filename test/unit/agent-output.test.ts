@@ -96,3 +96,14 @@ describe("the agent's printer", () => {
     expect(lines).toEqual(["✘ ERROR internal: Error: boom / report it\n    at f (x.ts:1)"]);
   });
 });
+
+describe("NDJSON on a terminal", () => {
+  it("writes DEL, C1 and bidi controls as \\uXXXX escapes: an engine's OSC 52 cannot reach the reader's terminal", () => {
+    const { out, lines } = capture(true);
+    const text = "engine said \u009d52;c;aGk=\u009c and \u202eevil\u007f";
+    out.say("·", "job.log", text);
+    expect(lines[0]).not.toMatch(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(lines[0]).toContain("\\u009d52;c;aGk=\\u009c");
+    expect(JSON.parse(lines[0]!).message).toContain("\u009d52;c;aGk=\u009c"); // the same value to a parser
+  });
+});

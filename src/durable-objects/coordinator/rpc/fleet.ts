@@ -176,8 +176,9 @@ export abstract class FleetRpc extends ComposedCoordinator {
 
   async setFactoryStatus(productId: string, factoryId: string, status: AdminStatus, actor: string) {
     const outcome = await this.units.run(productId, (tx) => setFactoryStatus(tx, factoryId, status, actor));
+    // `status` said, not left for the agent to read from the reason's first word (shared/protocol-lease-notices).
     if (outcome.ok && status !== "active")
-      this.link.notify(factoryId, { type: "drain", reason: `${status} by ${actor}` });
+      this.link.notify(factoryId, { type: "drain", reason: `${status} by ${actor}`, status });
     if (outcome.ok && status === "active") this.link.requestDispatch(); // a failed pass: logged, not this answer's
     return outcome;
   }
