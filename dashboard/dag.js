@@ -20,6 +20,7 @@ import {
   statusLine,
   titleText,
 } from "./dom.js";
+import { counted } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** Box size in px: room for ~26 characters of title on one line and the stage below it. */
@@ -88,7 +89,7 @@ export function renderDag(dagre, { nodes, edges }) {
     viewBox: `0 0 ${Math.ceil(width)} ${Math.ceil(height)}`,
     width: Math.ceil(width),
     role: "img",
-    "aria-label": `Dependency graph of ${nodes.length} jobs`,
+    "aria-label": `Dependency graph of ${counted(nodes.length, "job")}`,
   });
   svg.append(
     s(

@@ -6,6 +6,7 @@
 // isolated (dom.js): a title holding a right-to-left override must not draw the page's words after it backwards.
 
 import { isolated, shortText } from "./dom.js";
+import { counted } from "./format.js";
 
 /** The most graphemes a summary line shows. */
 export const SUMMARY_MAX = 200;
@@ -26,7 +27,7 @@ function itemText(item) {
   if (typeof item !== "object" || item === null) return "";
   const title = item.manifest?.title;
   if (typeof title === "string") return `job ${quote(title)}`;
-  if (typeof item.markdown === "string") return `job as markdown (${item.markdown.length} characters)`;
+  if (typeof item.markdown === "string") return `job as markdown (${counted(item.markdown.length, "character")})`;
   return "";
 }
 

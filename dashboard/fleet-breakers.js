@@ -8,6 +8,7 @@
 import { ApiError, api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { duration, focusReturn, h, showError, statusLine, when } from "./dom.js";
+import { counted } from "./format.js";
 
 /** The engine as people read it: `*` is the factory's default engine (jobs that name none). */
 const engineName = (/** @type {string} */ e) => (e === "*" ? "default engine" : e);
@@ -35,7 +36,7 @@ export function breakerBadges(f, now = Date.now()) {
           ? `${name}: breaker open${b.openUntil ? ` · ${duration(Math.max(0, b.openUntil - now))} left` : ""}`
           : b.state === "half_open"
             ? `${name}: breaker half-open (one trial)`
-            : `${name}: ${b.consecutiveFailures} failure(s) in a row`;
+            : `${name}: ${counted(b.consecutiveFailures, "failure")} in a row`;
       // The time left is made current on each tick in place (fleet.js refreshTimes), not by redrawing the card.
       const countdown =
         b.state === "open" && b.openUntil

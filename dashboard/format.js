@@ -73,3 +73,14 @@ export function bytes(n) {
 export function num(x) {
   return Number.isFinite(x) ? String(Math.round(x * 1000) / 1000) : String(x);
 }
+
+/**
+ * "1 failure", "2 failures": a count with its noun, singular for one (as the CLI's core/counted, which a page cannot
+ * import: "1 open alert(s)" read as a form nobody finished).
+ * @param {number} n
+ * @param {string} noun
+ * @param {string} [plural] default `${noun}s`
+ */
+export function counted(n, noun, plural = `${noun}s`) {
+  return `${n} ${n === 1 ? noun : plural}`;
+}

@@ -10,6 +10,7 @@
 import { HEALTH } from "./answers.js";
 import { api } from "./api.js";
 import { clock, replace, when } from "./dom.js";
+import { counted } from "./format.js";
 
 /** Health is a summary, not a feed: every 15 s keeps the header current without loading the coordinator. */
 const HEALTH_EVERY_MS = 15_000;
@@ -41,7 +42,7 @@ export function stalledSince(hl) {
  */
 export function healthText(hl, now) {
   const f = hl.factories;
-  const summary = `${hl.openAlerts.total} open alert(s) · factories ${f.ok} ok, ${f.degraded} degraded, ${f.down} down`;
+  const summary = `${counted(hl.openAlerts.total, "open alert")} · factories ${f.ok} ok, ${f.degraded} degraded, ${f.down} down`;
   const since = stalledSince(hl);
   if (since === undefined) return { text: hl.status, title: summary };
   const shipped = typeof hl.lastFinishedAt === "number" ? `since ${when(hl.lastFinishedAt)}` : "yet";

@@ -8,6 +8,7 @@ import { CHANGED, EXPERIMENTS } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { counted } from "./format.js";
 import { armColumns, decisionText } from "./learned.js";
 import { usdText } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
@@ -138,7 +139,7 @@ export function experimentsSection(session) {
       h(
         "p",
         { class: "muted" },
-        `split ${e.split} to B · guardrail ${e.guardrail.metric}, margin ${e.guardrail.margin}, confidence ${e.guardrail.confidence} · ${e.looks} look(s)`,
+        `split ${e.split} to B · guardrail ${e.guardrail.metric}, margin ${e.guardrail.margin}, confidence ${e.guardrail.confidence} · ${counted(e.looks, "look")}`,
       ),
       h("ul", { class: "arms" }, arm("A"), arm("B")),
       h("p", { id: `experiment-decision-${e.id}`, dataset: { testid: "experiment-decision" } }, decisionText(e)),

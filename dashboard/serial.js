@@ -13,6 +13,7 @@ import { api, describeError, writeFailure } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { counted } from "./format.js";
 import { pager } from "./pager.js";
 import { frozenKeys, holderCell, nextCell } from "./serial-cells.js";
 import { keyToFreeze, serialKeyRefusal, serialPath } from "./serial-key.js";
@@ -205,7 +206,7 @@ export function serialPanel(session) {
       pg.shown = n;
       pg.more.hidden = !cursor;
       cut.hidden = !cursor;
-      cut.textContent = cursor ? `Showing the first ${keys.length} keys; more follow.` : "";
+      cut.textContent = cursor ? `Showing the first ${counted(keys.length, "key")}; more follow.` : "";
       // Redrawn on every board refresh (each queue version): keyboard focus on a row's button stays on it (it fell
       // to the page's top), or lands on the outcome when an Unfreeze made the row's button a "Freeze…".
       redrawKeepingFocus(list, () => drawList(keys), status);

@@ -7,6 +7,7 @@
  * host's) was sent and refused as a token the coordinator does not know — and a cut one, naming no product, was taken
  * for the admin token (the form offered "keep me signed in as admin"). Only the product part is ever shown.
  */
+import { counted } from "./format.js";
 
 /** The characters after `gf_<product>_` in every minted token: 32 random bytes, base64url without padding. */
 const SECRET_CHARS = 43;
@@ -32,10 +33,10 @@ export function tokenShapeProblem(token) {
     return `${shown} holds characters no token has after its product (only A–Z, a–z, 0–9, - and _)`;
   }
   if (secret.length < SECRET_CHARS) {
-    return `${shown} looks cut off: it has ${secret.length} character(s) after the product, where a product token has ${SECRET_CHARS}`;
+    return `${shown} looks cut off: it has ${counted(secret.length, "character")} after the product, where a product token has ${SECRET_CHARS}`;
   }
   if (secret.length > SECRET_CHARS) {
-    return `${shown} has ${secret.length} characters after the product, where a product token has ${SECRET_CHARS}: something was pasted with it`;
+    return `${shown} has ${counted(secret.length, "character")} after the product, where a product token has ${SECRET_CHARS}: something was pasted with it`;
   }
   return undefined;
 }

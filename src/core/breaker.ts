@@ -15,6 +15,8 @@
  * out then started before the trip (nothing else got through), so its failure only counts and its neutral end
  * (cancel, requeue, release) moves nothing. Any run's success closes the breaker: the engine works.
  */
+
+import { counted } from "./counted.ts";
 import type { BreakerSettings } from "./settings.ts";
 
 /** The engine key of a job that names no engine: the factory runs its default one. `*` is no valid engine name. */
@@ -84,7 +86,7 @@ export function nextCoolDown(previousSeconds: number | undefined, s: BreakerSett
 
 /** Why a breaker is open after `event` with `consecutiveFailures`: the text its alert, lesson and audit give. */
 export function openReason(event: BreakerEvent, consecutiveFailures: number): string {
-  if (event.kind !== "rate_limited") return `${consecutiveFailures} consecutive failed run(s)`;
+  if (event.kind !== "rate_limited") return `${counted(consecutiveFailures, "consecutive failed run")}`;
   const n = event.retryAfterSeconds;
   return `the engine reported a rate limit (${n ? `retry after ${n} s` : "no wait given: the base cool-down"})`;
 }

@@ -80,7 +80,7 @@ describe("a factory quarantined by the coordinator itself", () => {
       expect(await socket.answer(`fail-${title}`)).toMatchObject({ type: "ack" });
     }
     const drain = await socket.next<{ type: "drain"; reason: string }>("drain");
-    const reason = "quarantined: more than 1 failed run(s) within 60 min";
+    const reason = "quarantined: more than 1 failed run within 60 min";
     expect(drain).toEqual({ type: "drain", reason, status: "quarantined" });
     const status = await until(
       async () =>

@@ -61,7 +61,7 @@ it.runIf(mounted)(
       );
       const said = agent.events.find((e) => e.event === "host.disk_full");
       expect(said?.message).toContain(workDir);
-      expect(said?.message).toContain("removed 1 repository mirror(s) no job used, to make room");
+      expect(said?.message).toContain("removed 1 repository mirror no job used, to make room");
       // The clone's part is removed, not left to fill the disk; the unused mirror went to make room.
       expect(readdirSync(path.join(workDir, "mirrors"))).toEqual([]);
     } finally {

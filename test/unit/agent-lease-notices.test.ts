@@ -79,7 +79,7 @@ describe("a drain pushed to the factory", { timeout: 30_000 }, () => {
       conn.welcome([], { features: [FEATURES.stopped] });
       conn.push({ type: "assign", assignments: [assignment("job_dq", "gf-sample-seconds: 30\n", 1)] });
       const pid = await until("the engine", () => records.read("job_dq")?.enginePid);
-      const reason = "quarantined: more than 3 failed run(s) within 10 min";
+      const reason = "quarantined: more than 3 failed runs within 10 min";
       conn.push({ type: "drain", reason, status: "quarantined" });
       const line = agent.events.find((e) => e.event === "factory.quarantined");
       expect(line).toMatchObject({ status: "quarantined", reason, factoryId: "fac_test" });

@@ -61,7 +61,7 @@ describe("the stalled badge's since when", () => {
     expect(stalledSince(older)).toBeUndefined();
     expect(healthText(older, T)).toEqual({
       text: "stalled",
-      title: "0 open alert(s) · factories 0 ok, 0 degraded, 1 down",
+      title: "0 open alerts · factories 0 ok, 0 degraded, 1 down",
     });
   });
 });

@@ -16,6 +16,7 @@
  * (history-products).
  */
 import { z } from "zod";
+import { counted } from "../../core/counted.ts";
 import { LESSON_ID } from "../../core/lessons.ts";
 import { D1_BATCH, type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
 import { EntityId, ProductId } from "../../shared/api.ts";
@@ -131,7 +132,7 @@ export async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env
     // The common case: every message whole and written — one acknowledgement for the batch.
     if (good.length === parsed.length && good.every((x) => x.p.poison.length === 0)) return batch.ackAll();
   } catch (err) {
-    console.warn(`history batch of ${good.length} messages failed, retrying one by one: ${String(err)}`);
+    console.warn(`history batch of ${counted(good.length, "message")} failed, retrying one by one: ${String(err)}`);
   }
   // One bad message must not hold the others back: on failure, each is written on its own.
   for (const { msg, p } of good) {

@@ -10,6 +10,8 @@
  *           `failed` on failure, then an automatic delayed retry for transient
  *           failures while attempts remain, or `dead_letter` once they are spent.
  */
+
+import { counted } from "../../../core/counted.ts";
 import { DomainError } from "../../../core/errors.ts";
 import { reportTokens } from "../../../core/job-budget.ts";
 import { jitteredRetryDelayMs } from "../../../core/lease.ts";
@@ -107,7 +109,7 @@ function stageRefusal(job: Job, to: Stage): DomainError | undefined {
     if (to === gate) return undefined;
     return new DomainError(
       "illegal_transition",
-      `job ${job.id} finishes into ${gate}, not ${to} (its manifest asks for ${job.manifest.reviewers} review approval(s))`,
+      `job ${job.id} finishes into ${gate}, not ${to} (its manifest asks for ${counted(job.manifest.reviewers, "review approval")})`,
       { jobId: job.id, from: job.stage, to, expected: gate },
     );
   }

@@ -26,6 +26,7 @@
  * terminal, same `updatedAt` — with 410 feed_purged (feed/purge `purgedRefusal`), else its bytes would stay for good.
  */
 
+import { counted } from "../../../core/counted.ts";
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
 import { TERMINAL_STAGES } from "../../../core/model.ts";
 import type { RetentionCutoffs } from "../../../core/retention.ts";
@@ -172,7 +173,7 @@ export async function purgeFeeds(env: Env, productId: string, decision: PurgeDec
       // Its log is forgotten, its bytes are not: failed until R2 takes them, the watermark held here so the next
       // pass purges it again (feed/purge; the feed's alarm retries too). Counted done, only the feed knew.
       console.warn(
-        `feed purge of ${productId}/${due[i]!.id} left ${r.value.bytesLeft} artifact key(s) in R2: ${r.value.bytesError}`,
+        `feed purge of ${productId}/${due[i]!.id} left ${counted(r.value.bytesLeft, "artifact key")} in R2: ${r.value.bytesError}`,
       );
       failed.push(due[i]!.id);
       prefix = false;
@@ -195,7 +196,7 @@ const FAILED_NAMED = 10;
 export function purgeFailed(failed: readonly string[], pruned: Record<string, number>): Outcome<never> {
   const more = failed.length > FAILED_NAMED ? ` and ${failed.length - FAILED_NAMED} more` : "";
   const message =
-    `the feeds of ${failed.length} job(s) could not be purged (${failed.slice(0, FAILED_NAMED).join(", ")}${more}): ` +
+    `the feeds of ${counted(failed.length, "job")} could not be purged (${failed.slice(0, FAILED_NAMED).join(", ")}${more}): ` +
     "their logs, or their artifacts' bytes in R2, are kept, and the next retention pass tries again";
   return failure(new DomainError("unavailable", message, { failedJobs: failed.slice(0, FAILED_NAMED), pruned }));
 }

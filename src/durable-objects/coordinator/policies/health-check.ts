@@ -15,6 +15,8 @@
  *   tidy:   activity rows of ended jobs and alerts resolved over 30 days ago are dropped (≤ TIDY_PER_PASS each).
  * Runs from the cron sweep (ProductCoordinator `sweep`) and from the alarm when a threshold is due.
  */
+
+import { counted } from "../../../core/counted.ts";
 import { heartbeatHealth, isStuck, nextHeartbeatCrossing, stalledFrom, stuckAt } from "../../../core/health.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
 import type { Factory } from "../../../core/model.ts";
@@ -100,7 +102,7 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
     severity: "critical",
     subject: "product",
     // The jobs waiting now: those in a retry's backoff are not (yet) part of what is late.
-    message: `nothing shipped for ${2 * t.expectedFinishIntervalMinutes} min while ${h.view.queued - h.view.inBackoff} job(s) wait`,
+    message: `nothing shipped for ${2 * t.expectedFinishIntervalMinutes} min while ${waitingText(h.view.queued - h.view.inBackoff)}`,
   });
   if (stalledAt !== undefined && !stalled) due.push(stalledAt);
 
@@ -198,3 +200,6 @@ function stillStuck(tx: Tx, subject: string, stuckAfterMinutes: number, read: nu
     .toArray()[0];
   return row !== undefined && isStuck(row.last, tx.now, stuckAfterMinutes);
 }
+
+/** "1 job waits", "3 jobs wait": the stalled alert's count of what is late. */
+const waitingText = (n: number): string => `${counted(n, "job")} ${n === 1 ? "waits" : "wait"}`;

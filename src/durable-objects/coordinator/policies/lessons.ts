@@ -7,6 +7,7 @@
  * outbox (policies/lesson-rows); dedupe and bounds: core/lessons.
  */
 
+import { counted } from "../../../core/counted.ts";
 import { NotFoundError } from "../../../core/errors.ts";
 import { assertLessonText, boundLessonText, dedupeTarget, LESSON_LIMITS, type Lesson } from "../../../core/lessons.ts";
 import type { Job, RunResult } from "../../../core/model.ts";
@@ -77,7 +78,7 @@ export function recordRetryExhausted(tx: Tx, job: Job, last: RunResult): void {
   recordAutoLesson(tx, {
     trigger: "retry_exhausted",
     subject: `job:${job.id}`,
-    text: `"${job.manifest.title}" failed ${job.attempt} time(s) and was dead-lettered; last: ${lastAttempt(job, last)}`,
+    text: `"${job.manifest.title}" failed ${counted(job.attempt, "time")} and was dead-lettered; last: ${lastAttempt(job, last)}`,
     capabilities: job.manifest.requires,
     ...(job.engine ? { engine: job.engine } : {}),
     ...(job.serialKey ? { serialKey: job.serialKey } : {}),

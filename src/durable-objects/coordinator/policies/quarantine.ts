@@ -9,6 +9,8 @@
  *
  * `releaseFactory` is the operator's way back: `active`, window cleared, alert resolved, audited.
  */
+
+import { counted } from "../../../core/counted.ts";
 import { type FailureWindow, overBudget, recordFailure } from "../../../core/error-budget.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { Factory } from "../../../core/model.ts";
@@ -43,7 +45,7 @@ export function noteFactoryFailure(tx: Tx, factoryId: string): void {
   if (f.status !== "active" || !overBudget(window, tx.now, budget)) return;
   updateFactory(tx, factoryId, { status: "quarantined" });
   const subject = `factory:${factoryId}`;
-  const why = `more than ${budget.maxFailures} failed run(s) within ${budget.windowMinutes} min`;
+  const why = `more than ${counted(budget.maxFailures, "failed run")} within ${budget.windowMinutes} min`;
   // Its agent hears it as it does an operator's quarantine (rpc/fleet `setFactoryStatus`): a `drain`, after the commit.
   noteDrain(tx, factoryId, `quarantined: ${why}`);
   raiseAlert(tx, {
