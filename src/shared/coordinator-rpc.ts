@@ -11,7 +11,8 @@ import type { TokenRole } from "./responses.ts";
 export type Principal =
   | { kind: "token"; role: TokenRole; tokenId: string; name: string }
   | { kind: "factory"; factoryId: string }
-  | { kind: "enrollment"; codeId: string };
+  /** `spent`: a code already exchanged, whose exchange may still be resumed with its nonce (enroll only). */
+  | { kind: "enrollment"; codeId: string; spent?: true };
 
 /** One submission: the validated manifest and the job's body. */
 export interface SubmitInput {

@@ -161,6 +161,8 @@ const ALLOWED: Record<Role, readonly Role[]> = {
 /** Refuse with 403 unless the caller's role is allowed to do what `need` names. */
 export function requireRole(c: Context<AppEnv>, need: Role): Principal {
   const p = c.get("principal");
+  // A spent code is a credential only for resuming its own enrollment: anywhere else, the 401 it always got.
+  if (p.kind === "enrollment" && p.spent && need !== "enrollment") throw unknownToken("gfe_");
   if (!ALLOWED[need].includes(roleOf(p))) {
     throw new DomainError("forbidden", `this needs ${article(need)} token; yours is ${article(roleOf(p))} token`);
   }

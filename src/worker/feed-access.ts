@@ -14,6 +14,7 @@ import { DomainError, unwrap } from "../core/errors.ts";
 import { ADMIN_OPENER, OPENED_BY_PARAM } from "../durable-objects/feed/revocation.ts";
 import { type AppEnv, authenticateToken, coordinatorFor, type Opener } from "./auth.ts";
 import { bearerToken } from "./bearer-token.ts";
+import { unknownToken } from "./products.ts";
 import { type VerifiedTicket, verifyTicket } from "./tickets.ts";
 
 /** Who a feed request is (`opener`: a token hash or "admin"), and the ticket it would use up, if it came with one. */
@@ -45,6 +46,7 @@ export async function authenticateFeed(
   if (c.req.header("authorization")) {
     // The API's own reading (worker/auth `bearerToken`): its limit in bytes, where a copy here counted characters.
     const { principal, hash } = await authenticateToken(c.env, productId, bearerToken(c));
+    if (principal.kind === "enrollment" && principal.spent) throw unknownToken("gfe_"); // as worker/auth requireRole
     if (principal.kind === "enrollment") throw new DomainError("forbidden", "an enrollment code cannot read feeds");
     if (principal.kind === "factory") {
       await unwrap(coordinatorFor(c.env, productId).checkFactoryRead(productId, principal.factoryId, jobId));

@@ -4,7 +4,8 @@
 // the refusal a spent code always got, word for word, and changes nothing. Refused too once the factory has beaten
 // with its token (its config was written), once it was deregistered, under another name (403), past the window (an
 // hour after the exchange, the code's expiry if sooner), and once the operator token that minted the code is
-// revoked. A nonce outside 22–64 base64url characters is a 400 problem+json naming the field.
+// revoked. A nonce outside 22–64 base64url characters is a 400 problem+json naming the field. Anywhere but the
+// enroll route a spent code is the unknown code it always was (401 in its words), so its holder learns nothing.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { RESUME_WINDOW_MS } from "../../src/durable-objects/coordinator/access/enrollment-resume.ts";
@@ -153,5 +154,21 @@ describe("a lost enrollment resumed with its nonce", () => {
       expect(JSON.stringify(r.body)).toContain("nonce");
     }
     expect((await redeem(product, code, "box-1", "a".repeat(64))).status).toBe(201);
+  });
+});
+
+describe("a spent code outside its enrollment", () => {
+  it("is the unknown code it always was — whoami and a feed answer 401 in a spent code's words, not 403", async () => {
+    // Were it a credential there, a leaked code's holder would learn it was used within the hour (403 vs 401).
+    const product = "enroll-resume-elsewhere";
+    const { code } = await mint(product);
+    const first = await redeem(product, code, "box-1", NONCE);
+    expect(first.status).toBe(201);
+    const who = await api<Answer>("GET", `${P(product)}/whoami`, { token: code });
+    expect([who.status, who.body.detail]).toEqual([401, expect.stringMatching(SPENT)]);
+    const feed = await api<Answer>("GET", `${P(product)}/jobs/job_none/events`, { token: code });
+    expect([feed.status, feed.body.detail]).toEqual([401, expect.stringMatching(SPENT)]);
+    const live = (await mint(product)).code; // a live code, unspent: still the 403 it gets (it is a credential)
+    expect((await api("GET", `${P(product)}/whoami`, { token: live })).status).toBe(403);
   });
 });

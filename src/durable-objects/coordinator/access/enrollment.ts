@@ -113,13 +113,19 @@ export function revokeCodesMintedBy(tx: Tx, tokenId: string): number {
 
 /**
  * Code `hash` when it may be sent to the exchange at `now` (ms): live, or spent by an exchange that can still be
- * resumed with its nonce (access/enrollment-resume `resumableCode`: the exchange checks the nonce). Its id.
+ * resumed with its nonce (access/enrollment-resume `resumableCode`: the exchange checks the nonce). Its id, and
+ * `spent` for the latter: only the enroll route may take it (worker/auth `requireRole`) — anywhere else it is the
+ * unknown code it was before resumes, so a spent code's holder cannot tell it was used within the hour.
  */
-export function liveEnrollmentCode(sql: SqlStorage, hash: string, now: number): { id: string } | undefined {
-  return (
-    one<{ id: string }>(sql, `SELECT id FROM enrollment_codes WHERE code_hash = ? AND ${LIVE}`, hash, now) ??
-    resumableCode(sql, hash, now)
-  );
+export function liveEnrollmentCode(
+  sql: SqlStorage,
+  hash: string,
+  now: number,
+): { id: string; spent?: true } | undefined {
+  const live = one<{ id: string }>(sql, `SELECT id FROM enrollment_codes WHERE code_hash = ? AND ${LIVE}`, hash, now);
+  if (live) return live;
+  const spent = resumableCode(sql, hash, now);
+  return spent ? { id: spent.id, spent: true } : undefined;
 }
 
 /**

@@ -25,7 +25,7 @@ export function authenticate(sql: SqlStorage, hash: string, now: number): Princi
   const f = factoryByTokenHash(sql, hash);
   if (f) return { kind: "factory", factoryId: f.id };
   const code = liveEnrollmentCode(sql, hash, now);
-  if (code) return { kind: "enrollment", codeId: code.id };
+  if (code) return { kind: "enrollment", codeId: code.id, ...(code.spent ? { spent: true as const } : {}) };
   return undefined;
 }
 
