@@ -121,3 +121,29 @@ function parseJson(text: string): unknown {
     return text;
   }
 }
+
+/**
+ * A stand-in coordinator for `gigafactory watch job_1`: job_1 has shipped, and its feed (the `/events` pages and the
+ * `/events/stream` SSE alike) holds one log line, `text` from the engine's stdout at `at`, then the stage change.
+ */
+export function stubShippedJobWithLog(text: string, at: number): Promise<StubCoordinator> {
+  const log = {
+    seq: 1,
+    type: "log",
+    at,
+    data: { factoryId: "fac_1", leaseEpoch: 1, lines: [{ stream: "stdout", text, at }] },
+  };
+  const shipped = { seq: 2, type: "job.stage", at, data: { from: "testing", to: "shipped", leaseEpoch: 1 } };
+  return stubCoordinator((req, reply) => {
+    const url = new URL(req.url, "http://x");
+    const events = [log, shipped].filter((e) => e.seq > Number(url.searchParams.get("after") ?? 0));
+    if (url.pathname.endsWith("/events/stream"))
+      reply.text(
+        200,
+        events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(""),
+        "text/event-stream",
+      );
+    else if (url.pathname.endsWith("/events")) reply.json(200, { events, lastSeq: 2 });
+    else reply.json(200, { id: "job_1", title: "T", stage: "shipped", waitingReason: null });
+  });
+}

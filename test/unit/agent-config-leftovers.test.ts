@@ -67,12 +67,7 @@ describe("temporary config files a killed agent left", () => {
     writeFileSync(path.join(state, live), '{"token":"x"}', { mode: 0o600 });
     const agent = startAgent([...offlineRunArgs(state), "--json"]);
     try {
-      const events = () =>
-        agent
-          .out()
-          .split("\n")
-          .filter((l) => l.startsWith("{"))
-          .map((l) => JSON.parse(l) as { event: string; message: string; removed?: string[] });
+      const events = agent.events;
       const said = await until("state.leftovers_removed", () =>
         events().find((e) => e.event === "state.leftovers_removed"),
       );

@@ -23,12 +23,7 @@ describe("a default engine installed after run started", () => {
     const PATH = [bin, path.dirname(process.execPath), "/usr/bin", "/bin"].join(":");
     const agent = startAgent([...offlineRunArgs(path.join(dir, "state")), "--json"], { PATH });
     try {
-      const events = () =>
-        agent
-          .out()
-          .split("\n")
-          .filter((l) => l.startsWith("{"))
-          .map((l) => JSON.parse(l) as { event: string; message: string; engine?: string; engines?: string[] });
+      const events = agent.events;
       const absent = await until("engine.absent", () => events().find((e) => e.event === "engine.absent"));
       expect(absent.engines).toEqual(["claude", "codex"]);
       expect(absent.message).toContain("looked for every 300s and at once on SIGUSR2");

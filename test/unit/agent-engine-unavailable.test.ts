@@ -20,12 +20,7 @@ describe("an operator's engine missing when run starts", () => {
     const bin = path.join(dir, "late-engine");
     const agent = startAgent([...offlineRunArgs(path.join(dir, "state")), "--engine", `late=${bin}`, "--json"]);
     try {
-      const events = () =>
-        agent
-          .out()
-          .split("\n")
-          .filter((l) => l.startsWith("{"))
-          .map((l) => JSON.parse(l) as { event: string; message: string; engine?: string });
+      const events = agent.events;
       const withdrawn = await until("engine.withdrawn", () => events().find((e) => e.event === "engine.withdrawn"));
       expect(withdrawn).toMatchObject({ engine: "late" });
       expect(withdrawn.message).toContain(`engine late is not offered (${bin}: no such file)`);

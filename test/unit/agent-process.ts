@@ -30,9 +30,13 @@ export function runAgent(
 }
 
 /**
- * Starts the agent with `args` and leaves it running: `out()` is its output so far, `code()` its exit code once it has exited, `exited` that code awaited, `stop`
+ * Starts the agent with `args` and leaves it running: `out()` is its output so far, `events()` its `--json` lines so far
+ * (parsed; other lines skipped), `code()` its exit code once it has exited, `exited` that code awaited, `stop`
  * sends `signal` (default SIGTERM: a drain) and waits for the exit.
  */
+/** One line of the agent's `--json` output: its event, message and the event's own fields. */
+export type AgentEvent = { event: string; message: string; [field: string]: unknown };
+
 export function startAgent(args: readonly string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [AGENT_BIN, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -47,6 +51,11 @@ export function startAgent(args: readonly string[], env: Record<string, string> 
   return {
     pid: child.pid as number,
     out: () => out,
+    events: () =>
+      out
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as AgentEvent),
     code: () => child.exitCode ?? undefined,
     exited,
     /** Close the reading ends of its stdout and stderr, as a log shipper that died would. */

@@ -5,7 +5,7 @@
 // stdout, and a JSON parser reads exactly the text that was sent.
 import { describe, expect, it } from "vitest";
 import { jsonForTerminal } from "../../src/core/terminal-text.ts";
-import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { captureCli, connection, stubCoordinator, stubShippedJobWithLog } from "../support/cli-harness.ts";
 
 const AT = Date.UTC(2026, 0, 1, 12, 0, 0);
 /** Writes "evil" to the clipboard (C1 OSC 52 … ST), clears the screen (C1 CSI 2J), and reverses what follows. */
@@ -14,25 +14,7 @@ const RAW = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 describe("--json output holds no raw DEL, C1 or bidi control, and parses to the text sent", () => {
   it("gigafactory watch --json: an engine's log line", async () => {
-    const log = {
-      seq: 1,
-      type: "log",
-      at: AT,
-      data: { factoryId: "fac_1", leaseEpoch: 1, lines: [{ stream: "stdout", text: HOSTILE, at: AT }] },
-    };
-    const shipped = { seq: 2, type: "job.stage", at: AT, data: { from: "testing", to: "shipped", leaseEpoch: 1 } };
-    const stub = await stubCoordinator((req, reply) => {
-      const url = new URL(req.url, "http://x");
-      const events = [log, shipped].filter((e) => e.seq > Number(url.searchParams.get("after") ?? 0));
-      if (url.pathname.endsWith("/events/stream"))
-        reply.text(
-          200,
-          events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(""),
-          "text/event-stream",
-        );
-      else if (url.pathname.endsWith("/events")) reply.json(200, { events, lastSeq: 2 });
-      else reply.json(200, { id: "job_1", title: "T", stage: "shipped", waitingReason: null });
-    });
+    const stub = await stubShippedJobWithLog(HOSTILE, AT);
     const run = await captureCli(["watch", "job_1", "--json", ...connection(stub.url, "p")]);
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(RAW);

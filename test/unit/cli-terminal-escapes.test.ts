@@ -13,7 +13,7 @@ import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createOutput } from "../../src/agent/output.ts";
 import { terminalText } from "../../src/core/terminal-text.ts";
-import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { captureCli, connection, stubCoordinator, stubShippedJobWithLog } from "../support/cli-harness.ts";
 
 const AT = Date.UTC(2026, 0, 1, 12, 0, 0);
 /** Writes "evil" to the clipboard (OSC 52), clears the screen, then hides "rm -rf ~" behind a carriage return. */
@@ -23,25 +23,7 @@ const RAW_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 describe("gigafactory watch", () => {
   it("shows an engine's control characters instead of sending them to the terminal; --json keeps them", async () => {
-    const event = {
-      seq: 1,
-      type: "log",
-      at: AT,
-      data: { factoryId: "fac_1", leaseEpoch: 1, lines: [{ stream: "stdout", text: HOSTILE, at: AT }] },
-    };
-    const shipped = { seq: 2, type: "job.stage", at: AT, data: { from: "testing", to: "shipped", leaseEpoch: 1 } };
-    const stub = await stubCoordinator((req, reply) => {
-      const url = new URL(req.url, "http://x");
-      const events = [event, shipped].filter((e) => e.seq > Number(url.searchParams.get("after") ?? 0));
-      if (url.pathname.endsWith("/events/stream"))
-        reply.text(
-          200,
-          events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(""),
-          "text/event-stream",
-        );
-      else if (url.pathname.endsWith("/events")) reply.json(200, { events, lastSeq: 2 });
-      else reply.json(200, { id: "job_1", title: "T", stage: "shipped", waitingReason: null });
-    });
+    const stub = await stubShippedJobWithLog(HOSTILE, AT);
     const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(RAW_CONTROLS);
