@@ -37,7 +37,7 @@ describe("the retry_exhausted lesson of a silent failure", () => {
     );
     const page = await listLessonsUntil(product, "?source=auto", (p) => p.items.length === 1);
     expect(page.items[0]?.text).toBe(
-      `"silent" failed 1 time(s) and was dead-lettered; last: failure with exit code 137, no message reported; its` +
+      `"silent" failed 1 time and was dead-lettered; last: failure with exit code 137, no message reported; its` +
         ` last progress note: 40% "running the test suite"`,
     );
   });
@@ -49,6 +49,6 @@ describe("the retry_exhausted lesson of a silent failure", () => {
     const result = { outcome: "failure", rc: 1, message: "tests failed: 3 of 120" };
     await failWith(product, f.token, job.id, { note: "testing" }, result);
     const page = await listLessonsUntil(product, "?source=auto", (p) => p.items.length === 1);
-    expect(page.items[0]?.text).toBe(`"loud" failed 1 time(s) and was dead-lettered; last: tests failed: 3 of 120`);
+    expect(page.items[0]?.text).toBe(`"loud" failed 1 time and was dead-lettered; last: tests failed: 3 of 120`);
   });
 });

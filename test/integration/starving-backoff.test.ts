@@ -142,7 +142,7 @@ describe("stalled after a retry backoff", () => {
     await env.COORDINATOR.getByName(product).sweep(product);
     const open = await stalledAlert(product);
     expect(open).toHaveLength(1);
-    expect(open[0]?.message).toMatch(/while 1 job\(s\) wait/);
+    expect(open[0]?.message).toMatch(/while 1 job waits/);
     expect((await health(product)).status).toBe("stalled");
   });
 });
