@@ -6,6 +6,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FEED_BACKLOG_BYTES } from "../../src/durable-objects/feed/sse.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
+import { holdKeepAlive } from "./feed-keepalive.ts";
 
 /** Readers that never read: twelve at 4 MiB each would hold 48 MiB. */
 const STALLED = 12;
@@ -34,6 +35,9 @@ describe("the SSE streams of one job feed", () => {
     const open = () => feed.fetch("https://feed/stream?after=0");
     const stalled: Response[] = [];
     for (let i = 0; i < STALLED; i++) stalled.push(await open());
+    // Stalled on purpose: two keep-alive rounds (15 s apart, reached on a loaded box) would drop them before the
+    // backlog cut them off — another rule, tested in feed-sse-gone-reader.
+    await holdKeepAlive(feed);
     const healthy = follow(await open());
     for (let deadline = Date.now() + 5000; ; ) {
       const { streams } = await feed.watchers();

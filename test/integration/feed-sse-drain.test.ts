@@ -1,24 +1,13 @@
 // An SSE stream cut off for falling too far behind still holds its backlog until its reader drains it, so it still
 // counts toward the job's watcher cap until then: a reader that stalls, is cut off and opens another stream cannot
 // pile up one backlog per stream past the cap. Once the old stream is read to its end, its slot is free again.
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { type JobFeed, MAX_WATCHERS } from "../../src/durable-objects/job-feed.ts";
+import { MAX_WATCHERS } from "../../src/durable-objects/job-feed.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
+import { holdKeepAlive } from "./feed-keepalive.ts";
 
 const LINE = "y".repeat(1000);
-
-/**
- * Stops the feed's keep-alive round (feed/sse `ping`, every 15 s) for the rest of the test, leaving it marked as
- * running so no new stream restarts it. The round rightly drops a stream whose reader took nothing between two
- * rounds, which frees its slot: on a loaded box, opening 256 streams took 34 s, two rounds dropped the stalled stream
- * and the 257th open was let in (CI, pass 34). What this test counts is the cap before any round runs.
- */
-const holdKeepAlive = (feed: DurableObjectStub<JobFeed>) =>
-  runInDurableObject(feed, (instance) => {
-    const sse = (instance as unknown as { sse: { keepAlive?: ReturnType<typeof setInterval> } }).sse;
-    clearInterval(sse.keepAlive);
-  });
 
 describe("an SSE stream cut off for being too far behind", () => {
   it("counts toward the watcher cap until its reader has drained it", async () => {

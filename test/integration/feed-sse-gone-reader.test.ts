@@ -2,18 +2,10 @@
 // its client disconnects (workerd#6832), so an unread stream stayed open and counted toward the job's watcher cap
 // for good on a quiet job — a flaky client's reconnects closed the feed to everyone. At each keep-alive a stream
 // whose reader took nothing since the last one is dropped; a reader that keeps reading stays, however quiet the job.
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { JobFeed } from "../../src/durable-objects/job-feed.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
-
-/** One keep-alive round of the feed's SSE watchers, as its 15 s interval runs it (a state, not a 15 s wait). */
-const ping = (feed: DurableObjectStub<JobFeed>) =>
-  runInDurableObject(feed, (instance) => (instance as unknown as { sse: { ping(): void } }).sse.ping());
-
-/** Streams counted toward the watcher cap: live ones and ended ones still holding a backlog. */
-const held = (feed: DurableObjectStub<JobFeed>) =>
-  runInDurableObject(feed, (instance) => (instance as unknown as { sse: { count: number } }).sse.count);
+import { heldSse as held, pingSse as ping } from "./feed-keepalive.ts";
 
 /** Reads `res` until `text` has arrived. */
 async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, text: string, seen = { s: "" }) {
