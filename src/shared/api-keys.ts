@@ -30,8 +30,8 @@ const keyHeader = (maxBytes: number) =>
 
 /**
  * The `Idempotency-Key` of a request that makes several jobs (`jobs:batch`, `…/children`), each keyed
- * `<prefix>:<key>:<index>`: 128 (a header is Latin-1: a character is a byte), so a derived key stays within a
- * manifest key's 800 bytes.
+ * `<prefix>:<key>:<index>`: 128 bytes of UTF-8 (the Worker reads a header's bytes as UTF-8, as its tests send
+ * them), so a derived key stays within a manifest key's 800 bytes.
  */
 export const DerivedKeyHeader = keyHeader(128);
 /** The `Idempotency-Key` of `POST …/jobs`: the manifest's `idempotencyKey` by another name, so its limit too. */
