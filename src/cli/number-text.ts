@@ -25,6 +25,15 @@ export function decimalsOrStored(n: number, decimals: number): string {
 }
 
 /**
+ * `x` with `decimals` decimals, unless that reads 0 while `x` is not: then two significant digits (`0.04`, `1e-7`),
+ * as core/usd-text does for a cost below a cent. `explain` printed a track's mean run of 2 s as "0.0 min/run".
+ */
+export function decimalsOrSignificant(x: number, decimals: number): string {
+  const fixed = x.toFixed(decimals);
+  return Number(fixed) !== 0 || x === 0 ? fixed : String(Number(x.toPrecision(2)));
+}
+
+/**
  * `rate` (a fraction, 0 to 1) as a number of percent rounded to `decimals` decimals, without its unit (callers write
  * "%" or " %"): `0.125` → "12.5" with 1 decimal, "13" with 0. A rate above 0 that rounds to 0 reads "<1" (or "<0.1",
  * …) and one below 1 that rounds to 100 reads ">99" (">99.9"): only 0 and 1 exactly read "0" and "100". A value

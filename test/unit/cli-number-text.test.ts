@@ -1,6 +1,6 @@
 // The CLI prints a number so that it tells what is so (cli/number-text): `settings` shows every setting as stored —
 // a router weight or retry delay of 1e-7 read "0" at six decimals — and `explain` a term's weight whole when finer
-// than its column's three decimals; a rate (metrics' seat use and factory success, explain's track success,
+// than its column's three decimals, and a track's mean run of seconds not as "0.0 min"; a rate (metrics' seat use and factory success, explain's track success,
 // an experiment arm's rate) is rounded, but a rate above 0 never reads 0 and one below 1 never reads 100
 // ("<1 %", ">99.9%"), while 0 and 1 exactly still do.
 import fc from "fast-check";
@@ -9,7 +9,7 @@ import { renderExplanation, trackLine } from "../../src/cli/commands/explain.ts"
 import { formatMetrics } from "../../src/cli/commands/metrics.ts";
 import { type ExperimentView, formatExperiment } from "../../src/cli/commands/routing-experiment.ts";
 import { formatSettings } from "../../src/cli/commands/settings.ts";
-import { decimalsOrStored, percentNumber, storedNumber } from "../../src/cli/number-text.ts";
+import { decimalsOrSignificant, decimalsOrStored, percentNumber, storedNumber } from "../../src/cli/number-text.ts";
 import { agingGuarantee } from "../../src/core/aging.ts";
 import { STAGES, type Stage } from "../../src/core/model.ts";
 import { type Candidate, DEFAULT_WEIGHTS } from "../../src/core/router.ts";
@@ -113,6 +113,25 @@ describe("a rate is never rounded to an end it has not reached", () => {
     const text = formatMetrics(m);
     expect(text).toMatch(/seats\s+1999\/2000 busy \(>99\.9%\)$/m);
     expect(text).toMatch(/^box-a\s+2000\s+1999\s+>99\.9%$/m);
+  });
+
+  it("explain's mean run of 2 s is 0.033 min, not 0.0; a longer one keeps its tenth", () => {
+    const track = (durationMinutes: number) =>
+      ({
+        track: {
+          raw: 0.6,
+          jobClass: "docs",
+          engine: "claude",
+          n: 20,
+          successRate: 0.5,
+          durationMinutes,
+          neutral: false,
+        },
+      }) as unknown as Candidate;
+    expect(trackLine(track(2 / 60))).toContain("0.033 min/run");
+    expect(trackLine(track(12.34))).toContain("12.3 min/run");
+    expect(trackLine(track(0))).toContain("0.0 min/run");
+    expect(decimalsOrSignificant(1e-7, 1)).toBe("1e-7");
   });
 
   it("explain's track success and an experiment arm's rate alike", () => {

@@ -10,7 +10,7 @@
 import { usdText } from "../../core/usd-text.ts";
 import type { Candidate, Explanation } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
-import { decimalsOrStored, percentNumber } from "../number-text.ts";
+import { decimalsOrSignificant, decimalsOrStored, percentNumber } from "../number-text.ts";
 import { checked } from "../read-answers.ts";
 import { ExplanationRead } from "../read-answers-explain.ts";
 import { inlined, inlineRows } from "../read-answers-ops.ts";
@@ -40,7 +40,7 @@ export function trackLine(c: Candidate): string | undefined {
   if (t.successRate !== undefined) parts.push(`success ${pct(t.successRate)}`);
   if (t.ci95) parts.push(`95 % ${pct(t.ci95[0])}–${pct(t.ci95[1])}`);
   if (t.costUsd !== undefined) parts.push(`${usdText(t.costUsd)}/run`);
-  if (t.durationMinutes !== undefined) parts.push(`${t.durationMinutes.toFixed(1)} min/run`);
+  if (t.durationMinutes !== undefined) parts.push(`${decimalsOrSignificant(t.durationMinutes, 1)} min/run`);
   return `track: ${parts.join(", ")}${t.neutral ? " (neutral: too few runs)" : ""}`;
 }
 
