@@ -1,11 +1,13 @@
 /**
  * @module cli/settings-text
  * The product's settings as `gigafactory settings` prints them (`formatSettings`): one aligned `key  value` line per
- * setting, units spelled out, each value on its key's line whatever text it quotes.
+ * setting, units spelled out, each value on its key's line whatever text it quotes; every number as stored
+ * (cli/number-text `storedNumber`: a weight of 1e-7 is `1e-7`, not the `0` six decimals made of it).
  */
 
 import { counted } from "../core/counted.ts";
 import type { SettingsAnswer } from "../shared/http-client.ts";
+import { storedNumber as num } from "./number-text.ts";
 import { lineOf } from "./read-answers-policy.ts";
 import { NONE } from "./table.ts";
 
@@ -17,9 +19,8 @@ const OVERFLOW = new Map([
 
 /** The settings as aligned `key  value` lines, units spelled out. */
 export function formatSettings(s: SettingsAnswer): string {
-  const num = (n: number) => String(Number(n.toFixed(6)));
   // A count with its noun in the number's agreement ("after 1 failure": `${num(n)} failures` said "1 failures").
-  const count = (n: number, noun: string) => counted(Number(num(n)), noun);
+  const count = (n: number, noun: string) => counted(n, noun);
   const rows: Array<[string, string]> = [
     ["preemption", s.preemption ? "on (a critical job may stop a lower-priority one)" : "off"],
     ["leaseTtlSeconds", `${num(s.leaseTtlSeconds)} s (a manifest's own leaseTtlSeconds wins)`],

@@ -91,6 +91,18 @@ export function openReason(event: BreakerEvent, consecutiveFailures: number): st
   return `the engine reported a rate limit (${n ? `retry after ${n} s` : "no wait given: the base cool-down"})`;
 }
 
+/** 1 ns: far below a ms, far above a product of doubles' rounding error at these sizes (≤ 6·10⁸ ms). */
+const FLOAT_NOISE_MS = 1e-6;
+
+/**
+ * `seconds` after `now` (ms epoch), rounded up to a whole ms: `openUntil` is stored (an INTEGER column), alerted, sent
+ * in metrics and the breakers list, and woken for by the alarm. A rate limit's 0.0015 s opened it until now + 1.5 ms.
+ * Up, never sooner than the engine asked; past float noise, so 0.007 s is 7 ms, not the 8 that 7.000000000000001 is.
+ */
+function msAfter(now: number, seconds: number): number {
+  return now + Math.ceil(seconds * 1000 - FLOAT_NOISE_MS);
+}
+
 /** What one run's end did: the new breaker, and whether it tripped (closed/half-open → open) or closed. */
 export interface Transition {
   next: Breaker;
@@ -124,14 +136,14 @@ export function onRunEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: numb
         throw new RangeError(`retryAfterSeconds must be a finite number ≥ 0, got ${n}`);
       const waitS = n ? n : nextCoolDown(undefined, s);
       // A rate limit never shortens an open breaker's cool-down: a run out from before the trip may report late.
-      const openUntil = Math.max(b.openUntil ?? Number.NEGATIVE_INFINITY, now + waitS * 1000);
+      const openUntil = Math.max(b.openUntil ?? Number.NEGATIVE_INFINITY, msAfter(now, waitS));
       return { next: { ...rest, openUntil }, tripped: state !== "open", closed: false };
     }
     case "failure": {
       const failures = b.consecutiveFailures + 1;
       if (state === "half_open" && trial) {
         const coolDown = nextCoolDown(b.coolDownSeconds, s);
-        const next = { consecutiveFailures: failures, openUntil: now + coolDown * 1000, coolDownSeconds: coolDown };
+        const next = { consecutiveFailures: failures, openUntil: msAfter(now, coolDown), coolDownSeconds: coolDown };
         return { next, tripped: true, closed: false };
       }
       // Open, or half-open and this run is not the trial (it started before the trip): it only counts.
@@ -140,7 +152,7 @@ export function onRunEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: numb
       const coolDown = nextCoolDown(undefined, s);
       const next: Breaker = {
         consecutiveFailures: failures,
-        openUntil: now + coolDown * 1000,
+        openUntil: msAfter(now, coolDown),
         coolDownSeconds: coolDown,
       };
       return { next, tripped: true, closed: false };

@@ -125,13 +125,17 @@ export interface ProductHealthInputs {
  * and the moment the oldest waiting work arrived (work that arrived after the last finish cannot be late before
  * it was there; work in backoff arrives when its backoff ends). Undefined when nothing is queued — an idle product
  * is not stalled; later than `now` while the queue's waits have not begun — the health pass's alarm wakes for it.
+ * A whole ms (from whole-ms instants): the first one at which "nothing shipped for 2 × the interval" holds. A
+ * threshold in fractions of a minute (settings allow 0.05 min up) made it fractional — 0.0123456 min is 1,481.472 ms
+ * — and the health pass stored it as its alarm's deadline.
  */
 export function stalledFrom(
   i: Pick<ProductHealthInputs, "lastFinishedAt" | "oldestWaitingSince" | "expectedFinishIntervalMinutes">,
 ) {
   if (i.oldestWaitingSince === undefined) return undefined;
   const since = Math.max(i.lastFinishedAt ?? i.oldestWaitingSince, i.oldestWaitingSince);
-  return since + 2 * i.expectedFinishIntervalMinutes * MINUTE;
+  // `now >= since + d` holds on a ms clock from since + ⌈d⌉ on, not a ms earlier or later.
+  return since + Math.ceil(2 * i.expectedFinishIntervalMinutes * MINUTE);
 }
 
 /** The product's status at `now`: stalled before degraded before healthy. */

@@ -8,8 +8,9 @@
  * with a 400 naming the field (worker/problem `fromZod`, core/manifest `invalid_manifest`), as a regex zod states
  * and the OpenAPI document shows (`pattern`).
  *
- * Names (a token's name, a reviewer, an external id, an engine, a job's title) take no control at all: C0, DEL or
- * C1 (0x9B is a one-byte CSI) — the rule the serial key already had (core/serial-gates KEY_PATTERN). Free text
+ * Names (a token's name, a reviewer, an external id, an engine, a job's title, an idempotency key — the manifest's
+ * and the `Idempotency-Key` header's, shared/api-keys) take no control at all: C0, DEL or C1 (0x9B is a one-byte
+ * CSI) — the rule the serial key already had (core/serial-gates KEY_PATTERN). Free text
  * (notes, reasons, comments, lesson text) keeps tab and newline, and a CR only before a newline (a Windows line
  * end), and refuses the rest of C0 and DEL; its C1 range is left to the readers (core/terminal-text shows each as
  * U+FFFD).

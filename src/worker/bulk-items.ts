@@ -59,6 +59,7 @@ export function checkBatchItem(
     );
   }
   const hash = requestHash(input);
+  // Made after the manifest's own key rule ran: `batchKey` passed that rule as the header (shared/api-keys).
   const key =
     input.manifest.idempotencyKey ?? (batchKey !== undefined ? `batch:${batchKey}:${index}` : `content:${hash}`);
   const full = { manifest: { ...input.manifest, idempotencyKey: key }, bodyMd: input.bodyMd };

@@ -10,17 +10,21 @@
 import { usdText } from "../../core/usd-text.ts";
 import type { Candidate, Explanation } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { decimalsOrSignificant, decimalsOrStored, percentNumber } from "../number-text.ts";
 import { checked } from "../read-answers.ts";
 import { ExplanationRead } from "../read-answers-explain.ts";
 import { inlined, inlineRows } from "../read-answers-ops.ts";
 import { formatInstant, renderTable } from "../table.ts";
 import { waitingLines } from "../waiting.ts";
 
-/** Three decimals: scores are sums of terms in [0, 1.5]; finer digits are float noise, not signal. */
+/**
+ * Three decimals: scores are sums of terms in [0, 1.5]; finer digits are float noise, not signal. A term's WEIGHT is
+ * the operator's setting, not a sum: shown whole when finer (cli/number-text `decimalsOrStored`).
+ */
 const num = (x: number): string => x.toFixed(3);
 const signed = (x: number): string => (x < 0 ? `−${num(-x)}` : `+${num(x)}`);
 
-const pct = (x: number): string => `${Math.round(x * 100)} %`;
+const pct = (x: number): string => `${percentNumber(x)} %`;
 
 /**
  * The learned term's evidence (issue 11): n (and its decayed weight when less), success rate with its 95 % interval,
@@ -36,7 +40,7 @@ export function trackLine(c: Candidate): string | undefined {
   if (t.successRate !== undefined) parts.push(`success ${pct(t.successRate)}`);
   if (t.ci95) parts.push(`95 % ${pct(t.ci95[0])}–${pct(t.ci95[1])}`);
   if (t.costUsd !== undefined) parts.push(`${usdText(t.costUsd)}/run`);
-  if (t.durationMinutes !== undefined) parts.push(`${t.durationMinutes.toFixed(1)} min/run`);
+  if (t.durationMinutes !== undefined) parts.push(`${decimalsOrSignificant(t.durationMinutes, 1)} min/run`);
   return `track: ${parts.join(", ")}${t.neutral ? " (neutral: too few runs)" : ""}`;
 }
 
@@ -59,7 +63,12 @@ export function rawCell(t: { raw: number; weight: number; contribution: number }
 
 function termRows(c: Candidate): string[][] {
   return inlineRows(
-    Object.entries(c.terms).map(([term, t]) => [term, rawCell(t), num(t.weight), signed(t.contribution)]),
+    Object.entries(c.terms).map(([term, t]) => [
+      term,
+      rawCell(t),
+      decimalsOrStored(t.weight, 3),
+      signed(t.contribution),
+    ]),
   );
 }
 

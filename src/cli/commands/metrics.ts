@@ -16,10 +16,11 @@ import { usdTexts } from "../../core/usd-text.ts";
 import type { MetricsSnapshot, StatsSnapshot } from "../../shared/api-metrics.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { percentNumber } from "../number-text.ts";
 import { checked, MetricsRead, StatsRead } from "../read-answers.ts";
 import { formatInstant, NONE, renderFields, renderTable } from "../table.ts";
 
-const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
+const pct = (r: number) => `${percentNumber(r, 1)}%`;
 const ms = (v: number) => `${Math.round(v * 10) / 10} ms`;
 /** A quantile in the `+Inf` bucket is only known to exceed the last bound: "> 10 s", never "10000 ms" as if exact. */
 function quantileText(q: QuantileEstimate | undefined): string {

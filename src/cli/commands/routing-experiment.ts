@@ -14,6 +14,7 @@ import { decimal } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { factoryIdIn } from "../factory-ref.ts";
+import { percentNumber } from "../number-text.ts";
 import { checkedCall, lineOf, lineTable } from "../read-answers-policy.ts";
 import { ExperimentRead, ExperimentStartedRead, ExperimentsRead, FactoryRefsRead } from "../read-answers-routing.ts";
 import { formatInstant, orNone } from "../table.ts";
@@ -81,7 +82,7 @@ export function experimentBody(ctx: Pick<Ctx, "str" | "strs" | "int">): Record<s
   };
 }
 
-const pct = (x: number | null) => (x === null ? "-" : `${Math.round(x * 100)} %`);
+const pct = (x: number | null) => (x === null ? "-" : `${percentNumber(x)} %`);
 /** A mean run cost: cents as cents, a fraction of a cent with two significant digits ($0.0012, not $0.00). */
 const usd = (x: number | null) => (x === null ? "-" : usdText(x));
 

@@ -1,0 +1,49 @@
+/**
+ * @module cli/number-text
+ * Numbers as the CLI prints them where rounding told something false. An operator's setting (a router weight, a
+ * retry delay, a health threshold) prints as stored: `settings` rounded each to 6 decimals, so a weight of 1e-7 —
+ * which the coordinator takes and the router uses — read "load 0", and `explain` printed it "0.000". A rate prints
+ * rounded, but never to an end it has not reached: a factory with 199 successes of 200 read "100%", a run of 1
+ * success in 1,000 "0 %".
+ */
+
+/**
+ * `n` as stored: the shortest text that reads back as the same number (`1e-7`, `0.125`, `2.5`, `86400`), as
+ * `settings set KEY=VALUE` takes it again (JavaScript's number-to-string, ECMA-262 Number::toString).
+ */
+export function storedNumber(n: number): string {
+  return String(n);
+}
+
+/**
+ * `n` with `decimals` decimals (`2.500`, so a column of them aligns) when that text is exactly `n`, else as stored
+ * (`storedNumber`): a setting finer than the column's decimals (a weight of 1e-7 or 0.12345) is shown whole.
+ */
+export function decimalsOrStored(n: number, decimals: number): string {
+  const fixed = n.toFixed(decimals);
+  return Number(fixed) === n ? fixed : storedNumber(n);
+}
+
+/**
+ * `x` with `decimals` decimals, unless that reads 0 while `x` is not: then two significant digits (`0.04`, `1e-7`),
+ * as core/usd-text does for a cost below a cent. `explain` printed a track's mean run of 2 s as "0.0 min/run".
+ */
+export function decimalsOrSignificant(x: number, decimals: number): string {
+  const fixed = x.toFixed(decimals);
+  return Number(fixed) !== 0 || x === 0 ? fixed : String(Number(x.toPrecision(2)));
+}
+
+/**
+ * `rate` (a fraction, 0 to 1) as a number of percent rounded to `decimals` decimals, without its unit (callers write
+ * "%" or " %"): `0.125` → "12.5" with 1 decimal, "13" with 0. A rate above 0 that rounds to 0 reads "<1" (or "<0.1",
+ * …) and one below 1 that rounds to 100 reads ">99" (">99.9"): only 0 and 1 exactly read "0" and "100". A value
+ * outside [0, 1] or not finite is rounded as it is (no such rate is ever answered; nothing thrown).
+ */
+export function percentNumber(rate: number, decimals = 0): string {
+  const scale = 10 ** decimals;
+  const rounded = Math.round(rate * 100 * scale) / scale;
+  const step = (1 / scale).toFixed(decimals);
+  if (rate > 0 && rate < 1 && rounded <= 0) return `<${step}`;
+  if (rate > 0 && rate < 1 && rounded >= 100) return `>${(100 - 1 / scale).toFixed(decimals)}`;
+  return String(rounded);
+}
