@@ -13,8 +13,12 @@
  * gets browser contexts of its own (fresh cookies, storage and pages), and its `browser.close()` closes those and
  * disconnects, leaving the browser to the others (test/e2e/chromium.ts `launchChromium`).
  *
- * Provides `e2eBundle` (the bundle's `index.js`), `e2eMigratedState` (a directory to copy), both absolute, and
- * `e2eChromium` (the browser server's ws:// endpoint; "" when the Debian Chromium is not installed).
+ * And wrangler.toml read once (scripts/wrangler-config): each runtime loads that read instead of wrangler itself,
+ * ~1.7 CPU-s per start, ~70 starts per run.
+ *
+ * Provides `e2eBundle` (the bundle's `index.js`), `e2eMigratedState` (a directory to copy), `e2eWranglerConfig` (the
+ * read's JSON file), all absolute, and `e2eChromium` (the browser server's ws:// endpoint; "" when the Debian
+ * Chromium is not installed).
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +27,7 @@ import { chromium } from "playwright-core";
 import type { TestProject } from "vitest/node";
 import { applyMigrations } from "../../scripts/d1-migrations.ts";
 import { bundleWorker } from "../../scripts/local-server.ts";
+import { readWranglerConfig, saveWranglerConfig } from "../../scripts/wrangler-config.ts";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "./chromium.ts";
 
 declare module "vitest" {
@@ -30,19 +35,26 @@ declare module "vitest" {
     e2eBundle: string;
     e2eMigratedState: string;
     e2eChromium: string;
+    e2eWranglerConfig: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(path.join(tmpdir(), "gf-e2e-once-"));
   const state = path.join(dir, "state");
+  const wranglerConfig = path.join(dir, "wrangler-config.json");
   // Without the binary, files that use no browser still run; one that does fails at its own launch, saying why.
   // Playwright stops the browser when this process gets SIGINT, SIGTERM or SIGHUP (its handle* options' default).
   const browser = existsSync(CHROMIUM_PATH)
     ? chromium.launchServer({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS })
     : undefined;
   // Independent: side by side. A failed bundle or migration still closes a browser that did start.
-  const started = await Promise.allSettled([bundleWorker(path.join(dir, "bundle")), applyMigrations(state), browser]);
+  const started = await Promise.allSettled([
+    bundleWorker(path.join(dir, "bundle")),
+    applyMigrations(state),
+    browser,
+    readWranglerConfig().then((read) => saveWranglerConfig(wranglerConfig, read)),
+  ]);
   const teardown = async () => {
     await browser?.then((b) => b.close()).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
@@ -55,6 +67,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [bundle, , server] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value);
   project.provide("e2eBundle", bundle as string);
   project.provide("e2eMigratedState", state);
+  project.provide("e2eWranglerConfig", wranglerConfig);
   project.provide("e2eChromium", (server as { wsEndpoint(): string } | undefined)?.wsEndpoint() ?? "");
   return teardown;
 }
