@@ -13,13 +13,15 @@
  *
  * Usage (spawned by scripts/local-server.ts):
  *   GIGAFACTORY_ADMIN_TOKEN=T node scripts/local-runtime.ts --port N --persist-to DIR [--bundle FILE] [--migrate]
- *     [--verbose] [--ready-fd FD] [--parent-pid PID]
+ *     [--verbose] [--ready-fd FD] [--parent-pid PID] [--wrangler-config FILE]
  * `--bundle` serves a bundle built beforehand by `bundleWorker` (local-server builds it; the end-to-end tests build
  * one per run, since the sources do not change under them); without it the runtime bundles the Worker itself.
  * `--migrate` applies the pending D1 migrations (scripts/d1-migrations) before anything is served, so no request
  * meets a schema half made; a failure exits 1 (`migrations_failed`). They run here, not in the process that starts
  * this one: a Miniflare instance installs exit hooks that turn a SIGTERM into that process's death, which would cut
  * `npm start`'s own graceful stop short (test/e2e/start-early-stop).
+ * `--wrangler-config` loads wrangler.toml's bindings and crons from a file a read of it wrote (scripts/wrangler-config:
+ * the end-to-end run reads it once), instead of loading wrangler (~1.7 CPU-s) to read it at every start.
  * `--ready-fd` names a pipe on which it says it serves, and a port it could not take exits 3 (`port_in_use`): see
  * scripts/runtime-ready. `--parent-pid` names the process that started it, the one whose exit stops it: read at its
  * start, its parent may already be gone (killed while this runtime loaded) and init taken for it.
@@ -30,16 +32,15 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { cronMatcher } from "../src/core/cron.ts";
 import { errorLine } from "../src/shared/fixable-error.ts";
 import { runCronMinute } from "./cron-minute.ts";
-import { applyMigrations } from "./d1-migrations.ts";
 import { bundleWorker, ROOT } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
 import { EXIT_PORT_IN_USE, portTaken, signalReady } from "./runtime-ready.ts";
 import { useFastSqliteTmpdir } from "./sqlite-tmpdir.ts";
 import { onStopRequest, outliveLostOutput } from "./stop-signals.ts";
+import { loadWranglerConfig, readWranglerConfig } from "./wrangler-config.ts";
 
 /** A command line it cannot run: the usage line, exit 2 (never parseArgs' stack trace). */
 function usage(why: string): never {
@@ -64,6 +65,7 @@ function parsedArgs() {
         verbose: { type: "boolean", default: false },
         "ready-fd": { type: "string" },
         "parent-pid": { type: "string" },
+        "wrangler-config": { type: "string" },
       },
     }).values;
   } catch (err) {
@@ -88,16 +90,17 @@ const readyFd = intFlag("ready-fd", args["ready-fd"], 3);
 // 2 and up: 1 is init, which an orphan's parent becomes, never the one that started it.
 const parentPid = intFlag("parent-pid", args["parent-pid"], 2);
 
-const config = path.join(ROOT, "wrangler.toml");
-// Keys left undefined (e.g. `config`) fail Miniflare's validation: keep only the set ones.
-const workerOptions = Object.fromEntries(
-  // The bundle is one self-contained module, so module rules (which v5 cannot take) do not apply.
-  Object.entries(unstable_getMiniflareWorkerOptions(config).workerOptions).filter(
-    ([k, v]) => v !== undefined && k !== "modulesRules",
-  ),
-) as ReturnType<typeof unstable_getMiniflareWorkerOptions>["workerOptions"];
 // Read (and refused, if unreadable) before anything starts: a typo must not surface a minute later.
-const cronExprs: string[] = unstable_readConfig({ config }, { hideWarnings: true }).triggers.crons ?? [];
+function loadedConfig(file: string): ReturnType<typeof loadWranglerConfig> {
+  try {
+    return loadWranglerConfig(path.resolve(file));
+  } catch (err) {
+    return usage(`--wrangler-config ${file}: ${(err as Error).message}`);
+  }
+}
+const { workerOptions, crons: cronExprs } = args["wrangler-config"]
+  ? loadedConfig(args["wrangler-config"])
+  : await readWranglerConfig();
 const crons = cronExprs.map((cron) => ({ cron, due: cronMatcher(cron) }));
 // The production bundle (`wrangler deploy --dry-run`): what runs locally is what deploys.
 const script = args.bundle ? path.resolve(args.bundle) : await bundleWorker(path.join(persistTo, "bundle"));
@@ -123,6 +126,8 @@ class RuntimeLog extends Log {
 // SQLite's temporary files (savepoint sub-journals) on tmpfs when the machine has room: scripts/sqlite-tmpdir.
 useFastSqliteTmpdir();
 if (args.migrate) {
+  // Imported only here: it loads wrangler (its SQL splitter), which a start on a migrated state never needs.
+  const { applyMigrations } = await import("./d1-migrations.ts");
   await applyMigrations(persistTo).catch((err: unknown) => {
     const fix = `fix the migration, then start again (state: ${persistTo})`;
     console.error(errorLine({ code: "migrations_failed", message: (err as Error).message, fix }));

@@ -13,8 +13,16 @@
  * gets browser contexts of its own (fresh cookies, storage and pages), and its `browser.close()` closes those and
  * disconnects, leaving the browser to the others (test/e2e/chromium.ts `launchChromium`).
  *
- * Provides `e2eBundle` (the bundle's `index.js`), `e2eMigratedState` (a directory to copy), both absolute, and
- * `e2eChromium` (the browser server's ws:// endpoint; "" when the Debian Chromium is not installed).
+ * And wrangler.toml read once (scripts/wrangler-config): each runtime loads that read instead of wrangler itself,
+ * ~1.7 CPU-s per start, ~70 starts per run.
+ *
+ * Stopped (SIGTERM, SIGINT: vitest exits at once, running no teardown) while it sets up, it leaves nothing: the
+ * bundling wrangler run (it ignores SIGTERM) and the migrations' workerd are SIGKILLed and the temp dir removed, in the
+ * exit's own synchronous moment; stopped later, the dir is removed the same way (Playwright stops the browser).
+ *
+ * Provides `e2eBundle` (the bundle's `index.js`), `e2eMigratedState` (a directory to copy), `e2eWranglerConfig` (the
+ * read's JSON file), all absolute, and `e2eChromium` (the browser server's ws:// endpoint; "" when the Debian
+ * Chromium is not installed).
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +31,8 @@ import { chromium } from "playwright-core";
 import type { TestProject } from "vitest/node";
 import { applyMigrations } from "../../scripts/d1-migrations.ts";
 import { bundleWorker } from "../../scripts/local-server.ts";
+import { descendants, isRunning } from "../../scripts/process-tree.ts";
+import { readWranglerConfig, saveWranglerConfig } from "../../scripts/wrangler-config.ts";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "./chromium.ts";
 
 declare module "vitest" {
@@ -30,22 +40,41 @@ declare module "vitest" {
     e2eBundle: string;
     e2eMigratedState: string;
     e2eChromium: string;
+    e2eWranglerConfig: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(path.join(tmpdir(), "gf-e2e-once-"));
   const state = path.join(dir, "state");
+  const wranglerConfig = path.join(dir, "wrangler-config.json");
+  // Whatever runs under vitest now is not the set-up's (vite's own helpers): only what appears later is stopped.
+  const before = new Set(descendants(process.pid));
+  let settingUp = true;
+  // Synchronous, at the exit itself: vitest's SIGTERM and SIGINT handlers exit a millisecond later, so nothing that
+  // awaits would run (an AbortSignal's stop waits out wrangler's ignored SIGTERM).
+  const onExit = () => {
+    if (settingUp) for (const pid of descendants(process.pid)) if (!before.has(pid) && isRunning(pid)) kill(pid);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on("exit", onExit);
   // Without the binary, files that use no browser still run; one that does fails at its own launch, saying why.
   // Playwright stops the browser when this process gets SIGINT, SIGTERM or SIGHUP (its handle* options' default).
   const browser = existsSync(CHROMIUM_PATH)
     ? chromium.launchServer({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS })
     : undefined;
   // Independent: side by side. A failed bundle or migration still closes a browser that did start.
-  const started = await Promise.allSettled([bundleWorker(path.join(dir, "bundle")), applyMigrations(state), browser]);
+  const started = await Promise.allSettled([
+    bundleWorker(path.join(dir, "bundle")),
+    applyMigrations(state),
+    browser,
+    readWranglerConfig().then((read) => saveWranglerConfig(wranglerConfig, read)),
+  ]);
+  settingUp = false;
   const teardown = async () => {
     await browser?.then((b) => b.close()).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
+    process.off("exit", onExit);
   };
   const failed = started.find((r) => r.status === "rejected");
   if (failed) {
@@ -55,6 +84,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [bundle, , server] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value);
   project.provide("e2eBundle", bundle as string);
   project.provide("e2eMigratedState", state);
+  project.provide("e2eWranglerConfig", wranglerConfig);
   project.provide("e2eChromium", (server as { wsEndpoint(): string } | undefined)?.wsEndpoint() ?? "");
   return teardown;
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    /* gone meanwhile */
+  }
 }

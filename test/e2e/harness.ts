@@ -4,7 +4,8 @@
  * server is down (restart tests).
  *
  * Each server serves the bundle test/e2e/global-setup built once for the run, and starts on a copy of the migrated
- * state it made: the same bytes its own start would make, without their seconds at every start and restart.
+ * state it made: the same bytes its own start would make, without their seconds at every start and restart. Its
+ * runtime loads the run's one read of wrangler.toml, not wrangler (scripts/wrangler-config).
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,6 +43,7 @@ export async function startHarness(): Promise<Harness> {
     logFile: path.join(E2E_SERVER_LOGS, `${path.basename(persistTo)}.log`),
     bundle: inject("e2eBundle"),
     migrated: migratedState !== undefined,
+    wranglerConfig: inject("e2eWranglerConfig") || undefined,
   };
   const server = await startOnFreePort(options);
   const h: Harness = {
