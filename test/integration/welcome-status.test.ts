@@ -2,8 +2,13 @@
 // sent, so an agent that connected after an operator drained or quarantined its factory — or after the error budget
 // quarantined it — was welcomed with nothing of it and sat idle without a word. Now a reconnect's welcome says
 // `status` and, while it is not active, `statusReason` (the drain's reason); an active factory's says `active` with
-// no reason, and a released one's drops the old reason. Every drain the coordinator sends says its `status`.
+// no reason, and a released one's drops the old reason. Every drain the coordinator sends says its `status`: the
+// automatic quarantine's was read back from its reason's first word, so a reworded reason would have said `draining`.
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { noteDrain } from "../../src/durable-objects/coordinator/factories/notices.ts";
+import { updateFactory } from "../../src/durable-objects/coordinator/factories/registry.ts";
+import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import { ADMIN, api, enroll, P, submit } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 
@@ -54,6 +59,28 @@ describe("a reconnecting factory's welcome", () => {
     socket.close();
     const again = await connectFactory(product, f.token);
     expect(standing(again.welcome)).toEqual({ status: "quarantined", statusReason: drain.reason });
+    again.socket.close();
+  });
+});
+
+describe("the automatic quarantine's drain", () => {
+  it("says status quarantined whatever its reason's words", async () => {
+    const product = "welcome-status-reworded";
+    const f = await enroll(product, "host");
+    const { socket } = await connectFactory(product, f.token);
+    const reason = "error budget spent: more than 1 failed run within 60 min";
+    await runInDurableObject(env.COORDINATOR.getByName(product), async (instance) => {
+      const units = (instance as unknown as { units: Units }).units;
+      const outcome = await units.run(product, (tx) => {
+        updateFactory(tx, f.factoryId, { status: "quarantined" }); // as policies/quarantine does, then its notice
+        noteDrain(tx, f.factoryId, reason);
+      });
+      expect(outcome.ok).toBe(true);
+    });
+    expect(await socket.next("drain")).toEqual({ type: "drain", reason, status: "quarantined" });
+    socket.close();
+    const again = await connectFactory(product, f.token);
+    expect(standing(again.welcome)).toEqual({ status: "quarantined", statusReason: reason });
     again.socket.close();
   });
 });
