@@ -24,7 +24,6 @@ import { checkedCaps } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
 import type { ConfigFile } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
-import { sweepConfigTemps } from "./config-leftovers.ts";
 import {
   assertCode,
   assertHostName,
@@ -42,6 +41,7 @@ import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
 import { configPath, readConfigFile } from "./state.ts";
+import { sweepStateTemps } from "./state-leftovers.ts";
 import { lockStateDir } from "./state-lock.ts";
 
 const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
@@ -128,7 +128,7 @@ export async function enrollCommand(
   const extraCaps = checkedCaps(Array.isArray(flags.cap) ? flags.cap : []);
   // Before the code is spent: the token of a running agent's state dir is not rewritten under it (agent/state-lock).
   lockStateDir(stateDir, "enroll");
-  sweepConfigTemps(stateDir, out); // a config write a kill -9 cut short left its token (agent/config-leftovers)
+  sweepStateTemps(stateDir, out); // writes a kill -9 cut short: a config's held its token (agent/state-leftovers)
   const previous = readConfigFile(configPath(stateDir));
   // Before the code is spent: another factory's token here is never overwritten (agent/enroll-target).
   const namedToken = code || str(flags.name) !== undefined ? name : undefined; // a bare --token keeps the stored name

@@ -7,9 +7,16 @@
  * with nothing saying why or how to get it back.
  *
  * A frame without a code (an older coordinator), or with one this agent does not know, reads as before: an
- * operator's cancel.
+ * operator's cancel. A `welcome` of a factory still draining or quarantined is said as its `drain` was
+ * (`sayWelcomeStatus`): an agent that connected after that frame heard nothing of it.
  */
-import { type CancelNotice, cancelCodeOf, type DrainNotice, drainStatusOf } from "../shared/protocol-lease-notices.ts";
+import {
+  type CancelNotice,
+  cancelCodeOf,
+  type DrainNotice,
+  drainStatusOf,
+  welcomeDrainOf,
+} from "../shared/protocol-lease-notices.ts";
 import type { Mark, Output } from "./output.ts";
 
 /** How a seat says and does a `cancel`: its event, the verb after the job id, why, and how its engine is stopped. */
@@ -115,4 +122,14 @@ export function drainLine(
 export function sayDrain(out: Pick<Output, "say">, frame: DrainNotice, factoryId: string): void {
   const line = drainLine(frame, factoryId);
   out.say(line.mark, line.event, line.text, line.fields);
+}
+
+/**
+ * Print the `drain` line for a `welcome` whose factory is draining or quarantined (shared/protocol-lease-notices
+ * `welcomeDrainOf`): an agent that connected after the `drain` — restarted, or cut off then — sat idle without a
+ * word of why no work came. Nothing for an active factory, or a welcome that says nothing of its status.
+ */
+export function sayWelcomeStatus(out: Pick<Output, "say">, welcome: { factoryId: string; status?: unknown }): void {
+  const drain = welcomeDrainOf(welcome);
+  if (drain) sayDrain(out, drain, welcome.factoryId);
 }

@@ -20,7 +20,6 @@ import { EXIT } from "./close-codes.ts";
 import { splitCommand } from "./command-template.ts";
 import { type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
 import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
-import { sweepConfigTemps } from "./config-leftovers.ts";
 import { plainHttpWarning } from "./credential-checks.ts";
 import { engineProbe } from "./engine-offer.ts";
 import { withUnavailable } from "./engine-unavailable.ts";
@@ -33,6 +32,7 @@ import { createOutput, type Output } from "./output.ts";
 import { parentPid, watchParent } from "./parent-watch.ts";
 import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
+import { sweepStateTemps } from "./state-leftovers.ts";
 import { lockStateDir } from "./state-lock.ts";
 import { Supervisor } from "./supervisor.ts";
 import { agentWorkDirs, onRealWorkDir } from "./work-dirs.ts";
@@ -95,7 +95,7 @@ async function runCommand(
   ensurePrivateDir(resolved.stateDir);
   // Before anything connects: a second agent on this state dir would take the factory over (agent/state-lock).
   lockStateDir(resolved.stateDir, "run");
-  sweepConfigTemps(resolved.stateDir, out); // a config write a kill -9 cut short left its token (agent/config-leftovers)
+  sweepStateTemps(resolved.stateDir, out); // writes a kill -9 cut short: a config's held its token (agent/state-leftovers)
   // Before any engine runs: the work dir's own dirs, never a link an engine left, on its real path (agent/work-dirs).
   const cfg = onRealWorkDir(resolved);
   const profile = hostProfile(cfg.engines, cfg.extraCaps);

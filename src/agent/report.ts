@@ -42,12 +42,13 @@ export function resultOf(
     };
   }
   if (exit.stoppedFor === "budget_wall") {
-    const secs = (ms: number) => (ms / 1000).toFixed(1);
+    const secs = exactSeconds;
     const resumed =
       opts.ranBeforeMs === undefined
         ? ""
-        : `, ${secs(opts.ranBeforeMs + exit.durationMs)}s into the run (resumed ${secs(opts.ranBeforeMs)}s after it started)`;
-    const message = `wall-clock budget of ${opts.wallSeconds}s exceeded; engine stopped after ${secs(exit.durationMs)}s${resumed}`;
+        : `, ${secs(opts.ranBeforeMs + exit.durationMs)} into the run (resumed ${secs(opts.ranBeforeMs)} after it started)`;
+    const budget = opts.wallSeconds === undefined ? "" : ` of ${secs(opts.wallSeconds * 1000)}`;
+    const message = `wall-clock budget${budget} exceeded; engine stopped after ${secs(exit.durationMs)}${resumed}`;
     return { type: "fail", result: withRc({ outcome: "budget_exceeded", message, retryable: false }) };
   }
   if (exit.stoppedFor === "budget_usage") {
@@ -67,6 +68,15 @@ export function resultOf(
     exit.rc !== null ? `engine exited with code ${exit.rc}` : `engine was killed by ${exit.signal ?? "a signal"}`;
   const message = opts.lastError ? `${how}: ${opts.lastError}` : how;
   return { type: "fail", result: withRc({ outcome: "failure", message: truncateUtf8(message, MESSAGE_BYTES) }) };
+}
+
+/**
+ * `ms` as seconds to the whole ms, trailing zeros dropped: 10,040 ms → "10.04s", 10,000 → "10s". The wall budget's
+ * message gives every number so: to the tenth, a run stopped 40 ms past a 10 s budget read "budget of 10s exceeded;
+ * engine stopped after 10.0s", and a resumed run's time could round onto the budget from either side.
+ */
+export function exactSeconds(ms: number): string {
+  return `${Number((Math.round(ms) / 1000).toFixed(3))}s`;
 }
 
 export function reportFrame(jobId: string, leaseEpoch: number, report: StoredReport): OutFrame {

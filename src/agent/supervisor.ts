@@ -15,7 +15,7 @@ import { EXIT } from "./close-codes.ts";
 import { type ConnectionOptions, FactoryConnection, type Welcome } from "./connection.ts";
 import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
-import { sayDrain } from "./lease-notices.ts";
+import { sayDrain, sayWelcomeStatus } from "./lease-notices.ts";
 import { reapOrphans } from "./orphans.ts";
 import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
@@ -113,6 +113,7 @@ export class Supervisor {
       ...(pend ? { pendingCapabilities: w.pendingCapabilities } : {}),
       leases: w.leases.length,
     });
+    sayWelcomeStatus(out, w); // still draining or quarantined: why, and the command that lifts it (agent/lease-notices)
     const valid = w.leases.filter((a) => !assignmentProblem(a)); // a malformed one: refused by `take`, not reconciled
     const held = new Map(valid.map((a) => [a.job.id, a]));
     for (const [id, seat] of this.seats) {

@@ -1,7 +1,7 @@
 /**
  * @module shared/protocol-lease-notices
  * Why the coordinator took a lease from its holder — a `cancel` frame's `code` — and why it stopped giving a factory
- * work — a `drain` frame's `status`: machine-readable beside the frames' free-text `reason`, so the agent can say
+ * work — a `drain` frame's `status`, repeated in every `welcome` while it lasts: machine-readable beside the frames' free-text `reason`, so the agent can say
  * what happened and what to do (agent/lease-notices) instead of calling every lease it loses "cancelled".
  *
  * Both fields are optional on the wire: an older coordinator sends neither, and a newer one may send a code this
@@ -38,6 +38,21 @@ export const DRAIN_STATUSES = ["draining", "quarantined"] as const;
 export const DrainStatus = z.enum(DRAIN_STATUSES);
 export type DrainStatus = z.infer<typeof DrainStatus>;
 
+/** A factory's status as a `welcome` says it: `active`, or one a `drain` puts it in. */
+export const WELCOME_STATUSES = ["active", ...DRAIN_STATUSES] as const;
+export const WelcomeStatus = z.enum(WELCOME_STATUSES);
+export type WelcomeStatus = z.infer<typeof WelcomeStatus>;
+
+/**
+ * What a `welcome` says of the factory's status: a `drain` reaches only the sockets open when it is sent, so an agent
+ * that connects later (restarted, or cut off then) learns here that no work will come, and why. Both absent from
+ * older coordinators; `statusReason` only beside a status that is not `active` (as a `drain`'s `reason`).
+ */
+export interface WelcomeStanding {
+  status?: WelcomeStatus;
+  statusReason?: string;
+}
+
 /** `cancel`: the holder of lease `leaseEpoch` of `jobId` must stop its engine; `reason` is shown to its operator. */
 export interface CancelNotice {
   type: "cancel";
@@ -52,7 +67,10 @@ export interface CancelNotice {
 export interface DrainNotice {
   type: "drain";
   reason: string;
-  /** Absent from older coordinators (the reason then starts with the status: `quarantined by …`, `draining by …`). */
+  /**
+   * Sent by every current coordinator. Absent from older ones, whose reason then starts with the status
+   * (`quarantined by …`, `draining by …`): `drainStatusOf` reads that only for such a frame.
+   */
   status?: DrainStatus;
 }
 
@@ -62,9 +80,24 @@ export function cancelCodeOf(frame: { code?: unknown }): CancelCode | undefined 
   return code.success ? code.data : undefined;
 }
 
-/** The status a `drain` put the factory in: its `status`, else the word its `reason` starts with, else `draining`. */
+/**
+ * The status a `drain` put the factory in: its `status`; for an older coordinator's frame without one (or with one
+ * this agent does not know), the word its `reason` starts with, else `draining`.
+ */
 export function drainStatusOf(frame: { status?: unknown; reason?: unknown }): DrainStatus {
   const status = DrainStatus.safeParse(frame.status);
   if (status.success) return status.data;
   return typeof frame.reason === "string" && frame.reason.startsWith("quarantined") ? "quarantined" : "draining";
+}
+
+/**
+ * The drain a `welcome` repeats (`WelcomeStanding`): a frame of its status and reason when the factory is draining
+ * or quarantined; undefined when it is active, or the welcome says nothing of it (an older coordinator), or names a
+ * status this agent does not know (a newer one's): the welcome itself is never refused for it.
+ */
+export function welcomeDrainOf(frame: { status?: unknown; statusReason?: unknown }): DrainNotice | undefined {
+  const status = DrainStatus.safeParse(frame.status);
+  if (!status.success) return undefined;
+  const reason = typeof frame.statusReason === "string" ? frame.statusReason : "";
+  return { type: "drain", reason, status: status.data };
 }

@@ -25,7 +25,7 @@ import { z } from "zod";
 import { LeaseTtl } from "./api-work.ts";
 import type { Assignment } from "./protocol-assignment.ts";
 import type { ParseResult, PROTOCOL_VERSION } from "./protocol-factory-frames.ts";
-import type { CancelNotice, DrainNotice } from "./protocol-lease-notices.ts";
+import type { CancelNotice, DrainNotice, WelcomeStanding } from "./protocol-lease-notices.ts";
 
 export type { Assignment } from "./protocol-assignment.ts";
 export {
@@ -76,7 +76,7 @@ export const FEATURES = {
 } as const;
 
 export type ServerFrame =
-  | {
+  | ({
       type: "welcome";
       v: typeof PROTOCOL_VERSION;
       factoryId: string;
@@ -106,7 +106,7 @@ export type ServerFrame =
       pendingCapabilities?: string[];
       /** Leases this factory still holds: keep working (and renewing) these; `ttlSeconds` is the time LEFT on each. */
       leases: Assignment[];
-    }
+    } & WelcomeStanding) // the factory's status, and why when not active (shared/protocol-lease-notices)
   | { type: "assign"; assignments: Assignment[] }
   /** `result`: what the frame's operation returned; for a `batch`, a BatchResult (one entry per frame, in order). */
   | { type: "ack"; id: string; result?: unknown }

@@ -1,5 +1,5 @@
 // A kill -9 between the config's write and its rename left `config.json.<pid>.tmp` (0600, holding a token) in the
-// state dir for ever. `run` and `enroll` now remove such files at start (agent/config-leftovers): only that pattern
+// state dir for ever. `run` and `enroll` now remove such files at start (agent/state-leftovers): only that pattern
 // (and enroll's `enroll-nonce.json.<pid>.tmp`), only regular files, only of a pid that is not alive — a live
 // process's, this process's, a directory or a link planted at such a name, and every other name are left alone. The
 // real agent process (`run`, offline) says what it removed.
@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { pidAlive, removeStaleConfigTemps } from "../../src/agent/config-leftovers.ts";
+import { pidAlive, removeStaleTemps } from "../../src/agent/state-leftovers.ts";
 import { until } from "./agent-fakes.ts";
 import { offlineRunArgs, startAgent } from "./agent-process.ts";
 
@@ -45,7 +45,7 @@ describe("temporary config files a killed agent left", () => {
     mkdirSync(path.join(state, "config.json.777.tmp"));
     symlinkSync(outside, path.join(state, "config.json.888.tmp"));
     const asked: number[] = [];
-    const removed = removeStaleConfigTemps(state, (pid) => {
+    const removed = removeStaleTemps(state, (pid) => {
       asked.push(pid);
       return pid === 222;
     });
@@ -55,7 +55,7 @@ describe("temporary config files a killed agent left", () => {
     );
     expect(existsSync(outside)).toBe(true);
     expect(asked).not.toContain(process.pid);
-    expect(removeStaleConfigTemps(path.join(dir, "absent"))).toEqual([]);
+    expect(removeStaleTemps(path.join(dir, "absent"))).toEqual([]);
   });
 
   it("run removes a dead agent's at start and says so; a live process's stays", { timeout: 30_000 }, async () => {

@@ -164,7 +164,7 @@ describe("a fresh engine on a resumed lease's wall budget", { timeout: 30_000 },
       const result = end.type === "fail" ? end.result : undefined;
       expect(result).toMatchObject({ outcome: "budget_exceeded", retryable: false });
       expect(result?.message).toMatch(
-        /^wall-clock budget of 10s exceeded; engine stopped after \d+\.\ds, \d+\.\ds into the run \(resumed \d+\.\ds after it started\)$/,
+        /^wall-clock budget of 10s exceeded; engine stopped after \d+(\.\d{1,3})?s, \d+(\.\d{1,3})?s into the run \(resumed \d+(\.\d{1,3})?s after it started\)$/,
       );
     } finally {
       await stop();

@@ -17,9 +17,10 @@ import { forgetFactory } from "../policies/breakers.ts";
 import { releaseFactory } from "../policies/quarantine.ts";
 import { forgetFactoryRouting } from "../policies/routing-changes.ts";
 import { queueVersion } from "../runtime/meta.ts";
-import type { Tx } from "../runtime/tx.ts";
+import { newId, one, type Tx } from "../runtime/tx.ts";
 import { approveGrant, declareFactory } from "./grants.ts";
-import { deleteFactory, enrollFactory, requireFactory, updateFactory } from "./registry.ts";
+import { deleteFactory, requireFactory, type StoredFactory, storeFactory, updateFactory } from "./registry.ts";
+import { operatorStatusReason } from "./standing.ts";
 
 export interface EnrollInput {
   name: string;
@@ -120,7 +121,9 @@ export function setFactoryStatus(tx: Tx, factoryId: string, status: AdminStatus,
     if (status === "active") return released;
   }
   enqueueAudit(tx, actor, `factory.${status}`, factoryId);
-  return updateFactory(tx, factoryId, { status });
+  // Why, kept for the factory's next `welcome`: an agent that connects after the `drain` hears it then.
+  const why = status === "active" ? {} : { statusReason: operatorStatusReason(status, actor) };
+  return updateFactory(tx, factoryId, { status, ...why });
 }
 
 /**
@@ -136,4 +139,33 @@ export function deregister(tx: Tx, factoryId: string, actor: string): Retired<{ 
   const forgotten = forgetFactoryRouting(tx, factoryId, actor, "deregistered");
   enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued, ...forgotten });
   return { value: { requeued }, watched };
+}
+
+/** A new factory record, active, its grant what it enrolled with. @throws DomainError conflict — the name is taken. */
+function enrollFactory(
+  tx: Tx,
+  input: { name: string; capabilities: string[]; seats: number },
+  tokenHash: string,
+): Factory {
+  const taken = one(tx.sql, "SELECT id FROM factories WHERE name = ? AND status != 'revoked'", input.name);
+  if (taken) {
+    throw new DomainError("conflict", `a factory named ${input.name} is already enrolled; deregister it first`, {
+      name: input.name,
+    });
+  }
+  const f: StoredFactory = {
+    id: newId("fac", tx.now),
+    productId: tx.productId,
+    name: input.name,
+    capabilities: [...new Set(input.capabilities)].sort(),
+    // Enrollment is the grant: what the factory declares later is routed on only within it.
+    approvedCapabilities: [...new Set(input.capabilities)].sort(),
+    pendingCapabilities: [],
+    seats: input.seats,
+    seatLimit: input.seats,
+    status: "active",
+    createdAt: tx.now,
+  };
+  storeFactory(tx.sql, f, tokenHash);
+  return requireFactory(tx.sql, f.id, tx.now);
 }

@@ -33,6 +33,7 @@ import {
   shedPendingSockets,
   workReadySockets,
 } from "./sockets.ts";
+import { welcomeStanding } from "./standing.ts";
 import { DispatchThrottle } from "./throttle.ts";
 
 export class FactoryLink {
@@ -194,7 +195,8 @@ export class FactoryLink {
         );
         return {
           connection,
-          grant: welcomeGrant(declared),
+          // Draining or quarantined: said again, with why, to an agent that connected after its `drain`.
+          grant: { ...welcomeGrant(declared), ...welcomeStanding(tx.sql, att.factoryId) },
           leases: heldAssignments(tx, att.factoryId),
           version: queueVersion(tx.sql),
           productTtl: getSettings(tx.sql).leaseTtlSeconds,

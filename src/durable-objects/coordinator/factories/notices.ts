@@ -18,9 +18,10 @@
  */
 import type { Job } from "../../../core/model.ts";
 import type { ServerFrame } from "../../../shared/protocol.ts";
-import { type CancelCode, cancelCodeOf, drainStatusOf } from "../../../shared/protocol-lease-notices.ts";
+import { type CancelCode, cancelCodeOf } from "../../../shared/protocol-lease-notices.ts";
 import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { updateFactory } from "./registry.ts";
 
 export type CancelFrame = Extract<ServerFrame, { type: "cancel" }>;
 export type DrainFrame = Extract<ServerFrame, { type: "drain" }>;
@@ -117,12 +118,14 @@ export function noteStop(tx: Tx, job: Job, reason: string, code: CancelCode): vo
 }
 
 /**
- * Queue a `drain` for `factoryId`, quarantined by the coordinator itself (policies/quarantine: `reason` starts
- * `quarantined:`), pushed after the commit with `status: "quarantined"`.
+ * Queue a `drain` for `factoryId`, quarantined by the coordinator itself (policies/quarantine, after it set the
+ * status), pushed after the commit with `status: "quarantined"`; `reason` is kept on the factory's record too, for
+ * its next `welcome` (factories/standing). @throws NotFoundError — no such factory.
  */
 export function noteDrain(tx: Tx, factoryId: string, reason: string): void {
   surelyNone.delete(tx.sql);
   execute(tx.sql, "INSERT INTO drain_notices(factory_id, reason) VALUES (?, ?)", factoryId, reason);
+  updateFactory(tx, factoryId, { statusReason: reason });
 }
 
 /**
@@ -156,7 +159,10 @@ export function takeNotices(sql: SqlStorage): FactoryNotice[] {
   ];
 }
 
-/** The `drain` of a notice row: the only unit that writes one is an automatic quarantine's (policies/quarantine). */
+/**
+ * The `drain` of a notice row: the only unit that writes one is an automatic quarantine's (policies/quarantine), so
+ * its status is said, not read back from the reason's first word (a reworded reason would have said `draining`).
+ */
 function drainFrame(reason: string): DrainFrame {
-  return { type: "drain", reason, status: drainStatusOf({ reason }) };
+  return { type: "drain", reason, status: "quarantined" };
 }

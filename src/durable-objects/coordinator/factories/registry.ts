@@ -1,6 +1,6 @@
 /**
  * @module durable-objects/coordinator/factories/registry
- * Factory records of one product: enrollment, heartbeats, status changes and
+ * Factory records of one product (enrolled by factories/admin): heartbeats, status changes and
  * the token hash each factory authenticates with. A factory's `load` is never
  * stored — it is counted from the live leases it holds, so it cannot drift.
  * Its `health` is computed on read from its heartbeats and its recent lease
@@ -12,7 +12,7 @@ import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import { recordExpiry } from "../../../core/lease.ts";
 import type { Factory, FactoryStatus } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
-import { newId, one, type Tx } from "../runtime/tx.ts";
+import { one, type Tx } from "../runtime/tx.ts";
 import { forgetCachedFactory } from "./cache.ts";
 
 /**
@@ -32,10 +32,12 @@ export interface StoredFactory extends Omit<Factory, "load" | "health"> {
    * coordinator (core/outage-grace, dispatch/outage-grace).
    */
   closedConnection?: number;
+  /** Why it is draining or quarantined (factories/standing): what a reconnect's `welcome` repeats. Not in views. */
+  statusReason?: string;
 }
 
 function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: ReadonlyMap<string, number>): Factory {
-  const { connection: _connection, closedConnection: _closed, ...f } = JSON.parse(doc) as StoredFactory;
+  const { connection: _c, closedConnection: _cc, statusReason: _r, ...f } = JSON.parse(doc) as StoredFactory;
   return {
     ...f,
     load: loads ? (loads.get(f.id) ?? 0) : liveLoad(sql, f.id),
@@ -177,37 +179,10 @@ export function storeFactory(sql: SqlStorage, f: StoredFactory, tokenHash?: stri
   }
 }
 
-export function enrollFactory(
-  tx: Tx,
-  input: { name: string; capabilities: string[]; seats: number },
-  tokenHash: string,
-): Factory {
-  const taken = one(tx.sql, "SELECT id FROM factories WHERE name = ? AND status != 'revoked'", input.name);
-  if (taken) {
-    throw new DomainError("conflict", `a factory named ${input.name} is already enrolled; deregister it first`, {
-      name: input.name,
-    });
-  }
-  const f: StoredFactory = {
-    id: newId("fac", tx.now),
-    productId: tx.productId,
-    name: input.name,
-    capabilities: [...new Set(input.capabilities)].sort(),
-    // Enrollment is the grant: what the factory declares later is routed on only within it.
-    approvedCapabilities: [...new Set(input.capabilities)].sort(),
-    pendingCapabilities: [],
-    seats: input.seats,
-    seatLimit: input.seats,
-    status: "active",
-    createdAt: tx.now,
-  };
-  storeFactory(tx.sql, f, tokenHash);
-  return requireFactory(tx.sql, f.id, tx.now);
-}
-
 /**
  * Merge `changes` into the stored document. Not for capabilities or seats: those go through
- * factories/grants (`declareFactory`, `approveGrant`) so a factory cannot widen its own grant.
+ * factories/grants (`declareFactory`, `approveGrant`) so a factory cannot widen its own grant. A change of `status`
+ * drops the old one's `statusReason` unless `changes` gives one (factories/standing).
  */
 export function updateFactory(
   tx: Tx,
@@ -216,7 +191,8 @@ export function updateFactory(
 ): Factory {
   const f = readFactory(tx.sql, id);
   if (!f) throw new NotFoundError("factory", id);
-  storeFactory(tx.sql, { ...f, ...changes, id });
+  const moved = changes.status !== undefined && changes.status !== f.status; // an old status's reason goes with it
+  storeFactory(tx.sql, { ...f, ...(moved ? { statusReason: undefined } : {}), ...changes, id });
   return requireFactory(tx.sql, id, tx.now);
 }
 

@@ -131,6 +131,8 @@ function updateText(mask: number): string {
 export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {}, recorded?: RunResult): Job {
   assertTransition(job.id, job.stage, to);
   const next: Job = { ...job, ...changes, stage: to, rev: job.rev + 1, updatedAt: tx.now };
+  // A new lease starts with no progress: an earlier attempt's note was read as this one's (its retry_exhausted lesson).
+  if (to === "assigned" && !("progress" in changes)) next.progress = undefined;
   if (to === "queued") {
     next.queuedAt = changes.queuedAt ?? tx.now;
     // A lease lost without a result of the job's own does not end its wait (a caller may say otherwise).

@@ -35,6 +35,7 @@ import {
 } from "../factories/admin.ts";
 import { seatGrant } from "../factories/grants.ts";
 import { listFactories, requireFactory } from "../factories/registry.ts";
+import { operatorStatusReason } from "../factories/standing.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { ComposedCoordinator } from "../runtime/composition.ts";
 import { getMeta, setMeta } from "../runtime/meta.ts";
@@ -178,7 +179,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
     const outcome = await this.units.run(productId, (tx) => setFactoryStatus(tx, factoryId, status, actor));
     // `status` said, not left for the agent to read from the reason's first word (shared/protocol-lease-notices).
     if (outcome.ok && status !== "active")
-      this.link.notify(factoryId, { type: "drain", reason: `${status} by ${actor}`, status });
+      this.link.notify(factoryId, { type: "drain", reason: operatorStatusReason(status, actor), status });
     if (outcome.ok && status === "active") this.link.requestDispatch(); // a failed pass: logged, not this answer's
     return outcome;
   }
