@@ -160,7 +160,11 @@ export async function enrollCommand(
           "enroll_refused",
           `the coordinator refused the code (${err.detail})`,
           err.status === 403
-            ? "the code is bound to the host name the operator gave `gigafactory enroll`: pass it as --name (the code is still usable)"
+            ? attempt.again
+              ? // An earlier enroll with this code got through under another name (the coordinator names it), or the
+                // code is bound to one: either way --name, but the code may be spent.
+                "pass as --name the host name the coordinator names, or the one the operator gave `gigafactory enroll`"
+              : "the code is bound to the host name the operator gave `gigafactory enroll`: pass it as --name (the code is still usable)"
             : attempt.again
               ? `an earlier enroll with this code was interrupted and could not be resumed: if the coordinator enrolled ${name} then, an operator deregisters it (\`gigafactory factory rm ${name}\`) and gives a new code; else ask for a new one`
               : "codes work once and expire: ask an operator for a new one",

@@ -3,7 +3,8 @@
 // nonce it sent is on disk (0600, the code's hash beside it, never the code) before the request leaves, the restarted
 // enroll sends that same nonce, says "resumed an interrupted enrollment" and saves the re-issued token; the nonce file
 // is gone once the config is written. Another code gets another nonce. A resume the coordinator refuses says that an
-// earlier, interrupted enroll could not be resumed and the way on. A stand-in coordinator on loopback that re-issues a
+// earlier, interrupted enroll could not be resumed and the way on; one sent under another name than it enrolled, to
+// pass that name (the code is spent: not "still usable"). A stand-in coordinator on loopback that re-issues a
 // spent code's token for its first nonce only (as coordinator access/enrollment-resume does); the real agent process
 // for the kill -9.
 import { createHash } from "node:crypto";
@@ -17,7 +18,7 @@ import { runAgent, startAgent } from "./agent-process.ts";
 const secret = (c: string) => c.repeat(43);
 const code = (c: string) => `gfe_acme_${secret(c)}`;
 /** code (its Authorization header) → the nonce of its first exchange and how many tokens it gave. */
-const spent = new Map<string, { nonce: string; tokens: number }>();
+const spent = new Map<string, { nonce: string; tokens: number; name?: string }>();
 /** Said to the stand-in's next request: the agent's pid to kill -9 before its answer, or the nonce file to read. */
 let killFirst: number | undefined;
 let nonceFileAtRequest: string | undefined;
@@ -30,6 +31,12 @@ const stand = enrollStandIn("gf-agent-enroll-resume-", (req) => {
   const first = spent.get(req.authorization);
   if (first && (nonce === undefined || nonce !== first.nonce))
     return problem(401, "unauthorized", "enrollment code is not recognised: it was used already");
+  if (first?.name !== undefined && first.name !== name)
+    return problem(
+      403,
+      "forbidden",
+      `this code enrolled ${first.name}, not ${name}: resume that enrollment with --name ${first.name}`,
+    );
   const tokens = (first?.tokens ?? 0) + 1;
   spent.set(req.authorization, { nonce: nonce ?? "", tokens });
   const token = `gf_acme_${secret(String(tokens))}`;
@@ -107,5 +114,17 @@ describe("an enrollment whose answer was lost", { timeout: 30_000 }, () => {
     expect(r.err?.fix).toContain("an earlier enroll with this code was interrupted and could not be resumed");
     expect(r.err?.fix).toContain("gigafactory factory rm h4");
     expect(JSON.parse(stand.requests.at(-1)?.body ?? "{}")).toMatchObject({ nonce: "k".repeat(43) });
+  });
+
+  it("resumed under another name: pass the name it enrolled — never 'the code is still usable'", async () => {
+    const stateDir = path.join(stand.dir, "renamed");
+    spent.set(`Bearer ${code("F")}`, { nonce: "m".repeat(43), tokens: 1, name: "h5" }); // enrolled as h5, answer lost
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(nonceFile(stateDir), JSON.stringify({ codeHash: sha256(code("F")), nonce: "m".repeat(43) }));
+    const r = await stand.enroll(["--url", stand.url, "--code", code("F"), "--name", "h6"], stateDir);
+    expect(r.err).toMatchObject({ code: "enroll_refused", exitCode: 1 });
+    expect(r.err?.message).toContain("this code enrolled h5, not h6");
+    expect(r.err?.fix).toContain("pass as --name the host name the coordinator names");
+    expect(r.err?.fix).not.toContain("the code is still usable");
   });
 });
