@@ -177,11 +177,14 @@ export async function enrollCommand(
           `enrollment failed: ${err.detail}`,
           `the code is still usable: an operator deregisters the old factory (\`gigafactory factory rm ${name}\`), then run this again`,
         );
+      // No answer (cut off, timed out) or a 5xx: the code may have been exchanged all the same, and only running
+      // this again gets that enrollment back — "check --url" alone sent the newcomer looking at a URL that worked.
+      const mayHaveReached = err instanceof RestError && (err.status === 0 || err.status >= 500);
       if (err instanceof RestError)
         throw new FixableError(
           err.code,
           `enrollment failed: ${err.detail}`,
-          `check --url ${url} and --product ${product}`,
+          `check --url ${url} and --product ${product}${mayHaveReached ? ", then run this same command again: if the coordinator took the code, that resumes the enrollment (within the hour)" : ""}`,
         );
       throw err;
     }

@@ -4,7 +4,8 @@
 // enroll sends that same nonce, says "resumed an interrupted enrollment" and saves the re-issued token; the nonce file
 // is gone once the config is written. Another code gets another nonce. A resume the coordinator refuses says that an
 // earlier, interrupted enroll could not be resumed and the way on; one sent under another name than it enrolled, to
-// pass that name (the code is spent: not "still usable"). A stand-in coordinator on loopback that re-issues a
+// pass that name (the code is spent: not "still usable"); one whose answer was lost on the way (a 502), to run the same
+// command again, which resumes it. A stand-in coordinator on loopback that re-issues a
 // spent code's token for its first nonce only (as coordinator access/enrollment-resume does); the real agent process
 // for the kill -9.
 import { createHash } from "node:crypto";
@@ -22,6 +23,8 @@ const spent = new Map<string, { nonce: string; tokens: number; name?: string }>(
 /** Said to the stand-in's next request: the agent's pid to kill -9 before its answer, or the nonce file to read. */
 let killFirst: number | undefined;
 let nonceFileAtRequest: string | undefined;
+/** Said to the stand-in's next request: exchange the code, then answer 502 (a proxy's, the answer lost on the way). */
+let lose502 = false;
 const seenAtRequest: string[] = [];
 const stand = enrollStandIn("gf-agent-enroll-resume-", (req) => {
   const { name, nonce } = JSON.parse(req.body) as { name: string; nonce?: string };
@@ -40,6 +43,10 @@ const stand = enrollStandIn("gf-agent-enroll-resume-", (req) => {
   const tokens = (first?.tokens ?? 0) + 1;
   spent.set(req.authorization, { nonce: nonce ?? "", tokens });
   const token = `gf_acme_${secret(String(tokens))}`;
+  if (lose502) {
+    lose502 = false;
+    return problem(502, "bad_gateway", "upstream connection reset");
+  }
   return {
     status: 201,
     body: { factoryId: `fac_${name}`, token, factory: {}, ...(first ? { resumed: true } : {}) },
@@ -126,5 +133,17 @@ describe("an enrollment whose answer was lost", { timeout: 30_000 }, () => {
     expect(r.err?.message).toContain("this code enrolled h5, not h6");
     expect(r.err?.fix).toContain("pass as --name the host name the coordinator names");
     expect(r.err?.fix).not.toContain("the code is still usable");
+  });
+
+  it("its answer lost on the way (a 502): the fix says to run the same command again, which resumes it", async () => {
+    const stateDir = path.join(stand.dir, "lost502");
+    const argv = ["--url", stand.url, "--code", code("G"), "--name", "h7"];
+    lose502 = true;
+    const lost = await stand.enroll(argv, stateDir);
+    expect(lost.err).toMatchObject({ code: "bad_gateway", exitCode: 1 });
+    expect(lost.err?.fix).toContain("then run this same command again: if the coordinator took the code, that resumes");
+    const again = await stand.enroll(argv, stateDir);
+    expect(again.err).toBeUndefined();
+    expect(again.lines.join("\n")).toContain("resumed an interrupted enrollment: h7 (fac_h7)");
   });
 });
