@@ -150,6 +150,10 @@ export async function enrollCommand(
       const asked = { name, capabilities, seats: Math.round(seats), nonce: attempt.nonce };
       answer = await enroll({ url, product, token: code }, asked);
     } catch (err) {
+      // Refused (4xx) with a new nonce: no exchange recorded it, so it resumes nothing. Kept, the same code run again
+      // (an expired one pasted twice) was told an earlier enroll "could not be resumed" and to `factory rm` the name.
+      const refused = err instanceof RestError && err.status >= 400 && err.status < 500;
+      if (refused && !attempt.again) forgetNonce(stateDir);
       const again = err instanceof RestError && (err.status === 401 || err.status === 409);
       const held = again
         ? alreadyEnrolled(previous, { product, name }, configPath(stateDir), err.detail, startLine)

@@ -5,7 +5,8 @@
 // is gone once the config is written. Another code gets another nonce. A resume the coordinator refuses says that an
 // earlier, interrupted enroll could not be resumed and the way on; one sent under another name than it enrolled, to
 // pass that name (the code is spent: not "still usable"); one whose answer was lost on the way (a 502), to run the same
-// command again, which resumes it. A stand-in coordinator on loopback that re-issues a
+// command again, which resumes it. A code refused outright keeps no nonce: run again, it is not told of an interrupted
+// enroll and a host to deregister. A stand-in coordinator on loopback that re-issues a
 // spent code's token for its first nonce only (as coordinator access/enrollment-resume does); the real agent process
 // for the kill -9.
 import { createHash } from "node:crypto";
@@ -25,10 +26,14 @@ let killFirst: number | undefined;
 let nonceFileAtRequest: string | undefined;
 /** Said to the stand-in's next request: exchange the code, then answer 502 (a proxy's, the answer lost on the way). */
 let lose502 = false;
+/** Codes the stand-in refuses as a coordinator refuses an expired one. */
+const expired = new Set<string>();
 const seenAtRequest: string[] = [];
 const stand = enrollStandIn("gf-agent-enroll-resume-", (req) => {
   const { name, nonce } = JSON.parse(req.body) as { name: string; nonce?: string };
   if (nonceFileAtRequest !== undefined) seenAtRequest.push(readFileSync(nonceFileAtRequest, "utf8"));
+  if (expired.has(req.authorization))
+    return problem(401, "unauthorized", "enrollment code is not recognised: it has expired");
   if (killFirst !== undefined) process.kill(killFirst, "SIGKILL"); // the answer below reaches no one
   killFirst = undefined;
   const first = spent.get(req.authorization);
@@ -145,5 +150,20 @@ describe("an enrollment whose answer was lost", { timeout: 30_000 }, () => {
     const again = await stand.enroll(argv, stateDir);
     expect(again.err).toBeUndefined();
     expect(again.lines.join("\n")).toContain("resumed an interrupted enrollment: h7 (fac_h7)");
+  });
+
+  it("a code refused outright, run again: refused in the same words — no 'interrupted' enroll, no `factory rm`", async () => {
+    const stateDir = path.join(stand.dir, "expired");
+    const argv = ["--url", stand.url, "--code", code("H"), "--name", "h8"];
+    expired.add(`Bearer ${code("H")}`);
+    const first = await stand.enroll(argv, stateDir);
+    const second = await stand.enroll(argv, stateDir);
+    for (const r of [first, second]) {
+      expect(r.err).toMatchObject({
+        code: "enroll_refused",
+        fix: "codes work once and expire: ask an operator for a new one",
+      });
+    }
+    expect(existsSync(nonceFile(stateDir))).toBe(false);
   });
 });
