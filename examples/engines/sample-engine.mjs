@@ -106,7 +106,8 @@ process.on("SIGTERM", () => {
 
 console.log(`sample engine: working on "${title}" (job ${jobId}, attempt ${attempt}) for ${seconds}s`);
 if (earlier.length > 0) {
-  console.log(`sample engine: resuming from an earlier run's work (${earlier.length} run(s) in NOTES.md)`);
+  const runs = `${earlier.length} run${earlier.length === 1 ? "" : "s"}`;
+  console.log(`sample engine: resuming from an earlier run's work (${runs} in NOTES.md)`);
 }
 if (process.env.GF_FEEDBACK) console.log(`sample engine: reviewer feedback: ${process.env.GF_FEEDBACK}`);
 // The job's lessons (a markdown list, newest first): counted and echoed, as a real engine would read them first.

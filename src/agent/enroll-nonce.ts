@@ -10,11 +10,12 @@
  * the config holding the token is written.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, rmSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { FixableError } from "../shared/fixable-error.ts";
 import { replaceAtomically } from "./exclusive-file.ts";
+import { readRegular } from "./regular-file.ts";
 import { ensurePrivateDir } from "./state.ts";
 
 /** The nonce file's name in the state dir. */
@@ -27,10 +28,19 @@ const NonceFile = z.object({
 
 const codeHashOf = (code: string): string => createHash("sha256").update(code, "utf8").digest("hex");
 
-/** The nonce file kept for `code` in `stateDir`, if one is: a broken or unreadable file is no nonce (a new one is made). */
+/** The most of a nonce file read, bytes: the file enroll writes is ~135. */
+const NONCE_FILE_MAX_BYTES = 4096;
+
+/**
+ * The nonce file kept for `code` in `stateDir`, if one is: a broken or unreadable file is no nonce (a new one is
+ * made). Read as agent/regular-file reads: a FIFO there hung `enroll` for good in `readFileSync`, and a huge file was
+ * read whole (700 MB of it: 1.1 GB of memory) only to be refused.
+ */
 function keptNonce(file: string, code: string): string | undefined {
+  const text = readRegular(file, NONCE_FILE_MAX_BYTES);
+  if (text === undefined) return undefined;
   try {
-    const kept = NonceFile.safeParse(JSON.parse(readFileSync(file, "utf8")));
+    const kept = NonceFile.safeParse(JSON.parse(text));
     return kept.success && kept.data.codeHash === codeHashOf(code) ? kept.data.nonce : undefined;
   } catch {
     return undefined;

@@ -150,6 +150,10 @@ export async function enrollCommand(
       const asked = { name, capabilities, seats: Math.round(seats), nonce: attempt.nonce };
       answer = await enroll({ url, product, token: code }, asked);
     } catch (err) {
+      // Refused (4xx) with a new nonce: no exchange recorded it, so it resumes nothing. Kept, the same code run again
+      // (an expired one pasted twice) was told an earlier enroll "could not be resumed" and to `factory rm` the name.
+      const refused = err instanceof RestError && err.status >= 400 && err.status < 500;
+      if (refused && !attempt.again) forgetNonce(stateDir);
       const again = err instanceof RestError && (err.status === 401 || err.status === 409);
       const held = again
         ? alreadyEnrolled(previous, { product, name }, configPath(stateDir), err.detail, startLine)
@@ -160,7 +164,11 @@ export async function enrollCommand(
           "enroll_refused",
           `the coordinator refused the code (${err.detail})`,
           err.status === 403
-            ? "the code is bound to the host name the operator gave `gigafactory enroll`: pass it as --name (the code is still usable)"
+            ? attempt.again
+              ? // An earlier enroll with this code got through under another name (the coordinator names it), or the
+                // code is bound to one: either way --name, but the code may be spent.
+                "pass as --name the host name the coordinator names, or the one the operator gave `gigafactory enroll`"
+              : "the code is bound to the host name the operator gave `gigafactory enroll`: pass it as --name (the code is still usable)"
             : attempt.again
               ? `an earlier enroll with this code was interrupted and could not be resumed: if the coordinator enrolled ${name} then, an operator deregisters it (\`gigafactory factory rm ${name}\`) and gives a new code; else ask for a new one`
               : "codes work once and expire: ask an operator for a new one",
@@ -173,11 +181,14 @@ export async function enrollCommand(
           `enrollment failed: ${err.detail}`,
           `the code is still usable: an operator deregisters the old factory (\`gigafactory factory rm ${name}\`), then run this again`,
         );
+      // No answer (cut off, timed out) or a 5xx: the code may have been exchanged all the same, and only running
+      // this again gets that enrollment back — "check --url" alone sent the newcomer looking at a URL that worked.
+      const mayHaveReached = err instanceof RestError && (err.status === 0 || err.status >= 500);
       if (err instanceof RestError)
         throw new FixableError(
           err.code,
           `enrollment failed: ${err.detail}`,
-          `check --url ${url} and --product ${product}`,
+          `check --url ${url} and --product ${product}${mayHaveReached ? ", then run this same command again: if the coordinator took the code, that resumes the enrollment (within the hour)" : ""}`,
         );
       throw err;
     }

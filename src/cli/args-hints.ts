@@ -63,8 +63,16 @@ export function unexpectedArgument(
   // Only the first word after the command can be a subcommand (`tokens mnt`, not `job ID extra`).
   const sub = max === 0 ? nearestName(word, subs) : undefined;
   if (sub !== undefined) return usageError(`unknown command "${name} ${word}"; did you mean "${name} ${sub}"?`, name);
-  const option = Object.entries(command.options).find(([, o]) => o.choices?.includes(word))?.[0];
-  const hint = option ? `; did you mean "--${option} ${word}"?` : "";
+  // A value of an option given without it — or misspelt too (`alerts resolvd`: it got no hint at all).
+  const options = Object.entries(command.options);
+  const exact = options.find(([, o]) => o.choices?.includes(word));
+  const near = exact
+    ? undefined
+    : options
+        .map(([o, spec]) => [o, spec.choices ? nearestName(word, spec.choices) : undefined] as const)
+        .find(([, choice]) => choice !== undefined);
+  const meant = exact ? `--${exact[0]} ${word}` : near ? `--${near[0]} ${near[1]}` : undefined;
+  const hint = meant ? `; did you mean "${meant}"?` : "";
   const after = max ? ` after ${command.args.names}` : "";
   return usageError(`unexpected argument "${word}"${after}${hint}`, name);
 }

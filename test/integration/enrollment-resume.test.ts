@@ -93,6 +93,8 @@ describe("a lost enrollment resumed with its nonce", () => {
     const first = await redeem(product, code, "box-1", NONCE);
     const renamed = await redeem(product, code, "box-2", NONCE);
     expect(renamed.status).toBe(403);
+    // The nonce proved the caller sent the code first: it is told the name to resume under.
+    expect(renamed.body.detail).toBe("this code enrolled box-1, not box-2: resume that enrollment with --name box-1");
     expect((await beat(product, first.body.token!)).status).toBe(200);
     const refused = await redeem(product, code, "box-1", NONCE);
     expect(refused.status).toBe(401);

@@ -3,7 +3,10 @@
 // nonce it sent is on disk (0600, the code's hash beside it, never the code) before the request leaves, the restarted
 // enroll sends that same nonce, says "resumed an interrupted enrollment" and saves the re-issued token; the nonce file
 // is gone once the config is written. Another code gets another nonce. A resume the coordinator refuses says that an
-// earlier, interrupted enroll could not be resumed and the way on. A stand-in coordinator on loopback that re-issues a
+// earlier, interrupted enroll could not be resumed and the way on; one sent under another name than it enrolled, to
+// pass that name (the code is spent: not "still usable"); one whose answer was lost on the way (a 502), to run the same
+// command again, which resumes it. A code refused outright keeps no nonce: run again, it is not told of an interrupted
+// enroll and a host to deregister. A stand-in coordinator on loopback that re-issues a
 // spent code's token for its first nonce only (as coordinator access/enrollment-resume does); the real agent process
 // for the kill -9.
 import { createHash } from "node:crypto";
@@ -17,22 +20,38 @@ import { runAgent, startAgent } from "./agent-process.ts";
 const secret = (c: string) => c.repeat(43);
 const code = (c: string) => `gfe_acme_${secret(c)}`;
 /** code (its Authorization header) → the nonce of its first exchange and how many tokens it gave. */
-const spent = new Map<string, { nonce: string; tokens: number }>();
+const spent = new Map<string, { nonce: string; tokens: number; name?: string }>();
 /** Said to the stand-in's next request: the agent's pid to kill -9 before its answer, or the nonce file to read. */
 let killFirst: number | undefined;
 let nonceFileAtRequest: string | undefined;
+/** Said to the stand-in's next request: exchange the code, then answer 502 (a proxy's, the answer lost on the way). */
+let lose502 = false;
+/** Codes the stand-in refuses as a coordinator refuses an expired one. */
+const expired = new Set<string>();
 const seenAtRequest: string[] = [];
 const stand = enrollStandIn("gf-agent-enroll-resume-", (req) => {
   const { name, nonce } = JSON.parse(req.body) as { name: string; nonce?: string };
   if (nonceFileAtRequest !== undefined) seenAtRequest.push(readFileSync(nonceFileAtRequest, "utf8"));
+  if (expired.has(req.authorization))
+    return problem(401, "unauthorized", "enrollment code is not recognised: it has expired");
   if (killFirst !== undefined) process.kill(killFirst, "SIGKILL"); // the answer below reaches no one
   killFirst = undefined;
   const first = spent.get(req.authorization);
   if (first && (nonce === undefined || nonce !== first.nonce))
     return problem(401, "unauthorized", "enrollment code is not recognised: it was used already");
+  if (first?.name !== undefined && first.name !== name)
+    return problem(
+      403,
+      "forbidden",
+      `this code enrolled ${first.name}, not ${name}: resume that enrollment with --name ${first.name}`,
+    );
   const tokens = (first?.tokens ?? 0) + 1;
   spent.set(req.authorization, { nonce: nonce ?? "", tokens });
   const token = `gf_acme_${secret(String(tokens))}`;
+  if (lose502) {
+    lose502 = false;
+    return problem(502, "bad_gateway", "upstream connection reset");
+  }
   return {
     status: 201,
     body: { factoryId: `fac_${name}`, token, factory: {}, ...(first ? { resumed: true } : {}) },
@@ -107,5 +126,44 @@ describe("an enrollment whose answer was lost", { timeout: 30_000 }, () => {
     expect(r.err?.fix).toContain("an earlier enroll with this code was interrupted and could not be resumed");
     expect(r.err?.fix).toContain("gigafactory factory rm h4");
     expect(JSON.parse(stand.requests.at(-1)?.body ?? "{}")).toMatchObject({ nonce: "k".repeat(43) });
+  });
+
+  it("resumed under another name: pass the name it enrolled — never 'the code is still usable'", async () => {
+    const stateDir = path.join(stand.dir, "renamed");
+    spent.set(`Bearer ${code("F")}`, { nonce: "m".repeat(43), tokens: 1, name: "h5" }); // enrolled as h5, answer lost
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(nonceFile(stateDir), JSON.stringify({ codeHash: sha256(code("F")), nonce: "m".repeat(43) }));
+    const r = await stand.enroll(["--url", stand.url, "--code", code("F"), "--name", "h6"], stateDir);
+    expect(r.err).toMatchObject({ code: "enroll_refused", exitCode: 1 });
+    expect(r.err?.message).toContain("this code enrolled h5, not h6");
+    expect(r.err?.fix).toContain("pass as --name the host name the coordinator names");
+    expect(r.err?.fix).not.toContain("the code is still usable");
+  });
+
+  it("its answer lost on the way (a 502): the fix says to run the same command again, which resumes it", async () => {
+    const stateDir = path.join(stand.dir, "lost502");
+    const argv = ["--url", stand.url, "--code", code("G"), "--name", "h7"];
+    lose502 = true;
+    const lost = await stand.enroll(argv, stateDir);
+    expect(lost.err).toMatchObject({ code: "bad_gateway", exitCode: 1 });
+    expect(lost.err?.fix).toContain("then run this same command again: if the coordinator took the code, that resumes");
+    const again = await stand.enroll(argv, stateDir);
+    expect(again.err).toBeUndefined();
+    expect(again.lines.join("\n")).toContain("resumed an interrupted enrollment: h7 (fac_h7)");
+  });
+
+  it("a code refused outright, run again: refused in the same words — no 'interrupted' enroll, no `factory rm`", async () => {
+    const stateDir = path.join(stand.dir, "expired");
+    const argv = ["--url", stand.url, "--code", code("H"), "--name", "h8"];
+    expired.add(`Bearer ${code("H")}`);
+    const first = await stand.enroll(argv, stateDir);
+    const second = await stand.enroll(argv, stateDir);
+    for (const r of [first, second]) {
+      expect(r.err).toMatchObject({
+        code: "enroll_refused",
+        fix: "codes work once and expire: ask an operator for a new one",
+      });
+    }
+    expect(existsSync(nonceFile(stateDir))).toBe(false);
   });
 });

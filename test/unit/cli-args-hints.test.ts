@@ -32,6 +32,9 @@ describe("a command line slightly wrong names what was meant", () => {
     [["budget", "set", "dya", "25"], 'PERIOD must be one of day, week, month; got "dya"; did you mean "day"?'],
     [["budget", "set", "day", "25", "--on-exhausted", "stpo"], 'got "stpo"; did you mean "stop"?'],
     [["jobs", "building"], 'unexpected argument "building"; did you mean "--stage building"?'],
+    // Misspelt as well as without its option: the nearest choice, with the option.
+    [["alerts", "resolvd"], 'unexpected argument "resolvd"; did you mean "--state resolved"?'],
+    [["jobs", "buildin"], 'unexpected argument "buildin"; did you mean "--stage building"?'],
     [["tokens", "mint", "operator", "--name", "a"], 'unexpected argument "operator"; did you mean "--role operator"?'],
     [["artifact", "diff.patch", "job_0mx1"], '"diff.patch" is not a job id: the arguments are in the wrong order'],
     [["children", "kids.json", "job_0mx1"], '"kids.json" is not a job id: the arguments are in the wrong order'],

@@ -15,7 +15,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
-    .filter((f) => /\.(ts|js)$/.test(f) && !f.startsWith("vendor"))
+    .filter((f) => /\.(ts|m?js)$/.test(f) && !f.startsWith("vendor"))
     .map((f) => path.join(dir, f));
 }
 
@@ -64,12 +64,13 @@ describe("counted", () => {
     expect(stderr).toContain("… 1 job read");
   });
 
-  it("no count in src/ or dashboard/ is followed by a (s)-style plural or a list's length by a plural noun", () => {
+  it("no count in src/, dashboard/ or examples/ is followed by a (s)-style plural or a list's length by a plural noun", () => {
     const unfinished = /\$\{[^}]+\}\)? [a-z ]*[a-z]\((s|es|ies)\)/;
     const lengthThenPlural = /\$\{[\w.]+\.(length|size)\} (?!bytes\b)[a-z]+s\b(?!=)/; // not a log's `count=… ids=…`
     // The whole of what users read: the coordinator's alert, quarantine and breaker texts and the dashboard's too
-    // ("0 open alert(s)", "more than 1 failed run(s)") — not only the CLI's and the agent's.
-    const found = [...sources("src"), ...sources("dashboard")].flatMap((file) =>
+    // ("0 open alert(s)", "more than 1 failed run(s)") — not only the CLI's and the agent's; and the sample engine's
+    // log lines a newcomer's `watch` shows first ("resuming from an earlier run's work (1 run(s) in NOTES.md)").
+    const found = [...sources("src"), ...sources("dashboard"), ...sources("examples")].flatMap((file) =>
       readFileSync(path.join(ROOT, file), "utf8")
         .split("\n")
         .map((line, i) => ({ where: `${file}:${i + 1}`, line }))

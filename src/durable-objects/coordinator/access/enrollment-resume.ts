@@ -106,7 +106,7 @@ export function recordExchange(tx: Tx, use: CodeUse, factoryId: string, tokenHas
  * exchange enrolled gets `tokenHash` as its token (audited `factory.enroll.resume` by `actor`) and is returned.
  * @throws DomainError unauthorized — another nonce or none (the Worker's words for a spent code); the factory was
  *   deregistered, revoked or its token rotated since, or it has connected with its token, or the operator token that
- *   minted the code was revoked: nothing changed. forbidden — `name` is not the name that exchange enrolled.
+ *   minted the code was revoked: nothing changed. forbidden — `name` is not the name that exchange enrolled (named).
  */
 export function resumeEnrollment(tx: Tx, use: CodeUse, name: string, tokenHash: string, actor: string) {
   const row = one<{
@@ -136,7 +136,12 @@ export function resumeEnrollment(tx: Tx, use: CodeUse, name: string, tokenHash: 
   const anew = `an operator deregisters it (gigafactory factory rm ${f?.name ?? name}) and gives a new code`;
   if (!f || f.status === "revoked")
     throw cannot("the factory it enrolled was deregistered or revoked since", "ask an operator for a new code");
-  if (f.name !== name) throw new DomainError("forbidden", `this code enrolled another host name than ${name}`);
+  // Named: the nonce proved this is the host that sent the code first, so the name tells no one else anything.
+  if (f.name !== name)
+    throw new DomainError(
+      "forbidden",
+      `this code enrolled ${f.name}, not ${name}: resume that enrollment with --name ${f.name}`,
+    );
   if (
     row.minted_by_token !== null &&
     !one(tx.sql, "SELECT 1 AS x FROM tokens WHERE id = ? AND revoked_at IS NULL", row.minted_by_token)
