@@ -21,6 +21,14 @@ export function announce(text) {
     region.setAttribute("aria-live", "polite");
     document.body.append(region);
   }
-  region.textContent = region.textContent === text ? "" : text;
-  if (region.textContent !== text) queueMicrotask(() => region && (region.textContent = text));
+  const el = region;
+  if (el.textContent !== text) {
+    el.textContent = text;
+    return;
+  }
+  // Unchanged text is no change to announce: cleared, then written again once this task's DOM work is done.
+  el.textContent = "";
+  queueMicrotask(() => {
+    el.textContent = text;
+  });
 }
