@@ -10,6 +10,7 @@ import { ApiError, api, jobPath, writeFailure } from "./api.js";
 import { arm } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, showError, stageLabel, statusLine } from "./dom.js";
+import { fieldError } from "./field-error.js";
 
 /**
  * The stages each action can start from — a mirror of src/core/stages.ts, used only to
@@ -138,7 +139,7 @@ export function actionBar(session, jobId, onDone) {
   /** @param {string} action */
   const run = async (action) => {
     const over = noteLimit.problem();
-    if (over) return showError(status, `${action} not sent: the note is ${over}`);
+    if (over) return fieldError(note, status, `${action} not sent: the note is ${over}`);
     if (action === "cancel" && !confirm("Cancel this job? Its factory will be told to stop.")) return;
     const text = note.value.trim();
     const raise = action === "requeue" && budget.value.trim() !== "" ? Number(budget.value) : undefined;
@@ -165,9 +166,10 @@ export function actionBar(session, jobId, onDone) {
       budget.value = "";
       onDone(job);
     } catch (err) {
-      showError(status, writeFailure(err, `${action} refused`));
-      // Over its own budget: the detail says what it spent; the budget field is where the answer goes.
-      if (err instanceof ApiError && err.code === "budget_exceeded") budget.focus();
+      const said = writeFailure(err, `${action} refused`);
+      // Over its own budget: the detail says what it spent; the budget field is where the answer goes (marked).
+      if (err instanceof ApiError && err.code === "budget_exceeded") fieldError(budget, status, said);
+      else showError(status, said);
       // Cancelled above it since the page read its parents: the refusal names the job; no requeue is offered again.
       if (err instanceof ApiError && err.code === "ancestor_cancelled") cancelledParent ||= "a job above it";
     } finally {

@@ -10,6 +10,7 @@ import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
 import { arm, setBusy } from "./busy.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { fieldError } from "./field-error.js";
 import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
 
@@ -192,7 +193,7 @@ export function budgetView(root, live) {
     ev.preventDefault();
     const ceilingUsd = Number(ceilingIn.value);
     if (ceilingIn.value.trim() === "" || !Number.isFinite(ceilingUsd))
-      return showError(status, "Ceiling: enter a number of dollars");
+      return fieldError(ceilingIn, status, "Ceiling: enter a number of dollars");
     act("/budget", "Budget saved.", { period: periodIn.value, ceilingUsd, onExhausted: modeIn.value }, "PUT");
   });
 

@@ -4,6 +4,7 @@
 // page refuses to send it past the limit, naming the bound. The numbers mirror the server's (the dashboard cannot
 // import src); test/unit/dashboard-byte-limits.test.ts proves they agree, and that the count is the server's.
 
+import { announce } from "./announce.js";
 import { h } from "./dom.js";
 
 /** The server's limits, in UTF-8 bytes, of the text boxes the dashboard sends. */
@@ -85,7 +86,7 @@ export function byteCount(value, max, kind = "text") {
 }
 
 /**
- * Limits `input` (an input or textarea with an id) to `max` UTF-8 bytes of its trimmed text: a live counter (to put
+ * Limits `input` (an input or textarea with an id) to `max` UTF-8 bytes of its trimmed text: a counter (to put
  * beside it), the box marked invalid past the limit. `maxlength` is set to `max` as a first cut only: a UTF-16 unit
  * is at least one byte, so it never stops text the server takes.
  * @param {HTMLInputElement | HTMLTextAreaElement} input
@@ -96,10 +97,17 @@ export function byteCount(value, max, kind = "text") {
  */
 export function byteLimited(input, max, kind = "text") {
   input.setAttribute("maxlength", String(max));
-  const counter = h("span", { class: "byte-count", id: `${input.id}-bytes`, "aria-live": "polite" });
+  // Not a live region: one was read out at every keystroke ("12 / 1024 bytes", "13 / 1024 bytes", …) over what the
+  // reader typed. The count is the box's description (read with the box); only crossing the limit is said.
+  const counter = h("span", { class: "byte-count", id: `${input.id}-bytes` });
   input.setAttribute("aria-describedby", counter.id);
+  /** @type {string | null | undefined} the problem last counted; undefined before the first count */
+  let said;
   const update = () => {
     const count = byteCount(input.value, max, kind);
+    if (said !== undefined && (said === null) !== (count.problem === null))
+      announce(count.problem ?? `${count.text}: within the limit`);
+    said = count.problem;
     counter.textContent = count.text;
     counter.classList.toggle("over", count.over);
     if (count.problem) input.setAttribute("aria-invalid", "true");

@@ -12,6 +12,7 @@
 import { TICKET } from "./answers.js";
 import { ApiError, api, jobPath, socketUrl } from "./api.js";
 import { FRAMES, frameFault } from "./feed-frames.js";
+import { inSeconds } from "./format.js";
 
 /** @typedef {{ seq: number, type: string, at: number, data: Record<string, any> }} JobEvent */
 
@@ -231,7 +232,7 @@ export class JobFeedClient {
     this.delivered = false;
     const wait = jittered(this.backoff, this.random);
     this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
-    this.handlers.onState("reconnecting", `${why}; retrying in ${Math.round(wait / 1000)} s`);
+    this.handlers.onState("reconnecting", `${why}; retrying ${inSeconds(wait)}`);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.connect(), wait);
   }

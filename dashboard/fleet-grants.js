@@ -11,6 +11,7 @@ import { GRANTED } from "./answers.js";
 import { api, describeError, outcomeUnknown } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, isolated, shortText, showError, statusLine } from "./dom.js";
+import { fieldError } from "./field-error.js";
 
 /** The seat limits the API takes (shared/api ApproveGrantBody `seatLimit`). */
 export const SEAT_LIMIT_MIN = 1;
@@ -192,8 +193,7 @@ export function grantPanel(f, live, store, rerender) {
   const submitSeats = () => {
     const parsed = parseSeatLimit(seats.value);
     if (!parsed.ok) {
-      showError(shown(), parsed.why);
-      seats.focus();
+      fieldError(seats, shown(), parsed.why);
       return;
     }
     void send(setSeats, { seatLimit: parsed.seatLimit }, "seats");

@@ -2,7 +2,7 @@
 // capabilities, what waits for approval and the seat limit, heartbeat age, track record), kept current by the shared
 // Live poller.
 
-import { ago, clock, duration, h, replace, statusLine, when } from "./dom.js";
+import { ago, clock, duration, h, replace, statusLine, when, wholePercent } from "./dom.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
 import { grantPanel, grantStore } from "./fleet-grants.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
@@ -162,7 +162,8 @@ export const healthText = (f, now = Date.now()) =>
  * @param {import("./fleet-grants.js").GrantStore} [grants] for the grant block (fleet-grants.js); absent: none
  */
 export function factoryCard(f, live, rerender = () => {}, records, grants) {
-  const pct = f.seats ? Math.min(100, Math.round((f.load / f.seats) * 100)) : 0;
+  // 199 of 200 seats drew a full bar (rounded to 100 %): a fleet that looked full was not (format.js wholePercent).
+  const pct = f.seats ? wholePercent(f.load / f.seats) : 0;
   const bar = h(
     "div",
     { class: "bar", role: "img", "aria-label": `${f.load} of ${f.seats} seats in use` },

@@ -84,3 +84,25 @@ export function num(x) {
 export function counted(n, noun, plural = `${noun}s`) {
   return `${n} ${n === 1 ? noun : plural}`;
 }
+
+/**
+ * A share as a whole percent that never says more or less than is true at its ends: 199 of 200 is 99, not 100 (a
+ * fleet that looked full was not), 1 of 1,000 is 1, not 0 (a seat in use looked idle); only exactly 0 and 1 are 0 and
+ * 100. Otherwise rounded to the nearest.
+ * @param {number} x the share, in [0, 1] (clamped)
+ * @returns {number} a whole number in [0, 100]
+ */
+export function wholePercent(x) {
+  if (!(x > 0)) return 0;
+  if (x >= 1) return 100;
+  return Math.min(99, Math.max(1, Math.round(x * 100)));
+}
+
+/**
+ * When a wait ends, said in whole seconds rounded up: "in 1 s" for 400 ms (rounded it said "in 0 s"), "now" for none.
+ * @param {number} ms the wait, ms
+ * @returns {string} "now" or "in N s"
+ */
+export function inSeconds(ms) {
+  return ms > 0 ? `in ${Math.ceil(ms / 1000)} s` : "now";
+}

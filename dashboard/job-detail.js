@@ -16,6 +16,7 @@ import {
   replace,
   showError,
   stageBadge,
+  stageLabel,
   statusLine,
   titleText,
 } from "./dom.js";
@@ -37,6 +38,9 @@ export function jobDetailView(root, live, jobId) {
   const name = (/** @type {string | undefined} */ id) => live.factoryName(id);
   const title = h("h1", { id: "job-title" }, "Loading…");
   const badge = h("span", { class: "job-stage" });
+  // The badge is redrawn at every read (each progress event): a live region of its own would be read out each time.
+  // This line is written only when the stage moves, so a screen reader hears "Now building" once (WCAG 4.1.3).
+  const stageNews = h("span", { class: "sr-only", id: "job-stage-news", role: "status", "aria-live": "polite" });
   const facts = h("dl", { class: "facts" });
   const waiting = h("div", { class: "waiting-slot" });
   const status = statusLine();
@@ -51,7 +55,7 @@ export function jobDetailView(root, live, jobId) {
   /** An action's or a review's answer: drawn, and the poller asked at once — on this page only. @param {any} job */
   const acted = (job) => {
     if (!alive) return;
-    render(job);
+    render(job, true);
     void live.refresh();
   };
   const actions = actionBar(session, jobId, acted);
@@ -71,7 +75,7 @@ export function jobDetailView(root, live, jobId) {
       h(
         "header",
         { class: "job-head" },
-        h("div", { class: "job-title" }, title, badge),
+        h("div", { class: "job-title" }, title, badge, stageNews),
         status,
         waiting,
         facts,
@@ -106,13 +110,17 @@ export function jobDetailView(root, live, jobId) {
    * @type {{ reason: any, stage: string } | null}
    */
   let shownReason = null;
-  /** @param {any} answered the job as a read or an action's answer has it */
-  const render = (answered) => {
+  /**
+   * @param {any} answered the job as a read or an action's answer has it
+   * @param {boolean} [acting] an action's answer: its status line says the new stage already
+   */
+  const render = (answered, acting = false) => {
     if (!alive) return;
     const why = reasonShown(shownReason, answered);
     shownReason = why;
     // The action bar reads the reason too (a queued job kept from factories may be requeued): it gets the one shown.
     const job = { ...answered, waitingReason: why.reason };
+    if (!acting && current && current.stage !== job.stage) stageNews.textContent = `Now ${stageLabel(job.stage)}`;
     current = job;
     title.textContent = titleText(job.title);
     document.title = `${isolated(titleText(job.title))} · Gigafactory`; // isolated: an override must not turn our words

@@ -5,7 +5,7 @@
 // data-fact key for tests and styling.
 
 import { jobPath } from "./api.js";
-import { ago, clock, h, preemptedBadge, when } from "./dom.js";
+import { ago, clock, h, preemptedBadge, when, wholePercent } from "./dom.js";
 import { usdTexts } from "./usd.js";
 
 /**
@@ -43,7 +43,7 @@ export function headerFacts(job, name) {
     job.progress
       ? fact(
           "Progress",
-          [job.progress.pct !== undefined ? `${Math.round(job.progress.pct)} %` : "", job.progress.note ?? ""]
+          [job.progress.pct !== undefined ? `${wholePercent(job.progress.pct / 100)} %` : "", job.progress.note ?? ""]
             .filter(Boolean)
             .join(" · "),
         )

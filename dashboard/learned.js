@@ -2,10 +2,11 @@
 // records as short lines for its fleet card, the learned term's evidence for the explain panel, and an experiment's
 // per-arm time series as uPlot columns. No DOM, no fetch: unit-tested in Node (test/unit/dashboard-learned.test.ts).
 
+import { wholePercent } from "./format.js";
 import { usdText } from "./usd.js";
 
 /** Percent, whole. @param {number} x in [0, 1] */
-const pct = (x) => `${Math.round(x * 100)} %`;
+const pct = (x) => `${wholePercent(x)} %`;
 
 /** The engine as people read it: `*` is the factory's default engine. @param {string} e */
 export const engineLabel = (e) => (e === "*" ? "default engine" : e);

@@ -14,6 +14,7 @@ import { api, describeError, writeFailure } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { focusReturn, h, renderAges, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { fieldError } from "./field-error.js";
 import { lessonRow, lessonsTable } from "./lesson-rows.js";
 
 /** Lessons per read: the API's most. An older page is read only when the operator asks (#lessons-more). */
@@ -173,11 +174,11 @@ export function lessonsView(root, live) {
       ...(engine.value.trim() ? { engine: engine.value.trim() } : {}),
       ...(serial.value.trim() ? { serialKey: serial.value.trim() } : {}),
     };
-    if (!body.text) return showError(status, "Write the lesson first.");
+    if (!body.text) return fieldError(text, status, "Write the lesson first.");
     const textOver = textLimit.problem();
-    if (textOver) return showError(status, `Not added: the lesson is ${textOver}.`);
+    if (textOver) return fieldError(text, status, `Not added: the lesson is ${textOver}.`);
     const serialOver = serialLimit.problem();
-    if (serialOver) return showError(status, `Not added: the serial key is ${serialOver}.`);
+    if (serialOver) return fieldError(serial, status, `Not added: the serial key is ${serialOver}.`);
     // One lesson per press: a double click (or Enter twice) while the first POST is out would add it twice.
     if (isBusy(addButton)) return;
     const giveBack = focusReturn(addButton, status); // a render while the POST is out may redraw what holds focus

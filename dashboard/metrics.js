@@ -6,7 +6,7 @@
 
 import { METRICS } from "./answers.js";
 import { api, describeError, transient } from "./api.js";
-import { clock, h, replace } from "./dom.js";
+import { clock, h, replace, wholePercent } from "./dom.js";
 
 /** Seats and latency move without a queue-version bump: re-read at most this often then (ms). */
 const IDLE_REFRESH_MS = 30_000;
@@ -79,7 +79,7 @@ export function tilesOf(m) {
       `${m.seats.busy}/${m.seats.total}`,
       "Seats holding a lease / seats of active factories that are up (not down or never connected)",
     ],
-    ["utilisation", `${Math.round(m.seats.utilisation * 100)}%`, "Busy seats / those seats"],
+    ["utilisation", `${wholePercent(m.seats.utilisation)}%`, "Busy seats / those seats"],
     ["dispatch p50", quantileText(lat.buckets, 0.5), `Due → lease granted, over ${lat.count} dispatches`],
     ["dispatch p99", quantileText(lat.buckets, 0.99), `Due → lease granted, over ${lat.count} dispatches`],
   ];

@@ -10,6 +10,7 @@ import { api, describeError, jobPath, writeFailure } from "./api.js";
 import { arm } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
+import { fieldError } from "./field-error.js";
 
 /**
  * @param {import("./api.js").Session} session
@@ -73,7 +74,7 @@ export function reviewPanel(session, jobId, onDone) {
   /** @param {"approve" | "reject"} verdict */
   const run = async (verdict) => {
     const over = commentLimit.problem();
-    if (over) return showError(status, `${verdict} not sent: the comment is ${over}`);
+    if (over) return fieldError(comment, status, `${verdict} not sent: the comment is ${over}`);
     if (verdict === "reject" && !confirm("Reject this job?")) return;
     const text = comment.value.trim();
     busy = true;

@@ -8,7 +8,7 @@ import { CHANGED, EXPERIMENTS } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
-import { counted } from "./format.js";
+import { counted, wholePercent } from "./format.js";
 import { armColumns, decisionText } from "./learned.js";
 import { usdText } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
@@ -16,7 +16,7 @@ import uPlot from "./vendor/uPlot.esm.js";
 const CHART_HEIGHT = 200;
 
 /** @param {number | null} x */
-const pct = (x) => (x === null ? "—" : `${Math.round(x * 100)} %`);
+const pct = (x) => (x === null ? "—" : `${wholePercent(x)} %`);
 
 /**
  * The experiments section: `el` to mount, `load()` to re-read, `destroy()` to drop the charts.

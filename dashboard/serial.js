@@ -13,6 +13,7 @@ import { api, describeError, writeFailure } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { fieldError } from "./field-error.js";
 import { counted } from "./format.js";
 import { pager } from "./pager.js";
 import { frozenKeys, holderCell, nextCell } from "./serial-cells.js";
@@ -81,16 +82,17 @@ export function serialPanel(session) {
   /** @param {string} k @param {"freeze" | "unfreeze"} what @param {string} why */
   const act = async (k, what, why) => {
     if (busy) return;
-    if (!k) return showError(status, "name the serial key");
-    if (what === "freeze" && !why) return showError(status, "say why the key is frozen");
-    // Only what the boxes hold is checked: a listed key (Unfreeze) is the server's own.
+    // Only what the boxes hold is checked (and marked): a listed key (Unfreeze) is the server's own.
+    if (!k) return fieldError(key, status, "name the serial key");
+    if (what === "freeze" && !why) return fieldError(reason, status, "say why the key is frozen");
     if (what === "freeze") {
       const notKey = serialKeyRefusal(k);
-      if (notKey) return showError(status, `freeze not sent: ${JSON.stringify(k)} is not a serial key: ${notKey}`);
+      if (notKey)
+        return fieldError(key, status, `freeze not sent: ${JSON.stringify(k)} is not a serial key: ${notKey}`);
       const keyOver = keyLimit.problem();
-      if (keyOver) return showError(status, `freeze not sent: the key is ${keyOver}`);
+      if (keyOver) return fieldError(key, status, `freeze not sent: the key is ${keyOver}`);
       const reasonOver = reasonLimit.problem();
-      if (reasonOver) return showError(status, `freeze not sent: the reason is ${reasonOver}`);
+      if (reasonOver) return fieldError(reason, status, `freeze not sent: the reason is ${reasonOver}`);
     }
     const pressed = document.activeElement;
     const giveBack = pressed instanceof HTMLButtonElement ? focusReturn(pressed, status) : () => {};

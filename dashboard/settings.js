@@ -8,6 +8,7 @@ import { SETTINGS } from "./answers.js";
 import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
 import { setBusy } from "./busy.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { fieldError } from "./field-error.js";
 import { can } from "./role.js";
 import { FIELDS, HEALTH_START, patchFrom, read } from "./settings-fields.js";
 import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
@@ -134,8 +135,7 @@ export function settingsView(root, live) {
       const input = inputs.get(f.path);
       const n = Number(input.value);
       if (input.value.trim() === "" || !Number.isFinite(n)) {
-        showError(status, `${f.label}: enter a number`);
-        input.focus();
+        fieldError(input, status, `${f.label}: enter a number`);
         return;
       }
       values.set(f.path, n);

@@ -2,9 +2,10 @@
 // gf_<product>_… token), checked against the API before it is kept for this tab.
 // The admin token is kept only when the user ticks "keep it" (else it lives in memory).
 
-import { describeError, isAdminToken, productFromToken, saveSession, verifySession } from "./api.js";
+import { ApiError, describeError, isAdminToken, productFromToken, saveSession, verifySession } from "./api.js";
 import { setBusy } from "./busy.js";
 import { h, replace, showError, statusLine } from "./dom.js";
+import { fieldError } from "./field-error.js";
 import { tokenShapeProblem } from "./token-shape.js";
 
 /** What to sign in with instead of a token whose shape is wrong (token-shape.js). */
@@ -97,15 +98,15 @@ export function signInView(root, onSignedIn, notice = "") {
     ev.preventDefault();
     const session = { token: token.value.trim(), product: product.value.trim() };
     if (!session.token || !session.product) {
-      showError(error, "Enter a token and a product.");
-      (session.token ? product : token).focus();
+      // Each empty box is marked; focus goes to the first (field-error.js).
+      if (!session.product) fieldError(product, error, "Enter a token and a product.");
+      if (!session.token) fieldError(token, error, "Enter a token and a product.");
       return;
     }
     // Not sent: the coordinator would refuse it as a token it does not know, which says nothing of what is wrong.
     const shape = tokenShapeProblem(session.token);
     if (shape) {
-      showError(error, `Not sent: the token is not a product token: ${shape}. ${WHOLE_TOKEN}`);
-      token.focus();
+      fieldError(token, error, `Not sent: the token is not a product token: ${shape}. ${WHOLE_TOKEN}`);
       return;
     }
     setBusy(submit, true); // aria-disabled, not disabled: a pressed Sign in keeps keyboard focus (busy.js)
@@ -116,8 +117,15 @@ export function signInView(root, onSignedIn, notice = "") {
       saveSession(session, remember instanceof HTMLInputElement && remember.checked);
       onSignedIn(session);
     } catch (err) {
-      showError(error, describeError(err, "signin")); // "check the Product field", not "check the link"
-      token.focus();
+      // "check the Product field", not "check the link"; the box it is about marked, and focused (else the token).
+      const said = describeError(err, "signin");
+      const code = err instanceof ApiError ? err.code : "";
+      if (code === "not_found") fieldError(product, error, said);
+      else if (code === "unauthorized" || code === "forbidden") fieldError(token, error, said);
+      else {
+        showError(error, said);
+        token.focus();
+      }
     } finally {
       progress.textContent = "";
       setBusy(submit, false);

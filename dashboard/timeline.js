@@ -2,7 +2,7 @@
 // panel, every other event type as a timeline row with a one-line summary.
 
 import { appendCapped, pending } from "./capped.js";
-import { bytes, clock, h, isolated, when } from "./dom.js";
+import { bytes, clock, h, isolated, when, wholePercent } from "./dom.js";
 import { FEED_GAP } from "./feed.js";
 import { droppedNotice, gapNotice, resultOfMove } from "./timeline-notices.js";
 
@@ -181,7 +181,7 @@ export function summarize(e, name) {
       parts.push(`preempted by ${d.by}`, `on ${name(d.factoryId)}`, `epoch ${d.leaseEpoch}`);
       break;
     case "progress":
-      parts.push(d.pct !== undefined && `${Math.round(d.pct)} %`, d.note);
+      parts.push(d.pct !== undefined && `${wholePercent(d.pct / 100)} %`, d.note);
       break;
     case "checkpoint":
       parts.push(d.branch, d.sha && String(d.sha).slice(0, 12), d.note);
