@@ -23,12 +23,41 @@ const fatal = (code: string, what: string, fix: string, exitCode = EXIT_CREDENTI
 
 const REENROLL = "enroll the host again (`gigafactory-agent enroll --code gfe_…`) or pass a current --token";
 
+/**
+ * What the end of this factory's credential means, by the reason the coordinator gives in its `revoke` frame and in
+ * the close (rpc/fleet `retiring`: "factory token revoked", "token rotated", "factory deregistered"; a coordinator
+ * before pass 34 closed every one with "revoked"). Each was said as a revoke, so an agent whose factory an operator
+ * removed or whose token was rotated was told to re-enroll, whichever fixes it.
+ */
+export function retiredWords(reason: string): { what: string; fix: string } {
+  switch (reason) {
+    case "factory deregistered":
+      return {
+        what: "an operator removed this factory (`gigafactory factory rm`): its token no longer works",
+        fix:
+          "ask an operator for a new code (`gigafactory enroll NAME`), then run `gigafactory-agent enroll --code " +
+          "gfe_…` on this host",
+      };
+    case "token rotated":
+      return {
+        what:
+          "an operator rotated this factory's token (`gigafactory factory rotate`): the one this agent holds no " +
+          "longer works",
+        fix: "start the agent with the new token (`--token`), which was shown once to whoever rotated it",
+      };
+    default:
+      return { what: `the coordinator revoked this factory (${reason || "no reason given"})`, fix: REENROLL };
+  }
+}
+
 /** A close after the upgrade succeeded. */
 export function closeVerdict(code: number, reason: string): Verdict {
   const why = reason || "no reason given";
   switch (code) {
-    case CLOSE.revoked:
-      return fatal("revoked", `the coordinator revoked this factory (${why})`, REENROLL);
+    case CLOSE.revoked: {
+      const words = retiredWords(reason);
+      return fatal("revoked", words.what, words.fix);
+    }
     case CLOSE.replaced:
       return fatal(
         "replaced",

@@ -67,7 +67,8 @@ export function readCancel(frame: Pick<CancelNotice, "reason"> & { code?: unknow
       return {
         event: "job.budget_stopped",
         what: "stopped",
-        reason: `the product's ${given ?? "budget is exhausted"}`,
+        // The coordinator's text is "budget exhausted: $5 of $5 per day" (policies/budget-stop): a sentence here.
+        reason: `the product's ${(given ?? "budget exhausted").replace(/^budget exhausted\b/, "budget is exhausted")}`,
         cancelled: true,
         code,
       };

@@ -11,7 +11,7 @@ import type { FixableError } from "../shared/fixable-error.ts";
 import { sleep } from "../shared/http-transport.ts";
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import { assignmentProblem, refusedJobLabel } from "./assignment-guard.ts";
-import { EXIT } from "./close-codes.ts";
+import { EXIT, retiredWords } from "./close-codes.ts";
 import { type ConnectionOptions, FactoryConnection, type Welcome } from "./connection.ts";
 import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
@@ -150,7 +150,7 @@ export class Supervisor {
       case "drain": // why, and the command that lifts it (agent/lease-notices)
         return void sayDrain(out, f, this.factoryId ?? this.opts.cfg.name);
       case "revoke":
-        return void out.say("✘", "revoked", `the coordinator revoked this factory: ${f.reason}`);
+        return void out.say("✘", "revoked", retiredWords(f.reason).what);
       case "settings":
         // An operator changed the product's lease TTL: every running lease renews now and takes the new one.
         this.leaseTtlSeconds = f.leaseTtlSeconds;

@@ -1,6 +1,6 @@
 // When the agent reconnects and when it stops for good, and how often it renews a lease.
 import { describe, expect, it } from "vitest";
-import { closeVerdict, problemDetail, refusalVerdict } from "../../src/agent/close-codes.ts";
+import { closeVerdict, problemDetail, refusalVerdict, retiredWords } from "../../src/agent/close-codes.ts";
 import { renewPlan } from "../../src/agent/lease-renewer.ts";
 import { CLOSE } from "../../src/shared/protocol.ts";
 
@@ -19,6 +19,28 @@ describe("closeVerdict", () => {
       kind: "fatal",
       error: { code: "protocol_error", message: expect.stringMatching(/expected hello/), exitCode: 1 },
     });
+  });
+
+  it("says which end of its credential the coordinator gave: removed, rotated or revoked, each with its own fix", () => {
+    // The coordinator closes with the revoke frame's reason (factories/link `notify`); an older one said "revoked".
+    const said = (reason: string) => {
+      const v = closeVerdict(CLOSE.revoked, reason);
+      if (v.kind !== "fatal") throw new Error(`not fatal: ${reason}`);
+      expect(v.error).toMatchObject({ code: "revoked", exitCode: 3 });
+      return { what: v.error.message, fix: v.error.fix };
+    };
+    const removed = said("factory deregistered");
+    expect(removed.what).toMatch(/removed this factory \(`gigafactory factory rm`\)/);
+    expect(removed.what).not.toMatch(/revoked/);
+    expect(removed.fix).toMatch(/gigafactory enroll NAME.*gigafactory-agent enroll --code/);
+    const rotated = said("token rotated");
+    expect(rotated.what).toMatch(/rotated this factory's token/);
+    expect(rotated.fix).toMatch(/new token \(`--token`\)/);
+    expect(rotated.fix).not.toMatch(/enroll/);
+    expect(said("factory token revoked").what).toBe("the coordinator revoked this factory (factory token revoked)");
+    expect(said("revoked").fix).toMatch(/enroll/);
+    // The revoke frame, said before the close, in the same words.
+    expect(retiredWords("factory deregistered").what).toBe(removed.what);
   });
 
   it("reconnects after anything else: normal closes, abnormal drops, server restarts", () => {

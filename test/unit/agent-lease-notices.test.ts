@@ -60,7 +60,7 @@ describe("a cancel pushed for a running job", { timeout: 30_000 }, () => {
     });
     expect(readCancel({ reason: "budget exhausted: $5 of $5 per day", code: "budget" })).toMatchObject({
       event: "job.budget_stopped",
-      reason: "the product's budget exhausted: $5 of $5 per day",
+      reason: "the product's budget is exhausted: $5 of $5 per day",
     });
     expect(readCancel({ reason: "cost $2 exceeds the job budget $1", code: "job_budget" })).toMatchObject({
       event: "job.budget_stopped",

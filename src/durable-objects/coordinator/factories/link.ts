@@ -1,10 +1,9 @@
 /**
  * @module durable-objects/coordinator/factories/link
- * The coordinator's link to its factories over WebSockets (hibernation API): upgrade, hello, frames, close,
- * push dispatch (factories/push), notices and the stale-socket sweep. One live connection per factory — the
- * latest hello's — and frames from any socket it replaced are refused. Each frame is one unit (runtime/units), a
- * `batch` frame too (factories/batch), answered by one `ack` or `error` before the dispatch pass that follows;
- * frames that arrive together are applied in one turn, so they share one storage commit (factories/frame-turns).
+ * The coordinator's link to its factories over WebSockets (hibernation API): upgrade, hello, frames, close, push
+ * dispatch (factories/push), notices and the stale-socket sweep. One live connection per factory (the latest hello's;
+ * a replaced socket's frames are refused). Each frame, a `batch` too (factories/batch), is one unit (runtime/units)
+ * answered by one `ack` or `error` before the next dispatch pass; frames arriving together share a turn and a commit.
  */
 import { HEARTBEAT } from "../../../core/lease.ts";
 import { grantedLeaseTtl } from "../../../core/settings.ts";
@@ -84,10 +83,11 @@ export class FactoryLink {
     return new Set(this.readySockets().keys());
   }
 
-  /** Push a frame to a factory's sockets (cancel, drain), or revoke and close them. */
+  /** Push a frame to a factory's sockets (cancel, drain), or revoke and close them with the revoke's own reason. */
   notify(factoryId: string, frame: Parameters<typeof notifyFactory>[2], close?: boolean): void {
     if (close) this.ready = undefined;
-    notifyFactory(this.ctx, factoryId, frame, close ? { code: CLOSE.revoked, reason: "revoked" } : undefined);
+    const reason = frame.type === "revoke" ? frame.reason : "revoked"; // said by the agent (agent/close-codes)
+    notifyFactory(this.ctx, factoryId, frame, close ? { code: CLOSE.revoked, reason } : undefined);
   }
 
   /** The sweep: close sockets of factories silent for 3 heartbeat intervals (factories/sockets). */
