@@ -6,16 +6,18 @@ import { defineConfig } from "vitest/config";
 const DIR = "test/unit";
 
 /**
- * Files that touch what a process shares — the environment, signals, child processes, timers, the agent's fakes with
- * their servers and temp dirs — each get a fresh worker (vitest's isolation). The rest, pure functions of their
- * inputs, share workers: a fresh worker per file cost ~0.5 s of module loading each, 92 of the layer's ~180 s with
- * two files side by side on the 2-core CI machine (measured: the whole layer 177 s isolated, 103 s shared, under the
- * same load). A file is shared unless its text names one of these, so a new file lands on the right side by itself.
+ * Files that touch what a process shares — the environment, signals and handlers on the worker's own process, timers,
+ * the agent's fakes with their servers and temp dirs — each get a fresh worker (vitest's isolation). The rest share
+ * workers: a fresh worker per file cost ~0.5 s of module loading each, 92 of the layer's ~180 s with two files side
+ * by side on the 2-core CI machine (measured: the whole layer 177 s isolated, 103 s shared, under the same load). A
+ * file is shared unless its text names one of these, so a new file lands on the right side by itself.
  * `vi.mock` too: in a shared worker a module another file imported first stays cached real, so the mock never takes
  * (dashboard-metrics-refresh failed once a new file imported dashboard/api.js before it in the same worker).
+ * A child process the file starts and waits for (git in a temp repo, a script) changes nothing of the worker's: only
+ * signals sent from the worker (`process.kill`) or caught by it (`process.on(`), and its environment, do.
  */
 const PROCESS_BOUND =
-  /child_process|process\.env|process\.kill|process\.on\(|execFile|spawn|useFakeTimers|agent-process|agent-fakes|agent-swap-race|vi\.spyOn|vi\.mock/;
+  /process\.env|process\.kill|process\.on\(|useFakeTimers|agent-process|agent-fakes|agent-swap-race|vi\.spyOn|vi\.mock/;
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith(".test.ts"))
   .map((f) => path.posix.join(DIR, f));

@@ -110,7 +110,13 @@ export async function stubCoordinator(
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const close = () => new Promise<void>((r) => server.close(() => r()));
-  onTestFinished(close);
+  // Once the test is over nothing it awaits is left in flight: a connection the CLI opened for a read it then gave up
+  // on (`job ID` reads the job and its runs at once and stops at the first refusal) is cut, not waited on — close()
+  // alone waited ~3 s for its client to drop it.
+  onTestFinished(() => {
+    server.closeAllConnections();
+    return close();
+  });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, lines, bodies, close };
 }
 

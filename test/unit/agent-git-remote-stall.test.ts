@@ -10,7 +10,7 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkpointMessage, pushCheckpoint, retireBranch, snapshot } from "../../src/agent/checkpoint.ts";
-import { setRemoteStallMs } from "../../src/agent/git-remote.ts";
+import { REMOTE_STALL_MS, setRemoteStallMs } from "../../src/agent/git-remote.ts";
 import { checkpointBranch, prepareWorkspace } from "../../src/agent/workspace.ts";
 import { originRepo, scratchHost, sh } from "./agent-git-fixture.ts";
 
@@ -41,6 +41,7 @@ beforeAll(async () => {
 afterAll(() => {
   for (const s of open) s.destroy();
   silent.close();
+  setRemoteStallMs(REMOTE_STALL_MS); // a later file in a shared worker gets git's real bound, not this test's
 });
 
 describe("a remote that never answers", () => {

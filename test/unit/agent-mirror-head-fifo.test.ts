@@ -6,7 +6,7 @@
 // following a link or waiting (agent/regular-file) and read from that descriptor only when it is a regular file. The
 // swap is made deterministic: node:fs's lstatSync is wrapped to answer for the FIFO what it said before the swap (a
 // regular file). A writer process stands ready at each FIFO, so the old code read it instead of hanging the run.
-// Kept out of the shared workers (vitest.unit.config.ts isolates a file whose text names `vi.spyOn` or a spawn).
+// Kept out of the shared workers (vitest.unit.config.ts isolates a file whose text names `vi.mock` or `vi.spyOn`).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";

@@ -13,7 +13,7 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkpointMessage, pushCheckpoint, snapshot } from "../../src/agent/checkpoint.ts";
-import { setRemoteStallMs } from "../../src/agent/git-remote.ts";
+import { REMOTE_STALL_MS, setRemoteStallMs } from "../../src/agent/git-remote.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { prepareWorkspace } from "../../src/agent/workspace.ts";
 import { resolveResume } from "../../src/agent/workspace-resume.ts";
@@ -41,6 +41,7 @@ beforeAll(async () => {
 afterAll(() => {
   for (const s of open) s.destroy();
   silent.close();
+  setRemoteStallMs(REMOTE_STALL_MS); // a later file in a shared worker gets git's real bound, not this test's
 });
 
 /** `remote`'s `config` made a FIFO (every git reading it waits for a writer) while `fn` runs, then put back. */
