@@ -3,7 +3,7 @@
 // jobs hung on one dep, fails at most SETTLE_CHUNK of them in its own unit (it failed all 1,200 there) and the alarm
 // fails the rest, each once, each naming its own dep — those not reached yet already say `dependency_failed`; the
 // first unit of a composite's cancel moves at most CANCEL_CHUNK children plus SETTLE_CHUNK steps (a 2,000-child
-// chain under it failed all the siblings behind its first child there too), and the alarm finishes both.
+// chain under it failed all the siblings behind its first child there too; 1,500 show it), and the alarm finishes both.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
@@ -84,7 +84,9 @@ describe("the cascade of a settled job, bounded per unit", () => {
     const product = "settle-bound-cancel";
     const parent = await submit(product, { title: "p" });
     let prev: string | undefined;
-    for (let k = 0; k < 4; k++) {
+    // 1,500 children: more than CANCEL_CHUNK + SETTLE_CHUNK (1,000), all one unit could move (2,000 took 127 s on a
+    // loaded CI box, past the timeout, and proved no more).
+    for (let k = 0; k < 3; k++) {
       const children = Array.from({ length: 500 }, (_, i) => ({
         title: `c${k}-${i}`,
         deps: i > 0 ? [`#${i - 1}`] : prev ? [prev] : [],
@@ -100,13 +102,13 @@ describe("the cascade of a settled job, bounded per unit", () => {
     expect((await cancel(product, parent.id)).status).toBe(200);
     const now = await stats(product);
     expect(now.cancelled).toBe(1 + CANCEL_CHUNK);
-    expect(now.failed ?? 0).toBeLessThanOrEqual(SETTLE_CHUNK); // the chain's other 1,500 were failed here too
+    expect(now.failed ?? 0).toBeLessThanOrEqual(SETTLE_CHUNK); // the chain's other 1,000 were failed here too
 
     await release();
     const end = await alarmUntil(
       product,
       () => stats(product),
-      (c) => c.cancelled === 2_001,
+      (c) => c.cancelled === 1_501,
     );
     expect([end.failed ?? 0, end.blocked ?? 0, end.queued ?? 0]).toEqual([0, 0, 0]);
   });
