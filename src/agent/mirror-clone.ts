@@ -13,22 +13,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, renameSync } from "node:fs";
 import path from "node:path";
+import { pidAlive } from "../shared/pid-lock.ts";
 import { ownedDir, type RunAs } from "./engine-user.ts";
 import { gitRemote } from "./git-remote.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
 
 /** Marks a clone in progress beside its mirror, `<mirror>.part-<pid>-<random>`: the pid says whether it still runs. */
 const PART = ".part-";
-
-/** Whether process `pid` exists (EPERM: it does, as another user's). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Remove the partial clones of `mirror` whose cloning process is gone: this one's own too (two clones of one mirror
@@ -45,7 +36,7 @@ async function removeDeadParts(mirror: string, as: RunAs | undefined): Promise<v
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split("-")[0]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) continue;
     await removeWorkTree(path.join(path.dirname(mirror), name), as);
   }
 }

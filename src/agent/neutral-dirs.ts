@@ -14,7 +14,7 @@
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { alive } from "./mirror-clone.ts";
+import { pidAlive } from "../shared/pid-lock.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
 
 const PREFIX = "gf-no-exclude-";
@@ -61,7 +61,7 @@ export async function sweepNeutralDirs(now: number, tmp: string = tmpdir()): Pro
       const pid = WITH_PID.exec(name)?.[1];
       const stale =
         pid !== undefined
-          ? Number(pid) === process.pid || !alive(Number(pid))
+          ? Number(pid) === process.pid || !pidAlive(Number(pid))
           : WITHOUT_PID.test(name) && now - st.mtimeMs > UNNAMED_STALE_MS;
       if (!stale) continue;
       await removeWorkTree(dir, undefined);

@@ -11,6 +11,7 @@
  */
 import { lstatSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { pidAlive } from "../shared/pid-lock.ts";
 import type { Output } from "./output.ts";
 
 /** `config.json.<pid>.tmp` and `enroll-nonce.json.<pid>.tmp`: the temporary names of the state dir's own files. */
@@ -23,16 +24,6 @@ const PLACES: ReadonlyArray<{ dir: string; name: RegExp }> = [
   { dir: "", name: CONFIG_TEMP },
   { dir: "jobs", name: RECORD_TEMP },
 ];
-
-/** Whether process `pid` exists (EPERM: it does, another user's). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Removes each regular file of `stateDir` named `config.json.<pid>.tmp` or `enroll-nonce.json.<pid>.tmp`, and of

@@ -220,3 +220,13 @@ export function takePidLock(file: string, isOwner: (command: string) => boolean)
   process.once("exit", release);
   return { ok: true, release };
 }
+
+/** Whether process `pid` exists (EPERM: it does, as another user's). One rule for every pid-named leftover. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

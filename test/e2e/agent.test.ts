@@ -20,6 +20,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { reachableSample, reachableSampleArgs } from "../../scripts/engine-user-reach.ts";
 import { ROOT } from "../../scripts/local-server.ts";
+import { pidAlive } from "../../src/shared/pid-lock.ts";
 import { AgentProc, poll } from "./agent-procs.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
@@ -59,15 +60,6 @@ function agentProc(args: string[], env: Record<string, string> = {}): AgentProc 
 
 /** Beside the state dir, as the agent's default: never inside it. */
 const workDir = (stateDir: string) => `${stateDir}-work`;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function enginePid(jobId: string): number | undefined {
   const file = path.join(PIDS, `${jobId}.pid`);

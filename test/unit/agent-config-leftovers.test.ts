@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { pidAlive, removeStaleTemps } from "../../src/agent/state-leftovers.ts";
+import { removeStaleTemps } from "../../src/agent/state-leftovers.ts";
+import { pidAlive } from "../../src/shared/pid-lock.ts";
 import { until } from "./agent-fakes.ts";
 import { offlineRunArgs, startAgent } from "./agent-process.ts";
 
