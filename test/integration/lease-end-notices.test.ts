@@ -5,6 +5,7 @@
 // coordinator quarantines on its own (error budget) gets a `drain`, as one an operator quarantines does.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, enroll, P, submit, until } from "./client.ts";
+import { failedIntoQuarantine } from "./error-budget-quarantine.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 import { expireLeaseNow, runExpiry } from "./state.ts";
 
@@ -68,19 +69,7 @@ describe("a lease ended without its holder", () => {
 describe("a factory quarantined by the coordinator itself", () => {
   it("gets a drain frame, as after an operator's quarantine", async () => {
     const product = "lease-end-auto-quarantine";
-    // Breakers out of the way (a high threshold): the factory-wide error budget quarantines it.
-    const settings = { errorBudget: { maxFailures: 1, windowMinutes: 60 }, breaker: { failureThreshold: 100 } };
-    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
-    const f = await enroll(product, "flaky");
-    const { socket } = await connectFactory(product, f.token);
-    for (const title of ["a", "b"]) {
-      const job = await submit(product, { title, maxAttempts: 1 });
-      const a = (await socket.next<AssignFrame>("assign")).assignments[0]!;
-      expect(a.job.id).toBe(job.id);
-      const result = { outcome: "failure" as const, retryable: false, message: "engine crashed" };
-      socket.send({ type: "fail", id: `fail-${title}`, jobId: job.id, leaseEpoch: a.leaseEpoch, result });
-      expect(await socket.answer(`fail-${title}`)).toMatchObject({ type: "ack" });
-    }
+    const { f, socket } = await failedIntoQuarantine(product);
     const drain = await socket.next<{ type: "drain"; reason: string }>("drain");
     const reason = "quarantined: more than 1 failed run within 60 min";
     expect(drain).toEqual({ type: "drain", reason, status: "quarantined" });

@@ -9,8 +9,9 @@ import { describe, expect, it } from "vitest";
 import { noteDrain } from "../../src/durable-objects/coordinator/factories/notices.ts";
 import { updateFactory } from "../../src/durable-objects/coordinator/factories/registry.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
-import { ADMIN, api, enroll, P, submit } from "./client.ts";
-import { type AssignFrame, connectFactory } from "./sockets.ts";
+import { ADMIN, api, enroll, P } from "./client.ts";
+import { failedIntoQuarantine } from "./error-budget-quarantine.ts";
+import { connectFactory } from "./sockets.ts";
 
 type Welcome = Awaited<ReturnType<typeof connectFactory>>["welcome"];
 const standing = (w: Welcome) => ({ status: w.status, statusReason: w.statusReason });
@@ -42,18 +43,7 @@ describe("a reconnecting factory's welcome", () => {
 
   it("says the error budget's quarantine, as its drain said it", async () => {
     const product = "welcome-status-auto";
-    const settings = { errorBudget: { maxFailures: 1, windowMinutes: 60 }, breaker: { failureThreshold: 100 } };
-    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
-    const f = await enroll(product, "flaky");
-    const { socket } = await connectFactory(product, f.token);
-    for (const title of ["a", "b"]) {
-      const job = await submit(product, { title, maxAttempts: 1 });
-      const a = (await socket.next<AssignFrame>("assign")).assignments[0]!;
-      expect(a.job.id).toBe(job.id);
-      const result = { outcome: "failure" as const, retryable: false, message: "engine crashed" };
-      socket.send({ type: "fail", id: `fail-${title}`, jobId: job.id, leaseEpoch: a.leaseEpoch, result });
-      expect(await socket.answer(`fail-${title}`)).toMatchObject({ type: "ack" });
-    }
+    const { f, socket } = await failedIntoQuarantine(product);
     const drain = await socket.next<{ type: "drain"; reason: string; status?: string }>("drain");
     expect(drain.status).toBe("quarantined");
     socket.close();
