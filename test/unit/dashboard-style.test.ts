@@ -12,11 +12,10 @@ import { dashboardCss } from "./dashboard-css.ts";
 const DIR = path.resolve(import.meta.dirname, "../../dashboard");
 const css = dashboardCss();
 
-/** The declarations of every rule whose selector list names exactly `selector` (comments removed). */
+/** The declarations of every rule whose selector list names exactly `selector`. */
 function declarations(selector: string): string {
-  const text = css.replace(/\/\*[\s\S]*?\*\//g, "");
   const out: string[] = [];
-  for (const m of text.matchAll(/([^{}]+)\{([^{}]*)\}/g)) {
+  for (const m of css.matchAll(/([^{}]+)\{([^{}]*)\}/g)) {
     const selectors = m[1]!.split(",").map((s) => s.trim());
     if (selectors.includes(selector)) out.push(m[2]!);
   }
