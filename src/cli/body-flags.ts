@@ -1,11 +1,11 @@
 /**
  * @module cli/body-flags
- * A coordinator's refusal of a request body names the API's field (worker/problem `fromZod`: "body.budgetUsd: Too
- * small"), but the user typed a flag: `requeue --budget-usd 0.0000001` was told of `body.budgetUsd`, a name they never
- * saw. The one place a refusal's field is said as the flag of the command that sent it, for every command that sends
- * a body: a field is the flag spelt in kebab case (`budgetUsd` → `--budget-usd`) when the command has that option, or
- * the flag `FIELD_FLAGS` names where the two differ; any other field (one from a file, e.g. a manifest) is left as the
- * API names it.
+ * A coordinator's refusal of a request body or query names the API's field (worker/problem `fromZod`:
+ * "body.budgetUsd: Too small", `query.FIELD`), but the user typed a flag: `requeue --budget-usd 0.0000001` was told
+ * of `body.budgetUsd`, a name they never saw. The one place a refusal's field is said as the flag of the command that
+ * sent it, for every command: a field is the flag spelt in kebab case (`budgetUsd` → `--budget-usd`) when the command
+ * has that option, or the flag `FIELD_FLAGS` names where the two differ; any other field (one from a file, e.g. a
+ * manifest) is left as the API names it.
  */
 import type { CommandSpec } from "./args.ts";
 import { CliError } from "./errors.ts";
@@ -26,14 +26,14 @@ export function flagOfField(field: string, command: Pick<CommandSpec, "options">
 }
 
 /**
- * `e` with each `body.FIELD` (and `body.FIELD.…`, an item of it) of its message said as the command's flag
+ * `e` with each `body.FIELD` or `query.FIELD` (and `….FIELD.N`, an item of it) of its message said as the command's flag
  * (`--budget-usd`, `--cap[1]`), for a `validation_failed` refusal; any other error, or a field no flag of `command`
  * sent, is returned as it is. Pure: a new error when a field was renamed, else `e` itself.
  */
 export function withFlagNames(e: CliError, command: Pick<CommandSpec, "options"> | undefined): CliError {
   if (e.code !== "validation_failed" || command === undefined) return e;
   const message = e.message.replace(
-    /\bbody\.([A-Za-z_][A-Za-z0-9_]*)((?:\.\d+)*)/g,
+    /\b(?:body|query)\.([A-Za-z_][A-Za-z0-9_]*)((?:\.\d+)*)/g,
     (whole, field: string, at: string) => {
       const flag = flagOfField(field, command);
       if (flag === undefined) return whole;

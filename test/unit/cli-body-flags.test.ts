@@ -35,6 +35,9 @@ describe("a refused body's field said as the command's flag", () => {
     const seats = new CliError("validation_failed", "body.seats: Too big", "fix it", 1);
     expect(withFlagNames(seats, spec).message).toBe("--seats: Too big");
     expect(withFlagNames(seats, spec).fix).toBe("fix it");
+    // A query's field (`jobs --stage`) is said the same way.
+    const stage = new CliError("validation_failed", "query.seats: Invalid option", "fix it", 1);
+    expect(withFlagNames(stage, spec).message).toBe("--seats: Invalid option");
   });
 
   it("keeps the API's words for a field no flag sent, and for any other refusal", () => {
