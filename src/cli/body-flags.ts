@@ -10,8 +10,11 @@
 import type { CommandSpec } from "./args.ts";
 import { CliError } from "./errors.ts";
 
-/** Body fields whose flag is not their kebab-case spelling: `factory enroll`'s `capabilities` come from `--cap`. */
-const FIELD_FLAGS: Readonly<Record<string, string>> = { capabilities: "cap" };
+/**
+ * Body fields whose flag is not their kebab-case spelling: `factory enroll` and `approve` send `--cap` as
+ * `capabilities`, and `approve --seats` as `seatLimit`.
+ */
+const FIELD_FLAGS: Readonly<Record<string, string>> = { capabilities: "cap", seatLimit: "seats" };
 
 /** `budgetUsd` → `budget-usd`. */
 const kebab = (field: string): string => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -35,6 +35,8 @@ describe("a refused body's field said as the command's flag", () => {
     const seats = new CliError("validation_failed", "body.seats: Too big", "fix it", 1);
     expect(withFlagNames(seats, spec).message).toBe("--seats: Too big");
     expect(withFlagNames(seats, spec).fix).toBe("fix it");
+    const limit = new CliError("validation_failed", "body.seatLimit: Too big", "fix it", 1);
+    expect(withFlagNames(limit, spec).message).toBe("--seats: Too big");
     // A query's field (`jobs --stage`) is said the same way.
     const stage = new CliError("validation_failed", "query.seats: Invalid option", "fix it", 1);
     expect(withFlagNames(stage, spec).message).toBe("--seats: Invalid option");
