@@ -19,13 +19,24 @@ const FACTORY_ID = /^fac_[A-Za-z0-9_-]+$/;
  * `fleet` is a coordinator's answer, checked here whoever read it: its type is only the client's cast, and an entry
  * `{"id": 5, "name": "box"}` of a foreign answer sent `factory drain box` (or an experiment arm's rule) to factory
  * "5" — a change to a factory nobody named.
+ * `live`: the name is for a change only a factory not revoked takes (drain, approve, rotate, revoke, a routing rule —
+ * the coordinator refuses each of a revoked one), so a revoked factory sharing the name does not make it ambiguous: a
+ * host revoked and enrolled again under its name made `factory revoke box-2` "ambiguous". Without it (`factory rm`,
+ * which may well mean the revoked record) every factory so named counts.
  * @throws CliError bad_response (an entry without a string id and name), not_found (the fix lists the fleet's names and
  *   ids), or ambiguous (the fix lists the ids).
  */
-export function factoryIdIn(fleet: ReadonlyArray<{ id: string; name: string; status?: string }>, ref: string): string {
+export function factoryIdIn(
+  fleet: ReadonlyArray<{ id: string; name: string; status?: string }>,
+  ref: string,
+  live = false,
+): string {
   checked(FleetRefsRead, { factories: fleet }, "a list of factories");
   if (fleet.some((f) => f.id === ref)) return ref;
-  const named = fleet.filter((f) => f.name === ref);
+  const all = fleet.filter((f) => f.name === ref);
+  const notRevoked = all.filter((f) => f.status !== "revoked");
+  // Only revoked ones so named: resolved among them, so the coordinator says the factory is revoked.
+  const named = live && notRevoked.length > 0 ? notRevoked : all;
   if (named.length === 1) return named[0]!.id;
   if (named.length > 1) {
     // Not resolved to the live one: `factory rm NAME` may well mean the revoked record. Said instead: a host revoked
@@ -45,7 +56,11 @@ export function factoryIdIn(fleet: ReadonlyArray<{ id: string; name: string; sta
   throw new CliError("not_found", `no factory has the name or id ${ref}`, fix);
 }
 
-/** `ref` as a factory id: an id as it is, a name through the product's factory list. */
-export async function factoryId(client: Pick<GigafactoryClient, "listFactories">, ref: string): Promise<string> {
-  return FACTORY_ID.test(ref) ? ref : factoryIdIn(await client.listFactories(), ref);
+/** `ref` as a factory id: an id as it is, a name through the product's factory list (`live`: as `factoryIdIn`). */
+export async function factoryId(
+  client: Pick<GigafactoryClient, "listFactories">,
+  ref: string,
+  live = false,
+): Promise<string> {
+  return FACTORY_ID.test(ref) ? ref : factoryIdIn(await client.listFactories(), ref, live);
 }

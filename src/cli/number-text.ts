@@ -47,3 +47,14 @@ export function percentNumber(rate: number, decimals = 0): string {
   if (rate > 0 && rate < 1 && rounded >= 100) return `>${(100 - 1 / scale).toFixed(decimals)}`;
   return String(rounded);
 }
+
+/**
+ * `part` of `whole` (both whole micro-dollars, ≥ 0) as a whole percent rounded DOWN, without its unit — as the
+ * coordinator decides a budget's state (≥ 80 exactly when it warns, ≥ 100 exactly when reached) — except that a part
+ * above 0 whose percent floors to 0 reads "<1": "$0.75 of $100.00 (0 %)" said nothing was spent. "0" for a whole of 0.
+ */
+export function flooredPercent(part: number, whole: number): string {
+  if (whole <= 0) return "0";
+  const pct = Math.floor((part * 100) / whole);
+  return pct === 0 && part > 0 ? "<1" : String(pct);
+}

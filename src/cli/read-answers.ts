@@ -100,6 +100,7 @@ export const FactoriesRead = z.object({
       id: str,
       name: str,
       status: str,
+      statusReason: maybe(str),
       health: str,
       leftAt: maybe(num),
       lastHeartbeatAt: maybe(num),

@@ -9,7 +9,8 @@ import { readFileSync } from "node:fs";
 import { terminalText } from "../core/terminal-text.ts";
 import { ApiError } from "../shared/http-client.ts";
 import { parseCommandLine } from "./args.ts";
-import { type Ctx, type Io, jsonDocument, jsonText, makeContext } from "./context.ts";
+import { withFlagNames } from "./body-flags.ts";
+import { type Command, type Ctx, type Io, jsonDocument, jsonText, makeContext } from "./context.ts";
 import { errorDocument, formatError, toCliError, unknownCommand } from "./errors.ts";
 import { commandHelp, OVERVIEW_DETAILS, overviewHelp } from "./help.ts";
 import { commandDoc, overviewDoc } from "./help-doc.ts";
@@ -64,6 +65,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     },
   };
   let ctx: Ctx | undefined;
+  let command: Command | undefined;
   try {
     const line = parseCommandLine(argv, COMMANDS);
     if (!line.command) {
@@ -88,6 +90,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(json ? jsonDocument(commandDoc(line.command, COMMANDS)) : `${commandHelp(line.command, COMMANDS)}\n`);
       return 0;
     }
+    command = line.command;
     ndjson = line.command.ndjson === true;
     ctx = makeContext(out, line.values, line.positionals, tokens);
     return (await line.command.run(ctx)) ?? 0;
@@ -96,7 +99,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     const cause = ctx ? ctx.asTokenRefusal(err) : err;
     // A 429 or 503 says when to come back (cli/retry-after): in the fix, and as a field a script can sleep on.
     const wait = retryAfterOf(cause, ctx?.retryAfterHeader());
-    const e = cause instanceof ApiError ? withRetryAfter(toCliError(cause), cause.status, wait) : toCliError(cause);
+    // A refused body's field is said as the flag the user typed (cli/body-flags): `--budget-usd`, not `body.budgetUsd`.
+    const told = withFlagNames(toCliError(cause), command);
+    const e = cause instanceof ApiError ? withRetryAfter(told, cause.status, wait) : told;
     // A failure in the middle of a redrawn counter (`jobs --all`'s page 7 a 503) was glued to it on one line
     // (`… 1500 jobs read✘ ERROR …`): the report starts on a line of its own, cleared on a terminal that redraws.
     if (openLine) io.stderr(io.stderrIsTTY ? "\r\x1b[K" : "\n");

@@ -190,6 +190,11 @@ export interface Factory {
   load: number;
   health: Health;
   status: FactoryStatus;
+  /**
+   * Why it is draining or quarantined (`draining by ACTOR`, the automatic quarantine's error rate): kept with the
+   * status (coordinator factories/standing) and dropped at its next status move; absent while active.
+   */
+  statusReason?: string;
   lastHeartbeatAt?: number;
   /** When (ms) its agent drained and closed its link cleanly, holding nothing (core/departure); cleared by a hello. */
   leftAt?: number;

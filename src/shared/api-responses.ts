@@ -158,6 +158,12 @@ export const FactoryRecordSchema = z.object({
   /** `left` (at `leftAt`, until its next hello): its agent drained and closed cleanly, holding nothing — no outage. */
   health: z.enum(["ok", "degraded", "down", "left"]),
   status: z.enum(["active", "draining", "quarantined", "revoked"]),
+  statusReason: z
+    .string()
+    .optional()
+    .describe(
+      "why it is draining or quarantined (`draining by ACTOR`, the automatic quarantine's error rate); absent otherwise",
+    ),
   lastHeartbeatAt: ms.optional(),
   leftAt: ms.optional(),
   createdAt: ms,

@@ -3,8 +3,9 @@
 // The footer names each factory whose declared capabilities await approval, with what waits and the approve command
 // (it gave a count only). `factory approve ID --seats N` names the new seat limit (a 1-seat host read "with 1
 // seat(s)"), and `enroll` prints an agent command whose PID is the agent's (not `npx`, which a SIGTERM never passed).
-// `factory drain|rm|… NAME` resolves a name to its id (they took ids only); an unknown name changes nothing, and a name
-// shared with a revoked factory is refused naming each one's status and the id still in service.
+// `factory drain|rm|… NAME` resolves a name to its id (they took ids only); an unknown name changes nothing; a name
+// shared with a revoked factory is the one not revoked for every change the coordinator refuses of a revoked one
+// (drain … revoke), and refused by `factory rm` naming each one's status and the id still in service.
 // `enroll --cap X` refuses an X that is no capability before a code is minted (it went into the printed command).
 import { describe, expect, it } from "vitest";
 import { AGENT, factoryRows } from "../../src/cli/commands/factories.ts";
@@ -130,15 +131,41 @@ describe("factory commands take a factory's name or id", () => {
 
   // `factory revoke` says "enroll it again to bring it back"; after that the name is two factories', the revoked one
   // kept. The refusal said only "give the id instead", with both ids and nothing telling which one is the live host.
-  it("a name shared with a revoked factory is refused with each one's status and the id still in service", async () => {
+  it("factory rm: a name shared with a revoked factory is refused with each one's status and the id in service", async () => {
     const old = factory({ id: "fac_old", name: "box", status: "revoked" });
     const live = factory({ id: "fac_new", name: "box", status: "active" });
     const stub = await stubCoordinator((_req, reply) => reply.json(200, { factories: [old, live] }));
-    const r = await captureCli(["factory", "drain", "box", ...connection(stub.url, "shop")]);
+    const r = await captureCli(["factory", "rm", "box", ...connection(stub.url, "shop")]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(
       /^✘ ERROR ambiguous: 2 factories are named box: fac_old \(revoked\), fac_new \(active\) \/ give the id instead: fac_new is the one not revoked$/,
     );
     expect(stub.lines).toEqual(["GET /api/v1/products/shop/factories"]);
+  });
+
+  // Every other change is refused by the coordinator of a revoked factory: `factory revoke box` answered "ambiguous"
+  // while its fix named the one factory it could mean.
+  it("drain, revoke and the rest: a revoked factory sharing the name does not make it ambiguous", async () => {
+    const old = factory({ id: "fac_old", name: "box", status: "revoked" });
+    const live = factory({ id: "fac_new", name: "box", status: "active" });
+    for (const verb of ["drain", "revoke", "release", "rotate"]) {
+      const stub = await stubCoordinator((req, reply) => {
+        if (req.method === "GET") return reply.json(200, { factories: [old, live] });
+        reply.problem(409, { code: "conflict", title: "t", status: 409, detail: `reached ${req.url}` });
+      });
+      const r = await captureCli(["factory", verb, "box", ...connection(stub.url, "shop")]);
+      expect(r.stderr).not.toContain("ambiguous");
+      expect(stub.lines).toHaveLength(2);
+      expect(stub.lines[1]).toMatch(/^POST \/api\/v1\/products\/shop\/factories\/fac_new\//);
+    }
+    // Only revoked ones so named: still resolved (the coordinator then says it is revoked), two of them ambiguous.
+    const stub = await stubCoordinator((req, reply) => {
+      if (req.method === "GET") return reply.json(200, { factories: [old, { ...old, id: "fac_older" }] });
+      reply.problem(409, { code: "conflict", title: "t", status: 409, detail: "revoked" });
+    });
+    const r = await captureCli(["factory", "drain", "box", ...connection(stub.url, "shop")]);
+    expect(r.stderr).toMatch(
+      /^✘ ERROR ambiguous: 2 factories are named box: fac_old \(revoked\), fac_older \(revoked\)/,
+    );
   });
 });

@@ -25,10 +25,10 @@ type Ev = { seq: number; type: string; at: number; data: Record<string, unknown>
 const frame = (e: Ev) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
 
 /** A coordinator whose job `job_1` waits with NO_HOST, and whose feed streams stay open until `cancel()`. */
-async function waitingCoordinator() {
+async function waitingCoordinator(reason: WaitingReason = NO_HOST) {
   const events: Ev[] = [{ seq: 1, type: "job.submitted", at: AT, data: {} }];
   const open = new Set<ServerResponse>();
-  let job: Record<string, unknown> = { id: "job_1", title: "T", stage: "queued", waitingReason: NO_HOST };
+  let job: Record<string, unknown> = { id: "job_1", title: "T", stage: "queued", waitingReason: reason };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "", "http://x");
     const after = Number(url.searchParams.get("after") ?? 0);
@@ -122,6 +122,20 @@ describe("watch of a job no host can run", () => {
       waitingReason: { code: "no_capable_factory" },
     });
     expect(line.fix).toMatch(/^enroll a host that has engine:claude/);
+  });
+
+  it("under --json: the waiting line's C1 and bidi controls are \\uXXXX escapes, its value kept (as every JSON line)", async () => {
+    // An OSC 52 in C1 form (U+009D … U+009C) and a right-to-left override, in a reason's message.
+    const message = "waiting \u009d52;c;aGk=\u009c for \u202eengine:claude";
+    const stub = await waitingCoordinator({ ...NO_HOST, message });
+    const w = watch(stub.url, "--json");
+    await until(() => w.out.stderr.includes("watch.waiting"));
+    stub.cancel();
+    expect(await w.exited).toBe(0);
+    const raw = w.out.stderr.trim().split("\n")[0] ?? "";
+    expect(raw).not.toMatch(/[\u007f-\u009f\u202a-\u202e\ufffd]/);
+    expect(raw).toContain("\\u009d52;c;aGk=\\u009c for \\u202eengine:claude");
+    expect((JSON.parse(raw) as WaitingLine).waitingReason.message).toBe(message);
   });
 });
 

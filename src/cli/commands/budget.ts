@@ -14,6 +14,7 @@ import { decimal } from "../args.ts";
 import { choiceRefusal } from "../args-hints.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
+import { flooredPercent } from "../number-text.ts";
 import { BudgetRead, checked } from "../read-answers.ts";
 import { formatInstant, renderFields } from "../table.ts";
 
@@ -82,7 +83,8 @@ export function formatBudget(b: BudgetView): string {
     b.warnAtUsd,
     ...latest.map((p) => p.spentUsd),
   ]);
-  const pct = percentOfCeiling(b);
+  // Floored as the state is decided, but a spend above 0 never reads "0 %" (cli/number-text `flooredPercent`).
+  const pct = flooredPercent(toMicros(b.spentUsd), toMicros(b.ceilingUsd));
   const state = b.pausedBy
     ? `${b.state} (by ${b.pausedBy === "operator" ? "an operator" : "exhaustion"})`
     : ((Object.hasOwn(OVERRUN, b.state) ? OVERRUN[b.state] : undefined) ?? b.state); // own keys: "constructor" is a state too

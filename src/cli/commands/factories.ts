@@ -57,6 +57,30 @@ export function factoryRows(
   ]);
 }
 
+/**
+ * The footers of the factories out of rotation, each named with why (its `statusReason`: `quarantined by ACTOR`, the
+ * automatic quarantine's error rate) and the command that returns it: the count alone said not which, nor why.
+ * Out: lines to print (none when every factory is active or revoked).
+ */
+export function standingLines(
+  found: ReadonlyArray<Pick<Factory, "id" | "name" | "status" | "statusReason">>,
+): string[] {
+  const lines: string[] = [];
+  const held = [
+    { status: "quarantined", head: "quarantined (error budget or an operator)", verb: "release" },
+    { status: "draining", head: "draining (finishing what they hold, given no new work)", verb: "activate" },
+  ] as const;
+  for (const { status, head, verb } of held) {
+    const these = found.filter((f) => f.status === status);
+    if (these.length === 0) continue;
+    lines.push(
+      `\n${counted(these.length, "factory", "factories")} ${head}; return one to work with \`gigafactory factory ${verb} ID\`:`,
+    );
+    for (const f of these) lines.push(`  ${f.name} (${f.id}): ${f.statusReason ?? "no reason recorded"}`);
+  }
+  return lines;
+}
+
 export const factories: Command = {
   path: ["factories"],
   args: { names: "", min: 0, max: 0 },
@@ -86,13 +110,7 @@ export const factories: Command = {
           ctx.io.stdoutColumns,
         ),
       );
-    const quarantined = found.filter((f) => f.status === "quarantined");
-    if (!ctx.json && quarantined.length > 0) {
-      ctx.print(
-        `\n${counted(quarantined.length, "factory", "factories")} quarantined (error budget or an operator); return one to work with` +
-          " `gigafactory factory release ID`.",
-      );
-    }
+    if (!ctx.json) for (const line of standingLines(found)) ctx.print(line);
     const waiting = found.filter((f) => (f.pendingCapabilities ?? []).length > 0);
     if (!ctx.json && waiting.length > 0) {
       // Named one per line: the CAPABILITIES cell is cut at 48 characters, and the count alone said not which.

@@ -22,13 +22,14 @@ const STATUS_CHANGES = {
 /**
  * The factory the command names, by id or name. A name is looked up in the fleet, checked before the change is sent:
  * unchecked, a fleet list of another shape crashed as an `internal` "CLI bug", or an id of another type went into
- * the change's path — a write to a factory nobody named.
+ * the change's path — a write to a factory nobody named. `live`: every change but `rm` is one the coordinator refuses
+ * of a revoked factory, so a revoked one sharing the name does not make it ambiguous (cli/factory-ref `factoryIdIn`).
  */
-const idOf = (ctx: Ctx): Promise<string> => {
+const idOf = (ctx: Ctx, live = true): Promise<string> => {
   const client = ctx.client();
   const listFactories = async () =>
     checked(FleetRefsRead, { factories: await client.listFactories() }, "a list of factories").factories;
-  return factoryId({ listFactories }, ctx.positionals[0]!);
+  return factoryId({ listFactories }, ctx.positionals[0]!, live);
 };
 
 /** The factory a change answered, checked before it is printed (or emitted). */
@@ -132,7 +133,7 @@ export const factoryCommands: Command[] = [
     summary: "deregister a factory; its leases are requeued",
     options: {},
     async run(ctx) {
-      const id = await idOf(ctx);
+      const id = await idOf(ctx, false);
       const { requeued } = checked(DeregisteredRead, await ctx.client().deregisterFactory(id), "a deregistration");
       if (ctx.json) ctx.emit({ factoryId: id, requeued });
       else ctx.print(inlined`✔ factory ${id} removed; ${counted(requeued, "job")} requeued`);

@@ -8,10 +8,11 @@
  */
 import { fromMicros, toMicros } from "../../core/budget.ts";
 import { counted } from "../../core/counted.ts";
-import { usdText, usdTexts } from "../../core/usd-text.ts";
+import { usdTexts } from "../../core/usd-text.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
+import { flooredPercent } from "../number-text.ts";
 import { checked, JobRead, RunsRead } from "../read-answers.ts";
 import { FleetRefsRead } from "../read-answers-ops.ts";
 import {
@@ -40,38 +41,58 @@ function resultText(r: Job["lastResult"] | Run["result"]): string {
   return `${r.outcome}${rc}${r.message ? `: ${r.message}` : ""}`;
 }
 
-function budgetText(job: Job): string {
+/** The job view's amounts (its budget, what its runs spent together, each run's spend), as `jobUsd` gives them. */
+interface JobUsd {
+  budget?: string;
+  spent?: string;
+  runs: readonly (string | undefined)[];
+}
+
+/**
+ * Every amount of the job view in one set of decimals (core/usd-text `usdTexts`), as every amount read side by side:
+ * alone each, a $0.001 budget read "$0.0010" beside "spent $0.125 of $0.001", and its run's "$0.13". The runs' sum is
+ * taken in micro-dollars, as the coordinator keeps it (in floats ten $0.10 runs made $0.9999999999999999).
+ */
+export function jobUsd(job: Pick<Job, "budget">, runs: readonly Pick<Run, "spend">[]): JobUsd & { micros: number } {
+  const micros = runs.reduce((n, r) => n + toMicros(r.spend?.usd ?? 0), 0);
+  const spent = runs.some((r) => r.spend) ? fromMicros(micros) : undefined;
+  const cap = job.budget.usd;
+  const texts = usdTexts([cap ?? 0, spent ?? 0, ...runs.map((r) => r.spend?.usd ?? 0)]);
+  return {
+    budget: cap === undefined ? undefined : texts[0],
+    spent: spent === undefined ? undefined : texts[1],
+    runs: runs.map((r, i) => (r.spend ? texts[i + 2] : undefined)),
+    micros,
+  };
+}
+
+function budgetText(job: Job, usd: string | undefined): string {
   const b = job.budget;
   const parts = [
-    // As every other amount is shown (core/usd-text): `$${b.usd}` printed "$0.1" and "$1e-7".
-    b.usd === undefined ? undefined : usdText(b.usd),
+    usd,
     b.wallSeconds === undefined ? undefined : `${b.wallSeconds}s wall`,
     b.tokens === undefined ? undefined : counted(b.tokens, "token"),
   ].filter(Boolean);
   return parts.length ? parts.join(", ") : NONE;
 }
 
-function spendText(spend: Run["spend"]): string {
-  return spend ? `${usdText(spend.usd)} · ${counted(spend.tokens, "token")}` : NONE;
+function spendText(spend: Run["spend"], usd: string | undefined): string {
+  return spend && usd !== undefined ? `${usd} · ${counted(spend.tokens, "token")}` : NONE;
 }
 
 /**
  * What the job has spent, every run summed (their `spend`: what the budget was charged, the running run's too), and
- * of which budget: "$1.20 · 3400 tokens of $5 (24 %)". The percent is rounded down, as `budget` rounds it.
- */
-/**
- * "$1.00 of $1.00 (100 %) · 1200 tokens": the runs' spend summed in micro-dollars, as the coordinator keeps every sum
- * (in floats ten $0.10 runs made $0.9999999999999999, "$1.00 of $1.00 (99 %)"), with the budget in shared decimals
- * (core/usd-text `usdTexts`: a $0.035 budget read "$0.04 of $0.04").
+ * of which budget: "$1.00 of $1.00 (100 %) · 1200 tokens". The percent is rounded down, as `budget` rounds it, and a
+ * spend above 0 never reads "0 %" (cli/number-text `flooredPercent`); amounts as `jobUsd` gives them.
  */
 export function spentText(job: Pick<Job, "budget">, runs: readonly Pick<Run, "spend">[]): string {
-  if (!runs.some((r) => r.spend)) return NONE;
-  const micros = runs.reduce((n, r) => n + toMicros(r.spend?.usd ?? 0), 0);
+  const usd = jobUsd(job, runs);
+  if (usd.spent === undefined) return NONE;
   const tokens = runs.reduce((n, r) => n + (r.spend?.tokens ?? 0), 0);
   const cap = job.budget.usd;
-  if (!cap) return spendText({ usd: fromMicros(micros), tokens });
-  const [spent, of] = usdTexts([fromMicros(micros), cap]);
-  return `${spent} of ${of} (${Math.floor((micros * 100) / toMicros(cap))} %) · ${counted(tokens, "token")}`;
+  if (!cap) return `${usd.spent} · ${counted(tokens, "token")}`;
+  const pct = flooredPercent(usd.micros, toMicros(cap));
+  return `${usd.spent} of ${usd.budget} (${pct} %) · ${counted(tokens, "token")}`;
 }
 
 /** "preempted by X at T" while the evicted job waits (the marks clear at its next assignment). */
@@ -98,6 +119,7 @@ export function renderJob(
   names: ReadonlyMap<string, string> = new Map(),
 ): string {
   const named = (id: string): string => names.get(id) ?? id;
+  const usd = jobUsd(job, runs);
   const lease = job.holderFactoryId
     ? `${named(job.holderFactoryId)}${names.has(job.holderFactoryId) ? ` ${job.holderFactoryId}` : ""} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
     : NONE;
@@ -109,7 +131,7 @@ export function renderJob(
     ["prefers", list(job.prefers)],
     ["engine", orNone(job.engine)],
     ["repo", orNone(job.repo)],
-    ["budget", budgetText(job)],
+    ["budget", budgetText(job, usd.budget)],
     ["spent", spentText(job, runs)],
     ["deps", job.deps.length ? `${job.deps.join(",")} (${job.depsMode})` : NONE],
     ["attempt", `${job.attempt}/${job.maxAttempts}`],
@@ -138,14 +160,14 @@ export function renderJob(
             // Never cut (cli/table `wrap`): a failed run's message ends with why, as the engine said it.
             { header: "RESULT", max: 60, wrap: true },
           ],
-          runs.map((r) => [
+          runs.map((r, i) => [
             String(r.attempt),
             named(r.factoryId),
             String(r.leaseEpoch),
             orNone(r.engine),
             formatInstant(r.startedAt),
             r.endedAt === undefined ? "running" : formatDuration(r.endedAt - r.startedAt),
-            spendText(r.spend),
+            spendText(r.spend, usd.runs[i]),
             resultText(r.result),
           ]),
           terminal,

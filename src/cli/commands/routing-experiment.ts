@@ -146,7 +146,8 @@ export async function withFactoryIds(
   const fleet = (
     await checkedCall<{ factories: Array<{ id: string; name: string }> }>(client, "GET", "/factories", read)
   ).factories;
-  const idOf = (ref: string): string => factoryIdIn(fleet, ref);
+  // A rule naming a revoked factory is refused: a revoked one sharing the name does not make it ambiguous.
+  const idOf = (ref: string): string => factoryIdIn(fleet, ref, true);
   const resolve = (arm: Arm): Arm =>
     arm.rules ? { rules: arm.rules.map((r) => ({ ...r, factoryId: idOf(r.factoryId) })) } : arm;
   return { ...body, arms: { A: resolve(arms.A), B: resolve(arms.B) } };

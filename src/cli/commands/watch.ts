@@ -10,7 +10,7 @@
 import { type Stage, TERMINAL_STAGES } from "../../core/model.ts";
 import { waitsForOperator } from "../../core/waiting.ts";
 import type { JobEvent } from "../../shared/http-client.ts";
-import type { Command } from "../context.ts";
+import { type Command, jsonText } from "../context.ts";
 import { endingNote, eventLines, resultReason, stageOf } from "../event-text.ts";
 import { followJobFeed } from "../job-feed.ts";
 import { lineOf } from "../read-answers-policy.ts";
@@ -105,8 +105,9 @@ export const watch: Command = {
     else {
       checkAt = first.recheckAt;
       // Why it waits, and the fix: said once, and again when the reason changes (cli/watch-waiting).
-      // Under --json as a JSON line on stderr: stdout stays one event per line, which scripts read by `seq`.
-      const say = (line: string, doc: WaitingLine) => ctx.note(ctx.json ? JSON.stringify(doc) : line, true);
+      // Under --json as a JSON line on stderr: stdout stays one event per line, which scripts read by `seq`. Written by
+      // the one JSON rule (jsonText: C1 and bidi controls as \uXXXX), so the reason's text reaches a parser unchanged.
+      const say = (line: string, doc: WaitingLine) => ctx.note(ctx.json ? jsonText(doc, () => []) : line, true);
       const waiting = ended ? undefined : waitingTeller({ client, id, follow, say });
       void waiting?.check();
       await followJobFeed(client, id, {

@@ -32,14 +32,15 @@ export interface StoredFactory extends Omit<Factory, "load" | "health"> {
    * coordinator (core/outage-grace, dispatch/outage-grace).
    */
   closedConnection?: number;
-  /** Why it is draining or quarantined (factories/standing): what a reconnect's `welcome` repeats. Not in views. */
-  statusReason?: string;
 }
 
 function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: ReadonlyMap<string, number>): Factory {
-  const { connection: _c, closedConnection: _cc, statusReason: _r, ...f } = JSON.parse(doc) as StoredFactory;
+  const { connection: _c, closedConnection: _cc, statusReason, ...f } = JSON.parse(doc) as StoredFactory;
   return {
     ...f,
+    // Why it is draining or quarantined, in the fleet's answer too (`gigafactory factories`): only beside such a
+    // status, as welcome carries it (factories/standing); an active or revoked record says none.
+    ...(statusReason !== undefined && (f.status === "draining" || f.status === "quarantined") ? { statusReason } : {}),
     load: loads ? (loads.get(f.id) ?? 0) : liveLoad(sql, f.id),
     health: standingHealth(f, now),
   };

@@ -1,0 +1,48 @@
+/**
+ * @module cli/body-flags
+ * A coordinator's refusal of a request body or query names the API's field (worker/problem `fromZod`:
+ * "body.budgetUsd: Too small", `query.FIELD`), but the user typed a flag: `requeue --budget-usd 0.0000001` was told
+ * of `body.budgetUsd`, a name they never saw. The one place a refusal's field is said as the flag of the command that
+ * sent it, for every command: a field is the flag spelt in kebab case (`budgetUsd` → `--budget-usd`) when the command
+ * has that option, or the flag `FIELD_FLAGS` names where the two differ; any other field (one from a file, e.g. a
+ * manifest) is left as the API names it.
+ */
+import type { CommandSpec } from "./args.ts";
+import { CliError } from "./errors.ts";
+
+/**
+ * Body fields whose flag is not their kebab-case spelling: `factory enroll` and `approve` send `--cap` as
+ * `capabilities`, and `approve --seats` as `seatLimit`.
+ */
+const FIELD_FLAGS: Readonly<Record<string, string>> = { capabilities: "cap", seatLimit: "seats" };
+
+/** `budgetUsd` → `budget-usd`. */
+const kebab = (field: string): string => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * The option (without `--`) of `command` that sent body field `field`, or undefined when none did. Pure.
+ */
+export function flagOfField(field: string, command: Pick<CommandSpec, "options">): string | undefined {
+  const named = Object.hasOwn(FIELD_FLAGS, field) ? FIELD_FLAGS[field] : undefined;
+  for (const flag of [named, kebab(field)]) if (flag !== undefined && Object.hasOwn(command.options, flag)) return flag;
+  return undefined;
+}
+
+/**
+ * `e` with each `body.FIELD` or `query.FIELD` (and `….FIELD.N`, an item of it) of its message said as the command's flag
+ * (`--budget-usd`, `--cap[1]`), for a `validation_failed` refusal; any other error, or a field no flag of `command`
+ * sent, is returned as it is. Pure: a new error when a field was renamed, else `e` itself.
+ */
+export function withFlagNames(e: CliError, command: Pick<CommandSpec, "options"> | undefined): CliError {
+  if (e.code !== "validation_failed" || command === undefined) return e;
+  const message = e.message.replace(
+    /\b(?:body|query)\.([A-Za-z_][A-Za-z0-9_]*)((?:\.\d+)*)/g,
+    (whole, field: string, at: string) => {
+      const flag = flagOfField(field, command);
+      if (flag === undefined) return whole;
+      return `--${flag}${at.replace(/\.(\d+)/g, "[$1]")}`;
+    },
+  );
+  if (message === e.message) return e;
+  return new CliError(e.code, message, e.fix, e.exitCode);
+}
