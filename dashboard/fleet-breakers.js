@@ -141,10 +141,18 @@ export function quarantinePanel(f, live, onReleased) {
   return h(
     "div",
     { class: "quarantine", dataset: { testid: "quarantine" } },
+    // Why, as the coordinator recorded it (`statusReason`: the error budget's rate, or "quarantined by alice"); the
+    // panel said "its error budget ran out, or an operator took it out" of every quarantine alike.
     h(
       "p",
       { class: "muted" },
-      "Quarantined: it gets no new work (its error budget ran out, or an operator took it out). Releasing clears its failure window.",
+      "Quarantined: it gets no new work (",
+      h(
+        "bdi",
+        { dataset: { testid: "status-reason" } },
+        f.statusReason ?? "its error budget ran out, or an operator took it out",
+      ),
+      "). Releasing clears its failure window.",
     ),
     h("div", { class: "row", "data-needs": "operator" }, button), // role.js
     status,

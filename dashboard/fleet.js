@@ -196,6 +196,15 @@ export function factoryCard(f, live, rerender = () => {}, records, grants) {
             ` · heartbeat ${ago(f.lastHeartbeatAt)}`,
           ),
     ),
+    f.status === "draining"
+      ? h(
+          "p",
+          { class: "muted" },
+          "Draining: it finishes what it holds and gets no new work (",
+          h("bdi", { dataset: { testid: "status-reason" } }, f.statusReason ?? "an operator's drain"),
+          ").",
+        )
+      : null,
     h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${f.seats} seats`)),
     breakerBadges(f),
     live ? quarantinePanel(f, live, rerender) : null,

@@ -38,6 +38,7 @@ interface Alert {
 interface FactoryRow {
   id: string;
   status: string;
+  statusReason?: string;
   breakers: Array<{ engine: string; state: string }>;
 }
 /** The little of the DOM the chart checks use (this project's tsconfig has no DOM lib: it runs in the page). */
@@ -262,10 +263,22 @@ describe("dashboard: money and health in a real browser", () => {
     const flaky = page.locator("li[data-factory=flaky]");
     await flaky.locator("[data-testid=quarantine]").waitFor();
     expect(await flaky.locator(".badge.status-quarantined").textContent()).toBe("quarantined");
+    // Why, as recorded: the error budget's own words, not a guess between it and an operator.
+    const why = listed.find((x) => x.id === f.flaky.id)?.statusReason;
+    expect(why).toMatch(/^quarantined: more than 2 failed runs within/);
+    expect(await flaky.locator("[data-testid=quarantine] [data-testid=status-reason]").textContent()).toBe(why);
     await page.locator(`#release-${f.flaky.id}`).click();
     await expect.poll(async () => (await factories()).find((x) => x.id === f.flaky.id)?.status, SOON).toBe("active");
     await expect.poll(() => flaky.locator(".badge.status-active").count(), SOON).toBe(1);
     expect(await flaky.locator("[data-testid=quarantine]").count()).toBe(0);
+    expect(await flaky.locator("[data-testid=status-reason]").count()).toBe(0);
+    // An operator's drain says who drained it, on the card, until the factory is active again.
+    expect((await c.api("POST", `/factories/${f.flaky.id}/status`, { status: "draining" })).status).toBe(200);
+    await page.reload(); // a status change moves no queue version: the fleet is re-read every 15 s, or now on a load
+    const drained = flaky.locator("[data-testid=status-reason]");
+    await drained.waitFor(SOON);
+    expect(await drained.textContent()).toMatch(/^draining by /);
+    expect((await c.api("POST", `/factories/${f.flaky.id}/status`, { status: "active" })).status).toBe(200);
     expect(errors).toEqual([]);
     await page.context().close();
   });
