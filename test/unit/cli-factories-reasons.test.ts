@@ -5,21 +5,11 @@
 import { describe, expect, it } from "vitest";
 import type { Factory } from "../../src/core/model.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { factoryFixture } from "../support/fixtures.ts";
 
 const NOW = Date.UTC(2026, 0, 1, 12);
-const factory = (over: Partial<Factory>): Factory => ({
-  id: "fac_1",
-  productId: "shop",
-  name: "box-1",
-  capabilities: [],
-  seats: 2,
-  load: 0,
-  health: "ok",
-  status: "active",
-  lastHeartbeatAt: NOW - 1000,
-  createdAt: NOW - 60_000,
-  ...over,
-});
+const factory = (over: Partial<Factory>): Factory =>
+  factoryFixture(NOW - 60_000, { id: "fac_1", productId: "shop", lastHeartbeatAt: NOW - 1000, ...over });
 
 const FLEET = [
   factory({}),
