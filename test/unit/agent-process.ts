@@ -1,8 +1,9 @@
 // The real `gigafactory-agent` process for unit tests that check what an operator sees: its exit code and its
 // output. The environment is hermetic — the runner's own GIGAFACTORY_* variables never reach it — plus `env`.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { userInfo } from "node:os";
 import path from "node:path";
+import { pidAlive } from "../../src/shared/pid-lock.ts";
 
 export const AGENT_BIN = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
 
@@ -91,3 +92,10 @@ export const offlineRunArgs = (stateDir: string): string[] => [
   "--engine",
   `sample=${process.execPath} ${SAMPLE}`,
 ];
+
+/** The pid of a process that has exited, for a leftover named after a dead pid (checked: not reused meanwhile). */
+export function deadPid(): number {
+  const pid = spawnSync(process.execPath, ["-e", ""]).pid as number;
+  if (pidAlive(pid)) throw new Error(`pid ${pid} was reused at once`);
+  return pid;
+}

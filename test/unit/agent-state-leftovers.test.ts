@@ -3,25 +3,16 @@
 // removes them at start with the config's (agent/state-leftovers): only that pattern in `jobs/`, only regular files,
 // only of a pid that is not alive — the records themselves, a live process's temp, a link planted at such a name and
 // other names are left alone. The real agent process (`run`, offline) says what it removed.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { removeStaleTemps } from "../../src/agent/state-leftovers.ts";
-import { pidAlive } from "../../src/shared/pid-lock.ts";
 import { until } from "./agent-fakes.ts";
-import { offlineRunArgs, startAgent } from "./agent-process.ts";
+import { deadPid, offlineRunArgs, startAgent } from "./agent-process.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-state-leftovers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The pid of a process that has exited (checked: not reused meanwhile). */
-function deadPid(): number {
-  const pid = spawnSync(process.execPath, ["-e", ""]).pid as number;
-  expect(pidAlive(pid)).toBe(false);
-  return pid;
-}
 
 describe("temporary job records a killed agent left", () => {
   it("only a dead pid's regular files of exactly that pattern are removed from jobs/", () => {
