@@ -435,10 +435,11 @@ describe("gigafactory-agent against a real coordinator", () => {
     const common = ["--lease-ttl", "5", "--checkpoint-remote", remote];
     const first = run(a.stateDir, common);
     await first.waitFor("connected");
+    // The second agent's run resumes the first's work (NOTES.md is there): 1 s of work, not the first run's 8 again.
     const job = await submit(
       product,
       { title: "Survive a crash", engine: "sample", maxAttempts: 3 },
-      "gf-sample-seconds: 8\n",
+      "gf-sample-seconds: 8\ngf-sample-resume-seconds: 1\n",
     );
     const held = await waitJob(
       product,
@@ -480,8 +481,13 @@ describe("gigafactory-agent against a real coordinator", () => {
     const quiet = `sample=sh -c 'exec "$0" "$1" >/dev/null 2>&1' ${sample.node} ${sample.script}`;
     const first = run(stateDir, ["--lease-ttl", "30", "--engine", quiet]);
     await first.waitFor("connected");
-    // Long enough that the orphan cannot simply finish on its own before the restarted agent stops it.
-    const job = await submit(product, { title: "Keep going", engine: "sample" }, "gf-sample-seconds: 15\n");
+    // Long enough that the orphan cannot simply finish on its own before the restarted agent stops it; the resumed
+    // run (its work tree holds the orphan's NOTES.md) works 1 s, not 15 again.
+    const job = await submit(
+      product,
+      { title: "Keep going", engine: "sample" },
+      "gf-sample-seconds: 15\ngf-sample-resume-seconds: 1\n",
+    );
     await waitJob(product, job.id, (j) => j.stage === "building" && !!j.checkpoint?.sha);
     const orphan = await poll("engine pid", 30_000, () => enginePid(job.id));
     first.proc.kill("SIGKILL");
@@ -508,11 +514,12 @@ describe("gigafactory-agent against a real coordinator", () => {
     const spent = async () => (await api<{ spentUsd: number }>(product, "GET", "/budget")).body.spentUsd;
     const first = run(stateDir, ["--lease-ttl", "30"]);
     await first.waitFor("connected");
-    // $1 every 2 s up to $4: the first engine is killed once some of it was charged, the second spends all $4.
+    // $1 every 2 s up to $4: the first engine is killed once some of it was charged; the second, resuming (its work
+    // tree holds the first's NOTES.md), spends all $4 in 2 s.
     const job = await submit(
       product,
       { title: "Pay twice", engine: "sample" },
-      "gf-sample-cost: 4\ngf-sample-seconds: 8\n",
+      "gf-sample-cost: 4\ngf-sample-seconds: 8\ngf-sample-resume-seconds: 2\n",
     );
     await poll("the first engine's spend to be charged", 30_000, async () => (await spent()) >= 1);
     first.proc.kill("SIGKILL");
