@@ -24,6 +24,7 @@ import { checkedCaps } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
 import type { ConfigFile } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
+import { readConfigFile } from "./config-read.ts";
 import {
   assertCode,
   assertHostName,
@@ -40,7 +41,7 @@ import { alreadyEnrolled, assertSameFactory } from "./enroll-target.ts";
 import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
-import { configPath, readConfigFile } from "./state.ts";
+import { configPath } from "./state.ts";
 import { sweepStateTemps } from "./state-leftovers.ts";
 import { lockStateDir } from "./state-lock.ts";
 
