@@ -24,6 +24,7 @@ import { checkedCaps } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
 import type { ConfigFile } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
+import { readConfigFile } from "./config-read.ts";
 import {
   assertCode,
   assertHostName,
@@ -38,9 +39,10 @@ import { enrollNonce, forgetNonce } from "./enroll-nonce.ts";
 import { saveEnrollment } from "./enroll-save.ts";
 import { alreadyEnrolled, assertSameFactory } from "./enroll-target.ts";
 import { hostProfile } from "./host.ts";
+import { interruptible } from "./interrupt.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
-import { configPath, readConfigFile } from "./state.ts";
+import { configPath } from "./state.ts";
 import { sweepStateTemps } from "./state-leftovers.ts";
 import { lockStateDir } from "./state-lock.ts";
 
@@ -148,7 +150,7 @@ export async function enrollCommand(
     let answer: unknown;
     try {
       const asked = { name, capabilities, seats: Math.round(seats), nonce: attempt.nonce };
-      answer = await enroll({ url, product, token: code }, asked);
+      answer = await interruptible(out, INTERRUPTED, () => enroll({ url, product, token: code }, asked));
     } catch (err) {
       // Refused (4xx) with a new nonce: no exchange recorded it, so it resumes nothing. Kept, the same code run again
       // (an expired one pasted twice) was told an earlier enroll "could not be resumed" and to `factory rm` the name.
@@ -237,3 +239,9 @@ export async function enrollCommand(
   if (code) forgetNonce(stateDir); // the token is saved: nothing is left to resume
   out.say("·", "config.written", `saved ${file} (mode 0600) — start with: ${startLine}`, { file });
 }
+
+/** What a signal during the enrollment's request says: the code may be spent, and running it again gets that back. */
+const INTERRUPTED = {
+  what: "enroll stopped before the coordinator answered; if it took the code, this host's factory exists already",
+  fix: "run this same command again: it resumes that enrollment (within the hour), or enrolls with the code if it was not taken",
+};

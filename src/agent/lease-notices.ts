@@ -8,9 +8,12 @@
  *
  * A frame without a code (an older coordinator), or with one this agent does not know, reads as before: an
  * operator's cancel. A `welcome` of a factory still draining or quarantined is said as its `drain` was
- * (`sayWelcomeStatus`): an agent that connected after that frame heard nothing of it.
+ * (`sayWelcomeStatus`): an agent that connected after that frame heard nothing of it. Its way back (`active`: an
+ * operator released or activated it) is said once too, `factory.active`: the agent kept showing "quarantined … run
+ * `gigafactory factory release`" after the operator had, and the operator could not tell from its log that it worked.
  */
 import {
+  type ActiveNotice,
   type CancelNotice,
   cancelCodeOf,
   type DrainNotice,
@@ -119,10 +122,22 @@ export function drainLine(
   };
 }
 
-/** Print the `drain` line (`drainLine`). */
-export function sayDrain(out: Pick<Output, "say">, frame: DrainNotice, factoryId: string): void {
-  const line = drainLine(frame, factoryId);
+/** Print the `drain` line (`drainLine`), or for an `active` frame the `factory.active` one (`activeLine`). */
+export function sayStatus(out: Pick<Output, "say">, frame: DrainNotice | ActiveNotice, factoryId: string): void {
+  const line = frame.type === "active" ? activeLine(frame, factoryId) : drainLine(frame, factoryId);
   out.say(line.mark, line.event, line.text, line.fields);
+}
+
+/** What the agent prints on an `active` frame: work comes again, and who said so (the frame's reason) when known. */
+export function activeLine(frame: Pick<ActiveNotice, "reason">, factoryId: string): ReturnType<typeof drainLine> {
+  const reason = typeof frame.reason === "string" && frame.reason.trim() ? frame.reason.trim() : undefined;
+  const why = reason ? ` (${reason})` : "";
+  return {
+    mark: "✔",
+    event: "factory.active",
+    text: `the coordinator returned this factory to work${why}: it sends new work again`,
+    fields: { status: "active", ...(reason ? { reason } : {}), factoryId },
+  };
 }
 
 /**
@@ -132,5 +147,5 @@ export function sayDrain(out: Pick<Output, "say">, frame: DrainNotice, factoryId
  */
 export function sayWelcomeStatus(out: Pick<Output, "say">, welcome: { factoryId: string; status?: unknown }): void {
   const drain = welcomeDrainOf(welcome);
-  if (drain) sayDrain(out, drain, welcome.factoryId);
+  if (drain) sayStatus(out, drain, welcome.factoryId);
 }

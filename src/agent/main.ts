@@ -8,7 +8,6 @@
  * Every failure an operator can fix is one shared/fixable-error FixableError carrying its exit code; the printer
  * (agent/output) hides secrets, the `--token`/`--code`, the environment's and the config file's token included.
  */
-import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { envValue } from "../shared/env-value.ts";
@@ -20,6 +19,7 @@ import { EXIT } from "./close-codes.ts";
 import { splitCommand } from "./command-template.ts";
 import { type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
 import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
+import { type ConfigText, readConfigFile, readConfigText, storedToken } from "./config-read.ts";
 import { plainHttpWarning } from "./credential-checks.ts";
 import { engineProbe } from "./engine-offer.ts";
 import { withUnavailable } from "./engine-unavailable.ts";
@@ -31,7 +31,7 @@ import { sweepNeutralDirs } from "./neutral-dirs.ts";
 import { createOutput, type Output } from "./output.ts";
 import { parentPid, watchParent } from "./parent-watch.ts";
 import { detectSandbox } from "./sandbox.ts";
-import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
+import { configPath, ensurePrivateDir } from "./state.ts";
 import { sweepStateTemps } from "./state-leftovers.ts";
 import { lockStateDir } from "./state-lock.ts";
 import { Supervisor } from "./supervisor.ts";
@@ -68,14 +68,16 @@ function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>)
   return { ...user, home };
 }
 
+/** `config`: the config file's one read (agent/config-read), made by `main` — a pipe given as --config reads once. */
 async function runCommand(
   flags: Parameters<typeof resolveRunConfig>[0],
   stateDir: string,
   out: Output,
+  config: { file: string; read: ConfigText },
 ): Promise<number> {
   const parent = typeof flags["parent-pid"] === "string" ? parentPid(flags["parent-pid"]) : undefined;
   const explicit = typeof flags.config === "string";
-  const configFile = path.resolve(explicit ? (flags.config as string) : configPath(stateDir));
+  const configFile = config.file;
   const mode = fileMode(configFile);
   const given = (flag: string, env: string) =>
     typeof flags[flag] === "string" || envValue(process.env, env) !== undefined;
@@ -83,7 +85,7 @@ async function runCommand(
   if (!given("url", "GIGAFACTORY_URL")) missing.push("url");
   if (!given("token", "GIGAFACTORY_FACTORY_TOKEN")) missing.push("token");
   requireConfigFile(configFile, mode !== undefined, explicit, missing);
-  const file = readConfigFile(configFile);
+  const file = readConfigFile(configFile, config.read);
   for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
   const resolved = resolveRunConfig(flags, process.env, file, {
     stateDir,
@@ -158,19 +160,6 @@ async function runCommand(
   return supervisor.run();
 }
 
-/**
- * The `token` of the config file at `file`, read leniently (undefined when the file is absent, unreadable or not the
- * expected JSON): only to hide it, so the checks that read the file properly still say what is wrong with it.
- */
-function storedToken(file: string): string | undefined {
-  try {
-    const token = (JSON.parse(readFileSync(path.resolve(file), "utf8")) as { token?: unknown } | null)?.token;
-    return typeof token === "string" ? token : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes("--json");
   let out = createOutput(json);
@@ -196,14 +185,18 @@ async function main(argv: readonly string[]): Promise<number> {
     if (typeof flags.token === "string" || typeof flags.code === "string")
       process.title = `gigafactory-agent ${command ?? ""}`;
     const stateDir = stateDirFrom(flags, process.env, os.homedir());
-    // The config file's token is one too (`run` uses it, `enroll` rewrites the file around it).
-    const fileToken = storedToken(typeof flags.config === "string" ? flags.config : configPath(stateDir));
+    // The config file's token is one too (`run` uses it, `enroll` rewrites the file around it). Read once, here: an
+    // explicit --config may be a pipe (agent/config-read); the state dir's own is read as a regular file only.
+    const explicit = typeof flags.config === "string";
+    const file = path.resolve(explicit ? (flags.config as string) : configPath(stateDir));
+    const config = { file, read: readConfigText(file, !explicit) };
+    const fileToken = storedToken(config.read);
     if (fileToken) out = createOutput(flags.json === true, undefined, undefined, [...secrets, fileToken]);
     if (command === "enroll") {
       await enrollCommand(flags, stateDir, out, process.env);
       return EXIT.ok;
     }
-    return await runCommand(flags, stateDir, out);
+    return await runCommand(flags, stateDir, out, config);
   } catch (err) {
     if (err instanceof UsageError) {
       out.error("usage", err.message, "see `gigafactory-agent --help`");

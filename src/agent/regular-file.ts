@@ -12,23 +12,40 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs
 /** Opened as itself: never through a link, and never waiting for a writer (a FIFO opens at once, then is refused). */
 export const NO_FOLLOW_READ = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
+/** What `readRegularFile` found: the text, nothing at the path, or why what is there was not read. */
+export type RegularRead = { text: string } | { missing: true } | { refused: string };
+
+/**
+ * `file`'s text (UTF-8) when it is a regular file of fewer than `maxBytes` bytes; `missing` when nothing is there;
+ * else `refused` with why in words (`a symbolic link`, `not a regular file`, `N bytes, over the M read`, the
+ * system's error). Never throws, never blocks on what is at the path.
+ */
+export function readRegularFile(file: string, maxBytes: number): RegularRead {
+  let fd: number;
+  try {
+    fd = openSync(file, NO_FOLLOW_READ);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { missing: true };
+    return { refused: code === "ELOOP" ? "a symbolic link" : (err as Error).message };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { refused: "not a regular file" };
+    if (st.size >= maxBytes) return { refused: `${st.size} bytes, over the ${maxBytes} read` };
+    return { text: readFileSync(fd, "utf8") };
+  } catch (err) {
+    return { refused: (err as Error).message };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * `file`'s text (UTF-8) when it is a regular file of fewer than `maxBytes` bytes (default 64 KiB), else undefined:
  * missing, a link, a FIFO, a directory, too large, unreadable. Never throws, never blocks on what is at the path.
  */
 export function readRegular(file: string, maxBytes = 65_536): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, NO_FOLLOW_READ);
-  } catch {
-    return undefined; // missing, a link (ELOOP), not readable
-  }
-  try {
-    const st = fstatSync(fd);
-    return st.isFile() && st.size < maxBytes ? readFileSync(fd, "utf8") : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const read = readRegularFile(file, maxBytes);
+  return "text" in read ? read.text : undefined;
 }

@@ -36,6 +36,7 @@ const Envelopes: Partial<Record<ServerFrame["type"], z.ZodType>> = {
   error: z.looseObject({ id: z.string().optional(), code: z.string(), message: z.string() }),
   cancel: z.looseObject({ jobId: z.string(), leaseEpoch: Epoch, reason: z.string().optional() }),
   drain: z.looseObject({ reason: z.string().optional() }),
+  active: z.looseObject({ reason: z.string().optional() }),
   revoke: z.looseObject({ reason: z.string().optional() }),
 };
 

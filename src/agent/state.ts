@@ -10,18 +10,21 @@
  * crash leaves the old record or the new one, never half of one; the temporary file is created exclusively, never
  * written through a link or file planted at its name (agent/exclusive-file `replaceAtomically`).
  */
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
 import { EntityId } from "../shared/api.ts";
 import { CheckpointBody, InsightsBody, RunResultBody } from "../shared/api-work.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
-import { ConfigFile } from "./config.ts";
-import { unreadableConfig } from "./config-file-checks.ts";
+import type { ConfigFile } from "./config.ts";
 import { type EngineExit, EngineExitSchema } from "./engine-exit.ts";
 import { replaceAtomically } from "./exclusive-file.ts";
 import type { Output } from "./output.ts";
+import { readRegularFile } from "./regular-file.ts";
+
+/** 1 MiB: the most of a job record read, bytes (a record holds one report: its frame is at most 256 KiB). */
+const JOB_RECORD_MAX_BYTES = 1024 * 1024;
 
 /**
  * Creates `dir` (the state dir, or one in it) mode 0700, or makes an existing one 0700.
@@ -62,38 +65,8 @@ export function configPath(stateDir: string): string {
   return path.join(stateDir, "config.json");
 }
 
-/** The config file, or `{}` when it does not exist; a broken one is an error that names it. */
-export function readConfigFile(file: string): ConfigFile {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw unreadableConfig(file, err as NodeJS.ErrnoException);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new FixableError(
-      "config_invalid",
-      `${file} is not valid JSON`,
-      "fix it, or delete it and enroll again",
-      EXIT_USAGE,
-    );
-  }
-  const parsed = ConfigFile.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new FixableError(
-      "config_invalid",
-      `${file}: ${issue?.path.join(".")}: ${issue?.message}`,
-      "fix that field, or delete the file and enroll again",
-      EXIT_USAGE,
-    );
-  }
-  return parsed.data;
-}
+/** The config file, parsed (agent/config-read: the state dir's own is read as a regular file only). */
+export { readConfigFile } from "./config-read.ts";
 
 export function writeConfigFile(stateDir: string, config: ConfigFile): string {
   ensurePrivateDir(stateDir);
@@ -191,21 +164,13 @@ export class JobRecords {
    * reported, moved aside to `<file>.corrupt` (kept for the operator, never read again) and treated as never seen.
    */
   private load(file: string): JobRecord | undefined {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      return undefined; // missing: never seen
-    }
-    let problem: string;
-    try {
-      const parsed = JobRecordSchema.safeParse(JSON.parse(text));
-      if (parsed.success) return parsed.data as JobRecord;
-      const issue = parsed.error.issues[0];
-      problem = `${issue?.path.join(".") || "record"}: ${issue?.message}`;
-    } catch {
-      problem = "not valid JSON";
-    }
+    // As agent/regular-file reads: a FIFO at a record's name hung the agent's start for good (every record is read
+    // then), and a huge file or a link to /dev/zero was read whole. Either is reported and moved aside as corrupt.
+    const read = readRegularFile(file, JOB_RECORD_MAX_BYTES);
+    if ("missing" in read) return undefined; // never seen
+    const parsed = "text" in read ? parseRecord(read.text) : { problem: read.refused };
+    if ("record" in parsed) return parsed.record;
+    const { problem } = parsed;
     const movedTo = `${file}.corrupt`;
     try {
       renameSync(file, movedTo);
@@ -243,5 +208,17 @@ export class JobRecords {
 
   remove(jobId: string): void {
     rmSync(this.file(jobId), { force: true });
+  }
+}
+
+/** A job record's text → the record, or why it is none (`not valid JSON`, or the schema's first issue). */
+function parseRecord(text: string): { record: JobRecord } | { problem: string } {
+  try {
+    const parsed = JobRecordSchema.safeParse(JSON.parse(text));
+    if (parsed.success) return { record: parsed.data as JobRecord };
+    const issue = parsed.error.issues[0];
+    return { problem: `${issue?.path.join(".") || "record"}: ${issue?.message}` };
+  } catch {
+    return { problem: "not valid JSON" };
   }
 }

@@ -15,7 +15,7 @@ import { EXIT, retiredWords } from "./close-codes.ts";
 import { type ConnectionOptions, FactoryConnection, type Welcome } from "./connection.ts";
 import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
-import { sayDrain, sayWelcomeStatus } from "./lease-notices.ts";
+import { sayStatus, sayWelcomeStatus } from "./lease-notices.ts";
 import { reapOrphans } from "./orphans.ts";
 import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
@@ -135,7 +135,7 @@ export class Supervisor {
   }
 
   private onFrame(f: ServerFrame): void {
-    const { out } = this.opts;
+    const { out } = this.opts; // welcome and ack frames: consumed by the connection, never here
     switch (f.type) {
       case "assign":
         for (const a of f.assignments) this.take(a, false);
@@ -147,8 +147,9 @@ export class Supervisor {
         else this.unrun.cancelled(f); // no seat runs it (refused, or waiting on an older run): now none ever will
         return;
       }
-      case "drain": // why, and the command that lifts it (agent/lease-notices)
-        return void sayDrain(out, f, this.factoryId ?? this.opts.cfg.name);
+      case "drain": // why, and the command that lifts it; `active`: work comes again (agent/lease-notices)
+      case "active":
+        return void sayStatus(out, f, this.factoryId ?? this.opts.cfg.name);
       case "revoke":
         return void out.say("✘", "revoked", retiredWords(f.reason).what);
       case "settings":
@@ -163,7 +164,6 @@ export class Supervisor {
       case "error":
         if (f.code !== "replaced") out.say("⚠", "server.error", `coordinator error ${f.code}: ${f.message}`);
         return;
-      default: // welcome/ack are consumed by the connection
     }
   }
 

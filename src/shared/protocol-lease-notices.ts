@@ -74,6 +74,18 @@ export interface DrainNotice {
   status?: DrainStatus;
 }
 
+/**
+ * `active`: the coordinator gives this factory work again — an operator released its quarantine (`factory release`,
+ * or `status active`) or activated it from draining. `reason` says who and how (`released by alice`,
+ * `activated by alice`). Sent only when the status changed, to the sockets open then; a later `welcome` says
+ * `status: "active"`. Its own type, not a `drain` with another status: an agent that knows only `drain` would read
+ * that as one (and say "draining"), while an unknown type is ignored without a word by every agent.
+ */
+export interface ActiveNotice {
+  type: "active";
+  reason: string;
+}
+
 /** The code of a `cancel` as the agent reads it: a known one, or undefined (absent, or a newer coordinator's). */
 export function cancelCodeOf(frame: { code?: unknown }): CancelCode | undefined {
   const code = CancelCode.safeParse(frame.code);

@@ -11,8 +11,8 @@
  * answers `accept`/`reject`, then `renew` / `progress` / `complete` / `fail`
  * (or `release` to hand a job back without blame; `stopped` once a cancelled or lost run's engine has exited),
  * each carrying the lease epoch (fenced). The server may push `cancel` (why: its `code`), `drain` (its `status`),
- * `revoke`, `settings` (the product's lease TTL changed) and `grant` (the factory's seats changed). Frames with an
- * `id` get an `ack` or an `error` with it.
+ * `active` (work again), `revoke`, `settings` (the product's lease TTL changed) and `grant` (the factory's seats
+ * changed). Frames with an `id` get an `ack` or an `error` with it.
  *
  * Optional features, announced in `welcome.features` (FEATURES) so a newer agent still works with an older
  * coordinator: `accept` with `stage: "building"` (accepted and started in one round trip), and `batch` (several
@@ -25,7 +25,7 @@ import { z } from "zod";
 import { LeaseTtl } from "./api-work.ts";
 import type { Assignment } from "./protocol-assignment.ts";
 import type { ParseResult, PROTOCOL_VERSION } from "./protocol-factory-frames.ts";
-import type { CancelNotice, DrainNotice, WelcomeStanding } from "./protocol-lease-notices.ts";
+import type { ActiveNotice, CancelNotice, DrainNotice, WelcomeStanding } from "./protocol-lease-notices.ts";
 
 export type { Assignment } from "./protocol-assignment.ts";
 export {
@@ -46,7 +46,7 @@ export {
   PROTOCOL_VERSION,
   parseFactoryFrame,
 } from "./protocol-factory-frames.ts";
-export type { CancelCode, CancelNotice, DrainNotice, DrainStatus } from "./protocol-lease-notices.ts";
+export type { ActiveNotice, CancelCode, CancelNotice, DrainNotice, DrainStatus } from "./protocol-lease-notices.ts";
 
 /** Close codes (4000–4999 are application-defined). */
 export const CLOSE = {
@@ -114,6 +114,7 @@ export type ServerFrame =
   /** `code` says why; "preempted": a critical job takes the seat, its `assign` follows (shared/protocol-lease-notices). */
   | CancelNotice
   | DrainNotice
+  | ActiveNotice
   | { type: "revoke"; reason: string }
   | SettingsFrame
   | GrantFrame;
@@ -142,7 +143,7 @@ export type GrantFrame = z.infer<typeof GrantFrame>;
 export function parseServerFrame(raw: string): ParseResult<ServerFrame> {
   try {
     const data = JSON.parse(raw) as { type?: unknown };
-    const known = ["welcome", "assign", "ack", "error", "cancel", "drain", "revoke", "settings", "grant"];
+    const known = ["welcome", "assign", "ack", "error", "cancel", "drain", "active", "revoke", "settings", "grant"];
     if (typeof data?.type !== "string" || !known.includes(data.type)) {
       return { ok: false, code: "validation_failed", message: `unknown server frame ${String(data?.type)}` };
     }

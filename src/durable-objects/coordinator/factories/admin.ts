@@ -116,14 +116,16 @@ export type AdminStatus = "active" | "draining" | "quarantined";
 export function setFactoryStatus(tx: Tx, factoryId: string, status: AdminStatus, actor: string): Factory {
   const f = requireFactory(tx.sql, factoryId, tx.now);
   if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked`);
+  // Why, kept for the factory's next `welcome`: an agent that connects after the `drain` hears it then.
+  const change = status === "active" ? { status } : { status, statusReason: operatorStatusReason(status, actor) };
   if (f.status === "quarantined" && status !== "quarantined") {
-    const released = releaseFactory(tx, factoryId, actor);
-    if (status === "active") return released;
+    // Released into `status` in one write of the record (released to active, then drained, was two).
+    const released = releaseFactory(tx, factoryId, actor, change);
+    if (status !== "active") enqueueAudit(tx, actor, `factory.${status}`, factoryId);
+    return released;
   }
   enqueueAudit(tx, actor, `factory.${status}`, factoryId);
-  // Why, kept for the factory's next `welcome`: an agent that connects after the `drain` hears it then.
-  const why = status === "active" ? {} : { statusReason: operatorStatusReason(status, actor) };
-  return updateFactory(tx, factoryId, { status, ...why });
+  return updateFactory(tx, factoryId, change);
 }
 
 /**

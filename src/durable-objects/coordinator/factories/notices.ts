@@ -118,14 +118,15 @@ export function noteStop(tx: Tx, job: Job, reason: string, code: CancelCode): vo
 }
 
 /**
- * Queue a `drain` for `factoryId`, quarantined by the coordinator itself (policies/quarantine, after it set the
- * status), pushed after the commit with `status: "quarantined"`; `reason` is kept on the factory's record too, for
- * its next `welcome` (factories/standing). @throws NotFoundError — no such factory.
+ * `factoryId` quarantined by the coordinator itself (policies/quarantine): its status and `reason` (kept for its next
+ * `welcome`, factories/standing) set in ONE write of its record — the status set first and the reason after it was
+ * two, each a read, a parse and a write of the whole document, in the unit of the run's end — and a `drain` queued,
+ * pushed after the commit with `status: "quarantined"`. @throws NotFoundError — no such factory.
  */
 export function noteDrain(tx: Tx, factoryId: string, reason: string): void {
   surelyNone.delete(tx.sql);
   execute(tx.sql, "INSERT INTO drain_notices(factory_id, reason) VALUES (?, ?)", factoryId, reason);
-  updateFactory(tx, factoryId, { statusReason: reason });
+  updateFactory(tx, factoryId, { status: "quarantined", statusReason: reason });
 }
 
 /**

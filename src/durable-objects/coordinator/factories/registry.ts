@@ -101,20 +101,20 @@ export function noteDisconnected(tx: Tx, ...ended: ReadonlyArray<{ factoryId: st
 
 /**
  * The live link (`att`, the socket's attachment) of a factory ended with the peer's close `code`: its end recorded
- * (`noteDisconnected`) and, if its agent had drained, closed cleanly and holds no lease (core/departure
+ * (as `noteDisconnected`) and, if its agent had drained, closed cleanly and holds no lease (core/departure
  * `leftCleanly`), that it left — its health reads `left`, not `down`, and nothing pages (policies/health-check).
- * A hello clears it (factories/grants).
+ * Both in one write of the record (they were two). A hello clears it (factories/grants).
  */
 export function noteLinkEnded(
   tx: Tx,
   att: { factoryId: string; connection?: number; draining: boolean },
   code: number,
 ) {
-  noteDisconnected(tx, att);
   const f = readFactory(tx.sql, att.factoryId);
   if (f?.connection === undefined || f.connection !== att.connection) return; // a replaced socket's close says nothing
-  if (!leftCleanly({ draining: att.draining, code, heldLeases: liveLoad(tx.sql, att.factoryId) })) return;
-  storeFactory(tx.sql, { ...f, leftAt: tx.now });
+  const left = leftCleanly({ draining: att.draining, code, heldLeases: liveLoad(tx.sql, att.factoryId) });
+  if (!left && f.closedConnection === f.connection) return; // recorded already
+  storeFactory(tx.sql, { ...f, closedConnection: f.connection, ...(left ? { leftAt: tx.now } : {}) });
 }
 
 /** Whether factory `f` has a link the coordinator never saw end (core/outage-grace `HolderLink.connected`). */

@@ -43,10 +43,10 @@ export function noteFactoryFailure(tx: Tx, factoryId: string): void {
     JSON.stringify(window),
   );
   if (f.status !== "active" || !overBudget(window, tx.now, budget)) return;
-  updateFactory(tx, factoryId, { status: "quarantined" });
   const subject = `factory:${factoryId}`;
   const why = `more than ${counted(budget.maxFailures, "failed run")} within ${budget.windowMinutes} min`;
-  // Its agent hears it as it does an operator's quarantine (rpc/fleet `setFactoryStatus`): a `drain`, after the commit.
+  // Quarantined, with why, in one write of its record; its agent hears it as it does an operator's quarantine (rpc/fleet
+  // `setFactoryStatus`): a `drain`, after the commit (factories/notices).
   noteDrain(tx, factoryId, `quarantined: ${why}`);
   raiseAlert(tx, {
     kind: "factory_quarantined",
@@ -70,9 +70,16 @@ export function errorWindowOf(sql: SqlStorage, factoryId: string): FailureWindow
 /**
  * An operator returns a quarantined factory to `active`: its error window is cleared (the old failures must not
  * quarantine it again at the next one) and the `factory_quarantined` alert resolved. Audited `factory.release`.
+ * `into`: the status (and its reason) it is released into instead — `draining` (factories/admin `setFactoryStatus`),
+ * in the same one write of its record.
  * @throws NotFoundError — no such factory; DomainError conflict — it is not quarantined.
  */
-export function releaseFactory(tx: Tx, factoryId: string, actor: string): Factory {
+export function releaseFactory(
+  tx: Tx,
+  factoryId: string,
+  actor: string,
+  into: Pick<Factory, "status" | "statusReason"> = { status: "active" },
+): Factory {
   const f = requireFactory(tx.sql, factoryId, tx.now);
   if (f.status !== "quarantined") {
     throw new DomainError("conflict", `factory ${factoryId} is ${f.status}, not quarantined: nothing to release`, {
@@ -83,5 +90,5 @@ export function releaseFactory(tx: Tx, factoryId: string, actor: string): Factor
   execute(tx.sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
   clearAlert(tx, "factory_quarantined", `factory:${factoryId}`);
   enqueueAudit(tx, actor, "factory.release", factoryId);
-  return updateFactory(tx, factoryId, { status: "active" });
+  return updateFactory(tx, factoryId, into);
 }

@@ -9,6 +9,7 @@
  */
 import type { Factory } from "../../../core/model.ts";
 import { listFactories, requireFactory } from "../factories/registry.ts";
+import { statusNotice } from "../factories/standing.ts";
 import { type BreakerView, breakersOf, listBreakers } from "../policies/breakers.ts";
 import { releaseFactory } from "../policies/quarantine.ts";
 import { BudgetRpc } from "./budget.ts";
@@ -36,8 +37,8 @@ export abstract class BreakerRpc extends BudgetRpc {
   }
 
   /**
-   * An operator releases a quarantined factory (policies/quarantine `releaseFactory`); after the commit a dispatch
-   * pass offers it the queued work.
+   * An operator releases a quarantined factory (policies/quarantine `releaseFactory`); after the commit its connected
+   * agent is told (`active`: factories/standing), then a dispatch pass offers it the queued work.
    */
   async releaseFactory(productId: string, factoryId: string, actor: string) {
     const outcome = await this.units.run(productId, (tx) => {
@@ -45,6 +46,8 @@ export abstract class BreakerRpc extends BudgetRpc {
       return withBreakers(tx.sql, f, tx.now);
     });
     if (outcome.ok) {
+      const notice = statusNotice("quarantined", "active", actor); // releaseFactory refuses any other status
+      if (notice) this.link.notify(factoryId, notice);
       this.link.requestDispatch(); // throttled: a pass that throws is logged, never thrown at this committed release
       await this.units.settle();
     }

@@ -34,8 +34,8 @@ import {
   setFactoryStatus,
 } from "../factories/admin.ts";
 import { seatGrant } from "../factories/grants.ts";
-import { listFactories, requireFactory } from "../factories/registry.ts";
-import { operatorStatusReason } from "../factories/standing.ts";
+import { listFactories, readFactory, requireFactory } from "../factories/registry.ts";
+import { statusNotice } from "../factories/standing.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { ComposedCoordinator } from "../runtime/composition.ts";
 import { getMeta, setMeta } from "../runtime/meta.ts";
@@ -176,10 +176,15 @@ export abstract class FleetRpc extends ComposedCoordinator {
   }
 
   async setFactoryStatus(productId: string, factoryId: string, status: AdminStatus, actor: string) {
-    const outcome = await this.units.run(productId, (tx) => setFactoryStatus(tx, factoryId, status, actor));
-    // `status` said, not left for the agent to read from the reason's first word (shared/protocol-lease-notices).
-    if (outcome.ok && status !== "active")
-      this.link.notify(factoryId, { type: "drain", reason: operatorStatusReason(status, actor), status });
+    let notice: ReturnType<typeof statusNotice>;
+    const outcome = await this.units.run(productId, (tx) => {
+      const from = readFactory(tx.sql, factoryId)?.status;
+      const f = setFactoryStatus(tx, factoryId, status, actor);
+      notice = statusNotice(from, status, actor);
+      return f;
+    });
+    // Its agent hears the change (factories/standing): a `drain` saying its status, or `active` when work comes again.
+    if (outcome.ok && notice) this.link.notify(factoryId, notice);
     if (outcome.ok && status === "active") this.link.requestDispatch(); // a failed pass: logged, not this answer's
     return outcome;
   }

@@ -1,0 +1,34 @@
+/**
+ * @module agent/interrupt
+ * A wait the operator may end with Ctrl-C (or SIGTERM, or a closed terminal's SIGHUP) that must say what it left. An
+ * `enroll` stopped while its request was out died silently with 130: nothing said whether the code was spent or what
+ * to run next, though running the same command again resumes it (agent/enroll-nonce). Within `interruptible`, such a
+ * signal prints `✘ ERROR interrupted: …` with the caller's words and exits 130 (the state dir's lock is released by
+ * its exit handler, shared/pid-lock); outside it, the signals are as they were.
+ */
+import { EXIT } from "./close-codes.ts";
+import type { Output } from "./output.ts";
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * `work()`'s result; a signal meanwhile prints `✘ ERROR interrupted: SIGNAL: {what} / {fix}` and exits the process
+ * with 130. `exit` is the process's exit (a test's stand-in). Throws what `work` throws.
+ */
+export async function interruptible<T>(
+  out: Pick<Output, "error">,
+  words: { what: string; fix: string },
+  work: () => Promise<T>,
+  exit: (code: number) => void = (code) => process.exit(code),
+): Promise<T> {
+  const stop = (signal: NodeJS.Signals) => {
+    out.error("interrupted", `${signal}: ${words.what}`, words.fix);
+    exit(EXIT.interrupted);
+  };
+  for (const signal of SIGNALS) process.on(signal, stop);
+  try {
+    return await work();
+  } finally {
+    for (const signal of SIGNALS) process.off(signal, stop);
+  }
+}
