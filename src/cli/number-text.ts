@@ -58,3 +58,26 @@ export function flooredPercent(part: number, whole: number): string {
   const pct = Math.floor((part * 100) / whole);
   return pct === 0 && part > 0 ? "<1" : String(pct);
 }
+
+/**
+ * A span of `ms` milliseconds said exactly, in hours, minutes, seconds and ms, each part that is not 0: 86,400,000 →
+ * "24h", 5,400,000 → "1h 30m", 90,500 → "1m 30s 500ms", 0 → "0ms". Rounded to the whole ms; "" for no number or a
+ * negative one (a window an answer lacks). Not table `formatDuration`, which floors to one unit (an age, "3h ago"):
+ * a window of 90 min read "2h" rounded and "1h" floored.
+ */
+export function exactDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "";
+  let rest = Math.round(ms);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) parts.push(`${n}${unit}`);
+  }
+  return parts.length ? parts.join(" ") : "0ms";
+}

@@ -16,7 +16,7 @@ import { usdTexts } from "../../core/usd-text.ts";
 import type { MetricsSnapshot, StatsSnapshot } from "../../shared/api-metrics.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
-import { percentNumber } from "../number-text.ts";
+import { exactDuration, percentNumber } from "../number-text.ts";
 import { checked, MetricsRead, StatsRead } from "../read-answers.ts";
 import { formatInstant, NONE, renderFields, renderTable } from "../table.ts";
 
@@ -81,13 +81,14 @@ export function formatMetrics(m: MetricsSnapshot): string {
     );
   }
   if (m.factories.length) {
-    const hours = Math.round(m.factoryWindowMs / 3_600_000);
+    // Said exactly (a 90-min window read "RUNS 2h"); an older coordinator's answer has no window: "RUNS" alone.
+    const window = m.factoryWindowMs === undefined ? "" : exactDuration(m.factoryWindowMs);
     out.push(
       "",
       renderTable(
         [
           { header: "FACTORY" },
-          { header: `RUNS ${hours}h`, align: "right" },
+          { header: window ? `RUNS ${window}` : "RUNS", align: "right" },
           { header: "OK", align: "right" },
           { header: "SUCCESS", align: "right" },
         ],
