@@ -86,8 +86,8 @@ export const IF_RANGE_MAX_BYTES = 1024;
 export const IfRangeHeader = utf8Text(IF_RANGE_MAX_BYTES)
   .describe(
     "The ETag the bytes already held came with: the Range is served only when it is this artifact's ETag, exactly; " +
-      "otherwise (another version, a weak tag, a date) the whole artifact, 200. " +
-      `At most ${IF_RANGE_MAX_BYTES} bytes of UTF-8 (400 past it)`,
+      "otherwise (another version, a weak tag, a date) the whole artifact, 200; " +
+      `at most ${IF_RANGE_MAX_BYTES} bytes of UTF-8 (400 past it)`,
   )
   .transform((s) => s.trim());
 
