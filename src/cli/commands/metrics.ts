@@ -37,6 +37,16 @@ function depthLine(counts: Record<string, number>): string {
   return parts.length ? parts.join(" · ") : "no jobs";
 }
 
+/**
+ * A factory's row label: its name, and its id beside it when another row has the same name — a host revoked and
+ * enrolled again under its name is two factories, the revoked one listed while a run of it ended in the window, and
+ * the table read "box-2" twice with two different counts.
+ */
+function factoryLabel(f: { id?: string; name: string }, all: ReadonlyArray<{ name: string }>): string {
+  const shared = all.filter((o) => o.name === f.name).length > 1;
+  return shared && f.id !== undefined ? `${f.name} (${f.id})` : f.name;
+}
+
 /** The metrics as aligned fields, then a table of factories (and of breakers, when any is not closed). */
 export function formatMetrics(m: MetricsSnapshot): string {
   const lat = m.dispatchLatencyMs;
@@ -92,7 +102,12 @@ export function formatMetrics(m: MetricsSnapshot): string {
           { header: "OK", align: "right" },
           { header: "SUCCESS", align: "right" },
         ],
-        m.factories.map((f) => [f.name, String(f.runs), String(f.successes), f.runs ? pct(f.successRate) : NONE]),
+        m.factories.map((f) => [
+          factoryLabel(f, m.factories),
+          String(f.runs),
+          String(f.successes),
+          f.runs ? pct(f.successRate) : NONE,
+        ]),
       ),
     );
   }
