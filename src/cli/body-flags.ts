@@ -38,19 +38,34 @@ export function flagOfField(field: string, command: Pick<CommandSpec, "options">
 }
 
 /**
- * `e` with each `body.FIELD` or `query.FIELD` (a nested one by its dotted path, and `….FIELD.N`, an item of it) of its
- * message said as the command's flag (`--budget-usd`, `--cap[1]`, `--metric` for `body.guardrail.metric`), for a `validation_failed` refusal; any other error, or a field no flag of `command`
- * sent, is returned as it is. Pure: a new error when a field was renamed, else `e` itself.
+ * The positional argument of `args` (as help names them: "TEXT", "CEILING_USD") that sent body field `field`, or
+ * undefined: the field spelt in capitals, words split by "_" (`ceilingUsd` → CEILING_USD). `lessons add "  "` was told
+ * of `body.text`, `budget set` of `body.ceilingUsd`, `enroll` of `body.name`: words the user never typed. Pure.
  */
-export function withFlagNames(e: CliError, command: Pick<CommandSpec, "options"> | undefined): CliError {
+export function argOfField(field: string, args: Pick<CommandSpec["args"], "names"> | undefined): string | undefined {
+  const name = field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+  return args?.names.split(/\s+/).includes(name) ? name : undefined;
+}
+
+/**
+ * `e` with each `body.FIELD` or `query.FIELD` (a nested one by its dotted path, and `….FIELD.N`, an item of it) of its
+ * message said as the command's flag (`--budget-usd`, `--cap[1]`, `--metric` for `body.guardrail.metric`) or, when no
+ * flag sent it, its positional argument (`TEXT` for `body.text`), for a `validation_failed` refusal; any other error,
+ * or a field neither sent, is returned as it is. Pure: a new error when a field was renamed, else `e` itself.
+ */
+export function withFlagNames(
+  e: CliError,
+  command: (Pick<CommandSpec, "options"> & Partial<Pick<CommandSpec, "args">>) | undefined,
+): CliError {
   if (e.code !== "validation_failed" || command === undefined) return e;
   const message = e.message.replace(
     /\b(?:body|query)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)((?:\.\d+)*)/g,
     (whole, path: string, at: string) => {
       // The field by its whole dotted path: `guardrail.metric` is --metric; an item of it (`capabilities.1`) --cap[1].
       const flag = flagOfField(path.slice(1), command);
-      if (flag === undefined) return whole;
-      return `--${flag}${at.replace(/\.(\d+)/g, "[$1]")}`;
+      const said = flag === undefined ? argOfField(path.slice(1), command.args) : `--${flag}`;
+      if (said === undefined) return whole;
+      return `${said}${at.replace(/\.(\d+)/g, "[$1]")}`;
     },
   );
   if (message === e.message) return e;

@@ -3,7 +3,8 @@
 // `factory enroll --cap` items as --cap[N], over a real local socket; a field no flag of the command sent (a manifest's)
 // and any other refusal keep the server's words (cli/body-flags, the one place for every command that sends a body).
 // `routing experiment start`'s --class (jobClass) and its guardrail's --metric, --margin and --confidence (nested in
-// the body) are named as typed too.
+// the body) are named as typed too, and a field a positional argument sent by that argument's name (`lessons add`'s
+// TEXT for body.text, `budget set`'s CEILING_USD for body.ceilingUsd).
 import { describe, expect, it } from "vitest";
 import { withFlagNames } from "../../src/cli/body-flags.ts";
 import { CliError } from "../../src/cli/errors.ts";
@@ -75,5 +76,16 @@ describe("a refused body's field said as the command's flag", () => {
     expect(said("body.arms.A.rules.0.factoryId: unknown factory")).toBe(
       "body.arms.A.rules.0.factoryId: unknown factory",
     );
+  });
+
+  it("a field a positional argument sent is said by that argument's name: TEXT, CEILING_USD", async () => {
+    const { url } = await refusing("body.text: at most 2000 bytes of UTF-8");
+    const r = await captureCli(["lessons", "add", "run the linter first", ...connection(url, "shop")]);
+    expect(r.stderr).toMatch(/^✘ ERROR validation_failed: TEXT: at most 2000 bytes of UTF-8 \//);
+    const args = { names: "PERIOD CEILING_USD", min: 2, max: 2 };
+    const said = (detail: string) =>
+      withFlagNames(new CliError("validation_failed", detail, "fix", 1), { options: {}, args }).message;
+    expect(said("body.ceilingUsd: Too big")).toBe("CEILING_USD: Too big");
+    expect(said("body.onExhausted: Invalid option")).toBe("body.onExhausted: Invalid option");
   });
 });
