@@ -88,12 +88,14 @@ export function matchCommand<C extends CommandSpec>(commands: readonly C[], word
 
 /**
  * A decimal number as typed (`25`, `-0.5`, `.5`, `1e3`), or undefined for anything else: an empty word (`Number("")`
- * is 0), hex, `Infinity`, or one too large to be finite (`1e400` — JSON would send it as null). Every number the CLI
- * reads from a word goes through here or through the `int` check below.
+ * is 0), hex, `Infinity`, one too large to be finite (`1e400` — JSON would send it as null), or one too small to be
+ * told from 0 (`1e-400` read as 0: `--margin 1e-400` was sent as 0). Every number the CLI reads from a word goes
+ * through here or through the `int` check below.
  */
 export function decimal(raw: string): number | undefined {
   if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(raw.trim())) return undefined;
   const n = Number(raw);
+  if (n === 0 && /[1-9]/.test(raw.split(/e/i)[0] ?? "")) return undefined;
   return Number.isFinite(n) ? n : undefined;
 }
 

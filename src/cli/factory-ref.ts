@@ -42,9 +42,15 @@ export function factoryIdIn(
     // Not resolved to the live one: `factory rm NAME` may well mean the revoked record. Said instead: a host revoked
     // and enrolled again (as `factory revoke` advises) shares its name with its old record.
     const ids = named.map((f) => (f.status ? `${f.id} (${f.status})` : f.id)).join(", ");
-    const live = named.filter((f) => f.status !== undefined && f.status !== "revoked");
+    const inService = named.filter((f) => f.status !== undefined && f.status !== "revoked");
+    // Said as what each one is, steering to neither: "fac_new is the one not revoked" read as the id to give, and
+    // `factory rm` — the one change that reaches here with a live factory so named — removed the host in service
+    // when the old revoked record was what a newcomer cleaning up meant.
+    const revoked = named.filter((f) => f.status === "revoked").map((f) => f.id);
     const fix =
-      live.length === 1 ? `give the id instead: ${live[0]!.id} is the one not revoked` : "give the id instead";
+      inService.length === 1
+        ? `give the id of the one you mean: ${inService[0]!.id} is in service (not revoked); ${revoked.join(", ")} ${revoked.length === 1 ? "is" : "are"} revoked`
+        : "give the id instead";
     throw new CliError("ambiguous", `${counted(named.length, "factory", "factories")} are named ${ref}: ${ids}`, fix);
   }
   const known = fleet.map((f) => `${f.name} (${f.id})`).join(", ");

@@ -33,20 +33,8 @@ export function decimalsOrSignificant(x: number, decimals: number): string {
   return Number(fixed) !== 0 || x === 0 ? fixed : String(Number(x.toPrecision(2)));
 }
 
-/**
- * `rate` (a fraction, 0 to 1) as a number of percent rounded to `decimals` decimals, without its unit (callers write
- * "%" or " %"): `0.125` → "12.5" with 1 decimal, "13" with 0. A rate above 0 that rounds to 0 reads "<1" (or "<0.1",
- * …) and one below 1 that rounds to 100 reads ">99" (">99.9"): only 0 and 1 exactly read "0" and "100". A value
- * outside [0, 1] or not finite is rounded as it is (no such rate is ever answered; nothing thrown).
- */
-export function percentNumber(rate: number, decimals = 0): string {
-  const scale = 10 ** decimals;
-  const rounded = Math.round(rate * 100 * scale) / scale;
-  const step = (1 / scale).toFixed(decimals);
-  if (rate > 0 && rate < 1 && rounded <= 0) return `<${step}`;
-  if (rate > 0 && rate < 1 && rounded >= 100) return `>${(100 - 1 / scale).toFixed(decimals)}`;
-  return String(rounded);
-}
+/** A rate as a number of percent that never rounds to an end it has not reached: core/percent-text, here for the CLI. */
+export { percentNumber } from "../core/percent-text.ts";
 
 /**
  * `part` of `whole` (both whole micro-dollars, ≥ 0) as a whole percent rounded DOWN, without its unit — as the
@@ -57,4 +45,27 @@ export function flooredPercent(part: number, whole: number): string {
   if (whole <= 0) return "0";
   const pct = Math.floor((part * 100) / whole);
   return pct === 0 && part > 0 ? "<1" : String(pct);
+}
+
+/**
+ * A span of `ms` milliseconds said exactly, in hours, minutes, seconds and ms, each part that is not 0: 86,400,000 →
+ * "24h", 5,400,000 → "1h 30m", 90,500 → "1m 30s 500ms", 0 → "0ms". Rounded to the whole ms; "" for no number or a
+ * negative one (a window an answer lacks). Not table `formatDuration`, which floors to one unit (an age, "3h ago"):
+ * a window of 90 min read "2h" rounded and "1h" floored.
+ */
+export function exactDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "";
+  let rest = Math.round(ms);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) parts.push(`${n}${unit}`);
+  }
+  return parts.length ? parts.join(" ") : "0ms";
 }

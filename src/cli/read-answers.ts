@@ -161,7 +161,7 @@ export const MetricsRead = z.object({
   openAlerts: z.object({ critical: num, warning: num, info: num }),
   budget: maybe(z.object({ spentUsd: num, ceilingUsd: num, period: str, state: str })),
   breakers: z.array(breaker.extend({ factoryId: str })),
-  factories: z.array(z.object({ name: str, runs: num, successes: num, successRate: num })),
+  factories: z.array(z.object({ id: str.optional(), name: str, runs: num, successes: num, successRate: num })),
   factoryWindowMs: num.optional(),
 });
 

@@ -15,6 +15,7 @@
  *   each with an effective n ≥ MIN_N of runs that reported a cost (the cost mean's own weight): a run with no
  *   reported cost says nothing about cost.
  */
+import { percentNumber } from "./percent-text.ts";
 import { type RoutingRule, ruleReason } from "./routing-rules.ts";
 import { decayTo, effectiveN, type TrackRecord, wholeRuns } from "./track-record.ts";
 import { usdText } from "./usd-text.ts";
@@ -56,7 +57,8 @@ export function findingId(key: string): string {
   return `rec_${h.toString(16).padStart(8, "0")}`;
 }
 
-const pct = (x: number): string => `${Math.round(x * 100)} %`;
+/** Never "100 %" short of every run nor "0 %" above none (core/percent-text): the rule's reason quotes it. */
+const pct = (x: number): string => `${percentNumber(x)} %`;
 const failRate = (r: TrackRecord): number =>
   r.successes + r.failures > 0 ? r.failures / (r.successes + r.failures) : 0;
 

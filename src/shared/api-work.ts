@@ -9,6 +9,7 @@ import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { LEASE_TTL } from "../core/lease.ts";
 import { STAGES } from "../core/model.ts";
+import { plainName } from "./plain-text.ts";
 
 export const LeaseTtl = z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds);
 
@@ -22,7 +23,7 @@ export const ClaimBody = z
 
 export const CheckpointBody = z
   .object({
-    branch: utf8Text(800, z.string().min(1)).optional(),
+    branch: utf8Text(800, plainName(z.string().min(1))).optional(), // a git ref name: no control character
     sha: z
       .string()
       .regex(/^[0-9a-f]{7,64}$/)

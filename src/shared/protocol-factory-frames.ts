@@ -24,9 +24,13 @@ export const MAX_LOG_LINES = 200;
  */
 export const MAX_LOG_LINE_BYTES = 12_000;
 
-/** A frame id, echoed in its answer: at most 256 bytes of UTF-8 (a longer one's echo in a refusal is cut there). */
+/**
+ * A frame id, echoed in its answer: at most 256 bytes of UTF-8 (a longer one's echo in a refusal is cut there), and
+ * no control character, as every other id, key and name a request carries (core/plain-text `plainName`).
+ */
 const MAX_REQUEST_ID_BYTES = 256;
-const RequestId = utf8Text(MAX_REQUEST_ID_BYTES, z.string().min(1)).optional();
+const BatchId = utf8Text(MAX_REQUEST_ID_BYTES, plainName(z.string().min(1)));
+const RequestId = BatchId.optional();
 const Epoch = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const LeaseRef = { jobId: EntityId, leaseEpoch: Epoch };
@@ -116,7 +120,7 @@ export const FactoryFrame = z.discriminatedUnion("type", [
         .array(utf8Text(128, plainName(z.string().min(1))))
         .max(16)
         .default([]),
-      agentVersion: utf8Text(160, z.string().min(1)),
+      agentVersion: utf8Text(160, plainName(z.string().min(1))),
       /**
        * The longest TTL this host wants for its leases: honoured only when shorter than the job's governing TTL
        * (the manifest's, else the product's setting — core/settings `grantedLeaseTtl`). `welcome` says what applies.
@@ -143,7 +147,7 @@ export const FactoryFrame = z.discriminatedUnion("type", [
   z
     .object({
       type: z.literal("batch"),
-      id: utf8Text(256, z.string().min(1)),
+      id: BatchId,
       frames: z.array(BatchedFrame).min(1).max(MAX_BATCH_FRAMES),
     })
     .strict(),

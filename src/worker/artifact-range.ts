@@ -15,7 +15,7 @@
  * means the whole artifact (§13.1.5): a resumed download then starts again rather than splice two versions' bytes.
  */
 import { z } from "zod";
-import { fitsUtf8 } from "../core/bytes.ts";
+import { fitsUtf8, utf8Text } from "../core/bytes.ts";
 
 /** 1 KiB: one range is at most ~45 bytes (`bytes=` and two 19-digit numbers); a longer header is not one to serve. */
 export const RANGE_MAX_BYTES = 1024;
@@ -72,12 +72,22 @@ export const RangeHeader = z
   )
   .transform(readRange);
 
-/** The `If-Range` request header: the ETag the client's partial bytes came with; compared exactly (strong). */
-export const IfRangeHeader = z
-  .string()
+/**
+ * 1 KiB: an ETag of ours is 66 bytes (a quoted sha256) and an HTTP-date 29; past this a header is neither. Bounded
+ * as every header the Worker reads is (core/bytes `utf8Text`): it is only compared, but unbounded it was trimmed and
+ * compared at whatever size the runtime let through.
+ */
+export const IF_RANGE_MAX_BYTES = 1024;
+
+/**
+ * The `If-Range` request header: the ETag the client's partial bytes came with; compared exactly (strong).
+ * Refused (400 naming If-Range) over IF_RANGE_MAX_BYTES bytes of UTF-8, as If-None-Match is over its limit.
+ */
+export const IfRangeHeader = utf8Text(IF_RANGE_MAX_BYTES)
   .describe(
     "The ETag the bytes already held came with: the Range is served only when it is this artifact's ETag, exactly; " +
-      "otherwise (another version, a weak tag, a date) the whole artifact, 200",
+      "otherwise (another version, a weak tag, a date) the whole artifact, 200; " +
+      `at most ${IF_RANGE_MAX_BYTES} bytes of UTF-8 (400 past it)`,
   )
   .transform((s) => s.trim());
 

@@ -5,8 +5,8 @@
 // `Content-Range: bytes */size`; several ranges, another unit or a malformed header are the whole artifact (200), never
 // a 4xx; If-Range naming the artifact's ETag serves the range, and any other validator (an older version's ETag, a
 // weak tag, a date) the whole artifact, so a resumed download never splices two versions. Every download (and HEAD)
-// says Accept-Ranges: bytes. A range is read from R2 as that range (R2's own range read, seen by wrapping the real
-// bucket), never the whole object. Each answer conforms to the served OpenAPI document.
+// says Accept-Ranges: bytes; an If-Range over 1 KiB is a 400 naming it. A range is read from R2 as that range (R2's
+// own range read, seen by wrapping the real bucket), never the whole object. Each answer conforms to the served OpenAPI document.
 import { createExecutionContext, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -162,6 +162,17 @@ describe("artifact downloads in byte ranges", () => {
     // If-Range without Range is nothing to act on; a mismatched If-Range does not make a 416 either.
     expect((await get(product, jobId, "log.txt", { "if-range": old })).status).toBe(200);
     expect((await get(product, jobId, "log.txt", { range: "bytes=500-", "if-range": old })).status).toBe(200);
+  });
+
+  it("refuses an If-Range over 1 KiB of UTF-8 (400 naming it), as every header the Worker reads is bounded", async () => {
+    const product = "art-range-if-long";
+    const { jobId, etag } = await artifact(product);
+    // At the limit it is only another validator (the whole artifact); one byte past it is refused.
+    const atLimit = `${etag}${" ".repeat(1024 - etag.length - 1)}x`;
+    expect((await get(product, jobId, "log.txt", { range: "bytes=0-", "if-range": atLimit })).status).toBe(200);
+    const long = await get(product, jobId, "log.txt", { range: "bytes=0-", "if-range": `${atLimit}x` });
+    expect(long.status).toBe(400);
+    expect(long.body).toMatchObject({ code: "validation_failed", detail: expect.stringContaining("If-Range") });
   });
 
   it("says Accept-Ranges on every download and HEAD; HEAD and a 304 ignore Range", async () => {

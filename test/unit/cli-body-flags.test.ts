@@ -2,6 +2,9 @@
 // --budget-usd 0.0000001` refused as "body.budgetUsd: Too small" reads "--budget-usd: Too small" (text and --json),
 // `factory enroll --cap` items as --cap[N], over a real local socket; a field no flag of the command sent (a manifest's)
 // and any other refusal keep the server's words (cli/body-flags, the one place for every command that sends a body).
+// `routing experiment start`'s --class (jobClass) and its guardrail's --metric, --margin and --confidence (nested in
+// the body) are named as typed too, and a field a positional argument sent by that argument's name (`lessons add`'s
+// TEXT for body.text, `budget set`'s CEILING_USD for body.ceilingUsd).
 import { describe, expect, it } from "vitest";
 import { withFlagNames } from "../../src/cli/body-flags.ts";
 import { CliError } from "../../src/cli/errors.ts";
@@ -48,5 +51,41 @@ describe("a refused body's field said as the command's flag", () => {
     expect(withFlagNames(manifest, spec)).toBe(manifest);
     const other = new CliError("conflict", "body.note: something", "fix it", 1);
     expect(withFlagNames(other, spec)).toBe(other);
+  });
+
+  it("routing experiment start: --class (jobClass) and the guardrail's --metric, nested in the body", async () => {
+    const { url } = await refusing("body.jobClass: must be a job class: capabilities joined by commas");
+    const start = ["routing", "experiment", "start", "--class", "lang:rust|docs", ...connection(url, "shop")];
+    const r = await captureCli(start);
+    expect(r.stderr).toMatch(/^✘ ERROR validation_failed: --class: must be a job class/);
+    const spec = {
+      options: Object.fromEntries(
+        ["class", "metric", "margin", "confidence", "split", "min-samples"].map((o) => [
+          o,
+          { type: "string" as const, help: "" },
+        ]),
+      ),
+    };
+    const said = (detail: string) => withFlagNames(new CliError("validation_failed", detail, "fix", 1), spec).message;
+    expect(said('body.guardrail.metric: Invalid option: expected one of "success_rate"|"cost"')).toBe(
+      '--metric: Invalid option: expected one of "success_rate"|"cost"',
+    );
+    expect(said("body.guardrail.confidence: Too big")).toBe("--confidence: Too big");
+    expect(said("body.minSamples: Too small")).toBe("--min-samples: Too small");
+    // A nested field no flag sent keeps the API's name.
+    expect(said("body.arms.A.rules.0.factoryId: unknown factory")).toBe(
+      "body.arms.A.rules.0.factoryId: unknown factory",
+    );
+  });
+
+  it("a field a positional argument sent is said by that argument's name: TEXT, CEILING_USD", async () => {
+    const { url } = await refusing("body.text: at most 2000 bytes of UTF-8");
+    const r = await captureCli(["lessons", "add", "run the linter first", ...connection(url, "shop")]);
+    expect(r.stderr).toMatch(/^✘ ERROR validation_failed: TEXT: at most 2000 bytes of UTF-8 \//);
+    const args = { names: "PERIOD CEILING_USD", min: 2, max: 2 };
+    const said = (detail: string) =>
+      withFlagNames(new CliError("validation_failed", detail, "fix", 1), { options: {}, args }).message;
+    expect(said("body.ceilingUsd: Too big")).toBe("CEILING_USD: Too big");
+    expect(said("body.onExhausted: Invalid option")).toBe("body.onExhausted: Invalid option");
   });
 });

@@ -4,7 +4,7 @@
 // at 123 %, warns at $0.024; not $0.04 and $0.02) — pause/resume POST and show the new state (a resume that leaves the budget paused by
 // exhaustion says so, and what lifts it), a product without a budget reads "No budget is set … Set one: …" (exit 0;
 // `--json` prints null) while pausing it is one `✘ ERROR not_found: … / set one …` line (exit 1) — and an unknown
-// product whose name says "budget" is neither (the problem's `what` decides, not its words) —, a refused body is `✘ ERROR validation_failed` and a malformed command line a usage error (exit 2) that
+// product whose name says "budget" is neither (the problem's `what` decides, not its words) —, a ceiling outside the coordinator's bounds ($0.01 to $10M) and a malformed command line a usage error (exit 2) that
 // sends nothing; a budget run over its ceiling by an operator's resume reads `overrun` with why dispatch goes on; the
 // percentage of the ceiling agrees with the state (≥ 80 exactly when it warns, ≥ 100 exactly when the ceiling is
 // reached: $24.90 of $25 is 99 %, not a rounded 100 % beside `warning`).
@@ -169,11 +169,13 @@ describe("gigafactory budget", () => {
     expect(resumed.stdout).not.toMatch(/Budget resumed/);
   });
 
-  it("reports a ceiling the server refuses (under its $0.01 floor) as ✘ ERROR validation_failed, exit 1", async () => {
-    const { url } = await coordinator();
+  // It went out and came back "✘ ERROR validation_failed: body: …", naming a field the user never typed.
+  it("refuses a ceiling under the coordinator's $0.01 floor before sending, naming CEILING_USD (exit 2)", async () => {
+    const { url, calls } = await coordinator();
     const r = await cli(url, "budget", "set", "day", "0.001");
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^✘ ERROR validation_failed: body: .+ \/ fix the value named above/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^✘ ERROR usage: CEILING_USD must be a number of dollars from 0\.01 to 10000000/);
+    expect(calls).toEqual([]);
   });
 
   it.each([
@@ -193,11 +195,12 @@ describe("budget set: a negative or zero ceiling", () => {
   it("is a usage error saying the ceiling must be positive, not an unknown option, and sends nothing", async () => {
     const { url, calls } = await coordinator();
     // Not decimal numbers at all: "0x10" read as 16 and "1e400" as Infinity before.
-    for (const ceiling of ["-3", "0", "-0.5", "0x10", "1e400"]) {
+    // Past the coordinator's own bounds (a cent to ten million) too: 0.001 went out and came back "body.ceilingUsd".
+    for (const ceiling of ["-3", "0", "-0.5", "0x10", "1e400", "0.001", "10000000.5"]) {
       const r = await cli(url, "budget", "set", "day", ceiling);
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toBe(
-        `✘ ERROR usage: CEILING_USD must be a positive number of dollars, e.g. 25 (got "${ceiling}") / see \`gigafactory budget set --help\``,
+        `✘ ERROR usage: CEILING_USD must be a number of dollars from 0.01 to 10000000, e.g. 25 (got "${ceiling}") / see \`gigafactory budget set --help\``,
       );
     }
     // A blank one is an empty argument (an unset variable?), refused as such by the parser (cli/args-refusals).

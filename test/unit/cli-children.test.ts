@@ -3,6 +3,7 @@
 // command again after a lost answer replays instead of making a second set — or the one --key names; prints one row
 // per child marked created or existing and a count line (one child in the singular), the API's document under
 // --json, and a bad file (not JSON, no list, not UTF-8: named by line, never sent as U+FFFD) as one `✘ ERROR` line.
+// A --key the server would refuse is refused before sending, by the rule it breaks (its limit, or ", ").
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -109,6 +110,12 @@ describe("gigafactory children", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^✘ ERROR usage: --key must be/);
     }
+    // Said by the rule it breaks: "a, b" is printable ASCII within 128 bytes, and was told it was not.
+    const joined = await cli(stub.url, "children", "p", path, "--key", "a, b");
+    expect(joined.stderr).toMatch(/^✘ ERROR usage: --key must be one key, without ", ": two Idempotency-Key headers/);
+    expect((await cli(stub.url, "children", "p", path, "--key", "x".repeat(129))).stderr).toMatch(
+      /^✘ ERROR usage: --key must be at most 128 bytes of UTF-8 \//,
+    );
     expect(stub.lines).toEqual([]);
     const ok = await cli(stub.url, "children", "p", path, "--key", "k".repeat(128));
     expect(ok.code).toBe(0);

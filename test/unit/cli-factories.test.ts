@@ -5,7 +5,8 @@
 // seat(s)"), and `enroll` prints an agent command whose PID is the agent's (not `npx`, which a SIGTERM never passed).
 // `factory drain|rm|… NAME` resolves a name to its id (they took ids only); an unknown name changes nothing; a name
 // shared with a revoked factory is the one not revoked for every change the coordinator refuses of a revoked one
-// (drain … revoke), and refused by `factory rm` naming each one's status and the id still in service.
+// (drain … revoke), and refused by `factory rm` naming each one's status, which is in service and which revoked,
+// steering to neither (rm may mean the revoked record).
 // `enroll --cap X` refuses an X that is no capability before a code is minted (it went into the printed command).
 import { describe, expect, it } from "vitest";
 import { AGENT, factoryRows } from "../../src/cli/commands/factories.ts";
@@ -138,7 +139,7 @@ describe("factory commands take a factory's name or id", () => {
     const r = await captureCli(["factory", "rm", "box", ...connection(stub.url, "shop")]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(
-      /^✘ ERROR ambiguous: 2 factories are named box: fac_old \(revoked\), fac_new \(active\) \/ give the id instead: fac_new is the one not revoked$/,
+      /^✘ ERROR ambiguous: 2 factories are named box: fac_old \(revoked\), fac_new \(active\) \/ give the id of the one you mean: fac_new is in service \(not revoked\); fac_old is revoked$/,
     );
     expect(stub.lines).toEqual(["GET /api/v1/products/shop/factories"]);
   });

@@ -79,7 +79,8 @@ describe("job rendering", () => {
 });
 
 // A newcomer read factory ids in the runs table while fleet, explain and the dashboard named them: the names come
-// from the fleet list read alongside; an id stays where the list is unreadable or no longer holds the factory.
+// from the fleet list read alongside; an id stays where the list is unreadable or no longer holds the factory, and
+// joins a name two factories share (a host revoked and enrolled again under its name).
 describe("job ID names its factories", () => {
   const runOn = (factoryId: string, attempt: number): Run => ({
     jobId: job.id,
@@ -97,6 +98,20 @@ describe("job ID names its factories", () => {
     expect(text).toMatch(/holder\s+box-1 fac_live \(expires in/);
     expect(text).toMatch(/\n\s+1\s+box-1\s+1\s/);
     expect(text).toMatch(/\n\s+2\s+fac_gone\s+2\s/);
+  });
+
+  it("says a name two factories share with each one's id: a revoked host's runs and its successor's", () => {
+    const names = new Map([
+      ["fac_old", "box-2"],
+      ["fac_live", "box-2"],
+      ["fac_a", "box-a"],
+    ]);
+    const runs = [runOn("fac_old", 1), runOn("fac_live", 2), runOn("fac_a", 3)];
+    const text = renderJob(held, runs, AT, undefined, names);
+    expect(text).toMatch(/\n\s+1\s+box-2 \(fac_old\)\s+1\s/);
+    expect(text).toMatch(/\n\s+2\s+box-2 \(fac_live\)\s+2\s/);
+    expect(text).toMatch(/\n\s+3\s+box-a\s+3\s/);
+    expect(text).toMatch(/holder\s+box-2 fac_live \(expires in/);
   });
 
   it("reads the fleet for names, and keeps the ids when that read is refused", async () => {

@@ -56,10 +56,13 @@ describe("gigafactory requeue with a budget raise", () => {
   it("refuses a malformed amount, and the flags on any other action, before sending anything", async () => {
     const { url, lines } = await coordinator();
     // 0x10 and 0b11 are numbers to Number() ($16, $3), not the decimal amount a person types.
-    for (const bad of ["0", "-2", "ten", "100001", "0x10", "0b11", ""]) {
+    // 0.0000001 is under the API's micro-dollar floor: "above 0" let it through to a 400 (said here, in its bounds).
+    for (const bad of ["0", "-2", "ten", "100001", "0x10", "0b11", "", "0.0000001"]) {
       const r = await captureCli(["requeue", "J1", "--budget-usd", bad, ...connection(url, "shop")]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^✘ ERROR usage: --budget-usd must be a number of dollars/);
+      expect(r.stderr).toMatch(
+        /^✘ ERROR usage: --budget-usd must be a number of dollars from 0\.000001 \(a micro-dollar\) to 100000/,
+      );
     }
     const tokens = await captureCli(["requeue", "J1", "--budget-tokens", "1.5", ...connection(url, "shop")]);
     expect(tokens.code).toBe(2);

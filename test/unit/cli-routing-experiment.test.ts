@@ -127,11 +127,13 @@ describe("gigafactory routing experiment", () => {
     const out = await cli(url, "routing", "experiment", "start", "--class", "c", "--split", "2");
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/--split must be a number in \[0, 1\]/);
-    // An empty word is not 0, nor is 1e400 a number: `Number("")` read as a margin of 0 before.
+    // An empty word is not 0, nor is 1e400 a number: `Number("")` read as a margin of 0 before. Nor is 1e-400: it
+    // read as 0 and was sent as a margin of 0 (cli/args `decimal`, every number the CLI reads from a word).
     for (const [flag, value] of [
       ["--margin", ""],
       ["--margin", "0x1"],
       ["--confidence", "1e400"],
+      ["--margin", "1e-400"],
     ]) {
       const bad = await cli(url, "routing", "experiment", "start", "--class", "c", flag!, value!);
       expect({ flag, value, code: bad.code }).toEqual({ flag, value, code: 2 });

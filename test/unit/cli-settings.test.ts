@@ -2,8 +2,8 @@
 // JSON where they parse), the settings print as readable lines (one per key --json has, `routing` included) or one
 // --json document, and a refused patch is one `✘ ERROR validation_failed: … / how to fix` line with exit 1 (a
 // malformed word is a usage error, exit 2, and so is a number too large to be finite — `weights.load=1e400` was sent
-// as null and refused "expected number, received null"); a misspelt key is told the key probably meant, top-level or
-// nested, and a value of the wrong type what its key takes (`preemption=yes`: true or false; a number: the key's value
+// as null and refused "expected number, received null" — or too small to be told from 0, `1e-400` stored as 0); a
+// misspelt key is told the key probably meant, top-level or nested, and a value of the wrong type what its key takes (`preemption=yes`: true or false; a number: the key's value
 // now, which the server takes), not "fix the value named above". A number spelt `.5` or `+2` is sent as a number, and
 // a key named like an Object.prototype member (`__proto__`, `constructor`) is sent as typed, for the server to refuse.
 import { describe, expect, it } from "vitest";
@@ -104,6 +104,18 @@ describe("gigafactory settings", () => {
       );
     }
     expect(patches).toEqual([]);
+  });
+
+  it("refuses a number too small to be told from 0 (1e-400 read as 0 was stored as 0); 0 itself is sent", async () => {
+    const { url, patches } = await coordinator();
+    for (const word of ["weights.load=1e-400", "retry.jitter=.1e-999", "weights.load=-2E-400"]) {
+      const r = await cli(url, "settings", "set", word);
+      expect({ word, code: r.code }).toEqual({ word, code: 2 });
+      expect(r.stderr).toMatch(/^✘ ERROR usage: .+ is too small to be told from 0 .+: write 0 \//);
+    }
+    expect(patches).toEqual([]);
+    expect((await cli(url, "settings", "set", "weights.load=0e5")).code).toBe(0);
+    expect(patches).toEqual([{ weights: { load: 0 } }]);
   });
 
   it("reports a refused value as one ✘ ERROR line with how to fix it, exit 1", async () => {

@@ -1,6 +1,8 @@
 // The factory protocol's shapes for fewer frames per job (issue 12 item 2), pinned: `accept` may carry
 // `stage: "building"`, a `batch` carries 1–64 lease frames without ids, and anything else is refused at the boundary.
 // A refused frame's id is echoed whole when it is a valid id (up to 256 bytes), so its sender can match the refusal.
+// A frame's id, a batch's id, hello's agentVersion and a checkpoint's branch refuse control characters (C0, DEL, C1)
+// as every other id, key and name a request carries does.
 import { describe, expect, it } from "vitest";
 import { FEATURES, MAX_BATCH_FRAMES, parseFactoryFrame } from "../../src/shared/protocol.ts";
 
@@ -80,5 +82,30 @@ describe("a refused frame's id", () => {
     // Past the bound: cut at 256 bytes, never inside a character.
     expect(parse({ ...bad, id: "y".repeat(300) })).toMatchObject({ ok: false, id: "y".repeat(256) });
     expect(parse({ ...bad, id: `${"y".repeat(254)}🙂` })).toMatchObject({ ok: false, id: "y".repeat(254) });
+  });
+});
+
+describe("ids and names in frames", () => {
+  const withControls = ["a\tb", "a\u0000", "a\u007f", "a\u009b[2J", "a\u001b]52;c;x\u0007"];
+  it("refuse control characters (C0, DEL, C1) as every other id, key and name does", () => {
+    const hello = { type: "hello", v: 1, capabilities: [], seats: 1, agentVersion: "gigafactory-agent/1.0.0" };
+    const progress = { type: "progress", ...lease, checkpoint: { branch: "gf/job_x-3", sha: "abcdef1" } };
+    const batch = { type: "batch", id: "b1", frames: [{ type: "renew", ...lease }] };
+    for (const ok of [{ type: "heartbeat", id: "h-1 é 漢" }, hello, progress, batch])
+      expect(parse(ok).ok, JSON.stringify(ok)).toBe(true);
+    for (const bad of withControls) {
+      const frames = [
+        { type: "heartbeat", id: bad },
+        { type: "renew", ...lease, id: bad },
+        { ...batch, id: bad },
+        { ...hello, agentVersion: bad },
+        { ...progress, checkpoint: { ...progress.checkpoint, branch: bad } },
+      ];
+      for (const frame of frames) {
+        const got = parse(frame);
+        expect(got, JSON.stringify(frame)).toMatchObject({ ok: false, code: "validation_failed" });
+        expect(got.ok ? "" : got.message, JSON.stringify(frame)).toContain("no control characters");
+      }
+    }
   });
 });

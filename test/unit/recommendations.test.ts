@@ -2,7 +2,8 @@
 // the same engine elsewhere is named with its numbers ("fails 40 % of `lang:rust` jobs (n=20) vs 5 % elsewhere"),
 // as is one that costs ≥ 2× the fleet median; nothing is said below MIN_N runs, for a gap under FAIL_GAP, or for
 // noise (a two-proportion z under 1.96); each finding carries a stable id and the avoid rule that would act on it.
-// Every sample size is the decayed one: old runs and runs that reported no cost do not make up the numbers.
+// Every sample size is the decayed one: old runs and runs that reported no cost do not make up the numbers. A rate
+// short of every run never reads 100 %, nor one above none 0 %.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -42,6 +43,12 @@ const keyed = (factoryId: string, r: TrackRecord, engine = "codex", jobClass = "
 });
 
 describe("failure-rate findings", () => {
+  it("never says 100 % of a rate short of every run, nor 0 % of one above none (core/percent-text)", () => {
+    const others = [keyed("box-1", record(150, 1)), keyed("box-2", record(150, 0))];
+    const f = recommend([keyed("box-3", record(200, 199)), ...others], NOW).find((x) => x.factoryId === "box-3");
+    expect(f?.message).toBe("engine codex on box-3 fails >99 % of `lang:rust` jobs (n=200) vs <1 % elsewhere (n=300)");
+  });
+
   it("names the worse factory with its rate, n and the rate elsewhere, and proposes an avoid rule", () => {
     const found = recommend(
       [keyed("box-3", record(20, 8)), keyed("box-1", record(20, 1)), keyed("box-2", record(20, 1))],

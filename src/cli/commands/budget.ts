@@ -8,7 +8,7 @@
  */
 import { toMicros } from "../../core/budget.ts";
 import { usdTexts } from "../../core/usd-text.ts";
-import type { BudgetBody, BudgetView } from "../../shared/api-budget.ts";
+import { BudgetBody, type BudgetView } from "../../shared/api-budget.ts";
 import { ApiError, type GigafactoryClient } from "../../shared/http-client.ts";
 import { decimal } from "../args.ts";
 import { choiceRefusal } from "../args-hints.ts";
@@ -128,15 +128,25 @@ async function currentOnExhausted(client: GigafactoryClient): Promise<BudgetBody
   }
 }
 
+/** A ceiling's bounds, USD: the PUT body's (shared/api-budget BudgetBody `ceilingUsd`). */
+const CEILING = {
+  min: BudgetBody.shape.ceilingUsd.minValue ?? 0.01,
+  max: BudgetBody.shape.ceilingUsd.maxValue ?? 10_000_000,
+};
+
 /** `set` words → the PUT body. @throws CliError usage — an unknown period or a ceiling that is not a number. */
 export function parseBudgetSet(words: readonly string[], onExhausted = "pause"): BudgetBody {
   const [period, ceiling] = words as [string, string];
   // The parser refuses these first (the command's `choices`); the same words here, for a caller that skips it.
   if (!(PERIODS as readonly string[]).includes(period)) throw choiceRefusal("PERIOD", PERIODS, period, "budget set");
   const ceilingUsd = decimal(ceiling);
-  // The coordinator's floor is $0.01 (api-budget): a zero or negative ceiling is a mistake, said here in its words.
-  if (ceilingUsd === undefined || ceilingUsd <= 0) {
-    throw usageError(`CEILING_USD must be a positive number of dollars, e.g. 25 (got "${ceiling}")`, "budget set");
+  // The coordinator's bounds (api-budget BudgetBody, read from it), said here in the argument's name: a ceiling of
+  // 0.001 passed "positive" and came back as "body.ceilingUsd: Too small", a field the user never typed.
+  if (ceilingUsd === undefined || ceilingUsd < CEILING.min || ceilingUsd > CEILING.max) {
+    throw usageError(
+      `CEILING_USD must be a number of dollars from ${CEILING.min} to ${CEILING.max}, e.g. 25 (got "${ceiling}")`,
+      "budget set",
+    );
   }
   if (onExhausted !== "pause" && onExhausted !== "stop") {
     throw choiceRefusal("--on-exhausted", ON_EXHAUSTED, onExhausted, "budget set");

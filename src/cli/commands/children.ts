@@ -23,12 +23,16 @@ export function fileKey(bytes: Uint8Array): string {
 }
 
 /**
- * Whether `key` can be sent as the Idempotency-Key and taken by the server: within its limit in bytes of UTF-8
- * (shared/api DerivedKeyHeader, 128), and printable ASCII — a header carries Latin-1 at most, and the HTTP client
- * throws on anything wider, which read as the coordinator being unreachable.
+ * Why `key` cannot be sent as the Idempotency-Key and taken by the server, or undefined when it can: printable ASCII
+ * (a header carries Latin-1 at most, and the HTTP client throws on anything wider, which read as the coordinator
+ * being unreachable), then the server's own rule (shared/api DerivedKeyHeader: 1 to 128 bytes, no ", ") in its words
+ * — "a, b" was told it was not 1 to 128 bytes of printable ASCII, which it is.
  */
-export function headerKey(key: string): boolean {
-  return /^[\x20-\x7e]+$/.test(key) && DerivedKeyHeader.safeParse(key).success;
+export function headerKeyProblem(key: string): string | undefined {
+  if (!/^[\x20-\x7e]*$/.test(key)) return "--key must be printable ASCII (U+0020–U+007E): it is sent as a header";
+  const parsed = DerivedKeyHeader.safeParse(key);
+  if (parsed.success) return undefined;
+  return key === "" ? "--key must not be empty" : `--key must be ${parsed.error.issues[0]?.message ?? "a key"}`;
 }
 
 /** The children list from a file's text: the API body or the bare list. */
@@ -64,7 +68,8 @@ export const children: Command = {
       );
     });
     const key = ctx.str("key") ?? fileKey(bytes);
-    if (!headerKey(key)) throw usageError("--key must be 1 to 128 bytes of printable ASCII", "children");
+    const problem = headerKeyProblem(key);
+    if (problem !== undefined) throw usageError(problem, "children");
     const made = await ctx
       .client()
       .addChildren(id, childrenOf(utf8Text(bytes, "invalid_json", `${file}: `), file), key);

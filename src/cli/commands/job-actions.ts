@@ -8,7 +8,7 @@
  * `--budget-tokens N` raise the job's own budget with it: a job that has
  * spent its budget is refused (`✘ ERROR budget_exceeded: … / raise …`) without.
  */
-import { JOB_ACTIONS } from "../../shared/api.ts";
+import { ActionBody, JOB_ACTIONS } from "../../shared/api.ts";
 import type { JobAction } from "../../shared/http-client.ts";
 import { decimal, type OptionSpec } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
@@ -106,17 +106,22 @@ function actionCommand(action: JobAction): Command {
 
 export const jobActions: Command[] = JOB_ACTIONS.map(actionCommand);
 
+/** `--budget-usd`'s bounds, USD: the requeue body's (shared/api ActionBody `budgetUsd`), read from its schema. */
+const USD_BOUNDS = ActionBody.shape.budgetUsd.unwrap();
+const [MIN_USD, MAX_USD] = [USD_BOUNDS.minValue ?? 0.000001, USD_BOUNDS.maxValue ?? 100_000];
+
 /** `--budget-usd` / `--budget-tokens` as the requeue body's fields; a malformed amount is a usage error. */
 function budgetRaise(ctx: Ctx): { budgetUsd?: number; budgetTokens?: number } {
   const text = ctx.str("budget-usd");
   const tokens = ctx.int("budget-tokens");
   const out: { budgetUsd?: number; budgetTokens?: number } = tokens !== undefined ? { budgetTokens: tokens } : {};
   if (text === undefined) return out;
-  // decimal (cli/args), not Number(): Number reads "0x10" as $16 and "" as $0.
+  // decimal (cli/args), not Number(): Number reads "0x10" as $16 and "" as $0. The bounds are the API's own (one
+  // micro-dollar up): "above 0" let 0.0000001 through to a 400 the line before had not said.
   const budgetUsd = decimal(text);
-  if (budgetUsd === undefined || budgetUsd <= 0 || budgetUsd > 100_000) {
+  if (budgetUsd === undefined || budgetUsd < MIN_USD || budgetUsd > MAX_USD) {
     throw usageError(
-      `--budget-usd must be a number of dollars above 0 and at most 100000, e.g. 12.5 (got "${text}")`,
+      `--budget-usd must be a number of dollars from ${MIN_USD} (a micro-dollar) to ${MAX_USD}, e.g. 12.5 (got "${text}")`,
       "requeue",
     );
   }

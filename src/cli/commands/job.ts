@@ -118,10 +118,18 @@ export function renderJob(
   terminal?: number,
   names: ReadonlyMap<string, string> = new Map(),
 ): string {
-  const named = (id: string): string => names.get(id) ?? id;
+  // A name two factories share (a host revoked and enrolled again under it) is said with the id: runs on each read
+  // as the same "box-2".
+  const taken = [...names.values()];
+  const named = (id: string): string => {
+    const name = names.get(id);
+    if (name === undefined) return id;
+    return taken.indexOf(name) === taken.lastIndexOf(name) ? name : `${name} (${id})`;
+  };
   const usd = jobUsd(job, runs);
-  const lease = job.holderFactoryId
-    ? `${named(job.holderFactoryId)}${names.has(job.holderFactoryId) ? ` ${job.holderFactoryId}` : ""} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
+  const holder = job.holderFactoryId;
+  const lease = holder
+    ? `${names.get(holder) ?? ""}${names.has(holder) ? " " : ""}${holder} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
     : NONE;
   const fields: Array<[string, string]> = [
     ["stage", job.stage],

@@ -16,7 +16,7 @@ import { usdTexts } from "../../core/usd-text.ts";
 import type { MetricsSnapshot, StatsSnapshot } from "../../shared/api-metrics.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
-import { percentNumber } from "../number-text.ts";
+import { exactDuration, percentNumber } from "../number-text.ts";
 import { checked, MetricsRead, StatsRead } from "../read-answers.ts";
 import { formatInstant, NONE, renderFields, renderTable } from "../table.ts";
 
@@ -35,6 +35,16 @@ function depthLine(counts: Record<string, number>): string {
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${s} ${n}`);
   return parts.length ? parts.join(" · ") : "no jobs";
+}
+
+/**
+ * A factory's row label: its name, and its id beside it when another row has the same name — a host revoked and
+ * enrolled again under its name is two factories, the revoked one listed while a run of it ended in the window, and
+ * the table read "box-2" twice with two different counts.
+ */
+function factoryLabel(f: { id?: string; name: string }, all: ReadonlyArray<{ name: string }>): string {
+  const shared = all.filter((o) => o.name === f.name).length > 1;
+  return shared && f.id !== undefined ? `${f.name} (${f.id})` : f.name;
 }
 
 /** The metrics as aligned fields, then a table of factories (and of breakers, when any is not closed). */
@@ -81,17 +91,23 @@ export function formatMetrics(m: MetricsSnapshot): string {
     );
   }
   if (m.factories.length) {
-    const hours = Math.round(m.factoryWindowMs / 3_600_000);
+    // Said exactly (a 90-min window read "RUNS 2h"); an older coordinator's answer has no window: "RUNS" alone.
+    const window = m.factoryWindowMs === undefined ? "" : exactDuration(m.factoryWindowMs);
     out.push(
       "",
       renderTable(
         [
           { header: "FACTORY" },
-          { header: `RUNS ${hours}h`, align: "right" },
+          { header: window ? `RUNS ${window}` : "RUNS", align: "right" },
           { header: "OK", align: "right" },
           { header: "SUCCESS", align: "right" },
         ],
-        m.factories.map((f) => [f.name, String(f.runs), String(f.successes), f.runs ? pct(f.successRate) : NONE]),
+        m.factories.map((f) => [
+          factoryLabel(f, m.factories),
+          String(f.runs),
+          String(f.successes),
+          f.runs ? pct(f.successRate) : NONE,
+        ]),
       ),
     );
   }

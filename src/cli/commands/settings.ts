@@ -66,7 +66,8 @@ const LOOSE_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
  * JSON when it parses (`2`, `true`, `"x"`, `[…]`), a number when it is one in another spelling (LOOSE_NUMBER:
  * `retry.jitter=.5` was sent as the text ".5" and refused "expected number"), the raw text otherwise.
  * @throws CliError usage — a number too large to be finite anywhere in it (`1e400`): JSON.parse reads it as
- *   Infinity, which the request would carry as null, refused by the server as "expected number, received null".
+ *   Infinity, which the request would carry as null, refused by the server as "expected number, received null"; or
+ *   one so small it reads as 0 (`1e-400`)
  */
 function readValue(key: string, raw: string): unknown {
   let value: unknown;
@@ -79,6 +80,13 @@ function readValue(key: string, raw: string): unknown {
   if (hasNonFinite(value)) {
     const what = typeof value === "number" ? `${raw} is` : "it holds";
     throw usageError(`${key}=${raw}: ${what} a number too large to be finite (at most about 1.8e308)`, "settings set");
+  }
+  // The other end: `1e-400` reads as 0 and was sent, and stored, as 0 — a value nobody typed.
+  if (value === 0 && /[1-9]/.test(raw.split(/e/i)[0] ?? "")) {
+    throw usageError(
+      `${key}=${raw}: ${raw} is too small to be told from 0 (under about 5e-324): write 0`,
+      "settings set",
+    );
   }
   return value;
 }

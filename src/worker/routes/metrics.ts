@@ -6,6 +6,7 @@
  * stage index and the queue version — no job documents, cheap enough for a script to poll.
  */
 import { Hono } from "hono";
+import { fitsUtf8 } from "../../core/bytes.ts";
 import { unwrap } from "../../core/errors.ts";
 import { MetricsQuery } from "../../shared/api-metrics.ts";
 import { type AppEnv, requireRole } from "../auth.ts";
@@ -15,11 +16,19 @@ import { noQuery, query } from "../validate.ts";
 export const metrics = new Hono<AppEnv>();
 
 /**
+ * 4 KiB of UTF-8: Prometheus's own Accept is ~150 bytes. Past it the header is disregarded (JSON, as with none: RFC
+ * 9110 §12.5.1 lets a server do so) rather than split and sorted at whatever size the runtime let through — bounded
+ * as every header the Worker reads is (core/bytes).
+ */
+export const ACCEPT_MAX_BYTES = 4096;
+
+/**
  * Whether an Accept header asks for the text format: its most preferred media range (highest q, first on a tie)
- * is `text/plain` or `application/openmetrics-text` (we answer 0.0.4 text for both). No header, `*\/*` or JSON → false.
+ * is `text/plain` or `application/openmetrics-text` (we answer 0.0.4 text for both). No header, `*\/*`, JSON or a
+ * header over ACCEPT_MAX_BYTES → false.
  */
 export function prefersPrometheus(accept: string | undefined): boolean {
-  if (!accept) return false;
+  if (!accept || !fitsUtf8(accept, ACCEPT_MAX_BYTES)) return false;
   const ranges = accept.split(",").map((part, i) => {
     const [type = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
     const q = params.find((p) => p.startsWith("q="));
