@@ -3,6 +3,7 @@
 // Live poller.
 
 import { ago, clock, duration, h, replace, statusLine, when, wholePercent } from "./dom.js";
+import { keepFieldErrors } from "./field-error.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
 import { grantPanel, grantStore } from "./fleet-grants.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
@@ -70,7 +71,7 @@ export function fleetView(root, live) {
       return;
     }
     // The cards are redrawn on every tick (heartbeat ages move): what a person is doing on one must survive it —
-    // the element holding keyboard focus (by id), and a Release or grant button's answer (a viewer's refusal would
+    // the element holding keyboard focus (by id), a refused box's mark, and a Release or grant button's answer (a viewer's refusal would
     // otherwise vanish within 3 s, before it could be read).
     const focused = document.activeElement?.closest("#main .fleet [id]")?.id;
     const said = [...grid.querySelectorAll('[id^="release-status-"], [id^="grant-status-"]')].map((el) => ({
@@ -78,6 +79,7 @@ export function fleetView(root, live) {
       text: el.textContent ?? "",
       error: el.classList.contains("error"),
     }));
+    const marks = keepFieldErrors(grid); // a refused seat limit stays marked until its box is edited
     const byFactory = Map.groupBy(records, (/** @type {any} */ r) => r.factoryId);
     replace(grid, ...factories.map((f) => factoryCard(f, live, render, byFactory.get(f.id) ?? [], grants)));
     for (const { id, text, error } of said) {
@@ -86,6 +88,7 @@ export function fleetView(root, live) {
       el.textContent = text;
       el.classList.toggle("error", error);
     }
+    marks();
     if (focused) document.getElementById(focused)?.focus();
   };
   const track = trackRecordsFeed(live.session, () => render());
