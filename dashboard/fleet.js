@@ -7,6 +7,7 @@ import { keepFieldErrors } from "./field-error.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
 import { grantPanel, grantStore } from "./fleet-grants.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
+import { counted } from "./format.js";
 
 /**
  * Render the fleet view into `root`; returns a cleanup function.
@@ -140,7 +141,7 @@ export function fleetSummary(factories) {
   const count = `${factories.length} ${factories.length === 1 ? "factory" : "factories"}`;
   const kinds = active.some((f) => f.health === "left") ? "down, left" : "down";
   const awayText = away ? ` · ${away} more on factories ${kinds} or never connected` : "";
-  return `${count} · ${busy} of ${seats} seats busy${awayText}`;
+  return `${count} · ${busy} of ${counted(seats, "seat")} busy${awayText}`;
 }
 
 /**
@@ -169,7 +170,7 @@ export function factoryCard(f, live, rerender = () => {}, records, grants) {
   const pct = f.seats ? wholePercent(f.load / f.seats) : 0;
   const bar = h(
     "div",
-    { class: "bar", role: "img", "aria-label": `${f.load} of ${f.seats} seats in use` },
+    { class: "bar", role: "img", "aria-label": `${f.load} of ${counted(f.seats, "seat")} in use` },
     h("span", { style: `width:${pct}%` }),
   );
   return h(
@@ -208,7 +209,7 @@ export function factoryCard(f, live, rerender = () => {}, records, grants) {
           ").",
         )
       : null,
-    h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${f.seats} seats`)),
+    h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${counted(f.seats, "seat")}`)),
     breakerBadges(f),
     live ? quarantinePanel(f, live, rerender) : null,
     records ? trackBlock(f, records) : null,
