@@ -10,7 +10,7 @@ import { ApiError, api, jobPath, writeFailure } from "./api.js";
 import { arm } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, showError, stageLabel, statusLine } from "./dom.js";
-import { fieldError } from "./field-error.js";
+import { fieldError, refusalError } from "./field-error.js";
 
 /**
  * The stages each action can start from — a mirror of src/core/stages.ts, used only to
@@ -169,7 +169,7 @@ export function actionBar(session, jobId, onDone) {
       const said = writeFailure(err, `${action} refused`);
       // Over its own budget: the detail says what it spent; the budget field is where the answer goes (marked).
       if (err instanceof ApiError && err.code === "budget_exceeded") fieldError(budget, status, said);
-      else showError(status, said);
+      else refusalError(err, status, said, { note, budgetUsd: budget }); // a box the coordinator refused is marked
       // Cancelled above it since the page read its parents: the refusal names the job; no requeue is offered again.
       if (err instanceof ApiError && err.code === "ancestor_cancelled") cancelledParent ||= "a job above it";
     } finally {

@@ -10,7 +10,7 @@ import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
 import { arm, setBusy } from "./busy.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
-import { fieldError } from "./field-error.js";
+import { fieldError, refusalError } from "./field-error.js";
 import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
 
@@ -166,7 +166,9 @@ export function budgetView(root, live) {
       showError(status);
       status.textContent = say(b) ?? done;
     } catch (err) {
-      if (alive) showError(status, `${describeError(err)}`);
+      // A box the coordinator refused (a ceiling past its bounds) is marked and focused, as the form's own refusal.
+      const boxes = { period: periodIn, ceilingUsd: ceilingIn, onExhausted: modeIn };
+      if (alive) refusalError(err, status, `${describeError(err)}`, boxes);
     } finally {
       busy = false;
       armAll();

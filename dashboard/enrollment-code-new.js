@@ -7,6 +7,7 @@ import { CODE_MINTED } from "./answers.js";
 import { api, apiBase, outcomeUnknown, writeFailure } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
 import { h, replace, showError, statusLine, when } from "./dom.js";
+import { refusalError } from "./field-error.js";
 
 /** The lifetimes offered, in seconds (the API takes 60 s to 7 days; an hour is its default, and the CLI's). */
 export const LIFETIMES = [
@@ -143,7 +144,8 @@ export function newCodeForm(live, onMinted) {
       setBusy(submit, false);
     } catch (err) {
       if (!alive) return;
-      showError(status, writeFailure(err, "Not created"));
+      // A box the coordinator refused (a host name it does not take, seats past 64) is marked and focused.
+      refusalError(err, status, writeFailure(err, "Not created"), { ttlSeconds: ttl, name, seats });
       // No answer to read: a code may have been minted all the same, which nothing can show now. The list is read
       // again, so it is there to see (and revoke) before another is made — busy until then: armed at the refusal, a
       // press while the list was still being read made a second code before the first was on it.

@@ -4,6 +4,7 @@
  * its state, what it binds — and moves those words with the clock, with no read.
  */
 import { renderAges } from "./dom.js";
+import { counted } from "./format.js";
 
 /**
  * "in 42 min", "in 3 h", "in 6 d"; "expired" once past (moved with the clock on each poller tick: `tickClock`).
@@ -37,4 +38,4 @@ export function tickClock(body, now = Date.now()) {
 
 /** What a code binds: "any host" or "host box-a", and its seat cap. @param {any} c */
 export const bindsText = (c) =>
-  `${c.name === undefined ? "any host" : `host ${c.name}`}${c.seats === undefined ? "" : ` · at most ${c.seats} seats`}`;
+  `${c.name === undefined ? "any host" : `host ${c.name}`}${c.seats === undefined ? "" : ` · at most ${counted(c.seats, "seat")}`}`;

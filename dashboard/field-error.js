@@ -19,12 +19,82 @@ let made = 0;
  */
 export function fieldError(input, status, message, opts = {}) {
   showError(status, message);
+  markField(input, status);
+  if (opts.focus !== false) input.focus();
+}
+
+/**
+ * `fieldError`'s marks without its words or focus: `input` is invalid, described by `status` (given an id when it
+ * has none), until its value next changes.
+ * @param {HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement} input @param {HTMLElement} status
+ */
+function markField(input, status) {
   if (!status.id) status.id = `field-error-${++made}`;
   input.setAttribute("aria-invalid", "true");
   const ids = (input.getAttribute("aria-describedby") ?? "").split(/\s+/).filter(Boolean);
   if (!ids.includes(status.id)) input.setAttribute("aria-describedby", [...ids, status.id].join(" "));
   input.addEventListener("input", () => clearFieldError(input, status), { once: true });
-  if (opts.focus !== false) input.focus();
+}
+
+/**
+ * The body field a server's refusal is about: the first of its `issues` (problem+json of a `validation_failed`,
+ * worker/problem fromZod: `{ path: "body.seats", message }`) whose path is a body field, as `seats`; a nested
+ * field's path keeps its dots (`breaker.failureThreshold`, `capabilities.0`). "" when the refusal names none (or is not a refusal).
+ * @param {unknown} err an ApiError (api.js) or anything thrown
+ * @returns {string}
+ */
+export function refusedField(err) {
+  const issues = /** @type {any} */ (err)?.body?.issues;
+  if (!Array.isArray(issues)) return "";
+  for (const issue of issues) {
+    const path = typeof issue?.path === "string" ? issue.path : "";
+    if (path.startsWith("body.") && path.length > 5) return path.slice(5);
+  }
+  return "";
+}
+
+/**
+ * Says a write's refusal in `status`, tied to the box it is about when the server named one of `boxes` (by body
+ * field, `refusedField`, or the field an array's item is in): marked and focused as `fieldError` does; otherwise
+ * only said (dom.js showError).
+ * @param {unknown} err @param {HTMLElement} status @param {string} message
+ * @param {Record<string, HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement | undefined>} boxes by body field
+ */
+export function refusalError(err, status, message, boxes) {
+  // The longest leading part of the path that names a box: an array's item (`capabilities.0`) is its box's.
+  const parts = refusedField(err).split(".");
+  let box;
+  for (let n = parts.length; n > 0 && !box; n--) {
+    const field = parts.slice(0, n).join(".");
+    if (Object.hasOwn(boxes, field)) box = boxes[field];
+  }
+  if (box) fieldError(box, status, message);
+  else showError(status, message);
+}
+
+/**
+ * What a redraw would lose of the boxes under `root` marked by `fieldError`: call before replacing them; the
+ * function it returns marks again each box drawn in its place (same id) that still holds the value refused, described
+ * by the line of the same id — a poll's redraw of a card dropped the mark while the refusal's words stayed.
+ * @param {ParentNode} root
+ * @returns {() => void}
+ */
+export function keepFieldErrors(root) {
+  const marked = [...root.querySelectorAll('[aria-invalid="true"][id]')].map((el) => ({
+    id: el.id,
+    value: /** @type {HTMLInputElement} */ (el).value,
+    lines: (el.getAttribute("aria-describedby") ?? "").split(/\s+/).filter(Boolean),
+  }));
+  return () => {
+    for (const { id, value, lines } of marked) {
+      const box = /** @type {HTMLInputElement | null} */ (document.getElementById(id));
+      if (!box || box.value !== value || box.getAttribute("aria-invalid") === "true") continue;
+      for (const line of lines) {
+        const status = document.getElementById(line);
+        if (status?.classList.contains("error")) markField(box, status);
+      }
+    }
+  };
 }
 
 /**

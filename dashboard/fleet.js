@@ -3,9 +3,11 @@
 // Live poller.
 
 import { ago, clock, duration, h, replace, statusLine, when, wholePercent } from "./dom.js";
+import { keepFieldErrors } from "./field-error.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
 import { grantPanel, grantStore } from "./fleet-grants.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
+import { counted } from "./format.js";
 
 /**
  * Render the fleet view into `root`; returns a cleanup function.
@@ -70,7 +72,7 @@ export function fleetView(root, live) {
       return;
     }
     // The cards are redrawn on every tick (heartbeat ages move): what a person is doing on one must survive it —
-    // the element holding keyboard focus (by id), and a Release or grant button's answer (a viewer's refusal would
+    // the element holding keyboard focus (by id), a refused box's mark, and a Release or grant button's answer (a viewer's refusal would
     // otherwise vanish within 3 s, before it could be read).
     const focused = document.activeElement?.closest("#main .fleet [id]")?.id;
     const said = [...grid.querySelectorAll('[id^="release-status-"], [id^="grant-status-"]')].map((el) => ({
@@ -78,6 +80,7 @@ export function fleetView(root, live) {
       text: el.textContent ?? "",
       error: el.classList.contains("error"),
     }));
+    const marks = keepFieldErrors(grid); // a refused seat limit stays marked until its box is edited
     const byFactory = Map.groupBy(records, (/** @type {any} */ r) => r.factoryId);
     replace(grid, ...factories.map((f) => factoryCard(f, live, render, byFactory.get(f.id) ?? [], grants)));
     for (const { id, text, error } of said) {
@@ -86,6 +89,7 @@ export function fleetView(root, live) {
       el.textContent = text;
       el.classList.toggle("error", error);
     }
+    marks();
     if (focused) document.getElementById(focused)?.focus();
   };
   const track = trackRecordsFeed(live.session, () => render());
@@ -137,7 +141,7 @@ export function fleetSummary(factories) {
   const count = `${factories.length} ${factories.length === 1 ? "factory" : "factories"}`;
   const kinds = active.some((f) => f.health === "left") ? "down, left" : "down";
   const awayText = away ? ` · ${away} more on factories ${kinds} or never connected` : "";
-  return `${count} · ${busy} of ${seats} seats busy${awayText}`;
+  return `${count} · ${busy} of ${counted(seats, "seat")} busy${awayText}`;
 }
 
 /**
@@ -166,7 +170,7 @@ export function factoryCard(f, live, rerender = () => {}, records, grants) {
   const pct = f.seats ? wholePercent(f.load / f.seats) : 0;
   const bar = h(
     "div",
-    { class: "bar", role: "img", "aria-label": `${f.load} of ${f.seats} seats in use` },
+    { class: "bar", role: "img", "aria-label": `${f.load} of ${counted(f.seats, "seat")} in use` },
     h("span", { style: `width:${pct}%` }),
   );
   return h(
@@ -205,7 +209,7 @@ export function factoryCard(f, live, rerender = () => {}, records, grants) {
           ").",
         )
       : null,
-    h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${f.seats} seats`)),
+    h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${counted(f.seats, "seat")}`)),
     breakerBadges(f),
     live ? quarantinePanel(f, live, rerender) : null,
     records ? trackBlock(f, records) : null,

@@ -77,9 +77,22 @@ export function mountHealth(el, live) {
   };
   void show();
   const timer = setInterval(() => void show(), HEALTH_EVERY_MS);
+  // The shared poller's read failing (the coordinator gone) hides the badge at once: it said "healthy" for up to 15 s
+  // beside the header's "Cannot reach the coordinator". Its next read that works reads the health again, at once.
+  let lapsed = false;
+  const unsubscribe = live.subscribe(() => {
+    if (live.error) {
+      lapsed = true;
+      el.hidden = true;
+    } else if (lapsed) {
+      lapsed = false;
+      void show();
+    }
+  });
   return () => {
     alive = false;
     clearInterval(timer);
+    unsubscribe();
     el.hidden = true;
   };
 }

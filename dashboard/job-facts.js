@@ -6,6 +6,7 @@
 
 import { jobPath } from "./api.js";
 import { ago, clock, h, preemptedBadge, when, wholePercent } from "./dom.js";
+import { counted } from "./format.js";
 import { usdTexts } from "./usd.js";
 
 /**
@@ -80,7 +81,7 @@ export function budgetParts(b = {}) {
     // As every other amount reads ($0.10, a $0.035 budget with its digits): `$${usd}` printed "$0.1".
     b.usd !== undefined ? (usdTexts([b.usd])[0] ?? "") : "",
     b.wallSeconds !== undefined ? `${b.wallSeconds} s wall` : "",
-    b.tokens !== undefined ? `${b.tokens} tokens` : "",
+    b.tokens !== undefined ? counted(b.tokens, "token") : "",
   ].filter(Boolean);
 }
 

@@ -21,9 +21,9 @@ export function jobRow(j, live) {
       h("span", { class: "id muted" }, j.id),
     ),
     h("td", { class: "stage" }, stageBadge(j.stage), preemptedBadge(j), waitingNote(j.waitingReason)),
-    h("td", { class: "opt" }, h("span", { class: `prio prio-${j.priority}` }, j.priority)),
-    h("td", { class: "opt num" }, `${j.attempt} / ${j.maxAttempts}`),
-    h("td", { class: "opt" }, live.factoryName(j.holderFactoryId) || "—"),
+    h("td", null, h("span", { class: `prio prio-${j.priority}` }, j.priority)),
+    h("td", { class: "num" }, `${j.attempt} / ${j.maxAttempts}`),
+    h("td", null, live.factoryName(j.holderFactoryId) || "—"),
     h("td", { title: when(j.updatedAt), "data-at": j.updatedAt }, ago(j.updatedAt)),
   );
 }

@@ -14,7 +14,7 @@ import { api, describeError, writeFailure } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { focusReturn, h, renderAges, replace, showError, showLoadError, statusLine } from "./dom.js";
-import { fieldError } from "./field-error.js";
+import { fieldError, refusalError } from "./field-error.js";
 import { lessonRow, lessonsTable } from "./lesson-rows.js";
 
 /** Lessons per read: the API's most. An older page is read only when the operator asks (#lessons-more). */
@@ -195,7 +195,8 @@ export function lessonsView(root, live) {
       pending = [added, ...pending];
       render(); // listed at once, above the pages already read (a re-read would close the older ones)
     } catch (err) {
-      if (alive) showError(status, writeFailure(err, "Not added"));
+      const boxes = { text, capabilities: caps, engine, serialKey: serial }; // the box refused is marked and focused
+      if (alive) refusalError(err, status, writeFailure(err, "Not added"), boxes);
     } finally {
       setBusy(addButton, false);
       giveBack();

@@ -7,6 +7,7 @@
 import { METRICS } from "./answers.js";
 import { api, describeError, transient } from "./api.js";
 import { clock, h, replace, wholePercent } from "./dom.js";
+import { counted } from "./format.js";
 
 /** Seats and latency move without a queue-version bump: re-read at most this often then (ms). */
 const IDLE_REFRESH_MS = 30_000;
@@ -80,8 +81,16 @@ export function tilesOf(m) {
       "Seats holding a lease / seats of active factories that are up (not down or never connected)",
     ],
     ["utilisation", `${wholePercent(m.seats.utilisation)}%`, "Busy seats / those seats"],
-    ["dispatch p50", quantileText(lat.buckets, 0.5), `Due → lease granted, over ${lat.count} dispatches`],
-    ["dispatch p99", quantileText(lat.buckets, 0.99), `Due → lease granted, over ${lat.count} dispatches`],
+    [
+      "dispatch p50",
+      quantileText(lat.buckets, 0.5),
+      `Due → lease granted, over ${counted(lat.count, "dispatch", "dispatches")}`,
+    ],
+    [
+      "dispatch p99",
+      quantileText(lat.buckets, 0.99),
+      `Due → lease granted, over ${counted(lat.count, "dispatch", "dispatches")}`,
+    ],
   ];
 }
 

@@ -10,7 +10,7 @@ import { api, describeError, jobPath, writeFailure } from "./api.js";
 import { arm } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
-import { fieldError } from "./field-error.js";
+import { fieldError, refusalError } from "./field-error.js";
 
 /**
  * @param {import("./api.js").Session} session
@@ -93,7 +93,7 @@ export function reviewPanel(session, jobId, onDone) {
       render(out);
       onDone(out.job);
     } catch (err) {
-      showError(status, writeFailure(err, `${verdict} refused`));
+      refusalError(err, status, writeFailure(err, `${verdict} refused`), { comment }); // marked when refused
     } finally {
       busy = false;
       enable();

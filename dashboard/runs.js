@@ -4,6 +4,7 @@
 import { RUNS } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { duration, h, replace, showError, statusLine, when } from "./dom.js";
+import { counted } from "./format.js";
 import { usdText } from "./usd.js";
 
 /**
@@ -55,7 +56,7 @@ export function runsPanel(session, jobId, factoryName) {
             "tr",
             null,
             ...["#", "Factory", "Epoch", "Started", "Took", "Outcome", "Insights"].map((t) =>
-              h("th", { scope: "col", class: t === "Epoch" || t === "Started" ? "opt" : null }, t),
+              h("th", { scope: "col" }, t),
             ),
           ),
         ),
@@ -76,18 +77,18 @@ function runRow(r, factoryName) {
       ? `${i.tokensIn ?? 0} in / ${i.tokensOut ?? 0} out tokens`
       : "",
     i.costUsd !== undefined ? usdText(i.costUsd) : "",
-    i.diffStat ? `${i.diffStat.files} files +${i.diffStat.insertions} −${i.diffStat.deletions}` : "",
+    i.diffStat ? `${counted(i.diffStat.files, "file")} +${i.diffStat.insertions} −${i.diffStat.deletions}` : "",
   ].filter(Boolean);
   // A running run's insights arrive when it ends; what its budget was charged so far (`spend`) is known before.
-  if (!r.endedAt && r.spend) insights.push(`${usdText(r.spend.usd)} · ${r.spend.tokens} tokens so far`);
+  if (!r.endedAt && r.spend) insights.push(`${usdText(r.spend.usd)} · ${counted(r.spend.tokens, "token")} so far`);
   const outcome = r.result?.outcome ?? (r.endedAt ? "ended" : "running");
   return h(
     "tr",
     null,
     h("td", { class: "num" }, r.attempt),
     h("td", null, factoryName(r.factoryId), r.engine ? h("span", { class: "muted" }, ` · ${r.engine}`) : null),
-    h("td", { class: "num opt" }, r.leaseEpoch),
-    h("td", { class: "opt" }, when(r.startedAt)),
+    h("td", { class: "num" }, r.leaseEpoch),
+    h("td", null, when(r.startedAt)),
     h("td", null, r.endedAt ? duration(r.endedAt - r.startedAt) : "—"),
     h(
       "td",

@@ -13,7 +13,7 @@ import { api, describeError, writeFailure } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
-import { fieldError } from "./field-error.js";
+import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
 import { pager } from "./pager.js";
 import { frozenKeys, holderCell, nextCell } from "./serial-cells.js";
@@ -113,7 +113,7 @@ export function serialPanel(session) {
       reasonLimit.problem(); // the counter follows the emptied box
       await load();
     } catch (err) {
-      showError(status, writeFailure(err, `${what} refused`));
+      refusalError(err, status, writeFailure(err, `${what} refused`), { reason }); // marked when refused
     } finally {
       busy = false;
       arm();

@@ -8,7 +8,7 @@ import { SETTINGS } from "./answers.js";
 import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
 import { setBusy } from "./busy.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
-import { fieldError } from "./field-error.js";
+import { fieldError, refusalError } from "./field-error.js";
 import { can } from "./role.js";
 import { FIELDS, HEALTH_START, patchFrom, read } from "./settings-fields.js";
 import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
@@ -161,7 +161,8 @@ export function settingsView(root, live) {
       giveBack();
     } catch (err) {
       if (!alive) return;
-      showError(status, writeFailure(err, "Not saved"));
+      // A setting the coordinator refused is marked and focused (its path is the box's, breaker.failureThreshold).
+      refusalError(err, status, writeFailure(err, "Not saved"), Object.fromEntries(inputs));
       // Busy until the settings are read back: armed at the refusal, a press meanwhile sent the PATCH again (from the
       // settings as first read) before the page could say whether the first had landed.
       if (outcomeUnknown(err)) await readBack(values, Object.keys(patch));

@@ -1,0 +1,122 @@
+// In real Chromium: at 320 px (and so at 200 % zoom, where every width is under 640 px) the jobs table shows its
+// Priority, Attempt and Factory columns, scrolled to inside the table's own box, while the page never scrolls
+// sideways — they were hidden there. A coordinator's refusal of a box — New code's seats past 64, a setting past its
+// bound, a budget ceiling under a cent — is tied to that box as the forms' own refusals are: aria-invalid, described by
+// the refusal's line, focused (it was only said in the line). A refused seat limit on a Fleet card stays marked, with
+// what was typed, across the poll's redraw of the card until it is edited (the redraw dropped the mark).
+import type { Locator } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
+import { ADMIN, adminApi } from "./harness.ts";
+
+const PRODUCT = "a11y-narrow-refusals";
+/** A server answer or a page's draw on a busy two-core machine; never a delay. */
+const SOON = { timeout: 30_000 };
+/** 1280 × 1024 at 400 % zoom, in CSS px. */
+const NARROW = { width: 320, height: 640 };
+
+/** What a screen reader reads as `box`'s description: the text of the elements its aria-describedby names. */
+const description = (box: Locator) =>
+  box.evaluate((el) =>
+    (el.getAttribute("aria-describedby") ?? "")
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id: string) => el.ownerDocument.getElementById(id)?.textContent?.trim() ?? "")
+      .join(" "),
+  );
+
+/** `box` is refused with `said`: marked invalid, described by it, and focused. */
+async function refused(box: Locator, said: RegExp) {
+  await expect.poll(() => box.getAttribute("aria-invalid"), SOON).toBe("true");
+  expect(await description(box)).toMatch(said);
+  expect(await box.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+}
+
+describe("dashboard: narrow columns shown, refusals tied to their box and kept", () => {
+  const suite = dashboardSuite(PRODUCT, { createProduct: true });
+  const api = adminApi(() => suite.h.url, PRODUCT);
+
+  it("shows Priority, Attempt and Factory at 320 px inside the table's box, the page not scrolling sideways", async () => {
+    await api("POST", "/jobs", { manifest: { title: "Narrow", requires: ["gpu"], priority: "high" } });
+    const { page, errors, close } = await signedInPage(suite, ADMIN, PRODUCT, NARROW);
+    await page.goto(`${suite.h.url}/#/jobs`);
+    const row = page.locator("table.jobs tbody tr[data-job]").first();
+    await row.waitFor(SOON);
+    const headers = await page.locator("table.jobs thead th").allTextContents();
+    expect(headers).toEqual(["Title", "Stage", "Priority", "Attempt", "Factory", "Updated"]);
+    const factory = row.locator("td").nth(4);
+    await factory.scrollIntoViewIfNeeded();
+    expect(await factory.isVisible()).toBe(true);
+    expect(await row.locator("td").nth(2).textContent()).toBe("high");
+    expect(await row.locator("td").nth(3).textContent()).toMatch(/^0 \/ \d+$/);
+    const seen = (await page.evaluate(`({
+      page: document.documentElement.scrollWidth,
+      innerWidth,
+      box: document.querySelector("table.jobs").parentElement.scrollLeft,
+    })`)) as { page: number; innerWidth: number; box: number };
+    expect(seen.page).toBe(seen.innerWidth); // the table's own box scrolled, not the page
+    expect(seen.box).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("ties the coordinator's refusal of New code's seats, a setting and a ceiling to their box", async () => {
+    const { page, errors, close } = await signedInPage(suite, ADMIN, PRODUCT, NARROW);
+    await page.goto(`${suite.h.url}/#/enrollment`);
+    const seats = page.locator("#code-new-seats");
+    await seats.fill("99");
+    await page.getByRole("button", { name: "New code" }).click();
+    await refused(seats, /^Not created.*seats/);
+    expect(await page.locator("#code-new-name").getAttribute("aria-invalid")).toBeNull();
+    await seats.fill("2");
+    expect(await seats.getAttribute("aria-invalid")).toBeNull();
+
+    await page.goto(`${suite.h.url}/#/settings`);
+    const ttl = page.getByLabel("Lease TTL (s)");
+    const save = page.getByRole("button", { name: "Save" });
+    await expect.poll(() => save.isEnabled(), SOON).toBe(true);
+    await ttl.fill("999999");
+    await save.click();
+    await refused(ttl, /Not saved: .*leaseTtlSeconds/);
+
+    await page.goto(`${suite.h.url}/#/budget`);
+    const ceiling = page.getByLabel("Ceiling (USD)");
+    await ceiling.waitFor(SOON);
+    await ceiling.fill("0.001");
+    await page.getByRole("button", { name: "Set budget" }).click();
+    await refused(ceiling, /ceilingUsd/);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps a refused seat limit marked across the Fleet card's redraw until it is edited", async () => {
+    const f = await api<{ factoryId: string }>("POST", "/factories/enroll", { name: "box-seats", seats: 2 });
+    const { page, errors, close } = await signedInPage(suite, ADMIN, PRODUCT, {
+      ...NARROW,
+      route: (p) => p.clock.install(),
+    });
+    await page.goto(`${suite.h.url}/#/fleet`);
+    const id = `grant-seats-${f.factoryId}`;
+    const seats = page.locator(`#${id}`);
+    await seats.waitFor(SOON);
+    await seats.fill("0");
+    await seats.press("Enter");
+    await refused(seats, /whole number from 1 to 64/);
+    // The box drawn now is the one refused; the poller re-reads the fleet (every 15 s) and the card is drawn anew.
+    await page.evaluate(`globalThis.refusedBox = document.getElementById(${JSON.stringify(id)})`);
+    const redrawn = () => page.evaluate(`document.getElementById(${JSON.stringify(id)}) !== globalThis.refusedBox`);
+    await expect
+      .poll(async () => {
+        await page.clock.fastForward(16_000);
+        return redrawn();
+      }, SOON)
+      .toBe(true);
+    expect(await seats.inputValue()).toBe("0");
+    await refused(seats, /whole number from 1 to 64/);
+    await seats.fill("3");
+    expect(await seats.getAttribute("aria-invalid")).toBeNull();
+    expect(await description(seats)).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+});

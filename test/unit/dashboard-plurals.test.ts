@@ -1,0 +1,50 @@
+// The dashboard says one of a thing in the singular wherever it counts seats, dispatches, tokens or files: the Fleet
+// line ("0 of 1 seat busy"), a factory's seat bar and its label, an enrollment code's binding ("at most 1 seat"),
+// the dispatch tiles' tooltip ("over 1 dispatch"), a job's token budget ("1 token") — each said "1 seats", "1
+// dispatches", "1 tokens" — and still the plural for any other count.
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { bindsText } from "../../dashboard/enrollment-code-text.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { fleetSummary } from "../../dashboard/fleet.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { budgetParts } from "../../dashboard/job-facts.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { tilesOf } from "../../dashboard/metrics.js";
+
+const factory = (seats: number) => ({ seats, load: 0, status: "active", health: "ok", lastHeartbeatAt: 1 });
+
+describe("dashboard counts one in the singular", () => {
+  it("the Fleet line counts seats", () => {
+    expect(fleetSummary([factory(1)])).toBe("1 factory · 0 of 1 seat busy");
+    expect(fleetSummary([factory(2)])).toBe("1 factory · 0 of 2 seats busy");
+    expect(fleetSummary([factory(1), { ...factory(1), health: "down" }])).toBe(
+      "2 factories · 0 of 1 seat busy · 1 more on factories down or never connected",
+    );
+  });
+
+  it("an enrollment code binds at most one seat", () => {
+    expect(bindsText({ seats: 1 })).toBe("any host · at most 1 seat");
+    expect(bindsText({ name: "box", seats: 3 })).toBe("host box · at most 3 seats");
+  });
+
+  it("the dispatch tiles' tooltip counts dispatches", () => {
+    const tips = (count: number) =>
+      (
+        tilesOf({
+          queue: { depthByStage: {} },
+          seats: { busy: 0, total: 0, utilisation: 0 },
+          dispatchLatencyMs: { buckets: [], count },
+        }) as string[][]
+      )
+        .filter(([label]) => label?.startsWith("dispatch"))
+        .map(([, , tip]) => tip);
+    expect(tips(1)).toEqual(["Due → lease granted, over 1 dispatch", "Due → lease granted, over 1 dispatch"]);
+    expect(tips(2)[0]).toBe("Due → lease granted, over 2 dispatches");
+  });
+
+  it("a job's budget counts tokens", () => {
+    expect(budgetParts({ tokens: 1 })).toEqual(["1 token"]);
+    expect(budgetParts({ tokens: 5000 })).toEqual(["5000 tokens"]);
+  });
+});
