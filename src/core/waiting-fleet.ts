@@ -40,6 +40,8 @@ export type FleetCause =
       requires: string[];
       missing: string[];
       closest?: FactoryNote & { missing: string[] };
+      /** How many factories are enrolled (none of them has all of `missing`): 0 says enroll one, more says add it. */
+      enrolled?: number;
       /** Factories that would be capable once an operator approves the capabilities they declared (pending). */
       pendingApproval?: Array<FactoryNote & { capabilities: string[] }>;
     }
@@ -151,7 +153,8 @@ function noCapable(job: Job, enrolled: ReadonlyArray<{ f: Factory; reasons: stri
   const held = new Set(enrolled.flatMap(({ f }) => f.capabilities));
   const missing = requires.filter((c) => !held.has(c));
   if (pendingApproval.length > 0) return { code: "no_capable_factory", requires, missing, pendingApproval };
-  if (missing.length > 0 || enrolled.length === 0) return { code: "no_capable_factory", requires, missing };
+  if (missing.length > 0 || enrolled.length === 0)
+    return { code: "no_capable_factory", requires, missing, enrolled: enrolled.length };
   const best = [...enrolled].sort((a, b) => lacks(a).length - lacks(b).length || (a.f.id < b.f.id ? -1 : 1))[0]!;
   const closest = { ...note(best.f), missing: lacks(best) };
   return { code: "no_capable_factory", requires, missing: closest.missing, closest };

@@ -133,7 +133,7 @@ export function fleetReason(
             ? "waiting for a factory — none is enrolled"
             : closest
               ? `no factory has all of ${requires.join(", ")} (closest: ${closest.name} lacks ${missing.join(", ")})`
-              : `waiting for a factory with ${missing.join(", ")} — none is enrolled`;
+              : `waiting for a factory with ${missing.join(", ")} — ${noneHas(fleet.enrolled ?? 0, missing.length)}`;
         return reason("no_capable_factory", message, since, {
           requires,
           missing,
@@ -216,4 +216,16 @@ export function preemptedReason(job: Job, waiting: WaitingReason): WaitingReason
     waitingFor: waiting.code,
     ...waiting.detail,
   });
+}
+
+/**
+ * Who lacks the missing capabilities, in words: "none is enrolled" alone read, with four factories enrolled that lack
+ * gpu, as if the fleet were empty (a newcomer checked the agents instead of their capabilities).
+ */
+function noneHas(enrolled: number, missing: number): string {
+  const them = missing === 1 ? "it" : "them";
+  if (enrolled === 0) return "none is enrolled";
+  return enrolled === 1
+    ? `the 1 enrolled factory lacks ${them}`
+    : `none of the ${enrolled} enrolled factories has ${them}`;
 }

@@ -302,6 +302,14 @@ describe("waitingReasonOf: one case per code", () => {
     expect(r?.message).toBe("waiting for a factory with gpu — none is enrolled");
   });
 
+  it("says how many enrolled factories lack a capability none has, not that none is enrolled", () => {
+    // "waiting for a factory with gpu — none is enrolled" beside four enrolled factories read as an empty fleet.
+    const four = ["f1", "f2", "f3", "f4"].map((id) => factory({ id, name: `box-${id}`, capabilities: ["os:linux"] }));
+    const r = waitingReasonOf(job({ requires: ["gpu"] }), inputs({ factories: four }), NOW);
+    expect(r?.message).toBe("waiting for a factory with gpu — none of the 4 enrolled factories has it");
+    expect(r?.detail).toMatchObject({ requires: ["gpu"], missing: ["gpu"] });
+  });
+
   it("names the closest factory when each capability exists but never together", () => {
     const fs = [
       factory({ id: "a", name: "a", capabilities: ["gpu"] }),
@@ -530,13 +538,13 @@ describe("a capability awaiting approval", () => {
     });
   });
 
-  it("says none is enrolled when the pending capabilities would not be enough", () => {
+  it("says the enrolled factory lacks them when the pending capabilities would not be enough", () => {
     const r = waitingReasonOf(
       job({ engine: "triv", requires: ["gpu"] }),
       inputs({ factories: [box("f1", ["gpu"])] }),
       NOW,
     );
-    expect(r?.message).toBe("waiting for a factory with gpu, engine:triv — none is enrolled");
+    expect(r?.message).toBe("waiting for a factory with gpu, engine:triv — the 1 enrolled factory lacks them");
     expect(r?.detail).not.toHaveProperty("pendingApproval");
   });
 });
