@@ -123,6 +123,35 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
+/**
+ * A time still to run (a lease, a breaker's open window) as `formatSpan` says it, from whole seconds rounded UP: 0.4 s
+ * left is "1s", 59.5 s "1m" — a floor said "0s left" of an open breaker. 0 or less is "0s".
+ */
+export function formatLeft(ms: number): string {
+  return formatSpan(Math.ceil(ms / 1000) * 1000);
+}
+
+/**
+ * How long something ran, in its two largest units, floored: "1h 59m", "2m 5s", "45s" — one unit read a run of
+ * 1 h 59 min as "1h". "—" for no (finite) number.
+ */
+export function formatSpan(ms: number): string {
+  if (!Number.isFinite(ms)) return NONE;
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const units = [
+    ["d", 86_400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1],
+  ] as const;
+  const i = units.findIndex(([, size]) => s >= size);
+  if (i === -1 || i === units.length - 1) return `${s}s`;
+  const [u1, n1] = units[i]!;
+  const [u2, n2] = units[i + 1]!;
+  const rest = Math.floor((s % n1) / n2);
+  return rest > 0 ? `${Math.floor(s / n1)}${u1} ${rest}${u2}` : `${Math.floor(s / n1)}${u1}`;
+}
+
 /** How long ago `at` was, or "—" for never. */
 export function formatAge(at: number | undefined | null, now: number): string {
   return at === undefined || at === null ? NONE : formatDuration(now - at);

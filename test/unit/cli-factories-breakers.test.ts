@@ -61,6 +61,16 @@ describe("breakerCell", () => {
     );
     expect(cell).toMatch(/^\* closed \(3 failed\), claude open \(2m.* left\), codex half-open$/);
   });
+
+  it("never says 0s left of a breaker still open: the time left rounds up", () => {
+    const open = (ms: number) =>
+      breakerCell([{ engine: "claude", state: "open", consecutiveFailures: 5, openUntil: NOW + ms }], NOW);
+    expect([open(400), open(59_500), open(0)]).toEqual([
+      "claude open (1s left)",
+      "claude open (1m left)",
+      "claude open (0s left)",
+    ]);
+  });
 });
 
 describe("gigafactory factories / factory release", () => {

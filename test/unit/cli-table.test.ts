@@ -10,6 +10,8 @@ import {
   formatClock,
   formatDuration,
   formatInstant,
+  formatLeft,
+  formatSpan,
   renderFields,
   renderTable,
   truncate,
@@ -96,6 +98,16 @@ describe("time formats", () => {
       "3d",
       "0s",
     ]);
+  });
+
+  it("says how long a run took in its two largest units, floored (a run of 1 h 59 min read '1h')", () => {
+    const spans = [0, 45_900, 125_000, 7_140_000, 3_600_000, 86_400_000 + 7_200_000, -5_000];
+    expect(spans.map(formatSpan)).toEqual(["0s", "45s", "2m 5s", "1h 59m", "1h", "1d 2h", "0s"]);
+    expect([Number.NaN, Number.POSITIVE_INFINITY].map(formatSpan)).toEqual(["—", "—"]);
+  });
+
+  it("says a time left rounded up, so what remains never reads 0s (an open breaker said '0s left')", () => {
+    expect([400, 59_500, 60_000, 119_001, 0, -3_000].map(formatLeft)).toEqual(["1s", "1m", "1m", "2m", "0s", "0s"]);
   });
 
   it("shows the age of an instant, or a dash for never", () => {

@@ -11,7 +11,7 @@ import type { Enrolled, Factory, FactoryBreaker } from "../../shared/http-client
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { checked, EnrolledRead, EnrollmentCodeRead, FactoriesRead } from "../read-answers.ts";
-import { formatAge, formatInstant, list, renderTable } from "../table.ts";
+import { formatAge, formatInstant, formatLeft, list, renderTable } from "../table.ts";
 
 /**
  * The BREAKERS cell: each breaker that is not plainly closed, `engine state` — open ones with the time left, closed
@@ -22,7 +22,7 @@ export function breakerCell(breakers: readonly FactoryBreaker[] | undefined, now
   return breakers
     .map((b) => {
       if (b.state === "open" && b.openUntil !== undefined)
-        return `${b.engine} open (${formatAge(now, b.openUntil)} left)`;
+        return `${b.engine} open (${formatLeft(b.openUntil - now)} left)`;
       if (b.state === "closed") return `${b.engine} closed (${b.consecutiveFailures} failed)`;
       return `${b.engine} ${b.state.replace("_", "-")}`;
     })

@@ -17,8 +17,9 @@ import { checked, JobRead, RunsRead } from "../read-answers.ts";
 import { FleetRefsRead } from "../read-answers-ops.ts";
 import {
   formatAge,
-  formatDuration,
   formatInstant,
+  formatLeft,
+  formatSpan,
   list,
   NONE,
   oneLine,
@@ -129,7 +130,7 @@ export function renderJob(
   const usd = jobUsd(job, runs);
   const holder = job.holderFactoryId;
   const lease = holder
-    ? `${names.get(holder) ?? ""}${names.has(holder) ? " " : ""}${holder} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
+    ? `${names.get(holder) ?? ""}${names.has(holder) ? " " : ""}${holder} (expires in ${formatLeft((job.leaseExpiresAt ?? now) - now)})`
     : NONE;
   const fields: Array<[string, string]> = [
     ["stage", job.stage],
@@ -174,7 +175,7 @@ export function renderJob(
             String(r.leaseEpoch),
             orNone(r.engine),
             formatInstant(r.startedAt),
-            r.endedAt === undefined ? "running" : formatDuration(r.endedAt - r.startedAt),
+            r.endedAt === undefined ? "running" : formatSpan(r.endedAt - r.startedAt),
             spendText(r.spend, usd.runs[i]),
             resultText(r.result),
           ]),
