@@ -7,7 +7,8 @@
  * Values are kept in memory, written through: the queue version is read twice per unit, the settings by every
  * dispatch decision and the webhook's presence by every feed event — 6 % of the coordinator's CPU in the
  * throughput profile went to reading this table. Every write goes through `setMeta`/`deleteMeta`, and a unit
- * that rolls back forgets the whole cache (runtime/units), as for cached factories.
+ * that rolls back forgets the whole cache (runtime/units), as for cached factories. The one value written later
+ * is the queue version bumped inside a unit: once, at the unit's commit (`bumpQueueVersion`).
  */
 
 import { type ProductSettings, withDefaults } from "../../../core/settings.ts";
