@@ -11,6 +11,7 @@ import { PRIORITY_VALUE } from "../../../core/router.ts";
 import { assertTransition, movesDispatch } from "../../../core/stages.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueueEvent, enqueueSnapshot } from "../outbox/records.ts";
+import { noteSavedDoc } from "../outbox/snapshot-text.ts";
 import { clearAlert } from "../policies/alerts.ts";
 import { noteBuildingStarted } from "../policies/health-deadline.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
@@ -40,6 +41,8 @@ export function requireJob(sql: SqlStorage, id: string): Job {
  */
 export function saveJob(sql: SqlStorage, job: Job, before?: Job): void {
   const next = mutableColumns(job);
+  const doc = JSON.stringify(job);
+  noteSavedDoc(job, doc); // its snapshot's `doc` is cut from this text (outbox/snapshot-text), not serialized again
   const prev = before && before.id === job.id ? stored.get(before) : undefined;
   if (prev) {
     let mask = 0;
@@ -49,7 +52,7 @@ export function saveJob(sql: SqlStorage, job: Job, before?: Job): void {
       mask |= 1 << i;
       values.push(next[i] as SqlStorageValue);
     }
-    if (execute(sql, updateText(mask), ...values, JSON.stringify(job), job.id, prev[REV] as number) > 0) {
+    if (execute(sql, updateText(mask), ...values, doc, job.id, prev[REV] as number) > 0) {
       stored.set(job, next);
       return;
     }
@@ -64,7 +67,7 @@ export function saveJob(sql: SqlStorage, job: Job, before?: Job): void {
     job.idempotencyKey ?? null,
     job.parentId ?? null,
     ...next,
-    JSON.stringify(job),
+    doc,
   );
   stored.set(job, next);
 }

@@ -12,6 +12,7 @@
  * by one (by seq), not "up to": a record that keeps failing is retried on its
  * own schedule (outbox/dead-letters) while the ones behind it move on.
  */
+import { fitsUtf8 } from "../../../core/bytes.ts";
 import { holdsKind } from "../../../core/history-hold.ts";
 import type { Lesson } from "../../../core/lessons.ts";
 import type { Job } from "../../../core/model.ts";
@@ -23,6 +24,7 @@ import type { Tx } from "../runtime/tx.ts";
 import { feedWanted, markUrgent } from "./feed-wanted.ts";
 import { gather } from "./history-groups.ts";
 import { forgetPending, notePending } from "./pending.ts";
+import { docWithoutBody, takeSavedDoc, withDoc } from "./snapshot-text.ts";
 import { noteJobActivity, type WebhookBody } from "./webhook-records.ts";
 
 /**
@@ -98,40 +100,49 @@ export type WebhookRecord = Extract<OutboxRecord, { kind: "webhook" }>;
 
 /** Records one outbox entry, cut down to its kind's byte budget (RECORD_MAX_BYTES) if it is larger. */
 export function enqueue(tx: Tx, entry: OutboxEntry): void {
+  const jobId = entry.kind === "event" ? entry.body.jobId : null;
+  write(tx, entry.kind, jobId, fitRecordJson({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]));
+}
+
+/** Writes one record's JSON text (already within its kind's budget); `jobId` an event's job, else null. */
+function write(tx: Tx, kind: OutboxEntry["kind"], jobId: string | null, text: string): void {
   // An event's job is a column too: the delivery round groups and orders a feed's events without parsing any
   // body. `at` is when it was written: for an event, for the feed hold (core/feed-hold), or 0 when its feed is
   // read (due at once); for a history record, for the history hold (core/history-hold).
-  const jobId = entry.kind === "event" ? entry.body.jobId : null;
   // Never held: a webhook (its receiver waits: 0, as outbox/webhook-records writes it), a lesson (read back from
   // D1 by the API: core/history-hold `holdsKind`), an event of a feed being read.
   const wanted = jobId !== null && feedWanted(tx.sql, jobId, tx.now);
-  const at = entry.kind === "webhook" || !holdsKind(entry.kind) || wanted ? 0 : tx.now;
+  const at = kind === "webhook" || !holdsKind(kind) || wanted ? 0 : tx.now;
   if (jobId !== null && at === 0) markUrgent(tx.sql); // its watchers wait: shipped without the coalescing gap
-  const text = fitRecordJson({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]);
   // A history record joins its unit's group, written as one row at the commit (outbox/history-groups).
-  if (entry.kind !== "event" && entry.kind !== "webhook" && gather(tx.sql, entry.kind, text, at)) return;
-  execute(tx.sql, "INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, ?, ?)", entry.kind, text, jobId, at);
+  if (kind !== "event" && kind !== "webhook" && gather(tx.sql, kind, text, at)) return;
+  execute(tx.sql, "INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, ?, ?)", kind, text, jobId, at);
   notePending(tx.sql);
 }
 
+/**
+ * A job's snapshot at its current rev. Its `doc` is cut from the text `saveJob` just wrote for this object when
+ * that can be shown exact (outbox/snapshot-text), byte for byte the text serializing it again would give.
+ */
 export function enqueueSnapshot(tx: Tx, job: Job): void {
-  enqueue(tx, {
-    kind: "snapshot",
-    body: {
-      jobId: job.id,
-      rev: job.rev,
-      stage: job.stage,
-      at: tx.now,
-      title: job.title,
-      priority: job.priority,
-      attempt: job.attempt,
-      leaseEpoch: job.leaseEpoch,
-      holderFactoryId: job.holderFactoryId ?? null,
-      // The body is immutable and kept by the coordinator (up to 256 KiB): leaving
-      // it out keeps a snapshot within its byte budget without cutting anything else.
-      doc: { ...job, bodyMd: undefined },
-    },
-  });
+  const head = {
+    jobId: job.id,
+    rev: job.rev,
+    stage: job.stage,
+    at: tx.now,
+    title: job.title,
+    priority: job.priority,
+    attempt: job.attempt,
+    leaseEpoch: job.leaseEpoch,
+    holderFactoryId: job.holderFactoryId ?? null,
+  };
+  // The body is immutable and kept by the coordinator (up to 256 KiB): leaving
+  // it out keeps a snapshot within its byte budget without cutting anything else.
+  const saved = takeSavedDoc(job);
+  const doc = saved === undefined ? undefined : docWithoutBody(job, saved);
+  const text = doc === undefined ? undefined : withDoc(head, doc);
+  if (text !== undefined && fitsUtf8(text, RECORD_MAX_BYTES.snapshot)) write(tx, "snapshot", null, text);
+  else enqueue(tx, { kind: "snapshot", body: { ...head, doc: { ...job, bodyMd: undefined } } });
 }
 
 export function enqueueRun(tx: Tx, run: Run): void {

@@ -7,12 +7,16 @@
  * Values are kept in memory, written through: the queue version is read twice per unit, the settings by every
  * dispatch decision and the webhook's presence by every feed event — 6 % of the coordinator's CPU in the
  * throughput profile went to reading this table. Every write goes through `setMeta`/`deleteMeta`, and a unit
- * that rolls back forgets the whole cache (runtime/units), as for cached factories.
+ * that rolls back forgets the whole cache (runtime/units), as for cached factories. The one value written later
+ * is the queue version bumped inside a unit: once, at the unit's commit (`bumpQueueVersion`).
  */
 
 import { type ProductSettings, withDefaults } from "../../../core/settings.ts";
 import { execute } from "../../sql-statements.ts";
 import { one } from "./tx.ts";
+
+/** The meta key of the queue version. */
+const QUEUE_VERSION = "queue_version";
 
 /** Values by key, one map per SQLite handle (one per coordinator instance); `null` records a known absence. */
 const caches = new WeakMap<SqlStorage, Map<string, string | null>>();
@@ -59,22 +63,60 @@ export function deleteMeta(sql: SqlStorage, key: string): void {
 export function forgetMeta(sql: SqlStorage): void {
   caches.delete(sql);
   parsed.delete(sql);
+  // A nested part rolled back inside a unit still running: the version its unit bumped before it is not stored yet.
+  const unwritten = openUnits.get(sql)?.unwritten;
+  if (unwritten !== undefined) cacheOf(sql).set(QUEUE_VERSION, String(unwritten));
 }
 
 export function queueVersion(sql: SqlStorage): number {
-  return Number(getMeta(sql, "queue_version") ?? "0");
+  return Number(getMeta(sql, QUEUE_VERSION) ?? "0");
 }
 
 /**
  * Bump the queue version (every job created and every stage change: SPEC). `dispatch: false` for a change no
  * dispatch pass can act on (core/stages `movesDispatch`): runtime/units asks for a pass only after a unit that made
  * a bump that can — at 200 submits/s, a pass after every move to building was a quarter of the coordinator's CPU.
+ * Inside a unit the new value is cached at once (every reader in the unit sees it) and written once, at the unit's
+ * commit (`closeMetaUnit`): a 250-job bulk submit wrote the row 250 times. Outside a unit it is written at once.
+ * @returns the new version
  */
 export function bumpQueueVersion(sql: SqlStorage, { dispatch = true }: { dispatch?: boolean } = {}): number {
   const next = queueVersion(sql) + 1;
-  setMeta(sql, "queue_version", String(next));
+  const unit = openUnits.get(sql);
+  if (unit) {
+    cacheOf(sql).set(QUEUE_VERSION, String(next));
+    unit.unwritten = next;
+  } else setMeta(sql, QUEUE_VERSION, String(next));
   if (dispatch) dispatchMarks.set(sql, (dispatchMarks.get(sql) ?? 0) + 1);
   return next;
+}
+
+/**
+ * Per handle, while a unit runs: the version bumped and not yet written, and for each open level (the unit, then
+ * each nested part: a savepoint) what that was when the level began.
+ */
+const openUnits = new WeakMap<SqlStorage, { unwritten?: number; marks: Array<number | undefined> }>();
+
+/** A unit, or a nested part of one (a savepoint), begins on `sql` (runtime/units, with its history group). */
+export function openMetaUnit(sql: SqlStorage): void {
+  const unit = openUnits.get(sql);
+  if (unit) unit.marks.push(unit.unwritten);
+  else openUnits.set(sql, { marks: [undefined] });
+}
+
+/**
+ * The unit or part opened last ends, still inside its transaction. A throw (`commit` false) drops what it bumped
+ * (its rollback undoes the rest, and `forgetMeta` keeps what was bumped before it); the outermost unit, ending
+ * without one, writes the version bumped last.
+ */
+export function closeMetaUnit(sql: SqlStorage, commit: boolean): void {
+  const unit = openUnits.get(sql);
+  if (!unit) return;
+  const mark = unit.marks.pop();
+  if (!commit) unit.unwritten = mark;
+  if (unit.marks.length > 0) return;
+  openUnits.delete(sql);
+  if (unit.unwritten !== undefined) setMeta(sql, QUEUE_VERSION, String(unit.unwritten));
 }
 
 /** Per handle, a count of bumps that can change what a dispatch pass finds (memory only: compared within a unit). */

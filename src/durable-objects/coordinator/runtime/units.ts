@@ -20,7 +20,7 @@ import { forgetPending, outboxWrites } from "../outbox/pending.ts";
 import { forgetTouched } from "../outbox/webhook-records.ts";
 import { forgetAlertKinds } from "../policies/alerts.ts";
 import { KeptRefusal, runKeeps } from "./kept-refusal.ts";
-import { dispatchMark, forgetMeta, setMeta } from "./meta.ts";
+import { closeMetaUnit, dispatchMark, forgetMeta, openMetaUnit, setMeta } from "./meta.ts";
 import { applySchema } from "./schema.ts";
 import type { Tx } from "./tx.ts";
 
@@ -80,12 +80,14 @@ export class Units {
    */
   private grouped<T>(fn: () => T): T {
     openGroup(this.sql);
+    openMetaUnit(this.sql); // the queue version, bumped in memory, is written once, at the commit (runtime/meta)
     let ok = false;
     try {
       const value = fn();
       ok = true;
       return value;
     } finally {
+      closeMetaUnit(this.sql, ok);
       closeGroup(this.sql, ok);
     }
   }
