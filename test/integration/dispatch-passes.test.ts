@@ -7,7 +7,7 @@ import { validateManifest } from "../../src/core/manifest.ts";
 import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
 import { enroll, getJob, submit } from "./client";
 import { type AssignFrame, connectFactory, openSocket } from "./sockets";
-import { dispatchSettled } from "./state";
+import { dispatchSettled, holdAlarm } from "./state";
 
 // Proves dispatch is coalesced per macrotask (factories/throttle): three submits handled in one macrotask cost two
 // passes — the leading one, in the first submit's own event, and one trailing pass for the other two — and every
@@ -16,8 +16,14 @@ import { dispatchSettled } from "./state";
 
 type Link = { dispatch(): void };
 
-/** Counts the dispatch passes the coordinator of `product` runs from now on. */
-async function countPasses(product: string): Promise<() => Promise<number>> {
+/**
+ * Counts the dispatch passes the coordinator of `product` runs from now on, its alarm held meanwhile: the alarm runs a
+ * pass of its own (runtime/composition), and is armed 1 s after a unit that wrote outbox records (outbox/shipper
+ * ALARM_ROUND_MS) — on a loaded box, or in a workerd shared with other files' deliveries, it fired before the count was
+ * read and made 2 passes read 3. Held, the count is the units' passes alone. The returned `release` lets it run again.
+ */
+async function countPasses(product: string): Promise<{ passes: () => Promise<number>; release: () => Promise<void> }> {
+  const release = await holdAlarm(product);
   const stub = env.COORDINATOR.getByName(product);
   await runInDurableObject(stub, (instance) => {
     const link = (instance as unknown as { link: Link & { passes?: number } }).link;
@@ -28,8 +34,9 @@ async function countPasses(product: string): Promise<() => Promise<number>> {
       pass();
     };
   });
-  return () =>
+  const passes = () =>
     runInDurableObject(stub, (instance) => (instance as unknown as { link: { passes: number } }).link.passes);
+  return { passes, release };
 }
 
 describe("dispatch throttle", () => {
@@ -39,7 +46,7 @@ describe("dispatch throttle", () => {
     const { socket } = await connectFactory(product, f.token, { seats: 4 });
     await submit(product, { title: "warm-up" }); // binds the product; its job takes a seat
     await socket.next<AssignFrame>("assign");
-    const passes = await countPasses(product);
+    const { passes, release } = await countPasses(product);
     const stub = env.COORDINATOR.getByName(product);
     await runInDurableObject(stub, async (instance: ProductCoordinator) => {
       const input = (title: string) => ({ manifest: validateManifest({ title }), bodyMd: "" });
@@ -48,6 +55,7 @@ describe("dispatch throttle", () => {
     });
     await dispatchSettled(product);
     expect(await passes()).toBe(2);
+    await release();
     const assigned: string[] = [];
     while (assigned.length < 3) {
       for (const a of (await socket.next<AssignFrame>("assign")).assignments) assigned.push(a.job.title);
@@ -60,10 +68,11 @@ describe("dispatch throttle", () => {
     const product = "throttle-alone";
     const f = await enroll(product, "f");
     const { socket } = await connectFactory(product, f.token);
-    const passes = await countPasses(product);
+    const { passes, release } = await countPasses(product);
     const job = await submit(product, { title: "alone" });
     expect((await getJob(product, job.id)).stage).toBe("assigned");
     expect(await passes()).toBe(1);
+    await release();
     expect((await socket.next<AssignFrame>("assign")).assignments[0]!.job.id).toBe(job.id);
     socket.close();
   });
@@ -93,7 +102,9 @@ describe("frames applied in turns", () => {
     const a = (await socket.next<AssignFrame>("assign")).assignments[0]!;
     expect(a.job.id).toBe(job.id);
     const lease = { jobId: a.job.id, leaseEpoch: a.leaseEpoch };
-    // Counted from here: every pass the coordinator runs (push dispatch), to see the turn's frames share one.
+    // Counted from here: every pass the coordinator runs (push dispatch), to see the turn's frames share one — its
+    // alarm held, whose own pass (armed 1 s after the frames' outbox records) is not the frames' (see countPasses).
+    const release = await holdAlarm(product);
     const passes = await runInDurableObject(env.COORDINATOR.getByName(product), (instance) => {
       const link = (instance as unknown as { link: { dispatch(): void } }).link;
       const counter = { n: 0 };
@@ -123,5 +134,6 @@ describe("frames applied in turns", () => {
     expect((await getJob(product, job.id)).stage).toBe("testing");
     // Only the complete freed a seat; the frames share their turns, so a pass per frame would be 4.
     expect(passes.n).toBeLessThanOrEqual(2);
+    await release();
   });
 });
