@@ -1,5 +1,5 @@
-// `npm start` is a demo a newcomer understands in a minute: jobs flow without manual steps, PORT and
-// GIGAFACTORY_ADMIN_TOKEN are honoured, and stopping leaves nothing behind — SIGTERM to the top process (npm, as
+// `npm start` is a demo a newcomer understands in a minute: jobs flow without manual steps, PORT,
+// GIGAFACTORY_ADMIN_TOKEN and GF_SAMPLE_SECONDS (the sample jobs' length) are honoured, and stopping leaves nothing behind — SIGTERM to the top process (npm, as
 // a process manager, Docker or systemd sends it) stops start.ts, the runtime, workerd and both agents; the same
 // for `npm run dev`. A start after the coordinator's state alone was removed enrolls its agents afresh. A workerd
 // that crashes and cannot be restarted takes `npm run dev` and `npm start` down with it, non-zero.
