@@ -9,9 +9,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import path from "node:path";
+import { workerBundle } from "./bundle-cache.ts";
 import { stopTree } from "./process-tree.ts";
 import { EXIT_PORT_IN_USE, portTaken, READY_FD, readyFlag } from "./runtime-ready.ts";
-import { BIN, bundleWorker, ROOT, stoppedStarting, toolEnv } from "./wrangler-runs.ts";
+import { BIN, ROOT, stoppedStarting, toolEnv } from "./wrangler-runs.ts";
 
 // Importers take these from here, as before the wrangler runs and the port pick had their own modules.
 export { freePort } from "./free-port.ts";
@@ -27,8 +28,8 @@ export interface LocalServerOptions {
   /** Also append that output here: a runtime that dies leaves its reason behind. */
   logFile?: string;
   /**
-   * A bundle `bundleWorker` built from these sources (its `index.js`), served instead of bundling anew. Default: a
-   * fresh bundle under `persistTo/bundle`.
+   * A bundle `bundleWorker` built from these sources (its `index.js`), served instead of bundling anew. Default: the
+   * checkout's cached bundle when nothing it was built from changed, else a fresh one (scripts/bundle-cache).
    */
   bundle?: string;
   /**
@@ -95,7 +96,7 @@ export async function waitForHealth(
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const persistTo = path.resolve(opts.persistTo ?? path.join(ROOT, ".wrangler", "state"));
-  const bundle = opts.bundle ?? (await bundleWorker(path.join(persistTo, "bundle"), opts.signal));
+  const bundle = opts.bundle ?? (await workerBundle(persistTo, opts.signal));
   if (opts.signal?.aborted) throw stoppedStarting();
   const args = [
     path.join(ROOT, "scripts", "local-runtime.ts"),

@@ -29,7 +29,7 @@ import { onStopRequest } from "./stop-signals.ts";
 /** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir); empty is unset. */
 const STATE_ROOT = envValue(process.env, "GIGAFACTORY_LOCAL_STATE") ?? path.join(ROOT, ".wrangler");
 const DEMO_DIR = path.join(STATE_ROOT, "demo");
-/** 8 s: a demo job takes ~4 s, so a draining agent finishes it or checkpoints and releases it in time. */
+/** 8 s: a demo job takes ~4 s by default (GF_SAMPLE_SECONDS), so a draining agent finishes it or checkpoints and releases it in time. */
 const AGENT_DRAIN_S = 8;
 /** 15 s: the agents' drain (8 s) plus the release round trip, with margin; then SIGKILL to each agent's tree. */
 const AGENT_GRACE_MS = 15_000;
@@ -104,8 +104,8 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
   args.push(...localEngineUserArgs(ROOT));
   const child = launch(args, {
     cwd: ROOT,
-    // The sample engine takes a few seconds per job, so there is something to watch.
-    env: toolEnv({ GF_SAMPLE_SECONDS: "4" }),
+    // The sample engine takes a few seconds per job (4 unless GF_SAMPLE_SECONDS says), so there is something to watch.
+    env: toolEnv({ GF_SAMPLE_SECONDS: envValue(process.env, "GF_SAMPLE_SECONDS") ?? "4" }),
     stdio: ["ignore", "pipe", "pipe"],
     // Own process group: a terminal's Ctrl-C reaches only this script, which then
     // drains the agents once (a second signal would make them exit without draining).

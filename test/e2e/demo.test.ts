@@ -1,5 +1,5 @@
-// `npm start` is a demo a newcomer understands in a minute: jobs flow without manual steps, PORT and
-// GIGAFACTORY_ADMIN_TOKEN are honoured, and stopping leaves nothing behind — SIGTERM to the top process (npm, as
+// `npm start` is a demo a newcomer understands in a minute: jobs flow without manual steps, PORT,
+// GIGAFACTORY_ADMIN_TOKEN and GF_SAMPLE_SECONDS (the sample jobs' length) are honoured, and stopping leaves nothing behind — SIGTERM to the top process (npm, as
 // a process manager, Docker or systemd sends it) stops start.ts, the runtime, workerd and both agents; the same
 // for `npm run dev`. A start after the coordinator's state alone was removed enrolls its agents afresh. A workerd
 // that crashes and cannot be restarted takes `npm run dev` and `npm start` down with it, non-zero.
@@ -27,6 +27,9 @@ function processesMentioning(...needles: string[]): string[] {
   return out;
 }
 
+/** How long each demo job's sample engine works, in seconds (`npm start` keeps a GF_SAMPLE_SECONDS it is given). */
+const SAMPLE_SECONDS = "1";
+
 /** Every demo this file started: a failed test must not leave one running (each test stops its own, too). */
 const started: ChildProcess[] = [];
 
@@ -41,7 +44,13 @@ async function runDemo(detached = false, reuseState?: string, script = "start") 
   const token = `demo-admin-${port}`;
   const child: ChildProcess = spawn("npm", ["run", "--silent", script], {
     cwd: ROOT,
-    env: toolEnv({ PORT: String(port), GIGAFACTORY_ADMIN_TOKEN: token, GIGAFACTORY_LOCAL_STATE: state }),
+    // 1 s sample jobs (the demo's default is 4): these tests wait for jobs to finish and drain, not watch them work.
+    env: toolEnv({
+      PORT: String(port),
+      GIGAFACTORY_ADMIN_TOKEN: token,
+      GIGAFACTORY_LOCAL_STATE: state,
+      GF_SAMPLE_SECONDS: SAMPLE_SECONDS,
+    }),
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so the test can signal the group as a terminal's Ctrl-C does.
     detached,
@@ -87,6 +96,27 @@ describe("npm start (the demo)", () => {
       await new Promise((r) => setTimeout(r, 1000));
     }
     expect([...seen].sort(), demo.log()).toEqual(expect.arrayContaining(["review", "shipped", "testing"]));
+    // Its engines worked as long as GF_SAMPLE_SECONDS said: `npm start` set 4 s over whatever it was given.
+    const shipped = await call<{ jobs: Array<{ id: string }> }>(
+      url,
+      "GET",
+      "/api/v1/products/demo/jobs?stage=shipped",
+      demo.token,
+    );
+    type LogEvent = { type: string; data: { lines?: Array<{ text: string }> } };
+    const events = await call<{ events: LogEvent[] }>(
+      url,
+      "GET",
+      `/api/v1/products/demo/jobs/${shipped.body.jobs[0]?.id}/events?limit=500`,
+      demo.token,
+    );
+    const working = events.body.events
+      .filter((e) => e.type === "log")
+      .flatMap((e) => e.data.lines ?? [])
+      .filter((l) => l.text.startsWith("sample engine: working on"))
+      .map((l) => l.text.replace(/.* for /, "for "));
+    expect(working.length, demo.log()).toBeGreaterThan(0);
+    expect(new Set(working)).toEqual(new Set([`for ${SAMPLE_SECONDS}s`]));
     expect(demo.log()).toContain(`admin token: ${demo.token}`);
     expect(demo.log()).toContain(`npx gigafactory watch job_`);
     // The local runtime names the state dir, workerd the port, each agent its state dir.

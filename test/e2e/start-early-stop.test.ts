@@ -77,7 +77,13 @@ describe("a start stopped while it starts", () => {
     const port = await freePort();
     const child = spawn("npm", ["run", "--silent", script], {
       cwd: ROOT,
-      env: toolEnv({ PORT: String(port), GIGAFACTORY_ADMIN_TOKEN: `early-${port}`, GIGAFACTORY_LOCAL_STATE: state }),
+      env: toolEnv({
+        PORT: String(port),
+        GIGAFACTORY_ADMIN_TOKEN: `early-${port}`,
+        GIGAFACTORY_LOCAL_STATE: state,
+        // A real bundling to stop: with the checkout's bundle cached (scripts/bundle-cache) no wrangler run starts.
+        GF_NO_BUNDLE_CACHE: phase.startsWith("wrangler") ? "1" : "",
+      }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     started.push(child);
@@ -107,7 +113,13 @@ describe("a start killed outright", () => {
     const port = await freePort();
     const child = spawn("npm", ["run", "--silent", "start"], {
       cwd: ROOT,
-      env: toolEnv({ PORT: String(port), GIGAFACTORY_ADMIN_TOKEN: `killed-${port}`, GIGAFACTORY_LOCAL_STATE: state }),
+      // 1 s sample jobs (the demo's 4 by default): the agents drain sooner once they notice the start is gone.
+      env: toolEnv({
+        PORT: String(port),
+        GIGAFACTORY_ADMIN_TOKEN: `killed-${port}`,
+        GIGAFACTORY_LOCAL_STATE: state,
+        GF_SAMPLE_SECONDS: "1",
+      }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     started.push(child);

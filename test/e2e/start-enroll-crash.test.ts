@@ -22,7 +22,13 @@ async function npm(script: string, state: string, token: string) {
   const port = await freePort();
   const child = spawn("npm", ["run", "--silent", script], {
     cwd: ROOT,
-    env: toolEnv({ PORT: String(port), GIGAFACTORY_ADMIN_TOKEN: token, GIGAFACTORY_LOCAL_STATE: state }),
+    // 1 s sample jobs (the demo's 4 by default): each stop drains its agents' jobs sooner; nothing here times one.
+    env: toolEnv({
+      PORT: String(port),
+      GIGAFACTORY_ADMIN_TOKEN: token,
+      GIGAFACTORY_LOCAL_STATE: state,
+      GF_SAMPLE_SECONDS: "1",
+    }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   started.push(child);

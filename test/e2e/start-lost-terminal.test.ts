@@ -49,7 +49,13 @@ describe("npm start after its terminal went away", () => {
     // start.ts itself, as npm `exec`s it: SIGHUP reaches it directly, as a closing terminal's does.
     const child = spawn(path.join(ROOT, "node_modules", ".bin", "node"), ["scripts/start.ts"], {
       cwd: ROOT,
-      env: toolEnv({ PORT: String(port), GIGAFACTORY_ADMIN_TOKEN: `lost-${port}`, GIGAFACTORY_LOCAL_STATE: state }),
+      // 1 s sample jobs (the demo's 4 by default): the stop drains its agents' jobs sooner; nothing here times one.
+      env: toolEnv({
+        PORT: String(port),
+        GIGAFACTORY_ADMIN_TOKEN: `lost-${port}`,
+        GIGAFACTORY_LOCAL_STATE: state,
+        GF_SAMPLE_SECONDS: "1",
+      }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     started.push(child);

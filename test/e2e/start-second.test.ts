@@ -26,7 +26,13 @@ function stateDir(): string {
 function npmRun(script: "start" | "dev", port: number, state: string) {
   const child = spawn("npm", ["run", "--silent", script], {
     cwd: ROOT,
-    env: toolEnv({ PORT: String(port), GIGAFACTORY_ADMIN_TOKEN: `second-${port}`, GIGAFACTORY_LOCAL_STATE: state }),
+    // 1 s sample jobs (the demo's 4 by default): a stop drains its agents' jobs sooner; nothing here times one.
+    env: toolEnv({
+      PORT: String(port),
+      GIGAFACTORY_ADMIN_TOKEN: `second-${port}`,
+      GIGAFACTORY_LOCAL_STATE: state,
+      GF_SAMPLE_SECONDS: "1",
+    }),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
