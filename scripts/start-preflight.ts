@@ -90,3 +90,17 @@ export function assertPortFree(port: number): Promise<void> {
 export function startFailureText(err: unknown, code: string, fix: string): string {
   return failureText(err, code, fix);
 }
+
+/** What to do about a `GF_SAMPLE_SECONDS` that `demoSampleSeconds` refuses. */
+export const SAMPLE_FIX =
+  "set GF_SAMPLE_SECONDS to how long each demo job works, 0 to 3600 s (e.g. 1), or unset it for 4";
+
+/**
+ * How long each demo job works, s: `GF_SAMPLE_SECONDS` (4 when unset), or undefined for text that is no number from
+ * 0 to 3600 — the sample engine took "abc" as NaN and reported a run of "NaNs" at a NaN cost.
+ */
+export function demoSampleSeconds(text: string | undefined): number | undefined {
+  if (text === undefined) return 4;
+  const n = Number(text);
+  return text.trim() !== "" && Number.isFinite(n) && n >= 0 && n <= 3600 ? n : undefined;
+}

@@ -23,7 +23,7 @@ import { adminToken, port } from "./dev.ts";
 import { localEngineUserArgs } from "./engine-user-reach.ts";
 import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
 import { killDescendants, stopChildren } from "./process-tree.ts";
-import { assertPortFree, lockState, startFailureText } from "./start-preflight.ts";
+import { assertPortFree, demoSampleSeconds, lockState, SAMPLE_FIX, startFailureText } from "./start-preflight.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
 /** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir); empty is unset. */
@@ -105,7 +105,7 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
   const child = launch(args, {
     cwd: ROOT,
     // The sample engine takes a few seconds per job (4 unless GF_SAMPLE_SECONDS says), so there is something to watch.
-    env: toolEnv({ GF_SAMPLE_SECONDS: envValue(process.env, "GF_SAMPLE_SECONDS") ?? "4" }),
+    env: toolEnv({ GF_SAMPLE_SECONDS: String(sampleSeconds) }),
     stdio: ["ignore", "pipe", "pipe"],
     // Own process group: a terminal's Ctrl-C reaches only this script, which then
     // drains the agents once (a second signal would make them exit without draining).
@@ -141,9 +141,20 @@ async function submitExamples(url: string, token: string): Promise<DemoJob[]> {
   return jobs;
 }
 
+/** How long each demo job works, s (start-preflight `demoSampleSeconds`). */
+let sampleSeconds = 4;
+
+/** A setting `npm start` cannot use: said before anything starts, exit 2 (as dev.ts `port` does for PORT). */
+function usage(code: string, what: string, fix: string): never {
+  console.error(errorLine({ code, message: `${what} is not usable`, fix }));
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   const token = adminToken();
   const listenOn = port();
+  const seconds = envValue(process.env, "GF_SAMPLE_SECONDS");
+  sampleSeconds = demoSampleSeconds(seconds) ?? usage("bad_sample_seconds", `GF_SAMPLE_SECONDS=${seconds}`, SAMPLE_FIX);
   // Before anything starts: a second `npm start` must not take the first one's coordinator, state or agents over.
   lockState(STATE_ROOT);
   await assertPortFree(listenOn);
