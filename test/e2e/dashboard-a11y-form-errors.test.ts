@@ -4,33 +4,14 @@
 // reason, a budget ceiling that is not a number — is marked aria-invalid, its accessible description names what is
 // wrong (the status line, named in its aria-describedby), focus is on it, and the mark goes once the box is edited.
 // The refusals were only said in a status line elsewhere on the page; the box itself read as valid.
-import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { launchChromium, newPage } from "./chromium.ts";
-import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
+import { dashboardSuite, description, expectRefused, signedInPage } from "./dashboard-session.ts";
 import { ADMIN } from "./harness.ts";
 
 const PRODUCT = "a11y-forms";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
 const SOON = { timeout: 30_000 };
-
-/** What a screen reader reads as `box`'s description: the text of the elements its aria-describedby names. */
-const description = (box: Locator) =>
-  box.evaluate((el) =>
-    (el.getAttribute("aria-describedby") ?? "")
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((id: string) => el.ownerDocument.getElementById(id)?.textContent?.trim() ?? "")
-      .join(" "),
-  );
-
-/** `box` is refused with `said`: marked invalid, described by it, and focused. */
-async function refused(page: Page, box: Locator, said: RegExp) {
-  await expect.poll(() => box.getAttribute("aria-invalid"), SOON).toBe("true");
-  expect(await description(box)).toMatch(said);
-  expect(await box.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
-  void page;
-}
 
 describe("dashboard: a refused box says so itself", () => {
   const suite = dashboardSuite(PRODUCT, { createProduct: true });
@@ -42,7 +23,7 @@ describe("dashboard: a refused box says so itself", () => {
     const token = page.getByLabel("Token");
     const product = page.getByLabel("Product");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await refused(page, token, /Enter a token and a product\./);
+    await expectRefused(token, /Enter a token and a product\./);
     expect(await product.getAttribute("aria-invalid")).toBe("true");
     await token.fill(ADMIN);
     expect(await token.getAttribute("aria-invalid")).toBeNull();
@@ -51,7 +32,7 @@ describe("dashboard: a refused box says so itself", () => {
     await product.fill("no-such-product");
     expect(await product.getAttribute("aria-invalid")).toBeNull();
     await page.getByRole("button", { name: "Sign in" }).click();
-    await refused(page, product, /No product of that name on this coordinator: check the Product field/);
+    await expectRefused(product, /No product of that name on this coordinator: check the Product field/);
     expect(await token.getAttribute("aria-invalid")).toBeNull();
     expect(errors).toEqual([]);
     await close();
@@ -66,26 +47,26 @@ describe("dashboard: a refused box says so itself", () => {
     await expect.poll(() => save.isEnabled(), SOON).toBe(true);
     await ttl.fill("");
     await save.click();
-    await refused(page, ttl, /Lease TTL \(s\): enter a number$/);
+    await expectRefused(ttl, /Lease TTL \(s\): enter a number$/);
     await ttl.fill("120");
     expect(await ttl.getAttribute("aria-invalid")).toBeNull();
 
     await page.goto(`${suite.h.url}/#/lessons`);
     const lesson = page.getByRole("textbox", { name: /^Lesson \(/ });
     await page.getByRole("button", { name: "Add", exact: true }).click();
-    await refused(page, lesson, /Write the lesson first\.$/);
+    await expectRefused(lesson, /Write the lesson first\.$/);
 
     await page.goto(`${suite.h.url}/#/jobs`);
     await page.getByLabel("Key", { exact: true }).fill("deploy");
     await page.getByRole("button", { name: "Freeze", exact: true }).click();
     const reason = page.getByLabel("Reason", { exact: true });
-    await refused(page, reason, /say why the key is frozen/);
+    await expectRefused(reason, /say why the key is frozen/);
 
     await page.goto(`${suite.h.url}/#/budget`);
     const ceiling = page.getByLabel("Ceiling (USD)");
     await ceiling.waitFor();
     await page.getByRole("button", { name: "Set budget" }).click();
-    await refused(page, ceiling, /^Ceiling: enter a number of dollars$/);
+    await expectRefused(ceiling, /^Ceiling: enter a number of dollars$/);
     expect(errors).toEqual([]);
     await close();
   });

@@ -4,9 +4,8 @@
 // bound, a budget ceiling under a cent — is tied to that box as the forms' own refusals are: aria-invalid, described by
 // the refusal's line, focused (it was only said in the line). A refused seat limit on a Fleet card stays marked, with
 // what was typed, across the poll's redraw of the card until it is edited (the redraw dropped the mark).
-import type { Locator } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
+import { dashboardSuite, description, expectRefused, signedInPage } from "./dashboard-session.ts";
 import { ADMIN, adminApi } from "./harness.ts";
 
 const PRODUCT = "a11y-narrow-refusals";
@@ -14,23 +13,6 @@ const PRODUCT = "a11y-narrow-refusals";
 const SOON = { timeout: 30_000 };
 /** 1280 × 1024 at 400 % zoom, in CSS px. */
 const NARROW = { width: 320, height: 640 };
-
-/** What a screen reader reads as `box`'s description: the text of the elements its aria-describedby names. */
-const description = (box: Locator) =>
-  box.evaluate((el) =>
-    (el.getAttribute("aria-describedby") ?? "")
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((id: string) => el.ownerDocument.getElementById(id)?.textContent?.trim() ?? "")
-      .join(" "),
-  );
-
-/** `box` is refused with `said`: marked invalid, described by it, and focused. */
-async function refused(box: Locator, said: RegExp) {
-  await expect.poll(() => box.getAttribute("aria-invalid"), SOON).toBe("true");
-  expect(await description(box)).toMatch(said);
-  expect(await box.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
-}
 
 describe("dashboard: narrow columns shown, refusals tied to their box and kept", () => {
   const suite = dashboardSuite(PRODUCT, { createProduct: true });
@@ -66,7 +48,7 @@ describe("dashboard: narrow columns shown, refusals tied to their box and kept",
     const seats = page.locator("#code-new-seats");
     await seats.fill("99");
     await page.getByRole("button", { name: "New code" }).click();
-    await refused(seats, /^Not created.*seats/);
+    await expectRefused(seats, /^Not created.*seats/);
     expect(await page.locator("#code-new-name").getAttribute("aria-invalid")).toBeNull();
     await seats.fill("2");
     expect(await seats.getAttribute("aria-invalid")).toBeNull();
@@ -77,14 +59,14 @@ describe("dashboard: narrow columns shown, refusals tied to their box and kept",
     await expect.poll(() => save.isEnabled(), SOON).toBe(true);
     await ttl.fill("999999");
     await save.click();
-    await refused(ttl, /Not saved: .*leaseTtlSeconds/);
+    await expectRefused(ttl, /Not saved: .*leaseTtlSeconds/);
 
     await page.goto(`${suite.h.url}/#/budget`);
     const ceiling = page.getByLabel("Ceiling (USD)");
     await ceiling.waitFor(SOON);
     await ceiling.fill("0.001");
     await page.getByRole("button", { name: "Set budget" }).click();
-    await refused(ceiling, /ceilingUsd/);
+    await expectRefused(ceiling, /ceilingUsd/);
     expect(errors).toEqual([]);
     await close();
   });
@@ -101,7 +83,7 @@ describe("dashboard: narrow columns shown, refusals tied to their box and kept",
     await seats.waitFor(SOON);
     await seats.fill("0");
     await seats.press("Enter");
-    await refused(seats, /whole number from 1 to 64/);
+    await expectRefused(seats, /whole number from 1 to 64/);
     // The box drawn now is the one refused; the poller re-reads the fleet (every 15 s) and the card is drawn anew.
     await page.evaluate(`globalThis.refusedBox = document.getElementById(${JSON.stringify(id)})`);
     const redrawn = () => page.evaluate(`document.getElementById(${JSON.stringify(id)}) !== globalThis.refusedBox`);
@@ -112,7 +94,7 @@ describe("dashboard: narrow columns shown, refusals tied to their box and kept",
       }, SOON)
       .toBe(true);
     expect(await seats.inputValue()).toBe("0");
-    await refused(seats, /whole number from 1 to 64/);
+    await expectRefused(seats, /whole number from 1 to 64/);
     await seats.fill("3");
     expect(await seats.getAttribute("aria-invalid")).toBeNull();
     expect(await description(seats)).toBe("");

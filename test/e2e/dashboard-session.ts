@@ -85,3 +85,20 @@ export async function pressHeld(
   await expect.poll(held.sent, SOON).toBe(1);
   return held;
 }
+
+/** What a screen reader reads as `box`'s description: the text of the elements its aria-describedby names. */
+export const description = (box: Locator) =>
+  box.evaluate((el) =>
+    (el.getAttribute("aria-describedby") ?? "")
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id: string) => el.ownerDocument.getElementById(id)?.textContent?.trim() ?? "")
+      .join(" "),
+  );
+
+/** `box` is refused with `said`: marked invalid, described by it, and focused (dashboard/field-error). */
+export async function expectRefused(box: Locator, said: RegExp): Promise<void> {
+  await expect.poll(() => box.getAttribute("aria-invalid"), SOON).toBe("true");
+  expect(await description(box)).toMatch(said);
+  expect(await box.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+}

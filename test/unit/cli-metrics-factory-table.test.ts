@@ -1,6 +1,9 @@
-// `gigafactory metrics` names the factory table's window exactly (cli/number-text `exactDuration`): a window of
+// `gigafactory metrics`' factory table. Its window is said exactly (cli/number-text `exactDuration`): a window of
 // 90 min reads "RUNS 1h 30m" — it was rounded to whole hours ("RUNS 2h") — 24 h still "RUNS 24h", and an older
-// coordinator's answer without the window reads "RUNS", not "RUNS NaNh".
+// coordinator's answer without the window reads "RUNS", not "RUNS NaNh". Two factories of one name are told apart: a
+// host revoked and enrolled again under its name is two factories, the revoked one listed while a run of it ended in
+// the window, and the table read "box-2" twice with two different counts — each such row now carries its id; a name
+// no other row has stays alone.
 import { describe, expect, it } from "vitest";
 import { formatMetrics } from "../../src/cli/commands/metrics.ts";
 import { exactDuration } from "../../src/cli/number-text.ts";
@@ -8,7 +11,16 @@ import { STAGES, type Stage } from "../../src/core/model.ts";
 import type { MetricsSnapshot } from "../../src/shared/api-metrics.ts";
 
 const zero = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
-const metrics = (factoryWindowMs: number | undefined) =>
+const rate = (id: string, name: string, runs: number, successes: number) => ({
+  id,
+  name,
+  runs,
+  successes,
+  successRate: runs ? successes / runs : 0,
+});
+
+/** A metrics answer with `factories` rated over `factoryWindowMs` (left out when undefined, as an older one). */
+const metrics = (factoryWindowMs: number | undefined, factories = [rate("f1", "box-a", 3, 2)]) =>
   ({
     schema_version: 1,
     generated_at: 0,
@@ -20,9 +32,10 @@ const metrics = (factoryWindowMs: number | undefined) =>
     retries: 0,
     breakers: [],
     openAlerts: { info: 0, warning: 0, critical: 0 },
-    factories: [{ id: "f1", name: "box-a", runs: 3, successes: 2, successRate: 2 / 3 }],
+    factories,
     ...(factoryWindowMs === undefined ? {} : { factoryWindowMs }),
   }) as unknown as MetricsSnapshot;
+
 const header = (text: string) =>
   text
     .split("\n")
@@ -46,5 +59,16 @@ describe("metrics' factory window", () => {
     expect(exactDuration(36 * 3_600_000 + 1)).toBe("36h 1ms");
     expect(exactDuration(1.4)).toBe("1ms");
     for (const none of [Number.NaN, -1, Number.POSITIVE_INFINITY]) expect(exactDuration(none)).toBe("");
+  });
+});
+
+describe("metrics' factory rows", () => {
+  it("name a shared name's factories by id too, and leave a unique name alone", () => {
+    const shared = [rate("fac_old", "box-2", 4, 1), rate("fac_new", "box-2", 3, 3), rate("fac_a", "box-a", 2, 2)];
+    const rows = formatMetrics(metrics(86_400_000, shared))
+      .split("\n")
+      .filter((l) => l.startsWith("box-"))
+      .map((l) => l.replace(/\s+/g, " "));
+    expect(rows).toEqual(["box-2 (fac_old) 4 1 25%", "box-2 (fac_new) 3 3 100%", "box-a 2 2 100%"]);
   });
 });
