@@ -23,7 +23,8 @@ function standInBwrap(at: string): { bin: string; probing: string; release: stri
   const probing = path.join(at, "probing");
   const release = path.join(at, "release");
   mkdirSync(bin);
-  const script = `#!/bin/sh\n: > '${probing}'\nwhile [ ! -e '${release}' ]; do sleep 0.02; done\nexit 1\n`;
+  // Also ends once the test's dir is gone: an agent killed red, the test over, it must not wait on for good.
+  const script = `#!/bin/sh\n: > '${probing}'\nwhile [ ! -e '${release}' ] && [ -d '${bin}' ]; do sleep 0.02; done\nexit 1\n`;
   writeFileSync(path.join(bin, "bwrap"), script, { mode: 0o755 });
   return { bin, probing, release };
 }
