@@ -13,7 +13,7 @@
  * failure: only its exit code would say otherwise, and any engine may exit 127. So does a file the kernel cannot
  * exec as such (ENOEXEC): Node and bwrap both exec through execvp, which runs it with /bin/sh instead.
  */
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import { findOnPath } from "./capabilities.ts";
 
@@ -23,11 +23,19 @@ export interface ExecFailure {
   message: string;
 }
 
-/** The first line of `file` when it is a `#!` line: the interpreter's path (undefined: none, or unreadable). */
+/**
+ * Opened without waiting for a writer (a FIFO opens at once, then is refused by fstat): a FIFO named as an engine
+ * blocked the agent's synchronous open for good. A link is followed: an installed engine is often one (agent/regular-file
+ * refuses links, for files an engine could have swapped; the engine's binary is the operator's).
+ */
+const OPEN_NO_WAIT = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** The first line of `file` when it is a `#!` line: the interpreter's path (undefined: none, unreadable, not a regular file). */
 function interpreterOf(file: string): string | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(file, "r");
+    fd = openSync(file, OPEN_NO_WAIT);
+    if (!fstatSync(fd).isFile()) return undefined;
     const head = Buffer.alloc(256);
     const n = readSync(fd, head, 0, head.length, 0);
     const line = head.subarray(0, n).toString("latin1").split("\n")[0] ?? "";
@@ -40,6 +48,14 @@ function interpreterOf(file: string): string | undefined {
 }
 
 const exists = (p: string) => statSync(p, { throwIfNoEntry: false }) !== undefined;
+
+/** `file`'s words when it is there but is no regular file (a FIFO, a device, a directory): exec cannot run it. */
+function notRegular(file: string): string | undefined {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st || st.isFile()) return undefined;
+  const kind = st.isFIFO() ? "a FIFO" : st.isDirectory() ? "a directory" : "not a regular file";
+  return `${file}: ${kind}, not a program: name the engine's program in its template (--engine NAME=…)`;
+}
 
 /**
  * Where `command` is on `pathVar` (any file there, executable or not: EACCES is what is being explained), or
@@ -89,6 +105,9 @@ export function notStarted(
           ? "ENOENT"
           : undefined);
   const who = ctx.uid !== undefined ? `uid ${ctx.uid} (the user engines run as)` : "the agent's user";
+  // exec's EACCES for a FIFO or a directory is no mode to chmod; its ENOENT (the sandbox's view) no file to reinstall.
+  const odd = file && (code === "EACCES" || (code === "ENOENT" && exists(ctx.cwd))) ? notRegular(file) : undefined;
+  if (odd) return { why: odd, engineFault: true };
   if (code === "EACCES") {
     const name = file ?? argv0;
     const why =
@@ -153,6 +172,8 @@ export function engineStartProblem(
   const file = located(argv0, ctx.pathVar, ctx.cwd);
   if (!file && argv0.includes("/")) return `${argv0}: no such file`; // a path: PATH is not where it was looked for
   if (!file) return `${argv0}: not found on the engine's PATH (${ctx.pathVar || "empty"})`;
+  const odd = notRegular(file);
+  if (odd) return odd;
   if (!executableBy(file, ctx.as)) return `${file}: not executable by ${ctx.as ? `uid ${ctx.as.uid}` : "this user"}`;
   const interp = interpreterOf(file);
   if (interp && !exists(interp)) return `${file}: its interpreter ${interp} (its #! line) does not exist`;

@@ -3,17 +3,18 @@
  * A wait the operator may end with Ctrl-C (or SIGTERM, or a closed terminal's SIGHUP) that must say what it left. An
  * `enroll` stopped while its request was out died silently with 130: nothing said whether the code was spent or what
  * to run next, though running the same command again resumes it (agent/enroll-nonce). Within `interruptible`, such a
- * signal prints `✘ ERROR interrupted: …` with the caller's words and exits 130 (the state dir's lock is released by
- * its exit handler, shared/pid-lock); outside it, the signals are as they were.
+ * signal prints `✘ ERROR interrupted: …` with the caller's words and exits 128 + the signal's number — SIGINT's 130,
+ * SIGTERM's 143, SIGHUP's 129, as a shell reports a process the signal killed (the state dir's lock is released by its
+ * exit handler, shared/pid-lock); outside it, the signals are as they were. `run` uses it for its start-up.
  */
-import { EXIT } from "./close-codes.ts";
+import { constants } from "node:os";
 import type { Output } from "./output.ts";
 
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
  * `work()`'s result; a signal meanwhile prints `✘ ERROR interrupted: SIGNAL: {what} / {fix}` and exits the process
- * with 130. `exit` is the process's exit (a test's stand-in). Throws what `work` throws.
+ * with 128 + the signal's number. `exit` is the process's exit (a test's stand-in). Throws what `work` throws.
  */
 export async function interruptible<T>(
   out: Pick<Output, "error">,
@@ -23,7 +24,7 @@ export async function interruptible<T>(
 ): Promise<T> {
   const stop = (signal: NodeJS.Signals) => {
     out.error("interrupted", `${signal}: ${words.what}`, words.fix);
-    exit(EXIT.interrupted);
+    exit(128 + constants.signals[signal]);
   };
   for (const signal of SIGNALS) process.on(signal, stop);
   try {

@@ -13,20 +13,19 @@ import path from "node:path";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { exitAgent } from "./agent-exit.ts";
-import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
 import { EXIT } from "./close-codes.ts";
-import { splitCommand } from "./command-template.ts";
-import { type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
+import { resolveRunConfig, stateDirFrom } from "./config.ts";
 import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
 import { type ConfigText, readConfigFile, readConfigText, storedToken } from "./config-read.ts";
 import { plainHttpWarning } from "./credential-checks.ts";
 import { engineProbe } from "./engine-offer.ts";
 import { withUnavailable } from "./engine-unavailable.ts";
-import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
+import { prepareEngineUser } from "./engine-user-setup.ts";
 import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
 import { agentVersion, hostProfile } from "./host.ts";
+import { interruptible } from "./interrupt.ts";
 import { sweepNeutralDirs } from "./neutral-dirs.ts";
 import { createOutput, type Output } from "./output.ts";
 import { parentPid, watchParent } from "./parent-watch.ts";
@@ -38,44 +37,55 @@ import { Supervisor } from "./supervisor.ts";
 import { agentWorkDirs, onRealWorkDir } from "./work-dirs.ts";
 import { removeInSandbox } from "./workspace-removal.ts";
 
-/** The engine user (agent/engine-user) with its HOME and a work dir it can use, or a FixableError (exit 2): why not. */
-function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>): RunAs | undefined {
-  const user = resolveEngineUser(cfg.engineUserName, process.getuid?.() ?? -1);
-  if (!user) return undefined;
-  let home: string;
-  try {
-    sharedDir(cfg.workDir);
-    home = engineHome(user, cfg.workDir);
-  } catch (err) {
-    // The work dir is the operator's (`--work-dir`, the config file, beside --state-dir): not a bug of ours.
-    throw new FixableError(
-      "work_dir_unusable",
-      `cannot prepare the work dir ${cfg.workDir} for ${user.name}: ${(err as Error).message}`,
-      "pass a --work-dir this user (root) can create",
-      EXIT_USAGE,
-    );
-  }
-  const commands = [...engines.values()].map((t) => findOnPath(splitCommand(t)[0] as string, hostPathLookup()) ?? "");
-  const problem = engineAccessProblem(user, cfg.workDir, commands);
-  if (problem) {
-    throw new FixableError(
-      "engine_user_access",
-      problem,
-      `make it reachable by ${user.name} (e.g. --work-dir /var/lib/gigafactory-agent/work), or pass --engine-user`,
-      EXIT_USAGE,
-    );
-  }
-  return { ...user, home };
-}
+/** What a signal during `run`'s start-up left (agent/interrupt): no connection, no job, the state dir free. */
+const STARTING = {
+  what: "run stopped while starting, before it connected: it took no job, and its state dir is free",
+  fix: "run the same command again to start this factory",
+};
 
-/** `config`: the config file's one read (agent/config-read), made by `main` — a pipe given as --config reads once. */
+/**
+ * `run`: the supervisor started, then run to its exit code. A signal before its drain handlers are installed (the
+ * checks, the lock, the sandbox's probe) killed the agent without a word, its state dir's lock left: it says so now
+ * and exits 128 + the signal's number, the lock released (agent/interrupt).
+ */
 async function runCommand(
   flags: Parameters<typeof resolveRunConfig>[0],
   stateDir: string,
   out: Output,
   config: { file: string; read: ConfigText },
 ): Promise<number> {
+  const supervisor = await interruptible(out, STARTING, async () => {
+    const started = await startSupervisor(flags, stateDir, out, config);
+    // A signal that came during the synchronous steps is taken now, as an interruption: not as a drain of a
+    // supervisor that never ran (signals are dispatched before setImmediate's callbacks).
+    await new Promise((r) => setImmediate(r));
+    installSignals(started, flags);
+    return started;
+  });
+  return supervisor.run();
+}
+
+/** The drain's signals, SIGUSR2's recheck and the parent's watch on `supervisor`: installed in one synchronous step. */
+function installSignals(supervisor: Supervisor, flags: Parameters<typeof resolveRunConfig>[0]): void {
   const parent = typeof flags["parent-pid"] === "string" ? parentPid(flags["parent-pid"]) : undefined;
+  // The terminal or pipe it prints to going away (an SSH session closed, a log shipper died) must not kill the agent:
+  // its engines, each in its own process group, would run on orphaned. A write error is dropped; SIGHUP drains.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const)
+    process.on(signal, () => void supervisor.drain(signal));
+  // An engine fixed while the agent runs is offered again at once, not up to an hour later (agent/engine-offer).
+  // Not SIGUSR1: Node keeps that one for its inspector.
+  process.on("SIGUSR2", () => void supervisor.recheckEngines());
+  if (parent !== undefined) watchParent(parent, () => void supervisor.drain("parent exited"));
+}
+
+/** `config`: the config file's one read (agent/config-read), made by `main` — a pipe given as --config reads once. */
+async function startSupervisor(
+  flags: Parameters<typeof resolveRunConfig>[0],
+  stateDir: string,
+  out: Output,
+  config: { file: string; read: ConfigText },
+): Promise<Supervisor> {
   const explicit = typeof flags.config === "string";
   const configFile = config.file;
   const mode = fileMode(configFile);
@@ -133,7 +143,7 @@ async function runCommand(
   await sweepNeutralDirs(Date.now()); // a killed agent's checkpoint left its empty git dir in the temp dir
   // The operator's engines that cannot start now are withdrawn, said and looked at again (agent/engine-unavailable).
   const table = withUnavailable(profile, cfg.engines, engineProbe(cfg.workDir, engineUser));
-  const supervisor = new Supervisor({
+  return new Supervisor({
     cfg,
     out,
     engines: table.engines,
@@ -148,16 +158,6 @@ async function runCommand(
       ...(cfg.leaseTtlSeconds ? { leaseTtlSeconds: cfg.leaseTtlSeconds } : {}),
     },
   });
-  // The terminal or pipe it prints to going away (an SSH session closed, a log shipper died) must not kill the agent:
-  // its engines, each in its own process group, would run on orphaned. A write error is dropped; SIGHUP drains.
-  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const)
-    process.on(signal, () => void supervisor.drain(signal));
-  // An engine fixed while the agent runs is offered again at once, not up to an hour later (agent/engine-offer).
-  // Not SIGUSR1: Node keeps that one for its inspector.
-  process.on("SIGUSR2", () => void supervisor.recheckEngines());
-  if (parent !== undefined) watchParent(parent, () => void supervisor.drain("parent exited"));
-  return supervisor.run();
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -5,8 +5,11 @@
  * machine, paid at every start and every restart.
  *
  * The harness (test/e2e/harness.ts) serves this bundle and copies this state into each server's fresh directory;
- * what runs is byte for byte what a start of its own would have built. `npm start` and `npm run dev`
- * (test/e2e/demo) still bundle and migrate themselves: that path keeps its own test.
+ * what runs is byte for byte what a start of its own would have built. The bundle is the checkout's cached one
+ * (scripts/bundle-cache `workerBundle`, built on a miss), the one `npm start` and `npm run dev` (test/e2e/demo …) serve:
+ * under the same NODE_ENV (vitest's `test`, which their starts inherit) and sources it has the same key, so a run's
+ * first `npm start` finds it built, where it bundled a second time. `GF_NO_BUNDLE_CACHE=1` bundles afresh here too.
+ * Those starts still migrate themselves: that path keeps its own test.
  *
  * And one headless Chromium for the run (a Playwright browser server), which every dashboard file connects to instead
  * of launching its own: a launch and a close cost ~1.2-2 s each on that machine, paid by ~35 files. Each file still
@@ -17,20 +20,20 @@
  * ~1.7 CPU-s per start, ~70 starts per run.
  *
  * Stopped (SIGTERM, SIGINT: vitest exits at once, running no teardown) while it sets up, it leaves nothing: the
- * bundling wrangler run (it ignores SIGTERM) and the migrations' workerd are SIGKILLed and the temp dir removed, in the
- * exit's own synchronous moment; stopped later, the dir is removed the same way (Playwright stops the browser).
+ * bundling wrangler run (it ignores SIGTERM) and the migrations' workerd are SIGKILLed and the temp dirs removed (its
+ * own and the bundle cache's half-built one), in the exit's own synchronous moment; stopped later, the dir is removed the same way (Playwright stops the browser).
  *
  * Provides `e2eBundle` (the bundle's `index.js`), `e2eMigratedState` (a directory to copy), `e2eWranglerConfig` (the
  * read's JSON file), all absolute, and `e2eChromium` (the browser server's ws:// endpoint; "" when the Debian
  * Chromium is not installed).
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import type { TestProject } from "vitest/node";
+import { BUNDLE_CACHE_DIR, workerBundle } from "../../scripts/bundle-cache.ts";
 import { applyMigrations } from "../../scripts/d1-migrations.ts";
-import { bundleWorker } from "../../scripts/local-server.ts";
 import { descendants, isRunning } from "../../scripts/process-tree.ts";
 import { readWranglerConfig, saveWranglerConfig } from "../../scripts/wrangler-config.ts";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "./chromium.ts";
@@ -55,6 +58,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // awaits would run (an AbortSignal's stop waits out wrangler's ignored SIGTERM).
   const onExit = () => {
     if (settingUp) for (const pid of descendants(process.pid)) if (!before.has(pid) && isRunning(pid)) kill(pid);
+    if (settingUp) removeOwnBuilds(); // a cached bundle half built: its temp dir, never renamed into place
     rmSync(dir, { recursive: true, force: true });
   };
   process.on("exit", onExit);
@@ -65,7 +69,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     : undefined;
   // Independent: side by side. A failed bundle or migration still closes a browser that did start.
   const started = await Promise.allSettled([
-    bundleWorker(path.join(dir, "bundle")),
+    workerBundle(dir), // the cache's, or with GF_NO_BUNDLE_CACHE=1 a fresh one in dir/bundle
     applyMigrations(state),
     browser,
     readWranglerConfig().then((read) => saveWranglerConfig(wranglerConfig, read)),
@@ -87,6 +91,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("e2eWranglerConfig", wranglerConfig);
   project.provide("e2eChromium", (server as { wsEndpoint(): string } | undefined)?.wsEndpoint() ?? "");
   return teardown;
+}
+
+/** The bundle cache's temp dirs this process was building in (scripts/bundle-cache names them `.tmp-PID-…`). */
+function removeOwnBuilds(): void {
+  const mine = `.tmp-${process.pid}-`;
+  const names = existsSync(BUNDLE_CACHE_DIR) ? readdirSync(BUNDLE_CACHE_DIR) : [];
+  for (const n of names.filter((n) => n.startsWith(mine)))
+    rmSync(path.join(BUNDLE_CACHE_DIR, n), { recursive: true, force: true });
 }
 
 function kill(pid: number): void {

@@ -15,6 +15,7 @@ import { takenLeaseEnding } from "../../../core/lease.ts";
 import type { Job } from "../../../core/model.ts";
 import type { CancelCode } from "../../../shared/protocol-lease-notices.ts";
 import { noteStop } from "../factories/notices.ts";
+import { noteLeaseExpiry } from "../factories/registry.ts";
 import { requireJob } from "../jobs/rows.ts";
 import { recordLeaseExpiries } from "../policies/metrics.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -24,11 +25,12 @@ import { holdSerialKey } from "./serial-holds.ts";
 /**
  * `job`'s lease, about to be taken by force at `tx.now`, expired instead if it has lapsed (see LAPSED FIRST), the
  * holder sent a `cancel` after the commit unless `tell` is false (a preemption sends its own, before the `assign`).
+ * `expiries`: the caller's count per holder, written once (dispatch/lease-ops `expireLease`).
  * @returns the job as its expiry saved it (the caller has no lease left to take), or undefined: the lease is live
  */
-export function expireIfLapsed(tx: Tx, job: Job, tell = true): Job | undefined {
+export function expireIfLapsed(tx: Tx, job: Job, tell = true, expiries?: Map<string, number>): Job | undefined {
   if (!isLeased(job) || takenLeaseEnding(job, tx.now).ending === "hand_back") return undefined;
-  const expired = expireLease(tx, job, tell);
+  const expired = expireLease(tx, job, tell, expiries);
   recordLeaseExpiries(tx, 1);
   return expired;
 }
@@ -49,15 +51,17 @@ export function requeueHeldBy(tx: Tx, factoryId: string, why: string, code: Canc
     )
     .toArray();
   let requeued = 0;
+  const expiries = new Map<string, number>(); // its lapsed leases: on its record in one write, not one per job
   for (const { id } of ids) {
-    if (takeFrom(tx, requireJob(tx.sql, id), why, code).stage === "queued") requeued += 1;
+    if (takeFrom(tx, requireJob(tx.sql, id), why, code, expiries).stage === "queued") requeued += 1;
   }
+  for (const [holder, count] of expiries) noteLeaseExpiry(tx, holder, count);
   return requeued;
 }
 
 /** One job of `requeueHeldBy`: expired if lapsed, else handed back with its key held and its holder told. */
-function takeFrom(tx: Tx, job: Job, why: string, code: CancelCode): Job {
-  const expired = expireIfLapsed(tx, job);
+function takeFrom(tx: Tx, job: Job, why: string, code: CancelCode, expiries: Map<string, number>): Job {
+  const expired = expireIfLapsed(tx, job, true, expiries);
   if (expired) return expired;
   noteStop(tx, job, why, code);
   holdSerialKey(tx, job);

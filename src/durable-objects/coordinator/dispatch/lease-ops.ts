@@ -141,16 +141,18 @@ export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = 
  * excluded from the job for a backoff, and the expiry goes on its record
  * (enough of them in a window make it `degraded`). A holder still connected is sent a `cancel` after the commit
  * (factories/notices; `tell` false: the caller sends it itself, before the seat's next `assign`): its engine would
- * otherwise spend on until its next report was fenced.
+ * otherwise spend on until its next report was fenced. `expiries`: a sweep's count of expiries per holder, which it
+ * writes on each factory's record once (factories/registry `noteLeaseExpiry`); without it, this one goes on the record at once.
  */
-export function expireLease(tx: Tx, job: Job, tell = true): Job {
+export function expireLease(tx: Tx, job: Job, tell = true, expiries?: Map<string, number>): Job {
   // A partitioned agent runs its engine on past the expiry for its lapse grace: the key waits for it to stop.
   holdSerialKey(tx, job);
   if (tell) noteStop(tx, job, "lease expired", "lease_expired");
   finishRun(tx, job, { outcome: "timeout", message: "lease expired" });
   const holder = job.holderFactoryId;
   const excluded = holder ? recordLoss(tx, job.id, holder, "expired") : undefined;
-  if (holder) noteLeaseExpiry(tx, holder);
+  if (holder && expiries) expiries.set(holder, (expiries.get(holder) ?? 0) + 1);
+  else if (holder) noteLeaseExpiry(tx, holder);
   enqueueEvent(tx, job.id, "lease.lost", {
     factoryId: holder,
     leaseEpoch: job.leaseEpoch,
@@ -172,7 +174,11 @@ export function expireLease(tx: Tx, job: Job, tell = true): Job {
   return settled(tx, moveJob(tx, failed, "dead_letter")); // dependents re-evaluated (coordinator/dag/dependents)
 }
 
-/** Expire every lease whose time is up, forget spent exclusions and serial holds. Idempotent. */
+/**
+ * Expire every lease whose time is up, forget spent exclusions and serial holds. Idempotent. Each holder's record is
+ * written once however many of its leases lapsed together (a host that went down with all its seats busy): it was
+ * read, parsed and written whole once per job.
+ */
 export function expireDue(tx: Tx): number {
   forgetExclusions(tx);
   forgetSerialHolds(tx);
@@ -184,12 +190,14 @@ export function expireDue(tx: Tx): number {
     )
     .toArray();
   let expired = 0;
+  const expiries = new Map<string, number>(); // holder → its leases this sweep expired
   for (const { id } of ids) {
     const job = lapsed(tx, id);
     if (!job) continue;
-    expireLease(tx, job);
+    expireLease(tx, job, true, expiries);
     expired += 1;
   }
+  for (const [holder, count] of expiries) noteLeaseExpiry(tx, holder, count);
   recordLeaseExpiries(tx, expired);
   return ids.length;
 }

@@ -197,10 +197,13 @@ export function updateFactory(
   return requireFactory(tx.sql, id, tx.now);
 }
 
-/** One more lease expiry on the factory's record (a deregistered factory has none to keep). */
-export function noteLeaseExpiry(tx: Tx, id: string): void {
+/** `count` more lease expiries at `tx.now` on the factory's record, in one write (a deregistered factory has none). */
+export function noteLeaseExpiry(tx: Tx, id: string, count = 1): void {
   const f = readFactory(tx.sql, id);
-  if (f) storeFactory(tx.sql, { ...f, leaseExpiries: recordExpiry(f.leaseExpiries, tx.now) });
+  if (!f) return;
+  let leaseExpiries = f.leaseExpiries;
+  for (let i = 0; i < count; i++) leaseExpiries = recordExpiry(leaseExpiries, tx.now);
+  storeFactory(tx.sql, { ...f, leaseExpiries });
 }
 
 /**
