@@ -1,7 +1,8 @@
 // Leases of one factory that lapse together go on its record in one write per unit (factories/registry
 // `noteLeaseExpiry`, counted here by its statements): the alarm's sweep (dispatch/lease-ops `expireDue`) of a host
 // that went down with every seat busy, and a revoke's taking of its lapsed leases (dispatch/forced-loss
-// `requeueHeldBy`), read, parsed and wrote the whole document once per job. Each factory's record still keeps one
+// `requeueHeldBy`) and a budget stop's (policies/budget-stop `stopRunning`) read, parsed and wrote the whole document
+// once per job. Each factory's record still keeps one
 // expiry per lapsed lease, and every job is requeued.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -9,8 +10,10 @@ import { requeueHeldBy } from "../../src/durable-objects/coordinator/dispatch/fo
 import { expireDue } from "../../src/durable-objects/coordinator/dispatch/lease-ops.ts";
 import { forgetAllCachedFactories } from "../../src/durable-objects/coordinator/factories/cache.ts";
 import { readFactory } from "../../src/durable-objects/coordinator/factories/registry.ts";
+import { stopRunning } from "../../src/durable-objects/coordinator/policies/budget-stop.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
+import { budgetFixture } from "../support/fixtures.ts";
 import { claim, enroll, getJob, submit } from "./client.ts";
 import { holdAlarm, lapseLease } from "./state.ts";
 
@@ -82,6 +85,18 @@ describe("one write of a factory's record for its leases expired in one unit", (
       product,
       (tx) => void requeueHeldBy(tx, f.factoryId, "factory token revoked", "revoked"),
     );
+    expect(writes).toBe(1);
+    expect(await expiriesOf(product, f.factoryId)).toHaveLength(3);
+    for (const id of f.jobs) expect(await getJob(product, id)).toMatchObject({ stage: "queued" });
+    await release();
+  });
+
+  it("a budget stop's taking of its lapsed leases: one write", async () => {
+    const product = "expiry-writes-budget-stop";
+    const release = await holdAlarm(product);
+    const f = await lapsedHost(product, "spent", 3);
+    for (const id of f.jobs) await lapseLease(product, id);
+    const writes = await writesOf(product, (tx) => void stopRunning(tx, budgetFixture({ onExhausted: "stop" })));
     expect(writes).toBe(1);
     expect(await expiriesOf(product, f.factoryId)).toHaveLength(3);
     for (const id of f.jobs) expect(await getJob(product, id)).toMatchObject({ stage: "queued" });

@@ -19,6 +19,7 @@ import { expireIfLapsed } from "../dispatch/forced-loss.ts";
 import { giveBack } from "../dispatch/lease-ops.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
 import { noteStop } from "../factories/notices.ts";
+import { noteLeaseExpiry } from "../factories/registry.ts";
 import { loadJob } from "../jobs/rows.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { recordAutoLesson } from "./lessons.ts";
@@ -47,10 +48,12 @@ export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported
     .map((r) => r.id)
     .filter((id) => id !== keepJobId);
   const stopped: Job[] = [];
+  const expiries = new Map<string, number>(); // lapsed leases per holder: on its record in one write, not one per job
   for (const id of ids) {
     const job = loadJob(tx.sql, id);
     if (!job?.holderFactoryId) continue;
-    if (expireIfLapsed(tx, job)) continue; // the reaper's already: an expiry, its attempt counted (dispatch/forced-loss)
+    // The reaper's already: an expiry, its attempt counted (dispatch/forced-loss).
+    if (expireIfLapsed(tx, job, true, expiries)) continue;
     noteStop(tx, job, why, "budget");
     holdSerialKey(tx, job); // its key stays held while its holder stops (dispatch/serial-holds)
     const newer = reported?.jobId === id ? { checkpoint: { ...reported.checkpoint, at: tx.now } } : {};
@@ -58,6 +61,7 @@ export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported
     giveBack(tx, job, why, { ...newer, lastResult: { outcome: "cancelled", message: why, retryable: true } });
     stopped.push(job);
   }
+  for (const [holder, count] of expiries) noteLeaseExpiry(tx, holder, count);
   if (stopped.length > 0) recordStopLesson(tx, budget, why, stopped);
   return ids.length;
 }
