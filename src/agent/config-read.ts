@@ -51,7 +51,7 @@ export function readConfigText(file: string, own: boolean): ConfigText {
       return { error: unreadableConfig(file, Object.assign(new Error("EISDIR"), { code: "EISDIR" })) };
     if (own && !st.isFile()) return refused(file, "is not a regular file (a pipe, a socket or a device)", ANEW);
     const text = readCapped(fd);
-    if (text === undefined) return tooLarge(file, st.isFile() ? st.size : undefined);
+    if (text === undefined) return tooLarge(file, st.isFile() ? st.size : undefined, own);
     return { text };
   } catch (err) {
     return { error: unreadableConfig(file, err as NodeJS.ErrnoException) };
@@ -72,10 +72,14 @@ function refused(file: string, what: string, fix: string): ConfigText {
   return { error: new FixableError("config_unreadable", `${file} ${what}`, fix, EXIT_USAGE) };
 }
 
-function tooLarge(file: string, size: number | undefined): ConfigText {
+/** An explicit --config named the wrong file: "remove it and enroll again" would write the state dir's, not that one. */
+const NAME_ANOTHER =
+  "name the config file itself with --config (one `gigafactory-agent enroll` writes is a few hundred bytes), or leave --config out to use the state dir's";
+
+function tooLarge(file: string, size: number | undefined, own: boolean): ConfigText {
   const is = size === undefined ? `holds more than ${CONFIG_MAX_BYTES} bytes` : `is ${size} bytes`;
   const message = `${file} ${is}; a config file is at most ${CONFIG_MAX_BYTES} bytes, so this is not one`;
-  return { error: new FixableError("config_invalid", message, ANEW, EXIT_USAGE) };
+  return { error: new FixableError("config_invalid", message, own ? ANEW : NAME_ANOTHER, EXIT_USAGE) };
 }
 
 /**

@@ -8,7 +8,7 @@
  *
  * A frame without a code (an older coordinator), or with one this agent does not know, reads as before: an
  * operator's cancel. A `welcome` of a factory still draining or quarantined is said as its `drain` was
- * (`sayWelcomeStatus`): an agent that connected after that frame heard nothing of it. Its way back (`active`: an
+ * (`StandingNotices`): an agent that connected after that frame heard nothing of it. Its way back (`active`: an
  * operator released or activated it) is said once too, `factory.active`: the agent kept showing "quarantined … run
  * `gigafactory factory release`" after the operator had, and the operator could not tell from its log that it worked.
  */
@@ -122,12 +122,6 @@ export function drainLine(
   };
 }
 
-/** Print the `drain` line (`drainLine`), or for an `active` frame the `factory.active` one (`activeLine`). */
-export function sayStatus(out: Pick<Output, "say">, frame: DrainNotice | ActiveNotice, factoryId: string): void {
-  const line = frame.type === "active" ? activeLine(frame, factoryId) : drainLine(frame, factoryId);
-  out.say(line.mark, line.event, line.text, line.fields);
-}
-
 /** What the agent prints on an `active` frame: work comes again, and who said so (the frame's reason) when known. */
 export function activeLine(frame: Pick<ActiveNotice, "reason">, factoryId: string): ReturnType<typeof drainLine> {
   const reason = typeof frame.reason === "string" && frame.reason.trim() ? frame.reason.trim() : undefined;
@@ -141,11 +135,30 @@ export function activeLine(frame: Pick<ActiveNotice, "reason">, factoryId: strin
 }
 
 /**
- * Print the `drain` line for a `welcome` whose factory is draining or quarantined (shared/protocol-lease-notices
- * `welcomeDrainOf`): an agent that connected after the `drain` — restarted, or cut off then — sat idle without a
- * word of why no work came. Nothing for an active factory, or a welcome that says nothing of its status.
+ * What one agent says of its factory's standing, from `drain`/`active` frames and each `welcome`
+ * (shared/protocol-lease-notices `welcomeDrainOf`). A welcome of a factory draining or quarantined is said as its
+ * `drain` was: an agent that connected after the frame — restarted, or cut off then — sat idle without a word of why
+ * no work came. A welcome of an active factory says `factory.active` when the last thing said was a drain or a
+ * quarantine: released while the socket was down (mid-reconnect), the agent heard no `active` frame, and its log's
+ * last word stayed "quarantined … run `gigafactory factory release`". Nothing for a welcome that says nothing of its
+ * status (an older coordinator), or one naming a status this agent does not know.
  */
-export function sayWelcomeStatus(out: Pick<Output, "say">, welcome: { factoryId: string; status?: unknown }): void {
-  const drain = welcomeDrainOf(welcome);
-  if (drain) sayStatus(out, drain, welcome.factoryId);
+export class StandingNotices {
+  /** Whether the last standing said was draining or quarantined: its way back is then worth a line. */
+  private idle = false;
+
+  /** A `drain` frame's line (`drainLine`), or an `active` one's (`activeLine`); `factoryId`: for the commands. */
+  frame(out: Pick<Output, "say">, frame: DrainNotice | ActiveNotice, factoryId: string): void {
+    this.idle = frame.type !== "active";
+    const line = frame.type === "active" ? activeLine(frame, factoryId) : drainLine(frame, factoryId);
+    out.say(line.mark, line.event, line.text, line.fields);
+  }
+
+  /** A `welcome`'s standing: said when not active, or when it is active again after this agent said otherwise. */
+  welcome(out: Pick<Output, "say">, welcome: { factoryId: string; status?: unknown }): void {
+    const drain = welcomeDrainOf(welcome);
+    if (drain) this.frame(out, drain, welcome.factoryId);
+    else if (welcome.status === "active" && this.idle)
+      this.frame(out, { type: "active", reason: "" }, welcome.factoryId);
+  }
 }

@@ -15,7 +15,7 @@ import { EXIT, retiredWords } from "./close-codes.ts";
 import { type ConnectionOptions, FactoryConnection, type Welcome } from "./connection.ts";
 import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
-import { sayStatus, sayWelcomeStatus } from "./lease-notices.ts";
+import { StandingNotices } from "./lease-notices.ts";
 import { reapOrphans } from "./orphans.ts";
 import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
@@ -43,6 +43,7 @@ export class Supervisor {
   private readonly offer: EngineOffer;
   private draining = false;
   private welcomed = false;
+  private readonly standing = new StandingNotices(); // what it said last of its standing (agent/lease-notices)
   /** This factory's id, from the last `welcome` (the commands the agent prints name it). */
   private factoryId: string | undefined;
   /** The lease TTL (s) that applies on this connection: welcome's, then each `settings` frame's. */
@@ -113,7 +114,7 @@ export class Supervisor {
       ...(pend ? { pendingCapabilities: w.pendingCapabilities } : {}),
       leases: w.leases.length,
     });
-    sayWelcomeStatus(out, w); // still draining or quarantined: why, and the command that lifts it (agent/lease-notices)
+    this.standing.welcome(out, w); // not active: why, what lifts it; or active again (agent/lease-notices)
     const valid = w.leases.filter((a) => !assignmentProblem(a)); // a malformed one: refused by `take`, not reconciled
     const held = new Map(valid.map((a) => [a.job.id, a]));
     for (const [id, seat] of this.seats) {
@@ -149,7 +150,7 @@ export class Supervisor {
       }
       case "drain": // why, and the command that lifts it; `active`: work comes again (agent/lease-notices)
       case "active":
-        return void sayStatus(out, f, this.factoryId ?? this.opts.cfg.name);
+        return void this.standing.frame(out, f, this.factoryId ?? this.opts.cfg.name);
       case "revoke":
         return void out.say("✘", "revoked", retiredWords(f.reason).what);
       case "settings":
@@ -159,8 +160,7 @@ export class Supervisor {
         for (const seat of this.seats.values()) seat.leaseTtlChanged();
         return;
       case "grant": // an operator changed this factory's seat limit: jobs beyond the new grant wait (none is stopped)
-        this.grant.update(f);
-        return;
+        return void this.grant.update(f);
       case "error":
         if (f.code !== "replaced") out.say("⚠", "server.error", `coordinator error ${f.code}: ${f.message}`);
         return;

@@ -1,10 +1,10 @@
 // What is at the agent's config path, read once and safely (agent/config-read): at the state dir's own config.json a
 // FIFO is refused at once as `config_unreadable` (it hung `run` for good, before a word), as is a link to a device
 // (/dev/zero was read whole) while a link to a regular file is read, and a file past 64 KiB is refused unread as
-// `config_invalid`; an
-// explicit `--config /dev/fd/N` — bash's `--config <(…)`, how a script hands over a token without a file — is read
-// (it was read twice, the first read to hide its token emptied the pipe, and `run` said "/dev/fd/3 is not valid
-// JSON"). A FIFO or a link at a job record's name in jobs/ is reported and moved aside, not waited on. The real agent
+// `config_invalid`; an explicit `--config /dev/fd/N` — bash's `--config <(…)`, how a script hands over a token
+// without a file — is read (it was read twice, the first read to hide its token emptied the pipe, and `run` said
+// "/dev/fd/3 is not valid JSON"), and an explicit one past 64 KiB is told to name the file itself, not to enroll
+// again. A FIFO or a link at a job record's name in jobs/ is reported and moved aside, not waited on. The real agent
 // process, killed after each test if still running.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
@@ -70,6 +70,20 @@ describe("the state dir's own config.json", { timeout: 30_000 }, () => {
     expect(r.out).toContain(
       `✘ ERROR config_invalid: ${dir}/config.json is 536870912 bytes; a config file is at most 65536 bytes`,
     );
+  });
+});
+
+describe("an explicit --config that is no config", { timeout: 30_000 }, () => {
+  it("past 64 KiB (/dev/zero): refused and told to name the file itself, not to enroll again (that writes another)", async () => {
+    const agent = startAgent(["run", "--state-dir", path.join(root, "explicit-zero"), "--config", "/dev/zero"]);
+    running.push(agent);
+    expect(await agent.exited).toBe(2);
+    const line = agent
+      .out()
+      .split("\n")
+      .find((l) => l.startsWith("✘ ERROR config_invalid: /dev/zero holds more than"));
+    expect(line, agent.out()).toContain(" / name the config file itself with --config (one `gigafactory-agent enroll`");
+    expect(line).not.toContain("enroll` again");
   });
 });
 

@@ -114,6 +114,13 @@ describe("job ID names its factories", () => {
     expect(text).toMatch(/holder\s+box-2 fac_live \(expires in/);
   });
 
+  it("says a lease past its end as expired, not 'expires in 0s' (held until the reaper's sweep)", () => {
+    const names = new Map([["fac_live", "box-1"]]);
+    const lapsed = { ...held, leaseExpiresAt: AT - 42_000 };
+    expect(renderJob(lapsed, [], AT, undefined, names)).toMatch(/holder\s+box-1 fac_live \(expired 42s ago\)/);
+    expect(renderJob(held, [], AT, undefined, names)).toMatch(/holder\s+box-1 fac_live \(expires in 1m\)/);
+  });
+
   it("reads the fleet for names, and keeps the ids when that read is refused", async () => {
     for (const fleet of [200, 403]) {
       const stub = await stubCoordinator((req, reply) => {

@@ -129,9 +129,15 @@ export function renderJob(
   };
   const usd = jobUsd(job, runs);
   const holder = job.holderFactoryId;
-  const lease = holder
-    ? `${names.get(holder) ?? ""}${names.has(holder) ? " " : ""}${holder} (expires in ${formatLeft((job.leaseExpiresAt ?? now) - now)})`
-    : NONE;
+  // A lease past its end is held until the reaper's next sweep (each minute): "expires in 0s" read as still live.
+  const end = job.leaseExpiresAt;
+  const ends =
+    end === undefined
+      ? ""
+      : end > now
+        ? ` (expires in ${formatLeft(end - now)})`
+        : ` (expired ${formatAge(end, now)} ago)`;
+  const lease = holder ? `${names.get(holder) ?? ""}${names.has(holder) ? " " : ""}${holder}${ends}` : NONE;
   const fields: Array<[string, string]> = [
     ["stage", job.stage],
     ["priority", job.priority],
