@@ -127,6 +127,10 @@ export async function cachedBundle(opts: {
   key: string;
   build: BuildBundle;
   signal?: AbortSignal;
+  /** The key of the sources as they are now: a build they changed under is of unknown text, built again. */
+  keyNow?: () => string;
+  /** Builds left before sources that keep changing under each build are an error (3: an editor's save, not a loop). */
+  tries?: number;
 }): Promise<string> {
   const { cacheDir, key } = opts;
   const dir = path.join(cacheDir, key);
@@ -142,6 +146,17 @@ export async function cachedBundle(opts: {
   const tmp = path.join(cacheDir, `.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
     await opts.build(tmp, opts.signal);
+    // A file saved (or a branch checked out) while wrangler read the sources: kept under `key`, this bundle of other
+    // text was served by every later start on `key`'s sources. Built again from what is there now.
+    const now = opts.keyNow?.() ?? key;
+    if (now !== key) {
+      const tries = (opts.tries ?? 3) - 1;
+      if (tries <= 0)
+        throw new Error(
+          "the Worker's sources changed during each of 3 bundlings: stop what is writing src/, then start again",
+        );
+      return await cachedBundle({ ...opts, key: now, tries });
+    }
     writeFileSync(path.join(tmp, "key"), key);
     try {
       renameSync(tmp, dir);
@@ -171,5 +186,6 @@ export async function workerBundle(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
   if (env.GF_NO_BUNDLE_CACHE === "1") return bundleWorker(path.join(persistTo, "bundle"), signal);
-  return cachedBundle({ cacheDir: BUNDLE_CACHE_DIR, key: bundleKey(ROOT, env), build: bundleWorker, signal });
+  const keyNow = () => bundleKey(ROOT, env);
+  return cachedBundle({ cacheDir: BUNDLE_CACHE_DIR, key: keyNow(), keyNow, build: bundleWorker, signal });
 }

@@ -101,6 +101,8 @@ export const SAMPLE_FIX =
  */
 export function demoSampleSeconds(text: string | undefined): number | undefined {
   if (text === undefined) return 4;
+  // Decimal digits only: Number() also reads "0x10" as 16 and "1e3" as 1000.
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(text)) return undefined;
   const n = Number(text);
-  return text.trim() !== "" && Number.isFinite(n) && n >= 0 && n <= 3600 ? n : undefined;
+  return n <= 3600 ? n : undefined;
 }

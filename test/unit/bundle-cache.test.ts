@@ -131,6 +131,40 @@ describe("the cached bundle", () => {
     expect(readdirSync(cacheDir).filter((n) => n.startsWith("."))).toEqual([]);
   });
 
+  it("sources edited while a build reads them: that bundle is not kept under the key it started from", async () => {
+    const root = checkout();
+    const cacheDir = tempDir("gf-bundle-cache-");
+    const index = path.join(root, "src", "worker", "index.ts");
+    const { build, built } = builder(root);
+    const keyNow = () => bundleKey(root, {});
+    const savedMidway: typeof build = async (outdir) => {
+      if (built.length === 0) writeFileSync(index, 'export const greeting = "saved while bundling";\n');
+      return build(outdir);
+    };
+    const first = await cachedBundle({ cacheDir, key: keyNow(), keyNow, build: savedMidway });
+    expect(readFileSync(first, "utf8")).toContain("saved while bundling");
+    writeFileSync(index, 'export const greeting = "hello";\n'); // the edit undone: this text was never bundled
+    const again = await cachedBundle({ cacheDir, key: keyNow(), keyNow, build });
+    expect(readFileSync(again, "utf8")).toBe('export const greeting = "hello";\n');
+  });
+
+  it("sources that change under every build: an error after 3 bundlings, nothing kept", async () => {
+    const root = checkout();
+    const cacheDir = tempDir("gf-bundle-cache-");
+    const index = path.join(root, "src", "worker", "index.ts");
+    const { build, built } = builder(root);
+    const keyNow = () => bundleKey(root, {});
+    const restless: typeof build = async (outdir) => {
+      writeFileSync(index, `export const greeting = "save ${built.length}";\n`);
+      return build(outdir);
+    };
+    await expect(cachedBundle({ cacheDir, key: keyNow(), keyNow, build: restless })).rejects.toThrow(
+      /changed during each of 3 bundlings/,
+    );
+    expect(built).toHaveLength(3);
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
+
   it("a build that fails midway leaves nothing that reads as built: the next start builds", async () => {
     const root = checkout();
     const cacheDir = path.join(tempDir("gf-bundle-cache-"), "cache");

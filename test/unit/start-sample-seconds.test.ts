@@ -15,7 +15,7 @@ afterAll(() => rmSync(state, { recursive: true, force: true }));
 describe("GF_SAMPLE_SECONDS for npm start", () => {
   it("is 4 when unset, the number given from 0 to 3600, and refused otherwise", () => {
     expect([undefined, "0", "1", "2.5", "3600"].map(demoSampleSeconds)).toEqual([4, 0, 1, 2.5, 3600]);
-    for (const bad of ["abc", "", " ", "-1", "3601", "NaN", "Infinity", "1e400"])
+    for (const bad of ["abc", "", " ", "-1", "3601", "NaN", "Infinity", "1e400", "0x10", "1e3", ".5"])
       expect(demoSampleSeconds(bad), bad).toBeUndefined();
   });
 
