@@ -7,40 +7,11 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { setFactoryStatus } from "../../src/durable-objects/coordinator/factories/admin.ts";
-import { forgetAllCachedFactories } from "../../src/durable-objects/coordinator/factories/cache.ts";
 import { noteLinkEnded, readFactory } from "../../src/durable-objects/coordinator/factories/registry.ts";
 import { noteFactoryFailure } from "../../src/durable-objects/coordinator/policies/quarantine.ts";
-import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
-import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import { ADMIN, api, enroll, P } from "./client.ts";
+import { factoryWritesOf } from "./factory-writes.ts";
 import { connectFactory } from "./sockets.ts";
-
-const WRITES_FACTORY = /^\s*(UPDATE|INSERT INTO) factories\b/;
-
-/** Runs `fn` as one unit of `product`'s coordinator through a handle that counts the statements writing `factories`. */
-async function writesOf(product: string, fn: (tx: Tx) => void): Promise<number> {
-  return runInDurableObject(env.COORDINATOR.getByName(product), async (instance) => {
-    const units = (instance as unknown as { units: Units }).units;
-    let writes = 0;
-    const outcome = await units.run(product, (tx) => {
-      const sql = new Proxy(tx.sql, {
-        get(target, key) {
-          if (key === "exec")
-            return (query: string, ...bindings: unknown[]) => {
-              if (WRITES_FACTORY.test(query)) writes++;
-              return target.exec(query, ...bindings);
-            };
-          const v = Reflect.get(target, key, target) as unknown;
-          return typeof v === "function" ? v.bind(target) : v;
-        },
-      });
-      fn({ ...tx, sql });
-    });
-    expect(outcome.ok).toBe(true);
-    forgetAllCachedFactories(units.sql); // the counting handle's writes did not reach the real handle's cache
-    return writes;
-  });
-}
 
 async function stored(product: string, id: string) {
   return runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => readFactory(state.storage.sql, id));
@@ -52,8 +23,8 @@ describe("one write of a factory's record per unit", () => {
     const settings = { errorBudget: { maxFailures: 1, windowMinutes: 60 }, breaker: { failureThreshold: 100 } };
     expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
     const f = await enroll(product, "flaky");
-    expect(await writesOf(product, (tx) => noteFactoryFailure(tx, f.factoryId))).toBe(0); // within its budget
-    expect(await writesOf(product, (tx) => noteFactoryFailure(tx, f.factoryId))).toBe(1);
+    expect(await factoryWritesOf(product, (tx) => noteFactoryFailure(tx, f.factoryId))).toBe(0); // within its budget
+    expect(await factoryWritesOf(product, (tx) => noteFactoryFailure(tx, f.factoryId))).toBe(1);
     const doc = await stored(product, f.factoryId);
     expect(doc).toMatchObject({
       status: "quarantined",
@@ -64,8 +35,8 @@ describe("one write of a factory's record per unit", () => {
   it("an operator's drain of a quarantined factory: released into draining in one write", async () => {
     const product = "factory-writes-drain";
     const f = await enroll(product, "host");
-    expect(await writesOf(product, (tx) => setFactoryStatus(tx, f.factoryId, "quarantined", "alice"))).toBe(1);
-    expect(await writesOf(product, (tx) => setFactoryStatus(tx, f.factoryId, "draining", "alice"))).toBe(1);
+    expect(await factoryWritesOf(product, (tx) => setFactoryStatus(tx, f.factoryId, "quarantined", "alice"))).toBe(1);
+    expect(await factoryWritesOf(product, (tx) => setFactoryStatus(tx, f.factoryId, "draining", "alice"))).toBe(1);
     expect(await stored(product, f.factoryId)).toMatchObject({ status: "draining", statusReason: "draining by alice" });
   });
 
@@ -76,7 +47,7 @@ describe("one write of a factory's record per unit", () => {
     const connection = (await stored(product, f.factoryId))?.connection;
     expect(connection).toBeGreaterThan(0);
     const att = { factoryId: f.factoryId, connection, draining: true };
-    expect(await writesOf(product, (tx) => noteLinkEnded(tx, att, 1000))).toBe(1);
+    expect(await factoryWritesOf(product, (tx) => noteLinkEnded(tx, att, 1000))).toBe(1);
     const doc = await stored(product, f.factoryId);
     expect(doc?.closedConnection).toBe(connection);
     expect(doc?.leftAt).toBeGreaterThan(0);

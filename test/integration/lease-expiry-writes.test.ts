@@ -8,41 +8,12 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { requeueHeldBy } from "../../src/durable-objects/coordinator/dispatch/forced-loss.ts";
 import { expireDue } from "../../src/durable-objects/coordinator/dispatch/lease-ops.ts";
-import { forgetAllCachedFactories } from "../../src/durable-objects/coordinator/factories/cache.ts";
 import { readFactory } from "../../src/durable-objects/coordinator/factories/registry.ts";
 import { stopRunning } from "../../src/durable-objects/coordinator/policies/budget-stop.ts";
-import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
-import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import { budgetFixture } from "../support/fixtures.ts";
 import { claim, enroll, getJob, submit } from "./client.ts";
+import { factoryWritesOf } from "./factory-writes.ts";
 import { holdAlarm, lapseLease } from "./state.ts";
-
-const WRITES_FACTORY = /^\s*(UPDATE|INSERT INTO) factories\b/;
-
-/** Runs `fn` as one unit of `product`'s coordinator through a handle that counts the statements writing `factories`. */
-async function writesOf(product: string, fn: (tx: Tx) => void): Promise<number> {
-  return runInDurableObject(env.COORDINATOR.getByName(product), async (instance) => {
-    const units = (instance as unknown as { units: Units }).units;
-    let writes = 0;
-    const outcome = await units.run(product, (tx) => {
-      const sql = new Proxy(tx.sql, {
-        get(target, key) {
-          if (key === "exec")
-            return (query: string, ...bindings: unknown[]) => {
-              if (WRITES_FACTORY.test(query)) writes++;
-              return target.exec(query, ...bindings);
-            };
-          const v = Reflect.get(target, key, target) as unknown;
-          return typeof v === "function" ? v.bind(target) : v;
-        },
-      });
-      fn({ ...tx, sql });
-    });
-    expect(outcome.ok).toBe(true);
-    forgetAllCachedFactories(units.sql); // the counting handle's writes did not reach the real handle's cache
-    return writes;
-  });
-}
 
 const expiriesOf = (product: string, id: string) =>
   runInDurableObject(
@@ -69,7 +40,7 @@ describe("one write of a factory's record for its leases expired in one unit", (
     const f = await lapsedHost(product, "busy", 3);
     const g = await lapsedHost(product, "single", 1);
     for (const id of [...f.jobs, ...g.jobs]) await lapseLease(product, id);
-    expect(await writesOf(product, (tx) => void expireDue(tx))).toBe(2);
+    expect(await factoryWritesOf(product, (tx) => void expireDue(tx))).toBe(2);
     expect(await expiriesOf(product, f.factoryId)).toHaveLength(3);
     expect(await expiriesOf(product, g.factoryId)).toHaveLength(1);
     for (const id of [...f.jobs, ...g.jobs]) expect(await getJob(product, id)).toMatchObject({ stage: "queued" });
@@ -81,7 +52,7 @@ describe("one write of a factory's record for its leases expired in one unit", (
     const release = await holdAlarm(product);
     const f = await lapsedHost(product, "gone", 3);
     for (const id of f.jobs) await lapseLease(product, id);
-    const writes = await writesOf(
+    const writes = await factoryWritesOf(
       product,
       (tx) => void requeueHeldBy(tx, f.factoryId, "factory token revoked", "revoked"),
     );
@@ -96,7 +67,7 @@ describe("one write of a factory's record for its leases expired in one unit", (
     const release = await holdAlarm(product);
     const f = await lapsedHost(product, "spent", 3);
     for (const id of f.jobs) await lapseLease(product, id);
-    const writes = await writesOf(product, (tx) => void stopRunning(tx, budgetFixture({ onExhausted: "stop" })));
+    const writes = await factoryWritesOf(product, (tx) => void stopRunning(tx, budgetFixture({ onExhausted: "stop" })));
     expect(writes).toBe(1);
     expect(await expiriesOf(product, f.factoryId)).toHaveLength(3);
     for (const id of f.jobs) expect(await getJob(product, id)).toMatchObject({ stage: "queued" });
