@@ -18,9 +18,12 @@
  * one workerd adds one more proxy, which every later lookup of that class's methods walks, with V8's invariant check
  * (a descriptor read through the whole chain) at each level: a call costs more the more objects the files before it
  * in that workerd made (cloudflare/workers-sdk#15446). Measured: U's 16 more files (seed 41) took 365 s against 94 s,
- * frame-batch 1.6 → 89 s, openapi-roles and budget-stop-lesson past their 30 s; perf on a workerd then at 95-99 % CPU:
- * 95 % of it under v8 JSProxy::GetOwnPropertyDescriptor, call chains past perf's 127 frames (over 60 proxies deep).
- * A file added must not add many products, jobs or self-binding calls.
+ * frame-batch 1.6 → 89 s, openapi-roles and budget-stop-lesson past their 30 s; perf on a workerd then at 95-99 %
+ * CPU: 95 % of it under v8 JSProxy::GetOwnPropertyDescriptor, call chains past perf's 127 frames (> 60 proxies deep).
+ * A file added must not add many products, jobs or self-binding calls. Splitting the list into two `isolate: false`
+ * projects to bound the chain does not work as it stands: vitest then alternates their files over the two workers
+ * and starts a fresh workerd every ~2 files (the 103 files, seed 41: 48 workerds, 129 s, vitest's process 84 CPU-s
+ * against 12 for one project), which is most of what sharing saves.
  * Left out for that: retention and metrics (the cron's sweep), queues and queue-history (rename D1 tables),
  * secrets-at-rest (reads all of D1), queue-webhooks and tracker (webhook receiver), feed-bounds (259 self-binding
  * calls, each one more proxy: see above). A file added here must pass `npx vitest run --config
