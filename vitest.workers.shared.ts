@@ -17,10 +17,11 @@
  * So every coordinator, job feed and self-binding call (`exports.default`: `api`, a test's socket) constructed in
  * one workerd adds one more proxy, which every later lookup of that class's methods walks, with V8's invariant check
  * (a descriptor read through the whole chain) at each level: a call costs more the more objects the files before it
- * in that workerd made (cloudflare/workers-sdk#15446). Measured: U's 16 more files (seed 41) took 365 s against 94 s,
- * frame-batch 1.6 → 89 s, openapi-roles and budget-stop-lesson past their 30 s; perf on a workerd then at 95-99 %
- * CPU: 95 % of it under v8 JSProxy::GetOwnPropertyDescriptor, call chains past perf's 127 frames (> 60 proxies deep).
- * A file added must not add many products, jobs or self-binding calls. Splitting the list into two `isolate: false`
+ * in that workerd made (cloudflare/workers-sdk#15446). Measured (seed 41, this project alone): the 87 files 49 s
+ * (41 workerd CPU-s); 6 of U's 16 more 36 s (42), the other 10 50 s (55), all 16 213 s (368) on a quiet box, and
+ * 365 s on a loaded one (frame-batch 1.6 → 89 s, two files past their 30 s): the cost grows faster than the count.
+ * perf on a workerd of that run (95-99 % CPU): 95 % of it under v8 JSProxy::GetOwnPropertyDescriptor, call chains
+ * past perf's 127 frames (> 60 proxies deep). A file added must not add many products, jobs or self-binding calls. Splitting the list into two `isolate: false`
  * projects to bound the chain does not work as it stands: vitest then alternates their files over the two workers
  * and starts a fresh workerd every ~2 files (the 103 files, seed 41: 48 workerds, 129 s, vitest's process 84 CPU-s
  * against 12 for one project), which is most of what sharing saves.
