@@ -21,10 +21,10 @@
  * (41 workerd CPU-s); 6 of U's 16 more 36 s (42), the other 10 50 s (55), all 16 213 s (368) on a quiet box, and
  * 365 s on a loaded one (frame-batch 1.6 → 89 s, two files past their 30 s): the cost grows faster than the count.
  * perf on a workerd of that run (95-99 % CPU): 95 % of it under v8 JSProxy::GetOwnPropertyDescriptor, call chains
- * past perf's 127 frames (> 60 proxies deep). A file added must not add many products, jobs or self-binding calls. Splitting the list into two `isolate: false`
- * projects to bound the chain does not work as it stands: vitest then alternates their files over the two workers
- * and starts a fresh workerd every ~2 files (the 103 files, seed 41: 48 workerds, 129 s, vitest's process 84 CPU-s
- * against 12 for one project), which is most of what sharing saves.
+ * past perf's 127 frames (> 60 proxies deep). A file added must not add many products, jobs or self-binding calls.
+ * Splitting the list into two `isolate: false` projects to bound the chain does not work as it stands: vitest then
+ * alternates their files over the two workers and starts a fresh workerd every ~2 files (the 103 files, seed 41:
+ * 48 workerds, 129 s, vitest's process 84 CPU-s against 12 for one project), which is most of what sharing saves.
  * Left out for that: retention and metrics (the cron's sweep), queues and queue-history (rename D1 tables),
  * secrets-at-rest (reads all of D1), queue-webhooks and tracker (webhook receiver), feed-bounds (259 self-binding
  * calls, each one more proxy: see above). A file added here must pass `npx vitest run --config
