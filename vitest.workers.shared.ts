@@ -10,13 +10,26 @@
  *   products, no cron `scheduled` handler or `sweepAll` (they wake every product), no D1 table renamed for a while,
  *   no assertion on what a webhook receiver (`webhook-receiver.ts`, a spy on the global fetch) or a queue batch
  *   could hold of another file's deliveries;
- * - depends on no fresh module state (a module-level cache, a prototype patched and not restored) and on no count of
- *   calls through the pool's self binding (`exports.default`): each such call costs more than the one before within
- *   one workerd (cloudflare/workers-sdk#15446), so files that open many sockets through it stay isolated.
+ * - depends on no fresh module state (a module-level cache, a prototype patched and not restored).
+ * Why the list cannot simply grow (pass 35): the pool wraps each Durable Object class and the Worker's default
+ * entrypoint in a class whose constructor sets `Class.prototype = new Proxy(Class.prototype, …)` each time it runs
+ * (@cloudflare/vitest-pool-workers 0.23.0, dist/worker/lib/cloudflare/test-internal.mjs `createProxyPrototypeClass`).
+ * So every coordinator, job feed and self-binding call (`exports.default`: `api`, a test's socket) constructed in
+ * one workerd adds one more proxy, which every later lookup of that class's methods walks, with V8's invariant check
+ * (a descriptor read through the whole chain) at each level: a call costs more the more objects the files before it
+ * in that workerd made (cloudflare/workers-sdk#15446). Measured (seed 41, this project alone): the 87 files 49 s
+ * (41 workerd CPU-s); 6 of U's 16 more 36 s (42), the other 10 50 s (55), all 16 213 s (368) on a quiet box, and
+ * 365 s on a loaded one (frame-batch 1.6 → 89 s, two files past their 30 s): the cost grows faster than the count.
+ * perf on a workerd of that run (95-99 % CPU): 95 % of it under v8 JSProxy::GetOwnPropertyDescriptor, call chains
+ * past perf's 127 frames (> 60 proxies deep). A file added must not add many products, jobs or self-binding calls.
+ * Splitting the list into two `isolate: false` projects to bound the chain does not work as it stands: vitest then
+ * alternates their files over the two workers and starts a fresh workerd every ~2 files (the 103 files, seed 41:
+ * 48 workerds, 129 s, vitest's process 84 CPU-s against 12 for one project), which is most of what sharing saves.
  * Left out for that: retention and metrics (the cron's sweep), queues and queue-history (rename D1 tables),
  * secrets-at-rest (reads all of D1), queue-webhooks and tracker (webhook receiver), feed-bounds (259 self-binding
- * calls). A file added here must pass `npx vitest run --config vitest.workers.config.ts --project integration-shared
- * --sequence.shuffle.files --sequence.seed=N` for a few seeds, and with `--maxWorkers=1` (every file meets every other).
+ * calls, each one more proxy: see above). A file added here must pass `npx vitest run --config
+ * vitest.workers.config.ts --project integration-shared --sequence.shuffle.files --sequence.seed=N` for a few seeds,
+ * and with `--maxWorkers=1` (every file meets every other).
  */
 const FILES = [
   "alarm",
