@@ -5,7 +5,8 @@
  * instead of one copy per test file, so a field added to Job or Factory is added here once.
  */
 import type { ProductBudget } from "../../src/core/budget.ts";
-import type { Factory, Job } from "../../src/core/model.ts";
+import { type Factory, type Job, STAGES, type Stage } from "../../src/core/model.ts";
+import type { MetricsSnapshot } from "../../src/shared/api-metrics.ts";
 
 /** A queued medium-priority task `j1` created, updated and queued at `at` (ms), with `over` on top. */
 export function jobFixture(at: number, over: Partial<Job> = {}): Job {
@@ -61,4 +62,29 @@ export function budgetFixture(over: Partial<ProductBudget> = {}): ProductBudget 
     burndown: [],
     ...over,
   };
+}
+
+/**
+ * A metrics answer with nothing in it (no jobs, 2 idle seats, one factory `box-a` with 3 runs of 2 successes over
+ * 24 h): a CLI test changes only the fields it is about. `factoryWindowMs: undefined` leaves it out (an older answer).
+ */
+export function metricsFixture(over: Record<string, unknown> = {}): MetricsSnapshot {
+  const zero = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  const m: Record<string, unknown> = {
+    schema_version: 1,
+    generated_at: 0,
+    product: "shop",
+    queue: { depthByStage: zero },
+    seats: { busy: 0, total: 2, utilisation: 0 },
+    dispatchLatencyMs: { buckets: [], count: 0, sumMs: 0 },
+    leaseExpiries: 0,
+    retries: 0,
+    breakers: [],
+    openAlerts: { info: 0, warning: 0, critical: 0 },
+    factories: [{ id: "f1", name: "box-a", runs: 3, successes: 2, successRate: 2 / 3 }],
+    factoryWindowMs: 86_400_000,
+    ...over,
+  };
+  if (m.factoryWindowMs === undefined) delete m.factoryWindowMs;
+  return m as unknown as MetricsSnapshot;
 }

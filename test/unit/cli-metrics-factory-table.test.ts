@@ -7,10 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { formatMetrics } from "../../src/cli/commands/metrics.ts";
 import { exactDuration } from "../../src/cli/number-text.ts";
-import { STAGES, type Stage } from "../../src/core/model.ts";
-import type { MetricsSnapshot } from "../../src/shared/api-metrics.ts";
+import { metricsFixture } from "../support/fixtures.ts";
 
-const zero = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
 const rate = (id: string, name: string, runs: number, successes: number) => ({
   id,
   name,
@@ -21,20 +19,7 @@ const rate = (id: string, name: string, runs: number, successes: number) => ({
 
 /** A metrics answer with `factories` rated over `factoryWindowMs` (left out when undefined, as an older one). */
 const metrics = (factoryWindowMs: number | undefined, factories = [rate("f1", "box-a", 3, 2)]) =>
-  ({
-    schema_version: 1,
-    generated_at: 0,
-    product: "shop",
-    queue: { depthByStage: zero },
-    seats: { busy: 0, total: 2, utilisation: 0 },
-    dispatchLatencyMs: { buckets: [], count: 0, sumMs: 0 },
-    leaseExpiries: 0,
-    retries: 0,
-    breakers: [],
-    openAlerts: { info: 0, warning: 0, critical: 0 },
-    factories,
-    ...(factoryWindowMs === undefined ? {} : { factoryWindowMs }),
-  }) as unknown as MetricsSnapshot;
+  metricsFixture({ factoryWindowMs, factories });
 
 const header = (text: string) =>
   text

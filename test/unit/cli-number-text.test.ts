@@ -11,11 +11,10 @@ import { type ExperimentView, formatExperiment } from "../../src/cli/commands/ro
 import { formatSettings } from "../../src/cli/commands/settings.ts";
 import { decimalsOrSignificant, decimalsOrStored, percentNumber, storedNumber } from "../../src/cli/number-text.ts";
 import { agingGuarantee } from "../../src/core/aging.ts";
-import { STAGES, type Stage } from "../../src/core/model.ts";
 import { type Candidate, DEFAULT_WEIGHTS } from "../../src/core/router.ts";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
-import type { MetricsSnapshot } from "../../src/shared/api-metrics.ts";
 import type { Explanation } from "../../src/shared/responses.ts";
+import { metricsFixture } from "../support/fixtures.ts";
 
 describe("settings print what was stored", () => {
   const answer = (patch: Partial<typeof DEFAULT_SETTINGS>) => {
@@ -95,21 +94,10 @@ describe("a rate is never rounded to an end it has not reached", () => {
   });
 
   it("metrics: 1,999 of 2,000 seats busy is not 100%; 199 of 200 runs is not 100%", () => {
-    const zero = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
-    const m: MetricsSnapshot = {
-      schema_version: 1,
-      generated_at: 0,
-      product: "shop",
-      queue: { depthByStage: zero },
+    const m = metricsFixture({
       seats: { busy: 1999, total: 2000, utilisation: 0.9995 },
-      dispatchLatencyMs: { buckets: [], count: 0, sumMs: 0 },
-      leaseExpiries: 0,
-      retries: 0,
-      breakers: [],
-      openAlerts: { info: 0, warning: 0, critical: 0 },
       factories: [{ id: "f1", name: "box-a", runs: 2000, successes: 1999, successRate: 0.9995 }],
-      factoryWindowMs: 86_400_000,
-    } as unknown as MetricsSnapshot;
+    });
     const text = formatMetrics(m);
     expect(text).toMatch(/seats\s+1999\/2000 busy \(>99\.9%\)$/m);
     expect(text).toMatch(/^box-a\s+2000\s+1999\s+>99\.9%$/m);
