@@ -106,6 +106,31 @@ describe("feed hold", () => {
     expect(rows.find((r) => r.job_id === other.id)?.at).toBeGreaterThan(0);
   });
 
+  it("a read of a job holding thousands of events sees every one of them, in order, at once", async () => {
+    // A chatty job's events held on a slow box outnumber one feed call (1,000): the read's flush ships them all
+    // first. Shipping 1,000 ended a page's replay early and cut a REST read short (CI, dashboard-scale-job).
+    const product = "hold-chatty";
+    const job = await submit(product, { title: "chatty" });
+    const HELD = 2_500;
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.transactionSync(() => {
+        const tx: Tx = { sql: state.storage.sql, productId: product, now: Date.now() };
+        for (let n = 0; n < HELD; n++) enqueueEvent(tx, job.id, "log", { n });
+      });
+    });
+    expect((await feedOf(product, job.id)).lastSeq).toBe(0); // all of them held
+    const read = await api<{ events: Array<{ seq: number; type: string; data: { n?: number } }>; lastSeq: number }>(
+      "GET",
+      `${P(product)}/jobs/${job.id}/events?after=${HELD - 1}&limit=500`,
+      { token: ADMIN },
+    );
+    expect(read.body.lastSeq).toBe(HELD + 1); // job.submitted, then the held log events
+    expect(read.body.events.map((e) => [e.seq, e.data.n])).toEqual([
+      [HELD, HELD - 2],
+      [HELD + 1, HELD - 1],
+    ]);
+  });
+
   it("wanting a feed makes every event of it already held due at once, so its order is kept", async () => {
     const product = "hold-order";
     const ats = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {

@@ -24,8 +24,14 @@ const ALARM_ROUND_MS = 1_000;
  * `markUrgent`): its watchers wait for it — with the gap alone, the fan-out bench's p50 went from 9 to 22 ms.
  */
 export const MIN_ROUND_GAP_MS = 25;
-/** A job's events one `flushFeed` ships at most; a longer log's rest goes with the loop, in order. */
+/** A job's events one feed call of `flushFeed` carries at most: a longer log goes in several, in order. */
 const FLUSH_EVENTS = 1_000;
+/**
+ * How long `flushFeed` goes on calling the feed for one job's events (ms); what is left then goes with the loop.
+ * Far inside blockConcurrencyWhile's 30 s (an artifact commit flushes inside its exclusive section), and far more
+ * than a job's events held for FEED_HOLD_MS take: 2,100 chatty frames on a slow box held ~3,000.
+ */
+const FLUSH_BUDGET_MS = 5_000;
 
 export class OutboxShipper {
   /** After an outage round (every destination failed), no delivery before this instant (ms). */
@@ -100,20 +106,27 @@ export class OutboxShipper {
   }
 
   /**
-   * Ship `jobId`'s pending feed events now, alone — one feed call, not a delivery loop over the whole outbox, so
-   * a reader opening a feed (or an artifact commit, inside its exclusive section) never waits for a backlog.
-   * A failure leaves them to the loop, which retries them on their own schedule. Appending twice is harmless:
-   * the feed keeps each outbox seq once.
+   * Ship `jobId`'s pending feed events now, alone — feed calls for this job only, not a delivery loop over the
+   * whole outbox, so a reader opening a feed (or an artifact commit, inside its exclusive section) never waits for
+   * another job's backlog. Every event of the job due when it starts is shipped, FLUSH_EVENTS per call, before it
+   * resolves: the read that follows must see all of them (a chatty job held 3,000 on a slow box; shipping the first
+   * 1,000 only ended a page's replay early, cut a REST read's log short and let an artifact's event go before older
+   * ones). It stops early only at a failure, left to the loop, which retries on its own schedule, or past
+   * FLUSH_BUDGET_MS. Appending twice is harmless: the feed keeps each outbox seq once.
    */
   async flushFeed(jobId: string): Promise<void> {
-    const now = Date.now();
-    const records = dueEvents(this.units.sql, now, [jobId], FLUSH_EVENTS).map(parseRow) as EventRecord[];
-    if (records.length === 0) return;
-    const batch = { jobId, events: records.map(toAppend), oneByOne: records.some((r) => r.attempts > 0) };
-    const [result] = await appendFeeds(this.env, this.units.productId, [batch]);
-    this.feeds.touch(jobId, Date.now());
-    const delivered = records.slice(0, result?.delivered ?? 0).map((r) => r.seq);
-    if (delivered.length > 0) this.units.transact((tx) => ackSeqs(tx.sql, delivered));
+    const started = Date.now();
+    for (;;) {
+      const records = dueEvents(this.units.sql, started, [jobId], FLUSH_EVENTS).map(parseRow) as EventRecord[];
+      if (records.length === 0) return;
+      const batch = { jobId, events: records.map(toAppend), oneByOne: records.some((r) => r.attempts > 0) };
+      const [result] = await appendFeeds(this.env, this.units.productId, [batch]);
+      this.feeds.touch(jobId, Date.now());
+      const delivered = records.slice(0, result?.delivered ?? 0).map((r) => r.seq);
+      if (delivered.length > 0) this.units.transact((tx) => ackSeqs(tx.sql, delivered));
+      const whole = delivered.length === records.length && records.length === FLUSH_EVENTS;
+      if (!whole || Date.now() - started >= FLUSH_BUDGET_MS) return;
+    }
   }
 
   /**
