@@ -49,7 +49,7 @@ export function headerFacts(job, name) {
             .join(" · "),
         )
       : null,
-    job.manifest?.reviewers ? fact("Review", `${approvals} of ${job.manifest.reviewers} approvals`) : null,
+    job.manifest?.reviewers ? fact("Review", `${approvals} of ${counted(job.manifest.reviewers, "approval")}`) : null,
     job.lastResult
       ? fact(
           "Last result",

@@ -11,6 +11,7 @@ import { arm } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
+import { counted } from "./format.js";
 
 /**
  * @param {import("./api.js").Session} session
@@ -117,7 +118,7 @@ export function reviewPanel(session, jobId, onDone) {
     round = view.round;
     enable();
     const by = view.reviews.filter((/** @type {any} */ r) => r.counted).map((/** @type {any} */ r) => r.reviewerName);
-    summary.textContent = `${view.approvals} of ${view.required} approvals${by.length ? ` · approved by ${by.join(", ")}` : ""}`;
+    summary.textContent = `${view.approvals} of ${counted(view.required, "approval")}${by.length ? ` · approved by ${by.join(", ")}` : ""}`;
     replace(
       list,
       view.reviews.length === 0

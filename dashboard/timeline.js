@@ -4,6 +4,7 @@
 import { appendCapped, pending } from "./capped.js";
 import { bytes, clock, h, isolated, when, wholePercent } from "./dom.js";
 import { FEED_GAP } from "./feed.js";
+import { counted } from "./format.js";
 import { droppedNotice, gapNotice, resultOfMove } from "./timeline-notices.js";
 
 /** Rows and lines kept on screen: a very chatty job must not grow the page forever. */
@@ -195,7 +196,7 @@ export function summarize(e, name) {
     case "job.review":
       parts.push(
         `${d.verdict} by ${d.reviewerName}`,
-        d.required && `${d.approvals} of ${d.required} approvals`,
+        d.required && `${d.approvals} of ${counted(d.required, "approval")}`,
         d.comment,
       );
       break;

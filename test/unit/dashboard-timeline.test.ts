@@ -4,7 +4,8 @@
 // its oldest rows or log lines to keep its caps (`droppedNotice`) says how many — before, they vanished silently. A
 // stage move shows a result only when it is that move's own — into failed, dead_letter or cancelled from a live stage,
 // or back to queued from a run (a retry) — so events stored while the coordinator carried the job's last result on
-// every move read right: attempt 2's start showed "· failure: engine exited with code 1: boom".
+// every move read right: attempt 2's start showed "· failure: engine exited with code 1: boom". A review's
+// approvals count in the singular for a quorum of one ("0 of 1 approval"), as the CLI and the waiting reason say.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { summarize } from "../../dashboard/timeline.js";
@@ -41,6 +42,13 @@ describe("dashboard timeline", () => {
     expect(summarize(ev("job.child_failed", { childId: "job_a", childStage: "dead_letter" }), name)).toBe(
       "child job_a is dead_letter",
     );
+  });
+
+  it("counts a review's approvals in the singular for a quorum of one, as the CLI and the waiting reason do", () => {
+    const review = (approvals: number, required: number) =>
+      summarize(ev("job.review", { verdict: "approve", reviewerName: "alice", required, approvals }), name);
+    expect(review(0, 1)).toBe("approve by alice · 0 of 1 approval");
+    expect(review(1, 2)).toBe("approve by alice · 1 of 2 approvals");
   });
 
   it("says how many older events and log lines the caps dropped, and nothing when none were", () => {
