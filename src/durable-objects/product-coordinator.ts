@@ -14,7 +14,7 @@
  * The body of each unit lives in a module of `./coordinator/`; a method here
  * adds only what follows the commit (telling sockets, closing feed streams).
  */
-import type { Outcome } from "../core/errors.ts";
+import { failure, type Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
 import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
 import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
@@ -39,6 +39,7 @@ import { withWaitingReason, withWaitingReasons } from "./coordinator/jobs/waitin
 import { findDeadLetter, forgetRedriven, type Redriven } from "./coordinator/outbox/dead-letter-redrive.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox/dead-letters.ts";
 import { wantFeed } from "./coordinator/outbox/feed-wanted.ts";
+import { feedBehind } from "./coordinator/outbox/shipper.ts";
 import { currentBudget } from "./coordinator/policies/budget.ts";
 import { runHealthPass } from "./coordinator/policies/health-check.ts";
 import { RoutingRpc } from "./coordinator/rpc/routing.ts";
@@ -165,7 +166,8 @@ export class ProductCoordinator extends RoutingRpc {
         return settled;
       });
       if (!checked.ok) return checked;
-      await this.outbox.flushFeed(pointer.jobId); // this job's events only: this section holds every other request
+      // This job's events only (this section holds every other request), all of them first, or no commit now.
+      if (!(await this.outbox.flushFeed(pointer.jobId))) return failure(feedBehind(pointer.jobId));
       const feed = this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId));
       // The job's stage and `updatedAt` cannot change before this returns: this section holds every other event.
       const put = (await feed.putArtifact(pointer, checked.value)) as Outcome<ArtifactPointer | null>;

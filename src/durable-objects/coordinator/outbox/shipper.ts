@@ -4,6 +4,7 @@
  * (outbox/delivery), and the shipper keeps what a round leaves behind — the outage backoff, when undelivered
  * records are next worth a round, and the job feeds it counts open (core/feed-budget).
  */
+import { DomainError } from "../../../core/errors.ts";
 import { FeedBudget } from "../../../core/feed-budget.ts";
 import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
 import type { Units } from "../runtime/units.ts";
@@ -32,6 +33,19 @@ const FLUSH_EVENTS = 1_000;
  * than a job's events held for FEED_HOLD_MS take: 2,100 chatty frames on a slow box held ~3,000.
  */
 const FLUSH_BUDGET_MS = 5_000;
+
+/**
+ * The refusal of what must go after a job's held events when `flushFeed` could not ship them all (its feed failing):
+ * an artifact's commit, whose event the feed appends itself — it went before the older events for good.
+ * `unavailable` (503): the caller sends again once the feed takes them (the loop retries them meanwhile).
+ */
+export function feedBehind(jobId: string): DomainError {
+  return new DomainError(
+    "unavailable",
+    `job ${jobId}'s earlier events could not all reach its feed yet: send again in a moment`,
+    { retryAfterSeconds: 1 },
+  );
+}
 
 export class OutboxShipper {
   /** After an outage round (every destination failed), no delivery before this instant (ms). */
