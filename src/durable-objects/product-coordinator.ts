@@ -70,17 +70,19 @@ export class ProductCoordinator extends RoutingRpc {
   /**
    * A reader opens job `id`'s feed (a REST page, a WebSocket or an SSE stream): the job must exist, its feed is
    * wanted from now on, and its events held for coalescing are shipped before this resolves (core/feed-hold), so
-   * the read that follows sees every event written before it.
-   * @returns the job, or `not_found`
+   * the read that follows sees every event written before it. `whole`: not without all of them — a REST page answers
+   * the feed's last seq as the log's end, an artifact's deletion appends its event after them; a stream may go on,
+   * the rest reaching it live, in order.
+   * @returns the job, or `not_found`; `unavailable` (503) when `whole` and the feed took not all (outbox/shipper)
    */
-  async openFeed(productId: string, id: string) {
+  async openFeed(productId: string, id: string, whole = false) {
     const out = await this.units.run(productId, (tx) => {
       const job = requireJob(tx.sql, id);
       wantFeed(tx, id);
       return job;
     });
-    if (out.ok) await this.outbox.flushFeed(id);
-    return out;
+    if (!out.ok) return out;
+    return !(await this.outbox.flushFeed(id)) && whole ? failure(feedBehind(id)) : out;
   }
 
   async listJobs(productId: string, q: JobListQuery) {

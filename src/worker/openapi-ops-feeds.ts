@@ -134,6 +134,9 @@ export const ARTIFACT_OPS: Op[] = [
     path: `${P}/jobs/{jobId}/artifacts/{name}`,
     operationId: "deleteArtifact",
     summary: "Delete an artifact",
+    description:
+      "Its `artifact.deleted` event goes after every event of the job before it: 503 unavailable while those " +
+      "cannot all reach the job's feed (nothing deleted: send again)",
     role: "operator",
     ok: { "200": json("The artifact as it was", ArtifactSchema) },
   },

@@ -35,14 +35,15 @@ const FLUSH_EVENTS = 1_000;
 const FLUSH_BUDGET_MS = 5_000;
 
 /**
- * The refusal of what must go after a job's held events when `flushFeed` could not ship them all (its feed failing):
- * an artifact's commit, whose event the feed appends itself — it went before the older events for good.
- * `unavailable` (503): the caller sends again once the feed takes them (the loop retries them meanwhile).
+ * The refusal of what must not go on without a job's held events when `flushFeed` could not ship them all (its feed
+ * failing): a REST page of its events, whose last seq reads as the log's end, and an artifact's commit or deletion,
+ * whose event the feed appends itself — it went before the older events for good. `unavailable` (503): sent again
+ * once the feed takes them (the loop retries them meanwhile).
  */
 export function feedBehind(jobId: string): DomainError {
   return new DomainError(
     "unavailable",
-    `job ${jobId}'s earlier events could not all reach its feed yet: send again in a moment`,
+    `job ${jobId}'s held events could not all reach its feed yet: send again in a moment`,
     { retryAfterSeconds: 1 },
   );
 }
