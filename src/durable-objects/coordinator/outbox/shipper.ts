@@ -147,7 +147,9 @@ export class OutboxShipper {
       this.feeds.touch(jobId, Date.now());
       const delivered = records.slice(0, result?.delivered ?? 0).map((r) => r.seq);
       if (delivered.length > 0) this.units.transact((tx) => ackSeqs(tx.sql, delivered));
-      if (delivered.length < records.length || Date.now() - started >= FLUSH_BUDGET_MS) return false;
+      if (delivered.length < records.length) return false;
+      // Past its budget it stops; whole only if that last call took the last of them.
+      if (Date.now() - started >= FLUSH_BUDGET_MS) return heldEvents(this.units.sql, jobId, through, 1).length === 0;
     }
   }
 
