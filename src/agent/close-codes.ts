@@ -4,6 +4,7 @@
  * (with backoff), or stop for good with an `✘ ERROR` the operator can act on.
  * Pure, so every code the coordinator can send is covered by a unit test.
  */
+import { constants } from "node:os";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { CLOSE } from "../shared/protocol.ts";
 
@@ -12,6 +13,16 @@ export const EXIT_CREDENTIALS = 3;
 
 /** The agent's exit codes, for process supervisors: 3 = do not restart (the factory's credentials are gone). */
 export const EXIT = { ok: 0, error: 1, usage: EXIT_USAGE, credentials: EXIT_CREDENTIALS, interrupted: 130 } as const;
+
+/**
+ * The exit code of a stop `signal` made (a name such as "SIGTERM"): 128 + its number, as a shell reports a process
+ * the signal killed — SIGINT 130, SIGTERM 143, SIGHUP 129 — so a service manager reads which one it was. A reason
+ * that is no signal (the agent's parent gone) exits EXIT.interrupted. The start-up's and the drain's rule alike.
+ */
+export function signalExitCode(signal: string): number {
+  const number = (constants.signals as Record<string, number | undefined>)[signal];
+  return signal.startsWith("SIG") && number !== undefined ? 128 + number : EXIT.interrupted;
+}
 
 /** Reconnect (`why` for the log), or stop for good: the `✘ ERROR` to print, its `exitCode` the process's. */
 export type Verdict = { kind: "retry"; why: string } | { kind: "fatal"; error: FixableError };

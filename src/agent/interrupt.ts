@@ -7,7 +7,7 @@
  * SIGTERM's 143, SIGHUP's 129, as a shell reports a process the signal killed (the state dir's lock is released by its
  * exit handler, shared/pid-lock); outside it, the signals are as they were. `run` uses it for its start-up.
  */
-import { constants } from "node:os";
+import { signalExitCode } from "./close-codes.ts";
 import type { Output } from "./output.ts";
 
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -24,7 +24,7 @@ export async function interruptible<T>(
 ): Promise<T> {
   const stop = (signal: NodeJS.Signals) => {
     out.error("interrupted", `${signal}: ${words.what}`, words.fix);
-    exit(128 + constants.signals[signal]);
+    exit(signalExitCode(signal));
   };
   for (const signal of SIGNALS) process.on(signal, stop);
   try {

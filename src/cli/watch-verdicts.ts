@@ -134,16 +134,30 @@ export async function stopsForOperator(client: GigafactoryClient, id: string, se
  * when no later event comes (the job waits) nothing would ever redo the check. Given up for good, it is a CliError,
  * which the feed does not take for transient: the watch ends with the error instead of waiting for ever.
  */
-export async function verdictAt(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
+export function verdictAt(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
+  return retried(() => stopsForOperator(client, id, seq), `whether ${id} waits for an operator`);
+}
+
+/**
+ * `endOfEndedJob`, retried in place as `verdictAt` is: the watch's first reads. A page of the job's events is a 503
+ * while events its coordinator still holds cannot all reach the feed (its last seq would read short of the log), and
+ * a watch of an ended job met that once ended with the error.
+ */
+export function endOfEndedJobRetried(client: GigafactoryClient, id: string, after: number) {
+  return retried(() => endOfEndedJob(client, id, after), `whether ${id} had ended`);
+}
+
+/** `read()` until it answers or fails for good; transient failures (FEED_BACKOFF) waited out, then a CliError. */
+async function retried<T>(read: () => Promise<T>, what: string): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await stopsForOperator(client, id, seq);
+      return await read();
     } catch (err) {
       if (!isTransient(err)) throw err;
       if (attempt + 1 >= FEED_BACKOFF.maxAttempts) {
         throw new CliError(
           "unavailable",
-          `could not tell whether ${id} waits for an operator: ${err.message}`,
+          `could not tell ${what}: ${err.message}`,
           "check the coordinator (`gigafactory health`), then watch again with --after at the last seq shown",
         );
       }

@@ -14,7 +14,7 @@
  * The body of each unit lives in a module of `./coordinator/`; a method here
  * adds only what follows the commit (telling sockets, closing feed streams).
  */
-import type { Outcome } from "../core/errors.ts";
+import { failure, type Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
 import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
 import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
@@ -39,6 +39,7 @@ import { withWaitingReason, withWaitingReasons } from "./coordinator/jobs/waitin
 import { findDeadLetter, forgetRedriven, type Redriven } from "./coordinator/outbox/dead-letter-redrive.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox/dead-letters.ts";
 import { wantFeed } from "./coordinator/outbox/feed-wanted.ts";
+import { feedBehind } from "./coordinator/outbox/shipper.ts";
 import { currentBudget } from "./coordinator/policies/budget.ts";
 import { runHealthPass } from "./coordinator/policies/health-check.ts";
 import { RoutingRpc } from "./coordinator/rpc/routing.ts";
@@ -69,17 +70,19 @@ export class ProductCoordinator extends RoutingRpc {
   /**
    * A reader opens job `id`'s feed (a REST page, a WebSocket or an SSE stream): the job must exist, its feed is
    * wanted from now on, and its events held for coalescing are shipped before this resolves (core/feed-hold), so
-   * the read that follows sees every event written before it.
-   * @returns the job, or `not_found`
+   * the read that follows sees every event written before it. `whole`: not without all of them — a REST page answers
+   * the feed's last seq as the log's end, an artifact's deletion appends its event after them; a stream may go on,
+   * the rest reaching it live, in order.
+   * @returns the job, or `not_found`; `unavailable` (503) when `whole` and the feed took not all (outbox/shipper)
    */
-  async openFeed(productId: string, id: string) {
+  async openFeed(productId: string, id: string, whole = false) {
     const out = await this.units.run(productId, (tx) => {
       const job = requireJob(tx.sql, id);
       wantFeed(tx, id);
       return job;
     });
-    if (out.ok) await this.outbox.flushFeed(id);
-    return out;
+    if (!out.ok) return out;
+    return !(await this.outbox.flushFeed(id)) && whole ? failure(feedBehind(id)) : out;
   }
 
   async listJobs(productId: string, q: JobListQuery) {
@@ -165,7 +168,8 @@ export class ProductCoordinator extends RoutingRpc {
         return settled;
       });
       if (!checked.ok) return checked;
-      await this.outbox.flushFeed(pointer.jobId); // this job's events only: this section holds every other request
+      // This job's events only (this section holds every other request), all of them first, or no commit now.
+      if (!(await this.outbox.flushFeed(pointer.jobId))) return failure(feedBehind(pointer.jobId));
       const feed = this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId));
       // The job's stage and `updatedAt` cannot change before this returns: this section holds every other event.
       const put = (await feed.putArtifact(pointer, checked.value)) as Outcome<ArtifactPointer | null>;

@@ -9,6 +9,7 @@
 import { Hono } from "hono";
 import { type AppEnv, productAuth } from "./auth.ts";
 import { cors, securityHeaders } from "./browser-policy.ts";
+import { headerLimits } from "./header-limits.ts";
 import { unrouted } from "./method-not-allowed.ts";
 import { onError } from "./problem.ts";
 import { alerts } from "./routes/alerts.ts";
@@ -52,6 +53,7 @@ export function buildApp(): Hono<AppEnv> {
 
   const app = new Hono<AppEnv>();
   app.use("*", securityHeaders);
+  app.use("*", headerLimits); // before anything reads a header it bounds (CORS reads Origin)
   app.use("*", cors);
   app.use("*", drainUnreadBody);
   app.route("/api/v1", system);

@@ -56,7 +56,9 @@ export const FEED_OPS: Op[] = [
     path: `${P}/jobs/{jobId}/events`,
     operationId: "listJobEvents",
     summary: "A page of the job's event log after a seq",
-    description: `A page of the job's event log after a seq; ${afterBeyond("`after`")}`,
+    description:
+      `A page of the job's event log after a seq; ${afterBeyond("`after`")}; 503 unavailable while events the ` +
+      "job's coordinator still holds cannot all reach its feed (`lastSeq` would read short of the log: send again)",
     role: "job-reader",
     query: EventsQuery,
     ok: { "200": json("The events after `after`, oldest first, and the log's last seq", EventPageSchema) },

@@ -62,8 +62,8 @@ export const ARTIFACT_OPS: Op[] = [
       "Uploads in flight count too: each reserves its name and its Content-Length when it begins, until it ends, " +
       "so these refusals come before a byte streams. " +
       "410 feed_purged for a terminal job whose feed and artifacts retention has purged. 400 when the body is longer " +
-      "or shorter than its Content-Length or breaks off; 503 unavailable when storage refused the bytes (upload " +
-      "again). Content-Length is decimal digits; Content-Type is printable ASCII (a control, bidi or other " +
+      "or shorter than its Content-Length or breaks off; 503 unavailable when storage refused the bytes, or when " +
+      "the job's earlier events could not all reach its feed first (upload again). Content-Length is decimal digits; Content-Type is printable ASCII (a control, bidi or other " +
       "non-ASCII character is 400 validation_failed), cut to 200 characters, application/octet-stream when absent " +
       "or empty; a body under a Content-Encoding other than identity is 415 unsupported_media_type (send it as is). A factory names its lease's leaseEpoch (400 without); an operator's upload is not fenced on a lease " +
       "and names none (400 with one). A refusal stores nothing",
@@ -134,6 +134,9 @@ export const ARTIFACT_OPS: Op[] = [
     path: `${P}/jobs/{jobId}/artifacts/{name}`,
     operationId: "deleteArtifact",
     summary: "Delete an artifact",
+    description:
+      "Its `artifact.deleted` event goes after every event of the job before it: 503 unavailable while those " +
+      "cannot all reach the job's feed (nothing deleted: send again)",
     role: "operator",
     ok: { "200": json("The artifact as it was", ArtifactSchema) },
   },

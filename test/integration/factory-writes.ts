@@ -2,6 +2,7 @@
 // (factory-record-writes, lease-expiry-writes) count writes, never time. Both files wrote this handle out.
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
+import type { Isolate } from "../../src/durable-objects/coordinator/factories/batch.ts";
 import { forgetAllCachedFactories } from "../../src/durable-objects/coordinator/factories/cache.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
@@ -9,10 +10,11 @@ import type { Units } from "../../src/durable-objects/coordinator/runtime/units.
 const WRITES_FACTORY = /^\s*(UPDATE|INSERT INTO) factories\b/;
 
 /**
- * Runs `fn` as one unit of `product`'s coordinator through a handle that counts the statements writing `factories`.
+ * Runs `fn` as one unit of `product`'s coordinator through a handle that counts the statements writing `factories`;
+ * `isolate` is the unit's savepoint (runtime/units `nested`), as a batch frame's unit gives it.
  * @returns that count (the unit must commit: a rolled-back one fails the test)
  */
-export async function factoryWritesOf(product: string, fn: (tx: Tx) => void): Promise<number> {
+export async function factoryWritesOf(product: string, fn: (tx: Tx, isolate: Isolate) => void): Promise<number> {
   return runInDurableObject(env.COORDINATOR.getByName(product), async (instance) => {
     const units = (instance as unknown as { units: Units }).units;
     let writes = 0;
@@ -28,7 +30,7 @@ export async function factoryWritesOf(product: string, fn: (tx: Tx) => void): Pr
           return typeof v === "function" ? v.bind(target) : v;
         },
       });
-      fn({ ...tx, sql });
+      fn({ ...tx, sql }, (part) => units.nested(part));
     });
     expect(outcome.ok).toBe(true);
     forgetAllCachedFactories(units.sql); // the counting handle's writes did not reach the real handle's cache

@@ -8,8 +8,10 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { requeueHeldBy } from "../../src/durable-objects/coordinator/dispatch/forced-loss.ts";
 import { expireDue } from "../../src/durable-objects/coordinator/dispatch/lease-ops.ts";
+import { applyBatch } from "../../src/durable-objects/coordinator/factories/batch.ts";
 import { readFactory } from "../../src/durable-objects/coordinator/factories/registry.ts";
 import { stopRunning } from "../../src/durable-objects/coordinator/policies/budget-stop.ts";
+import type { BatchResult } from "../../src/shared/protocol.ts";
 import { budgetFixture } from "../support/fixtures.ts";
 import { claim, enroll, getJob, submit } from "./client.ts";
 import { factoryWritesOf } from "./factory-writes.ts";
@@ -25,12 +27,15 @@ const expiriesOf = (product: string, id: string) =>
 async function lapsedHost(product: string, name: string, seats: number) {
   const f = await enroll(product, name, [], seats);
   const jobs = [];
+  const epochs = [];
   for (let i = 0; i < seats; i++) {
     const job = await submit(product, { title: `${name} ${i}`, maxAttempts: 3 });
-    expect((await claim(product, f.token)).body.job.id).toBe(job.id);
+    const claimed = await claim(product, f.token);
+    expect(claimed.body.job.id).toBe(job.id);
     jobs.push(job.id);
+    epochs.push(claimed.body.lease.leaseEpoch);
   }
-  return { ...f, jobs };
+  return { ...f, jobs, epochs };
 }
 
 describe("one write of a factory's record for its leases expired in one unit", () => {
@@ -69,6 +74,23 @@ describe("one write of a factory's record for its leases expired in one unit", (
     for (const id of f.jobs) await lapseLease(product, id);
     const writes = await factoryWritesOf(product, (tx) => void stopRunning(tx, budgetFixture({ onExhausted: "stop" })));
     expect(writes).toBe(1);
+    expect(await expiriesOf(product, f.factoryId)).toHaveLength(3);
+    for (const id of f.jobs) expect(await getJob(product, id)).toMatchObject({ stage: "queued" });
+    await release();
+  });
+
+  it("a batch frame renewing its lapsed leases: one write, each entry refused fenced on its own", async () => {
+    const product = "expiry-writes-batch";
+    const release = await holdAlarm(product);
+    const f = await lapsedHost(product, "batched", 3);
+    for (const id of f.jobs) await lapseLease(product, id);
+    const frames = f.jobs.map((jobId, i) => ({ type: "renew" as const, jobId, leaseEpoch: f.epochs[i] as number }));
+    let answer: BatchResult | undefined;
+    const writes = await factoryWritesOf(product, (tx, isolate) => {
+      answer = applyBatch(tx, f.factoryId, frames, undefined, isolate);
+    });
+    expect(writes).toBe(1);
+    expect(answer?.results.map((r) => (r.ok ? "ok" : r.code))).toEqual(["fenced", "fenced", "fenced"]);
     expect(await expiriesOf(product, f.factoryId)).toHaveLength(3);
     for (const id of f.jobs) expect(await getJob(product, id)).toMatchObject({ stage: "queued" });
     await release();

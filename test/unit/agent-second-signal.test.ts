@@ -1,4 +1,5 @@
-// A second SIGTERM/SIGINT while the agent drains exits it at once (EXIT.interrupted) and leaves no engine process
+// A second SIGTERM/SIGINT/SIGHUP while the agent drains exits it at once with 128 + that signal's number (SIGTERM 143,
+// as the start-up's interrupt: close-codes signalExitCode; a parent gone, no signal, 130) and leaves no engine process
 // behind — the engine's whole process group, grandchildren included, is SIGKILLed before the exit, not after a grace.
 // Real engine processes under a Supervisor on a fake coordinator connection.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -6,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
-import { EXIT } from "../../src/agent/close-codes.ts";
+import { EXIT, signalExitCode } from "../../src/agent/close-codes.ts";
 import { Supervisor } from "../../src/agent/supervisor.ts";
 import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
 
@@ -33,7 +34,7 @@ afterAll(async () => {
 });
 
 describe("a second signal while draining", { timeout: 30_000 }, () => {
-  it("exits with EXIT.interrupted, the engine and its grandchild already dead", async () => {
+  it("exits with 128 + the second signal's number, the engine and its grandchild already dead", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 60_000 });
     const pidsFile = path.join(scripts, "pids.json");
     agent.engines.set("tree", `${process.execPath} ${path.join(scripts, "tree.mjs")} ${pidsFile}`);
@@ -58,14 +59,21 @@ describe("a second signal while draining", { timeout: 30_000 }, () => {
           return undefined;
         }
       });
-      void sup.drain("SIGTERM");
+      void sup.drain("SIGINT");
       await until("draining", () => agent.events.some((e) => e.event === "draining"));
       expect(isRunning(pids.engine)).toBe(true); // the first signal drains: running jobs go on
-      void sup.drain("SIGINT");
-      expect(await exited).toBe(EXIT.interrupted);
+      void sup.drain("SIGTERM");
+      expect(await exited).toBe(143); // the SIGTERM's, not the first signal's 130
       await until("the engine's group gone", () => !isRunning(pids.engine) && !isRunning(pids.grandchild), 3_000);
     } finally {
       agent.remove();
     }
+  });
+});
+
+describe("signalExitCode", () => {
+  it("is 128 + the signal's number, and EXIT.interrupted for a reason that is no signal", () => {
+    expect([signalExitCode("SIGINT"), signalExitCode("SIGTERM"), signalExitCode("SIGHUP")]).toEqual([130, 143, 129]);
+    expect(signalExitCode("parent exited")).toBe(EXIT.interrupted);
   });
 });

@@ -3,7 +3,8 @@
 // (`expiresAt`, `openUntil`, `notBefore`) as ISO instants, not epoch ms; a job in a stage
 // that waits for an operator (core/waiting OPERATOR_STAGES: failed for good, testing, review — the last two used to
 // be watched forever) ends the watch with exit 3 and a line saying what it waits for — after the events that
-// followed the move, also when --after is past it, and when a 503 met that check once (it is retried) — while an old
+// followed the move, also when --after is past it, and when a 503 met that check (or a job already ended's first
+// page read) once (it is retried) — while an old
 // failure the job was since requeued from does not; a job that had ended before the watch began ends it too (with
 // --after past its stage move, or a purged feed, whose missing events it names); help names the NDJSON output and the exit codes (the overview's too, which said 3 only for a failed job).
 import { describe, expect, it } from "vitest";
@@ -249,6 +250,27 @@ describe("watch: when it ends", () => {
     const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
     expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toContain("job_1 is in testing and waits for an operator");
+  });
+
+  // A page of a job's events is a 503 while events its coordinator still holds cannot all reach the feed (its last
+  // seq would read short of the log): the watch of a job already ended asks again, as the operator check does.
+  it("ends with 0 on a shipped job when its first page read met a 503 once", async () => {
+    let pageReads = 0;
+    const stub = await stubCoordinator((req, reply) => {
+      const url = new URL(req.url, "http://x");
+      const after = Number(url.searchParams.get("after") ?? 0);
+      if (url.pathname.endsWith("/events/stream")) {
+        reply.text(200, sse(shipped.filter((e) => e.seq > after)), "text/event-stream");
+      } else if (url.pathname.endsWith("/events") && ++pageReads === 1) {
+        reply.problem(503, { status: 503, code: "unavailable", title: "x", detail: "held events on their way" });
+      } else if (url.pathname.endsWith("/events")) {
+        reply.json(200, { events: shipped.filter((e) => e.seq > after), lastSeq: 3 });
+      } else reply.json(200, { id: "job_1", title: "T", stage: "shipped", waitingReason: null });
+    });
+    const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(run.stdout).toContain("testing → shipped");
+    expect(pageReads).toBeGreaterThan(1);
   });
 
   it("says in its help that --json is NDJSON and what each exit code means", async () => {

@@ -14,7 +14,7 @@ import { type Command, jsonText } from "../context.ts";
 import { endingNote, eventLines, resultReason, stageOf } from "../event-text.ts";
 import { followJobFeed } from "../job-feed.ts";
 import { lineOf } from "../read-answers-policy.ts";
-import { endedSince, endOfEndedJob, stopsForOperator, type Verdict, verdictAt } from "../watch-verdicts.ts";
+import { endedSince, endOfEndedJobRetried, type Verdict, verdictAt } from "../watch-verdicts.ts";
 import { type WaitingLine, waitingTeller } from "../watch-waiting.ts";
 
 export { stageOf, summarize } from "../event-text.ts";
@@ -94,10 +94,10 @@ export const watch: Command = {
       return true;
     };
     // A job already ended or waiting whose last stage move is at or before --after: no replayed move ends the watch.
-    const ended = follow ? undefined : await endOfEndedJob(client, id, after);
+    const ended = follow ? undefined : await endOfEndedJobRetried(client, id, after);
     // Said by the closing line unless a stage move printed below says otherwise.
     if (ended) ({ stage: lastStage, reason: lastReason } = ended.ended);
-    const first = follow || ended ? { ends: false as const } : await stopsForOperator(client, id, after);
+    const first = follow || ended ? { ends: false as const } : await verdictAt(client, id, after);
     let endAt = ended && "endAt" in ended ? ended.endAt : undefined;
     let opened = 0;
     if (ended && "ends" in ended) end(ended);

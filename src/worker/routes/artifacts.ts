@@ -171,8 +171,9 @@ artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
   const jobId = param(c, "jobId", EntityId);
   const name = param(c, "name", ArtifactName);
   // The feed appends `artifact.deleted` itself: the job's events still held in the coordinator's outbox (core/feed-hold)
-  // are shipped first, or they would land after it — as the commit does (coordinator/jobs/artifact-commit).
-  await unwrap(c.get("coordinator").openFeed(c.get("productId"), jobId));
+  // are shipped first, or they would land after it — as the commit does (coordinator/jobs/artifact-commit): all of
+  // them, or a 503 (outbox/shipper feedBehind).
+  await unwrap(c.get("coordinator").openFeed(c.get("productId"), jobId, true));
   const feed = c.env.JOB_FEED.getByName(feedName(c.get("productId"), jobId));
   const removed = await feed.deleteArtifact(name, Date.now());
   if (!removed) throw new DomainError("not_found", `job ${jobId} has no artifact ${name}`);

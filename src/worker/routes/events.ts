@@ -44,7 +44,8 @@ events.get("/jobs/:jobId/events", async (c) => {
   const id = param(c, "jobId", EntityId);
   await requireJobReader(c, id);
   const q = query(c, EventsQuery);
-  await unwrap(c.get("coordinator").openFeed(c.get("productId"), id)); // ships held events first
+  // Ships held events first, all of them (503 else): the page's lastSeq reads as the log's end.
+  await unwrap(c.get("coordinator").openFeed(c.get("productId"), id, true));
   // Typed by hand: the RPC stub's type of a JobEvent (`data: Record<string, unknown>`) is `never`.
   const page: { events: JobEvent[]; lastSeq: number } = await c.env.JOB_FEED.getByName(
     feedName(c.get("productId"), id),

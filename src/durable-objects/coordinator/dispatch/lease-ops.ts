@@ -142,9 +142,10 @@ export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = 
  * (enough of them in a window make it `degraded`). A holder still connected is sent a `cancel` after the commit
  * (factories/notices; `tell` false: the caller sends it itself, before the seat's next `assign`): its engine would
  * otherwise spend on until its next report was fenced. `expiries`: a sweep's count of expiries per holder, which it
- * writes on each factory's record once (factories/registry `noteLeaseExpiry`); without it, this one goes on the record at once.
+ * writes on each factory's record once (factories/registry `noteLeaseExpiry`) — the unit's own (Tx `expiries`, a
+ * batch frame's) when none is given; without either, this one goes on the record at once.
  */
-export function expireLease(tx: Tx, job: Job, tell = true, expiries?: Map<string, number>): Job {
+export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expiries): Job {
   // A partitioned agent runs its engine on past the expiry for its lapse grace: the key waits for it to stop.
   holdSerialKey(tx, job);
   if (tell) noteStop(tx, job, "lease expired", "lease_expired");

@@ -22,14 +22,19 @@
  * was undone cannot leak into the next. An error that is not a DomainError is a crash, not an answer: it
  * propagates and the whole batch rolls back, as a single frame would.
  *
+ * The lease expiries its frames decide (a lapsed lease a fence found, whose refusal keeps it; a `stopped` frame's)
+ * go on the holder's record once, at the batch's end (runtime/tx `expiries`): one write of the factory's record per
+ * unit, not one per frame — each frame's and each keep's counted only once it stands.
+ *
  * Frames of one batch see each other's effects in order: a `complete` after an `accept` of the same job finds it
  * building; a second `complete` of the same lease is the idempotent resend (`duplicate: true`), as it is alone.
  */
 import { DomainError } from "../../../core/errors.ts";
 import type { BatchedFrame, BatchItemResult, BatchResult } from "../../../shared/protocol.ts";
 import { KeptRefusal, runKeeps } from "../runtime/kept-refusal.ts";
-import type { Tx } from "../runtime/tx.ts";
+import { addCounts, type Tx } from "../runtime/tx.ts";
 import { applyFactoryFrame } from "./frames.ts";
+import { noteLeaseExpiry } from "./registry.ts";
 
 /** Runs `fn` as a part of the current unit that can fail alone (runtime/units `nested`). */
 export type Isolate = <T>(fn: () => T) => T;
@@ -42,15 +47,18 @@ export function applyBatch(
   isolate: Isolate,
 ): BatchResult {
   const results: BatchItemResult[] = [];
+  const expiries = new Map<string, number>(); // holder → the lease expiries of the frames (and keeps) that stand
   for (const frame of frames) {
-    const own: Tx = { sql: tx.sql, productId: tx.productId, now: tx.now };
+    const own: Tx = { sql: tx.sql, productId: tx.productId, now: tx.now, expiries: new Map() };
     try {
       results.push({ ok: true, result: isolate(() => applyFactoryFrame(own, factoryId, frame, ttlSeconds)) });
+      addCounts(expiries, own.expiries as Map<string, number>);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      if (err instanceof KeptRefusal) runKeeps(err, tx.sql, tx.productId, tx.now, isolate);
+      if (err instanceof KeptRefusal) runKeeps(err, tx.sql, tx.productId, tx.now, isolate, expiries);
       results.push({ ok: false, code: err.code, message: err.message });
     }
   }
+  for (const [holder, count] of expiries) noteLeaseExpiry(tx, holder, count);
   return { results };
 }

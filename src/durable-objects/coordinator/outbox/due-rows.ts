@@ -131,6 +131,32 @@ export function dueEvents(sql: SqlStorage, now: number, jobs: readonly string[],
     .toArray();
 }
 
+/**
+ * `jobId`'s pending events through outbox seq `through`, in seq order, at most `limit` — retry times not waited for:
+ * what a reader's flush ships (outbox/shipper `flushFeed`) of the feed it is about to read. An event waiting for its
+ * retry held every later event of its job back with it (per-job order), so a read in that time saw none of them.
+ */
+export function heldEvents(sql: SqlStorage, jobId: string, through: number, limit: number): DueRow[] {
+  return sql
+    .exec<DueRow & Record<string, SqlStorageValue>>(
+      withLimit(
+        `SELECT ${COLUMNS} WHERE o.kind = 'event' AND o.job_id = ?1 AND o.seq <= ?2 ORDER BY o.seq LIMIT {limit}`,
+        limit,
+      ),
+      jobId,
+      through,
+    )
+    .toArray();
+}
+
+/** The outbox seq of `jobId`'s last pending event, or undefined when none is (along the events-by-job index). */
+export function lastHeldSeq(sql: SqlStorage, jobId: string): number | undefined {
+  const row = sql
+    .exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM outbox WHERE kind = 'event' AND job_id = ?", jobId)
+    .toArray()[0];
+  return row?.seq ?? undefined;
+}
+
 /** The outbox holds only what `enqueue` wrote: a row's kind names its body's type. */
 export function parseRow(r: DueRow): OutboxRecord {
   const failedAt = r.failed_at ?? undefined;

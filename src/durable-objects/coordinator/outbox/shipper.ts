@@ -4,11 +4,12 @@
  * (outbox/delivery), and the shipper keeps what a round leaves behind — the outage backoff, when undelivered
  * records are next worth a round, and the job feeds it counts open (core/feed-budget).
  */
+import { DomainError } from "../../../core/errors.ts";
 import { FeedBudget } from "../../../core/feed-budget.ts";
 import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
 import type { Units } from "../runtime/units.ts";
 import { type DeliveryHost, deliverOutbox, QueueHealth, toAppend } from "./delivery.ts";
-import { dueEvents, parseRow } from "./due-rows.ts";
+import { heldEvents, lastHeldSeq, parseRow } from "./due-rows.ts";
 import { appendFeeds } from "./feed-append.ts";
 import { takeUrgent } from "./feed-wanted.ts";
 import { hasPending } from "./pending.ts";
@@ -32,6 +33,20 @@ const FLUSH_EVENTS = 1_000;
  * than a job's events held for FEED_HOLD_MS take: 2,100 chatty frames on a slow box held ~3,000.
  */
 const FLUSH_BUDGET_MS = 5_000;
+
+/**
+ * The refusal of what must not go on without a job's held events when `flushFeed` could not ship them all (its feed
+ * failing): a REST page of its events, whose last seq reads as the log's end, and an artifact's commit or deletion,
+ * whose event the feed appends itself — it went before the older events for good. `unavailable` (503): sent again
+ * once the feed takes them (the loop retries them meanwhile).
+ */
+export function feedBehind(jobId: string): DomainError {
+  return new DomainError(
+    "unavailable",
+    `job ${jobId}'s held events could not all reach its feed yet: send again in a moment`,
+    { retryAfterSeconds: 1 },
+  );
+}
 
 export class OutboxShipper {
   /** After an outage round (every destination failed), no delivery before this instant (ms). */
@@ -108,24 +123,33 @@ export class OutboxShipper {
   /**
    * Ship `jobId`'s pending feed events now, alone — feed calls for this job only, not a delivery loop over the
    * whole outbox, so a reader opening a feed (or an artifact commit, inside its exclusive section) never waits for
-   * another job's backlog. Every event of the job due when it starts is shipped, FLUSH_EVENTS per call, before it
-   * resolves: the read that follows must see all of them (a chatty job held 3,000 on a slow box; shipping the first
-   * 1,000 only ended a page's replay early, cut a REST read's log short and let an artifact's event go before older
-   * ones). It stops early only at a failure, left to the loop, which retries on its own schedule, or past
+   * another job's backlog. Every event of the job pending when it starts is shipped, in order, FLUSH_EVENTS per call,
+   * before it resolves: the read that follows must see all of them (a chatty job held 3,000 on a slow box; shipping
+   * the first 1,000 only ended a page's replay early, cut a REST read's log short and let an artifact's event go
+   * before older ones). Those waiting for a retry too (outbox/due-rows `heldEvents`): one event whose append failed
+   * once held every later one back for its backoff. A retried event goes alone, as in a round; the fresh ones after
+   * it in one call. It stops early only at a failure, left to the loop, which retries on its own schedule, or past
    * FLUSH_BUDGET_MS. Appending twice is harmless: the feed keeps each outbox seq once.
+   * @returns whether every event pending at its start went (false: stopped early, the rest left to the loop)
    */
-  async flushFeed(jobId: string): Promise<void> {
+  async flushFeed(jobId: string): Promise<boolean> {
     const started = Date.now();
+    const through = lastHeldSeq(this.units.sql, jobId); // not the events written while it ships: those go as usual
+    if (through === undefined) return true;
     for (;;) {
-      const records = dueEvents(this.units.sql, started, [jobId], FLUSH_EVENTS).map(parseRow) as EventRecord[];
-      if (records.length === 0) return;
-      const batch = { jobId, events: records.map(toAppend), oneByOne: records.some((r) => r.attempts > 0) };
+      const held = heldEvents(this.units.sql, jobId, through, FLUSH_EVENTS).map(parseRow) as EventRecord[];
+      if (held.length === 0) return true;
+      const retried = (held[0] as EventRecord).attempts > 0;
+      const cut = held.findIndex((r) => r.attempts > 0 !== retried);
+      const records = cut < 0 ? held : held.slice(0, cut);
+      const batch = { jobId, events: records.map(toAppend), oneByOne: retried };
       const [result] = await appendFeeds(this.env, this.units.productId, [batch]);
       this.feeds.touch(jobId, Date.now());
       const delivered = records.slice(0, result?.delivered ?? 0).map((r) => r.seq);
       if (delivered.length > 0) this.units.transact((tx) => ackSeqs(tx.sql, delivered));
-      const whole = delivered.length === records.length && records.length === FLUSH_EVENTS;
-      if (!whole || Date.now() - started >= FLUSH_BUDGET_MS) return;
+      if (delivered.length < records.length) return false;
+      // Past its budget it stops; whole only if that last call took the last of them.
+      if (Date.now() - started >= FLUSH_BUDGET_MS) return heldEvents(this.units.sql, jobId, through, 1).length === 0;
     }
   }
 

@@ -5,7 +5,7 @@
  * rollback (`runKeeps`: by runtime/units after a refused unit, by factories/batch after a refused frame).
  */
 import { DomainError } from "../../../core/errors.ts";
-import type { Tx } from "./tx.ts";
+import { addCounts, type Tx } from "./tx.ts";
 
 /** One record a refusal keeps: written with the refused unit's `now` (time is a parameter), in a savepoint of its own. */
 export type Keep = (tx: Tx) => void;
@@ -50,7 +50,9 @@ export function keepFirst(err: DomainError, keep: Keep): KeptRefusal {
  * Runs a KeptRefusal's keeps, in order, each through `isolate` (a savepoint: a DomainError undoes that keep only and
  * the next still runs; any other error is a crash and propagates), each with a Tx of its own at `now`: per-unit
  * caches keyed by the Tx (policies/lesson-rows, policies/breakers) may hold what the refused part saw before it was
- * undone. Used by `Units.run` and by factories/batch (a refused frame of a batch).
+ * undone. Used by `Units.run` and by factories/batch (a refused frame of a batch). `expiries`: the unit's count of
+ * lease expiries per holder (Tx `expiries`), given by a unit that writes each factory's record once at its end; a
+ * keep counts in its own, added to it only when the keep stands.
  */
 export function runKeeps(
   refusal: KeptRefusal,
@@ -58,10 +60,13 @@ export function runKeeps(
   productId: string,
   now: number,
   isolate: <T>(fn: () => T) => T,
+  expiries?: Map<string, number>,
 ): void {
   for (const keep of refusal.keeps) {
+    const own = expiries && new Map<string, number>();
     try {
-      isolate(() => keep({ sql, productId, now }));
+      isolate(() => keep({ sql, productId, now, ...(own ? { expiries: own } : {}) }));
+      if (expiries && own) addCounts(expiries, own);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
     }

@@ -9,6 +9,18 @@ export interface Tx {
   readonly sql: SqlStorage;
   readonly productId: string;
   readonly now: number;
+  /**
+   * Holder → lease expiries this part of a unit decided, when its unit writes each factory's record once at its end
+   * (factories/batch): dispatch/lease-ops `expireLease` counts here instead of writing the record at once. A part
+   * that can be undone (a savepoint) counts in a map of its own, added to its unit's only once it stands. Absent:
+   * each expiry goes on the record at once.
+   */
+  readonly expiries?: Map<string, number>;
+}
+
+/** Adds `part`'s counts into `into` (a part of a unit that stands: see Tx `expiries`). */
+export function addCounts(into: Map<string, number>, part: ReadonlyMap<string, number>): void {
+  for (const [key, count] of part) into.set(key, (into.get(key) ?? 0) + count);
 }
 
 /** First row of a query, or undefined. */
