@@ -97,6 +97,21 @@ export const description = (box: Locator) =>
   );
 
 /**
+ * Waits for the fleet cards' next redraw, `redrawn()` saying it came: before each look the page's clock (installed
+ * before the page loaded: page.clock.install) runs 16 s on, past the shared poller's re-read of the factory list
+ * (dashboard/live.js FACTORY_REFRESH_MS, 15 s), which the cards are drawn anew from. Waited for in real time, that
+ * was up to 15 s a redraw.
+ */
+export async function untilFleetRedrawn(page: Page, redrawn: () => Promise<boolean>): Promise<void> {
+  await expect
+    .poll(async () => {
+      await page.clock.fastForward(16_000);
+      return redrawn();
+    }, SOON)
+    .toBe(true);
+}
+
+/**
  * Whether the element `box` finds holds keyboard focus, asked in one query of the page. `box.evaluate(el => el ===
  * activeElement)` found the element, then evaluated on it in a second round trip: a poll's redraw between the two (the
  * Fleet cards, drawn anew with focus moved to the new box) handed it the box just replaced — false, focus where it
