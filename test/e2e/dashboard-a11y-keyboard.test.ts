@@ -10,6 +10,7 @@
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { untilLessonsListed } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "a11y-keys";
@@ -102,6 +103,7 @@ describe("dashboard: keyboard focus through redraws and presses", () => {
   it("moves focus to the next lesson's Archive once one is archived", async () => {
     const older = await api<{ id: string }>("POST", "/lessons", { text: "Run the linter first" });
     const newer = await api<{ id: string }>("POST", "/lessons", { text: "Pin the toolchain" });
+    await untilLessonsListed(api, [older.id, newer.id]);
     const { page, errors, close } = await newPage(browser);
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/lessons`);

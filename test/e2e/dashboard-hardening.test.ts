@@ -7,7 +7,7 @@ import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
 import { launchChromium } from "./chromium.ts";
-import { untilFleetRedrawn } from "./dashboard-session.ts";
+import { untilFleetRedrawn, untilLessonsListed } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
 
@@ -163,7 +163,8 @@ describe("dashboard hardening in a real browser", () => {
     });
     const unbroken = `/srv/build/${"node_modules/.pnpm/".repeat(12)}cache`;
     await api("POST", "/routing/rules", { factoryId: builderId, effect: "prefer", reason: unbroken });
-    await api("POST", "/lessons", { text: `Clear ${unbroken} before the tests` });
+    const lesson = await api<{ id: string }>("POST", "/lessons", { text: `Clear ${unbroken} before the tests` });
+    await untilLessonsListed(api, [lesson.id]);
     await api("POST", "/serial/phone-key/freeze", { reason: `see https://example.com/${"x".repeat(150)}` });
     await api("PUT", "/budget", { period: "day", ceilingUsd: 1000, onExhausted: "pause" });
 

@@ -13,6 +13,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
+import { untilLessonsListed } from "./dashboard-session.ts";
 import { adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
 
@@ -43,7 +44,8 @@ describe("dashboard: what each role is offered", () => {
     await api("POST", `/factories/${factoryId}/status`, { status: "quarantined" });
     await api("POST", "/factories/enrollment-codes", { name: "box-a" });
     await api("POST", "/serial/frozen-key/freeze", { reason: "release train" });
-    await api("POST", "/lessons", { text: "Run the migrations first" });
+    const lesson = await api<{ id: string }>("POST", "/lessons", { text: "Run the migrations first" });
+    await untilLessonsListed(api, [lesson.id]);
     await api("POST", "/routing/rules", { factoryId, effect: "avoid", reason: "flaky disk" });
     reviewed = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "To review", reviewers: 1 } })).id;
     browser = await launchChromium();

@@ -5,7 +5,7 @@
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 import { holdRequests, launchChromium, signIn } from "./chromium.ts";
-import { ADMIN, call, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+import { ADMIN, type adminApi, call, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
 
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
 const SOON = { timeout: 30_000 };
@@ -95,6 +95,24 @@ export const description = (box: Locator) =>
       .map((id: string) => el.ownerDocument.getElementById(id)?.textContent?.trim() ?? "")
       .join(" "),
   );
+
+/**
+ * Waits until GET …/lessons lists every lesson of `ids`. It reads D1, which the outbox fills a moment after each POST,
+ * and the lessons page reads it once, when opened: opened before, the page listed fewer and never read again (fresh
+ * run: dashboard-a11y-keyboard's two lessons, none listed for 30 s).
+ */
+export async function untilLessonsListed(api: ReturnType<typeof adminApi>, ids: string[]): Promise<void> {
+  const listed = async () => {
+    const { items } = await api<{ items: Array<{ id: string }> }>("GET", "/lessons");
+    return ids.every((id) => items.some((l) => l.id === id));
+  };
+  // A loop, not expect.poll: a beforeAll may call it (dashboard-lessons' wait for D1 is the same).
+  const deadline = Date.now() + SOON.timeout;
+  while (!(await listed())) {
+    if (Date.now() > deadline) throw new Error(`GET …/lessons did not list ${ids.join(", ")} within 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /**
  * Waits for the fleet cards' next redraw, `redrawn()` saying it came: before each look the page's clock (installed
