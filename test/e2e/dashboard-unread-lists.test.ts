@@ -14,6 +14,18 @@ const PRODUCT = "unread-lists";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
 const SOON = { timeout: 30_000 };
 
+/**
+ * `read`, once the page's clock (installed before it loaded: page.clock.install) has run `ms` on: a look for
+ * expect.poll that reaches the page's next poll instead of waiting for it in real time (the routing page's 10 s, the
+ * shared poller's tick after failed reads, up to 30 s).
+ */
+const onClock =
+  <T>(page: Page, ms: number, read: () => Promise<T>) =>
+  async () => {
+    await page.clock.fastForward(ms);
+    return read();
+  };
+
 describe("dashboard: a list whose first read fails", () => {
   const suite = dashboardSuite(PRODUCT, { tokens: true });
 
@@ -99,6 +111,7 @@ describe("dashboard: a list whose first read fails", () => {
 
   it("says the fleet is not current while re-reading it fails, and stops once a read works", async () => {
     const { page, errors, close } = await newPage(suite.browser);
+    await page.clock.install();
     await signIn(page, suite.h.url, suite.tokens.operator, PRODUCT);
     await page.goto(`${suite.h.url}/#/fleet`);
     await expect.poll(() => page.locator("#fleet-summary").textContent(), SOON).toMatch(/^\d+ factor/);
@@ -110,7 +123,12 @@ describe("dashboard: a list whose first read fails", () => {
       /^Not current: the list was read at .+, and reading it again failed: Unavail/,
     );
     refusing.on = false;
-    await expect.poll(() => stale.isVisible(), SOON).toBe(false);
+    await expect
+      .poll(
+        onClock(page, 30_000, () => stale.isVisible()),
+        SOON,
+      )
+      .toBe(false);
     expect(errors).toEqual([]);
     await close();
   });
@@ -118,12 +136,14 @@ describe("dashboard: a list whose first read fails", () => {
   it("says the routing recommendations are not read, not Loading…, and draws them on the next poll that works", async () => {
     const { page, errors, close } = await newPage(suite.browser);
     const refusing = await refuse(page, "/routing/recommendations");
+    await page.clock.install();
     await signIn(page, suite.h.url, suite.tokens.operator, PRODUCT);
     await page.goto(`${suite.h.url}/#/routing`);
     await expect.poll(() => page.locator("#routing-status").textContent(), SOON).toMatch(/^Cannot load routing: /);
     expect(await page.locator("#routing-recs").textContent()).toMatch(/^Not read yet/);
     refusing.on = false;
-    await expect.poll(() => page.locator("#routing-recs").textContent(), SOON).toMatch(/^No recommendations/);
+    const recs = () => page.locator("#routing-recs").textContent();
+    await expect.poll(onClock(page, 11_000, recs), SOON).toMatch(/^No recommendations/);
     expect(errors).toEqual([]);
     await close();
   });
