@@ -10,7 +10,7 @@
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
-import { untilLessonsListed } from "./dashboard-session.ts";
+import { onClock, untilLessonsListed } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "a11y-keys";
@@ -31,10 +31,10 @@ const focused = (page: Page) =>
 async function redrawOf(page: Page, selector: string, ms: number) {
   await page.locator(selector).evaluate((el) => el.setAttribute("data-old", ""));
   await expect
-    .poll(async () => {
-      await page.clock.fastForward(ms);
-      return page.locator(`${selector}:not([data-old])`).count();
-    }, SOON)
+    .poll(
+      onClock(page, ms, () => page.locator(`${selector}:not([data-old])`).count()),
+      SOON,
+    )
     .toBe(1);
 }
 

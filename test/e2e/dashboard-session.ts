@@ -121,13 +121,19 @@ export async function untilLessonsListed(api: ReturnType<typeof adminApi>, ids: 
  * was up to 15 s a redraw.
  */
 export async function untilFleetRedrawn(page: Page, redrawn: () => Promise<boolean>): Promise<void> {
-  await expect
-    .poll(async () => {
-      await page.clock.fastForward(16_000);
-      return redrawn();
-    }, SOON)
-    .toBe(true);
+  await expect.poll(onClock(page, 16_000, redrawn), SOON).toBe(true);
 }
+
+/**
+ * A look for expect.poll that runs the page's clock (installed before the page loaded: page.clock.install) `ms` on,
+ * then reads `read`: the page's next poll reached instead of waited for in real time.
+ */
+export const onClock =
+  <T>(page: Page, ms: number, read: () => Promise<T>) =>
+  async (): Promise<T> => {
+    await page.clock.fastForward(ms);
+    return read();
+  };
 
 /**
  * Whether the element `box` finds holds keyboard focus, asked in one query of the page. `box.evaluate(el => el ===

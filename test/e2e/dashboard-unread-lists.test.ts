@@ -8,23 +8,11 @@
 import type { Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { newPage, signIn } from "./chromium.ts";
-import { dashboardSuite } from "./dashboard-session.ts";
+import { dashboardSuite, onClock } from "./dashboard-session.ts";
 
 const PRODUCT = "unread-lists";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
 const SOON = { timeout: 30_000 };
-
-/**
- * `read`, once the page's clock (installed before it loaded: page.clock.install) has run `ms` on: a look for
- * expect.poll that reaches the page's next poll instead of waiting for it in real time (the routing page's 10 s, the
- * shared poller's tick after failed reads, up to 30 s).
- */
-const onClock =
-  <T>(page: Page, ms: number, read: () => Promise<T>) =>
-  async () => {
-    await page.clock.fastForward(ms);
-    return read();
-  };
 
 describe("dashboard: a list whose first read fails", () => {
   const suite = dashboardSuite(PRODUCT, { tokens: true });
