@@ -10,10 +10,11 @@
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { onClock, untilLessonsListed } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "a11y-keys";
-/** A server answer or a page's next poll (the routing page's is 10 s) on a busy two-core machine; never a delay. */
+/** A server answer or a page's next poll on a busy two-core machine; never a delay. */
 const SOON = { timeout: 30_000 };
 
 /** What holds keyboard focus: its id, else its accessible name, else its tag ("BODY" when focus is lost). */
@@ -22,10 +23,19 @@ const focused = (page: Page) =>
     '(() => { const el = document.activeElement; return el?.id || el?.getAttribute("aria-label") || el?.tagName || ""; })()',
   );
 
-/** Marks the element `selector` finds, then waits until a redraw has replaced it (the mark is gone). */
-async function redrawOf(page: Page, selector: string) {
+/**
+ * Marks the element `selector` finds, then waits until a redraw has replaced it (the mark is gone), running the
+ * page's clock (installed before it loaded: page.clock.install) `ms` on before each look — the routing page re-reads
+ * every 10 s (dashboard/routing.js POLL_MS), up to 10 s waited for in real time.
+ */
+async function redrawOf(page: Page, selector: string, ms: number) {
   await page.locator(selector).evaluate((el) => el.setAttribute("data-old", ""));
-  await expect.poll(() => page.locator(`${selector}:not([data-old])`).count(), SOON).toBe(1);
+  await expect
+    .poll(
+      onClock(page, ms, () => page.locator(`${selector}:not([data-old])`).count()),
+      SOON,
+    )
+    .toBe(1);
 }
 
 describe("dashboard: keyboard focus through redraws and presses", () => {
@@ -50,11 +60,12 @@ describe("dashboard: keyboard focus through redraws and presses", () => {
 
   it("keeps focus on a routing rule's Remove through the page's poll, then on the outcome once removed", async () => {
     const { page, errors, close } = await newPage(browser);
+    await page.clock.install();
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/routing`);
     const remove = page.getByRole("button", { name: `Remove rule avoid ${factoryId}, engine any, class any` });
     await remove.focus();
-    await redrawOf(page, `#remove-${ruleId}`);
+    await redrawOf(page, `#remove-${ruleId}`, 11_000);
     expect(await focused(page)).toBe(`remove-${ruleId}`);
 
     await page.keyboard.press("Enter");
@@ -102,6 +113,7 @@ describe("dashboard: keyboard focus through redraws and presses", () => {
   it("moves focus to the next lesson's Archive once one is archived", async () => {
     const older = await api<{ id: string }>("POST", "/lessons", { text: "Run the linter first" });
     const newer = await api<{ id: string }>("POST", "/lessons", { text: "Pin the toolchain" });
+    await untilLessonsListed(api, [older.id, newer.id]);
     const { page, errors, close } = await newPage(browser);
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/lessons`);

@@ -5,7 +5,7 @@
 // the refusal's line, focused (it was only said in the line). A refused seat limit on a Fleet card stays marked, with
 // what was typed, across the poll's redraw of the card until it is edited (the redraw dropped the mark).
 import { describe, expect, it } from "vitest";
-import { dashboardSuite, description, expectRefused, signedInPage } from "./dashboard-session.ts";
+import { dashboardSuite, description, expectRefused, signedInPage, untilFleetRedrawn } from "./dashboard-session.ts";
 import { ADMIN, adminApi } from "./harness.ts";
 
 const PRODUCT = "a11y-narrow-refusals";
@@ -86,13 +86,9 @@ describe("dashboard: narrow columns shown, refusals tied to their box and kept",
     await expectRefused(seats, /whole number from 1 to 64/);
     // The box drawn now is the one refused; the poller re-reads the fleet (every 15 s) and the card is drawn anew.
     await page.evaluate(`globalThis.refusedBox = document.getElementById(${JSON.stringify(id)})`);
-    const redrawn = () => page.evaluate(`document.getElementById(${JSON.stringify(id)}) !== globalThis.refusedBox`);
-    await expect
-      .poll(async () => {
-        await page.clock.fastForward(16_000);
-        return redrawn();
-      }, SOON)
-      .toBe(true);
+    const redrawn = () =>
+      page.evaluate<boolean>(`document.getElementById(${JSON.stringify(id)}) !== globalThis.refusedBox`);
+    await untilFleetRedrawn(page, redrawn);
     expect(await seats.inputValue()).toBe("0");
     await expectRefused(seats, /whole number from 1 to 64/);
     await seats.fill("3");

@@ -7,6 +7,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { onClock } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "budget-form";
@@ -38,6 +39,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
 
   it("keeps the operator's draft through a poll and saves it; then follows the server again", async () => {
     const { context, page, errors } = await newPage(browser);
+    await page.clock.install(); // the page's next poll (every 5 s) reached by running its clock on (onClock)
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/budget`);
     const state = page.locator("[data-testid=budget-state]");
@@ -54,7 +56,12 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await mode.selectOption("stop");
     // Something changes on the server; the page's next poll draws it.
     await api("POST", "/budget/pause");
-    await expect.poll(() => state.getAttribute("data-state"), SOON).toBe("paused");
+    await expect
+      .poll(
+        onClock(page, 5_000, () => state.getAttribute("data-state")),
+        SOON,
+      )
+      .toBe("paused");
     expect([await period.inputValue(), await ceiling.inputValue(), await mode.inputValue()]).toEqual([
       "week",
       "10",
@@ -67,7 +74,12 @@ describe("dashboard: the budget page's set form under its polls", () => {
 
     // Saved: the form follows the server again — another operator's change reaches it at the next poll.
     await api("PUT", "/budget", { period: "month", ceilingUsd: 40, onExhausted: "pause" });
-    await expect.poll(() => ceiling.inputValue(), SOON).toBe("40");
+    await expect
+      .poll(
+        onClock(page, 5_000, () => ceiling.inputValue()),
+        SOON,
+      )
+      .toBe("40");
     expect([await period.inputValue(), await mode.inputValue()]).toEqual(["month", "pause"]);
 
     expect(errors).toEqual([]);

@@ -5,9 +5,10 @@
 // unavailable, and a second Enter sends nothing (app.js drops presses of a busy button, a form's submit included).
 // Covered: a form's submit (Settings' Save, a lesson's Add, New code), a plain button (the budget's Pause, a rule's
 // Remove, the job page's Cancel) and a read (the dead letters' Refresh).
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
+import { hasFocus } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "busy-focus";
@@ -19,10 +20,6 @@ const started = (page: Page, method: string, suffix: string) =>
   page.evaluate<number>(
     `(window.__sent ?? []).filter((r) => r.startsWith(${JSON.stringify(`${method} `)}) && r.endsWith(${JSON.stringify(suffix)})).length`,
   );
-
-/** Whether `button` holds keyboard focus. */
-const focused = (button: Locator) =>
-  button.evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement);
 
 /** Counts each fetch at its call, before any answer: a second press's request shows here at once. */
 const COUNT_FETCHES = `(() => {
@@ -147,11 +144,11 @@ describe("dashboard: a pressed button keeps keyboard focus while its request is 
         await page.keyboard.press("Enter");
         await expect.poll(() => held.sent(), SOON).toBe(1);
         // Out: still where the keyboard left it — not on <body> — and greyed out (aria-disabled).
-        expect(await focused(button)).toBe(true);
+        expect(await hasFocus(button)).toBe(true);
         expect(await button.getAttribute("aria-disabled")).toBe("true");
         await page.keyboard.press("Enter");
         expect(await started(page, c.method, c.suffix())).toBe(before + 1);
-        expect(await focused(button)).toBe(true);
+        expect(await hasFocus(button)).toBe(true);
         held.answer();
         await expect.poll(() => busy.count(), SOON).toBe(0); // answered (a removed rule's Remove is gone)
         expect(await started(page, c.method, c.suffix())).toBe(before + 1);

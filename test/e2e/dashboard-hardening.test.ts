@@ -7,12 +7,11 @@ import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
 import { launchChromium } from "./chromium.ts";
+import { untilFleetRedrawn, untilLessonsListed } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
 
 const PRODUCT = "harden";
-/** The shared poller ticks every 3 s; on a loaded machine a tick may come late. */
-const REDRAW = { timeout: 30_000 };
 /** A server answer on a busy two-core machine. */
 const SOON = { timeout: 15_000 };
 
@@ -99,9 +98,11 @@ describe("dashboard hardening in a real browser", () => {
    * A signed-in page; `errors` collects uncaught exceptions (and console errors other than refused requests). `older`:
    * against a coordinator without whoami, so every control is offered to any role (older-coordinator.ts).
    */
-  async function open(token: string, width = 1280, older = false) {
+  /** `clock`: the page's clock installed (page.clock.install), for a test that runs it on to the fleet's redraw. */
+  async function open(token: string, width = 1280, older = false, clock = false) {
     const context = await browser.newContext({ viewport: { width, height: 800 } });
     const page = await context.newPage();
+    if (clock) await page.clock.install();
     if (older) await withoutWhoami(page);
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -162,7 +163,8 @@ describe("dashboard hardening in a real browser", () => {
     });
     const unbroken = `/srv/build/${"node_modules/.pnpm/".repeat(12)}cache`;
     await api("POST", "/routing/rules", { factoryId: builderId, effect: "prefer", reason: unbroken });
-    await api("POST", "/lessons", { text: `Clear ${unbroken} before the tests` });
+    const lesson = await api<{ id: string }>("POST", "/lessons", { text: `Clear ${unbroken} before the tests` });
+    await untilLessonsListed(api, [lesson.id]);
     await api("POST", "/serial/phone-key/freeze", { reason: `see https://example.com/${"x".repeat(150)}` });
     await api("PUT", "/budget", { period: "day", ceilingUsd: 1000, onExhausted: "pause" });
 
@@ -303,9 +305,10 @@ describe("dashboard hardening in a real browser", () => {
 
   it("keeps a refusal readable on the fleet page through its redraws, and clears a failed read once one works", async () => {
     // A viewer whose role the page cannot tell (no whoami): it is offered Release, and the server refuses it.
-    const { page, errors, close } = await open(tokens.viewer, 1280, true);
+    const { page, errors, close } = await open(tokens.viewer, 1280, true, true);
     await page.goto(`${h.url}/#/fleet`);
     const release = page.locator(`#release-${idleFactoryId}`);
+    const redrawn = async () => (await page.locator(`#release-${idleFactoryId}[data-old]`).count()) === 0;
     // The refusal is held until the cards were redrawn: it was written to the replaced card's line, out of sight.
     let held: Route | undefined;
     await page.route(`**/factories/${idleFactoryId}/release`, (route) => {
@@ -314,20 +317,20 @@ describe("dashboard hardening in a real browser", () => {
     await release.click();
     await expect.poll(() => held !== undefined, SOON).toBe(true);
     await release.evaluate((el) => el.setAttribute("data-old", ""));
-    await expect.poll(() => page.locator(`#release-${idleFactoryId}[data-old]`).count(), REDRAW).toBe(0);
+    await untilFleetRedrawn(page, redrawn);
     await held!.continue();
     const status = page.locator(`#release-status-${idleFactoryId}`);
     await expect.poll(() => status.textContent(), SOON).toContain("Not released: ");
     expect(await status.textContent()).toContain("(forbidden)");
     // Wait for the cards to be redrawn (the shared poller's next tick), then read the refusal again.
     await release.evaluate((el) => el.setAttribute("data-old", ""));
-    await expect.poll(() => page.locator(`#release-${idleFactoryId}[data-old]`).count(), REDRAW).toBe(0);
+    await untilFleetRedrawn(page, redrawn);
     expect(await status.textContent()).toContain("(forbidden)");
     expect(await status.getAttribute("class")).toContain("error");
     // Keyboard focus on a card's button survives a redraw too.
     await release.focus();
     await release.evaluate((el) => el.setAttribute("data-old", ""));
-    await expect.poll(() => page.locator(`#release-${idleFactoryId}[data-old]`).count(), REDRAW).toBe(0);
+    await untilFleetRedrawn(page, redrawn);
     expect(await page.evaluate("document.activeElement?.id")).toBe(`release-${idleFactoryId}`);
 
     // The lessons list cannot be read once (the network failed), then can: the stale error goes.

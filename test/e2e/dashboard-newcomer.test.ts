@@ -10,6 +10,7 @@
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { onClock } from "./dashboard-session.ts";
 import { adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
 
 const PRODUCT = "newcomer";
@@ -115,6 +116,7 @@ describe("dashboard: a newcomer's reports", () => {
 
   it("moves the dead letters' ages with the clock, without reading the list again", async () => {
     const { page, errors, close } = await newPage(browser);
+    await page.clock.install(); // its clock run on, a tick's worth a look (onClock), not waited for
     const at = Date.now();
     const reads = await standIn(page, "/dead-letters", () => ({
       items: [{ id: "dl_1", source: "queue:webhook", reason: "webhook failed", body: {}, attempts: 9, at }],
@@ -123,7 +125,12 @@ describe("dashboard: a newcomer's reports", () => {
     await page.goto(`${h.url}/#/dead-letters`);
     const when = page.locator('tr[data-dead-letter-id="dl_1"] td').first();
     await expect.poll(() => when.textContent(), SOON).toMatch(/^(just now|\d+ s ago)$/);
-    await expect.poll(() => when.textContent(), SOON).toMatch(movedAge);
+    await expect
+      .poll(
+        onClock(page, 3_000, () => when.textContent()),
+        SOON,
+      )
+      .toMatch(movedAge);
     expect(reads.n).toBe(1);
     expect(errors).toEqual([]);
     await close();
@@ -131,6 +138,7 @@ describe("dashboard: a newcomer's reports", () => {
 
   it("moves the lessons' ages with the clock, without reading the list again", async () => {
     const { page, errors, close } = await newPage(browser);
+    await page.clock.install(); // its clock run on, a tick's worth a look (onClock), not waited for
     const updatedAt = Date.now();
     const lesson = { id: "les_1", text: "Run the linter", source: "operator", createdBy: "op", trigger: null };
     const reads = await standIn(page, "/lessons", () => ({
@@ -141,7 +149,12 @@ describe("dashboard: a newcomer's reports", () => {
     await page.goto(`${h.url}/#/lessons`);
     const age = page.locator('tr[data-lesson-id="les_1"] td[data-at]');
     await expect.poll(() => age.textContent(), SOON).toMatch(/^(just now|\d+ s ago)$/);
-    await expect.poll(() => age.textContent(), SOON).toMatch(movedAge);
+    await expect
+      .poll(
+        onClock(page, 3_000, () => age.textContent()),
+        SOON,
+      )
+      .toMatch(movedAge);
     expect(reads.n).toBe(1);
     expect(errors).toEqual([]);
     await close();
@@ -149,6 +162,7 @@ describe("dashboard: a newcomer's reports", () => {
 
   it("moves an enrollment code's age, expiry and state with the clock, without reading the list again", async () => {
     const { page, errors, close } = await newPage(browser);
+    await page.clock.install(); // its clock run on, a tick's worth a look (onClock), not waited for
     const now = Date.now();
     const reads = await standIn(page, "/factories/enrollment-codes", () => ({
       codes: [{ id: "ec_1", mintedBy: "op", createdAt: now, expiresAt: now + 8000 }],
@@ -157,7 +171,12 @@ describe("dashboard: a newcomer's reports", () => {
     await page.goto(`${h.url}/#/enrollment`);
     const cells = page.locator('tr[data-code-id="ec_1"] td');
     await expect.poll(() => cells.nth(3).textContent(), SOON).toMatch(/^in \d s$/);
-    await expect.poll(() => cells.nth(3).textContent(), SOON).toBe("expired");
+    await expect
+      .poll(
+        onClock(page, 3_000, () => cells.nth(3).textContent()),
+        SOON,
+      )
+      .toBe("expired");
     expect(await cells.nth(5).textContent()).toBe("expired");
     expect(await cells.nth(2).textContent()).toMatch(movedAge);
     expect(reads.n).toBe(1);
@@ -169,6 +188,7 @@ describe("dashboard: a newcomer's reports", () => {
     // GPU-only: no factory takes it, nothing moves it — it waits, and its page has no reason to read it again.
     const { id } = await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Quiet", requires: ["gpu"] } });
     const { page, errors, close } = await newPage(browser);
+    await page.clock.install(); // its clock run on, a tick's worth a look (onClock), not waited for
     let reads = 0;
     page.on("request", (r) => {
       if (r.method() === "GET" && new URL(r.url()).pathname.endsWith(`/jobs/${id}`)) reads++;
@@ -177,7 +197,12 @@ describe("dashboard: a newcomer's reports", () => {
     await page.goto(`${h.url}/#/jobs/${id}`);
     const age = page.locator(".waiting-panel .waiting-head [data-at]");
     await expect.poll(() => age.textContent(), SOON).toMatch(/^(just now|\d+ s ago)$/);
-    await expect.poll(() => age.textContent(), SOON).toMatch(movedAge);
+    await expect
+      .poll(
+        onClock(page, 3_000, () => age.textContent()),
+        SOON,
+      )
+      .toMatch(movedAge);
     expect(reads).toBe(1);
     expect(errors).toEqual([]);
     await close();

@@ -13,13 +13,12 @@
 import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
+import { untilFleetRedrawn } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "refusals";
 /** A server answer on a busy two-core machine; never a delay. */
 const SOON = { timeout: 15_000 };
-/** The fleet cards are redrawn on the shared poller's tick (3 s); on a loaded machine a tick may come late. */
-const REDRAW = { timeout: 30_000 };
 
 describe("dashboard: what a refusal says, and one request per click", () => {
   let h: Harness;
@@ -42,8 +41,10 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     await h?.close();
   });
 
-  async function open(hash: string) {
+  /** `clock`: the page's clock installed (page.clock.install), for a test that runs it on to the fleet's redraw. */
+  async function open(hash: string, clock = false) {
     const opened = await newPage(browser);
+    if (clock) await opened.page.clock.install();
     await signIn(opened.page, h.url, ADMIN, PRODUCT);
     await opened.page.goto(`${h.url}/#/${hash}`);
     return opened;
@@ -261,7 +262,7 @@ describe("dashboard: what a refusal says, and one request per click", () => {
   });
 
   it("releases a quarantined factory once, also on a card redrawn while the release is out", async () => {
-    const { page, errors, close } = await open("fleet");
+    const { page, errors, close } = await open("fleet", true);
     const release = page.locator(`#release-${factoryId}`);
     await release.waitFor(SOON);
     const releases = await hold(page, "POST", `/factories/${factoryId}/release`);
@@ -269,7 +270,7 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     await expect.poll(() => releases.sent(), SOON).toBe(1);
     // The card drawn anew by the poller's tick keeps its Release greyed out while the request is out.
     await release.evaluate((el) => el.setAttribute("data-old", ""));
-    await expect.poll(() => page.locator(`#release-${factoryId}[data-old]`).count(), REDRAW).toBe(0);
+    await untilFleetRedrawn(page, async () => (await page.locator(`#release-${factoryId}[data-old]`).count()) === 0);
     expect(await release.isDisabled()).toBe(true);
     releases.answer();
     await expect.poll(() => release.count(), SOON).toBe(0);

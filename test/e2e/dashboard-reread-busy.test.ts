@@ -8,7 +8,7 @@
 import type { Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { holdRequests } from "./chromium.ts";
-import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
+import { dashboardSuite, onClock, signedInPage } from "./dashboard-session.ts";
 import { adminApi } from "./harness.ts";
 
 const PRODUCT = "reread-busy";
@@ -353,9 +353,11 @@ describe("dashboard: an action's guard outlasts its list's re-read", () => {
       release = r;
     });
     const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT, {
-      route: (p) =>
+      // The page's clock run on to its next poll (every 5 s) rather than waited for (onClock).
+      route: async (p) => {
+        await p.clock.install();
         // The next poll once armed is held, then answered 503; every other read is the real one.
-        p.route(
+        await p.route(
           (u) => u.pathname.endsWith("/budget"),
           async (route) => {
             if (route.request().method() !== "GET" || !armed) return route.fallback();
@@ -365,23 +367,39 @@ describe("dashboard: an action's guard outlasts its list's re-read", () => {
             failed = true;
             await json(route, { type: "about:blank", title: "Unavailable", detail: "later", code: "unavailable" }, 503);
           },
-        ),
+        );
+      },
     });
     await page.goto(`${suite.h.url}/#/budget`);
     const pause = page.locator("#budget-pause");
     await expect.poll(() => pause.isEnabled(), SOON).toBe(true);
     armed = true;
-    await expect.poll(() => held, SOON).toBe(1); // the page's next poll (every 5 s) is out, held
+    await expect
+      .poll(
+        onClock(page, 5_000, async () => held),
+        SOON,
+      )
+      .toBe(1); // the page's next poll is out, held
     await pause.click();
     const status = page.locator("#budget-status");
     await expect.poll(() => status.textContent(), SOON).toBe("Paused: no new dispatch until resumed.");
     release();
     await expect.poll(() => failed, SOON).toBe(true);
     // One more poll lands after the failed one (the real one): the pause's line is still what the page says.
-    const reads = () =>
-      page.evaluate("performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/budget')).length");
-    const before = (await reads()) as number;
-    await expect.poll(async () => ((await reads()) as number) > before, SOON).toBe(true);
+    // Real reads counted as they finish (the held one was answered 503), not from performance's resource entries:
+    // the page's installed clock fakes those (none).
+    let reads = 0;
+    page.on("requestfinished", async (r) => {
+      if (r.method() !== "GET" || !new URL(r.url()).pathname.endsWith("/budget")) return;
+      if ((await r.response())?.status() === 200) reads++;
+    });
+    const before = reads;
+    await expect
+      .poll(
+        onClock(page, 5_000, async () => reads > before),
+        SOON,
+      )
+      .toBe(true);
     expect(await status.textContent()).toBe("Paused: no new dispatch until resumed.");
     await api("POST", "/budget/resume");
     expect(errors).toEqual([]);

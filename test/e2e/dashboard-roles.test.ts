@@ -13,6 +13,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
+import { onClock, untilLessonsListed } from "./dashboard-session.ts";
 import { adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
 
@@ -43,7 +44,8 @@ describe("dashboard: what each role is offered", () => {
     await api("POST", `/factories/${factoryId}/status`, { status: "quarantined" });
     await api("POST", "/factories/enrollment-codes", { name: "box-a" });
     await api("POST", "/serial/frozen-key/freeze", { reason: "release train" });
-    await api("POST", "/lessons", { text: "Run the migrations first" });
+    const lesson = await api<{ id: string }>("POST", "/lessons", { text: "Run the migrations first" });
+    await untilLessonsListed(api, [lesson.id]);
     await api("POST", "/routing/rules", { factoryId, effect: "avoid", reason: "flaky disk" });
     reviewed = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "To review", reviewers: 1 } })).id;
     browser = await launchChromium();
@@ -153,9 +155,16 @@ describe("dashboard: what each role is offered", () => {
 
   it("draws the pages while whoami is held, and draws them again for the viewer when it answers", async () => {
     const { page, errors, close } = await newPage(browser);
+    await page.clock.install();
     const whoami = await holdRequests(page, "GET", "/whoami");
     await signIn(page, h.url, tokens.viewer, PRODUCT);
-    await page.locator("table.jobs").waitFor(SOON);
+    // Drawn once the 4 s the first page waits for whoami are over (its clock run on, not waited for: onClock).
+    await expect
+      .poll(
+        onClock(page, 4_000, () => page.locator("table.jobs").count()),
+        SOON,
+      )
+      .toBe(1);
     await page.goto(`${h.url}/#/settings`);
     const lease = page.locator("#setting-leaseTtlSeconds");
     await expect.poll(() => lease.inputValue(), SOON).not.toBe("");
@@ -175,12 +184,19 @@ describe("dashboard: what each role is offered", () => {
       ["operator", tokens.operator],
     ] as const) {
       const { page, errors, close } = await newPage(browser);
+      await page.clock.install();
       const whoami = await holdRequests(page, "GET", "/whoami");
       await signIn(page, h.url, token, PRODUCT);
-      // Past the 4 s the first page waits for whoami: the job page is drawn without it, its action bar hidden.
+      // Past the 4 s the first page waits for whoami (its clock run on, not waited for: onClock): the job page is
+      // drawn without it, its action bar hidden.
       await page.goto(`${h.url}/#/jobs/${reviewed}`);
       const bar = page.locator('section.actions[aria-label="Actions"]');
-      await bar.waitFor({ state: "attached", ...SOON });
+      await expect
+        .poll(
+          onClock(page, 4_000, () => bar.count()),
+          SOON,
+        )
+        .toBe(1);
       await expect.poll(() => page.locator("[data-fact]").count(), SOON).toBeGreaterThan(0);
       expect(await bar.isVisible(), who).toBe(false);
       expect(await page.locator('a[href="#/enrollment"]').isVisible(), who).toBe(false);

@@ -5,7 +5,7 @@
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 import { holdRequests, launchChromium, signIn } from "./chromium.ts";
-import { ADMIN, call, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+import { ADMIN, type adminApi, call, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
 
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
 const SOON = { timeout: 30_000 };
@@ -96,9 +96,57 @@ export const description = (box: Locator) =>
       .join(" "),
   );
 
+/**
+ * Waits until GET …/lessons lists every lesson of `ids`. It reads D1, which the outbox fills a moment after each POST,
+ * and the lessons page reads it once, when opened: opened before, the page listed fewer and never read again (fresh
+ * run: dashboard-a11y-keyboard's two lessons, none listed for 30 s).
+ */
+export async function untilLessonsListed(api: ReturnType<typeof adminApi>, ids: string[]): Promise<void> {
+  const listed = async () => {
+    const { items } = await api<{ items: Array<{ id: string }> }>("GET", "/lessons");
+    return ids.every((id) => items.some((l) => l.id === id));
+  };
+  // A loop, not expect.poll: a beforeAll may call it (dashboard-lessons' wait for D1 is the same).
+  const deadline = Date.now() + SOON.timeout;
+  while (!(await listed())) {
+    if (Date.now() > deadline) throw new Error(`GET …/lessons did not list ${ids.join(", ")} within 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Waits for the fleet cards' next redraw, `redrawn()` saying it came: before each look the page's clock (installed
+ * before the page loaded: page.clock.install) runs 16 s on, past the shared poller's re-read of the factory list
+ * (dashboard/live.js FACTORY_REFRESH_MS, 15 s), which the cards are drawn anew from. Waited for in real time, that
+ * was up to 15 s a redraw.
+ */
+export async function untilFleetRedrawn(page: Page, redrawn: () => Promise<boolean>): Promise<void> {
+  await expect.poll(onClock(page, 16_000, redrawn), SOON).toBe(true);
+}
+
+/**
+ * A look for expect.poll that runs the page's clock (installed before the page loaded: page.clock.install) `ms` on,
+ * then reads `read`: the page's next poll reached instead of waited for in real time.
+ */
+export const onClock =
+  <T>(page: Page, ms: number, read: () => Promise<T>) =>
+  async (): Promise<T> => {
+    await page.clock.fastForward(ms);
+    return read();
+  };
+
+/**
+ * Whether the element `box` finds holds keyboard focus, asked in one query of the page. `box.evaluate(el => el ===
+ * activeElement)` found the element, then evaluated on it in a second round trip: a poll's redraw between the two (the
+ * Fleet cards, drawn anew with focus moved to the new box) handed it the box just replaced — false, focus where it
+ * should be (fresh-clone CI; 53 and 64 of 150 such reads during redraws, 0 of 300 with focus off the box drawn).
+ */
+export const hasFocus = async (box: Locator): Promise<boolean> =>
+  (await box.and(box.page().locator(":focus")).count()) === 1;
+
 /** `box` is refused with `said`: marked invalid, described by it, and focused (dashboard/field-error). */
 export async function expectRefused(box: Locator, said: RegExp): Promise<void> {
   await expect.poll(() => box.getAttribute("aria-invalid"), SOON).toBe("true");
   expect(await description(box)).toMatch(said);
-  expect(await box.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+  expect(await hasFocus(box)).toBe(true);
 }

@@ -10,6 +10,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, signIn as signInAs } from "./chromium.ts";
+import { onClock } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "stale-reads";
@@ -156,6 +157,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
   it("a fleet page whose first read failed says so, not 'Loading…' for ever", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
+    await page.clock.install(); // the poller's tick after failed reads (backed off) reached by onClock, not waited for
     await page.route(
       (u) => u.pathname.endsWith("/factories"),
       (route) => route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' }),
@@ -164,7 +166,8 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     await page.goto(`${h.url}/#/fleet`);
     await expect.poll(() => page.locator("#fleet-summary").textContent(), REDRAW).toContain("could not be read: Down");
     await page.unrouteAll();
-    await expect.poll(() => page.locator("#fleet-summary").textContent(), REDRAW).toMatch(/^\d+ factor/);
+    const summary = () => page.locator("#fleet-summary").textContent();
+    await expect.poll(onClock(page, 30_000, summary), REDRAW).toMatch(/^\d+ factor/);
     await context.close();
   });
 

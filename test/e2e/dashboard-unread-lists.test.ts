@@ -8,7 +8,7 @@
 import type { Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { newPage, signIn } from "./chromium.ts";
-import { dashboardSuite } from "./dashboard-session.ts";
+import { dashboardSuite, onClock } from "./dashboard-session.ts";
 
 const PRODUCT = "unread-lists";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
@@ -99,6 +99,7 @@ describe("dashboard: a list whose first read fails", () => {
 
   it("says the fleet is not current while re-reading it fails, and stops once a read works", async () => {
     const { page, errors, close } = await newPage(suite.browser);
+    await page.clock.install();
     await signIn(page, suite.h.url, suite.tokens.operator, PRODUCT);
     await page.goto(`${suite.h.url}/#/fleet`);
     await expect.poll(() => page.locator("#fleet-summary").textContent(), SOON).toMatch(/^\d+ factor/);
@@ -110,7 +111,12 @@ describe("dashboard: a list whose first read fails", () => {
       /^Not current: the list was read at .+, and reading it again failed: Unavail/,
     );
     refusing.on = false;
-    await expect.poll(() => stale.isVisible(), SOON).toBe(false);
+    await expect
+      .poll(
+        onClock(page, 30_000, () => stale.isVisible()),
+        SOON,
+      )
+      .toBe(false);
     expect(errors).toEqual([]);
     await close();
   });
@@ -118,12 +124,14 @@ describe("dashboard: a list whose first read fails", () => {
   it("says the routing recommendations are not read, not Loading…, and draws them on the next poll that works", async () => {
     const { page, errors, close } = await newPage(suite.browser);
     const refusing = await refuse(page, "/routing/recommendations");
+    await page.clock.install();
     await signIn(page, suite.h.url, suite.tokens.operator, PRODUCT);
     await page.goto(`${suite.h.url}/#/routing`);
     await expect.poll(() => page.locator("#routing-status").textContent(), SOON).toMatch(/^Cannot load routing: /);
     expect(await page.locator("#routing-recs").textContent()).toMatch(/^Not read yet/);
     refusing.on = false;
-    await expect.poll(() => page.locator("#routing-recs").textContent(), SOON).toMatch(/^No recommendations/);
+    const recs = () => page.locator("#routing-recs").textContent();
+    await expect.poll(onClock(page, 11_000, recs), SOON).toMatch(/^No recommendations/);
     expect(errors).toEqual([]);
     await close();
   });
