@@ -16,7 +16,8 @@
  * so the rewrite takes effect in the run that made it.
  *
  * Guarded: only the exact 0.23.0 text is rewritten (once in the file, or nothing); text already rewritten is left
- * alone (idempotent); any other text (another version, upstream's fix) is left alone with one warning per process.
+ * alone (idempotent); any other text (another version, upstream's fix), or a file that cannot be written, is left
+ * alone with one warning per process.
  * The new text is written to a temp file beside it and renamed over it, so a reader (or a second vitest patching at
  * the same moment: both write the same bytes) never sees half a file.
  */
@@ -60,8 +61,11 @@ export const PATCHED = [
   "\t}",
 ].join("\n");
 
-/** What a look at the file found: rewritten now, rewritten before, or text this module does not know. */
-export type PatchOutcome = "patched" | "already" | "unknown";
+/**
+ * What a look at the file found: rewritten now, rewritten before, text this module does not know, or the 0.23.0 text
+ * that could not be rewritten (a read-only node_modules).
+ */
+export type PatchOutcome = "patched" | "already" | "unknown" | "unwritable";
 
 /** How many times `part` occurs in `text` (not overlapping). */
 const count = (text: string, part: string): number => text.split(part).length - 1;
@@ -82,11 +86,18 @@ export function patchPoolProxyText(text: string): { outcome: PatchOutcome; text:
 /** Files warned of in this process: the config is evaluated once per project in some vitest versions. */
 const warned = new Set<string>();
 
+/** `line` said through `warn` once per `file` in this process. */
+function warnOnce(file: string, warn: (line: string) => void, line: string): void {
+  if (warned.has(file)) return;
+  warned.add(file);
+  warn(line);
+}
+
 /**
  * Rewrites `file` (absolute path) in place when patchPoolProxyText says so: the new text written to
- * `<file>.<pid>.tmp` with the file's mode, then renamed over it; the temp file removed if the rename fails. Returns
- * the outcome, or "unknown" (with the warning) when the file cannot be read. Warns once per file per process, via
- * `warn`, when the outcome is "unknown". Throws only when the write or rename fails (a read-only node_modules).
+ * `<file>.<pid>.tmp` with the file's mode, then renamed over it (the temp file removed if the rename fails). Returns
+ * the outcome; "unknown" also when the file cannot be read. Warns once per file per process, via `warn`, for
+ * "unknown" and "unwritable": the run goes on with the file as it was (and slows down). Never throws.
  */
 export function patchPoolProxyFile(file: string, warn: (line: string) => void = console.warn): PatchOutcome {
   let text: string;
@@ -96,29 +107,47 @@ export function patchPoolProxyFile(file: string, warn: (line: string) => void = 
     text = "";
   }
   const result = patchPoolProxyText(text);
-  if (result.outcome === "patched") {
-    const temp = `${file}.${process.pid}.tmp`;
-    try {
-      writeFileSync(temp, result.text, { mode: statSync(file).mode & 0o777 });
-      renameSync(temp, file);
-    } finally {
-      rmSync(temp, { force: true });
-    }
-  } else if (result.outcome === "unknown" && !warned.has(file)) {
-    warned.add(file);
-    warn(
+  if (result.outcome === "unknown") {
+    warnOnce(
+      file,
+      warn,
       `⚠ vitest.workers: ${file} is not @cloudflare/vitest-pool-workers 0.23.0's text; left as it is ` +
         "(scripts/patch-pool-proxy.ts). If this version still adds a prototype proxy per construction " +
         "(cloudflare/workers-sdk#15092), the files of vitest.workers.shared.ts slow down one after another.",
     );
   }
-  return result.outcome;
+  if (result.outcome !== "patched") return result.outcome;
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, result.text, { mode: statSync(file).mode & 0o777 });
+  } catch (error) {
+    return unwritable(file, warn, error);
+  }
+  try {
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    return unwritable(file, warn, error);
+  }
+  return "patched";
+}
+
+/** The warning for a file that could not be rewritten; returns "unwritable". */
+function unwritable(file: string, warn: (line: string) => void, error: unknown): PatchOutcome {
+  const why = error instanceof Error ? error.message : String(error);
+  warnOnce(
+    file,
+    warn,
+    `⚠ vitest.workers: ${file} could not be rewritten (${why}); left as it is (scripts/patch-pool-proxy.ts): ` +
+      "the files of vitest.workers.shared.ts slow down one after another (cloudflare/workers-sdk#15092).",
+  );
+  return "unwritable";
 }
 
 /**
  * Patches the @cloudflare/vitest-pool-workers that a config in `root` (absolute directory) imports: the first
  * `node_modules/@cloudflare/vitest-pool-workers` on Node's lookup path from `root`. Returns the outcome, or "unknown"
- * (warned) when the package is not found. Throws as patchPoolProxyFile.
+ * (warned) when the package is not found. Never throws.
  */
 export function patchPoolProxy(root: string, warn: (line: string) => void = console.warn): PatchOutcome {
   const paths = createRequire(path.join(root, "package.json")).resolve.paths("@cloudflare/vitest-pool-workers") ?? [];

@@ -4,7 +4,7 @@
 // (inherited members, unknown keys handed to the pool with the receiver, symbols and `self` unanswered); a second
 // run changes nothing; any other text is left byte for byte with one warning; the file is replaced whole, with
 // its mode, and no temp file is left beside it.
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -127,5 +127,20 @@ describe("patchPoolProxyFile", () => {
     expect(patchPoolProxy(dir, (w) => warnings.push(w))).toBe("unknown");
     expect(warnings).toHaveLength(1);
     expect(readdirSync(dir).sort()).toEqual(["both.mjs", "other.mjs", "twice.mjs"]);
+  });
+
+  it("leaves a file it cannot write as it was, says so once, and never throws (the run goes on)", () => {
+    const dir = testTempDir("gf-pool-proxy-");
+    const file = path.join(dir, "test-internal.mjs");
+    writeFileSync(file, FIXTURE);
+    // What stands where the temp file goes is not this patch's to remove: a directory (the write fails, EISDIR).
+    mkdirSync(`${file}.${process.pid}.tmp`);
+    const warnings: string[] = [];
+    expect(patchPoolProxyFile(file, (w) => warnings.push(w))).toBe("unwritable");
+    expect(patchPoolProxyFile(file, (w) => warnings.push(w))).toBe("unwritable");
+    expect(readFileSync(file, "utf8")).toBe(FIXTURE);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("could not be rewritten");
+    expect(readdirSync(dir).sort()).toEqual(["test-internal.mjs", `test-internal.mjs.${process.pid}.tmp`]);
   });
 });
