@@ -205,9 +205,9 @@ describe("the job row write path", () => {
         const assigned = moveJob(tx, loaded, "assigned", {
           holderFactoryId: "f1",
           leaseEpoch: 1,
-          leaseExpiresAt: 9e12,
+          leaseExpiresAt: 4e12, // far ahead, yet an instant the runtime can arm an alarm at (before 2189)
         });
-        touchJob(tx, assigned, { leaseExpiresAt: 9.5e12 });
+        touchJob(tx, assigned, { leaseExpiresAt: 4.5e12 });
       });
       expect(writes()).toBe(0); // serial_key never changed: never written
       expect(columnsAndDoc(sql, job.id).row).toEqual(columnsAndDoc(sql, job.id).doc);
@@ -216,7 +216,7 @@ describe("the job row write path", () => {
         const loaded = loadJob(tx.sql, job.id)!;
         const moved = touchJob(tx, loaded, { serialKey: "repo-a" });
         // A stale copy (the row has moved past it) and a hand-made one: both still land whole.
-        touchJob(tx, loaded, { leaseExpiresAt: 9.7e12 });
+        touchJob(tx, loaded, { leaseExpiresAt: 4.7e12 });
         touchJob(tx, { ...moved, holderFactoryId: "f2" }, { notBefore: 5 });
       });
       expect(writes()).toBeGreaterThan(0);
