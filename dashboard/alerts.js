@@ -8,7 +8,7 @@
 import { ALERT_PAGE } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { busyAttr, isBusy, setBusy } from "./busy.js";
-import { ago, focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { ago, focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { pager } from "./pager.js";
 
 /** The panel re-reads every 15 s, as the header's health badge does: a resolved alert leaves the live list by itself. */
@@ -115,10 +115,19 @@ export function alertsView(root, live, params) {
       const reads = await Promise.all(states.map((s) => readState(live, s, filter === "live" ? 1 : pg.pages)));
       if (!alive || !pg.current(asked)) return;
       const alerts = reads.flatMap((r) => r.alerts).sort((a, b) => (a.id < b.id ? 1 : -1));
-      // The redraw keeps keyboard focus on the alert it was on (hundreds of rows are a long way to tab back down).
-      const focused = document.activeElement?.closest("#alerts-rows tr[data-alert-id]")?.getAttribute("data-alert-id");
-      replace(body, ...(alerts.length ? alerts.map(row) : [h("tr", null, h("td", { colspan: "7" }, "No alerts."))]));
-      if (focused) ackButton(focused)?.focus();
+      // The redraw keeps keyboard focus on the alert it was on (hundreds of rows are a long way to tab back down); an
+      // alert gone from the list (resolved, or acknowledged elsewhere) hands it to the Ack now in its place, else the
+      // panel's heading (the status line may be empty, and hidden) — it fell to the page's top.
+      const at = acks().indexOf(/** @type {HTMLElement} */ (document.activeElement));
+      redrawKeepingFocus(
+        body,
+        () =>
+          replace(
+            body,
+            ...(alerts.length ? alerts.map(row) : [h("tr", null, h("td", { colspan: "7" }, "No alerts."))]),
+          ),
+        () => acks()[Math.min(at, acks().length - 1)] ?? document.getElementById("alerts-title"),
+      );
       showLoadError(status); // an earlier "Cannot load", not what an Ack just said
       pg.shown = reads[0]?.read ?? 1;
       pg.more.hidden = filter === "live" || !reads[0]?.nextCursor;
@@ -145,11 +154,8 @@ export function alertsView(root, live, params) {
     acking.add(id);
     // Acknowledged, the row has no Ack any more: focus goes to the Ack now in its place (the next open alert's), so
     // an operator acks down the list with Enter; busy meanwhile, the button keeps keyboard focus.
-    const at = [...body.querySelectorAll('[data-testid="alert-ack"]')].indexOf(button);
-    const giveBack = focusReturn(button, () => {
-      const left = [...body.querySelectorAll('[data-testid="alert-ack"]')];
-      return /** @type {HTMLElement | undefined} */ (left[Math.min(Math.max(at, 0), left.length - 1)]) ?? status;
-    });
+    const at = acks().indexOf(button);
+    const giveBack = focusReturn(button, () => acks()[Math.min(Math.max(at, 0), acks().length - 1)] ?? status);
     setBusy(button, true);
     showError(status);
     status.textContent = `Acknowledging ${id}…`; // while the request is out: a slow answer is not a lost click
@@ -178,6 +184,9 @@ export function alertsView(root, live, params) {
     }
   };
 
+  /** Every Ack button the list shows now, top to bottom. @returns {HTMLElement[]} */
+  const acks = () => [...body.querySelectorAll('[data-testid="alert-ack"]')].map((b) => /** @type {HTMLElement} */ (b));
+
   /** The Ack button of alert `id` as the list shows it now, if any. @param {string} id */
   const ackButton = (id) =>
     /** @type {HTMLButtonElement | null} */ (
@@ -189,7 +198,7 @@ export function alertsView(root, live, params) {
     h(
       "section",
       { class: "card", id: "alerts-panel", "aria-labelledby": "alerts-title" },
-      h("h1", { id: "alerts-title" }, "Alerts"),
+      h("h1", { id: "alerts-title", tabindex: "-1" }, "Alerts"),
       h("p", { class: "muted" }, "One alert per condition; it resolves by itself when the condition clears."),
       chips,
       cut,

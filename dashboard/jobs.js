@@ -55,7 +55,7 @@ export function jobsView(root, live, params) {
     h(
       "section",
       { "aria-labelledby": "jobs-title" },
-      h("h1", { id: "jobs-title" }, title),
+      h("h1", { id: "jobs-title", tabindex: "-1" }, title),
       chips,
       h(
         "div",
@@ -115,8 +115,11 @@ export function jobsView(root, live, params) {
   };
 
   const renderRows = () => {
-    // Re-rendering must not throw away keyboard focus on a job's link.
+    // Re-rendering must not throw away keyboard focus on a job's link: kept on the job's, or — the job gone from this
+    // read (it moved to another stage, or was purged) — handed to the link now in its place, else the heading.
     const focused = document.activeElement?.closest("tr[data-job]")?.getAttribute("data-job");
+    const links = () => [...tbody.querySelectorAll("tr[data-job] a")];
+    const at = focused ? links().indexOf(/** @type {Element} */ (document.activeElement)) : -1;
     if (jobs.length === 0 && !loading) {
       replace(
         tbody,
@@ -134,7 +137,10 @@ export function jobsView(root, live, params) {
       replace(tbody, ...jobs.map((j) => jobRow(j, live)));
     }
     if (focused) {
-      const link = tbody.querySelector(`tr[data-job="${CSS.escape(focused)}"] a`);
+      const link =
+        tbody.querySelector(`tr[data-job="${CSS.escape(focused)}"] a`) ??
+        links()[Math.min(at, links().length - 1)] ??
+        document.getElementById("jobs-title");
       if (link instanceof HTMLElement) link.focus();
     }
     more.hidden = !nextCursor;

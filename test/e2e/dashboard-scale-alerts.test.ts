@@ -1,7 +1,9 @@
 // The alerts page with hundreds of open alerts, in Debian Chromium against the real local server (the lists served by
 // page.route: hundreds of real alerts are slow to make): the panel's redraw every 15 s keeps an alert whose ack is
 // still out greyed out, so a second press sends no second ack — the redraw made a new, enabled Ack button for it —
-// and keeps keyboard focus on the alert it was on, instead of sending it back to the top of a 300-row page.
+// and keeps keyboard focus on the alert it was on, instead of sending it back to the top of a 300-row page; when that
+// alert is gone from the next read (resolved, or acknowledged elsewhere), focus goes to the Ack now in its place, and
+// to the panel's heading once no Ack is left — it fell to the page's top.
 import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -82,6 +84,45 @@ describe("dashboard: hundreds of open alerts", () => {
     await acks[0]!.fulfill({ json: { ...alert(250), state: "acknowledged", acknowledgedBy: "admin" } });
     await expect.poll(() => page.locator("#alerts-status").textContent(), SOON).toBe(`Acknowledged ${alert(250).id}.`);
     expect(acks).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("hands focus to the Ack in the place of an alert gone from the next read, then to the panel's heading", async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.clock.install();
+    let open = OPEN;
+    await page.route(
+      (u) => u.pathname.endsWith("/alerts"),
+      async (route: Route) => {
+        const state = new URL(route.request().url()).searchParams.get("state");
+        await route.fulfill({ json: { alerts: state === "open" ? open : [] } });
+      },
+    );
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/alerts`);
+    const rows = page.locator('[data-testid="alert-row"]');
+    await expect.poll(() => rows.count(), SOON).toBe(ALERTS);
+    const ackOf = (n: number) => page.locator(`[data-alert-id="${alert(n).id}"] [data-testid="alert-ack"]`);
+    const focusedAlert = () => page.evaluate("document.activeElement?.closest('tr')?.getAttribute('data-alert-id')");
+    await ackOf(120).focus();
+    open = OPEN.filter((a) => a.id !== alert(120).id); // resolved meanwhile
+    await expect
+      .poll(
+        onClock(page, 15_000, () => rows.count()),
+        SOON,
+      )
+      .toBe(ALERTS - 1);
+    expect(await focusedAlert()).toBe(alert(119).id);
+    open = [];
+    const list = page.locator("#alerts-rows");
+    await expect
+      .poll(
+        onClock(page, 15_000, () => list.textContent()),
+        SOON,
+      )
+      .toBe("No alerts.");
+    expect(await page.evaluate("document.activeElement?.id")).toBe("alerts-title");
     expect(errors).toEqual([]);
     await context.close();
   });
