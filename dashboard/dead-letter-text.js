@@ -91,7 +91,8 @@ export function messageText(body) {
   }
   if (text.length <= MESSAGE_MAX) return text;
   const cut = /[\ud800-\udbff]/.test(text[MESSAGE_MAX - 1] ?? "") ? MESSAGE_MAX - 1 : MESSAGE_MAX;
-  return `${text.slice(0, cut)}\n… ${(text.length - cut).toLocaleString("en-US")} more characters not shown`;
+  const left = text.length - cut;
+  return `${text.slice(0, cut)}\n… ${left.toLocaleString("en-US")} more ${left === 1 ? "character" : "characters"} not shown`;
 }
 
 /**

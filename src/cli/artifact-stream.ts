@@ -5,6 +5,7 @@
  * recorded (`x-content-sha256`: the whole artifact's, on a 206 too).
  */
 import { createHash, type Hash } from "node:crypto";
+import { counted } from "../core/counted.ts";
 import { CliError } from "./errors.ts";
 
 /**
@@ -15,7 +16,7 @@ function interrupted(size: number, err: unknown): CliError {
   const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
   return new CliError(
     "download_interrupted",
-    `the connection broke after ${size} bytes of the artifact (${cause})`,
+    `the connection broke after ${counted(size, "byte")} of the artifact (${cause})`,
     "download it again: the bytes that came are incomplete (-o FILE keeps none of them)",
   );
 }

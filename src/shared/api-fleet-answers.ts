@@ -20,7 +20,11 @@ export const LivenessSchema = z.object({
 /** `GET /api/v1/openapi.json`: this document. */
 export const OpenApiDocumentSchema = z.object({
   openapi: z.string(),
-  info: z.object({ title: z.string(), version: z.string() }),
+  info: z.object({
+    title: z.string(),
+    version: z.string(),
+    description: z.string().describe("what every operation refuses of a request's headers (their byte limits)"),
+  }),
   components: z.record(z.string(), z.unknown()),
   security: z.array(z.record(z.string(), z.array(z.string()))),
   paths: z.record(z.string(), z.record(z.string(), z.unknown())),

@@ -12,6 +12,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../core/errors.ts";
+import { HEADER_MAX_BYTES } from "./header-limits.ts";
 import { JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
 import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
 import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
@@ -69,7 +70,8 @@ function problemCodes(range: 4 | 5): string[] {
 function problem(range: 4 | 5): Record<string, unknown> {
   const description =
     range === 4
-      ? "Refused (RFC 9457 problem): `code` says why"
+      ? "Refused (RFC 9457 problem): `code` says why — 400 `validation_failed` also for a request header over its " +
+        "limit in bytes of UTF-8 (`info.description` lists them)"
       : "Failed (RFC 9457 problem): 503 `unavailable` — a dependency refused the work or the product's coordinator " +
         "was overloaded or unreachable; `detail` says whether anything may have been kept, `Retry-After` (when " +
         "sent) how many seconds to wait; send it again — 500 `internal` — a bug on our side, logged";
@@ -158,6 +160,18 @@ function requestBody(op: Op): Record<string, unknown> | undefined {
   return { description, ...(op.body ? { required: !op.bodyOptional } : {}), content };
 }
 
+/**
+ * What every operation refuses of its request's headers (worker/header-limits, checked before anything else): a
+ * client reads it once here, not on each operation. A header sent twice counts as its values joined by ", ".
+ */
+function headerLimitsText(): string {
+  const limits = Object.entries(HEADER_MAX_BYTES).map(([name, max]) => `\`${name}\` ${max}`);
+  return (
+    "Every operation refuses 400 `validation_failed` (naming the header; nothing done) a request whose header is " +
+    `over its limit in bytes of UTF-8 (a header sent twice counts as its values joined by ", "): ${limits.join(", ")}.`
+  );
+}
+
 function buildDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPS) {
@@ -185,7 +199,7 @@ function buildDocument(): Record<string, unknown> {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Gigafactory API", version: "1.0.0" },
+    info: { title: "Gigafactory API", version: "1.0.0", description: headerLimitsText() },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: responseComponents(),

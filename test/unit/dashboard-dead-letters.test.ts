@@ -64,6 +64,8 @@ describe("dashboard dead letters: what a row says", () => {
     expect(cut.startsWith("a".repeat(MESSAGE_MAX - 1))).toBe(true);
     expect(cut).toBe(`${"a".repeat(MESSAGE_MAX - 1)}\n… 12 more characters not shown`);
     expect(messageText(`${"c".repeat(MESSAGE_MAX + 5000)}`)).toMatch(/\n… 5,000 more characters not shown$/);
+    // One left over is one character, not "1 more characters".
+    expect(messageText("d".repeat(MESSAGE_MAX + 1))).toMatch(/\n… 1 more character not shown$/);
   });
 
   it("advises on each redrive refusal the route makes, and leaves the rest to the problem's words", () => {

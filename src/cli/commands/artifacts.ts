@@ -12,6 +12,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { MAX_ARTIFACTS_PER_JOB } from "../../core/artifact-limits.ts";
+import { counted } from "../../core/counted.ts";
 import { terminalTextStream } from "../../core/terminal-text.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
 import { downloadToFile } from "../artifact-download.ts";
@@ -166,7 +167,7 @@ export const artifact: Command = {
     if (ctx.json) ctx.emit({ jobId: id, name, file, size: got.size, sha256: got.sha256, checked, ...resumed });
     else
       ctx.print(
-        `${checked ? "✔" : "⚠"} ${name}: ${got.size} bytes written to ${file} (sha256 ${got.sha256.slice(0, 12)}, ${checked ? "checked" : "not checked"}${resumedFrom > 0 ? `; resumed at byte ${resumedFrom}` : ""})`,
+        `${checked ? "✔" : "⚠"} ${name}: ${counted(got.size, "byte")} written to ${file} (sha256 ${got.sha256.slice(0, 12)}, ${checked ? "checked" : "not checked"}${resumedFrom > 0 ? `; resumed at byte ${resumedFrom}` : ""})`,
       );
     return 0;
   },
