@@ -24,7 +24,7 @@ import { localEngineUserArgs } from "./engine-user-reach.ts";
 import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
 import { killDescendants, stopChildren } from "./process-tree.ts";
 import { assertPortFree, demoSampleSeconds, lockState, SAMPLE_FIX, startFailureText } from "./start-preflight.ts";
-import { onStopRequest } from "./stop-signals.ts";
+import { endedWords, onStopRequest } from "./stop-signals.ts";
 
 /** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir); empty is unset. */
 const STATE_ROOT = envValue(process.env, "GIGAFACTORY_LOCAL_STATE") ?? path.join(ROOT, ".wrangler");
@@ -199,9 +199,9 @@ async function main(): Promise<void> {
   const server = await startup.catch((err: unknown) => (stopping ? new Promise<never>(() => {}) : Promise.reject(err)));
   // A runtime that exited on its own (`runtime_failed`: a crash Miniflare could not restart) leaves agents retrying
   // against nothing: the demo stops, non-zero, as for an agent that died.
-  server.child.once("exit", (code) => {
+  server.child.once("exit", (code, signal) => {
     if (stopping) return;
-    const what = `the coordinator's runtime exited with code ${code}`;
+    const what = `the coordinator's runtime ${endedWords(code, signal)}`;
     console.error(errorLine({ code: "runtime_exited", message: what, fix: "see its output above" }));
     void stop(1);
   });
@@ -217,9 +217,9 @@ async function main(): Promise<void> {
     for (const f of FACTORIES) {
       const agent = await startAgent(server.url, token, f, launch);
       // A demo whose agent died (it says why, above) would sit there with queued jobs: stop it, say so.
-      agent.once("exit", (code) => {
+      agent.once("exit", (code, signal) => {
         if (stopping) return;
-        const what = `${f.name} exited with code ${code}`;
+        const what = `${f.name} ${endedWords(code, signal)}`;
         console.error(errorLine({ code: "agent_exited", message: what, fix: "see its output above" }));
         void stop(1);
       });

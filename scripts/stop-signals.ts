@@ -43,6 +43,15 @@ export function stopExitCode(why: StopReason): number {
 }
 
 /**
+ * How a child process ended, as `npm start` says it ("demo-gpu exited with code 3", "… was killed by SIGKILL"): a
+ * process a signal ended has no exit code, and "exited with code null" named neither what ended it nor that it was
+ * killed. Arguments as a ChildProcess's `exit` event gives them.
+ */
+export function endedWords(code: number | null, signal: NodeJS.Signals | null): string {
+  return code === null && signal ? `was killed by ${signal}` : `exited with code ${code}`;
+}
+
+/**
  * Installs the signal handlers and the parent watch; returns a function that removes them. `parent` is the pid whose
  * exit is a stop request: by default this process's parent as it is now, but a process that installs this only once
  * it has started (the local runtime: after Miniflare is ready) is told its starter's pid, since by then an orphan's
