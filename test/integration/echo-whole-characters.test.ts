@@ -69,7 +69,9 @@ describe("a refusal naming the request's path, method or media type", () => {
   });
 
   it("415 echoes at most 256 bytes of the Content-Type", async () => {
-    const type = `application/x-${"y".repeat(20_000)}`;
+    // Under the Content-Type's own 1 KiB bound (worker/header-limits: a longer one is a 400 before any route reads
+    // it), and four times what a refusal echoes.
+    const type = `application/x-${"y".repeat(1_000)}`;
     const r = await rawApi<Problem>("POST", `${P(PRODUCT)}/lessons`, {
       token: ADMIN,
       text: "{}",
