@@ -10,6 +10,7 @@ import { api } from "./api.js";
 import { busyAttr } from "./busy.js";
 import { messageSummary, messageText, notRedrivable, reasonCode } from "./dead-letter-text.js";
 import { ago, h, isolated, shortText, when } from "./dom.js";
+import { scrollBox } from "./scroll-box.js";
 
 /** Dead letters per read: the API's default page (a page of bodies is also cut at ~4 Mi characters by the API). */
 const PAGE = 100;
@@ -103,9 +104,10 @@ export const emptyRow = () =>
 
 /** The table around the rows `body` holds. @param {HTMLElement} body */
 export const lettersTable = (body) =>
-  h(
-    "div",
-    { class: "table-wrap", id: "dead-letters-table" },
+  scrollBox(
+    "table-wrap",
+    "Dead letters table",
+    { id: "dead-letters-table" },
     h(
       "table",
       { class: "dead-letters" },

@@ -16,6 +16,7 @@ import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { focusReturn, h, renderAges, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { lessonRow, lessonsTable } from "./lesson-rows.js";
+import { scrollBox } from "./scroll-box.js";
 
 /** Lessons per read: the API's most. An older page is read only when the operator asks (#lessons-more). */
 const PAGE = 200;
@@ -30,7 +31,7 @@ export function lessonsView(root, live) {
   const status = statusLine();
   status.id = "lessons-status";
   status.tabIndex = -1; // focus lands on the outcome when the pressed button is gone (the last lesson archived)
-  const list = h("div", { class: "table-wrap", id: "lessons-list" });
+  const list = scrollBox("table-wrap", "Lessons table", { id: "lessons-list" });
   const source = h(
     "select",
     { id: "lessons-source", onchange: () => void load() },
