@@ -68,7 +68,8 @@ export function redriveAction(d, now, busy, onRedrive) {
  * @param {any} d a dead letter @param {HTMLElement} actionCell
  */
 export function letterRow(d, actionCell) {
-  const pre = h("pre", { class: "dead-letter-message" });
+  // It scrolls (a message of up to 128 KB): a tab stop, so a keyboard can scroll it too (as the job's manifest).
+  const pre = h("pre", { class: "dead-letter-message", tabindex: "0", "aria-label": "Message body" });
   const opened = h("details", null, h("summary", { "data-focus-key": `message:${d.id}` }, messageSummary(d.body)), pre);
   // Drawn when opened: 200 bodies of up to 128 KB each, drawn at once, held the page for seconds.
   opened.addEventListener("toggle", () => {
