@@ -22,7 +22,7 @@ describe("dashboard scroll boxes", () => {
     const own = /class:\s*"(log|manifest|dead-letter-message)"[^}]*\}/g;
     const found = readdirSync(DIR)
       .filter((f) => f.endsWith(".js"))
-      .flatMap((f) => [...readFileSync(`${DIR}/${f}`, "utf8").matchAll(own)].map((m) => [f, m[0]]));
+      .flatMap((f) => [...readFileSync(`${DIR}/${f}`, "utf8").matchAll(own)].map((m): [string, string] => [f, m[0]]));
     expect(found.map(([f]) => f).sort()).toEqual(["dead-letter-rows.js", "job-detail.js", "timeline.js"]);
     for (const [f, attrs] of found)
       expect([f, /tabindex: "0"/.test(attrs) && /"aria-label"/.test(attrs)]).toEqual([f, true]);
