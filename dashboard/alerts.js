@@ -10,6 +10,7 @@ import { api, describeError } from "./api.js";
 import { busyAttr, isBusy, setBusy } from "./busy.js";
 import { ago, focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { pager } from "./pager.js";
+import { scrollBox } from "./scroll-box.js";
 
 /** The panel re-reads every 15 s, as the header's health badge does: a resolved alert leaves the live list by itself. */
 const PANEL_EVERY_MS = 15_000;
@@ -204,9 +205,10 @@ export function alertsView(root, live, params) {
       cut,
       status,
       // Scrolls sideways inside its wrap: seven columns do not fit a phone, and the page itself must not scroll.
-      h(
-        "div",
-        { class: "table-wrap" },
+      scrollBox(
+        "table-wrap",
+        "Alerts table",
+        null,
         h(
           "table",
           { class: "alerts" },

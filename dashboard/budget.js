@@ -5,6 +5,7 @@
 // page polls GET …/budget while it is open. Stable ids and data-testid attributes let a browser test read the spend
 // and press the buttons.
 
+import { opt } from "./answer-shape.js";
 import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
@@ -13,6 +14,9 @@ import { focusReturn, h, replace, showError, showLoadError, statusLine } from ".
 import { fieldError, refusalError } from "./field-error.js";
 import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
+
+/** Of `GET …/metrics?format=json`, only whether a budget is set (its `budget` is absent when none is). */
+const HAS_BUDGET = { budget: opt({ state: "string" }) };
 
 /** How often the open page re-reads the budget: spend arrives with progress reports, seconds apart. */
 const POLL_MS = 5000;
@@ -122,11 +126,30 @@ export function budgetView(root, live) {
    * its older state over the new one (the page would show `warning` after a pause until the next poll).
    */
   let generation = 0;
+  const noBudget = () => {
+    status.textContent = can(live.role, "operator")
+      ? "No budget is set for this product: set one below."
+      : "No budget is set for this product.";
+  };
+  /**
+   * Whether this page has read a budget: one once set is never removed (there is no DELETE), so from then on the page
+   * reads it alone. Before, it asks the metrics document, whose `budget` is there only when one is set: GET …/budget
+   * says "none" with a 404 (its contract: the CLI and scripts rely on it), which Chrome logged as a failed resource
+   * on every visit of a product without one. A budget set between the two reads still meets the 404 below.
+   */
+  let seen = false;
+  /** @returns {Promise<any>} the budget, or null when none is set */
+  const read = async () => {
+    if (!seen && !(await api(live.session, "/metrics?format=json", { answer: HAS_BUDGET })).budget) return null;
+    return api(live.session, "/budget", { answer: BUDGET });
+  };
   const load = () => {
     const mine = ++generation;
-    return api(live.session, "/budget", { answer: BUDGET }).then(
+    return read().then(
       (b) => {
         if (!alive || mine !== generation) return;
+        if (b === null) return noBudget();
+        seen = true;
         draw(b);
         if (status.textContent === "Loading…") status.textContent = "";
         showLoadError(status);
@@ -135,10 +158,7 @@ export function budgetView(root, live) {
         // An overtaken read's failure is not the page's news either: a poll out when Pause answered, failing after
         // (a 503 mid-action), wrote "Cannot load the budget" over "Paused", as if the pause had not worked.
         if (!alive || mine !== generation) return;
-        if (err?.status === 404)
-          status.textContent = can(live.role, "operator")
-            ? "No budget is set for this product: set one below."
-            : "No budget is set for this product.";
+        if (err?.status === 404) noBudget();
         else showLoadError(status, `Cannot load the budget: ${describeError(err)}`);
       },
     );
@@ -162,6 +182,7 @@ export function budgetView(root, live) {
       const b = await api(live.session, path, { method, answer, ...(body ? { body } : {}) });
       if (!alive) return;
       if (method === "PUT") drafted = false; // saved: the form shows the budget as it now is, and follows it again
+      seen = true;
       draw(b);
       showError(status);
       status.textContent = say(b) ?? done;

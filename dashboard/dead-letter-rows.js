@@ -10,6 +10,7 @@ import { api } from "./api.js";
 import { busyAttr } from "./busy.js";
 import { messageSummary, messageText, notRedrivable, reasonCode } from "./dead-letter-text.js";
 import { ago, h, isolated, shortText, when } from "./dom.js";
+import { scrollBox } from "./scroll-box.js";
 
 /** Dead letters per read: the API's default page (a page of bodies is also cut at ~4 Mi characters by the API). */
 const PAGE = 100;
@@ -67,7 +68,8 @@ export function redriveAction(d, now, busy, onRedrive) {
  * @param {any} d a dead letter @param {HTMLElement} actionCell
  */
 export function letterRow(d, actionCell) {
-  const pre = h("pre", { class: "dead-letter-message" });
+  // It scrolls (a message of up to 128 KB): a tab stop, so a keyboard can scroll it too (as the job's manifest).
+  const pre = h("pre", { class: "dead-letter-message", tabindex: "0", "aria-label": "Message body" });
   const opened = h("details", null, h("summary", { "data-focus-key": `message:${d.id}` }, messageSummary(d.body)), pre);
   // Drawn when opened: 200 bodies of up to 128 KB each, drawn at once, held the page for seconds.
   opened.addEventListener("toggle", () => {
@@ -103,9 +105,10 @@ export const emptyRow = () =>
 
 /** The table around the rows `body` holds. @param {HTMLElement} body */
 export const lettersTable = (body) =>
-  h(
-    "div",
-    { class: "table-wrap", id: "dead-letters-table" },
+  scrollBox(
+    "table-wrap",
+    "Dead letters table",
+    { id: "dead-letters-table" },
     h(
       "table",
       { class: "dead-letters" },

@@ -3,7 +3,7 @@
 
 import { when } from "./format.js";
 
-export { ago, bytes, clock, duration, inSeconds, num, renderAges, when, wholePercent } from "./format.js";
+export { ago, bytes, clock, duration, inSeconds, num, renderAges, timeLeft, when, wholePercent } from "./format.js";
 
 /**
  * Create an element: `h("td", { class: "num" }, "3")`. Attributes starting with "on"

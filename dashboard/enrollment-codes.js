@@ -13,6 +13,7 @@ import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, whe
 import { newCodeForm } from "./enrollment-code-new.js";
 import { bindsText, expiresText, stateText, tickClock } from "./enrollment-code-text.js";
 import { can } from "./role.js";
+import { scrollBox } from "./scroll-box.js";
 
 /**
  * Render the enrollment codes page into `root`; returns a cleanup function.
@@ -29,9 +30,10 @@ export function enrollmentCodesView(root, live) {
   // The creator waits for this read after a New code whose answer was lost: busy until the list shows what was made.
   const creator = newCodeForm(live, () => load());
   const listHead = h("div", { class: "row" }, h("h2", null, "Waiting to be used"), refresh);
-  const table = h(
-    "div",
-    { class: "table-wrap", id: "codes-table" },
+  const table = scrollBox(
+    "table-wrap",
+    "Enrollment codes table",
+    { id: "codes-table" },
     h(
       "table",
       { class: "enrollment-codes" },

@@ -9,6 +9,7 @@ import { setBusy } from "./busy.js";
 import { focusReturn, h, num, replace, showError, statusLine, when } from "./dom.js";
 import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
 import { TERM_HELP } from "./router-terms.js";
+import { scrollBox } from "./scroll-box.js";
 
 /** What each kind of lost lease means, for the exclusions list. */
 const LOSS_HELP = {
@@ -189,9 +190,10 @@ export function explainPanel(session, jobId, factoryName) {
         h("strong", null, `#${rank} ${c.factoryName}`),
         h("span", { class: "score" }, `score ${num(c.score)}`),
       ),
-      h(
-        "div",
-        { class: "table-wrap" },
+      scrollBox(
+        "table-wrap",
+        `Score terms for ${c.factoryName}`,
+        null,
         h(
           "table",
           { class: "terms" },

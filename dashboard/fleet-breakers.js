@@ -7,7 +7,7 @@
 
 import { ApiError, api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
-import { duration, focusReturn, h, showError, statusLine, when } from "./dom.js";
+import { focusReturn, h, showError, statusLine, timeLeft, when } from "./dom.js";
 import { counted } from "./format.js";
 
 /** The engine as people read it: `*` is the factory's default engine (jobs that name none). */
@@ -33,7 +33,7 @@ export function breakerBadges(f, now = Date.now()) {
       const name = engineName(b.engine);
       const text =
         b.state === "open"
-          ? `${name}: breaker open${b.openUntil ? ` · ${duration(Math.max(0, b.openUntil - now))} left` : ""}`
+          ? `${name}: breaker open${b.openUntil ? ` · ${timeLeft(b.openUntil - now)} left` : ""}`
           : b.state === "half_open"
             ? `${name}: breaker half-open (one trial)`
             : `${name}: ${counted(b.consecutiveFailures, "failure")} in a row`;

@@ -2,7 +2,7 @@
 // capabilities, what waits for approval and the seat limit, heartbeat age, track record), kept current by the shared
 // Live poller.
 
-import { ago, clock, duration, h, replace, statusLine, when, wholePercent } from "./dom.js";
+import { ago, clock, h, replace, statusLine, timeLeft, when, wholePercent } from "./dom.js";
 import { keepFieldErrors } from "./field-error.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
 import { grantPanel, grantStore } from "./fleet-grants.js";
@@ -110,7 +110,7 @@ export function refreshTimes(root, now = Date.now()) {
   for (const el of root.querySelectorAll("[data-ago], [data-until]")) {
     if (!(el instanceof HTMLElement)) continue;
     const { ago: at, until, before = "", after = "" } = el.dataset;
-    const text = at !== undefined ? ago(Number(at), now) : duration(Math.max(0, Number(until) - now));
+    const text = at !== undefined ? ago(Number(at), now) : timeLeft(Number(until) - now);
     const next = `${before}${text}${after}`;
     if (el.textContent !== next) el.textContent = next;
   }

@@ -62,6 +62,17 @@ export function duration(ms) {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+/**
+ * A time still to run (an open breaker's window) as `duration` says it, from whole seconds rounded UP: 400 ms left is
+ * "1 s", 59.5 s "1 min 0 s" — rounded to the nearest it said "0 s left" of a breaker still open. None or less is "0 s"
+ * (as the CLI's formatLeft).
+ * @param {number} ms time left, ms
+ * @returns {string} "12 s", "3 min 5 s", "2 h 4 min"
+ */
+export function timeLeft(ms) {
+  return duration(Math.max(0, Math.ceil(ms / 1000) * 1000));
+}
+
 /** @param {number} n */
 export function bytes(n) {
   if (n < 1024) return `${n} B`;

@@ -9,6 +9,7 @@ import { isBusy, setBusy } from "./busy.js";
 import { focusReturn, h, renderAges, replace, STAGES, showError, stageLabel, statusLine } from "./dom.js";
 import { jobRow } from "./job-row.js";
 import { countText } from "./live.js";
+import { scrollBox } from "./scroll-box.js";
 import { serialPanel } from "./serial.js";
 
 const PAGE = 50;
@@ -57,9 +58,10 @@ export function jobsView(root, live, params) {
       { "aria-labelledby": "jobs-title" },
       h("h1", { id: "jobs-title", tabindex: "-1" }, title),
       chips,
-      h(
-        "div",
-        { class: "table-wrap" },
+      scrollBox(
+        "table-wrap",
+        `${title} table`,
+        null,
         h(
           "table",
           { class: "jobs" },

@@ -12,10 +12,20 @@
 import { CHANGED, LESSON_ADDED, LESSON_PAGE } from "./answers.js";
 import { api, describeError, writeFailure } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
-import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { focusReturn, h, renderAges, replace, showError, showLoadError, statusLine } from "./dom.js";
+import {
+  focusReturn,
+  h,
+  redrawKeepingFocus,
+  renderAges,
+  replace,
+  showError,
+  showLoadError,
+  statusLine,
+} from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
+import { lessonForm } from "./lesson-form.js";
 import { lessonRow, lessonsTable } from "./lesson-rows.js";
+import { scrollBox } from "./scroll-box.js";
 
 /** Lessons per read: the API's most. An older page is read only when the operator asks (#lessons-more). */
 const PAGE = 200;
@@ -30,7 +40,7 @@ export function lessonsView(root, live) {
   const status = statusLine();
   status.id = "lessons-status";
   status.tabIndex = -1; // focus lands on the outcome when the pressed button is gone (the last lesson archived)
-  const list = h("div", { class: "table-wrap", id: "lessons-list" });
+  const list = scrollBox("table-wrap", "Lessons table", { id: "lessons-list" });
   const source = h(
     "select",
     { id: "lessons-source", onchange: () => void load() },
@@ -38,31 +48,7 @@ export function lessonsView(root, live) {
     h("option", { value: "auto" }, "automatic"),
     h("option", { value: "operator" }, "operators'"),
   );
-  const text = h("textarea", { id: "lesson-text", rows: "2", required: true });
-  const caps = h("input", { id: "lesson-caps", type: "text", placeholder: "lang:ts os:linux" });
-  // An engine name is ASCII (its pattern), so its characters are its bytes.
-  const engine = h("input", { id: "lesson-engine", type: "text", maxlength: "32", placeholder: "claude" });
-  const serial = h("input", { id: "lesson-serial", type: "text", placeholder: "repo/main" });
-  // The server counts UTF-8 bytes, so do these boxes (a maxlength counted characters: 400 漢 passed as 1,200 bytes).
-  const textLimit = byteLimited(text, BYTE_LIMITS.lessonText);
-  const serialLimit = byteLimited(serial, BYTE_LIMITS.serialKey, "name");
-  const addButton = h("button", { type: "submit", class: "primary", id: "lesson-add" }, "Add");
-  const field = (
-    /** @type {HTMLElement} */ input,
-    /** @type {string} */ label,
-    /** @type {HTMLElement | null} */ counter = null,
-  ) => h("div", { class: "field" }, h("label", { for: input.id }, label), input, counter);
-  const form = h(
-    "form",
-    { class: "card lesson-add", "aria-labelledby": "lesson-add-title", novalidate: true, "data-needs": "operator" },
-    h("h2", { id: "lesson-add-title" }, "Add a lesson"),
-    h("p", { class: "muted" }, "Leave the scope empty for every job. Adding needs an operator token."),
-    field(text, `Lesson (≤ ${BYTE_LIMITS.lessonText} bytes)`, textLimit.counter),
-    field(caps, "Required capabilities (space-separated)"),
-    field(engine, "Engine"),
-    field(serial, "Serial key", serialLimit.counter),
-    h("div", { class: "buttons" }, addButton),
-  );
+  const { form, text, caps, engine, serial, addButton, textLimit, serialLimit } = lessonForm();
 
   /**
    * Lessons added on this page that D1 does not list yet: GET …/lessons reads D1, which the coordinator's outbox
@@ -81,8 +67,11 @@ export function lessonsView(root, live) {
   let listed = [];
   /** Where the next older page starts; undefined once the oldest lesson is listed. @type {string | undefined} */
   let nextCursor;
-  /** Bumped by each first-page read (the filter changed): an older page asked for before it is dropped. */
+  /** Pages of the list read: the first and each older one asked for since. A Refresh reads as many again. */
+  let pagesRead = 0;
+  /** Bumped by each first-page read (the filter changed, Refresh): an older page asked for before it is dropped. */
   let generation = 0;
+  const refresh = h("button", { type: "button", class: "secondary", id: "lessons-refresh" }, "Refresh");
   const more = h(
     "button",
     { type: "button", class: "secondary", id: "lessons-more", hidden: true, onclick: () => void load(true) },
@@ -96,34 +85,53 @@ export function lessonsView(root, live) {
     more.hidden = !nextCursor;
   };
 
+  /** @param {string} [cursor] */
+  const readPage = (cursor) => {
+    const q = new URLSearchParams({ limit: String(PAGE), ...(source.value ? { source: source.value } : {}) });
+    if (cursor) q.set("cursor", cursor);
+    return api(live.session, `/lessons?${q}`, { answer: LESSON_PAGE });
+  };
+
   /**
    * The first page (the page opened, the source filter changed: the older pages read before are dropped), or with
-   * `older` the next older page appended (#lessons-more, busy while it is out: one page per press).
+   * `older` the next older page appended (#lessons-more, busy while it is out: one page per press), or with `again`
+   * (Refresh, busy while out) as many pages as were read, from the newest: a lesson added by the API, the CLI or
+   * another tab shows, and the older pages opened stay open, focus on the row's Archive it was on.
    */
-  const load = async (older = false) => {
+  const load = async (older = false, again = false) => {
     if (older && (!nextCursor || isBusy(more))) return;
     const asked = older ? generation : ++generation;
     // Busy while its page is read (keeping keyboard focus, busy.js); the last page hides it: focus to the status.
-    const giveBack = older ? focusReturn(more, status) : () => {};
+    const giveBack = older ? focusReturn(more, status) : again ? focusReturn(refresh) : () => {};
     setBusy(more, older); // a first page re-arms it: an older page still out belongs to the list it replaces
+    setBusy(refresh, again);
     try {
-      const q = new URLSearchParams({ limit: String(PAGE), ...(source.value ? { source: source.value } : {}) });
-      if (older && nextCursor) q.set("cursor", nextCursor);
-      const page = await api(live.session, `/lessons?${q}`, { answer: LESSON_PAGE });
+      let page = await readPage(older ? nextCursor : undefined);
+      let items = page.items;
+      let pages = 1;
+      for (; again && pages < pagesRead && page.nextCursor; pages++) {
+        page = await readPage(page.nextCursor);
+        items = [...items, ...page.items];
+      }
       if (!alive || asked !== generation) return;
       showLoadError(status); // an earlier "Cannot load" (the server was down a moment), not a message of an action
       const have = new Set(older ? listed.map((l) => l.id) : []);
-      listed = [...(older ? listed : []), ...page.items.filter((/** @type {any} */ l) => !have.has(l.id))];
+      listed = [...(older ? listed : []), ...items.filter((/** @type {any} */ l) => !have.has(l.id))];
+      pagesRead = older ? pagesRead + 1 : pages;
       nextCursor = page.nextCursor;
-      render();
+      redrawKeepingFocus(list, render, status);
     } catch (err) {
       const what = older ? "older lessons" : "lessons";
       if (alive && asked === generation) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
     } finally {
-      if (asked === generation) setBusy(more, false);
+      if (asked === generation) {
+        setBusy(more, false);
+        setBusy(refresh, false);
+      }
       giveBack();
     }
   };
+  refresh.addEventListener("click", () => void (isBusy(refresh) || load(false, true)));
 
   /** @param {string} id @param {HTMLButtonElement} button busy while the request is out (double clicks, busy.js) */
   const archive = async (id, button) => {
@@ -213,6 +221,7 @@ export function lessonsView(root, live) {
         { class: "panel-head" },
         h("h1", { id: "lessons-title" }, "Lessons"),
         h("label", null, "Source ", source),
+        refresh,
       ),
       h("p", { class: "muted" }, "Each assignment carries the newest relevant lessons (≤ 8, ≤ 4 KiB) to its engine."),
       list,
@@ -222,8 +231,8 @@ export function lessonsView(root, live) {
     form,
   );
   void load();
-  // The list is read when the page opens and on a filter or "Show older", not on a timer: its ages move with the
-  // poller's ticks instead, with no read of their own.
+  // The list is read when the page opens, on a filter, "Show older" and Refresh (as dead letters'), not on a timer
+  // nor on the poller's ticks (a lesson moves no queue version): its ages move with the ticks instead, with no read.
   const unsubscribe = live.subscribe(() => renderAges(list));
   return () => {
     alive = false;

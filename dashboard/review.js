@@ -12,6 +12,7 @@ import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
+import { scrollBox } from "./scroll-box.js";
 
 /**
  * @param {import("./api.js").Session} session
@@ -20,7 +21,7 @@ import { counted } from "./format.js";
  */
 export function reviewPanel(session, jobId, onDone) {
   const summary = h("p", { class: "review-summary" });
-  const list = h("div", { class: "table-wrap" });
+  const list = scrollBox("table-wrap", "Reviews table", null);
   const status = statusLine("review-status");
   status.tabIndex = -1; // focus lands on the outcome when the clicked verdict is no longer offered
   const comment = h("input", { id: "review-comment", type: "text", placeholder: "optional" });

@@ -5,6 +5,7 @@ import { RUNS } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { duration, h, replace, showError, statusLine, when } from "./dom.js";
 import { counted } from "./format.js";
+import { scrollBox } from "./scroll-box.js";
 import { usdText } from "./usd.js";
 
 /**
@@ -13,7 +14,7 @@ import { usdText } from "./usd.js";
  * @param {(id: string | undefined) => string} factoryName
  */
 export function runsPanel(session, jobId, factoryName) {
-  const body = h("div", { class: "table-wrap" });
+  const body = scrollBox("table-wrap", "Runs table", null);
   const status = statusLine();
   const panel = h(
     "section",

@@ -16,6 +16,7 @@ import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, 
 import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
 import { pager } from "./pager.js";
+import { scrollBox } from "./scroll-box.js";
 import { frozenKeys, holderCell, nextCell } from "./serial-cells.js";
 import { keyToFreeze, serialKeyRefusal, serialPath } from "./serial-key.js";
 
@@ -29,7 +30,7 @@ const PAGE = 200;
 export function serialPanel(session) {
   const status = statusLine("serial-status");
   status.tabIndex = -1; // focus lands on the outcome when the pressed row button is drawn no more (Unfreeze)
-  const list = h("div", { class: "table-wrap" });
+  const list = scrollBox("table-wrap", "Serial keys table", null);
   const key = h("input", { id: "serial-key", type: "text", placeholder: "serial key" });
   const reason = h("input", { id: "serial-reason", type: "text", placeholder: "reason" });
   // The server's limits are UTF-8 bytes, and so are these boxes' (a maxlength counted characters).

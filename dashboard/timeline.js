@@ -5,6 +5,7 @@ import { appendCapped, pending } from "./capped.js";
 import { bytes, clock, h, isolated, when, wholePercent } from "./dom.js";
 import { FEED_GAP } from "./feed.js";
 import { counted } from "./format.js";
+import { scrollBox } from "./scroll-box.js";
 import { droppedNotice, gapNotice, resultOfMove } from "./timeline-notices.js";
 
 /** Rows and lines kept on screen: a very chatty job must not grow the page forever. */
@@ -49,7 +50,7 @@ export function timelineView(factoryName) {
     h("div", { class: "panel-head" }, h("h2", { id: "timeline-title" }, "Timeline"), state),
     notice,
     dropped,
-    h("div", { class: "scroll" }, rows),
+    scrollBox("scroll", "Timeline events", null, rows),
   );
   const logPanel = h(
     "section",

@@ -1,11 +1,19 @@
 // In real Chromium: at 320 px (and so at 200 % zoom, where every width is under 640 px) the jobs table shows its
 // Priority, Attempt and Factory columns, scrolled to inside the table's own box, while the page never scrolls
-// sideways — they were hidden there. A coordinator's refusal of a box — New code's seats past 64, a setting past its
+// sideways — they were hidden there — and a keyboard reaches that box (a tab stop, its focus ring drawn) and scrolls
+// it there. A coordinator's refusal of a box — New code's seats past 64, a setting past its
 // bound, a budget ceiling under a cent — is tied to that box as the forms' own refusals are: aria-invalid, described by
 // the refusal's line, focused (it was only said in the line). A refused seat limit on a Fleet card stays marked, with
 // what was typed, across the poll's redraw of the card until it is edited (the redraw dropped the mark).
 import { describe, expect, it } from "vitest";
-import { dashboardSuite, description, expectRefused, signedInPage, untilFleetRedrawn } from "./dashboard-session.ts";
+import {
+  dashboardSuite,
+  description,
+  expectRefused,
+  hasFocus,
+  signedInPage,
+  untilFleetRedrawn,
+} from "./dashboard-session.ts";
 import { ADMIN, adminApi } from "./harness.ts";
 
 const PRODUCT = "a11y-narrow-refusals";
@@ -38,6 +46,27 @@ describe("dashboard: narrow columns shown, refusals tied to their box and kept",
     })`)) as { page: number; innerWidth: number; box: number };
     expect(seen.page).toBe(seen.innerWidth); // the table's own box scrolled, not the page
     expect(seen.box).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // The table's box scrolls sideways at 320 px: a pointer could, a keyboard could not — Tab passed it by (it was no
+  // tab stop) and arrows on a title's link moved nothing a reader could follow to Factory.
+  it("lets a keyboard reach the jobs table's box at 320 px and scroll it sideways, its focus ring drawn", async () => {
+    await api("POST", "/jobs", { manifest: { title: "Keyboard", requires: ["gpu"] } });
+    const { page, errors, close } = await signedInPage(suite, ADMIN, PRODUCT, NARROW);
+    await page.goto(`${suite.h.url}/#/jobs`);
+    await page.locator("table.jobs tbody tr[data-job]").first().waitFor(SOON);
+    const box = page.getByRole("region", { name: "Jobs table" });
+    await page.locator("nav.filters a").last().focus();
+    await page.keyboard.press("Tab");
+    await expect.poll(() => hasFocus(box), SOON).toBe(true);
+    // The ring :focus-visible draws (style.css), not the browser's default focus style (which a box may hide).
+    const ring = `getComputedStyle(document.querySelector("table.jobs").parentElement).outlineStyle`;
+    expect(await page.evaluate(ring)).toBe("solid");
+    await page.keyboard.press("ArrowRight");
+    await expect.poll(() => box.evaluate((el) => el.scrollLeft), SOON).toBeGreaterThan(0);
+    expect(await page.evaluate("document.documentElement.scrollWidth === innerWidth")).toBe(true);
     expect(errors).toEqual([]);
     await close();
   });

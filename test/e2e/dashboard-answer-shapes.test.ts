@@ -25,6 +25,8 @@ describe("dashboard: a 2xx answer of the wrong shape", () => {
     h = await startHarness();
     // A review gate: the job page draws its review card, whose read the case below answers wrongly.
     jobId = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "shape", reviewers: 1 } })).id;
+    // A budget set, so the budget page reads GET …/budget (it asks the metrics document first whether one is).
+    await api("PUT", "/budget", { period: "day", ceilingUsd: 1000, onExhausted: "pause" });
     browser = await launchChromium();
   });
 

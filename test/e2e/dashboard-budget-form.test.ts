@@ -3,12 +3,13 @@
 // page (an operator's pause made through the API), and Set budget sends them. Every 5 s poll wrote the server's
 // period, ceiling and mode back into the form, so the save sent the old values back and still said "Budget saved."
 // — an operator who chose `stop` kept `pause`, and one who lowered the ceiling kept the old one. Once saved, the
-// form follows the server again.
+// form follows the server again. A product with no budget is said to have none with no failed request (budget.js
+// asks the metrics document first: GET …/budget's 404 was logged by Chrome on every visit).
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
 import { onClock } from "./dashboard-session.ts";
-import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
+import { ADMIN, adminApi, createProduct, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "budget-form";
 /** A server answer or the page's next poll on a busy two-core machine; never a delay. */
@@ -106,6 +107,39 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await page.keyboard.press("Enter");
     await expect.poll(() => status.textContent(), SOON).toContain("Resumed");
     await expect.poll(focused, SOON).toBe("budget-status");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  // A product with no budget: GET …/budget says so with a 404 (its contract), which Chrome logged as "Failed to load
+  // resource" on every visit of the page. The page learns it from the metrics document instead; a budget set
+  // elsewhere reaches it at its next poll, and from then on it reads the budget itself.
+  it("says a product has no budget without a failed request, and shows one set elsewhere at its next poll", async () => {
+    const bare = "budget-none";
+    await createProduct(h.url, bare);
+    const { context, page, errors } = await newPage(browser);
+    const failed: string[] = [];
+    page.on("response", (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    await page.clock.install(); // the page's next poll (every 5 s) reached by running its clock on (onClock)
+    await signIn(page, h.url, ADMIN, bare);
+    await page.goto(`${h.url}/#/budget`);
+    const status = page.locator("[data-testid=budget-status]");
+    await expect.poll(() => status.textContent(), SOON).toBe("No budget is set for this product: set one below.");
+    await adminApi(() => h.url, bare)("PUT", "/budget", { period: "day", ceilingUsd: 7, onExhausted: "pause" });
+    const state = page.locator("[data-testid=budget-state]");
+    await expect
+      .poll(
+        onClock(page, 5_000, () => state.getAttribute("data-state")),
+        SOON,
+      )
+      .toBe("ok");
+    expect(await page.locator("#budget-set-ceiling").inputValue()).toBe("7");
+    expect(failed).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });

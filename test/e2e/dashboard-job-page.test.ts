@@ -238,7 +238,7 @@ describe("dashboard job page in a real browser", () => {
       expect((await factory.request(frame)).type).toBe("ack");
     const { page, errors, close } = await open(1280);
     await page.goto(`${suite.h.url}/#/jobs/${spending}`);
-    const runs = page.getByRole("region", { name: "Runs" });
+    const runs = page.getByRole("region", { name: "Runs", exact: true });
     await expect.poll(() => runs.innerText(), SOON).toContain("$1.25 · 100 tokens so far");
     expect(errors).toEqual([]);
     await close();

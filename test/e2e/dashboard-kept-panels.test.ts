@@ -151,7 +151,7 @@ describe("job page panels kept through answers without their field", () => {
     const explain = await refuse(page, `/jobs/${composite}/explain`);
     const artifacts = await refuse(page, `/jobs/${composite}/artifacts`);
     await page.goto(`${suite.h.url}/#/jobs/${composite}`);
-    const runsPanel = page.getByRole("region", { name: "Runs" });
+    const runsPanel = page.getByRole("region", { name: "Runs", exact: true });
     const explainPanel = page.getByRole("region", { name: "Explain" });
     const artifactsPanel = page.getByRole("region", { name: "Artifacts" });
     await expect.poll(() => runsPanel.locator(".status").textContent(), SOON).toContain("store down");

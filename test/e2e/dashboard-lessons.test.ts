@@ -5,10 +5,12 @@
 // not scroll sideways with it shown, and a failed read says so in the status line and leaves the button to press
 // again; the source filter starts again from the first page (no button when the answer has no nextCursor);
 // archiving and adding a lesson on the page keep the older pages open, the archived one gone and the added one
-// listed at once; the status line says "Adding…" while the POST is out.
+// listed at once; the status line says "Adding…" while the POST is out. Refresh lists a lesson added elsewhere (the
+// API, the CLI), the older pages kept open and keyboard focus where it was.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
+import { hasFocus } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "lesson-pages";
@@ -186,6 +188,34 @@ describe("dashboard: the lessons journal past one page", () => {
     await expect.poll(() => status(page), SOON).toMatch(/^Added les_/);
     const added = ((await status(page)) ?? "").replace(/^Added (\S+)\.$/, "$1");
     expect(await rowIds(page)).toEqual([added, ...all.slice(0, -1).map((l) => l.id)]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // The list was read when the page opened: a lesson added by the API or the CLI showed only after a reload (which
+  // closed the older pages). Refresh reads as many pages as are open, and keeps keyboard focus where it was.
+  it("lists a lesson added elsewhere on Refresh, the older pages kept open and focus kept", async () => {
+    const { page, errors, close } = await lessonsPage();
+    await expect.poll(() => rowIds(page), SOON).toHaveLength(PAGE);
+    await older(page).click();
+    const before = await everyLesson();
+    await expect.poll(() => rowIds(page), SOON).toEqual(before.map((l) => l.id));
+    const { id } = await api<{ id: string }>("POST", "/lessons", { text: "Added by the API while the page is open" });
+    await expect.poll(async () => (await everyLesson())[0]?.id, SOON).toBe(id); // D1 lists it (the outbox's write)
+    const now = [id, ...before.map((l) => l.id)];
+    // Focus on an older page's Archive through a Refresh pressed elsewhere (a click that moves no focus).
+    const oldest = before[before.length - 1]!;
+    const archive = page.getByRole("button", { name: `Archive lesson ${oldest.id}` });
+    await archive.focus();
+    await page.locator("#lessons-refresh").dispatchEvent("click");
+    await expect.poll(() => rowIds(page), SOON).toEqual(now);
+    await expect.poll(() => hasFocus(archive), SOON).toBe(true);
+    // Pressed from the keyboard, Refresh keeps focus (busy while out, busy.js).
+    await page.locator("#lessons-refresh").focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#lessons-refresh").getAttribute("aria-disabled"), SOON).not.toBe("true");
+    expect(await rowIds(page)).toEqual(now);
+    expect(await hasFocus(page.locator("#lessons-refresh"))).toBe(true);
     expect(errors).toEqual([]);
     await close();
   });

@@ -213,6 +213,9 @@ describe("dashboard: a newcomer's reports", () => {
     // `budget set day 0.5`, then two jobs charged $0.30 each, 15½ h into the day: the points the API gives.
     const now = Date.now();
     const periodStart = now - 15.5 * 3_600_000;
+    // A budget set, so the page reads GET …/budget (it asks the metrics document first whether one is); its answer
+    // is the stand-in's. Ceiling far above any spend: nothing in this file pauses on it.
+    await api("PUT", "/budget", { period: "day", ceilingUsd: 1000, onExhausted: "pause" });
     await standIn(page, "/budget", () => ({
       period: "day",
       ceilingUsd: 0.5,
