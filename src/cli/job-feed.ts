@@ -54,7 +54,7 @@ export function retryAfterMs(err: unknown, b: Backoff, random: () => number = Ma
   return Math.round(Math.min(MAX_RETRY_AFTER_MS, s * 1000) * (1 + b.jitter * random()));
 }
 
-/** Three missed keep-alives (the feed writes one every 15 s): nothing more will come on this connection. */
+/** Three missed keep-alives (every 15 s by default, 30 at most: FEED_KEEPALIVE_SECONDS): nothing more will come. */
 export const FEED_SILENCE_MS = 45_000;
 
 export interface FollowOptions {

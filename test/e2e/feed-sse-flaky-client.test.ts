@@ -3,9 +3,10 @@
 // dropped SSE stream used to keep its slot of the job's watcher cap (MAX_WATCHERS) until 4 MiB of keep-alives queued —
 // on a quiet job never. Here one watcher stays connected and reads throughout, and a client opens and drops the rest
 // of the job's 256 slots (bearer header, each stream's first bytes read, then its socket destroyed): the next SSE and
-// WebSocket watchers are refused 429 at first, then — once a keep-alive round (15 s) finds those streams' readers took
+// WebSocket watchers are refused 429 at first, then — once a keep-alive round finds those streams' readers took
 // nothing — a watcher is admitted again (polled, bounded at 90 s), and the watcher that kept reading still gets the
-// keep-alives and the job's events. At most 256 + the polls' connections; the test ends by itself.
+// keep-alives and the job's events. At most 256 + the polls' connections; the test ends by itself. The server's
+// rounds are 5 s (FEED_KEEPALIVE_SECONDS), not the default 15: a gone stream took three rounds to be dropped (45 s).
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poll } from "./agent-procs.ts";
@@ -17,8 +18,14 @@ const PRODUCT = "sse-flaky";
 const MAX_WATCHERS = 256;
 
 let h: Harness;
+/**
+ * 5 s: a stream is dropped at the earliest one whole round after it opened, and all 255 must still be held when the
+ * next watchers are refused — opening them took 1.8 s here (load 2-3), so a round well above that, under load too.
+ */
+const KEEPALIVE_SECONDS = "5";
+
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ vars: { FEED_KEEPALIVE_SECONDS: KEEPALIVE_SECONDS } });
 });
 afterAll(async () => {
   await h?.close();
