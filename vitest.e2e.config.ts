@@ -23,7 +23,7 @@ const START_FIRST = [
   // vitest's 33rd and 36th of 60 by size, 55 s and more on a quiet run (pass 35: 152 s and 142 s under load).
   "test/e2e/start-early-stop.test.ts",
   "test/e2e/start-enroll-crash.test.ts",
-  // A keep-alive round (15 s) in a 6 KB file: 37th by size, ~45 s.
+  // Three keep-alive rounds (6 s there: FEED_KEEPALIVE_SECONDS) in a 6 KB file: 37th by size, ~20 s.
   "test/e2e/feed-sse-flaky-client.test.ts",
 ];
 

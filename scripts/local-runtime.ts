@@ -13,7 +13,7 @@
  *
  * Usage (spawned by scripts/local-server.ts):
  *   GIGAFACTORY_ADMIN_TOKEN=T node scripts/local-runtime.ts --port N --persist-to DIR [--bundle FILE] [--migrate]
- *     [--verbose] [--ready-fd FD] [--parent-pid PID] [--wrangler-config FILE]
+ *     [--verbose] [--ready-fd FD] [--parent-pid PID] [--wrangler-config FILE] [--var NAME=VALUE ...]
  * `--bundle` serves a bundle built beforehand by `bundleWorker` (local-server builds it; the end-to-end tests build
  * one per run, since the sources do not change under them); without it the runtime bundles the Worker itself.
  * `--migrate` applies the pending D1 migrations (scripts/d1-migrations) before anything is served, so no request
@@ -22,6 +22,7 @@
  * `npm start`'s own graceful stop short (test/e2e/start-early-stop).
  * `--wrangler-config` loads wrangler.toml's bindings and crons from a file a read of it wrote (scripts/wrangler-config:
  * the end-to-end run reads it once), instead of loading wrangler (~1.7 CPU-s) to read it at every start.
+ * `--var` sets a Worker var over wrangler.toml's [vars] (as `wrangler dev --var` does), e.g. a short keep-alive.
  * `--ready-fd` names a pipe on which it says it serves, and a port it could not take exits 3 (`port_in_use`): see
  * scripts/runtime-ready. `--parent-pid` names the process that started it, the one whose exit stops it: read at its
  * start, its parent may already be gone (killed while this runtime loaded) and init taken for it.
@@ -66,6 +67,7 @@ function parsedArgs() {
         "ready-fd": { type: "string" },
         "parent-pid": { type: "string" },
         "wrangler-config": { type: "string" },
+        var: { type: "string", multiple: true, default: [] },
       },
     }).values;
   } catch (err) {
@@ -89,6 +91,11 @@ function intFlag(name: string, value: string | undefined, min: number): number |
 const readyFd = intFlag("ready-fd", args["ready-fd"], 3);
 // 2 and up: 1 is init, which an orphan's parent becomes, never the one that started it.
 const parentPid = intFlag("parent-pid", args["parent-pid"], 2);
+
+/** `--var NAME=VALUE` flags as bindings (a var is a string, as wrangler.toml's quoted ones), or the usage line. */
+const vars = Object.fromEntries(
+  args.var.map((v) => /^([A-Z][A-Z0-9_]*)=(.*)$/s.exec(v)?.slice(1) ?? usage(`--var ${v} is not NAME=VALUE`)),
+);
 
 // Read (and refused, if unreadable) before anything starts: a typo must not surface a minute later.
 function loadedConfig(file: string): ReturnType<typeof loadWranglerConfig> {
@@ -159,7 +166,7 @@ const mf = new Miniflare(
         // Module names are paths relative to this root, and may not climb out of it.
         modulesRoot: path.dirname(script),
         modules: [{ type: "ESModule", path: script }],
-        bindings: { ...(workerOptions.bindings ?? {}), GIGAFACTORY_ADMIN_TOKEN: adminToken },
+        bindings: { ...(workerOptions.bindings ?? {}), ...vars, GIGAFACTORY_ADMIN_TOKEN: adminToken },
       },
     ],
   }),

@@ -42,6 +42,8 @@ export interface LocalServerOptions {
    * runtime instead of reading wrangler.toml with wrangler (~1.7 CPU-s a start). Default: the runtime reads it.
    */
   wranglerConfig?: string;
+  /** Worker vars over wrangler.toml's [vars] (the runtime's `--var`), e.g. `{ FEED_KEEPALIVE_SECONDS: "3" }`. */
+  vars?: Readonly<Record<string, string>>;
   /** Aborted (a stop request while starting): the bundling wrangler run's tree, or a runtime on its way up (applying
    * the migrations, or starting), is stopped, then the call rejects. Without it they were orphaned, spinning a core. */
   signal?: AbortSignal;
@@ -116,6 +118,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   if (!opts.migrated) args.push("--migrate");
   if (opts.verbose) args.push("--verbose");
   if (opts.wranglerConfig) args.push("--wrangler-config", opts.wranglerConfig);
+  for (const [name, value] of Object.entries(opts.vars ?? {})) args.push("--var", `${name}=${value}`);
   const child = spawn(path.join(BIN, "node"), args, {
     cwd: ROOT,
     // In the environment, not on the command line, where any local user's `ps` would show it.

@@ -15,6 +15,8 @@ declare namespace Cloudflare {
     GIGAFACTORY_ENV: string;
     /** Browser origins allowed to call the API (CORS), comma-separated; empty = same origin only. */
     DASHBOARD_ORIGINS?: string;
+    /** Seconds between a job feed's SSE keep-alives, 1–30 (default 15): feed/keepalive-setting. */
+    FEED_KEEPALIVE_SECONDS?: string | number;
     /** Secret: the admin bearer token (`wrangler secret put`, or `.dev.vars` locally). */
     GIGAFACTORY_ADMIN_TOKEN?: string;
   }

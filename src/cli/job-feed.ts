@@ -6,8 +6,8 @@
  * order, however often the connection breaks (SPEC §4.5). Reconnects use the
  * shared capped exponential backoff, waiting at least what a refusal names (`retryAfterSeconds`: the job's watcher
  * cap, a 429, is full only while other watchers hold it); any other 4xx is final — no reconnect can fix a bad token
- * or a missing job — and so is a 2xx that is not an event stream. A feed silent for 45 s (the server
- * writes a keep-alive comment every 15 s, so the connection is dead even if its socket is not: a proxy or NAT that
+ * or a missing job — and so is a 2xx that is not an event stream. A feed silent for 45 s (the server writes a
+ * keep-alive comment every 15 s, 30 at most, so the connection is dead even if its socket is not: a proxy or NAT that
  * dropped it without a reset) is reopened the same way; an answer that does not start in time is retried too.
  * A stream the feed ended on purpose (a reader too far behind, a purge) is reconnected naming the reason it gave.
  */
@@ -54,7 +54,7 @@ export function retryAfterMs(err: unknown, b: Backoff, random: () => number = Ma
   return Math.round(Math.min(MAX_RETRY_AFTER_MS, s * 1000) * (1 + b.jitter * random()));
 }
 
-/** Three missed keep-alives (the feed writes one every 15 s): nothing more will come on this connection. */
+/** Three missed keep-alives (every 15 s by default, 30 at most: FEED_KEEPALIVE_SECONDS): nothing more will come. */
 export const FEED_SILENCE_MS = 45_000;
 
 export interface FollowOptions {

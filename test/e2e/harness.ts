@@ -31,7 +31,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** `vars`: Worker vars over wrangler.toml's [vars] for this server and its restarts (scripts/local-server `vars`). */
+export async function startHarness(opts: { vars?: Readonly<Record<string, string>> } = {}): Promise<Harness> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "gf-e2e-"));
   mkdirSync(E2E_SERVER_LOGS, { recursive: true });
   const migratedState = inject("e2eMigratedState");
@@ -44,6 +45,7 @@ export async function startHarness(): Promise<Harness> {
     bundle: inject("e2eBundle"),
     migrated: migratedState !== undefined,
     wranglerConfig: inject("e2eWranglerConfig") || undefined,
+    vars: opts.vars,
   };
   const server = await startOnFreePort(options);
   const h: Harness = {

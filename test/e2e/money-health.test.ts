@@ -18,10 +18,14 @@ import { WebhookReceiver } from "./webhook-receiver.ts";
 
 const PRODUCT = "e2e-money";
 const SECRET = "e2e-webhook-secret-0123456789";
-/** Small numbers so each phase takes seconds: 2 failures trip a breaker, which half-opens 10 s later. */
+/**
+ * Small numbers so each phase takes seconds: 2 failures trip a breaker, which half-opens 5 s later — the cool-down is
+ * sat out in real time, and only needs to outlast the two unpinned jobs' dispatch to host-b (well under 1 s after the
+ * breaker opened, load 2-4; 10 s was 8 s of waiting).
+ */
 const SETTINGS = {
   overflow: "route",
-  breaker: { failureThreshold: 2, coolDownSeconds: 10, maxCoolDownSeconds: 20 },
+  breaker: { failureThreshold: 2, coolDownSeconds: 5, maxCoolDownSeconds: 20 },
   errorBudget: { windowMinutes: 60, maxFailures: 100 },
   health: { stuckAfterMinutes: 0.1 }, // 6 s without an event
 };

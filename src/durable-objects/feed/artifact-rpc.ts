@@ -21,6 +21,7 @@ import {
   reserveUpload,
 } from "./artifacts.ts";
 import { FEED_SCHEMA_SQL } from "./event-log.ts";
+import { feedKeepAliveMs } from "./keepalive-setting.ts";
 import { deleteDoomedBytes } from "./purge.ts";
 import { SseWatchers } from "./sse.ts";
 import {
@@ -34,11 +35,12 @@ import { broadcastToWatchers } from "./ws-watchers.ts";
 
 export abstract class ArtifactRpc extends DurableObject<Env> {
   protected readonly sql: SqlStorage;
-  protected readonly sse = new SseWatchers();
+  protected readonly sse: SseWatchers;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.sse = new SseWatchers(feedKeepAliveMs(env.FEED_KEEPALIVE_SECONDS));
     // Synchronous, in the constructor's own turn: nothing can run before it, and a new feed's first append
     // commits together with its schema (a feed is created per job: its set-up is on every job's path).
     execute(this.sql, FEED_SCHEMA_SQL + UPLOAD_INTENTS_SQL);

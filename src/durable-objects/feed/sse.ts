@@ -18,6 +18,7 @@
  */
 import type { JobEvent } from "../../shared/protocol.ts";
 import { replayStep } from "./event-log.ts";
+import { DEFAULT_KEEPALIVE_SECONDS } from "./keepalive-setting.ts";
 
 const encoder = new TextEncoder();
 
@@ -34,8 +35,6 @@ const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 export const FEED_BACKLOG_BYTES = 32 * 1024 * 1024;
 /** Why a stream is cut off when the feed's streams together hold FEED_BACKLOG_BYTES. */
 const FEED_FULL = "too far behind while this job's feed holds its most for slow readers: reconnect with Last-Event-ID";
-/** SSE keep-alive comment interval: under common 30–60 s proxy idle timeouts. */
-const KEEPALIVE_MS = 15_000;
 
 /**
  * One event as an SSE frame. `data` is JSON, which escapes every line break; `event:` is the bare type, so a CR or
@@ -104,7 +103,7 @@ export class SseClient {
 
   /**
    * Whether the reader took nothing since the last check while bytes waited for it (called once per keep-alive, so
-   * it has been at least KEEPALIVE_MS): a client that went away, or one whose socket stopped taking bytes. A reader
+   * it has been at least a keep-alive interval): a client that went away, or one whose socket stopped taking bytes. A reader
    * on a quiet job takes each keep-alive at once, and a slow one takes some; neither is stalled.
    */
   stalled(): boolean {
@@ -136,6 +135,8 @@ export class SseWatchers {
   /** Every stream not yet `gone`: the live ones and those ended but still holding their backlog for a slow reader. */
   private readonly held = new Set<SseClient>();
   private keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** `keepAliveMs`: ms between keep-alive rounds (`ping`): FEED_KEEPALIVE_SECONDS (feed/keepalive-setting). */
+  constructor(readonly keepAliveMs = DEFAULT_KEEPALIVE_SECONDS * 1000) {}
 
   /**
    * The streams the watcher cap counts: an ended stream counts until its reader drained it. Counting only `clients`
@@ -165,7 +166,7 @@ export class SseWatchers {
     this.held.add(client);
     void client.gone.then(() => this.held.delete(client));
     onOpen?.(client);
-    this.keepAlive ??= setInterval(() => this.ping(), KEEPALIVE_MS);
+    this.keepAlive ??= setInterval(() => this.ping(), this.keepAliveMs);
     void this.replay(sql, client);
     return readable;
   }
@@ -219,7 +220,7 @@ export class SseWatchers {
   }
 
   /**
-   * Every KEEPALIVE_MS: a stream whose reader took nothing since the last ping is dropped, its slot and backlog freed;
+   * Every `keepAliveMs`: a stream whose reader took nothing since the last ping is dropped, its slot and backlog freed;
    * the others get a keep-alive. The runtime does not always tell a stream its client went away (workerd#6832: a
    * client disconnect no longer cancels a response body), so a disconnected watcher's stream stayed open, unread,
    * and kept its watcher slot until 4 MiB of keep-alives had queued — on a quiet job never: 256 reconnects of one
