@@ -270,8 +270,10 @@ describe("dashboard: the dead letters page", () => {
     const second = page.locator('tr[data-dead-letter-id="dl-001"]');
     expect(await second.locator("summary").textContent()).toMatch(/^submit: 1 job — job “x+…”$/);
     await second.locator("summary").click();
-    const shown = (await second.locator("pre").textContent()) ?? "";
-    expect(shown).toMatch(/\n… [\d,]+ more characters not shown$/);
+    // Drawn on the details' `toggle` event, which fires after the click: read once it has.
+    const message = () => second.locator("pre").textContent();
+    await expect.poll(message, SOON).toMatch(/\n… [\d,]+ more characters not shown$/);
+    const shown = (await message()) ?? "";
     expect(shown.length).toBeLessThan(20_100);
     // A read landing while the reader is on a row's message keeps focus there (it jumped to the row's Redrive), and
     // what was opened stays open.
@@ -279,7 +281,8 @@ describe("dashboard: the dead letters page", () => {
     await page.locator("#dead-letters-refresh").click();
     await page.locator('tr[data-dead-letter-id="dl-005"] summary').focus();
     open();
-    await expect.poll(() => page.locator("#dead-letters-refresh").isEnabled(), SOON).toBe(true);
+    // Busy is `aria-disabled` (busy.js), which isEnabled does not read: it passed before the read had drawn.
+    await expect.poll(() => page.locator("#dead-letters-refresh").getAttribute("aria-disabled"), SOON).toBe(null);
     expect(await page.evaluate("document.activeElement?.dataset.focusKey")).toBe("message:dl-005");
     expect(await second.locator("details").getAttribute("open")).toBe("");
     expect(await second.locator("pre").textContent()).toBe(shown);
