@@ -42,7 +42,7 @@ describe("dashboard/style.css", () => {
   });
 
   it("gives a bare .card a padding of its own", () => {
-    expect(usersOf("card")).toEqual(expect.arrayContaining(["alerts.js", "budget.js", "lessons.js"]));
+    expect(usersOf("card")).toEqual(expect.arrayContaining(["alerts.js", "budget.js", "lesson-form.js"]));
     expect(declarations(".card")).toMatch(/padding:/);
   });
 
