@@ -35,7 +35,7 @@ export const PARENT_EXITED = "parent exited";
 /**
  * The exit code of a process a stop request ended without finishing its stop: 128 + the signal's number, as a shell
  * reports a process that signal killed (SIGINT 130, SIGTERM 143, SIGHUP 129). A parent gone is a hangup of what started
- * this process, so it reads as SIGHUP's 129.
+ * this process, so it reads as SIGHUP's 129 (the agent's `run --parent-pid` alike: agent/close-codes signalExitCode).
  */
 export function stopExitCode(why: StopReason): number {
   const sig = why === PARENT_EXITED ? "SIGHUP" : why;

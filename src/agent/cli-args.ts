@@ -162,7 +162,8 @@ an empty variable counts as unset):
   --checkpoint-interval S  seconds between WIP checkpoints (default 30)
   --checkpoint-remote DIR  bare repo for checkpoints of jobs without a repo (default <work-dir>/checkpoints.git)
   --drain-timeout S        on SIGTERM, seconds to let running jobs finish (default 30)
-  --parent-pid PID         drain too once PID is no longer its parent (the supervisor that started it was killed)
+  --parent-pid PID         drain too once PID is no longer its parent (the supervisor that started it was killed);
+                           a hangup, as SIGHUP: a stop forced after it exits 129
   --lease-ttl S            at most this lease TTL (5–3600; the job's or product's TTL governs, this only shortens it)
   --keep-workspaces        leave finished workspaces on disk
   --json                   NDJSON output

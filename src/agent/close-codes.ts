@@ -11,17 +11,26 @@ import { CLOSE } from "../shared/protocol.ts";
 /** 3: the factory's credentials are gone (revoked, refused, taken over): a process supervisor must not restart it. */
 export const EXIT_CREDENTIALS = 3;
 
-/** The agent's exit codes, for process supervisors: 3 = do not restart (the factory's credentials are gone). */
-export const EXIT = { ok: 0, error: 1, usage: EXIT_USAGE, credentials: EXIT_CREDENTIALS, interrupted: 130 } as const;
+/**
+ * The agent's exit codes, for process supervisors: 3 = do not restart (the factory's credentials are gone). A stop
+ * request that ends it before its drain finishes exits `signalExitCode`'s 128 + the signal's number instead.
+ */
+export const EXIT = { ok: 0, error: 1, usage: EXIT_USAGE, credentials: EXIT_CREDENTIALS } as const;
+
+/** The stop request `run --parent-pid` makes when that pid is no longer the agent's parent (agent/parent-watch). */
+export const PARENT_EXITED = "parent exited";
+
+/** What can ask the agent to stop: a signal to its pid, or its parent gone (`PARENT_EXITED`). */
+export type StopReason = "SIGINT" | "SIGTERM" | "SIGHUP" | typeof PARENT_EXITED;
 
 /**
- * The exit code of a stop `signal` made (a name such as "SIGTERM"): 128 + its number, as a shell reports a process
- * the signal killed — SIGINT 130, SIGTERM 143, SIGHUP 129 — so a service manager reads which one it was. A reason
- * that is no signal (the agent's parent gone) exits EXIT.interrupted. The start-up's and the drain's rule alike.
+ * The exit code of a stop request `why` that ended the agent before its drain finished: 128 + the signal's number, as
+ * a shell reports a process the signal killed — SIGINT 130, SIGTERM 143, SIGHUP 129 — so a service manager reads
+ * which one it was. A parent gone is a hangup of what started the agent, so it reads as SIGHUP's 129 (npm start's own
+ * rule, scripts/stop-signals stopExitCode; it was 130, an interrupt nobody sent). The start-up's and the drain's rule.
  */
-export function signalExitCode(signal: string): number {
-  const number = (constants.signals as Record<string, number | undefined>)[signal];
-  return signal.startsWith("SIG") && number !== undefined ? 128 + number : EXIT.interrupted;
+export function signalExitCode(why: StopReason): number {
+  return 128 + constants.signals[why === PARENT_EXITED ? "SIGHUP" : why];
 }
 
 /** Reconnect (`why` for the log), or stop for good: the `✘ ERROR` to print, its `exitCode` the process's. */

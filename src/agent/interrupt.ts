@@ -22,9 +22,10 @@ export async function interruptible<T>(
   work: () => Promise<T>,
   exit: (code: number) => void = (code) => process.exit(code),
 ): Promise<T> {
+  // Installed for SIGNALS alone, so the signal is one of them.
   const stop = (signal: NodeJS.Signals) => {
     out.error("interrupted", `${signal}: ${words.what}`, words.fix);
-    exit(signalExitCode(signal));
+    exit(signalExitCode(signal as (typeof SIGNALS)[number]));
   };
   for (const signal of SIGNALS) process.on(signal, stop);
   try {

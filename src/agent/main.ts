@@ -14,7 +14,7 @@ import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { exitAgent } from "./agent-exit.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
-import { EXIT } from "./close-codes.ts";
+import { EXIT, PARENT_EXITED } from "./close-codes.ts";
 import { resolveRunConfig, stateDirFrom } from "./config.ts";
 import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
 import { type ConfigText, readConfigFile, readConfigText, storedToken } from "./config-read.ts";
@@ -76,7 +76,7 @@ function installSignals(supervisor: Supervisor, flags: Parameters<typeof resolve
   // An engine fixed while the agent runs is offered again at once, not up to an hour later (agent/engine-offer).
   // Not SIGUSR1: Node keeps that one for its inspector.
   process.on("SIGUSR2", () => void supervisor.recheckEngines());
-  if (parent !== undefined) watchParent(parent, () => void supervisor.drain("parent exited"));
+  if (parent !== undefined) watchParent(parent, () => void supervisor.drain(PARENT_EXITED));
 }
 
 /** `config`: the config file's one read (agent/config-read), made by `main` — a pipe given as --config reads once. */

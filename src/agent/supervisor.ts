@@ -11,7 +11,7 @@ import type { FixableError } from "../shared/fixable-error.ts";
 import { sleep } from "../shared/http-transport.ts";
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import { assignmentProblem, refusedJobLabel } from "./assignment-guard.ts";
-import { EXIT, retiredWords, signalExitCode } from "./close-codes.ts";
+import { EXIT, retiredWords, type StopReason, signalExitCode } from "./close-codes.ts";
 import { type ConnectionOptions, FactoryConnection, type Welcome } from "./connection.ts";
 import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
@@ -209,8 +209,8 @@ export class Supervisor {
     return this.offer.recheckNow();
   }
 
-  /** SIGTERM/SIGINT/SIGHUP: first one drains, a second one exits at once, 128 + its number (close-codes). */
-  async drain(signal: string): Promise<void> {
+  /** A stop request (a signal, the parent gone): the first drains, a second exits at once (close-codes exit code). */
+  async drain(signal: StopReason): Promise<void> {
     const { out, cfg } = this.opts;
     if (this.draining) {
       out.say("✘", "exit.forced", `second ${signal}: exiting now`);

@@ -1,13 +1,14 @@
 // A second SIGTERM/SIGINT/SIGHUP while the agent drains exits it at once with 128 + that signal's number (SIGTERM 143,
-// as the start-up's interrupt: close-codes signalExitCode; a parent gone, no signal, 130) and leaves no engine process
-// behind — the engine's whole process group, grandchildren included, is SIGKILLed before the exit, not after a grace.
+// as the start-up's interrupt: close-codes signalExitCode; a parent gone is a hangup, SIGHUP's 129, as npm start's own
+// stopExitCode says) and leaves no engine process behind — the engine's whole process group, grandchildren included, is SIGKILLed before the exit, not after a grace.
 // Real engine processes under a Supervisor on a fake coordinator connection.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
-import { EXIT, signalExitCode } from "../../src/agent/close-codes.ts";
+import { stopExitCode } from "../../scripts/stop-signals.ts";
+import { PARENT_EXITED, signalExitCode } from "../../src/agent/close-codes.ts";
 import { Supervisor } from "../../src/agent/supervisor.ts";
 import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
 
@@ -72,8 +73,40 @@ describe("a second signal while draining", { timeout: 30_000 }, () => {
 });
 
 describe("signalExitCode", () => {
-  it("is 128 + the signal's number, and EXIT.interrupted for a reason that is no signal", () => {
+  it("is 128 + the signal's number, and a parent gone is a hangup: SIGHUP's 129", () => {
     expect([signalExitCode("SIGINT"), signalExitCode("SIGTERM"), signalExitCode("SIGHUP")]).toEqual([130, 143, 129]);
-    expect(signalExitCode("parent exited")).toBe(EXIT.interrupted);
+    expect(signalExitCode(PARENT_EXITED)).toBe(129);
+  });
+
+  it("is npm start's rule for every stop request (scripts/stop-signals stopExitCode)", () => {
+    for (const why of ["SIGINT", "SIGTERM", "SIGHUP", PARENT_EXITED] as const)
+      expect(signalExitCode(why), why).toBe(stopExitCode(why));
+  });
+});
+
+describe("a drain the parent's going started", () => {
+  it("forced by that same reason exits 129, not an interrupt's 130", async () => {
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 60_000 });
+    try {
+      let conn: FakeConnection | undefined;
+      const sup = new Supervisor({
+        cfg: agent.cfg,
+        out: agent.out,
+        engines: agent.engines,
+        hello: { capabilities: [], seats: 1, engines: [], agentVersion: "test" },
+        connect: (o) => {
+          conn = new FakeConnection(o);
+          return conn.asConnection();
+        },
+      });
+      const exited = sup.run();
+      (conn as FakeConnection).welcome([]);
+      void sup.drain(PARENT_EXITED);
+      void sup.drain(PARENT_EXITED); // the watch fires once today: the rule, should a second request come that way
+      expect(await exited).toBe(129);
+      expect(agent.events.some((e) => e.event === "exit.forced")).toBe(true);
+    } finally {
+      agent.remove();
+    }
   });
 });
