@@ -5,10 +5,11 @@
  * `N passed, N failed` over all of them. Stops at the first failing layer.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { errorLine } from "../src/shared/fixable-error.ts";
 import { E2E_SERVER_LOGS, ROOT, toolEnv } from "./local-server.ts";
+import { printServerLogs } from "./server-logs.ts";
 
 const LAYERS = [
   ["unit", "vitest.unit.config.ts"],
@@ -29,21 +30,6 @@ mkdirSync(outDir, { recursive: true });
 // Written by test/e2e/harness.ts: each local server's own output, shown when the layer fails.
 rmSync(E2E_SERVER_LOGS, { recursive: true, force: true });
 
-/** The tail of every local server's output that has anything in it: why a runtime died, if one did. */
-function printServerLogs(): void {
-  let files: string[] = [];
-  try {
-    files = readdirSync(E2E_SERVER_LOGS);
-  } catch {
-    return;
-  }
-  for (const f of files) {
-    const lines = readFileSync(path.join(E2E_SERVER_LOGS, f), "utf8").trimEnd().split("\n");
-    if (lines.length === 1 && lines[0] === "") continue;
-    console.log(`\n── local server output ${f} (last ${Math.min(lines.length, 80)} of ${lines.length} lines) ──`);
-    console.log(lines.slice(-80).join("\n"));
-  }
-}
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -69,7 +55,7 @@ for (const [name, config] of LAYERS) {
     failed += 1; // the layer crashed before reporting
   }
   if (run.status !== 0) {
-    if (name === "e2e") printServerLogs();
+    if (name === "e2e") printServerLogs(E2E_SERVER_LOGS);
     console.log(`\n✘ ${name} tests failed`);
     console.log(`${passed} passed, ${Math.max(failed, 1)} failed, ${skipped} skipped`);
     process.exit(run.status ?? 1);

@@ -19,6 +19,7 @@ import {
   type WriteStream,
 } from "node:fs";
 import path from "node:path";
+import { counted } from "../core/counted.ts";
 import { LogBatcher, type LogLine, type LogStream } from "./log-batcher.ts";
 
 /** 25 MiB: the coordinator's artifact limit; a longer log keeps its end, where failures are. */
@@ -151,7 +152,7 @@ export class JobLog {
     const size = older.size + newer.size;
     const body = Buffer.concat([older.bytes, newer.bytes]).toString("utf8");
     const cut = this.dropped + size - older.bytes.length - newer.bytes.length;
-    return cut > 0 ? `[agent] log truncated: first ${cut} bytes dropped\n${body}` : body;
+    return cut > 0 ? `[agent] log truncated: first ${counted(cut, "byte")} dropped\n${body}` : body;
   }
 
   remove(): void {

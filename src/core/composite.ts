@@ -4,6 +4,7 @@
  * keeps waiting (n of m ended), moves on to `review` or `testing`, or fails naming the child that sank it — per its
  * manifest's `onChildFailure` (`fail` | `continue`) and `reviewers`.
  */
+import { counted } from "./counted.ts";
 import { isDead } from "./dag.ts";
 import type { Stage } from "./model.ts";
 
@@ -61,6 +62,11 @@ export function compositeState(
   if (total === 0 || ended.length < total) return { state: "waiting", ended: ended.length, total };
   if (shipped === 0) return { state: "failed", childId: children[0]!.id, childStage: children[0]!.stage };
   return { state: "done", next, shipped, total };
+}
+
+/** The `lastResult.message` of a parent its children moved on: "2 of 3 children shipped", "1 of 1 child shipped". */
+export function childrenDoneMessage(state: Extract<CompositeState, { state: "done" }>): string {
+  return `${state.shipped} of ${counted(state.total, "child", "children")} shipped`;
 }
 
 /** The `lastResult.message` of a parent failed by a child: `child_failed: <childId> is <stage>`. */

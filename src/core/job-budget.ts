@@ -6,6 +6,7 @@
  * of the job may still spend (`jobAllowance`), which its assignment carries so the agent stops the engine there.
  */
 import { fromMicros, toMicros } from "./budget.ts";
+import { counted } from "./counted.ts";
 import type { Insights, JobBudget } from "./model.ts";
 import type { RunSpend } from "./run-accrual.ts";
 import { usdTexts } from "./usd-text.ts";
@@ -162,7 +163,7 @@ export function spentBudget(budget: JobBudget, spent: RunSpend): JobOverrun | un
     return { limit: "usd", used, max: budget.usd, message };
   }
   if (budget.tokens !== undefined && spent.tokens >= budget.tokens) {
-    const message = `used ${spent.tokens} tokens of its job budget of ${budget.tokens}: nothing left for another run`;
+    const message = `used ${counted(spent.tokens, "token")} of its job budget of ${budget.tokens}: nothing left for another run`;
     return { limit: "tokens", used: spent.tokens, max: budget.tokens, message };
   }
   return undefined;

@@ -144,6 +144,25 @@ describe("a job that spent exactly its budget", () => {
     });
   });
 
+  it("one token spent of a budget of one is said in the singular, in the ending and in a requeue's refusal", async () => {
+    const product = "job-allowance-spent-one-token";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "spent", budget: { tokens: 1 }, maxAttempts: 3 });
+    const { leaseEpoch } = ((await claim(product, f.token)).body as Claimed).lease;
+    const insights = { tokensIn: 1, tokensOut: 0 };
+    expect((await patch(product, f.token, job.id, { leaseEpoch, stage: "building", insights })).status).toBe(200);
+    const result = { outcome: "rate_limited", retryAfterSeconds: 0, message: "429" };
+    const limited = await patch(product, f.token, job.id, { leaseEpoch, stage: "failed", result });
+    expect(limited.body).toMatchObject(spentOut("used 1 token of its job budget of 1: nothing left for another run"));
+    const refused = await api<{ code?: string; detail?: string }>(
+      "POST",
+      `${P(product)}/jobs/${job.id}/actions/requeue`,
+      { token: ADMIN, json: {} },
+    );
+    expect(refused.body.code).toBe("budget_exceeded");
+    expect(refused.body.detail).toContain(`job ${job.id} has used 1 token, not below its budget of 1`);
+  });
+
   /** A job with `budget` claimed over HTTP by `f` and building, its run's report at `insights` (exactly the budget). */
   const spending = async (product: string, token: string, manifest: Record<string, unknown>, insights: object) => {
     const job = await submit(product, { title: "spent", maxAttempts: 3, ...manifest });

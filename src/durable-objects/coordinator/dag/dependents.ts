@@ -18,6 +18,7 @@
 import {
   type CompositeState,
   childFailedMessage,
+  childrenDoneMessage,
   compositeState,
   dependencyFailedMessage,
 } from "../../../core/composite.ts";
@@ -92,13 +93,9 @@ export function reevaluate(tx: Tx, job: Job): Job | undefined {
     return failJob(tx, job, childFailedMessage(state.childId, state.childStage));
   }
   if (state.state === "done" && depsMet) {
-    return moveJob(tx, job, state.next, { lastResult: { outcome: "success", message: childrenDone(state) } });
+    return moveJob(tx, job, state.next, { lastResult: { outcome: "success", message: childrenDoneMessage(state) } });
   }
   return undefined;
-}
-
-function childrenDone(state: Extract<CompositeState, { state: "done" }>): string {
-  return `${state.shipped} of ${state.total} children shipped`;
 }
 
 /**

@@ -27,6 +27,7 @@
  * `noteOverBudget`) — for an operator's requeue with a raise.
  */
 import { fromMicros, toMicros } from "../../../core/budget.ts";
+import { counted } from "../../../core/counted.ts";
 import { DomainError } from "../../../core/errors.ts";
 import { type JobAllowance, type JobOverrun, jobAllowance, spentBudget } from "../../../core/job-budget.ts";
 import type { Job, JobBudget, RunResult } from "../../../core/model.ts";
@@ -81,7 +82,7 @@ export function requeueAllowance(tx: Tx, job: Job, raise: BudgetRaise, actor: st
   }
   if (none?.limit === "tokens") {
     const asked = raise.budgetTokens !== undefined ? `budgetTokens ${to.tokens}` : `its budget of ${none.max}`;
-    throw refusal(job.id, `used ${spent.tokens} tokens`, asked, "token", {
+    throw refusal(job.id, `used ${counted(spent.tokens, "token")}`, asked, "token", {
       field: "budgetTokens",
       flag: "--budget-tokens",
       above: spent.tokens,
