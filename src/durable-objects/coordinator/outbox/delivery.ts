@@ -179,8 +179,11 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     const records = feeds[i]!;
     delivered.push(...records.slice(0, res.delivered).map((r) => r.seq));
     if (res.error === undefined) return;
-    // Sent one by one, only the record that failed is counted; its later events were not tried.
-    const failed = batches[i]!.oneByOne ? records.slice(res.delivered, res.delivered + 1) : records;
+    // Sent one by one, only the record that failed is counted; its later events were not tried. Sent in calls (outbox/
+    // feed-append FEED_CALL_BYTES), the ones the feed took are delivered: the failed call's and the later ones count.
+    const failed = batches[i]!.oneByOne
+      ? records.slice(res.delivered, res.delivered + 1)
+      : records.slice(res.delivered);
     failures.push(...failed.map((record) => ({ record, error: res.error ?? "" })));
   });
   // Counted as planned: a round that asked a refusing queue once is an outage as the round of all its messages was.

@@ -1,13 +1,33 @@
 /**
  * @module durable-objects/coordinator/outbox/feed-append
  * Appends one delivery round's feed events to the jobs' JobFeeds: one call per
- * job, at most CONCURRENCY in flight, each job's outcome reported on its own
- * (how many of its events went in order, and why the rest did not), and every
- * call's result disposed at once rather than left to garbage collection.
+ * job — several when its events pass FEED_CALL_BYTES, in order — at most
+ * CONCURRENCY in flight, each job's outcome reported on its own (how many of its
+ * events went in order, and why the rest did not), and every call's result
+ * disposed at once rather than left to garbage collection.
  */
 
+import { jsonBytes } from "../../../core/bytes.ts";
+import { chunkBySize } from "../../../core/chunks.ts";
+import { RECORD_MAX_BYTES } from "../../../core/record-bounds.ts";
 import { feedName } from "../../../shared/coordinator-rpc.ts";
 import type { FeedAppend } from "../../job-feed.ts";
+
+/**
+ * 8 MiB: the most one feed call carries, in UTF-8 bytes of its events' JSON. A Workers RPC's serialized arguments are
+ * limited to 32 MiB, and 1,000 events of RECORD_MAX_BYTES.event (32 KiB) each — what a round or a reader's flush sent
+ * in one call — came to ~32 MiB: the limit's edge, the call refused and the job's feed stuck behind it. The RPC
+ * serializes with V8, which writes a string holding any character past U+00FF in two bytes a character, so an
+ * event's JSON may take up to twice its UTF-8 size on the wire: 8 MiB of JSON is at most ~16 MiB there, half the
+ * limit. Fewer, larger calls would save little: 8 MiB is ~250 of the largest events, thousands of usual ones.
+ */
+export const FEED_CALL_BYTES = 8 * 1024 * 1024;
+/**
+ * The JSON of one event as appended: its stored record (cut to RECORD_MAX_BYTES.event: outbox/records) less its
+ * job id, plus its `sourceSeq`; the 64 bytes cover that field. A batch of fewer than FEED_CALL_BYTES / this many
+ * events fits one call without measuring any.
+ */
+const EVENT_MAX_BYTES = RECORD_MAX_BYTES.event + 64;
 
 /** Feed RPCs in flight at once per relay call: keeps a round short without flooding the runtime. */
 const CONCURRENCY = 16;
@@ -28,8 +48,9 @@ export interface FeedBatchResult {
 }
 
 /**
- * Appends each batch to its job's feed, at most CONCURRENCY at a time. Never
- * throws for one feed's failure: it is reported in that batch's result.
+ * Appends each batch to its job's feed, at most CONCURRENCY at a time; a batch's events in calls of at most
+ * FEED_CALL_BYTES, one after the other, stopping at the first that fails. Never throws for one feed's failure: it is
+ * reported in that batch's result (`delivered`: the events of the calls before it).
  */
 export async function appendFeeds(env: Env, productId: string, batches: FeedBatch[]): Promise<FeedBatchResult[]> {
   const results: FeedBatchResult[] = new Array(batches.length);
@@ -39,7 +60,7 @@ export async function appendFeeds(env: Env, productId: string, batches: FeedBatc
       const i = next++;
       const b = batches[i]!;
       const feed = env.JOB_FEED.getByName(feedName(productId, b.jobId));
-      const steps = b.oneByOne ? b.events.map((e) => [e]) : [b.events];
+      const steps = b.oneByOne ? b.events.map((e) => [e]) : feedCalls(b.events);
       let delivered = 0;
       try {
         for (const step of steps) {
@@ -60,4 +81,14 @@ export async function appendFeeds(env: Env, productId: string, batches: FeedBatc
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batches.length) }, runner));
   return results;
+}
+
+/**
+ * `events` in consecutive calls of at most FEED_CALL_BYTES of JSON each (one event larger alone, which a record's
+ * bound rules out). Measured only when the batch could pass it: most are far under, and are sent as they are.
+ */
+export function feedCalls(events: FeedAppend[]): FeedAppend[][] {
+  if (events.length * EVENT_MAX_BYTES <= FEED_CALL_BYTES) return [events];
+  // Each event counted with its comma in the array, the brackets' one byte more in the bound: `[a,b]` is a+b+3.
+  return chunkBySize(events, { maxBytes: FEED_CALL_BYTES - 1 }, (e) => jsonBytes(e) + 1);
 }
