@@ -123,6 +123,15 @@ describe("gigafactory-agent against a real coordinator", () => {
     return r.body;
   }
   const getJob = async (product: string, id: string) => (await api<Job>(product, "GET", `/jobs/${id}`)).body;
+  /**
+   * A quick job submitted to `product` now, run to its end by `agent` (one seat): what the agent does with the jobs
+   * it had, it has done by then — the seat went to them first.
+   */
+  async function nextJobDone(product: string, agent: AgentProc): Promise<void> {
+    const next = await submit(product, { title: "Next one", engine: "sample" }, "gf-sample-seconds: 0\n");
+    await waitJob(product, next.id, (j) => j.stage === "testing");
+    await agent.waitFor("job.done", (e) => e.jobId === next.id);
+  }
   async function waitJob(product: string, id: string, pred: (j: Job) => boolean, ms = 90_000): Promise<Job> {
     let last: Job | undefined;
     try {
@@ -269,8 +278,10 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(await agent.exited).toBe(0);
     const again = run(stateDir);
     await again.waitFor("connected");
-    await new Promise((r) => setTimeout(r, 3000));
-    expect(again.events().filter((e) => e.event === "job.start")).toEqual([]);
+    // A state, not a wait: a job run again would start from the welcome's leases or a push, on its one seat, before
+    // a job submitted now can start there and end.
+    await nextJobDone(product, again);
+    expect(again.events().filter((e) => e.event === "job.start" && e.jobId === job.id)).toEqual([]);
     expect((await getJob(product, job.id)).stage).toBe("testing");
     expect((await api<{ runs: unknown[] }>(product, "GET", `/jobs/${job.id}/runs`)).body.runs).toHaveLength(1);
     again.proc.kill("SIGTERM");
@@ -365,8 +376,11 @@ describe("gigafactory-agent against a real coordinator", () => {
     const pid = enginePid(job.id);
     expect(pid).toBeDefined();
     expect(pidAlive(pid as number)).toBe(false);
-    await new Promise((r) => setTimeout(r, 1500));
+    // A state, not a wait: once a job submitted now has run on the agent's one seat, the overrun job's run is over
+    // on both sides (its end reported, or its lease gone) — and it stayed failed, not queued again.
+    await nextJobDone(product, agent);
     expect((await getJob(product, job.id)).stage).toBe("failed");
+    expect((await api<{ runs: unknown[] }>(product, "GET", `/jobs/${job.id}/runs`)).body.runs).toHaveLength(1);
     agent.proc.kill("SIGTERM");
     expect(await agent.exited).toBe(0);
   });
