@@ -73,8 +73,8 @@ function problem(range: 4 | 5): Record<string, unknown> {
       ? "Refused (RFC 9457 problem): `code` says why — 400 `validation_failed` also for a request header over its " +
         "limit in bytes of UTF-8 (`info.description` lists them)"
       : "Failed (RFC 9457 problem): 503 `unavailable` — a dependency refused the work or the product's coordinator " +
-        "was overloaded or unreachable; `detail` says whether anything may have been kept, `Retry-After` (when " +
-        "sent) how many seconds to wait; send it again — 500 `internal` — a bug on our side, logged";
+        "was overloaded or unreachable; `detail` says whether anything may have been kept, `Retry-After` (and " +
+        "`retryAfterSeconds`) how many seconds to wait; send it again — 500 `internal` — a bug on our side, logged";
   const properties = {
     type: { type: "string" },
     title: { type: "string" },
@@ -83,15 +83,13 @@ function problem(range: 4 | 5): Record<string, unknown> {
     code: { type: "string", enum: problemCodes(range) },
   };
   const schema = { type: "object", required: ["type", "title", "status", "detail", "code"], properties };
-  const challenge = {
-    "www-authenticate": {
-      description: `On a 401 unauthorized: the challenge \`${BEARER_CHALLENGE}\` (RFC 9110 §15.5.2, RFC 6750 §3)`,
-      schema: { type: "string" },
-    },
-  };
+  const [name, said] =
+    range === 4
+      ? ["www-authenticate", `On a 401 unauthorized: the challenge \`${BEARER_CHALLENGE}\` (RFC 9110 §15.5.2)`]
+      : ["retry-after", "On a 503 unavailable, always: whole seconds to wait before sending again (RFC 9110 §10.2.3)"];
   return {
     description,
-    ...(range === 4 ? { headers: challenge } : {}),
+    headers: { [name]: { description: said, schema: { type: "string" } } },
     content: { "application/problem+json": { schema } },
   };
 }
