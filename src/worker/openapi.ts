@@ -12,6 +12,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../core/errors.ts";
+import { AUTHORIZATION_MAX_BYTES, BEARER_TOKEN_MAX_BYTES } from "./bearer-token.ts";
 import { HEADER_MAX_BYTES } from "./header-limits.ts";
 import { JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
 import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
@@ -170,6 +171,11 @@ function headerLimitsText(): string {
   );
 }
 
+/** The bearer scheme's bounds (worker/bearer-token): past either, the 401 any unreadable credential gets. */
+function bearerText(): string {
+  return `\`Authorization: Bearer <token>\`: a token over ${BEARER_TOKEN_MAX_BYTES} bytes of UTF-8, or the header over ${AUTHORIZATION_MAX_BYTES}, is 401 unauthorized`;
+}
+
 function buildDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPS) {
@@ -199,7 +205,7 @@ function buildDocument(): Record<string, unknown> {
     openapi: "3.1.0",
     info: { title: "Gigafactory API", version: "1.0.0", description: headerLimitsText() },
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: bearerText() } },
       schemas: responseComponents(),
       // What each operation's `x-role` means (an extension field: OpenAPI has no notion of roles).
       "x-roles": ROLES,

@@ -1,12 +1,12 @@
 // The README names the request-header byte limits the Worker enforces (worker/header-limits HEADER_MAX_BYTES): the
 // same headers with the same limits as the OpenAPI document's `info.description`, the 400's detail as the middleware
-// words it, the bearer token's limit (worker/bearer-token) and Accept's (routes/metrics). Pass 36 listed them in the
+// words it, the bearer token's and the Authorization header's limits (worker/bearer-token) and Accept's (routes/metrics). Pass 36 listed them in the
 // document alone: a newcomer reading the README met a 400 naming `Origin` on /health with nothing to explain it.
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../src/worker/auth.ts";
-import { BEARER_TOKEN_MAX_BYTES } from "../../src/worker/bearer-token.ts";
+import { AUTHORIZATION_MAX_BYTES, BEARER_TOKEN_MAX_BYTES } from "../../src/worker/bearer-token.ts";
 import { HEADER_MAX_BYTES, headerLimits } from "../../src/worker/header-limits.ts";
 import { openApiDocument } from "../../src/worker/openapi.ts";
 import { onError } from "../../src/worker/problem.ts";
@@ -56,7 +56,9 @@ describe("the README's API section", () => {
   });
 
   it("says the bearer token's limit and Accept's", () => {
-    expect(paragraph).toContain(`a bearer token over ${BEARER_TOKEN_MAX_BYTES} bytes is a 401`);
+    expect(paragraph).toContain(
+      `a bearer token over ${BEARER_TOKEN_MAX_BYTES} bytes, or an \`Authorization\` header over ${AUTHORIZATION_MAX_BYTES}, is a 401`,
+    );
     expect(paragraph).toContain(`an \`Accept\` over ${ACCEPT_MAX_BYTES} bytes is disregarded`);
   });
 });
