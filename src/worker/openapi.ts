@@ -12,8 +12,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../core/errors.ts";
-import { AUTHORIZATION_MAX_BYTES, BEARER_TOKEN_MAX_BYTES } from "./bearer-token.ts";
-import { HEADER_MAX_BYTES } from "./header-limits.ts";
+import { bearerText, headerLimitsText } from "./openapi-header-text.ts";
 import { JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
 import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
 import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
@@ -84,13 +83,17 @@ function problem(range: 4 | 5): Record<string, unknown> {
     code: { type: "string", enum: problemCodes(range) },
   };
   const schema = { type: "object", required: ["type", "title", "status", "detail", "code"], properties };
-  const [name, said] =
-    range === 4
-      ? ["www-authenticate", `On a 401 unauthorized: the challenge \`${BEARER_CHALLENGE}\` (RFC 9110 §15.5.2)`]
-      : ["retry-after", "On a 503 unavailable, always: whole seconds to wait before sending again (RFC 9110 §10.2.3)"];
+  const said: Record<string, string> = {
+    ...(range === 4
+      ? { "www-authenticate": `On a 401: the challenge \`${BEARER_CHALLENGE}\` (RFC 9110 §15.5.2)` }
+      : {}),
+    "retry-after": `${range === 4 ? "On a 429 that says when" : "On a 503, always"}: seconds to wait (RFC 9110 §10.2.3)`,
+  };
   return {
     description,
-    headers: { [name]: { description: said, schema: { type: "string" } } },
+    headers: Object.fromEntries(
+      Object.entries(said).map(([h, d]) => [h, { description: d, schema: { type: "string" } }]),
+    ),
     content: { "application/problem+json": { schema } },
   };
 }
@@ -157,23 +160,6 @@ function requestBody(op: Op): Record<string, unknown> | undefined {
   const description = `At most ${limits.join(", ")}: a larger body is refused 413 payload_too_large`;
   // OpenAPI's default is optional: a JSON body's route refuses none unless it reads an empty one as {}.
   return { description, ...(op.body ? { required: !op.bodyOptional } : {}), content };
-}
-
-/**
- * What every operation refuses of its request's headers (worker/header-limits, checked before anything else): a
- * client reads it once here, not on each operation. A header sent twice counts as its values joined by ", ".
- */
-function headerLimitsText(): string {
-  const limits = Object.entries(HEADER_MAX_BYTES).map(([name, max]) => `\`${name}\` ${max}`);
-  return (
-    "Every operation refuses 400 `validation_failed` (naming the header; nothing done) a request whose header is " +
-    `over its limit in bytes of UTF-8 (a header sent twice counts as its values joined by ", "): ${limits.join(", ")}.`
-  );
-}
-
-/** The bearer scheme's bounds (worker/bearer-token): past either, the 401 any unreadable credential gets. */
-function bearerText(): string {
-  return `\`Authorization: Bearer <token>\`: a token over ${BEARER_TOKEN_MAX_BYTES} bytes of UTF-8, or the header over ${AUTHORIZATION_MAX_BYTES}, is 401 unauthorized`;
 }
 
 function buildDocument(): Record<string, unknown> {

@@ -2,7 +2,8 @@
 // `retryAfterSeconds` (worker/problem `problemResponse`): a job's feed behind its held events (outbox/shipper
 // `feedBehind`) put its 1 s in the body alone, and a refused queue's, R2's or D1's 503 named no wait at all, where
 // the OpenAPI document said "Retry-After (when sent)". An error's own wait wins (the watcher cap's 429: 5 s, sent
-// once); no other refusal gains one. The document's 5XX answer names the header.
+// once); no other refusal gains one. The document names the header on every 5XX answer and every 4XX (a 429 with a
+// wait: the watcher cap's carried it undeclared).
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/core/errors.ts";
@@ -63,13 +64,15 @@ describe("other refusals", () => {
 });
 
 describe("the OpenAPI document", () => {
-  it("names Retry-After on every operation's 5XX answer", () => {
+  it("names Retry-After on every operation's 5XX answer, and its 4XX (a 429 with a wait)", () => {
     const doc = openApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     const ops = Object.values(doc.paths).flatMap((p) => Object.values(p));
     expect(ops.length).toBeGreaterThan(50);
     for (const op of ops) {
-      const fivexx = op.responses["5XX"] as { headers?: Record<string, { description: string }> };
-      expect(fivexx.headers?.["retry-after"]?.description).toMatch(/503 unavailable/);
+      const said = (range: string) =>
+        (op.responses[range] as { headers?: Record<string, { description: string }> }).headers?.["retry-after"];
+      expect(said("5XX")?.description).toMatch(/^On a 503, always: seconds to wait/);
+      expect(said("4XX")?.description).toMatch(/^On a 429 that says when: seconds to wait/);
     }
   });
 });
