@@ -10,6 +10,7 @@ import { productFromToken } from "../shared/http-client.ts";
 import { schemeHint } from "../shared/scheme-hint.ts";
 import { type Env, readConfigObject } from "./config-file.ts";
 import { CliError } from "./errors.ts";
+import { unreadableToken } from "./token-readable.ts";
 import { malformedToken } from "./token-shape.ts";
 
 export interface Layer {
@@ -92,11 +93,16 @@ export function tokenSourceOf(layers: readonly [Layer, Layer, Layer]): string {
 /**
  * The one check of a token, wherever it came from (login, flags, environment, saved file), before any request: one
  * that `fetch` cannot put in a header (judged as `fetch` sends it, its end blanks stripped) threw out of `fetch` and
- * was reported as an unreachable coordinator. FixableError `token_malformed`, exit 2 (shared/header-token).
+ * was reported as an unreachable coordinator; one the coordinator can never read as a token (a blank inside, past its
+ * length: cli/token-readable) was sent for a 401 that said to send what had been sent.
+ * @throws FixableError / CliError `token_malformed`, exit 2 (shared/header-token, cli/token-readable)
  */
 export function checkToken(token: string, source: string): void {
   const how = "run `gigafactory login --url URL --token TOKEN` with it, or set GIGAFACTORY_TOKEN";
-  assertHeaderToken(trimHeaderBlanks(token), source, how);
+  const sent = trimHeaderBlanks(token);
+  assertHeaderToken(sent, source, how);
+  const unreadable = unreadableToken(sent, source);
+  if (unreadable) throw unreadable;
 }
 
 /** Where a coordinator URL came from, and how to fix a bad one there. */

@@ -76,7 +76,7 @@ const FIXES: Record<string, string> = {
     "the byte range asked starts at or past the artifact's end (its `size` is in the problem): ask for a range inside it",
   method_not_allowed: "this is a CLI bug; please report it",
   unavailable:
-    "nothing was kept; send the same request again (it is idempotent), and check the coordinator's logs if it persists",
+    "send the request again; where the detail says a write may have taken effect, look at what it did before repeating it; check the coordinator's logs if it persists",
 };
 
 /**

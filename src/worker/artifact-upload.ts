@@ -9,6 +9,7 @@
 
 import { z } from "zod";
 import { MAX_ARTIFACT_BYTES } from "../core/artifact-limits.ts";
+import { counted } from "../core/counted.ts";
 import { DomainError } from "../core/errors.ts";
 import { fromZod } from "./problem.ts";
 import { singleHeader } from "./single-header.ts";
@@ -109,7 +110,7 @@ export async function streamToR2(
     throw uploadFailure(key, seen, length, ending, err);
   }
   if (seen !== length) {
-    throw new DomainError("validation_failed", `upload was ${seen} bytes, Content-Length said ${length}`);
+    throw new DomainError("validation_failed", `upload was ${counted(seen, "byte")}, Content-Length said ${length}`);
   }
   const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return { size: seen, sha256 };
@@ -122,10 +123,13 @@ type BodyEnding = "streaming" | "ended" | "broke";
 function uploadFailure(key: string, seen: number, length: number, body: BodyEnding, err: unknown): DomainError {
   if (seen > length) return new DomainError("validation_failed", "body is longer than its Content-Length");
   if (body === "broke") {
-    return new DomainError("validation_failed", `upload did not complete: ${seen} of ${length} bytes arrived`);
+    return new DomainError(
+      "validation_failed",
+      `upload did not complete: ${seen} of ${counted(length, "byte")} arrived`,
+    );
   }
   if (body === "ended" && seen < length) {
-    return new DomainError("validation_failed", `upload was ${seen} bytes, Content-Length said ${length}`);
+    return new DomainError("validation_failed", `upload was ${counted(seen, "byte")}, Content-Length said ${length}`);
   }
   // The body was whole, or still coming: storage gave up on it. Nothing is kept (the caller abandons the intent).
   console.warn(`artifact upload to ${key} failed in storage: ${String(err)}`);

@@ -15,13 +15,19 @@ import { DomainError } from "../core/errors.ts";
 export const BEARER_TOKEN_MAX_BYTES = 512;
 
 /**
+ * The whole header's limit, bytes of UTF-8: the token's and 64 for the scheme and the space around it. Checked before
+ * the header is matched: the token's limit alone let "Bearer", 100 KB of spaces and a valid token through, read whole.
+ */
+export const AUTHORIZATION_MAX_BYTES = BEARER_TOKEN_MAX_BYTES + 64;
+
+/**
  * The token of the request's `Authorization: Bearer <token>` header.
- * @throws DomainError `unauthorized` (401) when the header is absent, not a Bearer one, or its token is over
- *   BEARER_TOKEN_MAX_BYTES
+ * @throws DomainError `unauthorized` (401) when the header is absent, over AUTHORIZATION_MAX_BYTES, not a Bearer one,
+ *   or its token is over BEARER_TOKEN_MAX_BYTES
  */
 export function bearerToken(c: Context): string {
   const header = c.req.header("authorization");
-  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  const m = header && fitsUtf8(header, AUTHORIZATION_MAX_BYTES) ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!m?.[1] || !fitsUtf8(m[1], BEARER_TOKEN_MAX_BYTES)) {
     throw new DomainError("unauthorized", "send Authorization: Bearer <token>");
   }

@@ -10,6 +10,7 @@
 
 import type { z } from "zod";
 import { clipUtf8, utf8Bytes } from "../core/bytes.ts";
+import { counted } from "../core/counted.ts";
 import { DomainError, unwrap } from "../core/errors.ts";
 import { parseManifest, validateManifest } from "../core/manifest.ts";
 import type { BatchItem } from "../shared/api.ts";
@@ -50,7 +51,7 @@ export function checkBatchItem(
   // children no one is told to give it.
   const { children, kind } = input.manifest;
   if (children !== undefined || kind === "composite") {
-    const what = children !== undefined ? `${children.length} children` : "kind: composite";
+    const what = children !== undefined ? counted(children.length, "child", "children") : "kind: composite";
     throw new DomainError(
       "validation_failed",
       `item ${index} is a composite job (${what}): bulk submission takes single jobs only — submit the parent ` +

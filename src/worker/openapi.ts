@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../core/errors.ts";
-import { HEADER_MAX_BYTES } from "./header-limits.ts";
+import { bearerText, headerLimitsText } from "./openapi-header-text.ts";
 import { JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
 import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
 import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
@@ -73,8 +73,8 @@ function problem(range: 4 | 5): Record<string, unknown> {
       ? "Refused (RFC 9457 problem): `code` says why — 400 `validation_failed` also for a request header over its " +
         "limit in bytes of UTF-8 (`info.description` lists them)"
       : "Failed (RFC 9457 problem): 503 `unavailable` — a dependency refused the work or the product's coordinator " +
-        "was overloaded or unreachable; `detail` says whether anything may have been kept, `Retry-After` (when " +
-        "sent) how many seconds to wait; send it again — 500 `internal` — a bug on our side, logged";
+        "was overloaded or unreachable; `detail` says whether anything may have been kept, `Retry-After` (and " +
+        "`retryAfterSeconds`) how many seconds to wait; send it again — 500 `internal` — a bug on our side, logged";
   const properties = {
     type: { type: "string" },
     title: { type: "string" },
@@ -83,15 +83,17 @@ function problem(range: 4 | 5): Record<string, unknown> {
     code: { type: "string", enum: problemCodes(range) },
   };
   const schema = { type: "object", required: ["type", "title", "status", "detail", "code"], properties };
-  const challenge = {
-    "www-authenticate": {
-      description: `On a 401 unauthorized: the challenge \`${BEARER_CHALLENGE}\` (RFC 9110 §15.5.2, RFC 6750 §3)`,
-      schema: { type: "string" },
-    },
+  const said: Record<string, string> = {
+    ...(range === 4
+      ? { "www-authenticate": `On a 401: the challenge \`${BEARER_CHALLENGE}\` (RFC 9110 §15.5.2)` }
+      : {}),
+    "retry-after": `${range === 4 ? "On a 429 that says when" : "On a 503, always"}: seconds to wait (RFC 9110 §10.2.3)`,
   };
   return {
     description,
-    ...(range === 4 ? { headers: challenge } : {}),
+    headers: Object.fromEntries(
+      Object.entries(said).map(([h, d]) => [h, { description: d, schema: { type: "string" } }]),
+    ),
     content: { "application/problem+json": { schema } },
   };
 }
@@ -160,18 +162,6 @@ function requestBody(op: Op): Record<string, unknown> | undefined {
   return { description, ...(op.body ? { required: !op.bodyOptional } : {}), content };
 }
 
-/**
- * What every operation refuses of its request's headers (worker/header-limits, checked before anything else): a
- * client reads it once here, not on each operation. A header sent twice counts as its values joined by ", ".
- */
-function headerLimitsText(): string {
-  const limits = Object.entries(HEADER_MAX_BYTES).map(([name, max]) => `\`${name}\` ${max}`);
-  return (
-    "Every operation refuses 400 `validation_failed` (naming the header; nothing done) a request whose header is " +
-    `over its limit in bytes of UTF-8 (a header sent twice counts as its values joined by ", "): ${limits.join(", ")}.`
-  );
-}
-
 function buildDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPS) {
@@ -201,7 +191,7 @@ function buildDocument(): Record<string, unknown> {
     openapi: "3.1.0",
     info: { title: "Gigafactory API", version: "1.0.0", description: headerLimitsText() },
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: bearerText() } },
       schemas: responseComponents(),
       // What each operation's `x-role` means (an extension field: OpenAPI has no notion of roles).
       "x-roles": ROLES,

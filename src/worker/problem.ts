@@ -70,13 +70,41 @@ export function problemOf(err: DomainError): Problem {
  */
 export const BEARER_CHALLENGE = 'Bearer realm="gigafactory"';
 
+/**
+ * Seconds a 503 `unavailable` that names no wait of its own tells a client to wait: what refused (a queue, R2, D1, a
+ * job's feed behind its held events) is usually back within a second or two, and our clients back off further.
+ */
+export const UNAVAILABLE_RETRY_AFTER_S = 1;
+
+/**
+ * The whole seconds an error tells its client to wait (`Retry-After`, RFC 9110 §10.2.3), or undefined: its own
+ * `retryAfterSeconds` (the watcher cap's 429, a feed behind, an overloaded coordinator), else UNAVAILABLE_RETRY_AFTER_S
+ * for every `unavailable` — only the platform's transient 503s said when, a refused queue's, R2's or D1's none, and a
+ * feed behind its held events put it in the body alone, so a client reading the header was told nothing.
+ */
+export function retryAfterOf(err: DomainError): number | undefined {
+  const own = err.details?.retryAfterSeconds;
+  if (typeof own === "number" && Number.isFinite(own) && own >= 0) return Math.ceil(own);
+  return err.code === "unavailable" ? UNAVAILABLE_RETRY_AFTER_S : undefined;
+}
+
+/**
+ * The HTTP answer of `err`: its problem+json with the headers its status needs — a 401's challenge, a 426's Upgrade,
+ * and a wait (`Retry-After`, in the body too as `retryAfterSeconds`) where retryAfterOf gives one.
+ */
 export function problemResponse(c: Context, err: DomainError): Response {
   const headers: Record<string, string> = { "content-type": "application/problem+json" };
   if (err.code === "unauthorized") headers["www-authenticate"] = BEARER_CHALLENGE;
   // RFC 9110 §15.5.22: a 426 MUST name the protocol to upgrade to — here always a WebSocket (the feeds, the link);
   // §7.8: whoever sends Upgrade sends the "upgrade" connection option with it.
   if (err.code === "upgrade_required") Object.assign(headers, { upgrade: "websocket", connection: "upgrade" });
-  return c.body(JSON.stringify(problemOf(err)), ERROR_CODES[err.code] as ContentfulStatusCode, headers);
+  const problem = problemOf(err);
+  const wait = retryAfterOf(err);
+  if (wait !== undefined) {
+    headers["retry-after"] = String(wait);
+    problem.retryAfterSeconds = wait;
+  }
+  return c.body(JSON.stringify(problem), ERROR_CODES[err.code] as ContentfulStatusCode, headers);
 }
 
 /** A zod failure as `validation_failed`, echoing at most ISSUES_ECHOED issues of bounded size (core/bytes). */
@@ -131,8 +159,7 @@ export function onError(err: unknown, c: Context): Response {
   const transient = transientFailure(err);
   if (transient) {
     console.warn(`transient platform failure: ${String(err)}`);
-    c.header("retry-after", String(transient.retryAfterS));
-    return problemResponse(c, transient.error);
+    return problemResponse(c, transient.error); // its Retry-After from its retryAfterSeconds
   }
   console.error("unhandled error", err);
   return c.body(

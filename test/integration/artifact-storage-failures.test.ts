@@ -80,9 +80,9 @@ describe("R2 failing an upload is a 503 to retry, not the client's 400", () => {
     const longer = await upload(product, job.id, "a.txt", "hello", 3);
     expect({ status: longer.status, code: longer.code }).toEqual({ status: 400, code: "validation_failed" });
     expect(longer.text).toContain("longer than its Content-Length");
-    const shorter = await upload(product, job.id, "b.txt", "hello", 10);
+    const shorter = await upload(product, job.id, "b.txt", "h", 10);
     expect({ status: shorter.status, code: shorter.code }).toEqual({ status: 400, code: "validation_failed" });
-    expect(shorter.text).toContain("5 bytes, Content-Length said 10");
+    expect(shorter.text).toContain("upload was 1 byte, Content-Length said 10"); // one byte, in the singular
     expect(await kept(product, job.id)).toEqual({ pointers: 0, intents: 0, doomed: 0, objects: 0 });
   });
 });

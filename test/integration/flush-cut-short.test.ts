@@ -3,6 +3,7 @@
 // deleted, no pointer; its artifact.added went before the older events for good), an artifact's deletion, and a
 // REST page of the events (its lastSeq read as the log's end: a watch of an ended job stopped short). Sent again
 // once the feed takes them: each goes through, after all of them. A live stream still opens: the rest reaches it.
+// Each refusal is problem+json with Retry-After: 1 (the header, not the body alone: worker/problem `retryAfterOf`).
 import { env, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -43,7 +44,7 @@ async function upload(product: string, jobId: string, token: string, epoch: numb
       body: "hello",
     },
   );
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
 
 describe("an artifact commit while its job's held events cannot reach the feed", () => {
@@ -58,6 +59,7 @@ describe("an artifact commit while its job's held events cannot reach the feed",
     await feedsOfShipper(product, "real");
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ code: "unavailable", type: expect.any(String), title: expect.any(String) });
+    expect(refused.headers.get("retry-after")).toBe("1"); // as its body's retryAfterSeconds: when to send again
     const listed = await api<{ artifacts: unknown[] }>("GET", `${P(product)}/jobs/${job.id}/artifacts`, {
       token: ADMIN,
     });
@@ -96,6 +98,9 @@ describe("reads and deletions while a job's held events cannot reach the feed", 
     await feedsOfShipper(product, "real");
     expect([page.status, removal.status]).toEqual([503, 503]);
     expect(page.body).toMatchObject({ code: "unavailable" });
+    for (const r of [page, removal]) {
+      expect([r.headers.get("content-type"), r.headers.get("retry-after")]).toEqual(["application/problem+json", "1"]);
+    }
     expect(stream.status).toBe(200);
     await stream.body?.cancel();
     const listed = await api<{ artifacts: unknown[] }>("GET", `${P(product)}/jobs/${job.id}/artifacts`, {

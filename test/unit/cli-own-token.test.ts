@@ -11,8 +11,12 @@ import { describe, expect, it } from "vitest";
 import { captureCli, type StubReply, type StubRequest, stubCoordinator } from "../support/cli-harness.ts";
 import { testTempDir } from "../support/temp-dir.ts";
 
-/** An admin token of no known shape: a blank, quotes, `/ + & = %` and a Latin-1 letter all change when encoded. */
-const TOKEN = 'Zq7Ux admin/"key"+&=%éKw4Rt:tail-9Xv2Lp';
+/**
+ * An admin token of no known shape: a backtick, quotes, `/ + & = %` and a Latin-1 letter all change when encoded. No
+ * blank: the coordinator reads a token as one run of non-blank characters, and the CLI refuses one with a blank before
+ * sending it (cli/token-readable).
+ */
+const TOKEN = 'Zq7Ux`admin/"key"+&=%éKw4Rt:tail-9Xv2Lp';
 /** Pieces of the token from its start, middle and end: none of them may be printed, in any form. */
 const PIECES = ["Zq7Ux", "admin/", "admin%2F", "Kw4Rt", "9Xv2Lp"];
 const leaked = (text: string): string[] => PIECES.filter((p) => text.includes(p));

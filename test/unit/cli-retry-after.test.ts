@@ -35,7 +35,7 @@ describe("a refusal that says when to come back", () => {
     );
     expect(human.code).toBe(1);
     expect(human.stderr).toMatch(
-      /^✘ ERROR unavailable: the product's coordinator is overloaded \/ try again in 5 s \(the answer's Retry-After\); nothing was kept/,
+      /^✘ ERROR unavailable: the product's coordinator is overloaded \/ try again in 5 s \(the answer's Retry-After\); send the request again/,
     );
     expect(doc.error).toMatchObject({ code: "unavailable", exitCode: 1, retryAfterSeconds: 5 });
     expect(String(doc.error.fix)).toMatch(/^try again in 5 s/);
@@ -67,6 +67,6 @@ describe("a refusal that says when to come back", () => {
     expect(doc.error).not.toHaveProperty("retryAfterSeconds");
     const { doc: plain } = await refusedWith(503, "application/problem+json", problem(503, "unavailable"));
     expect(plain.error).not.toHaveProperty("retryAfterSeconds");
-    expect(String(plain.error.fix)).toMatch(/^nothing was kept/);
+    expect(String(plain.error.fix)).toMatch(/^send the request again/);
   });
 });

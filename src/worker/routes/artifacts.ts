@@ -20,6 +20,7 @@
  * (worker/artifact-range: `Range`, `If-Range`, 416).
  */
 import { type Context, Hono } from "hono";
+import { counted } from "../../core/counted.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { settledAt } from "../../core/retention.ts";
 import type { ArtifactPointer } from "../../durable-objects/feed/artifacts.ts";
@@ -157,7 +158,7 @@ function served(pointer: ArtifactPointer): Record<string, string> {
  * The 416 of a range that selects none of `pointer`'s bytes: a problem (range_not_satisfiable) with `Content-Range: bytes *\/size` (RFC 9110 §15.5.17), so the client learns the size.
  */
 function unsatisfiable(c: Context<AppEnv>, pointer: ArtifactPointer): Response {
-  const detail = `the range asked starts past the end of ${pointer.name} (${pointer.size} bytes): ask for one before it`;
+  const detail = `the range asked starts past the end of ${pointer.name} (${counted(pointer.size, "byte")}): ask for one before it`;
   const res = problemResponse(c, new DomainError("range_not_satisfiable", detail, { size: pointer.size }));
   res.headers.set("content-range", contentRange({ kind: "unsatisfiable" }, pointer.size));
   res.headers.set("accept-ranges", "bytes");

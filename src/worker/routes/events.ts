@@ -95,7 +95,7 @@ for (const kind of ["ws", "stream"] as const) {
     // the feed's end only when openStream could not ask before registering (not a ticket's nor a factory's).
     if (res.status === WATCHER_CAP_STATUS) {
       await releaseFeed(c, grant);
-      throw atWatcherCap(c, await res.text());
+      throw atWatcherCap(await res.text());
     }
     if (res.status === AFTER_BEYOND_STATUS) {
       await releaseFeed(c, grant);
@@ -120,13 +120,13 @@ for (const kind of ["ws", "stream"] as const) {
  */
 async function openStream(c: Context<AppEnv>, grant: FeedGrant, feed: DurableObjectStub<JobFeed>, after: number) {
   const { productId, jobId } = grant;
-  let pass = grant.jobSeen ? await reserve(c, feed) : undefined;
+  let pass = grant.jobSeen ? await reserve(feed) : undefined;
   try {
     const opened = grant.jobSeen && (await refuseBeyondFeed(c, grant, feed, after));
     const opener = await registerFeed(c, grant);
-    if (opener !== ADMIN_OPENER) pass ??= await reserve(c, feed);
+    if (opener !== ADMIN_OPENER) pass ??= await reserve(feed);
     if (!opened) await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
-    pass ??= await reserve(c, feed);
+    pass ??= await reserve(feed);
     return { opener, pass };
   } catch (err) {
     // Best effort: a pass not released lapses by itself (feed/watcher-slots PASS_TTL_MS); the refusal is what counts.
@@ -164,9 +164,9 @@ async function lastSeqOf(feed: DurableObjectStub<JobFeed>): Promise<number> {
 }
 
 /** A pass for one more watcher of `feed`, or the 429 at its cap. */
-async function reserve(c: Context<AppEnv>, feed: DurableObjectStub<JobFeed>): Promise<string> {
+async function reserve(feed: DurableObjectStub<JobFeed>): Promise<string> {
   const slot = await feed.reserveWatcher();
-  if ("full" in slot) throw atWatcherCap(c, watcherCapDetail(slot.full));
+  if ("full" in slot) throw atWatcherCap(watcherCapDetail(slot.full));
   return slot.pass;
 }
 
@@ -175,8 +175,8 @@ async function reserve(c: Context<AppEnv>, feed: DurableObjectStub<JobFeed>): Pr
  * read only the body (the CLI): a watcher refused at the cap is let in once another leaves, so it is worth a later
  * try — not a final refusal that ended a watch at once when a reconnect storm filled the job's slots for a moment.
  */
-function atWatcherCap(c: Context<AppEnv>, detail: string): DomainError {
-  c.header("retry-after", String(WATCHER_CAP_RETRY_AFTER_S));
+function atWatcherCap(detail: string): DomainError {
+  // Its Retry-After is written from retryAfterSeconds (worker/problem `problemResponse`), as every wait is.
   return new DomainError("limit_exceeded", detail, { retryAfterSeconds: WATCHER_CAP_RETRY_AFTER_S });
 }
 
