@@ -5,12 +5,13 @@
 // nothing; a button pressed with Enter and greyed out while its request is out gets focus back after (Save on the
 // settings page), or focus goes on to where the operator goes next — the next lesson's Archive once one is archived,
 // the next open alert's Ack once one is acknowledged, the status line saying the outcome once the button is gone (a
-// removed rule, an unfrozen key); row buttons are named for their row (`Remove rule …`, `Unfreeze <key>`), and a
-// list's action column has a header; Escape answers a Revoke's question as Keep does.
+// removed rule, an unfrozen key); a composite's graph scrolls in a box that is a tab stop just before its jobs; row
+// buttons are named for their row (`Remove rule …`, `Unfreeze <key>`), and a list's action column has a header;
+// Escape answers a Revoke's question as Keep does.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
-import { onClock, untilLessonsListed } from "./dashboard-session.ts";
+import { hasFocus, onClock, untilLessonsListed } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "a11y-keys";
@@ -145,6 +146,15 @@ describe("dashboard: keyboard focus through redraws and presses", () => {
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/jobs/${parent}`);
     const node = `.dag-node[data-job="${child}"]`;
+    // The graph's box is a tab stop of its own, named (it scrolls: arrow keys move it), just before its nodes: Tab
+    // goes on from it to a job of the graph, Shift+Tab from there back to it.
+    const box = page.getByRole("region", { name: "Children graph" });
+    await box.focus();
+    expect(await hasFocus(box)).toBe(true);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate('document.activeElement?.classList.contains("dag-node")')).toBe(true);
+    await page.keyboard.press("Shift+Tab");
+    expect(await hasFocus(box)).toBe(true);
     await page.locator(node).focus();
     await page.locator(node).evaluate((el) => el.setAttribute("data-old", ""));
     await api("POST", "/jobs", { manifest: { title: "moves the version again" } });
