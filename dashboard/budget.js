@@ -10,7 +10,7 @@ import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
 import { arm, setBusy } from "./busy.js";
-import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { focusReturn, h, replace, showError, showLoadError, showReadNote, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
@@ -126,16 +126,21 @@ export function budgetView(root, live) {
    * its older state over the new one (the page would show `warning` after a pause until the next poll).
    */
   let generation = 0;
-  const noBudget = () => {
-    status.textContent = can(live.role, "operator")
-      ? "No budget is set for this product: set one below."
-      : "No budget is set for this product.";
-  };
+  // A read's word (dom.js showReadNote): said once, and never over the set form's refusal or an action's outcome.
+  const noBudget = () =>
+    showReadNote(
+      status,
+      can(live.role, "operator")
+        ? "No budget is set for this product: set one below."
+        : "No budget is set for this product.",
+    );
   /**
    * Whether this page has read a budget: one once set is never removed (there is no DELETE), so from then on the page
    * reads it alone. Before, it asks the metrics document, whose `budget` is there only when one is set: GET …/budget
    * says "none" with a 404 (its contract: the CLI and scripts rely on it), which Chrome logged as a failed resource
-   * on every visit of a product without one. A budget set between the two reads still meets the 404 below.
+   * on every visit of a product without one. A budget set between the two reads still meets the 404 below. The
+   * document is small and cheap: ~0.7 KB and ~2 ms on the local runtime at 150 and at 5,000 jobs (the 404: 0.2 KB,
+   * ~1.6 ms); it grows with factories and breakers, not jobs — so it is read every poll, not less often.
    */
   let seen = false;
   /** @returns {Promise<any>} the budget, or null when none is set */
@@ -151,7 +156,7 @@ export function budgetView(root, live) {
         if (b === null) return noBudget();
         seen = true;
         draw(b);
-        if (status.textContent === "Loading…") status.textContent = "";
+        showReadNote(status, ""); // "Loading…", or "No budget is set" until one set elsewhere was read
         showLoadError(status);
       },
       (err) => {
@@ -234,7 +239,7 @@ export function budgetView(root, live) {
       form,
     ),
   );
-  status.textContent = "Loading…";
+  showReadNote(status, "Loading…");
   load();
   const timer = setInterval(load, POLL_MS);
   return () => {
