@@ -15,7 +15,7 @@ import {
   redrawKeepingFocus,
   replace,
   shortText,
-  showError,
+  showLoadError,
   stageLabel,
   statusLine,
   titleText,
@@ -193,7 +193,7 @@ export function dagPanel(session, jobId) {
   const load = async () => {
     try {
       const { root } = await api(session, `${jobPath(jobId)}/tree`, { answer: TREE });
-      showError(status, ""); // the read worked: an error from an earlier try (server down) is over, shown or not
+      showLoadError(status); // the read worked: an error from an earlier try (server down) is over, shown or not
       error = retry = false;
       if (root.children.length === 0) {
         drawn = false;
@@ -211,13 +211,13 @@ export function dagPanel(session, jobId) {
         // it (it fell to the page's top each time).
         redrawKeepingFocus(body, () => replace(body, note, renderDag(dagre, graph)));
       }
-      showError(status, "");
+      showLoadError(status);
       drawn = true;
       show();
     } catch (err) {
       error = true;
       retry = transient(err);
-      showError(status, `Cannot read this job's children: ${describeError(err)}`);
+      showLoadError(status, `Cannot read this job's children: ${describeError(err)}`);
       show();
     }
   };

@@ -14,7 +14,7 @@ import {
   redrawKeepingFocus,
   renderAges,
   replace,
-  showError,
+  showLoadError,
   stageBadge,
   stageLabel,
   statusLine,
@@ -141,13 +141,13 @@ export function jobDetailView(root, live, jobId) {
   const loadJob = async () => {
     try {
       const job = await api(session, jobPath(jobId), { answer: JOB });
-      showError(status, "");
+      showLoadError(status);
       render(job);
       loaded = true;
       stale = false;
     } catch (err) {
       stale = transient(err);
-      showError(status, describeError(err));
+      showLoadError(status, describeError(err));
       if (!loaded) title.textContent = "Job not available";
     }
   };
