@@ -9,7 +9,7 @@ import { opt } from "./answer-shape.js";
 import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
-import { arm, setBusy } from "./busy.js";
+import { armGroup, setBusy } from "./busy.js";
 import { focusReturn, h, replace, showError, showLoadError, showReadNote, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { can } from "./role.js";
@@ -89,8 +89,14 @@ export function budgetView(root, live) {
   const save = /** @type {HTMLButtonElement} */ (form.querySelector("#budget-save"));
   // Busy is aria-disabled (busy.js): the pressed button keeps keyboard focus while its request is out.
   const armAll = () => {
-    arm(pause, { busy, off: !current || current.state === "paused" });
-    arm(resume, { busy, off: !current || current.state !== "paused" });
+    const paused = !current || current.state === "paused"; // focus kept on the pair when a poll greys one out
+    armGroup(
+      [
+        [pause, { busy, off: paused }],
+        [resume, { busy, off: !current || !paused }],
+      ],
+      [status],
+    );
     setBusy(save, busy);
   };
 
@@ -127,20 +133,14 @@ export function budgetView(root, live) {
    */
   let generation = 0;
   // A read's word (dom.js showReadNote): said once, and never over the set form's refusal or an action's outcome.
-  const noBudget = () =>
-    showReadNote(
-      status,
-      can(live.role, "operator")
-        ? "No budget is set for this product: set one below."
-        : "No budget is set for this product.",
-    );
+  const none = "No budget is set for this product";
+  const noBudget = () => showReadNote(status, can(live.role, "operator") ? `${none}: set one below.` : `${none}.`);
   /**
    * Whether this page has read a budget: one once set is never removed (there is no DELETE), so from then on the page
    * reads it alone. Before, it asks the metrics document, whose `budget` is there only when one is set: GET …/budget
    * says "none" with a 404 (its contract: the CLI and scripts rely on it), which Chrome logged as a failed resource
    * on every visit of a product without one. A budget set between the two reads still meets the 404 below. The
-   * document is small and cheap: ~0.7 KB and ~2 ms on the local runtime at 150 and at 5,000 jobs (the 404: 0.2 KB,
-   * ~1.6 ms); it grows with factories and breakers, not jobs — so it is read every poll, not less often.
+   * document is cheap: ~0.7 KB, ~2 ms locally at 150 and 5,000 jobs (the 404 ~1.6 ms; it grows with factories).
    */
   let seen = false;
   /** @returns {Promise<any>} the budget, or null when none is set */

@@ -7,7 +7,8 @@
 // asks the metrics document first: GET …/budget's 404 was logged by Chrome on every visit). The page's polls write
 // nothing over what the operator reads: the set form's refusal stays on the status line (and the box's description)
 // through the polls of a product with no budget, "No budget is set…" and a failed read are each said once, not
-// written again at every poll (a live region says a rewrite again), and the note goes once a budget is read.
+// written again at every poll (a live region says a rewrite again), and the note goes once a budget is read; Pause
+// greyed out by a poll that finds the budget paused elsewhere hands its keyboard focus to Resume.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -110,6 +111,30 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await page.keyboard.press("Enter");
     await expect.poll(() => status.textContent(), SOON).toContain("Resumed");
     await expect.poll(focused, SOON).toBe("budget-status");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  // A poll that finds the budget paused elsewhere (the CLI, another tab) greys out Pause: holding focus, it dropped
+  // it to <body>. Focus goes to Resume, the button the state now offers.
+  it("moves keyboard focus off Pause to Resume when a poll finds the budget paused elsewhere", async () => {
+    await api("POST", "/budget/resume").catch(() => undefined); // running, whatever the tests before left
+    const { context, page, errors } = await newPage(browser);
+    await page.clock.install(); // the page's next poll (every 5 s) reached by running its clock on (onClock)
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/budget`);
+    const pause = page.locator("#budget-pause");
+    await expect.poll(() => pause.isEnabled(), SOON).toBe(true);
+    await pause.focus();
+    await api("POST", "/budget/pause");
+    await expect
+      .poll(
+        onClock(page, 5_000, () => pause.isDisabled()),
+        SOON,
+      )
+      .toBe(true);
+    expect(await page.evaluate('document.activeElement?.getAttribute("data-testid") ?? "none"')).toBe("budget-resume");
+    await api("POST", "/budget/resume");
     expect(errors).toEqual([]);
     await context.close();
   });
