@@ -7,7 +7,7 @@
 
 import { ANCESTOR, JOB_ACTED } from "./answers.js";
 import { ApiError, api, jobPath, writeFailure } from "./api.js";
-import { arm } from "./busy.js";
+import { armGroup } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, showError, stageLabel, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
@@ -203,8 +203,13 @@ export function actionBar(session, jobId, onDone) {
   const update = (job) => {
     current = job;
     readParents(job);
-    for (const [action, b] of Object.entries(buttons))
-      arm(b, { busy, off: actionDisabled(action, job, { busy: false, cancelledParent }) });
+    // The job moved elsewhere and greyed out the focused button: focus to one still offered, else the outcome's line,
+    // else the job's heading (its title and stage).
+    const group = Object.entries(buttons).map(([action, b]) => {
+      const off = actionDisabled(action, job, { busy: false, cancelledParent });
+      return /** @type {[HTMLButtonElement, { busy: boolean, off: boolean }]} */ ([b, { busy, off }]);
+    });
+    armGroup(group, [status, document.getElementById("job-title")]);
     buttons.requeue.title = cancelledParent
       ? `Not offered: ${cancelledParent} is cancelled, and this job's work with it (submit it anew if still wanted)`
       : HELP.requeue;

@@ -41,6 +41,27 @@ export function arm(button, { busy, off }) {
   if (!busy) button.disabled = off;
 }
 
+/**
+ * Arms each button of `group` (`arm`), keeping keyboard focus on the group: a focused button the state shown stops
+ * offering (made `disabled`, which drops focus to <body> — a job cancelled elsewhere greyed out the focused Cancel, a
+ * budget paused from the CLI the focused Pause: the next Tab or screen-reader line started from the page's top) hands
+ * it to the group's first button still offered, else to the first of `fallbacks` that takes it (an empty status line
+ * is not drawn, and takes none). A busy button's own answer is left to its press's code (dom.js focusReturn).
+ * @param {Array<[HTMLButtonElement, { busy: boolean, off: boolean }]>} group
+ * @param {Array<HTMLElement | null>} [fallbacks] focusable from script (tabindex -1)
+ */
+export function armGroup(group, fallbacks = []) {
+  const doc = group[0]?.[0].ownerDocument;
+  const held = group.find(([b]) => b === doc?.activeElement && !isBusy(b))?.[0];
+  for (const [button, state] of group) arm(button, state);
+  if (!held?.disabled) return;
+  const offered = group.find(([b]) => !b.disabled && !b.hidden)?.[0];
+  for (const el of [offered, ...fallbacks]) {
+    el?.focus({ preventScroll: true });
+    if (el && doc?.activeElement === el) return;
+  }
+}
+
 /** The button (or submit input) `target` is in, or null. @param {EventTarget | null} target */
 const buttonOf = (target) => (target instanceof Element ? target.closest("button, input[type=submit]") : null);
 

@@ -15,12 +15,13 @@ import {
   redrawKeepingFocus,
   replace,
   shortText,
-  showError,
+  showLoadError,
   stageLabel,
   statusLine,
   titleText,
 } from "./dom.js";
 import { counted } from "./format.js";
+import { scrollBox } from "./scroll-box.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** Box size in px: room for ~26 characters of title on one line and the stage below it. */
@@ -167,7 +168,10 @@ export function renderDag(dagre, { nodes, edges }) {
  * @param {string} jobId
  */
 export function dagPanel(session, jobId) {
-  const body = h("div", { class: "dag-wrap" });
+  // A tab stop of its own (scroll-box.js), named: a graph wider or taller than its box scrolls, and Tab through its
+  // nodes scrolls only to each node in turn — the arrows between them and the graph's shape were a pointer's alone.
+  // Focused, arrow keys scroll it. Before its nodes in Tab order, as a table's box is before its links.
+  const body = scrollBox("dag-wrap", "Children graph", null);
   const status = statusLine();
   const panel = h(
     "section",
@@ -189,7 +193,7 @@ export function dagPanel(session, jobId) {
   const load = async () => {
     try {
       const { root } = await api(session, `${jobPath(jobId)}/tree`, { answer: TREE });
-      showError(status, ""); // the read worked: an error from an earlier try (server down) is over, shown or not
+      showLoadError(status); // the read worked: an error from an earlier try (server down) is over, shown or not
       error = retry = false;
       if (root.children.length === 0) {
         drawn = false;
@@ -207,13 +211,13 @@ export function dagPanel(session, jobId) {
         // it (it fell to the page's top each time).
         redrawKeepingFocus(body, () => replace(body, note, renderDag(dagre, graph)));
       }
-      showError(status, "");
+      showLoadError(status);
       drawn = true;
       show();
     } catch (err) {
       error = true;
       retry = transient(err);
-      showError(status, `Cannot read this job's children: ${describeError(err)}`);
+      showLoadError(status, `Cannot read this job's children: ${describeError(err)}`);
       show();
     }
   };

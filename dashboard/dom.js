@@ -135,6 +135,7 @@ export function statusLine(cls = "") {
  */
 export function showError(el, message) {
   el.removeAttribute("data-load-error");
+  el.removeAttribute("data-read-note");
   el.classList.toggle("error", Boolean(message));
   el.textContent = message ?? "";
 }
@@ -148,9 +149,32 @@ export function showError(el, message) {
  */
 export function showLoadError(el, message) {
   if (message) {
+    // The same failure at the next poll is no news: written again, the live region said it again every few seconds.
+    if (el.hasAttribute("data-load-error") && el.textContent === message) return;
     showError(el, message);
     el.setAttribute("data-load-error", "");
   } else if (el.hasAttribute("data-load-error")) showError(el);
+}
+
+/**
+ * A read's own word in a status line the page's actions and form also write ("Loading…", "No budget is set…"):
+ * written only over what reads wrote — nothing, a load error, an earlier word of a read — never over an action's
+ * outcome or a box's refusal, which stay until the next action (a poll every 5 s wrote "No budget is set" over
+ * "Ceiling: enter a number", which the box still named as its description). The same word is not written again (a
+ * live region said it again at every poll); "" takes a read's word away, and only that.
+ * @param {Element} el a statusLine @param {string} text
+ */
+export function showReadNote(el, text) {
+  const note = el.hasAttribute("data-read-note");
+  if (!note && !el.hasAttribute("data-load-error") && el.textContent !== "") return;
+  if (text === "") {
+    if (note) showError(el);
+    return;
+  }
+  if (note && el.textContent === text) return;
+  showError(el);
+  el.textContent = text;
+  el.setAttribute("data-read-note", "");
 }
 
 /**

@@ -6,7 +6,7 @@
 import { EXPLAIN } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { setBusy } from "./busy.js";
-import { focusReturn, h, num, replace, showError, statusLine, when } from "./dom.js";
+import { focusReturn, h, num, replace, showLoadError, statusLine, when } from "./dom.js";
 import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
 import { TERM_HELP } from "./router-terms.js";
 import { scrollBox } from "./scroll-box.js";
@@ -96,11 +96,11 @@ export function explainPanel(session, jobId, factoryName) {
     try {
       const x = await api(session, `${jobPath(jobId)}/explain`, { answer: EXPLAIN });
       retry = false;
-      showError(status, "");
+      showLoadError(status);
       render(x);
     } catch (err) {
       retry = transient(err);
-      showError(status, describeError(err));
+      showLoadError(status, describeError(err));
     } finally {
       setBusy(refresh, false);
       giveBack();

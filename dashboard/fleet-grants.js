@@ -191,9 +191,11 @@ export function grantPanel(f, live, store, rerender) {
 
   approve?.addEventListener("click", () => void send(approve, { capabilities: pending }, "capabilities"));
   const submitSeats = () => {
-    const parsed = parseSeatLimit(seats.value);
+    // By id: a redraw while it was typed in keeps that box on the page (kept-box.js), not the one made here.
+    const box = /** @type {HTMLInputElement} */ (document.getElementById(seats.id) ?? seats);
+    const parsed = parseSeatLimit(box.value);
     if (!parsed.ok) {
-      fieldError(seats, shown(), parsed.why);
+      fieldError(box, shown(), parsed.why);
       return;
     }
     void send(setSeats, { seatLimit: parsed.seatLimit }, "seats");

@@ -8,6 +8,7 @@ import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
 import { grantPanel, grantStore } from "./fleet-grants.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
 import { counted } from "./format.js";
+import { keepTyping } from "./kept-box.js";
 
 /**
  * Render the fleet view into `root`; returns a cleanup function.
@@ -81,6 +82,7 @@ export function fleetView(root, live) {
       error: el.classList.contains("error"),
     }));
     const marks = keepFieldErrors(grid); // a refused seat limit stays marked until its box is edited
+    const typing = keepTyping(grid); // the seat limit being typed in: the same box, its caret where it was
     const byFactory = Map.groupBy(records, (/** @type {any} */ r) => r.factoryId);
     replace(grid, ...factories.map((f) => factoryCard(f, live, render, byFactory.get(f.id) ?? [], grants)));
     for (const { id, text, error } of said) {
@@ -89,6 +91,7 @@ export function fleetView(root, live) {
       el.textContent = text;
       el.classList.toggle("error", error);
     }
+    typing();
     marks();
     if (focused) document.getElementById(focused)?.focus();
   };

@@ -69,7 +69,8 @@ export function mountHealth(el, live) {
       el.className = `badge health-${hl.status}`;
       el.dataset.status = hl.status;
       el.title = title;
-      replace(el, text);
+      // Written only when the words change: the badge is a polite live region, said again at each write (15 s).
+      if (el.textContent !== text) replace(el, text);
     } catch {
       // The header stays quiet: the page's own requests show connection trouble.
       if (alive) el.hidden = true;

@@ -14,7 +14,7 @@ import {
   redrawKeepingFocus,
   renderAges,
   replace,
-  showError,
+  showLoadError,
   stageBadge,
   stageLabel,
   statusLine,
@@ -36,7 +36,8 @@ import { reasonShown, waitingDetail } from "./waiting.js";
 export function jobDetailView(root, live, jobId) {
   const session = live.session;
   const name = (/** @type {string | undefined} */ id) => live.factoryName(id);
-  const title = h("h1", { id: "job-title" }, "Loading…");
+  // Focusable from script: where focus goes when the job moved elsewhere and no action is offered (busy.js armGroup).
+  const title = h("h1", { id: "job-title", tabindex: "-1" }, "Loading…");
   const badge = h("span", { class: "job-stage" });
   // The badge is redrawn at every read (each progress event): a live region of its own would be read out each time.
   // This line is written only when the stage moves, so a screen reader hears "Now building" once (WCAG 4.1.3).
@@ -141,13 +142,13 @@ export function jobDetailView(root, live, jobId) {
   const loadJob = async () => {
     try {
       const job = await api(session, jobPath(jobId), { answer: JOB });
-      showError(status, "");
+      showLoadError(status);
       render(job);
       loaded = true;
       stale = false;
     } catch (err) {
       stale = transient(err);
-      showError(status, describeError(err));
+      showLoadError(status, describeError(err));
       if (!loaded) title.textContent = "Job not available";
     }
   };

@@ -6,7 +6,7 @@
 import { JOB_PAGE } from "./answers.js";
 import { api, describeError, transient } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
-import { focusReturn, h, renderAges, replace, STAGES, showError, stageLabel, statusLine } from "./dom.js";
+import { focusReturn, h, renderAges, replace, STAGES, showLoadError, stageLabel, statusLine } from "./dom.js";
 import { jobRow } from "./job-row.js";
 import { countText } from "./live.js";
 import { scrollBox } from "./scroll-box.js";
@@ -180,11 +180,11 @@ export function jobsView(root, live, params) {
       nextCursor = cursor;
       stale = false;
       read = true;
-      showError(status, "");
+      showLoadError(status);
     } catch (err) {
       if (mine !== generation) return;
       stale = transient(err);
-      showError(status, describeError(err));
+      showLoadError(status, describeError(err));
     } finally {
       if (mine === generation) {
         loading = false;

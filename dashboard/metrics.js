@@ -141,9 +141,15 @@ export function mountMetricsTiles(el, live) {
       const why = describeError(err);
       retry = transient(err);
       el.setAttribute("data-error", why);
-      el.querySelector(".tiles-stale")?.remove();
       const since = readAt ? `Figures as of ${clock(readAt)}: ` : "No figures: ";
-      el.append(h("p", { class: "tiles-stale error", role: "status" }, `${since}${why}`));
+      // One line, its words changed only when they change: a line made anew at each failed retry (every tick) was a
+      // live region's news each time, read aloud every 3 s while the coordinator failed.
+      let line = el.querySelector(".tiles-stale");
+      if (!line) {
+        line = h("p", { class: "tiles-stale error", role: "status" });
+        el.append(line);
+      }
+      if (line.textContent !== `${since}${why}`) line.textContent = `${since}${why}`;
     } finally {
       last = Date.now();
       inFlight = false;

@@ -7,7 +7,7 @@
 
 import { REVIEWED, REVIEWS } from "./answers.js";
 import { api, describeError, jobPath, writeFailure } from "./api.js";
-import { arm } from "./busy.js";
+import { armGroup } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
@@ -110,8 +110,14 @@ export function reviewPanel(session, jobId, onDone) {
   const enable = () => {
     // Not before the reviews are read: a verdict without the round it was read in would count for any rebuild.
     const unread = round === undefined;
-    for (const v of /** @type {const} */ (["approve", "reject"]))
-      arm(buttons[v], { busy, off: unread || verdictDisabled(v, stage, false) });
+    // A review read that greys out the focused verdict (the job moved on elsewhere): focus kept on the panel.
+    armGroup(
+      [buttons.approve, buttons.reject].map((b, i) => [
+        b,
+        { busy, off: unread || verdictDisabled(i === 0 ? "approve" : "reject", stage, false) },
+      ]),
+      [status],
+    );
   };
 
   /** @param {any} view a ReviewsView (src/core/review.ts) */

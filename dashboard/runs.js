@@ -3,7 +3,7 @@
 
 import { RUNS } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
-import { duration, h, replace, showError, statusLine, when } from "./dom.js";
+import { duration, h, replace, showLoadError, statusLine, when } from "./dom.js";
 import { counted } from "./format.js";
 import { scrollBox } from "./scroll-box.js";
 import { usdText } from "./usd.js";
@@ -30,11 +30,11 @@ export function runsPanel(session, jobId, factoryName) {
     try {
       const { runs } = await api(session, `${jobPath(jobId)}/runs`, { answer: RUNS });
       retry = false;
-      showError(status, "");
+      showLoadError(status);
       render(runs);
     } catch (err) {
       retry = transient(err);
-      showError(status, describeError(err));
+      showLoadError(status, describeError(err));
     }
   };
 

@@ -5,12 +5,14 @@
 // nothing; a button pressed with Enter and greyed out while its request is out gets focus back after (Save on the
 // settings page), or focus goes on to where the operator goes next — the next lesson's Archive once one is archived,
 // the next open alert's Ack once one is acknowledged, the status line saying the outcome once the button is gone (a
-// removed rule, an unfrozen key); row buttons are named for their row (`Remove rule …`, `Unfreeze <key>`), and a
-// list's action column has a header; Escape answers a Revoke's question as Keep does.
+// removed rule, an unfrozen key); a composite's graph scrolls in a box that is a tab stop just before its jobs; row
+// buttons are named for their row (`Remove rule …`, `Unfreeze <key>`), and a list's action column has a header;
+// Escape answers a Revoke's question as Keep does; a focused Cancel greyed out by the job's cancel elsewhere hands
+// focus to the job's heading.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
-import { onClock, untilLessonsListed } from "./dashboard-session.ts";
+import { hasFocus, onClock, untilLessonsListed } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "a11y-keys";
@@ -145,6 +147,15 @@ describe("dashboard: keyboard focus through redraws and presses", () => {
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/jobs/${parent}`);
     const node = `.dag-node[data-job="${child}"]`;
+    // The graph's box is a tab stop of its own, named (it scrolls: arrow keys move it), just before its nodes: Tab
+    // goes on from it to a job of the graph, Shift+Tab from there back to it.
+    const box = page.getByRole("region", { name: "Children graph" });
+    await box.focus();
+    expect(await hasFocus(box)).toBe(true);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate('document.activeElement?.classList.contains("dag-node")')).toBe(true);
+    await page.keyboard.press("Shift+Tab");
+    expect(await hasFocus(box)).toBe(true);
     await page.locator(node).focus();
     await page.locator(node).evaluate((el) => el.setAttribute("data-old", ""));
     await api("POST", "/jobs", { manifest: { title: "moves the version again" } });
@@ -159,6 +170,26 @@ describe("dashboard: keyboard focus through redraws and presses", () => {
     await api("POST", "/jobs", { manifest: { title: "and again" } });
     await expect.poll(() => page.locator('[data-focus-key="job-parent"]:not([data-old])').count(), SOON).toBe(1);
     expect(await page.evaluate('document.activeElement?.getAttribute("data-focus-key")')).toBe("job-parent");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // The job's stage moved elsewhere (the API, the CLI, another tab): the feed's re-read greys out the focused
+  // Cancel, which dropped focus to <body>. No action is offered a cancelled job, and the actions' line is empty: focus
+  // goes to the job's heading (its title and stage).
+  it("moves focus off Cancel to the job's heading when the job is cancelled elsewhere", async () => {
+    const id = (
+      await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Cancelled elsewhere", requires: ["gpu"] } })
+    ).id;
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/jobs/${id}`);
+    const cancel = page.locator('button[data-action="cancel"]');
+    await expect.poll(() => cancel.isEnabled(), SOON).toBe(true);
+    await cancel.focus();
+    await api("POST", `/jobs/${id}/actions/cancel`, {});
+    await expect.poll(() => cancel.isDisabled(), SOON).toBe(true);
+    await expect.poll(() => page.evaluate('document.activeElement?.id ?? ""'), SOON).toBe("job-title");
     expect(errors).toEqual([]);
     await close();
   });

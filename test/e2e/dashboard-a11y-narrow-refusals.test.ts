@@ -4,7 +4,9 @@
 // it there. A coordinator's refusal of a box — New code's seats past 64, a setting past its
 // bound, a budget ceiling under a cent — is tied to that box as the forms' own refusals are: aria-invalid, described by
 // the refusal's line, focused (it was only said in the line). A refused seat limit on a Fleet card stays marked, with
-// what was typed, across the poll's redraw of the card until it is edited (the redraw dropped the mark).
+// what was typed, across the poll's redraw of the card until it is edited (the redraw dropped the mark); one being
+// typed in keeps its caret where it was through that redraw (a digit typed after it went last).
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import {
   dashboardSuite,
@@ -21,6 +23,23 @@ const PRODUCT = "a11y-narrow-refusals";
 const SOON = { timeout: 30_000 };
 /** 1280 × 1024 at 400 % zoom, in CSS px. */
 const NARROW = { width: 320, height: 640 };
+
+/**
+ * A look for untilFleetRedrawn: whether factory `id`'s card has been drawn anew since the first look (its Set seat
+ * limit button is another element) — not its seat box, which is kept while typed in (dashboard/kept-box.js).
+ */
+const setButtonRedrawn = (page: Page, id: string) => {
+  const button = JSON.stringify(`grant-seats-set-${id}`);
+  let marked = false;
+  return async () => {
+    if (!marked) {
+      await page.evaluate(`globalThis.setButton = document.getElementById(${button})`);
+      marked = true;
+      return false;
+    }
+    return page.evaluate<boolean>(`document.getElementById(${button}) !== globalThis.setButton`);
+  };
+};
 
 describe("dashboard: narrow columns shown, refusals tied to their box and kept", () => {
   const suite = dashboardSuite(PRODUCT, { createProduct: true });
@@ -113,16 +132,42 @@ describe("dashboard: narrow columns shown, refusals tied to their box and kept",
     await seats.fill("0");
     await seats.press("Enter");
     await expectRefused(seats, /whole number from 1 to 64/);
-    // The box drawn now is the one refused; the poller re-reads the fleet (every 15 s) and the card is drawn anew.
-    await page.evaluate(`globalThis.refusedBox = document.getElementById(${JSON.stringify(id)})`);
-    const redrawn = () =>
-      page.evaluate<boolean>(`document.getElementById(${JSON.stringify(id)}) !== globalThis.refusedBox`);
-    await untilFleetRedrawn(page, redrawn);
+    // The poller re-reads the fleet (every 15 s) and the card is drawn anew (its Set button a new one); the box,
+    // focused, is kept (kept-box.js). Its mark is kept the same way when the card is redrawn with focus elsewhere.
+    await untilFleetRedrawn(page, setButtonRedrawn(page, f.factoryId));
     expect(await seats.inputValue()).toBe("0");
     await expectRefused(seats, /whole number from 1 to 64/);
+    await page.locator("#fleet-title").click(); // focus off the box: the next redraw draws it anew
+    await untilFleetRedrawn(page, setButtonRedrawn(page, f.factoryId));
+    expect(await seats.inputValue()).toBe("0");
+    expect(await seats.getAttribute("aria-invalid")).toBe("true");
+    expect(await description(seats)).toMatch(/whole number from 1 to 64/);
     await seats.fill("3");
     expect(await seats.getAttribute("aria-invalid")).toBeNull();
     expect(await description(seats)).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // A redraw drew the seat limit's box anew with the typed value put back and focus moved to it, but the caret at
+  // the end: a digit typed mid-number after it went last.
+  it("keeps the caret where it was in a seat limit being typed through the Fleet card's redraw", async () => {
+    const f = await api<{ factoryId: string }>("POST", "/factories/enroll", { name: "box-caret", seats: 8 });
+    const { page, errors, close } = await signedInPage(suite, ADMIN, PRODUCT, { route: (p) => p.clock.install() });
+    await page.goto(`${suite.h.url}/#/fleet`);
+    const seats = page.locator(`#grant-seats-${f.factoryId}`);
+    await seats.waitFor(SOON);
+    await seats.focus();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("12");
+    await page.keyboard.press("ArrowLeft"); // the caret between 1 and 2
+    await untilFleetRedrawn(page, setButtonRedrawn(page, f.factoryId));
+    await page.keyboard.type("3");
+    expect(await seats.inputValue()).toBe("132");
+    expect(await hasFocus(seats)).toBe(true);
+    // The Set button drawn anew reads the box on the page, the one kept: 132 is refused, not the 12 drawn with it.
+    await page.getByRole("button", { name: "Set seat limit of box-caret", exact: true }).click();
+    await expectRefused(seats, /whole number from 1 to 64/);
     expect(errors).toEqual([]);
     await close();
   });

@@ -4,11 +4,15 @@
 // period, ceiling and mode back into the form, so the save sent the old values back and still said "Budget saved."
 // — an operator who chose `stop` kept `pause`, and one who lowered the ceiling kept the old one. Once saved, the
 // form follows the server again. A product with no budget is said to have none with no failed request (budget.js
-// asks the metrics document first: GET …/budget's 404 was logged by Chrome on every visit).
+// asks the metrics document first: GET …/budget's 404 was logged by Chrome on every visit). The page's polls write
+// nothing over what the operator reads: the set form's refusal stays on the status line (and the box's description)
+// through the polls of a product with no budget, "No budget is set…" and a failed read are each said once, not
+// written again at every poll (a live region says a rewrite again), and the note goes once a budget is read; Pause
+// greyed out by a poll that finds the budget paused elsewhere hands its keyboard focus to Resume.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
-import { onClock } from "./dashboard-session.ts";
+import { expectRefused, onClock } from "./dashboard-session.ts";
 import { ADMIN, adminApi, createProduct, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "budget-form";
@@ -111,6 +115,30 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await context.close();
   });
 
+  // A poll that finds the budget paused elsewhere (the CLI, another tab) greys out Pause: holding focus, it dropped
+  // it to <body>. Focus goes to Resume, the button the state now offers.
+  it("moves keyboard focus off Pause to Resume when a poll finds the budget paused elsewhere", async () => {
+    await api("POST", "/budget/resume").catch(() => undefined); // running, whatever the tests before left
+    const { context, page, errors } = await newPage(browser);
+    await page.clock.install(); // the page's next poll (every 5 s) reached by running its clock on (onClock)
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/budget`);
+    const pause = page.locator("#budget-pause");
+    await expect.poll(() => pause.isEnabled(), SOON).toBe(true);
+    await pause.focus();
+    await api("POST", "/budget/pause");
+    await expect
+      .poll(
+        onClock(page, 5_000, () => pause.isDisabled()),
+        SOON,
+      )
+      .toBe(true);
+    expect(await page.evaluate('document.activeElement?.getAttribute("data-testid") ?? "none"')).toBe("budget-resume");
+    await api("POST", "/budget/resume");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   // A product with no budget: GET …/budget says so with a 404 (its contract), which Chrome logged as "Failed to load
   // resource" on every visit of the page. The page learns it from the metrics document instead; a budget set
   // elsewhere reaches it at its next poll, and from then on it reads the budget itself.
@@ -139,7 +167,75 @@ describe("dashboard: the budget page's set form under its polls", () => {
       )
       .toBe("ok");
     expect(await page.locator("#budget-set-ceiling").inputValue()).toBe("7");
+    expect(await status.textContent()).toBe(""); // "No budget is set" is over
     expect(failed).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  // The status line is a live region: each write of it is said aloud. A poll wrote "No budget is set…" again every
+  // 5 s, and over the form's own refusal, which the ceiling box still named as its description (field-error.js).
+  it("keeps the set form's refusal through the polls of a product with no budget, and says each read's news once", async () => {
+    const bare = "budget-none-refused";
+    await createProduct(h.url, bare);
+    const { context, page, errors } = await newPage(browser);
+    let reads = 0;
+    page.on("requestfinished", (r) => {
+      if (new URL(r.url()).pathname.endsWith("/metrics")) reads++;
+    });
+    await page.clock.install(); // the page's polls (every 5 s) reached by running its clock on (onClock)
+    await signIn(page, h.url, ADMIN, bare);
+    await page.goto(`${h.url}/#/budget`);
+    const status = page.locator("[data-testid=budget-status]");
+    const none = "No budget is set for this product: set one below.";
+    await expect.poll(() => status.textContent(), SOON).toBe(none);
+    // Every change to the line from here on, counted in the page.
+    await page.evaluate(`(() => {
+      window.writes = 0;
+      const count = (changes) => { window.writes += changes.length; };
+      const line = document.querySelector("[data-testid=budget-status]");
+      new MutationObserver(count).observe(line, { childList: true, characterData: true, subtree: true });
+    })()`);
+    const writes = () => page.evaluate<number>("window.writes");
+    /** Runs the page's clock on until `n` more polls have read the metrics document. */
+    const polls = async (n: number) => {
+      const until = reads + n;
+      await expect
+        .poll(
+          onClock(page, 5_000, async () => reads >= until),
+          SOON,
+        )
+        .toBe(true);
+    };
+    await polls(2);
+    expect(await writes()).toBe(0); // still none: nothing new to say
+
+    const ceiling = page.locator("#budget-set-ceiling");
+    await page.locator("#budget-save").click(); // the ceiling left empty
+    await expectRefused(ceiling, /^Ceiling: enter a number of dollars$/);
+    await polls(2);
+    expect(await status.textContent()).toBe("Ceiling: enter a number of dollars");
+    await expectRefused(ceiling, /^Ceiling: enter a number of dollars$/);
+
+    // A read that fails says so once, however many polls fail the same way.
+    await page.route(
+      (u) => u.pathname.endsWith("/metrics"),
+      (route) =>
+        route.fulfill({
+          status: 500,
+          contentType: "application/problem+json",
+          body: JSON.stringify({ title: "Internal error", status: 500, detail: "injected", code: "internal" }),
+        }),
+    );
+    await expect
+      .poll(
+        onClock(page, 5_000, () => status.textContent()),
+        SOON,
+      )
+      .toMatch(/^Cannot load the budget: /);
+    const before = await writes();
+    await polls(2);
+    expect(await writes()).toBe(before);
     expect(errors).toEqual([]);
     await context.close();
   });

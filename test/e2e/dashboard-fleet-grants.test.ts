@@ -103,11 +103,13 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
     await page.getByRole("button", { name: "Set seat limit of box-1", exact: true }).click();
     await expect.poll(() => status.textContent(), SOON).toBe("A seat limit is a whole number from 1 to 64.");
     expect(approvals).toBe(1);
-    // What is typed survives the poller's redraw of the cards (a factory list read again).
+    // What is typed survives the poller's redraw of the cards (a factory list read again): the box typed in is kept.
     await seats.fill("4");
     await seats.evaluate((e) => e.setAttribute("data-before-redraw", ""));
+    const setButton = `#grant-seats-set-${ids.box1}`;
+    await box1.locator(setButton).evaluate((e) => e.setAttribute("data-before-redraw", ""));
     await api("POST", "/jobs", { manifest: { title: "moves the queue version" } }); // the poller reads the list again
-    await expect.poll(() => box1.locator(`#grant-seats-${ids.box1}[data-before-redraw]`).count(), SOON).toBe(0);
+    await expect.poll(() => box1.locator(`${setButton}[data-before-redraw]`).count(), SOON).toBe(0);
     expect(await seats.inputValue()).toBe("4");
     await seats.press("Enter");
     await expect.poll(() => status.textContent(), SOON).toBe("Seat limit set: routed on gpu, os:linux · seat limit 4.");

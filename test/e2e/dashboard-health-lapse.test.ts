@@ -1,9 +1,10 @@
 // The header's health badge is not left saying "healthy" while the coordinator cannot be reached, in real Chromium
 // (the page's clock run by page.clock): the shared poller's next read failing hides it at once — it said "healthy"
 // for up to 15 s beside "Cannot reach the coordinator" — and the first read that works once it is back shows it
-// again, read anew.
+// again, read anew. Its re-read every 15 s writes nothing while the words stay the same (a live region says each
+// write).
 import { describe, expect, it } from "vitest";
-import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
+import { dashboardSuite, onClock, signedInPage } from "./dashboard-session.ts";
 import { ADMIN } from "./harness.ts";
 
 const PRODUCT = "health-lapse";
@@ -41,6 +42,37 @@ describe("dashboard: the health badge while the coordinator is away", () => {
       }, SOON)
       .toBe(false);
     await expect.poll(() => badge.isVisible(), SOON).toBe(true);
+    expect(await badge.textContent()).toBe("healthy");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // The badge is a polite live region: each write of it is said. Its re-read every 15 s wrote the same "healthy"
+  // again each time.
+  it("writes the badge's words only when they change, not at each re-read of the same health", async () => {
+    const { page, errors, close } = await signedInPage(suite, ADMIN, PRODUCT, {
+      route: (p) => p.clock.install(),
+    });
+    let reads = 0;
+    page.on("requestfinished", (r) => {
+      if (new URL(r.url()).pathname.endsWith("/health")) reads++;
+    });
+    const badge = page.locator("#health-badge");
+    await expect.poll(() => badge.textContent(), SOON).toBe("healthy");
+    await page.evaluate(`(() => {
+      window.writes = 0;
+      const badge = document.getElementById("health-badge");
+      new MutationObserver((changes) => { window.writes += changes.length; })
+        .observe(badge, { childList: true, characterData: true, subtree: true });
+    })()`);
+    const until = reads + 2;
+    await expect
+      .poll(
+        onClock(page, 15_000, async () => reads >= until),
+        SOON,
+      )
+      .toBe(true);
+    expect(await page.evaluate("window.writes")).toBe(0);
     expect(await badge.textContent()).toBe("healthy");
     expect(errors).toEqual([]);
     await close();

@@ -122,7 +122,8 @@ describe("job page panels kept through answers without their field", () => {
     const { page, errors, close } = await open();
     const refusing = await refuse(page, `/jobs/${composite}/tree`);
     await page.goto(`${suite.h.url}/#/jobs/${composite}`);
-    const children = page.getByRole("region", { name: "Children" });
+    // Exact: the panel, not its graph's scrolling box ("Children graph").
+    const children = page.getByRole("region", { name: "Children", exact: true });
     await expect.poll(() => children.isVisible(), SOON).toBe(true);
     expect(await children.locator(".status").textContent()).toContain("Cannot read this job's children");
     expect(await children.locator(".status").textContent()).toContain("store down");

@@ -6,7 +6,8 @@
 // does not claim "No jobs yet.", nor a fleet page "Loading…"; a factory's token is refused at sign-in (it used to
 // sign in to pages that all answered 403); a job page's feed socket that goes silent without closing is pinged,
 // given up and resumed, not shown "live"; a job link with a malformed escape does not leave the old page frozen on
-// screen; a factory name as long as the API allows stays inside the explain panel.
+// screen; a factory name as long as the API allows stays inside the explain panel. A read failing again at every
+// retry says so once on its line (a live region), not again each tick.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, signIn as signInAs } from "./chromium.ts";
@@ -112,6 +113,58 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     await expect.poll(() => badge.getAttribute("data-stage"), REDRAW).toBe("cancelled");
     expect(errors).toEqual([]);
     await close();
+  });
+
+  // Each of these lines is a live region, read aloud at each write: a read failing again at every retry (each tick
+  // of the shared poller, 3 s) wrote its failure again, and the tiles' line was made anew each time.
+  it("a job page whose reads keep failing says so once on each line, not again at every retry", async () => {
+    const id = await submit("Read while the coordinator fails");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.clock.install(); // the retries (every tick, 3 s) reached by running the page's clock on (onClock)
+    await signIn(page);
+    let refused = 0;
+    // The job, its runs, explanation and children, and the tiles' metrics; not its feed (its ticket and socket).
+    const failing = (u: URL) =>
+      (u.pathname.includes(`/jobs/${id}`) && !u.pathname.includes("/events")) || u.pathname.endsWith("/metrics");
+    await page.route(failing, (route) => {
+      refused++;
+      return route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' });
+    });
+    await page.goto(`${h.url}/#/jobs/${id}`);
+    const said = page.locator("[role=status].error:not([hidden])");
+    await expect.poll(() => said.count(), REDRAW).toBeGreaterThanOrEqual(4);
+    await submit("Moves the queue version"); // the tiles re-read on the version change, and that read fails
+    const stale = page.locator("#tiles .tiles-stale");
+    await expect
+      .poll(
+        onClock(page, 3_000, () => stale.count()),
+        REDRAW,
+      )
+      .toBe(1);
+    await stale.evaluate((el) => el.setAttribute("data-first", ""));
+    const lines = await said.count();
+    await page.evaluate(`(() => {
+      window.written = [];
+      const lineOf = (node) => (node.nodeType === 1 ? node : node.parentElement)?.closest("[role=status].error");
+      new MutationObserver((changes) => {
+        for (const c of changes) if (lineOf(c.target)) window.written.push(lineOf(c.target).textContent);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    })()`);
+    const before = refused;
+    await expect
+      .poll(
+        onClock(page, 3_000, async () => refused >= before + 2 * lines),
+        REDRAW,
+      )
+      .toBe(true);
+    expect(await page.evaluate("window.written")).toEqual([]);
+    expect(await said.count()).toBe(lines);
+    expect(await page.locator("#tiles .tiles-stale[data-first]").count()).toBe(1); // the same line, not made anew
+    expect(errors).toEqual([]);
+    await context.close();
   });
 
   it("metrics tiles whose re-read failed say since when their figures are", async () => {
