@@ -9,6 +9,7 @@ import { deadLetterRecord, nextRetryAt, recordFailure, waitForQueue } from "./de
 import { oldestHeldAt, oldestHeldHistoryAt } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { hasPending } from "./pending.ts";
+import { buryRefusedBehind } from "./refused-feed.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord, stillQueued } from "./records.ts";
 import { planRound, probeHistory } from "./round-plan.ts";
 
@@ -217,8 +218,10 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     const failed = failures.filter((f) => queued.has(f.record.seq));
     for (const f of failed) if (!blamed(f)) waitForQueue(tx, f.record, f.error, waits.get(f.queue ?? "") ?? 0);
     const dead = failed.filter((f) => blamed(f) && recordFailure(tx, f.record, f.error).kind === "dead_letter");
+    // A feed that refused an event through all its tries: the job's later events it refused go with it.
+    const behind = dead.reduce((n, f) => n + buryRefusedBehind(tx, f.record), 0);
     for (const q of took) host.queues.took(tx.sql, q, now);
-    return dead.length;
+    return dead.length + behind;
   });
   const done = host.now();
   for (const b of batches) host.feeds.touch(b.jobId, done);
