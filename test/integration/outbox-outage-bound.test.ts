@@ -11,7 +11,9 @@ import { deliverOutbox } from "../../src/durable-objects/coordinator/outbox/deli
 import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-append.ts";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
 import { enqueueAudit, enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
+import { OutboxShipper } from "../../src/durable-objects/coordinator/outbox/shipper.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
+import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import { deliveryHost } from "./state";
 
 const refused = () => Promise.reject(new Error("Durable Object storage full"));
@@ -59,7 +61,17 @@ async function rounds(product: string, run: Run) {
       .exec<{ source: string; at: number }>("SELECT source, at FROM dead_letters ORDER BY at")
       .toArray()
       .map((d) => ({ source: d.source, after: d.at - start }));
-    return { dead, events: count("SELECT count(*) AS n FROM outbox WHERE kind = 'event'"), start };
+    // What a REST events page, an artifact commit or deletion of job_a asks first (outbox/shipper `flushFeed`): false
+    // is their 503 unavailable.
+    const units = {
+      sql,
+      productId: product,
+      transact: (fn: (t: Tx) => unknown) => state.storage.transactionSync(() => fn(tx())),
+    };
+    const flushed = await new OutboxShipper(run.envAt(clock), units as unknown as Units, async () => {}).flushFeed(
+      "job_a",
+    );
+    return { dead, flushed, events: count("SELECT count(*) AS n FROM outbox WHERE kind = 'event'"), start };
   });
 }
 
@@ -78,6 +90,7 @@ describe("two jobs' feeds that refuse for good, in a quiet product", () => {
       forMs: 6 * 3_600_000,
     });
     expect(out.events).toBe(0);
+    expect(out.flushed).toBe(true); // its REST events page answers again
     expect(out.dead.map((d) => d.source)).toEqual(Array(6).fill("outbox:event"));
     for (const d of out.dead) {
       expect(d.after).toBeGreaterThanOrEqual(OUTAGE_HORIZON_MS);
