@@ -3,7 +3,8 @@
 // their events were never dead-lettered and the jobs' REST events page, artifact commit and deletion answered 503
 // for ever. Now they are dead-lettered once the outage has lasted past the retry schedule's horizon
 // (core/delivery-outage), every event of both jobs, the coordinator restarted before each round (the outage's start
-// is kept in SQLite) — while a real outage (every destination failing for a minute) dead-letters nothing. Time moves by setting the round's clock, never by waiting.
+// is kept in SQLite) — while a real outage (every destination failing for a minute) dead-letters nothing; and one
+// that a reader's flush ended (its feeds took the events) is forgotten, so a later one is ridden out afresh. Time moves by setting the round's clock, never by waiting.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { deadLetteredBy, OUTAGE_HORIZON_MS } from "../../src/core/delivery-outage.ts";
@@ -113,5 +114,48 @@ describe("a real outage: every destination failing for a minute", () => {
       forMs: 3_600_000,
     });
     expect(out).toMatchObject({ dead: [], events: 0 });
+  });
+});
+
+describe("an outage a reader's flush ended", () => {
+  it("is forgotten: a later one, past the first one's horizon, is ridden out afresh", async () => {
+    const product = "outage-bound-flushed";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
+      let clock = 1_000_000_000;
+      const tx = (): Tx => ({ sql, productId: product, now: clock });
+      const transact = <T>(fn: (t: Tx) => T): T => state.storage.transactionSync(() => fn(tx()));
+      const write = () =>
+        transact((t) => {
+          for (const job of ["job_a", "job_b"]) {
+            enqueueEvent(t, job, "log", { lines: [`at ${clock}`] });
+            wantFeed(t, job);
+          }
+        });
+      const round = () => {
+        const e = failing(false);
+        return deliverOutbox(
+          deliveryHost(product, sql, {
+            env: e,
+            appendFeeds: (b) => appendFeeds(e, product, b),
+            now: () => clock,
+            transact,
+          }),
+          0,
+        );
+      };
+      write();
+      const first = await round(); // both feeds refuse: an outage begins
+      const units = { sql, productId: product, transact } as unknown as Units;
+      const shipper = new OutboxShipper(env, units, async () => {});
+      const flushed = [await shipper.flushFeed("job_a"), await shipper.flushFeed("job_b")]; // the feeds take them
+      clock += OUTAGE_HORIZON_MS + 10_000;
+      write();
+      const later = await round(); // both refuse again: a new outage, not the first one's tail
+      const counted = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox_retries WHERE attempts > 0").one().n;
+      return { first: first.backoffUntil !== undefined, flushed, later: later.backoffUntil !== undefined, counted };
+    });
+    expect(out).toEqual({ first: true, flushed: [true, true], later: true, counted: 0 });
   });
 });

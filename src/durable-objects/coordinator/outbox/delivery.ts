@@ -67,7 +67,10 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
     settled += round.settled;
     if (round.outage) return { settled, backoffUntil: host.now() + retryDelayMs(outageRounds + 1) };
     if (round.settled > 0) continue;
-    if (!hasPending(host.sql)) return { settled };
+    if (!hasPending(host.sql)) {
+      host.queues.outageOver(host.sql);
+      return { settled };
+    }
     // Deferred events wait for a feed slot (freed within FEED_IDLE_MS); failed records for their retry time; held
     // events for the end of their hold (core/feed-hold).
     const now = host.now();
@@ -169,7 +172,7 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   const buried = host.transact((tx) => {
     for (const { record, reason } of oversized) deadLetterRecord(tx, record, reason, record.attempts);
     ackSeqs(tx.sql, delivered);
-    if (delivered.length > 0) host.queues.delivered(tx.sql);
+    if (delivered.length > 0) host.queues.outageOver(tx.sql);
     if (outage) return 0; // then nothing was taken either
     // A failed record a reader's flush delivered meanwhile (shipper `flushFeed`) is gone: retrying it would leave
     // a retry row holding the job's later events back, and dead-lettering it would alert on a delivered record.

@@ -62,8 +62,12 @@ export class QueueHealth {
     return ridesOutOutage(since === undefined ? now : Number(since), now);
   }
 
-  /** A round delivered something: the destinations are up, any outage is over (a cached read when none was). */
-  delivered(sql: SqlStorage): void {
+  /**
+   * Any outage is over: a round or a reader's flush (outbox/shipper `flushFeed`) delivered something — the
+   * destinations are up — or nothing is left to deliver. Else a start left behind by an outage that ended so would
+   * have a later one counted from it, past its horizon at once (a cached read when none was kept).
+   */
+  outageOver(sql: SqlStorage): void {
     if (getMeta(sql, OUTAGE_KEY) !== undefined) deleteMeta(sql, OUTAGE_KEY);
   }
 }
