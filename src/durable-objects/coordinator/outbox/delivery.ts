@@ -3,15 +3,17 @@ import type { FeedBudget } from "../../../core/feed-budget.ts";
 import { heldUntil, holdCutoff } from "../../../core/feed-hold.ts";
 import { historyCutoff, historyDueAt } from "../../../core/history-hold.ts";
 import type { FeedAppend } from "../../job-feed.ts";
-import { getMeta, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure, waitForQueue } from "./dead-letters.ts";
 import { oldestHeldAt, oldestHeldHistoryAt } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { hasPending } from "./pending.ts";
+import type { QueueHealth } from "./queue-health.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord, stillQueued } from "./records.ts";
+import { buryRefusedBehind } from "./refused-feed.ts";
 import { planRound, probeHistory } from "./round-plan.ts";
 
+export { QueueHealth } from "./queue-health.ts";
 export { MESSAGE_BYTES, OUTBOX_BATCH } from "./round-plan.ts";
 
 /** What a round needs from the coordinator that runs it. */
@@ -38,7 +40,10 @@ export interface RoundResult {
   failed: number;
   /** Due feed events left for a later round: their feed found no slot in the FeedBudget. */
   deferred: number;
-  /** Every destination tried failed: back off the whole outbox, count nothing. */
+  /**
+   * Every destination tried failed, in an outage younger than its horizon (core/delivery-outage): back off the whole
+   * outbox, count nothing. Past the horizon such a round is judged as any other.
+   */
   outage: boolean;
 }
 
@@ -62,7 +67,10 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
     settled += round.settled;
     if (round.outage) return { settled, backoffUntil: host.now() + retryDelayMs(outageRounds + 1) };
     if (round.settled > 0) continue;
-    if (!hasPending(host.sql)) return { settled };
+    if (!hasPending(host.sql)) {
+      host.queues.outageOver(host.sql);
+      return { settled };
+    }
     // Deferred events wait for a feed slot (freed within FEED_IDLE_MS); failed records for their retry time; held
     // events for the end of their hold (core/feed-hold).
     const now = host.now();
@@ -83,51 +91,6 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
     return { settled, wakeAt: Math.max(Math.min(...due), soon) };
   }
 }
-
-/**
- * How many rounds in a row each queue the coordinator sends to took none it was sent (the wait of the records it
- * refused). In memory: after a restart the wait starts again at its shortest. When a queue last took a message is
- * kept in SQLite instead (`lastTookAt`): an eviction between a record's failure and its retry — a product's DO is
- * evicted whenever it idles — had forgotten that the queue was up meanwhile, so a poison record retried for ever.
- */
-export class QueueHealth {
-  private readonly refusals = new Map<string, number>();
-
-  /**
-   * `queue` took a message at `now` (ms): kept in the round's unit, once its failures are recorded. Only a record
-   * that failed before weighs it (core/delivery-retry `blamesRecord`): while no history or webhook record waits for
-   * a retry, any later failure is later than both the kept time and `now`, so the write (one a round) is skipped.
-   */
-  took(sql: SqlStorage, queue: string, now: number): void {
-    this.refusals.delete(queue);
-    if (sql.exec("SELECT 1 FROM outbox_retries WHERE job_id IS NULL LIMIT 1").toArray().length > 0)
-      setMeta(sql, `${TOOK_KEY}${queue}`, String(now));
-  }
-
-  /**
-   * `queue` took none of a round's messages: how long (ms) the records it refused without blame wait — growing with
-   * each such round in a row (core/delivery-retry `retryDelayMs`: 2 s … 5 min), so an outage is not hammered.
-   */
-  refusedRound(queue: string): number {
-    const n = (this.refusals.get(queue) ?? 0) + 1;
-    this.refusals.set(queue, n);
-    return retryDelayMs(n);
-  }
-
-  /** Whether `queue` took none of the messages of its last round (and nothing since): a round then asks it once. */
-  refusing(queue: string): boolean {
-    return this.refusals.has(queue);
-  }
-
-  /** When `queue` last took a message (ms), across restarts; undefined when it never did. */
-  lastTookAt(sql: SqlStorage, queue: string): number | undefined {
-    const at = getMeta(sql, `${TOOK_KEY}${queue}`);
-    return at === undefined ? undefined : Number(at);
-  }
-}
-
-/** The `meta` key of when a queue last took a message (outbox `QueueHealth`). */
-const TOOK_KEY = "outbox.queue_took_at:";
 
 interface Failure {
   record: OutboxRecord;
@@ -187,7 +150,9 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     failures.push(...failed.map((record) => ({ record, error: res.error ?? "" })));
   });
   // Counted as planned: a round that asked a refusing queue once is an outage as the round of all its messages was.
-  const outage = delivered.length === 0 && failures.length > 0 && feeds.length + planned.length > 1;
+  // Ridden out only while young (core/delivery-outage): two feeds refusing for good in a quiet product look the same.
+  const allFailed = delivered.length === 0 && failures.length > 0 && feeds.length + planned.length > 1;
+  const outage = allFailed && host.transact((tx) => host.queues.outage(tx.sql, host.now()));
   // A quiet product's refused history message may be the only one its queue was sent this round, and no other may
   // follow before its retry: an empty message (which the consumer acknowledges, writing nothing) asks whether the
   // queue is up. Taken, the refusal was the record's (core/delivery-retry `blamesRecord`); else it waits, unblamed.
@@ -207,6 +172,7 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   const buried = host.transact((tx) => {
     for (const { record, reason } of oversized) deadLetterRecord(tx, record, reason, record.attempts);
     ackSeqs(tx.sql, delivered);
+    if (delivered.length > 0) host.queues.outageOver(tx.sql);
     if (outage) return 0; // then nothing was taken either
     // A failed record a reader's flush delivered meanwhile (shipper `flushFeed`) is gone: retrying it would leave
     // a retry row holding the job's later events back, and dead-lettering it would alert on a delivered record.
@@ -217,8 +183,10 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     const failed = failures.filter((f) => queued.has(f.record.seq));
     for (const f of failed) if (!blamed(f)) waitForQueue(tx, f.record, f.error, waits.get(f.queue ?? "") ?? 0);
     const dead = failed.filter((f) => blamed(f) && recordFailure(tx, f.record, f.error).kind === "dead_letter");
+    // A feed that refused an event through all its tries: the job's later events it refused go with it.
+    const behind = dead.reduce((n, f) => n + buryRefusedBehind(tx, f.record), 0);
     for (const q of took) host.queues.took(tx.sql, q, now);
-    return dead.length;
+    return dead.length + behind;
   });
   const done = host.now();
   for (const b of batches) host.feeds.touch(b.jobId, done);

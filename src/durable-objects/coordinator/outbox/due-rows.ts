@@ -149,6 +149,20 @@ export function heldEvents(sql: SqlStorage, jobId: string, through: number, limi
     .toArray();
 }
 
+/**
+ * `jobId`'s pending events after outbox seq `seq` that a try was counted against already (its feed refused them), in
+ * seq order: those a refusing feed's dead-lettered event leaves behind (outbox/refused-feed).
+ */
+export function refusedEventsAfter(sql: SqlStorage, jobId: string, seq: number): DueRow[] {
+  return sql
+    .exec<DueRow & Record<string, SqlStorageValue>>(
+      `SELECT ${COLUMNS} WHERE o.kind = 'event' AND o.job_id = ?1 AND o.seq > ?2 AND r.attempts > 0 ORDER BY o.seq`,
+      jobId,
+      seq,
+    )
+    .toArray();
+}
+
 /** The outbox seq of `jobId`'s last pending event, or undefined when none is (along the events-by-job index). */
 export function lastHeldSeq(sql: SqlStorage, jobId: string): number | undefined {
   const row = sql

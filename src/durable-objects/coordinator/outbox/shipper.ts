@@ -146,7 +146,11 @@ export class OutboxShipper {
       const [result] = await appendFeeds(this.env, this.units.productId, [batch]);
       this.feeds.touch(jobId, Date.now());
       const delivered = records.slice(0, result?.delivered ?? 0).map((r) => r.seq);
-      if (delivered.length > 0) this.units.transact((tx) => ackSeqs(tx.sql, delivered));
+      if (delivered.length > 0)
+        this.units.transact((tx) => {
+          ackSeqs(tx.sql, delivered);
+          this.queues.outageOver(tx.sql);
+        });
       if (delivered.length < records.length) return false;
       // Past its budget it stops; whole only if that last call took the last of them.
       if (Date.now() - started >= FLUSH_BUDGET_MS) return heldEvents(this.units.sql, jobId, through, 1).length === 0;
