@@ -7,6 +7,7 @@
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
 import { EXIT_USAGE, FixableError } from "./fixable-error.ts";
+import { foreignAnswerText, foreignJsonCharset } from "./foreign-answer.ts";
 import { MAX_ANSWER_BYTES, readAtMost } from "./http-answer-body.ts";
 import type { ClientOptions } from "./http-client-types.ts";
 import {
@@ -18,6 +19,7 @@ import {
   ResponseTimeoutError,
   sleep,
 } from "./http-transport.ts";
+import { hideKnown } from "./redact-known.ts";
 
 type Query = Record<string, string | number | undefined>;
 export interface Send {
@@ -120,7 +122,7 @@ export class ApiClientBase {
     // Cut short (the bound passed, the connection broke): the status and what came are still the answer.
     const body = await readAtMost(res.body, MAX_ERROR_BODY_BYTES, true).finally(() => guard.stop());
     const init = { status: res.status, statusText: res.statusText, headers: res.headers };
-    return apiErrorOf(new Response(body.bytes.length > 0 ? body.bytes : null, init));
+    return apiErrorOf(new Response(body.bytes.length > 0 ? body.bytes : null, init), body.over, [this.token]);
   }
 
   /**
@@ -150,6 +152,10 @@ export class ApiClientBase {
     }
     if (body.over)
       throw new BadAnswerError(url, `its body passed ${this.maxAnswerBytes} bytes and was read no further`);
+    // Read as UTF-8 by every caller (`res.json()`): JSON in another charset is none the coordinator sends (RFC 8259
+    // §8.1), and its text would be read as other characters than were sent.
+    const charset = foreignJsonCharset(res.headers.get("content-type"));
+    if (charset !== undefined) throw new BadAnswerError(url, `its JSON is declared charset=${charset}, not UTF-8`);
     const init = { status: res.status, statusText: res.statusText, headers: res.headers };
     return new Response(body.bytes.length > 0 ? body.bytes : null, init);
   }
@@ -157,8 +163,20 @@ export class ApiClientBase {
   /** A JSON call under the product: protected, so the endpoints of `GigafactoryClient` use it and callers cannot. */
   protected async call<T>(method: string, path: string, opts: Send & { query?: Query } = {}): Promise<T> {
     const url = this.productUrl(path, opts.query);
-    const text = await (await this.send(method, url, opts)).text(); // read whole by `send`
-    return (text ? JSON.parse(text) : null) as T;
+    const res = await this.send(method, url, opts);
+    const bytes = new Uint8Array(await res.arrayBuffer()); // read whole by `send`
+    const text = new TextDecoder().decode(bytes);
+    try {
+      return (text ? JSON.parse(text) : null) as T;
+    } catch {
+      // Said as what it was (a captive portal's page, another service), not as V8's quote of its first characters.
+      const seen = { status: res.status, statusText: res.statusText, contentType: res.headers.get("content-type") };
+      const shown = hideKnown(text, [this.token]); // before the markup is taken out (shared/http-transport `apiErrorOf`)
+      throw new BadAnswerError(
+        url,
+        `it is not JSON: ${foreignAnswerText({ ...seen, text: shown, bytes: bytes.length })}`,
+      );
+    }
   }
 }
 
