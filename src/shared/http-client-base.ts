@@ -7,7 +7,7 @@
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
 import { EXIT_USAGE, FixableError } from "./fixable-error.ts";
-import { foreignAnswerText, foreignJsonCharset } from "./foreign-answer.ts";
+import { foreignJsonCharset } from "./foreign-answer.ts";
 import { MAX_ANSWER_BYTES, readAtMost } from "./http-answer-body.ts";
 import type { ClientOptions } from "./http-client-types.ts";
 import {
@@ -19,7 +19,7 @@ import {
   ResponseTimeoutError,
   sleep,
 } from "./http-transport.ts";
-import { hideKnown } from "./redact-known.ts";
+import { JsonAnswer } from "./json-answer.ts";
 
 type Query = Record<string, string | number | undefined>;
 export interface Send {
@@ -157,26 +157,14 @@ export class ApiClientBase {
     const charset = foreignJsonCharset(res.headers.get("content-type"));
     if (charset !== undefined) throw new BadAnswerError(url, `its JSON is declared charset=${charset}, not UTF-8`);
     const init = { status: res.status, statusText: res.statusText, headers: res.headers };
-    return new Response(body.bytes.length > 0 ? body.bytes : null, init);
+    return new JsonAnswer(body.bytes.length > 0 ? body.bytes : null, init, url, [this.token]);
   }
 
   /** A JSON call under the product: protected, so the endpoints of `GigafactoryClient` use it and callers cannot. */
   protected async call<T>(method: string, path: string, opts: Send & { query?: Query } = {}): Promise<T> {
     const url = this.productUrl(path, opts.query);
-    const res = await this.send(method, url, opts);
-    const bytes = new Uint8Array(await res.arrayBuffer()); // read whole by `send`
-    const text = new TextDecoder().decode(bytes);
-    try {
-      return (text ? JSON.parse(text) : null) as T;
-    } catch {
-      // Said as what it was (a captive portal's page, another service), not as V8's quote of its first characters.
-      const seen = { status: res.status, statusText: res.statusText, contentType: res.headers.get("content-type") };
-      const shown = hideKnown(text, [this.token]); // before the markup is taken out (shared/http-transport `apiErrorOf`)
-      throw new BadAnswerError(
-        url,
-        `it is not JSON: ${foreignAnswerText({ ...seen, text: shown, bytes: bytes.length })}`,
-      );
-    }
+    const res = await this.send(method, url, opts); // read whole: a JsonAnswer, whose json() says what came
+    return ((await res.clone().text()) ? await res.json() : null) as T;
   }
 }
 

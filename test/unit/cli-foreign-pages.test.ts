@@ -5,7 +5,7 @@
 // page was V8's quote of its first characters; `application/json; charset=latin1` was read as UTF-8.
 import { describe, expect, it } from "vitest";
 import { refusalVerdict } from "../../src/agent/close-codes.ts";
-import { enroll, RestError } from "../../src/agent/rest.ts";
+import { enroll, RestError, uploadArtifact } from "../../src/agent/rest.ts";
 import { foreignAnswerText, textOf } from "../../src/shared/foreign-answer.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -46,16 +46,19 @@ describe("the CLI, answered by something other than a coordinator", () => {
     );
   });
 
-  it("a 2xx page (a captive portal) is bad_response saying what came, not V8's quote of it", async () => {
+  it("a 2xx page (a captive portal) is bad_response saying what came, not V8's quote of it, on every reader", async () => {
     const { url } = await stubCoordinator((_req, reply) =>
       reply.text(200, "<html><title>Sign in</title></html>", "text/html"),
     );
-    const run = await captureCli(["jobs", ...connection(url, "shop", TOKEN)]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(
-      /^✘ ERROR bad_response: .*it is not JSON: HTTP 200 OK, 35 bytes of text\/html: "Sign in"\) \//,
-    );
-    expect(run.stderr).not.toContain("Unexpected token");
+    // `jobs` reads through the client's JSON call; the others read the answer themselves (res.json()).
+    for (const argv of [["jobs"], ["metrics"], ["alerts"], ["lessons", "list"], ["stats"]]) {
+      const run = await captureCli([...argv, ...connection(url, "shop", TOKEN)]);
+      expect(run.code, argv.join(" ")).toBe(1);
+      expect(run.stderr, argv.join(" ")).toMatch(
+        /^✘ ERROR bad_response: .*it is not JSON: HTTP 200 OK, 35 bytes of text\/html: "Sign in"\) \//,
+      );
+      expect(run.stderr).not.toContain("Unexpected token");
+    }
   });
 
   it("JSON declared in another charset is no coordinator's: a 2xx is bad_response, a refusal said as it came", async () => {
@@ -86,6 +89,15 @@ describe("the agent, answered by something other than a coordinator", () => {
     expect((err as RestError).detail).toBe(
       `not a Gigafactory answer: HTTP 404 Not Found, ${NGINX_404.length} bytes of text/html: ${SAID}`,
     );
+  });
+
+  it("an upload answered 2xx by a page says what came", async () => {
+    const { url } = await stubCoordinator((_req, reply) => reply.text(201, "<h1>Saved!</h1>", "text/html"));
+    const target = { url, product: "p", token: TOKEN };
+    const err = await uploadArtifact(target, "job_1", 1, "log.txt", "x", "text/plain").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RestError);
+    expect((err as RestError).code).toBe("bad_response");
+    expect((err as RestError).detail).toContain('it is not JSON: HTTP 201 Created, 15 bytes of text/html: "Saved!"');
   });
 
   it("a refused upgrade's page is said, not echoed", () => {
