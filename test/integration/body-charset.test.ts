@@ -1,7 +1,8 @@
 // A request body declared in a charset other than UTF-8 is a 415 problem+json naming the charset, and changes
 // nothing: the Worker reads every body as UTF-8 (JSON is UTF-8, RFC 8259 §8.1), so `application/json; charset=latin1`
 // was taken and Latin-1 bytes that happen to spell UTF-8 stored as other characters than the sender meant. `utf-8` in
-// any case, quoted or not, and no charset are taken.
+// any case, quoted or not, and no charset are taken. A media type is compared whole, not by its prefix
+// (`application/json-seq` was read as JSON, `text/markdown-x` as markdown).
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
@@ -80,6 +81,31 @@ describe("a body declared in a charset other than UTF-8", () => {
       });
       expect([r.status, r.body.title], type).toEqual([201, `é ${i}`]);
     }
+  });
+});
+
+describe("a body's media type", () => {
+  it("is compared whole: application/json-seq is not JSON, text/markdown-x not markdown; +json types are JSON", async () => {
+    expect(await jobsOf("charset-types")).toEqual([]);
+    for (const type of ["application/json-seq", "text/markdown-x", "application/jsonx"]) {
+      const r = await api<Problem>("POST", `${P("charset-types")}/jobs`, {
+        token: ADMIN,
+        text: JSON.stringify({ manifest: { title: "t" } }),
+        headers: { "content-type": type },
+      });
+      expect([r.status, r.body.code, r.body.detail], type).toEqual([
+        415,
+        "unsupported_media_type",
+        `expected application/json, text/markdown or text/plain, got ${type}`,
+      ]);
+    }
+    expect(await jobsOf("charset-types")).toEqual([]);
+    const merge = await api<{ title: string }>("POST", `${P("charset-types")}/jobs`, {
+      token: ADMIN,
+      text: JSON.stringify({ manifest: { title: "merged" } }),
+      headers: { "content-type": "application/vnd.acme+json" },
+    });
+    expect([merge.status, merge.body.title]).toEqual([201, "merged"]);
   });
 });
 
