@@ -14,14 +14,17 @@ const SNIPPET_CHARS = 100;
 /** How much of the text is looked at for it: bounds the markup's removal, whatever the body's size. */
 const LOOKED_AT_CHARS = 4096;
 
-/** The media type of a Content-Type, lowercased, without parameters: `Text/HTML; charset=x` → `text/html`. */
+/**
+ * The media type of a Content-Type, lowercased, without parameters: `Text/HTML; charset=x` → `text/html`. The Worker
+ * compares a request body's whole (worker/validate, routes/jobs): a prefix took `application/json-seq` as JSON.
+ */
 export function mediaTypeOf(contentType: string | null | undefined): string {
   return (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }
 
-/** Whether `contentType` names JSON: `application/json` or any `…+json` (problem+json). */
+/** Whether `contentType` names JSON: `application/json` or any `application/…+json` (problem+json, merge-patch). */
 export function isJsonType(contentType: string | null | undefined): boolean {
-  return /^application\/([\w.-]+\+)?json$/.test(mediaTypeOf(contentType));
+  return /^application\/([\w.!#$&^-]+\+)?json$/.test(mediaTypeOf(contentType));
 }
 
 /**

@@ -10,19 +10,6 @@ import { clipUtf8 } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 
 /**
- * The media type of a Content-Type without its parameters, lowercased: `Application/JSON; charset=utf-8` →
- * `application/json`. A route compares it whole: a prefix or a word boundary took `application/json-seq` as JSON.
- */
-export function mediaTypeOf(contentType: string | null | undefined): string {
-  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-}
-
-/** Whether `contentType` names JSON: `application/json`, or any `application/…+json` (problem+json, merge-patch). */
-export function isJsonMediaType(contentType: string | null | undefined): boolean {
-  return /^application\/([\w.!#$&^-]+\+)?json$/.test(mediaTypeOf(contentType));
-}
-
-/**
  * The parameters of a media type (`type/subtype; name=value; name="quoted \" value"`), names lowercased, values as
  * sent with a quoted string's quotes and `\` escapes taken off (RFC 9110 §5.6.6). A parameter with no `=` is skipped.
  * Linear in the header's length (bounded at 1 KiB before any route reads it: worker/header-limits).

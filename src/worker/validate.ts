@@ -10,7 +10,8 @@ import type { z } from "zod";
 import { clipUtf8, fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate, truncateUtf8, wellFormed } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import { MAX_MANIFEST_BYTES } from "../core/manifest-schema.ts";
-import { assertUtf8Charset, isJsonMediaType } from "./body-charset.ts";
+import { isJsonType } from "../shared/foreign-answer.ts";
+import { assertUtf8Charset } from "./body-charset.ts";
 import { fromZod } from "./problem.ts";
 import { singleHeader } from "./single-header.ts";
 import { assertNoContentCoding, probe } from "./validate-params.ts";
@@ -167,7 +168,7 @@ export async function readJson(
     if (allowEmpty) return {};
     throw new DomainError("validation_failed", "a JSON body is required");
   }
-  if (type !== "" && !isJsonMediaType(type)) {
+  if (type !== "" && !isJsonType(type)) {
     // The header is the caller's input: echoed at most ISSUE_TEXT_BYTES (core/bytes `clipUtf8`), as every echo is.
     throw new DomainError("unsupported_media_type", `expected ${accepts}, got ${clipUtf8(type)}`);
   }

@@ -9,8 +9,8 @@ import { truncateUtf8 } from "../../core/bytes.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { ActionBody, ActionParam, EntityId, IdempotencyKeyHeader, JobListQuery } from "../../shared/api.ts";
+import { mediaTypeOf } from "../../shared/foreign-answer.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole, reviewerOf } from "../auth.ts";
-import { mediaTypeOf } from "../body-charset.ts";
 import { fromZod } from "../problem.ts";
 import { singleHeader } from "../single-header.ts";
 import {
