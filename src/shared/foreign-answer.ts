@@ -32,8 +32,12 @@ export function isJsonType(contentType: string | null | undefined): boolean {
  * quotes off, at most 40 characters; undefined for UTF-8 in any case, no charset, or a type that is not JSON.
  */
 export function foreignJsonCharset(contentType: string | null | undefined): string | undefined {
-  if (!contentType || !isJsonType(contentType)) return undefined;
-  const m = /;\s*charset\s*=\s*("?)([^";]*)\1/i.exec(contentType);
+  return isJsonType(contentType) ? foreignCharset(contentType) : undefined;
+}
+
+/** The charset any Content-Type names when it is not UTF-8 (an event stream's too: it is UTF-8 only), as above. */
+export function foreignCharset(contentType: string | null | undefined): string | undefined {
+  const m = /;\s*charset\s*=\s*("?)([^";]*)\1/i.exec(contentType ?? "");
   const charset = m?.[2]?.trim();
   return charset === undefined || charset.toLowerCase() === "utf-8" ? undefined : charset.slice(0, 40);
 }

@@ -2,10 +2,12 @@
 // declared in a charset other than UTF-8 — is said in one line (its status, size, media type and a short cut of its
 // text with the markup taken out) and how to fix it, by the CLI and the agent alike: a wrong --url's nginx 404 was
 // echoed raw, `✘ ERROR http_404: <html>\r\n<head><title>404 Not Found</title>…` (200 characters of markup); a 2xx
-// page was V8's quote of its first characters; `application/json; charset=latin1` was read as UTF-8.
+// page was V8's quote of its first characters; `application/json; charset=latin1` was read as UTF-8, as a job feed
+// declared latin1 (an event stream is UTF-8 only) or text/event-stream-x was read as the feed.
 import { describe, expect, it } from "vitest";
 import { refusalVerdict } from "../../src/agent/close-codes.ts";
 import { enroll, RestError, uploadArtifact } from "../../src/agent/rest.ts";
+import { notAnEventStream } from "../../src/cli/feed-stream.ts";
 import { foreignAnswerText, textOf } from "../../src/shared/foreign-answer.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -74,6 +76,20 @@ describe("the CLI, answered by something other than a coordinator", () => {
     const run = await captureCli(["job", "job_1", ...connection(refused.url, "shop", TOKEN)]);
     expect(run.stderr).toMatch(
       /^✘ ERROR http_404: not a Gigafactory answer: HTTP 404 Not Found, \d+ bytes of application\/problem\+json in charset ISO-8859-1: /,
+    );
+  });
+});
+
+describe("the job feed's answer", () => {
+  const answer = (type: string) => new Response("data: x\n\n", { headers: { "content-type": type } });
+  it("is an event stream in UTF-8, its media type whole, or bad_response saying what it was", () => {
+    for (const type of ["text/event-stream", "Text/Event-Stream; charset=UTF-8", 'text/event-stream; charset="utf-8"'])
+      expect(() => notAnEventStream(answer(type)), type).not.toThrow();
+    expect(() => notAnEventStream(answer("text/event-stream; charset=latin1"))).toThrow(
+      'the job feed answered "text/event-stream; charset=latin1", not an event stream in UTF-8',
+    );
+    expect(() => notAnEventStream(answer("text/event-stream-x"))).toThrow(
+      'the job feed answered "text/event-stream-x", not an event stream',
     );
   });
 });
