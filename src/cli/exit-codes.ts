@@ -14,4 +14,6 @@ export const USAGE_CODES: readonly string[] = [
   "token_malformed",
   "token_other_origin",
   "token_product_mismatch",
+  // bin/node-check, before the CLI loads: a Node too old to run it.
+  "node_too_old",
 ];

@@ -42,13 +42,19 @@ function thrownCodes(dir: string): Map<string, Set<string>> {
 }
 
 describe("one code, one exit code", () => {
-  it("every code src/cli throws has one exit, 2 exactly for the usage codes", () => {
+  it("every code src/cli and src/shared throw has one exit, 2 exactly for the usage codes", () => {
     const found = thrownCodes("src/cli");
+    for (const [code, exits] of thrownCodes("src/shared"))
+      found.set(code, new Set([...(found.get(code) ?? []), ...exits]));
     expect(found.size).toBeGreaterThan(20); // the walk found the CLI's throws
     const twoExits = [...found].filter(([, exits]) => exits.size > 1).map(([code]) => code);
     expect(twoExits).toEqual([]);
     const exit2 = [...found].filter(([, exits]) => exits.has("2")).map(([code]) => code);
-    expect(exit2.sort()).toEqual([...USAGE_CODES].sort());
+    expect(exit2.sort()).toEqual(USAGE_CODES.filter((c) => c !== "node_too_old").sort());
+    // The one refusal made before the CLI loads, in plain JavaScript (bin/node-check.mjs).
+    const bin = readFileSync("bin/node-check.mjs", "utf8");
+    expect(bin).toContain('code: "node_too_old"');
+    expect(bin).toContain("exitCode: 2");
   });
 
   it("product_required exits 2 from any command, as from login, --json's exitCode too", async () => {
