@@ -163,8 +163,8 @@ export class ApiClientBase {
   /** A JSON call under the product: protected, so the endpoints of `GigafactoryClient` use it and callers cannot. */
   protected async call<T>(method: string, path: string, opts: Send & { query?: Query } = {}): Promise<T> {
     const url = this.productUrl(path, opts.query);
-    const res = await this.send(method, url, opts); // read whole: a JsonAnswer, whose json() says what came
-    return ((await res.clone().text()) ? await res.json() : null) as T;
+    // Read whole by `send`: a JsonAnswer, which says what came when it is not JSON.
+    return (await ((await this.send(method, url, opts)) as JsonAnswer).jsonOrNull<T>()) as T;
   }
 }
 

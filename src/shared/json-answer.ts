@@ -23,10 +23,20 @@ export class JsonAnswer extends Response {
 
   /** The body as JSON. @throws BadAnswerError when it is not JSON (an empty body included) */
   override async json<T = unknown>(): Promise<T> {
+    return (await this.parse(false)) as T;
+  }
+
+  /** The body as JSON, null when it is empty (a write's 204). @throws BadAnswerError when it is not JSON */
+  async jsonOrNull<T>(): Promise<T | null> {
+    return (await this.parse(true)) as T | null;
+  }
+
+  private async parse(emptyIsNull: boolean): Promise<unknown> {
     const bytes = new Uint8Array(await this.arrayBuffer());
+    if (emptyIsNull && bytes.length === 0) return null;
     const text = new TextDecoder().decode(bytes);
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(text) as unknown;
     } catch {
       const seen = { status: this.status, statusText: this.statusText, contentType: this.headers.get("content-type") };
       const shown = foreignAnswerText({ ...seen, text: hideKnown(text, this.#known), bytes: bytes.length });
