@@ -6,7 +6,9 @@
  */
 import { constants } from "node:os";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { foreignAnswerText, foreignJsonCharset } from "../shared/foreign-answer.ts";
 import { CLOSE } from "../shared/protocol.ts";
+import { MAX_REFUSAL_BYTES } from "./connect-refusal.ts";
 
 /** 3: the factory's credentials are gone (revoked, refused, taken over): a process supervisor must not restart it. */
 export const EXIT_CREDENTIALS = 3;
@@ -99,15 +101,16 @@ export function closeVerdict(code: number, reason: string): Verdict {
 
 /**
  * The upgrade was answered with an HTTP status instead of 101; `location` is a redirect's target, which the socket
- * does not follow (the coordinator never redirects: something else answered at --url).
+ * does not follow (the coordinator never redirects: something else answered at --url). `body`: what came of the
+ * answer (at most MAX_REFUSAL_BYTES, UTF-8); `contentType`: its Content-Type, which says whether it can be ours.
  */
-export function refusalVerdict(status: number, body: string, location?: string): Verdict {
+export function refusalVerdict(status: number, body: string, location?: string, contentType?: string): Verdict {
   if (status >= 300 && status < 400) {
     const to = location ? ` to ${location.slice(0, 500)}` : "";
     const why = `connect refused: HTTP ${status} redirect${to}, not followed (is --url the coordinator's own address?)`;
     return { kind: "retry", why };
   }
-  const detail = problemDetail(body) ?? `HTTP ${status}`;
+  const detail = problemDetail(body, contentType) ?? foreignDetail(status, body, contentType);
   if (status === 401 || status === 403) {
     const code = status === 401 ? "unauthorized" : "forbidden";
     return fatal(code, `the coordinator refused this factory's token (${detail})`, REENROLL);
@@ -117,13 +120,25 @@ export function refusalVerdict(status: number, body: string, location?: string):
   return { kind: "retry", why: `connect refused: ${detail}${hint}` };
 }
 
-/** `code: detail` of a problem+json body, else its first 200 characters. */
-export function problemDetail(body: string): string | undefined {
+/** `code: detail` of a problem+json body (in UTF-8, as JSON is); undefined for any other. */
+export function problemDetail(body: string, contentType?: string): string | undefined {
+  if (foreignJsonCharset(contentType) !== undefined) return undefined;
   try {
     const p = JSON.parse(body) as { code?: unknown; detail?: unknown };
     if (typeof p.detail === "string") return typeof p.code === "string" ? `${p.code}: ${p.detail}` : p.detail;
   } catch {
     /* not problem+json */
   }
-  return body.trim().slice(0, 200) || undefined;
+  return undefined;
+}
+
+/**
+ * Any other refusal said as what it was (shared/foreign-answer), not echoed: a wrong --url's web server answered its
+ * HTML page, and 200 characters of its markup were the reason. `HTTP <status>` alone for an empty body.
+ */
+function foreignDetail(status: number, body: string, contentType: string | undefined): string {
+  if (body.trim() === "") return `HTTP ${status}`;
+  const bytes = Buffer.byteLength(body);
+  const seen = { status, contentType, text: body, bytes, more: bytes >= MAX_REFUSAL_BYTES };
+  return `not a Gigafactory answer: ${foreignAnswerText(seen)}`;
 }

@@ -5,6 +5,7 @@
  * variables, then the config file written by `gigafactory login` (cli/config-file:
  * kept private, replaced whole).
  */
+import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { assertHeaderToken, trimHeaderBlanks } from "../shared/header-token.ts";
 import { productFromToken } from "../shared/http-client.ts";
 import { schemeHint } from "../shared/scheme-hint.ts";
@@ -170,11 +171,14 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
     assertSavedTokenOrigin(url, URL_SOURCES[sources[at] ?? "flag"].name, file);
   const productAt = layers.findIndex((l) => layerProduct(l) !== undefined);
   const product = layerProduct(layers[productAt] ?? {});
+  // A setting the command cannot run without is a usage fault, exit 2, as `login` says it and as the agent's
+  // missing_url/missing_token/missing_product are: it exited 1 here, 2 from `login`, for the same code.
   if (!url || !token) {
     throw new CliError(
       "not_logged_in",
       `no coordinator ${url ? "token" : "URL"} is configured`,
       "run `gigafactory login --url URL --token TOKEN`, or set GIGAFACTORY_URL and GIGAFACTORY_TOKEN",
+      EXIT_USAGE,
     );
   }
   if (!product) {
@@ -186,6 +190,7 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
         "product_required",
         "the token does not name a product (an admin token?) and none is configured",
         "pass --product P or set GIGAFACTORY_PRODUCT",
+        EXIT_USAGE,
       )
     );
   }

@@ -11,6 +11,7 @@ import { ApiError, ConnectionError, ResponseTimeoutError } from "../shared/http-
 import { nearestName } from "../shared/nearest-name.ts";
 import { hideKnown } from "../shared/redact-known.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
+import { timeoutError } from "./timeout-error.ts";
 
 /** `new CliError(code, what, fix, exitCode = 1)`: the shared FixableError under the name the CLI's code uses. */
 export { CliError };
@@ -143,6 +144,10 @@ const WRONG_URL_FIX =
 const NOT_A_COORDINATOR_FIX =
   "the answer carries no Gigafactory problem code, so the coordinator did not write it: check --url / GIGAFACTORY_URL, and any proxy or access gateway in front of it";
 
+/** A 5xx that is not JSON: a proxy's, a gateway's or the platform's page, or another service at the URL. */
+const FOREIGN_FAILURE_FIX =
+  "retry; if it persists, check --url / GIGAFACTORY_URL and any proxy in front of the coordinator, then its logs";
+
 /**
  * The problem's code as the `✘ ERROR` line and the --json error document carry it: a code of the API's shape
  * (snake_case, core/errors ERROR_CODES), else `http_<status>` as for an answer without one. The message and fix are
@@ -161,7 +166,7 @@ function codeOf(err: ApiError): string {
 function detailOf(err: ApiError): string {
   const body = err.body as { detail?: unknown } | string | null;
   const own = typeof body === "object" && body !== null && body.detail === err.detail;
-  const whole = typeof body === "string" && body.length === err.detail.length;
+  const whole = typeof body === "string"; // not JSON: said whole by shared/foreign-answer, never cut
   return !own && !whole && err.detail.length === CUT_AT ? `${err.detail}…` : err.detail;
 }
 /** Where shared/http-transport `apiErrorOf` cuts a body that carries no detail. */
@@ -183,7 +188,9 @@ export function toCliError(err: unknown): CliError {
             : undefined) ??
       own(FIXES, err.code) ??
       (err.status >= 500
-        ? "the coordinator failed; retry, and check its logs if it persists"
+        ? typeof err.body === "string" && err.body !== ""
+          ? FOREIGN_FAILURE_FIX
+          : "the coordinator failed; retry, and check its logs if it persists"
         : err.status === 404
           ? WRONG_URL_FIX
           : NOT_A_COORDINATOR_FIX);
@@ -230,21 +237,4 @@ export function errorDocument(
 } {
   const hide = (text: string) => redactSecrets(text, known);
   return { error: { code: e.code, message: hide(e.message), fix: hide(e.fix), exitCode: e.exitCode } };
-}
-
-const TIMEOUT_FIX =
-  "check that the coordinator is up and not overloaded, or allow longer with --timeout SECONDS / GIGAFACTORY_TIMEOUT (0 = no limit)";
-
-/**
- * A timed-out request. A read can simply be run again; a write (POST, PATCH, PUT, DELETE) may have reached the
- * coordinator and been applied before the bound passed — a second `submit` could make a second job — so its fix says
- * to look first.
- */
-function timeoutError(err: ResponseTimeoutError): CliError {
-  const what = err.started ? err.message : `${err.message} (the coordinator took the connection but did not answer)`;
-  const write = !["GET", "HEAD"].includes(err.method);
-  const fix = write
-    ? `the ${err.method} may still have been applied: check (\`gigafactory jobs\`, \`history\`) before running it again; ${TIMEOUT_FIX}`
-    : TIMEOUT_FIX;
-  return new CliError("timeout", what, fix);
 }

@@ -5,6 +5,7 @@
  */
 
 import { counted } from "../core/counted.ts";
+import { foreignCharset, mediaTypeOf } from "../shared/foreign-answer.ts";
 import { ApiError } from "../shared/http-client.ts";
 import { CliError, toCliError } from "./errors.ts";
 
@@ -34,11 +35,15 @@ export function closingReason(comment: string | undefined): ReadOutcome {
  */
 export function notAnEventStream(res: Response): void {
   const type = res.headers.get("content-type") ?? "";
-  if (/^text\/event-stream\b/i.test(type)) return;
+  // The whole media type (a prefix took text/event-stream-x), in UTF-8, which an event stream always is: one declared
+  // in another charset is no coordinator's, and its text would be read as other characters than were sent.
+  const charset = foreignCharset(type);
+  if (mediaTypeOf(type) === "text/event-stream" && charset === undefined) return;
   res.body?.cancel().catch(() => {});
+  const what = charset === undefined ? "not an event stream" : "not an event stream in UTF-8";
   throw new CliError(
     "bad_response",
-    `the job feed answered ${type ? `"${type.slice(0, 60)}"` : "with no content type"}, not an event stream`,
+    `the job feed answered ${type ? `"${type.slice(0, 60)}"` : "with no content type"}, ${what}`,
     "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
   );
 }

@@ -6,6 +6,7 @@
  */
 import { OPERATOR_STAGES } from "../core/waiting.ts";
 import type { CommandSpec } from "./args.ts";
+import { USAGE_CODES } from "./exit-codes.ts";
 import { commandDoc, type OptionDoc, overviewDoc, type RowDoc } from "./help-doc.ts";
 
 /** An option as its help line shows it on the left: `-h, --help`, `--stage STAGE`, `--tag TAG…`. */
@@ -62,9 +63,13 @@ export const OVERVIEW_DETAILS: readonly string[] = [
   "that started is never cut. `watch` reopens a feed silent for 45 s, from the last event it printed.",
   // From core/waiting, as `watch` decides it: it said "3 when the job failed", and review and testing exit 3 too.
   `Exit codes: 0 ok, 1 failed, 2 usage error (\`watch\`: 3 when the job waits for an operator: ${OPERATOR_STAGES.join(", ")}).`,
+  // One code, one exit: `product_required` exited 2 from `login` and 1 from every other command (cli-exit-codes).
+  "Exit 2 is a command line, a connection setting (URL, token, product) or a Node the command cannot run with:",
+  `  ${USAGE_CODES.join(", ")}; other errors exit 1.`,
   "Errors: `✘ ERROR code: what happened / how to fix it` on stderr; under --json also, as stdout's one document,",
   "`{error: {code, message, fix, exitCode}}` (`watch --json`: its last NDJSON line).",
   "Help as JSON (scripts, shell completion): `gigafactory --help --json`, `gigafactory COMMAND --help --json`.",
+  "Version: `gigafactory --version` prints this CLI's (its package.json's; `--json`: {version}), for a bug report.",
 ];
 
 /** The overview as text, or only the commands starting with `family` (e.g. "factory"). */

@@ -7,6 +7,7 @@
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
 import { EXIT_USAGE, FixableError } from "./fixable-error.ts";
+import { foreignJsonCharset } from "./foreign-answer.ts";
 import { MAX_ANSWER_BYTES, readAtMost } from "./http-answer-body.ts";
 import type { ClientOptions } from "./http-client-types.ts";
 import {
@@ -18,6 +19,7 @@ import {
   ResponseTimeoutError,
   sleep,
 } from "./http-transport.ts";
+import { JsonAnswer } from "./json-answer.ts";
 
 type Query = Record<string, string | number | undefined>;
 export interface Send {
@@ -120,7 +122,7 @@ export class ApiClientBase {
     // Cut short (the bound passed, the connection broke): the status and what came are still the answer.
     const body = await readAtMost(res.body, MAX_ERROR_BODY_BYTES, true).finally(() => guard.stop());
     const init = { status: res.status, statusText: res.statusText, headers: res.headers };
-    return apiErrorOf(new Response(body.bytes.length > 0 ? body.bytes : null, init));
+    return apiErrorOf(new Response(body.bytes.length > 0 ? body.bytes : null, init), body.over, [this.token]);
   }
 
   /**
@@ -150,15 +152,19 @@ export class ApiClientBase {
     }
     if (body.over)
       throw new BadAnswerError(url, `its body passed ${this.maxAnswerBytes} bytes and was read no further`);
+    // Read as UTF-8 by every caller (`res.json()`): JSON in another charset is none the coordinator sends (RFC 8259
+    // §8.1), and its text would be read as other characters than were sent.
+    const charset = foreignJsonCharset(res.headers.get("content-type"));
+    if (charset !== undefined) throw new BadAnswerError(url, `its JSON is declared charset=${charset}, not UTF-8`);
     const init = { status: res.status, statusText: res.statusText, headers: res.headers };
-    return new Response(body.bytes.length > 0 ? body.bytes : null, init);
+    return new JsonAnswer(body.bytes.length > 0 ? body.bytes : null, init, url, [this.token]);
   }
 
   /** A JSON call under the product: protected, so the endpoints of `GigafactoryClient` use it and callers cannot. */
   protected async call<T>(method: string, path: string, opts: Send & { query?: Query } = {}): Promise<T> {
     const url = this.productUrl(path, opts.query);
-    const text = await (await this.send(method, url, opts)).text(); // read whole by `send`
-    return (text ? JSON.parse(text) : null) as T;
+    // Read whole by `send`: a JsonAnswer, which says what came when it is not JSON.
+    return (await ((await this.send(method, url, opts)) as JsonAnswer).jsonOrNull<T>()) as T;
   }
 }
 

@@ -6,6 +6,9 @@
  * backoff for connection failures, the product a token names, and an abortable sleep. Shared by the CLI and the agent.
  */
 
+import { foreignAnswerText, foreignJsonCharset } from "./foreign-answer.ts";
+import { hideKnown } from "./redact-known.ts";
+
 /**
  * An HTTP error answer; `code` is the problem's stable code (`http_<status>` when the body was not problem+json or its
  * code is not of the API's snake_case shape).
@@ -155,18 +158,33 @@ export function productFromToken(token: string): string | undefined {
 /** A problem's `code` as the API writes them (snake_case, at most 64 characters). */
 const API_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** A non-2xx response as an ApiError, from its problem+json body when it has one. */
-export async function apiErrorOf(res: Response): Promise<ApiError> {
-  const text = await res.text().catch(() => "");
+/**
+ * A non-2xx response as an ApiError, from its problem+json body when it has one. A body that is not JSON (a web
+ * server's or a proxy's page), or JSON declared in a charset JSON is never sent in, is no coordinator's: its detail
+ * says what it was (shared/foreign-answer), where it echoed its first 200 characters of markup. `more`: the body was
+ * read no further than what `res` holds. Its `body` is then the text. `known`: the secrets the request sent (its
+ * token), hidden before the markup is taken out, which could part an echoed token where a cut-short one is not known.
+ */
+export async function apiErrorOf(res: Response, more = false, known: readonly string[] = []): Promise<ApiError> {
+  const bytes = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
+  const text = new TextDecoder().decode(bytes);
   let body: unknown = text;
+  let json = text === "";
   try {
     body = text ? (JSON.parse(text) as unknown) : null;
+    json = true;
   } catch {
     /* not JSON (a proxy's error page): keep the text */
   }
+  const contentType = res.headers.get("content-type");
+  if (!json || foreignJsonCharset(contentType) !== undefined) {
+    const seen = { status: res.status, statusText: res.statusText, contentType, bytes: bytes.length, more };
+    const detail = `not a Gigafactory answer: ${foreignAnswerText({ ...seen, text: hideKnown(text, known) })}`;
+    return new ApiError(res.status, `http_${res.status}`, `HTTP ${res.status}`, detail, text);
+  }
   const p = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const str = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
-  const plain = text.slice(0, 200) || res.statusText || `HTTP ${res.status}`; // 200 chars: enough to recognise a page
+  const plain = text.slice(0, 200) || res.statusText || `HTTP ${res.status}`; // JSON with no detail: 200 characters of it
   // Of the API's shape (core/errors ERROR_CODES: snake_case), else the status's: a server's `"code": "x\n✔ enrolled"`
   // or a paragraph became the agent's ✘ ERROR code and its --json `code` (the CLI checked this itself, cli/errors).
   const code = typeof p.code === "string" && API_CODE.test(p.code) ? p.code : `http_${res.status}`;

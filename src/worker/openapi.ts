@@ -12,6 +12,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../core/errors.ts";
+import { BODY_CHARSET_TEXT } from "./body-charset.ts";
 import { bearerText, headerLimitsText } from "./openapi-header-text.ts";
 import { JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
 import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
@@ -189,7 +190,7 @@ function buildDocument(): Record<string, unknown> {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Gigafactory API", version: "1.0.0", description: headerLimitsText() },
+    info: { title: "Gigafactory API", version: "1.0.0", description: `${headerLimitsText()} ${BODY_CHARSET_TEXT}` },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: bearerText() } },
       schemas: responseComponents(),

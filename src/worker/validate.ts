@@ -10,6 +10,8 @@ import type { z } from "zod";
 import { clipUtf8, fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate, truncateUtf8, wellFormed } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import { MAX_MANIFEST_BYTES } from "../core/manifest-schema.ts";
+import { isJsonType } from "../shared/foreign-answer.ts";
+import { assertUtf8Charset } from "./body-charset.ts";
 import { fromZod } from "./problem.ts";
 import { singleHeader } from "./single-header.ts";
 import { assertNoContentCoding, probe } from "./validate-params.ts";
@@ -45,9 +47,13 @@ export async function readText(c: Context, limit: number): Promise<string> {
   return await readBody(c, limit);
 }
 
-/** The body as UTF-8 text, at most `limit` bytes (413 past it, the rest drained), told to no probe. */
+/**
+ * The body as UTF-8 text, at most `limit` bytes (413 past it, the rest drained), told to no probe. A coding or a
+ * charset other than UTF-8 declared for it is a 415 before a byte is read (worker/body-charset).
+ */
 async function readBody(c: Context, limit: number): Promise<string> {
   assertNoContentCoding(c.req.header("content-encoding"));
+  assertUtf8Charset(c.req.header("content-type"));
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const body = c.req.raw.body;
@@ -162,7 +168,7 @@ export async function readJson(
     if (allowEmpty) return {};
     throw new DomainError("validation_failed", "a JSON body is required");
   }
-  if (type !== "" && !/^application\/(.+\+)?json\b/i.test(type)) {
+  if (type !== "" && !isJsonType(type)) {
     // The header is the caller's input: echoed at most ISSUE_TEXT_BYTES (core/bytes `clipUtf8`), as every echo is.
     throw new DomainError("unsupported_media_type", `expected ${accepts}, got ${clipUtf8(type)}`);
   }

@@ -78,7 +78,9 @@ describe("a refused upgrade", () => {
       }
     });
     const why = await firstDisconnect(url);
-    expect(why).toMatch(/^connect refused: <html>x{100}/);
+    expect(why).toMatch(
+      /^connect refused: not a Gigafactory answer: HTTP 502, more than 65536 bytes of text\/html: "x{100}…"$/,
+    );
     await gone;
     // What the socket buffers on both sides, and no more: the agent stopped reading at the bound.
     expect(written).toBeLessThan(MAX_REFUSAL_BYTES + 16 * 1024 * 1024);
@@ -89,7 +91,9 @@ describe("a refused upgrade", () => {
       socket.write("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 1000\r\n\r\nmaintenance until 5");
       setImmediate(() => socket.destroy());
     });
-    expect(await firstDisconnect(url)).toBe("connect refused: maintenance until 5");
+    expect(await firstDisconnect(url)).toBe(
+      'connect refused: not a Gigafactory answer: HTTP 503, 19 bytes with no Content-Type: "maintenance until 5"',
+    );
   });
 
   it("by a redirect says so, with its target, and does not follow it", async () => {

@@ -66,14 +66,15 @@ describe("refusalVerdict", () => {
   it("retries 404 and 5xx, with a hint for 404", () => {
     expect(refusalVerdict(404, "Not Found")).toEqual({
       kind: "retry",
-      why: "connect refused: Not Found (is the URL a Gigafactory coordinator, and the product right?)",
+      why: 'connect refused: not a Gigafactory answer: HTTP 404, 9 bytes with no Content-Type: "Not Found" (is the URL a Gigafactory coordinator, and the product right?)',
     });
     expect(refusalVerdict(503, "")).toEqual({ kind: "retry", why: "connect refused: HTTP 503" });
   });
 
-  it("reads problem+json, plain text or nothing", () => {
+  it("reads problem+json in UTF-8, and nothing else", () => {
     expect(problemDetail(JSON.stringify({ detail: "d" }))).toBe("d");
-    expect(problemDetail(" <html>bad gateway</html> ")).toBe("<html>bad gateway</html>");
+    expect(problemDetail(JSON.stringify({ detail: "d" }), "application/problem+json; charset=latin1")).toBeUndefined();
+    expect(problemDetail(" <html>bad gateway</html> ")).toBeUndefined();
     expect(problemDetail("")).toBeUndefined();
   });
 });

@@ -37,7 +37,7 @@ describe("agent enroll against an answer that is not the coordinator's", () => {
         res.writeHead(200, { "content-type": "text/html" });
         res.end("<html>captive portal</html>");
       },
-      "is not valid JSON",
+      'it is not JSON: HTTP 200 OK, 27 bytes of text/html: "captive portal"',
     ],
     [
       "a redirect",

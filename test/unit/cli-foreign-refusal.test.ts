@@ -22,7 +22,8 @@ describe("a refusal no coordinator wrote", () => {
     const run = await captureCli(["jobs", ...connection(url, "shop", TOKEN)]);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      "✘ ERROR http_403: Access denied / the answer carries no Gigafactory problem code, so the coordinator did not " +
+      '✘ ERROR http_403: not a Gigafactory answer: HTTP 403 Forbidden, 13 bytes of text/plain: "Access denied" / ' +
+        "the answer carries no Gigafactory problem code, so the coordinator did not " +
         "write it: check --url / GIGAFACTORY_URL, and any proxy or access gateway in front of it\n",
     );
   });

@@ -55,13 +55,18 @@ describe("GigafactoryClient", () => {
     });
   });
 
-  it("names a non-problem error answer http_<status> and keeps its text as the detail", async () => {
+  it("names a non-problem error answer http_<status> and says what it was in the detail", async () => {
     const url = await serve((_req, _body, res) => {
       res.writeHead(502, { "content-type": "text/html" });
       res.end("<h1>Bad gateway</h1>");
     });
     const err = await new GigafactoryClient({ url, token: "t", product: "p" }).queueState().catch((e) => e);
-    expect(err).toMatchObject({ status: 502, code: "http_502", detail: "<h1>Bad gateway</h1>" });
+    expect(err).toMatchObject({
+      status: 502,
+      code: "http_502",
+      detail: 'not a Gigafactory answer: HTTP 502 Bad Gateway, 20 bytes of text/html: "Bad gateway"',
+      body: "<h1>Bad gateway</h1>",
+    });
   });
 
   it("sends the bearer token to the product's path and markdown verbatim as text/markdown, reading the replay header", async () => {

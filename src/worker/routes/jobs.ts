@@ -9,6 +9,7 @@ import { truncateUtf8 } from "../../core/bytes.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { ActionBody, ActionParam, EntityId, IdempotencyKeyHeader, JobListQuery } from "../../shared/api.ts";
+import { mediaTypeOf } from "../../shared/foreign-answer.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole, reviewerOf } from "../auth.ts";
 import { fromZod } from "../problem.ts";
 import { singleHeader } from "../single-header.ts";
@@ -77,9 +78,9 @@ jobs.post("/jobs", async (c) => {
   noQuery(c);
   // The header's key is the manifest's key, so it has the manifest key's limit (a header was 200 characters).
   const headerKey = header(c, "Idempotency-Key", IdempotencyKeyHeader);
-  const type = (singleHeader(c.req.raw.headers, "Content-Type") ?? "").toLowerCase();
+  const type = mediaTypeOf(singleHeader(c.req.raw.headers, "Content-Type"));
   let input: { manifest: ReturnType<typeof validateManifest>; bodyMd: string };
-  if (type.startsWith("text/markdown") || type.startsWith("text/plain")) {
+  if (type === "text/markdown" || type === "text/plain") {
     input = parseManifest(await readText(c, MAX_MANIFEST_BYTES));
   } else {
     const b = submitBody(await readJson(c, MAX_SUBMIT_JSON_BYTES, false, SUBMIT_TYPES));

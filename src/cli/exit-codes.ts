@@ -1,0 +1,19 @@
+/**
+ * @module cli/exit-codes
+ * The codes of the CLI's own refusals that exit 2 (shared/fixable-error EXIT_USAGE): a command line it cannot run,
+ * or a connection setting (URL, token, product) it cannot run with. Every other failure exits 1
+ * (an interrupted `submit` 130, `watch`'s job waiting for an operator 3). One code has one exit code wherever it is
+ * thrown: `product_required` exited 2 from `login` and 1 from every other command. The overview's help and the
+ * README name this list, and test/unit/cli-exit-codes holds every throw in src/cli to it.
+ */
+export const USAGE_CODES: readonly string[] = [
+  "usage",
+  "not_logged_in",
+  "product_required",
+  "factory_token",
+  "token_malformed",
+  "token_other_origin",
+  "token_product_mismatch",
+  // bin/node-check, before the CLI loads: a Node too old to run it.
+  "node_too_old",
+];
