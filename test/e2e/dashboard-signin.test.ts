@@ -3,11 +3,12 @@
 // greyed-out button and nothing else — and signs in once answered; a product token cut off, one with more pasted
 // after it, or a host's enrollment code is refused on the form in words that say what is wrong, with no request
 // sent (each was refused by the coordinator as a token it does not know), and a cut product token is not taken for
-// the admin token (the form offered "keep me signed in as admin" for it).
+// the admin token (the form offered "keep me signed in as admin" for it). A refusal's words go once the box it is
+// about is edited (they stayed), but stay while another box they name is still empty.
 import type { Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { newPage } from "./chromium.ts";
-import { dashboardSuite } from "./dashboard-session.ts";
+import { dashboardSuite, expectRefused } from "./dashboard-session.ts";
 
 const PRODUCT = "signin-form";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
@@ -66,6 +67,23 @@ describe("dashboard: the sign-in form", () => {
       expect(await page.evaluate("document.activeElement?.id")).toBe("token");
     }
     expect(sent).toEqual([]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps 'Enter a token and a product' while one of the two is still empty, and drops it when both are filled", async () => {
+    const { page, errors, close } = await newPage(suite.browser);
+    await page.goto(`${suite.h.url}/`);
+    const [token, product] = [page.getByLabel("Token"), page.getByLabel("Product")];
+    const error = page.locator("#signin-error");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expectRefused(token, /Enter a token and a product\.$/);
+    expect(await product.getAttribute("aria-invalid")).toBe("true");
+    await token.pressSequentially("x");
+    await expect.poll(() => token.getAttribute("aria-invalid"), SOON).toBeNull();
+    expect(await error.textContent()).toBe("Enter a token and a product."); // still true of the Product box
+    await product.pressSequentially("y");
+    await expect.poll(() => error.textContent(), SOON).toBe("");
     expect(errors).toEqual([]);
     await close();
   });
