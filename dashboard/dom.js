@@ -4,6 +4,7 @@
 import { when } from "./format.js";
 
 export { ago, bytes, clock, duration, inSeconds, num, renderAges, timeLeft, when, wholePercent } from "./format.js";
+export { showError, showLoadError, showReadNote } from "./status-text.js";
 
 /**
  * Create an element: `h("td", { class: "num" }, "3")`. Attributes starting with "on"
@@ -126,55 +127,6 @@ export function preemptedBadge(job) {
 /** A status line that screen readers announce. @param {string} [cls] */
 export function statusLine(cls = "") {
   return h("p", { class: `status ${cls}`.trim(), role: "status", "aria-live": "polite" });
-}
-
-/**
- * Show an error (or clear it) in an element made by statusLine/errorBox.
- * @param {Element} el
- * @param {string} [message]
- */
-export function showError(el, message) {
-  el.removeAttribute("data-load-error");
-  el.removeAttribute("data-read-note");
-  el.classList.toggle("error", Boolean(message));
-  el.textContent = message ?? "";
-}
-
-/**
- * A read's outcome in a status line the panel's actions also write: a failed read says so, and the next read
- * that works clears that, but never what an action said in between (a refresh landing after a click wiped the
- * click's refusal; a "Cannot load" stayed after the server came back).
- * @param {Element} el
- * @param {string} [message] what failed, or nothing when the read worked
- */
-export function showLoadError(el, message) {
-  if (message) {
-    // The same failure at the next poll is no news: written again, the live region said it again every few seconds.
-    if (el.hasAttribute("data-load-error") && el.textContent === message) return;
-    showError(el, message);
-    el.setAttribute("data-load-error", "");
-  } else if (el.hasAttribute("data-load-error")) showError(el);
-}
-
-/**
- * A read's own word in a status line the page's actions and form also write ("Loading…", "No budget is set…"):
- * written only over what reads wrote — nothing, a load error, an earlier word of a read — never over an action's
- * outcome or a box's refusal, which stay until the next action (a poll every 5 s wrote "No budget is set" over
- * "Ceiling: enter a number", which the box still named as its description). The same word is not written again (a
- * live region said it again at every poll); "" takes a read's word away, and only that.
- * @param {Element} el a statusLine @param {string} text
- */
-export function showReadNote(el, text) {
-  const note = el.hasAttribute("data-read-note");
-  if (!note && !el.hasAttribute("data-load-error") && el.textContent !== "") return;
-  if (text === "") {
-    if (note) showError(el);
-    return;
-  }
-  if (note && el.textContent === text) return;
-  showError(el);
-  el.textContent = text;
-  el.setAttribute("data-read-note", "");
 }
 
 /**

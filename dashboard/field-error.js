@@ -10,7 +10,8 @@ let made = 0;
 
 /**
  * Says `message` in `status` (dom.js showError) and marks `input` invalid, described by `status`, until its value
- * next changes (or `clearFieldError`); the line gets an id when it has none. Focus moves to `input` unless
+ * next changes (or `clearFieldError`): then the words go too, when no other box is still refused by them and nothing
+ * has been written over them since; the line gets an id when it has none. Focus moves to `input` unless
  * `focus` is false.
  * @param {HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement} input
  * @param {HTMLElement} status a statusLine
@@ -25,7 +26,7 @@ export function fieldError(input, status, message, opts = {}) {
 
 /**
  * `fieldError`'s marks without its words or focus: `input` is invalid, described by `status` (given an id when it
- * has none), until its value next changes.
+ * has none, and marked `data-field-error`), until its value next changes, which also takes the words away.
  * @param {HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement} input @param {HTMLElement} status
  */
 function markField(input, status) {
@@ -33,8 +34,25 @@ function markField(input, status) {
   input.setAttribute("aria-invalid", "true");
   const ids = (input.getAttribute("aria-describedby") ?? "").split(/\s+/).filter(Boolean);
   if (!ids.includes(status.id)) input.setAttribute("aria-describedby", [...ids, status.id].join(" "));
-  input.addEventListener("input", () => clearFieldError(input, status), { once: true });
+  status.setAttribute("data-field-error", ""); // a read's failure is said beside it, not over it (status-text.js)
+  const said = status.textContent;
+  input.addEventListener(
+    "input",
+    () => {
+      clearFieldError(input, status);
+      // The refusal was about the value now edited: its words go too, unless another box is still refused by them
+      // (sign-in's "Enter a token and a product" marks both empty boxes). They stayed, on every page with a form.
+      if (refusedBy(status).length === 0 && status.hasAttribute("data-field-error") && status.textContent === said)
+        showError(status);
+    },
+    { once: true },
+  );
 }
+
+/** The boxes marked invalid and described by `status`. @param {HTMLElement} status @returns {HTMLElement[]} */
+const refusedBy = (status) => [
+  ...document.querySelectorAll(`[aria-invalid="true"][aria-describedby~="${CSS.escape(status.id)}"]`),
+];
 
 /**
  * The body field a server's refusal is about: the first of its `issues` (problem+json of a `validation_failed`,

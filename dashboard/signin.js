@@ -6,11 +6,14 @@ import { ApiError, describeError, isAdminToken, productFromToken, saveSession, v
 import { setBusy } from "./busy.js";
 import { h, replace, showError, statusLine } from "./dom.js";
 import { fieldError } from "./field-error.js";
-import { tokenShapeProblem } from "./token-shape.js";
+import { tokenReadProblem, tokenShapeProblem } from "./token-shape.js";
 
 /** What to sign in with instead of a token whose shape is wrong (token-shape.js). */
 const WHOLE_TOKEN =
   "Sign in with an operator or viewer token, whole, as it was minted (gf_<product>_ then 43 characters), or with the admin token and a product.";
+
+/** What to do instead of a token the coordinator cannot read (token-shape.js tokenReadProblem): src/cli/token-readable's. */
+const TOKEN_ALONE = "Give the token alone, as it was minted or set: the dashboard adds `Authorization: Bearer` itself.";
 
 /**
  * @param {HTMLElement} root
@@ -61,7 +64,9 @@ export function signInView(root, onSignedIn, notice = "") {
     const inferred = productFromToken(token.value);
     if (inferred && !productTouched) product.value = inferred;
     // Only a token that claims no product's shape may be the admin's: a product token cut off named no product.
-    const admin = token.value.trim() !== "" && isAdminToken(token.value) && !/^gfe?_/.test(token.value.trim());
+    // Nor one the coordinator cannot read (`Bearer gf_demo_…`): it is not sent at all.
+    const t = token.value.trim();
+    const admin = t !== "" && isAdminToken(t) && !/^gfe?_/.test(t) && !tokenReadProblem(t);
     if (admin) rememberField.removeAttribute("hidden");
     else rememberField.setAttribute("hidden", "");
   });
@@ -109,6 +114,8 @@ export function signInView(root, onSignedIn, notice = "") {
       fieldError(token, error, `Not sent: the token is not a product token: ${shape}. ${WHOLE_TOKEN}`);
       return;
     }
+    const unreadable = tokenReadProblem(session.token);
+    if (unreadable) return fieldError(token, error, `Not sent: ${unreadable}. ${TOKEN_ALONE}`);
     setBusy(submit, true); // aria-disabled, not disabled: a pressed Sign in keeps keyboard focus (busy.js)
     showError(error, "");
     progress.textContent = "Checking the token with the coordinator…";

@@ -5,7 +5,9 @@
  * cannot import (test/unit/dashboard-token-shape.test.ts holds the two to the same verdicts). A paste cut off (`gf_demo_abc`), one
  * with something pasted after it, a secret with characters no token has, or a one-time enrollment code (`gfe_…`, a
  * host's) was sent and refused as a token the coordinator does not know — and a cut one, naming no product, was taken
- * for the admin token (the form offered "keep me signed in as admin"). Only the product part is ever shown.
+ * for the admin token (the form offered "keep me signed in as admin"). Only the product part is ever shown. Any
+ * token the coordinator cannot read at all (a blank inside, past 512 bytes) is `tokenReadProblem`'s, a mirror of
+ * src/cli/token-readable.ts (test/unit/dashboard-token-readable.test.ts).
  */
 import { counted } from "./format.js";
 
@@ -39,4 +41,29 @@ export function tokenShapeProblem(token) {
     return `${shown} has ${counted(secret.length, "character")} after the product, where a product token has ${SECRET_CHARS}: something was pasted with it`;
   }
   return undefined;
+}
+
+/** The most bytes of UTF-8 the coordinator reads of a token (worker/bearer-token BEARER_TOKEN_MAX_BYTES). */
+export const TOKEN_MAX_BYTES = 512;
+
+/**
+ * What makes `token` (its end blanks already stripped) one the coordinator can never read, in src/cli/token-readable's
+ * words (one clause, no token shown), or undefined — also for a product token's faults, `tokenShapeProblem`'s. The
+ * Worker reads `Authorization: Bearer <token>` as one run of non-blank characters of at most 512 bytes: `Bearer
+ * gfadmin_…` pasted whole, two words, or a longer token was sent and refused with the coordinator's 401, "send
+ * Authorization: Bearer <token>" — to someone whose form sends just that.
+ * @param {string} token
+ * @returns {string | undefined}
+ */
+export function tokenReadProblem(token) {
+  if (tokenShapeProblem(token) !== undefined) return undefined;
+  const blank = /[\t ]/.exec(token);
+  if (blank) {
+    const first = token.slice(0, blank.index);
+    const pasted = /^bearer$/i.test(first) ? `: \`${first}\` pasted with it?` : ": two words pasted together?";
+    return `the token holds a blank at character ${blank.index + 1}, which no token has${pasted}`;
+  }
+  const bytes = new TextEncoder().encode(token).length;
+  if (bytes <= TOKEN_MAX_BYTES) return undefined;
+  return `the token is ${counted(bytes, "byte")}, past the ${TOKEN_MAX_BYTES} the coordinator reads of one`;
 }

@@ -7,7 +7,9 @@
 // asks the metrics document first: GET …/budget's 404 was logged by Chrome on every visit). The page's polls write
 // nothing over what the operator reads: the set form's refusal stays on the status line (and the box's description)
 // through the polls of a product with no budget, "No budget is set…" and a failed read are each said once, not
-// written again at every poll (a live region says a rewrite again), and the note goes once a budget is read; Pause
+// written again at every poll (a live region says a rewrite again), and the note goes once a budget is read; a failed
+// read is said on a line of its own beside the refusal, never over it (the box's description read the failure), and
+// the refusal goes once the box it is about is edited (it stayed, on every page with a form); Pause
 // greyed out by a poll that finds the budget paused elsewhere hands its keyboard focus to Resume.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -227,15 +229,33 @@ describe("dashboard: the budget page's set form under its polls", () => {
           body: JSON.stringify({ title: "Internal error", status: 500, detail: "injected", code: "internal" }),
         }),
     );
+    // Said on a line of its own: written over the refusal, the box's description read the failure, not the refusal.
+    const aside = page.locator("[data-testid=budget-status-read]");
     await expect
       .poll(
-        onClock(page, 5_000, () => status.textContent()),
+        onClock(page, 5_000, () => aside.textContent()),
         SOON,
       )
       .toMatch(/^Cannot load the budget: /);
+    expect(await status.textContent()).toBe("Ceiling: enter a number of dollars");
+    await expectRefused(ceiling, /^Ceiling: enter a number of dollars$/);
     const before = await writes();
     await polls(2);
     expect(await writes()).toBe(before);
+    expect(await aside.textContent()).toMatch(/^Cannot load the budget: /);
+    // The read works again: its failure goes; the refusal stays until the box is edited, and then goes too.
+    await page.unrouteAll();
+    await expect
+      .poll(
+        onClock(page, 5_000, () => aside.count()),
+        SOON,
+      )
+      .toBe(0);
+    expect(await status.textContent()).toBe("Ceiling: enter a number of dollars");
+    await ceiling.pressSequentially("5");
+    await expect.poll(() => ceiling.getAttribute("aria-invalid"), SOON).toBeNull();
+    expect(await status.textContent()).toBe("");
+    expect(await ceiling.getAttribute("aria-describedby")).toBeNull();
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -3,11 +3,15 @@
 // greyed-out button and nothing else — and signs in once answered; a product token cut off, one with more pasted
 // after it, or a host's enrollment code is refused on the form in words that say what is wrong, with no request
 // sent (each was refused by the coordinator as a token it does not know), and a cut product token is not taken for
-// the admin token (the form offered "keep me signed in as admin" for it).
+// the admin token (the form offered "keep me signed in as admin" for it). A token the coordinator can never read —
+// `Bearer <admin token>` pasted whole, two words, past 512 bytes — is refused beside the Token field in the CLI's
+// words, nothing sent (it got the coordinator's generic 401); a refusal's words go once the box it is about is edited
+// (they stayed), but stay while another box they name is still empty.
 import type { Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { newPage } from "./chromium.ts";
-import { dashboardSuite } from "./dashboard-session.ts";
+import { dashboardSuite, expectRefused } from "./dashboard-session.ts";
+import { ADMIN } from "./harness.ts";
 
 const PRODUCT = "signin-form";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
@@ -66,6 +70,62 @@ describe("dashboard: the sign-in form", () => {
       expect(await page.evaluate("document.activeElement?.id")).toBe("token");
     }
     expect(sent).toEqual([]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("refuses a token the coordinator cannot read beside the Token field, sending nothing", async () => {
+    const { page, errors, close } = await newPage(suite.browser);
+    const sent: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/api/v1/")) sent.push(r.url());
+    });
+    await page.goto(`${suite.h.url}/`);
+    const token = page.getByLabel("Token");
+    const error = page.locator("#signin-error");
+    const alone =
+      /\. Give the token alone, as it was minted or set: the dashboard adds `Authorization: Bearer` itself\.$/;
+    const cases: Array<[string, RegExp]> = [
+      [
+        `Bearer ${ADMIN}`,
+        /Not sent: the token holds a blank at character 7, which no token has: `Bearer` pasted with it\?/,
+      ],
+      [`${ADMIN} ${ADMIN}`, /Not sent: the token holds a blank at character \d+, which no token has: two words pasted/],
+      ["é".repeat(257), /Not sent: the token is 514 bytes, past the 512 the coordinator reads of one\./],
+    ];
+    await page.getByLabel("Product").fill(PRODUCT);
+    for (const [typed, said] of cases) {
+      await token.fill(typed);
+      expect(await page.locator("#remember-admin").isVisible()).toBe(false); // not sent, so not kept either
+      await token.press("Enter");
+      await expectRefused(token, said); // its description: the field's help, then the refusal
+      expect(await error.textContent()).toMatch(new RegExp(`^${said.source}`));
+      expect(await error.textContent()).toMatch(alone);
+      expect(await error.textContent()).not.toContain(ADMIN);
+    }
+    // Edited, the token is no longer the one refused: the words go with the box's mark.
+    await token.press("End");
+    await token.press("Backspace");
+    await expect.poll(() => error.textContent(), SOON).toBe("");
+    expect(await token.getAttribute("aria-invalid")).toBeNull();
+    expect(sent).toEqual([]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps 'Enter a token and a product' while one of the two is still empty, and drops it when both are filled", async () => {
+    const { page, errors, close } = await newPage(suite.browser);
+    await page.goto(`${suite.h.url}/`);
+    const [token, product] = [page.getByLabel("Token"), page.getByLabel("Product")];
+    const error = page.locator("#signin-error");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expectRefused(token, /Enter a token and a product\.$/);
+    expect(await product.getAttribute("aria-invalid")).toBe("true");
+    await token.pressSequentially("x");
+    await expect.poll(() => token.getAttribute("aria-invalid"), SOON).toBeNull();
+    expect(await error.textContent()).toBe("Enter a token and a product."); // still true of the Product box
+    await product.pressSequentially("y");
+    await expect.poll(() => error.textContent(), SOON).toBe("");
     expect(errors).toEqual([]);
     await close();
   });

@@ -1,0 +1,92 @@
+/**
+ * @module dashboard/status-text
+ * What a status line (dom.js statusLine) says, and who may write over it: an action's outcome or a box's refusal
+ * (field-error.js) stays until the next action; a read's outcome (a poll's failure, "Loading…", "No budget is set…")
+ * is written only over what reads wrote. A read's failure while the line holds a box's refusal is said on a line of
+ * its own just after it: written over the refusal, the refused box's description (aria-describedby) read "Cannot
+ * load the budget…" — not what was wrong with the box.
+ */
+
+/** @type {WeakMap<Element, Element>} each status line's own line for a read's failure, while it has one */
+const asides = new WeakMap();
+
+/**
+ * Show an error (or clear it) in an element made by statusLine/errorBox; a box's refusal said there before is over.
+ * @param {Element} el
+ * @param {string} [message]
+ */
+export function showError(el, message) {
+  el.removeAttribute("data-load-error");
+  el.removeAttribute("data-read-note");
+  el.removeAttribute("data-field-error");
+  el.classList.toggle("error", Boolean(message));
+  el.textContent = message ?? "";
+}
+
+/**
+ * The line beside `el` for a read's failure (id and data-testid `<el's>-read`), put just after it when first needed.
+ * @param {Element} el @returns {Element}
+ */
+function asideOf(el) {
+  const had = asides.get(el);
+  if (had?.isConnected) return had;
+  const aside = el.ownerDocument.createElement("p");
+  aside.className = "status";
+  aside.setAttribute("role", "status");
+  aside.setAttribute("aria-live", "polite");
+  if (el.id) aside.id = `${el.id}-read`;
+  const testid = el.getAttribute("data-testid");
+  if (testid) aside.setAttribute("data-testid", `${testid}-read`);
+  el.after(aside);
+  asides.set(el, aside);
+  return aside;
+}
+
+/** Takes away `el`'s line for a read's failure, if it has one: a read has worked, or the line itself says it. */
+function dropAside(/** @type {Element} */ el) {
+  asides.get(el)?.remove();
+  asides.delete(el);
+}
+
+/**
+ * A read's outcome in a status line the panel's actions also write: a failed read says so, and the next read
+ * that works clears that, but never what an action said in between (a refresh landing after a click wiped the
+ * click's refusal; a "Cannot load" stayed after the server came back). While the line holds a box's refusal
+ * (field-error.js marks it `data-field-error`), the failure goes on a line of its own just after it, gone with the
+ * next read that works or the next failure the line itself can say.
+ * @param {Element} el
+ * @param {string} [message] what failed, or nothing when the read worked
+ */
+export function showLoadError(el, message) {
+  if (message && el.hasAttribute("data-field-error")) return showLoadError(asideOf(el), message);
+  dropAside(el);
+  if (message) {
+    // The same failure at the next poll is no news: written again, the live region said it again every few seconds.
+    if (el.hasAttribute("data-load-error") && el.textContent === message) return;
+    showError(el, message);
+    el.setAttribute("data-load-error", "");
+  } else if (el.hasAttribute("data-load-error")) showError(el);
+}
+
+/**
+ * A read's own word in a status line the page's actions and form also write ("Loading…", "No budget is set…"):
+ * written only over what reads wrote — nothing, a load error, an earlier word of a read — never over an action's
+ * outcome or a box's refusal, which stay until the next action (a poll every 5 s wrote "No budget is set" over
+ * "Ceiling: enter a number", which the box still named as its description). The same word is not written again (a
+ * live region said it again at every poll); "" takes a read's word away, and only that. A read's word is a read
+ * that worked: a failure said beside a refusal (`showLoadError`) is over.
+ * @param {Element} el a statusLine @param {string} text
+ */
+export function showReadNote(el, text) {
+  dropAside(el);
+  const note = el.hasAttribute("data-read-note");
+  if (!note && !el.hasAttribute("data-load-error") && el.textContent !== "") return;
+  if (text === "") {
+    if (note) showError(el);
+    return;
+  }
+  if (note && el.textContent === text) return;
+  showError(el);
+  el.textContent = text;
+  el.setAttribute("data-read-note", "");
+}
