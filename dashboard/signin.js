@@ -6,13 +6,16 @@ import { ApiError, describeError, isAdminToken, productFromToken, saveSession, v
 import { setBusy } from "./busy.js";
 import { h, replace, showError, statusLine } from "./dom.js";
 import { fieldError } from "./field-error.js";
-import { tokenReadProblem, tokenShapeProblem } from "./token-shape.js";
+import { headerCharProblem, tokenReadProblem, tokenShapeProblem } from "./token-shape.js";
 
 /** What to sign in with instead of a token whose shape is wrong (token-shape.js). */
 const WHOLE_TOKEN =
   "Sign in with an operator or viewer token, whole, as it was minted (gf_<product>_ then 43 characters), or with the admin token and a product.";
 
 /** What to do instead of a token the coordinator cannot read (token-shape.js tokenReadProblem): src/cli/token-readable's. */
+/** What to do instead of a token holding a character no header can carry: shared/header-token's advice. */
+const COPY_AGAIN =
+  "Copy the token again, whole and alone (tokens are ASCII: gf_<product>_ and letters, digits, '_' or '-').";
 const TOKEN_ALONE = "Give the token alone, as it was minted or set: the dashboard adds `Authorization: Bearer` itself.";
 
 /**
@@ -66,7 +69,7 @@ export function signInView(root, onSignedIn, notice = "") {
     // Only a token that claims no product's shape may be the admin's: a product token cut off named no product.
     // Nor one the coordinator cannot read (`Bearer gf_demo_…`): it is not sent at all.
     const t = token.value.trim();
-    const admin = t !== "" && isAdminToken(t) && !/^gfe?_/.test(t) && !tokenReadProblem(t);
+    const admin = t !== "" && isAdminToken(t) && !/^gfe?_/.test(t) && !tokenReadProblem(t) && !headerCharProblem(t);
     if (admin) rememberField.removeAttribute("hidden");
     else rememberField.setAttribute("hidden", "");
   });
@@ -108,6 +111,9 @@ export function signInView(root, onSignedIn, notice = "") {
       if (!session.token) fieldError(token, error, "Enter a token and a product.");
       return;
     }
+    // Not sent: fetch cannot put it in a header at all (it threw, told as an unreachable coordinator).
+    const unsafe = headerCharProblem(session.token);
+    if (unsafe) return fieldError(token, error, `Not sent: ${unsafe}. ${COPY_AGAIN}`);
     // Not sent: the coordinator would refuse it as a token it does not know, which says nothing of what is wrong.
     const shape = tokenShapeProblem(session.token);
     if (shape) {

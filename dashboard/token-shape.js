@@ -57,13 +57,39 @@ export const TOKEN_MAX_BYTES = 512;
  */
 export function tokenReadProblem(token) {
   if (tokenShapeProblem(token) !== undefined) return undefined;
-  const blank = /[\t ]/.exec(token);
+  // The Worker reads the token as one run of \S (worker/bearer-token), so any \s inside — a line break of a wrapped
+  // paste too, which fetch refused with a TypeError of its own — can never be read; a NUL no header may carry.
+  const blank = /[\s\0]/.exec(token);
   if (blank) {
     const first = token.slice(0, blank.index);
     const pasted = /^bearer$/i.test(first) ? `: \`${first}\` pasted with it?` : ": two words pasted together?";
-    return `the token holds a blank at character ${blank.index + 1}, which no token has${pasted}`;
+    return `the token holds ${blankWord(blank[0])} at character ${blank.index + 1}, which no token has${pasted}`;
   }
   const bytes = new TextEncoder().encode(token).length;
   if (bytes <= TOKEN_MAX_BYTES) return undefined;
   return `the token is ${counted(bytes, "byte")}, past the ${TOKEN_MAX_BYTES} the coordinator reads of one`;
+}
+
+/**
+ * What the character `c` that stops a token is called: a line break, a NUL, or a blank (space, tab, any other).
+ * @param {string} c
+ * @returns {string}
+ */
+function blankWord(c) {
+  if (/[\r\n\u2028\u2029]/.test(c)) return "a line break";
+  return c === "\0" ? "a NUL character" : "a blank";
+}
+
+/**
+ * What a header cannot carry (shared/header-token's NOT_IN_HEADER, which the dashboard cannot import): a paste that
+ * brings an ellipsis, a smart quote or a control character made `fetch` throw a TypeError, which the form told as a
+ * coordinator it could not reach. Says `U+2026 at character 19` for the first one, in the CLI's words, else undefined.
+ * @param {string} token
+ * @returns {string | undefined}
+ */
+export function headerCharProblem(token) {
+  const m = /[^\t\x20-\x7e\x80-\xff]/u.exec(token);
+  if (!m) return undefined;
+  const hex = (m[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+  return `the token holds a character no HTTP header can carry (U+${hex} at character ${m.index + 1}); a paste may have brought it along`;
 }

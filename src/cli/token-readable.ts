@@ -24,13 +24,15 @@ const FIX =
  */
 export function unreadableToken(token: string, source: string): CliError | undefined {
   if (tokenShapeProblem(token) !== undefined) return undefined;
-  const blank = /[\t ]/.exec(token);
+  // The Worker reads the token as one run of \S (worker/bearer-token), so any \s inside — a line break of a wrapped
+  // paste too, which fetch refused with a TypeError of its own — can never be read; a NUL no header may carry.
+  const blank = /[\s\0]/.exec(token);
   if (blank) {
     const first = token.slice(0, blank.index);
     const pasted = /^bearer$/i.test(first) ? `: \`${first}\` pasted with it?` : ": two words pasted together?";
     return new CliError(
       "token_malformed",
-      `the token (${source}) holds a blank at character ${blank.index + 1}, which no token has${pasted}`,
+      `the token (${source}) holds ${blankWord(blank[0])} at character ${blank.index + 1}, which no token has${pasted}`,
       FIX,
       2,
     );
@@ -43,4 +45,10 @@ export function unreadableToken(token: string, source: string): CliError | undef
     FIX,
     2,
   );
+}
+
+/** What the character `c` that stops a token is called: a line break, a NUL, or a blank (space, tab, any other). */
+function blankWord(c: string): string {
+  if (/[\r\n\u2028\u2029]/.test(c)) return "a line break";
+  return c === "\0" ? "a NUL character" : "a blank";
 }

@@ -4,7 +4,7 @@
 // after it, or a host's enrollment code is refused on the form in words that say what is wrong, with no request
 // sent (each was refused by the coordinator as a token it does not know), and a cut product token is not taken for
 // the admin token (the form offered "keep me signed in as admin" for it). A token the coordinator can never read —
-// `Bearer <admin token>` pasted whole, two words, past 512 bytes — is refused beside the Token field in the CLI's
+// `Bearer <admin token>` pasted whole, two words, past 512 bytes, a character no header carries — is refused beside the Token field in the CLI's
 // words, nothing sent (it got the coordinator's generic 401); a refusal's words go once the box it is about is edited
 // (they stayed), but stay while another box they name is still empty.
 import type { Route } from "playwright-core";
@@ -93,6 +93,11 @@ describe("dashboard: the sign-in form", () => {
       [`${ADMIN} ${ADMIN}`, /Not sent: the token holds a blank at character \d+, which no token has: two words pasted/],
       ["é".repeat(257), /Not sent: the token is 514 bytes, past the 512 the coordinator reads of one\./],
     ];
+    // A character no header can carry (an ellipsis a chat added): fetch threw, told as a coordinator not reached.
+    const copied =
+      /\. Copy the token again, whole and alone \(tokens are ASCII: gf_<product>_ and letters, digits, '_' or '-'\)\.$/;
+    const unsafe =
+      /Not sent: the token holds a character no HTTP header can carry \(U\+2026 at character 16\); a paste may have brought it along/;
     await page.getByLabel("Product").fill(PRODUCT);
     for (const [typed, said] of cases) {
       await token.fill(typed);
@@ -103,6 +108,13 @@ describe("dashboard: the sign-in form", () => {
       expect(await error.textContent()).toMatch(alone);
       expect(await error.textContent()).not.toContain(ADMIN);
     }
+    await token.fill(`${ADMIN}\u2026`);
+    expect(await page.locator("#remember-admin").isVisible()).toBe(false);
+    await token.press("Enter");
+    await expectRefused(token, unsafe);
+    expect(await error.textContent()).toMatch(new RegExp(`^${unsafe.source}`));
+    expect(await error.textContent()).toMatch(copied);
+    expect(await error.textContent()).not.toContain(ADMIN);
     // Edited, the token is no longer the one refused: the words go with the box's mark.
     await token.press("End");
     await token.press("Backspace");

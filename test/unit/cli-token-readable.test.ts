@@ -83,6 +83,15 @@ describe("a token the coordinator can read", () => {
     expect(unreadableToken("é".repeat(TOKEN_MAX_BYTES / 2), "--token")).toBeUndefined();
   });
 
+  it("names a line break inside (a wrapped paste) and a NUL, which fetch refused with a TypeError of its own", () => {
+    const wrapped = unreadableToken(`${ADMIN.slice(0, 10)}\n${ADMIN.slice(10)}`, "GIGAFACTORY_TOKEN");
+    expect([wrapped?.code, wrapped?.exitCode]).toEqual(["token_malformed", 2]);
+    expect(wrapped?.message).toBe(
+      "the token (GIGAFACTORY_TOKEN) holds a line break at character 11, which no token has: two words pasted together?",
+    );
+    expect(unreadableToken(`${ADMIN}\0`, "--token")?.message).toMatch(/holds a NUL character at character/);
+  });
+
   it("leaves a product token's faults to cli/token-shape", () => {
     expect(unreadableToken(`gf_demo_${"V".repeat(20)} ${"V".repeat(23)}`, "--token")).toBeUndefined();
   });
