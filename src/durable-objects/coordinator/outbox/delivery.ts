@@ -11,7 +11,7 @@ import { hasPending } from "./pending.ts";
 import type { QueueHealth } from "./queue-health.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord, stillQueued } from "./records.ts";
 import { buryRefusedBehind } from "./refused-feed.ts";
-import { planRound, probeHistory } from "./round-plan.ts";
+import { planRound, probeQueue, type Unit } from "./round-plan.ts";
 
 export { QueueHealth } from "./queue-health.ts";
 export { MESSAGE_BYTES, OUTBOX_BATCH } from "./round-plan.ts";
@@ -96,7 +96,7 @@ interface Failure {
   record: OutboxRecord;
   error: string;
   /** The queue that refused it; undefined for a feed append. */
-  queue?: string;
+  queue?: Unit["queue"];
 }
 
 /** One delivery round over the due records. */
@@ -153,11 +153,12 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   // Ridden out only while young (core/delivery-outage): two feeds refusing for good in a quiet product look the same.
   const allFailed = delivered.length === 0 && failures.length > 0 && feeds.length + planned.length > 1;
   const outage = allFailed && host.transact((tx) => host.queues.outage(tx.sql, host.now()));
-  // A quiet product's refused history message may be the only one its queue was sent this round, and no other may
-  // follow before its retry: an empty message (which the consumer acknowledges, writing nothing) asks whether the
-  // queue is up. Taken, the refusal was the record's (core/delivery-retry `blamesRecord`); else it waits, unblamed.
-  if (!outage && !took.has("history") && failures.some((f) => f.queue === "history") && (await probeHistory(host)))
-    took.add("history");
+  // A quiet product's refused history message or webhook delivery may be the only one its queue was sent this round,
+  // and no other may follow before its retry: a message its consumer acknowledges, writing and sending nothing, asks
+  // whether the queue is up (round-plan `probeQueue`). Taken, the refusal was the record's (core/delivery-retry
+  // `blamesRecord`); else it waits, unblamed. Webhooks had no probe: such a delivery was retried every 5 min for ever.
+  const unsure = new Set(outage ? [] : failures.flatMap((f) => (f.queue && !took.has(f.queue) ? [f.queue] : [])));
+  for (const queue of unsure) if (await probeQueue(host, queue)) took.add(queue);
   const now = host.now();
   // A queue refused records and took nothing this round: unless it took something since a record last failed, the
   // record is not blamed (core/delivery-retry `blamesRecord`), and waits as long as the queue has been refusing.
