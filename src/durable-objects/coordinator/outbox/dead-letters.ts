@@ -211,11 +211,15 @@ export function listDeadLetters(
 }
 
 /**
- * When the earliest scheduled retry is due (ms), if any record waits for one. Honest for feed events too: one blocked
- * behind an earlier event of its job waiting for a retry is due no sooner than it (`scheduleRetry`).
+ * When the earliest scheduled retry after `after` (ms; any, when omitted) is due (ms), if any record waits for one — a
+ * seek along `outbox_retries_next`. Honest for feed events: one blocked behind an earlier event of its job waiting for
+ * a retry is due no sooner than it (`scheduleRetry`).
  */
-export function nextRetryAt(sql: SqlStorage): number | undefined {
-  return sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox_retries").one().t ?? undefined;
+export function nextRetryAt(sql: SqlStorage, after = Number.MIN_SAFE_INTEGER): number | undefined {
+  return (
+    sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox_retries WHERE next_at > ?", after).one().t ??
+    undefined
+  );
 }
 
 /** Inserts `d` unless its id is kept already. @returns whether it was new */
