@@ -11,7 +11,7 @@ declare namespace Cloudflare {
     ASSETS: Fetcher;
     DISPATCH_QUEUE: Queue<import("./worker/queues/messages.ts").DispatchMessage>;
     HISTORY_QUEUE: Queue<import("./history/write.ts").HistoryMessage>;
-    WEBHOOK_QUEUE: Queue<import("./worker/queues/webhooks.ts").WebhookMessage>;
+    WEBHOOK_QUEUE: Queue<import("./worker/queues/webhooks.ts").WebhookQueueMessage>;
     GIGAFACTORY_ENV: string;
     /** Browser origins allowed to call the API (CORS), comma-separated; empty = same origin only. */
     DASHBOARD_ORIGINS?: string;

@@ -62,8 +62,8 @@ export function afterFailure(previousAttempts: number, now: number, error: strin
  * queue took another message in the same round, or since the record last failed — the queue was up, yet refused it.
  * Else nothing shows the queue up: an outage of the history queue longer than the retries (a few minutes) had
  * dead-lettered, for good, every history record of a quiet product written meanwhile.
- * @param acceptedThisRound the queue took another message in the round this send failed in (for the history queue,
- *   an empty one sent to ask, when it was sent nothing else: outbox/delivery)
+ * @param acceptedThisRound the queue took another message in the round this send failed in (a probe sent to ask,
+ *   when it was sent nothing else: outbox/round-plan `probeQueue`)
  * @param lastAcceptedAt when the queue last took a message (ms), undefined when it never did (kept across restarts)
  * @param lastFailedAt when this record's send last failed (ms), undefined on its first failure
  */

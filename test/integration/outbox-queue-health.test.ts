@@ -1,7 +1,8 @@
 // A record a queue refuses while it takes the product's other messages is dead-lettered after its tries even
 // when the coordinator restarts between the rounds (an eviction: its in-memory view of the queue is gone), not retried
 // for ever: when the queue last took a message is kept with the outbox, not only in memory; and in a quiet product,
-// whose queue is sent nothing else, an empty message asks whether the queue is up. And records waiting for
+// whose queue is sent nothing else, a message its consumer acknowledges unread (an empty history message, a webhook
+// probe) asks whether the queue is up — a webhook delivery had no probe, and was retried every 5 min for ever. And records waiting for
 // a queue that is down cost a round nothing: its read of the due history reads as many rows behind 5,000 of them as
 // behind 100 (a long outage no longer dead-letters them, so nothing else bounds that backlog).
 import { env, runInDurableObject } from "cloudflare:test";
@@ -17,17 +18,19 @@ import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
-import type { WebhookMessage } from "../../src/worker/queues/webhooks.ts";
+import type { WebhookQueueMessage } from "../../src/worker/queues/webhooks.ts";
 import { countingSql } from "./sql-counting.ts";
 import { deliveryHost } from "./state";
 
 describe("a poison record across coordinator restarts", () => {
   it("is blamed once the queue took another message since it failed, though the coordinator restarted in between", async () => {
     const product = "outbox-poison-restarts";
-    // The webhook queue (never probed with an empty message: outbox/delivery) refuses the poison delivery only.
+    // The webhook queue refuses the poison delivery and the outbox's probe: only the other deliveries show it up.
     const refusing = {
-      send: (m: WebhookMessage) =>
-        m.body.type === "poison" ? Promise.reject(new Error("queue refused the message")) : Promise.resolve(),
+      send: (m: WebhookQueueMessage) =>
+        m.kind === "webhook_probe" || m.body.type === "poison"
+          ? Promise.reject(new Error("queue refused the message"))
+          : Promise.resolve(),
     };
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
       const sql = state.storage.sql;
@@ -110,6 +113,57 @@ describe("a poison record of a quiet product", () => {
     expect(out.during).toBe(0);
     expect(out.dead).toEqual([{ id: "outbox:1", attempts: MAX_DELIVERY_ATTEMPTS }]);
     expect(out.probes).toBeGreaterThan(0);
+  });
+});
+
+describe("a poison webhook delivery of a quiet product", () => {
+  it("is dead-lettered after its tries though the queue is sent nothing else: a probe shows it up", async () => {
+    const product = "outbox-poison-hook-quiet";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
+      setMeta(sql, WEBHOOK_META_KEY, "{}");
+      let clock = 1_000_000;
+      let up = true;
+      const probes: string[] = [];
+      const queue = {
+        send: (m: WebhookQueueMessage) => {
+          if (m.kind === "webhook_probe") probes.push(m.productId);
+          if (!up || m.kind === "webhook") return Promise.reject(new Error("queue refused the message"));
+          return Promise.resolve();
+        },
+      };
+      const tx = (): Tx => ({ sql, productId: product, now: clock });
+      const host = deliveryHost(product, sql, {
+        env: { ...env, WEBHOOK_QUEUE: queue } as unknown as Env,
+        appendFeeds: (batches) => appendFeeds(env, product, batches),
+        now: () => clock,
+        transact: (fn) => state.storage.transactionSync(() => fn(tx())),
+      });
+      const next = () => sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox_retries").one().t;
+      const rounds = async (n: number) => {
+        for (let round = 1; round <= n; round++) {
+          await deliverOutbox(host, 0);
+          const t = next();
+          if (t === null) return;
+          clock = Math.max(clock + 1, t);
+        }
+      };
+      // While the queue is down, the probe is refused too: the delivery waits, unblamed.
+      state.storage.transactionSync(() => enqueueWebhook(tx(), "poison", {}));
+      up = false;
+      await rounds(2 * MAX_DELIVERY_ATTEMPTS);
+      const during = sql.exec<{ a: number }>("SELECT attempts AS a FROM outbox_retries").one().a;
+      up = true;
+      await rounds(2 * MAX_DELIVERY_ATTEMPTS);
+      const dead = sql
+        .exec<{ source: string; attempts: number }>("SELECT source, attempts FROM dead_letters")
+        .toArray();
+      return { during, dead, probes: [...new Set(probes)] };
+    });
+    expect(out.during).toBe(0);
+    expect(out.dead).toEqual([{ source: "outbox:webhook", attempts: MAX_DELIVERY_ATTEMPTS }]);
+    expect(out.probes).toEqual(["outbox-poison-hook-quiet"]);
   });
 });
 

@@ -136,7 +136,7 @@ describe("a poison record does not block the outbox", () => {
     });
     // Only the poison record ever waited in the outbox; then it became the one dead letter.
     // (The first failure took the record packed beside it down too — the queue took an empty message that round, so
-    // it was up: outbox/delivery `probeHistory`; from then on each went alone.)
+    // it was up: outbox/round-plan `probeQueue`; from then on each went alone.)
     expect(result.rounds).toEqual(["2", ...Array(MAX_DELIVERY_ATTEMPTS - 2).fill("1"), "0"]);
     expect(result.dead).toEqual([{ id: "outbox:1", attempts: MAX_DELIVERY_ATTEMPTS }]);
     expect(result.left).toBe(0);

@@ -20,7 +20,7 @@ import type { DeadLetter } from "./dead-letters.ts";
 import { historyBatch } from "./history.ts";
 import { batchIdOf, type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
 import { queueRetryDelay } from "./retry.ts";
-import { type WebhookMessage, webhookBatch } from "./webhooks.ts";
+import { type WebhookQueueMessage, webhookBatch } from "./webhooks.ts";
 
 /**
  * The dispatch consumer's last delivery (wrangler.toml `max_retries` = 4, so 5): a message whose coordinator call fails
@@ -32,7 +32,7 @@ export const DISPATCH_LAST_TRY = 5;
 export async function handleQueue(batch: MessageBatch, env: Env, _ctx?: ExecutionContext): Promise<void> {
   if (batch.queue.endsWith("-dispatch")) return dispatchBatch(batch as MessageBatch<DispatchMessage>, env);
   if (batch.queue.endsWith("-history")) return historyBatch(batch as MessageBatch<HistoryMessage>, env);
-  if (batch.queue.endsWith("-webhooks")) return webhookBatch(batch as MessageBatch<WebhookMessage>, env);
+  if (batch.queue.endsWith("-webhooks")) return webhookBatch(batch as MessageBatch<WebhookQueueMessage>, env);
   if (batch.queue.endsWith("-dlq")) return deadLetterBatch(batch, env);
   console.warn(`no consumer for queue ${batch.queue}`);
   // Backed off as every consumer's failures are (worker/queues/retry): `retryAll()` with no delay had sent the batch

@@ -63,6 +63,21 @@ export const WebhookMessageSchema = z
     path: ["body", "productId"],
   });
 
+/**
+ * The outbox's ask whether the queue is up (outbox/round-plan `probeQueue`), sent when a refused delivery was all a
+ * quiet product sent the queue that round: taken, the refusal was the delivery's. Acknowledged unread — nothing is
+ * POSTed, no coordinator is asked. Without it such a delivery was never blamed and retried every 5 min for ever.
+ */
+export interface WebhookProbe {
+  kind: "webhook_probe";
+  productId: string;
+}
+
+/** What the webhook queue carries: a delivery, or the outbox's probe. */
+export type WebhookQueueMessage = WebhookMessage | WebhookProbe;
+
+const WebhookProbeSchema = z.object({ kind: z.literal("webhook_probe"), productId: ProductId });
+
 /** The queue's last delivery of a webhook message (core/webhook-signature), kept as a dead letter here if it fails. */
 export { WEBHOOK_LAST_TRY };
 
@@ -74,14 +89,18 @@ export { WEBHOOK_LAST_TRY };
  * unexpected error retries its message only (a throw would leave the rest of the batch to be retried or, once the
  * handler returned, implicitly acked unsent).
  */
-export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env): Promise<void> {
+export async function webhookBatch(batch: MessageBatch<WebhookQueueMessage>, env: Env): Promise<void> {
   // The batch's dead letters (malformed messages, last tries that failed), every lane's, kept in one call once the
   // lanes are done (worker/queues/dead-letter-calls): one a message had been, with D1 down, one coordinator call,
   // audit record and ALERT line a message.
   const letters = new DeadLetterCalls(env, webhookRetryDelay);
   const reports: WebhookLane[] = [];
-  const lanes = new Map<string, Message<WebhookMessage>[]>();
+  const lanes = new Map<string, Message<WebhookQueueMessage>[]>();
   for (const msg of batch.messages) {
+    if (WebhookProbeSchema.safeParse(msg.body).success) {
+      msg.ack(); // the outbox's probe: taken is all it asks (WebhookProbe)
+      continue;
+    }
     // Malformed messages (no product id) share a lane: they are only kept as dead letters, never POSTed.
     const productId = (msg.body as { productId?: unknown } | null)?.productId;
     const key = typeof productId === "string" ? productId : "";
@@ -143,7 +162,7 @@ function isTimeout(err: unknown): boolean {
  */
 async function settle(
   env: Env,
-  msg: Message<WebhookMessage>,
+  msg: Message<WebhookQueueMessage>,
   letters: DeadLetterCalls,
   lane: WebhookLane,
 ): Promise<Outcome> {

@@ -70,6 +70,17 @@ function scheduleRetry(tx: Tx, r: OutboxRecord, attempts: number, nextAt: number
   );
   // Off the fresh history index (outbox/due-rows): a round reads it by its retry time from now on, not in passing.
   execute(tx.sql, "UPDATE outbox SET retrying = 1 WHERE seq = ? AND retrying IS NULL", r.seq);
+  // A feed keeps its order: the job's later events waiting for a retry cannot go before this one, so none is due
+  // before it. Left past due, blocked, they were `nextRetryAt` — a round each second that sent nothing, up to 254 s a
+  // refusing feed. One seek along (job_id, next_at), writing only the rows behind it that were due sooner.
+  if (r.kind === "event")
+    execute(
+      tx.sql,
+      "UPDATE outbox_retries SET next_at = ?1 WHERE job_id = ?2 AND next_at < ?1 AND seq > ?3",
+      nextAt,
+      r.body.jobId,
+      r.seq,
+    );
 }
 
 /**
@@ -199,9 +210,16 @@ export function listDeadLetters(
   return { items: rows.map((r) => ({ ...r, productId })), cut: fit < sizes.length };
 }
 
-/** When the earliest scheduled retry is due (ms), if any record waits for one. */
-export function nextRetryAt(sql: SqlStorage): number | undefined {
-  return sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox_retries").one().t ?? undefined;
+/**
+ * When the earliest scheduled retry after `after` (ms; any, when omitted) is due (ms), if any record waits for one — a
+ * seek along `outbox_retries_next`. Honest for feed events: one blocked behind an earlier event of its job waiting for
+ * a retry is due no sooner than it (`scheduleRetry`).
+ */
+export function nextRetryAt(sql: SqlStorage, after = Number.MIN_SAFE_INTEGER): number | undefined {
+  return (
+    sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox_retries WHERE next_at > ?", after).one().t ??
+    undefined
+  );
 }
 
 /** Inserts `d` unless its id is kept already. @returns whether it was new */

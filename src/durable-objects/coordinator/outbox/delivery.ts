@@ -11,7 +11,7 @@ import { hasPending } from "./pending.ts";
 import type { QueueHealth } from "./queue-health.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord, stillQueued } from "./records.ts";
 import { buryRefusedBehind } from "./refused-feed.ts";
-import { planRound, probeHistory } from "./round-plan.ts";
+import { planRound, probeQueue, type Unit } from "./round-plan.ts";
 
 export { QueueHealth } from "./queue-health.ts";
 export { MESSAGE_BYTES, OUTBOX_BATCH } from "./round-plan.ts";
@@ -45,6 +45,8 @@ export interface RoundResult {
    * outbox, count nothing. Past the horizon such a round is judged as any other.
    */
   outage: boolean;
+  /** Due records of a queue that refuses were left unsent: it is asked again at this instant (ms; QueueHealth). */
+  askAt?: number;
 }
 
 export interface DeliveryOutcome {
@@ -81,8 +83,10 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
     const due: number[] = [];
     const held = oldestHeldAt(host.sql, holdCutoff(now));
     if (held !== undefined) due.push(heldUntil(held));
-    const retry = nextRetryAt(host.sql);
+    // Records of a refusing queue stay due, unsent, until it is asked again: the first retry after now, and that.
+    const retry = nextRetryAt(host.sql, round.askAt === undefined ? undefined : now);
     if (retry !== undefined) due.push(retry);
+    if (round.askAt !== undefined) due.push(round.askAt);
     // History held while the coordinator is loaded (core/history-hold) goes when the load ends — which no unit
     // announces — or when its oldest record has waited the whole hold: a wake at that instant, not a poll.
     const history = host.historyHeld(now) ? oldestHeldHistoryAt(host.sql, historyCutoff(now, true)) : undefined;
@@ -96,20 +100,20 @@ interface Failure {
   record: OutboxRecord;
   error: string;
   /** The queue that refused it; undefined for a feed append. */
-  queue?: string;
+  queue?: Unit["queue"];
 }
 
 /** One delivery round over the due records. */
 export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   const { feeds, history: planned, oversized, deferred } = planRound(host, host.now());
   if (feeds.length + planned.length + oversized.length === 0) return { settled: 0, failed: 0, deferred, outage: false };
-  // A queue that took nothing last round is asked with its first message only: the rest stay due, unsent and not
-  // failed, and go once it takes that one (the round then settles it, and the next one runs). Every due waiting
-  // record had been sent alone, each round — up to 200 refused sends a round, as many as a long outage left waiting.
+  // A queue that took nothing last round is asked with its first message only, once its refused record's wait is over:
+  // the rest stay due, unsent and not failed, and go once it takes that one (the round then settles it, and the next
+  // one runs). Every due waiting record had been sent alone, each round — up to 200 refused sends a round.
   const asked = new Set<string>();
   const history = planned.filter((u) => {
     if (!host.queues.refusing(u.queue)) return true;
-    if (asked.has(u.queue)) return false;
+    if (asked.has(u.queue) || host.queues.askedAgainAt(u.queue, host.now()) !== undefined) return false;
     asked.add(u.queue);
     return true;
   });
@@ -153,11 +157,12 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   // Ridden out only while young (core/delivery-outage): two feeds refusing for good in a quiet product look the same.
   const allFailed = delivered.length === 0 && failures.length > 0 && feeds.length + planned.length > 1;
   const outage = allFailed && host.transact((tx) => host.queues.outage(tx.sql, host.now()));
-  // A quiet product's refused history message may be the only one its queue was sent this round, and no other may
-  // follow before its retry: an empty message (which the consumer acknowledges, writing nothing) asks whether the
-  // queue is up. Taken, the refusal was the record's (core/delivery-retry `blamesRecord`); else it waits, unblamed.
-  if (!outage && !took.has("history") && failures.some((f) => f.queue === "history") && (await probeHistory(host)))
-    took.add("history");
+  // A quiet product's refused history message or webhook delivery may be the only one its queue was sent this round,
+  // and no other may follow before its retry: a message its consumer acknowledges, writing and sending nothing, asks
+  // whether the queue is up (round-plan `probeQueue`). Taken, the refusal was the record's (core/delivery-retry
+  // `blamesRecord`); else it waits, unblamed. Webhooks had no probe: such a delivery was retried every 5 min for ever.
+  const unsure = new Set(outage ? [] : failures.flatMap((f) => (f.queue && !took.has(f.queue) ? [f.queue] : [])));
+  for (const queue of unsure) if (await probeQueue(host, queue)) took.add(queue);
   const now = host.now();
   // A queue refused records and took nothing this round: unless it took something since a record last failed, the
   // record is not blamed (core/delivery-retry `blamesRecord`), and waits as long as the queue has been refusing.
@@ -165,7 +170,7 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   if (!outage)
     for (const f of failures)
       if (f.queue !== undefined && !took.has(f.queue) && !waits.has(f.queue))
-        waits.set(f.queue, host.queues.refusedRound(f.queue));
+        waits.set(f.queue, host.queues.refusedRound(f.queue, now));
   const blamed = (f: Failure) =>
     f.queue === undefined ||
     blamesRecord(took.has(f.queue), host.queues.lastTookAt(host.sql, f.queue), f.record.failedAt);
@@ -190,7 +195,9 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   });
   const done = host.now();
   for (const b of batches) host.feeds.touch(b.jobId, done);
-  return { settled: delivered.length + oversized.length + buried, failed: failures.length, deferred, outage };
+  const askAt = Math.min(...planned.map((u) => host.queues.askedAgainAt(u.queue, done) ?? Number.POSITIVE_INFINITY));
+  const settled = delivered.length + oversized.length + buried;
+  return { settled, failed: failures.length, deferred, outage, ...(Number.isFinite(askAt) ? { askAt } : {}) };
 }
 
 /** An event record as its feed takes it (JobFeed `append`), its outbox seq the feed's dedup key. */

@@ -16,6 +16,8 @@ import { deleteMeta, getMeta, setMeta } from "../runtime/meta.ts";
  */
 export class QueueHealth {
   private readonly refusals = new Map<string, number>();
+  /** When a refusing queue is next asked (ms): its refused record's wait. In memory, as `refusals`. */
+  private readonly askAt = new Map<string, number>();
 
   /**
    * `queue` took a message at `now` (ms): kept in the round's unit, once its failures are recorded. Only a record
@@ -24,18 +26,31 @@ export class QueueHealth {
    */
   took(sql: SqlStorage, queue: string, now: number): void {
     this.refusals.delete(queue);
+    this.askAt.delete(queue);
     if (sql.exec("SELECT 1 FROM outbox_retries WHERE job_id IS NULL LIMIT 1").toArray().length > 0)
       setMeta(sql, `${TOOK_KEY}${queue}`, String(now));
   }
 
   /**
    * `queue` took none of a round's messages: how long (ms) the records it refused without blame wait — growing with
-   * each such round in a row (core/delivery-retry `retryDelayMs`: 2 s … 5 min), so an outage is not hammered.
+   * each such round in a row (core/delivery-retry `retryDelayMs`: 2 s … 5 min), so an outage is not hammered. Given
+   * the round's `now` (ms), the queue is not asked again before that wait is over (`askedAgainAt`).
    */
-  refusedRound(queue: string): number {
+  refusedRound(queue: string, now?: number): number {
     const n = (this.refusals.get(queue) ?? 0) + 1;
     this.refusals.set(queue, n);
+    if (now !== undefined) this.askAt.set(queue, now + retryDelayMs(n));
     return retryDelayMs(n);
+  }
+
+  /**
+   * When a round may next ask `queue`, refusing, with a message (ms): until then it sends it nothing, and its due
+   * records wait unsent. Else every round asked — past the outage's horizon a round each second, as the waiting
+   * records stayed due. Undefined when it is not refusing or may be asked now.
+   */
+  askedAgainAt(queue: string, now: number): number | undefined {
+    const at = this.askAt.get(queue);
+    return at !== undefined && at > now && this.refusing(queue) ? at : undefined;
   }
 
   /** Whether `queue` took none of the messages of its last round (and nothing since): a round then asks it once. */

@@ -125,12 +125,23 @@ export function planRound(host: DeliveryHost, now: number) {
   return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred };
 }
 
-/** Whether the history queue takes an empty message now (outbox/delivery): one that nothing in it refused. */
-export function probeHistory(host: Pick<DeliveryHost, "env" | "productId">): Promise<boolean> {
-  return host.env.HISTORY_QUEUE.send(message(host.productId, []), { contentType: "json" }).then(
-    () => true,
-    () => false,
-  );
+/**
+ * Whether `queue` takes a message nothing in it can have refused, now (outbox/delivery): an empty history message, or
+ * a webhook probe (worker/queues/webhooks `WebhookProbe`) — each acknowledged by its consumer, which writes and sends
+ * nothing. Never throws: a send that throws is a refusal.
+ */
+export async function probeQueue(
+  host: Pick<DeliveryHost, "env" | "productId">,
+  queue: Unit["queue"],
+): Promise<boolean> {
+  const { env, productId } = host;
+  try {
+    if (queue === "history") await env.HISTORY_QUEUE.send(message(productId, []), { contentType: "json" });
+    else await env.WEBHOOK_QUEUE.send({ kind: "webhook_probe", productId }, { contentType: "json" });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function message(productId: string, records: HistoryOutboxRecord[]): HistoryMessage {
