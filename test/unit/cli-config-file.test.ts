@@ -113,7 +113,7 @@ describe("reading the saved login", () => {
       mode: 0o600,
     });
     const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toBe(
       `✘ ERROR config_invalid: ${file} is not a valid config: \`token\` is not a string / run \`gigafactory login\` again, or delete the file\n`,
     );
@@ -125,7 +125,7 @@ describe("reading the saved login", () => {
     const file = path.join(testTempDir("gf-cli-config-file-"), "config.json");
     mkdirSync(file);
     const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /^✘ ERROR config_unreadable: .*config\.json is a directory, not a saved login \/ make it/,
     );
@@ -139,8 +139,8 @@ describe("reading the saved login", () => {
     symlinkSync("/dev/zero", device);
     for (const file of [fifo, device]) {
       const run = await captureCli(["jobs", "--json"], { env: { GIGAFACTORY_CONFIG: file } });
-      expect(run.code).toBe(1);
-      expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: "config_unreadable" } });
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: "config_unreadable", exitCode: 2 } });
       expect(run.stderr).toContain("is not a regular file (a pipe, a device…), not a saved login");
     }
   });
@@ -149,6 +149,7 @@ describe("reading the saved login", () => {
     const large = path.join(testTempDir("gf-cli-config-file-"), "large.json");
     writeFileSync(large, `{"url": "http://h", "pad": "${"x".repeat(70_000)}"}`, { mode: 0o600 });
     const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: large } });
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /^✘ ERROR config_invalid: .*large\.json is 700\d\d bytes; a saved login is under 65536 bytes/,
     );
