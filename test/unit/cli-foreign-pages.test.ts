@@ -117,9 +117,9 @@ describe("the agent, answered by something other than a coordinator", () => {
   });
 
   it("a refused upgrade's page is said, not echoed", () => {
-    expect(refusalVerdict(404, NGINX_404, undefined, "text/html")).toEqual({
+    expect(refusalVerdict(404, NGINX_404, { contentType: "text/html", statusText: "Not Found" })).toEqual({
       kind: "retry",
-      why: `connect refused: not a Gigafactory answer: HTTP 404, ${NGINX_404.length} bytes of text/html: ${SAID} (is the URL a Gigafactory coordinator, and the product right?)`,
+      why: `connect refused: not a Gigafactory answer: HTTP 404 Not Found, ${NGINX_404.length} bytes of text/html: ${SAID} (is the URL a Gigafactory coordinator, and the product right?)`,
     });
   });
 });
