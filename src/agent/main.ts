@@ -95,7 +95,7 @@ async function startSupervisor(
   if (!given("url", "GIGAFACTORY_URL")) missing.push("url");
   if (!given("token", "GIGAFACTORY_FACTORY_TOKEN")) missing.push("token");
   requireConfigFile(configFile, mode !== undefined, explicit, missing);
-  const file = readConfigFile(configFile, config.read);
+  const file = readConfigFile(configFile, config.read, !explicit);
   for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
   const resolved = resolveRunConfig(flags, process.env, file, {
     stateDir,
