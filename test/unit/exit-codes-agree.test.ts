@@ -2,11 +2,13 @@
 // (src/agent, src/shared) both throw exits the same from each — the CLI's `config_invalid` and `config_unreadable`
 // exited 1 where the agent's exit 2, though each is the program's own saved settings it cannot run with. A config
 // file that is not JSON is refused by both real programs with exit 2, under --json too (cli/exit-codes USAGE_CODES
-// lists them with the agent's EXIT.usage).
+// lists them with the agent's EXIT.usage). `gigafactory-agent --help` names its exit codes and its error line, as
+// `gigafactory --help` does (only the README did).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { USAGE } from "../../src/agent/cli-args.ts";
 import { EXIT } from "../../src/agent/close-codes.ts";
 import { USAGE_CODES } from "../../src/cli/exit-codes.ts";
 import { captureCli } from "../support/cli-harness.ts";
@@ -41,5 +43,15 @@ describe("one code, one exit, in the CLI and the agent", () => {
     const agent = await runAgent(["run", "--config", file, "--state-dir", path.join(dir, "state")]);
     expect(agent.code, agent.out).toBe(2);
     expect(agent.stderr).toMatch(/^✘ ERROR config_invalid: /m);
+  });
+
+  it("gigafactory-agent --help names each exit code of its EXIT table, and the error line", () => {
+    const help = USAGE.replace(/\s+/g, " ");
+    expect(help).toContain(
+      `Exit codes: ${EXIT.ok} ok; ${EXIT.error} an operation failed (a refused or unreachable enrollment, …); ${EXIT.usage} a command line or config it cannot run with`,
+    );
+    expect(help).toMatch(new RegExp(`; ${EXIT.credentials} the factory's credentials are gone .*do not restart it`));
+    expect(help).toContain("128 + its number");
+    expect(help).toContain("`✘ ERROR code: what happened / how to fix it` on stderr; under --json");
   });
 });
