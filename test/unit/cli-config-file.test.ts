@@ -5,7 +5,8 @@
 // stays a link, its target replaced. A saved token in a file other users may read is named on stderr, and a field
 // that is not a string is config_invalid naming it (it was skipped: "no coordinator token is configured"). A pipe or
 // device at the config path is refused at once (a FIFO hung every command; a link to /dev/zero read up to 2 GiB), and
-// a file too large to be a login is refused unread.
+// a file too large to be a login is refused unread. Only the default path's file is one to delete: a path
+// GIGAFACTORY_CONFIG names may be any file, and the fix says to point the variable elsewhere.
 
 import { execFileSync } from "node:child_process";
 import {
@@ -115,7 +116,7 @@ describe("reading the saved login", () => {
     const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      `✘ ERROR config_invalid: ${file} is not a valid config: \`token\` is not a string / run \`gigafactory login\` again, or delete the file\n`,
+      `✘ ERROR config_invalid: ${file} is not a valid config: \`token\` is not a string / if it is your saved login, run \`gigafactory login\` again; else point GIGAFACTORY_CONFIG at that, or unset it\n`,
     );
     writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:9", token: TOKEN, product: "shop", later: 1 }));
     expect(readConfigFile(file)).toEqual({ url: "http://127.0.0.1:9", token: TOKEN, product: "shop" });
@@ -127,8 +128,26 @@ describe("reading the saved login", () => {
     const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^✘ ERROR config_unreadable: .*config\.json is a directory, not a saved login \/ make it/,
+      /^✘ ERROR config_unreadable: .*config\.json is a directory, not a saved login \/ point GIGAFACTORY_CONFIG at/,
     );
+  });
+
+  it("says to delete the default path's file, never one GIGAFACTORY_CONFIG names (any file: a device, notes)", async () => {
+    const home = testTempDir("gf-cli-config-file-");
+    const own = path.join(home, "gigafactory", "config.json");
+    mkdirSync(path.dirname(own));
+    writeFileSync(own, "{not json", { mode: 0o600 });
+    const byDefault = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: "", XDG_CONFIG_HOME: home } });
+    expect(byDefault.code).toBe(2);
+    expect(byDefault.stderr).toMatch(/ \/ run `gigafactory login` again, or delete the file\n$/);
+    const notes = path.join(home, "notes.md");
+    writeFileSync(notes, "# notes\n");
+    for (const file of [notes, "/dev/null"]) {
+      const named = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
+      expect(named.code, named.stderr).toBe(2);
+      expect(named.stderr).toMatch(/^✘ ERROR config_(invalid|unreadable): .* \/ (if it is your saved login|point GIG)/);
+      expect(named.stderr).not.toMatch(/delete/);
+    }
   });
 
   it("refuses a pipe or a device at the config path at once", async () => {
