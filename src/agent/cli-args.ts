@@ -181,4 +181,4 @@ Exit codes: 0 ok; 1 an operation failed (a refused or unreachable enrollment, �
 run with (config_missing, config_invalid, bad_url, state_in_use, …); 3 the factory's credentials are gone (revoked,
 replaced, its token refused): do not restart it; a stop forced by a second signal, 128 + its number.
 Errors: \`✘ ERROR code: what happened / how to fix it\` on stderr; under --json, one NDJSON line on stdout,
-{"event": "error", "code", "message", "fix"}.`;
+{"event": "error", "code", "message", "fix", "exitCode"} (exitCode when the error ends the agent).`;

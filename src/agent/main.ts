@@ -199,17 +199,18 @@ async function main(argv: readonly string[]): Promise<number> {
     return await runCommand(flags, stateDir, out, config);
   } catch (err) {
     if (err instanceof UsageError) {
-      out.error("usage", err.message, "see `gigafactory-agent --help`");
+      out.error("usage", err.message, "see `gigafactory-agent --help`", EXIT.usage);
       return EXIT.usage;
     }
     if (err instanceof FixableError) {
-      out.error(err.code, err.message, err.fix);
+      out.error(err.code, err.message, err.fix, err.exitCode);
       return err.exitCode;
     }
     out.error(
       "internal",
       (err as Error).stack ?? String(err),
       "this is a bug in gigafactory-agent; please report it with the output above",
+      EXIT.error,
     );
     return EXIT.error;
   }

@@ -3,7 +3,8 @@
 // exited 1 where the agent's exit 2, though each is the program's own saved settings it cannot run with. A config
 // file that is not JSON is refused by both real programs with exit 2, under --json too (cli/exit-codes USAGE_CODES
 // lists them with the agent's EXIT.usage). `gigafactory-agent --help` names its exit codes and its error line, as
-// `gigafactory --help` does (only the README did).
+// `gigafactory --help` does (only the README did), and its --json error line carries the exitCode, as the CLI's
+// error document does.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -43,6 +44,10 @@ describe("one code, one exit, in the CLI and the agent", () => {
     const agent = await runAgent(["run", "--config", file, "--state-dir", path.join(dir, "state")]);
     expect(agent.code, agent.out).toBe(2);
     expect(agent.stderr).toMatch(/^✘ ERROR config_invalid: /m);
+    const json = await runAgent(["run", "--config", file, "--state-dir", path.join(dir, "state"), "--json"]);
+    expect(json.code).toBe(2);
+    const last = JSON.parse(json.out.trim().split("\n").at(-1) ?? "");
+    expect(last).toMatchObject({ event: "error", code: "config_invalid", exitCode: 2 });
   });
 
   it("gigafactory-agent --help names each exit code of its EXIT table, and the error line", () => {
