@@ -175,4 +175,10 @@ run signals (to the agent's own pid; start it with node, not npx, or the signal 
                            that looks fixed (engine.restored) — otherwise looked at after 5 min, doubling to 1 h, or
                            at the next start; and for claude and codex when they were not installed at start
                            (engine.absent), offering each now installed (engine.installed) — otherwise looked for
-                           every 5 min`;
+                           every 5 min
+
+Exit codes: 0 ok; 1 an operation failed (a refused or unreachable enrollment, …); 2 a command line or config it cannot
+run with (config_missing, config_invalid, bad_url, state_in_use, …); 3 the factory's credentials are gone (revoked,
+replaced, its token refused): do not restart it; a stop forced by a second signal, 128 + its number.
+Errors: \`✘ ERROR code: what happened / how to fix it\` on stderr; under --json, one NDJSON line on stdout,
+{"event": "error", "code", "message", "fix", "exitCode"} (exitCode when the error ends the agent).`;

@@ -6,7 +6,7 @@
  */
 import { constants } from "node:os";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
-import { foreignAnswerText, foreignJsonCharset } from "../shared/foreign-answer.ts";
+import { foreignAnswerText, foreignJsonCharset, statusWords } from "../shared/foreign-answer.ts";
 import { CLOSE } from "../shared/protocol.ts";
 import { MAX_REFUSAL_BYTES } from "./connect-refusal.ts";
 
@@ -99,18 +99,28 @@ export function closeVerdict(code: number, reason: string): Verdict {
   }
 }
 
+/** Of the answer that refused the upgrade, beside its status and body: what its status line and headers said. */
+export interface RefusalHeads {
+  /** A redirect's target, which the socket does not follow. */
+  location?: string;
+  /** Its Content-Type, which says whether it can be ours. */
+  contentType?: string;
+  /** Its reason phrase (`Not Found`), said after the status as the CLI says it (shared/foreign-answer statusWords). */
+  statusText?: string;
+}
+
 /**
- * The upgrade was answered with an HTTP status instead of 101; `location` is a redirect's target, which the socket
- * does not follow (the coordinator never redirects: something else answered at --url). `body`: what came of the
- * answer (at most MAX_REFUSAL_BYTES, UTF-8); `contentType`: its Content-Type, which says whether it can be ours.
+ * The upgrade was answered with an HTTP status instead of 101; a redirect is not followed (the coordinator never
+ * redirects: something else answered at --url). `body`: what came of the answer (at most MAX_REFUSAL_BYTES, UTF-8).
  */
-export function refusalVerdict(status: number, body: string, location?: string, contentType?: string): Verdict {
+export function refusalVerdict(status: number, body: string, heads: RefusalHeads = {}): Verdict {
+  const { location, contentType, statusText } = heads;
   if (status >= 300 && status < 400) {
     const to = location ? ` to ${location.slice(0, 500)}` : "";
     const why = `connect refused: HTTP ${status} redirect${to}, not followed (is --url the coordinator's own address?)`;
     return { kind: "retry", why };
   }
-  const detail = problemDetail(body, contentType) ?? foreignDetail(status, body, contentType);
+  const detail = problemDetail(body, contentType) ?? foreignDetail({ status, statusText, body, contentType });
   if (status === 401 || status === 403) {
     const code = status === 401 ? "unauthorized" : "forbidden";
     return fatal(code, `the coordinator refused this factory's token (${detail})`, REENROLL);
@@ -134,11 +144,12 @@ export function problemDetail(body: string, contentType?: string): string | unde
 
 /**
  * Any other refusal said as what it was (shared/foreign-answer), not echoed: a wrong --url's web server answered its
- * HTML page, and 200 characters of its markup were the reason. `HTTP <status>` alone for an empty body.
+ * HTML page, and 200 characters of its markup were the reason. `HTTP <status> <reason>` alone for an empty body.
  */
-function foreignDetail(status: number, body: string, contentType: string | undefined): string {
-  if (body.trim() === "") return `HTTP ${status}`;
+function foreignDetail(a: { status: number; statusText?: string; body: string; contentType?: string }): string {
+  const { status, statusText, body, contentType } = a;
+  if (body.trim() === "") return statusWords(status, statusText);
   const bytes = Buffer.byteLength(body);
-  const seen = { status, contentType, text: body, bytes, more: bytes >= MAX_REFUSAL_BYTES };
+  const seen = { status, statusText, contentType, text: body, bytes, more: bytes >= MAX_REFUSAL_BYTES };
   return `not a Gigafactory answer: ${foreignAnswerText(seen)}`;
 }

@@ -83,12 +83,19 @@ function tooLarge(file: string, size: number | undefined, own: boolean): ConfigT
 }
 
 /**
+ * An explicit --config's file that is not a config: it may be anything the operator named (a job file, /etc/hosts),
+ * so neither "delete it" nor "enroll again" (which writes the state dir's) is the fix.
+ */
+const NOT_A_CONFIG =
+  "if it is the agent's config, fix it; else name the config file itself with --config, or leave --config out to use the state dir's (`enroll` writes that one)";
+
+/**
  * The config file, parsed: `{}` when it does not exist. `read`: what `readConfigText` found (read as the state
- * dir's own file when not given).
+ * dir's own file when not given); `own`: false for an explicit --config, whose fix never says to delete it.
  * @throws FixableError `config_unreadable` / `config_invalid` (exit 2) naming the file: unusable (readConfigText),
  *   not JSON, or a field the schema refuses.
  */
-export function readConfigFile(file: string, read: ConfigText = readConfigText(file, true)): ConfigFile {
+export function readConfigFile(file: string, read: ConfigText = readConfigText(file, true), own = true): ConfigFile {
   if ("missing" in read) return {};
   if ("error" in read) throw read.error;
   let data: unknown;
@@ -98,7 +105,7 @@ export function readConfigFile(file: string, read: ConfigText = readConfigText(f
     throw new FixableError(
       "config_invalid",
       `${file} is not valid JSON`,
-      "fix it, or delete it and enroll again",
+      own ? "fix it, or delete it and enroll again" : NOT_A_CONFIG,
       EXIT_USAGE,
     );
   }
@@ -108,7 +115,7 @@ export function readConfigFile(file: string, read: ConfigText = readConfigText(f
     throw new FixableError(
       "config_invalid",
       `${file}: ${issue?.path.join(".")}: ${issue?.message}`,
-      "fix that field, or delete the file and enroll again",
+      own ? "fix that field, or delete the file and enroll again" : "fix that field",
       EXIT_USAGE,
     );
   }

@@ -188,7 +188,8 @@ export class FactoryConnection {
     const judge = (v: Verdict) => (v.kind === "fatal" ? fatal(v.error) : lost(v.why));
     ws.on("unexpected-response", (_req, res) =>
       readRefusal(res, (body) => {
-        judge(refusalVerdict(res.statusCode ?? 0, body, res.headers.location, res.headers["content-type"]));
+        const heads = { location: res.headers.location, contentType: res.headers["content-type"] };
+        judge(refusalVerdict(res.statusCode ?? 0, body, { ...heads, statusText: res.statusMessage }));
         ws.terminate();
       }),
     );

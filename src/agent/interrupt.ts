@@ -24,8 +24,9 @@ export async function interruptible<T>(
 ): Promise<T> {
   // Installed for SIGNALS alone, so the signal is one of them.
   const stop = (signal: NodeJS.Signals) => {
-    out.error("interrupted", `${signal}: ${words.what}`, words.fix);
-    exit(signalExitCode(signal as (typeof SIGNALS)[number]));
+    const code = signalExitCode(signal as (typeof SIGNALS)[number]);
+    out.error("interrupted", `${signal}: ${words.what}`, words.fix, code);
+    exit(code);
   };
   for (const signal of SIGNALS) process.on(signal, stop);
   try {

@@ -95,7 +95,7 @@ async function startSupervisor(
   if (!given("url", "GIGAFACTORY_URL")) missing.push("url");
   if (!given("token", "GIGAFACTORY_FACTORY_TOKEN")) missing.push("token");
   requireConfigFile(configFile, mode !== undefined, explicit, missing);
-  const file = readConfigFile(configFile, config.read);
+  const file = readConfigFile(configFile, config.read, !explicit);
   for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
   const resolved = resolveRunConfig(flags, process.env, file, {
     stateDir,
@@ -199,17 +199,18 @@ async function main(argv: readonly string[]): Promise<number> {
     return await runCommand(flags, stateDir, out, config);
   } catch (err) {
     if (err instanceof UsageError) {
-      out.error("usage", err.message, "see `gigafactory-agent --help`");
+      out.error("usage", err.message, "see `gigafactory-agent --help`", EXIT.usage);
       return EXIT.usage;
     }
     if (err instanceof FixableError) {
-      out.error(err.code, err.message, err.fix);
+      out.error(err.code, err.message, err.fix, err.exitCode);
       return err.exitCode;
     }
     out.error(
       "internal",
       (err as Error).stack ?? String(err),
       "this is a bug in gigafactory-agent; please report it with the output above",
+      EXIT.error,
     );
     return EXIT.error;
   }

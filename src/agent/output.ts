@@ -19,8 +19,11 @@ export type Mark = "✔" | "▶" | "✘" | "⚠" | "·";
 export interface Output {
   /** A progress line: `mark text`; in JSON mode `{event, ...fields}`. */
   say(mark: Mark, event: string, text: string, fields?: Record<string, unknown>): void;
-  /** An actionable error (stderr in human mode). */
-  error(code: string, what: string, fix: string): void;
+  /**
+   * An actionable error (stderr in human mode). `exitCode`: the one the process ends with, when this error ends it —
+   * in JSON mode its `exitCode` field, as the CLI's --json error document carries it.
+   */
+  error(code: string, what: string, fix: string, exitCode?: number): void;
 }
 
 export interface Sink {
@@ -57,8 +60,16 @@ export function createOutput(
         const level = mark === "✘" ? "error" : mark === "⚠" ? "warn" : "info";
         line({ at: stamp(), level, event, message: text, ...fields });
       },
-      error(code, what, fix) {
-        line({ at: stamp(), level: "error", event: "error", code, message: what, fix });
+      error(code, what, fix, exitCode) {
+        line({
+          at: stamp(),
+          level: "error",
+          event: "error",
+          code,
+          message: what,
+          fix,
+          ...(exitCode ? { exitCode } : {}),
+        });
       },
     };
   }

@@ -244,7 +244,7 @@ export class Supervisor {
     await Promise.race([Promise.all([...this.seats.values()].map((s) => s.finished)), sleep(FATAL_STOP_MS)]);
     // Engines not done yet (deaf to SIGTERM, or their end waiting on a daemon holding stdout) die now, strays too.
     for (const seat of this.seats.values()) seat.forceStop();
-    this.opts.out.error(error.code, error.message, error.fix);
+    this.opts.out.error(error.code, error.message, error.fix, error.exitCode);
     this.exit(error.exitCode);
   }
 }

@@ -23,6 +23,7 @@ import {
 import { homedir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { CliError } from "./errors.ts";
 
 /**
@@ -55,12 +56,20 @@ export function configPath(env: Env): string {
 const MAX_CONFIG_BYTES = 64 * 1024;
 
 /**
- * The file's parsed JSON object, or undefined when there is no file.
- * @throws CliError config_unreadable (a directory, a pipe or device, no permission), config_invalid (over
- *   MAX_CONFIG_BYTES, not a JSON object, or a url, token or product that is not a string)
+ * The file's parsed JSON object, or undefined when there is no file. `named`: the path is GIGAFACTORY_CONFIG's.
+ * @throws CliError, exit 2 (a connection setting the command cannot run with, as the agent's config file's are):
+ *   config_unreadable (a directory, a pipe or device, no permission), config_invalid (over MAX_CONFIG_BYTES, not a
+ *   JSON object, or a url, token or product that is not a string)
  */
-export function readConfigObject(file: string): Record<string, unknown> | undefined {
-  const fix = "make it a file you can read (`gigafactory login` writes one), or delete it";
+export function readConfigObject(file: string, named = false): Record<string, unknown> | undefined {
+  // Named by GIGAFACTORY_CONFIG, it may be any file (a device, someone's notes): never "delete it", and login would
+  // write over it.
+  const fix = named
+    ? "point GIGAFACTORY_CONFIG at your saved login (`gigafactory login` writes one there), or unset it"
+    : "make it a file you can read (`gigafactory login` writes one), or delete it";
+  const anew = named
+    ? "if it is your saved login, run `gigafactory login` again; else point GIGAFACTORY_CONFIG at that, or unset it"
+    : "run `gigafactory login` again, or delete the file";
   let text: string;
   let fd: number;
   try {
@@ -68,23 +77,23 @@ export function readConfigObject(file: string): Record<string, unknown> | undefi
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new CliError("config_unreadable", `cannot read ${file}: ${(err as Error).message}`, fix);
+    throw new CliError("config_unreadable", `cannot read ${file}: ${(err as Error).message}`, fix, EXIT_USAGE);
   }
   try {
     const st = fstatSync(fd);
     // Read whole, it was: a FIFO hung every command, a link to /dev/zero grew the process to its 2 GiB read limit.
     if (!st.isFile()) {
       const what = st.isDirectory() ? "a directory" : "not a regular file (a pipe, a device…)";
-      throw new CliError("config_unreadable", `${file} is ${what}, not a saved login`, fix);
+      throw new CliError("config_unreadable", `${file} is ${what}, not a saved login`, fix, EXIT_USAGE);
     }
     if (st.size > MAX_CONFIG_BYTES) {
       const why = `${file} is ${st.size} bytes; a saved login is under ${MAX_CONFIG_BYTES} bytes`;
-      throw new CliError("config_invalid", why, "run `gigafactory login` again, or delete the file");
+      throw new CliError("config_invalid", why, anew, EXIT_USAGE);
     }
     text = readFileSync(fd, "utf8");
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw new CliError("config_unreadable", `cannot read ${file}: ${(err as Error).message}`, fix);
+    throw new CliError("config_unreadable", `cannot read ${file}: ${(err as Error).message}`, fix, EXIT_USAGE);
   } finally {
     closeSync(fd);
   }
@@ -101,11 +110,7 @@ export function readConfigObject(file: string): Record<string, unknown> | undefi
     // Without the text V8 quotes from around the fault (`Unexpected token 'a', "{"token":admin-secr"... is not valid
     // JSON`): it is the file's, which holds the token — one left unquoted was printed in part.
     const why = (err as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ", not valid JSON");
-    throw new CliError(
-      "config_invalid",
-      `${file} is not a valid config: ${why}`,
-      "run `gigafactory login` again, or delete the file",
-    );
+    throw new CliError("config_invalid", `${file} is not a valid config: ${why}`, anew, EXIT_USAGE);
   }
 }
 

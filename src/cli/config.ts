@@ -70,9 +70,12 @@ export function responseTimeoutMs(flag: string | undefined, env: Env): number {
   return seconds > 0 ? Math.max(1, Math.round(seconds * 1000)) : 0;
 }
 
-/** The saved layer (cli/config-file `readConfigObject`): a missing file is an empty layer, an unreadable one an error. */
-export function readConfigFile(file: string): Layer {
-  return pick(readConfigObject(file) ?? {});
+/**
+ * The saved layer (cli/config-file `readConfigObject`): a missing file is an empty layer, an unreadable one an error
+ * whose fix fits a path GIGAFACTORY_CONFIG `named`.
+ */
+export function readConfigFile(file: string, named = false): Layer {
+  return pick(readConfigObject(file, named) ?? {});
 }
 
 /**

@@ -120,7 +120,7 @@ export function makeContext(
     },
     connection(needProduct = true) {
       const file = configPath(io.env);
-      const saved = readConfigFile(file);
+      const saved = readConfigFile(file, Boolean(io.env.GIGAFACTORY_CONFIG));
       const layers = [
         { url: str("url"), token: str("token"), product: str("product") },
         envLayer(io.env),

@@ -70,12 +70,16 @@ const FIXES: Record<string, string> = {
   feed_purged: "retention removed this job's feed and artifacts; submit a new job for new work",
   payload_too_large: "make the request smaller",
   limit_exceeded: "a product-wide limit is reached (the detail says which); remove or close some before adding more",
-  unsupported_media_type: "this is a CLI bug; please report it",
+  // A body the CLI wrote (JSON or Markdown in UTF-8, never compressed) refused as another: changed on its way, or ours.
+  unsupported_media_type:
+    "this CLI sends JSON or Markdown in UTF-8, uncompressed: a proxy in front of the coordinator that compresses or re-types request bodies sent something else (point --url at the coordinator itself); without one, this is a CLI bug: report it with the line above",
   upgrade_required: "this is a WebSocket endpoint: connect with a WebSocket client",
   after_beyond_feed: "resume after a seq the feed sent (the `lastSeq` above or lower), or leave out --after",
   range_not_satisfiable:
     "the byte range asked starts at or past the artifact's end (its `size` is in the problem): ask for a range inside it",
-  method_not_allowed: "this is a CLI bug; please report it",
+  // The path exists but not the method: a coordinator older than this CLI lacks the command (or the CLI is wrong).
+  method_not_allowed:
+    "a coordinator older than this CLI (`gigafactory --version`) has no such command yet: upgrade it, or use a CLI as old; if it is as new, this is a CLI bug: report it with the line above",
   unavailable:
     "send the request again; where the detail says a write may have taken effect, look at what it did before repeating it; check the coordinator's logs if it persists",
 };

@@ -72,12 +72,19 @@ export interface AnswerSeen {
 }
 
 /**
+ * `HTTP 404 Not Found`: the status and its reason phrase when the server sent a printable one (at most 40 ASCII
+ * characters; a longer or odd one is left out), else `HTTP 404` — the CLI's and the agent's one wording of a status.
+ */
+export function statusWords(status: number, statusText: string | undefined): string {
+  return `HTTP ${status}${statusText && /^[\x20-\x7e]{1,40}$/.test(statusText) ? ` ${statusText}` : ""}`;
+}
+
+/**
  * One line for an answer that is not the coordinator's JSON, e.g. `HTTP 404 Not Found, 162 bytes of text/html:
  * "404 Not Found nginx/1.24.0"` — the status (its reason phrase when printable), the size, the media type (and a
  * charset that is not UTF-8), and the text's first words when it has any (the caller says whose it is not).
  */
 export function foreignAnswerText(a: AnswerSeen): string {
-  const reason = a.statusText && /^[\x20-\x7e]{1,40}$/.test(a.statusText) ? ` ${a.statusText}` : "";
   const media = mediaTypeOf(a.contentType)
     .slice(0, 80)
     .replace(/[^\x21-\x7e]/g, "?"); // the server's: no controls
@@ -85,5 +92,5 @@ export function foreignAnswerText(a: AnswerSeen): string {
   const kind = media ? ` of ${media}${charset ? ` in charset ${charset}` : ""}` : " with no Content-Type";
   const size = a.more ? `more than ${counted(a.bytes, "byte")}` : counted(a.bytes, "byte");
   const words = textOf(a.text);
-  return `HTTP ${a.status}${reason}, ${size}${kind}${words ? `: "${words}"` : ""}`;
+  return `${statusWords(a.status, a.statusText)}, ${size}${kind}${words ? `: "${words}"` : ""}`;
 }

@@ -6,7 +6,7 @@
  * backoff for connection failures, the product a token names, and an abortable sleep. Shared by the CLI and the agent.
  */
 
-import { foreignAnswerText, foreignJsonCharset } from "./foreign-answer.ts";
+import { foreignAnswerText, foreignJsonCharset, statusWords } from "./foreign-answer.ts";
 import { hideKnown } from "./redact-known.ts";
 
 /**
@@ -184,7 +184,8 @@ export async function apiErrorOf(res: Response, more = false, known: readonly st
   }
   const p = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const str = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
-  const plain = text.slice(0, 200) || res.statusText || `HTTP ${res.status}`; // JSON with no detail: 200 characters of it
+  // JSON with no detail: 200 characters of it; an empty body, `HTTP 404 Not Found` as the agent's socket says it.
+  const plain = text.slice(0, 200) || statusWords(res.status, res.statusText);
   // Of the API's shape (core/errors ERROR_CODES: snake_case), else the status's: a server's `"code": "x\n✔ enrolled"`
   // or a paragraph became the agent's ✘ ERROR code and its --json `code` (the CLI checked this itself, cli/errors).
   const code = typeof p.code === "string" && API_CODE.test(p.code) ? p.code : `http_${res.status}`;

@@ -2,9 +2,10 @@
 // 502 whose body never ends is read no further than MAX_REFUSAL_BYTES, its connection closed and the refusal judged
 // (the agent read it into one string until V8 refused a longer one and the process died); a refusal whose connection
 // breaks mid-body is judged from what came, at once (not 20 s later by the welcome timer, as "connection error"); a
-// redirect is reported as one, with its target, and not followed. A connection every address of the name refuses
-// (`localhost` as ::1 and 127.0.0.1: Node's AggregateError, whose message is empty) names each refusal instead of
-// "connection error: " and nothing.
+// redirect is reported as one, with its target, and not followed; the status is said with its reason phrase
+// (`HTTP 404 Not Found`), as the CLI says it — the agent's said `HTTP 404` alone. A connection every address of the
+// name refuses (`localhost` as ::1 and 127.0.0.1: Node's AggregateError, whose message is empty) names each refusal
+// instead of "connection error: " and nothing.
 import { createServer, type Server } from "node:http";
 import net, { type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -79,7 +80,7 @@ describe("a refused upgrade", () => {
     });
     const why = await firstDisconnect(url);
     expect(why).toMatch(
-      /^connect refused: not a Gigafactory answer: HTTP 502, more than 65536 bytes of text\/html: "x{100}…"$/,
+      /^connect refused: not a Gigafactory answer: HTTP 502 Bad Gateway, more than 65536 bytes of text\/html: "x{100}…"$/,
     );
     await gone;
     // What the socket buffers on both sides, and no more: the agent stopped reading at the bound.
@@ -92,7 +93,16 @@ describe("a refused upgrade", () => {
       setImmediate(() => socket.destroy());
     });
     expect(await firstDisconnect(url)).toBe(
-      'connect refused: not a Gigafactory answer: HTTP 503, 19 bytes with no Content-Type: "maintenance until 5"',
+      'connect refused: not a Gigafactory answer: HTTP 503 Service Unavailable, 19 bytes with no Content-Type: "maintenance until 5"',
+    );
+  });
+
+  it("says the server's reason phrase after its status, as the CLI does, with a body or without", async () => {
+    const url = await upgradeRefuser((socket) => {
+      socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    });
+    expect(await firstDisconnect(url)).toBe(
+      "connect refused: HTTP 404 Not Found (is the URL a Gigafactory coordinator, and the product right?)",
     );
   });
 

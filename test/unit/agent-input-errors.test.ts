@@ -1,9 +1,11 @@
 // A mistake in what an operator gives the agent — a flag, the config file, an engine template, a state or work dir —
 // is a `✘ ERROR code: what / fix` line and exit 2, never `✘ ERROR internal: … this is a bug` with a stack trace and
 // exit 1: a bad `--cap` (enroll, with a code or a token, and run) is `bad_flag`; a config file's bad capability, engine
-// name or unsplittable engine template is `config_invalid` naming the file; a state dir this user cannot create is
-// `state_dir_unusable`, and (as root) a work dir it cannot create `work_dir_unusable`; a flag whose value was forgotten
-// (`--code --state-dir X`) is a usage error naming it, not the next flag taken as its value. Real agent processes.
+// name or unsplittable engine template is `config_invalid` naming the file, and a --config that is not JSON is too, its
+// fix never "delete it and enroll again" (it may be any file, and enroll writes the state dir's); a state dir this
+// user cannot create is `state_dir_unusable`, and (as root) a work dir it cannot create `work_dir_unusable`; a flag
+// whose value was forgotten (`--code --state-dir X`) is a usage error naming it, not the next flag taken as its
+// value. Real agent processes.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -68,6 +70,15 @@ describe("a config file naming", { timeout: 30_000 }, () => {
     await expectRefused(run(quote, "c2"), "config_invalid", /engines: engine mine: unterminated ' quote/);
     const named = configFile("named", { engines: { "Bad Name": "node" } });
     await expectRefused(run(named, "c3"), "config_invalid", /"Bad Name" is no engine name/);
+  });
+
+  it("a file that is not JSON, named by --config, is config_invalid whose fix never says to delete it", async () => {
+    const notes = path.join(dir, "notes.md");
+    writeFileSync(notes, "# my notes\n");
+    const fix =
+      /is not valid JSON \/ if it is the agent's config, fix it; else name the config file itself with --config/;
+    await expectRefused(run(notes, "c4"), "config_invalid", fix);
+    expect((await runAgent(run(notes, "c4"))).stderr).not.toMatch(/delete|enroll again/);
   });
 });
 

@@ -5,7 +5,8 @@
 // stays a link, its target replaced. A saved token in a file other users may read is named on stderr, and a field
 // that is not a string is config_invalid naming it (it was skipped: "no coordinator token is configured"). A pipe or
 // device at the config path is refused at once (a FIFO hung every command; a link to /dev/zero read up to 2 GiB), and
-// a file too large to be a login is refused unread.
+// a file too large to be a login is refused unread. Only the default path's file is one to delete: a path
+// GIGAFACTORY_CONFIG names may be any file, and the fix says to point the variable elsewhere.
 
 import { execFileSync } from "node:child_process";
 import {
@@ -113,9 +114,9 @@ describe("reading the saved login", () => {
       mode: 0o600,
     });
     const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      `✘ ERROR config_invalid: ${file} is not a valid config: \`token\` is not a string / run \`gigafactory login\` again, or delete the file\n`,
+      `✘ ERROR config_invalid: ${file} is not a valid config: \`token\` is not a string / if it is your saved login, run \`gigafactory login\` again; else point GIGAFACTORY_CONFIG at that, or unset it\n`,
     );
     writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:9", token: TOKEN, product: "shop", later: 1 }));
     expect(readConfigFile(file)).toEqual({ url: "http://127.0.0.1:9", token: TOKEN, product: "shop" });
@@ -125,10 +126,28 @@ describe("reading the saved login", () => {
     const file = path.join(testTempDir("gf-cli-config-file-"), "config.json");
     mkdirSync(file);
     const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^✘ ERROR config_unreadable: .*config\.json is a directory, not a saved login \/ make it/,
+      /^✘ ERROR config_unreadable: .*config\.json is a directory, not a saved login \/ point GIGAFACTORY_CONFIG at/,
     );
+  });
+
+  it("says to delete the default path's file, never one GIGAFACTORY_CONFIG names (any file: a device, notes)", async () => {
+    const home = testTempDir("gf-cli-config-file-");
+    const own = path.join(home, "gigafactory", "config.json");
+    mkdirSync(path.dirname(own));
+    writeFileSync(own, "{not json", { mode: 0o600 });
+    const byDefault = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: "", XDG_CONFIG_HOME: home } });
+    expect(byDefault.code).toBe(2);
+    expect(byDefault.stderr).toMatch(/ \/ run `gigafactory login` again, or delete the file\n$/);
+    const notes = path.join(home, "notes.md");
+    writeFileSync(notes, "# notes\n");
+    for (const file of [notes, "/dev/null"]) {
+      const named = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
+      expect(named.code, named.stderr).toBe(2);
+      expect(named.stderr).toMatch(/^✘ ERROR config_(invalid|unreadable): .* \/ (if it is your saved login|point GIG)/);
+      expect(named.stderr).not.toMatch(/delete/);
+    }
   });
 
   it("refuses a pipe or a device at the config path at once", async () => {
@@ -139,8 +158,8 @@ describe("reading the saved login", () => {
     symlinkSync("/dev/zero", device);
     for (const file of [fifo, device]) {
       const run = await captureCli(["jobs", "--json"], { env: { GIGAFACTORY_CONFIG: file } });
-      expect(run.code).toBe(1);
-      expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: "config_unreadable" } });
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: "config_unreadable", exitCode: 2 } });
       expect(run.stderr).toContain("is not a regular file (a pipe, a device…), not a saved login");
     }
   });
@@ -149,6 +168,7 @@ describe("reading the saved login", () => {
     const large = path.join(testTempDir("gf-cli-config-file-"), "large.json");
     writeFileSync(large, `{"url": "http://h", "pad": "${"x".repeat(70_000)}"}`, { mode: 0o600 });
     const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: large } });
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /^✘ ERROR config_invalid: .*large\.json is 700\d\d bytes; a saved login is under 65536 bytes/,
     );

@@ -164,7 +164,7 @@ describe("environment and files", () => {
     const file = path.join(testTempDir("gf-cli-config-"), "config.json");
     writeFileSync(file, `{"url": "http://127.0.0.1:9", "token": Zq7Ux-admin-9Xv2Lp-unquoted}`);
     const run = await captureCli(["jobs", "--product", "p"], { env: { GIGAFACTORY_CONFIG: file } });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^✘ ERROR config_invalid: .*config\.json is not a valid config: .*not valid JSON /);
     expect(run.stderr).not.toMatch(/Zq7Ux|9Xv2Lp/);
   });

@@ -2,50 +2,17 @@
 // USAGE_CODES and every other exits 1 — `product_required` exited 2 from `login` and 1 from `jobs`, `not_logged_in`
 // 1 where the agent's missing_url/missing_token are 2. `gigafactory --help` and the README name the 2s, and the
 // overview lists `--version`.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import ts from "typescript";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { USAGE_CODES } from "../../src/cli/exit-codes.ts";
 import { captureCli } from "../support/cli-harness.ts";
+import { thrownCodes } from "../support/thrown-codes.ts";
 
 const ADMIN = "admin-secret-token";
 
-/** Every `new CliError("code", …, exit?)` / `new FixableError(…)` under `dir` with a literal code: code → exits. */
-function thrownCodes(dir: string): Map<string, Set<string>> {
-  const found = new Map<string, Set<string>>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const file = join(d, name);
-      if (statSync(file).isDirectory()) walk(file);
-      else if (file.endsWith(".ts")) visitFile(file);
-    }
-  };
-  const visitFile = (file: string): void => {
-    const src = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
-    const visit = (n: ts.Node): void => {
-      if (ts.isNewExpression(n) && /^(CliError|FixableError)$/.test(n.expression.getText())) {
-        const [code, , , exit] = n.arguments ?? [];
-        if (code && ts.isStringLiteral(code)) {
-          const exits = found.get(code.text) ?? new Set<string>();
-          const said = exit?.getText() ?? "1";
-          exits.add(said === "EXIT_USAGE" ? "2" : said);
-          found.set(code.text, exits);
-        }
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(src);
-  };
-  walk(dir);
-  return found;
-}
-
 describe("one code, one exit code", () => {
   it("every code src/cli and src/shared throw has one exit, 2 exactly for the usage codes", () => {
-    const found = thrownCodes("src/cli");
-    for (const [code, exits] of thrownCodes("src/shared"))
-      found.set(code, new Set([...(found.get(code) ?? []), ...exits]));
+    const found = thrownCodes("src/cli", "src/shared");
     expect(found.size).toBeGreaterThan(20); // the walk found the CLI's throws
     const twoExits = [...found].filter(([, exits]) => exits.size > 1).map(([code]) => code);
     expect(twoExits).toEqual([]);

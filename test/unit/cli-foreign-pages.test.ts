@@ -3,7 +3,8 @@
 // text with the markup taken out) and how to fix it, by the CLI and the agent alike: a wrong --url's nginx 404 was
 // echoed raw, `✘ ERROR http_404: <html>\r\n<head><title>404 Not Found</title>…` (200 characters of markup); a 2xx
 // page was V8's quote of its first characters; `application/json; charset=latin1` was read as UTF-8, as a job feed
-// declared latin1 (an event stream is UTF-8 only) or text/event-stream-x was read as the feed.
+// declared latin1 (an event stream is UTF-8 only) or text/event-stream-x was read as the feed. An empty refusal is
+// `HTTP 404 Not Found` from both programs (the CLI said `Not Found`, the agent's socket `HTTP 404`).
 import { describe, expect, it } from "vitest";
 import { refusalVerdict } from "../../src/agent/close-codes.ts";
 import { enroll, RestError, uploadArtifact } from "../../src/agent/rest.ts";
@@ -30,6 +31,16 @@ describe("the CLI, answered by something other than a coordinator", () => {
     );
     const json = await captureCli(["jobs", ...connection(url, "shop", TOKEN), "--json"]);
     expect(JSON.parse(json.stdout).error.message).toContain(`bytes of text/html: ${SAID}`);
+  });
+
+  it("says an empty refusal by its status and reason phrase, as the agent does: HTTP 404 Not Found", async () => {
+    const { url } = await stubCoordinator((_req, reply) => reply.text(404, "", "text/plain"));
+    const run = await captureCli(["jobs", ...connection(url, "shop", TOKEN)]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^✘ ERROR http_404: HTTP 404 Not Found \/ check --url /);
+    const target = { url, product: "shop", token: `gfe_shop_${"C".repeat(43)}` };
+    const err = await enroll(target, { name: "h", capabilities: [], seats: 1 }).catch((e: unknown) => e);
+    expect((err as RestError).detail).toBe("HTTP 404 Not Found");
   });
 
   it("a proxy's 5xx page is not called the coordinator's failure: the fix names the URL and the proxy", async () => {
@@ -117,9 +128,9 @@ describe("the agent, answered by something other than a coordinator", () => {
   });
 
   it("a refused upgrade's page is said, not echoed", () => {
-    expect(refusalVerdict(404, NGINX_404, undefined, "text/html")).toEqual({
+    expect(refusalVerdict(404, NGINX_404, { contentType: "text/html", statusText: "Not Found" })).toEqual({
       kind: "retry",
-      why: `connect refused: not a Gigafactory answer: HTTP 404, ${NGINX_404.length} bytes of text/html: ${SAID} (is the URL a Gigafactory coordinator, and the product right?)`,
+      why: `connect refused: not a Gigafactory answer: HTTP 404 Not Found, ${NGINX_404.length} bytes of text/html: ${SAID} (is the URL a Gigafactory coordinator, and the product right?)`,
     });
   });
 });

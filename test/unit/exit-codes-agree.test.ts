@@ -1,0 +1,62 @@
+// One error code has one exit code in both programs: every code the CLI (src/cli, src/shared) and the agent
+// (src/agent, src/shared) both throw exits the same from each — the CLI's `config_invalid` and `config_unreadable`
+// exited 1 where the agent's exit 2, though each is the program's own saved settings it cannot run with. A config
+// file that is not JSON is refused by both real programs with exit 2, under --json too (cli/exit-codes USAGE_CODES
+// lists them with the agent's EXIT.usage). `gigafactory-agent --help` names its exit codes and its error line, as
+// `gigafactory --help` does (only the README did), and its --json error line carries the exitCode, as the CLI's
+// error document does.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { USAGE } from "../../src/agent/cli-args.ts";
+import { EXIT } from "../../src/agent/close-codes.ts";
+import { USAGE_CODES } from "../../src/cli/exit-codes.ts";
+import { captureCli } from "../support/cli-harness.ts";
+import { thrownCodes } from "../support/thrown-codes.ts";
+import { runAgent } from "./agent-process.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "gf-exit-agree-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("one code, one exit, in the CLI and the agent", () => {
+  it("every code both programs throw exits the same from each", () => {
+    const cli = thrownCodes("src/cli", "src/shared");
+    const agent = thrownCodes("src/agent", "src/shared");
+    const both = [...cli.keys()].filter((code) => agent.has(code));
+    expect(both).toEqual(expect.arrayContaining(["config_invalid", "config_unreadable", "token_other_origin"]));
+    const differ = both
+      .filter((code) => [...new Set([...cli.get(code)!, ...agent.get(code)!])].length > 1)
+      .map((code) => `${code}: CLI ${[...cli.get(code)!]}, agent ${[...agent.get(code)!]}`);
+    expect(differ).toEqual([]);
+    // Both tables say it: the agent's usage exit is the CLI's, and the shared codes it exits with are the CLI's 2s.
+    expect(EXIT.usage).toBe(2);
+    const agentTwos = both.filter((code) => agent.get(code)!.has(String(EXIT.usage)));
+    expect(USAGE_CODES).toEqual(expect.arrayContaining(agentTwos));
+  });
+
+  it("a config file that is not JSON exits 2 from both, --json's exitCode too", { timeout: 30_000 }, async () => {
+    const file = path.join(dir, "config.json");
+    writeFileSync(file, "{not json", { mode: 0o600 });
+    const cli = await captureCli(["jobs", "--json"], { env: { GIGAFACTORY_CONFIG: file } });
+    expect(cli.code, cli.stderr).toBe(2);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ error: { code: "config_invalid", exitCode: 2 } });
+    const agent = await runAgent(["run", "--config", file, "--state-dir", path.join(dir, "state")]);
+    expect(agent.code, agent.out).toBe(2);
+    expect(agent.stderr).toMatch(/^✘ ERROR config_invalid: /m);
+    const json = await runAgent(["run", "--config", file, "--state-dir", path.join(dir, "state"), "--json"]);
+    expect(json.code).toBe(2);
+    const last = JSON.parse(json.out.trim().split("\n").at(-1) ?? "");
+    expect(last).toMatchObject({ event: "error", code: "config_invalid", exitCode: 2 });
+  });
+
+  it("gigafactory-agent --help names each exit code of its EXIT table, and the error line", () => {
+    const help = USAGE.replace(/\s+/g, " ");
+    expect(help).toContain(
+      `Exit codes: ${EXIT.ok} ok; ${EXIT.error} an operation failed (a refused or unreachable enrollment, …); ${EXIT.usage} a command line or config it cannot run with`,
+    );
+    expect(help).toMatch(new RegExp(`; ${EXIT.credentials} the factory's credentials are gone .*do not restart it`));
+    expect(help).toContain("128 + its number");
+    expect(help).toContain("`✘ ERROR code: what happened / how to fix it` on stderr; under --json");
+  });
+});
