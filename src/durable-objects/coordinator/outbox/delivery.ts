@@ -112,8 +112,8 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   // one runs). Every due waiting record had been sent alone, each round — up to 200 refused sends a round.
   const asked = new Set<string>();
   const history = planned.filter((u) => {
-    if (!host.queues.refusing(u.queue)) return true;
-    if (asked.has(u.queue) || host.queues.askedAgainAt(u.queue, host.now()) !== undefined) return false;
+    if (!host.queues.refusing(host.sql, u.queue)) return true;
+    if (asked.has(u.queue) || host.queues.askedAgainAt(host.sql, u.queue, host.now()) !== undefined) return false;
     asked.add(u.queue);
     return true;
   });
@@ -170,7 +170,7 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   if (!outage)
     for (const f of failures)
       if (f.queue !== undefined && !took.has(f.queue) && !waits.has(f.queue))
-        waits.set(f.queue, host.queues.refusedRound(f.queue, now));
+        waits.set(f.queue, host.queues.refusedRound(host.sql, f.queue, now));
   const blamed = (f: Failure) =>
     f.queue === undefined ||
     blamesRecord(took.has(f.queue), host.queues.lastTookAt(host.sql, f.queue), f.record.failedAt);
@@ -195,7 +195,9 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   });
   const done = host.now();
   for (const b of batches) host.feeds.touch(b.jobId, done);
-  const askAt = Math.min(...planned.map((u) => host.queues.askedAgainAt(u.queue, done) ?? Number.POSITIVE_INFINITY));
+  const askAt = Math.min(
+    ...planned.map((u) => host.queues.askedAgainAt(host.sql, u.queue, done) ?? Number.POSITIVE_INFINITY),
+  );
   const settled = delivered.length + oversized.length + buried;
   return { settled, failed: failures.length, deferred, outage, ...(Number.isFinite(askAt) ? { askAt } : {}) };
 }
