@@ -155,7 +155,11 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   });
   // Counted as planned: a round that asked a refusing queue once is an outage as the round of all its messages was.
   // Ridden out only while young (core/delivery-outage): two feeds refusing for good in a quiet product look the same.
-  const allFailed = delivered.length === 0 && failures.length > 0 && feeds.length + planned.length > 1;
+  // Destinations, not messages: a queue down alone is one, however many of its messages were due (it waits at its own
+  // backoff: QueueHealth). Counted by message, two refused history records were an outage, and the whole outbox was
+  // backed off up to 128 s at a time for as long as the queue was down — a watched job's live feed events with it.
+  const destinations = feeds.length + new Set(planned.map((u) => u.queue)).size;
+  const allFailed = delivered.length === 0 && failures.length > 0 && destinations > 1;
   const outage = allFailed && host.transact((tx) => host.queues.outage(tx.sql, host.now()));
   // A quiet product's refused history message or webhook delivery may be the only one its queue was sent this round,
   // and no other may follow before its retry: a message its consumer acknowledges, writing and sending nothing, asks
