@@ -1,8 +1,8 @@
 /**
  * @module durable-objects/coordinator/outbox/queue-health
  * What the coordinator saw of its destinations across delivery rounds (outbox/delivery): how many rounds in a row
- * each queue took nothing, when each last took a message, and since when every round's destinations have all failed
- * (an outage: core/delivery-outage) — the last two kept in SQLite, so an eviction forgets neither.
+ * each queue took nothing and when it is asked again, when each last took a message, and since when every round's
+ * destinations have all failed (an outage: core/delivery-outage) — all kept in SQLite, so an eviction forgets none.
  */
 import { ridesOutOutage } from "../../../core/delivery-outage.ts";
 import { retryDelayMs } from "../../../core/delivery-retry.ts";
