@@ -91,7 +91,7 @@ describe("a round after its queue refused a whole round", () => {
         now: () => now,
         transact: (fn) => state.storage.transactionSync(() => fn({ sql, productId: product, now })),
       });
-      host.queues.refusedRound("history"); // the round before: the history queue took none of its messages
+      host.queues.refusedRound(sql, "history"); // the round before: the history queue took none of its messages
       const round = await deliverRound(host);
       const asked = { records: sent.filter((n) => n > 0).length, probes: sent.filter((n) => n === 0).length };
       // The queue is back, and the record it was asked with is due again: it goes, and the rounds after send the rest.

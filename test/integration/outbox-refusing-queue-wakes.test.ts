@@ -60,7 +60,7 @@ describe("a history queue down for 20 minutes", () => {
       const left = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
       return { down, sentDown, back, took, left };
     });
-    // The outage's backoff through its horizon, then the record's (2 s … 5 min): a few dozen rounds, not 1,200.
+    // The refused record's backoff (2 s … 5 min; one queue down is no outage of the outbox): a few dozen rounds, not 1,200.
     expect(out.down).toBeLessThanOrEqual(40);
     expect(out.sentDown).toBeLessThanOrEqual(2 * 40);
     expect(out.left).toBe(0);

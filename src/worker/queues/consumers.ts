@@ -19,6 +19,7 @@ import { DeadLetterCalls, keepForMessages, type MessageLetters } from "./dead-le
 import type { DeadLetter } from "./dead-letters.ts";
 import { historyBatch } from "./history.ts";
 import { batchIdOf, type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
+import { isQueueProbe } from "./probes.ts";
 import { queueRetryDelay } from "./retry.ts";
 import { type WebhookQueueMessage, webhookBatch } from "./webhooks.ts";
 
@@ -137,7 +138,13 @@ async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
   const releases = new BatchReleases(env);
   // Acked only once kept somewhere: a dead letter that could not be written waits for redelivery, never dropped.
   // A dispatch message also waits until its bulk batch knows its items will not come.
-  const letters = batch.messages.map((msg): MessageLetters => {
+  // The outbox's probes carry no record: nothing was lost (worker/queues/probes).
+  const messages = batch.messages.filter((msg) => {
+    if (!isQueueProbe(msg.body)) return true;
+    msg.ack();
+    return false;
+  });
+  const letters = messages.map((msg): MessageLetters => {
     const body = msg.body as { productId?: unknown; kind?: unknown };
     const d: DeadLetter = {
       id: msg.id,

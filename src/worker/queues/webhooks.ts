@@ -37,6 +37,7 @@ import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webho
 import { ProductId } from "../../shared/api.ts";
 import { DeadLetterCalls } from "./dead-letter-calls.ts";
 import type { DeadLetter } from "./dead-letters.ts";
+import { WebhookProbeSchema } from "./probes.ts";
 import { webhookRetryDelay } from "./retry.ts";
 import { deliver } from "./webhook-deliver.ts";
 import { WebhookLane } from "./webhook-lane.ts";
@@ -75,8 +76,6 @@ export interface WebhookProbe {
 
 /** What the webhook queue carries: a delivery, or the outbox's probe. */
 export type WebhookQueueMessage = WebhookMessage | WebhookProbe;
-
-const WebhookProbeSchema = z.object({ kind: z.literal("webhook_probe"), productId: ProductId });
 
 /** The queue's last delivery of a webhook message (core/webhook-signature), kept as a dead letter here if it fails. */
 export { WEBHOOK_LAST_TRY };

@@ -112,8 +112,8 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   // one runs). Every due waiting record had been sent alone, each round — up to 200 refused sends a round.
   const asked = new Set<string>();
   const history = planned.filter((u) => {
-    if (!host.queues.refusing(u.queue)) return true;
-    if (asked.has(u.queue) || host.queues.askedAgainAt(u.queue, host.now()) !== undefined) return false;
+    if (!host.queues.refusing(host.sql, u.queue)) return true;
+    if (asked.has(u.queue) || host.queues.askedAgainAt(host.sql, u.queue, host.now()) !== undefined) return false;
     asked.add(u.queue);
     return true;
   });
@@ -155,7 +155,11 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   });
   // Counted as planned: a round that asked a refusing queue once is an outage as the round of all its messages was.
   // Ridden out only while young (core/delivery-outage): two feeds refusing for good in a quiet product look the same.
-  const allFailed = delivered.length === 0 && failures.length > 0 && feeds.length + planned.length > 1;
+  // Destinations, not messages: a queue down alone is one, however many of its messages were due (it waits at its own
+  // backoff: QueueHealth). Counted by message, two refused history records were an outage, and the whole outbox was
+  // backed off up to 128 s at a time for as long as the queue was down — a watched job's live feed events with it.
+  const destinations = feeds.length + new Set(planned.map((u) => u.queue)).size;
+  const allFailed = delivered.length === 0 && failures.length > 0 && destinations > 1;
   const outage = allFailed && host.transact((tx) => host.queues.outage(tx.sql, host.now()));
   // A quiet product's refused history message or webhook delivery may be the only one its queue was sent this round,
   // and no other may follow before its retry: a message its consumer acknowledges, writing and sending nothing, asks
@@ -170,7 +174,7 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   if (!outage)
     for (const f of failures)
       if (f.queue !== undefined && !took.has(f.queue) && !waits.has(f.queue))
-        waits.set(f.queue, host.queues.refusedRound(f.queue, now));
+        waits.set(f.queue, host.queues.refusedRound(host.sql, f.queue, now));
   const blamed = (f: Failure) =>
     f.queue === undefined ||
     blamesRecord(took.has(f.queue), host.queues.lastTookAt(host.sql, f.queue), f.record.failedAt);
@@ -195,7 +199,9 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   });
   const done = host.now();
   for (const b of batches) host.feeds.touch(b.jobId, done);
-  const askAt = Math.min(...planned.map((u) => host.queues.askedAgainAt(u.queue, done) ?? Number.POSITIVE_INFINITY));
+  const askAt = Math.min(
+    ...planned.map((u) => host.queues.askedAgainAt(host.sql, u.queue, done) ?? Number.POSITIVE_INFINITY),
+  );
   const settled = delivered.length + oversized.length + buried;
   return { settled, failed: failures.length, deferred, outage, ...(Number.isFinite(askAt) ? { askAt } : {}) };
 }

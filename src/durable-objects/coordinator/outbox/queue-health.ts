@@ -1,8 +1,8 @@
 /**
  * @module durable-objects/coordinator/outbox/queue-health
  * What the coordinator saw of its destinations across delivery rounds (outbox/delivery): how many rounds in a row
- * each queue took nothing, when each last took a message, and since when every round's destinations have all failed
- * (an outage: core/delivery-outage) — the last two kept in SQLite, so an eviction forgets neither.
+ * each queue took nothing and when it is asked again, when each last took a message, and since when every round's
+ * destinations have all failed (an outage: core/delivery-outage) — all kept in SQLite, so an eviction forgets none.
  */
 import { ridesOutOutage } from "../../../core/delivery-outage.ts";
 import { retryDelayMs } from "../../../core/delivery-retry.ts";
@@ -10,23 +10,20 @@ import { deleteMeta, getMeta, setMeta } from "../runtime/meta.ts";
 
 /**
  * How many rounds in a row each queue the coordinator sends to took none it was sent (the wait of the records it
- * refused). In memory: after a restart the wait starts again at its shortest. When a queue last took a message is
- * kept in SQLite instead (`lastTookAt`): an eviction between a record's failure and its retry — a product's DO is
- * evicted whenever it idles — had forgotten that the queue was up meanwhile, so a poison record retried for ever.
+ * refused), and when a refusing queue is next asked — kept in SQLite (meta, cached), as is when a queue last took a
+ * message (`lastTookAt`): a product's DO is evicted whenever it idles, and a queue down for longer than a minute had
+ * each wake start afresh — every due record sent alone again (up to 200 refused sends a round, 3,000 in 20 minutes)
+ * and the wait back at 2 s; an eviction between a record's failure and its retry had likewise forgotten that the
+ * queue was up meanwhile, so a poison record retried for ever.
  */
 export class QueueHealth {
-  private readonly refusals = new Map<string, number>();
-  /** When a refusing queue is next asked (ms): its refused record's wait. In memory, as `refusals`. */
-  private readonly askAt = new Map<string, number>();
-
   /**
    * `queue` took a message at `now` (ms): kept in the round's unit, once its failures are recorded. Only a record
    * that failed before weighs it (core/delivery-retry `blamesRecord`): while no history or webhook record waits for
    * a retry, any later failure is later than both the kept time and `now`, so the write (one a round) is skipped.
    */
   took(sql: SqlStorage, queue: string, now: number): void {
-    this.refusals.delete(queue);
-    this.askAt.delete(queue);
+    if (getMeta(sql, `${REFUSED_KEY}${queue}`) !== undefined) deleteMeta(sql, `${REFUSED_KEY}${queue}`);
     if (sql.exec("SELECT 1 FROM outbox_retries WHERE job_id IS NULL LIMIT 1").toArray().length > 0)
       setMeta(sql, `${TOOK_KEY}${queue}`, String(now));
   }
@@ -36,11 +33,11 @@ export class QueueHealth {
    * each such round in a row (core/delivery-retry `retryDelayMs`: 2 s … 5 min), so an outage is not hammered. Given
    * the round's `now` (ms), the queue is not asked again before that wait is over (`askedAgainAt`).
    */
-  refusedRound(queue: string, now?: number): number {
-    const n = (this.refusals.get(queue) ?? 0) + 1;
-    this.refusals.set(queue, n);
-    if (now !== undefined) this.askAt.set(queue, now + retryDelayMs(n));
-    return retryDelayMs(n);
+  refusedRound(sql: SqlStorage, queue: string, now?: number): number {
+    const n = (this.refused(sql, queue)?.rounds ?? 0) + 1;
+    const wait = retryDelayMs(n);
+    setMeta(sql, `${REFUSED_KEY}${queue}`, now === undefined ? `${n}` : `${n} ${now + wait}`);
+    return wait;
   }
 
   /**
@@ -48,14 +45,22 @@ export class QueueHealth {
    * records wait unsent. Else every round asked — past the outage's horizon a round each second, as the waiting
    * records stayed due. Undefined when it is not refusing or may be asked now.
    */
-  askedAgainAt(queue: string, now: number): number | undefined {
-    const at = this.askAt.get(queue);
-    return at !== undefined && at > now && this.refusing(queue) ? at : undefined;
+  askedAgainAt(sql: SqlStorage, queue: string, now: number): number | undefined {
+    const at = this.refused(sql, queue)?.askAt;
+    return at !== undefined && at > now ? at : undefined;
   }
 
   /** Whether `queue` took none of the messages of its last round (and nothing since): a round then asks it once. */
-  refusing(queue: string): boolean {
-    return this.refusals.has(queue);
+  refusing(sql: SqlStorage, queue: string): boolean {
+    return this.refused(sql, queue) !== undefined;
+  }
+
+  /** The kept refusal of `queue`: its rounds in a row, and when it is asked again (ms) if a round said. */
+  private refused(sql: SqlStorage, queue: string): { rounds: number; askAt?: number } | undefined {
+    const kept = getMeta(sql, `${REFUSED_KEY}${queue}`);
+    if (kept === undefined) return undefined;
+    const [rounds, askAt] = kept.split(" ").map(Number);
+    return { rounds: rounds ?? 0, ...(askAt === undefined ? {} : { askAt }) };
   }
 
   /** When `queue` last took a message (ms), across restarts; undefined when it never did. */
@@ -87,6 +92,8 @@ export class QueueHealth {
   }
 }
 
+/** The `meta` key of a refusing queue's rounds in a row and when it is asked again: `<n>[ <ms>]` (`QueueHealth`). */
+const REFUSED_KEY = "outbox.queue_refused:";
 /** The `meta` key of when a queue last took a message (outbox `QueueHealth`). */
 const TOOK_KEY = "outbox.queue_took_at:";
 /** The `meta` key of when the outbox's outage began (ms): the first round since a delivery in which all failed. */

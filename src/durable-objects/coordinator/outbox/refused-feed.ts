@@ -15,8 +15,9 @@ import { ackSeqs, type OutboxRecord } from "./records.ts";
 
 /**
  * `dead` (an outbox record just dead-lettered after its tries) was a job's feed event: dead-letters the job's later
- * events its feed refused too, in the same unit — each its own dead letter (redrivable), one audit record and one
- * alert line for all of them (outbox/dead-letters `keepDeadLetters`).
+ * events its feed refused too, in the same unit — each its own dead letter (listed by the API; as any outbox record's,
+ * not redrivable: worker/queues/redrive), one audit record and one alert line for all of them (outbox/dead-letters
+ * `keepDeadLetters`).
  * @returns how many were dead-lettered with it
  */
 export function buryRefusedBehind(tx: Tx, dead: OutboxRecord): number {
