@@ -42,6 +42,16 @@ describe("dashboard: the lessons journal past one page", () => {
     } while (cursor);
     return all;
   }
+  /** What earlier cases wrote through the page: D1 lists it a moment after each answer (the outbox's write). */
+  const written = { added: [] as string[], archived: [] as string[] };
+  /** Waits until the API (D1) lists every lesson added on a page and none archived there. */
+  async function listedAsWritten(): Promise<void> {
+    const caught = async () => {
+      const ids = new Set((await everyLesson()).map((l) => l.id));
+      return written.added.every((id) => ids.has(id)) && !written.archived.some((id) => ids.has(id));
+    };
+    await expect.poll(caught, SOON).toBe(true);
+  }
 
   beforeAll(async () => {
     h = await startHarness();
@@ -170,6 +180,7 @@ describe("dashboard: the lessons journal past one page", () => {
     const oldest = all[all.length - 1]!;
     await page.getByRole("button", { name: `Archive lesson ${oldest.id}` }).click();
     await expect.poll(() => status(page), SOON).toBe(`Archived ${oldest.id}.`);
+    written.archived.push(oldest.id);
     expect(await rowIds(page)).toEqual(all.slice(0, -1).map((l) => l.id));
 
     // While the POST is out the status line says so: a slow answer is not read as a click that was lost.
@@ -187,6 +198,7 @@ describe("dashboard: the lessons journal past one page", () => {
     answer();
     await expect.poll(() => status(page), SOON).toMatch(/^Added les_/);
     const added = ((await status(page)) ?? "").replace(/^Added (\S+)\.$/, "$1");
+    written.added.push(added);
     expect(await rowIds(page)).toEqual([added, ...all.slice(0, -1).map((l) => l.id)]);
     expect(errors).toEqual([]);
     await close();
@@ -198,6 +210,9 @@ describe("dashboard: the lessons journal past one page", () => {
     const { page, errors, close } = await lessonsPage();
     await expect.poll(() => rowIds(page), SOON).toHaveLength(PAGE);
     await older(page).click();
+    // The last case's add and archive reach D1 a moment after their answers: read before that, `before` lacked the
+    // one and held the other, and the Refresh (after both landed) listed what it should (fresh-clone CI).
+    await listedAsWritten();
     const before = await everyLesson();
     await expect.poll(() => rowIds(page), SOON).toEqual(before.map((l) => l.id));
     const { id } = await api<{ id: string }>("POST", "/lessons", { text: "Added by the API while the page is open" });
