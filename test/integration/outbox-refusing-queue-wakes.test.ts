@@ -79,27 +79,27 @@ async function historyQueueDown(product: string, evictAfterMs = Number.POSITIVE_
   });
 }
 
+/** A few dozen rounds while down, a message and a probe at most each; once up, every record once, in a few rounds. */
+function expectAskedAtBackoff(out: Awaited<ReturnType<typeof historyQueueDown>>): void {
+  expect(out.down).toBeLessThanOrEqual(40);
+  expect(out.sentDown).toBeLessThanOrEqual(2 * 40);
+  expect(out.left).toBe(0);
+  expect(out.took.length).toBe(300);
+  expect(new Set(out.took).size).toBe(300);
+  expect(out.back).toBeLessThanOrEqual(10);
+}
+
 describe("a history queue down for 20 minutes", () => {
   it("is asked at its backoff, not each second; once up, it gets every record once", async () => {
     const out = await historyQueueDown("outbox-refusing-queue-wakes");
     // The refused record's backoff (2 s … 5 min; one queue down is no outage of the outbox): a few dozen rounds, not 1,200.
-    expect(out.down).toBeLessThanOrEqual(40);
-    expect(out.sentDown).toBeLessThanOrEqual(2 * 40);
-    expect(out.left).toBe(0);
-    expect(out.took.length).toBe(300);
-    expect(new Set(out.took).size).toBe(300);
-    expect(out.back).toBeLessThanOrEqual(10);
+    expectAskedAtBackoff(out);
   });
 
   it("is asked at its backoff across evictions of the coordinator; once up, it gets every record once", async () => {
     const out = await historyQueueDown("outbox-refusing-queue-evicted", 60_000);
     expect(out.evictions).toBeGreaterThan(0);
     // As without evictions: a few dozen rounds, a message and a probe at most each.
-    expect(out.down).toBeLessThanOrEqual(40);
-    expect(out.sentDown).toBeLessThanOrEqual(2 * 40);
-    expect(out.left).toBe(0);
-    expect(out.took.length).toBe(300);
-    expect(new Set(out.took).size).toBe(300);
-    expect(out.back).toBeLessThanOrEqual(10);
+    expectAskedAtBackoff(out);
   });
 });
