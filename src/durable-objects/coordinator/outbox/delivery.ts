@@ -4,13 +4,14 @@ import { heldUntil, holdCutoff } from "../../../core/feed-hold.ts";
 import { historyCutoff, historyDueAt } from "../../../core/history-hold.ts";
 import type { FeedAppend } from "../../job-feed.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { deadLetterRecord, nextRetryAt, recordFailure, waitForQueue } from "./dead-letters.ts";
+import { deadLetterRecord } from "./dead-letters.ts";
 import { oldestHeldAt, oldestHeldHistoryAt } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { hasPending } from "./pending.ts";
 import type { QueueHealth } from "./queue-health.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord, stillQueued } from "./records.ts";
 import { buryRefusedBehind } from "./refused-feed.ts";
+import { nextRetryAt, recordFailure, waitForQueue } from "./retries.ts";
 import { planRound, probeQueue, type Unit } from "./round-plan.ts";
 
 export { QueueHealth } from "./queue-health.ts";
