@@ -14,6 +14,7 @@ import { appendFeeds } from "./feed-append.ts";
 import { takeUrgent } from "./feed-wanted.ts";
 import { hasPending } from "./pending.ts";
 import { ackSeqs, type EventRecord } from "./records.ts";
+import { releaseBlocked } from "./retries.ts";
 
 /** Records are never retried sooner than this after a unit wrote them, when the alarm is their only wake-up (ms). */
 const ALARM_ROUND_MS = 1_000;
@@ -136,6 +137,7 @@ export class OutboxShipper {
     const started = Date.now();
     const through = lastHeldSeq(this.units.sql, jobId); // not the events written while it ships: those go as usual
     if (through === undefined) return true;
+    let released = false;
     for (;;) {
       const held = heldEvents(this.units.sql, jobId, through, FLUSH_EVENTS).map(parseRow) as EventRecord[];
       if (held.length === 0) return true;
@@ -150,11 +152,30 @@ export class OutboxShipper {
         this.units.transact((tx) => {
           ackSeqs(tx.sql, delivered);
           this.queues.outageOver(tx.sql);
+          // Delivered events that waited for a retry: those behind them wait no more for their times (one read).
+          if (retried) released = releaseBlocked(tx.sql, jobId) || released;
         });
-      if (delivered.length < records.length) return false;
+      if (delivered.length < records.length) return this.stopped(released);
       // Past its budget it stops; whole only if that last call took the last of them.
-      if (Date.now() - started >= FLUSH_BUDGET_MS) return heldEvents(this.units.sql, jobId, through, 1).length === 0;
+      if (Date.now() - started >= FLUSH_BUDGET_MS)
+        return heldEvents(this.units.sql, jobId, through, 1).length === 0 || this.stopped(released);
     }
+  }
+
+  /**
+   * A flush stopped short: when it had released events blocked behind a delivered retry (outbox/retries
+   * `releaseBlocked`), the wake the last round left (their old time, up to 128 s on) is stale — the alarm is armed
+   * for the next round instead (ALARM_ROUND_MS), which ships what can go. Never throws: the alarm's arming failing is
+   * logged, the flush's answer stands. @returns false (not whole)
+   */
+  private async stopped(released: boolean): Promise<false> {
+    if (released) {
+      this.wakeAt = 0;
+      await this.onDeferred().catch((err: unknown) =>
+        console.error(`outbox alarm for ${this.units.productId} after a flush failed: ${String(err)}`),
+      );
+    }
+    return false;
   }
 
   /**
