@@ -50,6 +50,10 @@ export function feedBehind(jobId: string): DomainError {
 }
 
 export class OutboxShipper {
+  // The outage backoff and the wake live in memory, unlike the outage's start and a queue's refusal (QueueHealth,
+  // SQLite): an eviction forgets the wake (the alarm armed for it stays) and starts the backoff again at 2 s, but an
+  // outage is ridden out only until its horizon from that kept start (254 s), so at most twice — a few rounds more,
+  // never a storm of refused sends (test/integration/outbox-outage-evicted; 60 rounds were it kept in memory too).
   /** After an outage round (every destination failed), no delivery before this instant (ms). */
   private retryAt = 0;
   private outageRounds = 0;
