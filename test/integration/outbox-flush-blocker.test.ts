@@ -72,8 +72,11 @@ describe("a reader's flush that delivers a blocker and then stops", () => {
     expect(out).toMatchObject({ settled: 2, left: 0, took: [1, 2, 3] });
   });
 
-  it("brings the shipper's wake from the blocker's old retry time to the alarm's next round", async () => {
-    const product = "flush-blocker-wake";
+  it.each([
+    // The retry rows' tries, by seq: the first event's 6th; the two behind it refused once, or never tried.
+    ["refused once and moved up behind it", "flush-blocker-wake-retried", [6, 1, 1]],
+    ["never tried", "flush-blocker-wake-fresh", [6]],
+  ] as const)("brings the shipper's wake from the blocker's old retry time to the alarm's next round: events behind it %s", async (_what, product, tries) => {
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
       const sql = state.storage.sql;
       sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
@@ -84,13 +87,10 @@ describe("a reader's flush that delivers a blocker and then stops", () => {
         for (let n = 1; n <= 3; n++) enqueueEvent(t, "job_w", "log", { lines: [`line ${n}`] });
         wantFeed(t, "job_w");
       });
-      // As refusing rounds leave them (outbox/retries scheduleRetry): the first event's 6th try a minute away, the
-      // two behind it refused once long ago and moved up to its time.
-      for (const [seq, attempts, failedAt] of [
-        [1, 6, now - 1_000],
-        [2, 1, now - 200_000],
-        [3, 1, now - 200_000],
-      ] as const) {
+      // As refusing rounds leave them (outbox/retries scheduleRetry): the first event's 6th try a minute away; the
+      // ones behind it refused once long ago and moved up to its time, or written since and never tried.
+      for (const [i, attempts] of tries.entries()) {
+        const [seq, failedAt] = [i + 1, i === 0 ? now - 1_000 : now - 200_000];
         sql.exec(
           "INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id, failed_at) VALUES (?, ?, ?, 'full', 'job_w', ?)",
           seq,

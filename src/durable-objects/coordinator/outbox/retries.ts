@@ -90,26 +90,20 @@ export function applyRetryColumns(sql: SqlStorage): void {
  * reader's flush (outbox/shipper `flushFeed`) delivered the event they were moved up behind (`scheduleRetry`) and
  * stopped: left at its later time, they kept a live reader waiting up to 128 s for events that could go now. Only
  * ever moves a time sooner. A read of the job's retry rows along `outbox_retries_by_job`.
- * @returns whether any became due sooner (the outbox's wake is then stale)
  */
-export function releaseBlocked(sql: SqlStorage, jobId: string): boolean {
+export function releaseBlocked(sql: SqlStorage, jobId: string): void {
   type Row = { seq: number; attempts: number; failed_at: number | null; next_at: number };
   const rows = sql
     .exec<Row>("SELECT seq, attempts, failed_at, next_at FROM outbox_retries WHERE job_id = ? ORDER BY seq", jobId)
     .toArray();
   let earliest = Number.MIN_SAFE_INTEGER;
-  let released = false;
   for (const r of rows) {
     // An event's retry row is written by `recordFailure` only: its own time is its failure plus its backoff.
     const own = r.failed_at === null ? r.next_at : r.failed_at + retryDelayMs(r.attempts);
     const at = Math.min(r.next_at, Math.max(own, earliest));
-    if (at < r.next_at) {
-      execute(sql, "UPDATE outbox_retries SET next_at = ? WHERE seq = ?", at, r.seq);
-      released = true;
-    }
+    if (at < r.next_at) execute(sql, "UPDATE outbox_retries SET next_at = ? WHERE seq = ?", at, r.seq);
     earliest = at;
   }
-  return released;
 }
 
 /**

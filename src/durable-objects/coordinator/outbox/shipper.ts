@@ -141,7 +141,7 @@ export class OutboxShipper {
     const started = Date.now();
     const through = lastHeldSeq(this.units.sql, jobId); // not the events written while it ships: those go as usual
     if (through === undefined) return true;
-    let released = false;
+    let unblocked = false;
     for (;;) {
       const held = heldEvents(this.units.sql, jobId, through, FLUSH_EVENTS).map(parseRow) as EventRecord[];
       if (held.length === 0) return true;
@@ -157,23 +157,25 @@ export class OutboxShipper {
           ackSeqs(tx.sql, delivered);
           this.queues.outageOver(tx.sql);
           // Delivered events that waited for a retry: those behind them wait no more for their times (one read).
-          if (retried) released = releaseBlocked(tx.sql, jobId) || released;
+          if (retried) releaseBlocked(tx.sql, jobId);
         });
-      if (delivered.length < records.length) return this.stopped(released);
+      unblocked ||= retried && delivered.length > 0;
+      if (delivered.length < records.length) return this.stopped(unblocked);
       // Past its budget it stops; whole only if that last call took the last of them.
       if (Date.now() - started >= FLUSH_BUDGET_MS)
-        return heldEvents(this.units.sql, jobId, through, 1).length === 0 || this.stopped(released);
+        return heldEvents(this.units.sql, jobId, through, 1).length === 0 || this.stopped(unblocked);
     }
   }
 
   /**
-   * A flush stopped short: when it had released events blocked behind a delivered retry (outbox/retries
-   * `releaseBlocked`), the wake the last round left (their old time, up to 128 s on) is stale — the alarm is armed
-   * for the next round instead (ALARM_ROUND_MS), which ships what can go. Never throws: the alarm's arming failing is
-   * logged, the flush's answer stands. @returns false (not whole)
+   * A flush stopped short: when it had delivered events that waited for a retry, the ones behind them — fresh, or
+   * back at their own retry times (outbox/retries `releaseBlocked`) — may go now, and the wake the last round left
+   * (the delivered one's retry, up to 128 s on) is stale: the alarm is armed for the next round instead
+   * (ALARM_ROUND_MS). Never throws: the alarm's arming failing is logged, the flush's answer stands.
+   * @returns false (not whole)
    */
-  private async stopped(released: boolean): Promise<false> {
-    if (released) {
+  private async stopped(unblocked: boolean): Promise<false> {
+    if (unblocked) {
       this.wakeAt = 0;
       await this.onDeferred().catch((err: unknown) =>
         console.error(`outbox alarm for ${this.units.productId} after a flush failed: ${String(err)}`),
