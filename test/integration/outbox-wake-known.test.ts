@@ -1,7 +1,7 @@
 // Every round that leaves records behind knows when they are next due (outbox/wake `roundWake`): a feed slot, a
 // hold's end, a retry time or a refusing queue's ask — it never falls back to a blind wake. fast-check over runs of
-// real writes (feed events, watched or not; history records), delivery rounds with the job feeds and the history
-// queue up, down or refusing after one call, time moved by the wake asked for or by any step, the coordinator loaded
+// real writes (feed events, watched or not; history records; webhook deliveries), delivery rounds with the job feeds,
+// the history queue and the webhook queue each up, down or refusing after one call, time moved by the wake asked for or by any step, the coordinator loaded
 // or not, readers' flushes and evictions (memory forgotten, SQLite kept), the clock ticking within each round. Once
 // every destination is up, rounds at the wakes asked for empty the outbox. Red without the round's plan time: an event
 // whose hold ended while the round ran had no due time known.
@@ -17,7 +17,8 @@ import { QueueHealth } from "../../src/durable-objects/coordinator/outbox/queue-
 import { enqueueAudit, enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
 import { OutboxShipper } from "../../src/durable-objects/coordinator/outbox/shipper.ts";
 import { NO_DUE_TIME } from "../../src/durable-objects/coordinator/outbox/wake.ts";
-import { forgetMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
+import { enqueueWebhook, WEBHOOK_META_KEY } from "../../src/durable-objects/coordinator/outbox/webhook-records.ts";
+import { forgetMeta, setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import type { FeedAppend } from "../../src/durable-objects/job-feed.ts";
@@ -28,10 +29,12 @@ const mode = fc.constantFrom<Mode>("up", "down", "one");
 const step = fc.oneof(
   fc.record({ op: fc.constant("event" as const), job: fc.nat(2), wanted: fc.boolean() }),
   fc.record({ op: fc.constant("audit" as const) }),
+  fc.record({ op: fc.constant("webhook" as const) }),
   fc.record({
     op: fc.constant("round" as const),
     feeds: mode,
     queue: mode,
+    hooks: mode,
     // By the wake asked for, or by a step: within a hold, across its end, the retry cap and more.
     by: fc.oneof(
       fc.constant("wake" as const),
@@ -54,6 +57,7 @@ async function play(steps: Array<typeof step extends fc.Arbitrary<infer T> ? T :
     let clock = 1_000_000_000;
     let feeds: Mode = "up";
     let queue: Mode = "up";
+    let hooks: Mode = "up";
     let held = false;
     const tx = (): Tx => ({ sql, productId: product, now: clock });
     const transact = <T>(fn: (t: Tx) => T): T => state.storage.transactionSync(() => fn(tx()));
@@ -75,13 +79,21 @@ async function play(steps: Array<typeof step extends fc.Arbitrary<infer T> ? T :
         queue = m;
       },
     );
+    const hookGate = gate(
+      () => hooks,
+      (m) => {
+        hooks = m;
+      },
+    );
     const e = {
       ...env,
       JOB_FEED: {
         getByName: () => ({ append: (_p: string, _j: string, ev: FeedAppend[]) => feedGate().then(() => ev.length) }),
       },
       HISTORY_QUEUE: { send: () => queueGate() },
+      WEBHOOK_QUEUE: { send: () => hookGate(), sendBatch: () => hookGate() },
     } as unknown as Env;
+    transact((t) => setMeta(t.sql, WEBHOOK_META_KEY, "{}")); // the product has a webhook: its changes are delivered
     const host = deliveryHost(product, sql, {
       env: e,
       appendFeeds: (b) => appendFeeds(e, product, b),
@@ -103,6 +115,8 @@ async function play(steps: Array<typeof step extends fc.Arbitrary<infer T> ? T :
           if (s.wanted) wantFeed(t, `job_${s.job}`);
         });
       else if (s.op === "audit") transact((t) => enqueueAudit(t, "op", "job.create", "product"));
+      else if (s.op === "webhook")
+        transact((t) => enqueueWebhook(t, "job.stage", { job: { id: "job_0", stage: "queued" } }));
       else if (s.op === "load") held = s.held;
       else if (s.op === "evict") {
         host.queues = new QueueHealth();
@@ -115,12 +129,14 @@ async function play(steps: Array<typeof step extends fc.Arbitrary<infer T> ? T :
       } else {
         feeds = s.feeds;
         queue = s.queue;
+        hooks = s.hooks;
         clock = s.by === "wake" ? Math.max(clock, wake ?? clock) : clock + s.by;
         await round();
       }
     }
     feeds = "up";
     queue = "up";
+    hooks = "up";
     held = false;
     let rounds = 0;
     const left = () => sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
@@ -146,13 +162,13 @@ describe("a round that leaves records behind", () => {
         expect(out.left).toBe(0);
       }),
       {
-        numRuns: 150,
+        numRuns: 100,
         // An event whose feed hold ends while the round that found it held runs.
         examples: [
           [
             [
               { op: "event", job: 0, wanted: false },
-              { op: "round", feeds: "up", queue: "up", by: FEED_HOLD_MS - 1 },
+              { op: "round", feeds: "up", queue: "up", hooks: "up", by: FEED_HOLD_MS - 1 },
             ],
           ],
         ],
