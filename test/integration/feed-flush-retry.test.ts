@@ -28,7 +28,7 @@ describe("a reader's flush of a job with an event waiting for its retry", () => 
         const tx: Tx = { sql, productId: product, now: Date.now() };
         for (let n = 0; n < 3; n++) enqueueEvent(tx, job.id, "log", { n });
       });
-      // The job's first held event failed once and waits a minute for its retry (outbox/dead-letters scheduleRetry).
+      // The job's first held event failed once and waits a minute for its retry (outbox/retries scheduleRetry).
       const first = sql
         .exec<{ seq: number }>(
           "SELECT seq FROM outbox WHERE kind = 'event' AND job_id = ? ORDER BY seq LIMIT 1",

@@ -5,10 +5,10 @@
 // refused sends a round); once the queue takes that one, every waiting record goes.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { waitForQueue } from "../../src/durable-objects/coordinator/outbox/dead-letters.ts";
 import { deliverOutbox, deliverRound } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
 import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-append.ts";
 import { enqueueAudit, enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
+import { waitForQueue } from "../../src/durable-objects/coordinator/outbox/retries.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
 import { countingSql } from "./sql-counting.ts";

@@ -8,11 +8,11 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_DELIVERY_ATTEMPTS } from "../../src/core/delivery-retry.ts";
-import { waitForQueue } from "../../src/durable-objects/coordinator/outbox/dead-letters.ts";
 import { deliverOutbox } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
 import { dueHistory } from "../../src/durable-objects/coordinator/outbox/due-rows.ts";
 import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-append.ts";
 import { enqueueAudit } from "../../src/durable-objects/coordinator/outbox/records.ts";
+import { waitForQueue } from "../../src/durable-objects/coordinator/outbox/retries.ts";
 import { enqueueWebhook, WEBHOOK_META_KEY } from "../../src/durable-objects/coordinator/outbox/webhook-records.ts";
 import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";

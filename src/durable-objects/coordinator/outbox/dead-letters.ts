@@ -1,17 +1,15 @@
 /**
  * @module durable-objects/coordinator/outbox/dead-letters
- * What the coordinator does with a record it cannot deliver: a retry schedule
- * per record (`outbox_retries`), and after the last try — or at once for a
- * record too large for any message — a dead letter in its own SQLite
- * (`dead_letters`), kept for the API, with an audit record and a console.error
+ * What the coordinator does with a record it cannot deliver after its last try
+ * (outbox/retries) — or at once, one too large for any message: a dead letter in
+ * its own SQLite (`dead_letters`), kept for the API, with an audit record and a console.error
  * line named `outbox.dead_letter` for the alerts to pick up. The same table
  * keeps dead-letter-queue messages the Worker could not write to D1, so a dead
  * letter is never dropped for want of a place to put it.
  */
 
-import { truncateUtf8 } from "../../../core/bytes.ts";
-import { afterFailure, OUTBOX_DEAD_LETTER_ALERT, type RetryDecision } from "../../../core/delivery-retry.ts";
-import { columnsOf, execute, withLimit } from "../../sql-statements.ts";
+import { OUTBOX_DEAD_LETTER_ALERT } from "../../../core/delivery-retry.ts";
+import { execute, withLimit } from "../../sql-statements.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { forgetPending } from "./pending.ts";
 import { enqueueAudit, type HistoryEntry, type OutboxRecord } from "./records.ts";
@@ -30,78 +28,6 @@ export interface StoredDeadLetter {
 
 /** The actor named on audit records the coordinator writes about its own deliveries. */
 const SYSTEM_ACTOR = "system:outbox";
-
-/**
- * A delivery of `r` failed with `error`: schedule its next try, or dead-letter it
- * once MAX_DELIVERY_ATTEMPTS tries have failed (core/delivery-retry).
- * @returns what was decided
- */
-export function recordFailure(tx: Tx, r: OutboxRecord, error: string): RetryDecision {
-  const decision = afterFailure(r.attempts, tx.now, error);
-  if (decision.kind === "dead_letter") {
-    deadLetterRecord(tx, r, decision.reason, decision.attempts);
-    return decision;
-  }
-  scheduleRetry(tx, r, decision.attempts, decision.nextAt, error);
-  return decision;
-}
-
-/**
- * A send of `r` to a queue that took nothing to show it up (core/delivery-retry `blamesRecord`): tried again in
- * `waitMs`, its count of tries unchanged — an outage is not the record's fault. It now travels alone, as a record
- * that failed (outbox/round-plan), so a poison one cannot take the records packed beside it down with it again.
- */
-export function waitForQueue(tx: Tx, r: OutboxRecord, error: string, waitMs: number): void {
-  scheduleRetry(tx, r, r.attempts, tx.now + waitMs, error);
-}
-
-function scheduleRetry(tx: Tx, r: OutboxRecord, attempts: number, nextAt: number, error: string): void {
-  execute(
-    tx.sql,
-    `INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id, failed_at) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT(seq) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at,
-       last_error = excluded.last_error, failed_at = excluded.failed_at`,
-    r.seq,
-    attempts,
-    nextAt,
-    truncateUtf8(error, 1024),
-    r.kind === "event" ? r.body.jobId : null,
-    tx.now,
-  );
-  // Off the fresh history index (outbox/due-rows): a round reads it by its retry time from now on, not in passing.
-  execute(tx.sql, "UPDATE outbox SET retrying = 1 WHERE seq = ? AND retrying IS NULL", r.seq);
-  // A feed keeps its order: the job's later events waiting for a retry cannot go before this one, so none is due
-  // before it. Left past due, blocked, they were `nextRetryAt` — a round each second that sent nothing, up to 254 s a
-  // refusing feed. One seek along (job_id, next_at), writing only the rows behind it that were due sooner.
-  if (r.kind === "event")
-    execute(
-      tx.sql,
-      "UPDATE outbox_retries SET next_at = ?1 WHERE job_id = ?2 AND next_at < ?1 AND seq > ?3",
-      nextAt,
-      r.body.jobId,
-      r.seq,
-    );
-}
-
-/**
- * `outbox_retries.failed_at`: when the record's delivery last failed (ms), which `blamesRecord` weighs; and
- * `outbox.retrying`, set once a record has a retry row, which the history index leaves out: a queue outage no longer
- * dead-letters its records, so thousands may wait, and each round read all of them to find the due ones behind them.
- * Runs before runtime/schema `splitOutboxSides` creates that index (its older form is dropped here, to be rebuilt).
- */
-export function applyRetryColumns(sql: SqlStorage): void {
-  if (!columnsOf(sql, "outbox_retries").has("failed_at"))
-    execute(sql, "ALTER TABLE outbox_retries ADD COLUMN failed_at INTEGER");
-  if (!columnsOf(sql, "outbox").has("retrying")) {
-    execute(sql, "ALTER TABLE outbox ADD COLUMN retrying INTEGER");
-    execute(sql, "UPDATE outbox SET retrying = 1 WHERE seq IN (SELECT seq FROM outbox_retries)");
-    execute(sql, "DROP INDEX IF EXISTS outbox_history_due");
-  }
-  execute(sql, "CREATE INDEX IF NOT EXISTS outbox_retries_history ON outbox_retries(next_at) WHERE job_id IS NULL");
-  // Every retry by its time: `nextRetryAt`'s MIN and the due events' "is any retry ahead" probe are seeks. Without
-  // it both read every waiting record, each round, for as long as a queue outage kept thousands of them waiting.
-  execute(sql, "CREATE INDEX IF NOT EXISTS outbox_retries_next ON outbox_retries(next_at)");
-}
 
 /** Moves `r` out of the outbox into the dead letters, with an audit record and an alert line. */
 export function deadLetterRecord(tx: Tx, r: OutboxRecord, reason: string, attempts: number): void {
@@ -208,18 +134,6 @@ export function listDeadLetters(
   type Row = { id: string; source: string; reason: string; body: string; attempts: number; at: number };
   const rows = fit > 0 ? (page("id, source, reason, body, attempts, at", fit) as Row[]) : [];
   return { items: rows.map((r) => ({ ...r, productId })), cut: fit < sizes.length };
-}
-
-/**
- * When the earliest scheduled retry after `after` (ms; any, when omitted) is due (ms), if any record waits for one — a
- * seek along `outbox_retries_next`. Honest for feed events: one blocked behind an earlier event of its job waiting for
- * a retry is due no sooner than it (`scheduleRetry`).
- */
-export function nextRetryAt(sql: SqlStorage, after = Number.MIN_SAFE_INTEGER): number | undefined {
-  return (
-    sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox_retries WHERE next_at > ?", after).one().t ??
-    undefined
-  );
 }
 
 /** Inserts `d` unless its id is kept already. @returns whether it was new */

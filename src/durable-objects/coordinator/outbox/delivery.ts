@@ -1,17 +1,16 @@
 import { blamesRecord, retryDelayMs } from "../../../core/delivery-retry.ts";
 import type { FeedBudget } from "../../../core/feed-budget.ts";
-import { heldUntil, holdCutoff } from "../../../core/feed-hold.ts";
-import { historyCutoff, historyDueAt } from "../../../core/history-hold.ts";
 import type { FeedAppend } from "../../job-feed.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { deadLetterRecord, nextRetryAt, recordFailure, waitForQueue } from "./dead-letters.ts";
-import { oldestHeldAt, oldestHeldHistoryAt } from "./due-rows.ts";
+import { deadLetterRecord } from "./dead-letters.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { hasPending } from "./pending.ts";
 import type { QueueHealth } from "./queue-health.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord, stillQueued } from "./records.ts";
 import { buryRefusedBehind } from "./refused-feed.ts";
+import { recordFailure, waitForQueue } from "./retries.ts";
 import { planRound, probeQueue, type Unit } from "./round-plan.ts";
+import { roundWake } from "./wake.ts";
 
 export { QueueHealth } from "./queue-health.ts";
 export { MESSAGE_BYTES, OUTBOX_BATCH } from "./round-plan.ts";
@@ -47,6 +46,9 @@ export interface RoundResult {
   outage: boolean;
   /** Due records of a queue that refuses were left unsent: it is asked again at this instant (ms; QueueHealth). */
   askAt?: number;
+  /** When the round read what was due (ms), and whether D1 history was held then: what it left for a hold. */
+  plannedAt: number;
+  historyHeld: boolean;
 }
 
 export interface DeliveryOutcome {
@@ -74,25 +76,8 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
       return { settled };
     }
     // Deferred events wait for a feed slot (freed within FEED_IDLE_MS); failed records for their retry time; held
-    // events for the end of their hold (core/feed-hold).
-    const now = host.now();
-    const soon = now + 1_000;
-    // Deferred by the feed budget: back when it admits the next new feed (25 a second, one at a time), not a second
-    // later — the shipper wakes itself for a wait shorter than the alarm's (outbox/shipper).
-    if (round.deferred > 0) return { settled, wakeAt: Math.min(soon, Math.max(host.feeds.nextNewAt(now), now + 1)) };
-    const due: number[] = [];
-    const held = oldestHeldAt(host.sql, holdCutoff(now));
-    if (held !== undefined) due.push(heldUntil(held));
-    // Records of a refusing queue stay due, unsent, until it is asked again: the first retry after now, and that.
-    const retry = nextRetryAt(host.sql, round.askAt === undefined ? undefined : now);
-    if (retry !== undefined) due.push(retry);
-    if (round.askAt !== undefined) due.push(round.askAt);
-    // History held while the coordinator is loaded (core/history-hold) goes when the load ends — which no unit
-    // announces — or when its oldest record has waited the whole hold: a wake at that instant, not a poll.
-    const history = host.historyHeld(now) ? oldestHeldHistoryAt(host.sql, historyCutoff(now, true)) : undefined;
-    if (history !== undefined) due.push(historyDueAt(history, host.feeds.busyEndsAt()));
-    if (due.length === 0) return { settled, wakeAt: soon };
-    return { settled, wakeAt: Math.max(Math.min(...due), soon) };
+    // events and history for the end of their hold.
+    return { settled, wakeAt: roundWake(host, round, host.now()) };
   }
 }
 
@@ -105,8 +90,10 @@ interface Failure {
 
 /** One delivery round over the due records. */
 export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
-  const { feeds, history: planned, oversized, deferred } = planRound(host, host.now());
-  if (feeds.length + planned.length + oversized.length === 0) return { settled: 0, failed: 0, deferred, outage: false };
+  const plannedAt = host.now();
+  const { feeds, history: planned, oversized, deferred, historyHeld } = planRound(host, plannedAt);
+  const plan = { deferred, plannedAt, historyHeld };
+  if (feeds.length + planned.length + oversized.length === 0) return { settled: 0, failed: 0, outage: false, ...plan };
   // A queue that took nothing last round is asked with its first message only, once its refused record's wait is over:
   // the rest stay due, unsent and not failed, and go once it takes that one (the round then settles it, and the next
   // one runs). Every due waiting record had been sent alone, each round — up to 200 refused sends a round.
@@ -203,7 +190,7 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     ...planned.map((u) => host.queues.askedAgainAt(host.sql, u.queue, done) ?? Number.POSITIVE_INFINITY),
   );
   const settled = delivered.length + oversized.length + buried;
-  return { settled, failed: failures.length, deferred, outage, ...(Number.isFinite(askAt) ? { askAt } : {}) };
+  return { settled, failed: failures.length, outage, ...plan, ...(Number.isFinite(askAt) ? { askAt } : {}) };
 }
 
 /** An event record as its feed takes it (JobFeed `append`), its outbox seq the feed's dedup key. */

@@ -32,7 +32,7 @@ const COLUMNS = `o.seq, o.kind, o.body, length(CAST(o.body AS BLOB)) AS bytes, o
    r.failed_at AS failed_at FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq`;
 
 // Limits are written in, never bound (sql-statements `withLimit`): a bound LIMIT re-prepares its statement each run.
-// Fresh history rows along their index, which leaves out rows waiting for a retry (`retrying`: outbox/dead-letters);
+// Fresh history rows along their index, which leaves out rows waiting for a retry (`retrying`: outbox/retries);
 // those are read apart, along their retry time, only once due — thousands may wait out a queue's outage.
 export const DUE_HISTORY_SQL = `SELECT o.seq, o.kind, o.body, length(CAST(o.body AS BLOB)) AS bytes, o.job_id,
    0 AS attempts, NULL AS failed_at, o.at AS at FROM outbox o

@@ -3,6 +3,9 @@
  * What the coordinator saw of its destinations across delivery rounds (outbox/delivery): how many rounds in a row
  * each queue took nothing and when it is asked again, when each last took a message, and since when every round's
  * destinations have all failed (an outage: core/delivery-outage) — all kept in SQLite, so an eviction forgets none.
+ * What a round asks of it costs no SQLite read once an instance has read each key (runtime/meta's cache keeps a known
+ * absence too): a flag in memory for "no outage or refusal known" would save nothing and could go stale across an
+ * eviction. The one read a round makes is `took`'s seek for a history record waiting for a retry.
  */
 import { ridesOutOutage } from "../../../core/delivery-outage.ts";
 import { retryDelayMs } from "../../../core/delivery-retry.ts";

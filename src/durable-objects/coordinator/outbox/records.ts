@@ -10,7 +10,7 @@
  * Every record is bounded in bytes here, at creation (core/record-bounds), so no
  * record can outgrow the message that carries it. Records are acknowledged one
  * by one (by seq), not "up to": a record that keeps failing is retried on its
- * own schedule (outbox/dead-letters) while the ones behind it move on.
+ * own schedule (outbox/retries) while the ones behind it move on.
  */
 import { fitsUtf8 } from "../../../core/bytes.ts";
 import { holdsKind } from "../../../core/history-hold.ts";
@@ -88,7 +88,7 @@ export type OutboxRecord = (OutboxEntry | HistoryGroup) & {
   seq: number;
   /** Failed delivery tries so far that counted against it (0 for a record never tried or never blamed). */
   attempts: number;
-  /** When its delivery last failed (ms), blamed or not (outbox/dead-letters); undefined when it never did. */
+  /** When its delivery last failed (ms), blamed or not (outbox/retries); undefined when it never did. */
   failedAt?: number;
 };
 

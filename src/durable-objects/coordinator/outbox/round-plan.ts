@@ -85,7 +85,8 @@ export function planRound(host: DeliveryHost, now: number) {
   const retried: HistoryOutboxRecord[] = [];
   const webhooks: WebhookRecord[] = [];
   // While the coordinator is loaded, D1 history written in the last minute waits (core/history-hold); webhooks do not.
-  for (const row of dueHistory(host.sql, now, historyCutoff(now, host.historyHeld(now)), OUTBOX_BATCH)) {
+  const historyHeld = host.historyHeld(now);
+  for (const row of dueHistory(host.sql, now, historyCutoff(now, historyHeld), OUTBOX_BATCH)) {
     const r = parseRow(row) as HistoryOutboxRecord | WebhookRecord;
     if (!fits(row, r.kind === "history" ? r.body.length : 1)) continue;
     if (r.kind === "webhook") webhooks.push(r);
@@ -122,7 +123,7 @@ export function planRound(host: DeliveryHost, now: number) {
       return env.WEBHOOK_QUEUE.sendBatch(records.map((r) => ({ body: webhookMessage(r), contentType: "json" })));
     },
   }));
-  return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred };
+  return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred, historyHeld };
 }
 
 /**

@@ -14,6 +14,7 @@ import { appendFeeds } from "./feed-append.ts";
 import { takeUrgent } from "./feed-wanted.ts";
 import { hasPending } from "./pending.ts";
 import { ackSeqs, type EventRecord } from "./records.ts";
+import { releaseBlocked } from "./retries.ts";
 
 /** Records are never retried sooner than this after a unit wrote them, when the alarm is their only wake-up (ms). */
 const ALARM_ROUND_MS = 1_000;
@@ -49,6 +50,10 @@ export function feedBehind(jobId: string): DomainError {
 }
 
 export class OutboxShipper {
+  // The outage backoff and the wake live in memory, unlike the outage's start and a queue's refusal (QueueHealth,
+  // SQLite): an eviction forgets the wake (the alarm armed for it stays) and starts the backoff again at 2 s, but an
+  // outage is ridden out only until its horizon from that kept start (254 s), so at most twice — a few rounds more,
+  // never a storm of refused sends (test/integration/outbox-outage-evicted; 60 rounds were it kept in memory too).
   /** After an outage round (every destination failed), no delivery before this instant (ms). */
   private retryAt = 0;
   private outageRounds = 0;
@@ -136,6 +141,7 @@ export class OutboxShipper {
     const started = Date.now();
     const through = lastHeldSeq(this.units.sql, jobId); // not the events written while it ships: those go as usual
     if (through === undefined) return true;
+    let unblocked = false;
     for (;;) {
       const held = heldEvents(this.units.sql, jobId, through, FLUSH_EVENTS).map(parseRow) as EventRecord[];
       if (held.length === 0) return true;
@@ -150,11 +156,32 @@ export class OutboxShipper {
         this.units.transact((tx) => {
           ackSeqs(tx.sql, delivered);
           this.queues.outageOver(tx.sql);
+          // Delivered events that waited for a retry: those behind them wait no more for their times (one read).
+          if (retried) releaseBlocked(tx.sql, jobId);
         });
-      if (delivered.length < records.length) return false;
+      unblocked ||= retried && delivered.length > 0;
+      if (delivered.length < records.length) return this.stopped(unblocked);
       // Past its budget it stops; whole only if that last call took the last of them.
-      if (Date.now() - started >= FLUSH_BUDGET_MS) return heldEvents(this.units.sql, jobId, through, 1).length === 0;
+      if (Date.now() - started >= FLUSH_BUDGET_MS)
+        return heldEvents(this.units.sql, jobId, through, 1).length === 0 || this.stopped(unblocked);
     }
+  }
+
+  /**
+   * A flush stopped short: when it had delivered events that waited for a retry, the ones behind them — fresh, or
+   * back at their own retry times (outbox/retries `releaseBlocked`) — may go now, and the wake the last round left
+   * (the delivered one's retry, up to 128 s on) is stale: the alarm is armed for the next round instead
+   * (ALARM_ROUND_MS). Never throws: the alarm's arming failing is logged, the flush's answer stands.
+   * @returns false (not whole)
+   */
+  private async stopped(unblocked: boolean): Promise<false> {
+    if (unblocked) {
+      this.wakeAt = 0;
+      await this.onDeferred().catch((err: unknown) =>
+        console.error(`outbox alarm for ${this.units.productId} after a flush failed: ${String(err)}`),
+      );
+    }
+    return false;
   }
 
   /**

@@ -18,7 +18,7 @@ import { FEED_WATCHERS_SQL } from "../access/feed-readers.ts";
 import { SPENT_TICKETS_SQL } from "../access/spent-tickets.ts";
 import { applyBatchColumns, BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
-import { applyRetryColumns } from "../outbox/dead-letters.ts";
+import { applyRetryColumns } from "../outbox/retries.ts";
 import { applyBreakerTrialColumns } from "../policies/breakers.ts";
 import { applyExperimentJobColumns } from "../policies/experiments.ts";
 import { applyWaitingSchema } from "../policies/health-starving.ts";
@@ -159,7 +159,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   job_id TEXT,
   at INTEGER NOT NULL DEFAULT 0
 );
--- Outbox records whose delivery failed: their own retry schedule (outbox/dead-letters).
+-- Outbox records whose delivery failed: their own retry schedule (outbox/retries).
 CREATE TABLE IF NOT EXISTS outbox_retries (
   seq INTEGER PRIMARY KEY,
   attempts INTEGER NOT NULL,
@@ -193,7 +193,7 @@ export function applySchema(sql: SqlStorage): void {
   keyRunsByEpoch(sql); // before RUNS_BY_END_SQL (policies/metrics), whose index the rebuild would drop
   execute(sql, BATCHES_SQL + SPENT_TICKETS_SQL + RUNS_BY_END_SQL); // each module owns its tables' definition
   applyBatchColumns(sql); // batches.sent_at: when the bulk route confirmed its sends (jobs/batches)
-  applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/dead-letters)
+  applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/retries)
   splitOutboxSides(sql);
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
   applyEnrollmentCodeColumns(sql); // what a code is bound to (access/enrollment)
