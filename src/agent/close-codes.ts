@@ -6,7 +6,7 @@
  */
 import { constants } from "node:os";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
-import { foreignAnswerText, foreignJsonCharset, statusWords } from "../shared/foreign-answer.ts";
+import { foreignAnswerText, foreignJsonCharset, redirectText, statusWords } from "../shared/foreign-answer.ts";
 import { namelessProblemText, problemWordsOf } from "../shared/problem-words.ts";
 import { CLOSE } from "../shared/protocol.ts";
 import { MAX_REFUSAL_BYTES } from "./connect-refusal.ts";
@@ -117,8 +117,7 @@ export interface RefusalHeads {
 export function refusalVerdict(status: number, body: string, heads: RefusalHeads = {}): Verdict {
   const { location, contentType, statusText } = heads;
   if (status >= 300 && status < 400) {
-    const to = location ? ` to ${location.slice(0, 500)}` : "";
-    const why = `connect refused: HTTP ${status} redirect${to}, not followed (is --url the coordinator's own address?)`;
+    const why = `connect refused: ${redirectText(status, statusText, location)} (is --url the coordinator's own address?)`;
     return { kind: "retry", why };
   }
   const detail = problemDetail(body, contentType) ?? foreignDetail({ status, statusText, body, contentType });

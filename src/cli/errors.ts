@@ -7,7 +7,7 @@
  */
 
 import { FixableError as CliError, EXIT_USAGE, errorLine } from "../shared/fixable-error.ts";
-import { ApiError, ConnectionError, ResponseTimeoutError } from "../shared/http-client.ts";
+import { ApiError, BadAnswerError, ConnectionError, ResponseTimeoutError } from "../shared/http-client.ts";
 import { nearestName } from "../shared/nearest-name.ts";
 import { hideKnown } from "../shared/redact-known.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
@@ -203,6 +203,13 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof ResponseTimeoutError) return timeoutError(err);
   // Every JSON file the CLI reads itself is parsed under its own error; an unparsable 2xx answer comes from the URL:
   // a proxy's or another service's page, not this CLI's bug.
+  // Says what it was itself (a page, a redirect, a body past the bound, another charset): not "is not JSON (…)".
+  if (err instanceof BadAnswerError)
+    return new CliError(
+      "bad_response",
+      err.message,
+      "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
+    );
   if (err instanceof SyntaxError) {
     return new CliError(
       "bad_response",
