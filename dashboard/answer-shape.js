@@ -178,10 +178,10 @@ export function checkAnswer(method, path, value, shape) {
 
 /**
  * A 2xx answer that is not JSON at all: a proxy's or a portal's page answered in the coordinator's place, or the body
- * was cut short. @param {string} method @param {string} path
+ * was cut short. @param {string} method @param {string} path @param {string} [what] what came (foreign-answer.js)
  */
-export const notJson = (method, path) =>
+export const notJson = (method, path, what = "") =>
   new AnswerShapeError(
-    `The coordinator's answer to ${requestText(method, path)} was not JSON (is something in front of it answering instead?)`,
+    `The coordinator's answer to ${requestText(method, path)} was not JSON${what ? ` in UTF-8: ${what}` : ""} (is something in front of it answering instead?)`,
     "",
   );

@@ -4,6 +4,7 @@
 import { AnswerShapeError, checkAnswer, notJson } from "./answer-shape.js";
 import { JOB_PAGE } from "./answers.js";
 import { API_BASE } from "./config.js";
+import { foreignAnswerText, readAnswer, refusalDetail, statusWords } from "./foreign-answer.js";
 import { advice, problemCode, problemText, retryAfterSeconds } from "./problem-text.js";
 
 export { clearSession, isAdminToken, loadSession, productFromToken, saveSession } from "./session.js";
@@ -120,24 +121,18 @@ export function setUnauthorizedHandler(fn) {
 
 /**
  * Turn a non-2xx response into an ApiError, reading problem+json when there is one. An answer that is not one (a
- * proxy's HTML 502 page) is named by its status line, and said to be no answer of the coordinator's.
+ * proxy's HTML 502 page, another server's JSON, JSON in another charset) is named by its status line, and what came
+ * is said in one line as the CLI says it (foreign-answer.js `refusalDetail`).
  * @param {Response} res @param {string} method
  */
 async function toError(res, method) {
-  let body = null;
-  try {
-    body = await res.json();
-  } catch {
-    /* not JSON */
-  }
-  if (typeof body !== "object" || Array.isArray(body)) body = null;
+  const seen = await readAnswer(res);
+  const body = seen.json && typeof seen.body === "object" && !Array.isArray(seen.body) ? seen.body : null;
   const retryAfterS = retryAfterSeconds(res.headers.get("retry-after"));
   const problem = typeof body?.title === "string";
-  const title = problem ? body.title : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
-  const detail =
-    typeof body?.detail === "string" ? body.detail : problem ? res.statusText : "the answer is not the coordinator's";
+  const title = problem ? body.title : statusWords(res.status, res.statusText);
   const code = typeof body?.code === "string" ? body.code : "";
-  return new ApiError(res.status, title, detail, code, { body, retryAfterS, method });
+  return new ApiError(res.status, title, refusalDetail(seen, problem), code, { body, retryAfterS, method });
 }
 
 /**
@@ -215,17 +210,11 @@ export async function api(session, path, opts = {}) {
   }
   const res = await request(session, path, init);
   const method = init.method ?? "GET";
-  let body = null;
-  if (res.status !== 204) {
-    const text = await res.text();
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      // A proxy's or a portal's page answered in the coordinator's place, or the body was cut short: JSON.parse's
-      // "Unexpected token '<'" said none of it. Asking again may work, and a write's outcome is unknown.
-      throw notJson(method, path);
-    }
-  }
+  const seen = res.status === 204 ? undefined : await readAnswer(res);
+  // A proxy's or a portal's page answered in the coordinator's place, the body was cut short, or JSON came in another
+  // charset: JSON.parse's "Unexpected token '<'" said none of it. Asking again may work; a write's outcome is unknown.
+  if (seen && !seen.json && seen.text !== "") throw notJson(method, path, foreignAnswerText(seen));
+  const body = seen?.json ? seen.body : null;
   return opts.answer === undefined ? body : checkAnswer(method, path, body, opts.answer);
 }
 

@@ -178,7 +178,10 @@ run signals (to the agent's own pid; start it with node, not npx, or the signal 
                            every 5 min
 
 Exit codes: 0 ok; 1 an operation failed (a refused or unreachable enrollment, …); 2 a command line or config it cannot
-run with (config_missing, config_invalid, bad_url, state_in_use, …); 3 the factory's credentials are gone (revoked,
-replaced, its token refused): do not restart it; a stop forced by a second signal, 128 + its number.
+run with (not_logged_in, product_required, bad_url, config_missing, config_invalid, state_in_use, …: the CLI's codes
+for the same faults); 3 the factory's credentials are gone (revoked, replaced, its token refused: unauthorized,
+forbidden): do not restart it (systemd: RestartPreventExitStatus=3) — restarted, it would be refused again forever;
+\`gigafactory\` exits 1 for the same codes, as nothing restarts a command and a script reads its code; a stop forced
+by a second signal, 128 + its number.
 Errors: \`✘ ERROR code: what happened / how to fix it\` on stderr; under --json, one NDJSON line on stdout,
 {"event": "error", "code", "message", "fix", "exitCode"} (exitCode when the error ends the agent).`;

@@ -6,7 +6,8 @@
  */
 import { constants } from "node:os";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
-import { foreignAnswerText, foreignJsonCharset, statusWords } from "../shared/foreign-answer.ts";
+import { foreignAnswerText, foreignJsonCharset, redirectText, statusWords } from "../shared/foreign-answer.ts";
+import { namelessProblemText, problemWordsOf } from "../shared/problem-words.ts";
 import { CLOSE } from "../shared/protocol.ts";
 import { MAX_REFUSAL_BYTES } from "./connect-refusal.ts";
 
@@ -116,8 +117,7 @@ export interface RefusalHeads {
 export function refusalVerdict(status: number, body: string, heads: RefusalHeads = {}): Verdict {
   const { location, contentType, statusText } = heads;
   if (status >= 300 && status < 400) {
-    const to = location ? ` to ${location.slice(0, 500)}` : "";
-    const why = `connect refused: HTTP ${status} redirect${to}, not followed (is --url the coordinator's own address?)`;
+    const why = `connect refused: ${redirectText(status, statusText, location)} (is --url the coordinator's own address?)`;
     return { kind: "retry", why };
   }
   const detail = problemDetail(body, contentType) ?? foreignDetail({ status, statusText, body, contentType });
@@ -130,17 +130,31 @@ export function refusalVerdict(status: number, body: string, heads: RefusalHeads
   return { kind: "retry", why: `connect refused: ${detail}${hint}` };
 }
 
-/** `code: detail` of a problem+json body (in UTF-8, as JSON is); undefined for any other. */
+/**
+ * `code: words` of a JSON refusal (in UTF-8, as JSON is): its detail, else another server's own words (a title,
+ * `{"error": "…"}`, `{"message": "…"}`: shared/problem-words), the code only when of the API's shape and not the words
+ * themselves; undefined for a body that is not JSON or names no problem.
+ */
 export function problemDetail(body: string, contentType?: string): string | undefined {
-  if (foreignJsonCharset(contentType) !== undefined) return undefined;
-  try {
-    const p = JSON.parse(body) as { code?: unknown; detail?: unknown };
-    if (typeof p.detail === "string") return typeof p.code === "string" ? `${p.code}: ${p.detail}` : p.detail;
-  } catch {
-    /* not problem+json */
-  }
-  return undefined;
+  const p = jsonOf(body, contentType);
+  const words = problemWordsOf(p);
+  if (words === undefined) return undefined;
+  const code = (p as { code?: unknown }).code;
+  return typeof code === "string" && API_CODE.test(code) && code !== words ? `${code}: ${words}` : words;
 }
+
+/** The body parsed, when it is JSON in UTF-8; undefined otherwise. */
+function jsonOf(body: string, contentType: string | undefined): unknown {
+  if (foreignJsonCharset(contentType) !== undefined || body.trim() === "") return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined; // not JSON: a foreign page
+  }
+}
+
+/** A problem's `code` as the API writes them (snake_case, at most 64 characters): another server's is not printed. */
+const API_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
 /**
  * Any other refusal said as what it was (shared/foreign-answer), not echoed: a wrong --url's web server answered its
@@ -150,6 +164,8 @@ function foreignDetail(a: { status: number; statusText?: string; body: string; c
   const { status, statusText, body, contentType } = a;
   if (body.trim() === "") return statusWords(status, statusText);
   const bytes = Buffer.byteLength(body);
+  // JSON naming no problem (`{}`): said so, not quoted as a page's text would be.
+  if (jsonOf(body, contentType) !== undefined) return namelessProblemText({ status, statusText, contentType, bytes });
   const seen = { status, statusText, contentType, text: body, bytes, more: bytes >= MAX_REFUSAL_BYTES };
   return `not a Gigafactory answer: ${foreignAnswerText(seen)}`;
 }

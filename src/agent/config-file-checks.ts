@@ -1,10 +1,12 @@
 /**
  * @module agent/config-file-checks
  * What `run` and `enroll` say about the config file beyond its schema (agent/state `readConfigFile` checks that):
- * `config_missing` when it is required and absent, and warnings for unknown keys and for a token others can read.
+ * `config_missing` or `not_logged_in` when it is required and absent, and warnings for unknown keys and for a token
+ * others can read.
  * - It is required when nothing else says where and who the factory is: `--config FILE` naming a file that does not
- *   exist, or no file at the default path while the flags and environment do not give both URL and token, is
- *   `config_missing` (exit 2) naming the path and which of URL and token is missing, not a puzzling `missing_url`;
+ *   exist is `config_missing`; no file at the default path while the flags and environment do not give both URL and
+ *   token is `not_logged_in`, as the CLI says nothing to connect with (exit 2), naming the path and which of URL and
+ *   token is missing;
  * - a config file that exists but cannot be read is `config_unreadable` with the fix for its cause (a directory where
  *   the file belongs, a file where a directory of its path belongs, permissions);
  * - keys this agent does not know are named in a warning, with the key probably meant (`prodcut` → `product`): the
@@ -69,8 +71,8 @@ const GIVEN: Record<Missing, { flag: string; env: string }> = {
 };
 
 /**
- * Throws FixableError `config_missing` (exit 2) when the config file is required and absent: named by `--config`
- * (`explicit`), or the default one while the flags and environment leave out the URL or the token (`missing`, naming
+ * Throws FixableError (exit 2) when the config file is required and absent: `config_missing` when named by `--config`
+ * (`explicit`), `not_logged_in` for the default one while the flags and environment leave out the URL or the token (`missing`, naming
  * which: the message says only what is missing, so `run --url X` is not told it gave no --url).
  */
 export function requireConfigFile(file: string, exists: boolean, explicit: boolean, missing: readonly Missing[]): void {
@@ -84,8 +86,9 @@ export function requireConfigFile(file: string, exists: boolean, explicit: boole
     );
   const flags = missing.map((m) => GIVEN[m].flag).join(" and no ");
   const pass = missing.map((m) => `${GIVEN[m].flag} (or set ${GIVEN[m].env})`).join(" and ");
+  // Nothing to connect with: the CLI's `not_logged_in` (one code per fault, test/unit/one-fault-one-code).
   throw new FixableError(
-    "config_missing",
+    "not_logged_in",
     `no config file at ${file}, and no ${flags} given`,
     `run \`gigafactory-agent enroll --url URL --code gfe_…\` first (with the same --state-dir), or pass ${pass}`,
     EXIT_USAGE,

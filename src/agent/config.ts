@@ -108,7 +108,8 @@ function first(...sources: [string, string | undefined][]): [string, string] | u
 
 /**
  * `run`'s settings from flags > env (empty = unset) > config file > defaults. Throws FixableError (exit 2):
- * `missing_url`, `bad_url`, `missing_token`, `token_is_code` (a `gfe_` code as the token), `missing_product`,
+ * `not_logged_in` (no URL or no token, the CLI's code), `bad_url`, `token_is_code` (a `gfe_` code as the token),
+ * `product_required` (none given and the token names none, the CLI's code),
  * `wrong_product` (the token names another product than the one configured), `token_other_origin` (the config
  * file's token and a `--url`/GIGAFACTORY_URL of another origin than the file's: `defaults.configFile` names the file),
  * `bad_engine`, `bad_flag`, `work_dir_in_state_dir`. Durations in the result are ms.
@@ -133,7 +134,7 @@ export function resolveRunConfig(
   const [tokenSource, token] = tokenFrom ?? ["", ""];
   if (!url) {
     throw new FixableError(
-      "missing_url",
+      "not_logged_in",
       "no coordinator URL",
       "pass --url https://…, set GIGAFACTORY_URL, or run `gigafactory-agent enroll` first",
       EXIT_USAGE,
@@ -142,7 +143,7 @@ export function resolveRunConfig(
   const baseUrl = checkedUrl(url, urlSource);
   if (!token) {
     throw new FixableError(
-      "missing_token",
+      "not_logged_in",
       "no factory token",
       "pass --token gf_…, set GIGAFACTORY_FACTORY_TOKEN, or run `gigafactory-agent enroll --code gfe_…` first",
       EXIT_USAGE,
@@ -159,7 +160,7 @@ export function resolveRunConfig(
   const product = productFrom?.[1] ?? productOfToken(token);
   if (!product)
     throw new FixableError(
-      "missing_product",
+      "product_required",
       "no product",
       "pass --product NAME or set GIGAFACTORY_PRODUCT",
       EXIT_USAGE,

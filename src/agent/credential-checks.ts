@@ -93,7 +93,7 @@ export function assertToken(secret: string, source: string): void {
  * Refuses a token given where an enrollment code belongs (`enroll --code gf_…`, `token_is_code`), and a code that
  * cannot be one (`malformed_code`): the coordinator issues only `gfe_<product>_` and 43 characters, so a code cut
  * short by a copy from a narrow terminal was refused as a used one ("codes work once and expire"), or, without
- * `--product`, as `missing_product` — neither says the paste is incomplete. Never names the code. Both exit 2.
+ * `--product`, as `product_required` — neither says the paste is incomplete. Never names the code. Both exit 2.
  */
 export function assertCode(secret: string, source: string): void {
   if (secretKind(secret) === "token")

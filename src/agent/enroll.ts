@@ -87,7 +87,7 @@ export async function enrollCommand(
   const token = str(flags.token);
   if (!rawUrl)
     throw new FixableError(
-      "missing_url",
+      "usage",
       "enroll needs the coordinator URL",
       "pass --url https://… or set GIGAFACTORY_URL",
       EXIT_USAGE,
@@ -118,7 +118,7 @@ export async function enrollCommand(
   const product = given ?? productOfSecret(secret);
   if (!product)
     throw new FixableError(
-      "missing_product",
+      "product_required",
       "enroll needs the product",
       "pass --product NAME or set GIGAFACTORY_PRODUCT",
       EXIT_USAGE,

@@ -7,6 +7,7 @@
  */
 import {
   ApiError,
+  BadAnswerError,
   ConnectionError,
   type Enrolled,
   GigafactoryClient,
@@ -64,6 +65,7 @@ async function translate<T>(fn: () => Promise<T>, boundMs = REQUEST_TIMEOUT_MS):
       throw new RestError(0, "timeout", `not done within ${Math.round(boundMs / 1000)} s`);
     // A 2xx that is not the coordinator's JSON (a proxy's page, a redirect, a body past the client's bound): the
     // agent's `enroll` reported it as its own bug, with a stack (main's "internal"), and an upload as a parser's words.
+    if (err instanceof BadAnswerError) throw new RestError(0, "bad_response", `${err.message}; ${IS_IT_OURS}`);
     if (err instanceof SyntaxError) throw new RestError(0, "bad_response", notCoordinator(err.message));
     throw err;
   }
@@ -85,8 +87,9 @@ export function enroll(
 }
 
 /** A `bad_response` detail: what was wrong, and that the answer came from something other than a coordinator. */
-const notCoordinator = (what: string): string =>
-  `the answer is not the coordinator's (${what}): is --url a Gigafactory coordinator, not a proxy or another service?`;
+const notCoordinator = (what: string): string => `the answer is not the coordinator's (${what}): ${IS_IT_OURS}`;
+/** A BadAnswerError says whose the answer is not itself (shared/http-transport): this is asked after it. */
+const IS_IT_OURS = "is --url a Gigafactory coordinator, not a proxy or another service?";
 
 export interface ArtifactInfo {
   name: string;

@@ -137,7 +137,7 @@ export function coordinatorUrl(raw: string, source: UrlSource): string {
     parsed = undefined;
   }
   const { name, fix } = URL_SOURCES[source];
-  const refuse = (why: string) => new CliError("usage", `"${shownUrl(raw)}" (${name}) ${why}`, fix, 2);
+  const refuse = (why: string) => new CliError("bad_url", `"${shownUrl(raw)}" (${name}) ${why}`, fix, 2);
   if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
     throw refuse(`is not an http(s) URL${schemeHint(raw, shownUrl)}`);
   if (parsed.username || parsed.password)
@@ -175,7 +175,7 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
   const productAt = layers.findIndex((l) => layerProduct(l) !== undefined);
   const product = layerProduct(layers[productAt] ?? {});
   // A setting the command cannot run without is a usage fault, exit 2, as `login` says it and as the agent's
-  // missing_url/missing_token/missing_product are: it exited 1 here, 2 from `login`, for the same code.
+  // not_logged_in/product_required are: it exited 1 here, 2 from `login`, for the same code.
   if (!url || !token) {
     throw new CliError(
       "not_logged_in",

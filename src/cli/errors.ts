@@ -7,7 +7,7 @@
  */
 
 import { FixableError as CliError, EXIT_USAGE, errorLine } from "../shared/fixable-error.ts";
-import { ApiError, ConnectionError, ResponseTimeoutError } from "../shared/http-client.ts";
+import { ApiError, BadAnswerError, ConnectionError, ResponseTimeoutError } from "../shared/http-client.ts";
 import { nearestName } from "../shared/nearest-name.ts";
 import { hideKnown } from "../shared/redact-known.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
@@ -163,18 +163,13 @@ function codeOf(err: ApiError): string {
 }
 
 /**
- * The problem's detail as printed: a refusal without one carries its body's first 200 characters (shared/http-transport
- * `apiErrorOf`), which may end inside a word — a token the body echoed, too: that cut is shown as `…`, so the reader
- * knows there was more and cli/own-tokens knows a token's start there is one cut short.
+ * A refusal whose body the coordinator did not write: a page (its text), or JSON without a problem code of the API's
+ * shape (`{"error": "…"}`, `{}`) — every problem of the coordinator's carries one. An empty body is not judged.
  */
-function detailOf(err: ApiError): string {
-  const body = err.body as { detail?: unknown } | string | null;
-  const own = typeof body === "object" && body !== null && body.detail === err.detail;
-  const whole = typeof body === "string"; // not JSON: said whole by shared/foreign-answer, never cut
-  return !own && !whole && err.detail.length === CUT_AT ? `${err.detail}…` : err.detail;
+function foreignBody(err: ApiError): boolean {
+  if (typeof err.body === "string") return err.body !== "";
+  return err.body !== null && err.code === `http_${err.status}`;
 }
-/** Where shared/http-transport `apiErrorOf` cuts a body that carries no detail. */
-const CUT_AT = 200;
 
 /** Any thrown value as a CliError, so `main` has exactly one way to report failure. */
 export function toCliError(err: unknown): CliError {
@@ -192,7 +187,7 @@ export function toCliError(err: unknown): CliError {
             : undefined) ??
       own(FIXES, err.code) ??
       (err.status >= 500
-        ? typeof err.body === "string" && err.body !== ""
+        ? foreignBody(err)
           ? FOREIGN_FAILURE_FIX
           : "the coordinator failed; retry, and check its logs if it persists"
         : err.status === 404
@@ -200,7 +195,7 @@ export function toCliError(err: unknown): CliError {
           : NOT_A_COORDINATOR_FIX);
     // Named by its id when the problem names the job (`ship job_1` refused: "look at … `gigafactory job ID`").
     const id = ID_FIXES.has(err.code) ? jobIdIn((err.body as { jobId?: unknown } | null)?.jobId) : "ID";
-    return new CliError(codeOf(err), detailOf(err), fix.replace(/(`gigafactory [a-z]+ )ID\b/g, `$1${id}`));
+    return new CliError(codeOf(err), err.detail, fix.replace(/(`gigafactory [a-z]+ )ID\b/g, `$1${id}`));
   }
   if (err instanceof ConnectionError) {
     return new CliError("unreachable", err.message, "check --url / GIGAFACTORY_URL and that the coordinator is up");
@@ -208,6 +203,13 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof ResponseTimeoutError) return timeoutError(err);
   // Every JSON file the CLI reads itself is parsed under its own error; an unparsable 2xx answer comes from the URL:
   // a proxy's or another service's page, not this CLI's bug.
+  // Says what it was itself (a page, a redirect, a body past the bound, another charset): not "is not JSON (…)".
+  if (err instanceof BadAnswerError)
+    return new CliError(
+      "bad_response",
+      err.message,
+      "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
+    );
   if (err instanceof SyntaxError) {
     return new CliError(
       "bad_response",

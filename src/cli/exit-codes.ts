@@ -10,6 +10,7 @@
  */
 export const USAGE_CODES: readonly string[] = [
   "usage",
+  "bad_url",
   "not_logged_in",
   "product_required",
   "factory_token",

@@ -66,7 +66,8 @@ export const OVERVIEW_DETAILS: readonly string[] = [
   // One code, one exit: `product_required` exited 2 from `login` and 1 from every other command (cli-exit-codes).
   "Exit 2 is a command line, a connection setting (URL, token, product), the saved login that holds them or a Node",
   "the command cannot run with:",
-  `  ${USAGE_CODES.join(", ")}; other errors exit 1.`,
+  `  ${USAGE_CODES.join(", ")}; other errors exit 1 — a refused token too (\`unauthorized\`, \`forbidden\`): a`,
+  "  script reads it by its code; `gigafactory-agent` exits 3 for its own, so its service manager does not restart it.",
   "Errors: `✘ ERROR code: what happened / how to fix it` on stderr; under --json also, as stdout's one document,",
   "`{error: {code, message, fix, exitCode}}` (`watch --json`: its last NDJSON line).",
   "Help as JSON (scripts, shell completion): `gigafactory --help --json`, `gigafactory COMMAND --help --json`.",

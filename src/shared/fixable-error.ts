@@ -11,7 +11,7 @@ import { redactSecrets } from "./redact-secrets.ts";
 
 /**
  * The exit code of a command line or config a program cannot run with ("you called me wrong"), apart from 1, an
- * operation that failed: the CLI's usage errors and the agent's config refusals (`bad_url`, `config_missing`, …).
+ * operation that failed: the CLI's usage errors and the agent's config refusals (`bad_url`, `not_logged_in`, …).
  */
 export const EXIT_USAGE = 2;
 

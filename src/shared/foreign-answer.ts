@@ -94,3 +94,19 @@ export function foreignAnswerText(a: AnswerSeen): string {
   const words = textOf(a.text);
   return `${statusWords(a.status, a.statusText)}, ${size}${kind}${words ? `: "${words}"` : ""}`;
 }
+
+/**
+ * One line for a redirect, which no program follows: `HTTP 301 Moved Permanently, a redirect to https://x/, not
+ * followed: the coordinator never redirects, so something else answered` — the CLI's and the agent's one wording (the
+ * REST client's said `it redirects (HTTP 301) to …`, the agent's socket `HTTP 301 redirect to …`). `location`: its
+ * target as sent, at most 500 characters of it shown, its controls as `?`.
+ */
+export function redirectText(
+  status: number,
+  statusText: string | undefined,
+  location: string | null | undefined,
+): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a server's header, said on one line
+  const to = location ? ` to ${location.slice(0, 500).replace(/[\x00-\x1f\x7f]/g, "?")}` : "";
+  return `${statusWords(status, statusText)}, a redirect${to}, not followed: the coordinator never redirects, so something else answered`;
+}

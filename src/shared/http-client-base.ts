@@ -7,7 +7,7 @@
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
 import { EXIT_USAGE, FixableError } from "./fixable-error.ts";
-import { foreignJsonCharset } from "./foreign-answer.ts";
+import { foreignJsonCharset, redirectText } from "./foreign-answer.ts";
 import { MAX_ANSWER_BYTES, readAtMost } from "./http-answer-body.ts";
 import type { ClientOptions } from "./http-client-types.ts";
 import {
@@ -170,14 +170,13 @@ export class ApiClientBase {
 
 const enc = encodeURIComponent;
 
-/** A 3xx answer as the error it is: the coordinator never redirects, so something else answered at this URL. */
+/**
+ * A 3xx answer as the error it is (shared/foreign-answer redirectText): not followed, as across origins fetch drops
+ * the token (a 401 from the new host then blamed it), a 301 or 302 turns a POST into a GET whose 2xx reads as the
+ * write's answer, and a 307 takes the body elsewhere.
+ */
 function redirected(url: string, res: Response): BadAnswerError {
-  const to = res.headers.get("location");
-  const where = to ? ` to ${to.slice(0, 500)}` : "";
-  return new BadAnswerError(
-    url,
-    `it redirects (HTTP ${res.status})${where}, which is not followed: the token would not go along, and a write could turn into a read; give the coordinator's own address as --url`,
-  );
+  return new BadAnswerError(url, redirectText(res.status, res.statusText, res.headers.get("location")));
 }
 /** 1 MiB: a problem document is a few hundred bytes; a refusal's body is read no further than this. */
 export const MAX_ERROR_BODY_BYTES = 1024 * 1024;

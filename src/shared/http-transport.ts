@@ -7,6 +7,7 @@
  */
 
 import { foreignAnswerText, foreignJsonCharset, statusWords } from "./foreign-answer.ts";
+import { namelessProblemText, problemWordsOf } from "./problem-words.ts";
 import { hideKnown } from "./redact-known.ts";
 
 /**
@@ -177,19 +178,21 @@ export async function apiErrorOf(res: Response, more = false, known: readonly st
     /* not JSON (a proxy's error page): keep the text */
   }
   const contentType = res.headers.get("content-type");
+  const seen = { status: res.status, statusText: res.statusText, contentType, bytes: bytes.length, more };
   if (!json || foreignJsonCharset(contentType) !== undefined) {
-    const seen = { status: res.status, statusText: res.statusText, contentType, bytes: bytes.length, more };
     const detail = `not a Gigafactory answer: ${foreignAnswerText({ ...seen, text: hideKnown(text, known) })}`;
     return new ApiError(res.status, `http_${res.status}`, `HTTP ${res.status}`, detail, text);
   }
   const p = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const str = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
-  // JSON with no detail: 200 characters of it; an empty body, `HTTP 404 Not Found` as the agent's socket says it.
-  const plain = text.slice(0, 200) || statusWords(res.status, res.statusText);
+  // JSON with no detail: its own words (a title, another server's `error` or `message`), else one line saying what
+  // it was — it was 200 characters of the raw JSON; an empty body, `HTTP 404 Not Found` as the agent's socket says it.
+  const said = text === "" ? statusWords(res.status, res.statusText) : problemWordsOf(body);
   // Of the API's shape (core/errors ERROR_CODES: snake_case), else the status's: a server's `"code": "x\n✔ enrolled"`
   // or a paragraph became the agent's ✘ ERROR code and its --json `code` (the CLI checked this itself, cli/errors).
   const code = typeof p.code === "string" && API_CODE.test(p.code) ? p.code : `http_${res.status}`;
-  return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), str(p.detail, plain), body);
+  const detail = said ?? namelessProblemText(seen);
+  return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), detail, body);
 }
 
 /**

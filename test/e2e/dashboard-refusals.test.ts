@@ -117,7 +117,9 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     const proxy = await refusedBy((r) =>
       r.fulfill({ status: 502, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>" }),
     );
-    expect(proxy).toMatch(/^freeze refused: HTTP 502.* — the answer is not the coordinator's\. Try again in a moment/);
+    expect(proxy).toMatch(
+      /^freeze refused: HTTP 502.* — the answer is not the coordinator's: \d+ bytes of text\/html: "502 Bad Gateway"\. Try again in a moment/,
+    );
 
     const viewer = await refusedBy((r) =>
       r.fulfill(problem(403, { title: "Not allowed", detail: "yours is a viewer token", code: "forbidden" })),

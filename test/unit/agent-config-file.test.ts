@@ -1,5 +1,6 @@
 // What the agent says about its config file (agent/config-file-checks): a required file that is missing is
-// `config_missing` (exit 2) naming the path and which of URL and token is missing; a directory where the file belongs
+// `config_missing` when --config named it, `not_logged_in` (the CLI's code for nothing to connect with) for the default
+// one, exit 2, naming the path and which of URL and token is missing; a directory where the file belongs
 // is said to be one, with its fix; unknown keys
 // (typos such as `prodcut`) are named in a warning with the key probably meant; a file holding the token that other
 // users can read is warned about, as ssh does; a value with a `\r` or blanks around it (Windows line endings) is read
@@ -101,7 +102,7 @@ describe("a token others can read", () => {
   });
 });
 
-describe("config_missing", () => {
+describe("config_missing and not_logged_in", () => {
   const refusal = (f: () => void) => {
     try {
       f();
@@ -118,7 +119,7 @@ describe("config_missing", () => {
       message: expect.stringContaining("/x.json"),
     });
     expect(refusal(() => requireConfigFile("/x.json", false, false, ["url", "token"]))).toMatchObject({
-      code: "config_missing",
+      code: "not_logged_in",
       message: "no config file at /x.json, and no --url and no --token given",
       fix: expect.stringContaining("enroll"),
     });
@@ -145,10 +146,10 @@ describe("the real process", { timeout: 30_000 }, () => {
     expect(r.out).toContain(`✘ ERROR config_missing: --config ${missing} does not exist`);
   });
 
-  it("run --url without a token, and no config file: config_missing says the token is what is missing", async () => {
+  it("run --url without a token, and no config file: not_logged_in says the token is what is missing", async () => {
     const r = await runAgent(["run", "--url", "http://127.0.0.1:9", "--state-dir", path.join(dir, "s3")]);
     expect(r.code).toBe(2);
-    expect(r.out).toContain("✘ ERROR config_missing: no config file at");
+    expect(r.out).toContain("✘ ERROR not_logged_in: no config file at");
     expect(r.out).toContain("and no --token given");
   });
 
@@ -183,7 +184,7 @@ describe("the real process", { timeout: 30_000 }, () => {
     expect(r.out).toContain("⚠");
     expect(r.out).toContain("prodcut (did you mean product?)");
     expect(r.out).toContain(`chmod 600 ${file}`);
-    expect(r.out).toContain("✘ ERROR missing_product");
+    expect(r.out).toContain("✘ ERROR product_required");
     expect(r.out).not.toContain("plain-token-x");
     expect(r.code).toBe(2);
   });

@@ -211,12 +211,12 @@ describe("resolveRunConfig", () => {
       throw new Error("expected a FixableError");
     };
     expect(err(() => resolveRunConfig({}, {}, {}, defaults))).toMatchObject({
-      code: "missing_url",
+      code: "not_logged_in",
       fix: expect.stringMatching(/--url/),
     });
-    expect(err(() => resolveRunConfig(run(["--url", "http://u"]), {}, {}, defaults)).code).toBe("missing_token");
+    expect(err(() => resolveRunConfig(run(["--url", "http://u"]), {}, {}, defaults)).code).toBe("not_logged_in");
     expect(err(() => resolveRunConfig(run(["--url", "http://u", "--token", "t"]), {}, {}, defaults)).code).toBe(
-      "missing_product",
+      "product_required",
     );
     expect(err(() => resolveRunConfig(run(["--url", "ftp://u"]), {}, file, defaults)).code).toBe("bad_url");
     expect(err(() => resolveRunConfig(run(["--seats", "0"]), {}, file, defaults)).code).toBe("bad_flag");

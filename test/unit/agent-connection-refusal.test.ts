@@ -111,11 +111,11 @@ describe("a refused upgrade", () => {
       socket.end("HTTP/1.1 301 Moved Permanently\r\nlocation: https://elsewhere.example/\r\ncontent-length: 0\r\n\r\n");
     });
     expect(await firstDisconnect(url)).toBe(
-      "connect refused: HTTP 301 redirect to https://elsewhere.example/, not followed (is --url the coordinator's own address?)",
+      "connect refused: HTTP 301 Moved Permanently, a redirect to https://elsewhere.example/, not followed: the coordinator never redirects, so something else answered (is --url the coordinator's own address?)",
     );
     expect(refusalVerdict(302, "moved")).toEqual({
       kind: "retry",
-      why: "connect refused: HTTP 302 redirect, not followed (is --url the coordinator's own address?)",
+      why: "connect refused: HTTP 302, a redirect, not followed: the coordinator never redirects, so something else answered (is --url the coordinator's own address?)",
     });
   });
 });

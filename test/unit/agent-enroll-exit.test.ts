@@ -31,7 +31,7 @@ describe("gigafactory-agent enroll exit codes", { timeout: 30_000 }, () => {
 
   it("still exits 2 for a command line it cannot run", async () => {
     const r = await runAgent(["enroll", "--product", "p", "--code", "gfe_x", "--state-dir", dir]);
-    expect(r.stderr).toContain("✘ ERROR missing_url");
+    expect(r.stderr).toContain("✘ ERROR usage");
     expect(r.code).toBe(2);
   });
 });

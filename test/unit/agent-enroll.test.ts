@@ -203,7 +203,7 @@ describe("enroll reads GIGAFACTORY_URL and GIGAFACTORY_PRODUCT as run does", () 
     });
     expect(flagWins.err).toBeUndefined();
     const empty = await enroll(["--token", token("acme")], "env-e", { GIGAFACTORY_URL: " " });
-    expect(empty.err).toMatchObject({ code: "missing_url", fix: expect.stringContaining("GIGAFACTORY_URL") });
+    expect(empty.err).toMatchObject({ code: "usage", fix: expect.stringContaining("GIGAFACTORY_URL") });
   });
 });
 

@@ -45,7 +45,7 @@ describe("agent enroll against an answer that is not the coordinator's", () => {
         res.writeHead(308, { location: "https://elsewhere.example/enroll" });
         res.end();
       },
-      "redirects (HTTP 308) to https://elsewhere.example/enroll",
+      "HTTP 308 Permanent Redirect, a redirect to https://elsewhere.example/enroll, not followed: the coordinator never redirects, so something else answered; is --url a Gigafactory coordinator",
     ],
   ];
   for (const [what, handler, says] of cases) {

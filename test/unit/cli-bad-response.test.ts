@@ -18,7 +18,7 @@ describe("an answer that is not JSON", () => {
         stdout: argv.includes("--json") ? "bad_response" : "",
       });
       expect(r.stderr).toMatch(
-        /^✘ ERROR bad_response: the coordinator's answer is not JSON \(.+\) \/ check that --url/,
+        /^✘ ERROR bad_response: the answer from \S+ is no coordinator's: it is not JSON: .+ \/ check that --url/,
       );
       expect(r.stderr).not.toContain("CLI bug");
     }

@@ -73,7 +73,7 @@ describe("resolveConnection", () => {
 describe("a malformed coordinator URL", () => {
   const BAD = ["notaurl", "127.0.0.1:18877", "http://[::1", "ftp://host"];
 
-  it.each(BAD)("%s is a usage error naming its source, from a flag, the environment or the saved file", (bad) => {
+  it.each(BAD)("%s is bad_url (exit 2) naming its source, from a flag, the environment or the saved file", (bad) => {
     const given = { url: bad, token: "T" };
     const cases: Array<[Layer, Layer, Layer, string]> = [
       [given, {}, {}, "--url"],
@@ -83,7 +83,7 @@ describe("a malformed coordinator URL", () => {
     for (const [flags, env, file, source] of cases) {
       const e = failure(() => resolveConnection(flags, env, file, false));
       expect({ code: e.code, exit: e.exitCode, message: e.message }).toEqual({
-        code: "usage",
+        code: "bad_url",
         exit: 2,
         message: `"${bad}" (${source}) is not an http(s) URL${bad === "127.0.0.1:18877" ? '; did you mean "http://127.0.0.1:18877"?' : ""}`,
       });
@@ -114,7 +114,9 @@ describe("a malformed coordinator URL", () => {
     ];
     for (const r of runs) {
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/^✘ ERROR usage: ".+" \(.+\) is not an http\(s\) URL(; did you mean ".+"\?)? \/ .+\n$/);
+      expect(r.stderr).toMatch(
+        /^✘ ERROR bad_url: ".+" \(.+\) is not an http\(s\) URL(; did you mean ".+"\?)? \/ .+\n$/,
+      );
     }
   });
 

@@ -68,7 +68,7 @@ describe("the CLI, answered by something other than a coordinator", () => {
       const run = await captureCli([...argv, ...connection(url, "shop", TOKEN)]);
       expect(run.code, argv.join(" ")).toBe(1);
       expect(run.stderr, argv.join(" ")).toMatch(
-        /^✘ ERROR bad_response: .*it is not JSON: HTTP 200 OK, 35 bytes of text\/html: "Sign in"\) \//,
+        /^✘ ERROR bad_response: the answer from \S+ is no coordinator's: it is not JSON: HTTP 200 OK, 35 bytes of text\/html: "Sign in" \//,
       );
       expect(run.stderr).not.toContain("Unexpected token");
     }

@@ -27,7 +27,7 @@ describe("a coordinator URL with parts the CLI would drop", () => {
     ] as const;
     for (const [source, run] of runs) {
       expect(run.code, run.stderr).toBe(2);
-      expect(run.stderr).toContain(`✘ ERROR usage: "${shown.replace("HOST", host)}" (${source}) ${why}`);
+      expect(run.stderr).toContain(`✘ ERROR bad_url: "${shown.replace("HOST", host)}" (${source}) ${why}`);
       expect(run.stderr).not.toContain("hunter2");
     }
     expect(stub.lines).toEqual([]);

@@ -106,7 +106,7 @@ describe("api with an answer shape", () => {
     answers["/settings"] = () => new Response("<html>Portal</html>", { status: 200 });
     const html = await failure(api(session, "/settings", { method: "PATCH", body: {}, answer: { x: "number" } }));
     expect(describeError(html)).toBe(
-      "The coordinator's answer to PATCH …/settings was not JSON (is something in front of it answering instead?)",
+      `The coordinator's answer to PATCH …/settings was not JSON in UTF-8: HTTP 200, 19 bytes of text/plain: "Portal" (is something in front of it answering instead?)`,
     );
     expect([transient(html), outcomeUnknown(html)]).toEqual([true, true]);
     answers["/settings"] = () => new Response('{"leaseTtl', { status: 200 }); // cut short

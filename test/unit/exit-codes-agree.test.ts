@@ -4,7 +4,8 @@
 // file that is not JSON is refused by both real programs with exit 2, under --json too (cli/exit-codes USAGE_CODES
 // lists them with the agent's EXIT.usage). `gigafactory-agent --help` names its exit codes and its error line, as
 // `gigafactory --help` does (only the README did), and its --json error line carries the exitCode, as the CLI's
-// error document does.
+// error document does. Each program's --help says why a refused token (unauthorized, forbidden) exits 3 from the agent
+// (a service manager must not restart it into the same refusal) and 1 from the CLI (a script reads the code).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -58,5 +59,19 @@ describe("one code, one exit, in the CLI and the agent", () => {
     expect(help).toMatch(new RegExp(`; ${EXIT.credentials} the factory's credentials are gone .*do not restart it`));
     expect(help).toContain("128 + its number");
     expect(help).toContain("`✘ ERROR code: what happened / how to fix it` on stderr; under --json");
+  });
+
+  it("each program's --help says why a refused token exits 3 from the agent and 1 from the CLI", async () => {
+    const agent = USAGE.replace(/\s+/g, " ");
+    expect(agent).toContain(
+      "its token refused: unauthorized, forbidden): do not restart it (systemd: RestartPreventExitStatus=3)",
+    );
+    expect(agent).toContain(
+      "`gigafactory` exits 1 for the same codes, as nothing restarts a command and a script reads its code",
+    );
+    const cli = (await captureCli(["--help"])).stdout.replace(/\s+/g, " ");
+    expect(cli).toContain(
+      "other errors exit 1 — a refused token too (`unauthorized`, `forbidden`): a script reads it by its code; `gigafactory-agent` exits 3 for its own, so its service manager does not restart it.",
+    );
   });
 });

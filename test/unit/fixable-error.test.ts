@@ -57,7 +57,7 @@ describe("one class everywhere", () => {
       }
     })();
     expect(e).toBeInstanceOf(FixableError);
-    expect(e).toMatchObject({ code: "missing_url", exitCode: 2 });
+    expect(e).toMatchObject({ code: "not_logged_in", exitCode: 2 });
   });
 
   it("the CLI's errors are FixableErrors printed by errorLine", () => {

@@ -1,0 +1,123 @@
+// The dashboard says an answer the coordinator cannot have written in one line, as the CLI does: a proxy's HTML 502
+// was "HTTP 502 Bad Gateway — the answer is not the coordinator's" (nothing of what came), another server's
+// `{"error": "invalid token"}` the same, a refusal in JSON declared charset=latin1 was read as UTF-8 and shown as the
+// coordinator's problem, and a 2xx page or latin1 JSON "was not JSON" with nothing of what it was (latin1 JSON was
+// read as UTF-8 and used). dashboard/foreign-answer.js mirrors src/shared/foreign-answer and problem-words: the same
+// words on the same samples.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { api, describeError } from "../../dashboard/api.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import * as mirror from "../../dashboard/foreign-answer.js";
+import * as shared from "../../src/shared/foreign-answer.ts";
+import { problemWordsOf } from "../../src/shared/problem-words.ts";
+
+const host = globalThis as unknown as Record<string, unknown>;
+const saved = { fetch: host.fetch, location: host.location, document: host.document };
+let answer: () => Response = () => new Response(null, { status: 204 });
+
+beforeEach(() => {
+  Object.assign(host, {
+    location: { origin: "http://dash.test" },
+    document: { hidden: false },
+    fetch: async () => answer(),
+  });
+});
+afterEach(() => {
+  Object.assign(host, saved);
+});
+
+const session = { token: "gf_p_x", product: "p" };
+/** What the page says of the failure of a read of /jobs answered `res`. */
+const said = async (res: () => Response): Promise<string> => {
+  answer = res;
+  return api(session, "/jobs").then(
+    () => "no failure",
+    (err: unknown) => describeError(err),
+  );
+};
+const PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+
+describe("dashboard: an answer that is not the coordinator's", () => {
+  it("a refusal says what came — a page by its size, type and words, another server's JSON in its own words", async () => {
+    const page = await said(
+      () => new Response(PAGE, { status: 502, statusText: "Bad Gateway", headers: { "content-type": "text/html" } }),
+    );
+    expect(page).toMatch(
+      /^HTTP 502 Bad Gateway — the answer is not the coordinator's: 50 bytes of text\/html: "502 Bad Gateway"\. /,
+    );
+    const json = (status: number, body: unknown, ct = "application/json") =>
+      new Response(JSON.stringify(body), { status, headers: { "content-type": ct } });
+    expect(await said(() => json(401, { error: "invalid token" }))).toMatch(/^HTTP 401 — invalid token/);
+    expect(await said(() => json(502, {}))).toMatch(
+      /^HTTP 502 — the answer is not the coordinator's: 2 bytes of application\/json, naming no problem \(no detail, title, message or error\)/,
+    );
+    const latin1 = json(
+      409,
+      { title: "Conflict", detail: "job j is busy", code: "conflict" },
+      "application/json; charset=latin1",
+    );
+    expect(await said(() => latin1)).toMatch(
+      /^HTTP 409 — the answer is not the coordinator's: \d+ bytes of application\/json in charset latin1: "/,
+    );
+  });
+
+  it("a 2xx page or JSON in another charset is refused saying what came", async () => {
+    expect(
+      await said(
+        () =>
+          new Response("<html><title>Portal</title></html>", { status: 200, headers: { "content-type": "text/html" } }),
+      ),
+    ).toBe(
+      `The coordinator's answer to GET …/jobs was not JSON in UTF-8: HTTP 200, 34 bytes of text/html: "Portal" (is something in front of it answering instead?)`,
+    );
+    const latin1 = new Response('{"jobs":[]}', {
+      status: 200,
+      headers: { "content-type": "application/json; charset=iso-8859-1" },
+    });
+    expect(await said(() => latin1)).toMatch(
+      /was not JSON in UTF-8: HTTP 200, 11 bytes of application\/json in charset iso-8859-1: /,
+    );
+  });
+});
+
+describe("dashboard/foreign-answer.js, the mirror of src/shared", () => {
+  it("says each sample in the CLI's words", () => {
+    const samples = [
+      { status: 404, statusText: "Not Found", contentType: "text/html; charset=utf-8", text: PAGE, bytes: 50 },
+      { status: 502, statusText: "", contentType: null, text: "", bytes: 0 },
+      { status: 500, contentType: 'application/json; charset="Latin1"', text: '{"a":1}', bytes: 7, more: true },
+      {
+        status: 200,
+        statusText: "OK\u0007",
+        contentType: "Text/Plain\u0001",
+        text: `<script>x</script>${"word ".repeat(60)}`,
+        bytes: 320,
+      },
+      { status: 403, contentType: "application/problem+json", text: "&lt;b&gt; &amp; <!-- c --> &nbsp;x", bytes: 1 },
+    ];
+    for (const a of samples) expect(mirror.foreignAnswerText(a), a.text).toBe(shared.foreignAnswerText(a));
+    for (const ct of [
+      "application/json; charset=UTF-8",
+      "application/vnd.x+json;charset=ascii",
+      "text/html; charset=latin1",
+      undefined,
+    ])
+      expect(mirror.foreignJsonCharset(ct)).toBe(shared.foreignJsonCharset(ct));
+    const bodies = [
+      { detail: "d", title: "t" },
+      { title: "t", message: "m" },
+      { error: "e", error_description: "ed" },
+      { error: { message: "nested" } },
+      { code: "E42" },
+      "Not Found",
+      { message: `a\n${"x".repeat(300)}` },
+      {},
+      [],
+      42,
+      null,
+      { error: true },
+    ];
+    for (const b of bodies) expect(mirror.problemWordsOf(b), JSON.stringify(b)).toBe(problemWordsOf(b));
+  });
+});

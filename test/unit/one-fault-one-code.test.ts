@@ -1,0 +1,88 @@
+// One fault, one code, in the CLI and the agent alike: a URL that cannot be a coordinator is `bad_url` (the CLI said
+// `usage`), no URL or token to connect with `not_logged_in` (the agent said `missing_url`, `missing_token`, or
+// `config_missing` with no config file), no product and a token naming none `product_required` (the agent said
+// `missing_product`), and `login` or `enroll` given no URL `usage` (enroll said `missing_url`) — each exit 2, from
+// the real programs. The retired codes are thrown nowhere, so a fault cannot get a second code again unnoticed.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { captureCli } from "../support/cli-harness.ts";
+import { thrownCodes } from "../support/thrown-codes.ts";
+import { runAgent } from "./agent-process.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "gf-one-fault-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const TOKEN = `gf_shop_${"A".repeat(43)}`;
+const CODE = `gfe_shop_${"B".repeat(43)}`;
+const NO_PRODUCT = "admin-secret-token";
+const DEAD = "http://127.0.0.1:9";
+const state = (name: string) => ["--state-dir", path.join(dir, name)];
+
+/** The fault, and how each program is made to meet it: the CLI's argv and environment, the agent's argv. */
+const FAULTS: Array<{ code: string; cli: Array<[string[], Record<string, string>?]>; agent: string[][] }> = [
+  {
+    code: "bad_url",
+    cli: [[["jobs", "--url", "notaurl", "--token", TOKEN]], [["login", "--url", "notaurl", "--token", TOKEN]]],
+    agent: [
+      ["run", "--url", "notaurl", "--token", TOKEN, ...state("a1")],
+      ["enroll", "--url", "notaurl", "--code", CODE, ...state("a2")],
+    ],
+  },
+  {
+    code: "not_logged_in",
+    cli: [[["jobs"]], [["jobs", "--url", DEAD]], [["jobs"], { GIGAFACTORY_TOKEN: TOKEN }]],
+    agent: [
+      ["run", ...state("b1")],
+      ["run", "--url", DEAD, ...state("b2")],
+      ["run", "--token", TOKEN, ...state("b3")],
+    ],
+  },
+  {
+    code: "product_required",
+    cli: [[["jobs", "--url", DEAD, "--token", NO_PRODUCT]], [["login", "--url", DEAD, "--token", NO_PRODUCT]]],
+    agent: [["run", "--url", DEAD, "--token", NO_PRODUCT, ...state("c1")]],
+  },
+  {
+    code: "usage",
+    cli: [[["login", "--token", TOKEN]]],
+    agent: [["enroll", "--code", CODE, ...state("d1")]],
+  },
+];
+
+describe("one fault, one code, in both programs", () => {
+  for (const fault of FAULTS) {
+    it(`${fault.code}: the CLI and the agent say it alike, exit 2`, { timeout: 60_000 }, async () => {
+      const said: string[] = [];
+      for (const [argv, env] of fault.cli) {
+        const run = await captureCli([...argv, "--json"], { env });
+        const error = JSON.parse(run.stdout).error as { code: string; exitCode: number };
+        said.push(`gigafactory ${argv[0]}: ${error.code} ${run.code}`);
+      }
+      const runs = await Promise.all(fault.agent.map((argv) => runAgent(argv)));
+      runs.forEach((run, i) => {
+        const code = /^✘ ERROR (\w+):/m.exec(run.stderr)?.[1] ?? run.out;
+        said.push(`gigafactory-agent ${fault.agent[i]?.[0]}: ${code} ${run.code}`);
+      });
+      expect(said).toEqual(said.map((s) => s.replace(/: .*/, `: ${fault.code} 2`)));
+    });
+  }
+
+  it("a config file with a token and no URL is not_logged_in too", { timeout: 30_000 }, async () => {
+    const file = path.join(dir, "token-only.json");
+    writeFileSync(file, JSON.stringify({ token: TOKEN }), { mode: 0o600 });
+    const cli = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
+    const agent = await runAgent(["run", "--config", file, ...state("e1")]);
+    expect([cli.stderr, agent.stderr].map((s) => /^✘ ERROR (\w+):/m.exec(s)?.[1])).toEqual([
+      "not_logged_in",
+      "not_logged_in",
+    ]);
+    expect([cli.code, agent.code]).toEqual([2, 2]);
+  });
+
+  it("the codes these faults had before are thrown nowhere", () => {
+    const thrown = thrownCodes("src/cli", "src/agent", "src/shared");
+    expect(["missing_url", "missing_token", "missing_product"].filter((code) => thrown.has(code))).toEqual([]);
+  });
+});
