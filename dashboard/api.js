@@ -123,10 +123,10 @@ export function setUnauthorizedHandler(fn) {
  * Turn a non-2xx response into an ApiError, reading problem+json when there is one. An answer that is not one (a
  * proxy's HTML 502 page, another server's JSON, JSON in another charset) is named by its status line, and what came
  * is said in one line as the CLI says it (foreign-answer.js `refusalDetail`).
- * @param {Response} res @param {string} method
+ * @param {Response} res @param {string} method @param {string} token the token sent, hidden in what is said
  */
-async function toError(res, method) {
-  const seen = await readAnswer(res);
+async function toError(res, method, token) {
+  const seen = await readAnswer(res, token);
   const body = seen.json && typeof seen.body === "object" && !Array.isArray(seen.body) ? seen.body : null;
   const retryAfterS = retryAfterSeconds(res.headers.get("retry-after"));
   const problem = typeof body?.title === "string";
@@ -182,7 +182,7 @@ export async function request(session, path, init = {}) {
     throw new ApiError(0, "Cannot reach the coordinator", "the network request failed", "network", { method });
   }
   if (!res.ok) {
-    const err = await toError(res, method);
+    const err = await toError(res, method, session.token);
     if (err.retryAfterS > 0 && (res.status === 503 || res.status === 429))
       backOff.set(session.product, { until: Date.now() + err.retryAfterS * 1000, err });
     if (res.status === 401) onUnauthorized(err, session);
@@ -210,7 +210,7 @@ export async function api(session, path, opts = {}) {
   }
   const res = await request(session, path, init);
   const method = init.method ?? "GET";
-  const seen = res.status === 204 ? undefined : await readAnswer(res);
+  const seen = res.status === 204 ? undefined : await readAnswer(res, session.token);
   // A proxy's or a portal's page answered in the coordinator's place, the body was cut short, or JSON came in another
   // charset: JSON.parse's "Unexpected token '<'" said none of it. Asking again may work; a write's outcome is unknown.
   if (seen && !seen.json && seen.text !== "") throw notJson(method, path, foreignAnswerText(seen));

@@ -118,15 +118,43 @@ export function refusalDetail(seen, titled) {
   );
 }
 
+/** A token's head (`gf_<product>_`), which names the product and is no secret (src/shared/redact-known). */
+const PUBLIC_HEAD = /^gfe?_[a-z0-9][a-z0-9-]{0,62}_/;
+/** Characters of a token past its head that an echo cut short must show before they are hidden (MIN_LITERAL). */
+const MIN_SECRET_CHARS = 8;
+const escapeRe = (/** @type {string} */ s) => s.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+
 /**
- * An answer's body read once: its text (UTF-8), size in bytes, and its JSON when it is JSON in UTF-8 (`json` false
- * for a page, a cut body, or JSON declared in another charset, which would be read as other characters than sent).
- * @param {Response} res
+ * `text` with the token the page sent hidden past its public head (`gf_acme_…`): whole, and cut short — a prefix holding 8 characters past its
+ * public head, where the text ends or a quote or an ellipsis follows (a proxy echoing a header cut at 40). As the
+ * CLI's shared/redact-known hides it: a proxy's page echoing the `Authorization` header put the token on the status
+ * line, where a screenshot or a shared screen took it. A token is of URL-safe characters: no escaping changes it.
+ * @param {string} text @param {string | undefined} secret
+ */
+export function hideToken(text, secret) {
+  if (!secret || secret.length < MIN_SECRET_CHARS) return text;
+  const head = PUBLIC_HEAD.exec(secret)?.[0] ?? "";
+  let out = text.split(secret).join(`${head}…`);
+  const rest = secret.slice(head.length);
+  if (rest.length <= MIN_SECRET_CHARS) return out;
+  // Longest prefix first, so a cut echo is hidden whole; only where the text shows a cut.
+  const tails = [];
+  for (let n = rest.length - 1; n >= MIN_SECRET_CHARS; n--) tails.push(escapeRe(rest.slice(0, n)));
+  const cut = new RegExp(`${escapeRe(head)}(?:${tails.join("|")})(?=$|["'…]|\\.\\.\\.)`, "g");
+  out = out.replace(cut, `${head}…`);
+  return out;
+}
+
+/**
+ * An answer's body read once: its text (UTF-8, the token the page sent hidden), size in bytes, and its JSON when it
+ * is JSON in UTF-8 (`json` false for a page, a cut body, or JSON declared in another charset, which would be read as
+ * other characters than sent).
+ * @param {Response} res @param {string} [secret] the token sent with the request (hideToken)
  * @returns {Promise<AnswerSeen & { json: boolean, body: unknown }>}
  */
-export async function readAnswer(res) {
+export async function readAnswer(res, secret) {
   const bytes = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
-  const text = new TextDecoder().decode(bytes);
+  const text = hideToken(new TextDecoder().decode(bytes), secret);
   const contentType = res.headers.get("content-type");
   const seen = { status: res.status, statusText: res.statusText, contentType, text, bytes: bytes.length };
   if (text === "" || foreignJsonCharset(contentType) !== undefined) return { ...seen, json: false, body: null };

@@ -11,6 +11,7 @@ import { api, describeError } from "../../dashboard/api.js";
 import * as mirror from "../../dashboard/foreign-answer.js";
 import * as shared from "../../src/shared/foreign-answer.ts";
 import { problemWordsOf } from "../../src/shared/problem-words.ts";
+import { hideKnown } from "../../src/shared/redact-known.ts";
 
 const host = globalThis as unknown as Record<string, unknown>;
 const saved = { fetch: host.fetch, location: host.location, document: host.document };
@@ -78,6 +79,43 @@ describe("dashboard: an answer that is not the coordinator's", () => {
     expect(await said(() => latin1)).toMatch(
       /was not JSON in UTF-8: HTTP 200, 11 bytes of application\/json in charset iso-8859-1: /,
     );
+  });
+});
+
+describe("dashboard: the token it sent, echoed back by what answered", () => {
+  const token = "gf_acme_Zq8xW3vN5tLk2Rp9Yb7Hc4Md";
+  const own = { token, product: "acme" };
+  const saidTo = async (res: () => Response): Promise<string> => {
+    answer = res;
+    return api(own, "/jobs").then(
+      () => "no failure",
+      (err: unknown) => describeError(err),
+    );
+  };
+  it("is hidden whole, in a page and in another server's JSON, refusal or 2xx", async () => {
+    const page = `<html><body>401: bad Authorization: Bearer ${token} for /jobs</body></html>`;
+    const json = JSON.stringify({ error: `token ${token} is unknown here` });
+    for (const res of [
+      () => new Response(page, { status: 401, headers: { "content-type": "text/html" } }),
+      () => new Response(json, { status: 403, headers: { "content-type": "application/json" } }),
+      () => new Response(page, { status: 200, headers: { "content-type": "text/html" } }),
+    ]) {
+      const line = await saidTo(res);
+      expect(line).not.toContain("Zq8xW3vN");
+      expect(line).toContain("gf_acme_…");
+    }
+  });
+  it("is hidden when cut short past its head, as the CLI hides it (shared/redact-known)", () => {
+    const texts = [
+      `Bearer ${token} x`,
+      `Bearer ${token.slice(0, 20)}... rejected`,
+      `"auth":"${token.slice(0, 18)}"`,
+      `${token.slice(0, 20)}ZZZ`, // a prefix not shown as cut: kept
+      "gf_acme_Zq8x…", // fewer than 8 characters past the head: no secret worth mangling text for
+      "nothing of it",
+    ];
+    expect(texts.map((t) => mirror.hideToken(t, token))).toEqual(texts.map((t) => hideKnown(t, [token])));
+    expect(mirror.hideToken(`Bearer ${token.slice(0, 20)}... rejected`, token)).toBe("Bearer gf_acme_…... rejected");
   });
 });
 
