@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from "node:http";
 
-/** 64 KiB: a problem document is a few hundred bytes, and the reason shows 200 characters of it at most. */
+/** 64 KiB: a problem document is a few hundred bytes, and the reason shows one line of its words (problem-words). */
 export const MAX_REFUSAL_BYTES = 64 * 1024;
 
 /**

@@ -191,7 +191,8 @@ export async function apiErrorOf(res: Response, more = false, known: readonly st
   // Of the API's shape (core/errors ERROR_CODES: snake_case), else the status's: a server's `"code": "x\n✔ enrolled"`
   // or a paragraph became the agent's ✘ ERROR code and its --json `code` (the CLI checked this itself, cli/errors).
   const code = typeof p.code === "string" && API_CODE.test(p.code) ? p.code : `http_${res.status}`;
-  const detail = said ?? namelessProblemText(seen);
+  // A body naming only its code (`{"code":"invalid_token"}`) said it twice: `✘ ERROR invalid_token: invalid_token`.
+  const detail = said === code ? statusWords(res.status, res.statusText) : (said ?? namelessProblemText(seen));
   return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), detail, body);
 }
 

@@ -32,6 +32,12 @@ describe("a JSON refusal without a detail, in the CLI", () => {
     expect(await cliLine(503, titled)).toMatch(/^✘ ERROR http_503: Service Unavailable \/ /);
   });
 
+  it("says a JSON naming only its code by the status, not the code twice", async () => {
+    expect(await cliLine(401, JSON.stringify({ code: "invalid_token" }))).toMatch(
+      /^✘ ERROR invalid_token: HTTP 401 Unauthorized \/ /,
+    );
+  });
+
   it("says a JSON naming no problem in one line, as a foreign page is said", async () => {
     expect(await cliLine(502, JSON.stringify({ ok: false, retry: [1, 2] }))).toMatch(
       /^✘ ERROR http_502: not a Gigafactory answer: HTTP 502 Bad Gateway, 26 bytes of application\/json, naming no problem \(no detail, title, message or error\) \/ retry; if it persists, check --url /,
