@@ -7,10 +7,11 @@
 // `Bearer <admin token>` pasted whole, two words, past 512 bytes, a character no header carries — is refused beside the Token field in the CLI's
 // words, nothing sent (it got the coordinator's generic 401); a refusal's words go once the box it is about is edited
 // (they stayed), but stay while another box they name is still empty; a box refused once is unmarked when a second
-// refusal, about another box, takes the line (it stayed marked, described by words not about it).
+// refusal, about another box, takes the line (it stayed marked, described by words not about it). The tests' own
+// sign-in loads the page once more when one of its files was lost on the way, and says which when lost again.
 import type { Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { newPage } from "./chromium.ts";
+import { newPage, signIn } from "./chromium.ts";
 import { dashboardSuite, description, expectRefused } from "./dashboard-session.ts";
 import { ADMIN } from "./harness.ts";
 
@@ -141,6 +142,31 @@ describe("dashboard: the sign-in form", () => {
     await expect.poll(() => error.textContent(), SOON).toBe("");
     expect(errors).toEqual([]);
     await close();
+  });
+
+  // The test helper's own sign-in (chromium.ts signIn), under every dashboard test: one of the page's files lost on
+  // the way left a page with no form, and signIn waited 30 s for a Token field that would never come.
+  it("signs in when a file of the dashboard was lost once on the way, and says at once which one when lost again", async () => {
+    const { page, errors, close } = await newPage(suite.browser);
+    let resets = 0;
+    await page.route(
+      (u) => u.pathname.endsWith("/token-shape.js"),
+      (route) => (resets++ < 1 ? route.abort("connectionreset") : route.fallback()),
+    );
+    await signIn(page, suite.h.url, ADMIN, PRODUCT);
+    expect(resets).toBe(2); // lost, then loaded with the page loaded again
+    await close();
+
+    const again = await newPage(suite.browser);
+    await again.page.route(
+      (u) => u.pathname.endsWith("/token-shape.js"),
+      (route) => route.abort("connectionreset"),
+    );
+    await expect(signIn(again.page, suite.h.url, ADMIN, PRODUCT)).rejects.toThrow(
+      /drew no sign-in form \(loaded 2 times\): \/token-shape\.js \(net::ERR_CONNECTION_RESET\) did not load$/,
+    );
+    expect([...errors, ...again.errors]).toEqual([]);
+    await again.close();
   });
 
   // A box is described only by words about it. The Token box refused for its shape, then the Product box emptied and
