@@ -45,10 +45,13 @@ function markField(input, status) {
     "input",
     () => {
       unmarkBox(input, status.id);
+      // The line drawn in its place when a redraw replaced it (a Fleet card; this box kept: kept-box.js): clearing
+      // the one gone from the page left the words on the card.
+      const line = status.isConnected ? status : (document.getElementById(status.id) ?? status);
       // The refusal was about the value now edited: its words go too, unless another box is still refused by them
       // (sign-in's "Enter a token and a product" marks both empty boxes). They stayed, on every page with a form.
-      if (refusedBy(status).length === 0 && status.hasAttribute("data-field-error") && status.textContent === said)
-        showError(status);
+      if (refusedBy(line).length === 0 && line.hasAttribute("data-field-error") && line.textContent === said)
+        showError(line);
     },
     { once: true },
   );
@@ -93,7 +96,8 @@ export function refusalError(err, status, message, boxes) {
 /**
  * What a redraw would lose of the boxes under `root` marked by `fieldError`: call before replacing them; the
  * function it returns marks again each box drawn in its place (same id) that still holds the value refused, described
- * by the line of the same id — a poll's redraw of a card dropped the mark while the refusal's words stayed.
+ * by the line of the same id — a poll's redraw of a card dropped the mark while the refusal's words stayed. A box kept
+ * through the redraw (kept-box.js), marked still, has its line drawn anew marked as its refusal again.
  * @param {ParentNode} root
  * @returns {() => void}
  */
@@ -106,10 +110,14 @@ export function keepFieldErrors(root) {
   return () => {
     for (const { id, value, lines } of marked) {
       const box = /** @type {HTMLInputElement | null} */ (document.getElementById(id));
-      if (!box || box.value !== value || box.getAttribute("aria-invalid") === "true") continue;
+      if (!box || box.value !== value) continue;
+      // Still marked: the very box, kept through the redraw (kept-box.js) — its line, drawn anew, is still its refusal.
+      const kept = box.getAttribute("aria-invalid") === "true";
       for (const line of lines) {
         const status = document.getElementById(line);
-        if (status?.classList.contains("error")) markField(box, status);
+        if (!status?.classList.contains("error")) continue;
+        if (kept) status.setAttribute("data-field-error", "");
+        else markField(box, status);
       }
     }
   };
