@@ -169,10 +169,8 @@ export function budgetView(root, live) {
     );
   };
 
-  /**
-   * @param {string} path @param {string} done @param {any} [body] @param {string} [method]
-   * @param {(b: any) => string | undefined} [say] the message for this answer, when it is not `done`
-   */
+  /** @param {string} path @param {string} done @param {any} [body] @param {string} [method]
+   * @param {(b: any) => string | undefined} [say] the message for this answer, when it is not `done` */
   const act = async (path, done, body, method = "POST", say = () => undefined) => {
     if (busy) return;
     // The pressed button keeps focus while out (busy.js); the outcome takes it when the answer greys the button out
@@ -190,6 +188,7 @@ export function budgetView(root, live) {
       seen = true;
       draw(b);
       showError(status);
+      showLoadError(status); // the answer is the budget as it now is: a failed read said beside a refusal is over
       status.textContent = say(b) ?? done;
     } catch (err) {
       // A box the coordinator refused (a ceiling past its bounds) is marked and focused, as the form's own refusal.

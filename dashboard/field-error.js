@@ -5,21 +5,26 @@
  * with it — the line alone was read once, somewhere else on the page, and the box said nothing (WCAG 3.3.1).
  */
 import { showError } from "./dom.js";
+import { refusedBy, unmarkBox } from "./status-text.js";
 
 let made = 0;
 
 /**
  * Says `message` in `status` (dom.js showError) and marks `input` invalid, described by `status`, until its value
- * next changes (or `clearFieldError`): then the words go too, when no other box is still refused by them and nothing
- * has been written over them since; the line gets an id when it has none. Focus moves to `input` unless
- * `focus` is false.
+ * next changes: then the words go too, when no other box is still refused by them and nothing has been written over
+ * them since (the marks went with them then: status-text.js showError); the line gets an id when it has none. Focus
+ * moves to `input` unless `focus` is false.
  * @param {HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement} input
  * @param {HTMLElement} status a statusLine
  * @param {string} message
  * @param {{ focus?: boolean }} [opts]
  */
 export function fieldError(input, status, message, opts = {}) {
-  showError(status, message);
+  // The same refusal about one more box (sign-in's "Enter a token and a product" marks both empty boxes): said again
+  // (a live region says a rewrite), the box it marked kept. Other words are another refusal: showError unmarks the
+  // boxes the earlier one marked, which were described by words no longer about them.
+  if (status.hasAttribute("data-field-error") && status.textContent === message) status.textContent = message;
+  else showError(status, message);
   markField(input, status);
   if (opts.focus !== false) input.focus();
 }
@@ -39,20 +44,18 @@ function markField(input, status) {
   input.addEventListener(
     "input",
     () => {
-      clearFieldError(input, status);
+      unmarkBox(input, status.id);
+      // The line drawn in its place when a redraw replaced it (a Fleet card; this box kept: kept-box.js): clearing
+      // the one gone from the page left the words on the card.
+      const line = status.isConnected ? status : (document.getElementById(status.id) ?? status);
       // The refusal was about the value now edited: its words go too, unless another box is still refused by them
       // (sign-in's "Enter a token and a product" marks both empty boxes). They stayed, on every page with a form.
-      if (refusedBy(status).length === 0 && status.hasAttribute("data-field-error") && status.textContent === said)
-        showError(status);
+      if (refusedBy(line).length === 0 && line.hasAttribute("data-field-error") && line.textContent === said)
+        showError(line);
     },
     { once: true },
   );
 }
-
-/** The boxes marked invalid and described by `status`. @param {HTMLElement} status @returns {HTMLElement[]} */
-const refusedBy = (status) => [
-  ...document.querySelectorAll(`[aria-invalid="true"][aria-describedby~="${CSS.escape(status.id)}"]`),
-];
 
 /**
  * The body field a server's refusal is about: the first of its `issues` (problem+json of a `validation_failed`,
@@ -93,7 +96,8 @@ export function refusalError(err, status, message, boxes) {
 /**
  * What a redraw would lose of the boxes under `root` marked by `fieldError`: call before replacing them; the
  * function it returns marks again each box drawn in its place (same id) that still holds the value refused, described
- * by the line of the same id — a poll's redraw of a card dropped the mark while the refusal's words stayed.
+ * by the line of the same id — a poll's redraw of a card dropped the mark while the refusal's words stayed. A box kept
+ * through the redraw (kept-box.js), marked still, has its line drawn anew marked as its refusal again.
  * @param {ParentNode} root
  * @returns {() => void}
  */
@@ -106,24 +110,15 @@ export function keepFieldErrors(root) {
   return () => {
     for (const { id, value, lines } of marked) {
       const box = /** @type {HTMLInputElement | null} */ (document.getElementById(id));
-      if (!box || box.value !== value || box.getAttribute("aria-invalid") === "true") continue;
+      if (!box || box.value !== value) continue;
+      // Still marked: the very box, kept through the redraw (kept-box.js) — its line, drawn anew, is still its refusal.
+      const kept = box.getAttribute("aria-invalid") === "true";
       for (const line of lines) {
         const status = document.getElementById(line);
-        if (status?.classList.contains("error")) markField(box, status);
+        if (!status?.classList.contains("error")) continue;
+        if (kept) status.setAttribute("data-field-error", "");
+        else markField(box, status);
       }
     }
   };
-}
-
-/**
- * Takes `fieldError`'s marks off `input`: its description no longer names `status`, and it is valid again unless
- * the box holds its own problem (byte-limit.js marks a box over its limit with a custom validity).
- * @param {HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement} input
- * @param {HTMLElement} status
- */
-export function clearFieldError(input, status) {
-  const ids = (input.getAttribute("aria-describedby") ?? "").split(/\s+/).filter((id) => id && id !== status.id);
-  if (ids.length > 0) input.setAttribute("aria-describedby", ids.join(" "));
-  else input.removeAttribute("aria-describedby");
-  if (!input.validity?.customError) input.removeAttribute("aria-invalid");
 }

@@ -11,11 +11,14 @@
 const asides = new WeakMap();
 
 /**
- * Show an error (or clear it) in an element made by statusLine/errorBox; a box's refusal said there before is over.
+ * Show an error (or clear it) in an element made by statusLine/errorBox; a box's refusal said there before is over,
+ * and so are its marks: a box refused there is valid again and no longer described by the line (`unmarkBox`) — it
+ * was read "Budget saved." or "x is open" as what was wrong with it, and a second refusal's words about another box.
  * @param {Element} el
  * @param {string} [message]
  */
 export function showError(el, message) {
+  if (el.hasAttribute("data-field-error")) for (const box of refusedBy(el)) unmarkBox(box, el.id);
   el.removeAttribute("data-load-error");
   el.removeAttribute("data-read-note");
   el.removeAttribute("data-field-error");
@@ -89,4 +92,25 @@ export function showReadNote(el, text) {
   showError(el);
   el.textContent = text;
   el.setAttribute("data-read-note", "");
+}
+
+/**
+ * The boxes marked invalid and described by the line `el` (field-error.js marks them); none when it has no id.
+ * @param {Element} el @returns {HTMLElement[]}
+ */
+export function refusedBy(el) {
+  if (!el.id) return [];
+  return [...el.ownerDocument.querySelectorAll(`[aria-invalid="true"][aria-describedby~="${CSS.escape(el.id)}"]`)];
+}
+
+/**
+ * Takes a refusal's marks off `box`: its description no longer names the line `lineId`, and it is valid again unless
+ * it holds its own problem (byte-limit.js marks a box over its limit with a custom validity).
+ * @param {Element} box an input, textarea or select @param {string} lineId
+ */
+export function unmarkBox(box, lineId) {
+  const ids = (box.getAttribute("aria-describedby") ?? "").split(/\s+/).filter((id) => id && id !== lineId);
+  if (ids.length > 0) box.setAttribute("aria-describedby", ids.join(" "));
+  else box.removeAttribute("aria-describedby");
+  if (!(/** @type {HTMLInputElement} */ (box).validity?.customError)) box.removeAttribute("aria-invalid");
 }

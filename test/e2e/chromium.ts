@@ -1,7 +1,15 @@
 // Debian's headless Chromium for the dashboard tests, launched one way everywhere: twelve test files each spelt the
 // executable path and flags out, in two variants. `--no-sandbox` because CI runs as root in a container; the rest
 // keep the browser from reaching beyond loopback (updates, sync, QUIC probes) while a test runs.
-import { type APIResponse, type Browser, chromium, type Page, type Route } from "playwright-core";
+import {
+  type APIResponse,
+  type Browser,
+  chromium,
+  type Page,
+  type Request,
+  type Response,
+  type Route,
+} from "playwright-core";
 import { inject } from "vitest";
 
 /** The Debian package's binary (apt-get install chromium), as the README's test set-up installs it. */
@@ -59,11 +67,53 @@ export async function newPage(browser: Browser, width = 1280) {
 
 /** Signs `page` in on the dashboard at `url` with `token` on `product`, and waits until it is signed in. */
 export async function signIn(page: Page, url: string, token: string, product: string): Promise<void> {
-  await page.goto(`${url}/`);
+  await openSignInForm(page, url);
   await page.getByLabel("Token").fill(token);
   await page.getByLabel("Product").fill(product);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+/**
+ * Opens the dashboard at `url` with its sign-in form drawn. app.js draws the form as it runs, before the page's `load`
+ * (12 of 12 loaded runs: there when goto returned, 0.4–1.1 s): a form missing then is an app that never ran — one of
+ * the page's ~90 files (each module, each stylesheet) did not arrive, and a module graph with one file lost runs
+ * none of it. `fill` then waited its whole 30 s for a Token field that would never come (once, under load). A file
+ * lost at the network (a connection the local runtime reset) gets the page loaded once more, as a reader would;
+ * else, or lost again, this throws at once, naming what did not load.
+ */
+async function openSignInForm(page: Page, url: string): Promise<void> {
+  const origin = new URL(url).origin;
+  for (let attempt = 1; ; attempt++) {
+    const lost: string[] = [];
+    const ours = (u: string) => new URL(u).origin === origin && !new URL(u).pathname.startsWith("/api/");
+    const failed = (r: Request) => {
+      if (ours(r.url())) lost.push(`${new URL(r.url()).pathname} (${r.failure()?.errorText ?? "failed"})`);
+    };
+    const refused = (r: Response) => {
+      if (ours(r.url()) && r.status() >= 400) lost.push(`${new URL(r.url()).pathname} (HTTP ${r.status()})`);
+    };
+    page.on("requestfailed", failed);
+    page.on("response", refused);
+    try {
+      await page.goto(`${url}/`);
+    } finally {
+      page.off("requestfailed", failed);
+      page.off("response", refused);
+    }
+    if ((await page.getByLabel("Token").count()) > 0) return;
+    // A module lost cancels the graph's requests still out (net::ERR_ABORTED): the cause is the others.
+    const aborted = (l: string) => l.includes("(net::ERR_ABORTED)");
+    const cause = lost.some((l) => !aborted(l)) ? lost.filter((l) => !aborted(l)) : lost;
+    if (attempt >= 2 || !cause.some((l) => l.includes("(net::")))
+      throw new Error(
+        `The dashboard at ${url}/ drew no sign-in form (loaded ${attempt} times): ${
+          cause.length > 0
+            ? `${cause.join(", ")} did not load`
+            : "every file loaded (app.js failed, or a session was kept)"
+        }`,
+      );
+  }
 }
 
 /**

@@ -5,7 +5,8 @@
 // bound, a budget ceiling under a cent — is tied to that box as the forms' own refusals are: aria-invalid, described by
 // the refusal's line, focused (it was only said in the line). A refused seat limit on a Fleet card stays marked, with
 // what was typed, across the poll's redraw of the card until it is edited (the redraw dropped the mark); one being
-// typed in keeps its caret where it was through that redraw (a digit typed after it went last).
+// typed in keeps its caret where it was through that redraw (a digit typed after it went last), and the refusal's
+// words go when the box, kept through the redraw, is edited (they stayed on the card).
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import {
@@ -145,6 +146,29 @@ describe("dashboard: narrow columns shown, refusals tied to their box and kept",
     await seats.fill("3");
     expect(await seats.getAttribute("aria-invalid")).toBeNull();
     expect(await description(seats)).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // The refused box keeps focus (field-error.js), so the next redraw keeps that very box (kept-box.js) while the
+  // card's status line is drawn anew: edited then, the box's refusal cleared the line it was refused on — the one
+  // gone from the page — and the words stayed on the card under a box no longer refused.
+  it("clears a refused seat limit's words when the box is edited after the Fleet card's redraw", async () => {
+    const f = await api<{ factoryId: string }>("POST", "/factories/enroll", { name: "box-words", seats: 2 });
+    const { page, errors, close } = await signedInPage(suite, ADMIN, PRODUCT, { route: (p) => p.clock.install() });
+    await page.goto(`${suite.h.url}/#/fleet`);
+    const seats = page.locator(`#grant-seats-${f.factoryId}`);
+    const line = page.locator(`#grant-status-${f.factoryId}`);
+    await seats.waitFor(SOON);
+    await seats.fill("0");
+    await seats.press("Enter");
+    await expectRefused(seats, /whole number from 1 to 64/);
+    await untilFleetRedrawn(page, setButtonRedrawn(page, f.factoryId));
+    await expectRefused(seats, /whole number from 1 to 64/); // focused still: the box kept
+    await page.keyboard.press("Backspace");
+    await page.keyboard.type("3");
+    expect(await seats.getAttribute("aria-invalid")).toBeNull();
+    expect(await line.textContent()).toBe("");
     expect(errors).toEqual([]);
     await close();
   });

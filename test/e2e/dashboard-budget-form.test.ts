@@ -9,8 +9,10 @@
 // through the polls of a product with no budget, "No budget is set…" and a failed read are each said once, not
 // written again at every poll (a live region says a rewrite again), and the note goes once a budget is read; a failed
 // read is said on a line of its own beside the refusal, never over it (the box's description read the failure), and
-// the refusal goes once the box it is about is edited (it stayed, on every page with a form); Pause
-// greyed out by a poll that finds the budget paused elsewhere hands its keyboard focus to Resume.
+// the refusal goes once the box it is about is edited (it stayed, on every page with a form), and its marks go once
+// the line says an action's outcome (the box was described by "Paused: …"), and the failed read's line goes once Set
+// budget answers with the budget; Pause greyed out by a poll that finds the budget paused elsewhere hands its keyboard
+// focus to Resume.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -137,6 +139,70 @@ describe("dashboard: the budget page's set form under its polls", () => {
       .toBe(true);
     expect(await page.evaluate('document.activeElement?.getAttribute("data-testid") ?? "none"')).toBe("budget-resume");
     await api("POST", "/budget/resume");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  // A box is described only by words about it: the ceiling refused, then Pause pressed — the line said "Paused: …"
+  // and the ceiling box, still marked invalid, was read "Paused: no new dispatch until resumed." as what was wrong
+  // with it (status-text.js showError takes a refusal's marks with its words).
+  it("unmarks a refused box once the status line says an action's outcome", async () => {
+    await api("POST", "/budget/resume").catch(() => undefined); // running, whatever the tests before left
+    const { context, page, errors } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/budget`);
+    const [status, ceiling, pause] = [
+      page.locator("[data-testid=budget-status]"),
+      page.locator("#budget-set-ceiling"),
+      page.locator("#budget-pause"),
+    ];
+    await expect.poll(() => pause.isEnabled(), SOON).toBe(true);
+    await ceiling.fill("");
+    await page.locator("#budget-save").click();
+    await expectRefused(ceiling, /^Ceiling: enter a number of dollars$/);
+    await pause.click();
+    await expect.poll(() => status.textContent(), SOON).toBe("Paused: no new dispatch until resumed.");
+    expect(await ceiling.getAttribute("aria-invalid")).toBeNull();
+    expect(await ceiling.getAttribute("aria-describedby")).toBeNull();
+    await api("POST", "/budget/resume");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  // A read's failure said beside a refusal (its own line, budget-status-read) stayed after Set budget answered with
+  // the budget as it now is: "Budget saved." under "Cannot load the budget: …", until the next poll 5 s on.
+  it("drops a failed read's line once Set budget answers with the budget", async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.clock.install(); // the page's polls reached by running its clock on (onClock); paused below
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/budget`);
+    const [status, ceiling] = [page.locator("[data-testid=budget-status]"), page.locator("#budget-set-ceiling")];
+    const aside = page.locator("[data-testid=budget-status-read]");
+    await expect.poll(() => page.locator("#budget-pause").isEnabled(), SOON).toBe(true);
+    await ceiling.fill("");
+    await page.locator("#budget-save").click();
+    await expectRefused(ceiling, /^Ceiling: enter a number of dollars$/);
+    const failing = (u: URL) => u.pathname.endsWith("/budget");
+    await page.route(failing, (route) =>
+      route.request().method() === "GET"
+        ? route.fulfill({ status: 500, contentType: "application/problem+json", body: '{"code":"internal"}' })
+        : route.fallback(),
+    );
+    await expect
+      .poll(
+        onClock(page, 5_000, () => aside.count()),
+        SOON,
+      )
+      .toBe(1);
+    await page.unroute(failing);
+    // Paused where the page's clock is (pauseAt runs the timers it passes): no poll from here, so what clears the
+    // line can only be the save's answer.
+    await page.clock.pauseAt((await page.evaluate<number>("Date.now()")) + 10);
+    await ceiling.fill("12");
+    await page.locator("#budget-save").click();
+    await expect.poll(() => status.textContent(), SOON).toBe("Budget saved.");
+    expect(await aside.count()).toBe(0);
+    await api("PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
     expect(errors).toEqual([]);
     await context.close();
   });
