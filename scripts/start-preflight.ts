@@ -12,7 +12,7 @@
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { FixableError, failureText } from "../src/shared/fixable-error.ts";
+import { EXIT_USAGE, FixableError, failureText } from "../src/shared/fixable-error.ts";
 import { takePidLock } from "../src/shared/pid-lock.ts";
 
 export const LOCK_FILE = "gigafactory.pid";
@@ -20,7 +20,10 @@ export const LOCK_FILE = "gigafactory.pid";
 /** The scripts that hold the lock: a live pid whose command line names neither is a reused pid, not an owner. */
 const OWNERS = [/scripts\/start\.ts\b/, /scripts\/dev\.ts\b/];
 
-/** A start that cannot go ahead (exit 1): the lock is held. */
+/**
+ * A start that cannot go ahead: the lock is held. Exit 2, as the agent's `state_in_use` (one code, one exit, whichever
+ * program says it): like `bad_port`, a setting this start cannot run with — the fix is another GIGAFACTORY_LOCAL_STATE.
+ */
 function stateInUse(dir: string, owner?: { pid: number; what: string }): FixableError {
   const who = owner ? `${owner.what} (pid ${owner.pid})` : "another start";
   const how = owner ? `stop it (Ctrl-C in its terminal, or \`kill ${owner.pid}\`)` : "stop the other start";
@@ -28,6 +31,7 @@ function stateInUse(dir: string, owner?: { pid: number; what: string }): Fixable
     "state_in_use",
     `${who} is already running on the local state in ${dir}`,
     `${how}, or give this one its own state with GIGAFACTORY_LOCAL_STATE=DIR`,
+    EXIT_USAGE,
   );
 }
 
@@ -40,7 +44,7 @@ function ownerName(command: string): string {
 /**
  * Takes the lock on `dir` for this process (created if missing) and returns the function that releases it; it is
  * also released when the process exits. Throws FixableError `state_in_use` while a live owner holds it, and
- * `state_dir_unusable` (the agent's name for the same refusal) when `dir` cannot be made or written. The lock itself
+ * `state_dir_unusable` (the agent's name for the same refusal) when `dir` cannot be made or written; both exit 2. The lock itself
  * is shared/pid-lock's, the agent's too: a stale one (its owner crashed, or its pid reused by anything but these
  * scripts, or by a process started at another time) is taken over.
  */
@@ -55,6 +59,7 @@ export function lockState(dir: string): () => void {
       "state_dir_unusable",
       `cannot keep the local state in ${dir}: ${(err as Error).message}`,
       "point GIGAFACTORY_LOCAL_STATE at a directory you can write (unset: .wrangler/ in the checkout)",
+      EXIT_USAGE,
     );
   }
   if (taken.ok) return taken.release;
@@ -62,8 +67,9 @@ export function lockState(dir: string): () => void {
 }
 
 /**
- * Refuses a port something already listens on (127.0.0.1, where the runtime binds). Without this a second start
- * found the first one's coordinator healthy on the port, took it for its own, and ran its demo against it.
+ * Refuses a port something already listens on (127.0.0.1, where the runtime binds): FixableError `port_in_use`, exit 2
+ * (a PORT this start cannot use, as `bad_port`). Without this a second start found the first one's coordinator
+ * healthy on the port, took it for its own, and ran its demo against it.
  */
 export function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -75,6 +81,7 @@ export function assertPortFree(port: number): Promise<void> {
           "port_in_use",
           `127.0.0.1:${port} is ${err.code === "EACCES" ? "not ours to listen on" : "in use (another npm start or npm run dev?)"}`,
           "stop what listens there, or choose another port with PORT=N",
+          EXIT_USAGE,
         ),
       );
     });
@@ -89,6 +96,14 @@ export function assertPortFree(port: number): Promise<void> {
  */
 export function startFailureText(err: unknown, code: string, fix: string): string {
   return failureText(err, code, fix);
+}
+
+/**
+ * The exit code of a start that failed with `err`: a FixableError's own (2 for a refusal above: a setting to change),
+ * else 1. Both starts exited 1 for every failure, so `state_in_use` exited 1 from them and 2 from the agent.
+ */
+export function startFailureExit(err: unknown): number {
+  return err instanceof FixableError ? err.exitCode : 1;
 }
 
 /** What to do about a `GF_SAMPLE_SECONDS` that `demoSampleSeconds` refuses. */
