@@ -1,7 +1,9 @@
 // An alert or lesson that is about one factory names it as `name (id)` — as the fleet, the factory_down and
 // quarantine alerts and the waiting reasons do — not by its id alone: a breaker's `breaker_open` alert (open, then
-// half-open once its cool-down passed), its breaker_trip lesson, and a `stuck` alert's holder. Pass 38 found the
-// Alerts page saying "engine sample on factory fac_0mx… is open" beside a job that said "broken on build-box-7".
+// half-open once its cool-down passed), its breaker_trip lesson, and a `stuck` alert's holder; and a quarantine
+// alert says the CLI command that releases it (it named only the API route), as webhook_failing's names its own.
+// Pass 38 found the Alerts page saying "engine sample on factory fac_0mx… is open" beside a job that said "broken
+// on build-box-7".
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, alertsOf, api, claim, enroll, P, submit } from "./client.ts";
@@ -41,6 +43,18 @@ describe("alerts and lessons name a factory by its name and id", () => {
     await runDurableObjectAlarm(stub);
     const [half] = (await alertsOf(product)).filter((a) => a.kind === "breaker_open");
     expect(half?.message).toContain(`engine claude ${named} is half-open since `);
+  });
+
+  it("a quarantine alert, with the command that releases it (as webhook_failing's names its own)", async () => {
+    const product = "alert-names-quarantine";
+    const settings = { errorBudget: { windowMinutes: 60, maxFailures: 1 }, breaker: { failureThreshold: 50 } };
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
+    const f = await enroll(product, "build-box-9", ["engine:claude"]);
+    await failOnce(product, f.token);
+    await failOnce(product, f.token); // more than 1 failed run: quarantined
+    const [q] = (await alertsOf(product, "open")).filter((a) => a.kind === "factory_quarantined");
+    expect(q?.message).toContain(`factory build-box-9 (${f.factoryId}) was quarantined`);
+    expect(q?.message).toContain(`release it with \`gigafactory factory release ${f.factoryId}\``);
   });
 
   it("a stuck alert's holder", async () => {
