@@ -9,7 +9,7 @@
  * the owner's pid and what it is; it is created exclusively, and removed when its owner exits. A lock left by a
  * process that crashed (its pid gone, or reused by something that is not one of these scripts) is stale and taken.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { EXIT_USAGE, FixableError, failureText } from "../src/shared/fixable-error.ts";
@@ -50,8 +50,9 @@ function ownerName(command: string): string {
  */
 export function lockState(dir: string): () => void {
   let taken: ReturnType<typeof takePidLock>;
+  let made: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
+    made = mkdirSync(dir, { recursive: true });
     taken = takePidLock(path.join(dir, LOCK_FILE), (command) => OWNERS.some((re) => re.test(command)));
   } catch (err) {
     // A file there, a directory it may not write, a read-only disk: the state's place is the fix, not `npm install`.
@@ -62,8 +63,31 @@ export function lockState(dir: string): () => void {
       EXIT_USAGE,
     );
   }
-  if (taken.ok) return taken.release;
+  if (taken.ok) {
+    if (made === undefined) return taken.release;
+    const release = (): void => {
+      taken.release();
+      removeIfEmpty(dir, made);
+    };
+    process.once("exit", release);
+    return release;
+  }
   throw stateInUse(dir, taken.owner && { pid: taken.owner.pid, what: ownerName(taken.owner.command) });
+}
+
+/**
+ * The directories this start made for its state, `dir` up to `made` (mkdirSync's first one), removed while empty: a
+ * start refused (`port_in_use`) or stopped before it wrote a thing left an empty GIGAFACTORY_LOCAL_STATE behind.
+ */
+function removeIfEmpty(dir: string, made: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty (the state it kept), or gone already
+    }
+    if (d === made || path.dirname(d) === d) return;
+  }
 }
 
 /**

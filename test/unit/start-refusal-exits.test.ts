@@ -2,9 +2,10 @@
 // codes (one code, one exit, whichever program says it): `state_dir_unusable` (GIGAFACTORY_LOCAL_STATE names a
 // file), `state_in_use` (a live start holds the state's lock) and `port_in_use` (something listens on PORT) — like
 // `bad_port`, a setting to change. Both starts exited 1 for every failure, the agent 2 for `state_in_use` and
-// `state_dir_unusable`. Every code the start scripts and the agent both throw is thrown with the same exit.
+// `state_dir_unusable`. Every code the start scripts and the agent both throw is thrown with the same exit; and a
+// refused start leaves no state directory it made (an empty GIGAFACTORY_LOCAL_STATE was left behind).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -53,6 +54,21 @@ m.lockState(process.argv[1]); console.log("locked"); setInterval(() => {}, 1 << 
 }
 
 describe("a start refused for its state or port exits 2", () => {
+  it("a refused start leaves no state directory behind that it made", { timeout: 60_000 }, async () => {
+    const listening: Server = createServer();
+    await new Promise<void>((r) => listening.listen(0, "127.0.0.1", r));
+    const port = (listening.address() as { port: number }).port;
+    try {
+      for (const script of ["start", "dev"] as const) {
+        const state = path.join(dir, `new-${script}`, "state");
+        expect(start(script, state, port).status).toBe(2);
+        expect(existsSync(path.join(dir, `new-${script}`)), script).toBe(false);
+      }
+    } finally {
+      await new Promise((r) => listening.close(r));
+    }
+  });
+
   it("every code the start scripts and the agent both throw has one exit", () => {
     const starts = thrownCodes("scripts");
     const agent = thrownCodes("src/agent", "src/shared");
