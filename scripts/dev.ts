@@ -13,7 +13,7 @@ import { envValue } from "../src/shared/env-value.ts";
 import { errorLine } from "../src/shared/fixable-error.ts";
 import { ROOT, startLocalServer } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
-import { assertPortFree, lockState, startFailureText } from "./start-preflight.ts";
+import { assertPortFree, lockState, startFailureExit, startFailureText } from "./start-preflight.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
 const DEV_VARS = path.join(ROOT, ".dev.vars");
@@ -117,6 +117,6 @@ async function main(): Promise<void> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((err: unknown) => {
     console.error(startFailureText(err, "start_failed", "run `npm install` first, and check the output above"));
-    process.exit(1);
+    process.exit(startFailureExit(err));
   });
 }

@@ -13,7 +13,7 @@
 import type { ChildProcess } from "node:child_process";
 import { closeSync, writeSync } from "node:fs";
 import type { Readable } from "node:stream";
-import { FixableError } from "../src/shared/fixable-error.ts";
+import { EXIT_USAGE, FixableError } from "../src/shared/fixable-error.ts";
 
 /** The runtime's fourth stdio slot: 0–2 are its output, which `verbose` passes straight to the terminal. */
 export const READY_FD = 3;
@@ -50,11 +50,12 @@ export function readyFlag(child: ChildProcess): () => boolean {
   return () => ready;
 }
 
-/** What a start reports when its runtime could not listen on `port`. */
+/** What a start reports when its runtime could not listen on `port`: exit 2, as start-preflight's `port_in_use`. */
 export function portTaken(port: number): FixableError {
   return new FixableError(
     "port_in_use",
     `127.0.0.1:${port} was taken while the coordinator was starting (another npm start or npm run dev?)`,
     "stop what listens there, or choose another port with PORT=N",
+    EXIT_USAGE,
   );
 }

@@ -9,10 +9,10 @@
  * the owner's pid and what it is; it is created exclusively, and removed when its owner exits. A lock left by a
  * process that crashed (its pid gone, or reused by something that is not one of these scripts) is stale and taken.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { FixableError, failureText } from "../src/shared/fixable-error.ts";
+import { EXIT_USAGE, FixableError, failureText } from "../src/shared/fixable-error.ts";
 import { takePidLock } from "../src/shared/pid-lock.ts";
 
 export const LOCK_FILE = "gigafactory.pid";
@@ -20,7 +20,10 @@ export const LOCK_FILE = "gigafactory.pid";
 /** The scripts that hold the lock: a live pid whose command line names neither is a reused pid, not an owner. */
 const OWNERS = [/scripts\/start\.ts\b/, /scripts\/dev\.ts\b/];
 
-/** A start that cannot go ahead (exit 1): the lock is held. */
+/**
+ * A start that cannot go ahead: the lock is held. Exit 2, as the agent's `state_in_use` (one code, one exit, whichever
+ * program says it): like `bad_port`, a setting this start cannot run with — the fix is another GIGAFACTORY_LOCAL_STATE.
+ */
 function stateInUse(dir: string, owner?: { pid: number; what: string }): FixableError {
   const who = owner ? `${owner.what} (pid ${owner.pid})` : "another start";
   const how = owner ? `stop it (Ctrl-C in its terminal, or \`kill ${owner.pid}\`)` : "stop the other start";
@@ -28,6 +31,7 @@ function stateInUse(dir: string, owner?: { pid: number; what: string }): Fixable
     "state_in_use",
     `${who} is already running on the local state in ${dir}`,
     `${how}, or give this one its own state with GIGAFACTORY_LOCAL_STATE=DIR`,
+    EXIT_USAGE,
   );
 }
 
@@ -40,14 +44,15 @@ function ownerName(command: string): string {
 /**
  * Takes the lock on `dir` for this process (created if missing) and returns the function that releases it; it is
  * also released when the process exits. Throws FixableError `state_in_use` while a live owner holds it, and
- * `state_dir_unusable` (the agent's name for the same refusal) when `dir` cannot be made or written. The lock itself
+ * `state_dir_unusable` (the agent's name for the same refusal) when `dir` cannot be made or written; both exit 2. The lock itself
  * is shared/pid-lock's, the agent's too: a stale one (its owner crashed, or its pid reused by anything but these
  * scripts, or by a process started at another time) is taken over.
  */
 export function lockState(dir: string): () => void {
   let taken: ReturnType<typeof takePidLock>;
+  let made: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
+    made = mkdirSync(dir, { recursive: true });
     taken = takePidLock(path.join(dir, LOCK_FILE), (command) => OWNERS.some((re) => re.test(command)));
   } catch (err) {
     // A file there, a directory it may not write, a read-only disk: the state's place is the fix, not `npm install`.
@@ -55,15 +60,40 @@ export function lockState(dir: string): () => void {
       "state_dir_unusable",
       `cannot keep the local state in ${dir}: ${(err as Error).message}`,
       "point GIGAFACTORY_LOCAL_STATE at a directory you can write (unset: .wrangler/ in the checkout)",
+      EXIT_USAGE,
     );
   }
-  if (taken.ok) return taken.release;
+  if (taken.ok) {
+    if (made === undefined) return taken.release;
+    const release = (): void => {
+      taken.release();
+      removeIfEmpty(dir, made);
+    };
+    process.once("exit", release);
+    return release;
+  }
   throw stateInUse(dir, taken.owner && { pid: taken.owner.pid, what: ownerName(taken.owner.command) });
 }
 
 /**
- * Refuses a port something already listens on (127.0.0.1, where the runtime binds). Without this a second start
- * found the first one's coordinator healthy on the port, took it for its own, and ran its demo against it.
+ * The directories this start made for its state, `dir` up to `made` (mkdirSync's first one), removed while empty: a
+ * start refused (`port_in_use`) or stopped before it wrote a thing left an empty GIGAFACTORY_LOCAL_STATE behind.
+ */
+function removeIfEmpty(dir: string, made: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty (the state it kept), or gone already
+    }
+    if (d === made || path.dirname(d) === d) return;
+  }
+}
+
+/**
+ * Refuses a port something already listens on (127.0.0.1, where the runtime binds): FixableError `port_in_use`, exit 2
+ * (a PORT this start cannot use, as `bad_port`). Without this a second start found the first one's coordinator
+ * healthy on the port, took it for its own, and ran its demo against it.
  */
 export function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -75,6 +105,7 @@ export function assertPortFree(port: number): Promise<void> {
           "port_in_use",
           `127.0.0.1:${port} is ${err.code === "EACCES" ? "not ours to listen on" : "in use (another npm start or npm run dev?)"}`,
           "stop what listens there, or choose another port with PORT=N",
+          EXIT_USAGE,
         ),
       );
     });
@@ -89,6 +120,14 @@ export function assertPortFree(port: number): Promise<void> {
  */
 export function startFailureText(err: unknown, code: string, fix: string): string {
   return failureText(err, code, fix);
+}
+
+/**
+ * The exit code of a start that failed with `err`: a FixableError's own (2 for a refusal above: a setting to change),
+ * else 1. Both starts exited 1 for every failure, so `state_in_use` exited 1 from them and 2 from the agent.
+ */
+export function startFailureExit(err: unknown): number {
+  return err instanceof FixableError ? err.exitCode : 1;
 }
 
 /** What to do about a `GF_SAMPLE_SECONDS` that `demoSampleSeconds` refuses. */

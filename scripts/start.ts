@@ -23,7 +23,14 @@ import { adminToken, port } from "./dev.ts";
 import { localEngineUserArgs } from "./engine-user-reach.ts";
 import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
 import { killDescendants, stopChildren } from "./process-tree.ts";
-import { assertPortFree, demoSampleSeconds, lockState, SAMPLE_FIX, startFailureText } from "./start-preflight.ts";
+import {
+  assertPortFree,
+  demoSampleSeconds,
+  lockState,
+  SAMPLE_FIX,
+  startFailureExit,
+  startFailureText,
+} from "./start-preflight.ts";
 import { endedWords, onStopRequest } from "./stop-signals.ts";
 
 /** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir); empty is unset. */
@@ -251,5 +258,5 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   // Only failures before the demo's own try block land here (refused start, bundling, the runtime not starting).
   console.error(startFailureText(err, "start_failed", "run `npm install` first, and check the output above"));
-  process.exit(1);
+  process.exit(startFailureExit(err));
 });

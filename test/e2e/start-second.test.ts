@@ -49,9 +49,9 @@ async function until(what: string, ok: () => boolean, ms = 120_000): Promise<voi
   }
 }
 
-/** The refusal: one `✘ ERROR code:` line on stderr, exit 1, no stack trace. */
+/** The refusal: one `✘ ERROR code:` line on stderr, exit 2 (a setting to change, as the agent's), no stack trace. */
 function expectRefused(r: { stderr: () => string }, code: number | null, errorCode: string): void {
-  expect({ code, stderr: r.stderr() }).toMatchObject({ code: 1 });
+  expect({ code, stderr: r.stderr() }).toMatchObject({ code: 2 });
   expect(r.stderr()).toMatch(new RegExp(`^✘ ERROR ${errorCode}: .+ / .+$`, "m"));
   expect(r.stderr()).not.toMatch(/^\s+at /m);
 }

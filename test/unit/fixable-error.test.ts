@@ -79,7 +79,7 @@ describe("one class everywhere", () => {
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(FixableError);
-      expect(err).toMatchObject({ code: "port_in_use", exitCode: 1 });
+      expect(err).toMatchObject({ code: "port_in_use", exitCode: 2 });
       expect(startFailureText(err, "start_failed", "npm install")).toMatch(
         /^✘ ERROR port_in_use: 127\.0\.0\.1:\d+ is in use/,
       );

@@ -52,6 +52,15 @@ export function readFactory(sql: SqlStorage, id: string): StoredFactory | undefi
   return row ? (JSON.parse(row.doc) as StoredFactory) : undefined;
 }
 
+/**
+ * A factory as an alert or a lesson names it to the operator: `name (id)` — the name is what `gigafactory factories`,
+ * the fleet map and the waiting reasons show, the id what the CLI takes — or the id alone once it is deregistered.
+ */
+export function factoryLabel(sql: SqlStorage, id: string): string {
+  const row = one<{ name: string }>(sql, "SELECT name FROM factories WHERE id = ?", id);
+  return row ? `${row.name} (${id})` : id;
+}
+
 export function liveLoad(sql: SqlStorage, factoryId: string): number {
   return sql
     .exec<{ n: number }>(

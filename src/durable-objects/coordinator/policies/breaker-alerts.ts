@@ -10,6 +10,7 @@
  *           that opens again (its trial failed) is re-raised by policies/breakers with its new "open until".
  */
 import { breakerState } from "../../../core/breaker.ts";
+import { factoryLabel } from "../factories/registry.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { liveAlertsOf, raiseAlert } from "./alerts.ts";
 import { readBreaker } from "./breakers.ts";
@@ -17,10 +18,10 @@ import { readBreaker } from "./breakers.ts";
 /** Bounded like every alert read: a product has at most factories × engines breakers. */
 const MAX_BREAKER_ALERTS = 500;
 
-/** The alert text of a half-open breaker, from the instant (ms epoch) its cool-down ended. */
-export function halfOpenMessage(engine: string, factoryId: string, since: number): string {
+/** The alert text of a half-open breaker, from the instant (ms epoch) its cool-down ended; `factory` as factoryLabel. */
+export function halfOpenMessage(engine: string, factory: string, since: number): string {
   return (
-    `engine ${engine} on factory ${factoryId} is half-open since ${new Date(since).toISOString()}: one trial run ` +
+    `engine ${engine} on factory ${factory} is half-open since ${new Date(since).toISOString()}: one trial run ` +
     "is let through; a success closes the breaker (and resolves this alert), a failure opens it again"
   );
 }
@@ -40,7 +41,7 @@ export function refreshHalfOpenAlerts(tx: Tx): void {
     if (!key) continue;
     const breaker = readBreaker(tx.sql, key.factoryId, key.engine);
     if (breaker.openUntil === undefined || breakerState(breaker, tx.now) !== "half_open") continue;
-    const message = halfOpenMessage(key.engine, key.factoryId, breaker.openUntil);
+    const message = halfOpenMessage(key.engine, factoryLabel(tx.sql, key.factoryId), breaker.openUntil);
     if (alert.message === message) continue;
     raiseAlert(tx, { kind: "breaker_open", severity: alert.severity, subject: alert.subject, message });
   }

@@ -28,8 +28,8 @@ import { columnsOf, execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { clearAlert, raiseAlert } from "./alerts.ts";
-import { recordAutoLesson } from "./lessons.ts";
+import { clearAlert } from "./alerts.ts";
+import { sayBreakerOpen } from "./breaker-open-notice.ts";
 import { noteFactoryFailure } from "./quarantine.ts";
 
 interface BreakerRow extends Record<string, SqlStorageValue> {
@@ -139,20 +139,10 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
   const why = openReason(event, next.consecutiveFailures);
   // A rate limit from a run out since before the trip may hold an open breaker longer: its alert must name the new
   // end, not one that passes while the breaker stays open (the same alert, refreshed: no trip, no webhook).
-  if (tripped || (prev.openUntil !== undefined && (next.openUntil ?? 0) > prev.openUntil)) {
-    const until = new Date(next.openUntil ?? tx.now).toISOString();
-    const message = `engine ${engine} on factory ${run.factoryId} is open until ${until}: ${why}`;
-    raiseAlert(tx, { kind: "breaker_open", severity: "warning", subject, message });
-  }
-  if (tripped) {
-    recordAutoLesson(tx, {
-      trigger: "breaker_trip",
-      subject,
-      text: `Engine ${engine} on factory ${run.factoryId} tripped its breaker: ${why}; last: ${run.result.message ?? run.result.outcome}`,
-      ...(run.engine ? { engine: run.engine } : {}),
-    });
+  if (tripped || (prev.openUntil !== undefined && (next.openUntil ?? 0) > prev.openUntil))
+    sayBreakerOpen(tx, run, engine, next.openUntil ?? tx.now, why, tripped);
+  if (tripped)
     enqueueAudit(tx, "system", "breaker.open", subject, { openUntil: next.openUntil, why, jobId: run.jobId });
-  }
   if (closed) {
     clearAlert(tx, "breaker_open", subject);
     enqueueAudit(tx, "system", "breaker.close", subject, { jobId: run.jobId });

@@ -69,8 +69,10 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
   // Stuck: building jobs, oldest activity first.
   const building = tx.sql
     .exec<{ id: string; title: string; holder: string | null; last: number }>(
-      `SELECT j.id, json_extract(j.doc, '$.title') AS title, j.holder_factory_id AS holder, ${LAST_EVENT_SQL} AS last
-         FROM jobs j LEFT JOIN job_activity a ON a.job_id = j.id
+      // The holder as factories/registry factoryLabel names it, `name (id)`, as the other alerts name a factory.
+      `SELECT j.id, json_extract(j.doc, '$.title') AS title, ${LAST_EVENT_SQL} AS last,
+              COALESCE(f.name || ' (' || j.holder_factory_id || ')', j.holder_factory_id) AS holder
+         FROM jobs j LEFT JOIN job_activity a ON a.job_id = j.id LEFT JOIN factories f ON f.id = j.holder_factory_id
         WHERE j.stage = 'building' ORDER BY last LIMIT ${PER_CHECK}`,
     )
     .toArray();

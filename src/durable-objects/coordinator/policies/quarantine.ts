@@ -52,7 +52,8 @@ export function noteFactoryFailure(tx: Tx, factoryId: string): void {
     kind: "factory_quarantined",
     severity: "critical",
     subject,
-    message: `factory ${f.name} (${factoryId}) was quarantined: ${why}; release it with POST …/factories/${factoryId}/release`,
+    // The command first, as webhook_failing's alert names its own (the route for a script that has no CLI).
+    message: `factory ${f.name} (${factoryId}) was quarantined: ${why}; release it with \`gigafactory factory release ${factoryId}\` (POST …/factories/${factoryId}/release)`,
   });
   enqueueAudit(tx, "system", "factory.quarantine", factoryId, { failures: window.length, ...budget });
   recordAutoLesson(tx, {
