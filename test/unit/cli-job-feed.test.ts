@@ -2,7 +2,7 @@
 // every event arrives once, in order; resumption asks from the last seq seen; a 4xx is final, and so is a 2xx that
 // is not an event stream (bad_response); what it passes over (an unreadable frame, a gap in the seqs) it says.
 import { afterEach, describe, expect, it } from "vitest";
-import { CliError } from "../../src/cli/errors.ts";
+import { CliError, UNREACHABLE_FIX } from "../../src/cli/errors.ts";
 import { followJobFeed } from "../../src/cli/job-feed.ts";
 import { ApiError, type Backoff, type JobEvent } from "../../src/shared/http-client.ts";
 import { client, feedServer, frame } from "./feed-sse-server.ts";
@@ -189,7 +189,7 @@ describe("followJobFeed", () => {
     expect(err).toMatchObject({ code: "unreachable", exitCode: 1 });
     expect((err as CliError).message).toMatch(/^cannot reach .* \(3 tries in a row: the watch gave up\)$/);
     expect((err as CliError).fix).toBe(
-      "check --url / GIGAFACTORY_URL and that the coordinator is up, then watch again with --after 1",
+      `${UNREACHABLE_FIX}, then watch again with --after 1`,
     );
   });
 });

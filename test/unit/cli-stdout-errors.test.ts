@@ -59,6 +59,8 @@ describe("gigafactory's stdout failing", () => {
     );
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/^✘ ERROR unreachable: /);
+    // The URL may be the one `login` saved (a demo restarted on another port): the fix names that place too.
+    expect(failed.stderr).toContain("the one `gigafactory login` saved (log in again to change it)");
   });
 
   it("a stderr whose reader went away keeps the command's exit code (2 for usage), not a crash's 1", async () => {
