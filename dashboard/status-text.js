@@ -72,6 +72,19 @@ export function showLoadError(el, message) {
 }
 
 /**
+ * An action's outcome, answered by the coordinator with what the page's read shows ("Budget saved.", "approved: job
+ * is now merging"): written over the line as `showError` would, and a read's failure said beside a refusal is over —
+ * the answer is drawn, and "Cannot load …" stayed under the outcome until the next read that worked (a poll 5 s on,
+ * the next review event).
+ * @param {Element} el a statusLine @param {string} text
+ */
+export function showDone(el, text) {
+  dropAside(el);
+  showError(el);
+  el.textContent = text;
+}
+
+/**
  * A read's own word in a status line the page's actions and form also write ("Loading…", "No budget is set…"):
  * written only over what reads wrote — nothing, a load error, an earlier word of a read — never over an action's
  * outcome or a box's refusal, which stay until the next action (a poll every 5 s wrote "No budget is set" over
