@@ -7,8 +7,12 @@
  * load the budget…" — not what was wrong with the box.
  */
 
+import { afterDrawn } from "./announce.js";
+
 /** @type {WeakMap<Element, Element>} each status line's own line for a read's failure, while it has one */
 const asides = new WeakMap();
+/** @type {WeakMap<Element, string>} a read's failure for a line just put beside its status line, not yet drawn */
+const unsaid = new WeakMap();
 
 /**
  * Show an error (or clear it) in an element made by statusLine/errorBox; a box's refusal said there before is over,
@@ -27,12 +31,30 @@ export function showError(el, message) {
 }
 
 /**
- * The line beside `el` for a read's failure (id and data-testid `<el's>-read`), put just after it when first needed.
- * @param {Element} el @returns {Element}
+ * Says a read's failure on the line beside `el` (id and data-testid `<el's>-read`), put just after it when first
+ * needed: put there empty, and written once drawn (announce.js `afterDrawn`) — a live region inserted already holding
+ * its text is not announced by some screen readers. Not written when the line is gone by then (a read worked).
+ * @param {Element} el @param {string} message
  */
-function asideOf(el) {
+function showAside(el, message) {
   const had = asides.get(el);
-  if (had?.isConnected) return had;
+  if (had?.isConnected) {
+    if (unsaid.has(had))
+      unsaid.set(had, message); // not drawn yet: the latest failure is what it will say
+    else showLoadError(had, message);
+    return;
+  }
+  const aside = asideOf(el);
+  unsaid.set(aside, message);
+  afterDrawn(() => {
+    const latest = unsaid.get(aside);
+    unsaid.delete(aside);
+    if (latest && aside.isConnected) showLoadError(aside, latest);
+  });
+}
+
+/** A new, empty line for a read's failure, put just after `el`. @param {Element} el @returns {Element} */
+function asideOf(el) {
   const aside = el.ownerDocument.createElement("p");
   aside.className = "status";
   aside.setAttribute("role", "status");
@@ -61,7 +83,7 @@ function dropAside(/** @type {Element} */ el) {
  * @param {string} [message] what failed, or nothing when the read worked
  */
 export function showLoadError(el, message) {
-  if (message && el.hasAttribute("data-field-error")) return showLoadError(asideOf(el), message);
+  if (message && el.hasAttribute("data-field-error")) return showAside(el, message);
   dropAside(el);
   if (message) {
     // The same failure at the next poll is no news: written again, the live region said it again every few seconds.
