@@ -6,10 +6,24 @@
 
 /** @type {HTMLElement | null} */
 let region = null;
+/** The text to write once the region just made is in the accessibility tree; null when none waits. */
+/** @type {string | null} */
+let waiting = null;
 
 /**
- * Says `text` to a screen reader: written into the page's one polite status region (#announcer, made on first use).
- * The same text twice in a row is said again (cleared first).
+ * Runs `write` once the page has drawn a frame after this task: a live region inserted holding its text is no change
+ * some screen readers announce (NVDA, VoiceOver read a region's changes, not its birth) — inserted empty, it is in the
+ * accessibility tree by then, and the text written into it is news. The frame's callback runs before that frame's
+ * drawing; the task it posts, after it. A hidden tab draws no frame: written when it is shown.
+ * @param {() => void} write
+ */
+export function afterDrawn(write) {
+  requestAnimationFrame(() => setTimeout(write, 0));
+}
+
+/**
+ * Says `text` to a screen reader: written into the page's one polite status region (#announcer, made empty on first
+ * use and written once drawn, `afterDrawn`). The same text twice in a row is said again (cleared first).
  * @param {string} text
  */
 export function announce(text) {
@@ -20,6 +34,17 @@ export function announce(text) {
     region.setAttribute("role", "status");
     region.setAttribute("aria-live", "polite");
     document.body.append(region);
+    const made = region;
+    afterDrawn(() => {
+      if (waiting !== null) made.textContent = waiting;
+      waiting = null;
+    });
+    waiting = text;
+    return;
+  }
+  if (waiting !== null) {
+    waiting = text; // the region is not drawn yet: the latest news is what it will say
+    return;
   }
   const el = region;
   if (el.textContent !== text) {

@@ -10,7 +10,7 @@ import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
 import { armGroup, setBusy } from "./busy.js";
-import { focusReturn, h, replace, showError, showLoadError, showReadNote, statusLine } from "./dom.js";
+import { focusReturn, h, replace, showDone, showLoadError, showReadNote, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
@@ -187,9 +187,7 @@ export function budgetView(root, live) {
       if (method === "PUT") drafted = false; // saved: the form shows the budget as it now is, and follows it again
       seen = true;
       draw(b);
-      showError(status);
-      showLoadError(status); // the answer is the budget as it now is: a failed read said beside a refusal is over
-      status.textContent = say(b) ?? done;
+      showDone(status, say(b) ?? done); // the budget as it now is: a failed read said beside a refusal is over
     } catch (err) {
       // A box the coordinator refused (a ceiling past its bounds) is marked and focused, as the form's own refusal.
       const boxes = { period: periodIn, ceilingUsd: ceilingIn, onExhausted: modeIn };

@@ -4,6 +4,7 @@
 // latency change without a version bump (a move while a read is out reads once more after it); a failed read again on
 // the next tick, its old figures dimmed and dated meanwhile.
 
+import { afterDrawn } from "./announce.js";
 import { METRICS } from "./answers.js";
 import { api, describeError, transient } from "./api.js";
 import { clock, h, replace, wholePercent } from "./dom.js";
@@ -144,12 +145,19 @@ export function mountMetricsTiles(el, live) {
       const since = readAt ? `Figures as of ${clock(readAt)}: ` : "No figures: ";
       // One line, its words changed only when they change: a line made anew at each failed retry (every tick) was a
       // live region's news each time, read aloud every 3 s while the coordinator failed.
-      let line = el.querySelector(".tiles-stale");
+      const text = `${since}${why}`;
+      const line = /** @type {HTMLElement | null} */ (el.querySelector(".tiles-stale"));
       if (!line) {
-        line = h("p", { class: "tiles-stale error", role: "status" });
-        el.append(line);
-      }
-      if (line.textContent !== `${since}${why}`) line.textContent = `${since}${why}`;
+        // Put in empty and written once drawn (announce.js afterDrawn): made holding its words, it was no news to
+        // some screen readers. Failures meanwhile leave the latest words to write (data-unsaid).
+        const made = h("p", { class: "tiles-stale error", role: "status", dataset: { unsaid: text } });
+        el.append(made);
+        afterDrawn(() => {
+          if (made.dataset.unsaid !== undefined) made.textContent = made.dataset.unsaid;
+          delete made.dataset.unsaid;
+        });
+      } else if (line.dataset.unsaid !== undefined) line.dataset.unsaid = text;
+      else if (line.textContent !== text) line.textContent = text;
     } finally {
       last = Date.now();
       inFlight = false;

@@ -9,7 +9,7 @@ import { REVIEWED, REVIEWS } from "./answers.js";
 import { api, describeError, jobPath, writeFailure } from "./api.js";
 import { armGroup } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { h, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
+import { h, replace, showDone, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
 import { scrollBox } from "./scroll-box.js";
@@ -89,7 +89,8 @@ export function reviewPanel(session, jobId, onDone) {
         body: { verdict, ...(text ? { comment: text } : {}), ...(round !== undefined ? { round } : {}) },
         answer: REVIEWED,
       });
-      status.textContent = `${verdict}d: job is now ${stageLabel(out.job.stage)}`;
+      // The answer holds the reviews as they now are (drawn below): a failed read said beside a refusal is over.
+      showDone(status, `${verdict}d: job is now ${stageLabel(out.job.stage)}`);
       comment.value = "";
       commentLimit.problem(); // the counter follows the emptied box
       render(out);

@@ -7,8 +7,12 @@
  * load the budget…" — not what was wrong with the box.
  */
 
+import { afterDrawn } from "./announce.js";
+
 /** @type {WeakMap<Element, Element>} each status line's own line for a read's failure, while it has one */
 const asides = new WeakMap();
+/** @type {WeakMap<Element, string>} a read's failure for a line just put beside its status line, not yet drawn */
+const unsaid = new WeakMap();
 
 /**
  * Show an error (or clear it) in an element made by statusLine/errorBox; a box's refusal said there before is over,
@@ -27,12 +31,30 @@ export function showError(el, message) {
 }
 
 /**
- * The line beside `el` for a read's failure (id and data-testid `<el's>-read`), put just after it when first needed.
- * @param {Element} el @returns {Element}
+ * Says a read's failure on the line beside `el` (id and data-testid `<el's>-read`), put just after it when first
+ * needed: put there empty, and written once drawn (announce.js `afterDrawn`) — a live region inserted already holding
+ * its text is not announced by some screen readers. Not written when the line is gone by then (a read worked).
+ * @param {Element} el @param {string} message
  */
-function asideOf(el) {
+function showAside(el, message) {
   const had = asides.get(el);
-  if (had?.isConnected) return had;
+  if (had?.isConnected) {
+    if (unsaid.has(had))
+      unsaid.set(had, message); // not drawn yet: the latest failure is what it will say
+    else showLoadError(had, message);
+    return;
+  }
+  const aside = asideOf(el);
+  unsaid.set(aside, message);
+  afterDrawn(() => {
+    const latest = unsaid.get(aside);
+    unsaid.delete(aside);
+    if (latest && aside.isConnected) showLoadError(aside, latest);
+  });
+}
+
+/** A new, empty line for a read's failure, put just after `el`. @param {Element} el @returns {Element} */
+function asideOf(el) {
   const aside = el.ownerDocument.createElement("p");
   aside.className = "status";
   aside.setAttribute("role", "status");
@@ -61,7 +83,7 @@ function dropAside(/** @type {Element} */ el) {
  * @param {string} [message] what failed, or nothing when the read worked
  */
 export function showLoadError(el, message) {
-  if (message && el.hasAttribute("data-field-error")) return showLoadError(asideOf(el), message);
+  if (message && el.hasAttribute("data-field-error")) return showAside(el, message);
   dropAside(el);
   if (message) {
     // The same failure at the next poll is no news: written again, the live region said it again every few seconds.
@@ -69,6 +91,19 @@ export function showLoadError(el, message) {
     showError(el, message);
     el.setAttribute("data-load-error", "");
   } else if (el.hasAttribute("data-load-error")) showError(el);
+}
+
+/**
+ * An action's outcome, answered by the coordinator with what the page's read shows ("Budget saved.", "approved: job
+ * is now merging"): written over the line as `showError` would, and a read's failure said beside a refusal is over —
+ * the answer is drawn, and "Cannot load …" stayed under the outcome until the next read that worked (a poll 5 s on,
+ * the next review event).
+ * @param {Element} el a statusLine @param {string} text
+ */
+export function showDone(el, text) {
+  dropAside(el);
+  showError(el);
+  el.textContent = text;
 }
 
 /**

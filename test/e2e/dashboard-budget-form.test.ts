@@ -13,7 +13,7 @@
 // the line says an action's outcome (the box was described by "Paused: …"), and the failed read's line goes once Set
 // budget answers with the budget; Pause greyed out by a poll that finds the budget paused elsewhere hands its keyboard
 // focus to Resume.
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
 import { expectRefused, onClock } from "./dashboard-session.ts";
@@ -28,6 +28,20 @@ interface Budget {
   ceilingUsd: number;
   onExhausted: string;
   state: string;
+}
+
+/**
+ * Pauses the page's clock 10 ms past where it is read to be. The installed clock runs on meanwhile: on a loaded
+ * machine it had passed that moment when pauseAt came ("Cannot fast-forward to the past"), so the moment is read again.
+ */
+async function pauseHere(page: Page): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await page.clock.pauseAt((await page.evaluate<number>("Date.now()")) + 10);
+    } catch (err) {
+      if (tries >= 5 || !String(err).includes("fast-forward to the past")) throw err;
+    }
+  }
 }
 
 describe("dashboard: the budget page's set form under its polls", () => {
@@ -197,7 +211,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await page.unroute(failing);
     // Paused where the page's clock is (pauseAt runs the timers it passes): no poll from here, so what clears the
     // line can only be the save's answer.
-    await page.clock.pauseAt((await page.evaluate<number>("Date.now()")) + 10);
+    await pauseHere(page);
     await ceiling.fill("12");
     await page.locator("#budget-save").click();
     await expect.poll(() => status.textContent(), SOON).toBe("Budget saved.");
@@ -320,7 +334,9 @@ describe("dashboard: the budget page's set form under its polls", () => {
     expect(await status.textContent()).toBe("Ceiling: enter a number of dollars");
     await ceiling.pressSequentially("5");
     await expect.poll(() => ceiling.getAttribute("aria-invalid"), SOON).toBeNull();
-    expect(await status.textContent()).toBe("");
+    // The emptied line is a read's again: a poll landing meanwhile (the page's clock runs on) writes its note there
+    // (seen under load 11: 'No budget is set…' where '' was expected) — the refusal's words are what must be gone.
+    expect(["", "No budget is set for this product: set one below."]).toContain(await status.textContent());
     expect(await ceiling.getAttribute("aria-describedby")).toBeNull();
     expect(errors).toEqual([]);
     await context.close();

@@ -3,7 +3,8 @@
 // composite over a 40-job chain of children is listed as an outline (dagre took seconds, and a 999-job chain never
 // finished) with how many jobs it shows, and a 375 px phone does not scroll sideways on that page; an approval's
 // outcome takes focus when the job leaves review, and its POST names the review round the card shows (so does the
-// action bar's approve, with the job's queuedAt: the round it shows); a job with
+// action bar's approve, with the job's queuedAt: the round it shows), and a verdict's answer ends a failed read's line
+// said beside the comment's refusal (it stayed until the next review event); a job with
 // more log lines than the page keeps says above its timeline how many older ones are not shown (they used to vanish
 // silently), in a line that is no row. A running run's row shows what its budget was charged so far. A timeline whose
 // seqs do not start at 1 (retention purged the first events) marks the gap in a row where they jump, by cli/job-feed's
@@ -161,6 +162,48 @@ describe("dashboard job page in a real browser", () => {
     await expect.poll(() => page.locator(".review-status").textContent(), SOON).toMatch(/^approved: job is now /);
     expect(await approve.isDisabled()).toBe(true);
     expect(await page.evaluate("document.activeElement?.classList.contains('review-status')")).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // A read's failure said beside the comment's refusal (a line of its own) stayed after a verdict was answered with the
+  // reviews as they now are: "approved: job is now …" over "Cannot load …", until the next review event.
+  it("drops a failed read's line once a verdict is answered with the reviews", async () => {
+    const twice = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Two to review", reviewers: 2 } }))
+      .id;
+    const r = { jobId: twice, leaseEpoch: (await factory.assignmentOf(twice)).leaseEpoch };
+    for (const frame of [
+      { type: "accept", ...r },
+      { type: "complete", ...r, result: { outcome: "success", rc: 0 } },
+    ])
+      expect((await factory.request(frame)).type).toBe("ack");
+    const { page, errors, close } = await open();
+    await page.goto(`${suite.h.url}/#/jobs/${twice}`);
+    const [approve, comment] = [page.locator('[data-review="approve"]'), page.locator("#review-comment")];
+    const [status, aside] = [page.locator(".review-status"), page.locator(".review-status + p[role=status]")];
+    await expect.poll(async () => (await approve.isVisible()) && (await approve.isEnabled()), SOON).toBe(true);
+    await comment.fill("é".repeat(300)); // 600 bytes, past the comment's 500: refused on the page, nothing sent
+    await approve.click();
+    await expect.poll(() => status.textContent(), SOON).toMatch(/^approve not sent: the comment is/);
+    // The reviews' reads fail once (the admin's approval's event makes the card read them), then are held unanswered:
+    // what clears the failure's line can only be the verdict's answer.
+    let reads = 0;
+    const held: Route[] = [];
+    const reviewsRead = (u: URL) => u.pathname.endsWith(`/jobs/${twice}/reviews`);
+    await page.route(reviewsRead, (route) => {
+      if (route.request().method() !== "GET") return route.fallback();
+      if (reads++ === 0)
+        return route.fulfill({ status: 500, contentType: "application/problem+json", body: '{"code":"internal"}' });
+      held.push(route);
+    });
+    await api("POST", `/jobs/${twice}/reviews`, { verdict: "approve" });
+    await expect.poll(() => aside.count(), SOON).toBe(1);
+    await comment.fill("");
+    await approve.click();
+    await expect.poll(() => status.textContent(), SOON).toMatch(/^approved: job is now /);
+    expect(await aside.count()).toBe(0);
+    for (const route of held.splice(0)) await route.continue();
+    await page.unroute(reviewsRead); // reads held meanwhile are let through by it
     expect(errors).toEqual([]);
     await close();
   });

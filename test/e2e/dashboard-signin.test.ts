@@ -8,7 +8,8 @@
 // words, nothing sent (it got the coordinator's generic 401); a refusal's words go once the box it is about is edited
 // (they stayed), but stay while another box they name is still empty; a box refused once is unmarked when a second
 // refusal, about another box, takes the line (it stayed marked, described by words not about it). The tests' own
-// sign-in loads the page once more when one of its files was lost on the way, and says which when lost again.
+// sign-in loads the page once more when one of its files was lost on the way, and says which when lost again. With
+// one module lost the page itself says, without the app, that a file did not load and to reload (it was blank).
 import type { Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { newPage, signIn } from "./chromium.ts";
@@ -167,6 +168,25 @@ describe("dashboard: the sign-in form", () => {
     );
     expect([...errors, ...again.errors]).toEqual([]);
     await again.close();
+  });
+
+  // One module lost runs none of the app: the page said nothing at all, an empty <main> under the header.
+  it("says, without the app, that a file did not load when one module is lost", async () => {
+    const { page, close } = await newPage(suite.browser);
+    await page.route(
+      (u) => u.pathname.endsWith("/token-shape.js"),
+      (route) => route.abort("connectionreset"),
+    );
+    await page.goto(`${suite.h.url}/`); // its load: every module asked for, none of the graph run
+    expect(await page.getByLabel("Token").count()).toBe(0);
+    expect(await page.locator("#main").innerText()).toBe(
+      "Loading the dashboard… If this stays, reload the page: a file of the dashboard did not load.",
+    );
+    await page.unrouteAll();
+    await page.reload(); // as the words say: the app draws its form over them
+    await page.getByLabel("Token").waitFor(SOON);
+    expect(await page.locator("#main").innerText()).not.toContain("If this stays");
+    await close();
   });
 
   // A box is described only by words about it. The Token box refused for its shape, then the Product box emptied and

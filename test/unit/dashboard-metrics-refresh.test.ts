@@ -21,6 +21,9 @@ vi.mock("../../dashboard/dom.js", () => ({
   clock: (at: number) => String(at),
 }));
 
+// A failed read's stale line is written once the page has drawn (announce.js afterDrawn): no frame is drawn here.
+vi.stubGlobal("requestAnimationFrame", () => 0);
+
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 const { mountMetricsTiles } = await import("../../dashboard/metrics.js");
 
