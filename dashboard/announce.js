@@ -14,12 +14,23 @@ let waiting = null;
  * Runs `write` once the page has drawn a frame after this task: a live region inserted holding its text is no change
  * some screen readers announce (NVDA, VoiceOver read a region's changes, not its birth) — inserted empty, it is in the
  * accessibility tree by then, and the text written into it is news. The frame's callback runs before that frame's
- * drawing; the task it posts, after it. A hidden tab draws no frame: written when it is shown.
+ * drawing; the task it posts, after it. A hidden tab draws no frame: there the words are written after
+ * HIDDEN_TAB_MS instead, not held until the tab is shown (a line read by a script or a later write meanwhile was empty).
  * @param {() => void} write
  */
 export function afterDrawn(write) {
-  requestAnimationFrame(() => setTimeout(write, 0));
+  let written = false;
+  const once = () => {
+    if (written) return;
+    written = true;
+    write();
+  };
+  requestAnimationFrame(() => setTimeout(once, 0));
+  setTimeout(once, HIDDEN_TAB_MS);
 }
+
+/** How long words wait for a frame before they are written anyway (ms): far past a shown tab's frame (~16 ms). */
+const HIDDEN_TAB_MS = 250;
 
 /**
  * Says `text` to a screen reader: written into the page's one polite status region (#announcer, made empty on first

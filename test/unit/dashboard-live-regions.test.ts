@@ -2,7 +2,7 @@
 // (dashboard/announce.js `afterDrawn`): a region inserted already holding its text is not announced by some screen
 // readers. A read's failure said beside a refusal (status-text.js, the `-read` line) and the page's one announcer
 // (#announcer) exist empty before their text; the latest text asked for meanwhile is what they say, and a line gone
-// by then (a read worked) is not written.
+// by then (a read worked) is not written; a hidden tab, which draws no frame, gets its words a moment later.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { announce } from "../../dashboard/announce.js";
@@ -103,6 +103,22 @@ describe("live regions made on demand are inserted empty, then written", () => {
     draw();
     await new Promise<void>((resolve) => setTimeout(resolve, 0)); // the frame's posted task has run: its state
     expect(gone.textContent).toBe("");
+  });
+
+  it("writes the words in a hidden tab, which draws no frame, a moment later instead of when it is shown", () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }); // the page's frames stay the stub's: never drawn
+    try {
+      showLoadError(refusedLine(), "Cannot load the budget: HTTP 500");
+      const aside = made(0);
+      expect(aside.textContent).toBe(""); // no frame drawn (frames never run here)
+      vi.advanceTimersByTime(250);
+      expect(aside.textContent).toBe("Cannot load the budget: HTTP 500");
+      draw(); // the tab shown: its frame writes nothing twice
+      vi.runAllTimers();
+      expect(aside.textContent).toBe("Cannot load the budget: HTTP 500");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("makes the page's announcer empty and writes the latest news once drawn", async () => {
