@@ -36,6 +36,8 @@ export function budgetView(root, live) {
   const spent = h("strong", { id: "budget-spent", "data-testid": "budget-spent" }, "—");
   const ceiling = h("strong", { id: "budget-ceiling", "data-testid": "budget-ceiling" }, "—");
   const state = h("span", { id: "budget-state", class: "badge", "data-testid": "budget-state" }, "—");
+  // Shown once a budget is read: with none set it said "Spent — of — —" above "No budget is set".
+  const facts = h("p", { class: "budget-facts", hidden: true }, "Spent ", spent, " of ", ceiling, " ", state);
   const period = h("span", { id: "budget-period", class: "muted" });
   const plot = h("div", { id: "budget-chart", "data-testid": "budget-chart", class: "budget-chart" });
   const chart = burndownChart(plot, () => current?.ceilingUsd ?? 0);
@@ -103,6 +105,7 @@ export function budgetView(root, live) {
   /** @param {any} b */
   const draw = (b) => {
     current = b;
+    facts.hidden = false;
     // Read side by side, so with shared decimals: $0.037 of $0.03 warning at $0.024, not $0.04 of $0.03 at $0.02.
     const [spentText, ceilingText, warnText] = usdTexts([b.spentUsd, b.ceilingUsd, b.warnAtUsd]);
     spent.textContent = spentText;
@@ -228,7 +231,7 @@ export function budgetView(root, live) {
       "section",
       { class: "budget card", "aria-labelledby": "budget-title" },
       h("h1", { id: "budget-title" }, "Budget"),
-      h("p", { class: "budget-facts" }, "Spent ", spent, " of ", ceiling, " ", state),
+      facts,
       period,
       plot,
       h("div", { class: "row", "data-needs": "operator" }, pause, resume),

@@ -143,7 +143,8 @@ export function fleetSummary(factories) {
   const busy = factories.reduce((n, f) => n + f.load, 0);
   const count = `${factories.length} ${factories.length === 1 ? "factory" : "factories"}`;
   const kinds = active.some((f) => f.health === "left") ? "down, left" : "down";
-  const awayText = away ? ` · ${away} more on factories ${kinds} or never connected` : "";
+  // "2 more on factories down" named no noun beside "0 of 0 seats busy": the seats those factories hold.
+  const awayText = away ? ` · ${counted(away, "more seat")} on factories ${kinds} or never connected` : "";
   return `${count} · ${busy} of ${counted(seats, "seat")} busy${awayText}`;
 }
 

@@ -12,6 +12,13 @@ const pct = (x) => `${wholePercent(x)} %`;
 export const engineLabel = (e) => (e === "*" ? "default engine" : e);
 
 /**
+ * A job class as a reader reads it: the class of a job that requires nothing and names no class is stored as `-`
+ * (core/track-record jobClassOf), which a card showed bare ("sample · -"); the `-` stays, as rules and the CLI spell it.
+ * @param {string} c
+ */
+export const classLabel = (c) => (c === "-" ? "no class (-)" : c);
+
+/**
  * How long a run takes to count half as much in a track record, in ms: core/track-record HALF_LIFE_MS (7 days),
  * mirrored (test/unit/dashboard-learned.test.ts holds the two equal) so a card decays a record as the router does.
  */
@@ -63,7 +70,7 @@ export function trackLines(records, factoryId, max = 4, now = Date.now()) {
       const n = r.record.n ?? 0;
       const cost = r.record.costUsd?.w > 0 ? ` · ${usdText(r.record.costUsd.mean)}/run` : "";
       const key = `${r.engine}|${r.jobClass}`;
-      const head = `${engineLabel(r.engine)} · ${r.jobClass} — ${pct(rate)} ok (n=${n})`;
+      const head = `${engineLabel(r.engine)} · ${classLabel(r.jobClass)} — ${pct(rate)} ok (n=${n})`;
       return { key, n, rate, estimate, text: `${head} · router's estimate ${pct(estimate)}${cost}` };
     })
     .sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : 1))
@@ -77,7 +84,7 @@ export function trackLines(records, factoryId, max = 4, now = Date.now()) {
 export function trackEvidence(t) {
   // Min n is held to the decayed weight (effectiveN), not n: "n=12 — neutral (too few runs)" would contradict itself.
   const faded = t.effectiveN !== undefined && t.effectiveN !== t.n ? ` (weighing ${t.effectiveN} after decay)` : "";
-  const head = `learned (${engineLabel(t.engine)} · ${t.jobClass}): n=${t.n}${faded}`;
+  const head = `learned (${engineLabel(t.engine)} · ${classLabel(t.jobClass)}): n=${t.n}${faded}`;
   if (t.neutral) return `${head} — neutral (too few runs to judge)`;
   // Named as the router's estimate (Beta(1, 1) posterior mean), as the fleet card names it beside its raw share.
   const rate = t.successRate === undefined ? "" : ` · router's estimate ${pct(t.successRate)} ok`;

@@ -187,7 +187,7 @@ describe("dashboard in a real browser", () => {
     // Enrolled but never connected: said so, not "health down"; its seat is named apart from the builder's 4.
     expect(await page.locator('li[data-factory="gpu-box-1"]').textContent()).toContain("never connected");
     expect(await text(page, "#fleet-summary")).toBe(
-      "2 factories · 1 of 4 seats busy · 1 more on factories down or never connected",
+      "2 factories · 1 of 4 seats busy · 1 more seat on factories down or never connected",
     );
     expect(await text(page, ".summary .version")).toMatch(/^queue v\d+$/);
     await page.screenshot({ path: path.join(SHOTS, "dashboard-fleet.png") });

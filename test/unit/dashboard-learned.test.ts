@@ -69,7 +69,7 @@ describe("dashboard learned routing", () => {
     };
     const stored = { ...nine, updatedAt: NOW };
     const [line] = trackLines([{ factoryId: "f", engine: "*", jobClass: "-", record: stored }], "f", 4, NOW);
-    expect(line.text).toBe("default engine · - — 100 % ok (n=9) · router's estimate 91 %");
+    expect(line.text).toBe("default engine · no class (-) — 100 % ok (n=9) · router's estimate 91 %");
     const job = { requires: [], engine: undefined, manifest: undefined } as never;
     const track = { objective: "success_per_usd" as const, minSamples: 5, recordOf: () => stored };
     const ev = trackTerms(job, [{ id: "f" }], track, NOW).get("f");

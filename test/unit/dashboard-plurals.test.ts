@@ -19,7 +19,7 @@ describe("dashboard counts one in the singular", () => {
     expect(fleetSummary([factory(1)])).toBe("1 factory · 0 of 1 seat busy");
     expect(fleetSummary([factory(2)])).toBe("1 factory · 0 of 2 seats busy");
     expect(fleetSummary([factory(1), { ...factory(1), health: "down" }])).toBe(
-      "2 factories · 0 of 1 seat busy · 1 more on factories down or never connected",
+      "2 factories · 0 of 1 seat busy · 1 more seat on factories down or never connected",
     );
   });
 

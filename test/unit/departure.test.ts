@@ -98,7 +98,7 @@ describe("shown as left, not as an outage", () => {
     expect(healthText({ health: "down" }, NOW)).toBe("health down");
     const card = { seats: 2, load: 0, status: "active", lastHeartbeatAt: 1 };
     expect(fleetSummary([{ ...card, health: "left" }])).toBe(
-      "1 factory · 0 of 0 seats busy · 2 more on factories down, left or never connected",
+      "1 factory · 0 of 0 seats busy · 2 more seats on factories down, left or never connected",
     );
   });
 });
