@@ -240,6 +240,8 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await page.goto(`${h.url}/#/budget`);
     const status = page.locator("[data-testid=budget-status]");
     await expect.poll(() => status.textContent(), SOON).toBe("No budget is set for this product: set one below.");
+    // No "Spent — of — —" above it: the facts line is shown once a budget is read.
+    expect(await page.locator(".budget-facts").isVisible()).toBe(false);
     await adminApi(() => h.url, bare)("PUT", "/budget", { period: "day", ceilingUsd: 7, onExhausted: "pause" });
     const state = page.locator("[data-testid=budget-state]");
     await expect
@@ -250,6 +252,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
       .toBe("ok");
     expect(await page.locator("#budget-set-ceiling").inputValue()).toBe("7");
     expect(await status.textContent()).toBe(""); // "No budget is set" is over
+    expect(await page.locator(".budget-facts").isVisible()).toBe(true);
     expect(failed).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
