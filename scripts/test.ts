@@ -6,8 +6,10 @@
  *
  * Why side by side: on CI's two cores neither of the first two keeps both busy alone. The unit layer's time is mostly
  * agents' real processes, sample engines and git runs waited for; the integration layer's is mostly each file's
- * workerd loading the Worker's modules from vitest's one process (~1.2 of 2 cores each on a quiet run, 158 and 345
- * CPU-s). End-to-end runs alone: its files time real servers, and three of them measure behaviour under load.
+ * workerd loading the Worker's modules from vitest's one process. Each alone used 159 and 346 CPU-s (pass 38, a loaded
+ * box), where a quiet fresh-clone run takes 125 and 287 s of wall time: about 1.3 and 1.2 of its 2 cores. Not yet
+ * measured side by side on a quiet box. End-to-end runs alone: its files time real servers, and three of them
+ * measure behaviour under load.
  */
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
