@@ -72,6 +72,9 @@ describe("history query validation", () => {
   });
 });
 
+/** The distinct products of a history page's rows, in order of first appearance. */
+const productsOf = (items: Array<{ productId: string }>) => [...new Set(items.map((i) => i.productId))];
+
 describe("history reads stay in their product", () => {
   it("a token of product B cannot read A's history", async () => {
     const viewer = await api<{ token: string }>("POST", `${P(B)}/tokens`, {
@@ -91,7 +94,9 @@ describe("history reads stay in their product", () => {
         `${P(A)}/history?kind=${kind}`,
         { token: ADMIN },
       );
-      expect(a.body.items.map((i) => i.productId)).toEqual([A]);
+      // Its rows and no other product's: B's audit may also hold what the outbox delivers in its own time (the viewer
+      // token minted above; a fresh-clone run read it there), so the products are compared, not the rows.
+      expect(productsOf(a.body.items)).toEqual([A]);
       // A cursor is a position only: on B, with A's cursor, nothing of A comes back.
       const b = await api<{ items: Array<{ productId: string }> }>(
         "GET",
@@ -103,7 +108,7 @@ describe("history reads stay in their product", () => {
       const all = await api<{ items: Array<{ productId: string }> }>("GET", `${P(B)}/history?kind=${kind}`, {
         token: ADMIN,
       });
-      expect(all.body.items.map((i) => i.productId)).toEqual([B]);
+      expect(productsOf(all.body.items)).toEqual([B]);
     }
   });
 });

@@ -1,0 +1,70 @@
+// npm test's unit and integration layers run at the same time, and their output still reads one layer after the
+// other (scripts/test-side-by-side): the first's goes through as it comes, the second's is held until the first
+// ends, then written whole and passed on; each run's exit status comes back in order, 1 for one that cannot start.
+// Two real processes, one waiting for a file only the other makes: run one after the other, it would never get it.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const dir = mkdtempSync(path.join(tmpdir(), "gf-side-by-side-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const RUNNER = path.resolve(import.meta.dirname, "../../scripts/test-side-by-side.ts");
+
+/** A node program: `steps` in order — print a line (stdout, or stderr with `!`), make a file, wait for one. */
+function program(steps: ({ out: string } | { err: string } | { make: string } | { wait: string })[], exit: number) {
+  const body = steps.map((s) => {
+    if ("out" in s) return `process.stdout.write(${JSON.stringify(`${s.out}\n`)});`;
+    if ("err" in s) return `process.stderr.write(${JSON.stringify(`${s.err}\n`)});`;
+    if ("make" in s) return `fs.writeFileSync(${JSON.stringify(path.join(dir, s.make))}, "");`;
+    const file = JSON.stringify(path.join(dir, s.wait));
+    // Gives up after 20 s, so that a run that never gets its file ends and says so.
+    return `for (const end = Date.now() + 20000; !fs.existsSync(${file}); await new Promise((r) => setTimeout(r, 10)))
+      if (Date.now() > end) { console.log("never got ${s.wait}"); process.exit(9); }`;
+  });
+  return ["--input-type=module", "-e", `import fs from "node:fs"; ${body.join("\n")} process.exit(${exit});`];
+}
+
+/** Runs `runSideBySide` over two programs in a process of its own: its stdout, stderr and the statuses it gave. */
+function sideBySide(first: string[], second: string[]) {
+  const runs = [
+    { header: "== first", command: process.execPath, args: first },
+    { header: "== second", command: process.execPath, args: second },
+  ];
+  const script = `import { runSideBySide } from ${JSON.stringify(RUNNER)};
+    console.log(JSON.stringify(await runSideBySide(${JSON.stringify(runs)})));`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  const lines = r.stdout.split("\n");
+  return { stdout: lines.slice(0, -2).join("\n"), statuses: JSON.parse(lines.at(-2) ?? "null"), stderr: r.stderr };
+}
+
+describe("runSideBySide", { timeout: 60_000 }, () => {
+  it("runs both at once; the second, ended first, is shown after the first, whole, and each status comes back", () => {
+    const r = sideBySide(
+      program([{ out: "a1" }, { err: "a-err" }, { wait: "b-made" }, { out: "a2" }], 3),
+      program([{ out: "b1" }, { err: "b-err" }, { make: "b-made" }, { out: "b2" }], 0),
+    );
+    expect(r.stdout).toBe(["== first", "a1", "a2", "== second", "b1", "b2"].join("\n"));
+    expect(r.stderr).toBe("a-err\nb-err\n");
+    expect(r.statuses).toEqual([3, 0]);
+  });
+
+  it("the first ending first: the second's output held so far is shown after it, then the rest", () => {
+    const r = sideBySide(
+      program([{ out: "a1" }, { wait: "b-started" }, { make: "a-ended" }], 0),
+      program([{ out: "b-held" }, { make: "b-started" }, { wait: "a-ended" }, { out: "b-live" }], 4),
+    );
+    expect(r.stdout).toBe(["== first", "a1", "== second", "b-held", "b-live"].join("\n"));
+    expect(r.statuses).toEqual([0, 4]);
+  });
+
+  it("gives 1 for a run that cannot start, saying why in its place", () => {
+    const runs = `[{ header: "== none", command: ${JSON.stringify(path.join(dir, "no-such-program"))}, args: [] }]`;
+    const script = `import { runSideBySide } from ${JSON.stringify(RUNNER)};
+      const s = await runSideBySide(${runs}, { stdout: process.stdout, stderr: process.stdout });
+      console.log(JSON.stringify(s));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    expect(r.stdout).toMatch(/^== none\n.*no-such-program: spawn .* ENOENT\n\[1\]\n$/);
+  });
+});
