@@ -171,7 +171,7 @@ function foreignBody(err: ApiError): boolean {
   return err.body !== null && err.code === `http_${err.status}`;
 }
 
-/** What to do when no coordinator answered at the URL (`unreachable`); the URL is in the error's own words. */
+/** No coordinator answered (`unreachable`): the URL may be the one `login` saved (a demo restarted on another port). */
 export const UNREACHABLE_FIX =
   "check that the coordinator is up, and the URL: --url, GIGAFACTORY_URL, or the one `gigafactory login` saved " +
   "(log in again to change it)";
@@ -202,10 +202,7 @@ export function toCliError(err: unknown): CliError {
     const id = ID_FIXES.has(err.code) ? jobIdIn((err.body as { jobId?: unknown } | null)?.jobId) : "ID";
     return new CliError(codeOf(err), err.detail, fix.replace(/(`gigafactory [a-z]+ )ID\b/g, `$1${id}`));
   }
-  if (err instanceof ConnectionError) {
-    // The URL may be the one `login` saved: a demo restarted on another port was met with "check --url" alone.
-    return new CliError("unreachable", err.message, UNREACHABLE_FIX);
-  }
+  if (err instanceof ConnectionError) return new CliError("unreachable", err.message, UNREACHABLE_FIX);
   if (err instanceof ResponseTimeoutError) return timeoutError(err);
   // Every JSON file the CLI reads itself is parsed under its own error; an unparsable 2xx answer comes from the URL:
   // a proxy's or another service's page, not this CLI's bug.
