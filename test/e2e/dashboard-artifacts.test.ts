@@ -14,16 +14,23 @@ const PRODUCT = "artifacts-panel";
 const SOON = { timeout: 15_000 };
 
 /**
- * Counts, in the page, the artifact list answers whose text has been read: the panel draws from an answer in the
- * same task as its text resolves, so once the count reaches n, n answers have been drawn or set aside.
+ * Counts, in the page, the artifact list answers whose body has been read (as text, bytes or JSON — the page reads
+ * bytes since pass 38's foreign-answer check, and a count of `text()` alone stayed 0): the panel draws from an answer
+ * in the same task as its body resolves, so once the count reaches n, n answers have been drawn or set aside.
  */
 const COUNT_LIST_ANSWERS = `{
   window.__listAnswers = 0;
-  const text = Response.prototype.text;
-  Response.prototype.text = function () {
-    const list = new URL(this.url).pathname.endsWith("/artifacts");
-    return text.call(this).then((t) => { if (list) window.__listAnswers++; return t; });
-  };
+  const counted = new WeakSet();
+  for (const how of ["text", "arrayBuffer", "json"]) {
+    const read = Response.prototype[how];
+    Response.prototype[how] = function () {
+      const list = new URL(this.url).pathname.endsWith("/artifacts");
+      return read.call(this).then((body) => {
+        if (list && !counted.has(this)) (counted.add(this), window.__listAnswers++);
+        return body;
+      });
+    };
+  }
 }`;
 
 describe("dashboard: the artifacts panel when its reads overlap", () => {
