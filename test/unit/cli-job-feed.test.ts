@@ -188,8 +188,6 @@ describe("followJobFeed", () => {
     expect(err).toBeInstanceOf(CliError);
     expect(err).toMatchObject({ code: "unreachable", exitCode: 1 });
     expect((err as CliError).message).toMatch(/^cannot reach .* \(3 tries in a row: the watch gave up\)$/);
-    expect((err as CliError).fix).toBe(
-      `${UNREACHABLE_FIX}, then watch again with --after 1`,
-    );
+    expect((err as CliError).fix).toBe(`${UNREACHABLE_FIX}, then watch again with --after 1`);
   });
 });

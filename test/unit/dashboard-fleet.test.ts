@@ -19,7 +19,9 @@ describe("dashboard fleet and tiles agree", () => {
       f({ seats: 1, health: "down" }), // enrolled, never connected
       f({ seats: 4, status: "draining", lastHeartbeatAt: 1 }),
     ];
-    expect(fleetSummary(fleet)).toBe("4 factories · 1 of 2 seats busy · 1 more seat on factories down or never connected");
+    expect(fleetSummary(fleet)).toBe(
+      "4 factories · 1 of 2 seats busy · 1 more seat on factories down or never connected",
+    );
     expect(fleetSummary([f({ seats: 2, lastHeartbeatAt: 1 })])).toBe("1 factory · 0 of 2 seats busy");
   });
 
