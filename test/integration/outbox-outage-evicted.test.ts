@@ -9,13 +9,11 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { deadLetteredBy, OUTAGE_HORIZON_MS } from "../../src/core/delivery-outage.ts";
-import { deliverOutbox } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
 import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-append.ts";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
-import { QueueHealth } from "../../src/durable-objects/coordinator/outbox/queue-health.ts";
 import { enqueueAudit, enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
-import { forgetMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
+import { type RoundsState, roundsAtWakes } from "./outbox-rounds.ts";
 import { deliveryHost } from "./state";
 
 /**
@@ -29,7 +27,7 @@ async function everythingDown(product: string, evictAfterMs = Number.POSITIVE_IN
     const sql = state.storage.sql;
     sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
     const start = 1_000_000_000;
-    let clock = start;
+    const at: RoundsState = { clock: start, outageRounds: 0, evictions: 0 };
     let sends = 0;
     const refuse = () => {
       sends++;
@@ -40,11 +38,11 @@ async function everythingDown(product: string, evictAfterMs = Number.POSITIVE_IN
       JOB_FEED: { getByName: () => ({ append: refuse }) },
       HISTORY_QUEUE: { send: refuse },
     } as unknown as Env;
-    const tx = (): Tx => ({ sql, productId: product, now: clock });
+    const tx = (): Tx => ({ sql, productId: product, now: at.clock });
     const host = deliveryHost(product, sql, {
       env: down,
       appendFeeds: (b) => appendFeeds(down, product, b),
-      now: () => clock,
+      now: () => at.clock,
       transact: (fn) => state.storage.transactionSync(() => fn(tx())),
     });
     state.storage.transactionSync(() => {
@@ -54,25 +52,7 @@ async function everythingDown(product: string, evictAfterMs = Number.POSITIVE_IN
       }
       for (let i = 0; i < 50; i++) enqueueAudit(tx(), "op", `during-${i}`, "product");
     });
-    let outageRounds = 0;
-    let outages = 0;
-    let rounds = 0;
-    let evictions = 0;
-    for (; rounds < 2_000 && clock - start < 20 * 60_000; rounds++) {
-      const o = await deliverOutbox(host, outageRounds);
-      if (o.backoffUntil !== undefined) outages++;
-      outageRounds = o.backoffUntil === undefined ? 0 : outageRounds + 1;
-      const wake = o.backoffUntil ?? o.wakeAt;
-      if (wake === undefined) break;
-      const next = Math.max(clock + 1_000, wake);
-      if (next - clock >= evictAfterMs) {
-        host.queues = new QueueHealth();
-        outageRounds = 0;
-        forgetMeta(sql);
-        evictions++;
-      }
-      clock = next;
-    }
+    const { rounds, outages } = await roundsAtWakes(host, at, () => at.clock - start >= 20 * 60_000, evictAfterMs);
     const dead = sql
       .exec<{ at: number }>("SELECT at FROM dead_letters ORDER BY at")
       .toArray()
@@ -80,7 +60,7 @@ async function everythingDown(product: string, evictAfterMs = Number.POSITIVE_IN
     const left = sql
       .exec<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE kind = 'audit' AND body LIKE '%during-%'")
       .one().n;
-    return { outages, rounds, sends, evictions, dead, left };
+    return { outages, rounds, sends, evictions: at.evictions, dead, left };
   });
 }
 

@@ -8,13 +8,11 @@
 // outbox asks for (as its alarm would), never by waiting.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { deliverOutbox } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
 import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-append.ts";
-import { QueueHealth } from "../../src/durable-objects/coordinator/outbox/queue-health.ts";
 import { enqueueAudit } from "../../src/durable-objects/coordinator/outbox/records.ts";
-import { forgetMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
+import { type RoundsState, roundsAtWakes } from "./outbox-rounds.ts";
 import { deliveryHost } from "./state";
 
 /**
@@ -27,12 +25,11 @@ async function historyQueueDown(product: string, evictAfterMs = Number.POSITIVE_
   return runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
     const sql = state.storage.sql;
     sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
-    let clock = 1_000_000_000;
+    const at: RoundsState = { clock: 1_000_000_000, outageRounds: 0, evictions: 0 };
     let up = false;
     let refused = 0;
-    let evictions = 0;
     const took: number[] = [];
-    const tx = (): Tx => ({ sql, productId: product, now: clock });
+    const tx = (): Tx => ({ sql, productId: product, now: at.clock });
     const queue = {
       send: (m: HistoryMessage) => {
         if (!up) return Promise.reject(new Error(`queue unavailable ${++refused}`));
@@ -43,39 +40,20 @@ async function historyQueueDown(product: string, evictAfterMs = Number.POSITIVE_
     const host = deliveryHost(product, sql, {
       env: { ...env, HISTORY_QUEUE: queue } as unknown as Env,
       appendFeeds: (batches) => appendFeeds(env, product, batches),
-      now: () => clock,
+      now: () => at.clock,
       transact: (fn) => state.storage.transactionSync(() => fn(tx())),
     });
     state.storage.transactionSync(() => {
       for (let i = 0; i < 300; i++) enqueueAudit(tx(), "op", `during-${i}`, "product");
     });
-    let outageRounds = 0;
-    /** Rounds, each at the wake the one before asked for (the shipper's outage backoff counted as it counts it). */
-    const rounds = async (until: () => boolean) => {
-      let n = 0;
-      for (; n < 2_000 && !until(); n++) {
-        const o = await deliverOutbox(host, outageRounds);
-        outageRounds = o.backoffUntil === undefined ? 0 : outageRounds + 1;
-        const wake = o.backoffUntil ?? o.wakeAt;
-        if (wake === undefined) break;
-        const next = Math.max(clock + 1_000, wake);
-        if (next - clock >= evictAfterMs) {
-          host.queues = new QueueHealth();
-          outageRounds = 0;
-          forgetMeta(sql);
-          evictions++;
-        }
-        clock = next;
-      }
-      return n;
-    };
-    const start = clock;
-    const down = await rounds(() => clock - start >= 20 * 60_000);
+    const rounds = async (until: () => boolean) => (await roundsAtWakes(host, at, until, evictAfterMs)).rounds;
+    const start = at.clock;
+    const down = await rounds(() => at.clock - start >= 20 * 60_000);
     const sentDown = refused;
     up = true;
     const back = await rounds(() => false);
     const left = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
-    return { down, sentDown, back, took, left, evictions };
+    return { down, sentDown, back, took, left, evictions: at.evictions };
   });
 }
 
