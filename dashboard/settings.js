@@ -7,7 +7,7 @@
 import { SETTINGS } from "./answers.js";
 import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
 import { setBusy } from "./busy.js";
-import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { focusReturn, h, replace, showError, showLoadError, showReadNote, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { can } from "./role.js";
 import { FIELDS, HEALTH_START, patchFrom, read } from "./settings-fields.js";
@@ -190,11 +190,12 @@ export function settingsView(root, live) {
   };
 
   replace(root, form);
-  status.textContent = "Loading…";
+  // A read's word (status-text showReadNote): its failure is said over it, not beside it as beside an action's words.
+  showReadNote(status, "Loading…");
   api(live.session, "/settings", { answer: SETTINGS }).then(
     (s) => {
       if (!alive) return;
-      status.textContent = "";
+      showReadNote(status, "");
       fill(s);
     },
     (err) => {

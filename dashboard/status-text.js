@@ -2,9 +2,10 @@
  * @module dashboard/status-text
  * What a status line (dom.js statusLine) says, and who may write over it: an action's outcome or a box's refusal
  * (field-error.js) stays until the next action; a read's outcome (a poll's failure, "Loading…", "No budget is set…")
- * is written only over what reads wrote. A read's failure while the line holds a box's refusal is said on a line of
- * its own just after it: written over the refusal, the refused box's description (aria-describedby) read "Cannot
- * load the budget…" — not what was wrong with the box.
+ * is written only over what reads wrote. A read's failure while the line holds an action's outcome or a box's refusal
+ * is said on a line of its own just after it: written over "Budget saved.", a poll 5 s on took the answer away before
+ * it was read (and the next poll that worked cleared the line); written over a refusal, the refused box's
+ * description (aria-describedby) read "Cannot load the budget…" — not what was wrong with the box.
  */
 
 import { afterDrawn } from "./announce.js";
@@ -76,14 +77,15 @@ function dropAside(/** @type {Element} */ el) {
 /**
  * A read's outcome in a status line the panel's actions also write: a failed read says so, and the next read
  * that works clears that, but never what an action said in between (a refresh landing after a click wiped the
- * click's refusal; a "Cannot load" stayed after the server came back). While the line holds a box's refusal
- * (field-error.js marks it `data-field-error`), the failure goes on a line of its own just after it, gone with the
- * next read that works or the next failure the line itself can say.
+ * click's refusal; a "Cannot load" stayed after the server came back). While the line holds an action's words (its
+ * outcome, "Saving…", a box's refusal: anything not a read's own), the failure goes on a line of its own just after
+ * it, gone with the next read that works or the next failure the line itself can say (once the next action cleared
+ * it). A read's own word is said with `showReadNote`, which a failure may write over.
  * @param {Element} el
  * @param {string} [message] what failed, or nothing when the read worked
  */
 export function showLoadError(el, message) {
-  if (message && el.hasAttribute("data-field-error")) return showAside(el, message);
+  if (message && holdsActionWords(el)) return showAside(el, message);
   dropAside(el);
   if (message) {
     // The same failure at the next poll is no news: written again, the live region said it again every few seconds.
@@ -92,6 +94,10 @@ export function showLoadError(el, message) {
     el.setAttribute("data-load-error", "");
   } else if (el.hasAttribute("data-load-error")) showError(el);
 }
+
+/** Whether `el` says something a read did not write: an action's outcome, its "…ing" while out, a box's refusal. */
+const holdsActionWords = (/** @type {Element} */ el) =>
+  el.textContent !== "" && !el.hasAttribute("data-load-error") && !el.hasAttribute("data-read-note");
 
 /**
  * An action's outcome, answered by the coordinator with what the page's read shows ("Budget saved.", "approved: job
