@@ -71,6 +71,7 @@ export function lessonsView(root, live) {
   let pagesRead = 0;
   /** Bumped by each first-page read (the filter changed, Refresh): an older page asked for before it is dropped. */
   let generation = 0;
+  let readFailed = false; // the list's last read failed: an action's answer reads it again (rereadIfFailed)
   const refresh = h("button", { type: "button", class: "secondary", id: "lessons-refresh" }, "Refresh");
   const more = h(
     "button",
@@ -115,6 +116,7 @@ export function lessonsView(root, live) {
       }
       if (!alive || asked !== generation) return;
       showLoadError(status); // an earlier "Cannot load" (the server was down a moment), not a message of an action
+      readFailed = false;
       const have = new Set(older ? listed.map((l) => l.id) : []);
       listed = [...(older ? listed : []), ...items.filter((/** @type {any} */ l) => !have.has(l.id))];
       pagesRead = older ? pagesRead + 1 : pages;
@@ -123,6 +125,7 @@ export function lessonsView(root, live) {
     } catch (err) {
       const what = older ? "older lessons" : "lessons";
       if (alive && asked === generation) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
+      readFailed ||= alive && asked === generation;
     } finally {
       if (asked === generation) {
         setBusy(more, false);
@@ -132,6 +135,9 @@ export function lessonsView(root, live) {
     }
   };
   refresh.addEventListener("click", () => void (isBusy(refresh) || load(false, true)));
+  // After Add's or Archive's answer (which says nothing of the list) when the last read failed, the open pages are read
+  // again as by Refresh: "Cannot load lessons" stood beside "Added …" with no read since. Else drawn in place (no read).
+  const rereadIfFailed = () => void (readFailed && !isBusy(refresh) && load(false, true));
 
   /** @param {string} id @param {HTMLButtonElement} button busy while the request is out (double clicks, busy.js) */
   const archive = async (id, button) => {
@@ -161,6 +167,7 @@ export function lessonsView(root, live) {
       archived.add(id);
       render(); // in place: a re-read would close the older pages the operator opened to find this lesson
       giveBack();
+      rereadIfFailed();
     } catch (err) {
       archiving.delete(id);
       // The row shown now, which a redraw while the PATCH was out may have drawn anew (busy, from `archiving`).
@@ -202,6 +209,7 @@ export function lessonsView(root, live) {
       textLimit.problem(); // the counter follows the emptied box
       pending = [added, ...pending];
       render(); // listed at once, above the pages already read (a re-read would close the older ones)
+      rereadIfFailed();
     } catch (err) {
       const boxes = { text, capabilities: caps, engine, serialKey: serial }; // the box refused is marked and focused
       if (alive) refusalError(err, status, writeFailure(err, "Not added"), boxes);

@@ -6,7 +6,8 @@
 // again; the source filter starts again from the first page (no button when the answer has no nextCursor);
 // archiving and adding a lesson on the page keep the older pages open, the archived one gone and the added one
 // listed at once; the status line says "Adding…" while the POST is out. Refresh lists a lesson added elsewhere (the
-// API, the CLI), the older pages kept open and keyboard focus where it was.
+// API, the CLI), the older pages kept open and keyboard focus where it was. Add after a failed read reads the list
+// again, and the failure's line goes once that read works.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
@@ -200,6 +201,36 @@ describe("dashboard: the lessons journal past one page", () => {
     const added = ((await status(page)) ?? "").replace(/^Added (\S+)\.$/, "$1");
     written.added.push(added);
     expect(await rowIds(page)).toEqual([added, ...all.slice(0, -1).map((l) => l.id)]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // "Cannot load lessons", said beside the form's refusal, stood under "Added …" once Add answered: the answer says
+  // nothing of whether the list can be read, and nothing read it again (pass 38's leftover). Now an action's answer
+  // after a failed read reads the open pages again, and the failure's line goes when that read works.
+  it("reads the list again after Add when its last read failed, the failure's line gone once that read works", async () => {
+    const { page, errors, close } = await lessonsPage();
+    await expect.poll(() => rowIds(page), SOON).toHaveLength(PAGE);
+    await page.locator("#lesson-add").click(); // no text: the form's refusal holds the line
+    await expect.poll(() => status(page), SOON).toBe("Write the lesson first.");
+    const firstPage = (url: URL) => url.pathname.endsWith("/lessons") && !url.searchParams.has("cursor");
+    await page.route(firstPage, (route) => (route.request().method() === "GET" ? route.abort() : route.continue()), {
+      times: 1,
+    });
+    await page.locator("#lessons-refresh").click();
+    const aside = page.locator("#lessons-status-read");
+    await expect.poll(() => aside.textContent(), SOON).toMatch(/^Cannot load lessons/);
+    let reads = 0;
+    page.on("request", (r) => {
+      if (r.method() === "GET" && firstPage(new URL(r.url()))) reads++;
+    });
+    await page.locator("#lesson-text").fill("Read the list again after a failed read");
+    await page.locator("#lesson-add").click();
+    await expect.poll(() => status(page), SOON).toMatch(/^Added les_/);
+    written.added.push(((await status(page)) ?? "").replace(/^Added (\S+)\.$/, "$1"));
+    await expect.poll(() => aside.count(), SOON).toBe(0);
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(await status(page)).toMatch(/^Added les_/); // the answer stays: the read's outcome is not written over it
     expect(errors).toEqual([]);
     await close();
   });
