@@ -19,6 +19,21 @@ const COPY_AGAIN =
 const TOKEN_ALONE = "Give the token alone, as it was minted or set: the dashboard adds `Authorization: Bearer` itself.";
 
 /**
+ * Why `token` (trimmed, not empty) is not sent, in the words said beside the Token box, or undefined when it may be.
+ * @param {string} token @returns {string | undefined}
+ */
+function tokenRefusal(token) {
+  // fetch cannot put it in a header at all (it threw, told as an unreachable coordinator).
+  const unsafe = headerCharProblem(token);
+  if (unsafe) return `Not sent: ${unsafe}. ${COPY_AGAIN}`;
+  // The coordinator would refuse it as a token it does not know, which says nothing of what is wrong.
+  const shape = tokenShapeProblem(token);
+  if (shape) return `Not sent: the token is not a product token: ${shape}. ${WHOLE_TOKEN}`;
+  const unreadable = tokenReadProblem(token);
+  return unreadable ? `Not sent: ${unreadable}. ${TOKEN_ALONE}` : undefined;
+}
+
+/**
  * @param {HTMLElement} root
  * @param {(session: import("./api.js").Session) => void} onSignedIn
  * @param {string} [notice] why the user is here again (e.g. a refused token)
@@ -105,23 +120,16 @@ export function signInView(root, onSignedIn, notice = "") {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const session = { token: token.value.trim(), product: product.value.trim() };
+    const refused = session.token ? tokenRefusal(session.token) : undefined;
     if (!session.token || !session.product) {
-      // Each empty box is marked; focus goes to the first (field-error.js).
-      if (!session.product) fieldError(product, error, "Enter a token and a product.");
-      if (!session.token) fieldError(token, error, "Enter a token and a product.");
+      // Every fault at once, each box it is about marked; focus goes to the first (field-error.js). A cut token with
+      // Product empty was told only "Enter a token and a product.", and its own fault once Product was filled.
+      const said = refused ? `${refused} Enter a product too.` : "Enter a token and a product.";
+      if (!session.product) fieldError(product, error, said);
+      if (!session.token || refused) fieldError(token, error, said);
       return;
     }
-    // Not sent: fetch cannot put it in a header at all (it threw, told as an unreachable coordinator).
-    const unsafe = headerCharProblem(session.token);
-    if (unsafe) return fieldError(token, error, `Not sent: ${unsafe}. ${COPY_AGAIN}`);
-    // Not sent: the coordinator would refuse it as a token it does not know, which says nothing of what is wrong.
-    const shape = tokenShapeProblem(session.token);
-    if (shape) {
-      fieldError(token, error, `Not sent: the token is not a product token: ${shape}. ${WHOLE_TOKEN}`);
-      return;
-    }
-    const unreadable = tokenReadProblem(session.token);
-    if (unreadable) return fieldError(token, error, `Not sent: ${unreadable}. ${TOKEN_ALONE}`);
+    if (refused) return fieldError(token, error, refused);
     setBusy(submit, true); // aria-disabled, not disabled: a pressed Sign in keeps keyboard focus (busy.js)
     showError(error, "");
     progress.textContent = "Checking the token with the coordinator…";

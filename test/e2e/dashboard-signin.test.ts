@@ -6,10 +6,11 @@
 // the admin token (the form offered "keep me signed in as admin" for it). A token the coordinator can never read —
 // `Bearer <admin token>` pasted whole, two words, past 512 bytes, a character no header carries — is refused beside the Token field in the CLI's
 // words, nothing sent (it got the coordinator's generic 401); a refusal's words go once the box it is about is edited
-// (they stayed), but stay while another box they name is still empty; a box refused once is unmarked when a second
-// refusal, about another box, takes the line (it stayed marked, described by words not about it). The tests' own
+// (they stayed), but stay while another box they name is still empty; a token's fault and an empty Product are said
+// together, each box marked (the token's fault came only once Product was filled). The tests' own
 // sign-in loads the page once more when one of its files was lost on the way, and says which when lost again. With
-// one module lost the page itself says, without the app, that a file did not load and to reload (it was blank).
+// one module lost the page itself says, without the app, that a file did not load and to reload (it was blank). The
+// console errors of a refused sign-in are Chromium's network log, not the page's.
 import type { Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { newPage, signIn } from "./chromium.ts";
@@ -192,22 +193,67 @@ describe("dashboard: the sign-in form", () => {
   // A box is described only by words about it. The Token box refused for its shape, then the Product box emptied and
   // the form sent again: "Enter a token and a product" took the line, and the Token box stayed marked, described by
   // those words — and, still "refused" by them, kept them on screen once the product was typed back.
-  it("unmarks a refused box once a second refusal about another box takes the line", async () => {
+  // Sign-in's refusals (401 for a token the coordinator does not know, 404 for a product it has not) showed as errors
+  // in the browser's console: they are Chromium's own network log of a failed load, which a page cannot turn off —
+  // the page itself logs nothing (no console call in dashboard/).
+  it("logs no console error of its own when the coordinator refuses the token or the product", async () => {
+    const { page, errors, close } = await newPage(suite.browser);
+    const logged: Array<{ text: string; url: string }> = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") logged.push({ text: m.text(), url: m.location().url });
+    });
+    await page.goto(`${suite.h.url}/`);
+    const [token, product] = [page.getByLabel("Token"), page.getByLabel("Product")];
+    const error = page.locator("#signin-error");
+    await token.fill(`gf_${PRODUCT}_${"A".repeat(43)}`);
+    await product.fill(PRODUCT);
+    await token.press("Enter");
+    await expectRefused(token, /./);
+    await token.fill(ADMIN);
+    await product.fill("no-such-product");
+    await token.press("Enter");
+    await expect.poll(() => product.getAttribute("aria-invalid"), SOON).toBe("true");
+    expect(await error.textContent()).not.toBe("");
+    expect(logged.map((l) => l.text)).toEqual([
+      expect.stringMatching(/^Failed to load resource: the server responded with a status of 401/),
+      expect.stringMatching(/^Failed to load resource: the server responded with a status of 404/),
+    ]);
+    for (const l of logged) expect(l.url).toContain("/api/v1/"); // the failed load's own URL, not a page script
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // A cut product token with Product empty was told only "Enter a token and a product." — the token's own fault
+  // came once Product was filled (the CLI says token_malformed … looks cut off at once). Every fault is said at once.
+  it("says a token's fault and an empty Product together, each box marked, until each is edited", async () => {
     const { page, errors, close } = await newPage(suite.browser);
     await page.goto(`${suite.h.url}/`);
     const [token, product] = [page.getByLabel("Token"), page.getByLabel("Product")];
     const error = page.locator("#signin-error");
-    await product.fill(PRODUCT);
+    const both =
+      /Not sent: the token is not a product token: gf_signin-form_… looks cut off: .* Enter a product too\.$/;
+    await token.fill(suite.tokens.operator.slice(0, 20));
+    await product.fill("");
+    await token.press("Enter");
+    await expectRefused(token, both); // focus on the first box refused
+    expect(await product.getAttribute("aria-invalid")).toBe("true");
+    expect(await description(product)).toMatch(both);
+    expect(await error.textContent()).toMatch(/^Not sent: /); // the token's fault first, in its own words
+    // Product typed in: its mark goes, the words stay (still true of the Token box), then go once it is edited.
+    await product.pressSequentially(PRODUCT);
+    await expect.poll(() => product.getAttribute("aria-invalid"), SOON).toBeNull();
+    expect(await error.textContent()).toMatch(both);
+    await token.press("End");
+    await token.press("Backspace");
+    await expect.poll(() => error.textContent(), SOON).toBe("");
+    // A token refused alone, then Product emptied and sent again: both faults, both boxes, no word of another refusal.
     await token.fill("gfe_0123456789abcdef"); // a host's enrollment code: refused for its shape, not sent
     await token.press("Enter");
     await expectRefused(token, /Not sent: the token is not a product token/);
     await product.fill("");
     await product.press("Enter");
-    await expectRefused(product, /Enter a token and a product\.$/);
-    expect(await token.getAttribute("aria-invalid")).toBeNull();
-    expect(await description(token)).not.toMatch(/Enter a token/); // its own help, if any, and no refusal
-    await product.pressSequentially(PRODUCT);
-    await expect.poll(() => error.textContent(), SOON).toBe(""); // about no box now
+    await expectRefused(token, /one-time enrollment code \(gfe_…\).* Enter a product too\.$/);
+    expect(await description(product)).toMatch(/one-time enrollment code \(gfe_…\).* Enter a product too\.$/);
     expect(errors).toEqual([]);
     await close();
   });
