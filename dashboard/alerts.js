@@ -8,7 +8,7 @@
 import { ALERT_PAGE } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { busyAttr, isBusy, setBusy } from "./busy.js";
-import { ago, focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { ago, focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { pager } from "./pager.js";
 import { scrollBox } from "./scroll-box.js";
 
@@ -101,7 +101,7 @@ export function alertsView(root, live, params) {
       h("td", null, h("span", { class: `badge severity-${a.severity}` }, a.severity)),
       h("td", null, a.kind),
       h("td", null, a.subject),
-      h("td", { title: new Date(a.openedAt).toISOString() }, ago(a.openedAt)),
+      h("td", { title: when(a.openedAt) }, ago(a.openedAt)), // to the second, as every list's age and the CLI's times
       h("td", null, a.message),
       h("td", { "data-testid": "alert-state" }, a.state),
       h("td", null, ack),

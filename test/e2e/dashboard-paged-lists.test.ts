@@ -6,7 +6,8 @@
 // older page, one per press (disabled while out), a failed older read says so and the next press reads it, and the
 // Live view says which state's list is cut; a 375 px phone does not scroll sideways with either button shown; the
 // header and the stage chips count 124 queued jobs exactly (one GET …/stats, not a capped page of each stage). Next
-// is the gate's `next`, never a queue head in retry backoff; with none due, when one becomes due.
+// is the gate's `next`, never a queue head in retry backoff; with none due, when one becomes due. An alert's opening
+// time is said to the second, as every list's age (it said milliseconds).
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchRoute, launchChromium } from "./chromium.ts";
@@ -167,6 +168,13 @@ describe("dashboard: serial keys and alerts past one page", () => {
     const { page, errors, close } = await open("#/alerts?state=resolved", 1280, resolvedPages(reads, held));
     const older = page.getByRole("button", { name: "Show older alerts" });
     await expect.poll(() => alertIds(page), SOON).toHaveLength(200);
+    // When it opened, to the second, as every list's age says it (the CLI's times too): it said milliseconds in UTC.
+    const opened = page.locator('[data-testid="alert-row"] td:nth-child(4)').first();
+    const local = await page.evaluate(
+      (at) => new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" }).format(new Date(at)),
+      alert(250).openedAt,
+    );
+    expect(await opened.getAttribute("title")).toBe(local);
     await older.dblclick();
     await expect.poll(() => older.isDisabled(), SOON).toBe(true);
     answer();
