@@ -21,7 +21,7 @@ import {
   titleText,
 } from "./dom.js";
 import { explainPanel } from "./explain.js";
-import { JobFeedClient } from "./feed.js";
+import { FEED_GAP, JobFeedClient } from "./feed.js";
 import { headerFacts, manifestFields } from "./job-facts.js";
 import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
@@ -172,7 +172,6 @@ export function jobDetailView(root, live, jobId) {
     }
   };
 
-  let wasLive = false;
   const feed = new JobFeedClient(session, jobId, {
     onEvent: (e) => {
       timeline.add(e);
@@ -180,7 +179,9 @@ export function jobDetailView(root, live, jobId) {
       // upload, so the event re-reads it even while the job's first read is still out (it was dropped then).
       if (e.type.startsWith("artifact.")) soon(artifacts.load);
       if (!loaded) return; // the first load is on its way
-      if (e.type === "job.stage" || e.type === "job.action" || e.type === "cancel")
+      // Events the feed can never replay (retention purged them while the page was away): what they changed is read.
+      if (e.type === FEED_GAP) soon(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
+      else if (e.type === "job.stage" || e.type === "job.action" || e.type === "cancel")
         soon(loadJob, runs.load, explain.load, dag.load);
       else if (e.type === "job.children") soon(dag.load);
       else if (e.type.startsWith("lease.")) soon(loadJob, runs.load);
@@ -188,12 +189,11 @@ export function jobDetailView(root, live, jobId) {
       if (e.type === "job.review" || e.type === "job.stage") soon(review.load);
     },
     onNotice: timeline.notice,
-    onState: (state, detail) => {
-      timeline.setState(state, detail);
-      // Back after a drop: anything may have changed meanwhile (and panels may show the drop's errors).
-      if (state === "live" && wasLive) soon(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
-      if (state === "live") wasLive = true;
-    },
+    // Back after a drop, nothing is read for it: the feed resumes after the last event seen and replays what was
+    // missed, each event reading what it changes (above), and a gap in it reads every panel. It read the job and all
+    // five panels at each reconnect — six reads per page per drop, a storm of them when a coordinator restarts. A read
+    // that failed meanwhile is retried by the poller's next tick (below).
+    onState: timeline.setState,
   });
 
   void loadJob();

@@ -137,8 +137,8 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
     page.on("pageerror", (e) => errors.push(e.message));
     await signIn(page);
     // The same cursor on every page; after 50 the stand-in stops, so a panel that follows it ends (and fails here).
-    // Counted per read: a re-read of the panel (the feed's reconnect on a loaded machine reads every panel again)
-    // is a first page more, and each read may follow the repeated cursor once — a CI run saw 4 pages for 2 reads.
+    // Counted per read: a re-read of the panel (a gap in the feed resumed on a loaded machine reads every panel
+    // again; a reconnect did, before) is a first page more, and each read may follow the repeated cursor once — a CI run saw 4 pages for 2 reads.
     let pages = 0;
     let firstPages = 0;
     const item = { jobId, name: "a.txt", size: 1, contentType: "text/plain", sha256: "0".repeat(64), createdAt: 1 };

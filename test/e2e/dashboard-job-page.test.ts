@@ -8,8 +8,9 @@
 // more log lines than the page keeps says above its timeline how many older ones are not shown (they used to vanish
 // silently), in a line that is no row. A running run's row shows what its budget was charged so far. A timeline whose
 // seqs do not start at 1 (retention purged the first events) marks the gap in a row where they jump, by cli/job-feed's
-// rule, instead of silently starting in the middle.
-import type { Page, Route } from "playwright-core";
+// rule, instead of silently starting in the middle. A feed resumed after a drop reads no panel again (its replay
+// reads what the missed events changed), and one resumed with a gap reads every panel.
+import type { Page, Route, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
 import { dashboardSuite, pressHeld, signedInPage } from "./dashboard-session.ts";
@@ -269,6 +270,72 @@ describe("dashboard job page in a real browser", () => {
     expect(errors).toEqual([]);
     await close();
   });
+
+  // A feed that drops resumes after the last event it saw and replays what it missed, each event reading what it
+  // changes: the page also read the job and its five panels again at each reconnect, six reads per page per drop for
+  // nothing the replay does not bring (pass 38's leftover). A resumed feed with a gap (events purged meanwhile, never
+  // replayed) reads every panel. The page's GETs are recorded as it asks them (its fetch wrapped before it loads).
+  it("reads no panel again when its feed resumes after a drop, and every one when the resumed feed has a gap", async () => {
+    const title = "Watched through drops";
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title, requires: ["gpu"] } })).id;
+    const sockets: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
+    let purging = false; // a socket passes no event: what it would bring was purged
+    const { page, errors, close } = await open(1280, async (p) => {
+      await p.addInitScript(`{
+        const real = window.fetch.bind(window);
+        window.asked = [];
+        window.fetch = (input, init) => {
+          if ((init?.method ?? "GET") === "GET") window.asked.push(new URL(String(input), location.href).pathname);
+          return real(input, init);
+        };
+      }`);
+      await p.routeWebSocket(/\/events\/ws/, (ws) => {
+        const server = ws.connectToServer();
+        sockets.push({ page: ws, server });
+        ws.onMessage((m) => server.send(m));
+        server.onMessage((m) => {
+          if (!(purging && /"type":"event"/.test(String(m)))) ws.send(m);
+        });
+      });
+    });
+    const jobPath = `/jobs/${id}`;
+    /** The panels' reads asked since the last call: "/runs", "/explain", "/artifacts" (the job's own and its tree
+     * are read at a tick that sees the queue move, too). */
+    const panelReads = async () =>
+      ((await page.evaluate("asked.splice(0)")) as string[])
+        .filter((p) => p.includes(`${jobPath}/`))
+        .map((p) => p.slice(p.indexOf(jobPath) + jobPath.length))
+        .filter((p) => ["/runs", "/explain", "/artifacts"].includes(p));
+    // Each event's reads wait 250 ms to gather a burst (job-detail `soon`): a page timer due later runs after them.
+    const gathered = () => page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+    const state = page.locator(".feed-state");
+    const resumed = async (n: number) => {
+      await expect.poll(() => sockets.length, SOON).toBe(n);
+      await expect.poll(() => state.getAttribute("class"), SOON).toContain("feed-live");
+      await gathered();
+    };
+    const drop = async () => {
+      const last = sockets.at(-1)!;
+      await last.page.close();
+      await last.server.close();
+    };
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    await resumed(1);
+    expect(new Set(await panelReads())).toEqual(new Set(["/runs", "/explain", "/artifacts"])); // the page's first
+    await drop();
+    await resumed(2);
+    expect(await panelReads()).toEqual([]);
+    // Cancelled while the page hears no event, then dropped: the resumed feed's `ready` names seqs it never sends.
+    purging = true;
+    await api("POST", `/jobs/${id}/actions/cancel`, {});
+    await drop();
+    await resumed(3);
+    await expect.poll(() => page.locator(".timeline li.gap").count(), SOON).toBe(1);
+    await gathered();
+    expect(new Set(await panelReads())).toEqual(new Set(["/runs", "/explain", "/artifacts"]));
+    expect(errors).toEqual([]);
+    await close();
+  }, 60_000);
 
   it("shows a running run's charge so far in the runs table", async () => {
     const spending = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Spending" } })).id;
