@@ -11,7 +11,8 @@
 // read is said on a line of its own beside the refusal, never over it (the box's description read the failure), and
 // the refusal goes once the box it is about is edited (it stayed, on every page with a form), and its marks go once
 // the line says an action's outcome (the box was described by "Paused: …"), and the failed read's line goes once Set
-// budget answers with the budget; Pause greyed out by a poll that finds the budget paused elsewhere hands its keyboard
+// budget answers with the budget; "Budget saved." stays through a failed poll, said beside it until a poll works
+// (the poll wrote over it, and the next one cleared the line); Pause greyed out by a poll that finds the budget paused elsewhere hands its keyboard
 // focus to Resume.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -216,6 +217,45 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await page.locator("#budget-save").click();
     await expect.poll(() => status.textContent(), SOON).toBe("Budget saved.");
     expect(await aside.count()).toBe(0);
+    await api("PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  // An action's answer is not written over by a poll: "Budget saved." became the next poll's "Cannot load the budget:
+  // …" 5 s on, and the poll after that, working, cleared the line — the answer was gone before it was read.
+  it("keeps 'Budget saved.' through a failed poll, which is said beside it until a poll works", async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.clock.install(); // the page's polls reached by running its clock on (onClock)
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/budget`);
+    const [status, ceiling] = [page.locator("[data-testid=budget-status]"), page.locator("#budget-set-ceiling")];
+    const aside = page.locator("[data-testid=budget-status-read]");
+    await expect.poll(() => page.locator("#budget-pause").isEnabled(), SOON).toBe(true);
+    await ceiling.fill("13");
+    await page.locator("#budget-save").click();
+    await expect.poll(() => status.textContent(), SOON).toBe("Budget saved.");
+    const failing = (u: URL) => u.pathname.endsWith("/budget");
+    await page.route(failing, (route) =>
+      route.request().method() === "GET"
+        ? route.fulfill({ status: 500, contentType: "application/problem+json", body: '{"code":"internal"}' })
+        : route.fallback(),
+    );
+    await expect
+      .poll(
+        onClock(page, 5_000, () => aside.textContent()),
+        SOON,
+      )
+      .toMatch(/^Cannot load the budget: /);
+    expect(await status.textContent()).toBe("Budget saved.");
+    await page.unroute(failing);
+    await expect
+      .poll(
+        onClock(page, 5_000, () => aside.count()),
+        SOON,
+      )
+      .toBe(0);
+    expect(await status.textContent()).toBe("Budget saved.");
     await api("PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
     expect(errors).toEqual([]);
     await context.close();
