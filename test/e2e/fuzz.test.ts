@@ -10,6 +10,7 @@
 // FUZZ_SEED=<the seed the run prints> reproduces a run.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonBytes } from "../../src/core/bytes.ts";
 import { validateManifest } from "../../src/core/manifest.ts";
@@ -681,18 +682,28 @@ type Audit = { action: string; target: string; detail: Record<string, unknown> }
 const SENTINEL = "fuzz: a record written after every other, to see history caught up";
 
 /**
- * Once D1 history holds every record A's and B's coordinators had written when it was called: a lesson added to each
- * now, whose `lesson.create` audit row is written after all of them, read back from history (the outbox is FIFO).
+ * Once D1 history holds every record A's and B's coordinators had written when it was called, in whatever order
+ * delivery lands them — not write order: a record whose send failed waits for its retry while later ones go
+ * (outbox/due-rows keeps order only for a job's feed events), a round's history above one message (100 KiB) goes as
+ * several messages at once, and a message the history consumer failed to write comes back up to 60 s later, behind
+ * later batches (worker/queues/retry). So a record written last says nothing of the others by arriving. First, every
+ * coordinator's outbox holds no history record (`outboxHistoryLeft`): each has been handed to the history queue, or
+ * dead-lettered (a dead letter is in the snapshot). Then a lesson is added to each product, whose `lesson.create`
+ * entry reaches the queue behind all of them, and is read back from D1: the local queue hands its consumer batches
+ * in the order it took their messages. Left: a message whose write failed (D1 failing) and was retried, or a batch
+ * run beside another when over 100 messages wait, may land after it.
  */
-async function historyCaughtUp(url: string): Promise<void> {
+async function historyCaughtUp(h: Harness): Promise<void> {
+  for (const deadline = Date.now() + 60_000; outboxHistoryLeft(h.persistTo) > 0; await sleep(100))
+    if (Date.now() > deadline) throw new Error("the coordinators' outboxes still held history after 60 s");
   for (const p of [A, B]) {
-    const added = await call<{ id: string; updatedAt: number }>(url, "POST", `${P(p)}/lessons`, ADMIN, {
+    const added = await call<{ id: string; updatedAt: number }>(h.url, "POST", `${P(p)}/lessons`, ADMIN, {
       text: SENTINEL,
     });
     expect(added.status).toBe(201);
     const since = `history?kind=audit&since=${added.body.updatedAt - 1}&limit=500`;
     for (const deadline = Date.now() + 60_000; ; await sleep(100)) {
-      const { body } = await call<{ items: Audit[] }>(url, "GET", `${P(p)}/${since}`, ADMIN);
+      const { body } = await call<{ items: Audit[] }>(h.url, "GET", `${P(p)}/${since}`, ADMIN);
       if (body.items?.some((i) => i.action === "lesson.create" && i.target === added.body.id)) break;
       if (Date.now() > deadline) throw new Error(`history did not catch up with ${p}'s coordinator within 60 s`);
     }
@@ -700,12 +711,34 @@ async function historyCaughtUp(url: string): Promise<void> {
 }
 
 /**
- * A snapshot once history has caught up: it trails the coordinator (outbox → queue → D1, a second or two, more
- * after a failed delivery), and has caught up when it holds every job's current revision (the outbox is FIFO).
+ * History records (not feed events, not webhook deliveries) left in the outboxes of every coordinator of the server
+ * persisting to `persistTo`, read from their SQLite files (read-only, beside the runtime: WAL lets both read); a
+ * coordinator that never made its tables holds none.
  */
-async function settled(url: string, code: string): Promise<Record<string, unknown>> {
+function outboxHistoryLeft(persistTo: string): number {
+  const dir = path.join(persistTo, "v3/do/gigafactory-ProductCoordinator");
+  let left = 0;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")) {
+    const db = new DatabaseSync(path.join(dir, file), { readOnly: true });
+    try {
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").get() === undefined) continue;
+      const row = db.prepare("SELECT count(*) AS n FROM outbox WHERE kind NOT IN ('event', 'webhook')").get();
+      left += Number((row as { n: number }).n);
+    } finally {
+      db.close();
+    }
+  }
+  return left;
+}
+
+/**
+ * A snapshot once history has caught up (`historyCaughtUp`: it trails the coordinator by the outbox and the history
+ * queue, a second or two, more after a failed delivery), and holds every job's current revision.
+ */
+async function settled(h: Harness, code: string): Promise<Record<string, unknown>> {
+  await historyCaughtUp(h);
   for (const deadline = Date.now() + 60_000; ; await sleep(500)) {
-    const s = await snapshot(url, code);
+    const s = await snapshot(h.url, code);
     const caughtUp = [A, B].every((p) => {
       const { items } = s[`${P(p)}/history?kind=snapshots&limit=500`]!.body as {
         items: Array<{ jobId: string; rev: number }>;
@@ -746,7 +779,7 @@ describe("fuzzing the REST API with malformed and hostile requests", () => {
   beforeAll(async () => {
     h = await startHarness();
     w = await setup(h.url);
-    before = await settled(h.url, w.tok.code);
+    before = await settled(h, w.tok.code);
     databasesBefore = databases();
   });
   afterAll(async () => {
@@ -760,10 +793,9 @@ describe("fuzzing the REST API with malformed and hostile requests", () => {
     console.log(`fuzz: seed ${SEED} (FUZZ_SEED reproduces it), ${reqs.length} requests`, Object.fromEntries(tally));
     expect(reqs.length).toBeGreaterThanOrEqual(1000);
     expect.soft(violations, `${violations.length} of ${reqs.length} requests misanswered`).toEqual([]);
-    // History a bad request might have queued reaches D1 before what is written after it (its events are read through
-    // the feed's flush): a state, not a wait.
-    await historyCaughtUp(h.url);
-    expect.soft(await settled(h.url, w.tok.code)).toEqual(before);
+    // History a bad request might have written reaches D1 before the snapshot is read (`settled`); its events are read
+    // through the feed's flush: a state, not a wait.
+    expect.soft(await settled(h, w.tok.code)).toEqual(before);
     expect(databases(), "requests about products or jobs that do not exist created storage").toEqual(databasesBefore);
   });
 
@@ -787,7 +819,7 @@ describe("fuzzing the REST API with malformed and hostile requests", () => {
     expect(new Set(sameTracked.map((r) => `${r.status} ${r.body.jobId}`)).size).toBe(1);
     expect(sameTracked[0]?.status).toBe(200);
     expect(changedTracked.map((r) => r.status)).toEqual(changedTracked.map(() => 409));
-    expect(await settled(h.url, w.tok.code)).toEqual(before);
+    expect(await settled(h, w.tok.code)).toEqual(before);
   });
 
   it("judges bulk items at the queue's byte limit one by one: limit − 1 and limit queued, limit + 1 a 413", async () => {
@@ -872,6 +904,6 @@ describe("fuzzing the REST API with malformed and hostile requests", () => {
       violations.push(...(await barrage(h.url, [big])), ...(await barrage(h.url, [after])));
     }
     expect(violations).toEqual([]);
-    expect(await settled(h.url, w.tok.code)).toEqual(before);
+    expect(await settled(h, w.tok.code)).toEqual(before);
   });
 });

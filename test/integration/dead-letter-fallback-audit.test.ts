@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEAD_LETTER_IDS_NAMED } from "../../src/durable-objects/coordinator/outbox/dead-letters.ts";
 import worker from "../../src/worker/index.ts";
 import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
-import { ADMIN, api, createProduct, P, until } from "./client";
+import { ADMIN, api, createProduct, P } from "./client";
+import { historyUntil } from "./history-wait.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -86,9 +87,12 @@ describe("dead letters kept in the coordinator while D1 is down", () => {
     expect(lines[0]).toContain(`count=${N} ids=${ids},+${N - DEAD_LETTER_IDS_NAMED} more`);
     expect(lines[1]).toContain("id=fb-marker:0");
     type Audit = { action: string; target: string; detail: Record<string, unknown> };
-    const audits = await until(
-      () => api<{ items: Audit[] }>("GET", `${P(product)}/history?kind=audit&limit=500`, { token: ADMIN }),
-      (r) => r.body.items.some((a) => a.target === "fb-marker:0"),
+    // Both entries waited for: the last one's arrival says nothing of the others' (test/integration/history-wait).
+    const audits = await historyUntil<Audit>(
+      product,
+      "audit",
+      (items) => ["fb-big:0", "fb-marker:0"].every((t) => items.some((a) => a.target === t)),
+      { query: "&limit=500" },
     );
     const dead = audits.body.items.filter((a) => a.action === "outbox.dead_letter");
     expect(dead.map((a) => a.target).sort()).toEqual(["fb-big:0", "fb-marker:0"]);

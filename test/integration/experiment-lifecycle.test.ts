@@ -13,7 +13,8 @@
 // that would (preferring the factory arm B prefers: rules add up clamped), and then such an arm is `identical_arms`.
 import { describe, expect, it } from "vitest";
 import { MAX_LIVE_EXPERIMENTS } from "../../src/durable-objects/coordinator/policies/experiments.ts";
-import { ADMIN, api, enroll, P, until } from "./client.ts";
+import { ADMIN, api, enroll, P } from "./client.ts";
+import { auditDelivered } from "./history-wait.ts";
 
 type View = { id: string; status: string; decision: { by: string } | null };
 type Problem = { type: string; title: string; status: number; detail: string; code: string; reason?: string };
@@ -104,14 +105,11 @@ describe("experiment lifecycle", () => {
     });
     expect(again.status).toBe(201);
 
-    // Audited: the two starts and one stop — nothing for the refused bodies, nothing for the repeated stop.
-    const audit = await until(
-      () => api<{ items: Array<{ action: string }> }>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN }),
-      (r) => r.body.items.filter((a) => a.action.startsWith("routing.experiment")).length >= 3,
-      20_000,
-    );
+    // Audited: the two starts and one stop — nothing for the refused bodies, nothing for the repeated stop (read once
+    // all the coordinator wrote is in D1: history-wait `auditDelivered`).
+    const audit = await auditDelivered(product);
     expect(
-      audit.body.items
+      audit
         .map((a) => a.action)
         .filter((a) => a.startsWith("routing.experiment"))
         .sort(),

@@ -9,7 +9,8 @@
 // shows the product's starvation weight and the urgency the queue uses even for an arm stored with one.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
+import { ADMIN, api, claim, enroll, P, submit } from "./client";
+import { historyUntil } from "./history-wait.ts";
 
 const CAPS = ["engine:codex", "lang:rust"];
 const MANIFEST = { engine: "codex", requires: ["lang:rust"] };
@@ -118,12 +119,11 @@ describe("guarded experiments", () => {
     expect(retired.routingPolicy).toBeNull();
     for (const c of retired.ranked) expect(c.rules).toBeUndefined();
 
-    const audit = await until(
-      () =>
-        api<{ items: Array<{ action: string; target: string }> }>("GET", `${P(product)}/history?kind=audit`, {
-          token: ADMIN,
-        }),
-      (r) => r.body.items.some((a) => a.action === "routing.experiment.stop"),
+    // All three waited for: the last one's arrival says nothing of the others' (test/integration/history-wait).
+    const audit = await historyUntil<{ action: string; target: string }>(
+      product,
+      "audit",
+      (items) => items.filter((a) => a.action.startsWith("routing.experiment")).length >= 3,
     );
     expect(audit.body.items.filter((a) => a.action.startsWith("routing.experiment"))).toEqual([
       expect.objectContaining({ action: "routing.experiment.start", target: id }),

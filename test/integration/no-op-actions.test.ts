@@ -2,21 +2,21 @@
 // pause / resume, serial freeze / unfreeze, factory approve, experiment stop and lesson archive answer 200 with `changed: false` (a retried
 // request never fails), write nothing and audit nothing — a resume with nothing paused, an unfreeze of a key never
 // frozen, a second freeze for the same reason (its first time kept), an approve with nothing pending or the same limit, a second stop (its first decision kept), a second archive (its first `updatedAt` kept); the same
-// actions that do act answer `changed: true`. Audits are checked after a later audited action has arrived (the
-// outbox ships in order), so a no-op's missing record is not merely late.
+// actions that do act answer `changed: true`. Audits are checked once the coordinator's outbox has handed every
+// entry to the history queue and a token minted after has arrived (history-wait `auditDelivered`), so a no-op's
+// missing record is not merely late.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, enroll, P, until } from "./client.ts";
+import { auditDelivered } from "./history-wait.ts";
 
-type Audit = { items: Array<{ action: string; target: string }> };
-
-/** The product's audit actions once `sentinel` has arrived `times` times (everything enqueued before it has too). */
-async function auditAfter(product: string, sentinel: string, times = 1): Promise<string[]> {
-  const r = await until(
-    () => api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN }),
-    (x) => (x.body.items ?? []).filter((i) => i.action === sentinel).length >= times,
-    20_000,
-  );
-  return r.body.items.map((i) => i.action);
+/**
+ * The product's audit actions once all it wrote has landed (history-wait `auditDelivered`), `last` (the case's last
+ * audited action) there `times` times: a later arrival of a record is not taken for its absence.
+ */
+async function auditAfter(product: string, last: string, times = 1): Promise<string[]> {
+  const actions = (await auditDelivered(product)).map((i) => i.action);
+  expect(count(actions, last)).toBe(times);
+  return actions;
 }
 const count = (actions: string[], action: string) => actions.filter((a) => a === action).length;
 

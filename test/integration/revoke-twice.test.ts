@@ -1,25 +1,17 @@
 // Revoking what is revoked already is a no-op: a second `DELETE …/tokens/{id}` or `POST …/factories/{id}/token/revoke`
 // (a retry, a second operator) answers 200 with the record as the first revocation left it (the token's first
 // `revokedAt`) and writes no second `token.revoke` / `factory.token.revoke` audit entry — each appended another, as if
-// the credential had been revoked twice. Audits are counted once a later audited action has arrived (the outbox ships
-// in order), so a missing entry is not merely late. Nor is a revoked factory granted anything: approving its
+// the credential had been revoked twice. Audits are counted once the coordinator's outbox has handed every entry to
+// the history queue and a token minted after has arrived (history-wait `auditDelivered`), so a missing entry is not
+// merely late. Nor is a revoked factory granted anything: approving its
 // capabilities or seats is refused 409 (as setting its status is), where it was written and audited though the
 // factory never runs again.
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, enroll, mintToken, P, until } from "./client.ts";
+import { ADMIN, api, enroll, mintToken, P } from "./client.ts";
+import { auditDelivered } from "./history-wait.ts";
 
-type Audit = { items: Array<{ action: string; target: string }> };
-
-/** The product's audit actions once a token named `sentinel` was minted (so everything enqueued before has arrived). */
-async function auditBefore(product: string, sentinel: string): Promise<string[]> {
-  const { id } = await mintToken(product, "viewer", sentinel);
-  const r = await until(
-    () => api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN }),
-    (x) => (x.body.items ?? []).some((i) => i.action === "token.mint" && i.target === id),
-    20_000,
-  );
-  return r.body.items.map((i) => i.action);
-}
+/** The product's audit actions once all it wrote has landed (history-wait `auditDelivered`). */
+const auditActions = async (product: string) => (await auditDelivered(product)).map((i) => i.action);
 const count = (actions: string[], action: string) => actions.filter((a) => a === action).length;
 
 describe("revoking a revoked credential again", () => {
@@ -34,7 +26,7 @@ describe("revoking a revoked credential again", () => {
     const second = await revoke();
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
-    expect(count(await auditBefore(product, "sentinel"), "token.revoke")).toBe(1);
+    expect(count(await auditActions(product), "token.revoke")).toBe(1);
   });
 
   it("a factory: 200 with the revoked record, one factory.token.revoke audited", async () => {
@@ -48,7 +40,7 @@ describe("revoking a revoked credential again", () => {
     const second = await revoke();
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
-    expect(count(await auditBefore(product, "sentinel"), "factory.token.revoke")).toBe(1);
+    expect(count(await auditActions(product), "factory.token.revoke")).toBe(1);
   });
 
   it("a revoked factory's grant: 409, nothing written or audited", async () => {
@@ -64,6 +56,6 @@ describe("revoking a revoked credential again", () => {
     expect(approve.body).toMatchObject({ code: "conflict" });
     const after = await api("GET", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN });
     expect(after.body).toMatchObject(revoked.body as object); // its read adds breakers
-    expect(count(await auditBefore(product, "sentinel"), "factory.grant.approve")).toBe(0);
+    expect(count(await auditActions(product), "factory.grant.approve")).toBe(0);
   });
 });

@@ -7,11 +7,11 @@
 // nothing — the two would add up to 0, a rule shown in force that does nothing — while the opposite at another engine
 // or class, which changes routing there, is added.
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, enroll, P, until } from "./client.ts";
+import { ADMIN, api, enroll, P } from "./client.ts";
+import { auditDelivered } from "./history-wait.ts";
 
 type Problem = { status: number; code: string; detail: string; ruleId?: string; experimentId?: string };
 type Rule = { id: string; effect: string; engine?: string };
-type Audit = { items: Array<{ action: string; target: string }> };
 
 const guardrail = { metric: "success_rate", margin: 0.1, confidence: 0.9 };
 
@@ -55,13 +55,10 @@ describe("routing rule changes that would leave routing meaningless", () => {
       200,
     );
     expect(await rulesOf(product)).toEqual([]);
-    // Audited are the two removals that went (shipped in order: a refused one audited would come first), not the refused.
-    const audit = await until(
-      () => api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN }),
-      (r) => r.body.items.filter((a) => a.action === "routing.rule.remove").length >= 2,
-      20_000,
-    );
-    const removals = audit.body.items.filter((a) => a.action === "routing.rule.remove").map((a) => a.target);
+    // Audited are the two removals that went, not the refused: read once all the coordinator wrote is in D1
+    // (history-wait `auditDelivered`), so a refused one audited would be there.
+    const audit = await auditDelivered(product);
+    const removals = audit.filter((a) => a.action === "routing.rule.remove").map((a) => a.target);
     expect(removals.sort()).toEqual([preferAll.body.id, avoidCodex.body.id].sort());
   });
 

@@ -19,6 +19,7 @@ import { listFactories } from "../../src/durable-objects/coordinator/factories/r
 import { loadJob } from "../../src/durable-objects/coordinator/jobs/rows.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
+import { historyUntil } from "./history-wait.ts";
 import { type AssignFrame, connectFactory } from "./sockets";
 
 const CAPS = ["engine:codex", "lang:rust"];
@@ -153,12 +154,11 @@ describe("learned routing", () => {
     expect(bogus.status).toBe(400);
     const nobody = { factoryId: "no-such-factory", effect: "avoid", reason: "r" };
     expect((await api("POST", `${P(product)}/routing/rules`, { token: ADMIN, json: nobody })).status).toBe(404);
-    const audit = await until(
-      () =>
-        api<{ items: Array<{ action: string; target: string }> }>("GET", `${P(product)}/history?kind=audit`, {
-          token: ADMIN,
-        }),
-      (r) => r.body.items.some((a) => a.action === "routing.rule.remove" && a.target === added.body.id),
+    // Both waited for: the last one's arrival says nothing of the others' (test/integration/history-wait).
+    const audit = await historyUntil(
+      product,
+      "audit",
+      (items) => items.filter((a) => a.action.startsWith("routing.rule") && a.target === added.body.id).length >= 2,
     );
     const ruleAudits = audit.body.items.filter(
       (a) => a.action.startsWith("routing.rule") && a.target === added.body.id,

@@ -4,7 +4,8 @@
 // coordinator (it signs deliveries), and nowhere else.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, P, rawApi, submit, until } from "./client";
+import { ADMIN, api, claim, P, rawApi, submit } from "./client";
+import { auditDelivered } from "./history-wait.ts";
 import { HOOK_URL, receiver } from "./webhook-receiver";
 
 /** Every row of every table of a Durable Object's SQLite, and every key-value entry, as text. */
@@ -89,12 +90,9 @@ describe("secrets at rest", () => {
     });
     expect(factoryTicket.status).toBe(201);
     expect((await api("DELETE", `${P(product)}/tokens/${viewer.id}`, { token: ADMIN })).status).toBe(200);
-    // Every audited step has reached D1 (the last one, the viewer's revocation, is there).
-    const audit = await until(
-      () => api<{ items: Array<{ action: string }> }>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN }),
-      (r) => r.body.items.some((a) => a.action === "token.revoke"),
-    );
-    expect(audit.body.items.map((a) => a.action)).toContain("token.revoke");
+    // Every audited step has reached D1 (history-wait `auditDelivered`: the last one, the viewer's revocation, too).
+    const audit = await auditDelivered(product);
+    expect(audit.map((a) => a.action)).toContain("token.revoke");
 
     const coordinator = await dumpObject(env.COORDINATOR.getByName(product));
     const feed = await dumpObject(env.JOB_FEED.getByName(`${product}:${jobId}`));

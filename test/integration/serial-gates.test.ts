@@ -7,7 +7,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { getSettings } from "../../src/durable-objects/coordinator/runtime/meta.ts";
-import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
+import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client.ts";
+import { historyUntil } from "./history-wait.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 
 interface Gate {
@@ -138,14 +139,11 @@ describe("freeze and unfreeze", () => {
     expect(await getJob(product, low.id)).toMatchObject({ stage: "queued" });
     expect(await frozenInSettings(product)).toEqual([]);
 
-    const audit = await until(
-      () =>
-        api<{ items: Array<{ action: string; actor: string; target?: string; detail: Record<string, unknown> }> }>(
-          "GET",
-          `${P(product)}/history?kind=audit`,
-          { token: ADMIN },
-        ),
-      (a) => a.body.items.some((i) => i.action === "serial.unfreeze"),
+    // Both waited for: the last one's arrival says nothing of the others' (test/integration/history-wait).
+    const audit = await historyUntil(
+      product,
+      "audit",
+      (items) => items.filter((i) => i.action.startsWith("serial.")).length >= 2,
     );
     const actions = audit.body.items.filter((i) => i.action.startsWith("serial."));
     expect(actions).toEqual([
