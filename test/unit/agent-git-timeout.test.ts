@@ -60,10 +60,10 @@ async function hungFirst<T>(mirror: string, prepare: () => Promise<T>): Promise<
   setGitLocalTimeoutMs(HUNG_BOUND_MS);
   let settled = false;
   const prepared = prepare();
-  prepared.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
+  const done = () => {
+    settled = true;
+  };
+  prepared.then(done, done);
   try {
     await until(() => settled || processes({ cwd: mirror }).length > 0);
   } finally {
