@@ -112,9 +112,9 @@ describe("a fresh engine on a resumed lease", { timeout: 30_000 }, () => {
     const agent = tempAgent(rest.url);
     const { conn, stop } = fakeSupervisor(agent);
     try {
-      // $1 every 0.5 s for 2 s: $1, $2 (with the $3 base: $5, past $4.50), $3, $4 — stopped at its own $2, its $3
-      // half a second away (the agent stops it as it reads the line).
-      const a = assignment("job_resumed", "gf-sample-cost: 4\ngf-sample-seconds: 2\n", 3, { budget: { usd: 10 } });
+      // $1 a second for 4 s: $1, $2 (with the $3 base: $5, past $4.50), $3, $4 — stopped at its own $2. Not faster:
+      // its $3 must not be out before the stop lands on a loaded host, or the report says $6.
+      const a = assignment("job_resumed", "gf-sample-cost: 4\ngf-sample-seconds: 4\n", 3, { budget: { usd: 10 } });
       conn.welcome([{ ...a, allowance: { usd: 4.5 }, runSpent: { usd: 3, tokens: 300_000 } }]);
       const end = await until("the run's final report", () => conn.finalReport("job_resumed"));
       expect(end.type).toBe("fail");
