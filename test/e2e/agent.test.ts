@@ -366,13 +366,13 @@ describe("gigafactory-agent against a real coordinator", () => {
     await agent.waitFor("connected");
     const job = await submit(
       product,
-      { title: "Too slow", engine: "sample", budget: { wallSeconds: 2 } },
+      { title: "Too slow", engine: "sample", budget: { wallSeconds: 1 } },
       "gf-sample-seconds: 60\n",
     );
     const failed = await waitJob(product, job.id, (j) => j.stage === "failed");
     expect(failed.lastResult).toMatchObject({ outcome: "budget_exceeded", retryable: false });
     // Whoever notices first: the agent's own wall clock, or the coordinator checking a progress report (issue 9).
-    expect(failed.lastResult?.message).toMatch(/wall-clock budget of 2s exceeded|over the job budget of 2 s wall time/);
+    expect(failed.lastResult?.message).toMatch(/wall-clock budget of 1s exceeded|over the job budget of 1 s wall time/);
     const pid = enginePid(job.id);
     expect(pid).toBeDefined();
     expect(pidAlive(pid as number)).toBe(false);
@@ -528,12 +528,12 @@ describe("gigafactory-agent against a real coordinator", () => {
     const spent = async () => (await api<{ spentUsd: number }>(product, "GET", "/budget")).body.spentUsd;
     const first = run(stateDir, ["--lease-ttl", "30"]);
     await first.waitFor("connected");
-    // $1 every 2 s up to $4: the first engine is killed once some of it was charged; the second, resuming (its work
-    // tree holds the first's NOTES.md), spends all $4 in 2 s.
+    // $1 a second up to $4: the first engine is killed once some of it was charged, 2 s or more before its $4; the
+    // second, resuming (its work tree holds the first's NOTES.md), spends all $4 in 1 s.
     const job = await submit(
       product,
       { title: "Pay twice", engine: "sample" },
-      "gf-sample-cost: 4\ngf-sample-seconds: 8\ngf-sample-resume-seconds: 2\n",
+      "gf-sample-cost: 4\ngf-sample-seconds: 4\ngf-sample-resume-seconds: 1\n",
     );
     await poll("the first engine's spend to be charged", 30_000, async () => (await spent()) >= 1);
     first.proc.kill("SIGKILL");

@@ -44,56 +44,52 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
   /** Sign in as the admin on this product. */
   const signIn = (page: Page) => signInAs(page, h.url, ADMIN, PRODUCT);
 
-  async function open(hash: string) {
+  /**
+   * A new page signed in and at `hash`. `clock`: its clock installed first (page.clock.install), so the shared
+   * poller's next tick (3 s) can be reached with page.clock.fastForward rather than waited for; it runs on by itself.
+   */
+  async function open(hash: string, opts: { clock?: boolean } = {}) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
+    if (opts.clock) await page.clock.install();
     await signIn(page);
     await page.goto(`${h.url}/${hash}`);
     return { page, errors, close: () => context.close() };
   }
 
   /**
-   * Answer every request matching `match` with a 503 problem for `ms` from the first one (a blip: the reads that would
-   * pick up the change all fail); resolves when that window has closed.
+   * Answer every request matching `match` with a 503 problem until `end()` (a blip: the reads that would pick up the
+   * change all fail); `refused()`: how many were answered so. The route is the page's until `end` takes it off.
    */
-  const failFor = async (page: Page, ms: number, match: (url: URL) => boolean) => {
-    let first = 0;
-    let closed: () => void = () => {};
-    const done = new Promise<void>((resolve) => {
-      closed = resolve;
-    });
+  const failing = async (page: Page, match: (url: URL) => boolean) => {
+    let refused = 0;
     await page.route(match, async (route) => {
-      if (!first) {
-        first = Date.now();
-        setTimeout(closed, ms);
-      }
-      if (Date.now() - first > ms) return route.continue();
+      refused++;
       await route.fulfill({
         status: 503,
         contentType: "application/problem+json",
         body: JSON.stringify({ title: "Service unavailable", status: 503, detail: "injected", code: "unavailable" }),
       });
     });
-    return done;
+    return { refused: () => refused, end: () => page.unroute(match) };
   };
 
   it("the board re-reads its list on the next tick after a failed read", async () => {
     const id = await submit("Cancelled during a failed read");
-    const { page, errors, close } = await open("#/jobs");
+    const { page, errors, close } = await open("#/jobs", { clock: true });
     const row = page.locator(`tr[data-job="${id}"]`);
     await expect.poll(() => row.getAttribute("data-stage"), REDRAW).toBe("queued");
     // The board's own read (the summary list), not the poller's counts: the header stays right, the rows go stale.
-    const failed = failFor(
-      page,
-      1000,
-      (u) => u.pathname.endsWith("/jobs") && u.searchParams.get("fields") === "summary",
-    );
+    const blip = await failing(page, (u) => u.pathname.endsWith("/jobs") && u.searchParams.get("fields") === "summary");
     await api("POST", `/jobs/${id}/actions/cancel`, {});
-    await failed;
+    await page.clock.fastForward(3_000); // the poller's next tick sees the version change: the board's re-read fails
+    await expect.poll(blip.refused, REDRAW).toBeGreaterThan(0);
     await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toContain("injected");
+    await blip.end();
     // Nothing else moves in this product: only a retry brings the row and the status line up to date.
+    await page.clock.fastForward(3_000);
     await expect.poll(() => row.getAttribute("data-stage"), REDRAW).toBe("cancelled");
     await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toBe("");
     expect(errors).toEqual([]);
@@ -102,14 +98,25 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
 
   it("a job page re-reads the job on the next tick after a failed read", async () => {
     const id = await submit("Cancelled while its page could not read it");
-    const { page, errors, close } = await open(`#/jobs/${id}`);
+    const { page, errors, close } = await open(`#/jobs/${id}`, { clock: true });
     const badge = page.locator(".job-stage .badge");
     await expect.poll(() => badge.getAttribute("data-stage"), REDRAW).toBe("queued");
     await expect.poll(() => page.locator(".feed-state").getAttribute("class"), REDRAW).toContain("feed-live");
-    // Long enough for every read the change causes (the feed's event and the poller's version tick) to fail.
-    const failed = failFor(page, 5000, (u) => u.pathname.endsWith(`/jobs/${id}`));
+    const blip = await failing(page, (u) => u.pathname.endsWith(`/jobs/${id}`));
     await api("POST", `/jobs/${id}/actions/cancel`, {});
-    await failed;
+    // Every read the change causes fails: the feed's event's (its timeline line is there first) and the poller's
+    // version tick's. Two refused after the event: the second came from a tick, and the first tick after the cancel
+    // is the version change's (its read and the event's may be one).
+    const timeline = () => page.locator(".timeline li.event").allInnerTexts();
+    await expect.poll(async () => (await timeline()).join("\n"), REDRAW).toContain("cancelled");
+    await expect
+      .poll(
+        onClock(page, 3_000, async () => blip.refused()),
+        REDRAW,
+      )
+      .toBeGreaterThanOrEqual(2);
+    await blip.end();
+    await page.clock.fastForward(3_000); // the next tick: only a retry reads the job again
     await expect.poll(() => badge.getAttribute("data-stage"), REDRAW).toBe("cancelled");
     expect(errors).toEqual([]);
     await close();
@@ -168,7 +175,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
   });
 
   it("metrics tiles whose re-read failed say since when their figures are", async () => {
-    const { page, errors, close } = await open("#/jobs");
+    const { page, errors, close } = await open("#/jobs", { clock: true });
     const queued = page.locator("#tiles .tile").filter({ has: page.locator(".tile-label", { hasText: /^queued$/ }) });
     await queued.locator(".tile-value").waitFor(REDRAW);
     const before = Number(await queued.locator(".tile-value").textContent());
@@ -179,12 +186,15 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
       return route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' });
     });
     await submit("Moves the queue version"); // the tiles re-read on the version change, and that read fails
+    await page.clock.fastForward(3_000); // the poller's next tick, which sees the version change
     await expect.poll(() => refused, REDRAW).toBeGreaterThan(0);
     // The old figure may stay, but not as if current: the tiles say their read failed and since when they are.
     expect(Number(await queued.locator(".tile-value").textContent())).toBe(before);
     await expect.poll(() => page.locator("#tiles").innerText(), REDRAW).toMatch(/Figures as of .*Down/);
     await page.unroute(metrics);
-    // Within a few ticks, not at the 30 s idle re-read: a failed read is retried on the next tick.
+    // Within a few ticks, not at the 30 s idle re-read: a failed read is retried on the next tick. Two ticks
+    // fast-forwarded in all, the idle re-read is still more than SOON away.
+    await page.clock.fastForward(3_000);
     await expect.poll(() => queued.locator(".tile-value").textContent(), SOON).toBe(String(before + 1));
     await expect.poll(() => page.locator("#tiles .tiles-stale").count(), REDRAW).toBe(0);
     expect(errors).toEqual([]);

@@ -32,11 +32,13 @@ const silent = net.createServer((socket) => {
   socket.resume(); // reads what git sends (and so sees it hang up), never answers
 });
 let url = "";
+/** Long enough for a local fetch or push on a loaded host, short for a test. */
+const STALL_MS = 3000;
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/app.git`;
-  setRemoteStallMs(3000); // long enough for a local fetch or push on a loaded host, short for a test
+  setRemoteStallMs(STALL_MS);
 });
 afterAll(() => {
   for (const s of open) s.destroy();
@@ -47,7 +49,14 @@ afterAll(() => {
 describe("a remote that never answers", () => {
   it("fails the mirror's clone, saying so, and leaves no git talking to it", { timeout: 60_000 }, async () => {
     const before = connections;
-    await expect(prepareWorkspace(job({ repo: url }), host)).rejects.toThrow(/without a word/);
+    // The clone is the preparation's one command to a remote, and it hangs: 1 s of silence is the stall here
+    // (STALL_MS is for the case below, where pushes that answer, silent until they are done, share the bound).
+    setRemoteStallMs(1000);
+    try {
+      await expect(prepareWorkspace(job({ repo: url }), host)).rejects.toThrow(/without a word/);
+    } finally {
+      setRemoteStallMs(STALL_MS);
+    }
     expect(connections).toBeGreaterThan(before);
     await until(() => open.size === 0); // git's transport helper went with it
   });

@@ -43,9 +43,34 @@ function fifo(file: string): void {
   execFileSync("mkfifo", [file]);
 }
 
-// Long enough for a local git command on a loaded host, short for a test.
-beforeAll(() => setGitLocalTimeoutMs(3000));
+/** Long enough for a local git command on a loaded host, short for a test. */
+const BOUND_MS = 3000;
+/** The hung git's bound: it is stopped there whatever the load, and nothing else runs under it (`hungFirst`). */
+const HUNG_BOUND_MS = 500;
+beforeAll(() => setGitLocalTimeoutMs(BOUND_MS));
 afterAll(() => setGitLocalTimeoutMs(GIT_LOCAL_TIMEOUT_MS));
+
+/**
+ * `prepare()`, its bound HUNG_BOUND_MS until its first git in `mirror` has started — the one reading the FIFO (the
+ * preparation runs no git before it), which keeps the bound it started with — and BOUND_MS again for every git after
+ * it (a fresh clone's, which answer): the case waits half a second for the hung git, not the 3 s a loaded host's
+ * answering ones are given.
+ */
+async function hungFirst<T>(mirror: string, prepare: () => Promise<T>): Promise<T> {
+  setGitLocalTimeoutMs(HUNG_BOUND_MS);
+  let settled = false;
+  const prepared = prepare();
+  const done = () => {
+    settled = true;
+  };
+  prepared.then(done, done);
+  try {
+    await until(() => settled || processes({ cwd: mirror }).length > 0);
+  } finally {
+    setGitLocalTimeoutMs(BOUND_MS);
+  }
+  return prepared;
+}
 
 describe("a git command that never ends", () => {
   it("is killed at its bound, with the helper it started, and fails git_timeout", { timeout: 30_000 }, async () => {
@@ -64,7 +89,7 @@ describe("a git command that never ends", () => {
       await discardWorkspace(a);
       const mirror = a.mirror as string;
       fifo(path.join(mirror, "config"));
-      const b = await prepareWorkspace(job({ repo: origin }), opts);
+      const b = await hungFirst(mirror, () => prepareWorkspace(job({ repo: origin }), opts));
       expect(b.base).toBe(sh(origin, "rev-parse", "main"));
       expect(processes({ cwd: mirror })).toEqual([]); // no git left waiting on the FIFO
     },
@@ -78,7 +103,7 @@ describe("a git command that never ends", () => {
       const a = await prepareWorkspace(job({ repo: origin }), opts);
       const mirror = a.mirror as string;
       fifo(path.join(mirror, "config"));
-      await expect(prepareWorkspace(job({ repo: origin }), opts)).rejects.toMatchObject({
+      await expect(hungFirst(mirror, () => prepareWorkspace(job({ repo: origin }), opts))).rejects.toMatchObject({
         code: "git_timeout",
         message: expect.stringMatching(/^git_timeout: git config/),
       });

@@ -32,8 +32,14 @@ afterAll(async () => {
   await rest.close();
 });
 
-/** 0.5 s past the lease's known expiry (instead of max(TTL, 30 s)): the test waits for a 5 s lease, not a minute. */
+/** 0.5 s past the lease's known expiry (instead of max(TTL, 30 s)): the test waits for a 3 s lease, not a minute. */
 const lapseGraceMs = () => 500;
+/**
+ * 3 s: the lease the coordinator grants here (the assignment's and every renewal's answer). Renewals go every 2.5 s
+ * whatever the TTL (half of core/lease's 5 s floor), so an answered one moves the lapse 1 s before it was due — a
+ * shorter TTL would lapse between two renewals however well they are answered. A resumed lease carries as little.
+ */
+const TTL_SECONDS = 3;
 
 describe("a lease no renewal keeps alive", { timeout: 40_000 }, () => {
   it("stops the engine's whole process group and reports nothing once its TTL and the grace are past", async () => {
@@ -45,9 +51,9 @@ describe("a lease no renewal keeps alive", { timeout: 40_000 }, () => {
       let socketGone = false;
       conn.answer = () => {
         if (socketGone) throw new FrameError("disconnected", "not connected to the coordinator");
-        return { ttlSeconds: 5 };
+        return { ttlSeconds: TTL_SECONDS };
       };
-      const a = { ...assignment("job_lapse", "", 1, { engine: "tree" } as never), ttlSeconds: 5 };
+      const a = { ...assignment("job_lapse", "", 1, { engine: "tree" } as never), ttlSeconds: TTL_SECONDS };
       const runner = new SeatRunner(seatContext(conn, agent, rest.url, { lapseGraceMs }), a, false);
       const pids = await until("the engine and its child", () => {
         try {
@@ -72,8 +78,9 @@ describe("a lease no renewal keeps alive", { timeout: 40_000 }, () => {
     const agent = tempAgent(rest.url);
     try {
       const conn = new FakeConnection();
-      conn.answer = (f) => (f.type === "renew" ? { ttlSeconds: 5 } : {});
-      const a = { ...assignment("job_held", "gf-sample-seconds: 8\n"), ttlSeconds: 5 };
+      conn.answer = (f) => (f.type === "renew" ? { ttlSeconds: TTL_SECONDS } : {});
+      // 5 s of work: past the 3.5 s its lease would last unrenewed (TTL and grace), so only renewals keep it.
+      const a = { ...assignment("job_held", "gf-sample-seconds: 5\n"), ttlSeconds: TTL_SECONDS };
       const runner = new SeatRunner(seatContext(conn, agent, rest.url, { lapseGraceMs }), a, false);
       await runner.finished;
       expect(conn.finalReport("job_held")?.type).toBe("complete");

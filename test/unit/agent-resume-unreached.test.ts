@@ -36,7 +36,6 @@ let url = "";
 beforeAll(async () => {
   await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/app.git`;
-  setRemoteStallMs(3000); // long enough for a local fetch on a loaded host, short for a test
 });
 afterAll(() => {
   for (const s of open) s.destroy();
@@ -44,14 +43,34 @@ afterAll(() => {
   setRemoteStallMs(REMOTE_STALL_MS); // a later file in a shared worker gets git's real bound, not this test's
 });
 
-/** `remote`'s `config` made a FIFO (every git reading it waits for a writer) while `fn` runs, then put back. */
+/**
+ * 1 s: the stall bound while a source hangs (`stallingWhile`), where git's one remote command to wait for is the one
+ * that hangs — every hung one costs the test this bound. Elsewhere the agent's own bound stands, so no fetch or push
+ * that answers is cut short on a loaded host (a push of a local repository says nothing until it is done).
+ */
+const HUNG_STALL_MS = 1000;
+
+/** `fn` run with the stall bound at HUNG_STALL_MS, then the agent's own (REMOTE_STALL_MS) again. */
+async function stallingWhile<T>(fn: () => Promise<T>): Promise<T> {
+  setRemoteStallMs(HUNG_STALL_MS);
+  try {
+    return await fn();
+  } finally {
+    setRemoteStallMs(REMOTE_STALL_MS);
+  }
+}
+
+/**
+ * `remote`'s `config` made a FIFO (every git reading it waits for a writer) while `fn` runs, then put back; the stall
+ * bound is HUNG_STALL_MS meanwhile (`stallingWhile`).
+ */
 async function hungWhile<T>(remote: string, fn: () => Promise<T>): Promise<T> {
   const config = path.join(remote, "config");
   const text = readFileSync(config, "utf8");
   rmSync(config);
   execFileSync("mkfifo", [config]);
   try {
-    return await fn();
+    return await stallingWhile(fn);
   } finally {
     rmSync(config, { force: true });
     writeFileSync(config, text);
@@ -125,8 +144,10 @@ describe("a resume source that does not answer", () => {
     expect(pushed.target).toBe("origin");
     sh(mirror, "config", "remote.origin.url", url); // origin hangs from now on
     const next = resumed(j, { branch: pushed.branch, sha: snap.sha });
+    // The checkpoint remote is asked too, and answers it has no such branch: were that fetch cut short, the error
+    // would still be origin's, the first source not reached.
     await expect(
-      resolveResume(mirror, next, ["origin", host.checkpointRemote], undefined, undefined),
+      stallingWhile(() => resolveResume(mirror, next, ["origin", host.checkpointRemote], undefined, undefined)),
     ).rejects.toMatchObject({ code: "git_stalled", message: expect.stringContaining("from origin") });
   });
 
@@ -141,7 +162,9 @@ describe("a resume source that does not answer", () => {
     const next = resumed(j, { branch: pushed.branch, sha: snap.sha });
     // The mirror holds the commit (the run made it here): a hung origin changes nothing of where the job starts.
     sh(mirror, "config", "remote.origin.url", url);
-    expect((await resolveResume(mirror, next, ["origin"], undefined, undefined)).sha).toBe(snap.sha);
+    expect((await stallingWhile(() => resolveResume(mirror, next, ["origin"], undefined, undefined))).sha).toBe(
+      snap.sha,
+    );
     // A branch origin answers it does not have: no checkpoint there, a fresh start (as before).
     sh(mirror, "config", "remote.origin.url", origin);
     const missing = resumed(j, { branch: `gf/wip/${j.id}-e9`, sha: "0".repeat(40) });

@@ -6,7 +6,7 @@
 // no base (its own count already holds it). fast-check: over any sequence of crashes, what the coordinator charges
 // (core/budget `accrue` of every report) is exactly the sum of each engine's last report. Real Supervisor, seat and
 // sample engine (its `gf-sample-cost` reports), fake connection (test/unit/agent-fakes). The wall budget too:
-// `budget.wallSeconds` bounds the run, so a fresh engine on a lease whose `runStartedAt` was 8 s ago, under 10 s,
+// `budget.wallSeconds` bounds the run, so a fresh engine on a lease whose `runStartedAt` was 9 s ago, under 10 s,
 // is stopped `budget_exceeded` with what is left (the message saying how far into the run) — not given 10 s again.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -112,7 +112,8 @@ describe("a fresh engine on a resumed lease", { timeout: 30_000 }, () => {
     const agent = tempAgent(rest.url);
     const { conn, stop } = fakeSupervisor(agent);
     try {
-      // $1 a second for 4 s: $1, $2 (with the $3 base: $5, past $4.50), $3, $4 — stopped at its own $2.
+      // $1 a second for 4 s: $1, $2 (with the $3 base: $5, past $4.50), $3, $4 — stopped at its own $2. Not faster:
+      // its $3 must not be out before the stop lands on a loaded host, or the report says $6.
       const a = assignment("job_resumed", "gf-sample-cost: 4\ngf-sample-seconds: 4\n", 3, { budget: { usd: 10 } });
       conn.welcome([{ ...a, allowance: { usd: 4.5 }, runSpent: { usd: 3, tokens: 300_000 } }]);
       const end = await until("the run's final report", () => conn.finalReport("job_resumed"));
@@ -136,7 +137,8 @@ describe("a fresh engine on a resumed lease", { timeout: 30_000 }, () => {
     const { conn, stop } = fakeSupervisor(agent);
     try {
       conn.welcome();
-      const a = assignment("job_kept", "gf-sample-cost: 4\ngf-sample-seconds: 4\n", 2, { budget: { usd: 10 } });
+      // $1 every 0.5 s: the welcome below lands 1.5 s before its last report, which the base would put past $4.50.
+      const a = assignment("job_kept", "gf-sample-cost: 4\ngf-sample-seconds: 2\n", 2, { budget: { usd: 10 } });
       conn.push({ type: "assign", assignments: [{ ...a, allowance: { usd: 4.5 } }] });
       await until("the engine's first report", () => costs(conn.sent, "job_kept").includes(1));
       // The socket dropped and came back; the coordinator lists the lease with what this engine reported.
@@ -153,14 +155,14 @@ describe("a fresh engine on a resumed lease", { timeout: 30_000 }, () => {
 });
 
 describe("a fresh engine on a resumed lease's wall budget", { timeout: 30_000 }, () => {
-  it("gets what is left of the run's wallSeconds: started 8 s ago under 10 s, a 6 s engine is stopped", async () => {
+  it("gets what is left of the run's wallSeconds: started 9 s ago under 10 s, a 3 s engine is stopped", async () => {
     const agent = tempAgent(rest.url);
     const { conn, stop } = fakeSupervisor(agent);
     try {
-      const a = assignment("job_wall", "gf-sample-seconds: 6\n", 3, { budget: { wallSeconds: 10 } });
-      conn.welcome([{ ...a, runStartedAt: Date.now() - 8_000 }]);
+      const a = assignment("job_wall", "gf-sample-seconds: 3\n", 3, { budget: { wallSeconds: 10 } });
+      conn.welcome([{ ...a, runStartedAt: Date.now() - 9_000 }]);
       const end = await until("the run's final report", () => conn.finalReport("job_wall"));
-      expect(end.type).toBe("fail"); // without runStartedAt honoured: 10 s again, and the 6 s engine completes
+      expect(end.type).toBe("fail"); // without runStartedAt honoured: 10 s again, and the 3 s engine completes
       const result = end.type === "fail" ? end.result : undefined;
       expect(result).toMatchObject({ outcome: "budget_exceeded", retryable: false });
       expect(result?.message).toMatch(
@@ -177,7 +179,8 @@ describe("a fresh engine on a resumed lease's wall budget", { timeout: 30_000 },
     const { conn, stop } = fakeSupervisor(agent);
     try {
       conn.welcome();
-      const a = assignment("job_fresh", "gf-sample-seconds: 3\n", 2, { budget: { wallSeconds: 10 } });
+      // 1.5 s of work: past the 1 s a runStartedAt 9 s ago would leave it, well within the 10 s it is owed.
+      const a = assignment("job_fresh", "gf-sample-seconds: 1.5\n", 2, { budget: { wallSeconds: 10 } });
       conn.push({ type: "assign", assignments: [{ ...a, runStartedAt: Date.now() - 9_000 }] });
       const end = await until("the run's final report", () => conn.finalReport("job_fresh"));
       expect(end.type).toBe("complete");
