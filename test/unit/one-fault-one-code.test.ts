@@ -2,7 +2,10 @@
 // `usage`), no URL or token to connect with `not_logged_in` (the agent said `missing_url`, `missing_token`, or
 // `config_missing` with no config file), no product and a token naming none `product_required` (the agent said
 // `missing_product`), and `login` or `enroll` given no URL `usage` (enroll said `missing_url`) — each exit 2, from
-// the real programs. The retired codes are thrown nowhere, so a fault cannot get a second code again unnoticed.
+// the real programs. The retired codes are thrown nowhere, so a fault cannot get a second code again unnoticed. With
+// nothing to connect with, each names the config file it looked for when that is not there — the CLI's GIGAFACTORY_CONFIG,
+// where `login` saves, as the agent's state dir's (the CLI said "no coordinator URL is configured" alone, so a typo
+// in the path went unseen); the agent's `--config FILE`, only read, that does not exist is `config_missing`.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -79,6 +82,21 @@ describe("one fault, one code, in both programs", () => {
       "not_logged_in",
     ]);
     expect([cli.code, agent.code]).toEqual([2, 2]);
+  });
+
+  it("no login where the config file should be: both name the file", { timeout: 30_000 }, async () => {
+    const file = path.join(dir, "typo", "config.json");
+    const cli = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
+    expect(cli.stderr).toBe(
+      `✘ ERROR not_logged_in: no coordinator URL is configured, and GIGAFACTORY_CONFIG names ${file}, which does ` +
+        "not exist / run `gigafactory login --url URL --token TOKEN`, or set GIGAFACTORY_URL and GIGAFACTORY_TOKEN; " +
+        "or point GIGAFACTORY_CONFIG at your saved login, or unset it\n",
+    );
+    const agent = await runAgent(["run", ...state("f1")]);
+    expect(agent.stderr).toContain(`✘ ERROR not_logged_in: no config file at ${path.join(dir, "f1", "config.json")}`);
+    const named = await runAgent(["run", "--config", file, ...state("f2")]);
+    expect(named.stderr).toContain(`✘ ERROR config_missing: --config ${file} does not exist`);
+    expect([cli.code, agent.code, named.code]).toEqual([2, 2, 2]);
   });
 
   it("the codes these faults had before are thrown nowhere", () => {
