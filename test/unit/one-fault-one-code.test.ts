@@ -5,7 +5,9 @@
 // the real programs. The retired codes are thrown nowhere, so a fault cannot get a second code again unnoticed. With
 // nothing to connect with, each names the config file it looked for when that is not there — the CLI's GIGAFACTORY_CONFIG,
 // where `login` saves, as the agent's state dir's (the CLI said "no coordinator URL is configured" alone, so a typo
-// in the path went unseen); the agent's `--config FILE`, only read, that does not exist is `config_missing`.
+// in the path went unseen); the agent's `--config FILE`, only read, that does not exist is `config_missing`. A flag's
+// value neither program takes (`--cap "bad cap"` of `enroll`, the agent's `--seats`) is `usage` in words both share (the
+// agent said `bad_flag`, and the CLI another sentence for the same --cap).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -49,8 +51,12 @@ const FAULTS: Array<{ code: string; cli: Array<[string[], Record<string, string>
   },
   {
     code: "usage",
-    cli: [[["login", "--token", TOKEN]]],
-    agent: [["enroll", "--code", CODE, ...state("d1")]],
+    cli: [[["login", "--token", TOKEN]], [["enroll", "box", "--cap", "bad cap", "--url", DEAD, "--token", TOKEN]]],
+    agent: [
+      ["enroll", "--code", CODE, ...state("d1")],
+      ["enroll", "--url", DEAD, "--code", CODE, "--cap", "bad cap", ...state("d2")],
+      ["run", "--url", DEAD, "--token", TOKEN, "--seats", "0", ...state("d3")],
+    ],
   },
 ];
 
@@ -99,8 +105,19 @@ describe("one fault, one code, in both programs", () => {
     expect([cli.code, agent.code, named.code]).toEqual([2, 2, 2]);
   });
 
+  it("a --cap value that is no capability is said in the same words by both", { timeout: 30_000 }, async () => {
+    const cli = await captureCli(["enroll", "box", "--cap", "bad cap", "--url", DEAD, "--token", TOKEN]);
+    const agent = await runAgent(["enroll", "--url", DEAD, "--code", CODE, "--cap", "bad cap", ...state("g1")]);
+    const what = (s: string) => /^✘ ERROR (\w+: .*?) \/ /m.exec(s)?.[1];
+    expect(what(cli.stderr)).toBe(
+      'usage: --cap "bad cap" is not a capability (letters, digits and ._:/+-, at most 64, e.g. gpu or region:eu)',
+    );
+    expect(what(agent.stderr)).toBe(what(cli.stderr));
+  });
+
   it("the codes these faults had before are thrown nowhere", () => {
     const thrown = thrownCodes("src/cli", "src/agent", "src/shared");
-    expect(["missing_url", "missing_token", "missing_product"].filter((code) => thrown.has(code))).toEqual([]);
+    const retired = ["missing_url", "missing_token", "missing_product", "bad_flag"];
+    expect(retired.filter((code) => thrown.has(code))).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@
 
 import { counted } from "../../core/counted.ts";
 import { Capability } from "../../shared/api.ts";
+import { notACapability } from "../../shared/capability-words.ts";
 import type { Enrolled, Factory, FactoryBreaker } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
@@ -179,8 +180,7 @@ export const enroll: Command = {
     // them — a bad one cost a code and went, unquoted, into the command printed for the host's shell
     // (`--cap "gpu; rm -rf ~"` printed `--cap gpu; rm -rf ~`), where the agent refused it or the shell ran the rest.
     for (const cap of ctx.strs("cap")) {
-      if (!Capability.safeParse(cap).success)
-        throw usageError(`--cap ${JSON.stringify(cap)} is not a capability such as os:linux or has:docker`, "enroll");
+      if (!Capability.safeParse(cap).success) throw usageError(`--cap ${notACapability(cap)}`, "enroll");
     }
     if (!ctx.flag("direct")) {
       const name = ctx.positionals[0]!;
