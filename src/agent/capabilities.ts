@@ -13,7 +13,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { Capability } from "../shared/api.ts";
-import { notACapability } from "../shared/capability-words.ts";
+import { notACapability } from "../shared/enroll-words.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 
 export interface HostFacts {

@@ -19,6 +19,8 @@ export const USAGE_CODES: readonly string[] = [
   "token_malformed",
   "token_other_origin",
   "token_product_mismatch",
+  // `enroll NAME` with a name no factory can have: the agent's code for its --name (one fault, one code).
+  "bad_name",
   "config_unreadable",
   "config_invalid",
   "file_unreadable",

@@ -7,7 +7,8 @@
 // where `login` saves, as the agent's state dir's (the CLI said "no coordinator URL is configured" alone, so a typo
 // in the path went unseen); the agent's `--config FILE`, only read, that does not exist is `config_missing`. A flag's
 // value neither program takes (`--cap "bad cap"` of `enroll`, the agent's `--seats`) is `usage` in words both share (the
-// agent said `bad_flag`, and the CLI another sentence for the same --cap).
+// agent said `bad_flag`, and the CLI another sentence for the same --cap). A name no factory can have is `bad_name`
+// from both (`gigafactory enroll NAME` sent it, for the coordinator's `validation_failed`, exit 1).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -48,6 +49,14 @@ const FAULTS: Array<{ code: string; cli: Array<[string[], Record<string, string>
     code: "product_required",
     cli: [[["jobs", "--url", DEAD, "--token", NO_PRODUCT]], [["login", "--url", DEAD, "--token", NO_PRODUCT]]],
     agent: [["run", "--url", DEAD, "--token", NO_PRODUCT, ...state("c1")]],
+  },
+  {
+    code: "bad_name",
+    cli: [
+      [["enroll", "box 7!", "--url", DEAD, "--token", TOKEN]],
+      [["enroll", "_box", "--direct", "--url", DEAD, "--token", TOKEN]],
+    ],
+    agent: [["enroll", "--url", DEAD, "--code", CODE, "--name", "box 7!", ...state("h1")]],
   },
   {
     code: "usage",
@@ -113,6 +122,12 @@ describe("one fault, one code, in both programs", () => {
       'usage: --cap "bad cap" is not a capability (letters, digits and ._:/+-, at most 64, e.g. gpu or region:eu)',
     );
     expect(what(agent.stderr)).toBe(what(cli.stderr));
+    const named = await captureCli(["enroll", "box 7!", "--url", DEAD, "--token", TOKEN]);
+    const host = await runAgent(["enroll", "--url", DEAD, "--code", CODE, "--name", "box 7!", ...state("g2")]);
+    expect(what(named.stderr)).toBe(
+      `bad_name: NAME "box 7!" is not a factory name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
+    expect(what(host.stderr)).toBe(what(named.stderr)?.replace("NAME", "--name"));
   });
 
   it("the codes these faults had before are thrown nowhere", () => {
