@@ -8,7 +8,8 @@
 // in the path went unseen); the agent's `--config FILE`, only read, that does not exist is `config_missing`. A flag's
 // value neither program takes (`--cap "bad cap"` of `enroll`, the agent's `--seats`) is `usage` in words both share (the
 // agent said `bad_flag`, and the CLI another sentence for the same --cap). A name no factory can have is `bad_name`
-// from both (`gigafactory enroll NAME` sent it, for the coordinator's `validation_failed`, exit 1).
+// from both (`gigafactory enroll NAME` sent it, for the coordinator's `validation_failed`, exit 1), and a saved login or
+// factory token that cannot be written `config_unwritable` (the agent said `config_unsaved`).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -132,7 +133,12 @@ describe("one fault, one code, in both programs", () => {
 
   it("the codes these faults had before are thrown nowhere", () => {
     const thrown = thrownCodes("src/cli", "src/agent", "src/shared");
-    const retired = ["missing_url", "missing_token", "missing_product", "bad_flag"];
+    const retired = ["missing_url", "missing_token", "missing_product", "bad_flag", "config_unsaved"];
     expect(retired.filter((code) => thrown.has(code))).toEqual([]);
+    // A saved login or factory token that cannot be written: config_unwritable from both, exit 1 (the agent said
+    // config_unsaved).
+    const cli = thrownCodes("src/cli");
+    const agent = thrownCodes("src/agent");
+    expect([cli.get("config_unwritable"), agent.get("config_unwritable")]).toEqual([new Set(["1"]), new Set(["1"])]);
   });
 });
