@@ -8,10 +8,12 @@
  * factory advertised, left every job unroutable). Detection from facts is pure;
  * `hostFacts()` gathers the facts.
  */
+
 import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { Capability } from "../shared/api.ts";
+import { notACapability } from "../shared/enroll-words.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 
 export interface HostFacts {
@@ -32,34 +34,25 @@ export function osName(platform: string): string {
   return platform === "win32" ? "windows" : platform;
 }
 
-/** What a value that is no capability is told (after its value). */
-const NOT_A_CAPABILITY = "is not a capability (letters, digits and . _ : / + -, at most 64, e.g. gpu or region:eu)";
-
 /** `c` is a capability the coordinator accepts (shared/api Capability). */
 const isCapability = (c: string): boolean => Capability.safeParse(c).success;
 
 /** A capability the config file adds (`capabilities`): one the coordinator accepts, or an issue naming it. */
-export const OperatorCapability = z
-  .string()
-  .refine(isCapability, { error: (issue) => `${JSON.stringify(issue.input)} ${NOT_A_CAPABILITY}` });
+export const OperatorCapability = z.string().refine(isCapability, { error: (issue) => notACapability(issue.input) });
 
 /**
  * The `--cap` values, each checked as a capability the coordinator accepts.
- * @throws FixableError `bad_flag` (exit 2) naming the first that is not.
+ * @throws FixableError `usage` (exit 2) naming the first that is not — the CLI's code for a flag value it cannot take
+ *   (`gigafactory enroll --cap`: the same value, the same words); it was `bad_flag`.
  */
 export function checkedCaps(caps: readonly string[]): string[] {
   const bad = caps.find((c) => !isCapability(c));
   if (bad !== undefined)
-    throw new FixableError(
-      "bad_flag",
-      `--cap ${JSON.stringify(bad)} ${NOT_A_CAPABILITY}`,
-      "pass e.g. --cap gpu",
-      EXIT_USAGE,
-    );
+    throw new FixableError("usage", `--cap ${notACapability(bad)}`, "pass e.g. --cap gpu", EXIT_USAGE);
   return [...caps];
 }
 
-/** Facts → a sorted, de-duplicated capability list. Throws FixableError `bad_flag` (exit 2) on an invalid extra. */
+/** Facts → a sorted, de-duplicated capability list. Throws FixableError `usage` (exit 2) on an invalid extra. */
 export function detectCapabilities(f: HostFacts): string[] {
   const major = /^v?(\d+)/.exec(f.nodeVersion)?.[1];
   const caps = [`os:${osName(f.platform)}`, `arch:${f.arch}`];

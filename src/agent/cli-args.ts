@@ -123,14 +123,15 @@ export function parseArgs(argv: readonly string[], tables: Readonly<Record<strin
 
 /**
  * A number flag's value (`--seats 2`), undefined when not given.
- * @throws FixableError `bad_flag` (exit 2) — not a number in [min, max].
+ * @throws FixableError `usage` (exit 2) — not a number in [min, max]: the CLI's code for a flag value it cannot take
+ *   (it was `bad_flag`, for the same fault).
  */
 export function parseNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max) {
     throw new FixableError(
-      "bad_flag",
+      "usage",
       `--${flag} ${JSON.stringify(raw)} is not a number in [${min}, ${max}]`,
       `pass e.g. --${flag} ${min === 0 ? 30 : Math.max(min, 1)}`,
       EXIT_USAGE,

@@ -112,7 +112,7 @@ function first(...sources: [string, string | undefined][]): [string, string] | u
  * `product_required` (none given and the token names none, the CLI's code),
  * `wrong_product` (the token names another product than the one configured), `token_other_origin` (the config
  * file's token and a `--url`/GIGAFACTORY_URL of another origin than the file's: `defaults.configFile` names the file),
- * `bad_engine`, `bad_flag`, `work_dir_in_state_dir`. Durations in the result are ms.
+ * `bad_engine`, `usage` (a flag value it cannot take), `work_dir_in_state_dir`. Durations in the result are ms.
  */
 export function resolveRunConfig(
   flags: FlagValues,
@@ -193,14 +193,14 @@ export function resolveRunConfig(
   const badName = engineEnv.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || n.startsWith("GIGAFACTORY_"));
   if (badName !== undefined)
     throw new FixableError(
-      "bad_flag",
+      "usage",
       `--engine-env ${badName} is not a variable an engine may get`,
       "pass e.g. --engine-env AWS_PROFILE",
       EXIT_USAGE,
     );
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? file.seats ?? 1;
   if (!Number.isInteger(seats))
-    throw new FixableError("bad_flag", `--seats ${seats} is not a whole number`, "pass --seats 2", EXIT_USAGE);
+    throw new FixableError("usage", `--seats ${seats} is not a whole number`, "pass --seats 2", EXIT_USAGE);
   const leaseTtl = parseNumber("lease-ttl", str(flags["lease-ttl"]), LEASE_TTL.minSeconds, LEASE_TTL.maxSeconds);
   return {
     url: baseUrl,

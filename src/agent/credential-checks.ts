@@ -9,7 +9,9 @@
  * (a factory's, or an operator's), `gfe_<product>_<secret>` a one-time enrollment code. A secret of another shape
  * (an admin token, a test's stand-in) is not judged here: the coordinator decides.
  */
+
 import { HostName } from "../shared/api.ts";
+import { notAFactoryName } from "../shared/enroll-words.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { assertHeaderToken } from "../shared/header-token.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
@@ -157,7 +159,7 @@ export function assertHostName(name: string, source: string): void {
   if (HostName.safeParse(name).success) return;
   throw new FixableError(
     "bad_name",
-    `${source} ${JSON.stringify(name)} is not a factory name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    `${source} ${notAFactoryName(name)}`,
     "pass --name NAME: the NAME the operator gave `gigafactory enroll` (the code is bound to it; it is still usable)",
     EXIT_USAGE,
   );

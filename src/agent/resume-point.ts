@@ -47,6 +47,24 @@ export function isOwnWipBranch(jobId: string, branch: string): boolean {
 
 const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "none");
 
+/**
+ * Why the recorded checkpoint is not resumed from, in words true for what this host found. The branch fetched but
+ * without the commit: it is not on its branch (moved by someone else). The branch on no source this host reads: it is
+ * not here at all — a job requeued from a host whose push to the job's repository was refused (or that has none) left
+ * it in that host's own checkpoints.git, out of this one's reach; "not on its branch" said a branch was found.
+ */
+function recordAbsent(recorded: { branch?: string; sha?: string }, s: ResumeSources): string | undefined {
+  const { branch, sha } = recorded;
+  if (sha && s.recordedAvailable) return undefined;
+  if (s.branchTip) return sha ? `recorded checkpoint ${short(sha)} is not on its branch` : undefined;
+  const commit = sha ? `, nor is its checkpoint ${short(sha)} here` : "";
+  if (!branch) return sha ? `recorded checkpoint ${short(sha)} is not here` : undefined;
+  return (
+    `branch ${branch} is on no source this host can fetch${commit} ` +
+    "(a checkpoint another host kept in its own checkpoints.git is out of this one's reach)"
+  );
+}
+
 /** Decide the resume point from `s` (see the module comment for the rules). */
 export function decideResumePoint(s: ResumeSources): ResumePoint {
   const { recorded, branchTip, local } = s;
@@ -57,8 +75,8 @@ export function decideResumePoint(s: ResumeSources): ResumePoint {
   else point = { sha: undefined, from: "none" };
 
   const said: string[] = [];
-  if (recorded?.sha && !s.recordedAvailable)
-    said.push(`recorded checkpoint ${short(recorded.sha)} is not on its branch`);
+  const absent = recorded ? recordAbsent(recorded, s) : undefined;
+  if (absent) said.push(absent);
   if (recorded?.branch && branchTip && point.sha && !sameCommit(branchTip, point.sha))
     said.push(`branch ${recorded.branch} is at ${short(branchTip)}`);
   // This host's record speaks for the same lease's branch only; an older lease's branch is expected to be behind.

@@ -8,6 +8,7 @@
 import {
   closeSync,
   constants,
+  existsSync,
   fchmodSync,
   fstatSync,
   fsyncSync,
@@ -50,6 +51,22 @@ export function configPath(env: Env): string {
   if (env.GIGAFACTORY_CONFIG) return env.GIGAFACTORY_CONFIG;
   const base = env.XDG_CONFIG_HOME || path.join(env.HOME || homedir(), ".config");
   return path.join(base, "gigafactory", "config.json");
+}
+
+/**
+ * `err` naming the file GIGAFACTORY_CONFIG names when it is `not_logged_in` (cli/config resolveConnection: no URL or
+ * token to connect with) and that file is not there: it said "no coordinator URL is configured", naming nothing of
+ * the path, so a typo in it went unseen (the agent's not_logged_in names the config file it looked for). Still
+ * `not_logged_in`, not the agent's `config_missing` for a `--config FILE` that does not exist: that file is only read,
+ * this is where `gigafactory login` saves — the agent's state dir's config, whose absence is not_logged_in too.
+ * Else `err`.
+ */
+export function namedConfigMissing(err: unknown, env: Env): unknown {
+  const file = env.GIGAFACTORY_CONFIG;
+  if (!(err instanceof CliError && err.code === "not_logged_in") || !file || existsSync(file)) return err;
+  const what = `${err.message}, and GIGAFACTORY_CONFIG names ${file}, which does not exist`;
+  const fix = `${err.fix}; or point GIGAFACTORY_CONFIG at your saved login, or unset it`;
+  return new CliError(err.code, what, fix, err.exitCode);
 }
 
 /** 64 KiB (UTF-8 bytes): a login is a URL, a token and a product, well under 1 KiB; more is not one. */

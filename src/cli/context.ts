@@ -19,7 +19,7 @@ import {
   responseTimeoutMs,
   tokenSourceOf,
 } from "./config.ts";
-import { configFileWarning } from "./config-file.ts";
+import { configFileWarning, namedConfigMissing } from "./config-file.ts";
 import { overrideNote, overridingVariables } from "./env-override.ts";
 import { CliError } from "./errors.ts";
 import { jsonWithoutTokens } from "./own-tokens.ts";
@@ -130,8 +130,15 @@ export function makeContext(
       const warning = warned ? undefined : configFileWarning(file, saved);
       warned = true;
       if (warning) io.stderr(`${terminalText(warning)}\n`);
-      if (needProduct) resolved ??= resolveConnection(...layers);
-      const conn = needProduct && resolved ? resolved : resolveConnection(...layers, false);
+      const resolve = (need: boolean): Connection => {
+        try {
+          return resolveConnection(...layers, need);
+        } catch (err) {
+          throw namedConfigMissing(err, io.env);
+        }
+      };
+      if (needProduct) resolved ??= resolve(true);
+      const conn = needProduct && resolved ? resolved : resolve(false);
       // Variables set to something else than the saved login decide where the command goes: said once a run, and only
       // of a connection that resolved (a refusal names the variable at fault itself, as the one ✘ ERROR line).
       const overriding = overridesSaid ? [] : overridingVariables(layers[1], saved, layers[0]);

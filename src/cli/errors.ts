@@ -11,6 +11,7 @@ import { ApiError, BadAnswerError, ConnectionError, ResponseTimeoutError } from 
 import { nearestName } from "../shared/nearest-name.ts";
 import { hideKnown } from "../shared/redact-known.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
+import { foreignBody, foreignFix, unadvisedFix, WRONG_URL_FIX } from "./foreign-fix.ts";
 import { timeoutError } from "./timeout-error.ts";
 
 /** `new CliError(code, what, fix, exitCode = 1)`: the shared FixableError under the name the CLI's code uses. */
@@ -136,22 +137,6 @@ function conflictFix(err: ApiError): string | undefined {
   return undefined;
 }
 
-const WRONG_URL_FIX =
-  "check --url / GIGAFACTORY_URL: the coordinator's base URL, e.g. http://127.0.0.1:8787, without /api/v1 (`gigafactory login` saves it)";
-
-/**
- * A 4xx with no problem code of the API's shape (`http_<status>`): every refusal of a coordinator carries one
- * (core/errors), so this answer is another server's — a proxy's or an access gateway's page, or another service at the
- * URL (a 404 there: WRONG_URL_FIX). "see `gigafactory --help`" sent `gigafactory login` against the wrong host to the
- * help of a command it had typed right.
- */
-const NOT_A_COORDINATOR_FIX =
-  "the answer carries no Gigafactory problem code, so the coordinator did not write it: check --url / GIGAFACTORY_URL, and any proxy or access gateway in front of it";
-
-/** A 5xx that is not JSON: a proxy's, a gateway's or the platform's page, or another service at the URL. */
-const FOREIGN_FAILURE_FIX =
-  "retry; if it persists, check --url / GIGAFACTORY_URL and any proxy in front of the coordinator, then its logs";
-
 /**
  * The problem's code as the `✘ ERROR` line and the --json error document carry it: a code of the API's shape
  * (snake_case, core/errors ERROR_CODES), else `http_<status>` as for an answer without one. The message and fix are
@@ -160,15 +145,6 @@ const FOREIGN_FAILURE_FIX =
  */
 function codeOf(err: ApiError): string {
   return /^[a-z][a-z0-9_]{0,63}$/.test(err.code) ? err.code : `http_${err.status}`;
-}
-
-/**
- * A refusal whose body the coordinator did not write: a page (its text), or JSON without a problem code of the API's
- * shape (`{"error": "…"}`, `{}`) — every problem of the coordinator's carries one. An empty body is not judged.
- */
-function foreignBody(err: ApiError): boolean {
-  if (typeof err.body === "string") return err.body !== "";
-  return err.body !== null && err.code === `http_${err.status}`;
 }
 
 /** No coordinator answered (`unreachable`): the URL may be the one `login` saved (a demo restarted on another port). */
@@ -182,22 +158,17 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof ApiError) {
     // The Worker's own 404 for a path it does not serve (worker/app notFound): the URL is wrong, not an id.
     const wrongUrl = err.code === "not_found" && err.detail.startsWith("no route for ");
-    const fix =
-      (wrongUrl
-        ? WRONG_URL_FIX
-        : err.code === "not_found"
-          ? notFoundFix(err)
-          : err.code === "conflict"
-            ? conflictFix(err)
-            : undefined) ??
-      own(FIXES, err.code) ??
-      (err.status >= 500
-        ? foreignBody(err)
-          ? FOREIGN_FAILURE_FIX
-          : "the coordinator failed; retry, and check its logs if it persists"
-        : err.status === 404
+    const fix = foreignBody(err)
+      ? foreignFix(err)
+      : ((wrongUrl
           ? WRONG_URL_FIX
-          : NOT_A_COORDINATOR_FIX);
+          : err.code === "not_found"
+            ? notFoundFix(err)
+            : err.code === "conflict"
+              ? conflictFix(err)
+              : undefined) ??
+        own(FIXES, err.code) ??
+        unadvisedFix(err));
     // Named by its id when the problem names the job (`ship job_1` refused: "look at … `gigafactory job ID`").
     const id = ID_FIXES.has(err.code) ? jobIdIn((err.body as { jobId?: unknown } | null)?.jobId) : "ID";
     return new CliError(codeOf(err), err.detail, fix.replace(/(`gigafactory [a-z]+ )ID\b/g, `$1${id}`));

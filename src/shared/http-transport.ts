@@ -7,7 +7,7 @@
  */
 
 import { foreignAnswerText, foreignJsonCharset, statusWords } from "./foreign-answer.ts";
-import { namelessProblemText, problemWordsOf } from "./problem-words.ts";
+import { isCoordinatorProblem, namelessProblemText, problemWordsOf } from "./problem-words.ts";
 import { hideKnown } from "./redact-known.ts";
 
 /**
@@ -20,8 +20,13 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string;
   readonly body: unknown;
+  /**
+   * The answer is a problem as the coordinator writes them (shared/problem-words isCoordinatorProblem): only then do
+   * its `code` and details mean what the coordinator's do — a proxy's `{"code": "bad_gateway"}` names a code too.
+   */
+  readonly fromCoordinator: boolean;
 
-  constructor(status: number, code: string, title: string, detail: string, body: unknown) {
+  constructor(status: number, code: string, title: string, detail: string, body: unknown, fromCoordinator = true) {
     super(`${code}: ${detail}`);
     this.name = "ApiError";
     this.status = status;
@@ -29,6 +34,7 @@ export class ApiError extends Error {
     this.title = title;
     this.detail = detail;
     this.body = body;
+    this.fromCoordinator = fromCoordinator;
   }
 }
 
@@ -181,7 +187,7 @@ export async function apiErrorOf(res: Response, more = false, known: readonly st
   const seen = { status: res.status, statusText: res.statusText, contentType, bytes: bytes.length, more };
   if (!json || foreignJsonCharset(contentType) !== undefined) {
     const detail = `not a Gigafactory answer: ${foreignAnswerText({ ...seen, text: hideKnown(text, known) })}`;
-    return new ApiError(res.status, `http_${res.status}`, `HTTP ${res.status}`, detail, text);
+    return new ApiError(res.status, `http_${res.status}`, `HTTP ${res.status}`, detail, text, false);
   }
   const p = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const str = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
@@ -193,7 +199,8 @@ export async function apiErrorOf(res: Response, more = false, known: readonly st
   const code = typeof p.code === "string" && API_CODE.test(p.code) ? p.code : `http_${res.status}`;
   // A body naming only its code (`{"code":"invalid_token"}`) said it twice: `✘ ERROR invalid_token: invalid_token`.
   const detail = said === code ? statusWords(res.status, res.statusText) : (said ?? namelessProblemText(seen));
-  return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), detail, body);
+  const ours = isCoordinatorProblem(body, contentType);
+  return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), detail, body, ours);
 }
 
 /**

@@ -7,7 +7,7 @@
  * as a foreign page. Shared by the REST client (shared/http-transport `apiErrorOf`) and the agent's refused upgrade
  * (agent/close-codes `problemDetail`). Pure.
  */
-import { type AnswerSeen, foreignAnswerText } from "./foreign-answer.ts";
+import { type AnswerSeen, foreignAnswerText, mediaTypeOf } from "./foreign-answer.ts";
 
 /** How much of a field other than `detail` is shown, in characters: a sentence, not a document pasted into it. */
 const WORDS_CHARS = 200;
@@ -52,4 +52,18 @@ export function problemWordsOf(body: unknown): string | undefined {
 export function namelessProblemText(a: Omit<AnswerSeen, "text">): string {
   const seen = foreignAnswerText({ ...a, text: "" });
   return `not a Gigafactory answer: ${seen}, naming no problem (no detail, title, message or error)`;
+}
+
+/**
+ * Whether a refusal is a problem as the coordinator writes every one (worker/problem): `application/problem+json`, an
+ * object whose `type`, `title` and `detail` are strings and whose `code` is of the API's shape (snake_case, at most 64
+ * characters). A proxy's or a gateway's JSON may name a snake_case code too (`{"code": "bad_gateway", "message": …}`),
+ * and was taken for the coordinator's own failure ("the coordinator failed; … check its logs").
+ */
+export function isCoordinatorProblem(body: unknown, contentType: string | null | undefined): boolean {
+  if (mediaTypeOf(contentType) !== "application/problem+json") return false;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
+  const p = body as Record<string, unknown>;
+  const words = [p.type, p.title, p.detail].every((v) => typeof v === "string");
+  return words && typeof p.code === "string" && /^[a-z][a-z0-9_]{0,63}$/.test(p.code);
 }

@@ -61,7 +61,10 @@ export interface StubRequest {
 
 export interface StubReply {
   json(status: number, doc: unknown, headers?: Record<string, string>): void;
-  /** An `application/problem+json` refusal. */
+  /**
+   * An `application/problem+json` refusal, as the coordinator writes them: `type` is `about:blank` unless `doc` names
+   * one (without one it is no coordinator's problem, shared/problem-words isCoordinatorProblem).
+   */
   problem(status: number, doc: Record<string, unknown>): void;
   text(status: number, body: string, contentType: string, headers?: Record<string, string>): void;
 }
@@ -103,7 +106,8 @@ export async function stubCoordinator(
       };
       void handler(request, {
         json: (status, doc, headers) => write(status, "application/json", JSON.stringify(doc), headers),
-        problem: (status, doc) => write(status, "application/problem+json", JSON.stringify(doc)),
+        problem: (status, doc) =>
+          write(status, "application/problem+json", JSON.stringify({ type: "about:blank", ...doc })),
         text: (status, payload, type, headers) => write(status, type, payload, headers),
       });
     });

@@ -161,7 +161,7 @@ describe("resolveRunConfig", () => {
       allowLocalRepos: true,
     });
     expect(() => resolveRunConfig(run(["--engine-env", "GIGAFACTORY_FACTORY_TOKEN"]), {}, file, defaults)).toThrow(
-      expect.objectContaining({ code: "bad_flag" }),
+      expect.objectContaining({ code: "usage" }),
     );
   });
 
@@ -219,9 +219,9 @@ describe("resolveRunConfig", () => {
       "product_required",
     );
     expect(err(() => resolveRunConfig(run(["--url", "ftp://u"]), {}, file, defaults)).code).toBe("bad_url");
-    expect(err(() => resolveRunConfig(run(["--seats", "0"]), {}, file, defaults)).code).toBe("bad_flag");
-    expect(err(() => resolveRunConfig(run(["--seats", "1.5"]), {}, file, defaults)).code).toBe("bad_flag");
-    expect(err(() => resolveRunConfig(run(["--lease-ttl", "2"]), {}, file, defaults)).code).toBe("bad_flag");
+    expect(err(() => resolveRunConfig(run(["--seats", "0"]), {}, file, defaults)).code).toBe("usage");
+    expect(err(() => resolveRunConfig(run(["--seats", "1.5"]), {}, file, defaults)).code).toBe("usage");
+    expect(err(() => resolveRunConfig(run(["--lease-ttl", "2"]), {}, file, defaults)).code).toBe("usage");
     expect(err(() => resolveRunConfig(run(["--engine", "noequals"]), {}, file, defaults)).code).toBe("bad_engine");
   });
 });

@@ -4,7 +4,7 @@
 // factory": a working enrollment torn down and done again. Now, when the state dir already holds that very factory's
 // token, it says so (`already_enrolled`, exit 1): nothing changed, start it with the printed command. A state dir
 // without that token is still told to ask for a new code. And a config file that cannot be written once the code is
-// spent (the token then exists nowhere else) is `config_unsaved` naming the factory and the way back, where it was
+// spent (the token then exists nowhere else) is `config_unwritable` naming the factory and the way back, where it was
 // `✘ ERROR internal … this is a bug`. A stand-in coordinator on loopback whose codes work once; in-process and as
 // the real agent process.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -60,7 +60,7 @@ describe("enroll run twice", { timeout: 30_000 }, () => {
 });
 
 describe("a config file that cannot be written once the code is spent", () => {
-  it("is config_unsaved naming the factory whose token is lost and the way back, not an internal error", async () => {
+  it("is config_unwritable naming the factory whose token is lost and the way back, not an internal error", async () => {
     const stateDir = path.join(stand.dir, "unsaved");
     // In the way of the config's temporary file (agent/exclusive-file): a directory, not ours to remove.
     const blocker = path.join(stateDir, `config.json.${process.pid}.tmp`);
@@ -68,7 +68,7 @@ describe("a config file that cannot be written once the code is spent", () => {
     writeFileSync(path.join(blocker, "x"), "");
     const r = await stand.enroll(["--url", stand.url, "--code", code("D"), "--name", "h3"], stateDir);
     expect(r.requested).toBe(true);
-    expect(r.err).toMatchObject({ code: "config_unsaved", exitCode: 1 });
+    expect(r.err).toMatchObject({ code: "config_unwritable", exitCode: 1 });
     expect(r.err?.message).toContain("enrolled h3 (fac_h3), but could not save its token to");
     expect(r.err?.message).toContain("the token exists nowhere else");
     expect(r.err?.fix).toContain("gigafactory factory rm h3");

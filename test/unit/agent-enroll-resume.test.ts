@@ -107,7 +107,7 @@ describe("an enrollment whose answer was lost", { timeout: 30_000 }, () => {
     writeFileSync(path.join(blocker, "x"), "");
     const argv = ["--url", stand.url, "--code", code("D"), "--name", "h3"];
     const lost = await stand.enroll(argv, stateDir);
-    expect(lost.err).toMatchObject({ code: "config_unsaved" });
+    expect(lost.err).toMatchObject({ code: "config_unwritable" });
     expect(lost.err?.fix).toContain("run this same command again within the hour: it resumes this enrollment");
     rmSync(blocker, { recursive: true });
     const again = await stand.enroll(argv, stateDir);

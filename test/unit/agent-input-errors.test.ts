@@ -1,7 +1,7 @@
 // A mistake in what an operator gives the agent — a flag, the config file, an engine template, a state or work dir —
 // is a `✘ ERROR code: what / fix` line and exit 2, never `✘ ERROR internal: … this is a bug` with a stack trace and
-// exit 1: a bad `--cap` (enroll, with a code or a token, and run) is `bad_flag`; a config file's bad capability, engine
-// name or unsplittable engine template is `config_invalid` naming the file, and a --config that is not JSON is too, its
+// exit 1: a bad `--cap` (enroll, with a code or a token, and run) is `usage`, as the CLI's; a config file's bad
+// capability, engine name or unsplittable engine template is `config_invalid` naming the file, and a --config that is not JSON is too, its
 // fix never "delete it and enroll again" (it may be any file, and enroll writes the state dir's); a state dir this
 // user cannot create is `state_dir_unusable`, and (as root) a work dir it cannot create `work_dir_unusable`; a flag
 // whose value was forgotten (`--code --state-dir X`) is a usage error naming it, not the next flag taken as its
@@ -38,13 +38,13 @@ const configFile = (name: string, json: Record<string, unknown>) => {
 };
 
 describe("a bad --cap", { timeout: 30_000 }, () => {
-  it("is bad_flag, exit 2, for enroll with a token or a code, and for run", async () => {
+  it("is usage, exit 2, for enroll with a token or a code, and for run", async () => {
     const invalid = /--cap "" is not a capability/;
-    await expectRefused(["enroll", "--url", URL, "--token", TOKEN, ...state("e1"), "--cap", ""], "bad_flag", invalid);
-    await expectRefused(["enroll", "--url", URL, "--code", CODE, ...state("e2"), "--cap", ""], "bad_flag", invalid);
+    await expectRefused(["enroll", "--url", URL, "--token", TOKEN, ...state("e1"), "--cap", ""], "usage", invalid);
+    await expectRefused(["enroll", "--url", URL, "--code", CODE, ...state("e2"), "--cap", ""], "usage", invalid);
     await expectRefused(
       ["run", "--url", URL, "--token", TOKEN, ...state("r1"), ...ownUser, "--cap", "bad cap"],
-      "bad_flag",
+      "usage",
       /--cap "bad cap" is not a capability/,
     );
   });
@@ -52,7 +52,7 @@ describe("a bad --cap", { timeout: 30_000 }, () => {
   it("is a FixableError from detectCapabilities too", () => {
     const facts = { platform: "linux", arch: "x64", nodeVersion: "v22", hasGit: true, hasDocker: false, engines: [] };
     expect(() => detectCapabilities({ ...facts, extra: ["a b"] })).toThrow(
-      expect.objectContaining({ code: "bad_flag", exitCode: 2 }),
+      expect.objectContaining({ code: "usage", exitCode: 2 }),
     );
   });
 });

@@ -1,6 +1,9 @@
 // Resuming reads every source of the WIP branch (agent/workspace-resume): a checkpoint that only the host's
 // checkpoint remote holds (origin refused that push) is still the one resumed from, and a lock another agent holds
-// on the shared mirror is retried, then reported, never taken for "no checkpoint".
+// on the shared mirror is retried, then reported, never taken for "no checkpoint". Where the recorded checkpoint cannot
+// be had, the warning says why in words true for each case: a job requeued onto another host, its checkpoint in the
+// first host's own checkpoints.git, finds the branch nowhere (it said "is not on its branch"); a branch moved off the
+// recorded commit is found without it.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -70,4 +73,49 @@ it("a lock on the shared mirror that stays held fails the resume instead of star
   await expect(prepareWorkspace(job2, host)).rejects.toThrow(/lock/i);
   rmSync(path.join(lockDir, "0.lock"));
   expect((await prepareWorkspace(job2, host)).resumedFrom).toBe(s1.sha);
+}, 30_000);
+
+it("a job requeued onto another host, its checkpoint in the first host's checkpoints.git, says the branch is not here", async () => {
+  const { origin, host, job } = setup("elsewhere");
+  renameSync(origin, `${origin}.away`); // origin refuses the push: the checkpoint goes to this host's own remote
+  const ws = await prepareWorkspace({ ...job, repo: undefined } as unknown as Job, host);
+  writeFileSync(path.join(ws.dir, "a.txt"), "first\n");
+  const s1 = await snapshot(ws, undefined, "cp1", false);
+  const p1 = await pushCheckpoint(ws, s1.sha);
+  expect(p1.target).toBe(host.checkpointRemote);
+  renameSync(`${origin}.away`, origin);
+  // The second host: its own work dir and checkpoint remote, the job's repository reachable.
+  const other = {
+    ...host,
+    workDir: path.join(root, "elsewhere-w2"),
+    checkpointRemote: path.join(root, "elsewhere-cp2.git"),
+  };
+  const job2 = { ...job, attempt: 2, leaseEpoch: 2, checkpoint: { branch: p1.branch, sha: s1.sha } } as Job;
+  const ws2 = await prepareWorkspace(job2, other);
+  expect(ws2.resumedFrom).toBeUndefined();
+  expect(ws2.resumeMismatch).toBe(
+    `coordinator recorded ${s1.sha.slice(0, 12)} on ${p1.branch}; branch ${p1.branch} is on no source this host can ` +
+      `fetch, nor is its checkpoint ${s1.sha.slice(0, 12)} here (a checkpoint another host kept in its own ` +
+      "checkpoints.git is out of this one's reach): starting fresh",
+  );
+}, 30_000);
+
+it("a recorded commit its fetched branch does not hold is said as not on its branch, and resumed from its tip", async () => {
+  const { host, job } = setup("moved");
+  const ws = await prepareWorkspace(job, host);
+  writeFileSync(path.join(ws.dir, "a.txt"), "first\n");
+  const s1 = await snapshot(ws, undefined, "cp1", false);
+  const p1 = await pushCheckpoint(ws, s1.sha);
+  expect(p1.target).toBe("origin");
+  // The record names a commit no source holds (the branch was moved off it and the commit collected): the branch is
+  // found, at the pushed commit, without the recorded one.
+  const gone = "e".repeat(40);
+  const other = { ...host, workDir: path.join(root, "moved-w2"), checkpointRemote: path.join(root, "moved-cp2.git") };
+  const job2 = { ...job, attempt: 2, leaseEpoch: 2, checkpoint: { branch: p1.branch, sha: gone } } as Job;
+  const ws2 = await prepareWorkspace(job2, other);
+  expect(ws2.resumedFrom).toBe(s1.sha);
+  expect(ws2.resumeMismatch).toBe(
+    `coordinator recorded ${gone.slice(0, 12)} on ${p1.branch}; recorded checkpoint ${gone.slice(0, 12)} is not on ` +
+      `its branch: resuming from ${s1.sha.slice(0, 12)} (branch tip)`,
+  );
 }, 30_000);

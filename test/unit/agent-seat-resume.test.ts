@@ -1,6 +1,8 @@
 // Resuming a job starts from the checkpoint the coordinator recorded — not whatever its WIP branch holds now — and
 // says so (`job.resume_mismatch`) when the sources (the record, the branch as fetched, this host's own job record)
-// disagree. The decision is pure (agent/resume-point); the workspaces and the seat use real git in temp dirs.
+// disagree, in words true for what this host found: a recorded commit not on its fetched branch, or a branch on no
+// source this host can fetch (another host's checkpoints.git). The decision is pure (agent/resume-point); the
+// workspaces and the seat use real git in temp dirs.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -38,12 +40,21 @@ describe("the resume decision", () => {
       sha: B,
       from: "branch_tip",
     });
-    expect(decideResumePoint({ recorded: { branch, sha: A }, recordedAvailable: false })).toMatchObject({
-      sha: undefined,
-      from: "none",
-      mismatch: expect.stringMatching(/starting fresh$/),
-    });
+    const away = decideResumePoint({ recorded: { branch, sha: A }, recordedAvailable: false });
+    expect(away).toMatchObject({ sha: undefined, from: "none" });
+    expect(away.mismatch).toBe(
+      `coordinator recorded ${A.slice(0, 12)} on ${branch}; branch ${branch} is on no source this host can fetch, ` +
+        `nor is its checkpoint ${A.slice(0, 12)} here (a checkpoint another host kept in its own checkpoints.git is ` +
+        "out of this one's reach): starting fresh",
+    );
     expect(decideResumePoint({ recordedAvailable: false })).toEqual({ sha: undefined, from: "none" });
+  });
+
+  it("says a recorded branch this host cannot find, with no sha recorded, instead of starting fresh without a word", () => {
+    expect(decideResumePoint({ recorded: { branch }, recordedAvailable: false }).mismatch).toBe(
+      `coordinator recorded none on ${branch}; branch ${branch} is on no source this host can fetch (a checkpoint ` +
+        "another host kept in its own checkpoints.git is out of this one's reach): starting fresh",
+    );
   });
 
   it("checks this host's record of the same lease's branch, and ignores an older lease's", () => {

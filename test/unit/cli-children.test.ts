@@ -79,22 +79,24 @@ describe("gigafactory children", () => {
     expect(r.stderr).toBe("");
   });
 
-  it("a file that is not JSON, or holds no list, is one error line and no request", async () => {
+  it("a file that is not JSON, or holds no list, is one error line, exit 2, and no request", async () => {
     const { stub } = await coordinator();
     const bad = await cli(stub.url, "children", "p", file("title: x"));
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^✘ ERROR invalid_json: .*not JSON/);
     const empty = await cli(stub.url, "children", "p", file('{"kids": []}'));
     expect(empty.stderr).toMatch(/^✘ ERROR invalid_json: .*no children list/);
+    expect(empty.code).toBe(2);
     const missing = await cli(stub.url, "children", "p", "/nonexistent/children.json");
     expect(missing.stderr).toMatch(/^✘ ERROR file_unreadable: /);
+    expect(missing.code).toBe(2);
     // Windows-1252 "café" on line 3: decoded leniently it went up as "caf\uFFFD"; it is named and sent nowhere.
     const latin1 = file("x");
     writeFileSync(latin1, Buffer.from('{"children": [\n\n{"title": "caf\xe9"}]}', "latin1"));
     const notUtf8 = await cli(stub.url, "children", "p", latin1);
-    expect(notUtf8.code).toBe(1);
+    expect(notUtf8.code).toBe(2);
     expect(notUtf8.stderr).toMatch(
-      new RegExp(`^✘ ERROR invalid_json: ${latin1}: is not UTF-8 text \\(line 3\\) / save it as UTF-8 `),
+      new RegExp(`^✘ ERROR file_not_utf8: ${latin1}: is not UTF-8 text \\(line 3\\) / save it as UTF-8 `),
     );
     expect(stub.lines).toEqual([]);
   });

@@ -35,7 +35,7 @@ describe("one code, one exit code", () => {
   it("not_logged_in exits 2: a command with no coordinator configured cannot run as written", async () => {
     const run = await captureCli(["jobs"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^✘ ERROR not_logged_in: no coordinator URL is configured \//);
+    expect(run.stderr).toMatch(/^✘ ERROR not_logged_in: no coordinator URL is configured[,/]/);
   });
 
   it("the overview and the README name the codes that exit 2, and --version", async () => {

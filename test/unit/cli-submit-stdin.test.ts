@@ -47,7 +47,7 @@ describe("gigafactory submit -", () => {
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/^✘ ERROR usage: `-` \(standard input\) is given twice/);
     const none = await submit(["-", ...connection(stub.url, "p")], undefined);
-    expect(none.code).toBe(1);
+    expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^✘ ERROR file_unreadable: -: no standard input to read/);
     expect(stub.lines).toEqual([]);
   });

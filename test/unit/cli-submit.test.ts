@@ -131,7 +131,7 @@ describe("submit: a directory", () => {
   it("says to pass its manifests, not to check the file's permissions", async () => {
     const stub = await coordinator();
     const run = await captureCli(["submit", `${dir}/`, ...connection(stub.url, "p")]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe(
       `✘ ERROR file_unreadable: ${dir}/: is a directory, not a manifest / pass its manifests: \`gigafactory submit ${dir}/*.md\``,
     );
@@ -146,9 +146,9 @@ describe("submit: a file that is not UTF-8", () => {
     writeFileSync(latin1, Buffer.concat([Buffer.from("---\uFFFD\n"), Buffer.from("title: caf\xe9\n---\n", "latin1")]));
     const good = file("fine.md", "---\ntitle: new\n---\n");
     const run = await captureCli(["submit", latin1, good, ...connection(stub.url, "p")]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2); // the one file that failed is one the command line named and it cannot read
     expect(run.stderr).toContain(
-      `✘ ERROR invalid_manifest: ${latin1}: is not UTF-8 text (line 2) / save it as UTF-8 (for example ` +
+      `✘ ERROR file_not_utf8: ${latin1}: is not UTF-8 text (line 2) / save it as UTF-8 (for example ` +
         `\`iconv -f WINDOWS-1252 -t UTF-8\`) and submit it again`,
     );
     expect(stub.lines).toEqual(["POST /api/v1/products/p/jobs"]);

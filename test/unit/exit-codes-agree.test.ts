@@ -5,7 +5,10 @@
 // lists them with the agent's EXIT.usage). `gigafactory-agent --help` names its exit codes and its error line, as
 // `gigafactory --help` does (only the README did), and its --json error line carries the exitCode, as the CLI's
 // error document does. Each program's --help says why a refused token (unauthorized, forbidden) exits 3 from the agent
-// (a service manager must not restart it into the same refusal) and 1 from the CLI (a script reads the code).
+// (a service manager must not restart it into the same refusal) and 1 from the CLI (a script reads the code). A file
+// the CLI's command line names that it cannot read or take (`submit FILE`, `children ID FILE.json`: not there, a
+// directory, not UTF-8 text, not JSON) exits 2, as the agent's --config it cannot take (not there, not JSON) does — it
+// exited 1.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -50,6 +53,49 @@ describe("one code, one exit, in the CLI and the agent", () => {
     const last = JSON.parse(json.out.trim().split("\n").at(-1) ?? "");
     expect(last).toMatchObject({ event: "error", code: "config_invalid", exitCode: 2 });
   });
+
+  it(
+    "an input file the command line names that it cannot take exits 2 from both programs",
+    { timeout: 60_000 },
+    async () => {
+      expect(USAGE_CODES).toEqual(expect.arrayContaining(["file_unreadable", "file_not_utf8", "invalid_json"]));
+      const conn = ["--url", "http://127.0.0.1:9", "--token", `gf_shop_${"A".repeat(43)}`];
+      const latin1 = path.join(dir, "latin1.md");
+      writeFileSync(latin1, Buffer.from("---\ntitle: caf\xe9\n---\n", "latin1"));
+      const notJson = path.join(dir, "children.json");
+      writeFileSync(notJson, "title: x");
+      const missing = path.join(dir, "absent.md");
+      const said: string[] = [];
+      for (const argv of [
+        ["submit", missing],
+        ["submit", dir],
+        ["submit", latin1],
+        ["children", "job_1", notJson],
+      ]) {
+        const run = await captureCli([...argv, ...conn]);
+        const json = await captureCli([...argv, ...conn, "--json"]);
+        const doc = JSON.parse(json.stdout) as { error?: { exitCode: number } } | Array<{ error: { code: string } }>;
+        const code = /^✘ ERROR (\w+):/.exec(run.stderr)?.[1];
+        said.push(
+          `${argv[0]} ${code} ${run.code} ${json.code} ${Array.isArray(doc) ? doc[0]?.error.code : doc.error?.exitCode}`,
+        );
+      }
+      expect(said).toEqual([
+        "submit file_unreadable 2 2 file_unreadable",
+        "submit file_unreadable 2 2 file_unreadable",
+        "submit file_not_utf8 2 2 file_not_utf8",
+        "children invalid_json 2 2 2",
+      ]);
+      const agent = await runAgent([
+        "run",
+        "--config",
+        path.join(dir, "absent.json"),
+        "--state-dir",
+        path.join(dir, "s2"),
+      ]);
+      expect([/^✘ ERROR (\w+):/m.exec(agent.stderr)?.[1], agent.code]).toEqual(["config_missing", 2]);
+    },
+  );
 
   it("gigafactory-agent --help names each exit code of its EXIT table, and the error line", () => {
     const help = USAGE.replace(/\s+/g, " ");

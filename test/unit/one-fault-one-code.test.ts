@@ -2,7 +2,14 @@
 // `usage`), no URL or token to connect with `not_logged_in` (the agent said `missing_url`, `missing_token`, or
 // `config_missing` with no config file), no product and a token naming none `product_required` (the agent said
 // `missing_product`), and `login` or `enroll` given no URL `usage` (enroll said `missing_url`) — each exit 2, from
-// the real programs. The retired codes are thrown nowhere, so a fault cannot get a second code again unnoticed.
+// the real programs. The retired codes are thrown nowhere, so a fault cannot get a second code again unnoticed. With
+// nothing to connect with, each names the config file it looked for when that is not there — the CLI's GIGAFACTORY_CONFIG,
+// where `login` saves, as the agent's state dir's (the CLI said "no coordinator URL is configured" alone, so a typo
+// in the path went unseen); the agent's `--config FILE`, only read, that does not exist is `config_missing`. A flag's
+// value neither program takes (`--cap "bad cap"` of `enroll`, the agent's `--seats`) is `usage` in words both share (the
+// agent said `bad_flag`, and the CLI another sentence for the same --cap). A name no factory can have is `bad_name`
+// from both (`gigafactory enroll NAME` sent it, for the coordinator's `validation_failed`, exit 1), and a saved login or
+// factory token that cannot be written `config_unwritable` (the agent said `config_unsaved`).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -45,9 +52,21 @@ const FAULTS: Array<{ code: string; cli: Array<[string[], Record<string, string>
     agent: [["run", "--url", DEAD, "--token", NO_PRODUCT, ...state("c1")]],
   },
   {
+    code: "bad_name",
+    cli: [
+      [["enroll", "box 7!", "--url", DEAD, "--token", TOKEN]],
+      [["enroll", "_box", "--direct", "--url", DEAD, "--token", TOKEN]],
+    ],
+    agent: [["enroll", "--url", DEAD, "--code", CODE, "--name", "box 7!", ...state("h1")]],
+  },
+  {
     code: "usage",
-    cli: [[["login", "--token", TOKEN]]],
-    agent: [["enroll", "--code", CODE, ...state("d1")]],
+    cli: [[["login", "--token", TOKEN]], [["enroll", "box", "--cap", "bad cap", "--url", DEAD, "--token", TOKEN]]],
+    agent: [
+      ["enroll", "--code", CODE, ...state("d1")],
+      ["enroll", "--url", DEAD, "--code", CODE, "--cap", "bad cap", ...state("d2")],
+      ["run", "--url", DEAD, "--token", TOKEN, "--seats", "0", ...state("d3")],
+    ],
   },
 ];
 
@@ -81,8 +100,45 @@ describe("one fault, one code, in both programs", () => {
     expect([cli.code, agent.code]).toEqual([2, 2]);
   });
 
+  it("no login where the config file should be: both name the file", { timeout: 30_000 }, async () => {
+    const file = path.join(dir, "typo", "config.json");
+    const cli = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
+    expect(cli.stderr).toBe(
+      `✘ ERROR not_logged_in: no coordinator URL is configured, and GIGAFACTORY_CONFIG names ${file}, which does ` +
+        "not exist / run `gigafactory login --url URL --token TOKEN`, or set GIGAFACTORY_URL and GIGAFACTORY_TOKEN; " +
+        "or point GIGAFACTORY_CONFIG at your saved login, or unset it\n",
+    );
+    const agent = await runAgent(["run", ...state("f1")]);
+    expect(agent.stderr).toContain(`✘ ERROR not_logged_in: no config file at ${path.join(dir, "f1", "config.json")}`);
+    const named = await runAgent(["run", "--config", file, ...state("f2")]);
+    expect(named.stderr).toContain(`✘ ERROR config_missing: --config ${file} does not exist`);
+    expect([cli.code, agent.code, named.code]).toEqual([2, 2, 2]);
+  });
+
+  it("a --cap value that is no capability is said in the same words by both", { timeout: 30_000 }, async () => {
+    const cli = await captureCli(["enroll", "box", "--cap", "bad cap", "--url", DEAD, "--token", TOKEN]);
+    const agent = await runAgent(["enroll", "--url", DEAD, "--code", CODE, "--cap", "bad cap", ...state("g1")]);
+    const what = (s: string) => /^✘ ERROR (\w+: .*?) \/ /m.exec(s)?.[1];
+    expect(what(cli.stderr)).toBe(
+      'usage: --cap "bad cap" is not a capability (letters, digits and ._:/+-, at most 64, e.g. gpu or region:eu)',
+    );
+    expect(what(agent.stderr)).toBe(what(cli.stderr));
+    const named = await captureCli(["enroll", "box 7!", "--url", DEAD, "--token", TOKEN]);
+    const host = await runAgent(["enroll", "--url", DEAD, "--code", CODE, "--name", "box 7!", ...state("g2")]);
+    expect(what(named.stderr)).toBe(
+      `bad_name: NAME "box 7!" is not a factory name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
+    expect(what(host.stderr)).toBe(what(named.stderr)?.replace("NAME", "--name"));
+  });
+
   it("the codes these faults had before are thrown nowhere", () => {
     const thrown = thrownCodes("src/cli", "src/agent", "src/shared");
-    expect(["missing_url", "missing_token", "missing_product"].filter((code) => thrown.has(code))).toEqual([]);
+    const retired = ["missing_url", "missing_token", "missing_product", "bad_flag", "config_unsaved"];
+    expect(retired.filter((code) => thrown.has(code))).toEqual([]);
+    // A saved login or factory token that cannot be written: config_unwritable from both, exit 1 (the agent said
+    // config_unsaved).
+    const cli = thrownCodes("src/cli");
+    const agent = thrownCodes("src/agent");
+    expect([cli.get("config_unwritable"), agent.get("config_unwritable")]).toEqual([new Set(["1"]), new Set(["1"])]);
   });
 });

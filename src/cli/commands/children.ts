@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DerivedKeyHeader } from "../../shared/api.ts";
+import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Command } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
@@ -41,11 +42,13 @@ export function childrenOf(text: string, file: string): unknown[] {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new CliError("invalid_json", `${file}: not JSON (${(err as Error).message})`, 'write {"children": [...]}');
+    const why = `${file}: not JSON (${(err as Error).message})`;
+    throw new CliError("invalid_json", why, 'write {"children": [...]}', EXIT_USAGE);
   }
   const list = Array.isArray(doc) ? doc : (doc as { children?: unknown } | null)?.children;
   if (!Array.isArray(list)) {
-    throw new CliError("invalid_json", `${file}: no children list`, 'write {"children": [{"title": "…"}, …]}');
+    const fix = 'write {"children": [{"title": "…"}, …]}';
+    throw new CliError("invalid_json", `${file}: no children list`, fix, EXIT_USAGE);
   }
   return list;
 }
@@ -65,14 +68,13 @@ export const children: Command = {
         "file_unreadable",
         `${file}: cannot read the file (${err.code ?? err.message})`,
         "check the path",
+        EXIT_USAGE,
       );
     });
     const key = ctx.str("key") ?? fileKey(bytes);
     const problem = headerKeyProblem(key);
     if (problem !== undefined) throw usageError(problem, "children");
-    const made = await ctx
-      .client()
-      .addChildren(id, childrenOf(utf8Text(bytes, "invalid_json", `${file}: `), file), key);
+    const made = await ctx.client().addChildren(id, childrenOf(utf8Text(bytes, `${file}: `), file), key);
     checked(ChildrenRead, made, "a parent with its children");
     if (ctx.json) {
       ctx.emit({ parent: made.parent, children: made.children });

@@ -59,8 +59,9 @@ export const enrollmentCodeCommands: Command[] = [
         .client()
         .revokeEnrollmentCode(id)
         .catch((err: unknown) => {
-          // The generic not_found advice names jobs and factories; a code is gone once used or expired anyway.
-          if (!(err instanceof ApiError && err.code === "not_found")) throw err;
+          // The generic not_found advice names jobs and factories; a code is gone once used or expired anyway. Another
+          // server's 404 naming `not_found` (a wrong --url) is said as another server's (cli/foreign-fix).
+          if (!(err instanceof ApiError && err.fromCoordinator && err.code === "not_found")) throw err;
           throw new CliError(
             "not_found",
             `no enrollment code ${id} in this product (a used or long-expired code is deleted: nothing to revoke)`,

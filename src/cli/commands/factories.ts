@@ -6,10 +6,12 @@
  */
 
 import { counted } from "../../core/counted.ts";
-import { Capability } from "../../shared/api.ts";
+import { Capability, HostName } from "../../shared/api.ts";
+import { notACapability, notAFactoryName } from "../../shared/enroll-words.ts";
+import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Enrolled, Factory, FactoryBreaker } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
-import { usageError } from "../errors.ts";
+import { CliError, usageError } from "../errors.ts";
 import { checked, EnrolledRead, EnrollmentCodeRead, FactoriesRead } from "../read-answers.ts";
 import { formatAge, formatInstant, formatLeft, list, renderTable } from "../table.ts";
 
@@ -179,11 +181,18 @@ export const enroll: Command = {
     // them — a bad one cost a code and went, unquoted, into the command printed for the host's shell
     // (`--cap "gpu; rm -rf ~"` printed `--cap gpu; rm -rf ~`), where the agent refused it or the shell ran the rest.
     for (const cap of ctx.strs("cap")) {
-      if (!Capability.safeParse(cap).success)
-        throw usageError(`--cap ${JSON.stringify(cap)} is not a capability such as os:linux or has:docker`, "enroll");
+      if (!Capability.safeParse(cap).success) throw usageError(`--cap ${notACapability(cap)}`, "enroll");
     }
+    // Checked as the agent checks its --name (agent/credential-checks assertHostName): one fault, one code and exit.
+    const name = ctx.positionals[0]!;
+    if (!HostName.safeParse(name).success)
+      throw new CliError(
+        "bad_name",
+        `NAME ${notAFactoryName(name)}`,
+        "give the name the host is to have, e.g. build-box-7",
+        EXIT_USAGE,
+      );
     if (!ctx.flag("direct")) {
-      const name = ctx.positionals[0]!;
       // The code is bound to this host name and seat count: a host that asks for another name is refused, and
       // one that asks for more seats gets these.
       const minted = await ctx.client().mintEnrollmentCode({ name, seats: seats ?? 1 });
@@ -205,7 +214,7 @@ export const enroll: Command = {
       return 0;
     }
     const e = await ctx.client().enroll({
-      name: ctx.positionals[0]!,
+      name,
       capabilities: ctx.strs("cap"),
       ...(seats !== undefined ? { seats } : {}),
     });

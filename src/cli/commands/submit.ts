@@ -10,6 +10,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { terminalText } from "../../core/terminal-text.ts";
+import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Job } from "../../shared/http-client.ts";
 import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
@@ -92,7 +93,8 @@ export const submit: Command = {
   summary: "submit job manifests (markdown with frontmatter); prints the jobs created or already there",
   details: [
     "Prints ID, TITLE, STAGE, RESULT (created, or existing: the idempotencyKey matched a job) and FILE;",
-    "a file that fails is one `✘ ERROR` line on stderr and the others still go in (exit 1 if any failed).",
+    "a file that fails is one `✘ ERROR` line on stderr and the others still go in (exit 1 if any failed; 2 when each",
+    "that failed could not be read or is not UTF-8 text, as for any input file the command line names).",
     'Under --json: an array, one entry per file in the order given: {file, result: "created"|"existing", job}',
     "or {file, error: {code, message, fix}}.",
     "A markdown manifest cannot carry `children:`; give a job children with `gigafactory children ID FILE.json`.",
@@ -165,9 +167,18 @@ export const submit: Command = {
     const failed = outcomes.length - ok.length;
     const existing = ok.filter((o) => o.replayed).length;
     if ((failed > 0 || existing > 0) && files.length > 1) ctx.note(tally(ok.length - existing, existing, failed));
-    return failed > 0 ? 1 : 0;
+    return failed > 0 ? batchExit(outcomes) : 0;
   },
 };
+
+/**
+ * The exit of a batch with failures: theirs when they all have one (a file named that cannot be read alone: 2, as one
+ * command line naming it; cli/exit-codes), else 1 — some file was refused or failed on its way.
+ */
+function batchExit(outcomes: readonly Outcome[]): number {
+  const exits = new Set(outcomes.flatMap((o) => ("error" in o ? [o.error.exitCode] : [])));
+  return exits.size === 1 ? ([...exits][0] ?? 1) : 1;
+}
 
 /** The table of the files that went in (ID, TITLE, STAGE, RESULT, FILE), on stdout; nothing under --json or none. */
 function printOk(ctx: Ctx, ok: ReadonlyArray<{ file: string; job: Job; replayed: boolean }>): void {
@@ -204,9 +215,9 @@ const SEE_HELP = "see `gigafactory submit --help`";
  * read a file named "-" and said `cannot read the file (ENOENT)`, where a script piped its manifest in.
  */
 async function readManifest(file: string, stdin?: () => Promise<Uint8Array>): Promise<string> {
-  if (file === "-" && !stdin) throw new CliError("file_unreadable", "no standard input to read", SEE_HELP);
+  if (file === "-" && !stdin) throw new CliError("file_unreadable", "no standard input to read", SEE_HELP, EXIT_USAGE);
   const bytes = file === "-" && stdin ? await stdin() : await readBytes(file);
-  return utf8Text(bytes, "invalid_manifest", "", "submit it again");
+  return utf8Text(bytes, "", "submit it again");
 }
 
 async function readBytes(file: string): Promise<Uint8Array> {
@@ -221,8 +232,14 @@ async function readBytes(file: string): Promise<Uint8Array> {
         "file_unreadable",
         "is a directory, not a manifest",
         `pass its manifests: \`gigafactory submit ${glob}\``,
+        EXIT_USAGE,
       );
     }
-    throw new CliError("file_unreadable", `cannot read the file (${why})`, "check the path and its permissions");
+    throw new CliError(
+      "file_unreadable",
+      `cannot read the file (${why})`,
+      "check the path and its permissions",
+      EXIT_USAGE,
+    );
   }
 }
