@@ -53,8 +53,8 @@ export function lockState(dir: string): () => void {
   let made: string | undefined;
   try {
     for (let tries = 1; ; tries += 1) {
-      made = mkdirSync(dir, { recursive: true });
       try {
+        made = mkdirSync(dir, { recursive: true });
         taken = takePidLock(path.join(dir, LOCK_FILE), (command) => OWNERS.some((re) => re.test(command)));
         break;
       } catch (err) {
