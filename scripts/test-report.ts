@@ -15,7 +15,9 @@ export interface LayerCount {
 
 /**
  * The counts of a layer that ended with exit `status`, read from its JSON report at `reportPath`. A layer with no
- * report to read (it crashed before writing one) counts one failure. Throws nothing.
+ * report to read (it crashed before writing one) counts one failure. Failing whenever its counts say a failure, not
+ * by its status alone: a layer that exited 0 without a report was counted "1 failed" and the run exited 0 (CI green).
+ * Throws nothing.
  */
 export function countLayer(status: number, reportPath: string): LayerCount {
   try {
@@ -24,8 +26,9 @@ export function countLayer(status: number, reportPath: string): LayerCount {
       numFailedTests: number;
       numPendingTests: number;
     };
-    return { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests, failing: status !== 0 };
+    const failed = r.numFailedTests;
+    return { passed: r.numPassedTests, failed, skipped: r.numPendingTests, failing: status !== 0 || failed > 0 };
   } catch {
-    return { passed: 0, failed: 1, skipped: 0, failing: status !== 0 }; // the layer crashed before reporting
+    return { passed: 0, failed: 1, skipped: 0, failing: true }; // the layer crashed before reporting
   }
 }
