@@ -52,8 +52,17 @@ export function lockState(dir: string): () => void {
   let taken: ReturnType<typeof takePidLock>;
   let made: string | undefined;
   try {
-    made = mkdirSync(dir, { recursive: true });
-    taken = takePidLock(path.join(dir, LOCK_FILE), (command) => OWNERS.some((re) => re.test(command)));
+    for (let tries = 1; ; tries += 1) {
+      try {
+        made = mkdirSync(dir, { recursive: true });
+        taken = takePidLock(path.join(dir, LOCK_FILE), (command) => OWNERS.some((re) => re.test(command)));
+        break;
+      } catch (err) {
+        // Another start that made `dir` removed it, empty, on its way out (removeIfEmpty) after our mkdir found it:
+        // nobody holds it, so make it again (a few times: a refused start never stays) rather than refuse ENOENT.
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT" || tries === 3) throw err;
+      }
+    }
   } catch (err) {
     // A file there, a directory it may not write, a read-only disk: the state's place is the fix, not `npm install`.
     throw new FixableError(

@@ -6,7 +6,12 @@
  * written whole once they have ended, and from then on passed through as it comes. Each run's `header` line is
  * written where its output begins.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { killDescendants, stopChildren } from "./process-tree.ts";
+import { onStopRequest, type StopReason, stopExitCode } from "./stop-signals.ts";
+
+/** 10 s: how long a stopped run (a vitest layer: its workers, workerd) has to end before its whole tree is killed. */
+const STOP_GRACE_MS = 10_000;
 
 export interface SideRun {
   /** A line written (with a newline) just before the run's output. */
@@ -26,7 +31,11 @@ export interface Sinks {
 /**
  * Starts every run at once and resolves, once all have ended, with each one's exit status in `runs`' order (its exit
  * code; 1 when a signal ended it or it could not be started — the cause is written in its output's place).
- * Throws nothing.
+ * Throws nothing. A stop request while they run (SIGINT, SIGTERM, SIGHUP, or the parent gone: scripts/stop-signals)
+ * passes that signal to each run's process tree (SIGINT for SIGINT, else SIGTERM; SIGKILL to what is left after
+ * 10 s), and once all have ended, their output written, exits this process 128 + the signal's number (130, 143,
+ * 129); a second request a second or more later kills them all at once and exits so. Without this a SIGTERM (a CI
+ * timeout, `kill`) ended `npm test` alone and left both layers running, orphaned, for the rest of their run.
  */
 export async function runSideBySide(
   runs: readonly SideRun[],
@@ -35,6 +44,20 @@ export async function runSideBySide(
   const held = runs.map(() => [] as { to: NodeJS.WritableStream; chunk: Buffer | string }[]);
   let shown = 0; // runs[shown] is the one whose output goes through as it comes; those after it are held
   const ended = runs.map(() => false);
+  const children: ChildProcess[] = [];
+  let stopped: { why: StopReason; trees: Promise<void> } | undefined;
+  const unwatch = onStopRequest({
+    stop: (why) => {
+      stopped = {
+        why: why as StopReason,
+        trees: stopChildren(children, why === "SIGINT" ? "SIGINT" : "SIGTERM", STOP_GRACE_MS),
+      };
+    },
+    force: (_why, exitCode) => {
+      killDescendants(process.pid);
+      process.exit(exitCode);
+    },
+  });
   const show = (i: number, to: NodeJS.WritableStream, chunk: Buffer | string) => {
     if (i === shown) to.write(chunk);
     else held[i]!.push({ to, chunk });
@@ -59,6 +82,7 @@ export async function runSideBySide(
           env: direct ? run.env : { ...(run.env ?? process.env), ...heldColours() },
           stdio: direct ? "inherit" : ["ignore", "pipe", "pipe"],
         });
+        children.push(child);
         child.stdout?.on("data", (c: Buffer) => show(i, sinks.stdout, c));
         child.stderr?.on("data", (c: Buffer) => show(i, sinks.stderr, c));
         let status: number | undefined;
@@ -74,7 +98,14 @@ export async function runSideBySide(
         });
       }),
   );
-  return Promise.all(done);
+  const statuses = await Promise.all(done);
+  unwatch();
+  if (stopped !== undefined) {
+    // A run's own end is not its tree's: a vitest killed outright leaves its workers and workerd to the grace's SIGKILL.
+    await stopped.trees;
+    process.exit(stopExitCode(stopped.why));
+  }
+  return statuses;
 }
 
 /** A held run writes to a pipe, where vitest drops its colours: kept when this process's own output is a terminal. */

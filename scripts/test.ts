@@ -11,11 +11,12 @@
  * measured side by side on a quiet box. End-to-end runs alone: its files time real servers, and three of them
  * measure behaviour under load.
  */
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { errorLine } from "../src/shared/fixable-error.ts";
 import { E2E_SERVER_LOGS, ROOT, toolEnv } from "./local-server.ts";
 import { printServerLogs } from "./server-logs.ts";
+import { countLayer } from "./test-report.ts";
 import { runSideBySide } from "./test-side-by-side.ts";
 
 const LAYERS = [
@@ -55,26 +56,18 @@ for (const group of groups.filter((g) => g.length > 0)) {
       env: toolEnv(),
     })),
   );
-  for (const [name] of group) {
-    try {
-      const r = JSON.parse(readFileSync(reportOf(name), "utf8")) as {
-        numPassedTests: number;
-        numFailedTests: number;
-        numPendingTests: number;
-      };
-      passed += r.numPassedTests;
-      failed += r.numFailedTests;
-      skipped += r.numPendingTests;
-    } catch {
-      failed += 1; // the layer crashed before reporting
-    }
+  const counts = group.map(([name], i) => countLayer(statuses[i] ?? 1, reportOf(name)));
+  for (const c of counts) {
+    passed += c.passed;
+    failed += c.failed;
+    skipped += c.skipped;
   }
-  const failing = group.filter((_, i) => statuses[i] !== 0).map(([name]) => name);
+  const failing = group.filter((_, i) => counts[i]!.failing).map(([name]) => name);
   if (failing.length > 0) {
     if (failing.includes("e2e")) printServerLogs(E2E_SERVER_LOGS);
     console.log(`\n✘ ${failing.join(" and ")} tests failed`);
     console.log(`${passed} passed, ${Math.max(failed, 1)} failed, ${skipped} skipped`);
-    process.exit(statuses.find((s) => s !== 0));
+    process.exit(statuses.find((s) => s !== 0) ?? 1);
   }
 }
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -3,6 +3,8 @@
 // blocker's later one: they had been moved up to it (a feed keeps its order), and the delivered blocker left them
 // there, so a live reader waited up to 128 s for events that could go now. The loop's next round ships them, in
 // order, each once; and the coordinator's alarm, armed for the blocker's old time, is brought to the next second.
+// So too after a whole flush: an event the job wrote while the flush ran (after the last one it ships) waited behind
+// the blocker, the round its write ran left the wake at the blocker's time, and the watcher got it up to 128 s late.
 // Time moves by setting the rounds' clock, never by waiting.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -119,5 +121,54 @@ describe("a reader's flush that delivers a blocker and then stops", () => {
     });
     expect(out.before).toBeGreaterThanOrEqual(60_000);
     expect(out).toMatchObject({ flushed: false, calls: 2, after: 1_000, armed: 2 });
+  });
+
+  it("a whole flush too: an event written while it ran, held behind the blocker by that write's round, is due at the alarm's next round", async () => {
+    const product = "flush-blocker-whole";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
+      const transact = <T>(fn: (t: Tx) => T): T =>
+        state.storage.transactionSync(() => fn({ sql, productId: product, now: Date.now() }));
+      const now = Date.now();
+      transact((t) => {
+        wantFeed(t, "job_x"); // a reader watches: its events are due at once, no hold
+        enqueueEvent(t, "job_x", "log", { lines: ["line 1"] });
+      });
+      // The first event waits for its 6th try, a minute away.
+      sql.exec(
+        "INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id, failed_at) VALUES (1, 6, ?, 'full', 'job_x', ?)",
+        now + 63_000,
+        now - 1_000,
+      );
+      sql.exec("UPDATE outbox SET retrying = 1 WHERE seq = 1");
+      const units = { sql, productId: product, transact } as unknown as Units;
+      let armed = 0;
+      const took: number[] = [];
+      let shipper: OutboxShipper | undefined;
+      const feed = {
+        append: async (_p: string, _j: string, events: FeedAppend[]) => {
+          if (took.length === 0) {
+            // While the flush's call is out, the job writes its last event; that unit's round finds it behind the
+            // blocker (not yet acknowledged), sends nothing and leaves the wake at the blocker's retry time.
+            transact((t) => enqueueEvent(t, "job_x", "log", { lines: ["line 2"] }));
+            await shipper!.deliver();
+          }
+          took.push(...events.map((e) => e.sourceSeq ?? -1));
+          return events.length;
+        },
+      };
+      const feedEnv = { ...env, JOB_FEED: { getByName: () => feed } } as unknown as Env;
+      shipper = new OutboxShipper(feedEnv, units, async () => {
+        armed++;
+      });
+      const flushed = await shipper.flushFeed("job_x");
+      const left = sql.exec<{ seq: number }>("SELECT seq FROM outbox").toArray();
+      return { flushed, took, left, due: (shipper.dueAt(now) ?? 0) - now, armedAfterFlush: armed };
+    });
+    // The flush shipped what was pending when it began; the later event is left to the loop, due at its next round.
+    expect(out).toMatchObject({ flushed: true, took: [1], left: [{ seq: 2 }] });
+    expect(out.due).toBe(1_000);
+    expect(out.armedAfterFlush).toBe(2); // the write's round's, then the flush's own
   });
 });

@@ -3,7 +3,8 @@
 // file), `state_in_use` (a live start holds the state's lock) and `port_in_use` (something listens on PORT) — like
 // `bad_port`, a setting to change. Both starts exited 1 for every failure, the agent 2 for `state_in_use` and
 // `state_dir_unusable`. Every code the start scripts and the agent both throw is thrown with the same exit; and a
-// refused start leaves no state directory it made (an empty GIGAFACTORY_LOCAL_STATE was left behind).
+// refused start leaves no state directory it made (an empty GIGAFACTORY_LOCAL_STATE was left behind). A lock a
+// SIGKILLed start left (its exit handlers never ran) does not refuse the next start as `state_in_use`.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
@@ -68,6 +69,29 @@ describe("a start refused for its state or port exits 2", () => {
       await new Promise((r) => listening.close(r));
     }
   });
+
+  it(
+    "a lock left by a SIGKILLed start is stale: the next start passes it, refused only for its port",
+    { timeout: 60_000 },
+    async () => {
+      const state = path.join(dir, "killed");
+      await lockHolder(state);
+      const killed = holders.at(-1)!;
+      const gone = new Promise((r) => killed.once("exit", r));
+      killed.kill("SIGKILL");
+      await gone;
+      expect(existsSync(path.join(state, "gigafactory.pid"))).toBe(true); // nothing ran at its exit
+      const listening: Server = createServer();
+      await new Promise<void>((r) => listening.listen(0, "127.0.0.1", r));
+      const port = (listening.address() as { port: number }).port;
+      try {
+        const run = start("start", state, port);
+        expect(run.stderr).toMatch(/^✘ ERROR port_in_use: /m);
+      } finally {
+        await new Promise((r) => listening.close(r));
+      }
+    },
+  );
 
   it("every code the start scripts and the agent both throw has one exit", () => {
     const starts = thrownCodes("scripts");

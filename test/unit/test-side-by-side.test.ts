@@ -2,11 +2,13 @@
 // other (scripts/test-side-by-side): the first's goes through as it comes, the second's is held until the first
 // ends, then written whole and passed on; each run's exit status comes back in order, 1 for one that cannot start.
 // Two real processes, one waiting for a file only the other makes: run one after the other, it would never get it.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+// A SIGTERM or SIGINT to the runner mid-pair ends both runs' processes before it exits 143 or 130, held output shown.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { isRunning } from "../../scripts/process-tree.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gf-side-by-side-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,4 +69,42 @@ describe("runSideBySide", { timeout: 60_000 }, () => {
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
     expect(r.stdout).toMatch(/^== none\n.*no-such-program: spawn .* ENOENT\n\[1\]\n$/);
   });
+
+  for (const [sig, code] of [
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const) {
+    it(`a ${sig} mid-pair: both runs are stopped before the runner exits ${code}, the held output written`, async () => {
+      const pidFile = (name: string) => path.join(dir, `${sig}-${name}.pid`);
+      // Each records its pid, then runs until a signal ends it (the second says something first, to be held).
+      const forever = (name: string, say: string) => [
+        "-e",
+        `process.stdout.write(${JSON.stringify(say)}); require("fs").writeFileSync(${JSON.stringify(pidFile(name))}, String(process.pid)); setInterval(() => {}, 1000);`,
+      ];
+      const runs = [
+        { header: "== first", command: process.execPath, args: forever("a", "a1\n") },
+        { header: "== second", command: process.execPath, args: forever("b", "b-held\n") },
+      ];
+      const script = `import { runSideBySide } from ${JSON.stringify(RUNNER)};
+        await runSideBySide(${JSON.stringify(runs)}); console.log("returned");`;
+      const runner = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      runner.stdout.on("data", (c: Buffer) => {
+        out += c;
+      });
+      const exited = new Promise<number | null>((resolve) => runner.once("exit", (c) => resolve(c)));
+      while (!existsSync(pidFile("a")) || !existsSync(pidFile("b"))) await new Promise((r) => setTimeout(r, 20));
+      const pids = ["a", "b"].map((name) => Number(readFileSync(pidFile(name), "utf8")));
+      try {
+        runner.kill(sig);
+        expect(await exited).toBe(code);
+        expect(pids.filter(isRunning)).toEqual([]);
+      } finally {
+        for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL"); // left running by a failing runner
+      }
+      expect(out).toBe(["== first", "a1", "== second", "b-held", ""].join("\n"));
+    });
+  }
 });

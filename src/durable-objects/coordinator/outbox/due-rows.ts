@@ -108,14 +108,43 @@ export function oldestHeldAt(sql: SqlStorage, cutoff: number): number | undefine
   return at;
 }
 
-/** Every event of `jobs` due at `now` (ms) for delivery (retry times and per-job order kept), in seq order. */
-export function dueEvents(sql: SqlStorage, now: number, jobs: readonly string[], limit: number): DueRow[] {
+/** Whether any record waits for a retry after `now` (ms): one seek along `outbox_retries_next`. */
+export function retryAhead(sql: SqlStorage, now: number): boolean {
+  return sql.exec("SELECT 1 FROM outbox_retries WHERE next_at > ? LIMIT 1", now).toArray().length > 0;
+}
+
+/**
+ * Whether `jobId`'s first pending event waits for its retry after `now` (ms): then none of its events is due (a feed
+ * keeps its order; `dueEvents`). One seek along `outbox_events_by_job`, one along the retries' primary key.
+ */
+export function jobWaitsForRetry(sql: SqlStorage, jobId: string, now: number): boolean {
+  const first = sql
+    .exec<{ next_at: number | null }>(
+      `SELECT r.next_at AS next_at FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq
+        WHERE o.kind = 'event' AND o.job_id = ? ORDER BY o.seq LIMIT 1`,
+      jobId,
+    )
+    .toArray()[0];
+  return (first?.next_at ?? Number.NEGATIVE_INFINITY) > now;
+}
+
+/**
+ * Every event of `jobs` due at `now` (ms) for delivery (retry times and per-job order kept), in seq order.
+ * `waiting`: `retryAhead` at `now`, when the caller asked it already.
+ */
+export function dueEvents(
+  sql: SqlStorage,
+  now: number,
+  jobs: readonly string[],
+  limit: number,
+  waiting?: boolean,
+): DueRow[] {
   if (jobs.length === 0) return [];
-  const waiting = sql.exec("SELECT 1 FROM outbox_retries WHERE next_at > ? LIMIT 1", now).toArray().length > 0;
-  const ordered = waiting
-    ? `AND NOT EXISTS (
+  const ordered =
+    (waiting ?? retryAhead(sql, now))
+      ? `AND NOT EXISTS (
          SELECT 1 FROM outbox_retries w WHERE w.job_id = o.job_id AND w.next_at > ?1 AND w.seq < o.seq)`
-    : "";
+      : "";
   return sql
     .exec<DueRow & Record<string, SqlStorageValue>>(
       withLimit(

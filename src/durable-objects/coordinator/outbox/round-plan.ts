@@ -12,7 +12,15 @@ import { historyCutoff } from "../../../core/history-hold.ts";
 import type { HistoryMessage, HistoryRecord } from "../../../history/write.ts";
 import type { WebhookMessage } from "../../../worker/queues/webhooks.ts";
 import type { DeliveryHost } from "./delivery.ts";
-import { type DueRow, dueEvents, dueHistory, parseRow, ripeFeedJobs } from "./due-rows.ts";
+import {
+  type DueRow,
+  dueEvents,
+  dueHistory,
+  jobWaitsForRetry,
+  parseRow,
+  retryAhead,
+  ripeFeedJobs,
+} from "./due-rows.ts";
 import type { EventRecord, HistoryOutboxRecord, OutboxRecord, WebhookRecord } from "./records.ts";
 
 /** History records, and feeds (one JobFeed call each), per delivery round. */
@@ -62,8 +70,15 @@ export function planRound(host: DeliveryHost, now: number) {
   // not read at all — in a burst it grows by every new job, and reading it each round cost 7 % of the CPU.
   const cutoff = host.feeds.openCount(now) < host.feeds.max ? holdCutoff(now) : 0;
   if (cutoff === 0) deferred = 1; // a slot frees within FEED_IDLE_MS: worth a round soon
+  // A job whose first event waits for its retry has nothing due: passed over, not one of the batch's feeds nor a slot.
+  // Taken, 200 such jobs (feeds refusing past an outage's horizon) filled every round's batch, and a healthy job's
+  // events behind them waited for their retries — for as long as those refused. Asked only while some retry is ahead
+  // (one probe a round, and only once a job is ripe: the one `dueEvents` made before, now shared with it).
+  let waiting: boolean | undefined;
   for (const { jobId, wanted } of ripeFeedJobs(host.sql, cutoff, OUTBOX_SCAN)) {
     if (keys.length >= OUTBOX_BATCH) break;
+    waiting ??= retryAhead(host.sql, now);
+    if (waiting && jobWaitsForRetry(host.sql, jobId, now)) continue;
     // A wanted feed is open already (its reader opened it) and its reader waits: it never waits for a slot.
     if (wanted) host.feeds.touch(jobId, now);
     else if (!host.feeds.admitOne(jobId, now)) {
@@ -76,7 +91,7 @@ export function planRound(host: DeliveryHost, now: number) {
     keys.push(jobId);
   }
   const feeds = new Map<string, EventRecord[]>();
-  for (const row of dueEvents(host.sql, now, keys, ROUND_EVENTS)) {
+  for (const row of dueEvents(host.sql, now, keys, ROUND_EVENTS, waiting)) {
     if (!fits(row)) continue;
     const key = row.job_id ?? "";
     feeds.set(key, [...(feeds.get(key) ?? []), parseRow(row) as EventRecord]);

@@ -144,7 +144,7 @@ export class OutboxShipper {
     let unblocked = false;
     for (;;) {
       const held = heldEvents(this.units.sql, jobId, through, FLUSH_EVENTS).map(parseRow) as EventRecord[];
-      if (held.length === 0) return true;
+      if (held.length === 0) return this.ended(true, unblocked);
       const retried = (held[0] as EventRecord).attempts > 0;
       const cut = held.findIndex((r) => r.attempts > 0 !== retried);
       const records = cut < 0 ? held : held.slice(0, cut);
@@ -160,28 +160,29 @@ export class OutboxShipper {
           if (retried) releaseBlocked(tx.sql, jobId);
         });
       unblocked ||= retried && delivered.length > 0;
-      if (delivered.length < records.length) return this.stopped(unblocked);
+      if (delivered.length < records.length) return this.ended(false, unblocked);
       // Past its budget it stops; whole only if that last call took the last of them.
       if (Date.now() - started >= FLUSH_BUDGET_MS)
-        return heldEvents(this.units.sql, jobId, through, 1).length === 0 || this.stopped(unblocked);
+        return this.ended(heldEvents(this.units.sql, jobId, through, 1).length === 0, unblocked);
     }
   }
 
   /**
-   * A flush stopped short: when it had delivered events that waited for a retry, the ones behind them — fresh, or
-   * back at their own retry times (outbox/retries `releaseBlocked`) — may go now, and the wake the last round left
-   * (the delivered one's retry, up to 128 s on) is stale: the alarm is armed for the next round instead
-   * (ALARM_ROUND_MS). Never throws: the alarm's arming failing is logged, the flush's answer stands.
-   * @returns false (not whole)
+   * A flush ended, `whole` or stopped short: when it had delivered events that waited for a retry, the ones behind
+   * them — left by a stop, fresh, or back at their own retry times (outbox/retries `releaseBlocked`); or written
+   * while a whole flush ran, after the last one it ships — may go now, and the wake the last round left (the
+   * delivered one's retry, up to 128 s on) is stale: the alarm is armed for the next round instead (ALARM_ROUND_MS).
+   * Never throws: the alarm's arming failing is logged, the flush's answer stands.
+   * @returns `whole`
    */
-  private async stopped(unblocked: boolean): Promise<false> {
+  private async ended(whole: boolean, unblocked: boolean): Promise<boolean> {
     if (unblocked) {
       this.wakeAt = 0;
       await this.onDeferred().catch((err: unknown) =>
         console.error(`outbox alarm for ${this.units.productId} after a flush failed: ${String(err)}`),
       );
     }
-    return false;
+    return whole;
   }
 
   /**
