@@ -205,7 +205,7 @@ export function jobDetailView(root, live, jobId) {
       return;
     }
     // A failed read is retried on the next tick: the change it missed brings no other event or version bump.
-    for (const panel of [dag, runs, explain, artifacts]) if (panel.failed()) soon(panel.load);
+    for (const panel of [dag, runs, explain, artifacts, review]) if (panel.failed()) soon(panel.load);
     if (stale) soon(loadJob);
     else if (current) {
       replace(facts, ...headerFacts(current, name)); // factory names, ages
