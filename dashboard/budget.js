@@ -10,7 +10,7 @@ import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
 import { armGroup, setBusy } from "./busy.js";
-import { focusReturn, h, replace, showDone, showLoadError, showReadNote, statusLine } from "./dom.js";
+import { focusReturn, h, replace, showDone, showLoadError, showReadNote, statusLine, utcBoundary } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
@@ -117,7 +117,7 @@ export function budgetView(root, live) {
         : b.state;
     state.className = `badge budget-${b.state}`;
     state.dataset.state = b.state;
-    period.textContent = `per ${b.period}, ${new Date(b.periodStart).toISOString().slice(0, 16)}Z → ${new Date(b.periodEnd).toISOString().slice(0, 16)}Z · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
+    period.textContent = `per ${b.period}, ${utcBoundary(b.periodStart)} → ${utcBoundary(b.periodEnd)} · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
     armAll();
     // The form shows the budget as set until the operator changes a field: from then on it is their draft, which a
     // poll must not overwrite — it did, every 5 s, so a mode chosen (stop) or a ceiling typed and tabbed away from

@@ -3,7 +3,19 @@
 
 import { when } from "./format.js";
 
-export { ago, bytes, clock, duration, inSeconds, num, renderAges, timeLeft, when, wholePercent } from "./format.js";
+export {
+  ago,
+  bytes,
+  clock,
+  duration,
+  inSeconds,
+  num,
+  renderAges,
+  timeLeft,
+  utcBoundary,
+  when,
+  wholePercent,
+} from "./format.js";
 export { showDone, showError, showLoadError, showReadNote } from "./status-text.js";
 
 /**
