@@ -16,7 +16,7 @@ export {
   when,
   wholePercent,
 } from "./format.js";
-export { showDone, showError, showLoadError, showReadNote } from "./status-text.js";
+export { heldOutcome, showDone, showError, showLoadError, showReadNote } from "./status-text.js";
 
 /**
  * Create an element: `h("td", { class: "num" }, "3")`. Attributes starting with "on"
