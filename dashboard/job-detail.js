@@ -199,17 +199,20 @@ export function jobDetailView(root, live, jobId) {
   void loadJob();
   void dag.load();
   feed.start();
-  const unsubscribe = live.subscribe(({ versionChanged }) => {
+  const unsubscribe = live.subscribe(({ versionChanged, fleetChanged }) => {
     if (versionChanged) {
       soon(loadJob, dag.load); // a child's stage moves the queue version, not the parent's feed
       return;
     }
     // A failed read is retried on the next tick: the change it missed brings no other event or version bump.
     for (const panel of [dag, runs, explain, artifacts, review]) if (panel.failed()) soon(panel.load);
-    if (stale) soon(loadJob);
+    // A waiting job's reason follows the fleet, whose moves bump no version and send its feed nothing: "No capable
+    // factory" stood once one with what it needs was enrolled. (The feed's reconnect, which once read the job, never
+    // covered it: factories come back after the coordinator does, and most moves come with no drop.)
+    if (stale || (fleetChanged && current?.waitingReason)) soon(loadJob);
     else if (current) {
       replace(facts, ...headerFacts(current, name)); // factory names, ages
-      renderAges(waiting); // "since … (5 min ago)": a quiet job's reason is not read again
+      renderAges(waiting); // "since … (5 min ago)": a quiet job's reason is not read again while the fleet holds
     }
   });
   return () => {
