@@ -17,8 +17,12 @@ import { usdTexts } from "./usd.js";
 
 /** How often the open page re-reads the budget: spend arrives with progress reports, seconds apart. */
 const POLL_MS = 5000;
-/** What an action's outcome is about ("Paused: …", "Budget saved."): a read with other terms ends it (heldOutcome). */
-const terms = (/** @type {any} */ b) => [b.period, b.ceilingUsd, b.onExhausted, b.pausedBy ?? ""].join(" ");
+/**
+ * What an action's outcome is about: a read with other terms ends it (heldOutcome). "Budget saved." is about the terms
+ * set (an exhaustion pause later leaves them in force), "Paused: …" or "Resumed: …" about who pauses dispatch.
+ */
+const setTerms = (/** @type {any} */ b) => [b.period, b.ceilingUsd, b.onExhausted].join(" ");
+const pauseTerms = (/** @type {any} */ b) => b.pausedBy ?? "";
 
 /**
  * @param {HTMLElement} root
@@ -32,7 +36,7 @@ export function budgetView(root, live) {
   status.tabIndex = -1; // focus lands on the outcome when the pressed button is greyed out by it (Pause once paused)
   status.id = "budget-status";
   status.dataset.testid = "budget-status";
-  const outcome = heldOutcome(status);
+  const [saved, toggled] = [heldOutcome(status), heldOutcome(status)];
   const spent = h("strong", { id: "budget-spent", "data-testid": "budget-spent" }, "—");
   const ceiling = h("strong", { id: "budget-ceiling", "data-testid": "budget-ceiling" }, "—");
   const state = h("span", { id: "budget-state", class: "badge", "data-testid": "budget-state" }, "—");
@@ -149,7 +153,8 @@ export function budgetView(root, live) {
         draw(b);
         showReadNote(status, ""); // "Loading…", or "No budget is set" until one set elsewhere was read
         showLoadError(status);
-        outcome.read(terms(b));
+        saved.read(setTerms(b));
+        toggled.read(pauseTerms(b));
       },
       (err) => {
         // An overtaken read's failure is not the page's news either: a poll out when Pause answered, failing after
@@ -179,7 +184,9 @@ export function budgetView(root, live) {
       if (method === "PUT") drafted = false; // saved: the form shows the budget as it now is, and follows it again
       reader.saw();
       draw(b);
-      outcome.say(say(b) ?? done, terms(b)); // the budget as it now is: a failed read said beside a refusal is over
+      // The budget as it now is: a failed read said beside a refusal is over.
+      if (method === "PUT") saved.say(say(b) ?? done, setTerms(b));
+      else toggled.say(say(b) ?? done, pauseTerms(b));
     } catch (err) {
       // A box the coordinator refused (a ceiling past its bounds) is marked and focused, as the form's own refusal.
       const boxes = { period: periodIn, ceilingUsd: ceilingIn, onExhausted: modeIn };

@@ -262,7 +262,8 @@ describe("dashboard: the budget page's set form under its polls", () => {
   });
 
   // An answer true only while what it is about holds: "Paused: …" stood beside a badge saying `active` once someone
-  // resumed elsewhere, and "Budget saved." beside a ceiling someone else set, until the next action (heldOutcome).
+  // resumed elsewhere, and "Budget saved." beside a ceiling someone else set, until the next action (heldOutcome); a
+  // pause leaves the terms saved in force, and "Budget saved." with them.
   it("takes 'Paused: …' and 'Budget saved.' away once a poll finds them undone elsewhere", async () => {
     await api("POST", "/budget/resume").catch(() => undefined); // running, whatever the tests before left
     const { context, page, errors } = await newPage(browser);
@@ -285,6 +286,16 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await page.locator("#budget-set-ceiling").fill("21");
     await page.locator("#budget-save").click();
     await expect.poll(() => status.textContent(), SOON).toBe("Budget saved.");
+    // A pause made elsewhere leaves the terms saved in force (as an exhaustion pause does): the answer stays.
+    await api("POST", "/budget/pause");
+    await expect
+      .poll(
+        onClock(page, 5_000, () => state.getAttribute("data-state")),
+        SOON,
+      )
+      .toBe("paused");
+    expect(await status.textContent()).toBe("Budget saved.");
+    await api("POST", "/budget/resume");
     await api("PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
     await expect
       .poll(
