@@ -172,6 +172,8 @@ export function jobDetailView(root, live, jobId) {
     }
   };
 
+  /** Everything the page reads, for what the feed cannot say it changed. */
+  const readAll = () => soon(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
   const feed = new JobFeedClient(session, jobId, {
     onEvent: (e) => {
       timeline.add(e);
@@ -180,7 +182,7 @@ export function jobDetailView(root, live, jobId) {
       if (e.type.startsWith("artifact.")) soon(artifacts.load);
       if (!loaded) return; // the first load is on its way
       // Events the feed can never replay (retention purged them while the page was away): what they changed is read.
-      if (e.type === FEED_GAP) soon(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
+      if (e.type === FEED_GAP) readAll();
       else if (e.type === "job.stage" || e.type === "job.action" || e.type === "cancel")
         soon(loadJob, runs.load, explain.load, dag.load);
       else if (e.type === "job.children") soon(dag.load);
@@ -189,6 +191,9 @@ export function jobDetailView(root, live, jobId) {
       if (e.type === "job.review" || e.type === "job.stage") soon(review.load);
     },
     onNotice: timeline.notice,
+    // An event skipped as unreadable changed something the page cannot tell: read as after a gap. It changed nothing
+    // read before the job's first read answered.
+    onSkipped: () => loaded && readAll(),
     // Back after a drop, nothing is read for it: the feed resumes after the last event seen and replays what was
     // missed, each event reading what it changes (above), and a gap in it reads every panel. It read the job and all
     // five panels at each reconnect — six reads per page per drop, a storm of them when a coordinator restarts. A read
