@@ -5,21 +5,24 @@
 // page polls GET …/budget while it is open. Stable ids and data-testid attributes let a browser test read the spend
 // and press the buttons.
 
-import { opt } from "./answer-shape.js";
 import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
+import { budgetReader } from "./budget-read.js";
 import { armGroup, setBusy } from "./busy.js";
-import { focusReturn, h, replace, showDone, showLoadError, showReadNote, statusLine } from "./dom.js";
+import { focusReturn, h, heldOutcome, replace, showLoadError, showReadNote, statusLine, utcBoundary } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
 
-/** Of `GET …/metrics?format=json`, only whether a budget is set (its `budget` is absent when none is). */
-const HAS_BUDGET = { budget: opt({ state: "string" }) };
-
 /** How often the open page re-reads the budget: spend arrives with progress reports, seconds apart. */
 const POLL_MS = 5000;
+/**
+ * What an action's outcome is about: a read with other terms ends it (heldOutcome). "Budget saved." is about the terms
+ * set (an exhaustion pause later leaves them in force), "Paused: …" or "Resumed: …" about who pauses dispatch.
+ */
+const setTerms = (/** @type {any} */ b) => [b.period, b.ceilingUsd, b.onExhausted].join(" ");
+const pauseTerms = (/** @type {any} */ b) => b.pausedBy ?? "";
 
 /**
  * @param {HTMLElement} root
@@ -33,6 +36,7 @@ export function budgetView(root, live) {
   status.tabIndex = -1; // focus lands on the outcome when the pressed button is greyed out by it (Pause once paused)
   status.id = "budget-status";
   status.dataset.testid = "budget-status";
+  const [saved, toggled] = [heldOutcome(status), heldOutcome(status)];
   const spent = h("strong", { id: "budget-spent", "data-testid": "budget-spent" }, "—");
   const ceiling = h("strong", { id: "budget-ceiling", "data-testid": "budget-ceiling" }, "—");
   const state = h("span", { id: "budget-state", class: "badge", "data-testid": "budget-state" }, "—");
@@ -117,7 +121,7 @@ export function budgetView(root, live) {
         : b.state;
     state.className = `badge budget-${b.state}`;
     state.dataset.state = b.state;
-    period.textContent = `per ${b.period}, ${new Date(b.periodStart).toISOString().slice(0, 16)}Z → ${new Date(b.periodEnd).toISOString().slice(0, 16)}Z · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
+    period.textContent = `per ${b.period}, ${utcBoundary(b.periodStart)} → ${utcBoundary(b.periodEnd)} · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
     armAll();
     // The form shows the budget as set until the operator changes a field: from then on it is their draft, which a
     // poll must not overwrite — it did, every 5 s, so a mode chosen (stop) or a ceiling typed and tabbed away from
@@ -138,29 +142,19 @@ export function budgetView(root, live) {
   // A read's word (dom.js showReadNote): said once, and never over the set form's refusal or an action's outcome.
   const none = "No budget is set for this product";
   const noBudget = () => showReadNote(status, can(live.role, "operator") ? `${none}: set one below.` : `${none}.`);
-  /**
-   * Whether this page has read a budget: one once set is never removed (there is no DELETE), so from then on the page
-   * reads it alone. Before, it asks the metrics document, whose `budget` is there only when one is set: GET …/budget
-   * says "none" with a 404 (its contract: the CLI and scripts rely on it), which Chrome logged as a failed resource
-   * on every visit of a product without one. A budget set between the two reads still meets the 404 below. The
-   * document is cheap: ~0.7 KB, ~2 ms locally at 150 and 5,000 jobs (the 404 ~1.6 ms; it grows with factories).
-   */
-  let seen = false;
-  /** @returns {Promise<any>} the budget, or null when none is set */
-  const read = async () => {
-    if (!seen && !(await api(live.session, "/metrics?format=json", { answer: HAS_BUDGET })).budget) return null;
-    return api(live.session, "/budget", { answer: BUDGET });
-  };
+  const reader = budgetReader(live.session);
   const load = () => {
     const mine = ++generation;
-    return read().then(
+    return reader.read().then(
       (b) => {
         if (!alive || mine !== generation) return;
         if (b === null) return noBudget();
-        seen = true;
+        reader.saw();
         draw(b);
         showReadNote(status, ""); // "Loading…", or "No budget is set" until one set elsewhere was read
         showLoadError(status);
+        saved.read(setTerms(b));
+        toggled.read(pauseTerms(b));
       },
       (err) => {
         // An overtaken read's failure is not the page's news either: a poll out when Pause answered, failing after
@@ -188,9 +182,11 @@ export function budgetView(root, live) {
       const b = await api(live.session, path, { method, answer, ...(body ? { body } : {}) });
       if (!alive) return;
       if (method === "PUT") drafted = false; // saved: the form shows the budget as it now is, and follows it again
-      seen = true;
+      reader.saw();
       draw(b);
-      showDone(status, say(b) ?? done); // the budget as it now is: a failed read said beside a refusal is over
+      // The budget as it now is: a failed read said beside a refusal is over.
+      if (method === "PUT") saved.say(say(b) ?? done, setTerms(b));
+      else toggled.say(say(b) ?? done, pauseTerms(b));
     } catch (err) {
       // A box the coordinator refused (a ceiling past its bounds) is marked and focused, as the form's own refusal.
       const boxes = { period: periodIn, ceilingUsd: ceilingIn, onExhausted: modeIn };

@@ -3,8 +3,20 @@
 
 import { when } from "./format.js";
 
-export { ago, bytes, clock, duration, inSeconds, num, renderAges, timeLeft, when, wholePercent } from "./format.js";
-export { showDone, showError, showLoadError, showReadNote } from "./status-text.js";
+export {
+  ago,
+  bytes,
+  clock,
+  duration,
+  inSeconds,
+  num,
+  renderAges,
+  timeLeft,
+  utcBoundary,
+  when,
+  wholePercent,
+} from "./format.js";
+export { heldOutcome, showDone, showError, showLoadError, showReadNote } from "./status-text.js";
 
 /**
  * Create an element: `h("td", { class: "num" }, "3")`. Attributes starting with "on"

@@ -48,8 +48,9 @@ export class JobFeedClient {
   /**
    * @param {import("./api.js").Session} session
    * @param {string} jobId
-   * @param {{ onEvent: (e: JobEvent) => void, onState: (s: FeedState, detail: string) => void, onNotice?: (text: string) => void }} handlers
-   *   `onNotice`: a frame the page could not read was skipped (said once per feed)
+   * @param {{ onEvent: (e: JobEvent) => void, onState: (s: FeedState, detail: string) => void, onNotice?: (text: string) => void, onSkipped?: (seq: number) => void }} handlers
+   *   `onNotice`: a frame the page could not read was skipped (said once per feed); `onSkipped`: an event the page
+   *   could not read was skipped (each, by seq): what it changed is not known, as after a gap
    * @param {{ random?: () => number }} [opts] `random`: the jitter's source (tests pin it)
    */
   constructor(session, jobId, handlers, opts = {}) {
@@ -198,6 +199,7 @@ export class JobFeedClient {
     if (Number.isSafeInteger(seq) && seq > this.lastSeq) {
       if (seq > this.lastSeq + 1) this.gap(seq - 1);
       this.lastSeq = seq;
+      this.handlers.onSkipped?.(seq);
     }
     if (this.badSaid) return;
     this.badSaid = true;

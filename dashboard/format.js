@@ -48,6 +48,17 @@ export function when(at) {
   return WHEN.format(new Date(at));
 }
 
+/**
+ * A budget period's boundary (epoch ms) in UTC, to the minute: "2026-12-06T00:00Z". Not local, as every other time on
+ * the page is (`when`): a period starts at a UTC midnight (src/core/budget.ts periodStartOf), which the form's "Period
+ * (UTC)" and the CLI's `budget` say too; in local time a day read from 01:00 to 01:00 the next day in Paris — a
+ * boundary no setting names, which moves with the viewer. Boundaries fall on whole minutes.
+ * @param {number} at
+ */
+export function utcBoundary(at) {
+  return `${new Date(at).toISOString().slice(0, 16)}Z`;
+}
+
 /** Local time of day, to the second. @param {number} at */
 export function clock(at) {
   return CLOCK.format(new Date(at));

@@ -172,6 +172,8 @@ export function jobDetailView(root, live, jobId) {
     }
   };
 
+  /** Everything the page reads, for what the feed cannot say it changed. */
+  const readAll = () => soon(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
   const feed = new JobFeedClient(session, jobId, {
     onEvent: (e) => {
       timeline.add(e);
@@ -180,7 +182,7 @@ export function jobDetailView(root, live, jobId) {
       if (e.type.startsWith("artifact.")) soon(artifacts.load);
       if (!loaded) return; // the first load is on its way
       // Events the feed can never replay (retention purged them while the page was away): what they changed is read.
-      if (e.type === FEED_GAP) soon(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
+      if (e.type === FEED_GAP) readAll();
       else if (e.type === "job.stage" || e.type === "job.action" || e.type === "cancel")
         soon(loadJob, runs.load, explain.load, dag.load);
       else if (e.type === "job.children") soon(dag.load);
@@ -189,6 +191,9 @@ export function jobDetailView(root, live, jobId) {
       if (e.type === "job.review" || e.type === "job.stage") soon(review.load);
     },
     onNotice: timeline.notice,
+    // An event skipped as unreadable changed something the page cannot tell: read as after a gap. It changed nothing
+    // read before the job's first read answered.
+    onSkipped: () => loaded && readAll(),
     // Back after a drop, nothing is read for it: the feed resumes after the last event seen and replays what was
     // missed, each event reading what it changes (above), and a gap in it reads every panel. It read the job and all
     // five panels at each reconnect — six reads per page per drop, a storm of them when a coordinator restarts. A read
@@ -199,17 +204,20 @@ export function jobDetailView(root, live, jobId) {
   void loadJob();
   void dag.load();
   feed.start();
-  const unsubscribe = live.subscribe(({ versionChanged }) => {
+  const unsubscribe = live.subscribe(({ versionChanged, fleetChanged }) => {
     if (versionChanged) {
       soon(loadJob, dag.load); // a child's stage moves the queue version, not the parent's feed
       return;
     }
     // A failed read is retried on the next tick: the change it missed brings no other event or version bump.
-    for (const panel of [dag, runs, explain, artifacts]) if (panel.failed()) soon(panel.load);
-    if (stale) soon(loadJob);
+    for (const panel of [dag, runs, explain, artifacts, review]) if (panel.failed()) soon(panel.load);
+    // A waiting job's reason follows the fleet, whose moves bump no version and send its feed nothing: "No capable
+    // factory" stood once one with what it needs was enrolled. (The feed's reconnect, which once read the job, never
+    // covered it: factories come back after the coordinator does, and most moves come with no drop.)
+    if (stale || (fleetChanged && current?.waitingReason)) soon(loadJob);
     else if (current) {
       replace(facts, ...headerFacts(current, name)); // factory names, ages
-      renderAges(waiting); // "since … (5 min ago)": a quiet job's reason is not read again
+      renderAges(waiting); // "since … (5 min ago)": a quiet job's reason is not read again while the fleet holds
     }
   });
   return () => {

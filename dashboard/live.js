@@ -27,7 +27,11 @@ export function nextTickMs(failures, random) {
 }
 /** Factory health follows heartbeat age, which the queue version does not track. */
 const FACTORY_REFRESH_MS = 15_000;
-/** @typedef {{ versionChanged: boolean }} LiveChange */
+/**
+ * What a tick found moved: the queue version, or the fleet as a waiting job's reason reads it (`fleetTerms`), which
+ * moves no version (a factory connected or gone, drained, its breaker opened) — read at most each FACTORY_REFRESH_MS.
+ * @typedef {{ versionChanged: boolean, fleetChanged: boolean }} LiveChange
+ */
 
 export class Live {
   /**
@@ -53,6 +57,8 @@ export class Live {
     /** @type {any[]} */
     this.factories = [];
     this.factoriesAt = 0;
+    /** `fleetTerms` of the factories as last read. */
+    this.fleet = "";
     this.error = "";
     /** @type {Set<(c: LiveChange) => void>} */
     this.listeners = new Set();
@@ -103,6 +109,7 @@ export class Live {
     if (this.busy && !force) return;
     this.busy = true;
     let versionChanged = false;
+    const fleetBefore = this.factoriesAt ? this.fleet : undefined; // none before the first read: no move
     try {
       if (!document.hidden || this.version === undefined) {
         const { version } = await api(this.session, "/queue-state", { answer: QUEUE_STATE });
@@ -123,7 +130,8 @@ export class Live {
       this.busy = false;
     }
     this.resolveReady();
-    for (const fn of this.listeners) fn({ versionChanged });
+    const fleetChanged = fleetBefore !== undefined && this.fleet !== fleetBefore;
+    for (const fn of this.listeners) fn({ versionChanged, fleetChanged });
     if (this.running) this.timer = setTimeout(() => void this.tick(), nextTickMs(this.failures, this.random));
   }
 
@@ -139,6 +147,7 @@ export class Live {
   async loadFactories() {
     const { factories } = await api(this.session, "/factories", { answer: FACTORIES });
     this.factories = factories;
+    this.fleet = fleetTerms(factories);
     this.factoriesAt = Date.now();
   }
 
@@ -149,6 +158,26 @@ export class Live {
     return n;
   }
 }
+
+/**
+ * The factories as a waiting job's reason reads them, as one string (equal: unchanged): who is there, connected and
+ * healthy, with which seats, capabilities and breakers — not load or heartbeat times, which move at every read.
+ * @param {any[]} factories GET …/factories `factories`
+ */
+export const fleetTerms = (factories) =>
+  factories
+    .map((f) =>
+      [
+        f.id,
+        f.status,
+        f.health,
+        f.seats,
+        f.capabilities.join(","),
+        (f.breakers ?? []).map((b) => `${b.engine}:${b.state}`),
+      ].join(" "),
+    )
+    .sort()
+    .join("\n");
 
 /** "1,234", or "…" before the first read. @param {number | undefined} n */
 export function countText(n) {

@@ -6,7 +6,7 @@
  */
 
 import { REVIEWED, REVIEWS } from "./answers.js";
-import { api, describeError, jobPath, writeFailure } from "./api.js";
+import { api, describeError, jobPath, transient, writeFailure } from "./api.js";
 import { armGroup } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showDone, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
@@ -163,12 +163,19 @@ export function reviewPanel(session, jobId, onDone) {
     );
   };
 
+  /**
+   * The last read failed in a way that may pass: the job page's next poller tick reads again (`failed`) — it waited
+   * for the next review or stage event, which a job waiting in review may not have for hours.
+   */
+  let retry = false;
   const load = async () => {
     if (panel.hidden) return;
     try {
       render(await api(session, `${jobPath(jobId)}/reviews`, { answer: REVIEWS }));
+      retry = false;
       showLoadError(status);
     } catch (err) {
+      retry = transient(err);
       showLoadError(status, describeError(err));
     }
   };
@@ -182,7 +189,7 @@ export function reviewPanel(session, jobId, onDone) {
     if (wasHidden && !panel.hidden) void load();
   };
 
-  return { panel, load, update };
+  return { panel, load, update, failed: () => retry && !panel.hidden };
 }
 
 /**

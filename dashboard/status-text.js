@@ -113,6 +113,31 @@ export function showDone(el, text) {
 }
 
 /**
+ * An action's outcome true only while what it is about holds ("Paused: …" while the budget is paused, "Budget saved."
+ * while its terms are the ones saved): said as `showDone`, and taken away by the first read that finds `terms`
+ * changed (a resume or an edit made elsewhere) — it stood, until the next action, beside a page that said otherwise.
+ * Whatever the line said since (a refusal, another outcome) is left.
+ * @param {Element} el a statusLine
+ * @returns {{ say: (text: string, terms: string) => void, read: (terms: string) => void }} `terms`: what the outcome
+ *   is about, as one string (equal strings: unchanged)
+ */
+export function heldOutcome(el) {
+  /** @type {{ text: string, terms: string } | null} */
+  let held = null;
+  return {
+    say(text, terms) {
+      showDone(el, text);
+      held = { text, terms };
+    },
+    read(terms) {
+      if (!held || held.terms === terms) return;
+      if (el.textContent === held.text && !el.hasAttribute("data-load-error")) showError(el);
+      held = null;
+    },
+  };
+}
+
+/**
  * A read's own word in a status line the page's actions and form also write ("Loading…", "No budget is set…"):
  * written only over what reads wrote — nothing, a load error, an earlier word of a read — never over an action's
  * outcome or a box's refusal, which stay until the next action (a poll every 5 s wrote "No budget is set" over

@@ -12,8 +12,8 @@
 // the refusal goes once the box it is about is edited (it stayed, on every page with a form), and its marks go once
 // the line says an action's outcome (the box was described by "Paused: …"), and the failed read's line goes once Set
 // budget answers with the budget; "Budget saved." stays through a failed poll, said beside it until a poll works
-// (the poll wrote over it, and the next one cleared the line); Pause greyed out by a poll that finds the budget paused elsewhere hands its keyboard
-// focus to Resume.
+// (the poll wrote over it, and the next one cleared the line), and it or "Paused: …" goes once a poll finds it undone
+// elsewhere; Pause greyed out by a poll that finds the budget paused elsewhere hands its keyboard focus to Resume.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -257,6 +257,53 @@ describe("dashboard: the budget page's set form under its polls", () => {
       .toBe(0);
     expect(await status.textContent()).toBe("Budget saved.");
     await api("PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  // An answer true only while what it is about holds: "Paused: …" stood beside a badge saying `active` once someone
+  // resumed elsewhere, and "Budget saved." beside a ceiling someone else set, until the next action (heldOutcome); a
+  // pause leaves the terms saved in force, and "Budget saved." with them.
+  it("takes 'Paused: …' and 'Budget saved.' away once a poll finds them undone elsewhere", async () => {
+    await api("POST", "/budget/resume").catch(() => undefined); // running, whatever the tests before left
+    const { context, page, errors } = await newPage(browser);
+    await page.clock.install(); // the page's polls reached by running its clock on (onClock)
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/budget`);
+    const [status, state] = [page.locator("[data-testid=budget-status]"), page.locator("[data-testid=budget-state]")];
+    const pause = page.locator("#budget-pause");
+    await expect.poll(() => pause.isEnabled(), SOON).toBe(true);
+    await pause.click();
+    await expect.poll(() => status.textContent(), SOON).toBe("Paused: no new dispatch until resumed.");
+    await api("POST", "/budget/resume");
+    await expect
+      .poll(
+        onClock(page, 5_000, () => state.getAttribute("data-state")),
+        SOON,
+      )
+      .not.toBe("paused");
+    expect(await status.textContent()).toBe("");
+    await page.locator("#budget-set-ceiling").fill("21");
+    await page.locator("#budget-save").click();
+    await expect.poll(() => status.textContent(), SOON).toBe("Budget saved.");
+    // A pause made elsewhere leaves the terms saved in force (as an exhaustion pause does): the answer stays.
+    await api("POST", "/budget/pause");
+    await expect
+      .poll(
+        onClock(page, 5_000, () => state.getAttribute("data-state")),
+        SOON,
+      )
+      .toBe("paused");
+    expect(await status.textContent()).toBe("Budget saved.");
+    await api("POST", "/budget/resume");
+    await api("PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
+    await expect
+      .poll(
+        onClock(page, 5_000, () => page.locator("[data-testid=budget-ceiling]").textContent()),
+        SOON,
+      )
+      .toMatch(/^\$100/);
+    expect(await status.textContent()).toBe("");
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -9,7 +9,8 @@
 // silently), in a line that is no row. A running run's row shows what its budget was charged so far. A timeline whose
 // seqs do not start at 1 (retention purged the first events) marks the gap in a row where they jump, by cli/job-feed's
 // rule, instead of silently starting in the middle. A feed resumed after a drop reads no panel again (its replay
-// reads what the missed events changed), and one resumed with a gap reads every panel.
+// reads what the missed events changed), and one resumed with a gap reads every panel; so does one that skips an
+// event it cannot read.
 import type { Page, Route, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
@@ -336,6 +337,51 @@ describe("dashboard job page in a real browser", () => {
     expect(errors).toEqual([]);
     await close();
   }, 60_000);
+
+  // An event the page cannot read (a coordinator newer than the dashboard) is skipped and said once; what it changed
+  // was never read — no reconnect reads everything any more — so the page reads every panel, as after a gap.
+  it("reads every panel again after its feed skips an event it cannot read", async () => {
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Unreadable", requires: ["gpu"] } }))
+      .id;
+    const sockets: WebSocketRoute[] = [];
+    const { page, errors, close } = await open(1280, async (p) => {
+      await p.addInitScript(`{
+        const real = window.fetch.bind(window);
+        window.asked = [];
+        window.fetch = (input, init) => {
+          if ((init?.method ?? "GET") === "GET") window.asked.push(new URL(String(input), location.href).pathname);
+          return real(input, init);
+        };
+      }`);
+      await p.routeWebSocket(/\/events\/ws/, (ws) => {
+        const server = ws.connectToServer();
+        sockets.push(ws);
+        ws.onMessage((m) => server.send(m));
+        server.onMessage((m) => ws.send(m));
+      });
+    });
+    const panelReads = async () =>
+      ((await page.evaluate("asked.splice(0)")) as string[]).filter((p) =>
+        ["/runs", "/explain", "/artifacts"].some((x) => p.endsWith(`/jobs/${id}${x}`)),
+      );
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    await expect.poll(() => page.locator(".feed-state").getAttribute("class"), SOON).toContain("feed-live");
+    await expect.poll(async () => new Set(await panelReads()).size, SOON).toBe(3); // the page's first reads
+    const seqs = await page.locator(".timeline li").evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+    const next = Math.max(...seqs) + 1; // no gap before it: a gap reads every panel on its own
+    sockets[0]!.send(JSON.stringify({ type: "event", event: { seq: next, type: 5, at: Date.now(), data: {} } }));
+    await expect.poll(() => page.locator("#timeline-notice").textContent(), SOON).toMatch(/cannot read/);
+    const reads = new Set<string>();
+    await expect
+      .poll(async () => {
+        for (const r of await panelReads()) reads.add(r.slice(r.lastIndexOf("/")));
+        return reads.size;
+      }, SOON)
+      .toBe(3);
+    expect(await page.locator(".timeline li.gap").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await close();
+  });
 
   it("shows a running run's charge so far in the runs table", async () => {
     const spending = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Spending" } })).id;

@@ -3,12 +3,15 @@
 // each (until the next read of the job, which is held here) — it stays, as it was; the DAG panel's failed read of the
 // tree (refused here by page.route) went into a panel hidden until the job turned out to have children, so it was
 // never seen — it is shown on a composite's page (not on a task's), and read again on the poller's next tick, which
-// draws the children once the coordinator answers; so are its runs, its explanation and its artifacts after a failed read. A job page left while its action was out (a slow coordinator)
-// drew the action's answer when it came — and titled the tab, now on the board, after the job left, for good.
+// draws the children once the coordinator answers; so are its runs, its explanation, its artifacts and its reviews
+// after a failed read. A waiting job's reason is read again when the fleet moves (a factory with what it needs
+// enrolled): that moves no queue version and sends the job's feed nothing, so "No capable factory" stood for good. A
+// job page left while its action was out (a slow coordinator) drew the action's answer when it came — and titled the
+// tab, now on the board, after the job left, for good.
 import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
-import { dashboardSuite, pressHeld, signedInPage } from "./dashboard-session.ts";
+import { dashboardSuite, onClock, pressHeld, signedInPage } from "./dashboard-session.ts";
 import { ADMIN, adminApi } from "./harness.ts";
 
 const PRODUCT = "kept-panels";
@@ -166,6 +169,48 @@ describe("job page panels kept through answers without their field", () => {
     await expect.poll(() => explainPanel.locator(".status").textContent(), SOON).toBe("");
     await expect.poll(() => artifactsPanel.locator(".empty").textContent(), SOON).toBe("No artifacts yet.");
     expect(await artifactsPanel.locator(".status").textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("reads a job's reviews again on the next tick after a read of them failed", async () => {
+    const { page, errors, close } = await open();
+    const id = inReview[0]!;
+    const reviews = await refuse(page, `/jobs/${id}/reviews`);
+    // The feed's replay of the job's stage events (each reads the reviews once the job is read) is drawn before the
+    // job is read: the reviews are read once, when the job shows the panel, and no event comes after.
+    const reads = await holdJobReads(page, id);
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    await expect.poll(() => page.locator(".feed-state").textContent(), SOON).toBe("live");
+    await reads.release();
+    const reviewPanel = page.getByRole("region", { name: "Review", exact: true });
+    await expect.poll(() => reviewPanel.locator(".review-status").textContent(), SOON).toContain("store down");
+    // A job waiting in review may have no review or stage event for hours: the poller's next tick reads them again.
+    reviews.on = false;
+    await expect.poll(() => reviewPanel.locator(".review-summary").textContent(), SOON).toMatch(/^\d of 2 approvals/);
+    expect(await reviewPanel.locator(".review-status").textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("reads a waiting job again when the fleet its reason is about moves, which bumps no queue version", async () => {
+    const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT, {
+      route: (p) => p.clock.install(), // the poller's ticks reached by running the page's clock on (onClock)
+    });
+    await page.goto(`${suite.h.url}/#/jobs/${task}`);
+    await expect.poll(() => panel(page).getAttribute("data-code"), SOON).toBe("no_capable_factory");
+    const before = await api<{ version: number }>("GET", "/queue-state");
+    // A factory with the GPU the job needs, enrolled and not connected: nothing the job's feed or the version says.
+    await api("POST", "/factories/enroll", { name: "gpu-1", capabilities: ["gpu"], seats: 1 });
+    const now = (await api<{ waitingReason: { code: string } }>("GET", `/jobs/${task}`)).waitingReason.code;
+    expect(now).not.toBe("no_capable_factory");
+    await expect
+      .poll(
+        onClock(page, 5_000, () => panel(page).getAttribute("data-code")),
+        SOON,
+      )
+      .toBe(now);
+    expect((await api<{ version: number }>("GET", "/queue-state")).version).toBe(before.version);
     expect(errors).toEqual([]);
     await close();
   });

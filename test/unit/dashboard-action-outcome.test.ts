@@ -2,10 +2,12 @@
 // (dashboard/status-text.js `showLoadError`): "Budget saved.", "Acknowledged …", "Not archived: …" or "Saving…" keep
 // the line, the read's failure is said on the line beside it (`<id>-read`), and the next read that works ends that
 // line, never the action's words. Written over them, a poll 5 s on took the answer away before it was read, and the
-// poll after that cleared the line. A read's own word ("Loading…", showReadNote) is still written over.
+// poll after that cleared the line. A read's own word ("Loading…", showReadNote) is still written over. An answer true
+// only while what it is about holds (`heldOutcome`: "Paused: …") goes with the first read that finds that changed
+// elsewhere — it stood beside a page saying otherwise — and never takes what the line said since.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { showDone, showError, showLoadError, showReadNote } from "../../dashboard/dom.js";
+import { heldOutcome, showDone, showError, showLoadError, showReadNote } from "../../dashboard/dom.js";
 
 /** The part of an Element status-text.js touches; `inserted` lists the lines put in the page beside another. */
 const inserted: Fake[] = [];
@@ -101,5 +103,32 @@ describe("a read's failure after an action's answer", () => {
     expect(empty.textContent).toBe("Cannot load lessons: offline");
     await draw();
     expect(inserted).toEqual([]);
+  });
+});
+
+describe("an action's answer about what a later read finds changed", () => {
+  it("goes when a read finds other terms, and stays while they hold", () => {
+    const line = statusLine();
+    const outcome = heldOutcome(line);
+    outcome.say("Paused: no new dispatch until resumed.", "day 10 pause operator");
+    outcome.read("day 10 pause operator"); // a poll: spend moved, the pause holds
+    expect(line.textContent).toBe("Paused: no new dispatch until resumed.");
+    outcome.read("day 10 pause "); // resumed elsewhere
+    expect(line.textContent).toBe("");
+    expect(line.classes.has("error")).toBe(false);
+  });
+
+  it("leaves what the line said since: a refusal, a failure said on the line", () => {
+    const line = statusLine();
+    const outcome = heldOutcome(line);
+    outcome.say("Budget saved.", "day 10 pause ");
+    showError(line, "Ceiling: enter a number of dollars"); // the form's own refusal, after
+    outcome.read("week 40 stop ");
+    expect(line.textContent).toBe("Ceiling: enter a number of dollars");
+    outcome.say("Budget saved.", "day 10 pause ");
+    outcome.read("week 40 stop "); // ended once: a later read of the same terms takes nothing
+    showDone(line, "Budget saved."); // said again by another way, not held
+    outcome.read("month 5 stop ");
+    expect(line.textContent).toBe("Budget saved.");
   });
 });

@@ -1,9 +1,13 @@
 // The dashboard's budget chart data (dashboard/budget.js `chartData`): uPlot's columns in seconds, the spend carried
 // flat to now so the line reaches the present, the 80 % and 100 % lines constant across the period; and the vendored
 // uPlot build draws nothing at import (it loads in Node, so the page module graph has no browser-only side effect).
-import { describe, expect, it } from "vitest";
+// A period's boundaries are said in UTC (dashboard/format.js `utcBoundary`) wherever the viewer is: a period starts
+// at a UTC midnight, which the form and the CLI say too.
+import { afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { chartData } from "../../dashboard/budget-chart.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { utcBoundary } from "../../dashboard/format.js";
 // @ts-expect-error the vendored browser build ships no types
 import uPlot from "../../dashboard/vendor/uPlot.esm.js";
 
@@ -29,5 +33,20 @@ describe("budget chartData", () => {
 
   it("loads the vendored uPlot as a constructor", () => {
     expect(typeof uPlot).toBe("function");
+  });
+});
+
+describe("budget period boundaries", () => {
+  const tz = process.env.TZ;
+  afterEach(() => {
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  });
+
+  it("says a period's boundary in UTC to the minute, not in the viewer's time zone", () => {
+    process.env.TZ = "Europe/Paris"; // an hour ahead of UTC in December: local time would say 01:00
+    expect(new Date(Date.UTC(2026, 11, 6)).getHours()).toBe(1); // the zone took effect
+    expect(utcBoundary(Date.UTC(2026, 11, 6))).toBe("2026-12-06T00:00Z");
+    expect(utcBoundary(Date.UTC(2026, 11, 7))).toBe("2026-12-07T00:00Z");
   });
 });

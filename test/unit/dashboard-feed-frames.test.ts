@@ -2,7 +2,8 @@
 // read of it (FRAMES, answer-shape.js `fault`) before anyone uses it: an event whose `type` is not text threw in
 // `onmessage` (the job page's handler called `e.type.startsWith`). Now a frame that is not as read — an event's type,
 // data, seq or instant, a page's token — is skipped and said once (`onNotice`), the events around it still reach the
-// page, no purged gap is drawn for it, and a frame kind the page does not read is ignored. A fake WebSocket and ticket
+// page, no purged gap is drawn for it — each skipped event is told by seq (`onSkipped`: the job page reads what it may
+// have changed, as after a gap) — and a frame kind the page does not read is ignored. A fake WebSocket and ticket
 // endpoint stand in for the coordinator.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
@@ -51,6 +52,7 @@ describe("dashboard feed frames", () => {
     const got: string[] = [];
     const notices: string[] = [];
     const states: string[] = [];
+    const skipped: number[] = [];
     const client = new JobFeedClient(
       { token: "gf_p_x", product: "p" },
       "job_1",
@@ -59,6 +61,7 @@ describe("dashboard feed frames", () => {
         onEvent: (e: Got) => got.push(e.type === FEED_GAP ? "gap" : `${e.seq} ${e.type.startsWith("artifact.")}`),
         onState: (s: string) => states.push(s),
         onNotice: (t: string) => notices.push(t),
+        onSkipped: (seq: number) => skipped.push(seq),
       },
       { random: () => 0.999_999 },
     );
@@ -79,6 +82,7 @@ describe("dashboard feed frames", () => {
     ws.frame({ type: "ready" });
     expect(got).toEqual(["1 false", "5 false"]); // no gap for the skipped 2–4: they were sent, not purged
     expect(notices).toHaveLength(1);
+    expect(skipped).toEqual([2, 3, 4]); // each, said once or not: what they changed is unknown (2.5 is no seq)
     expect(notices[0]).toMatch(/^The job feed sent an event frame \(seq 2\) this page cannot read — its `event\.type`/);
     expect(ws.sent.filter((x) => x.startsWith("more"))).toEqual([]);
     expect(states.at(-1)).toBe("live");
