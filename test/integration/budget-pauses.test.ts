@@ -14,7 +14,8 @@ import { planAndAssign } from "../../src/durable-objects/coordinator/dispatch/pl
 import { CURSOR_SQL } from "../../src/durable-objects/coordinator/dispatch/urgency-order.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
-import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client";
+import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client";
+import { auditDelivered } from "./history-wait.ts";
 import { cloneQueued, recordStatements } from "./state";
 
 type Reply = BudgetView & { code?: string };
@@ -137,12 +138,11 @@ describe("changing the period", () => {
     expect(day.body).toMatchObject({ period: "day", spentUsd: 1.5, state: "paused", pausedBy: "exhausted" });
     await submit(product, { title: "B" });
     expect((await claim(product, f.token, 300)).status).toBe(204);
-    type Audit = { items: Array<{ action: string; detail: { period?: string; carriedUsd?: number } }> };
-    const items = await until(
-      async () => (await api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN })).body.items,
-      (xs) => xs.filter((x) => x.action === "budget.set" && x.detail.carriedUsd !== undefined).length === 2,
+    // Exactly two: read once all the coordinator wrote is in D1 (history-wait `auditDelivered`) — waiting for two
+    // missed a third landing later.
+    const carried = (await auditDelivered(product)).filter(
+      (x) => x.action === "budget.set" && x.detail.carriedUsd !== undefined,
     );
-    const carried = items.filter((x) => x.action === "budget.set" && x.detail.carriedUsd !== undefined);
     expect(carried.map((x) => x.detail.carriedUsd)).toEqual([1.5, 1.5]);
   });
 });

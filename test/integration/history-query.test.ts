@@ -1,29 +1,36 @@
 // `GET …/history` at its boundary: every query parameter refused with a 400 problem+json when it is not one the API
 // takes (never a 5xx), and every read scoped to the product of the path — a token of another product, or a cursor
-// issued for another product's history, reads nothing of this one.
+// issued for another product's history, reads nothing of this one. Rows written straight to D1 keep their own ids
+// beside the coordinator's (its `product.create` is not overwritten, nor overwrites them).
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeHistory } from "../../src/history/write.ts";
 import { encodeHistoryCursor } from "../../src/shared/history-cursor.ts";
-import { ADMIN, api, createProduct, P } from "./client";
+import { ADMIN, api, P } from "./client";
+import { createProductLanded, PRODUCT_CREATE } from "./history-wait.ts";
 
 const A = "hq-a";
 const B = "hq-b";
 
+// Each product's own rows take seqs past its coordinator's: an entry's id is its product and seq, so a seq 1 here was
+// the same row as the product's `product.create` (seq 1), and one of the two was silently dropped. That entry lands
+// first (`createProductLanded`), so nothing lands while the file reads.
+const SEQ = 1000;
+
 beforeAll(async () => {
   for (const p of [A, B]) {
-    await createProduct(p);
+    await createProductLanded(p);
     await writeHistory(env.DB, [
-      { productId: p, seq: 1, kind: "audit", body: { at: 5, actor: "op", action: `${p}-act`, target: "j1" } },
+      { productId: p, seq: SEQ + 1, kind: "audit", body: { at: 5, actor: "op", action: `${p}-act`, target: "j1" } },
       {
         productId: p,
-        seq: 2,
+        seq: SEQ + 2,
         kind: "run",
         body: { jobId: "j1", attempt: 1, factoryId: "f", leaseEpoch: 1, startedAt: 5 },
       },
       {
         productId: p,
-        seq: 3,
+        seq: SEQ + 3,
         kind: "snapshot",
         body: { jobId: "j1", rev: 1, stage: "queued", title: p, priority: "low", attempt: 0, at: 5, doc: {} },
       },
@@ -85,6 +92,11 @@ describe("history reads stay in their product", () => {
       const r = await api("GET", `${P(A)}/history?kind=${kind}`, { token: viewer.body.token });
       expect([kind, r.status]).toEqual([kind, 403]);
     }
+  });
+
+  it("holds the file's own audit entry beside the product's creation: neither took the other's id", async () => {
+    const r = await api<{ items: Array<{ action: string }> }>("GET", `${P(A)}/history?kind=audit`, { token: ADMIN });
+    expect(r.body.items.map((i) => i.action)).toEqual(expect.arrayContaining([`${A}-act`, PRODUCT_CREATE]));
   });
 
   it("every kind lists only its product's rows, with or without a cursor of the other product", async () => {

@@ -13,6 +13,7 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { ADMIN, api, createProduct, mintToken, P, type Reply, until } from "./client.ts";
+import { shown } from "./polling.ts";
 
 /** An audit entry as `GET …/history?kind=audit` lists it (ms for `at`). */
 export interface AuditRow {
@@ -79,27 +80,32 @@ async function historyLeft(product: string): Promise<number> {
 }
 
 /**
- * `product`'s audit entries (one page of up to 500) once every entry its coordinator had written when called is in
- * D1, as far as a test can know — for a claim that something was NOT audited, where no row can be waited for. Its
- * outbox first holds no history record (each handed to the history queue, whatever order its sends took), then a
- * viewer token named `history-wait` minted after that, whose `token.mint` entry the queue takes behind all of them,
- * is read back. Left: a message the history consumer failed to write (D1 failing) comes back up to 60 s later.
+ * `product`'s audit entries (one page of up to 500: `GET …/history?kind=audit&limit=500{query}`, `query` such as
+ * `&jobId=j` to read one target's) once every entry its coordinator had written when called is in D1, as far as a
+ * test can know — for a claim that something was NOT audited, or audited exactly N times, where no row can be waited
+ * for. Its outbox first holds no history record (each handed to the history queue, whatever order its sends took),
+ * then a viewer token named `history-wait` minted after that, whose `token.mint` entry the queue takes behind all of
+ * them, is read back (by its own target: it may be past the product's first 500); then the page is read with `token`
+ * (the admin's by default: a claim about what a viewer reads passes the viewer's). Throws when the page has `more`:
+ * an entry past it would go unseen, so narrow `query`. Left: a message the history consumer failed to write (D1
+ * failing) comes back up to 60 s later.
  */
-export async function auditDelivered(product: string): Promise<AuditRow[]> {
+export async function auditDelivered(
+  product: string,
+  opts: { token?: string; query?: string } = {},
+): Promise<AuditRow[]> {
   await until(
     () => historyLeft(product),
     (n) => n === 0,
     { ms: 20_000, what: `${product}'s outbox holding no history record` },
   );
   const { id } = await mintToken(product, "viewer", "history-wait");
-  const r = await historyUntil(
-    product,
-    "audit",
-    (items) => items.some((a) => a.action === "token.mint" && a.target === id),
-    {
-      query: "&limit=500",
-      what: `${product}'s token.mint of ${id} in D1`,
-    },
-  );
+  await historyUntil(product, "audit", (items) => items.some((a) => a.action === "token.mint"), {
+    query: `&jobId=${id}`,
+    what: `${product}'s token.mint of ${id} in D1`,
+  });
+  const path = `${P(product)}/history?kind=audit&limit=500${opts.query ?? ""}`;
+  const r = await api<HistoryPage<AuditRow>>("GET", path, { token: opts.token ?? ADMIN });
+  if (r.status !== 200 || r.body.more) throw new Error(`${path}: not one whole page: ${shown(r)}`);
   return r.body.items;
 }

@@ -1,10 +1,11 @@
 // D1 history: snapshots, runs and audit leave the coordinator through its outbox and the
 // history queue — never on the request path — and land in D1 exactly once, snapshots and audit entries several
 // rows to a statement (within D1's 100 parameters), runs one upsert each in order.
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type HistoryRecord, writeHistory } from "../../src/history/write.ts";
-import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
+import { ADMIN, api, claim, enroll, P, submit } from "./client";
+import { auditDelivered } from "./history-wait.ts";
 
 describe("history in D1", () => {
   it("records a snapshot per stage change, the run, and the operator audit trail", async () => {
@@ -20,45 +21,26 @@ describe("history in D1", () => {
     });
     await api("POST", `${path}/actions/ship`, { token: ADMIN });
 
-    const snaps = await until(
-      () =>
-        api<{ items: Array<{ stage: string }> }>("GET", `${P(product)}/history?kind=snapshots&jobId=${job.id}`, {
-          token: ADMIN,
-        }),
-      (r) => r.body.items.length >= 5,
-    );
-    expect(snaps.body.items.map((s) => s.stage)).toEqual(["queued", "assigned", "building", "testing", "shipped"]);
-    const runs = await until(
-      () =>
-        api<{ items: Array<Record<string, unknown>> }>("GET", `${P(product)}/history?kind=runs&jobId=${job.id}`, {
-          token: ADMIN,
-        }),
-      (r) => r.body.items[0]?.outcome === "success",
-    );
-    expect(runs.body.items).toHaveLength(1);
-    expect(runs.body.items[0]).toMatchObject({ attempt: 1, outcome: "success", tokensIn: 10, costUsd: 0.25 });
-    const audit = await until(
-      () =>
-        api<{ items: Array<{ action: string; actor: string }> }>("GET", `${P(product)}/history?kind=audit`, {
-          token: ADMIN,
-        }),
-      (r) => r.body.items.length >= 4,
-    );
-    // The product's creation first (the client creates it on first use: product-create-audit), then the actions.
-    expect(audit.body.items.map((a) => a.action)).toEqual([
+    // Read once all the coordinator wrote is in D1 (history-wait `auditDelivered`: its outbox holds no history record —
+    // every one shipped — then a token minted after is read back): a row landing after the ones compared is seen.
+    const audit = await auditDelivered(product);
+    // The product's creation first (the client creates it on first use: product-create-audit), then the actions, then
+    // the helper's own token.
+    expect(audit.map((a) => a.action)).toEqual([
       "product.create",
       "factory.enroll",
       "job.submit",
       "job.ship",
+      "token.mint",
     ]);
-    expect(audit.body.items[3]?.actor).toBe("admin");
-    const left = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) =>
-      // History records are all shipped; feed events may still be held for coalescing (core/feed-hold).
-      s.storage.sql
-        .exec("SELECT COUNT(*) AS n FROM outbox WHERE kind <> 'event'")
-        .one(),
-    );
-    expect(left.n).toBe(0);
+    expect(audit[3]?.actor).toBe("admin");
+    const read = <T>(kind: string) =>
+      api<{ items: T[] }>("GET", `${P(product)}/history?kind=${kind}&jobId=${job.id}`, { token: ADMIN });
+    const snaps = await read<{ stage: string }>("snapshots");
+    expect(snaps.body.items.map((s) => s.stage)).toEqual(["queued", "assigned", "building", "testing", "shipped"]);
+    const runs = await read<Record<string, unknown>>("runs");
+    expect(runs.body.items).toHaveLength(1);
+    expect(runs.body.items[0]).toMatchObject({ attempt: 1, outcome: "success", tokensIn: 10, costUsd: 0.25 });
   });
 
   it("writes many snapshots and audit entries a statement at a time: every row once, twice delivered or not", async () => {

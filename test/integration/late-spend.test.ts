@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import type { BatchedFrame } from "../../src/shared/protocol.ts";
 import { ADMIN, api, claim, enroll, eventsOf, getJob, type JobView, P, submit, until } from "./client";
+import { auditDelivered } from "./history-wait.ts";
 import { type AssignFrame, connectFactory } from "./sockets";
 import { expireLeaseNow } from "./state";
 
@@ -74,12 +75,11 @@ describe("a report fenced after its lease was lost", () => {
     // Resent (the agent cannot tell a lost answer from a lost lease): refused again, charged nothing more.
     expect((await patch(product, f.token, job.id, last)).body.code).toBe("fenced");
     expect((await budget(product)).spentUsd).toBe(9);
-    type Audit = { items: Array<{ action: string; detail: Record<string, unknown> }> };
-    const audit = await until(
-      () => api<Audit>("GET", `${P(product)}/history?kind=audit&jobId=${job.id}`, { token: ADMIN }),
-      (r) => r.body.items?.some((i) => i.action === "spend.fenced_report"),
+    // Charged once: read once all the coordinator wrote is in D1 (history-wait `auditDelivered`) — the first entry's
+    // arrival says nothing of a second one's (the resend's, were it charged), which may land after it.
+    const charged = (await auditDelivered(product, { query: `&jobId=${job.id}` })).filter(
+      (i) => i.action === "spend.fenced_report",
     );
-    const charged = audit.body.items.filter((i) => i.action === "spend.fenced_report");
     expect(charged).toHaveLength(1);
     expect(charged[0]!.detail).toMatchObject({ factoryId: f.factoryId, leaseEpoch: lease.leaseEpoch, addedUsd: 8 });
   });

@@ -5,7 +5,8 @@
 
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
+import { ADMIN, api, claim, enroll, P, submit } from "./client.ts";
+import { auditDelivered } from "./history-wait.ts";
 import { connectFactory } from "./sockets.ts";
 
 // Least privilege for factory tokens: a factory reads only the jobs it holds or held — never another factory's job, logs, runs, artifacts or feed, the product's job list, fleet or history/audit log.
@@ -161,8 +162,6 @@ describe("factory tokens read only their own jobs", () => {
 const SECRET_URL = "https://hooks.example.com/services/T0AAA/B0BBB/PathSecretXYZ?token=QuerySecretXYZ";
 const NEXT_URL = "https://hooks.example.com/services/T0AAA/B0BBB/OtherPathSecret";
 
-type Audit = { items: Array<{ action: string; detail: Record<string, unknown> }> };
-
 describe("the webhook URL in the audit log", () => {
   it("names only the origin, to every reader, while the operator still reads the whole URL", async () => {
     const product = "wh-url-audit";
@@ -175,11 +174,10 @@ describe("the webhook URL in the audit log", () => {
       token: ADMIN,
       json: { role: "viewer", name: "v" },
     });
-    const audit = await until(
-      () => api<Audit>("GET", `${P(product)}/history?kind=audit&limit=500`, { token: viewer.body.token }),
-      (r) => r.body.items.filter((i) => i.action.startsWith("webhook.")).length >= 3,
-    );
-    const entries = audit.body.items.filter((i) => i.action.startsWith("webhook."));
+    // Read as the viewer once all the coordinator wrote is in D1 (history-wait `auditDelivered`): waiting for three
+    // entries missed a fourth landing later.
+    const audit = await auditDelivered(product, { token: viewer.body.token });
+    const entries = audit.filter((i) => i.action.startsWith("webhook."));
     expect(entries.map((e) => e.action)).toEqual(["webhook.set", "webhook.set", "webhook.delete"]);
     const text = JSON.stringify(entries);
     for (const secret of ["PathSecretXYZ", "QuerySecretXYZ", "OtherPathSecret", "T0AAA"])

@@ -6,7 +6,8 @@
 // cannot release (403), an unknown factory is 404 and a factory that is not quarantined is 409.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, type JobView, mintToken, P, submit, until } from "./client";
+import { ADMIN, api, claim, enroll, type JobView, mintToken, P, submit } from "./client";
+import { auditDelivered } from "./history-wait.ts";
 
 const ADM = { token: ADMIN };
 
@@ -71,14 +72,11 @@ describe("quarantine on error budget", () => {
       result: { outcome: "failure", retryable: false },
     });
     expect(await statusOf(product, f.factoryId)).toBe("active");
-    // Both entries waited for: the release's arrival says nothing of the quarantine's (test/integration/history-wait).
-    const factoryActions = (r: { body: { items: Array<{ action: string; actor: string }> } }) =>
-      r.body.items.filter((a) => a.action.startsWith("factory.") && a.action !== "factory.enroll");
-    const audit = await until(
-      () => api<{ items: Array<{ action: string; actor: string }> }>("GET", `${P(product)}/history?kind=audit`, ADM),
-      (r) => factoryActions(r).length >= 2,
+    // Exactly these two: read once all the coordinator wrote is in D1 (history-wait `auditDelivered`) — waiting for
+    // two missed a third landing later.
+    const actions = (await auditDelivered(product)).filter(
+      (a) => a.action.startsWith("factory.") && a.action !== "factory.enroll",
     );
-    const actions = factoryActions(audit);
     expect(actions.map((a) => [a.action, a.actor === "system" ? "system" : "operator"])).toEqual([
       ["factory.quarantine", "system"],
       ["factory.release", "operator"],
@@ -155,14 +153,10 @@ describe("quarantine on error budget", () => {
         to === "active"
           ? ["factory.enroll", "factory.quarantine", "factory.release"]
           : ["factory.enroll", "factory.quarantine", "factory.release", "factory.draining", "factory.active"];
-      // The history is shipped after the commit: wait for as many factory records as expected, then compare.
-      const factoryActions = (r: { body: { items: Array<{ action: string }> } }) =>
-        r.body.items.map((a) => a.action).filter((a) => a.startsWith("factory."));
-      const audit = await until(
-        () => api<{ items: Array<{ action: string }> }>("GET", `${P(product)}/history?kind=audit`, ADM),
-        (r) => factoryActions(r).length >= expected.length,
-      );
-      expect(factoryActions(audit)).toEqual(expected);
+      // The history is shipped after the commit: read once all the coordinator wrote is in D1 (history-wait
+      // `auditDelivered`) — waiting for as many as expected missed one more landing later.
+      const actions = (await auditDelivered(product)).map((a) => a.action).filter((a) => a.startsWith("factory."));
+      expect(actions).toEqual(expected);
     });
   }
 });

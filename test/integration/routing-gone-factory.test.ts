@@ -7,11 +7,11 @@
 // both. (Before, such an experiment ran on: its two arms routing alike, which the guardrail would rarely end.)
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, enroll, P, until } from "./client.ts";
+import { ADMIN, api, enroll, P } from "./client.ts";
+import { auditDelivered } from "./history-wait.ts";
 
 type View = { id: string; status: string; decision: { by: string; reason: string; winner?: string } | null };
 type Problem = { status: number; code: string; detail: string };
-type Audit = { items: Array<{ action: string; target: string; detail?: Record<string, unknown> }> };
 
 const guardrail = { metric: "success_rate", margin: 0.1, confidence: 0.9 };
 const prefer = (factoryId: string) => ({ rules: [{ factoryId, effect: "prefer" }] });
@@ -95,22 +95,15 @@ describe("learned routing and a factory that never runs again", () => {
     // The class is free again: a new experiment on it starts.
     expect(await start("lang:go", { A: {}, B: prefer(kept.factoryId) })).toMatch(/^ex_/);
 
-    const audit = await until(
-      () => api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN }),
-      (r) => r.body.items.filter((a) => a.action === "routing.experiment.stop").length >= 2,
-      20_000,
-    );
-    const stops = audit.body.items.filter((a) => a.action === "routing.experiment.stop");
+    // Exactly these two stops: read once all the coordinator wrote is in D1 (history-wait `auditDelivered`) — waiting
+    // for two missed a third landing later.
+    const audit = await auditDelivered(product);
+    const stops = audit.filter((a) => a.action === "routing.experiment.stop");
     expect(stops.map((a) => a.target).sort()).toEqual([naming, wonByIt].sort());
     const why = `factory ${gone.factoryId} ${how}: an arm's rule named it`;
     expect(stops.find((a) => a.target === wonByIt)?.detail).toMatchObject({ was: "concluded", why });
     const action = how === "deregistered" ? "factory.deregister" : "factory.token.revoke";
-    const entry = await until(
-      () => api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN }),
-      (r) => r.body.items.some((a) => a.action === action),
-      20_000,
-    );
-    expect(entry.body.items.find((a) => a.action === action)?.detail).toMatchObject({
+    expect(audit.find((a) => a.action === action)?.detail).toMatchObject({
       rulesRemoved: 1,
       experimentsStopped: 2,
     });
