@@ -26,6 +26,7 @@ import { headerFacts, manifestFields } from "./job-facts.js";
 import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
+import { readAtWaitEnd } from "./wait-end.js";
 import { reasonShown, waitingDetail } from "./waiting.js";
 
 /**
@@ -111,6 +112,8 @@ export function jobDetailView(root, live, jobId) {
    * @type {{ reason: any, stage: string } | null}
    */
   let shownReason = null;
+  // A backoff's or a hold's end changes the reason with no event, version or fleet move: the job is read once then.
+  const waitEnds = readAtWaitEnd(() => soon(loadJob));
   /**
    * @param {any} answered the job as a read or an action's answer has it
    * @param {boolean} [acting] an action's answer: its status line says the new stage already
@@ -123,6 +126,7 @@ export function jobDetailView(root, live, jobId) {
     const job = { ...answered, waitingReason: why.reason };
     if (!acting && current && current.stage !== job.stage) stageNews.textContent = `Now ${stageLabel(job.stage)}`;
     current = job;
+    waitEnds.shown(job);
     title.textContent = titleText(job.title);
     document.title = `${isolated(titleText(job.title))} · Gigafactory`; // isolated: an override must not turn our words
     replace(badge, stageBadge(job.stage));
@@ -231,6 +235,7 @@ export function jobDetailView(root, live, jobId) {
     alive = false;
     unsubscribe();
     feed.stop();
+    waitEnds.stop();
     for (const t of pending.values()) clearTimeout(t);
     document.title = "Gigafactory";
   };
