@@ -4,7 +4,7 @@
 import { AnswerShapeError, checkAnswer, notJson } from "./answer-shape.js";
 import { JOB_PAGE } from "./answers.js";
 import { API_BASE } from "./config.js";
-import { foreignAnswerText, readAnswer, refusalDetail, statusWords } from "./foreign-answer.js";
+import { foreignAnswerText, isCoordinatorProblem, readAnswer, refusalDetail, statusWords } from "./foreign-answer.js";
 import { advice, problemCode, problemText, retryAfterSeconds } from "./problem-text.js";
 
 export { clearSession, isAdminToken, loadSession, productFromToken, saveSession } from "./session.js";
@@ -27,6 +27,8 @@ export function socketUrl(path) {
 /**
  * A failed API call: `title`, `detail` and `code` come from the problem+json body (`body`, its other members too:
  * a release's `factoryStatus`), `retryAfterS` from a `Retry-After` header (0: none), `method` is the request's.
+ * `foreign`: a body came that is not the coordinator's problem (foreign-answer.js `isCoordinatorProblem`) — its
+ * `code` is then "", whatever the body named: no page acts on another server's code as the coordinator's.
  */
 export class ApiError extends Error {
   /**
@@ -34,7 +36,7 @@ export class ApiError extends Error {
    * @param {string} title
    * @param {string} detail
    * @param {string} code
-   * @param {{ body?: Record<string, unknown> | null, retryAfterS?: number, method?: string }} [more]
+   * @param {{ body?: Record<string, unknown> | null, retryAfterS?: number, method?: string, foreign?: boolean }} [more]
    */
   constructor(status, title, detail, code, more = {}) {
     super(detail || title);
@@ -45,6 +47,7 @@ export class ApiError extends Error {
     this.body = more.body ?? null;
     this.retryAfterS = more.retryAfterS ?? 0;
     this.method = more.method ?? "GET";
+    this.foreign = more.foreign ?? false;
   }
 
   /**
@@ -122,7 +125,9 @@ export function setUnauthorizedHandler(fn) {
 /**
  * Turn a non-2xx response into an ApiError, reading problem+json when there is one. An answer that is not one (a
  * proxy's HTML 502 page, another server's JSON, JSON in another charset) is named by its status line, and what came
- * is said in one line as the CLI says it (foreign-answer.js `refusalDetail`).
+ * is said in one line as the CLI says it (foreign-answer.js `refusalDetail`). Only the coordinator's own problem
+ * (`isCoordinatorProblem`) gives its `code`: a proxy's 502 `{"code":"bad_gateway"}` or a gateway's 403
+ * `{"code":"forbidden"}` is another server's answer, said by its words with no code (`foreign`).
  * @param {Response} res @param {string} method @param {string} token the token sent, hidden in what is said
  */
 async function toError(res, method, token) {
@@ -131,8 +136,10 @@ async function toError(res, method, token) {
   const retryAfterS = retryAfterSeconds(res.headers.get("retry-after"));
   const problem = typeof body?.title === "string";
   const title = problem ? body.title : statusWords(res.status, res.statusText);
-  const code = typeof body?.code === "string" ? body.code : "";
-  return new ApiError(res.status, title, refusalDetail(seen, problem), code, { body, retryAfterS, method });
+  const ours = isCoordinatorProblem(body, seen.contentType);
+  const code = ours ? String(body?.code) : "";
+  const foreign = !ours && seen.text !== "";
+  return new ApiError(res.status, title, refusalDetail(seen, problem), code, { body, retryAfterS, method, foreign });
 }
 
 /**
@@ -155,9 +162,9 @@ function heldBack(product, now) {
     backOff.delete(product);
     return undefined;
   }
-  const { status, title, detail, code, body } = held.err;
+  const { status, title, detail, code, body, foreign } = held.err;
   const retryAfterS = Math.ceil((held.until - now) / 1000);
-  return new ApiError(status, title, detail, code, { body, retryAfterS, method: "GET" });
+  return new ApiError(status, title, detail, code, { body, retryAfterS, method: "GET", foreign });
 }
 
 /**
@@ -185,7 +192,8 @@ export async function request(session, path, init = {}) {
     const err = await toError(res, method, session.token);
     if (err.retryAfterS > 0 && (res.status === 503 || res.status === 429))
       backOff.set(session.product, { until: Date.now() + err.retryAfterS * 1000, err });
-    if (res.status === 401) onUnauthorized(err, session);
+    // Another server's 401 (an access gateway's) says nothing of the token the coordinator knows: no sign-out.
+    if (res.status === 401 && !err.foreign) onUnauthorized(err, session);
     throw err;
   }
   return res;

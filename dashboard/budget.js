@@ -160,7 +160,8 @@ export function budgetView(root, live) {
         // An overtaken read's failure is not the page's news either: a poll out when Pause answered, failing after
         // (a 503 mid-action), wrote "Cannot load the budget" over "Paused", as if the pause had not worked.
         if (!alive || mine !== generation) return;
-        if (err?.status === 404) noBudget();
+        if (err?.status === 404 && !err.foreign)
+          noBudget(); // another server's 404 says nothing of a budget
         else showLoadError(status, `Cannot load the budget: ${describeError(err)}`);
       },
     );

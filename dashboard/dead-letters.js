@@ -104,7 +104,7 @@ export function deadLettersView(root, live) {
         "D1 could not be read: only the coordinator's dead letters are listed. Refresh once D1 is back.";
     } catch (err) {
       if (!alive || !pg.current(asked)) return;
-      if (err instanceof ApiError && err.status === 403) return refuse(err);
+      if (err instanceof ApiError && err.status === 403 && !err.foreign) return refuse(err); // the role's, not a gateway's
       const what = pg.pages > pg.shown ? "older dead letters" : "dead letters";
       if (!quiet) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
       // Never read: the table said "Loading…" for as long as the line above it said the read had failed.

@@ -144,7 +144,7 @@ export function enrollmentCodesView(root, live) {
       showLoadError(status);
     } catch (err) {
       if (!alive || mine !== generation) return;
-      if (err?.status === 403) return refuse(err);
+      if (err?.status === 403 && !err.foreign) return refuse(err); // the role's, not a gateway's
       showLoadError(status, `Cannot load enrollment codes: ${describeError(err)}`);
     } finally {
       if (alive && mine === generation) {

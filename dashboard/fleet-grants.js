@@ -159,7 +159,7 @@ export function grantPanel(f, live, store, rerender) {
       refused = true;
       reread = err?.status === 404 || err?.status === 409 || outcomeUnknown(err);
       said = `${asked === "seats" ? "Seat limit not set" : "Not approved"}: ${describeError(err)}`;
-      if (err?.status === 404) store.drafts.delete(f.id);
+      if (err?.status === 404 && !err.foreign) store.drafts.delete(f.id); // gone: not another server's 404
     }
     // Read again unless the refusal changed nothing the card shows (a 400, a 403): done, the card shows the grant
     // now; a 404 or 409 (removed or revoked meanwhile) or no answer to read, it shows what is true.

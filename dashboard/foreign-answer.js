@@ -98,6 +98,21 @@ export function problemWordsOf(body) {
   return undefined;
 }
 
+/**
+ * Whether a refusal is a problem as the coordinator writes every one (src/shared/problem-words `isCoordinatorProblem`):
+ * `application/problem+json`, an object whose `type`, `title` and `detail` are strings and whose `code` is snake_case
+ * (at most 64 characters). A proxy's `{"code": "bad_gateway"}` or a gateway's `{"code": "forbidden"}` names a code
+ * too, and the page acted on it as the coordinator's (its advice, a field marked, a sign-out).
+ * @param {unknown} body the parsed JSON, or null @param {string | null | undefined} contentType
+ */
+export function isCoordinatorProblem(body, contentType) {
+  if (mediaTypeOf(contentType) !== "application/problem+json") return false;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
+  const p = /** @type {Record<string, unknown>} */ (body);
+  const words = [p.type, p.title, p.detail].every((v) => typeof v === "string");
+  return words && typeof p.code === "string" && /^[a-z][a-z0-9_]{0,63}$/.test(p.code);
+}
+
 const NOT_OURS = "the answer is not the coordinator's";
 
 /**

@@ -26,6 +26,7 @@ import { headerFacts, manifestFields } from "./job-facts.js";
 import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
+import { readAtWaitEnd } from "./wait-end.js";
 import { reasonShown, waitingDetail } from "./waiting.js";
 
 /**
@@ -111,6 +112,8 @@ export function jobDetailView(root, live, jobId) {
    * @type {{ reason: any, stage: string } | null}
    */
   let shownReason = null;
+  // A backoff's or a hold's end changes the reason with no event, version or fleet move: the job is read once then.
+  const waitEnds = readAtWaitEnd(() => soon(loadJob));
   /**
    * @param {any} answered the job as a read or an action's answer has it
    * @param {boolean} [acting] an action's answer: its status line says the new stage already
@@ -123,6 +126,7 @@ export function jobDetailView(root, live, jobId) {
     const job = { ...answered, waitingReason: why.reason };
     if (!acting && current && current.stage !== job.stage) stageNews.textContent = `Now ${stageLabel(job.stage)}`;
     current = job;
+    waitEnds.shown(job);
     title.textContent = titleText(job.title);
     document.title = `${isolated(titleText(job.title))} · Gigafactory`; // isolated: an override must not turn our words
     replace(badge, stageBadge(job.stage));
@@ -146,6 +150,7 @@ export function jobDetailView(root, live, jobId) {
       render(job);
       loaded = true;
       stale = false;
+      soon(...owed.splice(0)); // what the feed said changed while this first read was out
     } catch (err) {
       stale = transient(err);
       showLoadError(status, describeError(err));
@@ -172,28 +177,34 @@ export function jobDetailView(root, live, jobId) {
     }
   };
 
+  /**
+   * What feed events asked to read before the job's first read answered. They were dropped, but each panel reads on
+   * its own at the start (runs, explain, the tree…): one whose read answered before the event stayed stale for good.
+   * @type {Array<() => Promise<void>>}
+   */
+  const owed = [];
+  /** Read what an event changed: soon, or once the job's first read is in. @param {...(() => Promise<void>)} fns */
+  const read = (...fns) => (loaded ? soon(...fns) : owed.push(...fns));
   /** Everything the page reads, for what the feed cannot say it changed. */
-  const readAll = () => soon(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
+  const readAll = () => read(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
   const feed = new JobFeedClient(session, jobId, {
     onEvent: (e) => {
       timeline.add(e);
       // The artifacts panel reads on its own, not through the job: its first read may have answered before this
       // upload, so the event re-reads it even while the job's first read is still out (it was dropped then).
       if (e.type.startsWith("artifact.")) soon(artifacts.load);
-      if (!loaded) return; // the first load is on its way
       // Events the feed can never replay (retention purged them while the page was away): what they changed is read.
       if (e.type === FEED_GAP) readAll();
       else if (e.type === "job.stage" || e.type === "job.action" || e.type === "cancel")
-        soon(loadJob, runs.load, explain.load, dag.load);
-      else if (e.type === "job.children") soon(dag.load);
-      else if (e.type.startsWith("lease.")) soon(loadJob, runs.load);
-      else if (e.type === "progress" || e.type === "checkpoint") soon(loadJob);
-      if (e.type === "job.review" || e.type === "job.stage") soon(review.load);
+        read(loadJob, runs.load, explain.load, dag.load);
+      else if (e.type === "job.children") read(dag.load);
+      else if (e.type.startsWith("lease.")) read(loadJob, runs.load);
+      else if (e.type === "progress" || e.type === "checkpoint") read(loadJob);
+      if (e.type === "job.review" || e.type === "job.stage") read(review.load);
     },
     onNotice: timeline.notice,
-    // An event skipped as unreadable changed something the page cannot tell: read as after a gap. It changed nothing
-    // read before the job's first read answered.
-    onSkipped: () => loaded && readAll(),
+    // An event skipped as unreadable changed something the page cannot tell: read as after a gap.
+    onSkipped: () => readAll(),
     // Back after a drop, nothing is read for it: the feed resumes after the last event seen and replays what was
     // missed, each event reading what it changes (above), and a gap in it reads every panel. It read the job and all
     // five panels at each reconnect — six reads per page per drop, a storm of them when a coordinator restarts. A read
@@ -224,6 +235,7 @@ export function jobDetailView(root, live, jobId) {
     alive = false;
     unsubscribe();
     feed.stop();
+    waitEnds.stop();
     for (const t of pending.values()) clearTimeout(t);
     document.title = "Gigafactory";
   };

@@ -32,6 +32,10 @@ export function retryAfterSeconds(header, now = Date.now()) {
   return Number.isFinite(s) && s > 0 ? Math.min(s, MAX_RETRY_AFTER_S) : 0;
 }
 
+/** A 4xx another server wrote (a proxy's, an access gateway's, another service at the coordinator's URL). */
+const FOREIGN_REFUSAL =
+  "Another server answered, not the coordinator: check the coordinator's URL and any proxy or access gateway in front of it.";
+
 const STAGE_MOVED = "The job moved on meanwhile: look at its stage now before acting again.";
 
 /**
@@ -75,11 +79,12 @@ const SIGN_IN_ADVICE = {
  * What to do about a refused request, in words; "" when the page knows nothing better than the problem's own.
  * `retryAfterS`: the wait the answer asked for (0: none said). `method`: the request's, since a write whose answer
  * never came may have been applied, and must be looked at before it is sent again. `context`: where it is said.
- * @param {{ status: number, code: string, retryAfterS: number, method: string }} err
+ * `foreign`: another server's answer (api.js ApiError), whose 4xx says nothing the coordinator judged.
+ * @param {{ status: number, code: string, retryAfterS: number, method: string, foreign?: boolean }} err
  * @param {AdviceContext} [context]
  * @returns {string}
  */
-export function advice({ status, code, retryAfterS, method }, context = "") {
+export function advice({ status, code, retryAfterS, method, foreign = false }, context = "") {
   if (context === "signin" && Object.hasOwn(SIGN_IN_ADVICE, code))
     return SIGN_IN_ADVICE[/** @type {keyof typeof SIGN_IN_ADVICE} */ (code)];
   if (status === 0)
@@ -90,6 +95,7 @@ export function advice({ status, code, retryAfterS, method }, context = "") {
   if (code === "unavailable" || status === 429 || status === 503)
     return code === "limit_exceeded" && retryAfterS === 0 ? ADVICE.limit_exceeded : again;
   if (Object.hasOwn(ADVICE, code)) return ADVICE[/** @type {keyof typeof ADVICE} */ (code)];
+  if (foreign && status < 500) return FOREIGN_REFUSAL;
   if (status >= 500) return `${again} If it persists, check that the coordinator (and any proxy before it) is up.`;
   return "";
 }

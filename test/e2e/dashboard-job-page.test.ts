@@ -10,7 +10,8 @@
 // seqs do not start at 1 (retention purged the first events) marks the gap in a row where they jump, by cli/job-feed's
 // rule, instead of silently starting in the middle. A feed resumed after a drop reads no panel again (its replay
 // reads what the missed events changed), and one resumed with a gap reads every panel; so does one that skips an
-// event it cannot read.
+// event it cannot read. An event that comes while the job's first read is out reads what it changed once that read
+// is in (it was dropped, and a panel whose own first read had answered before it stayed stale).
 import type { Page, Route, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
@@ -379,6 +380,53 @@ describe("dashboard job page in a real browser", () => {
       }, SOON)
       .toBe(3);
     expect(await page.locator(".timeline li.gap").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("reads what an event changed once the job's first read is in, when the event came while it was out", async () => {
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Early event", requires: ["gpu"] } }))
+      .id;
+    const sockets: WebSocketRoute[] = [];
+    const { page, errors, close } = await open(1280, async (p) => {
+      await p.addInitScript(`{
+        const real = window.fetch.bind(window);
+        window.asked = [];
+        window.fetch = (input, init) => {
+          if ((init?.method ?? "GET") === "GET") window.asked.push(new URL(String(input), location.href).pathname);
+          return real(input, init);
+        };
+      }`);
+      await p.routeWebSocket(/\/events\/ws/, (ws) => {
+        const server = ws.connectToServer();
+        sockets.push(ws);
+        ws.onMessage((m) => server.send(m));
+        server.onMessage((m) => ws.send(m));
+      });
+    });
+    const jobRead = await holdReads(page, `/jobs/${id}`);
+    const runsReads = async () =>
+      ((await page.evaluate("asked.splice(0)")) as string[]).filter((p) => p.endsWith(`/jobs/${id}/runs`)).length;
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    await expect.poll(() => page.locator(".feed-state").getAttribute("class"), SOON).toContain("feed-live");
+    await expect.poll(runsReads, SOON).toBe(1); // the runs panel's own first read, answered
+    const runsPanel = page.locator("section[aria-labelledby=runs-title] p.empty");
+    await expect.poll(() => runsPanel.textContent(), SOON).toBe("No attempts yet.");
+    expect(jobRead.held()).toBe(1); // the job's first read still out
+    const rows = page.locator(".timeline li");
+    const seqs = await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+    const lease = { seq: Math.max(...seqs) + 1, type: "lease.granted", at: Date.now(), data: {} };
+    sockets[0]!.send(JSON.stringify({ type: "event", event: lease }));
+    await expect.poll(() => rows.count(), SOON).toBe(seqs.length + 1);
+    await jobRead.release();
+    await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Early event");
+    let reads = 0;
+    await expect
+      .poll(async () => {
+        reads += await runsReads();
+        return reads;
+      }, SOON)
+      .toBe(1);
     expect(errors).toEqual([]);
     await close();
   });

@@ -5,12 +5,15 @@
 // never seen — it is shown on a composite's page (not on a task's), and read again on the poller's next tick, which
 // draws the children once the coordinator answers; so are its runs, its explanation, its artifacts and its reviews
 // after a failed read. A waiting job's reason is read again when the fleet moves (a factory with what it needs
-// enrolled): that moves no queue version and sends the job's feed nothing, so "No capable factory" stood for good. A
+// enrolled): that moves no queue version and sends the job's feed nothing, so "No capable factory" stood for good; and
+// once the end its reason names has passed (a retry's backoff), which moves nothing either: one read, by the page's
+// clock — "retrying after its backoff, at 15:02" stood for good after 15:02. A
 // job page left while its action was out (a slow coordinator) drew the action's answer when it came — and titled the
 // tab, now on the board, after the job left, for good.
 import type { Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
+import { fetchRoute } from "./chromium.ts";
 import { dashboardSuite, onClock, pressHeld, signedInPage } from "./dashboard-session.ts";
 import { ADMIN, adminApi } from "./harness.ts";
 
@@ -211,6 +214,40 @@ describe("job page panels kept through answers without their field", () => {
       )
       .toBe(now);
     expect((await api<{ version: number }>("GET", "/queue-state")).version).toBe(before.version);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("reads a waiting job again once the end its reason names has passed, which moves nothing else", async () => {
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Backing off", requires: ["tpu"] } }))
+      .id;
+    const now = (await api<{ waitingReason: { code: string } }>("GET", `/jobs/${id}`)).waitingReason.code;
+    let jobReads = 0;
+    const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT, {
+      route: async (p) => {
+        await p.clock.install(); // the end reached by running the page's clock on (onClock)
+        // The first read says a retry's backoff a minute ahead; every later one is the coordinator's own answer.
+        await p.route(
+          (u) => u.pathname.endsWith(`/jobs/${id}`),
+          async (route) => {
+            if (route.request().method() !== "GET" || jobReads++ > 0) return route.continue();
+            const job = await (await fetchRoute(route)).json();
+            const until = Date.now() + 60_000;
+            const reason = { code: "retry_backoff", message: "retrying", since: job.queuedAt, detail: { until } };
+            return route.fulfill({ json: { ...job, notBefore: until, waitingReason: reason } });
+          },
+        );
+      },
+    });
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    await expect.poll(() => panel(page).getAttribute("data-code"), SOON).toBe("retry_backoff");
+    await expect
+      .poll(
+        onClock(page, 20_000, () => panel(page).getAttribute("data-code")),
+        SOON,
+      )
+      .toBe(now);
+    expect(jobReads).toBe(2); // one read at the end, not a poll
     expect(errors).toEqual([]);
     await close();
   });

@@ -9,10 +9,12 @@
 // re-read after it fails (it said "Not released"). An enrollment code minted or revoked whose answer was lost on the
 // way back (the server did it) is listed as it now is, and a Save of the settings whose answer was lost is read
 // back and said saved: the page read neither again. A refusal of one long
-// unbroken word wraps on a 375 px phone, in the header and on a status line, instead of widening the page.
+// unbroken word wraps on a 375 px phone, in the header and on a status line, instead of widening the page. Another
+// server's JSON naming a code (not the coordinator's problem+json) changes no page's state: a 404 of the budget is no
+// "No budget is set", a 403 of the dead letters no "Dead letters are for operators"; each is said as a failed read.
 import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
+import { fetchRoute, holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
 import { untilFleetRedrawn } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
@@ -146,6 +148,38 @@ describe("dashboard: what a refusal says, and one request per click", () => {
       ),
     );
     expect(busy).toContain("(unavailable). Try again in 7 s.");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("takes another server's JSON refusal for a failed read, not for a state the coordinator said", async () => {
+    const { page, errors, close } = await open("jobs");
+    const foreign = (status: number, body: unknown) => ({ status, contentType: "application/json", json: body });
+    // The metrics document says a budget is set, so the page reads GET …/budget, which another server answers 404.
+    await page.route(
+      (u) => u.pathname.endsWith("/metrics"),
+      async (route) =>
+        route.fulfill({ json: { ...(await (await fetchRoute(route)).json()), budget: { state: "active" } } }),
+    );
+    await page.route(
+      (u) => u.pathname.endsWith("/budget"),
+      (route) => route.fulfill(foreign(404, { code: "not_found", message: "no such route here" })),
+    );
+    await page.route(
+      (u) => u.pathname.endsWith("/dead-letters"),
+      (route) => route.fulfill(foreign(403, { code: "forbidden", message: "blocked by the access policy" })),
+    );
+    const another = "Another server answered, not the coordinator";
+    await page.goto(`${h.url}/#/budget`);
+    const budget = page.locator("[data-testid=budget-status]");
+    await expect.poll(() => budget.textContent(), SOON).toMatch(/HTTP 404 (Not Found )?— no such route here\./);
+    expect(await budget.textContent()).toContain(another);
+    expect(await budget.textContent()).not.toContain("No budget is set");
+    await page.goto(`${h.url}/#/dead-letters`);
+    await expect
+      .poll(() => page.locator("#dead-letters-status").textContent(), SOON)
+      .toMatch(/HTTP 403 (Forbidden )?— blocked by the access policy\. Another server answered/);
+    expect(await page.locator("#dead-letters-refused").isHidden()).toBe(true);
     expect(errors).toEqual([]);
     await close();
   });

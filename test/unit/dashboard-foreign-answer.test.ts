@@ -3,14 +3,16 @@
 // `{"error": "invalid token"}` the same, a refusal in JSON declared charset=latin1 was read as UTF-8 and shown as the
 // coordinator's problem, and a 2xx page or latin1 JSON "was not JSON" with nothing of what it was (latin1 JSON was
 // read as UTF-8 and used). dashboard/foreign-answer.js mirrors src/shared/foreign-answer and problem-words: the same
-// words on the same samples.
+// words on the same samples. Only the coordinator's own problem+json (type, title, detail, snake_case code) gives the
+// page a code to act on: a proxy's `{"code":"bad_gateway"}` or a gateway's 403 `{"code":"forbidden"}` is said as
+// another server's answer, with no code, no role advice and no sign-out (isCoordinatorProblem, as the CLI's).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { api, describeError } from "../../dashboard/api.js";
+import { type ApiError, api, describeError, setUnauthorizedHandler } from "../../dashboard/api.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import * as mirror from "../../dashboard/foreign-answer.js";
 import * as shared from "../../src/shared/foreign-answer.ts";
-import { problemWordsOf } from "../../src/shared/problem-words.ts";
+import { isCoordinatorProblem, problemWordsOf } from "../../src/shared/problem-words.ts";
 import { hideKnown } from "../../src/shared/redact-known.ts";
 
 const host = globalThis as unknown as Record<string, unknown>;
@@ -79,6 +81,54 @@ describe("dashboard: an answer that is not the coordinator's", () => {
     expect(await said(() => latin1)).toMatch(
       /was not JSON in UTF-8: HTTP 200, 11 bytes of application\/json in charset iso-8859-1: /,
     );
+  });
+});
+
+describe("dashboard: another server's JSON naming a code", () => {
+  const json =
+    (status: number, body: unknown, ct = "application/json") =>
+    () =>
+      new Response(JSON.stringify(body), { status, headers: { "content-type": ct } });
+  /** The refusal a read of /jobs answered `res` rejects with. */
+  const refusal = async (res: () => Response): Promise<ApiError> => {
+    answer = res;
+    return api(session, "/jobs").then(
+      () => {
+        throw new Error("no failure");
+      },
+      (err: ApiError) => err,
+    );
+  };
+  afterEach(() => setUnauthorizedHandler(() => {}));
+
+  it("carries no code the page acts on, and is said as another server's", async () => {
+    const proxy = await refusal(json(502, { code: "bad_gateway", message: "upstream connect error" }));
+    expect([proxy.code, proxy.foreign]).toEqual(["", true]);
+    expect(describeError(proxy)).toBe(
+      "HTTP 502 — upstream connect error. Try again in a moment. If it persists, check that the coordinator (and any proxy before it) is up.",
+    );
+    const gateway = await refusal(json(403, { code: "forbidden", message: "blocked by policy" }));
+    expect(gateway.code).toBe("");
+    expect(describeError(gateway)).toBe(
+      "HTTP 403 — blocked by policy. Another server answered, not the coordinator: check the coordinator's URL and any proxy or access gateway in front of it.",
+    );
+    // A problem's members in plain JSON, or problem+json missing its type: not the shape every coordinator refusal has.
+    const plain = { type: "about:blank", title: "Conflict", detail: "busy", code: "conflict" };
+    expect((await refusal(json(409, plain))).code).toBe("");
+    const { type: _, ...untyped } = plain;
+    expect((await refusal(json(409, untyped, "application/problem+json"))).code).toBe("");
+    const ours = await refusal(json(409, plain, "application/problem+json"));
+    expect([ours.code, ours.foreign]).toEqual(["conflict", false]);
+  });
+
+  it("a 401 signs out only when the coordinator wrote it", async () => {
+    const signedOut: string[] = [];
+    setUnauthorizedHandler((err: ApiError) => signedOut.push(err.detail));
+    await refusal(json(401, { code: "unauthorized", error: "access gateway: log in" }));
+    expect(signedOut).toEqual([]);
+    const problem = { type: "about:blank", title: "Unauthorized", detail: "token revoked", code: "unauthorized" };
+    await refusal(json(401, problem, "application/problem+json"));
+    expect(signedOut).toEqual(["token revoked"]);
   });
 });
 
@@ -157,5 +207,26 @@ describe("dashboard/foreign-answer.js, the mirror of src/shared", () => {
       { error: true },
     ];
     for (const b of bodies) expect(mirror.problemWordsOf(b), JSON.stringify(b)).toBe(problemWordsOf(b));
+    const problem = { type: "about:blank", title: "Conflict", detail: "busy", code: "conflict" };
+    const problems = [
+      problem,
+      { ...problem, type: 1 },
+      { ...problem, detail: undefined },
+      { ...problem, code: "Bad-Code" },
+      { ...problem, code: `c${"x".repeat(64)}` },
+      { code: "bad_gateway", message: "m" },
+      [problem],
+      null,
+      "conflict",
+    ];
+    for (const b of problems)
+      for (const ct of [
+        "application/problem+json",
+        "Application/Problem+JSON; charset=utf-8",
+        "application/json",
+        null,
+      ])
+        expect(mirror.isCoordinatorProblem(b, ct), `${JSON.stringify(b)} ${ct}`).toBe(isCoordinatorProblem(b, ct));
+    expect(mirror.isCoordinatorProblem(problem, "application/problem+json")).toBe(true);
   });
 });
