@@ -205,13 +205,21 @@ export function jobDetailView(root, live, jobId) {
     onNotice: timeline.notice,
     // An event skipped as unreadable changed something the page cannot tell: read as after a gap.
     onSkipped: () => readAll(),
-    // Back after a drop, nothing is read for it: the feed resumes after the last event seen and replays what was
-    // missed, each event reading what it changes (above), and a gap in it reads every panel. It read the job and all
-    // five panels at each reconnect — six reads per page per drop, a storm of them when a coordinator restarts. A read
-    // that failed meanwhile is retried by the poller's next tick (below).
-    onState: timeline.setState,
+    // Back after a drop, only what failed meanwhile is read: the feed resumes after the last event seen and replays
+    // what was missed, each event reading what it changes (above), and a gap in it reads every panel. Reading the job
+    // and all five panels at each reconnect was a storm when a coordinator restarted; leaving the failed ones to the
+    // poller's tick left them red for up to its 30 s back-off after the outage's failed reads.
+    onState: (state, detail) => {
+      timeline.setState(state, detail);
+      if (state === "live") retryFailed();
+    },
   });
 
+  /** Reads again every panel whose last read failed, and the job if its read did (`soon` reads each once). */
+  const retryFailed = () => {
+    for (const panel of [dag, runs, explain, artifacts, review]) if (panel.failed()) soon(panel.load);
+    if (stale) soon(loadJob);
+  };
   void loadJob();
   void dag.load();
   feed.start();
@@ -221,7 +229,7 @@ export function jobDetailView(root, live, jobId) {
       return;
     }
     // A failed read is retried on the next tick: the change it missed brings no other event or version bump.
-    for (const panel of [dag, runs, explain, artifacts, review]) if (panel.failed()) soon(panel.load);
+    retryFailed();
     // A waiting job's reason follows the fleet, whose moves bump no version and send its feed nothing: "No capable
     // factory" stood once one with what it needs was enrolled. (The feed's reconnect, which once read the job, never
     // covered it: factories come back after the coordinator does, and most moves come with no drop.)

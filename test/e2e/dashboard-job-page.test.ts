@@ -11,7 +11,8 @@
 // rule, instead of silently starting in the middle. A feed resumed after a drop reads no panel again (its replay
 // reads what the missed events changed), and one resumed with a gap reads every panel; so does one that skips an
 // event it cannot read. An event that comes while the job's first read is out reads what it changed once that read
-// is in (it was dropped, and a panel whose own first read had answered before it stayed stale).
+// is in (it was dropped, and a panel whose own first read had answered before it stayed stale). A panel whose read
+// failed while the feed was down is read when it resumes, not at the poller's backed-off tick.
 import type { Page, Route, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
@@ -335,6 +336,70 @@ describe("dashboard job page in a real browser", () => {
     await expect.poll(() => page.locator(".timeline li.gap").count(), SOON).toBe(1);
     await gathered();
     expect(new Set(await panelReads())).toEqual(new Set(["/runs", "/explain", "/artifacts"]));
+    expect(errors).toEqual([]);
+    await close();
+  }, 60_000);
+
+  // A panel whose read failed while the coordinator was away is read when the feed is back, not at the poller's next
+  // tick: after an outage's failed reads that tick backs off to 30 s, and the panels stood red that long.
+  it("reads a panel whose read failed at once when its feed resumes, with the poller's tick held", async () => {
+    const id = (
+      await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Failed meanwhile", requires: ["gpu"] } })
+    ).id;
+    const sockets: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
+    let failing = true;
+    const { page, errors, close } = await open(1280, async (p) => {
+      await p.addInitScript(`{
+        const real = window.fetch.bind(window);
+        window.asked = [];
+        window.fetch = (input, init) => {
+          if ((init?.method ?? "GET") === "GET") window.asked.push(new URL(String(input), location.href).pathname);
+          return real(input, init);
+        };
+      }`);
+      await p.route(
+        (u) => u.pathname.endsWith(`/jobs/${id}/runs`),
+        (route) =>
+          failing && route.request().method() === "GET"
+            ? route.fulfill({
+                status: 500,
+                contentType: "application/problem+json",
+                body: JSON.stringify({
+                  type: "about:blank",
+                  title: "Internal error",
+                  status: 500,
+                  detail: "injected",
+                  code: "internal",
+                }),
+              })
+            : route.continue(),
+      );
+      await p.routeWebSocket(/\/events\/ws/, (ws) => {
+        const server = ws.connectToServer();
+        sockets.push({ page: ws, server });
+        ws.onMessage((m) => server.send(m));
+        server.onMessage((m) => ws.send(m));
+      });
+    });
+    const runsReads = async () =>
+      ((await page.evaluate("asked.splice(0)")) as string[]).filter((p) => p.endsWith(`/jobs/${id}/runs`)).length;
+    const state = page.locator(".feed-state");
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    await expect.poll(() => state.getAttribute("class"), SOON).toContain("feed-live");
+    await expect.poll(runsReads, SOON).toBeGreaterThan(0); // the first read, refused
+    // The poller's tick held in its read: nothing but the feed's return can read the panel again.
+    const tick = await holdReads(page, "/queue-state");
+    await expect.poll(() => tick.held(), SOON).toBeGreaterThan(0);
+    failing = false;
+    await runsReads();
+    const last = sockets.at(-1)!;
+    await last.page.close();
+    await last.server.close();
+    await expect.poll(() => sockets.length, SOON).toBe(2);
+    await expect.poll(() => state.getAttribute("class"), SOON).toContain("feed-live");
+    await expect.poll(runsReads, SOON).toBe(1);
+    expect(tick.held()).toBeGreaterThan(0); // still held: the read came from the feed's return
+    await tick.release();
     expect(errors).toEqual([]);
     await close();
   }, 60_000);
