@@ -95,6 +95,37 @@ describe("dashboard job page in a real browser", () => {
   const open = (width = 1280, route?: (page: Page) => Promise<void>) =>
     signedInPage(suite, operator, PRODUCT, { width, route });
 
+  /**
+   * A signed-in page whose GETs are recorded in `window.asked` (what a case counts its reads by) and whose job-feed
+   * sockets are relayed to the server, each kept in `sockets`; a server frame goes on only while `pass(frame)` holds.
+   * `route` runs first.
+   */
+  async function openRecording(
+    opts: { pass?: (frame: string) => boolean; route?: (p: Page) => Promise<unknown> } = {},
+  ) {
+    const sockets: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
+    const opened = await open(1280, async (p) => {
+      await p.addInitScript(`{
+        const real = window.fetch.bind(window);
+        window.asked = [];
+        window.fetch = (input, init) => {
+          if ((init?.method ?? "GET") === "GET") window.asked.push(new URL(String(input), location.href).pathname);
+          return real(input, init);
+        };
+      }`);
+      await opts.route?.(p);
+      await p.routeWebSocket(/\/events\/ws/, (ws) => {
+        const server = ws.connectToServer();
+        sockets.push({ page: ws, server });
+        ws.onMessage((m) => server.send(m));
+        server.onMessage((m) => {
+          if (opts.pass?.(String(m)) ?? true) ws.send(m);
+        });
+      });
+    });
+    return { ...opened, sockets };
+  }
+
   it("keeps every action greyed out while one is out, through a re-render, and then focuses its outcome", async () => {
     const { page, errors, close } = await open();
     await page.goto(`${suite.h.url}/#/jobs/${building}`);
@@ -281,25 +312,9 @@ describe("dashboard job page in a real browser", () => {
   it("reads no panel again when its feed resumes after a drop, and every one when the resumed feed has a gap", async () => {
     const title = "Watched through drops";
     const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title, requires: ["gpu"] } })).id;
-    const sockets: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
     let purging = false; // a socket passes no event: what it would bring was purged
-    const { page, errors, close } = await open(1280, async (p) => {
-      await p.addInitScript(`{
-        const real = window.fetch.bind(window);
-        window.asked = [];
-        window.fetch = (input, init) => {
-          if ((init?.method ?? "GET") === "GET") window.asked.push(new URL(String(input), location.href).pathname);
-          return real(input, init);
-        };
-      }`);
-      await p.routeWebSocket(/\/events\/ws/, (ws) => {
-        const server = ws.connectToServer();
-        sockets.push({ page: ws, server });
-        ws.onMessage((m) => server.send(m));
-        server.onMessage((m) => {
-          if (!(purging && /"type":"event"/.test(String(m)))) ws.send(m);
-        });
-      });
+    const { page, errors, close, sockets } = await openRecording({
+      pass: (frame) => !(purging && /"type":"event"/.test(frame)),
     });
     const jobPath = `/jobs/${id}`;
     /** The panels' reads asked since the last call: "/runs", "/explain", "/artifacts" (the job's own and its tree
@@ -346,40 +361,26 @@ describe("dashboard job page in a real browser", () => {
     const id = (
       await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Failed meanwhile", requires: ["gpu"] } })
     ).id;
-    const sockets: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
     let failing = true;
-    const { page, errors, close } = await open(1280, async (p) => {
-      await p.addInitScript(`{
-        const real = window.fetch.bind(window);
-        window.asked = [];
-        window.fetch = (input, init) => {
-          if ((init?.method ?? "GET") === "GET") window.asked.push(new URL(String(input), location.href).pathname);
-          return real(input, init);
-        };
-      }`);
-      await p.route(
-        (u) => u.pathname.endsWith(`/jobs/${id}/runs`),
-        (route) =>
-          failing && route.request().method() === "GET"
-            ? route.fulfill({
-                status: 500,
-                contentType: "application/problem+json",
-                body: JSON.stringify({
-                  type: "about:blank",
-                  title: "Internal error",
+    const { page, errors, close, sockets } = await openRecording({
+      route: (p) =>
+        p.route(
+          (u) => u.pathname.endsWith(`/jobs/${id}/runs`),
+          (route) =>
+            failing && route.request().method() === "GET"
+              ? route.fulfill({
                   status: 500,
-                  detail: "injected",
-                  code: "internal",
-                }),
-              })
-            : route.continue(),
-      );
-      await p.routeWebSocket(/\/events\/ws/, (ws) => {
-        const server = ws.connectToServer();
-        sockets.push({ page: ws, server });
-        ws.onMessage((m) => server.send(m));
-        server.onMessage((m) => ws.send(m));
-      });
+                  contentType: "application/problem+json",
+                  body: JSON.stringify({
+                    type: "about:blank",
+                    title: "Internal error",
+                    status: 500,
+                    detail: "injected",
+                    code: "internal",
+                  }),
+                })
+              : route.continue(),
+        ),
     });
     const runsReads = async () =>
       ((await page.evaluate("asked.splice(0)")) as string[]).filter((p) => p.endsWith(`/jobs/${id}/runs`)).length;
@@ -409,23 +410,7 @@ describe("dashboard job page in a real browser", () => {
   it("reads every panel again after its feed skips an event it cannot read", async () => {
     const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Unreadable", requires: ["gpu"] } }))
       .id;
-    const sockets: WebSocketRoute[] = [];
-    const { page, errors, close } = await open(1280, async (p) => {
-      await p.addInitScript(`{
-        const real = window.fetch.bind(window);
-        window.asked = [];
-        window.fetch = (input, init) => {
-          if ((init?.method ?? "GET") === "GET") window.asked.push(new URL(String(input), location.href).pathname);
-          return real(input, init);
-        };
-      }`);
-      await p.routeWebSocket(/\/events\/ws/, (ws) => {
-        const server = ws.connectToServer();
-        sockets.push(ws);
-        ws.onMessage((m) => server.send(m));
-        server.onMessage((m) => ws.send(m));
-      });
-    });
+    const { page, errors, close, sockets } = await openRecording();
     const panelReads = async () =>
       ((await page.evaluate("asked.splice(0)")) as string[]).filter((p) =>
         ["/runs", "/explain", "/artifacts"].some((x) => p.endsWith(`/jobs/${id}${x}`)),
@@ -435,7 +420,7 @@ describe("dashboard job page in a real browser", () => {
     await expect.poll(async () => new Set(await panelReads()).size, SOON).toBe(3); // the page's first reads
     const seqs = await page.locator(".timeline li").evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
     const next = Math.max(...seqs) + 1; // no gap before it: a gap reads every panel on its own
-    sockets[0]!.send(JSON.stringify({ type: "event", event: { seq: next, type: 5, at: Date.now(), data: {} } }));
+    sockets[0]!.page.send(JSON.stringify({ type: "event", event: { seq: next, type: 5, at: Date.now(), data: {} } }));
     await expect.poll(() => page.locator("#timeline-notice").textContent(), SOON).toMatch(/cannot read/);
     const reads = new Set<string>();
     await expect
@@ -452,23 +437,7 @@ describe("dashboard job page in a real browser", () => {
   it("reads what an event changed once the job's first read is in, when the event came while it was out", async () => {
     const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Early event", requires: ["gpu"] } }))
       .id;
-    const sockets: WebSocketRoute[] = [];
-    const { page, errors, close } = await open(1280, async (p) => {
-      await p.addInitScript(`{
-        const real = window.fetch.bind(window);
-        window.asked = [];
-        window.fetch = (input, init) => {
-          if ((init?.method ?? "GET") === "GET") window.asked.push(new URL(String(input), location.href).pathname);
-          return real(input, init);
-        };
-      }`);
-      await p.routeWebSocket(/\/events\/ws/, (ws) => {
-        const server = ws.connectToServer();
-        sockets.push(ws);
-        ws.onMessage((m) => server.send(m));
-        server.onMessage((m) => ws.send(m));
-      });
-    });
+    const { page, errors, close, sockets } = await openRecording();
     const jobRead = await holdReads(page, `/jobs/${id}`);
     const runsReads = async () =>
       ((await page.evaluate("asked.splice(0)")) as string[]).filter((p) => p.endsWith(`/jobs/${id}/runs`)).length;
@@ -481,7 +450,7 @@ describe("dashboard job page in a real browser", () => {
     const rows = page.locator(".timeline li");
     const seqs = await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
     const lease = { seq: Math.max(...seqs) + 1, type: "lease.granted", at: Date.now(), data: {} };
-    sockets[0]!.send(JSON.stringify({ type: "event", event: lease }));
+    sockets[0]!.page.send(JSON.stringify({ type: "event", event: lease }));
     await expect.poll(() => rows.count(), SOON).toBe(seqs.length + 1);
     await jobRead.release();
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Early event");
