@@ -45,6 +45,17 @@ async function pauseHere(page: Page): Promise<void> {
   }
 }
 
+/** Every GET of the budget answered 500 until the returned function: the page's polls fail, its writes go through. */
+async function failBudgetReads(page: Page): Promise<() => Promise<void>> {
+  const failing = (u: URL) => u.pathname.endsWith("/budget");
+  await page.route(failing, (route) =>
+    route.request().method() === "GET"
+      ? route.fulfill({ status: 500, contentType: "application/problem+json", body: '{"code":"internal"}' })
+      : route.fallback(),
+  );
+  return () => page.unroute(failing);
+}
+
 describe("dashboard: the budget page's set form under its polls", () => {
   let h: Harness;
   let browser: Browser;
@@ -197,19 +208,14 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await ceiling.fill("");
     await page.locator("#budget-save").click();
     await expectRefused(ceiling, /^Ceiling: enter a number of dollars$/);
-    const failing = (u: URL) => u.pathname.endsWith("/budget");
-    await page.route(failing, (route) =>
-      route.request().method() === "GET"
-        ? route.fulfill({ status: 500, contentType: "application/problem+json", body: '{"code":"internal"}' })
-        : route.fallback(),
-    );
+    const readsWork = await failBudgetReads(page);
     await expect
       .poll(
         onClock(page, 5_000, () => aside.count()),
         SOON,
       )
       .toBe(1);
-    await page.unroute(failing);
+    await readsWork();
     // Paused where the page's clock is (pauseAt runs the timers it passes): no poll from here, so what clears the
     // line can only be the save's answer.
     await pauseHere(page);
@@ -235,12 +241,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await ceiling.fill("13");
     await page.locator("#budget-save").click();
     await expect.poll(() => status.textContent(), SOON).toBe("Budget saved.");
-    const failing = (u: URL) => u.pathname.endsWith("/budget");
-    await page.route(failing, (route) =>
-      route.request().method() === "GET"
-        ? route.fulfill({ status: 500, contentType: "application/problem+json", body: '{"code":"internal"}' })
-        : route.fallback(),
-    );
+    const readsWork = await failBudgetReads(page);
     await expect
       .poll(
         onClock(page, 5_000, () => aside.textContent()),
@@ -248,7 +249,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
       )
       .toMatch(/^Cannot load the budget: /);
     expect(await status.textContent()).toBe("Budget saved.");
-    await page.unroute(failing);
+    await readsWork();
     await expect
       .poll(
         onClock(page, 5_000, () => aside.count()),
