@@ -3,6 +3,8 @@
 // ends, then written whole and passed on; each run's exit status comes back in order, 1 for one that cannot start.
 // Two real processes, one waiting for a file only the other makes: run one after the other, it would never get it.
 // A SIGTERM or SIGINT to the runner mid-pair ends both runs' processes before it exits 143 or 130, held output shown.
+// A run `after` another (npm test's e2e after the unit layer) starts once that one has passed, beside the runs still
+// going, its output still in its place; never when that one failed or a stop came (null, no header).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,9 +16,17 @@ const dir = mkdtempSync(path.join(tmpdir(), "gf-side-by-side-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const RUNNER = path.resolve(import.meta.dirname, "../../scripts/test-side-by-side.ts");
 
-/** A node program: `steps` in order — print a line (stdout, or stderr with `!`), make a file, wait for one. */
-function program(steps: ({ out: string } | { err: string } | { make: string } | { wait: string })[], exit: number) {
+/**
+ * A node program: `steps` in order — print a line (stdout, or stderr with `!`), make a file, wait for one, or say
+ * whether one is there yet (`seen NAME` / `not yet NAME`).
+ */
+function program(
+  steps: ({ out: string } | { err: string } | { make: string } | { wait: string } | { check: string })[],
+  exit: number,
+) {
   const body = steps.map((s) => {
+    if ("check" in s)
+      return `console.log((fs.existsSync(${JSON.stringify(path.join(dir, s.check))}) ? "seen " : "not yet ") + ${JSON.stringify(s.check)});`;
     if ("out" in s) return `process.stdout.write(${JSON.stringify(`${s.out}\n`)});`;
     if ("err" in s) return `process.stderr.write(${JSON.stringify(`${s.err}\n`)});`;
     if ("make" in s) return `fs.writeFileSync(${JSON.stringify(path.join(dir, s.make))}, "");`;
@@ -29,10 +39,11 @@ function program(steps: ({ out: string } | { err: string } | { make: string } | 
 }
 
 /** Runs `runSideBySide` over two programs in a process of its own: its stdout, stderr and the statuses it gave. */
-function sideBySide(first: string[], second: string[]) {
+function sideBySide(first: string[], second: string[], third?: { args: string[]; after: number }) {
   const runs = [
     { header: "== first", command: process.execPath, args: first },
     { header: "== second", command: process.execPath, args: second },
+    ...(third ? [{ header: "== third", command: process.execPath, ...third }] : []),
   ];
   const script = `import { runSideBySide } from ${JSON.stringify(RUNNER)};
     console.log(JSON.stringify(await runSideBySide(${JSON.stringify(runs)})));`;
@@ -61,6 +72,28 @@ describe("runSideBySide", { timeout: 60_000 }, () => {
     expect(r.statuses).toEqual([0, 4]);
   });
 
+  it("a run after the first starts once the first has passed, beside the second still running, shown last", () => {
+    const r = sideBySide(
+      program([{ out: "a1" }, { make: "after-a-done" }], 0),
+      // Ends only once the third has started: the third does not wait for it. (That the third does not start while
+      // the first runs: the SIGTERM and SIGINT cases below, whose third never starts behind a first that runs on.)
+      program([{ out: "b1" }, { wait: "after-c-started" }, { out: "b2" }], 0),
+      { args: program([{ check: "after-a-done" }, { make: "after-c-started" }], 5), after: 0 },
+    );
+    expect(r.stdout).toBe(["== first", "a1", "== second", "b1", "b2", "== third", "seen after-a-done"].join("\n"));
+    expect(r.statuses).toEqual([0, 0, 5]);
+  });
+
+  it("a run after a first that failed is never started: null, no header, the others shown", () => {
+    const r = sideBySide(program([{ out: "a1" }], 2), program([{ out: "b1" }], 0), {
+      args: program([{ out: "c-ran" }, { make: "failed-c-ran" }], 0),
+      after: 0,
+    });
+    expect(r.stdout).toBe(["== first", "a1", "== second", "b1"].join("\n"));
+    expect(r.statuses).toEqual([2, 0, null]);
+    expect(existsSync(path.join(dir, "failed-c-ran"))).toBe(false);
+  });
+
   it("gives 1 for a run that cannot start, saying why in its place", () => {
     const runs = `[{ header: "== none", command: ${JSON.stringify(path.join(dir, "no-such-program"))}, args: [] }]`;
     const script = `import { runSideBySide } from ${JSON.stringify(RUNNER)};
@@ -84,6 +117,8 @@ describe("runSideBySide", { timeout: 60_000 }, () => {
       const runs = [
         { header: "== first", command: process.execPath, args: forever("a", "a1\n") },
         { header: "== second", command: process.execPath, args: forever("b", "b-held\n") },
+        // Waits for the first, which the stop ends: never started.
+        { header: "== third", command: process.execPath, args: forever("c", "c-ran\n"), after: 0 },
       ];
       const script = `import { runSideBySide } from ${JSON.stringify(RUNNER)};
         await runSideBySide(${JSON.stringify(runs)}); console.log("returned");`;
@@ -101,6 +136,7 @@ describe("runSideBySide", { timeout: 60_000 }, () => {
         runner.kill(sig);
         expect(await exited).toBe(code);
         expect(pids.filter(isRunning)).toEqual([]);
+        expect(existsSync(pidFile("c"))).toBe(false);
       } finally {
         for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL"); // left running by a failing runner
       }
