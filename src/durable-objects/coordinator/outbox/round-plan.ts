@@ -16,7 +16,8 @@ import {
   type DueRow,
   dueEvents,
   dueHistory,
-  jobWaitsForRetry,
+  jobRetryAt,
+  parkBlockedJob,
   parseRow,
   retryAhead,
   ripeFeedJobs,
@@ -28,7 +29,7 @@ export const OUTBOX_BATCH = 200;
 /** Feed events per delivery round, over all its feeds: a job's events past this wait for the next round. */
 const ROUND_EVENTS = 1_000;
 /** Jobs with due events looked at per round, so those waiting for a feed slot do not hide the other feeds' jobs. */
-const OUTBOX_SCAN = 1_000;
+export const OUTBOX_SCAN = 1_000;
 /** A queue message is at most 128 KB: pack records into messages of at most this many UTF-8 bytes of JSON. */
 export const MESSAGE_BYTES = 100 * 1024;
 
@@ -78,7 +79,12 @@ export function planRound(host: DeliveryHost, now: number) {
   for (const { jobId, wanted } of ripeFeedJobs(host.sql, cutoff, OUTBOX_SCAN)) {
     if (keys.length >= OUTBOX_BATCH) break;
     waiting ??= retryAhead(host.sql, now);
-    if (waiting && jobWaitsForRetry(host.sql, jobId, now)) continue;
+    const retryAt = waiting ? jobRetryAt(host.sql, jobId, now) : undefined;
+    if (retryAt !== undefined) {
+      // Out of the scan until then (due-rows `parkBlockedJob`): its rows after this page are not read, nor next round.
+      host.transact((tx) => parkBlockedJob(tx.sql, jobId, retryAt));
+      continue;
+    }
     // A wanted feed is open already (its reader opened it) and its reader waits: it never waits for a slot.
     if (wanted) host.feeds.touch(jobId, now);
     else if (!host.feeds.admitOne(jobId, now)) {

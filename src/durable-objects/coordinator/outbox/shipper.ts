@@ -157,7 +157,7 @@ export class OutboxShipper {
           ackSeqs(tx.sql, delivered);
           this.queues.outageOver(tx.sql);
           // Delivered events that waited for a retry: those behind them wait no more for their times (one read).
-          if (retried) releaseBlocked(tx.sql, jobId);
+          if (retried) releaseBlocked(tx.sql, jobId, tx.now);
         });
       unblocked ||= retried && delivered.length > 0;
       if (delivered.length < records.length) return this.ended(false, unblocked);
