@@ -5,11 +5,13 @@
 // waited for the blocked job's retry (a minute here, up to 128 s), and for as long as that refused. Time is the
 // rounds' clock, set, never waited for. And parked, they are ripe again once a reader's flush delivers the event
 // they waited behind and stops (outbox/retries `releaseBlocked`): the next round ships the rest, not its old retry.
+// A watched job's parked events stay wanted: at their retry they go as a read feed's do, with no feed-budget slot.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FeedBudget } from "../../src/core/feed-budget.ts";
 import { deliverOutbox } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
 import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-append.ts";
+import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
 import { enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
 import { OUTBOX_SCAN } from "../../src/durable-objects/coordinator/outbox/round-plan.ts";
 import { OutboxShipper } from "../../src/durable-objects/coordinator/outbox/shipper.ts";
@@ -134,5 +136,54 @@ describe("a blocked job with a whole scan of events, ahead of a healthy job", ()
       return { parked: parkedBy.settled, flushed, settled: next.settled, left, took };
     });
     expect(out).toMatchObject({ parked: 0, flushed: false, settled: 2, left: 0, took: [1, 2, 3] });
+  });
+
+  it("a watched job's parked events go at their retry without a feed-budget slot, as its read feed's", async () => {
+    const product = "blocked-scan-watched";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
+      const written = 1_000_000_000;
+      let clock = written;
+      const transact = <T>(fn: (t: Tx) => T): T =>
+        state.storage.transactionSync(() => fn({ sql, productId: product, now: clock }));
+      transact((t) => {
+        wantFeed(t, "watched");
+        for (let n = 0; n < 3; n++) enqueueEvent(t, "watched", "log", { lines: [`line ${n}`] });
+      });
+      sql.exec(
+        `INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id, failed_at)
+         SELECT min(seq), 3, ?, 'refused', 'watched', ? FROM outbox WHERE job_id = 'watched'`,
+        written + 70_000,
+        written + 10_000,
+      );
+      sql.exec("UPDATE outbox SET retrying = 1 WHERE seq IN (SELECT seq FROM outbox_retries)");
+      clock = written + 10_000;
+      const took: number[] = [];
+      const feed = {
+        append: (_p: string, _j: string, events: FeedAppend[]) => {
+          took.push(...events.map((e) => e.sourceSeq ?? -1));
+          return Promise.resolve(events.length);
+        },
+      };
+      const feedEnv = { ...env, JOB_FEED: { getByName: () => feed } } as unknown as Env;
+      const feeds = new FeedBudget();
+      const host = {
+        ...deliveryHost(product, sql, {
+          env: feedEnv,
+          appendFeeds: (b) => appendFeeds(feedEnv, product, b),
+          now: () => clock,
+          transact,
+        }),
+        feeds,
+      };
+      const parkedBy = await deliverOutbox(host, 0);
+      // At its retry, a new feed has just taken the budget's one token: a feed that needs one waits for the next.
+      clock = written + 70_000;
+      feeds.admitOne("another_job", clock);
+      const ripe = await deliverOutbox(host, 0);
+      return { parked: parkedBy.settled, settled: ripe.settled, took };
+    });
+    expect(out).toEqual({ parked: 0, settled: 3, took: [1, 2, 3] });
   });
 });

@@ -22,6 +22,7 @@ import {
   retryAhead,
   ripeFeedJobs,
 } from "./due-rows.ts";
+import { feedWanted } from "./feed-wanted.ts";
 import type { EventRecord, HistoryOutboxRecord, OutboxRecord, WebhookRecord } from "./records.ts";
 
 /** History records, and feeds (one JobFeed call each), per delivery round. */
@@ -85,8 +86,9 @@ export function planRound(host: DeliveryHost, now: number) {
       host.transact((tx) => parkBlockedJob(tx.sql, jobId, retryAt));
       continue;
     }
-    // A wanted feed is open already (its reader opened it) and its reader waits: it never waits for a slot.
-    if (wanted) host.feeds.touch(jobId, now);
+    // A wanted feed is open already (its reader opened it) and its reader waits: it never waits for a slot. A parked
+    // job's events (due-rows `parkBlockedJob`) lost their `at` 0: whether it is read is asked of the wanted set.
+    if (wanted || feedWanted(host.sql, jobId, now)) host.feeds.touch(jobId, now);
     else if (!host.feeds.admitOne(jobId, now)) {
       // Waits for a feed slot or the budget's pace (core/feed-budget); not a failure. Wanted rows sort first
       // (at 0), and the budget that refused this job refuses the rest of the backlog behind it this round too:
