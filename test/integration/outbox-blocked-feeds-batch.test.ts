@@ -2,7 +2,8 @@
 // first pending event waits for its retry has nothing due (a feed keeps its order), so it is passed over — neither
 // one of the round's OUTBOX_BATCH feeds nor a feed slot of the budget — and a healthy job's event behind 200 of them
 // in the outbox goes in the first round. It waited for their retry times (a minute here, up to 128 s), and when those
-// refused again, until they were dead-lettered. Time is the rounds' clock, set, never waited for.
+// refused again, until they were dead-lettered. At their retry time they are all due again, at once, in the wake's
+// round. Time is the rounds' clock, set, never waited for.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FeedBudget } from "../../src/core/feed-budget.ts";
@@ -62,9 +63,18 @@ describe("jobs waiting for a retry, a round's whole feed batch of them, ahead of
       };
       const round = await deliverOutbox(host, 0);
       const left = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
-      return { settled: round.settled, took, left, wakeIn: (round.wakeAt ?? 0) - clock };
+      const first = { settled: round.settled, took: [...took], left, wakeIn: (round.wakeAt ?? 0) - clock };
+      // At their retry, all at once (passed over, they were parked until then: outbox/due-rows `parkBlockedJob`),
+      // their feeds open: the wake's round takes every one of them.
+      clock = written + 70_000;
+      for (const job of blocked) feeds.touch(job, clock);
+      took.length = 0;
+      const ripe = await deliverOutbox(host, 0);
+      const after = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+      return { ...first, ripe: { settled: ripe.settled, jobs: new Set(took).size, left: after } };
     });
     expect(out).toMatchObject({ settled: 1, took: ["healthy"], left: OUTBOX_BATCH });
     expect(out.wakeIn).toBe(60_000); // then the blocked jobs' retries: no poll meanwhile
+    expect(out.ripe).toEqual({ settled: OUTBOX_BATCH, jobs: OUTBOX_BATCH, left: 0 });
   });
 });

@@ -11,7 +11,8 @@
  * A failed record waits for its own retry time, and an event also waits while an earlier event of the same job
  * waits for its retry, so a feed keeps its order. That condition is asked only while some retry is ahead.
  */
-import { withLimit } from "../../sql-statements.ts";
+import { holdCutoff } from "../../../core/feed-hold.ts";
+import { execute, withLimit } from "../../sql-statements.ts";
 import type { OutboxKind, OutboxRecord } from "./records.ts";
 
 /** A due record as read, its body still JSON text: a round parses only the records it takes. */
@@ -114,18 +115,39 @@ export function retryAhead(sql: SqlStorage, now: number): boolean {
 }
 
 /**
- * Whether `jobId`'s first pending event waits for its retry after `now` (ms): then none of its events is due (a feed
- * keeps its order; `dueEvents`). One seek along `outbox_events_by_job`, one along the retries' primary key.
+ * When `jobId`'s first pending event is next tried (ms), if after `now` (ms): then none of its events is due (a feed
+ * keeps its order; `dueEvents`). Undefined when it is due. One seek along `outbox_events_by_job`, one along the
+ * retries' primary key.
  */
-export function jobWaitsForRetry(sql: SqlStorage, jobId: string, now: number): boolean {
+export function jobRetryAt(sql: SqlStorage, jobId: string, now: number): number | undefined {
   const first = sql
     .exec<{ next_at: number | null }>(
       `SELECT r.next_at AS next_at FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq
         WHERE o.kind = 'event' AND o.job_id = ? ORDER BY o.seq LIMIT 1`,
       jobId,
     )
-    .toArray()[0];
-  return (first?.next_at ?? Number.NEGATIVE_INFINITY) > now;
+    .toArray()[0]?.next_at;
+  return first != null && first > now ? first : undefined;
+}
+
+/**
+ * `jobId`'s events, none due before its first one's retry at `until` (ms; `jobRetryAt`), leave the ripe-feed scan
+ * until then: each one's `at` is moved up to the enqueue time the feed hold lets go at `until` (core/feed-hold
+ * `holdCutoff`; never moved back). Passed over in place, a chatty job's log refused by its feed filled the scan's
+ * OUTBOX_SCAN rows every round, and the jobs behind it waited for its retries. One write per event per retry, along
+ * `outbox_events_by_job`; a job's wanted events (`at` 0) are parked too, and wait as any other from then on.
+ */
+export function parkBlockedJob(sql: SqlStorage, jobId: string, until: number): void {
+  execute(sql, "UPDATE outbox SET at = ?1 WHERE kind = 'event' AND job_id = ?2 AND at < ?1", holdCutoff(until), jobId);
+}
+
+/**
+ * `jobId`'s parked events (`parkBlockedJob`) are ripe again at `now` (ms): the event they waited behind went early
+ * (a reader's flush: outbox/retries `releaseBlocked`). A round parks them again if their first one still waits.
+ */
+export function unparkJob(sql: SqlStorage, jobId: string, now: number): void {
+  const ripe = holdCutoff(now);
+  execute(sql, "UPDATE outbox SET at = ?1 WHERE kind = 'event' AND job_id = ?2 AND at > ?1", ripe, jobId);
 }
 
 /**

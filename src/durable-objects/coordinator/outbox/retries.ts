@@ -10,6 +10,7 @@ import { afterFailure, type RetryDecision, retryDelayMs } from "../../../core/de
 import { columnsOf, execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord } from "./dead-letters.ts";
+import { unparkJob } from "./due-rows.ts";
 import type { OutboxRecord } from "./records.ts";
 
 /**
@@ -89,9 +90,11 @@ export function applyRetryColumns(sql: SqlStorage): void {
  * backoff, core/delivery-retry `retryDelayMs`), none sooner than an earlier one of the job still waiting — after a
  * reader's flush (outbox/shipper `flushFeed`) delivered the event they were moved up behind (`scheduleRetry`) and
  * stopped: left at its later time, they kept a live reader waiting up to 128 s for events that could go now. Only
- * ever moves a time sooner. A read of the job's retry rows along `outbox_retries_by_job`.
+ * ever moves a time sooner. A read of the job's retry rows along `outbox_retries_by_job`; the job's events parked
+ * out of the ripe-feed scan are ripe again at `now` (ms).
  */
-export function releaseBlocked(sql: SqlStorage, jobId: string): void {
+export function releaseBlocked(sql: SqlStorage, jobId: string, now: number): void {
+  unparkJob(sql, jobId, now); // out of the ripe-feed scan until the old time (outbox/due-rows `parkBlockedJob`)
   type Row = { seq: number; attempts: number; failed_at: number | null; next_at: number };
   const rows = sql
     .exec<Row>("SELECT seq, attempts, failed_at, next_at FROM outbox_retries WHERE job_id = ? ORDER BY seq", jobId)

@@ -16,11 +16,13 @@ import {
   type DueRow,
   dueEvents,
   dueHistory,
-  jobWaitsForRetry,
+  jobRetryAt,
+  parkBlockedJob,
   parseRow,
   retryAhead,
   ripeFeedJobs,
 } from "./due-rows.ts";
+import { feedWanted } from "./feed-wanted.ts";
 import type { EventRecord, HistoryOutboxRecord, OutboxRecord, WebhookRecord } from "./records.ts";
 
 /** History records, and feeds (one JobFeed call each), per delivery round. */
@@ -28,7 +30,7 @@ export const OUTBOX_BATCH = 200;
 /** Feed events per delivery round, over all its feeds: a job's events past this wait for the next round. */
 const ROUND_EVENTS = 1_000;
 /** Jobs with due events looked at per round, so those waiting for a feed slot do not hide the other feeds' jobs. */
-const OUTBOX_SCAN = 1_000;
+export const OUTBOX_SCAN = 1_000;
 /** A queue message is at most 128 KB: pack records into messages of at most this many UTF-8 bytes of JSON. */
 export const MESSAGE_BYTES = 100 * 1024;
 
@@ -78,9 +80,15 @@ export function planRound(host: DeliveryHost, now: number) {
   for (const { jobId, wanted } of ripeFeedJobs(host.sql, cutoff, OUTBOX_SCAN)) {
     if (keys.length >= OUTBOX_BATCH) break;
     waiting ??= retryAhead(host.sql, now);
-    if (waiting && jobWaitsForRetry(host.sql, jobId, now)) continue;
-    // A wanted feed is open already (its reader opened it) and its reader waits: it never waits for a slot.
-    if (wanted) host.feeds.touch(jobId, now);
+    const retryAt = waiting ? jobRetryAt(host.sql, jobId, now) : undefined;
+    if (retryAt !== undefined) {
+      // Out of the scan until then (due-rows `parkBlockedJob`): its rows after this page are not read, nor next round.
+      host.transact((tx) => parkBlockedJob(tx.sql, jobId, retryAt));
+      continue;
+    }
+    // A wanted feed is open already (its reader opened it) and its reader waits: it never waits for a slot. A parked
+    // job's events (due-rows `parkBlockedJob`) lost their `at` 0: whether it is read is asked of the wanted set.
+    if (wanted || feedWanted(host.sql, jobId, now)) host.feeds.touch(jobId, now);
     else if (!host.feeds.admitOne(jobId, now)) {
       // Waits for a feed slot or the budget's pace (core/feed-budget); not a failure. Wanted rows sort first
       // (at 0), and the budget that refused this job refuses the rest of the backlog behind it this round too:

@@ -4,7 +4,6 @@
  * (outbox/delivery), and the shipper keeps what a round leaves behind — the outage backoff, when undelivered
  * records are next worth a round, and the job feeds it counts open (core/feed-budget).
  */
-import { DomainError } from "../../../core/errors.ts";
 import { FeedBudget } from "../../../core/feed-budget.ts";
 import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
 import type { Units } from "../runtime/units.ts";
@@ -12,9 +11,11 @@ import { type DeliveryHost, deliverOutbox, QueueHealth, toAppend } from "./deliv
 import { heldEvents, lastHeldSeq, parseRow } from "./due-rows.ts";
 import { appendFeeds } from "./feed-append.ts";
 import { takeUrgent } from "./feed-wanted.ts";
-import { hasPending } from "./pending.ts";
+import { hasPending, outboxWrites } from "./pending.ts";
 import { ackSeqs, type EventRecord } from "./records.ts";
 import { releaseBlocked } from "./retries.ts";
+
+export { feedBehind } from "./feed-behind.ts";
 
 /** Records are never retried sooner than this after a unit wrote them, when the alarm is their only wake-up (ms). */
 const ALARM_ROUND_MS = 1_000;
@@ -35,20 +36,6 @@ const FLUSH_EVENTS = 1_000;
  */
 const FLUSH_BUDGET_MS = 5_000;
 
-/**
- * The refusal of what must not go on without a job's held events when `flushFeed` could not ship them all (its feed
- * failing): a REST page of its events, whose last seq reads as the log's end, and an artifact's commit or deletion,
- * whose event the feed appends itself — it went before the older events for good. `unavailable` (503): sent again
- * once the feed takes them (the loop retries them meanwhile).
- */
-export function feedBehind(jobId: string): DomainError {
-  return new DomainError(
-    "unavailable",
-    `job ${jobId}'s held events could not all reach its feed yet: send again in a moment`,
-    { retryAfterSeconds: 1 },
-  );
-}
-
 export class OutboxShipper {
   // The outage backoff and the wake live in memory, unlike the outage's start and a queue's refusal (QueueHealth,
   // SQLite): an eviction forgets the wake (the alarm armed for it stays) and starts the backoff again at 2 s, but an
@@ -57,8 +44,9 @@ export class OutboxShipper {
   /** After an outage round (every destination failed), no delivery before this instant (ms). */
   private retryAt = 0;
   private outageRounds = 0;
-  /** When records left undelivered are next worth a round (ms). */
+  /** When records left undelivered are next worth a round (ms), as of the outbox writes counted before that round. */
   private wakeAt = 0;
+  private wakeWrites = 0;
   /** Job feeds this coordinator counts open (see core/feed-budget). */
   private readonly feeds = new FeedBudget();
   /** What the queues did with the messages sent to them, across rounds (outbox/delivery). */
@@ -83,9 +71,14 @@ export class OutboxShipper {
     return hasPending(this.units.sql);
   }
 
-  /** When the alarm should next run a round, if anything waits (ms). */
+  /**
+   * When the alarm should next run a round, if anything waits (ms): the next second for a record written since the
+   * wake's round began — from the wake, a reset before its round came back left it waiting up to 5 min (a retry's).
+   */
   dueAt(now: number): number | undefined {
-    return this.pending() ? Math.max(now + ALARM_ROUND_MS, this.retryAt, this.wakeAt) : undefined;
+    if (!this.pending()) return undefined;
+    const wake = outboxWrites(this.units.sql) === this.wakeWrites ? this.wakeAt : 0;
+    return Math.max(now + ALARM_ROUND_MS, this.retryAt, wake);
   }
 
   /**
@@ -157,7 +150,7 @@ export class OutboxShipper {
           ackSeqs(tx.sql, delivered);
           this.queues.outageOver(tx.sql);
           // Delivered events that waited for a retry: those behind them wait no more for their times (one read).
-          if (retried) releaseBlocked(tx.sql, jobId);
+          if (retried) releaseBlocked(tx.sql, jobId, tx.now);
         });
       unblocked ||= retried && delivered.length > 0;
       if (delivered.length < records.length) return this.ended(false, unblocked);
@@ -224,12 +217,14 @@ export class OutboxShipper {
       now: () => Date.now(),
       transact: (fn) => units.transact(fn),
     };
+    const writes = outboxWrites(units.sql); // the wake below knows of these records, maybe not of later ones
     const out = await deliverOutbox(host, this.outageRounds);
     this.outageRounds = out.backoffUntil === undefined ? 0 : this.outageRounds + 1;
     if (out.backoffUntil !== undefined)
       console.warn(`outbox delivery for ${units.productId}: every destination failed`);
     this.retryAt = out.backoffUntil ?? 0;
     this.wakeAt = out.wakeAt ?? 0;
+    this.wakeWrites = writes;
     // A wake sooner than the alarm would run a round (the feed budget's next new feed): a timer of its own.
     const wait = this.wakeAt - Date.now();
     if (out.wakeAt !== undefined && wait < ALARM_ROUND_MS && !this.timer) {
