@@ -1,4 +1,4 @@
-// fleet.js — the fleet map: one card per factory (status, health, seats in use,
+// fleet.js — the fleet map: one card per factory (status, health, whether it is connected, seats in use,
 // capabilities, what waits for approval and the seat limit, heartbeat age, track record), kept current by the shared
 // Live poller.
 
@@ -6,6 +6,7 @@ import { ago, clock, h, replace, statusLine, timeLeft, when, wholePercent } from
 import { keepFieldErrors } from "./field-error.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
 import { grantPanel, grantStore } from "./fleet-grants.js";
+import { disconnected, disconnectedText, linkBadge } from "./fleet-link.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
 import { counted } from "./format.js";
 import { keepTyping } from "./kept-box.js";
@@ -145,7 +146,7 @@ export function fleetSummary(factories) {
   const kinds = active.some((f) => f.health === "left") ? "down, left" : "down";
   // "2 more on factories down" named no noun beside "0 of 0 seats busy": the seats those factories hold.
   const awayText = away ? ` · ${counted(away, "more seat")} on factories ${kinds} or never connected` : "";
-  return `${count} · ${busy} of ${counted(seats, "seat")} busy${awayText}`;
+  return `${count} · ${busy} of ${counted(seats, "seat")} busy${awayText}${disconnectedText(factories)}`;
 }
 
 /**
@@ -179,7 +180,10 @@ export function factoryCard(f, live, rerender = () => {}, records, grants) {
   );
   return h(
     "li",
-    { class: `card factory health-${neverConnected(f) ? "never" : f.health}`, dataset: { factory: f.name } },
+    {
+      class: `card factory health-${neverConnected(f) ? "never" : f.health}${disconnected(f) ? " link-down" : ""}`,
+      dataset: { factory: f.name },
+    },
     h(
       "div",
       { class: "card-head" },
@@ -203,6 +207,7 @@ export function factoryCard(f, live, rerender = () => {}, records, grants) {
             { class: "muted", title: when(f.lastHeartbeatAt), ...timeData(f.lastHeartbeatAt, " · heartbeat ") },
             ` · heartbeat ${ago(f.lastHeartbeatAt)}`,
           ),
+      linkBadge(f),
     ),
     f.status === "draining"
       ? h(

@@ -104,6 +104,8 @@ export const FactoriesRead = z.object({
       health: str,
       leftAt: maybe(num),
       lastHeartbeatAt: maybe(num),
+      connected: maybe(z.boolean()),
+      disconnectedAt: maybe(num),
       load: num,
       seats: num,
       capabilities: z.array(str),

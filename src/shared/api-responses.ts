@@ -172,7 +172,22 @@ export const FactoryRecordSchema = z.object({
 /** A factory, with its breakers that are not plainly closed (lists and `GET …/factories/{id}`). */
 /** `POST …/capabilities/approve`: the factory, and whether anything changed (false: nothing pending, same limit). */
 export const FactoryApproveAnswerSchema = FactoryRecordSchema.extend(CHANGED);
-export const FactorySchema = FactoryRecordSchema.extend({ breakers: z.array(FactoryBreakerSchema).optional() });
+export const FactorySchema = FactoryRecordSchema.extend({
+  breakers: z.array(FactoryBreakerSchema).optional(),
+  connected: z
+    .boolean()
+    .describe(
+      "a greeted WebSocket of its agent is open on the coordinator now (draining or not), read from the socket set " +
+        "at each read: false at once when its socket closes, where `health` follows heartbeats (down after 3 missed). " +
+        "An HTTP poller (no socket): while its heartbeats or claims keep it out of `down`. Never for a revoked one",
+    ),
+  disconnectedAt: ms
+    .nullable()
+    .describe(
+      "ms epoch when the coordinator saw its latest connection end (a close, the stale-socket sweep, a token ended); null " +
+        "while connected, for an HTTP poller, and when the end was never seen (lost with a coordinator restart)",
+    ),
+});
 
 export const FactoryListSchema = z.object({ factories: z.array(FactorySchema) });
 

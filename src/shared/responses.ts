@@ -153,5 +153,6 @@ export interface FactoryBreaker {
   openUntil?: number;
 }
 
-/** A factory as the API lists it: with its breakers (those not plainly closed with no failures). */
-export type FactoryWithBreakers = import("../core/model.ts").Factory & { breakers?: FactoryBreaker[] };
+/** A factory as the API lists it: with its breakers (those not plainly closed with no failures) and its link. */
+export type FactoryWithBreakers = import("../core/model.ts").Factory &
+  import("../core/factory-link.ts").FactoryLinkView & { breakers?: FactoryBreaker[] };

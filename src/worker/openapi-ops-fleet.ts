@@ -59,6 +59,10 @@ export const FACTORY_OPS: Op[] = [
     path: `${P}/factories`,
     operationId: "listFactories",
     summary: "List factories",
+    description:
+      "Every factory with its heartbeat `health` and its link: `connected` (a greeted WebSocket of its agent is open " +
+      "now, read from the coordinator's socket set: false at once when it closes, where health turns `down` only " +
+      "after 3 missed heartbeats) and `disconnectedAt` (when that end was seen, or null)",
     role: "viewer",
     ok: { "200": json("Every factory", FactoryListSchema) },
   },
@@ -67,6 +71,8 @@ export const FACTORY_OPS: Op[] = [
     path: `${P}/factories/{factoryId}`,
     operationId: "getFactory",
     summary: "One factory",
+    description:
+      "One factory, as the list gives it: its breakers, its heartbeat `health`, and `connected` / `disconnectedAt`",
     role: "viewer",
     ok: { "200": json("The factory", FactorySchema) },
   },

@@ -251,6 +251,8 @@ describe("gigafactory CLI against a local coordinator", () => {
       load: 0,
       status: "active",
       health: "ok",
+      connected: true,
+      disconnectedAt: null,
     });
 
     const state = JSON.parse((await cli("queue-state", "--json")).stdout);
@@ -300,9 +302,10 @@ describe("gigafactory CLI against a local coordinator", () => {
     expect((await beat(hostToken)).status).toBe(200);
     const factories = (await cli("factories")).stdout.trim().split("\n");
     expect(factories[0]).toMatch(
-      /^ID\s+NAME\s+STATUS\s+HEALTH\s+LOAD\/SEATS\s+CAPABILITIES\s+LAST HEARTBEAT\s+BREAKERS$/,
+      /^ID\s+NAME\s+STATUS\s+HEALTH\s+LINK\s+LOAD\/SEATS\s+CAPABILITIES\s+LAST HEARTBEAT\s+BREAKERS$/,
     );
-    expect(factories[1]).toMatch(/cli-host\s+active\s+ok\s+0\/2\s+has:docker,os:linux\s+\d+s ago\s+-$/);
+    // An HTTP poller (it beats, no socket): connected while its beats keep it up.
+    expect(factories[1]).toMatch(/cli-host\s+active\s+ok\s+connected\s+0\/2\s+has:docker,os:linux\s+\d+s ago\s+-$/);
   });
 
   it("cancels a job, which then shows as cancelled, and refuses a second cancel as an illegal transition", async () => {

@@ -32,8 +32,43 @@ describe("factories: HEALTH", () => {
   it("says never connected for a factory with no heartbeat, and the health of one that has beaten", () => {
     const [never, gone] = factoryRows([factory({}), factory({ id: "fac_2", lastHeartbeatAt: NOW - 600_000 })], NOW);
     expect(never![3]).toBe("never connected");
-    expect(never![6]).toBe("never");
+    expect(never![7]).toBe("never");
     expect(gone![3]).toBe("down");
+  });
+});
+
+// The LINK column (linkCell): a factory whose socket closed reads "disconnected" at once, with how long ago, beside a
+// HEALTH still `ok` (heartbeat-based: down only after 3 missed) — the table said `ok` alone until the beats lapsed.
+describe("factories: LINK", () => {
+  it("says connected, disconnected with how long ago beside health ok, never, and - from an older coordinator", async () => {
+    const beat = { lastHeartbeatAt: NOW - 5_000, health: "ok" as const };
+    const rows = factoryRows(
+      [
+        factory({ ...beat, connected: true, disconnectedAt: null } as Partial<Factory>),
+        factory({ ...beat, id: "fac_2", connected: false, disconnectedAt: NOW - 12_000 } as Partial<Factory>),
+        factory({ ...beat, id: "fac_3", connected: false, disconnectedAt: null } as Partial<Factory>),
+        factory({ id: "fac_4", connected: false, disconnectedAt: null } as Partial<Factory>),
+        factory({ ...beat, id: "fac_5" }),
+      ],
+      NOW,
+    );
+    expect(rows.map((r) => [r[3], r[4]])).toEqual([
+      ["ok", "connected"],
+      ["ok", "disconnected 12s ago"],
+      ["ok", "disconnected"],
+      ["never connected", "never"],
+      ["ok", "-"],
+    ]);
+    const stub = await stubCoordinator((_req, reply) =>
+      reply.json(200, {
+        factories: [factory({ ...beat, connected: false, disconnectedAt: NOW - 12_000 } as Partial<Factory>)],
+      }),
+    );
+    const table = await captureCli(["factories", ...connection(stub.url, "shop")], { now: NOW });
+    expect(table.stdout).toMatch(/^ID\s+NAME\s+STATUS\s+HEALTH\s+LINK\s+LOAD\/SEATS/);
+    expect(table.stdout).toMatch(/box-1\s+active\s+ok\s+disconnected 12s ago\s+0\/2/);
+    const json = await captureCli(["factories", "--json", ...connection(stub.url, "shop")], { now: NOW });
+    expect(JSON.parse(json.stdout).factories[0]).toMatchObject({ connected: false, disconnectedAt: NOW - 12_000 });
   });
 });
 

@@ -37,8 +37,23 @@ export function healthCell(f: Pick<Factory, "health" | "leftAt">, now: number): 
   return f.leftAt === undefined ? "left (drained)" : `left (drained) ${formatAge(f.leftAt, now)} ago`;
 }
 
+/** A factory's link as the fleet view answers it: absent from a coordinator older than the field. */
+type Link = { connected?: boolean | null; disconnectedAt?: number | null };
+
+/**
+ * The LINK column (the fleet view's `connected`, `disconnectedAt` ms): "connected", "disconnected 12s ago" at once when
+ * its socket closed — HEALTH follows heartbeats, `down` only after 3 missed —, "disconnected" when its end was not seen,
+ * "never" before its first hello or beat, "-" from a coordinator that does not say (older than the field).
+ */
+export function linkCell(f: Link & Pick<Factory, "lastHeartbeatAt">, now: number): string {
+  if (f.connected === undefined || f.connected === null) return "-";
+  if (f.connected) return "connected";
+  if (typeof f.disconnectedAt === "number") return `disconnected ${formatAge(f.disconnectedAt, now)} ago`;
+  return f.lastHeartbeatAt === undefined ? "never" : "disconnected";
+}
+
 export function factoryRows(
-  factories: ReadonlyArray<Factory & { breakers?: FactoryBreaker[] }>,
+  factories: ReadonlyArray<Factory & Link & { breakers?: FactoryBreaker[] }>,
   now: number,
 ): string[][] {
   return factories.map((f) => [
@@ -48,6 +63,7 @@ export function factoryRows(
     // Enrolled but never heard from: its agent has not started yet — not an outage, as `down` would say. Nor is a
     // factory that left: its agent drained and closed cleanly, stopped on purpose (core/departure).
     f.lastHeartbeatAt === undefined ? "never connected" : healthCell(f, now),
+    linkCell(f, now),
     `${f.load}/${f.seats}`,
     // Declared but unapproved capabilities are shown beside the routed ones, not in a column of their own:
     // they are the exception, and the table keeps its shape for scripts that read it.
@@ -102,6 +118,7 @@ export const factories: Command = {
             { header: "NAME", max: 32 },
             { header: "STATUS" },
             { header: "HEALTH" },
+            { header: "LINK" },
             { header: "LOAD/SEATS", align: "right" },
             { header: "CAPABILITIES", max: 48 },
             { header: "LAST HEARTBEAT" },

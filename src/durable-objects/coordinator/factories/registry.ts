@@ -32,10 +32,18 @@ export interface StoredFactory extends Omit<Factory, "load" | "health"> {
    * coordinator (core/outage-grace, dispatch/outage-grace).
    */
   closedConnection?: number;
+  /** When (ms) `closedConnection` was last recorded: the fleet view's `disconnectedAt` (core/factory-link). */
+  disconnectedAt?: number;
 }
 
 function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: ReadonlyMap<string, number>): Factory {
-  const { connection: _c, closedConnection: _cc, statusReason, ...f } = JSON.parse(doc) as StoredFactory;
+  const {
+    connection: _c,
+    closedConnection: _cc,
+    disconnectedAt: _d,
+    statusReason,
+    ...f
+  } = JSON.parse(doc) as StoredFactory;
   return {
     ...f,
     // Why it is draining or quarantined, in the fleet's answer too (`gigafactory factories`): only beside such a
@@ -104,7 +112,7 @@ export function noteDisconnected(tx: Tx, ...ended: ReadonlyArray<{ factoryId: st
   for (const att of ended) {
     const f = readFactory(tx.sql, att.factoryId);
     if (f?.connection === undefined || f.connection !== att.connection || f.closedConnection === f.connection) continue;
-    storeFactory(tx.sql, { ...f, closedConnection: f.connection });
+    storeFactory(tx.sql, { ...f, closedConnection: f.connection, disconnectedAt: tx.now });
   }
 }
 
@@ -123,7 +131,8 @@ export function noteLinkEnded(
   if (f?.connection === undefined || f.connection !== att.connection) return; // a replaced socket's close says nothing
   const left = leftCleanly({ draining: att.draining, code, heldLeases: liveLoad(tx.sql, att.factoryId) });
   if (!left && f.closedConnection === f.connection) return; // recorded already
-  storeFactory(tx.sql, { ...f, closedConnection: f.connection, ...(left ? { leftAt: tx.now } : {}) });
+  const end = f.closedConnection === f.connection ? {} : { closedConnection: f.connection, disconnectedAt: tx.now };
+  storeFactory(tx.sql, { ...f, ...end, ...(left ? { leftAt: tx.now } : {}) });
 }
 
 /** Whether factory `f` has a link the coordinator never saw end (core/outage-grace `HolderLink.connected`). */
@@ -223,7 +232,9 @@ export function noteLeaseExpiry(tx: Tx, id: string, count = 1): void {
 export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, status?: FactoryStatus): Factory {
   const f = readFactory(tx.sql, id);
   if (!f) throw new NotFoundError("factory", id);
-  const ended = f.connection === undefined ? {} : { connection: f.connection + 1, closedConnection: f.connection + 1 };
+  const next = (f.connection ?? 0) + 1; // ended now, unless its end was recorded already (kept: when it was)
+  const at = linkOpen(f) ? tx.now : f.disconnectedAt;
+  const ended = f.connection === undefined ? {} : { connection: next, closedConnection: next, disconnectedAt: at };
   storeFactory(tx.sql, { ...f, ...ended, status: status ?? f.status }, tokenHash);
   return requireFactory(tx.sql, id, tx.now);
 }

@@ -5,30 +5,42 @@
  * each method is one atomic unit over a store module; it adds only what must follow the commit.
  *
  * The factory list and a single factory are served here with their breakers attached (`breakers: [{engine, state,
- * consecutiveFailures, openUntil?}]`), overriding rpc/fleet's plain views, so `GET …/factories` shows them.
+ * consecutiveFailures, openUntil?}]`) and their link (`connected`, `disconnectedAt`: factories/fleet-view), overriding
+ * rpc/fleet's plain views, so `GET …/factories` shows them.
  */
+import type { FactoryLinkView } from "../../../core/factory-link.ts";
 import type { Factory } from "../../../core/model.ts";
+import { linkedFactoryIds, withLinks } from "../factories/fleet-view.ts";
 import { listFactories, requireFactory } from "../factories/registry.ts";
 import { statusNotice } from "../factories/standing.ts";
 import { type BreakerView, breakersOf, listBreakers } from "../policies/breakers.ts";
 import { releaseFactory } from "../policies/quarantine.ts";
 import { BudgetRpc } from "./budget.ts";
 
-/** A factory as the API lists it: with its breakers (only those not plainly closed with no failures). */
-export type FactoryWithBreakers = Factory & { breakers: Omit<BreakerView, "factoryId">[] };
+/** A factory as the API lists it: with its breakers (only those not plainly closed with no failures) and its link. */
+export type FactoryWithBreakers = Factory & FactoryLinkView & { breakers: Omit<BreakerView, "factoryId">[] };
 
-const withBreakers = (sql: SqlStorage, f: Factory, now: number): FactoryWithBreakers => ({
+const withBreakers = <F extends Factory>(sql: SqlStorage, f: F, now: number) => ({
   ...f,
   breakers: breakersOf(sql, f.id, now),
 });
 
 export abstract class BreakerRpc extends BudgetRpc {
   override async listFactories(productId: string) {
-    return this.units.run(productId, (tx) => listFactories(tx.sql, tx.now).map((f) => withBreakers(tx.sql, f, tx.now)));
+    return this.units.run(productId, (tx): FactoryWithBreakers[] => {
+      const linked = withLinks(tx.sql, listFactories(tx.sql, tx.now), linkedFactoryIds(this.ctx));
+      return linked.map((f) => withBreakers(tx.sql, f, tx.now));
+    });
   }
 
   override async getFactory(productId: string, factoryId: string) {
-    return this.units.run(productId, (tx) => withBreakers(tx.sql, requireFactory(tx.sql, factoryId, tx.now), tx.now));
+    return this.units.run(productId, (tx) => this.oneFactory(tx.sql, factoryId, tx.now));
+  }
+
+  /** One factory as the fleet view shows it, with its link read from its own sockets (by tag). */
+  private oneFactory(sql: SqlStorage, factoryId: string, now: number): FactoryWithBreakers {
+    const [f] = withLinks(sql, [requireFactory(sql, factoryId, now)], linkedFactoryIds(this.ctx, factoryId));
+    return withBreakers(sql, f!, now);
   }
 
   /** Every breaker that is not plainly closed with no failures (the metrics and the fleet map read these). */
@@ -42,8 +54,8 @@ export abstract class BreakerRpc extends BudgetRpc {
    */
   async releaseFactory(productId: string, factoryId: string, actor: string) {
     const outcome = await this.units.run(productId, (tx) => {
-      const f = releaseFactory(tx, factoryId, actor);
-      return withBreakers(tx.sql, f, tx.now);
+      releaseFactory(tx, factoryId, actor);
+      return this.oneFactory(tx.sql, factoryId, tx.now);
     });
     if (outcome.ok) {
       const notice = statusNotice("quarantined", "active", actor); // releaseFactory refuses any other status

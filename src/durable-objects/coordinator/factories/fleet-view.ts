@@ -1,0 +1,61 @@
+/**
+ * @module durable-objects/coordinator/factories/fleet-view
+ * The fleet as `GET …/factories` and `GET …/factories/{id}` answer it: each factory with its link (core/factory-link
+ * `connected`, `disconnectedAt`) read from the runtime's own socket list at the read — never a JS map alone, which
+ * is empty after a hibernation eviction, and never a write per frame: a socket's close or a new hello shows at the
+ * next read.
+ */
+import { type FactoryLinkView, factoryLink } from "../../../core/factory-link.ts";
+import type { Factory } from "../../../core/model.ts";
+import { one } from "../runtime/tx.ts";
+import { attachmentOf } from "./sockets.ts";
+
+/**
+ * Factory ids with a greeted socket open on this instance — its hello answered, not replaced, not closed by the
+ * coordinator nor by its peer (draining ones in: still linked). `factoryId`: that factory's sockets only (by tag).
+ */
+export function linkedFactoryIds(state: DurableObjectState, factoryId?: string): Set<string> {
+  const ids = new Set<string>();
+  for (const ws of factoryId === undefined ? state.getWebSockets() : state.getWebSockets(factoryId)) {
+    const att = attachmentOf(ws);
+    if (!att?.helloed || att.replaced || att.closed || ws.readyState !== WebSocket.OPEN) continue;
+    ids.add(att.factoryId);
+  }
+  return ids;
+}
+
+interface LinkRow extends Record<string, SqlStorageValue> {
+  id: string;
+  c: number | null;
+  cc: number | null;
+  at: number | null;
+}
+
+/** Each factory's stored link in one query: its hello's generation, the one whose end was recorded, and when. */
+const LINKS_SQL = `SELECT id, json_extract(doc, '$.connection') AS c, json_extract(doc, '$.closedConnection') AS cc,
+  json_extract(doc, '$.disconnectedAt') AS at FROM factories`;
+
+const linkFacts = (row: LinkRow | undefined) => ({
+  storedOpen: row?.c === null || row === undefined ? undefined : row.c !== row.cc,
+  ...(typeof row?.at === "number" ? { endedAt: row.at } : {}),
+});
+
+/**
+ * `factories` with their links: `linked` from `linkedFactoryIds` at the same read. Out: each factory as given, plus
+ * `connected` and `disconnectedAt` (ms epoch or null), in the same order.
+ */
+export function withLinks<F extends Factory>(
+  sql: SqlStorage,
+  factories: readonly F[],
+  linked: ReadonlySet<string>,
+): (F & FactoryLinkView)[] {
+  const rows =
+    factories.length === 1
+      ? [one<LinkRow>(sql, `${LINKS_SQL} WHERE id = ?`, factories[0]!.id)].filter((r) => r !== undefined)
+      : sql.exec<LinkRow>(LINKS_SQL).toArray();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return factories.map((f) => ({
+    ...f,
+    ...factoryLink({ attached: linked.has(f.id), health: f.health, status: f.status, ...linkFacts(byId.get(f.id)) }),
+  }));
+}

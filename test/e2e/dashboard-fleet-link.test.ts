@@ -1,0 +1,50 @@
+// The Fleet page says a factory whose socket closed is disconnected, in Debian Chromium against the real local server
+// with a factory on a real WebSocket: killed like a crashed host (no close frame), its card says "disconnected …" at
+// the poller's next read — beside "health ok", which follows heartbeats — with words a screen reader gets, and the
+// Fleet line counts it; reconnected, the card says it no more. Before, the card read "health ok" alone until the
+// beats lapsed (30 s and more). The poller's reads are reached by running the page's clock on, not waited for.
+import { describe, expect, it } from "vitest";
+import { WsFactory } from "../support/ws-factory.ts";
+import { dashboardSuite, signedInPage, untilFleetRedrawn } from "./dashboard-session.ts";
+import { ADMIN, adminApi } from "./harness.ts";
+
+const PRODUCT = "fleet-link";
+/** A server answer or a page's draw on a busy two-core machine; never a delay. */
+const SOON = { timeout: 30_000 };
+
+describe("dashboard: a factory whose socket closed", () => {
+  const suite = dashboardSuite(PRODUCT, { createProduct: true });
+  const api = adminApi(() => suite.h.url, PRODUCT);
+  const connected = async (id: string) => (await api<{ connected: boolean }>("GET", `/factories/${id}`)).connected;
+
+  it("says disconnected beside its heartbeat health at once, and no more once it reconnects", async () => {
+    const enrolled = await api<{ factoryId: string; token: string }>("POST", "/factories/enroll", { name: "crashy" });
+    const host = await WsFactory.connect(suite.h.url, PRODUCT, enrolled.token);
+    const { page, errors, close } = await signedInPage(suite, ADMIN, PRODUCT, { route: (p) => p.clock.install() });
+    await page.getByRole("link", { name: "Fleet" }).click();
+    const card = page.locator('li[data-factory="crashy"]');
+    const badge = card.getByTestId("link-down");
+    await card.waitFor(SOON);
+    expect(await card.locator(".health").textContent()).toContain("health ok");
+    expect(await badge.count()).toBe(0);
+
+    host.kill(); // no close frame: the TCP connection just goes
+    await expect.poll(() => connected(enrolled.factoryId), SOON).toBe(false);
+    await untilFleetRedrawn(page, async () => (await badge.count()) === 1);
+    // Its words, the screen reader's too (the .sr-only part): what it means, not only a colour or a dashed edge.
+    expect(await badge.textContent()).toMatch(
+      /^disconnected (just now|\d+ s ago|\d+ min ago): no live link to the coordinator$/,
+    );
+    expect(await badge.getAttribute("title")).toMatch(/^No live link to the coordinator since .+: no work is pushed/);
+    expect(await card.locator(".health").textContent()).toContain("health ok");
+    expect(await card.getAttribute("class")).toContain("link-down");
+    expect(await page.locator("#fleet-summary").textContent()).toMatch(/ · 1 disconnected$/);
+
+    const again = await WsFactory.connect(suite.h.url, PRODUCT, enrolled.token);
+    await untilFleetRedrawn(page, async () => (await badge.count()) === 0);
+    expect(await page.locator("#fleet-summary").textContent()).not.toContain("disconnected");
+    expect(errors).toEqual([]);
+    again.close();
+    await close();
+  });
+});

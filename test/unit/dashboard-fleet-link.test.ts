@@ -1,0 +1,43 @@
+// The Fleet page says a factory whose socket closed is disconnected (dashboard/fleet-link.js `disconnected`, from the
+// fleet answer's `connected`), and the Fleet line counts them ("· 1 disconnected") — beside a health still `ok`, which
+// follows heartbeats. Not said of a factory never connected (its agent has not started), one that left on purpose,
+// a revoked one, nor by an older coordinator that sends no `connected`.
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { fleetSummary } from "../../dashboard/fleet.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { disconnected } from "../../dashboard/fleet-link.js";
+
+const f = (over: Record<string, unknown>) => ({
+  seats: 1,
+  load: 0,
+  status: "active",
+  health: "ok",
+  lastHeartbeatAt: 1,
+  connected: true,
+  disconnectedAt: null,
+  ...over,
+});
+
+describe("dashboard fleet: disconnected factories", () => {
+  it("says disconnected of a factory whose socket closed, health still ok, with or without when", () => {
+    expect(disconnected(f({ connected: false, disconnectedAt: 5 }))).toBe(true);
+    expect(disconnected(f({ connected: false }))).toBe(true);
+    expect(disconnected(f({}))).toBe(false);
+  });
+
+  it("not of one never connected, left on purpose, revoked, or from a coordinator that does not say", () => {
+    expect(disconnected(f({ connected: false, lastHeartbeatAt: undefined }))).toBe(false);
+    expect(disconnected(f({ connected: false, health: "left" }))).toBe(false);
+    expect(disconnected(f({ connected: false, status: "revoked" }))).toBe(false);
+    expect(disconnected(f({ connected: undefined, disconnectedAt: undefined }))).toBe(false);
+  });
+
+  it("counts them on the Fleet line, seats counted as before", () => {
+    const fleet = [f({ connected: false, disconnectedAt: 5 }), f({}), f({ connected: false, health: "left" })];
+    expect(fleetSummary(fleet)).toBe(
+      "3 factories · 0 of 2 seats busy · 1 more seat on factories down, left or never connected · 1 disconnected",
+    );
+    expect(fleetSummary([f({})])).toBe("1 factory · 0 of 1 seat busy");
+  });
+});

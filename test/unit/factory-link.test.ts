@@ -1,0 +1,57 @@
+// The fleet view's link rule (core/factory-link `factoryLink`): connected while a greeted socket is open, whatever
+// the stored link or the heartbeat health says — a socket lost with a coordinator restart left the stored link open,
+// and health stays ok for 30 s after a crash. `disconnectedAt` only when the end was recorded for the latest
+// connection; an HTTP poller is connected while up (as the waiting reasons count it); a revoked factory never.
+import { describe, expect, it } from "vitest";
+import { factoryLink, type LinkFacts } from "../../src/core/factory-link.ts";
+
+const facts = (over: Partial<LinkFacts>): LinkFacts => ({
+  attached: false,
+  storedOpen: true,
+  health: "ok",
+  status: "active",
+  ...over,
+});
+
+describe("factoryLink", () => {
+  it("is connected while a greeted socket is open, with no end to say", () => {
+    expect(factoryLink(facts({ attached: true, endedAt: 5 }))).toEqual({ connected: true, disconnectedAt: null });
+    expect(factoryLink(facts({ attached: true, health: "down", status: "draining" }))).toEqual({
+      connected: true,
+      disconnectedAt: null,
+    });
+  });
+
+  it("is disconnected once no socket is open, though health still reads ok; with when, if the end was recorded", () => {
+    expect(factoryLink(facts({ storedOpen: false, endedAt: 1_000 }))).toEqual({
+      connected: false,
+      disconnectedAt: 1_000,
+    });
+    // Lost with a coordinator restart: the stored link still says open, and an older end is not this one's.
+    expect(factoryLink(facts({ storedOpen: true, endedAt: 1_000 }))).toEqual({
+      connected: false,
+      disconnectedAt: null,
+    });
+    // A record from before the end was timed.
+    expect(factoryLink(facts({ storedOpen: false }))).toEqual({ connected: false, disconnectedAt: null });
+  });
+
+  it("counts an HTTP poller connected while its heartbeats keep it up and it did not leave", () => {
+    const poller = (health: LinkFacts["health"]) => factoryLink(facts({ storedOpen: undefined, health }));
+    expect(poller("ok").connected).toBe(true);
+    expect(poller("degraded").connected).toBe(true);
+    expect(poller("down")).toEqual({ connected: false, disconnectedAt: null });
+    expect(poller("left").connected).toBe(false);
+  });
+
+  it("never counts a revoked factory connected", () => {
+    expect(factoryLink(facts({ status: "revoked", storedOpen: undefined }))).toEqual({
+      connected: false,
+      disconnectedAt: null,
+    });
+    expect(factoryLink(facts({ status: "revoked", attached: true, storedOpen: false, endedAt: 7 }))).toEqual({
+      connected: false,
+      disconnectedAt: 7,
+    });
+  });
+});
