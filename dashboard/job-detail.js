@@ -150,12 +150,14 @@ export function jobDetailView(root, live, jobId) {
   const loadJob = async () => {
     try {
       const job = await api(session, jobPath(jobId), { answer: JOB });
+      if (!alive) return; // the page was left while the read was out: nothing of it is drawn or read after it
       showLoadError(status);
       render(job);
       loaded = true;
       stale = false;
       reads.firstRead();
     } catch (err) {
+      if (!alive) return;
       stale = transient(err);
       showLoadError(status, describeError(err));
       if (!loaded) title.textContent = "Job not available";

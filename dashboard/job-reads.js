@@ -9,7 +9,7 @@ const COALESCE_MS = 250;
 /**
  * The page's reads: `soon(...loaders)` reads each once COALESCE_MS on (a loader already waiting is not asked twice);
  * `read(...loaders)` does so too once the job's first read is in (`firstRead()`), and until then keeps them owed;
- * `stop()` when the page is left.
+ * `stop()` when the page is left: none is read after, whoever asks.
  * @returns {{ soon: (...fns: Array<() => Promise<void>>) => void, read: (...fns: Array<() => Promise<void>>) => void,
  *   firstRead: () => void, stop: () => void }}
  */
@@ -23,8 +23,14 @@ export function readSchedule() {
    */
   const owed = [];
   let loaded = false;
+  /**
+   * The page was left: nothing more is read. A read still out then (the job's first, answering late) flushed what it
+   * owed, and the left job's runs and job were read behind the next page.
+   */
+  let stopped = false;
   /** @param {...(() => Promise<void>)} loaders */
   const soon = (...loaders) => {
+    if (stopped) return;
     for (const fn of loaders) {
       if (pending.has(fn)) continue;
       pending.set(
@@ -44,6 +50,8 @@ export function readSchedule() {
       soon(...owed.splice(0)); // what the feed said changed while the first read was out
     },
     stop: () => {
+      stopped = true;
+      owed.length = 0;
       for (const t of pending.values()) clearTimeout(t);
     },
   };
