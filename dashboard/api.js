@@ -109,8 +109,9 @@ export async function request(session, path, init = {}) {
     const err = await toError(res, method, session.token);
     if (err.retryAfterS > 0 && (res.status === 503 || res.status === 429))
       backOff.set(session.product, { until: Date.now() + err.retryAfterS * 1000, err });
-    // Another server's 401 (an access gateway's) says nothing of the token the coordinator knows: no sign-out.
-    if (res.status === 401 && !err.foreign) onUnauthorized(err, session);
+    // Only the coordinator's own 401 (its problem: a code) is about the token it knows. Another server's (an access
+    // gateway's), with a body or none — the coordinator writes every refusal's — signs no one out: it dropped the token.
+    if (res.status === 401 && err.code !== "") onUnauthorized(err, session);
     throw err;
   }
   return res;
