@@ -11,7 +11,8 @@
 // rule, instead of silently starting in the middle. A feed resumed after a drop reads no panel again (its replay
 // reads what the missed events changed), and one resumed with a gap reads every panel; so does one that skips an
 // event it cannot read. An event that comes while the job's first read is out reads what it changed once that read
-// is in (it was dropped, and a panel whose own first read had answered before it stayed stale). A panel whose read
+// is in (it was dropped, and a panel whose own first read had answered before it stayed stale), kept through a failed
+// first read until a read of the job works. A panel whose read
 // failed while the feed was down is read when it resumes, not at the poller's backed-off tick. A job left while its
 // first read was out reads nothing once that read answers (what its feed owed was read behind the next job's page).
 import type { Page, Route, WebSocketRoute } from "playwright-core";
@@ -455,6 +456,59 @@ describe("dashboard job page in a real browser", () => {
     await expect.poll(() => rows.count(), SOON).toBe(seqs.length + 1);
     await jobRead.release();
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Early event");
+    let reads = 0;
+    await expect
+      .poll(async () => {
+        reads += await runsReads();
+        return reads;
+      }, SOON)
+      .toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // What the feed owed while the job's first read was out is kept when that read fails, and read once a later read of
+  // the job works (the poller's tick reads a job whose read failed): a failed first read lost nothing.
+  it("keeps what an event changed through a failed first read of the job, and reads it once a read works", async () => {
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Failed first", requires: ["gpu"] } }))
+      .id;
+    // The job's reads: held while `holding`, then refused (500) while `failing`, then the coordinator's.
+    let [holding, failing] = [true, true];
+    const held: Route[] = [];
+    const refuse = (route: Route) =>
+      route.fulfill({
+        status: 500,
+        contentType: "application/problem+json",
+        body: JSON.stringify({ type: "about:blank", title: "Internal error", detail: "x", code: "internal" }),
+      });
+    const { page, errors, close, sockets } = await openRecording({
+      route: (p) =>
+        p.route(
+          (u) => u.pathname.endsWith(`/jobs/${id}`),
+          (route) => {
+            if (route.request().method() !== "GET" || !failing) return route.continue();
+            if (holding) return void held.push(route);
+            return refuse(route);
+          },
+        ),
+    });
+    const runsReads = async () =>
+      ((await page.evaluate("asked.splice(0)")) as string[]).filter((p) => p.endsWith(`/jobs/${id}/runs`)).length;
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    await expect.poll(() => page.locator(".feed-state").getAttribute("class"), SOON).toContain("feed-live");
+    await expect.poll(runsReads, SOON).toBe(1); // the runs panel's own first read
+    expect(held.length).toBe(1); // the job's first read still out
+    const rows = page.locator(".timeline li");
+    const seqs = await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+    const lease = { seq: Math.max(...seqs) + 1, type: "lease.granted", at: Date.now(), data: {} };
+    sockets[0]!.page.send(JSON.stringify({ type: "event", event: lease }));
+    await expect.poll(() => rows.count(), SOON).toBe(seqs.length + 1);
+    holding = false;
+    for (const r of held.splice(0)) await refuse(r); // the first read, refused
+    await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Job not available");
+    expect(await runsReads()).toBe(0); // owed, not read: the job's read is not in
+    failing = false;
+    await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Failed first");
     let reads = 0;
     await expect
       .poll(async () => {
