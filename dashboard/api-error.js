@@ -8,8 +8,9 @@ import { advice, problemCode, problemText } from "./problem-text.js";
 /**
  * A failed API call: `title`, `detail` and `code` come from the problem+json body (`body`, its other members too:
  * a release's `factoryStatus`), `retryAfterS` from a `Retry-After` header (0: none), `method` is the request's.
- * `foreign`: a body came that is not the coordinator's problem (foreign-answer.js `isCoordinatorProblem`) — its
- * `code` is then "", whatever the body named: no page acts on another server's code as the coordinator's.
+ * `foreign`: the answer is not the coordinator's problem (foreign-answer.js `isCoordinatorProblem`), a body or none —
+ * the coordinator writes one for every refusal — and its `code` is then "", whatever the body named: no page acts on
+ * another server's code, or status, as the coordinator's.
  */
 export class ApiError extends Error {
   /**

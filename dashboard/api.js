@@ -44,7 +44,7 @@ export function setUnauthorizedHandler(fn) {
  * proxy's HTML 502 page, another server's JSON, JSON in another charset) is named by its status line, and what came
  * is said in one line as the CLI says it (foreign-answer.js `refusalDetail`). Only the coordinator's own problem
  * (`isCoordinatorProblem`) gives its `code`: a proxy's 502 `{"code":"bad_gateway"}` or a gateway's 403
- * `{"code":"forbidden"}` is another server's answer, said by its words with no code (`foreign`).
+ * `{"code":"forbidden"}` is another server's answer, said by its words with no code (`foreign`); so is one with no body.
  * @param {Response} res @param {string} method @param {string} token the token sent, hidden in what is said
  */
 async function toError(res, method, token) {
@@ -55,7 +55,9 @@ async function toError(res, method, token) {
   const title = problem ? body.title : statusWords(res.status, res.statusText);
   const ours = isCoordinatorProblem(body, seen.contentType);
   const code = ours ? String(body?.code) : "";
-  const foreign = !ours && seen.text !== "";
+  // No body is another server's too: the coordinator writes a problem for every refusal (a proxy's bare 404 mid-deploy
+  // said "No budget is set", a gateway's bare 401 signed the reader out).
+  const foreign = !ours;
   return new ApiError(res.status, title, refusalDetail(seen, problem), code, { body, retryAfterS, method, foreign });
 }
 
@@ -109,9 +111,9 @@ export async function request(session, path, init = {}) {
     const err = await toError(res, method, session.token);
     if (err.retryAfterS > 0 && (res.status === 503 || res.status === 429))
       backOff.set(session.product, { until: Date.now() + err.retryAfterS * 1000, err });
-    // Only the coordinator's own 401 (its problem: a code) is about the token it knows. Another server's (an access
-    // gateway's), with a body or none — the coordinator writes every refusal's — signs no one out: it dropped the token.
-    if (res.status === 401 && err.code !== "") onUnauthorized(err, session);
+    // Another server's 401 (an access gateway's, with a body or none) says nothing of the token the coordinator knows:
+    // no sign-out, which dropped the saved token.
+    if (res.status === 401 && !err.foreign) onUnauthorized(err, session);
     throw err;
   }
   return res;

@@ -142,7 +142,10 @@ describe("dashboard: another server's JSON naming a code", () => {
     setUnauthorizedHandler((err: ApiError) => signedOut.push(err.detail));
     // An access gateway's bare 401 (its session lapsed): signing out dropped the saved token for another server's word.
     const bare = await refusal(() => new Response(null, { status: 401, headers: { "www-authenticate": "Basic" } }));
-    expect(bare.code).toBe("");
+    expect([bare.code, bare.foreign]).toEqual(["", true]);
+    expect(describeError(bare)).toBe(
+      "HTTP 401 — the answer is not the coordinator's. Another server answered, not the coordinator: check the coordinator's URL and any proxy or access gateway in front of it.",
+    );
     const problem = { type: "about:blank", title: "Unauthorized", detail: "log in to the gateway" };
     await refusal(json(401, problem, "application/problem+json"));
     expect(signedOut).toEqual([]);
