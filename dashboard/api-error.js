@@ -50,13 +50,15 @@ export class ApiError extends Error {
 
 /**
  * Whether a failed read may work if asked again: no answer, a 5xx, a 408 or a 429, or a 2xx the page could not read
- * (answer-shape.js AnswerShapeError: a body cut short, a proxy's page, a deploy half done). A 4xx says the request
- * itself is refused (a job that does not exist, a role too low): asking again every tick would not change it.
+ * (answer-shape.js AnswerShapeError: a body cut short, a proxy's page, a deploy half done). The coordinator's 4xx says
+ * the request itself is refused (a job that does not exist, a role too low): asking again every tick would not change
+ * it. Another server's (`foreign`: a gateway's lapsed session, a proxy's 404 mid-deploy) says nothing of the request:
+ * a page that showed it was not read again until an event came, and a job's page said "Job not available" for good.
  * @param {unknown} err
  */
 export function transient(err) {
   if (!(err instanceof ApiError)) return true;
-  return err.status === 0 || err.status >= 500 || err.status === 408 || err.status === 429;
+  return err.foreign || err.status === 0 || err.status >= 500 || err.status === 408 || err.status === 429;
 }
 
 /**
