@@ -93,6 +93,26 @@ describe("dashboard job page in a real browser", () => {
     };
   }
 
+  /** Sends a `lease.granted` after the last event the timeline shows, through the page's side of `socket`; drawn. */
+  async function sendLease(page: Page, socket: WebSocketRoute) {
+    const rows = page.locator(".timeline li");
+    const seqs = await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+    const lease = { seq: Math.max(...seqs) + 1, type: "lease.granted", at: Date.now(), data: {} };
+    socket.send(JSON.stringify({ type: "event", event: lease }));
+    await expect.poll(() => rows.count(), SOON).toBe(seqs.length + 1);
+  }
+
+  /** Polls `count` (the reads asked since its last call) until they add up to `n`. */
+  async function readsAddUp(count: () => Promise<number>, n: number) {
+    let reads = 0;
+    await expect
+      .poll(async () => {
+        reads += await count();
+        return reads;
+      }, SOON)
+      .toBe(n);
+  }
+
   /** A signed-in page; `route` runs first (a WebSocket route holds only for documents loaded after it). */
   const open = (width = 1280, route?: (page: Page) => Promise<void>) =>
     signedInPage(suite, operator, PRODUCT, { width, route });
@@ -449,20 +469,10 @@ describe("dashboard job page in a real browser", () => {
     const runsPanel = page.locator("section[aria-labelledby=runs-title] p.empty");
     await expect.poll(() => runsPanel.textContent(), SOON).toBe("No attempts yet.");
     expect(jobRead.held()).toBe(1); // the job's first read still out
-    const rows = page.locator(".timeline li");
-    const seqs = await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
-    const lease = { seq: Math.max(...seqs) + 1, type: "lease.granted", at: Date.now(), data: {} };
-    sockets[0]!.page.send(JSON.stringify({ type: "event", event: lease }));
-    await expect.poll(() => rows.count(), SOON).toBe(seqs.length + 1);
+    await sendLease(page, sockets[0]!.page);
     await jobRead.release();
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Early event");
-    let reads = 0;
-    await expect
-      .poll(async () => {
-        reads += await runsReads();
-        return reads;
-      }, SOON)
-      .toBe(1);
+    await readsAddUp(runsReads, 1);
     expect(errors).toEqual([]);
     await close();
   });
@@ -498,24 +508,14 @@ describe("dashboard job page in a real browser", () => {
     await expect.poll(() => page.locator(".feed-state").getAttribute("class"), SOON).toContain("feed-live");
     await expect.poll(runsReads, SOON).toBe(1); // the runs panel's own first read
     expect(held.length).toBe(1); // the job's first read still out
-    const rows = page.locator(".timeline li");
-    const seqs = await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
-    const lease = { seq: Math.max(...seqs) + 1, type: "lease.granted", at: Date.now(), data: {} };
-    sockets[0]!.page.send(JSON.stringify({ type: "event", event: lease }));
-    await expect.poll(() => rows.count(), SOON).toBe(seqs.length + 1);
+    await sendLease(page, sockets[0]!.page);
     holding = false;
     for (const r of held.splice(0)) await refuse(r); // the first read, refused
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Job not available");
     expect(await runsReads()).toBe(0); // owed, not read: the job's read is not in
     failing = false;
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Failed first");
-    let reads = 0;
-    await expect
-      .poll(async () => {
-        reads += await runsReads();
-        return reads;
-      }, SOON)
-      .toBe(1);
+    await readsAddUp(runsReads, 1);
     expect(errors).toEqual([]);
     await close();
   });
@@ -547,11 +547,7 @@ describe("dashboard job page in a real browser", () => {
     await expect.poll(() => page.locator(".feed-state").getAttribute("class"), SOON).toContain("feed-live");
     await expect.poll(() => page.locator("section[aria-labelledby=runs-title] p.empty").count(), SOON).toBe(1);
     expect(jobRead.held()).toBe(1); // A's first read still out
-    const rows = page.locator(".timeline li");
-    const seqs = await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
-    const lease = { seq: Math.max(...seqs) + 1, type: "lease.granted", at: Date.now(), data: {} };
-    sockets[0]!.page.send(JSON.stringify({ type: "event", event: lease }));
-    await expect.poll(() => rows.count(), SOON).toBe(seqs.length + 1); // owed: A's job and runs, once A's read is in
+    await sendLease(page, sockets[0]!.page); // owed: A's job and runs, once A's read is in
     await page.evaluate(`location.hash = "#/jobs/${b}"`);
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Opened next");
     await readsOfA();
