@@ -1,12 +1,15 @@
 // api.js — the REST client: the API base (config.js), bearer-authenticated JSON calls with the signed-in session
-// (session.js, re-exported: pages import both from here), and problem+json errors turned into ApiError.
+// (session.js, re-exported: pages import both from here), and problem+json errors turned into ApiError (api-error.js,
+// re-exported too).
 
-import { AnswerShapeError, checkAnswer, notJson } from "./answer-shape.js";
+import { checkAnswer, notJson } from "./answer-shape.js";
 import { JOB_PAGE } from "./answers.js";
+import { ApiError } from "./api-error.js";
 import { API_BASE } from "./config.js";
 import { foreignAnswerText, isCoordinatorProblem, readAnswer, refusalDetail, statusWords } from "./foreign-answer.js";
-import { advice, problemCode, problemText, retryAfterSeconds } from "./problem-text.js";
+import { retryAfterSeconds } from "./problem-text.js";
 
+export { ApiError, describeError, outcomeUnknown, transient, writeFailure } from "./api-error.js";
 export { clearSession, isAdminToken, loadSession, productFromToken, saveSession } from "./session.js";
 
 /** The API origin: config.js's API_BASE when the dashboard is deployed apart from the Worker, else this page's. */
@@ -25,92 +28,6 @@ export function socketUrl(path) {
 /** @typedef {import("./session.js").Session} Session */
 
 /**
- * A failed API call: `title`, `detail` and `code` come from the problem+json body (`body`, its other members too:
- * a release's `factoryStatus`), `retryAfterS` from a `Retry-After` header (0: none), `method` is the request's.
- * `foreign`: a body came that is not the coordinator's problem (foreign-answer.js `isCoordinatorProblem`) — its
- * `code` is then "", whatever the body named: no page acts on another server's code as the coordinator's.
- */
-export class ApiError extends Error {
-  /**
-   * @param {number} status
-   * @param {string} title
-   * @param {string} detail
-   * @param {string} code
-   * @param {{ body?: Record<string, unknown> | null, retryAfterS?: number, method?: string, foreign?: boolean }} [more]
-   */
-  constructor(status, title, detail, code, more = {}) {
-    super(detail || title);
-    this.status = status;
-    this.title = title;
-    this.detail = detail;
-    this.code = code;
-    this.body = more.body ?? null;
-    this.retryAfterS = more.retryAfterS ?? 0;
-    this.method = more.method ?? "GET";
-    this.foreign = more.foreign ?? false;
-  }
-
-  /**
-   * One readable line: "Not allowed — this needs an operator token (forbidden)". The server's words are cut to
-   * MAX_PROBLEM_TEXT graphemes and isolated when they hold a bidi control (problem-text.js).
-   */
-  get readable() {
-    const detail = this.detail && this.detail !== this.title ? ` — ${problemText(this.detail)}` : "";
-    const code = problemCode(this.code);
-    return `${problemText(this.title)}${detail}${code ? ` (${code})` : ""}`;
-  }
-
-  /** What to do about it, in words, or "" (problem-text.js `advice`). */
-  get advice() {
-    return advice(this);
-  }
-}
-
-/**
- * Whether a failed read may work if asked again: no answer, a 5xx, a 408 or a 429, or a 2xx the page could not read
- * (answer-shape.js AnswerShapeError: a body cut short, a proxy's page, a deploy half done). A 4xx says the request
- * itself is refused (a job that does not exist, a role too low): asking again every tick would not change it.
- * @param {unknown} err
- */
-export function transient(err) {
-  if (!(err instanceof ApiError)) return true;
-  return err.status === 0 || err.status >= 500 || err.status === 408 || err.status === 429;
-}
-
-/**
- * Whether a write's refusal leaves its outcome unknown: no answer came (the connection failed after the request may
- * have reached the coordinator), the answer is a 5xx (a proxy's, or the coordinator's own failure part way), or a 2xx
- * the page could not read. A page then reads again what the write would change, so what happened is on screen.
- * @param {unknown} err
- */
-export const outcomeUnknown = (err) => !(err instanceof ApiError) || err.status === 0 || err.status >= 500;
-
-/**
- * A failure as one line: the problem's words, then what to do about it where it is said (problem-text.js `advice`).
- * @param {unknown} err @param {import("./problem-text.js").AdviceContext} [context] "signin" on the sign-in form
- */
-export function describeError(err, context = "") {
-  if (err instanceof ApiError) {
-    const what = advice(err, context);
-    return what ? `${err.readable}. ${what}` : err.readable;
-  }
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-
-/**
- * What a failed write says in its status line: `refused` ("Not added") and why, or — when a 2xx came back that the
- * page cannot read (not JSON, or not the shape it reads) — that it was sent and its outcome is unknown: "Not added:
- * The coordinator's answer … had no `id` text" said a refusal of what the coordinator had likely done.
- * @param {unknown} err @param {string} refused e.g. "Not added", "cancel refused"
- */
-export function writeFailure(err, refused) {
-  return err instanceof AnswerShapeError
-    ? `Sent, outcome unknown: ${err.message}`
-    : `${refused}: ${describeError(err)}`;
-}
-
-/**
  * Called with the error when the server refuses a token (401), and the session that sent it: the app signs out if
  * that is still the session signed in — a request of an earlier session answering late (its token revoked, the
  * reader signed in again meanwhile) must not sign out the new one.
@@ -127,7 +44,7 @@ export function setUnauthorizedHandler(fn) {
  * proxy's HTML 502 page, another server's JSON, JSON in another charset) is named by its status line, and what came
  * is said in one line as the CLI says it (foreign-answer.js `refusalDetail`). Only the coordinator's own problem
  * (`isCoordinatorProblem`) gives its `code`: a proxy's 502 `{"code":"bad_gateway"}` or a gateway's 403
- * `{"code":"forbidden"}` is another server's answer, said by its words with no code (`foreign`).
+ * `{"code":"forbidden"}` is another server's answer, said by its words with no code (`foreign`); so is one with no body.
  * @param {Response} res @param {string} method @param {string} token the token sent, hidden in what is said
  */
 async function toError(res, method, token) {
@@ -138,7 +55,9 @@ async function toError(res, method, token) {
   const title = problem ? body.title : statusWords(res.status, res.statusText);
   const ours = isCoordinatorProblem(body, seen.contentType);
   const code = ours ? String(body?.code) : "";
-  const foreign = !ours && seen.text !== "";
+  // No body is another server's too: the coordinator writes a problem for every refusal (a proxy's bare 404 mid-deploy
+  // said "No budget is set", a gateway's bare 401 signed the reader out).
+  const foreign = !ours;
   return new ApiError(res.status, title, refusalDetail(seen, problem), code, { body, retryAfterS, method, foreign });
 }
 
@@ -192,7 +111,8 @@ export async function request(session, path, init = {}) {
     const err = await toError(res, method, session.token);
     if (err.retryAfterS > 0 && (res.status === 503 || res.status === 429))
       backOff.set(session.product, { until: Date.now() + err.retryAfterS * 1000, err });
-    // Another server's 401 (an access gateway's) says nothing of the token the coordinator knows: no sign-out.
+    // Another server's 401 (an access gateway's, with a body or none) says nothing of the token the coordinator knows:
+    // no sign-out, which dropped the saved token.
     if (res.status === 401 && !err.foreign) onUnauthorized(err, session);
     throw err;
   }

@@ -106,8 +106,9 @@ export class JobFeedClient {
         answer: TICKET,
       }));
     } catch (err) {
-      // 401/403/404 will not get better by retrying.
-      if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
+      // The coordinator's 401/403/404 will not get better by retrying. Another server's (a gateway's 403, a proxy's
+      // bodiless 404 mid-deploy) says nothing of the job: it stopped the feed for good, the timeline frozen.
+      if (err instanceof ApiError && !err.foreign && [401, 403, 404].includes(err.status)) {
         this.handlers.onState("stopped", err.readable);
         return;
       }

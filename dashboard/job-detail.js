@@ -21,8 +21,9 @@ import {
   titleText,
 } from "./dom.js";
 import { explainPanel } from "./explain.js";
-import { FEED_GAP, JobFeedClient } from "./feed.js";
+import { JobFeedClient } from "./feed.js";
 import { headerFacts, manifestFields } from "./job-facts.js";
+import { everyRead, readSchedule, readsForEvent } from "./job-reads.js";
 import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
@@ -112,6 +113,9 @@ export function jobDetailView(root, live, jobId) {
    * @type {{ reason: any, stage: string } | null}
    */
   let shownReason = null;
+  // Reads coalesced per panel, and owed while the job's first read is out (job-reads.js).
+  const reads = readSchedule();
+  const { soon } = reads;
   // A backoff's or a hold's end changes the reason with no event, version or fleet move: the job is read once then.
   const waitEnds = readAtWaitEnd(() => soon(loadJob));
   /**
@@ -146,65 +150,40 @@ export function jobDetailView(root, live, jobId) {
   const loadJob = async () => {
     try {
       const job = await api(session, jobPath(jobId), { answer: JOB });
+      if (!alive) return; // the page was left while the read was out: nothing of it is drawn or read after it
       showLoadError(status);
       render(job);
       loaded = true;
       stale = false;
-      soon(...owed.splice(0)); // what the feed said changed while this first read was out
+      reads.firstRead();
     } catch (err) {
+      if (!alive) return;
       stale = transient(err);
       showLoadError(status, describeError(err));
       if (!loaded) title.textContent = "Job not available";
     }
   };
 
-  /**
-   * Coalesce bursts of events into one reload per panel.
-   * @type {Map<() => Promise<void>, ReturnType<typeof setTimeout>>}
-   */
-  const pending = new Map();
-  /** @param {...(() => Promise<void>)} loaders */
-  const soon = (...loaders) => {
-    for (const fn of loaders) {
-      if (pending.has(fn)) continue;
-      pending.set(
-        fn,
-        setTimeout(() => {
-          pending.delete(fn);
-          void fn();
-        }, 250),
-      );
-    }
+  /** @type {import("./job-reads.js").JobLoaders} */
+  const loaders = {
+    job: loadJob,
+    runs: runs.load,
+    explain: explain.load,
+    artifacts: artifacts.load,
+    dag: dag.load,
+    review: review.load,
   };
-
-  /**
-   * What feed events asked to read before the job's first read answered. They were dropped, but each panel reads on
-   * its own at the start (runs, explain, the tree…): one whose read answered before the event stayed stale for good.
-   * @type {Array<() => Promise<void>>}
-   */
-  const owed = [];
-  /** Read what an event changed: soon, or once the job's first read is in. @param {...(() => Promise<void>)} fns */
-  const read = (...fns) => (loaded ? soon(...fns) : owed.push(...fns));
-  /** Everything the page reads, for what the feed cannot say it changed. */
-  const readAll = () => read(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
   const feed = new JobFeedClient(session, jobId, {
     onEvent: (e) => {
       timeline.add(e);
       // The artifacts panel reads on its own, not through the job: its first read may have answered before this
       // upload, so the event re-reads it even while the job's first read is still out (it was dropped then).
       if (e.type.startsWith("artifact.")) soon(artifacts.load);
-      // Events the feed can never replay (retention purged them while the page was away): what they changed is read.
-      if (e.type === FEED_GAP) readAll();
-      else if (e.type === "job.stage" || e.type === "job.action" || e.type === "cancel")
-        read(loadJob, runs.load, explain.load, dag.load);
-      else if (e.type === "job.children") read(dag.load);
-      else if (e.type.startsWith("lease.")) read(loadJob, runs.load);
-      else if (e.type === "progress" || e.type === "checkpoint") read(loadJob);
-      if (e.type === "job.review" || e.type === "job.stage") read(review.load);
+      reads.read(...readsForEvent(e.type, loaders));
     },
     onNotice: timeline.notice,
     // An event skipped as unreadable changed something the page cannot tell: read as after a gap.
-    onSkipped: () => readAll(),
+    onSkipped: () => reads.read(...everyRead(loaders)),
     // Back after a drop, only what failed meanwhile is read: the feed resumes after the last event seen and replays
     // what was missed, each event reading what it changes (above), and a gap in it reads every panel. Reading the job
     // and all five panels at each reconnect was a storm when a coordinator restarted; leaving the failed ones to the
@@ -244,7 +223,7 @@ export function jobDetailView(root, live, jobId) {
     unsubscribe();
     feed.stop();
     waitEnds.stop();
-    for (const t of pending.values()) clearTimeout(t);
+    reads.stop();
     document.title = "Gigafactory";
   };
 }

@@ -25,7 +25,11 @@ export function nextTickMs(failures, random) {
   const backoff = Math.min(MAX_TICK_MS, TICK_MS * 2 ** failures);
   return Math.round(backoff * (0.5 + 0.5 * random()));
 }
-/** Factory health follows heartbeat age, which the queue version does not track. */
+/**
+ * Factory health follows heartbeat age, which the queue version does not track. Nothing cheaper tells a fleet move: the
+ * coordinator keeps no fleet version (queue-state's moves with jobs), no feed carries factory events, and a health
+ * that follows heartbeat age moves by time alone — a waiting job's reason lags a fleet move by up to this much.
+ */
 const FACTORY_REFRESH_MS = 15_000;
 /**
  * What a tick found moved: the queue version, or the fleet as a waiting job's reason reads it (`fleetTerms`), which

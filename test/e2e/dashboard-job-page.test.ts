@@ -11,8 +11,10 @@
 // rule, instead of silently starting in the middle. A feed resumed after a drop reads no panel again (its replay
 // reads what the missed events changed), and one resumed with a gap reads every panel; so does one that skips an
 // event it cannot read. An event that comes while the job's first read is out reads what it changed once that read
-// is in (it was dropped, and a panel whose own first read had answered before it stayed stale). A panel whose read
-// failed while the feed was down is read when it resumes, not at the poller's backed-off tick.
+// is in (it was dropped, and a panel whose own first read had answered before it stayed stale), kept through a failed
+// first read until a read of the job works. A panel whose read
+// failed while the feed was down is read when it resumes, not at the poller's backed-off tick. A job left while its
+// first read was out reads nothing once that read answers (what its feed owed was read behind the next job's page).
 import type { Page, Route, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
@@ -89,6 +91,26 @@ describe("dashboard job page in a real browser", () => {
         for (const r of held.splice(0)) await r.continue();
       },
     };
+  }
+
+  /** Sends a `lease.granted` after the last event the timeline shows, through the page's side of `socket`; drawn. */
+  async function sendLease(page: Page, socket: WebSocketRoute) {
+    const rows = page.locator(".timeline li");
+    const seqs = await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+    const lease = { seq: Math.max(...seqs) + 1, type: "lease.granted", at: Date.now(), data: {} };
+    socket.send(JSON.stringify({ type: "event", event: lease }));
+    await expect.poll(() => rows.count(), SOON).toBe(seqs.length + 1);
+  }
+
+  /** Polls `count` (the reads asked since its last call) until they add up to `n`. */
+  async function readsAddUp(count: () => Promise<number>, n: number) {
+    let reads = 0;
+    await expect
+      .poll(async () => {
+        reads += await count();
+        return reads;
+      }, SOON)
+      .toBe(n);
   }
 
   /** A signed-in page; `route` runs first (a WebSocket route holds only for documents loaded after it). */
@@ -447,20 +469,96 @@ describe("dashboard job page in a real browser", () => {
     const runsPanel = page.locator("section[aria-labelledby=runs-title] p.empty");
     await expect.poll(() => runsPanel.textContent(), SOON).toBe("No attempts yet.");
     expect(jobRead.held()).toBe(1); // the job's first read still out
-    const rows = page.locator(".timeline li");
-    const seqs = await rows.evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
-    const lease = { seq: Math.max(...seqs) + 1, type: "lease.granted", at: Date.now(), data: {} };
-    sockets[0]!.page.send(JSON.stringify({ type: "event", event: lease }));
-    await expect.poll(() => rows.count(), SOON).toBe(seqs.length + 1);
+    await sendLease(page, sockets[0]!.page);
     await jobRead.release();
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Early event");
-    let reads = 0;
-    await expect
-      .poll(async () => {
-        reads += await runsReads();
-        return reads;
-      }, SOON)
-      .toBe(1);
+    await readsAddUp(runsReads, 1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // What the feed owed while the job's first read was out is kept when that read fails, and read once a later read of
+  // the job works (the poller's tick reads a job whose read failed): a failed first read lost nothing.
+  it("keeps what an event changed through a failed first read of the job, and reads it once a read works", async () => {
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Failed first", requires: ["gpu"] } }))
+      .id;
+    // The job's reads: held while `holding`, then refused (500) while `failing`, then the coordinator's.
+    let [holding, failing] = [true, true];
+    const held: Route[] = [];
+    const refuse = (route: Route) =>
+      route.fulfill({
+        status: 500,
+        contentType: "application/problem+json",
+        body: JSON.stringify({ type: "about:blank", title: "Internal error", detail: "x", code: "internal" }),
+      });
+    const { page, errors, close, sockets } = await openRecording({
+      route: (p) =>
+        p.route(
+          (u) => u.pathname.endsWith(`/jobs/${id}`),
+          (route) => {
+            if (route.request().method() !== "GET" || !failing) return route.continue();
+            if (holding) return void held.push(route);
+            return refuse(route);
+          },
+        ),
+    });
+    const runsReads = async () =>
+      ((await page.evaluate("asked.splice(0)")) as string[]).filter((p) => p.endsWith(`/jobs/${id}/runs`)).length;
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    await expect.poll(() => page.locator(".feed-state").getAttribute("class"), SOON).toContain("feed-live");
+    await expect.poll(runsReads, SOON).toBe(1); // the runs panel's own first read
+    expect(held.length).toBe(1); // the job's first read still out
+    await sendLease(page, sockets[0]!.page);
+    holding = false;
+    for (const r of held.splice(0)) await refuse(r); // the first read, refused
+    await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Job not available");
+    expect(await runsReads()).toBe(0); // owed, not read: the job's read is not in
+    failing = false;
+    await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Failed first");
+    await readsAddUp(runsReads, 1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // The page's views are closures per job: what job A's feed owed while A's first read was out must not be read once
+  // the page shows job B — A's read answering late flushed them, and A's runs and job were read again behind B's page.
+  it("reads nothing for a job left while its first read was out, when that read answers after", async () => {
+    const [a, b] = await Promise.all(
+      ["Left early", "Opened next"].map(
+        async (title) => (await api<{ id: string }>("POST", "/jobs", { manifest: { title, requires: ["gpu"] } })).id,
+      ),
+    );
+    const { page, errors, close, sockets } = await openRecording({
+      // When a body is read in full (the page's api reads each through arrayBuffer): A's late answer, consumed.
+      route: (p) =>
+        p.addInitScript(`{
+          window.consumed = [];
+          const read = Response.prototype.arrayBuffer;
+          Response.prototype.arrayBuffer = function () {
+            const url = new URL(this.url).pathname;
+            return read.call(this).finally(() => window.consumed.push(url));
+          };
+        }`),
+    });
+    const jobRead = await holdReads(page, `/jobs/${a}`);
+    const readsOfA = async () =>
+      ((await page.evaluate("asked.splice(0)")) as string[]).filter((p) => p.includes(`/jobs/${a}`));
+    await page.goto(`${suite.h.url}/#/jobs/${a}`);
+    await expect.poll(() => page.locator(".feed-state").getAttribute("class"), SOON).toContain("feed-live");
+    await expect.poll(() => page.locator("section[aria-labelledby=runs-title] p.empty").count(), SOON).toBe(1);
+    expect(jobRead.held()).toBe(1); // A's first read still out
+    await sendLease(page, sockets[0]!.page); // owed: A's job and runs, once A's read is in
+    await page.evaluate(`location.hash = "#/jobs/${b}"`);
+    await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Opened next");
+    await readsOfA();
+    await jobRead.release();
+    const consumed = () => page.evaluate("consumed") as Promise<string[]>;
+    await expect.poll(async () => (await consumed()).some((p) => p.endsWith(`/jobs/${a}`)), SOON).toBe(true);
+    // Each event's reads wait 250 ms to gather a burst (job-reads `soon`): a page timer due later runs after them.
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+    expect(await readsOfA()).toEqual([]);
+    expect(await page.locator("#job-title").textContent()).toBe("Opened next");
+    expect(await page.title()).toBe("Opened next · Gigafactory");
     expect(errors).toEqual([]);
     await close();
   });

@@ -1,7 +1,9 @@
 // The dashboard's job feed (dashboard/feed.js) under reconnect storms, with a fake WebSocket and ticket endpoint:
 // its reconnect waits are jittered (pages that drop together do not come back together), its backoff starts over
 // only after a socket that delivered an event or stayed open 5 s — a socket closed right after `ready`, again and
-// again, is not reopened every second — and a close the feed gave a reason for shows that reason.
+// again, is not reopened every second — and a close the feed gave a reason for shows that reason. A ticket refused
+// by another server (a gateway's 403, a proxy's bodiless 404) is asked for again; only the coordinator's own 401, 403
+// or 404 stops the feed.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { JobFeedClient, jittered } from "../../dashboard/feed.js";
@@ -139,6 +141,30 @@ describe("dashboard feed reconnects", () => {
     ws.onopen?.();
     ws.onclose?.({ code: 4410, reason: "feed pruned by retention" });
     expect(states.at(-1)).toBe("reconnecting|closed by the feed: feed pruned by retention; retrying in 1 s");
+    client.stop();
+  });
+
+  it("asks again for a ticket another server refused; stops on the coordinator's own 401, 403 or 404", async () => {
+    const answers: Array<() => Response> = [
+      () => Response.json({ code: "forbidden", message: "blocked by policy" }, { status: 403 }), // a gateway's
+      () => new Response(null, { status: 404 }), // a proxy's bodiless 404, mid-deploy
+      () => new Response("<h1>Unauthorized</h1>", { status: 401, headers: { "content-type": "text/html" } }),
+      () => Response.json({ ticket: "t1" }, { status: 201 }),
+    ];
+    host.fetch = async () => answers.shift()!();
+    const { client, states } = feed(() => 0.999_999);
+    client.start();
+    for (let i = 0; i < 60 && FakeSocket.made.length === 0 && answers.length > 0; i++)
+      await vi.advanceTimersByTimeAsync(1000);
+    const ws = await socket(1); // reached through three refusals, each asked again
+    expect(states.filter((s) => s.startsWith("stopped"))).toEqual([]);
+    expect(states.filter((s) => s.startsWith("reconnecting|") && s.includes("retrying"))).toHaveLength(3);
+    ws.onclose?.({ code: 1006, reason: "" });
+    const problem = { type: "about:blank", title: "Not found", detail: "job job_1 does not exist", code: "not_found" };
+    host.fetch = async () =>
+      new Response(JSON.stringify(problem), { status: 404, headers: { "content-type": "application/problem+json" } });
+    for (let i = 0; i < 50 && !states.at(-1)?.startsWith("stopped"); i++) await vi.advanceTimersByTimeAsync(1000);
+    expect(states.at(-1)).toMatch(/^stopped\|Not found — job job_1 does not exist/);
     client.stop();
   });
 });

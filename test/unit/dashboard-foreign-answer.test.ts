@@ -5,7 +5,8 @@
 // read as UTF-8 and used). dashboard/foreign-answer.js mirrors src/shared/foreign-answer and problem-words: the same
 // words on the same samples. Only the coordinator's own problem+json (type, title, detail, snake_case code) gives the
 // page a code to act on: a proxy's `{"code":"bad_gateway"}` or a gateway's 403 `{"code":"forbidden"}` is said as
-// another server's answer, with no code, no role advice and no sign-out (isCoordinatorProblem, as the CLI's).
+// another server's answer, with no code, no role advice and no sign-out (isCoordinatorProblem, as the CLI's); so is a
+// 401 with no body or a problem naming no code, and a charset on the coordinator's media type keeps it the coordinator's.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { type ApiError, api, describeError, setUnauthorizedHandler } from "../../dashboard/api.js";
@@ -119,6 +120,9 @@ describe("dashboard: another server's JSON naming a code", () => {
     expect((await refusal(json(409, untyped, "application/problem+json"))).code).toBe("");
     const ours = await refusal(json(409, plain, "application/problem+json"));
     expect([ours.code, ours.foreign]).toEqual(["conflict", false]);
+    // Parameters on the media type are the coordinator's still (a proxy may add the charset on its way through).
+    for (const ct of ["application/problem+json; charset=utf-8", 'Application/Problem+JSON;charset="UTF-8"'])
+      expect((await refusal(json(409, plain, ct))).code, ct).toBe("conflict");
   });
 
   it("a 401 signs out only when the coordinator wrote it", async () => {
@@ -129,6 +133,22 @@ describe("dashboard: another server's JSON naming a code", () => {
     const problem = { type: "about:blank", title: "Unauthorized", detail: "token revoked", code: "unauthorized" };
     await refusal(json(401, problem, "application/problem+json"));
     expect(signedOut).toEqual(["token revoked"]);
+    await refusal(json(401, problem, "application/problem+json; charset=utf-8"));
+    expect(signedOut).toEqual(["token revoked", "token revoked"]);
+  });
+
+  it("a 401 with no body, or a problem naming no code, signs no one out: the coordinator writes neither", async () => {
+    const signedOut: string[] = [];
+    setUnauthorizedHandler((err: ApiError) => signedOut.push(err.detail));
+    // An access gateway's bare 401 (its session lapsed): signing out dropped the saved token for another server's word.
+    const bare = await refusal(() => new Response(null, { status: 401, headers: { "www-authenticate": "Basic" } }));
+    expect([bare.code, bare.foreign]).toEqual(["", true]);
+    expect(describeError(bare)).toBe(
+      "HTTP 401 — the answer is not the coordinator's. Another server answered, not the coordinator: check the coordinator's URL and any proxy or access gateway in front of it.",
+    );
+    const problem = { type: "about:blank", title: "Unauthorized", detail: "log in to the gateway" };
+    await refusal(json(401, problem, "application/problem+json"));
+    expect(signedOut).toEqual([]);
   });
 });
 
