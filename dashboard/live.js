@@ -165,7 +165,9 @@ export class Live {
 
 /**
  * The factories as a waiting job's reason reads them, as one string (equal: unchanged): who is there, connected and
- * healthy, with which seats, capabilities and breakers — not load or heartbeat times, which move at every read.
+ * healthy, with which seats, capabilities and breakers — not load or heartbeat times, which move at every read. Its
+ * link (`connected`; absent from an older coordinator) too: a factory back within its heartbeat grace changes no
+ * health, and a page saying "no factory connected" waited for an event to read its reason again.
  * @param {any[]} factories GET …/factories `factories`
  */
 export const fleetTerms = (factories) =>
@@ -175,6 +177,7 @@ export const fleetTerms = (factories) =>
         f.id,
         f.status,
         f.health,
+        f.connected === false ? "unlinked" : "linked",
         f.seats,
         f.capabilities.join(","),
         (f.breakers ?? []).map((b) => `${b.engine}:${b.state}`),

@@ -1,7 +1,7 @@
 // What of the fleet a waiting job's page reads its reason again for (dashboard/live.js `fleetTerms`, the poller's
-// `fleetChanged`): a factory enrolled or gone, its status, health, seats, capabilities or a breaker's state — not its
-// load or heartbeat, which move at every read of the list (every open job page of a waiting job would read the job
-// again each 15 s), nor the order the list comes in. A read of the fleet that fails, or that another server answers,
+// `fleetChanged`): a factory enrolled or gone, its status, health, link (`connected`), seats, capabilities or a
+// breaker's state — not its load or heartbeat, which move at every read of the list (every open job page of a
+// waiting job would read the job again each 15 s), nor the order the list comes in. A read of the fleet that fails, or that another server answers,
 // moves nothing (the poller's `fleetChanged`), and the move it missed is told by the next read that works.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
@@ -26,12 +26,14 @@ describe("the fleet as a waiting job's reason reads it", () => {
     expect(fleetTerms([factory({ load: 2, lastHeartbeatAt: 9_000 }), other])).toBe(fleetTerms([other, factory()]));
   });
 
-  it("moves with a factory enrolled, its status, health, seats, capabilities or a breaker's state", () => {
+  it("moves with a factory enrolled, its status, health, link, seats, capabilities or a breaker's state", () => {
     const before = fleetTerms([factory()]);
     for (const after of [
       [factory(), factory({ id: "fac_2" })],
       [factory({ status: "draining" })],
       [factory({ health: "stale" })],
+      // Back (or gone) within the heartbeat's grace: health unchanged, the waiting reason's link not.
+      [factory({ connected: false })],
       [factory({ seats: 3 })],
       [factory({ capabilities: ["linux", "gpu"] })],
       [factory({ breakers: [{ engine: "claude", state: "open", consecutiveFailures: 5, openUntil: 2_000 }] })],
