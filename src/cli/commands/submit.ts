@@ -15,6 +15,7 @@ import type { Job } from "../../shared/http-client.ts";
 import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, formatError, toCliError } from "../errors.ts";
+import { foreignRefusal } from "../foreign-fix.ts";
 import { mapLimit } from "../pool.ts";
 import { createProgress } from "../progress.ts";
 import { checkedWrite, lineOf, lineTable, SubmittedRead } from "../read-answers-policy.ts";
@@ -53,7 +54,7 @@ const UNKNOWN_KEY = /(?:^|: |; )([\w.-]+): unknown key \(allowed: ([^)]*)\)/;
  */
 export function fileError(err: unknown): CliError {
   const e = toCliError(err);
-  if (e.code !== "invalid_manifest") return e;
+  if (e.code !== "invalid_manifest" || foreignRefusal(err)) return e; // another server's code is not core/manifest's
   const unknown = UNKNOWN_KEY.exec(e.message);
   if (unknown) {
     const key = unknown[1] as string;
