@@ -22,6 +22,7 @@ import {
   renameSync,
   statSync,
 } from "node:fs";
+import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { ApiError, type ArtifactResume, type GigafactoryClient } from "../shared/http-client.ts";
 import { discard, etagSha, type HeldPart, hashOf, heldParts, own, partOf, sizeNow } from "./artifact-part.ts";
 import { drain, verify } from "./artifact-stream.ts";
@@ -60,13 +61,29 @@ function moveOnto(part: string, target: string, shown: string, mode: number | un
     if (mode !== undefined) chmodSync(part, mode);
     renameSync(part, target);
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new CliError("file_unwritable", `cannot write ${shown} (${why})`, "check the path");
+    throw unwritable(shown, err as NodeJS.ErrnoException, false);
   }
 }
 
-const unwritable = (shown: string, err: NodeJS.ErrnoException) =>
-  new CliError("file_unwritable", `cannot write ${shown} (${err.code ?? err.message})`, "check the path");
+/** A disk that fails under the bytes — full, over quota, an I/O error, a file past its size limit — at any step. */
+const DISK_FAULTS = new Set(["ENOSPC", "EDQUOT", "EIO", "EFBIG"]);
+
+/**
+ * Why -o `shown` could not be written. `file_unwritable`, exit 2 (cli/exit-codes: a file the command line names that
+ * it cannot take, as `submit`'s it cannot read), for a path that cannot be opened or replaced — a directory that does
+ * not exist, no permission, a read-only file system; it exited 1, the code of a failed operation. `write_failed`,
+ * exit 1, once the file is open (`opened`) or when the disk failed (DISK_FAULTS): nothing in the command line to fix.
+ */
+function unwritable(shown: string, err: NodeJS.ErrnoException, opened: boolean): CliError {
+  const what = `cannot write ${shown} (${err.code ?? err.message})`;
+  if (opened || DISK_FAULTS.has(err.code ?? ""))
+    return new CliError(
+      "write_failed",
+      what,
+      "free space on its disk (or check the disk), then run the same command again",
+    );
+  return new CliError("file_unwritable", what, "check the path: its directory must exist and be writable", EXIT_USAGE);
+}
 
 /** The resume that asks for the bytes after `held` (Range + If-Range, its version's ETag), or none. */
 const after = (held: HeldPart | undefined): ArtifactResume | undefined =>
@@ -84,7 +101,8 @@ type Get = (resume?: ArtifactResume) => Promise<Response>;
 /**
  * Downloads to -o `file` (see the module): resumes the newest part this run can own, keeps a resumable part when the
  * connection breaks, removes any other. @throws CliError download_interrupted (its fix says the next run resumes when
- * a part was kept), checksum_mismatch (the part is dropped), file_unwritable; an ApiError for any other refusal
+ * a part was kept), checksum_mismatch (the part is dropped), file_unwritable (exit 2: the path), write_failed (the
+ * disk); an ApiError for any other refusal
  */
 export async function downloadToFile(client: GigafactoryClient, id: string, name: string, file: string) {
   const get: Get = (resume) => client.downloadArtifact(id, name, resume);
@@ -201,7 +219,7 @@ function openPlain(path: string, append: boolean, mode = 0o666): number {
  * hash of the bytes it holds, and their count) or from its start; hashed whole. A part is opened as a regular file
  * only (`openPlain`); -o FILE written through is opened as named. A path that cannot be written is a
  * CliError naming `shown` (the -o FILE asked for, not the part beside it).
- * @throws CliError file_unwritable, download_interrupted
+ * @throws CliError file_unwritable (exit 2), write_failed, download_interrupted
  */
 async function write(
   res: Response,
@@ -213,16 +231,21 @@ async function write(
   try {
     fd = path === shown ? undefined : openPlain(path, o.resumed !== undefined, o.mode);
   } catch (err) {
-    throw unwritable(shown, err as NodeJS.ErrnoException);
+    throw unwritable(shown, err as NodeJS.ErrnoException, false);
   }
   // `mode` less the umask: never more open than the file it replaces.
   const out = fd === undefined ? createWriteStream(path, { mode: o.mode }) : createWriteStream("", { fd });
-  const failed = new Promise<never>((_, reject) => out.once("error", (err) => reject(unwritable(shown, err))));
+  // -o FILE written through is opened by the stream: a failure before its `open` is the path's, after it the disk's.
+  let opened = fd !== undefined;
+  out.once("open", () => {
+    opened = true;
+  });
+  const failed = new Promise<never>((_, reject) => out.once("error", (err) => reject(unwritable(shown, err, opened))));
   failed.catch(() => {}); // observed below, through the races
   const sink = (chunk: Uint8Array) =>
     Promise.race([
       new Promise<void>((resolve, reject) =>
-        out.write(chunk, (err) => (err ? reject(unwritable(shown, err)) : resolve())),
+        out.write(chunk, (err) => (err ? reject(unwritable(shown, err, opened)) : resolve())),
       ),
       failed,
     ]);
