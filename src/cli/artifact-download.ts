@@ -10,23 +10,12 @@
  * A device or a FIFO (`-o /dev/stdout`) is written through, whole.
  */
 import { type Hash, randomUUID } from "node:crypto";
-import {
-  chmodSync,
-  closeSync,
-  constants,
-  createWriteStream,
-  fstatSync,
-  lstatSync,
-  openSync,
-  realpathSync,
-  renameSync,
-  statSync,
-} from "node:fs";
-import { EXIT_USAGE } from "../shared/fixable-error.ts";
+import { createWriteStream, lstatSync, realpathSync, statSync } from "node:fs";
 import { ApiError, type ArtifactResume, type GigafactoryClient } from "../shared/http-client.ts";
 import { discard, etagSha, type HeldPart, hashOf, heldParts, own, partOf, sizeNow } from "./artifact-part.ts";
 import { drain, verify } from "./artifact-stream.ts";
 import { CliError } from "./errors.ts";
+import { moveOnto, openPlain, plainOrNone, unwritable } from "./output-file.ts";
 
 /** What a download to -o FILE wrote: its size and hex SHA-256, whether checked, and the byte it resumed at (0: none). */
 export interface Written {
@@ -53,36 +42,6 @@ function renameTarget(file: string): { path: string; mode?: number } | undefined
   } catch {
     return link ? undefined : { path: file }; // none yet: made whole; a dangling link: written through
   }
-}
-
-/** `part` given the replaced file's `mode`, then renamed onto `target` (-o `shown` or its link target). */
-function moveOnto(part: string, target: string, shown: string, mode: number | undefined): void {
-  try {
-    if (mode !== undefined) chmodSync(part, mode);
-    renameSync(part, target);
-  } catch (err) {
-    throw unwritable(shown, err as NodeJS.ErrnoException, false);
-  }
-}
-
-/** A disk that fails under the bytes — full, over quota, an I/O error, a file past its size limit — at any step. */
-const DISK_FAULTS = new Set(["ENOSPC", "EDQUOT", "EIO", "EFBIG"]);
-
-/**
- * Why -o `shown` could not be written. `file_unwritable`, exit 2 (cli/exit-codes: a file the command line names that
- * it cannot take, as `submit`'s it cannot read), for a path that cannot be opened or replaced — a directory that does
- * not exist, no permission, a read-only file system; it exited 1, the code of a failed operation. `write_failed`,
- * exit 1, once the file is open (`opened`) or when the disk failed (DISK_FAULTS): nothing in the command line to fix.
- */
-function unwritable(shown: string, err: NodeJS.ErrnoException, opened: boolean): CliError {
-  const what = `cannot write ${shown} (${err.code ?? err.message})`;
-  if (opened || DISK_FAULTS.has(err.code ?? ""))
-    return new CliError(
-      "write_failed",
-      what,
-      "free space on its disk (or check the disk), then run the same command again",
-    );
-  return new CliError("file_unwritable", what, "check the path: its directory must exist and be writable", EXIT_USAGE);
 }
 
 /** The resume that asks for the bytes after `held` (Range + If-Range, its version's ETag), or none. */
@@ -188,30 +147,6 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
       `run the same command again: it resumes at byte ${at} (the bytes so far are kept in ${part}; ${file} is untouched)`,
     );
   }
-}
-
-/** Whether `path` is a regular file or nothing at all (a link there is neither, whatever it names). */
-function plainOrNone(path: string): boolean {
-  try {
-    return lstatSync(path).isFile();
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "ENOENT";
-  }
-}
-
-/**
- * A file descriptor to write the part `path` from its start (`append` false: created or emptied) or at its end: never
- * through a link (O_NOFOLLOW: a part's name is predictable), never anything but a regular file — O_NONBLOCK, so a
- * FIFO put there is refused at once (ENXIO) instead of blocking until a reader comes, and fstat checks the rest.
- * `mode`: permission bits of a new file, less the umask, plus the owner's read and write: a part of a read-only FILE
- * (0444) was kept 0444, which the next run could not append to (EACCES). @throws the system's error, or ENOTREG
- */
-function openPlain(path: string, append: boolean, mode = 0o666): number {
-  const how = append ? constants.O_APPEND : constants.O_CREAT | constants.O_TRUNC;
-  const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | how, mode | 0o600);
-  if (fstatSync(fd).isFile()) return fd;
-  closeSync(fd);
-  throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
 }
 
 /**
