@@ -7,7 +7,7 @@
 import { constants } from "node:os";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { foreignAnswerText, foreignJsonCharset, redirectText, statusWords } from "../shared/foreign-answer.ts";
-import { namelessProblemText, problemWordsOf } from "../shared/problem-words.ts";
+import { isCoordinatorProblem, namelessProblemText, problemWordsOf } from "../shared/problem-words.ts";
 import { CLOSE } from "../shared/protocol.ts";
 import { MAX_REFUSAL_BYTES } from "./connect-refusal.ts";
 
@@ -121,14 +121,22 @@ export function refusalVerdict(status: number, body: string, heads: RefusalHeads
     return { kind: "retry", why };
   }
   const detail = problemDetail(body, contentType) ?? foreignDetail({ status, statusText, body, contentType });
-  if (status === 401 || status === 403) {
+  const token = status === 401 || status === 403;
+  // The coordinator's own problem only (shared/problem-words): an access gateway's 403 page in front of --url stopped
+  // the agent for good, telling it to enroll again — which that gateway refuses as well. Another server's is retried.
+  if (token && isCoordinatorProblem(jsonOf(body, contentType), contentType)) {
     const code = status === 401 ? "unauthorized" : "forbidden";
     return fatal(code, `the coordinator refused this factory's token (${detail})`, REENROLL);
   }
   // 404 and 5xx: a coordinator mid-deploy, or a proxy in the way — worth retrying, with a hint.
-  const hint = status === 404 ? " (is the URL a Gigafactory coordinator, and the product right?)" : "";
+  const hint =
+    status === 404 ? " (is the URL a Gigafactory coordinator, and the product right?)" : token ? NOT_OURS_HINT : "";
   return { kind: "retry", why: `connect refused: ${detail}${hint}` };
 }
+
+/** A 401 or 403 the coordinator did not write: something between the host and it refuses the host. */
+const NOT_OURS_HINT =
+  " (not the coordinator's refusal: is a proxy or access gateway in front of --url refusing this host?)";
 
 /**
  * `code: words` of a JSON refusal (in UTF-8, as JSON is): its detail, else another server's own words (a title,

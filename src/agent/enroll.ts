@@ -156,12 +156,14 @@ export async function enrollCommand(
       // (an expired one pasted twice) was told an earlier enroll "could not be resumed" and to `factory rm` the name.
       const refused = err instanceof RestError && err.status >= 400 && err.status < 500;
       if (refused && !attempt.again) forgetNonce(stateDir);
-      const again = err instanceof RestError && (err.status === 401 || err.status === 409);
+      // What the coordinator decided, by its own problem only: a proxy's or gateway's 401, 403 or 409 is not its.
+      const own = err instanceof RestError && err.fromCoordinator ? err.status : 0;
+      const again = err instanceof RestError && (own === 401 || own === 409);
       const held = again
         ? alreadyEnrolled(previous, { product, name }, configPath(stateDir), err.detail, startLine)
         : undefined;
       if (held) throw held; // enroll run twice: not "ask for a new code", which then met the taken name (agent/enroll-target)
-      if (err instanceof RestError && (err.status === 401 || err.status === 403)) {
+      if (err instanceof RestError && (own === 401 || own === 403)) {
         throw new FixableError(
           "enroll_refused",
           `the coordinator refused the code (${err.detail})`,
@@ -177,7 +179,7 @@ export async function enrollCommand(
         );
       }
       // The name is taken (a host enrolled again after its state dir was lost): "check --url and --product" was wrong.
-      if (err instanceof RestError && err.status === 409)
+      if (err instanceof RestError && own === 409)
         throw new FixableError(
           err.code,
           `enrollment failed: ${err.detail}`,

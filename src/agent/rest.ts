@@ -20,12 +20,18 @@ export class RestError extends Error {
   readonly status: number;
   readonly code: string;
   readonly detail: string;
-  constructor(status: number, code: string, detail: string) {
+  /**
+   * The refusal is the coordinator's own problem+json (shared/http-transport `ApiError.fromCoordinator`): only then do
+   * its status and code say what the coordinator decided — an access gateway's 403 page refused no enrollment code.
+   */
+  readonly fromCoordinator: boolean;
+  constructor(status: number, code: string, detail: string, fromCoordinator = false) {
     super(`${code}: ${detail}`);
     this.name = "RestError";
     this.status = status;
     this.code = code;
     this.detail = detail;
+    this.fromCoordinator = fromCoordinator;
   }
 }
 
@@ -58,7 +64,7 @@ async function translate<T>(fn: () => Promise<T>, boundMs = REQUEST_TIMEOUT_MS):
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ApiError) throw new RestError(err.status, err.code, err.detail);
+    if (err instanceof ApiError) throw new RestError(err.status, err.code, err.detail, err.fromCoordinator);
     if (err instanceof ConnectionError) throw new RestError(0, "unreachable", err.message);
     if (err instanceof ResponseTimeoutError) throw new RestError(0, "timeout", `no answer within ${boundMs / 1000} s`);
     if (err instanceof Error && err.name === "TimeoutError")

@@ -10,22 +10,12 @@
  * A device or a FIFO (`-o /dev/stdout`) is written through, whole.
  */
 import { type Hash, randomUUID } from "node:crypto";
-import {
-  chmodSync,
-  closeSync,
-  constants,
-  createWriteStream,
-  fstatSync,
-  lstatSync,
-  openSync,
-  realpathSync,
-  renameSync,
-  statSync,
-} from "node:fs";
+import { createWriteStream, lstatSync, realpathSync, statSync } from "node:fs";
 import { ApiError, type ArtifactResume, type GigafactoryClient } from "../shared/http-client.ts";
 import { discard, etagSha, type HeldPart, hashOf, heldParts, own, partOf, sizeNow } from "./artifact-part.ts";
 import { drain, verify } from "./artifact-stream.ts";
 import { CliError } from "./errors.ts";
+import { moveOnto, openPlain, plainOrNone, unwritable } from "./output-file.ts";
 
 /** What a download to -o FILE wrote: its size and hex SHA-256, whether checked, and the byte it resumed at (0: none). */
 export interface Written {
@@ -54,20 +44,6 @@ function renameTarget(file: string): { path: string; mode?: number } | undefined
   }
 }
 
-/** `part` given the replaced file's `mode`, then renamed onto `target` (-o `shown` or its link target). */
-function moveOnto(part: string, target: string, shown: string, mode: number | undefined): void {
-  try {
-    if (mode !== undefined) chmodSync(part, mode);
-    renameSync(part, target);
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new CliError("file_unwritable", `cannot write ${shown} (${why})`, "check the path");
-  }
-}
-
-const unwritable = (shown: string, err: NodeJS.ErrnoException) =>
-  new CliError("file_unwritable", `cannot write ${shown} (${err.code ?? err.message})`, "check the path");
-
 /** The resume that asks for the bytes after `held` (Range + If-Range, its version's ETag), or none. */
 const after = (held: HeldPart | undefined): ArtifactResume | undefined =>
   held && held.size > 0 ? { from: held.size, etag: `"${held.sha}"` } : undefined;
@@ -84,7 +60,8 @@ type Get = (resume?: ArtifactResume) => Promise<Response>;
 /**
  * Downloads to -o `file` (see the module): resumes the newest part this run can own, keeps a resumable part when the
  * connection breaks, removes any other. @throws CliError download_interrupted (its fix says the next run resumes when
- * a part was kept), checksum_mismatch (the part is dropped), file_unwritable; an ApiError for any other refusal
+ * a part was kept), checksum_mismatch (the part is dropped), file_unwritable (exit 2: the path), write_failed (the
+ * disk); an ApiError for any other refusal
  */
 export async function downloadToFile(client: GigafactoryClient, id: string, name: string, file: string) {
   const get: Get = (resume) => client.downloadArtifact(id, name, resume);
@@ -172,36 +149,12 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   }
 }
 
-/** Whether `path` is a regular file or nothing at all (a link there is neither, whatever it names). */
-function plainOrNone(path: string): boolean {
-  try {
-    return lstatSync(path).isFile();
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "ENOENT";
-  }
-}
-
-/**
- * A file descriptor to write the part `path` from its start (`append` false: created or emptied) or at its end: never
- * through a link (O_NOFOLLOW: a part's name is predictable), never anything but a regular file — O_NONBLOCK, so a
- * FIFO put there is refused at once (ENXIO) instead of blocking until a reader comes, and fstat checks the rest.
- * `mode`: permission bits of a new file, less the umask, plus the owner's read and write: a part of a read-only FILE
- * (0444) was kept 0444, which the next run could not append to (EACCES). @throws the system's error, or ENOTREG
- */
-function openPlain(path: string, append: boolean, mode = 0o666): number {
-  const how = append ? constants.O_APPEND : constants.O_CREAT | constants.O_TRUNC;
-  const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | how, mode | 0o600);
-  if (fstatSync(fd).isFile()) return fd;
-  closeSync(fd);
-  throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
-}
-
 /**
  * `res`'s bytes to `path`, each write awaited (back-pressure): appended to the part they continue (`resumed`: the
  * hash of the bytes it holds, and their count) or from its start; hashed whole. A part is opened as a regular file
  * only (`openPlain`); -o FILE written through is opened as named. A path that cannot be written is a
  * CliError naming `shown` (the -o FILE asked for, not the part beside it).
- * @throws CliError file_unwritable, download_interrupted
+ * @throws CliError file_unwritable (exit 2), write_failed, download_interrupted
  */
 async function write(
   res: Response,
@@ -213,16 +166,21 @@ async function write(
   try {
     fd = path === shown ? undefined : openPlain(path, o.resumed !== undefined, o.mode);
   } catch (err) {
-    throw unwritable(shown, err as NodeJS.ErrnoException);
+    throw unwritable(shown, err as NodeJS.ErrnoException, false);
   }
   // `mode` less the umask: never more open than the file it replaces.
   const out = fd === undefined ? createWriteStream(path, { mode: o.mode }) : createWriteStream("", { fd });
-  const failed = new Promise<never>((_, reject) => out.once("error", (err) => reject(unwritable(shown, err))));
+  // -o FILE written through is opened by the stream: a failure before its `open` is the path's, after it the disk's.
+  let opened = fd !== undefined;
+  out.once("open", () => {
+    opened = true;
+  });
+  const failed = new Promise<never>((_, reject) => out.once("error", (err) => reject(unwritable(shown, err, opened))));
   failed.catch(() => {}); // observed below, through the races
   const sink = (chunk: Uint8Array) =>
     Promise.race([
       new Promise<void>((resolve, reject) =>
-        out.write(chunk, (err) => (err ? reject(unwritable(shown, err)) : resolve())),
+        out.write(chunk, (err) => (err ? reject(unwritable(shown, err, opened)) : resolve())),
       ),
       failed,
     ]);

@@ -26,6 +26,11 @@ export const USAGE_CODES: readonly string[] = [
   "file_unreadable",
   "file_not_utf8",
   "invalid_json",
+  // An input file larger than the coordinator takes (cli/input-file): it was read whole and sent, to be refused 413.
+  "file_too_large",
+  // `artifact … -o FILE` naming a path it cannot open or replace (a directory that is not there, no permission); the
+  // disk failing under the bytes (full, I/O) is `write_failed`, exit 1 (cli/artifact-download).
+  "file_unwritable",
   // bin/node-check, before the CLI loads: a Node too old to run it.
   "node_too_old",
 ];

@@ -5,7 +5,16 @@
  * names a code, shared/problem-words isCoordinatorProblem), an empty one, or the coordinator's with a code this CLI
  * does not know. Used by cli/errors toCliError.
  */
-import type { ApiError } from "../shared/http-client.ts";
+import { ApiError } from "../shared/http-client.ts";
+
+/**
+ * Whether `err` is a refusal the coordinator did not write (not its problem+json: `ApiError.fromCoordinator`), whose
+ * `code` — even one of the coordinator's, `validation_failed`, `invalid_manifest` — says nothing of the coordinator's:
+ * what reads a coordinator's refusal closer (a field named as its flag, a key's likely spelling) leaves it as it is.
+ */
+export function foreignRefusal(err: unknown): err is ApiError {
+  return err instanceof ApiError && !err.fromCoordinator;
+}
 
 /** A wrong URL: another service answered 404, or the Worker serves no such path (worker/app notFound). */
 export const WRONG_URL_FIX =

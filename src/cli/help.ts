@@ -64,8 +64,9 @@ export const OVERVIEW_DETAILS: readonly string[] = [
   // From core/waiting, as `watch` decides it: it said "3 when the job failed", and review and testing exit 3 too.
   `Exit codes: 0 ok, 1 failed, 2 usage error (\`watch\`: 3 when the job waits for an operator: ${OPERATOR_STAGES.join(", ")}).`,
   // One code, one exit: `product_required` exited 2 from `login` and 1 from every other command (cli-exit-codes).
-  "Exit 2 is a command line, an input file it names (`submit FILE`, `children ID FILE.json`), a connection setting",
-  "(URL, token, product), the saved login that holds them or a Node the command cannot run with:",
+  "Exit 2 is a command line, an input file it names (`submit FILE`, `children ID FILE.json`) or an output path it",
+  "cannot open (`artifact … -o FILE`), a connection setting (URL, token, product), the saved login that holds them or",
+  "a Node the command cannot run with:",
   `  ${USAGE_CODES.join(", ")}; other errors exit 1 — a refused token too (\`unauthorized\`, \`forbidden\`): a`,
   "  script reads it by its code; `gigafactory-agent` exits 3 for its own, so its service manager does not restart it.",
   "Errors: `✘ ERROR code: what happened / how to fix it` on stderr; under --json also, as stdout's one document,",

@@ -37,23 +37,27 @@ export function retryAfterNotes(base: typeof fetch, now: () => number): RetryAft
 }
 
 /**
- * The wait `err` names: its problem's `retryAfterSeconds` (the coordinator's), else `header` (the answer's
- * Retry-After, `RetryAfterNotes`); undefined for any other failure, or a wait past a day or not a number.
+ * The wait `err` names: its problem's `retryAfterSeconds` (the coordinator's own problem only: another server's JSON
+ * is not read for it), else `header` (the answer's Retry-After, `RetryAfterNotes`); undefined for any other failure,
+ * or a wait past a day or not a number.
  */
 export function retryAfterOf(err: unknown, header: number | undefined): number | undefined {
   if (!(err instanceof ApiError) || !WAITS.has(err.status)) return undefined;
-  const body = typeof err.body === "object" && err.body !== null ? (err.body as Record<string, unknown>) : {};
+  const ours = err.fromCoordinator && typeof err.body === "object" && err.body !== null;
+  const body = ours ? (err.body as Record<string, unknown>) : {};
   const said = typeof body.retryAfterSeconds === "number" ? body.retryAfterSeconds : header;
   return said !== undefined && Number.isFinite(said) && said >= 0 && said <= MAX_WAIT_S ? Math.ceil(said) : undefined;
 }
 
 /**
- * `e` (the report of a 429 or 503) with when to try again first in its fix. A 429 the coordinator did not write
- * (`http_429`: no problem code) is a rate limit in front of it, not a wrong URL: said so instead of "check --url".
+ * `e` (the report of `err`, a 429 or 503) with when to try again first in its fix. A 429 the coordinator did not write
+ * (not its problem+json, whatever code it names: a gateway's `{"code": "rate_limited"}` too) is a rate limit in front
+ * of it, not a wrong URL: said so instead of "check --url".
  */
-export function withRetryAfter(e: CliError, status: number, seconds: number | undefined): CliError {
+export function withRetryAfter(e: CliError, err: ApiError, seconds: number | undefined): CliError {
+  const { status } = err;
   const when = seconds === undefined ? "later" : `in ${seconds} s (the answer's Retry-After)`;
-  if (e.code === "http_429") {
+  if (status === 429 && !err.fromCoordinator) {
     const fix = `a proxy or gateway in front of the coordinator limits the rate of requests: try again ${when}, and space out what a script sends`;
     return new CliError(e.code, e.message, fix, e.exitCode);
   }

@@ -12,6 +12,7 @@ import { parseCommandLine } from "./args.ts";
 import { withFlagNames } from "./body-flags.ts";
 import { type Command, type Ctx, type Io, jsonDocument, jsonText, makeContext } from "./context.ts";
 import { errorDocument, formatError, toCliError, unknownCommand } from "./errors.ts";
+import { foreignRefusal } from "./foreign-fix.ts";
 import { commandHelp, OVERVIEW_DETAILS, overviewHelp } from "./help.ts";
 import { commandDoc, overviewDoc } from "./help-doc.ts";
 import { ownTokens, withoutTokens } from "./own-tokens.ts";
@@ -99,9 +100,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     const cause = ctx ? ctx.asTokenRefusal(err) : err;
     // A 429 or 503 says when to come back (cli/retry-after): in the fix, and as a field a script can sleep on.
     const wait = retryAfterOf(cause, ctx?.retryAfterHeader());
-    // A refused body's field is said as the flag the user typed (cli/body-flags): `--budget-usd`, not `body.budgetUsd`.
-    const told = withFlagNames(toCliError(cause), command);
-    const e = cause instanceof ApiError ? withRetryAfter(told, cause.status, wait) : told;
+    // A refused body's field is said as the flag the user typed (cli/body-flags): `--budget-usd`, not `body.budgetUsd`;
+    // in the coordinator's refusal only (another server's JSON naming `validation_failed` is not of our fields).
+    const told = foreignRefusal(cause) ? toCliError(cause) : withFlagNames(toCliError(cause), command);
+    const e = cause instanceof ApiError ? withRetryAfter(told, cause, wait) : told;
     // A failure in the middle of a redrawn counter (`jobs --all`'s page 7 a 503) was glued to it on one line
     // (`… 1500 jobs read✘ ERROR …`): the report starts on a line of its own, cleared on a terminal that redraws.
     if (openLine) io.stderr(io.stderrIsTTY ? "\r\x1b[K" : "\n");

@@ -9,7 +9,7 @@
  */
 
 import { counted } from "../core/counted.ts";
-import { ApiError } from "../shared/http-client.ts";
+import { coordinatorRefused } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
 
 /** The characters after `gf_<product>_` in every minted token: 32 random bytes, base64url without padding. */
@@ -72,6 +72,6 @@ export function malformedToken(token: string, source: string): CliError | undefi
  * (worker/auth) — one written `gf_ops_…` works — so only the 401 proves a token of that shape is not the admin's.
  */
 export function refusedAsMalformed(err: unknown, token: string, source: string): unknown {
-  const refused = err instanceof ApiError && err.code === "unauthorized";
+  const refused = coordinatorRefused(err, "unauthorized");
   return (refused && malformedToken(token, source)) || err;
 }

@@ -51,13 +51,22 @@ function oneLine(s: string): string {
 }
 
 /**
+ * What happened, each " / " of its own written " ∕ " (U+2215 DIVISION SLASH, which reads the same): the line's first
+ * " / " is where its fix starts — a fix may hold more (`check --url / GIGAFACTORY_URL`), what happened none — and a
+ * server's detail quoting one (`body.a / body.b`) put the fix in the middle of it, for a person or a script reading
+ * the line alike. Changed in the line alone: the CLI's --json error document and the agent's JSON lines carry it as
+ * sent.
+ */
+const whatHappened = (message: string): string => oneLine(message).replace(/ \/(?= )/g, " \u2215");
+
+/**
  * `✘ ERROR code: what / fix` on one line that a terminal shows as written: line breaks in `code`, `what` or `fix` (a
  * server's detail) are folded into spaces, any other control character is shown as its picture and a bidi control as
  * U+FFFD (core/terminal-text: a U+202E in a server's detail showed the rest of the line, the fix included, reversed),
- * and any token, code or Bearer value in them is hidden.
+ * `what`'s own " / " as " ∕ " (`whatHappened`), and any token, code or Bearer value in them is hidden.
  */
 export function errorLine(e: Fixable): string {
-  return terminalText(redactSecrets(`✘ ERROR ${oneLine(e.code)}: ${oneLine(e.message)} / ${oneLine(e.fix)}`));
+  return terminalText(redactSecrets(`✘ ERROR ${oneLine(e.code)}: ${whatHappened(e.message)} / ${oneLine(e.fix)}`));
 }
 
 /**

@@ -54,6 +54,7 @@ export {
   BadAnswerError,
   backoffMs,
   ConnectionError,
+  coordinatorRefused,
   DEFAULT_BACKOFF,
   productFromToken,
   ResponseTimeoutError,

@@ -38,6 +38,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether `err` is the coordinator's own refusal (its problem+json: `fromCoordinator`) with code `code`: the only
+ * answer whose code means what the coordinator's does. Another server's JSON may name `not_found`, `unauthorized` or
+ * `validation_failed` too — a wrong URL's `{"code": "not_found"}` 404 was read as "No budget is set".
+ */
+export function coordinatorRefused(err: unknown, code: string): err is ApiError {
+  return err instanceof ApiError && err.fromCoordinator && err.code === code;
+}
+
 /** The coordinator could not be reached at all (refused, reset, DNS) — after `attempts` tries. */
 export class ConnectionError extends Error {
   readonly url: string;

@@ -50,17 +50,21 @@ describe("closeVerdict", () => {
 });
 
 describe("refusalVerdict", () => {
-  const problem = JSON.stringify({
-    code: "unauthorized",
-    detail: "token is not recognised, or was revoked or rotated",
-  });
+  // As the coordinator writes every refusal (worker/problem): another server's 401 or 403 is retried (agent-foreign-refusal).
+  const refused = (status: number, code: string, detail: string) =>
+    JSON.stringify({ type: `https://gigafactory.dev/problems/${code}`, title: code, status, detail, code });
+  const heads = { contentType: "application/problem+json" };
 
   it("stops on 401/403 (a token that will not start working by retrying), quoting the coordinator", () => {
-    expect(refusalVerdict(401, problem)).toMatchObject({
+    const problem = refused(401, "unauthorized", "token is not recognised, or was revoked or rotated");
+    expect(refusalVerdict(401, problem, heads)).toMatchObject({
       kind: "fatal",
       error: { code: "unauthorized", message: expect.stringMatching(/unauthorized: token is not recognised/) },
     });
-    expect(refusalVerdict(403, "")).toMatchObject({ kind: "fatal", error: { code: "forbidden", exitCode: 3 } });
+    expect(refusalVerdict(403, refused(403, "forbidden", "a factory token"), heads)).toMatchObject({
+      kind: "fatal",
+      error: { code: "forbidden", exitCode: 3 },
+    });
   });
 
   it("retries 404 and 5xx, with a hint for 404", () => {

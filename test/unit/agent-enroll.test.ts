@@ -31,7 +31,8 @@ const stand = enrollStandIn("gf-agent-enroll-misuse-", (req) => {
   // Product `taken`: a factory of this name is enrolled already (the coordinator's 409), the code not used.
   if (req.url.includes("/products/taken/")) {
     const detail = "a factory named h1 is already enrolled; deregister it first";
-    return { status: 409, body: { status: 409, code: "conflict", title: "Conflict", detail } };
+    const type = "https://gigafactory.dev/problems/conflict"; // its problem's shape: no other server's (agent-foreign-refusal)
+    return { status: 409, body: { type, status: 409, code: "conflict", title: "Conflict", detail } };
   }
   return { status: 201, body: { factoryId: "fac_1", token: token("acme"), factory: { seatLimit: 1 } } };
 });

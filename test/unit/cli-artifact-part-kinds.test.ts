@@ -89,7 +89,7 @@ describe("gigafactory artifact -o FILE: something other than a file at the part'
     const dir = testTempDir("gf-artifact-part-kind-");
     for (const given of [dir, `${dir}/`]) {
       const run = await captureCli(["artifact", "job_1", "run.log", "-o", given, ...connection(url, "p")]);
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(2); // the path the command line names, as every file_unwritable (cli/exit-codes)
       expect(run.stderr).toBe(
         `✘ ERROR file_unwritable: ${given} is a directory: -o names the file to write / pass -o ${join(dir, "run.log")}\n`,
       );

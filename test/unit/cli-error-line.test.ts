@@ -2,7 +2,9 @@
 // in every program that prints it (the CLI, the agent, `npm start`): a bidi control in a server's detail (U+202E)
 // showed the rest of the line, the fix included, reversed; a bare CR, U+2028 or NEL in it started the line again or
 // broke it; an ESC acted. Each line break is now a space, each control a picture, each bidi control U+FFFD — and the
-// CLI's --json error document still carries the server's detail as sent.
+// CLI's --json error document still carries the server's detail as sent. The line's first " / " is where the fix
+// starts: a detail's own " / " (`body.a / body.b`) is written " ∕ " (U+2215) in the line — it put the fix in the
+// middle of the detail, to a person and to a script splitting the line at it — and kept as sent under --json.
 import { describe, expect, it } from "vitest";
 import { errorLine } from "../../src/shared/fixable-error.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
@@ -23,6 +25,13 @@ describe("errorLine", () => {
     const line = errorLine({ code: "c\nd", message: "a\rb\u2028c\u0085d\u2029e\vf\fg", fix: "x\u001b[2Jy" });
     expect(line).toBe("✘ ERROR c d: a b c d e f g / x␛[2Jy");
   });
+
+  it("leaves one ' / ' before the fix: the message's own are written ' ∕ ', the fix's kept", () => {
+    const line = errorLine({ code: "conflict", message: "a / b / / c /d e/ f", fix: "check --url / GIGAFACTORY_URL" });
+    expect(line).toBe("✘ ERROR conflict: a \u2215 b \u2215 \u2215 c /d e/ f / check --url / GIGAFACTORY_URL");
+    const [, what, fix] = /^✘ ERROR \w+: (.*?) \/ (.*)$/.exec(line) ?? [];
+    expect([what, fix]).toEqual(["a ∕ b ∕ ∕ c /d e/ f", "check --url / GIGAFACTORY_URL"]);
+  });
 });
 
 describe("a CLI failure", () => {
@@ -39,6 +48,17 @@ describe("a CLI failure", () => {
       expect.stringMatching(/^✘ ERROR conflict: job \ufffdtsoh\ufffd is busy all good \/ /),
       "",
     ]);
+  });
+
+  it("writes a detail's own ' / ' apart from the fix's separator, and keeps it under --json", async () => {
+    const said = "body.ceilingUsd / body.period: pick one";
+    const stub = await stubCoordinator((_req, reply) =>
+      reply.problem(409, { type: "about:blank", title: "Conflict", status: 409, code: "conflict", detail: said }),
+    );
+    const r = await captureCli(["cancel", "job_1", ...connection(stub.url, "p")]);
+    expect(r.stderr).toMatch(/^✘ ERROR conflict: body\.ceilingUsd \u2215 body\.period: pick one \/ the target is in /);
+    const json = await captureCli(["cancel", "job_1", "--json", ...connection(stub.url, "p")]);
+    expect(JSON.parse(json.stdout).error.message).toBe(said);
   });
 
   it("keeps the detail as sent in the --json error document", async () => {

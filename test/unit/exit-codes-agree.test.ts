@@ -8,7 +8,9 @@
 // (a service manager must not restart it into the same refusal) and 1 from the CLI (a script reads the code). A file
 // the CLI's command line names that it cannot read or take (`submit FILE`, `children ID FILE.json`: not there, a
 // directory, not UTF-8 text, not JSON) exits 2, as the agent's --config it cannot take (not there, not JSON) does — it
-// exited 1.
+// exited 1. So does an output path `artifact … -o FILE` cannot open (a directory not there, a file taken for one):
+// `file_unwritable`, which exited 1; a disk that fails under the bytes (/dev/full) is `write_failed`, exit 1.
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,7 +18,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { USAGE } from "../../src/agent/cli-args.ts";
 import { EXIT } from "../../src/agent/close-codes.ts";
 import { USAGE_CODES } from "../../src/cli/exit-codes.ts";
-import { captureCli } from "../support/cli-harness.ts";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 import { thrownCodes } from "../support/thrown-codes.ts";
 import { runAgent } from "./agent-process.ts";
 
@@ -96,6 +98,25 @@ describe("one code, one exit, in the CLI and the agent", () => {
       expect([/^✘ ERROR (\w+):/m.exec(agent.stderr)?.[1], agent.code]).toEqual(["config_missing", 2]);
     },
   );
+
+  it("an -o path it cannot open exits 2; a disk that fails under the bytes exits 1 (write_failed)", async () => {
+    expect(USAGE_CODES).toContain("file_unwritable");
+    expect(USAGE_CODES).not.toContain("write_failed");
+    const bytes = "log line\n";
+    const { url } = await stubCoordinator((_req, reply) =>
+      reply.text(200, bytes, "text/plain", { "x-content-sha256": createHash("sha256").update(bytes).digest("hex") }),
+    );
+    const said: string[] = [];
+    const file = path.join(dir, "a-file");
+    writeFileSync(file, "");
+    // A directory that is not there, a file taken for one, and /dev/full (every write ENOSPC).
+    for (const out of [path.join(dir, "absent", "run.log"), path.join(file, "run.log"), "/dev/full"]) {
+      const run = await captureCli(["artifact", "job_1", "run.log", "-o", out, ...connection(url, "shop"), "--json"]);
+      const { error } = JSON.parse(run.stdout) as { error: { code: string; exitCode: number } };
+      said.push(`${error.code} ${run.code} ${error.exitCode}`);
+    }
+    expect(said).toEqual(["file_unwritable 2 2", "file_unwritable 2 2", "write_failed 1 1"]);
+  });
 
   it("gigafactory-agent --help names each exit code of its EXIT table, and the error line", () => {
     const help = USAGE.replace(/\s+/g, " ");

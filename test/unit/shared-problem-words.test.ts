@@ -71,11 +71,12 @@ describe("a JSON refusal of the agent's socket", () => {
     expect(problemDetail(JSON.stringify({ code: "forbidden", detail: "viewer token" }))).toBe(
       "forbidden: viewer token",
     );
-    const fatal = refusalVerdict(401, JSON.stringify({ message: "token expired" }), {
+    // Another server's 401 (no problem of the coordinator's: agent-foreign-refusal) is retried, in its own words.
+    const foreign = refusalVerdict(401, JSON.stringify({ message: "token expired" }), {
       contentType: "application/json",
     });
-    expect(fatal.kind === "fatal" && fatal.error.message).toBe(
-      "the coordinator refused this factory's token (token expired)",
+    expect(foreign.kind === "retry" && foreign.why).toBe(
+      "connect refused: token expired (not the coordinator's refusal: is a proxy or access gateway in front of --url refusing this host?)",
     );
     const retry = refusalVerdict(502, "{}", { contentType: "application/json", statusText: "Bad Gateway" });
     expect(retry).toEqual({

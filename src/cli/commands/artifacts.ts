@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { MAX_ARTIFACTS_PER_JOB } from "../../core/artifact-limits.ts";
 import { counted } from "../../core/counted.ts";
 import { terminalTextStream } from "../../core/terminal-text.ts";
+import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
 import { downloadToFile } from "../artifact-download.ts";
 import { drain, verify } from "../artifact-stream.ts";
@@ -156,6 +157,7 @@ export const artifact: Command = {
         "file_unwritable",
         `${file} is a directory: -o names the file to write`,
         `pass -o ${join(file, name)}`,
+        EXIT_USAGE,
       );
     // Checked before it replaces FILE; a cut download's part is kept for the next run to resume (cli/artifact-download).
     const got = await downloadToFile(ctx.client(), id, name, file);

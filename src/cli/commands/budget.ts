@@ -9,7 +9,7 @@
 import { toMicros } from "../../core/budget.ts";
 import { usdTexts } from "../../core/usd-text.ts";
 import { BudgetBody, type BudgetView } from "../../shared/api-budget.ts";
-import { ApiError, type GigafactoryClient } from "../../shared/http-client.ts";
+import { ApiError, coordinatorRefused, type GigafactoryClient } from "../../shared/http-client.ts";
 import { decimal } from "../args.ts";
 import { choiceRefusal } from "../args-hints.ts";
 import type { Command, Ctx } from "../context.ts";
@@ -35,7 +35,7 @@ const SET_ONE = "`gigafactory budget set day|week|month CEILING_USD`";
  */
 function noBudget(err: unknown): err is ApiError {
   const what = err instanceof ApiError ? (err.body as { what?: unknown } | undefined)?.what : undefined;
-  return err instanceof ApiError && err.code === "not_found" && what === "budget of product";
+  return coordinatorRefused(err, "not_found") && what === "budget of product";
 }
 
 /** One budget call; a missing budget becomes a not_found with the command that sets one. */

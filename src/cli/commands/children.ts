@@ -10,9 +10,11 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DerivedKeyHeader } from "../../shared/api.ts";
+import { MAX_CHILDREN_BYTES } from "../../shared/api-policies.ts";
 import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Command } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
+import { tooLarge } from "../input-file.ts";
 import { checked } from "../read-answers.ts";
 import { ChildrenRead, inlined, inlineRows } from "../read-answers-ops.ts";
 import { NONE, renderTable } from "../table.ts";
@@ -74,7 +76,12 @@ export const children: Command = {
     const key = ctx.str("key") ?? fileKey(bytes);
     const problem = headerKeyProblem(key);
     if (problem !== undefined) throw usageError(problem, "children");
-    const made = await ctx.client().addChildren(id, childrenOf(utf8Text(bytes, `${file}: `), file), key);
+    const list = childrenOf(utf8Text(bytes, `${file}: `), file);
+    // The body sent is `{"children": […]}` as JSON (shared/http-client addChildren): past the coordinator's bound it
+    // was sent whole, to be refused 413 payload_too_large.
+    if (Buffer.byteLength(JSON.stringify({ children: list })) > MAX_CHILDREN_BYTES)
+      throw tooLarge(MAX_CHILDREN_BYTES, "a job's children", `${file}: `);
+    const made = await ctx.client().addChildren(id, list, key);
     checked(ChildrenRead, made, "a parent with its children");
     if (ctx.json) {
       ctx.emit({ parent: made.parent, children: made.children });

@@ -4,7 +4,7 @@
  * by id, never the code, which the coordinator keeps only as a hash — and `enrollment-codes revoke ID` revokes one,
  * so a code pasted into the wrong place stops working at once instead of when it expires.
  */
-import { ApiError } from "../../shared/http-client.ts";
+import { coordinatorRefused } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
@@ -61,7 +61,7 @@ export const enrollmentCodeCommands: Command[] = [
         .catch((err: unknown) => {
           // The generic not_found advice names jobs and factories; a code is gone once used or expired anyway. Another
           // server's 404 naming `not_found` (a wrong --url) is said as another server's (cli/foreign-fix).
-          if (!(err instanceof ApiError && err.fromCoordinator && err.code === "not_found")) throw err;
+          if (!coordinatorRefused(err, "not_found")) throw err;
           throw new CliError(
             "not_found",
             `no enrollment code ${id} in this product (a used or long-expired code is deleted: nothing to revoke)`,

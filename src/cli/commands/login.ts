@@ -10,7 +10,7 @@
  * admin creates products, with this login (`gigafactory products create`).
  */
 import { trimHeaderBlanks } from "../../shared/header-token.ts";
-import { ApiError, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
+import { coordinatorRefused, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
 import { assertTokenServes, checkToken, configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
 import type { Command } from "../context.ts";
 import { overridingVariables } from "../env-override.ts";
@@ -35,7 +35,7 @@ async function productQueueVersion(client: GigafactoryClient, product: string): 
   try {
     state = await client.queueState();
   } catch (err) {
-    if (!(err instanceof ApiError && err.code === "not_found")) throw err;
+    if (!coordinatorRefused(err, "not_found")) throw err;
     const products = await client.listProducts().catch(() => {
       throw err; // not the admin (or not a coordinator): the product's own refusal says more
     });

@@ -14,6 +14,7 @@ import type { SettingsAnswer } from "../../shared/http-client.ts";
 import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, toCliError, usageError } from "../errors.ts";
+import { foreignRefusal } from "../foreign-fix.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, SettingsRead } from "../read-answers-policy.ts";
 import { formatSettings } from "../settings-text.ts";
@@ -191,7 +192,7 @@ export const settingsCommands: Command[] = [
       const sent = await ctx
         .client()
         .patchSettings(patch as never)
-        .catch((err: unknown) => Promise.reject(settingsError(err, before)));
+        .catch((err: unknown) => Promise.reject(foreignRefusal(err) ? err : settingsError(err, before)));
       const after = checkedWrite(SettingsRead, sent, "the product's settings", "read `gigafactory settings get`");
       const changed = changedKeys(before, after);
       if (ctx.json) ctx.emit(after);

@@ -8,13 +8,15 @@
  * "created"|"existing", job}` or `{file, error: {code, message, fix}}` — so a
  * script sees what the table shows (which file, whether it was a replay).
  */
-import { readFile } from "node:fs/promises";
+import { MAX_MANIFEST_BYTES } from "../../core/manifest-schema.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Job } from "../../shared/http-client.ts";
 import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, formatError, toCliError } from "../errors.ts";
+import { foreignRefusal } from "../foreign-fix.ts";
+import { readInputFile } from "../input-file.ts";
 import { mapLimit } from "../pool.ts";
 import { createProgress } from "../progress.ts";
 import { checkedWrite, lineOf, lineTable, SubmittedRead } from "../read-answers-policy.ts";
@@ -53,7 +55,7 @@ const UNKNOWN_KEY = /(?:^|: |; )([\w.-]+): unknown key \(allowed: ([^)]*)\)/;
  */
 export function fileError(err: unknown): CliError {
   const e = toCliError(err);
-  if (e.code !== "invalid_manifest") return e;
+  if (e.code !== "invalid_manifest" || foreignRefusal(err)) return e; // another server's code is not core/manifest's
   const unknown = UNKNOWN_KEY.exec(e.message);
   if (unknown) {
     const key = unknown[1] as string;
@@ -222,8 +224,9 @@ async function readManifest(file: string, stdin?: () => Promise<Uint8Array>): Pr
 
 async function readBytes(file: string): Promise<Uint8Array> {
   try {
-    return await readFile(file);
+    return await readInputFile(file, MAX_MANIFEST_BYTES, "a manifest");
   } catch (err) {
+    if (err instanceof CliError) throw err; // file_too_large
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     // `submit examples` (a directory) is a natural first try: say what to pass instead of "check its permissions".
     if (why === "EISDIR") {

@@ -8,7 +8,7 @@
  * to have the route is said to be one, not a wrong --url.
  */
 import { z } from "zod";
-import { ApiError } from "../../shared/http-client.ts";
+import { coordinatorRefused } from "../../shared/http-client.ts";
 import { configPath, type Env, envLayer } from "../config.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError } from "../errors.ts";
@@ -69,7 +69,7 @@ async function readWhoami(ctx: Ctx): Promise<WhoamiAnswer> {
     return await checkedCall<WhoamiAnswer>(ctx.client(), "GET", "/whoami", { schema: WhoamiRead, what: "a whoami" });
   } catch (err) {
     // The Worker's own 404 for a path it does not serve (worker/method-not-allowed): the token was accepted first.
-    if (err instanceof ApiError && err.code === "not_found" && err.detail.startsWith("no route for "))
+    if (coordinatorRefused(err, "not_found") && err.detail.startsWith("no route for "))
       throw new CliError(
         "unsupported",
         "this coordinator has no whoami (it predates it); it accepted the token",
