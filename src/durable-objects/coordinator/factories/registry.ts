@@ -104,15 +104,15 @@ export function requireRoutableFactory(sql: SqlStorage, id: string, now: number)
 }
 
 /**
- * Sockets ended (their close handled, closed by the sweep, or found gone at an instance's start), each of factory
- * `factoryId`'s connection generation `connection`: record that generation closed, unless a newer hello's is live
- * by now (a replaced socket's late close says nothing). Idempotent.
+ * Sockets ended (close handled, swept, or found gone at an instance's start: `unseen`, when unknown — `disconnectedAt`
+ * cleared), each of factory `factoryId`'s generation `connection`: that generation recorded closed, unless a newer
+ * hello's is live by now (a replaced socket's late close says nothing). Idempotent.
  */
-export function noteDisconnected(tx: Tx, ...ended: ReadonlyArray<{ factoryId: string; connection?: number }>): void {
+export function noteDisconnected(tx: Tx, ...ended: { factoryId: string; connection?: number; unseen?: true }[]) {
   for (const att of ended) {
     const f = readFactory(tx.sql, att.factoryId);
     if (f?.connection === undefined || f.connection !== att.connection || f.closedConnection === f.connection) continue;
-    storeFactory(tx.sql, { ...f, closedConnection: f.connection, disconnectedAt: tx.now });
+    storeFactory(tx.sql, { ...f, closedConnection: f.connection, disconnectedAt: att.unseen ? undefined : tx.now });
   }
 }
 
