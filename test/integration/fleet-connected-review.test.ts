@@ -2,9 +2,10 @@
 // restarts: a reconnect whose new socket opens before the old one closes stays connected (the replaced socket's late
 // close records nothing), then its close disconnects it; a socket that never says hello connects nothing; sockets the
 // coordinator closes (token revoked, the stale-socket sweep, deregistered) and a drained agent's clean close (`left`)
-// read disconnected with when; a recorded end survives a restart and a reconnect clears it; a lease holder whose
-// socket was lost with a restart reads disconnected with no time (its end was never seen — the start found it gone,
-// and said "disconnected 0s ago" for a link gone since the crash); one fleet read walks the socket list once.
+// read disconnected with when; a recorded end survives a restart and a reconnect clears it; a link lost with a restart
+// reads disconnected with no time (its end was never seen) though the outage grace of a lease holder, or a token
+// rotated or revoked since, recorded it ended ("disconnected 0s ago" for a link gone since the crash); one fleet read
+// walks the socket list once.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CLOSE } from "../../src/shared/protocol.ts";
@@ -174,6 +175,28 @@ describe("the fleet view's connected field, attacked", () => {
     expect(await listed(product, f.factoryId)).toMatchObject({ connected: true, disconnectedAt: null });
     again.socket.close();
     socket.close();
+  });
+
+  it("gives no time for a link lost with a restart that a token rotation or revocation ends later", async () => {
+    const product = "fleet-review-lost-rotated";
+    const r = await enroll(product, "rotated");
+    const v = await enroll(product, "revoked");
+    const rs = await connectFactory(product, r.token);
+    const vs = await connectFactory(product, v.token);
+    await restartCoordinator(product); // both sockets dropped with no close: their stored links still say open
+    const rotate = await api("POST", `${P(product)}/factories/${r.factoryId}/token/rotate`, { token: ADMIN });
+    expect(rotate.status).toBe(200);
+    expect(await listed(product, r.factoryId)).toMatchObject({ connected: false, disconnectedAt: null });
+    expect((await api("POST", `${P(product)}/factories/${v.factoryId}/token/revoke`, { token: ADMIN })).status).toBe(
+      200,
+    );
+    expect(await listed(product, v.factoryId)).toMatchObject({
+      status: "revoked",
+      connected: false,
+      disconnectedAt: null,
+    });
+    rs.socket.close();
+    vs.socket.close();
   });
 
   it("walks the socket list once for a fleet read, not once per factory", async () => {

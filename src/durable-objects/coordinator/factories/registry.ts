@@ -227,13 +227,13 @@ export function noteLeaseExpiry(tx: Tx, id: string, count = 1): void {
 /**
  * The factory's token is `tokenHash` now (null: revoked, with `status`), and the old one's connections end: a new
  * generation, recorded closed, so a frame on one is refused in its unit (sockets `assertCurrentConnection`); an HTTP
- * poller (no generation) stays one. @throws NotFoundError — no such factory.
+ * poller (no generation) stays one. `live`: a greeted socket of it is open. @throws NotFoundError — no such factory.
  */
-export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, status?: FactoryStatus): Factory {
+export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, status?: FactoryStatus, live = true) {
   const f = readFactory(tx.sql, id);
   if (!f) throw new NotFoundError("factory", id);
-  const next = (f.connection ?? 0) + 1; // ended now, unless its end was recorded already (kept: when it was)
-  const at = linkOpen(f) ? tx.now : f.disconnectedAt;
+  const next = (f.connection ?? 0) + 1; // ended now, unless its end was recorded already (kept: when it was) —
+  const at = !linkOpen(f) ? f.disconnectedAt : live ? tx.now : undefined; // or lost unseen, with a restart: no time
   const ended = f.connection === undefined ? {} : { connection: next, closedConnection: next, disconnectedAt: at };
   storeFactory(tx.sql, { ...f, ...ended, status: status ?? f.status }, tokenHash);
   return requireFactory(tx.sql, id, tx.now);
