@@ -2,10 +2,11 @@
 // restarts: a reconnect whose new socket opens before the old one closes stays connected (the replaced socket's late
 // close records nothing), then its close disconnects it; a socket that never says hello connects nothing; sockets the
 // coordinator closes (token revoked, the stale-socket sweep, deregistered) and a drained agent's clean close (`left`)
-// read disconnected with when; a recorded end survives a restart and a reconnect clears it; a link lost with a restart
-// reads disconnected with no time (its end was never seen) though the outage grace of a lease holder, or a token
-// rotated or revoked since, recorded it ended ("disconnected 0s ago" for a link gone since the crash); one fleet read
-// walks the socket list once.
+// read disconnected with when; an open socket silent past 3 missed beats reads disconnected before the sweep closes
+// it (it read connected beside health `down`); a recorded end survives a restart and a reconnect clears it; a link
+// lost with a restart reads disconnected with no time (its end was never seen) though the outage grace of a lease
+// holder, or a token rotated or revoked since, recorded it ended ("disconnected 0s ago" for a link gone since the
+// crash); one fleet read walks the socket list once.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CLOSE } from "../../src/shared/protocol.ts";
@@ -197,6 +198,27 @@ describe("the fleet view's connected field, attacked", () => {
     });
     rs.socket.close();
     vs.socket.close();
+  });
+
+  it("reads disconnected an open socket silent past 3 missed beats (down), before the sweep closes it", async () => {
+    const product = "fleet-review-silent";
+    const f = await enroll(product, "host");
+    const { socket } = await connectFactory(product, f.token);
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const at = Date.now() - 5 * 60_000; // a cut network, a hung agent: no beat, no close
+      state.storage.sql.exec(
+        "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?) WHERE id = ?",
+        at,
+        f.factoryId,
+      );
+    });
+    await held(product, f.factoryId, 1); // its socket still open on the coordinator
+    expect(await listed(product, f.factoryId)).toMatchObject({
+      health: "down",
+      connected: false,
+      disconnectedAt: null,
+    });
+    socket.close();
   });
 
   it("walks the socket list once for a fleet read, not once per factory", async () => {
