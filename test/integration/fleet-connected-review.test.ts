@@ -6,7 +6,8 @@
 // it (it read connected beside health `down`); a recorded end survives a restart and a reconnect clears it; a link
 // lost with a restart reads disconnected with no time (its end was never seen) though the outage grace of a lease
 // holder, or a token rotated or revoked since, recorded it ended ("disconnected 0s ago" for a link gone since the
-// crash); one fleet read walks the socket list once.
+// crash); an HTTP poller is connected while its beats keep it up, not once they lapse, never revoked (the OpenAPI
+// text's rule); one fleet read walks the socket list once.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CLOSE } from "../../src/shared/protocol.ts";
@@ -219,6 +220,36 @@ describe("the fleet view's connected field, attacked", () => {
       disconnectedAt: null,
     });
     socket.close();
+  });
+
+  it("counts an HTTP poller connected as the OpenAPI text says: not once its beats lapse, never revoked", async () => {
+    const product = "fleet-review-poller";
+    const f = await enroll(product, "poller");
+    expect(await listed(product, f.factoryId)).toMatchObject({ connected: false, disconnectedAt: null }); // never beat
+    expect((await api("POST", `${P(product)}/factories/heartbeat`, { token: f.token, json: {} })).status).toBe(200);
+    expect(await listed(product, f.factoryId)).toMatchObject({ health: "ok", connected: true, disconnectedAt: null });
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const at = Date.now() - 5 * 60_000;
+      state.storage.sql.exec(
+        "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?) WHERE id = ?",
+        at,
+        f.factoryId,
+      );
+    });
+    expect(await listed(product, f.factoryId)).toMatchObject({
+      health: "down",
+      connected: false,
+      disconnectedAt: null,
+    });
+    expect((await api("POST", `${P(product)}/factories/heartbeat`, { token: f.token, json: {} })).status).toBe(200);
+    expect((await api("POST", `${P(product)}/factories/${f.factoryId}/token/revoke`, { token: ADMIN })).status).toBe(
+      200,
+    );
+    expect(await listed(product, f.factoryId)).toMatchObject({
+      status: "revoked",
+      connected: false,
+      disconnectedAt: null,
+    });
   });
 
   it("walks the socket list once for a fleet read, not once per factory", async () => {
