@@ -46,6 +46,7 @@ const stored = (product: string, factoryId: string) =>
 const socketCount = (product: string, factoryId: string) =>
   runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => state.getWebSockets(factoryId).length);
 
+/** Waits for the state "the coordinator holds `n` sockets of the factory" (a close handled drops one). */
 const held = async (product: string, factoryId: string, n: number) =>
   until(
     () => socketCount(product, factoryId),
