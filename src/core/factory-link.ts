@@ -31,15 +31,17 @@ export interface LinkFacts {
 }
 
 /**
- * A factory's link for the fleet view: connected while a greeted socket of it is open — draining or not. An HTTP
+ * A factory's link for the fleet view: connected while a greeted socket of it is open — draining or not — and its
+ * heartbeats have not lapsed (`down`): a socket silent that long (a cut network, a hung agent: no close comes) is one
+ * the coordinator's next sweep closes, and read connected beside `down` it said less than health did. An HTTP
  * poller has no socket: it counts as connected while its heartbeats (or claims) keep it out of `down` and it did not
  * leave, as the waiting reasons count it (coordinator jobs/waiting). A revoked factory is never connected.
  * `disconnectedAt` is the recorded end of its latest connection; null when the stored link still says open (lost
- * with a coordinator restart: its end was never seen), for a poller, and while connected.
+ * with a coordinator restart, or silent on an open socket: its end not seen yet), for a poller, and while connected.
  */
 export function factoryLink(facts: LinkFacts): FactoryLinkView {
   if (facts.status === "revoked") return { connected: false, disconnectedAt: endOf(facts) };
-  if (facts.attached) return { connected: true, disconnectedAt: null };
+  if (facts.attached && facts.health !== "down") return { connected: true, disconnectedAt: null };
   if (facts.storedOpen === undefined) {
     return { connected: facts.health !== "down" && facts.health !== "left", disconnectedAt: null };
   }

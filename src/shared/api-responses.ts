@@ -177,9 +177,9 @@ export const FactorySchema = FactoryRecordSchema.extend({
   connected: z
     .boolean()
     .describe(
-      "a greeted WebSocket of its agent is open on the coordinator now (draining or not), read from the socket set " +
-        "at each read: false at once when its socket closes, where `health` follows heartbeats (down after 3 missed). " +
-        "An HTTP poller (no socket): while its heartbeats or claims keep it out of `down`. Never for a revoked one",
+      "a greeted WebSocket of its agent is open now (draining or not), not silent past 3 missed beats (`down`: " +
+        "the sweep closes it), read from the coordinator's socket set: false at once when it closes, where `health` " +
+        "lags. An HTTP poller (no socket): while its heartbeats or claims keep it out of `down`. Never for a revoked one",
     ),
   disconnectedAt: ms
     .nullable()

@@ -1,7 +1,8 @@
 // The fleet view's link rule (core/factory-link `factoryLink`): connected while a greeted socket is open, whatever
-// the stored link or the heartbeat health says — a socket lost with a coordinator restart left the stored link open,
-// and health stays ok for 30 s after a crash. `disconnectedAt` only when the end was recorded for the latest
-// connection; an HTTP poller is connected while up (as the waiting reasons count it); a revoked factory never.
+// the stored link says — a socket lost with a coordinator restart left the stored link open, and health stays ok for
+// 30 s after a crash — unless it went silent past 3 missed beats (down: the sweep closes it; no close came).
+// `disconnectedAt` only when the end was recorded for the latest connection; an HTTP poller is connected while up (as
+// the waiting reasons count it); a revoked factory never.
 import { describe, expect, it } from "vitest";
 import { factoryLink, type LinkFacts } from "../../src/core/factory-link.ts";
 
@@ -16,8 +17,16 @@ const facts = (over: Partial<LinkFacts>): LinkFacts => ({
 describe("factoryLink", () => {
   it("is connected while a greeted socket is open, with no end to say", () => {
     expect(factoryLink(facts({ attached: true, endedAt: 5 }))).toEqual({ connected: true, disconnectedAt: null });
-    expect(factoryLink(facts({ attached: true, health: "down", status: "draining" }))).toEqual({
+    expect(factoryLink(facts({ attached: true, health: "degraded", status: "draining" }))).toEqual({
       connected: true,
+      disconnectedAt: null,
+    });
+  });
+
+  it("is disconnected on an open socket silent past 3 missed beats (down): the sweep closes it, no close came", () => {
+    // A cut network or a hung agent: read connected beside `down`, the link said less than health did.
+    expect(factoryLink(facts({ attached: true, health: "down", endedAt: 5 }))).toEqual({
+      connected: false,
       disconnectedAt: null,
     });
   });

@@ -80,6 +80,7 @@ export function retireEnrollmentCode(tx: Tx, id: string, actor: string): Enrollm
  * Factory `factoryId` authenticates with `newHash` from now on; the streams its old token opened are returned, and
  * the connections it opened end (factories/registry `setFactoryToken`). `byToken`: the operator token asking, if one
  * did — it must still be live (access/tokens `assertTokenLive`), or the new factory token would be its holder's.
+ * `live`: a greeted socket of it is open now (its link's end is timed now; else it went unseen, with a restart).
  * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked (enroll it again);
  *   unauthorized — `byToken` was revoked meanwhile (the old factory token stays).
  */
@@ -89,13 +90,14 @@ export function rotateFactoryToken(
   newHash: string,
   actor: string,
   byToken?: string,
+  live = true,
 ): Retired<Factory> {
   assertTokenLive(tx.sql, byToken, "rotating this factory's token");
   const f = requireFactory(tx.sql, factoryId, tx.now);
   if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked; enroll it again`);
   const watched = takeFactoryWatchers(tx, factoryId);
   enqueueAudit(tx, actor, "factory.token.rotate", factoryId);
-  return { value: setFactoryToken(tx, factoryId, newHash), watched };
+  return { value: setFactoryToken(tx, factoryId, newHash, undefined, live), watched };
 }
 
 /**
@@ -103,10 +105,10 @@ export function rotateFactoryToken(
  * error window forgotten with their alerts resolved (it never runs again: it enrolls anew), what learned routing kept
  * about it dropped (policies/routing-changes `forgetFactoryRouting`), and the streams its token opened are returned.
  * A factory revoked already is answered as it is, with nothing written or audited again (its revocation did all that,
- * and nothing can act for it since).
+ * and nothing can act for it since). `live`: as `rotateFactoryToken`'s.
  * @throws NotFoundError — no such factory.
  */
-export function retireFactoryToken(tx: Tx, factoryId: string, actor: string): Retired<Factory> {
+export function retireFactoryToken(tx: Tx, factoryId: string, actor: string, live = true): Retired<Factory> {
   const f = requireFactory(tx.sql, factoryId, tx.now);
   if (f.status === "revoked") return { value: f };
   const watched = takeFactoryWatchers(tx, factoryId);
@@ -115,5 +117,5 @@ export function retireFactoryToken(tx: Tx, factoryId: string, actor: string): Re
   // Learned routing forgets it too: its records, the rules naming it, the experiments it changes (as deregister).
   const forgotten = forgetFactoryRouting(tx, factoryId, actor, "revoked");
   enqueueAudit(tx, actor, "factory.token.revoke", factoryId, { requeued, ...forgotten });
-  return { value: setFactoryToken(tx, factoryId, null, "revoked"), watched };
+  return { value: setFactoryToken(tx, factoryId, null, "revoked", live), watched };
 }

@@ -10,7 +10,8 @@
  *           max(its TTL, 30 s) from now (same epoch, same holder: its agent renews it, or resumes it from `welcome`,
  *           as if nothing happened; its stopping engine's `stopped` still ends the hold); every holder stored
  *           connected but not attached is recorded disconnected (so an instance that starts again, an idle one
- *           woken by its alarm at the grace's end, grants nothing more); one `lease.outage_grace` audit record
+ *           woken by its alarm at the grace's end, grants nothing more), with no `disconnectedAt`: its link went
+ *           down with the coordinator, when is unknown (the fleet view); one `lease.outage_grace` audit record
  *           with how many leases and holds were extended. Returns how many leases were extended.
  */
 import { expiryAtStart, type HolderLink, wasDown } from "../../../core/outage-grace.ts";
@@ -49,7 +50,7 @@ export function graceLeasesAfterOutage(tx: Tx, attached: ReadonlySet<string>): n
   for (const id of holders) {
     const f = readFactory(tx.sql, id);
     links.set(id, { connected: f && linkOpen(f), attached: false });
-    if (f && linkOpen(f)) noteDisconnected(tx, { factoryId: id, connection: f.connection });
+    if (f && linkOpen(f)) noteDisconnected(tx, { factoryId: id, connection: f.connection, unseen: true });
   }
   const linkOf = (id: string): HolderLink => links.get(id) ?? { connected: undefined, attached: attached.has(id) };
   const settings = getSettings(tx.sql);

@@ -104,15 +104,15 @@ export function requireRoutableFactory(sql: SqlStorage, id: string, now: number)
 }
 
 /**
- * Sockets ended (their close handled, closed by the sweep, or found gone at an instance's start), each of factory
- * `factoryId`'s connection generation `connection`: record that generation closed, unless a newer hello's is live
- * by now (a replaced socket's late close says nothing). Idempotent.
+ * Sockets ended (close handled, swept, or found gone at an instance's start: `unseen`, when unknown — `disconnectedAt`
+ * cleared), each of factory `factoryId`'s generation `connection`: that generation recorded closed, unless a newer
+ * hello's is live by now (a replaced socket's late close says nothing). Idempotent.
  */
-export function noteDisconnected(tx: Tx, ...ended: ReadonlyArray<{ factoryId: string; connection?: number }>): void {
+export function noteDisconnected(tx: Tx, ...ended: { factoryId: string; connection?: number; unseen?: true }[]) {
   for (const att of ended) {
     const f = readFactory(tx.sql, att.factoryId);
     if (f?.connection === undefined || f.connection !== att.connection || f.closedConnection === f.connection) continue;
-    storeFactory(tx.sql, { ...f, closedConnection: f.connection, disconnectedAt: tx.now });
+    storeFactory(tx.sql, { ...f, closedConnection: f.connection, disconnectedAt: att.unseen ? undefined : tx.now });
   }
 }
 
@@ -227,13 +227,13 @@ export function noteLeaseExpiry(tx: Tx, id: string, count = 1): void {
 /**
  * The factory's token is `tokenHash` now (null: revoked, with `status`), and the old one's connections end: a new
  * generation, recorded closed, so a frame on one is refused in its unit (sockets `assertCurrentConnection`); an HTTP
- * poller (no generation) stays one. @throws NotFoundError — no such factory.
+ * poller (no generation) stays one. `live`: a greeted socket of it is open. @throws NotFoundError — no such factory.
  */
-export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, status?: FactoryStatus): Factory {
+export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, status?: FactoryStatus, live = true) {
   const f = readFactory(tx.sql, id);
   if (!f) throw new NotFoundError("factory", id);
-  const next = (f.connection ?? 0) + 1; // ended now, unless its end was recorded already (kept: when it was)
-  const at = linkOpen(f) ? tx.now : f.disconnectedAt;
+  const next = (f.connection ?? 0) + 1; // ended now, unless its end was recorded already (kept: when it was) —
+  const at = !linkOpen(f) ? f.disconnectedAt : live ? tx.now : undefined; // or lost unseen, with a restart: no time
   const ended = f.connection === undefined ? {} : { connection: next, closedConnection: next, disconnectedAt: at };
   storeFactory(tx.sql, { ...f, ...ended, status: status ?? f.status }, tokenHash);
   return requireFactory(tx.sql, id, tx.now);

@@ -33,6 +33,7 @@ import {
   heartbeat,
   setFactoryStatus,
 } from "../factories/admin.ts";
+import { linkedFactoryIds } from "../factories/fleet-view.ts";
 import { seatGrant } from "../factories/grants.ts";
 import { listFactories, readFactory, requireFactory } from "../factories/registry.ts";
 import { statusNotice } from "../factories/standing.ts";
@@ -167,12 +168,18 @@ export abstract class FleetRpc extends ComposedCoordinator {
   async rotateFactoryToken(productId: string, factoryId: string, newHash: string, actor: string, byToken?: string) {
     // Sockets authenticated with the old token must not outlive it.
     const revoke = { factoryId, reason: "token rotated" };
-    return this.retiring(productId, (tx) => rotateFactoryToken(tx, factoryId, newHash, actor, byToken), revoke);
+    const rotate = (tx: Tx) => rotateFactoryToken(tx, factoryId, newHash, actor, byToken, this.linked(factoryId));
+    return this.retiring(productId, rotate, revoke);
   }
 
   async revokeFactoryToken(productId: string, factoryId: string, actor: string) {
     const revoke = { factoryId, reason: "factory token revoked" };
-    return this.retiring(productId, (tx) => retireFactoryToken(tx, factoryId, actor), revoke);
+    return this.retiring(productId, (tx) => retireFactoryToken(tx, factoryId, actor, this.linked(factoryId)), revoke);
+  }
+
+  /** Whether a greeted socket of the factory is open now: its link's end, if a unit ends it, is seen now. */
+  private linked(factoryId: string): boolean {
+    return linkedFactoryIds(this.ctx, factoryId).has(factoryId);
   }
 
   async setFactoryStatus(productId: string, factoryId: string, status: AdminStatus, actor: string) {
