@@ -44,10 +44,12 @@ export function linkBadge(f, now = Date.now()) {
 }
 
 /**
- * The Fleet line's count of them, " · 2 disconnected", or "" when none is.
+ * The Fleet line's count of them, " · 2 disconnected", or "" when none is — not of those down already: the line
+ * counts their seats "on factories down" (a socket left open while the beats stopped is disconnected AND down, and
+ * was counted twice).
  * @param {any[]} factories
  */
 export function disconnectedText(factories) {
-  const n = factories.filter(disconnected).length;
+  const n = factories.filter((f) => disconnected(f) && f.health !== "down").length;
   return n ? ` · ${n} disconnected` : "";
 }

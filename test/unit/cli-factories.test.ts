@@ -40,7 +40,7 @@ describe("factories: HEALTH", () => {
 // The LINK column (linkCell): a factory whose socket closed reads "disconnected" at once, with how long ago, beside a
 // HEALTH still `ok` (heartbeat-based: down only after 3 missed) — the table said `ok` alone until the beats lapsed.
 describe("factories: LINK", () => {
-  it("says connected, disconnected with how long ago beside health ok, never, and - from an older coordinator", async () => {
+  it("says connected, disconnected with how long ago beside health ok, never, closed when ended on purpose, - from an older coordinator", async () => {
     const beat = { lastHeartbeatAt: NOW - 5_000, health: "ok" as const };
     const rows = factoryRows(
       [
@@ -49,6 +49,21 @@ describe("factories: LINK", () => {
         factory({ ...beat, id: "fac_3", connected: false, disconnectedAt: null } as Partial<Factory>),
         factory({ id: "fac_4", connected: false, disconnectedAt: null } as Partial<Factory>),
         factory({ ...beat, id: "fac_5" }),
+        // Ended on purpose: no outage to find.
+        factory({
+          ...beat,
+          id: "fac_6",
+          health: "left",
+          connected: false,
+          disconnectedAt: NOW - 9_000,
+        } as Partial<Factory>),
+        factory({
+          ...beat,
+          id: "fac_7",
+          status: "revoked",
+          connected: false,
+          disconnectedAt: null,
+        } as Partial<Factory>),
       ],
       NOW,
     );
@@ -58,6 +73,8 @@ describe("factories: LINK", () => {
       ["ok", "disconnected"],
       ["never connected", "never"],
       ["ok", "-"],
+      [expect.stringMatching(/^left/), "closed"],
+      ["ok", "closed"],
     ]);
     const stub = await stubCoordinator((_req, reply) =>
       reply.json(200, {

@@ -38,6 +38,10 @@ describe("dashboard fleet: disconnected factories", () => {
     expect(fleetSummary(fleet)).toBe(
       "3 factories · 0 of 2 seats busy · 1 more seat on factories down, left or never connected · 1 disconnected",
     );
+    // Down already, its seat counted "on factories down": not counted again as disconnected.
+    expect(fleetSummary([f({ connected: false, health: "down" }), f({})])).toBe(
+      "2 factories · 0 of 1 seat busy · 1 more seat on factories down or never connected",
+    );
     expect(fleetSummary([f({})])).toBe("1 factory · 0 of 1 seat busy");
   });
 });

@@ -43,11 +43,14 @@ type Link = { connected?: boolean | null; disconnectedAt?: number | null };
 /**
  * The LINK column (the fleet view's `connected`, `disconnectedAt` ms): "connected", "disconnected 12s ago" at once when
  * its socket closed — HEALTH follows heartbeats, `down` only after 3 missed —, "disconnected" when its end was not seen,
- * "never" before its first hello or beat, "-" from a coordinator that does not say (older than the field).
+ * "never" before its first hello or beat, "closed" for a link ended on purpose (a factory that left or was revoked: a
+ * "disconnected" there read as an outage to find, as the dashboard's card does not say it), "-" from a coordinator
+ * that does not say (older than the field).
  */
-export function linkCell(f: Link & Pick<Factory, "lastHeartbeatAt">, now: number): string {
+export function linkCell(f: Link & Pick<Factory, "lastHeartbeatAt" | "health" | "status">, now: number): string {
   if (f.connected === undefined || f.connected === null) return "-";
   if (f.connected) return "connected";
+  if (f.health === "left" || f.status === "revoked") return "closed";
   if (typeof f.disconnectedAt === "number") return `disconnected ${formatAge(f.disconnectedAt, now)} ago`;
   return f.lastHeartbeatAt === undefined ? "never" : "disconnected";
 }
