@@ -34,6 +34,9 @@ import {
 import { endedWords, onStopRequest } from "./stop-signals.ts";
 
 /** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir); empty is unset. */
+/** What to do after a demo agent was killed: the demo's agents are its own; a crash is watched on one of yours. */
+const CRASH_FIX =
+  'run `npm start` again; to watch a host crash and come back, kill an agent you enrolled yourself (docs/first-fleet.md, "An agent killed and brought back")';
 const STATE_ROOT = envValue(process.env, "GIGAFACTORY_LOCAL_STATE") ?? path.join(ROOT, ".wrangler");
 const DEMO_DIR = path.join(STATE_ROOT, "demo");
 /** 8 s: a demo job takes ~4 s by default (GF_SAMPLE_SECONDS), so a draining agent finishes it or checkpoints and releases it in time. */
@@ -223,11 +226,14 @@ async function main(): Promise<void> {
     await createDemoProduct(server.url, token);
     for (const f of FACTORIES) {
       const agent = await startAgent(server.url, token, f, launch);
-      // A demo whose agent died (it says why, above) would sit there with queued jobs: stop it, say so.
+      // A demo whose agent died would sit there with queued jobs: stop it, say so. An agent that failed says why
+      // above; one killed by a signal (a newcomer's `kill -9`, to watch a crash) says nothing — "see its output
+      // above" led nowhere: tell how to watch a host crash and come back instead.
       agent.once("exit", (code, signal) => {
         if (stopping) return;
-        const what = `${f.name} ${endedWords(code, signal)}`;
-        console.error(errorLine({ code: "agent_exited", message: what, fix: "see its output above" }));
+        const what = `${f.name} ${endedWords(code, signal)}: the demo stops with any of its agents`;
+        const fix = signal ? CRASH_FIX : "see its output above, then run `npm start` again";
+        console.error(errorLine({ code: "agent_exited", message: what, fix }));
         void stop(1);
       });
     }
