@@ -9,7 +9,7 @@ import { ANCESTOR, JOB_ACTED } from "./answers.js";
 import { ApiError, api, jobPath, writeFailure } from "./api.js";
 import { armGroup } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { h, showError, stageLabel, statusLine } from "./dom.js";
+import { h, heldOutcome, showError, stageLabel, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 
 /**
@@ -101,6 +101,9 @@ export function actionBar(session, jobId, onDone) {
   });
   const status = statusLine("action-status");
   status.tabIndex = -1; // focus lands on the outcome when the clicked button is no longer offered
+  // "requeue: job is now queued" is about the stage it names: a read finding the job elsewhere (assigned, building)
+  // takes it away — it stood, until the next click, beside a job long since running (status-text heldOutcome).
+  const outcome = heldOutcome(status);
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {};
   /** The job as last rendered. @type {{ stage: string, queuedAt?: number, parentId?: string, notBefore?: number | null, waitingReason?: any }} */
@@ -160,7 +163,7 @@ export function actionBar(session, jobId, onDone) {
         },
         answer: JOB_ACTED,
       });
-      status.textContent = `${action}: job is now ${stageLabel(job.stage)}`;
+      outcome.say(`${action}: job is now ${stageLabel(job.stage)}`, job.stage);
       note.value = "";
       noteLimit.problem(); // the counter follows the emptied box
       budget.value = "";
@@ -202,6 +205,7 @@ export function actionBar(session, jobId, onDone) {
   /** Grey out actions the job cannot take. @param {{ stage: string, parentId?: string, notBefore?: number | null, waitingReason?: any }} job */
   const update = (job) => {
     current = job;
+    outcome.read(job.stage);
     readParents(job);
     // The job moved elsewhere and greyed out the focused button: focus to one still offered, else the outcome's line,
     // else the job's heading (its title and stage).
