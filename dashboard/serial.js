@@ -10,15 +10,16 @@
 
 import { CHANGED, FROZEN_KEYS, SERIAL_PAGE } from "./answers.js";
 import { api, describeError, writeFailure } from "./api.js";
-import { busyAttr, setBusy } from "./busy.js";
+import { setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
 import { pager } from "./pager.js";
 import { scrollBox } from "./scroll-box.js";
-import { frozenKeys, holderCell, nextCell } from "./serial-cells.js";
+import { frozenKeys } from "./serial-cells.js";
 import { keyToFreeze, serialKeyRefusal, serialPath } from "./serial-key.js";
+import { gateRow, gatesTable } from "./serial-rows.js";
 
 /** Keys per read: the API's most. More pages are read only when the operator asks (#serial-more). */
 const PAGE = 200;
@@ -122,61 +123,17 @@ export function serialPanel(session) {
     }
   };
 
-  /** @param {any} g a SerialGate (src/core/serial-gates.ts) */
-  const row = (g) =>
-    h(
-      "tr",
-      { dataset: { serialKey: g.key } },
-      h("td", { class: "mono" }, g.key),
-      h("td", null, holderCell(g)),
-      h("td", { class: "num" }, String(g.queueLength)),
-      h("td", null, nextCell(g)),
-      h(
-        "td",
-        null,
-        g.frozen
-          ? h(
-              "span",
-              { title: when(g.frozen.at) },
-              h("span", { class: "badge status-quarantined" }, "frozen"),
-              ` ${g.frozen.by}: ${g.frozen.reason}`,
-            )
-          : "open",
-      ),
-      h(
-        "td",
-        { "data-needs": "operator" }, // Unfreeze and Freeze… (role.js)
-        g.frozen
-          ? h(
-              "button",
-              {
-                type: "button",
-                class: "secondary",
-                // Named for the key: "Unfreeze" alone named every row's button alike for a screen reader.
-                "aria-label": `Unfreeze ${g.key}`,
-                "data-focus-key": `unfreeze:${g.key}`,
-                ...busyAttr(busy),
-                onclick: () => void act(g.key, "unfreeze", ""),
-              },
-              "Unfreeze",
-            )
-          : h(
-              "button",
-              {
-                type: "button",
-                class: "secondary",
-                "aria-label": `Freeze ${g.key}…`,
-                "data-focus-key": `freeze:${g.key}`,
-                onclick: () => {
-                  key.value = g.key;
-                  keyLimit.problem();
-                  reason.focus();
-                },
-              },
-              "Freeze…",
-            ),
-      ),
-    );
+  /** The panel's row of gate `g` (serial-rows.js): Unfreeze sends, "Freeze…" fills the key box and asks the reason. */
+  const row = (/** @type {any} */ g) =>
+    gateRow(g, {
+      busy,
+      unfreeze: () => void act(g.key, "unfreeze", ""),
+      askFreeze: () => {
+        key.value = g.key;
+        keyLimit.problem();
+        reason.focus();
+      },
+    });
 
   /** Reads the pages shown (one, and one more per press), and the frozen keys: the whole set, cut list or not. */
   const load = async () => {
@@ -221,29 +178,7 @@ export function serialPanel(session) {
   };
 
   /** @param {any[]} keys the gates to list */
-  const drawList = (keys) =>
-    replace(
-      list,
-      keys.length === 0
-        ? h("p", { class: "empty" }, "No serial key has a holder, a queue or a freeze.")
-        : h(
-            "table",
-            { class: "serial" },
-            h("caption", { class: "sr-only" }, "Serial keys"),
-            h(
-              "thead",
-              null,
-              h(
-                "tr",
-                null,
-                ...["Key", "Holder", "Queued", "Next", "State"].map((t) => h("th", { scope: "col" }, t)),
-                // An empty header names nothing; the column is an operator's (role.js), as its buttons.
-                h("th", { scope: "col", "data-needs": "operator" }, h("span", { class: "sr-only" }, "Action")),
-              ),
-            ),
-            h("tbody", null, ...keys.map(row)),
-          ),
-    );
+  const drawList = (keys) => replace(list, gatesTable(keys, row));
 
   return { panel, load };
 }
