@@ -12,7 +12,16 @@ import { CHANGED, FROZEN_KEYS, SERIAL_PAGE } from "./answers.js";
 import { api, describeError, writeFailure } from "./api.js";
 import { setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
+import {
+  focusReturn,
+  h,
+  heldOutcome,
+  redrawKeepingFocus,
+  replace,
+  showError,
+  showLoadError,
+  statusLine,
+} from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
 import { pager } from "./pager.js";
@@ -31,6 +40,10 @@ const PAGE = 200;
 export function serialPanel(session) {
   const status = statusLine("serial-status");
   status.tabIndex = -1; // focus lands on the outcome when the pressed row button is drawn no more (Unfreeze)
+  // "k is frozen" holds while k is: a read finding it unfrozen (or frozen) elsewhere takes it away (heldOutcome).
+  const said = heldOutcome(status);
+  /** The key the held answer is about. */
+  let saidKey = "";
   const list = scrollBox("table-wrap", "Serial keys table", null);
   const key = h("input", { id: "serial-key", type: "text", placeholder: "serial key" });
   const reason = h("input", { id: "serial-reason", type: "text", placeholder: "reason" });
@@ -110,7 +123,10 @@ export function serialPanel(session) {
       });
       // The key in its own <bdi>: a right-to-left override in it must not draw "is open" backwards.
       const outcome = `${g.changed === false ? "already " : ""}${what === "freeze" ? "frozen" : "open"}`;
-      replace(status, h("bdi", null, k), ` is ${outcome}`);
+      saidKey = k;
+      said.say(`${k} is ${outcome}`, what === "freeze" ? "frozen" : "open");
+      replace(status, h("bdi", null, k), ` is ${outcome}`); // the same words, the key isolated
+
       reason.value = "";
       reasonLimit.problem(); // the counter follows the emptied box
       await load();
@@ -161,6 +177,7 @@ export function serialPanel(session) {
       showLoadError(status);
       frozenKeys.clear();
       for (const k of frozen) frozenKeys.add(k);
+      said.read(frozenKeys.has(saidKey) ? "frozen" : "open");
       shown.clear();
       for (const g of keys) shown.add(g.key);
       pg.shown = n;

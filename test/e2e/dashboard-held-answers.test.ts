@@ -2,7 +2,8 @@
 // local server: the action bar's "requeue: job is now queued" goes once the page reads the job assigned again (another
 // factory took it), and the review card's "approved: job is now review" once a second approval made elsewhere moves
 // the job on — each stood, until the next click, beside a job long since elsewhere (status-text heldOutcome, as the
-// budget page's answers since pass 39).
+// budget page's answers since pass 39). So does the board's serial panel's "release-train is frozen" once a read finds
+// the key unfrozen elsewhere.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
 import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
@@ -81,6 +82,25 @@ describe("job page: an action's answer goes when the job moves on", () => {
     expect(await status.textContent()).toBe("approved: job is now review");
     await api("POST", `/jobs/${id}/reviews`, { verdict: "approve" });
     await expect.poll(() => badge.textContent(), SOON).not.toBe("review");
+    await expect.poll(() => status.textContent(), SOON).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("takes the serial panel's 'is frozen' away once a read finds the key unfrozen elsewhere", async () => {
+    const { page, errors, close } = await open();
+    await page.goto(`${suite.h.url}/#/jobs`);
+    await page.locator("#serial-key").fill("release-train");
+    await page.locator("#serial-reason").fill("hold the train");
+    await page.locator(".serial-gates").getByRole("button", { name: "Freeze", exact: true }).click();
+    const status = page.locator(".serial-status");
+    await expect.poll(() => status.textContent(), SOON).toBe("release-train is frozen");
+    // The panel's read after the freeze finds it frozen: the answer holds.
+    await page.getByRole("button", { name: "Unfreeze release-train" }).waitFor(SOON);
+    expect(await status.textContent()).toBe("release-train is frozen");
+    await api("POST", "/serial/release-train/unfreeze", {});
+    // Read again (the unfreeze moves the queue version): the key, open with no job, is listed no more.
+    await expect.poll(() => page.getByRole("button", { name: "Unfreeze release-train" }).count(), SOON).toBe(0);
     await expect.poll(() => status.textContent(), SOON).toBe("");
     expect(errors).toEqual([]);
     await close();
