@@ -10,7 +10,7 @@ import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showError, showLoadError, showReadNote, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
-import { can } from "./role.js";
+import { can, UNREAD } from "./role.js";
 import { FIELDS, HEALTH_START, patchFrom, read } from "./settings-fields.js";
 import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
 import { boxValues, drawChanged, REREAD_MS, termsOf } from "./settings-reread.js";
@@ -87,9 +87,13 @@ export function settingsView(root, live) {
     h(
       "p",
       { class: "muted" },
-      mayEdit
-        ? "How the coordinator governs this product. Saving needs an operator token."
-        : "How the coordinator governs this product. Read-only: changing them needs an operator token.",
+      `How the coordinator governs this product. ${
+        mayEdit
+          ? "Saving needs an operator token."
+          : live.role === UNREAD // not a viewer's: whether it may save is not known (the header's marker says why)
+            ? "Read-only: the token's role could not be read."
+            : "Read-only: changing them needs an operator token."
+      }`,
     ),
     h(
       "div",

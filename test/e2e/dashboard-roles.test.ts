@@ -272,6 +272,11 @@ describe("dashboard: what each role is offered", () => {
     await page.locator("[data-testid=code-row]").first().waitFor(SOON);
     expect(await offered(page)).toEqual([]);
     expect(await page.locator("#codes-refused").isHidden()).toBe(true);
+    // The settings are shown read-only, saying why: not a viewer's, a role not read.
+    await page.goto(`${h.url}/#/settings`);
+    await expect.poll(() => page.locator("#setting-leaseTtlSeconds").inputValue(), SOON).not.toBe("");
+    expect(await page.locator("#setting-leaseTtlSeconds").isDisabled()).toBe(true);
+    await page.getByText("Read-only: the token's role could not be read.").waitFor(SOON);
     expect(errors).toEqual([]);
     await close();
   });
