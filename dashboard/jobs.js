@@ -202,11 +202,12 @@ export function jobsView(root, live, params) {
   /**
    * The earliest end by time alone of the waiting reasons shown (wait-end.js `waitEnd`: a retry's backoff, an
    * exclusion's end, a serial hold's stop bound), as the one instant `readAtWaitEnd` arms for: such an end moves no
-   * queue version, so "retrying after its backoff, at 15:02" stood on the board for good after 15:02 on a quiet queue.
+   * queue version, so "retrying after its backoff, at 15:02" stood on the board for good after 15:02 on a quiet queue;
+   * and the serial gates' (serial.js `endAfter`: "none due (next at 15:02)").
    * @param {number} now epoch ms @returns {number | undefined}
    */
   const earliestEnd = (now) => {
-    const ends = jobs.map((j) => waitEnd(j, now)).filter((t) => t !== undefined);
+    const ends = [...jobs.map((j) => waitEnd(j, now)), gates.endAfter(now)].filter((t) => t !== undefined);
     return ends.length > 0 ? Math.min(...ends) : undefined;
   };
   const waitEnds = readAtWaitEnd(() => void reload());

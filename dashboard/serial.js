@@ -52,6 +52,9 @@ export function serialPanel(session) {
   const reasonLimit = byteLimited(reason, BYTE_LIMITS.freezeReason);
   const cut = h("p", { class: "muted", id: "serial-cut", hidden: true });
   const pg = pager("serial-more", "Show more keys", () => load(), status);
+  /** The gates listed by the last read: their ends by time alone are the board's to read at (`endAfter`). */
+  /** @type {any[]} */
+  let listed = [];
   /** The keys the panel lists now: the key box sends one of them exactly (`keyToFreeze`). */
   const shown = new Set();
   const freezeButton = h(
@@ -180,6 +183,7 @@ export function serialPanel(session) {
       said.read(frozenKeys.has(saidKey) ? "frozen" : "open");
       shown.clear();
       for (const g of keys) shown.add(g.key);
+      listed = keys;
       pg.shown = n;
       pg.more.hidden = !cursor;
       cut.hidden = !cursor;
@@ -197,5 +201,18 @@ export function serialPanel(session) {
   /** @param {any[]} keys the gates to list */
   const drawList = (keys) => replace(list, gatesTable(keys, row));
 
-  return { panel, load };
+  /**
+   * The earliest instant (epoch ms) after `now` at which a listed gate changes by time alone — a key's next due job
+   * (`nextDueAt`: "none due (next at 15:02)"), a stopping holder's bound (`stopping.until`) — or undefined: nothing
+   * moves a queue version then, so the board reads at it (jobs.js).
+   * @param {number} now epoch ms @returns {number | undefined}
+   */
+  const endAfter = (now) => {
+    const ends = listed
+      .flatMap((g) => [g.nextDueAt, g.stopping?.until])
+      .filter((t) => typeof t === "number" && t > now);
+    return ends.length > 0 ? Math.min(...ends) : undefined;
+  };
+
+  return { panel, load, endAfter };
 }

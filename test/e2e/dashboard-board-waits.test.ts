@@ -2,7 +2,7 @@
 // server: a row's reason that ends by time alone (a retry's backoff) is read again once, by the page's clock, when its
 // end has passed — "retrying after its backoff, at 15:02" stood for good after 15:02 — and a row's "No capable
 // factory" is read again when the fleet moves (a factory with what the job needs enrolled), which moves no version
-// either: it stood until something else in the queue moved.
+// either: it stood until something else in the queue moved. So is the serial panel's "none due (next at 15:02)".
 import { describe, expect, it } from "vitest";
 import { fetchRoute } from "./chromium.ts";
 import { dashboardSuite, onClock, signedInPage } from "./dashboard-session.ts";
@@ -86,6 +86,39 @@ describe("jobs board: a waiting reason read again when it ends or the fleet move
       )
       .toBe(`waiting waiting-${now}`);
     expect((await api<{ version: number }>("GET", "/queue-state")).version).toBe(before.version);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("reads the board once a serial key's next due time has passed", async () => {
+    await api("POST", "/serial/train-b/freeze", { reason: "release" });
+    let doctoring = true;
+    const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT, {
+      route: async (p) => {
+        await p.clock.install(); // the end reached by running the page's clock on (onClock)
+        // The gates read say train-b's next job is due in a minute until the panel shows it; later ones are real.
+        await p.route(
+          (u) => u.pathname.endsWith("/serial"),
+          async (route) => {
+            const res = await fetchRoute(route);
+            if (!doctoring) return route.fulfill({ response: res });
+            const page = await res.json();
+            const nextDueAt = Date.now() + 60_000;
+            const keys = page.keys.map((g: { key: string }) => (g.key === "train-b" ? { ...g, nextDueAt } : g));
+            return route.fulfill({ json: { ...page, keys } });
+          },
+        );
+      },
+    });
+    const next = page.locator('tr[data-serial-key="train-b"] td').nth(3);
+    await expect.poll(() => next.textContent(), SOON).toMatch(/^none due \(next at /);
+    doctoring = false;
+    await expect
+      .poll(
+        onClock(page, 20_000, () => next.textContent()),
+        SOON,
+      )
+      .toBe("—");
     expect(errors).toEqual([]);
     await close();
   });
