@@ -27,6 +27,8 @@ export function reviewPanel(session, jobId, onDone) {
   // "approved: job is now review" holds while the job is there: a read finding it moved on (testing, merged, requeued)
   // takes it away — it stood until the next verdict (status-text heldOutcome).
   const outcome = heldOutcome(status);
+  /** The answered job's `rev`: a read older than it (sent before the verdict landed) contradicts nothing. */
+  let answeredRev = -1;
   const comment = h("input", { id: "review-comment", type: "text", placeholder: "optional" });
   // The server's limit is UTF-8 bytes, and so is this box's (a maxlength counted characters).
   const commentLimit = byteLimited(comment, BYTE_LIMITS.reviewComment);
@@ -93,6 +95,7 @@ export function reviewPanel(session, jobId, onDone) {
         answer: REVIEWED,
       });
       // The answer holds the reviews as they now are (drawn below): a failed read said beside a refusal is over.
+      answeredRev = typeof out.job.rev === "number" ? out.job.rev : -1;
       outcome.say(`${verdict}d: job is now ${stageLabel(out.job.stage)}`, out.job.stage);
       comment.value = "";
       commentLimit.problem(); // the counter follows the emptied box
@@ -187,7 +190,7 @@ export function reviewPanel(session, jobId, onDone) {
   const update = (job) => {
     const wasHidden = panel.hidden;
     stage = job.stage;
-    outcome.read(stage);
+    if (!(job.rev < answeredRev)) outcome.read(stage);
     panel.hidden = !(job.manifest?.reviewers > 0 || job.reviews?.length);
     enable();
     if (wasHidden && !panel.hidden) void load();

@@ -29,8 +29,7 @@ export function settingsView(root, live) {
   status.id = "settings-status";
   // "Saved: …" holds while the settings it saved are as saved: a read finding them changed elsewhere takes it away.
   const saved = heldOutcome(status);
-  /** The paths the held "Saved: …" is about. @type {string[]} */
-  let savedPaths = [];
+  /** @type {string[]} the paths the held "Saved: …" is about */ let savedPaths = [];
   /** What a read found changed elsewhere, on a line of its own: a save's answer still true stays beside it. */
   const elsewhere = statusLine();
   elsewhere.id = "settings-elsewhere";
@@ -174,6 +173,7 @@ export function settingsView(root, live) {
     // Greyed out while the PATCH is out, keeping keyboard focus (busy.js); giveBack covers a redraw meanwhile.
     const giveBack = focusReturn(save);
     setBusy(save, true);
+    saves++; // a read sent before this Save would answer with what it replaced: dropped (`reread`)
     showError(status);
     status.textContent = "Saving…"; // while the request is out: a slow answer is not a lost click
     try {
@@ -220,12 +220,13 @@ export function settingsView(root, live) {
    * The first read, and one every REREAD_MS on the poller's ticks (not while a Save is out: its answer is the read) —
    * settings changed elsewhere are drawn in every box the reader has not edited, and said; a failed read says so.
    */
-  let lastRead = Date.now();
+  let [lastRead, saves] = [Date.now(), 0]; // saves: Saves sent, each of which drops a read sent before it
   const reread = async () => {
     lastRead = Date.now();
+    const before = saves;
     try {
       const s = await api(live.session, "/settings", { answer: SETTINGS });
-      if (!alive || isBusy(save)) return;
+      if (!alive || isBusy(save) || saves !== before) return;
       showLoadError(status);
       saved.read(termsOf(s, savedPaths));
       if (current !== null) return drawChanged(current, s, { boxes, drawn, fill, line: elsewhere });

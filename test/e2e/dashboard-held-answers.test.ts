@@ -3,9 +3,12 @@
 // factory took it), and the review card's "approved: job is now review" once a second approval made elsewhere moves
 // the job on — each stood, until the next click, beside a job long since elsewhere (status-text heldOutcome, as the
 // budget page's answers since pass 39). So does the board's serial panel's "release-train is frozen" once a read finds
-// the key unfrozen elsewhere.
+// the key unfrozen elsewhere. A read of the job sent before the requeue landed and answered after it (older: a lower
+// rev) contradicts nothing: the answer stays.
+import type { APIResponse, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
+import { fetchRoute } from "./chromium.ts";
 import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
 import { ADMIN, adminApi } from "./harness.ts";
 
@@ -102,6 +105,39 @@ describe("job page: an action's answer goes when the job moves on", () => {
     // Read again (the unfreeze moves the queue version): the key, open with no job, is listed no more.
     await expect.poll(() => page.getByRole("button", { name: "Unfreeze release-train" }).count(), SOON).toBe(0);
     await expect.poll(() => status.textContent(), SOON).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps the requeue's answer through a read of the job sent before it landed and answered after", async () => {
+    const holder = await enroll("older-1", ["fpga"]);
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Raced", requires: ["fpga"] } })).id;
+    const lease = { jobId: id, leaseEpoch: (await holder.assignmentOf(id)).leaseEpoch };
+    const { page, errors, close } = await open();
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    const badge = page.locator(".job-stage .badge");
+    await expect.poll(() => badge.textContent(), SOON).toBe("assigned");
+    // From now on each read of the job is answered by the coordinator at once, and handed to the page only when let go.
+    const held: Array<[Route, APIResponse]> = [];
+    await page.route(
+      (u) => u.pathname.endsWith(`/jobs/${id}`),
+      async (route) => {
+        if (route.request().method() !== "GET") return route.continue();
+        held.push([route, await fetchRoute(route)]);
+      },
+    );
+    expect((await holder.request({ type: "accept", ...lease, stage: "building" })).type).toBe("ack");
+    await expect.poll(() => held.length, SOON).toBeGreaterThan(0); // the page read it building
+    const requeue = page.locator('button[data-action="requeue"]');
+    await expect.poll(() => requeue.isEnabled(), SOON).toBe(true);
+    await requeue.click();
+    const status = page.locator(".action-status");
+    await expect.poll(() => status.textContent(), SOON).toBe("requeue: job is now queued");
+    const [first, response] = held.shift()!;
+    await first.fulfill({ response });
+    await expect.poll(() => badge.textContent(), SOON).toBe("building"); // the older read drawn
+    expect(await status.textContent()).toBe("requeue: job is now queued");
+    for (const [route, res] of held.splice(0)) await route.fulfill({ response: res });
     expect(errors).toEqual([]);
     await close();
   });
