@@ -48,12 +48,22 @@ describe("job page: an action's answer goes when the job moves on", () => {
     await expect.poll(() => badge.textContent(), SOON).toBe("assigned");
     const requeue = page.locator('button[data-action="requeue"]');
     await expect.poll(() => requeue.isEnabled(), SOON).toBe(true);
+    // The page's reads of the job held from the click on (sent on when let go): the first factory may take the job
+    // back at once, and a read drawing that before the answer is looked at would take the answer away unseen.
+    let holding = true;
+    const held: Route[] = [];
+    await page.route(
+      (u) => u.pathname.endsWith(`/jobs/${id}`),
+      (route) => (holding && route.request().method() === "GET" ? void held.push(route) : route.continue()),
+    );
     await requeue.click();
     const status = page.locator(".action-status");
     await expect.poll(() => status.textContent(), SOON).toBe("requeue: job is now queued");
     // Another factory takes it (the first may be kept from it for a while): the page reads it assigned.
     const second = await enroll("second-1");
     await Promise.any([first.assignmentOf(id), second.assignmentOf(id)]);
+    holding = false;
+    for (const r of held.splice(0)) await r.continue();
     await expect.poll(() => badge.textContent(), SOON).toBe("assigned");
     await expect.poll(() => status.textContent(), SOON).toBe("");
     expect(errors).toEqual([]);
