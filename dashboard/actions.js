@@ -9,7 +9,7 @@ import { ANCESTOR, JOB_ACTED } from "./answers.js";
 import { ApiError, api, jobPath, writeFailure } from "./api.js";
 import { armGroup } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { h, showError, stageLabel, statusLine } from "./dom.js";
+import { h, heldOutcome, showError, stageLabel, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 
 /**
@@ -101,6 +101,11 @@ export function actionBar(session, jobId, onDone) {
   });
   const status = statusLine("action-status");
   status.tabIndex = -1; // focus lands on the outcome when the clicked button is no longer offered
+  // "requeue: job is now queued" is about the stage it names: a read finding the job elsewhere (assigned, building)
+  // takes it away — it stood, until the next click, beside a job long since running (status-text heldOutcome).
+  const outcome = heldOutcome(status);
+  /** The answered job's `rev`: a read older than it (sent before the action landed) contradicts nothing. */
+  let answeredRev = -1;
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {};
   /** The job as last rendered. @type {{ stage: string, queuedAt?: number, parentId?: string, notBefore?: number | null, waitingReason?: any }} */
@@ -160,7 +165,8 @@ export function actionBar(session, jobId, onDone) {
         },
         answer: JOB_ACTED,
       });
-      status.textContent = `${action}: job is now ${stageLabel(job.stage)}`;
+      answeredRev = typeof job.rev === "number" ? job.rev : -1;
+      outcome.say(`${action}: job is now ${stageLabel(job.stage)}`, job.stage);
       note.value = "";
       noteLimit.problem(); // the counter follows the emptied box
       budget.value = "";
@@ -199,9 +205,10 @@ export function actionBar(session, jobId, onDone) {
     );
   };
 
-  /** Grey out actions the job cannot take. @param {{ stage: string, parentId?: string, notBefore?: number | null, waitingReason?: any }} job */
+  /** Grey out actions the job cannot take. @param {{ stage: string, rev?: number, parentId?: string, notBefore?: number | null, waitingReason?: any }} job */
   const update = (job) => {
     current = job;
+    if (!((job.rev ?? -1) < answeredRev)) outcome.read(job.stage);
     readParents(job);
     // The job moved elsewhere and greyed out the focused button: focus to one still offered, else the outcome's line,
     // else the job's heading (its title and stage).

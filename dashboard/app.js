@@ -17,7 +17,7 @@ import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
 import { Live } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
-import { can, markRole, PENDING, readOnlyText, readWhoami } from "./role.js";
+import { can, markRole, PENDING, readOnlyText, readOnlyTitle, readWhoami } from "./role.js";
 import { routingView } from "./routing.js";
 import { settingsView } from "./settings.js";
 import { signInView } from "./signin.js";
@@ -126,7 +126,7 @@ function learnWho(l) {
     l.role = w?.role ?? "";
     l.actor = w?.actor ?? "";
     markRole(l.role);
-    showWho(l);
+    showWho(l, w?.why);
     if (liveReady && l.role && !can(l.role, "operator")) route();
   };
   const stopAsking = l.subscribe(() => {
@@ -144,13 +144,17 @@ function renderSession(/** @type {Live} */ l) {
   );
 }
 
-/** Who the token is, once known: named in the product's title; "read-only (viewer token)" for a look-only role. */
-function showWho(/** @type {Live} */ l) {
+/**
+ * Who the token is, once known: named in the product's title; "read-only (viewer token)" for a look-only role, and
+ * for one whose whoami was refused (role.js UNREAD) "read-only (role not read)", `why` in its title.
+ * @param {Live} l @param {string} [why]
+ */
+function showWho(l, why) {
   const product = session.querySelector(".product");
   if (l.actor) product?.setAttribute("title", `Product · signed in as ${l.actor}`);
   const readOnly = readOnlyText(l.role);
   if (!readOnly) return;
-  const title = "This token may look but not act: the controls that change anything are not shown";
+  const title = readOnlyTitle(l.role, why);
   product?.after(h("span", { class: "badge read-only", id: "role-marker", title }, readOnly));
 }
 

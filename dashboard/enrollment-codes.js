@@ -12,7 +12,7 @@ import { busyAttr, isBusy, setBusy } from "./busy.js";
 import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { newCodeForm } from "./enrollment-code-new.js";
 import { bindsText, expiresText, stateText, tickClock } from "./enrollment-code-text.js";
-import { can } from "./role.js";
+import { mayList } from "./role.js";
 import { scrollBox } from "./scroll-box.js";
 
 /**
@@ -236,7 +236,7 @@ export function enrollmentCodesView(root, live) {
     ),
   );
   // A role known to list none (role.js) is told so without a request the server would refuse.
-  if (can(live.role, "operator")) void load();
+  if (mayList(live.role)) void load();
   else refuse();
   const unsubscribe = live.subscribe(() => tickClock(body)); // the poller's ticks, no read of their own
   return () => {

@@ -1,7 +1,8 @@
 // jobs.js — the jobs table: stage filter chips with counts, newest first, "load more"
 // through nextCursor; refetched when the queue version changes. A refetch reads as many rows as are shown (each
 // press of "Load more" asks for PAGE more), page after page: a press is not undone by the next refetch, and the rows
-// always come from one read, whose cursor pages never repeat or skip a job. Only the newest read draws.
+// always come from one read, whose cursor pages never repeat or skip a job. Only the newest read draws. A row's waiting
+// reason is read again when it can have changed with no version change: its end by time alone, a fleet move.
 
 import { JOB_PAGE } from "./answers.js";
 import { api, describeError, transient } from "./api.js";
@@ -11,6 +12,7 @@ import { jobRow } from "./job-row.js";
 import { countText } from "./live.js";
 import { scrollBox } from "./scroll-box.js";
 import { serialPanel } from "./serial.js";
+import { readAtWaitEnd, waitEnd } from "./wait-end.js";
 
 const PAGE = 50;
 /** The API's page limit: a refetch of more rows than this reads them in pages of this many. */
@@ -190,11 +192,25 @@ export function jobsView(root, live, params) {
         loading = false;
         setBusy(more, false);
         renderRows();
+        waitEnds.shown({ notBefore: earliestEnd(Date.now()) });
         giveBack();
         giveBack = () => {};
       }
     }
   };
+
+  /**
+   * The earliest end by time alone of the waiting reasons shown (wait-end.js `waitEnd`: a retry's backoff, an
+   * exclusion's end, a serial hold's stop bound), as the one instant `readAtWaitEnd` arms for: such an end moves no
+   * queue version, so "retrying after its backoff, at 15:02" stood on the board for good after 15:02 on a quiet queue;
+   * and the serial gates' (serial.js `endAfter`: "none due (next at 15:02)").
+   * @param {number} now epoch ms @returns {number | undefined}
+   */
+  const earliestEnd = (now) => {
+    const ends = [...jobs.map((j) => waitEnd(j, now)), gates.endAfter(now)].filter((t) => t !== undefined);
+    return ends.length > 0 ? Math.min(...ends) : undefined;
+  };
+  const waitEnds = readAtWaitEnd(() => void reload());
 
   /** One press, one more page: busy (busy.js, keeping focus) until the read it starts (or a newer one) has drawn. */
   const loadMore = () => {
@@ -215,11 +231,17 @@ export function jobsView(root, live, params) {
 
   renderChips();
   void reload();
-  return live.subscribe(({ versionChanged }) => {
+  const unsubscribe = live.subscribe(({ versionChanged, fleetChanged }) => {
     renderChips();
     // A failed re-read is retried at once: waiting for the next version change left a job that moved during it
-    // showing its old stage for as long as nothing else moved.
-    if (versionChanged || (stale && !loading)) void reload();
+    // showing its old stage for as long as nothing else moved. A fleet move (a factory with what a job needs enrolled,
+    // one back from quarantine) moves no version either: "No capable factory" stood on the board for good after it.
+    const waiting = fleetChanged && jobs.some((j) => j.waitingReason);
+    if (versionChanged || waiting || (stale && !loading)) void reload();
     else renderAges(tbody); // between refetches only the "updated … ago" cells change
   });
+  return () => {
+    unsubscribe();
+    waitEnds.stop();
+  };
 }

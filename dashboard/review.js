@@ -9,7 +9,7 @@ import { REVIEWED, REVIEWS } from "./answers.js";
 import { api, describeError, jobPath, transient, writeFailure } from "./api.js";
 import { armGroup } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { h, replace, showDone, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
+import { h, heldOutcome, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
 import { scrollBox } from "./scroll-box.js";
@@ -24,6 +24,11 @@ export function reviewPanel(session, jobId, onDone) {
   const list = scrollBox("table-wrap", "Reviews table", null);
   const status = statusLine("review-status");
   status.tabIndex = -1; // focus lands on the outcome when the clicked verdict is no longer offered
+  // "approved: job is now review" holds while the job is there: a read finding it moved on (testing, merged, requeued)
+  // takes it away — it stood until the next verdict (status-text heldOutcome).
+  const outcome = heldOutcome(status);
+  /** The answered job's `rev`: a read older than it (sent before the verdict landed) contradicts nothing. */
+  let answeredRev = -1;
   const comment = h("input", { id: "review-comment", type: "text", placeholder: "optional" });
   // The server's limit is UTF-8 bytes, and so is this box's (a maxlength counted characters).
   const commentLimit = byteLimited(comment, BYTE_LIMITS.reviewComment);
@@ -90,7 +95,8 @@ export function reviewPanel(session, jobId, onDone) {
         answer: REVIEWED,
       });
       // The answer holds the reviews as they now are (drawn below): a failed read said beside a refusal is over.
-      showDone(status, `${verdict}d: job is now ${stageLabel(out.job.stage)}`);
+      answeredRev = typeof out.job.rev === "number" ? out.job.rev : -1;
+      outcome.say(`${verdict}d: job is now ${stageLabel(out.job.stage)}`, out.job.stage);
       comment.value = "";
       commentLimit.problem(); // the counter follows the emptied box
       render(out);
@@ -184,6 +190,7 @@ export function reviewPanel(session, jobId, onDone) {
   const update = (job) => {
     const wasHidden = panel.hidden;
     stage = job.stage;
+    if (!(job.rev < answeredRev)) outcome.read(stage);
     panel.hidden = !(job.manifest?.reviewers > 0 || job.reviews?.length);
     enable();
     if (wasHidden && !panel.hidden) void load();

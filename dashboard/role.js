@@ -4,10 +4,13 @@
 // and a control drawn later (a redrawn row, a new page) is hidden by the same mark — so is a nav link to a page only
 // an operator can use (index.html: Enrollment, Dead letters), where a viewer could only be told so. Until whoami
 // answers, <html> is marked PENDING: no role-gated control shows. A role the page cannot know — an older coordinator
-// without whoami (404), reads failing for long (app.js WHO_TRIES) — leaves <html> unmarked: everything is offered, as
-// before. The server stays the judge: a control shown to a role it refuses still gets the refusal, said as ever.
+// without whoami (its own 404), reads failing for long (app.js WHO_TRIES) — leaves <html> unmarked: everything is
+// offered, as before. A whoami refused otherwise (another server's 4xx — a gateway's 403 —, the coordinator's own
+// refusal other than a 404, an answer naming no role) is UNREAD: no role-gated control is offered, as for a viewer,
+// and the header says the role could not be read and why. The server stays the judge: a control shown to a role it
+// refuses still gets the refusal, said as ever.
 
-import { api } from "./api.js";
+import { ApiError, api, describeError } from "./api.js";
 
 /** The roles that act on a product, weakest first: a control needing one is offered to it and those after it. */
 const ORDER = ["viewer", "operator", "admin"];
@@ -25,21 +28,33 @@ export function can(role, need) {
 }
 
 /**
- * Who the session's token is: `{ role, actor }` from GET …/whoami; null when that cannot be told (an older
- * coordinator answers 404, an answer that is not one); undefined when this read failed for the moment (the network,
- * a 5xx, a 429: worth asking again — taken as final, one dropped read left a viewer offered every control for the
- * whole session). Never throws: the pages then offer everything. A 401 signs the session out as any read's does.
+ * The role of a token whose whoami was refused or answered with no role, by anything but an older coordinator
+ * (another server's 4xx, the coordinator's own 403): offered no role-gated control — another server's 403 on whoami
+ * offered a viewer every control, as if the coordinator had no whoami. Not one of the roles the server gives.
+ */
+export const UNREAD = "unread";
+
+/**
+ * Who the session's token is: `{ role, actor }` from GET …/whoami, with `why` (one line) when `role` is UNREAD;
+ * null when an older coordinator answers (its own problem+json 404: no whoami route); undefined when this read failed
+ * for the moment (the network, a 5xx, a 429, an answer that was not JSON: worth asking again — taken as final, one
+ * dropped read left a viewer offered every control for the whole session). Never throws. A 401 signs the session out
+ * as any read's does (not another server's: api.js).
  * @param {import("./api.js").Session} session
- * @returns {Promise<{ role: string, actor: string } | null | undefined>}
+ * @returns {Promise<{ role: string, actor: string, why?: string } | null | undefined>}
  */
 export async function readWhoami(session) {
   try {
     const w = await api(session, "/whoami");
     const role = typeof w?.role === "string" && /^[a-z_]{1,32}$/.test(w.role) ? w.role : "";
-    return role ? { role, actor: typeof w.actor === "string" ? w.actor : "" } : null;
+    if (role) return { role, actor: typeof w.actor === "string" ? w.actor : "" };
+    return { role: UNREAD, actor: "", why: "its answer named no role" };
   } catch (err) {
     const status = typeof err?.status === "number" ? err.status : 0;
-    return status === 0 || status === 429 || status >= 500 ? undefined : null;
+    if (status === 0 || status === 429 || status >= 500) return undefined;
+    // The coordinator's own 404 (a code: its problem+json) is a route it does not have — one older than whoami.
+    if (status === 404 && err instanceof ApiError && err.code !== "") return null;
+    return { role: UNREAD, actor: "", why: describeError(err) };
   }
 }
 
@@ -62,5 +77,23 @@ export function markRole(role) {
 
 /** The header's words for a role that may only look; "" for one that may act (or is unknown). @param {string} role */
 export function readOnlyText(role) {
+  if (role === UNREAD) return "read-only (role not read)";
   return role && !can(role, "operator") ? `read-only (${role} token)` : "";
 }
+
+/**
+ * The title of the header's read-only marker: for UNREAD, that the role could not be read and why (`why`, one line).
+ * @param {string} role @param {string} [why]
+ */
+export function readOnlyTitle(role, why = "") {
+  if (role !== UNREAD) return "This token may look but not act: the controls that change anything are not shown";
+  const said = why.replace(/[.!?]?$/, ".");
+  return `The token's role could not be read, so the controls that change anything are not shown. GET …/whoami: ${said}`;
+}
+
+/**
+ * Whether a page reads what only an operator may list (dead letters, enrollment codes) for `role`: an operator's or
+ * the admin's, an unknown one (""), and UNREAD — the server judges the read; only its controls stay hidden.
+ * @param {string} role
+ */
+export const mayList = (role) => role === UNREAD || can(role, "operator");

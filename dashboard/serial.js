@@ -10,15 +10,25 @@
 
 import { CHANGED, FROZEN_KEYS, SERIAL_PAGE } from "./answers.js";
 import { api, describeError, writeFailure } from "./api.js";
-import { busyAttr, setBusy } from "./busy.js";
+import { setBusy } from "./busy.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import {
+  focusReturn,
+  h,
+  heldOutcome,
+  redrawKeepingFocus,
+  replace,
+  showError,
+  showLoadError,
+  statusLine,
+} from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
 import { pager } from "./pager.js";
 import { scrollBox } from "./scroll-box.js";
-import { frozenKeys, holderCell, nextCell } from "./serial-cells.js";
+import { frozenKeys } from "./serial-cells.js";
 import { keyToFreeze, serialKeyRefusal, serialPath } from "./serial-key.js";
+import { gateRow, gatesTable } from "./serial-rows.js";
 
 /** Keys per read: the API's most. More pages are read only when the operator asks (#serial-more). */
 const PAGE = 200;
@@ -30,6 +40,10 @@ const PAGE = 200;
 export function serialPanel(session) {
   const status = statusLine("serial-status");
   status.tabIndex = -1; // focus lands on the outcome when the pressed row button is drawn no more (Unfreeze)
+  // "k is frozen" holds while k is: a read finding it unfrozen (or frozen) elsewhere takes it away (heldOutcome).
+  const said = heldOutcome(status);
+  /** The key the held answer is about. */
+  let saidKey = "";
   const list = scrollBox("table-wrap", "Serial keys table", null);
   const key = h("input", { id: "serial-key", type: "text", placeholder: "serial key" });
   const reason = h("input", { id: "serial-reason", type: "text", placeholder: "reason" });
@@ -38,6 +52,9 @@ export function serialPanel(session) {
   const reasonLimit = byteLimited(reason, BYTE_LIMITS.freezeReason);
   const cut = h("p", { class: "muted", id: "serial-cut", hidden: true });
   const pg = pager("serial-more", "Show more keys", () => load(), status);
+  /** The gates listed by the last read: their ends by time alone are the board's to read at (`endAfter`). */
+  /** @type {any[]} */
+  let listed = [];
   /** The keys the panel lists now: the key box sends one of them exactly (`keyToFreeze`). */
   const shown = new Set();
   const freezeButton = h(
@@ -109,7 +126,10 @@ export function serialPanel(session) {
       });
       // The key in its own <bdi>: a right-to-left override in it must not draw "is open" backwards.
       const outcome = `${g.changed === false ? "already " : ""}${what === "freeze" ? "frozen" : "open"}`;
-      replace(status, h("bdi", null, k), ` is ${outcome}`);
+      saidKey = k;
+      said.say(`${k} is ${outcome}`, what === "freeze" ? "frozen" : "open");
+      replace(status, h("bdi", null, k), ` is ${outcome}`); // the same words, the key isolated
+
       reason.value = "";
       reasonLimit.problem(); // the counter follows the emptied box
       await load();
@@ -122,61 +142,17 @@ export function serialPanel(session) {
     }
   };
 
-  /** @param {any} g a SerialGate (src/core/serial-gates.ts) */
-  const row = (g) =>
-    h(
-      "tr",
-      { dataset: { serialKey: g.key } },
-      h("td", { class: "mono" }, g.key),
-      h("td", null, holderCell(g)),
-      h("td", { class: "num" }, String(g.queueLength)),
-      h("td", null, nextCell(g)),
-      h(
-        "td",
-        null,
-        g.frozen
-          ? h(
-              "span",
-              { title: when(g.frozen.at) },
-              h("span", { class: "badge status-quarantined" }, "frozen"),
-              ` ${g.frozen.by}: ${g.frozen.reason}`,
-            )
-          : "open",
-      ),
-      h(
-        "td",
-        { "data-needs": "operator" }, // Unfreeze and Freeze… (role.js)
-        g.frozen
-          ? h(
-              "button",
-              {
-                type: "button",
-                class: "secondary",
-                // Named for the key: "Unfreeze" alone named every row's button alike for a screen reader.
-                "aria-label": `Unfreeze ${g.key}`,
-                "data-focus-key": `unfreeze:${g.key}`,
-                ...busyAttr(busy),
-                onclick: () => void act(g.key, "unfreeze", ""),
-              },
-              "Unfreeze",
-            )
-          : h(
-              "button",
-              {
-                type: "button",
-                class: "secondary",
-                "aria-label": `Freeze ${g.key}…`,
-                "data-focus-key": `freeze:${g.key}`,
-                onclick: () => {
-                  key.value = g.key;
-                  keyLimit.problem();
-                  reason.focus();
-                },
-              },
-              "Freeze…",
-            ),
-      ),
-    );
+  /** The panel's row of gate `g` (serial-rows.js): Unfreeze sends, "Freeze…" fills the key box and asks the reason. */
+  const row = (/** @type {any} */ g) =>
+    gateRow(g, {
+      busy,
+      unfreeze: () => void act(g.key, "unfreeze", ""),
+      askFreeze: () => {
+        key.value = g.key;
+        keyLimit.problem();
+        reason.focus();
+      },
+    });
 
   /** Reads the pages shown (one, and one more per press), and the frozen keys: the whole set, cut list or not. */
   const load = async () => {
@@ -204,8 +180,10 @@ export function serialPanel(session) {
       showLoadError(status);
       frozenKeys.clear();
       for (const k of frozen) frozenKeys.add(k);
+      said.read(frozenKeys.has(saidKey) ? "frozen" : "open");
       shown.clear();
       for (const g of keys) shown.add(g.key);
+      listed = keys;
       pg.shown = n;
       pg.more.hidden = !cursor;
       cut.hidden = !cursor;
@@ -221,29 +199,20 @@ export function serialPanel(session) {
   };
 
   /** @param {any[]} keys the gates to list */
-  const drawList = (keys) =>
-    replace(
-      list,
-      keys.length === 0
-        ? h("p", { class: "empty" }, "No serial key has a holder, a queue or a freeze.")
-        : h(
-            "table",
-            { class: "serial" },
-            h("caption", { class: "sr-only" }, "Serial keys"),
-            h(
-              "thead",
-              null,
-              h(
-                "tr",
-                null,
-                ...["Key", "Holder", "Queued", "Next", "State"].map((t) => h("th", { scope: "col" }, t)),
-                // An empty header names nothing; the column is an operator's (role.js), as its buttons.
-                h("th", { scope: "col", "data-needs": "operator" }, h("span", { class: "sr-only" }, "Action")),
-              ),
-            ),
-            h("tbody", null, ...keys.map(row)),
-          ),
-    );
+  const drawList = (keys) => replace(list, gatesTable(keys, row));
 
-  return { panel, load };
+  /**
+   * The earliest instant (epoch ms) after `now` at which a listed gate changes by time alone — a key's next due job
+   * (`nextDueAt`: "none due (next at 15:02)"), a stopping holder's bound (`stopping.until`) — or undefined: nothing
+   * moves a queue version then, so the board reads at it (jobs.js).
+   * @param {number} now epoch ms @returns {number | undefined}
+   */
+  const endAfter = (now) => {
+    const ends = listed
+      .flatMap((g) => [g.nextDueAt, g.stopping?.until])
+      .filter((t) => typeof t === "number" && t > now);
+    return ends.length > 0 ? Math.min(...ends) : undefined;
+  };
+
+  return { panel, load, endAfter };
 }

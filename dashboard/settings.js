@@ -2,16 +2,18 @@
 // router weights, read with GET …/settings and saved with one PATCH of only what changed (operator; a viewer sees
 // the values, read-only, and no Save — role.js; a token whose role is unknown gets the server's refusal). Every field
 // is a plain input; errors come back as problem+json and are shown as they are, naming the field. No inline script or
-// style (the page's CSP forbids them).
+// style (the page's CSP forbids them). Read again every REREAD_MS while open (settings-reread.js): a change made
+// elsewhere is shown and said, and takes away a "Saved: …" it contradicts.
 
 import { SETTINGS } from "./answers.js";
 import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
-import { setBusy } from "./busy.js";
-import { focusReturn, h, replace, showError, showLoadError, showReadNote, statusLine } from "./dom.js";
+import { isBusy, setBusy } from "./busy.js";
+import { focusReturn, h, heldOutcome, replace, showError, showLoadError, showReadNote, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
-import { can } from "./role.js";
+import { can, UNREAD } from "./role.js";
 import { FIELDS, HEALTH_START, patchFrom, read } from "./settings-fields.js";
 import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
+import { boxValues, drawChanged, REREAD_MS, termsOf } from "./settings-reread.js";
 
 /**
  * Render the settings page into `root`; returns a cleanup function.
@@ -25,6 +27,12 @@ export function settingsView(root, live) {
   let current = null;
   const status = statusLine();
   status.id = "settings-status";
+  // "Saved: …" holds while the settings it saved are as saved: a read finding them changed elsewhere takes it away.
+  const saved = heldOutcome(status);
+  /** @type {string[]} the paths the held "Saved: …" is about */ let savedPaths = [];
+  /** What a read found changed elsewhere, on a line of its own: a save's answer still true stays beside it. */
+  const elsewhere = statusLine();
+  elsewhere.id = "settings-elsewhere";
   const preemption = h("input", { type: "checkbox", id: "setting-preemption", name: "preemption" });
   const overflow = h(
     "select",
@@ -51,6 +59,15 @@ export function settingsView(root, live) {
       }),
     ]),
   );
+  /** @type {import("./settings-reread.js").Boxes} */
+  const boxes = new Map([
+    ["preemption", preemption],
+    ["overflow", overflow],
+    ["routing.objective", objective],
+    ...inputs,
+  ]);
+  /** The boxes as the last read or save drew them: one holding other is the reader's edit. */
+  let drawn = new Map();
   const save = h("button", { type: "submit", class: "primary", id: "settings-save", disabled: true }, "Save");
   const facts = h("p", { class: "muted", id: "settings-facts" });
   const aging = h("p", { class: "muted", id: "settings-aging" });
@@ -69,9 +86,13 @@ export function settingsView(root, live) {
     h(
       "p",
       { class: "muted" },
-      mayEdit
-        ? "How the coordinator governs this product. Saving needs an operator token."
-        : "How the coordinator governs this product. Read-only: changing them needs an operator token.",
+      `How the coordinator governs this product. ${
+        mayEdit
+          ? "Saving needs an operator token."
+          : live.role === UNREAD // not a viewer's: whether it may save is not known (the header's marker says why)
+            ? "Read-only: the token's role could not be read."
+            : "Read-only: changing them needs an operator token."
+      }`,
     ),
     h(
       "div",
@@ -99,6 +120,7 @@ export function settingsView(root, live) {
     facts,
     aging,
     status,
+    elsewhere,
     h("div", { class: "row", "data-needs": "operator" }, save),
   );
   // A viewer reads the values; the boxes that hold them take no edits it could never save (Save is not drawn). This
@@ -120,6 +142,7 @@ export function settingsView(root, live) {
     aging.textContent = s.aging ? `Aging: ${s.aging.message}` : "";
     aging.className = s.aging && !s.aging.holds ? "status error" : "muted";
     save.disabled = false;
+    drawn = boxValues(boxes);
   };
 
   form.addEventListener("submit", async (ev) => {
@@ -141,6 +164,7 @@ export function settingsView(root, live) {
       values.set(f.path, n);
     }
     const patch = patchFrom(current, values);
+    const paths = [...values.keys()].filter((p) => read(current, p) !== values.get(p));
     if (Object.keys(patch).length === 0) {
       showError(status);
       status.textContent = "Nothing changed.";
@@ -149,6 +173,7 @@ export function settingsView(root, live) {
     // Greyed out while the PATCH is out, keeping keyboard focus (busy.js); giveBack covers a redraw meanwhile.
     const giveBack = focusReturn(save);
     setBusy(save, true);
+    saves++; // a read sent before this Save would answer with what it replaced: dropped (`reread`)
     showError(status);
     status.textContent = "Saving…"; // while the request is out: a slow answer is not a lost click
     try {
@@ -156,8 +181,9 @@ export function settingsView(root, live) {
       if (!alive) return;
       fill(next);
       setBusy(save, false);
-      showError(status);
-      status.textContent = `Saved: ${Object.keys(patch).join(", ")}.`;
+      showError(elsewhere); // what it said is in the boxes the answer drew
+      savedPaths = paths;
+      saved.say(`Saved: ${Object.keys(patch).join(", ")}.`, termsOf(next, paths));
       giveBack();
     } catch (err) {
       if (!alive) return;
@@ -165,7 +191,7 @@ export function settingsView(root, live) {
       refusalError(err, status, writeFailure(err, "Not saved"), Object.fromEntries(inputs));
       // Busy until the settings are read back: armed at the refusal, a press meanwhile sent the PATCH again (from the
       // settings as first read) before the page could say whether the first had landed.
-      if (outcomeUnknown(err)) await readBack(values, Object.keys(patch));
+      if (outcomeUnknown(err)) await readBack(values, Object.keys(patch), paths);
       setBusy(save, false);
       giveBack();
     }
@@ -176,33 +202,49 @@ export function settingsView(root, live) {
    * value the form sent, say it was saved and show them. The page reads its settings only when opened, so "look at
    * the outcome on the page" had nothing to look at. Otherwise the refusal's line stays.
    * @param {Map<string, unknown>} values the form's values as sent @param {string[]} keys the settings the PATCH named
+   * @param {string[]} paths the paths it sent
    */
-  const readBack = async (values, keys) => {
+  const readBack = async (values, keys, paths) => {
     try {
       const s = await api(live.session, "/settings", { answer: SETTINGS });
       if (!alive || Object.keys(patchFrom(s, values)).length > 0) return;
       fill(s);
-      showError(status);
-      status.textContent = `Saved: ${keys.join(", ")} (its answer was lost; read back from the coordinator).`;
+      savedPaths = paths;
+      saved.say(`Saved: ${keys.join(", ")} (its answer was lost; read back from the coordinator).`, termsOf(s, paths));
     } catch {
       // Not read either: the refusal's line stays, and says to look before saving again.
     }
   };
 
+  /**
+   * The first read, and one every REREAD_MS on the poller's ticks (not while a Save is out: its answer is the read) —
+   * settings changed elsewhere are drawn in every box the reader has not edited, and said; a failed read says so.
+   */
+  let [lastRead, saves] = [Date.now(), 0]; // saves: Saves sent, each of which drops a read sent before it
+  const reread = async () => {
+    lastRead = Date.now();
+    const before = saves;
+    try {
+      const s = await api(live.session, "/settings", { answer: SETTINGS });
+      if (!alive || isBusy(save) || saves !== before) return;
+      showLoadError(status);
+      saved.read(termsOf(s, savedPaths));
+      if (current !== null) return drawChanged(current, s, { boxes, drawn, fill, line: elsewhere });
+      showReadNote(status, ""); // "Loading…" (or the first read's failure) is over
+      fill(s);
+    } catch (err) {
+      if (alive) showLoadError(status, `Cannot load settings: ${describeError(err)}`);
+    }
+  };
   replace(root, form);
   // A read's word (status-text showReadNote): its failure is said over it, not beside it as beside an action's words.
   showReadNote(status, "Loading…");
-  api(live.session, "/settings", { answer: SETTINGS }).then(
-    (s) => {
-      if (!alive) return;
-      showReadNote(status, "");
-      fill(s);
-    },
-    (err) => {
-      if (alive) showLoadError(status, `Cannot load settings: ${describeError(err)}`);
-    },
-  );
+  void reread();
+  const unsubscribe = live.subscribe(() => {
+    if (Date.now() - lastRead >= REREAD_MS && !isBusy(save)) void reread();
+  });
   return () => {
     alive = false;
+    unsubscribe();
   };
 }

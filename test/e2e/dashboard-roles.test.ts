@@ -9,7 +9,9 @@
 // longer keeps every page at "Loading…" for ever: the pages draw without it, and are drawn again for the viewer when
 // it answers (settings turn read-only), and no role-gated control shows meanwhile (a viewer saw the job page's action
 // bar until then); one that fails for the moment (a 503) is asked again at the next poll, where the viewer was
-// offered every control for the whole session.
+// offered every control for the whole session. Another server's refusal of whoami (a gateway's 403 JSON, not the
+// coordinator's problem) offers no role-gated control, as for a viewer, and the header says the role could not be read
+// and why — it was taken for an older coordinator's, and every control offered; the lists an operator reads are read.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
@@ -245,6 +247,36 @@ describe("dashboard: what each role is offered", () => {
     await release.click();
     const status = page.locator(`#release-status-${factoryId}`);
     await expect.poll(() => status.textContent(), SOON).toMatch(/^Not released: .*\(forbidden\)/);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("offers no control when another server refuses whoami, and says the role could not be read and why", async () => {
+    const { page, errors, close } = await newPage(browser);
+    await page.route(
+      (url) => url.pathname.endsWith("/whoami"),
+      (route) => route.fulfill({ status: 403, contentType: "application/json", body: '{"code":"forbidden"}' }),
+    );
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    const marker = page.locator("#role-marker");
+    await expect.poll(() => marker.textContent(), SOON).toBe("read-only (role not read)");
+    expect(await marker.getAttribute("title")).toMatch(
+      /^The token's role could not be read, .* GET …\/whoami: HTTP 403 Forbidden.*Another server answered, not the coordinator/,
+    );
+    expect(await page.locator("html").getAttribute("data-role")).toBe("unread");
+    await page.goto(`${h.url}/#/fleet`);
+    await page.locator('li[data-factory="idle-1"] [data-testid="quarantine"]').waitFor(SOON);
+    expect(await offered(page)).toEqual([]);
+    // The list only an operator reads is read (the server judges), its controls not offered.
+    await page.goto(`${h.url}/#/enrollment`);
+    await page.locator("[data-testid=code-row]").first().waitFor(SOON);
+    expect(await offered(page)).toEqual([]);
+    expect(await page.locator("#codes-refused").isHidden()).toBe(true);
+    // The settings are shown read-only, saying why: not a viewer's, a role not read.
+    await page.goto(`${h.url}/#/settings`);
+    await expect.poll(() => page.locator("#setting-leaseTtlSeconds").inputValue(), SOON).not.toBe("");
+    expect(await page.locator("#setting-leaseTtlSeconds").isDisabled()).toBe(true);
+    await page.getByText("Read-only: the token's role could not be read.").waitFor(SOON);
     expect(errors).toEqual([]);
     await close();
   });

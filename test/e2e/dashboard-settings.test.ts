@@ -2,10 +2,14 @@
 // an operator reaches it from the nav, changes preemption, the lease TTL, the retry jitter and a weight, and the
 // coordinator has them; the learned `track` weight is on the page with its stored value and saves like the others; a refused value and a viewer's save show the server's reason and change nothing; no CSP
 // violation on the way. The page says what the starvation weight means for the aging guarantee, and that it is off
-// once an operator sets a weight that gives it up.
-import type { Page } from "playwright-core";
+// once an operator sets a weight that gives it up. It reads the settings again while open (every 15 s, by the page's
+// clock): a read with the saved values keeps "Saved: …"; one finding them changed elsewhere takes it away, shows the new
+// values in every box not edited (an edit is kept) and says what changed — "Saved: …" stood for good, the page read once.
+// A read sent before a Save and answered after it is dropped: it drew the replaced values back as changed elsewhere.
+import type { APIResponse, Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { dashboardSuite } from "./dashboard-session.ts";
+import { fetchRoute } from "./chromium.ts";
+import { dashboardSuite, onClock } from "./dashboard-session.ts";
 import { ADMIN, call, P } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
 
@@ -102,5 +106,97 @@ describe("the settings page", () => {
     await expect.poll(() => status(page)).toBe("Saved: weights.");
     await expect.poll(aging).toMatch(/^Aging: off: with weights\.starvation 1\.5 /);
     expect(violations).toEqual([]);
+  });
+
+  it("takes 'Saved' away when a later read finds it changed elsewhere, shows the new values and keeps an edit", async () => {
+    const page = await (await suite.browser.newContext()).newPage();
+    await page.clock.install(); // the page's next reads reached by running its clock on (onClock)
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    let reads = 0;
+    // Reads of the settings whose answer has come in whole (the page's handling of it follows in the same task).
+    page.on("requestfinished", (r) => {
+      if (r.method() === "GET" && new URL(r.url()).pathname.endsWith("/settings")) reads++;
+    });
+    await page.goto(`${suite.h.url}/`);
+    await page.getByLabel("Token").fill(tokens.operator);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.getByRole("link", { name: "Settings" }).click();
+    const box = (id: string) => page.locator(`#setting-${id}`);
+    const ttl = (await settings()).leaseTtlSeconds === 300 ? 301 : 300;
+    await expect.poll(() => box("leaseTtlSeconds").inputValue()).toBe(String((await settings()).leaseTtlSeconds));
+    await box("leaseTtlSeconds").fill(String(ttl));
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => status(page)).toBe("Saved: leaseTtlSeconds.");
+    // A read with the values saved: the answer holds, and stays.
+    const before = reads;
+    await expect.poll(onClock(page, 5_000, async () => reads)).toBeGreaterThan(before);
+    expect(await status(page)).toBe("Saved: leaseTtlSeconds.");
+    // The reader edits the jitter; another operator sets the TTL, the aging horizon and the jitter.
+    await box("retry-jitter").fill("0.35");
+    await call(suite.h.url, "PATCH", `${P(PRODUCT)}/settings`, ADMIN, {
+      leaseTtlSeconds: ttl + 100,
+      agingHorizonMinutes: 777,
+      retry: { jitter: 0.1 },
+    });
+    await expect.poll(onClock(page, 5_000, () => status(page))).toBe("");
+    expect(await page.locator("#settings-elsewhere").textContent()).toBe(
+      "Changed elsewhere since this page read them: Lease TTL (s), Aging horizon (min), Retry jitter (0–1). " +
+        "Your edit of Retry jitter (0–1) is kept: Save sends it over theirs.",
+    );
+    expect(await box("leaseTtlSeconds").inputValue()).toBe(String(ttl + 100));
+    expect(await box("agingHorizonMinutes").inputValue()).toBe("777");
+    expect(await box("retry-jitter").inputValue()).toBe("0.35");
+    // Save sends the edit alone: the others' values stay.
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => status(page)).toBe("Saved: retry.");
+    expect(await settings()).toMatchObject({ leaseTtlSeconds: ttl + 100, retry: { jitter: 0.35 } });
+    expect(await page.locator("#settings-elsewhere").textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("drops a read sent before a Save that answers after it", async () => {
+    const page = await (await suite.browser.newContext()).newPage();
+    await page.clock.install(); // the page's next read reached by running its clock on (onClock)
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    // While `holding`, a read of the settings is answered by the coordinator at once and handed to the page when let go.
+    let holding = false;
+    const held: Array<[Route, APIResponse]> = [];
+    await page.route(
+      (u) => u.pathname.endsWith("/settings"),
+      async (route) => {
+        if (!holding || route.request().method() !== "GET") return route.continue();
+        held.push([route, await fetchRoute(route)]);
+      },
+    );
+    await page.goto(`${suite.h.url}/`);
+    await page.getByLabel("Token").fill(tokens.operator);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.getByRole("link", { name: "Settings" }).click();
+    const ttlBox = page.locator("#setting-leaseTtlSeconds");
+    const was = (await settings()).leaseTtlSeconds;
+    await expect.poll(() => ttlBox.inputValue()).toBe(String(was));
+    holding = true;
+    await expect.poll(onClock(page, 5_000, async () => held.length)).toBeGreaterThan(0);
+    holding = false;
+    await ttlBox.fill(String(was + 7));
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => status(page)).toBe("Saved: leaseTtlSeconds.");
+    for (const [route, response] of held.splice(0)) await route.fulfill({ response });
+    // The next read (the coordinator's, with the value saved) is in: the one before it was handled first.
+    let reads = 0;
+    page.on("requestfinished", (r) => {
+      if (r.method() === "GET" && new URL(r.url()).pathname.endsWith("/settings")) reads++;
+    });
+    await expect.poll(onClock(page, 5_000, async () => reads)).toBeGreaterThan(0);
+    expect(await status(page)).toBe("Saved: leaseTtlSeconds.");
+    expect(await ttlBox.inputValue()).toBe(String(was + 7));
+    expect(await page.locator("#settings-elsewhere").textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 });

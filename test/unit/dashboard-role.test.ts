@@ -1,6 +1,7 @@
 // The dashboard's role rule (dashboard/role.js): a viewer may use no control marked `data-needs`, an operator those
 // that need an operator, the admin all, a factory's token none, and a role not known (an older coordinator without
-// whoami) all — the server judges; only a role that may not act gets the header's "read-only (viewer token)". The
+// whoami) all — the server judges; a role whoami was refused for otherwise (UNREAD) none, though the lists an
+// operator reads are read; only a role that may not act gets the header's "read-only (viewer token)". The
 // stylesheet's rule hides exactly what `can` refuses, keyed on <html data-role>; and every page that sends a write
 // marks its controls, so a page added later that writes without the mark fails here (the job feed's ticket, a read
 // by POST, is the one write-method request a viewer makes).
@@ -8,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { can, readOnlyText } from "../../dashboard/role.js";
+import { can, mayList, readOnlyText, UNREAD } from "../../dashboard/role.js";
 import { dashboardCss } from "./dashboard-css.ts";
 
 const DIR = path.resolve(import.meta.dirname, "../../dashboard");
@@ -17,22 +18,30 @@ const READS_BY_POST = new Set(["feed.js"]);
 
 describe("dashboard/role.js", () => {
   it("lets each role use what it may, and an unknown role everything", () => {
-    const table = ["", "viewer", "operator", "admin", "factory"].map((role) => [
+    const table = ["", "viewer", "operator", "admin", "factory", UNREAD].map((role) => [
       role,
       can(role, "operator"),
       can(role, "admin"),
+      mayList(role),
     ]);
     expect(table).toEqual([
-      ["", true, true],
-      ["viewer", false, false],
-      ["operator", true, false],
-      ["admin", true, true],
-      ["factory", false, false],
+      ["", true, true, true],
+      ["viewer", false, false, false],
+      ["operator", true, false, true],
+      ["admin", true, true, true],
+      ["factory", false, false, false],
+      ["unread", false, false, true],
     ]);
   });
 
   it("marks read-only only a role that may not act", () => {
-    expect(["", "viewer", "operator", "admin"].map(readOnlyText)).toEqual(["", "read-only (viewer token)", "", ""]);
+    expect(["", "viewer", "operator", "admin", UNREAD].map(readOnlyText)).toEqual([
+      "",
+      "read-only (viewer token)",
+      "",
+      "",
+      "read-only (role not read)",
+    ]);
   });
 
   it("hides in the stylesheet what `can` refuses: a role other than operator or admin every mark, an operator admin's", () => {
