@@ -141,12 +141,18 @@ export function fleetSummary(factories) {
   const up = active.filter((f) => f.health !== "down" && f.health !== "left" && !neverConnected(f));
   const seats = up.reduce((n, f) => n + f.seats, 0);
   const away = active.reduce((n, f) => n + f.seats, 0) - seats;
-  const busy = factories.reduce((n, f) => n + f.load, 0);
+  // Busy of those seats: a lease still held on a factory gone down (its host crashed) read "2 of 3 seats busy" where
+  // one of the three was, and could read "3 of 2". The "seats busy" tile counts every live lease (the metrics' rule).
+  const busy = up.reduce((n, f) => n + f.load, 0);
+  const elsewhere = factories.reduce((n, f) => n + f.load, 0) - busy;
   const count = `${factories.length} ${factories.length === 1 ? "factory" : "factories"}`;
   const kinds = active.some((f) => f.health === "left") ? "down, left" : "down";
   // "2 more on factories down" named no noun beside "0 of 0 seats busy": the seats those factories hold.
   const awayText = away ? ` · ${counted(away, "more seat")} on factories ${kinds} or never connected` : "";
-  return `${count} · ${busy} of ${counted(seats, "seat")} busy${awayText}${disconnectedText(factories)}`;
+  const holders = factories.filter((f) => f.load > 0 && !up.includes(f));
+  const why = [...new Set(holders.map((f) => (f.status === "active" ? f.health : f.status)))].sort().join(", ");
+  const heldText = elsewhere ? ` · ${counted(elsewhere, "more job")} held by factories ${why}` : "";
+  return `${count} · ${busy} of ${counted(seats, "seat")} busy${awayText}${heldText}${disconnectedText(factories)}`;
 }
 
 /**

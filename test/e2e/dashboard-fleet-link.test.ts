@@ -39,6 +39,9 @@ describe("dashboard: a factory whose socket closed", () => {
     expect(await card.locator(".health").textContent()).toContain("health ok");
     expect(await card.getAttribute("class")).toContain("link-down");
     expect(await page.locator("#fleet-summary").textContent()).toMatch(/ · 1 disconnected$/);
+    // Inside its card: the health line wraps rather than push the badge past the card's edge (it stuck out ~15 px).
+    const [b, c] = [await badge.boundingBox(), await card.boundingBox()];
+    expect(b!.x + b!.width, "the badge's right edge within the card's").toBeLessThanOrEqual(c!.x + c!.width);
 
     const again = await WsFactory.connect(suite.h.url, PRODUCT, enrolled.token);
     await untilFleetRedrawn(page, async () => (await badge.count()) === 0);

@@ -25,6 +25,21 @@ describe("dashboard fleet and tiles agree", () => {
     expect(fleetSummary([f({ seats: 2, lastHeartbeatAt: 1 })])).toBe("1 factory · 0 of 2 seats busy");
   });
 
+  it("counts busy only the seats it counts: a lease held on a factory gone down or draining is named apart", () => {
+    const fleet = [
+      f({ seats: 2, lastHeartbeatAt: 1, load: 1 }),
+      f({ seats: 1, lastHeartbeatAt: 1, health: "down", load: 1 }),
+    ];
+    expect(fleetSummary(fleet)).toBe(
+      "2 factories · 1 of 2 seats busy · 1 more seat on factories down or never connected · 1 more job held by factories down",
+    );
+    // Before: "3 of 2 seats busy".
+    const draining = f({ seats: 3, lastHeartbeatAt: 1, status: "draining", load: 2 });
+    expect(fleetSummary([...fleet, draining])).toBe(
+      "3 factories · 1 of 2 seats busy · 1 more seat on factories down or never connected · 3 more jobs held by factories down, draining",
+    );
+  });
+
   it("shows queued and blocked as two tiles", () => {
     const m = {
       queue: { depthByStage: { queued: 1, blocked: 2 } },
