@@ -14,6 +14,14 @@ import { Capability } from "../shared/api.ts";
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
+/**
+ * Capabilities every agent has (agent/engines: the bundled `sample` engine, always available — Node is): never told
+ * as what a host must have. A sample job needing `tpu` said "enroll a host that has tpu, engine:sample … with sample
+ * on the agent's PATH", sending a newcomer to install what ships with the agent.
+ */
+const EVERY_AGENT = new Set(["engine:sample"]);
+const toAdd = (v: unknown): string[] => strings(v).filter((c) => !EVERY_AGENT.has(c));
+
 /** A capability `c` is one a command line may carry as is (the answer is text from elsewhere: never pasted unchecked). */
 const safe = (c: string): boolean => Capability.safeParse(c).success;
 
@@ -56,8 +64,8 @@ export function waitingFix(reason: WaitingReason): string | undefined {
   if (reason.code !== "no_capable_factory") return undefined;
   const d = reason.detail;
   if (Array.isArray(d.pendingApproval) && d.pendingApproval.length > 0) return undefined; // its message names it
-  const requires = strings(d.requires);
-  const missing = strings(d.missing).length > 0 ? strings(d.missing) : requires;
+  const requires = toAdd(d.requires);
+  const missing = toAdd(d.missing).length > 0 ? toAdd(d.missing) : requires;
   if (requires.length === 0) {
     return "enroll a factory: `gigafactory enroll NAME`, then run the command it prints on that host";
   }

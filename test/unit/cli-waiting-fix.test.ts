@@ -50,6 +50,19 @@ describe("a no_capable_factory wait's fix line", () => {
     );
   });
 
+  // A sample job needing tpu said "enroll a host that has tpu, engine:sample … with sample on the agent's PATH":
+  // every agent has the bundled sample engine.
+  it("never tells the sample engine, which every agent has, as something to add", () => {
+    const fix = fixOf(waiting({ requires: ["tpu", "engine:sample"], missing: ["tpu"] })) ?? "";
+    expect(fix).not.toContain("sample");
+    expect(fix).toMatch(
+      /^ {2}fix: enroll a host that has tpu: `gigafactory enroll NAME --cap tpu`, then run the command it prints on it;/,
+    );
+    expect(fixOf(waiting({ requires: ["engine:sample"], missing: ["engine:sample"] }))).toBe(
+      "  fix: enroll a factory: `gigafactory enroll NAME`, then run the command it prints on that host",
+    );
+  });
+
   it("tells a missing tool as installed, and an os, arch or node as another host", () => {
     const tool = fixOf(waiting({ requires: ["has:docker", "gpu"], missing: ["has:docker", "gpu"] })) ?? "";
     expect(tool).not.toContain("--cap has:");
