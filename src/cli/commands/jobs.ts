@@ -14,6 +14,7 @@ import { CliError } from "../errors.ts";
 import { checked, JobPageRead } from "../read-answers.ts";
 import { formatAge, orNone, renderTable, truncate } from "../table.ts";
 import { waitingCell } from "../waiting.ts";
+import { factoryNames } from "./job.ts";
 
 /** The API's own page cap (JobListQuery.limit max): --all pages at it to make the fewest round trips. */
 const MAX_PAGE = 500;
@@ -36,14 +37,29 @@ export function waitingShort(reason: JobSummary["waitingReason"]): string {
   );
 }
 
-export function jobRows(jobs: readonly JobSummary[], now: number): string[][] {
+/**
+ * The jobs table's rows. `names`: factory id → name (the fleet list, job `factoryNames`): a HOLDER is named as `job
+ * ID`, explain and the dashboard name it — it printed `fac_0mxc6m72…` — with its id where two share the name, and
+ * its id alone where the list did not name it.
+ */
+export function jobRows(
+  jobs: readonly JobSummary[],
+  now: number,
+  names: ReadonlyMap<string, string> = new Map(),
+): string[][] {
+  const taken = [...names.values()];
+  const holder = (id: string): string => {
+    const name = names.get(id);
+    if (name === undefined) return id;
+    return taken.indexOf(name) === taken.lastIndexOf(name) ? name : `${name} (${id})`;
+  };
   return jobs.map((j) => [
     j.id,
     j.stage,
     j.priority,
     j.title,
     `${j.attempt}/${j.maxAttempts}`,
-    orNone(j.holderFactoryId),
+    j.holderFactoryId ? holder(j.holderFactoryId) : orNone(j.holderFactoryId),
     formatAge(j.createdAt, now),
     waitingShort(j.waitingReason),
   ]);
@@ -117,7 +133,9 @@ export const jobs: Command = {
     }
     if (found.length === 0) ctx.print(stage ? `no ${stage} jobs` : "no jobs");
     else {
-      const rows = jobRows(found, ctx.io.now());
+      // Read only when a row is held: a queue of waiting jobs costs no fleet read.
+      const names = found.some((j) => j.holderFactoryId) ? await factoryNames(client) : undefined;
+      const rows = jobRows(found, ctx.io.now(), names);
       ctx.print(renderTable(JOB_COLUMNS, rows, ctx.io.stdoutColumns));
       const shortened = found.some(
         (j) => j.waitingReason && waitingShort(j.waitingReason) !== waitingCell(j.waitingReason),
