@@ -242,7 +242,8 @@ export function assertTokenServes(token: string, tokenSource: string, product: s
   throw new CliError(
     "token_product_mismatch",
     `the token (${tokenSource}) is product ${serves}'s, but ${productSource} names product ${product}`,
-    `pass --product ${serves}, or a token of ${product} (\`gigafactory login --url URL --token TOKEN\`); unset GIGAFACTORY_PRODUCT if it is left from elsewhere`,
+    // The variable is named only when it is where the product came from: after an explicit --product it misled.
+    `pass --product ${serves}, or a token of ${product} (\`gigafactory login --url URL --token TOKEN\`)${productSource === "GIGAFACTORY_PRODUCT" ? "; unset GIGAFACTORY_PRODUCT if it is left from elsewhere" : ""}`,
     2,
   );
 }

@@ -2,7 +2,9 @@
 // with kind, strike and until when the factory is kept from it; a preempted job says by whom, a critical one whom it would evict;
 // a ranked factory shows its learned track term's evidence (n — and its decayed weight when that is less, which is what
 // min n is held to —, success rate and 95 % interval) and the routing rules applied;
-// a job routed by a guarded experiment names the experiment and arm.
+// a job routed by a guarded experiment names the experiment and arm. A running job reads as running on its holder, by
+// name, with the ranking said to be what a new dispatch would see — never "no eligible factory" (newcomer N: the
+// holder's no_free_seat was this job's own seat) — and every factory is named `name (id)`, as the rest of the CLI does.
 import { describe, expect, it } from "vitest";
 import { rawCell, renderExplanation } from "../../src/cli/commands/explain.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
@@ -45,7 +47,7 @@ describe("explain rendering", () => {
     const text = renderExplanation(explanation);
     expect(text).toContain("a (fac_a): excluded:expired");
     expect(text).toContain("EXCLUSIONS (2)");
-    expect(text).toContain("fac_a: expired, strike 2, excluded until 2026-01-02T03:06:05Z");
+    expect(text).toContain("  a (fac_a): expired, strike 2, excluded until 2026-01-02T03:06:05Z");
     expect(text).toContain("fac_b: released, strike 1, backoff over");
   });
 
@@ -58,7 +60,9 @@ describe("explain rendering", () => {
       ...explanation.preemption,
       wouldPreempt: { victimId: "job_low", victimPriority: "low" as const, factoryId: "fac_a" },
     };
-    expect(renderExplanation({ ...explanation, preemption: would })).toContain("would preempt job_low (low) on fac_a");
+    expect(renderExplanation({ ...explanation, preemption: would })).toContain(
+      "would preempt job_low (low) on a (fac_a)",
+    );
     expect(renderExplanation(explanation)).not.toContain("preempt");
   });
 
@@ -70,6 +74,33 @@ describe("explain rendering", () => {
       "routed by experiment ex_1 arm A (the winner)",
     );
     expect(renderExplanation(explanation)).not.toContain("routed by");
+  });
+
+  it("says a running job runs on its holder by name, and that the ranking is what a new dispatch would see", () => {
+    const [a] = explanation.rejected;
+    const gpu = {
+      ...a!,
+      factoryId: "fac_gpu",
+      factoryName: "demo-gpu",
+      reasons: ["no_free_seat"],
+      exclusion: undefined,
+    };
+    const running = { ...explanation, stage: "building" as const, holderFactoryId: "fac_gpu", exclusions: [] };
+    const text = renderExplanation({ ...running, rejected: [gpu] });
+    expect(text).toContain("\nrunning on demo-gpu (fac_gpu)\n");
+    expect(text).toContain("what a new dispatch would see now; the job is not being routed (a factory holds it)");
+    expect(text).toContain("demo-gpu (fac_gpu): no_free_seat (this job holds one of its seats)");
+    expect(text).not.toContain("no eligible factory");
+    expect(text).not.toContain("held by fac_gpu");
+    expect(renderExplanation({ ...running, stage: "assigned", rejected: [gpu] })).toContain("assigned to demo-gpu");
+    // A holder the router did not look at (revoked since) keeps its id; a job in review is not routed either.
+    expect(renderExplanation({ ...running, rejected: [] })).toContain("running on fac_gpu\n");
+    const review = renderExplanation({ ...explanation, stage: "review" });
+    expect(review).toContain("the job is not being routed (at stage review)");
+    expect(review).not.toContain("no eligible factory");
+    // A queued job with none eligible still says so: that is why it waits.
+    expect(renderExplanation(explanation)).toContain("RANKED (0)\n  no eligible factory");
+    expect(renderExplanation(explanation)).not.toContain("new dispatch");
   });
 
   it("says nothing about exclusions when no factory lost the job", () => {

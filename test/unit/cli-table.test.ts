@@ -136,6 +136,15 @@ describe("rows and lines built from API records", () => {
     expect(jobRows([{ ...job, waitingReason: null } as unknown as JobSummary], 120_000)).toEqual([
       ["job_1", "queued", "high", "T", "1/3", "—", "2m", "—"],
     ]);
+    // A holder is named as `job ID` names it (newcomer N read fac_… ids here), its id too where two share the name.
+    const held = { ...job, stage: "building", waitingReason: null, holderFactoryId: "fac_g" } as unknown as JobSummary;
+    expect(jobRows([held], 120_000, new Map([["fac_g", "demo-gpu"]]))[0]![5]).toBe("demo-gpu");
+    const twice = new Map([
+      ["fac_g", "demo-gpu"],
+      ["fac_old", "demo-gpu"],
+    ]);
+    expect(jobRows([held], 120_000, twice)[0]![5]).toBe("demo-gpu (fac_g)");
+    expect(jobRows([held], 120_000)[0]![5]).toBe("fac_g");
   });
 
   it("renders an event as #seq, clock, type and a from → to summary for stage moves", () => {

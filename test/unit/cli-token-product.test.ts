@@ -1,7 +1,8 @@
 // A product token (`gf_<product>_…`) sent for another product is refused before any request, naming where the token
 // and the product came from — a GIGAFACTORY_PRODUCT left from another shell, a --product typed over a saved login —
 // as `✘ ERROR token_product_mismatch` (exit 2). It went to the coordinator, which refused it 403 "this token belongs
-// to another product" without saying which setting was stale. An admin token (which names no product) serves any.
+// to another product" without saying which setting was stale. An admin token (which names no product) serves any. The
+// fix says to unset GIGAFACTORY_PRODUCT only when the product came from it.
 
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -39,6 +40,10 @@ describe("a token of one product sent for another", () => {
         new RegExp(
           `^✘ ERROR token_product_mismatch: the token \\(${tokenSource}\\) is product alpha's, but ${productSource} names product beta / pass --product alpha, or a token of beta`,
         ),
+      );
+      // GIGAFACTORY_PRODUCT is named in the fix only when the product came from it (not after an explicit --product).
+      expect(run.stderr.includes("unset GIGAFACTORY_PRODUCT"), run.stderr).toBe(
+        productSource === "GIGAFACTORY_PRODUCT",
       );
     }
     expect(stub.lines).toEqual([]);

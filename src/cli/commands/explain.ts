@@ -4,7 +4,8 @@
  * each eligible factory best-first with every score term as
  * `raw × weight = contribution` (`− raw` for a penalty, `(raw − 0.5)` for a centred term), each rejected factory with the filters it
  * failed, and the factories that lost this job's lease with their backoff
- * (exclusions), and preemption: by whom it was evicted, whom it would evict.
+ * (exclusions), and preemption: by whom it was evicted, whom it would evict. A job a factory holds reads as running
+ * on it (by name), its ranking as what a new dispatch would see.
  * Under --json: the API's explanation, unchanged.
  */
 import { usdText } from "../../core/usd-text.ts";
@@ -72,11 +73,37 @@ function termRows(c: Candidate): string[][] {
   );
 }
 
+/**
+ * A factory as everything else names it, `name (id)`, its name read off the explanation's own candidates (every
+ * factory the router looked at is ranked or rejected); the id alone for one it did not look at (revoked since).
+ */
+function namer(e: Explanation): (id: string) => string {
+  const names = new Map([...e.ranked, ...e.rejected].map((c) => [c.factoryId, c.factoryName]));
+  return (id) => {
+    const name = names.get(id);
+    return name === undefined ? id : `${name} (${id})`;
+  };
+}
+
+/** Stages the router places a job from; in any other the ranking is what a new dispatch would see, not a wait. */
+const ROUTED: ReadonlySet<string> = new Set(["queued", "blocked"]);
+
+/** How a held job's line reads: by its stage (a lease holds it in assigned and building only). */
+const HELD: Readonly<Record<string, string>> = { assigned: "assigned to", building: "running on" };
+
+/**
+ * The explanation as `explain ID` prints it. A job a factory holds reads "running on NAME (ID)" (assigned: "assigned
+ * to"), and for it — or any stage the router does not place from — the ranking is said to be what a new dispatch
+ * would see, the holder's `no_free_seat` is said to be this job's seat: it printed "RANKED (0) no eligible factory"
+ * and "demo-gpu: no_free_seat" for a job running fine on demo-gpu.
+ */
 export function renderExplanation(e: Explanation): string {
+  const named = namer(e);
+  const holder = e.holderFactoryId ?? undefined;
   const out: string[] = [
     inlined`job ${e.jobId}  stage ${e.stage}  priority ${e.priority}  urgency ${num(e.urgency)}  at ${formatInstant(e.at)}`,
   ];
-  if (e.holderFactoryId) out.push(inlined`held by ${e.holderFactoryId}`);
+  if (holder) out.push(`${HELD[e.stage] ?? "held by"} ${inlined`${named(holder)}`}`);
   const rp = e.routingPolicy;
   if (rp)
     out.push(
@@ -87,9 +114,14 @@ export function renderExplanation(e: Explanation): string {
   const p = e.preemption;
   if (p?.preemptedBy) out.push(inlined`preempted by ${p.preemptedBy} at ${formatInstant(p.preemptedAt ?? e.at)}`);
   const w = p?.wouldPreempt;
-  if (w) out.push(inlined`would preempt ${w.victimId} (${w.victimPriority}) on ${w.factoryId}`);
+  if (w) out.push(inlined`would preempt ${w.victimId} (${w.victimPriority}) on ${named(w.factoryId)}`);
+  const routed = !holder && ROUTED.has(e.stage);
+  if (!routed) {
+    const why = holder ? "a factory holds it" : inlined`at stage ${e.stage}`;
+    out.push("", `The ranking below is what a new dispatch would see now; the job is not being routed (${why}).`);
+  }
   out.push("", `RANKED (${e.ranked.length})`);
-  if (e.ranked.length === 0) out.push("  no eligible factory");
+  if (e.ranked.length === 0) out.push(routed ? "  no eligible factory" : "  none");
   e.ranked.forEach((c, i) => {
     out.push(inlined`  #${i + 1}  ${c.factoryName} (${c.factoryId})  score ${num(c.score)}`);
     const table = renderTable(
@@ -110,13 +142,18 @@ export function renderExplanation(e: Explanation): string {
   });
   out.push("", `REJECTED (${e.rejected.length})`);
   if (e.rejected.length === 0) out.push("  none");
-  for (const c of e.rejected) out.push(inlined`  ${c.factoryName} (${c.factoryId}): ${c.reasons.join(", ")}`);
+  for (const c of e.rejected) {
+    // The holder's seat is taken by this very job: said so, not left to read as why the job cannot run.
+    const own =
+      c.factoryId === holder && c.reasons.includes("no_free_seat") ? " (this job holds one of its seats)" : "";
+    out.push(inlined`  ${c.factoryName} (${c.factoryId}): ${c.reasons.join(", ")}` + own);
+  }
   const exclusions = e.exclusions ?? [];
   if (exclusions.length > 0) {
     out.push("", `EXCLUSIONS (${exclusions.length}) — factories that lost this job's lease`);
     for (const x of exclusions) {
       const state = x.until > e.at ? `excluded until ${formatInstant(x.until)}` : "backoff over";
-      out.push(inlined`  ${x.factoryId}: ${x.kind}, strike ${x.strikes}, ${state}`);
+      out.push(inlined`  ${named(x.factoryId)}: ${x.kind}, strike ${x.strikes}, ${state}`);
     }
   }
   return out.join("\n");

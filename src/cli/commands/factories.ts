@@ -10,6 +10,7 @@ import { Capability, HostName } from "../../shared/api.ts";
 import { notACapability, notAFactoryName } from "../../shared/enroll-words.ts";
 import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Enrolled, Factory, FactoryBreaker } from "../../shared/http-client.ts";
+import { CAPABILITIES_MAX, capabilityCell } from "../capability-cell.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { checked, EnrolledRead, EnrollmentCodeRead, FactoriesRead } from "../read-answers.ts";
@@ -69,10 +70,8 @@ export function factoryRows(
     linkCell(f, now),
     `${f.load}/${f.seats}`,
     // Declared but unapproved capabilities are shown beside the routed ones, not in a column of their own:
-    // they are the exception, and the table keeps its shape for scripts that read it.
-    f.pendingCapabilities?.length
-      ? `${list(f.capabilities)} (pending: ${list(f.pendingCapabilities)})`
-      : list(f.capabilities),
+    // they are the exception, and the table keeps its shape for scripts that read it. Rare ones kept when cut.
+    capabilityCell(f.capabilities, f.pendingCapabilities, CAPABILITIES_MAX),
     f.lastHeartbeatAt === undefined ? "never" : `${formatAge(f.lastHeartbeatAt, now)} ago`,
     breakerCell(f.breakers, now),
   ]);
@@ -123,7 +122,7 @@ export const factories: Command = {
             { header: "HEALTH" },
             { header: "LINK" },
             { header: "LOAD/SEATS", align: "right" },
-            { header: "CAPABILITIES", max: 48 },
+            { header: "CAPABILITIES", max: CAPABILITIES_MAX },
             { header: "LAST HEARTBEAT" },
             // Never cut (cli/table `wrap`): which engine is tripped and until when, for each.
             { header: "BREAKERS", max: 48, wrap: true },

@@ -103,7 +103,7 @@ function preemptedField(job: Job): Array<[string, string]> {
 }
 
 /** Factory id → name, from the fleet list; empty when it cannot be read (the job's own reads still answer). */
-async function factoryNames(client: { listFactories(): Promise<unknown> }): Promise<Map<string, string>> {
+export async function factoryNames(client: { listFactories(): Promise<unknown> }): Promise<Map<string, string>> {
   try {
     const read = FleetRefsRead.safeParse({ factories: await client.listFactories() });
     return new Map(read.success ? read.data.factories.map((f) => [f.id, f.name]) : []);

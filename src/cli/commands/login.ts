@@ -7,7 +7,9 @@
  * refused (`factory_token`). The product comes from
  * `--product`, or from a `gf_<product>_…` token; an admin token names none. An admin
  * may log in to a product that does not exist yet (it is told so, and saved): the
- * admin creates products, with this login (`gigafactory products create`).
+ * admin creates products, with this login (`gigafactory products create`). A token the coordinator refuses is said as
+ * what is wrong with it (`unauthorized`: not its admin token nor a product token, or a product token it does not know),
+ * with or without --product; the admin's without one is told the products there are (`product_required`).
  */
 import { trimHeaderBlanks } from "../../shared/header-token.ts";
 import { coordinatorRefused, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
@@ -16,9 +18,9 @@ import type { Command } from "../context.ts";
 import { overridingVariables } from "../env-override.ts";
 import { CliError } from "../errors.ts";
 import { checked, QueueStateRead } from "../read-answers.ts";
-import { ProductsRead } from "../read-answers-ops.ts";
+import { inlined, ProductsRead } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
-import { malformedToken, refusedAsMalformed } from "../token-shape.ts";
+import { malformedToken } from "../token-shape.ts";
 import { type WhoamiAnswer, WhoamiRead } from "./whoami.ts";
 
 /**
@@ -58,6 +60,45 @@ async function whoIs(client: GigafactoryClient): Promise<WhoamiAnswer | undefine
     const who = WhoamiRead.safeParse(await res.json());
     return who.success ? who.data : undefined;
   } catch {
+    return undefined;
+  }
+}
+
+/** How to log in with a token the coordinator takes, for a token it refused. */
+const REFUSED_FIX =
+  "log in with the admin token the coordinator was started with (GIGAFACTORY_ADMIN_TOKEN; `npm start` prints it), or an operator or viewer token, whole, as `gigafactory tokens mint` printed it";
+
+/**
+ * `err` said as what is wrong with login's token when the coordinator refused it (its own 401): its shape
+ * (cli/token-shape), else a product token it does not know (revoked, rotated, another coordinator's), else one that is
+ * neither its admin token nor a product token. The generic advice told to run `gigafactory login --url URL --token
+ * TOKEN` again — the command just typed. Any other error as it is.
+ */
+function refusedLogin(err: unknown, token: string, source: string, product?: string): unknown {
+  if (!coordinatorRefused(err, "unauthorized")) return err;
+  const shape = malformedToken(token, source);
+  if (shape) return shape;
+  const serves = productFromToken(token);
+  const what =
+    serves === undefined
+      ? `it is not this coordinator's admin token${product ? inlined`, nor a token of product ${product}` : ""} (a product token is gf_<product>_ then 43 characters)`
+      : `gf_${serves}_… is not a token this coordinator knows: revoked or rotated, or minted by another coordinator`;
+  return new CliError("unauthorized", `the coordinator refused the token (${source}): ${what}`, REFUSED_FIX);
+}
+
+/**
+ * The coordinator's products, read with a token that names none — so that only the admin's reads them — or undefined
+ * when the answer is not that (unreachable, another server): login then asks for --product as before.
+ * @throws CliError unauthorized (refusedLogin) — the coordinator refused the token.
+ */
+async function adminProducts(client: GigafactoryClient, token: string, source: string): Promise<string[] | undefined> {
+  try {
+    const { products } = checked(ProductsRead, { products: await client.listProducts() }, "a list of products");
+    const ids = products.slice(0, 10).map((p) => lineOf(p.id));
+    return products.length > ids.length ? [...ids, "…"] : ids;
+  } catch (err) {
+    const refused = refusedLogin(err, token, source);
+    if (refused !== err) throw refused;
     return undefined;
   }
 }
@@ -114,21 +155,22 @@ export const login: Command = {
     if (product && ctx.str("product") !== undefined) assertTokenServes(token, tokenSource, product, "--product");
     if (!product) {
       // A cut-off paste of a product token names no product either: said as what it is (cli/token-shape).
-      throw (
-        malformedToken(token, tokenSource) ??
-        new CliError(
-          "product_required",
-          "the token does not name a product (an admin token?)",
-          "pass --product P as well",
-          2,
-        )
+      const malformed = malformedToken(token, tokenSource);
+      if (malformed) throw malformed;
+      // Asked first: a bad token was told "pass --product P", and with it, that the token was bad.
+      const products = await adminProducts(ctx.client({ url: base, token, product: "" }), token, tokenSource);
+      throw new CliError(
+        "product_required",
+        products ? "the admin token names no product" : "the token does not name a product (an admin token?)",
+        products?.length ? `pass --product P as well, one of: ${products.join(", ")}` : "pass --product P as well",
+        2,
       );
     }
     const conn = { url: base, token, product };
     const client = ctx.client(conn);
     const version = await productQueueVersion(client, product).catch((err: unknown) => {
       // With --product, such a token is sent, and refused 401 "check the token": say what is wrong with it.
-      throw refusedAsMalformed(err, token, tokenSource);
+      throw refusedLogin(err, token, tokenSource, product);
     });
     // No product yet: only the admin's product-free read let the login through (productQueueVersion), so it is the
     // admin, and there is no product to ask whoami on.

@@ -1,0 +1,50 @@
+// `gigafactory factories`' CAPABILITIES cell keeps the capability that tells hosts apart: a demo host's list cut at
+// the column's 48 characters from its end lost `tpu`, the one a job required (newcomer N). A list that fits reads as it
+// came; one that does not shows an operator's own capabilities first, then engines, and leaves out the ones the agent
+// detects on every host (os:, arch:, node:, has:) first, saying how many (`+N`); pending ones still follow.
+import { describe, expect, it } from "vitest";
+import { capabilityCell } from "../../src/cli/capability-cell.ts";
+import { factoryRows } from "../../src/cli/commands/factories.ts";
+import { renderTable, width } from "../../src/cli/table.ts";
+import type { Factory } from "../../src/shared/http-client.ts";
+
+const DEMO = ["os:linux", "arch:x64", "node:22", "engine:sample", "has:git", "has:docker", "tpu"];
+const NOW = 1_700_000_060_000;
+
+describe("the CAPABILITIES cell", () => {
+  it("keeps a rare capability of a long list, and says how many it left out", () => {
+    const cell = capabilityCell(DEMO, undefined, 48);
+    expect(cell).toBe("tpu,engine:sample,os:linux,arch:x64,node:22,+2");
+    expect(width(cell)).toBeLessThanOrEqual(48);
+  });
+
+  it("shows a list that fits as it came, and none as a dash", () => {
+    expect(capabilityCell(["has:docker", "os:linux"], undefined, 48)).toBe("has:docker,os:linux");
+    expect(capabilityCell([], undefined, 48)).toBe("—");
+    expect(capabilityCell([], ["cuda"], 48)).toBe("— (pending: cuda)");
+  });
+
+  it("keeps room for the pending ones, and a count alone when no capability fits", () => {
+    expect(capabilityCell(DEMO, ["cuda"], 48)).toBe("tpu,engine:sample,os:linux,+4 (pending: cuda)");
+    expect(capabilityCell(["a-very-long-capability-name"], undefined, 10)).toBe("+1");
+  });
+
+  it("is what the factories table shows, through its cut", () => {
+    const f = {
+      id: "fac_1",
+      name: "demo-gpu",
+      capabilities: DEMO,
+      seats: 1,
+      load: 1,
+      health: "ok",
+      status: "active",
+      lastHeartbeatAt: NOW,
+      connected: true,
+    } as unknown as Factory;
+    const table = renderTable(
+      [{ header: "C", max: 48 }],
+      factoryRows([f], NOW).map((r) => [r[6]!]),
+    );
+    expect(table.split("\n")[1]).toBe("tpu,engine:sample,os:linux,arch:x64,node:22,+2");
+  });
+});
