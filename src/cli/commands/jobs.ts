@@ -12,30 +12,12 @@ import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { checked, JobPageRead } from "../read-answers.ts";
-import { formatAge, orNone, renderTable, truncate } from "../table.ts";
+import { formatAge, orNone, renderTable } from "../table.ts";
 import { waitingCell } from "../waiting.ts";
 import { factoryNames } from "./job.ts";
 
 /** The API's own page cap (JobListQuery.limit max): --all pages at it to make the fewest round trips. */
 const MAX_PAGE = 500;
-
-/** The WAITING cell's widest, in terminal columns: with the row's other columns, about a 132-column terminal. */
-const WAITING_MAX = 60;
-
-/**
- * The jobs table's WAITING cell: `code: message` up to the message's first " — ", where the coordinator's reasons
- * start what ends the wait (the commands: core/waiting-commands), cut at 60 columns. A `testing` row repeated a
- * ~190-character sentence with two commands in it and rows ran to ~300 columns; the whole reason is `job ID`'s (and
- * `--json`'s). "—" for a job that runs or has ended.
- */
-export function waitingShort(reason: JobSummary["waitingReason"]): string {
-  if (!reason) return waitingCell(reason);
-  const at = reason.message.indexOf(" — ");
-  return truncate(
-    waitingCell({ ...reason, message: at < 0 ? reason.message : reason.message.slice(0, at) }),
-    WAITING_MAX,
-  );
-}
 
 /**
  * The jobs table's rows. `names`: factory id → name (the fleet list, job `factoryNames`): a HOLDER is named as `job
@@ -61,7 +43,7 @@ export function jobRows(
     `${j.attempt}/${j.maxAttempts}`,
     j.holderFactoryId ? holder(j.holderFactoryId) : orNone(j.holderFactoryId),
     formatAge(j.createdAt, now),
-    waitingShort(j.waitingReason),
+    waitingCell(j.waitingReason),
   ]);
 }
 
@@ -73,8 +55,9 @@ export const JOB_COLUMNS = [
   { header: "ATTEMPT", align: "right" as const },
   { header: "HOLDER", max: 28 },
   { header: "AGE", align: "right" as const },
-  // Short (waitingShort): what ends the wait is `job ID`'s, which a note under the table points to.
-  { header: "WAITING", max: WAITING_MAX },
+  // Never cut (cli/table `wrap`): a reason's end says what ends the wait (`… approve it: gigafactory factory approve
+  // ID`). On a terminal it goes on under the row past the width left (at most 60 a line); off one, whole on the row.
+  { header: "WAITING", max: 60, wrap: true },
 ];
 
 /**
@@ -137,11 +120,6 @@ export const jobs: Command = {
       const names = found.some((j) => j.holderFactoryId) ? await factoryNames(client) : undefined;
       const rows = jobRows(found, ctx.io.now(), names);
       ctx.print(renderTable(JOB_COLUMNS, rows, ctx.io.stdoutColumns));
-      const shortened = found.some(
-        (j) => j.waitingReason && waitingShort(j.waitingReason) !== waitingCell(j.waitingReason),
-      );
-      if (shortened)
-        ctx.note("WAITING is cut short: `gigafactory job ID` says the whole reason and what ends the wait");
     }
     // A cursor is a position only (the API's carries no stage): the filter goes with it, or the next page is of all stages.
     if (cursor) ctx.note(`… more jobs: pass --all, or ${stage ? `--stage ${stage} ` : ""}--cursor ${cursor}`);
