@@ -2,6 +2,7 @@
 // closed while it held the lease (crashed, network cut) reads "lost its link at T; its lease expired at T'" in the
 // CLI and the dashboard, where `timeout: lease expired` alone read like the job's own time limit. A holder still
 // connected at the expiry (a paused agent) gets no such field; the outcome code stays `timeout` (scripts read it).
+// The job, queued again, says its host is not connected and, too, kept from the job until when (no second wait).
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, enroll, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
@@ -51,6 +52,28 @@ describe("a run a lease expiry ended", () => {
     expect(run).toMatchObject({ result: { outcome: "timeout", message: "lease expired" } });
     expect(run?.linkLostAt).toBe(gone.disconnectedAt);
     expect(run?.linkLostAt).toBeLessThanOrEqual(run?.endedAt ?? 0);
+  });
+
+  it("leaves the job saying its host is not connected and, too, kept from the job until when", async () => {
+    const product = "lease-expiry-link-reason";
+    const { f, socket, x } = await holding(product);
+    socket.close();
+    await until(
+      async () =>
+        (await api<{ connected: boolean }>("GET", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })).body,
+      (b) => !b.connected,
+      { what: "the close recorded" },
+    );
+    await expireLeaseNow(product, x.id);
+    await runExpiry(product, x.id);
+    type Reason = { code: string; message: string; detail: { until?: number } };
+    const job = await api<{ waitingReason: Reason }>("GET", `${P(product)}/jobs/${x.id}`, { token: ADMIN });
+    const reason = job.body.waitingReason;
+    expect(reason.code).toBe("no_factory_connected");
+    expect(reason.message).toMatch(
+      /^no factory that can run it is connected \(gpu-1\); once back, it is kept from gpu-1 until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(its lease there expired: `gigafactory requeue /,
+    );
+    expect(reason.detail.until).toBeGreaterThan(Date.now());
   });
 
   it("says nothing of a link when its holder was still connected", async () => {
