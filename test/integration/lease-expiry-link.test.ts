@@ -52,6 +52,18 @@ describe("a run a lease expiry ended", () => {
     expect(run).toMatchObject({ result: { outcome: "timeout", message: "lease expired" } });
     expect(run?.linkLostAt).toBe(gone.disconnectedAt);
     expect(run?.linkLostAt).toBeLessThanOrEqual(run?.endedAt ?? 0);
+    // The timeline's lease.lost event says it too (dashboard/timeline).
+    type Ev = { type: string; data: { why?: string; linkLostAt?: number } };
+    const events = await until(
+      async () =>
+        (await api<{ events: Ev[] }>("GET", `${P(product)}/jobs/${x.id}/events`, { token: ADMIN })).body.events,
+      (es) => es.some((e) => e.type === "lease.lost"),
+      { what: "the lease.lost event" },
+    );
+    expect(events.find((e) => e.type === "lease.lost")?.data).toMatchObject({
+      why: "expired",
+      linkLostAt: gone.disconnectedAt,
+    });
   });
 
   it("leaves the job saying its host is not connected and, too, kept from the job until when", async () => {

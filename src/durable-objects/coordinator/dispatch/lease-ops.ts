@@ -150,13 +150,8 @@ export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expirie
   holdSerialKey(tx, job);
   if (tell) noteStop(tx, job, "lease expired", "lease_expired");
   const holder = job.holderFactoryId;
-  finishRun(
-    tx,
-    job,
-    { outcome: "timeout", message: "lease expired" },
-    undefined,
-    holder ? linkLostAt(tx, holder) : undefined,
-  );
+  const lost = holder ? linkLostAt(tx, holder) : undefined;
+  const run = finishRun(tx, job, { outcome: "timeout", message: "lease expired" }, undefined, lost);
   const excluded = holder ? recordLoss(tx, job.id, holder, "expired") : undefined;
   if (holder && expiries) expiries.set(holder, (expiries.get(holder) ?? 0) + 1);
   else if (holder) noteLeaseExpiry(tx, holder);
@@ -165,6 +160,7 @@ export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expirie
     leaseEpoch: job.leaseEpoch,
     why: "expired",
     ...(excluded ? { excludedUntil: excluded.until } : {}),
+    ...(run?.linkLostAt !== undefined ? { linkLostAt: run.linkLostAt } : {}),
   });
   const changes = { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 };
   enqueueAudit(tx, "system", "lease.expired", job.id, { factoryId: job.holderFactoryId, epoch: job.leaseEpoch });
