@@ -98,6 +98,7 @@ export const RUNS = {
         diffStat: maybe({ files: num, insertions: num, deletions: num }),
       }),
       spend: maybe({ usd: num, tokens: num }),
+      linkLostAt: maybe(num),
     },
   ],
 };

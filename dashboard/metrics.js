@@ -73,6 +73,10 @@ const tile = (label, value, title) =>
 export function tilesOf(m) {
   const depth = m.queue.depthByStage;
   const lat = m.dispatchLatencyMs;
+  // What the figure counts (core/metrics dispatchLatencyMs: due → lease): a job's wait for a capable, connected,
+  // not-excluded factory or a free seat is in it — one job that waited for a host read "> 10 s" on an idle demo, as if
+  // the coordinator were slow.
+  const latTip = `Due → lease granted, over ${counted(lat.count, "dispatch", "dispatches")} — a job's wait for a capable, connected factory or a free seat counts too, not the coordinator's speed alone`;
   return [
     ["queued", String(depth.queued ?? 0), "Jobs in the queue, waiting for a factory"],
     ["blocked", String(depth.blocked ?? 0), "Jobs waiting for their dependencies or children"],
@@ -82,16 +86,8 @@ export function tilesOf(m) {
       "Seats holding a lease / seats of active factories that are up (not down or never connected)",
     ],
     ["utilisation", `${wholePercent(m.seats.utilisation)}%`, "Busy seats / those seats"],
-    [
-      "dispatch p50",
-      quantileText(lat.buckets, 0.5),
-      `Due → lease granted, over ${counted(lat.count, "dispatch", "dispatches")}`,
-    ],
-    [
-      "dispatch p99",
-      quantileText(lat.buckets, 0.99),
-      `Due → lease granted, over ${counted(lat.count, "dispatch", "dispatches")}`,
-    ],
+    ["dispatch p50", quantileText(lat.buckets, 0.5), latTip],
+    ["dispatch p99", quantileText(lat.buckets, 0.99), latTip],
   ];
 }
 

@@ -4,7 +4,7 @@
 import { RUNS } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { duration, h, replace, showLoadError, statusLine, when } from "./dom.js";
-import { counted } from "./format.js";
+import { clock, counted } from "./format.js";
 import { scrollBox } from "./scroll-box.js";
 import { usdText } from "./usd.js";
 
@@ -70,6 +70,21 @@ export function runsPanel(session, jobId, factoryName) {
   return { panel, load, failed: () => retry };
 }
 
+/**
+ * The words after a run's outcome: its result's message, except for a lease expiry whose holder's link was lost
+ * (`linkLostAt`) — "gpu-1 lost its link at 18:37:59; its lease expired at 18:38:54" (local time, as the page's
+ * other times): "timeout lease expired" alone read like the job's own time limit, and said nothing of the host.
+ * @param {any} r a Run @param {(id: string | undefined) => string} factoryName
+ * @returns {string} "" for none
+ */
+export function runResultWords(r, factoryName) {
+  const lost = r.linkLostAt;
+  if (r.result?.outcome === "timeout" && typeof lost === "number" && typeof r.endedAt === "number") {
+    return `${factoryName(r.factoryId)} lost its link at ${clock(lost)}; its lease expired at ${clock(r.endedAt)}`;
+  }
+  return r.result?.message ?? "";
+}
+
 /** @param {any} r a Run @param {(id: string | undefined) => string} factoryName */
 function runRow(r, factoryName) {
   const i = r.insights ?? {};
@@ -83,6 +98,7 @@ function runRow(r, factoryName) {
   // A running run's insights arrive when it ends; what its budget was charged so far (`spend`) is known before.
   if (!r.endedAt && r.spend) insights.push(`${usdText(r.spend.usd)} · ${counted(r.spend.tokens, "token")} so far`);
   const outcome = r.result?.outcome ?? (r.endedAt ? "ended" : "running");
+  const words = runResultWords(r, factoryName);
   return h(
     "tr",
     null,
@@ -95,7 +111,7 @@ function runRow(r, factoryName) {
       "td",
       null,
       h("span", { class: `outcome outcome-${outcome}` }, outcome),
-      r.result?.message ? h("span", { class: "muted" }, ` ${r.result.message}`) : null,
+      words ? h("span", { class: "muted" }, ` ${words}`) : null,
       r.result?.rc !== undefined ? h("span", { class: "muted" }, ` (rc ${r.result.rc})`) : null,
     ),
     h("td", null, insights.join(" · ") || "—"),

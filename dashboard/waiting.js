@@ -161,6 +161,8 @@ const LABELS = {
   factoryName: "Factory",
   left: "Left after draining",
   leftCount: "Left in all",
+  excluded: "Kept from the job once back",
+  revoked: "Revoked, with what it needs",
   engine: "Engine",
   overflow: "Overflow policy",
   preemptedBy: "Preempted by",

@@ -80,6 +80,7 @@ export const RunsRead = z.array(
     endedAt: num.optional(), // absent while it runs ("running"); a null would read as a 0 s run
     spend: maybe(z.object({ usd: num, tokens: num })),
     result: maybe(result),
+    linkLostAt: maybe(num), // a lease expiry's: when the holder's link was lost (cli/commands/job RESULT)
   }),
 );
 

@@ -21,6 +21,7 @@
  */
 import { isLeaseLive } from "./lease.ts";
 import { OUTAGE_GRACE_MIN_SECONDS } from "./outage-grace.ts";
+import { instantWords } from "./waiting-commands.ts";
 
 /**
  * 5 s past the agent's own lapse: its SIGTERM-to-SIGKILL window (2 s, agent/engine-runner `CANCEL_GRACE_MS`), the
@@ -107,6 +108,6 @@ export function holdMessage(hold: SerialHold, waitingJobId: string): string {
   const whose = hold.jobId === waitingJobId ? "this job's previous run" : `job ${hold.jobId}`;
   return (
     `serial key ${hold.key} is held while ${whose} stops on factory ${hold.factoryId} ` +
-    `(its lease ended; free once that factory says it stopped, at the latest ${new Date(hold.until).toISOString()})`
+    `(its lease ended; free once that factory says it stopped, at the latest ${instantWords(hold.until)})`
   );
 }

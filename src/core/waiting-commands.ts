@@ -47,6 +47,15 @@ export function deadDependencyFix(jobId: Job["id"], depId: string, depStage: str
   return `it will never ship: ${run(`cancel ${id}`)}, or submit the job again without it`;
 }
 
+/**
+ * An instant in a reason's words: UTC to the second (`2026-12-06T18:39:54Z`), the form the CLI prints instants in
+ * (cli/table formatInstant) — a reason said `…54.262Z`, the only time with milliseconds a person read. The detail
+ * keeps the exact ms.
+ */
+export function instantWords(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
 /** Capable factories enrolled but none connected: their agents are down. */
 export const DISCONNECTED_FIX =
   "start the agent on its host (`gigafactory-agent run`, as `gigafactory enroll NAME` printed it); " +

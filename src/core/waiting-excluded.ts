@@ -6,6 +6,7 @@
  * named neither the cause nor a fix, and the job waited a day of doubling backoffs (core/exclusions).
  */
 import type { Job } from "./model.ts";
+import { instantWords } from "./waiting-commands.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 
 /**
@@ -75,4 +76,36 @@ export function excludedWords(
     message: `${head}: ${lossWords(fleet)}${why} — ${fix}`,
     detail: said === undefined ? {} : { lastRefusal: said },
   };
+}
+
+/**
+ * What `no_factory_connected` adds when a down factory is also kept from the job (a lease its crash lost): "; once
+ * back, gpu-1 is kept from it until T (its lease there expired) — `gigafactory requeue ID` clears that". Without
+ * it the reason sent a newcomer to start the agent, who then waited again, `excluded`, for up to the backoff.
+ * `until` is the earliest end (ms); "" when none is kept.
+ */
+export function alsoExcludedWords(
+  job: Pick<Job, "id">,
+  kept: ReadonlyArray<{ name: string; kind: string }>,
+  until: number,
+  names: (list: ReadonlyArray<{ name: string }>) => string,
+): string {
+  if (kept.length === 0) return "";
+  const loss = lossWords({ code: "excluded", until, factories: kept.map((k) => ({ ...k, id: "", until })) });
+  const which = kept.length > 1 ? "those exclusions" : "that exclusion";
+  const requeue = `\`gigafactory requeue ${job.id}\``;
+  return `; once back, it is kept from ${names(kept)} until ${instantWords(until)} (${loss}: ${requeue} clears ${which})`;
+}
+
+/**
+ * "; the revoked gpu-1 has it (a revoked factory takes no work: enroll its host again)" after a count of enrolled
+ * factories that leaves revoked ones out; "" when none has what the job needs.
+ */
+export function revokedWords(
+  revoked: ReadonlyArray<{ name: string }> | undefined,
+  names: (list: ReadonlyArray<{ name: string }>) => string,
+): string {
+  if (!revoked?.length) return "";
+  const has = revoked.length > 1 ? "have" : "has";
+  return `; the revoked ${names(revoked)} ${has} it (a revoked factory takes no work: enroll its host again)`;
 }

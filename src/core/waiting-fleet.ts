@@ -44,14 +44,25 @@ export type FleetCause =
       enrolled?: number;
       /** Factories that would be capable once an operator approves the capabilities they declared (pending). */
       pendingApproval?: Array<FactoryNote & { capabilities: string[] }>;
+      /** Revoked factories that have every required capability: not counted in `enrolled`, so said apart. */
+      revoked?: FactoryNote[];
     }
   /**
    * No capable factory is active. `factory_quarantined` when one of them is quarantined (an operator's release puts
    * it back), else `factory_draining`: each is draining — going away on purpose, not held by the error budget.
    */
   | { code: "factory_quarantined" | "factory_draining"; factories: Array<FactoryNote & { status: string }> }
-  /** `factories`: those down; `left`: those stopped on purpose (core/departure), named apart as no outage. */
-  | { code: "no_factory_connected"; factories: FactoryNote[]; left?: FactoryNote[] }
+  /**
+   * `factories`: those down; `left`: those stopped on purpose (core/departure), named apart as no outage;
+   * `excluded`: those of `factories` also kept from the job (a lease they lost), each with its end (ms) — once its
+   * agent is back, such a factory still waits that long.
+   */
+  | {
+      code: "no_factory_connected";
+      factories: FactoryNote[];
+      left?: FactoryNote[];
+      excluded?: Array<FactoryNote & { kind: string; until: number }>;
+    }
   /**
    * `factories`: those whose own breaker for the engine is open. `held`: the product's `overflow: hold` keeps the job
    * off the others too (core/route-filter `breakerBlocks`), so some capable factory is held, not broken.
@@ -77,7 +88,7 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
   const has = (reasons: string[], prefix: string) => reasons.some((r) => r.startsWith(prefix));
   const enrolled = per.filter(({ f }) => f.status !== "revoked");
   const capable = enrolled.filter(({ reasons }) => !has(reasons, "missing_capability:"));
-  if (capable.length === 0) return noCapable(job, enrolled);
+  if (capable.length === 0) return noCapable(job, enrolled, per);
   const active = capable.filter(({ f }) => f.status === "active");
   if (active.length === 0) {
     // Named by what holds them: a draining host was called "quarantined", and `factory release` refused it (409).
@@ -88,7 +99,13 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
   if (live.length === 0) {
     const left = active.filter(({ f }) => f.health === "left").map(({ f }) => note(f));
     const factories = active.filter(({ f }) => f.health !== "left").map(({ f }) => note(f));
-    return { code: "no_factory_connected", factories, ...(left.length > 0 ? { left } : {}) };
+    const excluded = keptFrom(job, factories, ctx);
+    return {
+      code: "no_factory_connected",
+      factories,
+      ...(left.length > 0 ? { left } : {}),
+      ...(excluded.length > 0 ? { excluded } : {}),
+    };
   }
   // A breaker counts whether it is the factory's own (breaker_open:) or another's under overflow: hold.
   const breaker = (r: string) => r.startsWith("breaker_open:") || r.startsWith("overflow_hold:");
@@ -108,6 +125,21 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
     code: "all_seats_busy",
     factories: seatOnly.map(({ f }) => ({ ...note(f), load: f.load, seats: f.seats })),
   };
+}
+
+/**
+ * Which of `factories` are kept from the job past `now` (core/exclusions): "start the agent" alone sent a newcomer
+ * into a second wait, `excluded` until the lease its crash lost had served its backoff.
+ */
+function keptFrom(
+  job: Job,
+  factories: readonly FactoryNote[],
+  ctx: RouteContext,
+): Array<FactoryNote & { kind: string; until: number }> {
+  return factories.flatMap((f) => {
+    const ex = ctx.exclusionOf?.(job.id, f.id);
+    return ex && ex.until > ctx.now ? [{ ...f, kind: ex.kind, until: ex.until }] : [];
+  });
 }
 
 /**
@@ -143,7 +175,11 @@ function breakerCause(
  * First, though, the factories that lack only capabilities they declared and await approval for
  * (`pendingApproval`, each with what to approve): approving one makes it capable.
  */
-function noCapable(job: Job, enrolled: ReadonlyArray<{ f: Factory; reasons: string[] }>): FleetCause {
+function noCapable(
+  job: Job,
+  enrolled: ReadonlyArray<{ f: Factory; reasons: string[] }>,
+  all: ReadonlyArray<{ f: Factory; reasons: string[] }>,
+): FleetCause {
   const requires = effectiveRequires(job);
   const lacks = ({ f }: { f: Factory }) => requires.filter((c) => !f.capabilities.includes(c));
   // A factory that declared every capability it lacks is one approval away: that is the operator's step, not enrolling.
@@ -153,9 +189,13 @@ function noCapable(job: Job, enrolled: ReadonlyArray<{ f: Factory; reasons: stri
   const held = new Set(enrolled.flatMap(({ f }) => f.capabilities));
   const missing = requires.filter((c) => !held.has(c));
   if (pendingApproval.length > 0) return { code: "no_capable_factory", requires, missing, pendingApproval };
+  // A revoked factory that has them was left out of the count silently: "none of the 3 enrolled factories has it"
+  // beside 4 listed, one of them with it.
+  const revokedOnes = all.filter((e) => e.f.status === "revoked" && lacks(e).length === 0).map(({ f }) => note(f));
+  const revoked = revokedOnes.length > 0 ? { revoked: revokedOnes } : {};
   if (missing.length > 0 || enrolled.length === 0)
-    return { code: "no_capable_factory", requires, missing, enrolled: enrolled.length };
+    return { code: "no_capable_factory", requires, missing, enrolled: enrolled.length, ...revoked };
   const best = [...enrolled].sort((a, b) => lacks(a).length - lacks(b).length || (a.f.id < b.f.id ? -1 : 1))[0]!;
   const closest = { ...note(best.f), missing: lacks(best) };
-  return { code: "no_capable_factory", requires, missing: closest.missing, closest };
+  return { code: "no_capable_factory", requires, missing: closest.missing, closest, ...revoked };
 }

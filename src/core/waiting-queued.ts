@@ -7,8 +7,8 @@
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
-import { DISCONNECTED_FIX } from "./waiting-commands.ts";
-import { excludedWords } from "./waiting-excluded.ts";
+import { DISCONNECTED_FIX, instantWords } from "./waiting-commands.ts";
+import { alsoExcludedWords, excludedWords, revokedWords } from "./waiting-excluded.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
 
@@ -40,7 +40,6 @@ const withStatus = (list: ReadonlyArray<{ name: string; status: string }>) =>
 function named<T>(list: readonly T[]): { factories: T[]; factoryCount: number } {
   return { factories: list.slice(0, MAX_NAMED_FACTORIES), factoryCount: list.length };
 }
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Whether `word` (a key, an id: text from elsewhere) can go into a command a person pastes into a shell as is. */
 const pastable = (word: string): boolean => /^[\w.:@/-]{1,128}$/.test(word);
@@ -126,18 +125,21 @@ export function fleetReason(
   if (kind === "structural") {
     switch (fleet.code) {
       case "no_capable_factory": {
-        const { requires, missing, closest, pendingApproval } = fleet;
+        const { requires, missing, closest, pendingApproval, revoked } = fleet;
         const message = pendingApproval?.length
           ? approvalMessage(pendingApproval)
-          : requires.length === 0
-            ? "waiting for a factory — none is enrolled"
-            : closest
-              ? `no factory has all of ${requires.join(", ")} (closest: ${closest.name} lacks ${missing.join(", ")})`
-              : `waiting for a factory with ${missing.join(", ")} — ${noneHas(fleet.enrolled ?? 0, missing.length)}`;
+          : `${
+              requires.length === 0
+                ? "waiting for a factory — none is enrolled"
+                : closest
+                  ? `no factory has all of ${requires.join(", ")} (closest: ${closest.name} lacks ${missing.join(", ")})`
+                  : `waiting for a factory with ${missing.join(", ")} — ${noneHas(fleet.enrolled ?? 0, missing.length)}`
+            }${revokedWords(revoked, names)}`;
         return reason("no_capable_factory", message, since, {
           requires,
           missing,
           ...(closest ? { closest } : {}),
+          ...(revoked?.length && !pendingApproval?.length ? { revoked: revoked.slice(0, MAX_NAMED_FACTORIES) } : {}),
           ...(pendingApproval?.length ? { pendingApproval: pendingApproval.slice(0, MAX_NAMED_FACTORIES) } : {}),
         });
       }
@@ -165,14 +167,20 @@ export function fleetReason(
         // Factories stopped on purpose (drained: core/departure) are named apart: an upgrade, not an outage to chase.
         const left = fleet.left ?? [];
         const away = `left after draining: ${names(left)}`;
+        const kept = fleet.excluded ?? [];
+        const until = Math.min(...kept.map((k) => k.until));
         const message = `${
           left.length === 0
             ? `no factory that can run it is connected (${names(fleet.factories)})`
             : fleet.factories.length === 0
               ? `no factory that can run it is connected: each was stopped on purpose (${away})`
               : `no factory that can run it is connected (${names(fleet.factories)}; ${away})`
-        } — ${DISCONNECTED_FIX}`;
-        const detail = left.length > 0 ? { left: left.slice(0, MAX_NAMED_FACTORIES), leftCount: left.length } : {};
+        }${alsoExcludedWords(job, kept, until, names)} — ${DISCONNECTED_FIX}`;
+        const detail = {
+          ...(left.length > 0 ? { left: left.slice(0, MAX_NAMED_FACTORIES), leftCount: left.length } : {}),
+          // `until` the first exclusion ends: the dashboard reads the job again then (dashboard/wait-end).
+          ...(kept.length > 0 ? { until, excluded: kept.slice(0, MAX_NAMED_FACTORIES) } : {}),
+        };
         return reason("no_factory_connected", message, since, { ...named(fleet.factories), ...detail });
       }
       case "breaker_open": {
@@ -192,7 +200,7 @@ export function fleetReason(
   }
   switch (fleet.code) {
     case "excluded": {
-      const head = `kept from ${names(fleet.factories)} until ${iso(fleet.until)}`;
+      const head = `kept from ${names(fleet.factories)} until ${instantWords(fleet.until)}`;
       const { message, detail } = excludedWords(job, fleet, head, lastRun);
       return reason("excluded", message, since, { until: fleet.until, ...named(fleet.factories), ...detail });
     }

@@ -13,7 +13,7 @@ import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES } fr
 import { reviewRoundOf, tallyReviews } from "./review.ts";
 import { type RouteContext, rankFactories } from "./router.ts";
 import type { SerialHold } from "./serial-holds.ts";
-import { deadDependencyFix, failedFix, testingFix } from "./waiting-commands.ts";
+import { deadDependencyFix, failedFix, instantWords, testingFix } from "./waiting-commands.ts";
 import { fleetCause, reachableViews } from "./waiting-fleet.ts";
 import { fleetReason, gateReason, preemptedReason, reason } from "./waiting-queued.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
@@ -122,8 +122,7 @@ function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReas
   if (structural) return structural;
   const transient = (): WaitingReason | undefined => {
     if (job.notBefore !== undefined && job.notBefore > now) {
-      const until = new Date(job.notBefore).toISOString();
-      return reason("retry_backoff", `retrying after its backoff, at ${until}`, job.queuedAt, {
+      return reason("retry_backoff", `retrying after its backoff, at ${instantWords(job.notBefore)}`, job.queuedAt, {
         until: job.notBefore,
         attempt: job.attempt,
         maxAttempts: job.maxAttempts,

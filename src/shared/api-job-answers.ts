@@ -140,6 +140,12 @@ export const RunSchema = z.object({
     .describe(
       "what the job's budget was charged for this run so far (its highest cumulative report), also while it runs",
     ),
+  linkLostAt: ms
+    .optional()
+    .describe(
+      "a run a lease expiry ended: when its factory's link to the coordinator was seen to end during the run; " +
+        "absent when the link stayed up or its end was not seen",
+    ),
 });
 
 /** `GET …/jobs/{id}/runs`: oldest first (by lease epoch). */

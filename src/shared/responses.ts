@@ -35,6 +35,12 @@ export interface Run {
    * reported (policies/run-spend), also while it runs — `insights` arrive only when it ends. Absent before any report.
    */
   spend?: { usd: number; tokens: number };
+  /**
+   * A run a lease expiry ended (`timeout`, "lease expired"): when its factory's link to the coordinator was seen to
+   * end during the run (ms) — the host crashed or its network was cut, not the job's time limit. Absent when the
+   * link stayed up (an agent paused, a host asleep) or its end was not seen (lost with a coordinator restart).
+   */
+  linkLostAt?: number;
 }
 
 export type TokenRole = "operator" | "viewer";

@@ -44,6 +44,17 @@ describe("dashboard latency tiles", () => {
     expect(quantileText(bucketsOf([3]), 0.5)).toBe(`${quantileMs(bucketsOf([3]), 0.5)!.toFixed(1)} ms`);
   });
 
+  it("say in their tooltip that a job's wait for a factory counts, not the coordinator's speed alone", () => {
+    // One job that waited for a capable host read "dispatch p99 > 10 s" on an idle demo (newcomer N).
+    const tiles = tilesOf({
+      queue: { depthByStage: {} },
+      seats: { busy: 0, total: 0, utilisation: 0 },
+      dispatchLatencyMs: { buckets: bucketsOf([20, 30, 50_000]), count: 3 },
+    }) as string[][];
+    for (const [label, , tip] of tiles.filter(([l]) => l?.startsWith("dispatch")))
+      expect(tip, label).toContain("a job's wait for a capable, connected factory or a free seat counts too");
+  });
+
   it("say 'over' exactly when more than (1 − q) of the samples are past the last bound", () => {
     const last = LATENCY_BUCKETS_MS.at(-1)!;
     fc.assert(

@@ -5,8 +5,11 @@
 // stage move shows a result only when it is that move's own — into failed, dead_letter or cancelled from a live stage,
 // or back to queued from a run (a retry) — so events stored while the coordinator carried the job's last result on
 // every move read right: attempt 2's start showed "· failure: engine exited with code 1: boom". A review's
-// approvals count in the singular for a quorum of one ("0 of 1 approval"), as the CLI and the waiting reason say.
+// approvals count in the singular for a quorum of one ("0 of 1 approval"), as the CLI and the waiting reason say. A
+// lease expiry whose holder's link was seen to end says so and when ("box-1 lost its link at 18:37:59").
 import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { clock } from "../../dashboard/format.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { summarize } from "../../dashboard/timeline.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
@@ -16,6 +19,14 @@ const name = (id: string | undefined) => (id === "fac_1" ? "box-1" : String(id))
 const ev = (type: string, data: Record<string, unknown>) => ({ seq: 1, type, at: 0, data });
 
 describe("dashboard timeline", () => {
+  it("says a lease expiry's holder lost its link, and when, where the coordinator saw it", () => {
+    const at = Date.UTC(2026, 11, 6, 18, 37, 59);
+    const lost = ev("lease.lost", { factoryId: "fac_1", leaseEpoch: 1, why: "expired", linkLostAt: at });
+    expect(summarize(lost, name)).toBe(`lease lost by box-1 · epoch 1 · expired · box-1 lost its link at ${clock(at)}`);
+    const paused = ev("lease.lost", { factoryId: "fac_1", leaseEpoch: 1, why: "expired" });
+    expect(summarize(paused, name)).toBe("lease lost by box-1 · epoch 1 · expired");
+  });
+
   it("reads an artifact's size with its unit", () => {
     const e = ev("artifact.added", { name: "report.txt", size: 5_242_880, contentType: "text/plain" });
     expect(summarize(e, name)).toBe("report.txt · 5.0 MiB · text/plain");

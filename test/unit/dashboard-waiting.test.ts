@@ -48,6 +48,8 @@ const CORE_KEYS = [
   "factoryCount",
   "left",
   "leftCount",
+  "excluded",
+  "revoked",
   "engine",
   "overflow",
   "preemptedBy",

@@ -13,7 +13,7 @@ import { MAX_REFUSAL_CHARS, refusalOf } from "../../src/core/waiting-excluded.ts
 import { factoryFixture, jobFixture } from "../support/fixtures.ts";
 
 const NOW = 1_700_000_000_000;
-const UNTIL = "2023-11-14T22:13:29.000Z"; // NOW + 9 s
+const UNTIL = "2023-11-14T22:13:29Z"; // NOW + 9 s
 
 const job = (over: Partial<Job> = {}): Job =>
   jobFixture(NOW, { id: "job_7", createdAt: NOW - 5000, updatedAt: NOW - 4000, queuedAt: NOW - 3000, ...over });

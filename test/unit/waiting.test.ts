@@ -41,9 +41,9 @@ const excludedUntil =
 
 describe("an exclusion's reason says what the factory did", () => {
   it.each([
-    ["expired", "kept from box-1 until 2023-11-14T22:13:29.000Z: its lease there expired"],
-    ["released", "kept from box-1 until 2023-11-14T22:13:29.000Z: it handed the job back"],
-    ["rejected", "kept from box-1 until 2023-11-14T22:13:29.000Z: it refused the job"],
+    ["expired", "kept from box-1 until 2023-11-14T22:13:29Z: its lease there expired"],
+    ["released", "kept from box-1 until 2023-11-14T22:13:29Z: it handed the job back"],
+    ["rejected", "kept from box-1 until 2023-11-14T22:13:29Z: it refused the job"],
   ] as const)("%s", (kind, message) => {
     const r = waitingReasonOf(job(), inputs({}, { exclusionOf: excludedUntil(NOW + 9000, kind) }), NOW);
     // The fix that follows is test/unit/waiting-newcomer.test.ts's.

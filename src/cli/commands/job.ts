@@ -42,6 +42,23 @@ function resultText(r: Job["lastResult"] | Run["result"]): string {
   return `${r.outcome}${rc}${r.message ? `: ${r.message}` : ""}`;
 }
 
+/** A time of day, UTC to the second ("18:38:54Z"), as the STARTED column's instants read. */
+const utcClock = (at: number): string => {
+  const t = formatInstant(at);
+  return t.endsWith("Z") ? t.slice(11) : t;
+};
+
+/**
+ * A run's RESULT. A lease expiry whose holder's link was lost says so and when: "timeout: lease expired" alone read
+ * like the job's own time limit, and nothing said the host had gone (the outcome word stays: scripts read it).
+ */
+function runResultText(r: { result?: Run["result"]; endedAt?: number; linkLostAt?: number | null }, by: string) {
+  const lost = r.linkLostAt;
+  if (r.result?.outcome !== "timeout" || typeof lost !== "number" || r.endedAt === undefined)
+    return resultText(r.result);
+  return `timeout: ${by} lost its link at ${utcClock(lost)}; its lease expired at ${utcClock(r.endedAt)}`;
+}
+
 /** The job view's amounts (its budget, what its runs spent together, each run's spend), as `jobUsd` gives them. */
 interface JobUsd {
   budget?: string;
@@ -183,7 +200,7 @@ export function renderJob(
             formatInstant(r.startedAt),
             r.endedAt === undefined ? "running" : formatSpan(r.endedAt - r.startedAt),
             spendText(r.spend, usd.runs[i]),
-            resultText(r.result),
+            runResultText(r, named(r.factoryId)),
           ]),
           terminal,
         );

@@ -35,7 +35,7 @@ import { type Job, LEASED_STAGES, type RunResult } from "../../../core/model.ts"
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import { settled } from "../dag/dependents.ts";
 import { noteStop } from "../factories/notices.ts";
-import { noteLeaseExpiry } from "../factories/registry.ts";
+import { linkOpen, noteLeaseExpiry, readFactory } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
 import { finishRun, ranBy } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
@@ -149,8 +149,9 @@ export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expirie
   // A partitioned agent runs its engine on past the expiry for its lapse grace: the key waits for it to stop.
   holdSerialKey(tx, job);
   if (tell) noteStop(tx, job, "lease expired", "lease_expired");
-  finishRun(tx, job, { outcome: "timeout", message: "lease expired" });
   const holder = job.holderFactoryId;
+  const lost = holder ? linkLostAt(tx, holder) : undefined;
+  const run = finishRun(tx, job, { outcome: "timeout", message: "lease expired" }, undefined, lost);
   const excluded = holder ? recordLoss(tx, job.id, holder, "expired") : undefined;
   if (holder && expiries) expiries.set(holder, (expiries.get(holder) ?? 0) + 1);
   else if (holder) noteLeaseExpiry(tx, holder);
@@ -159,6 +160,7 @@ export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expirie
     leaseEpoch: job.leaseEpoch,
     why: "expired",
     ...(excluded ? { excludedUntil: excluded.until } : {}),
+    ...(run?.linkLostAt !== undefined ? { linkLostAt: run.linkLostAt } : {}),
   });
   const changes = { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 };
   enqueueAudit(tx, "system", "lease.expired", job.id, { factoryId: job.holderFactoryId, epoch: job.leaseEpoch });
@@ -173,6 +175,15 @@ export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expirie
   const failed = moveJob(tx, job, "failed", { ...changes, lastResult });
   recordRetryExhausted(tx, failed, lastResult);
   return settled(tx, moveJob(tx, failed, "dead_letter")); // dependents re-evaluated (coordinator/dag/dependents)
+}
+
+/**
+ * When the holder's link was seen to end (ms), while it stays ended: the run's `linkLostAt`, so "timeout: lease
+ * expired" says the host lost its link, not that the job ran out of time. One row read per expiry, off the hot path.
+ */
+function linkLostAt(tx: Tx, factoryId: string): number | undefined {
+  const f = readFactory(tx.sql, factoryId);
+  return f && linkOpen(f) === false ? f.disconnectedAt : undefined;
 }
 
 /**

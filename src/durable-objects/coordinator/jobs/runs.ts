@@ -47,16 +47,24 @@ export function startRun(tx: Tx, job: Job, factoryId: string): Run {
 }
 
 /** Close the open run of `job`'s current lease epoch, if any. */
-export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insights): void {
+export function finishRun(
+  tx: Tx,
+  job: Job,
+  result: RunResult,
+  insights?: Insights,
+  linkLostAt?: number,
+): Run | undefined {
   const row = one<{ doc: string }>(
     tx.sql,
     "SELECT doc FROM runs WHERE job_id = ? AND lease_epoch = ? AND ended_at IS NULL",
     job.id,
     job.leaseEpoch,
   );
-  if (!row) return;
+  if (!row) return undefined;
   const run = JSON.parse(row.doc) as Run;
   const done: Run = { ...run, endedAt: tx.now, result, insights: runCost(tx.sql, job, insights ?? run.insights) };
+  // A link lost before this run began says nothing of why it ended.
+  if (linkLostAt !== undefined && linkLostAt >= run.startedAt) done.linkLostAt = linkLostAt;
   execute(
     tx.sql,
     "UPDATE runs SET ended_at = ?, outcome = ?, doc = ? WHERE job_id = ? AND lease_epoch = ?",
@@ -70,6 +78,7 @@ export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insigh
   noteRunOutcome(tx, done);
   noteRunForTrack(tx, job, done);
   noteRunForExperiment(tx, done);
+  return done;
 }
 
 /** Whether factory `factoryId` ran an attempt of job `jobId` (held one of its leases): one indexed lookup. */

@@ -1,0 +1,60 @@
+// A run a lease expiry ended, in words: when the coordinator saw its holder's link end during the run (`linkLostAt`),
+// `gigafactory job ID`'s RUNS and the dashboard's runs table say "gpu-1 lost its link at T; its lease expired at T'"
+// (the CLI in UTC as its STARTED column, the page in local time as its other times) — "timeout: lease expired" alone
+// read like the job's own time limit. The outcome word stays `timeout` in the CLI; a run without the field, or one
+// that ended otherwise, reads as before.
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { clock } from "../../dashboard/format.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { runResultWords } from "../../dashboard/runs.js";
+import { renderJob } from "../../src/cli/commands/job.ts";
+import type { Run } from "../../src/shared/responses.ts";
+import { jobFixture } from "../support/fixtures.ts";
+
+const LOST = Date.UTC(2026, 11, 6, 18, 37, 59, 400);
+const ENDED = Date.UTC(2026, 11, 6, 18, 38, 54, 900);
+const job = jobFixture(LOST - 60_000, { id: "job_9" });
+const names = new Map([["fac_g", "gpu-1"]]);
+const name = (id: string | undefined) => names.get(id ?? "") ?? id;
+
+const expired = (over: Partial<Run> = {}): Run => ({
+  jobId: "job_9",
+  attempt: 1,
+  factoryId: "fac_g",
+  leaseEpoch: 1,
+  startedAt: LOST - 30_000,
+  endedAt: ENDED,
+  result: { outcome: "timeout", message: "lease expired" },
+  linkLostAt: LOST,
+  ...over,
+});
+
+describe("the CLI's RUNS", () => {
+  it("says the holder lost its link and when its lease expired, in UTC", () => {
+    const text = renderJob(job, [expired()], ENDED + 1000, undefined, names);
+    expect(text).toContain("timeout: gpu-1 lost its link at 18:37:59Z; its lease expired at 18:38:54Z");
+  });
+
+  it("reads as before without the field", () => {
+    const { linkLostAt: _, ...plain } = expired();
+    const text = renderJob(job, [plain], ENDED + 1000, undefined, names);
+    expect(text).toContain("timeout: lease expired");
+    expect(text).not.toContain("lost its link");
+  });
+});
+
+describe("the dashboard's runs table", () => {
+  it("says the holder lost its link and when its lease expired, in the page's time", () => {
+    expect(runResultWords(expired(), name)).toBe(
+      `gpu-1 lost its link at ${clock(LOST)}; its lease expired at ${clock(ENDED)}`,
+    );
+  });
+
+  it("says the result's message otherwise", () => {
+    const { linkLostAt: _, ...plain } = expired();
+    expect(runResultWords(plain, name)).toBe("lease expired");
+    expect(runResultWords(expired({ result: { outcome: "failure", message: "rc 1" } }), name)).toBe("rc 1");
+    expect(runResultWords({ ...plain, result: undefined }, name)).toBe("");
+  });
+});
