@@ -57,7 +57,9 @@ describe("gigafactory metrics", () => {
     expect(r.stdout).toMatch(/queue\s+queued 4 · building 2$/m);
     expect(r.stdout).toMatch(/seats\s+2\/8 busy \(25%\)$/m);
     // 6 samples: ranks 3 (p50) and 5.94 (p99) fall in (0, 5] and (250, 500].
-    expect(r.stdout).toMatch(/dispatch latency\s+p50 5 ms · p99 \d+(\.\d)? ms · 6 dispatches$/m);
+    expect(r.stdout).toMatch(
+      /dispatch latency\s+p50 5 ms · p99 \d+(\.\d)? ms · 6 dispatches \(due → leased: waits for a factory or a seat count\)$/m,
+    );
     expect(r.stdout).toMatch(/retries\s+3$/m);
     expect(r.stdout).toMatch(/open alerts\s+0 critical · 1 warning · 0 info$/m);
     expect(r.stdout).toMatch(/^box-a\s+4\s+3\s+75%$/m);
@@ -69,7 +71,9 @@ describe("gigafactory metrics", () => {
     const lat = { buckets: cumulativeBuckets(slow), count: slow.count, sumMs: slow.sumMs };
     const stub = await stubCoordinator((_req, reply) => reply.json(200, { ...METRICS, dispatchLatencyMs: lat }));
     const r = await cli(stub.url, "t", "metrics");
-    expect(r.stdout).toMatch(/dispatch latency\s+p50 \d+(\.\d)? ms · p99 > 10 s · 26 dispatches$/m);
+    expect(r.stdout).toMatch(
+      /dispatch latency\s+p50 \d+(\.\d)? ms · p99 > 10 s · 26 dispatches \(due → leased: waits for a factory or a seat count\)$/m,
+    );
   });
 
   it("prints an open breaker's openUntil, as --json has it", async () => {

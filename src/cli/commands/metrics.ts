@@ -56,7 +56,10 @@ export function formatMetrics(m: MetricsSnapshot): string {
     ["seats", `${m.seats.busy}/${m.seats.total} busy (${pct(m.seats.utilisation)})`],
     [
       "dispatch latency",
-      `p50 ${quantileText(quantileEstimate(lat.buckets, 0.5))} · p99 ${quantileText(quantileEstimate(lat.buckets, 0.99))} · ${counted(lat.count, "dispatch", "dispatches")}`,
+      // Due → lease (core/metrics): a job's wait for a capable factory or a seat counts — said, as the dashboard's
+      // tooltip says it: one job that waited for its host read "p99 > 10 s" on an idle demo, as if the coordinator
+      // were slow.
+      `p50 ${quantileText(quantileEstimate(lat.buckets, 0.5))} · p99 ${quantileText(quantileEstimate(lat.buckets, 0.99))} · ${counted(lat.count, "dispatch", "dispatches")} (due → leased: waits for a factory or a seat count)`,
     ],
     ["lease expiries", String(m.leaseExpiries)],
     ["retries", String(m.retries)],
