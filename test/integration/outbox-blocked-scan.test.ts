@@ -10,40 +10,28 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FeedBudget } from "../../src/core/feed-budget.ts";
 import { deliverOutbox } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
-import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-append.ts";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
 import { enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
 import { OUTBOX_SCAN } from "../../src/durable-objects/coordinator/outbox/round-plan.ts";
 import { OutboxShipper } from "../../src/durable-objects/coordinator/outbox/shipper.ts";
-import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import type { FeedAppend } from "../../src/durable-objects/job-feed.ts";
-import { deliveryHost } from "./state";
+import { blockFirstEvent, clockedProduct, feedHost } from "./outbox-clocked";
 
 describe("a blocked job with a whole scan of events, ahead of a healthy job", () => {
   it("the healthy job's events go in the first round and the next, and the wake is the blocked job's retry", async () => {
     const product = "blocked-scan";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
-      const sql = state.storage.sql;
-      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
       const written = 1_000_000_000;
-      let clock = written;
-      const transact = <T>(fn: (t: Tx) => T): T =>
-        state.storage.transactionSync(() => fn({ sql, productId: product, now: clock }));
+      const { sql, clock, transact } = clockedProduct(state, product, written);
       transact((t) => {
         for (let n = 0; n < OUTBOX_SCAN; n++) enqueueEvent(t, "chatty", "log", { lines: [`line ${n}`] });
       });
-      clock += 1;
+      clock.at += 1;
       transact((t) => enqueueEvent(t, "healthy", "log", { lines: ["fine"] }));
       // Its first event was refused three times (sent one by one: the rest never tried); its next try a minute away.
-      sql.exec(
-        `INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id, failed_at)
-         SELECT min(seq), 3, ?, 'refused', 'chatty', ? FROM outbox WHERE job_id = 'chatty'`,
-        written + 70_000,
-        written + 10_000,
-      );
-      sql.exec("UPDATE outbox SET retrying = 1 WHERE seq IN (SELECT seq FROM outbox_retries)");
-      clock = written + 10_000; // past the feed hold
+      blockFirstEvent(sql, "chatty", written + 70_000, written + 10_000);
+      clock.at = written + 10_000; // past the feed hold
       const took: string[] = [];
       const feed = {
         append: (_p: string, job: string, events: FeedAppend[]) => {
@@ -51,26 +39,17 @@ describe("a blocked job with a whole scan of events, ahead of a healthy job", ()
           return Promise.resolve(events.length);
         },
       };
-      const feedEnv = { ...env, JOB_FEED: { getByName: () => feed } } as unknown as Env;
-      const host = {
-        ...deliveryHost(product, sql, {
-          env: feedEnv,
-          appendFeeds: (b) => appendFeeds(feedEnv, product, b),
-          now: () => clock,
-          transact,
-        }),
-        feeds: new FeedBudget(),
-      };
+      const { host } = feedHost(product, sql, feed.append, clock, transact, new FeedBudget());
       const first = await deliverOutbox(host, 0);
       const afterFirst = [...took];
       // The healthy job writes again, a second on: the next round (past its hold) finds it too.
-      clock += 1_000;
+      clock.at += 1_000;
       transact((t) => enqueueEvent(t, "healthy", "log", { lines: ["still fine"] }));
-      clock += 10_000;
+      clock.at += 10_000;
       const second = await deliverOutbox(host, 0);
       const left = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE job_id = 'chatty'").one().n;
       // At the blocked job's retry its events are ripe again, every one of them, in order.
-      clock = written + 70_000;
+      clock.at = written + 70_000;
       took.length = 0;
       const third = await deliverOutbox(host, 0);
       return {
@@ -90,23 +69,13 @@ describe("a blocked job with a whole scan of events, ahead of a healthy job", ()
   it("parked, a reader's flush that delivers its blocker and stops leaves the rest due at the next round", async () => {
     const product = "blocked-scan-flush";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
-      const sql = state.storage.sql;
-      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
       const written = 1_000_000_000;
-      let clock = written;
-      const transact = <T>(fn: (t: Tx) => T): T =>
-        state.storage.transactionSync(() => fn({ sql, productId: product, now: clock }));
+      const { sql, clock, transact } = clockedProduct(state, product, written);
       transact((t) => {
         for (let n = 0; n < 3; n++) enqueueEvent(t, "chatty", "log", { lines: [`line ${n}`] });
       });
-      sql.exec(
-        `INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id, failed_at)
-         SELECT min(seq), 3, ?, 'refused', 'chatty', ? FROM outbox WHERE job_id = 'chatty'`,
-        written + 70_000,
-        written + 10_000,
-      );
-      sql.exec("UPDATE outbox SET retrying = 1 WHERE seq IN (SELECT seq FROM outbox_retries)");
-      clock = written + 10_000;
+      blockFirstEvent(sql, "chatty", written + 70_000, written + 10_000);
+      clock.at = written + 10_000;
       // The feed: taking every append, but for the flush — it takes the blocker, then refuses the next one.
       let mode: "take" | "one" | "refuse" = "take";
       const took: number[] = [];
@@ -118,19 +87,13 @@ describe("a blocked job with a whole scan of events, ahead of a healthy job", ()
           return Promise.resolve(events.length);
         },
       };
-      const feedEnv = { ...env, JOB_FEED: { getByName: () => feed } } as unknown as Env;
-      const host = deliveryHost(product, sql, {
-        env: feedEnv,
-        appendFeeds: (b) => appendFeeds(feedEnv, product, b),
-        now: () => clock,
-        transact,
-      });
+      const { feedEnv, host } = feedHost(product, sql, feed.append, clock, transact);
       const parkedBy = await deliverOutbox(host, 0); // passes over the job: parked until its retry
       mode = "one";
       const units = { sql, productId: product, transact } as unknown as Units;
       const flushed = await new OutboxShipper(feedEnv, units, async () => {}).flushFeed("chatty");
       mode = "take";
-      clock += 1_000;
+      clock.at += 1_000;
       const next = await deliverOutbox(host, 0);
       const left = sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
       return { parked: parkedBy.settled, flushed, settled: next.settled, left, took };
@@ -141,24 +104,14 @@ describe("a blocked job with a whole scan of events, ahead of a healthy job", ()
   it("a watched job's parked events go at their retry without a feed-budget slot, as its read feed's", async () => {
     const product = "blocked-scan-watched";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
-      const sql = state.storage.sql;
-      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
       const written = 1_000_000_000;
-      let clock = written;
-      const transact = <T>(fn: (t: Tx) => T): T =>
-        state.storage.transactionSync(() => fn({ sql, productId: product, now: clock }));
+      const { sql, clock, transact } = clockedProduct(state, product, written);
       transact((t) => {
         wantFeed(t, "watched");
         for (let n = 0; n < 3; n++) enqueueEvent(t, "watched", "log", { lines: [`line ${n}`] });
       });
-      sql.exec(
-        `INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id, failed_at)
-         SELECT min(seq), 3, ?, 'refused', 'watched', ? FROM outbox WHERE job_id = 'watched'`,
-        written + 70_000,
-        written + 10_000,
-      );
-      sql.exec("UPDATE outbox SET retrying = 1 WHERE seq IN (SELECT seq FROM outbox_retries)");
-      clock = written + 10_000;
+      blockFirstEvent(sql, "watched", written + 70_000, written + 10_000);
+      clock.at = written + 10_000;
       const took: number[] = [];
       const feed = {
         append: (_p: string, _j: string, events: FeedAppend[]) => {
@@ -166,21 +119,12 @@ describe("a blocked job with a whole scan of events, ahead of a healthy job", ()
           return Promise.resolve(events.length);
         },
       };
-      const feedEnv = { ...env, JOB_FEED: { getByName: () => feed } } as unknown as Env;
       const feeds = new FeedBudget();
-      const host = {
-        ...deliveryHost(product, sql, {
-          env: feedEnv,
-          appendFeeds: (b) => appendFeeds(feedEnv, product, b),
-          now: () => clock,
-          transact,
-        }),
-        feeds,
-      };
+      const { host } = feedHost(product, sql, feed.append, clock, transact, feeds);
       const parkedBy = await deliverOutbox(host, 0);
       // At its retry, a new feed has just taken the budget's one token: a feed that needs one waits for the next.
-      clock = written + 70_000;
-      feeds.admitOne("another_job", clock);
+      clock.at = written + 70_000;
+      feeds.admitOne("another_job", clock.at);
       const ripe = await deliverOutbox(host, 0);
       return { parked: parkedBy.settled, settled: ripe.settled, took };
     });
