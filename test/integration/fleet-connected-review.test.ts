@@ -12,24 +12,9 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CLOSE } from "../../src/shared/protocol.ts";
 import { ADMIN, api, enroll, P, submit, until } from "./client.ts";
+import { type FleetFactory, listed } from "./fleet-read.ts";
 import { type AssignFrame, connectFactory, openSocket } from "./sockets.ts";
 import { restartCoordinator } from "./state.ts";
-
-interface FleetFactory {
-  id: string;
-  status: string;
-  health: string;
-  connected: boolean;
-  disconnectedAt: number | null;
-}
-
-async function listed(product: string, factoryId: string): Promise<FleetFactory> {
-  const r = await api<{ factories: FleetFactory[] }>("GET", `${P(product)}/factories`, { token: ADMIN });
-  expect(r.status).toBe(200);
-  const f = r.body.factories.find((x) => x.id === factoryId);
-  if (!f) throw new Error(`factory ${factoryId} not listed`);
-  return f;
-}
 
 const listedWhen = (product: string, factoryId: string, ok: (f: FleetFactory) => boolean, what: string) =>
   until(() => listed(product, factoryId), ok, { what: `factory ${factoryId} listed ${what}` });

@@ -8,24 +8,9 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, enroll, P, until } from "./client.ts";
+import { type FleetFactory, listed } from "./fleet-read.ts";
 import { connectFactory } from "./sockets.ts";
 import { restartCoordinator } from "./state.ts";
-
-interface FleetFactory {
-  id: string;
-  status: string;
-  health: string;
-  connected: boolean;
-  disconnectedAt: number | null;
-}
-
-async function listed(product: string, factoryId: string): Promise<FleetFactory> {
-  const r = await api<{ factories: FleetFactory[] }>("GET", `${P(product)}/factories`, { token: ADMIN });
-  expect(r.status).toBe(200);
-  const f = r.body.factories.find((x) => x.id === factoryId);
-  if (!f) throw new Error(`factory ${factoryId} not listed`);
-  return f;
-}
 
 async function single(product: string, factoryId: string): Promise<FleetFactory> {
   const r = await api<FleetFactory>("GET", `${P(product)}/factories/${factoryId}`, { token: ADMIN });
