@@ -1,5 +1,5 @@
 /**
- * Set-up of the outbox tests that run delivery rounds on a clock they set (outbox-blocked-scan, outbox-wake-stale):
+ * Set-up of the outbox tests that run delivery rounds on a clock they set (outbox-blocked-scan):
  * a product's coordinator storage with its units at `clock.at`, a job's first event refused and due again later, and
  * a delivery host whose job feeds are a stand-in that takes, refuses or records appends. Time is set, never waited.
  */
