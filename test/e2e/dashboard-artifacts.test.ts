@@ -6,7 +6,7 @@
 // cursor handed out twice fails the panel's read, said in its status line, after two pages (it was followed for ever).
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchRoute, launchChromium, signIn as signInAs } from "./chromium.ts";
+import { closeContext, fetchRoute, launchChromium, signIn as signInAs } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "artifacts-panel";
@@ -98,7 +98,7 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
     expect(await listed(page)).toEqual(["late.txt"]);
     expect(await page.locator("ul.artifacts li.empty").count()).toBe(0);
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   it("re-reads the list on an upload's event while the job's own first read is still out", async () => {
@@ -126,7 +126,7 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
     for (const r of held.splice(0)) await r.continue();
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Read late");
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   it("fails the panel's read on a list cursor handed out twice, instead of paging for ever", async () => {
@@ -157,6 +157,6 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
     await expect.poll(() => pages, SOON).toBe(2 * firstPages);
     expect(firstPages).toBeGreaterThanOrEqual(1);
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 });

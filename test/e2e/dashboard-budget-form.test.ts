@@ -16,7 +16,7 @@
 // elsewhere; Pause greyed out by a poll that finds the budget paused elsewhere hands its keyboard focus to Resume.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { closeContext, launchChromium, newPage, signIn } from "./chromium.ts";
 import { expectRefused, onClock } from "./dashboard-session.ts";
 import { ADMIN, adminApi, createProduct, type Harness, startHarness } from "./harness.ts";
 
@@ -118,7 +118,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
     expect([await period.inputValue(), await mode.inputValue()]).toEqual(["month", "pause"]);
 
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   // Pause and Resume pressed with the keyboard: greyed out while out, the button dropped focus to <body> for good —
@@ -142,7 +142,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await expect.poll(() => status.textContent(), SOON).toContain("Resumed");
     await expect.poll(focused, SOON).toBe("budget-status");
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   // A poll that finds the budget paused elsewhere (the CLI, another tab) greys out Pause: holding focus, it dropped
@@ -166,7 +166,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
     expect(await page.evaluate('document.activeElement?.getAttribute("data-testid") ?? "none"')).toBe("budget-resume");
     await api("POST", "/budget/resume");
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   // A box is described only by words about it: the ceiling refused, then Pause pressed — the line said "Paused: …"
@@ -192,7 +192,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
     expect(await ceiling.getAttribute("aria-describedby")).toBeNull();
     await api("POST", "/budget/resume");
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   // A read's failure said beside a refusal (its own line, budget-status-read) stayed after Set budget answered with
@@ -225,7 +225,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
     expect(await aside.count()).toBe(0);
     await api("PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   // An action's answer is not written over by a poll: "Budget saved." became the next poll's "Cannot load the budget:
@@ -259,7 +259,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
     expect(await status.textContent()).toBe("Budget saved.");
     await api("PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   // An answer true only while what it is about holds: "Paused: …" stood beside a badge saying `active` once someone
@@ -306,7 +306,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
       .toMatch(/^\$100/);
     expect(await status.textContent()).toBe("");
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   // A product with no budget: GET …/budget says so with a 404 (its contract), which Chrome logged as "Failed to load
@@ -343,7 +343,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
     expect(await page.locator(".budget-facts").isVisible()).toBe(true);
     expect(failed).toEqual([]);
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   // The status line is a live region: each write of it is said aloud. A poll wrote "No budget is set…" again every
@@ -430,6 +430,6 @@ describe("dashboard: the budget page's set form under its polls", () => {
     expect(["", "No budget is set for this product: set one below."]).toContain(await status.textContent());
     expect(await ceiling.getAttribute("aria-describedby")).toBeNull();
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 });

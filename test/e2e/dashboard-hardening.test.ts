@@ -6,7 +6,7 @@
 import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium } from "./chromium.ts";
+import { closeContext, launchChromium } from "./chromium.ts";
 import { untilFleetRedrawn, untilLessonsListed } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
@@ -114,7 +114,7 @@ describe("dashboard hardening in a real browser", () => {
     if (token === ADMIN) await page.getByLabel("Product").fill(PRODUCT);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-    return { page, errors, close: () => context.close() };
+    return { page, errors, close: () => closeContext(context) };
   }
 
   it("hides what it hides: the admin-only 'keep me signed in' box, and the health badge once signed out", async () => {

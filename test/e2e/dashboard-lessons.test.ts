@@ -10,7 +10,7 @@
 // again, and the failure's line goes once that read works.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium.ts";
+import { closeContext, launchChromium } from "./chromium.ts";
 import { hasFocus } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
@@ -87,7 +87,7 @@ describe("dashboard: the lessons journal past one page", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
     await page.goto(`${h.url}/#/lessons`);
-    return { page, errors, close: () => context.close() };
+    return { page, errors, close: () => closeContext(context) };
   }
   const rowIds = (page: Page) =>
     page

@@ -10,7 +10,7 @@
 // time is said to the second, as every list's age (it said milliseconds).
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchRoute, launchChromium } from "./chromium.ts";
+import { closeContext, fetchRoute, launchChromium } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "paged-lists";
@@ -67,7 +67,7 @@ describe("dashboard: serial keys and alerts past one page", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
     await page.goto(`${h.url}/${hash}`);
-    return { page, errors, close: () => context.close() };
+    return { page, errors, close: () => closeContext(context) };
   }
   const extra = (page: Page) =>
     page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");

@@ -6,7 +6,7 @@
 // to the panel's heading once no Ack is left — it fell to the page's top.
 import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { closeContext, launchChromium, newPage, signIn } from "./chromium.ts";
 import { onClock } from "./dashboard-session.ts";
 import { ADMIN, createProduct, type Harness, startHarness } from "./harness.ts";
 
@@ -85,7 +85,7 @@ describe("dashboard: hundreds of open alerts", () => {
     await expect.poll(() => page.locator("#alerts-status").textContent(), SOON).toBe(`Acknowledged ${alert(250).id}.`);
     expect(acks).toHaveLength(1);
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   it("hands focus to the Ack in the place of an alert gone from the next read, then to the panel's heading", async () => {
@@ -124,6 +124,6 @@ describe("dashboard: hundreds of open alerts", () => {
       .toBe("No alerts.");
     expect(await page.evaluate("document.activeElement?.id")).toBe("alerts-title");
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 });

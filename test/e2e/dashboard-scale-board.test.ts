@@ -6,7 +6,7 @@
 // as a link that opens its job; it was a link of no width, which nobody could click.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { closeContext, launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "scale-board";
@@ -53,7 +53,7 @@ describe("dashboard: the jobs board past one page", () => {
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/jobs`);
     await expect.poll(async () => (await rows(page)).length, REDRAW).toBe(50);
-    return { page, errors, close: () => context.close() };
+    return { page, errors, close: () => closeContext(context) };
   }
 
   it("lists every job once when a refetch lands while a press of Load more is out", async () => {

@@ -5,7 +5,7 @@
 // out of draw that product's figures in the header tiles of the next one.
 import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage } from "./chromium.ts";
+import { closeContext, launchChromium, newPage } from "./chromium.ts";
 import { ADMIN, adminApi, createProduct, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "scale-revoked";
@@ -71,7 +71,7 @@ describe("dashboard: a token revoked while pages poll", () => {
     const stored = await page.evaluate("sessionStorage.getItem('gigafactory.session')");
     expect(JSON.parse(String(stored))).toEqual({ token: second.token, product: PRODUCT });
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   it("draws no figures of a product signed out of in the next product's header tiles", async () => {
@@ -110,6 +110,6 @@ describe("dashboard: a token revoked while pages poll", () => {
     const queued = page.locator("#tiles .tile", { hasText: /^\d+queued$/ }).locator(".tile-value");
     await expect.poll(() => queued.textContent(), SOON).toBe("0");
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 });

@@ -4,7 +4,7 @@
 // and reads `suite.h`, `suite.browser` and `suite.tokens` in its tests; hooks it adds after run after these.
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
-import { holdRequests, launchChromium, signIn } from "./chromium.ts";
+import { closeContext, holdRequests, launchChromium, signIn } from "./chromium.ts";
 import { ADMIN, type adminApi, call, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
 
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
@@ -62,7 +62,7 @@ export async function signedInPage(
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("dialog", (d) => void d.accept());
   await signIn(page, suite.h.url, token, product);
-  return { context, page, errors, close: () => context.close() };
+  return { context, page, errors, close: () => closeContext(context) };
 }
 
 /**

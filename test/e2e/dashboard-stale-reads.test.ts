@@ -10,7 +10,7 @@
 // retry says so once on its line (a live region), not again each tick.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signIn as signInAs } from "./chromium.ts";
+import { closeContext, launchChromium, signIn as signInAs } from "./chromium.ts";
 import { onClock } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
@@ -56,7 +56,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     if (opts.clock) await page.clock.install();
     await signIn(page);
     await page.goto(`${h.url}/${hash}`);
-    return { page, errors, close: () => context.close() };
+    return { page, errors, close: () => closeContext(context) };
   }
 
   /**
@@ -171,7 +171,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     expect(await said.count()).toBe(lines);
     expect(await page.locator("#tiles .tiles-stale[data-first]").count()).toBe(1); // the same line, not made anew
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   it("metrics tiles whose re-read failed say since when their figures are", async () => {
@@ -214,7 +214,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toContain("Down");
     const empty = page.locator("table.jobs td.empty");
     await expect.poll(() => empty.textContent(), REDRAW).toBe("The jobs could not be read.");
-    await context.close();
+    await closeContext(context);
   });
 
   it("a fleet page whose first read failed says so, not 'Loading…' for ever", async () => {
@@ -231,7 +231,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     await page.unrouteAll();
     const summary = () => page.locator("#fleet-summary").textContent();
     await expect.poll(onClock(page, 30_000, summary), REDRAW).toMatch(/^\d+ factor/);
-    await context.close();
+    await closeContext(context);
   });
 
   it("a factory's token is refused at sign-in, not by every page after it", async () => {
@@ -244,7 +244,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     // The server's own refusal, on the sign-in form; the dashboard's pages (and their every-3-s reads) never start.
     await expect.poll(() => page.locator("form").innerText(), REDRAW).toContain("factory token");
     expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
-    await context.close();
+    await closeContext(context);
   });
 
   it("a job page whose feed socket goes silent reconnects and shows what it missed", async () => {
@@ -286,7 +286,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     expect(sockets).toBeGreaterThanOrEqual(2);
     await expect.poll(() => state.getAttribute("class"), REDRAW).toContain("feed-live");
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   }, 90_000);
 
   it("a job link with a malformed escape shows the job as not available, not the old page frozen", async () => {
