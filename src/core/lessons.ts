@@ -117,21 +117,19 @@ export function dedupeTarget<L extends Lesson>(
   )[0];
 }
 
-/** True when a lesson has no scope at all: it applies to every job of the product. */
-export function isProductWide(lesson: Pick<Lesson, "capabilities" | "engine" | "serialKey">): boolean {
-  return lesson.capabilities.length === 0 && lesson.engine === undefined && lesson.serialKey === undefined;
-}
-
 /**
- * The relevance rule: a non-archived lesson matches a job when it is product-wide, or its capabilities (non-empty)
- * are all among the job's `requires`, or its engine is the job's engine, or its serial key is the job's.
+ * The relevance rule: a non-archived lesson matches a job when it is product-wide, or when every part of its scope
+ * that is set holds for the job — its capabilities (non-empty) all among the job's `requires`, its engine the job's
+ * engine, its serial key the job's. Each part narrows, as the CLI's `--cap`/`--engine`/`--serial-key` say ("only
+ * jobs …"): a lesson "TPU jobs: use bf16" scoped `--cap tpu --engine sample` reached every sample job while any one
+ * part was enough (pass 41's newcomer), and an automatic lesson scoped to what its jobs share (`sharedScope`: caps
+ * gpu, engine sample) reached every job of that engine, gpu or not.
  */
 export function lessonMatches(lesson: Lesson, job: LessonTarget): boolean {
   if (lesson.archived) return false;
-  if (isProductWide(lesson)) return true;
-  if (lesson.capabilities.length > 0 && lesson.capabilities.every((c) => job.requires.includes(c))) return true;
-  if (lesson.engine !== undefined && lesson.engine === job.engine) return true;
-  return lesson.serialKey !== undefined && lesson.serialKey === job.serialKey;
+  if (!lesson.capabilities.every((c) => job.requires.includes(c))) return false;
+  if (lesson.engine !== undefined && lesson.engine !== job.engine) return false;
+  return lesson.serialKey === undefined || lesson.serialKey === job.serialKey;
 }
 
 /**

@@ -37,8 +37,8 @@ export const LESSON_OPS: Op[] = [
     summary: "Add an operator lesson (201)",
     description:
       "Add an operator lesson (201, the lesson). Scope: capabilities (all must be in a job's requires), engine, " +
-      "serialKey — a job matching any of them gets it in its assignment; no scope = every job. Text ≤ 1024 bytes " +
-      "of UTF-8. Audited `lesson.create`",
+      "serialKey — each one set narrows: a job gets it in its assignment when it matches all of them; no scope = " +
+      "every job. Text ≤ 1024 bytes of UTF-8. Audited `lesson.create`",
     role: "operator",
     body: LessonBody,
     ok: { "201": json("The lesson", LessonSchema) },

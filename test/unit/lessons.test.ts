@@ -72,7 +72,7 @@ describe("dedupe window", () => {
 describe("relevance", () => {
   const job = { requires: ["lang:ts", "os:linux"], engine: "claude", serialKey: "repo:a" };
 
-  it("matches by capabilities ⊆ requires, engine, serial key; unscoped is product-wide", () => {
+  it("matches when every part of its scope that is set holds: capabilities ⊆ requires, engine, serial key", () => {
     expect(lessonMatches(lesson({ id: "les_1" }), job)).toBe(true);
     expect(lessonMatches(lesson({ id: "les_2", capabilities: ["lang:ts"] }), job)).toBe(true);
     expect(lessonMatches(lesson({ id: "les_3", capabilities: ["lang:ts", "gpu"] }), job)).toBe(false);
@@ -81,6 +81,13 @@ describe("relevance", () => {
     expect(lessonMatches(lesson({ id: "les_6", serialKey: "repo:a" }), job)).toBe(true);
     expect(lessonMatches(lesson({ id: "les_7", serialKey: "repo:b", capabilities: ["gpu"] }), job)).toBe(false);
     expect(lessonMatches(lesson({ id: "les_8", archived: true }), job)).toBe(false);
+    // Each part narrows: one part that holds is not enough (a tpu lesson for the sample engine is not every sample job's).
+    expect(lessonMatches(lesson({ id: "les_10", engine: "claude", capabilities: ["gpu"] }), job)).toBe(false);
+    expect(lessonMatches(lesson({ id: "les_11", engine: "claude", serialKey: "repo:b" }), job)).toBe(false);
+    expect(lessonMatches(lesson({ id: "les_12", capabilities: ["os:linux"], engine: "codex" }), job)).toBe(false);
+    expect(
+      lessonMatches(lesson({ id: "les_13", capabilities: ["os:linux"], engine: "claude", serialKey: "repo:a" }), job),
+    ).toBe(true);
     // A job with no engine is not matched by an engine-scoped lesson.
     expect(lessonMatches(lesson({ id: "les_9", engine: "claude" }), { requires: [] })).toBe(false);
   });
@@ -226,6 +233,25 @@ describe("sharedScope: one lesson about several jobs", () => {
       fc.property(fc.array(target, { minLength: 1, maxLength: 6 }), (jobs) => {
         const l = lesson({ id: "les_s", text: "stopped", ...sharedScope(jobs) });
         for (const j of jobs) expect(lessonMatches(l, j)).toBe(true);
+      }),
+    );
+  });
+
+  it("property: the shared scope's lesson reaches no job lacking a part of that scope", () => {
+    const cap = fc.constantFrom("a", "b", "c", "d");
+    const target = fc.record(
+      { requires: fc.array(cap, { maxLength: 4 }), engine: fc.constantFrom("x", "y"), serialKey: fc.constantFrom("k") },
+      { requiredKeys: ["requires"] },
+    );
+    fc.assert(
+      fc.property(fc.array(target, { minLength: 1, maxLength: 6 }), target, (jobs, other) => {
+        const scope = sharedScope(jobs);
+        const l = lesson({ id: "les_s", text: "stopped", ...scope });
+        const fits =
+          scope.capabilities.every((c) => (other.requires as string[]).includes(c)) &&
+          (scope.engine === undefined || scope.engine === other.engine) &&
+          (scope.serialKey === undefined || scope.serialKey === other.serialKey);
+        expect(lessonMatches(l, other)).toBe(fits);
       }),
     );
   });
