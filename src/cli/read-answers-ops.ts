@@ -114,7 +114,7 @@ export const FleetRefsRead = z.object({
 /** `requeue|cancel|ship|approve|reject ID`: the job after the action. */
 export const JobActedRead = z.object({ id: str, stage: str });
 
-/** A lesson, as `lessons list` lists it and `lessons add|edit|archive` answer it (cli/commands/lessons). */
+/** A lesson, as `lessons list` lists it and `lessons add|edit|archive|restore` answer it (cli/commands/lessons). */
 const lesson = z.object({
   id: str,
   source: str,

@@ -1,5 +1,6 @@
-// `gigafactory lessons list|add|edit|archive` over a real local socket: add sends the text and scope (repeated --cap
-// become capabilities), edit sends only what changes (--no-engine → null), archive sends archived: true, list passes
+// `gigafactory lessons list|add|edit|archive|restore` over a real local socket: add sends the text and scope (repeated
+// --cap become capabilities), edit sends only what changes (--no-engine → null), archive sends archived: true and
+// restore archived: false (each saying when the lesson was so already), list passes
 // its filters and prints a table (or the API's document under --json, with its nextCursor) and says when more pages
 // follow, an edit with nothing to change or an id that is not a lesson id (`les_…`, checked before it goes in a path) is a usage error (exit 2) that sends nothing, and an
 // API refusal prints `✘ ERROR code: …` with a non-zero exit.
@@ -72,6 +73,26 @@ describe("gigafactory lessons", () => {
     const archived = await cli(url, "lessons", "archive", "les_0000000001abc", "--json");
     expect(seen[1]?.body).toEqual({ archived: true });
     expect(JSON.parse(archived.stdout)).toMatchObject({ id: "les_0000000001abc", archived: true });
+  });
+
+  it("restores an archived lesson with archived: false, and says when there was nothing to restore", async () => {
+    let changed = true;
+    const { url, seen } = await stubCoordinator((req, reply) =>
+      reply.json(200, { ...LESSON, ...(req.body as object), updatedAt: 1_700_000_060_000, changed }),
+    );
+    const restored = await cli(url, "lessons", "restore", "les_0000000001abc");
+    expect(restored.code).toBe(0);
+    expect(seen[0]).toEqual({
+      line: "PATCH /api/v1/products/p/lessons/les_0000000001abc",
+      body: { archived: false },
+    });
+    expect(restored.stdout).toMatch(/^✔ restored — les_0000000001abc \(operator, caps lang:ts, engine claude\)/);
+    changed = false;
+    const again = await cli(url, "lessons", "restore", "les_0000000001abc");
+    expect(again.stdout).toMatch(/^not archived \(nothing to restore\) — les_0000000001abc/);
+    const bad = await cli(url, "lessons", "restore", "LES_1");
+    expect(bad.code).toBe(2);
+    expect(seen).toHaveLength(2);
   });
 
   it("lists with filters, as a table or as the API's document", async () => {

@@ -1,6 +1,6 @@
 // The CLI says when an operator action did nothing (found by a reviewer: each printed ✔ as if it had acted), over a
 // real local socket: when the coordinator answers `changed: false`, `budget pause|resume`, `serial freeze|unfreeze`,
-// `factory approve`, `routing experiment stop` and `lessons archive|edit` print a plain "already …" / "unchanged" line with no ✔ and
+// `factory approve`, `routing experiment stop` and `lessons archive|restore|edit` print a plain "already …" / "unchanged" line with no ✔ and
 // exit 0; with `changed: true` (or an older coordinator's answer without the field) the ✔ line as before; under
 // --json the API's document, `changed` included.
 import { describe, expect, it } from "vitest";
@@ -87,6 +87,11 @@ const COMMANDS: Array<{ argv: string[]; done: RegExp; noop: RegExp }> = [
   },
   { argv: ["routing", "experiment", "stop", "ex_1"], done: /^✔ stopped ex_1\n/, noop: /^already stopped ex_1\n/ },
   { argv: ["lessons", "archive", LESSON.id], done: /^✔ archived — /, noop: /^already archived — les_/ },
+  {
+    argv: ["lessons", "restore", LESSON.id],
+    done: /^✔ restored — /,
+    noop: /^not archived \(nothing to restore\) — les_/,
+  },
   { argv: ["lessons", "edit", LESSON.id, "--text", "x"], done: /^✔ edited — /, noop: /^unchanged \(already so\) — / },
 ];
 

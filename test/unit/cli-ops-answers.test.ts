@@ -43,6 +43,7 @@ const commands = (kids: string): string[][] => [
   ["lessons", "add", "run the linter"],
   ["lessons", "edit", "les_1", "--text", "x"],
   ["lessons", "archive", "les_1"],
+  ["lessons", "restore", "les_1"],
   ["products"],
   ["products", "create", "shop"],
   ["login"],

@@ -72,6 +72,7 @@ const CASES: Array<[string[], unknown]> = [
   [["lessons", "add", "x"], { ...lesson, updatedAt: AT }],
   [["lessons", "edit", "les_1", "--text", "x"], { ...lesson, updatedAt: AT, engine: `e${F}` }],
   [["lessons", "archive", "les_1"], { ...lesson, updatedAt: AT, serialKey: `k${F}`, archived: true }],
+  [["lessons", "restore", "les_1"], { ...lesson, updatedAt: AT, serialKey: `k${F}` }],
   [["products"], { products: [{ id: `shop${F}`, createdAt: AT }] }],
   [["products", "create", "shop"], { id: `shop${F}`, createdAt: AT }],
 ];

@@ -117,6 +117,7 @@ describe("the CLI's own requests", () => {
       ["lessons", "list"],
       ["lessons", "list", "--source", "auto", "--q", "flaky", "--archived"],
       ["lessons", "archive", "les_abc"],
+      ["lessons", "restore", "les_abc"],
       ["jobs", "--stage", "queued", "--limit", "5"],
       ["history", "--kind", "runs"],
       ["dead-letters"],

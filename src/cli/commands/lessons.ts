@@ -3,7 +3,8 @@
  * The lessons journal (issue 9 item 7): `gigafactory lessons list [--source auto|operator] [--q TEXT] [--archived]
  * [--all]` shows the product's lessons newest first (from D1); `lessons add TEXT [--cap C]… [--engine E]
  * [--serial-key K]` records an operator lesson (no scope = every job); `lessons edit ID [--text T] [--cap C]…
- * [--engine E|--no-engine] [--serial-key K|--no-serial-key]` changes one; `lessons archive ID` retires it. An
+ * [--engine E|--no-engine] [--serial-key K|--no-serial-key]` changes one; `lessons archive ID` retires it and
+ * `lessons restore ID` brings it back (`lessons list --archived` lists them). An
  * automatic lesson an operator reworded shows as `auto · edited by <actor>`. Under --json: the API's documents (`{items, nextCursor?}` for list, the lesson otherwise); a list that stops before the
  * last page says so. Failures: ✘ ERROR from the API's problem.
  */
@@ -196,21 +197,38 @@ export const lessonsCommands: Command[] = [
       return 0;
     },
   },
-  {
-    path: ["lessons", "archive"],
+  archiveCommand(
+    "archive",
+    true,
+    "archive a lesson: assignments stop carrying it; D1 keeps it (`lessons restore` undoes it)",
+  ),
+  archiveCommand("restore", false, "restore an archived lesson: assignments carry it again where its scope matches"),
+];
+
+/**
+ * `lessons archive ID` (`archived: true`) or `lessons restore ID` (`archived: false`): one PATCH; the answer's
+ * `changed: false` is "already archived" / "not archived". Under --json the lesson. Errors: ✘ ERROR from the API.
+ */
+function archiveCommand(verb: "archive" | "restore", archived: boolean, summary: string): Command {
+  const usage = `lessons ${verb}`;
+  return {
+    path: ["lessons", verb],
     args: { names: "ID", min: 1, max: 1 },
-    summary: "archive a lesson: assignments stop carrying it; D1 keeps it (edit with the API to restore)",
+    summary,
     options: {},
     async run(ctx) {
-      const id = lessonId(ctx.positionals[0], "lessons archive");
-      const archived = await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, { json: { archived: true } });
-      const lesson = checked(LessonRead, archived, "a lesson");
+      const id = lessonId(ctx.positionals[0], usage);
+      const answer = await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, { json: { archived } });
+      const lesson = checked(LessonRead, answer, "a lesson");
       if (ctx.json) ctx.emit(lesson);
-      else
+      else {
+        const done = archived ? "✔ archived" : "✔ restored";
+        const already = archived ? "already archived" : "not archived (nothing to restore)";
         ctx.print(
-          `${lesson.changed === false ? "already archived" : "✔ archived"} — ${describe(lesson)} (at ${formatInstant(lesson.updatedAt)})`,
+          `${lesson.changed === false ? already : done} — ${describe(lesson)} (at ${formatInstant(lesson.updatedAt)})`,
         );
+      }
       return 0;
     },
-  },
-];
+  };
+}
