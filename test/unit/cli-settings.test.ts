@@ -168,6 +168,17 @@ describe("gigafactory settings", () => {
       'body: Unrecognized key: "zzz"',
       "`zzz` is not a setting: `gigafactory settings get` shows every setting",
     ],
+    // Rows `settings get` shows, set by commands of their own: naming `settings get` again was a circle.
+    [
+      "frozenSerialKeys=x",
+      'body: Unrecognized key: "frozenSerialKeys"',
+      "`frozenSerialKeys` is set by its own command, not `settings set`: `gigafactory serial freeze KEY --reason TEXT`, undone by `gigafactory serial unfreeze KEY`",
+    ],
+    [
+      "budgetPaused=true",
+      'body: Unrecognized key: "budgetPaused"',
+      "`budgetPaused` is set by its own command, not `settings set`: `gigafactory budget pause`, undone by `gigafactory budget resume`",
+    ],
   ])("names the setting probably meant for an unknown key, or what a key takes (%s)", async (word, detail, fix) => {
     const { url } = await coordinator();
     const r = await cli(url, "settings", "set", word);

@@ -158,11 +158,22 @@ export function settingsError(err: unknown, before: ProductSettings): CliError {
     : Object.keys(SettingsPatchSchema.shape);
   const meant = nearestName(key, known);
   const dotted = (k: string) => (parent ? `${parent}.${k}` : k);
-  const fix = meant
-    ? `did you mean \`${dotted(meant)}\`? (\`gigafactory settings get\` shows every setting)`
-    : `\`${dotted(key)}\` is not a setting: \`gigafactory settings get\` shows every setting`;
+  // Two rows `settings get` shows are state with commands of their own, not settings: naming `settings get` sent a
+  // newcomer in a circle (pass 41).
+  const own = parent ? undefined : OWN_COMMAND.get(key);
+  const fix = own
+    ? `\`${key}\` is set by its own command, not \`settings set\`: ${own}`
+    : meant
+      ? `did you mean \`${dotted(meant)}\`? (\`gigafactory settings get\` shows every setting)`
+      : `\`${dotted(key)}\` is not a setting: \`gigafactory settings get\` shows every setting`;
   return new CliError(e.code, e.message, fix, e.exitCode);
 }
+
+/** The rows of `settings get` an operator changes with a command of their own (the API refuses them in a PATCH). */
+const OWN_COMMAND = new Map([
+  ["frozenSerialKeys", "`gigafactory serial freeze KEY --reason TEXT`, undone by `gigafactory serial unfreeze KEY`"],
+  ["budgetPaused", "`gigafactory budget pause`, undone by `gigafactory budget resume`"],
+]);
 
 export const settingsCommands: Command[] = [
   {
