@@ -29,6 +29,14 @@ describe("job rendering", () => {
     expect(renderJob(job, [], AT)).not.toContain("preempted");
   });
 
+  it("tells a dead-lettered job's next step, which no waiting reason carries; other ended jobs get none", () => {
+    const text = renderJob({ ...job, stage: "dead_letter", waitingReason: undefined }, [], AT);
+    expect(text).toContain(
+      "Ended in dead_letter: its attempts are used up\n  fix: `gigafactory requeue job_low` runs it again with fresh attempts",
+    );
+    expect(renderJob({ ...job, stage: "shipped", waitingReason: undefined }, [], AT)).not.toContain("fix:");
+  });
+
   it("shows what the job spent, the running run's charge included, against its budget", () => {
     const run = (leaseEpoch: number, usd: number, tokens: number, endedAt?: number): Run => ({
       jobId: job.id,

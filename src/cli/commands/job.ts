@@ -205,7 +205,13 @@ export function renderJob(
           terminal,
         );
   // The waiting reason of a failed job carries its lastResult, already the "last result" field above.
-  const waiting = waitingLines(job.waitingReason, now, ["lastResult"]);
+  // A dead-lettered job waits for nothing (no reason), yet it is not over for good: say what runs it again, as a
+  // watch's ending line does (cli/event-text endingNote). A newcomer found a bare "—" with no next step (pass 41).
+  const waiting =
+    waitingLines(job.waitingReason, now, ["lastResult"]) ||
+    (job.stage === "dead_letter"
+      ? `Ended in dead_letter: its attempts are used up\n  fix: \`gigafactory requeue ${job.id}\` runs it again with fresh attempts`
+      : "");
   return `${job.id}  ${oneLine(job.title)}\n${renderFields(fields)}${waiting ? `\n\n${waiting}` : ""}\n\nRUNS\n${runTable}`;
 }
 
