@@ -11,14 +11,15 @@
  *           the job requeued at each lease expiry to do the same on the next factory.
  * Submit refuses such a job (jobs/submit, 413 payload_too_large); this catches one stored before it did, or grown
  * past the bound since (feedback, reviews, its last result).
- * A job is measured once per dispatch that reaches it: one JSON.stringify, the byte count only past a third of the
- * bound (core/bytes `fitsUtf8`).
+ * A job is measured once per dispatch that reaches it, without serializing it when the stored document it was read
+ * from proves it fits (`fitsByStoredText`); else one JSON.stringify, the byte count only past a third of the bound
+ * (core/bytes `fitsUtf8`).
  */
 import { fitsUtf8, utf8Bytes } from "../../../core/bytes.ts";
 import type { Job, RunResult } from "../../../core/model.ts";
 import { MAX_ASSIGNED_JOB_BYTES } from "../../../shared/protocol.ts";
 import { settled } from "../dag/dependents.ts";
-import { moveJob } from "../jobs/rows.ts";
+import { loadedDocLength, moveJob } from "../jobs/rows.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 /**
@@ -26,6 +27,7 @@ import type { Tx } from "../runtime/tx.ts";
  * @returns true to go on assigning it
  */
 export function assignable(tx: Tx, job: Job): boolean {
+  if (fitsByStoredText(loadedDocLength(job))) return true;
   const text = JSON.stringify(job);
   if (fitsUtf8(text, MAX_ASSIGNED_JOB_BYTES)) return true;
   const lastResult: RunResult = {
@@ -38,4 +40,21 @@ export function assignable(tx: Tx, job: Job): boolean {
   };
   settled(tx, moveJob(tx, job, "failed", { lastResult }));
   return false;
+}
+
+/** At most this many bytes of UTF-8 per UTF-16 unit of a JSON text, once parsed and serialized again (below). */
+export const RESERIALIZED_BYTES_PER_UNIT = 6;
+
+/**
+ * Whether a job parsed from a stored JSON document of `units` UTF-16 units (jobs/rows `loadedDocLength`) surely
+ * fits MAX_ASSIGNED_JOB_BYTES — true decides it without serializing the job (one JSON.stringify of the whole job
+ * per assignment, issue 12); false (or no length known) leaves it to the exact measure.
+ * Why 6 bytes a unit bound `JSON.stringify(JSON.parse(text))` whoever wrote the text (saveJob, an older coordinator,
+ * SQLite's json_set): token by token, whitespace goes, punctuation and literals stay as they are, a string's unit
+ * becomes at most 6 bytes (`\u0001`, a lone surrogate `\udc00`; 3 for any other BMP unit, 4 for a pair's two), an
+ * escape (2 or 6 units) at most 6, and a number's shortest round-trip form at most 5.25 bytes a unit (`1e20`, 4
+ * units, is written as its 21 digits). test/unit/assign-text-bound holds it over arbitrary JSON texts.
+ */
+export function fitsByStoredText(units: number | undefined): boolean {
+  return units !== undefined && units * RESERIALIZED_BYTES_PER_UNIT <= MAX_ASSIGNED_JOB_BYTES;
 }

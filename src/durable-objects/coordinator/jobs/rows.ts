@@ -21,9 +21,22 @@ export function loadJob(sql: SqlStorage, id: string): Job | undefined {
   // One row at most (the primary key), its columns by position: the mutable ones, then the document.
   const [values] = [...sql.exec(LOAD_TEXT, id).raw()] as Array<Array<string | number | null>>;
   if (!values) return undefined;
-  const job = JSON.parse(values[MUTABLE.length] as string) as Job;
+  const doc = values[MUTABLE.length] as string;
+  const job = JSON.parse(doc) as Job;
   stored.set(job, values.slice(0, MUTABLE.length));
+  loadedDocs.set(job, doc.length);
   return job;
+}
+
+/** Per job object read by `loadJob`: the length of the document text it was parsed from, in UTF-16 units. */
+const loadedDocs = new WeakMap<Job, number>();
+
+/**
+ * The UTF-16 length of the stored document `job` was parsed from, when `job` is the very object `loadJob` returned
+ * (jobs are never changed in place: `moveJob` and `touchJob` save copies); undefined for any other object.
+ */
+export function loadedDocLength(job: Job): number | undefined {
+  return loadedDocs.get(job);
 }
 
 export function requireJob(sql: SqlStorage, id: string): Job {
