@@ -1,8 +1,8 @@
 // Integration tests inside workerd: real Durable Object SQLite, D1, alarms.
 import path from "node:path";
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 import { patchPoolProxy } from "./scripts/patch-pool-proxy.ts";
+import { patchPoolSerialize } from "./scripts/patch-pool-serialize.ts";
 import { useFastSqliteTmpdir } from "./scripts/sqlite-tmpdir.ts";
 import { SHARED_FILES } from "./vitest.workers.shared.ts";
 
@@ -11,6 +11,10 @@ useFastSqliteTmpdir();
 // The pool's wrapper classes install their prototype proxy once, not once per construction (upstream's fix, applied
 // to the installed 0.23.0 before the pool starts a runtime): why, and the guard, in scripts/patch-pool-proxy.ts.
 patchPoolProxy(import.meta.dirname);
+// Its messages to a workerd escape strings natively, not one character at a time in JavaScript (a third of vitest's
+// own CPU per isolated file): why, and the guard, in scripts/patch-pool-serialize.ts. The pool's module is imported
+// below, after the rewrite, so that a fresh install's first run (CI's) loads it rewritten.
+patchPoolSerialize(import.meta.dirname);
 
 /**
  * The packages the Worker imports, each pre-bundled once into one module (Vite's dependency optimizer) instead of
@@ -22,6 +26,7 @@ patchPoolProxy(import.meta.dirname);
 const PREBUNDLED = ["zod", "hono", "drizzle-orm", "drizzle-orm/d1", "drizzle-orm/sqlite-core", "drizzle-orm/batch"];
 
 export default defineConfig(async () => {
+  const { cloudflareTest, readD1Migrations } = await import("@cloudflare/vitest-pool-workers");
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   /** A project of this layer: the options below (`extends`), and its own pool plugin, which starts its runtimes. */
   const project = (test: TestProjectInlineConfiguration["test"]): TestProjectInlineConfiguration => ({
