@@ -178,12 +178,15 @@ export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expirie
 }
 
 /**
- * When the holder's link was seen to end (ms), while it stays ended: the run's `linkLostAt`, so "timeout: lease
- * expired" says the host lost its link, not that the job ran out of time. One row read per expiry, off the hot path.
+ * When the holder's link was seen to end (ms), while it stays ended and nothing was heard of the holder since: the
+ * run's `linkLostAt`, so "timeout: lease expired" says the host lost its link, not that the job ran out of time. A
+ * holder that beat after it (over HTTP: a socket's own frames end with it) was up, so the lost link says nothing of
+ * why its lease lapsed. One row read per expiry, off the hot path.
  */
 function linkLostAt(tx: Tx, factoryId: string): number | undefined {
   const f = readFactory(tx.sql, factoryId);
-  return f && linkOpen(f) === false ? f.disconnectedAt : undefined;
+  if (!f || linkOpen(f) !== false || f.disconnectedAt === undefined) return undefined;
+  return (f.lastHeartbeatAt ?? 0) > f.disconnectedAt ? undefined : f.disconnectedAt;
 }
 
 /**
