@@ -7,8 +7,8 @@
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
-import { DISCONNECTED_FIX, instantWords } from "./waiting-commands.ts";
-import { alsoExcludedWords, excludedWords, revokedWords } from "./waiting-excluded.ts";
+import { DISCONNECTED_FIX } from "./waiting-commands.ts";
+import { alsoExcludedWords, excludedWords, keptWords, revokedWords } from "./waiting-excluded.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
 
@@ -134,7 +134,7 @@ export function fleetReason(
                 : closest
                   ? `no factory has all of ${requires.join(", ")} (closest: ${closest.name} lacks ${missing.join(", ")})`
                   : `waiting for a factory with ${missing.join(", ")} — ${noneHas(fleet.enrolled ?? 0, missing.length)}`
-            }${revokedWords(revoked, names)}`;
+            }${revokedWords(revoked, names, requires.length === 0)}`;
         return reason("no_capable_factory", message, since, {
           requires,
           missing,
@@ -175,7 +175,7 @@ export function fleetReason(
             : fleet.factories.length === 0
               ? `no factory that can run it is connected: each was stopped on purpose (${away})`
               : `no factory that can run it is connected (${names(fleet.factories)}; ${away})`
-        }${alsoExcludedWords(job, kept, until, names)} — ${DISCONNECTED_FIX}`;
+        }${alsoExcludedWords(job, kept, names, MAX_NAMED_FACTORIES)} — ${DISCONNECTED_FIX}`;
         const detail = {
           ...(left.length > 0 ? { left: left.slice(0, MAX_NAMED_FACTORIES), leftCount: left.length } : {}),
           // `until` the first exclusion ends: the dashboard reads the job again then (dashboard/wait-end).
@@ -200,7 +200,7 @@ export function fleetReason(
   }
   switch (fleet.code) {
     case "excluded": {
-      const head = `kept from ${names(fleet.factories)} until ${instantWords(fleet.until)}`;
+      const head = `kept from ${keptWords(fleet.factories, names, MAX_NAMED_FACTORIES)}`;
       const { message, detail } = excludedWords(job, fleet, head, lastRun);
       return reason("excluded", message, since, { until: fleet.until, ...named(fleet.factories), ...detail });
     }
