@@ -4,10 +4,11 @@
  * fleet causes of core/waiting-fleet in plain language with their detail, and the `preempted` wrapper. The
  * order they are asked in is core/waiting's.
  */
+import { DEFAULT_ENGINE } from "./breaker.ts";
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
-import { DISCONNECTED_FIX } from "./waiting-commands.ts";
+import { breakerEnds, DISCONNECTED_FIX } from "./waiting-commands.ts";
 import { alsoExcludedWords, excludedWords, keptWords, revokedWords } from "./waiting-excluded.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
@@ -184,10 +185,14 @@ export function fleetReason(
         return reason("no_factory_connected", message, since, { ...named(fleet.factories), ...detail });
       }
       case "breaker_open": {
-        const broken = `engine ${fleet.engine} is broken on ${names(fleet.factories)}`;
-        const message = fleet.held
-          ? `${broken}; the overflow policy (hold) keeps the job off every other factory until ${fleet.factories.length > 1 ? "they close" : "it closes"}`
+        // `*` is the breaker key of a job naming no engine (core/breaker): "engine * is broken" named none.
+        const engine = fleet.engine === DEFAULT_ENGINE ? "the default engine" : `engine ${fleet.engine}`;
+        const one = fleet.factories.length === 1;
+        const broken = `${engine} is broken on ${names(fleet.factories)}`;
+        const held = fleet.held
+          ? `${broken}; the overflow policy (hold) keeps the job off every other factory until ${one ? "it closes" : "they close"}`
           : broken;
+        const message = `${held} — ${breakerEnds(one)}`;
         return reason("breaker_open", message, since, {
           engine: fleet.engine,
           ...named(fleet.factories),
