@@ -42,6 +42,12 @@ export interface Run {
    * restart), or the factory beat after it (over HTTP: it was up, so the lost link is not why the lease lapsed).
    */
   linkLostAt?: number;
+  /**
+   * A run a lease expiry ended: its factory's last heartbeat before the expiry (ms) — long before it, the host went
+   * silent (paused, hung, asleep, cut off); just before it, the host was up but its agent did not renew. Said with
+   * or without `linkLostAt`; absent when the factory never beat or is gone (deregistered).
+   */
+  lastHeartbeatAt?: number;
 }
 
 export type TokenRole = "operator" | "viewer";

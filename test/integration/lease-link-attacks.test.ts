@@ -3,7 +3,8 @@
 // says nothing; a holder heard from after its link ended (an HTTP beat) did not crash, and says nothing; a revoke
 // that takes a lapsed lease from a connected holder is no lost link (the revoke's own end is not read); a second run
 // of the job on the same factory says only its own loss; a link that went down with a coordinator restart has no
-// time, so none is said.
+// time, so none is said. Every expiry's run carries its holder's last heartbeat (`lastHeartbeatAt`): with no link
+// lost (a paused agent), the one fact there is of the host.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
@@ -16,6 +17,7 @@ interface RunView {
   endedAt?: number;
   result?: { outcome: string; message?: string };
   linkLostAt?: number;
+  lastHeartbeatAt?: number;
 }
 
 async function runsOf(product: string, jobId: string): Promise<RunView[]> {
@@ -24,7 +26,7 @@ async function runsOf(product: string, jobId: string): Promise<RunView[]> {
   return r.body.runs;
 }
 
-type Link = { connected: boolean; disconnectedAt: number | null };
+type Link = { connected: boolean; disconnectedAt: number | null; lastHeartbeatAt?: number };
 const linkWhen = (product: string, factoryId: string, ok: (l: Link) => boolean, what: string) =>
   until(async () => (await api<Link>("GET", `${P(product)}/factories/${factoryId}`, { token: ADMIN })).body, ok, {
     what,
@@ -137,6 +139,22 @@ describe("a run's linkLostAt, attacked", () => {
     const [run] = await runsOf(product, x.id);
     expect(run).toMatchObject({ result: { outcome: "timeout" } });
     expect(run).not.toHaveProperty("linkLostAt");
+    socket.close();
+  });
+
+  it("carries the holder's last heartbeat when no link was lost (a paused agent)", async () => {
+    const product = "lease-attack-beat";
+    const { f, socket, x } = await holding(product);
+    socket.send({ type: "heartbeat", id: "beat-1" });
+    await socket.next("ack"); // the beat is recorded before the expiry
+    const up = await linkWhen(product, f.factoryId, (l) => (l.lastHeartbeatAt ?? 0) > 0, "a beat recorded");
+    await expireNow(product, x.id);
+    const [run] = await runsOf(product, x.id);
+    expect(run).not.toHaveProperty("linkLostAt");
+    expect(run?.lastHeartbeatAt).toBe(
+      (await api<Link>("GET", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })).body.lastHeartbeatAt,
+    );
+    expect(run?.lastHeartbeatAt).toBeGreaterThanOrEqual(up.lastHeartbeatAt ?? 0);
     socket.close();
   });
 });
