@@ -8,7 +8,7 @@ import { DEFAULT_ENGINE } from "./breaker.ts";
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
-import { breakerEnds, DISCONNECTED_FIX } from "./waiting-commands.ts";
+import { breakerEnds, DISCONNECTED_FIX, instantWords } from "./waiting-commands.ts";
 import { alsoExcludedWords, excludedWords, keptWords, revokedWords } from "./waiting-excluded.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
@@ -169,18 +169,22 @@ export function fleetReason(
         const left = fleet.left ?? [];
         const away = `left after draining: ${names(left)}`;
         const kept = fleet.excluded ?? [];
-        const until = Math.min(...kept.map((k) => k.until));
+        const retry =
+          fleet.retryAt === undefined ? "" : `; it retries after its backoff, at ${instantWords(fleet.retryAt)}`;
+        const until = Math.min(...kept.map((k) => k.until), fleet.retryAt ?? Number.POSITIVE_INFINITY);
         const message = `${
           left.length === 0
             ? `no factory that can run it is connected (${names(fleet.factories)})`
             : fleet.factories.length === 0
               ? `no factory that can run it is connected: each was stopped on purpose (${away})`
               : `no factory that can run it is connected (${names(fleet.factories)}; ${away})`
-        }${alsoExcludedWords(job, kept, names, MAX_NAMED_FACTORIES)} — ${DISCONNECTED_FIX}`;
+        }${alsoExcludedWords(job, kept, names, MAX_NAMED_FACTORIES)}${retry} — ${DISCONNECTED_FIX}`;
         const detail = {
           ...(left.length > 0 ? { left: left.slice(0, MAX_NAMED_FACTORIES), leftCount: left.length } : {}),
-          // `until` the first exclusion ends: the dashboard reads the job again then (dashboard/wait-end).
-          ...(kept.length > 0 ? { until, excluded: kept.slice(0, MAX_NAMED_FACTORIES) } : {}),
+          // `until` the first exclusion or the backoff ends: the dashboard reads the job again then (dashboard/wait-end).
+          ...(Number.isFinite(until) ? { until } : {}),
+          ...(kept.length > 0 ? { excluded: kept.slice(0, MAX_NAMED_FACTORIES) } : {}),
+          ...(fleet.retryAt !== undefined ? { retryAt: fleet.retryAt } : {}),
         };
         return reason("no_factory_connected", message, since, { ...named(fleet.factories), ...detail });
       }
