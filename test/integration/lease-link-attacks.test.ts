@@ -155,6 +155,17 @@ describe("a run's linkLostAt, attacked", () => {
       (await api<Link>("GET", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })).body.lastHeartbeatAt,
     );
     expect(run?.lastHeartbeatAt).toBeGreaterThanOrEqual(up.lastHeartbeatAt ?? 0);
+    // The timeline's lease.lost event says it too, as it says linkLostAt.
+    type Ev = { type: string; data: { why?: string; linkLostAt?: number; lastHeartbeatAt?: number } };
+    const events = await until(
+      async () =>
+        (await api<{ events: Ev[] }>("GET", `${P(product)}/jobs/${x.id}/events`, { token: ADMIN })).body.events,
+      (es) => es.some((e) => e.type === "lease.lost"),
+      { what: "the lease.lost event" },
+    );
+    const lost = events.find((e) => e.type === "lease.lost")?.data;
+    expect(lost).toMatchObject({ why: "expired", lastHeartbeatAt: run?.lastHeartbeatAt });
+    expect(lost).not.toHaveProperty("linkLostAt");
     socket.close();
   });
 });

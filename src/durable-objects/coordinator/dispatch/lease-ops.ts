@@ -166,6 +166,7 @@ export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expirie
     why: "expired",
     ...(excluded ? { excludedUntil: excluded.until } : {}),
     ...(run?.linkLostAt !== undefined ? { linkLostAt: run.linkLostAt } : {}),
+    ...(run?.lastHeartbeatAt !== undefined ? { lastHeartbeatAt: run.lastHeartbeatAt } : {}),
   });
   const changes = { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 };
   enqueueAudit(tx, "system", "lease.expired", job.id, { factoryId: job.holderFactoryId, epoch: job.leaseEpoch });
