@@ -45,10 +45,15 @@ export function refusalOf(message: string | undefined): string | undefined {
 }
 
 function lossWords(fleet: Extract<FleetCause, { code: "excluded" }>): string {
-  const kinds = new Set(fleet.factories.map((f) => f.kind));
+  return lossWordsOf(fleet.factories);
+}
+
+/** What the kept factories did, in words ("its lease there expired", "each refused the job"). */
+export function lossWordsOf(kept: ReadonlyArray<{ kind: string }>): string {
+  const kinds = new Set(kept.map((f) => f.kind));
   const words = kinds.size === 1 ? LOSS_WORDS[[...kinds][0] ?? ""] : undefined;
   if (!words) return "each lost the job's lease or gave the job back";
-  return fleet.factories.length === 1 ? words[0] : words[1];
+  return kept.length === 1 ? words[0] : words[1];
 }
 
 /**

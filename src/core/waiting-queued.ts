@@ -28,7 +28,7 @@ export function reason(
  */
 export const MAX_NAMED_FACTORIES = 5;
 
-function names(list: ReadonlyArray<{ name: string }>): string {
+export function names(list: ReadonlyArray<{ name: string }>): string {
   const shown = list.slice(0, MAX_NAMED_FACTORIES).map((f) => f.name);
   const more = list.length - shown.length;
   return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
