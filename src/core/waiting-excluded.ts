@@ -45,10 +45,15 @@ export function refusalOf(message: string | undefined): string | undefined {
 }
 
 function lossWords(fleet: Extract<FleetCause, { code: "excluded" }>): string {
-  const kinds = new Set(fleet.factories.map((f) => f.kind));
+  return lossWordsOf(fleet.factories);
+}
+
+/** What the kept factories did, in words ("its lease there expired", "each refused the job"). */
+export function lossWordsOf(kept: ReadonlyArray<{ kind: string }>): string {
+  const kinds = new Set(kept.map((f) => f.kind));
   const words = kinds.size === 1 ? LOSS_WORDS[[...kinds][0] ?? ""] : undefined;
   if (!words) return "each lost the job's lease or gave the job back";
-  return fleet.factories.length === 1 ? words[0] : words[1];
+  return kept.length === 1 ? words[0] : words[1];
 }
 
 /**
@@ -69,9 +74,10 @@ export function excludedWords(
   const which = fleet.factories.length > 1 ? "exclusions" : "exclusion";
   const requeue = `\`gigafactory requeue ${job.id}\``;
   const refused = fleet.factories.every((f) => f.kind === "rejected");
+  const then = apart(fleet.factories) ? "as each ends" : "then";
   const fix = refused
     ? `once a host can run it, ${requeue} clears the ${which}`
-    : `it is offered again then, or at once after ${requeue} (it clears the ${which})`;
+    : `it is offered again ${then}, or at once after ${requeue} (it clears the ${which})`;
   return {
     message: `${head}: ${lossWords(fleet)}${why} — ${fix}`,
     detail: said === undefined ? {} : { lastRefusal: said },
@@ -79,33 +85,59 @@ export function excludedWords(
 }
 
 /**
+ * The kept factories and their ends: "gpu-1, gpu-2 until T" when every exclusion ends at T; when they end apart,
+ * each with its own, earliest first ("gpu-1 until T1, gpu-2 until T2", past `max` named: "and 3 more, the last until
+ * T") — one instant, the earliest, said "kept from gpu-1, gpu-2 until T1" of a gpu-2 kept ten minutes longer.
+ */
+export function keptWords(
+  kept: ReadonlyArray<{ name: string; until: number }>,
+  names: (list: ReadonlyArray<{ name: string }>) => string,
+  max: number,
+): string {
+  const ends = [...new Set(kept.map((k) => k.until))];
+  if (ends.length <= 1) return `${names(kept)} until ${instantWords(ends[0] ?? 0)}`;
+  const sorted = [...kept].sort((a, b) => a.until - b.until);
+  const shown = sorted.slice(0, max).map((k) => `${k.name} until ${instantWords(k.until)}`);
+  const rest = sorted.slice(max);
+  const last = rest.at(-1);
+  return last
+    ? `${shown.join(", ")} and ${rest.length} more, the last until ${instantWords(last.until)}`
+    : shown.join(", ");
+}
+
+/** Whether `kept`'s exclusions end at different instants (then the job is offered again as each ends). */
+const apart = (kept: ReadonlyArray<{ until: number }>): boolean => new Set(kept.map((k) => k.until)).size > 1;
+
+/**
  * What `no_factory_connected` adds when a down factory is also kept from the job (a lease its crash lost): "; once
  * back, gpu-1 is kept from it until T (its lease there expired) — `gigafactory requeue ID` clears that". Without
  * it the reason sent a newcomer to start the agent, who then waited again, `excluded`, for up to the backoff.
- * `until` is the earliest end (ms); "" when none is kept.
+ * Each kept one's end (ms) is said (`keptWords`, at most `max` named); "" when none is kept.
  */
 export function alsoExcludedWords(
   job: Pick<Job, "id">,
-  kept: ReadonlyArray<{ name: string; kind: string }>,
-  until: number,
+  kept: ReadonlyArray<{ name: string; kind: string; until: number }>,
   names: (list: ReadonlyArray<{ name: string }>) => string,
+  max: number,
 ): string {
   if (kept.length === 0) return "";
-  const loss = lossWords({ code: "excluded", until, factories: kept.map((k) => ({ ...k, id: "", until })) });
+  const loss = lossWords({ code: "excluded", until: 0, factories: kept.map((k) => ({ ...k, id: "" })) });
   const which = kept.length > 1 ? "those exclusions" : "that exclusion";
   const requeue = `\`gigafactory requeue ${job.id}\``;
-  return `; once back, it is kept from ${names(kept)} until ${instantWords(until)} (${loss}: ${requeue} clears ${which})`;
+  return `; once back, it is kept from ${keptWords(kept, names, max)} (${loss}: ${requeue} clears ${which})`;
 }
 
 /**
  * "; the revoked gpu-1 has it (a revoked factory takes no work: enroll its host again)" after a count of enrolled
- * factories that leaves revoked ones out; "" when none has what the job needs.
+ * factories that leaves revoked ones out; "" when none has what the job needs. `needsNothing`: the job requires no
+ * capability ("waiting for a factory — none is enrolled"), so there is no "it" to have: "could run it".
  */
 export function revokedWords(
   revoked: ReadonlyArray<{ name: string }> | undefined,
   names: (list: ReadonlyArray<{ name: string }>) => string,
+  needsNothing = false,
 ): string {
   if (!revoked?.length) return "";
-  const has = revoked.length > 1 ? "have" : "has";
+  const has = needsNothing ? "could run" : revoked.length > 1 ? "have" : "has";
   return `; the revoked ${names(revoked)} ${has} it (a revoked factory takes no work: enroll its host again)`;
 }

@@ -55,13 +55,15 @@ export type FleetCause =
   /**
    * `factories`: those down; `left`: those stopped on purpose (core/departure), named apart as no outage;
    * `excluded`: those of `factories` also kept from the job (a lease they lost), each with its end (ms) — once its
-   * agent is back, such a factory still waits that long.
+   * agent is back, such a factory still waits that long; `retryAt`: the job's retry backoff ends then (ms), past
+   * `now` — once an agent is back, the job still waits for it.
    */
   | {
       code: "no_factory_connected";
       factories: FactoryNote[];
       left?: FactoryNote[];
       excluded?: Array<FactoryNote & { kind: string; until: number }>;
+      retryAt?: number;
     }
   /**
    * `factories`: those whose own breaker for the engine is open. `held`: the product's `overflow: hold` keeps the job
@@ -105,6 +107,7 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
       factories,
       ...(left.length > 0 ? { left } : {}),
       ...(excluded.length > 0 ? { excluded } : {}),
+      ...(job.notBefore !== undefined && job.notBefore > ctx.now ? { retryAt: job.notBefore } : {}),
     };
   }
   // A breaker counts whether it is the factory's own (breaker_open:) or another's under overflow: hold.

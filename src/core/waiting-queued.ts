@@ -4,11 +4,12 @@
  * fleet causes of core/waiting-fleet in plain language with their detail, and the `preempted` wrapper. The
  * order they are asked in is core/waiting's.
  */
+import { DEFAULT_ENGINE } from "./breaker.ts";
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
-import { DISCONNECTED_FIX, instantWords } from "./waiting-commands.ts";
-import { alsoExcludedWords, excludedWords, revokedWords } from "./waiting-excluded.ts";
+import { breakerEnds, DISCONNECTED_FIX, instantWords } from "./waiting-commands.ts";
+import { alsoExcludedWords, excludedWords, keptWords, revokedWords } from "./waiting-excluded.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
 
@@ -27,7 +28,7 @@ export function reason(
  */
 export const MAX_NAMED_FACTORIES = 5;
 
-function names(list: ReadonlyArray<{ name: string }>): string {
+export function names(list: ReadonlyArray<{ name: string }>): string {
   const shown = list.slice(0, MAX_NAMED_FACTORIES).map((f) => f.name);
   const more = list.length - shown.length;
   return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
@@ -134,7 +135,7 @@ export function fleetReason(
                 : closest
                   ? `no factory has all of ${requires.join(", ")} (closest: ${closest.name} lacks ${missing.join(", ")})`
                   : `waiting for a factory with ${missing.join(", ")} — ${noneHas(fleet.enrolled ?? 0, missing.length)}`
-            }${revokedWords(revoked, names)}`;
+            }${revokedWords(revoked, names, requires.length === 0)}`;
         return reason("no_capable_factory", message, since, {
           requires,
           missing,
@@ -168,26 +169,34 @@ export function fleetReason(
         const left = fleet.left ?? [];
         const away = `left after draining: ${names(left)}`;
         const kept = fleet.excluded ?? [];
-        const until = Math.min(...kept.map((k) => k.until));
+        const retry =
+          fleet.retryAt === undefined ? "" : `; it retries after its backoff, at ${instantWords(fleet.retryAt)}`;
+        const until = Math.min(...kept.map((k) => k.until), fleet.retryAt ?? Number.POSITIVE_INFINITY);
         const message = `${
           left.length === 0
             ? `no factory that can run it is connected (${names(fleet.factories)})`
             : fleet.factories.length === 0
               ? `no factory that can run it is connected: each was stopped on purpose (${away})`
               : `no factory that can run it is connected (${names(fleet.factories)}; ${away})`
-        }${alsoExcludedWords(job, kept, until, names)} — ${DISCONNECTED_FIX}`;
+        }${alsoExcludedWords(job, kept, names, MAX_NAMED_FACTORIES)}${retry} — ${DISCONNECTED_FIX}`;
         const detail = {
           ...(left.length > 0 ? { left: left.slice(0, MAX_NAMED_FACTORIES), leftCount: left.length } : {}),
-          // `until` the first exclusion ends: the dashboard reads the job again then (dashboard/wait-end).
-          ...(kept.length > 0 ? { until, excluded: kept.slice(0, MAX_NAMED_FACTORIES) } : {}),
+          // `until` the first exclusion or the backoff ends: the dashboard reads the job again then (dashboard/wait-end).
+          ...(Number.isFinite(until) ? { until } : {}),
+          ...(kept.length > 0 ? { excluded: kept.slice(0, MAX_NAMED_FACTORIES) } : {}),
+          ...(fleet.retryAt !== undefined ? { retryAt: fleet.retryAt } : {}),
         };
         return reason("no_factory_connected", message, since, { ...named(fleet.factories), ...detail });
       }
       case "breaker_open": {
-        const broken = `engine ${fleet.engine} is broken on ${names(fleet.factories)}`;
-        const message = fleet.held
-          ? `${broken}; the overflow policy (hold) keeps the job off every other factory until ${fleet.factories.length > 1 ? "they close" : "it closes"}`
+        // `*` is the breaker key of a job naming no engine (core/breaker): "engine * is broken" named none.
+        const engine = fleet.engine === DEFAULT_ENGINE ? "the default engine" : `engine ${fleet.engine}`;
+        const one = fleet.factories.length === 1;
+        const broken = `${engine} is broken on ${names(fleet.factories)}`;
+        const held = fleet.held
+          ? `${broken}; the overflow policy (hold) keeps the job off every other factory until ${one ? "it closes" : "they close"}`
           : broken;
+        const message = `${held} — ${breakerEnds(one)}`;
         return reason("breaker_open", message, since, {
           engine: fleet.engine,
           ...named(fleet.factories),
@@ -200,7 +209,7 @@ export function fleetReason(
   }
   switch (fleet.code) {
     case "excluded": {
-      const head = `kept from ${names(fleet.factories)} until ${instantWords(fleet.until)}`;
+      const head = `kept from ${keptWords(fleet.factories, names, MAX_NAMED_FACTORIES)}`;
       const { message, detail } = excludedWords(job, fleet, head, lastRun);
       return reason("excluded", message, since, { until: fleet.until, ...named(fleet.factories), ...detail });
     }

@@ -13,9 +13,10 @@ import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES } fr
 import { reviewRoundOf, tallyReviews } from "./review.ts";
 import { type RouteContext, rankFactories } from "./router.ts";
 import type { SerialHold } from "./serial-holds.ts";
-import { deadDependencyFix, failedFix, instantWords, testingFix } from "./waiting-commands.ts";
+import { backoffReason } from "./waiting-backoff.ts";
+import { deadDependencyFix, failedFix, testingFix } from "./waiting-commands.ts";
 import { fleetCause, reachableViews } from "./waiting-fleet.ts";
-import { fleetReason, gateReason, preemptedReason, reason } from "./waiting-queued.ts";
+import { fleetReason, gateReason, MAX_NAMED_FACTORIES, names, preemptedReason, reason } from "./waiting-queued.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
 
 export { reachableViews, reason };
@@ -122,11 +123,8 @@ function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReas
   if (structural) return structural;
   const transient = (): WaitingReason | undefined => {
     if (job.notBefore !== undefined && job.notBefore > now) {
-      return reason("retry_backoff", `retrying after its backoff, at ${instantWords(job.notBefore)}`, job.queuedAt, {
-        until: job.notBefore,
-        attempt: job.attempt,
-        maxAttempts: job.maxAttempts,
-      });
+      const backoff = { until: job.notBefore, attempt: job.attempt, maxAttempts: job.maxAttempts };
+      return backoffReason(job, backoff, fleet, names, MAX_NAMED_FACTORIES);
     }
     const held = gateReason(job, ctx, "held", inputs.serialHolders, inputs.serialStops);
     return held ?? fleetReason(job, fleet, "transient", inputs.lastRunMessage);

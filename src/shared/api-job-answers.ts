@@ -144,7 +144,13 @@ export const RunSchema = z.object({
     .optional()
     .describe(
       "a run a lease expiry ended: when its factory's link to the coordinator was seen to end during the run; " +
-        "absent when the link stayed up or its end was not seen",
+        "absent when the link stayed up or came back, its end was not seen, or the factory beat after it",
+    ),
+  lastHeartbeatAt: ms
+    .optional()
+    .describe(
+      "a run a lease expiry ended: its factory's last heartbeat before the expiry (long before it: the host went " +
+        "silent; just before: it was up but did not renew); absent when the factory never beat or is gone",
     ),
 });
 

@@ -38,9 +38,16 @@ export interface Run {
   /**
    * A run a lease expiry ended (`timeout`, "lease expired"): when its factory's link to the coordinator was seen to
    * end during the run (ms) — the host crashed or its network was cut, not the job's time limit. Absent when the
-   * link stayed up (an agent paused, a host asleep) or its end was not seen (lost with a coordinator restart).
+   * link stayed up (an agent paused, a host asleep) or came back, its end was not seen (lost with a coordinator
+   * restart), or the factory beat after it (over HTTP: it was up, so the lost link is not why the lease lapsed).
    */
   linkLostAt?: number;
+  /**
+   * A run a lease expiry ended: its factory's last heartbeat before the expiry (ms) — long before it, the host went
+   * silent (paused, hung, asleep, cut off); just before it, the host was up but its agent did not renew. Said with
+   * or without `linkLostAt`; absent when the factory never beat or is gone (deregistered).
+   */
+  lastHeartbeatAt?: number;
 }
 
 export type TokenRole = "operator" | "viewer";

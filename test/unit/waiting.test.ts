@@ -459,7 +459,9 @@ describe("breakers under overflow: hold", () => {
     );
     expect(r?.code).toBe("breaker_open");
     expect(r?.message).toBe(
-      "engine claude is broken on F2; the overflow policy (hold) keeps the job off every other factory until it closes",
+      "engine claude is broken on F2; the overflow policy (hold) keeps the job off every other factory until it " +
+        "closes — the breaker lets one trial run through once its cool-down ends (`gigafactory factories` shows the time " +
+        "left) and closes if that run succeeds",
     );
     expect(r?.detail).toMatchObject({ engine: "claude", factories: [{ id: "F2", name: "F2" }], overflow: "hold" });
   });
@@ -470,7 +472,10 @@ describe("breakers under overflow: hold", () => {
       inputs(both, { overflow: "hold", openBreakers: new Set(["F1:claude", "F2:claude"]) }),
       NOW,
     );
-    expect(r?.message).toBe("engine claude is broken on F1, F2");
+    expect(r?.message).toBe(
+      "engine claude is broken on F1, F2 — each breaker lets one trial run through once its cool-down ends (`gigafactory " +
+        "factories` shows the time left) and closes if that run succeeds",
+    );
     expect(r?.detail).not.toHaveProperty("overflow");
   });
 

@@ -35,9 +35,9 @@ import { type Job, LEASED_STAGES, type RunResult } from "../../../core/model.ts"
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import { settled } from "../dag/dependents.ts";
 import { noteStop } from "../factories/notices.ts";
-import { linkOpen, noteLeaseExpiry, readFactory } from "../factories/registry.ts";
+import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
-import { finishRun, ranBy } from "../jobs/runs.ts";
+import { finishRun, holderAtEnd, ranBy } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { endIfSpent } from "../policies/job-allowance.ts";
 import { recordRetryExhausted } from "../policies/lessons.ts";
@@ -150,8 +150,13 @@ export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expirie
   holdSerialKey(tx, job);
   if (tell) noteStop(tx, job, "lease expired", "lease_expired");
   const holder = job.holderFactoryId;
-  const lost = holder ? linkLostAt(tx, holder) : undefined;
-  const run = finishRun(tx, job, { outcome: "timeout", message: "lease expired" }, undefined, lost);
+  const run = finishRun(
+    tx,
+    job,
+    { outcome: "timeout", message: "lease expired" },
+    undefined,
+    holderAtEnd(tx.sql, holder),
+  );
   const excluded = holder ? recordLoss(tx, job.id, holder, "expired") : undefined;
   if (holder && expiries) expiries.set(holder, (expiries.get(holder) ?? 0) + 1);
   else if (holder) noteLeaseExpiry(tx, holder);
@@ -161,6 +166,7 @@ export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expirie
     why: "expired",
     ...(excluded ? { excludedUntil: excluded.until } : {}),
     ...(run?.linkLostAt !== undefined ? { linkLostAt: run.linkLostAt } : {}),
+    ...(run?.lastHeartbeatAt !== undefined ? { lastHeartbeatAt: run.lastHeartbeatAt } : {}),
   });
   const changes = { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 };
   enqueueAudit(tx, "system", "lease.expired", job.id, { factoryId: job.holderFactoryId, epoch: job.leaseEpoch });
@@ -175,15 +181,6 @@ export function expireLease(tx: Tx, job: Job, tell = true, expiries = tx.expirie
   const failed = moveJob(tx, job, "failed", { ...changes, lastResult });
   recordRetryExhausted(tx, failed, lastResult);
   return settled(tx, moveJob(tx, failed, "dead_letter")); // dependents re-evaluated (coordinator/dag/dependents)
-}
-
-/**
- * When the holder's link was seen to end (ms), while it stays ended: the run's `linkLostAt`, so "timeout: lease
- * expired" says the host lost its link, not that the job ran out of time. One row read per expiry, off the hot path.
- */
-function linkLostAt(tx: Tx, factoryId: string): number | undefined {
-  const f = readFactory(tx.sql, factoryId);
-  return f && linkOpen(f) === false ? f.disconnectedAt : undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Insights, Job, RunResult } from "../../../core/model.ts";
 import type { RunSpend } from "../../../core/run-accrual.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
+import { linkOpen, readFactory } from "../factories/registry.ts";
 import { enqueueRun } from "../outbox/records.ts";
 import { noteRunOutcome } from "../policies/breakers.ts";
 import { noteRunForExperiment } from "../policies/experiments.ts";
@@ -46,13 +47,44 @@ export function startRun(tx: Tx, job: Job, factoryId: string): Run {
   return run;
 }
 
-/** Close the open run of `job`'s current lease epoch, if any. */
+/**
+ * What a lease expiry knows of its holder when it closes the run (dispatch/lease-ops): when its link was seen to end
+ * (`linkLostAt`, ms; kept only when it ended during the run) and its last heartbeat (`lastHeartbeatAt`, ms).
+ */
+export interface HolderAtEnd {
+  linkLostAt?: number;
+  lastHeartbeatAt?: number;
+}
+
+/**
+ * What a lease expiry (dispatch/lease-ops `expireLease`) says of holder `factoryId`, so "timeout: lease expired" is
+ * not read as the job's own time limit — one row read per expiry, off the hot path:
+ *   - `linkLostAt`: when its link was seen to end (ms), while it stays ended and nothing was heard of it since — a
+ *     holder that beat after it (over HTTP: a socket's own frames end with it) was up, so the lost link says nothing
+ *     of why its lease lapsed;
+ *   - `lastHeartbeatAt`: its last beat (ms), for every expiry — with no link lost (a paused agent, a hung host, one
+ *     lost with a coordinator restart) the only fact there is: long before the expiry, the host went silent; just
+ *     before it, the host was up and its agent did not renew. Its age alone would be a time of the reader's.
+ */
+export function holderAtEnd(sql: SqlStorage, factoryId: string | undefined): HolderAtEnd {
+  const f = factoryId ? readFactory(sql, factoryId) : undefined;
+  if (!f) return {};
+  const beat = f.lastHeartbeatAt;
+  const ended = linkOpen(f) === false ? f.disconnectedAt : undefined;
+  const lost = ended !== undefined && (beat ?? 0) <= ended ? ended : undefined;
+  return {
+    ...(lost !== undefined ? { linkLostAt: lost } : {}),
+    ...(beat !== undefined ? { lastHeartbeatAt: beat } : {}),
+  };
+}
+
+/** Close the open run of `job`'s current lease epoch, if any; `holder`: what an expiry knows of its holder. */
 export function finishRun(
   tx: Tx,
   job: Job,
   result: RunResult,
   insights?: Insights,
-  linkLostAt?: number,
+  holder: HolderAtEnd = {},
 ): Run | undefined {
   const row = one<{ doc: string }>(
     tx.sql,
@@ -64,7 +96,9 @@ export function finishRun(
   const run = JSON.parse(row.doc) as Run;
   const done: Run = { ...run, endedAt: tx.now, result, insights: runCost(tx.sql, job, insights ?? run.insights) };
   // A link lost before this run began says nothing of why it ended.
+  const { linkLostAt, lastHeartbeatAt } = holder;
   if (linkLostAt !== undefined && linkLostAt >= run.startedAt) done.linkLostAt = linkLostAt;
+  if (lastHeartbeatAt !== undefined) done.lastHeartbeatAt = lastHeartbeatAt;
   execute(
     tx.sql,
     "UPDATE runs SET ended_at = ?, outcome = ?, doc = ? WHERE job_id = ? AND lease_epoch = ?",
