@@ -6,7 +6,7 @@
  * One set per SQLite handle (one per coordinator instance), in memory: a read marks the job wanted and makes its
  * pending events due in the same unit (`wantFeed`), so nothing held can be read around. Lost with the instance —
  * a watcher still attached to a feed then sees its events up to the hold late until its next read; the feed's
- * content and order are unaffected.
+ * content and order are unaffected. So are the wanted jobs parked until a retry (`parkWanted`): due at once again then.
  */
 import { WantedFeeds } from "../../../core/feed-hold.ts";
 import { execute } from "../../sql-statements.ts";
