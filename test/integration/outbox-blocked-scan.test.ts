@@ -5,7 +5,9 @@
 // waited for the blocked job's retry (a minute here, up to 128 s), and for as long as that refused. Time is the
 // rounds' clock, set, never waited for. And parked, they are ripe again once a reader's flush delivers the event
 // they waited behind and stops (outbox/retries `releaseBlocked`): the next round ships the rest, not its old retry.
-// A watched job's parked events stay wanted: at their retry they go as a read feed's do, with no feed-budget slot.
+// A watched job's parked events stay wanted: at their retry they go as a read feed's do, with no feed-budget slot —
+// also when every slot is taken and the ripe scan reads wanted (`at` 0) rows only, at their retry or after a reader's
+// flush delivered their blocker and stopped: they waited for a slot to free (up to the feed idle time, 20 s).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FeedBudget } from "../../src/core/feed-budget.ts";
@@ -129,5 +131,71 @@ describe("a blocked job with a whole scan of events, ahead of a healthy job", ()
       return { parked: parkedBy.settled, settled: ripe.settled, took };
     });
     expect(out).toEqual({ parked: 0, settled: 3, took: [1, 2, 3] });
+  });
+
+  it("a watched job's parked events go at their retry when every feed slot is taken", async () => {
+    const product = "blocked-scan-watched-full";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const written = 1_000_000_000;
+      const { sql, clock, transact } = clockedProduct(state, product, written);
+      transact((t) => {
+        wantFeed(t, "watched");
+        for (let n = 0; n < 3; n++) enqueueEvent(t, "watched", "log", { lines: [`line ${n}`] });
+      });
+      blockFirstEvent(sql, "watched", written + 70_000, written + 10_000);
+      clock.at = written + 10_000;
+      const took: number[] = [];
+      const feed = {
+        append: (_p: string, _j: string, events: FeedAppend[]) => {
+          took.push(...events.map((e) => e.sourceSeq ?? -1));
+          return Promise.resolve(events.length);
+        },
+      };
+      const feeds = new FeedBudget(1); // one slot
+      const { host } = feedHost(product, sql, feed.append, clock, transact, feeds);
+      const parkedBy = await deliverOutbox(host, 0);
+      // At its retry, another job's feed holds the one slot (used just now: it counts open for the idle time).
+      clock.at = written + 70_000;
+      const full = feeds.admitOne("another_job", clock.at) && feeds.openCount(clock.at) === feeds.max;
+      const ripe = await deliverOutbox(host, 0);
+      return { parked: parkedBy.settled, full, settled: ripe.settled, took };
+    });
+    expect(out).toEqual({ parked: 0, full: true, settled: 3, took: [1, 2, 3] });
+  });
+
+  it("a watched job's parked events go after a flush that delivers their blocker and stops, every slot taken", async () => {
+    const product = "blocked-scan-watched-flush";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const written = 1_000_000_000;
+      const { sql, clock, transact } = clockedProduct(state, product, written);
+      transact((t) => {
+        wantFeed(t, "watched");
+        for (let n = 0; n < 3; n++) enqueueEvent(t, "watched", "log", { lines: [`line ${n}`] });
+      });
+      blockFirstEvent(sql, "watched", written + 70_000, written + 10_000);
+      clock.at = written + 10_000;
+      let mode: "take" | "one" | "refuse" = "take";
+      const took: number[] = [];
+      const feed = {
+        append: (_p: string, _j: string, events: FeedAppend[]) => {
+          if (mode === "refuse") return Promise.reject(new Error("Durable Object reset"));
+          if (mode === "one") mode = "refuse";
+          took.push(...events.map((e) => e.sourceSeq ?? -1));
+          return Promise.resolve(events.length);
+        },
+      };
+      const feeds = new FeedBudget(1);
+      const { feedEnv, host } = feedHost(product, sql, feed.append, clock, transact, feeds);
+      const parkedBy = await deliverOutbox(host, 0);
+      mode = "one";
+      const units = { sql, productId: product, transact } as unknown as Units;
+      const flushed = await new OutboxShipper(feedEnv, units, async () => {}).flushFeed("watched");
+      mode = "take";
+      clock.at += 1_000;
+      const full = feeds.admitOne("another_job", clock.at) && feeds.openCount(clock.at) === feeds.max;
+      const next = await deliverOutbox(host, 0);
+      return { parked: parkedBy.settled, flushed, full, settled: next.settled, took };
+    });
+    expect(out).toEqual({ parked: 0, flushed: false, full: true, settled: 2, took: [1, 2, 3] });
   });
 });

@@ -13,6 +13,7 @@
  */
 import { holdCutoff } from "../../../core/feed-hold.ts";
 import { execute, withLimit } from "../../sql-statements.ts";
+import { dueAtOnce, feedWanted } from "./feed-wanted.ts";
 import type { OutboxKind, OutboxRecord } from "./records.ts";
 
 /** A due record as read, its body still JSON text: a round parses only the records it takes. */
@@ -143,11 +144,14 @@ export function parkBlockedJob(sql: SqlStorage, jobId: string, until: number): v
 
 /**
  * `jobId`'s parked events (`parkBlockedJob`) are ripe again at `now` (ms): the event they waited behind went early
- * (a reader's flush: outbox/retries `releaseBlocked`). A round parks them again if their first one still waits.
+ * (a reader's flush: outbox/retries `releaseBlocked`). A round parks them again if their first one still waits. A
+ * watched job's are due at once (`at` 0), as a read feed's: ripe by age only, with every feed slot taken the ripe scan
+ * (which then reads `at` 0 rows only) left them for a slot to free.
  */
 export function unparkJob(sql: SqlStorage, jobId: string, now: number): void {
-  const ripe = holdCutoff(now);
-  execute(sql, "UPDATE outbox SET at = ?1 WHERE kind = 'event' AND job_id = ?2 AND at > ?1", ripe, jobId);
+  if (feedWanted(sql, jobId, now)) dueAtOnce(sql, jobId);
+  else
+    execute(sql, "UPDATE outbox SET at = ?1 WHERE kind = 'event' AND job_id = ?2 AND at > ?1", holdCutoff(now), jobId);
 }
 
 /**

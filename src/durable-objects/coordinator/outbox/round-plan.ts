@@ -22,7 +22,7 @@ import {
   retryAhead,
   ripeFeedJobs,
 } from "./due-rows.ts";
-import { feedWanted } from "./feed-wanted.ts";
+import { dueAtOnce, feedWanted, parkWanted, takeRipeParked } from "./feed-wanted.ts";
 import type { EventRecord, HistoryOutboxRecord, OutboxRecord, WebhookRecord } from "./records.ts";
 
 /** History records, and feeds (one JobFeed call each), per delivery round. */
@@ -72,6 +72,12 @@ export function planRound(host: DeliveryHost, now: number) {
   // not read at all — in a burst it grows by every new job, and reading it each round cost 7 % of the CPU.
   const cutoff = host.feeds.openCount(now) < host.feeds.max ? holdCutoff(now) : 0;
   if (cutoff === 0) deferred = 1; // a slot frees within FEED_IDLE_MS: worth a round soon
+  // A watched job parked until its retry, due now, is read with the `at` 0 rows again (feed-wanted `parkWanted`).
+  const unparked = takeRipeParked(host.sql, now);
+  if (unparked.length > 0)
+    host.transact((tx) => {
+      for (const jobId of unparked) dueAtOnce(tx.sql, jobId);
+    });
   // A job whose first event waits for its retry has nothing due: passed over, not one of the batch's feeds nor a slot.
   // Taken, 200 such jobs (feeds refusing past an outage's horizon) filled every round's batch, and a healthy job's
   // events behind them waited for their retries — for as long as those refused. Asked only while some retry is ahead
@@ -81,14 +87,16 @@ export function planRound(host: DeliveryHost, now: number) {
     if (keys.length >= OUTBOX_BATCH) break;
     waiting ??= retryAhead(host.sql, now);
     const retryAt = waiting ? jobRetryAt(host.sql, jobId, now) : undefined;
+    const watched = wanted || feedWanted(host.sql, jobId, now);
     if (retryAt !== undefined) {
       // Out of the scan until then (due-rows `parkBlockedJob`): its rows after this page are not read, nor next round.
       host.transact((tx) => parkBlockedJob(tx.sql, jobId, retryAt));
+      if (watched) parkWanted(host.sql, jobId, retryAt);
       continue;
     }
     // A wanted feed is open already (its reader opened it) and its reader waits: it never waits for a slot. A parked
     // job's events (due-rows `parkBlockedJob`) lost their `at` 0: whether it is read is asked of the wanted set.
-    if (wanted || feedWanted(host.sql, jobId, now)) host.feeds.touch(jobId, now);
+    if (watched) host.feeds.touch(jobId, now);
     else if (!host.feeds.admitOne(jobId, now)) {
       // Waits for a feed slot or the budget's pace (core/feed-budget); not a failure. Wanted rows sort first
       // (at 0), and the budget that refused this job refuses the rest of the backlog behind it this round too:

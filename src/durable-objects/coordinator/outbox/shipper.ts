@@ -57,6 +57,11 @@ export class OutboxShipper {
   /** When the last loop a unit asked for started (ms), and the timer of the next one, if it waits. */
   private lastSoonAt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The timer's callback: a loop, through `soon` (the backoff and the gap still apply). */
+  private readonly woken = () => {
+    this.timer = null;
+    this.soon();
+  };
 
   constructor(
     private readonly env: Env,
@@ -72,10 +77,9 @@ export class OutboxShipper {
 
   /**
    * When the alarm should next run a round, if anything waits (ms). A record written since the wake's round began is
-   * shipped by the outbox loop its unit wakes, not by this alarm: the alarm is the backstop. (Pass 40 armed it for the
-   * next second whenever a record was written after that round began, for a round that never came back — a reset or
-   * a throw; the bench showed it costing ~17 % of the workerd's CPU per job, an alarm round a second under load: taken
-   * back, the fault left for a narrower fix — bench/README, fortieth pass.)
+   * shipped by the loop its unit wakes; should that round not come back, a throw forgets the wake (`failed`) and a
+   * reset's new instance has none (runtime/alarm `load`). Not the next second after every such write: an alarm round
+   * a second under load, ~17 % of the workerd's CPU per job (bench/README, fortieth pass).
    */
   dueAt(now: number): number | undefined {
     return this.pending() ? Math.max(now + ALARM_ROUND_MS, this.retryAt, this.wakeAt) : undefined;
@@ -93,10 +97,7 @@ export class OutboxShipper {
     if (this.timer && !urgent) return;
     const wait = urgent ? 0 : this.lastSoonAt + MIN_ROUND_GAP_MS - now;
     if (wait > 0) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.soon();
-      }, wait);
+      this.timer = setTimeout(this.woken, wait);
       return;
     }
     this.lastSoonAt = now;
@@ -202,10 +203,22 @@ export class OutboxShipper {
     return this.delivering;
   }
 
+  /**
+   * A round threw (a storage error): the last wake knew nothing of records written since, and left armed a record due
+   * at once waited for it (a blocked job's retry, up to a queue's 5 min). Forgotten, the alarm armed from what is due
+   * now (the next second): a cost per failed round. Throws `err` again; the arming's own failure is logged.
+   */
+  private async failed(err: unknown): Promise<never> {
+    this.wakeAt = 0;
+    await this.onDeferred().catch((armErr: unknown) =>
+      console.error(`outbox alarm for ${this.units.productId} after a failed round failed: ${String(armErr)}`),
+    );
+    throw err;
+  }
+
   /** Rounds until the outbox is empty or nothing more can go now; keeps the backoff and wake-up they leave. */
   private async round(): Promise<number> {
-    const env = this.env;
-    const units = this.units;
+    const { env, units } = this;
     const host: DeliveryHost = {
       env,
       productId: units.productId,
@@ -217,7 +230,7 @@ export class OutboxShipper {
       now: () => Date.now(),
       transact: (fn) => units.transact(fn),
     };
-    const out = await deliverOutbox(host, this.outageRounds);
+    const out = await deliverOutbox(host, this.outageRounds).catch((err: unknown) => this.failed(err));
     this.outageRounds = out.backoffUntil === undefined ? 0 : this.outageRounds + 1;
     if (out.backoffUntil !== undefined)
       console.warn(`outbox delivery for ${units.productId}: every destination failed`);
@@ -225,15 +238,8 @@ export class OutboxShipper {
     this.wakeAt = out.wakeAt ?? 0;
     // A wake sooner than the alarm would run a round (the feed budget's next new feed): a timer of its own.
     const wait = this.wakeAt - Date.now();
-    if (out.wakeAt !== undefined && wait < ALARM_ROUND_MS && !this.timer) {
-      this.timer = setTimeout(
-        () => {
-          this.timer = null;
-          this.soon();
-        },
-        Math.max(0, wait),
-      );
-    }
+    if (out.wakeAt !== undefined && wait < ALARM_ROUND_MS && !this.timer)
+      this.timer = setTimeout(this.woken, Math.max(0, wait));
     if (out.backoffUntil !== undefined || out.wakeAt !== undefined) await this.onDeferred();
     return out.settled;
   }

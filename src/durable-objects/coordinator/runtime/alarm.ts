@@ -87,9 +87,17 @@ export class AlarmClock {
     private readonly outboxDueAt: (now: number) => number | undefined,
   ) {}
 
-  /** Reads the alarm already armed; run once, in the constructor's `blockConcurrencyWhile`. */
+  /**
+   * Reads the alarm already armed; run once, in the constructor's `blockConcurrencyWhile`. Armed later than the
+   * outbox's next round, it is lowered: it may be the wake of a round the instance before a reset never saw come back,
+   * set before records due at once were written (outbox/shipper `dueAt`) — they waited for it, up to 5 min, unless a
+   * unit came first (its settling arms); a read or a frame that writes nothing did not. The outbox's wake lives in
+   * memory: a new instance has none, and asks the next second when anything waits — one round per construction.
+   */
   async load(): Promise<void> {
     this.at = await this.storage.getAlarm();
+    const outboxAt = this.outboxDueAt(Date.now());
+    if (outboxAt !== undefined && this.at !== null && this.at > outboxAt) await this.arm();
   }
 
   /** The alarm fired: nothing is armed until the next `arm`. */
