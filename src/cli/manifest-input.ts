@@ -6,7 +6,7 @@
 import { MAX_MANIFEST_BYTES } from "../core/manifest-schema.ts";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { CliError } from "./errors.ts";
-import { readInputFile } from "./input-file.ts";
+import { readInputFile, readInputStream } from "./input-file.ts";
 import { utf8Text } from "./utf8-text.ts";
 
 /** The fix of a command line submit cannot take. */
@@ -14,11 +14,14 @@ export const SEE_HELP = "see `gigafactory submit --help`";
 
 /**
  * The file's text (`-`: standard input's, through `stdin`), refused when it is not UTF-8 (cli/utf8-text). `submit -`
- * read a file named "-" and said `cannot read the file (ENOENT)`, where a script piped its manifest in.
+ * read a file named "-" and said `cannot read the file (ENOENT)`, where a script piped its manifest in. Either is
+ * read no further than MAX_MANIFEST_BYTES: standard input was read to its end, and a runaway pipe filled the memory.
+ * @throws CliError file_too_large or file_unreadable (exit 2)
  */
-export async function readManifest(file: string, stdin?: () => Promise<Uint8Array>): Promise<string> {
+export async function readManifest(file: string, stdin?: () => AsyncIterable<Uint8Array>): Promise<string> {
   if (file === "-" && !stdin) throw new CliError("file_unreadable", "no standard input to read", SEE_HELP, EXIT_USAGE);
-  const bytes = file === "-" && stdin ? await stdin() : await readBytes(file);
+  const bytes =
+    file === "-" && stdin ? await readInputStream(stdin(), MAX_MANIFEST_BYTES, "a manifest") : await readBytes(file);
   return utf8Text(bytes, "", "submit it again");
 }
 
