@@ -1,5 +1,5 @@
-// `history` (a snapshot's HOLDER, a run's FACTORY) and `serial list` / `freeze` / `unfreeze` (a run stopping on a
-// factory) name the factory as `jobs` does — demo-gpu, `name (id)` where two share the name, the id where the fleet
+// `history` (a snapshot's HOLDER, a run's FACTORY), `serial list` / `freeze` / `unfreeze` (a run stopping on a
+// factory) and `routing rules` (a rule's FACTORY) name the factory as `jobs` does — demo-gpu, `name (id)` where two share the name, the id where the fleet
 // list does not name it or cannot be read — where they printed its bare id (fac_0mxc6m72…). The fleet is read only
 // when a row names a factory (never for the audit log); --json is the API's document, ids as they are.
 import { describe, expect, it } from "vitest";
@@ -39,6 +39,10 @@ async function coordinator(fleet = true) {
         items: [{ at: NOW, actor: "op", action: "x", target: "fac_g" }],
         more: false,
       });
+    if (url.includes("/routing/rules"))
+      return reply.json(200, {
+        rules: [{ id: "rr_1", effect: "avoid", factoryId: "fac_g", reason: "fails", createdAt: NOW, createdBy: "op" }],
+      });
     if (url.includes("/history")) return reply.json(200, { kind: "snapshots", items: [SNAPSHOT], more: false });
     if (method === "POST") return reply.json(200, { ...GATE, frozen: { by: "op", reason: "r", at: NOW } });
     return reply.json(200, { keys: [GATE] });
@@ -70,6 +74,12 @@ describe("a factory in history and serial is named as jobs names it", () => {
     expect(frozen.stdout).toContain("holder j2 (stopping on demo-gpu, until");
     const open = await cli("serial", "unfreeze", "release");
     expect(open.stdout).toContain("holder j2 (stopping on demo-gpu, until");
+  });
+
+  it("routing rules: a rule's FACTORY by name", async () => {
+    const stub = await coordinator();
+    const rules = await captureCli(["routing", "rules", ...connection(stub.url, "p")], { now: NOW });
+    expect(rules.stdout, rules.stderr).toMatch(/rr_1\s+avoid\s+demo-gpu\s+any/);
   });
 
   it("a fleet list that cannot be read leaves the ids", async () => {
