@@ -25,7 +25,8 @@ export interface JobEvent {
  * - `job.action` {action, actor, reviewer?, note?} — an operator's requeue/cancel/ship/approve/reject
  * - `job.review` {reviewer, reviewerName, verdict, comment?, approvals, required} — one review (policies/reviews)
  * - `lease.granted` {factoryId, leaseEpoch, expiresAt, attempt}; `lease.lost` {factoryId, leaseEpoch, why, excludedUntil?,
- *   linkLostAt?: an expiry's holder's link seen to end during the run, ms}
+ *   linkLostAt?: an expiry's holder's link seen to end during the run, ms; lastHeartbeatAt?: an expiry's holder's last
+ *   beat, ms}
  * - `log` {factoryId, leaseEpoch, lines: LogLine[]}; `progress` {pct?, note?}; `checkpoint` {branch?, sha?, note?}
  * - `artifact.added` {name, size, sha256, contentType, createdAt, uploadedBy}; `artifact.deleted` {name}
  * - `job.preempted` {by, factoryId, leaseEpoch} — a critical job `by` took this job's seat (coordinator/dispatch/preempt)
