@@ -17,6 +17,16 @@ export const mediaTypeOf = (contentType) => (contentType ?? "").split(";")[0]?.t
 /** Whether `contentType` names JSON (application/json, application/…+json). @param {string | null | undefined} ct */
 const isJsonType = (ct) => /^application\/([\w.!#$&^-]+\+)?json$/.test(mediaTypeOf(ct));
 
+/** The labels of UTF-8 (`utf8` too), as src/shared/utf8-labels has them: another charset's JSON is not the coordinator's. */
+const UTF8_LABELS = new Set([
+  "unicode-1-1-utf-8",
+  "unicode11utf8",
+  "unicode20utf8",
+  "utf-8",
+  "utf8",
+  "x-unicode20utf8",
+]);
+
 /**
  * The charset a JSON Content-Type names when it is not UTF-8, at most 40 characters; undefined otherwise.
  * @param {string | null | undefined} contentType
@@ -25,7 +35,7 @@ export function foreignJsonCharset(contentType) {
   if (!isJsonType(contentType)) return undefined;
   const m = /;\s*charset\s*=\s*("?)([^";]*)\1/i.exec(contentType ?? "");
   const charset = m?.[2]?.trim();
-  return charset === undefined || charset.toLowerCase() === "utf-8" ? undefined : charset.slice(0, 40);
+  return charset === undefined || UTF8_LABELS.has(charset.toLowerCase()) ? undefined : charset.slice(0, 40);
 }
 
 /** The first words of `text` as a reader sees them: scripts, styles, comments and tags out. @param {string} text */

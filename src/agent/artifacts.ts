@@ -11,9 +11,9 @@
 import { isUtf8 } from "node:buffer";
 import { MAX_ARTIFACT_BYTES } from "../core/artifact-limits.ts";
 import type { Insights } from "../core/model.ts";
-import { runDiff } from "./checkpoint.ts";
 import type { JobLog } from "./job-log.ts";
 import { RestError, type RestTarget, uploadArtifact } from "./rest.ts";
+import { runDiff } from "./run-diff.ts";
 import type { Workspace } from "./workspace.ts";
 
 export interface RunArtifact {

@@ -13,7 +13,7 @@
  * answer, enroll resumes that enrollment (`resumed an interrupted enrollment`). A coordinator that refuses the code, or cannot be reached, or answers with something other than an enrolled factory
  * and its token (`bad_response`: agent/enroll-answer), is a failed operation: FixableError, exit 1. A state dir
  * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock), and so is one
- * whose config holds another factory's token (`other_factory`, exit 2: agent/enroll-target). A code sent
+ * whose config holds another factory's token (`other_factory`, exit 2: agent/enroll-target). What a refusal says: agent/enroll-refusal. A code sent
  * over plain http to a host that is not loopback is warned about (`url.plain_http`, agent/credential-checks), not refused.
  */
 import os from "node:os";
@@ -36,12 +36,13 @@ import {
 } from "./credential-checks.ts";
 import { checkedEnrollAnswer } from "./enroll-answer.ts";
 import { enrollNonce, forgetNonce } from "./enroll-nonce.ts";
+import { enrollFailure } from "./enroll-refusal.ts";
 import { saveEnrollment } from "./enroll-save.ts";
-import { alreadyEnrolled, assertSameFactory } from "./enroll-target.ts";
+import { assertSameFactory } from "./enroll-target.ts";
 import { hostProfile } from "./host.ts";
 import { interruptible } from "./interrupt.ts";
 import type { Output } from "./output.ts";
-import { enroll, RestError } from "./rest.ts";
+import { enroll } from "./rest.ts";
 import { configPath } from "./state.ts";
 import { sweepStateTemps } from "./state-leftovers.ts";
 import { lockStateDir } from "./state-lock.ts";
@@ -152,49 +153,7 @@ export async function enrollCommand(
       const asked = { name, capabilities, seats: Math.round(seats), nonce: attempt.nonce };
       answer = await interruptible(out, INTERRUPTED, () => enroll({ url, product, token: code }, asked));
     } catch (err) {
-      // Refused (4xx) with a new nonce: no exchange recorded it, so it resumes nothing. Kept, the same code run again
-      // (an expired one pasted twice) was told an earlier enroll "could not be resumed" and to `factory rm` the name.
-      const refused = err instanceof RestError && err.status >= 400 && err.status < 500;
-      if (refused && !attempt.again) forgetNonce(stateDir);
-      // What the coordinator decided, by its own problem only: a proxy's or gateway's 401, 403 or 409 is not its.
-      const own = err instanceof RestError && err.fromCoordinator ? err.status : 0;
-      const again = err instanceof RestError && (own === 401 || own === 409);
-      const held = again
-        ? alreadyEnrolled(previous, { product, name }, configPath(stateDir), err.detail, startLine)
-        : undefined;
-      if (held) throw held; // enroll run twice: not "ask for a new code", which then met the taken name (agent/enroll-target)
-      if (err instanceof RestError && (own === 401 || own === 403)) {
-        throw new FixableError(
-          "enroll_refused",
-          `the coordinator refused the code (${err.detail})`,
-          err.status === 403
-            ? attempt.again
-              ? // An earlier enroll with this code got through under another name (the coordinator names it), or the
-                // code is bound to one: either way --name, but the code may be spent.
-                "pass as --name the host name the coordinator names, or the one the operator gave `gigafactory enroll`"
-              : "the code is bound to the host name the operator gave `gigafactory enroll`: pass it as --name (the code is still usable)"
-            : attempt.again
-              ? `an earlier enroll with this code was interrupted and could not be resumed: if the coordinator enrolled ${name} then, an operator deregisters it (\`gigafactory factory rm ${name}\`) and gives a new code; else ask for a new one`
-              : "codes work once and expire: ask an operator for a new one",
-        );
-      }
-      // The name is taken (a host enrolled again after its state dir was lost): "check --url and --product" was wrong.
-      if (err instanceof RestError && own === 409)
-        throw new FixableError(
-          err.code,
-          `enrollment failed: ${err.detail}`,
-          `the code is still usable: an operator deregisters the old factory (\`gigafactory factory rm ${name}\`), then run this again`,
-        );
-      // No answer (cut off, timed out) or a 5xx: the code may have been exchanged all the same, and only running
-      // this again gets that enrollment back — "check --url" alone sent the newcomer looking at a URL that worked.
-      const mayHaveReached = err instanceof RestError && (err.status === 0 || err.status >= 500);
-      if (err instanceof RestError)
-        throw new FixableError(
-          err.code,
-          `enrollment failed: ${err.detail}`,
-          `check --url ${url} and --product ${product}${mayHaveReached ? ", then run this same command again: if the coordinator took the code, that resumes the enrollment (within the hour)" : ""}`,
-        );
-      throw err;
+      throw enrollFailure(err, { stateDir, url, product, name, previous, startLine, again: attempt.again });
     }
     // Checked before anything is saved or said: a 2xx of another shape is not an enrollment (agent/enroll-answer).
     const enrolled = checkedEnrollAnswer(answer, product, url);

@@ -5,10 +5,10 @@
  * no longer runs resumed, those no longer listed abandoned; `cancel` routed to its seat (one no seat runs answered
  * `stopped`: agent/unrun-leases); engines an earlier process left for jobs not leased here stopped (agent/orphans);
  * old kept workspaces swept (agent/kept-workspaces); an engine that cannot start withdrawn from hellos and seats till
- * it looks fixed, or SIGUSR2 (agent/engine-offer); a drain on SIGTERM/SIGINT/SIGHUP. `run()` gives the exit code.
+ * it looks fixed, or SIGUSR2 (agent/engine-offer); a drain on SIGTERM/SIGINT/SIGHUP (agent/seat-stops). `run()` gives
+ * the exit code.
  */
 import type { FixableError } from "../shared/fixable-error.ts";
-import { sleep } from "../shared/http-transport.ts";
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import { assignmentProblem, refusedJobLabel } from "./assignment-guard.ts";
 import { EXIT, retiredWords, type StopReason, signalExitCode } from "./close-codes.ts";
@@ -19,14 +19,10 @@ import { StandingNotices } from "./lease-notices.ts";
 import { reapOrphans } from "./orphans.ts";
 import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
+import { drainSeats, stopSeats } from "./seat-stops.ts";
 import { corruptRecordEvent, JobRecords } from "./state.ts";
 import type { SupervisorOptions } from "./supervisor-options.ts";
 import { UnrunLeases } from "./unrun-leases.ts";
-
-/** 15 s: the longest a drain waits for the coordinator to take back released jobs before exiting anyway. */
-const RELEASE_TIMEOUT_MS = 15_000;
-/** 3 s: on a fatal close, time for engines to die (2 s grace + margin); then those left are SIGKILLed, and it exits. */
-const FATAL_STOP_MS = 3_000;
 
 export type { SupervisorOptions } from "./supervisor-options.ts";
 
@@ -219,18 +215,7 @@ export class Supervisor {
       return;
     }
     this.draining = true;
-    const jobs = `${this.seats.size} running job${this.seats.size === 1 ? "" : "s"}`;
-    out.say("·", "draining", `${signal}: draining — no new work; ${jobs}, waiting up to ${cfg.drainTimeoutMs / 1000}s`);
-    await this.conn.request({ type: "drain" }).catch(() => undefined);
-    const all = () => Promise.all([...this.seats.values()].map((s) => s.finished));
-    await Promise.race([all(), sleep(cfg.drainTimeoutMs)]);
-    if (this.seats.size > 0) {
-      out.say("·", "releasing", "drain timeout: checkpointing and giving back every job still running");
-      await Promise.race([
-        Promise.all([...this.seats.values()].map((s) => s.release("draining"))),
-        sleep(RELEASE_TIMEOUT_MS),
-      ]);
-    }
+    await drainSeats(this.seats, this.conn, out, signal, cfg.drainTimeoutMs);
     this.conn.close();
     this.offer.stop();
     out.say("✔", "drained", "drained — exiting");
@@ -240,10 +225,7 @@ export class Supervisor {
   /** The connection ended for good (agent/close-codes): stop every engine, print `error`, exit with its code. */
   private async fatal(error: FixableError): Promise<void> {
     this.offer.stop();
-    for (const seat of this.seats.values()) seat.abandon(`factory ${error.code}`, false);
-    await Promise.race([Promise.all([...this.seats.values()].map((s) => s.finished)), sleep(FATAL_STOP_MS)]);
-    // Engines not done yet (deaf to SIGTERM, or their end waiting on a daemon holding stdout) die now, strays too.
-    for (const seat of this.seats.values()) seat.forceStop();
+    await stopSeats(this.seats, `factory ${error.code}`);
     this.opts.out.error(error.code, error.message, error.fix, error.exitCode);
     this.exit(error.exitCode);
   }

@@ -6,7 +6,9 @@
  * connection breaks, and the next run asks only for the bytes after it (`Range: bytes=N-`, `If-Range` its ETag): a
  * 206 is appended to it, and the whole file's SHA-256 (the kept bytes and the new) is still checked before the
  * rename. A 200 instead (the artifact was uploaded again, or the server serves no ranges) starts the part over, and a
- * 416 (the part is not shorter than the artifact) drops it and downloads again: never two versions spliced.
+ * 416 saying the part is not shorter than the artifact (`Content-Range: bytes *\/N`, N at most the part's size) drops
+ * it and downloads again: never two versions spliced. Any other 416 (a proxy's, one naming no length or a longer
+ * artifact) says nothing of the part: it is kept as it is while the artifact comes whole into a file of its own.
  * A device or a FIFO (`-o /dev/stdout`) is written through, whole.
  */
 import { type Hash, randomUUID } from "node:crypto";
@@ -54,6 +56,15 @@ function rangeStart(res: Response): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * Whether a 416 says a part of `size` bytes is past the artifact's end: its `Content-Range: bytes *\/N` (RFC 9110
+ * §14.4, as the coordinator sends it) names a length N of at most `size`.
+ */
+function pastEnd(err: ApiError, size: number): boolean {
+  const m = /^bytes \*\/(\d+)$/.exec(err.contentRange?.trim() ?? "");
+  return m !== null && Number(m[1]) <= size;
+}
+
 /** One GET of the artifact, whole or resumed (shared/http-client `downloadArtifact`). */
 type Get = (resume?: ArtifactResume) => Promise<Response>;
 
@@ -93,11 +104,15 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   const prefix = newest && mine ? await hashOf(newest.path) : undefined;
   let held = newest && prefix ? { ...newest, size: prefix.size } : undefined;
   let res: Response;
+  let spared: string | undefined; // a part a 416 said nothing of: kept as it is, written to by nobody
   try {
     res = await get(after(held));
   } catch (err) {
     if (!(held && err instanceof ApiError && err.status === 416)) throw err;
-    discard(held.path); // not shorter than the artifact: nothing to ask after it
+    // Only a length at or before the part's end says the part is past it; any 416 dropped gigabytes kept for a resume.
+    if (pastEnd(err, held.size))
+      discard(held.path); // not shorter than the artifact: nothing to ask after it
+    else spared = held.path;
     held = undefined;
     res = await get();
   }
@@ -109,6 +124,7 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   const sha = etagSha(res.headers.get("etag"));
   // This version's part when it may be kept (a name that fits, owned by this run), else a throwaway one.
   let part = resumed?.path ?? (sha ? partOf(target.path, sha) : undefined);
+  if (part === spared) part = undefined; // the whole goes to a file of its own: the spared part stays until it is in
   if (part && !resumed && part !== held?.path) {
     // A link, a FIFO or a directory at the name is not a part (heldParts lists none of them): written to, a link was
     // `ELOOP` — "cannot write FILE / check the path" for a FILE that was fine — and a FIFO hung the run for ever.
@@ -123,6 +139,7 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
     const got = await write(res, part, file, { mode: target.mode, resumed: resumed && prefix });
     const checked = verify(res, got, file);
     moveOnto(part, target.path, file, target.mode);
+    if (spared) discard(spared); // the artifact is in whole: nothing is left to resume
     for (const stale of heldParts(target.path)) {
       const release = own(stale.path);
       if (release) discard(stale.path);

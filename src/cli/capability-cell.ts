@@ -34,11 +34,12 @@ export function capabilityCell(
   // A stable sort: within a kind the order the agent gave.
   const sorted = caps.map((c, i) => ({ c, i })).sort((a, b) => rarity(a.c) - rarity(b.c) || a.i - b.i);
   const shown: string[] = [];
-  for (const { c } of sorted) {
-    const left = sorted.length - shown.length - 1;
+  // One that does not fit is passed over, not the end: a long operator capability (up to 64 characters) left the
+  // cell a bare `+9`, every shorter one behind it hidden too.
+  for (const [k, { c }] of sorted.entries()) {
+    const left = sorted.length - k - 1 + (k - shown.length); // those after it, and those passed over
     const text = [...shown, c, ...(left > 0 ? [`+${left}`] : [])].join(",");
-    if (width(text + tail) > max) break;
-    shown.push(c);
+    if (width(text + tail) <= max) shown.push(c);
   }
   return [...shown, `+${sorted.length - shown.length}`].join(",") + tail;
 }

@@ -3,13 +3,13 @@
  * Where the CLI finds its coordinator, token and product. Three layers, the
  * first that says something wins: command-line flags, then environment
  * variables, then the config file written by `gigafactory login` (cli/config-file:
- * kept private, replaced whole).
+ * kept private, replaced whole). A URL's own check: cli/coordinator-url.
  */
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { assertHeaderToken, trimHeaderBlanks } from "../shared/header-token.ts";
 import { productFromToken } from "../shared/http-client.ts";
-import { schemeHint } from "../shared/scheme-hint.ts";
 import { type Env, readConfigObject } from "./config-file.ts";
+import { coordinatorUrl, URL_SOURCES, type UrlSource } from "./coordinator-url.ts";
 import { CliError } from "./errors.ts";
 import { unreadableToken } from "./token-readable.ts";
 import { malformedToken } from "./token-shape.ts";
@@ -28,6 +28,7 @@ export interface Connection {
 
 // The file itself (where it is, reading, writing) is cli/config-file's; importers take these from here, as before.
 export { configPath, type Env, writeConfigFile } from "./config-file.ts";
+export { coordinatorUrl, URL_SOURCES, type UrlSource } from "./coordinator-url.ts";
 
 export function envLayer(env: Env): Layer {
   return pick({ url: env.GIGAFACTORY_URL, token: env.GIGAFACTORY_TOKEN, product: env.GIGAFACTORY_PRODUCT });
@@ -107,51 +108,6 @@ export function checkToken(token: string, source: string): void {
   assertHeaderToken(sent, source, how);
   const unreadable = unreadableToken(sent, source);
   if (unreadable) throw unreadable;
-}
-
-/** Where a coordinator URL came from, and how to fix a bad one there. */
-export const URL_SOURCES = {
-  flag: { name: "--url", fix: "pass --url http(s)://HOST[:PORT], the coordinator's base URL" },
-  env: { name: "GIGAFACTORY_URL", fix: "set GIGAFACTORY_URL to http(s)://HOST[:PORT], or unset it" },
-  file: {
-    name: "the saved config",
-    fix: "run `gigafactory login --url URL --token TOKEN` again, or set GIGAFACTORY_URL",
-  },
-} as const;
-export type UrlSource = keyof typeof URL_SOURCES;
-
-/**
- * The one check of a coordinator URL, wherever it came from (login, flags, environment, saved file): an absolute
- * http(s) URL, returned as origin + path without trailing slashes (`http://h:8787/`, `http://h:8787`). Anything else
- * throws a usage CliError (exit 2) naming the value (its password hidden) and its source — it is the caller's input,
- * not a CLI bug: not a URL (`notaurl`, `127.0.0.1:8787`, `http://[::1`), which must not reach `fetch` as `Invalid URL`;
- * and the parts the CLI dropped without a word, so that what it called was not what was typed: a user or password
- * (the CLI authenticates with its token only), a query or fragment (it adds its own), or a path ending in `/api/v1`
- * (it adds that too: every request was a 404).
- */
-export function coordinatorUrl(raw: string, source: UrlSource): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    parsed = undefined;
-  }
-  const { name, fix } = URL_SOURCES[source];
-  const refuse = (why: string) => new CliError("bad_url", `"${shownUrl(raw)}" (${name}) ${why}`, fix, 2);
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
-    throw refuse(`is not an http(s) URL${schemeHint(raw, shownUrl)}`);
-  if (parsed.username || parsed.password)
-    throw refuse("carries a user name or password, which the CLI never sends: it authenticates with the token alone");
-  if (raw.includes("?") || raw.includes("#"))
-    throw refuse("has a query or fragment (?…, #…), which the CLI would drop: it adds its own paths and queries");
-  const base = parsed.pathname.replace(/\/+$/, "");
-  if (/\/api\/v1$/i.test(base)) throw refuse("ends in /api/v1, which the CLI adds to every request itself");
-  return parsed.origin + base;
-}
-
-/** `raw` with whatever stands between `//` and `@` hidden: a password typed into a URL is not echoed back. */
-function shownUrl(raw: string): string {
-  return raw.replace(/(\/\/)[^/?#]*@/, "$1…@");
 }
 
 /**

@@ -39,8 +39,11 @@ export interface Io {
   stdoutColumns?: number;
   env: Env;
   now(): number;
-  /** All of standard input, read to its end (`submit -`); absent where there is none to read. */
-  stdin?(): Promise<Uint8Array>;
+  /**
+   * Standard input's bytes as they come (`submit -`), read no further than the reader asks (cli/input-file
+   * `readInputStream` stops at the coordinator's bound); absent where there is none to read.
+   */
+  stdin?(): AsyncIterable<Uint8Array>;
   /**
    * Calls `stop` at the first Ctrl-C (SIGINT) from now on, instead of ending the process; a second ends it at once
    * (exit 130). @returns the way to stop listening. Absent where nothing can be interrupted (in-process tests).

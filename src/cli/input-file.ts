@@ -3,7 +3,8 @@
  * A file the command line names, read no further than the coordinator takes: `submit FILE` read the whole file into
  * memory and uploaded it (a 1 GiB log named by mistake: a gigabyte read, then sent) to be refused 413. A file past
  * the bound is `file_too_large`, exit 2 — an input file the command line names that it cannot take (cli/exit-codes).
- * Read as a stream, so a pipe (`submit <(…)`, a FIFO) is bounded as a file is.
+ * Read as a stream, so a pipe (`submit <(…)`, a FIFO) is bounded as a file is, and so is standard input (`submit -`:
+ * `readInputStream`), which was read to its end.
  */
 import { open } from "node:fs/promises";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
@@ -37,6 +38,28 @@ export async function readInputFile(file: string, maxBytes: number, what: string
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The bytes of `chunks` (standard input's, as they come), at most `maxBytes` of them beside a leading BOM: no chunk
+ * past the bound is asked for (leaving the loop ends the stream: process.stdin is destroyed).
+ * @param what how the refusal names the bound, e.g. "a manifest"
+ * @throws CliError file_too_large (exit 2) past the bound; the stream's own error as it is
+ */
+export async function readInputStream(
+  chunks: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  what: string,
+): Promise<Uint8Array> {
+  const cap = maxBytes + BOM_BYTES;
+  const got: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of chunks) {
+    total += chunk.byteLength;
+    if (total > cap) throw tooLarge(maxBytes, what);
+    got.push(chunk);
+  }
+  return Buffer.concat(got, total);
 }
 
 /**

@@ -36,11 +36,8 @@ const io: Io = {
       process.off("SIGINT", second);
     };
   },
-  stdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
-  },
+  // As it comes: read to its end, `yes | gigafactory submit -` filled the memory before anything was said.
+  stdin: () => process.stdin,
 };
 
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {

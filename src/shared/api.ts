@@ -5,7 +5,7 @@
  * the CLI (typed clients) and the OpenAPI document. Unknown fields are errors
  * (`strict`), so a typo is reported instead of silently ignored. The fleet policies' schemas (waiting reason,
  * serial gates, reviews, settings, composite children) are in shared/api-policies; what a factory sends about its
- * work (claim, report, lease) in shared/api-work.
+ * work (claim, report, lease) in shared/api-work; the dead letters' in shared/api-dead-letters.
  */
 
 import { z } from "zod";
@@ -14,21 +14,10 @@ import { utf8Text } from "../core/bytes.ts";
 import { MANIFEST_SHAPE, MIN_BUDGET_USD } from "../core/manifest-schema.ts";
 import { STAGES } from "../core/model.ts";
 import { ReviewRoundField } from "../core/review.ts";
-import { decodeCursorJson } from "./history-cursor.ts";
 import { plainName, plainText } from "./plain-text.ts";
+import { queryInt } from "./query-int.ts";
 
-/**
- * A query parameter holding a non-negative integer, written in decimal digits only, checked by `n` once read.
- * Not `z.coerce.number()`: that read "" as 0, "0x10" as 16 and "1e3" as 1000, so a typo silently became another
- * value instead of a 400 (found by a hostile-input reviewer). Documented as the digit pattern it accepts.
- */
-export function queryInt(n: z.ZodNumber) {
-  return z
-    .string()
-    .regex(/^\d{1,16}$/, "a non-negative integer in decimal digits")
-    .transform(Number)
-    .pipe(n.int());
-}
+export { queryInt } from "./query-int.ts";
 
 /** Product ids double as Durable Object names and token prefixes: keep them plain. */
 export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and '-', at most 63");
@@ -224,27 +213,6 @@ export const CHANGED = {
   changed: z.boolean().describe("false: a no-op (already so): nothing was written or audited"),
 };
 
-/** A dead letter's place in `GET …/dead-letters` (newest first: `at` down, then `id` down): the last row of a page. */
-export const DeadLetterKey = z
-  .object({ at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), id: utf8Text(512, z.string().min(1)) })
-  .strict();
-/** A dead letter's id in a path (`…/dead-letters/{id}/redrive`): as long as ids are kept; its bound said in bytes. */
-export const DeadLetterIdParam = utf8Text(512, z.string().min(1)).describe("a dead letter's id: ≤ 512 bytes of UTF-8");
-const NOT_A_PAGE = "must be a nextCursor from an earlier page of dead letters";
-/** `since` (ms, inclusive) bounds the time from below; `cursor` (a page's `nextCursor`) goes on after its last row. */
-export const DeadLettersQuery = z
-  .object({
-    since: queryInt(z.number().min(0)).optional(),
-    limit: queryInt(z.number().min(1).max(500)).default(100),
-    cursor: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,2048}$/, NOT_A_PAGE)
-      .transform((text) => decodeCursorJson(text))
-      .pipe(z.unknown().refine((v) => DeadLetterKey.safeParse(v).success, NOT_A_PAGE))
-      .transform((v) => DeadLetterKey.parse(v))
-      .describe("a page's nextCursor: the dead letters after its last one")
-      .optional(),
-  })
-  .strict();
+export { DeadLetterIdParam, DeadLetterKey, DeadLettersQuery } from "./api-dead-letters.ts";
 
 export type EnrollBodyT = z.infer<typeof EnrollBody>;

@@ -54,10 +54,11 @@ function oneLine(s: string): string {
  * What happened, each " / " of its own written " ∕ " (U+2215 DIVISION SLASH, which reads the same): the line's first
  * " / " is where its fix starts — a fix may hold more (`check --url / GIGAFACTORY_URL`), what happened none — and a
  * server's detail quoting one (`body.a / body.b`) put the fix in the middle of it, for a person or a script reading
- * the line alike. Changed in the line alone: the CLI's --json error document and the agent's JSON lines carry it as
- * sent.
+ * the line alike. A "/" that ends it or starts it too: beside the separator (`sent to / / fix`, `code: / x / fix`) it
+ * made the line's first " / " the message's. Changed in the line alone: the CLI's --json error document and the
+ * agent's JSON lines carry it as sent.
  */
-const whatHappened = (message: string): string => oneLine(message).replace(/ \/(?= )/g, " \u2215");
+const whatHappened = (message: string): string => oneLine(message).replace(/(^| )\/(?= |$)/g, "$1\u2215");
 
 /**
  * `✘ ERROR code: what / fix` on one line that a terminal shows as written: line breaks in `code`, `what` or `fix` (a

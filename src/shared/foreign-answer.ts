@@ -8,6 +8,7 @@
  * and the agent's refused upgrade (agent/close-codes `refusalVerdict`). Pure.
  */
 import { counted } from "../core/counted.ts";
+import { isUtf8Label } from "./utf8-labels.ts";
 
 /** How much of the text a cut shows, in characters: enough to read a page's title or a proxy's one sentence. */
 const SNIPPET_CHARS = 100;
@@ -29,7 +30,8 @@ export function isJsonType(contentType: string | null | undefined): boolean {
 
 /**
  * The charset a JSON Content-Type names when it is not UTF-8 (`latin1` of `application/json; charset=latin1`), its
- * quotes off, at most 40 characters; undefined for UTF-8 in any case, no charset, or a type that is not JSON.
+ * quotes off, at most 40 characters; undefined for UTF-8 (any of its labels, `utf8` too: shared/utf8-labels) in any
+ * case, no charset, or a type that is not JSON.
  */
 export function foreignJsonCharset(contentType: string | null | undefined): string | undefined {
   return isJsonType(contentType) ? foreignCharset(contentType) : undefined;
@@ -39,7 +41,7 @@ export function foreignJsonCharset(contentType: string | null | undefined): stri
 export function foreignCharset(contentType: string | null | undefined): string | undefined {
   const m = /;\s*charset\s*=\s*("?)([^";]*)\1/i.exec(contentType ?? "");
   const charset = m?.[2]?.trim();
-  return charset === undefined || charset.toLowerCase() === "utf-8" ? undefined : charset.slice(0, 40);
+  return charset === undefined || isUtf8Label(charset) ? undefined : charset.slice(0, 40);
 }
 
 /** The first words of `text` as a reader sees them: scripts, styles, comments and tags out, blanks folded. */

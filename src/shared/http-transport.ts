@@ -25,8 +25,18 @@ export class ApiError extends Error {
    * its `code` and details mean what the coordinator's do — a proxy's `{"code": "bad_gateway"}` names a code too.
    */
   readonly fromCoordinator: boolean;
+  /** The answer's Content-Range, when it had one: a 416's `bytes *\/N` names the whole's length (RFC 9110 §14.4). */
+  readonly contentRange: string | undefined;
 
-  constructor(status: number, code: string, title: string, detail: string, body: unknown, fromCoordinator = true) {
+  constructor(
+    status: number,
+    code: string,
+    title: string,
+    detail: string,
+    body: unknown,
+    fromCoordinator = true,
+    contentRange?: string,
+  ) {
     super(`${code}: ${detail}`);
     this.name = "ApiError";
     this.status = status;
@@ -35,6 +45,7 @@ export class ApiError extends Error {
     this.detail = detail;
     this.body = body;
     this.fromCoordinator = fromCoordinator;
+    this.contentRange = contentRange;
   }
 }
 
@@ -193,10 +204,11 @@ export async function apiErrorOf(res: Response, more = false, known: readonly st
     /* not JSON (a proxy's error page): keep the text */
   }
   const contentType = res.headers.get("content-type");
+  const range = res.headers.get("content-range") ?? undefined;
   const seen = { status: res.status, statusText: res.statusText, contentType, bytes: bytes.length, more };
   if (!json || foreignJsonCharset(contentType) !== undefined) {
     const detail = `not a Gigafactory answer: ${foreignAnswerText({ ...seen, text: hideKnown(text, known) })}`;
-    return new ApiError(res.status, `http_${res.status}`, `HTTP ${res.status}`, detail, text, false);
+    return new ApiError(res.status, `http_${res.status}`, `HTTP ${res.status}`, detail, text, false, range);
   }
   const p = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const str = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
@@ -209,7 +221,7 @@ export async function apiErrorOf(res: Response, more = false, known: readonly st
   // A body naming only its code (`{"code":"invalid_token"}`) said it twice: `✘ ERROR invalid_token: invalid_token`.
   const detail = said === code ? statusWords(res.status, res.statusText) : (said ?? namelessProblemText(seen));
   const ours = isCoordinatorProblem(body, contentType);
-  return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), detail, body, ours);
+  return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), detail, body, ours, range);
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import { clipUtf8 } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
+import { isUtf8Label } from "../shared/utf8-labels.ts";
 
 /**
  * The parameters of a media type (`type/subtype; name=value; name="quoted \" value"`), names lowercased, values as
@@ -50,7 +51,8 @@ export const BODY_CHARSET_TEXT =
   "(`application/json; charset=latin1`) is 415 `unsupported_media_type` naming it, nothing done.";
 
 /**
- * Refuses a body whose Content-Type names a charset other than UTF-8 (`utf-8` in any case, quoted or not); no
+ * Refuses a body whose Content-Type names a charset other than UTF-8 (`utf-8`, `utf8` or another of its labels:
+ * shared/utf8-labels, in any case, quoted or not); no
  * charset, or no Content-Type, is UTF-8.
  * @param contentType - the request's Content-Type header, undefined or null when absent
  * @throws DomainError unsupported_media_type (415) naming the charset (its first ISSUE_TEXT_BYTES)
@@ -58,7 +60,7 @@ export const BODY_CHARSET_TEXT =
 export function assertUtf8Charset(contentType: string | null | undefined): void {
   if (!contentType) return;
   for (const [name, value] of mediaTypeParams(contentType)) {
-    if (name !== "charset" || value.toLowerCase() === "utf-8") continue;
+    if (name !== "charset" || isUtf8Label(value)) continue;
     throw new DomainError(
       "unsupported_media_type",
       `charset "${clipUtf8(value)}" is not taken: a request body is read as UTF-8 (JSON is UTF-8, RFC 8259 §8.1); send it as UTF-8, with charset=utf-8 or no charset`,

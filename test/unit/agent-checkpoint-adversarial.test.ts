@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runArtifacts } from "../../src/agent/artifacts.ts";
-import { pushCheckpoint, runDiff, snapshot } from "../../src/agent/checkpoint.ts";
+import { pushCheckpoint, snapshot } from "../../src/agent/checkpoint.ts";
+import { runDiff } from "../../src/agent/run-diff.ts";
 import { clearNamedStaleLock, isStaleLock, STALE_LOCK_MS } from "../../src/agent/stale-locks.ts";
 import { files, scratchHost, sh } from "./agent-git-fixture.ts";
 

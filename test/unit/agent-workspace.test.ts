@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkpointMessage, pushCheckpoint, retireBranch, runDiff, snapshot } from "../../src/agent/checkpoint.ts";
+import { checkpointMessage, pushCheckpoint, retireBranch, snapshot } from "../../src/agent/checkpoint.ts";
+import { runDiff } from "../../src/agent/run-diff.ts";
 import { checkpointBranch, discardWorkspace, mirrorName, prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
 

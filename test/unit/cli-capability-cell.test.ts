@@ -1,7 +1,8 @@
 // `gigafactory factories`' CAPABILITIES cell keeps the capability that tells hosts apart: a demo host's list cut at
 // the column's 48 characters from its end lost `tpu`, the one a job required (newcomer N). A list that fits reads as it
 // came; one that does not shows an operator's own capabilities first, then engines, and leaves out the ones the agent
-// detects on every host (os:, arch:, node:, has:) first, saying how many (`+N`); pending ones still follow.
+// detects on every host (os:, arch:, node:, has:) first, saying how many (`+N`); pending ones still follow. One too
+// long for the cell is passed over, not the end of it: a 50-character capability left a bare `+9`.
 import { describe, expect, it } from "vitest";
 import { capabilityCell } from "../../src/cli/capability-cell.ts";
 import { factoryRows } from "../../src/cli/commands/factories.ts";
@@ -27,6 +28,17 @@ describe("the CAPABILITIES cell", () => {
   it("keeps room for the pending ones, and a count alone when no capability fits", () => {
     expect(capabilityCell(DEMO, ["cuda"], 48)).toBe("tpu,engine:sample,os:linux,+4 (pending: cuda)");
     expect(capabilityCell(["a-very-long-capability-name"], undefined, 10)).toBe("+1");
+  });
+
+  it("passes over a capability too long for the cell, and shows the shorter ones after it", () => {
+    const long = `region:${"x".repeat(43)}`; // 50 characters: more than the cell's 48
+    expect(capabilityCell([long, ...DEMO], undefined, 48)).toBe("tpu,engine:sample,os:linux,arch:x64,node:22,+3");
+    // Every width from 0 to 20: never a capability past the width, the count always there.
+    for (let w = 0; w <= 20; w++) {
+      const cell = capabilityCell([long, ...DEMO], undefined, w);
+      expect(cell, String(w)).toMatch(/\+\d+$/);
+      if (cell.includes(",")) expect(width(cell), String(w)).toBeLessThanOrEqual(w);
+    }
   });
 
   it("is what the factories table shows, through its cut", () => {

@@ -32,6 +32,15 @@ describe("errorLine", () => {
     const [, what, fix] = /^✘ ERROR \w+: (.*?) \/ (.*)$/.exec(line) ?? [];
     expect([what, fix]).toEqual(["a ∕ b ∕ ∕ c /d e/ f", "check --url / GIGAFACTORY_URL"]);
   });
+
+  it("writes a ' /' that ends the message, or a '/ ' that starts it, as ' ∕' too: the line's first ' / ' is the fix's", () => {
+    for (const message of ["sent to /", "/ was refused", "/", "a /\nb"]) {
+      const line = errorLine({ code: "x", message, fix: "do it / or this" });
+      expect(line.slice(line.indexOf(" / ") + 3), message).toBe("do it / or this");
+    }
+    // A message with no ' / ' reads as it came.
+    expect(errorLine({ code: "x", message: "a/b c", fix: "f" })).toBe("✘ ERROR x: a/b c / f");
+  });
 });
 
 describe("a CLI failure", () => {

@@ -46,7 +46,7 @@ describe("feed event types", () => {
   });
 
   it("the list's docstring documents every listed type and no other", () => {
-    const text = readFileSync(join(ROOT, "src/shared/protocol.ts"), "utf8");
+    const text = readFileSync(join(ROOT, "src/shared/protocol-feed.ts"), "utf8");
     const doc = text.slice(0, text.indexOf("export const FEED_EVENT_TYPES"));
     const block = doc.slice(doc.lastIndexOf("/**"));
     const bullets = block.split("\n").filter((l) => l.startsWith(" * - "));

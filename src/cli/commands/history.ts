@@ -6,11 +6,12 @@
  * loaded: core/history-hold). One page at a time: when more follow, the
  * last line gives the `--cursor` that shows the next; after the last, the
  * `--cursor` that shows what reaches D1 since (a late row, a run's outcome),
- * in arrival order. Under --json: the API's `{ kind, items, nextCursor?,
- * more }`, unchanged.
+ * in arrival order. A factory (HOLDER, FACTORY) is named as `jobs` names it (cli/factory-names). Under --json: the
+ * API's `{ kind, items, nextCursor?, more }`, unchanged.
  */
 import { usdText } from "../../core/usd-text.ts";
 import type { Command } from "../context.ts";
+import { factoryNamer, factoryNames } from "../factory-names.ts";
 import { checked, HistoryRead } from "../read-answers.ts";
 import { type Column, formatInstant, renderTable } from "../table.ts";
 
@@ -22,8 +23,12 @@ const text = (v: unknown): string =>
   v === undefined || v === null ? "—" : typeof v === "string" ? v : JSON.stringify(v);
 const at = (v: unknown): string => (typeof v === "number" ? formatInstant(v) : "—");
 
-/** The columns each kind of history is read by. */
-const VIEWS: Record<Kind, { columns: Column[]; row(i: Item): string[] }> = {
+/** A factory's id as its name (cli/factory-names), or `text`'s reading of what is not an id. */
+type Named = (id: string) => string;
+const factory = (v: unknown, named: Named): string => (typeof v === "string" && v ? named(v) : text(v));
+
+/** The columns each kind of history is read by; `named` names a factory by its id (cli/factory-names). */
+const VIEWS: Record<Kind, { columns: Column[]; row(i: Item, named: Named): string[] }> = {
   snapshots: {
     columns: [
       { header: "AT" },
@@ -34,13 +39,13 @@ const VIEWS: Record<Kind, { columns: Column[]; row(i: Item): string[] }> = {
       { header: "HOLDER" },
       { header: "TITLE", max: 40 },
     ],
-    row: (i) => [
+    row: (i, named) => [
       at(i.at),
       text(i.jobId),
       text(i.rev),
       text(i.stage),
       text(i.attempt),
-      text(i.holderFactoryId),
+      factory(i.holderFactoryId, named),
       text(i.title),
     ],
   },
@@ -56,11 +61,11 @@ const VIEWS: Record<Kind, { columns: Column[]; row(i: Item): string[] }> = {
       // Never cut (cli/table `wrap`): a run's message ends with why it failed.
       { header: "MESSAGE", max: 50, wrap: true },
     ],
-    row: (i) => [
+    row: (i, named) => [
       at(i.startedAt),
       text(i.jobId),
       text(i.attempt),
-      text(i.factoryId),
+      factory(i.factoryId, named),
       text(i.leaseEpoch),
       i.endedAt ? text(i.outcome) : "running",
       typeof i.costUsd === "number" ? usdText(i.costUsd) : "—",
@@ -93,7 +98,8 @@ export const history: Command = {
     const kind = (ctx.str("kind") ?? "snapshots") as Kind;
     const cursor = ctx.str("cursor");
     const asked = { kind, jobId: ctx.str("job"), limit: ctx.int("limit"), cursor };
-    const page = checked(HistoryRead, await ctx.client().history(asked), "a page of history");
+    const client = ctx.client();
+    const page = checked(HistoryRead, await client.history(asked), "a page of history");
     if (ctx.json) ctx.emit(page);
     else if (page.items.length === 0)
       ctx.print(
@@ -101,7 +107,13 @@ export const history: Command = {
           ? `no ${kind} history after that cursor yet`
           : `no ${kind} history yet (it trails live state by a second, or up to a minute while the fleet is busy)`,
       );
-    else ctx.print(renderTable(VIEWS[kind].columns, page.items.map(VIEWS[kind].row), ctx.io.stdoutColumns));
+    else {
+      // Read only when a row names a factory (a snapshot's holder, a run's): the audit log and waiting jobs cost none.
+      const held = page.items.some((i) => typeof (i.holderFactoryId ?? i.factoryId) === "string");
+      const named = factoryNamer(held && kind !== "audit" ? await factoryNames(client) : new Map());
+      const rows = page.items.map((i) => VIEWS[kind].row(i, named));
+      ctx.print(renderTable(VIEWS[kind].columns, rows, ctx.io.stdoutColumns));
+    }
     // A cursor is a position only: the filter goes with it. After the last page it shows what lands later.
     const again = `history --kind ${kind}${ctx.str("job") ? ` --job ${ctx.str("job")}` : ""} --cursor ${page.nextCursor}`;
     if (!ctx.json && page.nextCursor) ctx.print(page.more ? `more: ${again}` : `later: ${again}`);

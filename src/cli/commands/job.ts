@@ -12,9 +12,9 @@ import { usdTexts } from "../../core/usd-text.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
+import { factoryNamer, factoryNames } from "../factory-names.ts";
 import { flooredPercent } from "../number-text.ts";
 import { checked, JobRead, RunsRead } from "../read-answers.ts";
-import { FleetRefsRead } from "../read-answers-ops.ts";
 import {
   formatAge,
   formatInstant,
@@ -119,16 +119,6 @@ function preemptedField(job: Job): Array<[string, string]> {
   return [["preempted", `by ${job.preemptedBy} at ${formatInstant(job.preemptedAt ?? job.updatedAt)}`]];
 }
 
-/** Factory id → name, from the fleet list; empty when it cannot be read (the job's own reads still answer). */
-export async function factoryNames(client: { listFactories(): Promise<unknown> }): Promise<Map<string, string>> {
-  try {
-    const read = FleetRefsRead.safeParse({ factories: await client.listFactories() });
-    return new Map(read.success ? read.data.factories.map((f) => [f.id, f.name]) : []);
-  } catch {
-    return new Map(); // a viewer refused, an older coordinator: the ids stand
-  }
-}
-
 export function renderJob(
   job: Job & Partial<JobOnRead>,
   runs: readonly Run[],
@@ -138,12 +128,7 @@ export function renderJob(
 ): string {
   // A name two factories share (a host revoked and enrolled again under it) is said with the id: runs on each read
   // as the same "box-2".
-  const taken = [...names.values()];
-  const named = (id: string): string => {
-    const name = names.get(id);
-    if (name === undefined) return id;
-    return taken.indexOf(name) === taken.lastIndexOf(name) ? name : `${name} (${id})`;
-  };
+  const named = factoryNamer(names);
   const usd = jobUsd(job, runs);
   const holder = job.holderFactoryId;
   // A lease past its end is held until the reaper's next sweep (each minute): "expires in 0s" read as still live.

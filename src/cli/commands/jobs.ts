@@ -11,10 +11,10 @@ import { STAGES, type Stage } from "../../core/model.ts";
 import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
+import { factoryNamer, factoryNames } from "../factory-names.ts";
 import { checked, JobPageRead } from "../read-answers.ts";
 import { formatAge, orNone, renderTable } from "../table.ts";
 import { waitingCell } from "../waiting.ts";
-import { factoryNames } from "./job.ts";
 
 /** The API's own page cap (JobListQuery.limit max): --all pages at it to make the fewest round trips. */
 const MAX_PAGE = 500;
@@ -29,12 +29,7 @@ export function jobRows(
   now: number,
   names: ReadonlyMap<string, string> = new Map(),
 ): string[][] {
-  const taken = [...names.values()];
-  const holder = (id: string): string => {
-    const name = names.get(id);
-    if (name === undefined) return id;
-    return taken.indexOf(name) === taken.lastIndexOf(name) ? name : `${name} (${id})`;
-  };
+  const holder = factoryNamer(names);
   return jobs.map((j) => [
     j.id,
     j.stage,

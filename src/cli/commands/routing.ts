@@ -13,6 +13,7 @@ import { RuleIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { assertIdShape, CliError } from "../errors.ts";
+import { factoryNamer, factoryNames } from "../factory-names.ts";
 import { checkedCall, lineOf, lineTable } from "../read-answers-policy.ts";
 import { RebuildRead, RecommendationsRead, RuleRead, RulesRead } from "../read-answers-routing.ts";
 
@@ -30,8 +31,13 @@ export function formatRecs(recs: readonly Recommendation[], terminal?: number): 
 }
 
 /** The rules as a table: id, effect, factory, engine and class (`*` = any), reason. */
-export function formatRules(rules: readonly RoutingRule[], terminal?: number): string {
+export function formatRules(
+  rules: readonly RoutingRule[],
+  terminal?: number,
+  names: ReadonlyMap<string, string> = new Map(),
+): string {
   if (rules.length === 0) return "no routing rules";
+  const named = factoryNamer(names); // FACTORY as `jobs` names it: demo-gpu, not fac_0mxc6m72… (cli/factory-names)
   return lineTable(
     [
       { header: "ID" },
@@ -41,7 +47,7 @@ export function formatRules(rules: readonly RoutingRule[], terminal?: number): s
       { header: "CLASS", max: 40 },
       { header: "REASON", max: 80, wrap: true },
     ],
-    rules.map((r) => [r.id, r.effect, r.factoryId, r.engine ?? "any", r.jobClass ?? "any", r.reason]),
+    rules.map((r) => [r.id, r.effect, named(r.factoryId), r.engine ?? "any", r.jobClass ?? "any", r.reason]),
     terminal,
   );
 }
@@ -112,12 +118,16 @@ export const routingCommands: Command[] = [
     summary: "the routing rules in force (prefer/avoid adjustments)",
     options: {},
     async run(ctx) {
-      const doc = await checkedCall<{ rules: RoutingRule[] }>(ctx.client(), "GET", "/routing/rules", {
+      const client = ctx.client();
+      const doc = await checkedCall<{ rules: RoutingRule[] }>(client, "GET", "/routing/rules", {
         schema: RulesRead,
         what: "a list of routing rules",
       });
       if (ctx.json) ctx.emit(doc);
-      else ctx.print(formatRules(doc.rules, ctx.io.stdoutColumns));
+      else {
+        const names = doc.rules.length > 0 ? await factoryNames(client) : undefined;
+        ctx.print(formatRules(doc.rules, ctx.io.stdoutColumns, names));
+      }
       return 0;
     },
   },

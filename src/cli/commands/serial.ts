@@ -8,6 +8,7 @@ import { serialKeyProblem } from "../../core/serial-gates.ts";
 import type { SerialGate } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { factoryNamer, factoryNames } from "../factory-names.ts";
 import { plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, lineOf, lineTable, SerialGateRead, SerialPageRead } from "../read-answers-policy.ts";
@@ -24,13 +25,19 @@ const PAGE = 200;
 
 /**
  * Who holds the key: the running job, or the job whose run is stopping after its lease ended (a cancel, a
- * preemption, a lapse…) — the key stays held until its factory says it stopped, at the latest until `until`.
+ * preemption, a lapse…) — the key stays held until its factory says it stopped, at the latest until `until`. The
+ * factory by `named` (cli/factory-names): its id alone read `stopping on fac_0mxc6m72…`, where `jobs` names it.
  */
-function holderText(g: SerialGate): string {
+function holderText(g: SerialGate, named: (id: string) => string): string {
   if (g.holder) return g.holder;
   // `stopping` is absent from older coordinators' answers.
   const s = g.stopping;
-  return s ? `${s.jobId} (stopping on ${s.factoryId}, until ${formatInstant(s.until)} at the latest)` : NONE;
+  return s ? `${s.jobId} (stopping on ${named(s.factoryId)}, until ${formatInstant(s.until)} at the latest)` : NONE;
+}
+
+/** How `gates` name factories: read from the fleet only when one is stopping on a factory (no other names one). */
+async function namerFor(gates: readonly SerialGate[], client: Parameters<typeof factoryNames>[0]) {
+  return factoryNamer(gates.some((g) => !g.holder && g.stopping) ? await factoryNames(client) : new Map());
 }
 
 /**
@@ -55,9 +62,9 @@ function keyArg(key: string, command: string): string {
 }
 
 /** The gate a freeze or unfreeze answered, on one line whatever its key, reason or holder hold. */
-function describeGate(g: SerialGate): string {
+function describeGate(g: SerialGate, named: (id: string) => string): string {
   const frozen = g.frozen ? `frozen by ${g.frozen.by}: ${g.frozen.reason}` : "open";
-  return lineOf(`${g.key}: ${frozen}; holder ${holderText(g)}; ${g.queueLength} queued`);
+  return lineOf(`${g.key}: ${frozen}; holder ${holderText(g, named)}; ${g.queueLength} queued`);
 }
 
 /** A freeze's or unfreeze's answer, checked before it is printed: the request went out whatever it is. */
@@ -88,7 +95,8 @@ export const serialCommands: Command[] = [
       }
       if (ctx.json) ctx.emit({ keys });
       else if (keys.length === 0) ctx.print("no serial key has a holder, a queue or a freeze");
-      else
+      else {
+        const named = await namerFor(keys, client);
         ctx.print(
           lineTable(
             [
@@ -101,7 +109,7 @@ export const serialCommands: Command[] = [
             ],
             keys.map((g) => [
               g.key,
-              holderText(g),
+              holderText(g, named),
               String(g.queueLength),
               nextText(g),
               g.frozen ? `${g.frozen.by} ${formatInstant(g.frozen.at)}: ${g.frozen.reason}` : NONE,
@@ -109,6 +117,7 @@ export const serialCommands: Command[] = [
             ctx.io.stdoutColumns,
           ),
         );
+      }
       // A cursor left after the last page read: there are more keys than were listed.
       if (cursor) ctx.note(`only the first ${PAGE * MAX_PAGES} serial keys are listed: GET …/serial pages on`, true);
       return 0;
@@ -124,10 +133,13 @@ export const serialCommands: Command[] = [
       const typed = ctx.str("reason");
       if (!typed) throw usageError("serial freeze needs --reason", "serial freeze");
       const reason = plainTextInput(typed, "--reason", "serial freeze");
-      const gate = gateAnswer(await ctx.client().freezeSerialKey(key, reason), key);
+      const client = ctx.client();
+      const gate = gateAnswer(await client.freezeSerialKey(key, reason), key);
       if (ctx.json) ctx.emit(gate);
-      else
-        ctx.print(`${gate.changed === false ? "already frozen for this reason" : "✔ frozen"} — ${describeGate(gate)}`);
+      else {
+        const line = describeGate(gate, await namerFor([gate], client));
+        ctx.print(`${gate.changed === false ? "already frozen for this reason" : "✔ frozen"} — ${line}`);
+      }
       return 0;
     },
   },
@@ -140,12 +152,13 @@ export const serialCommands: Command[] = [
       const key = keyArg(ctx.positionals[0]!, "serial unfreeze");
       const typed = ctx.str("reason");
       const reason = typed === undefined ? undefined : plainTextInput(typed, "--reason", "serial unfreeze");
-      const gate = gateAnswer(await ctx.client().unfreezeSerialKey(key, reason), key);
+      const client = ctx.client();
+      const gate = gateAnswer(await client.unfreezeSerialKey(key, reason), key);
       if (ctx.json) ctx.emit(gate);
-      else
-        ctx.print(
-          `${gate.changed === false ? "already unfrozen (it was not frozen)" : "✔ unfrozen"} — ${describeGate(gate)}`,
-        );
+      else {
+        const line = describeGate(gate, await namerFor([gate], client));
+        ctx.print(`${gate.changed === false ? "already unfrozen (it was not frozen)" : "✔ unfrozen"} — ${line}`);
+      }
       return 0;
     },
   },

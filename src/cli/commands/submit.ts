@@ -7,21 +7,19 @@
  * Under --json: one entry per file, in the order given — `{file, result:
  * "created"|"existing", job}` or `{file, error: {code, message, fix}}` — so a
  * script sees what the table shows (which file, whether it was a replay).
+ * A manifest's reading (a file, or standard input for `-`): cli/manifest-input.
  */
-import { MAX_MANIFEST_BYTES } from "../../core/manifest-schema.ts";
 import { terminalText } from "../../core/terminal-text.ts";
-import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Job } from "../../shared/http-client.ts";
 import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, formatError, toCliError } from "../errors.ts";
 import { foreignRefusal } from "../foreign-fix.ts";
-import { readInputFile } from "../input-file.ts";
+import { readManifest, SEE_HELP } from "../manifest-input.ts";
 import { mapLimit } from "../pool.ts";
 import { createProgress } from "../progress.ts";
 import { checkedWrite, lineOf, lineTable, SubmittedRead } from "../read-answers-policy.ts";
 import { listenForInterrupt, reportInterrupted, type Settled, stoppingNote } from "../submit-interrupt.ts";
-import { utf8Text } from "../utf8-text.ts";
 
 /** 8 in flight: enough to hide round trips, few enough not to crowd a product's single-writer coordinator. */
 const IN_FLIGHT = 8;
@@ -208,41 +206,4 @@ function tally(created: number, existing: number, failed: number): string {
   if (existing > 0) parts.push(`${existing} already submitted (their idempotencyKey matched a job; none made)`);
   if (failed > 0) parts.push(`${failed} failed`);
   return parts.join(", ");
-}
-
-const SEE_HELP = "see `gigafactory submit --help`";
-
-/**
- * The file's text (`-`: standard input's, through `stdin`), refused when it is not UTF-8 (cli/utf8-text). `submit -`
- * read a file named "-" and said `cannot read the file (ENOENT)`, where a script piped its manifest in.
- */
-async function readManifest(file: string, stdin?: () => Promise<Uint8Array>): Promise<string> {
-  if (file === "-" && !stdin) throw new CliError("file_unreadable", "no standard input to read", SEE_HELP, EXIT_USAGE);
-  const bytes = file === "-" && stdin ? await stdin() : await readBytes(file);
-  return utf8Text(bytes, "", "submit it again");
-}
-
-async function readBytes(file: string): Promise<Uint8Array> {
-  try {
-    return await readInputFile(file, MAX_MANIFEST_BYTES, "a manifest");
-  } catch (err) {
-    if (err instanceof CliError) throw err; // file_too_large
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    // `submit examples` (a directory) is a natural first try: say what to pass instead of "check its permissions".
-    if (why === "EISDIR") {
-      const glob = `${file.replace(/\/+$/, "")}/*.md`;
-      throw new CliError(
-        "file_unreadable",
-        "is a directory, not a manifest",
-        `pass its manifests: \`gigafactory submit ${glob}\``,
-        EXIT_USAGE,
-      );
-    }
-    throw new CliError(
-      "file_unreadable",
-      `cannot read the file (${why})`,
-      "check the path and its permissions",
-      EXIT_USAGE,
-    );
-  }
 }
