@@ -7,7 +7,7 @@
  * field — `expiresAt`, `openUntil`, `notBefore` — as an ISO instant, not epoch ms).
  */
 import type { JobEvent } from "../shared/http-client.ts";
-import { formatClock, formatInstant, oneLine, truncate } from "./table.ts";
+import { formatClock, formatInstant, isInstantKey, oneLine, truncate } from "./table.ts";
 
 /** 100 chars of summary: one terminal line with the seq, time and type in front (log text is not cut). */
 const SUMMARY_MAX = 100;
@@ -65,7 +65,7 @@ function children(d: Record<string, unknown>): string {
  */
 function fieldText(key: string, v: unknown): string {
   if (typeof v === "string") return v;
-  if (typeof v === "number" && Number.isFinite(v) && /(At|Until|Before)$/.test(key)) return formatInstant(v);
+  if (typeof v === "number" && Number.isFinite(v) && isInstantKey(key)) return formatInstant(v);
   return asText(v);
 }
 
