@@ -24,7 +24,7 @@ export interface LinkFacts {
    * connection has no end recorded; false — its end was recorded (a close handled, a sweep, a token ended).
    */
   storedOpen: boolean | undefined;
-  /** When (ms epoch) the coordinator recorded its link's end, if it did (factories/registry `noteLinkEnded`). */
+  /** When (ms epoch) the coordinator recorded its link's end, if it did (factories/link-ends `noteLinkEnded`). */
   endedAt?: number;
   health: Health;
   status: FactoryStatus;

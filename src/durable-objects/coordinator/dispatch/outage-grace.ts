@@ -17,7 +17,8 @@
 import { expiryAtStart, type HolderLink, wasDown } from "../../../core/outage-grace.ts";
 import { leaseTtlFor } from "../../../core/settings.ts";
 import { execute } from "../../sql-statements.ts";
-import { linkOpen, noteDisconnected, readFactory } from "../factories/registry.ts";
+import { noteDisconnected } from "../factories/link-ends.ts";
+import { linkOpen, readFactory } from "../factories/registry.ts";
 import { loadJob, touchJob } from "../jobs/rows.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";

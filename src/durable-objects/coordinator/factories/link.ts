@@ -15,8 +15,8 @@ import { applyBatch } from "./batch.ts";
 import { FrameTurns } from "./frame-turns.ts";
 import { applyFactoryFrame } from "./frames.ts";
 import { declareFactory, welcomeGrant } from "./grants.ts";
+import { noteDisconnected, noteLinkEnded } from "./link-ends.ts";
 import { pushWork } from "./push.ts";
-import { noteDisconnected, noteLinkEnded } from "./registry.ts";
 import {
   assertCurrentConnection,
   attachmentOf,

@@ -68,7 +68,7 @@ export function closeStaleSockets(state: DurableObjectState, sql: SqlStorage): S
 
 /**
  * Close back a socket that ended (code, reason as the close frame's) and return its attachment if it was its
- * factory's greeted, unreplaced connection — whose end the caller records (registry `noteDisconnected`).
+ * factory's greeted, unreplaced connection — whose end the caller records (link-ends `noteDisconnected`).
  */
 export function closeBack(ws: WebSocket, code: number, reason: string): SocketAttachment | undefined {
   const att = attachmentOf(ws);

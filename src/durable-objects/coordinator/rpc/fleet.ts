@@ -211,7 +211,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
    * The sockets close in the unit's answer, synchronously after its commit: before the dispatch pass the unit may
    * cause and before the outbox ships. Closed after `run` returned (the outbox shipped, awaited), frames on them in
    * that wait were still applied as the factory's, and a pass could push work to them. The units that end the old
-   * token also end its connection generation (factories/registry `setFactoryToken`): a frame is refused at commit.
+   * token also end its connection generation (factories/link-ends `setFactoryToken`): a frame is refused at commit.
    */
   private async retiring<T>(
     productId: string,
