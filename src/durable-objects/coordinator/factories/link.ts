@@ -17,15 +17,12 @@ import { applyFactoryFrame } from "./frames.ts";
 import { declareFactory, welcomeGrant } from "./grants.ts";
 import { noteDisconnected, noteLinkEnded } from "./link-ends.ts";
 import { pushWork } from "./push.ts";
+import { assertCurrentConnection, helloCredential, REPLACED, refuseReplaced } from "./socket-guards.ts";
 import {
-  assertCurrentConnection,
   attachmentOf,
   closeBack,
   closeStaleSockets,
-  helloCredential,
   notifyFactory,
-  REPLACED,
-  refuseReplaced,
   replaceOthers,
   type SocketAttachment,
   send,
@@ -185,7 +182,7 @@ export class FactoryLink {
     const outcome = await this.units.run(
       this.units.productId,
       (tx) => {
-        const known = helloCredential(tx.sql, att); // the upgrade's token is still the factory's (sockets)
+        const known = helloCredential(tx.sql, att); // the upgrade's token is still the factory's (socket-guards)
         const connection = (known?.connection ?? 0) + 1;
         const declared = declareFactory(
           tx,
