@@ -10,6 +10,7 @@
 
 import { standingHealth } from "../../../core/departure.ts";
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
+import { pollsOverHttp } from "../../../core/factory-link.ts";
 import { recordExpiry } from "../../../core/lease.ts";
 import type { Factory } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
@@ -35,6 +36,8 @@ export interface StoredFactory extends Omit<Factory, "load" | "health"> {
   closedConnection?: number;
   /** When (ms) `closedConnection` was last recorded: the fleet view's `disconnectedAt` (core/factory-link). */
   disconnectedAt?: number;
+  /** When (ms) it last beat over HTTP (a heartbeat or a claim): it polls while no later beat came (core/factory-link). */
+  polledAt?: number;
 }
 
 function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: ReadonlyMap<string, number>): Factory {
@@ -42,6 +45,7 @@ function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: Readonl
     connection: _c,
     closedConnection: _cc,
     disconnectedAt: _d,
+    polledAt: _p,
     statusReason,
     ...f
   } = JSON.parse(doc) as StoredFactory;
@@ -127,20 +131,24 @@ export function listFactories(sql: SqlStorage, now: number): Factory[] {
     .map((r) => rowToFactory(sql, r.doc, now, loads));
 }
 
-/** Factories that never said hello over a WebSocket (`connection` unset): they work by HTTP polling (`POST …/claim`). */
-const POLLER_IDS_SQL = "SELECT id FROM factories WHERE json_extract(doc, '$.connection') IS NULL";
+type BeatRow = { id: string; connection: number | null; polledAt: number | null; lastHeartbeatAt: number | null };
+/** Each factory's beats as core/factory-link `pollsOverHttp` reads them. */
+const BEATS_SQL = `SELECT id, json_extract(doc, '$.connection') AS connection, json_extract(doc, '$.polledAt') AS polledAt,
+  json_extract(doc, '$.lastHeartbeatAt') AS lastHeartbeatAt FROM factories`;
 
 /**
- * The HTTP pollers that can take work now: their heartbeats (or claims) keep them out of `down` (and they did not
- * leave). What the waiting reason counts as connected beside the work-ready sockets, and what keeps preemption from
- * stopping a run while a poller's free seat would take the critical job at its next claim. `factories`: the
- * product's factories when the caller has them listed already (`listFactories`).
+ * The HTTP pollers that can take work now (core/factory-link `pollsOverHttp`: never said hello, or their latest beat
+ * came over HTTP): their heartbeats (or claims) keep them out of `down` (and they did not leave). What the waiting
+ * reason counts as connected beside the work-ready sockets, and what keeps preemption from stopping a run while a
+ * poller's free seat would take the critical job at its next claim — as the fleet view's `connected` reads them.
+ * `factories`: the product's factories when the caller has them listed already (`listFactories`).
  */
 export function livePollers(sql: SqlStorage, now: number, factories = listFactories(sql, now)): Factory[] {
   const ids = new Set(
     sql
-      .exec<{ id: string }>(POLLER_IDS_SQL)
+      .exec<BeatRow>(BEATS_SQL)
       .toArray()
+      .filter(pollsOverHttp)
       .map((r) => r.id),
   );
   return factories.filter((f) => ids.has(f.id) && f.health !== "down" && f.health !== "left");
