@@ -3,11 +3,14 @@
 // the stored record only, so a dashboard card drawn from an approval's answer said no link until the next poll. A
 // factory whose socket ended and that polls over HTTP now (a heartbeat, a claim) reads connected while it does, as a
 // factory that only ever polled does, and the waiting reasons count it (it claims the job they wait for) — it read
-// `connected: false` by its old socket's end; once it says hello again its socket decides again.
+// `connected: false` by its old socket's end; once it says hello again its socket decides again. Its lease held over
+// HTTP gets the outage grace after a coordinator outage as a poller's does (dispatch/outage-grace): it was read as a
+// socket holder whose close was seen, and expired though its agent polled on.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { type FleetFactory, listed } from "./fleet-read.ts";
 import { connectFactory } from "./sockets.ts";
+import { expireLeaseNow, restartCoordinator } from "./state.ts";
 
 type Answered = FleetFactory & { breakers: unknown[]; changed?: boolean };
 
@@ -101,5 +104,21 @@ describe("a factory that switches from its socket to HTTP polling", () => {
     again.socket.close();
     const gone = await listedWhen(product, f.factoryId, false);
     expect(gone.disconnectedAt).toBeGreaterThanOrEqual(closedAt);
+  });
+
+  it("keeps a lease it claimed over HTTP through a coordinator outage, as a poller's (the outage grace)", async () => {
+    const product = "fleet-answers-switch-outage";
+    const f = await enroll(product, "switcher");
+    const first = await connectFactory(product, f.token);
+    first.socket.close();
+    await listedWhen(product, f.factoryId, false);
+    const job = await submit(product, { title: "t" });
+    const claimed = await claim(product, f.token);
+    expect(claimed.body.job.id).toBe(job.id);
+    await expireLeaseNow(product, job.id, 60_000); // a minute overdue: the coordinator was down (core/outage-grace)
+    await restartCoordinator(product);
+    const after = await getJob(product, job.id);
+    expect(after).toMatchObject({ stage: "assigned", holderFactoryId: f.factoryId });
+    expect(after.leaseExpiresAt).toBeGreaterThanOrEqual(Date.now() + 25_000);
   });
 });
