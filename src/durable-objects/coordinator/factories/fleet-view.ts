@@ -73,9 +73,9 @@ export type FleetFactory = Factory & FactoryLinkView & { breakers: Omit<BreakerV
 
 /**
  * Factory `f` (and what else it carries: an approval's `changed`) as the fleet view shows it (`FleetFactory`), its
- * link read from its own sockets (by tag) at this read: what
- * `GET …/factories/{id}`, a release, and the status and approve answers carry — a card drawn from an action's answer
- * says what the list would (an answer without the link left the card's badge to the next poll).
+ * link read from its own sockets (by tag) at this read: what `GET …/factories/{id}`, a release, and the status and
+ * approve answers carry — a card drawn from an action's answer says what the list would (an answer without the link
+ * left the card's badge to the next poll).
  */
 export function fleetFactory<F extends Factory>(state: DurableObjectState, sql: SqlStorage, f: F, now: number) {
   const [linked] = withLinks(sql, [f], linkedFactoryIds(state, f.id));
