@@ -11,9 +11,13 @@ import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
 import { TERM_HELP } from "./router-terms.js";
 import { scrollBox } from "./scroll-box.js";
 
-/** What each kind of lost lease means, for the exclusions list. */
+/**
+ * What each kind of lost lease means, for the exclusions list. An expiry is said as what happened, not as the host's
+ * doing ("let its lease expire"): a crashed or cut-off host did nothing, its lease ran out (core/waiting-excluded says
+ * "its lease there expired").
+ */
 const LOSS_HELP = {
-  expired: "let its lease expire",
+  expired: "its lease expired",
   released: "handed the job back",
   rejected: "refused the job",
 };
