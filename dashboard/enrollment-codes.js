@@ -73,6 +73,7 @@ export function enrollmentCodesView(root, live) {
   let generation = 0;
   const load = async () => {
     const mine = ++generation;
+    const askedAt = performance.now(); // the code the creator shows is on a read asked after it was minted
     // Busy while the list is read, keeping keyboard focus (busy.js); giveBack covers a redraw meanwhile.
     const giveBack = focusReturn(refresh);
     setBusy(refresh, true);
@@ -90,6 +91,10 @@ export function enrollmentCodesView(root, live) {
       );
       replace(body, ...(codes.length ? codes.map(row) : [empty]));
       showLoadError(status);
+      creator.listed(
+        codes.map((/** @type {any} */ c) => c.id),
+        askedAt,
+      );
     } catch (err) {
       if (!alive || mine !== generation) return;
       if (err?.status === 403 && !err.foreign) return refuse(err); // the role's, not a gateway's
@@ -142,7 +147,13 @@ export function enrollmentCodesView(root, live) {
   // A role known to list none (role.js) is told so without a request the server would refuse.
   if (mayList(live.role)) void load();
   else refuse();
-  const unsubscribe = live.subscribe(() => tickClock(body)); // the poller's ticks, no read of their own
+  // The poller's ticks move the list's times, with no read of their own — but a host enrolling moves the fleet
+  // (live.js fleetChanged): while a minted code is shown, the list is read again, and a code gone from it (used) is
+  // no longer offered to copy.
+  const unsubscribe = live.subscribe(({ fleetChanged }) => {
+    tickClock(body);
+    if (fleetChanged && creator.showing() && mayList(live.role)) void load();
+  });
   return () => {
     alive = false;
     unsubscribe();
