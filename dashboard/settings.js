@@ -42,13 +42,15 @@ export function settingsView(root, live) {
   const aging = h("p", { class: "muted", id: "settings-aging" });
   const form = settingsForm({ role: live.role, mayEdit, made, facts, aging, status, elsewhere, save });
 
-  /** @param {any} s */
-  const fill = (s) => {
+  /** @param {any} s @param {Element} [keep] a box left as it is: the one being typed in (settings-reread drawChanged) */
+  const fill = (s, keep) => {
     current = s;
-    preemption.checked = Boolean(s.preemption);
-    overflow.value = s.overflow === "hold" ? "hold" : "route";
-    objective.value = s.routing?.objective === "success_per_minute" ? "success_per_minute" : "success_per_usd";
-    for (const f of FIELDS) inputs.get(f.path).value = String(read(s, f.path));
+    const before = drawn;
+    if (preemption !== keep) preemption.checked = Boolean(s.preemption);
+    if (overflow !== keep) overflow.value = s.overflow === "hold" ? "hold" : "route";
+    if (objective !== keep)
+      objective.value = s.routing?.objective === "success_per_minute" ? "success_per_minute" : "success_per_usd";
+    for (const f of FIELDS) if (inputs.get(f.path) !== keep) inputs.get(f.path).value = String(read(s, f.path));
     const frozen = s.frozenSerialKeys?.length ? s.frozenSerialKeys.join(", ") : "none";
     facts.textContent = `Frozen serial keys: ${frozen} · Dispatch ${s.budgetPaused ? "paused by budget" : "running"}`;
     // The aging guarantee this starvation weight and horizon give (src/core/aging.ts): said when it is off.
@@ -56,6 +58,8 @@ export function settingsView(root, live) {
     aging.className = s.aging && !s.aging.holds ? "status error" : "muted";
     save.disabled = false;
     drawn = boxValues(boxes);
+    // The box left as it is still holds the reader's edit: what the page drew there stays what it drew.
+    for (const [p, b] of boxes) if (b === keep) drawn.set(p, before.get(p));
   };
 
   form.addEventListener("submit", async (ev) => {
