@@ -5,7 +5,8 @@
 // offered; an explain whose kept factory lost its lease by expiry says the lease expired, not that the host "let" it
 // (a crashed host does not); a minted code's Copy goes once a host has used the code (the fleet moved: the list is
 // read again); a version change whose counts read fails is told to the pages once, not at each failed tick after
-// (each re-read the board); and a read of the job sent before one already drawn draws nothing when it answers late.
+// (each re-read the board); and a read of the job sent before one already drawn draws nothing when it answers late,
+// nor does a panel's read (the explain) overtaken by a newer one.
 import type { APIResponse, Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { fetchRoute } from "./chromium.ts";
@@ -192,6 +193,36 @@ describe("dashboard: answers at the edges", () => {
     await expect.poll(() => badge.textContent(), SOON).toBe("cancelled");
     const seen = (await page.evaluate("window.seen")) as string[];
     expect(seen.slice(seen.indexOf("cancelled"))).not.toContain("queued");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("draws nothing of a panel's read overtaken by a newer one (the explain), answered late", async () => {
+    const { id } = await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Explained", requires: ["tpu"] } });
+    // The page's first read of the explain is answered as if older ("stale-first" priority) and handed over when let go.
+    const held: Array<{ route: Route; json: Record<string, unknown> }> = [];
+    let asked = 0;
+    const { page, errors, close } = await open((p) =>
+      p.route(
+        (u) => u.pathname.endsWith(`/jobs/${id}/explain`),
+        async (route) => {
+          if (asked++ > 0) return route.fallback();
+          const x = (await (await fetchRoute(route)).json()) as Record<string, unknown>;
+          held.push({ route, json: { ...x, priority: "stale-first" } });
+        },
+      ),
+    );
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    await expect.poll(() => held.length, SOON).toBe(1);
+    await api("POST", `/jobs/${id}/actions/cancel`, {}); // its events read the explain again: a newer read
+    const said = page.locator("#explain-title").locator("xpath=../..").locator("p.muted").first();
+    await expect.poll(() => said.textContent(), SOON).toMatch(/ priority /);
+    const { route, json } = held[0]!;
+    const handed = page.waitForEvent("requestfinished", (r) => r === route.request());
+    await route.fulfill({ json });
+    await handed;
+    await page.evaluate("0"); // a round trip of the page's event loop: the answer handed over has been handled
+    expect(await said.textContent()).not.toMatch(/stale-first/);
     expect(errors).toEqual([]);
     await close();
   });
