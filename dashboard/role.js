@@ -6,9 +6,9 @@
 // answers, <html> is marked PENDING: no role-gated control shows. A role the page cannot know — an older coordinator
 // without whoami (its own 404), reads failing for long (app.js WHO_TRIES) — leaves <html> unmarked: everything is
 // offered, as before. A whoami refused otherwise (another server's 4xx — a gateway's 403 —, the coordinator's own
-// refusal other than a 404, an answer naming no role or not JSON) is UNREAD: no role-gated control is offered, as for a viewer,
-// and the header says the role could not be read and why. The server stays the judge: a control shown to a role it
-// refuses still gets the refusal, said as ever.
+// refusal other than a 404, an answer naming no role or not JSON) is UNREAD: no role-gated control is offered, as for a
+// viewer, and the header says the role could not be read and why (asked again at each tick: app.js). The server stays
+// the judge: a control shown to a role it refuses still gets the refusal, said as ever.
 
 import { AnswerShapeError } from "./answer-shape.js";
 import { ApiError, api, describeError } from "./api.js";

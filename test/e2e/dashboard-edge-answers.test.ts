@@ -1,12 +1,12 @@
 // The dashboard at the edges of what it is answered, in Debian Chromium against the real local server: a time past
-// Date's range (an enrollment code expiring in year 287,000) is drawn as "not a date", not thrown (the list failed
-// with "Invalid time value"); a whoami answered 200 with a page that is not JSON (a gateway's sign-in page) is a role
-// not read — no role-gated control, the header says why — not a passing failure retried until every control was
-// offered; an explain whose kept factory lost its lease by expiry says the lease expired, not that the host "let" it
-// (a crashed host does not); a minted code's Copy goes once a host has used the code (the fleet moved: the list is
-// read again); a version change whose counts read fails is told to the pages once, not at each failed tick after
-// (each re-read the board); and a read of the job sent before one already drawn draws nothing when it answers late,
-// nor does a panel's read (the explain) overtaken by a newer one.
+// Date's range (an enrollment code expiring in year 287,000) is drawn as "not a date", not thrown (the list failed with
+// "Invalid time value"); a whoami answered 200 with a page that is not JSON (a gateway's sign-in page) is a role not
+// read — no role-gated control, the header says why — not a passing failure retried until every control was offered —
+// and is asked again, the operator's controls offered once it answers; an explain whose kept factory lost its lease by
+// expiry says the lease expired, not that the host "let" it (a crashed host does not); a minted code's Copy goes once a
+// host has used the code (the fleet moved: the list is read again); a version change whose counts read fails is told to
+// the pages once, not at each failed tick after (each re-read the board); and a read of the job sent before one already
+// drawn draws nothing when it answers late, nor does a panel's read (the explain) overtaken by a newer one.
 import type { APIResponse, Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { fetchRoute } from "./chromium.ts";
@@ -56,6 +56,31 @@ describe("dashboard: answers at the edges", () => {
     await expect.poll(() => marker.textContent(), SOON).toBe("read-only (role not read)");
     expect(await marker.getAttribute("title")).toMatch(/GET …\/whoami: .*not JSON/);
     expect(await page.locator("html").getAttribute("data-role")).toBe("unread");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("asks a whoami not read again, and offers the operator's controls once it answers", async () => {
+    let asked = 0;
+    const { page, errors, close } = await open(async (p) => {
+      await p.clock.install(); // the poller's ticks run on (onClock)
+      await p.route(
+        (u) => u.pathname.endsWith("/whoami"),
+        (route) =>
+          asked++ === 0
+            ? route.fulfill({ status: 200, contentType: "text/html", body: "<html><p>One moment</p></html>" })
+            : route.fallback(),
+      );
+    });
+    const marker = page.locator("#role-marker");
+    await expect.poll(() => marker.count(), SOON).toBe(1); // the gateway's page: a role not read
+    await expect
+      .poll(
+        onClock(page, 3_000, () => page.locator("html").getAttribute("data-role")),
+        SOON,
+      )
+      .toBe("operator");
+    expect(await marker.count()).toBe(0);
     expect(errors).toEqual([]);
     await close();
   });
