@@ -12,7 +12,7 @@ import { stageChips } from "./job-chips.js";
 import { jobRow } from "./job-row.js";
 import { scrollBox } from "./scroll-box.js";
 import { serialPanel } from "./serial.js";
-import { readAtWaitEnd, waitEnd } from "./wait-end.js";
+import { readAtWaitEnd, reasonEnds, waitEnd } from "./wait-end.js";
 
 const PAGE = 50;
 /** The API's page limit: a refetch of more rows than this reads them in pages of this many. */
@@ -167,7 +167,7 @@ export function jobsView(root, live, params) {
         loading = false;
         setBusy(more, false);
         renderRows();
-        waitEnds.shown({ notBefore: earliestEnd(Date.now()) });
+        waitEnds.shown(boardWait(Date.now()));
         giveBack();
         giveBack = () => {};
       }
@@ -184,6 +184,17 @@ export function jobsView(root, live, params) {
   const earliestEnd = (now) => {
     const ends = [...jobs.map((j) => waitEnd(j, now)), gates.endAfter(now)].filter((t) => t !== undefined);
     return ends.length > 0 ? Math.min(...ends) : undefined;
+  };
+  /**
+   * The board as one job for `readAtWaitEnd`: the earliest end ahead, and the earliest end a row's reason still names
+   * though passed by the page's clock — a page ahead of the coordinator's clock read at the end, was answered with the
+   * same end, and never read again: "retrying after its backoff" stood (the job page reads such an end again).
+   * @param {number} now epoch ms
+   */
+  const boardWait = (now) => {
+    const passed = jobs.flatMap(reasonEnds).filter((t) => t <= now);
+    const until = passed.length > 0 ? Math.min(...passed) : undefined;
+    return { notBefore: earliestEnd(now), waitingReason: { detail: { until } } };
   };
   const waitEnds = readAtWaitEnd(() => void reload());
 
