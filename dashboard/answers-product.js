@@ -1,9 +1,10 @@
 /**
  * @module dashboard/answers-product
- * The shapes of the product-wide reads' answers (answer-shape.js) — budget, settings, lessons, routing, alerts,
- * fleet, dead letters… — re-exported by answers.js with a job's; each holds only the fields its page reads.
+ * The shapes of the product-wide pages' answers (answer-shape.js) — budget, settings, lessons, routing, alerts, the
+ * serial gates, enrollment codes, dead letters, grants — re-exported by answers.js with a job's and the poller's
+ * (answers-poller.js); each holds only the fields its page reads.
  */
-import { either, maybe, opt, orNull, recordOf } from "./answer-shape.js";
+import { maybe, opt, orNull } from "./answer-shape.js";
 import { ROUTER_TERMS } from "./router-terms.js";
 import { HEALTH_GROUPS } from "./settings-health.js";
 
@@ -168,23 +169,6 @@ export const ALERT_PAGE = {
   nextCursor: maybe(str),
 };
 
-/** `GET …/health`: the header's badge (health-badge.js `healthText`, since when a stalled product is stalled). */
-export const HEALTH = {
-  status: str,
-  openAlerts: { total: num },
-  factories: { ok: num, degraded: num, down: num },
-  lastFinishedAt: maybe(num),
-  oldestQueuedAt: maybe(num),
-  thresholds: maybe({ expectedFinishIntervalMinutes: num }),
-};
-
-/** `GET …/metrics?format=json`: the header's tiles (metrics.js `tilesOf`). */
-export const METRICS = {
-  queue: { depthByStage: recordOf(num) },
-  seats: { busy: num, total: num, utilisation: num },
-  dispatchLatencyMs: { buckets: [{ le: either(num, str), count: num }], count: num },
-};
-
 /** `GET …/serial` (serial.js `row`, `holderCell`, `nextCell`). */
 export const SERIAL_PAGE = {
   keys: [
@@ -212,29 +196,6 @@ export const CODE_MINTED = { id: str, code: str, expiresAt: num, name: maybe(str
 
 /** `DELETE …/factories/enrollment-codes/{id}` (enrollment-codes.js `revoke`). */
 export const CODE_REVOKED = { changed: bool, state: str };
-
-/** `GET …/queue-state`: the shared poller's clock (live.js). */
-export const QUEUE_STATE = { version: num };
-
-/** `GET …/stats`: the header's and the board's counts by stage (live.js `loadCounts`). */
-export const STATS = { counts: recordOf(num) };
-
-/** A factory as the poller keeps it: names for every page, and the fleet page's cards (fleet.js, fleet-breakers.js). */
-const FACTORY = {
-  id: str,
-  name: str,
-  status: str,
-  health: str,
-  seats: num,
-  load: num,
-  lastHeartbeatAt: maybe(num),
-  leftAt: maybe(num),
-  capabilities: [str],
-  breakers: maybe([{ engine: str, state: str, consecutiveFailures: num, openUntil: maybe(num) }]),
-};
-
-/** `GET …/factories` (live.js `loadFactories`). */
-export const FACTORIES = { factories: [FACTORY] };
 
 /** `GET …/dead-letters`: the Dead letters page's rows (dead-letters.js `row`) and its paging. */
 export const DEAD_LETTER_PAGE = {

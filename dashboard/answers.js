@@ -8,8 +8,10 @@
  */
 import { lazy, maybe, opt, recordOf } from "./answer-shape.js";
 
-// The product-wide reads' shapes (budget, settings, lessons, routing, alerts, fleet…) are answers-product.js's: one
-// module of shapes for every page to import, as before the split.
+// The product-wide reads' shapes (budget, settings, lessons, routing, alerts…) are answers-product.js's, the header's
+// and the shared poller's (health, tiles, counts, factories) answers-poller.js's: one module of shapes for every page
+// to import, as before the splits.
+export * from "./answers-poller.js";
 export * from "./answers-product.js";
 
 /** @typedef {import("./answer-shape.js").Shape} Shape */

@@ -17,7 +17,7 @@ import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
 import { Live } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
-import { can, markRole, PENDING, readOnlyText, readOnlyTitle, readWhoami } from "./role.js";
+import { can, markRole, PENDING, readOnlyText, readOnlyTitle, readWhoami, UNREAD } from "./role.js";
 import { routingView } from "./routing.js";
 import { settingsView } from "./settings.js";
 import { signInView } from "./signin.js";
@@ -121,13 +121,18 @@ function learnWho(l) {
       if (++failed === WHO_TRIES) markRole("");
       return;
     }
-    known = true;
-    stopAsking();
+    // A role not read (another server answered: a gateway's page, its 403) is asked again at each tick: taken as final,
+    // one passing answer left an operator read-only for the session. The pages drawn for it are drawn again once read.
+    if (w?.role === UNREAD && l.role === UNREAD) return;
+    const was = l.role;
+    known = w?.role !== UNREAD;
+    if (known) stopAsking();
     l.role = w?.role ?? "";
     l.actor = w?.actor ?? "";
     markRole(l.role);
+    document.getElementById("role-marker")?.remove();
     showWho(l, w?.why);
-    if (liveReady && l.role && !can(l.role, "operator")) route();
+    if (liveReady && l.role && (!can(l.role, "operator") || was === UNREAD)) route();
   };
   const stopAsking = l.subscribe(() => {
     if (!asking && !known) void ask();

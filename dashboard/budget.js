@@ -1,13 +1,14 @@
 // budget.js — the product budget page (#/budget): spend against the ceiling this UTC period, its state, a burndown
 // chart drawn by uPlot (vendor/uPlot.esm.js: a canvas time series) with the 80 % warning line and the 100 % ceiling,
-// Pause / Resume buttons and a small form to set the budget (operators: not drawn for a viewer, role.js; the server
-// refuses anyone else and the refusal is shown). Spend moves with run reports, not with the queue version, so the
-// page polls GET …/budget while it is open. Stable ids and data-testid attributes let a browser test read the spend
-// and press the buttons.
+// Pause / Resume buttons and a small form to set the budget (budget-form.js; operators: not drawn for a viewer,
+// role.js; the server refuses anyone else and the refusal is shown). Spend moves with run reports, not with the queue
+// version, so the page polls GET …/budget while it is open. Stable ids and data-testid attributes let a browser test
+// read the spend and press the buttons.
 
 import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
+import { budgetForm } from "./budget-form.js";
 import { budgetReader } from "./budget-read.js";
 import { armGroup, setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showLoadError, showReadNote, statusLine, utcBoundary } from "./dom.js";
@@ -50,49 +51,12 @@ export function budgetView(root, live) {
     h("button", { type: "button", id: `budget-${id}`, "data-testid": `budget-${id}`, disabled: true }, label);
   const pause = stateButton("pause", "Pause");
   const resume = stateButton("resume", "Resume");
-  const periodIn = h(
-    "select",
-    { id: "budget-set-period", name: "period" },
-    ...["day", "week", "month"].map((p) => h("option", { value: p }, p)),
-  );
-  const ceilingIn = h("input", {
-    type: "number",
-    id: "budget-set-ceiling",
-    name: "ceilingUsd",
-    min: "0.01",
-    step: "any",
-    required: true,
-  });
-  const modeIn = h(
-    "select",
-    { id: "budget-set-mode", name: "onExhausted" },
-    h("option", { value: "pause" }, "pause: running jobs finish"),
-    h("option", { value: "stop" }, "stop: running jobs stop, checkpoint kept"),
-  );
-  const form = h(
-    "form",
-    { id: "budget-set", class: "row", novalidate: true, "data-needs": "operator" },
-    h("label", { for: "budget-set-period" }, "Period (UTC)"),
-    periodIn,
-    h("label", { for: "budget-set-ceiling" }, "Ceiling (USD)"),
-    ceilingIn,
-    h("label", { for: "budget-set-mode" }, "At 100 %"),
-    modeIn,
-    h("button", { type: "submit", class: "primary", id: "budget-save" }, "Set budget"),
-  );
-
-  /** The operator has changed a field of the set form since it was last saved (or shown): see `draw`. */
-  let drafted = false;
-  const draft = () => {
-    drafted = true;
-  };
-  form.addEventListener("input", draft);
-  form.addEventListener("change", draft);
+  const setForm = budgetForm();
+  const { form, periodIn, ceilingIn, modeIn, save } = setForm;
 
   // An action out greys out every button, whatever a poll draws meanwhile: a double click on Resume sent two, and the
   // second lifted the exhaustion pause the first leaves in force on purpose — dispatch ran past the ceiling.
   let busy = false;
-  const save = /** @type {HTMLButtonElement} */ (form.querySelector("#budget-save"));
   // Busy is aria-disabled (busy.js): the pressed button keeps keyboard focus while its request is out.
   const armAll = () => {
     const paused = !current || current.state === "paused"; // focus kept on the pair when a poll greys one out
@@ -123,14 +87,7 @@ export function budgetView(root, live) {
     state.dataset.state = b.state;
     period.textContent = `per ${b.period}, ${utcBoundary(b.periodStart)} → ${utcBoundary(b.periodEnd)} · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
     armAll();
-    // The form shows the budget as set until the operator changes a field: from then on it is their draft, which a
-    // poll must not overwrite — it did, every 5 s, so a mode chosen (stop) or a ceiling typed and tabbed away from
-    // reverted to the server's before Set budget was pressed, and the save sent the old values back ("Budget saved.").
-    if (!drafted) {
-      periodIn.value = b.period;
-      if (document.activeElement !== ceilingIn) ceilingIn.value = String(b.ceilingUsd);
-      modeIn.value = b.onExhausted;
-    }
+    setForm.show(b); // unless the operator has a draft: budget-form.js
     chart.draw(b);
   };
 
@@ -182,7 +139,7 @@ export function budgetView(root, live) {
       const answer = method === "PUT" ? BUDGET : BUDGET_ACTED;
       const b = await api(live.session, path, { method, answer, ...(body ? { body } : {}) });
       if (!alive) return;
-      if (method === "PUT") drafted = false; // saved: the form shows the budget as it now is, and follows it again
+      if (method === "PUT") setForm.saved(); // the form shows the budget as it now is, and follows it again
       reader.saw();
       draw(b);
       // The budget as it now is: a failed read said beside a refusal is over.

@@ -21,6 +21,7 @@ import {
   titleText,
 } from "./dom.js";
 import { counted } from "./format.js";
+import { newestRead } from "./job-reads.js";
 import { scrollBox } from "./scroll-box.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -190,9 +191,12 @@ export function dagPanel(session, jobId) {
   const show = () => {
     panel.hidden = !(drawn || (error && kind !== "task"));
   };
+  const reads = newestRead();
   const load = async () => {
+    const mine = reads.begin();
     try {
       const { root } = await api(session, `${jobPath(jobId)}/tree`, { answer: TREE });
+      if (!reads.newest(mine)) return; // overtaken: the newer read draws (job-reads.js)
       showLoadError(status); // the read worked: an error from an earlier try (server down) is over, shown or not
       error = retry = false;
       if (root.children.length === 0) {
@@ -215,6 +219,7 @@ export function dagPanel(session, jobId) {
       drawn = true;
       show();
     } catch (err) {
+      if (!reads.newest(mine)) return;
       error = true;
       retry = transient(err);
       showLoadError(status, `Cannot read this job's children: ${describeError(err)}`);

@@ -1,7 +1,8 @@
 // enrollment-code-new.js — the "New code" form of the enrollment codes page (enrollment-codes.js): the code's lifetime,
 // and optionally the one host name that may redeem it and the most seats it grants (POST …/factories/enrollment-codes,
 // operator). The answer's code is shown once, in a read-only box with Copy and the host's enroll command: the
-// coordinator keeps only its hash, so nothing can show it again. Done, leaving the page or revoking it drops it.
+// coordinator keeps only its hash, so nothing can show it again. Done, leaving the page, revoking it or a read of the
+// list that no longer has it (a host used it) drops it.
 
 import { CODE_MINTED } from "./answers.js";
 import { api, apiBase, outcomeUnknown, writeFailure } from "./api.js";
@@ -57,6 +58,8 @@ export function newCodeForm(live, onMinted) {
   const panel = h("div", { id: "code-once", "data-testid": "code-once", class: "code-once", hidden: true });
   /** The id of the code the panel shows, so revoking that code drops it. @type {string | null} */
   let shownId = null;
+  /** When the panel's code was shown (performance.now(), ms): a read of the list asked before cannot list it yet. */
+  let shownAt = 0;
 
   const form = h(
     "form",
@@ -78,6 +81,7 @@ export function newCodeForm(live, onMinted) {
   /** @param {any} minted the API's answer, with its `code` */
   const show = (minted) => {
     shownId = minted.id;
+    shownAt = performance.now();
     const box = h("input", { type: "text", id: "code-once-value", readonly: true, value: minted.code });
     const said = statusLine();
     said.id = "code-once-status";
@@ -162,6 +166,23 @@ export function newCodeForm(live, onMinted) {
     revoked: (id) => {
       if (id === shownId) forget();
     },
+    /**
+     * A read of the list asked at `askedAt` (performance.now(), ms) lists the codes `ids`. The code shown, minted
+     * before that read was asked and not on it, can enroll nothing now — used by a host (the list drops a used code),
+     * revoked elsewhere or expired — and goes, with its Copy: a used code's stayed offered until Done.
+     * @param {string[]} ids @param {number} askedAt
+     */
+    listed: (ids, askedAt) => {
+      if (shownId === null || askedAt < shownAt || ids.includes(shownId)) return;
+      const id = shownId;
+      const hadFocus = panel.contains(document.activeElement);
+      forget();
+      showError(status);
+      status.textContent = `${id} is no longer waiting to be used (a host used it, or it was revoked or expired).`;
+      if (hadFocus) submit.focus();
+    },
+    /** Whether a minted code is shown (its Copy offered). */
+    showing: () => shownId !== null,
     stop: () => {
       alive = false;
     },

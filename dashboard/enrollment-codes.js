@@ -1,16 +1,18 @@
 // enrollment-codes.js — the enrollment codes page (#/enrollment): the product's one-time codes an agent trades for its
 // factory token, as GET …/factories/enrollment-codes gives them (operator): id, who minted it, when, until when, and
 // the host name and seats it binds — never the code, which the coordinator keeps only as a hash. Revoke (DELETE
-// …/enrollment-codes/{id}) asks first, in the row; "New code" (enrollment-code-new.js) shows a minted code once. A
-// token that may not list them is told so instead of a table. The API answers every live code at once (no cursor):
-// no pager. A role known to be below operator (role.js) is told so at once, with no request the server would refuse.
-// Stable ids and data-testids for the browser test: #codes-rows, [data-testid="code-row"][data-code-id].
+// …/enrollment-codes/{id}; enrollment-code-revoke.js) asks first, in the row; "New code" (enrollment-code-new.js)
+// shows a minted code once. A token that may not list them is told so instead of a table. The API answers every live
+// code at once (no cursor): no pager. A role known to be below operator (role.js) is told so at once, with no request
+// the server would refuse. Stable ids and data-testids for the browser test: #codes-rows,
+// [data-testid="code-row"][data-code-id].
 
-import { CODE_REVOKED, CODES } from "./answers.js";
-import { ApiError, api, describeError, outcomeUnknown, writeFailure } from "./api.js";
-import { busyAttr, isBusy, setBusy } from "./busy.js";
-import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { CODES } from "./answers.js";
+import { ApiError, api, describeError } from "./api.js";
+import { setBusy } from "./busy.js";
+import { ago, focusReturn, h, replace, showLoadError, statusLine, when } from "./dom.js";
 import { newCodeForm } from "./enrollment-code-new.js";
+import { codeRevoker } from "./enrollment-code-revoke.js";
 import { bindsText, expiresText, stateText, tickClock } from "./enrollment-code-text.js";
 import { mayList } from "./role.js";
 import { scrollBox } from "./scroll-box.js";
@@ -52,60 +54,6 @@ export function enrollmentCodesView(root, live) {
     ),
   );
 
-  /**
-   * Codes whose revoke is out, until the list is read again: their Revoke is drawn busy. A redraw meanwhile (Refresh,
-   * the read after a New code) drew it armed, and Revoke, "Yes, revoke" sent a second DELETE, whose "already revoked:
-   * nothing changed" replaced the first one's answer.
-   * @type {Set<string>}
-   */
-  const revoking = new Set();
-
-  /** The row's action cell: Revoke, then (pressed) the question with "Yes, revoke" and Keep. @param {any} c */
-  const actions = (c) => {
-    const cell = h("td", { class: "code-actions", "data-needs": "operator" }); // role.js
-    const ask = () => {
-      const yes = h(
-        "button",
-        { type: "button", class: "danger small", "data-testid": "code-revoke-confirm" },
-        "Yes, revoke",
-      );
-      const keep = h("button", { type: "button", class: "secondary small", "data-testid": "code-revoke-keep" }, "Keep");
-      yes.addEventListener("click", () => void revoke(c.id, yes, keep));
-      const back = () => {
-        offer();
-        cell.querySelector("button")?.focus();
-      };
-      keep.addEventListener("click", back);
-      // Escape answers the question as Keep does, as it closes any dialog: the code stays, focus back on Revoke.
-      cell.addEventListener("keydown", (ev) => {
-        if (ev.key !== "Escape" || isBusy(keep) || !cell.contains(keep)) return;
-        ev.preventDefault();
-        back();
-      });
-      replace(cell, h("span", null, "Revoke it? A host holding it can no longer enroll. "), yes, " ", keep);
-      // The safe answer first: Enter pressed twice by mistake keeps the code.
-      keep.focus();
-    };
-    const offer = () =>
-      replace(
-        cell,
-        h(
-          "button",
-          {
-            type: "button",
-            class: "danger small",
-            "data-testid": "code-revoke",
-            "aria-label": `Revoke ${c.id}`,
-            ...busyAttr(revoking.has(c.id)),
-            onclick: ask,
-          },
-          "Revoke",
-        ),
-      );
-    offer();
-    return cell;
-  };
-
   /** @param {any} c an EnrollmentCodeListed */
   const row = (c) =>
     h(
@@ -125,6 +73,7 @@ export function enrollmentCodesView(root, live) {
   let generation = 0;
   const load = async () => {
     const mine = ++generation;
+    const askedAt = performance.now(); // the code the creator shows is on a read asked after it was minted
     // Busy while the list is read, keeping keyboard focus (busy.js); giveBack covers a redraw meanwhile.
     const giveBack = focusReturn(refresh);
     setBusy(refresh, true);
@@ -142,6 +91,10 @@ export function enrollmentCodesView(root, live) {
       );
       replace(body, ...(codes.length ? codes.map(row) : [empty]));
       showLoadError(status);
+      creator.listed(
+        codes.map((/** @type {any} */ c) => c.id),
+        askedAt,
+      );
     } catch (err) {
       if (!alive || mine !== generation) return;
       if (err?.status === 403 && !err.foreign) return refuse(err); // the role's, not a gateway's
@@ -153,6 +106,8 @@ export function enrollmentCodesView(root, live) {
       }
     }
   };
+
+  const { actions } = codeRevoker({ live, body, status, creator, load, alive: () => alive });
 
   /**
    * This token may not list codes (a viewer): say so, and offer nothing it would be refused. `err`: the server's
@@ -167,52 +122,6 @@ export function enrollmentCodesView(root, live) {
     // The server's reason as it is, without describeError's advice: this line's first sentence is that advice.
     const why = err === undefined ? "" : ` ${err instanceof ApiError ? err.readable : describeError(err)}`;
     refused.textContent = `Enrollment codes are for operators: sign in with an operator token to list, create or revoke them.${why}`;
-  };
-
-  /**
-   * Revoke code `id`; both answers busy while the request is out (a double click sends one DELETE). Focus then
-   * goes to the next code's Revoke (or the previous one's, or New code when none is left): the row it was on is gone.
-   * @param {string} id @param {HTMLButtonElement} yes @param {HTMLButtonElement} keep
-   */
-  const revoke = async (id, yes, keep) => {
-    if (isBusy(yes) || revoking.has(id)) return;
-    revoking.add(id);
-    setBusy(yes, true); // aria-disabled: the pressed answer keeps keyboard focus (busy.js)
-    setBusy(keep, true);
-    const at = [...body.querySelectorAll('[data-testid="code-row"]')].findIndex(
-      (r) => r.getAttribute("data-code-id") === id,
-    );
-    try {
-      const r = await api(live.session, `/factories/enrollment-codes/${encodeURIComponent(id)}`, {
-        method: "DELETE",
-        answer: CODE_REVOKED,
-      });
-      if (!alive) return;
-      creator.revoked(id);
-      showError(status);
-      status.textContent = r.changed
-        ? `Revoked ${id}: it can no longer enroll a factory.`
-        : `${id} was already ${r.state}: nothing changed.`;
-      await load().finally(() => revoking.delete(id));
-    } catch (err) {
-      if (!alive) return;
-      showError(status, writeFailure(err, "Not revoked"));
-      // Pruned after use or expiry: its row goes. No answer to read: it may be revoked all the same, and the list says
-      // — busy until it has.
-      if (err?.status === 404 || outcomeUnknown(err)) await load();
-      revoking.delete(id);
-      if (!alive) return;
-      setBusy(yes, false);
-      setBusy(keep, false);
-      const drawn = body.querySelector(`tr[data-code-id="${CSS.escape(id)}"] [data-testid="code-revoke"]`);
-      setBusy(drawn, false); // a redraw meanwhile drew the row anew, its Revoke busy
-      (yes.isConnected ? yes : drawn instanceof HTMLElement ? drawn : creator.submit).focus();
-      return;
-    }
-    if (!alive) return;
-    const left = [...body.querySelectorAll('[data-testid="code-revoke"]')];
-    const next = left[Math.min(Math.max(at, 0), left.length - 1)];
-    (next instanceof HTMLElement ? next : creator.submit).focus();
   };
 
   refresh.addEventListener("click", () => void load());
@@ -238,7 +147,13 @@ export function enrollmentCodesView(root, live) {
   // A role known to list none (role.js) is told so without a request the server would refuse.
   if (mayList(live.role)) void load();
   else refuse();
-  const unsubscribe = live.subscribe(() => tickClock(body)); // the poller's ticks, no read of their own
+  // The poller's ticks move the list's times, with no read of their own — but a host enrolling moves the fleet
+  // (live.js fleetChanged): while a minted code is shown, the list is read again, and a code gone from it (used) is
+  // no longer offered to copy.
+  const unsubscribe = live.subscribe(({ fleetChanged }) => {
+    tickClock(body);
+    if (fleetChanged && creator.showing() && mayList(live.role)) void load();
+  });
   return () => {
     alive = false;
     unsubscribe();

@@ -7,13 +7,18 @@ import { EXPLAIN } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { setBusy } from "./busy.js";
 import { focusReturn, h, num, replace, showLoadError, statusLine, when } from "./dom.js";
+import { newestRead } from "./job-reads.js";
 import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
 import { TERM_HELP } from "./router-terms.js";
 import { scrollBox } from "./scroll-box.js";
 
-/** What each kind of lost lease means, for the exclusions list. */
+/**
+ * What each kind of lost lease means, for the exclusions list. An expiry is said as what happened, not as the host's
+ * doing ("let its lease expire"): a crashed or cut-off host did nothing, its lease ran out (core/waiting-excluded says
+ * "its lease there expired").
+ */
 const LOSS_HELP = {
-  expired: "let its lease expire",
+  expired: "its lease expired",
   released: "handed the job back",
   rejected: "refused the job",
 };
@@ -90,19 +95,23 @@ export function explainPanel(session, jobId, factoryName) {
 
   /** The last read failed in a way that may pass: the job page's next poller tick reads again (`failed`). */
   let retry = false;
+  const reads = newestRead();
   const load = async () => {
+    const mine = reads.begin();
     const giveBack = focusReturn(refresh);
     setBusy(refresh, true); // greyed out while the read is out, keeping keyboard focus (busy.js)
     try {
       const x = await api(session, `${jobPath(jobId)}/explain`, { answer: EXPLAIN });
+      if (!reads.newest(mine)) return; // overtaken: the newer read draws (job-reads.js)
       retry = false;
       showLoadError(status);
       render(x);
     } catch (err) {
+      if (!reads.newest(mine)) return;
       retry = transient(err);
       showLoadError(status, describeError(err));
     } finally {
-      setBusy(refresh, false);
+      if (reads.newest(mine)) setBusy(refresh, false);
       giveBack();
     }
   };

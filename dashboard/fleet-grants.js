@@ -68,8 +68,10 @@ export function grantAnswerText(r, asked) {
 }
 
 /**
- * Puts the factory record an approval answered (its grant: capabilities, pendingCapabilities, seatLimit, …) in place
- * of factory `id` in the poller's list, as a new list, so the page draws it; the next read of the list replaces it.
+ * Puts the factory an approval answered (its grant: capabilities, pendingCapabilities, seatLimit, …; its link and
+ * breakers, as the list has them: the answer is the fleet view's) in place of factory `id` in the poller's list, as a
+ * new list, so the page draws it; the next read of the list replaces it. A field the answer lacks (an older
+ * coordinator's answer had no link) keeps the list's.
  * @param {import("./live.js").Live} live @param {string} id @param {Record<string, unknown>} answer
  */
 export function withGrant(live, id, answer) {

@@ -42,10 +42,19 @@ const CLOCK = new Intl.DateTimeFormat(undefined, {
   hour12: false,
 });
 
-/** Local date-time, to the second. @param {number | undefined} at */
+/**
+ * What a time past Date's range (±8.64e15 ms) or no number at all reads as: `new Date(at)` is then an Invalid Date,
+ * which every formatter throws RangeError on — one such time in an answer took the whole list's draw down with it.
+ */
+export const NOT_A_DATE = "not a date";
+
+/** Whether `at` (epoch ms) is a time a Date holds. @param {number} at */
+const isDate = (at) => Number.isFinite(new Date(at).getTime());
+
+/** Local date-time, to the second; NOT_A_DATE past Date's range. @param {number | undefined} at */
 export function when(at) {
   if (at === undefined || at === null) return "—";
-  return WHEN.format(new Date(at));
+  return isDate(at) ? WHEN.format(new Date(at)) : NOT_A_DATE;
 }
 
 /**
@@ -56,12 +65,12 @@ export function when(at) {
  * @param {number} at
  */
 export function utcBoundary(at) {
-  return `${new Date(at).toISOString().slice(0, 16)}Z`;
+  return isDate(at) ? `${new Date(at).toISOString().slice(0, 16)}Z` : NOT_A_DATE;
 }
 
-/** Local time of day, to the second. @param {number} at */
+/** Local time of day, to the second; NOT_A_DATE past Date's range. @param {number} at */
 export function clock(at) {
-  return CLOCK.format(new Date(at));
+  return isDate(at) ? CLOCK.format(new Date(at)) : NOT_A_DATE;
 }
 
 /** @param {number | undefined} ms */

@@ -152,7 +152,9 @@ export function jobDetailView(root, live, jobId) {
       const job = await api(session, jobPath(jobId), { answer: JOB });
       if (!alive) return; // the page was left while the read was out: nothing of it is drawn or read after it
       showLoadError(status);
-      render(job);
+      // A read sent before the job drawn now (a read or an action's answer: its `rev` is higher), answering late, is
+      // older than what is shown: drawn, it put the job back a stage (or two) until the next read.
+      if (!(typeof job.rev === "number" && job.rev < (current?.rev ?? -1))) render(job);
       loaded = true;
       stale = false;
       reads.firstRead();

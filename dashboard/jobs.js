@@ -1,4 +1,4 @@
-// jobs.js — the jobs table: stage filter chips with counts, newest first, "load more"
+// jobs.js — the jobs table: stage filter chips with counts (job-chips.js), newest first, "load more"
 // through nextCursor; refetched when the queue version changes. A refetch reads as many rows as are shown (each
 // press of "Load more" asks for PAGE more), page after page: a press is not undone by the next refetch, and the rows
 // always come from one read, whose cursor pages never repeat or skip a job. Only the newest read draws. A row's waiting
@@ -8,11 +8,11 @@ import { JOB_PAGE } from "./answers.js";
 import { api, describeError, transient } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
 import { focusReturn, h, renderAges, replace, STAGES, showLoadError, stageLabel, statusLine } from "./dom.js";
+import { stageChips } from "./job-chips.js";
 import { jobRow } from "./job-row.js";
-import { countText } from "./live.js";
 import { scrollBox } from "./scroll-box.js";
 import { serialPanel } from "./serial.js";
-import { readAtWaitEnd, waitEnd } from "./wait-end.js";
+import { readAtWaitEnd, reasonEnds, waitEnd } from "./wait-end.js";
 
 const PAGE = 50;
 /** The API's page limit: a refetch of more rows than this reads them in pages of this many. */
@@ -40,7 +40,7 @@ export function jobsView(root, live, params) {
   /** Whether any read of the list worked: until one has, an empty table is not "no jobs". */
   let read = false;
 
-  const chips = h("nav", { class: "filters", "aria-label": "Filter by stage" });
+  const chips = stageChips(stage); // built once; ticks only change their counts, so keyboard focus stays put
   const tbody = h("tbody");
   const status = statusLine();
   status.tabIndex = -1; // focus lands here when "Load more" read the last page (and is hidden) or failed
@@ -59,7 +59,7 @@ export function jobsView(root, live, params) {
       "section",
       { "aria-labelledby": "jobs-title" },
       h("h1", { id: "jobs-title", tabindex: "-1" }, title),
-      chips,
+      chips.nav,
       scrollBox(
         "table-wrap",
         `${title} table`,
@@ -91,32 +91,7 @@ export function jobsView(root, live, params) {
     ),
   );
 
-  /** Chips are built once; ticks only change their counts, so keyboard focus stays put. */
-  /** @type {Map<string, HTMLElement>} */
-  const countEls = new Map();
-  for (const s of [null, ...STAGES]) {
-    const count = h("span", { class: "count" }, "…");
-    countEls.set(s ?? "all", count);
-    chips.append(
-      h(
-        "a",
-        {
-          href: s ? `#/jobs?stage=${s}` : "#/jobs",
-          class: `chip-filter${s ? ` stage-${s}` : ""}`,
-          "aria-current": s === stage ? "page" : null,
-          dataset: { stage: s ?? "all" },
-        },
-        h("span", null, s ? stageLabel(s) : "all"),
-        count,
-      ),
-    );
-  }
-  const renderChips = () => {
-    if (!live.counts.size) return;
-    const total = live.total();
-    countEls.get("all")?.replaceChildren(countText(total));
-    for (const s of STAGES) countEls.get(s)?.replaceChildren(countText(live.counts.get(s)));
-  };
+  const renderChips = () => chips.render(live);
 
   const renderRows = () => {
     // Re-rendering must not throw away keyboard focus on a job's link: kept on the job's, or — the job gone from this
@@ -192,7 +167,7 @@ export function jobsView(root, live, params) {
         loading = false;
         setBusy(more, false);
         renderRows();
-        waitEnds.shown({ notBefore: earliestEnd(Date.now()) });
+        waitEnds.shown(boardWait(Date.now()));
         giveBack();
         giveBack = () => {};
       }
@@ -209,6 +184,17 @@ export function jobsView(root, live, params) {
   const earliestEnd = (now) => {
     const ends = [...jobs.map((j) => waitEnd(j, now)), gates.endAfter(now)].filter((t) => t !== undefined);
     return ends.length > 0 ? Math.min(...ends) : undefined;
+  };
+  /**
+   * The board as one job for `readAtWaitEnd`: the earliest end ahead, and the earliest end a row's reason still names
+   * though passed by the page's clock — a page ahead of the coordinator's clock read at the end, was answered with the
+   * same end, and never read again: "retrying after its backoff" stood (the job page reads such an end again).
+   * @param {number} now epoch ms
+   */
+  const boardWait = (now) => {
+    const passed = jobs.flatMap(reasonEnds).filter((t) => t <= now);
+    const until = passed.length > 0 ? Math.min(...passed) : undefined;
+    return { notBefore: earliestEnd(now), waitingReason: { detail: { until } } };
   };
   const waitEnds = readAtWaitEnd(() => void reload());
 

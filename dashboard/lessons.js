@@ -2,14 +2,15 @@
  * @module dashboard/lessons
  * The lessons journal page (#/lessons, issue 9 item 7): the product's lessons newest first from GET …/lessons
  * (what engines are told before a job: automatic ones from dead letters, review rejections, breaker trips, budget
- * stops and quarantines; operators' own), filtered by source, with an add form and an Archive button per lesson
- * for operators (the server refuses anyone else, and the page says so). The list is read a page at a time: "Show
- * older lessons" (#lessons-more, shown while the API answers a `nextCursor`) appends the next page. Stable ids:
+ * stops and quarantines; operators' own), filtered by source, with an add form (its Add: lesson-add.js) and an
+ * Archive button per lesson for operators (the server refuses anyone else, and the page says so). The list is read a
+ * page at a time: "Show older lessons" (#lessons-more, shown while the API answers a `nextCursor`) appends the next
+ * page. Stable ids:
  * #lessons-list, #lessons-more, #lesson-text, #lesson-caps, #lesson-engine, #lesson-serial, #lesson-add,
  * #lessons-status, rows carry data-lesson-id.
  */
 
-import { CHANGED, LESSON_ADDED, LESSON_PAGE } from "./answers.js";
+import { CHANGED, LESSON_PAGE } from "./answers.js";
 import { api, describeError, writeFailure } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
 import {
@@ -22,7 +23,7 @@ import {
   showLoadError,
   statusLine,
 } from "./dom.js";
-import { fieldError, refusalError } from "./field-error.js";
+import { addLesson } from "./lesson-add.js";
 import { lessonForm } from "./lesson-form.js";
 import { lessonRow, lessonsTable } from "./lesson-rows.js";
 import { scrollBox } from "./scroll-box.js";
@@ -48,7 +49,8 @@ export function lessonsView(root, live) {
     h("option", { value: "auto" }, "automatic"),
     h("option", { value: "operator" }, "operators'"),
   );
-  const { form, text, caps, engine, serial, addButton, textLimit, serialLimit } = lessonForm();
+  const parts = lessonForm();
+  const { form } = parts;
 
   /**
    * Lessons added on this page that D1 does not list yet: GET …/lessons reads D1, which the coordinator's outbox
@@ -181,42 +183,10 @@ export function lessonsView(root, live) {
   /** @param {any} l */
   const row = (l) => lessonRow(l, archiving.has(l.id), archive);
 
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const body = {
-      text: text.value.trim(),
-      capabilities: caps.value.split(/\s+/).filter(Boolean),
-      ...(engine.value.trim() ? { engine: engine.value.trim() } : {}),
-      ...(serial.value.trim() ? { serialKey: serial.value.trim() } : {}),
-    };
-    if (!body.text) return fieldError(text, status, "Write the lesson first.");
-    const textOver = textLimit.problem();
-    if (textOver) return fieldError(text, status, `Not added: the lesson is ${textOver}.`);
-    const serialOver = serialLimit.problem();
-    if (serialOver) return fieldError(serial, status, `Not added: the serial key is ${serialOver}.`);
-    // One lesson per press: a double click (or Enter twice) while the first POST is out would add it twice.
-    if (isBusy(addButton)) return;
-    const giveBack = focusReturn(addButton, status); // a render while the POST is out may redraw what holds focus
-    setBusy(addButton, true); // aria-disabled: a pressed Add keeps keyboard focus (busy.js)
-    showError(status);
-    status.textContent = "Adding…"; // said while the POST is out: a slow answer is not mistaken for a lost click
-    try {
-      const added = await api(live.session, "/lessons", { method: "POST", body, answer: LESSON_ADDED });
-      if (!alive) return;
-      showError(status);
-      status.textContent = `Added ${added.id}.`;
-      text.value = "";
-      textLimit.problem(); // the counter follows the emptied box
-      pending = [added, ...pending];
-      render(); // listed at once, above the pages already read (a re-read would close the older ones)
-      rereadIfFailed();
-    } catch (err) {
-      const boxes = { text, capabilities: caps, engine, serialKey: serial }; // the box refused is marked and focused
-      if (alive) refusalError(err, status, writeFailure(err, "Not added"), boxes);
-    } finally {
-      setBusy(addButton, false);
-      giveBack();
-    }
+  addLesson({ live, parts, status, alive: () => alive }, (added) => {
+    pending = [added, ...pending];
+    render(); // listed at once, above the pages already read (a re-read would close the older ones)
+    rereadIfFailed();
   });
 
   replace(

@@ -54,8 +54,18 @@ export class Live {
     this.random = opts.random ?? Math.random;
     /** Reads failed in a row: how long the next tick waits (`nextTickMs`). */
     this.failures = 0;
-    /** @type {number | undefined} */
+    /**
+     * The queue version whose counts (and factories) were read: until they are, each tick reads them again.
+     * @type {number | undefined}
+     */
     this.version = undefined;
+    /**
+     * The queue version the listeners were last told of (`versionChanged`). A tick whose reads after a new version
+     * failed told them, and each failed tick after (the version still unread) told them again: every page re-read
+     * its own (the board, a job) at each of those ticks, against a coordinator already failing.
+     * @type {number | undefined}
+     */
+    this.told = undefined;
     /** Jobs per stage, exact (`GET …/stats`, read from the stage index). @type {Map<string, number>} */
     this.counts = new Map();
     /** @type {any[]} */
@@ -104,6 +114,7 @@ export class Live {
   /** Re-read everything now (after an action this page caused). */
   async refresh() {
     this.version = undefined;
+    this.told = undefined; // the page's own action: its listeners are told, as at a new version
     await this.tick(true);
   }
 
@@ -117,12 +128,11 @@ export class Live {
     try {
       if (!document.hidden || this.version === undefined) {
         const { version } = await api(this.session, "/queue-state", { answer: QUEUE_STATE });
-        versionChanged = version !== this.version;
+        const unread = version !== this.version;
+        versionChanged = version !== this.told;
+        this.told = version;
         const factoriesStale = Date.now() - this.factoriesAt > FACTORY_REFRESH_MS;
-        await Promise.all([
-          versionChanged ? this.loadCounts() : null,
-          versionChanged || factoriesStale ? this.loadFactories() : null,
-        ]);
+        await Promise.all([unread ? this.loadCounts() : null, unread || factoriesStale ? this.loadFactories() : null]);
         this.version = version;
         this.error = "";
       }

@@ -12,6 +12,7 @@ import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, heldOutcome, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
+import { newestRead } from "./job-reads.js";
 import { scrollBox } from "./scroll-box.js";
 
 /**
@@ -174,13 +175,18 @@ export function reviewPanel(session, jobId, onDone) {
    * for the next review or stage event, which a job waiting in review may not have for hours.
    */
   let retry = false;
+  const reads = newestRead();
   const load = async () => {
     if (panel.hidden) return;
+    const mine = reads.begin();
     try {
-      render(await api(session, `${jobPath(jobId)}/reviews`, { answer: REVIEWS }));
+      const answer = await api(session, `${jobPath(jobId)}/reviews`, { answer: REVIEWS });
+      if (!reads.newest(mine)) return; // overtaken: the newer read draws (job-reads.js)
+      render(answer);
       retry = false;
       showLoadError(status);
     } catch (err) {
+      if (!reads.newest(mine)) return;
       retry = transient(err);
       showLoadError(status, describeError(err));
     }

@@ -6,10 +6,11 @@
 // answers, <html> is marked PENDING: no role-gated control shows. A role the page cannot know — an older coordinator
 // without whoami (its own 404), reads failing for long (app.js WHO_TRIES) — leaves <html> unmarked: everything is
 // offered, as before. A whoami refused otherwise (another server's 4xx — a gateway's 403 —, the coordinator's own
-// refusal other than a 404, an answer naming no role) is UNREAD: no role-gated control is offered, as for a viewer,
-// and the header says the role could not be read and why. The server stays the judge: a control shown to a role it
-// refuses still gets the refusal, said as ever.
+// refusal other than a 404, an answer naming no role or not JSON) is UNREAD: no role-gated control is offered, as for a
+// viewer, and the header says the role could not be read and why (asked again at each tick: app.js). The server stays
+// the judge: a control shown to a role it refuses still gets the refusal, said as ever.
 
+import { AnswerShapeError } from "./answer-shape.js";
 import { ApiError, api, describeError } from "./api.js";
 
 /** The roles that act on a product, weakest first: a control needing one is offered to it and those after it. */
@@ -37,8 +38,10 @@ export const UNREAD = "unread";
 /**
  * Who the session's token is: `{ role, actor }` from GET …/whoami, with `why` (one line) when `role` is UNREAD;
  * null when an older coordinator answers (its own problem+json 404: no whoami route); undefined when this read failed
- * for the moment (the network, a 5xx, a 429, an answer that was not JSON: worth asking again — taken as final, one
- * dropped read left a viewer offered every control for the whole session). Never throws. A 401 signs the session out
+ * for the moment (the network, a 5xx, a 429: worth asking again — taken as final, one dropped read left a viewer
+ * offered every control for the whole session). A 2xx that is not JSON is UNREAD, as one naming no role: another
+ * server's page (a gateway's sign-in, answered 200) was asked again as a passing failure, and after app.js WHO_TRIES
+ * every control was offered, as to an older coordinator. Never throws. A 401 signs the session out
  * as any read's does (not another server's: api.js).
  * @param {import("./api.js").Session} session
  * @returns {Promise<{ role: string, actor: string, why?: string } | null | undefined>}
@@ -50,6 +53,7 @@ export async function readWhoami(session) {
     if (role) return { role, actor: typeof w.actor === "string" ? w.actor : "" };
     return { role: UNREAD, actor: "", why: "its answer named no role" };
   } catch (err) {
+    if (err instanceof AnswerShapeError) return { role: UNREAD, actor: "", why: describeError(err) };
     const status = typeof err?.status === "number" ? err.status : 0;
     if (status === 0 || status === 429 || status >= 500) return undefined;
     // The coordinator's own 404 (a code: its problem+json) is a route it does not have — one older than whoami.

@@ -5,6 +5,7 @@ import { RUNS } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { duration, h, replace, showLoadError, statusLine, when } from "./dom.js";
 import { clock, counted } from "./format.js";
+import { newestRead } from "./job-reads.js";
 import { scrollBox } from "./scroll-box.js";
 import { usdText } from "./usd.js";
 
@@ -26,13 +27,17 @@ export function runsPanel(session, jobId, factoryName) {
 
   /** The last read failed in a way that may pass: the job page's next poller tick reads again (`failed`). */
   let retry = false;
+  const reads = newestRead();
   const load = async () => {
+    const mine = reads.begin();
     try {
       const { runs } = await api(session, `${jobPath(jobId)}/runs`, { answer: RUNS });
+      if (!reads.newest(mine)) return; // overtaken: the newer read draws (job-reads.js)
       retry = false;
       showLoadError(status);
       render(runs);
     } catch (err) {
+      if (!reads.newest(mine)) return;
       retry = transient(err);
       showLoadError(status, describeError(err));
     }

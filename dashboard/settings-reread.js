@@ -67,16 +67,20 @@ export function putBack(boxes, edits) {
 
 /**
  * Draws settings `s`, read while the page shows `current`, when they differ: in every box the reader has not edited
- * (`fill`, then the edits put back), and says on `line` what changed elsewhere. Nothing when they are the same.
+ * (`fill`, then the edits put back) — the box being typed in (focused, edited) is not written at all — and says on
+ * `line` what changed elsewhere. Nothing when they are the same.
  * @param {any} current @param {any} s
- * @param {{ boxes: Boxes, drawn: Map<string, unknown>, fill: (s: any) => void, line: Element }} page
+ * @param {{ boxes: Boxes, drawn: Map<string, unknown>, fill: (s: any, keep?: Element) => void, line: Element }} page
  */
 export function drawChanged(current, s, { boxes, drawn, fill, line }) {
   const changed = changedPaths(current, s);
   if (changed.length === 0) return;
   const edits = editsOf(boxes, drawn);
-  fill(s);
-  putBack(boxes, edits);
+  // Written and put back, the box being typed in lost its caret (to the end), and a number half typed ("1e", "-":
+  // its value reads "" until it is one) came back empty: it is left as it is.
+  const typing = [...boxes].find(([p, b]) => b === document.activeElement && edits.has(p))?.[1];
+  fill(s, typing);
+  putBack(boxes, new Map([...edits].filter(([p]) => boxes.get(p) !== typing)));
   line.textContent = changedText(
     changed,
     changed.filter((p) => edits.has(p)),

@@ -1,18 +1,18 @@
 // settings.js — the product's settings page (#/settings): preemption, lease TTL, aging horizon, retry backoff and
 // router weights, read with GET …/settings and saved with one PATCH of only what changed (operator; a viewer sees
 // the values, read-only, and no Save — role.js; a token whose role is unknown gets the server's refusal). Every field
-// is a plain input; errors come back as problem+json and are shown as they are, naming the field. No inline script or
-// style (the page's CSP forbids them). Read again every REREAD_MS while open (settings-reread.js): a change made
-// elsewhere is shown and said, and takes away a "Saved: …" it contradicts.
+// is a plain input (drawn by settings-form.js); errors come back as problem+json and are shown as they are, naming
+// the field. No inline script or style (the page's CSP forbids them). Read again every REREAD_MS while open
+// (settings-reread.js): a change made elsewhere is shown and said, and takes away a "Saved: …" it contradicts.
 
 import { SETTINGS } from "./answers.js";
 import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showError, showLoadError, showReadNote, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
-import { can, UNREAD } from "./role.js";
-import { FIELDS, HEALTH_START, patchFrom, read } from "./settings-fields.js";
-import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
+import { can } from "./role.js";
+import { FIELDS, patchFrom, read } from "./settings-fields.js";
+import { settingsBoxes, settingsForm } from "./settings-form.js";
 import { boxValues, drawChanged, REREAD_MS, termsOf } from "./settings-reread.js";
 
 /**
@@ -33,109 +33,24 @@ export function settingsView(root, live) {
   /** What a read found changed elsewhere, on a line of its own: a save's answer still true stays beside it. */
   const elsewhere = statusLine();
   elsewhere.id = "settings-elsewhere";
-  const preemption = h("input", { type: "checkbox", id: "setting-preemption", name: "preemption" });
-  const overflow = h(
-    "select",
-    { id: "setting-overflow", name: "overflow" },
-    ...OVERFLOW_CHOICES.map((c) => h("option", { value: c.value }, c.label)),
-  );
-  const objective = h(
-    "select",
-    { id: "setting-routing-objective", name: "routing.objective" },
-    ...OBJECTIVE_CHOICES.map((c) => h("option", { value: c.value }, c.label)),
-  );
-  /** @type {Map<string, HTMLInputElement>} */
-  const inputs = new Map(
-    FIELDS.map((f) => [
-      f.path,
-      h("input", {
-        type: "number",
-        id: `setting-${f.path.replace(".", "-")}`,
-        name: f.path,
-        required: true,
-        inputmode: "decimal",
-        "aria-describedby": `help-${f.path.replace(".", "-")}`,
-        ...f.attrs,
-      }),
-    ]),
-  );
-  /** @type {import("./settings-reread.js").Boxes} */
-  const boxes = new Map([
-    ["preemption", preemption],
-    ["overflow", overflow],
-    ["routing.objective", objective],
-    ...inputs,
-  ]);
+  const made = settingsBoxes();
+  const { preemption, overflow, objective, inputs, boxes } = made;
   /** The boxes as the last read or save drew them: one holding other is the reader's edit. */
   let drawn = new Map();
   const save = h("button", { type: "submit", class: "primary", id: "settings-save", disabled: true }, "Save");
   const facts = h("p", { class: "muted", id: "settings-facts" });
   const aging = h("p", { class: "muted", id: "settings-aging" });
-  const field = (/** @type {(typeof FIELDS)[number]} */ f) =>
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: inputs.get(f.path)?.id }, f.label),
-      inputs.get(f.path),
-      h("small", { class: "muted", id: `help-${f.path.replace(".", "-")}` }, f.help),
-    );
-  const form = h(
-    "form",
-    { class: "settings card", "aria-labelledby": "settings-title", novalidate: true },
-    h("h1", { id: "settings-title" }, "Settings"),
-    h(
-      "p",
-      { class: "muted" },
-      `How the coordinator governs this product. ${
-        mayEdit
-          ? "Saving needs an operator token."
-          : live.role === UNREAD // not a viewer's: whether it may save is not known (the header's marker says why)
-            ? "Read-only: the token's role could not be read."
-            : "Read-only: changing them needs an operator token."
-      }`,
-    ),
-    h(
-      "div",
-      { class: "field" },
-      h(
-        "label",
-        { for: "setting-preemption" },
-        preemption,
-        " Preemption: a critical job may stop a lower-priority one",
-      ),
-    ),
-    h("fieldset", null, h("legend", null, "Leases and aging"), ...FIELDS.slice(0, 2).map(field)),
-    h("fieldset", null, h("legend", null, "Retries"), ...FIELDS.slice(2, 5).map(field)),
-    h("fieldset", null, h("legend", null, "Router weights"), ...FIELDS.slice(5, HEALTH_START).map(field)),
-    h("div", { class: "field" }, h("label", { for: "setting-overflow" }, "Overflow when a breaker is open"), overflow),
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: "setting-routing-objective" }, "Learned routing optimises"),
-      objective,
-    ),
-    ...HEALTH_GROUPS.map((g) =>
-      h("fieldset", null, h("legend", null, g.legend), ...g.fields.map((f) => field(/** @type {any} */ (f)))),
-    ),
-    facts,
-    aging,
-    status,
-    elsewhere,
-    h("div", { class: "row", "data-needs": "operator" }, save),
-  );
-  // A viewer reads the values; the boxes that hold them take no edits it could never save (Save is not drawn). This
-  // stays `disabled`, not busy.js's aria-disabled: it is the role's for the whole page, set before anything can hold
-  // focus (no focus to lose), and `disabled` keeps the boxes out of the Tab order, their edits from the page, and says
-  // "unavailable" to a screen reader — aria-disabled would leave them typeable.
-  if (!mayEdit) for (const el of form.querySelectorAll("input, select")) el.setAttribute("disabled", "");
+  const form = settingsForm({ role: live.role, mayEdit, made, facts, aging, status, elsewhere, save });
 
-  /** @param {any} s */
-  const fill = (s) => {
+  /** @param {any} s @param {Element} [keep] a box left as it is: the one being typed in (settings-reread drawChanged) */
+  const fill = (s, keep) => {
     current = s;
-    preemption.checked = Boolean(s.preemption);
-    overflow.value = s.overflow === "hold" ? "hold" : "route";
-    objective.value = s.routing?.objective === "success_per_minute" ? "success_per_minute" : "success_per_usd";
-    for (const f of FIELDS) inputs.get(f.path).value = String(read(s, f.path));
+    const before = drawn;
+    if (preemption !== keep) preemption.checked = Boolean(s.preemption);
+    if (overflow !== keep) overflow.value = s.overflow === "hold" ? "hold" : "route";
+    if (objective !== keep)
+      objective.value = s.routing?.objective === "success_per_minute" ? "success_per_minute" : "success_per_usd";
+    for (const f of FIELDS) if (inputs.get(f.path) !== keep) inputs.get(f.path).value = String(read(s, f.path));
     const frozen = s.frozenSerialKeys?.length ? s.frozenSerialKeys.join(", ") : "none";
     facts.textContent = `Frozen serial keys: ${frozen} · Dispatch ${s.budgetPaused ? "paused by budget" : "running"}`;
     // The aging guarantee this starvation weight and horizon give (src/core/aging.ts): said when it is off.
@@ -143,6 +58,8 @@ export function settingsView(root, live) {
     aging.className = s.aging && !s.aging.holds ? "status error" : "muted";
     save.disabled = false;
     drawn = boxValues(boxes);
+    // The box left as it is still holds the reader's edit: what the page drew there stays what it drew.
+    for (const [p, b] of boxes) if (b === keep) drawn.set(p, before.get(p));
   };
 
   form.addEventListener("submit", async (ev) => {

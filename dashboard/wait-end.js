@@ -22,7 +22,7 @@ const instant = (t) => typeof t === "number" && Number.isFinite(t) && t > 0;
  * `detail.stopping.until` — a serial hold's stop bound), as epoch ms, passed or not.
  * @param {any} job @returns {number[]}
  */
-const reasonEnds = (job) => {
+export const reasonEnds = (job) => {
   const detail = job?.waitingReason?.detail ?? {};
   return [detail.until, detail.stopping?.until].filter(instant);
 };

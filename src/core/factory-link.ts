@@ -24,7 +24,9 @@ export interface LinkFacts {
    * connection has no end recorded; false — its end was recorded (a close handled, a sweep, a token ended).
    */
   storedOpen: boolean | undefined;
-  /** When (ms epoch) the coordinator recorded its link's end, if it did (factories/registry `noteLinkEnded`). */
+  /** It works by HTTP polling now (`pollsOverHttp`): never said hello, or its latest beat came over HTTP. */
+  polls: boolean;
+  /** When (ms epoch) the coordinator recorded its link's end, if it did (factories/link-ends `noteLinkEnded`). */
   endedAt?: number;
   health: Health;
   status: FactoryStatus;
@@ -35,17 +37,35 @@ export interface LinkFacts {
  * heartbeats have not lapsed (`down`): a socket silent that long (a cut network, a hung agent: no close comes) is one
  * the coordinator's next sweep closes, and read connected beside `down` it said less than health did. An HTTP
  * poller has no socket: it counts as connected while its heartbeats (or claims) keep it out of `down` and it did not
- * leave, as the waiting reasons count it (coordinator jobs/waiting). A revoked factory is never connected.
- * `disconnectedAt` is the recorded end of its latest connection; null when the stored link still says open (lost
- * with a coordinator restart, or silent on an open socket: its end not seen yet), for a poller, and while connected.
+ * leave, as the waiting reasons count it (coordinator jobs/waiting) — one that said hello once too, once its latest
+ * beat came over HTTP (it claims: reachable), where its old socket's end read it disconnected while it polled.
+ * A revoked factory is never connected. `disconnectedAt` is the recorded end of its latest connection; null when the
+ * stored link still says open (lost with a coordinator restart, or silent on an open socket: its end not seen yet),
+ * for a poller (its polls lapsing read `down`, not an end), and while connected.
  */
 export function factoryLink(facts: LinkFacts): FactoryLinkView {
   if (facts.status === "revoked") return { connected: false, disconnectedAt: endOf(facts) };
   if (facts.attached && facts.health !== "down") return { connected: true, disconnectedAt: null };
-  if (facts.storedOpen === undefined) {
-    return { connected: facts.health !== "down" && facts.health !== "left", disconnectedAt: null };
-  }
+  if (facts.polls) return { connected: facts.health !== "down" && facts.health !== "left", disconnectedAt: null };
   return { connected: false, disconnectedAt: endOf(facts) };
+}
+
+/** A factory's record as `pollsOverHttp` reads it: its hello's generation, its last beat and HTTP beat (ms epoch). */
+export interface BeatFacts {
+  connection?: number | null;
+  lastHeartbeatAt?: number | null;
+  polledAt?: number | null;
+}
+
+/**
+ * Whether a factory works by HTTP polling now: it never said hello over a WebSocket (no `connection`), or its latest
+ * beat was an HTTP heartbeat or claim (`polledAt` not older than `lastHeartbeatAt`; a hello or a socket beat after
+ * it dates `lastHeartbeatAt` later). The fleet view's `connected` and the live pollers the waiting reasons and
+ * preemption count (coordinator factories/registry `livePollers`) read this one rule.
+ */
+export function pollsOverHttp(f: BeatFacts): boolean {
+  if (f.connection === undefined || f.connection === null) return true;
+  return typeof f.polledAt === "number" && f.polledAt >= (f.lastHeartbeatAt ?? 0);
 }
 
 const endOf = (facts: LinkFacts): number | null => (facts.storedOpen === false ? (facts.endedAt ?? null) : null);

@@ -73,9 +73,7 @@ export const FactoryRecordSchema = z.object({
   createdAt: ms,
 });
 
-/** A factory, with its breakers that are not plainly closed (lists and `GET …/factories/{id}`). */
-/** `POST …/capabilities/approve`: the factory, and whether anything changed (false: nothing pending, same limit). */
-export const FactoryApproveAnswerSchema = FactoryRecordSchema.extend(CHANGED);
+/** A factory, with its breakers not plainly closed and its link (lists, `GET …/factories/{id}`, its actions). */
 export const FactorySchema = FactoryRecordSchema.extend({
   breakers: z.array(FactoryBreakerSchema).optional(),
   connected: z
@@ -83,16 +81,18 @@ export const FactorySchema = FactoryRecordSchema.extend({
     .describe(
       "a greeted WebSocket of its agent is open now (draining or not), not silent past 3 missed beats (`down`: " +
         "the sweep closes it), read from the coordinator's socket set: false at once when it closes, where `health` " +
-        "lags. An HTTP poller (no socket): while its heartbeats or claims keep it out of `down`. Never for a revoked one",
+        "lags. An HTTP poller (no socket, or its latest beat over HTTP): while its beats keep it out of `down`. Never revoked",
     ),
   disconnectedAt: ms
     .nullable()
     .describe(
-      "ms epoch when the coordinator saw its latest connection end (a close, the stale-socket sweep, a token ended); null " +
-        "while connected, for an HTTP poller, and when the end was never seen (lost with a coordinator restart)",
+      "ms epoch when the coordinator saw its latest connection end (a close, the stale-socket sweep, a token ended); " +
+        "null while connected, for an HTTP poller, and when the end was never seen (lost with a coordinator restart)",
     ),
 });
 
+/** `POST …/capabilities/approve`: the factory, and whether anything changed (false: nothing pending, same limit). */
+export const FactoryApproveAnswerSchema = FactorySchema.extend(CHANGED);
 export const FactoryListSchema = z.object({ factories: z.array(FactorySchema) });
 
 /** `POST …/factories/enroll` (201) and `…/token/rotate`: the token is shown this once. */

@@ -85,7 +85,7 @@ export const FACTORY_OPS: Op[] = [
       "Drain, quarantine or reactivate; a quarantined factory set active or draining is released as by …/release (error window cleared, factory_quarantined resolved, audited factory.release)",
     role: "operator",
     body: FactoryStatusBody,
-    ok: { "200": json("The factory", FactoryRecordSchema) },
+    ok: { "200": json("The factory as the list gives it now: its breakers and its link", FactorySchema) },
   },
   {
     method: "post",
@@ -99,7 +99,12 @@ export const FACTORY_OPS: Op[] = [
     role: "operator",
     body: ApproveGrantBody,
     bodyOptional: true,
-    ok: { "200": json("The factory, and whether anything changed", FactoryApproveAnswerSchema) },
+    ok: {
+      "200": json(
+        "The factory as the list gives it now (breakers, link), and whether anything changed",
+        FactoryApproveAnswerSchema,
+      ),
+    },
   },
   {
     method: "post",

@@ -8,7 +8,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium } from "./chromium.ts";
+import { closeContext, launchChromium } from "./chromium.ts";
 import { adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
 
 const PRODUCT = "bidi";
@@ -93,7 +93,7 @@ describe("dashboard: a right-to-left override in someone's text stays in it", ()
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
     await page.goto(`${h.url}/${hash}`);
-    return { page, errors, close: () => context.close() };
+    return { page, errors, close: () => closeContext(context) };
   }
 
   it("draws 'by <who>' after a routing rule's reason left to right on the Routing page", async () => {

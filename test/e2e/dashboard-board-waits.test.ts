@@ -2,7 +2,9 @@
 // server: a row's reason that ends by time alone (a retry's backoff) is read again once, by the page's clock, when its
 // end has passed — "retrying after its backoff, at 15:02" stood for good after 15:02 — and a row's "No capable
 // factory" is read again when the fleet moves (a factory with what the job needs enrolled), which moves no version
-// either: it stood until something else in the queue moved. So is the serial panel's "none due (next at 15:02)".
+// either: it stood until something else in the queue moved. So is the serial panel's "none due (next at 15:02)". A
+// page whose clock runs ahead of the coordinator's reads an end still named though passed by its clock, as the job
+// page does: it never read it, and the reason stood.
 import { describe, expect, it } from "vitest";
 import { fetchRoute } from "./chromium.ts";
 import { dashboardSuite, onClock, signedInPage } from "./dashboard-session.ts";
@@ -62,6 +64,49 @@ describe("jobs board: a waiting reason read again when it ends or the fleet move
       )
       .toBe(`waiting waiting-${now}`);
     expect(listReads).toBe(1); // one read at the end, not a poll
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("reads the board again at an end still named after its read, the page's clock ahead of the coordinator's", async () => {
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Skewed", requires: ["tpu"] } })).id;
+    const now = (await api<Reason>("GET", `/jobs/${id}`)).waitingReason.code;
+    // The list's reads name a retry's backoff 5 s ahead by the coordinator's clock, already passed by the page's (30 s
+    // ahead), until the board shows it; every later one is the coordinator's own answer.
+    const until = Date.now() + 5_000;
+    let doctoring = true;
+    const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT, {
+      route: async (p) => {
+        await p.clock.install({ time: Date.now() + 30_000 }); // the page's clock ahead, run on by onClock
+        await p.route(
+          (u) => u.pathname.endsWith("/jobs") && u.searchParams.has("limit"),
+          async (route) => {
+            const res = await fetchRoute(route);
+            if (!doctoring) return route.fulfill({ response: res });
+            const page = await res.json();
+            const jobs = page.jobs.map((j: { id: string; queuedAt: number }) =>
+              j.id === id
+                ? {
+                    ...j,
+                    notBefore: until,
+                    waitingReason: { code: "retry_backoff", message: "retrying", since: j.queuedAt, detail: { until } },
+                  }
+                : j,
+            );
+            return route.fulfill({ json: { ...page, jobs } });
+          },
+        );
+      },
+    });
+    const note = page.locator(`tr[data-job="${id}"] .waiting`);
+    await expect.poll(() => note.getAttribute("class"), SOON).toBe("waiting waiting-retry_backoff");
+    doctoring = false;
+    await expect
+      .poll(
+        onClock(page, 3_000, () => note.getAttribute("class")),
+        SOON,
+      )
+      .toBe(`waiting waiting-${now}`);
     expect(errors).toEqual([]);
     await close();
   });

@@ -6,7 +6,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_NESTING_DEPTH } from "../../src/core/composite.ts";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium, newPage } from "./chromium.ts";
+import { closeContext, launchChromium, newPage } from "./chromium.ts";
 import { ADMIN, adminApi, call, type Harness, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "deep-requeue";
@@ -114,6 +114,6 @@ describe("Requeue below a cancelled composite far up, in a real browser", () => 
     await expect.poll(() => requeue.getAttribute("title"), SOON).toContain(`Not offered: ${top} is cancelled`);
     expect(await requeue.isDisabled()).toBe(true);
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 });

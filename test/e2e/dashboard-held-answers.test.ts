@@ -4,7 +4,7 @@
 // the job on — each stood, until the next click, beside a job long since elsewhere (status-text heldOutcome, as the
 // budget page's answers since pass 39). So does the board's serial panel's "release-train is frozen" once a read finds
 // the key unfrozen elsewhere. A read of the job sent before the requeue landed and answered after it (older: a lower
-// rev) contradicts nothing: the answer stays.
+// rev) contradicts nothing and draws nothing: the answer and the stage it named stay.
 import type { APIResponse, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
@@ -144,8 +144,13 @@ describe("job page: an action's answer goes when the job moves on", () => {
     const status = page.locator(".action-status");
     await expect.poll(() => status.textContent(), SOON).toBe("requeue: job is now queued");
     const [first, response] = held.shift()!;
+    const handed = page.waitForEvent("requestfinished", (r) => r === first.request());
     await first.fulfill({ response });
-    await expect.poll(() => badge.textContent(), SOON).toBe("building"); // the older read drawn
+    await handed;
+    // The older read draws nothing (job-detail.js: its rev is below the answer's), so it contradicts nothing either:
+    // it drew 'building' for a moment, until the next read.
+    await page.evaluate("0"); // a round trip of the page's event loop: the answer handed over has been handled
+    expect(await badge.textContent()).toBe("queued");
     expect(await status.textContent()).toBe("requeue: job is now queued");
     for (const [route, res] of held.splice(0)) await route.fulfill({ response: res });
     expect(errors).toEqual([]);

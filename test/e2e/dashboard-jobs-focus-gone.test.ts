@@ -4,7 +4,7 @@
 // Enter pressed nothing and a screen reader started over.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { closeContext, launchChromium, newPage, signIn } from "./chromium.ts";
 import { onClock } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
@@ -62,6 +62,6 @@ describe("dashboard: the jobs list when the focused job leaves it", () => {
       .toBe(0);
     expect(await page.evaluate("document.activeElement?.id")).toBe("jobs-title");
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 });

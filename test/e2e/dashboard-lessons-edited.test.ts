@@ -4,7 +4,7 @@
 // as "auto (retry_exhausted) · edited by operator:erin" and the other one's as plain "auto (retry_exhausted)".
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium.ts";
+import { closeContext, launchChromium } from "./chromium.ts";
 import { ADMIN, adminApi, call, type Harness, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "lesson-edited";
@@ -99,6 +99,6 @@ describe("dashboard: an automatic lesson an operator edited", () => {
       "Pin the toolchain before a retry",
     );
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   }, 120_000);
 });

@@ -11,7 +11,7 @@
 // and with a raised job budget typed on the page requeues it. No page error and no CSP violation on the way.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium.ts";
+import { closeContext, launchChromium } from "./chromium.ts";
 import { createProduct, type Harness, startHarness } from "./harness.ts";
 import { ProductClient } from "./product-client.ts";
 
@@ -221,7 +221,7 @@ describe("dashboard: money and health in a real browser", () => {
     expect(after).toMatchObject({ state: "warning", spentUsd: SPENT_USD });
     expect(after.pausedBy).toBeUndefined();
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 
   it("the 80 % budget_warning is listed in the alerts panel and acknowledged from the page", async () => {
@@ -238,7 +238,7 @@ describe("dashboard: money and health in a real browser", () => {
       .poll(() => page.locator(`[data-testid=alert-row][data-alert-id="${id}"]`).getAttribute("data-state"), SOON)
       .toBe("acknowledged");
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 
   it("the header shows the product's health; the fleet map shows the open breaker and releases the quarantined factory", async () => {
@@ -280,7 +280,7 @@ describe("dashboard: money and health in a real browser", () => {
     expect(await drained.textContent()).toMatch(/^draining by /);
     expect((await c.api("POST", `/factories/${f.flaky.id}/status`, { status: "active" })).status).toBe(200);
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 
   it("the lessons page lists a lesson from the API and adds one typed on the page", async () => {
@@ -306,7 +306,7 @@ describe("dashboard: money and health in a real browser", () => {
       .poll(async () => (await listed()).find((l) => l.id === id), SOON)
       .toMatchObject({ text, source: "operator" });
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 
   it("the metrics tiles under the header show the API's numbers", async () => {
@@ -327,7 +327,7 @@ describe("dashboard: money and health in a real browser", () => {
     expect(await tile("blocked").locator(".tile-value").textContent()).toBe(String(m.queue.depthByStage.blocked ?? 0));
     expect(await tile("dispatch p50").locator(".tile-value").textContent()).toMatch(/^\d+(\.\d)? ms$/);
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 
   it("Requeue of a job over its own budget shows what it spent; with a raised job budget it is requeued", async () => {
@@ -352,6 +352,6 @@ describe("dashboard: money and health in a real browser", () => {
     expect(await seen()).toMatchObject({ budget: { usd: 5 } });
     expect((await seen()).stage).not.toBe("failed");
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 });

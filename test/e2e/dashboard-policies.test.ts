@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
 import { poll } from "./agent-procs.ts";
-import { launchChromium } from "./chromium.ts";
+import { closeContext, launchChromium } from "./chromium.ts";
 import { ADMIN, createProduct, type Harness, startHarness } from "./harness.ts";
 import { ProductClient, type SeenJob } from "./product-client.ts";
 
@@ -101,7 +101,7 @@ describe("dashboard: fleet policies in a real browser", () => {
     const fromApi = (await c.api("GET", `/jobs/${gpuJob.id}`)).body.waitingReason;
     expect(fromApi?.code).toBe("no_capable_factory");
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 
   it("the DAG view draws the tree of a composite job: an SVG node per child", async () => {
@@ -122,7 +122,7 @@ describe("dashboard: fleet policies in a real browser", () => {
       await expect.poll(async () => (await node.count()) === 1 && (await node.textContent())).toContain(child.title);
     }
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 
   it("the settings page turns preemption on, and the API reads it back", async () => {
@@ -146,7 +146,7 @@ describe("dashboard: fleet policies in a real browser", () => {
     const again = page.locator(SEL.settingsForm).locator("input[name=preemption]");
     await expect.poll(() => again.isChecked()).toBe(true);
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 
   it("the review card names who approved, and how many approvals are still needed", async () => {
@@ -159,7 +159,7 @@ describe("dashboard: fleet policies in a real browser", () => {
     await expect.poll(async () => (await card.textContent()) ?? "").toContain("alice");
     expect((await card.textContent()) ?? "").toMatch(/1\D+2/); // "1 of 2", "1 / 2 approvals", …
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 
   it("text boxes count UTF-8 bytes, as the server does: past the limit in fewer characters, nothing is sent", async () => {
@@ -227,6 +227,6 @@ describe("dashboard: fleet policies in a real browser", () => {
       `/api/v1/products/${PRODUCT}/lessons`,
     ]);
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 });

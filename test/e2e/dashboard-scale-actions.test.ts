@@ -7,7 +7,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { closeContext, launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "scale-actions";
@@ -68,7 +68,7 @@ describe("dashboard: the budget page's buttons under a double click", () => {
     expect(await budget()).toMatchObject({ state: "paused", pausedBy: "exhausted" });
 
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   it("drops a double click's second click that lands after the first answer", async () => {
@@ -105,6 +105,6 @@ describe("dashboard: the budget page's buttons under a double click", () => {
     expect(await budget()).toMatchObject({ state: "overrun" });
 
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 });

@@ -6,7 +6,7 @@
 // not every record of the product (up to 5,000, ~1 MB a poll).
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { closeContext, launchChromium, newPage, signIn } from "./chromium.ts";
 import { onClock } from "./dashboard-session.ts";
 import { ADMIN, adminApi, call, type Harness, P, startHarness } from "./harness.ts";
 
@@ -93,6 +93,6 @@ describe("dashboard: the fleet page of 1,000 factories", () => {
     expect(trackQueries.length).toBeGreaterThanOrEqual(1);
     expect(new Set(trackQueries)).toEqual(new Set(["?perFactory=4"]));
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 });

@@ -6,7 +6,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { closeContext, launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "scale-job";
@@ -90,6 +90,6 @@ describe("dashboard: the job page of a job with a very long feed", () => {
     const built = (await page.evaluate("window.__built")) as { lines: number; rows: number };
     expect(built).toEqual({ lines: 5000, rows: 2000 });
     expect(errors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 });

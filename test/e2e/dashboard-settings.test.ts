@@ -4,11 +4,12 @@
 // violation on the way. The page says what the starvation weight means for the aging guarantee, and that it is off
 // once an operator sets a weight that gives it up. It reads the settings again while open (every 15 s, by the page's
 // clock): a read with the saved values keeps "Saved: …"; one finding them changed elsewhere takes it away, shows the new
-// values in every box not edited (an edit is kept) and says what changed — "Saved: …" stood for good, the page read once.
-// A read sent before a Save and answered after it is dropped: it drew the replaced values back as changed elsewhere.
+// values in every box not edited (an edit is kept) and says what changed — "Saved: …" stood for good, the page read once;
+// the box being typed in is not touched ("1e" half typed was emptied). A read sent before a Save and answered after it
+// is dropped: it drew the replaced values back as changed elsewhere.
 import type { APIResponse, Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { fetchRoute } from "./chromium.ts";
+import { closeContext, fetchRoute } from "./chromium.ts";
 import { dashboardSuite, onClock } from "./dashboard-session.ts";
 import { ADMIN, call, P } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
@@ -154,7 +155,36 @@ describe("the settings page", () => {
     expect(await settings()).toMatchObject({ leaseTtlSeconds: ttl + 100, retry: { jitter: 0.35 } });
     expect(await page.locator("#settings-elsewhere").textContent()).toBe("");
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
+  });
+
+  it("leaves the box being typed in as it is when a read finds settings changed elsewhere", async () => {
+    const context = await suite.browser.newContext();
+    const page = await context.newPage();
+    await page.clock.install(); // the page's next read reached by running its clock on (onClock)
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${suite.h.url}/`);
+    await page.getByLabel("Token").fill(tokens.operator);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.getByRole("link", { name: "Settings" }).click();
+    const box = (id: string) => page.locator(`#setting-${id}`);
+    await expect.poll(() => box("leaseTtlSeconds").inputValue()).toBe(String((await settings()).leaseTtlSeconds));
+    // Half a number typed in the retry's base: "1e" (a number box's value reads "" until it is one).
+    await box("retry-baseSeconds").focus();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("1e");
+    const ttl = (await settings()).leaseTtlSeconds === 300 ? 301 : 300;
+    await call(suite.h.url, "PATCH", `${P(PRODUCT)}/settings`, ADMIN, { leaseTtlSeconds: ttl });
+    const elsewhere = page.locator("#settings-elsewhere");
+    await expect.poll(onClock(page, 5_000, () => elsewhere.textContent())).toMatch(/^Changed elsewhere .*: Lease TTL/);
+    expect(await box("leaseTtlSeconds").inputValue()).toBe(String(ttl));
+    // The typing goes on where it was: "1e1", not "1" in a box the read emptied.
+    await page.keyboard.type("1");
+    expect(await box("retry-baseSeconds").inputValue()).toBe("1e1");
+    expect(errors).toEqual([]);
+    await closeContext(context);
   });
 
   it("drops a read sent before a Save that answers after it", async () => {
@@ -197,6 +227,6 @@ describe("the settings page", () => {
     expect(await ttlBox.inputValue()).toBe(String(was + 7));
     expect(await page.locator("#settings-elsewhere").textContent()).toBe("");
     expect(errors).toEqual([]);
-    await page.context().close();
+    await closeContext(page.context());
   });
 });

@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium } from "./chromium.ts";
+import { closeContext, launchChromium } from "./chromium.ts";
 import { ADMIN, call, type Harness, mintRoleTokens, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "dash";
@@ -303,7 +303,7 @@ describe("dashboard in a real browser", () => {
     await page.screenshot({ path: path.join(SHOTS, "dashboard-390-dark.png"), fullPage: true });
 
     expect(pageErrors).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 
   it("keeps the token for this tab only (sessionStorage), the admin token only when chosen, under a strict CSP", async () => {
@@ -354,7 +354,7 @@ describe("dashboard in a real browser", () => {
     });
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     expect(violations).toEqual([]);
-    await context.close();
+    await closeContext(context);
   });
 });
 

@@ -2,12 +2,13 @@
 // statements): the error budget's own quarantine set the status, then the reason its `welcome` repeats — two reads,
 // parses and writes of the whole document in the unit of the run's end (policies/quarantine, factories/notices
 // `noteDrain`); an operator's `status draining` of a quarantined factory released it to active, then drained it
-// (factories/admin); a clean leave recorded the closed link, then that it left (registry `noteLinkEnded`). Each is
+// (factories/admin); a clean leave recorded the closed link, then that it left (link-ends `noteLinkEnded`). Each is
 // one write now, and the record ends as the two writes left it.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { setFactoryStatus } from "../../src/durable-objects/coordinator/factories/admin.ts";
-import { noteLinkEnded, readFactory } from "../../src/durable-objects/coordinator/factories/registry.ts";
+import { noteLinkEnded } from "../../src/durable-objects/coordinator/factories/link-ends.ts";
+import { readFactory } from "../../src/durable-objects/coordinator/factories/registry.ts";
 import { noteFactoryFailure } from "../../src/durable-objects/coordinator/policies/quarantine.ts";
 import { ADMIN, api, enroll, P } from "./client.ts";
 import { factoryWritesOf } from "./factory-writes.ts";

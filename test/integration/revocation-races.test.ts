@@ -10,10 +10,8 @@
 // re-declared capabilities or seats). Nor can such a token set the product's webhook (URL and secret).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import {
-  assertCurrentConnection,
-  type SocketAttachment,
-} from "../../src/durable-objects/coordinator/factories/sockets.ts";
+import { assertCurrentConnection } from "../../src/durable-objects/coordinator/factories/socket-guards.ts";
+import type { SocketAttachment } from "../../src/durable-objects/coordinator/factories/sockets.ts";
 import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
 import { ADMIN, api, enroll, getJob, mintToken, P, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";

@@ -87,6 +87,38 @@ describe("factories: LINK", () => {
     const json = await captureCli(["factories", "--json", ...connection(stub.url, "shop")], { now: NOW });
     expect(JSON.parse(json.stdout).factories[0]).toMatchObject({ connected: false, disconnectedAt: NOW - 12_000 });
   });
+
+  it("--json gives each factory the LINK column's word as `link`, its fields kept; null from an older coordinator", async () => {
+    const beat = { lastHeartbeatAt: NOW - 5_000, health: "ok" as const };
+    const link = (over: Record<string, unknown>) => factory({ ...beat, ...over } as Partial<Factory>);
+    const fleet = [
+      link({ connected: true, disconnectedAt: null }),
+      link({ id: "fac_2", connected: false, disconnectedAt: NOW - 12_000 }),
+      link({ id: "fac_3", connected: false, disconnectedAt: null }),
+      factory({ id: "fac_4", connected: false, disconnectedAt: null } as Partial<Factory>),
+      link({ id: "fac_5" }),
+      link({ id: "fac_6", health: "left", connected: false, disconnectedAt: NOW - 9_000 }),
+      link({ id: "fac_7", status: "revoked", connected: false, disconnectedAt: null }),
+    ];
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, { factories: fleet }));
+    const json = await captureCli(["factories", "--json", ...connection(stub.url, "shop")], { now: NOW });
+    const listed = JSON.parse(json.stdout).factories as Array<Record<string, unknown>>;
+    expect(listed.map((f) => f.link)).toEqual([
+      "connected",
+      "disconnected",
+      "disconnected",
+      "never",
+      null,
+      "closed",
+      "closed",
+    ]);
+    // Each word is the table's LINK cell (its age aside), and the two fields it is read from stay.
+    const cells = factoryRows(fleet, NOW).map((r) => r[4]);
+    expect(listed.map((f) => f.link ?? "-")).toEqual(cells.map((c) => c!.replace(/ \d+s ago$/, "")));
+    expect(listed[1]).toMatchObject({ connected: false, disconnectedAt: NOW - 12_000 });
+    // Never heard from: the API's heartbeat `health` (down) is kept; `link: never` says what the table's HEALTH does.
+    expect(listed[3]).toMatchObject({ health: "down", link: "never" });
+  });
 });
 
 describe("factories: awaiting approval, approve --seats, enroll's agent command", () => {

@@ -1,10 +1,13 @@
 // The Fleet page says a factory whose socket closed is disconnected (dashboard/fleet-link.js `disconnected`, from the
 // fleet answer's `connected`), and the Fleet line counts them ("· 1 disconnected") — beside a health still `ok`, which
 // follows heartbeats. Not said of a factory never connected (its agent has not started), one that left on purpose,
-// a revoked one, nor by an older coordinator that sends no `connected`.
+// a revoked one, nor by an older coordinator that sends no `connected`. A card drawn from an approval's answer (the
+// list not read again) says the link that answer says (fleet-grants.js `withGrant`), an older coordinator's the list's.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { fleetSummary } from "../../dashboard/fleet.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { withGrant } from "../../dashboard/fleet-grants.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { disconnected } from "../../dashboard/fleet-link.js";
 
@@ -43,5 +46,16 @@ describe("dashboard fleet: disconnected factories", () => {
       "2 factories · 0 of 1 seat busy · 1 more seat on factories down or never connected",
     );
     expect(fleetSummary([f({})])).toBe("1 factory · 0 of 1 seat busy");
+  });
+
+  it("draws a card from an approval's answer with the answer's link; an answer with none keeps the list's", () => {
+    const live = { factories: [f({ id: "a" }), f({ id: "b" })] };
+    withGrant(live, "a", { ...f({ id: "a", connected: false, disconnectedAt: 9, seatLimit: 2 }), changed: true });
+    expect(disconnected(live.factories[0])).toBe(true);
+    expect(live.factories[0]).toMatchObject({ seatLimit: 2, disconnectedAt: 9 });
+    expect(live.factories[0]).not.toHaveProperty("changed");
+    expect(disconnected(live.factories[1])).toBe(false);
+    withGrant(live, "b", { id: "b", capabilities: [], seatLimit: 3, changed: true }); // an older coordinator's
+    expect(live.factories[1]).toMatchObject({ connected: true, seatLimit: 3 });
   });
 });

@@ -2,13 +2,15 @@
 // the stored link says — a socket lost with a coordinator restart left the stored link open, and health stays ok for
 // 30 s after a crash — unless it went silent past 3 missed beats (down: the sweep closes it; no close came).
 // `disconnectedAt` only when the end was recorded for the latest connection; an HTTP poller is connected while up (as
-// the waiting reasons count it); a revoked factory never.
+// the waiting reasons count it) — one that said hello once too, while its latest beat came over HTTP (`pollsOverHttp`:
+// it read disconnected by its old socket's end while it polled); a revoked factory never.
 import { describe, expect, it } from "vitest";
-import { factoryLink, type LinkFacts } from "../../src/core/factory-link.ts";
+import { factoryLink, type LinkFacts, pollsOverHttp } from "../../src/core/factory-link.ts";
 
 const facts = (over: Partial<LinkFacts>): LinkFacts => ({
   attached: false,
   storedOpen: true,
+  polls: false,
   health: "ok",
   status: "active",
   ...over,
@@ -46,15 +48,32 @@ describe("factoryLink", () => {
   });
 
   it("counts an HTTP poller connected while its heartbeats keep it up and it did not leave", () => {
-    const poller = (health: LinkFacts["health"]) => factoryLink(facts({ storedOpen: undefined, health }));
+    const poller = (health: LinkFacts["health"]) => factoryLink(facts({ storedOpen: undefined, polls: true, health }));
     expect(poller("ok").connected).toBe(true);
     expect(poller("degraded").connected).toBe(true);
     expect(poller("down")).toEqual({ connected: false, disconnectedAt: null });
     expect(poller("left").connected).toBe(false);
   });
 
+  it("counts a factory whose socket ended and that polls over HTTP now connected while up, with no end to say", () => {
+    const switched = (health: LinkFacts["health"]) =>
+      factoryLink(facts({ storedOpen: false, endedAt: 1_000, polls: true, health }));
+    expect(switched("ok")).toEqual({ connected: true, disconnectedAt: null });
+    expect(switched("down")).toEqual({ connected: false, disconnectedAt: null });
+    expect(switched("left").connected).toBe(false);
+  });
+
+  it("reads a factory as polling when it never said hello, or its latest beat came over HTTP", () => {
+    expect(pollsOverHttp({})).toBe(true);
+    expect(pollsOverHttp({ connection: null, lastHeartbeatAt: 5 })).toBe(true);
+    expect(pollsOverHttp({ connection: 2, lastHeartbeatAt: 100, polledAt: 100 })).toBe(true);
+    // A socket beat or a hello after its last HTTP beat: it is back on its socket.
+    expect(pollsOverHttp({ connection: 2, lastHeartbeatAt: 150, polledAt: 100 })).toBe(false);
+    expect(pollsOverHttp({ connection: 2, lastHeartbeatAt: 150 })).toBe(false);
+  });
+
   it("never counts a revoked factory connected", () => {
-    expect(factoryLink(facts({ status: "revoked", storedOpen: undefined }))).toEqual({
+    expect(factoryLink(facts({ status: "revoked", storedOpen: undefined, polls: true }))).toEqual({
       connected: false,
       disconnectedAt: null,
     });

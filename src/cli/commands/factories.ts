@@ -15,6 +15,7 @@ import type { Command, Ctx } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { checked, EnrolledRead, EnrollmentCodeRead, FactoriesRead } from "../read-answers.ts";
 import { formatAge, formatInstant, formatLeft, list, renderTable } from "../table.ts";
+import { type Link, linkCell, linkWord } from "./factories-link.ts";
 
 /**
  * The BREAKERS cell: each breaker that is not plainly closed, `engine state` — open ones with the time left, closed
@@ -36,24 +37,6 @@ export function breakerCell(breakers: readonly FactoryBreaker[] | undefined, now
 export function healthCell(f: Pick<Factory, "health" | "leftAt">, now: number): string {
   if (f.health !== "left") return f.health;
   return f.leftAt === undefined ? "left (drained)" : `left (drained) ${formatAge(f.leftAt, now)} ago`;
-}
-
-/** A factory's link as the fleet view answers it: absent from a coordinator older than the field. */
-type Link = { connected?: boolean | null; disconnectedAt?: number | null };
-
-/**
- * The LINK column (the fleet view's `connected`, `disconnectedAt` ms): "connected", "disconnected 12s ago" at once when
- * its socket closed — HEALTH follows heartbeats, `down` only after 3 missed —, "disconnected" when its end was not seen,
- * "never" before its first hello or beat, "closed" for a link ended on purpose (a factory that left or was revoked: a
- * "disconnected" there read as an outage to find, as the dashboard's card does not say it), "-" from a coordinator
- * that does not say (older than the field).
- */
-export function linkCell(f: Link & Pick<Factory, "lastHeartbeatAt" | "health" | "status">, now: number): string {
-  if (f.connected === undefined || f.connected === null) return "-";
-  if (f.connected) return "connected";
-  if (f.health === "left" || f.status === "revoked") return "closed";
-  if (typeof f.disconnectedAt === "number") return `disconnected ${formatAge(f.disconnectedAt, now)} ago`;
-  return f.lastHeartbeatAt === undefined ? "never" : "disconnected";
 }
 
 export function factoryRows(
@@ -110,7 +93,8 @@ export const factories: Command = {
     const client = ctx.client();
     // listFactories unwraps `factories`: the check reads the list under the key it came in.
     const found = checked(FactoriesRead, { factories: await client.listFactories() }, "a list of factories").factories;
-    if (ctx.json) ctx.emit({ factories: found });
+    // `link`: the LINK column's word, so a script need not rebuild it from `connected` and `disconnectedAt`.
+    if (ctx.json) ctx.emit({ factories: found.map((f) => ({ ...f, link: linkWord(f) ?? null })) });
     else if (found.length === 0) ctx.print("no factories; add one with `gigafactory enroll NAME`");
     else
       ctx.print(

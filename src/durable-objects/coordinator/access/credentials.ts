@@ -8,7 +8,8 @@
 import { DomainError } from "../../../core/errors.ts";
 import type { Factory } from "../../../core/model.ts";
 import { requeueHeldBy } from "../dispatch/forced-loss.ts";
-import { requireFactory, setFactoryToken } from "../factories/registry.ts";
+import { setFactoryToken } from "../factories/link-ends.ts";
+import { requireFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
 import { forgetFactoryRouting } from "../policies/routing-changes.ts";
@@ -78,7 +79,7 @@ export function retireEnrollmentCode(tx: Tx, id: string, actor: string): Enrollm
 
 /**
  * Factory `factoryId` authenticates with `newHash` from now on; the streams its old token opened are returned, and
- * the connections it opened end (factories/registry `setFactoryToken`). `byToken`: the operator token asking, if one
+ * the connections it opened end (factories/link-ends `setFactoryToken`). `byToken`: the operator token asking, if one
  * did — it must still be live (access/tokens `assertTokenLive`), or the new factory token would be its holder's.
  * `live`: a greeted socket of it is open now (its link's end is timed now; else it went unseen, with a restart).
  * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked (enroll it again);

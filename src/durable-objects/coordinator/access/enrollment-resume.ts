@@ -25,7 +25,8 @@
 import { DomainError } from "../../../core/errors.ts";
 import type { Factory } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
-import { readFactory, requireFactory, setFactoryToken } from "../factories/registry.ts";
+import { setFactoryToken } from "../factories/link-ends.ts";
+import { readFactory, requireFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 

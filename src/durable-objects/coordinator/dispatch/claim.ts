@@ -176,7 +176,7 @@ export function claimOverHttp(
 ): { job: Job; lease: Lease; lessons: LessonRef[]; allowance?: JobAllowance } | null {
   expireDue(tx);
   const factory = requireFactory(tx.sql, factoryId, tx.now);
-  updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });
+  updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now, polledAt: tx.now }); // a poll: core/factory-link
   const claimed = claimFor(tx, factory, ttlSeconds);
   if (!claimed) return null;
   // The same lessons and allowance a pushed `assign` would carry (policies/lesson-rows, policies/job-allowance).

@@ -3,8 +3,8 @@
  * OUTAGE GRACE — contract (the rule and its evidence: core/outage-grace), run once when a coordinator instance
  * starts, before any request:
  *   inputs: the held leases (stage assigned or building, with an expiry) and the serial stop holds
- *           (dispatch/serial-holds), their holders' stored link (registry `linkOpen`), the factories with a socket
- *           attached to this instance (`attached`), `now`.
+ *           (dispatch/serial-holds), their holders' stored link (registry `linkOpen`; none for a poller: core/
+ *           factory-link `pollsOverHttp`), the factories with a socket attached to this instance (`attached`), `now`.
  *   guard:  every holder is attached and no lease is more than OUTAGE_SLACK_MS overdue: nothing further is read.
  *   output: every lease and stop hold of a graced holder (core/outage-grace `holderGraced`) runs at least
  *           max(its TTL, 30 s) from now (same epoch, same holder: its agent renews it, or resumes it from `welcome`,
@@ -14,10 +14,12 @@
  *           down with the coordinator, when is unknown (the fleet view); one `lease.outage_grace` audit record
  *           with how many leases and holds were extended. Returns how many leases were extended.
  */
+import { pollsOverHttp } from "../../../core/factory-link.ts";
 import { expiryAtStart, type HolderLink, wasDown } from "../../../core/outage-grace.ts";
 import { leaseTtlFor } from "../../../core/settings.ts";
 import { execute } from "../../sql-statements.ts";
-import { linkOpen, noteDisconnected, readFactory } from "../factories/registry.ts";
+import { noteDisconnected } from "../factories/link-ends.ts";
+import { linkOpen, readFactory } from "../factories/registry.ts";
 import { loadJob, touchJob } from "../jobs/rows.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
@@ -49,7 +51,8 @@ export function graceLeasesAfterOutage(tx: Tx, attached: ReadonlySet<string>): n
   const links = new Map<string, HolderLink>();
   for (const id of holders) {
     const f = readFactory(tx.sql, id);
-    links.set(id, { connected: f && linkOpen(f), attached: false });
+    // A poller (one whose socket ended too, its latest beat over HTTP) has no link to judge: the old evidence, `down`.
+    links.set(id, { connected: f && !pollsOverHttp(f) ? linkOpen(f) : undefined, attached: false });
     if (f && linkOpen(f)) noteDisconnected(tx, { factoryId: id, connection: f.connection, unseen: true });
   }
   const linkOf = (id: string): HolderLink => links.get(id) ?? { connected: undefined, attached: attached.has(id) };

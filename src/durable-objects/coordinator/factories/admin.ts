@@ -71,7 +71,8 @@ export function enroll(
  * and spend a resumed engine needs are not read here, once per lease per beat.
  */
 export function heartbeat(tx: Tx, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
-  const factory: Factory = declareFactory(tx, factoryId, body, { lastHeartbeatAt: tx.now });
+  // Over HTTP (`polledAt`): a factory whose socket ended polls now, and reads connected while it does (core/factory-link).
+  const factory: Factory = declareFactory(tx, factoryId, body, { lastHeartbeatAt: tx.now, polledAt: tx.now });
   const leases = tx.sql
     .exec<{ jobId: string; leaseEpoch: number; expiresAt: number }>(
       `SELECT id AS jobId, lease_epoch AS leaseEpoch, lease_expires_at AS expiresAt FROM jobs

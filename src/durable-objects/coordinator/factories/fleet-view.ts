@@ -5,8 +5,9 @@
  * is empty after a hibernation eviction, and never a write per frame: a socket's close or a new hello shows at the
  * next read.
  */
-import { type FactoryLinkView, factoryLink } from "../../../core/factory-link.ts";
+import { type FactoryLinkView, factoryLink, pollsOverHttp } from "../../../core/factory-link.ts";
 import type { Factory } from "../../../core/model.ts";
+import { type BreakerView, breakersOf } from "../policies/breakers.ts";
 import { one } from "../runtime/tx.ts";
 import { attachmentOf } from "./sockets.ts";
 
@@ -29,14 +30,21 @@ interface LinkRow extends Record<string, SqlStorageValue> {
   c: number | null;
   cc: number | null;
   at: number | null;
+  polledAt: number | null;
+  beatAt: number | null;
 }
 
-/** Each factory's stored link in one query: its hello's generation, the one whose end was recorded, and when. */
+/**
+ * Each factory's stored link in one query: its hello's generation, the one whose end was recorded, and when; its last
+ * beat and last HTTP beat (whether it polls now).
+ */
 const LINKS_SQL = `SELECT id, json_extract(doc, '$.connection') AS c, json_extract(doc, '$.closedConnection') AS cc,
-  json_extract(doc, '$.disconnectedAt') AS at FROM factories`;
+  json_extract(doc, '$.disconnectedAt') AS at, json_extract(doc, '$.polledAt') AS polledAt,
+  json_extract(doc, '$.lastHeartbeatAt') AS beatAt FROM factories`;
 
 const linkFacts = (row: LinkRow | undefined) => ({
   storedOpen: row?.c === null || row === undefined ? undefined : row.c !== row.cc,
+  polls: pollsOverHttp({ connection: row?.c, polledAt: row?.polledAt, lastHeartbeatAt: row?.beatAt }),
   ...(typeof row?.at === "number" ? { endedAt: row.at } : {}),
 });
 
@@ -58,4 +66,18 @@ export function withLinks<F extends Factory>(
     ...f,
     ...factoryLink({ attached: linked.has(f.id), health: f.health, status: f.status, ...linkFacts(byId.get(f.id)) }),
   }));
+}
+
+/** A factory as the fleet view answers it: its breakers that are not plainly closed with no failures, and its link. */
+export type FleetFactory = Factory & FactoryLinkView & { breakers: Omit<BreakerView, "factoryId">[] };
+
+/**
+ * Factory `f` (and what else it carries: an approval's `changed`) as the fleet view shows it (`FleetFactory`), its
+ * link read from its own sockets (by tag) at this read: what `GET …/factories/{id}`, a release, and the status and
+ * approve answers carry — a card drawn from an action's answer says what the list would (an answer without the link
+ * left the card's badge to the next poll).
+ */
+export function fleetFactory<F extends Factory>(state: DurableObjectState, sql: SqlStorage, f: F, now: number) {
+  const [linked] = withLinks(sql, [f], linkedFactoryIds(state, f.id));
+  return { ...linked!, breakers: breakersOf(sql, f.id, now) };
 }

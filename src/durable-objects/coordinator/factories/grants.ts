@@ -53,7 +53,7 @@ export function declareFactory(
   tx: Tx,
   id: string,
   declared: { capabilities?: readonly string[]; seats?: number },
-  other: Partial<Pick<StoredFactory, "lastHeartbeatAt" | "engines" | "agentVersion" | "connection">> = {},
+  other: Partial<Pick<StoredFactory, "lastHeartbeatAt" | "polledAt" | "engines" | "agentVersion" | "connection">> = {},
 ): Factory {
   const f = mustRead(tx, id);
   if (f.status === "revoked") throw new DomainError("unauthorized", `factory ${id} was revoked; enroll it again`);

@@ -1,38 +1,31 @@
 /**
  * @module durable-objects/coordinator/factories/link
- * The coordinator's link to its factories over WebSockets (hibernation API): upgrade, hello, frames, close, push
- * dispatch (factories/push), notices and the stale-socket sweep. One live connection per factory (the latest hello's;
- * a replaced socket's frames are refused). Each frame, a `batch` too (factories/batch), is one unit (runtime/units)
- * answered by one `ack` or `error` before the next dispatch pass; frames arriving together share a turn and a commit.
+ * The coordinator's link to its factories over WebSockets (hibernation API): upgrade, hello (its unit and welcome:
+ * factories/hello), frames, close, push dispatch (factories/push), notices and the stale-socket sweep. One live
+ * connection per factory (the latest hello's; a replaced socket's frames are refused). Each frame, a `batch` too
+ * (factories/batch), is one unit (runtime/units) answered by one `ack` or `error` before the next dispatch pass;
+ * frames arriving together share a turn and a commit.
  */
-import { HEARTBEAT } from "../../../core/lease.ts";
-import { grantedLeaseTtl } from "../../../core/settings.ts";
-import { CLOSE, type FactoryFrame, FEATURES, PROTOCOL_VERSION, parseFactoryFrame } from "../../../shared/protocol.ts";
-import { heldAssignments } from "../dispatch/held-leases.ts";
-import { getSettings, queueVersion } from "../runtime/meta.ts";
+import { CLOSE, parseFactoryFrame } from "../../../shared/protocol.ts";
 import type { Units } from "../runtime/units.ts";
 import { applyBatch } from "./batch.ts";
 import { FrameTurns } from "./frame-turns.ts";
 import { applyFactoryFrame } from "./frames.ts";
-import { declareFactory, welcomeGrant } from "./grants.ts";
+import { commitHello, type HelloFrame, welcomeFrame } from "./hello.ts";
+import { noteDisconnected, noteLinkEnded } from "./link-ends.ts";
 import { pushWork } from "./push.ts";
-import { noteDisconnected, noteLinkEnded } from "./registry.ts";
+import { assertCurrentConnection, REPLACED, refuseReplaced } from "./socket-guards.ts";
 import {
-  assertCurrentConnection,
   attachmentOf,
   closeBack,
   closeStaleSockets,
-  helloCredential,
   notifyFactory,
-  REPLACED,
-  refuseReplaced,
   replaceOthers,
   type SocketAttachment,
   send,
   shedPendingSockets,
   workReadySockets,
 } from "./sockets.ts";
-import { welcomeStanding } from "./standing.ts";
 import { DispatchThrottle } from "./throttle.ts";
 
 export class FactoryLink {
@@ -177,49 +170,17 @@ export class FactoryLink {
    * replaces every other of the factory and is welcomed. Nothing awaits between the commit and the takeover,
    * so two hellos racing are handled one after the other and exactly one socket stays live: the later one.
    */
-  private async greet(
-    ws: WebSocket,
-    att: SocketAttachment,
-    hello: Extract<FactoryFrame, { type: "hello" }>,
-  ): Promise<void> {
+  private async greet(ws: WebSocket, att: SocketAttachment, hello: HelloFrame): Promise<void> {
     const outcome = await this.units.run(
       this.units.productId,
-      (tx) => {
-        const known = helloCredential(tx.sql, att); // the upgrade's token is still the factory's (sockets)
-        const connection = (known?.connection ?? 0) + 1;
-        const declared = declareFactory(
-          tx,
-          att.factoryId,
-          { capabilities: hello.capabilities, seats: hello.seats },
-          { engines: hello.engines, agentVersion: hello.agentVersion, lastHeartbeatAt: tx.now, connection },
-        );
-        return {
-          connection,
-          // Draining or quarantined: said again, with why, to an agent that connected after its `drain`.
-          grant: { ...welcomeGrant(declared), ...welcomeStanding(tx.sql, att.factoryId) },
-          leases: heldAssignments(tx, att.factoryId),
-          version: queueVersion(tx.sql),
-          productTtl: getSettings(tx.sql).leaseTtlSeconds,
-        };
-      },
+      (tx) => commitHello(tx, att, hello),
       (done) => {
         if (!done.ok) return;
         replaceOthers(this.ctx, ws, att.factoryId);
         this.ready = undefined;
-        const { leaseTtlSeconds } = hello; // the product's TTL governs (core/settings `grantedLeaseTtl`): this shortens
+        const { leaseTtlSeconds } = hello; // kept: this connection's leases get the shorter of it and the product's
         ws.serializeAttachment({ ...att, helloed: true, leaseTtlSeconds, connection: done.value.connection });
-        send(ws, {
-          type: "welcome",
-          v: PROTOCOL_VERSION,
-          factoryId: att.factoryId,
-          productId: this.units.productId,
-          queueVersion: done.value.version,
-          heartbeatIntervalMs: HEARTBEAT.intervalMs,
-          leaseTtlSeconds: grantedLeaseTtl(done.value.productTtl, leaseTtlSeconds),
-          features: Object.values(FEATURES),
-          ...done.value.grant, // seats it runs (what the router pushes at once), capabilities routed on and pending
-          leases: done.value.leases,
-        });
+        send(ws, welcomeFrame(this.units.productId, att.factoryId, hello, done.value));
       },
     );
     if (!outcome.ok) {

@@ -4,13 +4,15 @@
  * the token hash each factory authenticates with. A factory's `load` is never
  * stored — it is counted from the live leases it holds, so it cannot drift.
  * Its `health` is computed on read from its heartbeats and its recent lease
- * expiries (core/lease `factoryHealth`), or is `left` once it left cleanly (core/departure).
+ * expiries (core/lease `factoryHealth`), or is `left` once it left cleanly (core/departure). Its link's ends are
+ * recorded through this file's write path by factories/link-ends.
  */
 
-import { leftCleanly, standingHealth } from "../../../core/departure.ts";
+import { standingHealth } from "../../../core/departure.ts";
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
+import { pollsOverHttp } from "../../../core/factory-link.ts";
 import { recordExpiry } from "../../../core/lease.ts";
-import type { Factory, FactoryStatus } from "../../../core/model.ts";
+import type { Factory } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { forgetCachedFactory } from "./cache.ts";
@@ -34,6 +36,8 @@ export interface StoredFactory extends Omit<Factory, "load" | "health"> {
   closedConnection?: number;
   /** When (ms) `closedConnection` was last recorded: the fleet view's `disconnectedAt` (core/factory-link). */
   disconnectedAt?: number;
+  /** When (ms) it last beat over HTTP (a heartbeat or a claim): it polls while no later beat came (core/factory-link). */
+  polledAt?: number;
 }
 
 function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: ReadonlyMap<string, number>): Factory {
@@ -41,6 +45,7 @@ function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: Readonl
     connection: _c,
     closedConnection: _cc,
     disconnectedAt: _d,
+    polledAt: _p,
     statusReason,
     ...f
   } = JSON.parse(doc) as StoredFactory;
@@ -103,38 +108,6 @@ export function requireRoutableFactory(sql: SqlStorage, id: string, now: number)
   });
 }
 
-/**
- * Sockets ended (close handled, swept, or found gone at an instance's start: `unseen`, when unknown — `disconnectedAt`
- * cleared), each of factory `factoryId`'s generation `connection`: that generation recorded closed, unless a newer
- * hello's is live by now (a replaced socket's late close says nothing). Idempotent.
- */
-export function noteDisconnected(tx: Tx, ...ended: { factoryId: string; connection?: number; unseen?: true }[]) {
-  for (const att of ended) {
-    const f = readFactory(tx.sql, att.factoryId);
-    if (f?.connection === undefined || f.connection !== att.connection || f.closedConnection === f.connection) continue;
-    storeFactory(tx.sql, { ...f, closedConnection: f.connection, disconnectedAt: att.unseen ? undefined : tx.now });
-  }
-}
-
-/**
- * The live link (`att`, the socket's attachment) of a factory ended with the peer's close `code`: its end recorded
- * (as `noteDisconnected`) and, if its agent had drained, closed cleanly and holds no lease (core/departure
- * `leftCleanly`), that it left — its health reads `left`, not `down`, and nothing pages (policies/health-check).
- * Both in one write of the record (they were two). A hello clears it (factories/grants).
- */
-export function noteLinkEnded(
-  tx: Tx,
-  att: { factoryId: string; connection?: number; draining: boolean },
-  code: number,
-) {
-  const f = readFactory(tx.sql, att.factoryId);
-  if (f?.connection === undefined || f.connection !== att.connection) return; // a replaced socket's close says nothing
-  const left = leftCleanly({ draining: att.draining, code, heldLeases: liveLoad(tx.sql, att.factoryId) });
-  if (!left && f.closedConnection === f.connection) return; // recorded already
-  const end = f.closedConnection === f.connection ? {} : { closedConnection: f.connection, disconnectedAt: tx.now };
-  storeFactory(tx.sql, { ...f, ...end, ...(left ? { leftAt: tx.now } : {}) });
-}
-
 /** Whether factory `f` has a link the coordinator never saw end (core/outage-grace `HolderLink.connected`). */
 export function linkOpen(f: StoredFactory): boolean | undefined {
   return f.connection === undefined ? undefined : f.closedConnection !== f.connection;
@@ -158,20 +131,24 @@ export function listFactories(sql: SqlStorage, now: number): Factory[] {
     .map((r) => rowToFactory(sql, r.doc, now, loads));
 }
 
-/** Factories that never said hello over a WebSocket (`connection` unset): they work by HTTP polling (`POST …/claim`). */
-const POLLER_IDS_SQL = "SELECT id FROM factories WHERE json_extract(doc, '$.connection') IS NULL";
+type BeatRow = { id: string; connection: number | null; polledAt: number | null; lastHeartbeatAt: number | null };
+/** Each factory's beats as core/factory-link `pollsOverHttp` reads them. */
+const BEATS_SQL = `SELECT id, json_extract(doc, '$.connection') AS connection, json_extract(doc, '$.polledAt') AS polledAt,
+  json_extract(doc, '$.lastHeartbeatAt') AS lastHeartbeatAt FROM factories`;
 
 /**
- * The HTTP pollers that can take work now: their heartbeats (or claims) keep them out of `down` (and they did not
- * leave). What the waiting reason counts as connected beside the work-ready sockets, and what keeps preemption from
- * stopping a run while a poller's free seat would take the critical job at its next claim. `factories`: the
- * product's factories when the caller has them listed already (`listFactories`).
+ * The HTTP pollers that can take work now (core/factory-link `pollsOverHttp`: never said hello, or their latest beat
+ * came over HTTP): their heartbeats (or claims) keep them out of `down` (and they did not leave). What the waiting
+ * reason counts as connected beside the work-ready sockets, and what keeps preemption from stopping a run while a
+ * poller's free seat would take the critical job at its next claim — as the fleet view's `connected` reads them.
+ * `factories`: the product's factories when the caller has them listed already (`listFactories`).
  */
 export function livePollers(sql: SqlStorage, now: number, factories = listFactories(sql, now)): Factory[] {
   const ids = new Set(
     sql
-      .exec<{ id: string }>(POLLER_IDS_SQL)
+      .exec<BeatRow>(BEATS_SQL)
       .toArray()
+      .filter(pollsOverHttp)
       .map((r) => r.id),
   );
   return factories.filter((f) => ids.has(f.id) && f.health !== "down" && f.health !== "left");
@@ -222,21 +199,6 @@ export function noteLeaseExpiry(tx: Tx, id: string, count = 1): void {
   let leaseExpiries = f.leaseExpiries;
   for (let i = 0; i < count; i++) leaseExpiries = recordExpiry(leaseExpiries, tx.now);
   storeFactory(tx.sql, { ...f, leaseExpiries });
-}
-
-/**
- * The factory's token is `tokenHash` now (null: revoked, with `status`), and the old one's connections end: a new
- * generation, recorded closed, so a frame on one is refused in its unit (sockets `assertCurrentConnection`); an HTTP
- * poller (no generation) stays one. `live`: a greeted socket of it is open. @throws NotFoundError — no such factory.
- */
-export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, status?: FactoryStatus, live = true) {
-  const f = readFactory(tx.sql, id);
-  if (!f) throw new NotFoundError("factory", id);
-  const next = (f.connection ?? 0) + 1; // ended now, unless its end was recorded already (kept: when it was) —
-  const at = !linkOpen(f) ? f.disconnectedAt : live ? tx.now : undefined; // or lost unseen, with a restart: no time
-  const ended = f.connection === undefined ? {} : { connection: next, closedConnection: next, disconnectedAt: at };
-  storeFactory(tx.sql, { ...f, ...ended, status: status ?? f.status }, tokenHash);
-  return requireFactory(tx.sql, id, tx.now);
 }
 
 export function deleteFactory(tx: Tx, id: string): void {

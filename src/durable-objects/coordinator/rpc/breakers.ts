@@ -8,17 +8,16 @@
  * consecutiveFailures, openUntil?}]`) and their link (`connected`, `disconnectedAt`: factories/fleet-view), overriding
  * rpc/fleet's plain views, so `GET …/factories` shows them.
  */
-import type { FactoryLinkView } from "../../../core/factory-link.ts";
 import type { Factory } from "../../../core/model.ts";
-import { linkedFactoryIds, withLinks } from "../factories/fleet-view.ts";
+import { type FleetFactory, fleetFactory, linkedFactoryIds, withLinks } from "../factories/fleet-view.ts";
 import { listFactories, requireFactory } from "../factories/registry.ts";
 import { statusNotice } from "../factories/standing.ts";
-import { type BreakerView, breakersOf, listBreakers } from "../policies/breakers.ts";
+import { breakersOf, listBreakers } from "../policies/breakers.ts";
 import { releaseFactory } from "../policies/quarantine.ts";
 import { BudgetRpc } from "./budget.ts";
 
 /** A factory as the API lists it: with its breakers (only those not plainly closed with no failures) and its link. */
-export type FactoryWithBreakers = Factory & FactoryLinkView & { breakers: Omit<BreakerView, "factoryId">[] };
+export type FactoryWithBreakers = FleetFactory;
 
 const withBreakers = <F extends Factory>(sql: SqlStorage, f: F, now: number) => ({
   ...f,
@@ -39,8 +38,7 @@ export abstract class BreakerRpc extends BudgetRpc {
 
   /** One factory as the fleet view shows it, with its link read from its own sockets (by tag). */
   private oneFactory(sql: SqlStorage, factoryId: string, now: number): FactoryWithBreakers {
-    const [f] = withLinks(sql, [requireFactory(sql, factoryId, now)], linkedFactoryIds(this.ctx, factoryId));
-    return withBreakers(sql, f!, now);
+    return fleetFactory(this.ctx, sql, requireFactory(sql, factoryId, now), now);
   }
 
   /** Every breaker that is not plainly closed with no failures (the metrics and the fleet map read these). */

@@ -33,7 +33,7 @@ import {
   heartbeat,
   setFactoryStatus,
 } from "../factories/admin.ts";
-import { linkedFactoryIds } from "../factories/fleet-view.ts";
+import { fleetFactory, linkedFactoryIds } from "../factories/fleet-view.ts";
 import { seatGrant } from "../factories/grants.ts";
 import { listFactories, readFactory, requireFactory } from "../factories/registry.ts";
 import { statusNotice } from "../factories/standing.ts";
@@ -141,7 +141,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
     // did not know of yet, which it released ("no free seat").
     const outcome = await this.units.run(
       productId,
-      (tx) => approveFactoryGrant(tx, factoryId, req, actor),
+      (tx) => fleetFactory(this.ctx, tx.sql, approveFactoryGrant(tx, factoryId, req, actor), tx.now), // its link too
       (done) => {
         if (!done.ok || !done.value.changed || req.seatLimit === undefined) return;
         this.link.notify(factoryId, { type: "grant", ...seatGrant(done.value) });
@@ -188,7 +188,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
       const from = readFactory(tx.sql, factoryId)?.status;
       const f = setFactoryStatus(tx, factoryId, status, actor);
       notice = statusNotice(from, status, actor);
-      return f;
+      return fleetFactory(this.ctx, tx.sql, f, tx.now); // with its link and breakers, as the list shows it
     });
     // Its agent hears the change (factories/standing): a `drain` saying its status, or `active` when work comes again.
     if (outcome.ok && notice) this.link.notify(factoryId, notice);
@@ -211,7 +211,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
    * The sockets close in the unit's answer, synchronously after its commit: before the dispatch pass the unit may
    * cause and before the outbox ships. Closed after `run` returned (the outbox shipped, awaited), frames on them in
    * that wait were still applied as the factory's, and a pass could push work to them. The units that end the old
-   * token also end its connection generation (factories/registry `setFactoryToken`): a frame is refused at commit.
+   * token also end its connection generation (factories/link-ends `setFactoryToken`): a frame is refused at commit.
    */
   private async retiring<T>(
     productId: string,
