@@ -2,11 +2,11 @@
 // `gigafactory job ID`'s RUNS and the dashboard's runs table say "gpu-1 lost its link at T; its lease expired at T'"
 // (the CLI in UTC as its STARTED column, the page in local time as its other times) — "timeout: lease expired" alone
 // read like the job's own time limit. With no link loss seen, its holder's last heartbeat (`lastHeartbeatAt`) is said
-// instead: "gpu-1's last heartbeat at T; its lease expired at T'" (a beat on another UTC day with its date). The
+// instead: "gpu-1's last heartbeat at T; its lease expired at T'" (a beat on another day with dates: UTC, local). The
 // outcome word stays `timeout` in the CLI; a run without either field, or one that ended otherwise, reads as before.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { clock } from "../../dashboard/format.js";
+import { clock, when } from "../../dashboard/format.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { runResultWords } from "../../dashboard/runs.js";
 import { renderJob } from "../../src/cli/commands/job.ts";
@@ -66,6 +66,18 @@ describe("the dashboard's runs table", () => {
   it("says the holder lost its link and when its lease expired, in the page's time", () => {
     expect(runResultWords(expired(), name)).toBe(
       `gpu-1 lost its link at ${clock(LOST)}; its lease expired at ${clock(ENDED)}`,
+    );
+  });
+
+  it("says the holder's last heartbeat when no link loss was seen, in the page's time (with dates a day apart)", () => {
+    const { linkLostAt: _, ...beat } = expired({ lastHeartbeatAt: BEAT });
+    expect(runResultWords(beat, name)).toBe(
+      `gpu-1's last heartbeat at ${clock(BEAT)}; its lease expired at ${clock(ENDED)}`,
+    );
+    expect(runResultWords(expired({ lastHeartbeatAt: BEAT }), name)).toContain("gpu-1 lost its link at");
+    const early = { ...beat, lastHeartbeatAt: BEAT - 2 * 86_400_000 };
+    expect(runResultWords(early, name)).toBe(
+      `gpu-1's last heartbeat at ${when(early.lastHeartbeatAt)}; its lease expired at ${when(ENDED)}`,
     );
   });
 
