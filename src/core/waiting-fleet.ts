@@ -7,6 +7,7 @@
  */
 import { DEFAULT_ENGINE } from "./breaker.ts";
 import type { Factory, Job } from "./model.ts";
+import { breakerHolders } from "./route-filter.ts";
 import { effectiveRequires, filterReasons, type RouteContext } from "./router.ts";
 
 /**
@@ -144,9 +145,9 @@ function keptFrom(
 
 /**
  * Every live factory refuses the job for a breaker. Without `overflow: hold` each has its own open; with it, the
- * job may be held by a breaker elsewhere — on a factory that is not live, or not even capable — so the cause names
- * exactly the factories whose own breaker is open (any enrolled one, by id when it is not in the fleet), and says
- * whether the hold policy is what keeps it off the rest.
+ * job may be held by a breaker elsewhere — on a factory in service and capable, but not live — so the cause names
+ * exactly the factories whose open breaker holds it (core/route-filter `breakerHolders`; by id when it is not in
+ * the fleet), and says whether the hold policy is what keeps it off the rest.
  */
 function breakerCause(
   job: Job,
@@ -159,9 +160,7 @@ function breakerCause(
   const held = live.some(({ f }) => !ownOpen(f.id));
   if (!held) return { code: "breaker_open", engine, factories: live.map(({ f }) => note(f)), held };
   const byId = new Map(views.map((f) => [f.id, f]));
-  const ids = [...(ctx.openBreakers ?? [])]
-    .filter((key) => key.slice(key.lastIndexOf(":") + 1) === engine)
-    .map((key) => key.slice(0, key.lastIndexOf(":")));
+  const ids = breakerHolders(effectiveRequires(job), engine, ctx); // those whose breaker holds it, not every one
   const factories = [...new Set(ids)].map((id) => {
     const f = byId.get(id);
     return f ? note(f) : { id, name: id };

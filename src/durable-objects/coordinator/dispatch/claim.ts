@@ -37,6 +37,7 @@ import type { Bucket } from "../jobs/buckets.ts";
 import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
+import { breakerDetails } from "../policies/breaker-details.ts";
 import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
 import { experimentPolicy, noteArmAssignment } from "../policies/experiments.ts";
 import { dispatchAllowance } from "../policies/job-allowance.ts";
@@ -83,6 +84,7 @@ export function routeContext(tx: Tx): RouteContext {
     frozenSerialKeys: new Set(settings.frozenSerialKeys),
     budgetPaused: settings.budgetPaused,
     openBreakers: openBreakerKeys(tx),
+    breakers: breakerDetails(tx), // overflow: hold counts a breaker only where its factory could take the job
     overflow: settings.overflow,
     // Leases a factory lost on a job keep it away from that job for a backoff (core/exclusions).
     exclusionOf: exclusionLookup(tx.sql, tx.now),
@@ -148,8 +150,7 @@ export function claimFor(
   const closedKeys = closedSerialKeys(ctx);
   const below = cascadeHold(tx.sql);
   // Jobs of an engine whose breaker refuses the claimant are skipped unread, as a closed serial gate's are.
-  const broken = breakerHeldEngines([live], ctx);
-  const heldEngines = () => broken;
+  const heldEngines = (b: Bucket) => breakerHeldEngines([live], ctx, b.capabilities);
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
     admit,
     closedKeys,
