@@ -4,6 +4,7 @@
  * fleet causes of core/waiting-fleet in plain language with their detail, and the `preempted` wrapper. The
  * order they are asked in is core/waiting's.
  */
+import { breakerWords } from "./breaker-waiting.ts";
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
@@ -184,13 +185,12 @@ export function fleetReason(
         return reason("no_factory_connected", message, since, { ...named(fleet.factories), ...detail });
       }
       case "breaker_open": {
-        const broken = `engine ${fleet.engine} is broken on ${names(fleet.factories)}`;
-        const message = fleet.held
-          ? `${broken}; the overflow policy (hold) keeps the job off every other factory until ${fleet.factories.length > 1 ? "they close" : "it closes"}`
-          : broken;
+        const { message, until } = breakerWords(fleet, names);
         return reason("breaker_open", message, since, {
           engine: fleet.engine,
           ...named(fleet.factories),
+          // The first open one's end: the dashboard reads the job again then (dashboard/wait-end).
+          ...(until !== undefined ? { until } : {}),
           ...(fleet.held ? { overflow: "hold" } : {}),
         });
       }

@@ -1,7 +1,8 @@
 // `overflow: hold` in workerd holds a plain job only for a breaker on a factory that could have taken it: while the
 // broken factory is in service the job waits (`breaker_open` naming it, `overflow_hold` on the idle one); once that
 // factory is quarantined the idle factory claims the job at once, its explain shows no hold, and the waiting view
-// no longer blames the quarantined factory's breaker (a newcomer's plain job waited ~2.5 min on an idle host).
+// no longer blames the quarantined factory's breaker (a newcomer's plain job waited ~2.5 min on an idle host). The
+// wait names the breaker's end (`detail.until`, "open until T, then one trial job"), as the alert does.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, type JobView, P, submit } from "./client";
 
@@ -35,13 +36,23 @@ describe("overflow: hold and a breaker on a factory out of service", () => {
     const plain = await submit(product, { title: "plain" });
     // In service, the gpu factory could have run it: the hold keeps it off demo-docker.
     expect((await claim(product, docker.token)).status).toBe(204);
-    const waiting = await api<JobView & { waitingReason: { code: string; detail: Record<string, unknown> } }>(
-      "GET",
-      `${P(product)}/jobs/${plain.id}`,
-      { token: ADMIN },
-    );
+    const waiting = await api<
+      JobView & { waitingReason: { code: string; message: string; detail: Record<string, unknown> } }
+    >("GET", `${P(product)}/jobs/${plain.id}`, { token: ADMIN });
     expect(waiting.body.waitingReason.code).toBe("breaker_open");
-    expect(waiting.body.waitingReason.detail).toMatchObject({ factories: [{ name: "demo-gpu" }], overflow: "hold" });
+    const open = await api<{ breakers: Array<{ openUntil: number }> }>("GET", `${P(product)}/breakers`, {
+      token: ADMIN,
+    });
+    const until = open.body.breakers[0]?.openUntil;
+    // The breaker's state and its end (the dashboard reads the job again then), as the alert and `factories` say.
+    expect(waiting.body.waitingReason.detail).toMatchObject({
+      until,
+      factories: [{ name: "demo-gpu", until }],
+      overflow: "hold",
+    });
+    expect(waiting.body.waitingReason.message).toContain(
+      `breaker on demo-gpu is open until ${new Date(until ?? 0).toISOString().slice(0, 19)}Z, then one trial job`,
+    );
     const status = { status: "quarantined" };
     const q = await api("POST", `${P(product)}/factories/${gpu.factoryId}/status`, { token: ADMIN, json: status });
     expect(q.status).toBe(200);

@@ -459,7 +459,8 @@ describe("breakers under overflow: hold", () => {
     );
     expect(r?.code).toBe("breaker_open");
     expect(r?.message).toBe(
-      "engine claude is broken on F2; the overflow policy (hold) keeps the job off every other factory until it closes",
+      "engine claude's breaker on F2 is open; the overflow policy (hold) keeps the job off every other factory until it " +
+        "closes — `gigafactory settings set overflow=route` lets it run elsewhere",
     );
     expect(r?.detail).toMatchObject({ engine: "claude", factories: [{ id: "F2", name: "F2" }], overflow: "hold" });
   });
@@ -470,7 +471,9 @@ describe("breakers under overflow: hold", () => {
       inputs(both, { overflow: "hold", openBreakers: new Set(["F1:claude", "F2:claude"]) }),
       NOW,
     );
-    expect(r?.message).toBe("engine claude is broken on F1, F2");
+    expect(r?.message).toBe(
+      "engine claude's breakers hold it on F1 (open), F2 (open) — a trial job's success closes one and the job runs",
+    );
     expect(r?.detail).not.toHaveProperty("overflow");
   });
 
