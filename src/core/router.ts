@@ -6,6 +6,7 @@
  * explain panel reads the per-term breakdown in `Candidate.terms`). Nothing here
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
+import type { BudgetPause } from "./budget-pause.ts";
 import type { Exclusion } from "./exclusions.ts";
 import { type JobPolicy, jobContext } from "./experiment.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
@@ -52,6 +53,7 @@ export interface RouteContext {
   busySerialKeys?: ReadonlySet<string>;
   frozenSerialKeys?: ReadonlySet<string>;
   budgetPaused?: boolean;
+  budgetPause?: BudgetPause; // while budgetPaused: who paused, the spend, the period's end (core/budget-pause)
   /** `${factoryId}:${engine}` of every open circuit breaker (engine `*`: the factory's default, core/breaker). */
   openBreakers?: ReadonlySet<string>;
   /** `hold`: while a breaker of a job's engine is open where it could run (route-filter), none takes it; `route`: others may. */

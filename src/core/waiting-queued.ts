@@ -5,6 +5,7 @@
  * order they are asked in is core/waiting's.
  */
 import { breakerWords } from "./breaker-waiting.ts";
+import { budgetPausedWords } from "./budget-pause.ts";
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
@@ -46,14 +47,6 @@ function named<T>(list: readonly T[]): { factories: T[]; factoryCount: number } 
 const pastable = (word: string): boolean => /^[\w.:@/-]{1,128}$/.test(word);
 
 /**
- * Paused by an operator or by its spend (`gigafactory budget` says which): a resume lifts an operator's pause (and
- * runs a spent budget on over its ceiling, by choice); a higher ceiling or the next period lifts a spent one.
- */
-const BUDGET_PAUSED =
-  "the product's budget is paused — `gigafactory budget` says why; `gigafactory budget resume` lifts the pause, " +
-  "or `gigafactory budget set` raises a spent ceiling";
-
-/**
  * A job-wide gate of the router's filter. "hard": an operator's decision that holds whatever the fleet does —
  * the product's budget pause, then a frozen serial key. "held": the serial key is held by a running job
  * (`holders` names it when known), or — with no running holder — by a run whose lease was taken by force while its
@@ -69,7 +62,11 @@ export function gateReason(
 ): WaitingReason | undefined {
   const key = job.serialKey;
   if (kind === "hard") {
-    if (ctx.budgetPaused) return reason("budget_paused", BUDGET_PAUSED, job.queuedAt, {});
+    if (ctx.budgetPaused) {
+      // Who paused, the spend against the ceiling and what ends it (core/budget-pause).
+      const { message, detail } = budgetPausedWords(ctx.budgetPause);
+      return reason("budget_paused", message, job.queuedAt, detail);
+    }
     if (key !== undefined && ctx.frozenSerialKeys?.has(key)) {
       // The freeze's own instant when it came after the job queued: "frozen since 3 h ago" for a key frozen 5 min ago
       // sent an operator looking for an old decision.

@@ -339,10 +339,15 @@ describe("waitingReasonOf: one case per code", () => {
 });
 
 describe("precedence: the most actionable cause first", () => {
-  it("budget pause, then frozen key, then no capable factory, then the backoff", () => {
+  it("no capable factory (a budget pause named after it), then budget pause, frozen key, then the backoff", () => {
     const j = job({ requires: ["gpu"], serialKey: "k", notBefore: NOW + 1000 });
     const none = { factories: [] };
-    expect(waitingReasonOf(j, inputs(none, { budgetPaused: true, frozenSerialKeys: new Set(["k"]) }), NOW)?.code).toBe(
+    // A pause the resume of which would still leave the job waiting says the fleet's cause first (pass 41).
+    const both = waitingReasonOf(j, inputs(none, { budgetPaused: true, frozenSerialKeys: new Set(["k"]) }), NOW);
+    expect(both?.code).toBe("no_capable_factory");
+    expect(both?.detail).toHaveProperty("budgetPaused");
+    const gpu = { factories: [factory({ capabilities: ["gpu"] })] };
+    expect(waitingReasonOf(j, inputs(gpu, { budgetPaused: true, frozenSerialKeys: new Set(["k"]) }), NOW)?.code).toBe(
       "budget_paused",
     );
     expect(waitingReasonOf(j, inputs(none, { frozenSerialKeys: new Set(["k"]) }), NOW)?.code).toBe("serial_key_frozen");

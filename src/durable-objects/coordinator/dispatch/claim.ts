@@ -39,6 +39,7 @@ import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { breakerDetails } from "../policies/breaker-details.ts";
 import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
+import { budgetPauseOf } from "../policies/budget.ts";
 import { experimentPolicy, noteArmAssignment } from "../policies/experiments.ts";
 import { dispatchAllowance } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
@@ -83,6 +84,7 @@ export function routeContext(tx: Tx): RouteContext {
     busySerialKeys: busySerialKeys(tx.sql, tx.now),
     frozenSerialKeys: new Set(settings.frozenSerialKeys),
     budgetPaused: settings.budgetPaused,
+    ...(settings.budgetPaused ? { budgetPause: budgetPauseOf(tx) } : {}), // the waiting words: who, spend, end
     openBreakers: openBreakerKeys(tx),
     breakers: breakerDetails(tx), // overflow: hold counts a breaker only where its factory could take the job
     overflow: settings.overflow,
