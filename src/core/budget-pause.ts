@@ -58,7 +58,7 @@ export function budgetPausedWords(pause: BudgetPause | undefined): {
     spentUsd: pause.spentUsd,
     ceilingUsd: pause.ceilingUsd,
     period: pause.period,
-    periodEnd: pause.periodEnd,
+    periodEndsAt: pause.periodEnd, // "At": the job page shows it as an instant (dashboard/waiting valueText)
     ...(pause.pausedBy === "exhausted" ? { until: pause.periodEnd } : {}),
   };
   if (pause.pausedBy === "exhausted") {

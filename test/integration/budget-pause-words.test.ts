@@ -31,6 +31,7 @@ describe("a budget pause's words", () => {
       `budget is spent ($2.05 of $2.00 per day): dispatch is paused — it lifts when the day ends at ${end}`,
     );
     expect(exhausted.detail).toMatchObject({
+      periodEndsAt: spent.periodEnd,
       pausedBy: "exhausted",
       spentUsd: 2.05,
       ceilingUsd: 2,
