@@ -5,6 +5,7 @@
  * "open until T" — and still "is broken" while the breaker was half-open with its one trial on the factory's only
  * seat. Pure.
  */
+import { DEFAULT_ENGINE } from "./breaker.ts";
 import { instantWords } from "./waiting-commands.ts";
 import type { BreakerNote, FleetCause } from "./waiting-fleet.ts";
 
@@ -26,12 +27,14 @@ export function breakerWords(
   fleet: BreakerCause,
   names: (list: ReadonlyArray<{ name: string }>) => string,
 ): { message: string; until?: number } {
-  const { engine, factories, held } = fleet;
+  const { factories, held } = fleet;
+  // `*` is the breaker key of a job naming no engine (core/breaker): "engine *'s breaker" named none.
+  const engine = fleet.engine === DEFAULT_ENGINE ? "the default engine" : `engine ${fleet.engine}`;
   const [first] = factories;
   const one = factories.length === 1 && first !== undefined;
   const head = one
-    ? `engine ${engine}'s breaker on ${first.name} is ${breakerStateWords(first)}`
-    : `engine ${engine}'s breakers hold it on ${names(factories.map((f) => ({ name: `${f.name} (${breakerStateWords(f)})` })))}`;
+    ? `${engine}'s breaker on ${first.name} is ${breakerStateWords(first)}`
+    : `${engine}'s breakers hold it on ${names(factories.map((f) => ({ name: `${f.name} (${breakerStateWords(f)})` })))}`;
   const ends = held
     ? `; the overflow policy (hold) keeps the job off every other factory until ${one ? "it closes" : "they close"} — ` +
       "`gigafactory settings set overflow=route` lets it run elsewhere"

@@ -32,7 +32,7 @@ describe("a breaker's wait in words", () => {
     const r = waiting({ openUntil: UNTIL }, "route");
     expect(r?.code).toBe("breaker_open");
     expect(r?.message).toBe(
-      "engine *'s breaker on demo-gpu is open until 2026-12-06T18:39:54Z, then one trial job — a trial job's success " +
+      "the default engine's breaker on demo-gpu is open until 2026-12-06T18:39:54Z, then one trial job — a trial job's success " +
         "closes it and the job runs",
     );
     expect(r?.detail).toMatchObject({ until: UNTIL, factories: [{ id: "gpu", name: "demo-gpu", until: UNTIL }] });
@@ -42,7 +42,7 @@ describe("a breaker's wait in words", () => {
   it("half-open with its trial out: names the trial job and has no end to read at", () => {
     const r = waiting({ openUntil: NOW - 1, trialJobId: "job_trial" }, "route");
     expect(r?.message).toBe(
-      "engine *'s breaker on demo-gpu is half-open: trial job job_trial is running — a trial job's success closes it " +
+      "the default engine's breaker on demo-gpu is half-open: trial job job_trial is running — a trial job's success closes it " +
         "and the job runs",
     );
     expect(r?.detail).not.toHaveProperty("until");
@@ -52,7 +52,7 @@ describe("a breaker's wait in words", () => {
   it("under overflow: hold, names the setting that lets the job run elsewhere", () => {
     const r = waiting({ openUntil: UNTIL }, "hold", [gpu, docker]);
     expect(r?.message).toBe(
-      "engine *'s breaker on demo-gpu is open until 2026-12-06T18:39:54Z, then one trial job; the overflow policy " +
+      "the default engine's breaker on demo-gpu is open until 2026-12-06T18:39:54Z, then one trial job; the overflow policy " +
         "(hold) keeps the job off every other factory until it closes — `gigafactory settings set overflow=route` " +
         "lets it run elsewhere",
     );
