@@ -2,7 +2,9 @@
 // broken factory is in service the job waits (`breaker_open` naming it, `overflow_hold` on the idle one); once that
 // factory is quarantined the idle factory claims the job at once, its explain shows no hold, and the waiting view
 // no longer blames the quarantined factory's breaker (a newcomer's plain job waited ~2.5 min on an idle host). The
-// wait names the breaker's end (`detail.until`, "open until T, then one trial job"), as the alert does.
+// wait names the breaker's end (`detail.until`, "open until T, then one trial job"), as the alert does; half-open,
+// with its one trial on the factory's seat, it names that trial job ("is broken" said neither).
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, type JobView, P, submit } from "./client";
 
@@ -62,5 +64,33 @@ describe("overflow: hold and a breaker on a factory out of service", () => {
     const c = await claim(product, docker.token);
     expect(c.status).toBe(200);
     expect(c.body.job.id).toBe(plain.id);
+  });
+});
+
+describe("a half-open breaker's trial", () => {
+  it("the waiting job names the trial job running on the factory's only seat, with no end to read at", async () => {
+    const product = "breaker-trial-words";
+    const settings = { breaker: { failureThreshold: 2, coolDownSeconds: 20 } };
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
+    const gpu = await enroll(product, "demo-gpu", ["gpu"], 2);
+    await failPlainJobs(product, gpu.token, 2);
+    // The cool-down is over (the stored open-until set back: time as a parameter, no sleeping).
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.sql.exec("UPDATE breakers SET open_until = ? WHERE factory_id = ?", Date.now() - 1, gpu.factoryId);
+    });
+    const trial = await submit(product, { title: "trial" });
+    expect((await claim(product, gpu.token)).body.job.id).toBe(trial.id);
+    const next = await submit(product, { title: "next" });
+    const waiting = await api<JobView & { waitingReason: { code: string; message: string; detail: object } }>(
+      "GET",
+      `${P(product)}/jobs/${next.id}`,
+      { token: ADMIN },
+    );
+    expect(waiting.body.waitingReason.code).toBe("breaker_open");
+    expect(waiting.body.waitingReason.message).toBe(
+      `the default engine's breaker on demo-gpu is half-open: trial job ${trial.id} is running — a trial job's ` +
+        "success closes it and the job runs",
+    );
+    expect(waiting.body.waitingReason.detail).not.toHaveProperty("until");
   });
 });
