@@ -1,7 +1,8 @@
 /**
  * @module dashboard/lesson-rows
  * How the lessons page (lessons.js) draws its list: a lesson's row — its words, whose they are, its scope, how often
- * it was seen, when updated, and an operator's Archive (busy while its PATCH is out) — and the table around them.
+ * it was seen, when updated, and an operator's Archive — Restore for an archived one — (busy while its PATCH is
+ * out) — and the table around them.
  */
 import { busyAttr } from "./busy.js";
 import { ago, h, when } from "./dom.js";
@@ -48,12 +49,12 @@ export const lessonRow = (l, busy, onArchive) =>
         {
           type: "button",
           class: "secondary",
-          "aria-label": `Archive lesson ${l.id}`,
+          "aria-label": `${l.archived ? "Restore" : "Archive"} lesson ${l.id}`,
           "data-focus-key": `archive:${l.id}`,
           ...busyAttr(busy),
           onclick: (/** @type {Event} */ ev) => onArchive(l.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
         },
-        "Archive",
+        l.archived ? "Restore" : "Archive",
       ),
     ),
   );

@@ -49,6 +49,14 @@ export function lessonsView(root, live) {
     h("option", { value: "auto" }, "automatic"),
     h("option", { value: "operator" }, "operators'"),
   );
+  // Archived lessons are listed apart, each with Restore: an archive was final on this page (the CLI has restore).
+  const shown = h(
+    "select",
+    { id: "lessons-shown", onchange: () => void load() },
+    h("option", { value: "" }, "in use"),
+    h("option", { value: "only" }, "archived"),
+  );
+  const inArchive = () => shown.value === "only";
   const parts = lessonForm();
   const { form } = parts;
 
@@ -58,8 +66,11 @@ export function lessonsView(root, live) {
    * @type {any[]}
    */
   let pending = [];
-  /** Ids archived on this page: D1 may list them a moment longer (the same outbox), and they must not come back. */
-  const archived = new Set();
+  /**
+   * Ids archived (true) or restored (false) on this page: D1 may list them as they were a moment longer (the same
+   * outbox), and they must not come back to the list they left. @type {Map<string, boolean>}
+   */
+  const moved = new Map();
   /**
    * Ids whose archive is out: their Archive is drawn busy until the answer. The list is redrawn meanwhile (an older
    * page read, the filter changed, a lesson added) and the row drawn anew offered an armed Archive: a second PATCH.
@@ -83,14 +94,17 @@ export function lessonsView(root, live) {
 
   const render = () => {
     pending = pending.filter((p) => !listed.some((l) => l.id === p.id));
-    const items = [...(source.value === "auto" ? [] : pending), ...listed].filter((l) => !archived.has(l.id));
-    replace(list, items.length === 0 ? h("p", { class: "empty" }, "No lessons yet.") : lessonsTable(items.map(row)));
+    const added = source.value === "auto" || inArchive() ? [] : pending;
+    const items = [...added, ...listed].filter((l) => (moved.get(l.id) ?? inArchive()) === inArchive());
+    const none = inArchive() ? "No archived lessons." : "No lessons yet.";
+    replace(list, items.length === 0 ? h("p", { class: "empty" }, none) : lessonsTable(items.map(row)));
     more.hidden = !nextCursor;
   };
 
   /** @param {string} [cursor] */
   const readPage = (cursor) => {
     const q = new URLSearchParams({ limit: String(PAGE), ...(source.value ? { source: source.value } : {}) });
+    if (inArchive()) q.set("archived", "only");
     if (cursor) q.set("cursor", cursor);
     return api(live.session, `/lessons?${q}`, { answer: LESSON_PAGE });
   };
@@ -144,6 +158,7 @@ export function lessonsView(root, live) {
   /** @param {string} id @param {HTMLButtonElement} button busy while the request is out (double clicks, busy.js) */
   const archive = async (id, button) => {
     if (isBusy(button) || archiving.has(id)) return;
+    const archiveIt = !inArchive(); // in the archived list the row's button is Restore (lesson-rows.js)
     archiving.add(id);
     // Archived, the row goes: focus goes to the Archive now in its place (the next lesson's), so an operator archives
     // down the list with Enter.
@@ -155,18 +170,21 @@ export function lessonsView(root, live) {
     });
     setBusy(button, true);
     showError(status);
-    status.textContent = `Archiving ${id}…`;
+    status.textContent = `${archiveIt ? "Archiving" : "Restoring"} ${id}…`;
     try {
       const l = await api(live.session, `/lessons/${encodeURIComponent(id)}`, {
         method: "PATCH",
-        body: { archived: true },
+        body: { archived: archiveIt },
         answer: CHANGED,
       });
       archiving.delete(id);
       if (!alive) return;
       showError(status);
-      status.textContent = l.changed === false ? `Already archived ${id}.` : `Archived ${id}.`;
-      archived.add(id);
+      const done = archiveIt
+        ? [`Already archived ${id}.`, `Archived ${id}.`]
+        : [`${id} was not archived.`, `Restored ${id}.`];
+      status.textContent = done[l.changed === false ? 0 : 1];
+      moved.set(id, archiveIt);
       render(); // in place: a re-read would close the older pages the operator opened to find this lesson
       giveBack();
       rereadIfFailed();
@@ -175,7 +193,7 @@ export function lessonsView(root, live) {
       // The row shown now, which a redraw while the PATCH was out may have drawn anew (busy, from `archiving`).
       setBusy(list.querySelector(`button[data-focus-key="archive:${CSS.escape(id)}"]`), false);
       setBusy(button, false);
-      if (alive) showError(status, writeFailure(err, "Not archived"));
+      if (alive) showError(status, writeFailure(err, archiveIt ? "Not archived" : "Not restored"));
       giveBack();
     }
   };
@@ -199,6 +217,7 @@ export function lessonsView(root, live) {
         { class: "panel-head" },
         h("h1", { id: "lessons-title" }, "Lessons"),
         h("label", null, "Source ", source),
+        h("label", null, "Show ", shown),
         refresh,
       ),
       h("p", { class: "muted" }, "Each assignment carries the newest relevant lessons (≤ 8, ≤ 4 KiB) to its engine."),

@@ -14,7 +14,8 @@
  * them); an overrun an operator pauses again stops nothing, its running jobs finish.
  * Amounts as every budget view shows them (core/usd-text `usdTexts`): a $0.035 ceiling is "$0.035", not "$0.04".
  */
-import { type ProductBudget, WARN_FRACTION, warns } from "./budget.ts";
+import { nextPeriodStart, type ProductBudget, WARN_FRACTION, warns } from "./budget.ts";
+import { exhaustedFix } from "./budget-pause.ts";
 import { usdTexts } from "./usd-text.ts";
 
 /** What one budget change does to one alert: raise (open, or rewrite an open one's text) with `message`, or clear. */
@@ -22,7 +23,7 @@ export type BudgetAlertStep = { raise: string } | "clear" | undefined;
 
 type Said = Pick<
   ProductBudget,
-  "period" | "ceilingUsd" | "spentUsd" | "onExhausted" | "pausedBy" | "exhausted" | "overrun"
+  "period" | "periodStart" | "ceilingUsd" | "spentUsd" | "onExhausted" | "pausedBy" | "exhausted" | "overrun"
 >;
 
 /**
@@ -37,13 +38,20 @@ export function warningText(b: Said): string | undefined {
 
 /**
  * The exhaustion alert's text for `b` (a budget as saved: `exhausted` recomputed), or undefined when it has none:
- * paused by exhaustion (and what `onExhausted` did), running over the ceiling by an operator's resume, or such an
+ * paused by exhaustion (and what `onExhausted` did; with `spend`, the spend when raised and what lifts the pause —
+ * the period's end, a higher ceiling, a resume), running over the ceiling by an operator's resume, or such an
  * overrun paused again by an operator.
  */
-export function exhaustedText(b: Said): string | undefined {
+export function exhaustedText(b: Said, spend = true): string | undefined {
   if (!b.exhausted && !b.overrun) return undefined;
   const what = `budget of ${usdTexts([b.ceilingUsd])[0]} per ${b.period} exhausted`;
-  if (b.exhausted) return `${what}: dispatch paused${b.onExhausted === "stop" ? ", running jobs stopped" : ""}`;
+  if (b.exhausted) {
+    // The spend when raised (as the warning says it: later spend does not rewrite it) and what lifts the pause.
+    const [spent] = usdTexts([b.spentUsd, b.ceilingUsd]);
+    const fix = exhaustedFix({ period: b.period, periodEnd: nextPeriodStart(b.period, b.periodStart) });
+    const paused = `dispatch paused${b.onExhausted === "stop" ? ", running jobs stopped" : ""}`;
+    return spend ? `${what} (${spent} spent when raised): ${paused} — ${fix}` : `${what}: ${paused}`;
+  }
   if (b.pausedBy === "operator") {
     return `${what}: dispatch paused by an operator, running jobs finish; resumed, it goes on over the ceiling until the period ends`;
   }
@@ -65,10 +73,11 @@ export function budgetAlertSteps(
   let warning: BudgetAlertStep;
   if (!warns(after)) warning = warned ? "clear" : undefined;
   else if (!warned || ruled) warning = { raise: warningText(after) ?? "" };
-  const was = before ? exhaustedText(before) : undefined;
-  const is = exhaustedText(after);
+  // Compared without the spend (each report's charge would rewrite it), raised with it.
+  const was = before ? exhaustedText(before, false) : undefined;
+  const is = exhaustedText(after, false);
   let exhausted: BudgetAlertStep;
   if (!is) exhausted = was ? "clear" : undefined;
-  else if (is !== was) exhausted = { raise: is };
+  else if (is !== was) exhausted = { raise: exhaustedText(after) ?? is };
   return { warning, exhausted };
 }

@@ -10,6 +10,19 @@ import { type Exclusion, isExcluded } from "./exclusions.ts";
 import type { Factory, Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 
+/** What `overflow: hold` reads of a factory whose breaker is open: whether it could have taken the job. */
+export type BreakerFactory = Pick<Factory, "status" | "health" | "capabilities">;
+
+/** A breaker of `RouteContext.openBreakers` as the hold and the waiting words read it (core/breaker). */
+export interface BreakerDetail {
+  /** Open until this instant (ms epoch); half-open from then on. */
+  openUntil: number;
+  /** The half-open breaker's trial job while it is out. */
+  trialJobId?: string;
+  /** Its factory; absent once deregistered. */
+  factory?: BreakerFactory;
+}
+
 /** The job's hard requirements: its `requires` plus `engine:<engine>` when it names one. */
 export function effectiveRequires(job: Pick<Job, "requires" | "engine">): string[] {
   return [...new Set([...job.requires, ...(job.engine ? [`engine:${job.engine}`] : [])])];
@@ -48,17 +61,42 @@ function ownBreakerOpen(engine: string, factory: Pick<Factory, "id">, ctx: Route
 
 /**
  * The job's engine (or the factory's default, `*`, when it names none) has an open breaker on this factory — or,
- * with `overflow: hold`, on any factory: then the job waits rather than overflowing to the others. filterReasons
- * names the two apart: `breaker_open:<engine>` for the factory's own, `overflow_hold:<engine>` for another's.
+ * with `overflow: hold`, on another factory that could have taken the job otherwise (`holdsJob`): then the job waits
+ * rather than overflowing to the rest. A breaker on a factory out of service or lacking the job's capabilities holds
+ * nothing: a plain job waited minutes on an idle host for a quarantined host's breaker. filterReasons names the two
+ * apart: `breaker_open:<engine>` for the factory's own, `overflow_hold:<engine>` for another's.
  */
-export function breakerBlocks(job: Pick<Job, "engine">, factory: Pick<Factory, "id">, ctx: RouteContext): boolean {
-  const open = ctx.openBreakers;
-  if (!open || open.size === 0) return false;
+export function breakerBlocks(
+  job: Pick<Job, "engine" | "requires">,
+  factory: Pick<Factory, "id">,
+  ctx: RouteContext,
+): boolean {
   const engine = job.engine ?? DEFAULT_ENGINE;
   if (ownBreakerOpen(engine, factory, ctx)) return true;
-  if (ctx.overflow !== "hold") return false;
-  for (const key of open) if (key.slice(key.lastIndexOf(":") + 1) === engine) return true;
-  return false;
+  return ctx.overflow === "hold" && breakerHolders(effectiveRequires(job), engine, ctx).length > 0;
+}
+
+/**
+ * The ids of the factories whose open breaker of `engine` holds a job needing `requires` under `overflow: hold`:
+ * each in service (known, active, not left) and holding every capability in `requires`. Without
+ * `ctx.breakers` (a caller that knows no fleet) every open breaker of the engine holds, as it always did.
+ */
+export function breakerHolders(requires: readonly string[], engine: string, ctx: RouteContext): string[] {
+  const ids: string[] = [];
+  for (const key of ctx.openBreakers ?? []) {
+    const at = key.lastIndexOf(":");
+    if (key.slice(at + 1) !== engine) continue;
+    const id = key.slice(0, at);
+    if (!ctx.breakers || couldTake(ctx.breakers.get(key)?.factory, requires)) ids.push(id);
+  }
+  return ids;
+}
+
+/** In service (active and not left after draining) and capable of `requires`; a deregistered one is undefined. */
+function couldTake(f: BreakerFactory | undefined, requires: readonly string[]): boolean {
+  if (!f || f.status !== "active" || f.health === "left") return false;
+  const caps = new Set(f.capabilities);
+  return requires.every((c) => caps.has(c));
 }
 
 /** The exclusion in force for this job on this factory at `ctx.now`, if any. */
@@ -71,13 +109,23 @@ export function activeExclusion(job: Job, factory: Factory, ctx: RouteContext): 
  * The engines (`*` for jobs naming none) whose open breakers refuse them on every factory of `factories` — those a
  * queue walk is for (the claimant, or the free factories holding a bucket's capabilities): the walk skips their jobs
  * unread, so they cannot fill its scan bound in front of work those factories can run. Empty for no factory.
+ * `requires`: the capabilities of the bucket walked (its jobs' `effectiveRequires`, `engine:<engine>` included or
+ * not); without it, each factory's own capabilities bound them (a job it is walked for needs no more), so an engine
+ * is named only where `breakerBlocks` refuses every job of it that the walk could read.
  */
-export function breakerHeldEngines(factories: readonly Pick<Factory, "id">[], ctx: RouteContext): Set<string> {
+export function breakerHeldEngines(
+  factories: readonly Pick<Factory, "id" | "capabilities">[],
+  ctx: RouteContext,
+  requires?: readonly string[],
+): Set<string> {
   const engines = new Set<string>();
   if (factories.length === 0 || !ctx.openBreakers?.size) return engines;
   for (const key of ctx.openBreakers) engines.add(key.slice(key.lastIndexOf(":") + 1));
   for (const engine of engines) {
-    if (!factories.every((f) => breakerBlocks({ engine }, f, ctx))) engines.delete(engine);
+    const held = (f: Pick<Factory, "id" | "capabilities">) =>
+      ownBreakerOpen(engine, f, ctx) ||
+      (ctx.overflow === "hold" && breakerHolders(requires ?? f.capabilities, engine, ctx).length > 0);
+    if (!factories.every(held)) engines.delete(engine);
   }
   return engines;
 }

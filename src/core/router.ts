@@ -6,11 +6,12 @@
  * explain panel reads the per-term breakdown in `Candidate.terms`). Nothing here
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
+import type { BudgetPause } from "./budget-pause.ts";
 import type { Exclusion } from "./exclusions.ts";
 import { type JobPolicy, jobContext } from "./experiment.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
 import { candidateEvidence, neutralTrack, type RouteEvidence } from "./route-evidence.ts";
-import { activeExclusion, effectiveRequires, filterReasons } from "./route-filter.ts";
+import { activeExclusion, type BreakerDetail, effectiveRequires, filterReasons } from "./route-filter.ts";
 import type { RoutingRule, RuleEvidence } from "./routing-rules.ts";
 import { NEUTRAL, type TrackContext, type TrackEvidence } from "./track-term.ts";
 
@@ -52,10 +53,13 @@ export interface RouteContext {
   busySerialKeys?: ReadonlySet<string>;
   frozenSerialKeys?: ReadonlySet<string>;
   budgetPaused?: boolean;
+  budgetPause?: BudgetPause; // while budgetPaused: who paused, the spend, the period's end (core/budget-pause)
   /** `${factoryId}:${engine}` of every open circuit breaker (engine `*`: the factory's default, core/breaker). */
   openBreakers?: ReadonlySet<string>;
-  /** `hold`: while any breaker of a job's engine is open, no factory takes it; `route` (default): others may. */
+  /** `hold`: while a breaker of a job's engine is open where it could run (route-filter), none takes it; `route`: others may. */
   overflow?: "route" | "hold";
+  /** Each breaker of `openBreakers` by its key: until when, its trial, its factory (core/route-filter). */
+  breakers?: ReadonlyMap<string, BreakerDetail>;
   /** The remembered exclusion of a job for a factory (core/exclusions), if any; in force while `now < until`. */
   exclusionOf?: (jobId: string, factoryId: string) => Exclusion | undefined;
   /** Aging horizon, ms: after this long in the queue a job's starvation penalty is gone (settings.agingHorizonMinutes). */

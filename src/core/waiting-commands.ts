@@ -60,11 +60,3 @@ export function instantWords(ms: number): string {
 export const DISCONNECTED_FIX =
   "start the agent on its host (`gigafactory-agent run`, as `gigafactory enroll NAME` printed it); " +
   "`gigafactory factories` says when each was last seen";
-
-/**
- * What ends a breaker's wait (core/breaker): nothing but its cool-down, then one trial run, whose success closes it
- * (a failure opens it again, for twice as long) — the reason named no end, and no command ends it sooner.
- */
-export const breakerEnds = (one: boolean): string =>
-  `${one ? "the breaker lets" : "each breaker lets"} one trial run through once its cool-down ends (\`gigafactory factories\` shows ` +
-  "the time left) and closes if that run succeeds";

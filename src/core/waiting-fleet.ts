@@ -7,6 +7,7 @@
  */
 import { DEFAULT_ENGINE } from "./breaker.ts";
 import type { Factory, Job } from "./model.ts";
+import { breakerHolders } from "./route-filter.ts";
 import { effectiveRequires, filterReasons, type RouteContext } from "./router.ts";
 
 /**
@@ -66,16 +67,23 @@ export type FleetCause =
       retryAt?: number;
     }
   /**
-   * `factories`: those whose own breaker for the engine is open. `held`: the product's `overflow: hold` keeps the job
-   * off the others too (core/route-filter `breakerBlocks`), so some capable factory is held, not broken.
+   * `factories`: those whose own breaker for the engine is open, each with its state (`BreakerNote`). `held`: the
+   * product's `overflow: hold` keeps the job off the others too (core/route-filter `breakerBlocks`), so some capable
+   * factory is held, not broken.
    */
-  | { code: "breaker_open"; engine: string; factories: FactoryNote[]; held: boolean }
+  | { code: "breaker_open"; engine: string; factories: Array<FactoryNote & BreakerNote>; held: boolean }
   | { code: "excluded"; until: number; factories: Array<FactoryNote & { kind: string; until: number }> }
   | { code: "all_seats_busy"; factories: Array<FactoryNote & { load: number; seats: number }> }
   /** Some factory passes every per-factory filter (the job may still wait on a job-wide gate). */
   | { code: "fits" };
 
 const note = (f: Factory): FactoryNote => ({ id: f.id, name: f.name });
+
+/** A breaker's state in a cause: open `until` (ms epoch), or half-open with `trialJobId` out (ctx.breakers). */
+export interface BreakerNote {
+  until?: number;
+  trialJobId?: string;
+}
 
 /**
  * Sorts the router's refusals into one fleet cause. Order (each step keeps only the factories that got past the
@@ -147,9 +155,9 @@ function keptFrom(
 
 /**
  * Every live factory refuses the job for a breaker. Without `overflow: hold` each has its own open; with it, the
- * job may be held by a breaker elsewhere — on a factory that is not live, or not even capable — so the cause names
- * exactly the factories whose own breaker is open (any enrolled one, by id when it is not in the fleet), and says
- * whether the hold policy is what keeps it off the rest.
+ * job may be held by a breaker elsewhere — on a factory in service and capable, but not live — so the cause names
+ * exactly the factories whose open breaker holds it (core/route-filter `breakerHolders`; by id when it is not in
+ * the fleet), and says whether the hold policy is what keeps it off the rest.
  */
 function breakerCause(
   job: Job,
@@ -159,15 +167,19 @@ function breakerCause(
 ): FleetCause {
   const engine = job.engine ?? DEFAULT_ENGINE;
   const ownOpen = (id: string) => ctx.openBreakers?.has(`${id}:${engine}`) ?? false;
+  const state = (id: string): BreakerNote => {
+    const b = ctx.breakers?.get(`${id}:${engine}`);
+    if (!b) return {};
+    return b.trialJobId !== undefined ? { trialJobId: b.trialJobId } : { until: b.openUntil };
+  };
   const held = live.some(({ f }) => !ownOpen(f.id));
-  if (!held) return { code: "breaker_open", engine, factories: live.map(({ f }) => note(f)), held };
+  if (!held)
+    return { code: "breaker_open", engine, factories: live.map(({ f }) => ({ ...note(f), ...state(f.id) })), held };
   const byId = new Map(views.map((f) => [f.id, f]));
-  const ids = [...(ctx.openBreakers ?? [])]
-    .filter((key) => key.slice(key.lastIndexOf(":") + 1) === engine)
-    .map((key) => key.slice(0, key.lastIndexOf(":")));
+  const ids = breakerHolders(effectiveRequires(job), engine, ctx); // those whose breaker holds it, not every one
   const factories = [...new Set(ids)].map((id) => {
     const f = byId.get(id);
-    return f ? note(f) : { id, name: id };
+    return { ...(f ? note(f) : { id, name: id }), ...state(id) };
   });
   return { code: "breaker_open", engine, factories, held };
 }

@@ -4,11 +4,12 @@
  * fleet causes of core/waiting-fleet in plain language with their detail, and the `preempted` wrapper. The
  * order they are asked in is core/waiting's.
  */
-import { DEFAULT_ENGINE } from "./breaker.ts";
+import { breakerWords } from "./breaker-waiting.ts";
+import { budgetPausedWords } from "./budget-pause.ts";
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import { holdMessage, type SerialHold } from "./serial-holds.ts";
-import { breakerEnds, DISCONNECTED_FIX, instantWords } from "./waiting-commands.ts";
+import { DISCONNECTED_FIX, instantWords } from "./waiting-commands.ts";
 import { alsoExcludedWords, excludedWords, keptWords, revokedWords } from "./waiting-excluded.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
@@ -46,14 +47,6 @@ function named<T>(list: readonly T[]): { factories: T[]; factoryCount: number } 
 const pastable = (word: string): boolean => /^[\w.:@/-]{1,128}$/.test(word);
 
 /**
- * Paused by an operator or by its spend (`gigafactory budget` says which): a resume lifts an operator's pause (and
- * runs a spent budget on over its ceiling, by choice); a higher ceiling or the next period lifts a spent one.
- */
-const BUDGET_PAUSED =
-  "the product's budget is paused — `gigafactory budget` says why; `gigafactory budget resume` lifts the pause, " +
-  "or `gigafactory budget set` raises a spent ceiling";
-
-/**
  * A job-wide gate of the router's filter. "hard": an operator's decision that holds whatever the fleet does —
  * the product's budget pause, then a frozen serial key. "held": the serial key is held by a running job
  * (`holders` names it when known), or — with no running holder — by a run whose lease was taken by force while its
@@ -69,7 +62,11 @@ export function gateReason(
 ): WaitingReason | undefined {
   const key = job.serialKey;
   if (kind === "hard") {
-    if (ctx.budgetPaused) return reason("budget_paused", BUDGET_PAUSED, job.queuedAt, {});
+    if (ctx.budgetPaused) {
+      // Who paused, the spend against the ceiling and what ends it (core/budget-pause).
+      const { message, detail } = budgetPausedWords(ctx.budgetPause);
+      return reason("budget_paused", message, job.queuedAt, detail);
+    }
     if (key !== undefined && ctx.frozenSerialKeys?.has(key)) {
       // The freeze's own instant when it came after the job queued: "frozen since 3 h ago" for a key frozen 5 min ago
       // sent an operator looking for an old decision.
@@ -189,17 +186,12 @@ export function fleetReason(
         return reason("no_factory_connected", message, since, { ...named(fleet.factories), ...detail });
       }
       case "breaker_open": {
-        // `*` is the breaker key of a job naming no engine (core/breaker): "engine * is broken" named none.
-        const engine = fleet.engine === DEFAULT_ENGINE ? "the default engine" : `engine ${fleet.engine}`;
-        const one = fleet.factories.length === 1;
-        const broken = `${engine} is broken on ${names(fleet.factories)}`;
-        const held = fleet.held
-          ? `${broken}; the overflow policy (hold) keeps the job off every other factory until ${one ? "it closes" : "they close"}`
-          : broken;
-        const message = `${held} — ${breakerEnds(one)}`;
+        const { message, until } = breakerWords(fleet, names);
         return reason("breaker_open", message, since, {
           engine: fleet.engine,
           ...named(fleet.factories),
+          // The first open one's end: the dashboard reads the job again then (dashboard/wait-end).
+          ...(until !== undefined ? { until } : {}),
           ...(fleet.held ? { overflow: "hold" } : {}),
         });
       }

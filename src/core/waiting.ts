@@ -6,6 +6,7 @@
  * why. A queued job's reason comes from the router's own filter (core/waiting-fleet), so it cannot disagree with it.
  */
 
+import { alsoPaused } from "./budget-pause.ts";
 import { childEnded } from "./composite.ts";
 import { counted } from "./counted.ts";
 import { depsState, failedDep } from "./dag.ts";
@@ -116,11 +117,13 @@ export function runsOrEnded(job: Pick<Job, "stage" | "holderFactoryId">): boolea
 function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReason {
   const ctx: RouteContext = { ...inputs.ctx, now };
   const gate = gateReason(job, ctx, "hard", inputs.serialHolders, undefined, inputs.frozenAt);
-  if (gate) return gate;
+  if (gate && gate.code !== "budget_paused") return gate;
   const views = reachableViews(inputs.factories, inputs.connected, inputs.draining);
   const fleet = fleetCause(job, views, ctx);
   const structural = fleetReason(job, fleet, "structural");
-  if (structural) return structural;
+  // A job the fleet could not run with the budget open either says so first (core/budget-pause `alsoPaused`).
+  if (structural) return gate ? alsoPaused(structural, gate) : structural;
+  if (gate) return gate;
   const transient = (): WaitingReason | undefined => {
     if (job.notBefore !== undefined && job.notBefore > now) {
       const backoff = { until: job.notBefore, attempt: job.attempt, maxAttempts: job.maxAttempts };

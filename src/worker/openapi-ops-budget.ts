@@ -62,8 +62,10 @@ export const BUDGET_OPS: Op[] = [
     description:
       "Set the budget {period: day|week|month, ceilingUsd, onExhausted: pause|stop}: cost accrues from run insights " +
       "as reported, and only while a budget is set: a product's first budget starts at spentUsd 0, runs reported " +
-      "before it uncounted; at 100 % dispatch pauses (waitingReason budget_paused) and running jobs finish (pause) or are " +
-      "stopped with their checkpoint kept (stop). A new period carries the spend so far over (never erased by a " +
+      "before it uncounted; at 100 % dispatch pauses (waitingReason budget_paused, detail {pausedBy, spentUsd, " +
+      "ceilingUsd, period, periodEndsAt, until: the period's end when that lifts it}; a job no factory could run reads " +
+      "its fleet reason first, detail.budgetPaused) and running jobs finish (pause) or are stopped and requeued with " +
+      "their checkpoint kept, each run closed budget_exceeded (stop). A new period carries the spend so far over (never erased by a " +
       `switch): it counts until the new period rolls over. Audited budget.set (carriedUsd); answers ${VIEW}`,
     role: "operator",
     body: BudgetBody,

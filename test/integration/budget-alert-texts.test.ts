@@ -4,7 +4,8 @@
 // `budget_exhausted` alert of an overrun that an operator then pauses does not claim running jobs were stopped (an
 // operator's pause lets them finish: the job dispatched during the overrun was still building under "dispatch
 // paused, running jobs stopped"); and it names a sub-cent ceiling as every other budget text does ($0.035, not the
-// "$0.04" that reads as a ceiling above the spend).
+// "$0.04" that reads as a ceiling above the spend); the exhaustion pause's alert gives the spend when it was raised
+// and what lifts the pause (the period's end, `budget set`, `budget resume`) — it gave neither.
 import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import { ADMIN, alertsOf, api, claim, enroll, getJob, P, submit } from "./client";
@@ -49,8 +50,8 @@ describe("the budget_exhausted alert", () => {
     const a = await submit(product, { title: "a" });
     const first = (await claim(product, f.token, 300)).body;
     expect((await report(product, f.token, a.id, first.lease.leaseEpoch, 2)).body.stage).toBe("queued"); // stopped
-    expect(await messageOf(product, "budget_exhausted")).toBe(
-      "budget of $1.00 per month exhausted: dispatch paused, running jobs stopped",
+    expect(await messageOf(product, "budget_exhausted")).toMatch(
+      /^budget of \$1\.00 per month exhausted \(\$2\.00 spent when raised\): dispatch paused, running jobs stopped — it lifts when the month ends at \S+Z; `gigafactory budget set month CEILING_USD` raises the ceiling, `gigafactory budget resume` runs on over it$/,
     );
     expect((await act(product, "resume")).body.state).toBe("overrun");
     const again = (await claim(product, f.token, 300)).body; // dispatched over the ceiling, by the operator's choice
@@ -70,6 +71,8 @@ describe("the budget_exhausted alert", () => {
     const a = await submit(product, { title: "a" });
     const lease = (await claim(product, f.token, 300)).body;
     await report(product, f.token, a.id, lease.lease.leaseEpoch, 0.036);
-    expect(await messageOf(product, "budget_exhausted")).toBe("budget of $0.035 per day exhausted: dispatch paused");
+    expect(await messageOf(product, "budget_exhausted")).toMatch(
+      /^budget of \$0\.035 per day exhausted \(\$0\.036 spent when raised\): dispatch paused — it lifts when the day ends/,
+    );
   });
 });

@@ -2,7 +2,9 @@
 // job: ten jobs of different titles stopped at once leave one automatic lesson — naming how many, three of their
 // titles, scoped to what they share (their capability) — and the next assignment in that scope still carries the
 // operators' seven lessons beside it (a lesson per job had filled all 8 places with "the budget ran out"). Each
-// stopped job keeps its own record: a `lease.lost` event saying why, its run closed `cancelled`.
+// stopped job keeps its own record: a `lease.lost` event saying why, its run closed `budget_exceeded` "stopped and
+// requeued" (it read `cancelled`), saying whether it resumes from a checkpoint or starts over — as the lesson does
+// (it said "each resumes from its checkpoint" of jobs that had none).
 import { describe, expect, it } from "vitest";
 import type { Lesson } from "../../src/core/lessons.ts";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
@@ -29,7 +31,9 @@ describe("a budget stop of many running jobs", () => {
     const leases = [];
     for (let i = 0; i < JOBS; i++) leases.push((await claim(product, f.token)).body);
     const first = leases[0]!;
-    const json = { leaseEpoch: first.lease.leaseEpoch, stage: "building", insights: { costUsd: 1 } };
+    // The report that spends the budget carries the first job's checkpoint: it alone resumes.
+    const checkpoint = { branch: "gf/wip/0", sha: "abc1234" };
+    const json = { leaseEpoch: first.lease.leaseEpoch, stage: "building", insights: { costUsd: 1 }, checkpoint };
     expect((await api("PATCH", `${P(product)}/jobs/${first.job.id}`, { token: f.token, json })).status).toBe(200);
 
     const stops = (await lessonMirror(product)).filter((l: Lesson) => l.trigger === "budget_stop");
@@ -37,8 +41,22 @@ describe("a budget stop of many running jobs", () => {
     expect(stops[0]).toMatchObject({ source: "auto", count: 1, capabilities: ["lang:ts"] });
     expect(stops[0]?.subject).toMatch(/^budget:day:\d{4}-\d\d-\d\dT00:00:00\.000Z$/);
     expect(stops[0]?.text).toMatch(
-      /^10 running jobs \("job \d", "job \d", "job \d" and 7 more\) were stopped because the product budget ran out/,
+      /^10 running jobs \("job \d", "job \d", "job \d" and 7 more\) were stopped and requeued because the product budget ran out/,
     );
+    expect(stops[0]?.text).toMatch(/; 1 resume from their checkpoints, 9 had none and start over\.$/);
+    type Runs = { runs: Array<{ result?: { outcome: string; message?: string } }> };
+    for (const lease of leases) {
+      const { runs } = (await api<Runs>("GET", `${P(product)}/jobs/${lease.job.id}/runs`, { token: ADMIN })).body;
+      const resumes =
+        lease.job.id === first.job.id ? "it resumes from its checkpoint" : "no checkpoint: it starts over";
+      expect(runs.map((r) => r.result)).toEqual([
+        {
+          outcome: "budget_exceeded",
+          message: expect.stringMatching(`— stopped and requeued; ${resumes}$`),
+          retryable: true,
+        },
+      ]);
+    }
     type Events = { events: Array<{ type: string; data: { why?: string } }> };
     for (const job of jobs) {
       const read = async () =>

@@ -339,10 +339,15 @@ describe("waitingReasonOf: one case per code", () => {
 });
 
 describe("precedence: the most actionable cause first", () => {
-  it("budget pause, then frozen key, then no capable factory, then the backoff", () => {
+  it("no capable factory (a budget pause named after it), then budget pause, frozen key, then the backoff", () => {
     const j = job({ requires: ["gpu"], serialKey: "k", notBefore: NOW + 1000 });
     const none = { factories: [] };
-    expect(waitingReasonOf(j, inputs(none, { budgetPaused: true, frozenSerialKeys: new Set(["k"]) }), NOW)?.code).toBe(
+    // A pause the resume of which would still leave the job waiting says the fleet's cause first (pass 41).
+    const both = waitingReasonOf(j, inputs(none, { budgetPaused: true, frozenSerialKeys: new Set(["k"]) }), NOW);
+    expect(both?.code).toBe("no_capable_factory");
+    expect(both?.detail).toHaveProperty("budgetPaused");
+    const gpu = { factories: [factory({ capabilities: ["gpu"] })] };
+    expect(waitingReasonOf(j, inputs(gpu, { budgetPaused: true, frozenSerialKeys: new Set(["k"]) }), NOW)?.code).toBe(
       "budget_paused",
     );
     expect(waitingReasonOf(j, inputs(none, { frozenSerialKeys: new Set(["k"]) }), NOW)?.code).toBe("serial_key_frozen");
@@ -459,9 +464,8 @@ describe("breakers under overflow: hold", () => {
     );
     expect(r?.code).toBe("breaker_open");
     expect(r?.message).toBe(
-      "engine claude is broken on F2; the overflow policy (hold) keeps the job off every other factory until it " +
-        "closes — the breaker lets one trial run through once its cool-down ends (`gigafactory factories` shows the time " +
-        "left) and closes if that run succeeds",
+      "engine claude's breaker on F2 is open; the overflow policy (hold) keeps the job off every other factory until it " +
+        "closes — `gigafactory settings set overflow=route` lets it run elsewhere",
     );
     expect(r?.detail).toMatchObject({ engine: "claude", factories: [{ id: "F2", name: "F2" }], overflow: "hold" });
   });
@@ -473,8 +477,7 @@ describe("breakers under overflow: hold", () => {
       NOW,
     );
     expect(r?.message).toBe(
-      "engine claude is broken on F1, F2 — each breaker lets one trial run through once its cool-down ends (`gigafactory " +
-        "factories` shows the time left) and closes if that run succeeds",
+      "engine claude's breakers hold it on F1 (open), F2 (open) — a trial job's success closes one and the job runs",
     );
     expect(r?.detail).not.toHaveProperty("overflow");
   });

@@ -7,6 +7,7 @@
  * set one (exit 0; `--json` prints `null`); pausing or resuming it is `✘ ERROR not_found: … / set one …`.
  */
 import { toMicros } from "../../core/budget.ts";
+import { exhaustedFix } from "../../core/budget-pause.ts";
 import { usdTexts } from "../../core/usd-text.ts";
 import { BudgetBody, type BudgetView } from "../../shared/api-budget.ts";
 import { ApiError, coordinatorRefused, type GigafactoryClient } from "../../shared/http-client.ts";
@@ -92,6 +93,7 @@ export function formatBudget(b: BudgetView): string {
     ["period", `${b.period} (UTC), ${formatInstant(b.periodStart)} → ${formatInstant(b.periodEnd)}`],
     ["spent", `${spent} of ${ceiling} (${pct} %)`],
     ["state", state],
+    ...nextStep(b),
     ["warns at", warnAt ?? ""],
     [
       "onExhausted",
@@ -100,6 +102,17 @@ export function formatBudget(b: BudgetView): string {
   ];
   const points = latest.map((p, i) => `  ${formatInstant(p.at)}  ${pointUsd[i]}`);
   return [renderFields(fields), "", `burndown (last ${points.length} of ${b.burndown.length})`, ...points].join("\n");
+}
+
+/**
+ * What lifts a pause, as a `next` line: exhaustion's by the period's end, a higher ceiling or a resume over it
+ * (core/budget-pause, as the waiting job and the alert say it); an operator's by a resume. `paused (by exhaustion)`
+ * printed no step. None while nothing is paused.
+ */
+function nextStep(b: BudgetView): Array<[string, string]> {
+  if (b.pausedBy === "exhausted") return [["next", exhaustedFix({ period: b.period, periodEnd: b.periodEnd })]];
+  if (b.pausedBy === "operator") return [["next", "`gigafactory budget resume` lifts the pause"]];
+  return [];
 }
 
 /**

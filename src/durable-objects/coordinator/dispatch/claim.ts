@@ -37,7 +37,9 @@ import type { Bucket } from "../jobs/buckets.ts";
 import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
+import { breakerDetails } from "../policies/breaker-details.ts";
 import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
+import { budgetPauseOf } from "../policies/budget.ts";
 import { experimentPolicy, noteArmAssignment } from "../policies/experiments.ts";
 import { dispatchAllowance } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
@@ -82,7 +84,9 @@ export function routeContext(tx: Tx): RouteContext {
     busySerialKeys: busySerialKeys(tx.sql, tx.now),
     frozenSerialKeys: new Set(settings.frozenSerialKeys),
     budgetPaused: settings.budgetPaused,
+    ...(settings.budgetPaused ? { budgetPause: budgetPauseOf(tx) } : {}), // the waiting words: who, spend, end
     openBreakers: openBreakerKeys(tx),
+    breakers: breakerDetails(tx), // overflow: hold counts a breaker only where its factory could take the job
     overflow: settings.overflow,
     // Leases a factory lost on a job keep it away from that job for a backoff (core/exclusions).
     exclusionOf: exclusionLookup(tx.sql, tx.now),
@@ -148,8 +152,7 @@ export function claimFor(
   const closedKeys = closedSerialKeys(ctx);
   const below = cascadeHold(tx.sql);
   // Jobs of an engine whose breaker refuses the claimant are skipped unread, as a closed serial gate's are.
-  const broken = breakerHeldEngines([live], ctx);
-  const heldEngines = () => broken;
+  const heldEngines = (b: Bucket) => breakerHeldEngines([live], ctx, b.capabilities);
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
     admit,
     closedKeys,

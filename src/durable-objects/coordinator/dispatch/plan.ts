@@ -112,7 +112,7 @@ export function planAndAssign(
   const heldEngines = (b: Bucket, priority: number) =>
     !ctx.openBreakers?.size || (preemption && priority === critical)
       ? none
-      : breakerHeldEngines(free.holders(b.capabilities), ctx);
+      : breakerHeldEngines(free.holders(b.capabilities), ctx, b.capabilities);
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
     admit,
     priorities,

@@ -2,8 +2,9 @@
  * @module durable-objects/coordinator/policies/budget-stop
  * STOP — what `onExhausted: stop` and a per-job overrun do to running work, and how the holders hear it.
  *
- * A stopped job goes back to `queued` as a preemption does (dispatch/lease-ops `giveBack`: run closed `cancelled`,
- * holder fenced out with epoch + 1, attempt refunded, checkpoint kept), and the budget's pause keeps it there until
+ * A stopped job goes back to `queued` as a preemption does (dispatch/lease-ops `giveBack`: holder fenced out with
+ * epoch + 1, attempt refunded, checkpoint kept), its run closed `budget_exceeded` "stopped and requeued" — not
+ * `cancelled`, and saying whether it resumes from a checkpoint or starts over, and the budget's pause keeps it there until
  * the budget allows dispatch again — unless its runs have spent its own usd/tokens budget: then `giveBack` ends it
  * `failed` `budget_exceeded` (policies/job-allowance). Each job's feed says why (`lease.lost`), and one automatic
  * lesson records the stop (`budget_stop`): one per stop, not per job.
@@ -21,6 +22,7 @@ import { holdSerialKey } from "../dispatch/serial-holds.ts";
 import { noteStop } from "../factories/notices.ts";
 import { noteLeaseExpiry } from "../factories/registry.ts";
 import { loadJob } from "../jobs/rows.ts";
+import { finishRun } from "../jobs/runs.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { recordAutoLesson } from "./lessons.ts";
 
@@ -47,7 +49,7 @@ export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported
     .toArray()
     .map((r) => r.id)
     .filter((id) => id !== keepJobId);
-  const stopped: Job[] = [];
+  const stopped: Stopped[] = [];
   const expiries = new Map<string, number>(); // lapsed leases per holder: on its record in one write, not one per job
   for (const id of ids) {
     const job = loadJob(tx.sql, id);
@@ -57,13 +59,29 @@ export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported
     noteStop(tx, job, why, "budget");
     holdSerialKey(tx, job); // its key stays held while its holder stops (dispatch/serial-holds)
     const newer = reported?.jobId === id ? { checkpoint: { ...reported.checkpoint, at: tx.now } } : {};
-    // Each job's own record of it: the `lease.lost` event (why) and its run closed `cancelled` (giveBack).
-    giveBack(tx, job, why, { ...newer, lastResult: { outcome: "cancelled", message: why, retryable: true } });
-    stopped.push(job);
+    const resumes = newer.checkpoint !== undefined || job.checkpoint !== undefined;
+    // Each job's own record of it: the `lease.lost` event (why) and its run closed as what it was — ended by the
+    // budget, the job requeued — not `cancelled` (giveBack's close then finds no open run; both are neutral to
+    // breakers and track records).
+    const result = { outcome: "budget_exceeded", message: stopMessage(why, resumes), retryable: true } as const;
+    finishRun(tx, job, result);
+    giveBack(tx, job, why, { ...newer, lastResult: result });
+    stopped.push({ job, resumes });
   }
   for (const [holder, count] of expiries) noteLeaseExpiry(tx, holder, count);
   if (stopped.length > 0) recordStopLesson(tx, budget, why, stopped);
   return ids.length;
+}
+
+/** A job the stop requeued, and whether it resumes from a checkpoint (else it starts over). */
+interface Stopped {
+  job: Job;
+  resumes: boolean;
+}
+
+/** "budget exhausted: $2.05 of $2.00 per day — stopped and requeued; it resumes from its checkpoint" (or starts over). */
+function stopMessage(why: string, resumes: boolean): string {
+  return `${why} — stopped and requeued; ${resumes ? "it resumes from its checkpoint" : "no checkpoint: it starts over"}`;
 }
 
 /** Titles a stop's lesson names: enough to recognise the batch, few enough to leave the sentence readable. */
@@ -76,17 +94,26 @@ const NAMED_TITLES = 3;
  * (a second stop in it within the dedupe window counts on the same lesson); scope: what the stopped jobs share
  * (core/lessons `sharedScope`: one job, its own scope as before).
  */
-function recordStopLesson(tx: Tx, budget: ProductBudget, why: string, jobs: readonly Job[]): void {
+function recordStopLesson(tx: Tx, budget: ProductBudget, why: string, stopped: readonly Stopped[]): void {
+  const jobs = stopped.map((s) => s.job);
   const titles = jobs.slice(0, NAMED_TITLES).map((j) => `"${j.manifest.title}"`);
   const more = jobs.length > NAMED_TITLES ? ` and ${jobs.length - NAMED_TITLES} more` : "";
+  const resuming = stopped.filter((s) => s.resumes).length;
   const text =
     jobs.length === 1
-      ? `${titles[0]} was stopped because the product budget ran out (${why}); it resumes from its checkpoint.`
-      : `${jobs.length} running jobs (${titles.join(", ")}${more}) were stopped because the product budget ran out (${why}); each resumes from its checkpoint.`;
+      ? `${titles[0]} was stopped and requeued because the product budget ran out (${why}); ${stopped[0]?.resumes ? "it resumes from its checkpoint" : "it had no checkpoint, so it starts over"}.`
+      : `${jobs.length} running jobs (${titles.join(", ")}${more}) were stopped and requeued because the product budget ran out (${why}); ${resumeWords(resuming, jobs.length)}.`;
   recordAutoLesson(tx, {
     trigger: "budget_stop",
     subject: `budget:${budget.period}:${new Date(budget.periodStart).toISOString()}`,
     text,
     ...sharedScope(jobs.map((j) => ({ requires: j.manifest.requires, engine: j.engine, serialKey: j.serialKey }))),
   });
+}
+
+/** How many of `n` stopped jobs resume from a checkpoint, in words (a lesson said "each resumes" of jobs with none). */
+function resumeWords(resuming: number, n: number): string {
+  if (resuming === n) return "each resumes from its checkpoint";
+  if (resuming === 0) return "none had a checkpoint, so each starts over";
+  return `${resuming} resume from their checkpoints, ${n - resuming} had none and start over`;
 }

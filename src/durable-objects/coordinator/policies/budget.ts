@@ -34,6 +34,7 @@ import {
   warnAtUsd,
 } from "../../../core/budget.ts";
 import { budgetAlertSteps } from "../../../core/budget-alerts.ts";
+import type { BudgetPause } from "../../../core/budget-pause.ts";
 import { NotFoundError } from "../../../core/errors.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
@@ -85,6 +86,17 @@ export function budgetSnapshot(tx: Tx): BudgetSnapshot | undefined {
     state: budgetState(b),
     periodStart: b.periodStart,
   };
+}
+
+/** The pause in force as the waiting words read it (core/budget-pause), read-only at `tx.now`; none when none. */
+export function budgetPauseOf(tx: Tx): BudgetPause | undefined {
+  const stored = loadBudget(tx.sql);
+  const b = stored && rollover(stored, tx.now);
+  const pausedBy = b && pausedByOf(b);
+  if (!b || !pausedBy) return undefined;
+  const { period, spentUsd, ceilingUsd } = b;
+  const periodEnd = nextPeriodStart(b.period, b.periodStart);
+  return { pausedBy, exhausted: exhausts(b), period, spentUsd, ceilingUsd, periodEnd };
 }
 
 /**
