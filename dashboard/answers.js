@@ -101,6 +101,7 @@ export const RUNS = {
       }),
       spend: maybe({ usd: num, tokens: num }),
       linkLostAt: maybe(num),
+      lastHeartbeatAt: maybe(num),
     },
   ],
 };

@@ -76,18 +76,23 @@ export function runsPanel(session, jobId, factoryName) {
 }
 
 /**
- * The words after a run's outcome: its result's message, except for a lease expiry whose holder's link was lost
- * (`linkLostAt`) — "gpu-1 lost its link at 18:37:59; its lease expired at 18:38:54" (local time, as the page's
- * other times): "timeout lease expired" alone read like the job's own time limit, and said nothing of the host.
+ * The words after a run's outcome: its result's message, except for a lease expiry, which says what its holder was
+ * last seen doing — its link lost (`linkLostAt`): "gpu-1 lost its link at 18:37:59; its lease expired at 18:38:54", else
+ * its last heartbeat (`lastHeartbeatAt`): "gpu-1's last heartbeat at 18:37:24; its lease expired at 18:38:54" (local
+ * time, as the page's other times; with dates where they fall on different days): "timeout lease expired" alone read
+ * like the job's own time limit, and said nothing of the host.
  * @param {any} r a Run @param {(id: string | undefined) => string} factoryName
  * @returns {string} "" for none
  */
 export function runResultWords(r, factoryName) {
-  const lost = r.linkLostAt;
-  if (r.result?.outcome === "timeout" && typeof lost === "number" && typeof r.endedAt === "number") {
-    return `${factoryName(r.factoryId)} lost its link at ${clock(lost)}; its lease expired at ${clock(r.endedAt)}`;
-  }
-  return r.result?.message ?? "";
+  const { linkLostAt: lost, lastHeartbeatAt: beat, endedAt: end } = r;
+  if (r.result?.outcome !== "timeout" || typeof end !== "number") return r.result?.message ?? "";
+  const who = factoryName(r.factoryId);
+  if (typeof lost === "number") return `${who} lost its link at ${clock(lost)}; its lease expired at ${clock(end)}`;
+  if (typeof beat !== "number") return r.result?.message ?? "";
+  const apart = new Date(beat).toDateString() !== new Date(end).toDateString();
+  const [at, ended] = apart ? [when(beat), when(end)] : [clock(beat), clock(end)];
+  return `${who}'s last heartbeat at ${at}; its lease expired at ${ended}`;
 }
 
 /** @param {any} r a Run @param {(id: string | undefined) => string} factoryName */

@@ -177,10 +177,13 @@ export function summarize(e, name) {
       );
       break;
     case "lease.lost":
-      // An expiry whose holder's link was seen to end says so: "expired" alone read like the job's time limit.
+      // An expiry says what its holder was last seen doing, its link lost at T, else its last heartbeat at T, as the
+      // runs table does: "expired" alone read like the job's time limit.
       parts.push(`lease lost by ${name(d.factoryId)}`, `epoch ${d.leaseEpoch}`, d.why);
       if (d.why === "expired" && typeof d.linkLostAt === "number")
         parts.push(`${name(d.factoryId)} lost its link at ${clock(d.linkLostAt)}`);
+      else if (d.why === "expired" && typeof d.lastHeartbeatAt === "number")
+        parts.push(`${name(d.factoryId)}'s last heartbeat at ${clock(d.lastHeartbeatAt)}`);
       break;
     case "job.preempted":
       parts.push(`preempted by ${d.by}`, `on ${name(d.factoryId)}`, `epoch ${d.leaseEpoch}`);

@@ -73,6 +73,9 @@ export const keyLabel = (key) => {
   return w ? `${w[0]?.toUpperCase()}${w.slice(1)}` : key;
 };
 
+/** Whether a key holds an instant (ms): until, …At, …Until (keptUntil read as a number), …Before; as cli/table's. */
+const isInstantKey = /** @param {string} key */ (key) => /^(until|before)$|(At|Until|Before)$/.test(key);
+
 /**
  * A detail value in one line: instants as dates, records led by their name/id/reviewer (or, for a job's
  * lastResult, its outcome) and then their other fields, each named in words. A record with none of those is just
@@ -81,7 +84,7 @@ export const keyLabel = (key) => {
  * @returns {string}
  */
 export function valueText(key, v) {
-  if (typeof v === "number" && (key === "until" || key.endsWith("At"))) return when(v);
+  if (typeof v === "number" && isInstantKey(key)) return when(v);
   if (v === null || v === undefined) return "—";
   if (Array.isArray(v)) return v.length ? v.map((x) => valueText(key, x)).join(", ") : "none";
   if (typeof v === "object") {
@@ -129,7 +132,7 @@ const WORDS = {
 export const detailText = (key, v) => (Object.hasOwn(WORDS, key) ? WORDS[key]?.(v) : undefined) ?? valueText(key, v);
 
 /**
- * Labels for the detail keys the core writes (src/core/waiting.ts, waiting-queued.ts); any other reads as its key's
+ * Labels for the detail keys the core writes (src/core/waiting*.ts); any other reads as its key's
  * words (`keyLabel`).
  * @type {Record<string, string>}
  */
@@ -147,6 +150,8 @@ const LABELS = {
   stopping: "Waiting for the run of",
   serialKey: "Serial key",
   until: "Until",
+  retryAt: "Retries after its backoff, at",
+  keptUntil: "Then kept from a factory until",
   attempt: "Attempt",
   maxAttempts: "Attempts allowed",
   approvedBy: "Approved by",

@@ -25,13 +25,16 @@ export interface EnrollAttempt {
 
 /**
  * The error to throw for `err`, thrown by the enrollment request: a FixableError (exit 1) for a refusal or an
- * unreachable coordinator, `err` itself for anything else. Forgets the nonce of a refused (4xx) first attempt.
+ * unreachable coordinator, `err` itself for anything else. Forgets the nonce of a first attempt the coordinator's own
+ * problem+json refused (4xx): another server's 4xx keeps it.
  */
 export function enrollFailure(err: unknown, attempt: EnrollAttempt): unknown {
   const { stateDir, url, product, name, previous, startLine } = attempt;
-  // Refused (4xx) with a new nonce: no exchange recorded it, so it resumes nothing. Kept, the same code run again
-  // (an expired one pasted twice) was told an earlier enroll "could not be resumed" and to `factory rm` the name.
-  const refused = err instanceof RestError && err.status >= 400 && err.status < 500;
+  // Refused (4xx) by the coordinator's own problem+json with a new nonce: no exchange recorded it, so it resumes
+  // nothing. Kept, the same code run again (an expired one pasted twice) was told an earlier enroll "could not be
+  // resumed" and to `factory rm` the name. Another server's 4xx (a gateway's 408 once the code had reached the
+  // coordinator) says nothing of the exchange: forgotten, that enrollment could not be resumed.
+  const refused = err instanceof RestError && err.fromCoordinator && err.status >= 400 && err.status < 500;
   if (refused && !attempt.again) forgetNonce(stateDir);
   // What the coordinator decided, by its own problem only: a proxy's or gateway's 401, 403 or 409 is not its.
   const own = err instanceof RestError && err.fromCoordinator ? err.status : 0;
@@ -62,9 +65,10 @@ export function enrollFailure(err: unknown, attempt: EnrollAttempt): unknown {
       `enrollment failed: ${err.detail}`,
       `the code is still usable: an operator deregisters the old factory (\`gigafactory factory rm ${name}\`), then run this again`,
     );
-  // No answer (cut off, timed out) or a 5xx: the code may have been exchanged all the same, and only running
-  // this again gets that enrollment back — "check --url" alone sent the newcomer looking at a URL that worked.
-  const mayHaveReached = err instanceof RestError && (err.status === 0 || err.status >= 500);
+  // No answer (cut off, timed out), a 5xx or another server's answer: the code may have been exchanged all the same,
+  // and only running this again gets that enrollment back — "check --url" alone sent the newcomer looking at a URL
+  // that worked.
+  const mayHaveReached = err instanceof RestError && (!err.fromCoordinator || err.status >= 500);
   if (err instanceof RestError)
     return new FixableError(
       err.code,

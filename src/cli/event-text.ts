@@ -7,7 +7,7 @@
  * field — `expiresAt`, `openUntil`, `notBefore` — as an ISO instant, not epoch ms).
  */
 import type { JobEvent } from "../shared/http-client.ts";
-import { formatClock, formatInstant, oneLine, truncate } from "./table.ts";
+import { formatClock, formatInstant, isInstantKey, oneLine, truncate } from "./table.ts";
 
 /** 100 chars of summary: one terminal line with the seq, time and type in front (log text is not cut). */
 const SUMMARY_MAX = 100;
@@ -42,11 +42,54 @@ function asText(v: unknown): string {
 const epoch = (d: Record<string, unknown>): string | undefined =>
   num(d.leaseEpoch) === undefined ? undefined : `epoch ${d.leaseEpoch}`;
 
-/** `job.budget_exceeded` {limit, used, max, why, factoryId, leaseEpoch}: the run stopped, in the coordinator's words. */
-function budgetExceeded(d: Record<string, unknown>): string {
-  const why = str(d.why) ?? `${str(d.limit) ?? "budget"} reached ${num(d.used) ?? "?"} of ${num(d.max) ?? "?"}`;
-  return join([`stopped over budget: ${why}`, str(d.factoryId) && `on ${d.factoryId}`, epoch(d)]);
+/** How a line names factory `id`: by name where the fleet list has it (cli/factory-names `factoryNamer`). */
+export type FactoryNamer = (id: string) => string;
+const byId: FactoryNamer = (id) => id;
+
+/** The types whose reading names the factory in their `factoryId`: `watch` reads the fleet list for those. */
+const NAMING = new Set(["lease.granted", "lease.lost", "job.preempted", "exclusion.cleared", "job.budget_exceeded"]);
+
+/** The factory an event's reading names, if any: its `factoryId`. */
+export function factoryIdOf(event: JobEvent): string | undefined {
+  return NAMING.has(event.type) ? str(event.data.factoryId) : undefined;
 }
+
+/** `job.budget_exceeded` {limit, used, max, why, factoryId, leaseEpoch}: the run stopped, in the coordinator's words. */
+function budgetExceeded(d: Record<string, unknown>, name: FactoryNamer): string {
+  const why = str(d.why) ?? `${str(d.limit) ?? "budget"} reached ${num(d.used) ?? "?"} of ${num(d.max) ?? "?"}`;
+  const on = str(d.factoryId);
+  return join([`stopped over budget: ${why}`, on && `on ${name(on)}`, epoch(d)]);
+}
+
+/**
+ * The lease events, an eviction and a cleared exclusion, with their factory by name, as the dashboard's timeline
+ * reads them: they printed as `factoryId=fac_0mxc6m72… leaseEpoch=1 why=expired …`. A lease expiry says what its
+ * holder was last seen doing, as `job ID`'s RUNS does: its link lost at T, else its last heartbeat at T.
+ */
+function factoryReading(type: string, d: Record<string, unknown>, name: FactoryNamer): string | undefined {
+  const id = str(d.factoryId);
+  const who = id === undefined ? "?" : name(id);
+  const at = (k: string) => (num(d[k]) === undefined ? undefined : formatInstant(num(d[k])));
+  switch (type) {
+    case "lease.granted":
+      return join([`lease to ${who}`, epoch(d), at("expiresAt") && `until ${at("expiresAt")}`, attemptOf(d)]);
+    case "lease.lost": {
+      const seen = at("linkLostAt")
+        ? `${who} lost its link at ${at("linkLostAt")}`
+        : at("lastHeartbeatAt") && `${who}'s last heartbeat at ${at("lastHeartbeatAt")}`;
+      const kept = at("excludedUntil") && `kept from ${who} until ${at("excludedUntil")}`;
+      const why = str(d.why) && truncate(String(d.why), REASON_MAX);
+      return join([`lease lost by ${who}`, epoch(d), why, d.why === "expired" && seen, kept]);
+    }
+    case "job.preempted":
+      return join([`preempted by ${str(d.by) ?? "?"}`, id !== undefined && `on ${who}`, epoch(d)]);
+    case "exclusion.cleared":
+      return join([`${who} may take it again`, str(d.why) && truncate(String(d.why), REASON_MAX)]);
+  }
+  return undefined;
+}
+const attemptOf = (d: Record<string, unknown>): string | undefined =>
+  num(d.attempt) === undefined ? undefined : `attempt ${d.attempt}`;
 
 /** `job.children` {added: ids, total}: the children a parent gained. */
 function children(d: Record<string, unknown>): string {
@@ -65,7 +108,7 @@ function children(d: Record<string, unknown>): string {
  */
 function fieldText(key: string, v: unknown): string {
   if (typeof v === "string") return v;
-  if (typeof v === "number" && Number.isFinite(v) && /(At|Until|Before)$/.test(key)) return formatInstant(v);
+  if (typeof v === "number" && Number.isFinite(v) && isInstantKey(key)) return formatInstant(v);
   return asText(v);
 }
 
@@ -94,11 +137,11 @@ export function reasonOf(r: unknown): string {
  * the coordinator's text, and a newline in one printed a forged `#8  12:00:00  job.stage  … → shipped` line of its
  * own in `gigafactory watch`. Unknown types as `k=v` pairs, cut.
  */
-export function summarize(event: JobEvent): string {
-  return oneLine(reading(event));
+export function summarize(event: JobEvent, name: FactoryNamer = byId): string {
+  return oneLine(reading(event, name));
 }
 
-function reading(event: JobEvent): string {
+function reading(event: JobEvent, name: FactoryNamer): string {
   const d = event.data;
   const to = stageOf(event);
   if (to !== undefined) {
@@ -108,7 +151,7 @@ function reading(event: JobEvent): string {
   }
   switch (event.type) {
     case "job.budget_exceeded":
-      return budgetExceeded(d);
+      return budgetExceeded(d, name);
     case "job.children":
       return children(d);
     case "job.child_failed":
@@ -116,6 +159,8 @@ function reading(event: JobEvent): string {
     case "job.dependency_failed":
       return `dependency ${str(d.depId) ?? "?"} is ${str(d.depStage) ?? "unknown"}`;
   }
+  const named = factoryReading(event.type, d, name);
+  if (named !== undefined) return named;
   const text = Object.entries(d)
     .filter(([, v]) => v !== undefined && v !== null)
     .map(([k, v]) => `${k}=${fieldText(k, v)}`)
@@ -152,8 +197,8 @@ function logLines(event: JobEvent): string[] {
   return out.length ? out : [`#${event.seq}  ${formatClock(event.at)}  log  (no lines)`];
 }
 
-/** The terminal lines for one event: several for a `log` event, one for anything else. */
-export function eventLines(event: JobEvent): string[] {
+/** The terminal lines for one event: several for a `log` event, one for anything else; factories named by `name`. */
+export function eventLines(event: JobEvent, name: FactoryNamer = byId): string[] {
   if (event.type === "log") return logLines(event);
-  return [`#${event.seq}  ${formatClock(event.at)}  ${oneLine(event.type)}  ${summarize(event)}`.trimEnd()];
+  return [`#${event.seq}  ${formatClock(event.at)}  ${oneLine(event.type)}  ${summarize(event, name)}`.trimEnd()];
 }

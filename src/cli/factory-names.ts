@@ -2,7 +2,8 @@
  * @module cli/factory-names
  * How the CLI's tables and lines name a factory: by the name it was enrolled under (demo-gpu), as `job ID`, explain
  * and the dashboard do, with its id where two share the name, and its id alone where the fleet list does not name it
- * (a viewer refused, an older coordinator, a factory deregistered since). `jobs`, `job`, `history` and `serial list`.
+ * (a viewer refused, an older coordinator, a factory deregistered since). `jobs`, `job`, `history`, `serial list`
+ * and `watch`.
  */
 import { FleetRefsRead } from "./read-answers-ops.ts";
 

@@ -81,6 +81,7 @@ export const RunsRead = z.array(
     spend: maybe(z.object({ usd: num, tokens: num })),
     result: maybe(result),
     linkLostAt: maybe(num), // a lease expiry's: when the holder's link was lost (cli/commands/job RESULT)
+    lastHeartbeatAt: maybe(num), // a lease expiry's: the holder's last beat before it (cli/commands/job RESULT)
   }),
 );
 

@@ -176,6 +176,13 @@ export function formatInstant(at: number | undefined | null): string {
   return isInstant(at) ? `${new Date(at).toISOString().slice(0, 19)}Z` : `not a time (${at})`;
 }
 
+/**
+ * Whether a field named `key` holds an instant (ms epoch), by the coordinator's naming for times: `until`, `…At`
+ * (`retryAt`), `…Until` (`keptUntil`, `openUntil`), `…Before` (`notBefore`). One rule for `watch`'s `k=v` pairs and the
+ * waiting detail: the detail's read `until` and `…At` only, and a retry's `keptUntil` printed as 1796300328706.
+ */
+export const isInstantKey = (key: string): boolean => /^(until|before)$|(At|Until|Before)$/.test(key);
+
 export function orNone(v: string | number | undefined | null): string {
   return v === undefined || v === null || v === "" ? NONE : String(v);
 }

@@ -6,15 +6,13 @@
  * message names none, the command that ends the wait (cli/waiting-fix).
  */
 import type { WaitingReason } from "../core/waiting-reason.ts";
-import { formatAge, formatInstant, NONE, oneLine } from "./table.ts";
+import { formatAge, formatInstant, isInstantKey, NONE, oneLine } from "./table.ts";
 import { waitingFix } from "./waiting-fix.ts";
 
 /** The `jobs` table's WAITING cell: "—" for a running or finished job. */
 export function waitingCell(reason: WaitingReason | null | undefined): string {
   return reason ? `${reason.code}: ${reason.message}` : NONE;
 }
-
-const isInstantKey = (k: string): boolean => k === "until" || k.endsWith("At");
 
 /**
  * Levels of a detail value shown; deeper ones are "…". The coordinator's deepest detail is a list of records holding

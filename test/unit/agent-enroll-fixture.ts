@@ -1,6 +1,6 @@
 // A stand-in coordinator on loopback for the agent's `enroll` tests, in a temp dir of its own (both gone after the
 // file's tests): each request is recorded and answered as the test says — JSON, or problem+json for a status ≥ 400
-// (`problem`) — and `enroll` runs in-process against it with a state dir under that temp dir, giving the
+// (`problem`), or a page of another type as it is — and `enroll` runs in-process against it with a state dir under that temp dir, giving the
 // FixableError it threw (or undefined), its printed lines and whether it made a request.
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -25,6 +25,8 @@ export interface StandInRequest {
 export interface StandInAnswer {
   status: number;
   body: unknown;
+  /** Sent as it is (a gateway's text/html page): the body a string. */
+  page?: string;
 }
 
 /** A problem+json answer as the coordinator gives one. */
@@ -47,9 +49,9 @@ export function enrollStandIn(tmpPrefix: string, answer: (req: StandInRequest) =
       const taken = { line: `${req.method} ${req.url}`, url: req.url ?? "", authorization, body };
       requests.push(taken);
       const a = answer(taken);
-      const type = a.status >= 400 ? "application/problem+json" : "application/json";
+      const type = a.page ?? (a.status >= 400 ? "application/problem+json" : "application/json");
       res.writeHead(a.status, { "content-type": type });
-      res.end(JSON.stringify(a.body));
+      res.end(a.page === undefined ? JSON.stringify(a.body) : String(a.body));
     });
   });
   const stand = {

@@ -5,7 +5,8 @@
 // is gone once the config is written. Another code gets another nonce. A resume the coordinator refuses says that an
 // earlier, interrupted enroll could not be resumed and the way on; one sent under another name than it enrolled, to
 // pass that name (the code is spent: not "still usable"); one whose answer was lost on the way (a 502), to run the same
-// command again, which resumes it. A code refused outright keeps no nonce: run again, it is not told of an interrupted
+// command again, which resumes it — as one lost to a gateway's 4xx page (a 408), whose nonce is kept: only the
+// coordinator's own problem+json refuses a code. A code refused outright keeps no nonce: run again, it is not told of an interrupted
 // enroll and a host to deregister. A stand-in coordinator on loopback that re-issues a
 // spent code's token for its first nonce only (as coordinator access/enrollment-resume does); the real agent process
 // for the kill -9.
@@ -26,6 +27,8 @@ let killFirst: number | undefined;
 let nonceFileAtRequest: string | undefined;
 /** Said to the stand-in's next request: exchange the code, then answer 502 (a proxy's, the answer lost on the way). */
 let lose502 = false;
+/** Said to the stand-in's next request: exchange the code, then answer as a gateway's 408 page (not the coordinator's). */
+let lose408 = false;
 /** Codes the stand-in refuses as a coordinator refuses an expired one. */
 const expired = new Set<string>();
 const seenAtRequest: string[] = [];
@@ -48,6 +51,10 @@ const stand = enrollStandIn("gf-agent-enroll-resume-", (req) => {
   const tokens = (first?.tokens ?? 0) + 1;
   spent.set(req.authorization, { nonce: nonce ?? "", tokens });
   const token = `gf_acme_${secret(String(tokens))}`;
+  if (lose408) {
+    lose408 = false;
+    return { status: 408, body: "<h1>408 Request Timeout</h1>", page: "text/html" };
+  }
   if (lose502) {
     lose502 = false;
     return problem(502, "bad_gateway", "upstream connection reset");
@@ -150,6 +157,19 @@ describe("an enrollment whose answer was lost", { timeout: 30_000 }, () => {
     const again = await stand.enroll(argv, stateDir);
     expect(again.err).toBeUndefined();
     expect(again.lines.join("\n")).toContain("resumed an interrupted enrollment: h7 (fac_h7)");
+  });
+
+  it("its answer lost to a gateway's 408 page: the nonce is kept, and the same command again resumes it", async () => {
+    const stateDir = path.join(stand.dir, "lost408");
+    const argv = ["--url", stand.url, "--code", code("J"), "--name", "h9"];
+    lose408 = true;
+    const lost = await stand.enroll(argv, stateDir);
+    expect(lost.err).toMatchObject({ code: "http_408", exitCode: 1 });
+    expect(lost.err?.fix).toContain("then run this same command again: if the coordinator took the code, that resumes");
+    expect(existsSync(nonceFile(stateDir))).toBe(true);
+    const again = await stand.enroll(argv, stateDir);
+    expect(again.err).toBeUndefined();
+    expect(again.lines.join("\n")).toContain("resumed an interrupted enrollment: h9 (fac_h9)");
   });
 
   it("a code refused outright, run again: refused in the same words — no 'interrupted' enroll, no `factory rm`", async () => {

@@ -1,9 +1,11 @@
-// The waiting reason in the terminal: `gigafactory jobs` has a WAITING column (code and message) wrapped under its column to the terminal's width, never cut, and `gigafactory job ID` and `explain ID` a "Waiting:" block naming the detail (missing capabilities, until when).
+// The waiting reason in the terminal: `gigafactory jobs` has a WAITING column (code and message) wrapped under its column to the terminal's width, never cut, and `gigafactory job ID` and `explain ID` a "Waiting:" block naming the detail (missing capabilities, until when; every
+// instant the core names — `until`, `retryAt`, `keptUntil` — in UTC).
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { renderExplanation } from "../../src/cli/commands/explain.ts";
 import { renderJob } from "../../src/cli/commands/job.ts";
 import { JOB_COLUMNS, jobRows } from "../../src/cli/commands/jobs.ts";
-import { renderTable } from "../../src/cli/table.ts";
+import { isInstantKey, renderTable } from "../../src/cli/table.ts";
 import { waitingCell, waitingLines } from "../../src/cli/waiting.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
@@ -85,6 +87,25 @@ describe("job: the Waiting block", () => {
     const text = waitingLines(r, NOW);
     expect(text).toContain("until: 2026-01-02T03:05:05Z");
     expect(text).toContain("factories: box-1 (kind expired, until 2026-01-02T03:05:05Z)");
+  });
+
+  it("renders a retry's retryAt and keptUntil as UTC, as every instant the core's reasons name", () => {
+    const backoff: WaitingReason = {
+      code: "retry_backoff",
+      message: "retrying after its backoff",
+      since: NOW,
+      detail: { until: NOW + 60_000, attempt: 1, maxAttempts: 3, keptUntil: NOW + 120_000 },
+    };
+    expect(waitingLines(backoff, NOW)).toContain("keptUntil: 2026-01-02T03:06:05Z");
+    const down = { ...backoff, code: "no_factory_connected", detail: { retryAt: NOW + 60_000 } } as WaitingReason;
+    expect(waitingLines(down, NOW)).toContain("retryAt: 2026-01-02T03:05:05Z");
+    // Every key the core's waiting reasons write that names a time by its suffix is read as one.
+    const core = ["waiting.ts", "waiting-queued.ts", "waiting-fleet.ts", "waiting-backoff.ts", "waiting-excluded.ts"]
+      .map((f) => readFileSync(new URL(`../../src/core/${f}`, import.meta.url), "utf8"))
+      .join("\n");
+    const keys = new Set([...core.matchAll(/\b([a-z]\w*(?:At|Until|Before))\??:/g)].map((m) => m[1] ?? ""));
+    expect([...keys].filter((k) => !isInstantKey(k))).toEqual([]);
+    expect(keys).toContain("keptUntil");
   });
 
   it('renders a record with no name or id (a failed job\'s lastResult) by its outcome, never as "?"', () => {

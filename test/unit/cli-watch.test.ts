@@ -57,8 +57,10 @@ describe("watch: how events read", () => {
   });
 
   it("prints times in an event's fields as ISO instants, not epoch ms (R2: expiresAt=1796300328706)", () => {
-    const line = eventLine(ev(10, "lease.granted", { leaseEpoch: 2, expiresAt: 1_796_300_328_706 }));
+    const line = eventLine(ev(10, "lease.x", { leaseEpoch: 2, expiresAt: 1_796_300_328_706 }));
     expect(line).toContain("expiresAt=2026-12-03T12:18:48Z");
+    const granted = eventLine(ev(10, "lease.granted", { factoryId: "fac_1", expiresAt: 1_796_300_328_706 }));
+    expect(granted).toContain("lease to fac_1 · until 2026-12-03T12:18:48Z");
     const other = eventLine(ev(11, "breaker.x", { openUntil: AT, notBefore: AT }));
     expect(other).toContain("openUntil=2026-01-01T12:00:00Z notBefore=2026-01-01T12:00:00Z");
     expect(line).toContain("leaseEpoch=2"); // a count stays a number

@@ -6,7 +6,8 @@
 // or back to queued from a run (a retry) — so events stored while the coordinator carried the job's last result on
 // every move read right: attempt 2's start showed "· failure: engine exited with code 1: boom". A review's
 // approvals count in the singular for a quorum of one ("0 of 1 approval"), as the CLI and the waiting reason say. A
-// lease expiry whose holder's link was seen to end says so and when ("box-1 lost its link at 18:37:59").
+// lease expiry whose holder's link was seen to end says so and when ("box-1 lost its link at 18:37:59"); one with no
+// link loss seen, its holder's last heartbeat ("box-1's last heartbeat at 18:37:24").
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { clock } from "../../dashboard/format.js";
@@ -25,6 +26,24 @@ describe("dashboard timeline", () => {
     expect(summarize(lost, name)).toBe(`lease lost by box-1 · epoch 1 · expired · box-1 lost its link at ${clock(at)}`);
     const paused = ev("lease.lost", { factoryId: "fac_1", leaseEpoch: 1, why: "expired" });
     expect(summarize(paused, name)).toBe("lease lost by box-1 · epoch 1 · expired");
+  });
+
+  it("says a lease expiry's holder's last heartbeat, and when, where no link loss was seen", () => {
+    const beat = Date.UTC(2026, 11, 6, 18, 37, 24);
+    const silent = ev("lease.lost", { factoryId: "fac_1", leaseEpoch: 1, why: "expired", lastHeartbeatAt: beat });
+    expect(summarize(silent, name)).toBe(
+      `lease lost by box-1 · epoch 1 · expired · box-1's last heartbeat at ${clock(beat)}`,
+    );
+    const both = ev("lease.lost", {
+      factoryId: "fac_1",
+      leaseEpoch: 1,
+      why: "expired",
+      lastHeartbeatAt: beat,
+      linkLostAt: beat + 5000,
+    });
+    expect(summarize(both, name)).toBe(
+      `lease lost by box-1 · epoch 1 · expired · box-1 lost its link at ${clock(beat + 5000)}`,
+    );
   });
 
   it("reads an artifact's size with its unit", () => {

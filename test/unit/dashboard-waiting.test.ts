@@ -4,9 +4,12 @@
 // and what to approve on it. Every code of src/core/waiting-reason.ts has a heading of its own words, so a code added
 // there without one fails here rather than showing the bare code. Every detail key the core writes is drawn in words
 // (a composite's page showed "BYSTAGE testing 2": its raw key, set in capitals by the stylesheet, and the counts as a
-// record's fields), and a key the page does not know reads as its words, not the raw key.
+// record's fields), and a key the page does not know reads as its words, not the raw key. A retry's `retryAt` and
+// `keptUntil` read as dates under labels of their own (keptUntil read as epoch ms).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { when } from "../../dashboard/format.js";
 import {
   detailRows,
   keyLabel,
@@ -17,10 +20,16 @@ import {
 } from "../../dashboard/waiting.js";
 import { WAITING_CODES } from "../../src/core/waiting-reason.ts";
 
-/** Every key src/core/waiting.ts and waiting-queued.ts put in a reason's detail (`named` adds factories, factoryCount). */
+/**
+ * Every key src/core/waiting.ts, waiting-queued.ts, waiting-fleet.ts, waiting-backoff.ts and waiting-excluded.ts put
+ * in a reason's detail (`named` adds factories, factoryCount).
+ */
 const CORE_KEYS = [
   "ancestorId",
   "until",
+  "retryAt",
+  "keptUntil",
+  "lastRefusal",
   "attempt",
   "maxAttempts",
   "factoryId",
@@ -55,7 +64,7 @@ const CORE_KEYS = [
   "preemptedBy",
   "waitingFor",
 ];
-const CORE_TEXT = ["waiting.ts", "waiting-queued.ts"]
+const CORE_TEXT = ["waiting.ts", "waiting-queued.ts", "waiting-fleet.ts", "waiting-backoff.ts", "waiting-excluded.ts"]
   .map((f) => readFileSync(new URL(`../../src/core/${f}`, import.meta.url), "utf8"))
   .join("\n");
 
@@ -104,6 +113,17 @@ describe("dashboard waiting panel", () => {
       ([k, label]: [string, string]) => label === k || !/^[A-Z][a-z]/.test(label),
     );
     expect(raw).toEqual([]);
+  });
+
+  it("draws a retry's end and what keeps it after as dates, under their own labels", () => {
+    const at = Date.UTC(2026, 11, 5, 12, 0, 0);
+    const reason = { code: "retry_backoff", message: "m", since: 0, detail: { until: at, keptUntil: at + 60_000 } };
+    expect(detailRows(reason)).toEqual([
+      ["until", "Until", when(at)],
+      ["keptUntil", "Then kept from a factory until", when(at + 60_000)],
+    ]);
+    const down = { code: "no_factory_connected", message: "m", since: 0, detail: { retryAt: at } };
+    expect(detailRows(down)).toEqual([["retryAt", "Retries after its backoff, at", when(at)]]);
   });
 
   it("counts a composite's children by stage in words, and says what a serial key's holder is stopping", () => {

@@ -1,11 +1,12 @@
 // A run a lease expiry ended, in words: when the coordinator saw its holder's link end during the run (`linkLostAt`),
 // `gigafactory job ID`'s RUNS and the dashboard's runs table say "gpu-1 lost its link at T; its lease expired at T'"
 // (the CLI in UTC as its STARTED column, the page in local time as its other times) — "timeout: lease expired" alone
-// read like the job's own time limit. The outcome word stays `timeout` in the CLI; a run without the field, or one
-// that ended otherwise, reads as before.
+// read like the job's own time limit. With no link loss seen, its holder's last heartbeat (`lastHeartbeatAt`) is said
+// instead: "gpu-1's last heartbeat at T; its lease expired at T'" (a beat on another day with dates: UTC, local). The
+// outcome word stays `timeout` in the CLI; a run without either field, or one that ended otherwise, reads as before.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { clock } from "../../dashboard/format.js";
+import { clock, when } from "../../dashboard/format.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { runResultWords } from "../../dashboard/runs.js";
 import { renderJob } from "../../src/cli/commands/job.ts";
@@ -14,6 +15,7 @@ import { jobFixture } from "../support/fixtures.ts";
 
 const LOST = Date.UTC(2026, 11, 6, 18, 37, 59, 400);
 const ENDED = Date.UTC(2026, 11, 6, 18, 38, 54, 900);
+const BEAT = Date.UTC(2026, 11, 6, 18, 37, 24, 100);
 const job = jobFixture(LOST - 60_000, { id: "job_9" });
 const names = new Map([["fac_g", "gpu-1"]]);
 const name = (id: string | undefined) => names.get(id ?? "") ?? id;
@@ -36,6 +38,22 @@ describe("the CLI's RUNS", () => {
     expect(text).toContain("timeout: gpu-1 lost its link at 18:37:59Z; its lease expired at 18:38:54Z");
   });
 
+  it("says the holder's last heartbeat when no link loss was seen, and the link loss where both are set", () => {
+    const { linkLostAt: _, ...beat } = expired({ lastHeartbeatAt: BEAT });
+    const text = renderJob(job, [beat], ENDED + 1000, undefined, names);
+    expect(text).toContain("timeout: gpu-1's last heartbeat at 18:37:24Z; its lease expired at 18:38:54Z");
+    const both = renderJob(job, [expired({ lastHeartbeatAt: BEAT })], ENDED + 1000, undefined, names);
+    expect(both).toContain("timeout: gpu-1 lost its link at 18:37:59Z; its lease expired at 18:38:54Z");
+  });
+
+  it("says a heartbeat on an earlier UTC day with its date, and the expiry's", () => {
+    const { linkLostAt: _, ...beat } = expired({ lastHeartbeatAt: BEAT - 86_400_000 });
+    const text = renderJob(job, [beat], ENDED + 1000, undefined, names);
+    expect(text).toContain(
+      "timeout: gpu-1's last heartbeat at 2026-12-05T18:37:24Z; its lease expired at 2026-12-06T18:38:54Z",
+    );
+  });
+
   it("reads as before without the field", () => {
     const { linkLostAt: _, ...plain } = expired();
     const text = renderJob(job, [plain], ENDED + 1000, undefined, names);
@@ -48,6 +66,18 @@ describe("the dashboard's runs table", () => {
   it("says the holder lost its link and when its lease expired, in the page's time", () => {
     expect(runResultWords(expired(), name)).toBe(
       `gpu-1 lost its link at ${clock(LOST)}; its lease expired at ${clock(ENDED)}`,
+    );
+  });
+
+  it("says the holder's last heartbeat when no link loss was seen, in the page's time (with dates a day apart)", () => {
+    const { linkLostAt: _, ...beat } = expired({ lastHeartbeatAt: BEAT });
+    expect(runResultWords(beat, name)).toBe(
+      `gpu-1's last heartbeat at ${clock(BEAT)}; its lease expired at ${clock(ENDED)}`,
+    );
+    expect(runResultWords(expired({ lastHeartbeatAt: BEAT }), name)).toContain("gpu-1 lost its link at");
+    const early = { ...beat, lastHeartbeatAt: BEAT - 2 * 86_400_000 };
+    expect(runResultWords(early, name)).toBe(
+      `gpu-1's last heartbeat at ${when(early.lastHeartbeatAt)}; its lease expired at ${when(ENDED)}`,
     );
   });
 

@@ -48,15 +48,31 @@ const utcClock = (at: number): string => {
   return t.endsWith("Z") ? t.slice(11) : t;
 };
 
+/** `at` and `end` (ms) as times of day, or as whole instants where they fall on different UTC days. */
+function clocksOf(at: number, end: number): [string, string] {
+  const apart = formatInstant(at).slice(0, 10) !== formatInstant(end).slice(0, 10);
+  return apart ? [formatInstant(at), formatInstant(end)] : [utcClock(at), utcClock(end)];
+}
+
 /**
- * A run's RESULT. A lease expiry whose holder's link was lost says so and when: "timeout: lease expired" alone read
- * like the job's own time limit, and nothing said the host had gone (the outcome word stays: scripts read it).
+ * A run's RESULT. A lease expiry says what its holder was last seen doing, and when: the link lost ("gpu-1 lost its
+ * link at T"), else its last heartbeat ("gpu-1's last heartbeat at T" — long before the expiry, the host went silent;
+ * just before it, it was up and did not renew). "timeout: lease expired" alone read like the job's own time limit,
+ * and nothing said the host had gone (the outcome word stays: scripts read it). A beat a day before reads as a date.
  */
-function runResultText(r: { result?: Run["result"]; endedAt?: number; linkLostAt?: number | null }, by: string) {
+function runResultText(
+  r: { result?: Run["result"]; endedAt?: number; linkLostAt?: number | null; lastHeartbeatAt?: number | null },
+  by: string,
+) {
   const lost = r.linkLostAt;
-  if (r.result?.outcome !== "timeout" || typeof lost !== "number" || r.endedAt === undefined)
-    return resultText(r.result);
-  return `timeout: ${by} lost its link at ${utcClock(lost)}; its lease expired at ${utcClock(r.endedAt)}`;
+  const beat = r.lastHeartbeatAt;
+  if (r.result?.outcome !== "timeout" || r.endedAt === undefined) return resultText(r.result);
+  if (typeof lost === "number") {
+    return `timeout: ${by} lost its link at ${utcClock(lost)}; its lease expired at ${utcClock(r.endedAt)}`;
+  }
+  if (typeof beat !== "number") return resultText(r.result);
+  const [at, end] = clocksOf(beat, r.endedAt);
+  return `timeout: ${by}'s last heartbeat at ${at}; its lease expired at ${end}`;
 }
 
 /** The job view's amounts (its budget, what its runs spent together, each run's spend), as `jobUsd` gives them. */

@@ -11,7 +11,8 @@ import { type Stage, TERMINAL_STAGES } from "../../core/model.ts";
 import { waitsForOperator } from "../../core/waiting.ts";
 import type { JobEvent } from "../../shared/http-client.ts";
 import { type Command, jsonText } from "../context.ts";
-import { endingNote, eventLines, resultReason, stageOf } from "../event-text.ts";
+import { endingNote, eventLines, type FactoryNamer, factoryIdOf, resultReason, stageOf } from "../event-text.ts";
+import { factoryNamer, factoryNames } from "../factory-names.ts";
 import { followJobFeed } from "../job-feed.ts";
 import { lineOf } from "../read-answers-policy.ts";
 import { endedSince, endOfEndedJobRetried, type Verdict, verdictAt } from "../watch-verdicts.ts";
@@ -70,6 +71,19 @@ export const watch: Command = {
     // The last stage move shown, and the last reason one gave: what the closing line of a dead letter says.
     let lastStage: string | undefined;
     let lastReason = "";
+    // Factories by name, as `jobs` names them: the fleet list is read when an event names a factory it has not named
+    // (one enrolled since the last read), once per such id — never under --json, whose events are the API's.
+    let named: FactoryNamer = (id) => id;
+    let names = new Map<string, string>();
+    const asked = new Set<string>();
+    const learn = async (events: readonly JobEvent[]): Promise<void> => {
+      const ids = events.map(factoryIdOf).filter((id): id is string => id !== undefined);
+      const unknown = ctx.json ? [] : ids.filter((id) => !names.has(id) && !asked.has(id));
+      if (unknown.length === 0) return;
+      for (const id of unknown) asked.add(id);
+      names = await factoryNames(client);
+      named = factoryNamer(names);
+    };
     const show = (event: JobEvent): void => {
       const moved = stageOf(event);
       if (moved !== undefined) {
@@ -80,15 +94,16 @@ export const watch: Command = {
       if (ctx.json) ctx.emitLine(event);
       // A log line is one line per line of text already; every other field (a stage, a reason, a stream's name, the
       // type) is the feed's text, whose newline printed a forged event line of its own.
-      else for (const line of eventLines(event)) ctx.print(lineOf(line));
+      else for (const line of eventLines(event, named)) ctx.print(lineOf(line));
     };
     // The seq at which to ask whether the job stays where an operator must act: armed by a move into an operator
     // stage, disarmed by any other move.
     let checkAt: number | undefined;
     let needsOperator: string | undefined;
     const after = ctx.int("after") ?? 0;
-    const end = (verdict: Verdict & { ends: true }): true => {
+    const end = async (verdict: Verdict & { ends: true }): Promise<true> => {
       if (verdict.gap !== undefined) ctx.note(`… ${verdict.gap}`);
+      await learn(verdict.later);
       for (const later of verdict.later) show(later);
       needsOperator = verdict.message;
       return true;
@@ -100,8 +115,8 @@ export const watch: Command = {
     const first = follow || ended ? { ends: false as const } : await verdictAt(client, id, after);
     let endAt = ended && "endAt" in ended ? ended.endAt : undefined;
     let opened = 0;
-    if (ended && "ends" in ended) end(ended);
-    else if (first.ends) end(first);
+    if (ended && "ends" in ended) await end(ended);
+    else if (first.ends) await end(first);
     else {
       checkAt = first.recheckAt;
       // Why it waits, and the fix: said once, and again when the reason changes (cli/watch-waiting).
@@ -122,6 +137,7 @@ export const watch: Command = {
           return verdict && "ends" in verdict ? end(verdict) : false;
         },
         async onEvent(event) {
+          await learn([event]);
           show(event);
           waiting?.onEvent(event);
           if (follow) return false;
