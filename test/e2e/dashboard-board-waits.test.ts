@@ -5,12 +5,39 @@
 // either: it stood until something else in the queue moved. So is the serial panel's "none due (next at 15:02)". A
 // page whose clock runs ahead of the coordinator's reads an end still named though passed by its clock, as the job
 // page does: it never read it, and the reason stood.
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { fetchRoute } from "./chromium.ts";
 import { dashboardSuite, onClock, signedInPage } from "./dashboard-session.ts";
 import { adminApi } from "./harness.ts";
 
 const PRODUCT = "board-waits";
+
+/**
+ * Routes the board's list reads: while `doctored()` is true, job `id`'s row names a retry's backoff ending at
+ * `until()` (ms epoch); else the coordinator's own answer goes through as it came.
+ */
+function backoffNamed(page: Page, id: string, until: () => number, doctored: () => boolean): Promise<void> {
+  return page.route(
+    (u) => u.pathname.endsWith("/jobs") && u.searchParams.has("limit"),
+    async (route) => {
+      const res = await fetchRoute(route);
+      if (!doctored()) return route.fulfill({ response: res });
+      const body = await res.json();
+      const end = until();
+      const jobs = body.jobs.map((j: { id: string; queuedAt: number }) =>
+        j.id === id
+          ? {
+              ...j,
+              notBefore: end,
+              waitingReason: { code: "retry_backoff", message: "retrying", since: j.queuedAt, detail: { until: end } },
+            }
+          : j,
+      );
+      return route.fulfill({ json: { ...body, jobs } });
+    },
+  );
+}
 /** A server answer on a busy two-core machine; never a delay. */
 const SOON = { timeout: 20_000 };
 
@@ -30,26 +57,13 @@ describe("jobs board: a waiting reason read again when it ends or the fleet move
     const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT, {
       route: async (p) => {
         await p.clock.install(); // the end reached by running the page's clock on (onClock)
-        await p.route(
-          (u) => u.pathname.endsWith("/jobs") && u.searchParams.has("limit"),
-          async (route) => {
-            const res = await fetchRoute(route);
-            if (!doctoring) {
-              listReads++;
-              return route.fulfill({ response: res });
-            }
-            const page = await res.json();
-            const until = Date.now() + 60_000;
-            const jobs = page.jobs.map((j: { id: string; queuedAt: number }) =>
-              j.id === id
-                ? {
-                    ...j,
-                    notBefore: until,
-                    waitingReason: { code: "retry_backoff", message: "retrying", since: j.queuedAt, detail: { until } },
-                  }
-                : j,
-            );
-            return route.fulfill({ json: { ...page, jobs } });
+        await backoffNamed(
+          p,
+          id,
+          () => Date.now() + 60_000,
+          () => {
+            if (!doctoring) listReads++; // the coordinator's own answers, counted
+            return doctoring;
           },
         );
       },
@@ -78,23 +92,11 @@ describe("jobs board: a waiting reason read again when it ends or the fleet move
     const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT, {
       route: async (p) => {
         await p.clock.install({ time: Date.now() + 30_000 }); // the page's clock ahead, run on by onClock
-        await p.route(
-          (u) => u.pathname.endsWith("/jobs") && u.searchParams.has("limit"),
-          async (route) => {
-            const res = await fetchRoute(route);
-            if (!doctoring) return route.fulfill({ response: res });
-            const page = await res.json();
-            const jobs = page.jobs.map((j: { id: string; queuedAt: number }) =>
-              j.id === id
-                ? {
-                    ...j,
-                    notBefore: until,
-                    waitingReason: { code: "retry_backoff", message: "retrying", since: j.queuedAt, detail: { until } },
-                  }
-                : j,
-            );
-            return route.fulfill({ json: { ...page, jobs } });
-          },
+        await backoffNamed(
+          p,
+          id,
+          () => until,
+          () => doctoring,
         );
       },
     });

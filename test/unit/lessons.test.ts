@@ -214,6 +214,16 @@ describe("the lessons file", () => {
 });
 
 describe("sharedScope: one lesson about several jobs", () => {
+  /** A job of capabilities a–d, and maybe engine x or y and serial key k. */
+  const target = fc.record(
+    {
+      requires: fc.array(fc.constantFrom("a", "b", "c", "d"), { maxLength: 4 }),
+      engine: fc.constantFrom("x", "y"),
+      serialKey: fc.constantFrom("k"),
+    },
+    { requiredKeys: ["requires"] },
+  );
+
   it("keeps what every job shares, in the first job's order; one job keeps its own scope; none is product-wide", () => {
     const a = { requires: ["os:linux", "lang:ts", "lang:ts"], engine: "claude", serialKey: "repo-x" };
     const b = { requires: ["lang:ts", "os:linux", "gpu"], engine: "claude", serialKey: "repo-y" };
@@ -224,11 +234,6 @@ describe("sharedScope: one lesson about several jobs", () => {
   });
 
   it("property: the shared scope's lesson matches every one of the jobs", () => {
-    const cap = fc.constantFrom("a", "b", "c", "d");
-    const target = fc.record(
-      { requires: fc.array(cap, { maxLength: 4 }), engine: fc.constantFrom("x", "y"), serialKey: fc.constantFrom("k") },
-      { requiredKeys: ["requires"] },
-    );
     fc.assert(
       fc.property(fc.array(target, { minLength: 1, maxLength: 6 }), (jobs) => {
         const l = lesson({ id: "les_s", text: "stopped", ...sharedScope(jobs) });
@@ -238,11 +243,6 @@ describe("sharedScope: one lesson about several jobs", () => {
   });
 
   it("property: the shared scope's lesson reaches no job lacking a part of that scope", () => {
-    const cap = fc.constantFrom("a", "b", "c", "d");
-    const target = fc.record(
-      { requires: fc.array(cap, { maxLength: 4 }), engine: fc.constantFrom("x", "y"), serialKey: fc.constantFrom("k") },
-      { requiredKeys: ["requires"] },
-    );
     fc.assert(
       fc.property(fc.array(target, { minLength: 1, maxLength: 6 }), target, (jobs, other) => {
         const scope = sharedScope(jobs);
