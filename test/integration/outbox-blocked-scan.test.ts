@@ -20,6 +20,31 @@ import type { Units } from "../../src/durable-objects/coordinator/runtime/units.
 import type { FeedAppend } from "../../src/durable-objects/job-feed.ts";
 import { blockFirstEvent, clockedProduct, feedHost } from "./outbox-clocked";
 
+/** A product on a set clock whose watched job "watched" has 3 events, the first blocked on its retry at +70 s; now +10 s. */
+function watchedBlocked(state: DurableObjectState, product: string) {
+  const written = 1_000_000_000;
+  const ctx = clockedProduct(state, product, written);
+  ctx.transact((t) => {
+    wantFeed(t, "watched");
+    for (let n = 0; n < 3; n++) enqueueEvent(t, "watched", "log", { lines: [`line ${n}`] });
+  });
+  blockFirstEvent(ctx.sql, "watched", written + 70_000, written + 10_000);
+  ctx.clock.at = written + 10_000;
+  return { ...ctx, written };
+}
+
+/** A stand-in feed that takes every event, recording each one's outbox seq in `took`. */
+function takingFeed() {
+  const took: number[] = [];
+  const feed = {
+    append: (_p: string, _j: string, events: FeedAppend[]) => {
+      took.push(...events.map((e) => e.sourceSeq ?? -1));
+      return Promise.resolve(events.length);
+    },
+  };
+  return { took, feed };
+}
+
 describe("a blocked job with a whole scan of events, ahead of a healthy job", () => {
   it("the healthy job's events go in the first round and the next, and the wake is the blocked job's retry", async () => {
     const product = "blocked-scan";
@@ -106,21 +131,8 @@ describe("a blocked job with a whole scan of events, ahead of a healthy job", ()
   it("a watched job's parked events go at their retry without a feed-budget slot, as its read feed's", async () => {
     const product = "blocked-scan-watched";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
-      const written = 1_000_000_000;
-      const { sql, clock, transact } = clockedProduct(state, product, written);
-      transact((t) => {
-        wantFeed(t, "watched");
-        for (let n = 0; n < 3; n++) enqueueEvent(t, "watched", "log", { lines: [`line ${n}`] });
-      });
-      blockFirstEvent(sql, "watched", written + 70_000, written + 10_000);
-      clock.at = written + 10_000;
-      const took: number[] = [];
-      const feed = {
-        append: (_p: string, _j: string, events: FeedAppend[]) => {
-          took.push(...events.map((e) => e.sourceSeq ?? -1));
-          return Promise.resolve(events.length);
-        },
-      };
+      const { sql, clock, transact, written } = watchedBlocked(state, product);
+      const { took, feed } = takingFeed();
       const feeds = new FeedBudget();
       const { host } = feedHost(product, sql, feed.append, clock, transact, feeds);
       const parkedBy = await deliverOutbox(host, 0);
@@ -136,21 +148,8 @@ describe("a blocked job with a whole scan of events, ahead of a healthy job", ()
   it("a watched job's parked events go at their retry when every feed slot is taken", async () => {
     const product = "blocked-scan-watched-full";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
-      const written = 1_000_000_000;
-      const { sql, clock, transact } = clockedProduct(state, product, written);
-      transact((t) => {
-        wantFeed(t, "watched");
-        for (let n = 0; n < 3; n++) enqueueEvent(t, "watched", "log", { lines: [`line ${n}`] });
-      });
-      blockFirstEvent(sql, "watched", written + 70_000, written + 10_000);
-      clock.at = written + 10_000;
-      const took: number[] = [];
-      const feed = {
-        append: (_p: string, _j: string, events: FeedAppend[]) => {
-          took.push(...events.map((e) => e.sourceSeq ?? -1));
-          return Promise.resolve(events.length);
-        },
-      };
+      const { sql, clock, transact, written } = watchedBlocked(state, product);
+      const { took, feed } = takingFeed();
       const feeds = new FeedBudget(1); // one slot
       const { host } = feedHost(product, sql, feed.append, clock, transact, feeds);
       const parkedBy = await deliverOutbox(host, 0);
@@ -166,14 +165,7 @@ describe("a blocked job with a whole scan of events, ahead of a healthy job", ()
   it("a watched job's parked events go after a flush that delivers their blocker and stops, every slot taken", async () => {
     const product = "blocked-scan-watched-flush";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
-      const written = 1_000_000_000;
-      const { sql, clock, transact } = clockedProduct(state, product, written);
-      transact((t) => {
-        wantFeed(t, "watched");
-        for (let n = 0; n < 3; n++) enqueueEvent(t, "watched", "log", { lines: [`line ${n}`] });
-      });
-      blockFirstEvent(sql, "watched", written + 70_000, written + 10_000);
-      clock.at = written + 10_000;
+      const { sql, clock, transact } = watchedBlocked(state, product);
       let mode: "take" | "one" | "refuse" = "take";
       const took: number[] = [];
       const feed = {
