@@ -96,5 +96,5 @@ export const OBJECTIVE_CHOICES = [
 /** The overflow choices, as the select offers them. */
 export const OVERFLOW_CHOICES = [
   { value: "route", label: "Route: send the job to another factory or engine that fits" },
-  { value: "hold", label: "Hold: the job waits (breaker_open) until the breaker closes" },
+  { value: "hold", label: "Hold: wait while a capable factory's breaker is open" },
 ];

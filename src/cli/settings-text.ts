@@ -13,7 +13,7 @@ import { NONE } from "./table.ts";
 
 /** What each overflow mode does; a mode this CLI does not know (a newer coordinator's) shows as it came, never as `route`. */
 const OVERFLOW = new Map([
-  ["hold", "hold (a job waits while a breaker of its engine is open)"],
+  ["hold", "hold (a job waits while its engine's breaker is open on a factory that could take it)"],
   ["route", "route (a job goes to another factory while its engine's breaker is open)"],
 ]);
 
