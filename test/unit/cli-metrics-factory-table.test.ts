@@ -3,7 +3,8 @@
 // coordinator's answer without the window reads "RUNS", not "RUNS NaNh". Two factories of one name are told apart: a
 // host revoked and enrolled again under its name is two factories, the revoked one listed while a run of it ended in
 // the window, and the table read "box-2" twice with two different counts — each such row now carries its id; a name
-// no other row has stays alone.
+// no other row has stays alone. The breakers table names a breaker's factory the same way (it printed bare ids), its
+// id where the answer lists no such factory.
 import { describe, expect, it } from "vitest";
 import { formatMetrics } from "../../src/cli/commands/metrics.ts";
 import { exactDuration } from "../../src/cli/number-text.ts";
@@ -55,5 +56,28 @@ describe("metrics' factory rows", () => {
       .filter((l) => l.startsWith("box-"))
       .map((l) => l.replace(/\s+/g, " "));
     expect(rows).toEqual(["box-2 (fac_old) 4 1 25%", "box-2 (fac_new) 3 3 100%", "box-a 2 2 100%"]);
+  });
+
+  it("name a breaker's factory as the factory table does, and its id where the answer lists none", () => {
+    const breaker = (factoryId: string) => ({
+      factoryId,
+      engine: "sample",
+      state: "open",
+      consecutiveFailures: 2,
+      openUntil: Date.UTC(2026, 0, 2, 3, 4, 5),
+    });
+    const shared = [rate("fac_old", "box-2", 4, 1), rate("fac_new", "box-2", 3, 3), rate("fac_a", "box-a", 2, 2)];
+    const text = formatMetrics(
+      metricsFixture({
+        factoryWindowMs: 86_400_000,
+        factories: shared,
+        breakers: [breaker("fac_a"), breaker("fac_new"), breaker("fac_gone")],
+      }),
+    );
+    const rows = text
+      .split("\n")
+      .filter((l) => l.includes(" sample "))
+      .map((l) => l.split(/\s{2,}/)[0]);
+    expect(rows).toEqual(["box-a", "box-2 (fac_new)", "fac_gone"]);
   });
 });

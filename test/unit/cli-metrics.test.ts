@@ -76,13 +76,13 @@ describe("gigafactory metrics", () => {
     );
   });
 
-  it("prints an open breaker's openUntil, as --json has it", async () => {
+  it("prints an open breaker's openUntil, as --json has it, its factory by name", async () => {
     const breakers = [
       { factoryId: "f1", engine: "*", state: "open", consecutiveFailures: 5, openUntil: 1_700_000_060_000 },
     ];
     const stub = await stubCoordinator((_req, reply) => reply.json(200, { ...METRICS, breakers }));
     const r = await cli(stub.url, "t", "metrics");
-    expect(r.stdout).toMatch(/^f1\s+\*\s+open\s+5\s+2023-11-14T22:14:20Z$/m);
+    expect(r.stdout).toMatch(/^box-a\s+\*\s+open\s+5\s+2023-11-14T22:14:20Z$/m);
   });
 
   it("prints the API's document under --json and the exposition under --prometheus", async () => {

@@ -47,6 +47,16 @@ function factoryLabel(f: { id?: string; name: string }, all: ReadonlyArray<{ nam
   return shared && f.id !== undefined ? `${f.name} (${f.id})` : f.name;
 }
 
+/**
+ * A breaker's factory as the factory table names it (its name; `name (id)` when shared), from the same answer's
+ * factories — no fleet read; its id when the answer does not list it. The breakers table printed bare ids beside a
+ * factory table of names (a newcomer, pass 41).
+ */
+function breakerFactory(id: string, all: ReadonlyArray<{ id?: string; name: string }>): string {
+  const f = all.find((o) => o.id === id);
+  return f ? factoryLabel(f, all) : id;
+}
+
 /** The metrics as aligned fields, then a table of factories (and of breakers, when any is not closed). */
 export function formatMetrics(m: MetricsSnapshot): string {
   const lat = m.dispatchLatencyMs;
@@ -84,7 +94,7 @@ export function formatMetrics(m: MetricsSnapshot): string {
           { header: "OPEN UNTIL" },
         ],
         m.breakers.map((b) => [
-          b.factoryId,
+          breakerFactory(b.factoryId, m.factories),
           b.engine,
           b.state,
           String(b.consecutiveFailures),
