@@ -60,7 +60,18 @@ export const BatchRead = z.object({
   queued: num,
   rejected: num,
   done: bool,
-  items: z.array(z.object({ index: num, status: str, jobId: maybe(str), code: maybe(str), key: maybe(str) })),
+  // A server from before `jobs`/`repeatOf` (core/batch-repeats) sends neither: read as no repeats.
+  jobs: maybe(num),
+  items: z.array(
+    z.object({
+      index: num,
+      status: str,
+      jobId: maybe(str),
+      code: maybe(str),
+      key: maybe(str),
+      repeatOf: maybe(num),
+    }),
+  ),
 });
 
 /** `children ID FILE`: the parent and the children made (or made before, for a replay). */

@@ -36,6 +36,8 @@ export interface BatchItemView {
   status: "created" | "queued" | "rejected";
   jobId?: string;
   code?: string;
+  /** The earlier item with this item's key (core/batch-repeats): both name one job. */
+  repeatOf?: number;
 }
 
 export interface BatchView {
@@ -47,6 +49,8 @@ export interface BatchView {
   created: number;
   queued: number;
   rejected: number;
+  /** The jobs the created and queued items name: fewer than their count when items repeat an earlier item's key. */
+  jobs: number;
   items: BatchItemView[];
   /** No item is still queued: every job the batch will ever create exists. */
   done: boolean;
@@ -60,13 +64,23 @@ export interface BatchView {
  */
 export const MAX_ITEM_DETAIL_BYTES = 1024;
 
+/** An item that repeats an earlier item's key, and so names its job: identical keyless items share a content key. */
+const REPEAT_OF = z
+  .number()
+  .int()
+  .describe("the index of the earlier item with this item's key: both name one job (core/batch-repeats)");
+
 /**
  * `POST …/jobs:batch` (202): the items sent to the queue (`queued`) or whose job already exists (`exists`), and the
  * refused ones, each with its own HTTP status and problem code. (worker/routes/bulk keeps this type to itself.)
  */
 export const BatchAcceptedSchema = z.object({
   batchId: z.string(),
-  accepted: z.number().int(),
+  accepted: z.number().int().describe("items queued or answered with their existing job"),
+  jobs: z
+    .number()
+    .int()
+    .describe("the jobs those items name: fewer than `accepted` when items repeat an earlier item's key"),
   idempotencyKeys: z.array(z.string()),
   items: z.array(
     z.object({
@@ -74,6 +88,7 @@ export const BatchAcceptedSchema = z.object({
       idempotencyKey: z.string(),
       status: z.enum(["queued", "exists"]),
       jobId: z.string().optional(),
+      repeatOf: REPEAT_OF.optional(),
     }),
   ),
   rejected: z.array(
@@ -100,6 +115,10 @@ export const BatchViewSchema = z.object({
   created: z.number().int(),
   queued: z.number().int(),
   rejected: z.number().int(),
+  jobs: z
+    .number()
+    .int()
+    .describe("the jobs the created and queued items name: fewer than their count when items repeat an earlier key"),
   items: z.array(
     z.object({
       index: z.number().int(),
@@ -107,6 +126,7 @@ export const BatchViewSchema = z.object({
       status: z.enum(["created", "queued", "rejected"]),
       jobId: z.string().optional(),
       code: z.string().optional(),
+      repeatOf: REPEAT_OF.optional(),
     }),
   ),
   done: z.boolean(),

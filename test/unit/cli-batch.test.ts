@@ -1,6 +1,7 @@
 // `gigafactory batch ID` over a real local socket: prints the batch's one-line summary (created · queued · rejected,
 // done or not) and one row per item (job id once created, the refusal code if rejected), the API's document under
-// --json, and an unknown batch as one `✘ ERROR` line with exit 1.
+// --json, and an unknown batch as one `✘ ERROR` line with exit 1; items that repeat an earlier item's key (one job,
+// core/batch-repeats) are said in the summary and in their rows, and a server that sends no `jobs` reads as before.
 import { describe, expect, it } from "vitest";
 import type { BatchView } from "../../src/shared/api-batches.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
@@ -12,6 +13,7 @@ const BATCH: BatchView = {
   created: 1,
   queued: 1,
   rejected: 1,
+  jobs: 2,
   items: [
     { index: 0, key: "content:aa", status: "created", jobId: "job_1" },
     { index: 1, status: "rejected", code: "invalid_manifest" },
@@ -20,10 +22,31 @@ const BATCH: BatchView = {
   done: false,
 };
 
+/** Three identical keyless items: one content key, one job. */
+const REPEATS: BatchView = {
+  id: "b-2",
+  createdAt: 1_700_000_000_000,
+  total: 3,
+  created: 3,
+  queued: 0,
+  rejected: 0,
+  jobs: 1,
+  items: [0, 1, 2].map((index) => ({
+    index,
+    key: "content:aa",
+    status: "created" as const,
+    jobId: "job_1",
+    ...(index > 0 ? { repeatOf: 0 } : {}),
+  })),
+  done: true,
+};
+
 /** A stand-in coordinator that knows batch b-1 and nothing else (404 problem+json). */
 async function coordinator(): Promise<string> {
   const stub = await stubCoordinator((req, reply) => {
     if (req.url === "/api/v1/products/shop/batches/b-1") return reply.json(200, BATCH);
+    if (req.url === "/api/v1/products/shop/batches/b-2") return reply.json(200, REPEATS);
+    if (req.url === "/api/v1/products/shop/batches/b-old") return reply.json(200, { ...BATCH, jobs: undefined });
     reply.problem(404, { title: "Not Found", detail: "batch nope not found", code: "not_found" });
   });
   return stub.url;
@@ -47,5 +70,18 @@ describe("gigafactory batch", () => {
     const missing = await cli(url, "batch", "nope");
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^✘ ERROR not_found: /);
+  });
+
+  it("says how many jobs repeated items name, in the summary and in their rows", async () => {
+    const url = await coordinator();
+    const r = await cli(url, "batch", "b-2");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^batch b-2: 3 items — 3 created · 0 queued · 0 rejected, 1 job \(2 items repeat an earlier one\) \(done\)$/m,
+    );
+    expect(r.stdout).toMatch(/^\s*0\s+created\s+job_1\s+content:aa$/m);
+    expect(r.stdout).toMatch(/^\s*2\s+created\s+job_1 \(= item 0\)\s+content:aa$/m);
+    const old = await cli(url, "batch", "b-old");
+    expect(old.stdout).toMatch(/^batch b-1: 3 items — 1 created · 1 queued · 1 rejected \(jobs still on their way\)$/m);
   });
 });

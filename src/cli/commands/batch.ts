@@ -20,15 +20,38 @@ const COLUMNS: readonly Column[] = [
   { header: "KEY", max: 80 },
 ];
 
-/** One table row per item: the job once created, else the refusal code, else nothing yet. */
-export function batchRows(items: readonly BatchItemView[]): string[][] {
-  return inlineRows(items.map((i) => [String(i.index), i.status, i.jobId ?? i.code ?? NONE, i.key ?? NONE]));
+/**
+ * One table row per item: the job once created, else the refusal code, else nothing yet; an item that repeats an
+ * earlier one's key says so (`= item 0`) after its job, since both name that one job (core/batch-repeats).
+ */
+export function batchRows(
+  items: readonly Pick<BatchItemView, "index" | "status" | "jobId" | "code" | "key" | "repeatOf">[],
+): string[][] {
+  return inlineRows(
+    items.map((i) => {
+      const what = i.jobId ?? i.code ?? NONE;
+      const job = i.repeatOf === undefined ? what : `${what === NONE ? "" : `${what} `}(= item ${i.repeatOf})`;
+      return [String(i.index), i.status, job, i.key ?? NONE];
+    }),
+  );
 }
 
-/** The one-line summary above the table, e.g. `batch b-1: 3 items — 2 created · 0 queued · 1 rejected (done)`. */
-export function batchSummary(b: BatchView): string {
+/**
+ * The one-line summary above the table, e.g. `batch b-1: 3 items — 2 created · 0 queued · 1 rejected (done)`; when
+ * items repeat an earlier item's key, how many jobs they are: `3 items — 3 created · 0 queued · 0 rejected, 1 job
+ * (2 items repeat an earlier one) (done)` — identical keyless items are one job, which "3 created" hid.
+ */
+export function batchSummary(
+  b: Pick<BatchView, "id" | "total" | "created" | "queued" | "rejected" | "done"> & { jobs?: number },
+): string {
   const state = b.done ? "done" : "jobs still on their way";
-  return inlined`batch ${b.id}: ${counted(b.total, "item")} — ${b.created} created · ${b.queued} queued · ${b.rejected} rejected (${state})`;
+  const named = b.created + b.queued;
+  const repeats = b.jobs !== undefined && b.jobs < named ? named - b.jobs : 0;
+  const jobs =
+    repeats > 0
+      ? `, ${counted(b.jobs!, "job")} (${counted(repeats, "item")} ${repeats === 1 ? "repeats" : "repeat"} an earlier one)`
+      : "";
+  return inlined`batch ${b.id}: ${counted(b.total, "item")} — ${b.created} created · ${b.queued} queued · ${b.rejected} rejected${jobs} (${state})`;
 }
 
 export const batch: Command = {

@@ -17,6 +17,7 @@
  * its job once the queue delivered it, and `done` when no item is still on its way.
  */
 import { Hono } from "hono";
+import { batchRepeats } from "../../core/batch-repeats.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { validateManifest } from "../../core/manifest.ts";
 import { BatchBody, DerivedKeyHeader, EntityId, TrackerIngestBody } from "../../shared/api.ts";
@@ -133,12 +134,17 @@ bulk.post("/jobs:batch", async (c) => {
   }
   const taken = (o: (typeof items)[number]) => o.status === "queued" || o.status === "exists";
   const ok = items.filter(taken);
+  // Identical keyless items share a content key: one job, which `accepted` alone counted once per item.
+  const { repeatOf, keys } = batchRepeats(
+    ok.map((o) => ({ index: o.index, key: "idempotencyKey" in o ? (o.idempotencyKey ?? "") : "" })),
+  );
   return c.json(
     {
       batchId,
       accepted: ok.length,
+      jobs: keys,
       idempotencyKeys: ok.map((o) => o.idempotencyKey),
-      items: ok,
+      items: ok.map((o) => (repeatOf.has(o.index) ? { ...o, repeatOf: repeatOf.get(o.index) } : o)),
       rejected: items.filter((o) => !taken(o)), // not `!ok.includes(o)`: quadratic in a 10,000-item batch
     },
     202,

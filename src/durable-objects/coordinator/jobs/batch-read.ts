@@ -16,6 +16,7 @@
  * the `jobs` column (a job whose key has no hash row: none a batch's consumer makes). The answers are those of the
  * per-item lookup (jobs/idempotency `findKey`), which test/integration/batch-read-cost.test.ts holds it to.
  */
+import { batchRepeats } from "../../../core/batch-repeats.ts";
 import { NotFoundError } from "../../../core/errors.ts";
 import type { BatchItemView, BatchView } from "../../../shared/api-batches.ts";
 import { execute } from "../../sql-statements.ts";
@@ -84,7 +85,12 @@ export function readBatch(tx: Tx, id: string): BatchView {
   // Written back only when something changed since the last poll, in one statement however many items it settles.
   if (rows.some((r) => r.k_job !== null)) execute(tx.sql, SETTLE_BY_KEY_ROWS, id);
   const confirmed = batch.sent_at !== null;
-  const items = rows.map((r) => viewOf(settled(tx, id, r), confirmed));
+  const views = rows.map((r) => viewOf(settled(tx, id, r), confirmed));
+  // Identical keyless items share a content key (core/batch-repeats): said, so "3 created" is not read as 3 jobs.
+  const { repeatOf, keys } = batchRepeats(
+    views.flatMap((i) => (i.status !== "rejected" && i.key !== undefined ? [{ index: i.index, key: i.key }] : [])),
+  );
+  const items = views.map((i) => (repeatOf.has(i.index) ? { ...i, repeatOf: repeatOf.get(i.index)! } : i));
   const count = (s: BatchItemView["status"]) => items.filter((i) => i.status === s).length;
   const queued = count("queued");
   return {
@@ -94,6 +100,7 @@ export function readBatch(tx: Tx, id: string): BatchView {
     created: count("created"),
     queued,
     rejected: count("rejected"),
+    jobs: keys,
     items,
     done: queued === 0,
   };
