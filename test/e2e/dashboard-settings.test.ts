@@ -45,7 +45,7 @@ describe("the settings page", () => {
     await page.getByLabel("Token").fill(token);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     await expect.poll(() => page.locator("#setting-leaseTtlSeconds").inputValue()).toBe(ttl);
     return { page, violations };
   }
@@ -123,7 +123,7 @@ describe("the settings page", () => {
     await page.getByLabel("Token").fill(tokens.operator);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     const box = (id: string) => page.locator(`#setting-${id}`);
     const ttl = (await settings()).leaseTtlSeconds === 300 ? 301 : 300;
     await expect.poll(() => box("leaseTtlSeconds").inputValue()).toBe(String((await settings()).leaseTtlSeconds));
@@ -168,7 +168,7 @@ describe("the settings page", () => {
     await page.getByLabel("Token").fill(tokens.operator);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     const box = (id: string) => page.locator(`#setting-${id}`);
     await expect.poll(() => box("leaseTtlSeconds").inputValue()).toBe(String((await settings()).leaseTtlSeconds));
     // Half a number typed in the retry's base: "1e" (a number box's value reads "" until it is one).
@@ -206,7 +206,7 @@ describe("the settings page", () => {
     await page.getByLabel("Token").fill(tokens.operator);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     const ttlBox = page.locator("#setting-leaseTtlSeconds");
     const was = (await settings()).leaseTtlSeconds;
     await expect.poll(() => ttlBox.inputValue()).toBe(String(was));
