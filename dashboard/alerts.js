@@ -8,6 +8,7 @@
 import { ALERT_PAGE } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { busyAttr, isBusy, setBusy } from "./busy.js";
+import { commandParts } from "./command-words.js";
 import { ago, focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { pager } from "./pager.js";
 import { scrollBox } from "./scroll-box.js";
@@ -102,7 +103,7 @@ export function alertsView(root, live, params) {
       h("td", null, a.kind),
       h("td", null, a.subject),
       h("td", { title: when(a.openedAt) }, ago(a.openedAt)), // to the second, as every list's age and the CLI's times
-      h("td", null, a.message),
+      h("td", null, ...commandParts(String(a.message ?? ""))), // a command the dashboard does: its page (command-words.js)
       h("td", { "data-testid": "alert-state" }, a.state),
       h("td", null, ack),
     );

@@ -8,6 +8,7 @@
 
 import { TREE } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
+import { commandText } from "./command-words.js";
 import { graphOf, LAYOUT_BUDGET, layoutCost, treeNote } from "./dag-graph.js";
 import {
   h,
@@ -131,7 +132,7 @@ export function renderDag(dagre, { nodes, edges }) {
     const outside = n.deps.filter((/** @type {string} */ d) => !nodes.some((m) => m.id === d));
     const tip = [
       `${isolated(n.title)} — ${stageLabel(n.stage)}`, // isolated: an override in it must not turn " — queued" round
-      n.waitingReason ? `waiting: ${isolated(n.waitingReason.message)}` : "",
+      n.waitingReason ? `waiting: ${isolated(commandText(n.waitingReason.message, { jobId: n.id }))}` : "",
       outside.length ? `deps outside this tree: ${outside.join(", ")}` : "",
       n.truncated ? "more children: open this job" : "",
     ].filter(Boolean);

@@ -5,12 +5,23 @@
  */
 
 /**
- * "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago".
+ * What a time past Date's range (±8.64e15 ms) or no number at all reads as: `new Date(at)` is then an Invalid Date,
+ * which every formatter throws RangeError on — one such time in an answer took the whole list's draw down with it.
+ */
+export const NOT_A_DATE = "not a date";
+
+/** Whether `at` (epoch ms) is a time a Date holds. @param {number} at */
+const isDate = (at) => Number.isFinite(new Date(at).getTime());
+
+/**
+ * "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago"; NOT_A_DATE past Date's range or for no number, as `when`
+ * in the title beside it says (it read "just now" for year 287,000, "NaN d ago" for a time that is no number).
  * @param {number | undefined} at epoch ms
  * @param {number} [now]
  */
 export function ago(at, now = Date.now()) {
   if (at === undefined || at === null) return "never";
+  if (typeof at !== "number" || !isDate(at)) return NOT_A_DATE;
   const s = Math.max(0, Math.round((now - at) / 1000));
   if (s < 5) return "just now";
   if (s < 60) return `${s} s ago`;
@@ -41,15 +52,6 @@ const CLOCK = new Intl.DateTimeFormat(undefined, {
   second: "numeric",
   hour12: false,
 });
-
-/**
- * What a time past Date's range (±8.64e15 ms) or no number at all reads as: `new Date(at)` is then an Invalid Date,
- * which every formatter throws RangeError on — one such time in an answer took the whole list's draw down with it.
- */
-export const NOT_A_DATE = "not a date";
-
-/** Whether `at` (epoch ms) is a time a Date holds. @param {number} at */
-const isDate = (at) => Number.isFinite(new Date(at).getTime());
 
 /** Local date-time, to the second; NOT_A_DATE past Date's range. @param {number | undefined} at */
 export function when(at) {

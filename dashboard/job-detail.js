@@ -28,7 +28,8 @@ import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
 import { readAtWaitEnd } from "./wait-end.js";
-import { reasonShown, waitingDetail } from "./waiting.js";
+import { waitingDetail } from "./waiting.js";
+import { reasonShown } from "./waiting-shown.js";
 
 /**
  * @param {HTMLElement} root
@@ -109,7 +110,7 @@ export function jobDetailView(root, live, jobId) {
   /** @type {any} */
   let current = null;
   /**
-   * What the waiting panel shows (waiting.js `reasonShown`): an action's answer carries no reason, and keeps it.
+   * What the waiting panel shows (waiting-shown.js `reasonShown`): an action's answer carries no reason, and keeps it.
    * @type {{ reason: any, stage: string } | null}
    */
   let shownReason = null;
@@ -138,7 +139,7 @@ export function jobDetailView(root, live, jobId) {
     review.update(job);
     dag.update(job);
     replace(facts, ...headerFacts(job, name));
-    replace(waiting, waitingDetail(why.reason, why.stale));
+    replace(waiting, waitingDetail(why.reason, why.stale, jobId));
     // Redrawn at each read of the job (every progress event of a running one): focus on the Parent link stays on it.
     redrawKeepingFocus(manifestFacts, () => replace(manifestFacts, ...manifestFields(job)));
     manifestBody.textContent = job.bodyMd || "(no body)";

@@ -20,7 +20,7 @@ export function jobRow(j, live) {
       frozenBadge(j),
       h("span", { class: "id muted" }, j.id),
     ),
-    h("td", { class: "stage" }, stageBadge(j.stage), preemptedBadge(j), waitingNote(j.waitingReason)),
+    h("td", { class: "stage" }, stageBadge(j.stage), preemptedBadge(j), waitingNote(j.waitingReason, j.id)),
     h("td", null, h("span", { class: `prio prio-${j.priority}` }, j.priority)),
     h("td", { class: "num" }, `${j.attempt} / ${j.maxAttempts}`),
     h("td", null, live.factoryName(j.holderFactoryId) || "—"),

@@ -3,6 +3,7 @@
 // words after it backwards), what to do about it in words for the codes the page knows, and the wait a 503 or a 429
 // asked for (`Retry-After`, read into seconds). The words are the page's; the judge stays the server.
 
+import { commandText } from "./command-words.js";
 import { isolated, shortText } from "./dom.js";
 
 /** The most graphemes of a problem's title or detail a status line shows; past it the text ends in "…". */
@@ -12,10 +13,11 @@ export const MAX_PROBLEM_TEXT = 400;
 export const MAX_RETRY_AFTER_S = 300;
 
 /**
- * Someone else's words as one line of at most MAX_PROBLEM_TEXT graphemes, isolated when they hold a bidi control.
+ * Someone else's words as one line of at most MAX_PROBLEM_TEXT graphemes, isolated when they hold a bidi control; a
+ * CLI command in them that a page of the dashboard does is said as that page (command-words.js: "check the Jobs page").
  * @param {string} text
  */
-export const problemText = (text) => isolated(shortText(text, MAX_PROBLEM_TEXT));
+export const problemText = (text) => isolated(shortText(commandText(text), MAX_PROBLEM_TEXT));
 
 /** A problem's `code` as shown: the API's shape (snake_case), else nothing — it is the server's text. @param {unknown} code */
 export const problemCode = (code) => (typeof code === "string" && /^[a-z][a-z0-9_]{0,63}$/.test(code) ? code : "");

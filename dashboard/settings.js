@@ -138,12 +138,16 @@ export function settingsView(root, live) {
    * settings changed elsewhere are drawn in every box the reader has not edited, and said; a failed read says so.
    */
   let [lastRead, saves] = [Date.now(), 0]; // saves: Saves sent, each of which drops a read sent before it
+  // Reads sent, and the newest of them handled: one slower than REREAD_MS is still out when the next is sent, and
+  // answering after it, it drew the older settings over the newer and said the newer had "changed elsewhere".
+  let [sent, handled] = [0, 0];
   const reread = async () => {
     lastRead = Date.now();
-    const before = saves;
+    const [before, asked] = [saves, ++sent];
     try {
       const s = await api(live.session, "/settings", { answer: SETTINGS });
-      if (!alive || isBusy(save) || saves !== before) return;
+      if (!alive || isBusy(save) || saves !== before || asked < handled) return;
+      handled = asked;
       showLoadError(status);
       saved.read(termsOf(s, savedPaths));
       if (current !== null) return drawChanged(current, s, { boxes, drawn, fill, line: elsewhere });

@@ -3,6 +3,7 @@
 // are missing, which deps in which stage, which job holds the serial key, until when, who approved.
 // Text only through h()/textContent (CSP: no inline scripts or styles).
 
+import { commandParts } from "./command-words.js";
 import { ago, h, when } from "./dom.js";
 
 /** Short headings per code, for the detail panel's title line. */
@@ -43,15 +44,16 @@ export const reasonHeading = (reason) =>
     : waitingHeading(reason?.code);
 
 /**
- * The board's note under a waiting job's stage; null for a running or finished job.
- * @param {any} reason
+ * The board's note under a waiting job's stage; null for a running or finished job. A command in it the dashboard
+ * has a control for links there (command-words.js: "requeue on its page").
+ * @param {any} reason @param {string} [jobId] the job it is about
  */
-export function waitingNote(reason) {
+export function waitingNote(reason, jobId) {
   if (!reason) return null;
   return h(
     "span",
     { class: `waiting waiting-${reason.code}`, title: `${reasonHeading(reason)} since ${when(reason.since)}` },
-    reason.message,
+    ...commandParts(String(reason.message ?? ""), { jobId }),
   );
 }
 
@@ -198,10 +200,11 @@ export function detailRows(reason) {
 
 /**
  * The job page's "Why is it waiting?" block: heading, the message, since when, and every detail. `stale`: the reason
- * was read before the job's last move (`reasonShown`), so it is drawn dimmed and marked busy until a read replaces it.
- * @param {any} reason @param {boolean} [stale]
+ * was read before the job's last move (waiting-shown.js), so it is drawn dimmed and marked busy until a read replaces
+ * it. A command in the message that the action bar below or another page does is said as that (command-words.js).
+ * @param {any} reason @param {boolean} [stale] @param {string} [jobId] the page's job
  */
-export function waitingDetail(reason, stale = false) {
+export function waitingDetail(reason, stale = false, jobId = undefined) {
   if (!reason) return null;
   const rows = detailRows(reason).map(([k, label, text]) =>
     h("div", { dataset: { waitingDetail: k } }, h("dt", null, label), h("dd", null, text)),
@@ -222,29 +225,7 @@ export function waitingDetail(reason, stale = false) {
       h("span", { "data-at": reason.since }, ago(reason.since)), // moved with the clock by the job page (renderAges)
       ")",
     ),
-    h("p", { class: "waiting-message" }, reason.message),
+    h("p", { class: "waiting-message" }, ...commandParts(String(reason.message ?? ""), { jobId, onJobPage: true })),
     rows.length ? h("dl", { class: "facts compact" }, ...rows) : null,
   );
-}
-
-/** Stages a job never waits in again (core/model TERMINAL_STAGES), and those it runs in once held (LEASED_STAGES). */
-const ENDED = ["shipped", "dead_letter", "cancelled"];
-const LEASED = ["assigned", "building"];
-
-/**
- * What the "Why is it waiting?" panel shows after an answer about the job: the reason, the stage it was read at, and
- * whether the job has moved since (`stale`). A read (GET …/jobs/{id}) carries `waitingReason` — null when the job does
- * not wait — and that is shown. An action's or a review's answer (answers.js JOB_ACTED) carries none: drawn as is, the
- * panel vanished until the next read (~250 ms) drew it again, a flicker on every action. Such an answer keeps the
- * reason shown, unless its own stage says the job waits for nothing (core/waiting `runsOrEnded`: ended, or held by a
- * factory); kept across a move to another stage, it is `stale` until a read replaces it.
- * @param {{ reason: any, stage: string } | null} shown what the panel shows now (null before the first answer)
- * @param {{ stage: string, holderFactoryId?: string | null, waitingReason?: any }} job the answer's job
- * @returns {{ reason: any, stage: string, stale: boolean }}
- */
-export function reasonShown(shown, job) {
-  if (Object.hasOwn(job, "waitingReason")) return { reason: job.waitingReason ?? null, stage: job.stage, stale: false };
-  const runsOrEnded = ENDED.includes(job.stage) || (LEASED.includes(job.stage) && Boolean(job.holderFactoryId));
-  if (runsOrEnded || !shown?.reason) return { reason: null, stage: job.stage, stale: false };
-  return { reason: shown.reason, stage: shown.stage, stale: shown.stage !== job.stage };
 }

@@ -46,7 +46,7 @@ describe("the enrollment codes page", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
     if (fromFleet) {
-      await page.getByRole("link", { name: "Fleet" }).click();
+      await page.getByRole("link", { name: "Fleet", exact: true }).click();
       await page.getByRole("link", { name: "Enrollment page" }).click(SOON);
     } else await page.getByRole("link", { name: "Enrollment", exact: true }).click();
     await page.getByRole("heading", { name: "Enrollment codes" }).waitFor();

@@ -21,7 +21,7 @@ describe("dashboard: a factory whose socket closed", () => {
     const enrolled = await api<{ factoryId: string; token: string }>("POST", "/factories/enroll", { name: "crashy" });
     const host = await WsFactory.connect(suite.h.url, PRODUCT, enrolled.token);
     const { page, errors, close } = await signedInPage(suite, ADMIN, PRODUCT, { route: (p) => p.clock.install() });
-    await page.getByRole("link", { name: "Fleet" }).click();
+    await page.getByRole("link", { name: "Fleet", exact: true }).click();
     const card = page.locator('li[data-factory="crashy"]');
     const badge = card.getByTestId("link-down");
     await card.waitFor(SOON);

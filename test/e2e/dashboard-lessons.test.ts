@@ -238,12 +238,14 @@ describe("dashboard: the lessons journal past one page", () => {
   // The list was read when the page opened: a lesson added by the API or the CLI showed only after a reload (which
   // closed the older pages). Refresh reads as many pages as are open, and keeps keyboard focus where it was.
   it("lists a lesson added elsewhere on Refresh, the older pages kept open and focus kept", async () => {
+    // The last cases' adds and archive reach D1 a moment after their answers, and the page reads the list once, when
+    // opened: opened before they landed (a loaded box: 2 of 4 runs in pass 41), it listed what `before` did not and
+    // never read again, so the rows never equalled it. The page opens once D1 lists them (read before that, `before`
+    // lacked the one and held the other too: fresh-clone CI).
+    await listedAsWritten();
     const { page, errors, close } = await lessonsPage();
     await expect.poll(() => rowIds(page), SOON).toHaveLength(PAGE);
     await older(page).click();
-    // The last case's add and archive reach D1 a moment after their answers: read before that, `before` lacked the
-    // one and held the other, and the Refresh (after both landed) listed what it should (fresh-clone CI).
-    await listedAsWritten();
     const before = await everyLesson();
     await expect.poll(() => rowIds(page), SOON).toEqual(before.map((l) => l.id));
     const { id } = await api<{ id: string }>("POST", "/lessons", { text: "Added by the API while the page is open" });

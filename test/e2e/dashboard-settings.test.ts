@@ -6,7 +6,8 @@
 // clock): a read with the saved values keeps "Saved: …"; one finding them changed elsewhere takes it away, shows the new
 // values in every box not edited (an edit is kept) and says what changed — "Saved: …" stood for good, the page read once;
 // the box being typed in is not touched ("1e" half typed was emptied). A read sent before a Save and answered after it
-// is dropped: it drew the replaced values back as changed elsewhere.
+// is dropped: it drew the replaced values back as changed elsewhere; so is a read overtaken by a newer one (slower than
+// the 15 s between reads), which drew the older settings over the newer.
 import type { APIResponse, Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { closeContext, fetchRoute } from "./chromium.ts";
@@ -45,7 +46,7 @@ describe("the settings page", () => {
     await page.getByLabel("Token").fill(token);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     await expect.poll(() => page.locator("#setting-leaseTtlSeconds").inputValue()).toBe(ttl);
     return { page, violations };
   }
@@ -123,7 +124,7 @@ describe("the settings page", () => {
     await page.getByLabel("Token").fill(tokens.operator);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     const box = (id: string) => page.locator(`#setting-${id}`);
     const ttl = (await settings()).leaseTtlSeconds === 300 ? 301 : 300;
     await expect.poll(() => box("leaseTtlSeconds").inputValue()).toBe(String((await settings()).leaseTtlSeconds));
@@ -168,7 +169,7 @@ describe("the settings page", () => {
     await page.getByLabel("Token").fill(tokens.operator);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     const box = (id: string) => page.locator(`#setting-${id}`);
     await expect.poll(() => box("leaseTtlSeconds").inputValue()).toBe(String((await settings()).leaseTtlSeconds));
     // Half a number typed in the retry's base: "1e" (a number box's value reads "" until it is one).
@@ -206,7 +207,7 @@ describe("the settings page", () => {
     await page.getByLabel("Token").fill(tokens.operator);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
     const ttlBox = page.locator("#setting-leaseTtlSeconds");
     const was = (await settings()).leaseTtlSeconds;
     await expect.poll(() => ttlBox.inputValue()).toBe(String(was));
@@ -226,6 +227,50 @@ describe("the settings page", () => {
     expect(await status(page)).toBe("Saved: leaseTtlSeconds.");
     expect(await ttlBox.inputValue()).toBe(String(was + 7));
     expect(await page.locator("#settings-elsewhere").textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await closeContext(page.context());
+  });
+
+  // A read answering after a newer one (slower than REREAD_MS: the next was sent while it was out) drew the older
+  // settings over the newer and said the newer "changed elsewhere" — back to where they had been.
+  it("draws nothing of a read overtaken by a newer one", async () => {
+    const page = await (await suite.browser.newContext()).newPage();
+    await page.clock.install(); // the page's next reads reached by running its clock on (onClock)
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    // While `holding`, one read of the settings is answered by the coordinator at once and handed to the page when let go.
+    let holding = false;
+    const held: Array<[Route, APIResponse]> = [];
+    await page.route(
+      (u) => u.pathname.endsWith("/settings"),
+      async (route) => {
+        if (!holding || route.request().method() !== "GET") return route.continue();
+        holding = false;
+        held.push([route, await fetchRoute(route)]);
+      },
+    );
+    await page.goto(`${suite.h.url}/`);
+    await page.getByLabel("Token").fill(tokens.operator);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.getByRole("link", { name: "Settings", exact: true }).click();
+    const ttlBox = page.locator("#setting-leaseTtlSeconds");
+    const was = await settings();
+    await expect.poll(() => ttlBox.inputValue()).toBe(String(was.leaseTtlSeconds));
+    holding = true;
+    await expect.poll(onClock(page, 5_000, async () => held.length)).toBe(1);
+    const ttl = was.leaseTtlSeconds + 3;
+    await call(suite.h.url, "PATCH", `${P(PRODUCT)}/settings`, ADMIN, { leaseTtlSeconds: ttl });
+    const elsewhere = page.locator("#settings-elsewhere");
+    await expect.poll(onClock(page, 5_000, () => ttlBox.inputValue())).toBe(String(ttl));
+    // The older read answers now; then the jitter changes elsewhere, and the next read says what changed since the
+    // newest read drawn: the jitter alone (drawn, the older read had put the TTL back, and it read as changed too).
+    for (const [route, response] of held.splice(0)) await route.fulfill({ response });
+    const jitter = was.retry.jitter === 0.25 ? 0.3 : 0.25;
+    await call(suite.h.url, "PATCH", `${P(PRODUCT)}/settings`, ADMIN, { retry: { jitter } });
+    await expect.poll(onClock(page, 5_000, () => elsewhere.textContent())).toMatch(/Retry jitter/);
+    expect(await elsewhere.textContent()).toBe("Changed elsewhere since this page read them: Retry jitter (0–1).");
+    expect(await ttlBox.inputValue()).toBe(String(ttl));
     expect(errors).toEqual([]);
     await closeContext(page.context());
   });

@@ -173,7 +173,7 @@ describe("dashboard in a real browser", () => {
     await page.locator("table.jobs").waitFor();
 
     // ---- fleet map.
-    await page.getByRole("link", { name: "Fleet" }).click();
+    await page.getByRole("link", { name: "Fleet", exact: true }).click();
     const builder = page.locator('li[data-factory="builder-1"]');
     await builder.waitFor();
     expect(await builder.textContent()).toContain("active");

@@ -1,4 +1,4 @@
-// The job page's "Why is it waiting?" panel after an answer that carries no reason (dashboard/waiting.js
+// The job page's "Why is it waiting?" panel after an answer that carries no reason (dashboard/waiting-shown.js
 // `reasonShown`): an action's or a review's answer (POST …/actions/{action}, …/reviews) has no `waitingReason`, and
 // drawn as is it blanked the panel until the next read of the job (~250 ms later) drew it again — a flicker on every
 // action. Such an answer keeps the reason shown (dimmed as stale once the job moved to another stage); a read that
@@ -6,7 +6,7 @@
 // (ended, or held by a factory: core/waiting `runsOrEnded`) clears it too.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { reasonShown } from "../../dashboard/waiting.js";
+import { reasonShown } from "../../dashboard/waiting-shown.js";
 
 const pending = { code: "review_pending", message: "1 of 2 approvals", since: 1, detail: {} };
 const inReview = { reason: pending, stage: "review" };
