@@ -65,9 +65,9 @@ const FIXES: Record<string, string> = {
   identical_arms:
     "give the two arms different policies: e.g. `--b-prefer FACTORY_ID` or `--b-avoid FACTORY_ID` on `gigafactory routing experiment start`",
   dead_letter_malformed:
-    "its body is not a message its queue takes: read it with `gigafactory dead-letters --json` and act on it by hand; the dead letter is kept",
+    "its body is not a message its queue takes: read it with `gigafactory dead-letters show ID` and act on it by hand; the dead letter is kept",
   dead_letter_not_redrivable:
-    "it cannot go back to its queue (the detail says why): a webhook delivery can once the product has a webhook again (PUT …/webhook); anything else is in `gigafactory dead-letters --json` to submit or apply by hand",
+    "it cannot go back to its queue (the detail says why): a webhook delivery can once the product has a webhook again (PUT …/webhook); anything else is in `gigafactory dead-letters show ID` to submit or apply by hand",
   feed_purged: "retention removed this job's feed and artifacts; submit a new job for new work",
   payload_too_large: "make the request smaller",
   limit_exceeded: "a product-wide limit is reached (the detail says which); remove or close some before adding more",

@@ -42,7 +42,7 @@ import type {
 import { type FactorySchema, same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
 import type { WhoamiSchema } from "../shared/api-whoami.ts";
-import type { DeadLetterPage, DeadLetterRedriven } from "../shared/http-client-types.ts";
+import type { DeadLetterDetail, DeadLetterPage, DeadLetterRedriven } from "../shared/http-client-types.ts";
 import type { Explanation, Run, TokenRole, TreeNode } from "../shared/responses.ts";
 import type { actorOf, Principal, Role } from "./auth.ts";
 import type { ProductInfo } from "./products.ts";
@@ -134,6 +134,7 @@ export const ANSWER_TYPES_MATCH = [
   same<DeadLetter, Row<typeof deadLetters.$inferSelect, "body">>(true),
   same<Omit<Out<typeof F.DeadLetterListSchema>, "items">, Omit<DeadLetterPage, "items">>(true),
   same<Out<typeof F.DeadLetterRedrivenSchema>, DeadLetterRedriven>(true),
+  same<Row<Out<typeof F.DeadLetterDetailSchema>, "body">, Row<DeadLetterDetail, "body">>(true),
   same<Out<typeof F.TicketSchema>, Awaited<ReturnType<typeof issueTicket>>>(true),
   same<Out<typeof F.QueueStateSchema>, Answer<"queueState">>(true),
   // who the token is: every role a principal the route lets in holds (worker/auth), and how the audit log names it

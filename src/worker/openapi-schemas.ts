@@ -159,6 +159,7 @@ for (const [id, schema] of Object.entries({
   TrackerExists: Fleet.TrackerExistsSchema,
   DeadLetterList: Fleet.DeadLetterListSchema,
   DeadLetterRedriven: Fleet.DeadLetterRedrivenSchema,
+  DeadLetterDetail: Fleet.DeadLetterDetailSchema,
   Ticket: Fleet.TicketSchema,
   QueueState: Fleet.QueueStateSchema,
   Whoami: WhoamiSchema,
