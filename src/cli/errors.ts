@@ -123,11 +123,27 @@ const ID_FIXES = new Set(["illegal_transition", "budget_exceeded"]); // their FI
 const jobIdIn = (v: unknown): string => (typeof v === "string" && /^[\w.-]{1,64}$/.test(v) ? v : "ID");
 
 /**
+ * A release refused (`factoryStatus`: factories/admin `releaseQuarantined`): what does bring that factory back. The
+ * generic "inspect it and retry" retried the same release, refused the same way.
+ */
+function releaseFix(body: unknown): string | undefined {
+  const { factoryStatus, factoryId } = (body ?? {}) as { factoryStatus?: unknown; factoryId?: unknown };
+  const id = typeof factoryId === "string" && /^[\w.-]{1,64}$/.test(factoryId) ? factoryId : "ID";
+  if (factoryStatus === "draining")
+    return `a release lifts a quarantine; a draining factory returns to rotation with \`gigafactory factory activate ${id}\``;
+  if (factoryStatus === "revoked")
+    return "a revoked factory has no token: enroll its host again (`gigafactory enroll NAME`)";
+  return undefined;
+}
+
+/**
  * A review's `conflict` (core/review `assertMayReview`: its details name `currentRound`, or the `reviewer` who already
  * approved) says what to do next; the generic "inspect it and retry" retried the same verdict, refused the same way.
  */
 function conflictFix(err: ApiError): string | undefined {
   const body = (err.body ?? {}) as { jobId?: unknown; currentRound?: unknown; reviewer?: unknown };
+  const factoryFix = releaseFix(err.body);
+  if (factoryFix) return factoryFix;
   if (body.jobId === undefined) return undefined;
   const reviews = `\`gigafactory reviews ${jobIdIn(body.jobId)}\``;
   if (typeof body.currentRound === "number")

@@ -34,12 +34,13 @@ import type {
 } from "../shared/api-policies.ts";
 import type {
   FactoryApproveAnswerSchema,
+  FactoryChangedSchema,
   FactoryRecordSchema,
   JobSchema,
   LeaseSchema,
   TokenInfoSchema,
 } from "../shared/api-responses.ts";
-import { type FactorySchema, same } from "../shared/api-responses.ts";
+import { same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
 import type { WhoamiSchema } from "../shared/api-whoami.ts";
 import type { DeadLetterDetail, DeadLetterPage, DeadLetterRedriven } from "../shared/http-client-types.ts";
@@ -105,7 +106,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof MetricsSchema>, Answer<"metrics">>(true),
   same<Out<typeof StatsSchema>, Answer<"stats">>(true),
   same<Out<typeof BreakerListSchema>, { breakers: Answer<"listBreakers"> }>(true),
-  same<Out<typeof FactorySchema>, Loosen<Answer<"releaseFactory">, "breakers">>(true),
+  same<Out<typeof FactoryChangedSchema>, Loosen<Answer<"releaseFactory">, "breakers">>(true),
   // learned routing
   same<Out<typeof R.TrackRecordListSchema>, { records: Answer<"trackRecords"> }>(true),
   same<Out<typeof R.RecommendationListSchema>, { recommendations: Answer<"routingRecommendations"> }>(true),
@@ -121,7 +122,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof JobSchema>, Answer<"release">>(true),
   same<Out<typeof LeaseSchema>, Answer<"renew">>(true),
   same<Out<typeof F.HeartbeatAnswerSchema>, Answer<"heartbeat">>(true),
-  same<Out<typeof FactorySchema>, Loosen<Answer<"setFactoryStatus">, "breakers">>(true),
+  same<Out<typeof FactoryChangedSchema>, Loosen<Answer<"setFactoryStatus">, "breakers">>(true),
   same<Out<typeof FactoryApproveAnswerSchema>, Loosen<Answer<"approveFactoryGrant">, "breakers">>(true),
   same<Out<typeof FactoryRecordSchema>, Answer<"revokeFactoryToken">>(true),
   same<Out<typeof F.DeregisteredSchema>, Answer<"deregister">>(true),
