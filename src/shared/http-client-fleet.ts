@@ -99,7 +99,8 @@ export class FleetClient extends ApiClientBase {
   rotateFactoryToken(id: string): Promise<Enrolled> {
     return this.call("POST", `/factories/${enc(id)}/token/rotate`);
   }
-  revokeFactoryToken(id: string): Promise<Factory> {
+  /** `changed: false` when it was revoked already (absent from older coordinators). */
+  revokeFactoryToken(id: string): Promise<Factory & { changed?: boolean }> {
     return this.call("POST", `/factories/${enc(id)}/token/revoke`);
   }
   deregisterFactory(id: string): Promise<{ requeued: number }> {

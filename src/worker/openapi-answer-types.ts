@@ -35,7 +35,7 @@ import type {
 import type {
   FactoryApproveAnswerSchema,
   FactoryChangedSchema,
-  FactoryRecordSchema,
+  FactoryRevokedSchema,
   JobSchema,
   LeaseSchema,
   TokenInfoSchema,
@@ -124,7 +124,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof F.HeartbeatAnswerSchema>, Answer<"heartbeat">>(true),
   same<Out<typeof FactoryChangedSchema>, Loosen<Answer<"setFactoryStatus">, "breakers">>(true),
   same<Out<typeof FactoryApproveAnswerSchema>, Loosen<Answer<"approveFactoryGrant">, "breakers">>(true),
-  same<Out<typeof FactoryRecordSchema>, Answer<"revokeFactoryToken">>(true),
+  same<Out<typeof FactoryRevokedSchema>, Answer<"revokeFactoryToken">>(true),
   same<Out<typeof F.DeregisteredSchema>, Answer<"deregister">>(true),
   same<Out<typeof F.EnrollmentCodeSchema>, Answer<"mintEnrollmentCode"> & { code: string }>(true),
   same<Out<typeof F.EnrollmentCodeListSchema>, { codes: Answer<"listEnrollmentCodes"> }>(true),

@@ -17,7 +17,7 @@ import {
   FactoryApproveAnswerSchema,
   FactoryChangedSchema,
   FactoryListSchema,
-  FactoryRecordSchema,
+  FactoryRevokedSchema,
   FactorySchema,
   MintedTokenSchema,
   TokenInfoSchema,
@@ -127,9 +127,9 @@ export const FACTORY_OPS: Op[] = [
     summary: "Revoke a factory's token; its live leases are requeued",
     description:
       "Revoke; live leases are requeued, and learned routing forgets it (its track records, the rules naming it, " +
-      "the experiments it changes stopped)",
+      "the experiments it changes stopped). A factory revoked already: `changed: false`, nothing done or audited again",
     role: "operator",
-    ok: { "200": json("The factory, revoked", FactoryRecordSchema) },
+    ok: { "200": json("The factory, revoked (or already: `changed: false`)", FactoryRevokedSchema) },
   },
   {
     method: "delete",

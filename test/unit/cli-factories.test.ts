@@ -215,6 +215,16 @@ describe("factory commands take a factory's name or id", () => {
     expect(r.stdout).toBe("already draining: nothing changed — factory demo-gpu (fac_g)\n");
   });
 
+  it("says a revoke of a factory revoked already as 'already', no ✔", async () => {
+    const gone = factory({ id: "fac_r", name: "old-box", status: "revoked" });
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, { ...gone, changed: false }));
+    const r = await captureCli(["factory", "revoke", "fac_r", ...connection(stub.url, "shop")]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toBe(
+      "already revoked: nothing changed — factory old-box (fac_r); enroll it again to bring it back\n",
+    );
+  });
+
   it("refuses a name no factory has, naming the fleet, and changes nothing", async () => {
     const stub = await coordinator();
     const r = await captureCli(["factory", "rm", "demo-gpuu", ...connection(stub.url, "shop")]);

@@ -128,6 +128,10 @@ export const factoryCommands: Command[] = [
     async run(ctx) {
       const f = changed(await ctx.client().revokeFactoryToken(await idOf(ctx)));
       if (ctx.json) ctx.emit(f);
+      else if (f.changed === false)
+        ctx.print(
+          inlined`already revoked: nothing changed — factory ${f.name} (${f.id}); enroll it again to bring it back`,
+        );
       else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is revoked; enroll it again to bring it back`);
       return 0;
     },
