@@ -209,3 +209,9 @@ export const REDRIVEN = { queue: str, redriven: bool };
 
 /** `POST …/factories/{id}/capabilities/approve`: the grant the card says it has now (fleet-grants.js `grantAnswerText`). */
 export const GRANTED = { capabilities: [str], seatLimit: opt(num), changed: bool };
+
+/**
+ * `POST …/factories/{id}/release`: whether anything was released (fleet-breakers.js; `changed: false` — active already,
+ * released meanwhile — absent from older coordinators).
+ */
+export const RELEASED = { changed: opt(bool) };

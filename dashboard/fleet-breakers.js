@@ -5,6 +5,7 @@
 // server's refusal next to it). Stable ids and data-testids
 // for the browser test: `breakers-<factoryId>`, `breaker-<factoryId>-<engine>`, `release-<factoryId>`.
 
+import { RELEASED } from "./answers.js";
 import { ApiError, api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, showError, statusLine, timeLeft, when } from "./dom.js";
@@ -66,7 +67,8 @@ const releasing = new Set();
 
 /**
  * What a refused release says. A `conflict` that names the factory's `factoryStatus` (not quarantined any more: an
- * operator released it elsewhere, or took it out for good) says so, not "Conflict": there is nothing to release.
+ * operator drained it elsewhere, or took it out for good) says so, not "Conflict": there is nothing to release. (One
+ * released elsewhere is active, and its release answers 200 `changed: false`.)
  * @param {unknown} err @returns {{ text: string, gone: boolean }} `gone`: the card's quarantine is over
  */
 function refusal(err) {
@@ -118,9 +120,14 @@ export function quarantinePanel(f, live, onReleased) {
     shown().textContent = "Releasing…"; // while the request is out: a slow answer is not a lost click
     let gone = true;
     try {
-      await api(live.session, `/factories/${encodeURIComponent(f.id)}/release`, { method: "POST" });
+      const path = `/factories/${encodeURIComponent(f.id)}/release`;
+      const r = await api(live.session, path, { method: "POST", answer: RELEASED });
       showError(shown());
-      shown().textContent = "Released: back in rotation.";
+      // `changed: false`: it was active already (another operator released it a moment ago): nothing was released now.
+      shown().textContent =
+        r?.changed === false
+          ? "Nothing to release: the factory is active already (released meanwhile?)."
+          : "Released: back in rotation.";
     } catch (err) {
       const said = refusal(err);
       gone = said.gone;

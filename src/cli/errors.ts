@@ -65,9 +65,9 @@ const FIXES: Record<string, string> = {
   identical_arms:
     "give the two arms different policies: e.g. `--b-prefer FACTORY_ID` or `--b-avoid FACTORY_ID` on `gigafactory routing experiment start`",
   dead_letter_malformed:
-    "its body is not a message its queue takes: read it with `gigafactory dead-letters --json` and act on it by hand; the dead letter is kept",
+    "its body is not a message its queue takes: read it with `gigafactory dead-letters show ID` and act on it by hand; the dead letter is kept",
   dead_letter_not_redrivable:
-    "it cannot go back to its queue (the detail says why): a webhook delivery can once the product has a webhook again (PUT …/webhook); anything else is in `gigafactory dead-letters --json` to submit or apply by hand",
+    "it cannot go back to its queue (the detail says why): a webhook delivery can once the product has a webhook again (PUT …/webhook); anything else is in `gigafactory dead-letters show ID` to submit or apply by hand",
   feed_purged: "retention removed this job's feed and artifacts; submit a new job for new work",
   payload_too_large: "make the request smaller",
   limit_exceeded: "a product-wide limit is reached (the detail says which); remove or close some before adding more",
@@ -123,11 +123,27 @@ const ID_FIXES = new Set(["illegal_transition", "budget_exceeded"]); // their FI
 const jobIdIn = (v: unknown): string => (typeof v === "string" && /^[\w.-]{1,64}$/.test(v) ? v : "ID");
 
 /**
+ * A release refused (`factoryStatus`: factories/admin `releaseQuarantined`): what does bring that factory back. The
+ * generic "inspect it and retry" retried the same release, refused the same way.
+ */
+function releaseFix(body: unknown): string | undefined {
+  const { factoryStatus, factoryId } = (body ?? {}) as { factoryStatus?: unknown; factoryId?: unknown };
+  const id = typeof factoryId === "string" && /^[\w.-]{1,64}$/.test(factoryId) ? factoryId : "ID";
+  if (factoryStatus === "draining")
+    return `a release lifts a quarantine; a draining factory returns to rotation with \`gigafactory factory activate ${id}\``;
+  if (factoryStatus === "revoked")
+    return "a revoked factory has no token: enroll its host again (`gigafactory enroll NAME`)";
+  return undefined;
+}
+
+/**
  * A review's `conflict` (core/review `assertMayReview`: its details name `currentRound`, or the `reviewer` who already
  * approved) says what to do next; the generic "inspect it and retry" retried the same verdict, refused the same way.
  */
 function conflictFix(err: ApiError): string | undefined {
   const body = (err.body ?? {}) as { jobId?: unknown; currentRound?: unknown; reviewer?: unknown };
+  const factoryFix = releaseFix(err.body);
+  if (factoryFix) return factoryFix;
   if (body.jobId === undefined) return undefined;
   const reviews = `\`gigafactory reviews ${jobIdIn(body.jobId)}\``;
   if (typeof body.currentRound === "number")

@@ -98,7 +98,7 @@ export const EnrollmentCodesRead = z.object({
 export const EnrollmentCodeRevokedRead = z.object({ id: str, changed: bool, state: str });
 
 /** A factory as `factory drain|quarantine|activate|release|revoke` print it. */
-export const FactoryChangedRead = z.object({ id: str, name: str, status: str });
+export const FactoryChangedRead = z.object({ id: str, name: str, status: str, changed: z.boolean().optional() });
 
 /** `factory approve`: what it is routed on now, with how many seats. */
 export const FactoryGrantRead = z.object({

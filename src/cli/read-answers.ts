@@ -124,6 +124,22 @@ export const DeadLettersRead = z.object({
   partial: z.boolean().optional(),
 });
 
+/** `dead-letters show ID`: one dead letter, where it is kept, and what a redrive would do (cli/commands/dead-letters). */
+export const DeadLetterRead = z.object({
+  id: str,
+  source: str,
+  reason: str,
+  body: z.unknown(),
+  attempts: num,
+  at: num,
+  heldBy: z.array(str),
+  redrive: z.union([
+    z.object({ possible: z.literal(true), queue: str }),
+    z.object({ possible: z.literal(false), code: str, detail: str }),
+  ]),
+  partial: z.boolean().optional(),
+});
+
 /** `dead-letters redrive ID`: what was sent back where. */
 export const RedrivenRead = z.object({ id: str, source: str, queue: str });
 

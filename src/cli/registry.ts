@@ -9,7 +9,7 @@ import { artifact, artifacts } from "./commands/artifacts.ts";
 import { batch } from "./commands/batch.ts";
 import { budgetCommands } from "./commands/budget.ts";
 import { children } from "./commands/children.ts";
-import { deadLetters, redriveDeadLetter } from "./commands/dead-letters.ts";
+import { deadLetters, redriveDeadLetter, showDeadLetter } from "./commands/dead-letters.ts";
 import { enrollmentCodeCommands } from "./commands/enrollment-codes.ts";
 import { explain } from "./commands/explain.ts";
 import { enroll, factories } from "./commands/factories.ts";
@@ -62,6 +62,7 @@ export const COMMANDS: readonly Command[] = [
   ...budgetCommands,
   history,
   deadLetters,
+  showDeadLetter,
   redriveDeadLetter,
   ...metricsCommands,
   ...lessonsCommands,

@@ -1,8 +1,8 @@
 /**
  * @module core/lessons
  * The lessons journal's rules (issue 9 item 7; seed 001 "lessons journal"), pure: what a lesson is, when an
- * automatic lesson is the same as one already recorded (dedupe window), which lessons are relevant to a job, and
- * how many of them an assignment may carry. Every limit is in UTF-8 bytes (core/bytes) and lives here, in
+ * automatic lesson is the same as one already recorded (the window; the rule itself is core/lesson-repeats), which
+ * lessons are relevant to a job, and how many of them an assignment may carry. Every limit is in UTF-8 bytes (core/bytes) and lives here, in
  * LESSON_LIMITS — the coordinator, the API and the agent read them from this one place.
  */
 import { truncateUtf8, utf8Bytes } from "./bytes.ts";
@@ -95,26 +95,6 @@ export function assertLessonText(text: string): string {
 export function boundLessonText(text: string): string {
   const max = LESSON_LIMITS.textMaxBytes;
   return utf8Bytes(text) <= max ? text : `${truncateUtf8(text, max - 3)}…`;
-}
-
-/**
- * The automatic lesson a new one with `trigger` + `subject` repeats: the newest one among `candidates` with the same
- * key updated within `windowMs` before `now` (ms) — an archived one too: a lesson the operator archived is counted
- * and stays archived, not recorded again as a new live lesson for the operator to archive again. Undefined → record
- * a new lesson (after the window, an archived lesson is history and a new one may be recorded).
- */
-export function dedupeTarget<L extends Lesson>(
-  candidates: readonly L[],
-  key: { trigger: string; subject: string },
-  now: number,
-  windowMs: number = LESSON_LIMITS.dedupeWindowMs,
-): L | undefined {
-  return newestFirst(
-    candidates.filter(
-      (l) =>
-        l.source === "auto" && l.trigger === key.trigger && l.subject === key.subject && l.updatedAt >= now - windowMs,
-    ),
-  )[0];
 }
 
 /**

@@ -96,21 +96,20 @@ export const DeadLetterRedrivenSchema = z.object({
   redriven: z.literal(true),
 });
 
+/** One dead letter as `GET …/dead-letters` lists it (and `GET …/dead-letters/{id}` answers it, with more). */
+const DeadLetterItemSchema = z.object({
+  id: z.string(),
+  productId: z.string(),
+  source: z.string().describe("outbox:<kind>, queue:<kind>, batch:…, tracker:…"),
+  reason: z.string(),
+  body: z.unknown().describe("the record or message as JSON, or — a stored body that is not JSON — its text as kept"),
+  attempts: z.number().int(),
+  at: ms,
+});
+
 /** `GET …/dead-letters`: newest first (`at`, then `id`), from D1 and from the coordinator; `nextCursor` when more follow. */
 export const DeadLetterListSchema = z.object({
-  items: z.array(
-    z.object({
-      id: z.string(),
-      productId: z.string(),
-      source: z.string().describe("outbox:<kind>, queue:<kind>, batch:…, tracker:…"),
-      reason: z.string(),
-      body: z
-        .unknown()
-        .describe("the record or message as JSON, or — a stored body that is not JSON — its text as kept"),
-      attempts: z.number().int(),
-      at: ms,
-    }),
-  ),
+  items: z.array(DeadLetterItemSchema),
   nextCursor: z
     .string()
     .optional()
@@ -119,6 +118,25 @@ export const DeadLetterListSchema = z.object({
     .literal(true)
     .optional()
     .describe("D1 could not be read: only the coordinator's dead letters are listed — start again once D1 is back"),
+});
+
+/** `GET …/dead-letters/{id}`: one dead letter, where it is kept, and what a redrive of it would do now. */
+export const DeadLetterDetailSchema = DeadLetterItemSchema.extend({
+  heldBy: z
+    .array(z.enum(["d1", "coordinator"]))
+    .describe("the stores holding it: D1, the product's coordinator (it kept what D1 refused), or both"),
+  redrive: z
+    .discriminatedUnion("possible", [
+      z.object({ possible: z.literal(true), queue: z.enum(["history", "webhook", "dispatch"]) }),
+      z.object({ possible: z.literal(false), code: z.string(), detail: z.string() }),
+    ])
+    .describe(
+      "what `POST …/dead-letters/{id}/redrive` would do now: send it back to `queue`, or refuse it (409) with `code` and `detail`",
+    ),
+  partial: z
+    .literal(true)
+    .optional()
+    .describe("D1 could not be read: the coordinator's copy is answered, and D1 may hold one too"),
 });
 
 /** `POST …/jobs/{id}/events/ticket` (201): a browser's pass to one job's feed (`?ticket=`). */

@@ -78,7 +78,12 @@ export const LessonSchema = z.object({
   capabilities: z.array(z.string()),
   engine: z.string().optional(),
   serialKey: z.string().optional(),
-  count: z.number().int().describe("times the same automatic lesson was seen within its dedupe window"),
+  count: z
+    .number()
+    .int()
+    .describe(
+      "times the same automatic lesson was seen within its dedupe window: its trigger and subject again, or another subject's lesson of the same trigger, text and scope (one row for a batch's jobs failing alike; `subject` stays the first one's)",
+    ),
   createdAt: ms,
   updatedAt: ms,
   createdBy: z.string().describe("system for automatic lessons, else the operator"),

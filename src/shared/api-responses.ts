@@ -93,6 +93,13 @@ export const FactorySchema = FactoryRecordSchema.extend({
 
 /** `POST …/capabilities/approve`: the factory, and whether anything changed (false: nothing pending, same limit). */
 export const FactoryApproveAnswerSchema = FactorySchema.extend(CHANGED);
+/**
+ * `POST …/status` and `POST …/release`: the factory, and whether anything changed (false: it had that status already
+ * — a release of an active factory — nothing written, audited or told its agent).
+ */
+export const FactoryChangedSchema = FactorySchema.extend(CHANGED);
+/** `POST …/token/revoke`: the factory record, and whether it was revoked now (false: it was already, nothing done). */
+export const FactoryRevokedSchema = FactoryRecordSchema.extend(CHANGED);
 export const FactoryListSchema = z.object({ factories: z.array(FactorySchema) });
 
 /** `POST …/factories/enroll` (201) and `…/token/rotate`: the token is shown this once. */

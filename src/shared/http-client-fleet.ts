@@ -64,14 +64,18 @@ export class FleetClient extends ApiClientBase {
     return (await this.call<{ factories: FactoryWithBreakers[] } | null>("GET", "/factories"))
       ?.factories as FactoryWithBreakers[];
   }
-  /** Return a quarantined factory to active (operator; issue 9). */
-  releaseFactory(id: string): Promise<FactoryWithBreakers> {
+  /** Return a quarantined factory to active (operator; issue 9); `changed: false` when it was active already. */
+  releaseFactory(id: string): Promise<FactoryWithBreakers & { changed?: boolean }> {
     return this.call("POST", `/factories/${enc(id)}/release`);
   }
   getFactory(id: string): Promise<Factory> {
     return this.call("GET", `/factories/${enc(id)}`);
   }
-  setFactoryStatus(id: string, status: "active" | "draining" | "quarantined"): Promise<Factory> {
+  /** `changed: false` when it had that status already (absent from older coordinators). */
+  setFactoryStatus(
+    id: string,
+    status: "active" | "draining" | "quarantined",
+  ): Promise<Factory & { changed?: boolean }> {
     return this.call("POST", `/factories/${enc(id)}/status`, { json: { status } });
   }
   /**
@@ -95,7 +99,8 @@ export class FleetClient extends ApiClientBase {
   rotateFactoryToken(id: string): Promise<Enrolled> {
     return this.call("POST", `/factories/${enc(id)}/token/rotate`);
   }
-  revokeFactoryToken(id: string): Promise<Factory> {
+  /** `changed: false` when it was revoked already (absent from older coordinators). */
+  revokeFactoryToken(id: string): Promise<Factory & { changed?: boolean }> {
     return this.call("POST", `/factories/${enc(id)}/token/revoke`);
   }
   deregisterFactory(id: string): Promise<{ requeued: number }> {

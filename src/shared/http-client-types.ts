@@ -83,6 +83,21 @@ export interface DeadLetterRedriven {
   redriven: true;
 }
 
+/** Whether a redrive would send a dead letter back now (and to which queue), or what it would refuse with (409). */
+export type DeadLetterRedriveVerdict =
+  | { possible: true; queue: "history" | "webhook" | "dispatch" }
+  | { possible: false; code: string; detail: string };
+
+/**
+ * `GET …/dead-letters/{id}`: one dead letter as listed, with the stores that hold it (`heldBy`), what a redrive would
+ * do now (`redrive`), and `partial` when D1 could not be read (the coordinator's copy answered; D1 may hold one too).
+ */
+export interface DeadLetterDetail extends DeadLetterView {
+  heldBy: Array<"d1" | "coordinator">;
+  redrive: DeadLetterRedriveVerdict;
+  partial?: true;
+}
+
 /** A page of GET …/dead-letters: `nextCursor` when older ones follow; `partial` when D1 could not be read. */
 export type DeadLetterPage = { items: DeadLetterView[]; nextCursor?: string; partial?: true };
 

@@ -29,6 +29,7 @@ import type {
   ArtifactPage,
   ArtifactResume,
   ArtifactView,
+  DeadLetterDetail,
   DeadLetterPage,
   DeadLetterRedriven,
   Explanation,
@@ -176,6 +177,10 @@ export class GigafactoryClient extends FleetClient {
   /** What could not be delivered, newest first: from D1 and the coordinator (operator); pass `nextCursor` as `cursor`. */
   deadLetters(q: { since?: number; limit?: number; cursor?: string } = {}): Promise<DeadLetterPage> {
     return this.call("GET", "/dead-letters", { query: q });
+  }
+  /** One dead letter, with the stores holding it and what a redrive would do now (operator); 404 when there is none. */
+  deadLetter(id: string): Promise<DeadLetterDetail> {
+    return this.call("GET", `/dead-letters/${enc(id)}`);
   }
   /** Sends a dead letter's message back to its queue and deletes it (operator); at least once, its effects idempotent. */
   redriveDeadLetter(id: string): Promise<DeadLetterRedriven> {

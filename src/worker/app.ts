@@ -19,6 +19,7 @@ import { budget } from "./routes/budget.ts";
 import { bulk } from "./routes/bulk.ts";
 import { dag } from "./routes/dag.ts";
 import { deadLetterRedrive } from "./routes/dead-letter-redrive.ts";
+import { deadLetterShow } from "./routes/dead-letter-show.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { events, feeds } from "./routes/events.ts";
 import { experiments } from "./routes/experiments.ts";
@@ -48,6 +49,7 @@ export function buildApp(): Hono<AppEnv> {
   for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons, alerts, routing, experiments])
     product.route("/", r);
   product.route("/", deadLetterRedrive);
+  product.route("/", deadLetterShow);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
   product.route("/", whoami); // who the token is: the dashboard offers what its role may do
 

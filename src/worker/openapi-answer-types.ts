@@ -34,15 +34,16 @@ import type {
 } from "../shared/api-policies.ts";
 import type {
   FactoryApproveAnswerSchema,
-  FactoryRecordSchema,
+  FactoryChangedSchema,
+  FactoryRevokedSchema,
   JobSchema,
   LeaseSchema,
   TokenInfoSchema,
 } from "../shared/api-responses.ts";
-import { type FactorySchema, same } from "../shared/api-responses.ts";
+import { same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
 import type { WhoamiSchema } from "../shared/api-whoami.ts";
-import type { DeadLetterPage, DeadLetterRedriven } from "../shared/http-client-types.ts";
+import type { DeadLetterDetail, DeadLetterPage, DeadLetterRedriven } from "../shared/http-client-types.ts";
 import type { Explanation, Run, TokenRole, TreeNode } from "../shared/responses.ts";
 import type { actorOf, Principal, Role } from "./auth.ts";
 import type { ProductInfo } from "./products.ts";
@@ -105,7 +106,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof MetricsSchema>, Answer<"metrics">>(true),
   same<Out<typeof StatsSchema>, Answer<"stats">>(true),
   same<Out<typeof BreakerListSchema>, { breakers: Answer<"listBreakers"> }>(true),
-  same<Out<typeof FactorySchema>, Loosen<Answer<"releaseFactory">, "breakers">>(true),
+  same<Out<typeof FactoryChangedSchema>, Loosen<Answer<"releaseFactory">, "breakers">>(true),
   // learned routing
   same<Out<typeof R.TrackRecordListSchema>, { records: Answer<"trackRecords"> }>(true),
   same<Out<typeof R.RecommendationListSchema>, { recommendations: Answer<"routingRecommendations"> }>(true),
@@ -121,9 +122,9 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof JobSchema>, Answer<"release">>(true),
   same<Out<typeof LeaseSchema>, Answer<"renew">>(true),
   same<Out<typeof F.HeartbeatAnswerSchema>, Answer<"heartbeat">>(true),
-  same<Out<typeof FactorySchema>, Loosen<Answer<"setFactoryStatus">, "breakers">>(true),
+  same<Out<typeof FactoryChangedSchema>, Loosen<Answer<"setFactoryStatus">, "breakers">>(true),
   same<Out<typeof FactoryApproveAnswerSchema>, Loosen<Answer<"approveFactoryGrant">, "breakers">>(true),
-  same<Out<typeof FactoryRecordSchema>, Answer<"revokeFactoryToken">>(true),
+  same<Out<typeof FactoryRevokedSchema>, Answer<"revokeFactoryToken">>(true),
   same<Out<typeof F.DeregisteredSchema>, Answer<"deregister">>(true),
   same<Out<typeof F.EnrollmentCodeSchema>, Answer<"mintEnrollmentCode"> & { code: string }>(true),
   same<Out<typeof F.EnrollmentCodeListSchema>, { codes: Answer<"listEnrollmentCodes"> }>(true),
@@ -134,6 +135,7 @@ export const ANSWER_TYPES_MATCH = [
   same<DeadLetter, Row<typeof deadLetters.$inferSelect, "body">>(true),
   same<Omit<Out<typeof F.DeadLetterListSchema>, "items">, Omit<DeadLetterPage, "items">>(true),
   same<Out<typeof F.DeadLetterRedrivenSchema>, DeadLetterRedriven>(true),
+  same<Row<Out<typeof F.DeadLetterDetailSchema>, "body">, Row<DeadLetterDetail, "body">>(true),
   same<Out<typeof F.TicketSchema>, Awaited<ReturnType<typeof issueTicket>>>(true),
   same<Out<typeof F.QueueStateSchema>, Answer<"queueState">>(true),
   // who the token is: every role a principal the route lets in holds (worker/auth), and how the audit log names it

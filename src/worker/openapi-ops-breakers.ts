@@ -3,7 +3,7 @@
  * The circuit-breaker and quarantine operations of the OpenAPI document (issue 9, parts 3–4).
  */
 import { BreakerListSchema } from "../shared/api-metrics.ts";
-import { FactorySchema } from "../shared/api-responses.ts";
+import { FactoryChangedSchema } from "../shared/api-responses.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { json } from "./openapi-schemas.ts";
 
@@ -28,8 +28,10 @@ export const BREAKER_OPS: Op[] = [
     description:
       "Return a factory quarantined by its error budget to active: its failure window is cleared, the " +
       "factory_quarantined alert resolved and a dispatch pass offers it queued work. Audited (factory.release). " +
-      "404 for an unknown factory, 409 conflict when it is not quarantined",
+      "An active factory is already what a release makes it: `changed: false`, nothing written or audited. " +
+      "404 for an unknown factory; 409 conflict for one draining or revoked (`factoryStatus` names which: a " +
+      "release would not make it active — POST …/status active does, for a draining one)",
     role: "operator",
-    ok: { "200": json("The factory, active again", FactorySchema) },
+    ok: { "200": json("The factory, active again (or already: `changed: false`)", FactoryChangedSchema) },
   },
 ];

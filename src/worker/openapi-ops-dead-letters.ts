@@ -1,14 +1,14 @@
 /**
  * @module worker/openapi-ops-dead-letters
- * The dead-letter operations of the OpenAPI document: listing what could not be delivered or processed, and
- * redriving one (worker/routes/dead-letters, worker/routes/dead-letter-redrive).
+ * The dead-letter operations of the OpenAPI document: listing what could not be delivered or processed, reading one,
+ * and redriving one (worker/routes/dead-letters, worker/routes/dead-letter-show, worker/routes/dead-letter-redrive).
  */
 import { DeadLettersQuery } from "../shared/api.ts";
 import * as A from "../shared/api-fleet-answers.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { json } from "./openapi-schemas.ts";
 
-/** `GET …/dead-letters` and `POST …/dead-letters/{deadLetterId}/redrive`. */
+/** `GET …/dead-letters`, `GET …/dead-letters/{deadLetterId}` and `POST …/dead-letters/{deadLetterId}/redrive`. */
 export const DEAD_LETTER_OPS: Op[] = [
   {
     method: "get",
@@ -20,6 +20,22 @@ export const DEAD_LETTER_OPS: Op[] = [
     role: "operator",
     query: DeadLettersQuery,
     ok: { "200": json("The dead letters", A.DeadLetterListSchema) },
+  },
+  {
+    method: "get",
+    path: `${P}/dead-letters/{deadLetterId}`,
+    operationId: "getDeadLetter",
+    summary: "One dead letter: its message, where it is kept, and what a redrive would do now",
+    description:
+      "One dead letter as the list shows it (its `body` the stored message or record as JSON, or its text when it is " +
+      "not JSON), read from D1 and the coordinator: `heldBy` names the stores holding it (D1's copy is answered when " +
+      "both do), and `redrive` says what `POST …/dead-letters/{deadLetterId}/redrive` would do now — send it back to " +
+      "`queue`, or refuse it with `code` (`dead_letter_not_redrivable`, `dead_letter_malformed`) and `detail` — judged " +
+      "by the redrive's own checks, nothing sent. No larger than a one-row page of the list. 404 not_found for an " +
+      "unknown id or another product's; 503 unavailable when D1 cannot be read and the coordinator does not hold it " +
+      "(D1 may); D1 unreadable and the coordinator holding it: its copy, `partial: true`",
+    role: "operator",
+    ok: { "200": json("The dead letter", A.DeadLetterDetailSchema) },
   },
   {
     method: "post",

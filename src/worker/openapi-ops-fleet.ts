@@ -15,8 +15,9 @@ import * as A from "../shared/api-fleet-answers.ts";
 import {
   EnrolledSchema,
   FactoryApproveAnswerSchema,
+  FactoryChangedSchema,
   FactoryListSchema,
-  FactoryRecordSchema,
+  FactoryRevokedSchema,
   FactorySchema,
   MintedTokenSchema,
   TokenInfoSchema,
@@ -82,10 +83,15 @@ export const FACTORY_OPS: Op[] = [
     operationId: "setFactoryStatus",
     summary: "Drain, quarantine or reactivate a factory",
     description:
-      "Drain, quarantine or reactivate; a quarantined factory set active or draining is released as by …/release (error window cleared, factory_quarantined resolved, audited factory.release)",
+      "Drain, quarantine or reactivate; a quarantined factory set active or draining is released as by …/release (error window cleared, factory_quarantined resolved, audited factory.release). The status it has already is a no-op: `changed: false`, nothing written or audited, its first reason kept, its agent not told again; 409 conflict for a revoked factory",
     role: "operator",
     body: FactoryStatusBody,
-    ok: { "200": json("The factory as the list gives it now: its breakers and its link", FactorySchema) },
+    ok: {
+      "200": json(
+        "The factory as the list gives it now (its breakers and its link), and whether anything changed",
+        FactoryChangedSchema,
+      ),
+    },
   },
   {
     method: "post",
@@ -121,9 +127,9 @@ export const FACTORY_OPS: Op[] = [
     summary: "Revoke a factory's token; its live leases are requeued",
     description:
       "Revoke; live leases are requeued, and learned routing forgets it (its track records, the rules naming it, " +
-      "the experiments it changes stopped)",
+      "the experiments it changes stopped). A factory revoked already: `changed: false`, nothing done or audited again",
     role: "operator",
-    ok: { "200": json("The factory, revoked", FactoryRecordSchema) },
+    ok: { "200": json("The factory, revoked (or already: `changed: false`)", FactoryRevokedSchema) },
   },
   {
     method: "delete",

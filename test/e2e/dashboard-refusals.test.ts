@@ -338,27 +338,39 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     await close();
   });
 
-  it("says a release found the factory no longer quarantined, not 'Conflict'", async () => {
+  it("says a release found the factory no longer quarantined, not 'Released' nor 'Conflict'", async () => {
     const { page, errors, close } = await open("fleet");
     const release = page.locator(`#release-${factoryId}`);
     await release.waitFor(SOON);
-    // Released by another operator a moment ago, as the coordinator answers it (policies/quarantine).
-    await page.route(`**/factories/${factoryId}/release`, (route) =>
-      route.fulfill(
-        problem(409, {
-          title: "Conflict",
-          detail: `factory ${factoryId} is active, not quarantined: nothing to release`,
-          code: "conflict",
-          factoryId,
-          factoryStatus: "active",
-        }),
-      ),
-    );
-    await release.click();
+    // Released by another operator a moment ago, as the coordinator answers it (factories/admin `releaseQuarantined`:
+    // active already, a no-op); drained by one, a 409 naming its status.
+    const answers = [
+      {
+        status: 200,
+        contentType: "application/json",
+        body: JSON.stringify({ id: factoryId, status: "active", changed: false }),
+      },
+      problem(409, {
+        title: "Conflict",
+        detail: `factory ${factoryId} is draining, not quarantined: nothing to release`,
+        code: "conflict",
+        factoryId,
+        factoryStatus: "draining",
+      }),
+    ];
     const said = page.locator(`#release-status-${factoryId}`);
-    await expect
-      .poll(() => said.textContent(), SOON)
-      .toBe("Nothing to release: the factory is active now, not quarantined (released meanwhile?).");
+    const expected = [
+      "Nothing to release: the factory is active already (released meanwhile?).",
+      "Nothing to release: the factory is draining now, not quarantined (released meanwhile?).",
+    ];
+    let asked = 0;
+    await page.route(`**/factories/${factoryId}/release`, (route) => route.fulfill(answers[asked++]!));
+    for (const i of [0, 1]) {
+      // The card is drawn as the list says (still quarantined on the server): its Release is armed again.
+      await page.locator(`#release-${factoryId}:not([aria-disabled="true"])`).waitFor(SOON);
+      await page.locator(`#release-${factoryId}`).click();
+      await expect.poll(() => said.textContent(), SOON).toBe(expected[i]);
+    }
     expect(errors).toEqual([]);
     await close();
   });

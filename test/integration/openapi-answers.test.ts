@@ -158,6 +158,8 @@ describe("answers match the OpenAPI document", () => {
       (r) => r.body.items.length > 0,
     );
     expect(letters.body.items).toHaveLength(1);
+    const letterId = (letters.body.items[0] as { id: string }).id;
+    await call("GET", `${R}/dead-letters/{deadLetterId}`, { ...v, deadLetterId: letterId });
 
     const added = [...seen.parsed].filter((k) => !before.has(k)).map((k) => k.replace(R, "R"));
     expect(added.sort()).toEqual(
@@ -170,6 +172,7 @@ describe("answers match the OpenAPI document", () => {
         "GET /api/v1/openapi.json 200",
         "GET /api/v1/products 200",
         "GET R/dead-letters 200",
+        "GET R/dead-letters/{deadLetterId} 200",
         "GET R/queue-state 200",
         "GET R/tokens 200",
         "PATCH R/jobs/{jobId} 200",

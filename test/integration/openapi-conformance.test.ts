@@ -157,13 +157,15 @@ describe("every operation answers as the served OpenAPI document says", () => {
 describe("a problem's members", () => {
   it("a release of a factory that is not quarantined is 409 with status 409, not the factory's status", async () => {
     await createProduct(PRODUCT);
-    const { factoryId } = await enroll(PRODUCT, "active-one");
+    const { factoryId } = await enroll(PRODUCT, "draining-one");
+    const drain = { token: ADMIN, json: { status: "draining" } };
+    expect((await rawApi("POST", `${P(PRODUCT)}/factories/${factoryId}/status`, drain)).status).toBe(200);
     const r = await rawApi<Record<string, unknown>>("POST", `${P(PRODUCT)}/factories/${factoryId}/release`, {
       token: ADMIN,
     });
     expect([r.status, r.body.status, r.body.code]).toEqual([409, 409, "conflict"]);
-    expect(r.body.detail).toContain("is active, not quarantined");
-    expect(r.body.factoryStatus).toBe("active"); // the factory's state, still machine-readable under its own name
+    expect(r.body.detail).toContain("is draining, not quarantined");
+    expect(r.body.factoryStatus).toBe("draining"); // the factory's state, still machine-readable under its own name
     const doc = await servedDocument();
     expect(documentFaults(doc, "POST", "/api/v1/products/{productId}/factories/{factoryId}/release", r)).toEqual([]);
   });

@@ -108,7 +108,7 @@ describe("quarantine on error budget", () => {
     expect(await statusOf(product, f.factoryId)).toBe("active");
   });
 
-  it("release: viewer 403, unknown factory 404, a factory that is not quarantined 409", async () => {
+  it("release: viewer 403, unknown factory 404, an active one already so (changed: false), a draining one 409", async () => {
     const product = "quarantine-release-refusals";
     const f = await enroll(product, "f");
     const viewer = await mint(product, "viewer");
@@ -116,9 +116,27 @@ describe("quarantine on error budget", () => {
     expect((await api("POST", path, { token: viewer })).status).toBe(403);
     const missing = await api<{ code: string }>("POST", `${P(product)}/factories/nope/release`, { token: ADMIN });
     expect(missing.status).toBe(404);
-    const active = await api<{ code: string }>("POST", path, { token: ADMIN });
-    expect(active.status).toBe(409);
-    expect(active.body.code).toBe("conflict");
+    // Active already — what a release makes it: a no-op, as a second approve or revoke is, not a 409.
+    const active = await api<{ status: string; changed: boolean }>("POST", path, { token: ADMIN });
+    expect([active.status, active.body.status, active.body.changed]).toEqual([200, "active", false]);
+    const status = (to: string, token = ADMIN) =>
+      api<{ status: string; statusReason?: string; changed: boolean }>(
+        "POST",
+        `${P(product)}/factories/${f.factoryId}/status`,
+        { token, json: { status: to } },
+      );
+    const drained = await status("draining");
+    expect(drained.body).toMatchObject({ status: "draining", changed: true });
+    // Drained twice, by another operator: already so — the first reason kept, nothing audited again.
+    const again = await status("draining", await mint(product, "operator", "second"));
+    expect([again.status, again.body.changed]).toEqual([200, false]);
+    expect(again.body.statusReason).toBe(drained.body.statusReason);
+    const draining = await api<{ code: string; factoryStatus: string }>("POST", path, { token: ADMIN });
+    expect([draining.status, draining.body.code, draining.body.factoryStatus]).toEqual([409, "conflict", "draining"]);
+    expect((await status("active")).body.changed).toBe(true);
+    expect((await status("active")).body.changed).toBe(false);
+    const audited = (await auditDelivered(product)).map((a) => a.action).filter((a) => a.startsWith("factory."));
+    expect(audited).toEqual(["factory.enroll", "factory.draining", "factory.active"]);
   });
 
   for (const to of ["active", "draining"] as const) {

@@ -1,6 +1,6 @@
 // Revoking what is revoked already is a no-op: a second `DELETE …/tokens/{id}` or `POST …/factories/{id}/token/revoke`
 // (a retry, a second operator) answers 200 with the record as the first revocation left it (the token's first
-// `revokedAt`) and writes no second `token.revoke` / `factory.token.revoke` audit entry — each appended another, as if
+// `revokedAt`; the factory's with `changed: false`, as the other no-ops say theirs) and writes no second `token.revoke` / `factory.token.revoke` audit entry — each appended another, as if
 // the credential had been revoked twice. Audits are counted once the coordinator's outbox has handed every entry to
 // the history queue and a token minted after has arrived (history-wait `auditDelivered`), so a missing entry is not
 // merely late. Nor is a revoked factory granted anything: approving its
@@ -29,25 +29,31 @@ describe("revoking a revoked credential again", () => {
     expect(count(await auditActions(product), "token.revoke")).toBe(1);
   });
 
-  it("a factory: 200 with the revoked record, one factory.token.revoke audited", async () => {
+  it("a factory: 200 with the revoked record, `changed: false`, one factory.token.revoke audited", async () => {
     const product = "revoke-twice-factory";
     const f = await enroll(product, "f");
     const revoke = () =>
-      api<{ status: string }>("POST", `${P(product)}/factories/${f.factoryId}/token/revoke`, { token: ADMIN });
+      api<{ status: string; changed: boolean }>("POST", `${P(product)}/factories/${f.factoryId}/token/revoke`, {
+        token: ADMIN,
+      });
     const first = await revoke();
     expect(first.status).toBe(200);
-    expect(first.body.status).toBe("revoked");
+    expect([first.body.status, first.body.changed]).toEqual(["revoked", true]);
     const second = await revoke();
     expect(second.status).toBe(200);
-    expect(second.body).toEqual(first.body);
+    // Said as the other no-ops say theirs (`changed: false`): it answered as if revoked now.
+    expect(second.body).toEqual({ ...first.body, changed: false });
     expect(count(await auditActions(product), "factory.token.revoke")).toBe(1);
   });
 
   it("a revoked factory's grant: 409, nothing written or audited", async () => {
     const product = "revoked-grant";
     const f = await enroll(product, "f", [], 1);
-    const revoked = await api("POST", `${P(product)}/factories/${f.factoryId}/token/revoke`, { token: ADMIN });
+    const revoked = await api<{ changed?: boolean }>("POST", `${P(product)}/factories/${f.factoryId}/token/revoke`, {
+      token: ADMIN,
+    });
     expect(revoked.status).toBe(200);
+    delete revoked.body.changed; // the revoke's own word, not the record's
     const approve = await api("POST", `${P(product)}/factories/${f.factoryId}/capabilities/approve`, {
       token: ADMIN,
       json: { seatLimit: 4 },

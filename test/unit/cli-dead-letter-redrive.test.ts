@@ -44,7 +44,7 @@ describe("gigafactory dead-letters redrive", () => {
       lines[id] = run.stderr;
     }
     expect(lines.gone).toMatch(/^✘ ERROR not_found: dead letter gone does not exist \/ .*`gigafactory dead-letters`/);
-    expect(lines.bad).toMatch(/^✘ ERROR dead_letter_malformed: .* \/ .*gigafactory dead-letters --json/);
+    expect(lines.bad).toMatch(/^✘ ERROR dead_letter_malformed: .* \/ .*gigafactory dead-letters show ID/);
     expect(lines["outbox:3"]).toMatch(/^✘ ERROR dead_letter_not_redrivable: .* \/ .*by hand/);
     // A webhook delivery refused while the product has no webhook: the fix says what lets it go ("no queue" did not).
     expect(lines.wh).toMatch(/^✘ ERROR dead_letter_not_redrivable: .* \/ .*once the product has a webhook again/);

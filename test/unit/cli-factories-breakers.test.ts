@@ -25,20 +25,30 @@ const factory = (over: Record<string, unknown>) => ({
   ...over,
 });
 
-/** A stand-in coordinator: one quarantined factory with an open breaker; release works once. */
-async function coordinator(): Promise<{ url: string; calls: string[] }> {
-  let status = "quarantined";
+/**
+ * A stand-in coordinator: one quarantined factory with an open breaker; release works once, then answers as the
+ * coordinator does (factories/admin `releaseQuarantined`): active already is `changed: false`, draining a 409.
+ */
+async function coordinator(start = "quarantined"): Promise<{ url: string; calls: string[] }> {
+  let status = start;
   const { url, lines } = await stubCoordinator((req, reply) => {
     const breakers = [{ engine: "claude", state: "open", consecutiveFailures: 5, openUntil: NOW + 90_000 }];
     if (req.method === "GET" && req.url === "/api/v1/products/shop/factories")
       return reply.json(200, { factories: [factory({ status, breakers })] });
     if (req.method === "POST" && req.url === "/api/v1/products/shop/factories/fac_1/release") {
+      if (status === "active") return reply.json(200, { ...factory({ status }), changed: false });
       if (status !== "quarantined") {
-        const detail = "factory fac_1 is active, not quarantined: nothing to release";
-        return reply.problem(409, { title: "Conflict", detail, code: "conflict" });
+        const detail = `factory fac_1 is ${status}, not quarantined: nothing to release`;
+        return reply.problem(409, {
+          title: "Conflict",
+          detail,
+          code: "conflict",
+          factoryId: "fac_1",
+          factoryStatus: status,
+        });
       }
       status = "active";
-      return reply.json(200, factory({ status }));
+      return reply.json(200, { ...factory({ status }), changed: true });
     }
     return reply.json(404, { code: "not_found" });
   });
@@ -83,15 +93,25 @@ describe("gigafactory factories / factory release", () => {
     expect(r.stdout).toContain("gigafactory factory release ID");
   });
 
-  it("release POSTs …/release and prints the new status; a second one is refused with ✘ ERROR conflict", async () => {
+  it("release POSTs …/release and prints the new status; a second one says it is active already", async () => {
     const { url, calls } = await coordinator();
     const ok = await cli(url, "factory", "release", "fac_1");
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("✔ factory box-1 (fac_1) is released and active again");
     expect(calls).toContain("POST /api/v1/products/shop/factories/fac_1/release");
+    // A no-op, said as `factory approve` and `budget pause` say theirs: no ✔, exit 0, nothing to fix.
     const again = await cli(url, "factory", "release", "fac_1");
-    expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/^✘ ERROR conflict: factory fac_1 is active, not quarantined/);
+    expect(again).toMatchObject({ code: 0, stderr: "" });
+    expect(again.stdout).toBe("already active: nothing to release — factory box-1 (fac_1)\n");
+  });
+
+  it("a release of a draining factory is refused with the command that does bring it back", async () => {
+    const { url } = await coordinator("draining");
+    const r = await cli(url, "factory", "release", "fac_1");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^✘ ERROR conflict: factory fac_1 is draining, not quarantined.* \/ .*`gigafactory factory activate fac_1`/,
+    );
   });
 });
 

@@ -204,6 +204,27 @@ describe("factory commands take a factory's name or id", () => {
     expect(stub.lines).toEqual(["DELETE /api/v1/products/shop/factories/fac_g"]);
   });
 
+  it("says a status the factory has already as 'already', no ✔ (the coordinator's `changed: false`)", async () => {
+    const stub = await stubCoordinator((req, reply) =>
+      req.method === "GET"
+        ? reply.json(200, { factories: [gpu] })
+        : reply.json(200, { ...gpu, statusReason: "draining by alice", changed: false }),
+    );
+    const r = await captureCli(["factory", "drain", "demo-gpu", ...connection(stub.url, "shop")]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toBe("already draining: nothing changed — factory demo-gpu (fac_g)\n");
+  });
+
+  it("says a revoke of a factory revoked already as 'already', no ✔", async () => {
+    const gone = factory({ id: "fac_r", name: "old-box", status: "revoked" });
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, { ...gone, changed: false }));
+    const r = await captureCli(["factory", "revoke", "fac_r", ...connection(stub.url, "shop")]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toBe(
+      "already revoked: nothing changed — factory old-box (fac_r); enroll it again to bring it back\n",
+    );
+  });
+
   it("refuses a name no factory has, naming the fleet, and changes nothing", async () => {
     const stub = await coordinator();
     const r = await captureCli(["factory", "rm", "demo-gpuu", ...connection(stub.url, "shop")]);

@@ -76,6 +76,7 @@ const USES: Array<[string, string, Shape]> = [
   ["get", "/dead-letters", A.DEAD_LETTER_PAGE],
   ["post", "/dead-letters/{deadLetterId}/redrive", A.REDRIVEN],
   ["post", "/factories/{factoryId}/capabilities/approve", A.GRANTED],
+  ["post", "/factories/{factoryId}/release", A.RELEASED],
 ];
 
 const deref = (s: Schema): Schema => {

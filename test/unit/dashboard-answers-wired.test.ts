@@ -11,7 +11,6 @@ const DIR = "dashboard";
 /** Calls whose answer is not read (file, a piece of the call), and why none is checked. */
 const UNREAD: Array<[string, string, string]> = [
   ["alerts.js", "/ack`", "an ack's answer is not read: the list is read again"],
-  ["fleet-breakers.js", "/release`", "a release's answer is not read: the factory list is read again"],
   ["routing.js", "path, { method", "an applied or removed rule's answer is not read: the page reads both lists again"],
   ["role.js", '"/whoami"', "role.js checks whoami's answer itself (a role it cannot read is unknown)"],
 ];

@@ -9,10 +9,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { utf8Bytes } from "../../src/core/bytes.ts";
 import { DomainError } from "../../src/core/errors.ts";
+import { dedupeTarget } from "../../src/core/lesson-repeats.ts";
 import {
   assertLessonText,
   boundLessonText,
-  dedupeTarget,
   LESSON_LIMITS,
   type Lesson,
   lessonMatches,

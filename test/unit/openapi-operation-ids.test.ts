@@ -49,6 +49,7 @@ const OPERATION_IDS: Record<string, string> = {
   [`GET ${P}/batches/{batchId}`]: "getBatch",
   [`POST ${P}/tracker/ingest`]: "ingestTrackerItem",
   [`GET ${P}/dead-letters`]: "listDeadLetters",
+  [`GET ${P}/dead-letters/{deadLetterId}`]: "getDeadLetter",
   [`POST ${P}/dead-letters/{deadLetterId}/redrive`]: "redriveDeadLetter",
   [`GET ${P}/jobs/{jobId}/events`]: "listJobEvents",
   [`GET ${P}/jobs/{jobId}/events/ws`]: "openJobEventSocket",

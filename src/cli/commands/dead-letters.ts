@@ -12,12 +12,19 @@
  * `gigafactory dead-letters redrive ID` (operator): the dead letter's original message back on its queue, and the
  * dead letter deleted (worker/routes/dead-letter-redrive). At least once — a redrive whose answer was lost may be run
  * again, and its effects are idempotent; a second one of the same id is `✘ ERROR not_found`. `--json`: the API's answer.
+ *
+ * `gigafactory dead-letters show ID` (operator): one dead letter — when, its source, tries and reason, the stores that
+ * hold it, its message (pretty JSON, or its text when it is not JSON) and what to do next: the redrive command when a
+ * redrive would send it back now, else why it would be refused (worker/routes/dead-letter-show). `--json`: the API's.
  */
 
 import { counted } from "../../core/counted.ts";
+import { terminalText } from "../../core/terminal-text.ts";
+import { shellWord } from "../../core/waiting-commands.ts";
 import type { DeadLetterView } from "../../shared/http-client-types.ts";
 import type { Command } from "../context.ts";
-import { checked, DeadLettersRead, RedrivenRead } from "../read-answers.ts";
+import { checked, DeadLetterRead, DeadLettersRead, RedrivenRead } from "../read-answers.ts";
+import { inlined } from "../read-answers-ops.ts";
 import { formatInstant, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
 
@@ -34,6 +41,48 @@ export const redriveDeadLetter: Command = {
     const r = checked(RedrivenRead, await ctx.client().redriveDeadLetter(ctx.positionals[0] as string), "a redrive");
     if (ctx.json) ctx.emit(r);
     else ctx.print(`✔ dead letter ${r.id} (${r.source}) sent back to the ${r.queue} queue, and deleted`);
+    return 0;
+  },
+};
+
+/** How a store is named to a person. */
+const STORE_NAMES: Record<string, string> = { d1: "D1", coordinator: "the product's coordinator" };
+
+/** The message as `show` prints it: pretty JSON, or the text kept when it was not JSON; safe for a terminal. */
+function messageText(body: unknown): string {
+  const text = typeof body === "string" ? body : (JSON.stringify(body, null, 2) ?? String(body));
+  return terminalText(text);
+}
+
+/** `dead-letters show ID`: one GET; what was kept, and the command that moves it on (or why none would). */
+export const showDeadLetter: Command = {
+  path: ["dead-letters", "show"],
+  args: { names: "ID", min: 1, max: 1 },
+  summary: "show one dead letter: its message, where it is kept, and whether a redrive would send it back now",
+  options: {},
+  async run(ctx) {
+    const id = ctx.positionals[0] as string;
+    const d = checked(DeadLetterRead, await ctx.client().deadLetter(id), "a dead letter");
+    if (ctx.json) ctx.emit(d);
+    else {
+      const held = d.heldBy.map((s) => STORE_NAMES[s] ?? s).join(" and ");
+      const next = d.redrive.possible
+        ? inlined`redrive: gigafactory dead-letters redrive ${shellWord(d.id, "ID")} — sends it back to the ${d.redrive.queue} queue`
+        : inlined`not redrivable (${d.redrive.code}): ${d.redrive.detail}`;
+      const kind = typeof d.body === "string" ? "message (not JSON, its text as kept):" : "message:";
+      ctx.print(
+        [
+          inlined`dead letter ${d.id} — ${d.source}, ${counted(d.attempts, "try", "tries")}, at ${formatInstant(d.at)}`,
+          inlined`kept by ${held || "—"}`,
+          inlined`reason: ${d.reason}`,
+          next,
+          kind,
+          messageText(d.body),
+        ].join("\n"),
+      );
+    }
+    // On stderr under --json too, as the list's: D1 may hold another copy, and a script would not look for `partial`.
+    if (d.partial) ctx.note("⚠ D1 could not be read: this is the coordinator's copy — D1 may hold one too", true);
     return 0;
   },
 };

@@ -45,6 +45,9 @@ function statusCommand(verb: keyof typeof STATUS_CHANGES): Command {
     async run(ctx) {
       const f = changed(await ctx.client().setFactoryStatus(await idOf(ctx), status));
       if (ctx.json) ctx.emit(f);
+      // `changed: false`: it was so already — no ✔, nothing happened now (as `factory approve`, `budget pause`).
+      else if (f.changed === false)
+        ctx.print(inlined`already ${f.status}: nothing changed — factory ${f.name} (${f.id})`);
       else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is now ${f.status}`);
       return 0;
     },
@@ -96,6 +99,8 @@ export const factoryCommands: Command[] = [
     async run(ctx) {
       const f = changed(await ctx.client().releaseFactory(await idOf(ctx)));
       if (ctx.json) ctx.emit(f);
+      else if (f.changed === false)
+        ctx.print(inlined`already ${f.status}: nothing to release — factory ${f.name} (${f.id})`);
       else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is released and ${f.status} again`);
       return 0;
     },
@@ -123,6 +128,10 @@ export const factoryCommands: Command[] = [
     async run(ctx) {
       const f = changed(await ctx.client().revokeFactoryToken(await idOf(ctx)));
       if (ctx.json) ctx.emit(f);
+      else if (f.changed === false)
+        ctx.print(
+          inlined`already revoked: nothing changed — factory ${f.name} (${f.id}); enroll it again to bring it back`,
+        );
       else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is revoked; enroll it again to bring it back`);
       return 0;
     },

@@ -31,6 +31,7 @@
  */
 import { DomainError } from "../../core/errors.ts";
 import { DEFAULT_RETENTION, retentionCutoffs } from "../../core/retention.ts";
+import { shellWord } from "../../core/waiting-commands.ts";
 import { Envelope, HistoryMessageSchema, RecordSchema } from "./history.ts";
 import { DispatchMessageSchema } from "./messages.ts";
 import { WebhookMessageSchema } from "./webhooks.ts";
@@ -46,7 +47,7 @@ export interface Redrive {
 const malformed = (id: string, why: string) =>
   new DomainError(
     "dead_letter_malformed",
-    `dead letter ${id} cannot be redriven: ${why}; it is kept — look at its body (gigafactory dead-letters --json)`,
+    `dead letter ${id} cannot be redriven: ${why}; it is kept — look at its body (gigafactory dead-letters show ${shellWord(id, "ID")})`,
     { id },
   );
 

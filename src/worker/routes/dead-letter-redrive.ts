@@ -68,7 +68,7 @@ const unavailable = (id: string, what: string) =>
  * drops the message as any queued delivery is dropped.
  * @throws DomainError `dead_letter_not_redrivable` (409) when none is set, the dead letter kept
  */
-async function assertWebhookSet(
+export async function assertWebhookSet(
   coordinator: AppEnv["Variables"]["coordinator"],
   productId: string,
   id: string,

@@ -171,7 +171,7 @@ async function withoutD1Copies(
  * the redrive route must already refuse) — its text as kept. Parsed strictly, one such row was a 500 for every page
  * that held it, and `dead-letters --all` never got past it.
  */
-function bodyOf(text: string): unknown {
+export function bodyOf(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -105,18 +105,23 @@ export function rotateFactoryToken(
  * Factory `factoryId` loses its token and is marked revoked; the jobs it held are requeued, its breakers and
  * error window forgotten with their alerts resolved (it never runs again: it enrolls anew), what learned routing kept
  * about it dropped (policies/routing-changes `forgetFactoryRouting`), and the streams its token opened are returned.
- * A factory revoked already is answered as it is, with nothing written or audited again (its revocation did all that,
- * and nothing can act for it since). `live`: as `rotateFactoryToken`'s.
+ * A factory revoked already is answered as it is, `changed: false`, with nothing written or audited again (its
+ * revocation did all that, and nothing can act for it since). `live`: as `rotateFactoryToken`'s.
  * @throws NotFoundError — no such factory.
  */
-export function retireFactoryToken(tx: Tx, factoryId: string, actor: string, live = true): Retired<Factory> {
+export function retireFactoryToken(
+  tx: Tx,
+  factoryId: string,
+  actor: string,
+  live = true,
+): Retired<Factory & { changed: boolean }> {
   const f = requireFactory(tx.sql, factoryId, tx.now);
-  if (f.status === "revoked") return { value: f };
+  if (f.status === "revoked") return { value: { ...f, changed: false } };
   const watched = takeFactoryWatchers(tx, factoryId);
   const requeued = requeueHeldBy(tx, factoryId, "factory token revoked", "revoked");
   forgetFactory(tx, factoryId);
   // Learned routing forgets it too: its records, the rules naming it, the experiments it changes (as deregister).
   const forgotten = forgetFactoryRouting(tx, factoryId, actor, "revoked");
   enqueueAudit(tx, actor, "factory.token.revoke", factoryId, { requeued, ...forgotten });
-  return { value: setFactoryToken(tx, factoryId, null, "revoked", live), watched };
+  return { value: { ...setFactoryToken(tx, factoryId, null, "revoked", live), changed: true }, watched };
 }

@@ -111,22 +111,44 @@ export type AdminStatus = "active" | "draining" | "quarantined";
  * An operator sets the factory's status. Leaving `quarantined` this way is a release (policies/quarantine
  * `releaseFactory`: error window cleared, `factory_quarantined` resolved, audited `factory.release`), as
  * `POST …/release` is: otherwise the old failures would quarantine it again at the next one, under an alert
- * that was never resolved and so sends no new webhook.
+ * that was never resolved and so sends no new webhook. The status it has already (a second drain or quarantine, an
+ * activate of an active factory) is a no-op, `changed: false`: nothing written or audited, the first change's
+ * `statusReason` kept — a second quarantine had re-audited it and replaced the error budget's reason with the
+ * operator's, and re-sent its agent a `drain`.
  * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked.
  */
-export function setFactoryStatus(tx: Tx, factoryId: string, status: AdminStatus, actor: string): Factory {
+export function setFactoryStatus(
+  tx: Tx,
+  factoryId: string,
+  status: AdminStatus,
+  actor: string,
+): Factory & { changed: boolean } {
   const f = requireFactory(tx.sql, factoryId, tx.now);
   if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked`);
+  if (f.status === status) return { ...f, changed: false };
   // Why, kept for the factory's next `welcome`: an agent that connects after the `drain` hears it then.
   const change = status === "active" ? { status } : { status, statusReason: operatorStatusReason(status, actor) };
   if (f.status === "quarantined" && status !== "quarantined") {
     // Released into `status` in one write of the record (released to active, then drained, was two).
     const released = releaseFactory(tx, factoryId, actor, change);
     if (status !== "active") enqueueAudit(tx, actor, `factory.${status}`, factoryId);
-    return released;
+    return { ...released, changed: true };
   }
   enqueueAudit(tx, actor, `factory.${status}`, factoryId);
-  return updateFactory(tx, factoryId, change);
+  return { ...updateFactory(tx, factoryId, change), changed: true };
+}
+
+/**
+ * `POST …/release`: a quarantined factory released (policies/quarantine `releaseFactory`), `changed: true`; an active
+ * one is already what a release makes it — a no-op, `changed: false`, nothing written or audited (a second release,
+ * or one racing another operator's, was a 409 with a generic fix where the other no-ops say "already so").
+ * @throws NotFoundError — no such factory; DomainError conflict — it is draining or revoked (`factoryStatus`): a
+ *   release would not make it active, `activate` (or an enrollment) does.
+ */
+export function releaseQuarantined(tx: Tx, factoryId: string, actor: string): Factory & { changed: boolean } {
+  const f = requireFactory(tx.sql, factoryId, tx.now);
+  if (f.status === "active") return { ...f, changed: false };
+  return { ...releaseFactory(tx, factoryId, actor), changed: true };
 }
 
 /**

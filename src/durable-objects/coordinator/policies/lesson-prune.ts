@@ -14,7 +14,7 @@ import type { Tx } from "../runtime/tx.ts";
  * Archived automatic lessons kept past `mirrorKept` while a repeat of theirs still dedupes onto them (updated within
  * LESSON_LIMITS.dedupeWindowMs), the most recently repeated first. A repeat refreshes `updatedAt`, so a lesson that
  * keeps repeating stays; one quiet for the window goes at the next prune — its next repeat is a new lesson anyway,
- * archived or not (core/lessons `dedupeTarget`). Bounded so the mirror holds at most mirrorKept + this many rows:
+ * archived or not (core/lesson-repeats `repeatTarget`). Bounded so the mirror holds at most mirrorKept + this many rows:
  * liveLessons (each dispatch unit) scans the mirror's archived rows too, and 250 keeps that scan ≤ 1.5× today's.
  * Past it, the archived lessons repeated longest ago are pruned (and would be recorded anew on a repeat).
  */

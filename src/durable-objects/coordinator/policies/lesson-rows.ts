@@ -26,10 +26,19 @@ export function loadLesson(sql: SqlStorage, id: string): Lesson | undefined {
   return row ? (JSON.parse(row.doc) as Lesson) : undefined;
 }
 
-/** Lessons with this trigger + subject updated since `since` (ms), archived ones too: the dedupe candidates. */
-export function lessonsByKey(sql: SqlStorage, trigger: string, subject: string, since: number): Lesson[] {
+/**
+ * The dedupe candidates of an automatic sighting (core/lesson-repeats `repeatTarget`): the lessons of `trigger` updated
+ * since `since` (ms), archived ones too, with this `subject` or this very `text`.
+ */
+export function lessonsLike(sql: SqlStorage, trigger: string, subject: string, text: string, since: number): Lesson[] {
   return sql
-    .exec<Row>("SELECT doc FROM lessons WHERE trigger = ? AND subject = ? AND updated_at >= ?", trigger, subject, since)
+    .exec<Row>(
+      "SELECT doc FROM lessons WHERE trigger = ? AND updated_at >= ? AND (subject = ? OR json_extract(doc, '$.text') = ?)",
+      trigger,
+      since,
+      subject,
+      text,
+    )
     .toArray()
     .map((r) => JSON.parse(r.doc) as Lesson);
 }

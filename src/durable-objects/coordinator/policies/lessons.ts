@@ -9,12 +9,13 @@
 
 import { counted } from "../../../core/counted.ts";
 import { NotFoundError } from "../../../core/errors.ts";
-import { assertLessonText, boundLessonText, dedupeTarget, LESSON_LIMITS, type Lesson } from "../../../core/lessons.ts";
+import { repeatTarget } from "../../../core/lesson-repeats.ts";
+import { assertLessonText, boundLessonText, LESSON_LIMITS, type Lesson } from "../../../core/lessons.ts";
 import type { Job, RunResult } from "../../../core/model.ts";
 import type { LessonBodyT, LessonPatchT } from "../../../shared/api-lessons.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { newId, type Tx } from "../runtime/tx.ts";
-import { lessonsByKey, loadLesson, saveLesson } from "./lesson-rows.ts";
+import { lessonsLike, loadLesson, saveLesson } from "./lesson-rows.ts";
 
 export type LessonTrigger = "retry_exhausted" | "review_rejected" | "breaker_trip" | "budget_stop" | "quarantine";
 
@@ -31,9 +32,11 @@ export interface AutoLesson {
 }
 
 /**
- * Record an automatic lesson (deduplicated within a window by trigger + subject): the same trigger and subject
- * seen again within LESSON_LIMITS.dedupeWindowMs refreshes that lesson (count + 1, newest text and scope, and
- * `updatedAt` = `tx.now`, after its last: `laterThan`; so it is newest again) instead of adding one. A lesson an
+ * Record an automatic lesson (deduplicated within a window, core/lesson-repeats `repeatTarget`): the same trigger,
+ * text and scope — another job's lesson word for word — or else the same trigger and subject, seen again within
+ * LESSON_LIMITS.dedupeWindowMs refreshes that lesson (count + 1, newest text and scope, and `updatedAt` = `tx.now`,
+ * after its last: `laterThan`; so it is newest again) instead of adding one: its `subject` stays the first job's, and
+ * each job's own trail is its history. A lesson an
  * operator reworded (`editedBy`, set by `editLesson`) keeps the operator's text and scope: a repeat only counts. One
  * the operator archived stays archived (counted, `updatedAt` refreshed: the window runs from its last repeat). A
  * lesson the mirror pruned is no target (policies/lesson-prune, which keeps archived ones within the window): a new
@@ -42,13 +45,14 @@ export interface AutoLesson {
 export function recordAutoLesson(tx: Tx, lesson: AutoLesson): void {
   const since = tx.now - LESSON_LIMITS.dedupeWindowMs;
   const key = { trigger: lesson.trigger, subject: lesson.subject };
-  const seen = dedupeTarget(lessonsByKey(tx.sql, lesson.trigger, lesson.subject, since), key, tx.now);
   const scope = {
     capabilities: (lesson.capabilities ?? []).slice(0, LESSON_LIMITS.capabilitiesMax),
     engine: lesson.engine,
     serialKey: lesson.serialKey,
   };
   const text = boundLessonText(lesson.text);
+  const candidates = lessonsLike(tx.sql, lesson.trigger, lesson.subject, text, since);
+  const seen = repeatTarget(candidates, { ...key, text, ...scope }, tx.now);
   if (seen) {
     // The operator's words stand: the coordinator's own sentence (and scope) replaced them, silently, the next time.
     const fresh = seen.editedBy === undefined ? { ...scope, text } : {};

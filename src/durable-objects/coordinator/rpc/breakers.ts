@@ -9,11 +9,11 @@
  * rpc/fleet's plain views, so `GET …/factories` shows them.
  */
 import type { Factory } from "../../../core/model.ts";
+import { releaseQuarantined } from "../factories/admin.ts";
 import { type FleetFactory, fleetFactory, linkedFactoryIds, withLinks } from "../factories/fleet-view.ts";
 import { listFactories, requireFactory } from "../factories/registry.ts";
 import { statusNotice } from "../factories/standing.ts";
 import { breakersOf, listBreakers } from "../policies/breakers.ts";
-import { releaseFactory } from "../policies/quarantine.ts";
 import { BudgetRpc } from "./budget.ts";
 
 /** A factory as the API lists it: with its breakers (only those not plainly closed with no failures) and its link. */
@@ -47,16 +47,17 @@ export abstract class BreakerRpc extends BudgetRpc {
   }
 
   /**
-   * An operator releases a quarantined factory (policies/quarantine `releaseFactory`); after the commit its connected
+   * An operator releases a quarantined factory (factories/admin `releaseQuarantined`); after the commit its connected
    * agent is told (`active`: factories/standing), then a dispatch pass offers it the queued work.
    */
   async releaseFactory(productId: string, factoryId: string, actor: string) {
     const outcome = await this.units.run(productId, (tx) => {
-      releaseFactory(tx, factoryId, actor);
-      return this.oneFactory(tx.sql, factoryId, tx.now);
+      const { changed } = releaseQuarantined(tx, factoryId, actor);
+      return { ...this.oneFactory(tx.sql, factoryId, tx.now), changed };
     });
-    if (outcome.ok) {
-      const notice = statusNotice("quarantined", "active", actor); // releaseFactory refuses any other status
+    // Already active (`changed: false`): its agent was told when it was released, and nothing new may be dispatched.
+    if (outcome.ok && outcome.value.changed) {
+      const notice = statusNotice("quarantined", "active", actor); // changed: it was quarantined (else refused)
       if (notice) this.link.notify(factoryId, notice);
       this.link.requestDispatch(); // throttled: a pass that throws is logged, never thrown at this committed release
       await this.units.settle();

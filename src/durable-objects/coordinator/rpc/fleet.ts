@@ -187,12 +187,13 @@ export abstract class FleetRpc extends ComposedCoordinator {
     const outcome = await this.units.run(productId, (tx) => {
       const from = readFactory(tx.sql, factoryId)?.status;
       const f = setFactoryStatus(tx, factoryId, status, actor);
-      notice = statusNotice(from, status, actor);
+      // Already so (`changed: false`): its agent heard it the first time, and was not told again.
+      notice = f.changed ? statusNotice(from, status, actor) : undefined;
       return fleetFactory(this.ctx, tx.sql, f, tx.now); // with its link and breakers, as the list shows it
     });
     // Its agent hears the change (factories/standing): a `drain` saying its status, or `active` when work comes again.
     if (outcome.ok && notice) this.link.notify(factoryId, notice);
-    if (outcome.ok && status === "active") this.link.requestDispatch(); // a failed pass: logged, not this answer's
+    if (outcome.ok && outcome.value.changed && status === "active") this.link.requestDispatch(); // a failed pass: logged, not this answer's
     return outcome;
   }
 
