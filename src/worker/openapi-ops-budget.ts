@@ -65,7 +65,8 @@ export const BUDGET_OPS: Op[] = [
       "before it uncounted; at 100 % dispatch pauses (waitingReason budget_paused, detail {pausedBy, spentUsd, " +
       "ceilingUsd, period, periodEndsAt, until: the period's end when that lifts it}; a job no factory could run reads " +
       "its fleet reason first, detail.budgetPaused) and running jobs finish (pause) or are stopped and requeued with " +
-      "their checkpoint kept, each run closed budget_exceeded (stop). A new period carries the spend so far over (never erased by a " +
+      "their checkpoint kept, each run closed budget_exceeded (stop) — a job whose runs have spent its own budget.usd/" +
+      "tokens is not requeued but failed, its run saying so (not retryable). A new period carries the spend so far over (never erased by a " +
       `switch): it counts until the new period rolls over. Audited budget.set (carriedUsd); answers ${VIEW}`,
     role: "operator",
     body: BudgetBody,
