@@ -15,7 +15,8 @@ const NO_BUDGET = '404 not_found when no budget is set, its problem naming `what
 
 const VIEW =
   "{period, ceilingUsd, spentUsd, state: ok|warning|paused|overrun, periodStart, periodEnd, onExhausted, warnAtUsd, " +
-  "pausedBy?, burndown: [{at, spentUsd}]}";
+  "pausedBy?, exhausted, burndown: [{at, spentUsd}]}" +
+  " (exhausted: exhaustion pauses dispatch whoever else paused — under an operator's pause, what a resume leaves)";
 
 /**
  * Pause and resume (worker/routes/budget reads both alike): an operator's POST with no body, audited
