@@ -19,6 +19,7 @@ export const BUDGET = {
   warnAtUsd: num,
   state: str,
   pausedBy: maybe(str),
+  exhausted: opt(bool), // absent from older coordinators (budget-next.js)
   period: str,
   periodStart: num,
   periodEnd: num,

@@ -9,6 +9,7 @@ import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
 import { budgetForm } from "./budget-form.js";
+import { budgetNextStep } from "./budget-next.js";
 import { budgetReader } from "./budget-read.js";
 import { armGroup, setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showLoadError, showReadNote, statusLine, utcBoundary } from "./dom.js";
@@ -44,6 +45,8 @@ export function budgetView(root, live) {
   // Shown once a budget is read: with none set it said "Spent — of — —" above "No budget is set".
   const facts = h("p", { class: "budget-facts", hidden: true }, "Spent ", spent, " of ", ceiling, " ", state);
   const period = h("span", { id: "budget-period", class: "muted" });
+  // What lifts the pause in force, or until when dispatch runs over the ceiling (budget-next.js); empty otherwise.
+  const next = h("p", { id: "budget-next", "data-testid": "budget-next", hidden: true });
   const plot = h("div", { id: "budget-chart", "data-testid": "budget-chart", class: "budget-chart" });
   const chart = burndownChart(plot, () => current?.ceilingUsd ?? 0);
   /** Pause or Resume: greyed out until a read says which the state allows. @param {string} id @param {string} label */
@@ -85,6 +88,8 @@ export function budgetView(root, live) {
         : b.state;
     state.className = `badge budget-${b.state}`;
     state.dataset.state = b.state;
+    next.textContent = budgetNextStep(b);
+    next.hidden = next.textContent === "";
     period.textContent = `per ${b.period}, ${utcBoundary(b.periodStart)} → ${utcBoundary(b.periodEnd)} · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
     armAll();
     setForm.show(b); // unless the operator has a draft: budget-form.js
@@ -187,6 +192,7 @@ export function budgetView(root, live) {
       h("h1", { id: "budget-title" }, "Budget"),
       facts,
       period,
+      next,
       plot,
       h("div", { class: "row", "data-needs": "operator" }, pause, resume),
       status,

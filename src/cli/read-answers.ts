@@ -162,6 +162,7 @@ export const BudgetRead = z.object({
   onExhausted: str,
   warnAtUsd: num,
   pausedBy: maybe(str),
+  exhausted: z.boolean().optional(), // absent from older coordinators
   burndown: z.array(z.object({ at: num, spentUsd: num })),
   changed: z.boolean().optional(),
 });

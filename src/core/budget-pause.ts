@@ -1,11 +1,11 @@
 /**
  * @module core/budget-pause
- * A `budget_paused` wait in words (core/waiting-queued), and the step the `budget_exhausted` alert and `gigafactory
- * budget` name. It read the same for an operator's pause and for exhaustion, with no spend, no limit and no end, and
+ * A `budget_paused` wait in words (core/waiting-queued), the step the `budget_exhausted` alert names, and what
+ * `gigafactory budget` says to do next (`budgetNextStep`). It read the same for an operator's pause and for exhaustion, with no spend, no limit and no end, and
  * it hid a wait the pause does not cause: a job no factory could run read `budget_paused`, then, once resumed,
  * `no_capable_factory` (`alsoPaused` names both, the fleet's cause first). Pure: `now` is never read.
  */
-import type { BudgetPeriod, PausedBy } from "./budget.ts";
+import { type BudgetPeriod, overCeiling, type PausedBy } from "./budget.ts";
 import { usdTexts } from "./usd-text.ts";
 import { instantWords } from "./waiting-commands.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
@@ -32,6 +32,48 @@ export function exhaustedFix(p: Pick<BudgetPause, "period" | "periodEnd">): stri
     `\`gigafactory budget set ${p.period} CEILING_USD\` raises the ceiling, ` +
     "`gigafactory budget resume` runs on over it"
   );
+}
+
+/** The budget as `budgetNextStep` reads it: the fields of its view (shared/api-budget `BudgetView`). */
+export interface BudgetStepView {
+  /** The pause `resume` lifts first (an operator's, else exhaustion's); absent when nothing is paused. */
+  pausedBy?: string;
+  /** Exhaustion pauses too, whoever else paused; undefined from a coordinator that does not say (older ones). */
+  exhausted?: boolean;
+  /** ok | warning | paused | overrun. */
+  state: string;
+  period: BudgetPeriod;
+  /** When the period ends, ms epoch (UTC boundary). */
+  periodEnd: number;
+  /** USD. */
+  spentUsd: number;
+  /** USD. */
+  ceilingUsd: number;
+}
+
+/**
+ * What to do next about the budget, as `gigafactory budget` prints it on its `next` line: what lifts the pause in
+ * force — with an operator's pause over an exhausted budget, that `resume` lifts the operator's only (it said "lifts
+ * the pause", and the exhaustion pause stayed); over a ceiling an operator chose to run past, that dispatch then
+ * runs on over it — and, running over the ceiling unpaused (`overrun`), until when and how to stop it. Undefined
+ * when nothing is paused and the spend is under the ceiling.
+ */
+export function budgetNextStep(b: BudgetStepView): string | undefined {
+  const resume = "`gigafactory budget resume`";
+  const runsOn = `until the ${b.period} ends at ${instantWords(b.periodEnd)} or \`gigafactory budget set ${b.period} CEILING_USD\` raises the ceiling above the spend`;
+  if (b.pausedBy === "exhausted") return exhaustedFix(b);
+  if (b.pausedBy === "operator") {
+    if (b.exhausted === true) {
+      return `${resume} lifts the operator's pause only: the budget is spent too, and exhaustion's pause stays — ${exhaustedFix(b)}`;
+    }
+    if (!overCeiling(b)) return `${resume} lifts the pause`;
+    // Over the ceiling and not exhausted: an operator ran this period past it (overrun) before pausing.
+    if (b.exhausted === false) return `${resume} lifts the pause; dispatch then runs on over the ceiling ${runsOn}`;
+    return `${resume} lifts the operator's pause; over the ceiling, exhaustion may still pause dispatch — \`gigafactory budget\` then says`;
+  }
+  if (b.state === "overrun")
+    return `dispatch runs on over the ceiling ${runsOn}; \`gigafactory budget pause\` stops it`;
+  return undefined;
 }
 
 /**

@@ -4,6 +4,13 @@
  * coordinator against a run's reports (issue 9, part 2): the agent stops an overspending engine itself, but the
  * coordinator must not depend on it. Pure: `now` and the run's start are parameters (ms epoch). Also what a new run
  * of the job may still spend (`jobAllowance`), which its assignment carries so the agent stops the engine there.
+ *
+ * OVER vs SPENT — one measure (`jobSpent`, whole micro-dollars), two questions, each with one comparison: a run is
+ * OVER the budget when the job spent MORE than a limit (`jobOverrun`, as the agent's `budgetBreach`): the run ends
+ * `budget_exceeded`; a job has SPENT its budget when its runs REACHED a limit (`spentBudget`, = an allowance of 0):
+ * no further run — every way back to the queue asks it (policies/job-allowance), and a caller that says what a
+ * hand-back will do asks it first (policies/budget-stop). At exactly the limit both answers hold: the run goes on,
+ * and the job is not run again.
  */
 import { fromMicros, toMicros } from "./budget.ts";
 import { counted } from "./counted.ts";

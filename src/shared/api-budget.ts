@@ -40,7 +40,16 @@ export const BudgetViewSchema = z
     onExhausted: z.enum(["pause", "stop"]),
     /** 80 % of the ceiling: the warning line */
     warnAtUsd: z.number(),
-    pausedBy: z.enum(["operator", "exhausted"]).optional(),
+    pausedBy: z
+      .enum(["operator", "exhausted"])
+      .optional()
+      .describe("the pause `resume` lifts first: an operator's, else exhaustion's; absent when nothing is paused"),
+    exhausted: z
+      .boolean()
+      .describe(
+        "exhaustion pauses dispatch (the spend reached the ceiling, no operator chose to run over it), whoever else " +
+          "paused: with pausedBy operator, resume lifts the operator's pause and this one stays",
+      ),
     /** Cumulative spend over the period, oldest first (≤ 288 points, one per minute at most) */
     burndown: z.array(z.object({ at: z.number().int(), spentUsd: z.number() }).strict()),
   })

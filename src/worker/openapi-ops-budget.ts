@@ -15,7 +15,8 @@ const NO_BUDGET = '404 not_found when no budget is set, its problem naming `what
 
 const VIEW =
   "{period, ceilingUsd, spentUsd, state: ok|warning|paused|overrun, periodStart, periodEnd, onExhausted, warnAtUsd, " +
-  "pausedBy?, burndown: [{at, spentUsd}]}";
+  "pausedBy?, exhausted, burndown: [{at, spentUsd}]}" +
+  " (exhausted: exhaustion pauses dispatch whoever else paused — under an operator's pause, what a resume leaves)";
 
 /**
  * Pause and resume (worker/routes/budget reads both alike): an operator's POST with no body, audited
@@ -65,7 +66,8 @@ export const BUDGET_OPS: Op[] = [
       "before it uncounted; at 100 % dispatch pauses (waitingReason budget_paused, detail {pausedBy, spentUsd, " +
       "ceilingUsd, period, periodEndsAt, until: the period's end when that lifts it}; a job no factory could run reads " +
       "its fleet reason first, detail.budgetPaused) and running jobs finish (pause) or are stopped and requeued with " +
-      "their checkpoint kept, each run closed budget_exceeded (stop). A new period carries the spend so far over (never erased by a " +
+      "their checkpoint kept, each run closed budget_exceeded (stop) — a job whose runs have spent its own budget.usd/" +
+      "tokens is not requeued but failed, its run saying so (not retryable). A new period carries the spend so far over (never erased by a " +
       `switch): it counts until the new period rolls over. Audited budget.set (carriedUsd); answers ${VIEW}`,
     role: "operator",
     body: BudgetBody,

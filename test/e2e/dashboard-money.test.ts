@@ -2,8 +2,9 @@
 // real local server, with state made through the API as a factory and an operator would make it (claims, fenced
 // progress reports carrying `insights.costUsd`, failed runs): the budget page shows the spend, and its burndown chart
 // holds it and draws the 80 % warning and 100 % ceiling lines on its canvas (their pixels are read back); Pause and
-// then Resume pressed on the page pause and resume the budget (read back through the API); the 80 % budget_warning
-// is listed in the alerts panel and acknowledged from the page (the API then says `acknowledged`); the header shows
+// then Resume pressed on the page pause and resume the budget (read back through the API), its next step naming the
+// Resume while paused and gone after; the 80 % budget_warning is listed in the alerts panel and acknowledged from
+// the page (the API then says `acknowledged`); the header shows
 // the product's health as GET …/health has it; the fleet map shows an open breaker's badge on the factory that
 // tripped it and a quarantine panel on the factory past its error budget, whose Release button makes it `active`
 // again; the lessons page lists a lesson added through the API and adds one typed on the page; the metrics tiles
@@ -213,6 +214,9 @@ describe("dashboard: money and health in a real browser", () => {
     await page.locator("[data-testid=budget-pause]").click();
     await expect.poll(() => state.getAttribute("data-state"), SOON).toBe("paused");
     expect(await budget()).toMatchObject({ state: "paused", pausedBy: "operator", spentUsd: SPENT_USD });
+    // Under the ceiling, an operator's pause alone: its next step is the Resume (dashboard/budget-next.js).
+    const next = page.locator("[data-testid=budget-next]");
+    await expect.poll(() => next.textContent(), SOON).toBe("Resume lifts the pause.");
     expect((await c.api<{ budgetPaused: boolean }>("GET", "/settings")).body.budgetPaused).toBe(true);
     await expect.poll(() => page.locator("[data-testid=budget-resume]").isEnabled(), SOON).toBe(true);
     await page.locator("[data-testid=budget-resume]").click();
@@ -220,6 +224,7 @@ describe("dashboard: money and health in a real browser", () => {
     const after = await budget();
     expect(after).toMatchObject({ state: "warning", spentUsd: SPENT_USD });
     expect(after.pausedBy).toBeUndefined();
+    expect(await next.isHidden()).toBe(true); // nothing paused, under the ceiling: no next step
     expect(errors).toEqual([]);
     await closeContext(page.context());
   });

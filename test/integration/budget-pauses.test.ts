@@ -1,6 +1,7 @@
 // The product budget's pauses and money in workerd (found by a reviewer): exhaustion under an operator's pause still
 // raises `budget_exhausted` and applies `onExhausted: stop`, and resuming lifts only the operator's pause (the budget
-// stays paused by exhaustion, no claim succeeds) until a second, deliberate resume runs the period over its
+// stays paused by exhaustion, no claim succeeds; the view's `exhausted` says so beside `pausedBy: operator`, where
+// `pausedBy` names only the pause a resume lifts first) until a second, deliberate resume runs the period over its
 // ceiling — the state then reads `overrun` (not `warning`) and `budget_exhausted` stays open, saying dispatch goes on
 // over the ceiling by an operator's choice, until a ceiling above the spend resolves it; pausing an exhausted budget keeps its alert; ten $0.10 runs exhaust a $1 ceiling (micro-dollar sums,
 // not 0.9999999999999999) so an 11th job is not dispatched; a stored float total of the older shape is reconciled
@@ -40,20 +41,30 @@ describe("an operator's pause and exhaustion", () => {
     const a = await submit(product, { title: "A" });
     const ca = (await claim(product, f.token, 300)).body;
     await report(product, f.token, a.id, ca.lease.leaseEpoch, { stage: "building", insights: { costUsd: 0.1 } });
-    expect((await act(product, "pause")).body).toMatchObject({ state: "paused", pausedBy: "operator" });
+    expect((await act(product, "pause")).body).toMatchObject({
+      state: "paused",
+      pausedBy: "operator",
+      exhausted: false,
+    });
     const r = await report(product, f.token, a.id, ca.lease.leaseEpoch, { insights: { costUsd: 50 } });
     expect(r.body.stage).toBe("queued"); // stop: taken back, checkpoint kept
     expect((await liveAlerts(product)).map((x) => x.kind)).toContain("budget_exhausted");
-    expect((await get(product)).body).toMatchObject({ spentUsd: 50, state: "paused", pausedBy: "operator" });
+    // Both pauses, said so (`exhausted`): the view's pausedBy names only the one a resume lifts first.
+    expect((await get(product)).body).toMatchObject({
+      spentUsd: 50,
+      state: "paused",
+      pausedBy: "operator",
+      exhausted: true,
+    });
     // Resume lifts the operator's pause only: dispatch stays paused by exhaustion, and says so.
     const resumed = await act(product, "resume");
-    expect(resumed.body).toMatchObject({ state: "paused", pausedBy: "exhausted" });
+    expect(resumed.body).toMatchObject({ state: "paused", pausedBy: "exhausted", exhausted: true });
     await submit(product, { title: "B" });
     expect((await claim(product, f.token, 300)).status).toBe(204);
     expect((await getJob(product, a.id)).waitingReason).toMatchObject({ code: "budget_paused" });
     // A second resume is the deliberate one: the period runs over its ceiling — and the budget says so: `overrun`,
     // the alert still open, its message now saying dispatch goes on over the ceiling by an operator's choice.
-    expect((await act(product, "resume")).body).toMatchObject({ state: "overrun", spentUsd: 50 });
+    expect((await act(product, "resume")).body).toMatchObject({ state: "overrun", spentUsd: 50, exhausted: false });
     expect((await get(product)).body).toMatchObject({ state: "overrun" });
     expect((await get(product)).body.pausedBy).toBeUndefined();
     const exhausted = (await liveAlerts(product)).filter((x) => x.kind === "budget_exhausted");
@@ -61,6 +72,10 @@ describe("an operator's pause and exhaustion", () => {
       "budget of $1.00 per month exhausted: dispatch continues over the ceiling by an operator's resume until the period ends",
     ]);
     expect((await claim(product, f.token, 300)).status).toBe(200);
+    // Paused over the overrun: an operator's pause alone (the overrun holds exhaustion off), and a resume lifts it
+    // back to running over the ceiling.
+    expect((await act(product, "pause")).body).toMatchObject({ pausedBy: "operator", exhausted: false });
+    expect((await act(product, "resume")).body).toMatchObject({ state: "overrun", exhausted: false });
     // A ceiling above the spend ends the overrun: the alert is resolved.
     expect((await put(product, { period: "month", ceilingUsd: 100, onExhausted: "stop" })).body.state).toBe("ok");
     expect((await liveAlerts(product)).map((x) => x.kind)).not.toContain("budget_exhausted");

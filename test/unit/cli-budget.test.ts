@@ -39,6 +39,7 @@ async function coordinator(spentUsd = 8.5): Promise<{ url: string; calls: string
         periodStart: START,
         periodEnd: START + 86_400_000,
         warnAtUsd: parsed.data.ceilingUsd * 0.8,
+        exhausted: false,
         burndown: [
           { at: START, spentUsd: 0 },
           { at: START + 3_600_000, spentUsd },
@@ -222,6 +223,7 @@ describe("budget state overrun", () => {
       periodEnd: START + 86_400_000,
       onExhausted: "pause",
       warnAtUsd: 0.8,
+      exhausted: false,
       burndown: [],
     };
     expect(formatBudget(b)).toMatch(
@@ -242,6 +244,7 @@ describe("a budget state this CLI does not know", () => {
         periodEnd: START + 86_400_000,
         onExhausted: "pause",
         warnAtUsd: 0.8,
+        exhausted: false,
         burndown: [],
       } as unknown as BudgetView;
       expect(formatBudget(b)).toMatch(new RegExp(`state\\s+${state}\\n`));
@@ -259,6 +262,7 @@ describe("budget percentage", () => {
     periodEnd: START + 86_400_000,
     onExhausted: "pause",
     warnAtUsd: ceilingUsd * 0.8,
+    exhausted: false,
     burndown: [],
   });
 

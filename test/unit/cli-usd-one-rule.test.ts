@@ -47,6 +47,7 @@ describe("one USD text rule in the CLI", () => {
       periodEnd: AT + 86_400_000,
       onExhausted: "pause",
       warnAtUsd: ceilingUsd * 0.8,
+      exhausted: false,
       burndown: [],
     });
     expect(formatBudget(view(0.75, 100))).toMatch(/spent\s+\$0\.75 of \$100\.00 \(<1 %\)/);

@@ -7,7 +7,7 @@
  * set one (exit 0; `--json` prints `null`); pausing or resuming it is `✘ ERROR not_found: … / set one …`.
  */
 import { toMicros } from "../../core/budget.ts";
-import { exhaustedFix } from "../../core/budget-pause.ts";
+import { budgetNextStep } from "../../core/budget-pause.ts";
 import { usdTexts } from "../../core/usd-text.ts";
 import { BudgetBody, type BudgetView } from "../../shared/api-budget.ts";
 import { ApiError, coordinatorRefused, type GigafactoryClient } from "../../shared/http-client.ts";
@@ -105,14 +105,14 @@ export function formatBudget(b: BudgetView): string {
 }
 
 /**
- * What lifts a pause, as a `next` line: exhaustion's by the period's end, a higher ceiling or a resume over it
- * (core/budget-pause, as the waiting job and the alert say it); an operator's by a resume. `paused (by exhaustion)`
- * printed no step. None while nothing is paused.
+ * What lifts a pause, or ends an overrun, as a `next` line (core/budget-pause `budgetNextStep`): exhaustion's pause by
+ * the period's end, a higher ceiling or a resume over it (as the waiting job and the alert say it); an operator's by
+ * a resume — which, over an exhausted budget (`exhausted`), lifts the operator's pause only. None while nothing is
+ * paused under the ceiling.
  */
 function nextStep(b: BudgetView): Array<[string, string]> {
-  if (b.pausedBy === "exhausted") return [["next", exhaustedFix({ period: b.period, periodEnd: b.periodEnd })]];
-  if (b.pausedBy === "operator") return [["next", "`gigafactory budget resume` lifts the pause"]];
-  return [];
+  const step = budgetNextStep(b);
+  return step === undefined ? [] : [["next", step]];
 }
 
 /**

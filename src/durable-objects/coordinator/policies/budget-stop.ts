@@ -5,9 +5,12 @@
  * A stopped job goes back to `queued` as a preemption does (dispatch/lease-ops `giveBack`: holder fenced out with
  * epoch + 1, attempt refunded, checkpoint kept), its run closed `budget_exceeded` "stopped and requeued" — not
  * `cancelled`, and saying whether it resumes from a checkpoint or starts over, and the budget's pause keeps it there until
- * the budget allows dispatch again — unless its runs have spent its own usd/tokens budget: then `giveBack` ends it
- * `failed` `budget_exceeded` (policies/job-allowance). Each job's feed says why (`lease.lost`), and one automatic
- * lesson records the stop (`budget_stop`): one per stop, not per job.
+ * the budget allows dispatch again — unless its runs have spent its own usd/tokens budget (core/job-budget
+ * `spentBudget`: AT a limit, though a run at it was within it): then `giveBack` ends it `failed` `budget_exceeded`
+ * (policies/job-allowance `endIfSpent`), and its run is closed "stopped, not retried: spent …", not retryable. The
+ * stop asks that rule before it closes the run (the run is closed first): it said "stopped and requeued", retryable,
+ * of a job `giveBack` then failed. Each job's feed says why (`lease.lost`), and one automatic lesson records the stop
+ * (`budget_stop`): one per stop, not per job, saying which jobs were requeued and which failed.
  *
  * NOTICES — the holder must be told to stop (a `cancel` frame), but only after the unit commits: a stop notice
  * (factories/notices `noteStop`), pushed after the commit.
@@ -24,6 +27,7 @@ import { noteLeaseExpiry } from "../factories/registry.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { finishRun } from "../jobs/runs.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { ownBudgetSpent } from "./job-allowance.ts";
 import { recordAutoLesson } from "./lessons.ts";
 
 /** What the run report whose spend may set off a stop asks of it. */
@@ -38,7 +42,8 @@ export interface StopScope {
  * The budget is exhausted with `onExhausted: stop`: every leased job (assigned or building) but `keepJobId` is
  * taken back and requeued with its checkpoint, its holder told to stop — the reporting job with the checkpoint its
  * report carried (a report's changes apply after its charge, and a stopped job's are never applied: it resumed from
- * the checkpoint before, redoing — and paying again for — the work since).
+ * the checkpoint before, redoing — and paying again for — the work since) — or ended `failed` when it has spent its
+ * own budget (policies/job-allowance `ownBudgetSpent`). Returns how many leased jobs it found (stopped or expired).
  */
 export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported }: StopScope = {}): number {
   const why = `budget exhausted: ${usdTexts([budget.spentUsd, budget.ceilingUsd]).join(" of ")} per ${budget.period}`;
@@ -61,22 +66,31 @@ export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported
     const newer = reported?.jobId === id ? { checkpoint: { ...reported.checkpoint, at: tx.now } } : {};
     const resumes = newer.checkpoint !== undefined || job.checkpoint !== undefined;
     // Each job's own record of it: the `lease.lost` event (why) and its run closed as what it was — ended by the
-    // budget, the job requeued — not `cancelled` (giveBack's close then finds no open run; both are neutral to
-    // breakers and track records).
-    const result = { outcome: "budget_exceeded", message: stopMessage(why, resumes), retryable: true } as const;
+    // budget, the job requeued, or failed when nothing of its own budget is left (`giveBack` asks the same rule
+    // next, in this unit) — not `cancelled` (giveBack's close then finds no open run; both are neutral to breakers
+    // and track records).
+    const own = ownBudgetSpent(tx, job);
+    const result = own
+      ? ({
+          outcome: "budget_exceeded",
+          message: `${why} — stopped, not retried: ${own.message}`,
+          retryable: false,
+        } as const)
+      : ({ outcome: "budget_exceeded", message: stopMessage(why, resumes), retryable: true } as const);
     finishRun(tx, job, result);
-    giveBack(tx, job, why, { ...newer, lastResult: result });
-    stopped.push({ job, resumes });
+    const back = giveBack(tx, job, why, { ...newer, lastResult: result });
+    stopped.push({ job, resumes, requeued: back.stage === "queued" });
   }
   for (const [holder, count] of expiries) noteLeaseExpiry(tx, holder, count);
   if (stopped.length > 0) recordStopLesson(tx, budget, why, stopped);
   return ids.length;
 }
 
-/** A job the stop requeued, and whether it resumes from a checkpoint (else it starts over). */
+/** A job the stop took back: whether it was requeued (else failed: its own budget spent), and resumes (has a checkpoint). */
 interface Stopped {
   job: Job;
   resumes: boolean;
+  requeued: boolean;
 }
 
 /** "budget exhausted: $2.05 of $2.00 per day — stopped and requeued; it resumes from its checkpoint" (or starts over). */
@@ -98,17 +112,37 @@ function recordStopLesson(tx: Tx, budget: ProductBudget, why: string, stopped: r
   const jobs = stopped.map((s) => s.job);
   const titles = jobs.slice(0, NAMED_TITLES).map((j) => `"${j.manifest.title}"`);
   const more = jobs.length > NAMED_TITLES ? ` and ${jobs.length - NAMED_TITLES} more` : "";
-  const resuming = stopped.filter((s) => s.resumes).length;
-  const text =
-    jobs.length === 1
-      ? `${titles[0]} was stopped and requeued because the product budget ran out (${why}); ${stopped[0]?.resumes ? "it resumes from its checkpoint" : "it had no checkpoint, so it starts over"}.`
-      : `${jobs.length} running jobs (${titles.join(", ")}${more}) were stopped and requeued because the product budget ran out (${why}); ${resumeWords(resuming, jobs.length)}.`;
+  const requeued = stopped.filter((s) => s.requeued);
+  const failed = jobs.length - requeued.length;
+  const resuming = requeued.filter((s) => s.resumes).length;
+  const ran = `because the product budget ran out (${why})`;
+  let text: string;
+  if (jobs.length === 1 && failed === 1) text = `${titles[0]} was stopped ${ran}; ${SPENT_ONE}.`;
+  else if (jobs.length === 1)
+    text = `${titles[0]} was stopped and requeued ${ran}; ${stopped[0]?.resumes ? "it resumes from its checkpoint" : "it had no checkpoint, so it starts over"}.`;
+  else if (failed === 0)
+    text = `${jobs.length} running jobs (${titles.join(", ")}${more}) were stopped and requeued ${ran}; ${resumeWords(resuming, jobs.length)}.`;
+  else
+    text = `${jobs.length} running jobs (${titles.join(", ")}${more}) were stopped ${ran}; ${mixedWords(requeued.length, resuming, failed)}.`;
   recordAutoLesson(tx, {
     trigger: "budget_stop",
     subject: `budget:${budget.period}:${new Date(budget.periodStart).toISOString()}`,
     text,
     ...sharedScope(jobs.map((j) => ({ requires: j.manifest.requires, engine: j.engine, serialKey: j.serialKey }))),
   });
+}
+
+/** A lone stopped job `giveBack` ended `failed`, its own budget spent (the lesson called it requeued). */
+const SPENT_ONE = "it had spent its own job budget, so it failed, not retried";
+
+/** A stop of several jobs, some failed for their own spent budget: how many were requeued (and resume), how many not. */
+function mixedWords(requeued: number, resuming: number, failed: number): string {
+  const spent =
+    failed === 1 ? "1 had spent its own job budget and failed" : `${failed} had spent their own job budgets and failed`;
+  if (requeued === 0) return "each had spent its own job budget and failed; none was requeued";
+  if (requeued === 1)
+    return `1 was requeued and ${resuming === 1 ? "resumes from its checkpoint" : "starts over (no checkpoint)"}; ${spent}`;
+  return `${requeued} were requeued (${resumeWords(resuming, requeued)}); ${spent}`;
 }
 
 /** How many of `n` stopped jobs resume from a checkpoint, in words (a lesson said "each resumes" of jobs with none). */

@@ -59,6 +59,8 @@ export interface BudgetView extends BudgetSnapshot {
   /** When the period rolls over, ms epoch. */
   periodEnd: number;
   pausedBy?: "operator" | "exhausted";
+  /** Exhaustion pauses dispatch, whoever else paused: under an operator's pause, what a resume leaves in force. */
+  exhausted: boolean;
   burndown: Array<{ at: number; spentUsd: number }>;
 }
 
@@ -178,6 +180,7 @@ export function viewBudget(b: ProductBudget): BudgetView {
     onExhausted: b.onExhausted,
     warnAtUsd: warnAtUsd(b),
     ...(pausedByOf(b) ? { pausedBy: pausedByOf(b) } : {}),
+    exhausted: b.exhausted === true, // under an operator's pause too: what a resume leaves (cli/commands/budget)
     burndown: b.burndown,
   };
 }

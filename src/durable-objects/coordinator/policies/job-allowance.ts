@@ -121,10 +121,19 @@ export function assignmentAllowance(tx: Tx, job: Job, leaseEpoch: number): { all
  *          some of each limit is left, or the job sets neither (then nothing is read)
  */
 export function endIfSpent(tx: Tx, job: Job, changes: Partial<Job> = {}): Job | undefined {
+  const spent = ownBudgetSpent(tx, job);
+  return spent ? endSpent(tx, job, spent, changes) : undefined;
+}
+
+/**
+ * Whether `job`'s runs have spent a usd/tokens limit of its own budget (core/job-budget `spentBudget`: AT it, nothing
+ * left for another run) — `endIfSpent`'s question, for a caller that must say what a hand-back will do before it
+ * happens (policies/budget-stop closes the run first). Undefined, with no read, when the job sets neither limit.
+ */
+export function ownBudgetSpent(tx: Tx, job: Job): JobOverrun | undefined {
   const budget: JobBudget = job.budget ?? {};
   if (budget.usd === undefined && budget.tokens === undefined) return undefined;
-  const spent = spentBudget(budget, jobSpendMarks(tx.sql, job.id));
-  return spent ? endSpent(tx, job, spent, changes) : undefined;
+  return spentBudget(budget, jobSpendMarks(tx.sql, job.id));
 }
 
 /**

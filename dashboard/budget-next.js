@@ -1,0 +1,36 @@
+/**
+ * @module dashboard/budget-next
+ * The budget page's next step (budget.js, under the spend): what lifts the pause in force, or how long dispatch runs
+ * over the ceiling — true in every case, as `gigafactory budget` says it (core/budget-pause `budgetNextStep`), in the
+ * page's own words (its Resume and Pause buttons, its form's ceiling). An operator's pause over an exhausted budget
+ * (the answer's `exhausted` beside `pausedBy: "operator"`) is lifted by Resume alone, and exhaustion's stays: the page
+ * said only "paused (by an operator)", and a Resume left it paused.
+ */
+
+import { utcBoundary } from "./format.js";
+
+/** Micro-dollars, as the coordinator compares spend and ceiling (core/budget `overCeiling`). @param {number} usd */
+const micros = (usd) => Math.round(usd * 1_000_000);
+
+/**
+ * @param {{ pausedBy?: string | null, exhausted?: boolean, state: string, period: string, periodEnd: number,
+ *   spentUsd: number, ceilingUsd: number }} b the budget as GET …/budget answers it (`exhausted` absent from an older
+ *   coordinator: not guessed at)
+ * @returns {string} one sentence, or "" when nothing is paused and the spend is under the ceiling
+ */
+export function budgetNextStep(b) {
+  const end = `the ${b.period} ends at ${utcBoundary(b.periodEnd)}`;
+  const lifts = `it lifts when ${end}, or with a higher ceiling; Resume runs on over it`;
+  const runsOn = `until ${end} or the ceiling is raised above the spend`;
+  if (b.pausedBy === "exhausted") return `Paused because the budget is spent: ${lifts}.`;
+  if (b.pausedBy === "operator") {
+    if (b.exhausted === true)
+      return `Resume lifts the operator's pause only: the budget is spent too, and exhaustion's pause stays — ${lifts}.`;
+    if (micros(b.spentUsd) < micros(b.ceilingUsd)) return "Resume lifts the pause.";
+    // Over the ceiling and not exhausted: an operator ran this period past it (overrun) before pausing.
+    if (b.exhausted === false) return `Resume lifts the pause; dispatch then runs on over the ceiling ${runsOn}.`;
+    return "Resume lifts the operator's pause; over the ceiling, exhaustion may still pause dispatch.";
+  }
+  if (b.state === "overrun") return `Dispatch runs on over the ceiling ${runsOn}; Pause stops it.`;
+  return "";
+}
