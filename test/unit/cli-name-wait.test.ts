@@ -44,7 +44,10 @@ async function coordinator() {
     if (url.pathname.endsWith("/events")) return reply.json(200, { events, lastSeq: 2 });
     return reply.json(200, { id: "job_1", title: "T", stage: "shipped", waitingReason: null });
   });
-  return { ...stub, release: () => held.splice(0).forEach((answer) => answer()) };
+  const release = () => {
+    for (const answer of held.splice(0)) answer();
+  };
+  return { ...stub, release };
 }
 
 describe("watch does not hold a line on the fleet read that names factories", () => {
