@@ -27,14 +27,25 @@ export class SeatGrant {
   private warnedAt: number | undefined;
   /** The factory's id, from the last `welcome`. */
   private factoryId = "";
+  /** The name this host runs as (agent/config `name`), said before the id as the `connected` line says it. */
+  private readonly name: string;
 
-  /** `asked`: the seats this agent declares; `from`: where that number came from (`--seats`, the config file). */
+  /**
+   * `asked`: the seats this agent declares; `from`: where that number came from (`--seats`, the config file); `name`:
+   * the host's (the lines said "factory fac_0mxc6m72…'s seat limit", where `connected` says "as demo-gpu (fac_…)").
+   */
   // Fields assigned here, not constructor parameter properties: Node's type stripping runs this file as it is.
-  constructor(asked: number, from: string | undefined, out: Output) {
+  constructor(asked: number, from: string | undefined, out: Output, name = "") {
     this.asked = asked;
     this.from = from;
     this.out = out;
     this.granted = asked;
+    this.name = name;
+  }
+
+  /** This factory as its lines say it: `demo-gpu (fac_…)`, the id alone when the name is not known. */
+  private get label(): string {
+    return this.name && this.name !== this.factoryId ? `${this.name} (${this.factoryId})` : this.factoryId;
   }
 
   /** Jobs to run at once now: the grant, never more than asked. */
@@ -57,13 +68,13 @@ export class SeatGrant {
       this.out.say(
         "⚠",
         "seats.capped",
-        `${asked} is over factory ${factoryId}'s seat limit of ${limit}: running ${counted(this.granted, "seat")} at a time` +
+        `${asked} is over factory ${this.label}'s seat limit of ${limit}: running ${counted(this.granted, "seat")} at a time` +
           ` — an operator raises it with \`gigafactory factory approve ${factoryId} --seats ${this.asked}\``,
         { factoryId, asked: this.asked, seats: this.granted, seatLimit: limit },
       );
     } else if (before < this.granted) {
       this.warnedAt = undefined;
-      this.out.say("·", "seats.granted", `factory ${factoryId} is granted ${counted(this.granted, "seat")} now`, {
+      this.out.say("·", "seats.granted", `factory ${this.label} is granted ${counted(this.granted, "seat")} now`, {
         factoryId,
         seats: this.granted,
       });

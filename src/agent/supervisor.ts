@@ -52,7 +52,7 @@ export class Supervisor {
   constructor(opts: SupervisorOptions) {
     this.opts = opts;
     const { cfg } = opts;
-    this.grant = new SeatGrant(cfg.seats, cfg.seatsFrom, opts.out);
+    this.grant = new SeatGrant(cfg.seats, cfg.seatsFrom, opts.out, cfg.name);
     this.exited = new Promise((resolve) => {
       this.exit = resolve;
     });

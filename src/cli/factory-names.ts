@@ -2,18 +2,55 @@
  * @module cli/factory-names
  * How the CLI's tables and lines name a factory: by the name it was enrolled under (demo-gpu), as `job ID`, explain
  * and the dashboard do, with its id where two share the name, and its id alone where the fleet list does not name it
- * (a viewer refused, an older coordinator, a factory deregistered since). `jobs`, `job`, `history`, `serial list`
- * and `watch`.
+ * (a viewer refused, an older coordinator, a factory deregistered since, a fleet read slower than NAME_WAIT_MS).
+ * `jobs`, `job`, `history`, `serial list`, `routing recs|rules|apply|unapply` and `watch` (cli/watch-names).
  */
+import type { GigafactoryClient } from "../shared/http-client.ts";
 import { FleetRefsRead } from "./read-answers-ops.ts";
 
-/** Factory id → name, from the fleet list; empty when it cannot be read (the command's own reads still answer). */
-export async function factoryNames(client: { listFactories(): Promise<unknown> }): Promise<Map<string, string>> {
+/**
+ * 3 s: the longest a table or a line waits for the fleet list that names its factories, then it shows their ids. The
+ * names are a nicety: a hung fleet read held a ✔ line (`routing apply`) or a watched lease line for the whole
+ * --timeout (30 s; for ever under `--timeout 0`), while the command's own answer was already there.
+ */
+export const NAME_WAIT_MS = 3_000;
+
+/** The client calls a fleet read makes: the one GET, abortable. */
+export type FleetClient = Pick<GigafactoryClient, "send" | "productUrl">;
+
+/** One fleet read in flight: `answer` settles with id → name (empty when refused, failed or aborted), never rejects. */
+export interface FleetRead {
+  answer: Promise<Map<string, string>>;
+  /** Drop the read (its connection too): `answer` then settles empty, unless it had settled already. */
+  abort(): void;
+}
+
+/** Start reading the fleet list (GET …/factories) for its names; see FleetRead. */
+export function readFleetNames(client: FleetClient): FleetRead {
+  const stop = new AbortController();
+  const answer = (async () => {
+    try {
+      const res = await client.send("GET", client.productUrl("/factories"), { signal: stop.signal });
+      const read = FleetRefsRead.safeParse(await res.json());
+      return new Map(read.success ? read.data.factories.map((f) => [f.id, f.name]) : []);
+    } catch {
+      return new Map<string, string>(); // a viewer refused, an older coordinator, a read given up: the ids stand
+    }
+  })();
+  return { answer, abort: () => stop.abort() };
+}
+
+/**
+ * Factory id → name, from the fleet list; empty when it cannot be read within `waitMs` (ms; the command's own reads
+ * still answer, and name by id).
+ */
+export async function factoryNames(client: FleetClient, waitMs = NAME_WAIT_MS): Promise<Map<string, string>> {
+  const read = readFleetNames(client);
+  const bound = setTimeout(read.abort, waitMs);
   try {
-    const read = FleetRefsRead.safeParse({ factories: await client.listFactories() });
-    return new Map(read.success ? read.data.factories.map((f) => [f.id, f.name]) : []);
-  } catch {
-    return new Map(); // a viewer refused, an older coordinator: the ids stand
+    return await read.answer;
+  } finally {
+    clearTimeout(bound);
   }
 }
 
@@ -28,4 +65,16 @@ export function factoryNamer(names: ReadonlyMap<string, string>): (id: string) =
     if (name === undefined) return id;
     return taken.indexOf(name) === taken.lastIndexOf(name) ? name : `${name} (${id})`;
   };
+}
+
+/**
+ * `text` (the server's sentence about factory `id`, e.g. a recommendation's finding) with each `id` in it said as
+ * `named` says it: "codex on fac_0mxc6m72… fails 41 %" reads "codex on demo-gpu fails 41 %". Only a whole token is
+ * replaced (not one inside a longer id).
+ */
+export function namedIn(text: string, id: string, named: (id: string) => string): string {
+  const label = named(id);
+  if (id === "" || label === id) return text;
+  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return text.replace(new RegExp(`(?<![\\w-])${escaped}(?![\\w-])`, "g"), () => label);
 }

@@ -2,9 +2,21 @@
  * @module cli/output-file
  * The files `artifact … -o FILE` writes (cli/artifact-download): a part opened as a regular file only, the checked
  * part renamed onto FILE, and why FILE could not be written — the path named (`file_unwritable`, exit 2) or the disk
- * under the bytes (`write_failed`, exit 1).
+ * under the bytes (`write_failed`, exit 1) — and the folder FILE goes in, checked before anything is asked.
  */
-import { chmodSync, closeSync, constants, fstatSync, lstatSync, openSync, renameSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  renameSync,
+  statSync,
+} from "node:fs";
+import { dirname, resolve } from "node:path";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { CliError } from "./errors.ts";
 
@@ -60,4 +72,44 @@ export function openPlain(path: string, append: boolean, mode = 0o666): number {
   if (fstatSync(fd).isFile()) return fd;
   closeSync(fd);
   throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
+}
+
+/**
+ * Why -o `file` cannot be written, said before the request (`file_unwritable`, exit 2), or undefined when its folder
+ * is there to write into. The folder is the one the file lands in: FILE's, or a link's target's (a link written
+ * through). A folder that is missing, not a folder, or not writable made the GET first — a whole artifact asked for,
+ * perhaps a large one — and only then said "cannot write FILE (ENOENT) / check the path".
+ */
+export function folderFault(file: string): CliError | undefined {
+  const folder = dirname(linkTarget(file));
+  const refuse = (why: string, fix = "pass -o a path in a folder you can write to") =>
+    new CliError("file_unwritable", `cannot write ${file}: ${why}`, `${fix}; nothing was downloaded`, EXIT_USAGE);
+  try {
+    if (!statSync(folder).isDirectory()) return refuse(`${folder} is not a folder`);
+    accessSync(folder, constants.W_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT")
+      return refuse(
+        `its folder ${folder} does not exist`,
+        `create it first (\`mkdir -p ${folder}\`), or pass -o a path in a folder that exists`,
+      );
+    if (code === "ENOTDIR") return refuse(`${folder} is not a folder`);
+    return refuse(`its folder ${folder} cannot be written (${code ?? (err as Error).message})`);
+  }
+}
+
+/** Where a write to `file` lands: through a link (however many), else `file` itself. */
+function linkTarget(file: string): string {
+  let at = file;
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      if (!lstatSync(at).isSymbolicLink()) return at;
+      at = resolve(dirname(at), readlinkSync(at));
+    } catch {
+      return at; // none there yet: the file is made in its folder
+    }
+  }
+  return at; // a loop of links: its open says ELOOP, as it did
 }

@@ -2,7 +2,7 @@
  * @module shared/api-whoami
  * `GET …/whoami`'s answer: who the request's token is on the product — the role the API judges it by (worker/auth
  * `Role`), the name the audit log gives it (worker/auth `actorOf`) and, for a minted operator or viewer token, its
- * id and name (for a factory, its factory id). Never the token nor its hash. The dashboard reads it to offer only
+ * id and name (for a factory, its factory id and name). Never the token nor its hash. The dashboard reads it to offer only
  * what the role may do, `gigafactory whoami` to say which token it is using; worker/openapi-answer-types checks it
  * at compile time against what the route sends.
  */
@@ -23,5 +23,6 @@ export const WhoamiSchema = z.object({
   tokenId: z.string().optional().describe("a minted operator or viewer token: its id (what `tokens revoke` takes)"),
   tokenName: z.string().optional().describe("a minted operator or viewer token: the name it was minted with"),
   factoryId: z.string().optional().describe("a factory's token: the factory's id"),
+  factoryName: z.string().optional().describe("a factory's token: the name the factory enrolled under"),
 });
 export type Whoami = z.output<typeof WhoamiSchema>;

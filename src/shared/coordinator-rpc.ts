@@ -10,7 +10,8 @@ import type { TokenRole } from "./responses.ts";
 /** What a token hash authenticates as (coordinator/access/feed-readers/tokens `authenticate`). */
 export type Principal =
   | { kind: "token"; role: TokenRole; tokenId: string; name: string }
-  | { kind: "factory"; factoryId: string }
+  /** `name`: the name it enrolled under (whoami says it; absent from an older coordinator's answer). */
+  | { kind: "factory"; factoryId: string; name?: string }
   /** `spent`: a code already exchanged, whose exchange may still be resumed with its nonce (enroll only). */
   | { kind: "enrollment"; codeId: string; spent?: true };
 

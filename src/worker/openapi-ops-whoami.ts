@@ -15,8 +15,8 @@ export const WHOAMI_OP: Op = {
   summary: "Who this token is on the product: its role and how the audit log names it",
   description:
     "Who the bearer token is on the product: {product, role (admin | operator | viewer | factory), actor (as the " +
-    "audit log names its acts), tokenId and tokenName for a minted operator or viewer token, factoryId for a " +
-    "factory's}. Never the token nor its hash. What a client reads to offer only what the role may do; the API " +
+    "audit log names its acts), tokenId and tokenName for a minted operator or viewer token, factoryId and " +
+    "factoryName for a factory's}. Never the token nor its hash. What a client reads to offer only what the role may do; the API " +
     "still judges every call. Another product's token is refused 403, an unknown one 401",
   role: "member",
   ok: { "200": json("Who the token is", WhoamiSchema) },

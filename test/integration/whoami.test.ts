@@ -1,5 +1,6 @@
 // `GET …/whoami` tells each token who it is on the product: the admin, an operator, a viewer and a factory each get
-// their own role, the audit log's name for them (`actorOf`) and — a minted token — its id and name (a factory, its id),
+// their own role, the audit log's name for them (`actorOf`) and — a minted token — its id and name (a factory, its id
+// and the name it enrolled under, which its token may not read from the fleet list),
 // never the token nor its hash; every answer is what the OpenAPI document declares (openapi-call). Another product's
 // token is refused 403, an unknown one or none 401, a one-time enrollment code 403, and a query parameter 400
 // problem+json. It costs nothing beyond authentication: once the product is known, no D1 statement and one coordinator
@@ -43,6 +44,7 @@ describe("GET …/whoami", () => {
           role: "factory",
           actor: `factory:${factory.factoryId}`,
           factoryId: factory.factoryId,
+          factoryName: "box-1",
         },
       },
     ];

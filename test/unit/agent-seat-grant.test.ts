@@ -1,6 +1,7 @@
 // The agent runs the seats the coordinator granted, not the ones it asked for (agent/seat-grant): with `--seats 2`
 // on a factory enrolled for 1, `welcome` says 1 — the agent says "1 seat", warns once (not again on a reconnect) that
-// `--seats 2` is over the limit with the `gigafactory factory approve` command that raises it, and releases a second
+// `--seats 2` is over the limit with the `gigafactory factory approve` command that raises it (naming the factory as
+// its `connected` line does, `test-host (fac_test)`, not by its bare id), and releases a second
 // job rather than run two engines; a `grant` frame raising the limit lets the second seat fill. A coordinator that
 // says nothing of seats (older) leaves the agent on what it asked for. Its `connected` line lists the capabilities
 // `welcome` says it is routed on, and apart from them those awaiting approval (an unapproved `cuda` read as granted),
@@ -30,7 +31,7 @@ describe("seats over the factory's seat limit", { timeout: 30_000 }, () => {
       expect(warned()).toHaveLength(1);
       expect(warned()[0]).toMatchObject({ asked: 2, seats: 1, seatLimit: 1, factoryId: "fac_test" });
       expect(warned()[0]?.message).toBe(
-        "--seats 2 is over factory fac_test's seat limit of 1: running 1 seat at a time — an operator raises it with `gigafactory factory approve fac_test --seats 2`",
+        "--seats 2 is over factory test-host (fac_test)'s seat limit of 1: running 1 seat at a time — an operator raises it with `gigafactory factory approve fac_test --seats 2`",
       );
 
       conn.push({ type: "assign", assignments: [assignment("job_a", LONG), assignment("job_b", LONG)] });
@@ -42,7 +43,10 @@ describe("seats over the factory's seat limit", { timeout: 30_000 }, () => {
       expect(warned()).toHaveLength(1);
 
       conn.push({ type: "grant", seats: 2, seatLimit: 2 });
-      expect(agent.events.find((e) => e.event === "seats.granted")).toMatchObject({ seats: 2 });
+      expect(agent.events.find((e) => e.event === "seats.granted")).toMatchObject({
+        seats: 2,
+        message: "factory test-host (fac_test) is granted 2 seats now",
+      });
       conn.push({ type: "assign", assignments: [assignment("job_c", LONG)] });
       await until("job_c accepted", () => accepted(conn, "job_c"));
     } finally {

@@ -4,7 +4,9 @@
 // no longer blocks the real CLI process for ever (its open waited for a reader that never comes). Each download
 // succeeds through a part of its own, checked and renamed onto FILE, and leaves the link, its target and the FIFO as
 // they were (not the CLI's to remove). `-o DIR`, a directory, is refused before any request, naming the file path to
-// pass (it asked the coordinator, then said "cannot write DIR (EISDIR) / check the path"). Against a real HTTP server
+// pass (it asked the coordinator, then said "cannot write DIR (EISDIR) / check the path"), and so is -o into a folder
+// that does not exist or is a file (a link's target's folder for a link): it asked for the whole artifact first, then
+// said "cannot write FILE (ENOENT) / check the path". Against a real HTTP server
 // on 127.0.0.1 serving the artifact with its digest.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -96,5 +98,39 @@ describe("gigafactory artifact -o FILE: something other than a file at the part'
     }
     expect(asked.count).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("-o into a folder that is missing or is a file is refused before any request, with the fix", async () => {
+    const asked = { count: 0 };
+    const url = await artifactServer(asked);
+    const dir = testTempDir("gf-artifact-part-kind-");
+    const run = (given: string) => captureCli(["artifact", "job_1", "run.log", "-o", given, ...connection(url, "p")]);
+    const missing = await run(join(dir, "out", "logs", "run.log"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      `✘ ERROR file_unwritable: cannot write ${join(dir, "out", "logs", "run.log")}: its folder ${join(dir, "out", "logs")} does not exist / create it first (\`mkdir -p ${join(dir, "out", "logs")}\`), or pass -o a path in a folder that exists; nothing was downloaded\n`,
+    );
+    writeFileSync(join(dir, "notes"), "mine");
+    const file = await run(join(dir, "notes", "run.log"));
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(
+      /^✘ ERROR file_unwritable: cannot write .*notes\/run\.log: .*notes is not a folder \/ /,
+    );
+    // A link written through lands in its target's folder: that one is checked.
+    symlinkSync(join(dir, "gone", "run.log"), join(dir, "link.log"));
+    const linked = await run(join(dir, "link.log"));
+    expect(linked.stderr).toContain(`its folder ${join(dir, "gone")} does not exist`);
+    const json = await captureCli([
+      "artifact",
+      "job_1",
+      "run.log",
+      "-o",
+      join(dir, "x", "y"),
+      "--json",
+      ...connection(url, "p"),
+    ]);
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: "file_unwritable", exitCode: 2 });
+    expect(asked.count).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(["link.log", "notes"]);
   });
 });

@@ -2,7 +2,8 @@
 // the column's 48 characters from its end lost `tpu`, the one a job required (newcomer N). A list that fits reads as it
 // came; one that does not shows an operator's own capabilities first, then engines, and leaves out the ones the agent
 // detects on every host (os:, arch:, node:, has:) first, saying how many (`+N`); pending ones still follow. One too
-// long for the cell is passed over, not the end of it: a 50-character capability left a bare `+9`.
+// long for the cell is passed over, not the end of it: a 50-character capability left a bare `+9`. A long pending
+// list no longer takes the routed ones' room: they are fit beside its start, and the table cuts its end (it read `+3`).
 import { describe, expect, it } from "vitest";
 import { capabilityCell } from "../../src/cli/capability-cell.ts";
 import { factoryRows } from "../../src/cli/commands/factories.ts";
@@ -28,6 +29,17 @@ describe("the CAPABILITIES cell", () => {
   it("keeps room for the pending ones, and a count alone when no capability fits", () => {
     expect(capabilityCell(DEMO, ["cuda"], 48)).toBe("tpu,engine:sample,os:linux,+4 (pending: cuda)");
     expect(capabilityCell(["a-very-long-capability-name"], undefined, 10)).toBe("+1");
+  });
+
+  it("keeps the routed capabilities beside a long pending list, whose end the table cuts", () => {
+    const pending = ["gpu-a100-80gb-interconnect", "another-long-pending-capability"];
+    const cell = capabilityCell(["os:linux", "engine:codex", "tpu"], pending, 48);
+    expect(cell).toBe(
+      "tpu,engine:codex,os:linux (pending: gpu-a100-80gb-interconnect,another-long-pending-capability)",
+    );
+    expect(renderTable([{ header: "C", max: 48 }], [[cell]]).split("\n")[1]).toMatch(
+      /^tpu,engine:codex,os:linux \(pending: gpu/,
+    );
   });
 
   it("passes over a capability too long for the cell, and shows the shorter ones after it", () => {

@@ -1,7 +1,9 @@
 // `history` (a snapshot's HOLDER, a run's FACTORY), `serial list` / `freeze` / `unfreeze` (a run stopping on a
-// factory) and `routing rules` (a rule's FACTORY) name the factory as `jobs` does — demo-gpu, `name (id)` where two share the name, the id where the fleet
-// list does not name it or cannot be read — where they printed its bare id (fac_0mxc6m72…). The fleet is read only
-// when a row names a factory (never for the audit log); --json is the API's document, ids as they are.
+// factory), `routing rules` (a rule's FACTORY, and its REASON quoting a finding), `routing recs` (a FINDING) and
+// `routing apply` / `unapply` (the ✔ line) name the factory as `jobs` does — demo-gpu, `name (id)` where two share
+// the name, the id where the fleet list does not name it or cannot be read — where they printed its bare id
+// (fac_0mxc6m72…). The fleet is read only when a row names a factory (never for the audit log); --json is the API's
+// document, ids as they are.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -15,6 +17,20 @@ const FLEET = {
 };
 const SNAPSHOT = { at: NOW, jobId: "j1", rev: 3, stage: "building", attempt: 1, holderFactoryId: "fac_g", title: "t" };
 const RUN = { startedAt: NOW, jobId: "j1", attempt: 1, factoryId: "fac_a", leaseEpoch: 1, endedAt: null };
+const FINDING = "engine codex on fac_g fails 41 % of `lang:rust` jobs (n=37) vs 8 % elsewhere (n=80)";
+const RULE = {
+  id: "rr_1",
+  effect: "avoid",
+  factoryId: "fac_g",
+  reason: `from: ${FINDING}`,
+  createdAt: NOW,
+  createdBy: "op",
+};
+const RULE_ASKED = { factoryId: "fac_g", engine: "codex", jobClass: "lang:rust", effect: "avoid", reason: "fails" };
+const REC = {
+  ...{ id: "rec_0a1b2c3d", kind: "failure_rate", factoryId: "fac_g", engine: "codex", jobClass: "lang:rust" },
+  ...{ message: FINDING, evidence: { n: 37 }, rule: RULE_ASKED, appliedAs: null },
+};
 const GATE = {
   key: "release",
   holder: null,
@@ -39,10 +55,9 @@ async function coordinator(fleet = true) {
         items: [{ at: NOW, actor: "op", action: "x", target: "fac_g" }],
         more: false,
       });
+    if (url.includes("/routing/recommendations")) return reply.json(200, { recommendations: [REC] });
     if (url.includes("/routing/rules"))
-      return reply.json(200, {
-        rules: [{ id: "rr_1", effect: "avoid", factoryId: "fac_g", reason: "fails", createdAt: NOW, createdBy: "op" }],
-      });
+      return reply.json(method === "GET" ? 200 : 201, method === "GET" ? { rules: [RULE] } : RULE);
     if (url.includes("/history")) return reply.json(200, { kind: "snapshots", items: [SNAPSHOT], more: false });
     if (method === "POST") return reply.json(200, { ...GATE, frozen: { by: "op", reason: "r", at: NOW } });
     return reply.json(200, { keys: [GATE] });
@@ -76,10 +91,24 @@ describe("a factory in history and serial is named as jobs names it", () => {
     expect(open.stdout).toContain("holder j2 (stopping on demo-gpu, until");
   });
 
-  it("routing rules: a rule's FACTORY by name", async () => {
+  it("routing rules: a rule's FACTORY by name, and in a REASON quoting a finding", async () => {
     const stub = await coordinator();
     const rules = await captureCli(["routing", "rules", ...connection(stub.url, "p")], { now: NOW });
-    expect(rules.stdout, rules.stderr).toMatch(/rr_1\s+avoid\s+demo-gpu\s+any/);
+    expect(rules.stdout, rules.stderr).toMatch(
+      /rr_1\s+avoid\s+demo-gpu\s+any\s+any\s+from: engine codex on demo-gpu fails/,
+    );
+  });
+
+  it("routing recs' FINDING, and apply's and unapply's ✔ lines, name the factory (--json keeps the ids)", async () => {
+    const stub = await coordinator();
+    const cli = (...argv: string[]) => captureCli([...argv, ...connection(stub.url, "p")], { now: NOW });
+    const recs = await cli("routing", "recs");
+    expect(recs.stdout, recs.stderr).toMatch(/rec_0a1b2c3d\s+failure_rate\s+-\s+engine codex on demo-gpu fails 41 %/);
+    expect((await cli("routing", "apply", "rec_0a1b2c3d")).stdout).toMatch(
+      /^✔ applied rec_0a1b2c3d as rule rr_1: avoid demo-gpu — undo with `gigafactory routing unapply rr_1`/,
+    );
+    expect((await cli("routing", "unapply", "rr_1")).stdout).toBe("✔ removed rule rr_1 (avoid demo-gpu)\n");
+    expect(JSON.parse((await cli("routing", "recs", "--json")).stdout).recommendations[0].message).toBe(FINDING);
   });
 
   it("a fleet list that cannot be read leaves the ids", async () => {

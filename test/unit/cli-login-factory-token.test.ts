@@ -44,6 +44,13 @@ describe("gigafactory login with a factory's token", () => {
     expect(existsSync(config)).toBe(false);
   });
 
+  it("names the factory by the name whoami gives, with its id", async () => {
+    const who = { product: "shop", role: "factory", actor: "factory:fac_1", factoryId: "fac_1", factoryName: "gpu-1" };
+    const stub = await coordinator(who);
+    const run = await login(stub.url, path.join(testTempDir("gf-login-factory-"), "config.json"));
+    expect(run.stderr).toMatch(/^✘ ERROR factory_token: the token is factory gpu-1 \(fac_1\)'s: /);
+  });
+
   it("lets an operator's token in, and any token where the coordinator has no whoami", async () => {
     for (const who of [{ product: "shop", role: "operator", actor: "operator:ops", tokenId: "tok_1" }, undefined]) {
       const stub = await coordinator(who);

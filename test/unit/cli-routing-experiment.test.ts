@@ -182,10 +182,33 @@ describe("gigafactory routing experiment", () => {
     expect((await cli(url, "routing", "experiment", "show")).stdout).toMatch(/^ex_1 {2}concluded/);
     expect((await cli(url, "routing", "experiment", "stop", "ex_1")).stdout).toMatch(/^✔ stopped ex_1\n/);
     expect(JSON.parse((await cli(url, "routing", "experiment", "show", "ex_1", "--json")).stdout)).toEqual(VIEW);
-    expect(seen.slice(0, 3)).toEqual([
+    // Each human answer beside a fleet read naming the arms' factories (cli/factory-names); none under --json.
+    expect(seen.filter((l) => !l.endsWith("/factories"))).toEqual([
       "GET /api/v1/products/p/routing/experiments/ex_1",
       "GET /api/v1/products/p/routing/experiments",
       "POST /api/v1/products/p/routing/experiments/ex_1/stop",
+      "GET /api/v1/products/p/routing/experiments/ex_1",
     ]);
+    expect(seen.filter((l) => l.endsWith("/factories"))).toHaveLength(3);
+  });
+
+  it("POLICY says each arm's rules in words, its factories named as `routing rules` names them", async () => {
+    const { url } = await stubCoordinator((req, reply) => {
+      if (req.url.endsWith("/factories")) return reply.json(200, { factories: FLEET });
+      const A = { ...VIEW.arms.A, policy: { rules: [{ factoryId: "fac_g1", effect: "prefer", engine: "codex" }] } };
+      const B = { ...VIEW.arms.B, policy: { rules: [{ factoryId: "fac_t2", effect: "avoid" }], weights: { cost: 2 } } };
+      return reply.json(200, {
+        experiments: [
+          { ...VIEW, arms: { A, B } },
+          { ...VIEW, id: "ex_2", arms: { A: { ...A, policy: {} }, B: { ...B, policy: { odd: 1 } } } },
+        ],
+      });
+    });
+    const shown = await cli(url, "routing", "experiment", "show");
+    expect(shown.stdout, shown.stderr).toMatch(/\nA\s+11\s+10\s+91 %\s+-\s+prefer demo-gpu for engine codex\n/);
+    expect(shown.stdout).toMatch(/\nB\s+.*\$0\.50\s+avoid twin \(fac_t2\) · weights cost=2\n/);
+    expect(shown.stdout).toMatch(/\nA\s+.*\s+the product's routing\n/);
+    expect(shown.stdout).toMatch(/\nB\s+.*\s+\{"odd":1\}\n/);
+    expect(shown.stdout).not.toContain("factoryId");
   });
 });

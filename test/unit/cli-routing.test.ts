@@ -58,7 +58,11 @@ describe("gigafactory routing", () => {
     expect(ok.stdout).toMatch(
       /^✔ applied rec_0a1b2c3d as rule rr_1: avoid box-3 — undo with `gigafactory routing unapply rr_1`/,
     );
-    expect(seen).toEqual(["GET /api/v1/products/p/routing/recommendations", "POST /api/v1/products/p/routing/rules"]);
+    // Beside the fleet list the ✔ line reads to name the rule's factory (cli/factory-names).
+    expect(seen.filter((l) => !l.endsWith("/factories"))).toEqual([
+      "GET /api/v1/products/p/routing/recommendations",
+      "POST /api/v1/products/p/routing/rules",
+    ]);
     expect(bodies).toEqual([{ ...REC.rule, fromRecommendation: REC.id }]);
     const gone = await cli(url, "routing", "apply", "rec_ffffffff");
     expect(gone.code).toBe(1);

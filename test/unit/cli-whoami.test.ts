@@ -1,9 +1,10 @@
 // `gigafactory whoami` over a real local socket says who the CLI's token is: one `GET …/whoami` (an operation of
 // the OpenAPI document), printed as the product, the role with what it may do, the audit log's name, a minted token's
-// id and name (a factory's id), where the token came from (--token, GIGAFACTORY_TOKEN) and the URL — never the token;
-// `--json` prints the answer as it came. A role the CLI does not know (a newer coordinator's) is shown as sent, the
-// server's text stays on one line; an answer that is not a whoami is `✘ ERROR bad_response`, a coordinator without
-// the route `✘ ERROR unsupported` (not "check --url"), and a refused token the API's problem — each exit 1.
+// id and name (a factory: `gpu-1 (f_1)`, by the name the answer gives, as its token may not read the fleet list; the
+// id alone from an older coordinator), where the token came from (--token, GIGAFACTORY_TOKEN) and the URL — never the
+// token; `--json` prints the answer as it came. A role the CLI does not know (a newer coordinator's) is shown as sent,
+// the server's text stays on one line; an answer that is not a whoami is `✘ ERROR bad_response`, a coordinator
+// without the route `✘ ERROR unsupported` (not "check --url"), and a refused token the API's problem — each exit 1.
 import { describe, expect, it } from "vitest";
 import { formatWhoami } from "../../src/cli/commands/whoami.ts";
 import { openApiDocument } from "../../src/worker/openapi.ts";
@@ -56,6 +57,14 @@ describe("gigafactory whoami", () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toContain("  factory  f_1\n");
     expect(human.stdout).toContain("  from     GIGAFACTORY_TOKEN\n");
+  });
+
+  it("names a factory's token's factory by the name the answer gives, with its id (no fleet read: it may not)", async () => {
+    const factory = { product: "shop", role: "factory", actor: "factory:f_1", factoryId: "f_1", factoryName: "gpu-1" };
+    const stub = await coordinator((reply) => reply.json(200, factory));
+    const human = await captureCli(["whoami", ...connection(stub.url, "shop", TOKEN)]);
+    expect(human.stdout, human.stderr).toContain("  factory  gpu-1 (f_1)\n");
+    expect(stub.lines).toEqual(["GET /api/v1/products/shop/whoami"]);
   });
 
   it("shows a role it does not know as sent, and the server's text on one line", () => {

@@ -20,6 +20,7 @@ import { downloadToFile } from "../artifact-download.ts";
 import { drain, verify } from "../artifact-stream.ts";
 import type { Command, Io } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
+import { folderFault } from "../output-file.ts";
 import { ArtifactPageRead, checked } from "../read-answers.ts";
 import { formatAge, formatInstant, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
@@ -159,6 +160,9 @@ export const artifact: Command = {
         `pass -o ${join(file, name)}`,
         EXIT_USAGE,
       );
+    // Its folder missing, a file or read-only: refused before the request too, not after the whole artifact came.
+    const fault = folderFault(file);
+    if (fault) throw fault;
     // Checked before it replaces FILE; a cut download's part is kept for the next run to resume (cli/artifact-download).
     const got = await downloadToFile(ctx.client(), id, name, file);
     const { checked, resumedFrom } = got;

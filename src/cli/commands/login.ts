@@ -21,7 +21,7 @@ import { checked, QueueStateRead } from "../read-answers.ts";
 import { inlined, ProductsRead } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
 import { malformedToken } from "../token-shape.ts";
-import { type WhoamiAnswer, WhoamiRead } from "./whoami.ts";
+import { factoryLabel, type WhoamiAnswer, WhoamiRead } from "./whoami.ts";
 
 /**
  * The product's queue version (one cheap authenticated read), or undefined when the product does not exist yet and
@@ -177,7 +177,7 @@ export const login: Command = {
     const who = version === undefined ? undefined : await whoIs(client);
     const role = version === undefined ? "admin" : who?.role;
     if (who?.role === "factory") {
-      const factory = who.factoryId ?? "";
+      const factory = factoryLabel(who); // demo-gpu (fac_…), as `whoami` says it
       throw new CliError(
         "factory_token",
         `the token is factory ${factory || "(unnamed)"}'s: it runs jobs on its host, and reads none of what the CLI shows; nothing was saved`,

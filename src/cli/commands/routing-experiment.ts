@@ -11,8 +11,10 @@ import { usdText } from "../../core/usd-text.ts";
 import { ExperimentIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import { decimal } from "../args.ts";
+import { armNames, armPolicyText } from "../arm-policy-text.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { factoryNamer } from "../factory-names.ts";
 import { factoryIdIn } from "../factory-ref.ts";
 import { percentNumber } from "../number-text.ts";
 import { checkedCall, lineOf, lineTable } from "../read-answers-policy.ts";
@@ -86,8 +88,12 @@ const pct = (x: number | null) => (x === null ? "-" : `${percentNumber(x)} %`);
 /** A mean run cost: cents as cents, a fraction of a cent with two significant digits ($0.0012, not $0.00). */
 const usd = (x: number | null) => (x === null ? "-" : usdText(x));
 
-/** One experiment: a header line, the two arms as a table, and the decision, each line one line whatever it quotes. */
-export function formatExperiment(e: ExperimentView): string {
+/**
+ * One experiment: a header line, the two arms as a table, and the decision, each line one line whatever it quotes.
+ * `names`: factory id → name (cli/factory-names), for the arms' rules under POLICY (cli/arm-policy-text).
+ */
+export function formatExperiment(e: ExperimentView, names: ReadonlyMap<string, string> = new Map()): string {
+  const named = factoryNamer(names);
   const head = `${e.id}  ${e.status}  class ${e.jobClass}  split ${e.split} to B  guardrail ${e.guardrail.metric} margin ${e.guardrail.margin} at ${e.guardrail.confidence}  min samples ${orNone(e.minSamples)} per arm  looks ${e.looks}`;
   const started = `started ${formatInstant(e.startedAt)} by ${orNone(e.startedBy)}`;
   const table = lineTable(
@@ -101,7 +107,8 @@ export function formatExperiment(e: ExperimentView): string {
     ],
     (["A", "B"] as const).map((k) => {
       const a = e.arms[k];
-      return [k, String(a.n), String(a.successes), pct(a.successRate), usd(a.meanCostUsd), JSON.stringify(a.policy)];
+      const policy = armPolicyText(a.policy, named);
+      return [k, String(a.n), String(a.successes), pct(a.successRate), usd(a.meanCostUsd), policy];
     }),
   );
   const d = e.decision;
@@ -204,8 +211,12 @@ export const experimentCommands: Command[] = [
         { schema: ExperimentRead, what: "an experiment" },
       );
       if (ctx.json) ctx.emit(e);
-      else
-        ctx.print(`${e.changed === false ? "already stopped" : "✔ stopped"} ${lineOf(e.id)}\n${formatExperiment(e)}`);
+      else {
+        const names = await armNames(ctx.client(), [e]);
+        ctx.print(
+          `${e.changed === false ? "already stopped" : "✔ stopped"} ${lineOf(e.id)}\n${formatExperiment(e, names)}`,
+        );
+      }
       return 0;
     },
   },
@@ -227,9 +238,12 @@ export const experimentCommands: Command[] = [
             what: "a list of experiments",
           });
       if (ctx.json) ctx.emit(doc);
-      else if ("experiments" in doc)
-        ctx.print(doc.experiments.length ? doc.experiments.map(formatExperiment).join("\n\n") : "no experiments");
-      else ctx.print(formatExperiment(doc));
+      else {
+        const all = "experiments" in doc ? doc.experiments : [doc];
+        const names = await armNames(ctx.client(), all);
+        const text = all.map((e) => formatExperiment(e, names)).join("\n\n");
+        ctx.print("experiments" in doc && all.length === 0 ? "no experiments" : text);
+      }
       return 0;
     },
   },

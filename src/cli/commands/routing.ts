@@ -13,19 +13,27 @@ import { RuleIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { assertIdShape, CliError } from "../errors.ts";
-import { factoryNamer, factoryNames } from "../factory-names.ts";
+import { factoryNamer, factoryNames, namedIn } from "../factory-names.ts";
 import { checkedCall, lineOf, lineTable } from "../read-answers-policy.ts";
 import { RebuildRead, RecommendationsRead, RuleRead, RulesRead } from "../read-answers-routing.ts";
 
 type Recommendation = Finding & { appliedAs: string | null };
 
-/** The recommendations as a table: id, kind, applied rule (or -), the finding. */
-export function formatRecs(recs: readonly Recommendation[], terminal?: number): string {
+/**
+ * The recommendations as a table: id, kind, applied rule (or -), the finding — its factory named by `names` (the
+ * fleet list, cli/factory-names) in the coordinator's sentence, which says its id ("codex on fac_0mxc6m72… fails").
+ */
+export function formatRecs(
+  recs: readonly Recommendation[],
+  terminal?: number,
+  names: ReadonlyMap<string, string> = new Map(),
+): string {
   if (recs.length === 0) return "no recommendations (not enough runs, or no real gap)";
+  const named = factoryNamer(names);
   return lineTable(
     // Never cut (cli/table `wrap`): a finding's numbers, the evidence, come last.
     [{ header: "ID" }, { header: "KIND" }, { header: "APPLIED" }, { header: "FINDING", max: 140, wrap: true }],
-    recs.map((r) => [r.id, r.kind, r.appliedAs ?? "-", r.message]),
+    recs.map((r) => [r.id, r.kind, r.appliedAs ?? "-", namedIn(r.message, r.factoryId, named)]),
     terminal,
   );
 }
@@ -47,7 +55,11 @@ export function formatRules(
       { header: "CLASS", max: 40 },
       { header: "REASON", max: 80, wrap: true },
     ],
-    rules.map((r) => [r.id, r.effect, named(r.factoryId), r.engine ?? "any", r.jobClass ?? "any", r.reason]),
+    // A reason taken from a recommendation quotes its finding, which says the factory's id: said as FACTORY says it.
+    rules.map((r) => {
+      const reason = namedIn(r.reason, r.factoryId, named);
+      return [r.id, r.effect, named(r.factoryId), r.engine ?? "any", r.jobClass ?? "any", reason];
+    }),
     terminal,
   );
 }
@@ -58,9 +70,14 @@ const recs = (client: GigafactoryClient) =>
     what: "a list of routing recommendations",
   });
 
-/** A rule's headline words: the server's text, kept on the ✔ line (a newline in it forged a line of its own). */
-const ruleText = (r: Pick<RoutingRule, "id" | "effect" | "factoryId">): string =>
-  lineOf(`${r.id}: ${r.effect} ${r.factoryId}`);
+/**
+ * A rule's headline words, its factory as `routing rules` names it (demo-gpu, not fac_0mxc6m72…): the server's text,
+ * kept on the ✔ line (a newline in it forged a line of its own).
+ */
+async function ruleWords(client: GigafactoryClient, r: Pick<RoutingRule, "effect" | "factoryId">): Promise<string> {
+  const named = factoryNamer(await factoryNames(client));
+  return lineOf(`${r.effect} ${named(r.factoryId)}`);
+}
 
 export const routingCommands: Command[] = [
   {
@@ -69,9 +86,13 @@ export const routingCommands: Command[] = [
     summary: "what the track records say: hosts that fail or cost clearly more for a job class, with the numbers",
     options: {},
     async run(ctx) {
-      const doc = await recs(ctx.client());
+      const client = ctx.client();
+      const doc = await recs(client);
       if (ctx.json) ctx.emit(doc);
-      else ctx.print(formatRecs(doc.recommendations, ctx.io.stdoutColumns));
+      else {
+        const names = doc.recommendations.length > 0 ? await factoryNames(client) : undefined;
+        ctx.print(formatRecs(doc.recommendations, ctx.io.stdoutColumns, names));
+      }
       return 0;
     },
   },
@@ -107,7 +128,7 @@ export const routingCommands: Command[] = [
       if (ctx.json) ctx.emit(rule);
       else
         ctx.print(
-          `✔ applied ${id} as rule ${ruleText(rule)} — undo with \`gigafactory routing unapply ${lineOf(rule.id)}\``,
+          `✔ applied ${id} as rule ${lineOf(rule.id)}: ${await ruleWords(client, rule)} — undo with \`gigafactory routing unapply ${lineOf(rule.id)}\``,
         );
       return 0;
     },
@@ -139,12 +160,15 @@ export const routingCommands: Command[] = [
     async run(ctx) {
       const id = ctx.positionals[0]!;
       assertIdShape(RuleIdParam, id, "a rule id (rr_…)", "copy one from the ID column of `gigafactory routing rules`");
-      const rule = await checkedCall<RoutingRule>(ctx.client(), "DELETE", `/routing/rules/${encodeURIComponent(id)}`, {
+      const client = ctx.client();
+      const rule = await checkedCall<RoutingRule>(client, "DELETE", `/routing/rules/${encodeURIComponent(id)}`, {
         schema: RuleRead,
         what: "the routing rule removed",
       });
       if (ctx.json) ctx.emit(rule);
-      else ctx.print(`✔ removed rule ${lineOf(`${rule.id} (${rule.effect} ${rule.factoryId})`)}`);
+      else {
+        ctx.print(`✔ removed rule ${lineOf(rule.id)} (${await ruleWords(client, rule)})`);
+      }
       return 0;
     },
   },

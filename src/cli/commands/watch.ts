@@ -11,10 +11,10 @@ import { type Stage, TERMINAL_STAGES } from "../../core/model.ts";
 import { waitsForOperator } from "../../core/waiting.ts";
 import type { JobEvent } from "../../shared/http-client.ts";
 import { type Command, jsonText } from "../context.ts";
-import { endingNote, eventLines, type FactoryNamer, factoryIdOf, resultReason, stageOf } from "../event-text.ts";
-import { factoryNamer, factoryNames } from "../factory-names.ts";
+import { endingNote, eventLines, factoryIdOf, resultReason, stageOf } from "../event-text.ts";
 import { followJobFeed } from "../job-feed.ts";
 import { lineOf } from "../read-answers-policy.ts";
+import { WatchNames } from "../watch-names.ts";
 import { endedSince, endOfEndedJobRetried, type Verdict, verdictAt } from "../watch-verdicts.ts";
 import { type WaitingLine, waitingTeller } from "../watch-waiting.ts";
 
@@ -72,102 +72,102 @@ export const watch: Command = {
     let lastStage: string | undefined;
     let lastReason = "";
     // Factories by name, as `jobs` names them: the fleet list is read when an event names a factory it has not named
-    // (one enrolled since the last read), once per such id — never under --json, whose events are the API's.
-    let named: FactoryNamer = (id) => id;
-    let names = new Map<string, string>();
-    const asked = new Set<string>();
+    // (one enrolled since the last read), once per such id — never under --json, whose events are the API's. A line
+    // waits for that read a few seconds at most, then says the id (cli/watch-names).
+    const names = new WatchNames(client);
     const learn = async (events: readonly JobEvent[]): Promise<void> => {
-      const ids = events.map(factoryIdOf).filter((id): id is string => id !== undefined);
-      const unknown = ctx.json ? [] : ids.filter((id) => !names.has(id) && !asked.has(id));
-      if (unknown.length === 0) return;
-      for (const id of unknown) asked.add(id);
-      names = await factoryNames(client);
-      named = factoryNamer(names);
+      if (ctx.json) return;
+      await names.learn(events.map(factoryIdOf).filter((id): id is string => id !== undefined));
     };
-    const show = (event: JobEvent): void => {
-      const moved = stageOf(event);
-      if (moved !== undefined) {
-        lastStage = moved;
-        // A dead letter from an older coordinator carries no result: the failure before it is the reason.
-        lastReason = resultReason(event) || (moved === "dead_letter" ? lastReason : "");
+    try {
+      const show = (event: JobEvent): void => {
+        const moved = stageOf(event);
+        if (moved !== undefined) {
+          lastStage = moved;
+          // A dead letter from an older coordinator carries no result: the failure before it is the reason.
+          lastReason = resultReason(event) || (moved === "dead_letter" ? lastReason : "");
+        }
+        if (ctx.json) ctx.emitLine(event);
+        // A log line is one line per line of text already; every other field (a stage, a reason, a stream's name, the
+        // type) is the feed's text, whose newline printed a forged event line of its own.
+        else for (const line of eventLines(event, names.named)) ctx.print(lineOf(line));
+      };
+      // The seq at which to ask whether the job stays where an operator must act: armed by a move into an operator
+      // stage, disarmed by any other move.
+      let checkAt: number | undefined;
+      let needsOperator: string | undefined;
+      const after = ctx.int("after") ?? 0;
+      const end = async (verdict: Verdict & { ends: true }): Promise<true> => {
+        if (verdict.gap !== undefined) ctx.note(`… ${verdict.gap}`);
+        await learn(verdict.later);
+        for (const later of verdict.later) show(later);
+        needsOperator = verdict.message;
+        return true;
+      };
+      // A job already ended or waiting whose last stage move is at or before --after: no replayed move ends the watch.
+      const ended = follow ? undefined : await endOfEndedJobRetried(client, id, after);
+      // Said by the closing line unless a stage move printed below says otherwise.
+      if (ended) ({ stage: lastStage, reason: lastReason } = ended.ended);
+      const first = follow || ended ? { ends: false as const } : await verdictAt(client, id, after);
+      let endAt = ended && "endAt" in ended ? ended.endAt : undefined;
+      let opened = 0;
+      if (ended && "ends" in ended) await end(ended);
+      else if (first.ends) await end(first);
+      else {
+        checkAt = first.recheckAt;
+        // Why it waits, and the fix: said once, and again when the reason changes (cli/watch-waiting).
+        // Under --json as a JSON line on stderr: stdout stays one event per line, which scripts read by `seq`. Written by
+        // the one JSON rule (jsonText: C1 and bidi controls as \uXXXX), so the reason's text reaches a parser unchanged.
+        const say = (line: string, doc: WaitingLine) => ctx.note(ctx.json ? jsonText(doc, () => []) : line, true);
+        const waiting = ended ? undefined : waitingTeller({ client, id, follow, say });
+        void waiting?.check();
+        await followJobFeed(client, id, {
+          after,
+          retryAfterHeader: () => ctx.retryAfterHeader(),
+          // Each stream but the first of a job not ended when the watch began (the reads above just looked): did the
+          // job end, and its events get purged, while the watch was away? See watch-verdicts `endedSince`.
+          async onOpen(last) {
+            if (follow || (endAt === undefined && opened++ === 0) || (endAt !== undefined && last >= endAt))
+              return false;
+            const verdict = await endedSince(client, id, last, endAt !== undefined);
+            if (verdict && "endAt" in verdict) endAt = verdict.endAt;
+            return verdict && "ends" in verdict ? end(verdict) : false;
+          },
+          async onEvent(event) {
+            await learn([event]);
+            show(event);
+            waiting?.onEvent(event);
+            if (follow) return false;
+            // A job that had ended before the watch began ends it at its last seq then, if no terminal move comes first.
+            if (isTerminalEvent(event) || (endAt !== undefined && event.seq >= endAt)) return true;
+            const stage = stageOf(event);
+            if (stage !== undefined) checkAt = waitsForOperator(stage as Stage) ? event.seq : undefined;
+            if (checkAt === undefined || event.seq < checkAt) return false;
+            const verdict = await verdictAt(client, id, event.seq);
+            if (verdict.ends) return end(verdict);
+            checkAt = verdict.recheckAt;
+            return false;
+          },
+          onSkipped: (note) => ctx.note(`… ${note}`),
+          onRetry({ attempt, of, delayMs, reason }) {
+            // The reason may quote the feed's own text (why it ended the stream): kept to the one line this note is.
+            // `of`: how long it keeps trying, so a watcher of an outage knows when it gives up.
+            ctx.note(
+              `… ${lineOf(reason)}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt} of ${of})`,
+            );
+          },
+        }).finally(() => waiting?.stop());
       }
-      if (ctx.json) ctx.emitLine(event);
-      // A log line is one line per line of text already; every other field (a stage, a reason, a stream's name, the
-      // type) is the feed's text, whose newline printed a forged event line of its own.
-      else for (const line of eventLines(event, named)) ctx.print(lineOf(line));
-    };
-    // The seq at which to ask whether the job stays where an operator must act: armed by a move into an operator
-    // stage, disarmed by any other move.
-    let checkAt: number | undefined;
-    let needsOperator: string | undefined;
-    const after = ctx.int("after") ?? 0;
-    const end = async (verdict: Verdict & { ends: true }): Promise<true> => {
-      if (verdict.gap !== undefined) ctx.note(`… ${verdict.gap}`);
-      await learn(verdict.later);
-      for (const later of verdict.later) show(later);
-      needsOperator = verdict.message;
-      return true;
-    };
-    // A job already ended or waiting whose last stage move is at or before --after: no replayed move ends the watch.
-    const ended = follow ? undefined : await endOfEndedJobRetried(client, id, after);
-    // Said by the closing line unless a stage move printed below says otherwise.
-    if (ended) ({ stage: lastStage, reason: lastReason } = ended.ended);
-    const first = follow || ended ? { ends: false as const } : await verdictAt(client, id, after);
-    let endAt = ended && "endAt" in ended ? ended.endAt : undefined;
-    let opened = 0;
-    if (ended && "ends" in ended) await end(ended);
-    else if (first.ends) await end(first);
-    else {
-      checkAt = first.recheckAt;
-      // Why it waits, and the fix: said once, and again when the reason changes (cli/watch-waiting).
-      // Under --json as a JSON line on stderr: stdout stays one event per line, which scripts read by `seq`. Written by
-      // the one JSON rule (jsonText: C1 and bidi controls as \uXXXX), so the reason's text reaches a parser unchanged.
-      const say = (line: string, doc: WaitingLine) => ctx.note(ctx.json ? jsonText(doc, () => []) : line, true);
-      const waiting = ended ? undefined : waitingTeller({ client, id, follow, say });
-      void waiting?.check();
-      await followJobFeed(client, id, {
-        after,
-        retryAfterHeader: () => ctx.retryAfterHeader(),
-        // Each stream but the first of a job not ended when the watch began (the reads above just looked): did the
-        // job end, and its events get purged, while the watch was away? See watch-verdicts `endedSince`.
-        async onOpen(last) {
-          if (follow || (endAt === undefined && opened++ === 0) || (endAt !== undefined && last >= endAt)) return false;
-          const verdict = await endedSince(client, id, last, endAt !== undefined);
-          if (verdict && "endAt" in verdict) endAt = verdict.endAt;
-          return verdict && "ends" in verdict ? end(verdict) : false;
-        },
-        async onEvent(event) {
-          await learn([event]);
-          show(event);
-          waiting?.onEvent(event);
-          if (follow) return false;
-          // A job that had ended before the watch began ends it at its last seq then, if no terminal move comes first.
-          if (isTerminalEvent(event) || (endAt !== undefined && event.seq >= endAt)) return true;
-          const stage = stageOf(event);
-          if (stage !== undefined) checkAt = waitsForOperator(stage as Stage) ? event.seq : undefined;
-          if (checkAt === undefined || event.seq < checkAt) return false;
-          const verdict = await verdictAt(client, id, event.seq);
-          if (verdict.ends) return end(verdict);
-          checkAt = verdict.recheckAt;
-          return false;
-        },
-        onSkipped: (note) => ctx.note(`… ${note}`),
-        onRetry({ attempt, of, delayMs, reason }) {
-          // The reason may quote the feed's own text (why it ended the stream): kept to the one line this note is.
-          // `of`: how long it keeps trying, so a watcher of an outage knows when it gives up.
-          ctx.note(
-            `… ${lineOf(reason)}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt} of ${of})`,
-          );
-        },
-      }).finally(() => waiting?.stop());
+      if (needsOperator === undefined) {
+        // Ended (exit 0, shipped or not): a dead letter or a cancel is said, with why, on stderr.
+        const ending = follow ? undefined : endingNote(id, lastStage, lastReason);
+        if (ending !== undefined) ctx.note(lineOf(ending));
+        return 0;
+      }
+      ctx.note(needsOperator);
+      return EXIT_NEEDS_OPERATOR;
+    } finally {
+      names.stop(); // a fleet read still in flight is dropped, not left open on the coordinator
     }
-    if (needsOperator === undefined) {
-      // Ended (exit 0, shipped or not): a dead letter or a cancel is said, with why, on stderr.
-      const ending = follow ? undefined : endingNote(id, lastStage, lastReason);
-      if (ending !== undefined) ctx.note(lineOf(ending));
-      return 0;
-    }
-    ctx.note(needsOperator);
-    return EXIT_NEEDS_OPERATOR;
   },
 };

@@ -2,7 +2,7 @@
  * @module cli/commands/whoami
  * `gigafactory whoami [--json]`: who the CLI's token is on its product (`GET …/whoami`) — the product, the role the
  * API judges it by and what that role may do, how the audit log names its acts, a minted token's id and name (a
- * factory's id) — and where the token came from (--token, GIGAFACTORY_TOKEN or the config file `login` wrote), with
+ * factory's name and id) — and where the token came from (--token, GIGAFACTORY_TOKEN or the config file `login` wrote), with
  * the coordinator's URL. Never the token. `--json` prints the API's answer as it came. The answer is checked with
  * zod (`WhoamiRead`) before anything renders it, as every read command's is (cli/read-answers); a coordinator too old
  * to have the route is said to be one, not a wrong --url.
@@ -26,6 +26,7 @@ export const WhoamiRead = z.object({
   tokenId: z.string().nullish(),
   tokenName: z.string().nullish(),
   factoryId: z.string().nullish(),
+  factoryName: z.string().nullish(),
 });
 export type WhoamiAnswer = z.output<typeof WhoamiRead>;
 
@@ -44,6 +45,16 @@ export function tokenSource(flag: string | undefined, env: Env, configFile: stri
   return `the config file ${configFile}`;
 }
 
+/**
+ * A factory's token's factory as explain's holder line names it: `demo-gpu (fac_0mxc6m72…)` — its name (a factory's
+ * token may not read the fleet list, so the answer says it), with the id `factory` commands take; the id alone from
+ * a coordinator that does not say the name.
+ */
+export function factoryLabel(w: Pick<WhoamiAnswer, "factoryId" | "factoryName">): string {
+  const id = w.factoryId ?? "";
+  return w.factoryName && w.factoryName !== id ? `${w.factoryName} (${id})` : id;
+}
+
 /** The human lines of an answer; `source` says where the token came from, `url` the coordinator's base. */
 export function formatWhoami(w: WhoamiAnswer, source: string, url: string): string {
   const means = ROLE_MEANS[w.role];
@@ -54,7 +65,7 @@ export function formatWhoami(w: WhoamiAnswer, source: string, url: string): stri
     ["actor", w.actor],
   ];
   if (token) fields.push(["token", token]);
-  if (w.factoryId) fields.push(["factory", w.factoryId]);
+  if (w.factoryId) fields.push(["factory", factoryLabel(w)]);
   fields.push(["from", source], ["url", url]);
   return renderFields(fields.map(([k, v]) => [k, lineOf(v)] as const));
 }
@@ -85,9 +96,10 @@ export const whoami: Command = {
   summary: "show who the CLI's token is on its product: role, audit name, token id, where it came from",
   details: [
     "Reads GET …/whoami: the product, the role the API judges the token by (admin, operator, viewer, factory) and",
-    "what it may do, the audit log's name for its acts, a minted token's id and name (or a factory's id), then",
-    "where the token came from (--token, GIGAFACTORY_TOKEN or the config file) and the coordinator's URL.",
-    "--json prints the API's answer: {product, role, actor, tokenId?, tokenName?, factoryId?}. Never the token.",
+    "what it may do, the audit log's name for its acts, a minted token's id and name (or a factory's name and id),",
+    "then where the token came from (--token, GIGAFACTORY_TOKEN or the config file) and the coordinator's URL.",
+    "--json prints the API's answer: {product, role, actor, tokenId?, tokenName?, factoryId?, factoryName?}.",
+    "Never the token.",
   ],
   options: {},
   async run(ctx) {

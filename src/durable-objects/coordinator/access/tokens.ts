@@ -23,7 +23,7 @@ export function authenticate(sql: SqlStorage, hash: string, now: number): Princi
   );
   if (t) return { kind: "token", role: t.role, tokenId: t.id, name: t.name };
   const f = factoryByTokenHash(sql, hash);
-  if (f) return { kind: "factory", factoryId: f.id };
+  if (f) return { kind: "factory", factoryId: f.id, name: f.name };
   const code = liveEnrollmentCode(sql, hash, now);
   if (code) return { kind: "enrollment", codeId: code.id, ...(code.spent ? { spent: true as const } : {}) };
   return undefined;

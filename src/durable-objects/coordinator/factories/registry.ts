@@ -206,7 +206,10 @@ export function deleteFactory(tx: Tx, id: string): void {
   execute(tx.sql, "DELETE FROM factories WHERE id = ?", id);
 }
 
-const BY_TOKEN_SQL = "SELECT id, status FROM factories WHERE token_hash = ? AND status != 'revoked'";
-export function factoryByTokenHash(sql: SqlStorage, hash: string): { id: string; status: string } | undefined {
-  return one<{ id: string; status: string }>(sql, BY_TOKEN_SQL, hash);
+const BY_TOKEN_SQL = "SELECT id, name, status FROM factories WHERE token_hash = ? AND status != 'revoked'";
+export function factoryByTokenHash(
+  sql: SqlStorage,
+  hash: string,
+): { id: string; name: string; status: string } | undefined {
+  return one<{ id: string; name: string; status: string }>(sql, BY_TOKEN_SQL, hash);
 }

@@ -1,0 +1,102 @@
+// `gigafactory watch ID` does not hold a line on the fleet read that names its factories (cli/watch-names): against a
+// coordinator whose fleet list never answers (an outage that takes connections), with `--timeout 0` (no limit), the
+// lease lines print with the factory's id after NAME_WAIT_MS and the watch ends — it waited for the read at the first
+// such line, for ever (the real CLI process too). A read that answers after its line printed names the lines after
+// it, and one read is in flight at a time. A one-shot command's line waits as long at most (cli/factory-names
+// factoryNames): `routing apply`'s ✔ line, after its write, waited the whole --timeout for the fleet's names.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
+import { WatchNames } from "../../src/cli/watch-names.ts";
+import { GigafactoryClient } from "../../src/shared/http-client.ts";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { testTempDir } from "../support/temp-dir.ts";
+
+const BIN = fileURLToPath(new URL("../../bin/gigafactory.mjs", import.meta.url));
+const AT = Date.UTC(2026, 11, 6, 18, 0, 0);
+const EVENTS = [
+  { seq: 1, type: "lease.granted", at: AT, data: { factoryId: "fac_g", leaseEpoch: 1, expiresAt: AT + 60_000 } },
+  { seq: 2, type: "job.stage", at: AT, data: { from: "building", to: "shipped", leaseEpoch: 1 } },
+];
+const FLEET = { factories: [{ id: "fac_g", name: "demo-gpu" }] };
+const RULE = { id: "rr_1", effect: "avoid", factoryId: "fac_g", reason: "fails", createdAt: AT, createdBy: "op" };
+const REC = {
+  ...{ id: "rec_0a1b2c3d", kind: "failure_rate", factoryId: "fac_g", engine: "codex", jobClass: "c", message: "m" },
+  ...{ evidence: {}, rule: { factoryId: "fac_g", effect: "avoid", reason: "fails" }, appliedAs: null },
+};
+
+/** A coordinator with a shipped job whose fleet list is answered only by `release()` (never, unless called). */
+async function coordinator() {
+  const held: Array<() => void> = [];
+  const stub = await stubCoordinator((req, reply) => {
+    const url = new URL(req.url, "http://x");
+    if (url.pathname.endsWith("/factories")) return void held.push(() => reply.json(200, FLEET));
+    if (url.pathname.endsWith("/routing/recommendations")) return reply.json(200, { recommendations: [REC] });
+    if (url.pathname.endsWith("/routing/rules")) return reply.json(201, RULE);
+    const events = EVENTS.filter((e) => e.seq > Number(url.searchParams.get("after") ?? 0));
+    if (url.pathname.endsWith("/events/stream"))
+      return reply.text(
+        200,
+        events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(""),
+        "text/event-stream",
+      );
+    if (url.pathname.endsWith("/events")) return reply.json(200, { events, lastSeq: 2 });
+    return reply.json(200, { id: "job_1", title: "T", stage: "shipped", waitingReason: null });
+  });
+  const release = () => {
+    for (const answer of held.splice(0)) answer();
+  };
+  return { ...stub, release };
+}
+
+describe("watch does not hold a line on the fleet read that names factories", () => {
+  it("a fleet list that never answers: the lease line prints with the id, and the watch ends", async () => {
+    const stub = await coordinator();
+    const run = await captureCli(["watch", "job_1", "--timeout", "0", ...connection(stub.url, "p")]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/lease\.granted {2}lease to fac_g · epoch 1/);
+    expect(stub.lines.filter((l) => l.includes("/factories"))).toHaveLength(1);
+  });
+
+  it("the real CLI process ends too", async () => {
+    const stub = await coordinator();
+    const dir = testTempDir("gf-watch-name-wait-");
+    const child = spawn(process.execPath, [BIN, "watch", "job_1", "--timeout", "0", ...connection(stub.url, "p")], {
+      env: { ...process.env, HOME: dir, GIGAFACTORY_CONFIG: join(dir, "none.json") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.resume();
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    expect(code).toBe(0);
+    expect(stdout).toContain("lease to fac_g");
+  });
+
+  it("a read that answers after its line printed names the lines after it; one read in flight at a time", async () => {
+    const stub = await coordinator();
+    const client = new GigafactoryClient({ url: stub.url, token: "t", product: "p" });
+    const names = new WatchNames(client, 0); // no wait: the line prints with what is known
+    onTestFinished(() => names.stop());
+    await names.learn(["fac_g"]);
+    expect(names.named("fac_g")).toBe("fac_g");
+    await names.learn(["fac_g", "fac_h"]); // a read is in flight: none more
+    await vi.waitFor(() => expect(stub.lines.filter((l) => l.includes("/factories"))).toHaveLength(1));
+    stub.release();
+    await vi.waitFor(() => expect(names.named("fac_g")).toBe("demo-gpu"));
+    expect(names.named("fac_h")).toBe("fac_h");
+  });
+
+  it("routing apply's ✔ line, after its write, waits as long at most, then names the factory by its id", async () => {
+    const stub = await coordinator();
+    const run = await captureCli(["routing", "apply", "rec_0a1b2c3d", "--timeout", "0", ...connection(stub.url, "p")]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^✔ applied rec_0a1b2c3d as rule rr_1: avoid fac_g — undo with/);
+  });
+});
