@@ -29,6 +29,7 @@ import {
   renderTable,
 } from "../table.ts";
 import { waitingLines } from "../waiting.ts";
+import { deadLetterFix } from "../waiting-fix.ts";
 
 function checkpointText(job: Job): string {
   const c = job.checkpoint;
@@ -215,9 +216,9 @@ export function renderJob(
   // A dead-lettered job waits for nothing (no reason), yet it is not over for good: say what runs it again, as a
   // watch's ending line does (cli/event-text endingNote). A newcomer found a bare "—" with no next step (pass 41).
   const waiting =
-    waitingLines(job.waitingReason, now, ["lastResult"]) ||
+    waitingLines(job.waitingReason, now, ["lastResult"], job.id) ||
     (job.stage === "dead_letter"
-      ? `Ended in dead_letter: its attempts are used up\n  fix: \`gigafactory requeue ${job.id}\` runs it again with fresh attempts`
+      ? `Ended in dead_letter: its attempts are used up\n  fix: ${deadLetterFix(job.id)}`
       : "");
   return `${job.id}  ${oneLine(job.title)}\n${renderFields(fields)}${waiting ? `\n\n${waiting}` : ""}\n\nRUNS\n${runTable}`;
 }

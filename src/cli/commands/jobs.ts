@@ -44,7 +44,7 @@ export function jobRows(
       `${j.attempt}/${j.maxAttempts}`,
       held ? holder(held) : orNone(held),
       formatAge(j.createdAt, now),
-      lost ?? waitingCell(j.waitingReason),
+      lost ?? waitingCell(j.waitingReason, j),
     ];
   });
 }
