@@ -24,6 +24,7 @@ import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
 import { headerFacts, manifestFields } from "./job-facts.js";
 import { everyRead, readSchedule, readsForEvent } from "./job-reads.js";
+import { holderLink } from "./job-row.js";
 import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
@@ -39,6 +40,7 @@ import { reasonShown } from "./waiting-shown.js";
 export function jobDetailView(root, live, jobId) {
   const session = live.session;
   const name = (/** @type {string | undefined} */ id) => live.factoryName(id);
+  const linkOf = (/** @type {string | undefined} */ id) => holderLink(live, id);
   // Focusable from script: where focus goes when the job moved elsewhere and no action is offered (busy.js armGroup).
   const title = h("h1", { id: "job-title", tabindex: "-1" }, "Loading…");
   const badge = h("span", { class: "job-stage" });
@@ -138,7 +140,7 @@ export function jobDetailView(root, live, jobId) {
     actions.update(job);
     review.update(job);
     dag.update(job);
-    replace(facts, ...headerFacts(job, name));
+    replace(facts, ...headerFacts(job, name, linkOf));
     replace(waiting, waitingDetail(why.reason, why.stale, jobId));
     // Redrawn at each read of the job (every progress event of a running one): focus on the Parent link stays on it.
     redrawKeepingFocus(manifestFacts, () => replace(manifestFacts, ...manifestFields(job)));
@@ -217,7 +219,7 @@ export function jobDetailView(root, live, jobId) {
     // covered it: factories come back after the coordinator does, and most moves come with no drop.)
     if (stale || (fleetChanged && current?.waitingReason)) soon(loadJob);
     else if (current) {
-      replace(facts, ...headerFacts(current, name)); // factory names, ages
+      replace(facts, ...headerFacts(current, name, linkOf)); // factory names, their links, ages
       renderAges(waiting); // "since … (5 min ago)": a quiet job's reason is not read again while the fleet holds
     }
   });

@@ -18,8 +18,11 @@ function fact(label, value, key) {
   return h("div", { dataset: { fact: key ?? label.toLowerCase() } }, h("dt", null, label), h("dd", null, value ?? "—"));
 }
 
-/** @param {any} job @param {(id: string | undefined) => string} name */
-export function headerFacts(job, name) {
+/**
+ * @param {any} job @param {(id: string | undefined) => string} name
+ * @param {(id: string | undefined) => Node | null} [link] the holder's "disconnected" badge (job-row.js holderLink)
+ */
+export function headerFacts(job, name, link = () => null) {
   const cp = job.checkpoint;
   // As core/review counts: distinct authenticated reviewers (they carry a reviewerName) in this round.
   const approvals = new Set(
@@ -34,7 +37,13 @@ export function headerFacts(job, name) {
     fact(
       "Holder",
       job.holderFactoryId
-        ? `${name(job.holderFactoryId)}${job.leaseExpiresAt ? ` · lease until ${clock(job.leaseExpiresAt)}` : ""}`
+        ? h(
+            "span",
+            null,
+            `${name(job.holderFactoryId)}${job.leaseExpiresAt ? ` · lease until ${clock(job.leaseExpiresAt)}` : ""}`,
+            link(job.holderFactoryId) ? " " : null,
+            link(job.holderFactoryId),
+          )
         : "none",
     ),
     fact(

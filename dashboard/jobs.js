@@ -224,6 +224,8 @@ export function jobsView(root, live, params) {
     // one back from quarantine) moves no version either: "No capable factory" stood on the board for good after it.
     const waiting = fleetChanged && jobs.some((j) => j.waitingReason);
     if (versionChanged || waiting || (stale && !loading)) void reload();
+    // A holder's link lost or back moves no version: its row's badge (job-row.js holderLink) is drawn again.
+    else if (fleetChanged && jobs.some((j) => j.holderFactoryId)) renderRows();
     else renderAges(tbody); // between refetches only the "updated … ago" cells change
   });
   return () => {

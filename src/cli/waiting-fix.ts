@@ -7,8 +7,11 @@
  * A capability the agent detects itself (agent/capabilities: `engine:`, `has:`, `os:`, `arch:`, `node:`) is never
  * told as `--cap`: `--cap engine:claude` would send claude jobs to a host without claude. An engine is added with
  * `--engine NAME=COMMAND` (or its command on the agent's PATH), a tool by installing it; an os/arch/node needs
- * another host.
+ * another host. A job in review (`review_pending`, whose message names no command) is told `review approve|reject ID`,
+ * as `watch` tells it, and a dead-lettered one (no reason: it waits for nothing) `requeue ID`, as `job` tells it —
+ * `jobs` said neither (a newcomer, pass 42).
  */
+import { shellWord } from "../core/waiting-commands.ts";
 import type { WaitingReason } from "../core/waiting-reason.ts";
 import { Capability } from "../shared/api.ts";
 
@@ -59,8 +62,19 @@ function installs(caps: readonly string[]): string {
   return parts.length > 0 ? ` with ${parts.join(" and ")}` : "";
 }
 
-/** The "fix:" text for `reason`, or undefined when its message says what to do (or there is nothing to run). */
-export function waitingFix(reason: WaitingReason): string | undefined {
+/** A dead-lettered job's fix (it carries no waiting reason): requeued, it runs again with fresh attempts. */
+export const deadLetterFix = (jobId: string): string =>
+  `\`gigafactory requeue ${shellWord(jobId, "ID")}\` runs it again with fresh attempts`;
+
+/**
+ * The "fix:" text for `reason` of job `jobId` (a review's command names it: without it, none), or undefined when its
+ * message says what to do (or there is nothing to run).
+ */
+export function waitingFix(reason: WaitingReason, jobId?: string): string | undefined {
+  if (reason.code === "review_pending" && jobId !== undefined) {
+    const id = shellWord(jobId, "ID");
+    return `\`gigafactory review approve ${id}\` approves it, \`gigafactory review reject ${id}\` sends it back`;
+  }
   if (reason.code !== "no_capable_factory") return undefined;
   const d = reason.detail;
   if (Array.isArray(d.pendingApproval) && d.pendingApproval.length > 0) return undefined; // its message names it

@@ -7,11 +7,28 @@
  */
 import type { WaitingReason } from "../core/waiting-reason.ts";
 import { formatAge, formatInstant, isInstantKey, NONE, oneLine } from "./table.ts";
-import { waitingFix } from "./waiting-fix.ts";
+import { deadLetterFix, waitingFix } from "./waiting-fix.ts";
 
-/** The `jobs` table's WAITING cell: "—" for a running or finished job. */
-export function waitingCell(reason: WaitingReason | null | undefined): string {
-  return reason ? `${reason.code}: ${reason.message}` : NONE;
+/**
+ * A fix as long as this (characters) is said whole in the `jobs` cell (about two of its wrapped lines); a longer one
+ * — most of `no_capable_factory`'s — is pointed to: `gigafactory job ID` says it.
+ */
+const CELL_FIX = 100;
+
+/**
+ * The `jobs` table's WAITING cell: `code: message`, then the fix `job ID` and `watch` give (cli/waiting-fix) — whole
+ * when short, else where to read it: the cell hid that a fix existed. A dead-lettered job (no reason) says its
+ * requeue; "—" for a running or finished job.
+ */
+export function waitingCell(reason: WaitingReason | null | undefined, job?: { id: string; stage: string }): string {
+  if (!reason)
+    return job?.stage === "dead_letter" ? `dead_letter: attempts used up — fix: ${deadLetterFix(job.id)}` : NONE;
+  const fix = waitingFix(reason, job?.id);
+  const said = `${reason.code}: ${reason.message}`;
+  if (fix === undefined) return said;
+  return fix.length <= CELL_FIX || !job
+    ? `${said} — fix: ${fix}`
+    : `${said} — fix: \`gigafactory job ${job.id}\` says it`;
 }
 
 /**
@@ -57,12 +74,14 @@ function recordText(r: Record<string, unknown>, depth: number): string {
 
 /**
  * The "Waiting:" block of `gigafactory job ID` (and `explain ID`), or "" for a job that runs or has ended.
- * `omit` names detail keys the surrounding page already shows (`job ID` has its own "last result" line).
+ * `omit` names detail keys the surrounding page already shows (`job ID` has its own "last result" line); `jobId`
+ * names the job in a fix that needs it (a review's).
  */
 export function waitingLines(
   reason: WaitingReason | null | undefined,
   now: number,
   omit: readonly string[] = [],
+  jobId?: string,
 ): string {
   if (!reason) return "";
   const lines = [
@@ -75,7 +94,7 @@ export function waitingLines(
     if (!omit.includes(k)) lines.push(`  ${oneLine(k)}: ${oneLine(valueText(k, v))}`);
   }
   // The command that ends the wait, where the message names none (cli/waiting-fix).
-  const fix = waitingFix(reason);
+  const fix = waitingFix(reason, jobId);
   if (fix !== undefined) lines.push(`  fix: ${oneLine(fix)}`);
   return lines.join("\n");
 }

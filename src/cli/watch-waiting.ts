@@ -102,7 +102,7 @@ export function waitingTeller(opts: WaitingTellerOptions): WaitingTeller {
     if (stopped || code === said) return;
     said = code;
     if (reason === null || code === null) return;
-    const fix = waitingFix(reason);
+    const fix = waitingFix(reason, id);
     say(waitingNote(id, reason, fix), {
       type: "watch.waiting",
       jobId: id,

@@ -172,7 +172,11 @@ describe("gigafactory CLI against a local coordinator", () => {
   it("enroll --direct prints a command whose one-time token the coordinator accepts for a heartbeat", async () => {
     const r = await cli("enroll", "cli-host", "--cap", "os:linux", "--cap", "has:docker", "--seats", "2", "--direct");
     expect(r.code).toBe(0);
-    const m = /bin\/gigafactory-agent\.mjs run --url (\S+) --product (\S+) --token (\S+)/.exec(r.stdout);
+    // `enroll --token` then `run`: the token stored in the state dir for every later plain `run` (cli-token-lines).
+    const m =
+      /bin\/gigafactory-agent\.mjs enroll --url (\S+) --product (\S+) --token (\S+) --name cli-host --cap os:linux --cap has:docker --seats 2 && \S+ bin\/gigafactory-agent\.mjs run$/m.exec(
+        r.stdout,
+      );
     expect(m?.slice(1, 3)).toEqual([h.url, PRODUCT]);
     expect(r.stdout).toContain("shown once");
     hostToken = m![3] as string;

@@ -3,6 +3,8 @@
 // the poller's next read — beside "health ok", which follows heartbeats — with words a screen reader gets, and the
 // Fleet line counts it; reconnected, the card says it no more. Before, the card read "health ok" alone until the
 // beats lapsed (30 s and more). The poller's reads are reached by running the page's clock on, not waited for.
+// A job it holds says so too, on the board's row and the job's page: its holder "disconnected" beside its name — they
+// read as if all was well until the lease ran out (a newcomer, after a kill -9 of an agent).
 import { describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
 import { dashboardSuite, signedInPage, untilFleetRedrawn } from "./dashboard-session.ts";
@@ -48,6 +50,30 @@ describe("dashboard: a factory whose socket closed", () => {
     expect(await page.locator("#fleet-summary").textContent()).not.toContain("disconnected");
     expect(errors).toEqual([]);
     again.close();
+    await close();
+  });
+
+  it("says a job's holder is disconnected on the board's row and the job's page", async () => {
+    const enrolled = await api<{ factoryId: string; token: string }>("POST", "/factories/enroll", { name: "holder" });
+    const host = await WsFactory.connect(suite.h.url, PRODUCT, enrolled.token, { autoComplete: false });
+    // An hour's lease: the job stays held by the killed host for as long as the test looks.
+    const manifest = { title: "Held by a dead host", leaseTtlSeconds: 3600 };
+    const { id } = await api<{ id: string }>("POST", "/jobs", { manifest, bodyMd: "x\n" });
+    await host.assignmentOf(id);
+    const { page, errors, close } = await signedInPage(suite, ADMIN, PRODUCT, { route: (p) => p.clock.install() });
+    const cell = page.locator(`tr[data-job="${id}"] td`).nth(4);
+    await expect.poll(() => cell.textContent(), SOON).toBe("holder");
+
+    host.kill();
+    await expect.poll(() => connected(enrolled.factoryId), SOON).toBe(false);
+    const badge = cell.getByTestId("link-down");
+    await untilFleetRedrawn(page, async () => (await badge.count()) === 1);
+    expect(await cell.textContent()).toMatch(/^holder disconnected (just now|\d+ s ago): no live link/);
+
+    await page.locator(`tr[data-job="${id}"] a`).click();
+    const holder = page.locator('[data-fact="holder"] dd');
+    await expect.poll(() => holder.textContent(), SOON).toMatch(/^holder · lease until .+ disconnected /);
+    expect(errors).toEqual([]);
     await close();
   });
 });

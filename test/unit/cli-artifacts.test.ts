@@ -50,6 +50,24 @@ describe("gigafactory artifacts", () => {
     expect(JSON.parse(json.stdout)).toEqual({ artifacts: [pointer] });
   });
 
+  // Named as `jobs` and `job` name a holder (cli/factory-names): it read `factory:fac_0mxch3l8…` (a newcomer, pass 42).
+  it("names the factory that uploaded it; an operator's upload, or a factory the fleet list lacks, as answered", async () => {
+    const by = (uploadedBy: string) => ({ ...pointer, name: `${uploadedBy.split(":")[1]}.log`, uploadedBy });
+    const stub = await stubCoordinator((req, reply) => {
+      if (req.url.endsWith("/factories")) return reply.json(200, { factories: [{ id: "fac_1", name: "host-a" }] });
+      reply.json(200, { artifacts: [by("factory:fac_1"), by("operator:alice"), by("factory:fac_gone")] });
+    });
+    const run = await captureCli(["artifacts", "job_1", ...connection(stub.url, "p")], { now: NOW });
+    const uploaders = run.stdout
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(/\s{2,}/)[3]);
+    expect(uploaders).toEqual(["host-a", "operator:alice", "factory:fac_gone"]);
+    const json = await captureCli(["artifacts", "job_1", "--json", ...connection(stub.url, "p")]);
+    expect(JSON.parse(json.stdout).artifacts[0].uploadedBy).toBe("factory:fac_1"); // --json: the API's own words
+  });
+
   it("downloads to stdout, or to -o FILE", async () => {
     const stub = await coordinator();
     const out = await captureCli(["artifact", "job_1", "run.log", ...connection(stub.url, "p")]);

@@ -177,6 +177,36 @@ describe("factories: awaiting approval, approve --seats, enroll's agent command"
   });
 });
 
+// A printed factory token is stored before `run` (test/e2e/cli-token-lines for the real agent): `run --url … --token T`
+// connected once and saved nothing, so the agent's next plain `run` read the rotated-out token, `unauthorized`, exit 3.
+describe("factory rotate and enroll --direct: the host's line stores the token, then runs", () => {
+  const enrolled = { factoryId: "fac_g", token: "gf_shop_new", factory: factory({ id: "fac_g", name: "demo-gpu" }) };
+  const stub = () =>
+    stubCoordinator((req, reply) => {
+      if (req.method === "GET") return reply.json(200, { factories: [enrolled.factory] });
+      reply.json(201, enrolled);
+    });
+  const run = `&& ${AGENT} run`;
+
+  it("rotate: enroll --token with the new token, keeping the host's stored name and seats, then run", async () => {
+    const { url } = await stub();
+    const json = await captureCli(["factory", "rotate", "demo-gpu", "--json", ...connection(url, "shop")]);
+    const start = `${AGENT} enroll --url ${url} --product shop --token gf_shop_new`;
+    expect(JSON.parse(json.stdout).command).toBe(`${start} ${run}`);
+    const text = await captureCli(["factory", "rotate", "demo-gpu", ...connection(url, "shop")]);
+    expect(text.stdout).toContain(`\n  ${start} ${run}\n`);
+  });
+
+  it("enroll --direct: enroll --token with the name, capabilities and seats, then run", async () => {
+    const { url } = await stub();
+    const args = ["enroll", "demo-gpu", "--cap", "gpu", "--seats", "2", "--direct", "--json"];
+    const r = await captureCli([...args, ...connection(url, "shop")]);
+    expect(JSON.parse(r.stdout).command).toBe(
+      `${AGENT} enroll --url ${url} --product shop --token gf_shop_new --name demo-gpu --cap gpu --seats 2 ${run}`,
+    );
+  });
+});
+
 // `factory drain demo-gpu` — the name `factories` and the agent's log show first — used to be refused
 // `not_found: factory demo-gpu does not exist`: the factory commands took ids only (an experiment arm took either).
 describe("factory commands take a factory's name or id", () => {

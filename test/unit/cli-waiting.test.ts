@@ -7,6 +7,8 @@ import { renderJob } from "../../src/cli/commands/job.ts";
 import { JOB_COLUMNS, jobRows } from "../../src/cli/commands/jobs.ts";
 import { isInstantKey, renderTable } from "../../src/cli/table.ts";
 import { waitingCell, waitingLines } from "../../src/cli/waiting.ts";
+import { waitingFix } from "../../src/cli/waiting-fix.ts";
+import { waitingNote } from "../../src/cli/watch-waiting.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import type { JobSummary, JobView } from "../../src/shared/responses.ts";
@@ -44,7 +46,7 @@ const whole = {
 describe("jobs: the WAITING column", () => {
   it("shows code and message, and a dash for a job that runs", () => {
     expect(jobRows([summary], NOW)[0]!.at(-1)).toBe(
-      "no_capable_factory: waiting for a factory with gpu — none is enrolled",
+      "no_capable_factory: waiting for a factory with gpu — none is enrolled — fix: `gigafactory job job_1` says it",
     );
     expect(waitingCell(null)).toBe("—");
     const table = renderTable(JOB_COLUMNS, jobRows([summary], NOW));
@@ -61,8 +63,51 @@ describe("jobs: the WAITING column", () => {
       .slice(1)
       .map((l, i) => (i === 0 ? l.slice(at) : l.trimStart()))
       .join(" ");
-    expect(reason).toBe("no_capable_factory: waiting for a factory with gpu — none is enrolled");
+    expect(reason).toBe(
+      "no_capable_factory: waiting for a factory with gpu — none is enrolled — fix: `gigafactory job job_1` says it",
+    );
     for (const line of lines.slice(2)) expect(line.slice(0, at).trim()).toBe("");
+  });
+});
+
+// One reason, one fix wherever it is read (a newcomer, pass 42): `jobs` said `review_pending: waiting for review: 0 of 1
+// approval` with no command while `watch` gave `gigafactory review approve …`; `—` for a dead-lettered job while `job`
+// gave its requeue; and no hint of the `no_capable_factory` fix that `job` and `watch` print.
+describe("jobs, job and watch: the same fix for the same wait", () => {
+  const review: WaitingReason = {
+    code: "review_pending",
+    message: "waiting for review: 0 of 1 approval",
+    since: NOW,
+    detail: { required: 1, approvals: 0, approvedBy: [] },
+  };
+  const approve = "`gigafactory review approve job_1` approves it, `gigafactory review reject job_1` sends it back";
+
+  it("review_pending: the cell, the Waiting block and watch's note name the review commands", () => {
+    const inReview = { ...summary, stage: "review", waitingReason: review } as JobSummary;
+    expect(jobRows([inReview], NOW)[0]!.at(-1)).toBe(
+      `review_pending: waiting for review: 0 of 1 approval — fix: ${approve}`,
+    );
+    expect(renderJob({ ...whole, ...inReview } as JobView, [], NOW)).toContain(`  fix: ${approve}`);
+    expect(waitingNote("job_1", review, waitingFix(review, "job_1"))).toContain(`— fix: ${approve}`);
+  });
+
+  it("dead_letter: the cell says the requeue `job` says", () => {
+    const dead = { ...summary, stage: "dead_letter", waitingReason: null } as unknown as JobSummary;
+    expect(jobRows([dead], NOW)[0]!.at(-1)).toBe(
+      "dead_letter: attempts used up — fix: `gigafactory requeue job_1` runs it again with fresh attempts",
+    );
+    expect(renderJob({ ...whole, ...dead } as JobView, [], NOW)).toContain(
+      "fix: `gigafactory requeue job_1` runs it again with fresh attempts",
+    );
+  });
+
+  it("a short fix is said whole in the cell; a reason with none says none", () => {
+    const short = { ...noGpu, detail: {} };
+    expect(waitingCell(short, { id: "job_1", stage: "queued" })).toMatch(
+      / — fix: enroll a factory: `gigafactory enroll NAME`/,
+    );
+    const busy: WaitingReason = { code: "all_seats_busy", message: "every seat is busy", since: NOW, detail: {} };
+    expect(waitingCell(busy, { id: "job_1", stage: "queued" })).toBe("all_seats_busy: every seat is busy");
   });
 });
 

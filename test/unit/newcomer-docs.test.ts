@@ -34,6 +34,7 @@ import { checkpointBranch } from "../../src/agent/workspace.ts";
 import { parseCommandLine } from "../../src/cli/args.ts";
 import { watch } from "../../src/cli/commands/watch.ts";
 import { COMMANDS } from "../../src/cli/registry.ts";
+import { waitingNote } from "../../src/cli/watch-waiting.ts";
 import { applyRule, budgetState, pausedByOf } from "../../src/core/budget.ts";
 import { exclusionDelayMs } from "../../src/core/exclusions.ts";
 import { productHealth } from "../../src/core/health.ts";
@@ -266,9 +267,15 @@ describe("the README and the OpenAPI text, read as a newcomer", () => {
       // Out of /root: as root the engine's user (nobody) must reach the work dir beside the state dir.
       expect(parsed.flags["state-dir"], line).toMatch(/^\/srv\/gf\/[a-z0-9-]+$/);
     }
-    // A job no host can run is `queued`: no stage an operator moves on, so `watch` prints its submission and waits.
+    // A job no host can run is `queued`: no stage an operator moves on, so `watch` waits — saying why, with the fix
+    // (cli/watch-waiting `waitingNote`), on stderr; the walk said it printed "only its submission" (a newcomer, pass 42).
     expect(waitsForOperator("queued")).toBe(false);
-    expect(FIRST_FLEET).toContain("`watch` prints\nonly its submission and waits");
+    expect(FIRST_FLEET).not.toContain("only its submission");
+    const note = waitingNote("job_1", { code: "no_capable_factory", message: "m", since: 0, detail: {} }, "f");
+    expect(note).toMatch(/^… job_1 waits: no_capable_factory — m — fix: f/);
+    expect(FIRST_FLEET).toContain(
+      "`watch` prints\nits submission, then on stderr the waiting reason and the command that ends the wait (`… waits: no_capable_factory —\n… — fix: …`)",
+    );
     expect(FIRST_FLEET).toContain("As root, keep the state dirs out of\n`/root`");
     // A host that gave a local-repo job back stays kept from it after a restart with the flag: only a requeue clears it.
     const minutes = (strikes: number) => exclusionDelayMs("rejected", strikes) / 60_000;

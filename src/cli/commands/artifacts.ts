@@ -20,6 +20,7 @@ import { downloadToFile } from "../artifact-download.ts";
 import { drain, verify } from "../artifact-stream.ts";
 import type { Command, Io } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
+import { factoryNamer, factoryNames } from "../factory-names.ts";
 import { folderFault } from "../output-file.ts";
 import { ArtifactPageRead, checked } from "../read-answers.ts";
 import { formatAge, formatInstant, renderTable } from "../table.ts";
@@ -32,12 +33,24 @@ export function formatSize(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
-export function artifactRows(list: readonly ArtifactView[], now: number): string[][] {
+/** A factory's `uploadedBy` (the coordinator's actor, `factory:<id>`): its id, else undefined. */
+const uploaderFactory = (by: string): string | undefined => (by.startsWith("factory:") ? by.slice(8) : undefined);
+
+/**
+ * The artifacts table's rows. `names`: factory id → name (cli/factory-names): a factory's upload is said by its name,
+ * as `jobs` and `job` name a holder — it read `factory:fac_0mxch3l8…`; an operator's (`operator:alice`) as answered.
+ */
+export function artifactRows(
+  list: readonly ArtifactView[],
+  now: number,
+  names: ReadonlyMap<string, string> = new Map(),
+): string[][] {
+  const named = factoryNamer(names);
   return list.map((a) => [
     a.name,
     formatSize(a.size),
     a.contentType,
-    a.uploadedBy,
+    names.has(uploaderFactory(a.uploadedBy) ?? "") ? named(uploaderFactory(a.uploadedBy)!) : a.uploadedBy,
     `${formatInstant(a.createdAt)} (${formatAge(a.createdAt, now)} ago)`,
     a.sha256.slice(0, 12),
   ]);
@@ -66,7 +79,9 @@ export const artifacts: Command = {
     } while (cursor !== undefined);
     if (ctx.json) ctx.emit({ artifacts: list });
     else if (list.length === 0) ctx.print(`${id} has no artifacts`);
-    else
+    else {
+      // Read only when a factory uploaded one: an operator's uploads cost no fleet read.
+      const names = list.some((a) => uploaderFactory(a.uploadedBy)) ? await factoryNames(client) : undefined;
       ctx.print(
         renderTable(
           [
@@ -77,9 +92,10 @@ export const artifacts: Command = {
             { header: "WHEN" },
             { header: "SHA256" },
           ],
-          artifactRows(list, ctx.io.now()),
+          artifactRows(list, ctx.io.now(), names),
         ),
       );
+    }
     return 0;
   },
 };

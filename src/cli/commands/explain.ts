@@ -109,7 +109,7 @@ export function renderExplanation(e: Explanation): string {
     out.push(
       inlined`routed by experiment ${rp.experimentId} arm ${rp.arm}` + (rp.as === "winner" ? " (the winner)" : ""),
     );
-  const waiting = waitingLines(e.waitingReason, e.at);
+  const waiting = waitingLines(e.waitingReason, e.at, [], e.jobId);
   if (waiting) out.push(waiting);
   const p = e.preemption;
   if (p?.preemptedBy) out.push(inlined`preempted by ${p.preemptedBy} at ${formatInstant(p.preemptedAt ?? e.at)}`);

@@ -136,20 +136,32 @@ export const factories: Command = {
  */
 export const AGENT = "node_modules/.bin/node bin/gigafactory-agent.mjs";
 
-/** The line an operator pastes on the new host. */
-export function agentCommand(url: string, product: string, token: string): string {
-  return `${AGENT} run --url ${url} --product ${product} --token ${token}`;
+/**
+ * The host's line for a factory token (`enroll --direct`, `factory rotate`): `enroll --token` stores it in the state
+ * dir's config (0600) for a plain `run`. `run --url … --token T` saved nothing: the next plain `run` (a restart)
+ * read the rotated-out token, `unauthorized`, exit 3. `grant`: `enroll`'s shell words (`--name N`, `--cap C`…,
+ * `--seats N`); none on a rotation, where `enroll --token` keeps the stored ones.
+ */
+export function agentCommand(url: string, product: string, token: string, grant: readonly string[] = []): string {
+  const extra = grant.length > 0 ? ` ${grant.join(" ")}` : "";
+  return `${AGENT} enroll --url ${url} --product ${product} --token ${token}${extra} && ${AGENT} run`;
 }
 
 /**
  * Prints the token's host command (or `--json`), `headline` written from the answer only once it is checked: built
- * before, a foreign answer to `factory rotate` crashed on `e.factory.name` as an `internal` "CLI bug".
+ * before, a foreign answer to `factory rotate` crashed on `e.factory.name` as an `internal` "CLI bug". `grant`: as
+ * agentCommand's.
  * @throws CliError bad_response — the answer is not an enrolled factory with a token of one shell word
  */
-export function printToken(ctx: Ctx, e: Enrolled, headline: (e: Enrolled) => string): void {
+export function printToken(
+  ctx: Ctx,
+  e: Enrolled,
+  headline: (e: Enrolled) => string,
+  grant: readonly string[] = [],
+): void {
   checked(EnrolledRead, e, "an enrolled factory with its token");
   const { url, product } = ctx.connection();
-  const command = agentCommand(url, product, e.token);
+  const command = agentCommand(url, product, e.token, grant);
   if (ctx.json) {
     ctx.emit({ ...e, command });
     return;
@@ -195,17 +207,20 @@ export const enroll: Command = {
         "give the name the host is to have, e.g. build-box-7",
         EXIT_USAGE,
       );
+    // What the host's agent is to keep for `run`: the same with a code or a token.
+    const grant = [
+      "--name",
+      name,
+      ...ctx.strs("cap").flatMap((c) => ["--cap", c]),
+      ...(seats !== undefined ? ["--seats", String(seats)] : []),
+    ];
     if (!ctx.flag("direct")) {
       // The code is bound to this host name and seat count: a host that asks for another name is refused, and
       // one that asks for more seats gets these.
       const minted = await ctx.client().mintEnrollmentCode({ name, seats: seats ?? 1 });
       const { code, expiresAt } = checked(EnrollmentCodeRead, minted, "an enrollment code");
       const { url, product } = ctx.connection();
-      const extra = [
-        ...ctx.strs("cap").flatMap((c) => ["--cap", c]),
-        ...(seats !== undefined ? ["--seats", String(seats)] : []),
-      ].join(" ");
-      const command = `${AGENT} enroll --url ${url} --product ${product} --code ${code} --name ${name}${extra ? ` ${extra}` : ""} && ${AGENT} run`;
+      const command = `${AGENT} enroll --url ${url} --product ${product} --code ${code} ${grant.join(" ")} && ${AGENT} run`;
       if (ctx.json) {
         ctx.emit({ name, code, expiresAt, command });
         return 0;
@@ -221,10 +236,15 @@ export const enroll: Command = {
       capabilities: ctx.strs("cap"),
       ...(seats !== undefined ? { seats } : {}),
     });
-    printToken(ctx, e, (f) => {
-      const caps = f.factory.capabilities.length ? f.factory.capabilities.join(", ") : "no capabilities";
-      return `✔ Enrolled ${f.factory.name} (${f.factoryId}): ${caps}; ${counted(f.factory.seats, "seat")}.`;
-    });
+    printToken(
+      ctx,
+      e,
+      (f) => {
+        const caps = f.factory.capabilities.length ? f.factory.capabilities.join(", ") : "no capabilities";
+        return `✔ Enrolled ${f.factory.name} (${f.factoryId}): ${caps}; ${counted(f.factory.seats, "seat")}.`;
+      },
+      grant,
+    );
     return 0;
   },
 };

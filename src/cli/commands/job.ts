@@ -12,7 +12,8 @@ import { usdTexts } from "../../core/usd-text.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
-import { factoryNamer, factoryNames } from "../factory-names.ts";
+import { factoryNamer } from "../factory-names.ts";
+import { fleetRead, type HolderLink, holderLinkText } from "../holder-link.ts";
 import { flooredPercent } from "../number-text.ts";
 import { checked, JobRead, RunsRead } from "../read-answers.ts";
 import {
@@ -28,6 +29,7 @@ import {
   renderTable,
 } from "../table.ts";
 import { waitingLines } from "../waiting.ts";
+import { deadLetterFix } from "../waiting-fix.ts";
 
 function checkpointText(job: Job): string {
   const c = job.checkpoint;
@@ -141,6 +143,7 @@ export function renderJob(
   now: number,
   terminal?: number,
   names: ReadonlyMap<string, string> = new Map(),
+  links: ReadonlyMap<string, HolderLink> = new Map(),
 ): string {
   // A name two factories share (a host revoked and enrolled again under it) is said with the id: runs on each read
   // as the same "box-2".
@@ -155,7 +158,11 @@ export function renderJob(
       : end > now
         ? ` (expires in ${formatLeft(end - now)})`
         : ` (expired ${formatAge(end, now)} ago)`;
-  const lease = holder ? `${names.get(holder) ?? ""}${names.has(holder) ? " " : ""}${holder}${ends}` : NONE;
+  // Its link beside it (cli/holder-link): a holder killed -9 read as live until its lease ran out.
+  const link = holder ? holderLinkText(links.get(holder), now) : undefined;
+  const lease = holder
+    ? `${names.get(holder) ?? ""}${names.has(holder) ? " " : ""}${holder}${ends}${link ? ` — ${link}` : ""}`
+    : NONE;
   const fields: Array<[string, string]> = [
     ["stage", job.stage],
     ["priority", job.priority],
@@ -209,9 +216,9 @@ export function renderJob(
   // A dead-lettered job waits for nothing (no reason), yet it is not over for good: say what runs it again, as a
   // watch's ending line does (cli/event-text endingNote). A newcomer found a bare "—" with no next step (pass 41).
   const waiting =
-    waitingLines(job.waitingReason, now, ["lastResult"]) ||
+    waitingLines(job.waitingReason, now, ["lastResult"], job.id) ||
     (job.stage === "dead_letter"
-      ? `Ended in dead_letter: its attempts are used up\n  fix: \`gigafactory requeue ${job.id}\` runs it again with fresh attempts`
+      ? `Ended in dead_letter: its attempts are used up\n  fix: ${deadLetterFix(job.id)}`
       : "");
   return `${job.id}  ${oneLine(job.title)}\n${renderFields(fields)}${waiting ? `\n\n${waiting}` : ""}\n\nRUNS\n${runTable}`;
 }
@@ -232,8 +239,8 @@ export const job: Command = {
     else {
       // After the job's reads: a job that does not exist costs no fleet read, nor does one no factory touched.
       const named = runs.length > 0 || Boolean(found.holderFactoryId);
-      const names = named ? await factoryNames(client) : undefined;
-      ctx.print(renderJob(found, runs, ctx.io.now(), ctx.io.stdoutColumns, names));
+      const fleet = named ? await fleetRead(client) : undefined;
+      ctx.print(renderJob(found, runs, ctx.io.now(), ctx.io.stdoutColumns, fleet?.names, fleet?.links));
     }
     return 0;
   },

@@ -11,7 +11,8 @@ import { STAGES, type Stage } from "../../core/model.ts";
 import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
-import { factoryNamer, factoryNames } from "../factory-names.ts";
+import { factoryNamer } from "../factory-names.ts";
+import { fleetRead, type HolderLink, holderWaitCell } from "../holder-link.ts";
 import { checked, JobPageRead } from "../read-answers.ts";
 import { formatAge, orNone, renderTable } from "../table.ts";
 import { waitingCell } from "../waiting.ts";
@@ -22,24 +23,30 @@ const MAX_PAGE = 500;
 /**
  * The jobs table's rows. `names`: factory id → name (the fleet list, job `factoryNames`): a HOLDER is named as `job
  * ID`, explain and the dashboard name it — it printed `fac_0mxc6m72…` — with its id where two share the name, and
- * its id alone where the list did not name it.
+ * its id alone where the list did not name it. `links`: factory id → its link (cli/holder-link): a held job whose
+ * holder lost its link says so in WAITING, with when its lease expires — it read `—` as if all was well.
  */
 export function jobRows(
   jobs: readonly JobSummary[],
   now: number,
   names: ReadonlyMap<string, string> = new Map(),
+  links: ReadonlyMap<string, HolderLink> = new Map(),
 ): string[][] {
   const holder = factoryNamer(names);
-  return jobs.map((j) => [
-    j.id,
-    j.stage,
-    j.priority,
-    j.title,
-    `${j.attempt}/${j.maxAttempts}`,
-    j.holderFactoryId ? holder(j.holderFactoryId) : orNone(j.holderFactoryId),
-    formatAge(j.createdAt, now),
-    waitingCell(j.waitingReason),
-  ]);
+  return jobs.map((j) => {
+    const held = j.holderFactoryId;
+    const lost = held ? holderWaitCell(holder(held), links.get(held), j.leaseExpiresAt, now) : undefined;
+    return [
+      j.id,
+      j.stage,
+      j.priority,
+      j.title,
+      `${j.attempt}/${j.maxAttempts}`,
+      held ? holder(held) : orNone(held),
+      formatAge(j.createdAt, now),
+      lost ?? waitingCell(j.waitingReason, j),
+    ];
+  });
 }
 
 export const JOB_COLUMNS = [
@@ -112,8 +119,8 @@ export const jobs: Command = {
     if (found.length === 0) ctx.print(stage ? `no ${stage} jobs` : "no jobs");
     else {
       // Read only when a row is held: a queue of waiting jobs costs no fleet read.
-      const names = found.some((j) => j.holderFactoryId) ? await factoryNames(client) : undefined;
-      const rows = jobRows(found, ctx.io.now(), names);
+      const fleet = found.some((j) => j.holderFactoryId) ? await fleetRead(client) : undefined;
+      const rows = jobRows(found, ctx.io.now(), fleet?.names, fleet?.links);
       ctx.print(renderTable(JOB_COLUMNS, rows, ctx.io.stdoutColumns));
     }
     // A cursor is a position only (the API's carries no stage): the filter goes with it, or the next page is of all stages.
