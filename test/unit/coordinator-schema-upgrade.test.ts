@@ -114,6 +114,7 @@ describe("the coordinator's schema upgrade", () => {
         .run(id, key, JSON.stringify(doc));
     job("job_k", "k-1", { id: "job_k", manifest, bodyMd: "b" });
     job("job_n", null, { id: "job_n", manifest: { title: "no key" }, bodyMd: "" });
+    job("job_bad", "k-bad", { id: "job_bad" }); // no manifest: nothing to hash, and the start must not throw
     applySchema(sqlStorage(db));
     // The hash a lookup recomputed from the job before, dated as the job (jobs/key-prune forgets both at once).
     expect(db.prepare("SELECT key, request_hash, job_id, created_at FROM idempotency_keys").all()).toEqual([

@@ -56,12 +56,22 @@ const COLUMN_ONLY = `SELECT j.idempotency_key AS key, j.id, j.created_at, j.doc 
 export function fillKeyHashes(sql: SqlStorage): number {
   if (getMeta(sql, KEY_HASHES_FILLED) !== undefined) return 0;
   const rows = sql.exec<{ key: string; id: string; created_at: number; doc: string }>(COLUMN_ONLY).toArray();
+  let filled = 0;
   for (const r of rows) {
-    const job = JSON.parse(r.doc) as Job;
-    recordKey(sql, r.key, requestHash({ manifest: job.manifest, bodyMd: job.bodyMd }), r.id, r.created_at);
+    let hash: string;
+    try {
+      const job = JSON.parse(r.doc) as Job;
+      hash = requestHash({ manifest: job.manifest, bodyMd: job.bodyMd });
+    } catch {
+      // A document no lookup could hash either (the fallback threw on it too): its key stays as it was, and a start
+      // that threw here would leave the whole product without a coordinator.
+      continue;
+    }
+    recordKey(sql, r.key, hash, r.id, r.created_at);
+    filled++;
   }
-  setMeta(sql, KEY_HASHES_FILLED, String(rows.length));
-  return rows.length;
+  setMeta(sql, KEY_HASHES_FILLED, String(filled));
+  return filled;
 }
 
 /** Binds a key to the job its request created (same atomic unit as the job's insert). */
