@@ -5,7 +5,7 @@
 // poll that finds 100 new jobs adds one UPDATE that writes exactly those 100 rows, and the next poll writes nothing.
 // Its answers are those of the per-item lookup (jobs/idempotency `findKey`, reproduced here as the reference) on
 // items in every state — queued, rejected `unavailable` or for good, created — whose keys a job holds for
-// the same request, for another, only through the legacy `jobs` column, or not at all.
+// the same request (a row written here, or by a real submit), for another, or not at all.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { readBatch } from "../../src/durable-objects/coordinator/jobs/batch-read.ts";
@@ -110,13 +110,12 @@ function reference(sql: SqlStorage, id: string): BatchItemView[] {
 describe("a batch read in one query", () => {
   it("answers as the per-item key lookup does, for items in every state and keys held every way", async () => {
     const product = "batch-read-same";
-    // Two real jobs whose keys then lose their hash rows: found only through the jobs column (a legacy key).
-    const legacySame = await submit(product, { title: "legacy same", idempotencyKey: "legacy-same" });
-    const legacyOther = await submit(product, { title: "legacy other", idempotencyKey: "legacy-other" });
+    // Two real jobs, their keys held as jobs/submit holds them (the hash row with the jobs column).
+    const madeSame = await submit(product, { title: "made same", idempotencyKey: "made-same" });
+    const madeOther = await submit(product, { title: "made other", idempotencyKey: "made-other" });
     const answers = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
       const sql = state.storage.sql;
-      const legacyHash = findKey(sql, "legacy-same")!.requestHash;
-      sql.exec("DELETE FROM idempotency_keys WHERE key IN ('legacy-same', 'legacy-other')");
+      const madeHash = findKey(sql, "made-same")!.requestHash;
       const held = (key: string, hash: string, job: string) =>
         sql.exec(
           "INSERT INTO idempotency_keys(key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?)",
@@ -127,7 +126,7 @@ describe("a batch read in one query", () => {
         );
       held("same", HASH, "job_same");
       held("other", "c".repeat(64), "job_other");
-      const keys = ["same", "other", "legacy-same", "legacy-other", "nobody"];
+      const keys = ["same", "other", "made-same", "made-other", "nobody"];
       const states: Array<Pick<BatchItemRecord, "status" | "code" | "jobId">> = [
         { status: "queued" },
         { status: "rejected", code: "unavailable" },
@@ -137,7 +136,7 @@ describe("a batch read in one query", () => {
       const items: BatchItemRecord[] = [{ index: 0, status: "rejected", code: "invalid_manifest" }];
       for (const key of keys) {
         for (const s of states) {
-          const hash = key === "legacy-same" ? legacyHash : HASH;
+          const hash = key === "made-same" ? madeHash : HASH;
           items.push({ index: items.length, key, hash, ...s });
         }
       }
@@ -147,7 +146,7 @@ describe("a batch read in one query", () => {
       const expected = reference(sql, "b-same");
       const first = readBatch(tx, "b-same").items;
       const second = readBatch(tx, "b-same").items;
-      return { expected, first, second, legacy: [legacySame.id, legacyOther.id] };
+      return { expected, first, second, made: [madeSame.id, madeOther.id] };
     });
     expect(answers.first).toEqual(answers.expected);
     expect(answers.second).toEqual(answers.expected);
@@ -156,7 +155,7 @@ describe("a batch read in one query", () => {
     expect([1, 5, 9, 13, 17].map((i) => [of(i).status, of(i).jobId ?? of(i).code])).toEqual([
       ["created", "job_same"],
       ["rejected", "conflict"],
-      ["created", answers.legacy[0]],
+      ["created", answers.made[0]],
       ["rejected", "conflict"],
       ["queued", undefined],
     ]);

@@ -3,9 +3,12 @@
 // 409 conflict naming the key (or, when it arrives through the queue, dead-lettered with that code) and changes nothing.
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { findKey, KEY_HASHES_FILLED } from "../../src/durable-objects/coordinator/jobs/idempotency.ts";
 import worker from "../../src/worker/index.ts";
 import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
 import { ADMIN, api, P, until } from "./client.ts";
+import { countingSql } from "./counting-sql.ts";
+import { restartCoordinator } from "./state.ts";
 
 interface Problem {
   code: string;
@@ -108,19 +111,40 @@ describe("POST /jobs with a repeated key", () => {
   });
 });
 
-describe("a key whose stored hash is gone (pruned, or from before hashes were stored)", () => {
-  it("is still judged, from the job's own manifest and body: same request → 200, another → 409", async () => {
+describe("a key only the jobs column holds (from before hash rows were stored, or pruned apart by an older pass)", () => {
+  it("gets its hash row at the coordinator's next start, from the job's own manifest and body: same → 200, another → 409", async () => {
     const product = "idem-pruned";
     const first = await post(product, { manifest: { title: "old" }, bodyMd: "v1" }, "old-key");
-    const rows = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) => {
+    // Storage as an older coordinator left it: the key in the jobs column alone, and no mark that the fill ran.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) => {
       s.storage.sql.exec("DELETE FROM idempotency_keys");
-      return s.storage.sql.exec("SELECT COUNT(*) AS n FROM idempotency_keys").one().n;
+      s.storage.sql.exec("DELETE FROM meta WHERE key = ?", KEY_HASHES_FILLED);
     });
-    expect(rows).toBe(0);
+    await restartCoordinator(product);
+    const rows = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) =>
+      s.storage.sql
+        .exec(`SELECT k.key, k.job_id, k.created_at = j.created_at AS dated_as_job
+          FROM idempotency_keys AS k JOIN jobs AS j ON j.id = k.job_id`)
+        .toArray(),
+    );
+    // Dated as its job, so the retention pass forgets row and column at the same instant (jobs/key-prune).
+    expect(rows).toEqual([{ key: "old-key", job_id: first.body.id, dated_as_job: 1 }]);
     const same = await post(product, { manifest: { title: "old" }, bodyMd: "v1" }, "old-key");
     expect([same.status, same.body.id]).toEqual([200, first.body.id]);
     const changed = await post(product, { manifest: { title: "old" }, bodyMd: "v2" }, "old-key");
     expect([changed.status, changed.body.idempotencyKey]).toEqual([409, "old-key"]);
+  });
+
+  it("is looked up in one statement: the hash row alone, never the jobs column after a miss", async () => {
+    const product = "idem-one-read";
+    await post(product, { manifest: { title: "known" }, bodyMd: "x" }, "known-key");
+    const reads = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) => {
+      const count = { reads: 0 };
+      const seen = ["known-key", "new-key"].map((key) => findKey(countingSql(s.storage.sql, count), key)?.jobId);
+      return { seen, reads: count.reads };
+    });
+    expect(reads.seen).toEqual([expect.stringMatching(/^job_/), undefined]);
+    expect(reads.reads).toBe(2);
   });
 });
 

@@ -9,7 +9,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
+import type { Manifest } from "../../src/core/model.ts";
 import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";
+import { requestHash } from "../../src/shared/request-hash.ts";
 
 const DIR = path.join(import.meta.dirname, "../support/coordinator-schemas");
 
@@ -97,5 +99,30 @@ describe("the coordinator's schema upgrade", () => {
     expect(db.prepare("SELECT kind, job_id, at FROM outbox").all()).toEqual([
       { kind: "event", job_id: "job_a", at: 0 },
     ]);
+  });
+
+  it("gives each key of the first version (the jobs column alone) its hash row, once", () => {
+    const db = new DatabaseSync(":memory:");
+    db.exec(readFileSync(path.join(DIR, "987ecc0.sql"), "utf8"));
+    // As an old coordinator stored it: only the fields it wrote (a hash of what is stored, not of today's defaults).
+    const manifest = { title: "old", priority: "normal", idempotencyKey: "k-1" } as unknown as Manifest;
+    const job = (id: string, key: string | null, doc: object) =>
+      db
+        .prepare(
+          "INSERT INTO jobs(id, stage, priority_value, queued_at, created_at, idempotency_key, doc) VALUES (?, 'queued', 2, 5, 5, ?, ?)",
+        )
+        .run(id, key, JSON.stringify(doc));
+    job("job_k", "k-1", { id: "job_k", manifest, bodyMd: "b" });
+    job("job_n", null, { id: "job_n", manifest: { title: "no key" }, bodyMd: "" });
+    job("job_bad", "k-bad", { id: "job_bad" }); // no manifest: nothing to hash, and the start must not throw
+    applySchema(sqlStorage(db));
+    // The hash a lookup recomputed from the job before, dated as the job (jobs/key-prune forgets both at once).
+    expect(db.prepare("SELECT key, request_hash, job_id, created_at FROM idempotency_keys").all()).toEqual([
+      { key: "k-1", request_hash: requestHash({ manifest, bodyMd: "b" }), job_id: "job_k", created_at: 5 },
+    ]);
+    // Marked done: a later start reads the mark, not every keyed job (nothing it could find since).
+    db.exec("DELETE FROM idempotency_keys");
+    applySchema(sqlStorage(db));
+    expect(db.prepare("SELECT COUNT(*) AS n FROM idempotency_keys").get()).toEqual({ n: 0 });
   });
 });

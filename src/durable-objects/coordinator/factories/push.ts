@@ -13,6 +13,7 @@ import { giveBack } from "../dispatch/lease-ops.ts";
 import { planAndAssign } from "../dispatch/plan.ts";
 import { requireJob } from "../jobs/rows.ts";
 import type { Units } from "../runtime/units.ts";
+import { assignFrameText } from "./assign-text.ts";
 import { cancelFrame } from "./notices.ts";
 import { send, type workReadySockets } from "./sockets.ts";
 
@@ -38,7 +39,8 @@ export function pushWork(ready: ReturnType<typeof workReadySockets>, units: Unit
   }
   for (const [factoryId, assignments] of plan.assigns) {
     const target = ready.get(factoryId);
-    if (target && send(target.ws, { type: "assign", assignments })) continue;
+    // Each job's document as its assignment saved it, not serialized again (factories/assign-text).
+    if (target && send(target.ws, assignFrameText(assignments))) continue;
     // The socket went away between planning and sending: give the work back now, for the next pass's other sockets.
     ready.delete(factoryId);
     outcome.gaveBack = true;

@@ -91,9 +91,10 @@ export function attachmentOf(ws: WebSocket): SocketAttachment | undefined {
   return (ws.deserializeAttachment() as SocketAttachment | null) ?? undefined;
 }
 
-export function send(ws: WebSocket, frame: ServerFrame): boolean {
+/** Sends `frame`, or a frame's JSON text already made (factories/assign-text); false when the socket is closing. */
+export function send(ws: WebSocket, frame: ServerFrame | string): boolean {
   try {
-    ws.send(JSON.stringify(frame));
+    ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
     return true;
   } catch {
     // The socket is closing; its leases expire or are given back by the caller.

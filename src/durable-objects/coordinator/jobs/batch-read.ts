@@ -11,17 +11,16 @@
  * at a time cost two statements per item and poll (a key row, then the legacy `jobs` column): 20,000 for a queued
  * 10,000-item batch, about 1 s in the local runtime, on every poll. Now a read is two statements whatever the
  * batch's size — the batch row, and one SELECT of the batch's own rows in primary-key order, each unsettled one
- * joined to its key's hash row (and to the `jobs` column, for a key only that holds) by index — plus, on a poll that
- * found jobs for unsettled items, one UPDATE that writes them all back, and one lookup per item found only through
- * the `jobs` column (a job whose key has no hash row: none a batch's consumer makes). The answers are those of the
- * per-item lookup (jobs/idempotency `findKey`), which test/integration/batch-read-cost.test.ts holds it to.
+ * joined to its key's hash row by index — plus, on a poll that found jobs for unsettled items, one UPDATE that writes
+ * them all back. Every key a job holds has its hash row (jobs/idempotency `fillKeyHashes`), so the hash row alone
+ * answers. The answers are those of the per-item lookup (jobs/idempotency `findKey`), which
+ * test/integration/batch-read-cost.test.ts holds it to.
  */
 import { batchRepeats } from "../../../core/batch-repeats.ts";
 import { NotFoundError } from "../../../core/errors.ts";
 import type { BatchItemView, BatchView } from "../../../shared/api-batches.ts";
 import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { findKey } from "./idempotency.ts";
 
 /**
  * Items that may still change (as SQL over `batch_items AS b`): `queued`, or rejected `unavailable` — not queued (the
@@ -46,15 +45,11 @@ const SETTLE_BY_KEY_ROWS = `UPDATE batch_items AS b SET
   code = CASE WHEN k.request_hash = b.hash THEN NULL ELSE 'conflict' END
   FROM idempotency_keys AS k WHERE b.batch_id = ? AND k.key = b.key AND ${UNSETTLED_SQL}`;
 
-/**
- * The batch's items in order, with what settles an unsettled one: `k_job`/`k_hash`, the key's hash row; `legacy`, the
- * job holding the key through the `jobs` column alone (no hash row).
- */
+/** The batch's items in order, with what settles an unsettled one: `k_job`/`k_hash`, the key's hash row. */
 const ITEMS = `SELECT b.idx, b.key, b.hash, b.status, b.job_id, b.code,
-  k.job_id AS k_job, k.request_hash AS k_hash, j.id AS legacy
+  k.job_id AS k_job, k.request_hash AS k_hash
   FROM batch_items AS b
   LEFT JOIN idempotency_keys AS k ON k.key = ${UNSETTLED_KEY}
-  LEFT JOIN jobs AS j ON k.key IS NULL AND j.idempotency_key = ${UNSETTLED_KEY}
   WHERE b.batch_id = ? ORDER BY b.idx`;
 
 type ItemRow = {
@@ -66,7 +61,6 @@ type ItemRow = {
   code: string | null;
   k_job: string | null;
   k_hash: string | null;
-  legacy: string | null;
 };
 
 /**
@@ -85,7 +79,7 @@ export function readBatch(tx: Tx, id: string): BatchView {
   // Written back only when something changed since the last poll, in one statement however many items it settles.
   if (rows.some((r) => r.k_job !== null)) execute(tx.sql, SETTLE_BY_KEY_ROWS, id);
   const confirmed = batch.sent_at !== null;
-  const views = rows.map((r) => viewOf(settled(tx, id, r), confirmed));
+  const views = rows.map((r) => viewOf(settled(r), confirmed));
   // Identical keyless items share a content key (core/batch-repeats): said, so "3 created" is not read as 3 jobs.
   const { repeatOf, keys } = batchRepeats(
     views.flatMap((i) => (i.status !== "rejected" && i.key !== undefined ? [{ index: i.index, key: i.key }] : [])),
@@ -106,30 +100,12 @@ export function readBatch(tx: Tx, id: string): BatchView {
   };
 }
 
-/**
- * Row `r` as it is now: settled by its key's hash row as SETTLE_BY_KEY_ROWS wrote it; or, when only the `jobs` column
- * holds its key, as `findKey` finds it (the hash recomputed from the job) and written back; else as it was.
- */
-function settled(tx: Tx, batchId: string, r: ItemRow): ItemRow {
-  if (r.k_job !== null) {
-    return r.k_hash === r.hash
-      ? { ...r, status: "created", job_id: r.k_job, code: null }
-      : { ...r, status: "rejected", job_id: null, code: "conflict" };
-  }
-  const seen = r.legacy !== null && r.key !== null ? findKey(tx.sql, r.key) : undefined;
-  if (!seen) return r;
-  const [status, jobId, code] =
-    seen.requestHash === r.hash ? ["created", seen.jobId, null] : ["rejected", null, "conflict"];
-  execute(
-    tx.sql,
-    "UPDATE batch_items SET status = ?, job_id = ?, code = ? WHERE batch_id = ? AND idx = ?",
-    status,
-    jobId,
-    code,
-    batchId,
-    r.idx,
-  );
-  return { ...r, status, job_id: jobId, code };
+/** Row `r` as it is now: settled by its key's hash row as SETTLE_BY_KEY_ROWS wrote it, else as it was. */
+function settled(r: ItemRow): ItemRow {
+  if (r.k_job === null) return r;
+  return r.k_hash === r.hash
+    ? { ...r, status: "created", job_id: r.k_job, code: null }
+    : { ...r, status: "rejected", job_id: null, code: "conflict" };
 }
 
 /**

@@ -7,14 +7,21 @@
  * defaults, keys sorted at every depth, the body verbatim), so spelling a default
  * out or sending markdown instead of JSON is still the same request.
  *
- * Table `idempotency_keys` (schema.ts) may be pruned of old rows; a key whose
- * row is gone, or predates the table, is still found through `jobs` and its
- * hash recomputed from the job's stored manifest and body.
+ * A key lives in two stores: its hash row in `idempotency_keys` (schema.ts) and the job's `jobs.idempotency_key`
+ * column (UNIQUE). Every writer keeps them together — jobs/submit writes both in one unit, jobs/key-prune forgets
+ * both in one pass at one instant — so a key is found by its hash row alone: one statement per lookup. It was two
+ * (the `jobs` column was read after every miss, for keys older than the hash rows): W1 spent 4 statements a job
+ * on key look-ups, 2 of them that fallback, which never found a key written since (issue 12, bench/README's
+ * forty-second pass). Keys only the column holds (a job made before hash rows were stored, or whose row an older
+ * retention pass pruned apart from its column) are given their hash row once, at the coordinator's start
+ * (`fillKeyHashes`), with the hash that fallback used to recompute from the job's stored manifest and body.
  */
+
+import type { Job } from "../../../core/model.ts";
 import { requestHash } from "../../../shared/request-hash.ts";
 import { execute } from "../../sql-statements.ts";
+import { getMeta, setMeta } from "../runtime/meta.ts";
 import { one } from "../runtime/tx.ts";
-import { loadJob } from "./rows.ts";
 
 /** What a key already names, if anything. */
 export interface KeyRecord {
@@ -29,10 +36,42 @@ export function findKey(sql: SqlStorage, key: string): KeyRecord | undefined {
     "SELECT job_id, request_hash FROM idempotency_keys WHERE key = ?",
     key,
   );
-  if (row) return { jobId: row.job_id, requestHash: row.request_hash };
-  const legacy = one<{ id: string }>(sql, "SELECT id FROM jobs WHERE idempotency_key = ?", key);
-  const job = legacy ? loadJob(sql, legacy.id) : undefined;
-  return job ? { jobId: job.id, requestHash: requestHash({ manifest: job.manifest, bodyMd: job.bodyMd }) } : undefined;
+  return row ? { jobId: row.job_id, requestHash: row.request_hash } : undefined;
+}
+
+/** The `meta` key marking that every key the `jobs` column holds has its hash row (`fillKeyHashes` ran). */
+export const KEY_HASHES_FILLED = "key_hashes_filled";
+
+/** Keys the `jobs` column holds with no hash row: only ever data from before the two stores were kept together. */
+const COLUMN_ONLY = `SELECT j.idempotency_key AS key, j.id, j.created_at, j.doc FROM jobs AS j
+  WHERE j.idempotency_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM idempotency_keys AS k WHERE k.key = j.idempotency_key)`;
+
+/**
+ * Schema upgrade (runtime/schema `applySchema`), once per coordinator: each key only the `jobs` column holds gets its
+ * hash row — SHA-256 of the job's stored manifest and body (what a lookup used to recompute on every miss), dated at
+ * the job's creation so that jobs/key-prune forgets row and column in the same pass — then the `meta` mark, so a
+ * later start reads one row, not every keyed job.
+ * @returns how many hash rows it wrote (0 once marked)
+ */
+export function fillKeyHashes(sql: SqlStorage): number {
+  if (getMeta(sql, KEY_HASHES_FILLED) !== undefined) return 0;
+  const rows = sql.exec<{ key: string; id: string; created_at: number; doc: string }>(COLUMN_ONLY).toArray();
+  let filled = 0;
+  for (const r of rows) {
+    let hash: string;
+    try {
+      const job = JSON.parse(r.doc) as Job;
+      hash = requestHash({ manifest: job.manifest, bodyMd: job.bodyMd });
+    } catch {
+      // A document no lookup could hash either (the fallback threw on it too): its key stays as it was, and a start
+      // that threw here would leave the whole product without a coordinator.
+      continue;
+    }
+    recordKey(sql, r.key, hash, r.id, r.created_at);
+    filled++;
+  }
+  setMeta(sql, KEY_HASHES_FILLED, String(filled));
+  return filled;
 }
 
 /** Binds a key to the job its request created (same atomic unit as the job's insert). */

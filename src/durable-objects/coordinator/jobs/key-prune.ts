@@ -2,8 +2,9 @@
  * @module durable-objects/coordinator/jobs/key-prune
  * The retention pass's share of idempotency keys (jobs/retention `pruneRows`): keys of jobs created before the
  * cut-off are forgotten — the job stays (its document still names the key); the key only stops deduplicating. Both
- * places a key is found (jobs/idempotency: its hash row in `idempotency_keys`, and the `jobs` column for keys older
- * than that table) forget it in the same pass.
+ * places a key is kept (jobs/idempotency: its hash row in `idempotency_keys`, which lookups read, and the `jobs`
+ * column, UNIQUE) forget it in the same pass, at the same instants: a lookup reads the hash row alone, so a column
+ * left holding a key whose row was forgotten would refuse that key's next job (the UNIQUE constraint).
  *
  * Whole instants at a time. One unit's keys share its `now`: the children of one `…/children` request
  * (`children:<parent>:<key>:<index>`, dag/children-keys), the items of one bulk message. A pass bounded by a plain

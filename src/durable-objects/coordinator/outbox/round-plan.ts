@@ -201,8 +201,33 @@ function toHistory(productId: string, r: HistoryOutboxRecord): HistoryRecord[] {
  * group's parts each carry the envelope (productId, seq, part) instead of the `{kind, body}` they are stored in.
  */
 function historyBytes(productId: string, r: DueRow, parts: number): number {
-  if (r.kind !== "history") return jsonBytes({ productId, seq: r.seq, kind: r.kind, body: 0 }) - 1 + r.bytes;
+  if (r.kind !== "history") return envelopeBytes(productId, r.seq, r.kind) - 1 + r.bytes;
   // Each part is stored as {"kind":…,"body":…} and travels as {"productId":…,"seq":…,"part":…,"kind":…,"body":…}:
   // at most the latter's envelope more per part (an upper bound: the stored wrapper is not subtracted).
-  return r.bytes + parts * jsonBytes({ productId, seq: r.seq, part: parts, kind: "snapshot", body: 0 });
+  return r.bytes + parts * envelopeBytes(productId, r.seq, "snapshot", parts);
+}
+
+/** The UTF-8 bytes of a string's JSON text, by string: one product id per coordinator and a few record kinds. */
+const textBytes = new Map<string, number>();
+
+/**
+ * `jsonBytes({ productId, seq, kind, body: 0 })`, or with `part` after the seq, without serializing the object: its
+ * names and punctuation are fixed (38 bytes, 46 with the part's), the product id's and the kind's JSON are measured
+ * once each, and an integer's JSON is its `String` (`seq`, `part`: row numbers). The round measured every due row
+ * this way by serializing it, feed events included: 5–10 small `JSON.stringify` a job in W1 (issue 12, bench/README's
+ * forty-second pass). test/unit/outbox-envelope-bytes holds it to `jsonBytes`.
+ */
+export function envelopeBytes(productId: string, seq: number, kind: string, part?: number): number {
+  const digits = String(seq).length + (part === undefined ? 0 : String(part).length);
+  return (part === undefined ? 38 : 46) + jsonTextBytes(productId) + jsonTextBytes(kind) + digits;
+}
+
+function jsonTextBytes(s: string): number {
+  let n = textBytes.get(s);
+  if (n === undefined) {
+    if (textBytes.size >= 64) textBytes.clear(); // bounded, should an isolate serve many products
+    n = jsonBytes(s);
+    textBytes.set(s, n);
+  }
+  return n;
 }

@@ -10,10 +10,21 @@ import type { Job } from "../../../core/model.ts";
 
 /** The saved document text of each job object, from `saveJob` until its snapshot is taken (`takeSavedDoc`). */
 const saved = new WeakMap<Job, string>();
+/** The same text for as long as the job object lives: what its `assign` frame carries (factories/assign-text). */
+const lastSaved = new WeakMap<Job, string>();
 
 /** `saveJob` wrote `job` as `text` (`JSON.stringify(job)`); the job must not change before its snapshot. */
 export function noteSavedDoc(job: Job, text: string): void {
   saved.set(job, text);
+  lastSaved.set(job, text);
+}
+
+/**
+ * The text `saveJob` wrote for this very object (`JSON.stringify(job)`: jobs are never changed in place, jobs/rows
+ * `moveJob` saves a copy), or undefined for an object never saved (one `loadJob` parsed, say).
+ */
+export function savedDocOf(job: Job): string | undefined {
+  return lastSaved.get(job);
 }
 
 /** The text `saveJob` wrote for this very object, once (a second snapshot of it serializes again). */

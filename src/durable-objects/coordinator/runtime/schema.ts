@@ -1,15 +1,13 @@
 /**
  * @module durable-objects/coordinator/runtime/schema
- * The ProductCoordinator's own SQLite schema. Created in the constructor under
- * `blockConcurrencyWhile`, so no request ever sees a half-made database.
+ * The ProductCoordinator's own SQLite schema. Created in the constructor under `blockConcurrencyWhile`, so no request
+ * ever sees a half-made database.
  *
- * A job row holds its lease (holder, epoch, expiry) in the same row as its stage:
- * "at most one live holder" is then structural — a row has one holder column —
- * and every claim/fence decision reads and writes a single row atomically.
- *
- * `exclusions` remembers, per (job, factory), the leases that factory lost on
- * that job (core/exclusions): the router keeps the job away from it until `until`.
- * New tables use CREATE … IF NOT EXISTS: an existing coordinator gains them on its next start.
+ * A job row holds its lease (holder, epoch, expiry) in the same row as its stage: "at most one live holder" is then
+ * structural (a row has one holder column), and every claim/fence decision reads and writes one row atomically.
+ * `exclusions` remembers, per (job, factory), the leases that factory lost on that job (core/exclusions): the router
+ * keeps the job away from it until `until`. New tables use CREATE … IF NOT EXISTS: an existing coordinator gains
+ * them on its next start.
  */
 
 import { columnsOf, execute } from "../../sql-statements.ts";
@@ -18,6 +16,7 @@ import { FEED_WATCHERS_SQL } from "../access/feed-readers.ts";
 import { SPENT_TICKETS_SQL } from "../access/spent-tickets.ts";
 import { applyBatchColumns, BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
+import { fillKeyHashes } from "../jobs/idempotency.ts";
 import { applyRetryColumns } from "../outbox/retries.ts";
 import { applyBreakerTrialColumns } from "../policies/breakers.ts";
 import { applyExperimentJobColumns } from "../policies/experiments.ts";
@@ -125,7 +124,7 @@ CREATE TABLE IF NOT EXISTS enrollment_codes (
   used_at INTEGER
 );
 -- Each idempotency key with a SHA-256 of the normalised request it came with (coordinator/jobs/idempotency.ts):
--- the same key with another request is a 409, not a silent replay. Prunable: jobs.idempotency_key still holds the key.
+-- the same key with another request is a 409, not a silent replay. Written and pruned with jobs.idempotency_key.
 CREATE TABLE IF NOT EXISTS idempotency_keys (
   key TEXT PRIMARY KEY,
   request_hash TEXT NOT NULL,
@@ -200,6 +199,7 @@ export function applySchema(sql: SqlStorage): void {
   applyBreakerTrialColumns(sql); // which run is a half-open breaker's trial (policies/breakers)
   applyExperimentJobColumns(sql); // whether a job's one outcome is counted in its arm (policies/experiments)
   applyWaitingSchema(sql); // waiting_since and the indexes the starving page reads (policies/health-starving)
+  fillKeyHashes(sql); // a hash row for each key only the jobs column holds, once (jobs/idempotency)
 }
 
 /**
