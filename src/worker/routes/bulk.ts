@@ -136,7 +136,7 @@ bulk.post("/jobs:batch", async (c) => {
   const ok = items.filter(taken);
   // Identical keyless items share a content key: one job, which `accepted` alone counted once per item.
   const { repeatOf, keys } = batchRepeats(
-    ok.map((o) => ({ index: o.index, key: "idempotencyKey" in o ? (o.idempotencyKey ?? "") : "" })),
+    ok.map((o) => ({ index: o.index, key: ("jobId" in o && o.jobId) || `key:${o.idempotencyKey ?? ""}` })),
   );
   return c.json(
     {

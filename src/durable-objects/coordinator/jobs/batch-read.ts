@@ -81,8 +81,11 @@ export function readBatch(tx: Tx, id: string): BatchView {
   const confirmed = batch.sent_at !== null;
   const views = rows.map((r) => viewOf(settled(r), confirmed));
   // Identical keyless items share a content key (core/batch-repeats): said, so "3 created" is not read as 3 jobs.
+  // Grouped by their job once they have one (a key pruned and taken again names another job), else by their key.
   const { repeatOf, keys } = batchRepeats(
-    views.flatMap((i) => (i.status !== "rejected" && i.key !== undefined ? [{ index: i.index, key: i.key }] : [])),
+    views.flatMap((i) =>
+      i.status === "rejected" || i.key === undefined ? [] : [{ index: i.index, key: i.jobId ?? `key:${i.key}` }],
+    ),
   );
   const items = views.map((i) => (repeatOf.has(i.index) ? { ...i, repeatOf: repeatOf.get(i.index)! } : i));
   const count = (s: BatchItemView["status"]) => items.filter((i) => i.status === s).length;
