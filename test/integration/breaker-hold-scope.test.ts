@@ -3,10 +3,13 @@
 // factory is quarantined the idle factory claims the job at once, its explain shows no hold, and the waiting view
 // no longer blames the quarantined factory's breaker (a newcomer's plain job waited ~2.5 min on an idle host). The
 // wait names the breaker's end (`detail.until`, "open until T, then one trial job"), as the alert does; half-open,
-// with its one trial on the factory's seat, it names that trial job ("is broken" said neither).
+// with its one trial on the factory's seat, it names that trial job ("is broken" said neither). A route context
+// reads the breakers table once: the filter's open keys and the hold's details come from the same rows.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { routeContext } from "../../src/durable-objects/coordinator/dispatch/claim.ts";
 import { ADMIN, api, claim, enroll, type JobView, P, submit } from "./client";
+import { recordStatements } from "./state.ts";
 
 type Explained = { rejected: Array<{ factoryName: string; reasons: string[] }> };
 
@@ -92,5 +95,33 @@ describe("a half-open breaker's trial", () => {
         "success closes it and the job runs",
     );
     expect(waiting.body.waitingReason.detail).not.toHaveProperty("until");
+  });
+});
+
+describe("a route context's breakers", () => {
+  it("are read once: the open keys and the details from the same rows", async () => {
+    const product = "breaker-one-read";
+    const settings = { breaker: { failureThreshold: 2, coolDownSeconds: 600 } };
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
+    const gpu = await enroll(product, "demo-gpu", ["gpu"]);
+    await failPlainJobs(product, gpu.token, 2);
+    let statements: string[] = [];
+    const read = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const stop = recordStatements(state);
+      let ctx: ReturnType<typeof routeContext> | undefined;
+      try {
+        ctx = routeContext({ sql: state.storage.sql, productId: product, now: Date.now() });
+      } finally {
+        statements = stop();
+      }
+      return {
+        reads: statements.filter((q) => /\bFROM breakers\b/.test(q)).length,
+        open: [...(ctx?.openBreakers ?? [])],
+        detailed: [...(ctx?.breakers?.keys() ?? [])],
+      };
+    });
+    expect(read.reads).toBe(1);
+    expect(read.open).toEqual([`${gpu.factoryId}:*`]);
+    expect(read.detailed).toEqual(read.open);
   });
 });

@@ -32,7 +32,7 @@ import { clearAlert } from "./alerts.ts";
 import { sayBreakerOpen } from "./breaker-open-notice.ts";
 import { noteFactoryFailure } from "./quarantine.ts";
 
-interface BreakerRow extends Record<string, SqlStorageValue> {
+export interface BreakerRow extends Record<string, SqlStorageValue> {
   factory_id: string;
   engine: string;
   consecutive_failures: number;
@@ -154,10 +154,17 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
 // on one route context) is added to them, so the plan never sends a half-open breaker a second trial.
 const handedOut = new WeakMap<Tx, Set<string>[]>();
 
-/** `${factoryId}:${engine}` of every breaker that blocks routing at `tx.now` (half-open ones with a trial out too). */
-export function openBreakerKeys(tx: Tx): ReadonlySet<string> {
+/** Every breaker not closed (open or half-open): the one read a route context makes of the table. */
+export function notClosedBreakers(tx: Tx): readonly BreakerRow[] {
+  return tx.sql.exec<BreakerRow>("SELECT * FROM breakers WHERE open_until IS NOT NULL").toArray();
+}
+
+/**
+ * `${factoryId}:${engine}` of every breaker that blocks routing at `tx.now` (half-open ones with a trial out too).
+ * `rows`: `notClosedBreakers` as the caller read it for policies/breaker-details too (dispatch/claim `routeContext`).
+ */
+export function openBreakerKeys(tx: Tx, rows: readonly BreakerRow[] = notClosedBreakers(tx)): ReadonlySet<string> {
   const keys = new Set<string>();
-  const rows = tx.sql.exec<BreakerRow>("SELECT * FROM breakers WHERE open_until IS NOT NULL").toArray();
   for (const r of rows) if (blocksRouting(toBreaker(r), tx.now)) keys.add(`${r.factory_id}:${r.engine}`);
   handedOut.set(tx, [...(handedOut.get(tx) ?? []), keys]);
   return keys;
