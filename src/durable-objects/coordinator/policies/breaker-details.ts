@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/coordinator/policies/breaker-details
  * Every breaker not closed (open or half-open), with its factory as `overflow: hold` reads it (core/route-filter
- * `breakerHolders`: in service and capable) and what the waiting words say of it (until when, the trial out). Read
+ * `breakerHolders`: in service — active, not left, not down — and capable) and what the waiting words say of it (until when, the trial out). Read
  * once per route context from the same rows as `openBreakerKeys` (dispatch/claim `routeContext`: one read of the
  * table feeds both): no row when no breaker is open.
  */
