@@ -1,7 +1,8 @@
 // A factory's fenced HTTP calls are its heartbeat: a lease renewal, a report (PATCH) and a release over HTTP set its
 // `lastHeartbeatAt` (and `polledAt`: it polls), as a claim and `POST /factories/heartbeat` do. A poller that renewed
 // but had no free seat to claim for read `down` in the fleet and its runs' `lastHeartbeatAt` (a lease expiry's "the
-// host went silent at T") named its last claim, minutes before. A refused call (stale epoch: 409) beats nothing.
+// host went silent at T") named its last claim, minutes before. A refused call (stale epoch: 409) beats nothing. The
+// released run closes `handed_back`, not `cancelled` (only an operator's cancel is one).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, P, submit } from "./client.ts";
@@ -87,5 +88,12 @@ describe("a factory's HTTP lease calls are its heartbeat", () => {
     expect(released.status).toBe(200);
     expect(await fleetView(product, f.factoryId)).toMatchObject({ health: "ok" });
     expect((await fleetView(product, f.factoryId)).lastHeartbeatAt).toBeGreaterThanOrEqual(again);
+    // The released run reads as what it was — handed back by its factory — not as an operator's cancel.
+    const runs = await api<{ runs: Array<{ result?: { outcome: string; message?: string } }> }>(
+      "GET",
+      `${P(product)}/jobs/${job.id}/runs`,
+      { token: ADMIN },
+    );
+    expect(runs.body.runs[0]?.result).toEqual({ outcome: "handed_back", message: "released by factory" });
   });
 });

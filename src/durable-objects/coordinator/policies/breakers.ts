@@ -7,7 +7,8 @@
  * `trial_epoch`) when dispatch/claim `assignJob` grants its lease; only that run's end frees the slot.
  *
  * What counts: `failure`, `timeout` and `rate_limited` are the engine's fault; `success` closes. `cancelled`,
- * `budget_exceeded` and `fenced` are neutral — an operator, a budget or a lost lease ended the run, not the engine —
+ * `preempted`, `handed_back`, `budget_exceeded` and `fenced` are neutral — an operator, a more urgent job, a hand-back,
+ * a budget or a lost lease ended the run, not the engine —
  * they only free a half-open breaker's trial slot, and only the trial's own. A job that names no engine runs the
  * factory's default one: its breaker is `<factoryId>:*` (core/breaker `DEFAULT_ENGINE`).
  */
@@ -119,6 +120,8 @@ export function breakerEvent(result: RunResult): BreakerEvent {
         ? { kind: "rate_limited" }
         : { kind: "rate_limited", retryAfterSeconds: result.retryAfterSeconds };
     case "cancelled":
+    case "preempted":
+    case "handed_back":
     case "budget_exceeded":
     case "fenced":
       return { kind: "neutral" };
