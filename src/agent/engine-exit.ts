@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { truncateUtf8, utf8Text } from "../core/bytes.ts";
-import type { Job, RunResult } from "../core/model.ts";
+import type { Job, ReportedResult } from "../core/model.ts";
 import { InsightsBody, RunResultBody } from "../shared/api-work.ts";
 import type { RunAs } from "./engine-user.ts";
 import type { Usage } from "./insights.ts";
@@ -35,7 +35,7 @@ export const EngineExitSchema = z.object({
 });
 
 /** The report's type and result as an engine's exit decided them (agent/report `resultOf`). */
-export type Outcome = { type: "complete" | "fail"; result: RunResult };
+export type Outcome = { type: "complete" | "fail"; result: ReportedResult };
 
 export interface EngineExit {
   /** When the engine exited (ms epoch). */

@@ -7,7 +7,7 @@
  * `deliverFrame`; logs and renewals are fire-and-forget by design.
  */
 import { truncateUtf8 } from "../core/bytes.ts";
-import type { RunResult } from "../core/model.ts";
+import type { ReportedResult } from "../core/model.ts";
 import { type FactoryConnection, FrameError, LEASE_LOST_CODES, type OutFrame } from "./connection.ts";
 import type { EngineExit } from "./engine-runner.ts";
 import type { JobRecord, JobRecords, StoredReport } from "./state.ts";
@@ -32,9 +32,9 @@ export function resultOf(
     lastError?: string;
     rateLimitedFor?: number;
   },
-): { type: "complete" | "fail"; result: RunResult } {
+): { type: "complete" | "fail"; result: ReportedResult } {
   const rc = exit.rc !== null && exit.rc >= -1024 && exit.rc <= 1024 ? exit.rc : undefined;
-  const withRc = (r: RunResult): RunResult => (rc === undefined ? r : { rc, ...r });
+  const withRc = (r: ReportedResult): ReportedResult => (rc === undefined ? r : { rc, ...r });
   if (exit.spawnError) {
     return {
       type: "fail",

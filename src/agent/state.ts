@@ -13,7 +13,7 @@
 import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
+import type { Checkpoint, Insights, ReportedResult } from "../core/model.ts";
 import { EntityId } from "../shared/api.ts";
 import { CheckpointBody, InsightsBody, RunResultBody } from "../shared/api-work.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
@@ -107,7 +107,7 @@ const JobRecordSchema = z.object({
 
 export interface StoredReport {
   type: "complete" | "fail";
-  result: RunResult;
+  result: ReportedResult;
   insights?: Insights;
   checkpoint?: Omit<Checkpoint, "at">;
 }

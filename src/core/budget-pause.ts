@@ -3,7 +3,8 @@
  * A `budget_paused` wait in words (core/waiting-queued), the step the `budget_exhausted` alert names, and what
  * `gigafactory budget` says to do next (`budgetNextStep`). It read the same for an operator's pause and for exhaustion, with no spend, no limit and no end, and
  * it hid a wait the pause does not cause: a job no factory could run read `budget_paused`, then, once resumed,
- * `no_capable_factory` (`alsoPaused` names both, the fleet's cause first). Pure: `now` is never read.
+ * `no_capable_factory` (`alsoPaused` names both, the fleet's cause first), and a serial key an operator froze as well
+ * (`alsoFrozen`: named after the pause). Pure: `now` is never read.
  */
 import { type BudgetPeriod, overCeiling, type PausedBy } from "./budget.ts";
 import { usdTexts } from "./usd-text.ts";
@@ -122,5 +123,21 @@ export function alsoPaused(fleet: WaitingReason, paused: WaitingReason): Waiting
     ...fleet,
     message: `${fleet.message}; and ${paused.message}`,
     detail: { ...fleet.detail, budgetPaused: paused.detail },
+  };
+}
+
+/**
+ * A `budget_paused` wait (or the fleet's, `alsoPaused`) of a job whose serial key an operator froze too: the key is
+ * named after it (`; and serial key K is frozen — \`gigafactory serial unfreeze K\` lets its jobs run`) and kept in
+ * `detail.serialKeyFrozen` (the freeze's own detail: {serialKey, frozenAt?: ms epoch}). The pause came first and hid it: an operator who lifted
+ * the pause found the job still waiting, for a reason it had never been told. Without a freeze (`frozen` undefined or
+ * any other code), `reason` as it is.
+ */
+export function alsoFrozen(reason: WaitingReason, frozen: WaitingReason | undefined): WaitingReason {
+  if (frozen?.code !== "serial_key_frozen") return reason;
+  return {
+    ...reason,
+    message: `${reason.message}; and ${frozen.message}`,
+    detail: { ...reason.detail, serialKeyFrozen: frozen.detail },
   };
 }

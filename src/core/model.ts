@@ -84,13 +84,31 @@ export interface Checkpoint {
 
 export interface RunResult {
   rc?: number;
-  outcome: "success" | "failure" | "budget_exceeded" | "timeout" | "cancelled" | "fenced" | "rate_limited";
+  /**
+   * `cancelled`: an operator's cancel (or its cascade). `preempted`: taken for a more urgent job. `handed_back`: its
+   * lease went back before it ended, neither the engine's doing nor a cancel — released or rejected by its factory, a
+   * push that found the socket gone, a revoked or deregistered factory, an operator's requeue, a reviewer's reject.
+   * The three, `budget_exceeded` and `fenced` are neutral for breakers and track records.
+   */
+  outcome:
+    | "success"
+    | "failure"
+    | "budget_exceeded"
+    | "timeout"
+    | "cancelled"
+    | "preempted"
+    | "handed_back"
+    | "fenced"
+    | "rate_limited";
   message?: string;
   /** A failure the factory knows retrying cannot fix (bad manifest, missing repo). */
   retryable?: boolean;
   /** `rate_limited` only: how long the engine asked to be left alone, s (opens its breaker that long). */
   retryAfterSeconds?: number;
 }
+
+/** A result as a factory reports it (shared/api-work `RunResultBody`): never one of the coordinator's own hand-backs. */
+export type ReportedResult = RunResult & { outcome: Exclude<RunResult["outcome"], "preempted" | "handed_back"> };
 
 export interface Insights {
   tokensIn?: number;

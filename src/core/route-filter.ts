@@ -62,8 +62,8 @@ function ownBreakerOpen(engine: string, factory: Pick<Factory, "id">, ctx: Route
 /**
  * The job's engine (or the factory's default, `*`, when it names none) has an open breaker on this factory — or,
  * with `overflow: hold`, on another factory that could have taken the job otherwise (`holdsJob`): then the job waits
- * rather than overflowing to the rest. A breaker on a factory out of service or lacking the job's capabilities holds
- * nothing: a plain job waited minutes on an idle host for a quarantined host's breaker. filterReasons names the two
+ * rather than overflowing to the rest. A breaker on a factory out of service (not active, left, down) or lacking the
+ * job's capabilities holds nothing: a plain job waited minutes on an idle host for a quarantined host's breaker. filterReasons names the two
  * apart: `breaker_open:<engine>` for the factory's own, `overflow_hold:<engine>` for another's.
  */
 export function breakerBlocks(
@@ -78,7 +78,7 @@ export function breakerBlocks(
 
 /**
  * The ids of the factories whose open breaker of `engine` holds a job needing `requires` under `overflow: hold`:
- * each in service (known, active, not left) and holding every capability in `requires`. Without
+ * each in service (known, active, not left, not down) and holding every capability in `requires`. Without
  * `ctx.breakers` (a caller that knows no fleet) every open breaker of the engine holds, as it always did.
  */
 export function breakerHolders(requires: readonly string[], engine: string, ctx: RouteContext): string[] {
@@ -92,9 +92,14 @@ export function breakerHolders(requires: readonly string[], engine: string, ctx:
   return ids;
 }
 
-/** In service (active and not left after draining) and capable of `requires`; a deregistered one is undefined. */
+/**
+ * In service (active, not left after draining, not down) and capable of `requires`; a deregistered one is undefined.
+ * Down — no beat for 3 intervals (core/health), no link (core/factory-link) — is the router's own `factory_down`
+ * (spec §5: a down factory is filtered out): it could not take the job, nor run its breaker's trial until it is back,
+ * so its breaker held every job of the engine off the healthy fleet for the whole cool-down, however it doubled.
+ */
 function couldTake(f: BreakerFactory | undefined, requires: readonly string[]): boolean {
-  if (!f || f.status !== "active" || f.health === "left") return false;
+  if (!f || f.status !== "active" || f.health === "left" || f.health === "down") return false;
   const caps = new Set(f.capabilities);
   return requires.every((c) => caps.has(c));
 }

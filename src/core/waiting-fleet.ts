@@ -155,7 +155,8 @@ function keptFrom(
 
 /**
  * Every live factory refuses the job for a breaker. Without `overflow: hold` each has its own open; with it, the
- * job may be held by a breaker elsewhere — on a factory in service and capable, but not live — so the cause names
+ * job may be held by a breaker elsewhere — on a factory in service (active, not left, up by its heartbeats: a down
+ * one holds nothing) and capable, though maybe not live (its link lost within the heartbeat grace) — so the cause names
  * exactly the factories whose open breaker holds it (core/route-filter `breakerHolders`; by id when it is not in
  * the fleet), and says whether the hold policy is what keeps it off the rest.
  */

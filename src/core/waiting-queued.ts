@@ -70,10 +70,12 @@ export function gateReason(
     if (key !== undefined && ctx.frozenSerialKeys?.has(key)) {
       // The freeze's own instant when it came after the job queued: "frozen since 3 h ago" for a key frozen 5 min ago
       // sent an operator looking for an old decision.
-      const since = Math.max(job.queuedAt, frozenAt?.get(key) ?? job.queuedAt);
+      const at = frozenAt?.get(key);
+      const since = Math.max(job.queuedAt, at ?? job.queuedAt);
       const unfreeze = `\`gigafactory serial unfreeze ${pastable(key) ? key : "KEY"}\``;
       return reason("serial_key_frozen", `serial key ${key} is frozen — ${unfreeze} lets its jobs run`, since, {
         serialKey: key,
+        ...(at !== undefined ? { frozenAt: at } : {}), // when an operator froze it (ms epoch), where known
       });
     }
     return undefined;

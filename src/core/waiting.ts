@@ -6,7 +6,7 @@
  * why. A queued job's reason comes from the router's own filter (core/waiting-fleet), so it cannot disagree with it.
  */
 
-import { alsoPaused } from "./budget-pause.ts";
+import { alsoFrozen, alsoPaused } from "./budget-pause.ts";
 import { childEnded } from "./composite.ts";
 import { counted } from "./counted.ts";
 import { depsState, failedDep } from "./dag.ts";
@@ -118,12 +118,15 @@ function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReas
   const ctx: RouteContext = { ...inputs.ctx, now };
   const gate = gateReason(job, ctx, "hard", inputs.serialHolders, undefined, inputs.frozenAt);
   if (gate && gate.code !== "budget_paused") return gate;
+  // Under a paused budget, a frozen key is what the resume would still leave: named after it (`alsoFrozen`).
+  const frozen =
+    gate && gateReason(job, { ...ctx, budgetPaused: false }, "hard", undefined, undefined, inputs.frozenAt);
   const views = reachableViews(inputs.factories, inputs.connected, inputs.draining);
   const fleet = fleetCause(job, views, ctx);
   const structural = fleetReason(job, fleet, "structural");
   // A job the fleet could not run with the budget open either says so first (core/budget-pause `alsoPaused`).
-  if (structural) return gate ? alsoPaused(structural, gate) : structural;
-  if (gate) return gate;
+  if (structural) return gate ? alsoFrozen(alsoPaused(structural, gate), frozen) : structural;
+  if (gate) return alsoFrozen(gate, frozen);
   const transient = (): WaitingReason | undefined => {
     if (job.notBefore !== undefined && job.notBefore > now) {
       const backoff = { until: job.notBefore, attempt: job.attempt, maxAttempts: job.maxAttempts };

@@ -20,6 +20,7 @@ import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
 import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
 import { expireDue, fence, releaseLease, renewLease } from "./coordinator/dispatch/lease-ops.ts";
 import { takenLeaseNotice } from "./coordinator/factories/notices.ts";
+import { httpBeat } from "./coordinator/factories/registry.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/jobs/actions.ts";
 import {
   type ArtifactCommit,
@@ -131,15 +132,15 @@ export class ProductCoordinator extends RoutingRpc {
   }
 
   async patch(productId: string, factoryId: string, jobId: string, body: PatchBody) {
-    return this.units.run(productId, (tx) => patchJob(tx, factoryId, jobId, body));
+    return this.units.run(productId, (tx) => httpBeat(tx, factoryId, patchJob(tx, factoryId, jobId, body)));
   }
 
-  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttlSeconds?: number) {
-    return this.units.run(productId, (tx) => renewLease(tx, jobId, factoryId, epoch, ttlSeconds));
+  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttl?: number) {
+    return this.units.run(productId, (tx) => httpBeat(tx, factoryId, renewLease(tx, jobId, factoryId, epoch, ttl)));
   }
 
   async release(productId: string, factoryId: string, jobId: string, epoch: number) {
-    return this.units.run(productId, (tx) => releaseLease(tx, jobId, factoryId, epoch));
+    return this.units.run(productId, (tx) => httpBeat(tx, factoryId, releaseLease(tx, jobId, factoryId, epoch)));
   }
 
   /**

@@ -14,7 +14,17 @@ const ms = z.number().int().describe("ms epoch");
 /** How a run ended (core/model `RunResult`): a job's `lastResult`, a run's `result`. */
 export const RunResultSchema = z.object({
   rc: z.number().int().optional(),
-  outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced", "rate_limited"]),
+  outcome: z.enum([
+    "success",
+    "failure",
+    "budget_exceeded",
+    "timeout",
+    "cancelled",
+    "preempted",
+    "handed_back",
+    "fenced",
+    "rate_limited",
+  ]),
   message: z.string().optional(),
   retryable: z.boolean().optional(),
   retryAfterSeconds: z.number().optional(),

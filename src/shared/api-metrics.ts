@@ -39,7 +39,7 @@ export interface BudgetMetric {
 export interface FactoryRate {
   id: string;
   name: string;
-  /** Runs that ended within the window, but for neutral ones (cancelled, budget_exceeded, fenced): as breakers count. */
+  /** Runs ended within the window, but for neutral ones (cancelled, preempted, handed_back, budget_exceeded, fenced). */
   runs: number;
   /** Of those, runs whose outcome was `success`. */
   successes: number;

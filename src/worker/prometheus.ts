@@ -149,7 +149,7 @@ export async function renderPrometheus(s: MetricsSnapshot): Promise<string> {
   const runs = gauge(
     registry,
     "gigafactory_factory_runs",
-    "Runs ended in the window (cancelled, budget_exceeded and fenced runs not counted)",
+    "Runs ended in the window (cancelled, preempted, handed_back, budget_exceeded and fenced runs not counted)",
     ["factory", "name"],
   );
   const ok = gauge(registry, "gigafactory_factory_successes", "Successful runs in the window", ["factory", "name"]);

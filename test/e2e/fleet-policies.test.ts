@@ -215,7 +215,7 @@ describe("fleet policies end to end", () => {
     // counted.
     const victimRuns = await c.runs(victimId);
     expect(victimRuns).toHaveLength(2);
-    expect(victimRuns[0]?.result).toMatchObject({ outcome: "cancelled", message: `preempted by ${crit.id}` });
+    expect(victimRuns[0]?.result).toMatchObject({ outcome: "preempted", message: `preempted by ${crit.id}` });
     expect(victimRuns[1]?.result).toMatchObject({ outcome: "success" });
     expect(victimRuns.map((r) => r.factoryId)).toEqual([a.factoryId, a2.factoryId]);
     expect((await c.runs(other.id)).map((r) => r.result?.outcome)).toEqual(["success"]);

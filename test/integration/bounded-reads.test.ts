@@ -237,6 +237,9 @@ describe("jobs behind an open breaker", () => {
     const hold = await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: { overflow: "hold" } });
     expect(hold.status).toBe(200);
     const broken = await enroll(product, "broken", ENGINES);
+    // Up (it beats): a down factory's breaker holds nothing (core/route-filter), as it could run no trial.
+    const beat = await api("POST", `${P(product)}/factories/heartbeat`, { token: broken.token, json: {} });
+    expect(beat.status).toBe(200);
     const f = await enroll(product, "box", ENGINES, 2);
     await brokenEngineJobs(product, "claude", MAX_SCAN);
     await openBreaker(product, broken.factoryId, "claude");

@@ -83,7 +83,7 @@ describe("preemption", () => {
       leaseEpoch: lease.leaseEpoch + 1,
       checkpoint: { branch: "gf/wip/v", sha: "abc1234" },
       preemptedBy: crit.id,
-      lastResult: { outcome: "cancelled", message: `preempted by ${crit.id}`, retryable: true },
+      lastResult: { outcome: "preempted", message: `preempted by ${crit.id}`, retryable: true }, // not a cancel
     });
     expect(typeof v.preemptedAt).toBe("number");
     expect(v.holderFactoryId).toBeUndefined();
@@ -92,7 +92,7 @@ describe("preemption", () => {
       `${P(product)}/jobs/${victim.id}/runs`,
       { token: ADMIN },
     );
-    expect(runs.body.runs.at(-1)?.result).toMatchObject({ outcome: "cancelled", message: `preempted by ${crit.id}` });
+    expect(runs.body.runs.at(-1)?.result).toMatchObject({ outcome: "preempted", message: `preempted by ${crit.id}` });
     expect((await getJob(product, crit.id)).stage).toBe("assigned");
     const why = await api<{ preemption: Record<string, unknown> }>("GET", `${P(product)}/jobs/${victim.id}/explain`, {
       token: ADMIN,

@@ -211,7 +211,7 @@ describe("reject", () => {
     const runs = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) =>
       s.storage.sql.exec<{ outcome: string | null }>("SELECT outcome FROM runs WHERE job_id = ?", job.id).toArray(),
     );
-    expect(runs).toEqual([{ outcome: "cancelled" }]);
+    expect(runs).toEqual([{ outcome: "handed_back" }]); // a reviewer's verdict, not a cancel
     socket.send({ type: "complete", id: "c", jobId: job.id, leaseEpoch: a.leaseEpoch, result: { outcome: "success" } });
     expect((await socket.next<{ code: string }>("error")).code).toBe("fenced");
     expect(await getJob(product, job.id)).toMatchObject({ stage: "failed", feedback: "dan: wrong approach" });

@@ -50,7 +50,7 @@ describe("operator reject of a running job", () => {
     expect(after).toMatchObject({ stage: "failed", leaseEpoch: a.leaseEpoch + 1 });
     expect(after.holderFactoryId).toBeUndefined();
     expect(await coordinatorRuns(product, job.id)).toEqual([
-      expect.objectContaining({ lease_epoch: a.leaseEpoch, outcome: "cancelled", ended_at: expect.any(Number) }),
+      expect.objectContaining({ lease_epoch: a.leaseEpoch, outcome: "handed_back", ended_at: expect.any(Number) }),
     ]);
     socket.send({ type: "complete", id: "c", jobId: job.id, leaseEpoch: a.leaseEpoch, result: { outcome: "success" } });
     expect((await socket.next<{ code: string }>("error")).code).toBe("fenced");
@@ -137,7 +137,7 @@ describe("every run is kept", () => {
       { token: ADMIN },
     );
     expect(runs.body.runs.map((r) => [r.leaseEpoch, r.result?.outcome])).toEqual([
-      [first.body.lease.leaseEpoch, "cancelled"],
+      [first.body.lease.leaseEpoch, "handed_back"], // released by its factory: not a cancel
       [second.body.lease.leaseEpoch, "success"],
     ]);
     const d1 = await until(
@@ -150,7 +150,7 @@ describe("every run is kept", () => {
       (r) => r.body.items.length === 2 && r.body.items.every((i) => i.outcome !== null),
     );
     expect(d1.body.items.map((r) => [r.leaseEpoch, r.outcome, r.costUsd])).toEqual([
-      [first.body.lease.leaseEpoch, "cancelled", null],
+      [first.body.lease.leaseEpoch, "handed_back", null],
       [second.body.lease.leaseEpoch, "success", 0.25],
     ]);
   });

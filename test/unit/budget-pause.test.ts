@@ -1,7 +1,8 @@
 // A `budget_paused` wait names who paused (an operator or exhaustion), the spend against the ceiling and what ends
 // it — exhaustion's at the period's end (`detail.until`, 00:00Z for a daily budget), an operator's by a resume — and a
 // job no factory could run with the budget open either reads the fleet's cause first, the pause named after it
-// (a tpu job read `budget_paused`, then `no_capable_factory` once resumed).
+// (a tpu job read `budget_paused`, then `no_capable_factory` once resumed). A job whose serial key an operator froze
+// too names the freeze after the pause (`detail.serialKeyFrozen`): lifting the pause left it waiting, never told why.
 import { describe, expect, it } from "vitest";
 import { type BudgetPause, budgetPausedWords } from "../../src/core/budget-pause.ts";
 import type { RouteContext } from "../../src/core/router.ts";
@@ -55,5 +56,41 @@ describe("budget_paused in words", () => {
     expect(tpu?.detail).toMatchObject({ missing: ["tpu"], budgetPaused: { pausedBy: "operator" } });
     const gpu = waitingReasonOf(jobFixture(NOW, { requires: ["gpu"] }), { ctx, ...fleet }, NOW);
     expect(gpu?.code).toBe("budget_paused");
+  });
+
+  it("a frozen serial key is named after the pause (and after the fleet's cause), with its command and when it froze", () => {
+    const frozeAt = NOW - 60_000;
+    const ctx: RouteContext = {
+      now: NOW,
+      budgetPaused: true,
+      budgetPause: pause({ pausedBy: "operator" }),
+      frozenSerialKeys: new Set(["repo-a"]),
+    };
+    const fleet = {
+      factories: [factoryFixture(NOW, { capabilities: ["gpu"] })],
+      connected: new Set(["f1"]),
+      frozenAt: new Map([["repo-a", frozeAt]]),
+    };
+    const job = (requires: string[]) => jobFixture(NOW, { requires, serialKey: "repo-a", queuedAt: NOW - 3_600_000 });
+    const gpu = waitingReasonOf(job(["gpu"]), { ctx, ...fleet }, NOW);
+    expect(gpu?.code).toBe("budget_paused"); // the most actionable cause first, as before: additive only
+    expect(gpu?.message).toMatch(
+      /^the product's budget is paused by an operator.*; and serial key repo-a is frozen — `gigafactory serial unfreeze repo-a` lets its jobs run$/,
+    );
+    expect(gpu?.detail).toMatchObject({
+      pausedBy: "operator",
+      serialKeyFrozen: { serialKey: "repo-a", frozenAt: frozeAt },
+    });
+    const tpu = waitingReasonOf(job(["tpu"]), { ctx, ...fleet }, NOW);
+    expect(tpu?.code).toBe("no_capable_factory");
+    expect(tpu?.message).toMatch(/; and the product's budget is paused .*; and serial key repo-a is frozen — /);
+    expect(tpu?.detail).toMatchObject({
+      budgetPaused: { pausedBy: "operator" },
+      serialKeyFrozen: { frozenAt: frozeAt },
+    });
+    // The budget open: the freeze alone, as it always read.
+    const open = waitingReasonOf(job(["gpu"]), { ctx: { ...ctx, budgetPaused: false }, ...fleet }, NOW);
+    expect(open?.code).toBe("serial_key_frozen");
+    expect(open?.detail).toEqual({ serialKey: "repo-a", frozenAt: frozeAt });
   });
 });

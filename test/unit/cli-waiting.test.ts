@@ -1,5 +1,5 @@
 // The waiting reason in the terminal: `gigafactory jobs` has a WAITING column (code and message) wrapped under its column to the terminal's width, never cut, and `gigafactory job ID` and `explain ID` a "Waiting:" block naming the detail (missing capabilities, until when; every
-// instant the core names — `until`, `retryAt`, `keptUntil` — in UTC).
+// instant the core names — `until`, `retryAt`, `keptUntil`, a frozen key's `frozenAt` — in UTC).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { renderExplanation } from "../../src/cli/commands/explain.ts";
@@ -151,6 +151,16 @@ describe("job: the Waiting block", () => {
     const keys = new Set([...core.matchAll(/\b([a-z]\w*(?:At|Until|Before))\??:/g)].map((m) => m[1] ?? ""));
     expect([...keys].filter((k) => !isInstantKey(k))).toEqual([]);
     expect(keys).toContain("keptUntil");
+  });
+
+  it("names a frozen key a paused budget's wait carries after it: the key, and when it froze in UTC", () => {
+    const paused: WaitingReason = {
+      code: "budget_paused",
+      message: "the product's budget is paused by an operator; and serial key repo-a is frozen",
+      since: NOW,
+      detail: { pausedBy: "operator", serialKeyFrozen: { serialKey: "repo-a", frozenAt: NOW - 60_000 } },
+    };
+    expect(waitingLines(paused, NOW)).toContain("  serialKeyFrozen: serialKey repo-a, frozenAt 2026-01-02T03:03:05Z");
   });
 
   it('renders a record with no name or id (a failed job\'s lastResult) by its outcome, never as "?"', () => {

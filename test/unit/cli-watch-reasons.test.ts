@@ -43,10 +43,14 @@ describe("watch: a stage move's reason", () => {
     );
     expect(eventLine(stage(5, "building", "failed", { outcome: "timeout" }))).toMatch(/→ failed — timeout$/);
     expect(eventLine(stage(6, "building", "failed", { outcome: "failure", rc: 137 }))).toMatch(/— failure: rc 137$/);
-    const preempted = { outcome: "cancelled", message: "preempted by job_9" };
-    expect(eventLine(stage(7, "building", "queued", preempted))).toMatch(/→ queued — cancelled: preempted by job_9$/);
+    const preempted = { outcome: "preempted", message: "preempted by job_9" };
+    expect(eventLine(stage(7, "building", "queued", preempted))).toMatch(/→ queued — preempted by job_9$/);
+    const released = { outcome: "handed_back", message: "released by factory: draining" };
+    expect(eventLine(stage(8, "building", "queued", released))).toMatch(
+      /→ queued — handed_back: released by factory: draining$/,
+    );
     const trace = { outcome: "failure", message: `Error: boom\n${"    at frame (x.ts:1:1)\n".repeat(40)}` };
-    const long = eventLine(stage(8, "building", "failed", trace));
+    const long = eventLine(stage(9, "building", "failed", trace));
     expect(long.split("\n")).toHaveLength(1);
     expect(long.slice(long.indexOf("— ") + 2)).toHaveLength(160); // the reason, cut to 160 columns
     expect(long.endsWith("…")).toBe(true);

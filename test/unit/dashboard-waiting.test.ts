@@ -5,7 +5,8 @@
 // there without one fails here rather than showing the bare code. Every detail key the core writes is drawn in words
 // (a composite's page showed "BYSTAGE testing 2": its raw key, set in capitals by the stylesheet, and the counts as a
 // record's fields), and a key the page does not know reads as its words, not the raw key. A retry's `retryAt` and
-// `keptUntil` read as dates under labels of their own (keptUntil read as epoch ms).
+// `keptUntil` read as dates under labels of their own (keptUntil read as epoch ms); so does a frozen serial key that
+// a paused budget's wait names after it (`serialKeyFrozen`: the key, and when it froze as a date).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
@@ -47,6 +48,7 @@ const CORE_KEYS = [
   "approvedBy",
   "lastResult",
   "serialKey",
+  "frozenAt",
   "holder",
   "stopping",
   "requires",
@@ -153,6 +155,13 @@ describe("dashboard waiting panel", () => {
     expect(rows[0]).toEqual(["waitingFor", "Then waiting for", "Serial key held"]);
     expect(rows[1]).toEqual(["mode", "Dependencies needed", "any one of them must ship"]);
     expect(rows[2]?.[2]).toMatch(/^job j1 on factory fac_1 \(lease epoch 3\), stopped by .+ at the latest$/);
+  });
+
+  it("draws a frozen key named after a budget pause: the key, and when it froze as a date", () => {
+    const at = Date.UTC(2026, 11, 5, 12, 0, 0);
+    const detail = { pausedBy: "operator", serialKeyFrozen: { serialKey: "repo-a", frozenAt: at } };
+    const rows = detailRows({ code: "budget_paused", message: "m", since: 0, detail });
+    expect(rows[1]).toEqual(["serialKeyFrozen", "Serial key frozen", `serial key repo-a, frozen at ${when(at)}`]);
   });
 
   it("draws a key it does not know, and a record's fields, as words", () => {

@@ -31,6 +31,8 @@ const OUTCOMES = new Set<string>([
   "budget_exceeded",
   "timeout",
   "cancelled",
+  "preempted",
+  "handed_back",
   "fenced",
   "rate_limited",
 ] satisfies RunResult["outcome"][]);

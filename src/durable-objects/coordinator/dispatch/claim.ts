@@ -38,7 +38,7 @@ import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { breakerDetails } from "../policies/breaker-details.ts";
-import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
+import { notClosedBreakers, noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
 import { budgetPauseOf } from "../policies/budget.ts";
 import { experimentPolicy, noteArmAssignment } from "../policies/experiments.ts";
 import { dispatchAllowance } from "../policies/job-allowance.ts";
@@ -78,6 +78,7 @@ export function closedSerialKeys(ctx: Pick<RouteContext, "busySerialKeys" | "fro
 
 export function routeContext(tx: Tx): RouteContext {
   const settings = getSettings(tx.sql);
+  const breakerRows = notClosedBreakers(tx); // one read of the table feeds both the filter's keys and the hold's details
   return {
     now: tx.now,
     weights: settings.weights,
@@ -85,8 +86,8 @@ export function routeContext(tx: Tx): RouteContext {
     frozenSerialKeys: new Set(settings.frozenSerialKeys),
     budgetPaused: settings.budgetPaused,
     ...(settings.budgetPaused ? { budgetPause: budgetPauseOf(tx) } : {}), // the waiting words: who, spend, end
-    openBreakers: openBreakerKeys(tx),
-    breakers: breakerDetails(tx), // overflow: hold counts a breaker only where its factory could take the job
+    openBreakers: openBreakerKeys(tx, breakerRows),
+    breakers: breakerDetails(tx, breakerRows), // overflow: hold counts a breaker only where its factory could take the job
     overflow: settings.overflow,
     // Leases a factory lost on a job keep it away from that job for a backoff (core/exclusions).
     exclusionOf: exclusionLookup(tx.sql, tx.now),

@@ -106,7 +106,8 @@ export function releaseLease(tx: Tx, jobId: string, factoryId: string, leaseEpoc
 
 /**
  * Put a leased job back in the queue without blaming the job: the run is
- * closed as cancelled, the holder fenced out (epoch + 1), the attempt refunded,
+ * closed `handed_back` (`why` its message; neutral, as a cancel was, but not one: a caller with a truer outcome —
+ * a preemption, a budget stop — closes it first), the holder fenced out (epoch + 1), the attempt refunded,
  * the checkpoint kept. `changes` adds to that. With `loss`, the hand-back
  * counts against the holder: the job is kept away from it for a backoff.
  * Every automatic hand-back comes here (release, reject, a push to a closed socket, preemption, the product budget's
@@ -116,7 +117,7 @@ export function releaseLease(tx: Tx, jobId: string, factoryId: string, leaseEpoc
  * @returns the job as saved: `queued`, or `failed` when it had nothing left
  */
 export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = {}, loss?: LossKind): Job {
-  finishRun(tx, job, { outcome: "cancelled", message: why });
+  finishRun(tx, job, { outcome: "handed_back", message: why });
   const holder = job.holderFactoryId;
   const excluded = loss && holder ? recordLoss(tx, job.id, holder, loss) : undefined;
   enqueueEvent(tx, job.id, "lease.lost", {

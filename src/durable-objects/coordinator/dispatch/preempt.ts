@@ -5,8 +5,8 @@
  *   guard:  core/preemption decides (settings.preemption on, no free seat fits it — a live HTTP poller's included,
  *           which claims it next —, the victim's factory fits the job but for the seat,
  *           victim of lower priority, outside its cool-down, no other eviction by this job within the cool-down).
- *   output: in the caller's atomic unit — the victim's lease taken (epoch + 1, run closed `cancelled`
- *           "preempted by <id>", attempt refunded, checkpoint kept, `lease.lost` + `job.preempted` events, audit
+ *   output: in the caller's atomic unit — the victim's lease taken (epoch + 1, run closed `preempted`
+ *           "preempted by <id>", retryable — not `cancelled`, which an operator's cancel is —, attempt refunded, checkpoint kept, `lease.lost` + `job.preempted` events, audit
  *           `job.preempted`), the victim requeued with `preemptedAt`/`preemptedBy`, and the seat it held handed to
  *           the critical job (by the caller, which assigns it as it would on a free seat). A victim whose lease
  *           had lapsed is expired instead (dispatch/forced-loss: attempt counted, no `job.preempted`), its seat
@@ -19,6 +19,7 @@ import type { RouteContext } from "../../../core/router.ts";
 import type { CancelCode } from "../../../shared/protocol-lease-notices.ts";
 import { livePollers } from "../factories/registry.ts";
 import { loadJob, touchJob } from "../jobs/rows.ts";
+import { finishRun } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -53,13 +54,15 @@ function runningOn(tx: Tx, factoryId: string): Job[] {
 
 /**
  * When `jobId` was last preempted (ms): the end of its latest run closed as preempted. Read from the runs, not
- * the job, because the next assignment clears `preemptedAt` (the contract) while the cool-down must outlive it.
+ * the job, because the next assignment clears `preemptedAt` (the contract) while the cool-down must outlive it. A run
+ * recorded before `preempted` was an outcome reads `cancelled` "preempted by …": it counts too.
  */
 export function lastPreemptedAt(sql: SqlStorage, jobId: string): number | undefined {
   const row = sql
     .exec<{ t: number | null }>(
       `SELECT MAX(ended_at) AS t FROM runs
-        WHERE job_id = ? AND outcome = 'cancelled' AND json_extract(doc, '$.result.message') LIKE 'preempted by %'`,
+        WHERE job_id = ? AND (outcome = 'preempted'
+          OR (outcome = 'cancelled' AND json_extract(doc, '$.result.message') LIKE 'preempted by %'))`,
       jobId,
     )
     .one();
@@ -115,11 +118,9 @@ export function preemptFor(
     return { eviction: { ...eviction, reason: "lease expired", code: "lease_expired" }, factory, job };
   const why = preemptedMessage(job.id);
   holdSerialKey(tx, victim); // the victim's key stays held while its factory stops it (dispatch/serial-holds)
-  giveBack(tx, victim, why, {
-    preemptedAt: tx.now,
-    preemptedBy: job.id,
-    lastResult: { outcome: "cancelled", message: why, retryable: true },
-  });
+  const result = { outcome: "preempted", message: why, retryable: true } as const;
+  finishRun(tx, victim, result); // as what it was (giveBack's `handed_back` close then finds no open run)
+  giveBack(tx, victim, why, { preemptedAt: tx.now, preemptedBy: job.id, lastResult: result });
   enqueueEvent(tx, victim.id, "job.preempted", { by: job.id, factoryId, leaseEpoch: victim.leaseEpoch });
   enqueueAudit(tx, "system", "job.preempted", victim.id, { by: job.id, factoryId, epoch: victim.leaseEpoch });
   const saved = touchJob(tx, job, { lastEvictionAt: tx.now });

@@ -154,7 +154,7 @@ export function livePollers(sql: SqlStorage, now: number, factories = listFactor
   return factories.filter((f) => ids.has(f.id) && f.health !== "down" && f.health !== "left");
 }
 
-/** The table's one write path with `deleteFactory`: both tell factories/cache, so no cached document outlives a write. */
+/** The table's one write path with `deleteFactory` and `httpBeat`: each tells factories/cache, so no cached document outlives a write. */
 export function storeFactory(sql: SqlStorage, f: StoredFactory, tokenHash?: string | null): void {
   forgetCachedFactory(sql, f.id);
   const doc = JSON.stringify({ ...f, load: undefined, health: undefined });
@@ -191,6 +191,22 @@ export function updateFactory(
   storeFactory(tx.sql, { ...f, ...(moved ? { statusReason: undefined } : {}), ...changes, id });
   return requireFactory(tx.sql, id, tx.now);
 }
+
+/**
+ * `answer` — what a factory's fenced HTTP call (a lease renewal, a report, a release) computed in this unit — once its
+ * beat is written: `lastHeartbeatAt` and `polledAt` at `tx.now` (an HTTP beat: core/factory-link), as a claim and an
+ * HTTP heartbeat write them. Called after the fence passed, so a refused call (its unit rolled back) beats nothing. A
+ * poller that renews and reports but has no free seat to claim for read silent: `down`, a lease expiry's
+ * `lastHeartbeatAt` its last claim. One statement on the stored document, no read (a deregistered one has no row).
+ */
+export function httpBeat<T>(tx: Tx, id: string, answer: T): T {
+  forgetCachedFactory(tx.sql, id);
+  execute(tx.sql, HTTP_BEAT_SQL, tx.now, id);
+  return answer;
+}
+
+const HTTP_BEAT_SQL =
+  "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?1, '$.polledAt', ?1) WHERE id = ?2";
 
 /** `count` more lease expiries at `tx.now` on the factory's record, in one write (a deregistered factory has none). */
 export function noteLeaseExpiry(tx: Tx, id: string, count = 1): void {

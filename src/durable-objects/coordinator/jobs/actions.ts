@@ -54,10 +54,15 @@ export interface ActionOutcome {
  * Take the lease away from its holder, if any: epoch + 1 fences the old holder out, and its serial key stays held
  * while that holder stops the engine (dispatch/serial-holds).
  */
-export function dropLease(tx: Tx, job: Job, why: string): { changes: Partial<Job>; holder?: string } {
+export function dropLease(
+  tx: Tx,
+  job: Job,
+  why: string,
+  outcome: "cancelled" | "handed_back" = "cancelled", // a cancel, or a requeue or reviewer's reject: not one
+): { changes: Partial<Job>; holder?: string } {
   if (!isLeased(job)) return { changes: {} };
   holdSerialKey(tx, job);
-  finishRun(tx, job, { outcome: "cancelled", message: why });
+  finishRun(tx, job, { outcome, message: why });
   enqueueEvent(tx, job.id, "lease.lost", { factoryId: job.holderFactoryId, leaseEpoch: job.leaseEpoch, why });
   return { changes: { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 }, holder: job.holderFactoryId };
 }
@@ -125,7 +130,7 @@ function perform(tx: Tx, found: Job, action: JobAction, input: ActionInput): Act
         const notBefore = job.notBefore === undefined ? undefined : Math.min(job.notBefore, tx.now);
         return { job: touchJob(tx, job, { ...budget, notBefore }) };
       }
-      const { changes, holder } = dropLease(tx, job, `requeued by ${input.actor}`);
+      const { changes, holder } = dropLease(tx, job, `requeued by ${input.actor}`, "handed_back");
       // A manual requeue of a failed or dead-lettered job grants it a fresh set of attempts (its retries were
       // spent on a cause the operator now says is fixed); the audit record (applyAction) keeps from → to.
       // Likewise from `review`: its run ended in work someone will redo, not in a failed attempt (policies/reviews).

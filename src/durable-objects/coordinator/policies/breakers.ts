@@ -7,7 +7,8 @@
  * `trial_epoch`) when dispatch/claim `assignJob` grants its lease; only that run's end frees the slot.
  *
  * What counts: `failure`, `timeout` and `rate_limited` are the engine's fault; `success` closes. `cancelled`,
- * `budget_exceeded` and `fenced` are neutral — an operator, a budget or a lost lease ended the run, not the engine —
+ * `preempted`, `handed_back`, `budget_exceeded` and `fenced` are neutral — an operator, a more urgent job, a hand-back,
+ * a budget or a lost lease ended the run, not the engine —
  * they only free a half-open breaker's trial slot, and only the trial's own. A job that names no engine runs the
  * factory's default one: its breaker is `<factoryId>:*` (core/breaker `DEFAULT_ENGINE`).
  */
@@ -32,7 +33,7 @@ import { clearAlert } from "./alerts.ts";
 import { sayBreakerOpen } from "./breaker-open-notice.ts";
 import { noteFactoryFailure } from "./quarantine.ts";
 
-interface BreakerRow extends Record<string, SqlStorageValue> {
+export interface BreakerRow extends Record<string, SqlStorageValue> {
   factory_id: string;
   engine: string;
   consecutive_failures: number;
@@ -119,6 +120,8 @@ export function breakerEvent(result: RunResult): BreakerEvent {
         ? { kind: "rate_limited" }
         : { kind: "rate_limited", retryAfterSeconds: result.retryAfterSeconds };
     case "cancelled":
+    case "preempted":
+    case "handed_back":
     case "budget_exceeded":
     case "fenced":
       return { kind: "neutral" };
@@ -154,10 +157,17 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
 // on one route context) is added to them, so the plan never sends a half-open breaker a second trial.
 const handedOut = new WeakMap<Tx, Set<string>[]>();
 
-/** `${factoryId}:${engine}` of every breaker that blocks routing at `tx.now` (half-open ones with a trial out too). */
-export function openBreakerKeys(tx: Tx): ReadonlySet<string> {
+/** Every breaker not closed (open or half-open): the one read a route context makes of the table. */
+export function notClosedBreakers(tx: Tx): readonly BreakerRow[] {
+  return tx.sql.exec<BreakerRow>("SELECT * FROM breakers WHERE open_until IS NOT NULL").toArray();
+}
+
+/**
+ * `${factoryId}:${engine}` of every breaker that blocks routing at `tx.now` (half-open ones with a trial out too).
+ * `rows`: `notClosedBreakers` as the caller read it for policies/breaker-details too (dispatch/claim `routeContext`).
+ */
+export function openBreakerKeys(tx: Tx, rows: readonly BreakerRow[] = notClosedBreakers(tx)): ReadonlySet<string> {
   const keys = new Set<string>();
-  const rows = tx.sql.exec<BreakerRow>("SELECT * FROM breakers WHERE open_until IS NOT NULL").toArray();
   for (const r of rows) if (blocksRouting(toBreaker(r), tx.now)) keys.add(`${r.factory_id}:${r.engine}`);
   handedOut.set(tx, [...(handedOut.get(tx) ?? []), keys]);
   return keys;

@@ -10,7 +10,8 @@
  * core/metrics `LATENCY_BUCKETS_MS`, the last is `+Inf`).
  *
  * A factory's success ratio counts what its breakers and track records count (policies/track-records `countsAs`):
- * a run an operator, a budget or a lost lease ended (`cancelled`, `budget_exceeded`, `fenced`) is on neither side.
+ * a run an operator, a more urgent job, a hand-back, a budget or a lost lease ended (`cancelled`, `preempted`,
+ * `handed_back`, `budget_exceeded`, `fenced`) is on neither side.
  */
 import { bucketIndex, cumulativeBuckets, dispatchLatencyMs, emptyHistogram, ratio } from "../../../core/metrics.ts";
 import { type Factory, type Job, type RunResult, STAGES, type Stage } from "../../../core/model.ts";
@@ -97,6 +98,8 @@ const OUTCOMES: Record<RunResult["outcome"], true> = {
   timeout: true,
   rate_limited: true,
   cancelled: true,
+  preempted: true,
+  handed_back: true,
   budget_exceeded: true,
   fenced: true,
 };

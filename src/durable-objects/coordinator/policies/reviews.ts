@@ -95,7 +95,7 @@ export const COMPOSITE_NOT_REQUEUED =
 
 /** Reject: requeue with feedback (`onReject: requeue`) or fail; a running job's lease is taken either way. */
 function reject(tx: Tx, job: Job, reviews: Review[], by: Reviewer, comment?: string): ActionOutcome {
-  const { changes, holder } = dropLease(tx, job, `rejected by ${by.name}`);
+  const { changes, holder } = dropLease(tx, job, `rejected by ${by.name}`, "handed_back"); // a verdict, not a cancel
   const feedback = appendFeedback(job.feedback, { name: by.name, comment });
   // A lesson says what to do differently: without a note there is nothing to learn, and "X was rejected by Y" alone
   // went to every later job on that engine. The rejection itself stays on record (the review, event and audit).

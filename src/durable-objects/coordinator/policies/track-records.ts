@@ -6,8 +6,8 @@
  * table from the D1 runs history (`POST …/routing/rebuild`, in chunks).
  *
  * What counts mirrors policies/breakers: `success` is a success; `failure`, `timeout` and `rate_limited` are the
- * engine's failure; `cancelled`, `budget_exceeded` and `fenced` are not counted at all — an operator, a budget or a
- * lost lease ended the run, not the engine.
+ * engine's failure; `cancelled`, `preempted`, `handed_back`, `budget_exceeded` and `fenced` are not counted at all —
+ * an operator, a more urgent job, a hand-back, a budget or a lost lease ended the run, not the engine.
  */
 import { holdsAll } from "../../../core/capability-key.ts";
 import { DomainError } from "../../../core/errors.ts";
@@ -37,6 +37,8 @@ export function countsAs(outcome: RunOutcome): boolean | undefined {
     case "rate_limited":
       return false;
     case "cancelled":
+    case "preempted":
+    case "handed_back":
     case "budget_exceeded":
     case "fenced":
       return undefined;
