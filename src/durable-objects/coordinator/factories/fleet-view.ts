@@ -5,7 +5,7 @@
  * is empty after a hibernation eviction, and never a write per frame: a socket's close or a new hello shows at the
  * next read.
  */
-import { type FactoryLinkView, factoryLink, pollsOverHttp } from "../../../core/factory-link.ts";
+import { type FactoryLinkView, factoryLink, linkEndedWhileUp, pollsOverHttp } from "../../../core/factory-link.ts";
 import type { Factory } from "../../../core/model.ts";
 import { type BreakerView, breakersOf } from "../policies/breakers.ts";
 import { one } from "../runtime/tx.ts";
@@ -66,6 +66,19 @@ export function withLinks<F extends Factory>(
     ...f,
     ...factoryLink({ attached: linked.has(f.id), health: f.health, status: f.status, ...linkFacts(byId.get(f.id)) }),
   }));
+}
+
+/**
+ * Of `factories`, the ids of those whose link ended while their heartbeats still count them up (core/factory-link
+ * `linkEndedWhileUp`), their links read as `withLinks` reads them (`linked`: `linkedFactoryIds` at this read): what
+ * `GET …/health` and the metrics count `disconnected`, so either says what the fleet view's cards say.
+ */
+export function linkEndedIds(sql: SqlStorage, factories: readonly Factory[], linked: ReadonlySet<string>): Set<string> {
+  return new Set(
+    withLinks(sql, factories, linked)
+      .filter(linkEndedWhileUp)
+      .map((f) => f.id),
+  );
 }
 
 /** A factory as the fleet view answers it: its breakers that are not plainly closed with no failures, and its link. */
