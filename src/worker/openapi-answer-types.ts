@@ -32,13 +32,7 @@ import type {
   SerialUnfreezeAnswerSchema,
   SettingsAnswerSchema,
 } from "../shared/api-policies.ts";
-import type {
-  FactoryApproveAnswerSchema,
-  FactoryRecordSchema,
-  JobSchema,
-  LeaseSchema,
-  TokenInfoSchema,
-} from "../shared/api-responses.ts";
+import type { FactoryApproveAnswerSchema, JobSchema, LeaseSchema, TokenInfoSchema } from "../shared/api-responses.ts";
 import { type FactorySchema, same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
 import type { WhoamiSchema } from "../shared/api-whoami.ts";
@@ -123,7 +117,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof F.HeartbeatAnswerSchema>, Answer<"heartbeat">>(true),
   same<Out<typeof FactorySchema>, Loosen<Answer<"setFactoryStatus">, "breakers">>(true),
   same<Out<typeof FactoryApproveAnswerSchema>, Loosen<Answer<"approveFactoryGrant">, "breakers">>(true),
-  same<Out<typeof FactoryRecordSchema>, Answer<"revokeFactoryToken">>(true),
+  same<Out<typeof FactorySchema>, Loosen<Answer<"revokeFactoryToken">, "breakers">>(true),
   same<Out<typeof F.DeregisteredSchema>, Answer<"deregister">>(true),
   same<Out<typeof F.EnrollmentCodeSchema>, Answer<"mintEnrollmentCode"> & { code: string }>(true),
   same<Out<typeof F.EnrollmentCodeListSchema>, { codes: Answer<"listEnrollmentCodes"> }>(true),

@@ -16,7 +16,6 @@ import {
   EnrolledSchema,
   FactoryApproveAnswerSchema,
   FactoryListSchema,
-  FactoryRecordSchema,
   FactorySchema,
   MintedTokenSchema,
   TokenInfoSchema,
@@ -40,7 +39,12 @@ export const FACTORY_OPS: Op[] = [
       "connected, or was deregistered or its token rotated since",
     role: "enrollment",
     body: EnrollBody,
-    ok: { "201": json("The factory and its token (shown this once)", EnrolledSchema) },
+    ok: {
+      "201": json(
+        "The factory as the list gives it (its link, its breakers) and its token (shown this once)",
+        EnrolledSchema,
+      ),
+    },
   },
   {
     method: "post",
@@ -112,7 +116,12 @@ export const FACTORY_OPS: Op[] = [
     operationId: "rotateFactoryToken",
     summary: "New token; the old one stops working at once",
     role: "operator",
-    ok: { "200": json("The factory and its new token (shown this once)", EnrolledSchema) },
+    ok: {
+      "200": json(
+        "The factory as the list gives it (disconnected: the rotation closed its sockets) and its new token (shown this once)",
+        EnrolledSchema,
+      ),
+    },
   },
   {
     method: "post",
@@ -123,7 +132,7 @@ export const FACTORY_OPS: Op[] = [
       "Revoke; live leases are requeued, and learned routing forgets it (its track records, the rules naming it, " +
       "the experiments it changes stopped)",
     role: "operator",
-    ok: { "200": json("The factory, revoked", FactoryRecordSchema) },
+    ok: { "200": json("The factory, revoked, as the list gives it (its breakers; its link ended)", FactorySchema) },
   },
   {
     method: "delete",
