@@ -4,7 +4,7 @@
  * health badge, the tiles, the queue version, the counts by stage and the factories — re-exported by answers.js with
  * the pages' own.
  */
-import { either, maybe, recordOf } from "./answer-shape.js";
+import { either, maybe, opt, recordOf } from "./answer-shape.js";
 
 const str = "string";
 const num = "number";
@@ -13,7 +13,7 @@ const num = "number";
 export const HEALTH = {
   status: str,
   openAlerts: { total: num },
-  factories: { ok: num, degraded: num, down: num },
+  factories: { ok: num, degraded: num, down: num, disconnected: opt(num) },
   lastFinishedAt: maybe(num),
   oldestQueuedAt: maybe(num),
   thresholds: maybe({ expectedFinishIntervalMinutes: num }),
@@ -22,7 +22,7 @@ export const HEALTH = {
 /** `GET …/metrics?format=json`: the header's tiles (metrics.js `tilesOf`). */
 export const METRICS = {
   queue: { depthByStage: recordOf(num) },
-  seats: { busy: num, total: num, utilisation: num },
+  seats: { busy: num, total: num, utilisation: num, disconnected: opt(num), disconnectedFactories: opt(num) },
   dispatchLatencyMs: { buckets: [{ le: either(num, str), count: num }], count: num },
 };
 

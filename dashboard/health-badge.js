@@ -35,20 +35,25 @@ export function stalledSince(hl) {
 
 /**
  * The badge's words and title at `now`: "stalled since 14:02" (a date too when longer ago than 20 h), else the status
- * alone. The words are a time, not an age: the badge is a polite live region, and an age ticking every read would be
+ * alone — each with " · 1 disconnected" while factories counted up have lost their link. The words are a time, not an age: the badge is a polite live region, and an age ticking every read would be
  * announced every 15 s.
  * @param {any} hl GET …/health's answer @param {number} now epoch ms
  * @returns {{ text: string, title: string }}
  */
 export function healthText(hl, now) {
   const f = hl.factories;
-  const summary = `${counted(hl.openAlerts.total, "open alert")} · factories ${f.ok} ok, ${f.degraded} degraded, ${f.down} down`;
+  // Of ok + degraded, those whose link ended (GET …/health `factories.disconnected`; an older coordinator says none):
+  // their heartbeats turn them down ~30 s later, the header says it at once, as the fleet line does.
+  const cut = typeof f.disconnected === "number" && f.disconnected > 0 ? f.disconnected : 0;
+  const cutTitle = cut ? ` (${cut} of these disconnected: no live link, no work reaches them)` : "";
+  const cutText = cut ? ` · ${cut} disconnected` : "";
+  const summary = `${counted(hl.openAlerts.total, "open alert")} · factories ${f.ok} ok, ${f.degraded} degraded${cutTitle}, ${f.down} down`;
   const since = stalledSince(hl);
-  if (since === undefined) return { text: hl.status, title: summary };
+  if (since === undefined) return { text: `${hl.status}${cutText}`, title: summary };
   const shipped = typeof hl.lastFinishedAt === "number" ? `since ${when(hl.lastFinishedAt)}` : "yet";
   const every = hl.thresholds.expectedFinishIntervalMinutes;
   return {
-    text: `stalled since ${now - since > SAME_DAY_MS ? when(since) : clock(since)}`,
+    text: `stalled since ${now - since > SAME_DAY_MS ? when(since) : clock(since)}${cutText}`,
     title: `Stalled since ${when(since)}: nothing shipped ${shipped} while work waits (one is expected every ${every} min) · ${summary}`,
   };
 }

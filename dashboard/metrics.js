@@ -80,14 +80,29 @@ export function tilesOf(m) {
   return [
     ["queued", String(depth.queued ?? 0), "Jobs in the queue, waiting for a factory"],
     ["blocked", String(depth.blocked ?? 0), "Jobs waiting for their dependencies or children"],
-    [
-      "seats busy",
-      `${m.seats.busy}/${m.seats.total}`,
-      "Seats holding a lease / seats of active factories that are up (not down or never connected)",
-    ],
+    seatsTile(m.seats),
     ["utilisation", `${wholePercent(m.seats.utilisation)}%`, "Busy seats / those seats"],
     ["dispatch p50", quantileText(lat.buckets, 0.5), latTip],
     ["dispatch p99", quantileText(lat.buckets, 0.99), latTip],
+  ];
+}
+
+/**
+ * The seats tile. Of the seats counted, those on factories whose link ended (`seats.disconnected`: no live socket,
+ * not polling — still counted while their heartbeats say up, ~30 s) are named in its label, "seats busy · 3
+ * disconnected", and its title; an older coordinator says none.
+ * @param {{busy: number, total: number, disconnected?: number, disconnectedFactories?: number}} s
+ * @returns {[string, string, string]}
+ */
+function seatsTile(s) {
+  const title = "Seats holding a lease / seats of active factories that are up (not down or never connected)";
+  const cut = typeof s.disconnected === "number" ? s.disconnected : 0;
+  if (!cut) return ["seats busy", `${s.busy}/${s.total}`, title];
+  const on = counted(s.disconnectedFactories ?? 0, "factory", "factories");
+  return [
+    `seats busy · ${cut} disconnected`,
+    `${s.busy}/${s.total}`,
+    `${title}; ${counted(cut, "seat")} of them on ${on} whose link ended: no work reaches them`,
   ];
 }
 

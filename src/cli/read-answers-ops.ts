@@ -35,10 +35,13 @@ const alert = z.object({
 export const AlertRead = alert;
 export const AlertPageRead = z.object({ alerts: z.array(alert), nextCursor: str.optional() });
 
-/** `health` (cli/commands/alerts `formatHealth`); `left` and `inBackoff` are absent from older coordinators. */
+/**
+ * `health` (cli/commands/alerts `formatHealth`); `left`, `disconnected` and `inBackoff` are absent from older
+ * coordinators.
+ */
 export const HealthRead = z.object({
   status: str,
-  factories: z.object({ ok: num, degraded: num, down: num, left: num.optional() }),
+  factories: z.object({ ok: num, degraded: num, down: num, left: num.optional(), disconnected: num.optional() }),
   openAlerts: z.object({ total: num, critical: num, warning: num, info: num }),
   queued: num,
   inBackoff: num.optional(),

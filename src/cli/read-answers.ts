@@ -172,7 +172,14 @@ const count = z.record(str, num);
 /** `metrics` (cli/commands/metrics `formatMetrics`); `factoryWindowMs` may be absent (an older coordinator). */
 export const MetricsRead = z.object({
   queue: z.object({ depthByStage: count }),
-  seats: z.object({ busy: num, total: num, utilisation: num }),
+  // `disconnected`, `disconnectedFactories`: absent from older coordinators.
+  seats: z.object({
+    busy: num,
+    total: num,
+    utilisation: num,
+    disconnected: num.optional(),
+    disconnectedFactories: num.optional(),
+  }),
   dispatchLatencyMs: z.object({
     buckets: z.array(z.object({ le: z.union([num, z.literal("+Inf")]), count: num })),
     count: num,

@@ -7,7 +7,7 @@
  * flag — a link that went down with the coordinator (a crash drops sockets without a close event) left the stored
  * one saying open, and no write per frame keeps anything else current. Pure.
  */
-import type { FactoryStatus, Health } from "./model.ts";
+import type { Factory, FactoryStatus, Health } from "./model.ts";
 
 /** The fleet view's link fields: `disconnectedAt` ms epoch, or null while connected or when no end was seen. */
 export interface FactoryLinkView {
@@ -66,6 +66,22 @@ export interface BeatFacts {
 export function pollsOverHttp(f: BeatFacts): boolean {
   if (f.connection === undefined || f.connection === null) return true;
   return typeof f.polledAt === "number" && f.polledAt >= (f.lastHeartbeatAt ?? 0);
+}
+
+/** What `linkEndedWhileUp` reads of a factory as the fleet view answers it (`withLinks`). */
+export type UpFacts = Pick<Factory, "status" | "health" | "lastHeartbeatAt"> & Pick<FactoryLinkView, "connected">;
+
+/**
+ * Whether a factory's link ended while its heartbeats still count it up: enrolled (not revoked), seen (it beat once),
+ * health `ok` or `degraded`, and not connected by `factoryLink`'s rule — no greeted socket, and not polling over
+ * HTTP (`pollsOverHttp`). The `disconnected` counts of `GET …/health` and of the metrics' seats, and the reason
+ * explain gives such a factory (`factory_disconnected`, not `factory_down`: its heartbeats say up), read this rule;
+ * the dashboard's fleet line mirrors it (dashboard/fleet-link `disconnected`, those not down). Each is counted in its
+ * health as before (heartbeat-based on purpose, core/departure): `disconnected` is a subset of `ok` + `degraded`.
+ */
+export function linkEndedWhileUp(f: UpFacts): boolean {
+  if (f.connected || f.status === "revoked" || f.lastHeartbeatAt === undefined) return false;
+  return f.health === "ok" || f.health === "degraded";
 }
 
 const endOf = (facts: LinkFacts): number | null => (facts.storedOpen === false ? (facts.endedAt ?? null) : null);

@@ -35,7 +35,8 @@ export function filterReasons(job: Job, factory: Factory, ctx: RouteContext): st
     .filter((c) => !caps.has(c))
     .map((c) => `missing_capability:${c}`);
   const capable = reasons.length === 0;
-  if (factory.health === "down") reasons.push("factory_down");
+  // A view whose heartbeats say up but whose link ended (core/waiting-fleet `reachableViews`): disconnected, not down.
+  if (factory.health === "down") reasons.push("linkEnded" in factory ? "factory_disconnected" : "factory_down");
   if (factory.health === "left") reasons.push("factory_left"); // stopped on purpose (core/departure): not an outage
   if (factory.status !== "active") reasons.push(`factory_${factory.status}`);
   if (factory.load >= factory.seats) reasons.push("no_free_seat");

@@ -6,6 +6,7 @@
  * seat busy — so the waiting reason cannot disagree with the router. Pure: the connected set and `now` are parameters.
  */
 import { DEFAULT_ENGINE } from "./breaker.ts";
+import { linkEndedWhileUp } from "./factory-link.ts";
 import type { Factory, Job } from "./model.ts";
 import { breakerHolders } from "./route-filter.ts";
 import { effectiveRequires, filterReasons, type RouteContext } from "./router.ts";
@@ -25,7 +26,10 @@ export function reachableViews(
   return factories.map((f) => {
     if (connected.has(f.id)) return { ...f, health: f.health === "down" ? "ok" : f.health };
     if (f.status === "active" && draining?.has(f.id)) return { ...f, status: "draining" };
-    return { ...f, health: f.health === "left" ? "left" : "down" };
+    // Its heartbeats say up but its link ended (core/factory-link, the fleet view's rule): down to the router, and said
+    // as what it is — explain called it `factory_down` beside the fleet view's health `ok` (route-filter reads this).
+    const ended = linkEndedWhileUp({ ...f, connected: false }) ? { linkEnded: true as const } : {};
+    return { ...f, health: f.health === "left" ? "left" : "down", ...ended };
   });
 }
 
@@ -105,7 +109,8 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
     const code = capable.some(({ f }) => f.status === "quarantined") ? "factory_quarantined" : "factory_draining";
     return { code, factories: capable.map(({ f }) => ({ ...note(f), status: f.status })) };
   }
-  const live = active.filter(({ reasons }) => !reasons.includes("factory_down") && !reasons.includes("factory_left"));
+  const out = new Set(["factory_down", "factory_disconnected", "factory_left"]);
+  const live = active.filter(({ reasons }) => !reasons.some((r) => out.has(r)));
   if (live.length === 0) {
     const left = active.filter(({ f }) => f.health === "left").map(({ f }) => note(f));
     const factories = active.filter(({ f }) => f.health !== "left").map(({ f }) => note(f));

@@ -103,12 +103,21 @@ export const AlertPageSchema = z.object({ alerts: z.array(AlertSchema), nextCurs
 
 const count = z.number().int();
 
-/** `GET …/health` (coordinator/policies/health-summary `ProductHealthView`). */
+/** `GET …/health` (coordinator/policies/health-summary `ProductHealthAnswer`). */
 export const ProductHealthSchema = z.object({
   status: z.enum(["healthy", "degraded", "stalled"]),
   checkedAt: ms,
   /** `left`: factories stopped on purpose (drained, closed cleanly): counted apart from `down`, no outage. */
-  factories: z.object({ ok: count, degraded: count, down: count, left: count }),
+  factories: z.object({
+    ok: count,
+    degraded: count,
+    down: count,
+    left: count,
+    disconnected: count.describe(
+      "of ok + degraded (a subset, counted there too: health is heartbeat-based, ~30 s to down), those whose link " +
+        "ended — no live socket and not polling over HTTP: no work reaches them (the fleet view's connected: false)",
+    ),
+  }),
   openAlerts: z.object({ info: count, warning: count, critical: count, total: count }),
   lastFinishedAt: ms.nullable(),
   oldestQueuedAt: ms

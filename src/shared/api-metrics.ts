@@ -53,7 +53,12 @@ export interface MetricsSnapshot {
   generated_at: number;
   product: string;
   queue: { depthByStage: Record<Stage, number> };
-  seats: { busy: number; total: number; utilisation: number };
+  /**
+   * `total`: seats of active factories not down (nor left); `busy`: live leases anywhere. `disconnected`: of `total`,
+   * the seats of factories whose link ended (no live socket, not polling over HTTP: core/factory-link
+   * `linkEndedWhileUp`), on `disconnectedFactories` factories — still in `total` while their heartbeats count them up.
+   */
+  seats: { busy: number; total: number; utilisation: number; disconnected: number; disconnectedFactories: number };
   dispatchLatencyMs: { buckets: CumulativeBucket[]; count: number; sumMs: number };
   leaseExpiries: number;
   retries: number;
@@ -98,7 +103,16 @@ export const MetricsSchema = z.object({
   generated_at: ms,
   product: z.string(),
   queue: z.object({ depthByStage: byStage }),
-  seats: z.object({ busy: count, total: count, utilisation: z.number().describe("busy / total, 0 with no seats") }),
+  seats: z.object({
+    busy: count,
+    total: count.describe("seats of active factories that are not down (nor left)"),
+    utilisation: z.number().describe("busy / total, 0 with no seats"),
+    disconnected: count.describe(
+      "of total, the seats of factories whose link ended (no live socket, not polling over HTTP): still counted in " +
+        "total while their heartbeats say up (~30 s), though no work reaches them",
+    ),
+    disconnectedFactories: count.describe("the factories those disconnected seats are on"),
+  }),
   dispatchLatencyMs: z.object({
     buckets: z
       .array(z.object({ le: z.union([z.number(), z.literal("+Inf")]), count }))

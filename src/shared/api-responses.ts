@@ -9,7 +9,7 @@
 import { z } from "zod";
 import type { JobAllowance } from "../core/job-budget.ts";
 import type { LessonRef } from "../core/lessons.ts";
-import type { Factory, Job } from "../core/model.ts";
+import type { Job } from "../core/model.ts";
 import type { ProductSettings } from "../core/settings.ts";
 import { CHANGED } from "./api.ts";
 import {
@@ -46,7 +46,7 @@ const FactoryBreakerSchema = z.object({
   openUntil: ms.optional(),
 });
 
-/** A factory as stored, without its breakers: what enrolment and the factory actions answer. */
+/** A factory as stored, without its breakers and link: what a factory's own heartbeat answers. */
 export const FactoryRecordSchema = z.object({
   id: z.string(),
   productId: z.string(),
@@ -94,19 +94,21 @@ export const FactorySchema = FactoryRecordSchema.extend({
 /** `POST …/capabilities/approve`: the factory, and whether anything changed (false: nothing pending, same limit). */
 export const FactoryApproveAnswerSchema = FactorySchema.extend(CHANGED);
 /**
- * `POST …/status` and `POST …/release`: the factory, and whether anything changed (false: it had that status already
- * — a release of an active factory — nothing written, audited or told its agent).
+ * `POST …/status`, `POST …/release` and `POST …/token/revoke`: the factory as the list gives it, and whether anything
+ * changed (false: it had that status already — a release of an active factory, a second revoke — nothing written,
+ * audited or told its agent).
  */
 export const FactoryChangedSchema = FactorySchema.extend(CHANGED);
-/** `POST …/token/revoke`: the factory record, and whether it was revoked now (false: it was already, nothing done). */
-export const FactoryRevokedSchema = FactoryRecordSchema.extend(CHANGED);
 export const FactoryListSchema = z.object({ factories: z.array(FactorySchema) });
 
-/** `POST …/factories/enroll` (201) and `…/token/rotate`: the token is shown this once. */
+/**
+ * `POST …/factories/enroll` (201) and `…/token/rotate`: the token is shown this once; the factory as the list gives it
+ * (its breakers and link: a rotation ended its sockets, so it reads disconnected).
+ */
 export const EnrolledSchema = z.object({
   factoryId: z.string(),
   token: z.string(),
-  factory: FactoryRecordSchema,
+  factory: FactorySchema,
   resumed: z
     .literal(true)
     .optional()
@@ -153,7 +155,10 @@ export const RESPONSE_TYPES_MATCH = [
   same<z.output<typeof ClaimSchema>, { job: Job; lease: Lease; lessons: LessonRef[]; allowance?: JobAllowance }>(true),
   same<z.output<typeof ChildrenAnswerSchema>, { parent: Job; children: Job[] }>(true),
   same<z.output<typeof FactorySchema>, FactoryWithBreakers>(true),
-  same<z.output<typeof EnrolledSchema>, { factoryId: string; token: string; factory: Factory; resumed?: true }>(true),
+  same<
+    z.output<typeof EnrolledSchema>,
+    { factoryId: string; token: string; factory: FactoryWithBreakers; resumed?: true }
+  >(true),
   same<z.output<typeof MintedTokenSchema>, TokenInfo & { token: string }>(true),
   same<z.output<typeof TokenInfoSchema>, TokenInfo>(true),
   same<z.output<typeof LeaseSchema>, Lease>(true),

@@ -35,7 +35,6 @@ import type {
 import type {
   FactoryApproveAnswerSchema,
   FactoryChangedSchema,
-  FactoryRevokedSchema,
   JobSchema,
   LeaseSchema,
   TokenInfoSchema,
@@ -124,7 +123,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof F.HeartbeatAnswerSchema>, Answer<"heartbeat">>(true),
   same<Out<typeof FactoryChangedSchema>, Loosen<Answer<"setFactoryStatus">, "breakers">>(true),
   same<Out<typeof FactoryApproveAnswerSchema>, Loosen<Answer<"approveFactoryGrant">, "breakers">>(true),
-  same<Out<typeof FactoryRevokedSchema>, Answer<"revokeFactoryToken">>(true),
+  same<Out<typeof FactoryChangedSchema>, Loosen<Answer<"revokeFactoryToken">, "breakers">>(true),
   same<Out<typeof F.DeregisteredSchema>, Answer<"deregister">>(true),
   same<Out<typeof F.EnrollmentCodeSchema>, Answer<"mintEnrollmentCode"> & { code: string }>(true),
   same<Out<typeof F.EnrollmentCodeListSchema>, { codes: Answer<"listEnrollmentCodes"> }>(true),

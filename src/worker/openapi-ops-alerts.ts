@@ -57,12 +57,13 @@ export const ALERTS_OPS: Op[] = [
     operationId: "getProductHealth",
     summary: "The product's health: healthy, degraded or stalled, and why",
     description:
-      "The product's health: {status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down, left}, " +
+      "The product's health: {status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down, left, disconnected}, " +
       "openAlerts: {info, warning, critical, total}, lastFinishedAt, oldestQueuedAt, queued, inBackoff, building, " +
       "thresholds}; lastFinishedAt is when a job last reached shipped (a job built and waiting in review or testing " +
       "has not finished). stalled: nothing shipped for 2 × expectedFinishIntervalMinutes while work waits — a job waiting " +
       "out a retry's backoff (counted in inBackoff) waits from its end, as for starving; degraded: a warning or " +
-      "critical alert is open, or a factory is degraded or down",
+      "critical alert is open, or a factory is degraded or down (a disconnected one alone does not make it degraded: " +
+      "its heartbeats decide, so a reconnect within seconds does not flap it)",
     role: "viewer",
     ok: { "200": json("The product's health now", ProductHealthSchema) },
   },

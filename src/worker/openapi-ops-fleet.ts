@@ -17,7 +17,6 @@ import {
   FactoryApproveAnswerSchema,
   FactoryChangedSchema,
   FactoryListSchema,
-  FactoryRevokedSchema,
   FactorySchema,
   MintedTokenSchema,
   TokenInfoSchema,
@@ -41,7 +40,12 @@ export const FACTORY_OPS: Op[] = [
       "connected, or was deregistered or its token rotated since",
     role: "enrollment",
     body: EnrollBody,
-    ok: { "201": json("The factory and its token (shown this once)", EnrolledSchema) },
+    ok: {
+      "201": json(
+        "The factory as the list gives it (its link, its breakers) and its token (shown this once)",
+        EnrolledSchema,
+      ),
+    },
   },
   {
     method: "post",
@@ -118,7 +122,12 @@ export const FACTORY_OPS: Op[] = [
     operationId: "rotateFactoryToken",
     summary: "New token; the old one stops working at once",
     role: "operator",
-    ok: { "200": json("The factory and its new token (shown this once)", EnrolledSchema) },
+    ok: {
+      "200": json(
+        "The factory as the list gives it (disconnected: the rotation closed its sockets) and its new token (shown this once)",
+        EnrolledSchema,
+      ),
+    },
   },
   {
     method: "post",
@@ -129,7 +138,12 @@ export const FACTORY_OPS: Op[] = [
       "Revoke; live leases are requeued, and learned routing forgets it (its track records, the rules naming it, " +
       "the experiments it changes stopped). A factory revoked already: `changed: false`, nothing done or audited again",
     role: "operator",
-    ok: { "200": json("The factory, revoked (or already: `changed: false`)", FactoryRevokedSchema) },
+    ok: {
+      "200": json(
+        "The factory, revoked (or already: `changed: false`), as the list gives it (its breakers; its link ended)",
+        FactoryChangedSchema,
+      ),
+    },
   },
   {
     method: "delete",

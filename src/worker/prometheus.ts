@@ -93,6 +93,17 @@ export async function renderPrometheus(s: MetricsSnapshot): Promise<string> {
     { product },
     s.seats.total,
   );
+  // Seats and factories whose link ended while their heartbeats still count them up: in seats_total too (~30 s).
+  gauge(
+    registry,
+    "gigafactory_seats_disconnected",
+    "Of seats_total, seats of factories whose link ended (no live socket, not polling): no work reaches them",
+  ).set({ product }, s.seats.disconnected);
+  gauge(
+    registry,
+    "gigafactory_factories_disconnected",
+    "Active factories up by heartbeat whose link ended (no live socket, not polling over HTTP)",
+  ).set({ product }, s.seats.disconnectedFactories);
   gauge(registry, "gigafactory_seat_utilisation_ratio", "Busy seats / total seats, 0..1").set(
     { product },
     s.seats.utilisation,

@@ -2,12 +2,13 @@
 // with a factory on a real WebSocket: killed like a crashed host (no close frame), its card says "disconnected …" at
 // the poller's next read — beside "health ok", which follows heartbeats — with words a screen reader gets, and the
 // Fleet line counts it; reconnected, the card says it no more. Before, the card read "health ok" alone until the
-// beats lapsed (30 s and more). The poller's reads are reached by running the page's clock on, not waited for.
-// A job it holds says so too, on the board's row and the job's page: its holder "disconnected" beside its name — they
-// read as if all was well until the lease ran out (a newcomer, after a kill -9 of an agent).
+// beats lapsed (30 s and more). The header's health badge and seats tile count it (GET …/health, …/metrics
+// `disconnected`), and say it no more once it is back. The poller's reads are reached by running the page's clock on,
+// not waited for. A job it holds says so too, on the board's row and the job's page: its holder "disconnected" beside
+// its name — they read as if all was well until the lease ran out (a newcomer, after a kill -9 of an agent).
 import { describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
-import { dashboardSuite, signedInPage, untilFleetRedrawn } from "./dashboard-session.ts";
+import { dashboardSuite, onClock, signedInPage, untilFleetRedrawn } from "./dashboard-session.ts";
 import { ADMIN, adminApi } from "./harness.ts";
 
 const PRODUCT = "fleet-link";
@@ -41,6 +42,24 @@ describe("dashboard: a factory whose socket closed", () => {
     expect(await card.locator(".health").textContent()).toContain("health ok");
     expect(await card.getAttribute("class")).toContain("link-down");
     expect(await page.locator("#fleet-summary").textContent()).toMatch(/ · 1 disconnected$/);
+    // The header says it too (GET …/health's and the metrics' `disconnected` counts): the badge's words, and the
+    // seats tile's label, beside its seat still counted (health ok for ~30 s) — read at their next poll, the clock run on.
+    const header = page.locator("#health-badge");
+    await expect
+      .poll(
+        onClock(page, 16_000, async () => header.textContent()),
+        SOON,
+      )
+      .toMatch(/ · 1 disconnected$/);
+    expect(await header.getAttribute("title")).toContain("(1 of these disconnected: no live link");
+    const seatsTile = page.locator("#tiles .tile", { hasText: "seats busy" });
+    await expect
+      .poll(
+        onClock(page, 31_000, async () => seatsTile.textContent()),
+        SOON,
+      )
+      .toMatch(/1 disconnected$/);
+    expect(await seatsTile.locator(".tile-value").textContent()).toBe("0/1");
     // Inside its card: the health line wraps rather than push the badge past the card's edge (it stuck out ~15 px).
     const [b, c] = [await badge.boundingBox(), await card.boundingBox()];
     expect(b!.x + b!.width, "the badge's right edge within the card's").toBeLessThanOrEqual(c!.x + c!.width);
@@ -48,6 +67,12 @@ describe("dashboard: a factory whose socket closed", () => {
     const again = await WsFactory.connect(suite.h.url, PRODUCT, enrolled.token);
     await untilFleetRedrawn(page, async () => (await badge.count()) === 0);
     expect(await page.locator("#fleet-summary").textContent()).not.toContain("disconnected");
+    await expect
+      .poll(
+        onClock(page, 16_000, async () => header.textContent()),
+        SOON,
+      )
+      .not.toContain("disconnected");
     expect(errors).toEqual([]);
     again.close();
     await close();

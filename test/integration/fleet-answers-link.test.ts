@@ -1,5 +1,5 @@
-// A factory's link reads the same wherever the fleet view is answered, end to end with real sockets. The status and
-// approve answers carry `connected`, `disconnectedAt` and the breakers as GET …/factories/{id} does — they carried
+// A factory's link reads the same wherever the fleet view is answered, end to end with real sockets. The status,
+// approve, enroll, rotate and revoke answers carry `connected`, `disconnectedAt` and the breakers as GET …/factories/{id} does — they carried
 // the stored record only, so a dashboard card drawn from an approval's answer said no link until the next poll. A
 // factory whose socket ended and that polls over HTTP now (a heartbeat, a claim) reads connected while it does, as a
 // factory that only ever polled does, and the waiting reasons count it (it claims the job they wait for) — it read
@@ -67,6 +67,48 @@ describe("the link in a factory action's answer", () => {
         disconnectedAt: read.disconnectedAt,
       });
     }
+  });
+});
+
+// Whole kind: every answer that returns a factory. Enroll, rotate and revoke carried the stored record alone (no
+// link, no breakers); a rotation's and a revocation's sockets close in the unit's answer, so the answer reads them
+// ended — read open at the unit, it said `connected: true` of a factory whose sockets closed as it was sent.
+describe("the enroll, rotate and revoke answers", () => {
+  it("carry the factory as the list gives it: its link (ended by a rotation or a revocation) and its breakers", async () => {
+    const product = "fleet-answers-enroll";
+    const enrolled = await api<{ factoryId: string; token: string; factory: Answered }>(
+      "POST",
+      `${P(product)}/factories/enroll`,
+      { token: ADMIN, json: { name: "host", capabilities: [], seats: 1 } },
+    );
+    expect(enrolled.status).toBe(201);
+    expect(enrolled.body.factory).toMatchObject({ connected: false, disconnectedAt: null, breakers: [] });
+
+    const { socket } = await connectFactory(product, enrolled.body.token);
+    expect(await listed(product, enrolled.body.factoryId)).toMatchObject({ connected: true });
+    const before = Date.now();
+    const rotated = await api<{ factory: Answered }>(
+      "POST",
+      `${P(product)}/factories/${enrolled.body.factoryId}/token/rotate`,
+      { token: ADMIN },
+    );
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.factory).toMatchObject({ connected: false, breakers: [] });
+    expect(rotated.body.factory.disconnectedAt).toBeGreaterThanOrEqual(before);
+    const read = await single(product, enrolled.body.factoryId);
+    expect(read).toMatchObject({ connected: false, disconnectedAt: rotated.body.factory.disconnectedAt });
+    socket.close();
+
+    const revoked = await api<Answered>("POST", `${P(product)}/factories/${enrolled.body.factoryId}/token/revoke`, {
+      token: ADMIN,
+    });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ status: "revoked", connected: false, breakers: [] });
+    const after = await single(product, enrolled.body.factoryId);
+    expect({ connected: revoked.body.connected, disconnectedAt: revoked.body.disconnectedAt }).toEqual({
+      connected: after.connected,
+      disconnectedAt: after.disconnectedAt,
+    });
   });
 });
 

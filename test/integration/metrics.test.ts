@@ -95,7 +95,7 @@ describe("GET …/metrics", () => {
     expect(m.retries).toBe(1);
     expect(m.leaseExpiries).toBe(1);
     expect(m.queue.depthByStage).toMatchObject({ queued: 1, testing: 1, assigned: 0, building: 0 });
-    expect(m.seats).toEqual({ busy: 0, total: 2, utilisation: 0 });
+    expect(m.seats).toEqual({ busy: 0, total: 2, utilisation: 0, disconnected: 0, disconnectedFactories: 0 });
     // Runs ended: success, failure, timeout (the expired lease).
     expect(m.factories).toEqual([
       { id: factoryId, name: "box-a", runs: 3, successes: 1, successRate: expect.closeTo(1 / 3, 6) },

@@ -98,7 +98,8 @@ describe("waitingReason on every job read", () => {
       rejected: Array<{ factoryId: string; reasons: string[] }>;
     }>("GET", `${P(product)}/jobs/${job.id}/explain`, { token: ADMIN });
     expect(e.body.ranked).toEqual([]);
-    expect(e.body.rejected).toMatchObject([{ factoryId: f.factoryId, reasons: ["factory_down"] }]);
+    // Said as the fleet view says it (health ok, connected: false): its link ended, not "down".
+    expect(e.body.rejected).toMatchObject([{ factoryId: f.factoryId, reasons: ["factory_disconnected"] }]);
   });
 
   it("a factory whose agent drains is out of service, not unconnected: its socket is live, it asked for no work", async () => {

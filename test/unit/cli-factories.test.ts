@@ -121,6 +121,34 @@ describe("factories: LINK", () => {
   });
 });
 
+// The footer names the factories whose link ended while HEALTH still counts them up (core/factory-link
+// `linkEndedWhileUp`, the rule health's and the metrics' `disconnected` counts read): the table's `ok` beside a
+// LINK "disconnected" was the only hint, and the metrics counted their seats as up.
+describe("factories: the disconnected footer", () => {
+  it("names each factory disconnected while up, not one never heard from, left, revoked or down; none when none is", async () => {
+    const beat = { lastHeartbeatAt: NOW - 5_000, health: "ok" as const };
+    const link = (over: Record<string, unknown>) => factory({ ...beat, ...over } as Partial<Factory>);
+    const fleet = [
+      link({ connected: true, disconnectedAt: null }),
+      link({ id: "fac_2", name: "box-2", connected: false, disconnectedAt: NOW - 12_000 }),
+      link({ id: "fac_3", name: "box-3", health: "degraded", connected: false, disconnectedAt: null }),
+      factory({ id: "fac_4", connected: false, disconnectedAt: null } as Partial<Factory>),
+      link({ id: "fac_5" }), // an older coordinator: it does not say
+      link({ id: "fac_6", health: "left", connected: false, disconnectedAt: NOW - 9_000 }),
+      link({ id: "fac_7", status: "revoked", connected: false, disconnectedAt: null }),
+      link({ id: "fac_8", health: "down", connected: false, disconnectedAt: NOW - 90_000 }),
+    ];
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, { factories: fleet }));
+    const out = (await captureCli(["factories", ...connection(stub.url, "shop")], { now: NOW })).stdout;
+    expect(out).toContain(
+      "\n2 factories disconnected while HEALTH still counts them up (no live link: no work reaches them until their agent reconnects or polls):\n  box-2 (fac_2)\n  box-3 (fac_3)\n",
+    );
+    const linked = await stubCoordinator((_req, reply) => reply.json(200, { factories: fleet.slice(0, 1) }));
+    const none = (await captureCli(["factories", ...connection(linked.url, "shop")], { now: NOW })).stdout;
+    expect(none).not.toContain("disconnected while");
+  });
+});
+
 describe("factories: awaiting approval, approve --seats, enroll's agent command", () => {
   const gpu = factory({ id: "fac_g", name: "demo-gpu", capabilities: ["os:linux"], pendingCapabilities: ["cuda"] });
   const approved = factory({ id: "fac_g", name: "demo-gpu", seats: 1, seatLimit: 4 });

@@ -18,7 +18,7 @@ const METRICS: MetricsSnapshot = {
   generated_at: 1_700_000_000_000,
   product: "shop",
   queue: { depthByStage: { ...zero, queued: 4, building: 2 } },
-  seats: { busy: 2, total: 8, utilisation: 0.25 },
+  seats: { busy: 2, total: 8, utilisation: 0.25, disconnected: 0, disconnectedFactories: 0 },
   dispatchLatencyMs: { buckets: cumulativeBuckets(hist), count: hist.count, sumMs: hist.sumMs },
   leaseExpiries: 1,
   retries: 3,
@@ -63,6 +63,18 @@ describe("gigafactory metrics", () => {
     expect(r.stdout).toMatch(/retries\s+3$/m);
     expect(r.stdout).toMatch(/open alerts\s+0 critical · 1 warning · 0 info$/m);
     expect(r.stdout).toMatch(/^box-a\s+4\s+3\s+75%$/m);
+  });
+
+  it("names the seats of the total whose factory's link ended, and says nothing of them when there are none", async () => {
+    // Counted in the total while their heartbeats say up (~30 s after a socket closed): said apart, not left out.
+    const seats = { busy: 2, total: 8, utilisation: 0.25, disconnected: 3, disconnectedFactories: 1 };
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, { ...METRICS, seats }));
+    const r = await cli(stub.url, "t", "metrics");
+    expect(r.stdout).toMatch(/seats\s+2\/8 busy \(25%\) · 3 of them on 1 disconnected factory$/m);
+    // An older coordinator's answer, without the fields, reads as before.
+    const old = { busy: 2, total: 8, utilisation: 0.25 };
+    const before = await stubCoordinator((_req, reply) => reply.json(200, { ...METRICS, seats: old }));
+    expect((await cli(before.url, "t", "metrics")).stdout).toMatch(/seats\s+2\/8 busy \(25%\)$/m);
   });
 
   it("prints a p99 in the +Inf bucket as over the last bound, not as an exact 10000 ms", async () => {

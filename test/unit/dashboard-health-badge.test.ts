@@ -64,4 +64,19 @@ describe("the stalled badge's since when", () => {
       title: "0 open alerts · factories 0 ok, 0 degraded, 1 down",
     });
   });
+
+  it("says how many factories counted up have lost their link, in its words and its title, and nothing when none", () => {
+    // GET …/health's `factories.disconnected`: a closed socket's factory reads ok for ~30 s (heartbeat-based).
+    const cut = { ...base, status: "healthy", lastFinishedAt: null, oldestQueuedAt: null };
+    const hl = { ...cut, factories: { ok: 2, degraded: 0, down: 0, disconnected: 1 } };
+    expect(healthText(hl, T)).toEqual({
+      text: "healthy · 1 disconnected",
+      title:
+        "1 open alert · factories 2 ok, 0 degraded (1 of these disconnected: no live link, no work reaches them), 0 down",
+    });
+    const none = { ...cut, factories: { ok: 2, degraded: 0, down: 0, disconnected: 0 } };
+    expect(healthText(none, T).text).toBe("healthy");
+    const stalled = { ...hl, status: "stalled", lastFinishedAt: T - 120 * MIN, oldestQueuedAt: T - 180 * MIN };
+    expect(healthText(stalled, T).text).toMatch(/^stalled since .+ · 1 disconnected$/);
+  });
 });

@@ -55,6 +55,30 @@ describe("dashboard latency tiles", () => {
       expect(tip, label).toContain("a job's wait for a capable, connected factory or a free seat counts too");
   });
 
+  it("name the seats counted whose factory's link ended, in the seats tile's label and title; nothing when none", () => {
+    const tile = (seats: Record<string, number>) =>
+      (
+        tilesOf({ queue: { depthByStage: {} }, seats, dispatchLatencyMs: { buckets: bucketsOf([]), count: 0 } }) as [
+          string,
+          string,
+          string,
+        ][]
+      ).find(([label]) => label.startsWith("seats busy"))!;
+    const [label, value, title] = tile({
+      busy: 1,
+      total: 5,
+      utilisation: 0.2,
+      disconnected: 3,
+      disconnectedFactories: 1,
+    });
+    expect([label, value]).toEqual(["seats busy · 3 disconnected", "1/5"]);
+    expect(title).toMatch(/; 3 seats of them on 1 factory whose link ended: no work reaches them$/);
+    expect(tile({ busy: 1, total: 5, utilisation: 0.2, disconnected: 0, disconnectedFactories: 0 })[0]).toBe(
+      "seats busy",
+    );
+    expect(tile({ busy: 1, total: 5, utilisation: 0.2 })[0]).toBe("seats busy"); // an older coordinator
+  });
+
   it("say 'over' exactly when more than (1 − q) of the samples are past the last bound", () => {
     const last = LATENCY_BUCKETS_MS.at(-1)!;
     fc.assert(

@@ -5,7 +5,13 @@
 // the waiting reasons count it) — one that said hello once too, while its latest beat came over HTTP (`pollsOverHttp`:
 // it read disconnected by its old socket's end while it polled); a revoked factory never.
 import { describe, expect, it } from "vitest";
-import { factoryLink, type LinkFacts, pollsOverHttp } from "../../src/core/factory-link.ts";
+import {
+  factoryLink,
+  type LinkFacts,
+  linkEndedWhileUp,
+  pollsOverHttp,
+  type UpFacts,
+} from "../../src/core/factory-link.ts";
 
 const facts = (over: Partial<LinkFacts>): LinkFacts => ({
   attached: false,
@@ -81,5 +87,36 @@ describe("factoryLink", () => {
       connected: false,
       disconnectedAt: 7,
     });
+  });
+});
+
+describe("linkEndedWhileUp (the disconnected counts of health and the metrics)", () => {
+  const up = (over: Partial<UpFacts>): UpFacts => ({
+    connected: false,
+    status: "active",
+    health: "ok",
+    lastHeartbeatAt: 1_000,
+    ...over,
+  });
+
+  it("counts a seen factory not connected while its heartbeats say ok or degraded, whatever its status but revoked", () => {
+    expect(linkEndedWhileUp(up({}))).toBe(true);
+    expect(linkEndedWhileUp(up({ health: "degraded", status: "draining" }))).toBe(true);
+    expect(linkEndedWhileUp(up({ status: "quarantined" }))).toBe(true);
+  });
+
+  it("leaves out one connected (a socket, or polling over HTTP), down or left already, never seen, or revoked", () => {
+    expect(linkEndedWhileUp(up({ connected: true }))).toBe(false);
+    expect(linkEndedWhileUp(up({ health: "down" }))).toBe(false); // counted down: not twice
+    expect(linkEndedWhileUp(up({ health: "left" }))).toBe(false); // stopped on purpose
+    expect(linkEndedWhileUp(up({ lastHeartbeatAt: undefined }))).toBe(false); // its agent has not started
+    expect(linkEndedWhileUp(up({ status: "revoked" }))).toBe(false);
+  });
+
+  it("reads the fleet view's link: a closed socket's factory counts until it polls over HTTP", () => {
+    const closed = factoryLink({ attached: false, storedOpen: false, polls: false, health: "ok", status: "active" });
+    const polling = factoryLink({ attached: false, storedOpen: false, polls: true, health: "ok", status: "active" });
+    expect(linkEndedWhileUp(up(closed))).toBe(true);
+    expect(linkEndedWhileUp(up(polling))).toBe(false);
   });
 });

@@ -22,7 +22,7 @@ const SNAPSHOT: MetricsSnapshot = {
   generated_at: 1_700_000_000_000,
   product: "acme",
   queue: { depthByStage: depth },
-  seats: { busy: 3, total: 4, utilisation: 0.75 },
+  seats: { busy: 3, total: 4, utilisation: 0.75, disconnected: 2, disconnectedFactories: 1 },
   dispatchLatencyMs: { buckets: cumulativeBuckets(hist), count: hist.count, sumMs: hist.sumMs },
   leaseExpiries: 2,
   retries: 5,
@@ -58,6 +58,9 @@ describe("Prometheus exposition", () => {
     expect(family(all, "gigafactory_queue_depth").type).toBe("GAUGE");
     expect(value(all, "gigafactory_seats_busy")).toBe(3);
     expect(value(all, "gigafactory_seats_total")).toBe(4);
+    // Of the total, those whose factory's link ended: a gauge of their own, the total's rule unchanged.
+    expect(value(all, "gigafactory_seats_disconnected")).toBe(2);
+    expect(value(all, "gigafactory_factories_disconnected")).toBe(1);
     expect(value(all, "gigafactory_seat_utilisation_ratio")).toBe(0.75);
     expect(family(all, "gigafactory_lease_expiries_total").type).toBe("COUNTER");
     expect(value(all, "gigafactory_lease_expiries_total")).toBe(2);

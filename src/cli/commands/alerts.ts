@@ -8,7 +8,7 @@
  * documents. A refusal is the API's problem, e.g. `✘ ERROR conflict: alert al_… is resolved already / …`.
  */
 import type { Alert, AlertState } from "../../core/alerts.ts";
-import type { ProductHealthView } from "../../durable-objects/coordinator/policies/health-summary.ts";
+import type { ProductHealthAnswer } from "../../durable-objects/coordinator/policies/health-summary.ts";
 import { AlertIdParam } from "../../shared/api-alerts.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
@@ -96,20 +96,32 @@ export function formatAlerts(alerts: readonly Alert[], now: number, terminal?: n
  * that does not wait (nor can stall the product) before the backoff ends —, then how long the longest wait of the
  * rest has lasted. An "oldest 5h" read from a job in backoff sent an operator after a stall that was not one.
  */
-function queuedText(h: ProductHealthView, now: number): string {
+function queuedText(h: ProductHealthAnswer, now: number): string {
   const parts = [String(h.queued)];
   if (h.inBackoff > 0) parts.push(`${h.inBackoff} in retry backoff`);
   if (h.oldestQueuedAt !== null) parts.push(`longest wait ${formatAge(h.oldestQueuedAt, now)}`);
   return parts.join(" · ");
 }
 
-export function formatHealth(h: ProductHealthView, now: number): string {
+type FactoryCounts = ProductHealthAnswer["factories"];
+
+/**
+ * "2 ok · 0 degraded (1 of these disconnected) · 1 down · 1 left": of ok + degraded, those whose link ended (no live
+ * socket, not polling: no work reaches them, though their heartbeats turn them down only ~30 s later), and left
+ * (stopped on purpose) named apart from down — each only when there are some (an older coordinator says neither).
+ */
+function factoriesText(f: Pick<FactoryCounts, "ok" | "degraded" | "down"> & Partial<FactoryCounts>): string {
+  const cut = f.disconnected ? ` (${f.disconnected} of these disconnected)` : "";
+  return `${f.ok} ok · ${f.degraded} degraded${cut} · ${f.down} down${f.left ? ` · ${f.left} left` : ""}`;
+}
+
+export function formatHealth(h: ProductHealthAnswer, now: number): string {
   const f = h.factories;
   const a = h.openAlerts;
   return renderFields([
     ["status", inline(h.status)],
     // Left: stopped on purpose (drained): named apart from down, and only when there are some.
-    ["factories", `${f.ok} ok · ${f.degraded} degraded · ${f.down} down${f.left ? ` · ${f.left} left` : ""}`],
+    ["factories", factoriesText(f)],
     ["open alerts", `${a.total} (${a.critical} critical · ${a.warning} warning · ${a.info} info)`],
     ["queued", queuedText(h, now)],
     ["building", String(h.building)],
@@ -186,7 +198,11 @@ export const alertCommands: Command[] = [
     summary: "the product's health: healthy, degraded or stalled, with factories, the queue and open alerts",
     options: {},
     async run(ctx) {
-      const h = checked(HealthRead, await call<ProductHealthView>(ctx.client(), "GET", "/health"), "a health summary");
+      const h = checked(
+        HealthRead,
+        await call<ProductHealthAnswer>(ctx.client(), "GET", "/health"),
+        "a health summary",
+      );
       if (ctx.json) ctx.emit(h);
       else ctx.print(formatHealth(h, ctx.io.now()));
       return 0;

@@ -3,6 +3,8 @@
  * A factory's link as `gigafactory factories` says it: the LINK column (`linkCell`) and, under `--json`, its word
  * (`linkWord`) beside the fleet view's `connected` and `disconnectedAt` — a script rebuilt the word from two fields.
  */
+import { counted } from "../../core/counted.ts";
+import { linkEndedWhileUp } from "../../core/factory-link.ts";
 import type { Factory } from "../../shared/http-client.ts";
 import { formatAge } from "../table.ts";
 
@@ -34,4 +36,19 @@ export function linkCell(f: Linked, now: number): string {
     return `disconnected ${formatAge(f.disconnectedAt, now)} ago`;
   }
   return word;
+}
+
+/**
+ * The footer under the table: the factories whose link ended while their heartbeats still count them up (core/
+ * factory-link `linkEndedWhileUp`, the rule `GET …/health` and the metrics count `disconnected` by), each named —
+ * HEALTH reads `ok` for ~30 s after a socket closed, and the metrics count their seats in the total meanwhile.
+ * Out: lines to print (none when no factory is, or the coordinator does not say `connected`).
+ */
+export function disconnectedLines(found: ReadonlyArray<Linked & Pick<Factory, "id" | "name">>): string[] {
+  const cut = found.filter(
+    (f) => typeof f.connected === "boolean" && linkEndedWhileUp({ ...f, connected: f.connected }),
+  );
+  if (cut.length === 0) return [];
+  const head = `\n${counted(cut.length, "factory", "factories")} disconnected while HEALTH still counts them up (no live link: no work reaches them until their agent reconnects or polls):`;
+  return [head, ...cut.map((f) => `  ${f.name} (${f.id})`)];
 }

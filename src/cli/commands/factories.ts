@@ -15,7 +15,7 @@ import type { Command, Ctx } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { checked, EnrolledRead, EnrollmentCodeRead, FactoriesRead } from "../read-answers.ts";
 import { formatAge, formatInstant, formatLeft, list, renderTable } from "../table.ts";
-import { type Link, linkCell, linkWord } from "./factories-link.ts";
+import { disconnectedLines, type Link, linkCell, linkWord } from "./factories-link.ts";
 
 /**
  * The BREAKERS cell: each breaker that is not plainly closed, `engine state` — open ones with the time left, closed
@@ -115,7 +115,7 @@ export const factories: Command = {
           ctx.io.stdoutColumns,
         ),
       );
-    if (!ctx.json) for (const line of standingLines(found)) ctx.print(line);
+    if (!ctx.json) for (const line of [...standingLines(found), ...disconnectedLines(found)]) ctx.print(line);
     const waiting = found.filter((f) => (f.pendingCapabilities ?? []).length > 0);
     if (!ctx.json && waiting.length > 0) {
       // Named one per line: the CAPABILITIES cell is cut at 48 characters, and the count alone said not which.

@@ -57,13 +57,25 @@ function breakerFactory(id: string, all: ReadonlyArray<{ id?: string; name: stri
   return f ? factoryLabel(f, all) : id;
 }
 
+/**
+ * "2/8 busy (25%) · 3 of them on 1 disconnected factory": seats counted in the total whose factory's link ended
+ * (no live socket, not polling) — health is heartbeat-based and lags a closed socket by ~30 s, so they are still
+ * in the total, named apart; absent when there are none (or from an older coordinator, which does not say).
+ */
+function seatsText(s: Partial<MetricsSnapshot["seats"]> & Pick<MetricsSnapshot["seats"], "busy" | "total">): string {
+  const base = `${s.busy}/${s.total} busy (${pct(s.utilisation ?? 0)})`;
+  if (!s.disconnected) return base;
+  const on = counted(s.disconnectedFactories ?? 0, "disconnected factory", "disconnected factories");
+  return `${base} · ${s.disconnected} of them on ${on}`;
+}
+
 /** The metrics as aligned fields, then a table of factories (and of breakers, when any is not closed). */
 export function formatMetrics(m: MetricsSnapshot): string {
   const lat = m.dispatchLatencyMs;
   const alerts = m.openAlerts;
   const fields: Array<[string, string]> = [
     ["queue", depthLine(m.queue.depthByStage)],
-    ["seats", `${m.seats.busy}/${m.seats.total} busy (${pct(m.seats.utilisation)})`],
+    ["seats", seatsText(m.seats)],
     [
       "dispatch latency",
       // Due → lease (core/metrics): a job's wait for a capable factory or a seat counts — said, as the dashboard's

@@ -5,10 +5,10 @@
  * is empty after a hibernation eviction, and never a write per frame: a socket's close or a new hello shows at the
  * next read.
  */
-import { type FactoryLinkView, factoryLink, pollsOverHttp } from "../../../core/factory-link.ts";
+import { type FactoryLinkView, factoryLink, linkEndedWhileUp, pollsOverHttp } from "../../../core/factory-link.ts";
 import type { Factory } from "../../../core/model.ts";
 import { type BreakerView, breakersOf } from "../policies/breakers.ts";
-import { one } from "../runtime/tx.ts";
+import { one, type Tx } from "../runtime/tx.ts";
 import { attachmentOf } from "./sockets.ts";
 
 /**
@@ -68,16 +68,52 @@ export function withLinks<F extends Factory>(
   }));
 }
 
+/**
+ * Of `factories`, the ids of those whose link ended while their heartbeats still count them up (core/factory-link
+ * `linkEndedWhileUp`), their links read as `withLinks` reads them (`linked`: `linkedFactoryIds` at this read): what
+ * `GET …/health` and the metrics count `disconnected`, so either says what the fleet view's cards say.
+ */
+export function linkEndedIds(sql: SqlStorage, factories: readonly Factory[], linked: ReadonlySet<string>): Set<string> {
+  return new Set(
+    withLinks(sql, factories, linked)
+      .filter(linkEndedWhileUp)
+      .map((f) => f.id),
+  );
+}
+
 /** A factory as the fleet view answers it: its breakers that are not plainly closed with no failures, and its link. */
 export type FleetFactory = Factory & FactoryLinkView & { breakers: Omit<BreakerView, "factoryId">[] };
 
 /**
- * Factory `f` (and what else it carries: an approval's `changed`) as the fleet view shows it (`FleetFactory`), its
- * link read from its own sockets (by tag) at this read: what `GET …/factories/{id}`, a release, and the status and
- * approve answers carry — a card drawn from an action's answer says what the list would (an answer without the link
- * left the card's badge to the next poll).
+ * Factory `f` (and what else it carries: an approval's `changed`, an enrollment's `resumed`) as the fleet view shows
+ * it (`FleetFactory`), its link read from its own sockets (by tag) at this read: what `GET …/factories/{id}`, a
+ * release, and the status, approve, enroll, rotate and revoke answers carry — a card drawn from an action's answer
+ * says what the list would (an answer without the link left the card's badge to the next poll). `ending`: the unit
+ * ends every link of it (a rotation, a revocation: rpc/fleet `retiring` closes its sockets in the unit's answer, right
+ * after the commit), so its sockets, still open at this read, are not read as a link — the answer said `connected:
+ * true` of a factory whose sockets closed as it was sent.
  */
-export function fleetFactory<F extends Factory>(state: DurableObjectState, sql: SqlStorage, f: F, now: number) {
-  const [linked] = withLinks(sql, [f], linkedFactoryIds(state, f.id));
+export function fleetFactory<F extends Factory>(
+  state: DurableObjectState,
+  sql: SqlStorage,
+  f: F,
+  now: number,
+  ending = false,
+) {
+  const [linked] = withLinks(sql, [f], ending ? new Set() : linkedFactoryIds(state, f.id));
   return { ...linked!, breakers: breakersOf(sql, f.id, now) };
+}
+
+/** Factory `f` as the fleet view shows it in unit `tx` (`fleetFactory`): an enrollment's answer. */
+export function listedIn<F extends Factory>(state: DurableObjectState, tx: Tx, f: F, ending = false) {
+  return fleetFactory(state, tx.sql, f, tx.now, ending);
+}
+
+/**
+ * A rotated or revoked factory (its unit's `{value, watched?}`) as the fleet view shows it, its sockets read as ended:
+ * the unit's answer closes them (rpc/fleet `retiring`), so a card drawn from the answer says disconnected, as the list
+ * will say at its next read.
+ */
+export function retiredListed<F extends Factory, R extends { value: F }>(state: DurableObjectState, tx: Tx, r: R) {
+  return { ...r, value: listedIn(state, tx, r.value, true) };
 }

@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/coordinator/policies/health-summary
  * A product's health as `GET …/health` answers it (issue 9, part 5), read-only at `tx.now`:
- * `{status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down, left}, openAlerts, lastFinishedAt,
+ * `{status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down, left, disconnected}, openAlerts, lastFinishedAt,
  *   oldestQueuedAt, queued, inBackoff, building, thresholds}` — the status from core/health `productHealth`.
  * A queued job's wait is measured as `starving` measures it (core/health `starvingFrom`): a job waiting out a retry's
  * backoff joins the waiting work when the backoff ends. Both reads go along the due index that the starving page
@@ -15,6 +15,7 @@ import type { AlertSeverity } from "../../../core/alerts.ts";
 import { type ProductHealthInputs, type ProductStatus, productHealth } from "../../../core/health.ts";
 import type { Health } from "../../../core/model.ts";
 import type { HealthThresholds } from "../../../core/settings.ts";
+import { linkEndedIds } from "../factories/fleet-view.ts";
 import { listFactories } from "../factories/registry.ts";
 import { getMeta, getSettings, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -44,6 +45,22 @@ export interface ProductHealthView {
   inBackoff: number;
   building: number;
   thresholds: HealthThresholds;
+}
+
+/**
+ * `GET …/health`'s answer: the view, and of its `ok` + `degraded` factories those whose link ended
+ * (`factories.disconnected`: factories/fleet-view `linkEndedIds`, the fleet view's rule) — counted in their health as
+ * before (heartbeat-based, ~30 s to `down`), named apart so the header says at once what the fleet's cards say.
+ */
+export type ProductHealthAnswer = Omit<ProductHealthView, "factories"> & {
+  factories: Record<Health, number> & { disconnected: number };
+};
+
+/** The answer at `tx.now`, read-only; `linked`: the factories with a greeted socket open now (`linkedFactoryIds`). */
+export function productHealthAnswer(tx: Tx, linked: ReadonlySet<string>): ProductHealthAnswer {
+  const { view } = productHealthAt(tx, false);
+  const disconnected = linkEndedIds(tx.sql, listFactories(tx.sql, tx.now), linked).size;
+  return { ...view, factories: { ...view.factories, disconnected } };
 }
 
 /** When the longest wait began or begins (ms): the due index's first entry, one row read however long the queue. */

@@ -23,6 +23,7 @@ import {
   type StatsSnapshot,
 } from "../../../shared/api-metrics.ts";
 import { execute } from "../../sql-statements.ts";
+import { linkEndedIds } from "../factories/fleet-view.ts";
 import { listFactories } from "../factories/registry.ts";
 import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -144,23 +145,38 @@ function factoryRates(tx: Tx, factories: readonly Factory[]): FactoryRate[] {
   });
 }
 
-/** Everything `GET …/metrics` answers, read in one unit at `tx.now`. */
-export function metricsSnapshot(tx: Tx): MetricsSnapshot {
+/**
+ * Everything `GET …/metrics` answers, read in one unit at `tx.now`. `linked`: the factories with a greeted socket
+ * open now (factories/fleet-view `linkedFactoryIds`), whose link the seats' `disconnected` counts read.
+ */
+export function metricsSnapshot(tx: Tx, linked: ReadonlySet<string>): MetricsSnapshot {
   const c = counters(tx.sql);
   const hist = emptyHistogram();
   hist.counts = hist.counts.map((_, i) => c.get(`dispatch_bucket_${i}`) ?? 0);
   const factories = listFactories(tx.sql, tx.now);
   // Seats that can take work now: active factories that are not down (nor left). Busy: live leases anywhere.
   const up = (f: (typeof factories)[number]) => f.status === "active" && f.health !== "down" && f.health !== "left";
-  const total = factories.filter(up).reduce((n, f) => n + f.seats, 0);
+  const upFactories = factories.filter(up);
+  const total = upFactories.reduce((n, f) => n + f.seats, 0);
   const busy = factories.reduce((n, f) => n + f.load, 0);
+  // Of those, the ones whose link ended (the fleet view's rule): counted in `total` still — health is heartbeat-based
+  // and lags a closed socket by ~30 s —, named apart so a reader sees seats no work can reach.
+  const ended = linkEndedIds(tx.sql, upFactories, linked);
+  const cut = upFactories.filter((f) => ended.has(f.id));
+  const seats = {
+    busy,
+    total,
+    utilisation: ratio(busy, total),
+    disconnected: cut.reduce((n, f) => n + f.seats, 0),
+    disconnectedFactories: cut.length,
+  };
   const budget = budgetSnapshot(tx);
   return {
     schema_version: METRICS_SCHEMA_VERSION,
     generated_at: tx.now,
     product: tx.productId,
     queue: { depthByStage: countByStage(tx.sql) },
-    seats: { busy, total, utilisation: ratio(busy, total) },
+    seats,
     dispatchLatencyMs: {
       buckets: cumulativeBuckets(hist),
       count: c.get("dispatch_count") ?? 0,

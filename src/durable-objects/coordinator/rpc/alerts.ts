@@ -7,9 +7,10 @@
 import type { AlertState } from "../../../core/alerts.ts";
 import type { WebhookLaneReport } from "../../../core/webhook-failing.ts";
 import { assertTokenLive } from "../access/tokens.ts";
+import { linkedFactoryIds } from "../factories/fleet-view.ts";
 import { ackAlert, listAlerts } from "../policies/alerts.ts";
 import { runHealthPass } from "../policies/health-check.ts";
-import { productHealthAt } from "../policies/health-summary.ts";
+import { productHealthAnswer } from "../policies/health-summary.ts";
 import {
   deleteWebhook,
   getWebhook,
@@ -34,7 +35,7 @@ export abstract class AlertRpc extends BreakerRpc {
 
   /** `GET …/health`: read-only, at the call's instant. */
   async productHealth(productId: string) {
-    return this.units.run(productId, (tx) => productHealthAt(tx, false).view);
+    return this.units.run(productId, (tx) => productHealthAnswer(tx, linkedFactoryIds(this.ctx)));
   }
 
   /** One health pass now (the sweep runs one too); answers what it raised and cleared. */

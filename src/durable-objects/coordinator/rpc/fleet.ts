@@ -33,7 +33,7 @@ import {
   heartbeat,
   setFactoryStatus,
 } from "../factories/admin.ts";
-import { fleetFactory, linkedFactoryIds } from "../factories/fleet-view.ts";
+import { fleetFactory, linkedFactoryIds, listedIn, retiredListed } from "../factories/fleet-view.ts";
 import { seatGrant } from "../factories/grants.ts";
 import { listFactories, readFactory, requireFactory } from "../factories/registry.ts";
 import { statusNotice } from "../factories/standing.ts";
@@ -99,9 +99,9 @@ export abstract class FleetRpc extends ComposedCoordinator {
 
   // ---- factories -----------------------------------------------------------------------
 
-  /** `by`: the enrollment code used up, or the operator token asking (refused if revoked meanwhile): factories/admin. */
+  /** `by`: the code used up, or the operator token asking (refused if revoked meanwhile): factories/admin; as listed. */
   async enroll(productId: string, input: EnrollInput, tokenHash: string, actor: string, by?: EnrolledBy) {
-    return this.units.run(productId, (tx) => enroll(tx, input, tokenHash, actor, by));
+    return this.units.run(productId, (tx) => listedIn(this.ctx, tx, enroll(tx, input, tokenHash, actor, by)));
   }
 
   /** `mintedByToken`: the operator token's id, when one mints it — the code is revoked with that token. */
@@ -169,12 +169,13 @@ export abstract class FleetRpc extends ComposedCoordinator {
     // Sockets authenticated with the old token must not outlive it.
     const revoke = { factoryId, reason: "token rotated" };
     const rotate = (tx: Tx) => rotateFactoryToken(tx, factoryId, newHash, actor, byToken, this.linked(factoryId));
-    return this.retiring(productId, rotate, revoke);
+    return this.retiring(productId, (tx) => retiredListed(this.ctx, tx, rotate(tx)), revoke);
   }
 
   async revokeFactoryToken(productId: string, factoryId: string, actor: string) {
     const revoke = { factoryId, reason: "factory token revoked" };
-    return this.retiring(productId, (tx) => retireFactoryToken(tx, factoryId, actor, this.linked(factoryId)), revoke);
+    const retire = (tx: Tx) => retireFactoryToken(tx, factoryId, actor, this.linked(factoryId));
+    return this.retiring(productId, (tx) => retiredListed(this.ctx, tx, retire(tx)), revoke);
   }
 
   /** Whether a greeted socket of the factory is open now: its link's end, if a unit ends it, is seen now. */
