@@ -8,10 +8,14 @@
  * budget's Resume and Set budget the Budget page's, the overflow policy the Settings page's, a dead letter's Redrive
  * the Dead letters page's, an enrollment code's Revoke the Enrollment page's. A command the dashboard has no control for (`gigafactory children ID FILE.json`,
  * `gigafactory enroll NAME`, `gigafactory-agent run` on a host) stays as the server wrote it. The words are mapped
- * here, not in the API: the CLI shows the same reasons, and commands are its words.
+ * here, not in the API: the CLI shows the same reasons, and commands are its words. A role that may not use a control
+ * (a viewer; a role not read: role.js) is told whose it is — "an operator's requeue runs it again", "ask an operator
+ * for Approve on the Fleet page" —: "the requeue button below" sent a viewer to a button the page does not draw for
+ * them.
  */
 
 import { h } from "./dom.js";
+import { mayActNow } from "./role.js";
 
 /**
  * A command in a server's words: "`gigafactory VERB …`" (an optional "run " before it, which the page's words
@@ -26,9 +30,13 @@ const JOB_ACTIONS = ["requeue", "cancel", "ship", "reject"];
 
 /**
  * Where the words are drawn: `jobId` the job they are about (a waiting reason's own), `onJobPage` true on that job's
- * page, whose action bar sits below them.
- * @typedef {{ jobId?: string, onJobPage?: boolean }} Here
+ * page, whose action bar sits below them; `mayAct` false when the reader's role is offered no operator's control
+ * (default: the page's role mark, role.js mayActNow).
+ * @typedef {{ jobId?: string, onJobPage?: boolean, mayAct?: boolean }} Here
  */
+
+/** What a control is said as to a role that may not use it: whose it is. */
+const OPERATORS = "an operator's ";
 
 /**
  * One piece of the words: plain text, a link to a page of the dashboard (`href`), or the name of a button on the job
@@ -51,13 +59,27 @@ function jobAction(verb, args, here) {
   if (id === undefined || /^[A-Z_]+$/.test(id)) return undefined; // DEP, KEY: a placeholder names no job to link
   const raise = flags.includes("--budget-usd");
   if (here.onJobPage && id === here.jobId) {
+    // The action bar is not drawn for this role: no button below to name.
+    if (here.mayAct === false) return [{ text: `${OPERATORS}${verb}${raise ? " with a higher job budget" : ""}` }];
     const box = raise ? " with a higher Job budget $" : "";
     return [{ text: "the " }, { text: verb, control: true }, { text: ` button below${box}` }];
   }
   const whose = id === here.jobId ? "its" : `${id}'s`;
   return [
+    ...(here.mayAct === false ? [{ text: OPERATORS }] : []),
     link(`#/jobs/${encodeURIComponent(id)}`, `${verb}${raise ? " with a higher job budget" : ""} on ${whose} page`),
   ];
+}
+
+/**
+ * A control on another page, `words` linking to it (`href`): said as an operator's to a role that may not use it, and
+ * not linked when the page is one only an operator may open (`operatorsPage`: its nav link is not drawn either).
+ * @param {string} href @param {string} words @param {Here} here @param {boolean} [operatorsPage]
+ * @returns {Piece[]}
+ */
+function control(href, words, here, operatorsPage = false) {
+  if (here.mayAct !== false) return [link(href, words)];
+  return operatorsPage ? [{ text: `${OPERATORS}${words}` }] : [{ text: OPERATORS }, link(href, words)];
 }
 
 /**
@@ -70,18 +92,18 @@ export function commandHere(command, here = {}) {
   const [verb = "", ...args] = command.trim().split(/\s+/);
   if (JOB_ACTIONS.includes(verb)) return jobAction(verb, args, here);
   const words = `${verb} ${args[0] ?? ""}`.trim();
-  if (words === "serial unfreeze") return [link("#/jobs", "Unfreeze in the Jobs page's serial gates")];
-  if (words === "factory approve") return [link("#/fleet", "Approve on the Fleet page")];
-  if (words === "factory release") return [link("#/fleet", "Release on the Fleet page")];
+  if (words === "serial unfreeze") return control("#/jobs", "Unfreeze in the Jobs page's serial gates", here);
+  if (words === "factory approve") return control("#/fleet", "Approve on the Fleet page", here);
+  if (words === "factory release") return control("#/fleet", "Release on the Fleet page", here);
   if (words === "jobs") return [link("#/jobs", "the Jobs page")];
   if (words === "factories") return [link("#/fleet", "the Fleet page")];
   if (words === "budget") return [link("#/budget", "the Budget page")];
-  if (words === "budget resume") return [link("#/budget", "Resume on the Budget page")];
-  if (words === "budget set") return [link("#/budget", "Set budget on the Budget page")];
+  if (words === "budget resume") return control("#/budget", "Resume on the Budget page", here);
+  if (words === "budget set") return control("#/budget", "Set budget on the Budget page", here);
   const overflow = words === "settings set" ? /^overflow=(\w+)$/.exec(args[1] ?? "") : null;
-  if (overflow) return [link("#/settings", `Overflow: ${overflow[1]} on the Settings page`)];
-  if (words === "enrollment-codes") return [link("#/enrollment", "Revoke on the Enrollment page")];
-  if (words === "dead-letters") return [link("#/dead-letters", "Redrive on the Dead letters page")];
+  if (overflow) return control("#/settings", `Overflow: ${overflow[1]} on the Settings page`, here);
+  if (words === "enrollment-codes") return control("#/enrollment", "Revoke on the Enrollment page", here, true);
+  if (words === "dead-letters") return control("#/dead-letters", "Redrive on the Dead letters page", here, true);
   return undefined;
 }
 
@@ -92,13 +114,18 @@ export function commandHere(command, here = {}) {
  * @returns {Piece[]}
  */
 export function commandPieces(text, here = {}) {
+  const mayAct = here.mayAct ?? mayActNow();
   /** @type {Piece[]} */
   const pieces = [];
   let at = 0;
   for (const m of text.matchAll(COMMAND)) {
-    const said = commandHere(m[2] ?? m[3] ?? m[4] ?? "", here);
+    const said = commandHere(m[2] ?? m[3] ?? m[4] ?? "", { ...here, mayAct });
     if (!said) continue;
-    pieces.push({ text: text.slice(at, m.index) }, ...(m[1] ? [{ text: "press " }] : []), ...said);
+    // "run `gigafactory factory approve f_1`": "press Approve on the Fleet page", or whom to ask for it.
+    const ask = mayAct ? "press " : "ask an operator for ";
+    const [first, ...rest] = said;
+    const named = m[1] && first?.text === OPERATORS ? rest : said;
+    pieces.push({ text: text.slice(at, m.index) }, ...(m[1] ? [{ text: ask }] : []), ...named);
     at = m.index + m[0].length;
   }
   pieces.push({ text: text.slice(at) });

@@ -70,6 +70,16 @@ export async function readWhoami(session) {
 export const PENDING = "pending";
 
 /**
+ * Whether the page's role mark (`markRole`) offers an operator's controls: unmarked (an older coordinator: all is
+ * offered), an operator's or the admin's, and PENDING — a page drawn then is drawn again once whoami names a role that
+ * may not act (app.js), and an operator's is not. False for a viewer and for UNREAD. True where there is no page.
+ */
+export function mayActNow() {
+  const role = globalThis.document?.documentElement?.dataset?.role ?? ""; // no page (a unit test stubs one)
+  return role === PENDING || can(role, "operator");
+}
+
+/**
  * Mark the page with `role` (style.css hides what it may not use; PENDING hides every role-gated control), or unmark
  * it ("": show everything).
  * @param {string} role
