@@ -108,28 +108,49 @@ export function commandHere(command, here = {}) {
 }
 
 /**
+ * The words of one command found by COMMAND (`m`) for a reader who may act or not (`here.mayAct`), undefined when the
+ * dashboard has no control for it: "run " said as "press ", or whom to ask.
+ * @param {RegExpMatchArray} m @param {Here} here @returns {Piece[] | undefined}
+ */
+function commandSaid(m, here) {
+  const said = commandHere(m[2] ?? m[3] ?? m[4] ?? "", here);
+  if (!said || !m[1]) return said;
+  if (here.mayAct !== false) return [{ text: "press " }, ...said];
+  return [{ text: "ask an operator for " }, ...(said[0]?.text === OPERATORS ? said.slice(1) : said)];
+}
+
+/**
+ * The server's words cut at each command the dashboard has a control for: text, and each command said both ways —
+ * `able` to a role that may use the control, `lacking` to one that may not (the same pieces when no role is needed).
+ * @param {string} text @param {Here} here
+ * @returns {Array<{ text: string } | { able: Piece[], lacking: Piece[] }>}
+ */
+function commandSpans(text, here) {
+  /** @type {Array<{ text: string } | { able: Piece[], lacking: Piece[] }>} */
+  const spans = [];
+  let at = 0;
+  for (const m of text.matchAll(COMMAND)) {
+    const able = commandSaid(m, { ...here, mayAct: true });
+    const lacking = commandSaid(m, { ...here, mayAct: false });
+    if (!able || !lacking) continue;
+    spans.push({ text: text.slice(at, m.index) }, { able, lacking });
+    at = (m.index ?? 0) + m[0].length;
+  }
+  spans.push({ text: text.slice(at) });
+  return spans;
+}
+
+/**
  * A server's words with each command the dashboard has a control for said as that control (`commandHere`); words
- * with no such command come back as one piece.
+ * with no such command come back as one piece. Said for `here.mayAct`, else for the page's role mark as it is now.
  * @param {string} text @param {Here} [here]
  * @returns {Piece[]}
  */
 export function commandPieces(text, here = {}) {
   const mayAct = here.mayAct ?? mayActNow();
-  /** @type {Piece[]} */
-  const pieces = [];
-  let at = 0;
-  for (const m of text.matchAll(COMMAND)) {
-    const said = commandHere(m[2] ?? m[3] ?? m[4] ?? "", { ...here, mayAct });
-    if (!said) continue;
-    // "run `gigafactory factory approve f_1`": "press Approve on the Fleet page", or whom to ask for it.
-    const ask = mayAct ? "press " : "ask an operator for ";
-    const [first, ...rest] = said;
-    const named = m[1] && first?.text === OPERATORS ? rest : said;
-    pieces.push({ text: text.slice(at, m.index) }, ...(m[1] ? [{ text: ask }] : []), ...named);
-    at = m.index + m[0].length;
-  }
-  pieces.push({ text: text.slice(at) });
-  return pieces.filter((p) => p.text !== "");
+  return commandSpans(text, here)
+    .flatMap((s) => ("text" in s ? [s] : mayAct ? s.able : s.lacking))
+    .filter((p) => p.text !== "");
 }
 
 /** `commandPieces` as plain text, for a title or a tooltip. @param {string} text @param {Here} [here] */
@@ -138,16 +159,30 @@ export const commandText = (text, here = {}) =>
     .map((p) => p.text)
     .join("");
 
+/** One piece for h(): text, a link, or a job page's button name in bold. @param {Piece} p */
+const part = (p) =>
+  p.href
+    ? h("a", { href: p.href, class: "command-here" }, p.text)
+    : p.control
+      ? h("b", { class: "command-here" }, p.text)
+      : p.text;
+
 /**
- * `commandPieces` as children for h(): text, the links, and the job page's button names in bold.
+ * `commandPieces` as children for h(): text, the links, and the job page's button names in bold. Unless `here.mayAct`
+ * says whom for, a command whose control needs an operator is drawn both ways, each marked for the role it is for
+ * (`data-needs`, `data-lacks`: style.css shows the one the page's role mark calls for), so the words follow the role
+ * as the controls do when it is told after they were drawn — no page is drawn again for it (app.js).
  * @param {string} text @param {Here} [here]
  * @returns {Array<Node | string>}
  */
-export const commandParts = (text, here = {}) =>
-  commandPieces(text, here).map((p) =>
-    p.href
-      ? h("a", { href: p.href, class: "command-here" }, p.text)
-      : p.control
-        ? h("b", { class: "command-here" }, p.text)
-        : p.text,
-  );
+export function commandParts(text, here = {}) {
+  if (here.mayAct !== undefined) return commandPieces(text, here).map(part);
+  return commandSpans(text, here).flatMap((s) => {
+    if ("text" in s) return s.text === "" ? [] : [s.text];
+    if (JSON.stringify(s.able) === JSON.stringify(s.lacking)) return s.able.map(part);
+    return [
+      h("span", { "data-needs": "operator" }, ...s.able.map(part)),
+      h("span", { "data-lacks": "operator" }, ...s.lacking.map(part)),
+    ];
+  });
+}
