@@ -17,7 +17,7 @@ import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
 import { Live } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
-import { can, markRole, PENDING, readOnlyText, readOnlyTitle, readWhoami, UNREAD } from "./role.js";
+import { drawnAgain, markRole, PENDING, readOnlyText, readOnlyTitle, readWhoami, UNREAD } from "./role.js";
 import { routingView } from "./routing.js";
 import { settingsView } from "./settings.js";
 import { signInView } from "./signin.js";
@@ -102,8 +102,9 @@ const WHO_TRIES = 5;
 
 /**
  * Reads who `l`'s token is (role.js) until told: a read that failed for the moment is asked again at the poller's
- * next tick. Once known, the page is marked and the header says it; a page drawn before it was known, for a role
- * that may not act, is drawn again (settings were editable, the enrollment codes asked for). Until then the page is
+ * next tick. Once known, the page is marked and the header says it; a page that draws by the role, drawn before it was
+ * known, is drawn again (role.js drawnAgain: settings were editable, the enrollment codes asked for); any other keeps
+ * the reader's scroll, focus and typing, its controls shown by the mark. Until then the page is
  * marked PENDING (role-gated controls hidden) — for WHO_TRIES failed reads at most: a whoami failing for longer
  * (a coordinator's fault) would have kept an operator from every control, so it is then offered them, the server
  * judging, and asking goes on. Resolves after the first read, told or not. @param {Live} l
@@ -132,7 +133,7 @@ function learnWho(l) {
     markRole(l.role);
     document.getElementById("role-marker")?.remove();
     showWho(l, w?.why);
-    if (liveReady && l.role && (!can(l.role, "operator") || was === UNREAD)) route();
+    if (liveReady && l.role && drawnAgain(location.hash.split(/[/?]/)[1] ?? "", was, l.role)) route();
   };
   const stopAsking = l.subscribe(() => {
     if (!asking && !known) void ask();

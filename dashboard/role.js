@@ -70,6 +70,16 @@ export async function readWhoami(session) {
 export const PENDING = "pending";
 
 /**
+ * Whether the page's role mark (`markRole`) offers an operator's controls: unmarked (an older coordinator: all is
+ * offered), an operator's or the admin's, and PENDING — a page drawn then is drawn again once whoami names a role that
+ * may not act (app.js), and an operator's is not. False for a viewer and for UNREAD. True where there is no page.
+ */
+export function mayActNow() {
+  const role = globalThis.document?.documentElement?.dataset?.role ?? ""; // no page (a unit test stubs one)
+  return role === PENDING || can(role, "operator");
+}
+
+/**
  * Mark the page with `role` (style.css hides what it may not use; PENDING hides every role-gated control), or unmark
  * it ("": show everything).
  * @param {string} role
@@ -101,3 +111,17 @@ export function readOnlyTitle(role, why = "") {
  * @param {string} role
  */
 export const mayList = (role) => role === UNREAD || can(role, "operator");
+
+/**
+ * Whether the page `page` (the hash's first part: "settings", "jobs", …), drawn while the role was `was`, is drawn
+ * again now that it is `role`: only the pages that draw by the role — the settings form (read-only or not) and the
+ * operator's lists (dead letters, enrollment codes: listed or "for operators"). Every other page's controls and words
+ * follow the role mark (style.css `data-needs`, `data-lacks`): drawn again, it lost the reader's scroll, keyboard focus
+ * and what they had typed (a role not read, then read: app.js).
+ * @param {string} page @param {string} was @param {string} role
+ */
+export function drawnAgain(page, was, role) {
+  if (page === "settings") return can(was, "operator") !== can(role, "operator");
+  if (page === "dead-letters" || page === "enrollment") return mayList(was) !== mayList(role);
+  return false;
+}

@@ -9,6 +9,7 @@ import { api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { counted, wholePercent } from "./format.js";
+import { newestRead } from "./job-reads.js";
 import { armColumns, decisionText } from "./learned.js";
 import { usdText } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
@@ -149,10 +150,16 @@ export function experimentsSection(session) {
     return { node, draw: () => chart(e, box) };
   };
 
+  /**
+   * The section's reads, numbered as sent: the page's poll sent before a Stop and answered after the Stop's own read
+   * drew the experiment live again, with its Stop, until the next poll. Only the newest read sent draws.
+   */
+  const reads = newestRead();
   const load = async () => {
+    const mine = reads.begin();
     try {
       const doc = await api(session, "/routing/experiments", { answer: EXPERIMENTS });
-      if (!alive) return;
+      if (!alive || !reads.newest(mine)) return; // overtaken: the newer read draws
       showLoadError(status);
       for (const c of charts.values()) c.destroy();
       charts.clear();
@@ -168,6 +175,7 @@ export function experimentsSection(session) {
       redrawKeepingFocus(list, () => replace(list, ...cards.map((c) => c.node)), status);
       for (const c of cards) c.draw(); // after mounting: uPlot measures its box
     } catch (err) {
+      if (!alive || !reads.newest(mine)) return;
       showLoadError(status, `Cannot load experiments: ${describeError(err)}`);
     }
   };

@@ -8,6 +8,7 @@ import { RECOMMENDATIONS, RULES } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { newestRead } from "./job-reads.js";
 import { experimentsSection } from "./routing-experiments.js";
 
 /** 10 s: findings move with run ends and experiments with each counted outcome; faster would only add load. */
@@ -152,13 +153,20 @@ export function routingView(root, live) {
 
   /** Recommendations and rules have been drawn once: until then the list says Loading…, or that it is not read. */
   let drawn = false;
+  /**
+   * The page's reads, numbered as sent: a poll sent before an Apply or Remove and answered after the action's own read
+   * drew the rules and recommendations as they were before it (the applied one offered again, the removed rule back)
+   * until the next poll. Only the newest read sent draws (job-reads.js newestRead).
+   */
+  const reads = newestRead();
   const load = async () => {
+    const mine = reads.begin();
     try {
       const [r, ru] = await Promise.all([
         api(live.session, "/routing/recommendations", { answer: RECOMMENDATIONS }),
         api(live.session, "/routing/rules", { answer: RULES }),
       ]);
-      if (!alive) return;
+      if (!alive || !reads.newest(mine)) return; // overtaken: the newer read draws
       showLoadError(status);
       // Redrawn every POLL_MS: keyboard focus on an Apply or Remove stays on it (it fell to the page's top).
       redrawKeepingFocus(recs, () => drawRecs(r.recommendations), status);
@@ -166,7 +174,7 @@ export function routingView(root, live) {
       drawn = true;
       await experiments.load();
     } catch (err) {
-      if (!alive) return;
+      if (!alive || !reads.newest(mine)) return; // an older read's failure is not the page's state
       showLoadError(status, `Cannot load routing: ${describeError(err)}`);
       // Never read: "Loading…" stayed under the line that said the read had failed, for as long as it failed.
       if (!drawn) replace(recs, h("p", { class: "muted" }, "Not read yet: the line above says why; read again soon."));

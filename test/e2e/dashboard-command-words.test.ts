@@ -3,7 +3,9 @@
 // cancelled said "`gigafactory cancel job_…` drops it" right above its page's cancel button, and the board's note the
 // same with no way there; a budget paused by an operator said "`gigafactory budget resume` lifts the pause" with the
 // Budget page's Resume a click away. Now the job page says "the cancel button below", the board's note links to the
-// job's page, and the budget's words link to the Budget page — where the button is.
+// job's page, and the budget's words link to the Budget page — where the button is. A viewer, whose page draws no
+// action bar, is told whose the control is ("it will never ship: an operator's cancel, or …"): "the cancel button below" named a
+// button that is not there for them.
 import { describe, expect, it } from "vitest";
 import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
 import { adminApi } from "./harness.ts";
@@ -55,6 +57,23 @@ describe("dashboard: a command the dashboard can do, said as its own control", (
     await message.getByRole("link", { name: "Resume on the Budget page" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Resume" }).isEnabled(), SOON).toBe(true);
     await api("POST", "/budget/resume", {});
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("tells a viewer whose the cancel is, not of a button below that the page does not draw for them", async () => {
+    const dep = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Lint", requires: ["tpu"] } })).id;
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Release", deps: [dep] } })).id;
+    await api("POST", `/jobs/${dep}/actions/cancel`, {});
+    const { page, errors, close } = await signedInPage(suite, suite.tokens.viewer, PRODUCT);
+    await expect.poll(() => page.locator("html").getAttribute("data-role"), SOON).toBe("viewer");
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    const message = page.locator(".waiting-panel .waiting-message");
+    // innerText: the words as drawn for the page's role (the operator's, marked data-needs, are not shown).
+    await expect.poll(() => message.innerText(), SOON).toContain("it will never ship: an operator's cancel, or submit");
+    expect(await message.innerText()).not.toMatch(/button below|gigafactory/);
+    // Indeed no such button for them.
+    expect(await page.locator('.actions button[data-action="cancel"]').isVisible()).toBe(false);
     expect(errors).toEqual([]);
     await close();
   });

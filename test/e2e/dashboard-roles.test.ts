@@ -12,10 +12,12 @@
 // offered every control for the whole session. Another server's refusal of whoami (a gateway's 403 JSON, not the
 // coordinator's problem) offers no role-gated control, as for a viewer, and the header says the role could not be read
 // and why — it was taken for an older coordinator's, and every control offered; the lists an operator reads are read.
+// Once such a role is read, a page that does not draw by the role is not drawn again: the board was, and the reader's
+// keyboard focus fell to the page and its scroll to the top; the operator's controls show by the role mark.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
-import { onClock, untilLessonsListed } from "./dashboard-session.ts";
+import { hasFocus, onClock, untilLessonsListed } from "./dashboard-session.ts";
 import { adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
 
@@ -277,6 +279,53 @@ describe("dashboard: what each role is offered", () => {
     await expect.poll(() => page.locator("#setting-leaseTtlSeconds").inputValue(), SOON).not.toBe("");
     expect(await page.locator("#setting-leaseTtlSeconds").isDisabled()).toBe(true);
     await page.getByText("Read-only: the token's role could not be read.").waitFor(SOON);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps the reader's focus and scroll on the board when a role not read is read", async () => {
+    const { page, errors, close } = await newPage(browser);
+    await page.setViewportSize({ width: 1280, height: 300 }); // the board scrolls
+    await page.clock.install(); // whoami asked again at the poller's ticks, reached by running the clock on (onClock)
+    // Another server refuses whoami (a role not read) until `read`: the coordinator answers from then on.
+    let read = false;
+    await page.route(
+      (url) => url.pathname.endsWith("/whoami"),
+      (route) =>
+        read
+          ? route.fallback()
+          : route.fulfill({ status: 403, contentType: "application/json", body: '{"code":"forbidden"}' }),
+    );
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await expect.poll(() => page.locator("#role-marker").textContent(), SOON).toBe("read-only (role not read)");
+    await page.locator(".serial-gates").getByText("frozen-key").first().waitFor(SOON);
+    const row = page.locator(`main a[href="#/jobs/${reviewed}"]`).first();
+    await row.focus();
+    // In the page (strings: this project's types have no DOM): to the bottom, and how far that is.
+    const scrollY = () => page.evaluate<number>("window.scrollY");
+    await page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)");
+    const scrolled = await scrollY();
+    expect(scrolled).toBeGreaterThan(0);
+    read = true;
+    await expect
+      .poll(
+        onClock(page, 3_000, () => page.locator("html").getAttribute("data-role")),
+        SOON,
+      )
+      .toBe("operator");
+    expect(await hasFocus(row)).toBe(true);
+    expect(await scrollY()).toBe(scrolled);
+    // The operator's controls, shown by the mark: the frozen key's Unfreeze.
+    await expect
+      .poll(
+        () =>
+          page
+            .getByRole("button", { name: /^Unfreeze/ })
+            .first()
+            .isVisible(),
+        SOON,
+      )
+      .toBe(true);
     expect(errors).toEqual([]);
     await close();
   });

@@ -3,10 +3,13 @@
 // meanwhile — so a double click is one DELETE or one POST, and the status line says what it did ("Removed …",
 // "Stopped …"). Before, the second click went out too: its refusal (the rule was gone: 404) or its `changed: false`
 // ("Already stopped") replaced the first one's success on the status line. An experiments read answered after the
-// page was left draws nothing: it drew uPlot charts into the detached page, which uPlot kept alive for good.
-import type { Browser } from "playwright-core";
+// page was left draws nothing: it drew uPlot charts into the detached page, which uPlot kept alive for good. Nor does
+// a poll sent before a Remove or a Stop and answered after the action's own read was drawn: it drew the removed rule,
+// or the stopped experiment live with its Stop, back until the next poll.
+import type { APIResponse, Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchRoute, holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
+import { onClock } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "routing-clicks";
@@ -130,6 +133,98 @@ describe("dashboard: the routing page's actions", () => {
     const said = page.locator("div:has(> #routing-experiments) > p.status");
     await expect.poll(() => said.textContent(), SOON).toBe(`Stopped ${experimentId}.`);
     expect(stops.sent()).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  /**
+   * The routing page on a clock the test runs on (its poll, every 10 s, reached by `fastForward`), with one GET of
+   * each path ending in `heldPath` — the first while `holding` — answered by the coordinator at once and handed to the
+   * page only when let go; while `failing`, reads of the recommendations are refused (a 503).
+   */
+  async function pageOnClock(heldPath: string) {
+    const { page, errors, close } = await newPage(browser);
+    await page.clock.install();
+    const hold = { holding: false, failing: false, held: [] as Array<[Route, APIResponse]> };
+    await page.route(
+      (u) => u.pathname.endsWith(heldPath),
+      async (route) => {
+        if (!hold.holding || route.request().method() !== "GET") return route.fallback();
+        hold.holding = false;
+        hold.held.push([route, await fetchRoute(route)]);
+      },
+    );
+    await page.route(
+      (u) => u.pathname.endsWith("/routing/recommendations"),
+      (route) =>
+        hold.failing
+          ? route.fulfill({
+              status: 503,
+              contentType: "application/problem+json",
+              body: JSON.stringify({ type: "about:blank", title: "Unavailable", detail: "down", code: "unavailable" }),
+            })
+          : route.fallback(),
+    );
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/routing`);
+    return { page, errors, close, hold };
+  }
+
+  /**
+   * Hands the held (older) read to the page, then has a later poll refused and waits until its failure is said: the
+   * older answer reached the page before that poll was sent, so by then it has been drawn, or dropped.
+   */
+  async function letGoThenFailedPoll(page: Page, hold: Awaited<ReturnType<typeof pageOnClock>>["hold"]) {
+    for (const [route, response] of hold.held.splice(0)) await route.fulfill({ response });
+    hold.failing = true;
+    const failure = page.locator("#routing-status-read, #routing-status[data-load-error]");
+    await expect
+      .poll(
+        onClock(page, 10_000, () => failure.count()),
+        SOON,
+      )
+      .toBe(1);
+    expect(await failure.textContent()).toMatch(/^Cannot load routing/);
+  }
+
+  it("draws nothing of a poll sent before a Remove and answered after it", async () => {
+    const enrolled = await api<{ factoryId: string }>("POST", "/factories/enroll", { name: "host-2" });
+    const rule = { factoryId: enrolled.factoryId, effect: "avoid", reason: "slow disk" };
+    const stale = (await api<{ id: string }>("POST", "/routing/rules", rule)).id;
+    const { page, errors, close, hold } = await pageOnClock("/routing/rules");
+    const remove = page.locator(`#remove-${stale}`);
+    await remove.waitFor(SOON);
+    hold.holding = true;
+    await page.clock.fastForward(10_000); // the page's poll, which read the rule before the Remove
+    await expect.poll(() => hold.held.length, SOON).toBe(1);
+    await remove.click();
+    await expect.poll(() => page.locator("#routing-status").textContent(), SOON).toBe(`Removed ${stale}.`);
+    await expect.poll(() => page.locator(`#rule-${stale}`).count(), SOON).toBe(0);
+    await letGoThenFailedPoll(page, hold);
+    expect(await page.locator(`#rule-${stale}`).count()).toBe(0);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("draws nothing of a poll's experiments read sent before a Stop and answered after it", async () => {
+    const experiment = {
+      jobClass: "lang:fortran",
+      arms: { A: {}, B: { weights: { load: 2 } } },
+      guardrail: { metric: "success_rate", margin: 0.1, confidence: 0.95 },
+    };
+    const id = (await api<{ id: string }>("POST", "/routing/experiments", experiment)).id;
+    const { page, errors, close, hold } = await pageOnClock("/routing/experiments");
+    const stop = page.locator(`#experiment-stop-${id}`);
+    await stop.waitFor(SOON);
+    hold.holding = true;
+    await page.clock.fastForward(10_000); // the page's poll, which read the experiment live before the Stop
+    await expect.poll(() => hold.held.length, SOON).toBe(1);
+    await stop.click();
+    const card = page.locator(`#experiment-${id}`);
+    await expect.poll(() => card.getAttribute("data-status"), SOON).toBe("stopped");
+    await letGoThenFailedPoll(page, hold);
+    expect(await card.getAttribute("data-status")).toBe("stopped");
+    expect(await stop.count()).toBe(0);
     expect(errors).toEqual([]);
     await close();
   });

@@ -89,6 +89,37 @@ describe("dashboard: a command the dashboard can do, said as its own control", (
     expect(commandText(warningText({ spentUsd: 8, ceilingUsd: 10 } as never) ?? "")).not.toContain("gigafactory");
   });
 
+  it("tells a role offered no operator's control whose control it is, not a button or a press it does not have", () => {
+    const viewer = { ...onPage, mayAct: false };
+    expect(commandText(failedFix("job_1", undefined), viewer)).toBe(
+      "an operator's requeue runs it again, an operator's cancel drops it",
+    );
+    const raise = failedFix("job_1", { outcome: "budget_exceeded", retryable: false, message: "over" });
+    expect(commandText(raise, viewer)).toBe(
+      "an operator's requeue with a higher job budget runs it again, an operator's cancel drops it",
+    );
+    // Its page is still worth a look: linked, the action said as an operator's.
+    expect(commandPieces(deadDependencyFix("job_1", "dep_9", "failed"), viewer).slice(0, 2)).toEqual([
+      { text: "an operator's " },
+      { text: "requeue on dep_9's page", href: "#/jobs/dep_9" },
+    ]);
+    expect(commandPieces(failedFix("job_1", undefined), { ...onBoard, mayAct: false })).toContainEqual({
+      text: "an operator's ",
+    });
+    expect(commandText(budgetPausedWords(undefined).message, { mayAct: false })).toBe(
+      "the product's budget is paused — the Budget page says why; an operator's Resume on the Budget page lifts the " +
+        "pause, or an operator's Set budget on the Budget page raises a spent ceiling",
+    );
+    expect(
+      commandText("waiting for an operator to approve gpu on box-7 — run `gigafactory factory approve f7`", {
+        mayAct: false,
+      }),
+    ).toBe("waiting for an operator to approve gpu on box-7 — ask an operator for Approve on the Fleet page");
+    // A page only an operator may open is not linked (its nav link is not drawn for them either).
+    const hook = commandPieces(webhookFailingAlert(2, "503", "hooks.example").message, { mayAct: false });
+    expect(hook.at(-1)).toEqual({ text: "an operator's Redrive on the Dead letters page" });
+  });
+
   it("says every command the coordinator's words name, or is one the dashboard has no control for", () => {
     const files = (dir: string): string[] =>
       readdirSync(dir).flatMap((f) => {

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { can, mayList, readOnlyText, UNREAD } from "../../dashboard/role.js";
+import { can, drawnAgain, mayList, PENDING, readOnlyText, UNREAD } from "../../dashboard/role.js";
 import { dashboardCss } from "./dashboard-css.ts";
 
 const DIR = path.resolve(import.meta.dirname, "../../dashboard");
@@ -53,6 +53,40 @@ describe("dashboard/role.js", () => {
       'html[data-role]:not([data-role="operator"]):not([data-role="admin"]) [data-needs]',
       'html[data-role="operator"] [data-needs="admin"]',
     ]);
+  });
+
+  it("shows a control's words for a role that may not use it exactly where the control is hidden (data-lacks)", () => {
+    const css = dashboardCss();
+    const rule = /([^{}]*\[data-lacks[^{}]*)\{([^{}]*)\}/.exec(css);
+    expect(rule?.[2]).toMatch(/display:\s*none\s*!important/);
+    expect(rule![1]!.split(",").map((s) => s.trim())).toEqual([
+      "html:not([data-role]) [data-lacks]",
+      'html[data-role="operator"] [data-lacks]',
+      'html[data-role="admin"] [data-lacks]',
+    ]);
+  });
+
+  it("draws a page again for a role told only where the page draws by it: settings, the operator's lists", () => {
+    // Drawn before whoami answered (role ""), then told a viewer: the form was editable, the lists asked for.
+    expect(["settings", "dead-letters", "enrollment"].map((p) => drawnAgain(p, "", "viewer"))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    // A role not read, then read: the form was read-only, the lists read either way.
+    expect(drawnAgain("settings", UNREAD, "operator")).toBe(true);
+    expect(drawnAgain("settings", UNREAD, "viewer")).toBe(false);
+    expect(drawnAgain("enrollment", UNREAD, "operator")).toBe(false);
+    expect(drawnAgain("enrollment", UNREAD, "viewer")).toBe(true);
+    // Every other page follows the role mark: its controls and words are shown or hidden by style.css.
+    for (const page of ["", "jobs", "fleet", "budget", "routing", "lessons", "alerts"])
+      for (const [was, role] of [
+        ["", "viewer"],
+        [UNREAD, "operator"],
+        [UNREAD, "viewer"],
+        [PENDING, "admin"],
+      ])
+        expect(drawnAgain(page, was, role), `${page}: ${was} → ${role}`).toBe(false);
   });
 
   it("is followed by every page that sends a write: its controls carry data-needs", () => {
