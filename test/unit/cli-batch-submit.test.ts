@@ -107,7 +107,11 @@ describe("gigafactory batch submit", () => {
       ...connection(stub.url, "shop"),
     ]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^✘ ERROR usage: --key cannot be the batch's Idempotency-Key: /m);
+    expect(bad.stderr).toMatch(/^✘ ERROR usage: --key must be /m);
+    // Wider than Latin-1: the HTTP client would throw on it, read as an unreachable coordinator.
+    const wide = await captureCli(["batch", "submit", ...files(), "--key", "夜-1", ...connection(stub.url, "shop")]);
+    expect(wide.code).toBe(2);
+    expect(wide.stderr).toMatch(/^✘ ERROR usage: --key must be printable ASCII/m);
     expect(seen).toHaveLength(1);
   });
 

@@ -9,7 +9,6 @@
  * Under --json: the API's answer, with `batch` (the batch read back when done) added under --wait.
  */
 import { terminalText } from "../../core/terminal-text.ts";
-import { DerivedKeyHeader } from "../../shared/api.ts";
 import type { BatchAccepted, BatchView } from "../../shared/api-batches.ts";
 import { assertBatchFits, readBatchItems } from "../batch-input.ts";
 import type { Command, Ctx } from "../context.ts";
@@ -19,6 +18,7 @@ import { BatchRead, inlined } from "../read-answers-ops.ts";
 import { checkedWrite, lineOf } from "../read-answers-policy.ts";
 import { batchSummary } from "./batch.ts";
 import { acceptedLine, BatchAcceptedRead, progressLine } from "./batch-submit-text.ts";
+import { headerKeyProblem } from "./children.ts";
 
 /** The --wait poll: from 250 ms, doubling to 2 s — a small batch is done at once, a large one is not read 4×/s. */
 const [FIRST_POLL_MS, MAX_POLL_MS] = [250, 2000];
@@ -58,9 +58,10 @@ export const batchSubmit: Command = {
   async run(ctx) {
     const files = ctx.positionals;
     const key = ctx.str("key");
-    // The route's own rule for the header (shared/api-keys): refused here, before 10,000 files are read and sent.
-    const bad = key === undefined ? undefined : DerivedKeyHeader.safeParse(key).error?.issues[0];
-    if (bad) throw usageError(`--key cannot be the batch's Idempotency-Key: ${bad.message}`, "batch submit");
+    // As `children --key` (one rule for a header key): printable ASCII — the HTTP client throws on wider text, which
+    // read as the coordinator unreachable — then the route's own rule; refused before 10,000 files are read.
+    const bad = key === undefined ? undefined : headerKeyProblem(key);
+    if (bad !== undefined) throw usageError(bad, "batch submit");
     const items = await readBatchItems(files, ctx.io.stdin);
     assertBatchFits(items);
     const sent = await ctx.client().submitBatch(items, key);
