@@ -7,6 +7,7 @@
 import { alertCommands } from "./commands/alerts.ts";
 import { artifact, artifacts } from "./commands/artifacts.ts";
 import { batch } from "./commands/batch.ts";
+import { batchSubmit } from "./commands/batch-submit.ts";
 import { budgetCommands } from "./commands/budget.ts";
 import { children } from "./commands/children.ts";
 import { deadLetters, redriveDeadLetter, showDeadLetter } from "./commands/dead-letters.ts";
@@ -58,6 +59,7 @@ export const COMMANDS: readonly Command[] = [
   ...productCommands,
   queueState,
   batch,
+  batchSubmit,
   ...settingsCommands,
   ...budgetCommands,
   history,

@@ -64,6 +64,12 @@ export interface BatchView {
  */
 export const MAX_ITEM_DETAIL_BYTES = 1024;
 
+/**
+ * 8 MiB: the most a `jobs:batch` request body may weigh (UTF-8 bytes of its JSON); past it, 413 `payload_too_large`
+ * before an item is read. Shared so the CLI refuses a batch this large before sending it (cli/batch-input).
+ */
+export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
 /** An item that repeats an earlier item's key, and so names its job: identical keyless items share a content key. */
 const REPEAT_OF = z
   .number()
@@ -106,6 +112,9 @@ export const BatchAcceptedSchema = z.object({
     }),
   ),
 });
+
+/** The 202 answer of `POST …/jobs:batch`, as the typed client returns it (cli/commands/batch-submit). */
+export type BatchAccepted = z.output<typeof BatchAcceptedSchema>;
 
 /** `GET …/batches/{batchId}`. */
 export const BatchViewSchema = z.object({

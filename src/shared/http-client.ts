@@ -22,7 +22,7 @@ import type { ProductSettings, SettingsPatch } from "../core/settings.ts";
 /** The settings answer: the record, and (absent from older coordinators) what it means for the aging guarantee. */
 export type SettingsAnswer = ProductSettings & { aging?: AgingGuarantee };
 
-import type { BatchView } from "./api-batches.ts";
+import type { BatchAccepted, BatchView } from "./api-batches.ts";
 import type { Send } from "./http-client-base.ts";
 import { FleetClient } from "./http-client-fleet.ts";
 import type {
@@ -154,6 +154,15 @@ export class GigafactoryClient extends FleetClient {
   downloadArtifact(id: string, name: string, resume?: ArtifactResume): Promise<Response> {
     const headers: Record<string, string> = resume ? { range: `bytes=${resume.from}-`, "if-range": resume.etag } : {};
     return this.send("GET", this.productUrl(`/jobs/${enc(id)}/artifacts/${enc(name)}`), { stream: true, headers });
+  }
+  /**
+   * Bulk submission (`POST …/jobs:batch`, operator): up to 10,000 items, `{markdown}` or `{manifest, bodyMd}`, checked
+   * each on its own and queued (202). `idempotencyKey` keys every item without a key of its own as
+   * `batch:<key>:<index>`, so sending the same items again under it makes no job twice.
+   */
+  submitBatch(items: readonly unknown[], idempotencyKey?: string): Promise<BatchAccepted> {
+    const headers: Record<string, string> = idempotencyKey ? { "idempotency-key": idempotencyKey } : {};
+    return this.call("POST", "/jobs:batch", { headers, json: { items } });
   }
   /** A bulk batch by the `batchId` its `jobs:batch` answer gave: each item with its job once it exists (viewer). */
   getBatch(id: string): Promise<BatchView> {

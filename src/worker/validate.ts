@@ -39,8 +39,8 @@ export { MAX_MANIFEST_BYTES };
 export const MAX_TRACKER_REQUEST_BYTES = MAX_MANIFEST_BYTES + MAX_JSON_BYTES;
 /** `POST …/jobs` as JSON: the manifest's body (MAX_MANIFEST_BYTES) and its frontmatter fields beside it. */
 export const MAX_SUBMIT_JSON_BYTES = MAX_MANIFEST_BYTES + 4096;
-/** A `jobs:batch` request may carry this much; larger imports are split by the client. */
-export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/** A `jobs:batch` request may carry this much; larger imports are split by the client (shared/api-batches). */
+export { MAX_BATCH_BYTES } from "../shared/api-batches.ts";
 
 export async function readText(c: Context, limit: number): Promise<string> {
   probe(c, { in: "body", limit });

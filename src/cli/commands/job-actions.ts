@@ -1,9 +1,10 @@
 /**
  * @module cli/commands/job-actions
- * `gigafactory requeue|cancel|ship|approve|reject ID`: the operator actions
+ * `gigafactory requeue|cancel|ship|approve|reject ID…`: the operator actions
  * on a job, one command each (they read as verbs at the prompt). The server
  * checks the transition; the CLI reports the stage the job ended up in.
- * Under --json: the job after the action. `approve|reject --round N` fences the verdict to the
+ * Under --json: the job after the action. Several ids, or `-` (ids from standard input), act on each
+ * (cli/commands/job-actions-many: a line per job, a tally, `--json` one entry per id). `approve|reject --round N` fences the verdict to the
  * review round `reviews ID` showed, as `review approve|reject --round N` does. `requeue --budget-usd N` /
  * `--budget-tokens N` raise the job's own budget with it: a job that has
  * spent its budget is refused (`✘ ERROR budget_exceeded: … / raise …`) without.
@@ -16,6 +17,7 @@ import { usageError } from "../errors.ts";
 import { plainNameInput, plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { inlined, JobActedRead } from "../read-answers-ops.ts";
+import { actOnMany, jobIdsOf, MAX_IDS } from "./job-actions-many.ts";
 
 const SUMMARIES: Record<JobAction, string> = {
   requeue: "put a job back in the queue (a failed job gets a fresh set of attempts)",
@@ -74,28 +76,40 @@ const BUDGET_OPTIONS: Record<string, OptionSpec> = {
 function actionCommand(action: JobAction): Command {
   return {
     path: [action],
-    args: { names: "ID", min: 1, max: 1 },
+    args: { names: "ID…", min: 1, max: MAX_IDS },
     jobIdArg: true,
     summary: SUMMARIES[action],
+    details: [
+      `Several ids (or \`-\`: the ids on standard input, one per line or space-separated) ${action} each, one request`,
+      "per job: a line per job, then the tally (e.g. `✔ 54 shipped, ✘ 2 refused`); exit 1 if any was refused.",
+      "Under --json with several ids or `-`: one entry per id, in order: {id, job} or {id, error: {code, message, fix}}.",
+      `e.g. gigafactory jobs --stage testing --all --json | jq -r '.jobs[].id' | gigafactory ${action} -`,
+    ],
     options: {
       note: { type: "string", value: "TEXT", help: NOTE_HELP[action] },
       ...(action === "approve" || action === "reject" ? REVIEWER_OPTION : {}),
       ...(action === "requeue" ? BUDGET_OPTIONS : {}),
     },
     async run(ctx) {
-      const id = ctx.positionals[0]!;
       const typed = ctx.str("note");
       const note = typed === undefined ? undefined : plainTextInput(typed, "--note", action);
       const verdict = action === "approve" || action === "reject";
       const named = verdict ? ctx.str("reviewer") : undefined;
       const reviewer = named === undefined ? undefined : plainNameInput(named, "--reviewer", action);
       const round = verdict ? ctx.int("round") : undefined;
-      const acted = await ctx.client().action(id, action, {
+      const body = {
         ...(note !== undefined ? { note } : {}),
         ...(reviewer !== undefined ? { reviewer } : {}),
         ...(round !== undefined ? { round } : {}),
         ...(action === "requeue" ? budgetRaise(ctx) : {}),
-      });
+      };
+      const [id, ...more] = ctx.positionals;
+      if (more.length > 0 || id === "-") {
+        // A review round is one job's (`reviews ID`): the same number fences no other job's verdict.
+        if (round !== undefined) throw usageError("--round names one job's review round: give one job id", action);
+        return await actOnMany(ctx, action, await jobIdsOf(ctx, action), body);
+      }
+      const acted = await ctx.client().action(id!, action, body);
       const job = checked(JobActedRead, acted, "a job");
       if (ctx.json) ctx.emit(job);
       else ctx.print(inlined`✔ ${action}: job ${job.id} is now ${job.stage}`);

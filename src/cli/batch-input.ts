@@ -1,0 +1,118 @@
+/**
+ * @module cli/batch-input
+ * The items `gigafactory batch submit FILE…` sends in one `POST …/jobs:batch`: each file read as `submit` reads a
+ * manifest (cli/manifest-input: UTF-8, at most a manifest's bytes, `-` for standard input once) and made the API's
+ * item — `{markdown}` for a markdown file, the file's own `{manifest, bodyMd?}` (or a bare manifest object) for a
+ * `.json` one — and the whole request weighed against the route's 8 MiB before anything is sent.
+ */
+import { utf8Bytes } from "../core/bytes.ts";
+import { counted } from "../core/counted.ts";
+import { MAX_BATCH_BYTES } from "../shared/api-batches.ts";
+import { EXIT_USAGE } from "../shared/fixable-error.ts";
+import { CliError, toCliError } from "./errors.ts";
+import { readManifest } from "./manifest-input.ts";
+import { mapLimit } from "./pool.ts";
+
+/** The fix of a command line `batch submit` cannot take. */
+export const SEE_BATCH_HELP = "see `gigafactory batch submit --help`";
+
+/** One item of a batch request: raw markdown, or JSON fields plus a body (shared/api BatchItem). */
+export type BatchItemInput = { markdown: string } | { manifest: unknown; bodyMd?: string };
+
+/**
+ * The item `file`'s text makes. A `.json` file is `{manifest, bodyMd?}` (the API's JSON item, as
+ * `POST …/jobs` takes it) or the manifest object itself; anything else is markdown, sent verbatim for the server
+ * to parse, as `submit` sends it.
+ * @throws CliError invalid_json (exit 2) — a `.json` file that is not a JSON object: the route reads the batch's items
+ *   as one document, so one such item would be a 400 for all of them
+ */
+export function batchItem(file: string, text: string): BatchItemInput {
+  if (!/\.json$/i.test(file)) return { markdown: text };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(
+      "invalid_json",
+      `${file}: not JSON (${(err as Error).message})`,
+      "write it as {manifest, bodyMd} or as the manifest object, or name it .md",
+      EXIT_USAGE,
+    );
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new CliError(
+      "invalid_json",
+      `${file}: a JSON manifest is an object`,
+      "write it as {manifest, bodyMd} or as the manifest object itself",
+      EXIT_USAGE,
+    );
+  }
+  if ("manifest" in doc) {
+    const { manifest, bodyMd } = doc as { manifest: unknown; bodyMd?: unknown };
+    // Other keys (or a bodyMd that is no string) are the server's to refuse, item by item, with its own words.
+    return bodyMd === undefined ? { manifest } : ({ manifest, bodyMd } as BatchItemInput);
+  }
+  return { manifest: doc };
+}
+
+/**
+ * Every file's item, in the order named, read 8 at a time. All or nothing: an item without its own key is keyed by
+ * its index under `--key` (`batch:<key>:<index>`), so sending the others without the unreadable one would shift
+ * every later index, and the corrected batch sent again under that key would clash with the first.
+ * @throws CliError — the first file that cannot be read (its own code: file_unreadable, file_too_large,
+ *   file_not_utf8, invalid_json), naming every file that could not be, and that nothing was sent
+ */
+export async function readBatchItems(
+  files: readonly string[],
+  stdin?: () => AsyncIterable<Uint8Array>,
+): Promise<BatchItemInput[]> {
+  if (files.filter((f) => f === "-").length > 1)
+    throw new CliError("usage", "`-` (standard input) is given twice: it holds one manifest", SEE_BATCH_HELP, 2);
+  const read = await mapLimit(files, 8, async (file) => {
+    try {
+      return { item: batchItem(file, await readManifest(file, stdin)) };
+    } catch (err) {
+      return { file, error: toCliError(err) };
+    }
+  });
+  const failed = read.flatMap((r) => ("error" in r && r.error ? [{ file: r.file, error: r.error }] : []));
+  const first = failed[0];
+  if (first) {
+    const others = failed.length > 1 ? ` (and ${counted(failed.length - 1, "other file")}: ${listed(failed)})` : "";
+    throw new CliError(
+      first.error.code,
+      `${first.file}: ${first.error.message}${others}; nothing was sent`,
+      `${first.error.fix}, then send the batch again`,
+      first.error.exitCode,
+    );
+  }
+  return read.map((r) => (r as { item: BatchItemInput }).item);
+}
+
+/** The files after the first, by name: at most 5, then how many more. */
+function listed(failed: ReadonlyArray<{ file: string }>): string {
+  const rest = failed.slice(1).map((f) => f.file);
+  return rest.length > 5 ? `${rest.slice(0, 5).join(", ")}, …` : rest.join(", ");
+}
+
+/**
+ * The request's body size (UTF-8 bytes of `{"items":[…]}`), refused over the route's MAX_BATCH_BYTES before it is
+ * sent: the server would read 8 MiB of it and answer 413 for the whole, every item refused. The fix says how many
+ * files a batch of these may carry.
+ * @throws CliError payload_too_large (exit 1, as the route's own 413: one code, one exit — cli/exit-codes)
+ */
+export function assertBatchFits(items: readonly BatchItemInput[]): void {
+  const bytes = utf8Bytes(JSON.stringify({ items }));
+  if (bytes <= MAX_BATCH_BYTES) return;
+  // The average item's share of the limit, with room for the envelope: a first guess at a batch that fits.
+  const per = Math.max(1, Math.floor((items.length * (MAX_BATCH_BYTES - 64)) / bytes));
+  throw new CliError(
+    "payload_too_large",
+    `the batch is ${mib(bytes)} MiB of JSON (${counted(items.length, "file")}); a jobs:batch request carries at ` +
+      `most ${mib(MAX_BATCH_BYTES)} MiB`,
+    `split the files into batches of at most ${per} (e.g. \`ls *.md | split -l ${per}\`, then one ` +
+      "`gigafactory batch submit $(cat xaa)` per part), or submit the largest with `gigafactory submit`",
+  );
+}
+
+const mib = (bytes: number): string => (Math.ceil((bytes / 1024 / 1024) * 10) / 10).toFixed(1).replace(/\.0$/, "");
