@@ -4,9 +4,9 @@
  * least-privilege checks on feeds, as the first layer of RPC methods over the composed parts
  * (runtime/composition); `PolicyRpc` and `ProductCoordinator` add theirs on top.
  *
- * Each method is one unit whose body is in a store module (access/credentials, factories/admin,
- * access/feed-readers, access/tokens, factories/registry); what happens here is only what must follow the commit: a retired credential's sockets revoked
- * and the feed streams it opened closed, or a dispatch pass when a factory can take more work.
+ * Each method is one unit whose body is in a store module (access/credentials, factories/admin, access/feed-readers,
+ * access/tokens, factories/registry); here is only what must follow the commit: a retired credential's sockets
+ * revoked and the feed streams it opened closed, or a dispatch pass when a factory can take more work.
  */
 import type { Outcome } from "../../../core/errors.ts";
 import { ADMIN_OPENER } from "../../feed/revocation.ts";
@@ -188,8 +188,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
     const outcome = await this.units.run(productId, (tx) => {
       const from = readFactory(tx.sql, factoryId)?.status;
       const f = setFactoryStatus(tx, factoryId, status, actor);
-      // Already so (`changed: false`): its agent heard it the first time, and was not told again.
-      notice = f.changed ? statusNotice(from, status, actor) : undefined;
+      notice = f.changed ? statusNotice(from, status, actor) : undefined; // already so: its agent heard it then
       return fleetFactory(this.ctx, tx.sql, f, tx.now); // with its link and breakers, as the list shows it
     });
     // Its agent hears the change (factories/standing): a `drain` saying its status, or `active` when work comes again.
