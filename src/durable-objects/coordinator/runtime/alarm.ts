@@ -88,16 +88,19 @@ export class AlarmClock {
   ) {}
 
   /**
-   * Reads the alarm already armed; run once, in the constructor's `blockConcurrencyWhile`. Armed later than the
-   * outbox's next round, it is lowered: it may be the wake of a round the instance before a reset never saw come back,
-   * set before records due at once were written (outbox/shipper `dueAt`) — they waited for it, up to 5 min, unless a
-   * unit came first (its settling arms); a read or a frame that writes nothing did not. The outbox's wake lives in
-   * memory: a new instance has none, and asks the next second when anything waits — one round per construction.
+   * Reads the alarm already armed; run once, in the constructor's `blockConcurrencyWhile`. None armed, or one later
+   * than the outbox's next round, is armed for that round: it may be the wake of a round the instance before a reset
+   * never saw come back, set before records due at once were written (outbox/shipper `dueAt`) — they waited for it,
+   * up to 5 min, unless a unit came first (its settling arms); a read or a frame that writes nothing did not. None at
+   * all: the settling's `setAlarm` after their unit failed (runtime/composition `settleSoon` only logs it) and the
+   * instance was reset before another unit came — the records then waited for a write or the cron sweep (a pass-42
+   * review). The outbox's wake lives in memory: a new instance has none, and asks the next second when anything
+   * waits — one round per construction.
    */
   async load(): Promise<void> {
     this.at = await this.storage.getAlarm();
     const outboxAt = this.outboxDueAt(Date.now());
-    if (outboxAt !== undefined && this.at !== null && this.at > outboxAt) await this.arm();
+    if (outboxAt !== undefined && (this.at === null || this.at > outboxAt)) await this.arm();
   }
 
   /** The alarm fired: nothing is armed until the next `arm`. */
