@@ -20,7 +20,6 @@ import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
 import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
 import { expireDue, fence, releaseLease, renewLease } from "./coordinator/dispatch/lease-ops.ts";
 import { takenLeaseNotice } from "./coordinator/factories/notices.ts";
-import { httpBeat } from "./coordinator/factories/registry.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/jobs/actions.ts";
 import {
   type ArtifactCommit,
@@ -132,15 +131,15 @@ export class ProductCoordinator extends RoutingRpc {
   }
 
   async patch(productId: string, factoryId: string, jobId: string, body: PatchBody) {
-    return this.units.run(productId, (tx) => httpBeat(tx, factoryId, patchJob(tx, factoryId, jobId, body)));
+    return this.units.run(productId, (tx) => this.beat(tx, factoryId, patchJob(tx, factoryId, jobId, body)));
   }
 
   async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttl?: number) {
-    return this.units.run(productId, (tx) => httpBeat(tx, factoryId, renewLease(tx, jobId, factoryId, epoch, ttl)));
+    return this.units.run(productId, (tx) => this.beat(tx, factoryId, renewLease(tx, jobId, factoryId, epoch, ttl)));
   }
 
   async release(productId: string, factoryId: string, jobId: string, epoch: number) {
-    return this.units.run(productId, (tx) => httpBeat(tx, factoryId, releaseLease(tx, jobId, factoryId, epoch)));
+    return this.units.run(productId, (tx) => this.beat(tx, factoryId, releaseLease(tx, jobId, factoryId, epoch)));
   }
 
   /**

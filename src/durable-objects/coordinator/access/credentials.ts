@@ -13,6 +13,7 @@ import { requireFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
 import { forgetFactoryRouting } from "../policies/routing-changes.ts";
+import { getMeta, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import {
   type CodeGrant,
@@ -124,4 +125,15 @@ export function retireFactoryToken(
   const forgotten = forgetFactoryRouting(tx, factoryId, actor, "revoked");
   enqueueAudit(tx, actor, "factory.token.revoke", factoryId, { requeued, ...forgotten });
   return { value: { ...setFactoryToken(tx, factoryId, null, "revoked", live), changed: true }, watched };
+}
+
+/** The `meta` key that says `product.create` is in this product's audit trail. */
+const CREATION_AUDITED = "product_creation_audited";
+
+/** `product.create` enqueued (actor: the admin, the only one who creates products) unless it was already. */
+export function auditProductCreation(tx: Tx, createdAt: number): { audited: boolean } {
+  if (getMeta(tx.sql, CREATION_AUDITED) !== undefined) return { audited: false };
+  setMeta(tx.sql, CREATION_AUDITED, String(createdAt));
+  enqueueAudit(tx, "admin", "product.create", tx.productId, { createdAt });
+  return { audited: true };
 }

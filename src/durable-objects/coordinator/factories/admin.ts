@@ -70,9 +70,16 @@ export function enroll(
  * engine from a beat (the `welcome` of a socket does, and carries the whole assignment), so the lessons, allowance
  * and spend a resumed engine needs are not read here, once per lease per beat.
  */
-export function heartbeat(tx: Tx, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
+export function heartbeat(
+  tx: Tx,
+  factoryId: string,
+  body: { capabilities?: string[]; seats?: number },
+  onSocket = false,
+) {
   // Over HTTP (`polledAt`): a factory whose socket ended polls now, and reads connected while it does (core/factory-link).
-  const factory: Factory = declareFactory(tx, factoryId, body, { lastHeartbeatAt: tx.now, polledAt: tx.now });
+  // One whose socket is open here (`onSocket`) only declares (agent/engine-offer): a beat, not a poll (registry httpBeat).
+  const polled = onSocket ? {} : { polledAt: tx.now };
+  const factory: Factory = declareFactory(tx, factoryId, body, { lastHeartbeatAt: tx.now, ...polled });
   const leases = tx.sql
     .exec<{ jobId: string; leaseEpoch: number; expiresAt: number }>(
       `SELECT id AS jobId, lease_epoch AS leaseEpoch, lease_expires_at AS expiresAt FROM jobs

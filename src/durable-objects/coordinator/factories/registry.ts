@@ -198,15 +198,23 @@ export function updateFactory(
  * HTTP heartbeat write them. Called after the fence passed, so a refused call (its unit rolled back) beats nothing. A
  * poller that renews and reports but has no free seat to claim for read silent: `down`, a lease expiry's
  * `lastHeartbeatAt` its last claim. One statement on the stored document, no read (a deregistered one has no row).
+ * `onSocket`: its socket is open on this instance — `lastHeartbeatAt` only (SOCKET_HOLDER_BEAT_SQL).
  */
-export function httpBeat<T>(tx: Tx, id: string, answer: T): T {
+export function httpBeat<T>(tx: Tx, id: string, answer: T, onSocket = false): T {
   forgetCachedFactory(tx.sql, id);
-  execute(tx.sql, HTTP_BEAT_SQL, tx.now, id);
+  execute(tx.sql, onSocket ? SOCKET_HOLDER_BEAT_SQL : HTTP_BEAT_SQL, tx.now, id);
   return answer;
 }
 
 const HTTP_BEAT_SQL =
   "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?1, '$.polledAt', ?1) WHERE id = ?2";
+/**
+ * `onSocket`: the call came from a factory whose greeted socket is open on this instance (an agent on its socket
+ * declares capabilities over HTTP: agent/engine-offer) — a beat, not a poll. Stamped a poll, it read as an HTTP
+ * poller until its next socket beat, and a coordinator restart in that window denied its leases the socket holder's
+ * outage grace (a pass-42 review: the job ran twice).
+ */
+const SOCKET_HOLDER_BEAT_SQL = "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?1) WHERE id = ?2";
 
 /** `count` more lease expiries at `tx.now` on the factory's record, in one write (a deregistered factory has none). */
 export function noteLeaseExpiry(tx: Tx, id: string, count = 1): void {

@@ -11,6 +11,7 @@
 import type { Outcome } from "../../../core/errors.ts";
 import { ADMIN_OPENER } from "../../feed/revocation.ts";
 import {
+  auditProductCreation,
   issueEnrollmentCode,
   issueToken,
   retireEnrollmentCode,
@@ -35,11 +36,9 @@ import {
 } from "../factories/admin.ts";
 import { fleetFactory, linkedFactoryIds, listedIn, retiredListed } from "../factories/fleet-view.ts";
 import { seatGrant } from "../factories/grants.ts";
-import { listFactories, readFactory, requireFactory } from "../factories/registry.ts";
+import { httpBeat, listFactories, readFactory, requireFactory } from "../factories/registry.ts";
 import { statusNotice } from "../factories/standing.ts";
-import { enqueueAudit } from "../outbox/records.ts";
 import { ComposedCoordinator } from "../runtime/composition.ts";
-import { getMeta, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 export abstract class FleetRpc extends ComposedCoordinator {
@@ -126,7 +125,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
   }
 
   async heartbeat(productId: string, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
-    return this.units.run(productId, (tx) => heartbeat(tx, factoryId, body));
+    return this.units.run(productId, (tx) => heartbeat(tx, factoryId, body, this.linked(factoryId)));
   }
 
   /** An operator approves declared capabilities (all pending when none are named) and/or sets the seat limit. */
@@ -183,6 +182,14 @@ export abstract class FleetRpc extends ComposedCoordinator {
     return linkedFactoryIds(this.ctx, factoryId).has(factoryId);
   }
 
+  /**
+   * `answer`, what a factory's fenced HTTP call (a renewal, a report, a release) computed in unit `tx`, once its beat
+   * is written (factories/registry `httpBeat`): a poll, unless its socket is open here — then only a beat.
+   */
+  protected beat<T>(tx: Tx, factoryId: string, answer: T): T {
+    return httpBeat(tx, factoryId, answer, this.linked(factoryId));
+  }
+
   async setFactoryStatus(productId: string, factoryId: string, status: AdminStatus, actor: string) {
     let notice: ReturnType<typeof statusNotice>;
     const outcome = await this.units.run(productId, (tx) => {
@@ -236,15 +243,4 @@ export abstract class FleetRpc extends ComposedCoordinator {
     if (outcome.ok && watched?.queued) await closeFeedRound(this.env, this.units, productId, watched.hash);
     return outcome;
   }
-}
-
-/** The `meta` key that says `product.create` is in this product's audit trail. */
-const CREATION_AUDITED = "product_creation_audited";
-
-/** `product.create` enqueued (actor: the admin, the only one who creates products) unless it was already. */
-function auditProductCreation(tx: Tx, createdAt: number): { audited: boolean } {
-  if (getMeta(tx.sql, CREATION_AUDITED) !== undefined) return { audited: false };
-  setMeta(tx.sql, CREATION_AUDITED, String(createdAt));
-  enqueueAudit(tx, "admin", "product.create", tx.productId, { createdAt });
-  return { audited: true };
 }
