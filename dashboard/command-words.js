@@ -77,6 +77,7 @@ export function commandHere(command, here = {}) {
   if (words === "factories") return [link("#/fleet", "the Fleet page")];
   if (words === "budget") return [link("#/budget", "the Budget page")];
   if (words === "budget resume") return [link("#/budget", "Resume on the Budget page")];
+  if (words === "budget pause") return [link("#/budget", "Pause on the Budget page")];
   if (words === "budget set") return [link("#/budget", "Set budget on the Budget page")];
   const overflow = words === "settings set" ? /^overflow=(\w+)$/.exec(args[1] ?? "") : null;
   if (overflow) return [link("#/settings", `Overflow: ${overflow[1]} on the Settings page`)];
