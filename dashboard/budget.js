@@ -88,7 +88,7 @@ export function budgetView(root, live) {
         : b.state;
     state.className = `badge budget-${b.state}`;
     state.dataset.state = b.state;
-    next.textContent = budgetNextStep(b);
+    next.textContent = budgetNextStep(b, can(live.role, "operator")); // a viewer has no buttons: ask one
     next.hidden = next.textContent === "";
     period.textContent = `per ${b.period}, ${utcBoundary(b.periodStart)} → ${utcBoundary(b.periodEnd)} · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
     armAll();
