@@ -4,7 +4,7 @@
  * serial gates, enrollment codes, dead letters, grants — re-exported by answers.js with a job's and the poller's
  * (answers-poller.js); each holds only the fields its page reads.
  */
-import { maybe, opt, orNull } from "./answer-shape.js";
+import { either, maybe, opt, orNull } from "./answer-shape.js";
 import { ROUTER_TERMS } from "./router-terms.js";
 import { HEALTH_GROUPS } from "./settings-health.js";
 
@@ -27,8 +27,11 @@ export const BUDGET = {
   burndown: [{ at: num, spentUsd: num }],
 };
 
-/** `POST …/budget/pause|resume`: the budget, and whether the action changed it. */
-export const BUDGET_ACTED = { ...BUDGET, changed: opt(bool) };
+/** `POST …/budget/pause|resume` with no budget set: an operator's pause alone (`budget: null`; budget.js `unset`). */
+const UNSET_ACTED = { budget: orNull("object"), pausedBy: maybe(str), changed: bool };
+
+/** `POST …/budget/pause|resume`: the budget, and whether the action changed it; or, with none set, UNSET_ACTED. */
+export const BUDGET_ACTED = either({ ...BUDGET, changed: opt(bool) }, UNSET_ACTED);
 
 /**
  * The number settings the form shows, at their paths ("retry.jitter"), as one nested shape: settings.js FIELDS are

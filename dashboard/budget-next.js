@@ -2,7 +2,8 @@
  * @module dashboard/budget-next
  * The budget page's next step (budget.js, under the spend): what lifts the pause in force, or how long dispatch runs
  * over the ceiling — true in every case, as `gigafactory budget` says it (core/budget-pause `budgetNextStep`), in the
- * page's own words (its Resume and Pause buttons, its form's ceiling). An operator's pause over an exhausted budget
+ * page's own words (its Resume and Pause buttons, its form's ceiling) — for a viewer, whose page draws none of them
+ * (role.js), with whom to ask. An operator's pause over an exhausted budget
  * (the answer's `exhausted` beside `pausedBy: "operator"`) is lifted by Resume alone, and exhaustion's stays: the page
  * said only "paused (by an operator)", and a Resume left it paused.
  */
@@ -16,9 +17,20 @@ const micros = (usd) => Math.round(usd * 1_000_000);
  * @param {{ pausedBy?: string | null, exhausted?: boolean, state: string, period: string, periodEnd: number,
  *   spentUsd: number, ceilingUsd: number }} b the budget as GET …/budget answers it (`exhausted` absent from an older
  *   coordinator: not guessed at)
+ * @param {boolean} [acts] the role has the page's Pause, Resume and Set budget (role.js `can(role, "operator")`); a
+ *   viewer's page draws none of them, so it is told whom to ask instead of a button it does not have
  * @returns {string} one sentence, or "" when nothing is paused and the spend is under the ceiling
  */
-export function budgetNextStep(b) {
+export function budgetNextStep(b, acts = true) {
+  const step = stepFor(b);
+  return step === "" || acts ? step : `${step} ${ASK}`;
+}
+
+/** What a viewer can do about a step that names an operator's buttons: ask one. */
+const ASK = "Resume, Pause and Set budget are an operator's: ask an operator.";
+
+/** @param {Parameters<typeof budgetNextStep>[0]} b */
+function stepFor(b) {
   const end = `the ${b.period} ends at ${utcBoundary(b.periodEnd)}`;
   const lifts = `it lifts when ${end}, or with a higher ceiling; Resume runs on over it`;
   const runsOn = `until ${end} or the ceiling is raised above the spend`;

@@ -8,24 +8,31 @@
  * locally at 150 and 5,000 jobs (the 404 ~1.6 ms; it grows with factories).
  */
 
-import { opt } from "./answer-shape.js";
+import { maybe, opt } from "./answer-shape.js";
 import { BUDGET } from "./answers.js";
 import { api } from "./api.js";
 
 /** Of `GET …/metrics?format=json`, only whether a budget is set (its `budget` is absent when none is). */
 const HAS_BUDGET = { budget: opt({ state: "string" }) };
 
+/** Of `GET …/settings`, only whether dispatch is paused: with no budget set, an operator's pause alone. */
+const PAUSED = { budgetPaused: maybe("boolean") };
+
 /**
  * @param {import("./api.js").Session} session
- * @returns {{ read: () => Promise<any>, saw: () => void }} `read`: the budget, or null when none is set (throws the
- *   api.js ApiError of a failed read); `saw`: a budget was read or set on this page, so the next reads skip the
- *   metrics document
+ * @returns {{ read: () => Promise<any>, saw: () => void }} `read`: the budget, or `{ budget: null, pausedBy? }` when
+ *   none is set — `pausedBy: "operator"` while an operator's pause set without one is in force (an emergency stop
+ *   needs no ceiling: the page offers Pause and Resume all the same) — (throws the api.js ApiError of a failed
+ *   read); `saw`: a budget was read or set on this page, so the next reads skip the metrics document
  */
 export function budgetReader(session) {
   let seen = false;
   return {
     read: async () => {
-      if (!seen && !(await api(session, "/metrics?format=json", { answer: HAS_BUDGET })).budget) return null;
+      if (!seen && !(await api(session, "/metrics?format=json", { answer: HAS_BUDGET })).budget) {
+        const paused = (await api(session, "/settings", { answer: PAUSED })).budgetPaused === true;
+        return { budget: null, ...(paused ? { pausedBy: "operator" } : {}) };
+      }
       return api(session, "/budget", { answer: BUDGET });
     },
     saw: () => {

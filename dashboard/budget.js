@@ -34,6 +34,9 @@ export function budgetView(root, live) {
   let alive = true;
   /** @type {any} */
   let current = null;
+  /** With no budget set: `{ pausedBy? }`, an operator's pause alone (budget-read.js); null once a budget is read. */
+  /** @type {{ pausedBy?: string } | null} */
+  let unset = null;
   const status = statusLine();
   status.tabIndex = -1; // focus lands on the outcome when the pressed button is greyed out by it (Pause once paused)
   status.id = "budget-status";
@@ -62,11 +65,13 @@ export function budgetView(root, live) {
   let busy = false;
   // Busy is aria-disabled (busy.js): the pressed button keeps keyboard focus while its request is out.
   const armAll = () => {
-    const paused = !current || current.state === "paused"; // focus kept on the pair when a poll greys one out
+    // With no budget set, Pause and Resume act on an operator's pause alone: an emergency stop needs no ceiling.
+    const known = current !== null || unset !== null;
+    const paused = current ? current.state === "paused" : unset ? unset.pausedBy === "operator" : true;
     armGroup(
       [
-        [pause, { busy, off: paused }],
-        [resume, { busy, off: !current || !paused }],
+        [pause, { busy, off: !known || paused }],
+        [resume, { busy, off: !known || !paused }],
       ],
       [status],
     );
@@ -76,6 +81,7 @@ export function budgetView(root, live) {
   /** @param {any} b */
   const draw = (b) => {
     current = b;
+    unset = null;
     facts.hidden = false;
     // Read side by side, so with shared decimals: $0.037 of $0.03 warning at $0.024, not $0.04 of $0.03 at $0.02.
     const [spentText, ceilingText, warnText] = usdTexts([b.spentUsd, b.ceilingUsd, b.warnAtUsd]);
@@ -88,7 +94,7 @@ export function budgetView(root, live) {
         : b.state;
     state.className = `badge budget-${b.state}`;
     state.dataset.state = b.state;
-    next.textContent = budgetNextStep(b);
+    next.textContent = budgetNextStep(b, can(live.role, "operator")); // a viewer has no buttons: ask one
     next.hidden = next.textContent === "";
     period.textContent = `per ${b.period}, ${utcBoundary(b.periodStart)} → ${utcBoundary(b.periodEnd)} · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
     armAll();
@@ -103,14 +109,26 @@ export function budgetView(root, live) {
   let generation = 0;
   // A read's word (dom.js showReadNote): said once, and never over the set form's refusal or an action's outcome.
   const none = "No budget is set for this product";
-  const noBudget = () => showReadNote(status, can(live.role, "operator") ? `${none}: set one below.` : `${none}.`);
+  /** @param {{ pausedBy?: string }} u the pause in force with no budget set, if any */
+  const noBudget = (u = {}) => {
+    unset = u;
+    const operator = can(live.role, "operator");
+    const paused = u.pausedBy === "operator";
+    showReadNote(
+      status,
+      `${none}${paused ? "; dispatch is paused by an operator" : ""}${operator ? ": set one below." : "."}`,
+    );
+    next.textContent = paused ? budgetNextStep({ pausedBy: "operator", spentUsd: 0, ceilingUsd: 1 }, operator) : "";
+    next.hidden = next.textContent === "";
+    armAll();
+  };
   const reader = budgetReader(live.session);
   const load = () => {
     const mine = ++generation;
     return reader.read().then(
       (b) => {
         if (!alive || mine !== generation) return;
-        if (b === null) return noBudget();
+        if (b.budget === null) return noBudget(b);
         reader.saw();
         draw(b);
         showReadNote(status, ""); // "Loading…", or "No budget is set" until one set elsewhere was read
@@ -144,6 +162,12 @@ export function budgetView(root, live) {
       const answer = method === "PUT" ? BUDGET : BUDGET_ACTED;
       const b = await api(live.session, path, { method, answer, ...(body ? { body } : {}) });
       if (!alive) return;
+      if (b.budget === null) {
+        // No budget set: the operator's pause alone, said in the status and the next step (noBudget).
+        noBudget(b);
+        toggled.say(say(b) ?? done, pauseTerms(b));
+        return;
+      }
       if (method === "PUT") setForm.saved(); // the form shows the budget as it now is, and follows it again
       reader.saw();
       draw(b);

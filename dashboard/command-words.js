@@ -99,6 +99,7 @@ export function commandHere(command, here = {}) {
   if (words === "factories") return [link("#/fleet", "the Fleet page")];
   if (words === "budget") return [link("#/budget", "the Budget page")];
   if (words === "budget resume") return control("#/budget", "Resume on the Budget page", here);
+  if (words === "budget pause") return control("#/budget", "Pause on the Budget page", here);
   if (words === "budget set") return control("#/budget", "Set budget on the Budget page", here);
   const overflow = words === "settings set" ? /^overflow=(\w+)$/.exec(args[1] ?? "") : null;
   if (overflow) return control("#/settings", `Overflow: ${overflow[1]} on the Settings page`, here);

@@ -9,13 +9,13 @@
  * ceiling or period does rewrite it: the alert then names the rule in force (a $9 weekly budget read "of $10.00 this
  * month" for the rest of the period).
  * `budget_exhausted` — open while the spend is at or over the ceiling and either exhaustion pauses dispatch or an
- * operator chose to run over it (`overrun`); its text says which, and is rewritten whenever that changes. "Running
+ * operator chose to run over it (`overrun`); its text says which (and whether an operator paused it too: one resume then lifts only that pause), and is rewritten whenever that changes. "Running
  * jobs stopped" only while the exhaustion pause itself is in force under `onExhausted: stop` (its start stopped
  * them); an overrun an operator pauses again stops nothing, its running jobs finish.
  * Amounts as every budget view shows them (core/usd-text `usdTexts`): a $0.035 ceiling is "$0.035", not "$0.04".
  */
 import { nextPeriodStart, type ProductBudget, WARN_FRACTION, warns } from "./budget.ts";
-import { exhaustedFix } from "./budget-pause.ts";
+import { bothPausedFix, exhaustedFix } from "./budget-pause.ts";
 import { usdTexts } from "./usd-text.ts";
 
 /** What one budget change does to one alert: raise (open, or rewrite an open one's text) with `message`, or clear. */
@@ -48,8 +48,13 @@ export function exhaustedText(b: Said, spend = true): string | undefined {
   if (b.exhausted) {
     // The spend when raised (as the warning says it: later spend does not rewrite it) and what lifts the pause.
     const [spent] = usdTexts([b.spentUsd, b.ceilingUsd]);
-    const fix = exhaustedFix({ period: b.period, periodEnd: nextPeriodStart(b.period, b.periodStart) });
-    const paused = `dispatch paused${b.onExhausted === "stop" ? ", running jobs stopped" : ""}`;
+    const end = { period: b.period, periodEnd: nextPeriodStart(b.period, b.periodStart) };
+    // Under an operator's pause too, one resume lifts only the operator's: said so, and in the compared text, so
+    // the alert is rewritten when that pause begins or ends (a refresh: no webhook, an acknowledgement kept).
+    const operator = b.pausedBy === "operator";
+    const fix = operator ? bothPausedFix(end) : exhaustedFix(end);
+    const stopped = b.onExhausted === "stop" ? ", running jobs stopped" : "";
+    const paused = `dispatch paused${stopped}${operator ? ", and paused by an operator too" : ""}`;
     return spend ? `${what} (${spent} spent when raised): ${paused} — ${fix}` : `${what}: ${paused}`;
   }
   if (b.pausedBy === "operator") {

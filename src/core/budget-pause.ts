@@ -35,6 +35,15 @@ export function exhaustedFix(p: Pick<BudgetPause, "period" | "periodEnd">): stri
   );
 }
 
+/**
+ * What lifts an operator's pause over an exhausted budget — one resume lifts the operator's only, exhaustion's stays —
+ * as the `next` line, the waiting job and the `budget_exhausted` alert all say it (the alert and the wait said
+ * "`gigafactory budget resume` runs on over it", and that resume left dispatch paused by exhaustion).
+ */
+export function bothPausedFix(p: Pick<BudgetPause, "period" | "periodEnd">): string {
+  return `\`gigafactory budget resume\` lifts the operator's pause only: the budget is spent too, and exhaustion's pause stays — ${exhaustedFix(p)}`;
+}
+
 /** The budget as `budgetNextStep` reads it: the fields of its view (shared/api-budget `BudgetView`). */
 export interface BudgetStepView {
   /** The pause `resume` lifts first (an operator's, else exhaustion's); absent when nothing is paused. */
@@ -64,9 +73,7 @@ export function budgetNextStep(b: BudgetStepView): string | undefined {
   const runsOn = `until the ${b.period} ends at ${instantWords(b.periodEnd)} or \`gigafactory budget set ${b.period} CEILING_USD\` raises the ceiling above the spend`;
   if (b.pausedBy === "exhausted") return exhaustedFix(b);
   if (b.pausedBy === "operator") {
-    if (b.exhausted === true) {
-      return `${resume} lifts the operator's pause only: the budget is spent too, and exhaustion's pause stays — ${exhaustedFix(b)}`;
-    }
+    if (b.exhausted === true) return bothPausedFix(b);
     if (!overCeiling(b)) return `${resume} lifts the pause`;
     // Over the ceiling and not exhausted: an operator ran this period past it (overrun) before pausing.
     if (b.exhausted === false) return `${resume} lifts the pause; dispatch then runs on over the ceiling ${runsOn}`;
@@ -107,10 +114,9 @@ export function budgetPausedWords(pause: BudgetPause | undefined): {
   if (pause.pausedBy === "exhausted") {
     return { message: `the product's budget is spent (${spend}): dispatch is paused — ${exhaustedFix(pause)}`, detail };
   }
-  const resume = "`gigafactory budget resume` lifts the pause";
   const message = pause.exhausted
-    ? `the product's budget is paused by an operator, and spent (${spend}) — ${resume}; then ${exhaustedFix(pause)}`
-    : `the product's budget is paused by an operator (${spend} spent) — ${resume}`;
+    ? `the product's budget is paused by an operator, and spent (${spend}) — ${bothPausedFix(pause)}`
+    : `the product's budget is paused by an operator (${spend} spent) — \`gigafactory budget resume\` lifts the pause`;
   return { message, detail };
 }
 

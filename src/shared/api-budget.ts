@@ -56,6 +56,22 @@ export const BudgetViewSchema = z
   .strict();
 export type BudgetView = z.infer<typeof BudgetViewSchema>;
 
-/** `POST …/budget/pause` and `…/resume`: the budget as it now is, and whether the action changed anything. */
-export const BudgetActionAnswerSchema = BudgetViewSchema.extend(CHANGED);
+/**
+ * `POST …/budget/pause` and `…/resume` with no budget set: an operator's pause alone (SPEC §6: an emergency stop needs
+ * no ceiling), `pausedBy` present while it is in force.
+ */
+export const UnbudgetedPauseSchema = z
+  .object({
+    budget: z.null().describe("no budget is set: the pause is an operator's alone, with no spend, ceiling or period"),
+    pausedBy: z.enum(["operator"]).optional().describe("present while the operator's pause is in force"),
+    changed: z.boolean(),
+  })
+  .strict();
+export type UnbudgetedPause = z.infer<typeof UnbudgetedPauseSchema>;
+
+/**
+ * `POST …/budget/pause` and `…/resume`: the budget as it now is, and whether the action changed anything; with no
+ * budget set, `{budget: null, pausedBy?, changed}`.
+ */
+export const BudgetActionAnswerSchema = z.union([BudgetViewSchema.extend(CHANGED), UnbudgetedPauseSchema]);
 export type BudgetActionAnswer = z.infer<typeof BudgetActionAnswerSchema>;

@@ -10,8 +10,10 @@ import { json } from "./openapi-schemas.ts";
 const ok = { "200": json("The budget", BudgetViewSchema) };
 const acted = { "200": json("The budget, and whether the action changed anything", BudgetActionAnswerSchema) };
 
-/** The refusal of every budget operation but PUT on a product that has none (core/errors NotFoundError). */
-const NO_BUDGET = '404 not_found when no budget is set, its problem naming `what: "budget of product"`';
+/** GET's refusal on a product that has none (policies/budget-unset `noBudgetError`). */
+const NO_BUDGET =
+  '404 not_found when no budget is set, its problem naming `what: "budget of product"` and, while an operator\'s ' +
+  "pause set without a budget is in force, `pausedBy: operator`";
 
 const VIEW =
   "{period, ceilingUsd, spentUsd, state: ok|warning|paused|overrun, periodStart, periodEnd, onExhausted, warnAtUsd, " +
@@ -33,7 +35,10 @@ function budgetAction(
     method: "post",
     path: `${P}/budget/${action}`,
     ...names,
-    description: `${what}. Audited budget.${action}; answers the budget and \`changed\` (false: ${unchanged}); ${NO_BUDGET}`,
+    description:
+      `${what}. Audited budget.${action}; answers the budget and \`changed\` (false: ${unchanged}). With no budget ` +
+      "set it works all the same on an operator's pause alone (an emergency stop needs no ceiling; settings." +
+      "budgetPaused, kept by the first budget set) and answers {budget: null, pausedBy?: operator, changed}",
     role: "operator",
     body: BudgetActionBody,
     bodyOptional: true,

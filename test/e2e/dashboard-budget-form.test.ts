@@ -309,6 +309,35 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await closeContext(context);
   });
 
+  // An emergency stop needs no ceiling (SPEC §6): with no budget set, Pause and Resume stayed greyed out and the
+  // API refused them with not_found. Now they act on an operator's pause alone (settings.budgetPaused).
+  it("pauses and resumes dispatch with no budget set, saying the pause in force", async () => {
+    const bare = "budget-none-pause";
+    await createProduct(h.url, bare);
+    const { context, page, errors } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, bare);
+    await page.goto(`${h.url}/#/budget`);
+    const status = page.locator("[data-testid=budget-status]");
+    await expect.poll(() => status.textContent(), SOON).toBe("No budget is set for this product: set one below.");
+    const pause = page.locator("[data-testid=budget-pause]");
+    const resume = page.locator("[data-testid=budget-resume]");
+    await expect.poll(() => pause.isEnabled(), SOON).toBe(true);
+    expect(await resume.isEnabled()).toBe(false);
+    await pause.click();
+    await expect.poll(() => status.textContent(), SOON).toBe("Paused: no new dispatch until resumed.");
+    const settings = () => adminApi(() => h.url, bare)<{ budgetPaused: boolean }>("GET", "/settings");
+    expect((await settings()).budgetPaused).toBe(true);
+    expect(await page.locator("[data-testid=budget-next]").textContent()).toBe("Resume lifts the pause.");
+    await expect.poll(() => resume.isEnabled(), SOON).toBe(true);
+    expect(await pause.isEnabled()).toBe(false);
+    await resume.click();
+    await expect.poll(() => status.textContent(), SOON).toBe("Resumed: dispatch continues.");
+    expect((await settings()).budgetPaused).toBe(false);
+    await expect.poll(() => pause.isEnabled(), SOON).toBe(true);
+    expect(errors).toEqual([]);
+    await closeContext(context);
+  });
+
   // A product with no budget: GET …/budget says so with a 404 (its contract), which Chrome logged as "Failed to load
   // resource" on every visit of the page. The page learns it from the metrics document instead; a budget set
   // elsewhere reaches it at its next poll, and from then on it reads the budget itself.

@@ -133,4 +133,23 @@ describe("the texts", () => {
     );
     expect(exhaustedText(saved(budget({ spentUsd: 0.99 })))).toBeUndefined();
   });
+
+  // Exhaustion under an operator's pause: one resume lifts the operator's only. The alert said "`gigafactory budget
+  // resume` runs on over it", and that resume left dispatch paused by exhaustion.
+  it("under an operator's pause, says one resume lifts only the operator's, and is rewritten when that pause ends", () => {
+    const spent = { period: "day" as const, ceilingUsd: 2, spentUsd: 2.05, onExhausted: "pause" as const };
+    const both = saved(budget({ ...spent, pausedBy: "operator" }));
+    expect(exhaustedText(both)).toBe(
+      "budget of $2.00 per day exhausted ($2.05 spent when raised): dispatch paused, and paused by an operator too — " +
+        "`gigafactory budget resume` lifts the operator's pause only: the budget is spent too, and exhaustion's pause " +
+        "stays — it lifts when the day ends at 2026-12-02T00:00:00Z; `gigafactory budget set day CEILING_USD` raises " +
+        "the ceiling, `gigafactory budget resume` runs on over it",
+    );
+    // Resumed: exhaustion's pause alone, said as ever (a rewrite of the open alert: no webhook, acknowledgement kept).
+    const alone = saved(budget(spent));
+    const step = budgetAlertSteps(both, alone).exhausted;
+    expect(step).toEqual({ raise: exhaustedText(alone) });
+    expect(exhaustedText(alone)).not.toContain("operator");
+    expect(budgetAlertSteps(alone, both).exhausted).toEqual({ raise: exhaustedText(both) });
+  });
 });

@@ -42,7 +42,14 @@ describe("budget_paused in words", () => {
     expect(detail).not.toHaveProperty("until");
     const over = budgetPausedWords(pause({ pausedBy: "operator" })).message;
     expect(over).toContain("paused by an operator, and spent ($2.05 of $2.00 per day)");
-    expect(over).toContain("then it lifts when the day ends at 2026-12-07T00:00:00Z");
+    // One resume lifts the operator's pause only (as `gigafactory budget`'s next line says): it said "resume lifts
+    // the pause; then … resume runs on over it", and that resume left the job waiting on exhaustion's pause.
+    expect(over).toBe(
+      "the product's budget is paused by an operator, and spent ($2.05 of $2.00 per day) — `gigafactory budget " +
+        "resume` lifts the operator's pause only: the budget is spent too, and exhaustion's pause stays — it lifts " +
+        "when the day ends at 2026-12-07T00:00:00Z; `gigafactory budget set day CEILING_USD` raises the ceiling, " +
+        "`gigafactory budget resume` runs on over it",
+    );
   });
 
   it("a job no factory could run names that first, and the pause after it", () => {

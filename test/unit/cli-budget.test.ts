@@ -3,7 +3,7 @@
 // (or the record under --json) — a $0.03 budget's amounts with the digits that keep them consistent ($0.037 of $0.03
 // at 123 %, warns at $0.024; not $0.04 and $0.02) — pause/resume POST and show the new state (a resume that leaves the budget paused by
 // exhaustion says so, and what lifts it), a product without a budget reads "No budget is set … Set one: …" (exit 0;
-// `--json` prints null) while pausing it is one `✘ ERROR not_found: … / set one …` line (exit 1) — and an unknown
+// `--json` prints null) — and pause and resume work without one, `budget` then saying the pause — and an unknown
 // product whose name says "budget" is neither (the problem's `what` decides, not its words) —, a ceiling outside the coordinator's bounds ($0.01 to $10M) and a malformed command line a usage error (exit 2) that
 // sends nothing; a budget run over its ceiling by an operator's resume reads `overrun` with why dispatch goes on; the
 // percentage of the ceiling agrees with the state (≥ 80 exactly when it warns, ≥ 100 exactly when the ceiling is
@@ -20,6 +20,7 @@ const START = Date.UTC(2026, 11, 1);
 /** A stand-in coordinator holding one product's budget, validating PUT bodies with the real schema. */
 async function coordinator(spentUsd = 8.5): Promise<{ url: string; calls: string[] }> {
   let budget: BudgetView | undefined;
+  let unsetPaused = false;
   const { url, lines } = await stubCoordinator((req, reply) => {
     const send = (status: number, doc: unknown) => reply.json(status, doc);
     const problem = (status: number, code: string, detail: string, extra: Record<string, unknown> = {}) =>
@@ -48,8 +49,16 @@ async function coordinator(spentUsd = 8.5): Promise<{ url: string; calls: string
       return send(200, budget);
     }
     if (!budget) {
+      // No budget: an operator's pause all the same (coordinator/policies/budget-unset), said by GET's 404.
+      if (req.method === "POST" && (req.url === `${base}/pause` || req.url === `${base}/resume`)) {
+        const pause = req.url.endsWith("/pause");
+        const changed = unsetPaused !== pause;
+        unsetPaused = pause;
+        return send(200, { budget: null, ...(pause ? { pausedBy: "operator" } : {}), changed });
+      }
       const detail = "budget of product shop does not exist";
-      return problem(404, "not_found", detail, { what: "budget of product", id: "shop" });
+      const paused = unsetPaused ? { pausedBy: "operator" } : {};
+      return problem(404, "not_found", detail, { what: "budget of product", id: "shop", ...paused });
     }
     if (req.method === "GET" && req.url === base) return send(200, budget);
     if (req.method === "POST" && req.url === `${base}/pause`) {
@@ -87,12 +96,26 @@ describe("gigafactory budget", () => {
     expect(JSON.parse(json.stdout)).toBeNull();
   });
 
-  it("pausing a budget that is not set is ✘ ERROR not_found with the command that sets one, exit 1", async () => {
+  // An emergency stop needs no ceiling (SPEC §6): it was `✘ ERROR not_found: budget of product shop does not exist`.
+  it("pauses and resumes with no budget set, and `budget` says the pause in force", async () => {
     const { url } = await coordinator();
-    const r = await cli(url, "budget", "pause");
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /^✘ ERROR not_found: budget of product shop does not exist \/ set one: `gigafactory budget set/,
+    const paused = await cli(url, "budget", "pause");
+    expect(paused.code).toBe(0);
+    expect(paused.stderr).toBe("");
+    expect(paused.stdout.trim()).toBe(
+      "✔ Dispatch paused by an operator: no new dispatch in product shop (running jobs finish); no budget is set, so " +
+        "this pause has no ceiling or period — `gigafactory budget resume` lifts the pause",
+    );
+    expect((await cli(url, "budget", "pause")).stdout).toMatch(/^already paused by an operator: nothing changed/);
+    expect((await cli(url, "budget")).stdout.trim()).toBe(
+      "No budget is set for product shop: spend does not limit dispatch. Dispatch is paused by an operator — " +
+        "`gigafactory budget resume` lifts the pause. Set one: `gigafactory budget set day|week|month CEILING_USD`",
+    );
+    expect(JSON.parse((await cli(url, "budget", "--json")).stdout)).toBeNull(); // scripts' "no budget", as ever
+    const json = await cli(url, "budget", "resume", "--json");
+    expect(JSON.parse(json.stdout)).toEqual({ budget: null, changed: true });
+    expect((await cli(url, "budget", "resume")).stdout.trim()).toBe(
+      "already running: dispatch was not paused, nothing resumed",
     );
   });
 

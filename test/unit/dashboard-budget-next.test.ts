@@ -39,6 +39,22 @@ describe("the budget page's next step", () => {
     );
   });
 
+  // A viewer's page draws no Pause, Resume or Set budget (role.js): it named them anyway, buttons not on the page.
+  it("tells a viewer to ask an operator, the step naming buttons a viewer does not have", () => {
+    const ask = "Resume, Pause and Set budget are an operator's: ask an operator.";
+    expect(budgetNextStep(view({ pausedBy: "exhausted" }), false)).toBe(
+      `Paused because the budget is spent: ${LIFTS}. ${ask}`,
+    );
+    expect(budgetNextStep(view({ pausedBy: "operator", exhausted: false, spentUsd: 1.2 }), false)).toBe(
+      `Resume lifts the pause. ${ask}`,
+    );
+    expect(budgetNextStep(view({ state: "overrun", exhausted: false }), false)).toMatch(
+      /Pause stops it\. Resume, Pause/,
+    );
+    expect(budgetNextStep(view({ state: "warning", exhausted: false, spentUsd: 1.7 }), false)).toBe("");
+    expect(budgetNextStep(view({ pausedBy: "exhausted" }), true)).not.toContain("ask an operator");
+  });
+
   it("guesses nothing from an older answer, and says nothing while nothing is paused under the ceiling", () => {
     expect(budgetNextStep(view({ pausedBy: "operator", exhausted: undefined }))).toBe(
       "Resume lifts the operator's pause; over the ceiling, exhaustion may still pause dispatch.",

@@ -31,11 +31,15 @@ describe("the budget operations in the OpenAPI document", () => {
     expect(budgetState({ ...overrun, overrun: undefined, exhausted: true })).toBe("paused");
   });
 
-  it("pause and resume name the 404 of a product with no budget, as GET does", () => {
-    for (const id of ["getBudget", "pauseBudget", "resumeBudget"]) {
-      expect(textOf(id), id).toContain(
-        '404 not_found when no budget is set, its problem naming `what: "budget of product"`',
-      );
+  // With no budget set, GET is the 404 it was, and says an operator's pause; pause and resume work (SPEC §6: an
+  // emergency stop needs no ceiling) and say their answer then.
+  it("GET names the 404 of a product with no budget; pause and resume say they work without one", () => {
+    expect(textOf("getBudget")).toContain(
+      '404 not_found when no budget is set, its problem naming `what: "budget of product"` and, while an operator',
+    );
+    for (const id of ["pauseBudget", "resumeBudget"]) {
+      expect(textOf(id), id).toContain("With no budget set it works all the same on an operator's pause alone");
+      expect(textOf(id), id).toContain("{budget: null, pausedBy?: operator, changed}");
     }
   });
 

@@ -4,7 +4,8 @@
  * ends, what exhaustion does, and the latest burndown points); `gigafactory budget set PERIOD CEILING_USD
  * [--on-exhausted pause|stop]` sets it (operator); `budget pause` / `budget resume` stop and restart dispatch by
  * budget (operator, audited). A product without a budget is no error to read: `budget` says none is set and how to
- * set one (exit 0; `--json` prints `null`); pausing or resuming it is `✘ ERROR not_found: … / set one …`.
+ * set one (exit 0; `--json` prints `null`), and an operator's pause in force; pause and resume work without one
+ * (cli/commands/budget-unset: an emergency stop needs no ceiling).
  */
 import { toMicros } from "../../core/budget.ts";
 import { budgetNextStep } from "../../core/budget-pause.ts";
@@ -18,6 +19,7 @@ import { CliError, usageError } from "../errors.ts";
 import { flooredPercent } from "../number-text.ts";
 import { BudgetRead, checked } from "../read-answers.ts";
 import { formatInstant, renderFields } from "../table.ts";
+import { isUnset, noBudgetWords, outUnset, type UnsetAnswer, UnsetRead } from "./budget-unset.ts";
 
 const PERIODS = ["day", "week", "month"] as const;
 const ON_EXHAUSTED = ["pause", "stop"] as const;
@@ -40,10 +42,15 @@ function noBudget(err: unknown): err is ApiError {
 }
 
 /** One budget call; a missing budget becomes a not_found with the command that sets one. */
-async function call(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<Acted> {
+async function call(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<Acted>;
+/** Pause or resume: with no budget set, an operator's pause alone (cli/commands/budget-unset). */
+async function call(client: GigafactoryClient, method: "POST", path: string): Promise<Acted | UnsetAnswer>;
+async function call(client: GigafactoryClient, method: string, path: string, json?: unknown) {
   try {
     const res = await client.send(method, client.productUrl(path), json === undefined ? {} : { json });
-    return checked(BudgetRead, (await res.json()) as Acted, "a budget");
+    const answer = await res.json();
+    if (method === "POST" && isUnset(answer)) return checked(UnsetRead, answer, "a budget pause");
+    return checked(BudgetRead, answer as Acted, "a budget");
   } catch (err) {
     if (noBudget(err)) throw new CliError("not_found", err.detail, `set one: ${SET_ONE}`);
     throw err;
@@ -62,11 +69,9 @@ async function show(ctx: Ctx): Promise<number> {
     b = checked(BudgetRead, (await res.json()) as BudgetView, "a budget");
   } catch (err) {
     if (!noBudget(err)) throw err;
+    // `--json` stays null (scripts read "no budget" by it); an operator's pause set without one is said in words.
     if (ctx.json) ctx.emit(null);
-    else
-      ctx.print(
-        `No budget is set for product ${ctx.connection().product}: spend does not limit dispatch. Set one: ${SET_ONE}`,
-      );
+    else ctx.print(noBudgetWords(ctx.connection().product, (err.body as { pausedBy?: unknown }).pausedBy, SET_ONE));
     return 0;
   }
   return out(ctx, b);
@@ -223,6 +228,7 @@ export const budgetCommands: Command[] = [
     options: {},
     async run(ctx) {
       const b = await call(ctx.client(), "POST", "/budget/pause");
+      if (isUnset(b)) return outUnset(ctx, "pause", b);
       return out(ctx, b, b.changed === false ? "already paused by an operator" : "✔ Budget paused: no new dispatch");
     },
   },
@@ -234,6 +240,7 @@ export const budgetCommands: Command[] = [
     options: {},
     async run(ctx) {
       const b = await call(ctx.client(), "POST", "/budget/resume");
+      if (isUnset(b)) return outUnset(ctx, "resume", b);
       if (b.changed === false) return out(ctx, b, "already running: the budget was not paused, nothing resumed");
       return out(ctx, b, b.pausedBy === "exhausted" ? STILL_EXHAUSTED : "✔ Budget resumed");
     },

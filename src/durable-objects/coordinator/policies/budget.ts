@@ -13,7 +13,8 @@
  * ALERTS — `budget_warning` while spend ≥ 80 % of the ceiling, `budget_exhausted` while the spend is over it: its
  * message says dispatch is paused, or, after a resume, that it goes on over the ceiling by an operator's choice;
  * both cleared when their condition ends (their texts, and when a change rewrites them: core/budget-alerts). Reads
- * roll the period over too, so a stale period is never shown.
+ * roll the period over too, so a stale period is never shown. With no budget set, an operator's pause is
+ * `settings.budgetPaused` alone (policies/budget-unset), carried into the first budget set.
  */
 import {
   addPoint,
@@ -35,13 +36,14 @@ import {
 } from "../../../core/budget.ts";
 import { budgetAlertSteps } from "../../../core/budget-alerts.ts";
 import type { BudgetPause } from "../../../core/budget-pause.ts";
-import { NotFoundError } from "../../../core/errors.ts";
+import type { UnbudgetedPause } from "../../../shared/api-budget.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { clearAlert, raiseAlert } from "./alerts.ts";
 import { type StopScope, stopRunning } from "./budget-stop.ts";
+import { noBudgetError, pausedUnset, setUnsetPause } from "./budget-unset.ts";
 
 export interface BudgetSnapshot {
   period: "day" | "week" | "month";
@@ -163,11 +165,8 @@ export function currentBudget(tx: Tx): ProductBudget | undefined {
   return commit(tx, stored, rolled);
 }
 
-function requireBudget(tx: Tx): ProductBudget {
-  const b = currentBudget(tx);
-  if (!b) throw new NotFoundError("budget of product", tx.productId);
-  return b;
-}
+/** A pause's or resume's answer: the budget and `changed`, or with none set the operator's pause alone. */
+type Acted = (BudgetView & { changed: boolean }) | UnbudgetedPause;
 
 export function viewBudget(b: ProductBudget): BudgetView {
   return {
@@ -185,9 +184,11 @@ export function viewBudget(b: ProductBudget): BudgetView {
   };
 }
 
-/** `GET …/budget`. @throws NotFoundError when no budget is set. */
+/** `GET …/budget`. @throws DomainError not_found when no budget is set (policies/budget-unset `noBudgetError`). */
 export function readBudget(tx: Tx): BudgetView {
-  return viewBudget(requireBudget(tx));
+  const b = currentBudget(tx);
+  if (!b) throw noBudgetError(tx);
+  return viewBudget(b);
 }
 
 /**
@@ -196,7 +197,9 @@ export function readBudget(tx: Tx): BudgetView {
  */
 export function setBudget(tx: Tx, input: BudgetInput, actor: string): BudgetView {
   const before = currentBudget(tx);
-  const next = applyRule(before, input, tx.now);
+  const ruled = applyRule(before, input, tx.now);
+  // A first budget keeps an operator's pause set without one (policies/budget-unset): a ceiling never lifts a stop.
+  const next: ProductBudget = !before && pausedUnset(tx) ? { ...ruled, pausedBy: "operator" } : ruled;
   enqueueAudit(tx, actor, "budget.set", tx.productId, {
     ...input,
     previous: before ? { period: before.period, ceilingUsd: before.ceilingUsd, onExhausted: before.onExhausted } : null,
@@ -206,11 +209,12 @@ export function setBudget(tx: Tx, input: BudgetInput, actor: string): BudgetView
 }
 
 /**
- * `POST …/budget/pause` (audited `budget.pause`): dispatch stops until an operator resumes. Already paused by an
- * operator: nothing written or audited (`changed: false`).
+ * `POST …/budget/pause` (audited `budget.pause`): dispatch stops until an operator resumes — with no budget set too
+ * (policies/budget-unset). Already paused by an operator: nothing written or audited (`changed: false`).
  */
-export function pauseBudget(tx: Tx, actor: string): BudgetView & { changed: boolean } {
-  const before = requireBudget(tx);
+export function pauseBudget(tx: Tx, actor: string): Acted {
+  const before = currentBudget(tx);
+  if (!before) return setUnsetPause(tx, true, actor);
   if (before.pausedBy === "operator") return { ...viewBudget(before), changed: false };
   enqueueAudit(tx, actor, "budget.pause", tx.productId, { spentUsd: before.spentUsd });
   return { ...viewBudget(commit(tx, before, { ...before, pausedBy: "operator" })), changed: true };
@@ -221,8 +225,9 @@ export function pauseBudget(tx: Tx, actor: string): BudgetView & { changed: bool
  * budget stays paused by exhaustion and says so), else exhaustion's: the period then runs over its ceiling until it
  * rolls over or the spend is under the ceiling again. Not paused: nothing written or audited (`changed: false`).
  */
-export function resumeBudget(tx: Tx, actor: string): BudgetView & { changed: boolean } {
-  const before = requireBudget(tx);
+export function resumeBudget(tx: Tx, actor: string): Acted {
+  const before = currentBudget(tx);
+  if (!before) return setUnsetPause(tx, false, actor);
   const lifted = pausedByOf(before);
   if (!lifted) return { ...viewBudget(before), changed: false };
   enqueueAudit(tx, actor, "budget.resume", tx.productId, { spentUsd: before.spentUsd, pausedBy: lifted });
