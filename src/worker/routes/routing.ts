@@ -15,6 +15,7 @@ import { unwrap } from "../../core/errors.ts";
 import type { RunResult } from "../../core/model.ts";
 import type { HistoryRun } from "../../durable-objects/coordinator/policies/track-records.ts";
 import { runs } from "../../history/schema.ts";
+import { RunResultSchema } from "../../shared/api-job-schemas.ts";
 import { RuleBody, RuleIdParam } from "../../shared/api-routing.ts";
 import { TrackRecordsQuery } from "../../shared/api-track-records.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
@@ -25,17 +26,8 @@ export const routing = new Hono<AppEnv>();
 /** 500 runs per chunk: one coordinator unit of ~3 statements per run stays a few ms, and one D1 page is small. */
 export const REBUILD_CHUNK = 500;
 
-const OUTCOMES = new Set<string>([
-  "success",
-  "failure",
-  "budget_exceeded",
-  "timeout",
-  "cancelled",
-  "preempted",
-  "handed_back",
-  "fenced",
-  "rate_limited",
-] satisfies RunResult["outcome"][]);
+// Every outcome a run can end with, from the one list the API's schema keeps (not a second copy to keep in step).
+const OUTCOMES = new Set<string>(RunResultSchema.shape.outcome.options);
 
 routing.get("/routing/track-records", async (c) => {
   requireRole(c, "viewer");
