@@ -117,12 +117,17 @@ function medianWithout(s: readonly number[], v: number): number {
 }
 
 /**
- * Every finding at `now`, failure rates first, each group by factory id. O(r log r) in the r records: each compares
+ * Every finding at `now`, failure rates first, each group by factory id; a message names each factory by `nameOf`
+ * (the operator's name for it — an id like `fac_3f…` tells them nothing), the finding's fields keep its id. O(r log r) in the r records: each compares
  * with its (engine, class) pool and its class's costs through per-group sums and one sorted list per class, never
  * record by record — `GET …/routing/recommendations` reads up to 5,000 of them (policies/track-records MAX_TRACK_ROWS), and a quadratic pass
  * over 5,000 was 25 M comparisons on the coordinator's one thread for any viewer's request.
  */
-export function recommend(records: readonly KeyedTrack[], now: number): Finding[] {
+export function recommend(
+  records: readonly KeyedTrack[],
+  now: number,
+  nameOf: (factoryId: string) => string = (id) => id,
+): Finding[] {
   const keyed = records.map((k) => ({ ...k, record: decayTo(k.record, now) }));
   const out: Finding[] = [];
   // Records are keyed by (factory, engine, class), so "every other factory on the same engine and class" is the
@@ -146,7 +151,7 @@ export function recommend(records: readonly KeyedTrack[], now: number): Finding[
     const z = twoProportionZ(rate, effectiveN(k.record), elsewhere, pooled.s + pooled.f);
     if (rate - elsewhere < FAIL_GAP || z < Z_95) continue;
     const engine = k.engine === "*" ? "the default engine" : `engine ${k.engine}`;
-    const message = `${engine} on ${k.factoryId} fails ${pct(rate)} of \`${k.jobClass}\` jobs (n=${n}) vs ${pct(elsewhere)} elsewhere (n=${nElsewhere})`;
+    const message = `${engine} on ${nameOf(k.factoryId)} fails ${pct(rate)} of \`${k.jobClass}\` jobs (n=${n}) vs ${pct(elsewhere)} elsewhere (n=${nElsewhere})`;
     out.push(finding(k, "failure_rate", message, { n, failRate: rate, elsewhereRate: elsewhere, nElsewhere }));
   }
   const costed = (k: KeyedTrack): number => wholeRuns(k.record.costUsd.w);
@@ -169,7 +174,7 @@ export function recommend(records: readonly KeyedTrack[], now: number): Finding[
     const ratio = fleet > 0 ? k.record.costUsd.mean / fleet : Number.POSITIVE_INFINITY;
     if (!(ratio >= COST_RATIO) || !Number.isFinite(ratio)) continue;
     const engine = k.engine === "*" ? "the default engine" : k.engine;
-    const message = `${engine} on ${k.factoryId} costs ${ratio.toFixed(1)}× the fleet median for \`${k.jobClass}\` jobs (${usdText(k.record.costUsd.mean)} vs ${usdText(fleet)}, n=${n} with a reported cost)`;
+    const message = `${engine} on ${nameOf(k.factoryId)} costs ${ratio.toFixed(1)}× the fleet median for \`${k.jobClass}\` jobs (${usdText(k.record.costUsd.mean)} vs ${usdText(fleet)}, n=${n} with a reported cost)`;
     out.push(finding(k, "cost", message, { n, costUsd: k.record.costUsd.mean, fleetMedianUsd: fleet, ratio }));
   }
   return out;

@@ -137,14 +137,14 @@ describe("learned routing end to end", () => {
     expect(failing?.evidence.failRate).toBeCloseTo(badFail / nBad, 2);
     const pct = (x: number) => Math.round(x * 100);
     expect(failing?.message).toBe(
-      `engine codex on ${bad.factoryId} fails ${pct(badFail / nBad)} % of \`${CLASS}\` jobs (n=${nBad}) vs ${pct(goodFail / nGood)} % elsewhere (n=${nGood})`,
+      `engine codex on host-bad fails ${pct(badFail / nBad)} % of \`${CLASS}\` jobs (n=${nBad}) vs ${pct(goodFail / nGood)} % elsewhere (n=${nGood})`,
     );
     // The cost: $0.05 a run against $0.01 — 5× the other host's.
     const costly = recs.find((r) => r.kind === "cost");
     expect(costly).toMatchObject({ factoryId: bad.factoryId, engine: "codex", jobClass: CLASS });
     expect(costly?.evidence.ratio).toBeCloseTo(5, 3);
     expect(costly?.message).toBe(
-      `codex on ${bad.factoryId} costs 5.0× the fleet median for \`${CLASS}\` jobs ($0.05 vs $0.01, n=${nBad} with a reported cost)`,
+      `codex on host-bad costs 5.0× the fleet median for \`${CLASS}\` jobs ($0.05 vs $0.01, n=${nBad} with a reported cost)`,
     );
     expect(recs.filter((r) => r.factoryId === good.factoryId)).toEqual([]);
     lap(`recommendations (${nBad} runs on host-bad, ${nGood} on host-good)`);
@@ -231,7 +231,7 @@ describe("learned routing end to end", () => {
     const now = (await recommendations()).find((r) => r.id === failing?.id);
     expect(now?.evidence.n).toBe(badOnes);
     expect(await rec.textContent()).toMatch(
-      new RegExp(`engine codex on ${bad.factoryId} fails \\d+ % of \`${CLASS}\` jobs \\(n=\\d+\\) vs 0 % elsewhere`),
+      new RegExp(`engine codex on host-bad fails \\d+ % of \`${CLASS}\` jobs \\(n=\\d+\\) vs 0 % elsewhere`),
     );
     expect(await rec.textContent()).toContain(`(n=${badOnes})`);
     const card = page.locator(`#experiment-${exp.id}`);

@@ -3,11 +3,19 @@
 // for that engine and class). Once one is applied, the other reads `appliedAs` that rule too — before, it read null,
 // so `routing apply` and the dashboard's Apply offered it and the server refused the twin rule 409 — and so does a
 // finding whose rule an operator added by hand; a rule naming the finding that does something else still does not.
+// The findings' messages name the host by its name, not its id.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, enroll, P } from "./client.ts";
 
-type Rec = { id: string; kind: string; factoryId: string; appliedAs: string | null; rule: Record<string, unknown> };
+type Rec = {
+  id: string;
+  kind: string;
+  message: string;
+  factoryId: string;
+  appliedAs: string | null;
+  rule: Record<string, unknown>;
+};
 
 /** A track record of `n` runs ended now, `failures` of them failed, each reporting `costUsd`. */
 function record(n: number, failures: number, costUsd: number, now: number) {
@@ -40,6 +48,9 @@ describe("recommendations applied by the rule in force", () => {
     });
     const found = (await recsOf(product)).filter((r) => r.factoryId === bad.factoryId);
     expect(found.map((r) => r.kind).sort()).toEqual(["cost", "failure_rate"]);
+    // Its messages name the host as enrolled, not by its `fac_…` id (which stays the finding's `factoryId`).
+    for (const r of found) expect(r.message).toMatch(/ on bad (fails|costs) /);
+    for (const r of found) expect(r.message).not.toContain(bad.factoryId);
     expect(found[0]?.rule).toEqual({ ...found[1]?.rule, reason: found[0]?.rule.reason });
     const [first, second] = found as [Rec, Rec];
 

@@ -154,6 +154,22 @@ describe("sample sizes are decayed", () => {
     );
   });
 
+  it("a message names each factory by the name it is given, and the finding keeps its id", () => {
+    const often = history([...times(MIN_N, NOW, true, 5), ...times(9, NOW, false)]);
+    const fleet = history(times(20, NOW, true, 1));
+    const names = new Map([
+      ["fac_1", "gpu-box"],
+      ["fac_2", "host-b"],
+    ]);
+    const found = recommend([keyed("fac_1", often), keyed("fac_2", fleet)], NOW, (id) => names.get(id) ?? id);
+    expect(found.map((f) => f.kind)).toEqual(["failure_rate", "cost"]);
+    for (const f of found) {
+      expect(f.message).toContain(" on gpu-box ");
+      expect(f.message).not.toContain("fac_1");
+      expect(f.factoryId).toBe("fac_1");
+    }
+  });
+
   // Fresh runs (0–3 days) mixed with stale ones (100–300 days), per factory one failure share and one cost: enough
   // findings of both kinds (about a third of fleets) that the property is not vacuous.
   const run = (failShare: number, usd: number) =>

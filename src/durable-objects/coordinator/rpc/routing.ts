@@ -13,6 +13,7 @@ import type { ExperimentSpec } from "../../../core/experiment.ts";
 import { recommend } from "../../../core/recommendations.ts";
 import { sameRule } from "../../../core/routing-rules.ts";
 import type { TrackRecordsQueryT } from "../../../shared/api-track-records.ts";
+import { cachedFactory } from "../factories/cache.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { listExperiments, requireExperiment, startExperiment, stopExperiment } from "../policies/experiments.ts";
 import { assertRunningArmsDiffer } from "../policies/routing-changes.ts";
@@ -42,7 +43,9 @@ export abstract class RoutingRpc extends BatchRpc {
       // Only a rule that does what the finding proposes applies it: a rule may name any recommendation it likes. And
       // any rule that does applies it, whatever it names: a host's failure and cost findings propose one rule, and
       // the second, shown unapplied, answered `routing apply` and the dashboard's Apply with a 409 (a twin rule).
-      return recommend(listTrackRecords(tx.sql), tx.now).map((f) => ({
+      // Messages name factories (cached documents: no read per finding once warm); a deregistered one keeps its id.
+      const nameOf = (id: string) => cachedFactory(tx.sql, id)?.name ?? id;
+      return recommend(listTrackRecords(tx.sql), tx.now, nameOf).map((f) => ({
         ...f,
         appliedAs:
           (
