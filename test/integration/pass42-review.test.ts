@@ -3,9 +3,11 @@
 // nor its Prometheus text says dispatch is paused (`budget` absent, no `gigafactory_budget_dispatch_paused` series);
 // and `GET …/health` counts a draining factory whose socket closed as `disconnected` while the metrics' seats
 // (`disconnectedFactories`, `gigafactory_factories_disconnected`) do not — one rule (core/factory-link
-// `linkEndedWhileUp`), two different counts under one name.
+// `linkEndedWhileUp`), two different counts under one name; and (older than pass 42, found checking its outcome split,
+// core/model `ReportedResult`) a factory that reports its own failed runs as `cancelled` or `fenced` at its live lease
+// is taken at its word: neutral to its breaker, so five such failures neither open it nor are refused.
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, enroll, P, until } from "./client.ts";
+import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
 import { connectFactory } from "./sockets.ts";
 
 /** The Prometheus samples whose name is `name`, as `[labels, value]`. */
@@ -53,5 +55,35 @@ describe("pass 42 review: what the metrics say of dispatch and links", () => {
     });
     // The same factory, by the same rule, under the same name: one count.
     expect(metrics.body.seats.disconnectedFactories).toBe(health.body.factories.disconnected);
+  });
+
+  it.fails("a factory cannot keep its breaker closed by reporting its own failures as cancelled or fenced", async () => {
+    const product = "p42-review-reported-neutral";
+    const f = await enroll(product, "liar", ["engine:claude"], 1);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const job = await submit(product, { title: `crashes ${i}`, engine: "claude" });
+      const c = await claim(product, f.token);
+      expect(c.body.job.id).toBe(job.id);
+      // Nobody cancelled it and its lease is live: the coordinator closes a run `cancelled`/`fenced` itself, never so.
+      const r = await api("PATCH", `${P(product)}/jobs/${job.id}`, {
+        token: f.token,
+        json: {
+          leaseEpoch: c.body.lease.leaseEpoch,
+          stage: "failed",
+          result: { outcome: i % 2 === 0 ? "cancelled" : "fenced", rc: 1, retryable: false },
+        },
+      });
+      statuses.push(r.status);
+    }
+    const list = await api<{ factories: Array<{ id: string; breakers: Array<{ state: string }> }> }>(
+      "GET",
+      `${P(product)}/factories`,
+      { token: ADMIN },
+    );
+    const breakers = list.body.factories.find((x) => x.id === f.factoryId)?.breakers ?? [];
+    // Either such a report is refused at the boundary (4xx), or it counts: six engine failures open the breaker.
+    const refused = statuses.every((s) => s >= 400 && s < 500);
+    expect(refused || breakers.some((b) => b.state === "open")).toBe(true);
   });
 });
