@@ -61,6 +61,13 @@ export function assertUtf8Charset(contentType: string | null | undefined): void 
   if (!contentType) return;
   for (const [name, value] of mediaTypeParams(contentType)) {
     if (name !== "charset" || isUtf8Label(value)) continue;
+    // `charset=` with nothing after it names no charset at all: "charset "" is not taken" read as a riddle.
+    if (value.trim() === "") {
+      throw new DomainError(
+        "unsupported_media_type",
+        "the Content-Type's charset= names no charset: a request body is read as UTF-8; send charset=utf-8 or no charset",
+      );
+    }
     throw new DomainError(
       "unsupported_media_type",
       `charset "${clipUtf8(value)}" is not taken: a request body is read as UTF-8 (JSON is UTF-8, RFC 8259 §8.1); send it as UTF-8, with charset=utf-8 or no charset`,

@@ -49,6 +49,16 @@ describe("a body declared in a charset other than UTF-8", () => {
     expect(await jobsOf("charset-json")).toEqual([]);
   });
 
+  it('an empty charset= is a 415 that says it names no charset, not that the charset "" is not taken', async () => {
+    expect(await jobsOf("charset-empty")).toEqual([]); // the product exists
+    for (const type of ["application/json; charset=", 'application/json; charset=""', "application/json; charset= "]) {
+      const r = await sendLatin1("POST", `${P("charset-empty")}/jobs`, `{"manifest":{"title":"x"}}`, type);
+      expect([r.status, r.body.code], type).toEqual([415, "unsupported_media_type"]);
+      expect(r.body.detail, type).toMatch(/^the Content-Type's charset= names no charset: .*UTF-8/);
+    }
+    expect(await jobsOf("charset-empty")).toEqual([]);
+  });
+
   it("a manifest as markdown too, and a JSON body on any other route", async () => {
     expect(await jobsOf("charset-md")).toEqual([]);
     const md = await sendLatin1(
