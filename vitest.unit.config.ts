@@ -14,13 +14,20 @@ const DIR = "test/unit";
  * `vi.mock` too: in a shared worker a module another file imported first stays cached real, so the mock never takes
  * (dashboard-metrics-refresh failed once a new file imported dashboard/api.js before it in the same worker).
  * A child process the file starts and waits for (git in a temp repo, a script) changes nothing of the worker's: only
- * signals sent from the worker (`process.kill`) or caught by it (`process.on(`), and its environment, do.
+ * signals sent from the worker (`process.kill`) or caught by it (`process.on(`), and writes to its environment, do.
+ * Until pass 43 any mention of `process.env` isolated a file: 17 only read it, to give a child the worker's own.
  * Fake timers (`vi.useFakeTimers`) and spies (`vi.spyOn`) do not need a worker of their own: each such file restores
  * them after its tests, and the shared project's set-up (test/unit/shared-worker-reset.ts) restores both after every
  * file besides. They were isolated until pass 43: 22 files, each ~0.9 s of a fresh worker's start and imports on a
  * quiet box (unit.json of pass 43: the isolated files' starts took 127 of the layer's ~450 worker-s).
  */
-const PROCESS_BOUND = /process\.env|process\.kill|process\.on\(|agent-process|agent-fakes|agent-swap-race|vi\.mock/;
+const PROCESS_BOUND = new RegExp(
+  [
+    // A write to the environment (a read, as `{ ...process.env, HOME }` for a child, changes nothing).
+    String.raw`process\.env(\.\w+|\[[^\]]+\])?\s*(=(?!=)|\?\?=|\|\|=)|delete process\.env|Object\.assign\(process\.env|stubEnv`,
+    String.raw`process\.kill|process\.on\(|agent-process|agent-fakes|agent-swap-race|vi\.mock`,
+  ].join("|"),
+);
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith(".test.ts"))
   .map((f) => path.posix.join(DIR, f));
