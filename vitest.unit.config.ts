@@ -6,18 +6,28 @@ import { defineConfig } from "vitest/config";
 const DIR = "test/unit";
 
 /**
- * Files that touch what a process shares — the environment, signals and handlers on the worker's own process, timers,
- * the agent's fakes with their servers and temp dirs — each get a fresh worker (vitest's isolation). The rest share
- * workers: a fresh worker per file cost ~0.5 s of module loading each, 92 of the layer's ~180 s with two files side
- * by side on the 2-core CI machine (measured: the whole layer 177 s isolated, 103 s shared, under the same load). A
- * file is shared unless its text names one of these, so a new file lands on the right side by itself.
+ * Files that touch what a process shares — the environment, signals and handlers on the worker's own process, module
+ * mocks, the agent's fakes with their servers and temp dirs — each get a fresh worker (vitest's isolation). The rest
+ * share workers: a fresh worker per file cost ~0.5 s of module loading each, 92 of the layer's ~180 s with two files
+ * side by side on the 2-core CI machine (measured: the whole layer 177 s isolated, 103 s shared, under the same
+ * load). A file is shared unless its text names one of these, so a new file lands on the right side by itself.
  * `vi.mock` too: in a shared worker a module another file imported first stays cached real, so the mock never takes
  * (dashboard-metrics-refresh failed once a new file imported dashboard/api.js before it in the same worker).
  * A child process the file starts and waits for (git in a temp repo, a script) changes nothing of the worker's: only
- * signals sent from the worker (`process.kill`) or caught by it (`process.on(`), and its environment, do.
+ * signals sent from the worker (`process.kill`) or caught by it (`process.on(`), and writes to its environment, do.
+ * Until pass 43 any mention of `process.env` isolated a file: 17 only read it, to give a child the worker's own.
+ * Fake timers (`vi.useFakeTimers`) and spies (`vi.spyOn`) do not need a worker of their own: each such file restores
+ * them after its tests, and the shared project's set-up (test/unit/shared-worker-reset.ts) restores both after every
+ * file besides. They were isolated until pass 43: 22 files, each ~0.9 s of a fresh worker's start and imports on a
+ * quiet box (unit.json of pass 43: the isolated files' starts took 127 of the layer's ~450 worker-s).
  */
-const PROCESS_BOUND =
-  /process\.env|process\.kill|process\.on\(|useFakeTimers|agent-process|agent-fakes|agent-swap-race|vi\.spyOn|vi\.mock/;
+const PROCESS_BOUND = new RegExp(
+  [
+    // A write to the environment (a read, as `{ ...process.env, HOME }` for a child, changes nothing).
+    String.raw`process\.env(\.\w+|\[[^\]]+\])?\s*(=(?!=)|\?\?=|\|\|=)|delete process\.env|Object\.assign\(process\.env|stubEnv`,
+    String.raw`process\.kill|process\.on\(|agent-process|agent-fakes|agent-swap-race|vi\.mock`,
+  ].join("|"),
+);
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith(".test.ts"))
   .map((f) => path.posix.join(DIR, f));
@@ -41,7 +51,16 @@ export default defineConfig({
     // A private temp root for the run, removed whole at its end (test files leaked dirs into the host's /tmp).
     globalSetup: ["test/unit/global-setup.ts"],
     projects: [
-      { test: { ...common, name: "unit", include: [`${DIR}/**/*.test.ts`], exclude: isolated, isolate: false } },
+      {
+        test: {
+          ...common,
+          name: "unit",
+          include: [`${DIR}/**/*.test.ts`],
+          exclude: isolated,
+          isolate: false,
+          setupFiles: [`${DIR}/shared-worker-reset.ts`],
+        },
+      },
       { test: { ...common, name: "unit-isolated", include: isolated, isolate: true } },
     ],
   },
