@@ -7,9 +7,9 @@ import { renderJob } from "../../src/cli/commands/job.ts";
 import { JOB_COLUMNS, jobRows } from "../../src/cli/commands/jobs.ts";
 import { isInstantKey, renderTable } from "../../src/cli/table.ts";
 import { waitingCell, waitingLines } from "../../src/cli/waiting.ts";
-import { waitingFix } from "../../src/cli/waiting-fix.ts";
 import { waitingNote } from "../../src/cli/watch-waiting.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
+import { waitingFix } from "../../src/core/waiting-fix.ts";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import type { JobSummary, JobView } from "../../src/shared/responses.ts";
 
