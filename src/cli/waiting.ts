@@ -94,7 +94,9 @@ export function waitingLines(
   const lines = [
     // One line each (table `oneLine`): the code, message and details (keys too) are the coordinator's answer and
     // quote text from elsewhere (a result's message); a newline in any of them printed a forged line of its own.
-    `Waiting: ${oneLine(reason.code)} — ${oneLine(reason.message)}`,
+    // The message says the wait in words; its code follows in brackets, for a script or a search (`--json` has it):
+    // `explain ID` led with `no_capable_factory`, a code where a newcomer looked for words.
+    `Waiting: ${oneLine(reason.message)}  [${oneLine(reason.code)}]`,
     `  since ${formatInstant(reason.since)} (${formatAge(reason.since, now)} ago)`,
   ];
   for (const [k, v] of Object.entries(reason.detail)) {
