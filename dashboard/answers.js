@@ -20,8 +20,11 @@ const str = "string";
 const num = "number";
 const bool = "boolean";
 
-/** Why a job waits (waiting.js): the board's note reads code, message and since; the job page its detail. */
-const WAITING = maybe({ code: str, message: str, since: num, detail: maybe("object") });
+/**
+ * Why a job waits (waiting.js): the board's note reads code, message and since; the job page its detail and its fix
+ * (the command that ends the wait, where the message names none: src/core/waiting-fix.ts).
+ */
+const WAITING = maybe({ code: str, message: str, since: num, detail: maybe("object"), fix: maybe(str) });
 
 /** A job as the board's row draws it (jobs.js `jobRow`, serial.js `frozenBadge`, dom.js `preemptedBadge`). */
 const JOB_ROW = {
@@ -138,7 +141,7 @@ export const EXPLAIN = {
       rules: maybe({ adjustment: num, rules: [{ effect: str, reason: str }] }),
     },
   ],
-  rejected: [{ factoryName: str, reasons: [str] }],
+  rejected: [{ factoryName: str, reasons: [str], disconnectedAt: maybe(num) }],
   exclusions: maybe([{ factoryId: str, kind: str, strikes: num, until: num }]),
 };
 

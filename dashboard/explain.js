@@ -1,12 +1,13 @@
 // explain.js — the explain panel: why the router would (or did) send this job where it
 // did. Ranked factories with every term as raw × weight = contribution, the
-// factories it filtered out with their reasons, and the factories that lost this
+// factories it filtered out with their reasons in words (filter-words.js), and the factories that lost this
 // job's lease and are kept from it for a backoff (GET …/jobs/<id>/explain).
 
 import { EXPLAIN } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { setBusy } from "./busy.js";
 import { focusReturn, h, num, replace, showLoadError, statusLine, when } from "./dom.js";
+import { reasonChip } from "./filter-words.js";
 import { newestRead } from "./job-reads.js";
 import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
 import { TERM_HELP } from "./router-terms.js";
@@ -153,7 +154,7 @@ export function explainPanel(session, jobId, factoryName) {
                   "li",
                   { dataset: { factory: c.factoryName } },
                   h("strong", null, c.factoryName),
-                  h("ul", { class: "chips reasons" }, ...c.reasons.map((/** @type {string} */ r) => h("li", null, r))),
+                  h("ul", { class: "chips reasons" }, ...c.reasons.map((/** @type {string} */ r) => reasonChip(c, r))),
                 ),
               ),
             ),

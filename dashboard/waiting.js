@@ -199,7 +199,7 @@ export function detailRows(reason) {
 }
 
 /**
- * The job page's "Why is it waiting?" block: heading, the message, since when, and every detail. `stale`: the reason
+ * The job page's "Why is it waiting?" block: heading, the message, since when, its fix, and every detail. `stale`: the reason
  * was read before the job's last move (waiting-shown.js), so it is drawn dimmed and marked busy until a read replaces
  * it. A command in the message that the action bar below or another page does is said as that (command-words.js).
  * @param {any} reason @param {boolean} [stale] @param {string} [jobId] the page's job
@@ -226,6 +226,16 @@ export function waitingDetail(reason, stale = false, jobId = undefined) {
       ")",
     ),
     h("p", { class: "waiting-message" }, ...commandParts(String(reason.message ?? ""), { jobId, onJobPage: true })),
+    // The command that ends the wait where the message names none: the answer's own (src/core/waiting-fix.ts), the
+    // words `gigafactory job ID` prints — the page said what was missing and not how to add it.
+    typeof reason.fix === "string" && reason.fix
+      ? h(
+          "p",
+          { class: "waiting-fix", dataset: { testid: "waiting-fix" } },
+          h("strong", null, "Fix: "),
+          ...commandParts(reason.fix, { jobId, onJobPage: true }),
+        )
+      : null,
     rows.length ? h("dl", { class: "facts compact" }, ...rows) : null,
   );
 }

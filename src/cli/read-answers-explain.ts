@@ -56,6 +56,6 @@ export const ExplanationRead = z.object({
     }),
   ),
   ranked: z.array(ranked),
-  rejected: z.array(z.object({ factoryId: str, factoryName: str, reasons: z.array(str) })),
+  rejected: z.array(z.object({ factoryId: str, factoryName: str, reasons: z.array(str), disconnectedAt: maybe(num) })),
   exclusions: maybe(z.array(z.object({ factoryId: str, kind: str, strikes: num, until: num }))),
 });

@@ -3,11 +3,18 @@
  * A job's waiting reason (core/waiting) in the terminal: one cell for the `jobs` table (`code: message`, cut by the
  * table to the terminal's width) and the "Waiting:" block of `gigafactory job ID` with its detail — which
  * capabilities are missing, which deps, which job holds the serial key, until when, who approved — and, where the
- * message names none, the command that ends the wait (cli/waiting-fix).
+ * message names none, the command that ends the wait (the reason's `fix`, core/waiting-fix).
  */
+import { deadLetterFix, waitingFix } from "../core/waiting-fix.ts";
 import type { WaitingReason } from "../core/waiting-reason.ts";
 import { formatAge, formatInstant, isInstantKey, NONE, oneLine } from "./table.ts";
-import { deadLetterFix, waitingFix } from "./waiting-fix.ts";
+
+/**
+ * The command that ends the wait: the answer's `fix` (core/waiting-fix, added by the coordinator: what the dashboard
+ * shows too); for an answer without one (a coordinator from before it), the same rule read here.
+ */
+export const fixOf = (reason: WaitingReason, jobId?: string): string | undefined =>
+  typeof reason.fix === "string" && reason.fix !== "" ? reason.fix : waitingFix(reason, jobId);
 
 /**
  * A fix as long as this (characters) is said whole in the `jobs` cell (about two of its wrapped lines); a longer one
@@ -16,14 +23,14 @@ import { deadLetterFix, waitingFix } from "./waiting-fix.ts";
 const CELL_FIX = 100;
 
 /**
- * The `jobs` table's WAITING cell: `code: message`, then the fix `job ID` and `watch` give (cli/waiting-fix) — whole
+ * The `jobs` table's WAITING cell: `code: message`, then the fix `job ID` and `watch` give (`fixOf`) — whole
  * when short, else where to read it: the cell hid that a fix existed. A dead-lettered job (no reason) says its
  * requeue; "—" for a running or finished job.
  */
 export function waitingCell(reason: WaitingReason | null | undefined, job?: { id: string; stage: string }): string {
   if (!reason)
     return job?.stage === "dead_letter" ? `dead_letter: attempts used up — fix: ${deadLetterFix(job.id)}` : NONE;
-  const fix = waitingFix(reason, job?.id);
+  const fix = fixOf(reason, job?.id);
   const said = `${reason.code}: ${reason.message}`;
   if (fix === undefined) return said;
   return fix.length <= CELL_FIX || !job
@@ -87,14 +94,16 @@ export function waitingLines(
   const lines = [
     // One line each (table `oneLine`): the code, message and details (keys too) are the coordinator's answer and
     // quote text from elsewhere (a result's message); a newline in any of them printed a forged line of its own.
-    `Waiting: ${oneLine(reason.code)} — ${oneLine(reason.message)}`,
+    // The message says the wait in words; its code follows in brackets, for a script or a search (`--json` has it):
+    // `explain ID` led with `no_capable_factory`, a code where a newcomer looked for words.
+    `Waiting: ${oneLine(reason.message)}  [${oneLine(reason.code)}]`,
     `  since ${formatInstant(reason.since)} (${formatAge(reason.since, now)} ago)`,
   ];
   for (const [k, v] of Object.entries(reason.detail)) {
     if (!omit.includes(k)) lines.push(`  ${oneLine(k)}: ${oneLine(valueText(k, v))}`);
   }
-  // The command that ends the wait, where the message names none (cli/waiting-fix).
-  const fix = waitingFix(reason, jobId);
+  // The command that ends the wait, where the message names none (`fixOf`).
+  const fix = fixOf(reason, jobId);
   if (fix !== undefined) lines.push(`  fix: ${oneLine(fix)}`);
   return lines.join("\n");
 }

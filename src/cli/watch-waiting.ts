@@ -1,7 +1,7 @@
 /**
  * @module cli/watch-waiting
  * What `gigafactory watch` (cli/commands/watch) says of a job that waits: its waiting reason (core/waiting, as the
- * job's REST read carries it) and, where cli/waiting-fix has one, the command that ends the wait — once, and again
+ * job's REST read carries it) and, where the reason has a `fix` (core/waiting-fix), the command that ends the wait — once, and again
  * only when the reason's code changes. A watch of a job no host could run printed `#1 … job.submitted` and then
  * nothing, for ever: the feed has no event for "nothing can happen".
  *
@@ -20,7 +20,7 @@ import type { GigafactoryClient, JobEvent } from "../shared/http-client.ts";
 import { stageOf } from "./event-text.ts";
 import { checked } from "./read-answers.ts";
 import { lineOf } from "./read-answers-policy.ts";
-import { waitingFix } from "./waiting-fix.ts";
+import { fixOf } from "./waiting.ts";
 
 /**
  * 30 s: how long a watch may go on saying a reason that no longer holds when no event of the job tells it so (a
@@ -102,7 +102,7 @@ export function waitingTeller(opts: WaitingTellerOptions): WaitingTeller {
     if (stopped || code === said) return;
     said = code;
     if (reason === null || code === null) return;
-    const fix = waitingFix(reason, id);
+    const fix = fixOf(reason, id);
     say(waitingNote(id, reason, fix), {
       type: "watch.waiting",
       jobId: id,

@@ -23,7 +23,11 @@ export const MAX_MANIFEST_BYTES = 256 * 1024;
 /** An idempotency key, wherever it is given (manifest, `Idempotency-Key` header): bytes of UTF-8. */
 export const IDEMPOTENCY_KEY_MAX_BYTES = 800;
 
-const capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
+/** A capability (`os:linux`, `gpu`, `engine:claude`): what a manifest requires and a factory declares. */
+export const CapabilitySchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
+const capability = CapabilitySchema;
 const engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, { error: "must be an engine name like claude" });
 const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "must be a job id (letters, digits, _, -; max 64)" });
 

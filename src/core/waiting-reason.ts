@@ -51,4 +51,9 @@ export interface WaitingReason {
   /** When this reason started to hold, ms epoch (best known: the stage's entry or the cause's own timestamp). */
   since: number;
   detail: Record<string, unknown>;
+  /**
+   * The command(s) that end the wait, where the message names none (core/waiting-fix): which capability to add and
+   * how — enroll a host with it, or declare it on one enrolled. Absent when the message says what to do.
+   */
+  fix?: string;
 }

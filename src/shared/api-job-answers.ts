@@ -64,6 +64,16 @@ export const CandidateSchema = z.object({
   rules: RuleEvidenceSchema.optional(),
 });
 
+/** A factory the router refused for the job (shared/responses `RejectedCandidate`). */
+export const RejectedCandidateSchema = CandidateSchema.extend({
+  disconnectedAt: ms
+    .nullable()
+    .optional()
+    .describe(
+      "refused factory_disconnected only: when its link ended (ms epoch), the fleet view's disconnectedAt; null when no end was seen",
+    ),
+});
+
 /** A factory that lost the job's lease and is remembered for it (core/exclusions `Exclusion`). */
 export const ExclusionSchema = z.object({
   jobId: z.string(),
@@ -104,7 +114,7 @@ export const ExplanationSchema = z.object({
   urgency: z.number(),
   holderFactoryId: z.string().nullable(),
   ranked: z.array(CandidateSchema),
-  rejected: z.array(CandidateSchema),
+  rejected: z.array(RejectedCandidateSchema),
   exclusions: z.array(ExclusionSchema),
   waitingReason: WaitingReasonSchema.nullable(),
   preemption: PreemptionViewSchema,

@@ -27,6 +27,11 @@ export const WaitingReasonSchema = z
     /** ms epoch */
     since: z.number().int(),
     detail: z.record(z.string(), z.unknown()),
+    fix: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("the command(s) that end the wait where the message names none (core/waiting-fix); absent otherwise"),
   })
   .strict();
 

@@ -104,6 +104,13 @@ export interface JobPage<J = JobSummary> {
   nextCursor?: string;
 }
 
+/**
+ * A factory the router refused for the job. Refused `factory_disconnected` (its link ended while its heartbeats say
+ * up): `disconnectedAt`, when the link ended, ms epoch — the fleet view's (core/factory-link); null when no end was
+ * seen (lost with a coordinator restart).
+ */
+export type RejectedCandidate = Candidate & { disconnectedAt?: number | null };
+
 /** `GET …/jobs/{id}/explain`: the router's decision for this job, term by term. */
 export interface Explanation {
   jobId: string;
@@ -114,7 +121,7 @@ export interface Explanation {
   urgency: number;
   holderFactoryId: string | null;
   ranked: Candidate[];
-  rejected: Candidate[];
+  rejected: RejectedCandidate[];
   /**
    * Every factory that lost this job's lease and is remembered for it: kind of the latest loss, strikes, and
    * `until` (ms) — in force while `until > at`, then only counting towards the next backoff.

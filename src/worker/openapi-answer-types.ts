@@ -43,7 +43,7 @@ import { same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
 import type { WhoamiSchema } from "../shared/api-whoami.ts";
 import type { DeadLetterDetail, DeadLetterPage, DeadLetterRedriven } from "../shared/http-client-types.ts";
-import type { Explanation, Run, TokenRole, TreeNode } from "../shared/responses.ts";
+import type { Explanation, RejectedCandidate, Run, TokenRole, TreeNode } from "../shared/responses.ts";
 import type { actorOf, Principal, Role } from "./auth.ts";
 import type { ProductInfo } from "./products.ts";
 import type { experimentView } from "./routes/experiments.ts";
@@ -69,6 +69,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof J.ExplanationSchema>, Answer<"explain">>(true),
   same<Out<typeof J.ExplanationSchema>, Explanation>(true),
   same<Out<typeof J.CandidateSchema>, Candidate>(true),
+  same<Out<typeof J.RejectedCandidateSchema>, RejectedCandidate>(true),
   same<Out<typeof J.RunListSchema>, { runs: Answer<"listRuns"> }>(true),
   same<Out<typeof J.RunSchema>, Run>(true),
   same<Out<typeof J.EventPageSchema>, Awaited<ReturnType<JobFeed["list"]>>>(true),

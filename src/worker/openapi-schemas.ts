@@ -105,6 +105,7 @@ for (const [id, schema] of Object.entries({
   BatchView: BatchViewSchema,
   Explanation: Jobs.ExplanationSchema,
   Candidate: Jobs.CandidateSchema,
+  RejectedCandidate: Jobs.RejectedCandidateSchema,
   Exclusion: Jobs.ExclusionSchema,
   Run: Jobs.RunSchema,
   RunList: Jobs.RunListSchema,

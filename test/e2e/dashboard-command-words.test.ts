@@ -5,7 +5,8 @@
 // Budget page's Resume a click away. Now the job page says "the cancel button below", the board's note links to the
 // job's page, and the budget's words link to the Budget page — where the button is. A viewer, whose page draws no
 // action bar, is told whose the control is ("it will never ship: an operator's cancel, or …"): "the cancel button below" named a
-// button that is not there for them.
+// button that is not there for them. A job no factory can run says how to end its wait (the reason's `fix`,
+// src/core/waiting-fix.ts: enroll a host with the capability), as `gigafactory job ID` prints it.
 import { describe, expect, it } from "vitest";
 import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
 import { adminApi } from "./harness.ts";
@@ -57,6 +58,22 @@ describe("dashboard: a command the dashboard can do, said as its own control", (
     await message.getByRole("link", { name: "Resume on the Budget page" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Resume" }).isEnabled(), SOON).toBe(true);
     await api("POST", "/budget/resume", {});
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("says how to end a no_capable_factory wait: the answer's fix, the words the CLI prints", async () => {
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Needs a TPU", requires: ["tpu"] } }))
+      .id;
+    type Fixed = { waitingReason: { code: string; fix?: string } | null };
+    const reason = (await api<Fixed>("GET", `/jobs/${id}`)).waitingReason;
+    expect(reason?.code).toBe("no_capable_factory");
+    expect(reason?.fix).toContain("`gigafactory enroll NAME --cap tpu`");
+    const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT);
+    await page.goto(`${suite.h.url}/#/jobs/${id}`);
+    const fix = page.locator(".waiting-panel .waiting-fix");
+    await expect.poll(() => fix.textContent(), SOON).toContain("gigafactory enroll NAME --cap tpu");
+    expect(await fix.textContent()).toMatch(/^Fix: enroll a host that has tpu/);
     expect(errors).toEqual([]);
     await close();
   });

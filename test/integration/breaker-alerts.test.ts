@@ -6,6 +6,7 @@
 // new instant: it no longer names one that passed while the breaker stays open.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { instantWords } from "../../src/core/waiting-commands.ts";
 import { ADMIN, api, claim, enroll, type JobView, P, submit } from "./client";
 
 type AlertJson = { id: string; kind: string; subject: string; state: string; message: string };
@@ -56,7 +57,7 @@ describe("a breaker_open alert follows its breaker through half-open", () => {
     const afterAlarm = await breakerAlerts(product);
     expect(afterAlarm).toHaveLength(1); // the same alert, refreshed: no second one
     expect(afterAlarm[0]).toMatchObject({ id: opened?.id, state: "open" });
-    expect(afterAlarm[0]?.message).toContain(`is half-open since ${new Date(since).toISOString()}`);
+    expect(afterAlarm[0]?.message).toContain(`is half-open since ${instantWords(since)}:`);
     expect(afterAlarm[0]?.message).not.toContain("open until");
 
     // The trial fails: open again, "open until" a new instant.
@@ -99,7 +100,7 @@ describe("a breaker_open alert follows its breaker through half-open", () => {
     const alerts = await breakerAlerts(product);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ id: opened?.id, state: "open" });
-    expect(alerts[0]?.message).toContain(`is open until ${new Date(until).toISOString()}`);
+    expect(alerts[0]?.message).toContain(`is open until ${instantWords(until)}:`);
     expect(alerts[0]?.message).toContain("rate limit (retry after 3600 s)");
   });
 });

@@ -8,6 +8,7 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RETENTION, retentionCutoffs } from "../../src/core/retention.ts";
+import { instantWords } from "../../src/core/waiting-commands.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import worker from "../../src/worker/index.ts";
 import { sweepAll } from "../../src/worker/reaper.ts";
@@ -163,6 +164,8 @@ describe("cron pruning pass", () => {
     });
     expect(late.status).toBe(410);
     expect(late.body).toMatchObject({ code: "feed_purged" });
+    // Its end said to the second, as the CLI says instants (core/waiting-commands `instantWords`): no milliseconds.
+    expect(String((late.body as { detail?: unknown }).detail)).toContain(`ended on ${instantWords(settledAt)} and`);
     const pointer = {
       jobId: job.id,
       name: "slow.txt",

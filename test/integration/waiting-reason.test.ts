@@ -1,4 +1,4 @@
-// Every job the API returns says why it waits, true now: for each cause reachable today (a job failed by a dep that an operator has requeued since is no longer told the dep is dead; no capable factory, none connected, every capable one draining, every seat busy, unmet deps, a held serial key, a retry backoff, a review, an exclusion, about to dispatch) GET …/jobs/{id}, the list (summary and full) and explain agree on the code and name the detail; a running job has none.
+// Every job the API returns says why it waits, true now: for each cause reachable today (a job failed by a dep that an operator has requeued since is no longer told the dep is dead; no capable factory, none connected, every capable one draining, every seat busy, unmet deps, a held serial key, a retry backoff, a review, an exclusion, about to dispatch) GET …/jobs/{id}, the list (summary and full) and explain agree on the code and its fix, and name the detail (no capable factory: the fix says how to add the capability); a running job has none.
 import { describe, expect, it } from "vitest";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import { WaitingReasonSchema } from "../../src/shared/api-policies.ts";
@@ -15,11 +15,13 @@ async function reasonOf(product: string, id: string): Promise<WaitingReason | nu
     const page = await api<{ jobs: WithReason[] }>("GET", `${P(product)}/jobs?fields=${fields}`, { token: ADMIN });
     const listed = page.body.jobs.find((j) => j.id === id);
     expect(listed?.waitingReason?.code ?? null).toBe(one.body.waitingReason?.code ?? null);
+    expect(listed?.waitingReason?.fix).toBe(one.body.waitingReason?.fix);
   }
   const explained = await api<{ waitingReason: WaitingReason | null }>("GET", `${P(product)}/jobs/${id}/explain`, {
     token: ADMIN,
   });
   expect(explained.body.waitingReason?.code ?? null).toBe(one.body.waitingReason?.code ?? null);
+  expect(explained.body.waitingReason?.fix).toBe(one.body.waitingReason?.fix); // one rule (core/waiting-fix)
   // The shape the OpenAPI document publishes (#/components/schemas/WaitingReason).
   if (one.body.waitingReason) expect(WaitingReasonSchema.parse(one.body.waitingReason)).toBeTruthy();
   return one.body.waitingReason;
@@ -41,6 +43,8 @@ describe("waitingReason on every job read", () => {
     expect(r?.code).toBe("no_capable_factory");
     expect(r?.detail).toMatchObject({ missing: ["gpu"] });
     expect(r?.message).toContain("gpu");
+    // How to add it, in the answer itself (core/waiting-fix): what the CLI's and the dashboard's "fix" say.
+    expect(r?.fix).toContain("`gigafactory enroll NAME --cap gpu`");
   });
 
   it("no_factory_connected when the capable factory neither polls nor holds a socket, dispatching once it connects", async () => {
@@ -219,6 +223,7 @@ describe("waitingReason on every job read", () => {
     expect(Object.keys(doc.body.components.schemas.WaitingReason!.properties).sort()).toEqual([
       "code",
       "detail",
+      "fix",
       "message",
       "since",
     ]);

@@ -1,6 +1,6 @@
 // `gigafactory enroll --help` gave `--cap` the example `os:linux`, a capability the agent detects itself
 // (agent/capabilities: engine:, has:, os:, arch:, node:) — granted by hand it holds on a host that lacks it, so jobs
-// that need it go there (cli/waiting-fix never tells such a capability as --cap). The example is one it cannot detect.
+// that need it go there (core/waiting-fix never tells such a capability as --cap). The example is one it cannot detect.
 import { describe, expect, it } from "vitest";
 import { captureCli } from "../support/cli-harness.ts";
 

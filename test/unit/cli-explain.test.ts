@@ -45,7 +45,7 @@ const explanation: Explanation = {
 describe("explain rendering", () => {
   it("names the exclusion among the rejection reasons and lists every lost lease with its backoff", () => {
     const text = renderExplanation(explanation);
-    expect(text).toContain("a (fac_a): excluded:expired");
+    expect(text).toContain("a (fac_a): kept from this job: its lease expired  [excluded:expired]");
     expect(text).toContain("EXCLUSIONS (2)");
     expect(text).toContain("  a (fac_a): expired, strike 2, excluded until 2026-01-02T03:06:05Z");
     expect(text).toContain("fac_b: released, strike 1, backoff over");
@@ -89,7 +89,7 @@ describe("explain rendering", () => {
     const text = renderExplanation({ ...running, rejected: [gpu] });
     expect(text).toContain("\nrunning on demo-gpu (fac_gpu)\n");
     expect(text).toContain("what a new dispatch would see now; the job is not being routed (a factory holds it)");
-    expect(text).toContain("demo-gpu (fac_gpu): no_free_seat (this job holds one of its seats)");
+    expect(text).toContain("demo-gpu (fac_gpu): every seat busy (this job holds one of its seats)  [no_free_seat]");
     expect(text).not.toContain("no eligible factory");
     expect(text).not.toContain("held by fac_gpu");
     expect(renderExplanation({ ...running, stage: "assigned", rejected: [gpu] })).toContain("assigned to demo-gpu");

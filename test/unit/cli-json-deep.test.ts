@@ -46,7 +46,7 @@ describe("a --json command given an answer nested 100,000 deep", () => {
     expect(JSON.parse(json.stdout).error.code).toBe("bad_response");
     const human = await captureCli(["job", "job_1", ...connection(stub.url, "p")], { now: AT });
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain("Waiting: c — m");
+    expect(human.stdout).toContain("Waiting: m  [c]");
   });
 });
 

@@ -32,7 +32,7 @@ describe("gigafactory job ID: the Waiting block", () => {
     const r = await captureCli(["job", "job_1", ...connection(url, "shop")], { now: AT });
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n").filter((l) => /^ {2}stage +shipped/.test(l))).toEqual([]);
-    expect(r.stdout).toContain("Waiting: no_capable_factory stage shipped — m");
+    expect(r.stdout).toContain("Waiting: m  [no_capable_factory stage shipped]");
     expect(r.stdout).toContain("  missing stage shipped: gpu");
   });
 

@@ -1,4 +1,4 @@
-// The waiting reason in the terminal: `gigafactory jobs` has a WAITING column (code and message) wrapped under its column to the terminal's width, never cut, and `gigafactory job ID` and `explain ID` a "Waiting:" block naming the detail (missing capabilities, until when; every
+// The waiting reason in the terminal: `gigafactory jobs` has a WAITING column (code and message) wrapped under its column to the terminal's width, never cut, and `gigafactory job ID` and `explain ID` a "Waiting:" block — its message in words, its code in brackets — naming the detail (missing capabilities, until when; every
 // instant the core names — `until`, `retryAt`, `keptUntil`, a frozen key's `frozenAt` — in UTC).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -7,9 +7,9 @@ import { renderJob } from "../../src/cli/commands/job.ts";
 import { JOB_COLUMNS, jobRows } from "../../src/cli/commands/jobs.ts";
 import { isInstantKey, renderTable } from "../../src/cli/table.ts";
 import { waitingCell, waitingLines } from "../../src/cli/waiting.ts";
-import { waitingFix } from "../../src/cli/waiting-fix.ts";
 import { waitingNote } from "../../src/cli/watch-waiting.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
+import { waitingFix } from "../../src/core/waiting-fix.ts";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import type { JobSummary, JobView } from "../../src/shared/responses.ts";
 
@@ -114,7 +114,7 @@ describe("jobs, job and watch: the same fix for the same wait", () => {
 describe("job: the Waiting block", () => {
   it("names the code, the message, since when and the detail", () => {
     const text = waitingLines(noGpu, NOW);
-    expect(text).toContain("Waiting: no_capable_factory — waiting for a factory with gpu — none is enrolled");
+    expect(text).toContain("Waiting: waiting for a factory with gpu — none is enrolled  [no_capable_factory]");
     expect(text).toContain("since 2026-01-02T03:02:05Z (2m ago)");
     expect(text).toContain("missing: gpu");
   });
@@ -192,13 +192,13 @@ describe("job: the Waiting block", () => {
       },
     } as unknown as JobView;
     const text = renderJob(failed, [], NOW);
-    expect(text).toContain("Waiting: needs_operator");
+    expect(text).toContain("[needs_operator]");
     expect(text.match(/budget_exceeded/g)).toHaveLength(1);
   });
 
   it("is part of `gigafactory job ID` and absent for a running job", () => {
     const job = whole as unknown as JobView;
-    expect(renderJob(job, [], NOW)).toContain("Waiting: no_capable_factory");
+    expect(renderJob(job, [], NOW)).toContain("  [no_capable_factory]");
     expect(renderJob({ ...job, waitingReason: null }, [], NOW)).not.toContain("Waiting:");
   });
 });
@@ -220,6 +220,8 @@ describe("explain: the Waiting block", () => {
       waitingReason: noGpu,
       preemption: { preemptedAt: null, preemptedBy: null, wouldPreempt: null, notBecause: "not_critical" },
     });
-    expect(text.split("\n")[1]).toBe("Waiting: no_capable_factory — waiting for a factory with gpu — none is enrolled");
+    expect(text.split("\n")[1]).toBe(
+      "Waiting: waiting for a factory with gpu — none is enrolled  [no_capable_factory]",
+    );
   });
 });

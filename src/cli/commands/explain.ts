@@ -3,11 +3,12 @@
  * `gigafactory explain ID`: why the router would send a job where it would —
  * each eligible factory best-first with every score term as
  * `raw × weight = contribution` (`− raw` for a penalty, `(raw − 0.5)` for a centred term), each rejected factory with the filters it
- * failed, and the factories that lost this job's lease with their backoff
+ * failed in words (core/filter-words; a lost link with how long ago), their codes in brackets, and the factories that lost this job's lease with their backoff
  * (exclusions), and preemption: by whom it was evicted, whom it would evict. A job a factory holds reads as running
  * on it (by name), its ranking as what a new dispatch would see.
  * Under --json: the API's explanation, unchanged.
  */
+import { filterWords } from "../../core/filter-words.ts";
 import { usdText } from "../../core/usd-text.ts";
 import type { Candidate, Explanation } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
@@ -15,7 +16,7 @@ import { decimalsOrSignificant, decimalsOrStored, percentNumber } from "../numbe
 import { checked } from "../read-answers.ts";
 import { ExplanationRead } from "../read-answers-explain.ts";
 import { inlined, inlineRows } from "../read-answers-ops.ts";
-import { formatInstant, renderTable } from "../table.ts";
+import { formatAge, formatInstant, renderTable } from "../table.ts";
 import { waitingLines } from "../waiting.ts";
 
 /**
@@ -142,12 +143,7 @@ export function renderExplanation(e: Explanation): string {
   });
   out.push("", `REJECTED (${e.rejected.length})`);
   if (e.rejected.length === 0) out.push("  none");
-  for (const c of e.rejected) {
-    // The holder's seat is taken by this very job: said so, not left to read as why the job cannot run.
-    const own =
-      c.factoryId === holder && c.reasons.includes("no_free_seat") ? " (this job holds one of its seats)" : "";
-    out.push(inlined`  ${c.factoryName} (${c.factoryId}): ${c.reasons.join(", ")}` + own);
-  }
+  for (const c of e.rejected) out.push(rejectedLine(c, e.at, c.factoryId === holder));
   const exclusions = e.exclusions ?? [];
   if (exclusions.length > 0) {
     out.push("", `EXCLUSIONS (${exclusions.length}) — factories that lost this job's lease`);
@@ -157,6 +153,20 @@ export function renderExplanation(e: Explanation): string {
     }
   }
   return out.join("\n");
+}
+
+/**
+ * A rejected factory's line: its refusals in words (core/filter-words; a lost link with how long before `at`, ms
+ * epoch), then their codes in brackets — what `--json` and scripts match. `holds`: the job's own holder, whose
+ * `no_free_seat` is this job's seat: said so, not left to read as why the job cannot run.
+ */
+export function rejectedLine(c: Candidate & { disconnectedAt?: number | null }, at: number, holds: boolean): string {
+  const lost = typeof c.disconnectedAt === "number" ? `${formatAge(c.disconnectedAt, at)} ago` : undefined;
+  const words = c.reasons.map((r) => {
+    const said = filterWords(r, r === "factory_disconnected" ? lost : undefined);
+    return holds && r === "no_free_seat" ? `${said} (this job holds one of its seats)` : said;
+  });
+  return inlined`  ${c.factoryName} (${c.factoryId}): ${words.join("; ")}  [${c.reasons.join(", ")}]`;
 }
 
 export const explain: Command = {

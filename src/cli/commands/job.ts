@@ -9,6 +9,7 @@
 import { fromMicros, toMicros } from "../../core/budget.ts";
 import { counted } from "../../core/counted.ts";
 import { usdTexts } from "../../core/usd-text.ts";
+import { deadLetterFix } from "../../core/waiting-fix.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
@@ -29,7 +30,6 @@ import {
   renderTable,
 } from "../table.ts";
 import { waitingLines } from "../waiting.ts";
-import { deadLetterFix } from "../waiting-fix.ts";
 
 function checkpointText(job: Job): string {
   const c = job.checkpoint;

@@ -27,6 +27,7 @@
  */
 import { truncateUtf8 } from "../../core/bytes.ts";
 import { DomainError } from "../../core/errors.ts";
+import { instantWords } from "../../core/waiting-commands.ts";
 import { execute } from "../sql-statements.ts";
 import { lastSeq, SOURCE_BASE_KEY } from "./event-log.ts";
 import { sweepCleared, sweepRefused } from "./upload-intents.ts";
@@ -105,7 +106,7 @@ export function purgedRefusal(sql: SqlStorage, jobId: string, settledAt: number 
   if (purged?.value !== String(settledAt)) return undefined;
   return new DomainError(
     "feed_purged",
-    `job ${jobId} ended on ${new Date(settledAt).toISOString()} and retention has purged its feed and artifacts; ` +
+    `job ${jobId} ended on ${instantWords(settledAt)} and retention has purged its feed and artifacts; ` +
       "nothing can be added to them (D1 history keeps the job's record)",
     { jobId, settledAt },
   );

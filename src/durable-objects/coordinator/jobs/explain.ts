@@ -7,11 +7,12 @@
  */
 import type { Factory, Job } from "../../../core/model.ts";
 import { GATED_CODES, type PreemptionDecision } from "../../../core/preemption.ts";
-import { DEFAULT_WEIGHTS, jobUrgency, type RouteContext, rankFactories } from "../../../core/router.ts";
+import { type Candidate, DEFAULT_WEIGHTS, jobUrgency, type RouteContext, rankFactories } from "../../../core/router.ts";
 import { reachableViews } from "../../../core/waiting-fleet.ts";
-import type { Explanation, PreemptionView } from "../../../shared/responses.ts";
+import type { Explanation, PreemptionView, RejectedCandidate } from "../../../shared/responses.ts";
 import { exclusionsOf } from "../dispatch/exclusions.ts";
 import { preemptionDecision } from "../dispatch/preempt.ts";
+import { withLinks } from "../factories/fleet-view.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { requireJob } from "./rows.ts";
 import { fleetSnapshot, waitingReasonFor } from "./waiting.ts";
@@ -34,7 +35,8 @@ export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string>
   // The queue's order uses the product's starvation weight for every job (dispatch/urgency-order), an arm's never.
   const weights = { ...product, ...policy?.weights, starvation: product.starvation };
   const factories = reachableViews(snap.factories, snap.connected, snap.draining);
-  const { ranked, rejected } = rankFactories(job, factories, ctx);
+  const { ranked, rejected: refused } = rankFactories(job, factories, ctx);
+  const rejected = withLinkEnds(tx, refused, snap.factories);
   // Every remembered exclusion, also those whose backoff ended (their strikes still count).
   const exclusions = exclusionsOf(tx.sql, job.id);
   const waitingReason = waitingReasonFor(tx, job, snap);
@@ -89,4 +91,22 @@ function preemptionView(
     wouldPreempt: { victimId: victim.id, victimPriority: victim.priority, factoryId },
     notBecause: null,
   };
+}
+
+/**
+ * `rejected` with, on each refused `factory_disconnected`, when its link ended (`disconnectedAt`, ms epoch or null),
+ * read by the fleet view's own rule (factories/fleet-view `withLinks`, no socket counted: such a factory has none
+ * work-ready) — explain said the link was lost and not since when. Read only when some factory is refused so.
+ */
+function withLinkEnds(tx: Tx, rejected: Candidate[], fleet: readonly Factory[]): RejectedCandidate[] {
+  const lost = new Set(rejected.filter((c) => c.reasons.includes("factory_disconnected")).map((c) => c.factoryId));
+  if (lost.size === 0) return rejected;
+  const ends = new Map(
+    withLinks(
+      tx.sql,
+      fleet.filter((f) => lost.has(f.id)),
+      new Set(),
+    ).map((f) => [f.id, f.disconnectedAt]),
+  );
+  return rejected.map((c) => (lost.has(c.factoryId) ? { ...c, disconnectedAt: ends.get(c.factoryId) ?? null } : c));
 }

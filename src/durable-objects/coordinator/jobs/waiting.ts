@@ -9,6 +9,7 @@ import type { Job, Stage } from "../../../core/model.ts";
 import { liveHoldsByKey } from "../../../core/serial-holds.ts";
 import type { WaitingInputs } from "../../../core/waiting.ts";
 import { runsOrEnded, waitingReasonOf } from "../../../core/waiting.ts";
+import { withWaitingFix } from "../../../core/waiting-fix.ts";
 import type { WaitingReason } from "../../../core/waiting-reason.ts";
 import { cascadeHold } from "../dag/cancel-subtree.ts";
 import { routeContext } from "../dispatch/claim.ts";
@@ -113,7 +114,8 @@ export function waitingReasonFor(
     inputs.lastRunMessage = () =>
       tx.sql.exec<{ m: string | null }>(LAST_RUN_MESSAGE_SQL, job.id).toArray()[0]?.m ?? undefined;
   }
-  return waitingReasonOf(full, inputs, tx.now);
+  // With its fix (core/waiting-fix): the CLI and the dashboard read the same words.
+  return withWaitingFix(waitingReasonOf(full, inputs, tx.now), job.id);
 }
 
 /** The result message of a job's last ended run (runs' primary key is (job_id, lease_epoch)). */

@@ -10,6 +10,7 @@
  *           that opens again (its trial failed) is re-raised by policies/breakers with its new "open until".
  */
 import { breakerState } from "../../../core/breaker.ts";
+import { instantWords } from "../../../core/waiting-commands.ts";
 import { factoryLabel } from "../factories/registry.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { liveAlertsOf, raiseAlert } from "./alerts.ts";
@@ -21,7 +22,7 @@ const MAX_BREAKER_ALERTS = 500;
 /** The alert text of a half-open breaker, from the instant (ms epoch) its cool-down ended; `factory` as factoryLabel. */
 export function halfOpenMessage(engine: string, factory: string, since: number): string {
   return (
-    `engine ${engine} on factory ${factory} is half-open since ${new Date(since).toISOString()}: one trial run ` +
+    `engine ${engine} on factory ${factory} is half-open since ${instantWords(since)}: one trial run ` +
     "is let through; a success closes the breaker (and resolves this alert), a failure opens it again"
   );
 }

@@ -5,6 +5,7 @@
  * fleet, the factory alerts and the waiting reasons do: by its id alone, the Alerts page said
  * "engine sample on factory fac_0mxbu3guj… is open" while the job beside it said "broken on build-box-7".
  */
+import { instantWords } from "../../../core/waiting-commands.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { factoryLabel } from "../factories/registry.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -18,7 +19,7 @@ import { recordAutoLesson } from "./lessons.ts";
 export function sayBreakerOpen(tx: Tx, run: Run, engine: string, untilMs: number, why: string, tripped: boolean) {
   const factory = factoryLabel(tx.sql, run.factoryId);
   const subject = `breaker:${run.factoryId}:${engine}`;
-  const message = `engine ${engine} on factory ${factory} is open until ${new Date(untilMs).toISOString()}: ${why}`;
+  const message = `engine ${engine} on factory ${factory} is open until ${instantWords(untilMs)}: ${why}`;
   raiseAlert(tx, { kind: "breaker_open", severity: "warning", subject, message });
   if (!tripped) return;
   const last = run.result?.message ?? run.result?.outcome;

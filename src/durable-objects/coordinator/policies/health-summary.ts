@@ -13,7 +13,7 @@
  */
 import type { AlertSeverity } from "../../../core/alerts.ts";
 import { type ProductHealthInputs, type ProductStatus, productHealth } from "../../../core/health.ts";
-import type { Health } from "../../../core/model.ts";
+import type { Factory, Health } from "../../../core/model.ts";
 import type { HealthThresholds } from "../../../core/settings.ts";
 import { linkEndedIds } from "../factories/fleet-view.ts";
 import { listFactories } from "../factories/registry.ts";
@@ -58,8 +58,10 @@ export type ProductHealthAnswer = Omit<ProductHealthView, "factories"> & {
 
 /** The answer at `tx.now`, read-only; `linked`: the factories with a greeted socket open now (`linkedFactoryIds`). */
 export function productHealthAnswer(tx: Tx, linked: ReadonlySet<string>): ProductHealthAnswer {
-  const { view } = productHealthAt(tx, false);
-  const disconnected = linkEndedIds(tx.sql, listFactories(tx.sql, tx.now), linked).size;
+  // One list for both counts: each is a pass over every factory's record and a count of every live lease.
+  const fleet = listFactories(tx.sql, tx.now);
+  const { view } = productHealthAt(tx, false, fleet);
+  const disconnected = linkEndedIds(tx.sql, fleet, linked).size;
   return { ...view, factories: { ...view.factories, disconnected } };
 }
 
@@ -85,12 +87,18 @@ function lastFinishedAt(sql: SqlStorage): number | undefined {
   return Number.isFinite(at) ? at : undefined;
 }
 
-/** The health inputs and view at `tx.now`; `remember` keeps `lastFinishedAt` in meta (a writing unit only). */
-export function productHealthAt(tx: Tx, remember = true): { view: ProductHealthView; inputs: ProductHealthInputs } {
+/**
+ * The health inputs and view at `tx.now`; `remember` keeps `lastFinishedAt` in meta (a writing unit only); `fleet`:
+ * the product's factories at `tx.now` when the caller has listed them already (registry `listFactories`).
+ */
+export function productHealthAt(
+  tx: Tx,
+  remember = true,
+  fleet: readonly Factory[] = listFactories(tx.sql, tx.now),
+): { view: ProductHealthView; inputs: ProductHealthInputs } {
   const thresholds = getSettings(tx.sql).health;
   const factories = { ok: 0, degraded: 0, down: 0, left: 0 }; // left: stopped on purpose, not an outage
-  for (const f of listFactories(tx.sql, tx.now))
-    if (f.status !== "revoked" && f.lastHeartbeatAt !== undefined) factories[f.health] += 1;
+  for (const f of fleet) if (f.status !== "revoked" && f.lastHeartbeatAt !== undefined) factories[f.health] += 1;
   const counts = openAlertCounts(tx);
   // The stalled alert follows from this very rule: counting it would make a stalled product "degraded" forever.
   const stalledLive = tx.sql

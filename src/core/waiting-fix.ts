@@ -1,9 +1,11 @@
 /**
- * @module cli/waiting-fix
- * The command that ends a wait, for the waiting reasons whose own message names none: `no_capable_factory` ("waiting
- * for a factory with cuda — none is enrolled", "no factory has all of a, b (closest: box lacks b)") told a newcomer
- * what was missing and not how to add it. Shown as the "fix:" line of the "Waiting:" block (cli/waiting) of
- * `gigafactory job ID` and `explain ID`. One waiting for an approval already says `gigafactory factory approve ID`.
+ * @module core/waiting-fix
+ * The command that ends a wait, for the waiting reasons whose own message names none — the `fix` a waiting reason
+ * carries on the wire (`withWaitingFix`, added where the coordinator answers it), read by the CLI's "fix:" lines
+ * (cli/waiting) and the dashboard's job page alike: each composed its own, the dashboard none. `no_capable_factory`
+ * ("waiting for a factory with cuda — none is enrolled", "no factory has all of a, b (closest: box lacks b)") told a
+ * newcomer what was missing and not how to add it. One waiting for an approval already says `gigafactory factory
+ * approve ID`.
  * A capability the agent detects itself (agent/capabilities: `engine:`, `has:`, `os:`, `arch:`, `node:`) is never
  * told as `--cap`: `--cap engine:claude` would send claude jobs to a host without claude. An engine is added with
  * `--engine NAME=COMMAND` (or its command on the agent's PATH), a tool by installing it; an os/arch/node needs
@@ -11,9 +13,9 @@
  * as `watch` tells it, and a dead-lettered one (no reason: it waits for nothing) `requeue ID`, as `job` tells it —
  * `jobs` said neither (a newcomer, pass 42).
  */
-import { shellWord } from "../core/waiting-commands.ts";
-import type { WaitingReason } from "../core/waiting-reason.ts";
-import { Capability } from "../shared/api.ts";
+import { CapabilitySchema } from "./manifest-schema.ts";
+import { shellWord } from "./waiting-commands.ts";
+import type { WaitingReason } from "./waiting-reason.ts";
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
@@ -26,7 +28,7 @@ const EVERY_AGENT = new Set(["engine:sample"]);
 const toAdd = (v: unknown): string[] => strings(v).filter((c) => !EVERY_AGENT.has(c));
 
 /** A capability `c` is one a command line may carry as is (the answer is text from elsewhere: never pasted unchecked). */
-const safe = (c: string): boolean => Capability.safeParse(c).success;
+const safe = (c: string): boolean => CapabilitySchema.safeParse(c).success;
 
 /** The capabilities the agent detects from the host (agent/capabilities), by kind; the rest are declared (`--cap`). */
 function byKind(caps: readonly string[]) {
@@ -99,4 +101,13 @@ export function waitingFix(reason: WaitingReason, jobId?: string): string | unde
   if (typeof closest.name === "string")
     return `if ${closest.name} has ${missing.join(", ")}, ${declare}; else ${enroll}`;
   return `${enroll}; or, on a factory enrolled already that has ${missing.join(", ")}, ${declare}`;
+}
+
+/**
+ * `reason` of job `jobId` with its `fix` (`waitingFix`) when one exists; as it is otherwise. Null stays null (a job
+ * that runs or has ended waits for nothing).
+ */
+export function withWaitingFix(reason: WaitingReason | null, jobId: string): WaitingReason | null {
+  const fix = reason ? waitingFix(reason, jobId) : undefined;
+  return reason && fix !== undefined ? { ...reason, fix } : reason;
 }
