@@ -188,6 +188,9 @@ export const MetricsRead = z.object({
   retries: num,
   openAlerts: z.object({ critical: num, warning: num, info: num }),
   budget: maybe(z.object({ spentUsd: num, ceilingUsd: num, period: str, state: str })),
+  // Absent from older coordinators (the `dispatch` line is then left out).
+  dispatchPaused: z.boolean().optional(),
+  dispatchPausedBy: str.optional(),
   breakers: z.array(breaker.extend({ factoryId: str })),
   factories: z.array(z.object({ id: str.optional(), name: str, runs: num, successes: num, successRate: num })),
   factoryWindowMs: num.optional(),

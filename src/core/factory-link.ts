@@ -78,6 +78,10 @@ export type UpFacts = Pick<Factory, "status" | "health" | "lastHeartbeatAt"> & P
  * explain gives such a factory (`factory_disconnected`, not `factory_down`: its heartbeats say up), read this rule;
  * the dashboard's fleet line mirrors it (dashboard/fleet-link `disconnected`, those not down). Each is counted in its
  * health as before (heartbeat-based on purpose, core/departure): `disconnected` is a subset of `ok` + `degraded`.
+ * Both counts apply it over the same set, every factory whatever its status (a draining or quarantined one too: its
+ * running work cannot report over a link that ended), so `/health`'s `factories.disconnected` and the metrics'
+ * `seats.disconnectedFactories` are one number; only the metrics' `seats.disconnected` narrows to the active ones,
+ * whose seats are in `seats.total`.
  */
 export function linkEndedWhileUp(f: UpFacts): boolean {
   if (f.connected || f.status === "revoked" || f.lastHeartbeatAt === undefined) return false;

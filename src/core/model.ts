@@ -107,8 +107,13 @@ export interface RunResult {
   retryAfterSeconds?: number;
 }
 
-/** A result as a factory reports it (shared/api-work `RunResultBody`): never one of the coordinator's own hand-backs. */
-export type ReportedResult = RunResult & { outcome: Exclude<RunResult["outcome"], "preempted" | "handed_back"> };
+/**
+ * A result as a factory reports it (shared/api-work `RunResultBody`): never one the coordinator records itself — its
+ * hand-backs, an operator's cancel, a lost lease — as those are neutral for breakers and track records.
+ */
+export type ReportedResult = RunResult & {
+  outcome: Exclude<RunResult["outcome"], "preempted" | "handed_back" | "cancelled" | "fenced">;
+};
 
 export interface Insights {
   tokensIn?: number;

@@ -5,7 +5,7 @@
  * (worker/prometheus), so the two formats cannot disagree.
  */
 import { z } from "zod";
-import { BUDGET_STATES, type BudgetState } from "../core/budget.ts";
+import { BUDGET_STATES, type BudgetState, type PausedBy } from "../core/budget.ts";
 import type { CumulativeBucket } from "../core/metrics.ts";
 import { STAGES, type Stage } from "../core/model.ts";
 
@@ -54,9 +54,11 @@ export interface MetricsSnapshot {
   product: string;
   queue: { depthByStage: Record<Stage, number> };
   /**
-   * `total`: seats of active factories not down (nor left); `busy`: live leases anywhere. `disconnected`: of `total`,
-   * the seats of factories whose link ended (no live socket, not polling over HTTP: core/factory-link
-   * `linkEndedWhileUp`), on `disconnectedFactories` factories — still in `total` while their heartbeats count them up.
+   * `total`: seats of active factories not down (nor left); `busy`: live leases anywhere. `disconnectedFactories`:
+   * the factories whose link ended while their heartbeats say up (no live socket, not polling over HTTP:
+   * core/factory-link `linkEndedWhileUp`), whatever their status — `GET …/health`'s `factories.disconnected`, one
+   * count. `disconnected`: of `total`, the seats of the active ones among them — still in `total` while their
+   * heartbeats count them up (a draining factory's seats are in neither).
    */
   seats: { busy: number; total: number; utilisation: number; disconnected: number; disconnectedFactories: number };
   dispatchLatencyMs: { buckets: CumulativeBucket[]; count: number; sumMs: number };
@@ -64,6 +66,13 @@ export interface MetricsSnapshot {
   retries: number;
   breakers: BreakerMetric[];
   budget?: BudgetMetric;
+  /**
+   * Whether dispatch is paused now (`settings.budgetPaused`, the flag router and claim read), budget set or not: an
+   * operator's pause needs none (policies/budget-unset), and `budget` is absent then. `dispatchPausedBy`: who paused
+   * it, present while paused — the operator's pause when both hold (core/budget `pausedByOf`).
+   */
+  dispatchPaused: boolean;
+  dispatchPausedBy?: PausedBy;
   /** Open (incl. acknowledged) alerts by severity. */
   openAlerts: { info: number; warning: number; critical: number };
   factories: FactoryRate[];
@@ -111,7 +120,10 @@ export const MetricsSchema = z.object({
       "of total, the seats of factories whose link ended (no live socket, not polling over HTTP): still counted in " +
         "total while their heartbeats say up (~30 s), though no work reaches them",
     ),
-    disconnectedFactories: count.describe("the factories those disconnected seats are on"),
+    disconnectedFactories: count.describe(
+      "factories whose link ended while their heartbeats say up, any status (draining too): GET …/health's " +
+        "factories.disconnected, one count; the active ones hold the disconnected seats",
+    ),
   }),
   dispatchLatencyMs: z.object({
     buckets: z
@@ -132,6 +144,15 @@ export const MetricsSchema = z.object({
       periodStart: ms,
     })
     .optional(),
+  dispatchPaused: z
+    .boolean()
+    .describe(
+      "dispatch is paused (an operator's pause, which needs no budget, or an exhausted budget's), budget set or not",
+    ),
+  dispatchPausedBy: z
+    .enum(["operator", "exhausted"])
+    .optional()
+    .describe("while paused: who paused it (operator first when both hold)"),
   openAlerts: z.object({ info: count, warning: count, critical: count }),
   factories: z.array(
     z.object({ id: z.string(), name: z.string(), runs: count, successes: count, successRate: z.number() }),

@@ -32,10 +32,24 @@ export const CheckpointBody = z
   })
   .strict();
 
+/**
+ * The outcomes a factory may give its own run. `cancelled` and `fenced` are the coordinator's to record (an operator's
+ * cancel, a lost lease) and, like its `preempted`/`handed_back`, neutral for breakers and track records: taken from a
+ * factory, a host could close its own failures so and keep its breaker closed. The agent never sends them (a run it
+ * abandons on a `cancel` or a lost lease ends with a `stopped` frame), so they are refused at the boundary.
+ */
+export const REPORTED_OUTCOMES = ["success", "failure", "budget_exceeded", "timeout", "rate_limited"] as const;
+const reportedOutcome = z.enum(REPORTED_OUTCOMES, {
+  error: (issue) =>
+    issue.input === "cancelled" || issue.input === "fenced"
+      ? `${issue.input} is the coordinator's to record (a cancel, a lost lease), not a factory's: report a failed run as failure or timeout`
+      : `one of ${REPORTED_OUTCOMES.join(", ")}`,
+});
+
 export const RunResultBody = z
   .object({
     rc: z.number().int().min(-1024).max(1024).optional(),
-    outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced", "rate_limited"]),
+    outcome: reportedOutcome,
     message: utf8Text(16_000).optional(),
     retryable: z.boolean().optional(),
     // 1 day: a provider's longest realistic back-off; a longer one is an operator's call (quarantine), not a header.

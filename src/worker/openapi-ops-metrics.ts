@@ -15,11 +15,13 @@ export const METRICS_OPS: Op[] = [
     description:
       "The product's metrics: {schema_version: 1, generated_at, product, queue: {depthByStage}, seats: {busy, total, " +
       "utilisation}, dispatchLatencyMs: {buckets: [{le, count}] (cumulative, ms), count, sumMs}, leaseExpiries, " +
-      "retries, breakers, budget?, openAlerts: {info, warning, critical}, factories: [{id, name, runs, successes, " +
+      "retries, breakers, budget?, dispatchPaused (always: an operator's pause needs no budget), dispatchPausedBy? " +
+      "(operator | exhausted, while paused), openAlerts: {info, warning, critical}, factories: [{id, name, runs, successes, " +
       "successRate}] over the last factoryWindowMs (24 h)}. As Prometheus text 0.0.4 (Content-Type text/plain; " +
       "version=0.0.4) with ?format=prometheus or Accept: text/plain;version=0.0.4 (gigafactory_* series, product as a label; " +
-      "with a budget, gigafactory_budget_state{state} is 1 for its state and 0 for the others, and " +
-      "gigafactory_budget_dispatch_paused is 1 while it pauses dispatch); " +
+      "with a budget, gigafactory_budget_state{state} is 1 for its state and 0 for the others; " +
+      "gigafactory_budget_dispatch_paused is always written, 1 while dispatch is paused, budget set or not, with the " +
+      "budget's period label while one is set); " +
       "?format= wins over Accept; another format value is 400",
     role: "viewer",
     query: MetricsQuery,

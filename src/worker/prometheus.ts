@@ -7,8 +7,9 @@
  * load, and `nodejs_compat` (wrangler.toml) serves the `util` they use.
  *
  * A fresh Registry per render: the coordinator owns the numbers, this module only prints them, so nothing is kept
- * between requests. Every series carries a `product` label. The budget's series (spend, ceiling, state, whether it
- * pauses dispatch) are absent while no budget is set.
+ * between requests. Every series carries a `product` label. The budget's series (spend, ceiling, state) are absent
+ * while no budget is set; `gigafactory_budget_dispatch_paused` is always written — an operator's pause needs no
+ * budget, and a rule on it saw no paused fleet then — with the budget's `period` label while one is set.
  */
 import type { Gauge as GaugeType, MetricType, Registry as RegistryType } from "prom-client";
 import Counter from "prom-client/lib/counter.js";
@@ -102,7 +103,7 @@ export async function renderPrometheus(s: MetricsSnapshot): Promise<string> {
   gauge(
     registry,
     "gigafactory_factories_disconnected",
-    "Active factories up by heartbeat whose link ended (no live socket, not polling over HTTP)",
+    "Factories up by heartbeat whose link ended (no live socket, not polling over HTTP), any status, as /health counts",
   ).set({ product }, s.seats.disconnectedFactories);
   gauge(registry, "gigafactory_seat_utilisation_ratio", "Busy seats / total seats, 0..1").set(
     { product },
@@ -147,14 +148,14 @@ export async function renderPrometheus(s: MetricsSnapshot): Promise<string> {
       "state",
     ]);
     for (const st of BUDGET_STATES) state.set({ ...labels, state: st }, st === s.budget.state ? 1 : 0);
-    // `paused` is the one state that pauses dispatch (an operator's pause or exhaustion: core/budget pausedByOf).
-    gauge(
-      registry,
-      "gigafactory_budget_dispatch_paused",
-      "1 while the budget pauses dispatch (an operator's pause or exhaustion), 0 otherwise",
-      ["period"],
-    ).set(labels, s.budget.state === "paused" ? 1 : 0);
   }
+  // From the flag dispatch reads (policies/metrics), budget set or not; `period` only while a budget is set.
+  gauge(
+    registry,
+    "gigafactory_budget_dispatch_paused",
+    "1 while dispatch is paused (an operator's pause, which needs no budget, or an exhausted budget), 0 otherwise",
+    ["period"],
+  ).set(s.budget ? { product, period: s.budget.period } : { product }, s.dispatchPaused ? 1 : 0);
   const alerts = gauge(registry, "gigafactory_open_alerts", "Open (incl. acknowledged) alerts", ["severity"]);
   for (const [severity, n] of Object.entries(s.openAlerts)) alerts.set({ product, severity }, n);
   const runs = gauge(

@@ -243,7 +243,7 @@ describe("a report fenced after its lease was lost", () => {
     const fail = {
       type: "fail" as const,
       ...ref,
-      result: { outcome: "cancelled" as const },
+      result: { outcome: "failure" as const }, // what the agent says of a run it stopped (cancelled is refused)
       insights: { costUsd: 2.5 },
     };
     socket.send({ ...fail, id: "2" });

@@ -1,7 +1,8 @@
 // GET …/metrics as Prometheus text in workerd carries the product budget's state, read from the same snapshot as
 // the JSON: one `gigafactory_budget_state` series per state (1 for the JSON's `budget.state`, 0 for the others) and
 // `gigafactory_budget_dispatch_paused` 1 while the budget pauses dispatch — by exhaustion (a report reaching the
-// ceiling) and by an operator — and 0 again once resumed (`overrun`: over the ceiling by an operator's choice).
+// ceiling) and by an operator — and 0 again once resumed (`overrun`: over the ceiling by an operator's choice); the
+// JSON's `dispatchPaused` and `dispatchPausedBy` (exhausted, operator) say the same, and why.
 import parse from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
 import { BUDGET_STATES } from "../../src/core/budget.ts";
@@ -11,7 +12,7 @@ import { ADMIN, api, claim, enroll, P, submit } from "./client";
 const PRODUCT = "metrics-budget-state";
 
 /** The budget's state as the JSON says it and as the text says it: the state at 1, and the dispatch pause. */
-async function states(): Promise<{ json?: string; ones: string[]; zeros: number; paused: number }> {
+async function states(): Promise<{ json?: string; ones: string[]; zeros: number; paused: number; by: string | null }> {
   const json = (await api<MetricsSnapshot>("GET", `${P(PRODUCT)}/metrics`, { token: ADMIN })).body;
   const text = await api<string>("GET", `${P(PRODUCT)}/metrics?format=prometheus`, { token: ADMIN });
   const families = parse(text.body as unknown as string);
@@ -20,7 +21,9 @@ async function states(): Promise<{ json?: string; ones: string[]; zeros: number;
   expect(state.map((m) => m.labels?.state).sort()).toEqual([...BUDGET_STATES].sort());
   expect(state.every((m) => m.labels?.product === PRODUCT && m.labels?.period === "day")).toBe(true);
   expect(paused).toHaveLength(1);
+  expect(json.dispatchPaused).toBe(Number(paused[0]?.value) === 1);
   return {
+    by: json.dispatchPausedBy ?? null,
     json: json.budget?.state,
     ones: state.filter((m) => Number(m.value) === 1).map((m) => String(m.labels?.state)),
     zeros: state.filter((m) => Number(m.value) === 0).length,
@@ -36,7 +39,7 @@ describe("the budget's state in the Prometheus exposition", () => {
     });
     expect(put.status).toBe(200);
     const others = BUDGET_STATES.length - 1;
-    expect(await states()).toEqual({ json: "ok", ones: ["ok"], zeros: others, paused: 0 });
+    expect(await states()).toEqual({ json: "ok", ones: ["ok"], zeros: others, paused: 0, by: null });
 
     const f = await enroll(PRODUCT, "f");
     const job = await submit(PRODUCT, { title: "spends it all" });
@@ -47,16 +50,16 @@ describe("the budget's state in the Prometheus exposition", () => {
       json: { leaseEpoch: lease.lease.leaseEpoch, stage: "building", insights: { costUsd: 1 } },
     });
     expect(report.status).toBe(200);
-    expect(await states()).toEqual({ json: "paused", ones: ["paused"], zeros: others, paused: 1 });
+    expect(await states()).toEqual({ json: "paused", ones: ["paused"], zeros: others, paused: 1, by: "exhausted" });
 
     // Resumed over the ceiling: dispatch goes on, the state says so.
     expect((await api("POST", `${P(PRODUCT)}/budget/resume`, { token: ADMIN })).status).toBe(200);
-    expect(await states()).toEqual({ json: "overrun", ones: ["overrun"], zeros: others, paused: 0 });
+    expect(await states()).toEqual({ json: "overrun", ones: ["overrun"], zeros: others, paused: 0, by: null });
 
     // An operator's pause over it, and its resume.
     expect((await api("POST", `${P(PRODUCT)}/budget/pause`, { token: ADMIN })).status).toBe(200);
-    expect(await states()).toEqual({ json: "paused", ones: ["paused"], zeros: others, paused: 1 });
+    expect(await states()).toEqual({ json: "paused", ones: ["paused"], zeros: others, paused: 1, by: "operator" });
     expect((await api("POST", `${P(PRODUCT)}/budget/resume`, { token: ADMIN })).status).toBe(200);
-    expect(await states()).toEqual({ json: "overrun", ones: ["overrun"], zeros: others, paused: 0 });
+    expect(await states()).toEqual({ json: "overrun", ones: ["overrun"], zeros: others, paused: 0, by: null });
   });
 });

@@ -91,7 +91,7 @@ describe("reports at a lost epoch", () => {
     expect(await getJob(product, job.id)).toEqual(before);
   });
 
-  it("fences a fail frame whose outcome matches the run an operator requeue closed", async () => {
+  it("fences a late fail frame for the run an operator's requeue closed", async () => {
     const product = "stale-fail-requeued";
     const f = await enroll(product, "f");
     const { socket } = await connectFactory(product, f.token);
@@ -105,7 +105,7 @@ describe("reports at a lost epoch", () => {
       id: "late",
       jobId: job.id,
       leaseEpoch: a.leaseEpoch,
-      result: { outcome: "cancelled", message: "stopped" },
+      result: { outcome: "failure", message: "stopped" }, // a factory never says cancelled: that is refused (api-work)
     });
     expect(await answerTo(socket, "late")).toMatchObject({ type: "error", code: "fenced" });
     socket.close();

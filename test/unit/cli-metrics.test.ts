@@ -1,6 +1,7 @@
 // `gigafactory metrics` and `gigafactory stats` over a real local socket: the metrics print as readable fields (queue,
 // seats and utilisation, dispatch p50/p99 from the histogram — one past the last bound as "> 10 s", not "10000 ms" —
-// counters, alerts, budget) with a factory table (and a breaker table with each open breaker's openUntil), or as the
+// counters, alerts, budget, whether dispatch is paused and by whom — an operator's pause with no budget set
+// included) with a factory table (and a breaker table with each open breaker's openUntil), or as the
 // API's JSON under --json, or as the Prometheus text verbatim under --prometheus (it parses); --prometheus with
 // --json is a usage error; stats print a stage table with the total; a refused read is one `✘ ERROR` line, exit 1.
 import parse from "parse-prometheus-text-format";
@@ -23,6 +24,7 @@ const METRICS: MetricsSnapshot = {
   leaseExpiries: 1,
   retries: 3,
   breakers: [],
+  dispatchPaused: false,
   openAlerts: { info: 0, warning: 1, critical: 0 },
   factories: [{ id: "f1", name: "box-a", runs: 4, successes: 3, successRate: 0.75 }],
   factoryWindowMs: 86_400_000,
@@ -75,6 +77,23 @@ describe("gigafactory metrics", () => {
     const old = { busy: 2, total: 8, utilisation: 0.25 };
     const before = await stubCoordinator((_req, reply) => reply.json(200, { ...METRICS, seats: old }));
     expect((await cli(before.url, "t", "metrics")).stdout).toMatch(/seats\s+2\/8 busy \(25%\)$/m);
+  });
+
+  it("says whether dispatch is paused and by whom, with no budget set too; an older answer has no such line", async () => {
+    const said = async (over: Record<string, unknown>) => {
+      const stub = await stubCoordinator((_req, reply) => reply.json(200, { ...METRICS, ...over }));
+      return (await cli(stub.url, "t", "metrics")).stdout;
+    };
+    expect(await said({})).toMatch(/^\s*dispatch\s+running$/m);
+    const operator = await said({ dispatchPaused: true, dispatchPausedBy: "operator" });
+    expect(operator).toMatch(/^\s*budget\s+—$/m);
+    expect(operator).toMatch(/^\s*dispatch\s+paused by an operator \(`gigafactory budget resume` lifts it\)$/m);
+    expect(await said({ dispatchPaused: true, dispatchPausedBy: "exhausted" })).toMatch(
+      /^\s*dispatch\s+paused: the budget is spent \(`gigafactory budget` says what lifts it\)$/m,
+    );
+    const { dispatchPaused: _older, ...older } = METRICS;
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, older));
+    expect((await cli(stub.url, "t", "metrics")).stdout).not.toMatch(/^\s*dispatch\s+(running|paused)/m);
   });
 
   it("prints a p99 in the +Inf bucket as over the last bound, not as an exact 10000 ms", async () => {

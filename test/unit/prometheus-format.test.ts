@@ -1,7 +1,8 @@
 // The Prometheus exposition of GET …/metrics (worker/prometheus, the very function the route calls) parses with a
 // real Prometheus text parser (`parse-prometheus-text-format`), and every value read back equals the snapshot's:
 // queue depth per stage, seats, the dispatch-latency histogram (buckets, sum, count), counters, breakers, budget
-// (spend, ceiling, its state as one series per state — 1 for the current one — and whether it pauses dispatch),
+// (spend, ceiling, its state as one series per state — 1 for the current one), whether dispatch is paused — always
+// written, budget set or not (an operator's pause needs none) —,
 // alerts and per-factory success (a factory without runs has no ratio: absent, not a 0 that reads as "all failed")
 // — with the product as a label and label values escaped: any factory id, name or engine (quotes, backslashes,
 // newlines, any unicode) reads back exactly, under one HELP and one TYPE per family.
@@ -28,6 +29,7 @@ const SNAPSHOT: MetricsSnapshot = {
   retries: 5,
   breakers: [{ factoryId: "f1", engine: "claude", state: "half_open", consecutiveFailures: 5 }],
   budget: { period: "day", ceilingUsd: 50, spentUsd: 12.5, state: "ok", periodStart: 1_699_920_000_000 },
+  dispatchPaused: false,
   openAlerts: { info: 0, warning: 2, critical: 1 },
   factories: [{ id: "f1", name: 'box "one"\\eu', runs: 4, successes: 3, successRate: 0.75 }],
   factoryWindowMs: 86_400_000,
@@ -108,7 +110,7 @@ describe("Prometheus exposition", () => {
   it("prints the budget's state as one series per state, 1 for the current one, and whether it pauses dispatch", async () => {
     for (const state of BUDGET_STATES) {
       const budget = { ...SNAPSHOT.budget!, state };
-      const all = parse(await renderPrometheus({ ...SNAPSHOT, budget }));
+      const all = parse(await renderPrometheus({ ...SNAPSHOT, budget, dispatchPaused: state === "paused" }));
       expect(family(all, "gigafactory_budget_state").type).toBe("GAUGE");
       for (const other of BUDGET_STATES) {
         expect(value(all, "gigafactory_budget_state", { period: "day", state: other })).toBe(other === state ? 1 : 0);
@@ -117,13 +119,18 @@ describe("Prometheus exposition", () => {
     }
   });
 
-  it("leaves out the budget series when no budget is set", async () => {
+  it("leaves out the budget's own series when no budget is set, but always says whether dispatch is paused", async () => {
     const { budget: _none, ...rest } = SNAPSHOT;
-    const names = parse(await renderPrometheus(rest)).map((f) => f.name);
-    expect(names).not.toContain("gigafactory_budget_spent_usd");
-    expect(names).not.toContain("gigafactory_budget_state");
-    expect(names).not.toContain("gigafactory_budget_dispatch_paused");
-    expect(names).toContain("gigafactory_retries_total");
+    for (const dispatchPaused of [false, true]) {
+      const all = parse(await renderPrometheus({ ...rest, dispatchPaused, dispatchPausedBy: undefined }));
+      const names = all.map((f) => f.name);
+      expect(names).not.toContain("gigafactory_budget_spent_usd");
+      expect(names).not.toContain("gigafactory_budget_state");
+      expect(names).toContain("gigafactory_retries_total");
+      // An operator's pause needs no budget: a rule on this series must see it (no period label without a budget).
+      const paused = family(all, "gigafactory_budget_dispatch_paused");
+      expect(paused.metrics).toEqual([{ labels: { product: "acme" }, value: dispatchPaused ? "1" : "0" }]);
+    }
   });
 
   it("property: any factory id, name and engine reads back exactly; one HELP and one TYPE per family", async () => {

@@ -2,7 +2,8 @@
  * @module cli/commands/metrics
  * `gigafactory metrics` shows the product's metrics (GET …/metrics) for a human: queue depth by stage, seats and
  * utilisation, dispatch latency p50/p99 (estimated from the histogram, core/metrics `quantileEstimate`; one in the
- * `+Inf` bucket reads "> 10 s"), lease expiries, retries, open alerts, budget, breakers and each factory's success
+ * `+Inf` bucket reads "> 10 s"), lease expiries, retries, open alerts, budget, whether dispatch is paused and by whom,
+ * breakers and each factory's success
  * rate; `--json` prints the JSON document as the API answers it (the buckets, `+Inf` included, not the estimates);
  * `--prometheus` prints the Prometheus text exposition verbatim (for a pipe into promtool or a file a node exporter's
  * textfile collector reads; on a terminal, control characters shown as pictures). `gigafactory stats` prints the
@@ -69,6 +70,18 @@ function seatsText(s: Partial<MetricsSnapshot["seats"]> & Pick<MetricsSnapshot["
   return `${base} · ${s.disconnected} of them on ${on}`;
 }
 
+/**
+ * Whether dispatch runs, and who paused it: an operator's pause needs no budget, so "budget none" alone hid a stopped
+ * fleet. Undefined from an older coordinator, which does not say (the line is left out).
+ */
+function dispatchText(m: Partial<Pick<MetricsSnapshot, "dispatchPaused" | "dispatchPausedBy">>): string | undefined {
+  if (m.dispatchPaused === undefined) return undefined;
+  if (!m.dispatchPaused) return "running";
+  return m.dispatchPausedBy === "exhausted"
+    ? "paused: the budget is spent (`gigafactory budget` says what lifts it)"
+    : "paused by an operator (`gigafactory budget resume` lifts it)";
+}
+
 /** The metrics as aligned fields, then a table of factories (and of breakers, when any is not closed). */
 export function formatMetrics(m: MetricsSnapshot): string {
   const lat = m.dispatchLatencyMs;
@@ -93,6 +106,8 @@ export function formatMetrics(m: MetricsSnapshot): string {
         : NONE,
     ],
   ];
+  const dispatch = dispatchText(m);
+  if (dispatch) fields.push(["dispatch", dispatch]);
   const out = [renderFields(fields)];
   if (m.breakers.length) {
     out.push(

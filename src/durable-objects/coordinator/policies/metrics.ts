@@ -25,11 +25,11 @@ import {
 import { execute } from "../../sql-statements.ts";
 import { linkEndedIds } from "../factories/fleet-view.ts";
 import { listFactories } from "../factories/registry.ts";
-import { queueVersion } from "../runtime/meta.ts";
+import { getSettings, queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { openAlertCounts } from "./alerts.ts";
 import { listBreakers } from "./breakers.ts";
-import { budgetSnapshot } from "./budget.ts";
+import { budgetPauseOf, budgetSnapshot } from "./budget.ts";
 import { countsAs } from "./track-records.ts";
 
 function bump(tx: Tx, name: string, by = 1): void {
@@ -159,18 +159,24 @@ export function metricsSnapshot(tx: Tx, linked: ReadonlySet<string>): MetricsSna
   const upFactories = factories.filter(up);
   const total = upFactories.reduce((n, f) => n + f.seats, 0);
   const busy = factories.reduce((n, f) => n + f.load, 0);
-  // Of those, the ones whose link ended (the fleet view's rule): counted in `total` still — health is heartbeat-based
-  // and lags a closed socket by ~30 s —, named apart so a reader sees seats no work can reach.
-  const ended = linkEndedIds(tx.sql, upFactories, linked);
+  // The factories whose link ended while their heartbeats say up (the fleet view's rule), over every factory as
+  // `GET …/health` counts them: a draining or quarantined one too — its running work cannot report either. Only active
+  // ones' seats are in `total` (counted still: health lags a closed socket by ~30 s), so only theirs are `disconnected`.
+  const ended = linkEndedIds(tx.sql, factories, linked);
   const cut = upFactories.filter((f) => ended.has(f.id));
   const seats = {
     busy,
     total,
     utilisation: ratio(busy, total),
     disconnected: cut.reduce((n, f) => n + f.seats, 0),
-    disconnectedFactories: cut.length,
+    disconnectedFactories: ended.size,
   };
   const budget = budgetSnapshot(tx);
+  // The flag dispatch itself reads, not the budget's state: an operator's pause with no budget set is this flag alone.
+  // Still set a moment past a period's boundary (the alarm lifts it), when the rolled-over budget names no pause: the
+  // boundary lifts only exhaustion's, so that is whose it was.
+  const dispatchPaused = getSettings(tx.sql).budgetPaused;
+  const pausedBy = dispatchPaused ? (budgetPauseOf(tx)?.pausedBy ?? (budget ? "exhausted" : "operator")) : undefined;
   return {
     schema_version: METRICS_SCHEMA_VERSION,
     generated_at: tx.now,
@@ -186,6 +192,8 @@ export function metricsSnapshot(tx: Tx, linked: ReadonlySet<string>): MetricsSna
     retries: c.get("retries") ?? 0,
     breakers: listBreakers(tx),
     ...(budget ? { budget } : {}),
+    dispatchPaused,
+    ...(pausedBy ? { dispatchPausedBy: pausedBy } : {}),
     openAlerts: openAlertCounts(tx),
     factories: factoryRates(tx, factories),
     factoryWindowMs: FACTORY_WINDOW_MS,
