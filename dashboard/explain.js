@@ -7,8 +7,8 @@ import { EXPLAIN } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { setBusy } from "./busy.js";
 import { focusReturn, h, num, replace, showLoadError, statusLine, when } from "./dom.js";
-import { newestRead } from "./job-reads.js";
 import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
+import { newestRead } from "./newest-read.js";
 import { TERM_HELP } from "./router-terms.js";
 import { scrollBox } from "./scroll-box.js";
 

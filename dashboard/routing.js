@@ -8,7 +8,7 @@ import { RECOMMENDATIONS, RULES } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
-import { newestRead } from "./job-reads.js";
+import { newestRead } from "./newest-read.js";
 import { experimentsSection } from "./routing-experiments.js";
 
 /** 10 s: findings move with run ends and experiments with each counted outcome; faster would only add load. */
@@ -156,7 +156,7 @@ export function routingView(root, live) {
   /**
    * The page's reads, numbered as sent: a poll sent before an Apply or Remove and answered after the action's own read
    * drew the rules and recommendations as they were before it (the applied one offered again, the removed rule back)
-   * until the next poll. Only the newest read sent draws (job-reads.js newestRead).
+   * until the next poll. Only the newest read sent draws (newest-read.js).
    */
   const reads = newestRead();
   const load = async () => {
