@@ -25,13 +25,11 @@ describe("dashboard: a job page's timeline", () => {
       await type.waitFor(SOON);
       // Its text fits its box (no overflow), and its box ends before the summary's begins when they share a line.
       expect(await type.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
-      const [t, s] = await type.evaluate((e) => {
-        const box = (x: Element | null) => x?.getBoundingClientRect() ?? { right: 0, left: 0, top: 0, bottom: 0 };
-        const b = [box(e), box(e.parentElement?.querySelector(".summary") ?? null)];
-        return b.map((r) => ({ left: r.left, right: r.right, top: r.top, bottom: r.bottom }));
-      });
-      const sameLine = t && s && s.top < t.bottom && t.top < s.bottom;
-      if (sameLine) expect(t.right).toBeLessThanOrEqual(s.left);
+      const t = await type.boundingBox();
+      const s = await type.locator("xpath=..").locator(".summary").boundingBox();
+      if (!t || !s) throw new Error("the type or its summary is not drawn");
+      const sameLine = s.y < t.y + t.height && t.y < s.y + s.height;
+      if (sameLine) expect(t.x + t.width).toBeLessThanOrEqual(s.x);
       expect(errors).toEqual([]);
       await close();
     }
