@@ -15,6 +15,7 @@ import {
   statusLine,
   when,
 } from "./dom.js";
+import { newestRead } from "./newest-read.js";
 
 /**
  * @param {import("./api.js").Session} session
@@ -33,14 +34,14 @@ export function artifactsPanel(session, jobId) {
 
   // Reads overlap: the page's first read may still be out when an artifact event's re-read is sent. Only the latest
   // read may draw, or a slow older answer put back a list without what was uploaded since (until the next event).
-  let generation = 0;
+  const reads = newestRead();
   /** The latest read failed in a way that may pass: the job page's next poller tick reads again (`failed`). */
   let retry = false;
   const load = async () => {
-    const mine = ++generation;
+    const mine = reads.begin();
     try {
       const artifacts = await allArtifacts(session, jobId);
-      if (mine !== generation) return;
+      if (!reads.newest(mine)) return;
       retry = false;
       showLoadError(status);
       // Re-read on every artifact event: keyboard focus on a Download stays on it (it fell to the page's top).
@@ -49,7 +50,7 @@ export function artifactsPanel(session, jobId) {
         else replace(list, ...artifacts.map(item));
       });
     } catch (err) {
-      if (mine !== generation) return;
+      if (!reads.newest(mine)) return;
       retry = transient(err);
       showLoadError(status, describeError(err));
     }

@@ -14,6 +14,7 @@ import { budgetReader } from "./budget-read.js";
 import { armGroup, setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showLoadError, showReadNote, statusLine, utcBoundary } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
+import { newestRead } from "./newest-read.js";
 import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
 
@@ -103,10 +104,10 @@ export function budgetView(root, live) {
   };
 
   /**
-   * Bumped by every read and every action: a poll that was in flight when Pause or Resume answered must not draw
+   * Numbered by every read, overtaken by every action: a poll that was in flight when Pause or Resume answered must not draw
    * its older state over the new one (the page would show `warning` after a pause until the next poll).
    */
-  let generation = 0;
+  const reads = newestRead();
   // A read's word (dom.js showReadNote): said once, and never over the set form's refusal or an action's outcome.
   const none = "No budget is set for this product";
   /** @param {{ pausedBy?: string }} u the pause in force with no budget set, if any */
@@ -124,10 +125,10 @@ export function budgetView(root, live) {
   };
   const reader = budgetReader(live.session);
   const load = () => {
-    const mine = ++generation;
+    const mine = reads.begin();
     return reader.read().then(
       (b) => {
-        if (!alive || mine !== generation) return;
+        if (!alive || !reads.newest(mine)) return;
         if (b.budget === null) return noBudget(b);
         reader.saw();
         draw(b);
@@ -139,7 +140,7 @@ export function budgetView(root, live) {
       (err) => {
         // An overtaken read's failure is not the page's news either: a poll out when Pause answered, failing after
         // (a 503 mid-action), wrote "Cannot load the budget" over "Paused", as if the pause had not worked.
-        if (!alive || mine !== generation) return;
+        if (!alive || !reads.newest(mine)) return;
         if (err?.status === 404 && !err.foreign)
           noBudget(); // another server's 404 says nothing of a budget
         else showLoadError(status, `Cannot load the budget: ${describeError(err)}`);
@@ -158,7 +159,7 @@ export function budgetView(root, live) {
     busy = true;
     armAll();
     try {
-      generation++;
+      reads.overtake();
       const answer = method === "PUT" ? BUDGET : BUDGET_ACTED;
       const b = await api(live.session, path, { method, answer, ...(body ? { body } : {}) });
       if (!alive) return;

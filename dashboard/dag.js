@@ -22,7 +22,7 @@ import {
   titleText,
 } from "./dom.js";
 import { counted } from "./format.js";
-import { newestRead } from "./job-reads.js";
+import { newestRead } from "./newest-read.js";
 import { scrollBox } from "./scroll-box.js";
 
 const SVG = "http://www.w3.org/2000/svg";

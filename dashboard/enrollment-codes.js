@@ -14,6 +14,7 @@ import { ago, focusReturn, h, replace, showLoadError, statusLine, when } from ".
 import { newCodeForm } from "./enrollment-code-new.js";
 import { codeRevoker } from "./enrollment-code-revoke.js";
 import { bindsText, expiresText, stateText, tickClock } from "./enrollment-code-text.js";
+import { newestRead } from "./newest-read.js";
 import { mayList } from "./role.js";
 import { scrollBox } from "./scroll-box.js";
 
@@ -69,17 +70,17 @@ export function enrollmentCodesView(root, live) {
       actions(c),
     );
 
-  /** Bumped by every read: a read overtaken by a newer one (Refresh crossing a revoke's re-read) is dropped. */
-  let generation = 0;
+  /** Numbered as sent: a read overtaken by a newer one (Refresh crossing a revoke's re-read) is dropped. */
+  const reads = newestRead();
   const load = async () => {
-    const mine = ++generation;
+    const mine = reads.begin();
     const askedAt = performance.now(); // the code the creator shows is on a read asked after it was minted
     // Busy while the list is read, keeping keyboard focus (busy.js); giveBack covers a redraw meanwhile.
     const giveBack = focusReturn(refresh);
     setBusy(refresh, true);
     try {
       const { codes } = await api(live.session, "/factories/enrollment-codes", { answer: CODES });
-      if (!alive || mine !== generation) return;
+      if (!alive || !reads.newest(mine)) return;
       const empty = h(
         "tr",
         null,
@@ -96,11 +97,11 @@ export function enrollmentCodesView(root, live) {
         askedAt,
       );
     } catch (err) {
-      if (!alive || mine !== generation) return;
+      if (!alive || !reads.newest(mine)) return;
       if (err?.status === 403 && !err.foreign) return refuse(err); // the role's, not a gateway's
       showLoadError(status, `Cannot load enrollment codes: ${describeError(err)}`);
     } finally {
-      if (alive && mine === generation) {
+      if (alive && reads.newest(mine)) {
         setBusy(refresh, false);
         giveBack();
       }

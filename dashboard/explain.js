@@ -8,8 +8,8 @@ import { api, describeError, jobPath, transient } from "./api.js";
 import { setBusy } from "./busy.js";
 import { focusReturn, h, num, replace, showLoadError, statusLine, when } from "./dom.js";
 import { reasonChip } from "./filter-words.js";
-import { newestRead } from "./job-reads.js";
 import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
+import { newestRead } from "./newest-read.js";
 import { TERM_HELP } from "./router-terms.js";
 import { scrollBox } from "./scroll-box.js";
 

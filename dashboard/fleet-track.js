@@ -8,6 +8,7 @@ import { TRACK_RECORDS } from "./answers.js";
 import { api } from "./api.js";
 import { h } from "./dom.js";
 import { TRACK_RATES_HELP, trackLines } from "./learned.js";
+import { newestRead } from "./newest-read.js";
 
 /** 30 s: records change with run ends, minutes apart on a busy fleet; the card need not be fresher than that. */
 export const TRACK_POLL_MS = 30_000;
@@ -28,15 +29,19 @@ export function trackRecordsFeed(session, onChange) {
   /** @type {any[]} */
   let records = [];
   let alive = true;
-  const load = () =>
-    api(session, TRACK_RECORDS_PATH, { answer: TRACK_RECORDS }).then(
+  // A read slower than TRACK_POLL_MS is still out when the next is sent: answering after it, it drew older records.
+  const reads = newestRead();
+  const load = () => {
+    const mine = reads.begin();
+    return api(session, TRACK_RECORDS_PATH, { answer: TRACK_RECORDS }).then(
       (/** @type {any} */ doc) => {
-        if (!alive) return;
+        if (!alive || !reads.newest(mine)) return;
         records = Array.isArray(doc?.records) ? doc.records : [];
         onChange();
       },
       () => {}, // a viewer without routing or an older coordinator: the cards simply show no record
     );
+  };
   void load();
   const timer = setInterval(load, TRACK_POLL_MS);
   return {

@@ -11,6 +11,7 @@ import { HEALTH } from "./answers.js";
 import { api } from "./api.js";
 import { clock, replace, when } from "./dom.js";
 import { counted } from "./format.js";
+import { newestRead } from "./newest-read.js";
 
 /** Health is a summary, not a feed: every 15 s keeps the header current without loading the coordinator. */
 const HEALTH_EVERY_MS = 15_000;
@@ -65,10 +66,14 @@ export function healthText(hl, now) {
  */
 export function mountHealth(el, live) {
   let alive = true;
+  // Two reads can be out at once (the 15 s one, and the one at the shared poller's recovery): the older, answering
+  // late, said the health as it was before the newer one — "stalled" back after "healthy" — for up to 15 s.
+  const reads = newestRead();
   const show = async () => {
+    const mine = reads.begin();
     try {
       const hl = await api(live.session, "/health", { answer: HEALTH });
-      if (!alive) return;
+      if (!alive || !reads.newest(mine)) return;
       const { text, title } = healthText(hl, Date.now());
       el.hidden = false;
       el.className = `badge health-${hl.status}`;
@@ -78,7 +83,7 @@ export function mountHealth(el, live) {
       if (el.textContent !== text) replace(el, text);
     } catch {
       // The header stays quiet: the page's own requests show connection trouble.
-      if (alive) el.hidden = true;
+      if (alive && reads.newest(mine)) el.hidden = true; // an older read's failure is not the health now
     }
   };
   void show();

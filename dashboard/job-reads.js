@@ -58,17 +58,6 @@ export function readSchedule() {
 }
 
 /**
- * A panel's reads, newest first: `begin()` numbers a read as it is sent, `newest(n)` says whether none was sent after
- * read `n`. Two of a panel's reads can be out at once (a feed event's, then the next event's after COALESCE_MS): the
- * older, answering late, drew older runs, an older explain or tree over the newer until the next read.
- * @returns {{ begin: () => number, newest: (n: number) => boolean }}
- */
-export function newestRead() {
-  let sent = 0;
-  return { begin: () => ++sent, newest: (n) => n === sent };
-}
-
-/**
  * @typedef {{ job: () => Promise<void>, runs: () => Promise<void>, explain: () => Promise<void>,
  *   artifacts: () => Promise<void>, dag: () => Promise<void>, review: () => Promise<void> }} JobLoaders
  */

@@ -10,6 +10,7 @@ import { isBusy, setBusy } from "./busy.js";
 import { focusReturn, h, renderAges, replace, STAGES, showLoadError, stageLabel, statusLine } from "./dom.js";
 import { stageChips } from "./job-chips.js";
 import { jobRow } from "./job-row.js";
+import { newestRead } from "./newest-read.js";
 import { scrollBox } from "./scroll-box.js";
 import { serialPanel } from "./serial.js";
 import { readAtWaitEnd, reasonEnds, waitEnd } from "./wait-end.js";
@@ -33,8 +34,8 @@ export function jobsView(root, live, params) {
   let loading = false;
   /** Rows the reader asked to see: PAGE, and PAGE more per press of "Load more". */
   let wanted = PAGE;
-  /** The newest read's number: an older read answering after it is dropped (it would draw an older list). */
-  let generation = 0;
+  /** The list's reads, numbered as sent: an older read answering after a newer one is dropped (an older list). */
+  const reads = newestRead();
   /** The last re-read failed: the rows are as of an earlier read, so the next tick reads again. */
   let stale = false;
   /** Whether any read of the list worked: until one has, an empty table is not "no jobs". */
@@ -140,30 +141,30 @@ export function jobsView(root, live, params) {
    * newer first page, and jobs in between were missing or listed twice.
    */
   const reload = async () => {
-    const mine = ++generation;
+    const mine = reads.begin();
     loading = true;
     try {
       // The serial gates first, so the rows know which keys are frozen (serial.js).
       const [first] = await Promise.all([fetchPage(Math.min(MAX_PAGE, wanted)), gates.load()]);
       const rows = [...first.jobs];
       let cursor = first.nextCursor;
-      while (cursor && rows.length < wanted && mine === generation) {
+      while (cursor && rows.length < wanted && reads.newest(mine)) {
         const page = await fetchPage(Math.min(MAX_PAGE, wanted - rows.length), cursor);
         rows.push(...page.jobs);
         cursor = page.nextCursor;
       }
-      if (mine !== generation) return;
+      if (!reads.newest(mine)) return;
       jobs = rows;
       nextCursor = cursor;
       stale = false;
       read = true;
       showLoadError(status);
     } catch (err) {
-      if (mine !== generation) return;
+      if (!reads.newest(mine)) return;
       stale = transient(err);
       showLoadError(status, describeError(err));
     } finally {
-      if (mine === generation) {
+      if (reads.newest(mine)) {
         loading = false;
         setBusy(more, false);
         renderRows();

@@ -7,6 +7,7 @@
 import { FACTORIES, QUEUE_STATE, STATS } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { STAGES } from "./dom.js";
+import { newestRead } from "./newest-read.js";
 
 const TICK_MS = 3000;
 /** The longest wait between reads after failures in a row: a tab finds the coordinator back within half a minute. */
@@ -74,6 +75,12 @@ export class Live {
     /** `fleetTerms` of the factories as last read. */
     this.fleet = "";
     this.error = "";
+    /**
+     * The counts' and the factories' reads, numbered as sent: a page's own read (a breaker released, a grant approved:
+     * `loadFactories`) or a forced tick (`refresh`) crosses the tick out, whose older list, answering after, drew the
+     * breaker open or the capability waiting again until the next read.
+     */
+    this.reads = { counts: newestRead(), factories: newestRead() };
     /** @type {Set<(c: LiveChange) => void>} */
     this.listeners = new Set();
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -154,12 +161,17 @@ export class Live {
    * said "100+" for a product past 100 jobs in a stage, and cost ten reads per version change.
    */
   async loadCounts() {
+    const mine = this.reads.counts.begin();
     const stats = await api(this.session, "/stats", { answer: STATS });
+    if (!this.reads.counts.newest(mine)) return; // overtaken: the newer read's counts stand
     this.counts = new Map(STAGES.map((s) => [s, Number(stats.counts?.[s] ?? 0)]));
   }
 
+  /** Reads the factory list; one read sent after this one, answering first, is not written over. */
   async loadFactories() {
+    const mine = this.reads.factories.begin();
     const { factories } = await api(this.session, "/factories", { answer: FACTORIES });
+    if (!this.reads.factories.newest(mine)) return;
     this.factories = factories;
     this.fleet = fleetTerms(factories);
     this.factoriesAt = Date.now();

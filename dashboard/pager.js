@@ -6,6 +6,7 @@
  */
 import { isBusy, setBusy } from "./busy.js";
 import { focusReturn, h } from "./dom.js";
+import { newestRead } from "./newest-read.js";
 
 /**
  * @typedef {object} Pager
@@ -25,7 +26,7 @@ import { focusReturn, h } from "./dom.js";
  * @returns {Pager}
  */
 export function pager(id, label, reload, fallback = null) {
-  let generation = 0;
+  const reads = newestRead();
   /** Gives keyboard focus back after a press: the last page hides the button, a redraw may replace what follows. */
   let giveBack = () => {};
   /** @type {Pager} */
@@ -49,10 +50,10 @@ export function pager(id, label, reload, fallback = null) {
       },
       label,
     ),
-    begin: () => ++generation,
-    current: (asked) => asked === generation,
+    begin: reads.begin,
+    current: reads.newest,
     settle: (asked) => {
-      if (asked !== generation) return;
+      if (!reads.newest(asked)) return;
       setBusy(p.more, false);
       giveBack();
       giveBack = () => {};

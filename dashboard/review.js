@@ -12,7 +12,7 @@ import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, heldOutcome, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
-import { newestRead } from "./job-reads.js";
+import { newestRead } from "./newest-read.js";
 import { scrollBox } from "./scroll-box.js";
 
 /**

@@ -9,8 +9,8 @@ import { api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { counted, wholePercent } from "./format.js";
-import { newestRead } from "./job-reads.js";
 import { armColumns, decisionText } from "./learned.js";
+import { newestRead } from "./newest-read.js";
 import { usdText } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
 

@@ -8,7 +8,7 @@ import { RECOMMENDATIONS, RULES } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
-import { newestRead } from "./job-reads.js";
+import { newestRead } from "./newest-read.js";
 import { experimentsSection } from "./routing-experiments.js";
 
 /** 10 s: findings move with run ends and experiments with each counted outcome; faster would only add load. */
@@ -93,7 +93,7 @@ export function routingView(root, live) {
                         fromRecommendation: r.id,
                       }),
                   },
-                  `Apply: ${r.rule.effect} ${r.rule.factoryId}`,
+                  `Apply: ${r.rule.effect} ${live.factoryName(r.rule.factoryId)}`,
                 ),
           ),
         ),
@@ -116,7 +116,9 @@ export function routingView(root, live) {
           h(
             "li",
             { id: `rule-${r.id}`, dataset: { testid: "routing-rule" } },
-            h("strong", null, `${r.effect} ${r.factoryId}`),
+            // The factory by its name (its id in the title), as every other page names it: "avoid fac_0mxc…" said
+            // nothing an operator recognises. A factory not listed (removed) keeps its id.
+            h("strong", null, `${r.effect} `, h("bdi", { title: r.factoryId }, live.factoryName(r.factoryId))),
             // The reason and the author in their own <bdi>: a right-to-left override in one must not draw the
             // rest of the line backwards (test/e2e/dashboard-bidi).
             ` · engine ${r.engine ?? "any"} · class ${r.jobClass ?? "any"} · `,
@@ -133,7 +135,7 @@ export function routingView(root, live) {
                 "data-needs": "operator", // role.js
                 ...busyAttr(pending.has(`remove-${r.id}`)),
                 // "Remove" alone named every rule's button alike: a screen reader's list of buttons said which none was.
-                "aria-label": `Remove rule ${r.effect} ${r.factoryId}, engine ${r.engine ?? "any"}, class ${r.jobClass ?? "any"}`,
+                "aria-label": `Remove rule ${r.effect} ${live.factoryName(r.factoryId)}, engine ${r.engine ?? "any"}, class ${r.jobClass ?? "any"}`,
                 onclick: () =>
                   act(
                     `remove-${r.id}`,
@@ -156,7 +158,7 @@ export function routingView(root, live) {
   /**
    * The page's reads, numbered as sent: a poll sent before an Apply or Remove and answered after the action's own read
    * drew the rules and recommendations as they were before it (the applied one offered again, the removed rule back)
-   * until the next poll. Only the newest read sent draws (job-reads.js newestRead).
+   * until the next poll. Only the newest read sent draws (newest-read.js).
    */
   const reads = newestRead();
   const load = async () => {

@@ -5,7 +5,7 @@ import { RUNS } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { duration, h, replace, showLoadError, statusLine, when } from "./dom.js";
 import { clock, counted } from "./format.js";
-import { newestRead } from "./job-reads.js";
+import { newestRead } from "./newest-read.js";
 import { scrollBox } from "./scroll-box.js";
 import { usdText } from "./usd.js";
 

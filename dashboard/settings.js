@@ -10,6 +10,7 @@ import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
 import { isBusy, setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showError, showLoadError, showReadNote, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
+import { newestRead } from "./newest-read.js";
 import { can } from "./role.js";
 import { FIELDS, patchFrom, read } from "./settings-fields.js";
 import { settingsBoxes, settingsForm } from "./settings-form.js";
@@ -90,7 +91,7 @@ export function settingsView(root, live) {
     // Greyed out while the PATCH is out, keeping keyboard focus (busy.js); giveBack covers a redraw meanwhile.
     const giveBack = focusReturn(save);
     setBusy(save, true);
-    saves++; // a read sent before this Save would answer with what it replaced: dropped (`reread`)
+    reads.overtake(); // a read sent before this Save would answer with what it replaced: dropped (`reread`)
     showError(status);
     status.textContent = "Saving…"; // while the request is out: a slow answer is not a lost click
     try {
@@ -137,24 +138,24 @@ export function settingsView(root, live) {
    * The first read, and one every REREAD_MS on the poller's ticks (not while a Save is out: its answer is the read) —
    * settings changed elsewhere are drawn in every box the reader has not edited, and said; a failed read says so.
    */
-  let [lastRead, saves] = [Date.now(), 0]; // saves: Saves sent, each of which drops a read sent before it
-  // Reads sent, and the newest of them handled: one slower than REREAD_MS is still out when the next is sent, and
-  // answering after it, it drew the older settings over the newer and said the newer had "changed elsewhere".
-  let [sent, handled] = [0, 0];
+  let lastRead = Date.now();
+  // Reads numbered as sent, a Save overtaking every read out: one slower than REREAD_MS is still out when the next is
+  // sent, and answering after it, it drew the older settings over the newer and said the newer had "changed
+  // elsewhere"; its failure, after the newer read was drawn, said "Cannot load settings" over current values.
+  const reads = newestRead();
   const reread = async () => {
     lastRead = Date.now();
-    const [before, asked] = [saves, ++sent];
+    const mine = reads.begin();
     try {
       const s = await api(live.session, "/settings", { answer: SETTINGS });
-      if (!alive || isBusy(save) || saves !== before || asked < handled) return;
-      handled = asked;
+      if (!alive || isBusy(save) || !reads.newest(mine)) return;
       showLoadError(status);
       saved.read(termsOf(s, savedPaths));
       if (current !== null) return drawChanged(current, s, { boxes, drawn, fill, line: elsewhere });
       showReadNote(status, ""); // "Loading…" (or the first read's failure) is over
       fill(s);
     } catch (err) {
-      if (alive) showLoadError(status, `Cannot load settings: ${describeError(err)}`);
+      if (alive && reads.newest(mine)) showLoadError(status, `Cannot load settings: ${describeError(err)}`);
     }
   };
   replace(root, form);

@@ -65,7 +65,7 @@ describe("dashboard: keyboard focus through redraws and presses", () => {
     await page.clock.install();
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/routing`);
-    const remove = page.getByRole("button", { name: `Remove rule avoid ${factoryId}, engine any, class any` });
+    const remove = page.getByRole("button", { name: "Remove rule avoid host-1, engine any, class any" });
     await remove.focus();
     await redrawOf(page, `#remove-${ruleId}`, 11_000);
     expect(await focused(page)).toBe(`remove-${ruleId}`);

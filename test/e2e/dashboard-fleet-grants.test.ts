@@ -7,10 +7,12 @@
 // again) and focus goes there; one revoked meanwhile: the 409 likewise (its card, revoked, has no grant block). An
 // approval whose list read that follows fails (a coordinator failing) is drawn from its answer: the card left
 // "waiting for approval" and Approve armed under the line that said it was approved. A grant out while the operator
-// leaves the page and comes back is drawn busy on the new page: a second press sent a second grant.
-import type { Browser, Page } from "playwright-core";
+// leaves the page and comes back is drawn busy on the new page: a second press sent a second grant. The shared
+// poller's read of the list sent before an Approve and answered after the approval's own read is not drawn: it drew
+// the card "waiting for approval" again, Approve armed, until the list was next read (15 s, or never while failing).
+import type { APIResponse, Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
+import { fetchRoute, holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, call, type Harness, mintRoleTokens, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "grants";
@@ -24,7 +26,7 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
   let browser: Browser;
   const tokens = { viewer: "", operator: "" };
   const api = adminApi(() => h.url, PRODUCT);
-  const ids = { box1: "", box2: "", box3: "", box4: "", box5: "" };
+  const ids = { box1: "", box2: "", box3: "", box4: "", box5: "", box6: "" };
 
   /** Enrolls `name` with os:linux on 2 seats, then heartbeats (as the factory) declaring `declared` on 8 seats. */
   const declaredBeyond = async (name: string, declared: string[]) => {
@@ -50,6 +52,7 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
     ids.box3 = await declaredBeyond("box-3", ["fpga"]);
     ids.box4 = await declaredBeyond("box-4", ["tpu"]);
     ids.box5 = await declaredBeyond("box-5", ["npu"]);
+    ids.box6 = await declaredBeyond("box-6", ["dsp"]);
     expect(await factory(ids.box1)).toMatchObject({ pendingCapabilities: ["gpu"], seatLimit: 2 });
     browser = await launchChromium();
   });
@@ -75,7 +78,7 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
       drawn: els.length,
       shown: els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).length,
     }));
-    expect(controls).toEqual({ drawn: 15, shown: 0 }); // per card (5): Approve, the seat limit and its Set
+    expect(controls).toEqual({ drawn: 18, shown: 0 }); // per card (6): Approve, the seat limit and its Set
 
     expect(errors).toEqual([]);
     await close();
@@ -206,6 +209,47 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
     await expect.poll(() => status.textContent(), SOON).toBe("Approved: routed on os:linux, tpu · seat limit 2.");
     expect(await box4.locator(`#grant-pending-${ids.box4}`).count()).toBe(0);
     expect(await box4.locator('ul[aria-label="Capabilities"] li').allTextContents()).toEqual(["os:linux", "tpu"]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("draws nothing of the poller's list read sent before an Approve and answered after the approval's read", async () => {
+    const { page, errors, close } = await newPage(browser);
+    // The first GET of the list while `holding` is answered by the coordinator at once and handed to the page only
+    // when let go; while `failing`, every GET of the list is refused (a 503).
+    const hold = { holding: false, failing: false, held: [] as Array<[Route, APIResponse]> };
+    await page.route(
+      (u) => u.pathname.endsWith("/factories"),
+      async (route) => {
+        if (route.request().method() !== "GET") return route.fallback();
+        if (hold.failing)
+          return route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' });
+        if (!hold.holding) return route.fallback();
+        hold.holding = false;
+        hold.held.push([route, await fetchRoute(route)]);
+      },
+    );
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await page.goto(`${h.url}/#/fleet`);
+    const box6 = card(page, "box-6");
+    const approve = box6.getByRole("button", { name: "Approve dsp for box-6" });
+    await approve.waitFor(SOON);
+    hold.holding = true;
+    await api("POST", "/jobs", { manifest: { title: "the poller reads the list again" } });
+    await expect.poll(() => hold.held.length, SOON).toBe(1); // the poller's read, of the list before the Approve
+    await approve.click();
+    const status = box6.locator(`#grant-status-${ids.box6}`);
+    await expect.poll(() => status.textContent(), SOON).toBe("Approved: routed on dsp, os:linux · seat limit 2.");
+    await expect.poll(() => box6.locator(`#grant-pending-${ids.box6}`).count(), SOON).toBe(0);
+    // The older read let go, then the next read of the list refused: once its failure is said, the older answer
+    // reached the page before that read was sent (the poller's reads go one at a time), and was drawn, or dropped.
+    for (const [route, response] of hold.held.splice(0)) await route.fulfill({ response });
+    hold.failing = true;
+    await api("POST", "/jobs", { manifest: { title: "the poller reads the list once more" } });
+    await expect.poll(() => page.locator("#fleet-stale").isVisible(), SOON).toBe(true);
+    expect(await box6.locator(`#grant-pending-${ids.box6}`).count()).toBe(0);
+    expect(await approve.count()).toBe(0);
+    expect(await box6.locator('ul[aria-label="Capabilities"] li').allTextContents()).toEqual(["dsp", "os:linux"]);
     expect(errors).toEqual([]);
     await close();
   });

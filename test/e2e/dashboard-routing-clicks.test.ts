@@ -5,7 +5,8 @@
 // ("Already stopped") replaced the first one's success on the status line. An experiments read answered after the
 // page was left draws nothing: it drew uPlot charts into the detached page, which uPlot kept alive for good. Nor does
 // a poll sent before a Remove or a Stop and answered after the action's own read was drawn: it drew the removed rule,
-// or the stopped experiment live with its Stop, back until the next poll.
+// or the stopped experiment live with its Stop, back until the next poll. A rule names its factory as the Fleet page
+// does ("avoid host-1"), not by an id no one recognises.
 import type { APIResponse, Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchRoute, holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
@@ -56,6 +57,9 @@ describe("dashboard: the routing page's actions", () => {
     const { page, errors, close } = await routingPage();
     const remove = page.locator(`#remove-${ruleId}`);
     await remove.waitFor(SOON);
+    // The rule names its factory as the Fleet page does, not by its id (kept in the title).
+    expect(await page.locator(`#rule-${ruleId} strong`).textContent()).toBe("avoid host-1");
+    expect(await page.locator(`#rule-${ruleId} strong bdi`).getAttribute("title")).toMatch(/^fac_/);
     const deletes = await hold(page, "DELETE", `/routing/rules/${ruleId}`);
     await remove.dblclick();
     await expect.poll(() => remove.isDisabled(), SOON).toBe(true);
