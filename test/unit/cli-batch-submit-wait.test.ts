@@ -2,13 +2,15 @@
 // 0 = no limit) on the CLI's clock, progress on stderr with the time waited, and past it `✘ ERROR timeout` (exit 1)
 // naming the items still on their way by file and how to follow them — under --json the error document with the
 // answer and the batch as last read. It waited for ever on a batch whose items stayed queued. A --wait-timeout that
-// is no number of seconds, or one without --wait, sends nothing (exit 2).
+// is no number of seconds, or one without --wait, sends nothing (exit 2). Ctrl-C (a real SIGINT to the real process)
+// ends the wait the same way, as `✘ ERROR interrupted` (exit 130): under --json it had printed nothing, not even the id.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { BatchView } from "../../src/shared/api-batches.ts";
 import { connection, runCli, stubCoordinator } from "../support/cli-harness.ts";
+import { startCli, untilCli } from "../support/cli-process.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gf-batch-wait-"));
 const files = ["a.md", "b.md", "c.md"].map((name) => {
@@ -132,5 +134,23 @@ describe("batch submit --wait's deadline", () => {
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain("--wait-timeout bounds --wait");
     expect(stub.lines).toEqual([]);
+  });
+});
+
+describe("batch submit --wait stopped by Ctrl-C", () => {
+  it("ends the wait with ✘ ERROR interrupted (exit 130), and --json still prints the batch's id and its state", async () => {
+    const stub = await coordinator();
+    const run = startCli(["batch", "submit", ...files, "--wait", "--json", ...connection(stub.url, "shop")]);
+    await untilCli(run, "the batch read back", () => stub.lines.some((l) => l.startsWith("GET")));
+    run.child.kill("SIGINT");
+    const r = await run.exited;
+    expect(r.code).toBe(130);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.error).toMatchObject({ code: "interrupted", exitCode: 130 });
+    expect(doc.batchId).toBe("b-1");
+    expect(doc.batch).toEqual(STUCK);
+    expect(r.stderr).toMatch(
+      /^✘ ERROR interrupted: batch b-1: 2 of 3 items still on their way when Ctrl-C came .+ \/ the items are accepted and queued: send nothing again; follow them with `gigafactory batch b-1`$/m,
+    );
   });
 });

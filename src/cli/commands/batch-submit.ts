@@ -18,7 +18,7 @@ import { inlined } from "../read-answers-ops.ts";
 import { checkedWrite, lineOf } from "../read-answers-policy.ts";
 import { batchSummary } from "./batch.ts";
 import { acceptedLine, BatchAcceptedRead } from "./batch-submit-text.ts";
-import { DEFAULT_WAIT_SECONDS, WaitTimedOut, waitForBatch, waitTimeoutMs } from "./batch-wait.ts";
+import { DEFAULT_WAIT_SECONDS, WaitStopped, waitForBatch, waitTimeoutMs } from "./batch-wait.ts";
 import { headerKeyProblem } from "./children.ts";
 
 /** What a refused item's line tells to do: the batch's keys make a resend safe. */
@@ -44,7 +44,8 @@ export const batchSubmit: Command = {
     "the `gigafactory batch ID` command that shows each item's job once the dispatch queue has made it.",
     "--wait reads the batch back until no item is still on its way, with its progress on stderr, for at most",
     `--wait-timeout seconds (default ${DEFAULT_WAIT_SECONDS}, 0 = no limit); past it, \`✘ ERROR timeout\` naming the items`,
-    "still on their way (exit 1; under --json the error document with the answer and `batch` as last read).",
+    "still on their way (exit 1; under --json the error document with the answer and `batch` as last read);",
+    "Ctrl-C ends the wait the same way, as `✘ ERROR interrupted` (exit 130).",
     "Exit 1 when any item was refused. Under --json: the API's answer {batchId, accepted, jobs, idempotencyKeys,",
     "items, rejected}, and with --wait also `batch` (what `gigafactory batch ID --json` prints, once done).",
   ],
@@ -105,7 +106,7 @@ export const batchSubmit: Command = {
     try {
       view = await waitForBatch(ctx, answer.batchId, limitMs, files);
     } catch (err) {
-      if (!(err instanceof WaitTimedOut)) throw err;
+      if (!(err instanceof WaitStopped)) throw err;
       ctx.io.stderr(`${formatError(err.error)}\n`);
       if (ctx.json) ctx.emit({ ...errorDocument(err.error), ...answer, batch: err.view });
       return err.error.exitCode;
