@@ -85,6 +85,8 @@ async function poll(
     if (view.done) return view;
     const left = limitMs > 0 ? start + limitMs - now : Number.POSITIVE_INFINITY;
     if (left <= 0) throw new WaitStopped(view, stoppedError(view, `after ${limitMs / 1000} s`, files));
+    // Ctrl-C during the read: no pause after it.
+    if (stopped()) throw new WaitStopped(view, stoppedError(view, "when Ctrl-C came", files));
     await new Promise<void>((r) => {
       const timer = setTimeout(r, Math.min(pause, left));
       onSleep(() => {
