@@ -3,7 +3,8 @@
  * The items `gigafactory batch submit FILE…` sends in one `POST …/jobs:batch`: each file read as `submit` reads a
  * manifest (cli/manifest-input: UTF-8, at most a manifest's bytes, `-` for standard input once) and made the API's
  * item — `{markdown}` for a markdown file, the file's own `{manifest, bodyMd?}` (or a bare manifest object) for a
- * `.json` one — and the whole request weighed against the route's 8 MiB before anything is sent.
+ * `.json` one; standard input (`-`) by `--format`, else by its first character (`{`: JSON) — and the whole request
+ * weighed against the route's 8 MiB before anything is sent.
  */
 import { utf8Bytes } from "../core/bytes.ts";
 import { counted } from "../core/counted.ts";
@@ -19,30 +20,46 @@ export const SEE_BATCH_HELP = "see `gigafactory batch submit --help`";
 /** One item of a batch request: raw markdown, or JSON fields plus a body (shared/api BatchItem). */
 export type BatchItemInput = { markdown: string } | { manifest: unknown; bodyMd?: string };
 
+/** The two manifest formats a batch item is read from: markdown (as `submit` takes it) or a JSON object. */
+export const MANIFEST_FORMATS = ["md", "json"] as const;
+export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
+
 /**
- * The item `file`'s text makes. A `.json` file is `{manifest, bodyMd?}` (the API's JSON item, as
- * `POST …/jobs` takes it) or the manifest object itself; anything else is markdown, sent verbatim for the server
- * to parse, as `submit` sends it.
- * @throws CliError invalid_json (exit 2) — a `.json` file that is not a JSON object: the route reads the batch's items
+ * How `file`'s text is read: a named file by its name (`.json`, else markdown); standard input (`-`) has no name, so
+ * by `format` (`--format`) when given, else by its first non-blank character — `{` opens JSON, which no markdown
+ * manifest does (they open with `---` frontmatter or a `#` heading). `batch submit -` sent every JSON document as
+ * markdown, refused by the server item by item.
+ */
+export function formatOf(file: string, text: string, format?: ManifestFormat): ManifestFormat {
+  if (file !== "-") return /\.json$/i.test(file) ? "json" : "md";
+  return format ?? (text.trimStart().startsWith("{") ? "json" : "md");
+}
+
+/**
+ * The item `file`'s text makes, read as `format` (formatOf). JSON is `{manifest, bodyMd?}` (the API's JSON item, as
+ * `POST …/jobs` takes it) or the manifest object itself; markdown is sent verbatim for the server to parse, as
+ * `submit` sends it.
+ * @throws CliError invalid_json (exit 2; readBatchItems names the file) — JSON that is not a JSON object: the route reads the batch's items
  *   as one document, so one such item would be a 400 for all of them
  */
-export function batchItem(file: string, text: string): BatchItemInput {
-  if (!/\.json$/i.test(file)) return { markdown: text };
+export function batchItem(file: string, text: string, format: ManifestFormat = formatOf(file, text)): BatchItemInput {
+  if (format === "md") return { markdown: text };
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
+    const fix = file === "-" ? "--format md to send it as markdown" : "name it .md";
     throw new CliError(
       "invalid_json",
-      `${file}: not JSON (${(err as Error).message})`,
-      "write it as {manifest, bodyMd} or as the manifest object, or name it .md",
+      `not JSON (${(err as Error).message})`,
+      `write it as {manifest, bodyMd} or as the manifest object, or ${fix}`,
       EXIT_USAGE,
     );
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
     throw new CliError(
       "invalid_json",
-      `${file}: a JSON manifest is an object`,
+      "a JSON manifest is an object",
       "write it as {manifest, bodyMd} or as the manifest object itself",
       EXIT_USAGE,
     );
@@ -55,8 +72,14 @@ export function batchItem(file: string, text: string): BatchItemInput {
   return { manifest: doc };
 }
 
+/** What `batch submit` read: its items, and the format standard input was read as (when `-` was named). */
+export interface BatchRead {
+  items: BatchItemInput[];
+  stdin?: { format: ManifestFormat; bytes: number };
+}
+
 /**
- * Every file's item, in the order named, read 8 at a time. All or nothing: an item without its own key is keyed by
+ * Every file's item, in the order named, read 8 at a time; `-` read as `format` (formatOf). All or nothing: an item without its own key is keyed by
  * its index under `--key` (`batch:<key>:<index>`), so sending the others without the unreadable one would shift
  * every later index, and the corrected batch sent again under that key would clash with the first.
  * @throws CliError — the first file that cannot be read (its own code: file_unreadable, file_too_large,
@@ -65,12 +88,17 @@ export function batchItem(file: string, text: string): BatchItemInput {
 export async function readBatchItems(
   files: readonly string[],
   stdin?: () => AsyncIterable<Uint8Array>,
-): Promise<BatchItemInput[]> {
+  format?: ManifestFormat,
+): Promise<BatchRead> {
   if (files.filter((f) => f === "-").length > 1)
     throw new CliError("usage", "`-` (standard input) is given twice: it holds one manifest", SEE_BATCH_HELP, 2);
+  let fromStdin: BatchRead["stdin"];
   const read = await mapLimit(files, 8, async (file) => {
     try {
-      return { item: batchItem(file, await readManifest(file, stdin)) };
+      const text = await readManifest(file, stdin, SEE_BATCH_HELP);
+      const as = formatOf(file, text, format);
+      if (file === "-") fromStdin = { format: as, bytes: utf8Bytes(text) };
+      return { item: batchItem(file, text, as) };
     } catch (err) {
       return { file, error: toCliError(err) };
     }
@@ -86,7 +114,8 @@ export async function readBatchItems(
       first.error.exitCode,
     );
   }
-  return read.map((r) => (r as { item: BatchItemInput }).item);
+  const items = read.map((r) => (r as { item: BatchItemInput }).item);
+  return fromStdin === undefined ? { items } : { items, stdin: fromStdin };
 }
 
 /** The files after the first, by name: at most 5, then how many more. */

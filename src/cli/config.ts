@@ -58,12 +58,21 @@ export function responseTimeoutMs(flag: string | undefined, env: Env): number {
   const fromEnv = env.GIGAFACTORY_TIMEOUT === "" ? undefined : env.GIGAFACTORY_TIMEOUT;
   const [raw, source] = flag !== undefined ? [flag, "--timeout"] : [fromEnv, "GIGAFACTORY_TIMEOUT"];
   if (raw === undefined) return DEFAULT_TIMEOUT_SECONDS * 1000;
+  return secondsAsMs(raw, source);
+}
+
+/**
+ * A bound in seconds as --timeout takes it (decimals allowed, 0 = no limit, at most a day), in milliseconds: one rule
+ * for every such option (`--timeout`, `batch submit --wait-timeout`).
+ * @throws CliError usage (exit 2) naming `source` — not a number of seconds from 0 to 86400
+ */
+export function secondsAsMs(raw: string, source: string, fix = "see `gigafactory --help`"): number {
   const seconds = /^(\d+(\.\d*)?|\.\d+)$/.test(raw.trim()) ? Number(raw) : Number.NaN;
   if (!Number.isFinite(seconds) || seconds > MAX_TIMEOUT_SECONDS) {
     throw new CliError(
       "usage",
       `${source} must be a number of seconds from 0 to ${MAX_TIMEOUT_SECONDS} (0 = no limit); got "${raw}"`,
-      "see `gigafactory --help`",
+      fix,
       2,
     );
   }

@@ -25,6 +25,24 @@ export interface FleetRead {
   abort(): void;
 }
 
+/**
+ * The fleet list's answer (GET …/factories, unchecked: the caller's schema reads it), or undefined when it is refused,
+ * fails, or has not answered within `waitMs` (ms; the read is then dropped, its connection too). `jobs` and `job`
+ * read the holders' links with it (cli/holder-link `fleetRead`): they waited the whole --timeout for it.
+ */
+export async function fleetAnswer(client: FleetClient, waitMs = NAME_WAIT_MS): Promise<unknown> {
+  const stop = new AbortController();
+  const bound = setTimeout(() => stop.abort(), waitMs);
+  try {
+    const res = await client.send("GET", client.productUrl("/factories"), { signal: stop.signal });
+    return await res.json();
+  } catch {
+    return undefined; // a viewer refused, an older coordinator, a read given up: the ids stand
+  } finally {
+    clearTimeout(bound);
+  }
+}
+
 /** Start reading the fleet list (GET …/factories) for its names; see FleetRead. */
 export function readFleetNames(client: FleetClient): FleetRead {
   const stop = new AbortController();

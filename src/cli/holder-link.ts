@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { linkWord } from "./commands/factories-link.ts";
+import { type FleetClient, fleetAnswer, NAME_WAIT_MS } from "./factory-names.ts";
 import { formatAge, formatLeft } from "./table.ts";
 
 /** A factory's link as the fleet list answers it (each field absent from a coordinator older than it). */
@@ -38,20 +39,20 @@ export interface FleetRead {
   links: Map<string, HolderLink>;
 }
 
-/** `FleetRead` from the fleet list; both maps empty when it cannot be read (a viewer refused, an older coordinator). */
-export async function fleetRead(client: { listFactories(): Promise<unknown> }): Promise<FleetRead> {
-  try {
-    const read = FleetLinksRead.safeParse({ factories: await client.listFactories() });
-    const factories = read.success ? read.data.factories : [];
-    return {
-      names: new Map(factories.map((f) => [f.id, f.name])),
-      links: new Map(
-        factories.map(({ lastHeartbeatAt, ...f }) => [f.id, { ...f, lastHeartbeatAt: lastHeartbeatAt ?? undefined }]),
-      ),
-    };
-  } catch {
-    return { names: new Map(), links: new Map() };
-  }
+/**
+ * `FleetRead` from the fleet list; both maps empty when it cannot be read (a viewer refused, an older coordinator) or
+ * has not answered within `waitMs` (ms; cli/factory-names NAME_WAIT_MS, as every name read): a nicety beside the
+ * command's own answer, it held `jobs` and `job` for the whole --timeout (for ever under `--timeout 0`).
+ */
+export async function fleetRead(client: FleetClient, waitMs = NAME_WAIT_MS): Promise<FleetRead> {
+  const read = FleetLinksRead.safeParse(await fleetAnswer(client, waitMs));
+  const factories = read.success ? read.data.factories : [];
+  return {
+    names: new Map(factories.map((f) => [f.id, f.name])),
+    links: new Map(
+      factories.map(({ lastHeartbeatAt, ...f }) => [f.id, { ...f, lastHeartbeatAt: lastHeartbeatAt ?? undefined }]),
+    ),
+  };
 }
 
 /**

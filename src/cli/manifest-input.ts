@@ -16,10 +16,16 @@ export const SEE_HELP = "see `gigafactory submit --help`";
  * The file's text (`-`: standard input's, through `stdin`), refused when it is not UTF-8 (cli/utf8-text). `submit -`
  * read a file named "-" and said `cannot read the file (ENOENT)`, where a script piped its manifest in. Either is
  * read no further than MAX_MANIFEST_BYTES: standard input was read to its end, and a runaway pipe filled the memory.
+ * `seeHelp`: the fix when there is no standard input — the help of the command reading it (`batch submit` pointed at
+ * `submit --help`).
  * @throws CliError file_too_large or file_unreadable (exit 2)
  */
-export async function readManifest(file: string, stdin?: () => AsyncIterable<Uint8Array>): Promise<string> {
-  if (file === "-" && !stdin) throw new CliError("file_unreadable", "no standard input to read", SEE_HELP, EXIT_USAGE);
+export async function readManifest(
+  file: string,
+  stdin?: () => AsyncIterable<Uint8Array>,
+  seeHelp = SEE_HELP,
+): Promise<string> {
+  if (file === "-" && !stdin) throw new CliError("file_unreadable", "no standard input to read", seeHelp, EXIT_USAGE);
   const bytes =
     file === "-" && stdin ? await readInputStream(stdin(), MAX_MANIFEST_BYTES, "a manifest") : await readBytes(file);
   return utf8Text(bytes, "", "submit it again");

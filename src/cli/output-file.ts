@@ -93,11 +93,19 @@ export function folderFault(file: string): CliError | undefined {
     if (code === "ENOENT")
       return refuse(
         `its folder ${folder} does not exist`,
-        `create it first (\`mkdir -p ${folder}\`), or pass -o a path in a folder that exists`,
+        `create it first (\`mkdir -p ${shellQuoted(folder)}\`), or pass -o a path in a folder that exists`,
       );
     if (code === "ENOTDIR") return refuse(`${folder} is not a folder`);
     return refuse(`its folder ${folder} cannot be written (${code ?? (err as Error).message})`);
   }
+}
+
+/**
+ * `path` as one shell word: as is when plain, else in single quotes (a `'` in it as `'\''`). `mkdir -p /tmp/my dir`
+ * pasted as printed made two folders, neither the one -o needed.
+ */
+function shellQuoted(path: string): string {
+  return /^[\w.,:@/+=-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
 }
 
 /** Where a write to `file` lands: through a link (however many), else `file` itself. */

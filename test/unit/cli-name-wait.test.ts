@@ -3,7 +3,8 @@
 // lease lines print with the factory's id after NAME_WAIT_MS and the watch ends — it waited for the read at the first
 // such line, for ever (the real CLI process too). A read that answers after its line printed names the lines after
 // it, and one read is in flight at a time. A one-shot command's line waits as long at most (cli/factory-names
-// factoryNames): `routing apply`'s ✔ line, after its write, waited the whole --timeout for the fleet's names.
+// factoryNames): `routing apply`'s ✔ line, after its write, waited the whole --timeout for the fleet's names; and
+// `jobs` / `job` of a held job, whose holder's name and link the fleet list gives (cli/holder-link fleetRead).
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { WatchNames } from "../../src/cli/watch-names.ts";
 import { GigafactoryClient } from "../../src/shared/http-client.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { jobFixture } from "../support/fixtures.ts";
 import { testTempDir } from "../support/temp-dir.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/gigafactory.mjs", import.meta.url));
@@ -25,6 +27,12 @@ const REC = {
   ...{ id: "rec_0a1b2c3d", kind: "failure_rate", factoryId: "fac_g", engine: "codex", jobClass: "c", message: "m" },
   ...{ evidence: {}, rule: { factoryId: "fac_g", effect: "avoid", reason: "fails" }, appliedAs: null },
 };
+
+/** A job held by fac_g: `jobs` and `job` name its holder from the fleet list. */
+const HELD = jobFixture(AT, {
+  ...{ id: "job_h", title: "Held", stage: "building" },
+  ...{ holderFactoryId: "fac_g", leaseEpoch: 1, leaseExpiresAt: AT + 60_000 },
+});
 
 /** A coordinator with a shipped job whose fleet list is answered only by `release()` (never, unless called). */
 async function coordinator() {
@@ -42,6 +50,9 @@ async function coordinator() {
         "text/event-stream",
       );
     if (url.pathname.endsWith("/events")) return reply.json(200, { events, lastSeq: 2 });
+    if (url.pathname.endsWith("/jobs")) return reply.json(200, { jobs: [HELD] });
+    if (url.pathname.endsWith("/runs")) return reply.json(200, { runs: [] });
+    if (url.pathname.endsWith("/jobs/job_h")) return reply.json(200, HELD);
     return reply.json(200, { id: "job_1", title: "T", stage: "shipped", waitingReason: null });
   });
   const release = () => {
@@ -98,5 +109,16 @@ describe("watch does not hold a line on the fleet read that names factories", ()
     const run = await captureCli(["routing", "apply", "rec_0a1b2c3d", "--timeout", "0", ...connection(stub.url, "p")]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^✔ applied rec_0a1b2c3d as rule rr_1: avoid fac_g — undo with/);
+  });
+
+  it("jobs and job of a held job wait as long at most for the holder's name and link, then show its id", async () => {
+    const stub = await coordinator();
+    const list = await captureCli(["jobs", "--timeout", "0", ...connection(stub.url, "p")], { now: AT });
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/job_h .*fac_g/);
+    const one = await captureCli(["job", "job_h", "--timeout", "0", ...connection(stub.url, "p")], { now: AT });
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain("fac_g");
+    expect(stub.lines.filter((l) => l.includes("/factories"))).toHaveLength(2);
   });
 });

@@ -3,56 +3,15 @@
 // saying which files were submitted, refused and not sent — one stderr line per outcome, and under --json one
 // document {error: {code: "interrupted"}, sent, notSent}. It ended at once, saying nothing, so a user could not tell
 // which files to submit again (one without an idempotencyKey, sent twice, makes two jobs). A second Ctrl-C ends at once.
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { connection, type StubReply, stubCoordinator } from "../support/cli-harness.ts";
+import { startCli as start, untilCli as until } from "../support/cli-process.ts";
 import { testTempDir } from "../support/temp-dir.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/gigafactory.mjs", import.meta.url));
 /** More than the 8 the CLI sends at once, so some are still to send when Ctrl-C comes. */
 const FILES = 12;
-
-interface Run {
-  child: ChildProcess;
-  stderr(): string;
-  /** Whether the process has ended: a state waited for after it never comes. */
-  ended(): boolean;
-  exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-function start(argv: readonly string[]): Run {
-  const child = spawn(process.execPath, [BIN, ...argv], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, GIGAFACTORY_CONFIG: "/nonexistent/config.json", NO_COLOR: "1" },
-  });
-  let stdout = "";
-  let stderr = "";
-  let ended = false;
-  child.on("exit", () => {
-    ended = true;
-  });
-  child.stdout!.on("data", (d: Buffer) => {
-    stdout += d.toString("utf8");
-  });
-  child.stderr!.on("data", (d: Buffer) => {
-    stderr += d.toString("utf8");
-  });
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, stderr: () => stderr, ended: () => ended, exited };
-}
-
-/** Polls for a state of `run` (the test's timeout ends a hang); refused once the process ended without it. */
-async function until(run: Run, what: string, check: () => boolean): Promise<void> {
-  while (!check()) {
-    if (run.ended()) throw new Error(`the CLI ended before ${what}: ${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A coordinator that holds each submission until `release`; the manifest titled `bad` is refused 400. */
 async function holdingCoordinator() {

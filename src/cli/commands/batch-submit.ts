@@ -8,20 +8,18 @@
  * job twice. Exit 0 when every item was accepted (and, under --wait, made); 1 when any was refused.
  * Under --json: the API's answer, with `batch` (the batch read back when done) added under --wait.
  */
+import { counted } from "../../core/counted.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { BatchAccepted, BatchView } from "../../shared/api-batches.ts";
-import { assertBatchFits, readBatchItems } from "../batch-input.ts";
+import { assertBatchFits, MANIFEST_FORMATS, type ManifestFormat, readBatchItems } from "../batch-input.ts";
 import type { Command, Ctx } from "../context.ts";
-import { CliError, formatError, usageError } from "../errors.ts";
-import { checked } from "../read-answers.ts";
-import { BatchRead, inlined } from "../read-answers-ops.ts";
+import { CliError, errorDocument, formatError, usageError } from "../errors.ts";
+import { inlined } from "../read-answers-ops.ts";
 import { checkedWrite, lineOf } from "../read-answers-policy.ts";
 import { batchSummary } from "./batch.ts";
-import { acceptedLine, BatchAcceptedRead, progressLine } from "./batch-submit-text.ts";
+import { acceptedLine, BatchAcceptedRead } from "./batch-submit-text.ts";
+import { DEFAULT_WAIT_SECONDS, WaitStopped, waitForBatch, waitTimeoutMs } from "./batch-wait.ts";
 import { headerKeyProblem } from "./children.ts";
-
-/** The --wait poll: from 250 ms, doubling to 2 s — a small batch is done at once, a large one is not read 4×/s. */
-const [FIRST_POLL_MS, MAX_POLL_MS] = [250, 2000];
 
 /** What a refused item's line tells to do: the batch's keys make a resend safe. */
 const RESEND =
@@ -38,12 +36,16 @@ export const batchSubmit: Command = {
   summary: "submit many job manifests in one bulk request (jobs:batch); prints the batch id to follow it by",
   details: [
     "Each FILE is a markdown manifest as `submit` takes, or a .json file holding {manifest, bodyMd} or the manifest",
-    "object; `-` reads one markdown manifest from standard input. A file that cannot be read sends nothing (exit 2).",
+    "object; `-` reads one manifest of either kind from standard input — JSON when it starts with `{`, else markdown,",
+    "or as --format says — and says on stderr which it read. A file that cannot be read sends nothing (exit 2).",
     "A batch carries at most 10,000 files and 8 MiB of JSON: a larger one is refused before it is sent",
     "(✘ ERROR payload_too_large, saying how many files a batch may carry).",
     "Prints `✔ batch ID: N items accepted (J jobs)`, one `✘ ERROR` line per refused item naming its file, and",
     "the `gigafactory batch ID` command that shows each item's job once the dispatch queue has made it.",
-    "--wait reads the batch back until no item is still on its way, with its progress on stderr.",
+    "--wait reads the batch back until no item is still on its way, with its progress on stderr, for at most",
+    `--wait-timeout seconds (default ${DEFAULT_WAIT_SECONDS}, 0 = no limit); past it, \`✘ ERROR timeout\` naming the items`,
+    "still on their way (exit 1; under --json the error document with the answer and `batch` as last read);",
+    "Ctrl-C ends the wait the same way, as `✘ ERROR interrupted` (exit 130).",
     "Exit 1 when any item was refused. Under --json: the API's answer {batchId, accepted, jobs, idempotencyKeys,",
     "items, rejected}, and with --wait also `batch` (what `gigafactory batch ID --json` prints, once done).",
   ],
@@ -53,7 +55,18 @@ export const batchSubmit: Command = {
       value: "KEY",
       help: "the batch's Idempotency-Key: an item without its own key is keyed batch:KEY:INDEX, so a resend makes no job twice",
     },
+    format: {
+      type: "string",
+      value: "FORMAT",
+      choices: MANIFEST_FORMATS,
+      help: "how `-` (standard input) is read: md or json (default: json when it starts with `{`)",
+    },
     wait: { type: "boolean", help: "read the batch back until every accepted item has its job (progress on stderr)" },
+    "wait-timeout": {
+      type: "string",
+      value: "SECONDS",
+      help: `how long --wait may wait, in all (default ${DEFAULT_WAIT_SECONDS}; 0 = no limit)`,
+    },
   },
   async run(ctx) {
     const files = ctx.positionals;
@@ -62,7 +75,21 @@ export const batchSubmit: Command = {
     // read as the coordinator unreachable — then the route's own rule; refused before 10,000 files are read.
     const bad = key === undefined ? undefined : headerKeyProblem(key);
     if (bad !== undefined) throw usageError(bad, "batch submit");
-    const items = await readBatchItems(files, ctx.io.stdin);
+    const format = ctx.str("format") as ManifestFormat | undefined;
+    // Read before anything is sent: a typo in it is a usage error, not a batch sent and then left unwaited for.
+    const limitMs = waitTimeoutMs(ctx.str("wait-timeout"));
+    if (ctx.str("wait-timeout") !== undefined && !ctx.flag("wait")) {
+      throw usageError("--wait-timeout bounds --wait: give --wait too, or drop it", "batch submit");
+    }
+    // A named file's format is its name's (.json or markdown): a --format it could not apply to is a mistake to say.
+    if (format !== undefined && !files.includes("-")) {
+      throw usageError(
+        "--format says how `-` (standard input) is read; name no file `-`, so it has nothing to apply to",
+        "batch submit",
+      );
+    }
+    const { items, stdin } = await readBatchItems(files, ctx.io.stdin, format);
+    if (stdin !== undefined) ctx.note(stdinNote(stdin.format, stdin.bytes, format !== undefined));
     assertBatchFits(items);
     const sent = await ctx.client().submitBatch(items, key);
     const answer = checkedWrite(BatchAcceptedRead, sent, "a batch's answer", SEE_BATCHES) as BatchAccepted;
@@ -75,7 +102,15 @@ export const batchSubmit: Command = {
       if (ctx.json) ctx.emit(answer);
       return answer.rejected.length > 0 ? 1 : 0;
     }
-    const view = await waitForBatch(ctx, answer.batchId);
+    let view: BatchView;
+    try {
+      view = await waitForBatch(ctx, answer.batchId, limitMs, files);
+    } catch (err) {
+      if (!(err instanceof WaitStopped)) throw err;
+      ctx.io.stderr(`${formatError(err.error)}\n`);
+      if (ctx.json) ctx.emit({ ...errorDocument(err.error), ...answer, batch: err.view });
+      return err.error.exitCode;
+    }
     if (ctx.json) ctx.emit({ ...answer, batch: view });
     else {
       ctx.print(batchSummary(view));
@@ -92,6 +127,14 @@ export const batchSubmit: Command = {
   },
 };
 
+/** `standard input: read as a JSON manifest (212 bytes; it starts with \`{\`)` — stderr, as the items are sent. */
+function stdinNote(format: ManifestFormat, bytes: number, told: boolean): string {
+  const what =
+    format === "json" ? "a JSON manifest ({manifest, bodyMd} or the manifest object)" : "a markdown manifest";
+  const why = told ? "as --format says" : format === "json" ? "it starts with `{`" : "it does not start with `{`";
+  return `standard input: read as ${what} (${counted(bytes, "byte")}; ${why})`;
+}
+
 /** One `✘ ERROR code: FILE (item N): detail / fix` line on stderr per refused item, in index order. */
 function reportRefused(
   ctx: Ctx,
@@ -103,19 +146,5 @@ function reportRefused(
     const line = formatError(new CliError(r.code, `${file} (item ${r.index}): ${r.detail}`, RESEND));
     // The detail is the server's and may quote the manifest: its control characters are shown, not obeyed (lineOf).
     ctx.io.stderr(`${terminalText(lineOf(line))}\n`);
-  }
-}
-
-/** Reads the batch back until `done`, a progress line on stderr each time its counts change (none under --json). */
-async function waitForBatch(ctx: Ctx, id: string): Promise<BatchView> {
-  const client = ctx.client();
-  let last = "";
-  for (let pause = FIRST_POLL_MS; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
-    const view = checked(BatchRead, await client.getBatch(id), "a batch") as BatchView;
-    const line = progressLine(view);
-    if (line !== last) ctx.note(line);
-    last = line;
-    if (view.done) return view;
-    await new Promise((r) => setTimeout(r, pause));
   }
 }

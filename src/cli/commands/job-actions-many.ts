@@ -5,7 +5,8 @@
  * bulk action, so it is one request per job, 8 in flight; each job's fate is one line (`✔ ship: job J is now
  * shipped`, or a `✘ ERROR` line naming the job on stderr), then the tally (`✔ 54 shipped, ✘ 2 refused`). Exit 0 only
  * when every job was acted on. Under --json: one entry per id in the order given, `{id, job}` or
- * `{id, error: {code, message, fix}}`.
+ * `{id, error: {code, message, fix}}`. Ctrl-C tries no further job and says which were not tried, exit 130
+ * (cli/commands/job-actions-interrupt).
  */
 import { terminalText } from "../../core/terminal-text.ts";
 import { EntityId } from "../../shared/api.ts";
@@ -20,7 +21,9 @@ import { createProgress } from "../progress.ts";
 import { checked } from "../read-answers.ts";
 import { inlined, JobActedRead } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
+import { listenForInterrupt } from "../submit-interrupt.ts";
 import { utf8Text } from "../utf8-text.ts";
+import { reportActionsInterrupted, stoppingActionsNote } from "./job-actions-interrupt.ts";
 
 /** As submit: enough to hide round trips, few enough not to crowd the product's single-writer coordinator. */
 const IN_FLIGHT = 8;
@@ -38,8 +41,16 @@ const DONE: Record<JobAction, string> = {
   reject: "rejected",
 };
 
-/** One job's fate: acted on (the job after it), refused by the coordinator, or failed otherwise / not sent. */
-type Fate = { id: string; job: Job } | { id: string; error: CliError; refused: boolean };
+/**
+ * One job's fate: acted on (the job after it), refused by the coordinator, failed otherwise / not sent after a foreign
+ * answer, or not tried because Ctrl-C came first.
+ */
+type Fate =
+  | { id: string; job: Job }
+  | { id: string; error: CliError; refused: boolean }
+  | { id: string; untried: true };
+/** A fate of a job that was tried. */
+type Tried = Exclude<Fate, { untried: true }>;
 
 /** One --json entry. */
 export type ActionEntry =
@@ -104,11 +115,21 @@ export async function actOnMany(
     ids.length > 1 && !ctx.json ? createProgress(ctx.io.stderr, ids.length, ctx.io.stderrIsTTY) : undefined;
   // The first job whose answer was not a job: the URL is no coordinator, and nothing more is sent to it.
   let foreign: string | undefined;
+  // The jobs whose answer is awaited: the first Ctrl-C names them (their answers say whether they were acted on).
+  const inFlight = new Set<string>();
+  const interrupt = listenForInterrupt(ctx, () => {
+    // On a line of its own: the bar's line is open, redrawn in place.
+    const open = progress && ctx.io.stderrIsTTY ? "\n" : "";
+    ctx.io.stderr(`${open}${terminalText(stoppingActionsNote(DONE[action], [...inFlight]))}\n`);
+  });
   const fates = await mapLimit(ids, IN_FLIGHT, async (id): Promise<Fate> => {
-    let fate: Fate;
+    if (interrupt.stopped()) return { id, untried: true };
+    let fate: Tried;
     try {
       if (foreign !== undefined) throw notSent(foreign);
-      fate = { id, job: checked(JobActedRead, await client.action(id, action, body), "a job") as Job };
+      inFlight.add(id);
+      const acted = await client.action(id, action, body).finally(() => inFlight.delete(id));
+      fate = { id, job: checked(JobActedRead, acted, "a job") as Job };
     } catch (err) {
       const error = toCliError(err);
       if (error.code === "bad_response") foreign ??= id;
@@ -118,33 +139,46 @@ export async function actOnMany(
     return fate;
   });
   progress?.finish();
-  for (const f of fates) {
+  interrupt.off();
+  const tried = fates.filter((f): f is Tried => !("untried" in f));
+  for (const f of tried) {
     if ("error" in f) {
       const e = new CliError(f.error.code, `job ${f.id}: ${f.error.message}`, f.error.fix, f.error.exitCode);
       ctx.io.stderr(`${terminalText(lineOf(formatError(e)))}\n`);
     }
   }
-  if (ctx.json) {
-    ctx.emit(fates.map(entryOf));
-  } else {
-    for (const f of fates) if ("job" in f) ctx.print(inlined`✔ ${action}: job ${f.id} is now ${f.job.stage}`);
+  if (!ctx.json) {
+    for (const f of tried) if ("job" in f) ctx.print(inlined`✔ ${action}: job ${f.id} is now ${f.job.stage}`);
     ctx.print(tally(action, fates));
   }
-  const exits = new Set(fates.flatMap((f) => ("error" in f ? [f.error.exitCode] : [])));
+  if (interrupt.stopped()) {
+    const notTried = fates.flatMap((f) => ("untried" in f ? [f.id] : []));
+    return reportActionsInterrupted(ctx, action, tried.map(entryOf), notTried);
+  }
+  if (ctx.json) ctx.emit(tried.map(entryOf));
+  const exits = new Set(tried.flatMap((f) => ("error" in f ? [f.error.exitCode] : [])));
   return exits.size === 0 ? 0 : exits.size === 1 ? ([...exits][0] ?? 1) : 1;
 }
 
-export function entryOf(f: Fate): ActionEntry {
+export function entryOf(f: Tried): ActionEntry {
   if ("job" in f) return { id: f.id, job: f.job };
   return { id: f.id, error: { code: f.error.code, message: f.error.message, fix: f.error.fix } };
 }
 
-/** `✔ 54 shipped, ✘ 2 refused, 1 failed` — only the parts that are not 0 (`✔ 0 shipped` when none was). */
+/**
+ * `✔ 54 shipped, ✘ 2 refused, 1 failed, 3 not tried` — only the parts that are not 0 (`✔ 0 shipped` when none
+ * was); `not tried` after a Ctrl-C only.
+ */
 export function tally(action: JobAction, fates: readonly Fate[]): string {
   const ok = fates.filter((f) => "job" in f).length;
   const refused = fates.filter((f) => "error" in f && f.refused).length;
-  const failed = fates.length - ok - refused;
-  const bad = [refused > 0 ? `${refused} refused` : "", failed > 0 ? `${failed} failed` : ""].filter(Boolean);
+  const untried = fates.filter((f) => "untried" in f).length;
+  const failed = fates.length - ok - refused - untried;
+  const bad = [
+    refused > 0 ? `${refused} refused` : "",
+    failed > 0 ? `${failed} failed` : "",
+    untried > 0 ? `${untried} not tried` : "",
+  ].filter(Boolean);
   const head = `${ok > 0 || bad.length === 0 ? `✔ ${ok} ${DONE[action]}` : ""}`;
   const tail = bad.length > 0 ? `✘ ${bad.join(", ")}` : "";
   return [head, tail].filter(Boolean).join(", ") + (ok === 0 && bad.length > 0 ? ` (none ${DONE[action]})` : "");

@@ -83,6 +83,8 @@ function actionCommand(action: JobAction): Command {
       `Several ids (or \`-\`: the ids on standard input, one per line or space-separated) ${action} each, one request`,
       "per job: a line per job, then the tally (e.g. `✔ 54 shipped, ✘ 2 refused`); exit 1 if any was refused.",
       "Under --json with several ids or `-`: one entry per id, in order: {id, job} or {id, error: {code, message, fix}}.",
+      "Ctrl-C tries no more jobs, waits for the answers on their way, then prints the tally so far and the ids not",
+      "tried (exit 130; under --json {error, tried, notTried}); a second Ctrl-C ends at once.",
       `e.g. gigafactory jobs --stage testing --all --json | jq -r '.jobs[].id' | gigafactory ${action} -`,
     ],
     options: {
