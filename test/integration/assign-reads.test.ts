@@ -1,4 +1,5 @@
-// A dispatch pass reads the experiments table once (its routing context, policies/experiments `experimentPolicy`),
+// A dispatch pass reads each breaker by its key only when its route context did not already show it closed
+// (policies/breaker-reads: one statement a job at assignment), and it reads the experiments table once (its routing context, policies/experiments `experimentPolicy`),
 // not once more for every job it assigns (`noteArmAssignment`: one statement a job on the W2 path, bench/README
 // forty-third pass) — and still notes the arm of a job whose class has a running experiment, or none when the pass's
 // own unit stopped it after the context read it (the read is dropped by any write of the table in that unit).
@@ -33,8 +34,9 @@ function pass(product: string, factoryId: string) {
       texts = stop();
     }
     const reads = texts.filter((t) => /FROM experiments\b/.test(t)).length;
+    const breakerReads = texts.filter((t) => t.startsWith("SELECT * FROM breakers WHERE factory_id")).length;
     const arms = state.storage.sql.exec("SELECT job_id, arm FROM experiment_jobs").toArray();
-    return { assigned, reads, arms };
+    return { assigned, reads, breakerReads, arms };
   });
 }
 
@@ -45,7 +47,7 @@ describe("a dispatch pass's experiment reads", () => {
     await claim(product, f.token); // first contact: healthy
     const a = await submit(product, { title: "a", requires: CAPS });
     const b = await submit(product, { title: "b", requires: CAPS });
-    expect(await pass(product, f.factoryId)).toEqual({ assigned: [a.id, b.id], reads: 1, arms: [] });
+    expect(await pass(product, f.factoryId)).toEqual({ assigned: [a.id, b.id], reads: 1, breakerReads: 0, arms: [] });
   });
 
   it("are one with a running experiment, and every job's arm is noted", async () => {
