@@ -28,6 +28,13 @@ export const BUCKET_INDEX_SQL =
 export const NEXT_BUCKET_SQL =
   "SELECT cap_key FROM jobs WHERE stage = 'queued' AND cap_key > ?1 ORDER BY cap_key LIMIT 1";
 
+/**
+ * The next (bucket key, priority class) after `(?1, ?2)` among queued jobs: one seek along the same index (tests read
+ * its plan). The urgency walk (dispatch/urgency-order) opens cursors only for these: an empty class costs none.
+ */
+export const NEXT_CLASS_SQL = `SELECT cap_key, priority_value FROM jobs
+  WHERE stage = 'queued' AND (cap_key, priority_value) > (?1, ?2) ORDER BY cap_key, priority_value LIMIT 1`;
+
 /** Rows keyed per statement when back-filling: bounds one statement's bindings and memory. */
 const BACKFILL_BATCH = 500;
 
@@ -63,15 +70,15 @@ export function applyBucketSchema(sql: SqlStorage): void {
   }
 }
 
-/**
- * The buckets that hold at least one queued job (due or not), in key order. Cost: one index seek per bucket plus
- * one, whatever the depth of the queue.
- */
 /** Whether any job is queued (due or not): one seek of the bucket index. */
 export function anyQueued(sql: SqlStorage): boolean {
   return sql.exec(NEXT_BUCKET_SQL, "").toArray().length > 0;
 }
 
+/**
+ * The buckets that hold at least one queued job (due or not), in key order. Cost: one index seek per bucket plus
+ * one, whatever the depth of the queue.
+ */
 export function queuedBuckets(sql: SqlStorage): Bucket[] {
   const out: Bucket[] = [];
   // Every key is a JSON array, so it sorts after "".
@@ -82,4 +89,13 @@ export function queuedBuckets(sql: SqlStorage): Bucket[] {
     out.push({ key: row.cap_key, capabilities: capabilitiesOfKey(row.cap_key) });
     after = row.cap_key;
   }
+}
+
+/**
+ * The first queued (bucket key, priority class) after `after` in key, then class, order — one seek along
+ * `jobs_by_bucket` — or undefined past the last. After `[key, Number.MAX_SAFE_INTEGER]`: the next bucket's first class.
+ */
+export function nextClass(sql: SqlStorage, after: [string, number]): [string, number] | undefined {
+  const row = sql.exec<{ cap_key: string; priority_value: number }>(NEXT_CLASS_SQL, after[0], after[1]).toArray()[0];
+  return row ? [row.cap_key, row.priority_value] : undefined;
 }

@@ -31,17 +31,10 @@ import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { clearAlert } from "./alerts.ts";
 import { sayBreakerOpen } from "./breaker-open-notice.ts";
+import { type BreakerRow, breakerWritten, knownClosed, noteNotClosed } from "./breaker-reads.ts";
 import { noteFactoryFailure } from "./quarantine.ts";
 
-export interface BreakerRow extends Record<string, SqlStorageValue> {
-  factory_id: string;
-  engine: string;
-  consecutive_failures: number;
-  open_until: number | null;
-  cool_down_s: number | null;
-  trial_job_id: string | null;
-  trial_epoch: number | null;
-}
+export type { BreakerRow };
 
 const toBreaker = (r: BreakerRow): Breaker => ({
   consecutiveFailures: r.consecutive_failures,
@@ -75,6 +68,7 @@ export function readBreaker(sql: SqlStorage, factoryId: string, engine: string):
 }
 
 function writeBreaker(sql: SqlStorage, factoryId: string, engine: string, b: Breaker): void {
+  breakerWritten(sql);
   if (b.openUntil === undefined && b.consecutiveFailures === 0) {
     execute(sql, "DELETE FROM breakers WHERE factory_id = ? AND engine = ?", factoryId, engine);
     return;
@@ -159,7 +153,9 @@ const handedOut = new WeakMap<Tx, Set<string>[]>();
 
 /** Every breaker not closed (open or half-open): the one read a route context makes of the table. */
 export function notClosedBreakers(tx: Tx): readonly BreakerRow[] {
-  return tx.sql.exec<BreakerRow>("SELECT * FROM breakers WHERE open_until IS NOT NULL").toArray();
+  const rows = tx.sql.exec<BreakerRow>("SELECT * FROM breakers WHERE open_until IS NOT NULL").toArray();
+  noteNotClosed(tx, rows); // a job assigned on this read needs no read of its closed breaker (policies/breaker-reads)
+  return rows;
 }
 
 /**
@@ -176,6 +172,7 @@ export function openBreakerKeys(tx: Tx, rows: readonly BreakerRow[] = notClosedB
 /** `job`'s lease (its current epoch) was granted to `factoryId` at `tx.now`: on a half-open breaker it is the trial. */
 export function noteAssignment(tx: Tx, job: Pick<Job, "id" | "leaseEpoch" | "engine">, factoryId: string): void {
   const key = engineKey(job.engine);
+  if (knownClosed(tx, factoryId, key)) return;
   const b = readBreaker(tx.sql, factoryId, key);
   if (breakerState(b, tx.now) !== "half_open" || b.trial) return;
   writeBreaker(tx.sql, factoryId, key, admit(b, { jobId: job.id, leaseEpoch: job.leaseEpoch }, tx.now));
@@ -245,5 +242,6 @@ export function forgetFactory(tx: Tx, factoryId: string): void {
   for (const kind of ["factory_quarantined", "factory_down", "factory_degraded"] as const)
     clearAlert(tx, kind, `factory:${factoryId}`);
   execute(tx.sql, "DELETE FROM breakers WHERE factory_id = ?", factoryId);
+  breakerWritten(tx.sql);
   execute(tx.sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
 }

@@ -49,7 +49,15 @@ export const MAX_LIVE_EXPERIMENTS = 20;
 
 const LIVE = "status IN ('running', 'concluded')";
 
+/**
+ * Per unit (its `tx`): the running experiments by class, as the pass's `experimentPolicy` read them — what
+ * `noteArmAssignment` then reads again for every job the pass assigns (one statement a job: bench/README, forty-third
+ * pass). Exact: every write of the table goes through `save`, which drops it; one live experiment per class.
+ */
+const runningRead = new WeakMap<Tx, ReadonlyMap<string, Experiment>>();
+
 function save(tx: Tx, e: Experiment): void {
+  runningRead.delete(tx);
   execute(
     tx.sql,
     "INSERT OR REPLACE INTO experiments(id, job_class, status, started_at, doc) VALUES (?, ?, ?, ?, ?)",
@@ -155,13 +163,14 @@ export function stopExperiment(
 export function experimentPolicy(tx: Tx): (job: Pick<Job, "id" | "requires" | "manifest">) => JobPolicy | undefined {
   let byClass: Map<string, Experiment> | undefined;
   return (job) => {
-    byClass ??= new Map(
-      tx.sql
+    if (!byClass) {
+      const live = tx.sql
         .exec<{ doc: string }>(`SELECT doc FROM experiments WHERE ${LIVE}`)
         .toArray()
-        .map((r) => JSON.parse(r.doc) as Experiment)
-        .map((e) => [e.jobClass, e]),
-    );
+        .map((r) => JSON.parse(r.doc) as Experiment);
+      byClass = new Map(live.map((e) => [e.jobClass, e]));
+      runningRead.set(tx, new Map(live.filter((e) => e.status === "running").map((e) => [e.jobClass, e])));
+    }
     if (byClass.size === 0) return undefined;
     const e = byClass.get(classOfJob(job));
     const arm = e ? routingArm(e, job.id) : undefined;
@@ -179,13 +188,8 @@ export function applyExperimentJobColumns(sql: SqlStorage): void {
 
 /** `job` was just assigned: if its class has a running experiment, remember the arm it was routed by (first wins). */
 export function noteArmAssignment(tx: Tx, job: Pick<Job, "id" | "requires" | "manifest">): void {
-  const row = one<{ doc: string }>(
-    tx.sql,
-    "SELECT doc FROM experiments WHERE job_class = ? AND status = 'running'",
-    classOfJob(job),
-  );
-  if (!row) return;
-  const e = JSON.parse(row.doc) as Experiment;
+  const e = runningRead.has(tx) ? runningRead.get(tx)?.get(classOfJob(job)) : runningOf(tx.sql, classOfJob(job));
+  if (!e) return;
   const arm = routingArm(e, job.id);
   if (arm)
     execute(
@@ -195,6 +199,16 @@ export function noteArmAssignment(tx: Tx, job: Pick<Job, "id" | "requires" | "ma
       e.id,
       arm,
     );
+}
+
+/** The running experiment of `jobClass`, read (none: undefined). */
+function runningOf(sql: SqlStorage, jobClass: string): Experiment | undefined {
+  const row = one<{ doc: string }>(
+    sql,
+    "SELECT doc FROM experiments WHERE job_class = ? AND status = 'running'",
+    jobClass,
+  );
+  return row ? (JSON.parse(row.doc) as Experiment) : undefined;
 }
 
 /**
