@@ -29,7 +29,7 @@ describe("alerts and lessons name a factory by its name and id", () => {
     await failOnce(product, f.token);
     const named = `on factory build-box-7 (${f.factoryId})`;
     const [opened] = (await alertsOf(product)).filter((a) => a.kind === "breaker_open");
-    expect(opened?.message).toContain(`engine claude ${named} is open until `);
+    expect(opened?.message).toContain(`engine claude's breaker ${named} is open until `);
     // The coordinator's mirror of the lessons journal (D1 trails it by the outbox: not waited for here).
     const lessons = await lessonMirror(product);
     expect(lessons.map((l) => l.text)).toEqual([expect.stringContaining(`claude ${named} tripped`)]);
@@ -42,7 +42,7 @@ describe("alerts and lessons name a factory by its name and id", () => {
     });
     await runDurableObjectAlarm(stub);
     const [half] = (await alertsOf(product)).filter((a) => a.kind === "breaker_open");
-    expect(half?.message).toContain(`engine claude ${named} is half-open since `);
+    expect(half?.message).toContain(`engine claude's breaker ${named} is half-open since `);
   });
 
   it("a quarantine alert, with the command that releases it (as webhook_failing's names its own)", async () => {

@@ -22,7 +22,7 @@ const MAX_BREAKER_ALERTS = 500;
 /** The alert text of a half-open breaker, from the instant (ms epoch) its cool-down ended; `factory` as factoryLabel. */
 export function halfOpenMessage(engine: string, factory: string, since: number): string {
   return (
-    `engine ${engine} on factory ${factory} is half-open since ${instantWords(since)}: one trial run ` +
+    `engine ${engine}'s breaker on factory ${factory} is half-open since ${instantWords(since)}: one trial run ` +
     "is let through; a success closes the breaker (and resolves this alert), a failure opens it again"
   );
 }

@@ -19,7 +19,7 @@ import { recordAutoLesson } from "./lessons.ts";
 export function sayBreakerOpen(tx: Tx, run: Run, engine: string, untilMs: number, why: string, tripped: boolean) {
   const factory = factoryLabel(tx.sql, run.factoryId);
   const subject = `breaker:${run.factoryId}:${engine}`;
-  const message = `engine ${engine} on factory ${factory} is open until ${instantWords(untilMs)}: ${why}`;
+  const message = `engine ${engine}'s breaker on factory ${factory} is open until ${instantWords(untilMs)}: ${why}`;
   raiseAlert(tx, { kind: "breaker_open", severity: "warning", subject, message });
   if (!tripped) return;
   const last = run.result?.message ?? run.result?.outcome;
