@@ -202,8 +202,18 @@ describe("dashboard waiting panel", () => {
     expect(rows.get("Ceiling")).toBe("$0.03");
     expect(rows.get("Budget period")).toBe("day");
     expect(rows.get("Period ends")).toBe(when(periodEnd));
-    const fleet = { code: "no_capable_factory", message: "no factory", since: 0, detail: { missing: ["gpu"] } };
-    const both = alsoPaused(fleet, { code: "budget_paused", message: own.message, since: 0, detail: own.detail });
+    const fleet = {
+      code: "no_capable_factory" as const,
+      message: "no factory",
+      since: 0,
+      detail: { missing: ["gpu"] },
+    };
+    const both = alsoPaused(fleet, {
+      code: "budget_paused" as const,
+      message: own.message,
+      since: 0,
+      detail: own.detail,
+    });
     const [, label, text] = detailRows(both).find(([k]: string[]) => k === "budgetPaused") ?? [];
     expect(label).toBe("Budget paused too");
     expect(text).toBe(`by the budget running out: $0.058 spent of $0.03 per day; the day ends ${when(periodEnd)}`);
