@@ -5,6 +5,7 @@
 
 import { commandParts } from "./command-words.js";
 import { ago, h, when } from "./dom.js";
+import { BUDGET_LABELS, BUDGET_WORDS, localInstants } from "./waiting-budget.js";
 
 /** Short headings per code, for the detail panel's title line. */
 const HEADINGS = {
@@ -53,7 +54,7 @@ export function waitingNote(reason, jobId) {
   return h(
     "span",
     { class: `waiting waiting-${reason.code}`, title: `${reasonHeading(reason)} since ${when(reason.since)}` },
-    ...commandParts(String(reason.message ?? ""), { jobId }),
+    ...commandParts(localInstants(String(reason.message ?? "")), { jobId }),
   );
 }
 
@@ -128,6 +129,7 @@ const WORDS = {
       : undefined,
   waitingFor: (v) => (typeof v === "string" ? waitingHeading(v) : undefined),
   mode: (v) => (typeof v === "string" ? (MODES[v] ?? v) : undefined),
+  ...BUDGET_WORDS,
 };
 
 /** A detail's value as the panel draws it: its own words when the key has some, else `valueText`. @param {string} key @param {unknown} v */
@@ -176,6 +178,7 @@ const LABELS = {
   waitingFor: "Then waiting for",
   pendingApproval: "Awaiting approval on",
   lastResult: "Last result",
+  ...BUDGET_LABELS,
 };
 
 /** The label of detail key `key`. @param {string} key */
@@ -225,7 +228,11 @@ export function waitingDetail(reason, stale = false, jobId = undefined) {
       h("span", { "data-at": reason.since }, ago(reason.since)), // moved with the clock by the job page (renderAges)
       ")",
     ),
-    h("p", { class: "waiting-message" }, ...commandParts(String(reason.message ?? ""), { jobId, onJobPage: true })),
+    h(
+      "p",
+      { class: "waiting-message" },
+      ...commandParts(localInstants(String(reason.message ?? "")), { jobId, onJobPage: true }),
+    ),
     // The command that ends the wait where the message names none: the answer's own (src/core/waiting-fix.ts), the
     // words `gigafactory job ID` prints — the page said what was missing and not how to add it.
     typeof reason.fix === "string" && reason.fix

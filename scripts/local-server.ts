@@ -47,7 +47,16 @@ export interface LocalServerOptions {
   /** Aborted (a stop request while starting): the bundling wrangler run's tree, or a runtime on its way up (applying
    * the migrations, or starting), is stopped, then the call rejects. Without it they were orphaned, spinning a core. */
   signal?: AbortSignal;
+  /**
+   * Told each step of the start as it begins, and every PROGRESS_EVERY_MS while the runtime is not answering yet, in
+   * words for a terminal ("… waiting for the coordinator to answer …"): `npm start` on a big state printed nothing
+   * for ~40 s after "starting the coordinator". Default: silent (the tests and the benchmark).
+   */
+  progress?: (line: string) => void;
 }
+
+/** 10 s: a quiet stretch any longer read as a hang on a newcomer's first `npm start` (pass 43); shorter is noise. */
+const PROGRESS_EVERY_MS = 10_000;
 
 /** 10 s: a clean stop (Miniflare disposing workerd) takes under a second; ten covers a loaded 2-core machine. */
 const RUNTIME_GRACE_MS = 10_000;
@@ -98,6 +107,8 @@ export async function waitForHealth(
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const persistTo = path.resolve(opts.persistTo ?? path.join(ROOT, ".wrangler", "state"));
+  const say = opts.progress ?? (() => undefined);
+  if (!opts.bundle) say("… bundling the Worker (the cached bundle when nothing it is built from changed)");
   const bundle = opts.bundle ?? (await workerBundle(persistTo, opts.signal));
   if (opts.signal?.aborted) throw stoppedStarting();
   const args = [
@@ -172,6 +183,13 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     if (child.pid !== undefined) void stopTree(child.pid, "SIGINT", RUNTIME_GRACE_MS);
   };
   opts.signal?.addEventListener("abort", onAbort, { once: true });
+  const began = Date.now();
+  say(`… starting the local runtime (workerd${opts.migrated ? "" : ", D1 migrations applied first"})`);
+  // What it waits for, said while it waits: the runtime's own "serving" word (the state loading), then /health.
+  const ticker = setInterval(() => {
+    const what = ready() ? `${url}/api/v1/health to answer` : "the local runtime (workerd) to serve";
+    say(`… still waiting for ${what} (${Math.round((Date.now() - began) / 1000)} s so far, 60 s at most)`);
+  }, PROGRESS_EVERY_MS);
   try {
     await waitForHealth(url, 60_000, child, ready);
     if (opts.signal?.aborted) throw stoppedStarting();
@@ -186,6 +204,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     if (child.exitCode === EXIT_PORT_IN_USE) throw portTaken(opts.port);
     throw new Error(`${(err as Error).message}\n${tail}`);
   } finally {
+    clearInterval(ticker);
     opts.signal?.removeEventListener("abort", onAbort);
   }
   return {

@@ -204,6 +204,7 @@ async function main(): Promise<void> {
     adminToken: token,
     persistTo: path.join(STATE_ROOT, "state"),
     signal: starting.signal,
+    progress: (line) => console.log(line), // each step, and what it waits for every 10 s
   });
   // Stopped while starting: stop() exits once the start-up has unwound, so main waits for that, never going on.
   const server = await startup.catch((err: unknown) => (stopping ? new Promise<never>(() => {}) : Promise.reject(err)));
@@ -223,6 +224,7 @@ async function main(): Promise<void> {
     return child;
   };
   try {
+    console.log(`… the coordinator answers on ${server.url}: starting the demo agents and submitting the examples`);
     await createDemoProduct(server.url, token);
     for (const f of FACTORIES) {
       const agent = await startAgent(server.url, token, f, launch);

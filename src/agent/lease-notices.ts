@@ -162,3 +162,21 @@ export class StandingNotices {
       this.frame(out, { type: "active", reason: "" }, welcome.factoryId);
   }
 }
+
+/**
+ * The line a `settings` frame earns (`·`, event `settings`), or undefined for none. `before`: the lease TTL (s) that
+ * applied on this connection until now (welcome's, or the last frame's; undefined from an older coordinator); `now`:
+ * the frame's, the TTL that applies from here on (the product's, or this agent's hello if shorter); `wanted`: this
+ * agent's `--lease-ttl` (s), if given. The frame only says the product's TTL changed: `now === wanted` means the
+ * agent's own cap governs. Demo agents (--lease-ttl 30) said "lease TTL is now 30s" after the product's went to 45s.
+ */
+export function leaseTtlLine(before: number | undefined, now: number, wanted: number | undefined): string | undefined {
+  const capped = wanted !== undefined && now === wanted;
+  if (before === now) {
+    return capped
+      ? `the product's lease TTL changed; this agent keeps ${now}s (its --lease-ttl ${wanted} caps it)`
+      : undefined;
+  }
+  const why = capped ? `this agent's --lease-ttl ${wanted} caps the product's longer one` : "the product's setting";
+  return `lease TTL is now ${now}s (${why})`;
+}

@@ -6,7 +6,10 @@
  * not, or was moved by someone else), and this host's own job record (the last checkpoint the coordinator
  * acknowledged to it). The recorded sha wins whenever it is there to start from; a branch tip is used only when the
  * record names no sha (an older coordinator) or its sha is not on the branch any more. Any disagreement is a
- * warning for the operator (`job.resume_mismatch`), not a silent pick. Pure: git answers come in as arguments.
+ * warning for the operator (`job.resume_mismatch`), not a silent pick. A record this host cannot reach at all (a job
+ * retried here after a run on another host, whose checkpoint that host kept in its own checkpoints.git) is no
+ * disagreement — it is how a fleet of hosts with their own checkpoint remotes works: an info line (`notice`) says the
+ * run starts fresh. Pure: git answers come in as arguments.
  */
 
 export interface ResumeSources {
@@ -24,8 +27,10 @@ export interface ResumePoint {
   /** The commit to start from; undefined = a fresh start. */
   sha: string | undefined;
   from: "recorded" | "branch_tip" | "none";
-  /** Set when the sources disagree: what each said and what was chosen, for the operator. */
+  /** Set when the sources disagree: what each said and what was chosen, for the operator (a warning). */
   mismatch?: string;
+  /** Set when the record is only out of this host's reach and nothing disagrees: what happens instead (info). */
+  notice?: string;
 }
 
 /** Same commit: the record may hold an abbreviated sha (7+ hex digits), git answers with full ones. */
@@ -56,13 +61,21 @@ const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "none");
 function recordAbsent(recorded: { branch?: string; sha?: string }, s: ResumeSources): string | undefined {
   const { branch, sha } = recorded;
   if (sha && s.recordedAvailable) return undefined;
-  if (s.branchTip) return sha ? `recorded checkpoint ${short(sha)} is not on its branch` : undefined;
+  if (s.branchTip) return undefined; // found, but moved off the recorded commit: a disagreement (recordMoved)
   const commit = sha ? `, nor is its checkpoint ${short(sha)} here` : "";
   if (!branch) return sha ? `recorded checkpoint ${short(sha)} is not here` : undefined;
   return (
     `branch ${branch} is on no source this host can fetch${commit} ` +
     "(a checkpoint another host kept in its own checkpoints.git is out of this one's reach)"
   );
+}
+
+/** The branch fetched without the recorded commit: someone moved it — the sources disagree. */
+function recordMoved(recorded: { sha?: string }, s: ResumeSources): string | undefined {
+  const { sha } = recorded;
+  return sha && !s.recordedAvailable && s.branchTip
+    ? `recorded checkpoint ${short(sha)} is not on its branch`
+    : undefined;
 }
 
 /** Decide the resume point from `s` (see the module comment for the rules). */
@@ -75,17 +88,20 @@ export function decideResumePoint(s: ResumeSources): ResumePoint {
   else point = { sha: undefined, from: "none" };
 
   const said: string[] = [];
-  const absent = recorded ? recordAbsent(recorded, s) : undefined;
-  if (absent) said.push(absent);
+  const moved = recorded ? recordMoved(recorded, s) : undefined;
+  if (moved) said.push(moved);
   if (recorded?.branch && branchTip && point.sha && !sameCommit(branchTip, point.sha))
     said.push(`branch ${recorded.branch} is at ${short(branchTip)}`);
   // This host's record speaks for the same lease's branch only; an older lease's branch is expected to be behind.
   const sameLease = local && (!recorded?.branch || local.branch === recorded.branch);
   if (local && sameLease && !(point.sha && sameCommit(local.sha, point.sha)))
     said.push(`this host last had ${short(local.sha)} acknowledged on ${local.branch}`);
-  if (said.length === 0) return point;
+  const absent = recorded ? recordAbsent(recorded, s) : undefined;
+  if (said.length === 0 && !absent) return point;
   const chose =
     point.from === "none" ? "starting fresh" : `resuming from ${short(point.sha)} (${point.from.replace("_", " ")})`;
   const record = recorded?.branch || recorded?.sha ? `${short(recorded.sha)} on ${recorded.branch ?? "?"}` : "none";
-  return { ...point, mismatch: `coordinator recorded ${record}; ${said.join("; ")}: ${chose}` };
+  const text = `coordinator recorded ${record}; ${[absent, ...said].filter(Boolean).join("; ")}: ${chose}`;
+  // Out of reach and nothing else said: the routine retry on another host — told, not warned.
+  return said.length === 0 ? { ...point, notice: text } : { ...point, mismatch: text };
 }

@@ -129,6 +129,11 @@ export class SeatRunner extends SeatRunEnd {
       const fields = { recorded: job.checkpoint, resumedFrom: ws.resumedFrom ?? null, local: prior?.checkpoint };
       this.say("⚠", "job.resume_mismatch", `${this.jobId} resume sources disagree: ${ws.resumeMismatch}`, fields);
       this.note(`resume sources disagree: ${ws.resumeMismatch}`);
+    } else if (ws.resumeNotice) {
+      // A retry after a run on another host that kept its checkpoint to itself: routine, said so without alarm.
+      const fields = { recorded: job.checkpoint };
+      this.say("·", "job.resume_fresh", `${this.jobId} last checkpoint out of reach: ${ws.resumeNotice}`, fields);
+      this.note(ws.resumeNotice);
     }
     const wip = this.checkpointer(ws);
     if (this.lost) return this.cleanup();

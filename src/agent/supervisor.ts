@@ -15,7 +15,7 @@ import { EXIT, retiredWords, type StopReason, signalExitCode } from "./close-cod
 import { type ConnectionOptions, FactoryConnection, type Welcome } from "./connection.ts";
 import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
-import { StandingNotices } from "./lease-notices.ts";
+import { leaseTtlLine, StandingNotices } from "./lease-notices.ts";
 import { reapOrphans } from "./orphans.ts";
 import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
@@ -149,12 +149,15 @@ export class Supervisor {
         return void this.standing.frame(out, f, this.factoryId ?? this.opts.cfg.name);
       case "revoke":
         return void out.say("✘", "revoked", retiredWords(f.reason).what);
-      case "settings":
-        // An operator changed the product's lease TTL: every running lease renews now and takes the new one.
+      case "settings": {
+        // An operator changed the product's lease TTL: every running lease renews now and takes the new one. Said
+        // only as it applies here (agent/lease-notices `leaseTtlLine`): nothing when its TTL stays as it was unexplained.
+        const line = leaseTtlLine(this.leaseTtlSeconds, f.leaseTtlSeconds, this.opts.cfg.leaseTtlSeconds);
+        if (line) out.say("·", "settings", line, { leaseTtlSeconds: f.leaseTtlSeconds });
         this.leaseTtlSeconds = f.leaseTtlSeconds;
-        out.say("·", "settings", `lease TTL is now ${f.leaseTtlSeconds}s`, { leaseTtlSeconds: f.leaseTtlSeconds });
         for (const seat of this.seats.values()) seat.leaseTtlChanged();
         return;
+      }
       case "grant": // an operator changed this factory's seat limit: jobs beyond the new grant wait (none is stopped)
         return void this.grant.update(f);
       case "error":

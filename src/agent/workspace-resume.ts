@@ -27,6 +27,8 @@ export interface Resume {
   branch: string | undefined;
   /** The sources disagreed: what each said and what was chosen (agent/resume-point). */
   mismatch?: string;
+  /** The record was only out of this host's reach: what happens instead (agent/resume-point). */
+  notice?: string;
 }
 
 const LOCK_CLASH = /\.lock|cannot lock|Unable to create/i;
@@ -156,5 +158,9 @@ export async function resolveResume(
     : { tip: undefined, available: false };
   const point = decideResumePoint({ recorded, branchTip: found.tip, recordedAvailable: found.available, local });
   const full = point.sha ? await git(["rev-parse", "--verify", `${point.sha}^{commit}`], opts) : undefined;
-  return { sha: full, branch: full ? branch : undefined, ...(point.mismatch ? { mismatch: point.mismatch } : {}) };
+  const said = {
+    ...(point.mismatch ? { mismatch: point.mismatch } : {}),
+    ...(point.notice ? { notice: point.notice } : {}),
+  };
+  return { sha: full, branch: full ? branch : undefined, ...said };
 }

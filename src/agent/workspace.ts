@@ -53,6 +53,8 @@ export interface Workspace {
   resumedBranch?: string;
   /** The resume's sources disagreed (agent/resume-point): for a `job.resume_mismatch` warning. */
   resumeMismatch?: string;
+  /** The recorded checkpoint was out of this host's reach, nothing disagreeing: for a `job.resume_fresh` info line. */
+  resumeNotice?: string;
   /** Where WIP is pushed, in order of preference: a remote name or a repository path. */
   pushTargets: string[];
   /** The bare mirror a repo workspace is a worktree of. */
@@ -159,6 +161,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
         resumedFrom: resumed,
         resumedBranch: resume.branch,
         ...(resume.mismatch ? { resumeMismatch: resume.mismatch } : {}),
+        ...(resume.notice ? { resumeNotice: resume.notice } : {}),
         pushTargets: ["origin", opts.checkpointRemote],
         mirror,
         repo,
@@ -200,6 +203,7 @@ async function prepareScratch(job: Job, opts: WorkspaceOptions): Promise<Workspa
     resumedFrom: resumed,
     resumedBranch: resume.branch,
     ...(resume.mismatch ? { resumeMismatch: resume.mismatch } : {}),
+    ...(resume.notice ? { resumeNotice: resume.notice } : {}),
     pushTargets: [opts.checkpointRemote],
     owner: as,
   };

@@ -60,6 +60,8 @@ export const BatchRead = z.object({
   id: str,
   total: num,
   created: num,
+  // A server from before `existing` counted an item sent again as `created`: read as none.
+  existing: maybe(num),
   queued: num,
   rejected: num,
   done: bool,

@@ -26,14 +26,15 @@ export interface BatchItemRecord {
 }
 
 /**
- * An item's state now: `created` once its job exists, `queued` until then, `rejected` for good — except code
+ * An item's state now: `created` once its job exists, `existing` when its job was already there as the batch came
+ * (the item sent again: a single submit's `existing`), `queued` until then, `rejected` for good — except code
  * `unavailable` (not queued, or its message dead-lettered: resend it), which turns `created` if its job is made after
  * all (a redrive of the dead letter, or a resend under the same key), or `conflict` if another request takes its key.
  */
 export interface BatchItemView {
   index: number;
   key?: string;
-  status: "created" | "queued" | "rejected";
+  status: "created" | "existing" | "queued" | "rejected";
   jobId?: string;
   code?: string;
   /** The earlier item with this item's key (core/batch-repeats): both name one job. */
@@ -47,6 +48,8 @@ export interface BatchView {
   /** Items in the request, rejected ones included. */
   total: number;
   created: number;
+  /** Items whose job was already there as the batch came (sent again). */
+  existing: number;
   queued: number;
   rejected: number;
   /** The jobs the created and queued items name: fewer than their count when items repeat an earlier item's key. */
@@ -121,18 +124,24 @@ export const BatchViewSchema = z.object({
   id: z.string(),
   createdAt: z.number().int().describe("ms epoch"),
   total: z.number().int(),
-  created: z.number().int(),
+  created: z.number().int().describe("items whose job this batch made"),
+  existing: z
+    .number()
+    .int()
+    .describe("items whose job was already there as the batch came (sent again): `existing`, as a single submit says"),
   queued: z.number().int(),
   rejected: z.number().int(),
   jobs: z
     .number()
     .int()
-    .describe("the jobs the created and queued items name: fewer than their count when items repeat an earlier key"),
+    .describe(
+      "the jobs the created, existing and queued items name: fewer than their count when items repeat an earlier key",
+    ),
   items: z.array(
     z.object({
       index: z.number().int(),
       key: z.string().optional(),
-      status: z.enum(["created", "queued", "rejected"]),
+      status: z.enum(["created", "existing", "queued", "rejected"]),
       jobId: z.string().optional(),
       code: z.string().optional(),
       repeatOf: REPEAT_OF.optional(),

@@ -2,7 +2,8 @@
 // GIGAFACTORY_ADMIN_TOKEN and GF_SAMPLE_SECONDS (the sample jobs' length) are honoured, and stopping leaves nothing behind — SIGTERM to the top process (npm, as
 // a process manager, Docker or systemd sends it) stops start.ts, the runtime, workerd and both agents; the same
 // for `npm run dev`. A start after the coordinator's state alone was removed enrolls its agents afresh. A workerd
-// that crashes and cannot be restarted takes `npm run dev` and `npm start` down with it, non-zero.
+// that crashes and cannot be restarted takes `npm run dev` and `npm start` down with it, non-zero. A start on an
+// existing state says each step as it begins (and, every 10 s, what it still waits for), never a silent stretch.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -160,6 +161,11 @@ describe("npm start (the demo)", () => {
     expect(demo.log()).toContain("Gigafactory is running");
     expect(connected("demo-docker") && connected("demo-gpu"), demo.log()).toBe(true);
     expect(demo.log()).toContain(`connecting to ws://127.0.0.1:${demo.port}/`);
+    // Each step of the start is said as it begins: on an existing state it printed nothing for ~40 s (pass 43).
+    expect(demo.log()).toContain("… starting the local runtime (workerd, D1 migrations applied first)");
+    expect(demo.log()).toContain(
+      `… the coordinator answers on http://127.0.0.1:${demo.port}: starting the demo agents`,
+    );
     const ours = [demo.state, `127.0.0.1:${demo.port}`];
     // Never -0: with no pid that would SIGINT this test runner's own process group.
     expect(demo.child.pid).toBeDefined();

@@ -1,6 +1,6 @@
 // Proves a bulk batch can be read back by the id its answer gave (GET …/batches/{batchId}): every item with its job
 // once the dispatch queue delivered it, rejected items for good, `done` only when no item is still queued; a repeat
-// batch is done at once (its jobs exist); a job under an item's key from another request makes the item rejected
+// batch is done at once (its jobs exist), its items `existing`, not `created`; a job under an item's key from another request makes the item rejected
 // (conflict), and so does a refusal the queue consumer met (a parent that ended); an unknown batch is 404
 // problem+json; a viewer may read; the retention pass forgets batches.
 import { env } from "cloudflare:test";
@@ -10,8 +10,8 @@ import { ADMIN, api, P, submit, until } from "./client.ts";
 
 const DAY = 86_400_000;
 
-const post = (product: string, items: unknown[]) =>
-  api<{ batchId: string }>("POST", `${P(product)}/jobs:batch`, { token: ADMIN, json: { items } });
+const post = <T = object>(product: string, items: unknown[]) =>
+  api<{ batchId: string } & T>("POST", `${P(product)}/jobs:batch`, { token: ADMIN, json: { items } });
 const read = (product: string, id: string, token = ADMIN) =>
   api<BatchView>("GET", `${P(product)}/batches/${id}`, { token });
 
@@ -39,10 +39,14 @@ describe("GET …/batches/{batchId}", () => {
       expect(job.body.title).toBe(i === 0 ? "one" : "three");
     }
 
-    // The same batch again: its jobs exist, so the new batch is done in its first answer.
-    const again = await post(product, items);
+    expect(done.existing).toBe(0);
+    // The same batch again: its jobs exist, so the new batch is done in its first answer — its items `existing`, as a
+    // single submit's, not `created` (a re-sent bulk batch said "12 created" with the first batch's jobs, pass 43).
+    const again = await post<{ items: { status: string }[] }>(product, items);
+    expect(again.body.items.map((i) => i.status)).toEqual(["exists", "exists"]);
     const second = (await read(product, again.body.batchId)).body;
-    expect(second).toMatchObject({ created: 2, queued: 0, rejected: 1, done: true });
+    expect(second).toMatchObject({ created: 0, existing: 2, queued: 0, rejected: 1, done: true });
+    expect(second.items.map((i) => i.status)).toEqual(["existing", "rejected", "existing"]);
     expect(second.items.map((i) => i.jobId)).toEqual(done.items.map((i) => i.jobId));
   });
 

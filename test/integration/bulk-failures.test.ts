@@ -139,12 +139,12 @@ describe("a bulk batch our side fails part-way", () => {
       expect(answer.items.map((i) => i.status)).toEqual(["exists", "exists", "queued"]);
       expect(answer.items.map((i) => i.jobId).slice(0, 2)).toEqual(after.items.map((i) => i.jobId).slice(0, 2));
       const resent = await batchView(product, answer.batchId);
-      expect(resent.items.map((i) => i.status)).toEqual(["created", "created", "queued"]);
+      expect(resent.items.map((i) => i.status)).toEqual(["existing", "existing", "queued"]);
       expect(resent.done).toBe(false);
       expect(await deliver("gigafactory-dispatch", eager.held)).toEqual({ acked: 1, retried: 0 });
       expect((await batchView(product, answer.batchId)).items.map((i) => i.status)).toEqual([
-        "created",
-        "created",
+        "existing",
+        "existing",
         "created",
       ]);
     },

@@ -34,8 +34,8 @@ describe("a key given twice in a batch when a job holds it", () => {
       expect(r.body.rejected).toEqual([expect.objectContaining({ index: other, status: 409, code: "conflict" })]);
       expect(r.body.rejected[0]?.detail).toContain(job.id);
       const view = await api<BatchView>("GET", `${P(product)}/batches/${r.body.batchId}`, { token: ADMIN });
-      expect(view.body).toMatchObject({ done: true, created: 1, rejected: 1 });
-      expect(view.body.items[own]).toMatchObject({ status: "created", jobId: job.id });
+      expect(view.body).toMatchObject({ done: true, created: 0, existing: 1, rejected: 1 });
+      expect(view.body.items[own]).toMatchObject({ status: "existing", jobId: job.id });
       expect(view.body.items[other]).toMatchObject({ status: "rejected", code: "conflict" });
     }
   });

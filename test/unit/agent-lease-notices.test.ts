@@ -4,6 +4,8 @@
 // without a code (an older coordinator) or with one this agent does not know is still an operator's `job.cancelled`,
 // and every one of them stops the engine. A `drain` names the factory's new status, why, and the command that lifts
 // it (`gigafactory factory release|activate ID`), where it was one `·` line saying "draining" even for a quarantine.
+// A `settings` frame says the lease TTL this agent now keeps and why (the product's, or its own `--lease-ttl` cap),
+// and nothing when that TTL did not change unasked (it said "lease TTL is now 30s" after the product's went to 45s).
 import { describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { readCancel } from "../../src/agent/lease-notices.ts";
@@ -107,6 +109,44 @@ describe("a drain pushed to the factory", { timeout: 30_000 }, () => {
       ]);
       expect(String(lines[0]?.message)).toContain("`gigafactory factory release fac_test`");
       expect(String(lines[1]?.message)).toContain("`gigafactory factory activate fac_test`");
+      await stop();
+    } finally {
+      agent.remove();
+    }
+  });
+});
+
+describe("a settings frame (the product's lease TTL changed)", () => {
+  it("says the TTL this agent now keeps and why, naming its own --lease-ttl when that caps the product's", async () => {
+    // Demo agents run with --lease-ttl 30: `settings set leaseTtlSeconds=45` printed "lease TTL is now 30s" (pass 43).
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 100, leaseTtlSeconds: 30 });
+    const { conn, stop } = fakeSupervisor(agent);
+    try {
+      conn.welcome([], { leaseTtlSeconds: 30 });
+      conn.push({ type: "settings", leaseTtlSeconds: 30 }); // the product's went 60 → 45: still capped at 30 here
+      conn.push({ type: "settings", leaseTtlSeconds: 20 }); // the product's went to 20: below the cap
+      conn.push({ type: "settings", leaseTtlSeconds: 30 }); // back above the cap
+      const lines = agent.events.filter((e) => e.event === "settings").map((e) => String(e.message));
+      expect(lines).toEqual([
+        "the product's lease TTL changed; this agent keeps 30s (its --lease-ttl 30 caps it)",
+        "lease TTL is now 20s (the product's setting)",
+        "lease TTL is now 30s (this agent's --lease-ttl 30 caps the product's longer one)",
+      ]);
+      await stop();
+    } finally {
+      agent.remove();
+    }
+  });
+
+  it("says nothing when the TTL that applies did not change and no --lease-ttl explains it", async () => {
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
+    const { conn, stop } = fakeSupervisor(agent);
+    try {
+      conn.welcome([], { leaseTtlSeconds: 60 });
+      conn.push({ type: "settings", leaseTtlSeconds: 60 });
+      conn.push({ type: "settings", leaseTtlSeconds: 45 });
+      const lines = agent.events.filter((e) => e.event === "settings").map((e) => String(e.message));
+      expect(lines).toEqual(["lease TTL is now 45s (the product's setting)"]);
       await stop();
     } finally {
       agent.remove();

@@ -1,8 +1,8 @@
 // Resuming a job starts from the checkpoint the coordinator recorded — not whatever its WIP branch holds now — and
 // says so (`job.resume_mismatch`) when the sources (the record, the branch as fetched, this host's own job record)
-// disagree, in words true for what this host found: a recorded commit not on its fetched branch, or a branch on no
-// source this host can fetch (another host's checkpoints.git). The decision is pure (agent/resume-point); the
-// workspaces and the seat use real git in temp dirs.
+// disagree, in words true for what this host found (a recorded commit not on its fetched branch); a branch on no
+// source this host can fetch (another host's checkpoints.git) with nothing else disagreeing is told as info, not
+// warned. The decision is pure (agent/resume-point); the workspaces and the seat use real git in temp dirs.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -42,7 +42,9 @@ describe("the resume decision", () => {
     });
     const away = decideResumePoint({ recorded: { branch, sha: A }, recordedAvailable: false });
     expect(away).toMatchObject({ sha: undefined, from: "none" });
-    expect(away.mismatch).toBe(
+    // Out of reach, nothing disagreeing: a routine retry on another host, told as info (it warned, pass 43).
+    expect(away.mismatch).toBeUndefined();
+    expect(away.notice).toBe(
       `coordinator recorded ${A.slice(0, 12)} on ${branch}; branch ${branch} is on no source this host can fetch, ` +
         `nor is its checkpoint ${A.slice(0, 12)} here (a checkpoint another host kept in its own checkpoints.git is ` +
         "out of this one's reach): starting fresh",
@@ -51,9 +53,19 @@ describe("the resume decision", () => {
   });
 
   it("says a recorded branch this host cannot find, with no sha recorded, instead of starting fresh without a word", () => {
-    expect(decideResumePoint({ recorded: { branch }, recordedAvailable: false }).mismatch).toBe(
+    expect(decideResumePoint({ recorded: { branch }, recordedAvailable: false }).notice).toBe(
       `coordinator recorded none on ${branch}; branch ${branch} is on no source this host can fetch (a checkpoint ` +
         "another host kept in its own checkpoints.git is out of this one's reach): starting fresh",
+    );
+    // Out of reach and this host's own record of the same lease says otherwise: that is a disagreement, warned.
+    const both = decideResumePoint({
+      recorded: { branch, sha: A },
+      recordedAvailable: false,
+      local: { branch, sha: C },
+    });
+    expect(both.notice).toBeUndefined();
+    expect(both.mismatch).toMatch(
+      /on no source this host can fetch.*; this host last had c{12} acknowledged.*starting fresh/,
     );
   });
 

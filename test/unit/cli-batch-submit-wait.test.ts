@@ -26,6 +26,7 @@ const STUCK: BatchView = {
   createdAt: 1,
   total: 3,
   created: 1,
+  existing: 0,
   queued: 2,
   rejected: 0,
   jobs: 3,

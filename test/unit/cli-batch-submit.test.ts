@@ -37,6 +37,7 @@ const VIEW = (done: boolean): BatchView => ({
   createdAt: 1,
   total: 4,
   created: done ? 3 : 1,
+  existing: 0,
   queued: done ? 0 : 2,
   rejected: 1,
   jobs: 2,
@@ -86,6 +87,18 @@ describe("gigafactory batch submit", () => {
         `^✘ ERROR invalid_manifest: ${named[2]} \\(item 2\\): invalid manifest: line 3: priority: .+ / fix the file`,
         "m",
       ),
+    );
+  });
+
+  it("says how many accepted items were already there when the same files are sent again", async () => {
+    // A re-sent batch printed "3 items accepted" as if new, where a single submit says `existing` (pass 43).
+    const stub = await stubCoordinator((_req, reply) => {
+      const items = ACCEPTED.items.map((i) => ({ ...i, status: "exists", jobId: "job_1" }));
+      reply.json(202, { ...ACCEPTED, items });
+    });
+    const r = await captureCli(["batch", "submit", ...files(), ...connection(stub.url, "shop")]);
+    expect(r.stdout).toContain(
+      "✔ batch b-1: 3 of 4 items accepted, 3 of them already there (existing jobs) (2 jobs: 1 item repeats an earlier one), 1 refused",
     );
   });
 

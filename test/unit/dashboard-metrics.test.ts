@@ -2,6 +2,7 @@
 // (dashboard/metrics.js `quantile` equals core/metrics `quantileMs` for any histogram and quantile), so the page, the
 // CLI and a Prometheus histogram_quantile agree; a quantile whose rank falls in the `+Inf` bucket reads "> 10 s" (a
 // lower bound), not the last bound as if exact (`quantileText`; R2 saw "p99 10000 ms" with 5 of 26 runs over 10 s).
+// The p99 tile shows under its label what it counts (due → leased, waits for a factory or a seat), as the CLI does.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
@@ -53,6 +54,9 @@ describe("dashboard latency tiles", () => {
     }) as string[][];
     for (const [label, , tip] of tiles.filter(([l]) => l?.startsWith("dispatch")))
       expect(tip, label).toContain("a job's wait for a capable, connected factory or a free seat counts too");
+    // The p99 tile shows it too, not only on hover: "> 10 s" had no word beside it (pass 43), as the CLI's line has.
+    const p99 = tiles.find(([l]) => l === "dispatch p99");
+    expect(p99?.[3]).toBe("due → leased: waits for a factory or a seat count");
   });
 
   it("name the seats counted whose factory's link ended, in the seats tile's label and title; nothing when none", () => {

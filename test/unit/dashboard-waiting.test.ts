@@ -6,7 +6,10 @@
 // (a composite's page showed "BYSTAGE testing 2": its raw key, set in capitals by the stylesheet, and the counts as a
 // record's fields), and a key the page does not know reads as its words, not the raw key. A retry's `retryAt` and
 // `keptUntil` read as dates under labels of their own (keptUntil read as epoch ms); so does a frozen serial key that
-// a paused budget's wait names after it (`serialKeyFrozen`: the key, and when it froze as a date).
+// a paused budget's wait names after it (`serialKeyFrozen`: the key, and when it froze as a date). A budget pause
+// reads in words — who paused, "$0.058 spent of $0.03 per day" and when the period ends as a date — on its own or named
+// after another wait (it dumped "paused by exhausted, spent usd 0.058394, ceiling usd 0.03, period day"), and an
+// instant in the message reads as the page's other times do (it mixed "12/7/26, 3:01:38 AM" with ISO).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
@@ -19,6 +22,9 @@ import {
   waitingHeading,
   // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 } from "../../dashboard/waiting.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { localInstants } from "../../dashboard/waiting-budget.js";
+import { alsoPaused, budgetPausedWords } from "../../src/core/budget-pause.ts";
 import { WAITING_CODES } from "../../src/core/waiting-reason.ts";
 
 /**
@@ -177,5 +183,42 @@ describe("dashboard waiting panel", () => {
       ["queueDepth", "Queue depth", "4"],
       ["oddThing", "Odd thing", "lease epoch 2"],
     ]);
+  });
+
+  it("draws a budget pause in words, alone or after another wait, and its message's instants as the page's dates", () => {
+    const periodEnd = Date.UTC(2026, 11, 8);
+    const pause = {
+      pausedBy: "exhausted",
+      exhausted: true,
+      period: "day",
+      spentUsd: 0.058394,
+      ceilingUsd: 0.03,
+      periodEnd,
+    };
+    const own = budgetPausedWords(pause as Parameters<typeof budgetPausedWords>[0]);
+    const rows = new Map(detailRows({ code: "budget_paused", detail: own.detail }).map(([, l, t]: string[]) => [l, t]));
+    expect(rows.get("Paused by")).toBe("the budget running out");
+    expect(rows.get("Spent this period")).toBe("$0.06");
+    expect(rows.get("Ceiling")).toBe("$0.03");
+    expect(rows.get("Budget period")).toBe("day");
+    expect(rows.get("Period ends")).toBe(when(periodEnd));
+    const fleet = {
+      code: "no_capable_factory" as const,
+      message: "no factory",
+      since: 0,
+      detail: { missing: ["gpu"] },
+    };
+    const both = alsoPaused(fleet, {
+      code: "budget_paused" as const,
+      message: own.message,
+      since: 0,
+      detail: own.detail,
+    });
+    const [, label, text] = detailRows(both).find(([k]: string[]) => k === "budgetPaused") ?? [];
+    expect(label).toBe("Budget paused too");
+    expect(text).toBe(`by the budget running out: $0.058 spent of $0.03 per day; the day ends ${when(periodEnd)}`);
+    expect(own.message).toMatch(/2026-12-08T00:00/);
+    expect(localInstants(own.message)).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    expect(localInstants(own.message)).toContain(when(periodEnd));
   });
 });

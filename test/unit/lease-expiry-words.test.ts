@@ -4,11 +4,13 @@
 // read like the job's own time limit. With no link loss seen, its holder's last heartbeat (`lastHeartbeatAt`) is said
 // instead: "gpu-1's last heartbeat at T; its lease expired at T'" (a beat on another day with dates: UTC, local). The
 // outcome word stays `timeout` in the CLI; a run without either field, or one that ended otherwise, reads as before.
+// Its DURATION runs to that last sign of life, not to the lease's expiry ("30s, link lost", "… to last heartbeat"):
+// a run killed after ~21 s read "1m 32s" (pass 43).
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { clock, when } from "../../dashboard/format.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { runResultWords } from "../../dashboard/runs.js";
+import { runResultWords, runSpanWords } from "../../dashboard/runs.js";
 import { renderJob } from "../../src/cli/commands/job.ts";
 import type { Run } from "../../src/shared/responses.ts";
 import { jobFixture } from "../support/fixtures.ts";
@@ -59,6 +61,16 @@ describe("the CLI's RUNS", () => {
     const text = renderJob(job, [plain], ENDED + 1000, undefined, names);
     expect(text).toContain("timeout: lease expired");
     expect(text).not.toContain("lost its link");
+    expect(text).toContain("1m 25s"); // start to the expiry: nothing says when the run was last alive
+  });
+
+  it("gives a run a lease expiry ended its duration to its last sign of life, not to the expiry", () => {
+    expect(renderJob(job, [expired()], ENDED + 1000, undefined, names)).toContain("30s, link lost");
+    const { linkLostAt: _, ...beat } = expired({ lastHeartbeatAt: LOST - 9000 });
+    expect(renderJob(job, [beat], ENDED + 1000, undefined, names)).toContain("21s to last heartbeat");
+    // A heartbeat from before the run started says nothing of it: the span to the expiry, as before.
+    const stale = { ...beat, lastHeartbeatAt: LOST - 60_000 };
+    expect(renderJob(job, [stale], ENDED + 1000, undefined, names)).toContain("1m 25s");
   });
 });
 
@@ -86,5 +98,13 @@ describe("the dashboard's runs table", () => {
     expect(runResultWords(plain, name)).toBe("lease expired");
     expect(runResultWords(expired({ result: { outcome: "failure", message: "rc 1" } }), name)).toBe("rc 1");
     expect(runResultWords({ ...plain, result: undefined }, name)).toBe("");
+  });
+
+  it("gives a run a lease expiry ended its duration to its last sign of life, not to the expiry", () => {
+    expect(runSpanWords(expired())).toBe("30 s, link lost");
+    const { linkLostAt: _, ...beat } = expired({ lastHeartbeatAt: LOST - 9000 });
+    expect(runSpanWords(beat)).toBe("21 s to last heartbeat");
+    expect(runSpanWords({ ...beat, lastHeartbeatAt: LOST - 60_000 })).toBe("1 min 26 s"); // rounded, as the page's durations are
+    expect(runSpanWords({ ...beat, endedAt: undefined })).toBe("—");
   });
 });

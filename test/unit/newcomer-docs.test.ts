@@ -17,7 +17,9 @@
 // sample engine's body lines (gf-sample-seconds, -cost, -exit) were named only in the engine, a Markdown manifest
 // refuses `children:` while the README shows `children: [...]`, and a sibling dep is `#<index>`. Step 8's manifests
 // parse, its children file is a body the route takes, its engine lines do what the walk says when the real sample
-// engine runs them, its waiting codes exist, and its command lines — quoted arguments kept whole — parse.
+// engine runs them, its waiting codes exist, and its command lines — quoted arguments kept whole — parse. Pass 43:
+// the README and the walk say `npm start`'s demo stops with any of its agents (a `kill -9` included), and where to
+// watch a crash instead, the section `npm start`'s `agent_exited` line names.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -289,6 +291,22 @@ describe("the README and the OpenAPI text, read as a newcomer", () => {
     expect(parseManifest(manifest).manifest).toMatchObject({ engine: "claude", requires: ["gpu"], budget: { usd: 2 } });
     expect(README).toContain("[docs/first-fleet.md](docs/first-fleet.md)");
   });
+  it("say the demo stops with any of its agents, and to try a crash on an agent enrolled beside it", () => {
+    // Pass 43's hour: `kill -9` of a demo agent stopped the whole demo (`agent_exited`) where the README said nothing.
+    const start = readFileSync(path.resolve(import.meta.dirname, "../../scripts/start.ts"), "utf8");
+    const section = /docs\/first-fleet\.md, "([^"]+)"/.exec(start)?.[1] ?? "";
+    expect(FIRST_FLEET).toContain(`**${section}**`);
+    const bullet = README.slice(
+      README.indexOf("- `npm start` runs the Worker"),
+      README.indexOf("- `npm run dev` starts"),
+    );
+    expect(bullet).toContain("stops with any of its agents");
+    expect(bullet).toContain("✘ ERROR agent_exited");
+    expect(bullet).toContain(`"${section}"`);
+    const walk = FIRST_FLEET.slice(FIRST_FLEET.indexOf(`**${section}**`));
+    expect(walk).toMatch(/not one of `npm start`'s/);
+  });
+
   it("say which variables reach an engine, and that an engine user has its own HOME (where no claude login is)", () => {
     for (const name of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CLAUDE_CONFIG_DIR", "CODEX_HOME", "GF_X", "PATH"])
       expect(engineMayInherit(name), name).toBe(true);

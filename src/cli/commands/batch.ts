@@ -37,21 +37,28 @@ export function batchRows(
 }
 
 /**
- * The one-line summary above the table, e.g. `batch b-1: 3 items — 2 created · 0 queued · 1 rejected (done)`; when
- * items repeat an earlier item's key, how many jobs they are: `3 items — 3 created · 0 queued · 0 rejected, 1 job
- * (2 items repeat an earlier one) (done)` — identical keyless items are one job, which "3 created" hid.
+ * The one-line summary above the table, e.g. `batch b-1: 3 items — 2 created · 0 queued · 1 rejected (done)`; items
+ * whose job was already there (the batch sent again) are counted apart, `0 created · 12 existing · …`, as a single
+ * submit says `existing` (they read "12 created" with the first batch's jobs); when items repeat an earlier item's
+ * key, how many jobs they are: `3 items — 3 created · 0 queued · 0 rejected, 1 job (2 items repeat an earlier one)
+ * (done)` — identical keyless items are one job, which "3 created" hid.
  */
 export function batchSummary(
-  b: Pick<BatchView, "id" | "total" | "created" | "queued" | "rejected" | "done"> & { jobs?: number },
+  b: Pick<BatchView, "id" | "total" | "created" | "queued" | "rejected" | "done"> & {
+    jobs?: number;
+    existing?: number;
+  },
 ): string {
   const state = b.done ? "done" : "jobs still on their way";
-  const named = b.created + b.queued;
+  const existing = b.existing ?? 0;
+  const named = b.created + existing + b.queued;
   const repeats = b.jobs !== undefined && b.jobs < named ? named - b.jobs : 0;
   const jobs =
     repeats > 0
       ? `, ${counted(b.jobs!, "job")} (${counted(repeats, "item")} ${repeats === 1 ? "repeats" : "repeat"} an earlier one)`
       : "";
-  return inlined`batch ${b.id}: ${counted(b.total, "item")} — ${b.created} created · ${b.queued} queued · ${b.rejected} rejected${jobs} (${state})`;
+  const there = existing > 0 ? ` · ${existing} existing` : "";
+  return inlined`batch ${b.id}: ${counted(b.total, "item")} — ${b.created} created${there} · ${b.queued} queued · ${b.rejected} rejected${jobs} (${state})`;
 }
 
 export const batch: Command = {

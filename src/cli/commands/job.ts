@@ -17,11 +17,11 @@ import { factoryNamer } from "../factory-names.ts";
 import { fleetRead, type HolderLink, holderLinkText } from "../holder-link.ts";
 import { flooredPercent } from "../number-text.ts";
 import { checked, JobRead, RunsRead } from "../read-answers.ts";
+import { runSpanText } from "../run-span.ts";
 import {
   formatAge,
   formatInstant,
   formatLeft,
-  formatSpan,
   list,
   NONE,
   oneLine,
@@ -206,7 +206,7 @@ export function renderJob(
             String(r.leaseEpoch),
             orNone(r.engine),
             formatInstant(r.startedAt),
-            r.endedAt === undefined ? "running" : formatSpan(r.endedAt - r.startedAt),
+            runSpanText(r), // a lease expiry's run: to its last sign of life (cli/run-span)
             spendText(r.spend, usd.runs[i]),
             runResultText(r, named(r.factoryId)),
           ]),

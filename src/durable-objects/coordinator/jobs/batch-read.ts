@@ -95,6 +95,7 @@ export function readBatch(tx: Tx, id: string): BatchView {
     createdAt: batch.created_at,
     total: batch.total,
     created: count("created"),
+    existing: count("existing"),
     queued,
     rejected: count("rejected"),
     jobs: keys,

@@ -77,7 +77,7 @@ export function recordBatch(tx: Tx, id: string, items: readonly BatchItemRecord[
       tx.now,
       i.key ?? null,
       i.hash ?? null,
-      i.status === "exists" ? "created" : i.status,
+      i.status === "exists" ? "existing" : i.status, // its job was there before: read as such (jobs/batch-read)
       i.jobId ?? null,
       i.code ?? null,
     );
