@@ -135,7 +135,7 @@ describe("gigafactory batch submit", () => {
     expect(stub.lines.filter((l) => l.startsWith("GET"))).toHaveLength(2);
     expect(r.stderr).toContain("… batch b-1: 1 of 4 items have their job, 2 on their way, 1 rejected");
     expect(r.stderr).toContain("✔ batch b-1: 3 of 4 items have their job, 0 on their way, 1 rejected");
-    expect(r.stdout).toMatch(/^batch b-1: 4 items — 3 created · 0 queued · 1 rejected, 2 jobs .*\(done\)$/m);
+    expect(r.stdout).toMatch(/^batch b-1: 4 items — 3 created · 0 on their way · 1 rejected, 2 jobs .*\(done\)$/m);
   });
 
   it("emits the API's answer under --json, and the batch read back under --json --wait", async () => {

@@ -1,4 +1,4 @@
-// `gigafactory batch ID` over a real local socket: prints the batch's one-line summary (created · queued · rejected,
+// `gigafactory batch ID` over a real local socket: prints the batch's one-line summary (created · on their way · rejected,
 // done or not) and one row per item (job id once created, the refusal code if rejected), the API's document under
 // --json, and an unknown batch as one `✘ ERROR` line with exit 1; items that repeat an earlier item's key (one job,
 // core/batch-repeats) are said in the summary and in their rows, and a server that sends no `jobs` reads as before;
@@ -77,16 +77,16 @@ describe("gigafactory batch", () => {
   it("prints the summary and one row per item", async () => {
     const r = await cli(await coordinator(), "batch", "b-1");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^batch b-1: 3 items — 1 created · 1 queued · 1 rejected \(jobs still on their way\)$/m);
+    expect(r.stdout).toMatch(/^batch b-1: 3 items — 1 created · 1 on their way · 1 rejected \(jobs still on their way\)$/m);
     expect(r.stdout).toMatch(/^\s*0\s+created\s+job_1\s+content:aa$/m);
     expect(r.stdout).toMatch(/^\s*1\s+rejected\s+invalid_manifest\s+—$/m);
-    expect(r.stdout).toMatch(/^\s*2\s+queued\s+—\s+content:cc$/m);
+    expect(r.stdout).toMatch(/^\s*2\s+on its way\s+—\s+content:cc$/m);
   });
 
   it("counts items whose job was already there (the batch sent again) as existing, not created", async () => {
     // A re-sent bulk batch read "12 created" with the first batch's job ids (pass 43).
     const r = await cli(await coordinator(), "batch", "b-3");
-    expect(r.stdout).toMatch(/^batch b-3: 2 items — 0 created · 2 existing · 0 queued · 0 rejected \(done\)$/m);
+    expect(r.stdout).toMatch(/^batch b-3: 2 items — 0 created · 2 existing · 0 on their way · 0 rejected \(done\)$/m);
     expect(r.stdout).toMatch(/^\s*0\s+existing\s+job_0\s+k-0$/m);
   });
 
@@ -103,11 +103,11 @@ describe("gigafactory batch", () => {
     const r = await cli(url, "batch", "b-2");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^batch b-2: 3 items — 3 created · 0 queued · 0 rejected, 1 job \(2 items repeat an earlier one\) \(done\)$/m,
+      /^batch b-2: 3 items — 3 created · 0 on their way · 0 rejected, 1 job \(2 items repeat an earlier one\) \(done\)$/m,
     );
     expect(r.stdout).toMatch(/^\s*0\s+created\s+job_1\s+content:aa$/m);
     expect(r.stdout).toMatch(/^\s*2\s+created\s+job_1 \(= item 0\)\s+content:aa$/m);
     const old = await cli(url, "batch", "b-old");
-    expect(old.stdout).toMatch(/^batch b-1: 3 items — 1 created · 1 queued · 1 rejected \(jobs still on their way\)$/m);
+    expect(old.stdout).toMatch(/^batch b-1: 3 items — 1 created · 1 on their way · 1 rejected \(jobs still on their way\)$/m);
   });
 });

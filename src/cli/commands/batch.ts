@@ -31,17 +31,18 @@ export function batchRows(
     items.map((i) => {
       const what = i.jobId ?? i.code ?? NONE;
       const job = i.repeatOf === undefined ? what : `${what === NONE ? "" : `${what} `}(= item ${i.repeatOf})`;
-      return [String(i.index), i.status, job, i.key ?? NONE];
+      return [String(i.index), i.status === "queued" ? "on its way" : i.status, job, i.key ?? NONE];
     }),
   );
 }
 
 /**
- * The one-line summary above the table, e.g. `batch b-1: 3 items — 2 created · 0 queued · 1 rejected (done)`; items
+ * The one-line summary above the table, e.g. `batch b-1: 3 items — 2 created · 0 on their way · 1 rejected (done)`; items
  * whose job was already there (the batch sent again) are counted apart, `0 created · 12 existing · …`, as a single
  * submit says `existing` (they read "12 created" with the first batch's jobs); when items repeat an earlier item's
- * key, how many jobs they are: `3 items — 3 created · 0 queued · 0 rejected, 1 job (2 items repeat an earlier one)
- * (done)` — identical keyless items are one job, which "3 created" hid.
+ * key, how many jobs they are: `3 items — 3 created · 0 on their way · 0 rejected, 1 job (2 items repeat an earlier one)
+ * (done)` — identical keyless items are one job, which "3 created" hid. An item with no job yet is "on its way", not
+ * "queued" (the API's status), which read as the job stage `queued` (a newcomer's report, pass 43).
  */
 export function batchSummary(
   b: Pick<BatchView, "id" | "total" | "created" | "queued" | "rejected" | "done"> & {
@@ -58,7 +59,7 @@ export function batchSummary(
       ? `, ${counted(b.jobs!, "job")} (${counted(repeats, "item")} ${repeats === 1 ? "repeats" : "repeat"} an earlier one)`
       : "";
   const there = existing > 0 ? ` · ${existing} existing` : "";
-  return inlined`batch ${b.id}: ${counted(b.total, "item")} — ${b.created} created${there} · ${b.queued} queued · ${b.rejected} rejected${jobs} (${state})`;
+  return inlined`batch ${b.id}: ${counted(b.total, "item")} — ${b.created} created${there} · ${b.queued} on their way · ${b.rejected} rejected${jobs} (${state})`;
 }
 
 export const batch: Command = {
