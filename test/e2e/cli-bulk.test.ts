@@ -89,7 +89,9 @@ describe("many jobs at once from the CLI", () => {
     const id = /^✔ batch (\S+): 3 of 4 items accepted, 1 refused$/m.exec(r.stdout)?.[1];
     expect(id, r.stdout).toBeDefined();
     expect(r.stdout).toContain(`follow it: gigafactory batch ${id}`);
-    expect(r.stdout).toMatch(new RegExp(`^batch ${id}: 4 items — 3 created · 0 on their way · 1 rejected \\(done\\)$`, "m"));
+    expect(r.stdout).toMatch(
+      new RegExp(`^batch ${id}: 4 items — 3 created · 0 on their way · 1 rejected \\(done\\)$`, "m"),
+    );
     expect(r.stderr).toMatch(new RegExp(`^✘ ERROR invalid_manifest: ${files[1]} \\(item 1\\): .*priority`, "m"));
     // The same files under the same key make no job twice: the three accepted items name their existing jobs.
     const again = await cli("batch", "submit", ...files, "--key", "e2e-bulk-1", "--json");

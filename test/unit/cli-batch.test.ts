@@ -77,7 +77,9 @@ describe("gigafactory batch", () => {
   it("prints the summary and one row per item", async () => {
     const r = await cli(await coordinator(), "batch", "b-1");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^batch b-1: 3 items — 1 created · 1 on their way · 1 rejected \(jobs still on their way\)$/m);
+    expect(r.stdout).toMatch(
+      /^batch b-1: 3 items — 1 created · 1 on their way · 1 rejected \(jobs still on their way\)$/m,
+    );
     expect(r.stdout).toMatch(/^\s*0\s+created\s+job_1\s+content:aa$/m);
     expect(r.stdout).toMatch(/^\s*1\s+rejected\s+invalid_manifest\s+—$/m);
     expect(r.stdout).toMatch(/^\s*2\s+on its way\s+—\s+content:cc$/m);
@@ -108,6 +110,8 @@ describe("gigafactory batch", () => {
     expect(r.stdout).toMatch(/^\s*0\s+created\s+job_1\s+content:aa$/m);
     expect(r.stdout).toMatch(/^\s*2\s+created\s+job_1 \(= item 0\)\s+content:aa$/m);
     const old = await cli(url, "batch", "b-old");
-    expect(old.stdout).toMatch(/^batch b-1: 3 items — 1 created · 1 on their way · 1 rejected \(jobs still on their way\)$/m);
+    expect(old.stdout).toMatch(
+      /^batch b-1: 3 items — 1 created · 1 on their way · 1 rejected \(jobs still on their way\)$/m,
+    );
   });
 });
