@@ -9,9 +9,13 @@
  * (spend ≥ ceiling, unless an operator chose to run this period over it: `overrun`). Either pauses dispatch; an
  * operator's pause never hides exhaustion.
  */
+import type { BudgetPoint } from "./budget-burndown.ts";
+import { type BudgetPeriod, nextPeriodStart, periodStartOf } from "./budget-period.ts";
 
-export const BUDGET_PERIODS = ["day", "week", "month"] as const;
-export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
+// The period and burndown rules live in their own files; re-exported so callers read the budget's rules in one place.
+export { addPoint, BURNDOWN_COALESCE_MS, BURNDOWN_MAX_POINTS, type BudgetPoint } from "./budget-burndown.ts";
+export { BUDGET_PERIODS, type BudgetPeriod, nextPeriodStart, periodStartOf } from "./budget-period.ts";
+
 /**
  * `overrun`: the spend is at or over the ceiling and dispatch goes on because an operator resumed the exhaustion
  * pause (it says so until the period rolls over or the spend is under the ceiling again).
@@ -25,16 +29,6 @@ export const WARN_FRACTION = 0.8;
 /** WARN_FRACTION as the integers 4/5, to compare `spent ≥ ceiling × 0.8` in micro-dollars without a float product. */
 const WARN_NUM = 4;
 const WARN_DEN = 5;
-/**
- * The most burndown points kept: a month of one point per minute would be 44 640; 288 still draws a smooth line
- * (a point every 5 minutes over a day) and keeps the stored row small (~10 KB).
- */
-export const BURNDOWN_MAX_POINTS = 288;
-/** Accruals within the same minute coalesce into one burndown point. */
-export const BURNDOWN_COALESCE_MS = 60_000;
-
-const DAY_MS = 86_400_000;
-
 /**
  * Micro-dollars per dollar: a millionth of a dollar is below any report worth counting, and 2^53 of them (~$9 × 10⁹)
  * is far beyond the largest ceiling ($10 M, shared/api-budget), so sums stay exact integers.
@@ -56,46 +50,8 @@ export function addUsd(a: number, b: number): number {
   return fromMicros(toMicros(a) + toMicros(b));
 }
 
-/**
- * The start (ms, UTC) of the period holding `now`: midnight for `day`, Monday 00:00 for `week` (ISO 8601 weeks),
- * the 1st at 00:00 for `month`.
- */
-export function periodStartOf(period: BudgetPeriod, now: number): number {
-  const d = new Date(now);
-  const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-  switch (period) {
-    case "day":
-      return midnight;
-    case "week":
-      return midnight - ((d.getUTCDay() + 6) % 7) * DAY_MS; // getUTCDay: Sunday 0 … Saturday 6; Monday → 0 days back
-    case "month":
-      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-  }
-}
-
-/** The start (ms, UTC) of the period after the one starting (or holding) `start`. */
-export function nextPeriodStart(period: BudgetPeriod, start: number): number {
-  const s = periodStartOf(period, start);
-  switch (period) {
-    case "day":
-      return s + DAY_MS;
-    case "week":
-      return s + 7 * DAY_MS;
-    case "month": {
-      const d = new Date(s);
-      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-    }
-  }
-}
-
 /** Who paused the budget: an operator (stays until resumed) or exhaustion (lifted at rollover or a higher ceiling). */
 export type PausedBy = "operator" | "exhausted";
-
-export interface BudgetPoint {
-  /** ms epoch */
-  at: number;
-  spentUsd: number;
-}
 
 /** A product budget as stored (coordinator/policies/budget). */
 export interface ProductBudget {
@@ -224,23 +180,4 @@ export function applyRule(before: ProductBudget | undefined, given: BudgetRule, 
   const spentUsd = before?.spentUsd ?? 0;
   const burndown = before && periodStart <= before.periodStart ? before.burndown : [{ at: periodStart, spentUsd }];
   return { ...rule, periodStart, spentUsd, ...kept, burndown };
-}
-
-/**
- * The series after spend reached `spentUsd` at `now`: a point in the same minute as the last one replaces it;
- * over BURNDOWN_MAX_POINTS, every other point but the first and last is dropped (the line keeps its shape).
- * A time before the last point's (the host clock stepped back) counts as that point's: the series is read oldest
- * first (a chart's x must not run backwards), and its last point must stay the latest spend.
- */
-export function addPoint(series: readonly BudgetPoint[], now: number, spentUsd: number): BudgetPoint[] {
-  const out = [...series];
-  const last = out[out.length - 1];
-  const at = last ? Math.max(now, last.at) : now;
-  if (last && Math.floor(last.at / BURNDOWN_COALESCE_MS) === Math.floor(at / BURNDOWN_COALESCE_MS) && out.length > 1) {
-    out[out.length - 1] = { at, spentUsd };
-  } else {
-    out.push({ at, spentUsd });
-  }
-  if (out.length <= BURNDOWN_MAX_POINTS) return out;
-  return out.filter((_, i) => i === 0 || i === out.length - 1 || i % 2 === 1);
 }
