@@ -109,7 +109,7 @@ const MODES = { all: "all of them must ship", any: "any one of them must ship" }
 /**
  * Detail values that read better in words of their own than as a record's fields: a composite's children counted
  * by stage ("2 in testing", not "testing 2"), the run a serial key waits on to stop, the cause a preempted job
- * waits on next (its heading), a dependency mode.
+ * waits on next (its heading), a dependency mode, a budget that is not set.
  * @type {Record<string, (v: any) => string | undefined>}
  */
 const WORDS = {
@@ -128,6 +128,8 @@ const WORDS = {
       : undefined,
   waitingFor: (v) => (typeof v === "string" ? waitingHeading(v) : undefined),
   mode: (v) => (typeof v === "string" ? (MODES[v] ?? v) : undefined),
+  // An operator's pause with no budget set (core/budget-pause): "budget —" read as a budget left blank.
+  budget: (v) => (v === null ? "none set" : undefined),
 };
 
 /** A detail's value as the panel draws it: its own words when the key has some, else `valueText`. @param {string} key @param {unknown} v */

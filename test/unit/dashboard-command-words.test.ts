@@ -60,8 +60,7 @@ describe("dashboard: a command the dashboard can do, said as its own control", (
         "Resume on the Budget page runs on over it",
     );
     expect(commandText(budgetPausedWords(undefined).message)).toBe(
-      "the product's budget is paused — the Budget page says why; Resume on the Budget page lifts the pause, " +
-        "or Set budget on the Budget page raises a spent ceiling",
+      "the product's budget is paused — the Budget page says who paused it and what lifts the pause",
     );
     const held = breakerWords(
       {
@@ -107,8 +106,7 @@ describe("dashboard: a command the dashboard can do, said as its own control", (
       text: "an operator's ",
     });
     expect(commandText(budgetPausedWords(undefined).message, { mayAct: false })).toBe(
-      "the product's budget is paused — the Budget page says why; an operator's Resume on the Budget page lifts the " +
-        "pause, or an operator's Set budget on the Budget page raises a spent ceiling",
+      "the product's budget is paused — the Budget page says who paused it and what lifts the pause",
     );
     expect(
       commandText("waiting for an operator to approve gpu on box-7 — run `gigafactory factory approve f7`", {
