@@ -11,6 +11,7 @@
  */
 import type { BudgetPoint } from "./budget-burndown.ts";
 import { type BudgetPeriod, nextPeriodStart, periodStartOf } from "./budget-period.ts";
+import { firstCount, type SpentSince, spentSinceOf } from "./budget-since.ts";
 
 // The period and burndown rules live in their own files; re-exported so callers read the budget's rules in one place.
 export { addPoint, BURNDOWN_COALESCE_MS, BURNDOWN_MAX_POINTS, type BudgetPoint } from "./budget-burndown.ts";
@@ -68,6 +69,10 @@ export interface ProductBudget {
   exhausted?: boolean;
   /** An operator resumed an exhaustion pause: exhaustion does not pause again until the period rolls over. */
   overrun?: boolean;
+  /** Since when the spend counts (core/budget-since); absent from older documents: the period's start. */
+  countsFrom?: SpentSince;
+  /** When the rule was last set (`PUT …/budget`), ms epoch; absent from older documents. */
+  ruleSetAt?: number;
   burndown: BudgetPoint[];
 }
 
@@ -141,6 +146,7 @@ export function rollover(b: ProductBudget, now: number): ProductBudget {
     onExhausted: b.onExhausted,
     periodStart,
     spentUsd: 0,
+    countsFrom: { at: periodStart, cause: "period_start" },
     ...(b.pausedBy === "operator" ? { pausedBy: "operator" as const } : {}),
     burndown: [{ at: periodStart, spentUsd: 0 }],
   };
@@ -162,7 +168,8 @@ export interface BudgetRule {
  * before the carried spend's count did (day → week on a Wednesday, day or week → month, month → a week begun in the
  * previous month) is under-charged by what was spent in it before that count began: those runs are not here.
  * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry.
- * An overrun ends: it was granted for a period that is no longer the rule.
+ * An overrun ends: it was granted for a period that is no longer the rule. The count's start (core/budget-since):
+ * kept for the same period; a first budget's is `now`; carried spend keeps its own, `carried_over`. `ruleSetAt`: now.
  */
 export function applyRule(before: ProductBudget | undefined, given: BudgetRule, now: number): ProductBudget {
   // The ceiling to the micro-dollar, the unit it is compared in: kept raw, $25.0000004 was exhausted at $25.00 spent
@@ -174,10 +181,27 @@ export function applyRule(before: ProductBudget | undefined, given: BudgetRule, 
   };
   if (before?.period === rule.period) {
     const { periodStart, spentUsd, burndown } = before;
-    return { ...rule, periodStart, spentUsd, ...kept, ...(before.overrun ? { overrun: true } : {}), burndown };
+    const counts = { countsFrom: spentSinceOf(before), ruleSetAt: now };
+    return {
+      ...rule,
+      periodStart,
+      spentUsd,
+      ...kept,
+      ...(before.overrun ? { overrun: true } : {}),
+      ...counts,
+      burndown,
+    };
   }
   const periodStart = periodStartOf(rule.period, now);
   const spentUsd = before?.spentUsd ?? 0;
   const burndown = before && periodStart <= before.periodStart ? before.burndown : [{ at: periodStart, spentUsd }];
-  return { ...rule, periodStart, spentUsd, ...kept, burndown };
+  // A first budget counts from now (runs before it are not counted); carried spend from when its count began.
+  const carried = before && spentSinceOf(before);
+  const sameStart = carried?.cause === "period_start" && carried.at === periodStart; // day → week on a Monday
+  const countsFrom: SpentSince = !carried
+    ? firstCount(periodStart, now)
+    : sameStart
+      ? carried
+      : { at: carried.at, cause: "carried_over" };
+  return { ...rule, periodStart, spentUsd, ...kept, countsFrom, ruleSetAt: now, burndown };
 }

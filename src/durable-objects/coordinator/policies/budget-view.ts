@@ -18,6 +18,7 @@ import {
   warnAtUsd,
 } from "../../../core/budget.ts";
 import type { BudgetPause } from "../../../core/budget-pause.ts";
+import { changedInPeriod, type SpentSinceCause, spentSinceOf } from "../../../core/budget-since.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 
 export interface BudgetSnapshot {
@@ -38,6 +39,11 @@ export interface BudgetView extends BudgetSnapshot {
   pausedBy?: "operator" | "exhausted";
   /** Exhaustion pauses dispatch, whoever else paused: under an operator's pause, what a resume leaves in force. */
   exhausted: boolean;
+  /** Since when the spend counts, ms epoch, and why (core/budget-since). */
+  spentSince: number;
+  spentSinceCause: SpentSinceCause;
+  /** When the budget was changed later in the period, ms epoch; absent otherwise. */
+  changedAt?: number;
   burndown: Array<{ at: number; spentUsd: number }>;
 }
 
@@ -61,12 +67,17 @@ export function budgetSnapshot(tx: Tx): BudgetSnapshot | undefined {
   };
 }
 
-/** The pause in force as the waiting words read it (core/budget-pause), read-only at `tx.now`; none when none. */
-export function budgetPauseOf(tx: Tx): BudgetPause | undefined {
+/**
+ * The pause in force as the waiting words read it (core/budget-pause), read-only at `tx.now`: null with no budget
+ * set (an operator's pause alone, policies/budget-unset — no spend or ceiling to name); undefined when the budget
+ * has no pause.
+ */
+export function budgetPauseOf(tx: Tx): BudgetPause | null | undefined {
   const stored = loadBudget(tx.sql);
-  const b = stored && rollover(stored, tx.now);
-  const pausedBy = b && pausedByOf(b);
-  if (!b || !pausedBy) return undefined;
+  if (!stored) return null;
+  const b = rollover(stored, tx.now);
+  const pausedBy = pausedByOf(b);
+  if (!pausedBy) return undefined;
   const { period, spentUsd, ceilingUsd } = b;
   const periodEnd = nextPeriodStart(b.period, b.periodStart);
   return { pausedBy, exhausted: exhausts(b), period, spentUsd, ceilingUsd, periodEnd };
@@ -88,6 +99,8 @@ export function budgetBoundaryOf(periodAt: string | null): number | undefined {
 
 /** The stored budget `b` as `GET …/budget` answers it (rolled over by the caller). */
 export function viewBudget(b: ProductBudget): BudgetView {
+  const since = spentSinceOf(b);
+  const changedAt = changedInPeriod(b);
   return {
     period: b.period,
     ceilingUsd: b.ceilingUsd,
@@ -99,6 +112,9 @@ export function viewBudget(b: ProductBudget): BudgetView {
     warnAtUsd: warnAtUsd(b),
     ...(pausedByOf(b) ? { pausedBy: pausedByOf(b) } : {}),
     exhausted: b.exhausted === true, // under an operator's pause too: what a resume leaves (cli/commands/budget)
+    spentSince: since.at,
+    spentSinceCause: since.cause,
+    ...(changedAt === undefined ? {} : { changedAt }),
     burndown: b.burndown,
   };
 }
