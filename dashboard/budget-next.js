@@ -5,7 +5,7 @@
  * page's own words (its Resume and Pause buttons, its form's ceiling) — for a viewer, whose page draws none of them
  * (role.js), with whom to ask. An operator's pause over an exhausted budget
  * (the answer's `exhausted` beside `pausedBy: "operator"`) is lifted by Resume alone, and exhaustion's stays: the page
- * said only "paused (by an operator)", and a Resume left it paused.
+ * said only "paused (by an operator)", and a Resume left it paused. Also since when the spend counts (`spentSinceText`).
  */
 
 import { utcBoundary } from "./format.js";
@@ -45,4 +45,26 @@ function stepFor(b) {
   }
   if (b.state === "overrun") return `Dispatch runs on over the ceiling ${runsOn}; Pause stops it.`;
   return "";
+}
+
+/** Why the count starts when it does, in the words `gigafactory budget` uses (core/budget-since). */
+const SINCE_CAUSE = {
+  period_start: "period start",
+  budget_set: "budget set; runs before it are not counted",
+  carried_over: "counted under the previous period and carried over",
+};
+
+/**
+ * Since when the spend counts (core/budget-since `spentSinceWords`), in UTC to the second: "counted since
+ * 2026-12-07T14:05:00Z (budget set; …)", "; budget changed at …" after it; "" from an older coordinator.
+ * @param {{ spentSince?: number, spentSinceCause?: string, changedAt?: number }} b
+ */
+export function spentSinceText(b) {
+  if (typeof b.spentSince !== "number" || !b.spentSinceCause) return "";
+  const utc = (/** @type {number} */ at) => `${new Date(at).toISOString().slice(0, 19)}Z`;
+  const cause = Object.hasOwn(SINCE_CAUSE, b.spentSinceCause)
+    ? SINCE_CAUSE[/** @type {keyof typeof SINCE_CAUSE} */ (b.spentSinceCause)]
+    : b.spentSinceCause;
+  const changed = typeof b.changedAt === "number" ? `; budget changed at ${utc(b.changedAt)}` : "";
+  return `counted since ${utc(b.spentSince)} (${cause})${changed}`;
 }

@@ -9,7 +9,7 @@ import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { burndownChart } from "./budget-chart.js";
 import { budgetForm } from "./budget-form.js";
-import { budgetNextStep } from "./budget-next.js";
+import { budgetNextStep, spentSinceText } from "./budget-next.js";
 import { budgetReader } from "./budget-read.js";
 import { armGroup, setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showLoadError, showReadNote, statusLine, utcBoundary } from "./dom.js";
@@ -97,7 +97,8 @@ export function budgetView(root, live) {
     state.dataset.state = b.state;
     next.textContent = budgetNextStep(b, can(live.role, "operator")); // a viewer has no buttons: ask one
     next.hidden = next.textContent === "";
-    period.textContent = `per ${b.period}, ${utcBoundary(b.periodStart)} → ${utcBoundary(b.periodEnd)} · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
+    const since = spentSinceText(b); // since when the spend counts: a budget set mid-period counts from then
+    period.textContent = `per ${b.period}, ${utcBoundary(b.periodStart)} → ${utcBoundary(b.periodEnd)}${since ? ` · ${since}` : ""} · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
     armAll();
     setForm.show(b); // unless the operator has a draft: budget-form.js
     chart.draw(b);

@@ -72,6 +72,27 @@ function jobAction(verb, args, here) {
 }
 
 /**
+ * A review verdict (`review approve job_1`) as the review card's button on the job's own page, else a link to that
+ * page — as a job action is: the card's Approve and Reject are an operator's (review.js, `data-needs`).
+ * @param {string} verdict "approve" | "reject" @param {string[]} args @param {Here} here
+ * @returns {Piece[] | undefined}
+ */
+function reviewAction(verdict, args, here) {
+  const id = args[0] === "ID" ? here.jobId : args[0];
+  if (id === undefined || /^[A-Z_]+$/.test(id)) return undefined;
+  const button = verdict === "approve" ? "Approve" : "Reject";
+  if (here.onJobPage && id === here.jobId) {
+    if (here.mayAct === false) return [{ text: `${OPERATORS}${button} in the review card` }];
+    return [{ text: "the " }, { text: button, control: true }, { text: " button in the review card below" }];
+  }
+  const whose = id === here.jobId ? "its" : `${id}'s`;
+  return [
+    ...(here.mayAct === false ? [{ text: OPERATORS }] : []),
+    link(`#/jobs/${encodeURIComponent(id)}`, `${button} in the review card on ${whose} page`),
+  ];
+}
+
+/**
  * A control on another page, `words` linking to it (`href`): said as an operator's to a role that may not use it, and
  * not linked when the page is one only an operator may open (`operatorsPage`: its nav link is not drawn either).
  * @param {string} href @param {string} words @param {Here} here @param {boolean} [operatorsPage]
@@ -91,6 +112,9 @@ function control(href, words, here, operatorsPage = false) {
 export function commandHere(command, here = {}) {
   const [verb = "", ...args] = command.trim().split(/\s+/);
   if (JOB_ACTIONS.includes(verb)) return jobAction(verb, args, here);
+  if (verb === "review" && (args[0] === "approve" || args[0] === "reject")) {
+    return reviewAction(args[0], args.slice(1), here);
+  }
   const words = `${verb} ${args[0] ?? ""}`.trim();
   if (words === "serial unfreeze") return control("#/jobs", "Unfreeze in the Jobs page's serial gates", here);
   if (words === "factory approve") return control("#/fleet", "Approve on the Fleet page", here);

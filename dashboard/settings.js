@@ -53,7 +53,7 @@ export function settingsView(root, live) {
       objective.value = s.routing?.objective === "success_per_minute" ? "success_per_minute" : "success_per_usd";
     for (const f of FIELDS) if (inputs.get(f.path) !== keep) inputs.get(f.path).value = String(read(s, f.path));
     const frozen = s.frozenSerialKeys?.length ? s.frozenSerialKeys.join(", ") : "none";
-    facts.textContent = `Frozen serial keys: ${frozen} · Dispatch ${s.budgetPaused ? "paused by budget" : "running"}`;
+    facts.textContent = `Frozen serial keys: ${frozen} · Dispatch ${s.budgetPaused ? "paused (the Budget page says by whom)" : "running"}`;
     // The aging guarantee this starvation weight and horizon give (src/core/aging.ts): said when it is off.
     aging.textContent = s.aging ? `Aging: ${s.aging.message}` : "";
     aging.className = s.aging && !s.aging.holds ? "status error" : "muted";

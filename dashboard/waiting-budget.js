@@ -31,12 +31,20 @@ export function budgetPauseText(v) {
     parts.push(`${spent} spent of ${ceiling} per ${period}`);
   }
   if (typeof v.periodEndsAt === "number") parts.push(`the ${period} ends ${when(v.periodEndsAt)}`);
+  if (v.budget === null) parts.push("no budget is set"); // an operator's emergency stop (core/budget-pause)
   const by = pausedBy(v.pausedBy);
   return `${by ? `by ${by}` : "paused"}${parts.length ? `: ${parts.join("; ")}` : ""}`;
 }
 
 /** The pause's detail keys' values in words (dashboard/waiting WORDS). @type {Record<string, (v: any) => string | undefined>} */
-export const BUDGET_WORDS = { budgetPaused: budgetPauseText, pausedBy, spentUsd: usd, ceilingUsd: usd };
+export const BUDGET_WORDS = {
+  budgetPaused: budgetPauseText,
+  pausedBy,
+  spentUsd: usd,
+  ceilingUsd: usd,
+  // An operator's pause with no budget set (core/budget-pause): "budget —" read as a budget left blank.
+  budget: (/** @type {unknown} */ v) => (v === null ? "none set" : undefined),
+};
 
 /** The pause's detail keys' labels (dashboard/waiting LABELS). @type {Record<string, string>} */
 export const BUDGET_LABELS = {

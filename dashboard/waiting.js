@@ -110,7 +110,7 @@ const MODES = { all: "all of them must ship", any: "any one of them must ship" }
 /**
  * Detail values that read better in words of their own than as a record's fields: a composite's children counted
  * by stage ("2 in testing", not "testing 2"), the run a serial key waits on to stop, the cause a preempted job
- * waits on next (its heading), a dependency mode.
+ * waits on next (its heading), a dependency mode, a budget that is not set.
  * @type {Record<string, (v: any) => string | undefined>}
  */
 const WORDS = {

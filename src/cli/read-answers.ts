@@ -10,6 +10,7 @@
  * check never strips it).
  */
 import { z } from "zod";
+import { SPENT_SINCE_CAUSES } from "../core/budget-since.ts";
 import { CliError } from "./errors.ts";
 
 const num = z.number();
@@ -163,6 +164,10 @@ export const BudgetRead = z.object({
   warnAtUsd: num,
   pausedBy: maybe(str),
   exhausted: z.boolean().optional(), // absent from older coordinators
+  // Since when the spend counts (core/budget-since); absent from older coordinators.
+  spentSince: num.optional(),
+  spentSinceCause: z.enum(SPENT_SINCE_CAUSES).optional(),
+  changedAt: num.optional(),
   burndown: z.array(z.object({ at: num, spentUsd: num })),
   changed: z.boolean().optional(),
 });

@@ -86,18 +86,27 @@ export function budgetNextStep(b: BudgetStepView): string | undefined {
 
 /**
  * The message and detail of a `budget_paused` wait: who paused, the spend against the ceiling, and what ends it.
- * Without `pause` (a caller that read no budget) the general words. `detail.until` (ms epoch): the period's end
- * when that alone lifts the pause (exhaustion's, not an operator's); the dashboard reads the job again then.
+ * `null`: an operator's pause with no budget set (coordinator policies/budget-unset) — no spend, no ceiling, no
+ * period; detail `{pausedBy: "operator", budget: null}` (it read "`gigafactory budget set` raises a spent ceiling").
+ * `undefined` (a caller that read no budget): the general words, which assume neither a spend nor a ceiling.
+ * `detail.until` (ms epoch): the period's end when that alone lifts the pause (exhaustion's, not an operator's); the
+ * dashboard reads the job again then.
  */
-export function budgetPausedWords(pause: BudgetPause | undefined): {
+export function budgetPausedWords(pause: BudgetPause | null | undefined): {
   message: string;
   detail: Record<string, unknown>;
 } {
-  if (!pause) {
+  if (pause === null) {
     return {
       message:
-        "the product's budget is paused — `gigafactory budget` says why; `gigafactory budget resume` lifts the pause, " +
-        "or `gigafactory budget set` raises a spent ceiling",
+        "dispatch is paused by an operator, and no budget is set (this pause has no ceiling or period) — " +
+        "`gigafactory budget resume` lifts the pause",
+      detail: { pausedBy: "operator", budget: null },
+    };
+  }
+  if (!pause) {
+    return {
+      message: "the product's budget is paused — `gigafactory budget` says who paused it and what lifts the pause",
       detail: {},
     };
   }

@@ -9,9 +9,14 @@
  * (spend ≥ ceiling, unless an operator chose to run this period over it: `overrun`). Either pauses dispatch; an
  * operator's pause never hides exhaustion.
  */
+import type { BudgetPoint } from "./budget-burndown.ts";
+import { type BudgetPeriod, nextPeriodStart, periodStartOf } from "./budget-period.ts";
+import { firstCount, type SpentSince, spentSinceOf } from "./budget-since.ts";
 
-export const BUDGET_PERIODS = ["day", "week", "month"] as const;
-export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
+// The period and burndown rules live in their own files; re-exported so callers read the budget's rules in one place.
+export { addPoint, BURNDOWN_COALESCE_MS, BURNDOWN_MAX_POINTS, type BudgetPoint } from "./budget-burndown.ts";
+export { BUDGET_PERIODS, type BudgetPeriod, nextPeriodStart, periodStartOf } from "./budget-period.ts";
+
 /**
  * `overrun`: the spend is at or over the ceiling and dispatch goes on because an operator resumed the exhaustion
  * pause (it says so until the period rolls over or the spend is under the ceiling again).
@@ -25,16 +30,6 @@ export const WARN_FRACTION = 0.8;
 /** WARN_FRACTION as the integers 4/5, to compare `spent ≥ ceiling × 0.8` in micro-dollars without a float product. */
 const WARN_NUM = 4;
 const WARN_DEN = 5;
-/**
- * The most burndown points kept: a month of one point per minute would be 44 640; 288 still draws a smooth line
- * (a point every 5 minutes over a day) and keeps the stored row small (~10 KB).
- */
-export const BURNDOWN_MAX_POINTS = 288;
-/** Accruals within the same minute coalesce into one burndown point. */
-export const BURNDOWN_COALESCE_MS = 60_000;
-
-const DAY_MS = 86_400_000;
-
 /**
  * Micro-dollars per dollar: a millionth of a dollar is below any report worth counting, and 2^53 of them (~$9 × 10⁹)
  * is far beyond the largest ceiling ($10 M, shared/api-budget), so sums stay exact integers.
@@ -56,46 +51,8 @@ export function addUsd(a: number, b: number): number {
   return fromMicros(toMicros(a) + toMicros(b));
 }
 
-/**
- * The start (ms, UTC) of the period holding `now`: midnight for `day`, Monday 00:00 for `week` (ISO 8601 weeks),
- * the 1st at 00:00 for `month`.
- */
-export function periodStartOf(period: BudgetPeriod, now: number): number {
-  const d = new Date(now);
-  const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-  switch (period) {
-    case "day":
-      return midnight;
-    case "week":
-      return midnight - ((d.getUTCDay() + 6) % 7) * DAY_MS; // getUTCDay: Sunday 0 … Saturday 6; Monday → 0 days back
-    case "month":
-      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-  }
-}
-
-/** The start (ms, UTC) of the period after the one starting (or holding) `start`. */
-export function nextPeriodStart(period: BudgetPeriod, start: number): number {
-  const s = periodStartOf(period, start);
-  switch (period) {
-    case "day":
-      return s + DAY_MS;
-    case "week":
-      return s + 7 * DAY_MS;
-    case "month": {
-      const d = new Date(s);
-      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-    }
-  }
-}
-
 /** Who paused the budget: an operator (stays until resumed) or exhaustion (lifted at rollover or a higher ceiling). */
 export type PausedBy = "operator" | "exhausted";
-
-export interface BudgetPoint {
-  /** ms epoch */
-  at: number;
-  spentUsd: number;
-}
 
 /** A product budget as stored (coordinator/policies/budget). */
 export interface ProductBudget {
@@ -112,6 +69,10 @@ export interface ProductBudget {
   exhausted?: boolean;
   /** An operator resumed an exhaustion pause: exhaustion does not pause again until the period rolls over. */
   overrun?: boolean;
+  /** Since when the spend counts (core/budget-since); absent from older documents: the period's start. */
+  countsFrom?: SpentSince;
+  /** When the rule was last set (`PUT …/budget`), ms epoch; absent from older documents. */
+  ruleSetAt?: number;
   burndown: BudgetPoint[];
 }
 
@@ -185,6 +146,7 @@ export function rollover(b: ProductBudget, now: number): ProductBudget {
     onExhausted: b.onExhausted,
     periodStart,
     spentUsd: 0,
+    countsFrom: { at: periodStart, cause: "period_start" },
     ...(b.pausedBy === "operator" ? { pausedBy: "operator" as const } : {}),
     burndown: [{ at: periodStart, spentUsd: 0 }],
   };
@@ -206,7 +168,8 @@ export interface BudgetRule {
  * before the carried spend's count did (day → week on a Wednesday, day or week → month, month → a week begun in the
  * previous month) is under-charged by what was spent in it before that count began: those runs are not here.
  * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry.
- * An overrun ends: it was granted for a period that is no longer the rule.
+ * An overrun ends: it was granted for a period that is no longer the rule. The count's start (core/budget-since):
+ * kept for the same period; a first budget's is `now`; carried spend keeps its own, `carried_over`. `ruleSetAt`: now.
  */
 export function applyRule(before: ProductBudget | undefined, given: BudgetRule, now: number): ProductBudget {
   // The ceiling to the micro-dollar, the unit it is compared in: kept raw, $25.0000004 was exhausted at $25.00 spent
@@ -218,29 +181,27 @@ export function applyRule(before: ProductBudget | undefined, given: BudgetRule, 
   };
   if (before?.period === rule.period) {
     const { periodStart, spentUsd, burndown } = before;
-    return { ...rule, periodStart, spentUsd, ...kept, ...(before.overrun ? { overrun: true } : {}), burndown };
+    const counts = { countsFrom: spentSinceOf(before), ruleSetAt: now };
+    return {
+      ...rule,
+      periodStart,
+      spentUsd,
+      ...kept,
+      ...(before.overrun ? { overrun: true } : {}),
+      ...counts,
+      burndown,
+    };
   }
   const periodStart = periodStartOf(rule.period, now);
   const spentUsd = before?.spentUsd ?? 0;
   const burndown = before && periodStart <= before.periodStart ? before.burndown : [{ at: periodStart, spentUsd }];
-  return { ...rule, periodStart, spentUsd, ...kept, burndown };
-}
-
-/**
- * The series after spend reached `spentUsd` at `now`: a point in the same minute as the last one replaces it;
- * over BURNDOWN_MAX_POINTS, every other point but the first and last is dropped (the line keeps its shape).
- * A time before the last point's (the host clock stepped back) counts as that point's: the series is read oldest
- * first (a chart's x must not run backwards), and its last point must stay the latest spend.
- */
-export function addPoint(series: readonly BudgetPoint[], now: number, spentUsd: number): BudgetPoint[] {
-  const out = [...series];
-  const last = out[out.length - 1];
-  const at = last ? Math.max(now, last.at) : now;
-  if (last && Math.floor(last.at / BURNDOWN_COALESCE_MS) === Math.floor(at / BURNDOWN_COALESCE_MS) && out.length > 1) {
-    out[out.length - 1] = { at, spentUsd };
-  } else {
-    out.push({ at, spentUsd });
-  }
-  if (out.length <= BURNDOWN_MAX_POINTS) return out;
-  return out.filter((_, i) => i === 0 || i === out.length - 1 || i % 2 === 1);
+  // A first budget counts from now (runs before it are not counted); carried spend from when its count began.
+  const carried = before && spentSinceOf(before);
+  const sameStart = carried?.cause === "period_start" && carried.at === periodStart; // day → week on a Monday
+  const countsFrom: SpentSince = !carried
+    ? firstCount(periodStart, now)
+    : sameStart
+      ? carried
+      : { at: carried.at, cause: "carried_over" };
+  return { ...rule, periodStart, spentUsd, ...kept, countsFrom, ruleSetAt: now, burndown };
 }

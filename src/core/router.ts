@@ -53,7 +53,7 @@ export interface RouteContext {
   busySerialKeys?: ReadonlySet<string>;
   frozenSerialKeys?: ReadonlySet<string>;
   budgetPaused?: boolean;
-  budgetPause?: BudgetPause; // while budgetPaused: who paused, the spend, the period's end (core/budget-pause)
+  budgetPause?: BudgetPause | null; // while budgetPaused: who, spend, end (core/budget-pause); null: no budget set
   /** `${factoryId}:${engine}` of every open circuit breaker (engine `*`: the factory's default, core/breaker). */
   openBreakers?: ReadonlySet<string>;
   /** `hold`: while a breaker of a job's engine is open where it could run (route-filter), none takes it; `route`: others may. */

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { BUDGET_PERIODS, BUDGET_STATES } from "../core/budget.ts";
+import { SPENT_SINCE_CAUSES } from "../core/budget-since.ts";
 import { CHANGED } from "./api.ts";
 
 /**
@@ -50,6 +51,21 @@ export const BudgetViewSchema = z
         "exhaustion pauses dispatch (the spend reached the ceiling, no operator chose to run over it), whoever else " +
           "paused: with pausedBy operator, resume lifts the operator's pause and this one stays",
       ),
+    spentSince: z
+      .number()
+      .int()
+      .describe("ms epoch: since when spentUsd counts (the period's start, or later: see spentSinceCause)"),
+    spentSinceCause: z
+      .enum(SPENT_SINCE_CAUSES)
+      .describe(
+        "period_start; budget_set: first set within the period, runs before it not counted; carried_over: counted " +
+          "under the previous period and carried over when the period was changed",
+      ),
+    changedAt: z
+      .number()
+      .int()
+      .optional()
+      .describe("ms epoch: when the budget was last changed within the period, after the count began; else absent"),
     /** Cumulative spend over the period, oldest first (≤ 288 points, one per minute at most) */
     burndown: z.array(z.object({ at: z.number().int(), spentUsd: z.number() }).strict()),
   })

@@ -27,7 +27,7 @@ export interface BreakerMetric {
   openUntil?: number;
 }
 
-/** The product budget in its period (coordinator/policies/budget `BudgetSnapshot`); USD, ms epoch. */
+/** The product budget in its period (coordinator/policies/budget-view `BudgetSnapshot`); USD, ms epoch. */
 export interface BudgetMetric {
   period: "day" | "week" | "month";
   ceilingUsd: number;

@@ -29,7 +29,11 @@ describe("an operator's pause with no budget set", () => {
 
     const job = await submit(product, { title: "held" });
     expect((await claim(product, f.token)).status).toBe(204);
-    expect((await getJob(product, job.id)).waitingReason).toMatchObject({ code: "budget_paused" });
+    const waiting = (await getJob(product, job.id)).waitingReason as { message?: string } | undefined;
+    expect(waiting).toMatchObject({ code: "budget_paused", detail: { pausedBy: "operator", budget: null } });
+    // No budget is set: nothing is spent and there is no ceiling to raise (it said "raises a spent ceiling").
+    expect(waiting?.message).not.toMatch(/spent|raises/);
+    expect(waiting?.message).toContain("no budget is set");
     const none = await read(product);
     expect(none.status).toBe(404);
     expect(none.body).toMatchObject({ code: "not_found", what: "budget of product", pausedBy: "operator" });

@@ -6,6 +6,7 @@
 // rolls over at its UTC boundary (stored periodStart set back, read or alarm, no sleeping), lifting an exhaustion
 // pause but not an operator's; a viewer cannot PUT or pause, and bad bodies are 400 problem+json changing nothing.
 // The warning alert of a $0.03 budget says "spent $0.029 of $0.03", not "$0.03 of $0.03" (amounts share digits).
+// The view says since when the spend counts: from a first budget set mid-period, then from the next period's start.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
@@ -264,5 +265,29 @@ describe("the budget alerts' texts", () => {
     );
     const warning = alerts.body.alerts.find((x) => x.kind === "budget_warning");
     expect(warning?.message).toBe(`spent $0.029 of $0.03 this day (≥ 80 %)${RAISED}`);
+  });
+});
+
+describe("since when the spend counts", () => {
+  it("a first budget counts from when it was set; a change is said beside it; the next period from its start", async () => {
+    const product = "budget-spent-since";
+    const set = (await put(product, { period: "day", ceilingUsd: 5, onExhausted: "pause" })).body;
+    // Set mid-period (a test never runs at 00:00:00.000 UTC): runs before it are not counted.
+    expect(set.spentSinceCause).toBe("budget_set");
+    expect(set.spentSince).toBeGreaterThan(set.periodStart);
+    expect(set).not.toHaveProperty("changedAt");
+    // The count began a minute ago (a change in the same millisecond is no later change), without sleeping.
+    const since = set.spentSince - 60_000;
+    await settleAlarm(product);
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.sql.exec("UPDATE budget SET doc = json_set(doc, '$.countsFrom.at', ?) WHERE id = 1", since);
+    });
+    const raised = (await put(product, { period: "day", ceilingUsd: 9, onExhausted: "pause" })).body;
+    expect(raised).toMatchObject({ spentSince: since, spentSinceCause: "budget_set" });
+    expect(raised.changedAt).toBeGreaterThanOrEqual(set.spentSince);
+    await ageBudget(product, 1);
+    const rolled = (await get(product)).body;
+    expect(rolled).toMatchObject({ spentSince: rolled.periodStart, spentSinceCause: "period_start" });
+    expect(rolled).not.toHaveProperty("changedAt");
   });
 });

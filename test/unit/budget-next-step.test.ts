@@ -7,8 +7,8 @@
 // overrun — until when, and the pause that stops it. An older coordinator's view (no `exhausted`) over the ceiling
 // is not guessed at. Nothing paused under the ceiling: no `next` line.
 import { describe, expect, it } from "vitest";
-import { formatBudget } from "../../src/cli/commands/budget.ts";
-import type { BudgetView } from "../../src/shared/api-budget.ts";
+import type { ShownBudget as BudgetView } from "../../src/cli/commands/budget-format.ts";
+import { formatBudget } from "../../src/cli/commands/budget-format.ts";
 
 const START = Date.UTC(2026, 11, 6);
 const view = (over: Partial<BudgetView>): BudgetView => ({

@@ -3,6 +3,7 @@
 // job no factory could run with the budget open either reads the fleet's cause first, the pause named after it
 // (a tpu job read `budget_paused`, then `no_capable_factory` once resumed). A job whose serial key an operator froze
 // too names the freeze after the pause (`detail.serialKeyFrozen`): lifting the pause left it waiting, never told why.
+// An operator's pause with no budget set says so: no spend, no ceiling to raise (it read "raises a spent ceiling").
 import { describe, expect, it } from "vitest";
 import { type BudgetPause, budgetPausedWords } from "../../src/core/budget-pause.ts";
 import type { RouteContext } from "../../src/core/router.ts";
@@ -50,6 +51,20 @@ describe("budget_paused in words", () => {
         "when the day ends at 2026-12-07T00:00:00Z; `gigafactory budget set day CEILING_USD` raises the ceiling, " +
         "`gigafactory budget resume` runs on over it",
     );
+  });
+
+  it("an operator's pause with no budget set: no spend, no ceiling to raise, a resume lifts it", () => {
+    // It read "`gigafactory budget set` raises a spent ceiling": there was no budget, nothing spent, no ceiling.
+    const { message, detail } = budgetPausedWords(null);
+    expect(message).toBe(
+      "dispatch is paused by an operator, and no budget is set (this pause has no ceiling or period) — " +
+        "`gigafactory budget resume` lifts the pause",
+    );
+    expect(detail).toEqual({ pausedBy: "operator", budget: null });
+    // A caller that read no budget at all says neither a spend nor a ceiling it does not know of.
+    const unread = budgetPausedWords(undefined);
+    expect(unread.message).not.toMatch(/spent|ceiling/);
+    expect(unread.detail).toEqual({});
   });
 
   it("a job no factory could run names that first, and the pause after it", () => {

@@ -1,5 +1,5 @@
 // `gigafactory budget get|set|pause|resume` over a real local socket: `set PERIOD CEILING_USD [--on-exhausted]` sends
-// one PUT validated by the real schema (without the flag, what exhaustion does now is kept: a GET first), get prints spend against the ceiling, state and the latest burndown points
+// one PUT validated by the real schema (without the flag, what exhaustion does now is kept: a GET first), get prints spend against the ceiling, since when it counts, state and the latest burndown points
 // (or the record under --json) — a $0.03 budget's amounts with the digits that keep them consistent ($0.037 of $0.03
 // at 123 %, warns at $0.024; not $0.04 and $0.02) — pause/resume POST and show the new state (a resume that leaves the budget paused by
 // exhaustion says so, and what lifts it), a product without a budget reads "No budget is set … Set one: …" (exit 0;
@@ -10,9 +10,10 @@
 // reached: $24.90 of $25 is 99 %, not a rounded 100 % beside `warning`).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatBudget, percentOfCeiling } from "../../src/cli/commands/budget.ts";
+import type { ShownBudget as BudgetView } from "../../src/cli/commands/budget-format.ts";
+import { formatBudget, percentOfCeiling } from "../../src/cli/commands/budget-format.ts";
 import { fromMicros, overCeiling, warns } from "../../src/core/budget.ts";
-import { BudgetBody, type BudgetView } from "../../src/shared/api-budget.ts";
+import { BudgetBody } from "../../src/shared/api-budget.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const START = Date.UTC(2026, 11, 1);
@@ -41,6 +42,8 @@ async function coordinator(spentUsd = 8.5): Promise<{ url: string; calls: string
         periodEnd: START + 86_400_000,
         warnAtUsd: parsed.data.ceilingUsd * 0.8,
         exhausted: false,
+        spentSince: START,
+        spentSinceCause: "period_start",
         burndown: [
           { at: START, spentUsd: 0 },
           { at: START + 3_600_000, spentUsd },
@@ -137,6 +140,8 @@ describe("gigafactory budget", () => {
     expect(calls).toEqual(["PUT /api/v1/products/shop/budget"]);
     expect(r.stdout).toContain("✔ Budget set");
     expect(r.stdout).toMatch(/spent\s+\$8\.50 of \$10\.00 \(85 %\)/);
+    // Since when the spend counts (it never said): here the period's start.
+    expect(r.stdout).toMatch(/counted\s+since 2026-12-01T00:00:00Z \(period start\)\n/);
     expect(r.stdout).toMatch(/state\s+warning/);
     expect(r.stdout).toMatch(/onExhausted\s+stop/);
     expect(r.stdout).toContain("burndown (last 2 of 2)");
@@ -147,6 +152,8 @@ describe("gigafactory budget", () => {
       ceilingUsd: 10,
       onExhausted: "stop",
       spentUsd: 8.5,
+      spentSince: Date.UTC(2026, 11, 1),
+      spentSinceCause: "period_start",
     });
   });
 

@@ -3,10 +3,10 @@
 // "$0.13"), and `budget`'s "$0.75 of $100.00 (<1 %)" (read "(0 %)") — core/usd-text `usdTexts`, cli/number-text
 // `flooredPercent`, still floored so ≥ 80 and ≥ 100 match the coordinator's states.
 import { describe, expect, it } from "vitest";
-import { formatBudget } from "../../src/cli/commands/budget.ts";
+import type { ShownBudget as BudgetView } from "../../src/cli/commands/budget-format.ts";
+import { formatBudget } from "../../src/cli/commands/budget-format.ts";
 import { renderJob } from "../../src/cli/commands/job.ts";
 import { flooredPercent } from "../../src/cli/number-text.ts";
-import type { BudgetView } from "../../src/shared/api-budget.ts";
 import type { Run } from "../../src/shared/responses.ts";
 import { jobFixture } from "../support/fixtures.ts";
 

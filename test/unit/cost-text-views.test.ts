@@ -4,9 +4,9 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { trackEvidence, trackLines } from "../../dashboard/learned.js";
-import { formatBudget } from "../../src/cli/commands/budget.ts";
+import type { ShownBudget as BudgetView } from "../../src/cli/commands/budget-format.ts";
+import { formatBudget } from "../../src/cli/commands/budget-format.ts";
 import { trackLine } from "../../src/cli/commands/explain.ts";
-import type { BudgetView } from "../../src/shared/api-budget.ts";
 import type { Candidate } from "../../src/shared/http-client.ts";
 
 describe("sub-cent money in every view", () => {

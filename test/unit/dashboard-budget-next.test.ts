@@ -4,10 +4,10 @@
 // operator's pause only and exhaustion's stays (the page said only "paused (by an operator)", and a Resume left the
 // budget paused); an operator's over an overrun — Resume, then dispatch runs on over the ceiling until when; an
 // overrun — until when, and Pause; an older coordinator's answer with no `exhausted`, over the ceiling — no guess;
-// nothing paused under the ceiling — nothing.
+// nothing paused under the ceiling — nothing. Since when the spend counts (`spentSinceText`), as the CLI says it.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { budgetNextStep } from "../../dashboard/budget-next.js";
+import { budgetNextStep, spentSinceText } from "../../dashboard/budget-next.js";
 
 const START = Date.UTC(2026, 11, 6);
 const view = (over: Record<string, unknown>) => ({
@@ -60,5 +60,19 @@ describe("the budget page's next step", () => {
       "Resume lifts the operator's pause; over the ceiling, exhaustion may still pause dispatch.",
     );
     expect(budgetNextStep(view({ state: "warning", exhausted: false, spentUsd: 1.7 }))).toBe("");
+  });
+});
+
+describe("since when the spend counts", () => {
+  it("says the count's start and cause, a later change, and nothing from an older coordinator", () => {
+    const at = Date.UTC(2026, 11, 7, 14, 5);
+    expect(spentSinceText({ spentSince: Date.UTC(2026, 11, 7), spentSinceCause: "period_start" })).toBe(
+      "counted since 2026-12-07T00:00:00Z (period start)",
+    );
+    expect(spentSinceText({ spentSince: at, spentSinceCause: "budget_set", changedAt: at + 3_600_000 })).toBe(
+      "counted since 2026-12-07T14:05:00Z (budget set; runs before it are not counted); budget changed at " +
+        "2026-12-07T15:05:00Z",
+    );
+    expect(spentSinceText({})).toBe("");
   });
 });

@@ -13,6 +13,7 @@ import { breakerWords } from "../../src/core/breaker-waiting.ts";
 import { warningText } from "../../src/core/budget-alerts.ts";
 import { budgetPausedWords, exhaustedFix } from "../../src/core/budget-pause.ts";
 import { DISCONNECTED_FIX, deadDependencyFix, failedFix, testingFix } from "../../src/core/waiting-commands.ts";
+import { waitingFix } from "../../src/core/waiting-fix.ts";
 import { webhookFailingAlert } from "../../src/core/webhook-failing.ts";
 
 const onPage = { jobId: "job_1", onJobPage: true };
@@ -35,6 +36,19 @@ describe("dashboard: a command the dashboard can do, said as its own control", (
       { text: "requeue on its page", href: "#/jobs/job_1" },
       { text: "cancel on its page", href: "#/jobs/job_1" },
     ]);
+  });
+
+  it("says a review's verdicts (the waiting fix of review_pending) as the review card's buttons, or a link to them", () => {
+    const reason = { code: "review_pending", message: "waiting for 1 more approval", since: 0, detail: {} };
+    const fix = waitingFix(reason as Parameters<typeof waitingFix>[0], "job_1") as string;
+    expect(commandText(fix, onPage)).toBe(
+      "the Approve button in the review card below approves it, the Reject button in the review card below sends it back",
+    );
+    expect(commandPieces(fix, onBoard).filter((p: { href?: string }) => p.href)).toEqual([
+      { text: "Approve in the review card on its page", href: "#/jobs/job_1" },
+      { text: "Reject in the review card on its page", href: "#/jobs/job_1" },
+    ]);
+    expect(commandText(fix, { ...onPage, mayAct: false })).toContain("an operator's Approve in the review card");
   });
 
   it("links a dependency's requeue to its page, and keeps a placeholder's command", () => {
@@ -60,8 +74,7 @@ describe("dashboard: a command the dashboard can do, said as its own control", (
         "Resume on the Budget page runs on over it",
     );
     expect(commandText(budgetPausedWords(undefined).message)).toBe(
-      "the product's budget is paused — the Budget page says why; Resume on the Budget page lifts the pause, " +
-        "or Set budget on the Budget page raises a spent ceiling",
+      "the product's budget is paused — the Budget page says who paused it and what lifts the pause",
     );
     const held = breakerWords(
       {
@@ -107,8 +120,7 @@ describe("dashboard: a command the dashboard can do, said as its own control", (
       text: "an operator's ",
     });
     expect(commandText(budgetPausedWords(undefined).message, { mayAct: false })).toBe(
-      "the product's budget is paused — the Budget page says why; an operator's Resume on the Budget page lifts the " +
-        "pause, or an operator's Set budget on the Budget page raises a spent ceiling",
+      "the product's budget is paused — the Budget page says who paused it and what lifts the pause",
     );
     expect(
       commandText("waiting for an operator to approve gpu on box-7 — run `gigafactory factory approve f7`", {

@@ -121,8 +121,7 @@ describe("the other holds an operator lifts name the command", () => {
     const r = waitingReasonOf(job(), free({ budgetPaused: true }), NOW);
     expect(r?.code).toBe("budget_paused");
     expect(r?.message).toBe(
-      "the product's budget is paused — `gigafactory budget` says why; `gigafactory budget resume` lifts the pause, " +
-        "or `gigafactory budget set` raises a spent ceiling",
+      "the product's budget is paused — `gigafactory budget` says who paused it and what lifts the pause",
     );
   });
 

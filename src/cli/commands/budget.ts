@@ -1,31 +1,15 @@
-/**
- * @module cli/commands/budget
- * `gigafactory budget [get]` shows the product budget (period, spend against the ceiling, state, when the period
- * ends, what exhaustion does, and the latest burndown points); `gigafactory budget set PERIOD CEILING_USD
- * [--on-exhausted pause|stop]` sets it (operator); `budget pause` / `budget resume` stop and restart dispatch by
- * budget (operator, audited). A product without a budget is no error to read: `budget` says none is set and how to
- * set one (exit 0; `--json` prints `null`), and an operator's pause in force; pause and resume work without one
- * (cli/commands/budget-unset: an emergency stop needs no ceiling).
- */
-import { toMicros } from "../../core/budget.ts";
-import { budgetNextStep } from "../../core/budget-pause.ts";
-import { usdTexts } from "../../core/usd-text.ts";
 import { BudgetBody, type BudgetView } from "../../shared/api-budget.ts";
 import { ApiError, coordinatorRefused, type GigafactoryClient } from "../../shared/http-client.ts";
 import { decimal } from "../args.ts";
 import { choiceRefusal } from "../args-hints.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
-import { flooredPercent } from "../number-text.ts";
 import { BudgetRead, checked } from "../read-answers.ts";
-import { formatInstant, renderFields } from "../table.ts";
+import { formatBudget } from "./budget-format.ts";
 import { isUnset, noBudgetWords, outUnset, type UnsetAnswer, UnsetRead } from "./budget-unset.ts";
 
 const PERIODS = ["day", "week", "month"] as const;
 const ON_EXHAUSTED = ["pause", "stop"] as const;
-/** Burndown points shown in the readable view: the latest few say how fast money goes; --json has all. */
-const SHOWN_POINTS = 5;
-
 /** A pause's or resume's answer: `changed: false` when it found nothing to do (absent from older coordinators). */
 type Acted = BudgetView & { changed?: boolean };
 
@@ -78,60 +62,6 @@ async function show(ctx: Ctx): Promise<number> {
 }
 
 /**
- * The budget as aligned label/value lines, then the latest burndown points. Every amount shares its decimals with
- * the others (core/usd-text `usdTexts`): a $0.03 budget reads "spent $0.037 of $0.03", not "$0.04 of $0.03".
- */
-export function formatBudget(b: BudgetView): string {
-  const latest = b.burndown.slice(-SHOWN_POINTS);
-  const [spent, ceiling, warnAt, ...pointUsd] = usdTexts([
-    b.spentUsd,
-    b.ceilingUsd,
-    b.warnAtUsd,
-    ...latest.map((p) => p.spentUsd),
-  ]);
-  // Floored as the state is decided, but a spend above 0 never reads "0 %" (cli/number-text `flooredPercent`).
-  const pct = flooredPercent(toMicros(b.spentUsd), toMicros(b.ceilingUsd));
-  const state = b.pausedBy
-    ? `${b.state} (by ${b.pausedBy === "operator" ? "an operator" : "exhaustion"})`
-    : ((Object.hasOwn(OVERRUN, b.state) ? OVERRUN[b.state] : undefined) ?? b.state); // own keys: "constructor" is a state too
-  const fields: Array<[string, string]> = [
-    ["period", `${b.period} (UTC), ${formatInstant(b.periodStart)} → ${formatInstant(b.periodEnd)}`],
-    ["spent", `${spent} of ${ceiling} (${pct} %)`],
-    ["state", state],
-    ...nextStep(b),
-    ["warns at", warnAt ?? ""],
-    [
-      "onExhausted",
-      b.onExhausted === "stop" ? "stop (running jobs stopped, checkpoint kept)" : "pause (running jobs finish)",
-    ],
-  ];
-  const points = latest.map((p, i) => `  ${formatInstant(p.at)}  ${pointUsd[i]}`);
-  return [renderFields(fields), "", `burndown (last ${points.length} of ${b.burndown.length})`, ...points].join("\n");
-}
-
-/**
- * What lifts a pause, or ends an overrun, as a `next` line (core/budget-pause `budgetNextStep`): exhaustion's pause by
- * the period's end, a higher ceiling or a resume over it (as the waiting job and the alert say it); an operator's by
- * a resume — which, over an exhausted budget (`exhausted`), lifts the operator's pause only. None while nothing is
- * paused under the ceiling.
- */
-function nextStep(b: BudgetView): Array<[string, string]> {
-  const step = budgetNextStep(b);
-  return step === undefined ? [] : [["next", step]];
-}
-
-/**
- * The spend as a whole percentage of the ceiling, rounded DOWN in micro-dollars as the coordinator decides the state
- * (core/budget): rounded to nearest, $24.90 of $25.00 read "100 %" beside state `warning` (not exhausted) and
- * $19.90 read "80 %" beside `ok` and "warns at $20.00". Floored, the figure is ≥ 80 exactly when the state warns and
- * ≥ 100 exactly when the spend has reached the ceiling.
- */
-export function percentOfCeiling(b: Pick<BudgetView, "spentUsd" | "ceilingUsd">): number {
-  const ceiling = toMicros(b.ceilingUsd);
-  return ceiling > 0 ? Math.floor((toMicros(b.spentUsd) * 100) / ceiling) : 0;
-}
-
-/**
  * What exhaustion does under the budget set now (`pause` when none is): `budget set` without `--on-exhausted` keeps
  * it. Raising the ceiling mid-incident (`budget set day 50`) reset a `stop` budget to `pause`, silently turning off
  * the stop an operator chose. @throws ApiError — any failure but "no budget"
@@ -180,11 +110,6 @@ function out(ctx: Ctx, b: BudgetView, headline?: string): number {
   }
   return 0;
 }
-
-/** The overrun state in words: over the ceiling, and why dispatch goes on. */
-const OVERRUN: Record<string, string> = {
-  overrun: "overrun (over the ceiling: an operator resumed dispatch until the period ends or the ceiling is raised)",
-};
 
 /** A resume that lifted an operator's pause over an exhausted budget: why dispatch is still paused, what lifts it. */
 const STILL_EXHAUSTED =

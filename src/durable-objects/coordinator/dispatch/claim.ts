@@ -39,7 +39,7 @@ import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { breakerDetails } from "../policies/breaker-details.ts";
 import { notClosedBreakers, noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
-import { budgetPauseOf } from "../policies/budget.ts";
+import { budgetPauseOf } from "../policies/budget-view.ts";
 import { experimentPolicy, noteArmAssignment } from "../policies/experiments.ts";
 import { dispatchAllowance } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";

@@ -9,7 +9,8 @@
  * operator's pause too. It lifts at rollover or on a ceiling above the spend. `resume` lifts one pause: an
  * operator's if there is one (an exhausted budget then stays paused, by exhaustion), else exhaustion's — a
  * deliberate choice to run the rest of the period over the ceiling (`overrun`). A new period carries the spend over
- * (core/budget `applyRule`).
+ * (core/budget `applyRule`). What is read without writing — the view, snapshot, waiting pause, alarm boundary —
+ * is policies/budget-view.
  * ALERTS — `budget_warning` while spend ≥ 80 % of the ceiling, `budget_exhausted` while the spend is over it: its
  * message says dispatch is paused, or, after a resume, that it goes on over the ceiling by an operator's choice;
  * both cleared when their condition ends (their texts, and when a change rewrites them: core/budget-alerts). Reads
@@ -21,100 +22,29 @@ import {
   addUsd,
   applyRule,
   type BudgetPeriod,
-  type BudgetState,
-  budgetState,
   exhausts,
-  nextPeriodStart,
-  normalize,
   type OnExhausted,
   overCeiling,
   type ProductBudget,
   pausedByOf,
   rollover,
   toMicros,
-  warnAtUsd,
 } from "../../../core/budget.ts";
 import { budgetAlertSteps } from "../../../core/budget-alerts.ts";
-import type { BudgetPause } from "../../../core/budget-pause.ts";
 import type { UnbudgetedPause } from "../../../shared/api-budget.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
-import { one, type Tx } from "../runtime/tx.ts";
+import type { Tx } from "../runtime/tx.ts";
 import { clearAlert, raiseAlert } from "./alerts.ts";
 import { type StopScope, stopRunning } from "./budget-stop.ts";
 import { noBudgetError, pausedUnset, setUnsetPause } from "./budget-unset.ts";
-
-export interface BudgetSnapshot {
-  period: "day" | "week" | "month";
-  ceilingUsd: number;
-  spentUsd: number;
-  state: BudgetState;
-  /** Start of the current period, ms epoch (UTC boundary). */
-  periodStart: number;
-}
-
-/** What `GET …/budget` answers: the snapshot plus the burndown and what the lines mean. */
-export interface BudgetView extends BudgetSnapshot {
-  onExhausted: OnExhausted;
-  warnAtUsd: number;
-  /** When the period rolls over, ms epoch. */
-  periodEnd: number;
-  pausedBy?: "operator" | "exhausted";
-  /** Exhaustion pauses dispatch, whoever else paused: under an operator's pause, what a resume leaves in force. */
-  exhausted: boolean;
-  burndown: Array<{ at: number; spentUsd: number }>;
-}
+import { type BudgetView, loadBudget, viewBudget } from "./budget-view.ts";
 
 export interface BudgetInput {
   period: BudgetPeriod;
   ceilingUsd: number;
   onExhausted: OnExhausted;
-}
-
-/** The stored budget in today's shape (core/budget `normalize`: older documents summed floats, had one pause). */
-export function loadBudget(sql: SqlStorage): ProductBudget | undefined {
-  const row = one<{ doc: string }>(sql, "SELECT doc FROM budget WHERE id = 1");
-  return row ? normalize(JSON.parse(row.doc)) : undefined;
-}
-
-/** The product's budget in its current period at `tx.now`, or undefined when none is set. Read-only. */
-export function budgetSnapshot(tx: Tx): BudgetSnapshot | undefined {
-  const stored = loadBudget(tx.sql);
-  if (!stored) return undefined;
-  const b = rollover(stored, tx.now);
-  return {
-    period: b.period,
-    ceilingUsd: b.ceilingUsd,
-    spentUsd: b.spentUsd,
-    state: budgetState(b),
-    periodStart: b.periodStart,
-  };
-}
-
-/** The pause in force as the waiting words read it (core/budget-pause), read-only at `tx.now`; none when none. */
-export function budgetPauseOf(tx: Tx): BudgetPause | undefined {
-  const stored = loadBudget(tx.sql);
-  const b = stored && rollover(stored, tx.now);
-  const pausedBy = b && pausedByOf(b);
-  if (!b || !pausedBy) return undefined;
-  const { period, spentUsd, ceilingUsd } = b;
-  const periodEnd = nextPeriodStart(b.period, b.periodStart);
-  return { pausedBy, exhausted: exhausts(b), period, spentUsd, ceilingUsd, periodEnd };
-}
-
-/**
- * The budget's period and its start (ms) as one text `period@start`, for runtime/alarm's NEXT_DUE_SQL: two fields,
- * not the whole document (the alarm asks after units, and the burndown is most of the row). Null with no budget.
- */
-export const BUDGET_PERIOD_SQL =
-  "SELECT json_extract(doc, '$.period') || '@' || json_extract(doc, '$.periodStart') FROM budget WHERE id = 1";
-
-/** When the alarm must wake to roll the period over (ms), from BUDGET_PERIOD_SQL's `period@start`, if any. */
-export function budgetBoundaryOf(periodAt: string | null): number | undefined {
-  if (!periodAt) return undefined;
-  const [period, start] = periodAt.split("@");
-  return nextPeriodStart(period as BudgetPeriod, Number(start));
 }
 
 /**
@@ -167,22 +97,6 @@ export function currentBudget(tx: Tx): ProductBudget | undefined {
 
 /** A pause's or resume's answer: the budget and `changed`, or with none set the operator's pause alone. */
 type Acted = (BudgetView & { changed: boolean }) | UnbudgetedPause;
-
-export function viewBudget(b: ProductBudget): BudgetView {
-  return {
-    period: b.period,
-    ceilingUsd: b.ceilingUsd,
-    spentUsd: b.spentUsd,
-    state: budgetState(b),
-    periodStart: b.periodStart,
-    periodEnd: nextPeriodStart(b.period, b.periodStart),
-    onExhausted: b.onExhausted,
-    warnAtUsd: warnAtUsd(b),
-    ...(pausedByOf(b) ? { pausedBy: pausedByOf(b) } : {}),
-    exhausted: b.exhausted === true, // under an operator's pause too: what a resume leaves (cli/commands/budget)
-    burndown: b.burndown,
-  };
-}
 
 /** `GET …/budget`. @throws DomainError not_found when no budget is set (policies/budget-unset `noBudgetError`). */
 export function readBudget(tx: Tx): BudgetView {

@@ -29,7 +29,7 @@ import { getSettings, queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { openAlertCounts } from "./alerts.ts";
 import { listBreakers } from "./breakers.ts";
-import { budgetPauseOf, budgetSnapshot } from "./budget.ts";
+import { budgetPauseOf, budgetSnapshot } from "./budget-view.ts";
 import { countsAs } from "./track-records.ts";
 
 function bump(tx: Tx, name: string, by = 1): void {

@@ -11,7 +11,7 @@ import { NEXT_EXCLUSION_END_SQL } from "../dispatch/exclusions.ts";
 import { NEXT_LEASE_EXPIRY_SQL } from "../dispatch/lease-ops.ts";
 import { NEXT_HOLD_END_SQL } from "../dispatch/serial-holds.ts";
 import { NEXT_HALF_OPEN_SQL } from "../policies/breakers.ts";
-import { BUDGET_PERIOD_SQL, budgetBoundaryOf } from "../policies/budget.ts";
+import { BUDGET_PERIOD_SQL, budgetBoundaryOf } from "../policies/budget-view.ts";
 import { nextHealthAt } from "../policies/health-check.ts";
 
 /**
