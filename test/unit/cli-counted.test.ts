@@ -33,7 +33,7 @@ describe("counted", () => {
     expect(text).toMatch(/^errorBudget\s+quarantine after more than 1 failure in /m);
     expect(text).toMatch(/a record counts from 1 run$/m);
     const batch = { id: "b-1", total: 1, created: 1, queued: 0, rejected: 0, done: true, items: [] };
-    expect(batchSummary(batch as never)).toBe("batch b-1: 1 item — 1 created · 0 queued · 0 rejected (done)");
+    expect(batchSummary(batch as never)).toBe("batch b-1: 1 item — 1 created · 0 on their way · 0 rejected (done)");
   });
 
   it("counts one job read on a terminal as one job", async () => {
