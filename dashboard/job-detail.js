@@ -145,7 +145,7 @@ export function jobDetailView(root, live, jobId) {
     review.update(job);
     dag.update(job);
     replace(facts, ...headerFacts(job, name, linkOf));
-    replace(waiting, waitingDetail(why.reason, why.stale, jobId));
+    replace(waiting, waitingDetail(why.reason, why.stale, jobId, name));
     // Redrawn at each read of the job (every progress event of a running one): focus on the Parent link stays on it.
     redrawKeepingFocus(manifestFacts, () => replace(manifestFacts, ...manifestFields(job)));
     manifestBody.textContent = job.bodyMd || "(no body)";

@@ -1,10 +1,13 @@
 // The dashboard names a factory by id as the CLI's metrics table does (dashboard/factory-label.js): its name; `name
 // (id)` when another listed factory shares the name (a host enrolled again under its name); its id when the fleet
 // list does not hold it. An alert's subject names its factory so — `factory:<id>` read "factory:fac_…" on the
-// alerts list (pass 43) — and a breaker's its factory and engine; `product` and `job:<id>` stay as they are.
+// alerts list (pass 43) — and a breaker's its factory and engine; `product` and `job:<id>` stay as they are. The
+// run a serial key waits on to stop names its factory so in a wait's detail (it read "on factory fac_1").
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { alertSubjectText, factoryLabel } from "../../dashboard/factory-label.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { detailRows } from "../../dashboard/waiting.js";
 
 const FLEET = [
   { id: "fac_a", name: "box-1" },
@@ -37,5 +40,19 @@ describe("alertSubjectText", () => {
     expect(alertSubjectText("job:job_1", FLEET)).toBe("job:job_1");
     expect(alertSubjectText("host-2", FLEET)).toBe("host-2");
     expect(alertSubjectText("factory:", FLEET)).toBe("factory:");
+  });
+});
+
+describe("a wait's detail", () => {
+  it("names the stopping run's factory, and keeps its id without a namer", () => {
+    const reason = {
+      code: "serial_key_held",
+      message: "m",
+      since: 0,
+      detail: { stopping: { jobId: "j1", factoryId: "fac_c", leaseEpoch: 3 } },
+    };
+    const name = (id: string) => factoryLabel(id, FLEET);
+    expect(detailRows(reason, name)[0]?.[2]).toBe("job j1 on factory box-2 (fac_c) (lease epoch 3)");
+    expect(detailRows(reason)[0]?.[2]).toBe("job j1 on factory fac_c (lease epoch 3)");
   });
 });
