@@ -146,6 +146,7 @@ export function jobDetailView(root, live, jobId) {
     dag.update(job);
     replace(facts, ...headerFacts(job, name, linkOf));
     replace(waiting, waitingDetail(why.reason, why.stale, jobId, name));
+    logFile.stage(job.stage); // an ended job's empty Log panel says none is coming
     // Redrawn at each read of the job (every progress event of a running one): focus on the Parent link stays on it.
     redrawKeepingFocus(manifestFacts, () => replace(manifestFacts, ...manifestFields(job)));
     manifestBody.textContent = job.bodyMd || "(no body)";

@@ -14,6 +14,12 @@ import { newestRead } from "./newest-read.js";
 /** The log's artifact name (src/agent/artifacts.ts). */
 export const LOG_FILE = "log.txt";
 
+/** Stages a job never runs in again (core/model TERMINAL_STAGES): no log output is coming. */
+const ENDED = ["shipped", "dead_letter", "cancelled"];
+
+/** What the panel says of an ended job with neither feed lines nor log.txt: "yet" promised output to come. */
+export const NO_LOG_ENDED = "No log output: none was streamed and no log.txt was uploaded.";
+
 /** 64 KiB: the most of log.txt the page reads and draws (bytes); the file can be 25 MiB. */
 export const LOG_TAIL_BYTES = 64 * 1024;
 
@@ -60,7 +66,8 @@ export function logTailText(body, { size, tail }) {
  * @param {import("./api.js").Session} session @param {string} jobId
  * @param {{ emptyLog: HTMLElement, log: HTMLElement }} panel the Log panel's "No log output yet." line, and its box of
  * the feed's lines
- * @returns {{ el: HTMLElement, show: (artifacts: any[]) => void }}
+ * @returns {{ el: HTMLElement, show: (artifacts: any[]) => void, stage: (stage: string) => void }} `stage`: the job's,
+ * at each read of it
  */
 export function logFileView(session, jobId, { emptyLog, log }) {
   const about = h("p", { class: "muted log-file-about", id: "log-file-about" });
@@ -69,7 +76,18 @@ export function logFileView(session, jobId, { emptyLog, log }) {
   const reads = newestRead();
   /** The sha256 of the log.txt drawn (or being read): an artifact list re-read for another upload reads it once. */
   let shown = "";
+  /** The job has ended, and the artifacts were listed (no log.txt known before they are). */
+  let [ended, listed] = [false, false];
+  const words = () => {
+    emptyLog.textContent = ended && listed ? NO_LOG_ENDED : "No log output yet.";
+  };
+  const stage = (/** @type {string} */ s) => {
+    ended = ENDED.includes(s);
+    words();
+  };
   const show = (/** @type {any[]} */ artifacts) => {
+    listed = true;
+    words();
     const a = artifacts.find((x) => x.name === LOG_FILE);
     el.hidden = !a;
     if (!a) {
@@ -104,5 +122,5 @@ export function logFileView(session, jobId, { emptyLog, log }) {
       replace(about, `The last run's whole log is ${where}; it could not be read here: ${describeError(err)}`);
     }
   };
-  return { el, show };
+  return { el, show, stage };
 }

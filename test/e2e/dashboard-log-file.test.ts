@@ -1,7 +1,8 @@
 // A job page's Log panel, in Debian Chromium against the real local server, for a job whose run uploaded `log.txt`
 // and whose feed carries no `log` lines (a finished job's, replayed): the panel shows the file's last 64 KiB under a
 // line naming it and its size, the cut first line left out, and not "No log output yet." (it said that beside a
-// log.txt, pass 43); a job with neither feed lines nor log.txt still says "No log output yet.".
+// log.txt, pass 43); a job with neither feed lines nor log.txt still says "No log output yet.", and once it has ended
+// (cancelled) that none was streamed nor uploaded — not "yet".
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeContext, launchChromium, signIn as signInAs } from "./chromium.ts";
@@ -63,7 +64,7 @@ describe("dashboard: the Log panel shows the job's log.txt", () => {
     await closeContext(context);
   });
 
-  it("says 'No log output yet.' for a job with no log lines and no log.txt", async () => {
+  it("says 'No log output yet.' for a job with no log lines and no log.txt, and that none came once it ended", async () => {
     const jobId = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "No log at all" } })).id;
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
@@ -72,6 +73,8 @@ describe("dashboard: the Log panel shows the job's log.txt", () => {
     await page.locator("ul.artifacts li.empty").waitFor(SOON);
     expect(await logPanel(page).getByText("No log output yet.").isVisible()).toBe(true);
     expect(await logPanel(page).locator("pre.log-file").isVisible()).toBe(false);
+    await api("POST", `/jobs/${jobId}/actions/cancel`, {});
+    await logPanel(page).getByText("No log output: none was streamed and no log.txt was uploaded.").waitFor(SOON);
     await closeContext(context);
   });
 });
