@@ -10,6 +10,7 @@ import { api, describeError } from "./api.js";
 import { busyAttr, isBusy, setBusy } from "./busy.js";
 import { commandParts } from "./command-words.js";
 import { ago, focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { alertSubjectText } from "./factory-label.js";
 import { pager } from "./pager.js";
 import { scrollBox } from "./scroll-box.js";
 
@@ -86,7 +87,7 @@ export function alertsView(root, live, params) {
               "data-testid": "alert-ack",
               "data-needs": "operator", // role.js
               "data-focus-key": `ack:${a.id}`,
-              "aria-label": `Acknowledge ${a.kind} ${a.subject}`,
+              "aria-label": `Acknowledge ${a.kind} ${alertSubjectText(a.subject, live.factories)}`,
               ...busyAttr(acking.has(a.id)),
               onclick: (/** @type {Event} */ ev) =>
                 acknowledge(a.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
@@ -101,7 +102,8 @@ export function alertsView(root, live, params) {
       { "data-testid": "alert-row", "data-alert-id": a.id, "data-state": a.state },
       h("td", null, h("span", { class: `badge severity-${a.severity}` }, a.severity)),
       h("td", null, a.kind),
-      h("td", null, a.subject),
+      // Its factory by name, as the Fleet page shows it; the subject as stored on hover.
+      h("td", { title: a.subject, "data-testid": "alert-subject" }, alertSubjectText(a.subject, live.factories)),
       h("td", { title: when(a.openedAt) }, ago(a.openedAt)), // to the second, as every list's age and the CLI's times
       h("td", null, ...commandParts(String(a.message ?? ""))), // a command the dashboard does: its page (command-words.js)
       h("td", { "data-testid": "alert-state" }, a.state),
@@ -115,6 +117,7 @@ export function alertsView(root, live, params) {
     const states = filter === "live" ? ["open", "acknowledged"] : [filter];
     try {
       const reads = await Promise.all(states.map((s) => readState(live, s, filter === "live" ? 1 : pg.pages)));
+      await live.ready; // the fleet read once: a subject's factory by name from the first draw (factory-label.js)
       if (!alive || !pg.current(asked)) return;
       const alerts = reads.flatMap((r) => r.alerts).sort((a, b) => (a.id < b.id ? 1 : -1));
       // The redraw keeps keyboard focus on the alert it was on (hundreds of rows are a long way to tab back down); an

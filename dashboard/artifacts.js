@@ -20,8 +20,9 @@ import { newestRead } from "./newest-read.js";
 /**
  * @param {import("./api.js").Session} session
  * @param {string} jobId
+ * @param {(artifacts: any[]) => void} [onList] each list read, as drawn (the Log panel's log.txt: log-file.js)
  */
-export function artifactsPanel(session, jobId) {
+export function artifactsPanel(session, jobId, onList = () => {}) {
   const list = h("ul", { class: "artifacts" });
   const status = statusLine();
   const panel = h(
@@ -49,6 +50,7 @@ export function artifactsPanel(session, jobId) {
         if (artifacts.length === 0) replace(list, h("li", { class: "empty" }, "No artifacts yet."));
         else replace(list, ...artifacts.map(item));
       });
+      onList(artifacts);
     } catch (err) {
       if (!reads.newest(mine)) return;
       retry = transient(err);

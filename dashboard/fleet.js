@@ -7,6 +7,7 @@ import { keepFieldErrors } from "./field-error.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
 import { grantPanel, grantStore } from "./fleet-grants.js";
 import { disconnected, disconnectedText, linkBadge } from "./fleet-link.js";
+import { heldAway, neverConnected, seatsCounted } from "./fleet-seats.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
 import { counted } from "./format.js";
 import { keepTyping } from "./kept-box.js";
@@ -127,8 +128,7 @@ export function refreshTimes(root, now = Date.now()) {
 export const staleText = (readAt, error) =>
   `Not current: the list was read at ${clock(readAt)}, and reading it again failed: ${error}`;
 
-/** A factory that has never said hello nor heartbeated since enrollment. @param {any} f */
-export const neverConnected = (f) => f.lastHeartbeatAt === undefined || f.lastHeartbeatAt === null;
+export { neverConnected } from "./fleet-seats.js";
 
 /**
  * The line over the cards. Seats are counted as the coordinator's metrics count them (the "seats busy" tile): those
@@ -138,19 +138,17 @@ export const neverConnected = (f) => f.lastHeartbeatAt === undefined || f.lastHe
  */
 export function fleetSummary(factories) {
   const active = factories.filter((f) => f.status === "active");
-  const up = active.filter((f) => f.health !== "down" && f.health !== "left" && !neverConnected(f));
+  const up = active.filter(seatsCounted);
   const seats = up.reduce((n, f) => n + f.seats, 0);
   const away = active.reduce((n, f) => n + f.seats, 0) - seats;
   // Busy of those seats: a lease still held on a factory gone down (its host crashed) read "2 of 3 seats busy" where
   // one of the three was, and could read "3 of 2". The "seats busy" tile counts every live lease (the metrics' rule).
   const busy = up.reduce((n, f) => n + f.load, 0);
-  const elsewhere = factories.reduce((n, f) => n + f.load, 0) - busy;
+  const { jobs: elsewhere, why } = heldAway(factories); // the seats tile says them too (fleet-seats.js)
   const count = `${factories.length} ${factories.length === 1 ? "factory" : "factories"}`;
   const kinds = active.some((f) => f.health === "left") ? "down, left" : "down";
   // "2 more on factories down" named no noun beside "0 of 0 seats busy": the seats those factories hold.
   const awayText = away ? ` · ${counted(away, "more seat")} on factories ${kinds} or never connected` : "";
-  const holders = factories.filter((f) => f.load > 0 && !up.includes(f));
-  const why = [...new Set(holders.map((f) => (f.status === "active" ? f.health : f.status)))].sort().join(", ");
   const heldText = elsewhere ? ` · ${counted(elsewhere, "more job")} held by factories ${why}` : "";
   return `${count} · ${busy} of ${counted(seats, "seat")} busy${awayText}${heldText}${disconnectedText(factories)}`;
 }

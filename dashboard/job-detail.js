@@ -25,6 +25,7 @@ import { JobFeedClient } from "./feed.js";
 import { headerFacts, manifestFields } from "./job-facts.js";
 import { everyRead, readSchedule, readsForEvent } from "./job-reads.js";
 import { holderLink } from "./job-row.js";
+import { logFileView } from "./log-file.js";
 import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
@@ -68,7 +69,10 @@ export function jobDetailView(root, live, jobId) {
   const timeline = timelineView(name);
   const explain = explainPanel(session, jobId, name);
   const runs = runsPanel(session, jobId, name);
-  const artifacts = artifactsPanel(session, jobId);
+  // The last run's log.txt in the Log panel: the feed replays only what was streamed (log-file.js).
+  const logFile = logFileView(session, jobId, timeline);
+  timeline.logPanel.append(logFile.el);
+  const artifacts = artifactsPanel(session, jobId, logFile.show);
   const review = reviewPanel(session, jobId, acted);
   const dag = dagPanel(session, jobId); // composite jobs: the children as a laid-out graph
 
@@ -141,7 +145,8 @@ export function jobDetailView(root, live, jobId) {
     review.update(job);
     dag.update(job);
     replace(facts, ...headerFacts(job, name, linkOf));
-    replace(waiting, waitingDetail(why.reason, why.stale, jobId));
+    replace(waiting, waitingDetail(why.reason, why.stale, jobId, name));
+    logFile.stage(job.stage); // an ended job's empty Log panel says none is coming
     // Redrawn at each read of the job (every progress event of a running one): focus on the Parent link stays on it.
     redrawKeepingFocus(manifestFacts, () => replace(manifestFacts, ...manifestFields(job)));
     manifestBody.textContent = job.bodyMd || "(no body)";

@@ -53,7 +53,7 @@ export function jobsView(root, live, params) {
     "Load more",
   );
   const title = stage ? `Jobs · ${stageLabel(stage)}` : "Jobs";
-  const gates = serialPanel(session);
+  const gates = serialPanel(session, (id) => live.factoryName(id));
   replace(
     root,
     h(

@@ -7,6 +7,7 @@
 import { FACTORIES, QUEUE_STATE, STATS } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { STAGES } from "./dom.js";
+import { factoryLabel } from "./factory-label.js";
 import { newestRead } from "./newest-read.js";
 
 const TICK_MS = 3000;
@@ -102,10 +103,12 @@ export class Live {
     return () => this.listeners.delete(fn);
   }
 
-  /** Factory name by id (ids are opaque; names are what people recognise). @param {string | undefined} id */
+  /**
+   * Factory name by id (ids are opaque; names are what people recognise): `name (id)` when two listed factories share
+   * the name, the id when the list does not hold it (factory-label.js). @param {string | undefined} id
+   */
   factoryName(id) {
-    if (!id) return "";
-    return this.factories.find((f) => f.id === id)?.name ?? id;
+    return factoryLabel(id, this.factories);
   }
 
   start() {

@@ -8,6 +8,7 @@ import { afterDrawn } from "./announce.js";
 import { METRICS } from "./answers.js";
 import { api, describeError, transient } from "./api.js";
 import { clock, h, replace, wholePercent } from "./dom.js";
+import { heldAway } from "./fleet-seats.js";
 import { counted } from "./format.js";
 
 /** Seats and latency move without a queue-version bump: re-read at most this often then (ms). */
@@ -75,20 +76,25 @@ export const DISPATCH_NOTE = "due → leased: waits for a factory or a seat coun
  * tile counting both read "3 queued" beside the header's "1 queued". Seats count as the coordinator does: of active
  * factories that are up — a factory down or never connected cannot take work (the Fleet page says the same).
  * @param {any} m
+ * @param {any[]} [factories] the fleet as last read (GET …/factories): the leases held by factories whose seats are not
+ * counted are said apart (fleet-seats.js), as the Fleet line says them; none when absent
  * @returns {Array<[string, string, string] | [string, string, string, string]>}
  */
-export function tilesOf(m) {
+export function tilesOf(m, factories = []) {
   const depth = m.queue.depthByStage;
   const lat = m.dispatchLatencyMs;
   // What the figure counts (core/metrics dispatchLatencyMs: due → lease): a job's wait for a capable, connected,
   // not-excluded factory or a free seat is in it — one job that waited for a host read "> 10 s" on an idle demo, as if
   // the coordinator were slow.
+  // Never more than the leases the metrics count: the fleet list is another read, a moment apart.
+  const held = heldAway(factories);
+  const away = { jobs: Math.min(held.jobs, m.seats.busy), why: held.why };
   const latTip = `Due → lease granted, over ${counted(lat.count, "dispatch", "dispatches")} — a job's wait for a capable, connected factory or a free seat counts too, not the coordinator's speed alone`;
   return [
     ["queued", String(depth.queued ?? 0), "Jobs in the queue, waiting for a factory"],
     ["blocked", String(depth.blocked ?? 0), "Jobs waiting for their dependencies or children"],
-    seatsTile(m.seats),
-    ["utilisation", `${wholePercent(m.seats.utilisation)}%`, "Busy seats / those seats"],
+    seatsTile(m.seats, away),
+    utilisationTile(m.seats.utilisation, away),
     ["dispatch p50", quantileText(lat.buckets, 0.5), latTip],
     // Shown, not only hovered: "> 10 s" with no word beside it read as a slow coordinator (newcomer, pass 43). The
     // CLI's `metrics` says the same after its figures.
@@ -96,28 +102,54 @@ export function tilesOf(m) {
   ];
 }
 
+/** "a factory down", "factories down, draining". @param {{ jobs: number, why: string }} away */
+const heldBy = (away) => `${away.jobs === 1 ? "a factory" : "factories"} ${away.why}`;
+
 /**
- * The seats tile. Of the seats counted, those on factories whose link ended (`seats.disconnected`: no live socket,
- * not polling — still counted while their heartbeats say up, ~30 s) are named in its label, "seats busy · 3
- * disconnected", and its title; an older coordinator says none.
+ * The seats tile: live leases / seats counted (active factories that are up). Leases held by factories whose seats are
+ * not counted (gone down holding one) are named in its label, "seats busy · 1 held by a factory down": "1/1 seats
+ * busy" beside an idle up seat read as a full fleet where the Fleet line said "0 of 1 seat busy" (pass 43). Of the
+ * seats counted, those on factories whose link ended (`seats.disconnected`: no live socket, not polling — still
+ * counted while their heartbeats say up, ~30 s) are named too, "· 3 disconnected"; an older coordinator says none.
+ * `disconnectedFactories` counts every factory whose link ended, any status (a draining one's seats are not counted):
+ * said as that, not as the factories those seats are on.
  * @param {{busy: number, total: number, disconnected?: number, disconnectedFactories?: number}} s
+ * @param {{ jobs: number, why: string }} away leases held by factories whose seats are not counted (fleet-seats.js)
  * @returns {[string, string, string]}
  */
-function seatsTile(s) {
-  const title = "Seats holding a lease / seats of active factories that are up (not down or never connected)";
+function seatsTile(s, away) {
+  let label = "seats busy";
+  let title = "Live leases / seats of active factories that are up (not down, left or never connected)";
+  if (away.jobs) {
+    label += ` · ${away.jobs} held by ${heldBy(away)}`;
+    title += `; ${counted(away.jobs, "lease")} of them held by ${heldBy(away)}, whose seats are not counted: ${Math.max(s.busy - away.jobs, 0)} of the ${counted(s.total, "seat")} counted busy`;
+  }
   const cut = typeof s.disconnected === "number" ? s.disconnected : 0;
-  if (!cut) return ["seats busy", `${s.busy}/${s.total}`, title];
-  const on = counted(s.disconnectedFactories ?? 0, "factory", "factories");
-  return [
-    `seats busy · ${cut} disconnected`,
-    `${s.busy}/${s.total}`,
-    `${title}; ${counted(cut, "seat")} of them on ${on} whose link ended: no work reaches them`,
-  ];
+  if (cut) {
+    label += ` · ${cut} disconnected`;
+    const links = counted(s.disconnectedFactories ?? 0, "factory", "factories");
+    title += `; ${counted(cut, "seat")} counted are on factories whose link ended: no work reaches them (links ended in all: ${links}, of any status — a draining or quarantined one's seats are not counted)`;
+  }
+  return [label, `${s.busy}/${s.total}`, title];
 }
 
-/** @param {HTMLElement} el @param {any} m the GET …/metrics document */
-function render(el, m) {
-  replace(el, ...tilesOf(m).map(([label, value, title, note]) => tile(label, value, title, note)));
+/**
+ * The utilisation tile: the metrics' busy / total, a lease held by a factory down counted — said under it then.
+ * @param {number} u busy / total, 0..1 (or more: leases held away count) @param {{ jobs: number, why: string }} away
+ * @returns {[string, string, string] | [string, string, string, string]}
+ */
+function utilisationTile(u, away) {
+  const tile = /** @type {[string, string, string]} */ ([
+    "utilisation",
+    `${wholePercent(u)}%`,
+    "Live leases / seats counted",
+  ]);
+  return away.jobs ? [...tile, `counts ${counted(away.jobs, "lease")} held by ${heldBy(away)}`] : tile;
+}
+
+/** @param {HTMLElement} el @param {any} m the GET …/metrics document @param {any[]} factories the fleet as last read */
+function render(el, m, factories) {
+  replace(el, ...tilesOf(m, factories).map(([label, value, title, note]) => tile(label, value, title, note)));
 }
 
 /**
@@ -152,7 +184,7 @@ export function mountMetricsTiles(el, live) {
     try {
       const m = await api(live.session, "/metrics?format=json", { answer: METRICS });
       if (!alive) return;
-      render(el, m);
+      render(el, m, live.factories);
       readAt = Date.now();
       retry = false;
       el.removeAttribute("data-error");
@@ -187,7 +219,9 @@ export function mountMetricsTiles(el, live) {
       void refresh({ versionChanged: true });
     }
   };
-  const unsubscribe = live.subscribe((c) => void refresh(c));
+  // A factory gone down holding a lease moves no queue version: the fleet's move reads the figures again, so the seats
+  // tile says the lease apart (fleet-seats.js) at once, not at the 30 s idle read.
+  const unsubscribe = live.subscribe((c) => void refresh({ versionChanged: c.versionChanged || c.fleetChanged }));
   void refresh({ versionChanged: true });
   return () => {
     alive = false;

@@ -33,12 +33,14 @@ export function frozenBadge(job) {
  * The running holder, or the run still stopping after its lease ended, taken or lapsed (`stopping`: absent from older
  * coordinators) — it holds the key until its factory says it stopped, at the latest until `until`.
  * @param {any} g a SerialGate (src/core/serial-gates.ts)
+ * @param {(id: string) => string} [name] a factory by id as the page names it (live.js factoryName): the title read
+ *   its id (pass 43's alerts fix, same kind)
  */
-export function holderCell(g) {
+export function holderCell(g, name = (id) => id) {
   if (g.holder) return h("a", { href: `#${jobPath(g.holder)}` }, g.holder);
   const s = g.stopping;
   if (!s) return "—";
-  const title = `its lease ended; held until ${s.factoryId} says it stopped, at the latest ${when(s.until)}`;
+  const title = `its lease ended; held until ${name(s.factoryId)} says it stopped, at the latest ${when(s.until)}`;
   return h("span", { title }, h("a", { href: `#${jobPath(s.jobId)}` }, s.jobId), " (stopping)");
 }
 

@@ -11,15 +11,15 @@ import { holderCell, nextCell } from "./serial-cells.js";
 /**
  * A gate's row.
  * @param {any} g a SerialGate (src/core/serial-gates.ts)
- * @param {{ busy: boolean, unfreeze: () => void, askFreeze: () => void }} acts `busy`: a freeze or unfreeze is out
- *   (Unfreeze drawn greyed out, busy.js)
+ * @param {{ busy: boolean, unfreeze: () => void, askFreeze: () => void, name?: (id: string) => string }} acts `busy`:
+ *   a freeze or unfreeze is out (Unfreeze drawn greyed out, busy.js); `name`: a factory by id (serial-cells.js)
  */
-export const gateRow = (g, { busy, unfreeze, askFreeze }) =>
+export const gateRow = (g, { busy, unfreeze, askFreeze, name }) =>
   h(
     "tr",
     { dataset: { serialKey: g.key } },
     h("td", { class: "mono" }, g.key),
-    h("td", null, holderCell(g)),
+    h("td", null, holderCell(g, name)),
     h("td", { class: "num" }, String(g.queueLength)),
     h("td", null, nextCell(g)),
     h(

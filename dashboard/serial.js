@@ -36,8 +36,9 @@ const PAGE = 200;
 /**
  * The serial-gates panel; `load()` refreshes it (and the frozen-key set the board reads).
  * @param {import("./api.js").Session} session
+ * @param {(id: string) => string} [name] a factory by id as the page names it (live.js factoryName)
  */
-export function serialPanel(session) {
+export function serialPanel(session, name = (id) => id) {
   const status = statusLine("serial-status");
   status.tabIndex = -1; // focus lands on the outcome when the pressed row button is drawn no more (Unfreeze)
   // "k is frozen" holds while k is: a read finding it unfrozen (or frozen) elsewhere takes it away (heldOutcome).
@@ -146,6 +147,7 @@ export function serialPanel(session) {
   const row = (/** @type {any} */ g) =>
     gateRow(g, {
       busy,
+      name,
       unfreeze: () => void act(g.key, "unfreeze", ""),
       askFreeze: () => {
         key.value = g.key;

@@ -141,7 +141,7 @@ export function timelineView(factoryName) {
     notice.classList.toggle("error", Boolean(text));
   };
 
-  return { timelinePanel, logPanel, add, setState, notice: say };
+  return { timelinePanel, logPanel, emptyLog, log, add, setState, notice: say };
 }
 
 /**

@@ -111,7 +111,7 @@ const MODES = { all: "all of them must ship", any: "any one of them must ship" }
  * Detail values that read better in words of their own than as a record's fields: a composite's children counted
  * by stage ("2 in testing", not "testing 2"), the run a serial key waits on to stop, the cause a preempted job
  * waits on next (its heading), a dependency mode, a budget that is not set.
- * @type {Record<string, (v: any) => string | undefined>}
+ * @type {Record<string, (v: any, name: (id: string) => string) => string | undefined>} `name`: a factory by id
  */
 const WORDS = {
   byStage: (v) =>
@@ -120,10 +120,10 @@ const WORDS = {
           .map(([stage, n]) => `${n} in ${stage}`)
           .join(", ") || "none"
       : undefined,
-  stopping: (v) =>
+  stopping: (v, name) =>
     v && typeof v === "object" && typeof v.jobId === "string"
       ? `job ${v.jobId}` +
-        (typeof v.factoryId === "string" ? ` on factory ${v.factoryId}` : "") +
+        (typeof v.factoryId === "string" ? ` on factory ${name(v.factoryId)}` : "") + // its name, as the fleet's
         (typeof v.leaseEpoch === "number" ? ` (lease epoch ${v.leaseEpoch})` : "") +
         (typeof v.until === "number" ? `, stopped by ${when(v.until)} at the latest` : "")
       : undefined,
@@ -132,12 +132,13 @@ const WORDS = {
   ...BUDGET_WORDS,
 };
 
-/** A detail's value as the panel draws it: its own words when the key has some, else `valueText`. @param {string} key @param {unknown} v */
-export const detailText = (key, v) => (Object.hasOwn(WORDS, key) ? WORDS[key]?.(v) : undefined) ?? valueText(key, v);
+/** A detail's value as the panel draws it: its own words when the key has some, else `valueText`.
+ * @param {string} key @param {unknown} v @param {(id: string) => string} [name] a factory by id (live.js factoryName) */
+export const detailText = (key, v, name = (/** @type {string} */ id) => id) =>
+  (Object.hasOwn(WORDS, key) ? WORDS[key]?.(v, name) : undefined) ?? valueText(key, v);
 
 /**
- * Labels for the detail keys the core writes (src/core/waiting*.ts); any other reads as its key's
- * words (`keyLabel`).
+ * Labels for the detail keys the core writes (src/core/waiting*.ts); any other reads as its key's words (`keyLabel`).
  * @type {Record<string, string>}
  */
 const LABELS = {
@@ -192,13 +193,13 @@ const SHOWN_ELSEWHERE = ["lastResult"];
 
 /**
  * The panel's rows as [label, text], in the core's order, without what the page shows elsewhere.
- * @param {any} reason
+ * @param {any} reason @param {(id: string) => string} [name] a factory by id (live.js factoryName)
  * @returns {Array<[string, string, string]>} [key, label, text]
  */
-export function detailRows(reason) {
+export function detailRows(reason, name) {
   return Object.entries(reason?.detail ?? {})
     .filter(([k]) => !SHOWN_ELSEWHERE.includes(k))
-    .map(([k, v]) => [k, detailLabel(k), detailText(k, v)]);
+    .map(([k, v]) => [k, detailLabel(k), detailText(k, v, name)]);
 }
 
 /**
@@ -206,10 +207,11 @@ export function detailRows(reason) {
  * was read before the job's last move (waiting-shown.js), so it is drawn dimmed and marked busy until a read replaces
  * it. A command in the message that the action bar below or another page does is said as that (command-words.js).
  * @param {any} reason @param {boolean} [stale] @param {string} [jobId] the page's job
+ * @param {(id: string) => string} [name] a factory by id as the page names it (live.js factoryName)
  */
-export function waitingDetail(reason, stale = false, jobId = undefined) {
+export function waitingDetail(reason, stale = false, jobId = undefined, name = undefined) {
   if (!reason) return null;
-  const rows = detailRows(reason).map(([k, label, text]) =>
+  const rows = detailRows(reason, name).map(([k, label, text]) =>
     h("div", { dataset: { waitingDetail: k } }, h("dt", null, label), h("dd", null, text)),
   );
   return h(

@@ -72,7 +72,9 @@ describe("gigafactory metrics", () => {
     const seats = { busy: 2, total: 8, utilisation: 0.25, disconnected: 3, disconnectedFactories: 1 };
     const stub = await stubCoordinator((_req, reply) => reply.json(200, { ...METRICS, seats }));
     const r = await cli(stub.url, "t", "metrics");
-    expect(r.stdout).toMatch(/seats\s+2\/8 busy \(25%\) · 3 of them on 1 disconnected factory$/m);
+    expect(r.stdout).toMatch(
+      /seats\s+2\/8 busy \(25%\) · 3 of them disconnected \(links ended: 1 factory, any status\)$/m,
+    );
     // An older coordinator's answer, without the fields, reads as before.
     const old = { busy: 2, total: 8, utilisation: 0.25 };
     const before = await stubCoordinator((_req, reply) => reply.json(200, { ...METRICS, seats: old }));

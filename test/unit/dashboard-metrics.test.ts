@@ -3,8 +3,13 @@
 // CLI and a Prometheus histogram_quantile agree; a quantile whose rank falls in the `+Inf` bucket reads "> 10 s" (a
 // lower bound), not the last bound as if exact (`quantileText`; R2 saw "p99 10000 ms" with 5 of 26 runs over 10 s).
 // The p99 tile shows under its label what it counts (due → leased, waits for a factory or a seat), as the CLI does.
+// The seats tile names the leases held by factories down apart ("1/1 seats busy · 1 held by a factory down"), from
+// the Fleet line's rule (fleet-seats.js), so the two never read as contradicting; its disconnected words are true
+// when a draining factory's link ended too.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { fleetSummary } from "../../dashboard/fleet.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { quantile, quantileText, tilesOf } from "../../dashboard/metrics.js";
 import { cumulativeBuckets, emptyHistogram, LATENCY_BUCKETS_MS, observe, quantileMs } from "../../src/core/metrics.ts";
@@ -76,11 +81,43 @@ describe("dashboard latency tiles", () => {
       disconnectedFactories: 1,
     });
     expect([label, value]).toEqual(["seats busy · 3 disconnected", "1/5"]);
-    expect(title).toMatch(/; 3 seats of them on 1 factory whose link ended: no work reaches them$/);
+    // `disconnectedFactories` counts a draining factory too, whose seats are not counted: said as all links ended.
+    expect(title).toMatch(
+      /; 3 seats counted are on factories whose link ended: no work reaches them \(links ended in all: 1 factory, of any status — a draining or quarantined one's seats are not counted\)$/,
+    );
     expect(tile({ busy: 1, total: 5, utilisation: 0.2, disconnected: 0, disconnectedFactories: 0 })[0]).toBe(
       "seats busy",
     );
     expect(tile({ busy: 1, total: 5, utilisation: 0.2 })[0]).toBe("seats busy"); // an older coordinator
+  });
+
+  it("say the leases held by factories down apart, as the Fleet line does, so the two never contradict", () => {
+    // One factory up and idle (1 seat), one gone down holding a lease: the metrics count the lease, not its seat.
+    const factories = [
+      { id: "fac_a", name: "up", status: "active", health: "ok", seats: 1, load: 0, lastHeartbeatAt: 1 },
+      { id: "fac_b", name: "gone", status: "active", health: "down", seats: 1, load: 1, lastHeartbeatAt: 1 },
+    ];
+    const m = {
+      queue: { depthByStage: {} },
+      seats: { busy: 1, total: 1, utilisation: 1, disconnected: 0, disconnectedFactories: 0 },
+      dispatchLatencyMs: { buckets: bucketsOf([]), count: 0 },
+    };
+    const tiles = tilesOf(m, factories) as string[][];
+    const seats = tiles.find(([l]) => l?.startsWith("seats busy"))!;
+    expect(seats.slice(0, 2)).toEqual(["seats busy · 1 held by a factory down", "1/1"]);
+    expect(seats[2]).toContain(
+      "1 lease of them held by a factory down, whose seats are not counted: 0 of the 1 seat counted busy",
+    );
+    expect(tiles.find(([l]) => l === "utilisation")?.[3]).toBe("counts 1 lease held by a factory down");
+    expect(fleetSummary(factories)).toBe(
+      "2 factories · 0 of 1 seat busy · 1 more seat on factories down or never connected · 1 more job held by factories down",
+    );
+    // Without the fleet list (or none held away) the tiles read as before; never more held than the leases counted.
+    expect((tilesOf(m) as string[][]).find(([l]) => l?.startsWith("seats busy"))?.[0]).toBe("seats busy");
+    const fewer = { ...m, seats: { ...m.seats, busy: 0, utilisation: 0 } };
+    expect((tilesOf(fewer, factories) as string[][]).find(([l]) => l?.startsWith("seats busy"))?.[0]).toBe(
+      "seats busy",
+    );
   });
 
   it("say 'over' exactly when more than (1 − q) of the samples are past the last bound", () => {

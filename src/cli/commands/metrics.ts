@@ -59,15 +59,17 @@ function breakerFactory(id: string, all: ReadonlyArray<{ id?: string; name: stri
 }
 
 /**
- * "2/8 busy (25%) · 3 of them on 1 disconnected factory": seats counted in the total whose factory's link ended
- * (no live socket, not polling) — health is heartbeat-based and lags a closed socket by ~30 s, so they are still
- * in the total, named apart; absent when there are none (or from an older coordinator, which does not say).
+ * "2/8 busy (25%) · 3 of them disconnected (links ended: 1 factory, any status)": seats counted in the total whose
+ * factory's link ended (no live socket, not polling) — health is heartbeat-based and lags a closed socket by ~30 s,
+ * so they are still in the total, named apart; absent when there are none (or from an older coordinator, which does
+ * not say). `disconnectedFactories` counts every factory whose link ended, a draining or quarantined one too, whose
+ * seats are not in the total: "3 of them on 2 disconnected factories" named a factory none of the 3 was on.
  */
 function seatsText(s: Partial<MetricsSnapshot["seats"]> & Pick<MetricsSnapshot["seats"], "busy" | "total">): string {
   const base = `${s.busy}/${s.total} busy (${pct(s.utilisation ?? 0)})`;
   if (!s.disconnected) return base;
-  const on = counted(s.disconnectedFactories ?? 0, "disconnected factory", "disconnected factories");
-  return `${base} · ${s.disconnected} of them on ${on}`;
+  const links = counted(s.disconnectedFactories ?? 0, "factory", "factories");
+  return `${base} · ${s.disconnected} of them disconnected (links ended: ${links}, any status)`;
 }
 
 /**
