@@ -23,7 +23,10 @@ export interface RouteContext {
   openBreakers?: ReadonlySet<string>;
   /** `hold`: while a breaker of a job's engine is open where it could run (route-filter), none takes it; `route`: others may. */
   overflow?: "route" | "hold";
-  /** Each breaker of `openBreakers` by its key: until when, its trial, its factory (core/route-filter). */
+  /**
+   * Every breaker not closed by its key — `openBreakers`' and the half-open ones with no trial out, whose factory a
+   * run would be the trial of (core/half-open-trial) — until when, its trial, its factory (core/route-filter).
+   */
   breakers?: ReadonlyMap<string, BreakerDetail>;
   /** The remembered exclusion of a job for a factory (core/exclusions), if any; in force while `now < until`. */
   exclusionOf?: (jobId: string, factoryId: string) => Exclusion | undefined;
@@ -58,4 +61,9 @@ export interface Candidate {
   track: TrackEvidence;
   /** The routing rules that match this candidate and their adjustment (already in `score`), if any. */
   rules?: RuleEvidence;
+  /**
+   * Set when a run here would be the factory's half-open breaker trial (core/half-open-trial): ranked after every
+   * closed candidate that is eligible, whatever its score.
+   */
+  trial?: true;
 }

@@ -7,6 +7,7 @@
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
 import { jobContext } from "./experiment.ts";
+import { closedBeforeTrial, runWouldBeTrial } from "./half-open-trial.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
 import { candidateEvidence, neutralTrack, type RouteEvidence } from "./route-evidence.ts";
 import { activeExclusion, effectiveRequires, filterReasons } from "./route-filter.ts";
@@ -108,12 +109,16 @@ export function scoreCandidate(job: Job, factory: Factory, outer: RouteContext, 
     track: trackEv,
   };
   if (rules) candidate.rules = rules;
+  if (runWouldBeTrial(job, factory, ctx)) candidate.trial = true; // ranked after every closed one (core/half-open-trial)
   const exclusion = activeExclusion(job, factory, ctx);
   if (exclusion) candidate.exclusion = { kind: exclusion.kind, strikes: exclusion.strikes, until: exclusion.until };
   return candidate;
 }
 
-/** Eligible factories best-first (score desc, then lower load, then id asc) and the rejected ones by id. */
+/**
+ * Eligible factories best-first — closed breakers before a half-open one's trial (core/half-open-trial), then score
+ * desc, then lower load, then id asc — and the rejected ones by id.
+ */
 export function rankFactories(
   job: Job,
   factories: readonly Factory[],
@@ -127,6 +132,7 @@ export function rankFactories(
     .filter((c) => c.eligible)
     .sort(
       (a, b) =>
+        closedBeforeTrial(a, b) ||
         b.score - a.score ||
         (load.get(a.factoryId) ?? 0) - (load.get(b.factoryId) ?? 0) ||
         byId(a.factoryId, b.factoryId),
