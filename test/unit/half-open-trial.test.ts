@@ -4,10 +4,12 @@
 // `trial`; yet once no closed host can take the job (full, or lacking its capability) the half-open host gets it, so
 // its breaker still gets a trial and can close. Property: over random fleets, no job — ranked alone or planned in a
 // batch — goes to a trial host while a closed capable host has a free seat, and a job with any eligible host is placed.
+// Preemption likewise takes a closed factory's seat before a half-open one's.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runWouldBeTrial, trialDeferred } from "../../src/core/half-open-trial.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
+import { decidePreemption } from "../../src/core/preemption.ts";
 import type { BreakerDetail } from "../../src/core/route-filter.ts";
 import {
   planAssignments,
@@ -92,6 +94,21 @@ describe("a half-open breaker's trial takes only work no closed host can take", 
     expect(trialDeferred(job(), flaky, [flaky, build], ctx, eligible)).toBe(true);
     expect(trialDeferred(job(), flaky, [flaky, { ...build, load: 3 }], ctx, eligible)).toBe(false);
     expect(trialDeferred(job(), build, [flaky, build], ctx, eligible)).toBe(false); // a closed claimant never defers
+  });
+});
+
+describe("preemption takes a closed factory's seat before a half-open one's", () => {
+  it("a critical job evicts on the closed factory even when the half-open one runs lower work", () => {
+    const running = (id: string, priority: Job["priority"], holder: string) =>
+      job({ id, priority, stage: "building", holderFactoryId: holder, updatedAt: NOW - 60 * 60_000 });
+    const candidates = [
+      { factory: { ...flaky, load: 1 }, running: [running("low-on-flaky", "low", "flaky-1")] },
+      { factory: { ...build, load: 3 }, running: [running("medium-on-build", "medium", "build-1")] },
+    ];
+    const crit = job({ id: "crit", priority: "critical" });
+    const decided = (c: RouteContext) => decidePreemption({ incoming: crit, candidates, enabled: true, ctx: c });
+    expect(decided(ctx)).toMatchObject({ preempt: true, factoryId: "build-1" });
+    expect(decided({ now: NOW })).toMatchObject({ preempt: true, factoryId: "flaky-1" }); // both closed: the lowest
   });
 });
 
