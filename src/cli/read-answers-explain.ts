@@ -34,6 +34,7 @@ const ranked = z.object({
   terms: z.record(str, term),
   track: maybe(track),
   rules: maybe(z.object({ rules: z.array(z.object({ id: str, effect: str, reason: str })), adjustment: num })),
+  trial: z.boolean().optional(), // a half-open breaker's trial: ranked after every closed factory
 });
 
 const waiting = maybe(z.object({ code: str, message: str, since: num, detail: z.record(str, z.unknown()) }));

@@ -17,6 +17,8 @@
  *   7. among the rest: lowest priority, then least work lost (the most recent checkpoint, else the most recent
  *      update), then the lower id.
  */
+
+import { runWouldBeTrial } from "./half-open-trial.ts";
 import { type Factory, type Job, LEASED_STAGES } from "./model.ts";
 import { filterReasons, PRIORITY_VALUE, type RouteContext } from "./router.ts";
 import type { WaitingCode } from "./waiting-reason.ts";
@@ -104,7 +106,7 @@ export function decidePreemption(input: PreemptionInput): PreemptionDecision {
   if (capable.length === 0) return { preempt: false, reason: "no_capable_factory" };
   const last = input.lastPreemptedAt ?? ((j: Job) => j.preemptedAt);
   const rank = PRIORITY_VALUE[incoming.priority];
-  const pool: Array<{ victim: Job; factoryId: string }> = [];
+  const pool: Array<{ victim: Job; factoryId: string; trial: boolean }> = [];
   for (const c of capable) {
     if (c.factory.load > c.factory.seats) continue; // still full after one eviction (rule 4)
     for (const job of c.running) {
@@ -112,15 +114,19 @@ export function decidePreemption(input: PreemptionInput): PreemptionDecision {
       if (PRIORITY_VALUE[job.priority] >= rank) continue;
       const at = last(job);
       if (at !== undefined && ctx.now - at < PREEMPTION_COOLDOWN_MS) continue;
-      pool.push({ victim: job, factoryId: c.factory.id });
+      pool.push({ victim: job, factoryId: c.factory.id, trial: runWouldBeTrial(incoming, c.factory, ctx) });
     }
   }
+  // A seat on a factory whose half-open breaker would make the job its trial is taken last (core/half-open-trial).
   pool.sort(
     (a, b) =>
+      Number(a.trial) - Number(b.trial) ||
       PRIORITY_VALUE[a.victim.priority] - PRIORITY_VALUE[b.victim.priority] ||
       lastSaved(b.victim) - lastSaved(a.victim) ||
       byId(a.victim.id, b.victim.id),
   );
   const best = pool[0];
-  return best ? { preempt: true, ...best } : { preempt: false, reason: "no_eligible_victim" };
+  return best
+    ? { preempt: true, victim: best.victim, factoryId: best.factoryId }
+    : { preempt: false, reason: "no_eligible_victim" };
 }

@@ -6,14 +6,13 @@
  * explain panel reads the per-term breakdown in `Candidate.terms`). Nothing here
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
-import type { BudgetPause } from "./budget-pause.ts";
-import type { Exclusion } from "./exclusions.ts";
-import { type JobPolicy, jobContext } from "./experiment.ts";
+import { jobContext } from "./experiment.ts";
+import { closedBeforeTrial, runWouldBeTrial } from "./half-open-trial.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
 import { candidateEvidence, neutralTrack, type RouteEvidence } from "./route-evidence.ts";
-import { activeExclusion, type BreakerDetail, effectiveRequires, filterReasons } from "./route-filter.ts";
-import type { RoutingRule, RuleEvidence } from "./routing-rules.ts";
-import { NEUTRAL, type TrackContext, type TrackEvidence } from "./track-term.ts";
+import { activeExclusion, effectiveRequires, filterReasons } from "./route-filter.ts";
+import type { Candidate, RouteContext, TermScore } from "./route-types.ts";
+import { NEUTRAL } from "./track-term.ts";
 
 /**
  * SPEC §5 defaults, but for starvation: 2.5, not the SPEC's 1.5. Starvation outweighs every single positive term so
@@ -45,55 +44,9 @@ export const PRIORITY_VALUE: Readonly<Record<Priority, number>> = Object.freeze(
 // The hard filter lives in core/route-filter; re-exported so callers keep one import for the router.
 export { activeExclusion, breakerBlocks, effectiveRequires, filterReasons } from "./route-filter.ts";
 
+export type { Candidate, RouteContext, TermScore } from "./route-types.ts";
+
 const TERMS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation", "track"] as const;
-
-export interface RouteContext {
-  now: number;
-  weights?: RouterWeights;
-  busySerialKeys?: ReadonlySet<string>;
-  frozenSerialKeys?: ReadonlySet<string>;
-  budgetPaused?: boolean;
-  budgetPause?: BudgetPause | null; // while budgetPaused: who, spend, end (core/budget-pause); null: no budget set
-  /** `${factoryId}:${engine}` of every open circuit breaker (engine `*`: the factory's default, core/breaker). */
-  openBreakers?: ReadonlySet<string>;
-  /** `hold`: while a breaker of a job's engine is open where it could run (route-filter), none takes it; `route`: others may. */
-  overflow?: "route" | "hold";
-  /** Each breaker of `openBreakers` by its key: until when, its trial, its factory (core/route-filter). */
-  breakers?: ReadonlyMap<string, BreakerDetail>;
-  /** The remembered exclusion of a job for a factory (core/exclusions), if any; in force while `now < until`. */
-  exclusionOf?: (jobId: string, factoryId: string) => Exclusion | undefined;
-  /** Aging horizon, ms: after this long in the queue a job's starvation penalty is gone (settings.agingHorizonMinutes). */
-  agingHorizonMs?: number;
-  /** Track records and the objective of the learned term (core/track-term); absent = the term is neutral. */
-  track?: TrackContext;
-  /** Operator routing rules (core/routing-rules): score adjustments, never filters. */
-  rules?: readonly RoutingRule[];
-  /** A job's own routing policy (a guarded experiment's arm, core/experiment): weights and rules over the above. */
-  policyFor?: (job: Pick<Job, "id" | "requires" | "manifest">) => JobPolicy | undefined;
-}
-
-export interface TermScore {
-  raw: number;
-  weight: number;
-  /** weight × raw; negative for starvation, which is subtracted; weight × (raw − 0.5) for track (neutral adds 0). */
-  contribution: number;
-}
-
-export interface Candidate {
-  factoryId: string;
-  factoryName: string;
-  eligible: boolean;
-  /** Every filter the factory failed (empty when eligible). */
-  reasons: string[];
-  score: number;
-  terms: Record<keyof RouterWeights, TermScore>;
-  /** Present when an exclusion keeps this job from this factory now: why, how often, and until when (ms). */
-  exclusion?: Pick<Exclusion, "kind" | "strikes" | "until">;
-  /** The learned term's evidence: job class, engine, n, success rate with its 95 % interval, cost, duration. */
-  track: TrackEvidence;
-  /** The routing rules that match this candidate and their adjustment (already in `score`), if any. */
-  rules?: RuleEvidence;
-}
 
 /** Scores are compared at 1e-9 so float noise in a sum of six products cannot flip an order. */
 const round9 = (x: number): number => Math.round(x * 1e9) / 1e9;
@@ -156,12 +109,16 @@ export function scoreCandidate(job: Job, factory: Factory, outer: RouteContext, 
     track: trackEv,
   };
   if (rules) candidate.rules = rules;
+  if (runWouldBeTrial(job, factory, ctx)) candidate.trial = true; // ranked after every closed one (core/half-open-trial)
   const exclusion = activeExclusion(job, factory, ctx);
   if (exclusion) candidate.exclusion = { kind: exclusion.kind, strikes: exclusion.strikes, until: exclusion.until };
   return candidate;
 }
 
-/** Eligible factories best-first (score desc, then lower load, then id asc) and the rejected ones by id. */
+/**
+ * Eligible factories best-first — closed breakers before a half-open one's trial (core/half-open-trial), then score
+ * desc, then lower load, then id asc — and the rejected ones by id.
+ */
 export function rankFactories(
   job: Job,
   factories: readonly Factory[],
@@ -175,6 +132,7 @@ export function rankFactories(
     .filter((c) => c.eligible)
     .sort(
       (a, b) =>
+        closedBeforeTrial(a, b) ||
         b.score - a.score ||
         (load.get(a.factoryId) ?? 0) - (load.get(b.factoryId) ?? 0) ||
         byId(a.factoryId, b.factoryId),

@@ -62,6 +62,12 @@ export const CandidateSchema = z.object({
   exclusion: z.object({ kind: z.enum(LOSS_KINDS), strikes: z.number().int(), until: ms }).optional(),
   track: TrackEvidenceSchema,
   rules: RuleEvidenceSchema.optional(),
+  trial: z
+    .literal(true)
+    .optional()
+    .describe(
+      "a run here would be the factory's half-open breaker trial: ranked after every eligible closed factory (half-open: trial only when no closed host can take it)",
+    ),
 });
 
 /** A factory the router refused for the job (shared/responses `RejectedCandidate`). */

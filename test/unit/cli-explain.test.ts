@@ -4,7 +4,8 @@
 // min n is held to —, success rate and 95 % interval) and the routing rules applied;
 // a job routed by a guarded experiment names the experiment and arm. A running job reads as running on its holder, by
 // name, with the ranking said to be what a new dispatch would see — never "no eligible factory" (newcomer N: the
-// holder's no_free_seat was this job's own seat) — and every factory is named `name (id)`, as the rest of the CLI does.
+// holder's no_free_seat was this job's own seat) — and every factory is named `name (id)`, as the rest of the CLI does;
+// a half-open breaker's factory ranked below a closed one says why ("half-open: trial only when no closed host can take it").
 import { describe, expect, it } from "vitest";
 import { rawCell, renderExplanation } from "../../src/cli/commands/explain.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
@@ -139,6 +140,18 @@ describe("explain rendering", () => {
     expect(
       renderExplanation({ ...explanation, ranked: [{ ...ranked, track: { ...ranked.track, effectiveN: 12 } }] }),
     ).toContain("track: n=12, success");
+  });
+
+  it("says why a half-open breaker's factory ranks below a lower score: its run would be the one trial", () => {
+    const [rejected] = explanation.rejected;
+    const base = { ...rejected!, eligible: true, reasons: [], terms: {} as Explanation["ranked"][number]["terms"] };
+    const closed = { ...base, factoryId: "fac_b", factoryName: "build-1", score: 3.5 };
+    const trial = { ...base, factoryId: "fac_f", factoryName: "flaky-1", score: 4, trial: true as const };
+    const text = renderExplanation({ ...explanation, ranked: [closed, trial] });
+    expect(text).toMatch(
+      /#2 {2}flaky-1 \(fac_f\) {2}score 4\.000\n {6}half-open: trial only when no closed host can take it/,
+    );
+    expect(text.match(/half-open: trial only/g)).toHaveLength(1); // the closed factory says nothing of it
   });
 });
 

@@ -9,6 +9,7 @@
  * Under --json: the API's explanation, unchanged.
  */
 import { filterWords } from "../../core/filter-words.ts";
+import { TRIAL_ONLY_WORDS } from "../../core/half-open-trial.ts";
 import { usdText } from "../../core/usd-text.ts";
 import type { Candidate, Explanation } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
@@ -125,6 +126,8 @@ export function renderExplanation(e: Explanation): string {
   if (e.ranked.length === 0) out.push(routed ? "  no eligible factory" : "  none");
   e.ranked.forEach((c, i) => {
     out.push(inlined`  #${i + 1}  ${c.factoryName} (${c.factoryId})  score ${num(c.score)}`);
+    // Why a higher score may rank below a closed host: its run would be its breaker's one trial (core/half-open-trial).
+    if (c.trial) out.push(`      ${TRIAL_ONLY_WORDS}`);
     const table = renderTable(
       [
         { header: "TERM" },

@@ -7,7 +7,8 @@
  *           (`not_before` passed), its serial gate is open (no running job and no
  *           run stopping after a forced lease loss holds it), and the factory
  *           passes the router's hard filter for it (which includes: this
- *           factory has not lost this job's lease too recently). Not a job below a cancel
+ *           factory has not lost this job's lease too recently). Not a job that would be the claimant's
+ *           half-open breaker trial while a closed factory can take it now (core/half-open-trial). Not a job below a cancel
  *           cascade still under way (dag/cancel-subtree `cascadeHold`); one with nothing left
  *           of its own budget is ended `budget_exceeded` instead (policies/job-allowance).
  *   walk:   only the capability buckets (jobs/buckets) whose every capability the factory holds, merged in
@@ -23,6 +24,7 @@
  */
 
 import { holdsAll } from "../../../core/capability-key.ts";
+import { runWouldBeTrial, trialDeferred } from "../../../core/half-open-trial.ts";
 import type { JobAllowance } from "../../../core/job-budget.ts";
 import { leaseExpiresAt } from "../../../core/lease.ts";
 import type { LessonRef } from "../../../core/lessons.ts";
@@ -32,7 +34,7 @@ import { type RouteContext, scoreCandidate } from "../../../core/router.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import type { Lease } from "../../../shared/responses.ts";
 import { cascadeHold } from "../dag/cancel-subtree.ts";
-import { requireFactory, updateFactory } from "../factories/registry.ts";
+import { listFactories, requireFactory, updateFactory } from "../factories/registry.ts";
 import type { Bucket } from "../jobs/buckets.ts";
 import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
@@ -154,13 +156,21 @@ export function claimFor(
   const below = cascadeHold(tx.sql);
   // Jobs of an engine whose breaker refuses the claimant are skipped unread, as a closed serial gate's are.
   const heldEngines = (b: Bucket) => breakerHeldEngines([live], ctx, b.capabilities);
+  // A job that would be the claimant's half-open breaker trial waits for a closed factory that can take it now
+  // (core/half-open-trial); the fleet is read only then, once.
+  let fleet: Factory[] | undefined;
+  const deferred = (job: Job): boolean => {
+    if (!runWouldBeTrial(job, live, ctx)) return false;
+    fleet ??= listFactories(tx.sql, tx.now);
+    return trialDeferred(job, live, fleet, ctx, (j, f) => scoreCandidate(j, f, ctx).eligible);
+  };
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
     admit,
     closedKeys,
     heldEngines,
   })) {
     const job = loadJob(tx.sql, id);
-    if (!job || below?.(job) || !scoreCandidate(job, live, ctx).eligible) continue;
+    if (!job || below?.(job) || !scoreCandidate(job, live, ctx).eligible || deferred(job)) continue;
     if (!assignable(tx, job)) continue; // too large for a factory's frame: ended (dispatch/frame-bound)
     const allowance = dispatchAllowance(tx, job);
     if (allowance) return { ...assignJob(tx, job, factory.id, ttlSeconds), ...allowance };
