@@ -103,8 +103,8 @@ export function deadLettersView(root, live) {
       if (!drawn) replace(body, h("tr", null, h("td", { colspan: "7", class: "muted" }, NOT_READ)));
     } finally {
       pg.settle(asked);
-      // Only the newest read arms Refresh: an older one overtaken (by a redrive's re-read) armed it while that was out.
-      if (alive && pg.current(asked)) {
+      // Only the last read out arms Refresh: an older one (crossed by a redrive's re-read) armed it while that was out.
+      if (alive && pg.last(asked)) {
         setBusy(refresh, false);
         giveBack();
       }

@@ -101,7 +101,7 @@ export function enrollmentCodesView(root, live) {
       if (err?.status === 403 && !err.foreign) return refuse(err); // the role's, not a gateway's
       showLoadError(status, `Cannot load enrollment codes: ${describeError(err)}`);
     } finally {
-      if (alive && reads.newest(mine)) {
+      if (alive && reads.last(mine)) {
         setBusy(refresh, false);
         giveBack();
       }

@@ -112,7 +112,7 @@ export function explainPanel(session, jobId, factoryName) {
       retry = transient(err);
       showLoadError(status, describeError(err));
     } finally {
-      if (reads.newest(mine)) setBusy(refresh, false);
+      if (reads.last(mine)) setBusy(refresh, false); // the last read out arms Refresh, not an older one answering first
       giveBack();
     }
   };

@@ -1,8 +1,9 @@
 // jobs.js — the jobs table: stage filter chips with counts (job-chips.js), newest first, "load more"
 // through nextCursor; refetched when the queue version changes. A refetch reads as many rows as are shown (each
 // press of "Load more" asks for PAGE more), page after page: a press is not undone by the next refetch, and the rows
-// always come from one read, whose cursor pages never repeat or skip a job. Only the newest read draws. A row's waiting
-// reason is read again when it can have changed with no version change: its end by time alone, a fleet move.
+// always come from one read, whose cursor pages never repeat or skip a job. No read older than one drawn draws. A
+// row's waiting reason is read again when it can have changed with no version change: its end by time alone, a fleet
+// move.
 
 import { JOB_PAGE } from "./answers.js";
 import { api, describeError, transient } from "./api.js";
@@ -164,13 +165,15 @@ export function jobsView(root, live, params) {
       stale = transient(err);
       showLoadError(status, describeError(err));
     } finally {
+      // Drawn (no newer read drawn first); the last read out alone ends "loading" and arms More again.
       if (reads.newest(mine)) {
-        loading = false;
-        setBusy(more, false);
+        const over = reads.last(mine);
+        if (over) loading = false;
+        if (over) setBusy(more, false);
         renderRows();
         waitEnds.shown(boardWait(Date.now()));
-        giveBack();
-        giveBack = () => {};
+        if (over) giveBack();
+        if (over) giveBack = () => {};
       }
     }
   };

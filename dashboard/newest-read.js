@@ -1,19 +1,38 @@
 /**
  * @module dashboard/newest-read
- * The numbering that lets a page draw only its newest read: every page that polls or reads again (a timer, the
- * shared poller's ticks, an action's own read, Refresh) can have two reads of the same thing out at once, and the
- * older, answering late, drew what was true before the newer one — a removed rule back, a released breaker open, a
- * job a stage back — until the next read. Each read is numbered as it is sent; its answer, or its failure, is the
- * page's news only while no read was sent after it.
+ * The numbering that lets a page never draw an older read over a newer one: every page that polls or reads again (a
+ * timer, the shared poller's ticks, an action's own read, Refresh) can have two reads of the same thing out at once,
+ * and the older, answering late, drew what was true before the newer one — a removed rule back, a released breaker
+ * open, a job a stage back — until the next read. Each read is numbered as it is sent; its answer, or its failure, is
+ * drawn unless a read sent after it has been drawn already.
+ *
+ * Not "only the read sent last": a page that sends a read every few seconds (a timer, a fast-forwarded test clock, a
+ * busy fleet's version changes) while each read takes longer than that drew nothing at all — every answer came back
+ * after a newer read was sent (the settings page stayed empty, the health badge unread, on a loaded CI box).
  */
 
 /**
- * A thing's reads, newest first: `begin()` numbers a read as it is sent, `newest(n)` says whether none was sent after
- * read `n` (draw its answer, or say its failure, only then). `overtake()` numbers nothing but makes every read out
- * older: for an action whose answer the page draws itself (a read out before it says what was true before it).
- * @returns {{ begin: () => number, newest: (n: number) => boolean, overtake: () => void }}
+ * A thing's reads: `begin()` numbers a read as it is sent; `newest(n)` says whether read `n` may be drawn — no read
+ * sent after it has been drawn — and, if so, marks it drawn (call it where the answer, or the failure, is drawn: an
+ * older one answering after it is dropped); `last(n)` says whether no read was sent after `n` (for a busy button: the
+ * last read out arms it again, not an older one answering first); `overtake()` numbers nothing but marks every read out
+ * older than what is drawn: for an action whose answer the page draws itself (a read out before it says what was true
+ * before it).
+ * @returns {{ begin: () => number, newest: (n: number) => boolean, last: (n: number) => boolean, overtake: () => void }}
  */
 export function newestRead() {
   let sent = 0;
-  return { begin: () => ++sent, newest: (n) => n === sent, overtake: () => void ++sent };
+  let drawn = 0;
+  return {
+    begin: () => ++sent,
+    newest: (n) => {
+      if (n < drawn) return false;
+      drawn = n;
+      return true;
+    },
+    last: (n) => n === sent,
+    overtake: () => {
+      drawn = ++sent;
+    },
+  };
 }

@@ -14,7 +14,9 @@ import { newestRead } from "./newest-read.js";
  * @property {number} shown pages in the list shown (a failed press leaves the next one asking the same page)
  * @property {HTMLButtonElement} more the button: hidden until a read says more follow
  * @property {() => number} begin a read begins: its number, for `current` and `settle`
- * @property {(asked: number) => boolean} current whether read `asked` is still the newest (else drop its answer)
+ * @property {(asked: number) => boolean} current whether read `asked` may be drawn: no read sent after it has been
+ *   drawn (else drop its answer); marks it drawn (newest-read.js)
+ * @property {(asked: number) => boolean} last whether no read was sent after `asked` (the one that arms a busy button)
  * @property {(asked: number) => void} settle read `asked` is over, done or failed: the button takes a press again
  */
 
@@ -52,8 +54,9 @@ export function pager(id, label, reload, fallback = null) {
     ),
     begin: reads.begin,
     current: reads.newest,
+    last: reads.last,
     settle: (asked) => {
-      if (!reads.newest(asked)) return;
+      if (!reads.last(asked)) return; // the last read out arms More again, not an older one answering first
       setBusy(p.more, false);
       giveBack();
       giveBack = () => {};

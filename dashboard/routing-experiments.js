@@ -152,7 +152,7 @@ export function experimentsSection(session) {
 
   /**
    * The section's reads, numbered as sent: the page's poll sent before a Stop and answered after the Stop's own read
-   * drew the experiment live again, with its Stop, until the next poll. Only the newest read sent draws.
+   * drew the experiment live again, with its Stop, until the next poll. No read older than one drawn draws.
    */
   const reads = newestRead();
   const load = async () => {
