@@ -47,6 +47,10 @@ const common = {
   environment: "node",
   testTimeout: 240_000,
   hookTimeout: 120_000,
+  // expect.poll waits for a state; vitest's default bound (1 s) is a delay's length, not a state's: on a loaded 2-core
+  // CI box a page's sign-in, route and first read took longer, and four cases that wait without a bound of their own
+  // failed there (pass 43's CI: the settings page's first read, its 15 s re-read reached by running the clock on).
+  expect: { poll: { timeout: 20_000 } },
 } as const;
 
 export default defineConfig({

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
 import { dashboardSuite, onClock, signedInPage, untilFleetRedrawn } from "./dashboard-session.ts";
 import { ADMIN, adminApi } from "./harness.ts";
+import { boxesAtOnce } from "./layout-boxes.ts";
 
 const PRODUCT = "fleet-link";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
@@ -61,8 +62,10 @@ describe("dashboard: a factory whose socket closed", () => {
       .toMatch(/1 disconnected$/);
     expect(await seatsTile.locator(".tile-value").textContent()).toBe("0/1");
     // Inside its card: the health line wraps rather than push the badge past the card's edge (it stuck out ~15 px).
-    const [b, c] = [await badge.boundingBox(), await card.boundingBox()];
-    expect(b!.x + b!.width, "the badge's right edge within the card's").toBeLessThanOrEqual(c!.x + c!.width);
+    const cardSel = 'li[data-factory="crashy"]';
+    const [b, c] = await boxesAtOnce(page, [`${cardSel} [data-testid="link-down"]`, cardSel]);
+    if (!b || !c) throw new Error("boxesAtOnce answers one box per selector");
+    expect(b.x + b.width, "the badge's right edge within the card's").toBeLessThanOrEqual(c.x + c.width);
 
     const again = await WsFactory.connect(suite.h.url, PRODUCT, enrolled.token);
     await untilFleetRedrawn(page, async () => (await badge.count()) === 0);

@@ -162,9 +162,10 @@ describe("dashboard: a newcomer's reports", () => {
   it("moves the dead letters' ages with the clock, without reading the list again", async () => {
     const { page, errors, close } = await newPage(browser);
     await page.clock.install(); // its clock run on, a tick's worth a look (onClock), not waited for
-    const at = Date.now();
+    // Its instant is the read's, not the test's start: the page's clock flows in real time (install), and a loaded
+    // box's sign-in took long enough that an instant taken before it read "1 min ago" at the first look.
     const reads = await standIn(page, "/dead-letters", () => ({
-      items: [{ id: "dl_1", source: "queue:webhook", reason: "webhook failed", body: {}, attempts: 9, at }],
+      items: [{ id: "dl_1", source: "queue:webhook", reason: "webhook failed", body: {}, attempts: 9, at: Date.now() }],
     }));
     await signIn(page, h.url, tokens.operator, PRODUCT);
     await page.goto(`${h.url}/#/dead-letters`);
@@ -184,10 +185,10 @@ describe("dashboard: a newcomer's reports", () => {
   it("moves the lessons' ages with the clock, without reading the list again", async () => {
     const { page, errors, close } = await newPage(browser);
     await page.clock.install(); // its clock run on, a tick's worth a look (onClock), not waited for
-    const updatedAt = Date.now();
     const lesson = { id: "les_1", text: "Run the linter", source: "operator", createdBy: "op", trigger: null };
+    // The read's instant, not the test's start (the dead letters' case says why).
     const reads = await standIn(page, "/lessons", () => ({
-      items: [{ ...lesson, capabilities: [], engine: null, serialKey: null, count: 1, updatedAt }],
+      items: [{ ...lesson, capabilities: [], engine: null, serialKey: null, count: 1, updatedAt: Date.now() }],
       nextCursor: null,
     }));
     await signIn(page, h.url, tokens.operator, PRODUCT);
@@ -208,10 +209,12 @@ describe("dashboard: a newcomer's reports", () => {
   it("moves an enrollment code's age, expiry and state with the clock, without reading the list again", async () => {
     const { page, errors, close } = await newPage(browser);
     await page.clock.install(); // its clock run on, a tick's worth a look (onClock), not waited for
-    const now = Date.now();
-    const reads = await standIn(page, "/factories/enrollment-codes", () => ({
-      codes: [{ id: "ec_1", mintedBy: "op", createdAt: now, expiresAt: now + 8000 }],
-    }));
+    // Minted as the page reads it, not at the test's start: the page's clock flows in real time (install), and on a
+    // loaded CI box the sign-in took past the 8 s code's expiry before the first look ("expired", not "in 8 s").
+    const reads = await standIn(page, "/factories/enrollment-codes", () => {
+      const now = Date.now();
+      return { codes: [{ id: "ec_1", mintedBy: "op", createdAt: now, expiresAt: now + 9000 }] };
+    });
     await signIn(page, h.url, tokens.operator, PRODUCT);
     await page.goto(`${h.url}/#/enrollment`);
     const cells = page.locator('tr[data-code-id="ec_1"] td');
