@@ -51,12 +51,14 @@ export default defineConfig(async () => {
       // isolated file takes the shared ones). Vitest's default is one fewer than the cores — a single worker on CI's two.
       maxWorkers: 2,
       // Tests wait for states, never for time: the timeout only ends a hang. 5 s (vitest's default) failed the two
-      // longest files (~2.3 s alone on CI) now and then on a loaded machine with two files running side by side.
-      // 30 s, hooks too (vitest's 10 s for hooks): above the longest wait's own deadline (20 s, D1 behind the outbox
-      // and the queues), so a wait that never succeeds fails with its own message (test/integration/polling), not
-      // with vitest's "timed out", which says neither what was awaited nor what was there instead.
-      testTimeout: 30_000,
-      hookTimeout: 30_000,
+      // longest files (~2.3 s alone on CI) now and then on a loaded machine with two files running side by side;
+      // 30 s failed cases that seed through the API one request after another (~100: budget-stop-cost, 2.6 s alone,
+      // timed out under a fresh-clone CI's load; files had raised their own bounds to 40, 60, 120 s one by one).
+      // 120 s for every case and hook, no file's own: well above the longest wait's own deadline (20 s, D1 behind the
+      // outbox and the queues), so a wait that never succeeds fails with its own message (test/integration/polling),
+      // not with vitest's "timed out", which says neither what was awaited nor what was there instead.
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
       projects: [
         // Each file in its own workerd: fresh storage, fresh module state, a self binding never called before.
         project({

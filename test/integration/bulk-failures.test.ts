@@ -94,61 +94,57 @@ const stored = (product: string, id: string) =>
 const wide = ["p0", "p1", "p2"].map((t) => ({ markdown: `# ${t}\n${"漢".repeat(30_000)}` }));
 
 describe("a bulk batch our side fails part-way", () => {
-  it(
-    "answers 503 (resend with the same key), never reads the unsent item queued; the resend completes it",
-    { timeout: 30_000 },
-    async () => {
-      const product = "bulk-fail-settle";
-      await createProduct(product);
-      const queue = queueRefusing([2]);
-      // Its name before settleSends too, so that the test runs (red) against the route without the fix.
-      const down = failingCoordinator(queue.env, ["settleSends", "rejectBatchItems"]);
-      const r = await post(product, "/jobs:batch", down.env, { items: wide }, "import-7");
-      expect([r.status, r.type]).toEqual([503, "application/problem+json"]);
-      expect(r.body).toMatchObject({ code: "unavailable", status: 503 });
-      expect((r.body as Problem).detail).toContain("same Idempotency-Key");
-      expect(queue.held).toHaveLength(2); // p0 and p1 were sent, p2 never was
+  it("answers 503 (resend with the same key), never reads the unsent item queued; the resend completes it", async () => {
+    const product = "bulk-fail-settle";
+    await createProduct(product);
+    const queue = queueRefusing([2]);
+    // Its name before settleSends too, so that the test runs (red) against the route without the fix.
+    const down = failingCoordinator(queue.env, ["settleSends", "rejectBatchItems"]);
+    const r = await post(product, "/jobs:batch", down.env, { items: wide }, "import-7");
+    expect([r.status, r.type]).toEqual([503, "application/problem+json"]);
+    expect(r.body).toMatchObject({ code: "unavailable", status: 503 });
+    expect((r.body as Problem).detail).toContain("same Idempotency-Key");
+    expect(queue.held).toHaveLength(2); // p0 and p1 were sent, p2 never was
 
-      // Unconfirmed: no item is claimed queued, so nobody waits for p2 for ever — and nothing was written for it.
-      const id = down.seen.batchId!;
-      const before = await batchView(product, id);
-      expect(before.items.map((i) => [i.status, i.code])).toEqual([
-        ["rejected", "unavailable"],
-        ["rejected", "unavailable"],
-        ["rejected", "unavailable"],
-      ]);
-      expect(before.done).toBe(true);
-      expect(await stored(product, id)).toEqual({ sentAt: null, items: ["queued", "queued", "queued"] });
+    // Unconfirmed: no item is claimed queued, so nobody waits for p2 for ever — and nothing was written for it.
+    const id = down.seen.batchId!;
+    const before = await batchView(product, id);
+    expect(before.items.map((i) => [i.status, i.code])).toEqual([
+      ["rejected", "unavailable"],
+      ["rejected", "unavailable"],
+      ["rejected", "unavailable"],
+    ]);
+    expect(before.done).toBe(true);
+    expect(await stored(product, id)).toEqual({ sentAt: null, items: ["queued", "queued", "queued"] });
 
-      // The sent items' messages arrive: their jobs exist, and the record says so.
-      expect(await deliver("gigafactory-dispatch", queue.held)).toEqual({ acked: 2, retried: 0 });
-      const after = await batchView(product, id);
-      expect(after.items.map((i) => [i.status, i.code])).toEqual([
-        ["created", undefined],
-        ["created", undefined],
-        ["rejected", "unavailable"],
-      ]);
-      expect(after.done).toBe(true);
+    // The sent items' messages arrive: their jobs exist, and the record says so.
+    expect(await deliver("gigafactory-dispatch", queue.held)).toEqual({ acked: 2, retried: 0 });
+    const after = await batchView(product, id);
+    expect(after.items.map((i) => [i.status, i.code])).toEqual([
+      ["created", undefined],
+      ["created", undefined],
+      ["rejected", "unavailable"],
+    ]);
+    expect(after.done).toBe(true);
 
-      // The resend the 503 asked for: the sent items answer with their jobs, the unsent one is queued once, and
-      // this batch, confirmed, reads it queued.
-      const eager = heldQueue();
-      const again = await post(product, "/jobs:batch", eager.env, { items: wide }, "import-7");
-      expect(again.status).toBe(202);
-      const answer = again.body as { batchId: string; items: Array<{ status: string; jobId?: string }> };
-      expect(answer.items.map((i) => i.status)).toEqual(["exists", "exists", "queued"]);
-      expect(answer.items.map((i) => i.jobId).slice(0, 2)).toEqual(after.items.map((i) => i.jobId).slice(0, 2));
-      const resent = await batchView(product, answer.batchId);
-      expect(resent.items.map((i) => i.status)).toEqual(["existing", "existing", "queued"]);
-      expect(resent.done).toBe(false);
-      expect(await deliver("gigafactory-dispatch", eager.held)).toEqual({ acked: 1, retried: 0 });
-      expect((await batchView(product, answer.batchId)).items.map((i) => i.status)).toEqual([
-        "existing",
-        "existing",
-        "created",
-      ]);
-    },
-  );
+    // The resend the 503 asked for: the sent items answer with their jobs, the unsent one is queued once, and
+    // this batch, confirmed, reads it queued.
+    const eager = heldQueue();
+    const again = await post(product, "/jobs:batch", eager.env, { items: wide }, "import-7");
+    expect(again.status).toBe(202);
+    const answer = again.body as { batchId: string; items: Array<{ status: string; jobId?: string }> };
+    expect(answer.items.map((i) => i.status)).toEqual(["exists", "exists", "queued"]);
+    expect(answer.items.map((i) => i.jobId).slice(0, 2)).toEqual(after.items.map((i) => i.jobId).slice(0, 2));
+    const resent = await batchView(product, answer.batchId);
+    expect(resent.items.map((i) => i.status)).toEqual(["existing", "existing", "queued"]);
+    expect(resent.done).toBe(false);
+    expect(await deliver("gigafactory-dispatch", eager.held)).toEqual({ acked: 1, retried: 0 });
+    expect((await batchView(product, answer.batchId)).items.map((i) => i.status)).toEqual([
+      "existing",
+      "existing",
+      "created",
+    ]);
+  });
 
   for (const failing of ["checkKeys", "recordBatch"]) {
     it(`answers 503 with nothing queued when ${failing} fails`, async () => {

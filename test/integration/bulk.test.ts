@@ -31,80 +31,68 @@ const titles = async (product: string) =>
 describe("POST …/jobs:batch, sized in bytes", () => {
   const huge = `# t\n${"漢".repeat(80_000)}`; // 80,004 UTF-16 units, 240,004 bytes of UTF-8
 
-  it(
-    "refuses the issue's item (漢 × 80,000) alone with 413, queues the others, and a keyless retry duplicates nothing",
-    { timeout: 20_000 },
-    async () => {
-      const product = "bulk-bytes";
-      expect(huge.length).toBeLessThan(MAX_MESSAGE_BYTES);
-      expect(utf8Bytes(huge)).toBeGreaterThan(128_000);
-      const items = [{ markdown: "# first" }, { markdown: huge }, { manifest: { title: "third" }, bodyMd: "漢字" }];
-      const r = await batch(product, items);
-      expect(r.status).toBe(202);
-      expect(r.body.rejected).toEqual([expect.objectContaining({ index: 1, status: 413, code: "payload_too_large" })]);
-      expect(r.body.accepted).toBe(2);
-      expect(r.body.items.map((i) => [i.index, i.status])).toEqual([
-        [0, "queued"],
-        [2, "queued"],
-      ]);
-      expect(
-        await until(
-          () => titles(product),
-          (t) => t.length === 2,
-        ),
-      ).toEqual(["first", "third"]);
-
-      // The client retries the whole batch (its answer was lost): the same content has the same keys.
-      const again = await batch(product, items);
-      expect(again.status).toBe(202);
-      expect(again.body.idempotencyKeys).toEqual(r.body.idempotencyKeys);
-      expect(again.body.items.map((i) => i.status)).toEqual(["exists", "exists"]);
-      expect(await titles(product)).toEqual(["first", "third"]);
-    },
-  );
-
-  it(
-    "splits multi-byte items into messages the queue takes: 40 items of 30 KB, all queued",
-    { timeout: 20_000 },
-    async () => {
-      const product = "bulk-many-wide";
-      // 10,004 units each: by .length, three to a 100 KiB message; by bytes, that message would be 90 KB over.
-      const items = Array.from({ length: 40 }, (_, i) => ({ markdown: `# w${i}\n${"漢".repeat(10_000)}` }));
-      const r = await batch(product, items);
-      expect([r.status, r.body.accepted, r.body.rejected]).toEqual([202, 40, []]);
-      expect(
-        (
-          await until(
-            () => titles(product),
-            (t) => t.length === 40,
-          )
-        ).length,
-      ).toBe(40);
-    },
-  );
-
-  it(
-    "keys items by a batch Idempotency-Key and index, and refuses a changed item under it with 409",
-    { timeout: 20_000 },
-    async () => {
-      const product = "bulk-batch-key";
-      const first = await batch(product, [{ markdown: "# a" }, { markdown: "# b" }], "import-1");
-      expect(first.body.idempotencyKeys).toEqual(["batch:import-1:0", "batch:import-1:1"]);
+  it("refuses the issue's item (漢 × 80,000) alone with 413, queues the others, and a keyless retry duplicates nothing", async () => {
+    const product = "bulk-bytes";
+    expect(huge.length).toBeLessThan(MAX_MESSAGE_BYTES);
+    expect(utf8Bytes(huge)).toBeGreaterThan(128_000);
+    const items = [{ markdown: "# first" }, { markdown: huge }, { manifest: { title: "third" }, bodyMd: "漢字" }];
+    const r = await batch(product, items);
+    expect(r.status).toBe(202);
+    expect(r.body.rejected).toEqual([expect.objectContaining({ index: 1, status: 413, code: "payload_too_large" })]);
+    expect(r.body.accepted).toBe(2);
+    expect(r.body.items.map((i) => [i.index, i.status])).toEqual([
+      [0, "queued"],
+      [2, "queued"],
+    ]);
+    expect(
       await until(
         () => titles(product),
         (t) => t.length === 2,
-        { what: "both jobs of batch import-1 created" },
-      );
-      const changed = await batch(product, [{ markdown: "# a" }, { markdown: "# b, edited" }], "import-1");
-      expect(changed.status).toBe(202);
-      expect(changed.body.items.map((i) => [i.index, i.status])).toEqual([[0, "exists"]]);
-      expect(changed.body.rejected).toEqual([
-        expect.objectContaining({ index: 1, status: 409, code: "conflict", idempotencyKey: "batch:import-1:1" }),
-      ]);
-      expect(changed.body.rejected[0]?.detail).toContain('"batch:import-1:1"');
-      expect(await titles(product)).toEqual(["a", "b"]);
-    },
-  );
+      ),
+    ).toEqual(["first", "third"]);
+
+    // The client retries the whole batch (its answer was lost): the same content has the same keys.
+    const again = await batch(product, items);
+    expect(again.status).toBe(202);
+    expect(again.body.idempotencyKeys).toEqual(r.body.idempotencyKeys);
+    expect(again.body.items.map((i) => i.status)).toEqual(["exists", "exists"]);
+    expect(await titles(product)).toEqual(["first", "third"]);
+  });
+
+  it("splits multi-byte items into messages the queue takes: 40 items of 30 KB, all queued", async () => {
+    const product = "bulk-many-wide";
+    // 10,004 units each: by .length, three to a 100 KiB message; by bytes, that message would be 90 KB over.
+    const items = Array.from({ length: 40 }, (_, i) => ({ markdown: `# w${i}\n${"漢".repeat(10_000)}` }));
+    const r = await batch(product, items);
+    expect([r.status, r.body.accepted, r.body.rejected]).toEqual([202, 40, []]);
+    expect(
+      (
+        await until(
+          () => titles(product),
+          (t) => t.length === 40,
+        )
+      ).length,
+    ).toBe(40);
+  });
+
+  it("keys items by a batch Idempotency-Key and index, and refuses a changed item under it with 409", async () => {
+    const product = "bulk-batch-key";
+    const first = await batch(product, [{ markdown: "# a" }, { markdown: "# b" }], "import-1");
+    expect(first.body.idempotencyKeys).toEqual(["batch:import-1:0", "batch:import-1:1"]);
+    await until(
+      () => titles(product),
+      (t) => t.length === 2,
+      { what: "both jobs of batch import-1 created" },
+    );
+    const changed = await batch(product, [{ markdown: "# a" }, { markdown: "# b, edited" }], "import-1");
+    expect(changed.status).toBe(202);
+    expect(changed.body.items.map((i) => [i.index, i.status])).toEqual([[0, "exists"]]);
+    expect(changed.body.rejected).toEqual([
+      expect.objectContaining({ index: 1, status: 409, code: "conflict", idempotencyKey: "batch:import-1:1" }),
+    ]);
+    expect(changed.body.rejected[0]?.detail).toContain('"batch:import-1:1"');
+    expect(await titles(product)).toEqual(["a", "b"]);
+  });
 
   it("refuses, within one batch, a manifest key given twice with different requests", async () => {
     const product = "bulk-twin-keys";
@@ -118,54 +106,48 @@ describe("POST …/jobs:batch, sized in bytes", () => {
 });
 
 describe("POST …/jobs:batch when the queue fails midway", () => {
-  it(
-    "reports which items were queued and which were not (503 per item) instead of a 500, and a resend completes it",
-    {
-      timeout: 20_000,
-    },
-    async () => {
-      const product = "bulk-partial";
-      await createProduct(product); // the raw worker.fetch below bypasses the client's create-on-404
-      // Three items of ~90 KB: one message each, two messages to the first sendBatch, one to the second.
-      const items = ["p0", "p1", "p2"].map((t) => ({ markdown: `# ${t}\n${"漢".repeat(30_000)}` }));
-      let calls = 0;
-      // An outage of one dependency (not storage): the second sendBatch is refused.
-      const flaky = {
-        ...env,
-        DISPATCH_QUEUE: {
-          sendBatch: (batch: Iterable<MessageSendRequest<DispatchMessage>>) =>
-            ++calls === 2 ? Promise.reject(new Error("queue unavailable")) : env.DISPATCH_QUEUE.sendBatch(batch),
-        },
-      } as unknown as Env;
-      const req = new Request(`http://gf.test${P(product)}/jobs:batch`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-        body: JSON.stringify({ items }),
-      });
-      const res = await worker.fetch(req, flaky, createExecutionContext());
-      expect(res.status).toBe(202);
-      const r = (await res.json()) as BatchReply;
-      expect(r.items.map((i) => [i.index, i.status])).toEqual([
-        [0, "queued"],
-        [1, "queued"],
-      ]);
-      expect(r.rejected).toEqual([expect.objectContaining({ index: 2, status: 503, code: "unavailable" })]);
-      expect(
-        await until(
-          () => titles(product),
-          (t) => t.length === 2,
-        ),
-      ).toEqual(["p0", "p1"]);
-      const resend = await batch(product, items);
-      expect(resend.body.items.map((i) => i.status)).toEqual(["exists", "exists", "queued"]);
-      expect(
-        await until(
-          () => titles(product),
-          (t) => t.length === 3,
-        ),
-      ).toEqual(["p0", "p1", "p2"]);
-    },
-  );
+  it("reports which items were queued and which were not (503 per item) instead of a 500, and a resend completes it", async () => {
+    const product = "bulk-partial";
+    await createProduct(product); // the raw worker.fetch below bypasses the client's create-on-404
+    // Three items of ~90 KB: one message each, two messages to the first sendBatch, one to the second.
+    const items = ["p0", "p1", "p2"].map((t) => ({ markdown: `# ${t}\n${"漢".repeat(30_000)}` }));
+    let calls = 0;
+    // An outage of one dependency (not storage): the second sendBatch is refused.
+    const flaky = {
+      ...env,
+      DISPATCH_QUEUE: {
+        sendBatch: (batch: Iterable<MessageSendRequest<DispatchMessage>>) =>
+          ++calls === 2 ? Promise.reject(new Error("queue unavailable")) : env.DISPATCH_QUEUE.sendBatch(batch),
+      },
+    } as unknown as Env;
+    const req = new Request(`http://gf.test${P(product)}/jobs:batch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ items }),
+    });
+    const res = await worker.fetch(req, flaky, createExecutionContext());
+    expect(res.status).toBe(202);
+    const r = (await res.json()) as BatchReply;
+    expect(r.items.map((i) => [i.index, i.status])).toEqual([
+      [0, "queued"],
+      [1, "queued"],
+    ]);
+    expect(r.rejected).toEqual([expect.objectContaining({ index: 2, status: 503, code: "unavailable" })]);
+    expect(
+      await until(
+        () => titles(product),
+        (t) => t.length === 2,
+      ),
+    ).toEqual(["p0", "p1"]);
+    const resend = await batch(product, items);
+    expect(resend.body.items.map((i) => i.status)).toEqual(["exists", "exists", "queued"]);
+    expect(
+      await until(
+        () => titles(product),
+        (t) => t.length === 3,
+      ),
+    ).toEqual(["p0", "p1", "p2"]);
+  });
 });
 
 describe("POST …/jobs, sized in bytes", () => {

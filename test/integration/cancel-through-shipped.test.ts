@@ -7,11 +7,9 @@
 // it is under way, a job below the shipped composite is held and told the cancelled one above (`ancestor_cancelled`),
 // never that the shipped one was cancelled.
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ADMIN, addChildren, api, eventsOf, getJob, type JobView, P, submit, until } from "./client.ts";
 import { alarmUntil, holdAlarm } from "./state.ts";
-
-vi.setConfig({ testTimeout: 30_000 });
 
 const act = (product: string, id: string, action: string) =>
   api<JobView & { code?: string }>("POST", `${P(product)}/jobs/${id}/actions/${action}`, { token: ADMIN });

@@ -3,14 +3,12 @@
 // that cancel — on GET …/jobs/{id}, the list, explain and the tree alike, for a child and for a grandchild under a
 // live child the cascade has not reached. Before, with a capable factory connected, each said `dispatching` while
 // dispatch skipped it, until the cascade reached it. The same job below no cascade still says `dispatching`.
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
 import { WaitingReasonSchema } from "../../src/shared/api-policies.ts";
 import { ADMIN, addChildren, api, claim, enroll, getJob, type JobView, P, submit } from "./client.ts";
 import { holdAlarm } from "./state.ts";
-
-vi.setConfig({ testTimeout: 30_000 });
 
 type WithReason = JobView & { waitingReason: WaitingReason | null };
 interface Node {

@@ -4,11 +4,9 @@
 // under a parent the alarm then failed; once failed, the same request is refused too (illegal_transition). Through
 // `POST …/children` and a submit naming `parentId` alike; the walk, let run, fails the parent as before.
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ADMIN, api, getJob, type JobView, P, submit } from "./client.ts";
 import { alarmUntil, holdAlarm } from "./state.ts";
-
-vi.setConfig({ testTimeout: 30_000 });
 
 type Problem = { code: string; detail: string };
 const count = (product: string) =>

@@ -6,7 +6,7 @@
 // audit's `more` is that parent's own cascade, not another still under way, and a cancel reads its own cascade's rows
 // along their index (it walked every other cascade's rows, once per composite it reached).
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CANCEL_CHUNK,
   ROOT_LEFT_SQL,
@@ -16,8 +16,6 @@ import { ADMIN, api, claim, enroll, eventsOf, getJob, type JobView, P, submit, u
 import { auditDelivered } from "./history-wait.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 import { alarmUntil, holdAlarm, queryPlan } from "./state.ts";
-
-vi.setConfig({ testTimeout: 30_000 });
 
 type Job = JobView & { lastResult?: { message?: string }; waitingReason?: { message?: string } };
 const act = (product: string, id: string, action: string) =>

@@ -2,13 +2,10 @@
 // cascading, in the same unit) while an `any`-dependent waits; a diamond unblocks its bottom exactly once however
 // the two reports interleave; a composite parent waits in blocked for its children and moves on (or fails per
 // onChildFailure) in the unit of its last child's end; cycles and unknown deps are refused at submit; the tree reads.
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { COMPOSITE_NOT_REQUEUED } from "../../src/durable-objects/coordinator/policies/reviews.ts";
 import { ADMIN, api, claim, enroll, type JobView, P, getJob as readJob, submit, until } from "./client.ts";
 import { expireLeaseNow } from "./state.ts";
-
-// These tests drive many jobs through factories over HTTP: on a loaded CI machine that outlasts the 5 s default.
-vi.setConfig({ testTimeout: 30_000 });
 
 type Problem = { code: string; detail: string; cycle?: string[] };
 type Job = JobView & { lastResult?: { message?: string } };

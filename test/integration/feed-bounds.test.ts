@@ -121,7 +121,7 @@ describe("paged replay", () => {
     await readUntil(total + 1);
     await reader.cancel();
     expect(ids).toEqual(Array.from({ length: total + 1 }, (_, i) => i + 1));
-  }, 30_000);
+  });
 });
 
 describe("slow readers", () => {
@@ -174,7 +174,7 @@ describe("slow readers", () => {
       tail = (tail + new TextDecoder().decode(value)).slice(-200);
     }
     expect(tail).toContain("too far behind: reconnect with Last-Event-ID");
-  }, 30_000);
+  });
 });
 
 describe("watcher cap", () => {
@@ -213,5 +213,5 @@ describe("watcher cap", () => {
     const again = await openSocket(`${path}/ws`, { authorization: `Bearer ${ADMIN}` });
     await again.next("ready");
     for (const s of [...sockets, again]) s.close();
-  }, 120_000);
+  });
 });

@@ -75,7 +75,7 @@ describe("a reconnect refused at the watcher cap", () => {
     again.webSocket!.close(1000, "done");
     await sse.body?.cancel();
     await free(MAX_WATCHERS);
-  }, 60_000);
+  });
 
   it("of many reconnects racing for the last free slots, as many get in as there are slots; no ticket spent for the rest", async () => {
     const product = "feed-cap-race";
@@ -92,5 +92,5 @@ describe("a reconnect refused at the watcher cap", () => {
     expect(await spentTickets(product)).toBe(2);
     for (const r of answers) await r.body?.cancel();
     await free(MAX_WATCHERS);
-  }, 60_000);
+  });
 });

@@ -4,7 +4,7 @@
 
 import { env, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import type { JobEvent } from "../../src/shared/protocol.ts";
 import { ADMIN, api, enroll, eventsOf, P, submit, until } from "./client";
@@ -15,8 +15,6 @@ import { type AssignFrame, connectFactory, openSocket, type TestSocket } from ".
 // job's events to its feed: a watcher attached before the restart receives every event written after it once, in
 // order, and a watcher that resumes from the last seq it saw gets exactly the rest. (Added by a concurrency reviewer:
 // feed tests covered the feed object's eviction, not the coordinator's.)
-
-vi.setConfig({ testTimeout: 30_000 });
 
 const eventsOn = (w: TestSocket) =>
   w.frames.filter((f) => f.type === "event").map((f) => (f as unknown as { event: JobEvent }).event);

@@ -48,5 +48,5 @@ describe("an SSE stream cut off for being too far behind", () => {
     }
     expect(again.status).toBe(200);
     for (const res of [...others, again]) await res.body?.cancel();
-  }, 60_000);
+  });
 });

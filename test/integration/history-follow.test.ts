@@ -197,7 +197,7 @@ describe("following the history", () => {
       // the clock: a 30 s interrupt "for the shrink" covered the 15 runs too, and failed them on a loaded box.
       { numRuns: 15, endOnFailure: true },
     );
-  }, 60_000);
+  });
 });
 
 describe("history cursors across the change", () => {

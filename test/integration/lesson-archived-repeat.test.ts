@@ -89,7 +89,7 @@ describe("an archived automatic lesson in a product past the mirror's bound", ()
     });
     expect(c.body.job.id).toBe(job2.id);
     expect(c.body.lessons.map((l) => l.id)).not.toContain(lesson.id);
-  }, 60_000);
+  });
 
   it("one quiet for longer than the window is pruned as before, and the mirror stays bounded", async () => {
     const product = "lesson-archived-quiet";
@@ -108,7 +108,7 @@ describe("an archived automatic lesson in a product past the mirror's bound", ()
     const mirror = await lessonMirror(product);
     expect(mirror.map((l) => l.id)).not.toContain(lesson.id);
     expect(mirror).toHaveLength(LESSON_LIMITS.mirrorKept);
-  }, 60_000);
+  });
 
   it("spares at most ARCHIVED_REPEATS_KEPT of them, the most recently repeated", async () => {
     const product = "lesson-archived-many";
@@ -148,5 +148,5 @@ describe("an archived automatic lesson in a product past the mirror's bound", ()
     const kept = mirror.filter((l) => l.archived).map((l) => l.id);
     expect(kept).toHaveLength(ARCHIVED_REPEATS_KEPT);
     expect(kept.at(-1)).toBe(`les_arch${String(extra - ARCHIVED_REPEATS_KEPT).padStart(4, "0")}`);
-  }, 60_000);
+  });
 });

@@ -51,7 +51,7 @@ describe("an automatic lesson's operator edit, in D1", () => {
     expect(own.body).not.toHaveProperty("editedBy");
     const all = await listUntil(product, "", (p) => p.items.some((l) => l.id === own.body.id));
     expect(all.items.find((l) => l.id === own.body.id)).not.toHaveProperty("editedBy");
-  }, 40_000);
+  });
 
   it("a record without the marker (an older coordinator's) still writes, as NULL", async () => {
     const product = "lesson-edited-by-old-record";
@@ -101,5 +101,5 @@ describe("an automatic lesson's operator edit, in D1", () => {
     expect(page.items).toEqual([
       expect.objectContaining({ id: auto.id, count: 2, text: words, editedBy: "operator:erin" }),
     ]);
-  }, 60_000);
+  });
 });

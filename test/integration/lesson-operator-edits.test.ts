@@ -62,7 +62,7 @@ describe("an operator's edit of an automatic lesson", () => {
       serialKey: "repo:web",
       editedBy: "operator:erin",
     });
-  }, 40_000);
+  });
 
   it("an archived one stays archived when it repeats within the window; after the window a new one is recorded", async () => {
     const product = "lesson-archive-kept";
@@ -96,5 +96,5 @@ describe("an operator's edit of an automatic lesson", () => {
     expect(fresh).toMatchObject({ source: "auto", count: 1, subject: `job:${job.id}` });
     expect(fresh?.archived).toBeUndefined();
     expect(old).toMatchObject({ id: auto?.id, archived: true, count: 2 });
-  }, 40_000);
+  });
 });

@@ -77,7 +77,7 @@ describe("automatic lessons", () => {
     await failOnce(product, f.token, job.id);
     const later = await listUntil(product, "?source=auto", (p) => p.items.length === 2);
     expect(later.items[0]).toMatchObject({ count: 1, subject: `job:${job.id}` });
-  }, 40_000);
+  });
 
   it("a review reject records one, with the reviewer's comment", async () => {
     const product = "lessons-review-reject";
@@ -96,7 +96,7 @@ describe("automatic lessons", () => {
     const page = await listUntil(product, "", (p) => p.items.length === 1);
     expect(page.items[0]).toMatchObject({ trigger: "review_rejected", subject: `job:${job.id}`, serialKey: "repo:r" });
     expect(page.items[0]?.text).toBe('"reviewed" was rejected in review by carol: use the new API');
-  }, 40_000);
+  });
 
   it("a job dead-lettered by its lease's expiry, or by a rate limit counted against it, records one too", async () => {
     const product = "lessons-dead-letter-other-ways";
@@ -150,7 +150,7 @@ describe("automatic lessons", () => {
     expect(r.body.stage).toBe("failed");
     const page = await listUntil(product, "", (p) => p.items.length === 1);
     expect(page.items[0]?.text).toBe('"tested" was rejected in testing by dave: flaky on arm64');
-  }, 40_000);
+  });
 });
 
 describe("operator lessons", () => {
@@ -186,7 +186,7 @@ describe("operator lessons", () => {
     for (const x of ["lesson.create", "lesson.update", "lesson.archive"]) {
       expect(audit.body.items.find((i) => i.action === x)?.target).toBe(id);
     }
-  }, 40_000);
+  });
 
   it("filters by source and text and pages newest first", async () => {
     const product = "lessons-paging";
@@ -199,7 +199,7 @@ describe("operator lessons", () => {
     const second = (await list(product, `?limit=2&cursor=${first.nextCursor}`)).body;
     expect(second.items.map((l) => l.text)).toEqual(["alpha one"]);
     expect(second.nextCursor).toBeUndefined();
-  }, 40_000);
+  });
 
   it("refuses bad bodies with 400 problem+json and an unknown id with 404", async () => {
     const product = "lessons-refusals";

@@ -38,7 +38,7 @@ describe("no-op actions answer changed: false and write nothing", () => {
     expect((await set()).status).toBe(200); // the sentinel: a second budget.set, audited after all the above
     const actions = await auditAfter(product, "budget.set", 2);
     expect([count(actions, "budget.pause"), count(actions, "budget.resume")]).toEqual([1, 1]);
-  }, 40_000);
+  });
 
   it("serial: unfreeze of a key never frozen, and of one unfrozen already; a second freeze for the same reason", async () => {
     const product = "noop-serial";
@@ -64,7 +64,7 @@ describe("no-op actions answer changed: false and write nothing", () => {
     await api("POST", path("sentinel", "freeze"), { token: ADMIN, json: { reason: "last" } });
     const actions = await auditAfter(product, "serial.freeze", 3);
     expect([count(actions, "serial.freeze"), count(actions, "serial.unfreeze")]).toEqual([3, 1]);
-  }, 40_000);
+  });
 
   it("factory approve: nothing pending, or the seat limit it has already", async () => {
     const product = "noop-approve";
@@ -82,7 +82,7 @@ describe("no-op actions answer changed: false and write nothing", () => {
     expect((await approve({ seatLimit: 3 })).body).toMatchObject({ seatLimit: 3, changed: true }); // the sentinel
     const actions = await auditAfter(product, "factory.grant.approve", 2);
     expect(count(actions, "factory.grant.approve")).toBe(2);
-  }, 40_000);
+  });
 
   it("experiment: a second stop keeps the first stop's decision", async () => {
     const product = "noop-experiment";
@@ -123,5 +123,5 @@ describe("no-op actions answer changed: false and write nothing", () => {
     await api("POST", `${P(product)}/lessons`, { token: ADMIN, json: { text: "sentinel" } });
     const actions = await auditAfter(product, "lesson.create", 2);
     expect([count(actions, "lesson.archive"), count(actions, "lesson.update")]).toEqual([1, 1]);
-  }, 40_000);
+  });
 });

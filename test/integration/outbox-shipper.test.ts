@@ -208,7 +208,7 @@ describe("outbox shipper", () => {
     expect(out.wake).toBeLessThanOrEqual(BUSY_HOLD_MS + 50); // workerd's clock may have moved by the delivery's I/O
     expect(out.after).toEqual(["audit fresh-1", "audit fresh-2"]);
     expect(out.left).toBe(0);
-  }, 20_000);
+  });
 
   it("busy with few units (a standing backlog of long jobs, the thread idle): history is not held", async () => {
     const product = "outbox-history-idle-backlog";

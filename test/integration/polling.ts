@@ -9,7 +9,7 @@
 /** How long a wait lasts, and what it waits for (the message's subject; the condition's own source when not given). */
 export type WaitOptions = { ms?: number; what?: string };
 
-/** Ten seconds: well under the layer's 30 s test and hook timeouts, so a failed wait throws its own message first. */
+/** Ten seconds: well under the layer's 120 s test and hook timeouts, so a failed wait throws its own message first. */
 const DEFAULT_MS = 10_000;
 /** Between reads: short enough to add little to a wait, long enough not to flood a Durable Object with reads. */
 const POLL_MS = 50;

@@ -3,12 +3,10 @@
 // cascade is still under way and after it finished — so no engine is started for work whose parent is gone. Below a
 // merely failed composite the requeue is allowed: failed is not final. Children for a job the cascade has still to
 // reach are refused the same way (they were made, answered 201, only to be held and cancelled).
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
 import { ADMIN, addChildren, api, claim, enroll, getJob, type JobView, P, submit } from "./client.ts";
 import { alarmUntil, holdAlarm } from "./state.ts";
-
-vi.setConfig({ testTimeout: 30_000 });
 
 type Problem = { code?: string; detail?: string; ancestorId?: string };
 const act = (product: string, id: string, action: string) =>

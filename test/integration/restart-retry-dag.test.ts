@@ -10,7 +10,7 @@
 // its expiry unit committed expires nothing twice when rerun; a cancel cascade whose alarm was lost is re-armed by
 // the cron sweep and finished.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
 import { expireDue } from "../../src/durable-objects/coordinator/dispatch/lease-ops.ts";
 import { enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
@@ -19,8 +19,6 @@ import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import { ADMIN, api, claim, enroll, eventsOf, getJob, type JobView, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 import { expireLeaseNow, restartCoordinator, settleAlarm } from "./state.ts";
-
-vi.setConfig({ testTimeout: 30_000 });
 
 describe("across a coordinator restart", () => {
   it("a delayed retry is still pushed once its backoff ends", async () => {

@@ -3,10 +3,8 @@
 // of a gigabyte parsed for one read of a large epic. Counted, not timed: the bytes the read's SQL statements hand
 // back for 40 children with 64 KiB bodies stay far below the bodies' 2.5 MiB, and the tree is the same.
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ADMIN, addChildren, api, P, submit } from "./client.ts";
-
-vi.setConfig({ testTimeout: 60_000 });
 
 const BODY = "b".repeat(64 * 1024);
 const KIDS = 40;
