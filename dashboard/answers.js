@@ -139,9 +139,10 @@ export const EXPLAIN = {
         costUsd: opt(num),
       }),
       rules: maybe({ adjustment: num, rules: [{ effect: str, reason: str }] }),
+      trial: opt(bool),
     },
   ],
-  rejected: [{ factoryName: str, reasons: [str], disconnectedAt: maybe(num) }],
+  rejected: [{ factoryId: str, factoryName: str, reasons: [str], disconnectedAt: maybe(num) }],
   exclusions: maybe([{ factoryId: str, kind: str, strikes: num, until: num }]),
 };
 

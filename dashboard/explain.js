@@ -7,11 +7,9 @@ import { EXPLAIN } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { setBusy } from "./busy.js";
 import { focusReturn, h, num, replace, showLoadError, statusLine, when } from "./dom.js";
+import { candidateCard, candidateName } from "./explain-candidate.js";
 import { reasonChip } from "./filter-words.js";
-import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
 import { newestRead } from "./newest-read.js";
-import { TERM_HELP } from "./router-terms.js";
-import { scrollBox } from "./scroll-box.js";
 
 /**
  * What each kind of lost lease means, for the exclusions list. An expiry is said as what happened, not as the host's
@@ -23,59 +21,6 @@ const LOSS_HELP = {
   released: "handed the job back",
   rejected: "refused the job",
 };
-
-/**
- * A term's Raw cell, so that the row reads as the header does (raw × weight = contribution): the starvation penalty
- * is subtracted, so its raw reads "− 0.990"; the track term is centred on 0.5, so it reads "(0.300 − 0.500)". Read off
- * the numbers (as the CLI's explain does), not a list of term names.
- * @param {{raw: number, weight: number, contribution: number}} t
- */
-export function rawText(t) {
-  const close = (/** @type {number} */ a, /** @type {number} */ b) =>
-    Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-  const product = t.raw * t.weight;
-  if (close(t.contribution, product) || t.weight === 0) return num(t.raw);
-  if (close(t.contribution, -product)) return `− ${num(t.raw)}`;
-  const offset = t.raw - t.contribution / t.weight;
-  return `(${num(t.raw)} ${offset < 0 ? "+" : "−"} ${num(Math.abs(offset))})`;
-}
-
-/**
- * What the router learned and what operators (or an experiment's arm) said about a candidate: the track term's
- * evidence and the routing rules in force with their adjustment. Ids `learned-<factoryId>`, `rules-<factoryId>`.
- * @param {any} c a router Candidate
- */
-function learned(c) {
-  return h(
-    "div",
-    { class: "learned" },
-    c.track
-      ? h(
-          "p",
-          {
-            class: "muted",
-            id: `learned-${c.factoryId}`,
-            title: TRACK_RATES_HELP,
-            dataset: { testid: "track-evidence" },
-          },
-          trackEvidence(c.track),
-        )
-      : null,
-    c.rules
-      ? h(
-          "p",
-          { id: `rules-${c.factoryId}`, dataset: { testid: "rule-evidence" } },
-          `rules ${c.rules.adjustment < 0 ? "−" : "+"}${num(Math.abs(c.rules.adjustment))}: `,
-          // Each reason in its own <bdi>: a right-to-left override in one must not mirror the rules after it.
-          ...c.rules.rules.flatMap((/** @type {any} */ r, /** @type {number} */ i) => [
-            `${i ? "; " : ""}${r.effect} (`,
-            h("bdi", null, r.reason),
-            ")",
-          ]),
-        )
-      : null,
-  );
-}
 
 /**
  * @param {import("./api.js").Session} session
@@ -138,7 +83,7 @@ export function explainPanel(session, jobId, factoryName) {
         ? h(
             "ol",
             { class: "ranked" },
-            ...x.ranked.map((/** @type {any} */ c, /** @type {number} */ i) => candidate(c, i + 1)),
+            ...x.ranked.map((/** @type {any} */ c, /** @type {number} */ i) => candidateCard(c, i + 1, factoryName)),
           )
         : h("p", { class: "empty" }, "No factory passes the filter for this job right now."),
       x.rejected.length
@@ -153,7 +98,7 @@ export function explainPanel(session, jobId, factoryName) {
                 h(
                   "li",
                   { dataset: { factory: c.factoryName } },
-                  h("strong", null, c.factoryName),
+                  h("strong", null, candidateName(c, factoryName)), // two hosts of one name told apart
                   h("ul", { class: "chips reasons" }, ...c.reasons.map((/** @type {string} */ r) => reasonChip(c, r))),
                 ),
               ),
@@ -188,60 +133,6 @@ export function explainPanel(session, jobId, factoryName) {
       ),
     );
   };
-
-  /** @param {any} c a router Candidate @param {number} rank */
-  const candidate = (c, rank) =>
-    h(
-      "li",
-      { class: "candidate", dataset: { factory: c.factoryName } },
-      h(
-        "div",
-        { class: "candidate-head" },
-        h("strong", null, `#${rank} ${c.factoryName}`),
-        h("span", { class: "score" }, `score ${num(c.score)}`),
-      ),
-      scrollBox(
-        "table-wrap",
-        `Score terms for ${c.factoryName}`,
-        null,
-        h(
-          "table",
-          { class: "terms" },
-          h("caption", { class: "sr-only" }, `Score terms for ${c.factoryName}`),
-          h(
-            "thead",
-            null,
-            h(
-              "tr",
-              null,
-              h("th", { scope: "col" }, "Term"),
-              h("th", { scope: "col", class: "num" }, "Raw"),
-              h("th", { scope: "col", class: "num" }, "× Weight"),
-              h("th", { scope: "col", class: "num" }, "= Contribution"),
-            ),
-          ),
-          h(
-            "tbody",
-            null,
-            ...Object.entries(c.terms).map(([term, t]) =>
-              h(
-                "tr",
-                { class: "term", dataset: { term } },
-                h("th", { scope: "row", title: TERM_HELP[term] ?? "" }, term),
-                h("td", { class: "num" }, rawText(t)),
-                h("td", { class: "num" }, `× ${num(t.weight)}`),
-                h(
-                  "td",
-                  { class: `num ${t.contribution < 0 ? "neg" : ""}` },
-                  `${t.contribution < 0 ? "−" : "+"}${num(Math.abs(t.contribution))}`,
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
-      learned(c),
-    );
 
   void load();
   return { panel, load, failed: () => retry };
