@@ -1,3 +1,9 @@
+/**
+ * @module durable-objects/coordinator/outbox/delivery
+ * Delivery rounds over the coordinator's outbox: each round sends the due records — job feed events to their JobFeeds,
+ * history and webhook records to their queues — and settles, retries or dead-letters them; one call runs rounds until
+ * the outbox is empty, nothing more can go now, or its time budget is spent (DELIVERY_LOOP_MS).
+ */
 import { blamesRecord, retryDelayMs } from "../../../core/delivery-retry.ts";
 import type { FeedBudget } from "../../../core/feed-budget.ts";
 import type { FeedAppend } from "../../job-feed.ts";
@@ -14,6 +20,16 @@ import { roundWake } from "./wake.ts";
 
 export { QueueHealth } from "./queue-health.ts";
 export { MESSAGE_BYTES, OUTBOX_BATCH } from "./round-plan.ts";
+
+/**
+ * How long one delivery call goes on running rounds while they still settle something (ms); what is left then is
+ * due at once, in a call of its own. Why: the feed budget opens new feeds at a pace (core/feed-budget, one per 40 ms),
+ * and a round slower than that (a new feed object, thousands of due rows planned, a loaded box) opens one more each
+ * time — a backlog of 1,500 brand-new feeds kept one call going at a feed a round for minutes (~110–175 s on a loaded
+ * box), while the alarm awaited it and every alarm due meanwhile (a cancel cascade's next chunk, a lease's expiry)
+ * waited behind it: the runtime runs an alarm set during a running one only after it ends.
+ */
+export const DELIVERY_LOOP_MS = 1_000;
 
 /** What a round needs from the coordinator that runs it. */
 export interface DeliveryHost {
@@ -56,21 +72,28 @@ export interface DeliveryOutcome {
   settled: number;
   /** Set after an outage: deliver nothing before this instant (ms). */
   backoffUntil?: number;
-  /** When undelivered records are next worth a round (ms): a retry due, or a feed slot freed. */
+  /** When undelivered records are next worth a round (ms): a retry due, a feed slot freed, or now (the call's budget
+   * ran out, DELIVERY_LOOP_MS). */
   wakeAt?: number;
 }
 
 /**
- * Rounds until the outbox is empty or nothing more can go now.
+ * Rounds until the outbox is empty, nothing more can go now, or DELIVERY_LOOP_MS after `startedAt` (ms, host clock;
+ * default: the call's start) with records left — then they are due at once (`wakeAt` now).
  * @param outageRounds consecutive outage rounds before this call (grows the outage backoff)
  */
-export async function deliverOutbox(host: DeliveryHost, outageRounds: number): Promise<DeliveryOutcome> {
+export async function deliverOutbox(
+  host: DeliveryHost,
+  outageRounds: number,
+  startedAt: number = host.now(),
+): Promise<DeliveryOutcome> {
   let settled = 0;
   for (;;) {
     const round = await deliverRound(host);
     settled += round.settled;
     if (round.outage) return { settled, backoffUntil: host.now() + retryDelayMs(outageRounds + 1) };
-    if (round.settled > 0) continue;
+    if (round.settled > 0 && host.now() - startedAt < DELIVERY_LOOP_MS) continue;
+    if (round.settled > 0 && hasPending(host.sql)) return { settled, wakeAt: host.now() };
     if (!hasPending(host.sql)) {
       host.queues.outageOver(host.sql);
       return { settled };

@@ -7,7 +7,7 @@
 import { FeedBudget } from "../../../core/feed-budget.ts";
 import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
 import type { Units } from "../runtime/units.ts";
-import { type DeliveryHost, deliverOutbox, QueueHealth, toAppend } from "./delivery.ts";
+import { DELIVERY_LOOP_MS, type DeliveryHost, deliverOutbox, QueueHealth, toAppend } from "./delivery.ts";
 import { heldEvents, lastHeldSeq, parseRow } from "./due-rows.ts";
 import { appendFeeds } from "./feed-append.ts";
 import { takeUrgent } from "./feed-wanted.ts";
@@ -184,21 +184,25 @@ export class OutboxShipper {
    * the loop it ran or joined. One loop at a time: a caller that finds one running (the alarm or the sweep right
    * after a unit's own `soon`) makes it go round once more and waits for it — two loops side by side would peek the
    * same undelivered records and send each of them twice (a webhook receiver would see every delivery twice).
+   * Bounded: DELIVERY_LOOP_MS from its start (outbox/delivery), then the rest goes in a loop of its own, at once, that
+   * its waiters (the alarm: its due work waits for it) do not wait for — as does one asked for after its last look.
    */
   deliver(): Promise<number> {
     if (this.delivering) {
       this.again = true;
       return this.delivering;
     }
+    const startedAt = Date.now();
     this.delivering = (async () => {
       let settled = 0;
       do {
         this.again = false;
-        settled += await this.round();
-      } while (this.again && Date.now() >= this.retryAt);
+        settled += await this.round(startedAt);
+      } while (this.again && Date.now() >= this.retryAt && Date.now() - startedAt < DELIVERY_LOOP_MS);
       return settled;
     })().finally(() => {
       this.delivering = null;
+      if (this.again && !this.timer) this.timer = setTimeout(this.woken, 0); // asked again: a loop of its own
     });
     return this.delivering;
   }
@@ -216,8 +220,8 @@ export class OutboxShipper {
     throw err;
   }
 
-  /** Rounds until the outbox is empty or nothing more can go now; keeps the backoff and wake-up they leave. */
-  private async round(): Promise<number> {
+  /** Rounds until the outbox is empty, nothing more can go now or the loop's budget is spent; keeps what they leave. */
+  private async round(startedAt: number): Promise<number> {
     const { env, units } = this;
     const host: DeliveryHost = {
       env,
@@ -230,7 +234,7 @@ export class OutboxShipper {
       now: () => Date.now(),
       transact: (fn) => units.transact(fn),
     };
-    const out = await deliverOutbox(host, this.outageRounds).catch((err: unknown) => this.failed(err));
+    const out = await deliverOutbox(host, this.outageRounds, startedAt).catch((err: unknown) => this.failed(err));
     this.outageRounds = out.backoffUntil === undefined ? 0 : this.outageRounds + 1;
     if (out.backoffUntil !== undefined)
       console.warn(`outbox delivery for ${units.productId}: every destination failed`);
