@@ -45,8 +45,11 @@ class LongFirstSequencer extends BaseSequencer {
 
 const common = {
   environment: "node",
-  testTimeout: 240_000,
-  hookTimeout: 120_000,
+  // The bound only ends a hang (tests wait for states): one for every case, no file's own — files had set 60 to 300 s
+  // one by one, below the layer's own for some, and learned-routing (real agents, ~170 s on a busy box) passed 300 s
+  // at load 19 (pass 44). A wait's own deadline, well under it, fails first with what it waited for.
+  testTimeout: 480_000,
+  hookTimeout: 240_000,
   // expect.poll waits for a state; vitest's default bound (1 s) is a delay's length, not a state's: on a loaded 2-core
   // CI box a page's sign-in, route and first read took longer, and four cases that wait without a bound of their own
   // failed there (pass 43's CI: the settings page's first read, its 15 s re-read reached by running the clock on).

@@ -77,5 +77,5 @@ describe("an engine that cannot start any more is withdrawn from the coordinator
       return j.stage === "queued" || j.stage === "building" ? undefined : j;
     });
     expect(done.stage).not.toBe("dead_letter");
-  }, 240_000);
+  });
 });

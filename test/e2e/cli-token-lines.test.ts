@@ -110,12 +110,12 @@ describe("a factory token printed for the host survives the agent's restart", ()
     expect(await before.exited).toBe(3); // the old token is refused at once: its agent stops
     await runPrinted(steps, stateDir);
     expect(await restarted(stateDir)).toBe("connected");
-  }, 180_000);
+  });
 
   it("enroll --direct: the printed lines store the token on a fresh host, and a plain run connects with it", async () => {
     const stateDir = path.join(fleet.dir, "direct-host");
     const steps = printedSteps(await cli(h.url, "enroll", "host-d", "--seats", "2", "--direct"));
     await runPrinted(steps, stateDir);
     expect(await restarted(stateDir)).toBe("connected");
-  }, 180_000);
+  });
 });

@@ -84,7 +84,7 @@ describe("Requeue below a cancelled composite far up, in a real browser", () => 
     await reaches(top, "cancelled");
     await reaches(leaf, "dead_letter");
     browser = await launchChromium();
-  }, 180_000);
+  });
 
   afterAll(async () => {
     factory?.close();

@@ -375,7 +375,7 @@ describe("dashboard job page in a real browser", () => {
     expect(new Set(await panelReads())).toEqual(new Set(["/runs", "/explain", "/artifacts"]));
     expect(errors).toEqual([]);
     await close();
-  }, 60_000);
+  });
 
   // A panel whose read failed while the coordinator was away is read when the feed is back, not at the poller's next
   // tick: after an outage's failed reads that tick backs off to 30 s, and the panels stood red that long.
@@ -425,7 +425,7 @@ describe("dashboard job page in a real browser", () => {
     await tick.release();
     expect(errors).toEqual([]);
     await close();
-  }, 60_000);
+  });
 
   // An event the page cannot read (a coordinator newer than the dashboard) is skipped and said once; what it changed
   // was never read — no reconnect reads everything any more — so the page reads every panel, as after a gap.

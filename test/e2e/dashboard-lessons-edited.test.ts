@@ -25,7 +25,7 @@ describe("dashboard: an automatic lesson an operator edited", () => {
   beforeAll(async () => {
     h = await startHarness();
     browser = await launchChromium();
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -100,5 +100,5 @@ describe("dashboard: an automatic lesson an operator edited", () => {
     );
     expect(errors).toEqual([]);
     await closeContext(context);
-  }, 120_000);
+  });
 });

@@ -287,7 +287,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     await expect.poll(() => state.getAttribute("class"), REDRAW).toContain("feed-live");
     expect(errors).toEqual([]);
     await closeContext(context);
-  }, 90_000);
+  });
 
   it("a job link with a malformed escape shows the job as not available, not the old page frozen", async () => {
     const { page, errors, close } = await open("#/jobs");

@@ -72,78 +72,74 @@ describe(`a burst of ${JOBS.toLocaleString("en")} bulk-submitted jobs`, () => {
     expect(env).toContain(`SQLITE_TMPDIR=${tmpfsDir}`);
   });
 
-  it(
-    "delivers every job's history to D1 and its feed event, with no descriptor exhaustion and no drop",
-    { timeout: 300_000 },
-    async () => {
-      for (let i = 0; i < JOBS; i += BATCH) {
-        const items = Array.from({ length: Math.min(BATCH, JOBS - i) }, (_, k) => ({
-          manifest: { title: `load ${i + k}`, idempotencyKey: `load-${i + k}` },
-        }));
-        const r = await call<{ accepted: number }>(h.url, "POST", `${P(PRODUCT)}/jobs:batch`, ADMIN, { items });
-        expect(r.status).toBe(202);
-        expect(r.body.accepted).toBe(items.length);
-      }
-      const deadline = Date.now() + SETTLE_MS;
+  it("delivers every job's history to D1 and its feed event, with no descriptor exhaustion and no drop", async () => {
+    for (let i = 0; i < JOBS; i += BATCH) {
+      const items = Array.from({ length: Math.min(BATCH, JOBS - i) }, (_, k) => ({
+        manifest: { title: `load ${i + k}`, idempotencyKey: `load-${i + k}` },
+      }));
+      const r = await call<{ accepted: number }>(h.url, "POST", `${P(PRODUCT)}/jobs:batch`, ADMIN, { items });
+      expect(r.status).toBe(202);
+      expect(r.body.accepted).toBe(items.length);
+    }
+    const deadline = Date.now() + SETTLE_MS;
 
-      // Every job created (the dispatch queue delivers the bulk items)…
-      const ids = await lastBy(
-        async () => {
-          const all: string[] = [];
-          let cursor: string | undefined;
-          do {
-            const q = `limit=500${cursor ? `&cursor=${cursor}` : ""}`;
-            const r = await call<{ jobs: Array<{ id: string }>; nextCursor?: string }>(
-              h.url,
-              "GET",
-              `${P(PRODUCT)}/jobs?${q}`,
-              ADMIN,
-            );
-            all.push(...r.body.jobs.map((j) => j.id));
-            cursor = r.body.nextCursor;
-          } while (cursor);
-          return all;
-        },
-        (all) => all.length === JOBS,
+    // Every job created (the dispatch queue delivers the bulk items)…
+    const ids = await lastBy(
+      async () => {
+        const all: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const q = `limit=500${cursor ? `&cursor=${cursor}` : ""}`;
+          const r = await call<{ jobs: Array<{ id: string }>; nextCursor?: string }>(
+            h.url,
+            "GET",
+            `${P(PRODUCT)}/jobs?${q}`,
+            ADMIN,
+          );
+          all.push(...r.body.jobs.map((j) => j.id));
+          cursor = r.body.nextCursor;
+        } while (cursor);
+        return all;
+      },
+      (all) => all.length === JOBS,
+      deadline,
+    );
+    expect(ids).toHaveLength(JOBS);
+
+    // …and every job's history record in D1, read through the API.
+    const missing = new Set<string>();
+    await pool(ids, 8, async (id) => {
+      const r = await lastBy(
+        () => call<{ items: Array<{ stage: string }> }>(h.url, "GET", `${P(PRODUCT)}/history?jobId=${id}`, ADMIN),
+        (x) => x.status === 200 && x.body.items.length > 0,
         deadline,
       );
-      expect(ids).toHaveLength(JOBS);
+      if (r.body.items[0]?.stage !== "queued") missing.add(id);
+    });
+    expect([...missing]).toEqual([]);
 
-      // …and every job's history record in D1, read through the API.
-      const missing = new Set<string>();
-      await pool(ids, 8, async (id) => {
+    // Feeds too: every 20th job's feed holds its first event.
+    const unfed: string[] = [];
+    await pool(
+      ids.filter((_, i) => i % 20 === 0),
+      8,
+      async (id) => {
         const r = await lastBy(
-          () => call<{ items: Array<{ stage: string }> }>(h.url, "GET", `${P(PRODUCT)}/history?jobId=${id}`, ADMIN),
-          (x) => x.status === 200 && x.body.items.length > 0,
+          () => call<{ events: Array<{ type: string }> }>(h.url, "GET", `${P(PRODUCT)}/jobs/${id}/events`, ADMIN),
+          (x) => x.status === 200 && x.body.events.length > 0,
           deadline,
         );
-        if (r.body.items[0]?.stage !== "queued") missing.add(id);
-      });
-      expect([...missing]).toEqual([]);
+        if (r.body.events[0]?.type !== "job.submitted") unfed.push(id);
+      },
+    );
+    expect(unfed).toEqual([]);
 
-      // Feeds too: every 20th job's feed holds its first event.
-      const unfed: string[] = [];
-      await pool(
-        ids.filter((_, i) => i % 20 === 0),
-        8,
-        async (id) => {
-          const r = await lastBy(
-            () => call<{ events: Array<{ type: string }> }>(h.url, "GET", `${P(PRODUCT)}/jobs/${id}/events`, ADMIN),
-            (x) => x.status === 200 && x.body.events.length > 0,
-            deadline,
-          );
-          if (r.body.events[0]?.type !== "job.submitted") unfed.push(id);
-        },
-      );
-      expect(unfed).toEqual([]);
-
-      // Nothing was lost on the way, and nothing had to be given up on.
-      // The runtime's whole output (the file exists once it printed anything at all).
-      const logFile = path.join(E2E_SERVER_LOGS, `${path.basename(h.persistTo)}.log`);
-      const log = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
-      expect(log).not.toMatch(/SQLITE_CANTOPEN|Dropped .* after \d+ failed attempts/);
-      const dl = await call<{ items: unknown[] }>(h.url, "GET", `${P(PRODUCT)}/dead-letters`, ADMIN);
-      expect(dl.body.items).toEqual([]);
-    },
-  );
+    // Nothing was lost on the way, and nothing had to be given up on.
+    // The runtime's whole output (the file exists once it printed anything at all).
+    const logFile = path.join(E2E_SERVER_LOGS, `${path.basename(h.persistTo)}.log`);
+    const log = existsSync(logFile) ? readFileSync(logFile, "utf8") : "";
+    expect(log).not.toMatch(/SQLITE_CANTOPEN|Dropped .* after \d+ failed attempts/);
+    const dl = await call<{ items: unknown[] }>(h.url, "GET", `${P(PRODUCT)}/dead-letters`, ADMIN);
+    expect(dl.body.items).toEqual([]);
+  });
 });

@@ -245,5 +245,5 @@ describe("money and health end to end", () => {
         `in ${hook.attempts.length} attempts (again: ${again.map((x) => `${x.body?.type} ${x.body?.alert?.kind ?? ""}`).join(", ")}); ` +
         `alerts: ${kinds.join(", ")}; the overspender was stopped first by ${coordinatorFirst ? "the coordinator" : "its agent"}`,
     );
-  }, 240_000);
+  });
 });

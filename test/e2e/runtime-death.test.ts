@@ -13,7 +13,6 @@ describe("a local runtime killed outright", () => {
 
   it.runIf(process.platform === "linux")(
     "leaves no workerd behind, and the port and state are free for the next start",
-    { timeout: 120_000 },
     async () => {
       h = await startHarness();
       const product = await call(h.url, "POST", "/api/v1/products", ADMIN, { id: "e2e-death" });
