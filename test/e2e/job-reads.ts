@@ -21,8 +21,9 @@ export interface JobReads {
  * shows is older: `stale`, read again at the next tick); after the poller's reads failed before it first knew the
  * queue version (its first answer is a change to it — the job may have changed after the page's read — live.js
  * `versionChanged`); after the job's feed socket closed once live (back, the page reads again: anything may have
- * changed while it was down — dashboard/feed.js gives a socket up after a ping interval, 15 s by the page's clock,
- * with nothing heard, which a test running that clock on 20 s a look meets when a pong is slow). Call it before the
+ * changed while it was down — dashboard/feed.js gives a socket up when a ping interval, 15 s by the page's clock,
+ * passed with nothing heard: a test running that clock on 20 s a look fires the interval once a look, so a pong slower
+ * than one look, as on a loaded machine, gives the socket up). Call it before the
  * page loads (a signedInPage `route`) to count the first read too.
  * @param page the page, before it opens the job
  * @param id the job's id
