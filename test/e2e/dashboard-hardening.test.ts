@@ -10,6 +10,7 @@ import { closeContext, launchChromium } from "./chromium.ts";
 import { untilFleetRedrawn, untilLessonsListed } from "./dashboard-session.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
+import { settledRead } from "./one-read.ts";
 
 const PRODUCT = "harden";
 /** A server answer on a busy two-core machine. */
@@ -130,9 +131,29 @@ describe("dashboard hardening in a real browser", () => {
     await page.getByLabel("Token").fill(ADMIN);
     expect(await page.locator("#remember-admin").isVisible()).toBe(true);
     // The box sits at the start of its words' line, as wide as itself: `input { width: 100% }` drew it centred on a
-    // line of its own above them.
-    const box = (await page.locator("#remember-admin").boundingBox())!;
-    const label = (await page.locator('label[for="remember-admin"]').boundingBox())!;
+    // line of its own above them. Both boxes in one look (settledRead: one evaluateAll), not two boundingBox() round
+    // trips, which measure two layouts when anything is drawn between them (dashboard-fleet-link's null box).
+    const { box, label } = await settledRead(
+      async () =>
+        (
+          await page.locator("#remember-admin").evaluateAll((els) =>
+            els.map((el) => {
+              const [b, l] = [
+                el.getBoundingClientRect(),
+                el.ownerDocument.querySelector('label[for="remember-admin"]'),
+              ];
+              const lr = l?.getBoundingClientRect();
+              return {
+                box: { x: b.x, width: b.width, height: b.height },
+                label: lr && { x: lr.x, height: lr.height },
+              };
+            }),
+          )
+        ).find((m) => m.label !== undefined && m.box.width > 0),
+      "the 'keep me signed in' box and its words laid out",
+      SOON,
+    );
+    if (!label) throw new Error("the box's words are not drawn");
     expect(box.width).toBeLessThan(32);
     expect(Math.abs(box.x - label.x)).toBeLessThan(4);
     expect(label.height).toBeLessThan(box.height * 4); // one line (two at most on a narrow form), not box + words

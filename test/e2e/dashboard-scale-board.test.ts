@@ -8,6 +8,7 @@ import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeContext, launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
+import { settledRead } from "./one-read.ts";
 
 const PRODUCT = "scale-board";
 /** A server answer on a busy two-core machine; never a delay. */
@@ -109,9 +110,21 @@ describe("dashboard: the jobs board past one page", () => {
     for (const title of blank) ids.push(await submit(title));
     const { page, errors, close } = await open();
     for (const id of ids) {
+      // Its words and its width in one look (settledRead): a poll for the words then a boundingBox() of the link was
+      // two looks, and the board drawn anew between them (its rows are redrawn at each read of the list: the poller's
+      // tick after a version change) gave the replaced link's box — null, read as no width at all.
       const link = page.locator(`tr[data-job="${id}"] td.title a`);
-      await expect.poll(() => link.textContent(), REDRAW).toBe("(untitled)");
-      expect((await link.boundingBox())?.width ?? 0).toBeGreaterThan(10);
+      const drawn = await settledRead(
+        async () =>
+          (
+            await link.evaluateAll((els) =>
+              els.map((a) => ({ text: a.textContent, width: a.getBoundingClientRect().width })),
+            )
+          ).find((a) => a.text === "(untitled)"),
+        `job ${id}'s link drawn (untitled)`,
+        REDRAW,
+      );
+      expect(drawn.width).toBeGreaterThan(10);
     }
     await page.locator(`tr[data-job="${ids[2]}"] td.title a`).click();
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("(untitled)");
