@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
 import { onClock } from "./dashboard-session.ts";
 import { adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+import { jobReads } from "./job-reads.ts";
 
 const PRODUCT = "newcomer";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
@@ -52,51 +53,6 @@ async function standIn(page: Page, suffix: string, json: () => unknown) {
     },
   );
   return reads;
-}
-
-/**
- * The GETs of job `id` that `page` sends (`reads.n`), and what it was told meanwhile that excuses one more read each
- * (`excused`), as dashboard/job-detail.js reads a job: after a read of it that failed (what the page shows is older:
- * `stale`, read again at the next tick); after the poller's reads failed before it first knew the queue version (its
- * first answer is a change to it — the job may have changed after the page's read — live.js `versionChanged`); after
- * the job's feed socket closed once live (back, the page reads again: anything may have changed while it was down).
- * Each was made to happen in Chromium and read the job once more, no more; a fresh-clone run read it twice (2 for 1)
- * before this was looked at and 10 loaded runs did not, so which it was is not known. `heard`: every API answer and
- * socket, for a failure's message.
- */
-function jobReads(page: Page, id: string) {
-  const seen = { reads: { n: 0 }, excused: [] as string[], heard: [] as string[] };
-  const t0 = Date.now();
-  const at = () => `${Date.now() - t0}ms`;
-  let versionKnown = false;
-  /** A request of `path` that got no answer or a refusal: which read it excuses, if any. */
-  const failed = (method: string, path: string, why: string) => {
-    if (method === "GET" && path.endsWith(`/jobs/${id}`)) seen.excused.push(`${at()} the job's read: ${why}`);
-    if (path.endsWith("/queue-state") && !versionKnown) seen.excused.push(`${at()} the first version read: ${why}`);
-  };
-  page.on("request", (r) => {
-    if (r.method() === "GET" && new URL(r.url()).pathname.endsWith(`/jobs/${id}`)) seen.reads.n++;
-  });
-  page.on("requestfailed", (r) => failed(r.method(), new URL(r.url()).pathname, r.failure()?.errorText ?? "failed"));
-  page.on("response", (r) => {
-    const path = new URL(r.url()).pathname;
-    if (!path.includes("/api/")) return;
-    seen.heard.push(`${at()} ${r.request().method()} ${path.split("/").slice(-2).join("/")} ${r.status()}`);
-    if (!r.ok()) failed(r.request().method(), path, `HTTP ${r.status()}`);
-    else if (path.endsWith("/queue-state")) versionKnown = true;
-  });
-  page.on("websocket", (ws) => {
-    seen.heard.push(`${at()} socket opened`);
-    let live = false;
-    ws.on("framereceived", (f) => {
-      if (typeof f.payload === "string" && f.payload.startsWith('{"type":"ready"')) live = true;
-    });
-    ws.on("close", () => {
-      seen.heard.push(`${at()} socket closed${live ? " (was live)" : ""}`);
-      if (live) seen.excused.push(`${at()} the feed's socket closed once live`);
-    });
-  });
-  return seen;
 }
 
 describe("dashboard: a newcomer's reports", () => {

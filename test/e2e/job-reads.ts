@@ -1,8 +1,7 @@
 // A count of a job page's reads of its job, for tests that say the page reads a quiet job once and no more: how many
-// GETs of the job it sent, and what it was told meanwhile that excuses one more read each — as
-// dashboard-newcomer.test.ts's own `jobReads`, of which this is a copy for the other files (that file is not shared
-// yet). A load-slowed page meets these (a read failing, a feed socket given up on and back), so a count held to an
-// exact number failed on a loaded machine for a page doing what it should.
+// GETs of the job it sent, and what it was told meanwhile that excuses one more read each (dashboard-newcomer,
+// dashboard-kept-panels). A load-slowed page meets these (a read failing, a feed socket given up on and back), so a
+// count held to an exact number failed on a loaded machine for a page doing what it should.
 import type { Page } from "playwright-core";
 
 /** What `jobReads` gathers: read as the test ends. */
