@@ -1,10 +1,11 @@
 // A half-open breaker's one trial run is given only work no closed host can take now (core/half-open-trial): its
 // factory ranks after every eligible closed factory whatever its score (the incident: an idle half-open host out-
 // scored a closed one with two free seats and the failed trial cost a critical job an attempt), explain marks it
-// `trial`; yet once no closed host can take the job (full, or lacking its capability) the half-open host gets it, so
-// its breaker still gets a trial and can close. Property: over random fleets, no job — ranked alone or planned in a
-// batch — goes to a trial host while a closed capable host has a free seat, and a job with any eligible host is placed.
-// Preemption likewise takes a closed factory's seat before a half-open one's.
+// `trial`, and a pull claim passes over such a job for one only the claimant can run; yet once no closed host can
+// take the job (full, or lacking its capability) the half-open host gets it, so its breaker still gets a trial and
+// can close. Property: over random fleets, no job — ranked alone or planned in a batch — goes to a trial host while a
+// closed capable host has a free seat, and a job with any eligible host is placed. Preemption likewise takes a closed
+// factory's seat before a half-open one's.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runWouldBeTrial, trialDeferred } from "../../src/core/half-open-trial.ts";
@@ -12,6 +13,7 @@ import type { Factory, Job } from "../../src/core/model.ts";
 import { decidePreemption } from "../../src/core/preemption.ts";
 import type { BreakerDetail } from "../../src/core/route-filter.ts";
 import {
+  pickJobForFactory,
   planAssignments,
   type RouteContext,
   rankFactories,
@@ -65,6 +67,18 @@ describe("a half-open breaker's trial takes only work no closed host can take", 
     const jobs = ["a", "b", "c", "d"].map((id, i) => job({ id, queuedAt: NOW - STARVATION_HORIZON_MS - 10 + i }));
     const plan = planAssignments(jobs, [flaky, { ...build, load: 0 }], ctx);
     expect(plan.map((p) => `${p.jobId}→${p.factoryId}`)).toEqual(["a→build-1", "b→build-1", "c→build-1", "d→flaky-1"]);
+  });
+
+  it("a pull claim (pickJobForFactory, claimFor's rule) passes over the claimant's trial while a closed host can take it", () => {
+    const urgent = job({ id: "urgent", priority: "critical" });
+    const gpuOnly = job({ id: "gpu-only", requires: ["gpu"] });
+    const gpuFlaky = { ...flaky, capabilities: ["gpu"] };
+    // The closed host can take the critical job: the half-open claimant takes the one only it can run.
+    expect(pickJobForFactory([urgent, gpuOnly], gpuFlaky, ctx, [gpuFlaky, build])?.id).toBe("gpu-only");
+    // The closed host full: no healthy path, the critical job is its trial.
+    expect(pickJobForFactory([urgent, gpuOnly], gpuFlaky, ctx, [gpuFlaky, { ...build, load: 3 }])?.id).toBe("urgent");
+    // The closed host claims as ever.
+    expect(pickJobForFactory([urgent, gpuOnly], build, ctx, [gpuFlaky, build])?.id).toBe("urgent");
   });
 
   it("a closed host lacking the job's capability is no healthy path: the half-open host that has it gets it", () => {
