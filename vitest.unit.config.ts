@@ -37,8 +37,9 @@ const common = {
   environment: "node",
   // Tests wait for states, never for time: the timeout only ends a hang — 5 s (the default) was passed by the
   // git-heavy workspace tests (1.7 s alone on CI) on a loaded machine with two files side by side, and 20 s by
-  // count-bounded work on a fresh-clone run beside other work (cli-huge-lists' 200,000 jobs: 22 s; pass 26).
-  testTimeout: 60_000,
+  // count-bounded work on a fresh-clone run beside other work (cli-huge-lists' 200,000 jobs: 22 s; pass 26). 120 s,
+  // one bound for every case, no file's own: 80 cases had set 20–120 s one by one, most below the layer's own.
+  testTimeout: 120_000,
   // Set-ups and clean-ups (temp trees of real git repos, a thousand property-run dirs) only end a hang too: the 10 s
   // default was passed by a clean-up on such a run (pid-lock's afterAll).
   hookTimeout: 60_000,

@@ -64,7 +64,7 @@ async function abandonAfterFirstReport(
   }
 }
 
-describe("an abandoned run's spend", { timeout: 30_000 }, () => {
+describe("an abandoned run's spend", () => {
   const lastReport = "usage(2.5)";
 
   it("after a cancel: the spend since the last answered report goes in a progress, before `stopped`", async () => {

@@ -26,7 +26,7 @@ async function saidFor(frames: ServerFrame[]) {
   }
 }
 
-describe("an `active` frame", { timeout: 30_000 }, () => {
+describe("an `active` frame", () => {
   it("after a quarantine's drain: said once, as work again, with who released it", async () => {
     const said = await saidFor([
       { type: "drain", reason: "quarantined by alice", status: "quarantined" },

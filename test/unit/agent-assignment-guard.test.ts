@@ -13,7 +13,7 @@ import { assignment, FakeConnection, tempAgent, until, useArtifactServer } from 
 
 const rest = useArtifactServer();
 
-describe("assignments whose ids would be paths outside the agent's dirs", { timeout: 30_000 }, () => {
+describe("assignments whose ids would be paths outside the agent's dirs", () => {
   it("are refused, and the files they point at are untouched, while a well-formed job runs", async () => {
     const agent = tempAgent(rest.url, { seats: 3, drainTimeoutMs: 10_000 });
     // Beside the work dir (`<dir>/work`): `<dir>/work/jobs/../../victim` is `<dir>/victim`.

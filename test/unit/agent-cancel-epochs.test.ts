@@ -12,7 +12,7 @@ import { assignment, fakeSupervisor, tempAgent, until, useArtifactServer } from 
 
 const rest = useArtifactServer();
 
-describe("a cancel for a job this agent runs", { timeout: 30_000 }, () => {
+describe("a cancel for a job this agent runs", () => {
   it("for an older epoch than its seat runs is not that seat's: the engine runs on until its own cancel", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
     const { conn, records, stop } = fakeSupervisor(agent);

@@ -162,7 +162,7 @@ describe("locks and size", () => {
     expect(await pushCheckpoint(ws, snap.sha)).toMatchObject({ target: host.checkpointRemote });
     expect(existsSync(lock)).toBe(false);
     expect(sh(host.checkpointRemote, "rev-parse", `gf/wip/${ws.jobId}-e1`)).toBe(snap.sha);
-  }, 30_000);
+  });
 
   it("never removes a lock git names outside the agent's own repositories", () => {
     const foreign = path.join(root, "foreign.lock");

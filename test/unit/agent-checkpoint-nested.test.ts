@@ -100,7 +100,7 @@ describe("the workspace's ignore rules", () => {
 });
 
 describe("many nested repositories", () => {
-  it(`captures at most ${MAX_NESTED} per checkpoint and names the rest as skipped`, { timeout: 60_000 }, async () => {
+  it(`captures at most ${MAX_NESTED} per checkpoint and names the rest as skipped`, async () => {
     const ws = await workspace();
     const count = MAX_NESTED + 2;
     for (let i = 0; i < count; i++) {

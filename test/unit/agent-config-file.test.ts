@@ -138,7 +138,7 @@ describe("config_missing and not_logged_in", () => {
   });
 });
 
-describe("the real process", { timeout: 30_000 }, () => {
+describe("the real process", () => {
   it("run --config naming no file exits 2 with config_missing and the path", async () => {
     const missing = path.join(dir, "nope.json");
     const r = await runAgent(["run", "--config", missing, "--state-dir", path.join(dir, "s1")]);

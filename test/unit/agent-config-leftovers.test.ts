@@ -50,7 +50,7 @@ describe("temporary config files a killed agent left", () => {
     expect(removeStaleTemps(path.join(dir, "absent"))).toEqual([]);
   });
 
-  it("run removes a dead agent's at start and says so; a live process's stays", { timeout: 30_000 }, async () => {
+  it("run removes a dead agent's at start and says so; a live process's stays", async () => {
     const state = path.join(dir, "run");
     mkdirSync(state, { mode: 0o700 });
     const stale = `config.json.${deadPid()}.tmp`;

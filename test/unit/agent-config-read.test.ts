@@ -38,7 +38,7 @@ async function runOn(dir: string) {
   return { code: await agent.exited, out: agent.out() };
 }
 
-describe("the state dir's own config.json", { timeout: 30_000 }, () => {
+describe("the state dir's own config.json", () => {
   it("a FIFO: refused at once as config_unreadable, not waited on", async () => {
     const dir = stateDir("fifo", (file) => execFileSync("mkfifo", [file]));
     const r = await runOn(dir);
@@ -73,7 +73,7 @@ describe("the state dir's own config.json", { timeout: 30_000 }, () => {
   });
 });
 
-describe("an explicit --config that is no config", { timeout: 30_000 }, () => {
+describe("an explicit --config that is no config", () => {
   it("past 64 KiB (/dev/zero): refused and told to name the file itself, not to enroll again (that writes another)", async () => {
     const agent = startAgent(["run", "--state-dir", path.join(root, "explicit-zero"), "--config", "/dev/zero"]);
     running.push(agent);
@@ -87,7 +87,7 @@ describe("an explicit --config that is no config", { timeout: 30_000 }, () => {
   });
 });
 
-describe("an explicit --config that is a pipe: bash's --config <(…)", { timeout: 30_000 }, () => {
+describe("an explicit --config that is a pipe: bash's --config <(…)", () => {
   it("is read once: the agent starts on what it holds", async () => {
     const dir = path.join(root, "piped");
     const config = { url: "http://127.0.0.1:9", token: OFFLINE_TOKEN, name: "piped-host" };
@@ -116,7 +116,7 @@ describe("an explicit --config that is a pipe: bash's --config <(…)", { timeou
   });
 });
 
-describe("a job record that is no regular file", { timeout: 30_000 }, () => {
+describe("a job record that is no regular file", () => {
   it("a FIFO or a link in jobs/: reported and moved aside, not waited on or followed", () => {
     const dir = path.join(root, "records");
     mkdirSync(path.join(dir, "jobs"), { recursive: true });

@@ -40,5 +40,5 @@ describe("a job naming no engine on a host whose own choice was withdrawn", () =
       await stop();
       agent.remove();
     }
-  }, 60_000);
+  });
 });

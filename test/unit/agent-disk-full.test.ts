@@ -86,4 +86,4 @@ it("a job record that cannot be written before the engine starts (ENOSPC): rejec
   } finally {
     agent.remove();
   }
-}, 30_000);
+});

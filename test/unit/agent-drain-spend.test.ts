@@ -22,7 +22,7 @@ const engine = `
 
 const costOf = (f: OutFrame) => ("insights" in f ? f.insights?.costUsd : undefined);
 
-describe("a drained run's spend", { timeout: 30_000 }, () => {
+describe("a drained run's spend", () => {
   it("goes after the release when no frame before it that carried it was answered", async () => {
     const conn = new FakeConnection();
     const agent = tempAgent(rest.url);

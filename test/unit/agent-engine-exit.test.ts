@@ -89,7 +89,7 @@ it("a restart after the engine exited finishes from the record: the engine is no
     await crashed.end();
     agent.remove();
   }
-}, 30_000);
+});
 
 it("a restart after the engine exited whose workspace is gone reports the outcome as work not captured, once", async () => {
   const agent = tempAgent(rest.url);
@@ -119,4 +119,4 @@ it("a restart after the engine exited whose workspace is gone reports the outcom
     await crashed.end();
     agent.remove();
   }
-}, 30_000);
+});

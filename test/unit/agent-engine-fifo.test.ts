@@ -36,7 +36,7 @@ process.stdout.write(whyNotStarted(${JSON.stringify(argv0)}, { code: ${JSON.stri
   return new Promise((r) => child.once("exit", () => r(out)));
 }
 
-describe("a FIFO named as an engine", { timeout: 20_000 }, () => {
+describe("a FIFO named as an engine", () => {
   it("a failed start read as ENOENT: said at once, not a wait on the FIFO for a writer", async () => {
     expect(await wordsInChild("claude", "ENOENT")).toBe(
       `${fifo}: a FIFO, not a program: name the engine's program in its template (--engine NAME=…)`,

@@ -36,7 +36,7 @@ async function runJob(id: string, rc: number, lines: string[], budget: Record<st
   }
 }
 
-describe("real engine output through a seat", { timeout: 30_000 }, () => {
+describe("real engine output through a seat", () => {
   it("a Claude run throttled by the API ends rate_limited, its spend reported", async () => {
     const end = await runJob("job_claude_429", 1, [...CLAUDE_STREAM.slice(0, 4), CLAUDE_RATE_LIMITED]);
     expect(end.type).toBe("fail");

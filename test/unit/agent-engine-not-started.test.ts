@@ -61,7 +61,7 @@ describe("an engine that cannot start is this host's problem: the job is rejecte
     expect(record?.engineExit).toBeUndefined(); // a restart must not "finish" a run that never was
     // Nothing ran, so no checkpoint: the untouched workspace was pushed and recorded as the job's "final" one.
     expect(conn.sent.filter((f) => f.type === "progress" && f.checkpoint !== undefined)).toEqual([]);
-  }, 30_000);
+  });
 
   it("its #! interpreter missing (ENOENT from exec): rejected, naming the interpreter", async () => {
     const file = script("badinterp-engine", "#!/nonexistent/python9\nprint(1)\n", 0o755);
@@ -71,14 +71,14 @@ describe("an engine that cannot start is this host's problem: the job is rejecte
     expect(reject?.type === "reject" ? reject.reason : "").toMatch(
       /badinterp-engine: its interpreter \/nonexistent\/python9 \(its #! line\) does not exist/,
     );
-  }, 30_000);
+  });
 
   it("gone since the agent started (ENOENT): rejected, saying where it was looked for", async () => {
     const { conn } = await runWith(path.join(bin, "removed-engine"), "job_gone");
     expect(conn.finalReport("job_gone")).toBeUndefined();
     const reject = conn.frames("reject")[0];
     expect(reject?.type === "reject" ? reject.reason : "").toMatch(/removed-engine: no such file \(ENOENT\)/);
-  }, 30_000);
+  });
 
   it("an engine that started and exited 127 on its own is the job's failure, not a refusal", async () => {
     const msg = "error while loading shared libraries: libfoo.so.1: cannot open shared object file";
@@ -88,7 +88,7 @@ describe("an engine that cannot start is this host's problem: the job is rejecte
     const report = conn.finalReport("job_127");
     expect(report?.type).toBe("fail");
     expect(report?.type === "fail" ? report.result : undefined).toMatchObject({ outcome: "failure", rc: 127 });
-  }, 30_000);
+  });
 });
 
 describe("engine runner: only the spawn error or the sandbox's status says `not started`", () => {

@@ -16,7 +16,7 @@ const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-engine-unavailable-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("an operator's engine missing when run starts", () => {
-  it("is said withdrawn with why, and offered once installed and SIGUSR2 says so", { timeout: 30_000 }, async () => {
+  it("is said withdrawn with why, and offered once installed and SIGUSR2 says so", async () => {
     const bin = path.join(dir, "late-engine");
     const agent = startAgent([...offlineRunArgs(path.join(dir, "state")), "--engine", `late=${bin}`, "--json"]);
     try {

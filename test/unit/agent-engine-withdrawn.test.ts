@@ -105,7 +105,7 @@ describe("a real agent whose engine cannot start", () => {
       await exited;
       agent.remove();
     }
-  }, 60_000);
+  });
 });
 
 describe("the engine offer (agent/engine-offer)", () => {

@@ -28,7 +28,7 @@ const stand = enrollStandIn("gf-agent-enroll-again-", (req) => {
 });
 const configOf = (stateDir: string) => readFileSync(path.join(stateDir, "config.json"), "utf8");
 
-describe("enroll run twice", { timeout: 30_000 }, () => {
+describe("enroll run twice", () => {
   it("with the same code: the host is enrolled already, said so with the command that starts it; nothing changed", async () => {
     const stateDir = path.join(stand.dir, "twice");
     const argv = ["enroll", "--url", stand.url, "--code", code("A"), "--name", "h1", "--state-dir", stateDir];

@@ -29,7 +29,7 @@ function enrollAnswered(body: unknown, state: string) {
 
 const factory = { id: "fac_1", name: "h1", capabilities: [], seats: 1, seatLimit: 1 };
 
-describe("enroll refuses an answer that is not an enrolled factory with its token", { timeout: 60_000 }, () => {
+describe("enroll refuses an answer that is not an enrolled factory with its token", () => {
   const cases: [string, unknown, RegExp][] = [
     ["an empty object", {}, /\(factoryId: /],
     ["null", null, /not an enrolled factory with its token/],

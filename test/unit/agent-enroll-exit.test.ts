@@ -12,7 +12,7 @@ beforeAll(() => {
   url = stand.url;
 });
 
-describe("gigafactory-agent enroll exit codes", { timeout: 30_000 }, () => {
+describe("gigafactory-agent enroll exit codes", () => {
   it("exits 1 (not 2, which is for usage) when the coordinator refuses the code", async () => {
     const r = await runAgent([
       "enroll",

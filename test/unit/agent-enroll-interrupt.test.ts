@@ -43,7 +43,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("enroll interrupted while its request is out", { timeout: 30_000 }, () => {
+describe("enroll interrupted while its request is out", () => {
   it("says so and how to resume, exits 130 with its lock released; run again, it resumes with the same nonce", async () => {
     const stateDir = path.join(dir, "state");
     const args = ["enroll", "--url", url, "--code", code, "--name", "h1", "--state-dir", stateDir];

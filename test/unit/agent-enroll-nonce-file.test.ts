@@ -32,7 +32,7 @@ async function enrollOver(stateDir: string, plant: (file: string) => void) {
   return { exit, sent, out: agent.out() };
 }
 
-describe("enroll over whatever is at enroll-nonce.json", { timeout: 30_000 }, () => {
+describe("enroll over whatever is at enroll-nonce.json", () => {
   it("a FIFO: not waited on — a new nonce is sent and the host enrolls", async () => {
     const stateDir = path.join(stand.dir, "fifo");
     const r = await enrollOver(stateDir, (file) => execFileSync("mkfifo", [file]));

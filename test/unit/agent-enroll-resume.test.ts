@@ -67,7 +67,7 @@ const stand = enrollStandIn("gf-agent-enroll-resume-", (req) => {
 const nonceFile = (stateDir: string) => path.join(stateDir, NONCE_FILE);
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
-describe("an enrollment whose answer was lost", { timeout: 30_000 }, () => {
+describe("an enrollment whose answer was lost", () => {
   it("killed -9 before its config was written: the same command again resumes it with a new token", async () => {
     const stateDir = path.join(stand.dir, "killed");
     const argv = ["enroll", "--url", stand.url, "--code", code("A"), "--name", "h1", "--state-dir", stateDir];

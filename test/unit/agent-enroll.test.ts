@@ -242,7 +242,7 @@ describe("run refuses a confused token", () => {
   });
 });
 
-describe("the real process", { timeout: 30_000 }, () => {
+describe("the real process", () => {
   it("exits 2 with the refusal and its fix, and never echoes the secret", async () => {
     const stateDir = path.join(dir, "proc");
     const r = await runAgent(["enroll", "--url", url, "--code", token("acme"), "--state-dir", stateDir]);

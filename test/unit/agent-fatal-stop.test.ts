@@ -33,7 +33,7 @@ afterAll(async () => {
   await rest.close();
 });
 
-describe.runIf(process.platform === "linux")("a fatal close", { timeout: 30_000 }, () => {
+describe.runIf(process.platform === "linux")("a fatal close", () => {
   it("kills an engine still running at the deadline, and the daemon it started, before the agent exits", async () => {
     const agent = tempAgent(rest.url);
     const script = path.join(agent.dir, "engine.mjs");

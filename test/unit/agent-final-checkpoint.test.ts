@@ -51,7 +51,7 @@ it("an engine that leaves a workspace git cannot commit gets a failure report th
   } finally {
     agent.remove();
   }
-}, 30_000);
+});
 
 it("a drained job takes its final checkpoint once: one commit pushed and announced, then the job given back", async () => {
   const agent = tempAgent(rest.url);
@@ -67,4 +67,4 @@ it("a drained job takes its final checkpoint once: one commit pushed and announc
   } finally {
     agent.remove();
   }
-}, 30_000);
+});

@@ -12,7 +12,7 @@ import { offlineRunArgs, startAgent } from "./agent-process.ts";
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-git-missing-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-it("refuses to start without git, naming it and the fix", { timeout: 30_000 }, async () => {
+it("refuses to start without git, naming it and the fix", async () => {
   // What the agent's start-up runs besides git (the engine user's passwd entry, its access check), and no git.
   const bin = path.join(root, "no-git-bin");
   mkdirSync(bin);

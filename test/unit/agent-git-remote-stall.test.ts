@@ -47,7 +47,7 @@ afterAll(() => {
 });
 
 describe("a remote that never answers", () => {
-  it("fails the mirror's clone, saying so, and leaves no git talking to it", { timeout: 60_000 }, async () => {
+  it("fails the mirror's clone, saying so, and leaves no git talking to it", async () => {
     const before = connections;
     // The clone is the preparation's one command to a remote, and it hangs: 1 s of silence is the stall here
     // (STALL_MS is for the case below, where pushes that answer, silent until they are done, share the bound).
@@ -61,22 +61,18 @@ describe("a remote that never answers", () => {
     await until(() => open.size === 0); // git's transport helper went with it
   });
 
-  it(
-    "fails a checkpoint push to it over to the host's checkpoint remote, and a retire gives up on it",
-    { timeout: 60_000 },
-    async () => {
-      const origin = originRepo(path.join(root, "origin"));
-      const j = job({ repo: origin, leaseEpoch: 2 });
-      const ws = await prepareWorkspace(j, { ...host, allowLocalRepos: true });
-      sh(ws.mirror as string, "config", "remote.origin.url", url); // the repository's server hangs from now on
-      writeFileSync(path.join(ws.dir, "work.txt"), "w\n");
-      const snap = await snapshot(ws, undefined, checkpointMessage(j.id, 1), false);
+  it("fails a checkpoint push to it over to the host's checkpoint remote, and a retire gives up on it", async () => {
+    const origin = originRepo(path.join(root, "origin"));
+    const j = job({ repo: origin, leaseEpoch: 2 });
+    const ws = await prepareWorkspace(j, { ...host, allowLocalRepos: true });
+    sh(ws.mirror as string, "config", "remote.origin.url", url); // the repository's server hangs from now on
+    writeFileSync(path.join(ws.dir, "work.txt"), "w\n");
+    const snap = await snapshot(ws, undefined, checkpointMessage(j.id, 1), false);
 
-      const pushed = await pushCheckpoint(ws, snap.sha);
-      expect(pushed.target).toBe(host.checkpointRemote);
-      expect(sh(host.checkpointRemote, "rev-parse", `refs/heads/${checkpointBranch(j.id, 2)}`)).toBe(snap.sha);
-      expect(await retireBranch(ws, `gf/wip/${j.id}-e1`)).toEqual([host.checkpointRemote]);
-      await until(() => open.size === 0);
-    },
-  );
+    const pushed = await pushCheckpoint(ws, snap.sha);
+    expect(pushed.target).toBe(host.checkpointRemote);
+    expect(sh(host.checkpointRemote, "rev-parse", `refs/heads/${checkpointBranch(j.id, 2)}`)).toBe(snap.sha);
+    expect(await retireBranch(ws, `gf/wip/${j.id}-e1`)).toEqual([host.checkpointRemote]);
+    await until(() => open.size === 0);
+  });
 });

@@ -73,41 +73,33 @@ async function hungFirst<T>(mirror: string, prepare: () => Promise<T>): Promise<
 }
 
 describe("a git command that never ends", () => {
-  it("is killed at its bound, with the helper it started, and fails git_timeout", { timeout: 30_000 }, async () => {
+  it("is killed at its bound, with the helper it started, and fails git_timeout", async () => {
     const mark = `${process.pid}.${Date.now() % 1000}`; // a sleep no other test starts
     const hung = git(["-c", `alias.hang=!sleep ${mark}`, "hang"], { cwd: root, timeoutMs: 300 });
     await expect(hung).rejects.toMatchObject({ code: "git_timeout", message: expect.stringMatching(/^git_timeout: /) });
     await until(() => processes({ mark }).length === 0); // the sleep went with it: it shared git's process group
   });
 
-  it(
-    "reading a FIFO planted as a mirror's config: stopped, and the mirror is cloned afresh",
-    { timeout: 60_000 },
-    async () => {
-      const origin = originRepo(path.join(root, "origin-fifo"));
-      const a = await prepareWorkspace(job({ repo: origin }), opts);
-      await discardWorkspace(a);
-      const mirror = a.mirror as string;
-      fifo(path.join(mirror, "config"));
-      const b = await hungFirst(mirror, () => prepareWorkspace(job({ repo: origin }), opts));
-      expect(b.base).toBe(sh(origin, "rev-parse", "main"));
-      expect(processes({ cwd: mirror })).toEqual([]); // no git left waiting on the FIFO
-    },
-  );
+  it("reading a FIFO planted as a mirror's config: stopped, and the mirror is cloned afresh", async () => {
+    const origin = originRepo(path.join(root, "origin-fifo"));
+    const a = await prepareWorkspace(job({ repo: origin }), opts);
+    await discardWorkspace(a);
+    const mirror = a.mirror as string;
+    fifo(path.join(mirror, "config"));
+    const b = await hungFirst(mirror, () => prepareWorkspace(job({ repo: origin }), opts));
+    expect(b.base).toBe(sh(origin, "rev-parse", "main"));
+    expect(processes({ cwd: mirror })).toEqual([]); // no git left waiting on the FIFO
+  });
 
-  it(
-    "while a job still runs from the mirror: the preparation fails git_timeout, to be retried",
-    { timeout: 60_000 },
-    async () => {
-      const origin = originRepo(path.join(root, "origin-fifo-live"));
-      const a = await prepareWorkspace(job({ repo: origin }), opts);
-      const mirror = a.mirror as string;
-      fifo(path.join(mirror, "config"));
-      await expect(hungFirst(mirror, () => prepareWorkspace(job({ repo: origin }), opts))).rejects.toMatchObject({
-        code: "git_timeout",
-        message: expect.stringMatching(/^git_timeout: git config/),
-      });
-      await until(() => processes({ cwd: mirror }).length === 0);
-    },
-  );
+  it("while a job still runs from the mirror: the preparation fails git_timeout, to be retried", async () => {
+    const origin = originRepo(path.join(root, "origin-fifo-live"));
+    const a = await prepareWorkspace(job({ repo: origin }), opts);
+    const mirror = a.mirror as string;
+    fifo(path.join(mirror, "config"));
+    await expect(hungFirst(mirror, () => prepareWorkspace(job({ repo: origin }), opts))).rejects.toMatchObject({
+      code: "git_timeout",
+      message: expect.stringMatching(/^git_timeout: git config/),
+    });
+    await until(() => processes({ cwd: mirror }).length === 0);
+  });
 });

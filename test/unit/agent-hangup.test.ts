@@ -15,7 +15,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const runArgs = (stateDir: string) => offlineRunArgs(path.join(root, stateDir));
 
-it("drains on SIGHUP and exits 0", { timeout: 30_000 }, async () => {
+it("drains on SIGHUP and exits 0", async () => {
   const agent = startAgent(runArgs("hup"));
   await until("the agent connecting", () => agent.out().includes("connecting to"));
   expect(await agent.stop("SIGHUP")).toBe(0);
@@ -23,7 +23,7 @@ it("drains on SIGHUP and exits 0", { timeout: 30_000 }, async () => {
   expect(agent.out()).toContain("drained — exiting");
 });
 
-it("runs on when its output pipe is closed, and still drains on SIGTERM", { timeout: 30_000 }, async () => {
+it("runs on when its output pipe is closed, and still drains on SIGTERM", async () => {
   const agent = startAgent(runArgs("pipe"));
   await until("the agent connecting", () => agent.out().includes("connecting to"));
   agent.closeOutput();

@@ -20,7 +20,7 @@ const welcome = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-describe("malformed frames from the coordinator", { timeout: 20_000 }, () => {
+describe("malformed frames from the coordinator", () => {
   let server: WebSocketServer | undefined;
   afterEach(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));

@@ -37,7 +37,7 @@ const configFile = (name: string, json: Record<string, unknown>) => {
   return file;
 };
 
-describe("a bad --cap", { timeout: 30_000 }, () => {
+describe("a bad --cap", () => {
   it("is usage, exit 2, for enroll with a token or a code, and for run", async () => {
     const invalid = /--cap "" is not a capability/;
     await expectRefused(["enroll", "--url", URL, "--token", TOKEN, ...state("e1"), "--cap", ""], "usage", invalid);
@@ -57,7 +57,7 @@ describe("a bad --cap", { timeout: 30_000 }, () => {
   });
 });
 
-describe("a config file naming", { timeout: 30_000 }, () => {
+describe("a config file naming", () => {
   const run = (file: string, name: string) => ["run", "--config", file, ...state(name), ...ownUser];
 
   it("a capability the coordinator would refuse is config_invalid, naming the file and the value", async () => {
@@ -82,7 +82,7 @@ describe("a config file naming", { timeout: 30_000 }, () => {
   });
 });
 
-describe("a directory the agent cannot create", { timeout: 30_000 }, () => {
+describe("a directory the agent cannot create", () => {
   it("as its state dir is state_dir_unusable, for run and enroll", async () => {
     const file = path.join(dir, "a-file");
     writeFileSync(file, "");
@@ -98,7 +98,7 @@ describe("a directory the agent cannot create", { timeout: 30_000 }, () => {
   });
 });
 
-describe("a flag with no value", { timeout: 30_000 }, () => {
+describe("a flag with no value", () => {
   it("is a usage error naming it, not the next flag swallowed and its value a stray argument", async () => {
     const r = await runAgent(["enroll", "--url", URL, "--code", "--state-dir", path.join(dir, "x")]);
     expect(r.stderr).toContain("✘ ERROR usage: --code needs a value (--state-dir is the next flag");

@@ -58,7 +58,7 @@ describe("runLimits and budgetBreach", () => {
   });
 });
 
-describe("a retry's run", { timeout: 30_000 }, () => {
+describe("a retry's run", () => {
   it("stops at what is left of the job's budget, not at the job's budget", async () => {
     const agent = tempAgent(rest.url);
     const { conn, stop } = fakeSupervisor(agent);

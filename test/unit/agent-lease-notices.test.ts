@@ -14,7 +14,7 @@ import { assignment, fakeSupervisor, tempAgent, until, useArtifactServer } from 
 
 const rest = useArtifactServer();
 
-describe("a cancel pushed for a running job", { timeout: 30_000 }, () => {
+describe("a cancel pushed for a running job", () => {
   const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
     [
       "a lease expiry",
@@ -73,7 +73,7 @@ describe("a cancel pushed for a running job", { timeout: 30_000 }, () => {
   });
 });
 
-describe("a drain pushed to the factory", { timeout: 30_000 }, () => {
+describe("a drain pushed to the factory", () => {
   it("says a quarantine as one, why, and the command that lifts it; its running job goes on", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
     const { conn, records, stop } = fakeSupervisor(agent);

@@ -8,7 +8,7 @@ import { assignment, FakeConnection, seatContext, tempAgent, useArtifactServer }
 
 const rest = useArtifactServer();
 
-describe("a lease's TTL as sent", { timeout: 30_000 }, () => {
+describe("a lease's TTL as sent", () => {
   it("is required of an assignment, as a number of seconds ≥ 0", () => {
     const a = assignment("job_t", "gf-sample-seconds: 0\n");
     expect(assignmentProblem(a)).toBeUndefined();

@@ -45,7 +45,7 @@ console.log(JSON.stringify({ leftovers, crashed: { trashEmptied: await trashEmpt
 );
 
 describe("a job's leftovers with read-only directories, the agent being the engine's user", () => {
-  it("are removed from trash/, set aside now or by a crash before", { timeout: 60_000 }, () => {
+  it("are removed from trash/, set aside now or by a crash before", () => {
     const run = spawnSync(process.execPath, [driver, root], { ...nobody, cwd: root, encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(JSON.parse(run.stdout)).toEqual({

@@ -117,7 +117,7 @@ describe("the mirror against an engine, and resume after a killed fetch", () => 
     const again = { ...j, attempt: 2, leaseEpoch: 2, checkpoint: { branch, sha } } as Job;
     const ws = await prepareWorkspace(again, opts);
     expect(ws?.resumedFrom).toBe(sha);
-  }, 30_000);
+  });
 });
 
 describe("embedded-repos: a negated .gitignore pattern", () => {

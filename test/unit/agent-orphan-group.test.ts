@@ -50,7 +50,7 @@ async function leaderlessGroup(cwd: string, childCwd: string): Promise<{ engine:
 /** Its process group id (`/proc/<pid>/stat` field 5). */
 const pgidOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[2]);
 
-describe.runIf(process.platform === "linux")("an engine's group left without its engine", { timeout: 30_000 }, () => {
+describe.runIf(process.platform === "linux")("an engine's group left without its engine", () => {
   it("is stopped after welcome when it works in the job's workspace, and `stopped` is said once it is gone", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
     try {

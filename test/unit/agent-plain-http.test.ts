@@ -112,7 +112,7 @@ describe("the agent warns once at start, and goes on", () => {
     } finally {
       await agent.stop();
     }
-  }, 60_000);
+  });
 
   it("run on loopback: no warning", async () => {
     const agent = startAgent(offlineRunArgs(path.join(dir, "r2")));
@@ -122,5 +122,5 @@ describe("the agent warns once at start, and goes on", () => {
     } finally {
       await agent.stop();
     }
-  }, 60_000);
+  });
 });

@@ -30,7 +30,7 @@ async function drain(answer: (type: string) => unknown) {
   }
 }
 
-describe("a drain's release", { timeout: 30_000 }, () => {
+describe("a drain's release", () => {
   it("not acknowledged: says the job was not given back, why, and what becomes of it", async () => {
     const events = await drain((type) => {
       if (type === "release") throw new FrameError("disconnected", "not connected to the coordinator");

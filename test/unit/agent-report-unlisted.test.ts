@@ -9,7 +9,7 @@ import { assignment, fakeSupervisor, tempAgent, until, useArtifactServer } from 
 
 const rest = useArtifactServer();
 
-describe("a report in flight when the socket drops", { timeout: 30_000 }, () => {
+describe("a report in flight when the socket drops", () => {
   it("is sent again after a welcome that no longer lists its lease, and its answer is reported", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 500 });
     try {

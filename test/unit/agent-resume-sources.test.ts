@@ -73,7 +73,7 @@ it("a lock on the shared mirror that stays held fails the resume instead of star
   await expect(prepareWorkspace(job2, host)).rejects.toThrow(/lock/i);
   rmSync(path.join(lockDir, "0.lock"));
   expect((await prepareWorkspace(job2, host)).resumedFrom).toBe(s1.sha);
-}, 30_000);
+});
 
 it("a job requeued onto another host, its checkpoint in the first host's checkpoints.git, says so as info, not a disagreement", async () => {
   const { origin, host, job } = setup("elsewhere");
@@ -100,7 +100,7 @@ it("a job requeued onto another host, its checkpoint in the first host's checkpo
       `fetch, nor is its checkpoint ${s1.sha.slice(0, 12)} here (a checkpoint another host kept in its own ` +
       "checkpoints.git is out of this one's reach): starting fresh",
   );
-}, 30_000);
+});
 
 it("a recorded commit its fetched branch does not hold is said as not on its branch, and resumed from its tip", async () => {
   const { host, job } = setup("moved");
@@ -120,4 +120,4 @@ it("a recorded commit its fetched branch does not hold is said as not on its bra
     `coordinator recorded ${gone.slice(0, 12)} on ${p1.branch}; recorded checkpoint ${gone.slice(0, 12)} is not on ` +
       `its branch: resuming from ${s1.sha.slice(0, 12)} (branch tip)`,
   );
-}, 30_000);
+});

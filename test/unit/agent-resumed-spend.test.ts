@@ -107,7 +107,7 @@ describe("runUsage", () => {
 const costs = (sent: OutFrame[], jobId: string) =>
   sent.flatMap((f) => ("jobId" in f && f.jobId === jobId && "insights" in f ? [f.insights?.costUsd] : []));
 
-describe("a fresh engine on a resumed lease", { timeout: 30_000 }, () => {
+describe("a fresh engine on a resumed lease", () => {
   it("reports the run's $3 so far plus its own $2, and stops past the $4.50 allowance", async () => {
     const agent = tempAgent(rest.url);
     const { conn, stop } = fakeSupervisor(agent);
@@ -154,7 +154,7 @@ describe("a fresh engine on a resumed lease", { timeout: 30_000 }, () => {
   });
 });
 
-describe("a fresh engine on a resumed lease's wall budget", { timeout: 30_000 }, () => {
+describe("a fresh engine on a resumed lease's wall budget", () => {
   it("gets what is left of the run's wallSeconds: started 9 s ago under 10 s, a 3 s engine is stopped", async () => {
     const agent = tempAgent(rest.url);
     const { conn, stop } = fakeSupervisor(agent);

@@ -29,7 +29,7 @@ function standInBwrap(at: string): { bin: string; probing: string; release: stri
   return { bin, probing, release };
 }
 
-describe("run interrupted while it starts", { timeout: 30_000 }, () => {
+describe("run interrupted while it starts", () => {
   for (const [signal, code] of [
     ["SIGINT", 130],
     ["SIGTERM", 143],

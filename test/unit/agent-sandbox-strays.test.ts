@@ -32,7 +32,7 @@ function withWord(word: string): number[] {
   return out;
 }
 
-describe.runIf(box !== undefined)("a sandboxed engine's daemon", { timeout: 20_000 }, () => {
+describe.runIf(box !== undefined)("a sandboxed engine's daemon", () => {
   it("dies with the engine though it carries no mark (env -i, its own session)", async () => {
     const word = `gf-unmarked-daemon-${process.pid}`;
     const ready = path.join(dir, "ready");

@@ -83,7 +83,7 @@ it("an agent error: its message reaches the feed before the failure, and log.txt
     full.killGroup();
     agent.remove();
   }
-}, 30_000);
+});
 
 it("a drain that gives the job back sends the run's last lines before the release", async () => {
   const agent = tempAgent(rest.url);
@@ -104,4 +104,4 @@ it("a drain that gives the job back sends the run's last lines before the releas
   } finally {
     agent.remove();
   }
-}, 30_000);
+});

@@ -19,7 +19,7 @@ const accepted = (conn: FakeConnection, jobId: string) =>
 const released = (conn: FakeConnection, jobId: string) =>
   conn.frames("release").find((f) => f.type === "release" && f.jobId === jobId);
 
-describe("seats over the factory's seat limit", { timeout: 30_000 }, () => {
+describe("seats over the factory's seat limit", () => {
   it("runs and reports the granted seats, warns once with the command that raises them, and fills more once granted", async () => {
     const agent = tempAgent(rest.url, { seats: 2, seatsFrom: "--seats", drainTimeoutMs: 100 });
     const { conn, records, stop } = fakeSupervisor(agent);

@@ -139,7 +139,7 @@ describe("resuming a workspace", () => {
     expect(agreed.resumeMismatch).toBeUndefined();
   });
 
-  it("a seat resuming from a mismatching point emits a job.resume_mismatch warning", { timeout: 30_000 }, async () => {
+  it("a seat resuming from a mismatching point emits a job.resume_mismatch warning", async () => {
     const agent = tempAgent(rest.url);
     try {
       const { c1, branch: b } = await twoCheckpoints("job_r2", agent.cfg.checkpointRemote);

@@ -34,7 +34,7 @@ async function cancelRunning(features: string[]) {
   }
 }
 
-describe("a cancelled seat", { timeout: 30_000 }, () => {
+describe("a cancelled seat", () => {
   it("sends `stopped` for its lease once the engine has exited", async () => {
     const { stopped, engineAliveAtStopped } = await cancelRunning([FEATURES.stopped]);
     expect(stopped).toEqual([{ type: "stopped", jobId: "job_cut", leaseEpoch: 1 }]);
@@ -46,7 +46,7 @@ describe("a cancelled seat", { timeout: 30_000 }, () => {
   });
 });
 
-describe("a finished seat whose report is refused as fenced", { timeout: 30_000 }, () => {
+describe("a finished seat whose report is refused as fenced", () => {
   it("sends `stopped` for its lease (taken; the engine has exited), not the spend its fenced report carried", async () => {
     const agent = tempAgent(rest.url);
     try {

@@ -25,7 +25,7 @@ function seat(conn: FakeConnection, agent: ReturnType<typeof tempAgent>, id: str
   return { runner: new SeatRunner(ctx, assignment(id, body), false), records: ctx.records };
 }
 
-describe("a seat whose lease is lost at the end of its run", { timeout: 30_000 }, () => {
+describe("a seat whose lease is lost at the end of its run", () => {
   it("uploads no artifacts and sends no report when the final checkpoint is fenced", async () => {
     const agent = tempAgent(rest.url);
     try {
@@ -52,7 +52,7 @@ const accepted = (conn: FakeConnection, jobId: string, leaseEpoch = 1) =>
   conn.frames("accept").some((f) => f.type === "accept" && f.jobId === jobId && f.leaseEpoch === leaseEpoch);
 const released = (conn: FakeConnection) => conn.frames("release").map((f) => (f.type === "release" ? f.reason : ""));
 
-describe("a seat stopped by the coordinator", { timeout: 30_000 }, () => {
+describe("a seat stopped by the coordinator", () => {
   it("says the checkpoint is kept, naming it, when there is one — not that the work was discarded", async () => {
     const agent = tempAgent(rest.url, { checkpointIntervalMs: 200 });
     try {
@@ -74,7 +74,7 @@ describe("a seat stopped by the coordinator", { timeout: 30_000 }, () => {
   });
 });
 
-describe("a seat whose lease is lost", { timeout: 30_000 }, () => {
+describe("a seat whose lease is lost", () => {
   it("frees its place at once: the job a reconnect pushes is taken, not released for want of a seat", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
     const { conn, records, stop } = fakeSupervisor(agent);
@@ -114,7 +114,7 @@ describe("a seat whose lease is lost", { timeout: 30_000 }, () => {
   });
 });
 
-describe.runIf(process.platform === "linux")("engines left by an earlier agent process", { timeout: 30_000 }, () => {
+describe.runIf(process.platform === "linux")("engines left by an earlier agent process", () => {
   it("after welcome, stops the engine of a job no longer leased here and forgets it; a pid not provably ours lives", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
     const pids: number[] = [];

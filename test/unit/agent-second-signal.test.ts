@@ -34,7 +34,7 @@ afterAll(async () => {
   await rest.close();
 });
 
-describe("a second signal while draining", { timeout: 30_000 }, () => {
+describe("a second signal while draining", () => {
   it("exits with 128 + the second signal's number, the engine and its grandchild already dead", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 60_000 });
     const pidsFile = path.join(scripts, "pids.json");

@@ -45,28 +45,24 @@ describe("temporary job records a killed agent left", () => {
     expect(existsSync(outside)).toBe(true);
   });
 
-  it(
-    "run removes a dead agent's at start and says so; the record and a live process's stay",
-    { timeout: 30_000 },
-    async () => {
-      const state = path.join(dir, "run");
-      mkdirSync(path.join(state, "jobs"), { recursive: true, mode: 0o700 });
-      const stale = `job_k.json.${deadPid()}.tmp`;
-      const live = `job_k.json.${process.pid}.tmp`; // this test runner: alive
-      for (const name of [stale, live]) writeFileSync(path.join(state, "jobs", name), "{}", { mode: 0o600 });
-      const agent = startAgent([...offlineRunArgs(state), "--json"]);
-      try {
-        const said = await until("state.leftovers_removed", () =>
-          agent.events().find((e) => e.event === "state.leftovers_removed"),
-        );
-        expect(said.removed).toEqual([path.join("jobs", stale)]);
-        expect(said.message).toContain("temporary job records left by an agent killed mid-write");
-        expect(said.message).not.toContain("token");
-        expect(existsSync(path.join(state, "jobs", stale))).toBe(false);
-        expect(existsSync(path.join(state, "jobs", live))).toBe(true);
-      } finally {
-        await agent.stop();
-      }
-    },
-  );
+  it("run removes a dead agent's at start and says so; the record and a live process's stay", async () => {
+    const state = path.join(dir, "run");
+    mkdirSync(path.join(state, "jobs"), { recursive: true, mode: 0o700 });
+    const stale = `job_k.json.${deadPid()}.tmp`;
+    const live = `job_k.json.${process.pid}.tmp`; // this test runner: alive
+    for (const name of [stale, live]) writeFileSync(path.join(state, "jobs", name), "{}", { mode: 0o600 });
+    const agent = startAgent([...offlineRunArgs(state), "--json"]);
+    try {
+      const said = await until("state.leftovers_removed", () =>
+        agent.events().find((e) => e.event === "state.leftovers_removed"),
+      );
+      expect(said.removed).toEqual([path.join("jobs", stale)]);
+      expect(said.message).toContain("temporary job records left by an agent killed mid-write");
+      expect(said.message).not.toContain("token");
+      expect(existsSync(path.join(state, "jobs", stale))).toBe(false);
+      expect(existsSync(path.join(state, "jobs", live))).toBe(true);
+    } finally {
+      await agent.stop();
+    }
+  });
 });

@@ -20,7 +20,7 @@ const lockOf = (stateDir: string) => path.join(stateDir, STATE_LOCK_FILE);
 const connecting = (agent: ReturnType<typeof startAgent>) =>
   until("the agent connecting", () => agent.out().includes("connecting to"));
 
-describe("a second agent on a state dir in use", { timeout: 60_000 }, () => {
+describe("a second agent on a state dir in use", () => {
   it("is refused at once, exit 2, naming the running agent, which keeps running; so is an enroll into it", async () => {
     const stateDir = path.join(root, "busy");
     const first = startAgent(runArgs(stateDir));
@@ -57,7 +57,7 @@ describe("a second agent on a state dir in use", { timeout: 60_000 }, () => {
   });
 });
 
-describe("a lock whose owner is gone", { timeout: 60_000 }, () => {
+describe("a lock whose owner is gone", () => {
   it("left by a SIGKILLed agent is taken over by the next one, and removed when that one stops (SIGINT)", async () => {
     const stateDir = path.join(root, "killed");
     const killed = startAgent(runArgs(stateDir));

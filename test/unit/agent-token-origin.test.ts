@@ -54,7 +54,7 @@ const run = (stateDir: string, ...extra: string[]) => [
   ...extra,
 ];
 
-describe("the config file's token and a --url of another origin", { timeout: 30_000 }, () => {
+describe("the config file's token and a --url of another origin", () => {
   it("is refused before any request: token_other_origin, exit 2, naming both origins and the file", async () => {
     const stateDir = enrolledState("typo");
     const agent = startAgent(run(stateDir));

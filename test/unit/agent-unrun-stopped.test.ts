@@ -31,32 +31,28 @@ async function exitedPid(): Promise<number> {
 }
 
 describe.runIf(process.platform === "linux")("an orphan engine of a lease taken while the agent was down", () => {
-  it(
-    "is reaped after welcome, and `stopped` is said for its (job, epoch) once it is dead",
-    { timeout: 30_000 },
-    async () => {
-      const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
-      let orphan: number | undefined;
-      try {
-        const { conn, records, stop } = fakeSupervisor(agent);
-        let aliveAtStopped: boolean | undefined;
-        conn.answer = (f) => {
-          if (f.type === "stopped") aliveAtStopped = isRunning(orphan as number);
-          return {};
-        };
-        orphan = straySleeper(jobDir(agent.cfg.workDir, "job_cut"));
-        records.write({ jobId: "job_cut", leaseEpoch: 3, attempt: 1, startedAt: Date.now(), enginePid: orphan });
-        conn.welcome([], { features: [FEATURES.stopped] });
-        await until("stopped", () => conn.frames("stopped").length > 0);
-        expect(conn.frames("stopped")).toEqual([{ type: "stopped", jobId: "job_cut", leaseEpoch: 3 }]);
-        expect(aliveAtStopped).toBe(false);
-        await stop();
-      } finally {
-        if (orphan !== undefined && isRunning(orphan)) process.kill(orphan, "SIGKILL");
-        agent.remove();
-      }
-    },
-  );
+  it("is reaped after welcome, and `stopped` is said for its (job, epoch) once it is dead", async () => {
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
+    let orphan: number | undefined;
+    try {
+      const { conn, records, stop } = fakeSupervisor(agent);
+      let aliveAtStopped: boolean | undefined;
+      conn.answer = (f) => {
+        if (f.type === "stopped") aliveAtStopped = isRunning(orphan as number);
+        return {};
+      };
+      orphan = straySleeper(jobDir(agent.cfg.workDir, "job_cut"));
+      records.write({ jobId: "job_cut", leaseEpoch: 3, attempt: 1, startedAt: Date.now(), enginePid: orphan });
+      conn.welcome([], { features: [FEATURES.stopped] });
+      await until("stopped", () => conn.frames("stopped").length > 0);
+      expect(conn.frames("stopped")).toEqual([{ type: "stopped", jobId: "job_cut", leaseEpoch: 3 }]);
+      expect(aliveAtStopped).toBe(false);
+      await stop();
+    } finally {
+      if (orphan !== undefined && isRunning(orphan)) process.kill(orphan, "SIGKILL");
+      agent.remove();
+    }
+  });
 
   it("says `stopped` at once for a run whose engine is gone or finished, never for one that may still run", async () => {
     const agent = tempAgent(rest.url);
@@ -96,7 +92,7 @@ describe.runIf(process.platform === "linux")("an orphan engine of a lease taken 
   });
 });
 
-describe("a cancel for a lease", { timeout: 30_000 }, () => {
+describe("a cancel for a lease", () => {
   it("with no seat here (released while draining) is answered with `stopped`: nothing runs for it", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 60_000 });
     const { conn, stop } = fakeSupervisor(agent);
@@ -163,7 +159,7 @@ describe("a cancel for a lease", { timeout: 30_000 }, () => {
   });
 });
 
-describe("a release refused as fenced", { timeout: 30_000 }, () => {
+describe("a release refused as fenced", () => {
   it("is followed by `stopped`: the lease was taken before the release landed, and nothing runs for it", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 60_000 });
     const { conn, stop } = fakeSupervisor(agent);

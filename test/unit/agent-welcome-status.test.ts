@@ -23,7 +23,7 @@ async function saidFor(over: Record<string, unknown>) {
   }
 }
 
-describe("a welcome of a factory that is not active", { timeout: 30_000 }, () => {
+describe("a welcome of a factory that is not active", () => {
   it("a quarantine: said with its reason and `gigafactory factory release ID`", async () => {
     const reason = "quarantined: more than 3 failed runs within 10 min";
     const said = await saidFor({ status: "quarantined", statusReason: reason });

@@ -116,7 +116,7 @@ describe("the work dir at start", () => {
   });
 });
 
-describe("gigafactory-agent run on a work dir an engine left a link in", { timeout: 30_000 }, () => {
+describe("gigafactory-agent run on a work dir an engine left a link in", () => {
   it("exits 2 with work_dir_link before it connects, and the link's target keeps its files", async () => {
     const home = precious("agent");
     const state = path.join(root, "agent", "state");

@@ -41,7 +41,7 @@ describe("one code, one exit, in the CLI and the agent", () => {
     expect(USAGE_CODES).toEqual(expect.arrayContaining(agentTwos));
   });
 
-  it("a config file that is not JSON exits 2 from both, --json's exitCode too", { timeout: 30_000 }, async () => {
+  it("a config file that is not JSON exits 2 from both, --json's exitCode too", async () => {
     const file = path.join(dir, "config.json");
     writeFileSync(file, "{not json", { mode: 0o600 });
     const cli = await captureCli(["jobs", "--json"], { env: { GIGAFACTORY_CONFIG: file } });
@@ -56,48 +56,44 @@ describe("one code, one exit, in the CLI and the agent", () => {
     expect(last).toMatchObject({ event: "error", code: "config_invalid", exitCode: 2 });
   });
 
-  it(
-    "an input file the command line names that it cannot take exits 2 from both programs",
-    { timeout: 60_000 },
-    async () => {
-      expect(USAGE_CODES).toEqual(expect.arrayContaining(["file_unreadable", "file_not_utf8", "invalid_json"]));
-      const conn = ["--url", "http://127.0.0.1:9", "--token", `gf_shop_${"A".repeat(43)}`];
-      const latin1 = path.join(dir, "latin1.md");
-      writeFileSync(latin1, Buffer.from("---\ntitle: caf\xe9\n---\n", "latin1"));
-      const notJson = path.join(dir, "children.json");
-      writeFileSync(notJson, "title: x");
-      const missing = path.join(dir, "absent.md");
-      const said: string[] = [];
-      for (const argv of [
-        ["submit", missing],
-        ["submit", dir],
-        ["submit", latin1],
-        ["children", "job_1", notJson],
-      ]) {
-        const run = await captureCli([...argv, ...conn]);
-        const json = await captureCli([...argv, ...conn, "--json"]);
-        const doc = JSON.parse(json.stdout) as { error?: { exitCode: number } } | Array<{ error: { code: string } }>;
-        const code = /^✘ ERROR (\w+):/.exec(run.stderr)?.[1];
-        said.push(
-          `${argv[0]} ${code} ${run.code} ${json.code} ${Array.isArray(doc) ? doc[0]?.error.code : doc.error?.exitCode}`,
-        );
-      }
-      expect(said).toEqual([
-        "submit file_unreadable 2 2 file_unreadable",
-        "submit file_unreadable 2 2 file_unreadable",
-        "submit file_not_utf8 2 2 file_not_utf8",
-        "children invalid_json 2 2 2",
-      ]);
-      const agent = await runAgent([
-        "run",
-        "--config",
-        path.join(dir, "absent.json"),
-        "--state-dir",
-        path.join(dir, "s2"),
-      ]);
-      expect([/^✘ ERROR (\w+):/m.exec(agent.stderr)?.[1], agent.code]).toEqual(["config_missing", 2]);
-    },
-  );
+  it("an input file the command line names that it cannot take exits 2 from both programs", async () => {
+    expect(USAGE_CODES).toEqual(expect.arrayContaining(["file_unreadable", "file_not_utf8", "invalid_json"]));
+    const conn = ["--url", "http://127.0.0.1:9", "--token", `gf_shop_${"A".repeat(43)}`];
+    const latin1 = path.join(dir, "latin1.md");
+    writeFileSync(latin1, Buffer.from("---\ntitle: caf\xe9\n---\n", "latin1"));
+    const notJson = path.join(dir, "children.json");
+    writeFileSync(notJson, "title: x");
+    const missing = path.join(dir, "absent.md");
+    const said: string[] = [];
+    for (const argv of [
+      ["submit", missing],
+      ["submit", dir],
+      ["submit", latin1],
+      ["children", "job_1", notJson],
+    ]) {
+      const run = await captureCli([...argv, ...conn]);
+      const json = await captureCli([...argv, ...conn, "--json"]);
+      const doc = JSON.parse(json.stdout) as { error?: { exitCode: number } } | Array<{ error: { code: string } }>;
+      const code = /^✘ ERROR (\w+):/.exec(run.stderr)?.[1];
+      said.push(
+        `${argv[0]} ${code} ${run.code} ${json.code} ${Array.isArray(doc) ? doc[0]?.error.code : doc.error?.exitCode}`,
+      );
+    }
+    expect(said).toEqual([
+      "submit file_unreadable 2 2 file_unreadable",
+      "submit file_unreadable 2 2 file_unreadable",
+      "submit file_not_utf8 2 2 file_not_utf8",
+      "children invalid_json 2 2 2",
+    ]);
+    const agent = await runAgent([
+      "run",
+      "--config",
+      path.join(dir, "absent.json"),
+      "--state-dir",
+      path.join(dir, "s2"),
+    ]);
+    expect([/^✘ ERROR (\w+):/m.exec(agent.stderr)?.[1], agent.code]).toEqual(["config_missing", 2]);
+  });
 
   it("an -o path it cannot open exits 2; a disk that fails under the bytes exits 1 (write_failed)", async () => {
     expect(USAGE_CODES).toContain("file_unwritable");

@@ -11,7 +11,7 @@ import { freePort, waitForHealth } from "../../scripts/local-server.ts";
 const NEVER_MS = 600_000;
 
 describe("waitForHealth", () => {
-  it("fails at once, naming the signal, when the runtime was killed by one", { timeout: 30_000 }, async () => {
+  it("fails at once, naming the signal, when the runtime was killed by one", async () => {
     const url = `http://127.0.0.1:${await freePort()}`; // nothing listens there
     const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
     await once(child, "spawn");
@@ -21,7 +21,7 @@ describe("waitForHealth", () => {
     await expect(waitForHealth(url, NEVER_MS, child)).rejects.toThrow("the local runtime exited with SIGTERM");
   });
 
-  it("fails at once, naming the code, when the runtime exited", { timeout: 30_000 }, async () => {
+  it("fails at once, naming the code, when the runtime exited", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const child = spawn(process.execPath, ["-e", "process.exit(3)"], { stdio: "ignore" });
     await once(child, "exit");

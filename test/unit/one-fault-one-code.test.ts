@@ -72,7 +72,7 @@ const FAULTS: Array<{ code: string; cli: Array<[string[], Record<string, string>
 
 describe("one fault, one code, in both programs", () => {
   for (const fault of FAULTS) {
-    it(`${fault.code}: the CLI and the agent say it alike, exit 2`, { timeout: 60_000 }, async () => {
+    it(`${fault.code}: the CLI and the agent say it alike, exit 2`, async () => {
       const said: string[] = [];
       for (const [argv, env] of fault.cli) {
         const run = await captureCli([...argv, "--json"], { env });
@@ -88,7 +88,7 @@ describe("one fault, one code, in both programs", () => {
     });
   }
 
-  it("a config file with a token and no URL is not_logged_in too", { timeout: 30_000 }, async () => {
+  it("a config file with a token and no URL is not_logged_in too", async () => {
     const file = path.join(dir, "token-only.json");
     writeFileSync(file, JSON.stringify({ token: TOKEN }), { mode: 0o600 });
     const cli = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
@@ -100,7 +100,7 @@ describe("one fault, one code, in both programs", () => {
     expect([cli.code, agent.code]).toEqual([2, 2]);
   });
 
-  it("no login where the config file should be: both name the file", { timeout: 30_000 }, async () => {
+  it("no login where the config file should be: both name the file", async () => {
     const file = path.join(dir, "typo", "config.json");
     const cli = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
     expect(cli.stderr).toBe(
@@ -115,7 +115,7 @@ describe("one fault, one code, in both programs", () => {
     expect([cli.code, agent.code, named.code]).toEqual([2, 2, 2]);
   });
 
-  it("a --cap value that is no capability is said in the same words by both", { timeout: 30_000 }, async () => {
+  it("a --cap value that is no capability is said in the same words by both", async () => {
     const cli = await captureCli(["enroll", "box", "--cap", "bad cap", "--url", DEAD, "--token", TOKEN]);
     const agent = await runAgent(["enroll", "--url", DEAD, "--code", CODE, "--cap", "bad cap", ...state("g1")]);
     const what = (s: string) => /^✘ ERROR (\w+: .*?) \/ /m.exec(s)?.[1];

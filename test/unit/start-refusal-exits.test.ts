@@ -55,7 +55,7 @@ m.lockState(process.argv[1]); console.log("locked"); setInterval(() => {}, 1 << 
 }
 
 describe("a start refused for its state or port exits 2", () => {
-  it("a refused start leaves no state directory behind that it made", { timeout: 60_000 }, async () => {
+  it("a refused start leaves no state directory behind that it made", async () => {
     const listening: Server = createServer();
     await new Promise<void>((r) => listening.listen(0, "127.0.0.1", r));
     const port = (listening.address() as { port: number }).port;
@@ -70,28 +70,24 @@ describe("a start refused for its state or port exits 2", () => {
     }
   });
 
-  it(
-    "a lock left by a SIGKILLed start is stale: the next start passes it, refused only for its port",
-    { timeout: 60_000 },
-    async () => {
-      const state = path.join(dir, "killed");
-      await lockHolder(state);
-      const killed = holders.at(-1)!;
-      const gone = new Promise((r) => killed.once("exit", r));
-      killed.kill("SIGKILL");
-      await gone;
-      expect(existsSync(path.join(state, "gigafactory.pid"))).toBe(true); // nothing ran at its exit
-      const listening: Server = createServer();
-      await new Promise<void>((r) => listening.listen(0, "127.0.0.1", r));
-      const port = (listening.address() as { port: number }).port;
-      try {
-        const run = start("start", state, port);
-        expect(run.stderr).toMatch(/^✘ ERROR port_in_use: /m);
-      } finally {
-        await new Promise((r) => listening.close(r));
-      }
-    },
-  );
+  it("a lock left by a SIGKILLed start is stale: the next start passes it, refused only for its port", async () => {
+    const state = path.join(dir, "killed");
+    await lockHolder(state);
+    const killed = holders.at(-1)!;
+    const gone = new Promise((r) => killed.once("exit", r));
+    killed.kill("SIGKILL");
+    await gone;
+    expect(existsSync(path.join(state, "gigafactory.pid"))).toBe(true); // nothing ran at its exit
+    const listening: Server = createServer();
+    await new Promise<void>((r) => listening.listen(0, "127.0.0.1", r));
+    const port = (listening.address() as { port: number }).port;
+    try {
+      const run = start("start", state, port);
+      expect(run.stderr).toMatch(/^✘ ERROR port_in_use: /m);
+    } finally {
+      await new Promise((r) => listening.close(r));
+    }
+  });
 
   it("every code the start scripts and the agent both throw has one exit", () => {
     const starts = thrownCodes("scripts");
@@ -104,32 +100,28 @@ describe("a start refused for its state or port exits 2", () => {
     expect(differ).toEqual([]);
   });
 
-  it(
-    "state_dir_unusable, state_in_use and port_in_use, from npm start and npm run dev",
-    { timeout: 120_000 },
-    async () => {
-      const file = path.join(dir, "a-file");
-      writeFileSync(file, "not a directory");
-      const held = path.join(dir, "held");
-      await lockHolder(held);
-      const listening: Server = createServer();
-      await new Promise<void>((r) => listening.listen(0, "127.0.0.1", r));
-      const port = (listening.address() as { port: number }).port;
-      try {
-        for (const script of ["start", "dev"] as const) {
-          const cases = [
-            { code: "state_dir_unusable", run: start(script, file, 1) },
-            { code: "state_in_use", run: start(script, held, 1) },
-            { code: "port_in_use", run: start(script, path.join(dir, `free-${script}`), port) },
-          ];
-          for (const { code, run } of cases) {
-            expect({ script, code, status: run.status }, run.stderr).toEqual({ script, code, status: 2 });
-            expect(run.stderr).toMatch(new RegExp(`^✘ ERROR ${code}: .+ / .+$`, "m"));
-          }
+  it("state_dir_unusable, state_in_use and port_in_use, from npm start and npm run dev", async () => {
+    const file = path.join(dir, "a-file");
+    writeFileSync(file, "not a directory");
+    const held = path.join(dir, "held");
+    await lockHolder(held);
+    const listening: Server = createServer();
+    await new Promise<void>((r) => listening.listen(0, "127.0.0.1", r));
+    const port = (listening.address() as { port: number }).port;
+    try {
+      for (const script of ["start", "dev"] as const) {
+        const cases = [
+          { code: "state_dir_unusable", run: start(script, file, 1) },
+          { code: "state_in_use", run: start(script, held, 1) },
+          { code: "port_in_use", run: start(script, path.join(dir, `free-${script}`), port) },
+        ];
+        for (const { code, run } of cases) {
+          expect({ script, code, status: run.status }, run.stderr).toEqual({ script, code, status: 2 });
+          expect(run.stderr).toMatch(new RegExp(`^✘ ERROR ${code}: .+ / .+$`, "m"));
         }
-      } finally {
-        await new Promise((r) => listening.close(r));
       }
-    },
-  );
+    } finally {
+      await new Promise((r) => listening.close(r));
+    }
+  });
 });

@@ -46,7 +46,7 @@ async function twoSignals(first: NodeJS.Signals, second: NodeJS.Signals) {
   }
 }
 
-describe("a second stop request", { timeout: 20_000 }, () => {
+describe("a second stop request", () => {
   it.each([
     ["SIGTERM", "SIGTERM", 143],
     ["SIGINT", "SIGINT", 130],

@@ -52,7 +52,7 @@ function sideBySide(first: string[], second: string[], third?: { args: string[];
   return { stdout: lines.slice(0, -2).join("\n"), statuses: JSON.parse(lines.at(-2) ?? "null"), stderr: r.stderr };
 }
 
-describe("runSideBySide", { timeout: 60_000 }, () => {
+describe("runSideBySide", () => {
   it("runs both at once; the second, ended first, is shown after the first, whole, and each status comes back", () => {
     const r = sideBySide(
       program([{ out: "a1" }, { err: "a-err" }, { wait: "b-made" }, { out: "a2" }], 3),

@@ -30,7 +30,7 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe("a start killed outright while wrangler bundles", { timeout: 120_000 }, () => {
+describe("a start killed outright while wrangler bundles", () => {
   it("leaves no wrangler running: it finishes its bundle and exits", async () => {
     const runs = path.resolve(import.meta.dirname, "../../scripts/wrangler-runs.ts");
     const script = `import { bundleWorker } from ${JSON.stringify(runs)}; await bundleWorker(${JSON.stringify(outdir)});`;
