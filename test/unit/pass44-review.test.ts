@@ -1,12 +1,15 @@
-// Pass 44's review of core/router `pickJobForFactory` against the claim production runs (dispatch/claim `claimFor`):
-// the pure rule is said to be "the pull claim's rule whole", yet it refuses a claimant whose last heartbeat said
-// down or left (claimFor claims for it as `live`: the claim proves it alive) and takes a queued job whose retry
-// backoff (`notBefore`) is still ahead (claimFor's walk reads due jobs only). Both are `it.fails`: red findings kept
-// green until the rule is fixed. A fast-check property compares the two over random queues and fleets, claimFor
-// composed of the pure pieces it runs (its guard, `live`, the due walk in `orderJobs` order, `scoreCandidate`,
-// `trialDeferred`); it fails on those inputs and holds once they are left out.
+// Pass 44's review of its product changes. 0f95dccc: core/router `pickJobForFactory` is said to be "the pull claim's
+// rule whole" (dispatch/claim `claimFor`), yet it refuses a claimant whose last heartbeat said down or left (claimFor
+// claims for it as `live`: the claim proves it alive) and takes a queued job whose retry backoff (`notBefore`) is still
+// ahead (claimFor's walk reads due jobs only); a fast-check property compares the two over random queues and fleets,
+// claimFor composed of the pure pieces it runs, red on those inputs and green once they are left out. 8b2e3273:
+// dashboard/newest-read draws a read sent before an action and answering after the action drew its own answer and
+// sent its re-read (dead-letters' redrive takes the row off, then reads quietly: the row came back, Redrive armed when
+// that re-read failed), and `overtake()` strands a busy button armed by `last()`. Red findings are `it.fails`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { newestRead } from "../../dashboard/newest-read.js";
 import { trialDeferred } from "../../src/core/half-open-trial.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
 import type { BreakerDetail } from "../../src/core/route-filter.ts";
@@ -134,5 +137,40 @@ describe("pickJobForFactory is claimFor's rule (pass 44 review of 0f95dccc)", ()
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("dashboard/newest-read around an action (pass 44 review of 8b2e3273)", () => {
+  // dashboard/dead-letters + dead-letter-redrive: Refresh (a pager read) is out; a Redrive answers, `forget` takes the
+  // row off, and `load(true)` reads again, quietly. The Refresh read was served before the redrive: it lists the row.
+  it.fails("a read sent before a redrive does not draw its row back once the redrive took it off", () => {
+    const pg = newestRead();
+    const refresh = pg.begin(); // listing the dead letter, served before the redrive committed
+    // The redrive's answer: forget(id) draws the list without the row (no overtake), then its re-read is sent.
+    const reread = pg.begin();
+    // The Refresh answers first: drawn (dead-letters.js load `pg.current(asked)`), the redriven row is back; should
+    // the quiet re-read then fail, it stays, its Redrive armed (`redriving` let go), and a press is refused not_found.
+    expect(pg.newest(refresh)).toBe(false);
+    expect(pg.newest(reread)).toBe(true);
+  });
+
+  it("the fix the module offers: the action overtakes at its answer, and its own re-read still draws and arms", () => {
+    const pg = newestRead();
+    const refresh = pg.begin();
+    pg.overtake(); // at the redrive's answer, with forget(id)
+    const reread = pg.begin();
+    expect(pg.newest(refresh)).toBe(false);
+    expect(pg.last(reread)).toBe(true);
+    expect(pg.newest(reread)).toBe(true);
+  });
+
+  // A page that draws an action's answer itself (overtake, no re-read: settings.js, budget.js) and arms a busy
+  // Refresh with `last()` would keep it busy: the read out is never the last any more. Neither page does so today.
+  it.fails("a Refresh read out when an action overtakes it still arms Refresh when it answers", () => {
+    const pg = newestRead();
+    const refresh = pg.begin(); // Refresh pressed: busy until `last(refresh)`
+    pg.overtake(); // a Save answered and drew itself
+    expect(pg.newest(refresh)).toBe(false); // rightly not drawn
+    expect(pg.last(refresh)).toBe(true); // but nothing else will arm Refresh: false, busy for good
   });
 });
