@@ -63,7 +63,10 @@ const product = (withStale: boolean) =>
     ),
   });
 
-function build(p: fc.RecordValue<ReturnType<typeof product>>) {
+/** What `product` draws. */
+type Drawn = ReturnType<typeof product> extends fc.Arbitrary<infer T> ? T : never;
+
+function build(p: Drawn) {
   const fleet = p.factories.map((f, i) =>
     factoryFixture(NOW, {
       id: `f${i}`,
