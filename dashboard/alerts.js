@@ -172,6 +172,7 @@ export function alertsView(root, live, params) {
       // Busy until the list is read again, as its rows are drawn (`acking`): let go at the answer, a redraw meanwhile
       // (the 15 s read, Show older) could draw the alert's Ack armed, and a second ack was refused over the first.
       try {
+        pg.overtake(); // a read out now was sent before the ack: drawn before the re-read, it put the alert back
         await load();
       } finally {
         acking.delete(id);

@@ -164,6 +164,7 @@ export function budgetView(root, live) {
       const answer = method === "PUT" ? BUDGET : BUDGET_ACTED;
       const b = await api(live.session, path, { method, answer, ...(body ? { body } : {}) });
       if (!alive) return;
+      reads.overtake(); // and at the answer: a poll sent while the action was out says what was true before it
       if (b.budget === null) {
         // No budget set: the operator's pause alone, said in the status and the next step (noBudget).
         noBudget(b);

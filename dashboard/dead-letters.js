@@ -123,6 +123,7 @@ export function deadLettersView(root, live) {
 
   /** Takes dead letter `id`'s row off the list shown; the list says it has none once its last row is gone. @param {string} id */
   const forget = (id) => {
+    pg.overtake(); // a read out now was sent before the redrive: drawn, it put the row back (newest-read.js)
     body.querySelector(`tr[data-dead-letter-id="${CSS.escape(id)}"]`)?.remove();
     if (!body.querySelector('[data-testid="dead-letter-row"]')) replace(body, empty());
   };

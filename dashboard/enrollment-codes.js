@@ -31,7 +31,7 @@ export function enrollmentCodesView(root, live) {
   const refused = h("p", { class: "status error", id: "codes-refused", role: "alert", hidden: true });
   const refresh = h("button", { type: "button", class: "secondary", id: "codes-refresh" }, "Refresh");
   // The creator waits for this read after a New code whose answer was lost: busy until the list shows what was made.
-  const creator = newCodeForm(live, () => load());
+  const creator = newCodeForm(live, () => reload());
   const listHead = h("div", { class: "row" }, h("h2", null, "Waiting to be used"), refresh);
   const table = scrollBox(
     "table-wrap",
@@ -108,7 +108,12 @@ export function enrollmentCodesView(root, live) {
     }
   };
 
-  const { actions } = codeRevoker({ live, body, status, creator, load, alive: () => alive });
+  /** The list read again after this page's New code or Revoke answered: a read out now was sent before it. */
+  const reload = () => {
+    reads.overtake();
+    return load();
+  };
+  const { actions } = codeRevoker({ live, body, status, creator, load: reload, alive: () => alive });
 
   /**
    * This token may not list codes (a viewer): say so, and offer nothing it would be refused. `err`: the server's

@@ -138,7 +138,7 @@ export function quarantinePanel(f, live, onReleased) {
     // then, as the cards are drawn (`releasing`): let go at the answer, a poller's redraw of the list it read before
     // the release drew the card still quarantined with Release armed, and a second press was refused `conflict`.
     try {
-      if (gone) await live.loadFactories().then(onReleased, () => {});
+      if (gone) await live.reloadFactories().then(onReleased, () => {});
     } finally {
       releasing.delete(f.id);
     }

@@ -171,7 +171,7 @@ export function grantPanel(f, live, store, rerender) {
     // click for guardBusy to drop) or a poller's redraw (cards drawn from `store.busy`) sent a second grant meanwhile.
     try {
       if (reread)
-        await live.loadFactories().then(rerender, () => {
+        await live.reloadFactories().then(rerender, () => {
           if (!granted) return;
           withGrant(live, f.id, granted);
           rerender();

@@ -123,6 +123,9 @@ export class Live {
 
   /** Re-read everything now (after an action this page caused). */
   async refresh() {
+    // The reads out were sent before the action: drawn before this tick's, they put the old state back.
+    this.reads.counts.overtake();
+    this.reads.factories.overtake();
     this.version = undefined;
     this.told = undefined; // the page's own action: its listeners are told, as at a new version
     await this.tick(true);
@@ -168,6 +171,15 @@ export class Live {
     const stats = await api(this.session, "/stats", { answer: STATS });
     if (!this.reads.counts.newest(mine)) return; // overtaken: the newer read's counts stand
     this.counts = new Map(STAGES.map((s) => [s, Number(stats.counts?.[s] ?? 0)]));
+  }
+
+  /**
+   * The factory list read again after an action this page caused (a Release, an Approve): a read out now was sent
+   * before it, and drawn before this one answered it put the old card back (newest-read.js `overtake`).
+   */
+  reloadFactories() {
+    this.reads.factories.overtake();
+    return this.loadFactories();
   }
 
   /** Reads the factory list; one read sent after this one, answering first, is not written over. */

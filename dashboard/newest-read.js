@@ -15,22 +15,29 @@
  * A thing's reads: `begin()` numbers a read as it is sent; `newest(n)` says whether read `n` may be drawn — no read
  * sent after it has been drawn — and, if so, marks it drawn (call it where the answer, or the failure, is drawn: an
  * older one answering after it is dropped); `last(n)` says whether no read was sent after `n` (for a busy button: the
- * last read out arms it again, not an older one answering first); `overtake()` numbers nothing but marks every read out
- * older than what is drawn: for an action whose answer the page draws itself (a read out before it says what was true
- * before it).
+ * last read out arms it again, not an older one answering first; an overtake does not change it); `overtake()` marks
+ * every read out older than what is drawn: call it when an action's answer comes in — before the page draws it, or
+ * sends its re-read — since a read sent before the action says what was true before it, and drawn after the action's
+ * own drawing or between its answer and its re-read it put the old state back.
  * @returns {{ begin: () => number, newest: (n: number) => boolean, last: (n: number) => boolean, overtake: () => void }}
  */
 export function newestRead() {
   let sent = 0;
   let drawn = 0;
+  // The last read begun, apart from `sent`: an overtake numbers past it, yet that read is still the last out — a
+  // busy Refresh waiting on it was never armed again (pass 44's review).
+  let lastBegun = 0;
   return {
-    begin: () => ++sent,
+    begin: () => {
+      lastBegun = ++sent;
+      return lastBegun;
+    },
     newest: (n) => {
       if (n < drawn) return false;
       drawn = n;
       return true;
     },
-    last: (n) => n === sent,
+    last: (n) => n === lastBegun,
     overtake: () => {
       drawn = ++sent;
     },

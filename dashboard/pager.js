@@ -17,6 +17,7 @@ import { newestRead } from "./newest-read.js";
  * @property {(asked: number) => boolean} current whether read `asked` may be drawn: no read sent after it has been
  *   drawn (else drop its answer); marks it drawn (newest-read.js)
  * @property {(asked: number) => boolean} last whether no read was sent after `asked` (the one that arms a busy button)
+ * @property {() => void} overtake an action's answer came in: every read out is older than it (newest-read.js)
  * @property {(asked: number) => void} settle read `asked` is over, done or failed: the button takes a press again
  */
 
@@ -55,6 +56,7 @@ export function pager(id, label, reload, fallback = null) {
     begin: reads.begin,
     current: reads.newest,
     last: reads.last,
+    overtake: reads.overtake,
     settle: (asked) => {
       if (!reads.last(asked)) return; // the last read out arms More again, not an older one answering first
       setBusy(p.more, false);

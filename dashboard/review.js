@@ -100,6 +100,7 @@ export function reviewPanel(session, jobId, onDone) {
       outcome.say(`${verdict}d: job is now ${stageLabel(out.job.stage)}`, out.job.stage);
       comment.value = "";
       commentLimit.problem(); // the counter follows the emptied box
+      reads.overtake(); // a reviews read sent before the verdict, drawn after, put the round back (newest-read.js)
       render(out);
       onDone(out.job);
     } catch (err) {

@@ -102,6 +102,7 @@ export function experimentsSection(session) {
                   const got = await api(session, path, { method: "POST", answer: CHANGED });
                   showError(status);
                   status.textContent = got.changed === false ? `Already stopped ${e.id}.` : `Stopped ${e.id}.`;
+                  reads.overtake(); // a poll sent before the Stop, drawn before the re-read, drew it live again
                   await load();
                 } catch (err) {
                   showError(status, describeError(err));

@@ -47,6 +47,7 @@ export function routingView(root, live) {
       if (!alive) return;
       showError(status);
       status.textContent = done;
+      reads.overtake(); // a poll out now was sent before the action: drawn before the re-read, it put the old list back
       await load();
     } catch (err) {
       if (alive) showError(status, describeError(err));
@@ -158,7 +159,7 @@ export function routingView(root, live) {
   /**
    * The page's reads, numbered as sent: a poll sent before an Apply or Remove and answered after the action's own read
    * drew the rules and recommendations as they were before it (the applied one offered again, the removed rule back)
-   * until the next poll. Only the newest read sent draws (newest-read.js).
+   * until the next poll. No read older than one drawn draws, and an action overtakes the reads out (newest-read.js).
    */
   const reads = newestRead();
   const load = async () => {

@@ -133,6 +133,7 @@ export function serialPanel(session, name = (id) => id) {
 
       reason.value = "";
       reasonLimit.problem(); // the counter follows the emptied box
+      pg.overtake(); // a read out now was sent before the change: drawn before the re-read, it put the key back
       await load();
     } catch (err) {
       refusalError(err, status, writeFailure(err, `${what} refused`), { reason }); // marked when refused

@@ -5,15 +5,17 @@
 // claimFor composed of the pure pieces it runs, red on those inputs and green once they are left out. 8b2e3273:
 // dashboard/newest-read draws a read sent before an action and answering after the action drew its own answer and
 // sent its re-read (dead-letters' redrive takes the row off, then reads quietly: the row came back, Redrive armed when
-// that re-read failed), and `overtake()` strands a busy button armed by `last()`. Red findings are `it.fails`.
+// that re-read failed) unless the action overtakes at its answer, as every page's action now does; and `overtake()`
+// no longer strands a busy button armed by `last()`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { newestRead } from "../../dashboard/newest-read.js";
 import { trialDeferred } from "../../src/core/half-open-trial.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
+import { pickJobForFactory } from "../../src/core/pull-claim.ts";
 import type { BreakerDetail } from "../../src/core/route-filter.ts";
-import { orderJobs, pickJobForFactory, type RouteContext, scoreCandidate } from "../../src/core/router.ts";
+import { orderJobs, type RouteContext, scoreCandidate } from "../../src/core/router.ts";
 import { factoryFixture, jobFixture } from "../support/fixtures.ts";
 
 const NOW = 1_700_000_000_000;
@@ -105,7 +107,7 @@ function build(p: Drawn) {
 describe("pickJobForFactory is claimFor's rule (pass 44 review of 0f95dccc)", () => {
   const job = jobFixture(NOW, { id: "only" });
 
-  it.fails("claims for a claimant whose last heartbeat said down or left, as claimFor does (the claim proves it alive)", () => {
+  it("claims for a claimant whose last heartbeat said down or left, as claimFor does (the claim proves it alive)", () => {
     for (const health of ["down", "left"] as const) {
       const stale = factoryFixture(NOW, { health });
       expect(claimModel([job], stale, { now: NOW }, [stale])?.id).toBe("only");
@@ -113,14 +115,14 @@ describe("pickJobForFactory is claimFor's rule (pass 44 review of 0f95dccc)", ()
     }
   });
 
-  it.fails("does not take a queued job whose retry backoff is still ahead, as claimFor's due walk does not", () => {
+  it("does not take a queued job whose retry backoff is still ahead, as claimFor's due walk does not", () => {
     const backingOff = jobFixture(NOW, { id: "later", notBefore: NOW + 60_000 });
     const f = factoryFixture(NOW);
     expect(claimModel([backingOff], f, { now: NOW }, [f])).toBeUndefined();
     expect(pickJobForFactory([backingOff], f, { now: NOW }, [f])).toBeUndefined(); // "later": notBefore not read
   });
 
-  it.fails("property: over random queues, fleets and breakers, both pick the same job (stale health and backoffs in)", () => {
+  it("property: over random queues, fleets and breakers, both pick the same job (stale health and backoffs in)", () => {
     fc.assert(
       fc.property(product(true), fc.nat(3), (p, at) => {
         const { fleet, jobs, ctx } = build(p);
@@ -146,18 +148,8 @@ describe("pickJobForFactory is claimFor's rule (pass 44 review of 0f95dccc)", ()
 describe("dashboard/newest-read around an action (pass 44 review of 8b2e3273)", () => {
   // dashboard/dead-letters + dead-letter-redrive: Refresh (a pager read) is out; a Redrive answers, `forget` takes the
   // row off, and `load(true)` reads again, quietly. The Refresh read was served before the redrive: it lists the row.
-  it.fails("a read sent before a redrive does not draw its row back once the redrive took it off", () => {
-    const pg = newestRead();
-    const refresh = pg.begin(); // listing the dead letter, served before the redrive committed
-    // The redrive's answer: forget(id) draws the list without the row (no overtake), then its re-read is sent.
-    const reread = pg.begin();
-    // The Refresh answers first: drawn (dead-letters.js load `pg.current(asked)`), the redriven row is back; should
-    // the quiet re-read then fail, it stays, its Redrive armed (`redriving` let go), and a press is refused not_found.
-    expect(pg.newest(refresh)).toBe(false);
-    expect(pg.newest(reread)).toBe(true);
-  });
-
-  it("the fix the module offers: the action overtakes at its answer, and its own re-read still draws and arms", () => {
+  // Without an overtake at the answer it was drawn (the row back, Redrive armed); dead-letters' `forget` now overtakes.
+  it("an action overtakes at its answer: a read sent before it is dropped, its own re-read draws and arms", () => {
     const pg = newestRead();
     const refresh = pg.begin();
     pg.overtake(); // at the redrive's answer, with forget(id)
@@ -168,8 +160,8 @@ describe("dashboard/newest-read around an action (pass 44 review of 8b2e3273)", 
   });
 
   // A page that draws an action's answer itself (overtake, no re-read: settings.js, budget.js) and arms a busy
-  // Refresh with `last()` would keep it busy: the read out is never the last any more. Neither page does so today.
-  it.fails("a Refresh read out when an action overtakes it still arms Refresh when it answers", () => {
+  // Refresh with `last()` kept it busy: the read out was never the last any more (red before `lastBegun`).
+  it("a Refresh read out when an action overtakes it still arms Refresh when it answers", () => {
     const pg = newestRead();
     const refresh = pg.begin(); // Refresh pressed: busy until `last(refresh)`
     pg.overtake(); // a Save answered and drew itself
