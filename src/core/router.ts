@@ -7,7 +7,7 @@
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
 import { jobContext } from "./experiment.ts";
-import { closedBeforeTrial, runWouldBeTrial, trialDeferred } from "./half-open-trial.ts";
+import { closedBeforeTrial, runWouldBeTrial } from "./half-open-trial.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
 import { candidateEvidence, neutralTrack, type RouteEvidence } from "./route-evidence.ts";
 import { activeExclusion, effectiveRequires, filterReasons } from "./route-filter.ts";
@@ -197,23 +197,4 @@ export function planAssignments(
     if (job.serialKey !== undefined) busy.add(job.serialKey);
   }
   return plan;
-}
-
-/**
- * An HTTP pull-claim's rule, pure (dispatch/claim `claimFor` walks the queue in SQL by it): the most urgent queued job
- * `factory` passes the filter for, skipping one that would be its half-open breaker's trial while another factory of
- * `fleet` that is not on a trial can take it now (core/half-open-trial `trialDeferred`). Undefined when none fits.
- * @param fleet every factory of the product (the claimant among them or not); [] when the claimant is alone
- */
-export function pickJobForFactory(
-  jobs: readonly Job[],
-  factory: Factory,
-  ctx: RouteContext,
-  fleet: readonly Factory[] = [],
-): Job | undefined {
-  const queued = jobs.filter((j) => j.stage === "queued");
-  const eligible = (j: Job, f: Factory) => scoreCandidate(j, f, ctx).eligible;
-  return orderJobs(queued, ctx.now, ctx.weights, ctx.agingHorizonMs).find(
-    (job) => eligible(job, factory) && !trialDeferred(job, factory, fleet, ctx, eligible),
-  );
 }

@@ -12,7 +12,8 @@ import {
   STRIKE_MEMORY_MS,
 } from "../../src/core/exclusions.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
-import { pickJobForFactory, planAssignments, rankFactories, scoreCandidate } from "../../src/core/router.ts";
+import { pickJobForFactory } from "../../src/core/pull-claim.ts";
+import { planAssignments, rankFactories, scoreCandidate } from "../../src/core/router.ts";
 
 const NOW = 1_700_000_000_000;
 const loss = (kind: LossKind) => ({ jobId: "j1", factoryId: "a", kind });
@@ -164,8 +165,8 @@ describe("the router and exclusions", () => {
   it("a pull-claim and a dispatch plan skip the excluded job for that factory only", () => {
     const ctx = { now: NOW, exclusionOf };
     const other = job({ id: "j2", queuedAt: NOW });
-    expect(pickJobForFactory([job(), other], factory("a"), ctx)?.id).toBe("j2");
-    expect(pickJobForFactory([job(), other], factory("b"), ctx)?.id).toBe("j1");
+    expect(pickJobForFactory([job(), other], factory("a"), ctx, [])?.id).toBe("j2");
+    expect(pickJobForFactory([job(), other], factory("b"), ctx, [])?.id).toBe("j1");
     expect(planAssignments([job()], [factory("a"), factory("b")], ctx)).toMatchObject([
       { jobId: "j1", factoryId: "b" },
     ]);

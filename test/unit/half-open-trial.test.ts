@@ -11,9 +11,9 @@ import { describe, expect, it } from "vitest";
 import { runWouldBeTrial, trialDeferred } from "../../src/core/half-open-trial.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
 import { decidePreemption } from "../../src/core/preemption.ts";
+import { pickJobForFactory } from "../../src/core/pull-claim.ts";
 import type { BreakerDetail } from "../../src/core/route-filter.ts";
 import {
-  pickJobForFactory,
   planAssignments,
   type RouteContext,
   rankFactories,

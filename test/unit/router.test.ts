@@ -2,13 +2,13 @@
 
 import { describe, expect, it } from "vitest";
 import type { Factory, Job, RouterWeights } from "../../src/core/model.ts";
+import { pickJobForFactory } from "../../src/core/pull-claim.ts";
 import {
   DEFAULT_WEIGHTS,
   effectiveRequires,
   jobUrgency,
   orderJobs,
   PRIORITY_VALUE,
-  pickJobForFactory,
   planAssignments,
   type RouteContext,
   rankFactories,
@@ -327,8 +327,8 @@ describe("pickJobForFactory", () => {
       job({ id: "assigned-crit", priority: "critical", stage: "assigned" }),
       job({ id: "low", priority: "low" }),
     ];
-    expect(pickJobForFactory(jobs, factory(), ctx)?.id).toBe("high");
-    expect(pickJobForFactory(jobs, factory({ capabilities: ["gpu"] }), ctx)?.id).toBe("gpu-crit");
-    expect(pickJobForFactory(jobs, factory({ status: "draining" }), ctx)).toBeUndefined();
+    expect(pickJobForFactory(jobs, factory(), ctx, [])?.id).toBe("high");
+    expect(pickJobForFactory(jobs, factory({ capabilities: ["gpu"] }), ctx, [])?.id).toBe("gpu-crit");
+    expect(pickJobForFactory(jobs, factory({ status: "draining" }), ctx, [])).toBeUndefined();
   });
 });

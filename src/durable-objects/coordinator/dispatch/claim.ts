@@ -24,13 +24,13 @@
  */
 
 import { holdsAll } from "../../../core/capability-key.ts";
-import { runWouldBeTrial, trialDeferred } from "../../../core/half-open-trial.ts";
 import type { JobAllowance } from "../../../core/job-budget.ts";
 import { leaseExpiresAt } from "../../../core/lease.ts";
 import type { LessonRef } from "../../../core/lessons.ts";
 import type { Factory, Job } from "../../../core/model.ts";
+import { claimable, claimantView } from "../../../core/pull-claim.ts";
 import { breakerHeldEngines } from "../../../core/route-filter.ts";
-import { type RouteContext, scoreCandidate } from "../../../core/router.ts";
+import type { RouteContext } from "../../../core/router.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import type { Lease } from "../../../shared/responses.ts";
 import { cascadeHold } from "../dag/cancel-subtree.ts";
@@ -145,9 +145,8 @@ export function claimFor(
   // A paused budget refuses every job (core/route-filter `budget_paused`): nothing to walk, nothing to build.
   if (getSettings(tx.sql).budgetPaused) return undefined;
   const ctx = routeContext(tx);
-  // The claimant is demonstrably alive, whatever its last heartbeat said.
-  const away = factory.health === "down" || factory.health === "left";
-  const live: Factory = { ...factory, health: away ? "ok" : factory.health };
+  // The claimant is demonstrably alive, whatever its last heartbeat said (core/pull-claim: the rule, pure).
+  const live = claimantView(factory);
   // Only the buckets whose every capability the claimant holds: the rest of the queue is never read.
   const held = new Set(factory.capabilities);
   const admit = (b: Bucket) => holdsAll(held, b.capabilities);
@@ -159,10 +158,9 @@ export function claimFor(
   // A job that would be the claimant's half-open breaker trial waits for a closed factory that can take it now
   // (core/half-open-trial); the fleet is read only then, once.
   let fleet: Factory[] | undefined;
-  const deferred = (job: Job): boolean => {
-    if (!runWouldBeTrial(job, live, ctx)) return false;
+  const fleetNow = () => {
     fleet ??= listFactories(tx.sql, tx.now);
-    return trialDeferred(job, live, fleet, ctx, (j, f) => scoreCandidate(j, f, ctx).eligible);
+    return fleet;
   };
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
     admit,
@@ -170,7 +168,7 @@ export function claimFor(
     heldEngines,
   })) {
     const job = loadJob(tx.sql, id);
-    if (!job || below?.(job) || !scoreCandidate(job, live, ctx).eligible || deferred(job)) continue;
+    if (!job || below?.(job) || !claimable(job, live, ctx, fleetNow)) continue;
     if (!assignable(tx, job)) continue; // too large for a factory's frame: ended (dispatch/frame-bound)
     const allowance = dispatchAllowance(tx, job);
     if (allowance) return { ...assignJob(tx, job, factory.id, ttlSeconds), ...allowance };
