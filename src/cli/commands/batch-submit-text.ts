@@ -1,12 +1,22 @@
 /**
  * @module cli/commands/batch-submit-text
  * What `gigafactory batch submit` says, out of the command (cli/commands/batch-submit): the answer's shape it reads
- * (a 2xx of another shape is `bad_response`, not a crash), the accepted line, and the --wait progress line.
+ * (a 2xx of another shape is `bad_response`, not a crash), the accepted line, the --wait progress line, and the fixes
+ * it gives (a refused item's resend, an answer that is no batch's).
  */
 import { z } from "zod";
 import { counted } from "../../core/counted.ts";
 import type { BatchAccepted, BatchView } from "../../shared/api-batches.ts";
 import { inlined } from "../read-answers-ops.ts";
+
+/** What a refused item's line tells to do: the batch's keys make a resend safe. */
+export const RESEND =
+  "fix the file and send the batch again (the same files, and the same --key if one was given): items already " +
+  "accepted keep their key and make no job twice";
+
+/** An answer that is no batch's names no batch id to read back: the items may be queued all the same. */
+export const SEE_BATCHES =
+  "look for its jobs with `gigafactory jobs` before sending it again (under the same --key, its items make no job twice)";
 
 /** The fields of the 202 answer the command reads (shared/api-batches BatchAcceptedSchema). */
 export const BatchAcceptedRead = z.object({

@@ -5,7 +5,8 @@
  * repeat an earlier one's key are one job), each refused item as a `✘ ERROR` line naming its file, and the
  * `gigafactory batch ID` that follows it; `--wait` reads the batch back until `done` (no item still on its way
  * through the dispatch queue). `--key K` is the batch's Idempotency-Key: the same files sent again under it make no
- * job twice. Exit 0 when every item was accepted (and, under --wait, made); 1 when any was refused.
+ * job twice. Exit 0 when every item was accepted (and, under --wait, made); 1 when any was refused; 130 when Ctrl-C
+ * came while the batch was on its way (cli/commands/batch-submit-interrupt).
  * Under --json: the API's answer, with `batch` (the batch read back when done) added under --wait.
  */
 import { counted } from "../../core/counted.ts";
@@ -17,18 +18,10 @@ import { CliError, errorDocument, formatError, usageError } from "../errors.ts";
 import { inlined } from "../read-answers-ops.ts";
 import { checkedWrite, lineOf } from "../read-answers-policy.ts";
 import { batchSummary } from "./batch.ts";
-import { acceptedLine, BatchAcceptedRead } from "./batch-submit-text.ts";
+import { reportAnswerInterrupted, reportFailureInterrupted, sendListening } from "./batch-submit-interrupt.ts";
+import { acceptedLine, BatchAcceptedRead, RESEND, SEE_BATCHES } from "./batch-submit-text.ts";
 import { DEFAULT_WAIT_SECONDS, WaitStopped, waitForBatch, waitTimeoutMs } from "./batch-wait.ts";
 import { headerKeyProblem } from "./children.ts";
-
-/** What a refused item's line tells to do: the batch's keys make a resend safe. */
-const RESEND =
-  "fix the file and send the batch again (the same files, and the same --key if one was given): items already " +
-  "accepted keep their key and make no job twice";
-
-/** An answer that is no batch's names no batch id to read back: the items may be queued all the same. */
-const SEE_BATCHES =
-  "look for its jobs with `gigafactory jobs` before sending it again (under the same --key, its items make no job twice)";
 
 export const batchSubmit: Command = {
   path: ["batch", "submit"],
@@ -46,6 +39,11 @@ export const batchSubmit: Command = {
     `--wait-timeout seconds (default ${DEFAULT_WAIT_SECONDS}, 0 = no limit); past it, \`✘ ERROR timeout\` naming the items`,
     "still on their way (exit 1; under --json the error document with the answer and `batch` as last read);",
     "Ctrl-C ends the wait the same way, as `✘ ERROR interrupted` (exit 130).",
+    "Ctrl-C while the batch is on its way waits for its answer (within --timeout), which decides whether the jobs",
+    "went in: it prints what was accepted, starts no --wait, and ends `✘ ERROR interrupted` naming the",
+    "`gigafactory batch ID` to follow (exit 130; under --json the answer with `error`); a POST that failed after it",
+    "says whether the batch may have gone in and how to send it again safely (under --json {error, failure}).",
+    "A second Ctrl-C ends at once, not knowing whether the batch went in.",
     "Exit 1 when any item was refused. Under --json: the API's answer {batchId, accepted, jobs, idempotencyKeys,",
     "items, rejected}, and with --wait also `batch` (what `gigafactory batch ID --json` prints, once done).",
   ],
@@ -91,13 +89,20 @@ export const batchSubmit: Command = {
     const { items, stdin } = await readBatchItems(files, ctx.io.stdin, format);
     if (stdin !== undefined) ctx.note(stdinNote(stdin.format, stdin.bytes, format !== undefined));
     assertBatchFits(items);
-    const sent = await ctx.client().submitBatch(items, key);
-    const answer = checkedWrite(BatchAcceptedRead, sent, "a batch's answer", SEE_BATCHES) as BatchAccepted;
+    // Ctrl-C while the POST is out waits for its answer (batch-submit-interrupt): it decides whether the jobs went in.
+    const sent = await sendListening(ctx, items.length, async () => {
+      const doc = await ctx.client().submitBatch(items, key);
+      return checkedWrite(BatchAcceptedRead, doc, "a batch's answer", SEE_BATCHES) as BatchAccepted;
+    });
+    if ("failed" in sent) return reportFailureInterrupted(ctx, sent.failed, key);
+    const { answer } = sent;
     if (!ctx.json) {
       ctx.print(acceptedLine(answer, files.length));
       reportRefused(ctx, answer.rejected, files);
       ctx.print(inlined`follow it: gigafactory batch ${answer.batchId}`);
     }
+    // The user asked to stop: the answer is said, and --wait is not started.
+    if (sent.stopped) return reportAnswerInterrupted(ctx, answer, files.length, ctx.flag("wait"));
     if (!ctx.flag("wait")) {
       if (ctx.json) ctx.emit(answer);
       return answer.rejected.length > 0 ? 1 : 0;
