@@ -9,7 +9,7 @@
 // in. A second Ctrl-C ends at once.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Io } from "../../src/cli/context.ts";
 import { connection, runCli, type StubReply, stubCoordinator } from "../support/cli-harness.ts";
 import { startCli, untilCli } from "../support/cli-process.ts";
@@ -67,9 +67,19 @@ function start(argv: string[]) {
       return () => stops.delete(stop);
     },
   };
-  const code = runCli(argv, io);
+  let ended = false;
+  const code = runCli(argv, io).finally(() => {
+    ended = true;
+  });
   return {
     code,
+    /** Polls for a state (the test's timeout ends a hang); refused once the command ended without it. */
+    async until(what: string, check: () => boolean): Promise<void> {
+      while (!check()) {
+        if (ended) throw new Error(`the command ended before ${what}: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     ctrlC: () => {
       for (const stop of [...stops]) stop();
     },
@@ -83,7 +93,7 @@ function start(argv: string[]) {
 async function interrupted(files: string[], extra: string[] = []) {
   const { stub, held } = await holdingCoordinator();
   const run = start(["batch", "submit", ...files, ...extra, ...connection(stub.url, "shop")]);
-  await vi.waitFor(() => expect(held).toHaveLength(1));
+  await run.until("the POST held", () => held.length === 1);
   run.ctrlC();
   return { run, stub, reply: held[0]! };
 }
@@ -95,11 +105,9 @@ const NOTE =
 describe("Ctrl-C while batch submit's POST is out", () => {
   it("says it waits for the answer, then prints what was accepted as without Ctrl-C and ends interrupted (130)", async () => {
     const files = manifests();
-    const { run } = await interrupted(files).then(async (x) => {
-      await vi.waitFor(() => expect(x.run.stderr()).toContain(NOTE));
-      x.reply.json(202, ANSWER);
-      return x;
-    });
+    const { run, reply } = await interrupted(files);
+    await run.until("the note", () => run.stderr().includes(NOTE));
+    reply.json(202, ANSWER);
     expect(await run.code).toBe(130);
     expect(run.stdout()).toBe("✔ batch b-1: 2 of 3 items accepted, 1 refused\nfollow it: gigafactory batch b-1\n");
     const lines = run.stderr().split("\n");
