@@ -45,7 +45,7 @@ export function pressWatch(doc, win) {
   /** @type {Set<number>} pointer ids down */
   const pointers = new Set();
   let space = false;
-  /** Released, its click not dispatched yet. */
+  /** A touch or pen lifted, its tap's click not dispatched yet. */
   let releasing = false;
   /** When the press began, epoch ms. */
   let since = 0;
@@ -95,10 +95,14 @@ export function pressWatch(doc, win) {
       flushIn(since + HOLD_MAX_MS - Date.now()); // the bound: whatever waits is drawn then, end seen or not
     }
   };
-  /** The last pointer or key is up: held until its click, which a mouse or key sends before `wait` 0 ms runs. */
+  /**
+   * The last pointer or key is up. A mouse's or a key's click is dispatched in this same task, before a 0 ms timer:
+   * the press is over (the click's own handlers draw at once) and what waited is drawn at that timer — not "pressed"
+   * until it runs, which a page's stopped clock (a test's) would have made last. A tap's click may come after `wait`.
+   */
   const released = (/** @type {number} */ wait) => {
     if (pointers.size > 0 || space) return;
-    releasing = true;
+    releasing = wait > 0;
     flushIn(Math.min(wait, since + HOLD_MAX_MS - Date.now())); // a tap's wait for its click does not pass the bound
   };
   /**
@@ -139,8 +143,8 @@ export function pressWatch(doc, win) {
     space = false;
     released(0);
   };
-  // The click of the press being dispatched: the page's own handlers, running now, draw at once (a filter's list,
-  // then focus on it); what waited is drawn after them.
+  // A tap's click being dispatched: the page's own handlers, running now, draw at once (a filter's list, then focus
+  // on it); what waited is drawn after them.
   const onClick = () => {
     if (!releasing) return;
     releasing = false;
