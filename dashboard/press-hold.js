@@ -119,6 +119,7 @@ export function pressWatch(doc, win) {
   /** @param {any} e */
   const onPointerDown = (e) => {
     if (e.button !== 0) return; // a right or middle button opens a menu or scrolls: no click comes to a control
+    if (e.target?.closest?.("select")) return; // its list opens on press and takes the release: the page never sees it
     begin();
     pointers.add(e.pointerId);
   };

@@ -1,8 +1,8 @@
 // dashboard/press-hold: a redraw asked for while a control is pressed (a pointer down, Space down on a button) runs
 // once after the press is over and its click dispatched — never during it, once however often it was asked; the
-// click's own handlers draw at once; Space in a text box and a right button hold nothing; a press that never ends
-// (cancelled, the window blurred, its release never seen) holds no redraw longer than HOLD_MAX_MS, whatever the
-// order of presses, releases, clicks and time (fast-check), with Node's EventTarget for the document and window.
+// click's own handlers draw at once; Space in a text box, a right button and a select hold nothing; a press that
+// never ends (cancelled, the window blurred, its release never seen) holds no redraw longer than HOLD_MAX_MS, whatever
+// the order of presses, releases, clicks and time (fast-check), with Node's EventTarget for the document and window.
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
@@ -16,6 +16,8 @@ function ev(type: string, fields: Record<string, unknown> = {}, target?: unknown
 }
 const BUTTON = { closest: (sel: string) => (sel.includes("button") ? BUTTON : null) };
 const TEXT_BOX = { closest: () => null };
+/** A drop-down: its list takes the release, which the page never sees. */
+const SELECT = { closest: (sel: string) => (sel === "select" ? SELECT : null) };
 const mouse = (type: string, pointerId = 1, button = 0) => ev(type, { pointerId, pointerType: "mouse", button });
 
 function setup() {
@@ -56,10 +58,11 @@ describe("dashboard/press-hold", () => {
     expect(watch.pressed()).toBe(false);
   });
 
-  it("holds through Space on a button until its keyup's click, not Space in a text box nor a right button", () => {
+  it("holds through Space on a button until its keyup's click, not Space in a text box, a right button nor a select", () => {
     const { doc, watch, drawn, redraw } = setup();
     doc.dispatchEvent(ev("keydown", { key: " " }, TEXT_BOX));
     doc.dispatchEvent(mouse("pointerdown", 1, 2));
+    doc.dispatchEvent(ev("pointerdown", { pointerId: 1, pointerType: "mouse", button: 0 }, SELECT));
     expect(watch.pressed()).toBe(false);
     doc.dispatchEvent(ev("keydown", { key: " " }, BUTTON));
     doc.dispatchEvent(ev("keydown", { key: " ", repeat: true }, BUTTON));
