@@ -12,6 +12,7 @@ import { commandParts } from "./command-words.js";
 import { ago, focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { alertSubjectText } from "./factory-label.js";
 import { pager } from "./pager.js";
+import { pressOver } from "./press-hold.js";
 import { scrollBox } from "./scroll-box.js";
 
 /** The panel re-reads every 15 s, as the header's health badge does: a resolved alert leaves the live list by itself. */
@@ -118,6 +119,7 @@ export function alertsView(root, live, params) {
     try {
       const reads = await Promise.all(states.map((s) => readState(live, s, filter === "live" ? 1 : pg.pages)));
       await live.ready; // the fleet read once: a subject's factory by name from the first draw (factory-label.js)
+      await pressOver(); // the rows' Ack, replaced by a poll between press and release, lost the press (press-hold.js)
       if (!alive || !pg.current(asked)) return;
       const alerts = reads.flatMap((r) => r.alerts).sort((a, b) => (a.id < b.id ? 1 : -1));
       // The redraw keeps keyboard focus on the alert it was on (hundreds of rows are a long way to tab back down); an

@@ -17,6 +17,7 @@ import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
 import { Live } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
+import { afterPress, watchPresses } from "./press-hold.js";
 import { drawnAgain, markRole, PENDING, readOnlyText, readOnlyTitle, readWhoami, UNREAD } from "./role.js";
 import { routingView } from "./routing.js";
 import { settingsView } from "./settings.js";
@@ -133,7 +134,7 @@ function learnWho(l) {
     markRole(l.role);
     document.getElementById("role-marker")?.remove();
     showWho(l, w?.why);
-    if (liveReady && l.role && drawnAgain(location.hash.split(/[/?]/)[1] ?? "", was, l.role)) route();
+    if (liveReady && l.role && drawnAgain(location.hash.split(/[/?]/)[1] ?? "", was, l.role)) afterPress(route);
   };
   const stopAsking = l.subscribe(() => {
     if (!asking && !known) void ask();
@@ -233,6 +234,9 @@ document.addEventListener(
 // A button whose request is out is greyed out with aria-disabled, not disabled, so it keeps keyboard focus: its
 // presses are dropped here, before any page's listener (busy.js).
 guardBusy(document);
+// A redraw the person did not cause waits for a press in progress: it replaced the pressed button, and the click was
+// lost (press-hold.js).
+watchPresses(document, window);
 // The skip link must not touch the hash: the hash is the route.
 document.querySelector(".skip")?.addEventListener("click", (ev) => {
   ev.preventDefault();

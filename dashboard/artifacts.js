@@ -16,6 +16,7 @@ import {
   when,
 } from "./dom.js";
 import { newestRead } from "./newest-read.js";
+import { pressOver } from "./press-hold.js";
 
 /**
  * @param {import("./api.js").Session} session
@@ -42,6 +43,7 @@ export function artifactsPanel(session, jobId, onList = () => {}) {
     const mine = reads.begin();
     try {
       const artifacts = await allArtifacts(session, jobId);
+      await pressOver(); // a Download redrawn by an event's read between press and release lost it (press-hold.js)
       if (!reads.newest(mine)) return;
       retry = false;
       showLoadError(status);

@@ -23,6 +23,7 @@ import {
 } from "./dom.js";
 import { counted } from "./format.js";
 import { newestRead } from "./newest-read.js";
+import { pressOver } from "./press-hold.js";
 import { scrollBox } from "./scroll-box.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -197,6 +198,7 @@ export function dagPanel(session, jobId) {
     const mine = reads.begin();
     try {
       const { root } = await api(session, `${jobPath(jobId)}/tree`, { answer: TREE });
+      await pressOver(); // a child's link redrawn by a version's read between press and release lost it (press-hold.js)
       if (!reads.newest(mine)) return; // overtaken: the newer read draws (job-reads.js)
       showLoadError(status); // the read worked: an error from an earlier try (server down) is over, shown or not
       error = retry = false;

@@ -16,6 +16,7 @@ import { emptyRow, letterRow, lettersTable, readPages, redriveAction } from "./d
 import { notRedrivable } from "./dead-letter-text.js";
 import { focusReturn, h, redrawKeepingFocus, renderAges, replace, showLoadError, statusLine } from "./dom.js";
 import { pager } from "./pager.js";
+import { afterPress } from "./press-hold.js";
 import { mayList } from "./role.js";
 
 /** The table's one row while no read has worked (the status line above it says why). */
@@ -173,7 +174,9 @@ export function deadLettersView(root, live) {
   };
   // The list is read when the page opens, on Refresh and after a redrive, not on a timer: it moves with the poller's
   // ticks instead.
-  const unsubscribe = live.subscribe(() => tick(Date.now()));
+  // A row's Redrive redrawn between press and release lost the press: after a press in progress (press-hold.js).
+  const ticked = () => tick(Date.now());
+  const unsubscribe = live.subscribe(() => afterPress(ticked));
   return () => {
     alive = false;
     unsubscribe();

@@ -15,6 +15,7 @@ import { newCodeForm } from "./enrollment-code-new.js";
 import { codeRevoker } from "./enrollment-code-revoke.js";
 import { bindsText, expiresText, stateText, tickClock } from "./enrollment-code-text.js";
 import { newestRead } from "./newest-read.js";
+import { pressOver } from "./press-hold.js";
 import { mayList } from "./role.js";
 import { scrollBox } from "./scroll-box.js";
 
@@ -80,6 +81,7 @@ export function enrollmentCodesView(root, live) {
     setBusy(refresh, true);
     try {
       const { codes } = await api(live.session, "/factories/enrollment-codes", { answer: CODES });
+      await pressOver(); // a Revoke redrawn by a fleet move's read between press and release lost it (press-hold.js)
       if (!alive || !reads.newest(mine)) return;
       const empty = h(
         "tr",

@@ -11,6 +11,7 @@ import { heldAway, neverConnected, seatsCounted } from "./fleet-seats.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
 import { counted } from "./format.js";
 import { keepTyping } from "./kept-box.js";
+import { afterPress } from "./press-hold.js";
 
 /**
  * Render the fleet view into `root`; returns a cleanup function.
@@ -52,13 +53,16 @@ export function fleetView(root, live) {
     const since = live.factoriesAt && live.error ? staleText(live.factoriesAt, live.error) : "";
     if (stale.textContent !== since) stale.textContent = since;
     stale.hidden = !since;
-    const records = track.records();
     // Every card was rebuilt on every tick (3 s) for its heartbeat age: 1,000 factories were ~16,000 nodes rebuilt,
     // each card filtering every track record (up to 5,000) for its own. The ages are text, changed in place.
-    if (drawn?.factories === factories && drawn.records === records) {
-      refreshTimes(grid);
-      return;
-    }
+    if (drawn?.factories === factories && drawn.records === track.records()) refreshTimes(grid);
+    // Drawn anew after a press in progress (press-hold.js): a poller's read replacing the pressed Release between
+    // press and release sent its click to the list, and the release was never sent (CI: dashboard-reread-busy).
+    else afterPress(drawCards);
+  };
+  const drawCards = () => {
+    const factories = live.factories;
+    const records = track.records();
     drawn = { factories, records };
     if (live.factoriesAt && factories.length === 0) {
       replace(

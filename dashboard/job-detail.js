@@ -26,6 +26,7 @@ import { headerFacts, manifestFields } from "./job-facts.js";
 import { everyRead, readSchedule, readsForEvent } from "./job-reads.js";
 import { holderLink } from "./job-row.js";
 import { logFileView } from "./log-file.js";
+import { pressOver } from "./press-hold.js";
 import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
@@ -158,6 +159,7 @@ export function jobDetailView(root, live, jobId) {
   const loadJob = async () => {
     try {
       const job = await api(session, jobPath(jobId), { answer: JOB });
+      await pressOver(); // the Parent link redrawn by a feed event's read between press and release lost it (press-hold.js)
       if (!alive) return; // the page was left while the read was out: nothing of it is drawn or read after it
       showLoadError(status);
       // A read sent before the job drawn now (a read or an action's answer: its `rev` is higher), answering late, is

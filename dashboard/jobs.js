@@ -12,6 +12,7 @@ import { focusReturn, h, renderAges, replace, STAGES, showLoadError, stageLabel,
 import { stageChips } from "./job-chips.js";
 import { jobRow } from "./job-row.js";
 import { newestRead } from "./newest-read.js";
+import { afterPress } from "./press-hold.js";
 import { scrollBox } from "./scroll-box.js";
 import { serialPanel } from "./serial.js";
 import { readAtWaitEnd, reasonEnds, waitEnd } from "./wait-end.js";
@@ -95,7 +96,9 @@ export function jobsView(root, live, params) {
 
   const renderChips = () => chips.render(live);
 
-  const renderRows = () => {
+  // Held while a link or button is pressed (press-hold.js): a read drawing the rows between press and release lost it.
+  const renderRows = () => afterPress(drawRows);
+  const drawRows = () => {
     // Re-rendering must not throw away keyboard focus on a job's link: kept on the job's, or — the job gone from this
     // read (it moved to another stage, or was purged) — handed to the link now in its place, else the heading.
     const focused = document.activeElement?.closest("tr[data-job]")?.getAttribute("data-job");
@@ -172,7 +175,7 @@ export function jobsView(root, live, params) {
         if (over) setBusy(more, false);
         renderRows();
         waitEnds.shown(boardWait(Date.now()));
-        if (over) giveBack();
+        if (over) afterPress(giveBack); // to a row drawn: after the rows, when they are held
         if (over) giveBack = () => {};
       }
     }

@@ -11,6 +11,7 @@ import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, 
 import { counted, wholePercent } from "./format.js";
 import { armColumns, decisionText } from "./learned.js";
 import { newestRead } from "./newest-read.js";
+import { pressOver } from "./press-hold.js";
 import { usdText } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
@@ -160,6 +161,7 @@ export function experimentsSection(session) {
     const mine = reads.begin();
     try {
       const doc = await api(session, "/routing/experiments", { answer: EXPERIMENTS });
+      await pressOver(); // a Stop redrawn by the page's poll between press and release lost the press (press-hold.js)
       if (!alive || !reads.newest(mine)) return; // overtaken: the newer read draws
       showLoadError(status);
       for (const c of charts.values()) c.destroy();

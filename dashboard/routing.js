@@ -9,6 +9,7 @@ import { api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { newestRead } from "./newest-read.js";
+import { pressOver } from "./press-hold.js";
 import { experimentsSection } from "./routing-experiments.js";
 
 /** 10 s: findings move with run ends and experiments with each counted outcome; faster would only add load. */
@@ -169,6 +170,7 @@ export function routingView(root, live) {
         api(live.session, "/routing/recommendations", { answer: RECOMMENDATIONS }),
         api(live.session, "/routing/rules", { answer: RULES }),
       ]);
+      await pressOver(); // an Apply or Remove redrawn between press and release lost the press (press-hold.js)
       if (!alive || !reads.newest(mine)) return; // overtaken: the newer read draws
       showLoadError(status);
       // Redrawn every POLL_MS: keyboard focus on an Apply or Remove stays on it (it fell to the page's top).

@@ -25,6 +25,7 @@ import {
 import { fieldError, refusalError } from "./field-error.js";
 import { counted } from "./format.js";
 import { pager } from "./pager.js";
+import { pressOver } from "./press-hold.js";
 import { scrollBox } from "./scroll-box.js";
 import { frozenKeys } from "./serial-cells.js";
 import { keyToFreeze, serialKeyRefusal, serialPath } from "./serial-key.js";
@@ -179,6 +180,7 @@ export function serialPanel(session, name = (id) => id) {
       const frozen = cursor
         ? (await api(session, "/settings", { answer: FROZEN_KEYS })).frozenSerialKeys
         : keys.filter((g) => g.frozen).map((g) => g.key);
+      await pressOver(); // a Freeze or Open redrawn by the board's read between press and release lost it (press-hold.js)
       if (!pg.current(asked)) return;
       showLoadError(status);
       frozenKeys.clear();

@@ -1,0 +1,169 @@
+// A press is not lost to a redraw the person did not cause, in Debian Chromium against the real local server: a mouse
+// held down on a quarantined factory's Release while the shared poller reads the fleet again (the queue moved) and
+// the page says so, then let go, sends the release once, and the cards are drawn from that read after it — the card
+// redrawn between press and release had sent the click to the list, and the release was never sent (CI). The same
+// with Space held on Release (a button clicks on keyup), and with a job's link on the board held while the board's
+// read draws the rows (a failed read, said on the status line in the same draw): the link still opens the job.
+import type { Locator, Page, Route } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
+import { adminApi } from "./harness.ts";
+
+const PRODUCT = "press-redraw";
+/** A server answer or a page's draw on a busy two-core machine; never a delay. */
+const SOON = { timeout: 30_000 };
+
+/** Wraps the page's fetch before anything loads: `sent(method, suffix)` counts the requests it has made. */
+async function countFetches(page: Page) {
+  // Browser code as text: the tests' TypeScript has no DOM types (as page.evaluate("…") elsewhere).
+  await page.addInitScript(`{
+    window.__sent = [];
+    const real = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      window.__sent.push((init?.method ?? "GET") + " " + new URL(url, location.href).pathname);
+      return real(input, init);
+    };
+  }`);
+  return async (method: string, suffix: string) =>
+    ((await page.evaluate("window.__sent")) as string[]).filter((r) => r.startsWith(`${method} `) && r.endsWith(suffix))
+      .length;
+}
+
+const json = (route: Route, body: unknown, status = 200) =>
+  route.fulfill({
+    status,
+    contentType: status < 300 ? "application/json" : "application/problem+json",
+    body: JSON.stringify(body),
+  });
+
+const factory = (id: string, name: string, status: string) => ({
+  id,
+  name,
+  status,
+  health: "ok",
+  seats: 2,
+  load: 0,
+  lastHeartbeatAt: Date.now(),
+  capabilities: [],
+  breakers: [],
+});
+
+/**
+ * Moves the mouse over `target`, at most 20 px into it (a link's text starts at its left): the cards drawn anew by each
+ * read while the page settles leave an element gone as it is measured (null), so it is measured until it answers.
+ */
+async function pointAt(page: Page, target: Locator) {
+  let box: Awaited<ReturnType<Locator["boundingBox"]>> = null;
+  await expect
+    .poll(async () => {
+      box = await target.boundingBox();
+      return box !== null;
+    }, SOON)
+    .toBe(true);
+  const { x, y, width, height } = box as unknown as NonNullable<typeof box>;
+  await page.mouse.move(x + Math.min(width / 2, 20), y + height / 2);
+}
+
+describe("dashboard: a press outlasts a redraw the person did not cause", () => {
+  const suite = dashboardSuite(PRODUCT, { createProduct: true, tokens: true });
+  const api = adminApi(() => suite.h.url, PRODUCT);
+
+  /**
+   * The Fleet page over a stand-in list: box-q quarantined, and once `grow()` is called a second factory beside it —
+   * the summary line over the cards says "2 factories" in the same draw as the cards read from that list.
+   */
+  async function fleetPage() {
+    let sent: Awaited<ReturnType<typeof countFetches>> = async () => 0;
+    let second = false;
+    const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT, {
+      route: async (p) => {
+        sent = await countFetches(p);
+        await p.route(
+          (u) => u.pathname.endsWith("/factories"),
+          (route) => {
+            if (route.request().method() !== "GET") return route.fallback();
+            const q = factory("f-q", "box-q", "quarantined");
+            return json(route, { factories: second ? [q, factory("f-2", "box-2", "active")] : [q] });
+          },
+        );
+        await p.route("**/factories/f-q/release", (route) => json(route, { released: true }));
+      },
+    });
+    await page.goto(`${suite.h.url}/#/fleet`);
+    const release = page.getByRole("button", { name: "Release box-q", exact: true });
+    await release.waitFor(SOON);
+    /** The next list read has two factories; the queue moves, so the poller reads it now (not in 15 s). */
+    const grow = async () => {
+      second = true;
+      await api("POST", "/jobs", { manifest: { title: "moves the queue version" } });
+      // The summary is written in the draw that replaced the cards (before the fix) or held them (after).
+      await expect.poll(() => page.locator("#fleet-summary").textContent(), SOON).toMatch(/^2 factories/);
+    };
+    const cards = () => page.locator("ul.fleet > li.card").count();
+    return { page, errors, close, release, grow, cards, sent: () => sent("POST", "/factories/f-q/release") };
+  }
+
+  it("fleet: a mouse press on Release held while the poller reads the list anew sends the release once", async () => {
+    const { page, errors, close, release, grow, cards, sent } = await fleetPage();
+    await pointAt(page, release);
+    await page.mouse.down();
+    await grow();
+    await page.mouse.up();
+    await expect.poll(sent, SOON).toBe(1);
+    // Then the cards are drawn from the read that came during the press: box-2 beside box-q.
+    await expect.poll(cards, SOON).toBe(2);
+    await expect.poll(() => page.locator("#release-status-f-q").textContent(), SOON).toMatch(/^Released/);
+    expect(await sent()).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("fleet: Space held on Release while the poller reads the list anew sends the release once", async () => {
+    const { page, errors, close, release, grow, cards, sent } = await fleetPage();
+    await release.focus();
+    await page.keyboard.down(" ");
+    await grow();
+    await page.keyboard.up(" ");
+    await expect.poll(sent, SOON).toBe(1);
+    await expect.poll(cards, SOON).toBe(2);
+    expect(await sent()).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("jobs board: a job's link held while the board's read draws the rows still opens the job", async () => {
+    const job = await api<{ id: string }>("POST", "/jobs", { manifest: { title: "pressed while drawn" } });
+    let failNext = false;
+    const { page, errors, close } = await signedInPage(suite, suite.tokens.operator, PRODUCT, {
+      route: async (p) => {
+        // The board's next read fails (503): its status line says so in the draw that draws the rows again.
+        await p.route(
+          (u) => u.pathname.endsWith("/jobs"),
+          (route) => {
+            if (route.request().method() !== "GET" || !failNext) return route.fallback();
+            failNext = false;
+            return json(
+              route,
+              { type: "about:blank", title: "Unavailable", detail: "try later", code: "unavailable" },
+              503,
+            );
+          },
+        );
+      },
+    });
+    await page.goto(`${suite.h.url}/#/jobs`);
+    const link = page.locator(`tr[data-job="${job.id}"] a`);
+    await link.waitFor(SOON);
+    await pointAt(page, link);
+    await page.mouse.down();
+    failNext = true;
+    await api("POST", "/jobs", { manifest: { title: "moves the queue version" } }); // the board reads again
+    await page.locator("#main [data-load-error]").waitFor(SOON); // said in the draw that drew the rows
+    await page.mouse.up();
+    await expect.poll(() => new URL(page.url()).hash, SOON).toBe(`#/jobs/${job.id}`);
+    await page.locator("#job-title").filter({ hasText: "pressed while drawn" }).waitFor(SOON);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
