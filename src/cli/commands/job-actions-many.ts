@@ -32,8 +32,8 @@ export const MAX_IDS = 10_000;
 /** Standard input's bound: 10,000 ids of 64 characters, one a line, and room for a CRLF each. */
 const MAX_STDIN_BYTES = MAX_IDS * 66;
 
-/** The action's past tense, for the tally: `54 shipped`. */
-const DONE: Record<JobAction, string> = {
+/** The action's past tense, for the tally: `54 shipped`, and for Ctrl-C on one job (job-actions-interrupt). */
+export const DONE: Record<JobAction, string> = {
   requeue: "requeued",
   cancel: "cancelled",
   ship: "shipped",
