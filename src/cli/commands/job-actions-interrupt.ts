@@ -65,47 +65,73 @@ export function reportActionsInterrupted<E>(
   return EXIT_INTERRUPTED;
 }
 
+/** The action's past tense, for the tally (`54 shipped`) and for Ctrl-C on one job (`whether it was shipped`). */
+export const DONE: Record<JobAction, string> = {
+  requeue: "requeued",
+  cancel: "cancelled",
+  ship: "shipped",
+  approve: "approved",
+  reject: "rejected",
+};
+
+/** The action as a noun, for Ctrl-C on one job: `the shipping of job J is on its way`. */
+const ACT: Record<JobAction, string> = {
+  requeue: "requeue",
+  cancel: "cancellation",
+  ship: "shipping",
+  approve: "approval",
+  reject: "rejection",
+};
+
 /** What the Ctrl-C's error on one job starts with: where its action was when it came. */
 const stoppedOne = (action: JobAction, id: string) =>
-  inlined`stopped by Ctrl-C while the ${action} of job ${id} was on its way`;
+  inlined`stopped by Ctrl-C while the ${ACT[action]} of job ${id} was on its way`;
 
 /**
- * The line the first Ctrl-C prints on stderr during the action on one job `id`: its answer is waited for. `done`: the
- * action's past tense (`requeued`).
+ * The line the first Ctrl-C prints on stderr during `action` on one job `id` (`requeue ID`, `review approve ID`): its
+ * answer is waited for.
  */
-export function stoppingActionNote(action: JobAction, done: string, id: string): string {
+export function stoppingActionNote(action: JobAction, id: string): string {
+  const done = DONE[action];
   return lineOf(
-    `Ctrl-C: the ${action} of job ${id} is on its way; waiting for its answer, which decides whether it was ${done}; ` +
-      `Ctrl-C again ends at once, not knowing whether it was ${done}`,
+    `Ctrl-C: the ${ACT[action]} of job ${id} is on its way; waiting for its answer, which decides whether it was ` +
+      `${done}; Ctrl-C again ends at once, not knowing whether it was ${done}`,
   );
 }
 
 /**
- * Ends the action on one job whose answer came after Ctrl-C, its `✔` line already printed as without it: `✘ ERROR
- * interrupted` saying the stage the job is now in; under --json the one document, the job (`job`) with `error`.
+ * Ends `action` on one job whose answer came after Ctrl-C, its `✔` line already printed as without it: `✘ ERROR
+ * interrupted` saying the stage `job` is now in; under --json the one document, `doc` (the answer as printed without
+ * Ctrl-C: the job, or `review`'s outcome) with `error`.
  * @returns EXIT_INTERRUPTED (130)
  */
-export function actionAnswered(ctx: Ctx, action: JobAction, job: { id: string; stage: string }): number {
+export function actionAnswered(
+  ctx: Ctx,
+  action: JobAction,
+  job: { id: string; stage: string },
+  doc: object = job,
+): number {
   return endAnswered(
     ctx,
     inlined`${stoppedOne(action, job.id)}; its answer came: job ${job.id} is now ${job.stage}`,
     inlined`nothing to send again: read it with \`gigafactory job ${job.id}\``,
-    job,
+    doc,
   );
 }
 
 /**
- * Ends the action on one job `id` whose request failed after Ctrl-C: the failure's `✘ ERROR` line, then `✘ ERROR
- * interrupted` — not acted on when the coordinator refused it, else it may have been: read its stage before acting
- * again (a second requeue of a job that ran again meanwhile starts another paid run). Under --json `{error, failure}`.
+ * Ends `action` on one job `id` whose request failed after Ctrl-C: the failure's `✘ ERROR` line, then `✘ ERROR
+ * interrupted` — not acted on when the coordinator refused it, else it may have been: read its stage before running
+ * `command` (`requeue`, `review approve`) again — a second requeue of a job that ran again meanwhile starts another
+ * paid run. Under --json `{error, failure}`.
  * @returns EXIT_INTERRUPTED (130)
  */
-export function actionFailed(ctx: Ctx, err: unknown, action: JobAction, done: string, id: string): number {
+export function actionFailed(ctx: Ctx, err: unknown, action: JobAction, id: string, command: string = action): number {
   return endFailed(ctx, err, {
     stopped: stoppedOne(action, id),
-    refused: inlined`job ${id} was not ${done}`,
+    refused: inlined`job ${id} was not ${DONE[action]}`,
     again: "run the command again",
-    unknown: inlined`job ${id} may or may not have been ${done}`,
-    unknownFix: inlined`read its stage with \`gigafactory job ${id}\` before running \`gigafactory ${action} ${id}\` again`,
+    unknown: inlined`job ${id} may or may not have been ${DONE[action]}`,
+    unknownFix: inlined`read its stage with \`gigafactory job ${id}\` before running \`gigafactory ${command} ${id}\` again`,
   });
 }

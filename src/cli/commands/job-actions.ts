@@ -19,8 +19,8 @@ import { plainNameInput, plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { inlined, JobActedRead } from "../read-answers-ops.ts";
 import { sendListening } from "../request-interrupt.ts";
-import { actionAnswered, actionFailed, stoppingActionNote } from "./job-actions-interrupt.ts";
-import { actOnMany, DONE, jobIdsOf, MAX_IDS } from "./job-actions-many.ts";
+import { actionAnswered, actionFailed, DONE, stoppingActionNote } from "./job-actions-interrupt.ts";
+import { actOnMany, jobIdsOf, MAX_IDS } from "./job-actions-many.ts";
 
 const SUMMARIES: Record<JobAction, string> = {
   requeue: "put a job back in the queue (a failed job gets a fresh set of attempts)",
@@ -120,10 +120,10 @@ function actionCommand(action: JobAction): Command {
       }
       // Ctrl-C while the one request is out waits for its answer (job-actions-interrupt): it decides whether the job
       // was acted on — a requeue or a reject that requeues starts a paid run.
-      const sent = await sendListening(ctx, stoppingActionNote(action, DONE[action], id!), async () =>
+      const sent = await sendListening(ctx, stoppingActionNote(action, id!), async () =>
         checked(JobActedRead, await ctx.client().action(id!, action, body), "a job"),
       );
-      if ("failed" in sent) return actionFailed(ctx, sent.failed, action, DONE[action], id!);
+      if ("failed" in sent) return actionFailed(ctx, sent.failed, action, id!);
       const job = sent.answer;
       if (!ctx.json) ctx.print(inlined`✔ ${action}: job ${job.id} is now ${job.stage}`);
       if (sent.stopped) return actionAnswered(ctx, action, job);
