@@ -1,7 +1,7 @@
 /**
  * @module cli/request-interrupt
- * Ctrl-C (SIGINT) while a command's one request that makes or re-runs paid work is out — `batch submit`'s
- * `POST …/jobs:batch`, `children`'s `POST …/jobs/{id}/children`, a job action on one id. cli/main's default ended the
+ * Ctrl-C (SIGINT) while a command's one request that makes or re-runs paid work is out — `batch submit`, `children`,
+ * a job action on one id, `review approve|reject`, `dead-letters redrive`. cli/main's default ended the
  * process at once, saying nothing, so whether the work went in was left to guess. Here: the first Ctrl-C prints the
  * command's note and the answer is still awaited (bounded by --timeout, as every request); an answer is printed as
  * without Ctrl-C, then `✘ ERROR interrupted` (exit 130) says how to follow it; a failure after it is printed as its own
