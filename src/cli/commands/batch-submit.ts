@@ -17,8 +17,9 @@ import type { Command, Ctx } from "../context.ts";
 import { CliError, errorDocument, formatError, usageError } from "../errors.ts";
 import { inlined } from "../read-answers-ops.ts";
 import { checkedWrite, lineOf } from "../read-answers-policy.ts";
+import { sendListening } from "../request-interrupt.ts";
 import { batchSummary } from "./batch.ts";
-import { reportAnswerInterrupted, reportFailureInterrupted, sendListening } from "./batch-submit-interrupt.ts";
+import { batchStoppingNote, reportAnswerInterrupted, reportFailureInterrupted } from "./batch-submit-interrupt.ts";
 import { acceptedLine, BatchAcceptedRead, RESEND, SEE_BATCHES } from "./batch-submit-text.ts";
 import { DEFAULT_WAIT_SECONDS, WaitStopped, waitForBatch, waitTimeoutMs } from "./batch-wait.ts";
 import { headerKeyProblem } from "./children.ts";
@@ -90,7 +91,7 @@ export const batchSubmit: Command = {
     if (stdin !== undefined) ctx.note(stdinNote(stdin.format, stdin.bytes, format !== undefined));
     assertBatchFits(items);
     // Ctrl-C while the POST is out waits for its answer (batch-submit-interrupt): it decides whether the jobs went in.
-    const sent = await sendListening(ctx, items.length, async () => {
+    const sent = await sendListening(ctx, batchStoppingNote(items.length), async () => {
       const doc = await ctx.client().submitBatch(items, key);
       return checkedWrite(BatchAcceptedRead, doc, "a batch's answer", SEE_BATCHES) as BatchAccepted;
     });

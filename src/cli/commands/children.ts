@@ -5,7 +5,8 @@
  * name a sibling by `#<index>`. The request carries an Idempotency-Key, by default one derived from the file's
  * bytes, so running the same command again (after a timeout, say) returns the children it made instead of a second
  * set of paid runs; `--key` names another (to add the same children twice, give each run its own key). Prints one
- * row per child (id, title, stage, deps, created or existing); --json: the API's `{parent, children}`.
+ * row per child (id, title, stage, deps, created or existing); --json: the API's `{parent, children}`. Ctrl-C while
+ * the request is out waits for its answer and ends exit 130 (cli/commands/children-interrupt).
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -17,8 +18,10 @@ import { CliError, usageError } from "../errors.ts";
 import { tooLarge } from "../input-file.ts";
 import { checked } from "../read-answers.ts";
 import { ChildrenRead, inlined, inlineRows } from "../read-answers-ops.ts";
+import { sendListening } from "../request-interrupt.ts";
 import { NONE, renderTable } from "../table.ts";
 import { utf8Text } from "../utf8-text.ts";
+import { childrenAnswered, childrenFailed, childrenStoppingNote } from "./children-interrupt.ts";
 
 /** The default key: the file's bytes, so the same file for the same parent is one request (the server scopes keys per parent). */
 export function fileKey(bytes: Uint8Array): string {
@@ -60,6 +63,15 @@ export const children: Command = {
   args: { names: "ID FILE.json", min: 2, max: 2 },
   jobIdArg: true,
   summary: "give a queued or blocked job children from a JSON file (a retry returns the same children)",
+  details: [
+    "Prints one row per child (ID, TITLE, STAGE, DEPS, RESULT: created, or existing when this same request made it",
+    "before) and a count line; under --json the API's {parent, children}. The Idempotency-Key is derived from the",
+    "file's bytes unless --key names one, so the same command again returns the children it made, not a second set.",
+    "Ctrl-C while the children are on their way waits for the answer (within --timeout), which decides whether they",
+    "were added: it prints them as without it and ends `✘ ERROR interrupted` naming `gigafactory tree ID` (exit 130;",
+    "under --json the answer with `error`); a request that failed after it says whether they may have been added and",
+    "that the same command again makes none twice (under --json {error, failure}). A second Ctrl-C ends at once.",
+  ],
   options: {
     key: { type: "string", value: "K", help: "the Idempotency-Key (default: derived from the file's bytes)" },
   },
@@ -81,9 +93,16 @@ export const children: Command = {
     // was sent whole, to be refused 413 payload_too_large.
     if (Buffer.byteLength(JSON.stringify({ children: list })) > MAX_CHILDREN_BYTES)
       throw tooLarge(MAX_CHILDREN_BYTES, "a job's children", `${file}: `);
-    const made = await ctx.client().addChildren(id, list, key);
-    checked(ChildrenRead, made, "a parent with its children");
+    // Ctrl-C while the POST is out waits for its answer (children-interrupt): it decides whether they were added.
+    const sent = await sendListening(ctx, childrenStoppingNote(id, list.length), async () => {
+      const made = await ctx.client().addChildren(id, list, key);
+      checked(ChildrenRead, made, "a parent with its children");
+      return made;
+    });
+    if ("failed" in sent) return childrenFailed(ctx, sent.failed, ctx.str("key"));
+    const made = sent.answer;
     if (ctx.json) {
+      if (sent.stopped) return childrenAnswered(ctx, made);
       ctx.emit({ parent: made.parent, children: made.children });
       return 0;
     }
@@ -94,6 +113,6 @@ export const children: Command = {
     const what = made.replayed ? "made by this same request before: nothing new" : "added";
     const n = made.children.length;
     ctx.note(inlined`${made.parent.id} is ${made.parent.stage}; ${n} ${n === 1 ? "child" : "children"} ${what}`);
-    return 0;
+    return sent.stopped ? childrenAnswered(ctx, made) : 0;
   },
 };

@@ -12,6 +12,7 @@
  * `gigafactory dead-letters redrive ID` (operator): the dead letter's original message back on its queue, and the
  * dead letter deleted (worker/routes/dead-letter-redrive). At least once — a redrive whose answer was lost may be run
  * again, and its effects are idempotent; a second one of the same id is `✘ ERROR not_found`. `--json`: the API's answer.
+ * Ctrl-C while it is out waits for the answer and ends exit 130 (cli/request-interrupt).
  *
  * `gigafactory dead-letters show ID` (operator): one dead letter — when, its source, tries and reason, the stores that
  * hold it, its message (pretty JSON, or its text when it is not JSON) and what to do next: the redrive command when a
@@ -25,22 +26,62 @@ import type { DeadLetterView } from "../../shared/http-client-types.ts";
 import type { Command } from "../context.ts";
 import { checked, DeadLetterRead, DeadLettersRead, RedrivenRead } from "../read-answers.ts";
 import { inlined } from "../read-answers-ops.ts";
+import { lineOf } from "../read-answers-policy.ts";
+import { endAnswered, endFailed, sendListening } from "../request-interrupt.ts";
 import { formatInstant, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
 
 /** The API's largest page: what `--all` asks for unless `--limit` says otherwise. */
 const MAX_PAGE = 500;
 
-/** `dead-letters redrive ID`: one request; a refusal is the API's code with the CLI's fix (cli/errors). */
+/** What a redrive's Ctrl-C error starts with: where the redrive was when it came. */
+const redriveStopped = (id: string) => inlined`stopped by Ctrl-C while the redrive of dead letter ${id} was on its way`;
+
+/**
+ * `dead-letters redrive ID`: one request; a refusal is the API's code with the CLI's fix (cli/errors). A dispatch
+ * message redriven makes jobs (paid runs): Ctrl-C while the request is out waits for its answer (cli/request-interrupt,
+ * as `batch submit`) and ends exit 130 saying whether the message went back, and that a redrive again is safe.
+ */
 export const redriveDeadLetter: Command = {
   path: ["dead-letters", "redrive"],
   args: { names: "ID", min: 1, max: 1 },
   summary: "send a dead letter's message back to its queue and delete it (at least once; its effects are idempotent)",
+  details: [
+    "Prints the queue the message went back to; under --json the API's {id, source, queue, …}. A second redrive of",
+    "the same id is `✘ ERROR not_found`: it was done. Ctrl-C while the redrive is on its way waits for its answer",
+    "(within --timeout), which decides whether the message went back: it prints it as without it and ends `✘ ERROR",
+    "interrupted` (exit 130; under --json the answer with `error`); a request that failed after it says whether the",
+    "message may have gone back, and that the same command again is safe (under --json {error, failure}). A second",
+    "Ctrl-C ends at once.",
+  ],
   options: {},
   async run(ctx) {
-    const r = checked(RedrivenRead, await ctx.client().redriveDeadLetter(ctx.positionals[0] as string), "a redrive");
+    const id = ctx.positionals[0] as string;
+    const note = lineOf(
+      `Ctrl-C: the redrive of dead letter ${id} is on its way; waiting for its answer, which decides whether its ` +
+        "message went back to its queue; Ctrl-C again ends at once, not knowing whether it went back",
+    );
+    const sent = await sendListening(ctx, note, async () =>
+      checked(RedrivenRead, await ctx.client().redriveDeadLetter(id), "a redrive"),
+    );
+    if ("failed" in sent) {
+      return endFailed(ctx, sent.failed, {
+        stopped: redriveStopped(id),
+        refused: "this redrive sent nothing back",
+        again: "run the command again",
+        unknown: "its message may or may not have gone back to its queue",
+        unknownFix:
+          "run the same command again: a redrive's effects are idempotent (jobs by their idempotency keys), and one " +
+          "already done answers `✘ ERROR not_found`",
+      });
+    }
+    const r = sent.answer;
+    if (!ctx.json) ctx.print(`✔ dead letter ${r.id} (${r.source}) sent back to the ${r.queue} queue, and deleted`);
+    if (sent.stopped) {
+      const came = inlined`${redriveStopped(id)}; its answer came: sent back to the ${r.queue} queue, and deleted`;
+      return endAnswered(ctx, came, "nothing to send again: `gigafactory dead-letters` no longer lists it", r);
+    }
     if (ctx.json) ctx.emit(r);
-    else ctx.print(`✔ dead letter ${r.id} (${r.source}) sent back to the ${r.queue} queue, and deleted`);
     return 0;
   },
 };

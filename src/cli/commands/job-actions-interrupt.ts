@@ -1,18 +1,23 @@
 /**
  * @module cli/commands/job-actions-interrupt
- * A job action on several ids (cli/commands/job-actions-many) stopped by Ctrl-C (SIGINT). It ended the process at
- * once, saying nothing: of 56 ids piped to `ship -`, which were shipped and which not was left to guess. Now the first
- * Ctrl-C tries no further job, waits for the answers already on their way (each bounded by --timeout) and ends with
- * exit 130: each job's line as without Ctrl-C, the tally so far (`✔ 8 shipped, ✘ 1 refused, 3 not tried`), the
- * not-tried ids by name, and `✘ ERROR interrupted` — under --json one document `{error, tried, notTried}`. A second
- * Ctrl-C ends at once (cli/main), as `submit`'s (cli/submit-interrupt).
+ * A job action stopped by Ctrl-C (SIGINT), on several ids (cli/commands/job-actions-many) or on one while its request
+ * is out. It ended the process at once, saying nothing: of 56 ids piped to `ship -`, which were shipped and which not
+ * was left to guess; of one `requeue ID`, whether a paid run was queued. Now, on several, the first Ctrl-C tries no
+ * further job, waits for the answers already on their way (each bounded by --timeout) and ends with exit 130: each
+ * job's line as without Ctrl-C, the tally so far (`✔ 8 shipped, ✘ 1 refused, 3 not tried`), the not-tried ids by name,
+ * and `✘ ERROR interrupted` — under --json one document `{error, tried, notTried}`. On one, it waits for the answer
+ * (cli/request-interrupt, as `batch submit`), prints it as without Ctrl-C and ends `✘ ERROR interrupted` — under
+ * --json the job with `error`; a failure after it says whether the job may have been acted on and to read it before
+ * acting again — `{error, failure}`. A second Ctrl-C ends at once (cli/main), as `submit`'s (cli/submit-interrupt).
  */
 import { counted } from "../../core/counted.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { JobAction } from "../../shared/http-client.ts";
 import type { Ctx } from "../context.ts";
 import { CliError, errorDocument, formatError } from "../errors.ts";
+import { inlined } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
+import { endAnswered, endFailed } from "../request-interrupt.ts";
 import { EXIT_INTERRUPTED } from "../submit-interrupt.ts";
 
 /**
@@ -58,4 +63,75 @@ export function reportActionsInterrupted<E>(
   ctx.io.stderr(`${terminalText(formatError(e))}\n`);
   if (ctx.json) ctx.emit({ ...errorDocument(e), tried, notTried });
   return EXIT_INTERRUPTED;
+}
+
+/** The action's past tense, for the tally (`54 shipped`) and for Ctrl-C on one job (`whether it was shipped`). */
+export const DONE: Record<JobAction, string> = {
+  requeue: "requeued",
+  cancel: "cancelled",
+  ship: "shipped",
+  approve: "approved",
+  reject: "rejected",
+};
+
+/** The action as a noun, for Ctrl-C on one job: `the shipping of job J is on its way`. */
+const ACT: Record<JobAction, string> = {
+  requeue: "requeue",
+  cancel: "cancellation",
+  ship: "shipping",
+  approve: "approval",
+  reject: "rejection",
+};
+
+/** What the Ctrl-C's error on one job starts with: where its action was when it came. */
+const stoppedOne = (action: JobAction, id: string) =>
+  inlined`stopped by Ctrl-C while the ${ACT[action]} of job ${id} was on its way`;
+
+/**
+ * The line the first Ctrl-C prints on stderr during `action` on one job `id` (`requeue ID`, `review approve ID`): its
+ * answer is waited for.
+ */
+export function stoppingActionNote(action: JobAction, id: string): string {
+  const done = DONE[action];
+  return lineOf(
+    `Ctrl-C: the ${ACT[action]} of job ${id} is on its way; waiting for its answer, which decides whether it was ` +
+      `${done}; Ctrl-C again ends at once, not knowing whether it was ${done}`,
+  );
+}
+
+/**
+ * Ends `action` on one job whose answer came after Ctrl-C, its `✔` line already printed as without it: `✘ ERROR
+ * interrupted` saying the stage `job` is now in; under --json the one document, `doc` (the answer as printed without
+ * Ctrl-C: the job, or `review`'s outcome) with `error`.
+ * @returns EXIT_INTERRUPTED (130)
+ */
+export function actionAnswered(
+  ctx: Ctx,
+  action: JobAction,
+  job: { id: string; stage: string },
+  doc: object = job,
+): number {
+  return endAnswered(
+    ctx,
+    inlined`${stoppedOne(action, job.id)}; its answer came: job ${job.id} is now ${job.stage}`,
+    inlined`nothing to send again: read it with \`gigafactory job ${job.id}\``,
+    doc,
+  );
+}
+
+/**
+ * Ends `action` on one job `id` whose request failed after Ctrl-C: the failure's `✘ ERROR` line, then `✘ ERROR
+ * interrupted` — not acted on when the coordinator refused it, else it may have been: read its stage before running
+ * `command` (`requeue`, `review approve`) again — a second requeue of a job that ran again meanwhile starts another
+ * paid run. Under --json `{error, failure}`.
+ * @returns EXIT_INTERRUPTED (130)
+ */
+export function actionFailed(ctx: Ctx, err: unknown, action: JobAction, id: string, command: string = action): number {
+  return endFailed(ctx, err, {
+    stopped: stoppedOne(action, id),
+    refused: inlined`job ${id} was not ${DONE[action]}`,
+    again: "run the command again",
+    unknown: inlined`job ${id} may or may not have been ${DONE[action]}`,
+    unknownFix: inlined`read its stage with \`gigafactory job ${id}\` before running \`gigafactory ${command} ${id}\` again`,
+  });
 }

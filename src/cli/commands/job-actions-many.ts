@@ -23,7 +23,7 @@ import { inlined, JobActedRead } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
 import { listenForInterrupt } from "../submit-interrupt.ts";
 import { utf8Text } from "../utf8-text.ts";
-import { reportActionsInterrupted, stoppingActionsNote } from "./job-actions-interrupt.ts";
+import { DONE, reportActionsInterrupted, stoppingActionsNote } from "./job-actions-interrupt.ts";
 
 /** As submit: enough to hide round trips, few enough not to crowd the product's single-writer coordinator. */
 const IN_FLIGHT = 8;
@@ -31,15 +31,6 @@ const IN_FLIGHT = 8;
 export const MAX_IDS = 10_000;
 /** Standard input's bound: 10,000 ids of 64 characters, one a line, and room for a CRLF each. */
 const MAX_STDIN_BYTES = MAX_IDS * 66;
-
-/** The action's past tense, for the tally: `54 shipped`. */
-const DONE: Record<JobAction, string> = {
-  requeue: "requeued",
-  cancel: "cancelled",
-  ship: "shipped",
-  approve: "approved",
-  reject: "rejected",
-};
 
 /**
  * One job's fate: acted on (the job after it), refused by the coordinator, failed otherwise / not sent after a foreign

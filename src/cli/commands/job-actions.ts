@@ -7,7 +7,8 @@
  * (cli/commands/job-actions-many: a line per job, a tally, `--json` one entry per id). `approve|reject --round N` fences the verdict to the
  * review round `reviews ID` showed, as `review approve|reject --round N` does. `requeue --budget-usd N` /
  * `--budget-tokens N` raise the job's own budget with it: a job that has
- * spent its budget is refused (`✘ ERROR budget_exceeded: … / raise …`) without.
+ * spent its budget is refused (`✘ ERROR budget_exceeded: … / raise …`) without. Ctrl-C while the request on one id
+ * is out waits for its answer and ends exit 130 (cli/commands/job-actions-interrupt).
  */
 import { ActionBody, JOB_ACTIONS } from "../../shared/api.ts";
 import type { JobAction } from "../../shared/http-client.ts";
@@ -17,6 +18,8 @@ import { usageError } from "../errors.ts";
 import { plainNameInput, plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { inlined, JobActedRead } from "../read-answers-ops.ts";
+import { sendListening } from "../request-interrupt.ts";
+import { actionAnswered, actionFailed, DONE, stoppingActionNote } from "./job-actions-interrupt.ts";
 import { actOnMany, jobIdsOf, MAX_IDS } from "./job-actions-many.ts";
 
 const SUMMARIES: Record<JobAction, string> = {
@@ -85,6 +88,10 @@ function actionCommand(action: JobAction): Command {
       "Under --json with several ids or `-`: one entry per id, in order: {id, job} or {id, error: {code, message, fix}}.",
       "Ctrl-C tries no more jobs, waits for the answers on their way, then prints the tally so far and the ids not",
       "tried (exit 130; under --json {error, tried, notTried}); a second Ctrl-C ends at once.",
+      "On one id, Ctrl-C while its request is out waits for the answer (within --timeout), which decides whether the",
+      `job was ${DONE[action]}: it prints the answer as without it and ends \`✘ ERROR interrupted\` (exit 130; under --json`,
+      "the job with `error`); a request that failed after it says whether the job may have been acted on and to read",
+      "it with `gigafactory job ID` before acting again (under --json {error, failure}).",
       `e.g. gigafactory jobs --stage testing --all --json | jq -r '.jobs[].id' | gigafactory ${action} -`,
     ],
     options: {
@@ -111,10 +118,16 @@ function actionCommand(action: JobAction): Command {
         if (round !== undefined) throw usageError("--round names one job's review round: give one job id", action);
         return await actOnMany(ctx, action, await jobIdsOf(ctx, action), body);
       }
-      const acted = await ctx.client().action(id!, action, body);
-      const job = checked(JobActedRead, acted, "a job");
+      // Ctrl-C while the one request is out waits for its answer (job-actions-interrupt): it decides whether the job
+      // was acted on — a requeue or a reject that requeues starts a paid run.
+      const sent = await sendListening(ctx, stoppingActionNote(action, id!), async () =>
+        checked(JobActedRead, await ctx.client().action(id!, action, body), "a job"),
+      );
+      if ("failed" in sent) return actionFailed(ctx, sent.failed, action, id!);
+      const job = sent.answer;
+      if (!ctx.json) ctx.print(inlined`✔ ${action}: job ${job.id} is now ${job.stage}`);
+      if (sent.stopped) return actionAnswered(ctx, action, job);
       if (ctx.json) ctx.emit(job);
-      else ctx.print(inlined`✔ ${action}: job ${job.id} is now ${job.stage}`);
       return 0;
     },
   };

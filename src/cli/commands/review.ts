@@ -3,7 +3,8 @@
  * `gigafactory review approve|reject ID [--comment TEXT]`: a review under the token the CLI signs in with — its
  * id is what counts towards the job's quorum, once; `--round N` (the round id `reviews ID` prints: the ms instant the
  * build under review was queued, not a count) refuses it if the job was requeued and rebuilt since — and `gigafactory reviews ID`: who approved, k of N. Under
- * --json: the API's documents (the job and its reviews after the review; the reviews for `reviews`).
+ * --json: the API's documents (the job and its reviews after the review; the reviews for `reviews`). Ctrl-C while a
+ * verdict is out waits for its answer and ends exit 130, as `approve|reject ID` (cli/commands/job-actions-interrupt).
  */
 
 import { counted } from "../../core/counted.ts";
@@ -12,7 +13,9 @@ import type { Command } from "../context.ts";
 import { plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, lineOf, lineTable, ReviewedRead, ReviewsRead } from "../read-answers-policy.ts";
+import { sendListening } from "../request-interrupt.ts";
 import { formatInstant, NONE } from "../table.ts";
+import { actionAnswered, actionFailed, stoppingActionNote } from "./job-actions-interrupt.ts";
 
 function reviewTable(view: ReviewsView, terminal?: number): string {
   if (view.reviews.length === 0) return "no reviews yet";
@@ -58,6 +61,14 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
       verdict === "approve"
         ? "approve a job in review as this token (each token counts once towards the quorum)"
         : "reject a job: failed, or requeued with the comment as feedback (onReject); a running job is stopped",
+    details: [
+      "Prints the stage the job is now in and, with a quorum, how many approvals it has of how many it needs; under",
+      "--json the API's {job, required, approvals, …}.",
+      "Ctrl-C while the verdict is on its way waits for its answer (within --timeout), which decides whether it went",
+      "in: it prints the answer as without it and ends `✘ ERROR interrupted` (exit 130; under --json the answer with",
+      "`error`); a request that failed after it says whether the verdict may have gone in and to read the job with",
+      "`gigafactory job ID` before sending it again (under --json {error, failure}). A second Ctrl-C ends at once.",
+    ],
     options: {
       comment: { type: "string", value: "TEXT", help: "what the reviewer says (≤ 500 bytes)" },
       round: {
@@ -72,20 +83,25 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
       const comment = typed === undefined ? undefined : plainTextInput(typed, "--comment", `review ${verdict}`);
       const round = ctx.int("round");
       const id = ctx.positionals[0]!;
-      const sent = await ctx.client().review(id, {
-        verdict,
-        ...(comment ? { comment } : {}),
-        ...(round !== undefined ? { round } : {}),
+      const body = { verdict, ...(comment ? { comment } : {}), ...(round !== undefined ? { round } : {}) };
+      // Ctrl-C while the verdict is out waits for its answer (job-actions-interrupt, as `approve|reject ID`): it
+      // decides whether the job was approved or rejected — a reject under onReject: requeue starts a paid run.
+      const sent = await sendListening(ctx, stoppingActionNote(verdict, id), async () => {
+        const answer = await ctx.client().review(id, body);
+        return checkedWrite(ReviewedRead, answer, "a review's outcome", `read \`gigafactory reviews ${id}\``);
       });
-      const out = checkedWrite(ReviewedRead, sent, "a review's outcome", `read \`gigafactory reviews ${id}\``);
-      if (ctx.json) ctx.emit(out);
-      else {
+      if ("failed" in sent) return actionFailed(ctx, sent.failed, verdict, id, `review ${verdict}`);
+      const out = sent.answer;
+      if (ctx.json) {
+        if (sent.stopped) return actionAnswered(ctx, verdict, out.job, out);
+        ctx.emit(out);
+      } else {
         const quorum = out.required > 0 ? `; ${out.approvals} of ${counted(out.required, "approval")}` : "";
         // The job's id and stage are the server's text: a newline in one printed a second, forged ✔ line.
         const job = lineOf(`${out.job.id} is now ${out.job.stage}`);
         ctx.print(`✔ ${verdict === "approve" ? "approved" : "rejected"}: job ${job}${quorum}`);
       }
-      return 0;
+      return sent.stopped ? actionAnswered(ctx, verdict, out.job, out) : 0;
     },
   };
 }
