@@ -216,6 +216,11 @@ setUnauthorizedHandler((err, session) => {
 window.addEventListener("hashchange", () => {
   if (liveReady) route();
 });
+// A redraw the person did not cause waits for a press in progress: it replaced the pressed button, and the click was
+// lost (press-hold.js). Installed before the capture listeners below: they stop a dropped click (a double click's
+// second, a busy button's) before any later listener, and press-hold, not seeing a tap's click, held every redraw
+// for TAP_CLICK_MS (pass 45 review).
+watchPresses(document, window);
 // A double click is one press. Each page greys its button out while its action is out, but the second click of a
 // double click lands after the first answer when that answer is quick or the browser slow (a loaded machine): it
 // acted again — a second Resume lifted the exhaustion pause the first left in force, and dispatch ran past the
@@ -234,9 +239,6 @@ document.addEventListener(
 // A button whose request is out is greyed out with aria-disabled, not disabled, so it keeps keyboard focus: its
 // presses are dropped here, before any page's listener (busy.js).
 guardBusy(document);
-// A redraw the person did not cause waits for a press in progress: it replaced the pressed button, and the click was
-// lost (press-hold.js).
-watchPresses(document, window);
 // The skip link must not touch the hash: the hash is the route.
 document.querySelector(".skip")?.addEventListener("click", (ev) => {
   ev.preventDefault();

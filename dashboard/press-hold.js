@@ -160,6 +160,7 @@ export function pressWatch(doc, win) {
     ["pointerup", onPointerUp],
     ["pointercancel", onPointerCancel],
     ["dragstart", cancel], // the press became a drag: no click follows
+    ["contextmenu", cancel], // a menu opened by the press (Ctrl-click on macOS) takes its release: no click follows
     ["keydown", onKeyDown],
     ["keyup", onKeyUp],
     ["click", onClick],
