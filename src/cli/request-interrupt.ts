@@ -48,7 +48,10 @@ export async function sendListening<T>(
 export function endAnswered(ctx: Ctx, message: string, fix: string, doc: object): number {
   const e = new CliError("interrupted", message, fix, EXIT_INTERRUPTED);
   ctx.io.stderr(`${terminalText(formatError(e))}\n`);
-  if (ctx.json) ctx.emit({ ...errorDocument(e), ...doc });
+  // The answer's own `error` key, if it has one (its reads check only the fields they use), is not spread: it put the
+  // coordinator's in place of `interrupted` (pass 45 review).
+  const { error: _theirs, ...rest } = doc as Record<string, unknown>;
+  if (ctx.json) ctx.emit({ ...errorDocument(e), ...rest });
   return EXIT_INTERRUPTED;
 }
 
