@@ -216,10 +216,8 @@ setUnauthorizedHandler((err, session) => {
 window.addEventListener("hashchange", () => {
   if (liveReady) route();
 });
-// A redraw the person did not cause waits for a press in progress: it replaced the pressed button, and the click was
-// lost (press-hold.js). Installed before the capture listeners below: they stop a dropped click (a double click's
-// second, a busy button's) before any later listener, and press-hold, not seeing a tap's click, held every redraw
-// for TAP_CLICK_MS (pass 45 review).
+// A redraw the person did not cause waits for a press in progress (press-hold.js); first, as the listeners below stop
+// the clicks they drop, and a tap's click unseen held every redraw for TAP_CLICK_MS (pass 45 review).
 watchPresses(document, window);
 // A double click is one press. Each page greys its button out while its action is out, but the second click of a
 // double click lands after the first answer when that answer is quick or the browser slow (a loaded machine): it
