@@ -10,27 +10,11 @@ import { describe, expect, it } from "vitest";
 import { holdRequests } from "./chromium.ts";
 import { dashboardSuite, onClock, signedInPage } from "./dashboard-session.ts";
 import { adminApi } from "./harness.ts";
+import { countFetches, fulfillJson as json } from "./page-fetches.ts";
 
 const PRODUCT = "reread-busy";
 /** A server answer or a page's draw on a busy two-core machine; never a delay. */
 const SOON = { timeout: 30_000 };
-
-/** Wraps the page's fetch before anything loads: `sent(method, suffix)` counts the requests it has made. */
-async function countFetches(page: Page) {
-  // Browser code as text: the tests' TypeScript has no DOM types (as page.evaluate("…") elsewhere).
-  await page.addInitScript(`{
-    window.__sent = [];
-    const real = window.fetch.bind(window);
-    window.fetch = (input, init) => {
-      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-      window.__sent.push((init?.method ?? "GET") + " " + new URL(url, location.href).pathname);
-      return real(input, init);
-    };
-  }`);
-  return async (method: string, suffix: string) =>
-    ((await page.evaluate("window.__sent")) as string[]).filter((r) => r.startsWith(`${method} `) && r.endsWith(suffix))
-      .length;
-}
 
 /** Holds the next `method` request to a path ending in `suffix` until `answer()`; the others pass (or `serve`). */
 async function holdNext(page: Page, method: string, suffix: string, serve?: (route: Route) => Promise<void>) {
@@ -67,13 +51,6 @@ async function press(page: Page, button: ReturnType<Page["locator"]>) {
   await button.focus();
   await page.keyboard.press("Enter");
 }
-
-const json = (route: Route, body: unknown, status = 200) =>
-  route.fulfill({
-    status,
-    contentType: status < 300 ? "application/json" : "application/problem+json",
-    body: JSON.stringify(body),
-  });
 
 describe("dashboard: an action's guard outlasts its list's re-read", () => {
   const suite = dashboardSuite(PRODUCT, { createProduct: true, tokens: true });
