@@ -3,7 +3,6 @@
  * Ctrl-C in-process, for a command whose one request is out: `holdingCoordinator()` is a stand-in coordinator that
  * holds every POST until the test answers it (`held`) and answers any read 404; `startInterruptible(argv)` runs
  * cli/run's `runCli` on an Io whose onInterrupt the test presses (`ctrlC`), as cli/main's first SIGINT calls `stop`.
- * (test/unit/cli-batch-interrupt keeps its own copy, from before this module.)
  */
 import type { Io } from "../../src/cli/context.ts";
 import { runCli, type StubReply, type StubRequest, stubCoordinator } from "./cli-harness.ts";

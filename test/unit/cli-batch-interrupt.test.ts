@@ -10,8 +10,8 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Io } from "../../src/cli/context.ts";
-import { connection, runCli, type StubReply, stubCoordinator } from "../support/cli-harness.ts";
+import { connection } from "../support/cli-harness.ts";
+import { holdingCoordinator, interruptedPost } from "../support/cli-interrupt.ts";
 import { startCli, untilCli } from "../support/cli-process.ts";
 import { testTempDir } from "../support/temp-dir.ts";
 
@@ -38,64 +38,9 @@ const ANSWER = {
   rejected: [{ index: 1, status: 400, code: "invalid_manifest", detail: "line 1: no title" }],
 };
 
-/** A coordinator that holds the batch's POST until the test answers it (`held`); any read is answered 404. */
-async function holdingCoordinator() {
-  const held: StubReply[] = [];
-  const stub = await stubCoordinator((req, reply) => {
-    if (req.method === "POST") held.push(reply);
-    else reply.problem(404, { type: "x", title: "t", status: 404, detail: "nope", code: "not_found" });
-  });
-  return { stub, held };
-}
-
-/** runCli in-process on an Io whose Ctrl-C the test presses (`ctrlC`), as cli/main's first SIGINT calls `stop`. */
-function start(argv: string[]) {
-  let [stdout, stderr] = ["", ""];
-  const stops = new Set<() => void>();
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
-    now: () => 1_700_000_000_000,
-    onInterrupt: (stop) => {
-      stops.add(stop);
-      return () => stops.delete(stop);
-    },
-  };
-  let ended = false;
-  const code = runCli(argv, io).finally(() => {
-    ended = true;
-  });
-  return {
-    code,
-    /** Polls for a state (the test's timeout ends a hang); refused once the command ended without it. */
-    async until(what: string, check: () => boolean): Promise<void> {
-      while (!check()) {
-        if (ended) throw new Error(`the command ended before ${what}: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
-    ctrlC: () => {
-      for (const stop of [...stops]) stop();
-    },
-    listening: () => stops.size,
-    stdout: () => stdout,
-    stderr: () => stderr,
-  };
-}
-
 /** Starts `batch submit` of `files`, waits for its POST to be held, and presses Ctrl-C. */
 async function interrupted(files: string[], extra: string[] = []) {
-  const { stub, held } = await holdingCoordinator();
-  const run = start(["batch", "submit", ...files, ...extra, ...connection(stub.url, "shop")]);
-  await run.until("the POST held", () => held.length === 1);
-  run.ctrlC();
-  return { run, stub, reply: held[0]! };
+  return interruptedPost((url) => ["batch", "submit", ...files, ...extra, ...connection(url, "shop")]);
 }
 
 const NOTE =
@@ -196,7 +141,7 @@ describe("Ctrl-C while batch submit's POST is out, the real process (SIGINT)", (
     await untilCli(run, "the POST held", () => held.length === 1);
     run.child.kill("SIGINT");
     await untilCli(run, "the note", () => run.stderr().includes(NOTE));
-    held[0]!.json(202, ANSWER);
+    held[0]!.reply.json(202, ANSWER);
     const r = await run.exited;
     expect(r.code).toBe(130);
     expect(r.stdout).toContain("✔ batch b-1: 2 of 3 items accepted, 1 refused");
