@@ -1,20 +1,16 @@
 /**
  * @module cli/commands/factories
- * The fleet: `gigafactory factories` lists it; `gigafactory enroll NAME` adds one and prints the command to run
- * on the host (the changes to one factory are cli/commands/factory-changes). A factory token is shown exactly
- * once (at enroll and rotate): the server keeps only its hash, so the CLI says so next to it.
+ * The fleet: `gigafactory factories` lists it (`gigafactory enroll NAME` adds one: cli/commands/enroll; the changes
+ * to one factory are cli/commands/factory-changes), and the host command a factory token goes into. A factory token is
+ * shown exactly once (at enroll and rotate): the server keeps only its hash, so the CLI says so next to it.
  */
 
 import { counted } from "../../core/counted.ts";
-import { Capability, HostName } from "../../shared/api.ts";
-import { notACapability, notAFactoryName } from "../../shared/enroll-words.ts";
-import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Enrolled, Factory, FactoryBreaker } from "../../shared/http-client.ts";
 import { CAPABILITIES_MAX, capabilityCell } from "../capability-cell.ts";
 import type { Command, Ctx } from "../context.ts";
-import { CliError, usageError } from "../errors.ts";
-import { checked, EnrolledRead, EnrollmentCodeRead, FactoriesRead } from "../read-answers.ts";
-import { formatAge, formatInstant, formatLeft, list, renderTable } from "../table.ts";
+import { checked, EnrolledRead, FactoriesRead } from "../read-answers.ts";
+import { formatAge, formatLeft, list, renderTable } from "../table.ts";
 import { disconnectedLines, type Link, linkCell, linkWord } from "./factories-link.ts";
 
 /**
@@ -148,103 +144,24 @@ export function agentCommand(url: string, product: string, token: string, grant:
 }
 
 /**
- * Prints the token's host command (or `--json`), `headline` written from the answer only once it is checked: built
- * before, a foreign answer to `factory rotate` crashed on `e.factory.name` as an `internal` "CLI bug". `grant`: as
- * agentCommand's.
+ * Prints the token's host command (not under --json), `headline` written from the answer only once it is checked:
+ * built before, a foreign answer to `factory rotate` crashed on `e.factory.name` as an `internal` "CLI bug". `grant`:
+ * as agentCommand's.
+ * @returns the --json document, `{...e, command}` (the caller emits it: commands/secret-interrupt)
  * @throws CliError bad_response — the answer is not an enrolled factory with a token of one shell word
  */
-export function printToken(
+export function showToken(
   ctx: Ctx,
   e: Enrolled,
   headline: (e: Enrolled) => string,
   grant: readonly string[] = [],
-): void {
+): Enrolled & { command: string } {
   checked(EnrolledRead, e, "an enrolled factory with its token");
   const { url, product } = ctx.connection();
   const command = agentCommand(url, product, e.token, grant);
-  if (ctx.json) {
-    ctx.emit({ ...e, command });
-    return;
+  if (!ctx.json) {
+    ctx.print(`${headline(e)}\n\nRun this on the host:\n\n  ${command}\n`);
+    ctx.print("The token is shown once: the coordinator keeps only its hash. Rotate it if it is lost.");
   }
-  ctx.print(`${headline(e)}\n\nRun this on the host:\n\n  ${command}\n`);
-  ctx.print("The token is shown once: the coordinator keeps only its hash. Rotate it if it is lost.");
+  return { ...e, command };
 }
-
-/**
- * By default the operator never sees the host's token: a one-time enrollment
- * code (valid an hour) goes into the printed command, and the agent trades it
- * for its own token on the host. `--direct` enrolls here and prints the token.
- */
-export const enroll: Command = {
-  path: ["enroll"],
-  args: { names: "NAME", min: 1, max: 1 },
-  summary: "print the one-time command that enrolls a host and starts its agent",
-  options: {
-    // Its example is one the agent cannot detect: `os:linux` granted by hand routes linux jobs to a mac that says so.
-    cap: {
-      type: "string",
-      multiple: true,
-      value: "C",
-      help: "a capability the agent cannot detect, e.g. gpu (repeatable; it detects os:, arch:, node:, has:, engine:)",
-    },
-    seats: { type: "string", value: "N", int: { min: 1, max: 64 }, help: "jobs it may run at once (default 1)" },
-    direct: { type: "boolean", help: "enroll now and print the factory token instead of a one-time code" },
-  },
-  async run(ctx) {
-    const seats = ctx.int("seats");
-    // Checked here, as the agent will (shared/api Capability): no code carries them, so the coordinator never saw
-    // them — a bad one cost a code and went, unquoted, into the command printed for the host's shell
-    // (`--cap "gpu; rm -rf ~"` printed `--cap gpu; rm -rf ~`), where the agent refused it or the shell ran the rest.
-    for (const cap of ctx.strs("cap")) {
-      if (!Capability.safeParse(cap).success) throw usageError(`--cap ${notACapability(cap)}`, "enroll");
-    }
-    // Checked as the agent checks its --name (agent/credential-checks assertHostName): one fault, one code and exit.
-    const name = ctx.positionals[0]!;
-    if (!HostName.safeParse(name).success)
-      throw new CliError(
-        "bad_name",
-        `NAME ${notAFactoryName(name)}`,
-        "give the name the host is to have, e.g. build-box-7",
-        EXIT_USAGE,
-      );
-    // What the host's agent is to keep for `run`: the same with a code or a token.
-    const grant = [
-      "--name",
-      name,
-      ...ctx.strs("cap").flatMap((c) => ["--cap", c]),
-      ...(seats !== undefined ? ["--seats", String(seats)] : []),
-    ];
-    if (!ctx.flag("direct")) {
-      // The code is bound to this host name and seat count: a host that asks for another name is refused, and
-      // one that asks for more seats gets these.
-      const minted = await ctx.client().mintEnrollmentCode({ name, seats: seats ?? 1 });
-      const { code, expiresAt } = checked(EnrollmentCodeRead, minted, "an enrollment code");
-      const { url, product } = ctx.connection();
-      const command = `${AGENT} enroll --url ${url} --product ${product} --code ${code} ${grant.join(" ")} && ${AGENT} run`;
-      if (ctx.json) {
-        ctx.emit({ name, code, expiresAt, command });
-        return 0;
-      }
-      ctx.print(
-        `✔ Enrollment code for ${name}, valid until ${formatInstant(expiresAt)} and usable once.\n\nRun this on the host:\n\n  ${command}\n`,
-      );
-      ctx.print("The host trades the code for its own token; the token never passes through here.");
-      return 0;
-    }
-    const e = await ctx.client().enroll({
-      name,
-      capabilities: ctx.strs("cap"),
-      ...(seats !== undefined ? { seats } : {}),
-    });
-    printToken(
-      ctx,
-      e,
-      (f) => {
-        const caps = f.factory.capabilities.length ? f.factory.capabilities.join(", ") : "no capabilities";
-        return `✔ Enrolled ${f.factory.name} (${f.factoryId}): ${caps}; ${counted(f.factory.seats, "seat")}.`;
-      },
-      grant,
-    );
-    return 0;
-  },
-};

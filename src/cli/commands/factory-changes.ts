@@ -2,16 +2,18 @@
  * @module cli/commands/factory-changes
  * `gigafactory factory drain|quarantine|activate|approve|release|rotate|revoke|rm ID`: the changes an operator
  * makes to one factory, each printing what the factory is now (or `--json`). ID is the factory's id or its name
- * (cli/factory-ref). The fleet listing and enrollment are cli/commands/factories.
+ * (cli/factory-ref). The fleet listing is cli/commands/factories, enrollment cli/commands/enroll.
  */
 
 import { counted } from "../../core/counted.ts";
+import type { Enrolled } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { factoryId } from "../factory-ref.ts";
-import { checked } from "../read-answers.ts";
+import { checked, EnrolledRead } from "../read-answers.ts";
 import { DeregisteredRead, FactoryChangedRead, FactoryGrantRead, FleetRefsRead, inlined } from "../read-answers-ops.ts";
 import { list } from "../table.ts";
-import { printToken } from "./factories.ts";
+import { showToken } from "./factories.ts";
+import { type SecretWords, sendForSecret } from "./secret-interrupt.ts";
 
 const STATUS_CHANGES = {
   drain: { status: "draining", summary: "stop giving a factory new work; it finishes what it holds" },
@@ -31,6 +33,29 @@ const idOf = (ctx: Ctx, live = true): Promise<string> => {
     checked(FleetRefsRead, { factories: await client.listFactories() }, "a list of factories").factories;
   return factoryId({ listFactories }, ctx.positionals[0]!, live);
 };
+
+/** What Ctrl-C during `factory rotate REF` says: the new token shown, or the host locked out and the way back. */
+function rotateWords(ref: string): SecretWords<Enrolled> {
+  return {
+    note:
+      `Ctrl-C: the rotation of factory ${ref}'s token is on its way; waiting for its answer, which holds the new ` +
+      "token, shown once; Ctrl-C again ends at once, and the host may be locked out: its old token refused, the " +
+      "new one never shown",
+    failure: {
+      stopped: `stopped by Ctrl-C while the rotation of factory ${ref}'s token was on its way`,
+      refused: "the token was not rotated: the old one still works",
+      again: "run the command again",
+      unknown: "the token may have been rotated — the host's old token refused — and the new one never shown",
+      unknownFix:
+        `run \`gigafactory factory rotate ${ref}\` again: the token this one made, if it made one, was never shown; ` +
+        "the new rotation's token is the one to give the host",
+    },
+    answered: (e) => ({
+      came: inlined`the old token of ${e.factory.name} (${e.factoryId}) is refused now; the new one is shown here once`,
+      fix: "run the command shown (`command` under --json) on the host now: until then it is locked out",
+    }),
+  };
+}
 
 /** The factory a change answered, checked before it is printed (or emitted). */
 const changed = <T>(f: T): T => checked(FactoryChangedRead, f, "a factory");
@@ -109,15 +134,23 @@ export const factoryCommands: Command[] = [
     path: ["factory", "rotate"],
     args: { names: "ID", min: 1, max: 1 },
     summary: "issue a factory a new token; the old one stops working at once",
+    details: [
+      "Ctrl-C while the rotation is on its way waits for its answer (within --timeout): the new token is printed as",
+      "without it, then `✘ ERROR interrupted` (exit 130; under --json the answer with `error`); a request that failed",
+      "after it says whether the old token may be refused already and the new one unseen, and to rotate again (under",
+      "--json {error, failure}). A second Ctrl-C ends at once.",
+    ],
     options: {},
     async run(ctx) {
-      const e = await ctx.client().rotateFactoryToken(await idOf(ctx));
-      printToken(
-        ctx,
-        e,
-        (f) => inlined`✔ Rotated the token of ${f.factory.name} (${f.factoryId}); the old token is refused now.`,
-      );
-      return 0;
+      const ref = ctx.positionals[0]!;
+      const id = await idOf(ctx);
+      // The old token is refused once the coordinator rotates: a new one never shown locks the host out, so Ctrl-C
+      // while the rotation is out waits for its answer (commands/secret-interrupt).
+      const send = async () =>
+        checked(EnrolledRead, await ctx.client().rotateFactoryToken(id), "an enrolled factory with its token");
+      const headline = (f: Enrolled) =>
+        inlined`✔ Rotated the token of ${f.factory.name} (${f.factoryId}); the old token is refused now.`;
+      return sendForSecret(ctx, rotateWords(ref), send, (e) => showToken(ctx, e, headline));
     },
   },
   {
