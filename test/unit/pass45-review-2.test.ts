@@ -3,7 +3,8 @@
 // or gone (404) is not said to leave "the old one still works" — a revoked or deregistered factory has no token that
 // works; `enroll --direct`'s failure after Ctrl-C does not send the operator to rotate a revoked record that merely
 // shares the name (`factories` lists revoked ones, and a host is enrolled again under its old name as `factory
-// revoke` advises); and cli/exit-codes, which names the commands that exit 130, names the three.
+// revoke` advises); a --timeout that ends the wait after Ctrl-C does not also send the operator to `gigafactory jobs`
+// and `history` (the timeout's generic fix for a write), which show nothing of a token or code; and cli/exit-codes, which names the commands that exit 130, names the three.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { connection } from "../support/cli-harness.ts";
@@ -45,6 +46,22 @@ describe("pass 45 review 2: enroll --direct failed after Ctrl-C", () => {
     // (listed, and resolved by rotate when no live one shares the name) is refused 409, and the host is not enrolled.
     expect(error.fix).toContain("`gigafactory factories` lists box-9");
     expect(error.fix).toMatch(/revoked/);
+  });
+});
+
+describe("pass 45 review 2: --timeout ends the wait after Ctrl-C", () => {
+  it.each([
+    ["factory rotate", ["factory", "rotate", "fac_1"]],
+    ["enroll", ["enroll", "box-9"]],
+    ["enroll --direct", ["enroll", "box-9", "--direct"]],
+    ["tokens mint", ["tokens", "mint", "--role", "operator", "--name", "ci"]],
+  ])("%s: every line says what to look at for the secret, none `gigafactory jobs`", async (_, argv) => {
+    // The POST is held, never answered: the bound (1 s, from the request's start) ends the wait.
+    const { run } = await interruptedPost((url) => [...argv, "--timeout", "1", ...connection(url, "shop")]);
+    expect(await run.code).toBe(130);
+    expect(run.stderr()).toContain("✘ ERROR timeout: ");
+    expect(run.stderr()).toContain("✘ ERROR interrupted: ");
+    expect(run.stderr()).not.toContain("`gigafactory jobs`");
   });
 });
 
