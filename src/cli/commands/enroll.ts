@@ -52,7 +52,10 @@ function directWords(name: string): SecretWords<Enrolled> {
       again: "run the command again",
       unknown: `factory ${name} may have been enrolled, its token never shown`,
       unknownFix:
-        `see whether \`gigafactory factories\` lists ${name}: if it does, \`gigafactory factory rotate ${name}\` ` +
+        // Not revoked: a revoked record keeps the name (re-enrolling under it is what the CLI advises), and rotate
+        // refuses it (pass 45 review).
+        `see whether \`gigafactory factories\` lists ${name} with a status other than revoked: if it does, ` +
+        `\`gigafactory factory rotate ${name}\` ` +
         "gives it a token you see (the one this made, if it made one, was never shown); if not, run the same " +
         "command again",
     },

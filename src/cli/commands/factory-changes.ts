@@ -43,7 +43,8 @@ function rotateWords(ref: string): SecretWords<Enrolled> {
       "new one never shown",
     failure: {
       stopped: `stopped by Ctrl-C while the rotation of factory ${ref}'s token was on its way`,
-      refused: "the token was not rotated: the old one still works",
+      // Not "the old one still works": a revoked or deregistered factory, refused 409 or 404, has none (pass 45 review).
+      refused: "the token was not rotated: nothing changed",
       again: "run the command again",
       unknown: "the token may have been rotated — the host's old token refused — and the new one never shown",
       unknownFix:
