@@ -15,6 +15,7 @@ import type { Ctx } from "./context.ts";
 import { CliError, errorDocument, formatError, toCliError } from "./errors.ts";
 import { lineOf } from "./read-answers-policy.ts";
 import { EXIT_INTERRUPTED, listenForInterrupt } from "./submit-interrupt.ts";
+import { TIMEOUT_FIX } from "./timeout-error.ts";
 
 /**
  * Runs `send` (the request and the check of its answer) listening for Ctrl-C: the first prints `note` (one line, as
@@ -84,7 +85,10 @@ export function refusedWhole(err: unknown): boolean {
  * @returns EXIT_INTERRUPTED (130)
  */
 export function endFailed(ctx: Ctx, err: unknown, words: FailureWords): number {
-  const cause = toCliError(ctx.asTokenRefusal(err));
+  const failure = toCliError(ctx.asTokenRefusal(err));
+  // A timed-out write's own fix says where to look for what any write may have done; the interrupted line says it for
+  // this command, and the two disagreed (a rotation sent to look at jobs: pass 45 review). Its bound's fix stays.
+  const cause = failure.code === "timeout" ? new CliError("timeout", failure.message, TIMEOUT_FIX) : failure;
   const e = refusedWhole(err)
     ? new CliError(
         "interrupted",

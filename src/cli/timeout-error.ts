@@ -5,7 +5,8 @@
 import { FixableError as CliError } from "../shared/fixable-error.ts";
 import type { ResponseTimeoutError } from "../shared/http-client.ts";
 
-const TIMEOUT_FIX =
+/** What any timed-out request's fix says: the coordinator's state, or a longer bound. */
+export const TIMEOUT_FIX =
   "check that the coordinator is up and not overloaded, or allow longer with --timeout SECONDS / GIGAFACTORY_TIMEOUT (0 = no limit)";
 
 /**
@@ -18,7 +19,8 @@ export function timeoutError(err: ResponseTimeoutError): CliError {
   const what = err.started ? err.message : `${err.message} (the coordinator took the connection but did not answer)`;
   const write = !["GET", "HEAD"].includes(err.method);
   const fix = write
-    ? `the ${err.method} may still have been applied: check (\`gigafactory jobs\`, \`history\`) before running it again; ${TIMEOUT_FIX}`
+    ? `the ${err.method} may still have been applied: check what it changes (a job: \`gigafactory jobs\`, \`history\`; ` +
+      `a factory or token: \`gigafactory factories\`, \`tokens\`) before running it again; ${TIMEOUT_FIX}`
     : TIMEOUT_FIX;
   return new CliError("timeout", what, fix);
 }
