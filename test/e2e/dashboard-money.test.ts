@@ -14,6 +14,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeContext, launchChromium } from "./chromium.ts";
 import { createProduct, type Harness, startHarness } from "./harness.ts";
+import { keepBeating, setLongLived } from "./long-lived.ts";
 import { ProductClient } from "./product-client.ts";
 
 const PRODUCT = "dash-money";
@@ -61,6 +62,8 @@ describe("dashboard: money and health in a real browser", () => {
   let operator = "";
   /** `tripped`: its claude breaker is open; `flaky`: quarantined by its error budget. */
   const f = { tripped: { id: "", token: "" }, flaky: { id: "", token: "" } };
+  /** Stops the factories' heartbeats (beforeAll): they stay up however long the file takes. */
+  let stopBeats: (() => void) | undefined;
 
   /** The factory `token` claims the next job; throws unless it got `jobId`. */
   async function claim(token: string, jobId: string): Promise<number> {
@@ -111,6 +114,12 @@ describe("dashboard: money and health in a real browser", () => {
       f[name] = { id: r.body.factoryId, token: r.body.token };
     }
 
+    // The file outlives a minute on a loaded box, and the defaults would undo its states meanwhile (CI: a lease
+    // granted 60 s, not the 3600 s asked, lapsed as a failed run and quarantined `tripped`; the seats tile read 0/0
+    // once both factories were down): the longest lease and cool-down, and both factories beat (long-lived.ts).
+    await setLongLived(c);
+    stopBeats = keepBeating(c, () => Object.values(f).map((x) => x.token));
+
     // Money: a daily budget, and a running job whose engine has spent 85 % of it (→ warning, budget_warning alert).
     const set = await c.api("PUT", "/budget", { period: "day", ceilingUsd: CEILING_USD, onExhausted: "pause" });
     if (set.status !== 200) throw new Error(`budget: ${set.status} ${JSON.stringify(set.body)}`);
@@ -129,6 +138,7 @@ describe("dashboard: money and health in a real browser", () => {
   });
 
   afterAll(async () => {
+    stopBeats?.();
     await browser?.close();
     await h?.close();
   });
