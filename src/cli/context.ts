@@ -22,6 +22,7 @@ import {
 import { configFileWarning, namedConfigMissing } from "./config-file.ts";
 import { overrideNote, overridingVariables } from "./env-override.ts";
 import { CliError } from "./errors.ts";
+import type { InterruptSignal } from "./interruption.ts";
 import { jsonWithoutTokens } from "./own-tokens.ts";
 import { retryAfterNotes } from "./retry-after.ts";
 import { refusedAsMalformed } from "./token-shape.ts";
@@ -45,10 +46,11 @@ export interface Io {
    */
   stdin?(): AsyncIterable<Uint8Array>;
   /**
-   * Calls `stop` at the first Ctrl-C (SIGINT) from now on, instead of ending the process; a second ends it at once
-   * (exit 130). @returns the way to stop listening. Absent where nothing can be interrupted (in-process tests).
+   * Calls `stop` with the signal at the first Ctrl-C (SIGINT) or SIGTERM from now on, instead of ending the process;
+   * a second of either ends it at once (exit 128 + its number: 130, 143; cli/interruption). @returns the way to stop
+   * listening. Absent where nothing can be signalled (in-process tests).
    */
-  onInterrupt?(stop: () => void): () => void;
+  onInterrupt?(stop: (signal: InterruptSignal) => void): () => void;
   /** Injected by in-process tests; the global fetch otherwise. */
   fetch?: typeof fetch;
 }

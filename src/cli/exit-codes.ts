@@ -4,9 +4,9 @@
  * or a connection setting (URL, token, product) it cannot run with — the saved login that holds them too, when it
  * cannot be read or is not one — and an input file the command line names that it cannot read or take (`submit
  * FILE`, `children ID FILE.json`: they exited 1, where the agent's config file it cannot take exits 2). Every other
- * failure exits 1 (Ctrl-C's `interrupted` 130: `submit`, a job action, `review approve|reject`, `batch submit` and
- * its --wait, `children`, `dead-letters redrive`, `factory rotate`, `enroll`, `tokens mint`; `watch`'s job waiting
- * for an operator 3). One code has one exit code wherever it is thrown: `product_required` exited 2 from `login` and
+ * failure exits 1 (`interrupted` 130 after Ctrl-C, 143 after SIGTERM — cli/interruption: `submit`, a job action,
+ * `review approve|reject`, `batch submit` and its --wait, `children`, `dead-letters redrive`, `factory rotate`,
+ * `enroll`, `tokens mint`; `watch`'s job waiting for an operator 3). One code has one exit code wherever it is thrown: `product_required` exited 2 from `login` and
  * 1 from every other command; and in both programs: `config_invalid` exited 1 here and 2 from the agent, whose
  * config file is as much its settings. The overview's help and the README name this list; test/unit/cli-exit-codes
  * holds every throw in src/cli to it, and test/unit/exit-codes-agree the codes both programs throw to one exit.

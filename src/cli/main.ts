@@ -7,6 +7,7 @@
 import { errorLine } from "../shared/fixable-error.ts";
 import type { Io } from "./context.ts";
 import { CliError } from "./errors.ts";
+import { INTERRUPT_SIGNALS, type InterruptSignal, interruptionBy } from "./interruption.ts";
 import { canRedraw } from "./progress.ts";
 import { runCli } from "./run.ts";
 
@@ -23,17 +24,23 @@ const io: Io = {
   env: process.env,
   now: () => Date.now(),
   onInterrupt: (stop) => {
-    // The first Ctrl-C is the command's to handle (submit says which files went in); the second ends it at once.
-    const second = () => process.exit(130);
-    const first = () => {
-      process.off("SIGINT", first);
-      process.on("SIGINT", second);
-      stop();
+    // The first Ctrl-C or SIGTERM is the command's to handle (submit says which files went in; a rotation prints its
+    // token): `timeout`, a cancelled CI job and a supervisor send SIGTERM. A second, of either kind, ends it at once,
+    // 128 + its number. Off, the default is back: a command with no guard ends at once on either.
+    const second = (signal: InterruptSignal) => process.exit(interruptionBy(signal).exitCode);
+    const first = (signal: InterruptSignal) => {
+      for (const s of INTERRUPT_SIGNALS) {
+        process.off(s, first);
+        process.on(s, second);
+      }
+      stop(signal);
     };
-    process.on("SIGINT", first);
+    for (const s of INTERRUPT_SIGNALS) process.on(s, first);
     return () => {
-      process.off("SIGINT", first);
-      process.off("SIGINT", second);
+      for (const s of INTERRUPT_SIGNALS) {
+        process.off(s, first);
+        process.off(s, second);
+      }
     };
   },
   // As it comes: read to its end, `yes | gigafactory submit -` filled the memory before anything was said.

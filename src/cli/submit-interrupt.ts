@@ -1,46 +1,30 @@
 /**
  * @module cli/submit-interrupt
- * `submit` of several files stopped by Ctrl-C (SIGINT). It ended the process at once, saying nothing: which files
- * had gone in and which had not was left to guess, and a file submitted again without an idempotencyKey makes a
- * second job. Now the first Ctrl-C stops sending (no file is sent after it), waits for the answers already on their
- * way (each bounded by --timeout) and ends with exit 130 saying, one line per outcome, which files were submitted,
- * already submitted, refused, or not sent — under --json one document, `{error, sent, notSent}`. A second Ctrl-C
- * ends at once (cli/main), without those lines.
+ * `submit` of several files stopped by Ctrl-C (SIGINT) or SIGTERM (cli/interruption). It ended the process at once,
+ * saying nothing: which files had gone in and which had not was left to guess, and a file submitted again without an
+ * idempotencyKey makes a second job. Now the first signal stops sending (no file is sent after it), waits for the
+ * answers already on their way (each bounded by --timeout) and ends with exit 130 (143 for SIGTERM) saying, one line
+ * per outcome, which files were submitted, already submitted, refused, or not sent — under --json one document,
+ * `{error, sent, notSent}`. A second signal ends at once (cli/main), without those lines.
  */
 
 import { counted } from "../core/counted.ts";
 import { terminalText } from "../core/terminal-text.ts";
 import type { Ctx } from "./context.ts";
 import { CliError, errorDocument, formatError } from "./errors.ts";
+import type { Interruption } from "./interruption.ts";
 import { lineOf } from "./read-answers-policy.ts";
 
-/** What the shell reports for a process ended by SIGINT (128 + 2); `submit` ends with it when Ctrl-C stopped it. */
-export const EXIT_INTERRUPTED = 130;
-
 /**
- * Listens for Ctrl-C while a batch is sent: `stopped()` turns true at the first (and `onStop` runs); `off()` stops
- * listening. Without a terminal that can be interrupted (Io.onInterrupt absent: in-process tests) it never stops.
+ * The line the first signal (`how`) prints on stderr: no more files go, and which are waited for (`inFlight`, their
+ * answers decide whether they went in), or that none are.
  */
-export function listenForInterrupt(ctx: Ctx, onStop: () => void): { stopped(): boolean; off(): void } {
-  let stopped = false;
-  const off =
-    ctx.io.onInterrupt?.(() => {
-      stopped = true;
-      onStop();
-    }) ?? (() => {});
-  return { stopped: () => stopped, off };
-}
-
-/**
- * The line the first Ctrl-C prints on stderr: no more files go, and which are waited for (`inFlight`, their answers
- * decide whether they went in), or that none are.
- */
-export function stoppingNote(inFlight: readonly string[]): string {
+export function stoppingNote(how: Interruption, inFlight: readonly string[]): string {
   const waiting =
     inFlight.length === 0
       ? "none is on its way"
-      : `waiting for the answers for the ${inFlight.length} on their way (${inFlight.join(", ")}); Ctrl-C again ends at once, not knowing whether those went in`;
-  return lineOf(`Ctrl-C: no more files are sent; ${waiting}`);
+      : `waiting for the answers for the ${inFlight.length} on their way (${inFlight.join(", ")}); ${how.again} ends at once, not knowing whether those went in`;
+  return lineOf(`${how.by}: no more files are sent; ${waiting}`);
 }
 
 /** One file's outcome as the summary counts it. */
@@ -55,13 +39,14 @@ const HEADINGS: ReadonlyArray<readonly [Settled, string, string?]> = [
 ];
 
 /**
- * Ends an interrupted batch: on stderr one line per outcome that has files (`submitted (2): a.md, b.md`) and the
- * `✘ ERROR interrupted` line; under --json stdout's one document `{error, sent, notSent}` instead of the per-file
- * array — `sent` the entries of the files sent (as without Ctrl-C), `notSent` the files never sent.
- * @returns EXIT_INTERRUPTED
+ * Ends a batch interrupted by `how`: on stderr one line per outcome that has files (`submitted (2): a.md, b.md`) and
+ * the `✘ ERROR interrupted` line; under --json stdout's one document `{error, sent, notSent}` instead of the per-file
+ * array — `sent` the entries of the files sent (as without a signal), `notSent` the files never sent.
+ * @returns the signal's exit code (`how.exitCode`: 130, 143)
  */
 export function reportInterrupted<E>(
   ctx: Ctx,
+  how: Interruption,
   settled: ReadonlyArray<{ file: string; how: Settled; entry?: E }>,
 ): number {
   const unsent = settled.filter((s) => s.how === "unsent").map((s) => s.file);
@@ -72,9 +57,9 @@ export function reportInterrupted<E>(
       : `submit the ${unsent.length} not sent again (${ctx.json ? "notSent" : "listed as `not sent` above"}); the others were sent — one sent again without an idempotencyKey makes a second job`;
   const e = new CliError(
     "interrupted",
-    `stopped by Ctrl-C after ${sentCount} of ${counted(settled.length, "file")} ${sentCount === 1 ? "was" : "were"} sent`,
+    `stopped by ${how.by} after ${sentCount} of ${counted(settled.length, "file")} ${sentCount === 1 ? "was" : "were"} sent`,
     again,
-    EXIT_INTERRUPTED,
+    how.exitCode,
   );
   if (!ctx.json) {
     for (const [how, word, meaning] of HEADINGS) {
@@ -88,5 +73,5 @@ export function reportInterrupted<E>(
     const sent = settled.filter((s) => s.how !== "unsent").map((s) => s.entry);
     ctx.emit({ ...errorDocument(e), sent, notSent: unsent });
   }
-  return EXIT_INTERRUPTED;
+  return how.exitCode;
 }

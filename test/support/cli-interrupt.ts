@@ -1,10 +1,12 @@
 /**
  * @module test/support/cli-interrupt
- * Ctrl-C in-process, for a command whose one request is out: `holdingCoordinator()` is a stand-in coordinator that
- * holds every POST until the test answers it (`held`) and answers any read 404; `startInterruptible(argv)` runs
- * cli/run's `runCli` on an Io whose onInterrupt the test presses (`ctrlC`), as cli/main's first SIGINT calls `stop`.
+ * Ctrl-C (or SIGTERM) in-process, for a command whose one request is out: `holdingCoordinator()` is a stand-in
+ * coordinator that holds every POST until the test answers it (`held`) and answers any read 404;
+ * `startInterruptible(argv)` runs cli/run's `runCli` on an Io whose onInterrupt the test presses (`ctrlC`, `sigterm`),
+ * as cli/main's first SIGINT or SIGTERM calls `stop` with the signal.
  */
 import type { Io } from "../../src/cli/context.ts";
+import type { InterruptSignal } from "../../src/cli/interruption.ts";
 import { runCli, type StubReply, type StubRequest, stubCoordinator } from "./cli-harness.ts";
 
 /** A coordinator that holds each POST (its request and reply, in arrival order); any other request is answered 404. */
@@ -17,10 +19,10 @@ export async function holdingCoordinator() {
   return { stub, held };
 }
 
-/** runCli in-process, its output captured, on an Io whose Ctrl-C the test presses. */
+/** runCli in-process, its output captured, on an Io whose Ctrl-C (or SIGTERM) the test presses. */
 export function startInterruptible(argv: string[]) {
   let [stdout, stderr] = ["", ""];
-  const stops = new Set<() => void>();
+  const stops = new Set<(signal: InterruptSignal) => void>();
   const io: Io = {
     stdout: (t) => {
       stdout += t;
@@ -51,7 +53,11 @@ export function startInterruptible(argv: string[]) {
     },
     /** Presses Ctrl-C: each listener the command has on (none: nothing happens, as a process would die instead). */
     ctrlC: () => {
-      for (const stop of [...stops]) stop();
+      for (const stop of [...stops]) stop("SIGINT");
+    },
+    /** Sends SIGTERM (`timeout`, a cancelled CI job) to each listener the command has on, as ctrlC does SIGINT. */
+    sigterm: () => {
+      for (const stop of [...stops]) stop("SIGTERM");
     },
     /** How many Ctrl-C listeners are on: 0 once the command ended, when it took its listener off. */
     listening: () => stops.size,
@@ -60,11 +66,14 @@ export function startInterruptible(argv: string[]) {
   };
 }
 
-/** Starts `argv`, waits for its one POST to be held, and presses Ctrl-C; `reply` answers that POST. */
-export async function interruptedPost(argv: (url: string) => string[]) {
+/**
+ * Starts `argv`, waits for its one POST to be held, and presses Ctrl-C (or sends `signal`); `reply` answers that POST.
+ */
+export async function interruptedPost(argv: (url: string) => string[], signal: InterruptSignal = "SIGINT") {
   const { stub, held } = await holdingCoordinator();
   const run = startInterruptible(argv(stub.url));
   await run.until("the POST held", () => held.length === 1);
-  run.ctrlC();
+  if (signal === "SIGINT") run.ctrlC();
+  else run.sigterm();
   return { run, stub, req: held[0]!.req, reply: held[0]!.reply };
 }

@@ -15,6 +15,7 @@ import type { BatchAccepted, BatchView } from "../../shared/api-batches.ts";
 import { assertBatchFits, MANIFEST_FORMATS, type ManifestFormat, readBatchItems } from "../batch-input.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, errorDocument, formatError, usageError } from "../errors.ts";
+import { SIGTERM_HELP } from "../interruption.ts";
 import { inlined } from "../read-answers-ops.ts";
 import { checkedWrite, lineOf } from "../read-answers-policy.ts";
 import { sendListening } from "../request-interrupt.ts";
@@ -45,6 +46,7 @@ export const batchSubmit: Command = {
     "`gigafactory batch ID` to follow (exit 130; under --json the answer with `error`); a POST that failed after it",
     "says whether the batch may have gone in and how to send it again safely (under --json {error, failure}).",
     "A second Ctrl-C ends at once, not knowing whether the batch went in.",
+    SIGTERM_HELP,
     "Exit 1 when any item was refused. Under --json: the API's answer {batchId, accepted, jobs, idempotencyKeys,",
     "items, rejected}, and with --wait also `batch` (what `gigafactory batch ID --json` prints, once done).",
   ],
@@ -95,7 +97,7 @@ export const batchSubmit: Command = {
       const doc = await ctx.client().submitBatch(items, key);
       return checkedWrite(BatchAcceptedRead, doc, "a batch's answer", SEE_BATCHES) as BatchAccepted;
     });
-    if ("failed" in sent) return reportFailureInterrupted(ctx, sent.failed, key);
+    if ("failed" in sent) return reportFailureInterrupted(ctx, sent.stopped, sent.failed, key);
     const { answer } = sent;
     if (!ctx.json) {
       ctx.print(acceptedLine(answer, files.length));
@@ -103,7 +105,7 @@ export const batchSubmit: Command = {
       ctx.print(inlined`follow it: gigafactory batch ${answer.batchId}`);
     }
     // The user asked to stop: the answer is said, and --wait is not started.
-    if (sent.stopped) return reportAnswerInterrupted(ctx, answer, files.length, ctx.flag("wait"));
+    if (sent.stopped) return reportAnswerInterrupted(ctx, sent.stopped, answer, files.length, ctx.flag("wait"));
     if (!ctx.flag("wait")) {
       if (ctx.json) ctx.emit(answer);
       return answer.rejected.length > 0 ? 1 : 0;

@@ -3,9 +3,9 @@
  * `gigafactory batch submit --wait`'s wait: the batch read back until `done`, with its progress on stderr, within
  * `--wait-timeout` seconds (default 600, 0 = no limit). It had no deadline: a batch whose items stayed queued (a
  * stalled dispatch queue) held the script for ever, saying nothing once its counts stopped moving. Past the deadline,
- * `✘ ERROR timeout` (exit 1) naming the items still on their way and how to follow them. Ctrl-C ends the wait the same
- * way, as `✘ ERROR interrupted` (exit 130): it ended the process, and under --json, which prints only at the end, the
- * batch's id with it.
+ * `✘ ERROR timeout` (exit 1) naming the items still on their way and how to follow them. Ctrl-C or SIGTERM
+ * (cli/interruption) ends the wait the same way, as `✘ ERROR interrupted` (exit 130, 143 for SIGTERM): it ended the
+ * process, and under --json, which prints only at the end, the batch's id with it.
  */
 import { counted } from "../../core/counted.ts";
 import { terminalText } from "../../core/terminal-text.ts";
@@ -13,10 +13,10 @@ import type { BatchView } from "../../shared/api-batches.ts";
 import { secondsAsMs } from "../config.ts";
 import type { Ctx } from "../context.ts";
 import { CliError } from "../errors.ts";
+import { type Interruption, listenForInterrupt } from "../interruption.ts";
 import { checked } from "../read-answers.ts";
 import { BatchRead } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
-import { EXIT_INTERRUPTED, listenForInterrupt } from "../submit-interrupt.ts";
 import { progressLine } from "./batch-submit-text.ts";
 
 /** The --wait poll: from 250 ms, doubling to 2 s — a small batch is done at once, a large one is not read 4×/s. */
@@ -42,7 +42,8 @@ export function waitTimeoutMs(raw: string | undefined): number {
  * every REPEAT_MS while they do not, with the time waited. `limitMs` (0 = none) bounds the whole wait, on the
  * CLI's clock (Io.now); `files[i]` names item i in the deadline's message.
  * @returns the batch, done
- * @throws WaitStopped — the deadline passed, or Ctrl-C came, with items still queued (its `view` is the last read)
+ * @throws WaitStopped — the deadline passed, or Ctrl-C or SIGTERM came, with items still queued (its `view` is the
+ * last read)
  */
 export async function waitForBatch(
   ctx: Ctx,
@@ -62,14 +63,14 @@ export async function waitForBatch(
   }
 }
 
-/** waitForBatch's loop; `onSleep` is handed each pause's early end, which Ctrl-C calls. */
+/** waitForBatch's loop; `onSleep` is handed each pause's early end, which the signal calls. */
 async function poll(
   ctx: Ctx,
   client: ReturnType<Ctx["client"]>,
   id: string,
   limitMs: number,
   files: readonly string[],
-  stopped: () => boolean,
+  stopped: () => Interruption | undefined,
   onSleep: (wake: () => void) => void,
 ): Promise<BatchView> {
   const start = ctx.io.now();
@@ -85,8 +86,9 @@ async function poll(
     if (view.done) return view;
     const left = limitMs > 0 ? start + limitMs - now : Number.POSITIVE_INFINITY;
     if (left <= 0) throw new WaitStopped(view, stoppedError(view, `after ${limitMs / 1000} s`, files));
-    // Ctrl-C during the read: no pause after it.
-    if (stopped()) throw new WaitStopped(view, stoppedError(view, "when Ctrl-C came", files));
+    // A signal during the read: no pause after it.
+    const early = stopped();
+    if (early) throw new WaitStopped(view, stoppedError(view, `when ${early.by} came`, files, early));
     await new Promise<void>((r) => {
       const timer = setTimeout(r, Math.min(pause, left));
       onSleep(() => {
@@ -94,11 +96,12 @@ async function poll(
         r();
       });
     });
-    if (stopped()) throw new WaitStopped(view, stoppedError(view, "when Ctrl-C came", files));
+    const how = stopped();
+    if (how) throw new WaitStopped(view, stoppedError(view, `when ${how.by} came`, files, how));
   }
 }
 
-/** A --wait ended before the batch was done (its deadline, Ctrl-C): `error` to report, `view` the batch as last read. */
+/** A --wait ended before the batch was done (its deadline, a signal): `error` to report, `view` the batch as last read. */
 export class WaitStopped extends Error {
   // Fields, not parameter properties: the CLI runs on Node's type stripping, which has none.
   readonly view: BatchView;
@@ -118,11 +121,11 @@ function waited(ms: number, limitMs: number): string {
 
 /**
  * `timeout: batch B: 44 of 56 items still on their way after 600 s (12 have their job, 0 rejected): a.md (item 3), …`
- * (`interrupted: … when Ctrl-C came`, exit 130) and how to go on: the items are accepted, so nothing is to be sent
- * again.
+ * (`interrupted: … when Ctrl-C came` after the signal `how`, exit 130 or 143) and how to go on: the items are
+ * accepted, so nothing is to be sent again.
  */
-function stoppedError(view: BatchView, when: string, files: readonly string[]): CliError {
-  const interrupted = when === "when Ctrl-C came";
+function stoppedError(view: BatchView, when: string, files: readonly string[], how?: Interruption): CliError {
+  const interrupted = how !== undefined;
   const pending = view.items.filter((i) => i.status === "queued");
   const names = pending.slice(0, NAMED).map((i) => `${files[i.index] ?? "item"} (item ${i.index})`);
   const more = pending.length > NAMED ? `, and ${pending.length - NAMED} more` : "";
@@ -137,6 +140,6 @@ function stoppedError(view: BatchView, when: string, files: readonly string[]): 
     ),
     `the items are accepted and queued: send nothing again; follow them with \`gigafactory batch ${view.id}\`` +
       (interrupted ? "" : ", or wait longer with --wait-timeout SECONDS (0 = no limit)"),
-    interrupted ? EXIT_INTERRUPTED : 1,
+    how?.exitCode ?? 1,
   );
 }

@@ -16,6 +16,7 @@ import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Command } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { tooLarge } from "../input-file.ts";
+import { SIGTERM_HELP } from "../interruption.ts";
 import { checked } from "../read-answers.ts";
 import { ChildrenRead, inlined, inlineRows } from "../read-answers-ops.ts";
 import { sendListening } from "../request-interrupt.ts";
@@ -71,6 +72,7 @@ export const children: Command = {
     "were added: it prints them as without it and ends `✘ ERROR interrupted` naming `gigafactory tree ID` (exit 130;",
     "under --json the answer with `error`); a request that failed after it says whether they may have been added and",
     "that the same command again makes none twice (under --json {error, failure}). A second Ctrl-C ends at once.",
+    SIGTERM_HELP,
   ],
   options: {
     key: { type: "string", value: "K", help: "the Idempotency-Key (default: derived from the file's bytes)" },
@@ -99,10 +101,10 @@ export const children: Command = {
       checked(ChildrenRead, made, "a parent with its children");
       return made;
     });
-    if ("failed" in sent) return childrenFailed(ctx, sent.failed, ctx.str("key"));
+    if ("failed" in sent) return childrenFailed(ctx, sent.stopped, sent.failed, ctx.str("key"));
     const made = sent.answer;
     if (ctx.json) {
-      if (sent.stopped) return childrenAnswered(ctx, made);
+      if (sent.stopped) return childrenAnswered(ctx, sent.stopped, made);
       ctx.emit({ parent: made.parent, children: made.children });
       return 0;
     }
@@ -113,6 +115,6 @@ export const children: Command = {
     const what = made.replayed ? "made by this same request before: nothing new" : "added";
     const n = made.children.length;
     ctx.note(inlined`${made.parent.id} is ${made.parent.stage}; ${n} ${n === 1 ? "child" : "children"} ${what}`);
-    return sent.stopped ? childrenAnswered(ctx, made) : 0;
+    return sent.stopped ? childrenAnswered(ctx, sent.stopped, made) : 0;
   },
 };

@@ -12,7 +12,7 @@
  * `gigafactory dead-letters redrive ID` (operator): the dead letter's original message back on its queue, and the
  * dead letter deleted (worker/routes/dead-letter-redrive). At least once — a redrive whose answer was lost may be run
  * again, and its effects are idempotent; a second one of the same id is `✘ ERROR not_found`. `--json`: the API's answer.
- * Ctrl-C while it is out waits for the answer and ends exit 130 (cli/request-interrupt).
+ * Ctrl-C (or SIGTERM) while it is out waits for the answer and ends exit 130 (143; cli/request-interrupt).
  *
  * `gigafactory dead-letters show ID` (operator): one dead letter — when, its source, tries and reason, the stores that
  * hold it, its message (pretty JSON, or its text when it is not JSON) and what to do next: the redrive command when a
@@ -24,6 +24,7 @@ import { terminalText } from "../../core/terminal-text.ts";
 import { shellWord } from "../../core/waiting-commands.ts";
 import type { DeadLetterView } from "../../shared/http-client-types.ts";
 import type { Command } from "../context.ts";
+import { type Interruption, SIGTERM_HELP } from "../interruption.ts";
 import { checked, DeadLetterRead, DeadLettersRead, RedrivenRead } from "../read-answers.ts";
 import { inlined } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
@@ -34,13 +35,14 @@ import { repeatedCursor } from "./jobs.ts";
 /** The API's largest page: what `--all` asks for unless `--limit` says otherwise. */
 const MAX_PAGE = 500;
 
-/** What a redrive's Ctrl-C error starts with: where the redrive was when it came. */
-const redriveStopped = (id: string) => inlined`stopped by Ctrl-C while the redrive of dead letter ${id} was on its way`;
+/** Where a redrive was when Ctrl-C or SIGTERM came, after `stopped by SIGNAL `. */
+const redriveDuring = (id: string) => inlined`while the redrive of dead letter ${id} was on its way`;
 
 /**
  * `dead-letters redrive ID`: one request; a refusal is the API's code with the CLI's fix (cli/errors). A dispatch
- * message redriven makes jobs (paid runs): Ctrl-C while the request is out waits for its answer (cli/request-interrupt,
- * as `batch submit`) and ends exit 130 saying whether the message went back, and that a redrive again is safe.
+ * message redriven makes jobs (paid runs): Ctrl-C or SIGTERM while the request is out waits for its answer
+ * (cli/request-interrupt, as `batch submit`) and ends exit 130 (143 for SIGTERM) saying whether the message went
+ * back, and that a redrive again is safe.
  */
 export const redriveDeadLetter: Command = {
   path: ["dead-letters", "redrive"],
@@ -53,20 +55,22 @@ export const redriveDeadLetter: Command = {
     "interrupted` (exit 130; under --json the answer with `error`); a request that failed after it says whether the",
     "message may have gone back, and that the same command again is safe (under --json {error, failure}). A second",
     "Ctrl-C ends at once.",
+    SIGTERM_HELP,
   ],
   options: {},
   async run(ctx) {
     const id = ctx.positionals[0] as string;
-    const note = lineOf(
-      `Ctrl-C: the redrive of dead letter ${id} is on its way; waiting for its answer, which decides whether its ` +
-        "message went back to its queue; Ctrl-C again ends at once, not knowing whether it went back",
-    );
+    const note = (how: Interruption) =>
+      lineOf(
+        `${how.by}: the redrive of dead letter ${id} is on its way; waiting for its answer, which decides whether ` +
+          `its message went back to its queue; ${how.again} ends at once, not knowing whether it went back`,
+      );
     const sent = await sendListening(ctx, note, async () =>
       checked(RedrivenRead, await ctx.client().redriveDeadLetter(id), "a redrive"),
     );
     if ("failed" in sent) {
-      return endFailed(ctx, sent.failed, {
-        stopped: redriveStopped(id),
+      return endFailed(ctx, sent.stopped, sent.failed, {
+        during: redriveDuring(id),
         refused: "this redrive sent nothing back",
         again: "run the command again",
         unknown: "its message may or may not have gone back to its queue",
@@ -78,8 +82,9 @@ export const redriveDeadLetter: Command = {
     const r = sent.answer;
     if (!ctx.json) ctx.print(`✔ dead letter ${r.id} (${r.source}) sent back to the ${r.queue} queue, and deleted`);
     if (sent.stopped) {
-      const came = inlined`${redriveStopped(id)}; its answer came: sent back to the ${r.queue} queue, and deleted`;
-      return endAnswered(ctx, came, "nothing to send again: `gigafactory dead-letters` no longer lists it", r);
+      const came = inlined`sent back to the ${r.queue} queue, and deleted`;
+      const fix = "nothing to send again: `gigafactory dead-letters` no longer lists it";
+      return endAnswered(ctx, sent.stopped, { during: redriveDuring(id), came, fix }, r);
     }
     if (ctx.json) ctx.emit(r);
     return 0;

@@ -12,20 +12,24 @@ import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Enrolled } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
+import { SIGTERM_HELP } from "../interruption.ts";
 import { checked, EnrolledRead, EnrollmentCodeRead } from "../read-answers.ts";
 import { inlined } from "../read-answers-ops.ts";
 import { formatInstant } from "../table.ts";
 import { AGENT, showToken } from "./factories.ts";
 import { type SecretWords, sendForSecret } from "./secret-interrupt.ts";
 
-/** What Ctrl-C while an enrollment code for `name` is minted says: a code made then is shown, or expires unused. */
+/**
+ * What Ctrl-C or SIGTERM while an enrollment code for `name` is minted says: a code made then is shown, or expires
+ * unused.
+ */
 function codeWords(name: string): SecretWords<{ expiresAt: number }> {
   return {
-    note:
-      `Ctrl-C: an enrollment code for ${name} is being minted; waiting for its answer, which holds the code, shown ` +
-      "once; Ctrl-C again ends at once, and a code it mints is never shown",
+    note: (how) =>
+      `${how.by}: an enrollment code for ${name} is being minted; waiting for its answer, which holds the code, ` +
+      `shown once; ${how.again} ends at once, and a code it mints is never shown`,
     failure: {
-      stopped: `stopped by Ctrl-C while an enrollment code for ${name} was being minted`,
+      during: `while an enrollment code for ${name} was being minted`,
       refused: "no code was minted",
       again: "run the command again",
       unknown: "a code may have been minted that nobody has seen (unused, it expires within the hour)",
@@ -40,14 +44,17 @@ function codeWords(name: string): SecretWords<{ expiresAt: number }> {
   };
 }
 
-/** What Ctrl-C during `enroll --direct` says: a factory enrolled then has its token shown, or is given a new one. */
+/**
+ * What Ctrl-C or SIGTERM during `enroll --direct` says: a factory enrolled then has its token shown, or is given a
+ * new one.
+ */
 function directWords(name: string): SecretWords<Enrolled> {
   return {
-    note:
-      `Ctrl-C: the enrollment of ${name} is on its way; waiting for its answer, which holds the factory's token, ` +
-      "shown once; Ctrl-C again ends at once, and a factory it enrolls has a token nobody has seen",
+    note: (how) =>
+      `${how.by}: the enrollment of ${name} is on its way; waiting for its answer, which holds the factory's token, ` +
+      `shown once; ${how.again} ends at once, and a factory it enrolls has a token nobody has seen`,
     failure: {
-      stopped: `stopped by Ctrl-C while the enrollment of ${name} was on its way`,
+      during: `while the enrollment of ${name} was on its way`,
       refused: "no factory was enrolled",
       again: "run the command again",
       unknown: `factory ${name} may have been enrolled, its token never shown`,
@@ -82,6 +89,7 @@ export const enroll: Command = {
     "--timeout): the code or token is printed as without it, then `✘ ERROR interrupted` (exit 130; under --json the",
     "answer with `error`); a request that failed after it says what may have been made unseen and what to run (under",
     "--json {error, failure}). A second Ctrl-C ends at once.",
+    SIGTERM_HELP,
   ],
   options: {
     // Its example is one the agent cannot detect: `os:linux` granted by hand routes linux jobs to a mac that says so.

@@ -9,6 +9,7 @@ import { counted } from "../../core/counted.ts";
 import type { Enrolled } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { factoryId } from "../factory-ref.ts";
+import { SIGTERM_HELP } from "../interruption.ts";
 import { checked, EnrolledRead } from "../read-answers.ts";
 import { DeregisteredRead, FactoryChangedRead, FactoryGrantRead, FleetRefsRead, inlined } from "../read-answers-ops.ts";
 import { list } from "../table.ts";
@@ -34,15 +35,18 @@ const idOf = (ctx: Ctx, live = true): Promise<string> => {
   return factoryId({ listFactories }, ctx.positionals[0]!, live);
 };
 
-/** What Ctrl-C during `factory rotate REF` says: the new token shown, or the host locked out and the way back. */
+/**
+ * What Ctrl-C or SIGTERM during `factory rotate REF` says: the new token shown, or the host locked out and the way
+ * back.
+ */
 function rotateWords(ref: string): SecretWords<Enrolled> {
   return {
-    note:
-      `Ctrl-C: the rotation of factory ${ref}'s token is on its way; waiting for its answer, which holds the new ` +
-      "token, shown once; Ctrl-C again ends at once, and the host may be locked out: its old token refused, the " +
+    note: (how) =>
+      `${how.by}: the rotation of factory ${ref}'s token is on its way; waiting for its answer, which holds the new ` +
+      `token, shown once; ${how.again} ends at once, and the host may be locked out: its old token refused, the ` +
       "new one never shown",
     failure: {
-      stopped: `stopped by Ctrl-C while the rotation of factory ${ref}'s token was on its way`,
+      during: `while the rotation of factory ${ref}'s token was on its way`,
       // Not "the old one still works": a revoked or deregistered factory, refused 409 or 404, has none (pass 45 review).
       refused: "the token was not rotated: nothing changed",
       again: "run the command again",
@@ -140,6 +144,7 @@ export const factoryCommands: Command[] = [
       "without it, then `✘ ERROR interrupted` (exit 130; under --json the answer with `error`); a request that failed",
       "after it says whether the old token may be refused already and the new one unseen, and to rotate again (under",
       "--json {error, failure}). A second Ctrl-C ends at once.",
+      SIGTERM_HELP,
     ],
     options: {},
     async run(ctx) {

@@ -1,46 +1,50 @@
 /**
  * @module cli/commands/job-actions-interrupt
- * A job action stopped by Ctrl-C (SIGINT), on several ids (cli/commands/job-actions-many) or on one while its request
- * is out. It ended the process at once, saying nothing: of 56 ids piped to `ship -`, which were shipped and which not
- * was left to guess; of one `requeue ID`, whether a paid run was queued. Now, on several, the first Ctrl-C tries no
- * further job, waits for the answers already on their way (each bounded by --timeout) and ends with exit 130: each
- * job's line as without Ctrl-C, the tally so far (`✔ 8 shipped, ✘ 1 refused, 3 not tried`), the not-tried ids by name,
- * and `✘ ERROR interrupted` — under --json one document `{error, tried, notTried}`. On one, it waits for the answer
- * (cli/request-interrupt, as `batch submit`), prints it as without Ctrl-C and ends `✘ ERROR interrupted` — under
- * --json the job with `error`; a failure after it says whether the job may have been acted on and to read it before
- * acting again — `{error, failure}`. A second Ctrl-C ends at once (cli/main), as `submit`'s (cli/submit-interrupt).
+ * A job action stopped by Ctrl-C (SIGINT) or SIGTERM (cli/interruption), on several ids
+ * (cli/commands/job-actions-many) or on one while its request is out. It ended the process at once, saying nothing:
+ * of 56 ids piped to `ship -`, which were shipped and which not was left to guess; of one `requeue ID`, whether a
+ * paid run was queued. Now, on several, the first signal tries no further job, waits for the answers already on their
+ * way (each bounded by --timeout) and ends with exit 130 (143 for SIGTERM): each job's line as without it, the tally
+ * so far (`✔ 8 shipped, ✘ 1 refused, 3 not tried`), the not-tried ids by name, and `✘ ERROR interrupted` — under
+ * --json one document `{error, tried, notTried}`. On one, it waits for the answer (cli/request-interrupt, as `batch
+ * submit`), prints it as without the signal and ends `✘ ERROR interrupted` — under --json the job with `error`; a
+ * failure after it says whether the job may have been acted on and to read it before acting again — `{error,
+ * failure}`. A second signal ends at once (cli/main), as `submit`'s (cli/submit-interrupt).
  */
 import { counted } from "../../core/counted.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { JobAction } from "../../shared/http-client.ts";
 import type { Ctx } from "../context.ts";
 import { CliError, errorDocument, formatError } from "../errors.ts";
+import type { Interruption } from "../interruption.ts";
 import { inlined } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
 import { endAnswered, endFailed } from "../request-interrupt.ts";
-import { EXIT_INTERRUPTED } from "../submit-interrupt.ts";
 
 /**
- * The line the first Ctrl-C prints on stderr: no further job is tried, and which are waited for (`inFlight`: their
- * answers say whether they were acted on), or that none is. `done`: the action's past tense (`shipped`).
+ * The line the first signal (`how`) prints on stderr: no further job is tried, and which are waited for
+ * (`inFlight`: their answers say whether they were acted on), or that none is. `done`: the action's past tense
+ * (`shipped`).
  */
-export function stoppingActionsNote(done: string, inFlight: readonly string[]): string {
+export function stoppingActionsNote(how: Interruption, done: string, inFlight: readonly string[]): string {
   const waiting =
     inFlight.length === 0
       ? "none is on its way"
       : `waiting for the answers for the ${counted(inFlight.length, "job")} on their way (${inFlight.join(", ")}); ` +
-        `Ctrl-C again ends at once, not knowing whether ${inFlight.length === 1 ? "it was" : "those were"} ${done}`;
-  return lineOf(`Ctrl-C: no more jobs are tried; ${waiting}`);
+        `${how.again} ends at once, not knowing whether ${inFlight.length === 1 ? "it was" : "those were"} ${done}`;
+  return lineOf(`${how.by}: no more jobs are tried; ${waiting}`);
 }
 
 /**
- * Ends an interrupted run after its job lines and tally were printed: `not tried (N): ids` and the `✘ ERROR
+ * Ends a run interrupted by `how` after its job lines and tally were printed: `not tried (N): ids` and the `✘ ERROR
  * interrupted` line on stderr; under --json stdout's one document `{error, tried, notTried}` instead of the per-id
- * array — `tried` the entries of the jobs tried (as without Ctrl-C, in the order given), `notTried` the ids never sent.
- * @returns EXIT_INTERRUPTED (130)
+ * array — `tried` the entries of the jobs tried (as without a signal, in the order given), `notTried` the ids never
+ * sent.
+ * @returns the signal's exit code (130, 143)
  */
 export function reportActionsInterrupted<E>(
   ctx: Ctx,
+  how: Interruption,
   action: JobAction,
   tried: readonly E[],
   notTried: readonly string[],
@@ -53,19 +57,19 @@ export function reportActionsInterrupted<E>(
         `(${ctx.json ? "notTried" : "listed as `not tried` above"}); the others' fates are ${ctx.json ? "in `tried`" : "above"}`;
   const e = new CliError(
     "interrupted",
-    `stopped by Ctrl-C after ${tried.length} of ${counted(total, "job")} ${tried.length === 1 ? "was" : "were"} tried`,
+    `stopped by ${how.by} after ${tried.length} of ${counted(total, "job")} ${tried.length === 1 ? "was" : "were"} tried`,
     again,
-    EXIT_INTERRUPTED,
+    how.exitCode,
   );
   if (!ctx.json && notTried.length > 0) {
     ctx.io.stderr(`${terminalText(lineOf(`not tried (${notTried.length}): ${notTried.join(", ")}`))}\n`);
   }
   ctx.io.stderr(`${terminalText(formatError(e))}\n`);
   if (ctx.json) ctx.emit({ ...errorDocument(e), tried, notTried });
-  return EXIT_INTERRUPTED;
+  return how.exitCode;
 }
 
-/** The action's past tense, for the tally (`54 shipped`) and for Ctrl-C on one job (`whether it was shipped`). */
+/** The action's past tense, for the tally (`54 shipped`) and for a signal on one job (`whether it was shipped`). */
 export const DONE: Record<JobAction, string> = {
   requeue: "requeued",
   cancel: "cancelled",
@@ -74,7 +78,7 @@ export const DONE: Record<JobAction, string> = {
   reject: "rejected",
 };
 
-/** The action as a noun, for Ctrl-C on one job: `the shipping of job J is on its way`. */
+/** The action as a noun, for a signal on one job: `the shipping of job J is on its way`. */
 const ACT: Record<JobAction, string> = {
   requeue: "requeue",
   cancel: "cancellation",
@@ -83,52 +87,64 @@ const ACT: Record<JobAction, string> = {
   reject: "rejection",
 };
 
-/** What the Ctrl-C's error on one job starts with: where its action was when it came. */
-const stoppedOne = (action: JobAction, id: string) =>
-  inlined`stopped by Ctrl-C while the ${ACT[action]} of job ${id} was on its way`;
+/** Where the action on one job was when the signal came, after `stopped by SIGNAL `. */
+const duringOne = (action: JobAction, id: string) => inlined`while the ${ACT[action]} of job ${id} was on its way`;
 
 /**
- * The line the first Ctrl-C prints on stderr during `action` on one job `id` (`requeue ID`, `review approve ID`): its
- * answer is waited for.
+ * The line the first signal (`how`) prints on stderr during `action` on one job `id` (`requeue ID`, `review approve
+ * ID`): its answer is waited for.
  */
-export function stoppingActionNote(action: JobAction, id: string): string {
+export function stoppingActionNote(action: JobAction, id: string): (how: Interruption) => string {
   const done = DONE[action];
-  return lineOf(
-    `Ctrl-C: the ${ACT[action]} of job ${id} is on its way; waiting for its answer, which decides whether it was ` +
-      `${done}; Ctrl-C again ends at once, not knowing whether it was ${done}`,
-  );
+  return (how) =>
+    lineOf(
+      `${how.by}: the ${ACT[action]} of job ${id} is on its way; waiting for its answer, which decides whether it ` +
+        `was ${done}; ${how.again} ends at once, not knowing whether it was ${done}`,
+    );
 }
 
 /**
- * Ends `action` on one job whose answer came after Ctrl-C, its `✔` line already printed as without it: `✘ ERROR
- * interrupted` saying the stage `job` is now in; under --json the one document, `doc` (the answer as printed without
- * Ctrl-C: the job, or `review`'s outcome) with `error`.
- * @returns EXIT_INTERRUPTED (130)
+ * Ends `action` on one job whose answer came after the signal `how`, its `✔` line already printed as without it:
+ * `✘ ERROR interrupted` saying the stage `job` is now in; under --json the one document, `doc` (the answer as printed
+ * without a signal: the job, or `review`'s outcome) with `error`.
+ * @returns the signal's exit code (130, 143)
  */
 export function actionAnswered(
   ctx: Ctx,
+  how: Interruption,
   action: JobAction,
   job: { id: string; stage: string },
   doc: object = job,
 ): number {
   return endAnswered(
     ctx,
-    inlined`${stoppedOne(action, job.id)}; its answer came: job ${job.id} is now ${job.stage}`,
-    inlined`nothing to send again: read it with \`gigafactory job ${job.id}\``,
+    how,
+    {
+      during: duringOne(action, job.id),
+      came: inlined`job ${job.id} is now ${job.stage}`,
+      fix: inlined`nothing to send again: read it with \`gigafactory job ${job.id}\``,
+    },
     doc,
   );
 }
 
 /**
- * Ends `action` on one job `id` whose request failed after Ctrl-C: the failure's `✘ ERROR` line, then `✘ ERROR
- * interrupted` — not acted on when the coordinator refused it, else it may have been: read its stage before running
- * `command` (`requeue`, `review approve`) again — a second requeue of a job that ran again meanwhile starts another
- * paid run. Under --json `{error, failure}`.
- * @returns EXIT_INTERRUPTED (130)
+ * Ends `action` on one job `id` whose request failed after the signal `how`: the failure's `✘ ERROR` line, then
+ * `✘ ERROR interrupted` — not acted on when the coordinator refused it, else it may have been: read its stage before
+ * running `command` (`requeue`, `review approve`) again — a second requeue of a job that ran again meanwhile starts
+ * another paid run. Under --json `{error, failure}`.
+ * @returns the signal's exit code (130, 143)
  */
-export function actionFailed(ctx: Ctx, err: unknown, action: JobAction, id: string, command: string = action): number {
-  return endFailed(ctx, err, {
-    stopped: stoppedOne(action, id),
+export function actionFailed(
+  ctx: Ctx,
+  how: Interruption,
+  err: unknown,
+  action: JobAction,
+  id: string,
+  command: string = action,
+): number {
+  return endFailed(ctx, how, err, {
+    during: duringOne(action, id),
     refused: inlined`job ${id} was not ${DONE[action]}`,
     again: "run the command again",
     unknown: inlined`job ${id} may or may not have been ${DONE[action]}`,

@@ -5,8 +5,8 @@
  * bulk action, so it is one request per job, 8 in flight; each job's fate is one line (`✔ ship: job J is now
  * shipped`, or a `✘ ERROR` line naming the job on stderr), then the tally (`✔ 54 shipped, ✘ 2 refused`). Exit 0 only
  * when every job was acted on. Under --json: one entry per id in the order given, `{id, job}` or
- * `{id, error: {code, message, fix}}`. Ctrl-C tries no further job and says which were not tried, exit 130
- * (cli/commands/job-actions-interrupt).
+ * `{id, error: {code, message, fix}}`. Ctrl-C (or SIGTERM) tries no further job and says which were not tried, exit
+ * 130 (143 for SIGTERM; cli/commands/job-actions-interrupt).
  */
 import { terminalText } from "../../core/terminal-text.ts";
 import { EntityId } from "../../shared/api.ts";
@@ -16,12 +16,12 @@ import { ApiError } from "../../shared/http-client.ts";
 import type { Ctx } from "../context.ts";
 import { CliError, formatError, toCliError } from "../errors.ts";
 import { readInputStream } from "../input-file.ts";
+import { listenForInterrupt } from "../interruption.ts";
 import { mapLimit } from "../pool.ts";
 import { createProgress } from "../progress.ts";
 import { checked } from "../read-answers.ts";
 import { inlined, JobActedRead } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
-import { listenForInterrupt } from "../submit-interrupt.ts";
 import { utf8Text } from "../utf8-text.ts";
 import { DONE, reportActionsInterrupted, stoppingActionsNote } from "./job-actions-interrupt.ts";
 
@@ -34,7 +34,7 @@ const MAX_STDIN_BYTES = MAX_IDS * 66;
 
 /**
  * One job's fate: acted on (the job after it), refused by the coordinator, failed otherwise / not sent after a foreign
- * answer, or not tried because Ctrl-C came first.
+ * answer, or not tried because Ctrl-C or SIGTERM came first.
  */
 type Fate =
   | { id: string; job: Job }
@@ -106,12 +106,12 @@ export async function actOnMany(
     ids.length > 1 && !ctx.json ? createProgress(ctx.io.stderr, ids.length, ctx.io.stderrIsTTY) : undefined;
   // The first job whose answer was not a job: the URL is no coordinator, and nothing more is sent to it.
   let foreign: string | undefined;
-  // The jobs whose answer is awaited: the first Ctrl-C names them (their answers say whether they were acted on).
+  // The jobs whose answer is awaited: the first signal names them (their answers say whether they were acted on).
   const inFlight = new Set<string>();
-  const interrupt = listenForInterrupt(ctx, () => {
+  const interrupt = listenForInterrupt(ctx, (how) => {
     // On a line of its own: the bar's line is open, redrawn in place.
     const open = progress && ctx.io.stderrIsTTY ? "\n" : "";
-    ctx.io.stderr(`${open}${terminalText(stoppingActionsNote(DONE[action], [...inFlight]))}\n`);
+    ctx.io.stderr(`${open}${terminalText(stoppingActionsNote(how, DONE[action], [...inFlight]))}\n`);
   });
   const fates = await mapLimit(ids, IN_FLIGHT, async (id): Promise<Fate> => {
     if (interrupt.stopped()) return { id, untried: true };
@@ -142,9 +142,10 @@ export async function actOnMany(
     for (const f of tried) if ("job" in f) ctx.print(inlined`✔ ${action}: job ${f.id} is now ${f.job.stage}`);
     ctx.print(tally(action, fates));
   }
-  if (interrupt.stopped()) {
+  const interrupted = interrupt.stopped();
+  if (interrupted) {
     const notTried = fates.flatMap((f) => ("untried" in f ? [f.id] : []));
-    return reportActionsInterrupted(ctx, action, tried.map(entryOf), notTried);
+    return reportActionsInterrupted(ctx, interrupted, action, tried.map(entryOf), notTried);
   }
   if (ctx.json) ctx.emit(tried.map(entryOf));
   const exits = new Set(tried.flatMap((f) => ("error" in f ? [f.error.exitCode] : [])));
@@ -158,7 +159,7 @@ export function entryOf(f: Tried): ActionEntry {
 
 /**
  * `✔ 54 shipped, ✘ 2 refused, 1 failed, 3 not tried` — only the parts that are not 0 (`✔ 0 shipped` when none
- * was); `not tried` after a Ctrl-C only.
+ * was); `not tried` after a Ctrl-C or SIGTERM only.
  */
 export function tally(action: JobAction, fates: readonly Fate[]): string {
   const ok = fates.filter((f) => "job" in f).length;

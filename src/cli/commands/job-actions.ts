@@ -15,6 +15,7 @@ import type { JobAction } from "../../shared/http-client.ts";
 import { decimal, type OptionSpec } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { SIGTERM_HELP } from "../interruption.ts";
 import { plainNameInput, plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { inlined, JobActedRead } from "../read-answers-ops.ts";
@@ -92,6 +93,7 @@ function actionCommand(action: JobAction): Command {
       `job was ${DONE[action]}: it prints the answer as without it and ends \`✘ ERROR interrupted\` (exit 130; under --json`,
       "the job with `error`); a request that failed after it says whether the job may have been acted on and to read",
       "it with `gigafactory job ID` before acting again (under --json {error, failure}).",
+      SIGTERM_HELP,
       `e.g. gigafactory jobs --stage testing --all --json | jq -r '.jobs[].id' | gigafactory ${action} -`,
     ],
     options: {
@@ -123,10 +125,10 @@ function actionCommand(action: JobAction): Command {
       const sent = await sendListening(ctx, stoppingActionNote(action, id!), async () =>
         checked(JobActedRead, await ctx.client().action(id!, action, body), "a job"),
       );
-      if ("failed" in sent) return actionFailed(ctx, sent.failed, action, id!);
+      if ("failed" in sent) return actionFailed(ctx, sent.stopped, sent.failed, action, id!);
       const job = sent.answer;
       if (!ctx.json) ctx.print(inlined`✔ ${action}: job ${job.id} is now ${job.stage}`);
-      if (sent.stopped) return actionAnswered(ctx, action, job);
+      if (sent.stopped) return actionAnswered(ctx, sent.stopped, action, job);
       if (ctx.json) ctx.emit(job);
       return 0;
     },

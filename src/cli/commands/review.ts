@@ -10,6 +10,7 @@
 import { counted } from "../../core/counted.ts";
 import type { ReviewsView } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { SIGTERM_HELP } from "../interruption.ts";
 import { plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, lineOf, lineTable, ReviewedRead, ReviewsRead } from "../read-answers-policy.ts";
@@ -68,6 +69,7 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
       "in: it prints the answer as without it and ends `✘ ERROR interrupted` (exit 130; under --json the answer with",
       "`error`); a request that failed after it says whether the verdict may have gone in and to read the job with",
       "`gigafactory job ID` before sending it again (under --json {error, failure}). A second Ctrl-C ends at once.",
+      SIGTERM_HELP,
     ],
     options: {
       comment: { type: "string", value: "TEXT", help: "what the reviewer says (≤ 500 bytes)" },
@@ -90,10 +92,10 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
         const answer = await ctx.client().review(id, body);
         return checkedWrite(ReviewedRead, answer, "a review's outcome", `read \`gigafactory reviews ${id}\``);
       });
-      if ("failed" in sent) return actionFailed(ctx, sent.failed, verdict, id, `review ${verdict}`);
+      if ("failed" in sent) return actionFailed(ctx, sent.stopped, sent.failed, verdict, id, `review ${verdict}`);
       const out = sent.answer;
       if (ctx.json) {
-        if (sent.stopped) return actionAnswered(ctx, verdict, out.job, out);
+        if (sent.stopped) return actionAnswered(ctx, sent.stopped, verdict, out.job, out);
         ctx.emit(out);
       } else {
         const quorum = out.required > 0 ? `; ${out.approvals} of ${counted(out.required, "approval")}` : "";
@@ -101,7 +103,7 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
         const job = lineOf(`${out.job.id} is now ${out.job.stage}`);
         ctx.print(`✔ ${verdict === "approve" ? "approved" : "rejected"}: job ${job}${quorum}`);
       }
-      return sent.stopped ? actionAnswered(ctx, verdict, out.job, out) : 0;
+      return sent.stopped ? actionAnswered(ctx, sent.stopped, verdict, out.job, out) : 0;
     },
   };
 }

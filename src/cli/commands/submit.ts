@@ -15,11 +15,12 @@ import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, formatError, toCliError } from "../errors.ts";
 import { foreignRefusal } from "../foreign-fix.ts";
+import { listenForInterrupt, SIGTERM_HELP } from "../interruption.ts";
 import { readManifest, SEE_HELP } from "../manifest-input.ts";
 import { mapLimit } from "../pool.ts";
 import { createProgress } from "../progress.ts";
 import { checkedWrite, lineOf, lineTable, SubmittedRead } from "../read-answers-policy.ts";
-import { listenForInterrupt, reportInterrupted, type Settled, stoppingNote } from "../submit-interrupt.ts";
+import { reportInterrupted, type Settled, stoppingNote } from "../submit-interrupt.ts";
 
 /** 8 in flight: enough to hide round trips, few enough not to crowd a product's single-writer coordinator. */
 const IN_FLIGHT = 8;
@@ -27,7 +28,7 @@ const IN_FLIGHT = 8;
 type Outcome =
   | { file: string; job: Job; replayed: boolean }
   | { file: string; error: CliError }
-  // Not sent: Ctrl-C came first (cli/submit-interrupt).
+  // Not sent: Ctrl-C or SIGTERM came first (cli/submit-interrupt).
   | { file: string; unsent: true };
 
 /** One --json entry: what the table's row (or the stderr line) says about one file. */
@@ -101,6 +102,7 @@ export const submit: Command = {
     "`-` reads one manifest from standard input (`generate-manifest | gigafactory submit -`); its FILE is `-`.",
     "Ctrl-C sends no more files, waits for the answers on their way, then says which files were submitted and which",
     "were not sent (exit 130; under --json {error, sent, notSent}); a second Ctrl-C ends at once.",
+    SIGTERM_HELP,
   ],
   options: {},
   async run(ctx) {
@@ -115,10 +117,10 @@ export const submit: Command = {
     let foreign: string | undefined;
     // The files whose answer is awaited, by their place on the command line (a file may be named twice).
     const inFlight = new Map<number, string>();
-    const interrupt = listenForInterrupt(ctx, () => {
+    const interrupt = listenForInterrupt(ctx, (how) => {
       // On a line of its own: the bar's line is open, redrawn in place.
       ctx.io.stderr(
-        `${progress && ctx.io.stderrIsTTY ? "\n" : ""}${terminalText(stoppingNote([...inFlight.values()]))}\n`,
+        `${progress && ctx.io.stderrIsTTY ? "\n" : ""}${terminalText(stoppingNote(how, [...inFlight.values()]))}\n`,
       );
     });
     const outcomes = await mapLimit(files, IN_FLIGHT, async (file, i): Promise<Outcome> => {
@@ -126,7 +128,7 @@ export const submit: Command = {
       try {
         if (interrupt.stopped()) return { file, unsent: true };
         const markdown = await readManifest(file, ctx.io.stdin);
-        // Read while Ctrl-C came: not sent either.
+        // Read while the signal came: not sent either.
         if (interrupt.stopped()) return { file, unsent: true };
         if (foreign !== undefined) throw notSent(foreign);
         inFlight.set(i, file);
@@ -158,9 +160,10 @@ export const submit: Command = {
         );
       }
     }
-    if (interrupt.stopped()) {
+    const interrupted = interrupt.stopped();
+    if (interrupted) {
       printOk(ctx, ok);
-      return reportInterrupted(ctx, outcomes.map(settledOf));
+      return reportInterrupted(ctx, interrupted, outcomes.map(settledOf));
     }
     if (ctx.json) ctx.emit(outcomes.map(settledOf).map((o) => o.entry));
     else printOk(ctx, ok);

@@ -7,6 +7,7 @@
 import type { TokenInfo } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { SIGTERM_HELP } from "../interruption.ts";
 import { plainNameInput } from "../plain-input.ts";
 import { inlined } from "../read-answers-ops.ts";
 import {
@@ -24,14 +25,17 @@ import { type SecretWords, sendForSecret } from "./secret-interrupt.ts";
 /** The fix's tail after a mint whose answer is not a token: a token may exist that nobody holds. */
 const REVOKE_UNSEEN =
   "list them with `gigafactory tokens` and revoke one nobody holds (`gigafactory tokens revoke ID`)";
-/** What Ctrl-C during `tokens mint` says (commands/secret-interrupt): a token minted then is shown, or found and revoked. */
+/**
+ * What Ctrl-C or SIGTERM during `tokens mint` says (commands/secret-interrupt): a token minted then is shown, or
+ * found and revoked.
+ */
 function mintWords(role: string, name: string): SecretWords<{ id: string; role: string }> {
   return {
-    note:
-      `Ctrl-C: the ${role} token for ${name} is being minted; waiting for its answer, which holds the token, shown ` +
-      "once; Ctrl-C again ends at once, and a token it mints is never shown",
+    note: (how) =>
+      `${how.by}: the ${role} token for ${name} is being minted; waiting for its answer, which holds the token, ` +
+      `shown once; ${how.again} ends at once, and a token it mints is never shown`,
     failure: {
-      stopped: `stopped by Ctrl-C while the ${role} token for ${name} was being minted`,
+      during: `while the ${role} token for ${name} was being minted`,
       refused: "no token was minted",
       again: "run the command again",
       unknown: "a token may have been minted that nobody has seen",
@@ -91,6 +95,7 @@ export const tokenCommands: Command[] = [
       "it, then `✘ ERROR interrupted` (exit 130; under --json the answer with `error`); a request that failed after it",
       "says whether a token may have been minted unseen and how to revoke it (under --json {error, failure}). A",
       "second Ctrl-C ends at once.",
+      SIGTERM_HELP,
     ],
     options: {
       role: { type: "string", value: "ROLE", choices: ["operator", "viewer"], help: "operator or viewer (required)" },
