@@ -62,7 +62,10 @@ export const OVERVIEW_DETAILS: readonly string[] = [
   "and a JSON answer's body arrive within as long again, else `✘ ERROR timeout` (exit 1); a feed or a download",
   "that started is never cut. `watch` reopens a feed silent for 45 s, from the last event it printed.",
   // From core/waiting, as `watch` decides it: it said "3 when the job failed", and review and testing exit 3 too.
-  `Exit codes: 0 ok, 1 failed, 2 usage error (\`watch\`: 3 when the job waits for an operator: ${OPERATOR_STAGES.join(", ")}).`,
+  // 130 and 143 are what a shell reports for a process a signal ended; a command whose paid work or secret was on its
+  // way ends with them too, after its answer (cli/interruption).
+  "Exit codes: 0 ok, 1 failed, 2 usage error, 130 interrupted by Ctrl-C, 143 by SIGTERM (`watch`: 3 when the job",
+  `waits for an operator: ${OPERATOR_STAGES.join(", ")}).`,
   // One code, one exit: `product_required` exited 2 from `login` and 1 from every other command (cli-exit-codes).
   "Exit 2 is a command line, an input file it names (`submit FILE`, `children ID FILE.json`) or an output path it",
   "cannot open (`artifact … -o FILE`), a connection setting (URL, token, product), the saved login that holds them or",
