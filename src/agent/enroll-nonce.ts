@@ -18,6 +18,14 @@ import { replaceAtomically } from "./exclusive-file.ts";
 import { readRegular } from "./regular-file.ts";
 import { ensurePrivateDir } from "./state.ts";
 
+/**
+ * How long running `enroll` again resumes an enrollment whose answer was lost, as its fixes say it: the coordinator
+ * resumes for an hour from the code's exchange, and never past the code's own expiry (coordinator
+ * access/enrollment-resume RESUME_WINDOW_MS). "Within the hour" said only the first, and a code minted 50 minutes
+ * before had 10 left.
+ */
+export const RESUME_WHILE = "(until the code expires or an hour after it was taken, whichever is sooner)";
+
 /** The nonce file's name in the state dir. */
 export const NONCE_FILE = "enroll-nonce.json";
 

@@ -6,7 +6,7 @@
  */
 import { FixableError } from "../shared/fixable-error.ts";
 import type { ConfigFile } from "./config.ts";
-import { forgetNonce } from "./enroll-nonce.ts";
+import { forgetNonce, RESUME_WHILE } from "./enroll-nonce.ts";
 import { alreadyEnrolled } from "./enroll-target.ts";
 import { RestError } from "./rest.ts";
 import { configPath } from "./state.ts";
@@ -73,7 +73,7 @@ export function enrollFailure(err: unknown, attempt: EnrollAttempt): unknown {
     return new FixableError(
       err.code,
       `enrollment failed: ${err.detail}`,
-      `check --url ${url} and --product ${product}${mayHaveReached ? ", then run this same command again: if the coordinator took the code, that resumes the enrollment (within the hour)" : ""}`,
+      `check --url ${url} and --product ${product}${mayHaveReached ? `, then run this same command again: if the coordinator took the code, that resumes the enrollment ${RESUME_WHILE}` : ""}`,
     );
   return err;
 }

@@ -35,7 +35,7 @@ import {
   productOfSecret,
 } from "./credential-checks.ts";
 import { checkedEnrollAnswer } from "./enroll-answer.ts";
-import { enrollNonce, forgetNonce } from "./enroll-nonce.ts";
+import { enrollNonce, forgetNonce, RESUME_WHILE } from "./enroll-nonce.ts";
 import { enrollFailure } from "./enroll-refusal.ts";
 import { saveEnrollment } from "./enroll-save.ts";
 import { assertSameFactory } from "./enroll-target.ts";
@@ -204,5 +204,5 @@ export async function enrollCommand(
 /** What a signal during the enrollment's request says: the code may be spent, and running it again gets that back. */
 const INTERRUPTED = {
   what: "enroll stopped before the coordinator answered; if it took the code, this host's factory exists already",
-  fix: "run this same command again: it resumes that enrollment (within the hour), or enrolls with the code if it was not taken",
+  fix: `run this same command again: it resumes that enrollment ${RESUME_WHILE}, or enrolls with the code if it was not taken`,
 };

@@ -53,7 +53,7 @@ describe("enroll interrupted while its request is out", () => {
     const code130 = await first.stop("SIGINT");
     expect(code130, first.out()).toBe(130);
     expect(first.out()).toContain(
-      "✘ ERROR interrupted: SIGINT: enroll stopped before the coordinator answered; if it took the code, this host's factory exists already / run this same command again: it resumes that enrollment",
+      "✘ ERROR interrupted: SIGINT: enroll stopped before the coordinator answered; if it took the code, this host's factory exists already / run this same command again: it resumes that enrollment (until the code expires or an hour after it was taken, whichever is sooner), or enrolls with the code if it was not taken",
     );
     expect(existsSync(path.join(stateDir, "agent.pid"))).toBe(false);
 

@@ -115,7 +115,10 @@ describe("an enrollment whose answer was lost", () => {
     const argv = ["--url", stand.url, "--code", code("D"), "--name", "h3"];
     const lost = await stand.enroll(argv, stateDir);
     expect(lost.err).toMatchObject({ code: "config_unwritable" });
-    expect(lost.err?.fix).toContain("run this same command again within the hour: it resumes this enrollment");
+    // Not "within the hour": the coordinator resumes for an hour from the exchange, never past the code's expiry.
+    expect(lost.err?.fix).toContain(
+      "run this same command again: it resumes this enrollment with a new token (until the code expires or an hour after it was taken, whichever is sooner)",
+    );
     rmSync(blocker, { recursive: true });
     const again = await stand.enroll(argv, stateDir);
     expect(again.err).toBeUndefined();
@@ -153,7 +156,9 @@ describe("an enrollment whose answer was lost", () => {
     lose502 = true;
     const lost = await stand.enroll(argv, stateDir);
     expect(lost.err).toMatchObject({ code: "bad_gateway", exitCode: 1 });
-    expect(lost.err?.fix).toContain("then run this same command again: if the coordinator took the code, that resumes");
+    expect(lost.err?.fix).toContain(
+      "then run this same command again: if the coordinator took the code, that resumes the enrollment (until the code expires or an hour after it was taken, whichever is sooner)",
+    );
     const again = await stand.enroll(argv, stateDir);
     expect(again.err).toBeUndefined();
     expect(again.lines.join("\n")).toContain("resumed an interrupted enrollment: h7 (fac_h7)");
@@ -165,7 +170,9 @@ describe("an enrollment whose answer was lost", () => {
     lose408 = true;
     const lost = await stand.enroll(argv, stateDir);
     expect(lost.err).toMatchObject({ code: "http_408", exitCode: 1 });
-    expect(lost.err?.fix).toContain("then run this same command again: if the coordinator took the code, that resumes");
+    expect(lost.err?.fix).toContain(
+      "then run this same command again: if the coordinator took the code, that resumes the enrollment (until the code expires or an hour after it was taken, whichever is sooner)",
+    );
     expect(existsSync(nonceFile(stateDir))).toBe(true);
     const again = await stand.enroll(argv, stateDir);
     expect(again.err).toBeUndefined();
