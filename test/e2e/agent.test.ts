@@ -23,6 +23,8 @@ import { ROOT } from "../../scripts/local-server.ts";
 import { pidAlive } from "../../src/shared/pid-lock.ts";
 import { AgentProc, poll } from "./agent-procs.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+import { setLongLived } from "./long-lived.ts";
+import { ProductClient } from "./product-client.ts";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "gf-e2e-agent-"));
 const PIDS = path.join(tmp, "pids");
@@ -523,10 +525,13 @@ describe("gigafactory-agent against a real coordinator", () => {
   it("an agent SIGKILLed and restarted within its lease charges the run both engines' spend, not the larger one", async () => {
     const product = "agent-restart-spend";
     const { stateDir } = await enroll(product, "host-s");
+    // "Within its lease" made to hold, not raced: a 30 s lease renewed every 15 s had 15-30 s left at the kill, and a
+    // slow restart outlived it (reconnected with no lease, the job run again as attempt 2). An hour (long-lived.ts).
+    await setLongLived(new ProductClient(h.url, product));
     const set = await api(product, "PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
     expect(set.status).toBe(200);
     const spent = async () => (await api<{ spentUsd: number }>(product, "GET", "/budget")).body.spentUsd;
-    const first = run(stateDir, ["--lease-ttl", "30"]);
+    const first = run(stateDir, ["--lease-ttl", "3600"]);
     await first.waitFor("connected");
     // $1 a second up to $4: the first engine is killed once some of it was charged, 2 s or more before its $4; the
     // second, resuming (its work tree holds the first's NOTES.md), spends all $4 in 1 s.
@@ -541,7 +546,7 @@ describe("gigafactory-agent against a real coordinator", () => {
     const orphan = enginePid(job.id);
     if (orphan && pidAlive(orphan)) process.kill(orphan, "SIGKILL"); // its spend after the crash is never reported
 
-    const second = run(stateDir, ["--lease-ttl", "30"]);
+    const second = run(stateDir, ["--lease-ttl", "3600"]);
     await second.waitFor("job.start", (e) => e.jobId === job.id && String(e.message).includes("resuming"));
     const before = await spent(); // the first engine's, as charged: its socket closed before this hello was answered
     expect(before).toBeGreaterThanOrEqual(1);

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
 import { closeContext, launchChromium } from "./chromium.ts";
 import { adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+import { setLongLived } from "./long-lived.ts";
+import { ProductClient } from "./product-client.ts";
 
 const PRODUCT = "bidi";
 const RLO = "\u202E";
@@ -57,6 +59,9 @@ describe("dashboard: a right-to-left override in someone's text stays in it", ()
   beforeAll(async () => {
     h = await startHarness();
     ({ operator } = await mintRoleTokens(h.url, PRODUCT));
+    // The job is pushed here and left `assigned` until the last test accepts it: under the product's 60 s lease TTL
+    // it lapsed on a slow box (builder-1 then kept from it: no rules line in Explain, the accept refused as fenced).
+    await setLongLived(new ProductClient(h.url, PRODUCT));
     const enrolled = await api<{ token: string }>("POST", "/factories/enroll", { name: "builder-1", seats: 2 });
     factory = await WsFactory.connect(h.url, PRODUCT, enrolled.token, { seats: 2, autoComplete: false });
     const { factories } = await api<{ factories: Array<{ id: string; name: string }> }>("GET", "/factories");

@@ -32,6 +32,9 @@ describe("dashboard: a factory whose socket closed", () => {
     expect(await card.locator(".health").textContent()).toContain("health ok");
     expect(await badge.count()).toBe(0);
 
+    // A beat just before the kill: "health ok" beside "disconnected" lasts 30 s of silence (core/health: degraded from
+    // two beat intervals) counted from the kill, not from a beat up to 15 s older (a slow sign-in read `degraded`).
+    await host.acked({ type: "heartbeat" });
     host.kill(); // no close frame: the TCP connection just goes
     await expect.poll(() => connected(enrolled.factoryId), SOON).toBe(false);
     await untilFleetRedrawn(page, async () => (await badge.count()) === 1);
