@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, createProduct, type Harness, P, startHarness } from "./harness.ts";
+import { keepBeating } from "./long-lived.ts";
+import { ProductClient } from "./product-client.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
@@ -76,13 +78,23 @@ async function submitOne(title: string): Promise<string> {
 const keys = (o: unknown): string[] => Object.keys(o as object).sort();
 
 describe("gigafactory CLI against a local coordinator", () => {
+  /** cli-host's factory token (enroll --direct below): it beats with it from then on, so its health reads `ok`. */
+  let hostToken = "";
+  /** Stops cli-host's heartbeats (beforeAll). */
+  let stopBeats: (() => void) | undefined;
+
   beforeAll(async () => {
     h = await startHarness();
     await createProduct(h.url, PRODUCT);
     dir = mkdtempSync(path.join(tmpdir(), "gf-cli-e2e-"));
     configFile = path.join(dir, "config", "config.json");
+    // cli-host is an HTTP poller no agent runs: silent 60 s, it reads down, and every job's waiting reason moves
+    // (`dispatching` → `no_factory_connected`) — between two reads the --json test compares, on a box slow enough
+    // (red with a 65 s pause between them). It beats from its enrollment on (long-lived.ts; no token, no beat).
+    stopBeats = keepBeating(new ProductClient(h.url, PRODUCT), () => [hostToken]);
   });
   afterAll(async () => {
+    stopBeats?.();
     await h?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -160,8 +172,6 @@ describe("gigafactory CLI against a local coordinator", () => {
     expect((await call(h.url, "DELETE", `${P(PRODUCT)}/factories/${factoryId}`, ADMIN)).status).toBe(200);
   });
 
-  /** cli-host's factory token (enroll --direct below): the tables test beats with it, so its health reads `ok`. */
-  let hostToken = "";
   const beat = (token: string) =>
     fetch(`${h.url}${P(PRODUCT)}/factories/heartbeat`, {
       method: "POST",
