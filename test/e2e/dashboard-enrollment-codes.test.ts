@@ -7,6 +7,7 @@
 // for operators instead of a table. No CSP violation on the way.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { closeContext } from "./chromium.ts";
 import { dashboardSuite } from "./dashboard-session.ts";
 import { ADMIN, call, P } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
@@ -151,6 +152,7 @@ describe("the enrollment codes page", () => {
     await page.getByRole("button", { name: "Refresh" }).click();
     await expect.poll(() => page.locator("#codes-empty").textContent(), SOON).toContain("No codes waiting");
     expect(violations).toEqual([]);
+    await closeContext(page.context()); // its poller would read on for the rest of the file
   });
 
   // Whose role the page knows is told without asking (test/e2e/dashboard-roles); here the role is unknown.
@@ -163,5 +165,6 @@ describe("the enrollment codes page", () => {
     expect(await page.locator("#codes-table").isHidden()).toBe(true);
     expect(await page.locator("#code-new-form").isHidden()).toBe(true);
     expect(violations).toEqual([]);
+    await closeContext(page.context());
   });
 });

@@ -73,6 +73,7 @@ describe("the settings page", () => {
     await expect.poll(() => status(page)).toMatch(/Not saved: .*validation_failed/);
     expect((await settings()).retry.maxSeconds).toBe(600);
     expect(violations).toEqual([]);
+    await closeContext(page.context()); // its poller would read on for the rest of the file
   });
 
   it("shows the track weight with its stored value, and an operator's new value reaches the coordinator", async () => {
@@ -85,6 +86,7 @@ describe("the settings page", () => {
     await expect.poll(() => status(page)).toBe("Saved: weights.");
     expect((await settings()).weights.track).toBe(3.5);
     expect(violations).toEqual([]);
+    await closeContext(page.context()); // its poller would read on for the rest of the file
   });
 
   // A viewer whose role the page knows is offered no Save at all (test/e2e/dashboard-roles); one whose role it cannot
@@ -97,6 +99,7 @@ describe("the settings page", () => {
     await expect.poll(() => status(page)).toMatch(/Not saved: .*forbidden/);
     expect(await settings()).toEqual(before);
     expect(violations).toEqual([]);
+    await closeContext(page.context()); // its poller would read on for the rest of the file
   });
 
   it("says when the starvation weight gives up the aging guarantee", async () => {
@@ -108,6 +111,7 @@ describe("the settings page", () => {
     await expect.poll(() => status(page)).toBe("Saved: weights.");
     await expect.poll(aging).toMatch(/^Aging: off: with weights\.starvation 1\.5 /);
     expect(violations).toEqual([]);
+    await closeContext(page.context()); // its poller would read on for the rest of the file
   });
 
   it("takes 'Saved' away when a later read finds it changed elsewhere, shows the new values and keeps an edit", async () => {
