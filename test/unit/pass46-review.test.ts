@@ -1,9 +1,9 @@
 // Pass 46's review of the SIGTERM guard (cli/interruption, cli/main), red on main: one SIGTERM ends every guarded
 // command, exit 143 (or SIGTERM raised again on itself) — `submit -` whose standard input never ends, `submit FIFO`
 // (a `<(generate)` path) whose writer never writes, and `factory rotate --timeout 0` whose answer never comes each
-// waited for ever after it (SIGTERM had ended them at once); a `batch submit --wait` read that fails after SIGTERM
-// ends `✘ ERROR interrupted` with 143 (it exited 1 naming neither the signal nor, under --json, the batch it made);
-// the guarded commands' module headers that give their exit 130 give 143 too.
+// waited for ever after it (SIGTERM had ended them at once); a `batch submit --wait` read that fails after the signal
+// ends `✘ ERROR interrupted`, 143 for SIGTERM and 130 for Ctrl-C (it exited 1 naming neither the signal nor, under
+// --json, the batch it made); the guarded commands' module headers that give their exit 130 give 143 too.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -112,10 +112,14 @@ describe("pass 46 review: one SIGTERM ends a guarded command that waits on somet
   }, 90_000);
 });
 
-describe("pass 46 review: batch submit --wait, a read that fails after SIGTERM", () => {
+// The same for Ctrl-C (130), where it was so before pass 46: one fault, both signals.
+describe.each([
+  ["SIGTERM", 143, "SIGTERM"],
+  ["SIGINT", 130, "Ctrl-C"],
+] as const)("pass 46 review: batch submit --wait, a read that fails after %s", (signal, exit, by) => {
   const ACCEPTED = { batchId: "b-1", accepted: 1, jobs: 1, idempotencyKeys: ["x"], items: [], rejected: [] };
 
-  /** `batch submit a.md --wait`, its batch accepted, SIGTERM while its first read back is out; that read fails 502. */
+  /** `batch submit a.md --wait`, its batch accepted, the signal while its first read back is out; that read fails 502. */
   async function waitReadFails(...extra: string[]) {
     const reads: StubReply[] = [];
     const stub = await stubCoordinator((req, reply) => {
@@ -125,7 +129,8 @@ describe("pass 46 review: batch submit --wait, a read that fails after SIGTERM",
     const file = manifest(testTempDir("gf-p46-"));
     const run = startInterruptible(["batch", "submit", file, "--wait", ...extra, ...connection(stub.url, "shop")]);
     await run.until("the read back held", () => reads.length === 1);
-    run.sigterm();
+    if (signal === "SIGTERM") run.sigterm();
+    else run.ctrlC();
     reads[0]!.problem(502, {
       type: "https://x/bad_gateway",
       title: "t",
@@ -136,18 +141,18 @@ describe("pass 46 review: batch submit --wait, a read that fails after SIGTERM",
     return { run, code: await run.code };
   }
 
-  it("ends `✘ ERROR interrupted` with 143 after the read's own failure line, as a failure after SIGTERM does elsewhere", async () => {
+  it(`ends \`✘ ERROR interrupted\` (${exit}) after the read's own failure line, as a failure after it does elsewhere`, async () => {
     const { run, code } = await waitReadFails();
-    expect(code).toBe(143);
+    expect(code).toBe(exit);
     expect(run.stderr()).toMatch(/^✘ ERROR bad_gateway: /m);
-    expect(run.stderr()).toMatch(/^✘ ERROR interrupted: .*SIGTERM/m);
+    expect(run.stderr()).toMatch(new RegExp(`^✘ ERROR interrupted: .*${by}`, "m"));
   });
 
-  it("--json: one document with exitCode 143 that still names the batch it made", async () => {
+  it(`--json: one document with exitCode ${exit} that still names the batch it made`, async () => {
     const { run, code } = await waitReadFails("--json");
-    expect(code).toBe(143);
+    expect(code).toBe(exit);
     const doc = JSON.parse(run.stdout());
-    expect(doc.error).toMatchObject({ code: "interrupted", exitCode: 143 });
+    expect(doc.error).toMatchObject({ code: "interrupted", exitCode: exit });
     expect(doc.batchId).toBe("b-1");
   });
 });
