@@ -48,9 +48,11 @@ export interface Io {
   /**
    * Calls `stop` with the signal at the first Ctrl-C (SIGINT) or SIGTERM from now on, instead of ending the process;
    * a second of either ends it at once (exit 128 + its number: 130, 143; cli/interruption). @returns the way to stop
-   * listening. Absent where nothing can be signalled (in-process tests).
+   * listening. `boundMs`: the process ends that long after the first signal if still running (exit 128 + its number,
+   * saying so) — given when the command's requests have no bound of their own (--timeout 0). Absent where nothing can
+   * be signalled (in-process tests).
    */
-  onInterrupt?(stop: (signal: InterruptSignal) => void): () => void;
+  onInterrupt?(stop: (signal: InterruptSignal) => void, boundMs?: number): () => void;
   /** Injected by in-process tests; the global fetch otherwise. */
   fetch?: typeof fetch;
 }

@@ -8,6 +8,7 @@
  * either kind, ends the process at once (cli/main). Only SIGINT was guarded: SIGTERM ended the CLI at once, a
  * rotation made on the coordinator with its new token never printed. Commands with no guard still end at once.
  */
+import { DEFAULT_TIMEOUT_SECONDS, responseTimeoutMs } from "./config.ts";
 import type { Ctx } from "./context.ts";
 
 /** The signals a guarded command survives once. */
@@ -24,7 +25,8 @@ export const EXIT_TERMINATED = 143;
 
 /** The help's line for each guarded command, after its Ctrl-C sentences: SIGTERM is guarded the same way. */
 export const SIGTERM_HELP =
-  "SIGTERM (`timeout`, a cancelled CI job) does as Ctrl-C, but exits 143; a second signal of either kind ends at once.";
+  "SIGTERM (`timeout`, a cancelled CI job) does as Ctrl-C, but exits 143; a second signal of either kind ends at once; " +
+  `under --timeout 0 the wait after the first is ${DEFAULT_TIMEOUT_SECONDS} s at most.`;
 
 /** The first signal that stopped a guarded command, in the words its lines use. */
 export interface Interruption {
@@ -45,19 +47,42 @@ export function interruptionBy(signal: InterruptSignal): Interruption {
 }
 
 /**
+ * How long a command may still run after the first signal when its own requests have no bound (`--timeout 0` or
+ * GIGAFACTORY_TIMEOUT=0: "no limit"), ms: `timeout 30 gigafactory …` sends SIGTERM once, and a wait with no bound
+ * outlived it for ever (pass 46 review). The CLI's default --timeout (cli/config DEFAULT_TIMEOUT_SECONDS: 30 s).
+ */
+export const UNBOUNDED_AFTER_SIGNAL_MS = DEFAULT_TIMEOUT_SECONDS * 1000;
+
+/** The bound (ms) on what a command still awaits after the first signal: none needed when --timeout bounds it. */
+function boundAfterSignal(ctx: Ctx): number | undefined {
+  try {
+    return responseTimeoutMs(ctx.str("timeout"), ctx.io.env) === 0 ? UNBOUNDED_AFTER_SIGNAL_MS : undefined;
+  } catch {
+    return undefined; // a --timeout the command refused: it ends on that usage error before any request
+  }
+}
+
+/**
  * Listens for Ctrl-C or SIGTERM while work is out: `stopped()` is the first's Interruption from then on (undefined
- * before it), and `onStop` runs with it; `off()` stops listening. Without a process that can be signalled
- * (Io.onInterrupt absent: in-process tests) it never stops.
+ * before it), `when` resolves with it (to race a wait that may never end: a read of a pipe), and `onStop` runs with
+ * it; `off()` stops listening. Under `--timeout 0` the process itself ends UNBOUNDED_AFTER_SIGNAL_MS after the signal
+ * if still running (cli/main). Without a process that can be signalled (Io.onInterrupt absent: in-process tests) it
+ * never stops.
  */
 export function listenForInterrupt(
   ctx: Ctx,
   onStop: (how: Interruption) => void,
-): { stopped(): Interruption | undefined; off(): void } {
+): { stopped(): Interruption | undefined; when: Promise<Interruption>; off(): void } {
   let stopped: Interruption | undefined;
+  let resolve: (how: Interruption) => void = () => {};
+  const when = new Promise<Interruption>((r) => {
+    resolve = r;
+  });
   const off =
     ctx.io.onInterrupt?.((signal) => {
       stopped = interruptionBy(signal);
       onStop(stopped);
-    }) ?? (() => {});
-  return { stopped: () => stopped, off };
+      resolve(stopped);
+    }, boundAfterSignal(ctx)) ?? (() => {});
+  return { stopped: () => stopped, when, off };
 }

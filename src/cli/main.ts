@@ -13,6 +13,22 @@ import { runCli } from "./run.ts";
 
 const STDOUT_FIX = "check where stdout goes: a disk with room, a file that can be written";
 
+/** How long a command that ended after a signal may take to exit on its own (its output is written synchronously). */
+const ENDED_GRACE_MS = 500;
+
+/** The first signal a guarded command took, if any (Io.onInterrupt). */
+let signalled: InterruptSignal | undefined;
+
+/** A guarded command still waiting `ms` after the signal under --timeout 0: said, and ended as the signal ends it. */
+function unboundedEnd(signal: InterruptSignal, ms: number): never {
+  const how = interruptionBy(signal);
+  const what = `no answer ${ms / 1000} s after ${how.by}, and --timeout 0 sets no bound on the wait: whether the request went in is unknown`;
+  const fix =
+    "look before sending it again (what a command makes shows in `gigafactory jobs`, `factories` or `tokens`)";
+  process.stderr.write(`${errorLine(new CliError("interrupted", what, fix, how.exitCode))}\n`);
+  process.exit(how.exitCode);
+}
+
 const io: Io = {
   stdout: (text) => void process.stdout.write(text),
   // Waits for the pipe to take each chunk, so a large artifact streams through instead of piling up in memory.
@@ -23,20 +39,25 @@ const io: Io = {
   ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
   env: process.env,
   now: () => Date.now(),
-  onInterrupt: (stop) => {
+  onInterrupt: (stop, boundMs) => {
     // The first Ctrl-C or SIGTERM is the command's to handle (submit says which files went in; a rotation prints its
     // token): `timeout`, a cancelled CI job and a supervisor send SIGTERM. A second, of either kind, ends it at once,
     // 128 + its number. Off, the default is back: a command with no guard ends at once on either.
     const second = (signal: InterruptSignal) => process.exit(interruptionBy(signal).exitCode);
+    let bound: NodeJS.Timeout | undefined;
     const first = (signal: InterruptSignal) => {
+      signalled = signal;
       for (const s of INTERRUPT_SIGNALS) {
         process.off(s, first);
         process.on(s, second);
       }
+      // Under --timeout 0 what it awaits has no bound: `timeout` sends SIGTERM once, so the signal bounds it.
+      if (boundMs) bound = setTimeout(() => unboundedEnd(signal, boundMs), boundMs).unref();
       stop(signal);
     };
     for (const s of INTERRUPT_SIGNALS) process.on(s, first);
     return () => {
+      clearTimeout(bound);
       for (const s of INTERRUPT_SIGNALS) {
         process.off(s, first);
         process.off(s, second);
@@ -64,3 +85,12 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 process.stderr.on("error", () => {});
 
 process.exitCode = await runCli(process.argv.slice(2), io);
+// After a signal, what the command gave up on can still hold the process: a read of a pipe that never ends, or a FIFO
+// whose open(2) waits in libuv's thread pool (which process.exit would wait for too). Done, it ends as the signal
+// ends a process — unless it exits first, with its code, as it does when nothing holds it (the timer is unref'd).
+const ended = signalled;
+if (ended)
+  setTimeout(() => {
+    for (const s of INTERRUPT_SIGNALS) process.removeAllListeners(s);
+    process.kill(process.pid, ended);
+  }, ENDED_GRACE_MS).unref();

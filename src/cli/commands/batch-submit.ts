@@ -6,7 +6,7 @@
  * `gigafactory batch ID` that follows it; `--wait` reads the batch back until `done` (no item still on its way
  * through the dispatch queue). `--key K` is the batch's Idempotency-Key: the same files sent again under it make no
  * job twice. Exit 0 when every item was accepted (and, under --wait, made); 1 when any was refused; 130 when Ctrl-C
- * came while the batch was on its way (cli/commands/batch-submit-interrupt).
+ * (143 when SIGTERM) came while the batch was on its way or read back (cli/commands/batch-submit-interrupt).
  * Under --json: the API's answer, with `batch` (the batch read back when done) added under --wait.
  */
 import { counted } from "../../core/counted.ts";
@@ -14,7 +14,7 @@ import { terminalText } from "../../core/terminal-text.ts";
 import type { BatchAccepted, BatchView } from "../../shared/api-batches.ts";
 import { assertBatchFits, MANIFEST_FORMATS, type ManifestFormat, readBatchItems } from "../batch-input.ts";
 import type { Command, Ctx } from "../context.ts";
-import { CliError, errorDocument, formatError, usageError } from "../errors.ts";
+import { CliError, errorDocument, formatError, toCliError, usageError } from "../errors.ts";
 import { SIGTERM_HELP } from "../interruption.ts";
 import { inlined } from "../read-answers-ops.ts";
 import { checkedWrite, lineOf } from "../read-answers-policy.ts";
@@ -22,7 +22,7 @@ import { sendListening } from "../request-interrupt.ts";
 import { batchSummary } from "./batch.ts";
 import { batchStoppingNote, reportAnswerInterrupted, reportFailureInterrupted } from "./batch-submit-interrupt.ts";
 import { acceptedLine, BatchAcceptedRead, RESEND, SEE_BATCHES } from "./batch-submit-text.ts";
-import { DEFAULT_WAIT_SECONDS, WaitStopped, waitForBatch, waitTimeoutMs } from "./batch-wait.ts";
+import { DEFAULT_WAIT_SECONDS, WaitFailed, WaitStopped, waitForBatch, waitTimeoutMs } from "./batch-wait.ts";
 import { headerKeyProblem } from "./children.ts";
 
 export const batchSubmit: Command = {
@@ -114,6 +114,7 @@ export const batchSubmit: Command = {
     try {
       view = await waitForBatch(ctx, answer.batchId, limitMs, files);
     } catch (err) {
+      if (err instanceof WaitFailed) return waitReadFailed(ctx, err, answer);
       if (!(err instanceof WaitStopped)) throw err;
       ctx.io.stderr(`${formatError(err.error)}\n`);
       if (ctx.json) ctx.emit({ ...errorDocument(err.error), ...answer, batch: err.view });
@@ -155,4 +156,25 @@ function reportRefused(
     // The detail is the server's and may quote the manifest: its control characters are shown, not obeyed (lineOf).
     ctx.io.stderr(`${terminalText(lineOf(line))}\n`);
   }
+}
+
+/**
+ * A --wait read back failed after Ctrl-C or SIGTERM: its own `✘ ERROR` line, then `✘ ERROR interrupted` (the signal's
+ * exit) saying the items are accepted — the 202 said so — and how to follow them; under --json one document, the
+ * answer with `error` and `failure` (it exited 1 naming neither the signal nor, under --json, the batch: pass 46 review).
+ * @returns the signal's exit code (130, 143)
+ */
+function waitReadFailed(ctx: Ctx, err: WaitFailed, answer: { batchId: string }): number {
+  const { how } = err;
+  const failure = toCliError(ctx.asTokenRefusal(err.failure));
+  const e = new CliError(
+    "interrupted",
+    `stopped by ${how.by} while batch ${answer.batchId} was read back, and the read failed (${failure.code}): its items are accepted and queued`,
+    `send nothing again; follow them with \`gigafactory batch ${answer.batchId}\``,
+    how.exitCode,
+  );
+  ctx.io.stderr(`${terminalText(lineOf(formatError(failure)))}\n`);
+  ctx.io.stderr(`${terminalText(formatError(e))}\n`);
+  if (ctx.json) ctx.emit({ ...errorDocument(e), ...answer, failure: errorDocument(failure).error });
+  return e.exitCode;
 }

@@ -43,7 +43,7 @@ export function waitTimeoutMs(raw: string | undefined): number {
  * CLI's clock (Io.now); `files[i]` names item i in the deadline's message.
  * @returns the batch, done
  * @throws WaitStopped — the deadline passed, or Ctrl-C or SIGTERM came, with items still queued (its `view` is the
- * last read)
+ * last read); WaitFailed — a read failed after the signal (any other failure as the client throws it)
  */
 export async function waitForBatch(
   ctx: Ctx,
@@ -58,6 +58,10 @@ export async function waitForBatch(
     return await poll(ctx, client, id, limitMs, files, interrupt.stopped, (w) => {
       wake = w;
     });
+  } catch (err) {
+    // A read that failed after the signal: still an interrupted wait (its exit, the batch it made), not a bare failure.
+    const how = interrupt.stopped();
+    throw how && !(err instanceof WaitStopped) ? new WaitFailed(how, err) : err;
   } finally {
     interrupt.off();
   }
@@ -110,6 +114,17 @@ export class WaitStopped extends Error {
     super(error.message);
     this.view = view;
     this.error = error;
+  }
+}
+
+/** A --wait read back that failed after the signal `how` came: `failure` is what the read threw. */
+export class WaitFailed extends Error {
+  readonly how: Interruption;
+  readonly failure: unknown;
+  constructor(how: Interruption, failure: unknown) {
+    super(`the read back failed after ${how.by}`);
+    this.how = how;
+    this.failure = failure;
   }
 }
 

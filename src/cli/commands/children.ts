@@ -6,7 +6,8 @@
  * bytes, so running the same command again (after a timeout, say) returns the children it made instead of a second
  * set of paid runs; `--key` names another (to add the same children twice, give each run its own key). Prints one
  * row per child (id, title, stage, deps, created or existing); --json: the API's `{parent, children}`. Ctrl-C while
- * the request is out waits for its answer and ends exit 130 (cli/commands/children-interrupt).
+ * the request is out waits for its answer and ends exit 130 (143 after
+ * SIGTERM; cli/commands/children-interrupt).
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";

@@ -2,7 +2,8 @@
  * @module cli/commands/enroll
  * `gigafactory enroll NAME`: adds a factory by a one-time enrollment code that goes into the command printed for the
  * host, or with --direct enrolls it here and prints its token. The code or token is shown once, so Ctrl-C while its
- * request is out waits for the answer and prints it before ending 130 (commands/secret-interrupt).
+ * request is out waits for the answer and prints it before ending 130 (143 after SIGTERM;
+ * commands/secret-interrupt).
  */
 
 import { counted } from "../../core/counted.ts";

@@ -127,9 +127,10 @@ export const submit: Command = {
       let outcome: Outcome;
       try {
         if (interrupt.stopped()) return { file, unsent: true };
-        const markdown = await readManifest(file, ctx.io.stdin);
-        // Read while the signal came: not sent either.
-        if (interrupt.stopped()) return { file, unsent: true };
+        // Raced with the signal: a pipe that never ends (`-`, a FIFO) would hold the command after it for ever.
+        const markdown = await Promise.race([readManifest(file, ctx.io.stdin), interrupt.when.then(() => undefined)]);
+        // Read while the signal came, or not read by then: not sent either.
+        if (markdown === undefined || interrupt.stopped()) return { file, unsent: true };
         if (foreign !== undefined) throw notSent(foreign);
         inFlight.set(i, file);
         const { job, replayed } = await client.submit({ markdown }).finally(() => inFlight.delete(i));

@@ -2,7 +2,8 @@
  * @module cli/commands/tokens
  * Product-scoped operator and viewer tokens (admin only): list, mint, revoke.
  * A minted token is printed once — the coordinator stores only its hash — so Ctrl-C while the mint is out waits for
- * the answer and prints it before ending 130 (commands/secret-interrupt).
+ * the answer and prints it before ending 130 (143 after SIGTERM;
+ * commands/secret-interrupt).
  */
 import type { TokenInfo } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
