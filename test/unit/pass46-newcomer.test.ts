@@ -1,0 +1,31 @@
+// Pass 46's newcomer audit (helper N): faults a new user meets in the first hour, each red until its fix lands.
+// A PORT that the Fetch standard blocks (6000, 6665–6669, 10080, …) is refused by `npm start`/`npm run dev`, the
+// CLI's --url and the agent's --url at once as `bad_url`/`bad_port`, not after a minute as "did not answer".
+import { describe, expect, it } from "vitest";
+import { checkedUrl } from "../../src/agent/credential-checks.ts";
+import { coordinatorUrl } from "../../src/cli/coordinator-url.ts";
+import { parsePort } from "../../scripts/dev.ts";
+
+// The runtime listens there and answers curl, but Node's fetch (undici) refuses the port before connecting
+// ("bad port"): `PORT=6000 npm start` waited 60 s for a health probe that was never sent, then said
+// `start_failed … run npm install first`; the CLI said `unreachable … check that the coordinator is up`.
+const BLOCKED = ["6000", "6666", "10080", "5060"];
+
+describe("a port fetch refuses to reach", () => {
+  it("is not a PORT npm start or npm run dev accepts", () => {
+    for (const p of BLOCKED) expect(parsePort(p), `PORT=${p}`).toBeUndefined();
+    expect(parsePort("8787")).toBe(8787);
+  });
+
+  it("is refused in the CLI's --url before any request, as bad_url", () => {
+    for (const p of BLOCKED)
+      expect(() => coordinatorUrl(`http://127.0.0.1:${p}`, "flag"), `--url …:${p}`).toThrow(/port/);
+    expect(coordinatorUrl("http://127.0.0.1:8787", "flag")).toBe("http://127.0.0.1:8787");
+  });
+
+  it("is refused in the agent's --url before the code is sent, as bad_url", () => {
+    for (const p of BLOCKED)
+      expect(() => checkedUrl(`http://127.0.0.1:${p}`, "--url"), `--url …:${p}`).toThrow(/port/);
+    expect(checkedUrl("http://127.0.0.1:8787", "--url")).toBe("http://127.0.0.1:8787");
+  });
+});
