@@ -1,10 +1,14 @@
 // Pass 46's newcomer audit (helper N): faults a new user meets in the first hour, each red until its fix lands.
 // A PORT that the Fetch standard blocks (6000, 6665–6669, 10080, …) is refused by `npm start`/`npm run dev`, the
 // CLI's --url and the agent's --url at once as `bad_url`/`bad_port`, not after a minute as "did not answer".
+// An agent ended by a second signal does not say its running job was `cancelled` (event `job.cancelled`): the
+// coordinator still holds it leased to this factory, and it goes back to the queue when that lease expires.
 import { describe, expect, it } from "vitest";
-import { checkedUrl } from "../../src/agent/credential-checks.ts";
-import { coordinatorUrl } from "../../src/cli/coordinator-url.ts";
 import { parsePort } from "../../scripts/dev.ts";
+import { checkedUrl } from "../../src/agent/credential-checks.ts";
+import { SeatRunner } from "../../src/agent/seat-runner.ts";
+import { coordinatorUrl } from "../../src/cli/coordinator-url.ts";
+import { assignment, FakeConnection, seatContext, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
 // The runtime listens there and answers curl, but Node's fetch (undici) refuses the port before connecting
 // ("bad port"): `PORT=6000 npm start` waited 60 s for a health probe that was never sent, then said
@@ -24,8 +28,31 @@ describe("a port fetch refuses to reach", () => {
   });
 
   it("is refused in the agent's --url before the code is sent, as bad_url", () => {
-    for (const p of BLOCKED)
-      expect(() => checkedUrl(`http://127.0.0.1:${p}`, "--url"), `--url …:${p}`).toThrow(/port/);
+    for (const p of BLOCKED) expect(() => checkedUrl(`http://127.0.0.1:${p}`, "--url"), `--url …:${p}`).toThrow(/port/);
     expect(checkedUrl("http://127.0.0.1:8787", "--url")).toBe("http://127.0.0.1:8787");
+  });
+});
+
+const rest = useArtifactServer();
+
+// `kill PID; kill PID` on a running agent printed `✘ job_… cancelled: agent interrupted — engine stopped, work
+// discarded` (`--json`: event job.cancelled), while `gigafactory jobs` showed the job `building` on that factory,
+// "its lease expires in 52s unless its agent comes back", and it was then requeued: nothing cancelled it.
+describe("an agent's second signal, with a job running", () => {
+  it("says the job is left to its lease, not cancelled", async () => {
+    const agent = tempAgent(rest.url);
+    try {
+      const conn = new FakeConnection();
+      const ctx = seatContext(conn, agent, rest.url);
+      const runner = new SeatRunner(ctx, assignment("job_sig", "gf-sample-seconds: 30\n"), false);
+      await until("the engine", () => ctx.records.read("job_sig")?.enginePid);
+      runner.forceStop();
+      await runner.finished;
+      const said = agent.events.filter((e) => JSON.stringify(e).includes("job_sig"));
+      expect(said.map((e) => e.event)).not.toContain("job.cancelled");
+      expect(JSON.stringify(said)).not.toMatch(/job_sig cancelled/);
+    } finally {
+      agent.remove();
+    }
   });
 });
