@@ -3,8 +3,11 @@
 // CLI's --url and the agent's --url at once as `bad_url`/`bad_port`, not after a minute as "did not answer".
 // An agent ended by a second signal does not say its running job was `cancelled` (event `job.cancelled`): the
 // coordinator still holds it leased to this factory, and it goes back to the queue when that lease expires.
+// An agent whose token was rotated is told to store the new one (`gigafactory-agent enroll --token`), not to `run`
+// with `--token`, which saves nothing: its next plain `run` (a reboot, systemd) is refused again, exit 3.
 import { describe, expect, it } from "vitest";
 import { parsePort } from "../../scripts/dev.ts";
+import { retiredWords } from "../../src/agent/close-codes.ts";
 import { checkedUrl } from "../../src/agent/credential-checks.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { coordinatorUrl } from "../../src/cli/coordinator-url.ts";
@@ -54,5 +57,16 @@ describe("an agent's second signal, with a job running", () => {
     } finally {
       agent.remove();
     }
+  });
+});
+
+// `gigafactory factory rotate build-1` with build-1's agent running: the agent ended `✘ ERROR revoked: … / start the
+// agent with the new token (\`--token\`), which was shown once to whoever rotated it`. The README (agent section)
+// says a token given to `run --token` "connected once and saved nothing: the next plain run read the rotated-out
+// token and stopped unauthorized, exit 3"; `factory rotate` itself prints `… enroll --token gf_… && … run`.
+describe("a rotated factory token", () => {
+  it("tells the agent's operator to store the new token with enroll --token, then run", () => {
+    const { fix } = retiredWords("token rotated");
+    expect(fix).toMatch(/enroll[^/]*--token/);
   });
 });
