@@ -5,8 +5,10 @@
 // coordinator still holds it leased to this factory, and it goes back to the queue when that lease expires.
 // An agent whose token was rotated is told to store the new one (`gigafactory-agent enroll --token`), not to `run`
 // with `--token`, which saves nothing: its next plain `run` (a reboot, systemd) is refused again, exit 3.
-import { describe, expect, it } from "vitest";
-import { parsePort } from "../../scripts/dev.ts";
+// A GIGAFACTORY_ADMIN_TOKEN no request can carry (a blank, a non-ASCII character, over 512 bytes) stops `npm start` and
+// `npm run dev` before anything starts, not after the runtime booted as `demo_failed … 401 … run npm install`.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { adminToken, parsePort } from "../../scripts/dev.ts";
 import { retiredWords } from "../../src/agent/close-codes.ts";
 import { checkedUrl } from "../../src/agent/credential-checks.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
@@ -68,5 +70,29 @@ describe("a rotated factory token", () => {
   it("tells the agent's operator to store the new token with enroll --token, then run", () => {
     const { fix } = retiredWords("token rotated");
     expect(fix).toMatch(/enroll[^/]*--token/);
+  });
+});
+
+// `GIGAFACTORY_ADMIN_TOKEN="my token" npm start` bundled, migrated and booted workerd (20 s), then ended `✘ ERROR
+// demo_failed: create product demo: 401 {"type":…,"detail":"send Authorization: Bearer …"} / run \`npm install\`, and
+// check that PORT is free` (exit 1); "é" and a 600-byte token the same ("token is not recognised"). `npm run dev` with
+// it prints `admin token: my token` and every request with it is refused (the CLI: token_malformed).
+describe("an admin token no request can carry", () => {
+  const saved = process.env.GIGAFACTORY_ADMIN_TOKEN;
+  afterEach(() => {
+    vi.restoreAllMocks();
+    if (saved === undefined) delete process.env.GIGAFACTORY_ADMIN_TOKEN;
+    else process.env.GIGAFACTORY_ADMIN_TOKEN = saved;
+  });
+
+  it("is refused before the coordinator starts", () => {
+    vi.spyOn(process, "exit").mockImplementation(((code?: number) => {
+      throw new Error(`exit ${code}`);
+    }) as never);
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    for (const token of ["my token", "é", "x".repeat(600)]) {
+      process.env.GIGAFACTORY_ADMIN_TOKEN = token;
+      expect(() => adminToken(), JSON.stringify(token.slice(0, 12))).toThrow();
+    }
   });
 });
