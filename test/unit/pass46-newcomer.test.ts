@@ -7,11 +7,14 @@
 // with `--token`, which saves nothing: its next plain `run` (a reboot, systemd) is refused again, exit 3.
 // A GIGAFACTORY_ADMIN_TOKEN no request can carry (a blank, a non-ASCII character, over 512 bytes) stops `npm start` and
 // `npm run dev` before anything starts, not after the runtime booted as `demo_failed … 401 … run npm install`.
+// A --product (or GIGAFACTORY_PRODUCT) that is no product id is a connection setting the CLI cannot run with: exit 2,
+// naming the flag, before any request — as a bad --url or token is — not the server's `productId` refusal, exit 1.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { adminToken, parsePort } from "../../scripts/dev.ts";
 import { retiredWords } from "../../src/agent/close-codes.ts";
 import { checkedUrl } from "../../src/agent/credential-checks.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
+import { resolveConnection } from "../../src/cli/config.ts";
 import { coordinatorUrl } from "../../src/cli/coordinator-url.ts";
 import { assignment, FakeConnection, seatContext, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
 
@@ -93,6 +96,26 @@ describe("an admin token no request can carry", () => {
     for (const token of ["my token", "é", "x".repeat(600)]) {
       process.env.GIGAFACTORY_ADMIN_TOKEN = token;
       expect(() => adminToken(), JSON.stringify(token.slice(0, 12))).toThrow();
+    }
+  });
+});
+
+// `gigafactory jobs --product UPPER` (or `--product 'a b'`, GIGAFACTORY_PRODUCT=Demo) sent the request and ended `✘ ERROR
+// validation_failed: productId: lowercase letters, digits and '-', at most 63 / fix the value named above`, exit 1:
+// nothing above names `productId`, and `gigafactory --help` says a connection setting it cannot run with exits 2.
+describe("a --product that is no product id", () => {
+  it("is refused before any request, exit 2, naming --product", () => {
+    const admin = { url: "http://127.0.0.1:8787", token: "gfadmin_abc" };
+    for (const product of ["UPPER", "a b", "-x"]) {
+      let caught: unknown;
+      try {
+        resolveConnection({ ...admin, product }, {}, {});
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, product).toBeInstanceOf(Error);
+      expect((caught as { exitCode?: number }).exitCode).toBe(2);
+      expect(String((caught as Error).message)).toContain("--product");
     }
   });
 });
