@@ -11,7 +11,7 @@
 // naming the flag, before any request — as a bad --url or token is — not the server's `productId` refusal, exit 1.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { adminToken, parsePort } from "../../scripts/dev.ts";
-import { retiredWords } from "../../src/agent/close-codes.ts";
+import { refusalVerdict, retiredWords } from "../../src/agent/close-codes.ts";
 import { checkedUrl } from "../../src/agent/credential-checks.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { resolveConnection } from "../../src/cli/config.ts";
@@ -73,6 +73,22 @@ describe("a rotated factory token", () => {
   it("tells the agent's operator to store the new token with enroll --token, then run", () => {
     const { fix } = retiredWords("token rotated");
     expect(fix).toMatch(/enroll[^/]*--token/);
+  });
+
+  // The same fix, one step on: the plain `run` after a `run --token NEW` ended `✘ ERROR unauthorized: … / enroll the
+  // host again (…--code gfe_…) or pass a current --token` (exit 3) — the --token that got it there.
+  it("is not fixed by a bare `--token` once the old one is refused either", () => {
+    const problem = JSON.stringify({
+      type: "https://gigafactory.dev/problems/unauthorized",
+      title: "Authentication required",
+      status: 401,
+      detail: "token is not recognised, or was revoked or rotated",
+      code: "unauthorized",
+    });
+    const verdict = refusalVerdict(401, problem, { contentType: "application/problem+json" });
+    expect(verdict.kind).toBe("fatal");
+    const fix = verdict.kind === "fatal" ? verdict.error.fix : "";
+    expect(fix).not.toMatch(/or pass a current --token/);
   });
 });
 
