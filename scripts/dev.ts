@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { envValue } from "../src/shared/env-value.ts";
+import { BAD_PORT_WHY, FETCH_BAD_PORTS } from "../src/shared/fetch-bad-ports.ts";
 import { errorLine } from "../src/shared/fixable-error.ts";
 import { ROOT, startLocalServer } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
@@ -41,18 +42,24 @@ export function adminToken(): string {
  */
 export function parsePort(raw: string): number | undefined {
   const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
+  // One fetch refuses (shared/fetch-bad-ports): the runtime would listen there and nothing of ours could reach it.
+  return Number.isInteger(n) && n >= 1 && n <= 65535 && !FETCH_BAD_PORTS.has(n) ? n : undefined;
 }
 
-/** `PORT` (1–65535), 8787 when unset or empty (shared/env-value); anything else exits 2 with `bad_port`. */
+/**
+ * `PORT` (1–65535, not one fetch refuses), 8787 when unset or empty (shared/env-value); anything else exits 2 with
+ * `bad_port`.
+ */
 export function port(): number {
   const n = parsePort(envValue(process.env, "PORT") ?? "8787");
   if (n === undefined) {
     console.error(
       errorLine({
         code: "bad_port",
-        message: `PORT=${process.env.PORT} is not a TCP port`,
-        fix: "set PORT to a number from 1 to 65535",
+        message: FETCH_BAD_PORTS.has(Number(process.env.PORT))
+          ? `PORT=${process.env.PORT} ${BAD_PORT_WHY}`
+          : `PORT=${process.env.PORT} is not a TCP port`,
+        fix: "set PORT to a number from 1 to 65535 that fetch can reach (8787, the default, is one)",
       }),
     );
     process.exit(2);

@@ -12,6 +12,7 @@
 
 import { HostName } from "../shared/api.ts";
 import { notAFactoryName } from "../shared/enroll-words.ts";
+import { BAD_PORT_WHY, blockedPortOf } from "../shared/fetch-bad-ports.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { assertHeaderToken } from "../shared/header-token.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
@@ -60,6 +61,7 @@ export function checkedUrl(raw: string, source: string): string {
   // `localhost:8787` parses, as the scheme `localhost:`: the same hint as a URL that does not parse.
   if (u.protocol !== "http:" && u.protocol !== "https:") throw bad(`is not http(s)${schemeHint(masked)}`);
   if (!u.hostname) throw bad("names no host");
+  if (blockedPortOf(u) !== undefined) throw bad(BAD_PORT_WHY);
   if (u.username || u.password)
     throw bad(
       "carries a user name or password",

@@ -3,6 +3,7 @@
  * The one check of a coordinator URL the CLI is given, wherever it came from (login, flags, environment, the saved
  * config), and what a refusal names as its source and fix. Out of cli/config, which picks the layer it comes from.
  */
+import { BAD_PORT_WHY, blockedPortOf } from "../shared/fetch-bad-ports.ts";
 import { schemeHint } from "../shared/scheme-hint.ts";
 import { CliError } from "./errors.ts";
 
@@ -41,6 +42,7 @@ export function coordinatorUrl(raw: string, source: UrlSource): string {
     throw refuse("carries a user name or password, which the CLI never sends: it authenticates with the token alone");
   if (raw.includes("?") || raw.includes("#"))
     throw refuse("has a query or fragment (?…, #…), which the CLI would drop: it adds its own paths and queries");
+  if (blockedPortOf(parsed) !== undefined) throw refuse(BAD_PORT_WHY);
   const base = parsed.pathname.replace(/\/+$/, "");
   if (/\/api\/v1$/i.test(base)) throw refuse("ends in /api/v1, which the CLI adds to every request itself");
   return parsed.origin + base;

@@ -82,7 +82,7 @@ describe("enroll", () => {
     writeFileSync(path.join(stateDir, "config.json"), JSON.stringify({ egnines: { x: "true" } }));
     const lines: string[] = [];
     const out = createOutput(false, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
-    const { flags } = parseArgs(["enroll", "--url", "http://127.0.0.1:9", "--token", TOKEN], {
+    const { flags } = parseArgs(["enroll", "--url", "http://127.0.0.1:2", "--token", TOKEN], {
       enroll: ENROLL_FLAGS,
       run: RUN_FLAGS,
     });
@@ -147,7 +147,7 @@ describe("the real process", () => {
   });
 
   it("run --url without a token, and no config file: not_logged_in says the token is what is missing", async () => {
-    const r = await runAgent(["run", "--url", "http://127.0.0.1:9", "--state-dir", path.join(dir, "s3")]);
+    const r = await runAgent(["run", "--url", "http://127.0.0.1:2", "--state-dir", path.join(dir, "s3")]);
     expect(r.code).toBe(2);
     expect(r.out).toContain("✘ ERROR not_logged_in: no config file at");
     expect(r.out).toContain("and no --token given");
@@ -164,7 +164,7 @@ describe("the real process", () => {
     const atDefault = await runAgent([
       "enroll",
       "--url",
-      "http://127.0.0.1:9",
+      "http://127.0.0.1:2",
       "--token",
       TOKEN,
       "--state-dir",
@@ -178,7 +178,7 @@ describe("the real process", () => {
     const stateDir = path.join(dir, "s2");
     mkdirSync(stateDir, { recursive: true });
     const file = path.join(stateDir, "config.json");
-    writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:9", prodcut: "acme", token: "plain-token-x" }));
+    writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:2", prodcut: "acme", token: "plain-token-x" }));
     chmodSync(file, 0o644);
     const r = await runAgent(["run", "--state-dir", stateDir, "--engine", "x=true"]);
     expect(r.out).toContain("⚠");

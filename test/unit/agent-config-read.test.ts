@@ -54,7 +54,7 @@ describe("the state dir's own config.json", () => {
     expect(r.code, r.out).toBe(2);
     expect(r.out).toContain(`✘ ERROR config_unreadable: ${dir}/config.json is not a regular file`);
     const secret = path.join(root, "secret.json");
-    writeFileSync(secret, JSON.stringify({ url: "http://127.0.0.1:9", token: OFFLINE_TOKEN, seats: "many" }));
+    writeFileSync(secret, JSON.stringify({ url: "http://127.0.0.1:2", token: OFFLINE_TOKEN, seats: "many" }));
     const linked = stateDir("link-file", (file) => symlinkSync(secret, file));
     const read = await runOn(linked);
     expect(read.out).toContain(`✘ ERROR config_invalid: ${linked}/config.json: seats:`); // its text was read
@@ -90,7 +90,7 @@ describe("an explicit --config that is no config", () => {
 describe("an explicit --config that is a pipe: bash's --config <(…)", () => {
   it("is read once: the agent starts on what it holds", async () => {
     const dir = path.join(root, "piped");
-    const config = { url: "http://127.0.0.1:9", token: OFFLINE_TOKEN, name: "piped-host" };
+    const config = { url: "http://127.0.0.1:2", token: OFFLINE_TOKEN, name: "piped-host" };
     const offline = offlineRunArgs(dir); // run --state-dir DIR --url U --token T …: URL and token from the pipe instead
     const args = [process.execPath, AGENT_BIN, ...offline.slice(0, 3), ...offline.slice(7)];
     const quoted = args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
@@ -111,7 +111,7 @@ describe("an explicit --config that is a pipe: bash's --config <(…)", () => {
         out += d;
       });
     await until("the agent connecting, or its exit", () => out.includes("connecting to") || child.exitCode !== null);
-    expect(out).toMatch(/^· connecting to ws:\/\/127\.0\.0\.1:9\/api\/v1\/products\/acme\//m); // product: the token's
+    expect(out).toMatch(/^· connecting to ws:\/\/127\.0\.0\.1:2\/api\/v1\/products\/acme\//m); // product: the token's
     expect(out).not.toContain("ERROR");
   });
 });

@@ -18,7 +18,7 @@ describe("a job naming no engine on a host whose own choice was withdrawn", () =
     const engine = path.join(bin, "eng-noexec");
     writeFileSync(engine, "#!/bin/sh\ncat >/dev/null\nexit 0\n");
     chmodSync(engine, 0o644); // not executable: EACCES
-    const agent = tempAgent("http://127.0.0.1:9");
+    const agent = tempAgent("http://127.0.0.1:2");
     const engines = new Map([["eng", engine], ...agent.engines]); // the operator's own engine first: its choice
     const { conn: c, stop } = fakeSupervisor(agent, engines);
     try {

@@ -3,7 +3,7 @@
 // nothing until a restart. Now it is withdrawn from the start (agent/engine-unavailable): `engine.withdrawn` says
 // what keeps it from starting, and once the command is there SIGUSR2 offers it (`engine.restored`), as any withdrawn
 // engine. A path that does not exist is said to be no such file, not "not found on the engine's PATH". The real
-// agent process, offline (127.0.0.1:9); `withUnavailable` alone for the table's order and capabilities.
+// agent process, offline (127.0.0.1:2); `withUnavailable` alone for the table's order and capabilities.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

@@ -131,7 +131,7 @@ describe.skipIf(process.platform !== "linux")("a token given on the command line
     chmodSync(root2, 0o755); // under root the engine user must reach the work dir beside the state dir
     const token = "gf_iso_ARGVSECRETARGVSECRETARGVSECRETARGVSECRET12";
     const bin = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
-    const argv = [bin, "run", "--url", "http://127.0.0.1:9", "--product", "iso", "--token", token];
+    const argv = [bin, "run", "--url", "http://127.0.0.1:2", "--product", "iso", "--token", token];
     const node = path.resolve(import.meta.dirname, "../../node_modules/.bin/node"); // the pinned Node 22
     // A checkout `nobody` cannot enter (e.g. under /root): a reachable copy of the sample (scripts/engine-user-reach).
     const asUs = reachableSampleArgs(path.resolve(import.meta.dirname, "../.."));

@@ -21,7 +21,7 @@ describe("enroll's `start with:` command", () => {
     const enrolled = await runAgent([
       "enroll",
       "--url",
-      "http://127.0.0.1:9",
+      "http://127.0.0.1:2",
       "--product",
       "acme",
       "--token",

@@ -266,7 +266,7 @@ export function fakeSupervisor(agent: ReturnType<typeof tempAgent>, engines: Map
 /** A real FactoryConnection to a port nothing listens on, never started: its timers run on whatever clock the test set. */
 export function offlineConnection(): FactoryConnection {
   return new FactoryConnection({
-    url: "http://127.0.0.1:9",
+    url: "http://127.0.0.1:2",
     product: "p",
     token: "t",
     hello: () => ({ seats: 1, capabilities: [], engines: [], agentVersion: "test" }),

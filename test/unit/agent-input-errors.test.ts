@@ -15,7 +15,7 @@ import { runAgent } from "./agent-process.ts";
 
 const TOKEN = `gf_acme_${"T".repeat(43)}`;
 const CODE = `gfe_acme_${"C".repeat(43)}`;
-const URL = "http://127.0.0.1:9"; // nothing listens: every case must be refused before any request
+const URL = "http://127.0.0.1:2"; // nothing listens: every case must be refused before any request
 const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-input-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const state = (name: string) => ["--state-dir", path.join(dir, name)];

@@ -102,13 +102,13 @@ describe("the agent warns once at start, and goes on", () => {
   });
 
   it("run over http to another host: one warning, however often it reconnects", async () => {
-    // Nothing listens on port 9: it keeps reconnecting, printing a line each time.
-    const args = offlineRunArgs(path.join(dir, "r1")).map((a) => (a === "http://127.0.0.1:9" ? "http://0.0.0.0:9" : a));
+    // Nothing listens on port 2: it keeps reconnecting, printing a line each time.
+    const args = offlineRunArgs(path.join(dir, "r1")).map((a) => (a === "http://127.0.0.1:2" ? "http://0.0.0.0:2" : a));
     const agent = startAgent(args);
     try {
       await until("two reconnects", () => count(agent.out(), "reconnecting in") >= 2);
       expect(count(agent.out(), "plain http to another host")).toBe(1);
-      expect(agent.out()).toContain("⚠ http://0.0.0.0:9 is plain http to another host: the factory token travels");
+      expect(agent.out()).toContain("⚠ http://0.0.0.0:2 is plain http to another host: the factory token travels");
     } finally {
       await agent.stop();
     }

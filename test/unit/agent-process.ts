@@ -76,7 +76,7 @@ export const OFFLINE_TOKEN = `gf_acme_${"T".repeat(43)}`;
 const SAMPLE = path.resolve(import.meta.dirname, "../../examples/engines/sample-engine.mjs");
 
 /**
- * `run` on `stateDir` against a port nothing listens on (127.0.0.1:9): it keeps reconnecting, holding its state dir
+ * `run` on `stateDir` against a port nothing listens on (127.0.0.1:2; not 9, a port fetch refuses: shared/fetch-bad-ports): it keeps reconnecting, holding its state dir
  * and printing a line each time. Its own user runs engines (no engine user to set up under root); none ever runs.
  */
 export const offlineRunArgs = (stateDir: string): string[] => [
@@ -84,7 +84,7 @@ export const offlineRunArgs = (stateDir: string): string[] => [
   "--state-dir",
   stateDir,
   "--url",
-  "http://127.0.0.1:9",
+  "http://127.0.0.1:2",
   "--token",
   OFFLINE_TOKEN,
   "--engine-user",

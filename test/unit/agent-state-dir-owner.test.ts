@@ -33,7 +33,7 @@ describe.runIf(isRoot)("a state dir another user owns", () => {
     const state = path.join(dir, "roots");
     mkdirSync(state, { mode: 0o755 });
     const token = `gf_acme_${"T".repeat(43)}`;
-    const args = ["run", "--url", "http://127.0.0.1:9", "--token", token, "--state-dir", state];
+    const args = ["run", "--url", "http://127.0.0.1:2", "--token", token, "--state-dir", state];
     const r = spawnSync(
       "setpriv",
       ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, AGENT_BIN, ...args],

@@ -40,7 +40,7 @@ describe("a second agent on a state dir in use", () => {
         "--state-dir",
         stateDir,
         "--url",
-        "http://127.0.0.1:9",
+        "http://127.0.0.1:2",
         "--token",
         OFFLINE_TOKEN,
       ]);

@@ -38,7 +38,7 @@ afterAll(() => {
 function enrolledState(name: string): string {
   const stateDir = path.join(dir, name);
   mkdirSync(stateDir, { mode: 0o700 });
-  const config = { url: "http://127.0.0.1:9", product: "acme", token: TOKEN };
+  const config = { url: "http://127.0.0.1:2", product: "acme", token: TOKEN };
   writeFileSync(path.join(stateDir, "config.json"), JSON.stringify(config), { mode: 0o600 });
   return stateDir;
 }
@@ -64,7 +64,7 @@ describe("the config file's token and a --url of another origin", () => {
     expect(seen).toEqual([]);
     const file = path.join(stateDir, "config.json");
     expect(agent.out()).toContain(
-      `✘ ERROR token_other_origin: the token in ${file} was issued for http://127.0.0.1:9, not ${strangerUrl} (--url)`,
+      `✘ ERROR token_other_origin: the token in ${file} was issued for http://127.0.0.1:2, not ${strangerUrl} (--url)`,
     );
     expect(agent.out()).toContain(
       `pass --token for ${strangerUrl}, or update "url" in ${file} if the coordinator moved`,

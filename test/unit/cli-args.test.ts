@@ -92,7 +92,7 @@ describe("parseCommandLine: an empty --url, --token or --product", () => {
   });
 
   it("stops the command before any request, with the saved connection in the environment", async () => {
-    const env = { GIGAFACTORY_URL: "http://127.0.0.1:9", GIGAFACTORY_TOKEN: "t", GIGAFACTORY_PRODUCT: "prod" };
+    const env = { GIGAFACTORY_URL: "http://127.0.0.1:2", GIGAFACTORY_TOKEN: "t", GIGAFACTORY_PRODUCT: "prod" };
     const r = await captureCli(["settings", "set", "preemption=true", "--product", ""], { env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^✘ ERROR usage: --product is empty/);

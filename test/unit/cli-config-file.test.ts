@@ -26,7 +26,7 @@ import { captureCli, stubCoordinator } from "../support/cli-harness.ts";
 import { testTempDir } from "../support/temp-dir.ts";
 
 const TOKEN = `gf_shop_${"B".repeat(43)}`;
-const LOGIN = { url: "http://127.0.0.1:9", token: TOKEN, product: "shop" };
+const LOGIN = { url: "http://127.0.0.1:2", token: TOKEN, product: "shop" };
 
 /** A coordinator that takes every token: the queue state answers version 3. */
 async function coordinator(): Promise<string> {
@@ -110,7 +110,7 @@ describe("reading the saved login", () => {
 
   it("refuses a field that is not a string as config_invalid naming it, not as a login never made", async () => {
     const file = path.join(testTempDir("gf-cli-config-file-"), "config.json");
-    writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:9", token: 123456, product: "shop", later: 1 }), {
+    writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:2", token: 123456, product: "shop", later: 1 }), {
       mode: 0o600,
     });
     const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
@@ -118,8 +118,8 @@ describe("reading the saved login", () => {
     expect(run.stderr).toBe(
       `✘ ERROR config_invalid: ${file} is not a valid config: \`token\` is not a string / if it is your saved login, run \`gigafactory login\` again; else point GIGAFACTORY_CONFIG at that, or unset it\n`,
     );
-    writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:9", token: TOKEN, product: "shop", later: 1 }));
-    expect(readConfigFile(file)).toEqual({ url: "http://127.0.0.1:9", token: TOKEN, product: "shop" });
+    writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:2", token: TOKEN, product: "shop", later: 1 }));
+    expect(readConfigFile(file)).toEqual({ url: "http://127.0.0.1:2", token: TOKEN, product: "shop" });
   });
 
   it("says a directory at the config path is not a file it can read", async () => {

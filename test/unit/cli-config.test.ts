@@ -164,7 +164,7 @@ describe("environment and files", () => {
 
   it("refuses a file that is not JSON without quoting its text, which holds the token", async () => {
     const file = path.join(testTempDir("gf-cli-config-"), "config.json");
-    writeFileSync(file, `{"url": "http://127.0.0.1:9", "token": Zq7Ux-admin-9Xv2Lp-unquoted}`);
+    writeFileSync(file, `{"url": "http://127.0.0.1:2", "token": Zq7Ux-admin-9Xv2Lp-unquoted}`);
     const run = await captureCli(["jobs", "--product", "p"], { env: { GIGAFACTORY_CONFIG: file } });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^✘ ERROR config_invalid: .*config\.json is not a valid config: .*not valid JSON /);
@@ -175,7 +175,7 @@ describe("environment and files", () => {
 describe("login names what it lacks", () => {
   it("says which of --url and --token is missing, and exits 2 before any request", async () => {
     const env = { HOME: testTempDir("gf-login-") };
-    const noToken = await captureCli(["login", "--url", "http://127.0.0.1:9"], { env });
+    const noToken = await captureCli(["login", "--url", "http://127.0.0.1:2"], { env });
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toMatch(/^✘ ERROR usage: login needs --token \(or GIGAFACTORY_TOKEN\): none was given/);
     const noUrl = await captureCli(["login", "--token", tokenOf("p")], { env });

@@ -51,7 +51,7 @@ describe("gigafactory dead-letters redrive", () => {
   });
 
   it("needs exactly one id: a usage error, exit 2", async () => {
-    const run = await captureCli(["dead-letters", "redrive", "--url", "http://127.0.0.1:9", "--token", "t"]);
+    const run = await captureCli(["dead-letters", "redrive", "--url", "http://127.0.0.1:2", "--token", "t"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^✘ ERROR usage: /);
   });

@@ -70,7 +70,7 @@ describe("gigafactory dead-letters show", () => {
     const run = await captureCli(["dead-letters", "show", "gone", ...connection(stub.url, "p")]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^✘ ERROR not_found: dead letter gone does not exist \/ .*`gigafactory dead-letters`/);
-    const none = await captureCli(["dead-letters", "show", "--url", "http://127.0.0.1:9", "--token", "t"]);
+    const none = await captureCli(["dead-letters", "show", "--url", "http://127.0.0.1:2", "--token", "t"]);
     expect(none.code).toBe(2);
   });
 });

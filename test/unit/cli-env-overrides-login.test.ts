@@ -33,7 +33,7 @@ describe("GIGAFACTORY_* variables over a saved login", () => {
       `⚠ GIGAFACTORY_TOKEN overrides the login saved in ${config}: unset it (\`unset GIGAFACTORY_TOKEN\`) to use the saved login, or pass --url/--token/--product to say which`,
     ]);
     expect(run.stderr).not.toContain(tokenOf("other"));
-    const json = await captureCli(["jobs", "--json"], { env: { ...env, GIGAFACTORY_URL: "http://127.0.0.1:9" } });
+    const json = await captureCli(["jobs", "--json"], { env: { ...env, GIGAFACTORY_URL: "http://127.0.0.1:2" } });
     expect(warnings(json.stderr)).toHaveLength(1);
     expect(warnings(json.stderr)[0]).toMatch(/^⚠ GIGAFACTORY_URL, GIGAFACTORY_TOKEN override the login saved in /);
     expect(json.stdout.startsWith("{")).toBe(true);

@@ -26,7 +26,7 @@ describe("one code, one exit code", () => {
 
   it("product_required exits 2 from any command, as from login, --json's exitCode too", async () => {
     for (const argv of [["jobs"], ["login"]]) {
-      const run = await captureCli([...argv, "--url", "http://127.0.0.1:9", "--token", ADMIN, "--json"]);
+      const run = await captureCli([...argv, "--url", "http://127.0.0.1:2", "--token", ADMIN, "--json"]);
       expect(run.code, run.stderr).toBe(2);
       expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: "product_required", exitCode: 2 } });
     }

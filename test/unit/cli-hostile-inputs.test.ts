@@ -129,7 +129,7 @@ describe("a file the command line names", () => {
       "children",
       "job_1",
       path.join(dir, "sub"),
-      ...connection("http://127.0.0.1:9", "shop", "admin-token"),
+      ...connection("http://127.0.0.1:2", "shop", "admin-token"),
     ]);
     expect([run.code, /^✘ ERROR (\w+)/.exec(run.stderr)?.[1]]).toEqual([2, "file_unreadable"]);
   });

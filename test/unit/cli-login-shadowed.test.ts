@@ -20,7 +20,7 @@ describe("login under GIGAFACTORY_* variables that disagree with it", () => {
     const { url, config } = await setup();
     const env = {
       GIGAFACTORY_CONFIG: config,
-      GIGAFACTORY_URL: "http://127.0.0.1:9",
+      GIGAFACTORY_URL: "http://127.0.0.1:2",
       GIGAFACTORY_TOKEN: tokenOf("old"),
       GIGAFACTORY_PRODUCT: "old",
     };

@@ -54,7 +54,7 @@ describe("gigafactory's stdout failing", () => {
     expect(usage.stderr).toMatch(/^✘ ERROR usage: /);
     // Port 9 is refused by fetch itself ("bad port"): a failure without any network wait.
     const failed = await run(
-      ["jobs", "--json", "--url", "http://127.0.0.1:9", "--token", "t", "--product", "p"],
+      ["jobs", "--json", "--url", "http://127.0.0.1:2", "--token", "t", "--product", "p"],
       "pipe",
     );
     expect(failed.code).toBe(1);

@@ -58,7 +58,7 @@ describe("one code, one exit, in the CLI and the agent", () => {
 
   it("an input file the command line names that it cannot take exits 2 from both programs", async () => {
     expect(USAGE_CODES).toEqual(expect.arrayContaining(["file_unreadable", "file_not_utf8", "invalid_json"]));
-    const conn = ["--url", "http://127.0.0.1:9", "--token", `gf_shop_${"A".repeat(43)}`];
+    const conn = ["--url", "http://127.0.0.1:2", "--token", `gf_shop_${"A".repeat(43)}`];
     const latin1 = path.join(dir, "latin1.md");
     writeFileSync(latin1, Buffer.from("---\ntitle: caf\xe9\n---\n", "latin1"));
     const notJson = path.join(dir, "children.json");

@@ -24,7 +24,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const TOKEN = `gf_shop_${"A".repeat(43)}`;
 const CODE = `gfe_shop_${"B".repeat(43)}`;
 const NO_PRODUCT = "admin-secret-token";
-const DEAD = "http://127.0.0.1:9";
+const DEAD = "http://127.0.0.1:2";
 const state = (name: string) => ["--state-dir", path.join(dir, name)];
 
 /** The fault, and how each program is made to meet it: the CLI's argv and environment, the agent's argv. */

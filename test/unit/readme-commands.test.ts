@@ -84,7 +84,7 @@ describe("the README's agent start command", () => {
       cmd!,
       [
         ...args,
-        ...["--state-dir", stateDir, "--url", "http://127.0.0.1:9", "--token", `gf_acme_${"T".repeat(43)}`],
+        ...["--state-dir", stateDir, "--url", "http://127.0.0.1:2", "--token", `gf_acme_${"T".repeat(43)}`],
         ...["--engine-user", userInfo().username, "--engine", `sample=${process.execPath} ${sample}`],
       ],
       { cwd: ROOT, env: { ...process.env, PATH: USER_PATH, GIGAFACTORY_URL: "", GIGAFACTORY_FACTORY_TOKEN: "" } },
