@@ -12,6 +12,7 @@ import path from "node:path";
 import { envValue } from "../src/shared/env-value.ts";
 import { BAD_PORT_WHY, FETCH_BAD_PORTS } from "../src/shared/fetch-bad-ports.ts";
 import { errorLine } from "../src/shared/fixable-error.ts";
+import { BEARER_TOKEN_MAX_BYTES } from "../src/worker/bearer-token.ts";
 import { ROOT, startLocalServer } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
 import { assertPortFree, lockState, startFailureExit, startFailureText } from "./start-preflight.ts";
@@ -19,12 +20,32 @@ import { onStopRequest } from "./stop-signals.ts";
 
 const DEV_VARS = path.join(ROOT, ".dev.vars");
 
+/**
+ * Why no request could carry `token` as the admin's bearer token, or undefined when one can: the Worker reads
+ * `Bearer <token>` as one run of non-blanks of at most BEARER_TOKEN_MAX_BYTES (worker/bearer-token), and a header's
+ * bytes outside visible ASCII arrive re-encoded, so such a token never matches the secret it was set from.
+ */
+export function adminTokenProblem(token: string): string | undefined {
+  if (/\s/.test(token)) return "holds a blank, which an Authorization header's Bearer token cannot carry";
+  if (!/^[\x21-\x7e]*$/.test(token))
+    return "holds a character outside visible ASCII, which a header cannot carry as typed";
+  const bytes = Buffer.byteLength(token, "utf8");
+  if (bytes > BEARER_TOKEN_MAX_BYTES)
+    return `is ${bytes} bytes, over the ${BEARER_TOKEN_MAX_BYTES} a Bearer token may be`;
+  return undefined;
+}
+
+/**
+ * The admin token the local runtime is started with: GIGAFACTORY_ADMIN_TOKEN, else the one kept in .dev.vars, else a new
+ * one written there (mode 0600). One no request could carry (adminTokenProblem) exits 2 `token_malformed` before
+ * anything starts: it started the whole runtime, then ended `demo_failed … 401 … run npm install` (pass 46 newcomer).
+ */
 export function adminToken(): string {
   const fromEnv = envValue(process.env, "GIGAFACTORY_ADMIN_TOKEN");
-  if (fromEnv) return fromEnv;
+  if (fromEnv) return usable(fromEnv, "GIGAFACTORY_ADMIN_TOKEN");
   const existing = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
   const m = /^GIGAFACTORY_ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(existing);
-  if (m?.[1]) return m[1];
+  if (m?.[1]) return usable(m[1], `GIGAFACTORY_ADMIN_TOKEN in ${DEV_VARS}`);
   const token = `gfadmin_${randomBytes(24).toString("base64url")}`;
   writeFileSync(
     DEV_VARS,
@@ -34,6 +55,20 @@ export function adminToken(): string {
     },
   );
   return token;
+}
+
+/** `token` when a request can carry it; else exits 2 `token_malformed`, naming `source` (adminTokenProblem). */
+function usable(token: string, source: string): string {
+  const why = adminTokenProblem(token);
+  if (why === undefined) return token;
+  console.error(
+    errorLine({
+      code: "token_malformed",
+      message: `the admin token in ${source} ${why}: no request could use it`,
+      fix: "set it to visible ASCII with no blank (letters, digits, '_', '-'; at most 512 bytes), or unset it and delete its line in .dev.vars: a new one is made",
+    }),
+  );
+  return process.exit(2);
 }
 
 /**

@@ -5,6 +5,8 @@
  * variables, then the config file written by `gigafactory login` (cli/config-file:
  * kept private, replaced whole). A URL's own check: cli/coordinator-url.
  */
+
+import { ProductId } from "../shared/api.ts";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { assertHeaderToken, trimHeaderBlanks } from "../shared/header-token.ts";
 import { productFromToken } from "../shared/http-client.ts";
@@ -162,6 +164,10 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
       )
     );
   }
+  assertProductId(
+    product,
+    layers[productAt]?.product ? PRODUCT_SOURCES[productAt] : `the token in ${TOKEN_SOURCES[productAt]}`,
+  );
   if (needProduct) assertTokenServes(token, TOKEN_SOURCES[tokenAt] ?? "", product, PRODUCT_SOURCES[productAt] ?? "");
   return { url, token, product };
 }
@@ -193,6 +199,21 @@ function assertSavedTokenOrigin(url: string, urlSource: string, saved: Layer): v
 
 /** Where the product of each layer (flags, environment, file) came from, as a refusal names it. */
 const PRODUCT_SOURCES = ["--product", "GIGAFACTORY_PRODUCT", "the saved config"] as const;
+
+/**
+ * Refuses a product that is no product id (shared/api ProductId), before any request: `--product UPPER` was sent, and
+ * the coordinator's `validation_failed: productId: …` (exit 1) named a field nobody had typed (pass 46 newcomer).
+ * @throws CliError usage (exit 2) naming `source`
+ */
+function assertProductId(product: string, source: string | undefined): void {
+  if (ProductId.safeParse(product).success) return;
+  throw new CliError(
+    "usage",
+    `${JSON.stringify(product)} (${source ?? "the product"}) is not a product id: lowercase letters, digits and '-', at most 63, not starting with '-'`,
+    "pass --product with a product's id as `gigafactory products` lists it, or set GIGAFACTORY_PRODUCT to one",
+    EXIT_USAGE,
+  );
+}
 
 /**
  * Refuses a product token (`gf_<product>_…`) sent for another product, before any request: the coordinator refuses

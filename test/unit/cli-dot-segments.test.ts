@@ -26,7 +26,8 @@ describe("dot segments in a request path", () => {
     const { url, lines } = await stubCoordinator((_req, reply) => reply.json(404, {}));
     const run = await captureCli(["jobs", ...connection(url, "..")], {});
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('✘ ERROR usage: ".." cannot be');
+    // Refused as no product id at all (cli/config assertProductId), before the path is built.
+    expect(run.stderr).toContain('✘ ERROR usage: ".." (--product) is not a product id');
     expect(lines).toEqual([]);
   });
 

@@ -111,8 +111,8 @@ describe("a start refused for its state or port exits 2", () => {
     try {
       for (const script of ["start", "dev"] as const) {
         const cases = [
-          { code: "state_dir_unusable", run: start(script, file, 1) },
-          { code: "state_in_use", run: start(script, held, 1) },
+          { code: "state_dir_unusable", run: start(script, file, 2) },
+          { code: "state_in_use", run: start(script, held, 2) },
           { code: "port_in_use", run: start(script, path.join(dir, `free-${script}`), port) },
         ];
         for (const { code, run } of cases) {

@@ -29,7 +29,7 @@ describe("GF_SAMPLE_SECONDS for npm start", () => {
         GF_SAMPLE_SECONDS: "abc",
         GIGAFACTORY_ADMIN_TOKEN: "test-admin-token",
         GIGAFACTORY_LOCAL_STATE: state,
-        PORT: "1",
+        PORT: "2", // nothing listens; not 1, a port fetch refuses (refused first: shared/fetch-bad-ports)
       },
     });
     expect(run.status, run.stderr).toBe(2);
