@@ -39,12 +39,34 @@ export function signalExitCode(why: StopReason): number {
 /** Reconnect (`why` for the log), or stop for good: the `✘ ERROR` to print, its `exitCode` the process's. */
 export type Verdict = { kind: "retry"; why: string } | { kind: "fatal"; error: FixableError };
 
-const fatal = (code: string, what: string, fix: string, exitCode = EXIT_CREDENTIALS): Verdict => ({
+/**
+ * A connection ended for good: the `✘ ERROR` to print, and `ended`, what happened in a few words, for the line each
+ * running job ends with (agent/seat-stops: `job_… lease lost: factory token rotated — …`; it said `factory revoked`
+ * for a rotation, from the code alone).
+ */
+export class ConnectionEnded extends FixableError {
+  readonly ended: string;
+
+  constructor(code: string, what: string, fix: string, ended: string, exitCode: number) {
+    super(code, what, fix, exitCode);
+    this.ended = ended;
+  }
+}
+
+const fatal = (code: string, what: string, fix: string, ended: string, exitCode = EXIT_CREDENTIALS): Verdict => ({
   kind: "fatal",
-  error: new FixableError(code, what, fix, exitCode),
+  error: new ConnectionEnded(code, what, fix, ended, exitCode),
 });
 
-const REENROLL = "enroll the host again (`gigafactory-agent enroll --code gfe_…`) or pass a current --token";
+/**
+ * A token given to `run --token` is used once and saved nowhere: the next plain `run` (a reboot, systemd) read the
+ * old one again and was refused, exit 3. `enroll --token` stores it in the state dir, as `factory rotate`'s line does.
+ */
+const STORE_TOKEN =
+  "store it on this host with `gigafactory-agent enroll --url URL --product P --token gf_…` (add `--state-dir DIR` " +
+  "when the agent runs with one), then `gigafactory-agent run`";
+
+const REENROLL = `enroll the host again (\`gigafactory-agent enroll --code gfe_…\`), or, with a current token, ${STORE_TOKEN}`;
 
 /**
  * What the end of this factory's credential means, by the reason the coordinator gives in its `revoke` frame and in
@@ -52,7 +74,7 @@ const REENROLL = "enroll the host again (`gigafactory-agent enroll --code gfe_�
  * before pass 34 closed every one with "revoked"). Each was said as a revoke, so an agent whose factory an operator
  * removed or whose token was rotated was told to re-enroll, whichever fixes it.
  */
-export function retiredWords(reason: string): { what: string; fix: string } {
+export function retiredWords(reason: string): { what: string; fix: string; ended: string } {
   switch (reason) {
     case "factory deregistered":
       return {
@@ -60,16 +82,24 @@ export function retiredWords(reason: string): { what: string; fix: string } {
         fix:
           "ask an operator for a new code (`gigafactory enroll NAME`), then run `gigafactory-agent enroll --code " +
           "gfe_…` on this host",
+        ended: "factory removed by an operator",
       };
     case "token rotated":
       return {
         what:
           "an operator rotated this factory's token (`gigafactory factory rotate`): the one this agent holds no " +
           "longer works",
-        fix: "start the agent with the new token (`--token`), which was shown once to whoever rotated it",
+        fix:
+          "get the new token from whoever rotated it (`gigafactory factory rotate` printed it once, in the line to run " +
+          `here) and ${STORE_TOKEN}`,
+        ended: "factory token rotated",
       };
     default:
-      return { what: `the coordinator revoked this factory (${reason || "no reason given"})`, fix: REENROLL };
+      return {
+        what: `the coordinator revoked this factory (${reason || "no reason given"})`,
+        fix: REENROLL,
+        ended: "factory revoked",
+      };
   }
 }
 
@@ -79,13 +109,14 @@ export function closeVerdict(code: number, reason: string): Verdict {
   switch (code) {
     case CLOSE.revoked: {
       const words = retiredWords(reason);
-      return fatal("revoked", words.what, words.fix);
+      return fatal("revoked", words.what, words.fix, words.ended);
     }
     case CLOSE.replaced:
       return fatal(
         "replaced",
         "another agent connected with this factory's token and took over",
         "run one agent per factory token (enroll each host separately)",
+        "another agent took this factory over",
       );
     case CLOSE.protocolError:
       // Exit 1: a newer agent fixes it, so a supervisor may restart this one once it is upgraded.
@@ -93,6 +124,7 @@ export function closeVerdict(code: number, reason: string): Verdict {
         "protocol_error",
         `the coordinator rejected our hello (${why})`,
         "upgrade gigafactory-agent to the coordinator's version",
+        "the coordinator rejected this agent's hello",
         1,
       );
     default:
@@ -126,7 +158,8 @@ export function refusalVerdict(status: number, body: string, heads: RefusalHeads
   // the agent for good, telling it to enroll again — which that gateway refuses as well. Another server's is retried.
   if (token && isCoordinatorProblem(jsonOf(body, contentType), contentType)) {
     const code = status === 401 ? "unauthorized" : "forbidden";
-    return fatal(code, `the coordinator refused this factory's token (${detail})`, REENROLL);
+    const what = `the coordinator refused this factory's token (${detail})`;
+    return fatal(code, what, REENROLL, "the coordinator refused this factory's token");
   }
   // 404 and 5xx: a coordinator mid-deploy, or a proxy in the way — worth retrying, with a hint.
   const hint =

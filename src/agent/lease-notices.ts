@@ -24,7 +24,7 @@ import type { Mark, Output } from "./output.ts";
 
 /** How a seat says and does a `cancel`: its event, the verb after the job id, why, and how its engine is stopped. */
 export interface CancelReading {
-  /** `job.cancelled`, `job.lease_lost`, `job.preempted` or `job.budget_stopped`. */
+  /** `job.cancelled`, `job.lease_lost`, `job.preempted` or `job.budget_stopped` (`job.interrupted`: INTERRUPTED). */
   event: string;
   /** What happened to the job, after its id: `cancelled`, `lease lost`, `preempted`, `stopped`. */
   what: string;
@@ -180,3 +180,15 @@ export function leaseTtlLine(before: number | undefined, now: number, wanted: nu
   const why = capped ? `this agent's --lease-ttl ${wanted} caps the product's longer one` : "the product's setting";
   return `lease TTL is now ${now}s (${why})`;
 }
+
+/** How a seat's `forceStop` (agent/seat-endings) says its run's end: this agent stopped it, no cancel or lost lease. */
+export const INTERRUPTED = { event: "job.interrupted", what: "interrupted" } as const;
+
+/**
+ * What an interrupted run's job is left as, nothing having told the coordinator: still leased here (the coordinator's
+ * `welcome` to the next agent on this state dir lists it, and that agent resumes it from its last checkpoint in a fresh
+ * work tree: agent/workspace), else requeued when its lease expires.
+ */
+export const STILL_LEASED =
+  "the job stays leased to this factory until its lease expires, then goes back to the queue; start the agent again " +
+  "before then to resume it";

@@ -16,7 +16,7 @@ import { CANCEL_GRACE_MS, type EngineProcess } from "./engine-runner.ts";
 import { runMeter, type UsageMeter } from "./insights.ts";
 import type { JobLog } from "./job-log.ts";
 import { keepForOperator } from "./kept-workspaces.ts";
-import { type CancelReading, readCancel } from "./lease-notices.ts";
+import { type CancelReading, INTERRUPTED, readCancel, STILL_LEASED } from "./lease-notices.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
 import { formatDuration, type Mark } from "./output.ts";
 import { givenBackLine, outcomeLine, reportAndRecord } from "./report.ts";
@@ -111,12 +111,13 @@ export abstract class SeatEndings {
     // The work since the last WIP checkpoint is lost; that checkpoint is not: it is on its branch, and the
     // coordinator keeps the one it recorded for the next holder (a preempted job resumes from it).
     const kept = this.wip?.current ?? this.resumedCheckpoint();
-    const after =
+    const stopped =
       event === "job.preempted" || reason === "preempted"
         ? "engine stopped; the job resumes from its last checkpoint"
         : kept?.sha && kept.branch
           ? `engine stopped; checkpoint ${kept.sha.slice(0, 12)} kept on ${kept.branch}, later work discarded`
           : "engine stopped, work discarded";
+    const after = event === INTERRUPTED.event ? `${stopped}; ${STILL_LEASED}` : stopped;
     const fields = said?.code ? { code: said.code } : {};
     this.say("✘", event, `${this.jobId} ${what}: ${reason} — ${after}`, fields);
   }
@@ -132,9 +133,14 @@ export abstract class SeatEndings {
     return ws?.resumedFrom && ws.resumedBranch ? { sha: ws.resumedFrom, branch: ws.resumedBranch } : undefined;
   }
 
-  /** The agent is exiting right now (second signal): kill the engine outright. */
+  /**
+   * The agent is exiting right now: kill the engine outright. A second stop signal's run ends here, said
+   * `job.interrupted`, not `job.cancelled`: nothing told the coordinator, which keeps the job leased to this factory
+   * until the lease expires (then requeues it); an agent started again here before that resumes it. A run a fatal
+   * close abandoned already (agent/seat-stops) was said then: only its engine is killed.
+   */
   forceStop(): void {
-    this.abandon("agent interrupted", true);
+    this.abandon("the agent is exiting (a second stop signal)", true, INTERRUPTED);
     this.engine?.kill("shutdown");
   }
 

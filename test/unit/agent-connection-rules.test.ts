@@ -1,6 +1,12 @@
 // When the agent reconnects and when it stops for good, and how often it renews a lease.
 import { describe, expect, it } from "vitest";
-import { closeVerdict, problemDetail, refusalVerdict, retiredWords } from "../../src/agent/close-codes.ts";
+import {
+  type ConnectionEnded,
+  closeVerdict,
+  problemDetail,
+  refusalVerdict,
+  retiredWords,
+} from "../../src/agent/close-codes.ts";
 import { renewPlan } from "../../src/agent/lease-renewer.ts";
 import { CLOSE } from "../../src/shared/protocol.ts";
 
@@ -35,10 +41,21 @@ describe("closeVerdict", () => {
     expect(removed.fix).toMatch(/gigafactory enroll NAME.*gigafactory-agent enroll --code/);
     const rotated = said("token rotated");
     expect(rotated.what).toMatch(/rotated this factory's token/);
-    expect(rotated.fix).toMatch(/new token \(`--token`\)/);
-    expect(rotated.fix).not.toMatch(/enroll/);
+    // Stored (enroll --token, as `factory rotate`'s own line does), not given to `run --token`, which saves nothing.
+    expect(rotated.fix).toMatch(
+      /gigafactory-agent enroll --url URL --product P --token gf_….*then `gigafactory-agent run`/,
+    );
+    expect(rotated.fix).not.toMatch(/--code/);
     expect(said("factory token revoked").what).toBe("the coordinator revoked this factory (factory token revoked)");
     expect(said("revoked").fix).toMatch(/enroll/);
+    // Each running job's lease-lost line says which end it was: a rotation read "factory revoked", from the code.
+    const ended = (reason: string) => {
+      const v = closeVerdict(CLOSE.revoked, reason);
+      return v.kind === "fatal" ? (v.error as ConnectionEnded).ended : v.why;
+    };
+    expect(ended("token rotated")).toBe("factory token rotated");
+    expect(ended("factory deregistered")).toBe("factory removed by an operator");
+    expect(ended("factory token revoked")).toBe("factory revoked");
     // The revoke frame, said before the close, in the same words.
     expect(retiredWords("factory deregistered").what).toBe(removed.what);
   });
