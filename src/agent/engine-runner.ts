@@ -166,7 +166,11 @@ export class EngineProcess {
       });
       child.on("exit", (rc, signal) => {
         exitInfo = { rc, signal };
-        setTimeout(finish, STDIO_DRAIN_MS).unref();
+        // The bound fires in the timers phase, which runs before the poll phase that reads the pipes: with the loop
+        // held past it since the exit was seen (a loaded host), what the engine wrote before exiting — its last
+        // gf_insights (the job's cost), its last stderr line, bwrap's exit status — sat unread, and was lost. So the
+        // run ends in the check phase (setImmediate) after one more poll has read what the pipes hold.
+        setTimeout(() => setImmediate(finish), STDIO_DRAIN_MS).unref();
       });
       child.on("close", (rc, signal) => {
         exitInfo ??= { rc, signal };
