@@ -7,6 +7,7 @@
 // (a git of the checkpointer, another seat's engine) reaps every exited child: a batch holding the engine's stdout and
 // another child's SIGCHLD, held in between, sees an exit whose last lines came after the batch's read. The order is
 // forced, not hoped for: the test holds the loop (in `onLine`, then in its check phase) until each state is there.
+// The wall budget's bound, the same kind, no longer stops as `budget_wall` an engine whose exit was merely unread.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -112,6 +113,24 @@ describe.runIf(process.platform === "linux")("an engine's last lines, with the a
     const { exit, lines } = await heldAtExit("plain");
     expect(exit.rc).toBe(3);
     expect(lines).toEqual(LAST_LINES);
+  });
+
+  // The wall budget's timer is the same kind: an engine that exited inside its budget, its exit not read yet when the
+  // loop came back past the budget, was stopped as `budget_wall` (its run reported as an overrun, not as its exit).
+  it("an engine that exited within its wall budget is not stopped for it", async () => {
+    const eng = startEngine({
+      argv: [process.execPath, "-e", "process.exit(0)"],
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      stdin: "",
+      wallSeconds: 1,
+      onLine: () => {},
+    });
+    const since = Date.now();
+    expect(holdUntil(() => state(eng.pid) === "Z" && Date.now() - since >= 1_500)).toBe(true);
+    const exit = await eng.exited;
+    expect(exit.rc).toBe(0);
+    expect(exit.stoppedFor).toBeUndefined();
   });
 
   // bwrap's `{"exit-code": 3}` on its status fd was lost alike: the run was said never to have started.
