@@ -63,6 +63,13 @@ const STDIO_DRAIN_MS = 2_000;
  */
 const MAX_WALL_MS = 2 ** 31 - 1;
 
+/**
+ * A bound's callback that runs `fn` in the check phase (setImmediate) after the timer fires, i.e. after one more poll.
+ * Timers run before the poll phase that reads the engine's pipes and its exit (libuv's signal watcher): with the loop
+ * held past a bound (a loaded host), the bound judged the engine on what it had written or done but was not read yet.
+ */
+const afterPoll = (fn: () => void) => () => void setImmediate(fn);
+
 export class EngineProcess {
   readonly pid: number | undefined;
   readonly exited: Promise<EngineExit>;
@@ -113,9 +120,12 @@ export class EngineProcess {
     child.stdin.on("error", () => {}); // an engine that ignores stdin closes it early: EPIPE is fine
     child.stdin.end(spec.stdin);
 
+    // Not an engine whose exit is waiting to be read (afterPoll): it ended within its budget.
+    const overrun = () =>
+      child.exitCode === null && child.signalCode === null && this.stop("budget_wall", BUDGET_GRACE_MS);
     const wall =
       spec.wallSeconds !== undefined
-        ? setTimeout(() => this.stop("budget_wall", BUDGET_GRACE_MS), Math.min(MAX_WALL_MS, spec.wallSeconds * 1000))
+        ? setTimeout(afterPoll(overrun), Math.min(MAX_WALL_MS, spec.wallSeconds * 1000))
         : undefined;
 
     this.exited = new Promise<EngineExit>((resolve) => {
@@ -166,7 +176,9 @@ export class EngineProcess {
       });
       child.on("exit", (rc, signal) => {
         exitInfo = { rc, signal };
-        setTimeout(finish, STDIO_DRAIN_MS).unref();
+        // What the engine wrote before exiting — its last gf_insights (the job's cost), its last stderr line, bwrap's
+        // exit status — was lost when the loop was held past the bound since the exit was seen (afterPoll).
+        setTimeout(afterPoll(finish), STDIO_DRAIN_MS).unref();
       });
       child.on("close", (rc, signal) => {
         exitInfo ??= { rc, signal };

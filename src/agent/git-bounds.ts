@@ -91,16 +91,30 @@ export function watchGit(
     killGroup(pid);
     onStop();
   };
-  const stall = bounds.stallMs === undefined ? undefined : setTimeout(() => stop("stall"), bounds.stallMs);
+  let heard = 0;
+  let cleared = false;
+  // The silence bound fires in the timers phase, which runs before the poll phase that reads git's pipes: with the
+  // loop held past it (a loaded host), a git that wrote meanwhile — or wrote and exited — was stopped as silent. It
+  // decides in the check phase (setImmediate), after a poll has read what was waiting: a byte heard meanwhile has
+  // re-armed it (`heard`'s refresh).
+  const silent = () => {
+    const before = heard;
+    setImmediate(() => {
+      if (heard === before && !cleared) stop("stall");
+    });
+  };
+  const stall = bounds.stallMs === undefined ? undefined : setTimeout(silent, bounds.stallMs);
   const wall = setTimeout(() => stop("timeout"), bounds.timeoutMs);
   if (pid !== undefined) running.add(pid);
   return {
-    // (Never re-armed once fired: refresh() would start a fired timer again.)
+    // (Never re-armed once stopped: refresh() would start a fired timer again.)
     heard: () => {
+      heard += 1;
       if (why === undefined) stall?.refresh();
     },
     stopped: () => why,
     clear: () => {
+      cleared = true;
       if (pid !== undefined) running.delete(pid);
       clearTimeout(stall);
       clearTimeout(wall);
