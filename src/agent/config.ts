@@ -11,6 +11,7 @@ import { z } from "zod";
 import { LEASE_TTL } from "../core/lease.ts";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { assertProductId } from "../shared/product-id-input.ts";
 import { checkedCaps, OperatorCapability } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
 import { EngineTemplates, parseEngineSpec } from "./command-template.ts";
@@ -98,6 +99,8 @@ export function productOfToken(token: string): string | undefined {
 }
 
 const FILE_URL = "the config file's url";
+/** How to give the agent a product id (`run`'s and `enroll`'s). */
+export const PRODUCT_FIX = "pass --product with the product's id, or leave it out: the factory token names its product";
 const FILE_TOKEN = "the config file's token";
 
 /** The first of `sources` that has a value, and its name (for messages that say where a bad value came from). */
@@ -165,6 +168,9 @@ export function resolveRunConfig(
       "pass --product NAME or set GIGAFACTORY_PRODUCT",
       EXIT_USAGE,
     );
+  // The CLI's one rule (shared/product-id-input), before the token's: `--product UPPER` was told the token is for
+  // another product, or went out and came back `validation_failed: productId`.
+  if (productFrom) assertProductId(product, productFrom[0], PRODUCT_FIX);
   if (productFrom) assertSameProduct(token, "token", product, productFrom[0]);
   let engines: Record<string, string> = { ...(file.engines ?? {}) };
   try {

@@ -20,9 +20,10 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { assertProductId } from "../shared/product-id-input.ts";
 import { checkedCaps } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
-import type { ConfigFile } from "./config.ts";
+import { type ConfigFile, PRODUCT_FIX } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
 import { readConfigFile } from "./config-read.ts";
 import {
@@ -115,6 +116,7 @@ export async function enrollCommand(
     [str(flags.product), "--product"],
     [envValue(env, "GIGAFACTORY_PRODUCT"), "GIGAFACTORY_PRODUCT"],
   );
+  if (given !== undefined) assertProductId(given, productSource, PRODUCT_FIX); // before anything is sent
   if (given !== undefined) assertSameProduct(secret, code ? "code" : "token", given, productSource);
   const product = given ?? productOfSecret(secret);
   if (!product)

@@ -1,0 +1,67 @@
+// Pass 47's leftovers of the pass 46 newcomer walk-through, each red until its fix landed (CLI and agent inputs).
+// A product id is checked by one rule wherever it enters (products create's ID, login's --product, the agent's
+// --product, GIGAFACTORY_PRODUCT, its config file, enroll's --product): exit 2 naming where it came from, nothing sent.
+import { describe, expect, it } from "vitest";
+import { parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
+import { resolveRunConfig } from "../../src/agent/config.ts";
+import { captureCli, stubCoordinator } from "../support/cli-harness.ts";
+
+const TOKEN = `gf_acme_${"a".repeat(43)}`;
+const defaults = { stateDir: "/s", hostname: "host1" };
+const runFlags = (argv: string[]) => parseArgs(["run", ...argv], { run: RUN_FLAGS }).flags;
+
+/** What `fn` threw, as the agent's and the CLI's FixableError carry it. */
+function thrown(fn: () => unknown): { code?: string; message: string; fix?: string; exitCode?: number } {
+  try {
+    fn();
+  } catch (err) {
+    return err as { code?: string; message: string; fix?: string; exitCode?: number };
+  }
+  throw new Error("nothing was thrown");
+}
+
+/** A stand-in coordinator that answers every request 201 {} and records it: a refusal before sending leaves none. */
+async function anyCoordinator() {
+  return stubCoordinator((_req, reply) => reply.json(201, { id: "x", createdAt: 1 }));
+}
+
+// `gigafactory products create UPPER` was sent and refused `validation_failed: id: …` (exit 1), while `--product UPPER`
+// was refused at once naming the flag; login's --product and the agent's --product went out as well.
+describe("a product id that is none", () => {
+  it("is refused before sending by products create, naming the ID argument", async () => {
+    const stub = await anyCoordinator();
+    const r = await captureCli(["products", "create", "UPPER", "--url", stub.url, "--token", "adm"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^✘ ERROR usage: "UPPER" \(the ID argument\) is not a product id/);
+    expect(r.stderr).toContain("upper");
+    expect(stub.lines).toEqual([]);
+  });
+
+  it("is refused before sending by login's --product and GIGAFACTORY_PRODUCT", async () => {
+    const stub = await anyCoordinator();
+    const flag = await captureCli(["login", "--url", stub.url, "--token", "adm", "--product", "Demo"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("(--product) is not a product id");
+    const env = await captureCli(["login", "--url", stub.url, "--token", "adm"], {
+      env: { GIGAFACTORY_PRODUCT: "a b" },
+    });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain("(GIGAFACTORY_PRODUCT) is not a product id");
+    expect(stub.lines).toEqual([]);
+  });
+
+  it("is refused by the agent's run, wherever it came from", () => {
+    const url = "http://127.0.0.1:8787";
+    const flags = runFlags(["--url", url, "--token", TOKEN]);
+    const cases: Array<[string, () => unknown]> = [
+      ["--product", () => resolveRunConfig({ ...flags, product: "UPPER" }, {}, {}, defaults)],
+      ["GIGAFACTORY_PRODUCT", () => resolveRunConfig(flags, { GIGAFACTORY_PRODUCT: "UP" }, {}, defaults)],
+      ["the config file's product", () => resolveRunConfig({}, {}, { url, token: TOKEN, product: "Up" }, defaults)],
+    ];
+    for (const [source, run] of cases) {
+      const e = thrown(run);
+      expect(e.exitCode, source).toBe(2);
+      expect(e.message, source).toContain(`(${source}) is not a product id`);
+    }
+  });
+});
