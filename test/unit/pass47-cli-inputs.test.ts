@@ -1,6 +1,8 @@
 // Pass 47's leftovers of the pass 46 newcomer walk-through, each red until its fix landed (CLI and agent inputs).
 // A product id is checked by one rule wherever it enters (products create's ID, login's --product, the agent's
 // --product, GIGAFACTORY_PRODUCT, its config file, enroll's --product): exit 2 naming where it came from, nothing sent.
+// An argument that was not UTF-8 (Node reads such bytes as U+FFFD) is refused, exit 2, naming it, by the CLI and the
+// agent alike: `tokens mint --name $'\xff'` stored a name of U+FFFD.
 import { describe, expect, it } from "vitest";
 import { parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
 import { resolveRunConfig } from "../../src/agent/config.ts";
@@ -63,5 +65,36 @@ describe("a product id that is none", () => {
       expect(e.exitCode, source).toBe(2);
       expect(e.message, source).toContain(`(${source}) is not a product id`);
     }
+  });
+});
+
+// `gigafactory tokens mint --role viewer --name $'\xff'` minted a token named "\uFFFD": Node decodes argv as UTF-8 and
+// puts U+FFFD where a byte is not, and the coordinator took that (a valid character) as the name.
+describe("an argument that was not UTF-8", () => {
+  it("is refused by the CLI, exit 2, naming the option, before anything is sent", async () => {
+    const stub = await anyCoordinator();
+    const r = await captureCli([
+      "tokens",
+      "mint",
+      "--role",
+      "viewer",
+      "--name",
+      "caf\ufffd",
+      "--url",
+      stub.url,
+      "--token",
+      "adm",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^✘ ERROR usage: --name .*not UTF-8/);
+    const arg = await captureCli(["lessons", "add", "x\ufffdy", "--url", stub.url, "--token", TOKEN]);
+    expect(arg.code).toBe(2);
+    expect(arg.stderr).toMatch(/the TEXT argument .*not UTF-8/);
+    expect(stub.lines).toEqual([]);
+  });
+
+  it("is refused by the agent, naming the flag", () => {
+    const e = thrown(() => runFlags(["--engine", "x=run \ufffd"]));
+    expect(e.message).toMatch(/--engine .*not UTF-8/);
   });
 });
