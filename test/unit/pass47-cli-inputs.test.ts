@@ -3,9 +3,14 @@
 // --product, GIGAFACTORY_PRODUCT, its config file, enroll's --product): exit 2 naming where it came from, nothing sent.
 // An argument that was not UTF-8 (Node reads such bytes as U+FFFD) is refused, exit 2, naming it, by the CLI and the
 // agent alike: `tokens mint --name $'\xff'` stored a name of U+FFFD.
+// An idempotency key of blanks only is refused: by the API's schemas (manifest key, Idempotency-Key header) and by the
+// CLI's --key before sending (a header of blanks went out empty, and the batch was made under no key).
 import { describe, expect, it } from "vitest";
 import { parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
 import { resolveRunConfig } from "../../src/agent/config.ts";
+import { headerKeyProblem } from "../../src/cli/commands/children.ts";
+import { ManifestRequestSchema } from "../../src/core/manifest-schema.ts";
+import { DerivedKeyHeader, IdempotencyKeyHeader } from "../../src/shared/api.ts";
 import { captureCli, stubCoordinator } from "../support/cli-harness.ts";
 
 const TOKEN = `gf_acme_${"a".repeat(43)}`;
@@ -96,5 +101,25 @@ describe("an argument that was not UTF-8", () => {
   it("is refused by the agent, naming the flag", () => {
     const e = thrown(() => runFlags(["--engine", "x=run \ufffd"]));
     expect(e.message).toMatch(/--engine .*not UTF-8/);
+  });
+});
+
+// `"idempotencyKey": "   "` made a job under a key of three blanks; `batch submit --key "   "` sent a header that
+// fetch sends empty, and the batch was made under no key at all — the resend the key was for made every job twice.
+describe("an idempotency key of blanks only", () => {
+  it("is refused by the API's manifest and header schemas", () => {
+    const manifest = { title: "t", idempotencyKey: "   " };
+    expect(ManifestRequestSchema.safeParse(manifest).success).toBe(false);
+    expect(ManifestRequestSchema.safeParse({ ...manifest, idempotencyKey: " k " }).success).toBe(true);
+    for (const key of ["   ", "\u00a0"]) {
+      expect(IdempotencyKeyHeader.safeParse(key).success, JSON.stringify(key)).toBe(false);
+      expect(DerivedKeyHeader.safeParse(key).success, JSON.stringify(key)).toBe(false);
+    }
+  });
+
+  it("is refused by the CLI's --key before sending, as one a header cannot carry with blanks at its ends", () => {
+    expect(headerKeyProblem("   ")).toMatch(/blank/);
+    expect(headerKeyProblem(" k")).toMatch(/blank/);
+    expect(headerKeyProblem("k")).toBeUndefined();
   });
 });
