@@ -165,7 +165,7 @@ an empty variable counts as unset):
   --seats N                jobs run at once (default 1)
   --cap C                  extra capability to advertise (repeatable)
   --engine name=command    engine command template (repeatable); {job_file} {workdir} {job_id} {attempt}
-  --default-engine NAME    engine for jobs that name none
+  --default-engine NAME    engine for jobs that name none: claude, codex, sample or an --engine's NAME
   --checkpoint-interval S  seconds between WIP checkpoints (default 30)
   --checkpoint-remote DIR  bare repo for checkpoints of jobs without a repo (default <work-dir>/checkpoints.git)
   --drain-timeout S        on SIGTERM, seconds to let running jobs finish (default 30)

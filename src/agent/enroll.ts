@@ -23,7 +23,7 @@ import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { assertProductId } from "../shared/product-id-input.ts";
 import { checkedCaps } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
-import { type ConfigFile, PRODUCT_FIX } from "./config.ts";
+import type { ConfigFile } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
 import { readConfigFile } from "./config-read.ts";
 import {
@@ -32,6 +32,7 @@ import {
   assertSameProduct,
   assertToken,
   checkedUrl,
+  PRODUCT_FIX,
   plainHttpWarning,
   productOfSecret,
 } from "./credential-checks.ts";

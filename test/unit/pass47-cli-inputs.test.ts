@@ -5,6 +5,8 @@
 // agent alike: `tokens mint --name $'\xff'` stored a name of U+FFFD.
 // An idempotency key of blanks only is refused: by the API's schemas (manifest key, Idempotency-Key header) and by the
 // CLI's --key before sending (a header of blanks went out empty, and the batch was made under no key).
+// The agent's --default-engine (or its config file's) names an engine it knows, or `run` stops at start, exit 2,
+// listing them; and with no token at all its fix says `enroll` first.
 import { describe, expect, it } from "vitest";
 import { parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
 import { resolveRunConfig } from "../../src/agent/config.ts";
@@ -121,5 +123,36 @@ describe("an idempotency key of blanks only", () => {
     expect(headerKeyProblem("   ")).toMatch(/blank/);
     expect(headerKeyProblem(" k")).toMatch(/blank/);
     expect(headerKeyProblem("k")).toBeUndefined();
+  });
+});
+
+describe("the agent's default engine", () => {
+  const base = { url: "http://127.0.0.1:8787", token: TOKEN };
+  it("is refused at start when the agent knows no engine of that name, listing those it knows", () => {
+    const e = thrown(() => resolveRunConfig(runFlags(["--default-engine", "nosuch"]), {}, base, defaults));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toContain("nosuch");
+    expect(e.message).toMatch(/claude, codex, sample/);
+    const file = thrown(() => resolveRunConfig({}, {}, { ...base, defaultEngine: "gpt" }, defaults));
+    expect(file.message).toContain("the config file's defaultEngine");
+  });
+
+  it("takes a built-in engine, or one --engine or the config file adds", () => {
+    expect(resolveRunConfig(runFlags(["--default-engine", "codex"]), {}, base, defaults).defaultEngine).toBe("codex");
+    const own = runFlags(["--default-engine", "mine", "--engine", "mine=echo hi"]);
+    expect(resolveRunConfig(own, {}, base, defaults).defaultEngine).toBe("mine");
+    const inFile = { ...base, engines: { aider: "aider --yes" }, defaultEngine: "aider" };
+    expect(resolveRunConfig({}, {}, inFile, defaults).defaultEngine).toBe("aider");
+  });
+});
+
+// `gigafactory-agent run` on a fresh host ended `✘ ERROR not_logged_in: no factory token / pass --token gf_…, set
+// GIGAFACTORY_FACTORY_TOKEN, or run \`gigafactory-agent enroll --code gfe_…\` first`: a --token given to run is
+// stored nowhere (pass 46: the next plain run is refused again); enroll is how a host gets and keeps its token.
+describe("an agent run with no token at all", () => {
+  it("is told to enroll first", () => {
+    const e = thrown(() => resolveRunConfig({}, {}, { url: "http://127.0.0.1:8787" }, defaults));
+    expect(e.code).toBe("not_logged_in");
+    expect(e.fix).toMatch(/^run `gigafactory-agent enroll/);
   });
 });
