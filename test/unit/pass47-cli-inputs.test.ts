@@ -7,13 +7,17 @@
 // CLI's --key before sending (a header of blanks went out empty, and the batch was made under no key).
 // The agent's --default-engine (or its config file's) names an engine it knows, or `run` stops at start, exit 2,
 // listing them; and with no token at all its fix says `enroll` first.
+// `batch submit --wait` whose read back fails still says the batch it made (under --json its batchId).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
 import { resolveRunConfig } from "../../src/agent/config.ts";
 import { headerKeyProblem } from "../../src/cli/commands/children.ts";
 import { ManifestRequestSchema } from "../../src/core/manifest-schema.ts";
 import { DerivedKeyHeader, IdempotencyKeyHeader } from "../../src/shared/api.ts";
-import { captureCli, stubCoordinator } from "../support/cli-harness.ts";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const TOKEN = `gf_acme_${"a".repeat(43)}`;
 const defaults = { stateDir: "/s", hostname: "host1" };
@@ -154,5 +158,29 @@ describe("an agent run with no token at all", () => {
     const e = thrown(() => resolveRunConfig({}, {}, { url: "http://127.0.0.1:8787" }, defaults));
     expect(e.code).toBe("not_logged_in");
     expect(e.fix).toMatch(/^run `gigafactory-agent enroll/);
+  });
+});
+
+// `batch submit --wait --json` whose read back failed (no signal) printed only the error document: the batch WAS made
+// (the 202 said so), and a script had no batchId to follow it by — so it sent the batch again. The signalled path
+// (waitReadFailed) carried it since pass 46; this one now does too, and says not to send it again.
+describe("batch submit --wait whose read back fails", () => {
+  it("says the batch it made, under --json as the answer beside the error", async () => {
+    const accepted = { batchId: "b-9", accepted: 1, jobs: 1, idempotencyKeys: ["k"], items: [], rejected: [] };
+    const stub = await stubCoordinator((req, reply) => {
+      if (req.method === "POST") return reply.json(202, accepted);
+      reply.problem(403, { title: "Forbidden", detail: "this needs a viewer token", code: "forbidden" });
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), "gf-p47-batch-"));
+    const file = path.join(dir, "a.md");
+    writeFileSync(file, "# a\n");
+    const r = await captureCli(["batch", "submit", file, "--wait", "--json", ...connection(stub.url, "shop")]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ batchId: "b-9", accepted: 1, error: { code: "forbidden" } });
+    expect(doc.error.message).toContain("b-9");
+    expect(doc.error.fix).toMatch(/gigafactory batch b-9/);
+    const human = await captureCli(["batch", "submit", file, "--wait", ...connection(stub.url, "shop")]);
+    expect(human.stderr).toMatch(/^✘ ERROR forbidden: batch b-9 was made/m);
   });
 });
