@@ -5,6 +5,7 @@
  * error that names the flag instead of a silently ignored option.
  */
 
+import { NOT_UTF8_FIX, notUtf8Problem } from "../shared/argv-text.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 
 export type FlagKind = "string" | "list" | "bool";
@@ -62,7 +63,8 @@ export interface ParsedArgs {
 /**
  * `argv` without node and script → command + flags. `-h` is `--help`; `--flag=value` and `--flag value` both work,
  * except that a separate value may not start with `--` (that is the next flag: the value was forgotten).
- * @throws UsageError — an unknown command or flag, a missing value, a value on a boolean, a stray argument.
+ * @throws UsageError — an unknown command or flag, a missing value, a value on a boolean, a stray argument;
+ *   FixableError `usage` (exit 2) — a value that was not UTF-8 (shared/argv-text).
  */
 export function parseArgs(argv: readonly string[], tables: Readonly<Record<string, FlagTable>>): ParsedArgs {
   const [command, ...rest] = argv;
@@ -111,6 +113,10 @@ export function parseArgs(argv: readonly string[], tables: Readonly<Record<strin
       value = next;
       i++;
     }
+    // Node read its bytes that were not UTF-8 as U+FFFD (shared/argv-text): an engine template or a name so read is
+    // not what was typed.
+    const notUtf8 = notUtf8Problem(value, `--${name}`);
+    if (notUtf8) throw new FixableError("usage", notUtf8, NOT_UTF8_FIX, EXIT_USAGE);
     if (kind === "list") {
       const prev = flags[name];
       flags[name] = Array.isArray(prev) ? [...prev, value] : [value];
@@ -159,7 +165,7 @@ an empty variable counts as unset):
   --seats N                jobs run at once (default 1)
   --cap C                  extra capability to advertise (repeatable)
   --engine name=command    engine command template (repeatable); {job_file} {workdir} {job_id} {attempt}
-  --default-engine NAME    engine for jobs that name none
+  --default-engine NAME    engine for jobs that name none: claude, codex, sample or an --engine's NAME
   --checkpoint-interval S  seconds between WIP checkpoints (default 30)
   --checkpoint-remote DIR  bare repo for checkpoints of jobs without a repo (default <work-dir>/checkpoints.git)
   --drain-timeout S        on SIGTERM, seconds to let running jobs finish (default 30)

@@ -14,7 +14,15 @@ import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { checkedCaps, OperatorCapability } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
 import { EngineTemplates, parseEngineSpec } from "./command-template.ts";
-import { assertSameProduct, assertToken, assertTokenOrigin, checkedUrl, productOfSecret } from "./credential-checks.ts";
+import {
+  assertToken,
+  assertTokenOrigin,
+  checkedProduct,
+  checkedUrl,
+  ENROLL_FIRST,
+  productOfSecret,
+} from "./credential-checks.ts";
+import { knownDefaultEngine } from "./engines.ts";
 
 /**
  * A name the config file gives (URL, token, product, …), read without the blanks around it — as shared/env-value
@@ -112,7 +120,8 @@ function first(...sources: [string, string | undefined][]): [string, string] | u
  * `product_required` (none given and the token names none, the CLI's code),
  * `wrong_product` (the token names another product than the one configured), `token_other_origin` (the config
  * file's token and a `--url`/GIGAFACTORY_URL of another origin than the file's: `defaults.configFile` names the file),
- * `bad_engine`, `usage` (a flag value it cannot take), `work_dir_in_state_dir`. Durations in the result are ms.
+ * `bad_engine` (an --engine it cannot read, a default engine it does not know), `usage` (a flag value it cannot
+ * take), `work_dir_in_state_dir`. Durations in the result are ms.
  */
 export function resolveRunConfig(
   flags: FlagValues,
@@ -136,7 +145,7 @@ export function resolveRunConfig(
     throw new FixableError(
       "not_logged_in",
       "no coordinator URL",
-      "pass --url https://…, set GIGAFACTORY_URL, or run `gigafactory-agent enroll` first",
+      `${ENROLL_FIRST}, or pass --url https://… (or set GIGAFACTORY_URL)`,
       EXIT_USAGE,
     );
   }
@@ -145,7 +154,7 @@ export function resolveRunConfig(
     throw new FixableError(
       "not_logged_in",
       "no factory token",
-      "pass --token gf_…, set GIGAFACTORY_FACTORY_TOKEN, or run `gigafactory-agent enroll --code gfe_…` first",
+      `${ENROLL_FIRST}, or pass --token gf_… (or set GIGAFACTORY_FACTORY_TOKEN)`,
       EXIT_USAGE,
     );
   }
@@ -157,15 +166,7 @@ export function resolveRunConfig(
     ["GIGAFACTORY_PRODUCT", envValue(env, "GIGAFACTORY_PRODUCT")],
     ["the config file's product", file.product],
   );
-  const product = productFrom?.[1] ?? productOfToken(token);
-  if (!product)
-    throw new FixableError(
-      "product_required",
-      "no product",
-      "pass --product NAME or set GIGAFACTORY_PRODUCT",
-      EXIT_USAGE,
-    );
-  if (productFrom) assertSameProduct(token, "token", product, productFrom[0]);
+  const product = checkedProduct(token, productFrom);
   let engines: Record<string, string> = { ...(file.engines ?? {}) };
   try {
     for (const spec of list(flags.engine)) {
@@ -212,7 +213,7 @@ export function resolveRunConfig(
     seatsFrom: flags.seats !== undefined ? "--seats" : file.seats !== undefined ? "the config file's seats" : undefined,
     extraCaps: [...(file.capabilities ?? []), ...checkedCaps(list(flags.cap))],
     engines,
-    defaultEngine: str(flags["default-engine"]) ?? file.defaultEngine,
+    defaultEngine: knownDefaultEngine(str(flags["default-engine"]), file.defaultEngine, engines),
     stateDir: defaults.stateDir,
     workDir,
     checkpointRemote: path.resolve(

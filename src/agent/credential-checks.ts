@@ -15,6 +15,7 @@ import { notAFactoryName } from "../shared/enroll-words.ts";
 import { BAD_PORT_WHY, blockedPortOf } from "../shared/fetch-bad-ports.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { assertHeaderToken } from "../shared/header-token.ts";
+import { assertProductId } from "../shared/product-id-input.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
 import { schemeHint } from "../shared/scheme-hint.ts";
 
@@ -30,6 +31,37 @@ export function secretKind(secret: string): "code" | "token" | undefined {
 /** The product a well-formed `gf_…` token or `gfe_…` code names, else undefined. */
 export function productOfSecret(secret: string): string | undefined {
   return SECRET_RE.exec(secret)?.[2];
+}
+
+/**
+ * A fresh host's fix, said first: `enroll` stores the URL and the token for every later plain `run`, where a --token
+ * given to `run` is kept nowhere (the next run is refused again, pass 46 newcomer).
+ */
+export const ENROLL_FIRST =
+  "run `gigafactory-agent enroll --url URL --code gfe_…` first (it stores the URL and the token)";
+/** How to give the agent a product id (`run`'s and `enroll`'s). */
+export const PRODUCT_FIX = "pass --product with the product's id, or leave it out: the factory token names its product";
+
+/**
+ * `run`'s product: `given` (the first of --product, GIGAFACTORY_PRODUCT, the config file's product, with its source's
+ * name) checked by the CLI's one rule (shared/product-id-input) before the token's — `--product UPPER` was told the
+ * token is another product's, or went out and came back `validation_failed: productId` — else the token's own.
+ * @throws FixableError `usage` (no product id), `wrong_product`, `product_required` (none given, none in the token): exit 2
+ */
+export function checkedProduct(token: string, given: [string, string] | undefined): string {
+  if (given) {
+    assertProductId(given[1], given[0], PRODUCT_FIX);
+    assertSameProduct(token, "token", given[1], given[0]);
+    return given[1];
+  }
+  const own = token.startsWith("gf_") ? productOfSecret(token) : undefined;
+  if (own) return own;
+  throw new FixableError(
+    "product_required",
+    "no product",
+    "pass --product NAME or set GIGAFACTORY_PRODUCT",
+    EXIT_USAGE,
+  );
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { findOnPath, type PathLookup } from "./capabilities.ts";
 import { splitCommand } from "./command-template.ts";
 
@@ -81,4 +82,29 @@ export function pickEngine(
     if (template) return { name, template };
   }
   return { error: "no engine is available on this host" };
+}
+
+/**
+ * The engine `run` prefers for a job naming none: `flag` (--default-engine) over `fromFile` (the config file's
+ * defaultEngine), when the agent knows it — claude, codex, sample, or one `operatorEngines` (config file and --engine)
+ * adds; undefined when neither names one. `--default-engine nosuch` was taken, and every job fell back to another
+ * engine without a word. A known engine that is not installed is taken: the run's own notice says so.
+ * @throws FixableError `bad_engine` (exit 2) naming where it came from and listing the known engines
+ */
+export function knownDefaultEngine(
+  flag: string | undefined,
+  fromFile: string | undefined,
+  operatorEngines: Readonly<Record<string, string>>,
+): string | undefined {
+  const [name, source] =
+    flag !== undefined ? [flag, "--default-engine"] : [fromFile, "the config file's defaultEngine"];
+  if (!name) return undefined;
+  const known = [...new Set([...Object.keys(DEFAULT_ENGINES), "sample", ...Object.keys(operatorEngines)])];
+  if (known.includes(name)) return name;
+  throw new FixableError(
+    "bad_engine",
+    `${source} ${JSON.stringify(name)} is no engine this agent knows (it knows ${known.join(", ")})`,
+    `pass one of them, or add it: --engine ${/^[\w.-]+$/.test(name) ? name : "NAME"}="its command"`,
+    EXIT_USAGE,
+  );
 }

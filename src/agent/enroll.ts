@@ -20,6 +20,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { assertProductId } from "../shared/product-id-input.ts";
 import { checkedCaps } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
 import type { ConfigFile } from "./config.ts";
@@ -31,6 +32,7 @@ import {
   assertSameProduct,
   assertToken,
   checkedUrl,
+  PRODUCT_FIX,
   plainHttpWarning,
   productOfSecret,
 } from "./credential-checks.ts";
@@ -115,6 +117,7 @@ export async function enrollCommand(
     [str(flags.product), "--product"],
     [envValue(env, "GIGAFACTORY_PRODUCT"), "GIGAFACTORY_PRODUCT"],
   );
+  if (given !== undefined) assertProductId(given, productSource, PRODUCT_FIX); // before anything is sent
   if (given !== undefined) assertSameProduct(secret, code ? "code" : "token", given, productSource);
   const product = given ?? productOfSecret(secret);
   if (!product)

@@ -4,8 +4,10 @@
  * an empty connection flag (`--product "$P"` with P unset), and an option of one value given twice with two values
  * (`--stage queued --stage failed`): parseArgs keeps the last without a word, so the filter, the coordinator or the
  * token the user typed first was dropped silently — `jobs --stage queued --stage failed` listed the failed jobs only;
- * and an empty argument (`gigafactory job "$ID"`, ID unset).
+ * an empty argument (`gigafactory job "$ID"`, ID unset); and a word that was not UTF-8 (shared/argv-text).
  */
+import { NOT_UTF8_FIX, notUtf8Problem } from "../shared/argv-text.ts";
+import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { CliError, usageError } from "./errors.ts";
 
 /** The option tokens of a parseArgs `tokens: true` run, as far as these checks read them. */
@@ -73,6 +75,48 @@ export function refuseEmptyArguments(positionals: readonly string[], names: stri
   const words = names.split(" ").map((w) => w.replace(/[[\]…]/g, ""));
   const name = words[Math.min(at, words.length - 1)] || "argument";
   throw usageError(`the ${name} argument is empty (an unset shell variable?): give it a value`, command);
+}
+
+/**
+ * The checks of the values as given: an empty connection flag (`refuseEmptyConnection`), then any option value or
+ * argument that was not UTF-8 (`refuseNotUtf8`). @throws CliError usage (exit 2) naming the option or argument
+ */
+export function refuseGivenValues(
+  values: Readonly<Record<string, unknown>>,
+  positionals: readonly string[],
+  names: string,
+  command: string,
+): void {
+  refuseEmptyConnection(values, command);
+  refuseNotUtf8(values, positionals, names, command);
+}
+
+/**
+ * Refuses the first option value or argument that was not UTF-8 (shared/argv-text): Node put U+FFFD for its bytes, and
+ * `tokens mint --name $'\xff'` minted a token so named. `names` is the command's argument line, as for empty ones.
+ * @throws CliError usage (exit 2) naming the option or the argument
+ */
+export function refuseNotUtf8(
+  values: Readonly<Record<string, unknown>>,
+  positionals: readonly string[],
+  names: string,
+  command: string,
+): void {
+  const words = names.split(" ").map((w) => w.replace(/[[\]…]/g, ""));
+  const given: Array<[string, unknown]> = [
+    ...Object.entries(values).map(([key, v]): [string, unknown] => [`--${key}`, v]),
+    ...positionals.map((p, i): [string, unknown] => [
+      `the ${words[Math.min(i, words.length - 1)] || "argument"} argument`,
+      p,
+    ]),
+  ];
+  for (const [where, value] of given) {
+    for (const one of Array.isArray(value) ? value : [value]) {
+      const problem = typeof one === "string" ? notUtf8Problem(one, where) : undefined;
+      if (problem)
+        throw new CliError("usage", problem, `${NOT_UTF8_FIX}; see \`gigafactory ${command} --help\``, EXIT_USAGE);
+    }
+  }
 }
 
 /** The argument names not given (`artifact ID` → "NAME", not "ID NAME"); all of `names` when they do not split. */

@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { choiceRefusal, nearSubcommand, optionRefusal, refuseArguments, unexpectedArgument } from "./args-hints.ts";
-import { missingArgs, refuseEmptyArguments, refuseEmptyConnection, refuseRepeats } from "./args-refusals.ts";
+import { missingArgs, refuseEmptyArguments, refuseGivenValues, refuseRepeats } from "./args-refusals.ts";
 import { CliError, unknownCommand, usageError } from "./errors.ts";
 
 export interface OptionSpec {
@@ -212,7 +212,7 @@ export function parseCommandLine<C extends CommandSpec>(
     if (Array.isArray(raw)) values[key] = raw.map((r) => String(checkValue(key, o, unshield(String(r)), name)));
     else values[key] = typeof raw === "string" ? checkValue(key, o, unshield(raw), name) : raw;
   }
-  refuseEmptyConnection(values, name);
+  refuseGivenValues(values, positionals, command.args.names, name);
   if (!help) {
     const { min, max, names } = command.args;
     if (positionals.length < min) throw usageError(`missing ${missingArgs(names, positionals.length)}`, name);

@@ -6,10 +6,10 @@
  * kept private, replaced whole). A URL's own check: cli/coordinator-url.
  */
 
-import { ProductId } from "../shared/api.ts";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { assertHeaderToken, trimHeaderBlanks } from "../shared/header-token.ts";
 import { productFromToken } from "../shared/http-client.ts";
+import { assertProductId } from "../shared/product-id-input.ts";
 import { type Env, readConfigObject } from "./config-file.ts";
 import { coordinatorUrl, URL_SOURCES, type UrlSource } from "./coordinator-url.ts";
 import { CliError } from "./errors.ts";
@@ -164,10 +164,12 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
       )
     );
   }
-  assertProductId(
-    product,
-    layers[productAt]?.product ? PRODUCT_SOURCES[productAt] : `the token in ${TOKEN_SOURCES[productAt]}`,
-  );
+  // One rule for every product id the CLI is given (shared/product-id-input): `--product UPPER` was sent, and the
+  // coordinator's `validation_failed: productId: …` (exit 1) named a field nobody had typed (pass 46 newcomer).
+  const productSource = layers[productAt]?.product
+    ? PRODUCT_SOURCES[productAt]
+    : `the token in ${TOKEN_SOURCES[productAt]}`;
+  assertProductId(product, productSource ?? "the product", PRODUCT_FIX);
   if (needProduct) assertTokenServes(token, TOKEN_SOURCES[tokenAt] ?? "", product, PRODUCT_SOURCES[productAt] ?? "");
   return { url, token, product };
 }
@@ -200,20 +202,9 @@ function assertSavedTokenOrigin(url: string, urlSource: string, saved: Layer): v
 /** Where the product of each layer (flags, environment, file) came from, as a refusal names it. */
 const PRODUCT_SOURCES = ["--product", "GIGAFACTORY_PRODUCT", "the saved config"] as const;
 
-/**
- * Refuses a product that is no product id (shared/api ProductId), before any request: `--product UPPER` was sent, and
- * the coordinator's `validation_failed: productId: …` (exit 1) named a field nobody had typed (pass 46 newcomer).
- * @throws CliError usage (exit 2) naming `source`
- */
-function assertProductId(product: string, source: string | undefined): void {
-  if (ProductId.safeParse(product).success) return;
-  throw new CliError(
-    "usage",
-    `${JSON.stringify(product)} (${source ?? "the product"}) is not a product id: lowercase letters, digits and '-', at most 63, not starting with '-'`,
-    "pass --product with a product's id as `gigafactory products` lists it, or set GIGAFACTORY_PRODUCT to one",
-    EXIT_USAGE,
-  );
-}
+/** How to give a product id, in every CLI refusal of one that is none (shared/product-id-input). */
+export const PRODUCT_FIX =
+  "pass --product with a product's id as `gigafactory products` lists it, or set GIGAFACTORY_PRODUCT to one";
 
 /**
  * Refuses a product token (`gf_<product>_…`) sent for another product, before any request: the coordinator refuses

@@ -14,7 +14,7 @@ import { utf8Text } from "./bytes.ts";
 import { MAX_CHILDREN_PER_REQUEST, ON_CHILD_FAILURE } from "./composite.ts";
 import { LEASE_TTL } from "./lease.ts";
 import { PRIORITIES } from "./model.ts";
-import { plainName } from "./plain-text.ts";
+import { notBlank, plainName } from "./plain-text.ts";
 import { MAX_REPO_BYTES, repoProblem } from "./repo-url.ts";
 import { SerialKeySchema } from "./serial-gates.ts";
 
@@ -97,7 +97,7 @@ export const MANIFEST_SHAPE = {
   ...STORED_SHAPE,
   title: plainName(title, "one line, no control characters (U+0000–U+001F, U+007F–U+009F): a title is shown in lists"),
   repo: plainName(repo, "must not contain control characters (U+0000–U+001F, U+007F–U+009F)").optional(),
-  idempotencyKey: plainName(idempotencyKey).optional(),
+  idempotencyKey: notBlank(plainName(idempotencyKey)).optional(),
 };
 
 /** `#<index>`: a sibling in the same children list, by its 0-based position (resolved by coordinator/dag/children). */

@@ -45,3 +45,15 @@ export function plainName(base: z.ZodString, message = NAME_MESSAGE): z.ZodStrin
 export function plainText(base: z.ZodString): z.ZodString {
   return base.regex(TEXT, "no control characters but tab and newline (U+0000–U+001F, U+007F): shown in terminals");
 }
+
+/**
+ * `base` (a key: the manifest's `idempotencyKey`, the `Idempotency-Key` header, shared/api-keys) that holds something
+ * besides blanks (any Unicode white space, NBSP among them). `"   "` made a job under a key nobody can see or retype,
+ * and as a header it arrives empty (fetch strips a value's blanks), so a batch sent `--key "   "` was keyed by nothing.
+ */
+export function notBlank(base: z.ZodString): z.ZodString {
+  return base.regex(
+    /\S/,
+    "not blanks only: a key is retyped to repeat a request, and a header of blanks arrives empty",
+  );
+}

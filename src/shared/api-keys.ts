@@ -1,7 +1,7 @@
 /**
  * @module shared/api-keys
- * The `Idempotency-Key` request header's shape: at most its limit in bytes of UTF-8, at least one character, no
- * control character (the manifest's `idempotencyKey` rule, core/plain-text `plainName`), and no ", ". A header
+ * The `Idempotency-Key` request header's shape: at most its limit in bytes of UTF-8, not blanks only (core/plain-text
+ * `notBlank`, as the manifest's key), no control character (the manifest's `idempotencyKey` rule, core/plain-text `plainName`), and no ", ". A header
  * value may hold a tab and obs-text bytes (RFC 9110 §5.5: 0x80–0xFF, C1 among them): the key was taken with them,
  * stored and echoed in answers and errors as the JSON key no longer could be — and `jobs:batch` and `…/children`
  * make each item's key from it (`batch:<key>:<i>`, `children:<parent>:<key>:<i>`) after the manifest's own rule
@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { IDEMPOTENCY_KEY_MAX_BYTES } from "../core/manifest-schema.ts";
-import { plainName } from "../core/plain-text.ts";
+import { notBlank, plainName } from "../core/plain-text.ts";
 
 /** No ", " anywhere (a header value holds no line break, so `.` covers it): the joined form of two headers. */
 const NOT_JOINED = /^(?!.*, )/;
@@ -22,11 +22,11 @@ const JOINED_MESSAGE = 'one key, without ", ": two Idempotency-Key headers reach
 /** The key's shape as the OpenAPI document says it, beside its byte limit. */
 export const ONE_KEY =
   'one key, without ", " (two Idempotency-Key headers arrive joined as "a, b": 400) and without control ' +
-  "characters (U+0000–U+001F, a tab among them, and U+007F–U+009F: 400)";
+  "characters (U+0000–U+001F, a tab among them, and U+007F–U+009F: 400), nor blanks only (400)";
 
 /** A key of at most `maxBytes` bytes of UTF-8 that is not two joined ones and holds no control character. */
 const keyHeader = (maxBytes: number) =>
-  plainName(utf8Text(maxBytes, z.string().min(1).regex(NOT_JOINED, JOINED_MESSAGE)));
+  notBlank(plainName(utf8Text(maxBytes, z.string().min(1).regex(NOT_JOINED, JOINED_MESSAGE))));
 
 /**
  * The `Idempotency-Key` of a request that makes several jobs (`jobs:batch`, `…/children`), each keyed

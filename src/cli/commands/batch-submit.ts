@@ -39,7 +39,8 @@ export const batchSubmit: Command = {
     "the `gigafactory batch ID` command that shows each item's job once the dispatch queue has made it.",
     "--wait reads the batch back until no item is still on its way, with its progress on stderr, for at most",
     `--wait-timeout seconds (default ${DEFAULT_WAIT_SECONDS}, 0 = no limit); past it, \`✘ ERROR timeout\` naming the items`,
-    "still on their way (exit 1; under --json the error document with the answer and `batch` as last read);",
+    "still on their way (exit 1; under --json the error document with the answer and `batch` as last read); a read",
+    "back that fails says the batch was made and not to send it again (under --json the error with the answer);",
     "Ctrl-C ends the wait the same way, as `✘ ERROR interrupted` (exit 130).",
     "Ctrl-C while the batch is on its way waits for its answer (within --timeout), which decides whether the jobs",
     "went in: it prints what was accepted, starts no --wait, and ends `✘ ERROR interrupted` naming the",
@@ -115,7 +116,7 @@ export const batchSubmit: Command = {
       view = await waitForBatch(ctx, answer.batchId, limitMs, files);
     } catch (err) {
       if (err instanceof WaitFailed) return waitReadFailed(ctx, err, answer);
-      if (!(err instanceof WaitStopped)) throw err;
+      if (!(err instanceof WaitStopped)) return readBackFailed(ctx, err, answer);
       ctx.io.stderr(`${formatError(err.error)}\n`);
       if (ctx.json) ctx.emit({ ...errorDocument(err.error), ...answer, batch: err.view });
       return err.error.exitCode;
@@ -156,6 +157,25 @@ function reportRefused(
     // The detail is the server's and may quote the manifest: its control characters are shown, not obeyed (lineOf).
     ctx.io.stderr(`${terminalText(lineOf(line))}\n`);
   }
+}
+
+/**
+ * A --wait read back failed, no signal given: its `✘ ERROR` (its own code and exit) saying the batch was made — the
+ * 202 said so — and not to send it again; under --json the error document with the answer, its `batchId` among it.
+ * Thrown as it came, it printed the error alone: a script had no batchId to follow, and sent the batch again.
+ * @returns the failure's exit code
+ */
+function readBackFailed(ctx: Ctx, err: unknown, answer: BatchAccepted): number {
+  const failure = toCliError(ctx.asTokenRefusal(err));
+  const e = new CliError(
+    failure.code,
+    `batch ${answer.batchId} was made (${counted(answer.accepted, "item")} accepted), but reading it back failed: ${failure.message}`,
+    `send nothing again; follow it with \`gigafactory batch ${answer.batchId}\` (${failure.fix})`,
+    failure.exitCode,
+  );
+  ctx.io.stderr(`${terminalText(lineOf(formatError(e)))}\n`);
+  if (ctx.json) ctx.emit({ ...errorDocument(e), ...answer });
+  return e.exitCode;
 }
 
 /**

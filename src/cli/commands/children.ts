@@ -34,10 +34,14 @@ export function fileKey(bytes: Uint8Array): string {
  * Why `key` cannot be sent as the Idempotency-Key and taken by the server, or undefined when it can: printable ASCII
  * (a header carries Latin-1 at most, and the HTTP client throws on anything wider, which read as the coordinator
  * being unreachable), then the server's own rule (shared/api DerivedKeyHeader: 1 to 128 bytes, no ", ") in its words
- * — "a, b" was told it was not 1 to 128 bytes of printable ASCII, which it is.
+ * — "a, b" was told it was not 1 to 128 bytes of printable ASCII, which it is — and no blank at its ends (a header drops
+ * them: the key sent would not be the one typed).
  */
 export function headerKeyProblem(key: string): string | undefined {
   if (!/^[\x20-\x7e]*$/.test(key)) return "--key must be printable ASCII (U+0020–U+007E): it is sent as a header";
+  // fetch sends a header without the blanks at its ends: " k" went out as "k", and "   " as no key at all.
+  if (key.trim() !== "" && key.trim() !== key)
+    return "--key must not start or end with a blank: it is sent as a header, which drops them";
   const parsed = DerivedKeyHeader.safeParse(key);
   if (parsed.success) return undefined;
   return key === "" ? "--key must not be empty" : `--key must be ${parsed.error.issues[0]?.message ?? "a key"}`;

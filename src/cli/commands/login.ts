@@ -13,7 +13,16 @@
  */
 import { trimHeaderBlanks } from "../../shared/header-token.ts";
 import { coordinatorRefused, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
-import { assertTokenServes, checkToken, configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
+import { assertProductId } from "../../shared/product-id-input.ts";
+import {
+  assertTokenServes,
+  checkToken,
+  configPath,
+  coordinatorUrl,
+  envLayer,
+  PRODUCT_FIX,
+  writeConfigFile,
+} from "../config.ts";
 import type { Command } from "../context.ts";
 import { overridingVariables } from "../env-override.ts";
 import { CliError } from "../errors.ts";
@@ -152,6 +161,10 @@ export const login: Command = {
     checkToken(token, ctx.str("token") !== undefined ? "--token" : "GIGAFACTORY_TOKEN");
     const product = ctx.str("product") ?? productFromToken(token) ?? env.product;
     const tokenSource = ctx.str("token") !== undefined ? "--token" : "GIGAFACTORY_TOKEN";
+    // As every command checks its product (cli/config): sent, it was refused `validation_failed: productId`, exit 1.
+    // A token's own product is an id by its shape (productFromToken); the others are checked.
+    const productSource = ctx.str("product") !== undefined ? "--product" : "GIGAFACTORY_PRODUCT";
+    if (product && product !== productFromToken(token)) assertProductId(product, productSource, PRODUCT_FIX);
     if (product && ctx.str("product") !== undefined) assertTokenServes(token, tokenSource, product, "--product");
     if (!product) {
       // A cut-off paste of a product token names no product either: said as what it is (cli/token-shape).

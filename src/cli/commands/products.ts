@@ -6,6 +6,7 @@
  * can no longer leave a permanent product behind. Neither command needs a
  * product configured: they act above products.
  */
+import { assertProductId, PRODUCT_ID_RULE } from "../../shared/product-id-input.ts";
 import type { Command } from "../context.ts";
 import { checked } from "../read-answers.ts";
 import { inlined, inlineRows, ProductRead, ProductsRead } from "../read-answers-ops.ts";
@@ -39,6 +40,12 @@ export const productCommands: Command[] = [
     options: {},
     async run(ctx) {
       const id = ctx.positionals[0]!;
+      // Checked as every product id the CLI is given: sent, `UPPER` came back `validation_failed: id: …`, exit 1.
+      assertProductId(
+        id,
+        "the ID argument",
+        `name it in ${PRODUCT_ID_RULE}, e.g. \`gigafactory products create shop\``,
+      );
       const { product, created } = await ctx.client(ctx.connection(false)).createProduct(id);
       checked(ProductRead, product, "a product");
       if (ctx.json) ctx.emit({ ...product, created });
