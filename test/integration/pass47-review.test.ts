@@ -49,7 +49,12 @@ describe("pass 47 review: what a run's late spend reaches", () => {
     const early = { leaseEpoch: lease.leaseEpoch, stage: "building", insights: { costUsd: 1 } };
     expect((await patch(product, f.token, job.id, early)).status).toBe(200);
     await loseLease(product, job.id); // run closed `timeout` at $1: a failure, counted in the track record
-    const last = { leaseEpoch: lease.leaseEpoch, stage: "failed", result: { outcome: "failure" }, insights: { costUsd: 9 } };
+    const last = {
+      leaseEpoch: lease.leaseEpoch,
+      stage: "failed",
+      result: { outcome: "failure" },
+      insights: { costUsd: 9 },
+    };
     expect((await patch(product, f.token, job.id, last)).body.code).toBe("fenced");
     expect((await budget(product)).spentUsd).toBe(9); // charged
     const run = (await runsOf(product, job.id)).find((r) => r.leaseEpoch === lease.leaseEpoch);
@@ -58,5 +63,26 @@ describe("pass 47 review: what a run's late spend reaches", () => {
     expect(records).toHaveLength(1);
     expect(records[0]?.record.n).toBe(1);
     expect(records[0]?.record.costUsd.mean).toBe(9); // red: 1, the cost at the close
+  });
+  // A user loses: the run's history (GET …/runs `insights`, and its D1 row's tokensIn/tokensOut) is what a report
+  // of tokens spent is read from. A run closed without a final report (lease expiry, cancel, stop) has its insights
+  // raised to the cost it was charged (jobs/runs `runCost`) but not to the tokens: 1.5 M tokens counted against the
+  // job's `budget.tokens` read as none in its history.
+  it("a run closed by lease expiry after progress reports keeps its charged cost but loses its charged tokens", async () => {
+    const product = "p47-expiry-tokens";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "tokens then silence", budget: { tokens: 10_000_000 }, maxAttempts: 5 });
+    const { lease } = (await claim(product, f.token)).body;
+    const insights = { tokensIn: 1_000_000, tokensOut: 500_000, costUsd: 1 };
+    expect(
+      (await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, stage: "building", insights })).status,
+    ).toBe(200);
+    await loseLease(product, job.id);
+    const run = (await runsOf(product, job.id)).find((r) => r.leaseEpoch === lease.leaseEpoch) as
+      | { insights?: { costUsd?: number; tokensIn?: number; tokensOut?: number }; spend?: { tokens: number } }
+      | undefined;
+    expect(run?.spend?.tokens).toBe(1_500_000); // what the job's budget counted
+    expect(run?.insights?.costUsd).toBe(1); // the cost was raised to the charge
+    expect((run?.insights?.tokensIn ?? 0) + (run?.insights?.tokensOut ?? 0)).toBe(1_500_000); // red: 0
   });
 });

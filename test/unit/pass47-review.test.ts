@@ -11,7 +11,10 @@ const claudeCall = (id: string, input: number, output: number) =>
   });
 /** One Codex `exec --json` `turn.completed` event: the thread's running token totals. */
 const codexTurn = (input: number, output: number) =>
-  JSON.stringify({ type: "turn.completed", usage: { input_tokens: input, cached_input_tokens: 0, output_tokens: output } });
+  JSON.stringify({
+    type: "turn.completed",
+    usage: { input_tokens: input, cached_input_tokens: 0, output_tokens: output },
+  });
 
 describe("pass 47 review: spend an engine reports in tokens only", () => {
   // A user loses: a Claude run is priced only by its final `result` line. Stopped before it — wall time, a cancel,
