@@ -85,4 +85,41 @@ describe("pass 47 review: what a run's late spend reaches", () => {
     expect(run?.insights?.costUsd).toBe(1); // the cost was raised to the charge
     expect((run?.insights?.tokensIn ?? 0) + (run?.insights?.tokensOut ?? 0)).toBe(1_500_000); // red: 0
   });
+  // The same fault in the experiment arm: `routing experiment` recommends the cheaper arm from `meanCostUsd`, counted
+  // from the run's cost at its close; the late charge that raised the run to $9 never reaches the arm ($1).
+  it("a fenced late report that raises a closed run's cost leaves the experiment arm's mean cost at the close's", async () => {
+    const product = "p47-late-arm";
+    const f = await enroll(product, "f", ["engine:codex", "lang:rust"]);
+    const spec = {
+      jobClass: "lang:rust",
+      arms: { A: {}, B: { weights: { load: 2 } } },
+      guardrail: { metric: "success_rate", margin: 0.1, confidence: 0.9 },
+    };
+    const started = await api<{ id: string }>("POST", `${P(product)}/routing/experiments`, {
+      token: ADMIN,
+      json: spec,
+    });
+    expect(started.status).toBe(201);
+    const job = await submit(product, { title: "arm run", engine: "codex", requires: ["lang:rust"], maxAttempts: 5 });
+    const { lease } = (await claim(product, f.token)).body;
+    const early = { leaseEpoch: lease.leaseEpoch, stage: "building", insights: { costUsd: 1 } };
+    expect((await patch(product, f.token, job.id, early)).status).toBe(200);
+    await loseLease(product, job.id); // the arm counts the run's timeout at $1
+    const last = {
+      leaseEpoch: lease.leaseEpoch,
+      stage: "failed",
+      result: { outcome: "failure" },
+      insights: { costUsd: 9 },
+    };
+    expect((await patch(product, f.token, job.id, last)).body.code).toBe("fenced");
+    type Arm = { n: number; meanCostUsd: number | null };
+    const view = (
+      await api<{ arms: { A: Arm; B: Arm } }>("GET", `${P(product)}/routing/experiments/${started.body.id}`, {
+        token: ADMIN,
+      })
+    ).body;
+    const arm = view.arms.A.n === 1 ? view.arms.A : view.arms.B;
+    expect(arm.n).toBe(1);
+    expect(arm.meanCostUsd).toBe(9); // red: 1
+  });
 });
