@@ -50,7 +50,13 @@ export function raiseClosedRun(tx: Tx, job: Pick<Job, "requires" | "manifest">, 
 }
 
 /** The run's track record, its cost mean revised from `from` to `to` (USD) when its outcome is counted there. */
-function reviseTrack(tx: Tx, job: Pick<Job, "requires" | "manifest">, run: Run, from: number | undefined, to: number) {
+function reviseTrack(
+  tx: Tx,
+  job: Pick<Job, "requires" | "manifest">,
+  run: Run,
+  from: number | undefined,
+  to: number,
+): void {
   if (!run.result || countsAs(run.result.outcome) === undefined || run.endedAt === undefined) return;
   const key = [run.factoryId, run.engine ?? "*", classOfJob(job)] as const;
   const row = one<{ doc: string }>(tx.sql, RECORD_SQL, ...key);
