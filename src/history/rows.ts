@@ -150,16 +150,28 @@ export function rowOf(r: HistoryRecord): Row {
   }
 }
 
-/** Whether ended run row `row` raises the cost of ended row `held` (a late charge: policies/late-spend). */
-function costRaised(held: Row, row: Row): boolean {
-  return row.endedAt !== null && row.endedAt !== undefined && Number(row.costUsd ?? 0) > Number(held.costUsd ?? 0);
+/**
+ * Whether ended run row `row` raises what ended row `held` says was charged (a late charge: policies/late-spend,
+ * policies/closed-run-raise): a higher cost, or the same cost (absent = 0) and more tokens (in + out). Ordered by
+ * cost, then tokens: a run's records only ever rise in both, so this is their order; and as a total order, applying
+ * the highest of a batch's rows leaves what applying them all in turn leaves. history/write's upsert says the same
+ * in SQL.
+ */
+export function raisesEndedRun(held: Row, row: Row): boolean {
+  if (row.endedAt === null || row.endedAt === undefined) return false;
+  const cost = Number(row.costUsd ?? 0);
+  const heldCost = Number(held.costUsd ?? 0);
+  if (cost !== heldCost) return cost > heldCost;
+  const tokens = (r: Row) => Number(r.tokensIn ?? 0) + Number(r.tokensOut ?? 0);
+  return tokens(row) > tokens(held);
 }
 
 /**
  * The run rows of one D1 batch that change what D1 ends with, in their order: per run id, the first row that
- * ends the run (`endedAt` set) if there is one — or a later ended row with a higher cost, the only change an ended
- * run takes — else the last row. Why: a run's upsert replaces an open row, and an ended one only to raise its cost
- * (`ON CONFLICT … DO UPDATE … WHERE`, history/write), so applying all of a
+ * ends the run (`endedAt` set) if there is one — or a later ended row that raises what it was charged
+ * (`raisesEndedRun`), the only change an ended run takes — else the last row. Why: a run's upsert replaces an open
+ * row, and an ended one only to raise its cost or tokens (`ON CONFLICT … DO UPDATE … WHERE`, history/write), so
+ * applying all of a
  * run's rows in order leaves exactly what applying that one row leaves — whatever D1 held before. A job's start
  * and end usually travel in one batch: this halves the run statements a job costs.
  * @param rows run rows (`RUN_COLS`), in record order
@@ -170,8 +182,8 @@ export function decisiveRunRows(rows: readonly Row[]): Row[] {
   for (const row of rows) {
     const id = String(row.id);
     const held = pick.get(id);
-    // Ended: later rows are no-ops, but for an ended one with a higher cost (a late charge, policies/late-spend).
-    if (held && held.endedAt !== null && held.endedAt !== undefined && !costRaised(held, row)) continue;
+    // Ended: later rows are no-ops, but for an ended one raising its charge (a late charge, policies/late-spend).
+    if (held && held.endedAt !== null && held.endedAt !== undefined && !raisesEndedRun(held, row)) continue;
     pick.set(id, row);
   }
   const kept = new Set(pick.values());

@@ -109,6 +109,14 @@ const RUN_CONTENT = sql.join(
   sql` OR `,
 );
 
+/** The new row's cost above the held row's, or equal and its tokens (in + out) above: history/rows `raisesEndedRun`. */
+const ENDED_RUN_RAISED = (() => {
+  const x = (c: "costUsd" | "tokensIn" | "tokensOut") => sql`COALESCE(excluded.${sql.identifier(runs[c].name)}, 0)`;
+  const held = (c: "costUsd" | "tokensIn" | "tokensOut") => sql`COALESCE(${runs[c]}, 0)`;
+  const tokens = (f: typeof x) => sql`(${f("tokensIn")} + ${f("tokensOut")})`;
+  return sql`(${x("costUsd")} > ${held("costUsd")} OR (${x("costUsd")} = ${held("costUsd")} AND ${tokens(x)} > ${tokens(held)}))`;
+})();
+
 /** `c`'s parameters bound from `rows` (a name `col#i` takes row i's `col`). */
 function bound(d1: D1Database, c: Compiled, rows: readonly Row[]): D1PreparedStatement {
   return d1.prepare(c.sql).bind(...c.names.map(([col, i]) => rows[i]?.[col] ?? null));
@@ -155,8 +163,9 @@ function statementFor(kind: HistoryRecord["kind"], n: number): Compiled {
             target: runs.id,
             set: { ...ph(RUN_COLS.filter((c) => c !== "id")), ingestSeq: sql`excluded.ingest_seq` } as never,
             // An open run changes only when the record differs (its end, usually). An ended run is final but for
-            // its cost, which only rises: a report refused fenced after the close is still charged (late-spend).
-            setWhere: sql`(${runs.endedAt} IS NULL AND (${RUN_CONTENT})) OR (${runs.endedAt} IS NOT NULL AND excluded.${sql.identifier(runs.endedAt.name)} IS NOT NULL AND excluded.${sql.identifier(runs.costUsd.name)} > COALESCE(${runs.costUsd}, 0))`,
+            // what it was charged, which only rises: a report refused fenced after the close is still charged
+            // (late-spend) — a higher cost, or the same and more tokens (history/rows `raisesEndedRun`).
+            setWhere: sql`(${runs.endedAt} IS NULL AND (${RUN_CONTENT})) OR (${runs.endedAt} IS NOT NULL AND excluded.${sql.identifier(runs.endedAt.name)} IS NOT NULL AND ${ENDED_RUN_RAISED})`,
           });
       case "lesson":
         return db

@@ -153,11 +153,12 @@ export const HISTORY_OPS: Op[] = [
       "History from D1: snapshots, runs, audit. Trails the coordinator by about a second (the outbox, then the " +
       "history queue's batch), or by up to about a minute while the coordinator is loaded (200 or more units a " +
       "second, with work waiting for seats or frames queued): history gives way to dispatch then. Rows reach D1 out " +
-      "of time order (a retried delivery lands after later ones; a run's row changes when it ends), so paging is by " +
+      "of time order (a retried delivery lands after later ones; a run's row changes when it ends, and when a charge " +
+      "after its end raises its cost or tokens), so paging is by " +
       "keyset in two orders: without a cursor a BROWSE, oldest first in the kind's time key order over what D1 holds " +
       "at that first page — pass `nextCursor` back as `cursor` while `more` (none twice, however many share a " +
       "millisecond). The browse's last page returns a FOLLOW cursor: its pages hold what reached D1 after that, in " +
-      "arrival order (`ingestSeq`), each row that landed late or changed (a run's outcome) once more; an empty page " +
+      "arrival order (`ingestSeq`), each row that landed late or changed (a run's outcome, its charge) once more; an empty page " +
       "returns the cursor it was given. Browse then follow sees every row, and every change of one, exactly once. A " +
       "cursor the API did not issue, or of another kind, is a 400; one issued before follow cursors existed goes on " +
       "browsing. While D1 cannot be read: 503 unavailable (the history is kept; try again)",

@@ -11,7 +11,7 @@
  */
 
 import type { Insights, Job, RunResult } from "../../../core/model.ts";
-import type { RunSpend } from "../../../core/run-accrual.ts";
+import { type RunSpend, raisedToMark } from "../../../core/run-accrual.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
 import { linkOpen, readFactory } from "../factories/registry.ts";
@@ -175,14 +175,13 @@ export function earlierSpendMarks(sql: SqlStorage, jobId: string, leaseEpoch: nu
 }
 
 /**
- * A closing run's insights with the cost it was charged: a run cancelled, stopped or timed out after progress
- * reports, or completing with a lower figure, had been stored at its final report's cost (or none) while the
- * budget was charged the highest it reported — run history, track records and experiments read too little.
+ * A closing run's insights with what it was charged, cost and tokens (core/run-accrual `raisedToMark`): a run
+ * cancelled, stopped or timed out after progress reports, or completing with lower figures, had been stored at its
+ * final report's (or none) while the budgets were charged the highest it reported — run history, track records and
+ * experiments read too little, and its tokens read as none.
  */
 function runCost(sql: SqlStorage, job: Job, insights: Insights | undefined): Insights | undefined {
-  const mark = runSpendMark(sql, job.id, job.leaseEpoch);
-  if (mark.costUsd <= (insights?.costUsd ?? 0)) return insights;
-  return { ...insights, costUsd: mark.costUsd };
+  return raisedToMark(insights, runSpendMark(sql, job.id, job.leaseEpoch));
 }
 
 /**

@@ -52,11 +52,12 @@ const LIVE = "status IN ('running', 'concluded')";
 /**
  * Per unit (its `tx`): the running experiments by class, as the pass's `experimentPolicy` read them — what
  * `noteArmAssignment` then reads again for every job the pass assigns (one statement a job: bench/README, forty-third
- * pass). Exact: every write of the table goes through `save`, which drops it; one live experiment per class.
+ * pass). Exact: every write of the table goes through `saveExperiment`, which drops it; one live experiment per class.
  */
 const runningRead = new WeakMap<Tx, ReadonlyMap<string, Experiment>>();
 
-function save(tx: Tx, e: Experiment): void {
+/** Stores experiment `e` (insert or replace), dropping the unit's read of the running ones. */
+export function saveExperiment(tx: Tx, e: Experiment): void {
   runningRead.delete(tx);
   execute(
     tx.sql,
@@ -113,7 +114,7 @@ export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): E
     );
   }
   const e = newExperiment(newId("ex", tx.now), spec, tx.now, actor);
-  save(tx, e);
+  saveExperiment(tx, e);
   execute(
     tx.sql,
     `DELETE FROM experiments WHERE id IN (SELECT id FROM experiments WHERE NOT ${LIVE}
@@ -148,7 +149,7 @@ export function stopExperiment(
     decision: e.decision ??
       why ?? { at: tx.now, by: "operator", reason: `stopped by ${actor} before the guardrail decided` },
   };
-  save(tx, next);
+  saveExperiment(tx, next);
   execute(tx.sql, "DELETE FROM experiment_jobs WHERE experiment_id = ?", id);
   // A concluded one keeps its guardrail's decision: the audit says why it was stopped.
   enqueueAudit(tx, actor, "routing.experiment.stop", id, {
@@ -180,10 +181,15 @@ export function experimentPolicy(tx: Tx): (job: Pick<Job, "id" | "requires" | "m
   };
 }
 
-/** `experiment_jobs.counted` (1: the job's outcome is in its arm) on a table made before it: rows from then count 0. */
+/**
+ * `experiment_jobs.counted` (1: the job's outcome is in its arm) and `counted_epoch` (the lease epoch of the run
+ * counted) on a table made before them: rows from then count 0, and name no run (a late cost revises nothing).
+ */
 export function applyExperimentJobColumns(sql: SqlStorage): void {
-  if (columnsOf(sql, "experiment_jobs").has("counted")) return;
-  execute(sql, "ALTER TABLE experiment_jobs ADD COLUMN counted INTEGER NOT NULL DEFAULT 0");
+  const columns = columnsOf(sql, "experiment_jobs");
+  if (!columns.has("counted"))
+    execute(sql, "ALTER TABLE experiment_jobs ADD COLUMN counted INTEGER NOT NULL DEFAULT 0");
+  if (!columns.has("counted_epoch")) execute(sql, "ALTER TABLE experiment_jobs ADD COLUMN counted_epoch INTEGER");
 }
 
 /** `job` was just assigned: if its class has a running experiment, remember the arm it was routed by (first wins). */
@@ -227,12 +233,17 @@ export function noteRunForExperiment(tx: Tx, run: Run): void {
     run.jobId,
   );
   if (!row) return;
-  // Kept, marked: a retry's assignment (`noteArmAssignment`, INSERT OR IGNORE) must not record the job afresh.
-  execute(tx.sql, "UPDATE experiment_jobs SET counted = 1 WHERE job_id = ?", run.jobId);
+  // Kept, marked: a retry's assignment (INSERT OR IGNORE) must not record it afresh; by run (policies/closed-run-raise).
+  execute(
+    tx.sql,
+    "UPDATE experiment_jobs SET counted = 1, counted_epoch = ? WHERE job_id = ?",
+    run.leaseEpoch,
+    run.jobId,
+  );
   const e = requireExperiment(tx.sql, row.experiment_id);
   const next = observe(e, row.arm, ok, run.insights?.costUsd, tx.now);
   if (next === e) return;
-  save(tx, next);
+  saveExperiment(tx, next);
   if (next.status !== "concluded") return;
   execute(tx.sql, "DELETE FROM experiment_jobs WHERE experiment_id = ?", e.id);
   enqueueAudit(tx, "system", "routing.experiment.conclude", e.id, { decision: next.decision, counts: next.counts });

@@ -15,8 +15,9 @@
  *           for a job this product does not have charges nothing. Only the increase over that run's high-water mark
  *           counts (core/budget `accrue`, `run_spend` per job × epoch), so resent and reordered late reports never
  *           charge twice, nor anything an in-lease report already charged.
- *   output: the run's mark raised, the run's stored cost too when it had closed, an audit record
- *           `spend.fenced_report`, and the product budget charged (policies/budget `spend`: warning, pause, stop).
+ *   output: the run's mark raised; when the run had closed, its stored cost and tokens too, with its D1 row, its
+ *           track record and its experiment arm (policies/closed-run-raise `raiseClosedRun`); an audit record
+ *           `spend.fenced_report`; and the product budget charged (policies/budget `spend`: warning, pause, stop).
  *           When the job's total spend (every run's marks) is now past its `budget.usd`/`tokens`: a job holding a
  *           lease (the lost one not yet reaped, or a new holder's) is ended by the in-lease overrun rule
  *           (policies/run-spend `endOverBudget`: failed `budget_exceeded`, lease taken, cancel pushed); a job
@@ -30,16 +31,16 @@ import { DomainError, FencedError } from "../../../core/errors.ts";
 import { jobOverrun, jobSpent, reportTokens, runMark } from "../../../core/job-budget.ts";
 import type { Insights, Job, Stage } from "../../../core/model.ts";
 import { accrue } from "../../../core/run-accrual.ts";
-import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { jobSpendMarks, runSpendMark } from "../jobs/runs.ts";
-import { enqueueAudit, enqueueRun } from "../outbox/records.ts";
+import { enqueueAudit } from "../outbox/records.ts";
 import { keepFirst, refusalOf } from "../runtime/kept-refusal.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { spend } from "./budget.ts";
+import { raiseClosedRun } from "./closed-run-raise.ts";
 import { endIfSpent } from "./job-allowance.ts";
 import { endOverBudget } from "./run-spend.ts";
 
@@ -97,7 +98,7 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
     seen.costUsd,
     seen.tokens,
   );
-  if (run.ended_at !== null) raiseClosedRunCost(tx, run.doc, seen.costUsd);
+  if (run.ended_at !== null) raiseClosedRun(tx, job, run.doc, seen);
   // The runs' marks (each in micro-dollars) summed in floats, to the micro-dollar every sum is kept in ($0.10 + $0.20
   // is 0.30000000000000004): core/job-budget `jobSpent`.
   const spent = jobSpent([jobSpendMarks(tx.sql, job.id)]);
@@ -130,23 +131,4 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
     if (ended) settled(tx, ended);
   }
   spend(tx, deltaUsd);
-}
-
-/**
- * A run closed before its last report: its stored cost is the highest it reported, as finishRun stores it, and the
- * raised run goes to D1 history too (history/write lets an ended run's cost rise, and only rise), so the history
- * and a follower of it show what was charged, not the cost at the close.
- */
-function raiseClosedRunCost(tx: Tx, doc: string, costUsd: number): void {
-  const run = JSON.parse(doc) as Run;
-  if ((run.insights?.costUsd ?? 0) >= costUsd) return;
-  const raised: Run = { ...run, insights: { ...run.insights, costUsd } };
-  execute(
-    tx.sql,
-    "UPDATE runs SET doc = ? WHERE job_id = ? AND lease_epoch = ?",
-    JSON.stringify(raised),
-    run.jobId,
-    run.leaseEpoch,
-  );
-  enqueueRun(tx, raised);
 }

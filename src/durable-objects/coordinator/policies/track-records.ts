@@ -61,7 +61,7 @@ export interface KeyedRecord {
 }
 
 /** One record by its key (the primary key): `?1` factory id, `?2` engine, `?3` job class. */
-const RECORD_SQL = "SELECT doc FROM track_records WHERE factory_id = ? AND engine = ? AND job_class = ?";
+export const RECORD_SQL = "SELECT doc FROM track_records WHERE factory_id = ? AND engine = ? AND job_class = ?";
 
 /** Adds one counted outcome at `at` (ms) to the record of (factory, engine, class), evicting the stalest beyond the cap. */
 export function addToRecord(tx: Tx, key: Omit<KeyedRecord, "record">, o: Outcome, at: number): void {

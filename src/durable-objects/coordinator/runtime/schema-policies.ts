@@ -124,11 +124,13 @@ CREATE TABLE IF NOT EXISTS experiments (
   doc TEXT NOT NULL
 );
 -- The arm each dispatched job of a running experiment was routed by; cleared when the experiment ends. counted:
--- 1 once the job's first counted run is in its arm: one outcome per job (policies/experiments).
+-- 1 once the job's first counted run is in its arm: one outcome per job (policies/experiments); counted_epoch: that
+-- run's lease epoch, whose cost a late charge may still raise (policies/closed-run-raise).
 CREATE TABLE IF NOT EXISTS experiment_jobs (
   job_id TEXT PRIMARY KEY,
   experiment_id TEXT NOT NULL,
   arm TEXT NOT NULL,
-  counted INTEGER NOT NULL DEFAULT 0
+  counted INTEGER NOT NULL DEFAULT 0,
+  counted_epoch INTEGER
 );
 `;

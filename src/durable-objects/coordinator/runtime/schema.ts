@@ -197,7 +197,7 @@ export function applySchema(sql: SqlStorage): void {
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
   applyEnrollmentCodeColumns(sql); // what a code is bound to (access/enrollment)
   applyBreakerTrialColumns(sql); // which run is a half-open breaker's trial (policies/breakers)
-  applyExperimentJobColumns(sql); // whether a job's one outcome is counted in its arm (policies/experiments)
+  applyExperimentJobColumns(sql); // whether a job's one outcome is in its arm, and which run's (policies/experiments)
   applyWaitingSchema(sql); // waiting_since and the indexes the starving page reads (policies/health-starving)
   fillKeyHashes(sql); // a hash row for each key only the jobs column holds, once (jobs/idempotency)
 }
