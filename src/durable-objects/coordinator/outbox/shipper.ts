@@ -151,12 +151,16 @@ export class OutboxShipper {
    * same undelivered records and send each of them twice (a webhook receiver would see every delivery twice).
    * Bounded: DELIVERY_LOOP_MS from its start (outbox/delivery), then the rest goes in a loop of its own, at once, that
    * its waiters (the alarm: its due work waits for it) do not wait for — as does one asked for after its last look.
+   * None during an outage backoff (resolves to 0): the alarm fires for any due work (back to back for a cancel
+   * cascade's chunks) and the sweep every minute, and each of their rounds was one more refused send per destination;
+   * the alarm is armed for the backoff's end (`dueAt`), and runs its round then.
    */
   deliver(): Promise<number> {
     if (this.delivering) {
       this.again = true;
       return this.delivering;
     }
+    if (Date.now() < this.retryAt) return Promise.resolve(0);
     const startedAt = Date.now();
     this.delivering = (async () => {
       let settled = 0;
