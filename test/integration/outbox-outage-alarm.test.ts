@@ -3,8 +3,9 @@
 // and queue. The alarm fires for any due work — a lease's expiry, a health threshold, and back to back for a cancel
 // cascade's chunks, a settled job's waiters or a revoked token's feeds — and its delivery ignored the backoff that
 // its unit's own delivery (`soon`) keeps: a round per firing, a storm for a cascade. The alarm's own due round still
-// runs once the backoff ends. Real coordinator, its alarm method called as the runtime calls it; destinations that
-// refuse stand in for the outage; time moves by setting the backoff's end, never by waiting.
+// runs once the backoff ends, or once a reader's flush finds its feed taking events (the outage is over: the rest
+// no longer waits up to 128 s for the backoff's end). Real coordinator, its alarm method called as the runtime
+// calls it; destinations that refuse stand in for the outage; time moves by setting state, never by waiting.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
@@ -15,7 +16,12 @@ import { holdAlarm } from "./state.ts";
 
 /** The composed coordinator's parts this test reaches: the shipper's env and backoff, its units, its handlers. */
 interface Composed {
-  outbox: { env: Env; retryAt: number; deliver(): Promise<number>; pending(): boolean };
+  outbox: {
+    env: Env;
+    retryAt: number;
+    deliver(): Promise<number>;
+    flushFeed(jobId: string): Promise<boolean>;
+  };
   units: Units;
   sweep(productId: string): Promise<unknown>;
 }
@@ -66,5 +72,37 @@ describe("an outage backoff", () => {
     expect(out.outage.backoffMs).toBeGreaterThan(1_000);
     expect(out.duringBackoff).toBe(0);
     expect(out.left).toBe(0);
+  });
+
+  it("is over once a reader's flush finds its feed taking events: the alarm's round ships the rest", async () => {
+    const product = "outage-alarm-flushed";
+    await submit(product, { title: "binds the product" });
+    await holdAlarm(product);
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (instance, state) => {
+      const c = instance as unknown as Composed;
+      const alarm = () => (Object.getPrototypeOf(instance) as { alarm(): Promise<void> }).alarm.call(instance);
+      await c.outbox.deliver();
+      const real = c.outbox.env;
+      const refuse = () => Promise.reject(new Error("Network connection lost"));
+      const down = { HISTORY_QUEUE: { send: refuse }, JOB_FEED: { getByName: () => ({ append: refuse }) } };
+      c.outbox.env = { ...env, ...down } as unknown as Env;
+      await c.units.run(product, (tx) => {
+        for (const job of ["job_a", "job_b"]) {
+          wantFeed(tx, job);
+          enqueueEvent(tx, job, "log", { lines: ["during the outage"] });
+        }
+        enqueueAudit(tx, "op", "during.outage", "product");
+      });
+      await c.outbox.deliver(); // an outage round: the backoff begins
+      const backedOff = c.outbox.retryAt > Date.now();
+      c.outbox.env = real; // the destinations are back; a reader opens job_a's feed, which takes its event
+      const flushed = await c.outbox.flushFeed("job_a");
+      await alarm(); // the alarm its flush armed (the next second: run now)
+      const left = state.storage.sql
+        .exec<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE kind <> 'event' OR job_id IN ('job_a', 'job_b')")
+        .one().n;
+      return { backedOff, flushed, left };
+    });
+    expect(out).toMatchObject({ backedOff: true, flushed: true, left: 0 });
   });
 });

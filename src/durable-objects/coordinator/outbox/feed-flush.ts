@@ -29,21 +29,28 @@ export interface FlushParts {
   queues: QueueHealth;
 }
 
+export interface FlushResult {
+  whole: boolean;
+  took: boolean;
+  unblocked: boolean;
+}
+
 /**
  * Ships `jobId`'s events pending at its start (outbox/shipper `flushFeed` says why each rule). A retried event goes
  * alone, as in a round; the fresh ones after it in one call. Stops early at a failure, or past FLUSH_BUDGET_MS.
- * @returns `whole`: every event pending at its start went; `unblocked`: it delivered events that waited for a retry
- *   (those behind them were put back at their own retry times: outbox/retries `releaseBlocked`)
+ * @returns `whole`: every event pending at its start went; `took`: the feed took some (an outage is over);
+ *   `unblocked`: it delivered events that waited for a retry (those behind them were put back at their own retry
+ *   times: outbox/retries `releaseBlocked`)
  */
-export async function flushJobFeed(parts: FlushParts, jobId: string): Promise<{ whole: boolean; unblocked: boolean }> {
+export async function flushJobFeed(parts: FlushParts, jobId: string): Promise<FlushResult> {
   const { env, units, feeds, queues } = parts;
   const started = Date.now();
   const through = lastHeldSeq(units.sql, jobId); // not the events written while it ships: those go as usual
-  let unblocked = false;
-  if (through === undefined) return { whole: true, unblocked };
+  const out = { whole: true, took: false, unblocked: false };
+  if (through === undefined) return out;
   for (;;) {
     const held = heldEvents(units.sql, jobId, through, FLUSH_EVENTS).map(parseRow) as EventRecord[];
-    if (held.length === 0) return { whole: true, unblocked };
+    if (held.length === 0) return out;
     const retried = (held[0] as EventRecord).attempts > 0;
     const cut = held.findIndex((r) => r.attempts > 0 !== retried);
     const records = cut < 0 ? held : held.slice(0, cut);
@@ -58,10 +65,11 @@ export async function flushJobFeed(parts: FlushParts, jobId: string): Promise<{ 
         // Delivered events that waited for a retry: those behind them wait no more for their times (one read).
         if (retried) releaseBlocked(tx.sql, jobId, tx.now);
       });
-    unblocked ||= retried && delivered.length > 0;
-    if (delivered.length < records.length) return { whole: false, unblocked };
+    out.took ||= delivered.length > 0;
+    out.unblocked ||= retried && delivered.length > 0;
+    if (delivered.length < records.length) return { ...out, whole: false };
     // Past its budget it stops; whole only if that last call took the last of them.
     if (Date.now() - started >= FLUSH_BUDGET_MS)
-      return { whole: heldEvents(units.sql, jobId, through, 1).length === 0, unblocked };
+      return { ...out, whole: heldEvents(units.sql, jobId, through, 1).length === 0 };
   }
 }

@@ -122,8 +122,15 @@ export class OutboxShipper {
    */
   async flushFeed(jobId: string): Promise<boolean> {
     const parts = { env: this.env, units: this.units, feeds: this.feeds, queues: this.queues };
-    const { whole, unblocked } = await flushJobFeed(parts, jobId);
-    return this.ended(whole, unblocked);
+    const { whole, took, unblocked } = await flushJobFeed(parts, jobId);
+    // Its feed took events during an outage backoff: not every destination refuses, the outage is over (as its
+    // kept start: outbox/queue-health `outageOver`) and so is its backoff — the rest need not wait up to 128 s.
+    const outageOver = took && this.retryAt > 0;
+    if (outageOver) {
+      this.retryAt = 0;
+      this.outageRounds = 0;
+    }
+    return this.ended(whole, unblocked || outageOver);
   }
 
   /**
@@ -131,6 +138,8 @@ export class OutboxShipper {
    * them — left by a stop, fresh, or back at their own retry times (outbox/retries `releaseBlocked`); or written
    * while a whole flush ran, after the last one it ships — may go now, and the wake the last round left (the
    * delivered one's retry, up to 128 s on) is stale: the alarm is armed for the next round instead (ALARM_ROUND_MS).
+   * So after an outage backoff the flush ended (`unblocked` then): not a round here, inside an artifact commit's
+   * exclusive section.
    * Never throws: the alarm's arming failing is logged, the flush's answer stands.
    * @returns `whole`
    */
