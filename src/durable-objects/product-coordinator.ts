@@ -206,8 +206,8 @@ export class ProductCoordinator extends RoutingRpc {
   /**
    * Idempotent sweep: expire lapsed leases and roll the budget's period over (in case an alarm was lost: else an
    * exhaustion pause outlived its period until something read the budget), run the health pass, close
-   * sockets of factories silent for 3 heartbeat intervals, ship the outbox,
-   * re-arm the alarm and run a dispatch pass.
+   * sockets of factories silent for 3 heartbeat intervals, ship the outbox (not while an
+   * outage backs it off: outbox/shipper `deliver`), re-arm the alarm and run a dispatch pass.
    */
   async sweep(productId: string) {
     const outcome = await this.units.run(productId, (tx) => {

@@ -10,7 +10,7 @@ import type { FeedAppend } from "../../job-feed.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord } from "./dead-letters.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
-import { hasPending } from "./pending.ts";
+import { hasPending, outboxWrites } from "./pending.ts";
 import type { QueueHealth } from "./queue-health.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord, stillQueued } from "./records.ts";
 import { buryRefusedBehind } from "./refused-feed.ts";
@@ -65,6 +65,8 @@ export interface RoundResult {
   /** When the round read what was due (ms), and whether D1 history was held then: what it left for a hold. */
   plannedAt: number;
   historyHeld: boolean;
+  /** The round was cut short by one of its limits (round-plan): records past it may be due at once. */
+  more: boolean;
 }
 
 export interface DeliveryOutcome {
@@ -73,13 +75,15 @@ export interface DeliveryOutcome {
   /** Set after an outage: deliver nothing before this instant (ms). */
   backoffUntil?: number;
   /** When undelivered records are next worth a round (ms): a retry due, a feed slot freed, or now (the call's budget
-   * ran out, DELIVERY_LOOP_MS). */
+   * ran out, DELIVERY_LOOP_MS, its last round cut short by a limit). */
   wakeAt?: number;
 }
 
 /**
  * Rounds until the outbox is empty, nothing more can go now, or DELIVERY_LOOP_MS after `startedAt` (ms, host clock;
- * default: the call's start) with records left — then they are due at once (`wakeAt` now).
+ * default: the call's start) with records left — then they are due at once (`wakeAt` now) if the last round was cut
+ * short by a limit or records were written since it read what was due, else when they are due (`roundWake`): said
+ * "now", records waiting for a retry got a round at once that sent nothing, and the alarm's a second later.
  * @param outageRounds consecutive outage rounds before this call (grows the outage backoff)
  */
 export async function deliverOutbox(
@@ -89,11 +93,15 @@ export async function deliverOutbox(
 ): Promise<DeliveryOutcome> {
   let settled = 0;
   for (;;) {
+    const written = outboxWrites(host.sql);
     const round = await deliverRound(host);
     settled += round.settled;
     if (round.outage) return { settled, backoffUntil: host.now() + retryDelayMs(outageRounds + 1) };
     if (round.settled > 0 && host.now() - startedAt < DELIVERY_LOOP_MS) continue;
-    if (round.settled > 0 && hasPending(host.sql)) return { settled, wakeAt: host.now() };
+    if (round.settled > 0 && hasPending(host.sql)) {
+      const dueNow = round.more || outboxWrites(host.sql) > written; // a unit's, its loop asked for: no time known
+      return { settled, wakeAt: dueNow ? host.now() : roundWake(host, round, host.now()) };
+    }
     if (!hasPending(host.sql)) {
       host.queues.outageOver(host.sql);
       return { settled };
@@ -114,8 +122,8 @@ interface Failure {
 /** One delivery round over the due records. */
 export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   const plannedAt = host.now();
-  const { feeds, history: planned, oversized, deferred, historyHeld } = planRound(host, plannedAt);
-  const plan = { deferred, plannedAt, historyHeld };
+  const { feeds, history: planned, oversized, deferred, historyHeld, more } = planRound(host, plannedAt);
+  const plan = { deferred, plannedAt, historyHeld, more };
   if (feeds.length + planned.length + oversized.length === 0) return { settled: 0, failed: 0, outage: false, ...plan };
   // A queue that took nothing last round is asked with its first message only, once its refused record's wait is over:
   // the rest stay due, unsent and not failed, and go once it takes that one (the round then settles it, and the next

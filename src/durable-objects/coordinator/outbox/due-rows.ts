@@ -70,12 +70,14 @@ export const HELD_HISTORY_SQL =
 
 /**
  * Jobs with a feed event due by the hold at `cutoff` (ms; core/feed-hold `holdCutoff`) — wanted ones first, then
- * by age — each once, page by page: stop iterating and the pages after are never read.
+ * by age — each once, page by page: stop iterating and the pages after are never read. `scan.cut` is set when it
+ * read `limit` rows: ripe ones may lie past them.
  */
 export function* ripeFeedJobs(
   sql: SqlStorage,
   cutoff: number,
   limit: number,
+  scan: { cut: boolean } = { cut: false },
 ): Generator<{ jobId: string; wanted: boolean }> {
   const seen = new Set<string>();
   let after: [number, number] = [-1, -1];
@@ -97,6 +99,7 @@ export function* ripeFeedJobs(
     if (!last || rows.length < page) return;
     after = [last.at, last.seq];
   }
+  scan.cut = true;
 }
 
 /** The ripe-feed scan's first page: most rounds admit a few feeds (or none, at the budget's pace) and stop. */

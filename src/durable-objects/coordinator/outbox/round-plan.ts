@@ -83,7 +83,8 @@ export function planRound(host: DeliveryHost, now: number) {
   // events behind them waited for their retries — for as long as those refused. Asked only while some retry is ahead
   // (one probe a round, and only once a job is ripe: the one `dueEvents` made before, now shared with it).
   let waiting: boolean | undefined;
-  for (const { jobId, wanted } of ripeFeedJobs(host.sql, cutoff, OUTBOX_SCAN)) {
+  const scan = { cut: false };
+  for (const { jobId, wanted } of ripeFeedJobs(host.sql, cutoff, OUTBOX_SCAN, scan)) {
     if (keys.length >= OUTBOX_BATCH) break;
     waiting ??= retryAhead(host.sql, now);
     const retryAt = waiting ? jobRetryAt(host.sql, jobId, now) : undefined;
@@ -107,7 +108,8 @@ export function planRound(host: DeliveryHost, now: number) {
     keys.push(jobId);
   }
   const feeds = new Map<string, EventRecord[]>();
-  for (const row of dueEvents(host.sql, now, keys, ROUND_EVENTS, waiting)) {
+  const eventRows = dueEvents(host.sql, now, keys, ROUND_EVENTS, waiting);
+  for (const row of eventRows) {
     if (!fits(row)) continue;
     const key = row.job_id ?? "";
     feeds.set(key, [...(feeds.get(key) ?? []), parseRow(row) as EventRecord]);
@@ -117,7 +119,8 @@ export function planRound(host: DeliveryHost, now: number) {
   const webhooks: WebhookRecord[] = [];
   // While the coordinator is loaded, D1 history written in the last minute waits (core/history-hold); webhooks do not.
   const historyHeld = host.historyHeld(now);
-  for (const row of dueHistory(host.sql, now, historyCutoff(now, historyHeld), OUTBOX_BATCH)) {
+  const historyRows = dueHistory(host.sql, now, historyCutoff(now, historyHeld), OUTBOX_BATCH);
+  for (const row of historyRows) {
     const r = parseRow(row) as HistoryOutboxRecord | WebhookRecord;
     if (!fits(row, r.kind === "history" ? r.body.length : 1)) continue;
     if (r.kind === "webhook") webhooks.push(r);
@@ -154,7 +157,14 @@ export function planRound(host: DeliveryHost, now: number) {
       return env.WEBHOOK_QUEUE.sendBatch(records.map((r) => ({ body: webhookMessage(r), contentType: "json" })));
     },
   }));
-  return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred, historyHeld };
+  // Cut short by a limit (the feed budget's among them): records past it may be due at once (outbox/delivery).
+  const more =
+    deferred > 0 ||
+    scan.cut ||
+    keys.length >= OUTBOX_BATCH ||
+    eventRows.length >= ROUND_EVENTS ||
+    historyRows.length >= OUTBOX_BATCH;
+  return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred, historyHeld, more };
 }
 
 /**

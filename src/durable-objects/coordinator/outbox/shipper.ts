@@ -7,13 +7,11 @@
 import { FeedBudget } from "../../../core/feed-budget.ts";
 import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
 import type { Units } from "../runtime/units.ts";
-import { DELIVERY_LOOP_MS, type DeliveryHost, deliverOutbox, QueueHealth, toAppend } from "./delivery.ts";
-import { heldEvents, lastHeldSeq, parseRow } from "./due-rows.ts";
+import { DELIVERY_LOOP_MS, type DeliveryHost, deliverOutbox, QueueHealth } from "./delivery.ts";
 import { appendFeeds } from "./feed-append.ts";
+import { flushJobFeed } from "./feed-flush.ts";
 import { takeUrgent } from "./feed-wanted.ts";
 import { hasPending } from "./pending.ts";
-import { ackSeqs, type EventRecord } from "./records.ts";
-import { releaseBlocked } from "./retries.ts";
 
 export { feedBehind } from "./feed-behind.ts";
 
@@ -27,15 +25,6 @@ const ALARM_ROUND_MS = 1_000;
  * `markUrgent`): its watchers wait for it — with the gap alone, the fan-out bench's p50 went from 9 to 22 ms.
  */
 export const MIN_ROUND_GAP_MS = 25;
-/** A job's events one feed call of `flushFeed` carries at most: a longer log goes in several, in order. */
-const FLUSH_EVENTS = 1_000;
-/**
- * How long `flushFeed` goes on calling the feed for one job's events (ms); what is left then goes with the loop.
- * Far inside blockConcurrencyWhile's 30 s (an artifact commit flushes inside its exclusive section), and far more
- * than a job's events held for FEED_HOLD_MS take: 2,100 chatty frames on a slow box held ~3,000.
- */
-const FLUSH_BUDGET_MS = 5_000;
-
 export class OutboxShipper {
   // The outage backoff and the wake live in memory, unlike the outage's start and a queue's refusal (QueueHealth,
   // SQLite): an eviction forgets the wake (the alarm armed for it stays) and starts the backoff again at 2 s, but an
@@ -122,43 +111,26 @@ export class OutboxShipper {
   /**
    * Ship `jobId`'s pending feed events now, alone — feed calls for this job only, not a delivery loop over the
    * whole outbox, so a reader opening a feed (or an artifact commit, inside its exclusive section) never waits for
-   * another job's backlog. Every event of the job pending when it starts is shipped, in order, FLUSH_EVENTS per call,
+   * another job's backlog. Every event of the job pending when it starts is shipped, in order (outbox/feed-flush),
    * before it resolves: the read that follows must see all of them (a chatty job held 3,000 on a slow box; shipping
    * the first 1,000 only ended a page's replay early, cut a REST read's log short and let an artifact's event go
    * before older ones). Those waiting for a retry too (outbox/due-rows `heldEvents`): one event whose append failed
    * once held every later one back for its backoff. A retried event goes alone, as in a round; the fresh ones after
    * it in one call. It stops early only at a failure, left to the loop, which retries on its own schedule, or past
-   * FLUSH_BUDGET_MS. Appending twice is harmless: the feed keeps each outbox seq once.
+   * its time budget. Appending twice is harmless: the feed keeps each outbox seq once.
    * @returns whether every event pending at its start went (false: stopped early, the rest left to the loop)
    */
   async flushFeed(jobId: string): Promise<boolean> {
-    const started = Date.now();
-    const through = lastHeldSeq(this.units.sql, jobId); // not the events written while it ships: those go as usual
-    if (through === undefined) return true;
-    let unblocked = false;
-    for (;;) {
-      const held = heldEvents(this.units.sql, jobId, through, FLUSH_EVENTS).map(parseRow) as EventRecord[];
-      if (held.length === 0) return this.ended(true, unblocked);
-      const retried = (held[0] as EventRecord).attempts > 0;
-      const cut = held.findIndex((r) => r.attempts > 0 !== retried);
-      const records = cut < 0 ? held : held.slice(0, cut);
-      const batch = { jobId, events: records.map(toAppend), oneByOne: retried };
-      const [result] = await appendFeeds(this.env, this.units.productId, [batch]);
-      this.feeds.touch(jobId, Date.now());
-      const delivered = records.slice(0, result?.delivered ?? 0).map((r) => r.seq);
-      if (delivered.length > 0)
-        this.units.transact((tx) => {
-          ackSeqs(tx.sql, delivered);
-          this.queues.outageOver(tx.sql);
-          // Delivered events that waited for a retry: those behind them wait no more for their times (one read).
-          if (retried) releaseBlocked(tx.sql, jobId, tx.now);
-        });
-      unblocked ||= retried && delivered.length > 0;
-      if (delivered.length < records.length) return this.ended(false, unblocked);
-      // Past its budget it stops; whole only if that last call took the last of them.
-      if (Date.now() - started >= FLUSH_BUDGET_MS)
-        return this.ended(heldEvents(this.units.sql, jobId, through, 1).length === 0, unblocked);
+    const parts = { env: this.env, units: this.units, feeds: this.feeds, queues: this.queues };
+    const { whole, took, unblocked } = await flushJobFeed(parts, jobId);
+    // Its feed took events during an outage backoff: not every destination refuses, the outage is over (as its
+    // kept start: outbox/queue-health `outageOver`) and so is its backoff — the rest need not wait up to 128 s.
+    const outageOver = took && this.retryAt > 0;
+    if (outageOver) {
+      this.retryAt = 0;
+      this.outageRounds = 0;
     }
+    return this.ended(whole, unblocked || outageOver);
   }
 
   /**
@@ -166,6 +138,8 @@ export class OutboxShipper {
    * them — left by a stop, fresh, or back at their own retry times (outbox/retries `releaseBlocked`); or written
    * while a whole flush ran, after the last one it ships — may go now, and the wake the last round left (the
    * delivered one's retry, up to 128 s on) is stale: the alarm is armed for the next round instead (ALARM_ROUND_MS).
+   * So after an outage backoff the flush ended (`unblocked` then): not a round here, inside an artifact commit's
+   * exclusive section.
    * Never throws: the alarm's arming failing is logged, the flush's answer stands.
    * @returns `whole`
    */
@@ -186,12 +160,16 @@ export class OutboxShipper {
    * same undelivered records and send each of them twice (a webhook receiver would see every delivery twice).
    * Bounded: DELIVERY_LOOP_MS from its start (outbox/delivery), then the rest goes in a loop of its own, at once, that
    * its waiters (the alarm: its due work waits for it) do not wait for — as does one asked for after its last look.
+   * None during an outage backoff (resolves to 0): the alarm fires for any due work (back to back for a cancel
+   * cascade's chunks) and the sweep every minute, and each of their rounds was one more refused send per destination;
+   * the alarm is armed for the backoff's end (`dueAt`), and runs its round then.
    */
   deliver(): Promise<number> {
     if (this.delivering) {
       this.again = true;
       return this.delivering;
     }
+    if (Date.now() < this.retryAt) return Promise.resolve(0);
     const startedAt = Date.now();
     this.delivering = (async () => {
       let settled = 0;
