@@ -77,7 +77,10 @@ describe("money and health end to end", () => {
   // again whole, on a product of its own with agents of its own (the first run's stopped), not from phase 1.
   it("budgets, breakers, quarantine, stuck and a signed webhook, with real agents", () =>
     inOneBudgetPeriod(async (period) => {
-      if (period.attempt === 2) await fleet.stopAll();
+      if (period.attempt === 2) {
+        await fleet.stopAll(); // the first run's agents and engines, and their dir with the engines' pid files
+        fleet = new AgentFleet(h.url);
+      }
       const product = period.product(PRODUCT);
       await createProduct(h.url, product);
       c = new ProductClient(h.url, product);
