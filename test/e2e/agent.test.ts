@@ -21,6 +21,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } f
 import { reachableSample, reachableSampleArgs } from "../../scripts/engine-user-reach.ts";
 import { ROOT } from "../../scripts/local-server.ts";
 import { pidAlive } from "../../src/shared/pid-lock.ts";
+import { inOneBudgetPeriod } from "../support/budget-period-run.ts";
 import { AgentProc, poll } from "./agent-procs.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 import { setLongLived } from "./long-lived.ts";
@@ -522,49 +523,51 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(await second.exited).toBe(0);
   });
 
-  it("an agent SIGKILLed and restarted within its lease charges the run both engines' spend, not the larger one", async () => {
-    const product = "agent-restart-spend";
-    const { stateDir } = await enroll(product, "host-s");
-    // "Within its lease" made to hold, not raced: a 30 s lease renewed every 15 s had 15-30 s left at the kill, and a
-    // slow restart outlived it (reconnected with no lease, the job run again as attempt 2). An hour (long-lived.ts).
-    await setLongLived(new ProductClient(h.url, product));
-    const set = await api(product, "PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
-    expect(set.status).toBe(200);
-    const spent = async () => (await api<{ spentUsd: number }>(product, "GET", "/budget")).body.spentUsd;
-    const first = run(stateDir, ["--lease-ttl", "3600"]);
-    await first.waitFor("connected");
-    // $1 a second up to $4: the first engine is killed once some of it was charged, 2 s or more before its $4; the
-    // second, resuming (its work tree holds the first's NOTES.md), spends all $4 in 1 s.
-    const job = await submit(
-      product,
-      { title: "Pay twice", engine: "sample" },
-      "gf-sample-cost: 4\ngf-sample-seconds: 4\ngf-sample-resume-seconds: 1\n",
-    );
-    await poll("the first engine's spend to be charged", 30_000, async () => (await spent()) >= 1);
-    first.proc.kill("SIGKILL");
-    await first.exited;
-    const orphan = enginePid(job.id);
-    if (orphan && pidAlive(orphan)) process.kill(orphan, "SIGKILL"); // its spend after the crash is never reported
+  // The budget's spend read before the second engine and after it: one budget period (test/support/budget-period-run).
+  it("an agent SIGKILLed and restarted within its lease charges the run both engines' spend, not the larger one", () =>
+    inOneBudgetPeriod(async (period) => {
+      const product = period.product("agent-restart-spend");
+      const { stateDir } = await enroll(product, "host-s");
+      // "Within its lease" made to hold, not raced: a 30 s lease renewed every 15 s had 15-30 s left at the kill, and a
+      // slow restart outlived it (reconnected with no lease, the job run again as attempt 2). An hour (long-lived.ts).
+      await setLongLived(new ProductClient(h.url, product));
+      const set = await api(product, "PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
+      expect(set.status).toBe(200);
+      const spent = async () => (await api<{ spentUsd: number }>(product, "GET", "/budget")).body.spentUsd;
+      const first = run(stateDir, ["--lease-ttl", "3600"]);
+      await first.waitFor("connected");
+      // $1 a second up to $4: the first engine is killed once some of it was charged, 2 s or more before its $4; the
+      // second, resuming (its work tree holds the first's NOTES.md), spends all $4 in 1 s.
+      const job = await submit(
+        product,
+        { title: "Pay twice", engine: "sample" },
+        "gf-sample-cost: 4\ngf-sample-seconds: 4\ngf-sample-resume-seconds: 1\n",
+      );
+      await poll("the first engine's spend to be charged", 30_000, async () => (await spent()) >= 1);
+      first.proc.kill("SIGKILL");
+      await first.exited;
+      const orphan = enginePid(job.id);
+      if (orphan && pidAlive(orphan)) process.kill(orphan, "SIGKILL"); // its spend after the crash is never reported
 
-    const second = run(stateDir, ["--lease-ttl", "3600"]);
-    await second.waitFor("job.start", (e) => e.jobId === job.id && String(e.message).includes("resuming"));
-    const before = await spent(); // the first engine's, as charged: its socket closed before this hello was answered
-    expect(before).toBeGreaterThanOrEqual(1);
-    expect(before).toBeLessThan(4);
-    const done = await waitJob(product, job.id, (j) => j.stage === "testing");
-    expect(done.attempt).toBe(1); // the same lease (and run), never requeued
-    // The second engine's $4 on top of the first's: without the run's spend as its base, the run stayed at $4.
-    expect(await spent()).toBeCloseTo(before + 4, 6);
-    const runs = await api<{ runs: Array<{ insights?: { costUsd?: number } }> }>(
-      product,
-      "GET",
-      `/jobs/${job.id}/runs`,
-    );
-    expect(runs.body.runs).toHaveLength(1);
-    expect(runs.body.runs[0]?.insights?.costUsd).toBeCloseTo(before + 4, 6);
-    second.proc.kill("SIGTERM");
-    expect(await second.exited).toBe(0);
-  });
+      const second = run(stateDir, ["--lease-ttl", "3600"]);
+      await second.waitFor("job.start", (e) => e.jobId === job.id && String(e.message).includes("resuming"));
+      const before = await spent(); // the first engine's, as charged: its socket closed before this hello was answered
+      expect(before).toBeGreaterThanOrEqual(1);
+      expect(before).toBeLessThan(4);
+      const done = await waitJob(product, job.id, (j) => j.stage === "testing");
+      expect(done.attempt).toBe(1); // the same lease (and run), never requeued
+      // The second engine's $4 on top of the first's: without the run's spend as its base, the run stayed at $4.
+      expect(await spent()).toBeCloseTo(before + 4, 6);
+      const runs = await api<{ runs: Array<{ insights?: { costUsd?: number } }> }>(
+        product,
+        "GET",
+        `/jobs/${job.id}/runs`,
+      );
+      expect(runs.body.runs).toHaveLength(1);
+      expect(runs.body.runs[0]?.insights?.costUsd).toBeCloseTo(before + 4, 6);
+      second.proc.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+    }));
 
   it("drains on SIGTERM: a running job finishes and is reported before the agent exits 0, and the factory reads left", async () => {
     const product = "agent-drain";

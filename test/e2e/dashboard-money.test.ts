@@ -12,6 +12,7 @@
 // and with a raised job budget typed on the page requeues it. No page error and no CSP violation on the way.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inOneBudgetPeriod } from "../support/budget-period-run.ts";
 import { closeContext, launchChromium } from "./chromium.ts";
 import { createProduct, type Harness, startHarness } from "./harness.ts";
 import { keepBeating, setLongLived } from "./long-lived.ts";
@@ -62,8 +63,8 @@ describe("dashboard: money and health in a real browser", () => {
   let operator = "";
   /** `tripped`: its claude breaker is open; `flaky`: quarantined by its error budget. */
   const f = { tripped: { id: "", token: "" }, flaky: { id: "", token: "" } };
-  /** Stops the factories' heartbeats (beforeAll): they stay up however long the file takes. */
-  let stopBeats: (() => void) | undefined;
+  /** Stops the factories' heartbeats (beforeAll's, each spent product's): they stay up however long the file takes. */
+  const stops: Array<() => void> = [];
 
   /** The factory `token` claims the next job; throws unless it got `jobId`. */
   async function claim(token: string, jobId: string): Promise<number> {
@@ -92,8 +93,36 @@ describe("dashboard: money and health in a real browser", () => {
     if (r.status !== 200) throw new Error(`settings: ${r.status} ${JSON.stringify(r.body)}`);
   }
 
-  const budget = async () => (await c.api<Budget>("GET", "/budget")).body;
-  const alerts = async () => (await c.api<{ alerts: Alert[] }>("GET", "/alerts")).body.alerts;
+  const budget = async (of: ProductClient) => (await of.api<Budget>("GET", "/budget")).body;
+  const alerts = async (of: ProductClient = c) => (await of.api<{ alerts: Alert[] }>("GET", "/alerts")).body.alerts;
+
+  /**
+   * Money: `product`, a product of its own with a daily budget and a running job whose engine has spent 85 % of it
+   * (→ warning, budget_warning alert); its client and an operator's token. Seeded by each test that reads it, within
+   * the run that reads it (test/support/budget-period-run): spend charged before a midnight UTC is not the next
+   * day's, whose budget has no warning.
+   */
+  async function spentProduct(product: string): Promise<{ m: ProductClient; operator: string }> {
+    await createProduct(h.url, product);
+    const m = new ProductClient(h.url, product);
+    const [op] = (await m.operators(["operator"])) as [string];
+    const r = await m.api<{ token: string }>("POST", "/factories/enroll", { name: "spender", seats: 1 });
+    if (r.status !== 201) throw new Error(`enroll spender: ${r.status} ${JSON.stringify(r.body)}`);
+    const token = r.body.token;
+    await setLongLived(m); // its lease held and its factory up however long the file takes (long-lived.ts)
+    stops.push(keepBeating(m, () => [token]));
+    const set = await m.api("PUT", "/budget", { period: "day", ceilingUsd: CEILING_USD, onExhausted: "pause" });
+    if (set.status !== 200) throw new Error(`budget: ${set.status} ${JSON.stringify(set.body)}`);
+    const spender = await m.submit({ title: "Spend on tokens" });
+    const claimed = await m.api<Lease>("POST", "/claim", { leaseTtlSeconds: 3600 }, token);
+    if (claimed.status !== 200 || claimed.body.job.id !== spender.id)
+      throw new Error(`claim: ${claimed.status} ${JSON.stringify(claimed.body)}`);
+    const leaseEpoch = claimed.body.lease.leaseEpoch;
+    const json = { leaseEpoch, stage: "building", insights: { costUsd: SPENT_USD } };
+    const spent = await m.api("PATCH", `/jobs/${spender.id}`, json, token);
+    if (spent.status !== 200) throw new Error(`report: ${spent.status} ${JSON.stringify(spent.body)}`);
+    return { m, operator: op };
+  }
   const factories = async () => (await c.api<{ factories: FactoryRow[] }>("GET", "/factories")).body.factories;
 
   beforeAll(async () => {
@@ -118,14 +147,7 @@ describe("dashboard: money and health in a real browser", () => {
     // granted 60 s, not the 3600 s asked, lapsed as a failed run and quarantined `tripped`; the seats tile read 0/0
     // once both factories were down): the longest lease and cool-down, and both factories beat (long-lived.ts).
     await setLongLived(c);
-    stopBeats = keepBeating(c, () => Object.values(f).map((x) => x.token));
-
-    // Money: a daily budget, and a running job whose engine has spent 85 % of it (→ warning, budget_warning alert).
-    const set = await c.api("PUT", "/budget", { period: "day", ceilingUsd: CEILING_USD, onExhausted: "pause" });
-    if (set.status !== 200) throw new Error(`budget: ${set.status} ${JSON.stringify(set.body)}`);
-    const spender = await c.submit({ title: "Spend on tokens" });
-    const epoch = await claim(f.tripped.token, spender.id);
-    await report(f.tripped.token, spender.id, epoch, { stage: "building", insights: { costUsd: SPENT_USD } });
+    stops.push(keepBeating(c, () => Object.values(f).map((x) => x.token)));
 
     // Breaker: two failures in a row open `tripped`'s claude breaker (its error budget of 10 is not reached). Then
     // breakers out of the way and a budget of 2 failures: `flaky`'s third failure quarantines it.
@@ -138,13 +160,13 @@ describe("dashboard: money and health in a real browser", () => {
   });
 
   afterAll(async () => {
-    stopBeats?.();
+    for (const stop of stops) stop();
     await browser?.close();
     await h?.close();
   });
 
   /** A fresh page signed in as the operator on `hash`; page errors and CSP violations collected. */
-  async function operatorPage(hash: string): Promise<{ page: Page; errors: string[] }> {
+  async function operatorPage(hash: string, token = operator): Promise<{ page: Page; errors: string[] }> {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -154,107 +176,111 @@ describe("dashboard: money and health in a real browser", () => {
     // The route is in the URL before signing in: the app draws it once, when its poller is ready. (A hash change
     // right after signing in can be drawn twice — on the hashchange, and again on ready — which swaps the elements.)
     await page.goto(`${h.url}/#/${hash}`);
-    await page.getByLabel("Token").fill(operator);
+    await page.getByLabel("Token").fill(token);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
     return { page, errors };
   }
 
-  it("the burndown shows the spend with its 80 % and 100 % lines; Pause and Resume on the page pause and resume", async () => {
-    const before = await budget();
-    expect(before).toMatchObject({ state: "warning", spentUsd: SPENT_USD, warnAtUsd: 8, ceilingUsd: CEILING_USD });
-    const { page, errors } = await operatorPage("budget");
-    await expect.poll(() => page.locator("[data-testid=budget-spent]").textContent(), SOON).toBe("$8.50");
-    expect(await page.locator("[data-testid=budget-ceiling]").textContent()).toBe("$10.00");
-    expect(await page.locator("[data-testid=budget-state]").getAttribute("data-state")).toBe("warning");
+  it("the burndown shows the spend with its 80 % and 100 % lines; Pause and Resume on the page pause and resume", () =>
+    inOneBudgetPeriod(async (period) => {
+      const { m, operator } = await spentProduct(period.product(`${PRODUCT}-burndown`));
+      const before = await budget(m);
+      expect(before).toMatchObject({ state: "warning", spentUsd: SPENT_USD, warnAtUsd: 8, ceilingUsd: CEILING_USD });
+      const { page, errors } = await operatorPage("budget", operator);
+      await expect.poll(() => page.locator("[data-testid=budget-spent]").textContent(), SOON).toBe("$8.50");
+      expect(await page.locator("[data-testid=budget-ceiling]").textContent()).toBe("$10.00");
+      expect(await page.locator("[data-testid=budget-state]").getAttribute("data-state")).toBe("warning");
 
-    // The chart holds the burndown: set by uPlot's draw hook, so these attributes mean the canvas has been drawn.
-    const chart = page.locator("[data-testid=budget-chart]");
-    await expect.poll(() => chart.getAttribute("data-spent-usd"), SOON).toBe(String(SPENT_USD));
-    const data = await chart.evaluate((el) => ({ ...(el as unknown as ChartElement).dataset }));
-    expect(data).toMatchObject({ warnUsd: "8", ceilingUsd: String(CEILING_USD) });
-    expect(Number(data.points)).toBeGreaterThanOrEqual(before.burndown.length);
-    const legend = (await chart.textContent()) ?? "";
-    expect(legend).toContain("80 % warning");
-    expect(legend).toContain("100 % ceiling");
-    // The two dashed lines are on the canvas, on the rows uPlot computed for $8 and $10: amber and red pixels there.
-    const pixels = await chart.evaluate((el) => {
-      const d = (el as unknown as ChartElement).dataset;
-      const ctx = (el as unknown as ChartElement).querySelector("canvas").getContext("2d");
-      const left = Number(d.plotLeft);
-      const width = Number(d.plotWidth);
-      /** Per row band around `row`: how many columns hold a pixel of the colour `is`. */
-      const count = (row: number, is: (r: number, g: number, b: number) => boolean) => {
-        const img = ctx.getImageData(left, row - 1, width, 3).data;
-        let n = 0;
-        for (let x = 0; x < width; x++) {
-          for (let y = 0; y < 3; y++) {
-            const i = (y * width + x) * 4;
-            if (is(img[i] as number, img[i + 1] as number, img[i + 2] as number)) {
-              n++;
-              break;
+      // The chart holds the burndown: set by uPlot's draw hook, so these attributes mean the canvas has been drawn.
+      const chart = page.locator("[data-testid=budget-chart]");
+      await expect.poll(() => chart.getAttribute("data-spent-usd"), SOON).toBe(String(SPENT_USD));
+      const data = await chart.evaluate((el) => ({ ...(el as unknown as ChartElement).dataset }));
+      expect(data).toMatchObject({ warnUsd: "8", ceilingUsd: String(CEILING_USD) });
+      expect(Number(data.points)).toBeGreaterThanOrEqual(before.burndown.length);
+      const legend = (await chart.textContent()) ?? "";
+      expect(legend).toContain("80 % warning");
+      expect(legend).toContain("100 % ceiling");
+      // The two dashed lines are on the canvas, on the rows uPlot computed for $8 and $10: amber and red pixels there.
+      const pixels = await chart.evaluate((el) => {
+        const d = (el as unknown as ChartElement).dataset;
+        const ctx = (el as unknown as ChartElement).querySelector("canvas").getContext("2d");
+        const left = Number(d.plotLeft);
+        const width = Number(d.plotWidth);
+        /** Per row band around `row`: how many columns hold a pixel of the colour `is`. */
+        const count = (row: number, is: (r: number, g: number, b: number) => boolean) => {
+          const img = ctx.getImageData(left, row - 1, width, 3).data;
+          let n = 0;
+          for (let x = 0; x < width; x++) {
+            for (let y = 0; y < 3; y++) {
+              const i = (y * width + x) * 4;
+              if (is(img[i] as number, img[i + 1] as number, img[i + 2] as number)) {
+                n++;
+                break;
+              }
             }
           }
-        }
-        return n;
-      };
-      const amber = (r: number, g: number, b: number) => r - b > 60 && g - b > 40 && r - g > 30;
-      const red = (r: number, g: number, b: number) => r - b > 60 && r - g > 60 && Math.abs(g - b) < 30;
-      const warnRow = Number(d.warnRow);
-      const ceilingRow = Number(d.ceilingRow);
-      return {
-        width,
-        warnRow,
-        ceilingRow,
-        amberOnWarn: count(warnRow, amber),
-        redOnCeiling: count(ceilingRow, red),
-        redOnWarn: count(warnRow, red),
-        amberOnCeiling: count(ceilingRow, amber),
-      };
-    });
-    expect(pixels.width).toBeGreaterThan(100);
-    expect(pixels.ceilingRow).toBeLessThan(pixels.warnRow); // $10 above $8
-    // Dashed: 6 on, 4 off — well over a third of the columns carry the line's colour, and not the other's.
-    expect(pixels.amberOnWarn, JSON.stringify(pixels)).toBeGreaterThan(pixels.width / 3);
-    expect(pixels.redOnCeiling, JSON.stringify(pixels)).toBeGreaterThan(pixels.width / 3);
-    expect(pixels.redOnWarn, JSON.stringify(pixels)).toBeLessThan(pixels.width / 10);
-    expect(pixels.amberOnCeiling, JSON.stringify(pixels)).toBeLessThan(pixels.width / 10);
+          return n;
+        };
+        const amber = (r: number, g: number, b: number) => r - b > 60 && g - b > 40 && r - g > 30;
+        const red = (r: number, g: number, b: number) => r - b > 60 && r - g > 60 && Math.abs(g - b) < 30;
+        const warnRow = Number(d.warnRow);
+        const ceilingRow = Number(d.ceilingRow);
+        return {
+          width,
+          warnRow,
+          ceilingRow,
+          amberOnWarn: count(warnRow, amber),
+          redOnCeiling: count(ceilingRow, red),
+          redOnWarn: count(warnRow, red),
+          amberOnCeiling: count(ceilingRow, amber),
+        };
+      });
+      expect(pixels.width).toBeGreaterThan(100);
+      expect(pixels.ceilingRow).toBeLessThan(pixels.warnRow); // $10 above $8
+      // Dashed: 6 on, 4 off — well over a third of the columns carry the line's colour, and not the other's.
+      expect(pixels.amberOnWarn, JSON.stringify(pixels)).toBeGreaterThan(pixels.width / 3);
+      expect(pixels.redOnCeiling, JSON.stringify(pixels)).toBeGreaterThan(pixels.width / 3);
+      expect(pixels.redOnWarn, JSON.stringify(pixels)).toBeLessThan(pixels.width / 10);
+      expect(pixels.amberOnCeiling, JSON.stringify(pixels)).toBeLessThan(pixels.width / 10);
 
-    const state = page.locator("[data-testid=budget-state]");
-    await page.locator("[data-testid=budget-pause]").click();
-    await expect.poll(() => state.getAttribute("data-state"), SOON).toBe("paused");
-    expect(await budget()).toMatchObject({ state: "paused", pausedBy: "operator", spentUsd: SPENT_USD });
-    // Under the ceiling, an operator's pause alone: its next step is the Resume (dashboard/budget-next.js).
-    const next = page.locator("[data-testid=budget-next]");
-    await expect.poll(() => next.textContent(), SOON).toBe("Resume lifts the pause.");
-    expect((await c.api<{ budgetPaused: boolean }>("GET", "/settings")).body.budgetPaused).toBe(true);
-    await expect.poll(() => page.locator("[data-testid=budget-resume]").isEnabled(), SOON).toBe(true);
-    await page.locator("[data-testid=budget-resume]").click();
-    await expect.poll(() => state.getAttribute("data-state"), SOON).toBe("warning");
-    const after = await budget();
-    expect(after).toMatchObject({ state: "warning", spentUsd: SPENT_USD });
-    expect(after.pausedBy).toBeUndefined();
-    expect(await next.isHidden()).toBe(true); // nothing paused, under the ceiling: no next step
-    expect(errors).toEqual([]);
-    await closeContext(page.context());
-  });
+      const state = page.locator("[data-testid=budget-state]");
+      await page.locator("[data-testid=budget-pause]").click();
+      await expect.poll(() => state.getAttribute("data-state"), SOON).toBe("paused");
+      expect(await budget(m)).toMatchObject({ state: "paused", pausedBy: "operator", spentUsd: SPENT_USD });
+      // Under the ceiling, an operator's pause alone: its next step is the Resume (dashboard/budget-next.js).
+      const next = page.locator("[data-testid=budget-next]");
+      await expect.poll(() => next.textContent(), SOON).toBe("Resume lifts the pause.");
+      expect((await m.api<{ budgetPaused: boolean }>("GET", "/settings")).body.budgetPaused).toBe(true);
+      await expect.poll(() => page.locator("[data-testid=budget-resume]").isEnabled(), SOON).toBe(true);
+      await page.locator("[data-testid=budget-resume]").click();
+      await expect.poll(() => state.getAttribute("data-state"), SOON).toBe("warning");
+      const after = await budget(m);
+      expect(after).toMatchObject({ state: "warning", spentUsd: SPENT_USD });
+      expect(after.pausedBy).toBeUndefined();
+      expect(await next.isHidden()).toBe(true); // nothing paused, under the ceiling: no next step
+      expect(errors).toEqual([]);
+      await closeContext(page.context());
+    }));
 
-  it("the 80 % budget_warning is listed in the alerts panel and acknowledged from the page", async () => {
-    const warning = (await alerts()).find((a) => a.kind === "budget_warning");
-    expect(warning?.state).toBe("open");
-    const id = (warning as Alert).id;
-    const { page, errors } = await operatorPage("alerts");
-    const row = page.locator(`#alerts-panel [data-testid=alert-row][data-alert-id="${id}"]`);
-    await row.waitFor(SOON);
-    expect(await row.getAttribute("data-state")).toBe("open");
-    await row.locator("[data-testid=alert-ack]").click();
-    await expect.poll(async () => (await alerts()).find((a) => a.id === id)?.state, SOON).toBe("acknowledged");
-    await expect
-      .poll(() => page.locator(`[data-testid=alert-row][data-alert-id="${id}"]`).getAttribute("data-state"), SOON)
-      .toBe("acknowledged");
-    expect(errors).toEqual([]);
-    await closeContext(page.context());
-  });
+  it("the 80 % budget_warning is listed in the alerts panel and acknowledged from the page", () =>
+    inOneBudgetPeriod(async (period) => {
+      const { m, operator } = await spentProduct(period.product(`${PRODUCT}-warning`));
+      const warning = (await alerts(m)).find((a) => a.kind === "budget_warning");
+      expect(warning?.state).toBe("open");
+      const id = (warning as Alert).id;
+      const { page, errors } = await operatorPage("alerts", operator);
+      const row = page.locator(`#alerts-panel [data-testid=alert-row][data-alert-id="${id}"]`);
+      await row.waitFor(SOON);
+      expect(await row.getAttribute("data-state")).toBe("open");
+      await row.locator("[data-testid=alert-ack]").click();
+      await expect.poll(async () => (await alerts(m)).find((a) => a.id === id)?.state, SOON).toBe("acknowledged");
+      await expect
+        .poll(() => page.locator(`[data-testid=alert-row][data-alert-id="${id}"]`).getAttribute("data-state"), SOON)
+        .toBe("acknowledged");
+      expect(errors).toEqual([]);
+      await closeContext(page.context());
+    }));
 
   it("the header shows the product's health; the fleet map shows the open breaker and releases the quarantined factory", async () => {
     const listed = await factories();

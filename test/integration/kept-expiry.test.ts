@@ -11,6 +11,7 @@ import { expireDue, expireLapsed } from "../../src/durable-objects/coordinator/d
 import { KeptRefusal } from "../../src/durable-objects/coordinator/runtime/kept-refusal.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
+import { inOneBudgetPeriod } from "../support/budget-period-run.ts";
 import { ADMIN, api, claim, enroll, eventsOf, getJob, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 import { holdAlarm, lapseLease } from "./state.ts";
@@ -119,34 +120,35 @@ describe("a refusal that found the lease lapsed", () => {
     socket.close();
   });
 
-  it("a fenced report carrying spend: charged once, and the job requeued at once", async () => {
-    const product = "kept-expiry-spend";
-    const ceiling = await api("PUT", `${P(product)}/budget`, {
-      token: ADMIN,
-      json: { period: "day", ceilingUsd: 100, onExhausted: "pause" },
-    });
-    expect(ceiling.status).toBe(200);
-    const f = await enroll(product, "f");
-    const job = await submit(product, { title: "x", maxAttempts: 3, budget: { usd: 50 } });
-    await claim(product, f.token);
-    const path = `${P(product)}/jobs/${job.id}`;
-    const early = await api("PATCH", path, { token: f.token, json: { leaseEpoch: 1, insights: { costUsd: 1 } } });
-    expect(early.status).toBe(200);
-    const release = await holdAlarm(product);
-    await lapseLease(product, job.id);
-    const last = { leaseEpoch: 1, stage: "failed", result: { outcome: "failure" }, insights: { costUsd: 4 } };
-    const late = await api("PATCH", path, { token: f.token, json: last });
-    expect(late.status).toBe(409);
-    expect(late.body).toMatchObject({ code: "fenced", given: 1, current: 2, stage: "queued" });
-    const spent = async () => (await api<BudgetView>("GET", `${P(product)}/budget`, { token: ADMIN })).body.spentUsd;
-    expect(await spent()).toBe(4);
-    expect(await expiryState(product, job.id, f.factoryId)).toEqual(ONCE_EXPIRED);
-    expect((await api("PATCH", path, { token: f.token, json: last })).body).toMatchObject({ code: "fenced" });
-    await alarmThenExpiryEvents(product, job.id, release);
-    expect(await spent()).toBe(4);
-    expect(await expiryState(product, job.id, f.factoryId)).toEqual(ONCE_EXPIRED);
-    expect((await getJob(product, job.id)).stage).toBe("queued");
-  });
+  it("a fenced report carrying spend: charged once, and the job requeued at once", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("kept-expiry-spend");
+      const ceiling = await api("PUT", `${P(product)}/budget`, {
+        token: ADMIN,
+        json: { period: "day", ceilingUsd: 100, onExhausted: "pause" },
+      });
+      expect(ceiling.status).toBe(200);
+      const f = await enroll(product, "f");
+      const job = await submit(product, { title: "x", maxAttempts: 3, budget: { usd: 50 } });
+      await claim(product, f.token);
+      const path = `${P(product)}/jobs/${job.id}`;
+      const early = await api("PATCH", path, { token: f.token, json: { leaseEpoch: 1, insights: { costUsd: 1 } } });
+      expect(early.status).toBe(200);
+      const release = await holdAlarm(product);
+      await lapseLease(product, job.id);
+      const last = { leaseEpoch: 1, stage: "failed", result: { outcome: "failure" }, insights: { costUsd: 4 } };
+      const late = await api("PATCH", path, { token: f.token, json: last });
+      expect(late.status).toBe(409);
+      expect(late.body).toMatchObject({ code: "fenced", given: 1, current: 2, stage: "queued" });
+      const spent = async () => (await api<BudgetView>("GET", `${P(product)}/budget`, { token: ADMIN })).body.spentUsd;
+      expect(await spent()).toBe(4);
+      expect(await expiryState(product, job.id, f.factoryId)).toEqual(ONCE_EXPIRED);
+      expect((await api("PATCH", path, { token: f.token, json: last })).body).toMatchObject({ code: "fenced" });
+      await alarmThenExpiryEvents(product, job.id, release);
+      expect(await spent()).toBe(4);
+      expect(await expiryState(product, job.id, f.factoryId)).toEqual(ONCE_EXPIRED);
+      expect((await getJob(product, job.id)).stage).toBe("queued");
+    }));
 });
 
 describe("the kept expiry", () => {

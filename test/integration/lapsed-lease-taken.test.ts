@@ -6,6 +6,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
+import { inOneBudgetPeriod } from "../support/budget-period-run.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 import { holdAlarm, lapseLease } from "./state.ts";
@@ -69,28 +70,29 @@ describe("a lapsed lease taken by force is an expiry", () => {
     socket.close();
   });
 
-  it("a budget stop: a lapsed lease among the stopped ones is expired, its last attempt dead-lettered", async () => {
-    const product = "lapsed-budget-stop";
-    const budget = { period: "day", ceilingUsd: 1, onExhausted: "stop" };
-    expect((await api("PUT", `${P(product)}/budget`, { token: ADMIN, json: budget })).status).toBe(200);
-    const f = await enroll(product, "f", [], 2);
-    const { socket } = await connectFactory(product, f.token, { seats: 2 });
-    const spender = await submit(product, { title: "spender" });
-    const lapsed = await submit(product, { title: "lapsed", maxAttempts: 1 });
-    const pushed: AssignFrame["assignments"] = [];
-    while (pushed.length < 2) pushed.push(...(await socket.next<AssignFrame>("assign")).assignments);
-    const epochOf = (id: string) => pushed.find((x) => x.job.id === id)!.leaseEpoch;
-    await holdAlarm(product);
-    await lapseLease(product, lapsed.id);
-    const frame = { jobId: spender.id, leaseEpoch: epochOf(spender.id), insights: { costUsd: 1.25 } };
-    socket.send({ type: "progress", id: "spend", ...frame });
-    expect(await socket.answer("spend")).toMatchObject({ type: "ack" });
-    expect(await getJob(product, lapsed.id)).toMatchObject(EXPIRED_LAST);
-    const stopped = await until(
-      () => getJob(product, spender.id),
-      (j) => j.stage === "queued",
-    );
-    expect(stopped.attempt).toBe(0); // the live one's stop is a hand-back, refunded as before
-    socket.close();
-  });
+  it("a budget stop: a lapsed lease among the stopped ones is expired, its last attempt dead-lettered", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("lapsed-budget-stop");
+      const budget = { period: "day", ceilingUsd: 1, onExhausted: "stop" };
+      expect((await api("PUT", `${P(product)}/budget`, { token: ADMIN, json: budget })).status).toBe(200);
+      const f = await enroll(product, "f", [], 2);
+      const { socket } = await connectFactory(product, f.token, { seats: 2 });
+      const spender = await submit(product, { title: "spender" });
+      const lapsed = await submit(product, { title: "lapsed", maxAttempts: 1 });
+      const pushed: AssignFrame["assignments"] = [];
+      while (pushed.length < 2) pushed.push(...(await socket.next<AssignFrame>("assign")).assignments);
+      const epochOf = (id: string) => pushed.find((x) => x.job.id === id)!.leaseEpoch;
+      await holdAlarm(product);
+      await lapseLease(product, lapsed.id);
+      const frame = { jobId: spender.id, leaseEpoch: epochOf(spender.id), insights: { costUsd: 1.25 } };
+      socket.send({ type: "progress", id: "spend", ...frame });
+      expect(await socket.answer("spend")).toMatchObject({ type: "ack" });
+      expect(await getJob(product, lapsed.id)).toMatchObject(EXPIRED_LAST);
+      const stopped = await until(
+        () => getJob(product, spender.id),
+        (j) => j.stage === "queued",
+      );
+      expect(stopped.attempt).toBe(0); // the live one's stop is a hand-back, refunded as before
+      socket.close();
+    }));
 });

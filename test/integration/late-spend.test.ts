@@ -10,6 +10,7 @@ import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import type { BatchedFrame } from "../../src/shared/protocol.ts";
+import { inOneBudgetPeriod } from "../support/budget-period-run.ts";
 import { ADMIN, api, claim, enroll, eventsOf, getJob, type JobView, P, submit, until } from "./client";
 import { auditDelivered } from "./history-wait.ts";
 import { type AssignFrame, connectFactory } from "./sockets";
@@ -36,53 +37,54 @@ async function loseLease(product: string, jobId: string): Promise<void> {
 }
 
 describe("a report fenced after its lease was lost", () => {
-  it("is still charged: the product budget warns and pauses, the requeued job fails budget_exceeded; a resend adds nothing", async () => {
-    const product = "late-spend-http";
-    expect((await setBudget(product, 5)).status).toBe(200);
-    const f = await enroll(product, "f");
-    const job = await submit(product, { title: "dear", budget: { usd: 3 }, maxAttempts: 5 });
-    const { lease } = (await claim(product, f.token)).body;
-    const early = { leaseEpoch: lease.leaseEpoch, stage: "building", insights: { costUsd: 1 } };
-    expect((await patch(product, f.token, job.id, early)).body.stage).toBe("building");
-    await loseLease(product, job.id);
-    const last = {
-      leaseEpoch: lease.leaseEpoch,
-      stage: "failed",
-      result: { outcome: "failure" },
-      insights: { costUsd: 9 },
-    };
-    const late = await patch(product, f.token, job.id, last);
-    expect(late.status).toBe(409);
-    expect(late.body.code).toBe("fenced"); // the factory must still stop
-    expect(await budget(product)).toMatchObject({ spentUsd: 9, state: "paused", pausedBy: "exhausted" });
-    const failed = (await getJob(product, job.id)) as Reported;
-    expect(failed).toMatchObject({ stage: "failed", lastResult: { outcome: "budget_exceeded", retryable: false } });
-    expect(failed.leaseEpoch).toBe(lease.leaseEpoch + 1); // the requeue's epoch: nothing else moved
-    const why = (
-      await until(
-        () => eventsOf(product, job.id, 1),
-        (e) => e.some((x) => x.type === "job.budget_exceeded"),
-      )
-    ).find((e) => e.type === "job.budget_exceeded");
-    expect(why?.data).toMatchObject({
-      limit: "usd",
-      used: 9,
-      max: 3,
-      lateFrom: { factoryId: f.factoryId, leaseEpoch: lease.leaseEpoch },
-    });
-    const kinds = (await openAlerts(product)).map((a) => a.kind).sort();
-    expect(kinds).toEqual(["budget_exhausted", "budget_warning", "job_budget_exceeded"]);
-    // Resent (the agent cannot tell a lost answer from a lost lease): refused again, charged nothing more.
-    expect((await patch(product, f.token, job.id, last)).body.code).toBe("fenced");
-    expect((await budget(product)).spentUsd).toBe(9);
-    // Charged once: read once all the coordinator wrote is in D1 (history-wait `auditDelivered`) — the first entry's
-    // arrival says nothing of a second one's (the resend's, were it charged), which may land after it.
-    const charged = (await auditDelivered(product, { query: `&jobId=${job.id}` })).filter(
-      (i) => i.action === "spend.fenced_report",
-    );
-    expect(charged).toHaveLength(1);
-    expect(charged[0]!.detail).toMatchObject({ factoryId: f.factoryId, leaseEpoch: lease.leaseEpoch, addedUsd: 8 });
-  });
+  it("is still charged: the product budget warns and pauses, the requeued job fails budget_exceeded; a resend adds nothing", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("late-spend-http");
+      expect((await setBudget(product, 5)).status).toBe(200);
+      const f = await enroll(product, "f");
+      const job = await submit(product, { title: "dear", budget: { usd: 3 }, maxAttempts: 5 });
+      const { lease } = (await claim(product, f.token)).body;
+      const early = { leaseEpoch: lease.leaseEpoch, stage: "building", insights: { costUsd: 1 } };
+      expect((await patch(product, f.token, job.id, early)).body.stage).toBe("building");
+      await loseLease(product, job.id);
+      const last = {
+        leaseEpoch: lease.leaseEpoch,
+        stage: "failed",
+        result: { outcome: "failure" },
+        insights: { costUsd: 9 },
+      };
+      const late = await patch(product, f.token, job.id, last);
+      expect(late.status).toBe(409);
+      expect(late.body.code).toBe("fenced"); // the factory must still stop
+      expect(await budget(product)).toMatchObject({ spentUsd: 9, state: "paused", pausedBy: "exhausted" });
+      const failed = (await getJob(product, job.id)) as Reported;
+      expect(failed).toMatchObject({ stage: "failed", lastResult: { outcome: "budget_exceeded", retryable: false } });
+      expect(failed.leaseEpoch).toBe(lease.leaseEpoch + 1); // the requeue's epoch: nothing else moved
+      const why = (
+        await until(
+          () => eventsOf(product, job.id, 1),
+          (e) => e.some((x) => x.type === "job.budget_exceeded"),
+        )
+      ).find((e) => e.type === "job.budget_exceeded");
+      expect(why?.data).toMatchObject({
+        limit: "usd",
+        used: 9,
+        max: 3,
+        lateFrom: { factoryId: f.factoryId, leaseEpoch: lease.leaseEpoch },
+      });
+      const kinds = (await openAlerts(product)).map((a) => a.kind).sort();
+      expect(kinds).toEqual(["budget_exhausted", "budget_warning", "job_budget_exceeded"]);
+      // Resent (the agent cannot tell a lost answer from a lost lease): refused again, charged nothing more.
+      expect((await patch(product, f.token, job.id, last)).body.code).toBe("fenced");
+      expect((await budget(product)).spentUsd).toBe(9);
+      // Charged once: read once all the coordinator wrote is in D1 (history-wait `auditDelivered`) — the first entry's
+      // arrival says nothing of a second one's (the resend's, were it charged), which may land after it.
+      const charged = (await auditDelivered(product, { query: `&jobId=${job.id}` })).filter(
+        (i) => i.action === "spend.fenced_report",
+      );
+      expect(charged).toHaveLength(1);
+      expect(charged[0]!.detail).toMatchObject({ factoryId: f.factoryId, leaseEpoch: lease.leaseEpoch, addedUsd: 8 });
+    }));
 
   it("says what the job used to the micro-dollar: two runs' $0.10 + $0.20 is 0.3 in the event and the audit", async () => {
     const product = "late-spend-micros";
@@ -154,43 +156,44 @@ describe("a report fenced after its lease was lost", () => {
     socket.close();
   });
 
-  it("counts toward the job's total under a new holder, whose lease it leaves alone within budget; no other factory can charge it", async () => {
-    const product = "late-spend-new-holder";
-    expect((await setBudget(product, 100)).status).toBe(200);
-    const f1 = await enroll(product, "f1");
-    const f2 = await enroll(product, "f2");
-    const job = await submit(product, { title: "moved", budget: { usd: 10 } });
-    const first = (await claim(product, f1.token)).body;
-    await patch(product, f1.token, job.id, { leaseEpoch: first.lease.leaseEpoch, insights: { costUsd: 1 } });
-    await loseLease(product, job.id);
-    const second = (await claim(product, f2.token)).body; // f1 is kept from the job it let expire
-    expect(second.job.id).toBe(job.id);
-    const late = await patch(product, f1.token, job.id, {
-      leaseEpoch: first.lease.leaseEpoch,
-      insights: { costUsd: 4 },
-    });
-    expect(late.body.code).toBe("fenced");
-    expect((await budget(product)).spentUsd).toBe(4);
-    expect(await getJob(product, job.id)).toMatchObject({
-      stage: "assigned",
-      holderFactoryId: f2.factoryId,
-      leaseEpoch: second.lease.leaseEpoch,
-    });
-    // The epoch f2 never held: refused, and nothing charged (only its holder spent under it).
-    const forged = await patch(product, f2.token, job.id, {
-      leaseEpoch: first.lease.leaseEpoch,
-      insights: { costUsd: 50 },
-    });
-    expect(forged.body.code).toBe("fenced");
-    expect((await budget(product)).spentUsd).toBe(4);
-    // The job's total is 4 + this run's: exactly 10 is within, past it the in-lease rule ends the run.
-    const ep = second.lease.leaseEpoch;
-    expect((await patch(product, f2.token, job.id, { leaseEpoch: ep, insights: { costUsd: 6 } })).body.stage).toBe(
-      "assigned",
-    );
-    const over = await patch(product, f2.token, job.id, { leaseEpoch: ep, insights: { costUsd: 6.5 } });
-    expect(over.body).toMatchObject({ stage: "failed", lastResult: { outcome: "budget_exceeded" } });
-  });
+  it("counts toward the job's total under a new holder, whose lease it leaves alone within budget; no other factory can charge it", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("late-spend-new-holder");
+      expect((await setBudget(product, 100)).status).toBe(200);
+      const f1 = await enroll(product, "f1");
+      const f2 = await enroll(product, "f2");
+      const job = await submit(product, { title: "moved", budget: { usd: 10 } });
+      const first = (await claim(product, f1.token)).body;
+      await patch(product, f1.token, job.id, { leaseEpoch: first.lease.leaseEpoch, insights: { costUsd: 1 } });
+      await loseLease(product, job.id);
+      const second = (await claim(product, f2.token)).body; // f1 is kept from the job it let expire
+      expect(second.job.id).toBe(job.id);
+      const late = await patch(product, f1.token, job.id, {
+        leaseEpoch: first.lease.leaseEpoch,
+        insights: { costUsd: 4 },
+      });
+      expect(late.body.code).toBe("fenced");
+      expect((await budget(product)).spentUsd).toBe(4);
+      expect(await getJob(product, job.id)).toMatchObject({
+        stage: "assigned",
+        holderFactoryId: f2.factoryId,
+        leaseEpoch: second.lease.leaseEpoch,
+      });
+      // The epoch f2 never held: refused, and nothing charged (only its holder spent under it).
+      const forged = await patch(product, f2.token, job.id, {
+        leaseEpoch: first.lease.leaseEpoch,
+        insights: { costUsd: 50 },
+      });
+      expect(forged.body.code).toBe("fenced");
+      expect((await budget(product)).spentUsd).toBe(4);
+      // The job's total is 4 + this run's: exactly 10 is within, past it the in-lease rule ends the run.
+      const ep = second.lease.leaseEpoch;
+      expect((await patch(product, f2.token, job.id, { leaseEpoch: ep, insights: { costUsd: 6 } })).body.stage).toBe(
+        "assigned",
+      );
+      const over = await patch(product, f2.token, job.id, { leaseEpoch: ep, insights: { costUsd: 6.5 } });
+      expect(over.body).toMatchObject({ stage: "failed", lastResult: { outcome: "budget_exceeded" } });
+    }));
 
   it("ends a new holder's lease when it puts the job past its budget, pushing that holder the cancel", async () => {
     const product = "late-spend-new-over";
@@ -220,53 +223,54 @@ describe("a report fenced after its lease was lost", () => {
     socket.close();
   });
 
-  it("after an operator's cancel, over WebSocket fail and batch frames: charged once, the job left cancelled", async () => {
-    const product = "late-spend-cancel";
-    expect((await setBudget(product, 10)).status).toBe(200);
-    const f = await enroll(product, "f");
-    const { socket } = await connectFactory(product, f.token);
-    const job = await submit(product, { title: "cancelled" });
-    const a = (await socket.next<AssignFrame>("assign")).assignments[0]!;
-    const ref = { jobId: job.id, leaseEpoch: a.leaseEpoch };
-    socket.send({ type: "progress", id: "1", ...ref, stage: "building", insights: { costUsd: 1 } });
-    await socket.answer("1");
-    expect((await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
-      200,
-    );
-    await socket.next("cancel");
-    // The closed run ($1) reaches D1 before any late report, so the late charge has to reach it by a write of its own.
-    type RunRow = { leaseEpoch: number; costUsd: number | null; ingestSeq: number; outcome: string | null };
-    const history = () =>
-      api<{ items: RunRow[] }>("GET", `${P(product)}/history?kind=runs&jobId=${job.id}`, { token: ADMIN });
-    const closed = (await until(history, (r) => r.body.items[0]?.outcome === "cancelled")).body.items[0]!;
-    expect(closed.costUsd).toBe(1);
-    const fail = {
-      type: "fail" as const,
-      ...ref,
-      result: { outcome: "failure" as const }, // what the agent says of a run it stopped (cancelled is refused)
-      insights: { costUsd: 2.5 },
-    };
-    socket.send({ ...fail, id: "2" });
-    expect(await socket.answer("2")).toMatchObject({ type: "error", code: "fenced" });
-    expect((await budget(product)).spentUsd).toBe(2.5);
-    type BatchAck = { result: { results: Array<{ ok: boolean; code?: string }> } };
-    const batch = (frames: BatchedFrame[], id: string) => {
-      socket.send({ type: "batch", id, frames });
-      return socket.answer<BatchAck>(id);
-    };
-    const resent = await batch([fail], "3");
-    expect(resent.result.results).toEqual([expect.objectContaining({ ok: false, code: "fenced" })]);
-    expect((await budget(product)).spentUsd).toBe(2.5);
-    const higher = await batch([{ ...fail, insights: { costUsd: 3 } }], "4");
-    expect(higher.result.results[0]).toMatchObject({ ok: false, code: "fenced" });
-    expect((await budget(product)).spentUsd).toBe(3);
-    expect((await getJob(product, job.id)).stage).toBe("cancelled");
-    // D1's history ends with what was charged, the later write taking a higher ingest_seq so a follower of the
-    // history sees the change (history/write lets an ended run's cost only rise).
-    const row = (await until(history, (r) => r.body.items[0]?.costUsd === 3)).body.items;
-    expect(row).toHaveLength(1);
-    expect(row[0]).toMatchObject({ leaseEpoch: a.leaseEpoch, outcome: "cancelled" });
-    expect(row[0]!.ingestSeq).toBeGreaterThan(closed.ingestSeq);
-    socket.close();
-  });
+  it("after an operator's cancel, over WebSocket fail and batch frames: charged once, the job left cancelled", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("late-spend-cancel");
+      expect((await setBudget(product, 10)).status).toBe(200);
+      const f = await enroll(product, "f");
+      const { socket } = await connectFactory(product, f.token);
+      const job = await submit(product, { title: "cancelled" });
+      const a = (await socket.next<AssignFrame>("assign")).assignments[0]!;
+      const ref = { jobId: job.id, leaseEpoch: a.leaseEpoch };
+      socket.send({ type: "progress", id: "1", ...ref, stage: "building", insights: { costUsd: 1 } });
+      await socket.answer("1");
+      expect(
+        (await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} })).status,
+      ).toBe(200);
+      await socket.next("cancel");
+      // The closed run ($1) reaches D1 before any late report, so the late charge has to reach it by a write of its own.
+      type RunRow = { leaseEpoch: number; costUsd: number | null; ingestSeq: number; outcome: string | null };
+      const history = () =>
+        api<{ items: RunRow[] }>("GET", `${P(product)}/history?kind=runs&jobId=${job.id}`, { token: ADMIN });
+      const closed = (await until(history, (r) => r.body.items[0]?.outcome === "cancelled")).body.items[0]!;
+      expect(closed.costUsd).toBe(1);
+      const fail = {
+        type: "fail" as const,
+        ...ref,
+        result: { outcome: "failure" as const }, // what the agent says of a run it stopped (cancelled is refused)
+        insights: { costUsd: 2.5 },
+      };
+      socket.send({ ...fail, id: "2" });
+      expect(await socket.answer("2")).toMatchObject({ type: "error", code: "fenced" });
+      expect((await budget(product)).spentUsd).toBe(2.5);
+      type BatchAck = { result: { results: Array<{ ok: boolean; code?: string }> } };
+      const batch = (frames: BatchedFrame[], id: string) => {
+        socket.send({ type: "batch", id, frames });
+        return socket.answer<BatchAck>(id);
+      };
+      const resent = await batch([fail], "3");
+      expect(resent.result.results).toEqual([expect.objectContaining({ ok: false, code: "fenced" })]);
+      expect((await budget(product)).spentUsd).toBe(2.5);
+      const higher = await batch([{ ...fail, insights: { costUsd: 3 } }], "4");
+      expect(higher.result.results[0]).toMatchObject({ ok: false, code: "fenced" });
+      expect((await budget(product)).spentUsd).toBe(3);
+      expect((await getJob(product, job.id)).stage).toBe("cancelled");
+      // D1's history ends with what was charged, the later write taking a higher ingest_seq so a follower of the
+      // history sees the change (history/write lets an ended run's cost only rise).
+      const row = (await until(history, (r) => r.body.items[0]?.costUsd === 3)).body.items;
+      expect(row).toHaveLength(1);
+      expect(row[0]).toMatchObject({ leaseEpoch: a.leaseEpoch, outcome: "cancelled" });
+      expect(row[0]!.ingestSeq).toBeGreaterThan(closed.ingestSeq);
+      socket.close();
+    }));
 });

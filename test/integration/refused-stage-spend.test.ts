@@ -6,6 +6,7 @@
 // nothing), and a report that spends nothing keeps nothing.
 import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
+import { inOneBudgetPeriod } from "../support/budget-period-run.ts";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit } from "./client";
 
 type Reported = JobView & { code?: string };
@@ -25,41 +26,46 @@ async function building(product: string, manifest: Record<string, unknown>) {
 }
 
 describe("a factory's report refused for its stage", () => {
-  it("still charges its spend to the product budget, once, and moves nothing", async () => {
-    const product = "refused-stage-spend";
-    const { token, jobId, leaseEpoch } = await building(product, { title: "no reviewers", reviewers: 0 });
-    const wrong = { leaseEpoch, stage: "review", result: { outcome: "success" }, insights: { costUsd: 9 } };
-    const refused = await patch(product, token, jobId, wrong);
-    expect(refused.status).toBe(409);
-    expect(refused.body.code).toBe("illegal_transition");
-    expect((await budget(product)).spentUsd).toBe(9);
-    expect(await getJob(product, jobId)).toMatchObject({ stage: "building", leaseEpoch });
-    // Resent (a lost answer): refused again, charged nothing more — the run's high-water mark is 9.
-    expect((await patch(product, token, jobId, wrong)).body.code).toBe("illegal_transition");
-    expect((await budget(product)).spentUsd).toBe(9);
-    // The run goes on and finishes where its gate says: its later $10 total adds $1.
-    const done = await patch(product, token, jobId, { ...wrong, stage: "testing", insights: { costUsd: 10 } });
-    expect(done.body.stage).toBe("testing");
-    expect((await budget(product)).spentUsd).toBe(10);
-  });
+  it("still charges its spend to the product budget, once, and moves nothing", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("refused-stage-spend");
+      const { token, jobId, leaseEpoch } = await building(product, { title: "no reviewers", reviewers: 0 });
+      const wrong = { leaseEpoch, stage: "review", result: { outcome: "success" }, insights: { costUsd: 9 } };
+      const refused = await patch(product, token, jobId, wrong);
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe("illegal_transition");
+      expect((await budget(product)).spentUsd).toBe(9);
+      expect(await getJob(product, jobId)).toMatchObject({ stage: "building", leaseEpoch });
+      // Resent (a lost answer): refused again, charged nothing more — the run's high-water mark is 9.
+      expect((await patch(product, token, jobId, wrong)).body.code).toBe("illegal_transition");
+      expect((await budget(product)).spentUsd).toBe(9);
+      // The run goes on and finishes where its gate says: its later $10 total adds $1.
+      const done = await patch(product, token, jobId, { ...wrong, stage: "testing", insights: { costUsd: 10 } });
+      expect(done.body.stage).toBe("testing");
+      expect((await budget(product)).spentUsd).toBe(10);
+    }));
 
-  it("charges a job's own budget too, and a stage no factory reports is refused the same way", async () => {
-    const product = "refused-stage-own";
-    const { token, jobId, leaseEpoch } = await building(product, { title: "capped", budget: { usd: 2 } });
-    const shipped = await patch(product, token, jobId, { leaseEpoch, stage: "shipped", insights: { costUsd: 3 } });
-    expect(shipped.status).toBe(409);
-    expect(shipped.body.code).toBe("illegal_transition");
-    expect((await budget(product)).spentUsd).toBe(3);
-    // Over its own $2: the run ends as an in-lease overrun does.
-    const job = (await getJob(product, jobId)) as JobView & { lastResult?: { outcome: string } };
-    expect(job).toMatchObject({ stage: "failed", lastResult: { outcome: "budget_exceeded" } });
-  });
+  it("charges a job's own budget too, and a stage no factory reports is refused the same way", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("refused-stage-own");
+      const { token, jobId, leaseEpoch } = await building(product, { title: "capped", budget: { usd: 2 } });
+      const shipped = await patch(product, token, jobId, { leaseEpoch, stage: "shipped", insights: { costUsd: 3 } });
+      expect(shipped.status).toBe(409);
+      expect(shipped.body.code).toBe("illegal_transition");
+      expect((await budget(product)).spentUsd).toBe(3);
+      // Over its own $2: the run ends as an in-lease overrun does.
+      const job = (await getJob(product, jobId)) as JobView & { lastResult?: { outcome: string } };
+      expect(job).toMatchObject({ stage: "failed", lastResult: { outcome: "budget_exceeded" } });
+    }));
 
-  it("keeps nothing when the refused report spends nothing", async () => {
-    const product = "refused-stage-free";
-    const { token, jobId, leaseEpoch } = await building(product, { title: "free", reviewers: 0 });
-    expect((await patch(product, token, jobId, { leaseEpoch, stage: "review" })).body.code).toBe("illegal_transition");
-    expect((await budget(product)).spentUsd).toBe(0);
-    expect(await getJob(product, jobId)).toMatchObject({ stage: "building", leaseEpoch });
-  });
+  it("keeps nothing when the refused report spends nothing", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("refused-stage-free");
+      const { token, jobId, leaseEpoch } = await building(product, { title: "free", reviewers: 0 });
+      expect((await patch(product, token, jobId, { leaseEpoch, stage: "review" })).body.code).toBe(
+        "illegal_transition",
+      );
+      expect((await budget(product)).spentUsd).toBe(0);
+      expect(await getJob(product, jobId)).toMatchObject({ stage: "building", leaseEpoch });
+    }));
 });

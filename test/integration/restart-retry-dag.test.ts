@@ -16,6 +16,7 @@ import { expireDue } from "../../src/durable-objects/coordinator/dispatch/lease-
 import { enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
+import { inOneBudgetPeriod } from "../support/budget-period-run.ts";
 import { ADMIN, api, claim, enroll, eventsOf, getJob, type JobView, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 import { expireLeaseNow, restartCoordinator, settleAlarm } from "./state.ts";
@@ -72,44 +73,45 @@ const report = (product: string, token: string, jobId: string, epoch: number, js
   api<JobView>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json: { leaseEpoch: epoch, ...json } });
 
 describe("the product budget across a restart", () => {
-  it("keeps the run's spend mark and the exhaustion pause; the boundary's rollover still lifts it", async () => {
-    const product = "money-restart-budget";
-    await api("PUT", `${P(product)}/budget`, {
-      token: ADMIN,
-      json: { period: "day", ceilingUsd: 1, onExhausted: "pause" },
-    });
-    const f = await enroll(product, "f", [], 2);
-    const a = await submit(product, { title: "A" });
-    const ca = (await claim(product, f.token, 300)).body;
-    const epoch = ca.lease.leaseEpoch;
-    await report(product, f.token, a.id, epoch, { stage: "building", insights: { costUsd: 0.6 } });
-    await restartCoordinator(product);
-    // The same cumulative report again: the mark survived, nothing more is charged.
-    await report(product, f.token, a.id, epoch, { insights: { costUsd: 0.6 } });
-    expect((await getBudget(product)).body).toMatchObject({ spentUsd: 0.6, state: "ok" });
-    await report(product, f.token, a.id, epoch, { insights: { costUsd: 1.000001 } });
-    expect((await getBudget(product)).body).toMatchObject({ spentUsd: 1.000001, pausedBy: "exhausted" });
-    await restartCoordinator(product);
-    const b = await submit(product, { title: "B" });
-    expect((await claim(product, f.token, 300)).status).toBe(204);
-    expect((await getJob(product, b.id)).waitingReason).toMatchObject({ code: "budget_paused" });
-    expect((await getBudget(product)).body).toMatchObject({ state: "paused", pausedBy: "exhausted" });
-    // The period ends while the coordinator is down: the stored start set back a day, then a restart and the alarm.
-    await restartCoordinator(product);
-    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
-      state.storage.sql.exec(
-        "UPDATE budget SET doc = json_set(doc, '$.periodStart', json_extract(doc, '$.periodStart') - 86400000) WHERE id = 1",
+  it("keeps the run's spend mark and the exhaustion pause; the boundary's rollover still lifts it", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("money-restart-budget");
+      await api("PUT", `${P(product)}/budget`, {
+        token: ADMIN,
+        json: { period: "day", ceilingUsd: 1, onExhausted: "pause" },
+      });
+      const f = await enroll(product, "f", [], 2);
+      const a = await submit(product, { title: "A" });
+      const ca = (await claim(product, f.token, 300)).body;
+      const epoch = ca.lease.leaseEpoch;
+      await report(product, f.token, a.id, epoch, { stage: "building", insights: { costUsd: 0.6 } });
+      await restartCoordinator(product);
+      // The same cumulative report again: the mark survived, nothing more is charged.
+      await report(product, f.token, a.id, epoch, { insights: { costUsd: 0.6 } });
+      expect((await getBudget(product)).body).toMatchObject({ spentUsd: 0.6, state: "ok" });
+      await report(product, f.token, a.id, epoch, { insights: { costUsd: 1.000001 } });
+      expect((await getBudget(product)).body).toMatchObject({ spentUsd: 1.000001, pausedBy: "exhausted" });
+      await restartCoordinator(product);
+      const b = await submit(product, { title: "B" });
+      expect((await claim(product, f.token, 300)).status).toBe(204);
+      expect((await getJob(product, b.id)).waitingReason).toMatchObject({ code: "budget_paused" });
+      expect((await getBudget(product)).body).toMatchObject({ state: "paused", pausedBy: "exhausted" });
+      // The period ends while the coordinator is down: the stored start set back a day, then a restart and the alarm.
+      await restartCoordinator(product);
+      await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+        state.storage.sql.exec(
+          "UPDATE budget SET doc = json_set(doc, '$.periodStart', json_extract(doc, '$.periodStart') - 86400000) WHERE id = 1",
+        );
+      });
+      await settleAlarm(product, -1);
+      await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
+      const rolled = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
+        JSON.parse(state.storage.sql.exec<{ doc: string }>("SELECT doc FROM budget").one().doc),
       );
-    });
-    await settleAlarm(product, -1);
-    await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
-    const rolled = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
-      JSON.parse(state.storage.sql.exec<{ doc: string }>("SELECT doc FROM budget").one().doc),
-    );
-    expect(rolled).toMatchObject({ spentUsd: 0 });
-    expect(rolled.exhausted).toBeUndefined();
-    expect((await claim(product, f.token, 300)).body.job?.id).toBe(b.id);
-  });
+      expect(rolled).toMatchObject({ spentUsd: 0 });
+      expect(rolled.exhausted).toBeUndefined();
+      expect((await claim(product, f.token, 300)).body.job?.id).toBe(b.id);
+    }));
 });
 
 describe("a half-open breaker across a restart", () => {
