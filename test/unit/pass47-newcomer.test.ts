@@ -1,0 +1,98 @@
+// Pass 47's newcomer audit (helper N): faults a new user meets following the README, each red until its fix lands.
+// `gigafactory watch ID` against a coordinator that is down (or a --url with the wrong port) says why within its
+// first failed read, naming `unreachable` and the URL, as `jobs` does — not five minutes of silence that end
+// `unavailable: could not tell whether … had ended`.
+// A second `npm start` (or `npm run dev`) refused `state_in_use` while the first also holds PORT names the port in its
+// fix: following "give this one its own state with GIGAFACTORY_LOCAL_STATE=DIR" alone only meets `port_in_use` next.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { startCli, untilCli } from "../support/cli-process.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const NODE = path.join(ROOT, "node_modules", ".bin", "node");
+const dir = mkdtempSync(path.join(tmpdir(), "gf-pass47-n-"));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) c.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A port nothing listens on (Node's fetch does not refuse it: not on the Fetch standard's bad-port list). */
+const NOTHING_LISTENS = "http://127.0.0.1:2";
+const TOKEN = `gf_demo_${"a".repeat(43)}`;
+
+// The coordinator stopped (npm start ended; a host lost the network), `gigafactory jobs` said at once `✘ ERROR
+// unreachable: cannot reach http://127.0.0.1:8947/…: connect ECONNREFUSED … / check that the coordinator is up, and the
+// URL`; `gigafactory watch job_…` printed nothing at all for 90 s (killed by `timeout 90`, exit 124). Its first read
+// (watch-verdicts `endOfEndedJobRetried` → `retried`) waits out 30 refused tries, up to 10 s apart, with no note, then
+// ends `unavailable: could not tell whether … had ended` — the cause (`unreachable`, the URL) and its fix lost. A
+// --url typo'd to a closed port looks the same: a watch that seems to hang.
+describe("watch against a coordinator that does not answer", () => {
+  it("says it cannot reach the URL on its first failed read, not after minutes of silence", async () => {
+    const run = startCli(["watch", "job_0mxdf7m0u0007a37e99c", "--url", NOTHING_LISTENS, "--token", TOKEN]);
+    children.push(run.child);
+    try {
+      await untilCli(run, "a line naming why", () => /unreachable|ECONNREFUSED/.test(run.stderr()));
+      expect(run.stderr()).toContain("127.0.0.1:2");
+    } finally {
+      run.child.kill("SIGKILL");
+    }
+  }, 30_000);
+});
+
+/** A process whose command line names scripts/start.ts (as a live `npm start`'s does) holding the lock on `state`. */
+async function lockHolder(state: string): Promise<void> {
+  const code = `const m = await import(${JSON.stringify(path.join(ROOT, "scripts", "start-preflight.ts"))});
+m.lockState(process.argv[1]); console.log("locked"); setInterval(() => {}, 1 << 30);`;
+  const child = spawn(NODE, ["--input-type=module", "-e", code, state, "scripts/start.ts"], { stdio: "pipe" });
+  children.push(child);
+  let out = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      out += d;
+      if (out.includes("locked")) resolve();
+    });
+    child.once("exit", (c) => reject(new Error(`the lock holder exited ${c}: ${out}`)));
+  });
+}
+
+// `npm start` running (on PORT 8787, the default), a second `npm start` in the same checkout ended `✘ ERROR
+// state_in_use: \`npm start\` (pid 32729) is already running on the local state in …/.wrangler / stop it (…), or give
+// this one its own state with GIGAFACTORY_LOCAL_STATE=DIR`. Doing that (`GIGAFACTORY_LOCAL_STATE=/tmp/gf2 npm start`)
+// ended `✘ ERROR port_in_use: 127.0.0.1:8787 is in use …`: the first start holds the port too. The README says the
+// whole fix: "give it its own state and port: GIGAFACTORY_LOCAL_STATE=/tmp/gf2 PORT=8788 npm start".
+// Cause: scripts/start-preflight.ts stateInUse (the fix names the state alone), checked before the port.
+describe("a second start on the same state while the first holds the port", () => {
+  it("names both settings to change in one fix", async () => {
+    const state = path.join(dir, "held");
+    await lockHolder(state);
+    const listening: Server = createServer();
+    await new Promise<void>((r) => listening.listen(0, "127.0.0.1", r));
+    const port = (listening.address() as { port: number }).port;
+    try {
+      for (const script of ["start", "dev"]) {
+        const run = spawnSync(NODE, [path.join(ROOT, "scripts", `${script}.ts`)], {
+          cwd: ROOT,
+          encoding: "utf8",
+          timeout: 60_000,
+          env: {
+            ...process.env,
+            GIGAFACTORY_ADMIN_TOKEN: "test-admin-token",
+            GIGAFACTORY_LOCAL_STATE: state,
+            PORT: `${port}`,
+          },
+        });
+        expect(run.status, run.stderr).toBe(2);
+        const line = run.stderr.split("\n").find((l) => l.startsWith("✘ ERROR")) ?? "";
+        const fix = line.slice(line.indexOf(" / "));
+        expect(fix, `${script}: ${line}`).toMatch(/\bPORT=/);
+      }
+    } finally {
+      await new Promise((r) => listening.close(r));
+    }
+  });
+});
