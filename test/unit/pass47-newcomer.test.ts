@@ -1,12 +1,13 @@
 // Pass 47's newcomer audit (helper N): faults a new user meets following the README, each red until its fix lands.
 // `gigafactory watch ID` against a coordinator that is down (or a --url with the wrong port) says why within its
 // first failed read, naming `unreachable` and the URL, as `jobs` does — not five minutes of silence that end
-// `unavailable: could not tell whether … had ended`.
+// `unavailable: could not tell whether … had ended`; and one that takes the connection and never answers is said
+// past --timeout, as every other command says it, not after ~20 minutes of silent tries.
 // A second `npm start` (or `npm run dev`) refused `state_in_use` while the first also holds PORT names the port in its
 // fix: following "give this one its own state with GIGAFACTORY_LOCAL_STATE=DIR" alone only meets `port_in_use` next.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,6 +41,28 @@ describe("watch against a coordinator that does not answer", () => {
       expect(run.stderr()).toContain("127.0.0.1:2");
     } finally {
       run.child.kill("SIGKILL");
+    }
+  }, 30_000);
+
+  // The README: "Every command waits at most --timeout SECONDS … past it, `✘ ERROR timeout` and exit 1, so a
+  // coordinator or proxy that takes the connection and never answers cannot hang a script." `watch ID --timeout 1`
+  // against one said nothing and did not end: the same silent 30 tries (isTransient counts ResponseTimeoutError), each
+  // a --timeout plus up to 10 s of backoff — with the default 30 s, about 20 minutes.
+  it("says the answer did not come in --timeout on its first read, not after minutes of silence", async () => {
+    const held: Socket[] = [];
+    const silent: Server = createServer((s) => {
+      held.push(s); // takes the connection, never answers
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const run = startCli(["watch", "job_0mxdf7m0u0007a37e99c", "--url", url, "--token", TOKEN, "--timeout", "1"]);
+    children.push(run.child);
+    try {
+      await untilCli(run, "a line naming the timeout", () => /timeout/.test(run.stderr()));
+    } finally {
+      run.child.kill("SIGKILL");
+      for (const s of held) s.destroy();
+      await new Promise((r) => silent.close(r));
     }
   }, 30_000);
 });
