@@ -5,12 +5,14 @@
 // past --timeout, as every other command says it, not after ~20 minutes of silent tries.
 // A second `npm start` (or `npm run dev`) refused `state_in_use` while the first also holds PORT names the port in its
 // fix: following "give this one its own state with GIGAFACTORY_LOCAL_STATE=DIR" alone only meets `port_in_use` next.
+// `gigafactory login URL TOKEN` (the values without their flags, in either order) is told which flag each needs.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { captureCli } from "../support/cli-harness.ts";
 import { startCli, untilCli } from "../support/cli-process.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -117,5 +119,21 @@ describe("a second start on the same state while the first holds the port", () =
     } finally {
       await new Promise((r) => listening.close(r));
     }
+  });
+});
+
+// `gigafactory login http://127.0.0.1:8787 gf_demo_…` (the order `git remote add NAME URL` teaches, and the one the
+// start's own line prints, less the flags) ended `✘ ERROR usage: unexpected argument "http://127.0.0.1:8787" / see
+// \`gigafactory login --help\``: no word of --url, though `jobs building` is told `did you mean "--stage building"?`
+// (cli/args-hints unexpectedArgument hints only an option with choices). A URL, or a token, where no argument goes
+// is the value of --url or --token.
+describe("login given its URL and token without their flags", () => {
+  it("names the flag each value needs", async () => {
+    const run = await captureCli(["login", "http://127.0.0.1:8787", TOKEN]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--url http://127.0.0.1:8787");
+    const swapped = await captureCli(["login", "--token", TOKEN, "http://127.0.0.1:8787"]);
+    expect(swapped.code).toBe(2);
+    expect(swapped.stderr).toContain("--url http://127.0.0.1:8787");
   });
 });
