@@ -12,8 +12,10 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { followJobFeed } from "../../src/cli/job-feed.ts";
 import { captureCli } from "../support/cli-harness.ts";
-import { startCli, untilCli } from "../support/cli-process.ts";
+import { startCli } from "../support/cli-process.ts";
+import { client, feedServer, frame } from "./feed-sse-server.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
@@ -35,14 +37,25 @@ const TOKEN = `gf_demo_${"a".repeat(43)}`;
 // ends `unavailable: could not tell whether … had ended` — the cause (`unreachable`, the URL) and its fix lost. A
 // --url typo'd to a closed port looks the same: a watch that seems to hang.
 describe("watch against a coordinator that does not answer", () => {
-  it("says it cannot reach the URL on its first failed read, not after minutes of silence", async () => {
-    const run = startCli(["watch", "job_0mxdf7m0u0007a37e99c", "--url", NOTHING_LISTENS, "--token", TOKEN]);
-    children.push(run.child);
-    try {
-      await untilCli(run, "a line naming why", () => /unreachable|ECONNREFUSED/.test(run.stderr()));
-      expect(run.stderr()).toContain("127.0.0.1:2");
-    } finally {
-      run.child.kill("SIGKILL");
+  it("ends at once, as every command does, with ✘ ERROR unreachable naming the URL and its fix (--follow too)", async () => {
+    for (const follow of [[], ["--follow"]]) {
+      const run = startCli([
+        "watch",
+        "job_0mxdf7m0u0007a37e99c",
+        "--url",
+        NOTHING_LISTENS,
+        "--token",
+        TOKEN,
+        ...follow,
+      ]);
+      children.push(run.child);
+      const { code, stderr } = await run.exited;
+      expect(code, stderr).toBe(1);
+      expect(stderr).toMatch(
+        /^✘ ERROR unreachable: cannot reach http:\/\/127\.0\.0\.1:2\/.* \/ check that the coordinator is up/m,
+      );
+      expect(stderr).not.toContain("retrying");
+      expect(stderr).not.toContain("reconnecting");
     }
   }, 30_000);
 
@@ -50,23 +63,60 @@ describe("watch against a coordinator that does not answer", () => {
   // coordinator or proxy that takes the connection and never answers cannot hang a script." `watch ID --timeout 1`
   // against one said nothing and did not end: the same silent 30 tries (isTransient counts ResponseTimeoutError), each
   // a --timeout plus up to 10 s of backoff — with the default 30 s, about 20 minutes.
-  it("says the answer did not come in --timeout on its first read, not after minutes of silence", async () => {
+  it("ends past --timeout with ✘ ERROR timeout when its first read gets no answer (--follow too)", async () => {
     const held: Socket[] = [];
     const silent: Server = createServer((s) => {
       held.push(s); // takes the connection, never answers
     });
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
-    const run = startCli(["watch", "job_0mxdf7m0u0007a37e99c", "--url", url, "--token", TOKEN, "--timeout", "1"]);
-    children.push(run.child);
     try {
-      await untilCli(run, "a line naming the timeout", () => /timeout/.test(run.stderr()));
+      for (const follow of [[], ["--follow"]]) {
+        const argv = ["watch", "job_0mxdf7m0u0007a37e99c", "--url", url, "--token", TOKEN, "--timeout", "1", ...follow];
+        const run = startCli(argv);
+        children.push(run.child);
+        const { code, stderr } = await run.exited;
+        expect(code, stderr).toBe(1);
+        expect(stderr).toMatch(
+          /^✘ ERROR timeout: .*took the connection but did not answer.* \/ check that the coordinator/m,
+        );
+      }
     } finally {
-      run.child.kill("SIGKILL");
       for (const s of held) s.destroy();
       await new Promise((r) => silent.close(r));
     }
   }, 30_000);
+});
+
+// The rule's other half: only a failure to get any answer before the first is final. A coordinator that answered (a
+// 503 while it restarts) and then dropped the connection is an outage, ridden out with each try told.
+describe("the feed follower of a watch whose first read is the feed (--follow)", () => {
+  it("retries a dropped connection once the coordinator has answered, saying each try", async () => {
+    const feed = feedServer();
+    const url = await feed.serve((_req, res, n) => {
+      if (n === 0) {
+        res.writeHead(503, { "content-type": "application/problem+json" });
+        res.end(JSON.stringify({ type: "t", title: "x", status: 503, detail: "restarting", code: "unavailable" }));
+      } else if (n === 1) res.socket?.destroy();
+      else {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.end(frame({ seq: 1, type: "job.stage", at: 1, data: { from: "queued", to: "shipped" } }));
+      }
+    });
+    try {
+      const tries: number[] = [];
+      const last = await followJobFeed(client(url), "job_1", {
+        after: 0,
+        unanswered: true,
+        backoff: { maxAttempts: 5, minDelayMs: 1, maxDelayMs: 5, factor: 2, jitter: 0 },
+        onEvent: () => true,
+        onRetry: ({ attempt }) => tries.push(attempt),
+      });
+      expect({ last, tries }).toEqual({ last: 1, tries: [1, 2] });
+    } finally {
+      await feed.close();
+    }
+  });
 });
 
 /** A process whose command line names scripts/start.ts (as a live `npm start`'s does) holding the lock on `state`. */
