@@ -3,8 +3,9 @@
 // first failed read, naming `unreachable` and the URL, as `jobs` does — not five minutes of silence that end
 // `unavailable: could not tell whether … had ended`; and one that takes the connection and never answers is said
 // past --timeout, as every other command says it, not after ~20 minutes of silent tries.
-// A second `npm start` (or `npm run dev`) refused `state_in_use` while the first also holds PORT names the port in its
-// fix: following "give this one its own state with GIGAFACTORY_LOCAL_STATE=DIR" alone only meets `port_in_use` next.
+// A second `npm start` (or `npm run dev`) refused `state_in_use` while the first also holds PORT gives in its fix the
+// whole line to run — its own state, a free PORT, the same script: following "give this one its own state with
+// GIGAFACTORY_LOCAL_STATE=DIR" alone only met `port_in_use` next.
 // `gigafactory login URL TOKEN` (the values without their flags, in either order) is told which flag each needs.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -142,7 +143,7 @@ m.lockState(process.argv[1]); console.log("locked"); setInterval(() => {}, 1 << 
 // whole fix: "give it its own state and port: GIGAFACTORY_LOCAL_STATE=/tmp/gf2 PORT=8788 npm start".
 // Cause: scripts/start-preflight.ts stateInUse (the fix names the state alone), checked before the port.
 describe("a second start on the same state while the first holds the port", () => {
-  it("names both settings to change in one fix", async () => {
+  it("names the whole line to run in its fix: its own state, a free PORT, the same script (start and dev)", async () => {
     const state = path.join(dir, "held");
     await lockHolder(state);
     const listening: Server = createServer();
@@ -164,7 +165,14 @@ describe("a second start on the same state while the first holds the port", () =
         expect(run.status, run.stderr).toBe(2);
         const line = run.stderr.split("\n").find((l) => l.startsWith("✘ ERROR")) ?? "";
         const fix = line.slice(line.indexOf(" / "));
-        expect(fix, `${script}: ${line}`).toMatch(/\bPORT=/);
+        const named = fix.match(/`GIGAFACTORY_LOCAL_STATE=(\S+) PORT=(\d+) (npm start|npm run dev)`/);
+        expect(named, `${script}: ${line}`).not.toBeNull();
+        const [, other, free, again] = named!;
+        expect({ again, otherState: other !== state, otherPort: Number(free) !== port }).toEqual({
+          again: script === "start" ? "npm start" : "npm run dev",
+          otherState: true,
+          otherPort: true,
+        });
       }
     } finally {
       await new Promise((r) => listening.close(r));
