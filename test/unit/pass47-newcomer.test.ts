@@ -6,7 +6,8 @@
 // A second `npm start` (or `npm run dev`) refused `state_in_use` while the first also holds PORT gives in its fix the
 // whole line to run — its own state, a free PORT, the same script: following "give this one its own state with
 // GIGAFACTORY_LOCAL_STATE=DIR" alone only met `port_in_use` next.
-// `gigafactory login URL TOKEN` (the values without their flags, in either order) is told which flag each needs.
+// `gigafactory login URL TOKEN` (the values without their flags, in either order) is told which flag each needs, by
+// the value's shape (a URL, a gf_ token), the token redacted.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
@@ -186,12 +187,22 @@ describe("a second start on the same state while the first holds the port", () =
 // (cli/args-hints unexpectedArgument hints only an option with choices). A URL, or a token, where no argument goes
 // is the value of --url or --token.
 describe("login given its URL and token without their flags", () => {
-  it("names the flag each value needs", async () => {
+  it("names the flag each value needs, in either order, showing the token redacted, never whole", async () => {
+    const hidden = "gf_demo_…";
     const run = await captureCli(["login", "http://127.0.0.1:8787", TOKEN]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("--url http://127.0.0.1:8787");
+    expect(run.stderr).toContain(`did you mean "--url http://127.0.0.1:8787 --token ${hidden}"?`);
+    const reversed = await captureCli(["login", TOKEN, "http://127.0.0.1:8787"]);
+    expect(reversed.code).toBe(2);
+    expect(reversed.stderr).toContain(`unexpected argument "${hidden}"; did you mean "--token ${hidden} --url http`);
     const swapped = await captureCli(["login", "--token", TOKEN, "http://127.0.0.1:8787"]);
     expect(swapped.code).toBe(2);
-    expect(swapped.stderr).toContain("--url http://127.0.0.1:8787");
+    expect(swapped.stderr).toContain('did you mean "--url http://127.0.0.1:8787"?');
+    for (const r of [run, reversed, swapped]) expect(r.stderr).not.toContain(TOKEN.slice(8));
+    // An option already given is not suggested again; a word of no telling shape gets no guess.
+    const twice = await captureCli(["login", "--url", "http://127.0.0.1:8787", "http://127.0.0.1:8788"]);
+    expect(twice.stderr).not.toContain("did you mean");
+    const plain = await captureCli(["login", "acme"]);
+    expect(plain.stderr).not.toContain("did you mean");
   });
 });
