@@ -45,8 +45,9 @@ import { assertSameFactory } from "./enroll-target.ts";
 import { hostProfile } from "./host.ts";
 import { interruptible } from "./interrupt.ts";
 import type { Output } from "./output.ts";
-import { enroll } from "./rest.ts";
+import { enroll, RestError } from "./rest.ts";
 import { configPath } from "./state.ts";
+import { notMadeYet, removeMadeIfEmpty } from "./state-dir-made.ts";
 import { sweepStateTemps } from "./state-leftovers.ts";
 import { lockStateDir } from "./state-lock.ts";
 
@@ -133,7 +134,15 @@ export async function enrollCommand(
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? 1;
   const extraCaps = checkedCaps(Array.isArray(flags.cap) ? flags.cap : []);
   // Before the code is spent: the token of a running agent's state dir is not rewritten under it (agent/state-lock).
-  lockStateDir(stateDir, "enroll");
+  const made = notMadeYet(stateDir);
+  const release = lockStateDir(stateDir, "enroll");
+  // Ended having sent nothing: the nonce, the lock and the dirs this enroll made go (agent/state-dir-made).
+  const leave = (): void => {
+    if (made === undefined) return;
+    forgetNonce(stateDir);
+    release();
+    removeMadeIfEmpty(stateDir, made);
+  };
   sweepStateTemps(stateDir, out); // writes a kill -9 cut short: a config's held its token (agent/state-leftovers)
   const previous = readConfigFile(configPath(stateDir));
   // Before the code is spent: another factory's token here is never overwritten (agent/enroll-target).
@@ -155,7 +164,12 @@ export async function enrollCommand(
     if (clear) out.say("⚠", "url.plain_http", clear, { url });
     const { capabilities } = hostProfile(previous.engines ?? {}, extraCaps);
     // Before the code is spent: the work dir `run` will check its engine user can reach (agent/engine-user-setup).
-    assertEngineUserCanWork({ ...previous, ...forRun }, stateDir);
+    try {
+      assertEngineUserCanWork({ ...previous, ...forRun }, stateDir);
+    } catch (err) {
+      leave();
+      throw err;
+    }
     // On disk before the code is sent: an answer lost to a crash is got back by sending the same (agent/enroll-nonce).
     const attempt = enrollNonce(stateDir, code);
     let answer: unknown;
@@ -163,6 +177,7 @@ export async function enrollCommand(
       const asked = { name, capabilities, seats: Math.round(seats), nonce: attempt.nonce };
       answer = await interruptible(out, INTERRUPTED, () => enroll({ url, product, token: code }, asked));
     } catch (err) {
+      if (err instanceof RestError && err.unsent) leave();
       throw enrollFailure(err, { stateDir, url, product, name, previous, startLine, again: attempt.again });
     }
     // Checked before anything is saved or said: a 2xx of another shape is not an enrollment (agent/enroll-answer).

@@ -2,7 +2,9 @@
 // code: a work dir beside a state dir under a private (0700) parent — a root install's ~/.gigafactory-agent under
 // /root — is refused `engine_user_access` (exit 2) in `run`'s own words, nothing sent, the code still usable; the
 // same with `--work-dir` at a reachable place enrolls, and saves it (and `--engine-user`) for the printed `run` line.
-import { chmodSync, mkdirSync, readFileSync } from "node:fs";
+// An enroll that ends having sent nothing — that refusal, or a coordinator never reached (connection refused) — takes
+// away the state dir it made (an empty 0700 dir was left behind), and no longer says a run again may resume it.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { enrollStandIn } from "./agent-enroll-fixture.ts";
@@ -32,6 +34,7 @@ describe.runIf(process.getuid?.() === 0)("enroll as root into a state dir whose 
       "make it reachable by nobody (e.g. --work-dir /var/lib/gigafactory-agent/work), or pass --engine-user",
     );
     expect(r.requested).toBe(false);
+    expect(readdirSync(home)).toEqual([]); // the state dir it made is gone
   });
 
   it("enrolls with a --work-dir the engine user can reach, saved for run with --engine-user", async () => {
@@ -46,5 +49,20 @@ describe.runIf(process.getuid?.() === 0)("enroll as root into a state dir whose 
     expect(r.requested).toBe(true);
     const saved = JSON.parse(readFileSync(path.join(state, "config.json"), "utf8")) as Record<string, unknown>;
     expect({ workDir: saved.workDir, engineUser: saved.engineUser }).toEqual({ workDir: work, engineUser: "nobody" });
+  });
+});
+
+describe("enroll against a URL where nothing listens", () => {
+  it("is unreachable, exit 1, and leaves no state dir of its own behind; one that was there stays", async () => {
+    const nowhere = "http://127.0.0.1:2"; // a port nothing listens on, and not on fetch's bad-port list
+    const fresh = path.join(stand.dir, "fresh", "parent", "state");
+    const r = await stand.enroll(["--url", nowhere, "--code", CODE, "--name", "h1"], fresh);
+    expect({ code: r.err?.code, exit: r.err?.exitCode }).toEqual({ code: "unreachable", exit: 1 });
+    expect(r.err?.fix).toBe(`check --url ${nowhere} and --product acme`); // nothing was sent: nothing to resume
+    expect(existsSync(path.join(stand.dir, "fresh"))).toBe(false);
+    const kept = path.join(stand.dir, "kept");
+    mkdirSync(kept);
+    await stand.enroll(["--url", nowhere, "--code", CODE, "--name", "h1"], kept);
+    expect(existsSync(kept)).toBe(true);
   });
 });
