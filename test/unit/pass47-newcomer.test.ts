@@ -1,8 +1,9 @@
-// Pass 47's newcomer audit (helper N): faults a new user meets following the README, each red until its fix lands.
-// `gigafactory watch ID` against a coordinator that is down (or a --url with the wrong port) says why within its
-// first failed read, naming `unreachable` and the URL, as `jobs` does — not five minutes of silence that end
-// `unavailable: could not tell whether … had ended`; and one that takes the connection and never answers is said
-// past --timeout, as every other command says it, not after ~20 minutes of silent tries.
+// What a new user following the README meets when a setting is wrong (pass 47's newcomer audit, helper N).
+// `gigafactory watch ID` whose first read gets no answer — nothing listens at the URL (a coordinator down, a wrong
+// port), or it takes the connection and never answers — ends at once as every command does: `✘ ERROR unreachable`
+// naming the URL, or `✘ ERROR timeout` past --timeout, exit 1 (--follow too), where it was ~5 (or ~20) minutes of
+// silent tries that ended `unavailable: could not tell whether … had ended`. Once the coordinator has answered (a
+// 503), a dropped connection is still retried, each try told.
 // A second `npm start` (or `npm run dev`) refused `state_in_use` while the first also holds PORT gives in its fix the
 // whole line to run — its own state, a free PORT, the same script: following "give this one its own state with
 // GIGAFACTORY_LOCAL_STATE=DIR" alone only met `port_in_use` next.
