@@ -83,6 +83,8 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
         "--state-dir",
         stateDir,
         ...caps,
+        // As its run: a checkout `nobody` cannot reach runs the demo's engines as us (enroll checks it, and saves it).
+        ...localEngineUserArgs(ROOT),
       ],
       { cwd: ROOT, env: toolEnv(), stdio: ["ignore", "pipe", "pipe"] },
     );
