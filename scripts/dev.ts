@@ -15,7 +15,7 @@ import { errorLine } from "../src/shared/fixable-error.ts";
 import { BEARER_TOKEN_MAX_BYTES } from "../src/worker/bearer-token.ts";
 import { ROOT, startLocalServer } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
-import { assertPortFree, lockState, startFailureExit, startFailureText } from "./start-preflight.ts";
+import { lockStateAndPort, startFailureExit, startFailureText } from "./start-preflight.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
 const DEV_VARS = path.join(ROOT, ".dev.vars");
@@ -108,8 +108,7 @@ async function main(): Promise<void> {
   const stateRoot = envValue(process.env, "GIGAFACTORY_LOCAL_STATE") ?? path.join(ROOT, ".wrangler");
   const listenOn = port();
   // A second coordinator on the same port or state would be taken for this one (see scripts/start-preflight).
-  lockState(stateRoot);
-  await assertPortFree(listenOn);
+  await lockStateAndPort(stateRoot, listenOn, "npm run dev");
   // Only now: a start refused above says why and nothing else (it first said it was starting).
   console.log("… applying D1 migrations and starting the coordinator (Miniflare local mode)");
   // Stopping before the coordinator answers stops its start-up too (its bundling, its migrations, a runtime on its way up).

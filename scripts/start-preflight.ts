@@ -9,9 +9,11 @@
  * the owner's pid and what it is; it is created exclusively, and removed when its owner exits. A lock left by a
  * process that crashed (its pid gone, or reused by something that is not one of these scripts) is stale and taken.
  */
-import { mkdirSync, rmdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmdirSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { FETCH_BAD_PORTS } from "../src/shared/fetch-bad-ports.ts";
 import { EXIT_USAGE, FixableError, failureText } from "../src/shared/fixable-error.ts";
 import { takePidLock } from "../src/shared/pid-lock.ts";
 
@@ -22,17 +24,60 @@ const OWNERS = [/scripts\/start\.ts\b/, /scripts\/dev\.ts\b/];
 
 /**
  * A start that cannot go ahead: the lock is held. Exit 2, as the agent's `state_in_use` (one code, one exit, whichever
- * program says it): like `bad_port`, a setting this start cannot run with — the fix is another GIGAFACTORY_LOCAL_STATE.
+ * program says it): like `bad_port`, a setting this start cannot run with — the fix is another GIGAFACTORY_LOCAL_STATE,
+ * and `instead` (lockStateAndPort `elsewhere`) the whole line to run, its port too, when the caller knows it.
  */
-function stateInUse(dir: string, owner?: { pid: number; what: string }): FixableError {
+function stateInUse(dir: string, owner?: { pid: number; what: string }, instead?: string): FixableError {
   const who = owner ? `${owner.what} (pid ${owner.pid})` : "another start";
   const how = owner ? `stop it (Ctrl-C in its terminal, or \`kill ${owner.pid}\`)` : "stop the other start";
   return new FixableError(
     "state_in_use",
     `${who} is already running on the local state in ${dir}`,
-    `${how}, or give this one its own state with GIGAFACTORY_LOCAL_STATE=DIR`,
+    `${how}, or ${instead ?? "give this one its own state with GIGAFACTORY_LOCAL_STATE=DIR"}`,
     EXIT_USAGE,
   );
+}
+
+/**
+ * What `npm start` and `npm run dev` check first: the lock on the state `dir` (lockState), then `port` free
+ * (assertPortFree). A start refused `state_in_use` is told to run `script` (`npm start`, `npm run dev`) with its own
+ * state and a port free now (`elsewhere`): the first start almost always holds the port as well, and the fix that
+ * named the state alone led only to `port_in_use` next. Resolves with the lock's release.
+ * @throws FixableError state_in_use, state_dir_unusable, port_in_use (exit 2)
+ */
+export async function lockStateAndPort(dir: string, port: number, script: string): Promise<() => void> {
+  const taken = tryLockState(dir);
+  if ("held" in taken) throw stateInUse(dir, taken.held, await elsewhere(dir, port, script));
+  await assertPortFree(port); // refused: the lock goes with the process, as it exits 2
+  return taken.release;
+}
+
+/** Ports after the one asked for that `elsewhere` probes for a free one before it gives up and says PORT=N. */
+const PORTS_PROBED = 20;
+
+/**
+ * The line to run instead: `GIGAFACTORY_LOCAL_STATE=<a tmp dir no start holds> PORT=<first free port from port> script`.
+ * Ports fetch refuses (shared/fetch-bad-ports) are skipped; none free in PORTS_PROBED: `PORT=N`.
+ */
+async function elsewhere(dir: string, port: number, script: string): Promise<string> {
+  let state = path.join(tmpdir(), "gf2");
+  for (let n = 3; path.resolve(state) === path.resolve(dir) || existsSync(path.join(state, LOCK_FILE)); n++) {
+    state = path.join(tmpdir(), `gf${n}`);
+  }
+  let free = "N";
+  for (let p = port; p <= Math.min(65535, port + PORTS_PROBED); p++) {
+    if (FETCH_BAD_PORTS.has(p)) continue;
+    if (
+      await assertPortFree(p).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      free = String(p);
+      break;
+    }
+  }
+  return `give this one its own state and port: \`GIGAFACTORY_LOCAL_STATE=${state} PORT=${free} ${script}\``;
 }
 
 /** What holds the lock, by its command line ("" when the system cannot say: no /proc and no ps). */
@@ -49,6 +94,13 @@ function ownerName(command: string): string {
  * scripts, or by a process started at another time) is taken over.
  */
 export function lockState(dir: string): () => void {
+  const taken = tryLockState(dir);
+  if ("held" in taken) throw stateInUse(dir, taken.held);
+  return taken.release;
+}
+
+/** lockState's work: the release, or `{ held }` naming the live owner (undefined when the system cannot say). */
+function tryLockState(dir: string): { release: () => void } | { held: { pid: number; what: string } | undefined } {
   let taken: ReturnType<typeof takePidLock>;
   let made: string | undefined;
   try {
@@ -73,15 +125,15 @@ export function lockState(dir: string): () => void {
     );
   }
   if (taken.ok) {
-    if (made === undefined) return taken.release;
+    if (made === undefined) return { release: taken.release };
     const release = (): void => {
       taken.release();
       removeIfEmpty(dir, made);
     };
     process.once("exit", release);
-    return release;
+    return { release };
   }
-  throw stateInUse(dir, taken.owner && { pid: taken.owner.pid, what: ownerName(taken.owner.command) });
+  return { held: taken.owner && { pid: taken.owner.pid, what: ownerName(taken.owner.command) } };
 }
 
 /**

@@ -24,9 +24,8 @@ import { localEngineUserArgs } from "./engine-user-reach.ts";
 import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
 import { killDescendants, stopChildren } from "./process-tree.ts";
 import {
-  assertPortFree,
   demoSampleSeconds,
-  lockState,
+  lockStateAndPort,
   SAMPLE_FIX,
   startFailureExit,
   startFailureText,
@@ -84,6 +83,8 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
         "--state-dir",
         stateDir,
         ...caps,
+        // As its run: a checkout `nobody` cannot reach runs the demo's engines as us (enroll checks it, and saves it).
+        ...localEngineUserArgs(ROOT),
       ],
       { cwd: ROOT, env: toolEnv(), stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -166,8 +167,7 @@ async function main(): Promise<void> {
   const seconds = envValue(process.env, "GF_SAMPLE_SECONDS");
   sampleSeconds = demoSampleSeconds(seconds) ?? usage("bad_sample_seconds", `GF_SAMPLE_SECONDS=${seconds}`, SAMPLE_FIX);
   // Before anything starts: a second `npm start` must not take the first one's coordinator, state or agents over.
-  lockState(STATE_ROOT);
-  await assertPortFree(listenOn);
+  await lockStateAndPort(STATE_ROOT, listenOn, "npm start");
   const where = STATE_ROOT.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, STATE_ROOT) : STATE_ROOT;
   console.log(`… starting the coordinator (Miniflare local mode, state in ${where}/)`);
   const agents: ChildProcess[] = []; // and their enrollments: a stop during one must end it, not orphan it

@@ -30,6 +30,9 @@ export const ENROLL_FLAGS: FlagTable = {
   name: "string",
   cap: "list",
   seats: "string",
+  // Saved in the config file for `run`, and checked before a code is spent (agent/engine-user-setup).
+  "work-dir": "string",
+  "engine-user": "string",
 };
 
 export const RUN_FLAGS: FlagTable = {
@@ -149,11 +152,13 @@ export function parseNumber(flag: string, raw: string | undefined, min: number, 
 export const USAGE = `gigafactory-agent — runs coding jobs for a Gigafactory coordinator
 
   gigafactory-agent enroll --url URL (--code gfe_… | --token gf_…) [--product P] [--name N] [--cap C]… [--seats N]
+                           [--work-dir DIR] [--engine-user USER]
   gigafactory-agent run [--url URL --product P --token T] [--seats N] [--cap C]… [--engine name=command]…
   gigafactory-agent --version
 
 enroll: the code or token names its product; --product, when given, must agree (flags > env GIGAFACTORY_URL /
-GIGAFACTORY_PRODUCT, as for run).
+GIGAFACTORY_PRODUCT, as for run). --work-dir and --engine-user are saved in the config file for run; with a code, a
+work dir the engine user could not reach is refused (engine_user_access) before the code is spent.
 run flags (flags > env GIGAFACTORY_URL / GIGAFACTORY_PRODUCT / GIGAFACTORY_FACTORY_TOKEN > config file;
 an empty variable counts as unset):
   --config FILE            config file (default <state-dir>/config.json, written by enroll)

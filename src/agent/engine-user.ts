@@ -212,13 +212,15 @@ export function engineHome(as: RunAs, workDir: string): string {
 /**
  * Start-up check that the engine user can work at all: reach the work dir and run
  * each engine's command. An unreachable checkout (e.g. under /root, mode 0700) would
- * otherwise fail every job. Returns what is wrong, or undefined.
+ * otherwise fail every job. Returns what is wrong, or undefined. `reached`: the directory probed for the work dir
+ * (itself, or before it is made its nearest existing parent: agent/engine-user-setup `assertEngineUserCanWork`).
  */
 export function engineAccessProblem(
   as: RunAs,
   workDir: string,
   commands: readonly string[],
   timeoutMs = STARTUP_PROBE_MS,
+  reached = workDir,
 ): string | undefined {
   // A path on a hung network mount blocks `cd`/`test` for good: each check is bounded and says so when cut.
   const probe = (script: string, ...args: string[]): true | "failed" | "timed out" => {
@@ -235,7 +237,7 @@ export function engineAccessProblem(
   const late = (what: string) =>
     `engine user ${as.name}'s check of ${what} did not finish within ${timeoutMs / 1000} s`;
   // The work dir is the agent's; the engine user needs to reach it (its subdirectories are then its own).
-  const reach = probe('cd "$1"', workDir);
+  const reach = probe('cd "$1"', reached);
   if (reach === "timed out") return late(`the work dir ${workDir} (a hung mount?)`);
   if (reach !== true) return `engine user ${as.name} cannot reach the work dir ${workDir}`;
   for (const cmd of commands) {

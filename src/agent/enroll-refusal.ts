@@ -68,7 +68,7 @@ export function enrollFailure(err: unknown, attempt: EnrollAttempt): unknown {
   // No answer (cut off, timed out), a 5xx or another server's answer: the code may have been exchanged all the same,
   // and only running this again gets that enrollment back — "check --url" alone sent the newcomer looking at a URL
   // that worked.
-  const mayHaveReached = err instanceof RestError && (!err.fromCoordinator || err.status >= 500);
+  const mayHaveReached = err instanceof RestError && !err.unsent && (!err.fromCoordinator || err.status >= 500);
   if (err instanceof RestError)
     return new FixableError(
       err.code,

@@ -13,10 +13,12 @@
  * answer, enroll resumes that enrollment (`resumed an interrupted enrollment`). A coordinator that refuses the code, or cannot be reached, or answers with something other than an enrolled factory
  * and its token (`bad_response`: agent/enroll-answer), is a failed operation: FixableError, exit 1. A state dir
  * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock), and so is one
- * whose config holds another factory's token (`other_factory`, exit 2: agent/enroll-target). What a refusal says: agent/enroll-refusal. A code sent
+ * whose config holds another factory's token (`other_factory`, exit 2: agent/enroll-target), and one whose engine user
+ * `run` would refuse (`engine_user_access`, exit 2: agent/engine-user-setup). What a refusal says: agent/enroll-refusal. A code sent
  * over plain http to a host that is not loopback is warned about (`url.plain_http`, agent/credential-checks), not refused.
  */
 import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
@@ -36,6 +38,7 @@ import {
   plainHttpWarning,
   productOfSecret,
 } from "./credential-checks.ts";
+import { assertEngineUserCanWork } from "./engine-user-setup.ts";
 import { checkedEnrollAnswer } from "./enroll-answer.ts";
 import { enrollNonce, forgetNonce, RESUME_WHILE } from "./enroll-nonce.ts";
 import { enrollFailure } from "./enroll-refusal.ts";
@@ -44,8 +47,9 @@ import { assertSameFactory } from "./enroll-target.ts";
 import { hostProfile } from "./host.ts";
 import { interruptible } from "./interrupt.ts";
 import type { Output } from "./output.ts";
-import { enroll } from "./rest.ts";
+import { enroll, RestError } from "./rest.ts";
 import { configPath } from "./state.ts";
+import { notMadeYet, removeMadeIfEmpty } from "./state-dir-made.ts";
 import { sweepStateTemps } from "./state-leftovers.ts";
 import { lockStateDir } from "./state-lock.ts";
 
@@ -133,7 +137,15 @@ export async function enrollCommand(
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? 1;
   const extraCaps = checkedCaps(Array.isArray(flags.cap) ? flags.cap : []);
   // Before the code is spent: the token of a running agent's state dir is not rewritten under it (agent/state-lock).
-  lockStateDir(stateDir, "enroll");
+  const made = notMadeYet(stateDir);
+  const release = lockStateDir(stateDir, "enroll");
+  // Ended having sent nothing: the nonce, the lock and the dirs this enroll made go (agent/state-dir-made).
+  const leave = (): void => {
+    if (made === undefined) return;
+    forgetNonce(stateDir);
+    release();
+    removeMadeIfEmpty(stateDir, made);
+  };
   sweepStateTemps(stateDir, out); // writes a kill -9 cut short: a config's held its token (agent/state-leftovers)
   const previous = readConfigFile(configPath(stateDir));
   // Before the code is spent: another factory's token here is never overwritten (agent/enroll-target).
@@ -142,6 +154,11 @@ export async function enrollCommand(
   // Kept in the file enroll rewrites, so named now; its mode is not: the rewrite makes it 0600.
   for (const w of configFileWarnings(configPath(stateDir), previous, undefined)) out.say("⚠", w.event, w.text);
 
+  // Saved for `run` (the config file's `workDir`, `engineUser`): the printed line then needs no flag of them.
+  const forRun = {
+    ...(str(flags["work-dir"]) !== undefined ? { workDir: path.resolve(str(flags["work-dir"]) as string) } : {}),
+    ...(str(flags["engine-user"]) !== undefined ? { engineUser: str(flags["engine-user"]) } : {}),
+  };
   const startLine = `${runCommand()}${flags["state-dir"] ? ` --state-dir ${shellWord(stateDir)}` : ""}`;
   let stored: ConfigFile;
   if (code) {
@@ -149,6 +166,13 @@ export async function enrollCommand(
     const clear = plainHttpWarning(url, "the enrollment code and the factory token it is traded for travel");
     if (clear) out.say("⚠", "url.plain_http", clear, { url });
     const { capabilities } = hostProfile(previous.engines ?? {}, extraCaps);
+    // Before the code is spent: the work dir `run` will check its engine user can reach (agent/engine-user-setup).
+    try {
+      assertEngineUserCanWork({ ...previous, ...forRun }, stateDir);
+    } catch (err) {
+      leave();
+      throw err;
+    }
     // On disk before the code is sent: an answer lost to a crash is got back by sending the same (agent/enroll-nonce).
     const attempt = enrollNonce(stateDir, code);
     let answer: unknown;
@@ -156,6 +180,7 @@ export async function enrollCommand(
       const asked = { name, capabilities, seats: Math.round(seats), nonce: attempt.nonce };
       answer = await interruptible(out, INTERRUPTED, () => enroll({ url, product, token: code }, asked));
     } catch (err) {
+      if (err instanceof RestError && err.unsent) leave();
       throw enrollFailure(err, { stateDir, url, product, name, previous, startLine, again: attempt.again });
     }
     // Checked before anything is saved or said: a 2xx of another shape is not an enrollment (agent/enroll-answer).
@@ -198,6 +223,7 @@ export async function enrollCommand(
     out.say("✔", "enrolled", `stored the factory token for ${product}`);
   }
   if (extraCaps.length > 0) stored.capabilities = extraCaps;
+  Object.assign(stored, forRun);
   // With a code, the token is in memory only: a failed write says it is lost and the way back (agent/enroll-save).
   const file = saveEnrollment(stateDir, stored, code ? { name, factoryId: stored.factoryId ?? "" } : undefined);
   if (code) forgetNonce(stateDir); // the token is saved: nothing is left to resume

@@ -25,14 +25,28 @@ export class RestError extends Error {
    * its status and code say what the coordinator decided — an access gateway's 403 page refused no enrollment code.
    */
   readonly fromCoordinator: boolean;
-  constructor(status: number, code: string, detail: string, fromCoordinator = false) {
+  /** No connection was ever made (refused, no such host): the request never left, so nothing of it was taken. */
+  readonly unsent: boolean;
+  constructor(status: number, code: string, detail: string, fromCoordinator = false, unsent = false) {
     super(`${code}: ${detail}`);
     this.name = "RestError";
     this.status = status;
     this.code = code;
     this.detail = detail;
     this.fromCoordinator = fromCoordinator;
+    this.unsent = unsent;
   }
+}
+
+/** The socket errors of a connection never made: a request that met one was not sent. */
+const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/** Whether `err` (fetch's TypeError, its cause: one error or, for a name of two addresses, an AggregateError) never connected. */
+function neverConnected(err: ConnectionError): boolean {
+  const outer = err.cause as (Error & { cause?: unknown }) | undefined;
+  const inner = (outer?.cause ?? outer) as { code?: unknown; errors?: unknown } | undefined;
+  const codes = Array.isArray(inner?.errors) ? inner.errors.map((e) => (e as { code?: unknown })?.code) : [inner?.code];
+  return codes.length > 0 && codes.every((c) => typeof c === "string" && NEVER_CONNECTED.has(c));
 }
 
 export interface RestTarget {
@@ -65,7 +79,7 @@ async function translate<T>(fn: () => Promise<T>, boundMs = REQUEST_TIMEOUT_MS):
     return await fn();
   } catch (err) {
     if (err instanceof ApiError) throw new RestError(err.status, err.code, err.detail, err.fromCoordinator);
-    if (err instanceof ConnectionError) throw new RestError(0, "unreachable", err.message);
+    if (err instanceof ConnectionError) throw new RestError(0, "unreachable", err.message, false, neverConnected(err));
     if (err instanceof ResponseTimeoutError) throw new RestError(0, "timeout", `no answer within ${boundMs / 1000} s`);
     if (err instanceof Error && err.name === "TimeoutError")
       throw new RestError(0, "timeout", `not done within ${Math.round(boundMs / 1000)} s`);

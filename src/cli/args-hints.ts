@@ -3,12 +3,14 @@
  * Usage errors (exit 2) for a command line a newcomer gets slightly wrong, naming what was probably meant: an option
  * misspelt (`--stag`: it said `Unknown option '--stag'`) or written with one dash (`-stage`: it said
  * `Unknown option '-s'`, a letter nobody typed), a subcommand misspelt where its family is a command too (`tokens mnt`,
- * `budget sett`: it said `unexpected argument "mnt"`), an option's value without the option (`jobs building`), and a
- * job id argument no job id can be — most often the arguments in the wrong order (`artifact diff.patch job_…`), which
- * was sent and came back as the API's `validation_failed: jobId: … / fix the value named above` (exit 1).
+ * `budget sett`: it said `unexpected argument "mnt"`), an option's value without the option (`jobs building`; `login
+ * URL TOKEN`: a URL or a token, told by its shape, the token shown redacted), and a job id argument no job id can be —
+ * most often the arguments in the wrong order (`artifact diff.patch job_…`), which was sent and came back as the
+ * API's `validation_failed: jobId: … / fix the value named above` (exit 1).
  */
 import { EntityId } from "../shared/api.ts";
 import { nearestName } from "../shared/nearest-name.ts";
+import { redactSecrets } from "../shared/redact-secrets.ts";
 import type { CommandSpec, OptionSpec } from "./args.ts";
 import { CliError, usageError } from "./errors.ts";
 
@@ -46,15 +48,20 @@ export function optionRefusal(
 }
 
 /**
- * Why `word`, the first argument past `command`'s last, cannot be one: a misspelt subcommand of its family, a value of
- * one of its options given without the option, else plainly unexpected. `max` is how many arguments it takes.
+ * Why `extra[0]`, the first argument past `command`'s last, cannot be one: a misspelt subcommand of its family, a
+ * value of one of its options given without the option (a choice, or a value shaped as only one option takes:
+ * `valueOption`), else plainly unexpected. `max` is how many arguments it takes; `extra` the arguments past it, each
+ * named with its option when all are such values (`login URL TOKEN`: `did you mean "--url URL --token gf_p_…"?`);
+ * `given`, the options already on the line, are never suggested again. A token is shown redacted, never whole.
  */
 export function unexpectedArgument(
   command: CommandSpec,
-  word: string,
+  extra: readonly string[],
   max: number,
   commands: readonly CommandSpec[],
+  given: ReadonlySet<string> = new Set(),
 ): CliError {
+  const word = extra[0]!;
   const name = command.path.join(" ");
   const depth = command.path.length;
   const subs = commands
@@ -71,10 +78,32 @@ export function unexpectedArgument(
     : options
         .map(([o, spec]) => [o, spec.choices ? nearestName(word, spec.choices) : undefined] as const)
         .find(([, choice]) => choice !== undefined);
-  const meant = exact ? `--${exact[0]} ${word}` : near ? `--${near[0]} ${near[1]}` : undefined;
-  const hint = meant ? `; did you mean "${meant}"?` : "";
+  const shaped = exact || near ? undefined : shapedValues(extra, command, given);
+  const meant = exact ? `--${exact[0]} ${word}` : near ? `--${near[0]} ${near[1]}` : shaped;
+  const hint = meant ? `; did you mean "${redactSecrets(meant)}"?` : "";
   const after = max ? ` after ${command.args.names}` : "";
-  return usageError(`unexpected argument "${word}"${after}${hint}`, name);
+  return usageError(`unexpected argument "${redactSecrets(word)}"${after}${hint}`, name);
+}
+
+/**
+ * The option a value of this shape can only be meant for: a URL (`http://`, `https://`) for --url, a Gigafactory API
+ * token (`gf_<product>_<secret>`, worker/auth) for --token, an enrollment code (`gfe_…`) for a command's --code.
+ * Nothing else is guessed: a bare word may be anything.
+ */
+export function valueOption(word: string, command: CommandSpec): string | undefined {
+  if (/^https?:\/\/\S+$/i.test(word)) return "url";
+  if (/^gf_[a-z0-9][a-z0-9-]*_[A-Za-z0-9_-]{16,}$/.test(word)) return "token";
+  if (/^gfe_[a-z0-9][a-z0-9-]*_[A-Za-z0-9_-]{16,}$/.test(word) && command.options.code) return "code";
+  return undefined;
+}
+
+/** `extra` as `--option value …` when each is a value `valueOption` names, each option once and not in `given`. */
+function shapedValues(extra: readonly string[], command: CommandSpec, given: ReadonlySet<string>): string | undefined {
+  const flags = extra.map((w) => valueOption(w, command));
+  const first = flags[0];
+  if (first === undefined || given.has(first)) return undefined;
+  const all = flags.every((f, i) => f !== undefined && !given.has(f) && flags.indexOf(f) === i);
+  return (all ? extra : extra.slice(0, 1)).map((w, i) => `--${flags[i]} ${w}`).join(" ");
 }
 
 /** `did you mean "factory approve"?` when `wrong` is a misspelt subcommand of `at` (`family`: its commands, whole). */

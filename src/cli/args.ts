@@ -228,7 +228,9 @@ export function parseCommandLine<C extends CommandSpec>(
         EXIT_USAGE,
       );
     }
-    if (positionals.length > max) throw unexpectedArgument(command, positionals[max]!, max, commands);
+    if (positionals.length > max) {
+      throw unexpectedArgument(command, positionals.slice(max), max, commands, new Set(Object.keys(values)));
+    }
     refuseArguments(command, positionals);
   }
   return { command, values, positionals, help };

@@ -8,7 +8,8 @@
  * cap, a 429, is full only while other watchers hold it); any other 4xx is final — no reconnect can fix a bad token
  * or a missing job — and so is a 2xx that is not an event stream. A feed silent for 45 s (the server writes a
  * keep-alive comment every 15 s, 30 at most, so the connection is dead even if its socket is not: a proxy or NAT that
- * dropped it without a reset) is reopened the same way; an answer that does not start in time is retried too.
+ * dropped it without a reset) is reopened the same way; an answer that does not start in time is retried too — once
+ * the coordinator has answered: before that (`unanswered`), no answer is said at once, as every command says it.
  * A stream the feed ended on purpose (a reader too far behind, a purge) is reconnected naming the reason it gave.
  */
 import {
@@ -87,6 +88,13 @@ export interface FollowOptions {
   now?: () => number;
   /** Milliseconds without a byte (event or keep-alive) after which the connection is given up and reopened. */
   silenceMs?: number;
+  /**
+   * Nothing has answered the caller yet (`watch --follow`: the feed is its first read): until an answer comes, a
+   * connection that fails or an answer that does not start in time (`isUnanswered`) is thrown at once, as every other
+   * command ends on it — a wrong URL or port never heals, and 30 tries of it were ~5 silent minutes. Default false: a
+   * feed that answered before is retried through an outage.
+   */
+  unanswered?: boolean;
 }
 
 /**
@@ -99,6 +107,14 @@ export function isTransient(err: unknown): err is Error {
     err instanceof ConnectionError ||
     err instanceof ResponseTimeoutError
   );
+}
+
+/**
+ * A failure in which no answer came at all: the connection failed, or the answer did not start in time. Before any
+ * answer it is said at once (`unreachable`, `timeout`), not retried: it is as likely a wrong URL as an outage.
+ */
+export function isUnanswered(err: unknown): boolean {
+  return err instanceof ConnectionError || err instanceof ResponseTimeoutError;
 }
 
 /**
@@ -115,6 +131,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
   const backoff = opts.backoff ?? FEED_BACKOFF;
   const now = opts.now ?? Date.now;
   const state = { last: opts.after, delivered: false };
+  let unanswered = opts.unanswered === true;
   for (let failures = 0; ; ) {
     // When this try's stream opened: only a stream that lasted counts as healthy, never a refusal that was slow to
     // come — timed from the request, a coordinator answering 503 after 5 s restarted the backoff each time, and the
@@ -126,6 +143,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
     let waitAtLeastMs = 0;
     try {
       const res = await client.openEventStream(jobId, { after: state.last, signal: opts.signal });
+      unanswered = false;
       notAnEventStream(res);
       streamAt = now();
       if (await opened(res, state.last, opts)) return state.last;
@@ -134,6 +152,9 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       reason = typeof outcome === "string" ? REASONS[outcome] : `the feed closed the stream: ${outcome.why}`;
     } catch (err) {
       if (opts.signal?.aborted) return state.last;
+      // Still unanswered: the open itself failed. A refusal (a 5xx, a 429) is an answer: the coordinator is there.
+      if (unanswered && isUnanswered(err)) throw err;
+      unanswered = false;
       if (!isTransient(err)) throw err;
       reason = err.message;
       lastError = err;

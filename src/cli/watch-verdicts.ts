@@ -7,9 +7,9 @@ import { TERMINAL_STAGES } from "../core/model.ts";
 import { type OperatorStage, waitsForOperator } from "../core/waiting.ts";
 import { backoffMs, type GigafactoryClient, type JobEvent, sleep } from "../shared/http-client.ts";
 import type { JobView } from "../shared/responses.ts";
-import { CliError } from "./errors.ts";
 import { reasonOf } from "./event-text.ts";
-import { FEED_BACKOFF, isTransient, missedNote } from "./job-feed.ts";
+import { feedGaveUp } from "./feed-stream.ts";
+import { FEED_BACKOFF, isTransient, isUnanswered, missedNote } from "./job-feed.ts";
 import { checked } from "./read-answers.ts";
 import { EventPageRead, lineOf, WatchedJobRead } from "./read-answers-policy.ts";
 
@@ -128,40 +128,53 @@ export async function stopsForOperator(client: GigafactoryClient, id: string, se
   return { ends: true, later: page.events, message: lineOf(`${id} ${what}${why ? `: ${why}` : ""}${how}`) };
 }
 
+/** Told before each wait of a retried read, as the feed's reconnects are (cli/job-feed `FollowOptions.onRetry`). */
+export type RetryNote = (info: { attempt: number; of: number; delayMs: number; reason: string }) => void;
+
 /**
- * `stopsForOperator`, retried in place through a coordinator's brief unavailability (FEED_BACKOFF). It runs on the
- * event that moved the job; a transient failure thrown out of the feed's `onEvent` reconnects after that event, and
- * when no later event comes (the job waits) nothing would ever redo the check. Given up for good, it is a CliError,
- * which the feed does not take for transient: the watch ends with the error instead of waiting for ever.
+ * `stopsForOperator`, retried in place through a coordinator's brief unavailability (FEED_BACKOFF), each wait said
+ * (`onRetry`). It runs on the event that moved the job; a transient failure thrown out of the feed's `onEvent`
+ * reconnects after that event, and when no later event comes (the job waits) nothing would ever redo the check. Given
+ * up for good, it throws the last failure's own error (cli/feed-stream `feedGaveUp`: its code and fix, and `--after
+ * seq` to resume), which the feed does not take for transient: the watch ends with it instead of waiting for ever.
  */
-export function verdictAt(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
-  return retried(() => stopsForOperator(client, id, seq), `whether ${id} waits for an operator`);
+export function verdictAt(client: GigafactoryClient, id: string, seq: number, onRetry?: RetryNote): Promise<Verdict> {
+  const what = { id, last: seq, reached: true, onRetry };
+  return retried(() => stopsForOperator(client, id, seq), what);
 }
 
 /**
  * `endOfEndedJob`, retried in place as `verdictAt` is: the watch's first reads. A page of the job's events is a 503
  * while events its coordinator still holds cannot all reach the feed (its last seq would read short of the log), and
- * a watch of an ended job met that once ended with the error.
+ * a watch of an ended job met that once ended with the error. Nothing has answered the watch before these reads, so a
+ * connection that fails or an answer that does not start in --timeout ends it at once, as it ends every other
+ * command (`unreachable`, `timeout`, with their fixes): a wrong --url or port never heals, and 30 silent tries of it
+ * (~5 minutes; ~20 at the default --timeout against a server that never answers) looked like a hung watch.
+ * @throws ConnectionError / ResponseTimeoutError before any answer; the last failure once FEED_BACKOFF is spent
  */
-export function endOfEndedJobRetried(client: GigafactoryClient, id: string, after: number) {
-  return retried(() => endOfEndedJob(client, id, after), `whether ${id} had ended`);
+export function endOfEndedJobRetried(client: GigafactoryClient, id: string, after: number, onRetry?: RetryNote) {
+  return retried(() => endOfEndedJob(client, id, after), { id, last: after, reached: false, onRetry });
 }
 
-/** `read()` until it answers or fails for good; transient failures (FEED_BACKOFF) waited out, then a CliError. */
-async function retried<T>(read: () => Promise<T>, what: string): Promise<T> {
+/**
+ * `read()` until it answers or fails for good; transient failures (FEED_BACKOFF) waited out, each wait told to
+ * `onRetry`. `reached` false: no answer has come yet, and a failure to get one (job-feed `isUnanswered`) is final.
+ */
+async function retried<T>(
+  read: () => Promise<T>,
+  how: { id: string; last: number; reached: boolean; onRetry?: RetryNote | undefined },
+): Promise<T> {
+  let reached = how.reached;
   for (let attempt = 0; ; attempt++) {
     try {
       return await read();
     } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (attempt + 1 >= FEED_BACKOFF.maxAttempts) {
-        throw new CliError(
-          "unavailable",
-          `could not tell ${what}: ${err.message}`,
-          "check the coordinator (`gigafactory health`), then watch again with --after at the last seq shown",
-        );
-      }
-      await sleep(backoffMs(attempt, FEED_BACKOFF));
+      if (!isTransient(err) || (!reached && isUnanswered(err))) throw err;
+      reached = true; // a 5xx or a 429: the coordinator answered, and may again
+      if (attempt + 1 >= FEED_BACKOFF.maxAttempts) throw feedGaveUp(how.id, err, err.message, attempt + 1, how.last);
+      const delayMs = backoffMs(attempt, FEED_BACKOFF);
+      how.onRetry?.({ attempt: attempt + 1, of: FEED_BACKOFF.maxAttempts - 1, delayMs, reason: err.message });
+      await sleep(delayMs);
     }
   }
 }

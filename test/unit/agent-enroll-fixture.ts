@@ -2,7 +2,7 @@
 // file's tests): each request is recorded and answered as the test says — JSON, or problem+json for a status ≥ 400
 // (`problem`), or a page of another type as it is — and `enroll` runs in-process against it with a state dir under that temp dir, giving the
 // FixableError it threw (or undefined), its printed lines and whether it made a request.
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -38,6 +38,9 @@ export const problem = (status: number, code: string, detail: string): StandInAn
 /** The stand-in coordinator answering with `answer`, its temp dir named `tmpPrefix…`; listening before the tests. */
 export function enrollStandIn(tmpPrefix: string, answer: (req: StandInRequest) => StandInAnswer) {
   const dir = mkdtempSync(path.join(tmpdir(), tmpPrefix));
+  // Reachable by the engine user a root agent runs (`nobody`), as a host's state dir's parent is: enroll refuses a work
+  // dir beside its state dir that `run` would (mkdtemp makes 0700; agent/engine-user-setup).
+  chmodSync(dir, 0o755);
   const requests: StandInRequest[] = [];
   const server = createServer((req, res) => {
     let body = "";

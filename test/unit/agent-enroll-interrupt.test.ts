@@ -3,7 +3,7 @@
 // state dir's lock released — instead of dying without a word while the code may have been spent (agent/interrupt).
 // Run again, the same command sends the same nonce, so the coordinator resumes what the first one started. The real
 // agent process against a stand-in coordinator on loopback that never answers the first request.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import { startAgent } from "./agent-process.ts";
 
 const code = `gfe_acme_${"N".repeat(43)}`;
 const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-enroll-interrupt-"));
+chmodSync(dir, 0o755); // reachable by a root agent's engine user, or enroll refuses the work dir beside its state dir
 const nonces: string[] = [];
 const held: ServerResponse[] = [];
 const server = createServer((req, res) => {

@@ -4,7 +4,7 @@
 // localhost — and https say nothing: the local runtime and the test rigs use http on 127.0.0.1. The real agent
 // process, against a stand-in coordinator on 127.0.0.1 reached as http://0.0.0.0 (Linux routes it to loopback, and
 // it is no loopback name: the agent cannot tell it from a host across the network).
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import { until } from "./agent-fakes.ts";
 import { offlineRunArgs, runAgent, startAgent } from "./agent-process.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-plain-http-"));
+chmodSync(dir, 0o755); // reachable by a root agent's engine user, or enroll refuses the work dir beside its state dir
 const SECRET = "P".repeat(43);
 let port = 0;
 const server = createServer((req, res) => {

@@ -4,7 +4,7 @@
 // that waits for an operator (core/waiting OPERATOR_STAGES: failed for good, testing, review — the last two used to
 // be watched forever) ends the watch with exit 3 and a line saying what it waits for — after the events that
 // followed the move, also when --after is past it, and when a 503 met that check (or a job already ended's first
-// page read) once (it is retried) — while an old
+// page read) once (it is retried, each retry said) — while an old
 // failure the job was since requeued from does not; a job that had ended before the watch began ends it too (with
 // --after past its stage move, or a purged feed, whose missing events it names); help names the NDJSON output and the exit codes (the overview's too, which said 3 only for a failed job).
 import { describe, expect, it } from "vitest";
@@ -256,7 +256,7 @@ describe("watch: when it ends", () => {
 
   // A page of a job's events is a 503 while events its coordinator still holds cannot all reach the feed (its last
   // seq would read short of the log): the watch of a job already ended asks again, as the operator check does.
-  it("ends with 0 on a shipped job when its first page read met a 503 once", async () => {
+  it("ends with 0 on a shipped job when its first page read met a 503 once, saying the retry", async () => {
     let pageReads = 0;
     const stub = await stubCoordinator((req, reply) => {
       const url = new URL(req.url, "http://x");
@@ -270,7 +270,9 @@ describe("watch: when it ends", () => {
       } else reply.json(200, { id: "job_1", title: "T", stage: "shipped", waitingReason: null });
     });
     const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
-    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(run.code, run.stderr).toBe(0);
+    // Each retry is said (a watch that waited through an outage in silence looked hung): the cause and the wait.
+    expect(run.stderr).toMatch(/^… unavailable: held events on their way; retrying in \d+\.\ds \(attempt 1 of 29\)\n$/);
     expect(run.stdout).toContain("testing → shipped");
     expect(pageReads).toBeGreaterThan(1);
   });

@@ -15,7 +15,7 @@ import { endingNote, eventLines, factoryIdOf, resultReason, stageOf } from "../e
 import { followJobFeed } from "../job-feed.ts";
 import { lineOf } from "../read-answers-policy.ts";
 import { WatchNames } from "../watch-names.ts";
-import { endedSince, endOfEndedJobRetried, type Verdict, verdictAt } from "../watch-verdicts.ts";
+import { endedSince, endOfEndedJobRetried, type RetryNote, type Verdict, verdictAt } from "../watch-verdicts.ts";
 import { type WaitingLine, waitingTeller } from "../watch-waiting.ts";
 
 export { stageOf, summarize } from "../event-text.ts";
@@ -50,7 +50,8 @@ export const watch: Command = {
     `  exit ${EXIT_NEEDS_OPERATOR}  the job waits for an operator; a line on stderr says for what:`,
     "          in review (`gigafactory review approve ID` or `review reject ID`), in testing (`ship ID` or",
     "          `reject ID`), or failed and not retried (`requeue ID` or `cancel ID`)",
-    "  exit 1  the feed could not be followed (errors as `✘ ERROR code: …`)",
+    "  exit 1  the feed could not be followed (errors as `✘ ERROR code: …`): at once when the first read gets",
+    "          no answer (`unreachable`, `timeout`); once the coordinator answered, after ~5 minutes of tries",
     "",
     "While the job waits, a line on stderr says why and how to end the wait (`… ID waits: code — why — fix: …`),",
     'again when the reason changes; under --json, as a `{"type":"watch.waiting",…}` line on stderr.',
@@ -97,6 +98,14 @@ export const watch: Command = {
       let checkAt: number | undefined;
       let needsOperator: string | undefined;
       const after = ctx.int("after") ?? 0;
+      // Each wait through an outage is said, the feed's reconnects and the reads' retries alike: a watch that said
+      // nothing while it retried looked hung. The reason may quote the feed's own text (why it ended the stream): kept
+      // to the one line this note is. `of`: how long it keeps trying, so a watcher of an outage knows when it gives up.
+      const told =
+        (doing: string): RetryNote =>
+        ({ attempt, of, delayMs, reason }) =>
+          ctx.note(`… ${lineOf(reason)}; ${doing} in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt} of ${of})`);
+      const onRetry = told("retrying");
       const end = async (verdict: Verdict & { ends: true }): Promise<true> => {
         if (verdict.gap !== undefined) ctx.note(`… ${verdict.gap}`);
         await learn(verdict.later);
@@ -105,10 +114,10 @@ export const watch: Command = {
         return true;
       };
       // A job already ended or waiting whose last stage move is at or before --after: no replayed move ends the watch.
-      const ended = follow ? undefined : await endOfEndedJobRetried(client, id, after);
+      const ended = follow ? undefined : await endOfEndedJobRetried(client, id, after, onRetry);
       // Said by the closing line unless a stage move printed below says otherwise.
       if (ended) ({ stage: lastStage, reason: lastReason } = ended.ended);
-      const first = follow || ended ? { ends: false as const } : await verdictAt(client, id, after);
+      const first = follow || ended ? { ends: false as const } : await verdictAt(client, id, after, onRetry);
       let endAt = ended && "endAt" in ended ? ended.endAt : undefined;
       let opened = 0;
       if (ended && "ends" in ended) await end(ended);
@@ -123,6 +132,8 @@ export const watch: Command = {
         void waiting?.check();
         await followJobFeed(client, id, {
           after,
+          // Under --follow the feed is the first read: a wrong URL or a server that never answers ends it at once.
+          unanswered: follow,
           retryAfterHeader: () => ctx.retryAfterHeader(),
           // Each stream but the first of a job not ended when the watch began (the reads above just looked): did the
           // job end, and its events get purged, while the watch was away? See watch-verdicts `endedSince`.
@@ -143,19 +154,13 @@ export const watch: Command = {
             const stage = stageOf(event);
             if (stage !== undefined) checkAt = waitsForOperator(stage as Stage) ? event.seq : undefined;
             if (checkAt === undefined || event.seq < checkAt) return false;
-            const verdict = await verdictAt(client, id, event.seq);
+            const verdict = await verdictAt(client, id, event.seq, onRetry);
             if (verdict.ends) return end(verdict);
             checkAt = verdict.recheckAt;
             return false;
           },
           onSkipped: (note) => ctx.note(`… ${note}`),
-          onRetry({ attempt, of, delayMs, reason }) {
-            // The reason may quote the feed's own text (why it ended the stream): kept to the one line this note is.
-            // `of`: how long it keeps trying, so a watcher of an outage knows when it gives up.
-            ctx.note(
-              `… ${lineOf(reason)}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt} of ${of})`,
-            );
-          },
+          onRetry: told("reconnecting"),
         }).finally(() => waiting?.stop());
       }
       if (needsOperator === undefined) {
