@@ -1,0 +1,93 @@
+// Hostile review of pass 47's late-spend raises (workerd, real DO storage): what a closed run's late charge must not
+// reach — a track record that no longer holds the run (evicted at MAX_TRACK_ROWS and made afresh by later runs of
+// its key) keeps the mean of the runs it does hold. RED today: policies/closed-run-raise revises whatever record the
+// key names now.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { emptyRecord } from "../../src/core/track-record.ts";
+import { type KeyedRecord, MAX_TRACK_ROWS } from "../../src/durable-objects/coordinator/policies/track-records.ts";
+import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit } from "./client";
+import { expireLeaseNow } from "./state";
+
+type Reported = JobView & { code?: string };
+const patch = (product: string, token: string, jobId: string, json: Record<string, unknown>) =>
+  api<Reported>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json });
+const trackRecords = async (product: string, factoryId: string) =>
+  (
+    await api<{ records: KeyedRecord[] }>("GET", `${P(product)}/routing/track-records?factoryId=${factoryId}`, {
+      token: ADMIN,
+    })
+  ).body.records;
+
+describe("pass 47 review 2: late-spend raises", () => {
+  // What a user loses: the router's costFit, explain and the fleet card read factory f as charging $11 a run for a
+  // class whose only counted run (the record's n = 1) cost $3 — a mean above every cost the record holds, for as long
+  // as the record's half-life keeps it. The late run had been evicted with its old record (the stalest of
+  // MAX_TRACK_ROWS): the record under its key now is a new one that never counted it, yet the raise "revises" it.
+  it("a late raise of a run whose track record was evicted and made afresh does not move the new record's mean", async () => {
+    const product = "r2-evicted-record";
+    expect(
+      (
+        await api("PUT", `${P(product)}/budget`, {
+          token: ADMIN,
+          json: { period: "day", ceilingUsd: 100, onExhausted: "pause" },
+        })
+      ).status,
+    ).toBe(200);
+    const f = await enroll(product, "f");
+    const g = await enroll(product, "g");
+    const job1 = await submit(product, { title: "outlives its lease", maxAttempts: 5 });
+    const first = (await claim(product, f.token)).body;
+    expect(first.job.id).toBe(job1.id);
+    const epoch1 = first.lease.leaseEpoch;
+    expect(
+      (await patch(product, f.token, job1.id, { leaseEpoch: epoch1, stage: "building", insights: { costUsd: 1 } }))
+        .status,
+    ).toBe(200);
+    await expireLeaseNow(product, job1.id);
+    await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
+    expect((await getJob(product, job1.id)).stage).toBe("queued"); // run 1 closed `timeout` at $1, counted for f
+    expect((await trackRecords(product, f.factoryId))[0]?.record.costUsd.mean).toBeCloseTo(1, 9);
+
+    // The table fills with other (newer) records up to its cap: f's is the stalest.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const doc = JSON.stringify(emptyRecord(Date.now() + 1e9));
+      for (let i = 0; i < MAX_TRACK_ROWS - 1; i++)
+        state.storage.sql.exec(
+          "INSERT INTO track_records(factory_id, engine, job_class, updated_at, doc) VALUES (?, '*', 'filler', ?, ?)",
+          `filler-${i}`,
+          Date.now() + 1e9,
+          doc,
+        );
+    });
+    // g runs job 1 again: its new record evicts the stalest, f's (and run 1 with it).
+    const second = (await claim(product, g.token)).body;
+    expect(second.job.id).toBe(job1.id);
+    const ok = { outcome: "success", rc: 0, message: "green" };
+    const done2 = { leaseEpoch: second.lease.leaseEpoch, stage: "testing", result: ok, insights: { costUsd: 2 } };
+    expect((await patch(product, g.token, job1.id, { ...done2, stage: "building", result: undefined })).status).toBe(
+      200,
+    );
+    expect((await patch(product, g.token, job1.id, done2)).status).toBe(200);
+    expect(await trackRecords(product, f.factoryId)).toHaveLength(0); // evicted
+
+    // f's record is made afresh by a new run of the same class: n = 1, $3.
+    const job2 = await submit(product, { title: "f again", maxAttempts: 5 });
+    const third = (await claim(product, f.token)).body;
+    expect(third.job.id).toBe(job2.id);
+    const done3 = { leaseEpoch: third.lease.leaseEpoch, stage: "testing", result: ok, insights: { costUsd: 3 } };
+    expect((await patch(product, f.token, job2.id, { ...done3, stage: "building", result: undefined })).status).toBe(
+      200,
+    );
+    expect((await patch(product, f.token, job2.id, done3)).status).toBe(200);
+    const fresh = (await trackRecords(product, f.factoryId))[0]?.record;
+    expect([fresh?.n, fresh?.costUsd.mean]).toEqual([1, 3]);
+
+    // Run 1's agent's last report, fenced: charged (run 1 rises to $9), but f's new record never counted run 1.
+    const late = { leaseEpoch: epoch1, stage: "failed", result: { outcome: "failure" }, insights: { costUsd: 9 } };
+    expect((await patch(product, f.token, job1.id, late)).body.code).toBe("fenced");
+    const after = (await trackRecords(product, f.factoryId))[0]?.record;
+    expect(after?.n).toBe(1);
+    expect(after?.costUsd.mean).toBeCloseTo(3, 9); // today ≈ 11: 3 + (9 − 1), a run it never held
+  });
+});
