@@ -1,12 +1,15 @@
 // Hostile review of pass 47's late-spend raises (workerd, real DO storage): what a closed run's late charge must not
 // reach — a track record that no longer holds the run (evicted at MAX_TRACK_ROWS and made afresh by later runs of
 // its key) keeps the mean of the runs it does hold. RED today: policies/closed-run-raise revises whatever record the
-// key names now.
+// key names now. The same kind in a chunked rebuild (`POST …/routing/rebuild`, REBUILD_CHUNK runs a unit): a raise
+// between its chunks revises the emptied, partly replayed record, then its chunk replays the run at the raised cost.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { unwrap } from "../../src/core/errors.ts";
 import { emptyRecord } from "../../src/core/track-record.ts";
 import { type KeyedRecord, MAX_TRACK_ROWS } from "../../src/durable-objects/coordinator/policies/track-records.ts";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit } from "./client";
+import { historyUntil } from "./history-wait.ts";
 import { expireLeaseNow } from "./state";
 
 type Reported = JobView & { code?: string };
@@ -89,5 +92,83 @@ describe("pass 47 review 2: late-spend raises", () => {
     const after = (await trackRecords(product, f.factoryId))[0]?.record;
     expect(after?.n).toBe(1);
     expect(after?.costUsd.mean).toBeCloseTo(3, 9); // today ≈ 11: 3 + (9 − 1), a run it never held
+  });
+
+  // What a user loses: after `gigafactory routing rebuild` on a product with more than REBUILD_CHUNK runs, factory f
+  // reads ~$10.5 a run for a class whose runs cost $4 and $9 (true mean $6.5) — the late run's raise counted into a
+  // record that did not hold it yet, and the run counted again at its raised cost by the next chunk; the router's
+  // costFit and the fleet card keep it until the next rebuild. Chunks are driven as the Worker drives them: the
+  // first chunk holds the runs that started earlier (here S), the next the late run R as D1 then has it.
+  it("a late raise landing between a rebuild's chunks leaves the record a rebuild from D1 gives", async () => {
+    const product = "r2-rebuild-chunks";
+    const put = await api("PUT", `${P(product)}/budget`, {
+      token: ADMIN,
+      json: { period: "day", ceilingUsd: 100, onExhausted: "pause" },
+    });
+    expect(put.status).toBe(200);
+    const f = await enroll(product, "f");
+    const ok = { outcome: "success", rc: 0, message: "green" };
+    const s = await submit(product, { title: "S: cost 4", maxAttempts: 5 });
+    const sLease = (await claim(product, f.token)).body;
+    expect(sLease.job.id).toBe(s.id);
+    const sEpoch = sLease.lease.leaseEpoch;
+    expect((await patch(product, f.token, s.id, { leaseEpoch: sEpoch, stage: "building" })).status).toBe(200);
+    const sDone = { leaseEpoch: sEpoch, stage: "testing", result: ok, insights: { costUsd: 4 } };
+    expect((await patch(product, f.token, s.id, sDone)).status).toBe(200);
+    const r = await submit(product, { title: "R: outlives its lease", maxAttempts: 5 });
+    const rLease = (await claim(product, f.token)).body;
+    expect(rLease.job.id).toBe(r.id);
+    const epoch = rLease.lease.leaseEpoch;
+    expect(
+      (await patch(product, f.token, r.id, { leaseEpoch: epoch, stage: "building", insights: { costUsd: 1 } })).status,
+    ).toBe(200);
+    await expireLeaseNow(product, r.id);
+    await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
+    expect((await getJob(product, r.id)).stage).toBe("queued"); // R closed `timeout` at $1, counted
+
+    type D1Row = {
+      jobId: string;
+      factoryId: string;
+      engine: string | null;
+      startedAt: number;
+      endedAt: number | null;
+      outcome: string | null;
+      costUsd: number | null;
+    };
+    const d1Run = async (jobId: string, cost: number) =>
+      (
+        await historyUntil<D1Row>(product, "runs", (rows) => rows[0]?.costUsd === cost && rows[0].endedAt !== null, {
+          query: `&jobId=${jobId}`,
+        })
+      ).body.items[0] as D1Row;
+    const asHistory = (row: D1Row) => ({
+      jobId: row.jobId,
+      factoryId: row.factoryId,
+      engine: row.engine,
+      startedAt: row.startedAt,
+      endedAt: row.endedAt as number,
+      outcome: row.outcome as "success",
+      costUsd: row.costUsd,
+    });
+    const sRow = await d1Run(s.id, 4);
+    await d1Run(r.id, 1);
+
+    const stub = env.COORDINATOR.getByName(product);
+    const first = await unwrap(stub.rebuildTrackRecords(product, [asHistory(sRow)], true, "admin"));
+    expect(first.counted).toBe(1);
+    // R's agent's last report, fenced, lands between the chunks: R rises to $9 (and its D1 row with it).
+    const late = { leaseEpoch: epoch, stage: "failed", result: { outcome: "failure" }, insights: { costUsd: 9 } };
+    expect((await patch(product, f.token, r.id, late)).body.code).toBe("fenced");
+    const rRow = await d1Run(r.id, 9);
+    const next = await unwrap(stub.rebuildTrackRecords(product, [asHistory(rRow)], false, "admin", first.rebuild));
+    expect(next.counted).toBe(1);
+    const chunked = (await trackRecords(product, f.factoryId))[0]?.record;
+    expect(chunked?.n).toBe(2);
+    // A rebuild from the same D1 rows with no raise between its chunks: the record the history gives.
+    const clean = await api("POST", `${P(product)}/routing/rebuild`, { token: ADMIN });
+    expect(clean.status).toBe(200);
+    const want = (await trackRecords(product, f.factoryId))[0]?.record;
+    expect(want?.costUsd.mean).toBeCloseTo(6.5, 6);
+    expect(chunked?.costUsd.mean).toBeCloseTo(want?.costUsd.mean ?? Number.NaN, 6); // today ≈ 10.5
   });
 });
