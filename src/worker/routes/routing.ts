@@ -13,7 +13,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import type { RunResult } from "../../core/model.ts";
-import type { HistoryRun } from "../../durable-objects/coordinator/policies/track-records.ts";
+import type { HistoryRun } from "../../durable-objects/coordinator/policies/track-rebuild.ts";
 import { runs } from "../../history/schema.ts";
 import { RunResultSchema } from "../../shared/api-job-schemas.ts";
 import { RuleBody, RuleIdParam } from "../../shared/api-routing.ts";
@@ -90,6 +90,7 @@ routing.post("/routing/rebuild", async (c) => {
         ? [
             {
               jobId: r.jobId,
+              leaseEpoch: r.leaseEpoch,
               factoryId: r.factoryId,
               engine: r.engine,
               startedAt: r.startedAt,

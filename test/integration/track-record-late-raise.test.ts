@@ -1,8 +1,11 @@
-// Hostile review of pass 47's late-spend raises (workerd, real DO storage): what a closed run's late charge must not
-// reach — a track record that no longer holds the run (evicted at MAX_TRACK_ROWS and made afresh by later runs of
-// its key) keeps the mean of the runs it does hold. RED today: policies/closed-run-raise revises whatever record the
-// key names now. The same kind in a chunked rebuild (`POST …/routing/rebuild`, REBUILD_CHUNK runs a unit): a raise
-// between its chunks revises the emptied, partly replayed record, then its chunk replays the run at the raised cost.
+// A closed run's late charge (policies/closed-run-raise; workerd, real DO storage and D1) revises only the track record
+// that holds the run — the one that counted it (`track_records.made` = `runs.track_made`). A record evicted at
+// MAX_TRACK_ROWS and made afresh by later runs of its key keeps the mean of the runs it holds. In a chunked rebuild
+// (`POST …/routing/rebuild`, REBUILD_CHUNK runs a unit: policies/track-rebuild) a raise between the chunks leaves the
+// emptied, partly replayed record alone, and the run's chunk replays it at the raised cost — its coordinator row's,
+// even when the chunk was read from D1 before the raise reached D1; a raise after the run's chunk revises the rebuilt
+// record. Each ends with the record a rebuild from D1, with no raise between its chunks, gives. A record and its runs
+// from before the numbers (NULL in both) still match, so such a record is revised as before.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { unwrap } from "../../src/core/errors.ts";
@@ -22,8 +25,8 @@ const trackRecords = async (product: string, factoryId: string) =>
     })
   ).body.records;
 
-describe("pass 47 review 2: late-spend raises", () => {
-  // What a user loses: the router's costFit, explain and the fleet card read factory f as charging $11 a run for a
+describe("a late charge revises only the track record that counted its run", () => {
+  // What a user lost: the router's costFit, explain and the fleet card read factory f as charging $11 a run for a
   // class whose only counted run (the record's n = 1) cost $3 — a mean above every cost the record holds, for as long
   // as the record's half-life keeps it. The late run had been evicted with its old record (the stalest of
   // MAX_TRACK_ROWS): the record under its key now is a new one that never counted it, yet the raise "revises" it.
@@ -91,16 +94,48 @@ describe("pass 47 review 2: late-spend raises", () => {
     expect((await patch(product, f.token, job1.id, late)).body.code).toBe("fenced");
     const after = (await trackRecords(product, f.factoryId))[0]?.record;
     expect(after?.n).toBe(1);
-    expect(after?.costUsd.mean).toBeCloseTo(3, 9); // today ≈ 11: 3 + (9 − 1), a run it never held
+    expect(after?.costUsd.mean).toBeCloseTo(3, 9); // before: ≈ 11, 3 + (9 − 1) for a run it never held
   });
 
-  // What a user loses: after `gigafactory routing rebuild` on a product with more than REBUILD_CHUNK runs, factory f
-  // reads ~$10.5 a run for a class whose runs cost $4 and $9 (true mean $6.5) — the late run's raise counted into a
+  // A record and the runs it counted from before `made` (both NULL: the columns added to tables made before them)
+  // still match, so a late raise revises such a record as it did.
+  it("a late raise revises a record from before the record numbers that counted its run", async () => {
+    const product = "r2-legacy-record";
+    const put = await api("PUT", `${P(product)}/budget`, {
+      token: ADMIN,
+      json: { period: "day", ceilingUsd: 100, onExhausted: "pause" },
+    });
+    expect(put.status).toBe(200);
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "outlives its lease", maxAttempts: 5 });
+    const lease = (await claim(product, f.token)).body;
+    const epoch = lease.lease.leaseEpoch;
+    const building = { leaseEpoch: epoch, stage: "building", insights: { costUsd: 1 } };
+    expect((await patch(product, f.token, job.id, building)).status).toBe(200);
+    await expireLeaseNow(product, job.id);
+    await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
+    expect((await getJob(product, job.id)).stage).toBe("queued"); // closed `timeout` at $1, counted for f
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.sql.exec("UPDATE track_records SET made = NULL");
+      state.storage.sql.exec("UPDATE runs SET track_made = NULL");
+    });
+    const late = { leaseEpoch: epoch, stage: "failed", result: { outcome: "failure" }, insights: { costUsd: 9 } };
+    expect((await patch(product, f.token, job.id, late)).body.code).toBe("fenced");
+    const record = (await trackRecords(product, f.factoryId))[0]?.record;
+    expect([record?.n, record?.costUsd.mean]).toEqual([1, 9]);
+  });
+
+  // What a user lost: after `gigafactory routing rebuild` on a product with more than REBUILD_CHUNK runs, factory f
+  // read ~$10.5 a run for a class whose runs cost $4 and $9 (true mean $6.5) — the late run's raise counted into a
   // record that did not hold it yet, and the run counted again at its raised cost by the next chunk; the router's
-  // costFit and the fleet card keep it until the next rebuild. Chunks are driven as the Worker drives them: the
-  // first chunk holds the runs that started earlier (here S), the next the late run R as D1 then has it.
-  it("a late raise landing between a rebuild's chunks leaves the record a rebuild from D1 gives", async () => {
-    const product = "r2-rebuild-chunks";
+  // costFit and the fleet card kept it until the next rebuild. Chunks are driven as the Worker drives them: the
+  // first chunk holds the runs that started earlier (here S), the next the late run R as D1 has it when read.
+  it.each([
+    ["between the chunks, R's chunk read from D1 after it", "between", "raised"],
+    ["between the chunks, R's chunk read from D1 before it got there", "between", "stale"],
+    ["after R's chunk", "after", "stale"],
+  ] as const)("a late raise landing %s leaves the record a rebuild from D1 gives", async (_, when, read) => {
+    const product = `r2-rebuild-${when}-${read}`;
     const put = await api("PUT", `${P(product)}/budget`, {
       token: ADMIN,
       json: { period: "day", ceilingUsd: 100, onExhausted: "pause" },
@@ -128,6 +163,7 @@ describe("pass 47 review 2: late-spend raises", () => {
 
     type D1Row = {
       jobId: string;
+      leaseEpoch: number;
       factoryId: string;
       engine: string | null;
       startedAt: number;
@@ -143,6 +179,7 @@ describe("pass 47 review 2: late-spend raises", () => {
       ).body.items[0] as D1Row;
     const asHistory = (row: D1Row) => ({
       jobId: row.jobId,
+      leaseEpoch: row.leaseEpoch,
       factoryId: row.factoryId,
       engine: row.engine,
       startedAt: row.startedAt,
@@ -151,24 +188,30 @@ describe("pass 47 review 2: late-spend raises", () => {
       costUsd: row.costUsd,
     });
     const sRow = await d1Run(s.id, 4);
-    await d1Run(r.id, 1);
+    const rStale = await d1Run(r.id, 1);
 
     const stub = env.COORDINATOR.getByName(product);
     const first = await unwrap(stub.rebuildTrackRecords(product, [asHistory(sRow)], true, "admin"));
     expect(first.counted).toBe(1);
-    // R's agent's last report, fenced, lands between the chunks: R rises to $9 (and its D1 row with it).
-    const late = { leaseEpoch: epoch, stage: "failed", result: { outcome: "failure" }, insights: { costUsd: 9 } };
-    expect((await patch(product, f.token, r.id, late)).body.code).toBe("fenced");
-    const rRow = await d1Run(r.id, 9);
-    const next = await unwrap(stub.rebuildTrackRecords(product, [asHistory(rRow)], false, "admin", first.rebuild));
+    // R's agent's last report, fenced: R rises to $9 (and its D1 row with it, once its record ships).
+    const raise = async () => {
+      const late = { leaseEpoch: epoch, stage: "failed", result: { outcome: "failure" }, insights: { costUsd: 9 } };
+      expect((await patch(product, f.token, r.id, late)).body.code).toBe("fenced");
+      return d1Run(r.id, 9);
+    };
+    const rRaised = when === "between" ? await raise() : undefined;
+    const rChunk = read === "raised" && rRaised ? rRaised : rStale;
+    const next = await unwrap(stub.rebuildTrackRecords(product, [asHistory(rChunk)], false, "admin", first.rebuild));
     expect(next.counted).toBe(1);
+    if (when === "after") await raise();
     const chunked = (await trackRecords(product, f.factoryId))[0]?.record;
     expect(chunked?.n).toBe(2);
     // A rebuild from the same D1 rows with no raise between its chunks: the record the history gives.
     const clean = await api("POST", `${P(product)}/routing/rebuild`, { token: ADMIN });
     expect(clean.status).toBe(200);
     const want = (await trackRecords(product, f.factoryId))[0]?.record;
-    expect(want?.costUsd.mean).toBeCloseTo(6.5, 6);
-    expect(chunked?.costUsd.mean).toBeCloseTo(want?.costUsd.mean ?? Number.NaN, 6); // today ≈ 10.5
+    // $4 and $9, S's weight decayed over the real seconds between the two ends (~1e-6 a second): not exactly 6.5.
+    expect(want?.costUsd.mean).toBeCloseTo(6.5, 4);
+    expect(chunked?.costUsd.mean).toBeCloseTo(want?.costUsd.mean ?? Number.NaN, 6); // before: ≈ 10.5 (between)
   });
 });
