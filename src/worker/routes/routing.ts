@@ -23,7 +23,7 @@ import { body, noBody, noQuery, param, query } from "../validate.ts";
 
 export const routing = new Hono<AppEnv>();
 
-/** 500 runs per chunk: one coordinator unit of ~3 statements per run stays a few ms, and one D1 page is small. */
+/** 500 runs per chunk: one coordinator unit of ~5 statements per run stays a few ms, and one D1 page is small. */
 export const REBUILD_CHUNK = 500;
 
 // Every outcome a run can end with, from the one list the API's schema keeps (not a second copy to keep in step).
