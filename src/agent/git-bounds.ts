@@ -63,6 +63,9 @@ export function killRunningGit(): number {
   return n;
 }
 
+/** A bound's callback that runs `fn` in the check phase (setImmediate), after the poll that reads git's pipes. */
+const afterPoll = (fn: () => void) => () => void setImmediate(fn);
+
 /** Why a git command was stopped: silent for `stallMs`, or still running at `timeoutMs`. */
 export type Stopped = "stall" | "timeout";
 
@@ -75,15 +78,30 @@ export interface GitWatch {
   clear(): void;
 }
 
+/** What watchGit reads of the git process (a ChildProcess): its pid, and whether its exit was seen. */
+export interface WatchedGit {
+  readonly pid?: number;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+}
+
 /**
- * Watch git process `pid`: kill its group (and call `onStop`) once it has written nothing for `stallMs` (undefined:
- * no silence bound), or has run `timeoutMs` in all, ms.
+ * 2 s: how long the pipes of a git that exited within its wall bound may stay open (something it started holds them)
+ * before it is stopped after all — without it, such a pipe held `close`, and the command, for ever.
+ */
+export const GIT_DRAIN_MS = 2_000;
+
+/**
+ * Watch git process `child`: kill its group (and call `onStop`) once it has written nothing for `stallMs` (undefined:
+ * no silence bound), or has run `timeoutMs` in all, ms. Either bound judges git, not the agent's loop: a git that
+ * wrote, or exited, before the bound is not stopped even when the loop read it only after the bound was due.
  */
 export function watchGit(
-  pid: number | undefined,
+  child: WatchedGit,
   bounds: { stallMs?: number; timeoutMs: number },
   onStop: () => void,
 ): GitWatch {
+  const pid = child.pid;
   let why: Stopped | undefined;
   const stop = (reason: Stopped) => {
     if (why !== undefined) return;
@@ -104,7 +122,19 @@ export function watchGit(
     });
   };
   const stall = bounds.stallMs === undefined ? undefined : setTimeout(silent, bounds.stallMs);
-  const wall = setTimeout(() => stop("timeout"), bounds.timeoutMs);
+  // The wall bound likewise decides in the check phase, after a poll has read git's exit (libuv's signal watcher): a
+  // git that exited within its bound, its exit unread while the loop was held, was killed as `git_timeout`. Its
+  // `close` waits for its pipes to drain, so the exit (exitCode/signalCode) is what says it ended; were its pipes
+  // still held GIT_DRAIN_MS later, something it started holds them, and it is stopped (the check again after a poll).
+  const overdue = () => {
+    if (cleared) return;
+    if (child.exitCode === null && child.signalCode === null) return stop("timeout");
+    const held = () => {
+      if (!cleared) stop("timeout");
+    };
+    wall = setTimeout(afterPoll(held), GIT_DRAIN_MS);
+  };
+  let wall = setTimeout(afterPoll(overdue), bounds.timeoutMs);
   if (pid !== undefined) running.add(pid);
   return {
     // (Never re-armed once stopped: refresh() would start a fired timer again.)

@@ -129,7 +129,7 @@ function runGit(
     // Git and what it started (a transport helper, ssh) share its process group (NO_TERMINAL: its own): all go. Its
     // pipes are closed on our side too, so a process that left the group holding them cannot keep `close` away.
     const timeoutMs = opts.timeoutMs ?? gitLocalTimeoutMs();
-    const watch = watchGit(child.pid, { stallMs: opts.stallMs, timeoutMs }, () => {
+    const watch = watchGit(child, { stallMs: opts.stallMs, timeoutMs }, () => {
       child.stdout?.destroy();
       child.stderr?.destroy();
     });

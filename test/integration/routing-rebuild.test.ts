@@ -9,7 +9,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { addOutcome, emptyRecord, type TrackRecord } from "../../src/core/track-record.ts";
-import type { HistoryRun } from "../../src/durable-objects/coordinator/policies/track-records.ts";
+import type { HistoryRun } from "../../src/durable-objects/coordinator/policies/track-rebuild.ts";
 import { REBUILD_CHUNK } from "../../src/worker/routes/routing.ts";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
 
@@ -89,6 +89,7 @@ describe("routing rebuild across chunks", () => {
 
 type RunRow = {
   job_id: string;
+  lease_epoch: number;
   factory_id: string;
   engine: string;
   started_at: number;
@@ -106,6 +107,7 @@ async function shippedRuns(product: string, n: number): Promise<HistoryRun[]> {
   const rows = (await until(read, (r) => r.results.length === n)).results;
   return rows.map((r) => ({
     jobId: r.job_id,
+    leaseEpoch: r.lease_epoch,
     factoryId: r.factory_id,
     engine: r.engine,
     startedAt: r.started_at,

@@ -13,7 +13,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import type { RunResult } from "../../core/model.ts";
-import type { HistoryRun } from "../../durable-objects/coordinator/policies/track-records.ts";
+import type { HistoryRun } from "../../durable-objects/coordinator/policies/track-rebuild.ts";
 import { runs } from "../../history/schema.ts";
 import { RunResultSchema } from "../../shared/api-job-schemas.ts";
 import { RuleBody, RuleIdParam } from "../../shared/api-routing.ts";
@@ -23,7 +23,7 @@ import { body, noBody, noQuery, param, query } from "../validate.ts";
 
 export const routing = new Hono<AppEnv>();
 
-/** 500 runs per chunk: one coordinator unit of ~3 statements per run stays a few ms, and one D1 page is small. */
+/** 500 runs per chunk: one coordinator unit of ~5 statements per run stays a few ms, and one D1 page is small. */
 export const REBUILD_CHUNK = 500;
 
 // Every outcome a run can end with, from the one list the API's schema keeps (not a second copy to keep in step).
@@ -90,6 +90,7 @@ routing.post("/routing/rebuild", async (c) => {
         ? [
             {
               jobId: r.jobId,
+              leaseEpoch: r.leaseEpoch,
               factoryId: r.factoryId,
               engine: r.engine,
               startedAt: r.startedAt,

@@ -5,7 +5,7 @@
  * cost and tokens (core/run-accrual `raisedToMark`) — and so does each figure derived from them at the close:
  *   - its D1 history row (history/write lets an ended run's cost and tokens rise, and only rise);
  *   - its track record's cost mean (policies/track-records: the router's costFit, explain, the fleet card), when its
- *     outcome was counted there;
+ *     outcome was counted there and that record still holds it (the record under its key is the one that counted it);
  *   - its experiment arm's cost sums (policies/experiments: `meanCostUsd`, the cost guardrail), when it was the
  *     job's counted run and the experiment still runs.
  * In the charge's unit, and exactly once: the raise is from the run's stored figures to the mark, and a report that
@@ -23,7 +23,7 @@ import { execute } from "../../sql-statements.ts";
 import { enqueueRun } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { saveExperiment } from "./experiments.ts";
-import { countsAs, RECORD_SQL } from "./track-records.ts";
+import { countsAs, HOLDING_RECORD_SQL } from "./track-records.ts";
 
 /**
  * Raise closed run `doc` (its stored row's JSON) of `job` to `mark` (USD and tokens, in + out), with its D1 row, its
@@ -49,7 +49,7 @@ export function raiseClosedRun(tx: Tx, job: Pick<Job, "requires" | "manifest">, 
   reviseArm(tx, run, from, to);
 }
 
-/** The run's track record, its cost mean revised from `from` to `to` (USD) when its outcome is counted there. */
+/** The run's track record, its cost mean revised from `from` to `to` (USD) when it is the record that counted it. */
 function reviseTrack(
   tx: Tx,
   job: Pick<Job, "requires" | "manifest">,
@@ -59,8 +59,10 @@ function reviseTrack(
 ): void {
   if (!run.result || countsAs(run.result.outcome) === undefined || run.endedAt === undefined) return;
   const key = [run.factoryId, run.engine ?? "*", classOfJob(job)] as const;
-  const row = one<{ doc: string }>(tx.sql, RECORD_SQL, ...key);
-  // No record: its factory's were dropped (deregistered, revoked) or evicted (MAX_TRACK_ROWS), the run with them.
+  const row = one<{ doc: string }>(tx.sql, HOLDING_RECORD_SQL, ...key, run.jobId, run.leaseEpoch);
+  // None that holds the run: its factory's records were dropped (deregistered, revoked); its record was evicted
+  // (MAX_TRACK_ROWS) and the one under its key now was made afresh by later runs; or a rebuild emptied the table and
+  // has not replayed the run yet (policies/track-rebuild: it replays it at the cost raised here).
   if (!row) return;
   const record = JSON.parse(row.doc) as TrackRecord;
   const next = reviseRecordCost(record, run.endedAt, from, to);

@@ -2,23 +2,21 @@
  * @module durable-objects/coordinator/policies/track-records
  * Track records per (factory, engine, job class) (issue 11 part 1) in `track_records`, over core/track-record.
  * `noteRunForTrack` is called for every run that ends (jobs/runs `finishRun`), in that unit, as the breakers' is;
- * `trackContext` hands the router its learned-term input (dispatch/claim `routeContext`); `replayRuns` rebuilds the
- * table from the D1 runs history (`POST …/routing/rebuild`, in chunks).
+ * `trackContext` hands the router its learned-term input (dispatch/claim `routeContext`); policies/track-rebuild
+ * rebuilds the table from the D1 runs history (`POST …/routing/rebuild`, in chunks).
  *
  * What counts mirrors policies/breakers: `success` is a success; `failure`, `timeout` and `rate_limited` are the
  * engine's failure; `cancelled`, `preempted`, `handed_back`, `budget_exceeded` and `fenced` are not counted at all —
  * an operator, a more urgent job, a hand-back, a budget or a lost lease ended the run, not the engine.
  */
 import { holdsAll } from "../../../core/capability-key.ts";
-import { DomainError } from "../../../core/errors.ts";
 import type { Job, RunResult } from "../../../core/model.ts";
 import { effectiveRequires } from "../../../core/route-filter.ts";
 import { addOutcome, emptyRecord, type Outcome, type TrackRecord } from "../../../core/track-record.ts";
 import { classOfJob, type TrackContext } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
-import { execute } from "../../sql-statements.ts";
+import { columnsOf, execute } from "../../sql-statements.ts";
 import { cachedFactory } from "../factories/cache.ts";
-import { loadJob } from "../jobs/rows.ts";
 import { getMeta, getSettings, setMeta } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 
@@ -63,20 +61,53 @@ export interface KeyedRecord {
 /** One record by its key (the primary key): `?1` factory id, `?2` engine, `?3` job class. */
 export const RECORD_SQL = "SELECT doc FROM track_records WHERE factory_id = ? AND engine = ? AND job_class = ?";
 
-/** Adds one counted outcome at `at` (ms) to the record of (factory, engine, class), evicting the stalest beyond the cap. */
-export function addToRecord(tx: Tx, key: Omit<KeyedRecord, "record">, o: Outcome, at: number): void {
-  const row = one<{ doc: string }>(tx.sql, RECORD_SQL, key.factoryId, key.engine, key.jobClass);
+/**
+ * The record of a key (`?1` factory id, `?2` engine, `?3` job class) only if it is the one that counted run (`?4` job
+ * id, `?5` lease epoch): its `made` is the run's `track_made` (both NULL: a record and its runs from before them).
+ */
+export const HOLDING_RECORD_SQL = `${RECORD_SQL} AND made IS (SELECT track_made FROM runs WHERE job_id = ? AND lease_epoch = ?)`;
+
+/** Meta key of the last `made` number given to a record (one more for each record made, never reused). */
+const MADE_KEY = "track_made";
+
+/**
+ * `track_records.made` (which record it is: a number no other record of the product had) and `runs.track_made`
+ * (the `made` of the record that counted the run) on tables made before them. Why: a late cost revised whatever
+ * record its key named (policies/closed-run-raise), though a record evicted at MAX_TRACK_ROWS and made afresh, or
+ * emptied by a rebuild and not yet replayed to the run, does not hold it. Rows from before have NULL in both: such a
+ * record still matches the runs it counted, as before; any record made since has a number of its own.
+ */
+export function applyTrackRecordColumns(sql: SqlStorage): void {
+  if (!columnsOf(sql, "track_records").has("made")) execute(sql, "ALTER TABLE track_records ADD COLUMN made INTEGER");
+  if (!columnsOf(sql, "runs").has("track_made")) execute(sql, "ALTER TABLE runs ADD COLUMN track_made INTEGER");
+}
+
+/**
+ * Adds one counted outcome at `at` (ms) to the record of (factory, engine, class), evicting the stalest beyond the
+ * cap; the record's `made` number (a new one when the record is new; null: a record from before the numbers).
+ */
+export function addToRecord(tx: Tx, key: Omit<KeyedRecord, "record">, o: Outcome, at: number): number | null {
+  const row = one<{ doc: string; made: number | null }>(
+    tx.sql,
+    "SELECT doc, made FROM track_records WHERE factory_id = ? AND engine = ? AND job_class = ?",
+    key.factoryId,
+    key.engine,
+    key.jobClass,
+  );
   const next = addOutcome(row ? (JSON.parse(row.doc) as TrackRecord) : emptyRecord(at), o, at);
+  const made = row ? row.made : Number(getMeta(tx.sql, MADE_KEY) ?? 0) + 1;
+  if (!row) setMeta(tx.sql, MADE_KEY, String(made));
   execute(
     tx.sql,
-    "INSERT OR REPLACE INTO track_records(factory_id, engine, job_class, updated_at, doc) VALUES (?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO track_records(factory_id, engine, job_class, updated_at, doc, made) VALUES (?, ?, ?, ?, ?, ?)",
     key.factoryId,
     key.engine,
     key.jobClass,
     next.updatedAt,
     JSON.stringify(next),
+    made,
   );
-  if (row) return;
+  if (row) return made;
   const count = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM track_records").one().n;
   if (count > MAX_TRACK_ROWS) {
     execute(
@@ -86,6 +117,12 @@ export function addToRecord(tx: Tx, key: Omit<KeyedRecord, "record">, o: Outcome
       count - MAX_TRACK_ROWS,
     );
   }
+  return made;
+}
+
+/** Run (`jobId`, `leaseEpoch`) was counted in the record numbered `made` (addToRecord): what its late cost revises. */
+export function markCounted(tx: Tx, jobId: string, leaseEpoch: number, made: number | null): void {
+  execute(tx.sql, "UPDATE runs SET track_made = ? WHERE job_id = ? AND lease_epoch = ?", made, jobId, leaseEpoch);
 }
 
 /** A run ended (`run.result` set) for `job`: count it in its track record, unless its outcome is neutral. */
@@ -95,7 +132,8 @@ export function noteRunForTrack(tx: Tx, job: Pick<Job, "requires" | "manifest">,
   const at = run.endedAt ?? tx.now;
   const o: Outcome = { ok, durationMs: Math.max(0, at - run.startedAt) };
   if (run.insights?.costUsd !== undefined) o.costUsd = run.insights.costUsd;
-  addToRecord(tx, { factoryId: run.factoryId, engine: run.engine ?? "*", jobClass: classOfJob(job) }, o, at);
+  const key = { factoryId: run.factoryId, engine: run.engine ?? "*", jobClass: classOfJob(job) };
+  markCounted(tx, run.jobId, run.leaseEpoch, addToRecord(tx, key, o, at));
 }
 
 /** Every stored record, or only `factoryId`'s (read by the primary key's first column), by factory, engine, class. */
@@ -162,75 +200,4 @@ export function trackContext(tx: Tx): TrackContext {
       return ids;
     },
   };
-}
-
-/** One ended run of the D1 history, as the Worker hands it over for a rebuild. */
-export interface HistoryRun {
-  jobId: string;
-  factoryId: string;
-  engine?: string | null;
-  startedAt: number;
-  endedAt: number;
-  outcome: RunOutcome;
-  costUsd?: number | null;
-}
-
-/** Meta key of the rebuild under way: `{"id": n, "at": ms}` — its number and its first chunk's time. */
-const REBUILD_KEY = "track_rebuild";
-
-/**
- * Replays a chunk of the history into `track_records` (any order: core/track-record `addOutcome`). `rebuild`
- * absent: the first chunk — the table is emptied and rebuild number `id` (one more than the last) begins at
- * `tx.now`; later chunks pass that `id`. A run that ended after its rebuild began is skipped: the live fold counted it
- * into the emptied table (a run ending in the very millisecond of the first chunk, after it, would count twice).
- * The job class comes from the job's row here; a run whose job was pruned, or whose factory was deregistered or
- * revoked (its records dropped then), is skipped and counted in `skipped`.
- * @throws DomainError conflict — a newer rebuild began since `rebuild`'s first chunk: this one's chunks would count
- *         their runs into that one's table a second time, so it stops (the newer one rebuilds the table).
- */
-export function replayRuns(
-  tx: Tx,
-  runs: readonly HistoryRun[],
-  rebuild?: number,
-): { counted: number; skipped: number; rebuild: number } {
-  const last = JSON.parse(getMeta(tx.sql, REBUILD_KEY) ?? '{"id":0,"at":0}') as { id: number; at: number };
-  if (rebuild === undefined) {
-    execute(tx.sql, "DELETE FROM track_records");
-    setMeta(tx.sql, REBUILD_KEY, JSON.stringify({ id: last.id + 1, at: tx.now }));
-  } else if (rebuild !== last.id) {
-    throw new DomainError(
-      "conflict",
-      `a newer rebuild (${last.id}) of the track records began; this one (${rebuild}) stopped and that one rebuilds them`,
-      { rebuild: last.id },
-    );
-  }
-  const since = rebuild === undefined ? tx.now : last.at;
-  let counted = 0;
-  let skipped = 0;
-  const classes = new Map<string, string | undefined>();
-  // In order of end, as the live fold added them: the same record to the last bit of a float where it can be.
-  for (const r of [...runs].sort((a, b) => a.endedAt - b.endedAt)) {
-    if (r.endedAt > since) continue;
-    const ok = countsAs(r.outcome);
-    if (!classes.has(r.jobId)) classes.set(r.jobId, jobClassFromRow(tx.sql, r.jobId));
-    const jobClass = classes.get(r.jobId);
-    // Deregistering a factory, or revoking it, dropped its records (policies/routing-changes `forgetFactoryRouting`):
-    // D1 still has its runs, and replaying them brought the records back.
-    const f = cachedFactory(tx.sql, r.factoryId);
-    const gone = jobClass === undefined || f === undefined || f.status === "revoked";
-    if (ok === undefined || gone) {
-      if (gone) skipped += 1;
-      continue;
-    }
-    const o: Outcome = { ok, durationMs: Math.max(0, r.endedAt - r.startedAt) };
-    if (r.costUsd !== undefined && r.costUsd !== null) o.costUsd = r.costUsd;
-    addToRecord(tx, { factoryId: r.factoryId, engine: r.engine ?? "*", jobClass }, o, r.endedAt);
-    counted += 1;
-  }
-  return { counted, skipped, rebuild: rebuild ?? last.id + 1 };
-}
-
-function jobClassFromRow(sql: SqlStorage, jobId: string): string | undefined {
-  const job = loadJob(sql, jobId);
-  return job ? classOfJob(job) : undefined;
 }

@@ -18,8 +18,9 @@ import { enqueueAudit } from "../outbox/records.ts";
 import { listExperiments, requireExperiment, startExperiment, stopExperiment } from "../policies/experiments.ts";
 import { assertRunningArmsDiffer } from "../policies/routing-changes.ts";
 import { addRoutingRule, listRoutingRules, type RuleInput, removeRoutingRule } from "../policies/routing-rules.ts";
+import { type HistoryRun, replayRuns } from "../policies/track-rebuild.ts";
 import { readTrackRecords } from "../policies/track-record-reads.ts";
-import { type HistoryRun, listTrackRecords, replayRuns } from "../policies/track-records.ts";
+import { listTrackRecords } from "../policies/track-records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import { BatchRpc } from "./batches.ts";
 
@@ -95,7 +96,7 @@ export abstract class RoutingRpc extends BatchRpc {
 
   /**
    * One chunk of a rebuild from the D1 runs: `first` empties the table before it, audits `routing.rebuild` by `actor`
-   * and answers the rebuild's number, which every later chunk passes as `rebuild` (policies/track-records
+   * and answers the rebuild's number, which every later chunk passes as `rebuild` (policies/track-rebuild
    * `replayRuns`: a run that ended after the first chunk is not counted again; a newer rebuild's first chunk makes
    * an older one's next chunk a conflict). Each chunk is its own unit, so a long history never holds the object for long.
    */

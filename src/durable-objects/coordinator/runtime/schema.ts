@@ -22,6 +22,7 @@ import { applyBreakerTrialColumns } from "../policies/breakers.ts";
 import { applyExperimentJobColumns } from "../policies/experiments.ts";
 import { applyWaitingSchema } from "../policies/health-starving.ts";
 import { RUNS_BY_END_SQL } from "../policies/metrics.ts";
+import { applyTrackRecordColumns } from "../policies/track-records.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
 export const SCHEMA_VERSION = 2;
@@ -183,9 +184,8 @@ ${POLICY_SCHEMA_SQL}
 `;
 
 /**
- * Create the schema, or bring an older one up to date. Idempotent; runs in the
- * constructor. Each upgrade detects its own need from the table definition, so
- * no version bookkeeping can drift from what is really on disk.
+ * Create the schema, or bring an older one up to date. Idempotent; runs in the constructor. Each upgrade detects its
+ * own need from the table definition, so no version bookkeeping can drift from what is really on disk.
  */
 export function applySchema(sql: SqlStorage): void {
   execute(sql, SCHEMA_SQL);
@@ -198,6 +198,7 @@ export function applySchema(sql: SqlStorage): void {
   applyEnrollmentCodeColumns(sql); // what a code is bound to (access/enrollment)
   applyBreakerTrialColumns(sql); // which run is a half-open breaker's trial (policies/breakers)
   applyExperimentJobColumns(sql); // whether a job's one outcome is in its arm, and which run's (policies/experiments)
+  applyTrackRecordColumns(sql); // which record counted a run (policies/track-records), after keyRunsByEpoch
   applyWaitingSchema(sql); // waiting_since and the indexes the starving page reads (policies/health-starving)
   fillKeyHashes(sql); // a hash row for each key only the jobs column holds, once (jobs/idempotency)
 }
@@ -229,9 +230,8 @@ DROP INDEX IF EXISTS outbox_history;
 }
 
 /**
- * Version 1 keyed runs by `(job_id, attempt)`, so a refunded attempt's run was
- * overwritten by the next one. Rebuild the table keyed by `(job_id, lease_epoch)`
- * (unique per run: every claim takes a new epoch), keeping every row.
+ * Version 1 keyed runs by `(job_id, attempt)`, so a refunded attempt's run was overwritten by the next one. Rebuild
+ * the table keyed by `(job_id, lease_epoch)` (unique per run: every claim takes a new epoch), keeping every row.
  */
 function keyRunsByEpoch(sql: SqlStorage): void {
   const def = sql
