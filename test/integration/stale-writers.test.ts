@@ -170,7 +170,10 @@ describe("the coordinator's runs table upgrade", () => {
       applySchema(sql);
       applySchema(sql); // idempotent
       // The refunded attempt number comes round again at a new epoch: a new row, not an overwrite.
-      sql.exec("INSERT INTO runs VALUES ('j', 1, 'f', 5, NULL, 13, NULL, NULL, '{}')");
+      // Columns named: the upgrade may add columns after these (runs.track_made).
+      sql.exec(
+        "INSERT INTO runs (job_id, attempt, factory_id, lease_epoch, engine, started_at, ended_at, outcome, doc) VALUES ('j', 1, 'f', 5, NULL, 13, NULL, NULL, '{}')",
+      );
       return sql
         .exec<{ attempt: number; lease_epoch: number }>("SELECT attempt, lease_epoch FROM runs ORDER BY lease_epoch")
         .toArray();
