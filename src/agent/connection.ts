@@ -122,9 +122,11 @@ export class FactoryConnection {
 
   private open(): void {
     if (this.stopped) return;
+    const handshakeMs = this.opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+    // No `handshakeTimeout` for ws: ws's is an idle timer on the socket, which fired before the poll that reads an
+    // upgrade answer already waiting. The upgrade's bound is `upgradeTimer` below.
     const ws = new WebSocket(this.endpoint, {
       headers: { authorization: `Bearer ${this.opts.token}` },
-      handshakeTimeout: this.opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
       // welcome/assign carry whole jobs: the coordinator holds every frame it sends to this bound (shared/protocol).
       maxPayload: MAX_SERVER_FRAME_BYTES,
       // Not offered: frames are a few hundred bytes of JSON, and deflating each one costs the coordinator's single
@@ -133,13 +135,23 @@ export class FactoryConnection {
     });
     this.ws = ws;
     let settled = false;
-    // No welcome within the handshake window after connecting: treat the socket as dead. Judged after a poll
-    // (agent/after-poll): a welcome already in the socket when the loop was held past the window is read first.
+    let answered = false; // the upgrade got its HTTP answer: 101, or a refusal whose body is being read
+    let overdue = false; // it got none within the window and was ended
+    // No answer to the upgrade within the handshake window, then no welcome within twice it: the socket is dead. Each
+    // judged after a poll (agent/after-poll): an answer already in the socket when the loop was held past the window
+    // is read first, so only an upgrade still unanswered, or a socket still unwelcomed, is ended.
+    const unanswered = () => {
+      if (answered || this.ws !== ws || ws.readyState !== WebSocket.CONNECTING) return;
+      overdue = true;
+      ws.terminate();
+    };
     const unwelcomed = () => {
       if (this.welcomedAt === undefined && this.ws === ws) ws.terminate();
     };
-    const welcomeTimer = setTimeout(afterPoll(unwelcomed), (this.opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS) * 2);
+    const upgradeTimer = setTimeout(afterPoll(unanswered), handshakeMs);
+    const welcomeTimer = setTimeout(afterPoll(unwelcomed), handshakeMs * 2);
     const lost = (why: string) => {
+      clearTimeout(upgradeTimer);
       clearTimeout(welcomeTimer);
       if (settled || this.ws !== ws) return; // a stale socket's late events change nothing
       settled = true;
@@ -152,6 +164,7 @@ export class FactoryConnection {
       this.retryTimer = setTimeout(() => this.open(), delay);
     };
     const fatal = (error: FixableError) => {
+      clearTimeout(upgradeTimer);
       clearTimeout(welcomeTimer);
       if (this.ws !== ws) return;
       settled = true;
@@ -161,18 +174,22 @@ export class FactoryConnection {
       this.opts.handlers.onFatal(error);
     };
 
+    ws.on("upgrade", () => {
+      answered = true;
+    });
     ws.on("open", () => {
       const hello = this.opts.hello();
       ws.send(JSON.stringify({ type: "hello", v: 1, ...hello }));
     });
     const judge = (v: Verdict) => (v.kind === "fatal" ? fatal(v.error) : lost(v.why));
-    ws.on("unexpected-response", (_req, res) =>
+    ws.on("unexpected-response", (_req, res) => {
+      answered = true;
       readRefusal(res, (body) => {
         const heads = { location: res.headers.location, contentType: res.headers["content-type"] };
         judge(refusalVerdict(res.statusCode ?? 0, body, { ...heads, statusText: res.statusMessage }));
         ws.terminate();
-      }),
-    );
+      });
+    });
     ws.on("message", (data) => {
       const parsed = readServerFrame(String(data));
       // Ignored rather than obeyed or crashed on: unknown (a newer coordinator's) or malformed (agent/server-frames).
@@ -180,7 +197,9 @@ export class FactoryConnection {
       else if (!isUnknownType(parsed)) this.opts.handlers.onIgnored?.(parsed.message);
     });
     ws.on("close", (code, reason) => judge(closeVerdict(code, String(reason))));
-    ws.on("error", (err) => lost(`connection error: ${reasonOf(err)}`)); // a refused `localhost`'s message is ""
+    // A refused `localhost`'s message is ""; an upgrade ended as unanswered says so in ws's own words, with the bound.
+    const upgradeLate = () => `Opening handshake has timed out (no answer within ${handshakeMs} ms)`;
+    ws.on("error", (err) => lost(`connection error: ${overdue ? upgradeLate() : reasonOf(err)}`));
   }
 
   private receive(frame: ServerFrame): void {
