@@ -13,10 +13,12 @@ import type { FixableError } from "../shared/fixable-error.ts";
 import { reasonOf } from "../shared/http-transport.ts";
 import type { FactoryFrame, ServerFrame } from "../shared/protocol.ts";
 import { MAX_SERVER_FRAME_BYTES } from "../shared/protocol.ts";
+import { afterPoll } from "./after-poll.ts";
 import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
 import { closeVerdict, refusalVerdict, type Verdict } from "./close-codes.ts";
 import { readRefusal } from "./connect-refusal.ts";
 import { heartbeatEvery } from "./heartbeat-interval.ts";
+import { FrameError, PendingRequests } from "./pending-requests.ts";
 import { isUnknownType, readServerFrame } from "./server-frames.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -24,18 +26,7 @@ export type OutFrame = DistributiveOmit<FactoryFrame, "id">;
 export type Welcome = Extract<ServerFrame, { type: "welcome" }>;
 export type HelloInfo = Omit<Extract<FactoryFrame, { type: "hello" }>, "type" | "id" | "v">;
 
-/** The coordinator answered a request with an `error` frame (`fenced`, `not_lease_holder`, …) or it timed out. */
-export class FrameError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(`${code}: ${message}`);
-    this.name = "FrameError";
-    this.code = code;
-  }
-}
-
-/** Codes that mean "this lease is no longer yours": stop the engine and discard its work. */
-export const LEASE_LOST_CODES: ReadonlySet<string> = new Set(["fenced", "not_lease_holder"]);
+export { FrameError, LEASE_LOST_CODES } from "./pending-requests.ts";
 
 export interface ConnectionHandlers {
   onWelcome(welcome: Welcome): void;
@@ -52,6 +43,8 @@ export interface ConnectionOptions {
   token: string;
   hello: () => HelloInfo;
   handlers: ConnectionHandlers;
+  /** The bound (ms) for the upgrade, and twice it for `welcome` after connecting; default HANDSHAKE_TIMEOUT_MS. */
+  handshakeTimeoutMs?: number;
 }
 
 /** 30 s: an answer slower than this means the socket is dead or the coordinator is stuck; either way, retry elsewhere. */
@@ -59,19 +52,12 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** 10 s: for the upgrade and then for `welcome`; a healthy coordinator answers in milliseconds. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (err: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 export class FactoryConnection {
   private ws: WebSocket | undefined;
   private stopped = false;
   private attempt = 0;
   private welcomedAt: number | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new PendingRequests();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly readyWaiters = new Set<() => void>();
@@ -99,7 +85,8 @@ export class FactoryConnection {
   /**
    * Resolves at the next `welcome` (at once if welcomed now), or after `timeoutMs` if given; never rejects. A waiter
    * that timed out is dropped: racing a timer instead left one waiter per wait until the next welcome — a delivery
-   * retried every second piled up one per second per frame for as long as the coordinator stayed away.
+   * retried every second piled up one per second per frame for as long as the coordinator stayed away. The timeout
+   * ends the wait after a poll (agent/after-poll): a welcome already in the socket is read first, so it ends ready.
    */
   whenReady(timeoutMs?: number): Promise<void> {
     if (this.ready) return Promise.resolve();
@@ -109,7 +96,7 @@ export class FactoryConnection {
         this.readyWaiters.delete(done);
         resolve();
       };
-      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
+      const timer = timeoutMs === undefined ? undefined : setTimeout(afterPoll(done), timeoutMs);
       this.readyWaiters.add(done);
     });
   }
@@ -118,20 +105,11 @@ export class FactoryConnection {
   request(frame: OutFrame, timeoutMs: number = REQUEST_TIMEOUT_MS): Promise<unknown> {
     const ws = this.ws;
     if (!ws || !this.ready) return Promise.reject(new FrameError("disconnected", "not connected to the coordinator"));
-    const id = `r${this.nextId++}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new FrameError("timeout", `no answer to ${frame.type} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      ws.send(JSON.stringify({ ...frame, id }), (err) => {
-        if (!err) return;
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(new FrameError("disconnected", err.message));
-      });
+    const { id, answer } = this.pending.open(frame.type, timeoutMs);
+    ws.send(JSON.stringify({ ...frame, id }), (err) => {
+      if (err) this.pending.fail(id, new FrameError("disconnected", err.message));
     });
+    return answer;
   }
 
   /** Stop for good: close cleanly, no reconnect. */
@@ -144,9 +122,11 @@ export class FactoryConnection {
 
   private open(): void {
     if (this.stopped) return;
+    const handshakeMs = this.opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+    // No `handshakeTimeout` for ws: ws's is an idle timer on the socket, which fired before the poll that reads an
+    // upgrade answer already waiting. The upgrade's bound is `upgradeTimer` below.
     const ws = new WebSocket(this.endpoint, {
       headers: { authorization: `Bearer ${this.opts.token}` },
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       // welcome/assign carry whole jobs: the coordinator holds every frame it sends to this bound (shared/protocol).
       maxPayload: MAX_SERVER_FRAME_BYTES,
       // Not offered: frames are a few hundred bytes of JSON, and deflating each one costs the coordinator's single
@@ -155,11 +135,23 @@ export class FactoryConnection {
     });
     this.ws = ws;
     let settled = false;
-    // No welcome within the handshake window after connecting: treat the socket as dead.
-    const welcomeTimer = setTimeout(() => {
-      if (this.welcomedAt === undefined) ws.terminate();
-    }, HANDSHAKE_TIMEOUT_MS * 2);
+    let answered = false; // the upgrade got its HTTP answer: 101, or a refusal whose body is being read
+    let overdue = false; // it got none within the window and was ended
+    // No answer to the upgrade within the handshake window, then no welcome within twice it: the socket is dead. Each
+    // judged after a poll (agent/after-poll): an answer already in the socket when the loop was held past the window
+    // is read first, so only an upgrade still unanswered, or a socket still unwelcomed, is ended.
+    const unanswered = () => {
+      if (answered || this.ws !== ws || ws.readyState !== WebSocket.CONNECTING) return;
+      overdue = true;
+      ws.terminate();
+    };
+    const unwelcomed = () => {
+      if (this.welcomedAt === undefined && this.ws === ws) ws.terminate();
+    };
+    const upgradeTimer = setTimeout(afterPoll(unanswered), handshakeMs);
+    const welcomeTimer = setTimeout(afterPoll(unwelcomed), handshakeMs * 2);
     const lost = (why: string) => {
+      clearTimeout(upgradeTimer);
       clearTimeout(welcomeTimer);
       if (settled || this.ws !== ws) return; // a stale socket's late events change nothing
       settled = true;
@@ -172,6 +164,7 @@ export class FactoryConnection {
       this.retryTimer = setTimeout(() => this.open(), delay);
     };
     const fatal = (error: FixableError) => {
+      clearTimeout(upgradeTimer);
       clearTimeout(welcomeTimer);
       if (this.ws !== ws) return;
       settled = true;
@@ -181,18 +174,22 @@ export class FactoryConnection {
       this.opts.handlers.onFatal(error);
     };
 
+    ws.on("upgrade", () => {
+      answered = true;
+    });
     ws.on("open", () => {
       const hello = this.opts.hello();
       ws.send(JSON.stringify({ type: "hello", v: 1, ...hello }));
     });
     const judge = (v: Verdict) => (v.kind === "fatal" ? fatal(v.error) : lost(v.why));
-    ws.on("unexpected-response", (_req, res) =>
+    ws.on("unexpected-response", (_req, res) => {
+      answered = true;
       readRefusal(res, (body) => {
         const heads = { location: res.headers.location, contentType: res.headers["content-type"] };
         judge(refusalVerdict(res.statusCode ?? 0, body, { ...heads, statusText: res.statusMessage }));
         ws.terminate();
-      }),
-    );
+      });
+    });
     ws.on("message", (data) => {
       const parsed = readServerFrame(String(data));
       // Ignored rather than obeyed or crashed on: unknown (a newer coordinator's) or malformed (agent/server-frames).
@@ -200,7 +197,9 @@ export class FactoryConnection {
       else if (!isUnknownType(parsed)) this.opts.handlers.onIgnored?.(parsed.message);
     });
     ws.on("close", (code, reason) => judge(closeVerdict(code, String(reason))));
-    ws.on("error", (err) => lost(`connection error: ${reasonOf(err)}`)); // a refused `localhost`'s message is ""
+    // A refused `localhost`'s message is ""; an upgrade ended as unanswered says so in ws's own words, with the bound.
+    const upgradeLate = () => `Opening handshake has timed out (no answer within ${handshakeMs} ms)`;
+    ws.on("error", (err) => lost(`connection error: ${overdue ? upgradeLate() : reasonOf(err)}`));
   }
 
   private receive(frame: ServerFrame): void {
@@ -212,14 +211,7 @@ export class FactoryConnection {
       return;
     }
     if ((frame.type === "ack" || frame.type === "error") && frame.id !== undefined) {
-      const p = this.pending.get(frame.id);
-      if (p) {
-        this.pending.delete(frame.id);
-        clearTimeout(p.timer);
-        if (frame.type === "ack") p.resolve(frame.result);
-        else p.reject(new FrameError(frame.code, frame.message));
-        return;
-      }
+      if (this.pending.settle(frame.id, frame)) return;
     }
     this.opts.handlers.onFrame(frame);
   }
@@ -240,10 +232,6 @@ export class FactoryConnection {
     this.welcomedAt = undefined;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new FrameError("disconnected", why));
-      this.pending.delete(id);
-    }
+    this.pending.failAll(why);
   }
 }

@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { counted } from "../core/counted.ts";
+import { afterPoll } from "./after-poll.ts";
 import { notStarted } from "./engine-start.ts";
 import { killMarked, newRunMark, RUN_MARK_VAR, runMarkOf } from "./engine-strays.ts";
 import { LineSplitter, type LogStream } from "./log-batcher.ts";
@@ -62,13 +63,6 @@ const STDIO_DRAIN_MS = 2_000;
  * held to this instead — still weeks past any wall a coordinator grants.
  */
 const MAX_WALL_MS = 2 ** 31 - 1;
-
-/**
- * A bound's callback that runs `fn` in the check phase (setImmediate) after the timer fires, i.e. after one more poll.
- * Timers run before the poll phase that reads the engine's pipes and its exit (libuv's signal watcher): with the loop
- * held past a bound (a loaded host), the bound judged the engine on what it had written or done but was not read yet.
- */
-const afterPoll = (fn: () => void) => () => void setImmediate(fn);
 
 export class EngineProcess {
   readonly pid: number | undefined;

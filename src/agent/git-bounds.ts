@@ -7,6 +7,7 @@
  * job back. Every command now has a wall-clock bound — short for one that works on local files, longer for one that
  * talks to a remote — past which its whole process group is killed and it fails with GitError code `git_timeout`.
  */
+import { afterPoll } from "./after-poll.ts";
 
 /**
  * 5 min: what a command on local files (config, refs, a checkout, a snapshot's `add -A`, a repack) may take. Well
@@ -62,9 +63,6 @@ export function killRunningGit(): number {
   running.clear();
   return n;
 }
-
-/** A bound's callback that runs `fn` in the check phase (setImmediate), after the poll that reads git's pipes. */
-const afterPoll = (fn: () => void) => () => void setImmediate(fn);
 
 /** Why a git command was stopped: silent for `stallMs`, or still running at `timeoutMs`. */
 export type Stopped = "stall" | "timeout";

@@ -17,6 +17,7 @@
  */
 
 import { FEATURES } from "../shared/protocol.ts";
+import { afterPoll } from "./after-poll.ts";
 import { type FactoryConnection, FrameError, LEASE_LOST_CODES, type OutFrame } from "./connection.ts";
 import { type SpendMark, spendMark, type Usage, unchargedSpend } from "./insights.ts";
 import { LeaseRenewer, lapseGraceMs, renewPlan } from "./lease-renewer.ts";
@@ -196,19 +197,28 @@ export class SeatLease {
     if (this.renewer.running) this.watchLapse();
   }
 
-  /** Call `lapsed` once the lease is past its known expiry by the grace, unless an answer moves it first. */
+  /**
+   * Call `lapsed` once the lease is past its known expiry by the grace, unless an answer moves it first. Judged after
+   * a poll (agent/after-poll): with the loop held past the lapse while a renewal's ack was already in the socket, the
+   * timer fired before that ack was read, and a lease just renewed stopped its engine. An answer read by then has
+   * moved the watch (a new timer), and a stop ended it: either way this timer is no longer the watch's, and decides
+   * nothing.
+   */
   private watchLapse(): void {
     if (this.lapseTimer) clearTimeout(this.lapseTimer);
     const grace = (this.opts.graceMs ?? lapseGraceMs)(this.ttlSeconds);
-    this.lapseTimer = setTimeout(
-      () => {
-        this.lapseTimer = undefined;
-        const secs = Math.round((Date.now() - this.heldAt) / 1000);
-        this.opts.lapsed(`no renewal acknowledged for ${secs}s: the lease (TTL ${this.ttlSeconds}s) has expired`);
-      },
+    const lapse = () => {
+      if (this.lapseTimer !== timer) return;
+      this.lapseTimer = undefined;
+      const secs = Math.round((Date.now() - this.heldAt) / 1000);
+      this.opts.lapsed(`no renewal acknowledged for ${secs}s: the lease (TTL ${this.ttlSeconds}s) has expired`);
+    };
+    const timer = setTimeout(
+      afterPoll(lapse),
       Math.min(MAX_TIMER_MS, Math.max(0, this.heldUntil + grace - Date.now())),
     );
-    this.lapseTimer.unref();
+    timer.unref();
+    this.lapseTimer = timer;
   }
 
   /** A fenced frame got no acknowledgement: the lease is gone when the coordinator says so, else the miss is logged. */
