@@ -144,10 +144,13 @@ export abstract class SeatEndings {
     this.engine?.kill("shutdown");
   }
 
-  /** Drain ran out of time: stop the engine, checkpoint, give the job back. Resolves when done. */
+  /**
+   * Drain ran out of time: stop the engine, checkpoint, give the job back; resolves when done. Not an engine that exited
+   * on its own (its pipes still read): its outcome is reported (agent/seat-runner), not its paid-for work run again.
+   */
   release(reason: string): Promise<void> {
     this.releasing ??= reason;
-    this.engine?.stop("drain", CANCEL_GRACE_MS);
+    if (!this.engine?.exitSeen) this.engine?.stop("drain", CANCEL_GRACE_MS);
     return this.finished;
   }
 

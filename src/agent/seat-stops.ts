@@ -31,8 +31,11 @@ export async function drainSeats(
   await conn.request({ type: "drain" }).catch(() => undefined);
   const all = () => Promise.all([...seats.values()].map((s) => s.finished));
   await Promise.race([all(), sleep(drainTimeoutMs)]);
+  // One poll first: an engine's exit (or last output) waiting to be read is seen before the release judges it.
+  await new Promise((resolve) => setImmediate(resolve));
   if (seats.size > 0) {
-    out.say("·", "releasing", "drain timeout: checkpointing and giving back every job still running");
+    const words = "checkpointing and giving back every job whose engine still runs (one that exited is reported)";
+    out.say("·", "releasing", `drain timeout: ${words}`);
     await Promise.race([Promise.all([...seats.values()].map((s) => s.release("draining"))), sleep(RELEASE_TIMEOUT_MS)]);
   }
 }
