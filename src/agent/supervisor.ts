@@ -11,7 +11,7 @@
 import type { FixableError } from "../shared/fixable-error.ts";
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import { assignmentProblem, refusedJobLabel } from "./assignment-guard.ts";
-import { ConnectionEnded, EXIT, retiredWords, type StopReason, signalExitCode } from "./close-codes.ts";
+import { ConnectionEnded, EXIT, LEASE_UNKNOWN, retiredWords, type StopReason, signalExitCode } from "./close-codes.ts";
 import { type ConnectionOptions, FactoryConnection, type Welcome } from "./connection.ts";
 import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
@@ -228,7 +228,8 @@ export class Supervisor {
   /** The connection ended for good (agent/close-codes): stop every engine, print `error`, exit with its code. */
   private async fatal(error: FixableError): Promise<void> {
     this.offer.stop();
-    await stopSeats(this.seats, error instanceof ConnectionEnded ? error.ended : `factory ${error.code}`);
+    const ended = error instanceof ConnectionEnded ? error : { ended: `factory ${error.code}`, leases: LEASE_UNKNOWN };
+    await stopSeats(this.seats, ended.ended, ended.leases);
     this.opts.out.error(error.code, error.message, error.fix, error.exitCode);
     this.exit(error.exitCode);
   }
