@@ -187,7 +187,11 @@ export class Supervisor {
       return;
     }
     const busy = [...this.seats.values()].filter((s) => s.occupiesSeat).length;
-    const refuse = this.draining ? "draining" : busy >= this.grant.seats ? "no free seat" : undefined;
+    // A lease whose engine ran already (exit or report on record: a restart's) is finished, draining or full: no
+    // engine runs for it, and releasing it ran that paid-for work again elsewhere.
+    const record = resumed ? this.ctx.records.read(a.job.id) : undefined;
+    const ran = record?.leaseEpoch === a.leaseEpoch && (record.engineExit ?? record.report) !== undefined;
+    const refuse = ran ? undefined : this.draining ? "draining" : busy >= this.grant.seats ? "no free seat" : undefined;
     if (refuse === "no free seat" && !lookedAgain) {
       // The ack that freed the seat and this push can arrive in one read: the ack's continuation (which
       // settles the seat) runs only after every frame of that read. Look again once it has.
