@@ -40,20 +40,32 @@ export function signalExitCode(why: StopReason): number {
 export type Verdict = { kind: "retry"; why: string } | { kind: "fatal"; error: FixableError };
 
 /**
- * A connection ended for good: the `✘ ERROR` to print, and `ended`, what happened in a few words, for the line each
- * running job ends with (agent/seat-stops: `job_… lease lost: factory token rotated — …`; it said `factory revoked`
- * for a rotation, from the code alone).
+ * A connection ended for good: the `✘ ERROR` to print; `ended`, what happened in a few words, and `leases`, what
+ * becomes of a running job's lease as far as that tells (the agent asks nothing more), for the line each running job
+ * ends with (agent/seat-stops: `job_… stopped: the coordinator closed this agent's connection for good (factory token
+ * rotated) — …; its lease stays this factory's until it expires, …`). It said `lease lost`, a claim it never checked:
+ * a rotated token's lease, or a taken-over factory's, stays the factory's.
  */
 export class ConnectionEnded extends FixableError {
   readonly ended: string;
+  readonly leases: string;
 
-  constructor(code: string, what: string, fix: string, ended: string, exitCode: number) {
+  constructor(code: string, what: string, fix: string, ended: Ended, exitCode: number) {
     super(code, what, fix, exitCode);
-    this.ended = ended;
+    this.ended = ended.ended;
+    this.leases = ended.leases;
   }
 }
 
-const fatal = (code: string, what: string, fix: string, ended: string, exitCode = EXIT_CREDENTIALS): Verdict => ({
+/** What ended a connection, in a few words, and what becomes of a running job's lease (ConnectionEnded). */
+type Ended = { ended: string; leases: string };
+
+/** A refused token: revoked (the jobs requeued) or rotated (still leased) — the refusal does not say which. */
+export const LEASE_UNKNOWN =
+  "whether the coordinator still leases it is not known here: a revoked factory's jobs go back to the queue at once, " +
+  "a rotated token's stay leased to it until the lease expires";
+
+const fatal = (code: string, what: string, fix: string, ended: Ended, exitCode = EXIT_CREDENTIALS): Verdict => ({
   kind: "fatal",
   error: new ConnectionEnded(code, what, fix, ended, exitCode),
 });
@@ -74,7 +86,7 @@ const REENROLL = `enroll the host again (\`gigafactory-agent enroll --code gfe_�
  * before pass 34 closed every one with "revoked"). Each was said as a revoke, so an agent whose factory an operator
  * removed or whose token was rotated was told to re-enroll, whichever fixes it.
  */
-export function retiredWords(reason: string): { what: string; fix: string; ended: string } {
+export function retiredWords(reason: string): { what: string; fix: string } & Ended {
   switch (reason) {
     case "factory deregistered":
       return {
@@ -83,6 +95,7 @@ export function retiredWords(reason: string): { what: string; fix: string; ended
           "ask an operator for a new code (`gigafactory enroll NAME`), then run `gigafactory-agent enroll --code " +
           "gfe_…` on this host",
         ended: "factory removed by an operator",
+        leases: "its lease ended with the factory: the job goes back to the queue", // admin `deregister` requeues
       };
     case "token rotated":
       return {
@@ -93,12 +106,22 @@ export function retiredWords(reason: string): { what: string; fix: string; ended
           "get the new token from whoever rotated it (`gigafactory factory rotate` printed it once, in the line to run " +
           `here) and ${STORE_TOKEN}`,
         ended: "factory token rotated",
+        // A rotation requeues nothing (access/credentials `rotateFactoryToken`): the new token's agent is welcomed with it.
+        leases:
+          "its lease stays this factory's until it expires, then the job goes back to the queue; the agent started " +
+          "with the new token before then resumes it",
       };
     default:
       return {
         what: `the coordinator revoked this factory (${reason || "no reason given"})`,
         fix: REENROLL,
         ended: "factory revoked",
+        // Revoking requeues the factory's jobs (access/credentials `retireFactoryToken`); a close of an older
+        // coordinator (plain "revoked", any retirement) or a refused hello ("unauthorized") does not say which it was.
+        leases:
+          reason === "factory token revoked"
+            ? "its lease ended with the token: the job goes back to the queue"
+            : LEASE_UNKNOWN,
       };
   }
 }
@@ -109,14 +132,19 @@ export function closeVerdict(code: number, reason: string): Verdict {
   switch (code) {
     case CLOSE.revoked: {
       const words = retiredWords(reason);
-      return fatal("revoked", words.what, words.fix, words.ended);
+      return fatal("revoked", words.what, words.fix, words);
     }
     case CLOSE.replaced:
       return fatal(
         "replaced",
         "another agent connected with this factory's token and took over",
         "run one agent per factory token (enroll each host separately)",
-        "another agent took this factory over",
+        {
+          ended: "another agent took this factory over",
+          leases:
+            "its lease stays this factory's: the agent that took over resumes it, else the job goes back to the " +
+            "queue when the lease expires",
+        },
       );
     case CLOSE.protocolError:
       // Exit 1: a newer agent fixes it, so a supervisor may restart this one once it is upgraded.
@@ -124,7 +152,12 @@ export function closeVerdict(code: number, reason: string): Verdict {
         "protocol_error",
         `the coordinator rejected our hello (${why})`,
         "upgrade gigafactory-agent to the coordinator's version",
-        "the coordinator rejected this agent's hello",
+        {
+          ended: "the coordinator rejected this agent's hello",
+          leases:
+            "its lease stays this factory's until it expires, then the job goes back to the queue; an upgraded agent " +
+            "started before then resumes it",
+        },
         1,
       );
     default:
@@ -159,7 +192,10 @@ export function refusalVerdict(status: number, body: string, heads: RefusalHeads
   if (token && isCoordinatorProblem(jsonOf(body, contentType), contentType)) {
     const code = status === 401 ? "unauthorized" : "forbidden";
     const what = `the coordinator refused this factory's token (${detail})`;
-    return fatal(code, what, REENROLL, "the coordinator refused this factory's token");
+    return fatal(code, what, REENROLL, {
+      ended: "the coordinator refused this factory's token",
+      leases: LEASE_UNKNOWN,
+    });
   }
   // 404 and 5xx: a coordinator mid-deploy, or a proxy in the way — worth retrying, with a hint.
   const hint =

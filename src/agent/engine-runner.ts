@@ -69,6 +69,8 @@ export class EngineProcess {
   readonly exited: Promise<EngineExit>;
   private stoppedFor: StopReason | undefined;
   private done = false;
+  /** The engine's own process has exited; its pipes may still be read (STDIO_DRAIN_MS): a stop stops none of its work. */
+  exitSeen = false;
   private readonly signalGroup: (sig: NodeJS.Signals) => void;
   /** This run's mark in the environment of every process it starts (agent/engine-strays). */
   private readonly mark = newRunMark();
@@ -170,6 +172,7 @@ export class EngineProcess {
       });
       child.on("exit", (rc, signal) => {
         exitInfo = { rc, signal };
+        this.exitSeen = true;
         // What the engine wrote before exiting — its last gf_insights (the job's cost), its last stderr line, bwrap's
         // exit status — was lost when the loop was held past the bound since the exit was seen (afterPoll).
         setTimeout(afterPoll(finish), STDIO_DRAIN_MS).unref();

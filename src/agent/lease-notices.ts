@@ -181,9 +181,6 @@ export function leaseTtlLine(before: number | undefined, now: number, wanted: nu
   return `lease TTL is now ${now}s (${why})`;
 }
 
-/** How a seat's `forceStop` (agent/seat-endings) says its run's end: this agent stopped it, no cancel or lost lease. */
-export const INTERRUPTED = { event: "job.interrupted", what: "interrupted" } as const;
-
 /**
  * What an interrupted run's job is left as, nothing having told the coordinator: still leased here (the coordinator's
  * `welcome` to the next agent on this state dir lists it, and that agent resumes it from its last checkpoint in a fresh
@@ -192,3 +189,18 @@ export const INTERRUPTED = { event: "job.interrupted", what: "interrupted" } as 
 export const STILL_LEASED =
   "the job stays leased to this factory until its lease expires, then goes back to the queue; start the agent again " +
   "before then to resume it";
+
+/** How a seat says a run's end the agent chose, no cancel heard: its event, verb, and what becomes of the lease. */
+export type OwnStop = { event: string; what: string; lease: string };
+
+/** How a seat's `forceStop` (agent/seat-endings) says its run's end: this agent stopped it, no cancel or lost lease. */
+export const INTERRUPTED = { event: "job.interrupted", what: "interrupted", lease: STILL_LEASED } as const;
+
+/**
+ * How a seat says its run's end on a fatal close (agent/seat-stops `stopSeats`): the coordinator closed the connection
+ * for good, which is all the agent knows — `lease`, what becomes of the lease as far as the close's reason tells
+ * (agent/close-codes `ConnectionEnded`). Not `lease lost`: a rotated token's lease stays the factory's.
+ */
+export function closedForGood(lease: string): OwnStop {
+  return { event: "job.connection_closed", what: "stopped", lease };
+}

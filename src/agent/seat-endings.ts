@@ -16,7 +16,7 @@ import { CANCEL_GRACE_MS, type EngineProcess } from "./engine-runner.ts";
 import { runMeter, type UsageMeter } from "./insights.ts";
 import type { JobLog } from "./job-log.ts";
 import { keepForOperator } from "./kept-workspaces.ts";
-import { type CancelReading, INTERRUPTED, readCancel, STILL_LEASED } from "./lease-notices.ts";
+import { type CancelReading, INTERRUPTED, type OwnStop, readCancel } from "./lease-notices.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
 import { formatDuration, type Mark } from "./output.ts";
 import { givenBackLine, outcomeLine, reportAndRecord } from "./report.ts";
@@ -99,9 +99,9 @@ export abstract class SeatEndings {
 
   /**
    * Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report only its spend (`cleanup`).
-   * `said`: the event and verb to say it with (a `cancel`'s, agent/lease-notices); else by `cancelled`.
+   * `said`: event and verb (a `cancel`'s; or the agent's own, with what becomes of the lease: agent/lease-notices).
    */
-  abandon(reason: string, cancelled: boolean, said?: Pick<CancelReading, "event" | "what" | "code">): void {
+  abandon(reason: string, cancelled: boolean, said?: Pick<CancelReading, "event" | "what" | "code"> | OwnStop): void {
     if (this.lost !== undefined || this.settled) return;
     this.lost = reason;
     this.stopTimers();
@@ -117,8 +117,8 @@ export abstract class SeatEndings {
         : kept?.sha && kept.branch
           ? `engine stopped; checkpoint ${kept.sha.slice(0, 12)} kept on ${kept.branch}, later work discarded`
           : "engine stopped, work discarded";
-    const after = event === INTERRUPTED.event ? `${stopped}; ${STILL_LEASED}` : stopped;
-    const fields = said?.code ? { code: said.code } : {};
+    const after = said && "lease" in said ? `${stopped}; ${said.lease}` : stopped;
+    const fields = said && "code" in said && said.code ? { code: said.code } : {};
     this.say("✘", event, `${this.jobId} ${what}: ${reason} — ${after}`, fields);
   }
 
@@ -144,10 +144,13 @@ export abstract class SeatEndings {
     this.engine?.kill("shutdown");
   }
 
-  /** Drain ran out of time: stop the engine, checkpoint, give the job back. Resolves when done. */
+  /**
+   * Drain ran out of time: stop the engine, checkpoint, give the job back; resolves when done. Not an engine that exited
+   * on its own (its pipes still read): its outcome is reported (agent/seat-runner), not its paid-for work run again.
+   */
   release(reason: string): Promise<void> {
     this.releasing ??= reason;
-    this.engine?.stop("drain", CANCEL_GRACE_MS);
+    if (!this.engine?.exitSeen) this.engine?.stop("drain", CANCEL_GRACE_MS);
     return this.finished;
   }
 

@@ -102,7 +102,6 @@ export abstract class SeatRunEnd extends SeatEndings {
     // Every await below may end with the lease gone (a fenced checkpoint, a `cancel`, a newer socket of this
     // factory): look again after each, or a zombie uploads its artifacts and reports for a lease it no longer holds.
     if (this.lost) return this.cleanup();
-    if (this.releasing) return this.giveBack(this.releasing, "release");
     let report = outcome;
     if (wip.finalError) {
       const held = wip.lastSha ? `checkpoint ${wip.lastSha.slice(0, 12)}` : "nothing (no checkpoint was made)";
@@ -119,8 +118,8 @@ export abstract class SeatRunEnd extends SeatEndings {
     }
     const warn = (t: string) => this.say("⚠", "artifact.failed", `${this.jobId} ${t}`);
     const diffStat = await publishRun(this.ctx.rest, this.ref(), ws, wip.lastSha ?? ws.base, this.log as JobLog, warn);
-    // Lost while uploading: report nothing. (Not `releasing`: a drain that timed out meanwhile still gets the report,
-    // the run has its outcome, and giving it back would run the job again.)
+    // Lost while uploading: report nothing. (Not `releasing`, here or above: a drain that timed out after the engine's
+    // exit still gets the report, the run has its outcome, and giving it back would run the job again.)
     if (this.lost) return this.cleanup();
     const insights = reportInsights(this.meter.usage, diffStat);
     return this.finish({ ...report, insights, checkpoint: wip.current }, started);

@@ -187,12 +187,13 @@ export class SeatRunner extends SeatRunEnd {
       lastError: this.meter.engineError ?? this.log?.lastError(),
       rateLimitedFor: this.meter.rateLimitedFor,
     });
+    // An engine the drain stopped: the job is given back (checkpointed), not this exit reported. Only one it stopped:
+    // an engine that exited on its own before the release has its outcome (`release`), reported below.
+    if (this.releasing && exit.stoppedFor === "drain") return this.giveBack(this.releasing, "release");
     // On record before the final checkpoint and the uploads (a minute each): a restart then finishes from it, never
-    // paying for the engine again. Not for a drain, which gives the job back rather than report this exit.
-    if (!this.releasing) {
-      const engineExit = engineExitOf({ how, outcome, usage: this.meter.usage }, ws, wip.lastSha, Date.now());
-      records.write({ ...(records.read(this.jobId) ?? record), engineExit });
-    }
+    // paying for the engine again.
+    const engineExit = engineExitOf({ how, outcome, usage: this.meter.usage }, ws, wip.lastSha, Date.now());
+    records.write({ ...(records.read(this.jobId) ?? record), engineExit });
     return this.wrapUp(outcome, ws, wip, started);
   }
 

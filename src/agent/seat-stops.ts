@@ -7,6 +7,7 @@
 import { sleep } from "../shared/http-transport.ts";
 import type { StopReason } from "./close-codes.ts";
 import type { FactoryConnection } from "./connection.ts";
+import { closedForGood } from "./lease-notices.ts";
 import type { Output } from "./output.ts";
 import type { SeatRunner } from "./seat-runner.ts";
 
@@ -31,18 +32,24 @@ export async function drainSeats(
   await conn.request({ type: "drain" }).catch(() => undefined);
   const all = () => Promise.all([...seats.values()].map((s) => s.finished));
   await Promise.race([all(), sleep(drainTimeoutMs)]);
+  // One poll first: an engine's exit (or last output) waiting to be read is seen before the release judges it.
+  await new Promise((resolve) => setImmediate(resolve));
   if (seats.size > 0) {
-    out.say("·", "releasing", "drain timeout: checkpointing and giving back every job still running");
+    const words = "checkpointing and giving back every job whose engine still runs (one that exited is reported)";
+    out.say("·", "releasing", `drain timeout: ${words}`);
     await Promise.race([Promise.all([...seats.values()].map((s) => s.release("draining"))), sleep(RELEASE_TIMEOUT_MS)]);
   }
 }
 
 /**
- * Abandon every seat (`why`: the words their runs end with), wait up to FATAL_STOP_MS for their engines, then kill
- * those left (strays too). Never rejects.
+ * The connection ended for good: abandon every seat (`why`: what ended it, in a few words; `lease`: what becomes of
+ * each lease as far as that tells — agent/close-codes `ConnectionEnded`), wait up to FATAL_STOP_MS for their engines,
+ * then kill those left (strays too). Never rejects.
  */
-export async function stopSeats(seats: ReadonlyMap<string, SeatRunner>, why: string): Promise<void> {
-  for (const seat of seats.values()) seat.abandon(why, false);
+export async function stopSeats(seats: ReadonlyMap<string, SeatRunner>, why: string, lease: string): Promise<void> {
+  const said = closedForGood(lease);
+  const reason = `the coordinator closed this agent's connection for good (${why})`;
+  for (const seat of seats.values()) seat.abandon(reason, false, said);
   await Promise.race([Promise.all([...seats.values()].map((s) => s.finished)), sleep(FATAL_STOP_MS)]);
   // Engines not done yet (deaf to SIGTERM, or their end waiting on a daemon holding stdout) die now, strays too.
   for (const seat of seats.values()) seat.forceStop();

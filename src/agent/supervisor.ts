@@ -11,7 +11,7 @@
 import type { FixableError } from "../shared/fixable-error.ts";
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import { assignmentProblem, refusedJobLabel } from "./assignment-guard.ts";
-import { ConnectionEnded, EXIT, retiredWords, type StopReason, signalExitCode } from "./close-codes.ts";
+import { ConnectionEnded, EXIT, LEASE_UNKNOWN, retiredWords, type StopReason, signalExitCode } from "./close-codes.ts";
 import { type ConnectionOptions, FactoryConnection, type Welcome } from "./connection.ts";
 import { type EngineOffer, hostEngineOffer } from "./engine-offer.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
@@ -187,7 +187,11 @@ export class Supervisor {
       return;
     }
     const busy = [...this.seats.values()].filter((s) => s.occupiesSeat).length;
-    const refuse = this.draining ? "draining" : busy >= this.grant.seats ? "no free seat" : undefined;
+    // A lease whose engine ran already (exit or report on record: a restart's) is finished, draining or full: no
+    // engine runs for it, and releasing it ran that paid-for work again elsewhere.
+    const record = resumed ? this.ctx.records.read(a.job.id) : undefined;
+    const ran = record?.leaseEpoch === a.leaseEpoch && (record.engineExit ?? record.report) !== undefined;
+    const refuse = ran ? undefined : this.draining ? "draining" : busy >= this.grant.seats ? "no free seat" : undefined;
     if (refuse === "no free seat" && !lookedAgain) {
       // The ack that freed the seat and this push can arrive in one read: the ack's continuation (which
       // settles the seat) runs only after every frame of that read. Look again once it has.
@@ -228,7 +232,8 @@ export class Supervisor {
   /** The connection ended for good (agent/close-codes): stop every engine, print `error`, exit with its code. */
   private async fatal(error: FixableError): Promise<void> {
     this.offer.stop();
-    await stopSeats(this.seats, error instanceof ConnectionEnded ? error.ended : `factory ${error.code}`);
+    const ended = error instanceof ConnectionEnded ? error : { ended: `factory ${error.code}`, leases: LEASE_UNKNOWN };
+    await stopSeats(this.seats, ended.ended, ended.leases);
     this.opts.out.error(error.code, error.message, error.fix, error.exitCode);
     this.exit(error.exitCode);
   }
