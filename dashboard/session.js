@@ -4,6 +4,8 @@
  * admin token only when the user chose to keep it), and the product a token names. api.js re-exports it.
  */
 
+import { tokenShapeProblem } from "./token-shape.js";
+
 const STORE_KEY = "gigafactory.session";
 
 /** @typedef {{ token: string, product: string }} Session */
@@ -32,12 +34,15 @@ export function loadSession() {
 
 /**
  * Keep the session for this tab only. The admin token (one that names no product) is kept only
- * when `remember` is set: otherwise it lives in memory and a reload asks for it again.
+ * when `remember` is set: otherwise it lives in memory and a reload asks for it again. A token whose shape is not
+ * ours (token-shape.js `tokenShapeProblem`: another service's, a product token cut off) is never kept.
  * @param {Session} s
  * @param {boolean} [remember] the user chose to keep an admin token for this tab
  */
 export function saveSession(s, remember = false) {
-  if (isAdminToken(s.token) && !remember) {
+  // Nor, ever, a token whose shape says it is not ours (another service's, a cut paste: token-shape.js), whatever
+  // the box said: a GitHub token names no product, and was kept as an admin token.
+  if ((isAdminToken(s.token) && !remember) || tokenShapeProblem(s.token) !== undefined) {
     sessionStorage.removeItem(STORE_KEY);
     return;
   }
@@ -49,7 +54,10 @@ export function clearSession() {
   localStorage.removeItem(STORE_KEY);
 }
 
-/** A token that names no product: the deployment's admin token (the server is the judge). @param {string} token */
+/**
+ * A token that names no product: the deployment's admin token (the server is the judge). Another service's token
+ * names none either: the sign-in form refuses it first (token-shape.js `foreignTokenProblem`). @param {string} token
+ */
 export function isAdminToken(token) {
   return productFromToken(token) === "";
 }

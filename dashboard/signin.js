@@ -6,7 +6,7 @@ import { ApiError, describeError, isAdminToken, productFromToken, saveSession, v
 import { setBusy } from "./busy.js";
 import { h, replace, showError, statusLine } from "./dom.js";
 import { fieldError } from "./field-error.js";
-import { headerCharProblem, tokenReadProblem, tokenShapeProblem } from "./token-shape.js";
+import { foreignTokenProblem, headerCharProblem, tokenReadProblem, tokenShapeProblem } from "./token-shape.js";
 
 /** What to sign in with instead of a token whose shape is wrong (token-shape.js). */
 const WHOLE_TOKEN =
@@ -27,6 +27,10 @@ function tokenRefusal(token) {
   const unsafe = headerCharProblem(token);
   if (unsafe) return `Not sent: ${unsafe}. ${COPY_AGAIN}`;
   // The coordinator would refuse it as a token it does not know, which says nothing of what is wrong.
+  // Another service's token (a GitHub ghp_… pasted by mistake) names no product: it was taken for the admin token,
+  // offered "keep me signed in" and sent to the coordinator as a bearer.
+  const foreign = foreignTokenProblem(token);
+  if (foreign) return `Not sent: ${foreign}. ${WHOLE_TOKEN}`;
   const shape = tokenShapeProblem(token);
   if (shape) return `Not sent: the token is not a product token: ${shape}. ${WHOLE_TOKEN}`;
   const unreadable = tokenReadProblem(token);
@@ -81,10 +85,11 @@ export function signInView(root, onSignedIn, notice = "") {
   token.addEventListener("input", () => {
     const inferred = productFromToken(token.value);
     if (inferred && !productTouched) product.value = inferred;
-    // Only a token that claims no product's shape may be the admin's: a product token cut off named no product.
+    // Only a token that claims no product's shape may be the admin's: a product token cut off named no product, nor
+    // does another service's (tokenShapeProblem faults both).
     // Nor one the coordinator cannot read (`Bearer gf_demo_…`): it is not sent at all.
     const t = token.value.trim();
-    const admin = t !== "" && isAdminToken(t) && !/^gfe?_/.test(t) && !tokenReadProblem(t) && !headerCharProblem(t);
+    const admin = t !== "" && isAdminToken(t) && !tokenShapeProblem(t) && !tokenReadProblem(t) && !headerCharProblem(t);
     if (admin) rememberField.removeAttribute("hidden");
     else rememberField.setAttribute("hidden", "");
   });

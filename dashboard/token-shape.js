@@ -5,7 +5,8 @@
  * cannot import (test/unit/dashboard-token-shape.test.ts holds the two to the same verdicts). A paste cut off (`gf_demo_abc`), one
  * with something pasted after it, a secret with characters no token has, or a one-time enrollment code (`gfe_…`, a
  * host's) was sent and refused as a token the coordinator does not know — and a cut one, naming no product, was taken
- * for the admin token (the form offered "keep me signed in as admin"). Only the product part is ever shown. Any
+ * for the admin token (the form offered "keep me signed in as admin"), as was another service's token (a GitHub
+ * `ghp_…` pasted by mistake: `foreignTokenProblem`). Only the product part is ever shown. Any
  * token the coordinator cannot read at all (a blank inside, past 512 bytes) is `tokenReadProblem`'s, a mirror of
  * src/cli/token-readable.ts (test/unit/dashboard-token-readable.test.ts).
  */
@@ -23,6 +24,8 @@ const PREFIX = /^gf_([a-z0-9][a-z0-9-]{0,62})_(.*)$/s;
  */
 export function tokenShapeProblem(token) {
   const t = token.trim();
+  const foreign = foreignTokenProblem(t); // a GitHub token pasted by mistake, say: never sent, never kept
+  if (foreign) return foreign;
   if (t.startsWith("gfe_")) {
     return "it is a one-time enrollment code (gfe_…), which a factory's host trades for its own token, not a token to sign in with";
   }
@@ -41,6 +44,35 @@ export function tokenShapeProblem(token) {
     return `${shown} has ${counted(secret.length, "character")} after the product, where a product token has ${SECRET_CHARS}: something was pasted with it`;
   }
   return undefined;
+}
+
+/**
+ * Another service's token by its published shape, in src/shared/foreign-token.ts's words (its mirror: the dashboard
+ * cannot import it; test/unit/dashboard-token-shape.test.ts holds them to the same verdicts). Such a token names no
+ * product, so the form took it for the admin token: offered to keep it, and sent it to the coordinator as a bearer.
+ */
+const FOREIGN_SHAPES = [
+  { shape: /^gh[pousr]_[A-Za-z0-9]{30,}$/, what: "a GitHub token" },
+  { shape: /^github_pat_[A-Za-z0-9_]{30,}$/, what: "a GitHub fine-grained token" },
+  { shape: /^glpat-[A-Za-z0-9_-]{20,}$/, what: "a GitLab token" },
+  { shape: /^xox[abposr]-[A-Za-z0-9-]{10,}$/, what: "a Slack token" },
+  { shape: /^npm_[A-Za-z0-9]{36}$/, what: "an npm token" },
+  { shape: /^sk-ant-[A-Za-z0-9_-]{20,}$/, what: "an Anthropic API key" },
+  { shape: /^sk-(proj-)?[A-Za-z0-9_-]{20,}$/, what: "an OpenAI API key" },
+  { shape: /^AKIA[0-9A-Z]{16}$/, what: "an AWS access key id" },
+];
+
+/**
+ * What `token` is when its shape is another service's (naming the service and its prefix only), else undefined.
+ * @param {string} token
+ * @returns {string | undefined}
+ */
+export function foreignTokenProblem(token) {
+  const t = token.trim();
+  const hit = FOREIGN_SHAPES.find((s) => s.shape.test(t));
+  if (!hit) return undefined;
+  const head = /^[A-Za-z]+[_-](?:pat_|ant-|proj-)?/.exec(t)?.[0] ?? t.slice(0, 4);
+  return `it is ${hit.what} (${head}…), not a Gigafactory token`;
 }
 
 /** The most bytes of UTF-8 the coordinator reads of a token (worker/bearer-token BEARER_TOKEN_MAX_BYTES). */

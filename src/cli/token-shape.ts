@@ -4,11 +4,13 @@
  * one: a paste cut off (`gf_demo_abc`), one with something pasted after it or before it (a quote, `Bearer `), a
  * secret with characters no token has, or a one-time enrollment code (`gfe_…`, a host's, not the CLI's). Read as
  * naming no product, each was refused "the token does not name a product (an admin token?)" — which sent a newcomer
- * looking for an admin token; with a product named, the coordinator's bare 401. Told before sending when no product
+ * looking for an admin token; with a product named, the coordinator's bare 401. Another service's token (a GitHub
+ * `ghp_…`: shared/foreign-token) is said as that. Told before sending when no product
  * is named, else after the 401 (`refusedAsMalformed`). Only the product part of a token is ever shown, never its secret.
  */
 
 import { counted } from "../core/counted.ts";
+import { foreignTokenProblem } from "../shared/foreign-token.ts";
 import { coordinatorRefused } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
 
@@ -24,6 +26,8 @@ const INSIDE = /gf_([a-z0-9][a-z0-9-]{0,62})_/;
  */
 export function tokenShapeProblem(token: string): string | undefined {
   const t = token.trim();
+  const foreign = foreignTokenProblem(t); // a GitHub token pasted by mistake, say (shared/foreign-token)
+  if (foreign) return foreign;
   if (t.startsWith("gfe_")) {
     return "it is a one-time enrollment code (gfe_…), which a factory's host trades for its own token, not a token for the CLI";
   }

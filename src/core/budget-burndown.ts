@@ -1,7 +1,7 @@
 /**
  * @module core/budget-burndown
  * The budget's burndown series as a pure rule: one point per minute of spend, bounded to BURNDOWN_MAX_POINTS by
- * thinning (times ms epoch, spend USD; core/budget holds the budget itself).
+ * thinning, from since when the spend counts (times ms epoch, spend USD; core/budget holds the budget itself).
  */
 
 /**
@@ -35,4 +35,17 @@ export function addPoint(series: readonly BudgetPoint[], now: number, spentUsd: 
   }
   if (out.length <= BURNDOWN_MAX_POINTS) return out;
   return out.filter((_, i) => i === 0 || i === out.length - 1 || i % 2 === 1);
+}
+
+/**
+ * The series as drawn from `start` (ms epoch: the later of the period's start and since when the spend counts,
+ * core/budget-since): points before it become one point at `start` holding the last of their spend (USD). Documents
+ * saved before the burndown began at the count's start (a budget set on day 20 of 30 began it on day 1, at $0: a
+ * line that said nothing was spent for 19 days, when those runs were simply not counted) read as if it had.
+ */
+export function burndownFrom(series: readonly BudgetPoint[], start: number): BudgetPoint[] {
+  const rest = series.filter((p) => p.at >= start);
+  const before = series.filter((p) => p.at < start).at(-1);
+  if (!before) return [...series];
+  return rest[0]?.at === start ? rest : [{ at: start, spentUsd: before.spentUsd }, ...rest];
 }

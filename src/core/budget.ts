@@ -14,7 +14,13 @@ import { type BudgetPeriod, nextPeriodStart, periodStartOf } from "./budget-peri
 import { firstCount, type SpentSince, spentSinceOf } from "./budget-since.ts";
 
 // The period and burndown rules live in their own files; re-exported so callers read the budget's rules in one place.
-export { addPoint, BURNDOWN_COALESCE_MS, BURNDOWN_MAX_POINTS, type BudgetPoint } from "./budget-burndown.ts";
+export {
+  addPoint,
+  BURNDOWN_COALESCE_MS,
+  BURNDOWN_MAX_POINTS,
+  type BudgetPoint,
+  burndownFrom,
+} from "./budget-burndown.ts";
 export { BUDGET_PERIODS, type BudgetPeriod, nextPeriodStart, periodStartOf } from "./budget-period.ts";
 
 /**
@@ -167,7 +173,8 @@ export interface BudgetRule {
  * spend counts until the new period's boundary: a shorter period may be over-charged until then. A period that began
  * before the carried spend's count did (day → week on a Wednesday, day or week → month, month → a week begun in the
  * previous month) is under-charged by what was spent in it before that count began: those runs are not here.
- * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry.
+ * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry
+ * (or, for a first budget, when it was set: the later of the period's start and the count's).
  * An overrun ends: it was granted for a period that is no longer the rule. The count's start (core/budget-since):
  * kept for the same period; a first budget's is `now`; carried spend keeps its own, `carried_over`. `ruleSetAt`: now.
  */
@@ -194,7 +201,6 @@ export function applyRule(before: ProductBudget | undefined, given: BudgetRule, 
   }
   const periodStart = periodStartOf(rule.period, now);
   const spentUsd = before?.spentUsd ?? 0;
-  const burndown = before && periodStart <= before.periodStart ? before.burndown : [{ at: periodStart, spentUsd }];
   // A first budget counts from now (runs before it are not counted); carried spend from when its count began.
   const carried = before && spentSinceOf(before);
   const sameStart = carried?.cause === "period_start" && carried.at === periodStart; // day → week on a Monday
@@ -203,5 +209,11 @@ export function applyRule(before: ProductBudget | undefined, given: BudgetRule, 
     : sameStart
       ? carried
       : { at: carried.at, cause: "carried_over" };
+  // From since when the spend counts, not the period's start: set on day 20 of 30, a line from day 1 at $0 said
+  // nothing was spent for 19 days (core/budget-burndown `burndownFrom` reads older documents the same way).
+  const burndown =
+    before && periodStart <= before.periodStart
+      ? before.burndown
+      : [{ at: Math.max(periodStart, countsFrom.at), spentUsd }];
   return { ...rule, periodStart, spentUsd, ...kept, countsFrom, ruleSetAt: now, burndown };
 }

@@ -1,7 +1,8 @@
 // The sign-in form against a slow coordinator and a token pasted wrong, in Debian Chromium against the real local
 // server: while its check of the token is out (held by page.route) the form says it is checking — it showed a
 // greyed-out button and nothing else — and signs in once answered; a product token cut off, one with more pasted
-// after it, or a host's enrollment code is refused on the form in words that say what is wrong, with no request
+// after it, a host's enrollment code, or a GitHub token pasted by mistake is refused on the form in words that say
+// what is wrong (the GitHub one named as GitHub's), with no request
 // sent (each was refused by the coordinator as a token it does not know), and a cut product token is not taken for
 // the admin token (the form offered "keep me signed in as admin" for it). A token the coordinator can never read —
 // `Bearer <admin token>` pasted whole, two words, past 512 bytes, a character no header carries — is refused beside the Token field in the CLI's
@@ -46,7 +47,7 @@ describe("dashboard: the sign-in form", () => {
     await close();
   });
 
-  it("refuses a cut, a lengthened and an enrollment-code token on the form, sending nothing", async () => {
+  it("refuses a cut, a lengthened, an enrollment-code and a GitHub token on the form, sending nothing", async () => {
     const { page, errors, close } = await newPage(suite.browser);
     const sent: string[] = [];
     page.on("request", (r) => {
@@ -62,11 +63,13 @@ describe("dashboard: the sign-in form", () => {
       ],
       [`${suite.tokens.operator}xyz`, /something was pasted with it\. Sign in with an operator or viewer token, whole/],
       [suite.tokens.operator.replace(/^gf_/, "gfe_"), /one-time enrollment code \(gfe_…\)/],
+      // A GitHub token pasted by mistake names no product: it was taken for the admin token and sent as a bearer.
+      [`ghp_${"a1B2".repeat(9)}`, /^Not sent: it is a GitHub token \(ghp_…\), not a Gigafactory token\. Sign in/],
     ];
     for (const [typed, said] of cases) {
       await token.fill(typed);
       await page.getByLabel("Product").fill(PRODUCT);
-      // A product token, whole or not, is never the admin's: the admin's "keep me signed in" is not offered.
+      // A product token, whole or not, or another service's, is never the admin's: "keep me signed in" is not offered.
       expect(await page.locator("#remember-admin").isVisible()).toBe(false);
       await token.press("Enter");
       await expect.poll(() => error.textContent(), SOON).toMatch(said);

@@ -135,12 +135,16 @@ describe("a key only the jobs column holds (from before hash rows were stored, o
     expect([changed.status, changed.body.idempotencyKey]).toEqual([409, "old-key"]);
   });
 
-  it("is looked up in one statement: the hash row alone, never the jobs column after a miss", async () => {
+  it("is looked up in one statement once the fill is done: the hash row alone, never the jobs column after a miss", async () => {
     const product = "idem-one-read";
     await post(product, { manifest: { title: "known" }, bodyMd: "x" }, "known-key");
     const reads = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) => {
       const count = { reads: 0 };
-      const seen = ["known-key", "new-key"].map((key) => findKey(countingSql(s.storage.sql, count), key)?.jobId);
+      const sql = countingSql(s.storage.sql, count);
+      // The fill's done mark is read once per handle, then kept in memory (runtime/meta): not per lookup.
+      findKey(sql, "warm-up");
+      count.reads = 0;
+      const seen = ["known-key", "new-key"].map((key) => findKey(sql, key)?.jobId);
       return { seen, reads: count.reads };
     });
     expect(reads.seen).toEqual([expect.stringMatching(/^job_/), undefined]);

@@ -12,9 +12,10 @@
  * 10,000-item batch, about 1 s in the local runtime, on every poll. Now a read is two statements whatever the
  * batch's size — the batch row, and one SELECT of the batch's own rows in primary-key order, each unsettled one
  * joined to its key's hash row by index — plus, on a poll that found jobs for unsettled items, one UPDATE that writes
- * them all back. Every key a job holds has its hash row (jobs/idempotency `fillKeyHashes`), so the hash row alone
- * answers. The answers are those of the per-item lookup (jobs/idempotency `findKey`), which
- * test/integration/batch-read-cost.test.ts holds it to.
+ * them all back. Every key a job holds has its hash row (jobs/idempotency `fillKeyHashes`; while that fill is under
+ * way, the queue consumer's lookup of a key it has not reached writes the row), so the hash row alone answers. The
+ * answers are those of the per-item lookup (jobs/idempotency `findKey`), which test/integration/batch-read-cost.test.ts
+ * holds it to.
  */
 import { batchRepeats } from "../../../core/batch-repeats.ts";
 import { NotFoundError } from "../../../core/errors.ts";

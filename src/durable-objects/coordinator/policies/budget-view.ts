@@ -8,6 +8,7 @@ import {
   type BudgetPeriod,
   type BudgetState,
   budgetState,
+  burndownFrom,
   exhausts,
   nextPeriodStart,
   normalize,
@@ -115,6 +116,6 @@ export function viewBudget(b: ProductBudget): BudgetView {
     spentSince: since.at,
     spentSinceCause: since.cause,
     ...(changedAt === undefined ? {} : { changedAt }),
-    burndown: b.burndown,
+    burndown: burndownFrom(b.burndown, Math.max(b.periodStart, since.at)), // a document saved before: core/budget-burndown
   };
 }

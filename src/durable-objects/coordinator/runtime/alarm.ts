@@ -3,13 +3,15 @@
  * The coordinator's single alarm, set to the earliest instant something is due: a lease expiry, an exclusion's
  * end, a serial stop hold's end, a retry's backoff ahead, the outbox's next round, the next health threshold, or (at
  * once) a cancel cascade's next chunk (dag/cancel-subtree) or a settled job's waiters still to re-evaluate
- * (dag/settle-walk), or a revoked token's feeds still to close (access/feed-closings). Alarms are not periodic: none is armed when nothing is
+ * (dag/settle-walk), or a revoked token's feeds still to close (access/feed-closings), or (at once) keys still to
+ * give their hash rows (jobs/idempotency `fillKeyHashes`). Alarms are not periodic: none is armed when nothing is
  * due, and one already armed earlier (and not stale) is left alone.
  */
 import { NEXT_CLOSING_SQL } from "../access/feed-closings.ts";
 import { NEXT_EXCLUSION_END_SQL } from "../dispatch/exclusions.ts";
 import { NEXT_LEASE_EXPIRY_SQL } from "../dispatch/lease-ops.ts";
 import { NEXT_HOLD_END_SQL } from "../dispatch/serial-holds.ts";
+import { KEY_FILL_CURSOR } from "../jobs/idempotency.ts";
 import { NEXT_HALF_OPEN_SQL } from "../policies/breakers.ts";
 import { BUDGET_PERIOD_SQL, budgetBoundaryOf } from "../policies/budget-view.ts";
 import { nextHealthAt } from "../policies/health-check.ts";
@@ -47,6 +49,7 @@ export function nextDueAt(sql: SqlStorage, now: number, outboxAt: number | undef
     row?.cascade, // a cancelled composite's subtree still to cancel (dag/cancel-subtree): due at once
     row?.settles, // waiters of a settled job still to re-evaluate (dag/settle-walk): due at once
     row?.closings, // feeds still to tell to close a revoked token's streams (access/feed-closings)
+    row?.key_fill, // keyed jobs the key-hash fill has not walked yet (jobs/idempotency): due at once
   ].filter((t): t is number => typeof t === "number");
   return due.length === 0 ? undefined : Math.min(...due);
 }
@@ -61,6 +64,7 @@ interface DueRow extends Record<string, SqlStorageValue> {
   cascade: number | null;
   settles: number | null;
   closings: number | null;
+  key_fill: number | null;
 }
 
 /**
@@ -76,7 +80,8 @@ export const NEXT_DUE_SQL = `SELECT (${NEXT_LEASE_EXPIRY_SQL}) AS lease,
   (${NEXT_HALF_OPEN_SQL.replace("?", "?1")}) AS half_open,
   (SELECT ?1 FROM cancel_cascades LIMIT 1) AS cascade,
   (SELECT ?1 FROM settle_backlog LIMIT 1) AS settles,
-  (${NEXT_CLOSING_SQL}) AS closings`;
+  (${NEXT_CLOSING_SQL}) AS closings,
+  (SELECT ?1 FROM meta WHERE key = '${KEY_FILL_CURSOR}') AS key_fill`;
 
 export class AlarmClock {
   /** The instant armed, as far as this instance knows (null: none, or it fired). */

@@ -17,6 +17,7 @@ import { graceLeasesAfterOutage } from "../dispatch/outage-grace.ts";
 import { FactoryLink } from "../factories/link.ts";
 import { type FactoryNotice, mayHoldNotices, takeNotices } from "../factories/notices.ts";
 import { attachedFactoryIds } from "../factories/sockets.ts";
+import { fillKeyHashes, keyHashesPending } from "../jobs/idempotency.ts";
 import { OutboxShipper } from "../outbox/shipper.ts";
 import { refreshHalfOpenAlerts } from "../policies/breaker-alerts.ts";
 import { currentBudget } from "../policies/budget.ts";
@@ -53,6 +54,8 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
       const attached = attachedFactoryIds(ctx);
       if (this.units.productId) this.units.transact((tx) => graceLeasesAfterOutage(tx, attached));
       await this.clock.load();
+      // Keys only the jobs column holds, past the start's one step (jobs/idempotency): the rest in alarms, at once.
+      if (keyHashesPending(this.units.sql)) await this.clock.arm();
     });
   }
 
@@ -143,7 +146,12 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.clock.fired();
-    if (this.units.productId === "") return;
+    // The next step of the key-hash fill (jobs/idempotency), if one is left: bounded, so one alarm stays short.
+    if (keyHashesPending(this.units.sql)) this.units.transact((tx) => fillKeyHashes(tx.sql));
+    if (this.units.productId === "") {
+      await this.clock.arm(); // the fill's next step, if any (nothing else is due for a coordinator with no product)
+      return;
+    }
     this.units.transact((tx) => {
       expireDue(tx);
       currentBudget(tx); // the budget's period boundary (policies/budget): rolls over, lifting an exhaustion pause
