@@ -9,8 +9,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RestError, uploadArtifact } from "../../src/agent/rest.ts";
 import { GigafactoryClient, ResponseTimeoutError } from "../../src/shared/http-client.ts";
-import { holdUntil, until } from "./agent-held-loop.ts";
-import { type HeldLoopServer, HTTP_COUNT, type ServerPlan, serverInWorker } from "./http-held-loop.ts";
+import { until } from "./agent-held-loop.ts";
+import { type HeldLoopServer, HTTP_COUNT, holdPastBound, type ServerPlan, serverInWorker } from "./http-held-loop.ts";
 
 /** The bound under test (ms): short, as the hold must pass it. */
 const BOUND_MS = 250;
@@ -43,19 +43,9 @@ function clientOf(url: string) {
   return { client, seen };
 }
 
-/**
- * Holds the loop, from the check phase (after this turn's poll, so the next turn starts with the timers), until `slot`
- * has been written once and the bound, counted from `since`, is twice past. Held from a timer's callback instead, the
- * turn's poll would read the answer before the next turn's timers ran, and the order would not be forced.
- */
-async function holdPastBound(co: HeldLoopServer, slot: number, since: number): Promise<void> {
-  const held = await new Promise<boolean>((resolve) =>
-    setImmediate(() => {
-      co.holding();
-      resolve(holdUntil(() => co.count(slot) === 1 && Date.now() - since >= 2 * BOUND_MS));
-    }),
-  );
-  expect(held).toBe(true);
+/** Holds the loop until `slot` has been written once and the bound, counted from `since`, is twice past. */
+async function holdPast(co: HeldLoopServer, slot: number, since: number): Promise<void> {
+  expect(await holdPastBound(co, slot, since, BOUND_MS)).toBe(true);
 }
 
 describe("the REST client's bounds, with its loop held", () => {
@@ -65,7 +55,7 @@ describe("the REST client's bounds, with its loop held", () => {
     const since = Date.now();
     const answer = client.send("POST", client.productUrl("/jobs"), { json: { prompt: "x" } });
     await until("the request is read", () => co.count(HTTP_COUNT.requests) === 1);
-    await holdPastBound(co, HTTP_COUNT.bodies, since);
+    await holdPast(co, HTTP_COUNT.bodies, since);
     await expect((await answer).json()).resolves.toEqual({ id: "job_1" });
   });
 
@@ -74,7 +64,7 @@ describe("the REST client's bounds, with its loop held", () => {
     const { client, seen } = clientOf(co.url);
     const answer = client.send("GET", client.productUrl("/jobs/job_2"));
     await until("the head is read", () => seen.heads === 1);
-    await holdPastBound(co, HTTP_COUNT.bodies, Date.now());
+    await holdPast(co, HTTP_COUNT.bodies, Date.now());
     await expect((await answer).json()).resolves.toEqual({ id: "job_2" });
   });
 
@@ -87,7 +77,7 @@ describe("the REST client's bounds, with its loop held", () => {
     const since = Date.now();
     const upload = uploadArtifact(t, "job_3", 1, "log", "abc", "text/plain", BOUND_MS);
     await until("the upload is read", () => co.count(HTTP_COUNT.requests) === 1);
-    await holdPastBound(co, HTTP_COUNT.bodies, since);
+    await holdPast(co, HTTP_COUNT.bodies, since);
     await expect(upload).resolves.toMatchObject({ name: "log", size: 3 });
   });
 

@@ -7,6 +7,7 @@
  * past — the order is forced, not hoped for.
  */
 import { Worker } from "node:worker_threads";
+import { holdUntil } from "./agent-held-loop.ts";
 
 /** The shared counters' slots: what the server read or wrote, and (`holding`, set by the test) that the loop is held. */
 export const HTTP_COUNT = { requests: 0, heads: 1, bodies: 2, holding: 3 } as const;
@@ -21,6 +22,8 @@ export interface ServerPlan {
    * the client cannot read it), or never (a server that took the request and went silent).
    */
   head?: "atOnce" | "whenHeld" | "never";
+  /** The answer's content type (default `application/json`). */
+  contentType?: string;
   /** When the body goes after the head: with it (default), once the test holds the loop, or never (a stalled body). */
   bodyAt?: "withHead" | "whenHeld" | "never";
 }
@@ -40,7 +43,7 @@ export interface HeldLoopServer {
 const SERVER = `
 const { parentPort, workerData } = require("node:worker_threads");
 const http = require("node:http");
-const { counts, status, body, head, bodyWhen } = workerData;
+const { counts, status, body, head, bodyWhen, contentType } = workerData;
 const bump = (slot) => { Atomics.add(counts, slot, 1); Atomics.notify(counts, slot); };
 const whenHeld = (fn) => (Atomics.load(counts, ${HTTP_COUNT.holding}) > 0 ? fn() : setTimeout(() => whenHeld(fn), 5));
 const server = http.createServer((req, res) => {
@@ -49,7 +52,7 @@ const server = http.createServer((req, res) => {
     bump(${HTTP_COUNT.requests});
     const sendBody = () => res.end(body, () => bump(${HTTP_COUNT.bodies}));
     const sendHead = () => {
-      res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
       if (bodyWhen === "withHead") return sendBody();
       // The head alone, flushed now; counted once it has left for the client's socket.
       res.flushHeaders();
@@ -68,7 +71,9 @@ server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port
 export async function serverInWorker(plan: ServerPlan = {}): Promise<HeldLoopServer> {
   const counts = new Int32Array(new SharedArrayBuffer(4 * Object.keys(HTTP_COUNT).length));
   const { status = 200, body = '{"ok":true}', head = "whenHeld", bodyAt: bodyWhen = "withHead" } = plan;
-  const worker = new Worker(SERVER, { eval: true, workerData: { counts, status, body, head, bodyWhen } });
+  const contentType = plan.contentType ?? "application/json";
+  const workerData = { counts, status, body, head, bodyWhen, contentType };
+  const worker = new Worker(SERVER, { eval: true, workerData });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);
@@ -79,4 +84,19 @@ export async function serverInWorker(plan: ServerPlan = {}): Promise<HeldLoopSer
     holding: () => void Atomics.store(counts, HTTP_COUNT.holding, 1),
     close: async () => void (await worker.terminate()),
   };
+}
+
+/**
+ * Holds the loop, from the check phase (after this turn's poll, so the next turn starts with the timers), until `slot`
+ * has been written once and `boundMs`, counted from `since` (ms since the epoch), is twice past; false when that never
+ * came (the test then fails). Held from a timer's callback instead, that turn's poll would read the answer before the
+ * next turn's timers ran, and the order would not be forced.
+ */
+export function holdPastBound(co: HeldLoopServer, slot: number, since: number, boundMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) =>
+    setImmediate(() => {
+      co.holding();
+      resolve(holdUntil(() => co.count(slot) === 1 && Date.now() - since >= 2 * boundMs));
+    }),
+  );
 }
