@@ -9,11 +9,11 @@
  * (revoked, replaced, protocol error, refused token) go to `onFatal`.
  */
 import WebSocket from "ws";
+import { afterPoll } from "../shared/after-poll.ts";
 import type { FixableError } from "../shared/fixable-error.ts";
 import { reasonOf } from "../shared/http-transport.ts";
 import type { FactoryFrame, ServerFrame } from "../shared/protocol.ts";
 import { MAX_SERVER_FRAME_BYTES } from "../shared/protocol.ts";
-import { afterPoll } from "./after-poll.ts";
 import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
 import { closeVerdict, refusalVerdict, type Verdict } from "./close-codes.ts";
 import { readRefusal } from "./connect-refusal.ts";
@@ -86,7 +86,7 @@ export class FactoryConnection {
    * Resolves at the next `welcome` (at once if welcomed now), or after `timeoutMs` if given; never rejects. A waiter
    * that timed out is dropped: racing a timer instead left one waiter per wait until the next welcome — a delivery
    * retried every second piled up one per second per frame for as long as the coordinator stayed away. The timeout
-   * ends the wait after a poll (agent/after-poll): a welcome already in the socket is read first, so it ends ready.
+   * ends the wait after a poll (shared/after-poll): a welcome already in the socket is read first, so it ends ready.
    */
   whenReady(timeoutMs?: number): Promise<void> {
     if (this.ready) return Promise.resolve();
@@ -138,7 +138,7 @@ export class FactoryConnection {
     let answered = false; // the upgrade got its HTTP answer: 101, or a refusal whose body is being read
     let overdue = false; // it got none within the window and was ended
     // No answer to the upgrade within the handshake window, then no welcome within twice it: the socket is dead. Each
-    // judged after a poll (agent/after-poll): an answer already in the socket when the loop was held past the window
+    // judged after a poll (shared/after-poll): an answer already in the socket when the loop was held past the window
     // is read first, so only an upgrade still unanswered, or a socket still unwelcomed, is ended.
     const unanswered = () => {
       if (answered || this.ws !== ws || ws.readyState !== WebSocket.CONNECTING) return;

@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { counted } from "../core/counted.ts";
-import { afterPoll } from "./after-poll.ts";
+import { afterPoll } from "../shared/after-poll.ts";
 import { notStarted } from "./engine-start.ts";
 import { killMarked, newRunMark, RUN_MARK_VAR, runMarkOf } from "./engine-strays.ts";
 import { LineSplitter, type LogStream } from "./log-batcher.ts";

@@ -7,7 +7,7 @@
  * job back. Every command now has a wall-clock bound — short for one that works on local files, longer for one that
  * talks to a remote — past which its whole process group is killed and it fails with GitError code `git_timeout`.
  */
-import { afterPoll } from "./after-poll.ts";
+import { afterPoll } from "../shared/after-poll.ts";
 
 /**
  * 5 min: what a command on local files (config, refs, a checkout, a snapshot's `add -A`, a repack) may take. Well

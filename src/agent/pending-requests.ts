@@ -2,11 +2,11 @@
  * @module agent/pending-requests
  * The factory socket's requests awaiting their answer (agent/connection): each under its frame `id`, settled by the
  * `ack` or `error` frame naming it, by its timeout, or by the socket's end. The timeout decides after a poll
- * (agent/after-poll): with the agent's loop held past it (a loaded host) while the answer was already in the socket,
+ * (shared/after-poll): with the agent's loop held past it (a loaded host) while the answer was already in the socket,
  * its timer fired before the poll that reads it, and a request the coordinator had answered failed as `timeout` — a
  * renewal's miss, a heartbeat's dropped a healthy socket. It now fails only when no answer was read by then.
  */
-import { afterPoll } from "./after-poll.ts";
+import { afterPoll } from "../shared/after-poll.ts";
 
 /** The coordinator answered a request with an `error` frame (`fenced`, `not_lease_holder`, …) or it timed out. */
 export class FrameError extends Error {

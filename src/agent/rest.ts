@@ -5,6 +5,7 @@
  * adapter so the rest of the agent sees one error type, `RestError`, whose
  * `code` tells "refused token" from "server down" (`unreachable`).
  */
+import { deadline } from "../shared/deadline.ts";
 import {
   ApiError,
   BadAnswerError,
@@ -120,7 +121,8 @@ export interface ArtifactInfo {
 
 /**
  * Upload one artifact of the job we hold at `leaseEpoch`. `body` is sent byte for byte: a patch of Latin-1 files is
- * not UTF-8, and decoding it to a string would replace its bytes. Throws RestError.
+ * not UTF-8, and decoding it to a string would replace its bytes. `bound` (ms) ends the whole exchange, upload and
+ * answer (default `uploadTimeoutMs` of its size), decided after a poll. Throws RestError (`timeout` past `bound`).
  */
 export function uploadArtifact(
   t: RestTarget,
@@ -129,8 +131,8 @@ export function uploadArtifact(
   name: string,
   body: string | Uint8Array,
   contentType: string,
+  bound = uploadTimeoutMs(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength),
 ): Promise<ArtifactInfo> {
-  const bound = uploadTimeoutMs(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
   return translate(async () => {
     // The shared client sends text bodies; bytes go in through its fetch hook, with its auth and error mapping.
     const bytes = typeof body === "string" ? undefined : body;
@@ -141,12 +143,19 @@ export function uploadArtifact(
       ...(bytes ? { fetch: (input, init) => globalThis.fetch(input, { ...init, body: bytes }) } : {}),
     });
     const url = c.productUrl(`/jobs/${encodeURIComponent(jobId)}/artifacts`, { name, leaseEpoch });
-    const res = await c.send("POST", url, {
-      text: typeof body === "string" ? body : "",
-      headers: { "content-type": contentType },
-      signal: AbortSignal.timeout(bound),
-    });
-    return (await res.json()) as ArtifactInfo;
+    // Not AbortSignal.timeout: it aborts in the timers phase, so with the loop held past the bound an answer already in
+    // the socket was thrown away as `timeout` and the artifact uploaded again. This bound decides after a poll.
+    const due = deadline(bound, () => new DOMException(`not done within ${bound} ms`, "TimeoutError"));
+    try {
+      const res = await c.send("POST", url, {
+        text: typeof body === "string" ? body : "",
+        headers: { "content-type": contentType },
+        signal: due.signal,
+      });
+      return (await res.json()) as ArtifactInfo;
+    } finally {
+      due.stop();
+    }
   }, bound);
 }
 

@@ -16,8 +16,8 @@
  * `ttlSeconds`: 0 = ended now), a reconnect's `welcome` listing it (`confirmed`).
  */
 
+import { afterPoll } from "../shared/after-poll.ts";
 import { FEATURES } from "../shared/protocol.ts";
-import { afterPoll } from "./after-poll.ts";
 import { type FactoryConnection, FrameError, LEASE_LOST_CODES, type OutFrame } from "./connection.ts";
 import { type SpendMark, spendMark, type Usage, unchargedSpend } from "./insights.ts";
 import { LeaseRenewer, lapseGraceMs, renewPlan } from "./lease-renewer.ts";

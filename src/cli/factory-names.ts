@@ -5,6 +5,8 @@
  * (a viewer refused, an older coordinator, a factory deregistered since, a fleet read slower than NAME_WAIT_MS).
  * `jobs`, `job`, `history`, `serial list`, `routing recs|rules|apply|unapply` and `watch` (cli/watch-names).
  */
+import { afterPoll } from "../shared/after-poll.ts";
+import { deadline } from "../shared/deadline.ts";
 import type { GigafactoryClient } from "../shared/http-client.ts";
 import { FleetRefsRead } from "./read-answers-ops.ts";
 
@@ -31,15 +33,16 @@ export interface FleetRead {
  * read the holders' links with it (cli/holder-link `fleetRead`): they waited the whole --timeout for it.
  */
 export async function fleetAnswer(client: FleetClient, waitMs = NAME_WAIT_MS): Promise<unknown> {
-  const stop = new AbortController();
-  const bound = setTimeout(() => stop.abort(), waitMs);
+  // Given up after a poll (shared/deadline): with the loop held past `waitMs`, a list already in the socket was dropped
+  // and the table showed ids the answer named.
+  const bound = deadline(waitMs, () => new Error(`no fleet list within ${waitMs} ms`));
   try {
-    const res = await client.send("GET", client.productUrl("/factories"), { signal: stop.signal });
+    const res = await client.send("GET", client.productUrl("/factories"), { signal: bound.signal });
     return await res.json();
   } catch {
     return undefined; // a viewer refused, an older coordinator, a read given up: the ids stand
   } finally {
-    clearTimeout(bound);
+    bound.stop();
   }
 }
 
@@ -64,7 +67,9 @@ export function readFleetNames(client: FleetClient): FleetRead {
  */
 export async function factoryNames(client: FleetClient, waitMs = NAME_WAIT_MS): Promise<Map<string, string>> {
   const read = readFleetNames(client);
-  const bound = setTimeout(read.abort, waitMs);
+  // After a poll (shared/after-poll): a list already in the socket is read first; an abort after the answer settled
+  // changes nothing (FleetRead).
+  const bound = setTimeout(afterPoll(read.abort), waitMs);
   try {
     return await read.answer;
   } finally {

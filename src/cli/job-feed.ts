@@ -12,6 +12,7 @@
  * the coordinator has answered: before that (`unanswered`), no answer is said at once, as every command says it.
  * A stream the feed ended on purpose (a reader too far behind, a purge) is reconnected naming the reason it gave.
  */
+import { afterPoll } from "../shared/after-poll.ts";
 import {
   ApiError,
   type Backoff,
@@ -211,7 +212,12 @@ async function readFeed(
       let chunk: ReadableStreamReadResult<Uint8Array> | "silent";
       let timer: ReturnType<typeof setTimeout> | undefined;
       const silence = new Promise<"silent">((resolve) => {
-        timer = setTimeout(() => resolve("silent"), silenceMs);
+        // After a poll (shared/after-poll): with the loop held past the silence, a frame already in the socket is read
+        // first and wins the race; the feed was dropped as silent and opened again.
+        timer = setTimeout(
+          afterPoll(() => resolve("silent")),
+          silenceMs,
+        );
       });
       try {
         chunk = await Promise.race([reader.read(), silence]);

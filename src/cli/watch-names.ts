@@ -7,6 +7,7 @@
  * coordinator that takes connections and never answers) a lease line the user should see now waited the whole
  * --timeout, and for ever under `--timeout 0`.
  */
+import { afterPoll } from "../shared/after-poll.ts";
 import type { FactoryNamer } from "./event-text.ts";
 import { type FleetClient, type FleetRead, factoryNamer, NAME_WAIT_MS, readFleetNames } from "./factory-names.ts";
 
@@ -33,7 +34,9 @@ export class WatchNames {
     this.wait = () => {
       let timer!: ReturnType<typeof setTimeout>;
       const waited = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, waitMs);
+        // After a poll (shared/after-poll): with the loop held past the wait, a fleet list already in the socket is
+        // read first, and `learn`'s race then names the line instead of printing the id.
+        timer = setTimeout(afterPoll(resolve), waitMs);
       });
       return { waited, timer };
     };

@@ -6,6 +6,7 @@
  * read whole stops at `maxAnswerBytes` (`BadAnswerError`, never retried). Kept apart from shared/http-client, whose
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
+import { deadline } from "./deadline.ts";
 import { EXIT_USAGE, FixableError } from "./fixable-error.ts";
 import { foreignJsonCharset, redirectText } from "./foreign-answer.ts";
 import { MAX_ANSWER_BYTES, readAtMost } from "./http-answer-body.ts";
@@ -194,25 +195,17 @@ interface Guard {
 
 /**
  * The caller's signal, and aborted `ms` after the start (or the last `restart`) unless `stop` came first
- * (0 = never). Stopped once the headers are in, it leaves a streamed body (a feed, a download) unbounded.
+ * (0 = never). Stopped once the headers are in, it leaves a streamed body (a feed, a download) unbounded. The bound
+ * decides after a poll (shared/deadline): an answer already in the socket when a held loop let the timer fire is read
+ * first, and the exchange that then stops the guard keeps it.
  */
 function startGuard(ms: number, outer: AbortSignal | undefined): Guard {
   if (ms <= 0) return { signal: outer, timedOut: () => false, restart: () => {}, stop: () => {} };
-  const timer = new AbortController();
-  let fired = false;
-  const arm = () =>
-    setTimeout(() => {
-      fired = true;
-      timer.abort(new Error(`no answer within ${ms} ms`));
-    }, ms);
-  let t = arm();
+  const bound = deadline(ms, () => new Error(`no answer within ${ms} ms`));
   return {
-    signal: outer ? AbortSignal.any([outer, timer.signal]) : timer.signal,
-    timedOut: () => fired && !outer?.aborted,
-    restart: () => {
-      clearTimeout(t);
-      t = arm();
-    },
-    stop: () => clearTimeout(t),
+    signal: outer ? AbortSignal.any([outer, bound.signal]) : bound.signal,
+    timedOut: () => bound.fired() && !outer?.aborted,
+    restart: bound.restart,
+    stop: bound.stop,
   };
 }

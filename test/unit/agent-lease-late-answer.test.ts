@@ -41,7 +41,7 @@ describe("a renewal answered late", () => {
     await vi.advanceTimersByTimeAsync(4_000); // its answer is 4 s late: t = 9 s
     answers[0]!({ ttlSeconds: 10 });
     // Every later renewal goes unanswered. Taken at t = 5 s, the lease ends at 15 s (not 19 s). The lapse decides in
-    // the check phase after its timer (agent/after-poll), which fake timers run 1 ms later.
+    // the check phase after its timer (shared/after-poll), which fake timers run 1 ms later.
     await vi.advanceTimersByTimeAsync(20_000);
     expect(lapsedAt).toBeGreaterThanOrEqual(15_000);
     expect(lapsedAt).toBeLessThanOrEqual(15_001);

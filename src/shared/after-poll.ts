@@ -1,5 +1,5 @@
 /**
- * @module agent/after-poll
+ * @module shared/after-poll
  * Runs a bound's decision after the event loop has read what was already waiting for it. A timer's callback runs in
  * the timers phase, before the poll phase that reads sockets and pipes (a coordinator's `ack` or `welcome`, an
  * engine's last lines, a child's exit): with the loop held past the bound (a loaded host, a long synchronous step),
