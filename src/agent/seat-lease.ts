@@ -199,7 +199,7 @@ export class SeatLease {
 
   /**
    * Call `lapsed` once the lease is past its known expiry by the grace, unless an answer moves it first. Judged after
-   * a poll (agent/after-poll): with the loop held past the lapse while a renewal's ack was already in the socket, the
+   * a poll (shared/after-poll): with the loop held past the lapse while a renewal's ack was already in the socket, the
    * timer fired before that ack was read, and a lease just renewed stopped its engine. An answer read by then has
    * moved the watch (a new timer), and a stop ended it: either way this timer is no longer the watch's, and decides
    * nothing.
