@@ -1,7 +1,8 @@
 // The outage probe's rules (outbox/outage-probe), flush by flush: outside a backoff every reader's flush runs; in one,
-// the first is the window's probe and readers meanwhile wait for its answer, a refused probe leaves the rest of the
-// window without sends, a probe that found nothing to ship or threw leaves the window to the next reader's probe, a
-// taken one lets the readers behind it flush, and a new window (another backoff's end) has a probe of its own.
+// the first is the window's probe and readers meanwhile wait for its answer (one told not to wait, an artifact
+// commit's, sends nothing while it runs), a refused probe leaves the rest of the window without sends, a probe that
+// found nothing to ship or threw leaves the window to the next reader's probe, a taken one lets the readers behind it
+// flush, and a new window (another backoff's end) has a probe of its own.
 // Flushes are stand-ins that settle when the test says; the backoff's end is a value the test sets.
 import { describe, expect, it } from "vitest";
 import type { FlushResult } from "../../src/durable-objects/coordinator/outbox/feed-flush.ts";
@@ -56,6 +57,21 @@ describe("OutageProbe", () => {
     expect(f.runs()).toBe(2);
     f.settle(REFUSED);
     expect(await next).toEqual(REFUSED);
+  });
+
+  it("a flush told not to wait (an artifact commit's, in its exclusive section) sends nothing while a probe runs", async () => {
+    const probe = new OutageProbe();
+    const until = Date.now() + 60_000;
+    const f = flushes();
+    const first = probe.run(() => until, f.flush);
+    expect(await probe.run(() => until, f.flush, false)).toBeUndefined();
+    expect(f.runs()).toBe(1);
+    f.settle(NOTHING);
+    await first;
+    const own = probe.run(() => until, f.flush, false); // none running: it is the window's probe itself
+    expect(f.runs()).toBe(2);
+    f.settle(REFUSED);
+    expect(await own).toEqual(REFUSED);
   });
 
   it("a probe its feed takes: the readers behind it flush their own, once the backoff it ended is over", async () => {

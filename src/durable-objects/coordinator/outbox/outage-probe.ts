@@ -23,14 +23,22 @@ export class OutageProbe {
    * as a probe that is taken ends it), always. Inside one: as the window's probe when none ran yet; after waiting
    * for one running; not at all once the window's probe was refused (its feed took nothing and not all went).
    * A probe that found nothing to ship sent nothing and probed nothing: the next reader probes instead.
-   * @returns the flush's result, or `undefined` when it did not run (this window's probe was refused)
+   * `wait` false: not waiting for a probe running either — an artifact commit flushes inside its exclusive section
+   * (blockConcurrencyWhile), which holds the other request's probe from going on: waiting for it would hold both.
+   * @returns the flush's result, or `undefined` when it did not run (this window's probe was refused, or running
+   *   while `wait` is false)
    * @throws what `flush` throws (a storage error); a probe's throw leaves the window to the next reader's probe
    */
-  async run(backoffUntil: () => number, flush: () => Promise<FlushResult>): Promise<FlushResult | undefined> {
+  async run(
+    backoffUntil: () => number,
+    flush: () => Promise<FlushResult>,
+    wait = true,
+  ): Promise<FlushResult | undefined> {
     for (;;) {
       const until = backoffUntil();
       if (Date.now() >= until) return flush();
       if (this.running) {
+        if (!wait) return undefined;
         await this.running.catch(() => undefined);
         continue;
       }

@@ -122,15 +122,17 @@ export class OutboxShipper {
    * once held every later one back for its backoff. A retried event goes alone, as in a round; the fresh ones after
    * it in one call. It stops early only at a failure, left to the loop, which retries on its own schedule, or past
    * its time budget. Appending twice is harmless: the feed keeps each outbox seq once. During an outage backoff,
-   * one reader's flush per window sends (outbox/outage-probe): once it was refused, the others send nothing.
+   * one reader's flush per window sends (outbox/outage-probe): once it was refused, the others send nothing; those
+   * that come while it runs wait for it, unless `waitForProbe` is false (an artifact commit, in its exclusive section).
    * @returns whether every event pending at its start went (false: stopped early, the rest left to the loop; or,
    *   during a backoff whose probe was refused, the job has events held)
    */
-  async flushFeed(jobId: string): Promise<boolean> {
+  async flushFeed(jobId: string, waitForProbe = true): Promise<boolean> {
     const parts = { env: this.env, units: this.units, feeds: this.feeds, queues: this.queues };
     const flushed = await this.probe.run(
       () => this.retryAt,
       () => flushJobFeed(parts, jobId),
+      waitForProbe,
     );
     if (flushed === undefined) return lastHeldSeq(this.units.sql, jobId) === undefined;
     const { whole, took, unblocked } = flushed;
