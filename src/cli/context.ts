@@ -83,6 +83,8 @@ export interface Ctx {
   asTokenRefusal(err: unknown): unknown;
   /** The `Retry-After` (whole s) of the last 429 or 503 this run's client received (cli/retry-after), if it had one. */
   retryAfterHeader(): number | undefined;
+  /** The tokens this run may send (cli/own-tokens `ownTokens`), hidden by value in what it reports (cli/failure-report). */
+  tokens(): readonly string[];
 }
 
 /** A command: its spec (words, arguments, options, help) and what it does; returns the exit code (default 0). */
@@ -175,6 +177,7 @@ export function makeContext(
     },
     asTokenRefusal: (err) => (sent ? refusedAsMalformed(err, sent.token, sent.source) : err),
     retryAfterHeader: () => waits.last(),
+    tokens,
   };
   return ctx;
 }

@@ -13,9 +13,9 @@
 import { terminalText } from "../core/terminal-text.ts";
 import { ApiError } from "../shared/http-client.ts";
 import type { Ctx } from "./context.ts";
-import { CliError, errorDocument, formatError, toCliError } from "./errors.ts";
+import { CliError } from "./errors.ts";
+import { failureDocument, failureLine, reportedFailure } from "./failure-report.ts";
 import { type Interruption, listenForInterrupt } from "./interruption.ts";
-import { lineOf } from "./read-answers-policy.ts";
 import { TIMEOUT_FIX } from "./timeout-error.ts";
 
 /**
@@ -59,11 +59,11 @@ export function endAnswered(
 ): number {
   const message = `stopped by ${how.by} ${answered.during}; its answer came: ${answered.came}`;
   const e = new CliError("interrupted", message, answered.fix, how.exitCode);
-  ctx.io.stderr(`${terminalText(formatError(e))}\n`);
+  ctx.io.stderr(failureLine(ctx, e, false));
   // The answer's own `error` key, if it has one (its reads check only the fields they use), is not spread: it put the
   // coordinator's in place of `interrupted` (pass 45 review).
   const { error: _theirs, ...rest } = doc as Record<string, unknown>;
-  if (ctx.json) ctx.emit({ ...errorDocument(e), ...rest });
+  if (ctx.json) ctx.emit({ ...failureDocument(ctx, e), ...rest });
   return how.exitCode;
 }
 
@@ -96,7 +96,8 @@ export function refusedWhole(err: unknown): boolean {
  * @returns the signal's exit code (`how.exitCode`: 130, 143)
  */
 export function endFailed(ctx: Ctx, how: Interruption, err: unknown, words: FailureWords): number {
-  const failure = toCliError(ctx.asTokenRefusal(err));
+  // Told as cli/run tells a failure (cli/failure-report): a 429 or 503's wait first in its fix, tokens hidden.
+  const { error: failure, wait } = reportedFailure(ctx, err);
   // A timed-out write's own fix says where to look for what any write may have done; the interrupted line says it for
   // this command, and the two disagreed (a rotation sent to look at jobs: pass 45 review). Its bound's fix stays.
   const cause = failure.code === "timeout" ? new CliError("timeout", failure.message, TIMEOUT_FIX) : failure;
@@ -114,8 +115,8 @@ export function endFailed(ctx: Ctx, how: Interruption, err: unknown, words: Fail
         words.unknownFix,
         how.exitCode,
       );
-  ctx.io.stderr(`${terminalText(lineOf(formatError(cause)))}\n`);
-  ctx.io.stderr(`${terminalText(formatError(e))}\n`);
-  if (ctx.json) ctx.emit({ ...errorDocument(e), failure: errorDocument(cause).error });
+  ctx.io.stderr(failureLine(ctx, cause));
+  ctx.io.stderr(failureLine(ctx, e, false));
+  if (ctx.json) ctx.emit({ ...failureDocument(ctx, e), failure: failureDocument(ctx, cause, wait).error });
   return how.exitCode;
 }

@@ -6,18 +6,16 @@
  * output (test/support/cli-harness).
  */
 import { readFileSync } from "node:fs";
-import { terminalText } from "../core/terminal-text.ts";
-import { ApiError } from "../shared/http-client.ts";
 import { parseCommandLine } from "./args.ts";
 import { withFlagNames } from "./body-flags.ts";
 import { type Command, type Ctx, type Io, jsonDocument, jsonText, makeContext } from "./context.ts";
-import { errorDocument, formatError, toCliError, unknownCommand } from "./errors.ts";
+import { toCliError, unknownCommand } from "./errors.ts";
+import { failureDocument, failureLine, reportedFailure } from "./failure-report.ts";
 import { foreignRefusal } from "./foreign-fix.ts";
 import { commandHelp, OVERVIEW_DETAILS, overviewHelp } from "./help.ts";
 import { commandDoc, overviewDoc } from "./help-doc.ts";
 import { ownTokens, withoutTokens } from "./own-tokens.ts";
 import { COMMANDS } from "./registry.ts";
-import { retryAfterOf, withRetryAfter } from "./retry-after.ts";
 
 /**
  * Whether the command line asks for --json, read from the words themselves (before any `--`), so that a line the
@@ -96,22 +94,21 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     ctx = makeContext(out, line.values, line.positionals, tokens);
     return (await line.command.run(ctx)) ?? 0;
   } catch (err) {
-    // A cut-off token refused 401 is told as what it is, not "check the token" (cli/token-shape).
-    const cause = ctx ? ctx.asTokenRefusal(err) : err;
-    // A 429 or 503 says when to come back (cli/retry-after): in the fix, and as a field a script can sleep on.
-    const wait = retryAfterOf(cause, ctx?.retryAfterHeader());
-    // A refused body's field is said as the flag the user typed (cli/body-flags): `--budget-usd`, not `body.budgetUsd`;
-    // in the coordinator's refusal only (another server's JSON naming `validation_failed` is not of our fields).
-    const told = foreignRefusal(cause) ? toCliError(cause) : withFlagNames(toCliError(cause), command);
-    const e = cause instanceof ApiError ? withRetryAfter(told, cause, wait) : told;
+    // Told as every failure is (cli/failure-report): a cut-off token's 401 as what it is (cli/token-shape), a 429 or
+    // 503's wait in the fix and as a field a script can sleep on (cli/retry-after), the run's tokens hidden. A refused
+    // body's field is said as the flag the user typed (cli/body-flags): `--budget-usd`, not `body.budgetUsd`; in the
+    // coordinator's refusal only (another server's JSON naming `validation_failed` is not of our fields).
+    const told = (cause: unknown) =>
+      foreignRefusal(cause) ? toCliError(cause) : withFlagNames(toCliError(cause), command);
+    const { error: e, wait } = reportedFailure(ctx, err, told);
+    const reporting = ctx ?? { tokens };
     // A failure in the middle of a redrawn counter (`jobs --all`'s page 7 a 503) was glued to it on one line
     // (`… 1500 jobs read✘ ERROR …`): the report starts on a line of its own, cleared on a terminal that redraws.
     if (openLine) io.stderr(io.stderrIsTTY ? "\r\x1b[K" : "\n");
     // A server's message may quote text from elsewhere, our token too.
-    io.stderr(hide(`${terminalText(formatError(e, tokens()))}\n`));
+    io.stderr(hide(failureLine(reporting, e, false)));
     if (json) {
-      const doc = errorDocument(e, tokens());
-      const full = wait === undefined ? doc : { error: { ...doc.error, retryAfterSeconds: wait } };
+      const full = failureDocument(reporting, e, wait);
       io.stdout(streamed || ndjson ? `${jsonText(full, tokens)}\n` : jsonDocument(full, tokens));
     }
     return e.exitCode;

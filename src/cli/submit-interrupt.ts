@@ -11,7 +11,8 @@
 import { counted } from "../core/counted.ts";
 import { terminalText } from "../core/terminal-text.ts";
 import type { Ctx } from "./context.ts";
-import { CliError, errorDocument, formatError } from "./errors.ts";
+import { CliError } from "./errors.ts";
+import { failureDocument, failureLine } from "./failure-report.ts";
 import type { Interruption } from "./interruption.ts";
 import { lineOf } from "./read-answers-policy.ts";
 
@@ -68,10 +69,10 @@ export function reportInterrupted<E>(
       if (files.length > 0) ctx.io.stderr(`${terminalText(lineOf(`${heading}: ${files.join(", ")}`))}\n`);
     }
   }
-  ctx.io.stderr(`${terminalText(formatError(e))}\n`);
+  ctx.io.stderr(failureLine(ctx, e, false));
   if (ctx.json) {
     const sent = settled.filter((s) => s.how !== "unsent").map((s) => s.entry);
-    ctx.emit({ ...errorDocument(e), sent, notSent: unsent });
+    ctx.emit({ ...failureDocument(ctx, e), sent, notSent: unsent });
   }
   return how.exitCode;
 }

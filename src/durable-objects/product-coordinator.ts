@@ -168,8 +168,9 @@ export class ProductCoordinator extends RoutingRpc {
         return settled;
       });
       if (!checked.ok) return checked;
-      // This job's events only (this section holds every other request), all of them first, or no commit now.
-      if (!(await this.outbox.flushFeed(pointer.jobId))) return failure(feedBehind(pointer.jobId));
+      // This job's events only (this section holds every other request), all of them first, or no commit now. Not
+      // waiting for an outage probe another request runs (outbox/outage-probe): this section holds it from going on.
+      if (!(await this.outbox.flushFeed(pointer.jobId, false))) return failure(feedBehind(pointer.jobId));
       const feed = this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId));
       // The job's stage and `updatedAt` cannot change before this returns: this section holds every other event.
       const put = (await feed.putArtifact(pointer, checked.value)) as Outcome<ArtifactPointer | null>;

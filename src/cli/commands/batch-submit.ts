@@ -10,14 +10,14 @@
  * Under --json: the API's answer, with `batch` (the batch read back when done) added under --wait.
  */
 import { counted } from "../../core/counted.ts";
-import { terminalText } from "../../core/terminal-text.ts";
 import type { BatchAccepted, BatchView } from "../../shared/api-batches.ts";
 import { assertBatchFits, MANIFEST_FORMATS, type ManifestFormat, readBatchItems } from "../batch-input.ts";
 import type { Command, Ctx } from "../context.ts";
-import { CliError, errorDocument, formatError, toCliError, usageError } from "../errors.ts";
+import { CliError, usageError } from "../errors.ts";
+import { failureDocument, failureLine, reportedFailure } from "../failure-report.ts";
 import { SIGTERM_HELP } from "../interruption.ts";
 import { inlined } from "../read-answers-ops.ts";
-import { checkedWrite, lineOf } from "../read-answers-policy.ts";
+import { checkedWrite } from "../read-answers-policy.ts";
 import { sendListening } from "../request-interrupt.ts";
 import { batchSummary } from "./batch.ts";
 import { batchStoppingNote, reportAnswerInterrupted, reportFailureInterrupted } from "./batch-submit-interrupt.ts";
@@ -117,8 +117,8 @@ export const batchSubmit: Command = {
     } catch (err) {
       if (err instanceof WaitFailed) return waitReadFailed(ctx, err, answer);
       if (!(err instanceof WaitStopped)) return readBackFailed(ctx, err, answer);
-      ctx.io.stderr(`${formatError(err.error)}\n`);
-      if (ctx.json) ctx.emit({ ...errorDocument(err.error), ...answer, batch: err.view });
+      ctx.io.stderr(failureLine(ctx, err.error));
+      if (ctx.json) ctx.emit({ ...failureDocument(ctx, err.error), ...answer, batch: err.view });
       return err.error.exitCode;
     }
     if (ctx.json) ctx.emit({ ...answer, batch: view });
@@ -153,9 +153,8 @@ function reportRefused(
 ): void {
   for (const r of [...rejected].sort((a, b) => a.index - b.index)) {
     const file = files[r.index] ?? `item ${r.index}`;
-    const line = formatError(new CliError(r.code, `${file} (item ${r.index}): ${r.detail}`, RESEND));
     // The detail is the server's and may quote the manifest: its control characters are shown, not obeyed (lineOf).
-    ctx.io.stderr(`${terminalText(lineOf(line))}\n`);
+    ctx.io.stderr(failureLine(ctx, new CliError(r.code, `${file} (item ${r.index}): ${r.detail}`, RESEND)));
   }
 }
 
@@ -166,15 +165,15 @@ function reportRefused(
  * @returns the failure's exit code
  */
 function readBackFailed(ctx: Ctx, err: unknown, answer: BatchAccepted): number {
-  const failure = toCliError(ctx.asTokenRefusal(err));
+  const { error: failure, wait } = reportedFailure(ctx, err);
   const e = new CliError(
     failure.code,
     `batch ${answer.batchId} was made (${counted(answer.accepted, "item")} accepted), but reading it back failed: ${failure.message}`,
     `send nothing again; follow it with \`gigafactory batch ${answer.batchId}\` (${failure.fix})`,
     failure.exitCode,
   );
-  ctx.io.stderr(`${terminalText(lineOf(formatError(e)))}\n`);
-  if (ctx.json) ctx.emit({ ...errorDocument(e), ...answer });
+  ctx.io.stderr(failureLine(ctx, e));
+  if (ctx.json) ctx.emit({ ...failureDocument(ctx, e, wait), ...answer });
   return e.exitCode;
 }
 
@@ -186,15 +185,15 @@ function readBackFailed(ctx: Ctx, err: unknown, answer: BatchAccepted): number {
  */
 function waitReadFailed(ctx: Ctx, err: WaitFailed, answer: { batchId: string }): number {
   const { how } = err;
-  const failure = toCliError(ctx.asTokenRefusal(err.failure));
+  const { error: failure, wait } = reportedFailure(ctx, err.failure);
   const e = new CliError(
     "interrupted",
     `stopped by ${how.by} while batch ${answer.batchId} was read back, and the read failed (${failure.code}): its items are accepted and queued`,
     `send nothing again; follow them with \`gigafactory batch ${answer.batchId}\``,
     how.exitCode,
   );
-  ctx.io.stderr(`${terminalText(lineOf(formatError(failure)))}\n`);
-  ctx.io.stderr(`${terminalText(formatError(e))}\n`);
-  if (ctx.json) ctx.emit({ ...errorDocument(e), ...answer, failure: errorDocument(failure).error });
+  ctx.io.stderr(failureLine(ctx, failure));
+  ctx.io.stderr(failureLine(ctx, e, false));
+  if (ctx.json) ctx.emit({ ...failureDocument(ctx, e), ...answer, failure: failureDocument(ctx, failure, wait).error });
   return e.exitCode;
 }

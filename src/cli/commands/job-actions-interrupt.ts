@@ -15,7 +15,8 @@ import { counted } from "../../core/counted.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { JobAction } from "../../shared/http-client.ts";
 import type { Ctx } from "../context.ts";
-import { CliError, errorDocument, formatError } from "../errors.ts";
+import { CliError } from "../errors.ts";
+import { failureDocument, failureLine } from "../failure-report.ts";
 import type { Interruption } from "../interruption.ts";
 import { inlined } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
@@ -64,8 +65,8 @@ export function reportActionsInterrupted<E>(
   if (!ctx.json && notTried.length > 0) {
     ctx.io.stderr(`${terminalText(lineOf(`not tried (${notTried.length}): ${notTried.join(", ")}`))}\n`);
   }
-  ctx.io.stderr(`${terminalText(formatError(e))}\n`);
-  if (ctx.json) ctx.emit({ ...errorDocument(e), tried, notTried });
+  ctx.io.stderr(failureLine(ctx, e, false));
+  if (ctx.json) ctx.emit({ ...failureDocument(ctx, e), tried, notTried });
   return how.exitCode;
 }
 

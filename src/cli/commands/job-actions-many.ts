@@ -14,7 +14,8 @@ import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { Job, JobAction } from "../../shared/http-client.ts";
 import { ApiError } from "../../shared/http-client.ts";
 import type { Ctx } from "../context.ts";
-import { CliError, formatError, toCliError } from "../errors.ts";
+import { CliError } from "../errors.ts";
+import { failureLine, reportedFailure } from "../failure-report.ts";
 import { readInputStream } from "../input-file.ts";
 import { listenForInterrupt } from "../interruption.ts";
 import { mapLimit } from "../pool.ts";
@@ -122,7 +123,8 @@ export async function actOnMany(
       const acted = await client.action(id, action, body).finally(() => inFlight.delete(id));
       fate = { id, job: checked(JobActedRead, acted, "a job") as Job };
     } catch (err) {
-      const error = toCliError(err);
+      // As cli/run tells a failure (cli/failure-report): a 429 or 503's wait first in its fix.
+      const { error } = reportedFailure(ctx, err);
       if (error.code === "bad_response") foreign ??= id;
       fate = { id, error, refused: err instanceof ApiError };
     }
@@ -135,7 +137,7 @@ export async function actOnMany(
   for (const f of tried) {
     if ("error" in f) {
       const e = new CliError(f.error.code, `job ${f.id}: ${f.error.message}`, f.error.fix, f.error.exitCode);
-      ctx.io.stderr(`${terminalText(lineOf(formatError(e)))}\n`);
+      ctx.io.stderr(failureLine(ctx, e));
     }
   }
   if (!ctx.json) {

@@ -10,7 +10,7 @@
  * `✘ ERROR validation_failed: … / fix the value named above` — for a key it does not know, the key probably meant.
  */
 import { type ProductSettings, SettingsPatchSchema } from "../../core/settings.ts";
-import type { SettingsAnswer } from "../../shared/http-client.ts";
+import { ApiError, type SettingsAnswer } from "../../shared/http-client.ts";
 import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, toCliError, usageError } from "../errors.ts";
@@ -131,6 +131,10 @@ function exampleFor(key: string, type: string, before: ProductSettings): string 
 /** The coordinator's refusal of a key it does not know, in zod's words: `body.weights: Unrecognized key: "lod"`. */
 const UNRECOGNIZED = /^body(?:\.(\w+))?: Unrecognized keys?: "([^"]+)"/;
 
+/** Whether `err` is the coordinator's own refusal of a patch's value (another server's JSON naming it is not). */
+const validationOf = (err: unknown): boolean =>
+  err instanceof ApiError && err.code === "validation_failed" && !foreignRefusal(err);
+
 /**
  * A refused patch as the CliError to print: for a value of the wrong type (`preemption=yes`), what the key takes;
  * for a key the settings do not have (`preemptoin=true`), a fix naming the key probably meant — among the keys a patch may set at the top level, or those of the object it reaches into, as
@@ -203,7 +207,9 @@ export const settingsCommands: Command[] = [
       const sent = await ctx
         .client()
         .patchSettings(patch as never)
-        .catch((err: unknown) => Promise.reject(foreignRefusal(err) ? err : settingsError(err, before)));
+        // Only a refused value is told here; any other failure goes to cli/run as it came, which reads from it a 429
+        // or 503's wait and a cut-off token's 401 (cli/failure-report) — told here first, they were lost.
+        .catch((err: unknown) => Promise.reject(validationOf(err) ? settingsError(err, before) : err));
       const after = checkedWrite(SettingsRead, sent, "the product's settings", "read `gigafactory settings get`");
       const changed = changedKeys(before, after);
       if (ctx.json) ctx.emit(after);

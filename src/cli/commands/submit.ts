@@ -13,7 +13,8 @@ import { terminalText } from "../../core/terminal-text.ts";
 import type { Job } from "../../shared/http-client.ts";
 import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
-import { CliError, formatError, toCliError } from "../errors.ts";
+import { CliError, toCliError } from "../errors.ts";
+import { failureLine, reportedFailure } from "../failure-report.ts";
 import { foreignRefusal } from "../foreign-fix.ts";
 import { listenForInterrupt, SIGTERM_HELP } from "../interruption.ts";
 import { readManifest, SEE_HELP } from "../manifest-input.ts";
@@ -136,7 +137,8 @@ export const submit: Command = {
         const { job, replayed } = await client.submit({ markdown }).finally(() => inFlight.delete(i));
         outcome = { file, job: checkedWrite(SubmittedRead, job, "a job", SEE_JOBS), replayed };
       } catch (err) {
-        const error = fileError(err);
+        // As cli/run tells a failure (cli/failure-report): a 429 or 503's wait first in its fix.
+        const { error } = reportedFailure(ctx, err, fileError);
         if (error.code === "bad_response") foreign ??= file;
         outcome = { file, error };
       }
@@ -156,9 +158,7 @@ export const submit: Command = {
         const e = o.error;
         // The server's detail may quote text from elsewhere: its control characters are shown, not obeyed, and its
         // bidi controls do not reorder the line (lineOf).
-        ctx.io.stderr(
-          `${terminalText(lineOf(formatError(new CliError(e.code, `${o.file}: ${e.message}`, e.fix, e.exitCode))))}\n`,
-        );
+        ctx.io.stderr(failureLine(ctx, new CliError(e.code, `${o.file}: ${e.message}`, e.fix, e.exitCode)));
       }
     }
     const interrupted = interrupt.stopped();

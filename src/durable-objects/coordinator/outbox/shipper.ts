@@ -8,9 +8,11 @@ import { FeedBudget } from "../../../core/feed-budget.ts";
 import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
 import type { Units } from "../runtime/units.ts";
 import { DELIVERY_LOOP_MS, type DeliveryHost, deliverOutbox, QueueHealth } from "./delivery.ts";
+import { lastHeldSeq } from "./due-rows.ts";
 import { appendFeeds } from "./feed-append.ts";
 import { flushJobFeed } from "./feed-flush.ts";
 import { takeUrgent } from "./feed-wanted.ts";
+import { OutageProbe } from "./outage-probe.ts";
 import { hasPending } from "./pending.ts";
 
 export { feedBehind } from "./feed-behind.ts";
@@ -39,6 +41,8 @@ export class OutboxShipper {
   private readonly feeds = new FeedBudget();
   /** What the queues did with the messages sent to them, across rounds (outbox/delivery). */
   private readonly queues = new QueueHealth();
+  /** During an outage backoff, the one send readers' flushes make per window (outbox/outage-probe). */
+  private readonly probe = new OutageProbe();
   /** Units committed per second: with the feed budget's busy state, whether D1 history is held (core/history-hold). */
   private readonly unitRate = new UnitRate();
   private delivering: Promise<number> | null = null;
@@ -117,12 +121,21 @@ export class OutboxShipper {
    * before older ones). Those waiting for a retry too (outbox/due-rows `heldEvents`): one event whose append failed
    * once held every later one back for its backoff. A retried event goes alone, as in a round; the fresh ones after
    * it in one call. It stops early only at a failure, left to the loop, which retries on its own schedule, or past
-   * its time budget. Appending twice is harmless: the feed keeps each outbox seq once.
-   * @returns whether every event pending at its start went (false: stopped early, the rest left to the loop)
+   * its time budget. Appending twice is harmless: the feed keeps each outbox seq once. During an outage backoff,
+   * one reader's flush per window sends (outbox/outage-probe): once it was refused, the others send nothing; those
+   * that come while it runs wait for it, unless `waitForProbe` is false (an artifact commit, in its exclusive section).
+   * @returns whether every event pending at its start went (false: stopped early, the rest left to the loop; or,
+   *   during a backoff whose probe was refused, the job has events held)
    */
-  async flushFeed(jobId: string): Promise<boolean> {
+  async flushFeed(jobId: string, waitForProbe = true): Promise<boolean> {
     const parts = { env: this.env, units: this.units, feeds: this.feeds, queues: this.queues };
-    const { whole, took, unblocked } = await flushJobFeed(parts, jobId);
+    const flushed = await this.probe.run(
+      () => this.retryAt,
+      () => flushJobFeed(parts, jobId),
+      waitForProbe,
+    );
+    if (flushed === undefined) return lastHeldSeq(this.units.sql, jobId) === undefined;
+    const { whole, took, unblocked } = flushed;
     // Its feed took events during an outage backoff: not every destination refuses, the outage is over (as its
     // kept start: outbox/queue-health `outageOver`) and so is its backoff — the rest need not wait up to 128 s.
     const outageOver = took && this.retryAt > 0;
