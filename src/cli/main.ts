@@ -4,6 +4,7 @@
  * line and terminal and sets the exit code. Only this file touches `process` (so it runs on import: tests import
  * cli/run instead).
  */
+import { afterPoll } from "../shared/after-poll.ts";
 import { errorLine } from "../shared/fixable-error.ts";
 import type { Io } from "./context.ts";
 import { CliError } from "./errors.ts";
@@ -45,6 +46,7 @@ const io: Io = {
     // 128 + its number. Off, the default is back: a command with no guard ends at once on either.
     const second = (signal: InterruptSignal) => process.exit(interruptionBy(signal).exitCode);
     let bound: NodeJS.Timeout | undefined;
+    let settled = false;
     const first = (signal: InterruptSignal) => {
       signalled = signal;
       for (const s of INTERRUPT_SIGNALS) {
@@ -52,11 +54,18 @@ const io: Io = {
         process.on(s, second);
       }
       // Under --timeout 0 what it awaits has no bound: `timeout` sends SIGTERM once, so the signal bounds it.
-      if (boundMs) bound = setTimeout(() => unboundedEnd(signal, boundMs), boundMs).unref();
+      // Decided after a poll (shared/after-poll): an answer already in the socket when the bound fell due ends the
+      // command as answered; `settled` because clearing the timer cannot recall a decision already queued.
+      if (boundMs)
+        bound = setTimeout(
+          afterPoll(() => settled || unboundedEnd(signal, boundMs)),
+          boundMs,
+        ).unref();
       stop(signal);
     };
     for (const s of INTERRUPT_SIGNALS) process.on(s, first);
     return () => {
+      settled = true;
       clearTimeout(bound);
       for (const s of INTERRUPT_SIGNALS) {
         process.off(s, first);
