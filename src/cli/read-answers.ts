@@ -169,6 +169,7 @@ export const BudgetRead = z.object({
   spentSinceCause: z.enum(SPENT_SINCE_CAUSES).optional(),
   changedAt: num.optional(),
   burndown: z.array(z.object({ at: num, spentUsd: num })),
+  unpricedTokens: num.optional(), // absent from older coordinators
   changed: z.boolean().optional(),
 });
 

@@ -73,6 +73,8 @@ export interface ProductBudget {
   countsFrom?: SpentSince;
   /** When the rule was last set (`PUT …/budget`), ms epoch; absent from older documents. */
   ruleSetAt?: number;
+  /** Tokens reported with no USD this period (core/unpriced): shown, not charged; absent = 0. */
+  unpricedTokens?: number;
   burndown: BudgetPoint[];
 }
 
@@ -168,7 +170,7 @@ export interface BudgetRule {
  * before the carried spend's count did (day → week on a Wednesday, day or week → month, month → a week begun in the
  * previous month) is under-charged by what was spent in it before that count began: those runs are not here.
  * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry.
- * An overrun ends: it was granted for a period that is no longer the rule. The count's start (core/budget-since):
+ * An overrun ends: it was granted for a period that is no longer the rule. Unpriced tokens are kept as the spend is. The count's start (core/budget-since):
  * kept for the same period; a first budget's is `now`; carried spend keeps its own, `carried_over`. `ruleSetAt`: now.
  */
 export function applyRule(before: ProductBudget | undefined, given: BudgetRule, now: number): ProductBudget {
@@ -178,6 +180,7 @@ export function applyRule(before: ProductBudget | undefined, given: BudgetRule, 
   const kept = {
     ...(before?.pausedBy ? { pausedBy: before.pausedBy } : {}),
     ...(before?.exhausted ? { exhausted: true } : {}),
+    ...(before?.unpricedTokens ? { unpricedTokens: before.unpricedTokens } : {}), // carried as the spend is
   };
   if (before?.period === rule.period) {
     const { periodStart, spentUsd, burndown } = before;

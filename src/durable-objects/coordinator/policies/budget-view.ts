@@ -45,6 +45,8 @@ export interface BudgetView extends BudgetSnapshot {
   /** When the budget was changed later in the period, ms epoch; absent otherwise. */
   changedAt?: number;
   burndown: Array<{ at: number; spentUsd: number }>;
+  /** Tokens reported with no USD this period (core/unpriced): not counted against the ceiling. */
+  unpricedTokens: number;
 }
 
 /** The stored budget in today's shape (core/budget `normalize`: older documents summed floats, had one pause). */
@@ -116,5 +118,6 @@ export function viewBudget(b: ProductBudget): BudgetView {
     spentSinceCause: since.cause,
     ...(changedAt === undefined ? {} : { changedAt }),
     burndown: b.burndown,
+    unpricedTokens: b.unpricedTokens ?? 0,
   };
 }
