@@ -25,6 +25,7 @@ export const BUDGET = {
   periodEnd: num,
   onExhausted: str,
   burndown: [{ at: num, spentUsd: num }],
+  unpricedTokens: opt(num), // absent from older coordinators (budget-unpriced.js)
 };
 
 /** `POST …/budget/pause|resume` with no budget set: an operator's pause alone (`budget: null`; budget.js `unset`). */

@@ -11,6 +11,7 @@ import { burndownChart } from "./budget-chart.js";
 import { budgetForm } from "./budget-form.js";
 import { budgetNextStep, spentSinceText } from "./budget-next.js";
 import { budgetReader } from "./budget-read.js";
+import { unpricedText } from "./budget-unpriced.js";
 import { armGroup, setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showLoadError, showReadNote, statusLine, utcBoundary } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
@@ -49,6 +50,8 @@ export function budgetView(root, live) {
   // Shown once a budget is read: with none set it said "Spent — of — —" above "No budget is set".
   const facts = h("p", { class: "budget-facts", hidden: true }, "Spent ", spent, " of ", ceiling, " ", state);
   const period = h("span", { id: "budget-period", class: "muted" });
+  // The tokens no USD came for this period, which the spend does not hold (budget-unpriced.js); hidden at none.
+  const unpriced = h("p", { id: "budget-unpriced", "data-testid": "budget-unpriced", class: "muted", hidden: true });
   // What lifts the pause in force, or until when dispatch runs over the ceiling (budget-next.js); empty otherwise.
   const next = h("p", { id: "budget-next", "data-testid": "budget-next", hidden: true });
   const plot = h("div", { id: "budget-chart", "data-testid": "budget-chart", class: "budget-chart" });
@@ -97,6 +100,8 @@ export function budgetView(root, live) {
     state.dataset.state = b.state;
     next.textContent = budgetNextStep(b, can(live.role, "operator")); // a viewer has no buttons: ask one
     next.hidden = next.textContent === "";
+    unpriced.textContent = unpricedText(b);
+    unpriced.hidden = unpriced.textContent === "";
     const since = spentSinceText(b); // since when the spend counts: a budget set mid-period counts from then
     period.textContent = `per ${b.period}, ${utcBoundary(b.periodStart)} → ${utcBoundary(b.periodEnd)}${since ? ` · ${since}` : ""} · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
     armAll();
@@ -218,6 +223,7 @@ export function budgetView(root, live) {
       { class: "budget card", "aria-labelledby": "budget-title" },
       h("h1", { id: "budget-title" }, "Budget"),
       facts,
+      unpriced,
       period,
       next,
       plot,

@@ -125,6 +125,8 @@ function runRow(r, factoryName) {
   ].filter(Boolean);
   // A running run's insights arrive when it ends; what its budget was charged so far (`spend`) is known before.
   if (!r.endedAt && r.spend) insights.push(`${usdText(r.spend.usd)} · ${counted(r.spend.tokens, "token")} so far`);
+  // Of its tokens, those no USD came for (a Codex run's; a Claude run's before its result): not in its cost.
+  if (r.spend?.unpricedTokens) insights.push(`${counted(r.spend.unpricedTokens, "token")} unpriced`);
   const outcome = r.result?.outcome ?? (r.endedAt ? "ended" : "running");
   const words = runResultWords(r, factoryName);
   return h(

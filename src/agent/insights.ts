@@ -21,12 +21,13 @@ import { addUsd, toMicros } from "../core/budget.ts";
 import { counted } from "../core/counted.ts";
 import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
+import { unpricedOf } from "../core/unpriced.ts";
 import { usdTexts } from "../core/usd-text.ts";
 import type { Assignment } from "../shared/protocol.ts";
 import { ClaudeCallTally, CutResultReader, MAX_TOKENS, MAX_USD, parseEngineLine } from "./engine-formats.ts";
 import { MAX_RETRY_AFTER_S } from "./retry-after.ts";
 
-export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd">;
+export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd" | "unpricedTokens">;
 
 const nonNegInt = (v: unknown): number | undefined =>
   typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), MAX_TOKENS) : undefined;
@@ -139,15 +140,18 @@ export function budgetBreach(limits: RunLimits, usage: Usage): string | undefine
  * over the run's high-water mark, so the engine's usage alone stayed under it and went uncharged.
  * USD is summed in whole micro-dollars (core/budget `addUsd`). The coordinator keeps the base's tokens as one sum
  * (in + out), so they are added to `tokensIn`: the report's in + out is what the coordinator counts. A field neither
- * side has stays absent; `base` undefined (or zeros) gives `engine` back as it is.
+ * side has stays absent; `base` undefined (or zeros) gives `engine` back as it is, with `unpricedTokens` (core/unpriced
+ * `unpricedOf`: the tokens no USD came for) when there are any.
  */
 export function runUsage(base: RunSpent | undefined, engine: Usage): Usage {
-  if (!base || (base.usd <= 0 && base.tokens <= 0)) return engine;
+  // The tokens no USD came for (core/unpriced), when there are any: absent reads as 0 (all priced), as from an older agent.
+  const unpriced = (u: Usage, n = unpricedOf(engine, base)): Usage => (n > 0 ? { ...u, unpricedTokens: n } : u);
+  if (!base || (base.usd <= 0 && base.tokens <= 0)) return unpriced(engine);
   const usage: Usage = { ...engine };
   // Capped as each part is: a sum over the protocol's bound would make the coordinator refuse the report.
   if (base.usd > 0) usage.costUsd = Math.min(addUsd(base.usd, engine.costUsd ?? 0), MAX_USD);
   if (base.tokens > 0) usage.tokensIn = Math.min(base.tokens + (engine.tokensIn ?? 0), MAX_TOKENS);
-  return usage;
+  return unpriced(usage);
 }
 
 /** The insights block of a report: usage plus diff stat, with absent fields left out. */

@@ -119,6 +119,8 @@ export interface Insights {
   tokensIn?: number;
   tokensOut?: number;
   costUsd?: number;
+  /** Of tokensIn + tokensOut, those no USD came for (core/unpriced): absent from older agents. */
+  unpricedTokens?: number;
   diffStat?: { files: number; insertions: number; deletions: number };
 }
 

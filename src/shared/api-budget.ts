@@ -68,6 +68,14 @@ export const BudgetViewSchema = z
       .describe("ms epoch: when the budget was last changed within the period, after the count began; else absent"),
     /** Cumulative spend over the period, oldest first (≤ 288 points, one per minute at most) */
     burndown: z.array(z.object({ at: z.number().int(), spentUsd: z.number() }).strict()),
+    unpricedTokens: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        "tokens runs reported this period with no USD figure (Codex reports none; Claude Code's comes only with its " +
+          "final result): not counted against the ceiling, as no price is set for them",
+      ),
   })
   .strict();
 export type BudgetView = z.infer<typeof BudgetViewSchema>;

@@ -2,9 +2,8 @@
  * @module shared/api-job-answers
  * What the API answers about one job beyond its document, as zod schemas: the router's explanation
  * (`…/explain`), its runs, a page of its event log, its artifacts, its composite subtree (`…/tree`) and its review
- * gate (`…/reviews`). Each is
- * checked at compile time to infer exactly what its route answers with (worker/openapi-answer-types), so the
- * OpenAPI document (worker/openapi-schemas) cannot drift from it.
+ * gate (`…/reviews`). Each is checked at compile time to infer exactly what its route answers with
+ * (worker/openapi-answer-types), so the OpenAPI document (worker/openapi-schemas) cannot drift from it.
  */
 import { z } from "zod";
 import { LOSS_KINDS } from "../core/exclusions.ts";
@@ -147,15 +146,18 @@ export const RunSchema = z.object({
       tokensIn: z.number().optional(),
       tokensOut: z.number().optional(),
       costUsd: z.number().optional(),
+      unpricedTokens: z.number().optional(),
       diffStat: z.object({ files: z.number(), insertions: z.number(), deletions: z.number() }).optional(),
     })
     .optional(),
   spend: z
-    .object({ usd: z.number().describe("USD"), tokens: z.number().int().describe("tokens in + out") })
+    .object({
+      usd: z.number().describe("USD"),
+      tokens: z.number().int().describe("tokens in + out"),
+      unpricedTokens: z.number().int().optional().describe("of the tokens, those no USD came for; absent: none"),
+    })
     .optional()
-    .describe(
-      "what the job's budget was charged for this run so far (its highest cumulative report), also while it runs",
-    ),
+    .describe("what the job's budget was charged for this run so far (its highest cumulative report), running too"),
   linkLostAt: ms
     .optional()
     .describe(

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { LEASE_TTL } from "../core/lease.ts";
 import { STAGES } from "../core/model.ts";
+import { MAX_UNPRICED_TOKENS } from "../core/unpriced.ts";
 import { plainName } from "./plain-text.ts";
 
 export const LeaseTtl = z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds);
@@ -80,6 +81,8 @@ export const InsightsBody = z
     tokensIn: z.number().int().min(0).max(1e12).optional(),
     tokensOut: z.number().int().min(0).max(1e12).optional(),
     costUsd: z.number().min(0).max(1e6).optional(),
+    // Of tokensIn + tokensOut, those the engine gave no USD for (core/unpriced); absent from older agents.
+    unpricedTokens: z.number().int().min(0).max(MAX_UNPRICED_TOKENS).optional(),
     diffStat: z
       .object({
         files: z.number().int().min(0),

@@ -17,8 +17,10 @@ const NO_BUDGET =
 
 const VIEW =
   "{period, ceilingUsd, spentUsd, state: ok|warning|paused|overrun, periodStart, periodEnd, onExhausted, warnAtUsd, " +
-  "pausedBy?, exhausted, burndown: [{at, spentUsd}]}" +
-  " (exhausted: exhaustion pauses dispatch whoever else paused — under an operator's pause, what a resume leaves)";
+  "pausedBy?, exhausted, burndown: [{at, spentUsd}], unpricedTokens}" +
+  " (exhausted: exhaustion pauses dispatch whoever else paused — under an operator's pause, what a resume leaves;" +
+  " unpricedTokens: tokens runs reported this period with no USD figure — Codex reports none, Claude Code only with" +
+  " its final result — not counted against the ceiling)";
 
 /**
  * Pause and resume (worker/routes/budget reads both alike): an operator's POST with no body, audited

@@ -1,6 +1,7 @@
 // The money-and-health views of the dashboard in a real browser (Debian Chromium via playwright-core) against the
 // real local server, with state made through the API as a factory and an operator would make it (claims, fenced
-// progress reports carrying `insights.costUsd`, failed runs): the budget page shows the spend, and its burndown chart
+// progress reports carrying `insights.costUsd`, failed runs): the budget page shows the spend, and under it the
+// tokens a run reported with no USD (`unpricedTokens`: not in the spend), and its burndown chart
 // holds it and draws the 80 % warning and 100 % ceiling lines on its canvas (their pixels are read back); Pause and
 // then Resume pressed on the page pause and resume the budget (read back through the API), its next step naming the
 // Resume while paused and gone after; the 80 % budget_warning is listed in the alerts panel and acknowledged from
@@ -187,8 +188,21 @@ describe("dashboard: money and health in a real browser", () => {
       const { m, operator } = await spentProduct(period.product(`${PRODUCT}-burndown`));
       const before = await budget(m);
       expect(before).toMatchObject({ state: "warning", spentUsd: SPENT_USD, warnAtUsd: 8, ceilingUsd: CEILING_USD });
+      // A Codex-like run reports tokens and no USD: said under the spend, not in it (core/unpriced).
+      const codex = await m.api<{ token: string }>("POST", "/factories/enroll", { name: "codex", seats: 1 });
+      stops.push(keepBeating(m, () => [codex.body.token]));
+      const tokensOnly = await m.submit({ title: "Tokens, no USD" });
+      const got = await m.api<Lease>("POST", "/claim", { leaseTtlSeconds: 3600 }, codex.body.token);
+      expect(got.body.job.id).toBe(tokensOnly.id);
+      const insights = { tokensIn: 1_204_311, unpricedTokens: 1_204_311 };
+      const report = { leaseEpoch: got.body.lease.leaseEpoch, stage: "building", insights };
+      expect((await m.api("PATCH", `/jobs/${tokensOnly.id}`, report, codex.body.token)).status).toBe(200);
+      expect(await budget(m)).toMatchObject({ spentUsd: SPENT_USD, unpricedTokens: 1_204_311, state: "warning" });
       const { page, errors } = await operatorPage("budget", operator);
       await expect.poll(() => page.locator("[data-testid=budget-spent]").textContent(), SOON).toBe("$8.50");
+      expect(await page.locator("[data-testid=budget-unpriced]").textContent()).toBe(
+        "Unpriced: 1,204,311 tokens (engine reported no USD — not counted against the ceiling)",
+      );
       expect(await page.locator("[data-testid=budget-ceiling]").textContent()).toBe("$10.00");
       expect(await page.locator("[data-testid=budget-state]").getAttribute("data-state")).toBe("warning");
 

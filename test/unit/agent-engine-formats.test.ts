@@ -80,9 +80,9 @@ describe("Claude Code before its result", () => {
   it("tallies each API call once (its blocks repeat its usage, the last wins) so budget.tokens stops a run midway", () => {
     const meter = new UsageMeter({ tokens: 20_000 });
     expect(feed(meter, CLAUDE_STREAM.slice(0, 4))).toBeUndefined();
-    expect(meter.usage).toEqual({ tokensIn: 12_003, tokensOut: 120 }); // msg_1 once, though printed twice
+    expect(meter.usage).toEqual({ tokensIn: 12_003, tokensOut: 120, unpricedTokens: 12_123 }); // msg_1 once, though printed twice
     meter.line(assistant("msg_1", { input_tokens: 3, cache_read_input_tokens: 12_000, output_tokens: 400 }));
-    expect(meter.usage).toEqual({ tokensIn: 12_003, tokensOut: 400 });
+    expect(meter.usage).toEqual({ tokensIn: 12_003, tokensOut: 400, unpricedTokens: 12_403 }); // no USD yet
     expect(meter.line(assistant("msg_2", { input_tokens: 1, cache_read_input_tokens: 8_000, output_tokens: 5 }))).toBe(
       "used 20409 tokens, budget is 20000",
     );
@@ -114,7 +114,7 @@ describe("Codex exec --json", () => {
   it("takes each turn.completed as the running total (replaced, not summed); cached input is part of input", () => {
     const meter = new UsageMeter({});
     feed(meter, CODEX_JSONL);
-    expect(meter.usage).toEqual({ tokensIn: 50_000, tokensOut: 300 });
+    expect(meter.usage).toEqual({ tokensIn: 50_000, tokensOut: 300, unpricedTokens: 50_300 }); // no cost
     expect(feed(new UsageMeter({ tokens: 50_299 }), CODEX_JSONL)).toBe("used 50300 tokens, budget is 50299");
   });
 

@@ -36,7 +36,7 @@ describe("rate-limit line", () => {
     meter.line('{"gf_rate_limited": {"retryAfterSeconds": 5}}');
     meter.line('{"gf_rate_limited": {"retryAfterSeconds": 7}}');
     expect(meter.rateLimitedFor).toBe(7);
-    expect(meter.usage).toEqual({ tokensIn: 10 });
+    expect(meter.usage).toEqual({ tokensIn: 10, unpricedTokens: 10 });
   });
 });
 

@@ -1,7 +1,7 @@
 // `gigafactory job ID`: on a preempted job the detail says "preempted by <critical job> at <instant>" (a job never
 // preempted shows no such line); what the job spent is shown, every run summed — the running one too — against its
 // USD budget (summed to the micro-dollar, in shared decimals, percent rounded down as `budget` rounds it), and each
-// run's charge in the runs table.
+// run's charge in the runs table, with its tokens no USD came for (`spend.unpricedTokens`) beside it.
 import { describe, expect, it } from "vitest";
 import { renderJob } from "../../src/cli/commands/job.ts";
 import type { Job } from "../../src/core/model.ts";
@@ -52,6 +52,9 @@ describe("job rendering", () => {
     expect(text).toMatch(/spent\s+\$2\.00 of \$5\.00 \(39 %\) · 150 tokens/);
     expect(text).toMatch(/SPENT/);
     expect(text).toMatch(/running\s+\$0\.75 · 50 tokens/);
+    // Tokens no USD came for (a Codex run's): said beside the run's charge, which does not hold them.
+    const codex = { ...run(3, 0, 1_204_311), spend: { usd: 0, tokens: 1_204_311, unpricedTokens: 1_204_311 } };
+    expect(renderJob(job, [codex], AT)).toMatch(/\$0\.00 · 1204311 tokens \(1,204,311 unpriced\)/);
   });
 
   it("sums the runs to the micro-dollar and reads spend and budget in shared decimals", () => {

@@ -1,19 +1,24 @@
 /**
  * @module cli/commands/budget-format
- * How `gigafactory budget` prints a budget: period, spend against the ceiling and since when it counts, state, what
- * lifts a pause, the warning line, what exhaustion does and the latest burndown points (cli/commands/budget runs it).
+ * How `gigafactory budget` prints a budget: period, spend against the ceiling, the tokens no USD came for and since
+ * when the spend counts, state, what lifts a pause, the warning line, what exhaustion does and the latest burndown
+ * points (cli/commands/budget runs it).
  */
 import { toMicros } from "../../core/budget.ts";
 import { budgetNextStep } from "../../core/budget-pause.ts";
 import { spentSinceWords } from "../../core/budget-since.ts";
+import { unpricedWords } from "../../core/unpriced.ts";
 import { usdTexts } from "../../core/usd-text.ts";
 import type { BudgetView } from "../../shared/api-budget.ts";
 import { flooredPercent } from "../number-text.ts";
 import { formatInstant, renderFields } from "../table.ts";
 
-/** A budget as read: since when the spend counts is absent from older coordinators (cli/read-answers BudgetRead). */
-export type ShownBudget = Omit<BudgetView, "spentSince" | "spentSinceCause"> &
-  Partial<Pick<BudgetView, "spentSince" | "spentSinceCause">>;
+/**
+ * A budget as read: since when the spend counts, and the unpriced tokens, are absent from older coordinators
+ * (cli/read-answers BudgetRead).
+ */
+export type ShownBudget = Omit<BudgetView, "spentSince" | "spentSinceCause" | "unpricedTokens"> &
+  Partial<Pick<BudgetView, "spentSince" | "spentSinceCause" | "unpricedTokens">>;
 
 /** Burndown points shown in the readable view: the latest few say how fast money goes; --json has all. */
 const SHOWN_POINTS = 5;
@@ -38,6 +43,8 @@ export function formatBudget(b: ShownBudget): string {
   const fields: Array<[string, string]> = [
     ["period", `${b.period} (UTC), ${formatInstant(b.periodStart)} → ${formatInstant(b.periodEnd)}`],
     ["spent", `${spent} of ${ceiling} (${pct} %)`],
+    // Tokens no USD came for (core/unpriced): said beside the spend, since they are not in it.
+    ...(b.unpricedTokens ? [["unpriced", unpricedWords(b.unpricedTokens)] as [string, string]] : []),
     ...sinceLine(b),
     ["state", state],
     ...nextStep(b),

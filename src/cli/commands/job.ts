@@ -8,6 +8,7 @@
  */
 import { fromMicros, toMicros } from "../../core/budget.ts";
 import { counted } from "../../core/counted.ts";
+import { groupedCount } from "../../core/unpriced.ts";
 import { usdTexts } from "../../core/usd-text.ts";
 import { deadLetterFix } from "../../core/waiting-fix.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
@@ -113,7 +114,8 @@ function budgetText(job: Job, usd: string | undefined): string {
 }
 
 function spendText(spend: Run["spend"], usd: string | undefined): string {
-  return spend && usd !== undefined ? `${usd} · ${counted(spend.tokens, "token")}` : NONE;
+  const unpriced = spend?.unpricedTokens ? ` (${groupedCount(spend.unpricedTokens)} unpriced)` : ""; // core/unpriced
+  return spend && usd !== undefined ? `${usd} · ${counted(spend.tokens, "token")}${unpriced}` : NONE;
 }
 
 /**

@@ -46,6 +46,8 @@ export interface BudgetView extends BudgetSnapshot {
   /** When the budget was changed later in the period, ms epoch; absent otherwise. */
   changedAt?: number;
   burndown: Array<{ at: number; spentUsd: number }>;
+  /** Tokens reported with no USD this period (core/unpriced): not counted against the ceiling. */
+  unpricedTokens: number;
 }
 
 /** The stored budget in today's shape (core/budget `normalize`: older documents summed floats, had one pause). */
@@ -117,5 +119,6 @@ export function viewBudget(b: ProductBudget): BudgetView {
     spentSinceCause: since.cause,
     ...(changedAt === undefined ? {} : { changedAt }),
     burndown: burndownFrom(b.burndown, Math.max(b.periodStart, since.at)), // a document saved before: core/budget-burndown
+    unpricedTokens: b.unpricedTokens ?? 0,
   };
 }

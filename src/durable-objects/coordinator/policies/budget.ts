@@ -31,6 +31,7 @@ import {
   toMicros,
 } from "../../../core/budget.ts";
 import { budgetAlertSteps } from "../../../core/budget-alerts.ts";
+import { addUnpriced } from "../../../core/unpriced.ts";
 import type { UnbudgetedPause } from "../../../shared/api-budget.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
@@ -148,6 +149,19 @@ export function resumeBudget(tx: Tx, actor: string): Acted {
   const { pausedBy: _, ...rest } = before;
   const next: ProductBudget = lifted === "exhausted" ? { ...before, overrun: true } : rest;
   return { ...viewBudget(commit(tx, before, next)), changed: true };
+}
+
+/**
+ * Change the period's unpriced tokens by `delta` (a run's figure's change: policies/unpriced-spend), kept within
+ * core/unpriced `addUnpriced`'s bounds. Shown, never charged: the spend, the alerts and the pause stay as they are.
+ * No budget: nothing.
+ */
+export function countUnpriced(tx: Tx, delta: number): void {
+  if (delta === 0) return;
+  const before = currentBudget(tx);
+  if (!before) return;
+  const after: ProductBudget = { ...before, unpricedTokens: addUnpriced(before.unpricedTokens, delta) };
+  execute(tx.sql, "INSERT OR REPLACE INTO budget(id, doc) VALUES (1, ?)", JSON.stringify(after));
 }
 
 /**

@@ -16,7 +16,8 @@
  *           counts (core/budget `accrue`, `run_spend` per job × epoch), so resent and reordered late reports never
  *           charge twice, nor anything an in-lease report already charged.
  *   output: the run's mark raised; when the run had closed, its stored cost and tokens too, with its D1 row, its
- *           track record and its experiment arm (policies/closed-run-raise `raiseClosedRun`); an audit record
+ *           track record and its experiment arm (policies/closed-run-raise `raiseClosedRun`); its unpriced tokens
+ *           counted (policies/unpriced-spend); an audit record
  *           `spend.fenced_report`; and the product budget charged (policies/budget `spend`: warning, pause, stop).
  *           When the job's total spend (every run's marks) is now past its `budget.usd`/`tokens`: a job holding a
  *           lease (the lost one not yet reaped, or a new holder's) is ended by the in-lease overrun rule
@@ -43,6 +44,7 @@ import { spend } from "./budget.ts";
 import { raiseClosedRun } from "./closed-run-raise.ts";
 import { endIfSpent } from "./job-allowance.ts";
 import { endOverBudget } from "./run-spend.ts";
+import { countReportUnpriced } from "./unpriced-spend.ts";
 
 export interface FencedReport {
   jobId: string;
@@ -98,6 +100,8 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
     seen.costUsd,
     seen.tokens,
   );
+  const unpriced = report.insights?.unpricedTokens; // counted as the spend is (policies/unpriced-spend)
+  countReportUnpriced(tx, job.id, report.leaseEpoch, before, { ...runMark(reported), unpricedTokens: unpriced });
   if (run.ended_at !== null) raiseClosedRun(tx, job, run.doc, seen);
   // The runs' marks (each in micro-dollars) summed in floats, to the micro-dollar every sum is kept in ($0.10 + $0.20
   // is 0.30000000000000004): core/job-budget `jobSpent`.

@@ -14,7 +14,8 @@
  *           `job.budget_exceeded` event in its feed saying why, a `job_budget_exceeded` alert. On a progress report the
  *           coordinator takes the lease (epoch + 1, like a cancel) and queues a `cancel` for the holder; a final
  *           report ends its lease itself (same epoch, so a resend of it is acknowledged as a duplicate: jobs/report). Returns the job as it ended when the report's job was ended or stopped
- *           here (the caller answers with it and applies nothing else), else undefined.
+ *           here (the caller answers with it and applies nothing else), else undefined. Its unpriced tokens are
+ *           counted with it (policies/unpriced-spend).
  */
 
 import { type JobOverrun, jobOverrun, jobSpent, reportTokens, runMark } from "../../../core/job-budget.ts";
@@ -30,6 +31,7 @@ import { enqueueEvent } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { raiseAlert } from "./alerts.ts";
 import { spend } from "./budget.ts";
+import { countReportUnpriced } from "./unpriced-spend.ts";
 
 export interface RunReport {
   insights?: Insights;
@@ -58,6 +60,9 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
       seen.costUsd,
       seen.tokens,
     );
+    // Its tokens no USD came for, counted as its spend is: only a report that moved the mark (policies/unpriced-spend).
+    const unpriced = report.insights?.unpricedTokens;
+    countReportUnpriced(tx, job.id, job.leaseEpoch, before, { ...runMark(reported), unpricedTokens: unpriced });
   }
   // Only a wall-time limit needs the run's start: most reports skip the read.
   const started = limits.wallSeconds === undefined ? undefined : runStartedAt(tx.sql, job.id, job.leaseEpoch);

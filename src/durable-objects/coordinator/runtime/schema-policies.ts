@@ -38,6 +38,14 @@ CREATE TABLE IF NOT EXISTS run_spend (
   tokens INTEGER NOT NULL,
   PRIMARY KEY (job_id, lease_epoch)
 );
+-- Of a run's tokens, those its last report said no USD came for (policies/unpriced-spend; core/unpriced): a row only
+-- for a run that had some, so a priced run (most of them) costs no write.
+CREATE TABLE IF NOT EXISTS run_unpriced (
+  job_id TEXT NOT NULL,
+  lease_epoch INTEGER NOT NULL,
+  tokens INTEGER NOT NULL,
+  PRIMARY KEY (job_id, lease_epoch)
+);
 CREATE TABLE IF NOT EXISTS stop_notices (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   factory_id TEXT NOT NULL,
