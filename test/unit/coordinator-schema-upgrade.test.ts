@@ -119,6 +119,8 @@ describe("the coordinator's schema upgrade", () => {
     // The hash a lookup recomputed from the job before, dated as the job (jobs/key-prune forgets both at once).
     expect(db.prepare("SELECT key, request_hash, job_id, created_at FROM idempotency_keys").all()).toEqual([
       { key: "k-1", request_hash: requestHash({ manifest, bodyMd: "b" }), job_id: "job_k", created_at: 5 },
+      // Nothing to hash: a row no request matches, so the key's reuse is a 409 (with no row it met jobs' UNIQUE key).
+      { key: "k-bad", request_hash: "unhashable", job_id: "job_bad", created_at: 5 },
     ]);
     // Marked done: a later start reads the mark, not every keyed job (nothing it could find since).
     db.exec("DELETE FROM idempotency_keys");

@@ -66,7 +66,7 @@ const UNHASHABLE = "unhashable";
  */
 const NEXT_KEYED = `SELECT j.idempotency_key AS key, j.id, j.created_at,
   CASE WHEN EXISTS (SELECT 1 FROM idempotency_keys AS k WHERE k.key = j.idempotency_key) THEN NULL ELSE j.doc END AS doc
-  FROM jobs AS j WHERE j.idempotency_key > ?1 ORDER BY j.idempotency_key LIMIT ?2`;
+  FROM jobs AS j WHERE j.idempotency_key > ?1 ORDER BY j.idempotency_key LIMIT ?2`; // bound-limit: one text for any chunk (tests walk small ones); a few runs in an object's life
 
 /** Whether keys only the `jobs` column holds may remain (the fill has not finished): from memory once read. */
 export function keyHashesPending(sql: SqlStorage): boolean {
