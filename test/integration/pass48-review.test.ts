@@ -1,8 +1,9 @@
 // Faults a hostile security review of pass 48 found, each red until its fix (workerd: real DO storage, D1, R2): a
-// credential retired while its artifact upload streams still commits the upload once the bytes are in — a factory
-// token rotated away (its leases kept, so the lease fence passes) and an operator token revoked each put an artifact
-// on the job after the revocation answered, where "revoking or rotating a token refuses it at once" (README, Security
-// model; SPEC §4.8).
+// credential retired while a write of it is still arriving gets that write committed once the rest arrives — an
+// artifact upload streaming when its factory token is rotated away (its leases kept, so the lease fence passes) or its
+// operator token revoked, and a job submission whose JSON body is still coming when its operator token is revoked, each
+// land after the revocation answered, where "revoking or rotating a token refuses it at once" (README, Security
+// model; SPEC §4.8). The credential is checked when the request starts, never when its write commits.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, mintToken, P, submit } from "./client";
@@ -109,5 +110,64 @@ describe("pass 48 review: a retired credential's upload in flight", () => {
     const late = await pending;
     expect(late.status).toBe(401);
     expect(await artifactNames(product, job.id)).toEqual([]);
+  });
+});
+
+/** A JSON body sent in two parts, the second held until `go()`: the request is authenticated before it is read. */
+function heldJson(text: string, cut: number) {
+  const enc = new TextEncoder();
+  let part = 0;
+  let reached!: () => void;
+  let go!: () => void;
+  const holding = new Promise<void>((r) => {
+    reached = r;
+  });
+  const released = new Promise<void>((r) => {
+    go = r;
+  });
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(ctrl) {
+        if (part === 0) ctrl.enqueue(enc.encode(text.slice(0, cut)));
+        else {
+          reached();
+          await released;
+          ctrl.enqueue(enc.encode(text.slice(cut)));
+          ctrl.close();
+        }
+        part += 1;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, holding, go, length: enc.encode(text).byteLength };
+}
+
+describe("pass 48 review: a retired credential's write whose body is still coming", () => {
+  // A user loses: a revoked operator token still submits work (spending the product's budget on engines that run
+  // whatever it says) through a request it opened before the revocation and whose body it sends afterwards.
+  it("a job submitted by an operator token revoked while its body streamed is refused", async () => {
+    const product = "p48-revoke-submit";
+    const op = await mintToken(product, "operator", "leaving");
+    const text = JSON.stringify({ manifest: { title: "sent after the revocation" }, bodyMd: "x".repeat(4096) });
+    const held = heldJson(text, 64);
+    const pending = (exports as unknown as { default: Fetcher }).default
+      .fetch(`http://gf.test${P(product)}/jobs`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${op.token}`,
+          "content-type": "application/json",
+          "content-length": String(held.length),
+        },
+        body: held.stream,
+      })
+      .then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+    await held.holding;
+    expect((await api("DELETE", `${P(product)}/tokens/${op.id}`, { token: ADMIN })).status).toBe(200);
+    held.go();
+    const late = await pending;
+    expect(late.status).toBe(401);
+    const jobs = await api<{ jobs: Array<{ title: string }> }>("GET", `${P(product)}/jobs`, { token: ADMIN });
+    expect(jobs.body.jobs.map((j) => j.title)).toEqual([]);
   });
 });
