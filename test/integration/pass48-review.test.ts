@@ -1,8 +1,9 @@
 // Faults a hostile security review of pass 48 found, each red until its fix (workerd: real DO storage, D1, R2): a
 // credential retired while a write of it is still arriving gets that write committed once the rest arrives — an
 // artifact upload streaming when its factory token is rotated away (its leases kept, so the lease fence passes) or its
-// operator token revoked, and a job submission whose JSON body is still coming when its operator token is revoked, each
-// land after the revocation answered, where "revoking or rotating a token refuses it at once" (README, Security
+// operator token revoked, a job submission whose JSON body is still coming when its operator token is revoked, and a
+// claim whose body is still coming when its factory token is rotated away (the job, its repo and body, handed over),
+// each land after the revocation answered, where "revoking or rotating a token refuses it at once" (README, Security
 // model; SPEC §4.8). The credential is checked when the request starts, never when its write commits.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -169,5 +170,33 @@ describe("pass 48 review: a retired credential's write whose body is still comin
     expect(late.status).toBe(401);
     const jobs = await api<{ jobs: Array<{ title: string }> }>("GET", `${P(product)}/jobs`, { token: ADMIN });
     expect(jobs.body.jobs.map((j) => j.title)).toEqual([]);
+  });
+  // A user loses: the factory token they rotated because it leaked still takes a job — its repo, its body, its lease
+  // — through a claim it opened before the rotation and finished after it.
+  it("a claim whose body streamed while its factory token was rotated away takes no job", async () => {
+    const product = "p48-rotate-claim";
+    const f = await enroll(product, "host-a");
+    const job = await submit(product, { title: "the secret work" });
+    const held = heldJson(JSON.stringify({ leaseTtlSeconds: 60 }), 4);
+    const pending = (exports as unknown as { default: Fetcher }).default
+      .fetch(`http://gf.test${P(product)}/claim`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${f.token}`,
+          "content-type": "application/json",
+          "content-length": String(held.length),
+        },
+        body: held.stream,
+      })
+      .then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+    await held.holding;
+    expect((await api("POST", `${P(product)}/factories/${f.factoryId}/token/rotate`, { token: ADMIN })).status).toBe(
+      200,
+    );
+    held.go();
+    const late = await pending;
+    expect(late.status).toBe(401);
+    const after = await api<{ stage: string }>("GET", `${P(product)}/jobs/${job.id}`, { token: ADMIN });
+    expect(after.body.stage).toBe("queued");
   });
 });
