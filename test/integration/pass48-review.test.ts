@@ -4,10 +4,14 @@
 // operator token revoked, a job submission whose JSON body is still coming when its operator token is revoked, and a
 // claim whose body is still coming when its factory token is rotated away (the job, its repo and body, handed over),
 // each land after the revocation answered, where "revoking or rotating a token refuses it at once" (README, Security
-// model; SPEC §4.8). The credential is checked when the request starts, never when its write commits.
+// model; SPEC §4.8). The credential is checked when the request starts, never when its write commits. And one viewer
+// token can take every watcher slot of a job's feed (the cap counts streams, not who opened them), so the admin and
+// the operators are refused 429 on it.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { MAX_WATCHERS } from "../../src/durable-objects/job-feed.ts";
 import { ADMIN, api, claim, enroll, mintToken, P, submit } from "./client";
+import { openSocket, type TestSocket } from "./sockets";
 
 /** A body that sends `size` bytes of `fill` in 64 KiB chunks, held once `holdAfter` went through until `go()`. */
 function slowBody(size: number, fill: string, holdAfter: number) {
@@ -198,5 +202,34 @@ describe("pass 48 review: a retired credential's write whose body is still comin
     expect(late.status).toBe(401);
     const after = await api<{ stage: string }>("GET", `${P(product)}/jobs/${job.id}`, { token: ADMIN });
     expect(after.body.stage).toBe("queued");
+  });
+});
+
+describe("pass 48 review: one read-only token and a job's live feed", () => {
+  // A user loses: one viewer token (a read-only role: a dashboard left open, a script, a leaked CI token) takes every
+  // watcher slot of a job's feed, and the operators and the admin watching it — the people who must act on it — are
+  // refused 429 for as long as it holds them (it re-opens each stream as it drops). The cap counts streams, not who.
+  it("a single viewer token cannot hold every watcher slot of a job's feed: the admin still gets a stream", async () => {
+    const product = "p48-feed-hog";
+    const viewer = await mintToken(product, "viewer", "dashboard");
+    const job = await submit(product, { title: "watched" });
+    const path = `${P(product)}/jobs/${job.id}/events`;
+    const held: TestSocket[] = [];
+    try {
+      for (let i = 0; i < MAX_WATCHERS; i++) {
+        try {
+          held.push(await openSocket(`${path}/ws`, { authorization: `Bearer ${viewer.token}` }));
+        } catch {
+          break; // refused: a per-token bound (the fix) stops the hoarding here
+        }
+      }
+      const admin = await api<{ code?: string }>("GET", `${path}/ws`, {
+        token: ADMIN,
+        headers: { upgrade: "websocket" },
+      });
+      expect(admin.status).not.toBe(429);
+    } finally {
+      for (const s of held) s.close();
+    }
   });
 });
