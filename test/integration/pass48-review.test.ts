@@ -6,7 +6,7 @@
 // each land after the revocation answered, where "revoking or rotating a token refuses it at once" (README, Security
 // model; SPEC §4.8). The credential is checked when the request starts, never when its write commits. And one viewer
 // token can take every watcher slot of a job's feed (the cap counts streams, not who opened them), so the admin and
-// the operators are refused 429 on it.
+// the operators are refused 429 on it; and HEAD …/events/stream takes a ticket whose token was revoked (200, its GET 401).
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_WATCHERS } from "../../src/durable-objects/job-feed.ts";
@@ -231,5 +231,23 @@ describe("pass 48 review: one read-only token and a job's live feed", () => {
     } finally {
       for (const s of held) s.close();
     }
+  });
+});
+
+describe("pass 48 review: a feed ticket of a revoked token", () => {
+  // A user loses little, but a revoked credential is answered as a live one: a ticket of a revoked viewer token is
+  // taken by HEAD …/events/stream (200 with the stream's headers, 404 once the job is gone), where its GET is 401.
+  it("HEAD …/events/stream refuses a ticket whose token was revoked, as its GET does", async () => {
+    const product = "p48-ticket-head";
+    const viewer = await mintToken(product, "viewer", "reader");
+    const job = await submit(product, { title: "x" });
+    const t = await api<{ ticket: string }>("POST", `${P(product)}/jobs/${job.id}/events/ticket`, {
+      token: viewer.token,
+    });
+    expect(t.status).toBe(201);
+    expect((await api("DELETE", `${P(product)}/tokens/${viewer.id}`, { token: ADMIN })).status).toBe(200);
+    const url = `${P(product)}/jobs/${job.id}/events/stream?ticket=${encodeURIComponent(t.body.ticket)}`;
+    expect((await api("GET", url)).status).toBe(401);
+    expect((await api("HEAD", url)).status).toBe(401);
   });
 });
