@@ -23,7 +23,7 @@ import { type CodeGrant, listEnrollmentCodes } from "../access/enrollment.ts";
 import { closeFeedRound } from "../access/feed-closings.ts";
 import { assertFactoryMayRead, type Retired, recordWatcher, type Watched } from "../access/feed-readers.ts";
 import { spendTicket, type TicketUse, unspendTicket } from "../access/spent-tickets.ts";
-import { authenticate, listTokens, type TokenRole } from "../access/tokens.ts";
+import { authenticate, type Caller, listTokens, type TokenRole } from "../access/tokens.ts";
 import {
   type AdminStatus,
   approveFactoryGrant,
@@ -31,6 +31,7 @@ import {
   type EnrolledBy,
   type EnrollInput,
   enroll,
+  type HeartbeatInput,
   heartbeat,
   setFactoryStatus,
 } from "../factories/admin.ts";
@@ -124,8 +125,8 @@ export abstract class FleetRpc extends ComposedCoordinator {
     return this.units.run(productId, (tx) => retireEnrollmentCode(tx, id, actor));
   }
 
-  async heartbeat(productId: string, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
-    return this.units.run(productId, (tx) => heartbeat(tx, factoryId, body, this.linked(factoryId)));
+  async heartbeat(productId: string, factoryId: string, body: HeartbeatInput, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => heartbeat(tx, factoryId, body, this.linked(factoryId)));
   }
 
   /** An operator approves declared capabilities (all pending when none are named) and/or sets the seat limit. */
