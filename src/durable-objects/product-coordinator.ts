@@ -8,8 +8,8 @@
  *
  * The object is composed of parts (coordinator/runtime/composition): units and
  * the product binding, the alarm, the outbox shipper and the factory link. Its
- * RPC methods come in layers over those parts: `FleetRpc` (tokens, enrollment,
- * factories, feed access) ← `PolicyRpc` (settings, serial gates, reviews,
+ * RPC methods come in layers over those parts: `AccessRpc` (tokens, codes, feed access) ← `FleetRpc` (enrollment,
+ * factories) ← `PolicyRpc` (settings, serial gates, reviews,
  * composite jobs) ← this class (jobs, factory work over HTTP, upkeep).
  * The body of each unit lives in a module of `./coordinator/`; a method here
  * adds only what follows the commit (telling sockets, closing feed streams). A write made for a request takes its
