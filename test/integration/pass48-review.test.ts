@@ -1,12 +1,10 @@
-// Faults a hostile security review of pass 48 found, each red until its fix (workerd: real DO storage, D1, R2): a
-// credential retired while a write of it is still arriving gets that write committed once the rest arrives — an
-// artifact upload streaming when its factory token is rotated away (its leases kept, so the lease fence passes) or its
-// operator token revoked, a job submission whose JSON body is still coming when its operator token is revoked, and a
-// claim whose body is still coming when its factory token is rotated away (the job, its repo and body, handed over),
-// each land after the revocation answered, where "revoking or rotating a token refuses it at once" (README, Security
-// model; SPEC §4.8). The credential is checked when the request starts, never when its write commits. And one viewer
-// token can take every watcher slot of a job's feed (the cap counts streams, not who opened them), so the admin and
-// the operators are refused 429 on it; and HEAD …/events/stream takes a ticket whose token was revoked (200, its GET 401).
+// A retired credential acts no more, even through a request that began before (pass 48's hostile review, workerd:
+// real DO storage, D1, R2): an artifact upload streaming when its factory token is rotated away (its leases kept) or
+// its operator token revoked, a submission whose JSON body is still coming when its operator token is revoked, and a
+// claim whose body is still coming when its factory token is rotated away are each refused 401 at commit, nothing
+// kept — the credential is re-checked in the unit that commits the write (README, Security model; SPEC §4.8). One
+// viewer token cannot take every watcher slot of a job's feed (a per-token bound), so the admin still gets a stream;
+// and HEAD …/events/stream refuses a ticket whose token was revoked (401), as its GET does.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_WATCHERS } from "../../src/durable-objects/job-feed.ts";
