@@ -20,7 +20,7 @@ import type { ArtifactPointer } from "./feed/artifacts.ts";
 import { appendEvents, eventsAfter, lastSeq, type NewEvent } from "./feed/event-log.ts";
 import { bytesRefused, forgetLog, type PurgeResult } from "./feed/purge.ts";
 import { OPENED_BY_PARAM, StreamRevocation } from "./feed/revocation.ts";
-import { type Reservation, WatcherSlots } from "./feed/watcher-slots.ts";
+import { type Refusal, type Reservation, WatcherSlots } from "./feed/watcher-slots.ts";
 import { acceptWatcher, closeWatchers, onWatcherMessage, WATCHER_TAG, watcherStates } from "./feed/ws-watchers.ts";
 
 export type FeedAppend = NewEvent;
@@ -32,6 +32,14 @@ export type { ArtifactPointer };
  * 100-watcher fan-out; × one 512 KiB replay page each, a JobFeed's replay memory stays under 128 MiB.
  */
 export const MAX_WATCHERS = 256;
+
+/**
+ * Streams (WebSocket + SSE) of one job's feed one token may hold. 16: a few dashboard tabs and CLI watches of one
+ * person or tool, with room for reconnects; far under MAX_WATCHERS, so one read-only token (a dashboard left open, a
+ * script, a leaked CI token) cannot take every slot of a job and lock out the operators and the admin who must act on
+ * it. The admin is not bounded per token (one deployment secret; MAX_WATCHERS still bounds it).
+ */
+export const MAX_WATCHERS_PER_TOKEN = 16;
 
 /** What `GET …/events/ws|stream` gets when the job already has MAX_WATCHERS watchers (the route maps it to 429). */
 export const WATCHER_CAP_STATUS = 429;
@@ -58,6 +66,16 @@ export function watcherCapDetail(watching: number): string {
   return `this job already has ${watching} watchers (at most ${MAX_WATCHERS}); close one first`;
 }
 
+/** The per-token bound's refusal text (the route's 429 problem `detail`). */
+export function tokenWatcherCapDetail(held: number): string {
+  return `this token already holds ${held} streams of this job's feed (at most ${MAX_WATCHERS_PER_TOKEN} per token); close one first`;
+}
+
+/** The refusal text of either cap (feed/watcher-slots `Refusal`). */
+export function refusalDetail(r: Refusal): string {
+  return "full" in r ? watcherCapDetail(r.full) : tokenWatcherCapDetail(r.tokenFull);
+}
+
 /** Close code for watchers of a feed pruned by retention (4000–4999: application-defined; 4410 echoes 410 Gone). */
 export const CLOSE_PRUNED = 4410;
 
@@ -66,6 +84,8 @@ export class JobFeed extends ArtifactRpc {
   private readonly slots = new WatcherSlots(
     MAX_WATCHERS,
     () => this.ctx.getWebSockets(WATCHER_TAG).length + this.sse.count,
+    MAX_WATCHERS_PER_TOKEN,
+    (opener) => this.revocation.openedBy(this.ctx, this.sse.clients, opener),
   );
 
   async append(productId: string, jobId: string, events: FeedAppend[]): Promise<number> {
@@ -89,14 +109,14 @@ export class JobFeed extends ArtifactRpc {
     const kind = url.pathname.endsWith("/ws") ? "ws" : url.pathname.endsWith("/stream") ? "stream" : undefined;
     if (!kind) return new Response("not found", { status: 404 });
     // The pass is used up whatever follows (a refusal below frees its slot too); from here to the accept no await.
-    const full = this.slots.admit(url.searchParams.get(PASS_PARAM), Date.now());
     const openedBy = url.searchParams.get(OPENED_BY_PARAM) ?? "";
+    const full = this.slots.admit(url.searchParams.get(PASS_PARAM), Date.now(), openedBy);
     const refused = this.revocation.refuse(openedBy);
     if (refused) return refused;
     // Checked in the same synchronous step as the accept below: no append can come in between.
     const last = lastSeq(this.sql);
     if (after > last) return Response.json({ lastSeq: last }, { status: AFTER_BEYOND_STATUS });
-    if (full !== undefined) return new Response(watcherCapDetail(full), { status: WATCHER_CAP_STATUS });
+    if (full !== undefined) return new Response(refusalDetail(full), { status: WATCHER_CAP_STATUS });
     if (kind === "ws") {
       const pair = new WebSocketPair();
       acceptWatcher(this.ctx, this.sql, pair[1], after, this.revocation.tags(openedBy));
@@ -112,8 +132,8 @@ export class JobFeed extends ArtifactRpc {
    * A slot for a stream the Worker is about to register (feed/watcher-slots): a pass to open it with (`?pass=`), or
    * `full` — the cap's refusal, told before the coordinator is asked anything.
    */
-  async reserveWatcher(): Promise<Reservation> {
-    return this.slots.reserve(Date.now());
+  async reserveWatcher(opener: string): Promise<Reservation> {
+    return this.slots.reserve(Date.now(), opener);
   }
 
   /** The stream `pass` was reserved for was refused before it reached this feed: its slot is free again. */

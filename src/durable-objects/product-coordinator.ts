@@ -8,15 +8,17 @@
  *
  * The object is composed of parts (coordinator/runtime/composition): units and
  * the product binding, the alarm, the outbox shipper and the factory link. Its
- * RPC methods come in layers over those parts: `FleetRpc` (tokens, enrollment,
- * factories, feed access) ← `PolicyRpc` (settings, serial gates, reviews,
+ * RPC methods come in layers over those parts: `AccessRpc` (tokens, codes, feed access) ← `FleetRpc` (enrollment,
+ * factories) ← `PolicyRpc` (settings, serial gates, reviews,
  * composite jobs) ← this class (jobs, factory work over HTTP, upkeep).
  * The body of each unit lives in a module of `./coordinator/`; a method here
- * adds only what follows the commit (telling sockets, closing feed streams).
+ * adds only what follows the commit (telling sockets, closing feed streams). A write made for a request takes its
+ * credential (`caller`), checked live in the unit that commits it (runtime/units `runAs`).
  */
 import { failure, type Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
 import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
+import type { Caller } from "./coordinator/access/tokens.ts";
 import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
 import { expireDue, fence, releaseLease, renewLease } from "./coordinator/dispatch/lease-ops.ts";
 import { takenLeaseNotice } from "./coordinator/factories/notices.ts";
@@ -49,8 +51,8 @@ import type { ArtifactPointer } from "./feed/artifacts.ts";
 export class ProductCoordinator extends RoutingRpc {
   // ---- jobs ------------------------------------------------------------------------
 
-  async submit(productId: string, input: SubmitInput, actor: string) {
-    return this.units.run(productId, (tx) => submitJob(tx, input, actor));
+  async submit(productId: string, input: SubmitInput, actor: string, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => submitJob(tx, input, actor));
   }
 
   /** Many submissions in one unit (bulk / queue delivery); each idempotent by its key; `batchId`: their bulk batch. */
@@ -68,15 +70,15 @@ export class ProductCoordinator extends RoutingRpc {
   }
 
   /**
-   * A reader opens job `id`'s feed (a REST page, a WebSocket or an SSE stream): the job must exist, its feed is
-   * wanted from now on, and its events held for coalescing are shipped before this resolves (core/feed-hold), so
-   * the read that follows sees every event written before it. `whole`: not without all of them — a REST page answers
-   * the feed's last seq as the log's end, an artifact's deletion appends its event after them; a stream may go on,
-   * the rest reaching it live, in order.
+   * A reader opens job `id`'s feed (a REST page, a WebSocket or an SSE stream): the job must exist, its feed is wanted
+   * from now on, and its events held for coalescing are shipped before this resolves (core/feed-hold), so the read
+   * that follows sees every event written before it. `whole`: not without all of them — a REST page answers the
+   * feed's last seq as the log's end, an artifact's deletion appends its event after them (and names its `caller`);
+   * a stream may go on, the rest reaching it live, in order.
    * @returns the job, or `not_found`; `unavailable` (503) when `whole` and the feed took not all (outbox/shipper)
    */
-  async openFeed(productId: string, id: string, whole = false) {
-    const out = await this.units.run(productId, (tx) => {
+  async openFeed(productId: string, id: string, whole = false, caller?: Caller) {
+    const out = await this.units.runAs(caller, productId, (tx) => {
       const job = requireJob(tx.sql, id);
       wantFeed(tx, id);
       return job;
@@ -105,12 +107,12 @@ export class ProductCoordinator extends RoutingRpc {
   }
 
   /**
-   * A job action; one that took a running job's lease tells its holder in the unit's answer, at the commit — before
-   * the dispatch pass the unit causes pushes that factory work for the seat it freed (told after, the agent still
-   * counted the seat taken and released that work: "no free seat").
+   * A job action; one that took a running job's lease tells its holder at the commit — before the dispatch pass pushes
+   * that factory work for the seat it freed (told after, the agent still counted it taken: "no free seat").
    */
-  async action(productId: string, jobId: string, action: JobAction, input: ActionInput) {
-    return this.units.run(
+  async action(productId: string, jobId: string, action: JobAction, input: ActionInput, caller?: Caller) {
+    return this.units.runAs(
+      caller,
       productId,
       (tx) => applyAction(tx, jobId, action, input),
       (done) => {
@@ -126,26 +128,27 @@ export class ProductCoordinator extends RoutingRpc {
   // ---- factory work over HTTP: claim, fenced patch, lease ---------------------------
 
   /** `ttlSeconds`: the factory's own ceiling on the lease TTL, if it named one (core/settings `grantedLeaseTtl`). */
-  async claim(productId: string, factoryId: string, ttlSeconds?: number) {
-    return this.units.run(productId, (tx) => claimOverHttp(tx, factoryId, ttlSeconds));
+  async claim(productId: string, factoryId: string, ttlSeconds?: number, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => claimOverHttp(tx, factoryId, ttlSeconds));
   }
 
-  async patch(productId: string, factoryId: string, jobId: string, body: PatchBody) {
-    return this.units.run(productId, (tx) => this.beat(tx, factoryId, patchJob(tx, factoryId, jobId, body)));
+  async patch(productId: string, factoryId: string, jobId: string, body: PatchBody, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => this.beat(tx, factoryId, patchJob(tx, factoryId, jobId, body)));
   }
 
-  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttl?: number) {
-    return this.units.run(productId, (tx) => this.beat(tx, factoryId, renewLease(tx, jobId, factoryId, epoch, ttl)));
+  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttl?: number, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) =>
+      this.beat(tx, factoryId, renewLease(tx, jobId, factoryId, epoch, ttl)),
+    );
   }
 
-  async release(productId: string, factoryId: string, jobId: string, epoch: number) {
-    return this.units.run(productId, (tx) => this.beat(tx, factoryId, releaseLease(tx, jobId, factoryId, epoch)));
+  async release(productId: string, factoryId: string, jobId: string, epoch: number, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) =>
+      this.beat(tx, factoryId, releaseLease(tx, jobId, factoryId, epoch)),
+    );
   }
 
-  /**
-   * Read-only fence check: does this factory hold the live lease at this epoch? An artifact upload's
-   * early refusal, before it streams; `commitArtifact` is the check that counts.
-   */
+  /** Read-only fence check (this lease, this epoch): an upload's early refusal; `commitArtifact`'s is what counts. */
   async checkLease(productId: string, factoryId: string, jobId: string, epoch: number) {
     return this.units.run(productId, (tx) => {
       const job = fence(tx, jobId, factoryId, epoch);
@@ -154,15 +157,15 @@ export class ProductCoordinator extends RoutingRpc {
   }
 
   /**
-   * Commit an uploaded artifact's pointer, fenced at commit time (see
-   * coordinator/jobs/artifact-commit): refused with `fenced` / `not_lease_holder` if
-   * the uploader lost its lease while the bytes streamed, or by the JobFeed (`feed_purged`,
-   * the job's artifact limits). On success, returns the pointer it replaced (its key doomed
-   * in the feed, whose sweep deletes those bytes).
+   * Commit an uploaded artifact's pointer, fenced at commit time (coordinator/jobs/artifact-commit): refused with
+   * `fenced` / `not_lease_holder` if the uploader lost its lease while the bytes streamed, `unauthorized` if its token
+   * was retired meanwhile, or by the JobFeed (`feed_purged`, the job's artifact limits). On success, returns the
+   * pointer it replaced (its key doomed in the feed, whose sweep deletes those bytes).
    */
-  async commitArtifact(productId: string, uploader: ArtifactUploader, pointer: ArtifactPointer) {
+  async commitArtifact(productId: string, uploader: ArtifactUploader, pointer: ArtifactPointer, caller?: Caller) {
     return exclusively(this.ctx, async (): Promise<Outcome<ArtifactCommit>> => {
-      const checked = await this.units.run(productId, (tx) => {
+      // The uploader's credential too: a rotation keeps the lease, so the fence alone let a rotated token commit.
+      const checked = await this.units.runAs(caller, productId, (tx) => {
         const settled = checkUploader(tx, pointer.jobId, uploader);
         wantFeed(tx, pointer.jobId); // the feed appends this pointer's event itself: what came before goes first
         return settled;
@@ -184,9 +187,8 @@ export class ProductCoordinator extends RoutingRpc {
   /**
    * The retention pass (core/retention, coordinator/jobs/retention) at `now` (ms; the cron's scheduled time, or a test's):
    * enrollment codes and idempotency keys pruned, then up to FEEDS_PER_PASS old terminal feeds purged. Answers
-   * `unavailable` (jobs/retention `purgeFailed`, what was pruned in its details) when a feed's purge threw, so the
-   * cron run counts the product as failed (worker/reaper); everything else is pruned all the same. The watermark's
-   * unit refused is answered as it is.
+   * `unavailable` (jobs/retention `purgeFailed`, what was pruned in its details) when a feed's purge threw, so the cron
+   * run counts the product as failed (worker/reaper); the rest is pruned all the same. The watermark's refusal as is.
    */
   async prune(productId: string, now: number) {
     const cut = retentionCutoffs(now);
@@ -206,9 +208,9 @@ export class ProductCoordinator extends RoutingRpc {
 
   /**
    * Idempotent sweep: expire lapsed leases and roll the budget's period over (in case an alarm was lost: else an
-   * exhaustion pause outlived its period until something read the budget), run the health pass, close
-   * sockets of factories silent for 3 heartbeat intervals, ship the outbox (not while an
-   * outage backs it off: outbox/shipper `deliver`), re-arm the alarm and run a dispatch pass.
+   * exhaustion pause outlived its period until something read the budget), run the health pass, close sockets of
+   * factories silent for 3 heartbeat intervals, ship the outbox (not while an outage backs it off: outbox/shipper
+   * `deliver`), re-arm the alarm and run a dispatch pass.
    */
   async sweep(productId: string) {
     const outcome = await this.units.run(productId, (tx) => {

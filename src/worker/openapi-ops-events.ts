@@ -22,9 +22,9 @@ const LAST_EVENT_ID: HeaderParam = {
 const afterBeyond = (what: string) =>
   `416 after_beyond_feed when ${what} is past the feed's last seq (\`lastSeq\` in the problem)`;
 
-/** The watcher cap both live feeds share (durable-objects/job-feed MAX_WATCHERS; worker/routes/events `openStream`). */
+/** The watcher caps both live feeds share (durable-objects/job-feed MAX_WATCHERS, MAX_WATCHERS_PER_TOKEN). */
 const WATCHER_CAP =
-  "429 limit_exceeded past 256 watchers per job, with Retry-After and `retryAfterSeconds` (try again then)";
+  "429 limit_exceeded past 256 watchers per job, or past 16 streams of the job per token (the admin's are not bounded per token), with Retry-After and `retryAfterSeconds` (try again then)";
 
 /**
  * One of a job's two live feeds (worker/routes/events reads both alike): the same credentials, query, resume header

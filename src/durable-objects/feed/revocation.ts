@@ -66,6 +66,14 @@ export class StreamRevocation {
     if (HASH_RE.test(openedBy)) this.sseOpeners.set(client, openedBy);
   }
 
+  /** How many streams of this feed `openedBy` holds open now (sockets by their tag, SSE streams); 0 for the admin. */
+  openedBy(ctx: DurableObjectState, streams: Set<SseClient>, openedBy: string): number {
+    if (!HASH_RE.test(openedBy)) return 0;
+    let n = ctx.getWebSockets(`${TAG_PREFIX}${openedBy}`).length;
+    for (const client of streams) if (this.sseOpeners.get(client) === openedBy) n++;
+    return n;
+  }
+
   /** A `401` for a stream opened by a token this feed already closed streams of, else null. */
   refuse(openedBy: string): Response | null {
     if (!HASH_RE.test(openedBy)) return null;

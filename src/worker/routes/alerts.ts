@@ -9,7 +9,7 @@
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { AlertIdParam, AlertListQuery, WebhookBodySchema } from "../../shared/api-alerts.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { body, noBody, noQuery, param, query } from "../validate.ts";
 
 export const alerts = new Hono<AppEnv>();
@@ -25,7 +25,7 @@ alerts.post("/alerts/:alertId/ack", async (c) => {
   noQuery(c);
   await noBody(c);
   const id = param(c, "alertId", AlertIdParam);
-  return c.json(await unwrap(c.get("coordinator").ackAlert(c.get("productId"), id, actorOf(principal))));
+  return c.json(await unwrap(c.get("coordinator").ackAlert(c.get("productId"), id, actorOf(principal), openerOf(c))));
 });
 
 alerts.get("/health", async (c) => {
@@ -41,7 +41,9 @@ alerts.put("/webhook", async (c) => {
   // The token asking, checked again in the coordinator's unit: one revoked meanwhile sets no URL and secret.
   const byToken = principal.kind === "token" ? principal.tokenId : undefined;
   const coordinator = c.get("coordinator");
-  return c.json(await unwrap(coordinator.setWebhook(c.get("productId"), target, actorOf(principal), byToken)));
+  return c.json(
+    await unwrap(coordinator.setWebhook(c.get("productId"), target, actorOf(principal), byToken, openerOf(c))),
+  );
 });
 
 alerts.get("/webhook", async (c) => {
@@ -54,5 +56,5 @@ alerts.delete("/webhook", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
   await noBody(c);
-  return c.json(await unwrap(c.get("coordinator").deleteWebhook(c.get("productId"), actorOf(principal))));
+  return c.json(await unwrap(c.get("coordinator").deleteWebhook(c.get("productId"), actorOf(principal), openerOf(c))));
 });

@@ -29,7 +29,7 @@ import { type ArtifactUploader, feedName } from "../../shared/coordinator-rpc.ts
 import { artifactHeaders, IfNoneMatchHeader, noneMatchHits } from "../artifact-headers.ts";
 import { contentRange, IfRangeHeader, planRange, RangeHeader } from "../artifact-range.ts";
 import { declaredUpload, streamToR2 } from "../artifact-upload.ts";
-import { type AppEnv, actorOf, requireJobReader, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireJobReader, requireRole } from "../auth.ts";
 import { problemResponse } from "../problem.ts";
 import { header, noBody, noQuery, param, query } from "../validate.ts";
 
@@ -79,7 +79,7 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
     };
     // A throw here (an RPC error, a coordinator reset) may come after the feed recorded the pointer: abandoning
     // keeps bytes a pointer names, and a commit still on its way finds no intent and is refused.
-    await unwrap(c.get("coordinator").commitArtifact(productId, uploader, pointer));
+    await unwrap(c.get("coordinator").commitArtifact(productId, uploader, pointer, openerOf(c)));
   } catch (err) {
     await abandon(feed, r2Key);
     throw err;
@@ -174,7 +174,8 @@ artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
   // The feed appends `artifact.deleted` itself: the job's events still held in the coordinator's outbox (core/feed-hold)
   // are shipped first, or they would land after it — as the commit does (coordinator/jobs/artifact-commit): all of
   // them, or a 503 (outbox/shipper feedBehind).
-  await unwrap(c.get("coordinator").openFeed(c.get("productId"), jobId, true));
+  // Its credential checked live there too, as every write's is (coordinator runtime/units `runAs`).
+  await unwrap(c.get("coordinator").openFeed(c.get("productId"), jobId, true, openerOf(c)));
   const feed = c.env.JOB_FEED.getByName(feedName(c.get("productId"), jobId));
   const removed = await feed.deleteArtifact(name, Date.now());
   if (!removed) throw new DomainError("not_found", `job ${jobId} has no artifact ${name}`);

@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { EntityId } from "../../shared/api.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { noBody, noQuery, param } from "../validate.ts";
 
 export const breakers = new Hono<AppEnv>();
@@ -24,5 +24,7 @@ breakers.post("/factories/:factoryId/release", async (c) => {
   noQuery(c);
   await noBody(c);
   const id = param(c, "factoryId", EntityId);
-  return c.json(await unwrap(c.get("coordinator").releaseFactory(c.get("productId"), id, actorOf(principal))));
+  return c.json(
+    await unwrap(c.get("coordinator").releaseFactory(c.get("productId"), id, actorOf(principal), openerOf(c))),
+  );
 });

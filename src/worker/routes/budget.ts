@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { BudgetActionBody, BudgetBody } from "../../shared/api-budget.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { body, noQuery } from "../validate.ts";
 
 export const budget = new Hono<AppEnv>();
@@ -23,19 +23,21 @@ budget.put("/budget", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
   const input = await body(c, BudgetBody);
-  return c.json(await unwrap(c.get("coordinator").setBudget(c.get("productId"), input, actorOf(principal))));
+  return c.json(
+    await unwrap(c.get("coordinator").setBudget(c.get("productId"), input, actorOf(principal), openerOf(c))),
+  );
 });
 
 budget.post("/budget/pause", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
   await body(c, BudgetActionBody, true);
-  return c.json(await unwrap(c.get("coordinator").pauseBudget(c.get("productId"), actorOf(principal))));
+  return c.json(await unwrap(c.get("coordinator").pauseBudget(c.get("productId"), actorOf(principal), openerOf(c))));
 });
 
 budget.post("/budget/resume", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
   await body(c, BudgetActionBody, true);
-  return c.json(await unwrap(c.get("coordinator").resumeBudget(c.get("productId"), actorOf(principal))));
+  return c.json(await unwrap(c.get("coordinator").resumeBudget(c.get("productId"), actorOf(principal), openerOf(c))));
 });

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { DerivedKeyHeader, EntityId } from "../../shared/api.ts";
 import { ChildrenBody, MAX_CHILDREN_BYTES } from "../../shared/api-policies.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
 import { header, noQuery, param, readJson } from "../validate.ts";
 
@@ -22,7 +22,7 @@ dag.post("/jobs/:jobId/children", async (c) => {
   if (!parsed.success) throw fromZod("body", parsed.error);
   const coordinator = c.get("coordinator");
   const { created, ...made } = await unwrap(
-    coordinator.addChildren(c.get("productId"), id, parsed.data.children, actorOf(principal), key),
+    coordinator.addChildren(c.get("productId"), id, parsed.data.children, actorOf(principal), key, openerOf(c)),
   );
   if (!created) c.header("idempotent-replayed", "true");
   return c.json(made, created ? 201 : 200);

@@ -17,9 +17,9 @@ import {
   AFTER_BEYOND_STATUS,
   type JobFeed,
   PASS_PARAM,
+  refusalDetail,
   SSE_HEADERS,
   WATCHER_CAP_STATUS,
-  watcherCapDetail,
 } from "../../durable-objects/job-feed.ts";
 import { EntityId, EventsQuery, FeedQuery, LastEventIdHeader, ProductId } from "../../shared/api.ts";
 import { feedName } from "../../shared/coordinator-rpc.ts";
@@ -82,7 +82,7 @@ for (const kind of ["ws", "stream"] as const) {
     if (kind === "ws" && c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new DomainError("upgrade_required", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
     }
-    if (c.req.method === "HEAD") return await headOfFeed(c, productId, jobId, kind);
+    if (c.req.method === "HEAD") return await headOfFeed(c, grant, kind);
     const feed = c.env.JOB_FEED.getByName(feedName(productId, jobId));
     const after = q.after ?? resume ?? 0;
     // Only now, the request being one the feed takes: a refused one must not use its ticket up.
@@ -120,13 +120,13 @@ for (const kind of ["ws", "stream"] as const) {
  */
 async function openStream(c: Context<AppEnv>, grant: FeedGrant, feed: DurableObjectStub<JobFeed>, after: number) {
   const { productId, jobId } = grant;
-  let pass = grant.jobSeen ? await reserve(feed) : undefined;
+  let pass = grant.jobSeen ? await reserve(feed, grant.opener) : undefined;
   try {
     const opened = grant.jobSeen && (await refuseBeyondFeed(c, grant, feed, after));
     const opener = await registerFeed(c, grant);
-    if (opener !== ADMIN_OPENER) pass ??= await reserve(feed);
+    if (opener !== ADMIN_OPENER) pass ??= await reserve(feed, grant.opener);
     if (!opened) await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
-    pass ??= await reserve(feed);
+    pass ??= await reserve(feed, grant.opener);
     return { opener, pass };
   } catch (err) {
     // Best effort: a pass not released lapses by itself (feed/watcher-slots PASS_TTL_MS); the refusal is what counts.
@@ -163,10 +163,10 @@ async function lastSeqOf(feed: DurableObjectStub<JobFeed>): Promise<number> {
   return page.lastSeq;
 }
 
-/** A pass for one more watcher of `feed`, or the 429 at its cap. */
-async function reserve(feed: DurableObjectStub<JobFeed>): Promise<string> {
-  const slot = await feed.reserveWatcher();
-  if ("full" in slot) throw atWatcherCap(watcherCapDetail(slot.full));
+/** A pass for one more watcher of `feed` opened by `opener`, or the 429 at the job's cap or the token's own. */
+async function reserve(feed: DurableObjectStub<JobFeed>, opener: string): Promise<string> {
+  const slot = await feed.reserveWatcher(opener);
+  if (!("pass" in slot)) throw atWatcherCap(refusalDetail(slot));
   return slot.pass;
 }
 
@@ -187,11 +187,18 @@ function atWatcherCap(detail: string): DomainError {
  * MAX_WATCHERS HEADs locked every watcher of the job out with 429 until the feed was evicted, and the ticket a browser
  * probed with was spent. The feed's own refusals (its cap, `after` past its log) are a GET's to meet. A WebSocket
  * handshake is a GET (RFC 6455 §4.1): a HEAD with `Upgrade: websocket` is 426 like a GET without it.
- * @throws DomainError `upgrade_required` (426) for `ws`, `not_found` (404) for a job that does not exist
+ * @throws DomainError `upgrade_required` (426) for `ws`, `unauthorized` (401) for a ticket whose token was revoked,
+ *   `not_found` (404) for a job that does not exist
  */
-async function headOfFeed(c: Context<AppEnv>, productId: string, jobId: string, kind: "ws" | "stream") {
+async function headOfFeed(c: Context<AppEnv>, grant: FeedGrant, kind: "ws" | "stream") {
   if (kind === "ws") throw new DomainError("upgrade_required", "a WebSocket handshake is a GET, not a HEAD");
-  await unwrap(coordinatorFor(c.env, productId).getJob(productId, jobId));
+  const { productId, jobId, opener } = grant;
+  const coordinator = coordinatorFor(c.env, productId);
+  // A ticket names its token; a GET re-checks it when registering, a HEAD reads it (nothing spent): revoked, a 401.
+  if (grant.ticket && opener !== ADMIN_OPENER && !(await unwrap(coordinator.authenticate(productId, opener)))) {
+    throw new DomainError("unauthorized", "the token this ticket was issued to was revoked or rotated");
+  }
+  await unwrap(coordinator.getJob(productId, jobId));
   return new Response(null, { headers: SSE_HEADERS });
 }
 

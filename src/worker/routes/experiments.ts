@@ -14,7 +14,7 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import type { Arm, Experiment } from "../../core/experiment.ts";
 import { ExperimentBody, ExperimentIdParam } from "../../shared/api-routing.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { body, noBody, noQuery, param } from "../validate.ts";
 
 export const experiments = new Hono<AppEnv>();
@@ -68,7 +68,9 @@ experiments.post("/routing/experiments", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
   const spec = await body(c, ExperimentBody);
-  const e = await unwrap(c.get("coordinator").startExperiment(c.get("productId"), spec, actorOf(principal)));
+  const e = await unwrap(
+    c.get("coordinator").startExperiment(c.get("productId"), spec, actorOf(principal), openerOf(c)),
+  );
   return c.json(experimentView(e), 201);
 });
 
@@ -78,7 +80,7 @@ experiments.post("/routing/experiments/:experimentId/stop", async (c) => {
   await noBody(c);
   const id = param(c, "experimentId", ExperimentIdParam);
   const { experiment, changed } = await unwrap(
-    c.get("coordinator").stopExperiment(c.get("productId"), id, actorOf(principal)),
+    c.get("coordinator").stopExperiment(c.get("productId"), id, actorOf(principal), openerOf(c)),
   );
   return c.json({ ...experimentView(experiment), changed });
 });

@@ -9,7 +9,7 @@
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { ApproveGrantBody, EnrollBody, EnrollmentCodeBody, EntityId, FactoryStatusBody } from "../../shared/api.ts";
-import { type AppEnv, actorOf, newToken, requireRole, sha256Hex } from "../auth.ts";
+import { type AppEnv, actorOf, newToken, openerOf, requireRole, sha256Hex } from "../auth.ts";
 import { bearerToken } from "../bearer-token.ts";
 import { body, noBody, noQuery, param } from "../validate.ts";
 
@@ -36,7 +36,7 @@ factories.post("/factories/enroll", async (c) => {
         ? { tokenId: principal.tokenId }
         : undefined;
   const { resumed, ...factory } = await unwrap(
-    c.get("coordinator").enroll(productId, asked, await sha256Hex(token), actorOf(principal), by),
+    c.get("coordinator").enroll(productId, asked, await sha256Hex(token), actorOf(principal), by, openerOf(c)),
   );
   return c.json({ factoryId: factory.id, token, factory, ...(resumed ? { resumed } : {}) }, 201);
 });
@@ -53,7 +53,7 @@ factories.post("/factories/enrollment-codes", async (c) => {
   const info = await unwrap(
     c
       .get("coordinator")
-      .mintEnrollmentCode(productId, await sha256Hex(code), ttlSeconds, actorOf(principal), grant, minter),
+      .mintEnrollmentCode(productId, await sha256Hex(code), ttlSeconds, actorOf(principal), grant, minter, openerOf(c)),
   );
   return c.json({ ...info, code }, 201);
 });
@@ -70,7 +70,9 @@ factories.delete("/factories/enrollment-codes/:codeId", async (c) => {
   noQuery(c);
   await noBody(c);
   const id = param(c, "codeId", EntityId);
-  return c.json(await unwrap(c.get("coordinator").revokeEnrollmentCode(c.get("productId"), id, actorOf(principal))));
+  return c.json(
+    await unwrap(c.get("coordinator").revokeEnrollmentCode(c.get("productId"), id, actorOf(principal), openerOf(c))),
+  );
 });
 
 factories.get("/factories", async (c) => {
@@ -92,7 +94,9 @@ factories.post("/factories/:factoryId/status", async (c) => {
   const id = param(c, "factoryId", EntityId);
   const { status } = await body(c, FactoryStatusBody);
   return c.json(
-    await unwrap(c.get("coordinator").setFactoryStatus(c.get("productId"), id, status, actorOf(principal))),
+    await unwrap(
+      c.get("coordinator").setFactoryStatus(c.get("productId"), id, status, actorOf(principal), openerOf(c)),
+    ),
   );
 });
 
@@ -102,7 +106,9 @@ factories.post("/factories/:factoryId/capabilities/approve", async (c) => {
   const id = param(c, "factoryId", EntityId);
   const req = await body(c, ApproveGrantBody, true);
   return c.json(
-    await unwrap(c.get("coordinator").approveFactoryGrant(c.get("productId"), id, req, actorOf(principal))),
+    await unwrap(
+      c.get("coordinator").approveFactoryGrant(c.get("productId"), id, req, actorOf(principal), openerOf(c)),
+    ),
   );
 });
 
@@ -116,7 +122,9 @@ factories.post("/factories/:factoryId/token/rotate", async (c) => {
   // Checked again in the rotating unit: an operator token revoked since must not get the new factory token (401).
   const byToken = principal.kind === "token" ? principal.tokenId : undefined;
   const factory = await unwrap(
-    c.get("coordinator").rotateFactoryToken(productId, id, await sha256Hex(token), actorOf(principal), byToken),
+    c
+      .get("coordinator")
+      .rotateFactoryToken(productId, id, await sha256Hex(token), actorOf(principal), byToken, openerOf(c)),
   );
   return c.json({ factoryId: factory.id, token, factory });
 });
@@ -126,7 +134,9 @@ factories.post("/factories/:factoryId/token/revoke", async (c) => {
   noQuery(c);
   await noBody(c);
   const id = param(c, "factoryId", EntityId);
-  return c.json(await unwrap(c.get("coordinator").revokeFactoryToken(c.get("productId"), id, actorOf(principal))));
+  return c.json(
+    await unwrap(c.get("coordinator").revokeFactoryToken(c.get("productId"), id, actorOf(principal), openerOf(c))),
+  );
 });
 
 factories.delete("/factories/:factoryId", async (c) => {
@@ -134,5 +144,5 @@ factories.delete("/factories/:factoryId", async (c) => {
   noQuery(c);
   await noBody(c);
   const id = param(c, "factoryId", EntityId);
-  return c.json(await unwrap(c.get("coordinator").deregister(c.get("productId"), id, actorOf(principal))));
+  return c.json(await unwrap(c.get("coordinator").deregister(c.get("productId"), id, actorOf(principal), openerOf(c))));
 });

@@ -10,7 +10,7 @@ import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { ActionBody, ActionParam, EntityId, IdempotencyKeyHeader, JobListQuery } from "../../shared/api.ts";
 import { mediaTypeOf } from "../../shared/foreign-answer.ts";
-import { type AppEnv, actorOf, requireJobReader, requireRole, reviewerOf } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireJobReader, requireRole, reviewerOf } from "../auth.ts";
 import { fromZod } from "../problem.ts";
 import { singleHeader } from "../single-header.ts";
 import {
@@ -97,7 +97,9 @@ jobs.post("/jobs", async (c) => {
     }
     input.manifest = { ...input.manifest, idempotencyKey: headerKey };
   }
-  const { job, created } = await unwrap(c.get("coordinator").submit(c.get("productId"), input, actorOf(principal)));
+  const { job, created } = await unwrap(
+    c.get("coordinator").submit(c.get("productId"), input, actorOf(principal), openerOf(c)),
+  );
   if (!created) c.header("idempotent-replayed", "true");
   return c.json(job, created ? 201 : 200);
 });
@@ -136,12 +138,18 @@ jobs.post("/jobs/:jobId/actions/:action", async (c) => {
   const action = param(c, "action", ActionParam);
   const input = await body(c, ActionBody, true);
   const outcome = await unwrap(
-    c.get("coordinator").action(c.get("productId"), id, action, {
-      ...input,
-      actor: actorOf(principal),
-      // approve/reject count the caller's credential; a `reviewer` in the body is only a label (core/review).
-      by: reviewerOf(principal),
-    }),
+    c.get("coordinator").action(
+      c.get("productId"),
+      id,
+      action,
+      {
+        ...input,
+        actor: actorOf(principal),
+        // approve/reject count the caller's credential; a `reviewer` in the body is only a label (core/review).
+        by: reviewerOf(principal),
+      },
+      openerOf(c),
+    ),
   );
   return c.json(outcome.job);
 });

@@ -12,7 +12,7 @@ import { unwrap } from "../../core/errors.ts";
 import type { Lesson } from "../../core/lessons.ts";
 import { lessons as table } from "../../history/schema.ts";
 import { LessonBody, LessonIdParam, LessonListQuery, LessonPatchBody } from "../../shared/api-lessons.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { body, noQuery, param, query } from "../validate.ts";
 
 export const lessons = new Hono<AppEnv>();
@@ -70,7 +70,9 @@ lessons.post("/lessons", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
   const input = await body(c, LessonBody);
-  const lesson = await unwrap(c.get("coordinator").addLesson(c.get("productId"), input, actorOf(principal)));
+  const lesson = await unwrap(
+    c.get("coordinator").addLesson(c.get("productId"), input, actorOf(principal), openerOf(c)),
+  );
   return c.json(lesson, 201);
 });
 
@@ -89,5 +91,7 @@ lessons.patch("/lessons/:lessonId", async (c) => {
       .limit(1)
   )[0];
   const known = row ? rowToLesson(row) : undefined;
-  return c.json(await unwrap(c.get("coordinator").editLesson(productId, id, patch, actorOf(principal), known)));
+  return c.json(
+    await unwrap(c.get("coordinator").editLesson(productId, id, patch, actorOf(principal), known, openerOf(c))),
+  );
 });

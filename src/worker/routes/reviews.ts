@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { EntityId } from "../../shared/api.ts";
 import { ReviewBody } from "../../shared/api-policies.ts";
-import { type AppEnv, actorOf, requireRole, reviewerOf } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole, reviewerOf } from "../auth.ts";
 import { body, noQuery, param } from "../validate.ts";
 
 export const reviews = new Hono<AppEnv>();
@@ -19,11 +19,16 @@ reviews.post("/jobs/:jobId/reviews", async (c) => {
   const id = param(c, "jobId", EntityId);
   const input = await body(c, ReviewBody);
   const out = await unwrap(
-    c.get("coordinator").review(c.get("productId"), id, {
-      ...input,
-      by: reviewerOf(principal),
-      actor: actorOf(principal),
-    }),
+    c.get("coordinator").review(
+      c.get("productId"),
+      id,
+      {
+        ...input,
+        by: reviewerOf(principal),
+        actor: actorOf(principal),
+      },
+      openerOf(c),
+    ),
   );
   return c.json(out, 201);
 });

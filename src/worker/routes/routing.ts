@@ -18,7 +18,7 @@ import { runs } from "../../history/schema.ts";
 import { RunResultSchema } from "../../shared/api-job-schemas.ts";
 import { RuleBody, RuleIdParam } from "../../shared/api-routing.ts";
 import { TrackRecordsQuery } from "../../shared/api-track-records.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { body, noBody, noQuery, param, query } from "../validate.ts";
 
 export const routing = new Hono<AppEnv>();
@@ -51,7 +51,9 @@ routing.post("/routing/rules", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
   const input = await body(c, RuleBody);
-  const rule = await unwrap(c.get("coordinator").addRoutingRule(c.get("productId"), input, actorOf(principal)));
+  const rule = await unwrap(
+    c.get("coordinator").addRoutingRule(c.get("productId"), input, actorOf(principal), openerOf(c)),
+  );
   return c.json(rule, 201);
 });
 
@@ -60,7 +62,9 @@ routing.delete("/routing/rules/:ruleId", async (c) => {
   noQuery(c);
   await noBody(c);
   const id = param(c, "ruleId", RuleIdParam);
-  return c.json(await unwrap(c.get("coordinator").removeRoutingRule(c.get("productId"), id, actorOf(principal))));
+  return c.json(
+    await unwrap(c.get("coordinator").removeRoutingRule(c.get("productId"), id, actorOf(principal), openerOf(c))),
+  );
 });
 
 routing.post("/routing/rebuild", async (c) => {
@@ -103,7 +107,9 @@ routing.post("/routing/rebuild", async (c) => {
     );
     if (chunk.length > 0 || first) {
       const coordinator = c.get("coordinator");
-      const done = await unwrap(coordinator.rebuildTrackRecords(productId, chunk, first, actorOf(principal), rebuild));
+      const done = await unwrap(
+        coordinator.rebuildTrackRecords(productId, chunk, first, actorOf(principal), rebuild, openerOf(c)),
+      );
       rebuild = done.rebuild;
       total.counted += done.counted;
       total.skipped += done.skipped;

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { FreezeBody, SerialKeyParam, SerialListQuery, UnfreezeBody } from "../../shared/api-policies.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { body, noQuery, param, query } from "../validate.ts";
 
 export const serial = new Hono<AppEnv>();
@@ -24,7 +24,9 @@ serial.post("/serial/:key/freeze", async (c) => {
   const key = param(c, "key", SerialKeyParam);
   const { reason } = await body(c, FreezeBody);
   return c.json(
-    await unwrap(c.get("coordinator").freezeSerialKey(c.get("productId"), key, actorOf(principal), reason)),
+    await unwrap(
+      c.get("coordinator").freezeSerialKey(c.get("productId"), key, actorOf(principal), reason, openerOf(c)),
+    ),
   );
 });
 
@@ -34,6 +36,8 @@ serial.post("/serial/:key/unfreeze", async (c) => {
   const key = param(c, "key", SerialKeyParam);
   const { reason } = await body(c, UnfreezeBody, true);
   return c.json(
-    await unwrap(c.get("coordinator").unfreezeSerialKey(c.get("productId"), key, actorOf(principal), reason)),
+    await unwrap(
+      c.get("coordinator").unfreezeSerialKey(c.get("productId"), key, actorOf(principal), reason, openerOf(c)),
+    ),
   );
 });

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { SettingsPatchBody } from "../../shared/api-policies.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { body, noQuery } from "../validate.ts";
 
 export const settings = new Hono<AppEnv>();
@@ -22,5 +22,7 @@ settings.patch("/settings", async (c) => {
   const principal = requireRole(c, "operator");
   noQuery(c);
   const patch = await body(c, SettingsPatchBody);
-  return c.json(await unwrap(c.get("coordinator").patchSettings(c.get("productId"), patch, actorOf(principal))));
+  return c.json(
+    await unwrap(c.get("coordinator").patchSettings(c.get("productId"), patch, actorOf(principal), openerOf(c))),
+  );
 });

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { EntityId, MintTokenBody } from "../../shared/api.ts";
-import { type AppEnv, actorOf, newToken, requireRole, sha256Hex } from "../auth.ts";
+import { type AppEnv, actorOf, newToken, openerOf, requireRole, sha256Hex } from "../auth.ts";
 import { body, noBody, noQuery, param } from "../validate.ts";
 
 export const tokens = new Hono<AppEnv>();
@@ -18,7 +18,7 @@ tokens.post("/tokens", async (c) => {
   const productId = c.get("productId");
   const token = newToken(productId);
   const info = await unwrap(
-    c.get("coordinator").mintToken(productId, role, name, await sha256Hex(token), actorOf(principal)),
+    c.get("coordinator").mintToken(productId, role, name, await sha256Hex(token), actorOf(principal), openerOf(c)),
   );
   return c.json({ ...info, token }, 201);
 });
@@ -34,5 +34,7 @@ tokens.delete("/tokens/:tokenId", async (c) => {
   noQuery(c);
   await noBody(c);
   const id = param(c, "tokenId", EntityId);
-  return c.json(await unwrap(c.get("coordinator").revokeToken(c.get("productId"), id, actorOf(principal))));
+  return c.json(
+    await unwrap(c.get("coordinator").revokeToken(c.get("productId"), id, actorOf(principal), openerOf(c))),
+  );
 });

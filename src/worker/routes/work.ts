@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { EntityId, HeartbeatBody } from "../../shared/api.ts";
 import { ClaimBody, PatchJobBody, ReleaseBody, RenewBody } from "../../shared/api-work.ts";
-import { type AppEnv, factoryIdOf } from "../auth.ts";
+import { type AppEnv, factoryIdOf, openerOf } from "../auth.ts";
 import { body, noQuery, param } from "../validate.ts";
 
 export const work = new Hono<AppEnv>();
@@ -47,7 +47,7 @@ work.post("/claim", async (c) => {
   const factoryId = factoryIdOf(c);
   noQuery(c);
   const { leaseTtlSeconds } = await body(c, ClaimBody, true);
-  const claimed = await unwrap(c.get("coordinator").claim(c.get("productId"), factoryId, leaseTtlSeconds));
+  const claimed = await unwrap(c.get("coordinator").claim(c.get("productId"), factoryId, leaseTtlSeconds, openerOf(c)));
   if (!claimed) return c.body(null, 204);
   return c.json(claimed);
 });
@@ -57,7 +57,7 @@ work.patch("/jobs/:jobId", async (c) => {
   noQuery(c);
   const id = param(c, "jobId", EntityId);
   const patch = await body(c, PatchJobBody);
-  return c.json(await unwrap(c.get("coordinator").patch(c.get("productId"), factoryId, id, patch)));
+  return c.json(await unwrap(c.get("coordinator").patch(c.get("productId"), factoryId, id, patch, openerOf(c))));
 });
 
 work.post("/jobs/:jobId/lease/renew", async (c) => {
@@ -66,7 +66,9 @@ work.post("/jobs/:jobId/lease/renew", async (c) => {
   const id = param(c, "jobId", EntityId);
   const b = await body(c, RenewBody);
   return c.json(
-    await unwrap(c.get("coordinator").renew(c.get("productId"), factoryId, id, b.leaseEpoch, b.leaseTtlSeconds)),
+    await unwrap(
+      c.get("coordinator").renew(c.get("productId"), factoryId, id, b.leaseEpoch, b.leaseTtlSeconds, openerOf(c)),
+    ),
   );
 });
 
@@ -75,12 +77,14 @@ work.post("/jobs/:jobId/lease/release", async (c) => {
   noQuery(c);
   const id = param(c, "jobId", EntityId);
   const b = await body(c, ReleaseBody);
-  return c.json(await unwrap(c.get("coordinator").release(c.get("productId"), factoryId, id, b.leaseEpoch)));
+  return c.json(
+    await unwrap(c.get("coordinator").release(c.get("productId"), factoryId, id, b.leaseEpoch, openerOf(c))),
+  );
 });
 
 work.post("/factories/heartbeat", async (c) => {
   const factoryId = factoryIdOf(c);
   noQuery(c);
   const b = await body(c, HeartbeatBody, true);
-  return c.json(await unwrap(c.get("coordinator").heartbeat(c.get("productId"), factoryId, b)));
+  return c.json(await unwrap(c.get("coordinator").heartbeat(c.get("productId"), factoryId, b, openerOf(c))));
 });

@@ -21,7 +21,7 @@ import { requireJob } from "../jobs/rows.ts";
 import { ranBy } from "../jobs/runs.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { FEED_CLOSINGS_SQL, queueClosings } from "./feed-closings.ts";
-import { authenticate } from "./tokens.ts";
+import { assertCallerLive } from "./tokens.ts";
 
 /**
  * The register (part of runtime/schema SCHEMA_SQL), the index by job that retention deletes a purged feed's rows
@@ -55,9 +55,7 @@ export function assertFactoryMayRead(sql: SqlStorage, factoryId: string, jobId: 
  * @throws DomainError `unauthorized` (token revoked meanwhile), NotFoundError (no such job).
  */
 export function recordWatcher(tx: Tx, tokenHash: string, jobId: string): void {
-  if (!authenticate(tx.sql, tokenHash, tx.now)) {
-    throw new DomainError("unauthorized", "the token behind this feed (or its ticket) was revoked or rotated");
-  }
+  assertCallerLive(tx, tokenHash);
   requireJob(tx.sql, jobId);
   execute(
     tx.sql,

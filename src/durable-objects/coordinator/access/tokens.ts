@@ -69,6 +69,31 @@ export function assertTokenLive(sql: SqlStorage, tokenId: string | undefined, do
   throw new DomainError("unauthorized", `the operator token ${doing} was revoked meanwhile; nothing was kept`);
 }
 
+/**
+ * Who a write came from, as the Worker authenticated its request: "admin" (the deployment's token, in no table here;
+ * also the Worker's own deliveries and tests, which act for the deployment), or the SHA-256 (hex) of the bearer token.
+ */
+export type Caller = "admin" | string;
+
+/**
+ * Inside the unit that commits a write: the credential `by` the Worker authenticated its request with is still live —
+ * an operator/viewer token not revoked, a factory's current token (not rotated away, revoked or deregistered), an
+ * enrollment code not expired. The Worker checks a moment before, when the request starts; a body still streaming
+ * (an upload, a slow JSON body) reaches this unit later, and a revocation or rotation that committed in between must
+ * refuse it, as it refuses anything new ("revoking or rotating a token refuses it at once": SPEC §4.8). Run in the
+ * same synchronous unit as the write, it is serialised with the revocation: either the write commits first (and the
+ * revocation sweeps what it left) or it is refused. `undefined` or "admin" checks nothing.
+ * @throws DomainError unauthorized — that credential was revoked or rotated meanwhile; nothing was kept.
+ */
+export function assertCallerLive(tx: Tx, by: Caller | undefined): void {
+  if (by === undefined || by === "admin") return;
+  if (authenticate(tx.sql, by, tx.now)) return;
+  throw new DomainError(
+    "unauthorized",
+    "the token behind this request was revoked or rotated meanwhile; nothing was kept",
+  );
+}
+
 export function listTokens(sql: SqlStorage): TokenInfo[] {
   return sql
     .exec<{ id: string; role: TokenRole; name: string; created_at: number; revoked_at: number | null }>(

@@ -70,12 +70,10 @@ export function enroll(
  * engine from a beat (the `welcome` of a socket does, and carries the whole assignment), so the lessons, allowance
  * and spend a resumed engine needs are not read here, once per lease per beat.
  */
-export function heartbeat(
-  tx: Tx,
-  factoryId: string,
-  body: { capabilities?: string[]; seats?: number },
-  onSocket = false,
-) {
+/** What a factory's heartbeat may declare: its capabilities, its seats. */
+export type HeartbeatInput = { capabilities?: string[]; seats?: number };
+
+export function heartbeat(tx: Tx, factoryId: string, body: HeartbeatInput, onSocket = false) {
   // Over HTTP (`polledAt`): a factory whose socket ended polls now, and reads connected while it does (core/factory-link).
   // One whose socket is open here (`onSocket`) only declares (agent/engine-offer): a beat, not a poll (registry httpBeat).
   const polled = onSocket ? {} : { polledAt: tx.now };

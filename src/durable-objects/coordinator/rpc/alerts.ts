@@ -6,7 +6,7 @@
  */
 import type { AlertState } from "../../../core/alerts.ts";
 import type { WebhookLaneReport } from "../../../core/webhook-failing.ts";
-import { assertTokenLive } from "../access/tokens.ts";
+import { assertTokenLive, type Caller } from "../access/tokens.ts";
 import { linkedFactoryIds } from "../factories/fleet-view.ts";
 import { ackAlert, listAlerts } from "../policies/alerts.ts";
 import { runHealthPass } from "../policies/health-check.ts";
@@ -29,8 +29,8 @@ export abstract class AlertRpc extends BreakerRpc {
   }
 
   /** `POST …/alerts/{id}/ack` (operator, audited). */
-  async ackAlert(productId: string, id: string, actor: string) {
-    return this.units.run(productId, (tx) => ackAlert(tx, id, actor));
+  async ackAlert(productId: string, id: string, actor: string, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => ackAlert(tx, id, actor));
   }
 
   /** `GET …/health`: read-only, at the call's instant. */
@@ -47,8 +47,8 @@ export abstract class AlertRpc extends BreakerRpc {
    * `byToken`: the operator token asking (none for the admin). A token revoked after the Worker authenticated it
    * sets nothing (401): the webhook's URL and secret would outlive the revocation, as a factory token it minted did.
    */
-  async setWebhook(productId: string, target: WebhookTarget, actor: string, byToken?: string) {
-    return this.units.run(productId, (tx) => {
+  async setWebhook(productId: string, target: WebhookTarget, actor: string, byToken?: string, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => {
       assertTokenLive(tx.sql, byToken, "setting the webhook");
       return setWebhook(tx, target, actor);
     });
@@ -58,8 +58,8 @@ export abstract class AlertRpc extends BreakerRpc {
     return this.units.run(productId, (tx) => getWebhook(tx.sql));
   }
 
-  async deleteWebhook(productId: string, actor: string) {
-    return this.units.run(productId, (tx) => deleteWebhook(tx, actor));
+  async deleteWebhook(productId: string, actor: string, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => deleteWebhook(tx, actor));
   }
 
   /**

@@ -9,6 +9,7 @@
  * rpc/fleet's plain views, so `GET …/factories` shows them.
  */
 import type { Factory } from "../../../core/model.ts";
+import type { Caller } from "../access/tokens.ts";
 import { releaseQuarantined } from "../factories/admin.ts";
 import { type FleetFactory, fleetFactory, linkedFactoryIds, withLinks } from "../factories/fleet-view.ts";
 import { listFactories, requireFactory } from "../factories/registry.ts";
@@ -50,8 +51,8 @@ export abstract class BreakerRpc extends BudgetRpc {
    * An operator releases a quarantined factory (factories/admin `releaseQuarantined`); after the commit its connected
    * agent is told (`active`: factories/standing), then a dispatch pass offers it the queued work.
    */
-  async releaseFactory(productId: string, factoryId: string, actor: string) {
-    const outcome = await this.units.run(productId, (tx) => {
+  async releaseFactory(productId: string, factoryId: string, actor: string, caller?: Caller) {
+    const outcome = await this.units.runAs(caller, productId, (tx) => {
       const { changed } = releaseQuarantined(tx, factoryId, actor);
       return { ...this.oneFactory(tx.sql, factoryId, tx.now), changed };
     });

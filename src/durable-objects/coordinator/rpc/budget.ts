@@ -8,6 +8,7 @@
  * Cancels a `stop` queues are pushed after every commit (runtime/composition).
  */
 import type { BudgetBody } from "../../../shared/api-budget.ts";
+import type { Caller } from "../access/tokens.ts";
 import { pauseBudget, readBudget, resumeBudget, setBudget } from "../policies/budget.ts";
 import { PolicyRpc } from "./policy.ts";
 
@@ -18,18 +19,18 @@ export abstract class BudgetRpc extends PolicyRpc {
   }
 
   /** `PUT …/budget` (audited): a lower ceiling can pause (and stop) at once, a higher one lift an exhaustion pause. */
-  async setBudget(productId: string, input: BudgetBody, actor: string) {
-    return this.units.run(productId, (tx) => setBudget(tx, input, actor));
+  async setBudget(productId: string, input: BudgetBody, actor: string, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => setBudget(tx, input, actor));
   }
 
   /** `POST …/budget/pause` (audited): no dispatch until resumed; running jobs finish. */
-  async pauseBudget(productId: string, actor: string) {
-    return this.units.run(productId, (tx) => pauseBudget(tx, actor));
+  async pauseBudget(productId: string, actor: string, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => pauseBudget(tx, actor));
   }
 
   /** `POST …/budget/resume` (audited), then a dispatch pass so waiting work moves at once. */
-  async resumeBudget(productId: string, actor: string) {
-    const outcome = await this.units.run(productId, (tx) => resumeBudget(tx, actor));
+  async resumeBudget(productId: string, actor: string, caller?: Caller) {
+    const outcome = await this.units.runAs(caller, productId, (tx) => resumeBudget(tx, actor));
     if (outcome.ok) this.link.requestDispatch(); // throttled: a pass that throws is logged, not this resume's answer
     return outcome;
   }

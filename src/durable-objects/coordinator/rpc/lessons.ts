@@ -10,20 +10,21 @@
  */
 import type { Lesson } from "../../../core/lessons.ts";
 import type { LessonBodyT, LessonPatchT } from "../../../shared/api-lessons.ts";
+import type { Caller } from "../access/tokens.ts";
 import { addLesson, editLesson } from "../policies/lessons.ts";
 import { AlertRpc } from "./alerts.ts";
 
 export abstract class LessonRpc extends AlertRpc {
   /** `POST …/lessons`: a new operator lesson, audited `lesson.create`. */
-  async addLesson(productId: string, input: LessonBodyT, actor: string) {
-    return this.units.run(productId, (tx) => addLesson(tx, input, actor));
+  async addLesson(productId: string, input: LessonBodyT, actor: string, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => addLesson(tx, input, actor));
   }
 
   /**
    * `PATCH …/lessons/{id}`: edit or archive, audited. `known` = the row D1 has, for a lesson the mirror pruned;
    * an unknown id is `not_found`.
    */
-  async editLesson(productId: string, id: string, patch: LessonPatchT, actor: string, known?: Lesson) {
-    return this.units.run(productId, (tx) => editLesson(tx, id, patch, actor, known));
+  async editLesson(productId: string, id: string, patch: LessonPatchT, actor: string, known?: Lesson, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => editLesson(tx, id, patch, actor, known));
   }
 }

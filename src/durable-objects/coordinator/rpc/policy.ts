@@ -9,6 +9,7 @@ import { type AgingGuarantee, agingGuarantee } from "../../../core/aging.ts";
 import type { ChildManifest } from "../../../core/model.ts";
 import { reviewsView } from "../../../core/review.ts";
 import type { ProductSettings, SettingsPatch } from "../../../core/settings.ts";
+import type { Caller } from "../access/tokens.ts";
 import { addChildren } from "../dag/children.ts";
 import { jobTree } from "../dag/tree.ts";
 import { takenLeaseNotice } from "../factories/notices.ts";
@@ -36,12 +37,12 @@ export abstract class PolicyRpc extends FleetRpc {
     return this.units.run(productId, (tx) => listSerialGates(tx, q));
   }
 
-  async freezeSerialKey(productId: string, key: string, actor: string, reason: string) {
-    return this.units.run(productId, (tx) => freezeSerialKey(tx, key, actor, reason));
+  async freezeSerialKey(productId: string, key: string, actor: string, reason: string, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => freezeSerialKey(tx, key, actor, reason));
   }
 
-  async unfreezeSerialKey(productId: string, key: string, actor: string, reason?: string) {
-    return this.units.run(productId, (tx) => unfreezeSerialKey(tx, key, actor, reason));
+  async unfreezeSerialKey(productId: string, key: string, actor: string, reason?: string, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => unfreezeSerialKey(tx, key, actor, reason));
   }
 
   /**
@@ -49,8 +50,9 @@ export abstract class PolicyRpc extends FleetRpc {
    * the unit's answer, at the commit — before the dispatch pass the unit causes pushes that factory work for the seat
    * it freed (as jobs' actions do: product-coordinator `action`).
    */
-  async review(productId: string, jobId: string, input: ReviewInput) {
-    const outcome = await this.units.run(
+  async review(productId: string, jobId: string, input: ReviewInput, caller?: Caller) {
+    const outcome = await this.units.runAs(
+      caller,
       productId,
       (tx) => {
         const { job, stoppedFactoryId } = reviewJob(tx, jobId, input);
@@ -77,8 +79,8 @@ export abstract class PolicyRpc extends FleetRpc {
   }
 
   /** Merge a validated patch (audited, queue version bumped); connected factories hear a changed lease TTL. */
-  async patchSettings(productId: string, patch: SettingsPatch, actor: string) {
-    const outcome = await this.units.run(productId, (tx) => updateSettings(tx, patch, actor));
+  async patchSettings(productId: string, patch: SettingsPatch, actor: string, caller?: Caller) {
+    const outcome = await this.units.runAs(caller, productId, (tx) => updateSettings(tx, patch, actor));
     if (!outcome.ok) return outcome;
     if (outcome.value.announce) announceSettings(this.ctx, outcome.value.settings);
     return { ok: true as const, value: withAging(outcome.value.settings) };
@@ -96,8 +98,9 @@ export abstract class PolicyRpc extends FleetRpc {
     children: ChildManifest[],
     actor: string,
     requestKey?: string,
+    caller?: Caller,
   ) {
-    return this.units.run(productId, (tx) => addChildren(tx, parentId, children, actor, requestKey));
+    return this.units.runAs(caller, productId, (tx) => addChildren(tx, parentId, children, actor, requestKey));
   }
 
   /** A job's subtree, bounded (coordinator/dag/tree). */

@@ -13,6 +13,7 @@ import type { ExperimentSpec } from "../../../core/experiment.ts";
 import { recommend } from "../../../core/recommendations.ts";
 import { sameRule } from "../../../core/routing-rules.ts";
 import type { TrackRecordsQueryT } from "../../../shared/api-track-records.ts";
+import type { Caller } from "../access/tokens.ts";
 import { cachedFactory } from "../factories/cache.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { listExperiments, requireExperiment, startExperiment, stopExperiment } from "../policies/experiments.ts";
@@ -67,9 +68,9 @@ export abstract class RoutingRpc extends BatchRpc {
    * `POST …/routing/rules`: audited `routing.rule.add`; a dispatch pass follows. 409 conflict when the rule would make
    * a running experiment's two arms route alike (policies/routing-changes `assertRunningArmsDiffer`): nothing is kept.
    */
-  async addRoutingRule(productId: string, input: RuleInput, actor: string) {
+  async addRoutingRule(productId: string, input: RuleInput, actor: string, caller?: Caller) {
     return this.afterRuleChange(
-      await this.units.run(productId, (tx) => {
+      await this.units.runAs(caller, productId, (tx) => {
         const rule = addRoutingRule(tx, input, actor);
         // With it in force: a rule that makes a running experiment's arms route alike rolls the unit back (409).
         assertRunningArmsDiffer(tx.sql, getSettings(tx.sql).weights, "this rule");
@@ -83,9 +84,9 @@ export abstract class RoutingRpc extends BatchRpc {
    * rule away would make a running experiment's two arms route alike, as adding one would (a product rule that an
    * arm's rule cancels or outweighs is all that tells the arms apart): nothing is removed.
    */
-  async removeRoutingRule(productId: string, id: string, actor: string) {
+  async removeRoutingRule(productId: string, id: string, actor: string, caller?: Caller) {
     return this.afterRuleChange(
-      await this.units.run(productId, (tx) => {
+      await this.units.runAs(caller, productId, (tx) => {
         const rule = removeRoutingRule(tx, id, actor);
         // Without it in force: arms that would now route alike roll the unit back (409), the rule kept.
         assertRunningArmsDiffer(tx.sql, getSettings(tx.sql).weights, "this rule removed");
@@ -100,8 +101,15 @@ export abstract class RoutingRpc extends BatchRpc {
    * `replayRuns`: a run that ended after the first chunk is not counted again; a newer rebuild's first chunk makes
    * an older one's next chunk a conflict). Each chunk is its own unit, so a long history never holds the object for long.
    */
-  async rebuildTrackRecords(productId: string, runs: HistoryRun[], first: boolean, actor: string, rebuild?: number) {
-    return this.units.run(productId, (tx) => {
+  async rebuildTrackRecords(
+    productId: string,
+    runs: HistoryRun[],
+    first: boolean,
+    actor: string,
+    rebuild?: number,
+    caller?: Caller,
+  ) {
+    return this.units.runAs(caller, productId, (tx) => {
       if (first) enqueueAudit(tx, actor, "routing.rebuild", productId, {});
       return replayRuns(tx, runs, first ? undefined : (rebuild ?? 0));
     });
@@ -117,13 +125,13 @@ export abstract class RoutingRpc extends BatchRpc {
   }
 
   /** `POST …/routing/experiments`: audited `routing.experiment.start`; a dispatch pass follows (queued work re-ranks). */
-  async startExperiment(productId: string, spec: ExperimentSpec, actor: string) {
-    return this.afterRuleChange(await this.units.run(productId, (tx) => startExperiment(tx, spec, actor)));
+  async startExperiment(productId: string, spec: ExperimentSpec, actor: string, caller?: Caller) {
+    return this.afterRuleChange(await this.units.runAs(caller, productId, (tx) => startExperiment(tx, spec, actor)));
   }
 
   /** `POST …/routing/experiments/{id}/stop`: audited `routing.experiment.stop`; a dispatch pass follows. */
-  async stopExperiment(productId: string, id: string, actor: string) {
-    return this.afterRuleChange(await this.units.run(productId, (tx) => stopExperiment(tx, id, actor)));
+  async stopExperiment(productId: string, id: string, actor: string, caller?: Caller) {
+    return this.afterRuleChange(await this.units.runAs(caller, productId, (tx) => stopExperiment(tx, id, actor)));
   }
 
   private async afterRuleChange<T extends { ok: boolean }>(outcome: T): Promise<T> {

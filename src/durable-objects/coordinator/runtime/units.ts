@@ -14,6 +14,7 @@
  * their own, at the refused unit's instant, before the refusal is answered.
  */
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
+import { assertCallerLive, type Caller } from "../access/tokens.ts";
 import { forgetAllCachedFactories } from "../factories/cache.ts";
 import { closeGroup, openGroup } from "../outbox/history-groups.ts";
 import { forgetPending, outboxWrites } from "../outbox/pending.ts";
@@ -160,6 +161,27 @@ export class Units {
     if (moved) this.hooks.onMoved();
     await this.hooks.onCommitted();
     return done;
+  }
+
+  /**
+   * `run` for a write a request made with credential `caller` (access/tokens `Caller`): the credential is checked live
+   * first, in the same transaction as `fn` — a token revoked or rotated while the request's body streamed is refused
+   * here (401 `unauthorized`), nothing written. Every write the Worker makes for a request goes through this.
+   */
+  runAs<T>(
+    caller: Caller | undefined,
+    productId: string,
+    fn: (tx: Tx) => T,
+    answer?: (outcome: Outcome<T>) => void,
+  ): Promise<Outcome<T>> {
+    return this.run(
+      productId,
+      (tx) => {
+        assertCallerLive(tx, caller);
+        return fn(tx);
+      },
+      answer,
+    );
   }
 
   /**

@@ -1,0 +1,72 @@
+// A write whose credential is retired while its body still arrives is refused when it commits (workerd: real DO
+// storage): a factory's report (PATCH …/jobs/{id}) whose body streamed while its token was rotated away is 401 and
+// changes nothing — the job keeps its stage and progress, though the rotation kept the factory's lease, so the lease
+// fence alone passes it. The same cause as pass48-review's upload, submit and claim: the token is re-checked live in
+// the coordinator unit that commits the write (coordinator/access/tokens `assertCallerLive`).
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, claim, enroll, P, submit } from "./client";
+
+/** A JSON body sent in two parts, the second held until `go()`: the request is authenticated before it is read. */
+function heldJson(text: string, cut: number) {
+  const enc = new TextEncoder();
+  let part = 0;
+  let reached!: () => void;
+  let go!: () => void;
+  const holding = new Promise<void>((r) => {
+    reached = r;
+  });
+  const released = new Promise<void>((r) => {
+    go = r;
+  });
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(ctrl) {
+        if (part === 0) ctrl.enqueue(enc.encode(text.slice(0, cut)));
+        else {
+          reached();
+          await released;
+          ctrl.enqueue(enc.encode(text.slice(cut)));
+          ctrl.close();
+        }
+        part += 1;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, holding, go, length: enc.encode(text).byteLength };
+}
+
+describe("a factory report whose body streamed while its token was rotated away", () => {
+  // A user loses: the factory token rotated because it leaked still reports on the job it held — a result, a stage a
+  // reviewer trusts — through a PATCH it opened before the rotation and finished after it.
+  it("is refused 401 and changes nothing", async () => {
+    const product = "p48-rotate-patch";
+    const f = await enroll(product, "host-a");
+    const job = await submit(product, { title: "x" });
+    const c = await claim(product, f.token);
+    expect(c.status).toBe(200);
+    const report = { leaseEpoch: c.body.lease.leaseEpoch, progress: { pct: 50, note: "sent after the rotation" } };
+    const held = heldJson(JSON.stringify(report), 8);
+    const pending = (exports as unknown as { default: Fetcher }).default
+      .fetch(`http://gf.test${P(product)}/jobs/${job.id}`, {
+        method: "PATCH",
+        headers: {
+          authorization: `Bearer ${f.token}`,
+          "content-type": "application/json",
+          "content-length": String(held.length),
+        },
+        body: held.stream,
+      })
+      .then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+    await held.holding;
+    const rotated = await api("POST", `${P(product)}/factories/${f.factoryId}/token/rotate`, { token: ADMIN });
+    expect(rotated.status).toBe(200);
+    held.go();
+    const late = await pending;
+    expect(late.status).toBe(401);
+    expect(late.body.code).toBe("unauthorized");
+    const after = await api<{ progress?: { note?: string } }>("GET", `${P(product)}/jobs/${job.id}`, { token: ADMIN });
+    expect(after.body.progress?.note).not.toBe("sent after the rotation");
+  });
+});
