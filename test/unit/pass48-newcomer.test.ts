@@ -4,11 +4,17 @@
 // but a command line typed that way (`npm run bench -- --quick -- --json`: npm passes the second `--` on) was refused
 // (`unknown option --`; the floor's `Unexpected argument '--memory'`). The bench's own usage error is no `✘ ERROR`
 // line (STYLE: `✘ ERROR code: what happened / how to fix it`), as the floor's is.
+// `gigafactory batch submit` of a .json file `{manifest, bodyMD}` (a typo of bodyMd) made a job with an empty body —
+// cli/batch-input kept only `manifest` and `bodyMd`, so the route's strict item schema never saw the stray key — and
+// an empty file among thousands refused the whole batch as `body.items.1.markdown: Too small …`, naming no file.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { floorArgs } from "../../bench/floor.ts";
 import { parseArgs } from "../../bench/suite.ts";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
@@ -36,5 +42,66 @@ describe("the benchmark's command lines, as its usage and README write them", ()
     const typo = run("bench/run.ts", ["--only", "growht"]);
     expect(typo.status).toBe(2);
     expect.soft(typo.stderr).toMatch(/^✘ ERROR \w+: unknown scenario "growht"/m); // was: a bare `unknown scenario …`
+  });
+});
+
+const dir = mkdtempSync(path.join(tmpdir(), "gf-pass48-n-"));
+function file(name: string, text: string): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** A coordinator that answers jobs:batch as the route does: its item schema is strict, and markdown is never empty. */
+async function strictBatchRoute() {
+  const refuse = (detail: string) => ({
+    type: "https://gigafactory.dev/problems/validation_failed",
+    title: "Request failed validation",
+    status: 400,
+    detail,
+    code: "validation_failed",
+  });
+  return stubCoordinator((req, reply) => {
+    if (req.method !== "POST" || req.url !== "/api/v1/products/shop/jobs:batch")
+      return reply.problem(404, { title: "Not Found", detail: "nope", code: "not_found" });
+    const { items } = req.body as { items: Record<string, unknown>[] };
+    for (const [i, item] of items.entries()) {
+      const extra = Object.keys(item).find((k) => !["markdown", "manifest", "bodyMd"].includes(k));
+      if (extra) return reply.problem(400, refuse(`body.items.${i}: Unrecognized key: "${extra}"`));
+      if (item.markdown === "")
+        return reply.problem(
+          400,
+          refuse(`body.items.${i}.markdown: Too small: expected string to have >=1 characters`),
+        );
+    }
+    const ok = items.map((_, index) => ({ index, idempotencyKey: `content:${index}`, status: "queued" }));
+    const keys = ok.map((o) => o.idempotencyKey);
+    reply.json(202, {
+      batchId: "b-1",
+      accepted: ok.length,
+      jobs: ok.length,
+      idempotencyKeys: keys,
+      items: ok,
+      rejected: [],
+    });
+  });
+}
+
+describe("gigafactory batch submit, a file a newcomer got slightly wrong", () => {
+  it("does not drop a .json item's misspelt bodyMd: the job would run with no instructions", async () => {
+    const stub = await strictBatchRoute();
+    const typo = file("typo.json", JSON.stringify({ manifest: { title: "Fix it" }, bodyMD: "the instructions" }));
+    const r = await captureCli(["batch", "submit", typo, ...connection(stub.url, "shop")]);
+    // Sent as written the route refuses it (exit 1, the key named); or the CLI refuses it first — never a job without its body.
+    expect.soft(r.code).not.toBe(0); // was: 0, "1 item accepted" and a job whose bodyMd is ""
+    expect.soft(`${r.stdout}${r.stderr}`).toMatch(/bodyMD/);
+  });
+
+  it("names the empty file that refused the whole batch", async () => {
+    const stub = await strictBatchRoute();
+    const named = [file("one.md", "# One\n"), file("empty.md", ""), file("three.md", "# Three\n")];
+    const r = await captureCli(["batch", "submit", ...named, ...connection(stub.url, "shop")]);
+    expect(r.code).not.toBe(0);
+    expect.soft(r.stderr).toContain(named[1]); // was: `body.items.1.markdown: Too small …`, no file named
   });
 });
