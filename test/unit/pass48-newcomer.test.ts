@@ -3,7 +3,9 @@
 // `npm run bench -- --help` prints its usage (exit 0); and both usages write each option as `[-- --json] [-- --quick]`,
 // but a command line typed that way (`npm run bench -- --quick -- --json`: npm passes the second `--` on) was refused
 // (`unknown option --`; the floor's `Unexpected argument '--memory'`). The bench's own usage error is no `✘ ERROR`
-// line (STYLE: `✘ ERROR code: what happened / how to fix it`), as the floor's is.
+// line (STYLE: `✘ ERROR code: what happened / how to fix it`), as the floor's is. `--json --only recovery` left
+// growth out of `skipped` (bench/report toJson lists the five other scenarios only), though the README says `skipped`
+// lists every scenario `--only` left out.
 // `gigafactory batch submit` of a .json file `{manifest, bodyMD}` (a typo of bodyMd) made a job with an empty body —
 // cli/batch-input kept only `manifest` and `bodyMd`, so the route's strict item schema never saw the stray key — and
 // an empty file among thousands refused the whole batch as `body.items.1.markdown: Too small …`, naming no file.
@@ -12,7 +14,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { QUICK } from "../../bench/counts.ts";
 import { floorArgs } from "../../bench/floor.ts";
+import { type Results, toJson } from "../../bench/report.ts";
 import { parseArgs } from "../../bench/suite.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -36,6 +40,27 @@ describe("the benchmark's command lines, as its usage and README write them", ()
     // The usage's `[-- --json] [-- --quick]`: npm strips the first `--` only.
     expect.soft(parseArgs(["--quick", "--", "--json"])).toMatchObject({ quick: true, json: true }); // was: unknown option --
     expect.soft(floorArgs(["--json", "--", "--memory"])).toMatchObject({ json: true, memory: true }); // was: Unexpected argument
+  });
+
+  it("lists growth in --json's `skipped` when --only left it out", () => {
+    // What bench/suite hands the report after `--only recovery`: every other scenario skipped, no growth cell run.
+    const results: Results = {
+      counts: QUICK,
+      startedAt: new Date(0),
+      runtimeSeconds: 1,
+      machine: { cpu: "test", cpus: 2, memoryGb: 1, node: "v22", os: "linux" } as unknown as Results["machine"],
+      peakRssMb: 1,
+      restarts: 0,
+      crashes: 0,
+      loadAvg: { start: [0, 0, 0], end: [0, 0, 0] },
+      latency: { skipped: true },
+      throughput: { skipped: true },
+      recovery: {},
+      fanout: { skipped: true },
+      idle: { skipped: true },
+      growth: [],
+    };
+    expect(toJson(results).skipped).toContain("growth"); // was: ["latency", "throughput", "fanout", "idle"]
   });
 
   it("says a bad `--only` as a `✘ ERROR` line with its fix, exit 2", () => {
