@@ -79,9 +79,8 @@ export interface BatchRead {
 }
 
 /**
- * Every file's item, in the order named, read 8 at a time; `-` read as `format` (formatOf). All or nothing: an item without its own key is keyed by
- * its index under `--key` (`batch:<key>:<index>`), so sending the others without the unreadable one would shift
- * every later index, and the corrected batch sent again under that key would clash with the first.
+ * Every file's item, in the order named, read 8 at a time; `-` read as `format` (formatOf). All or nothing: a batch
+ * half sent is one the user must piece together again; every file is named that could not be read.
  * @throws CliError — the first file that cannot be read (its own code: file_unreadable, file_too_large,
  *   file_not_utf8, invalid_json), naming every file that could not be, and that nothing was sent
  */
