@@ -94,23 +94,26 @@ interface FloorReport {
   w2: W2Figures;
 }
 
-const USAGE = `usage: npm run bench:floor [-- --json] [-- --memory] [-- --jobs N] [-- --rate R] [-- --seconds S]
+const USAGE = `usage: npm run bench:floor -- [--json] [--memory] [--jobs N] [--rate R] [--seconds S]
   --jobs     W1's jobs (default 20000, the harness's W1)
   --rate     W2's single submits per second (default 200, the harness's W2)
   --seconds  how long W2 submits (default 5: the harness's 1,000 submits at 200/s)
   --memory   accept and building acked from memory, not committed: what a commit per frame costs
   --json     one JSON object on stdout (progress still goes to stderr)
+  --help     this usage
 `;
 
 /** The command line, or the usage error to print (exit 2). */
 export function floorArgs(
   argv: string[],
-): { json: boolean; memory: boolean; jobs: number; rate: number; seconds: number } | string {
+): { json: boolean; memory: boolean; help: boolean; jobs: number; rate: number; seconds: number } | string {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: argv,
+      // A lone `--`: npm passes on every `--` after its own (`npm run bench:floor -- --json -- --memory`).
+      args: argv.filter((a) => a !== "--"),
       options: {
+        help: { type: "boolean", short: "h", default: false },
         json: { type: "boolean", default: false },
         memory: { type: "boolean", default: false },
         jobs: { type: "string", default: "20000" },
@@ -132,7 +135,8 @@ export function floorArgs(
   if (rate === null) return `--rate takes a number above 0, at most 10,000`;
   if (seconds === null) return `--seconds takes a number above 0, at most 3,600`;
   if (rate * seconds < 1) return `--rate × --seconds is W2's job count: make it at least 1`;
-  return { json: values.json === true, memory: values.memory === true, jobs, rate, seconds };
+  const help = values.help === true;
+  return { json: values.json === true, memory: values.memory === true, help, jobs, rate, seconds };
 }
 
 async function main(): Promise<number> {
@@ -140,6 +144,10 @@ async function main(): Promise<number> {
   if (typeof values === "string") {
     process.stderr.write(`${errorLine({ code: "bad_option", message: values, fix: "see the usage below" })}\n${USAGE}`);
     return 2;
+  }
+  if (values.help) {
+    process.stderr.write(USAGE);
+    return 0;
   }
   const log = (s: string) => process.stderr.write(`[floor] ${s}\n`);
   let running: { stop: () => Promise<void> } | undefined;

@@ -62,10 +62,15 @@ export function toJson(r: Results) {
     recoveryMs: r.recovery.value?.recoveryMs ?? null,
     fanoutLatencyMs: { p50: fan?.p50 ?? null, p99: fan?.p99 ?? null },
     idleConnections: { count: idle?.connected ?? null, dispatchP99Ms: idle?.dispatch?.latencyMs.p99 ?? null },
-    growth: growthJson(r.growth),
+    // Null when --only left growth out (README: a skipped scenario's figures are null), not `{cells: [], checks: []}`.
+    growth: r.growth.length > 0 ? growthJson(r.growth) : null,
     peakRssMb: Math.round(r.peakRssMb),
     machine: r.machine,
-    skipped: (["latency", "throughput", "recovery", "fanout", "idle"] as const).filter((k) => r[k].skipped),
+    skipped: [
+      ...(["latency", "throughput", "recovery", "fanout", "idle"] as const).filter((k) => r[k].skipped),
+      // Growth is cells, one per run: none run is growth left out by --only.
+      ...(r.growth.length === 0 ? ["growth" as const] : []),
+    ],
   };
 }
 

@@ -14,6 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
+import { errorLine } from "../src/shared/fixable-error.ts";
 import { type Counts, describeCounts, FULL, QUICK } from "./counts.ts";
 import { dispatchLatency } from "./dispatch-latency.ts";
 import { feedFanout } from "./feed-fanout.ts";
@@ -40,11 +41,23 @@ const BENCH_PRODUCTS = [
 const SCENARIOS = ["latency", "recovery", "fanout", "idle", "throughput", "growth"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
-const USAGE = `usage: npm run bench [-- --json] [-- --quick] [-- --only <scenario>[,<scenario>…]]
+const USAGE = `usage: npm run bench -- [--quick] [--json] [--only <scenario>[,<scenario>…]]
   --json   print one JSON object on stdout (progress still goes to stderr)
   --quick  smaller counts: a smoke run of every scenario in a few minutes
   --only   run only these scenarios (${SCENARIOS.join(", ")}); the rest are reported as skipped
 `;
+
+const SEE_USAGE = "see the usage below";
+
+/**
+ * How a scenario ended, from whether the local runtime is still up and the signal the user sent, if any: a runtime
+ * this process stopped after Ctrl-C (or SIGTERM) is `interrupted`, not a crash — it was reported "LOCAL SERVER DIED"
+ * and counted among the run's crashes. `crashed`: it exited with no signal given.
+ */
+export function scenarioEnd(alive: boolean, interrupted: NodeJS.Signals | undefined): "ok" | "interrupted" | "crashed" {
+  if (interrupted) return "interrupted";
+  return alive ? "ok" : "crashed";
+}
 
 /** The parsed command line, or the usage error to print (exit 2). */
 export function parseArgs(
@@ -56,6 +69,8 @@ export function parseArgs(
   let only: Set<ScenarioName> | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
+    // A lone `--`: npm passes on every `--` after its own, as in `npm run bench -- --quick -- --json`.
+    if (a === "--") continue;
     if (a === "--json") json = true;
     else if (a === "--quick") quick = true;
     else if (a === "--help" || a === "-h") help = true;
@@ -79,7 +94,8 @@ function write(text: string): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === "string" || args.help) {
-    process.stderr.write(typeof args === "string" ? `${args}\n${USAGE}` : USAGE);
+    const bad = typeof args === "string" ? `${errorLine({ code: "bad_option", message: args, fix: SEE_USAGE })}\n` : "";
+    process.stderr.write(`${bad}${USAGE}`);
     return typeof args === "string" ? 2 : 0;
   }
   const { json, only } = args;
@@ -144,13 +160,17 @@ export async function main(argv: string[]): Promise<number> {
         out.value = await fn(t);
       } catch (err) {
         out.error = (err as Error).message;
-        log(`${name} FAILED: ${out.error}`);
+        // Stopping the runtime after Ctrl-C fails the scenario's requests: said as the interruption it is.
+        if (interrupted) log(`${name}: interrupted (${interrupted})`);
+        else log(`${name} FAILED: ${out.error}`);
       }
       const w = close();
       const cpu = process.cpuUsage(cpu0);
       const benchCpuPct = Math.round(((cpu.user + cpu.system) / 1e6 / Math.max(w.seconds, 0.001)) * 100);
       out.window = { ...w, benchCpuPct };
-      if (!system.alive) {
+      const end = scenarioEnd(system.alive, interrupted);
+      if (end === "interrupted") log(`${name}: interrupted (${interrupted}); the local server is being stopped`);
+      if (end === "crashed") {
         crashes++;
         out.crashed = `the local runtime exited (${system.exitStatus}) during this scenario: ${system.lastWords() || "no message"}`;
         log(`${name}: LOCAL SERVER DIED — ${out.crashed}`);

@@ -4,7 +4,9 @@
  * manifest (cli/manifest-input: UTF-8, at most a manifest's bytes, `-` for standard input once) and made the API's
  * item — `{markdown}` for a markdown file, the file's own `{manifest, bodyMd?}` (or a bare manifest object) for a
  * `.json` one; standard input (`-`) by `--format`, else by its first character (`{`: JSON) — and the whole request
- * weighed against the route's 8 MiB before anything is sent.
+ * weighed against the route's 8 MiB before anything is sent. A file the route would refuse for the whole batch (an
+ * empty one; a `.json` key that is none of an item's) is refused here, by name (`named` maps a route's
+ * `body.items.N` to its file for what slips through).
  */
 import { utf8Bytes } from "../core/bytes.ts";
 import { counted } from "../core/counted.ts";
@@ -40,7 +42,8 @@ export function formatOf(file: string, text: string, format?: ManifestFormat): M
  * `POST …/jobs` takes it) or the manifest object itself; markdown is sent verbatim for the server to parse, as
  * `submit` sends it.
  * @throws CliError invalid_json (exit 2; readBatchItems names the file) — JSON that is not a JSON object: the route reads the batch's items
- *   as one document, so one such item would be a 400 for all of them
+ *   as one document, so one such item would be a 400 for all of them; or a `{manifest, …}` with a key that is neither
+ *   `manifest` nor `bodyMd` (the spelling meant suggested): dropped, a misspelt `bodyMD` made a job with no body
  */
 export function batchItem(file: string, text: string, format: ManifestFormat = formatOf(file, text)): BatchItemInput {
   if (format === "md") return { markdown: text };
@@ -65,11 +68,47 @@ export function batchItem(file: string, text: string, format: ManifestFormat = f
     );
   }
   if ("manifest" in doc) {
-    const { manifest, bodyMd } = doc as { manifest: unknown; bodyMd?: unknown };
-    // Other keys (or a bodyMd that is no string) are the server's to refuse, item by item, with its own words.
+    const { manifest, bodyMd, ...rest } = doc as { manifest: unknown; bodyMd?: unknown };
+    const stray = Object.keys(rest)[0];
+    if (stray !== undefined) {
+      const meant = ITEM_KEYS.find((k) => closeTo(stray, k));
+      throw new CliError(
+        "invalid_json",
+        `unknown key "${stray}" beside "manifest" (an item holds only ${ITEM_KEYS.join(" and ")})`,
+        meant ? `write "${meant}" for "${stray}"` : `move "${stray}" into the manifest, or drop it`,
+        EXIT_USAGE,
+      );
+    }
+    // A bodyMd that is no string is the server's to refuse, item by item, with its own words.
     return bodyMd === undefined ? { manifest } : ({ manifest, bodyMd } as BatchItemInput);
   }
   return { manifest: doc };
+}
+
+/** The keys of a `{manifest, bodyMd}` item (shared/api BatchItem). */
+const ITEM_KEYS = ["manifest", "bodyMd"] as const;
+
+/** `a` is `b` but for case, or one letter added, dropped or changed (`bodyMD`, `bodymd`, `bodyMdd`, `manifst`). */
+function closeTo(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y) return true;
+  if (Math.abs(x.length - y.length) > 1) return false;
+  let i = 0;
+  while (i < x.length && x[i] === y[i]) i++;
+  const rest = (s: string, k: number) => s.slice(k);
+  return rest(x, i + 1) === rest(y, i + 1) || rest(x, i) === rest(y, i + 1) || rest(x, i + 1) === rest(y, i);
+}
+
+/**
+ * A route's `detail` with each `body.items.N…` path it names given its file: `empty.md (body.items.1.markdown): …`.
+ * The route refuses a whole batch by path and index; the user knows the batch by its files.
+ */
+export function named(detail: string, files: readonly string[]): string {
+  return detail.replace(/\bbody\.items\.(\d+)((?:\.[\w$]+)*)/g, (path, n: string) => {
+    const file = files[Number(n)];
+    return file === undefined ? path : `${file} (${path})`;
+  });
 }
 
 /** What `batch submit` read: its items, and the format standard input was read as (when `-` was named). */
@@ -79,11 +118,10 @@ export interface BatchRead {
 }
 
 /**
- * Every file's item, in the order named, read 8 at a time; `-` read as `format` (formatOf). All or nothing: an item without its own key is keyed by
- * its index under `--key` (`batch:<key>:<index>`), so sending the others without the unreadable one would shift
- * every later index, and the corrected batch sent again under that key would clash with the first.
- * @throws CliError — the first file that cannot be read (its own code: file_unreadable, file_too_large,
- *   file_not_utf8, invalid_json), naming every file that could not be, and that nothing was sent
+ * Every file's item, in the order named, read 8 at a time; `-` read as `format` (formatOf). All or nothing: a batch
+ * half sent is one the user must piece together again; every file is named that could not be read.
+ * @throws CliError — the first file that cannot be read or is no item (its own code: file_unreadable, file_too_large,
+ *   file_not_utf8, file_empty, invalid_json), naming every file that could not be, and that nothing was sent
  */
 export async function readBatchItems(
   files: readonly string[],
@@ -96,6 +134,9 @@ export async function readBatchItems(
   const read = await mapLimit(files, 8, async (file) => {
     try {
       const text = await readManifest(file, stdin, SEE_BATCH_HELP);
+      // Sent, the route refuses the whole batch for it (`body.items.N.markdown: Too small`), naming no file.
+      if (text === "")
+        throw new CliError("file_empty", "the file is empty", "write a manifest in it, or leave it out", EXIT_USAGE);
       const as = formatOf(file, text, format);
       if (file === "-") fromStdin = { format: as, bytes: utf8Bytes(text) };
       return { item: batchItem(file, text, as) };

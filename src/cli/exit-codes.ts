@@ -29,6 +29,8 @@ export const USAGE_CODES: readonly string[] = [
   "invalid_json",
   // An input file larger than the coordinator takes (cli/input-file): it was read whole and sent, to be refused 413.
   "file_too_large",
+  // `batch submit` of an empty file (cli/batch-input): sent, the route refused the whole batch for it, naming no file.
+  "file_empty",
   // `artifact … -o FILE` naming a path it cannot open or replace (a directory that is not there, no permission); the
   // disk failing under the bytes (full, I/O) is `write_failed`, exit 1 (cli/artifact-download).
   "file_unwritable",

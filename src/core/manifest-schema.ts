@@ -29,7 +29,17 @@ export const CapabilitySchema = z
   .regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
 const capability = CapabilitySchema;
 const engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, { error: "must be an engine name like claude" });
-const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "must be a job id (letters, digits, _, -; max 64)" });
+/**
+ * A job's id. `#N` is a sibling only among one parent's children (`children`, POST …/jobs/{id}/children): elsewhere
+ * (a job's own deps, a bulk item's) it was refused as "must be a job id", which did not say why `#0` is not one.
+ */
+const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {
+  error: (issue) =>
+    typeof issue.input === "string" && /^#\d+$/.test(issue.input)
+      ? `must be a job id: "${issue.input}" names a sibling only among one parent's children (its \`children\`, or ` +
+        "POST …/jobs/{id}/children); submit the job it names first and give its id"
+      : "must be a job id (letters, digits, _, -; max 64)",
+});
 
 const titleMissing = (issue: { input: unknown }): string | undefined =>
   issue.input === undefined ? "required: add `title:` or a `# Heading` to the body" : undefined;

@@ -30,7 +30,7 @@ import {
   exclusively,
 } from "./coordinator/jobs/artifact-commit.ts";
 import { explainJob } from "./coordinator/jobs/explain.ts";
-import { keyVerdicts } from "./coordinator/jobs/idempotency.ts";
+import { type KeyQuery, keyVerdicts } from "./coordinator/jobs/idempotency.ts";
 import { type JobListQuery, listJobs } from "./coordinator/jobs/list.ts";
 import { type PatchBody, patchJob } from "./coordinator/jobs/report.ts";
 import { afterPurge, feedsDue, pruneRows, purgeFailed, purgeFeeds, stillDue } from "./coordinator/jobs/retention.ts";
@@ -60,8 +60,8 @@ export class ProductCoordinator extends RoutingRpc {
     return this.units.run(productId, (tx) => submitEach(tx, inputs, actor, batchId));
   }
 
-  /** Read-only: what submitting each keyed request would meet (new / exists / conflict), before it is queued. */
-  async checkKeys(productId: string, entries: Array<{ key: string; hash: string }>) {
+  /** Read-only: what each keyed request would meet (new / exists / conflict; jobs/idempotency), before it is queued. */
+  async checkKeys(productId: string, entries: KeyQuery[]) {
     return this.units.run(productId, (tx) => keyVerdicts(tx.sql, entries));
   }
 

@@ -4,7 +4,7 @@
  * `notBlank`, as the manifest's key), no control character (the manifest's `idempotencyKey` rule, core/plain-text `plainName`), and no ", ". A header
  * value may hold a tab and obs-text bytes (RFC 9110 §5.5: 0x80–0xFF, C1 among them): the key was taken with them,
  * stored and echoed in answers and errors as the JSON key no longer could be — and `jobs:batch` and `…/children`
- * make each item's key from it (`batch:<key>:<i>`, `children:<parent>:<key>:<i>`) after the manifest's own rule
+ * make each item's key from it (`batch:<key>:<hash>.<n>`, `children:<parent>:<key>:<i>`) after the manifest's own rule
  * has run, so this is where their rule is checked too. Two `Idempotency-Key` headers reach the Worker joined into
  * one value, "a, b" (Fetch `Headers.get`, as every proxy joins a repeated field): read as one key, a request sent
  * with two keys made a job under a third, "a, b", which neither key answers again. A key holding ", " is refused (400 validation_failed naming the header), so a

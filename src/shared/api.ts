@@ -164,19 +164,27 @@ export const ArtifactListQuery = z
   .strict();
 
 /** One manifest in a bulk submission: raw markdown, or JSON fields plus a body. */
-export const BatchItem = z.union([
-  z
-    .object({
-      markdown: utf8Text(256 * 1024, z.string().min(1)),
-    })
-    .strict(),
-  z
-    .object({
-      manifest: z.unknown(),
-      bodyMd: utf8Text(256 * 1024).default(""),
-    })
-    .strict(),
-]);
+/** What a bulk item is, said when one is neither shape. */
+const ITEM_SHAPE =
+  "an item is either {markdown} (a manifest as markdown) or {manifest, bodyMd?} (a JSON manifest and its body), " +
+  "not both, and not neither: keep one of `markdown` and `manifest`";
+export const BatchItem = z.union(
+  [
+    z
+      .object({
+        markdown: utf8Text(256 * 1024, z.string().min(1)),
+      })
+      .strict(),
+    z
+      .object({
+        manifest: z.unknown(),
+        bodyMd: utf8Text(256 * 1024).default(""),
+      })
+      .strict(),
+  ],
+  // Zod's own word for an object that is neither shape (both `markdown` and `manifest`, or neither) is "Invalid input".
+  { error: ITEM_SHAPE },
+);
 export const BatchBody = z.object({ items: z.array(BatchItem).min(1).max(10_000) }).strict();
 
 export const TrackerIngestBody = z

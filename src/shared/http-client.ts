@@ -157,8 +157,9 @@ export class GigafactoryClient extends FleetClient {
   }
   /**
    * Bulk submission (`POST …/jobs:batch`, operator): up to 10,000 items, `{markdown}` or `{manifest, bodyMd}`, checked
-   * each on its own and queued (202). `idempotencyKey` keys every item without a key of its own as
-   * `batch:<key>:<index>`, so sending the same items again under it makes no job twice.
+   * each on its own and queued (202). `idempotencyKey` keys every item without a key of its own by its content and
+   * occurrence (`batch:<key>:<sha256, 16 hex>.<n>`), so sending the same items again under it, in any order or with
+   * others added, makes no job twice.
    */
   submitBatch(items: readonly unknown[], idempotencyKey?: string): Promise<BatchAccepted> {
     const headers: Record<string, string> = idempotencyKey ? { "idempotency-key": idempotencyKey } : {};

@@ -2,7 +2,7 @@
  * @module worker/bulk-items
  * The rules one item of a bulk submission (`POST …/jobs:batch`) must pass before anything is queued: a manifest
  * (markdown or JSON) that validates, that is not a composite parent, whose key is its own or one a retry
- * reproduces, and whose JSON fits a dispatch-queue message in UTF-8 bytes. Every refusal is a DomainError for that
+ * reproduces in any order (`batchItemKey`), and whose JSON fits a dispatch-queue message in UTF-8 bytes. Every refusal is a DomainError for that
  * item alone (its own 4xx in the answer's `rejected`); the others of the batch still go. Deps and a parent that
  * rule an item out as things stand are asked of the coordinator once per batch (`refusedByRefs`). Also the shapes
  * an item's fate takes in the answer and in the batch's record.
@@ -20,18 +20,34 @@ import { keyConflict, requestHash } from "../shared/request-hash.ts";
 import type { AppEnv } from "./auth.ts";
 import { assertJsonWithin } from "./validate.ts";
 
-/** An item that passed: its index, key, the SHA-256 of its normalised request, and the submission to queue. */
+/**
+ * An item that passed: its index, key, the SHA-256 of its normalised request, and the submission to queue; `legacy`
+ * for a key under a batch key: where its position key (`batch:<K>:<index>`, stored before keys were by content) is.
+ */
 export interface CheckedItem {
   index: number;
   key: string;
   hash: string;
   input: SubmitInput;
+  legacy?: { prefix: string; n: number };
 }
 
 /**
- * Checks item `index` of a batch. `batchKey`: the batch's Idempotency-Key, which keys an item without its own as
- * `batch:<batchKey>:<index>`; without either, the key is `content:<hash>`. `maxBytes`: the most its JSON (key
- * included) may weigh — what is left of one queue message beside the envelope (queues/messages `maxItemBytes`).
+ * The key of the `n`th (0-based) item with request hash `hash` (64 hex) of a batch sent under Idempotency-Key
+ * `batchKey`: `batch:<batchKey>:<first 16 hex of hash>.<n>`. By content, not position: keyed `batch:<K>:<index>`, a
+ * batch sent again with one more file sorting first shifted every index — each file already sent met another's key
+ * (409) and the last made a second job. `n` keeps identical items two jobs, as core/batch-repeats says. The `.`
+ * makes it no position key: that one ends in `:<digits>`, and no `:` is after the batch key here. 64 bits of the
+ * hash: two items that share them differ in their stored full hash, a 409 — never one job for both.
+ */
+export const batchItemKey = (batchKey: string, hash: string, n: number): string =>
+  `batch:${batchKey}:${hash.slice(0, 16)}.${n}`;
+
+/**
+ * Checks item `index` of a batch. `batchKey`: the batch's Idempotency-Key, which keys an item without its own by
+ * its content and occurrence (`batchItemKey`; `repeats`, request hash → the items of this batch keyed so far with
+ * it, is counted on); without either, the key is `content:<hash>`. `maxBytes`: the most its JSON (key included) may
+ * weigh — what is left of one queue message beside the envelope (queues/messages `maxItemBytes`).
  * @throws DomainError `invalid_manifest` (400) for a bad manifest, `validation_failed` (400) for a composite
  *   parent (`children`, or `kind: composite`), `payload_too_large` (413) past `maxBytes`
  */
@@ -40,6 +56,7 @@ export function checkBatchItem(
   index: number,
   batchKey: string | undefined,
   maxBytes: number,
+  repeats: Map<string, number> = new Map(),
 ): CheckedItem {
   const input =
     "markdown" in item
@@ -61,11 +78,14 @@ export function checkBatchItem(
   }
   const hash = requestHash(input);
   // Made after the manifest's own key rule ran: `batchKey` passed that rule as the header (shared/api-keys).
-  const key =
-    input.manifest.idempotencyKey ?? (batchKey !== undefined ? `batch:${batchKey}:${index}` : `content:${hash}`);
+  const own = input.manifest.idempotencyKey;
+  const n = own === undefined && batchKey !== undefined ? (repeats.get(hash) ?? 0) : undefined;
+  if (n !== undefined) repeats.set(hash, n + 1);
+  const key = own ?? (batchKey !== undefined && n !== undefined ? batchItemKey(batchKey, hash, n) : `content:${hash}`);
   const full = { manifest: { ...input.manifest, idempotencyKey: key }, bodyMd: input.bodyMd };
   assertJsonWithin(`item ${index}`, full, maxBytes);
-  return { index, key, hash, input: full };
+  const legacy = batchKey !== undefined && n !== undefined ? { prefix: `batch:${batchKey}:`, n } : undefined;
+  return { index, key, hash, input: full, ...(legacy ? { legacy } : {}) };
 }
 
 /** One item's fate, as the batch answer reports it. */
@@ -139,7 +159,7 @@ export async function judgeKeys(
       : await unwrap(
           coordinator.checkKeys(
             productId,
-            asked.map(({ key, hash }) => ({ key, hash })),
+            asked.map(({ key, hash, legacy }) => ({ key, hash, ...(legacy ? { legacy } : {}) })),
           ),
         );
   const holder = new Map<string, string>(); // key → the job holding it
@@ -154,7 +174,9 @@ export async function judgeKeys(
     const jobId = holder.get(c.key);
     const pair = pairOf(c.key, c.hash);
     if (verdicts[i]?.verdict === "exists") {
-      known.set(pair, { index: c.index, idempotencyKey: c.key, status: "exists", jobId: verdicts[i].jobId });
+      // A job found by its position key (a batch stored before keys were by content) is answered with that key.
+      const held = verdicts[i].key ?? c.key;
+      known.set(pair, { index: c.index, idempotencyKey: held, status: "exists", jobId: verdicts[i].jobId });
     } else if (jobId !== undefined) {
       known.set(pair, { index: c.index, ...refusal(keyConflict(c.key, jobId)) });
     } else {

@@ -35,7 +35,10 @@ export const INTAKE_OPS: Op[] = [
       "whether anything may have been queued; send the same request again with the same Idempotency-Key. A known " +
       "key answers exists (or 409) before its deps or parent are checked, so a retried batch gets its jobs back; " +
       "items naming one parent count together against its 2,000-children limit. Keys: the item's own, " +
-      "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>` — so identical " +
+      "else `batch:<Idempotency-Key header>:<sha256 of the normalised item, 16 hex>.<n>` (n: its occurrence among " +
+      "identical items of the batch, so the same items sent again in any order, or with others added, find their " +
+      "jobs; a key stored as `batch:<Idempotency-Key>:<index>` still answers its item), else " +
+      "`content:<sha256 of the normalised item>` — so identical " +
       "keyless items are one job: `jobs` counts the jobs the accepted items name and an item that repeats an " +
       "earlier item's key says `repeatOf` (that item's index), here and in GET …/batches/{batchId}",
     role: "operator",

@@ -159,7 +159,7 @@ describe("an item whose deps or parent rule it out now", () => {
 });
 
 describe("a retried batch (same Idempotency-Key) whose items already have jobs", () => {
-  it("answers each with its job (exists), even when its dep was cancelled since; a changed item under the key is 409", async () => {
+  it("answers each with its job (exists), even when its dep was cancelled since; a changed item is a new one", async () => {
     const product = "bulk-retry-refs";
     const dep = await submit(product, { title: "dep" });
     const send = (title: string) =>
@@ -182,9 +182,13 @@ describe("a retried batch (same Idempotency-Key) whose items already have jobs",
     // The same request again: the first job, not a refusal for a dep that would rule a NEW job out.
     const again = await send("waits");
     expect(again.body.rejected).toEqual([]);
-    expect(again.body.items).toEqual([{ index: 0, idempotencyKey: "batch:retry-key-1:0", status: "exists", jobId }]);
-    // A different request under the same key is the key's conflict (409), not the dep's refusal.
+    expect(again.body.items).toEqual([
+      { index: 0, idempotencyKey: first.body.items[0]?.idempotencyKey, status: "exists", jobId },
+    ]);
+    // A different request under the batch key is another item (its key is by content, worker/bulk-items
+    // `batchItemKey`): a new job, which its cancelled dep now refuses.
     const changed = await send("changed");
-    expect(changed.body.rejected.map((x) => [x.index, x.status, x.code])).toEqual([[0, 409, "conflict"]]);
+    expect(changed.body.rejected.map((x) => [x.index, x.status, x.code])).toEqual([[0, 400, "validation_failed"]]);
+    expect(changed.body.rejected[0]?.detail).toContain("can never ship");
   });
 });

@@ -1,7 +1,7 @@
 // Submissions are sized in UTF-8 bytes, not UTF-16 units: a bulk item too large for a queue message in UTF-8 is refused
 // alone (413), the rest are queued (never a 500 after part of the batch went out), and a retry of the same batch — keys
-// or not — creates nothing twice (a keyless item's key comes from its content, a batch Idempotency-Key keys items by
-// index, a changed item under a known key is 409 conflict); POST …/jobs caps its JSON bodyMd in bytes too.
+// or not — creates nothing twice (a keyless item's key comes from its content; under a batch Idempotency-Key, from its
+// content and occurrence, so a changed item is a new one); POST …/jobs caps its JSON bodyMd in bytes too.
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { utf8Bytes } from "../../src/core/bytes.ts";
@@ -75,10 +75,13 @@ describe("POST …/jobs:batch, sized in bytes", () => {
     ).toBe(40);
   });
 
-  it("keys items by a batch Idempotency-Key and index, and refuses a changed item under it with 409", async () => {
+  it("keys items by a batch Idempotency-Key and content: the same item again is its job, a changed one a new job", async () => {
     const product = "bulk-batch-key";
     const first = await batch(product, [{ markdown: "# a" }, { markdown: "# b" }], "import-1");
-    expect(first.body.idempotencyKeys).toEqual(["batch:import-1:0", "batch:import-1:1"]);
+    expect(first.body.idempotencyKeys).toEqual([
+      expect.stringMatching(/^batch:import-1:[0-9a-f]{16}\.0$/),
+      expect.stringMatching(/^batch:import-1:[0-9a-f]{16}\.0$/),
+    ]);
     await until(
       () => titles(product),
       (t) => t.length === 2,
@@ -86,12 +89,18 @@ describe("POST …/jobs:batch, sized in bytes", () => {
     );
     const changed = await batch(product, [{ markdown: "# a" }, { markdown: "# b, edited" }], "import-1");
     expect(changed.status).toBe(202);
-    expect(changed.body.items.map((i) => [i.index, i.status])).toEqual([[0, "exists"]]);
-    expect(changed.body.rejected).toEqual([
-      expect.objectContaining({ index: 1, status: 409, code: "conflict", idempotencyKey: "batch:import-1:1" }),
+    expect(changed.body.items.map((i) => [i.index, i.status])).toEqual([
+      [0, "exists"],
+      [1, "queued"],
     ]);
-    expect(changed.body.rejected[0]?.detail).toContain('"batch:import-1:1"');
-    expect(await titles(product)).toEqual(["a", "b"]);
+    expect(changed.body.rejected).toEqual([]);
+    expect(changed.body.idempotencyKeys[0]).toBe(first.body.idempotencyKeys[0]);
+    await until(
+      () => titles(product),
+      (t) => t.length === 3,
+      { what: "the edited item's job created" },
+    );
+    expect((await titles(product)).sort()).toEqual(["a", "b", "b, edited"]);
   });
 
   it("refuses, within one batch, a manifest key given twice with different requests", async () => {

@@ -60,8 +60,8 @@ describe("Ctrl-C while batch submit's POST is out", () => {
     expect(lines[1]).toMatch(new RegExp(`^✘ ERROR invalid_manifest: ${files[1]} \\(item 1\\): line 1: no title / `));
     expect(lines[2]).toBe(
       "✘ ERROR interrupted: stopped by Ctrl-C while the batch was on its way; its answer came: 2 of 3 items " +
-        "accepted, 1 refused / the accepted items are queued: follow them with `gigafactory batch b-1`; for the refused: fix the file and send the batch again (the same files, and the " +
-        "same --key if one was given): items already accepted keep their key and make no job twice",
+        "accepted, 1 refused / the accepted items are queued: follow them with `gigafactory batch b-1`; for the refused: fix the file and send the batch again (the same files, in any order, " +
+        "and the same --key if one was given): items already accepted keep their key and make no job twice",
     );
     expect(lines.slice(3)).toEqual([""]);
     expect(run.listening()).toBe(0);

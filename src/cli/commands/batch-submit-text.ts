@@ -11,8 +11,8 @@ import { inlined } from "../read-answers-ops.ts";
 
 /** What a refused item's line tells to do: the batch's keys make a resend safe. */
 export const RESEND =
-  "fix the file and send the batch again (the same files, and the same --key if one was given): items already " +
-  "accepted keep their key and make no job twice";
+  "fix the file and send the batch again (the same files, in any order, and the same --key if one was given): " +
+  "items already accepted keep their key and make no job twice";
 
 /** An answer that is no batch's names no batch id to read back: the items may be queued all the same. */
 export const SEE_BATCHES =

@@ -11,7 +11,8 @@
  */
 import { counted } from "../../core/counted.ts";
 import type { BatchAccepted, BatchView } from "../../shared/api-batches.ts";
-import { assertBatchFits, MANIFEST_FORMATS, type ManifestFormat, readBatchItems } from "../batch-input.ts";
+import { ApiError } from "../../shared/http-transport.ts";
+import { assertBatchFits, MANIFEST_FORMATS, type ManifestFormat, named, readBatchItems } from "../batch-input.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { failureDocument, failureLine, reportedFailure } from "../failure-report.ts";
@@ -55,7 +56,7 @@ export const batchSubmit: Command = {
     key: {
       type: "string",
       value: "KEY",
-      help: "the batch's Idempotency-Key: an item without its own key is keyed batch:KEY:INDEX, so a resend makes no job twice",
+      help: "the batch's Idempotency-Key: an item without its own key is keyed by its content under it, so a resend (in any order) makes no job twice",
     },
     format: {
       type: "string",
@@ -95,7 +96,12 @@ export const batchSubmit: Command = {
     assertBatchFits(items);
     // Ctrl-C while the POST is out waits for its answer (batch-submit-interrupt): it decides whether the jobs went in.
     const sent = await sendListening(ctx, batchStoppingNote(items.length), async () => {
-      const doc = await ctx.client().submitBatch(items, key);
+      const doc = await ctx
+        .client()
+        .submitBatch(items, key)
+        .catch((err: unknown) => {
+          throw withFiles(err, files);
+        });
       return checkedWrite(BatchAcceptedRead, doc, "a batch's answer", SEE_BATCHES) as BatchAccepted;
     });
     if ("failed" in sent) return reportFailureInterrupted(ctx, sent.stopped, sent.failed, key);
@@ -136,6 +142,18 @@ export const batchSubmit: Command = {
     return view.rejected > 0 || answer.rejected.length > 0 ? 1 : 0;
   },
 };
+
+/**
+ * A refusal of the whole batch (400 `body.items.N…: …`) with each item it names given its file (batch-input `named`);
+ * any other error as it came.
+ */
+function withFiles(err: unknown, files: readonly string[]): unknown {
+  if (!(err instanceof ApiError)) return err;
+  const detail = named(err.detail, files);
+  if (detail === err.detail) return err;
+  const { status, code, title, body, fromCoordinator, contentRange } = err;
+  return new ApiError(status, code, title, detail, body, fromCoordinator, contentRange);
+}
 
 /** `standard input: read as a JSON manifest (212 bytes; it starts with \`{\`)` — stderr, as the items are sent. */
 function stdinNote(format: ManifestFormat, bytes: number, told: boolean): string {

@@ -6,8 +6,11 @@
  * to the coordinator in batches — idempotently, by key. What the queue could not
  * deliver ends up in the dead letters (routes/dead-letters).
  *
- * Every item has a key that a retry reproduces: its own, `batch:<Idempotency-Key>:<index>`
- * with the client's batch key, else `content:<sha256 of the normalised request>`. Before
+ * Every item has a key that a retry reproduces: its own; with the client's batch key, one made of the item's
+ * content and its occurrence among identical items (`batch:<Idempotency-Key>:<sha256, 16 hex>.<n>`, bulk-items
+ * `batchItemKey`: the same files sent again in any order, or with others added, find their jobs; a key stored by
+ * position, `batch:<Idempotency-Key>:<index>`, still answers its item); else `content:<sha256 of the normalised
+ * request>`. Before
  * queueing, the coordinator says which keys it already knows: the same request again is
  * reported with its job (and not queued twice), a different request under a known key is
  * refused (409 `conflict`). A changed request that races its first one into the queue
@@ -67,9 +70,10 @@ bulk.post("/jobs:batch", async (c) => {
   const outcomes: Outcome[] = [];
   const checked: CheckedItem[] = [];
   const hashOf = new Map<number, string>(); // item index → its own request's hash, for the batch's record
+  const repeats = new Map<string, number>(); // request hash → items keyed under the batch key with it so far
   parsed.data.items.forEach((item, index) => {
     try {
-      const one = checkBatchItem(item, index, keyOfBatch, maxItemBytes(base));
+      const one = checkBatchItem(item, index, keyOfBatch, maxItemBytes(base), repeats);
       hashOf.set(index, one.hash);
       checked.push(one);
       outcomes.push({ index, idempotencyKey: one.key, status: "queued" });

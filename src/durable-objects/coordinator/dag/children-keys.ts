@@ -6,7 +6,7 @@
  * Each child the keyed request makes carries the key `children:<parentId>:<key>:<index>` (its position in the
  * request), stored like any job's key (coordinator/jobs/idempotency: with the SHA-256 of the child's normalised
  * request, and found through the job row when the key row was pruned), as `jobs:batch` derives
- * `batch:<key>:<index>`. So no table of its own, and a replay is one key read per child:
+ * `batch:<key>:<index>` once did (it keys by content now: worker/bulk-items `batchItemKey`). So no table of its own, and a replay is one key read per child:
  *   - no child 0 under the key → a new request (`undefined`: make the children);
  *   - every child there, none past the last, each with the same request hash → the same request: the children as
  *     they are now (the parent may have started since: a replay never re-runs the guard that would now refuse it);

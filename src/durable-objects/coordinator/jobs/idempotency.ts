@@ -143,17 +143,80 @@ export function recordKey(sql: SqlStorage, key: string, hash: string, jobId: str
   );
 }
 
-/** Per `{key, hash}`: `new`, `exists` (same request: its job) or `conflict` (another request holds the key). */
-export type KeyVerdict = { verdict: "new" } | { verdict: "exists" | "conflict"; jobId: string };
+/**
+ * Per `{key, hash}`: `new`, `exists` (same request: its job) or `conflict` (another request holds the key). `key`:
+ * the key that job holds, when it is not the one asked (a legacy batch key, `legacyBatchJob`).
+ */
+export type KeyVerdict = { verdict: "new" } | { verdict: "exists" | "conflict"; jobId: string; key?: string };
+
+/**
+ * One request asked about: its key and hash; `legacy`, for an item keyed under a batch's Idempotency-Key by its
+ * content (worker/bulk-items `batchItemKey`): that batch's key prefix `batch:<K>:` and the item's occurrence `n`
+ * among the identical items of its batch, so a key stored by position (`batch:<K>:<index>`) still answers it.
+ */
+export interface KeyQuery {
+  key: string;
+  hash: string;
+  legacy?: { prefix: string; n: number };
+}
 
 /**
  * What submitting each request would meet, so a producer can refuse conflicts before queueing. Writes nothing but,
  * while the fill is under way, the hash row of a key found through the `jobs` column (`findKey`).
  */
-export function keyVerdicts(sql: SqlStorage, entries: ReadonlyArray<{ key: string; hash: string }>): KeyVerdict[] {
-  return entries.map(({ key, hash }) => {
+export function keyVerdicts(sql: SqlStorage, entries: ReadonlyArray<KeyQuery>): KeyVerdict[] {
+  const legacyRows = new Map<string, Map<string, LegacyKey[]>>(); // prefix → hash → its keys, by index
+  return entries.map(({ key, hash, legacy }) => {
     const seen = findKey(sql, key);
-    if (!seen) return { verdict: "new" };
-    return { verdict: seen.requestHash === hash ? "exists" : "conflict", jobId: seen.jobId };
+    if (seen) return { verdict: seen.requestHash === hash ? "exists" : "conflict", jobId: seen.jobId };
+    const old = legacy ? legacyBatchJob(sql, legacyRows, legacy.prefix, hash, legacy.n) : undefined;
+    return old ? { verdict: "exists", jobId: old.jobId, key: old.key } : { verdict: "new" };
   });
+}
+
+/** A key a batch item was stored under by its position, `batch:<K>:<index>`, before keys were by content. */
+interface LegacyKey {
+  key: string;
+  index: number;
+  jobId: string;
+}
+
+/**
+ * The job made for the `n`th (0-based) item with request hash `hash` of a batch stored by position under `prefix`
+ * (`batch:<K>:`): the `n`th of that batch's position keys holding that hash, in index order. By content, not by the
+ * index the item has now: a batch sent again with a file added before the others shifted every index, and the
+ * lookup of `batch:<K>:<index>` found another item's job (409) or none (a second job for the same file). Read once
+ * per prefix and request (`cache`): one range scan of the primary key over the keys under the prefix; a key with
+ * anything but digits after the prefix (a content key, or a longer batch key's) is not a position key.
+ */
+function legacyBatchJob(
+  sql: SqlStorage,
+  cache: Map<string, Map<string, LegacyKey[]>>,
+  prefix: string,
+  hash: string,
+  n: number,
+): LegacyKey | undefined {
+  let byHash = cache.get(prefix);
+  if (!byHash) {
+    byHash = new Map();
+    // The prefix ends in ":" (0x3A); ";" (0x3B) bounds every key that starts with it under SQLite's binary order.
+    const end = `${prefix.slice(0, -1)};`;
+    const rows = sql
+      .exec<{ key: string; request_hash: string; job_id: string }>(
+        "SELECT key, request_hash, job_id FROM idempotency_keys WHERE key >= ? AND key < ?",
+        prefix,
+        end,
+      )
+      .toArray();
+    for (const r of rows) {
+      const rest = r.key.slice(prefix.length);
+      if (!/^\d+$/.test(rest)) continue;
+      const list = byHash.get(r.request_hash) ?? [];
+      list.push({ key: r.key, index: Number(rest), jobId: r.job_id });
+      byHash.set(r.request_hash, list);
+    }
+    for (const list of byHash.values()) list.sort((a, b) => a.index - b.index);
+    cache.set(prefix, byHash);
+  }
+  return byHash.get(hash)?.[n];
 }
