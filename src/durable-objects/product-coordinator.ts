@@ -171,8 +171,7 @@ export class ProductCoordinator extends RoutingRpc {
         return settled;
       });
       if (!checked.ok) return checked;
-      // This job's events only (this section holds every other request), all of them first, or no commit now. Not
-      // waiting for an outage probe another request runs (outbox/outage-probe): this section holds it from going on.
+      // This job's events only, all first, or no commit; no wait for another request's outage probe (this section holds it).
       if (!(await this.outbox.flushFeed(pointer.jobId, false))) return failure(feedBehind(pointer.jobId));
       const feed = this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId));
       // The job's stage and `updatedAt` cannot change before this returns: this section holds every other event.
