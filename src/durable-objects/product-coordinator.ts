@@ -61,8 +61,8 @@ export class ProductCoordinator extends RoutingRpc {
   }
 
   /** Read-only: what each keyed request would meet (new / exists / conflict; jobs/idempotency), before it is queued. */
-  async checkKeys(productId: string, entries: KeyQuery[]) {
-    return this.units.run(productId, (tx) => keyVerdicts(tx.sql, entries));
+  async checkKeys(productId: string, entries: KeyQuery[], caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => keyVerdicts(tx.sql, entries));
   }
 
   async getJob(productId: string, id: string) {

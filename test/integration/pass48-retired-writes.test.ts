@@ -2,10 +2,12 @@
 // storage): a factory's report (PATCH …/jobs/{id}) whose body streamed while its token was rotated away is 401 and
 // changes nothing — the job keeps its stage and progress, though the rotation kept the factory's lease, so the lease
 // fence alone passes it. The same cause as pass48-review's upload, submit and claim: the token is re-checked live in
-// the coordinator unit that commits the write (coordinator/access/tokens `assertCallerLive`).
+// the coordinator unit that commits the write (coordinator/access/tokens `assertCallerLive`). So do a bulk batch
+// (`POST …/jobs:batch`, up to 8 MiB: its 202 came after the revocation, then its jobs) and a tracker item, whose
+// last step before the queue checks the credential (pass 48's read-only review; red before: 202 and a job).
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, P, submit } from "./client";
+import { ADMIN, api, claim, enroll, mintToken, P, submit } from "./client";
 
 /** A JSON body sent in two parts, the second held until `go()`: the request is authenticated before it is read. */
 function heldJson(text: string, cut: number) {
@@ -68,5 +70,46 @@ describe("a factory report whose body streamed while its token was rotated away"
     expect(late.body.code).toBe("unauthorized");
     const after = await api<{ progress?: { note?: string } }>("GET", `${P(product)}/jobs/${job.id}`, { token: ADMIN });
     expect(after.body.progress?.note).not.toBe("sent after the rotation");
+  });
+});
+
+describe("a batch or tracker item whose body streamed while its operator token was revoked", () => {
+  /** POST `path` as `token` with `text` held after its first bytes, revoking `tokenId` meanwhile. */
+  async function revokedMidBody(product: string, path: string, tokenId: string, token: string, text: string) {
+    const held = heldJson(text, 16);
+    const pending = (exports as unknown as { default: Fetcher }).default
+      .fetch(`http://gf.test${P(product)}${path}`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          "content-length": String(held.length),
+        },
+        body: held.stream,
+      })
+      .then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+    await held.holding;
+    expect((await api("DELETE", `${P(product)}/tokens/${tokenId}`, { token: ADMIN })).status).toBe(200);
+    held.go();
+    return pending;
+  }
+
+  // A user loses: a fired operator's token queues up to 10,000 jobs that run and spend after it was revoked.
+  it("queues nothing: the batch is refused 401", async () => {
+    const product = "p48-revoke-batch";
+    const op = await mintToken(product, "operator", "leaving");
+    const items = [1, 2, 3].map((n) => ({ markdown: `---\ntitle: batch ${n}\n---\nbody` }));
+    const late = await revokedMidBody(product, "/jobs:batch", op.id, op.token, JSON.stringify({ items }));
+    expect(late.status).toBe(401);
+    expect(late.body.code).toBe("unauthorized");
+  });
+
+  it("queues nothing: the tracker item is refused 401", async () => {
+    const product = "p48-revoke-tracker";
+    const op = await mintToken(product, "operator", "leaving");
+    const item = { source: "linear", externalId: "ENG-1", title: "from the tracker", body: "do it" };
+    const late = await revokedMidBody(product, "/tracker/ingest", op.id, op.token, JSON.stringify(item));
+    expect(late.status).toBe(401);
+    expect(late.body.code).toBe("unauthorized");
   });
 });

@@ -25,7 +25,7 @@ import { DomainError, unwrap } from "../../core/errors.ts";
 import { validateManifest } from "../../core/manifest.ts";
 import { BatchBody, DerivedKeyHeader, EntityId, TrackerIngestBody } from "../../shared/api.ts";
 import { keyConflict, requestHash } from "../../shared/request-hash.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { BATCH_UNREADABLE, NOTHING_QUEUED, orUnavailable, SOME_QUEUED } from "../bulk-failures.ts";
 import {
   batchRecord,
@@ -110,6 +110,7 @@ bulk.post("/jobs:batch", async (c) => {
         batchId,
         decided.map((o) => batchRecord(o, hashOf)),
         true,
+        openerOf(c), // a token revoked while the body streamed queues nothing (401)
       ),
     ),
     NOTHING_QUEUED,
@@ -203,7 +204,8 @@ bulk.post("/tracker/ingest", async (c) => {
   };
   assertJsonWithin("the tracker item", input, maxItemBytes(message));
   const [verdict] = await orUnavailable(
-    unwrap(c.get("coordinator").checkKeys(productId, [{ key: idempotencyKey, hash: requestHash(input) }])),
+    // With the credential checked live: the last step before the item is queued (a token revoked meanwhile, 401).
+    unwrap(c.get("coordinator").checkKeys(productId, [{ key: idempotencyKey, hash: requestHash(input) }], openerOf(c))),
     NOTHING_QUEUED,
   );
   if (verdict?.verdict === "conflict") throw keyConflict(idempotencyKey, verdict.jobId);

@@ -5,6 +5,7 @@
  * (… ← rpc/metrics ← rpc/batches ← ProductCoordinator); each method is one atomic unit over the store module.
  */
 import type { BatchItemRecord } from "../../../shared/api-batches.ts";
+import type { Caller } from "../access/tokens.ts";
 import { readBatch } from "../jobs/batch-read.ts";
 import { checkItemRefs, type ItemRefs } from "../jobs/batch-refs.ts";
 import { recordBatch, rejectUndeliveredMany, settleSends } from "../jobs/batches.ts";
@@ -14,9 +15,11 @@ export abstract class BatchRpc extends MetricsRpc {
   /**
    * Records what the bulk route decided for each item of batch `batchId` (before it answers the client). `sending`:
    * the route confirms the sends of its `queued` items afterwards (`settleSends`); absent, the batch is confirmed now.
+   * `caller`: the request's credential, checked live in this unit (runtime/units `runAs`) — the last step before the
+   * items are queued, so a token revoked while a batch's body streamed queues nothing.
    */
-  async recordBatch(productId: string, batchId: string, items: BatchItemRecord[], sending?: boolean) {
-    return this.units.run(productId, (tx) => recordBatch(tx, batchId, items, sending === true));
+  async recordBatch(productId: string, batchId: string, items: BatchItemRecord[], sending?: boolean, caller?: Caller) {
+    return this.units.runAs(caller, productId, (tx) => recordBatch(tx, batchId, items, sending === true));
   }
 
   /**
