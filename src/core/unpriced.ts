@@ -63,6 +63,19 @@ export function addUnpriced(sum: number | undefined, delta: number): number {
   return Math.min(Math.max(0, (sum ?? 0) + delta), MAX_UNPRICED_TOKENS * 1000);
 }
 
+/**
+ * What a run's change `delta` (tokens, from `accrueUnpriced`) does to the current budget period's sum, given
+ * `counted`: how many of the run's unpriced tokens that period's sum holds (0 for a run counted only in an earlier
+ * period, or while no budget was set). A rise counts whole; a fall takes off at most what this period counted of the
+ * run: a run counted before midnight and priced after it took the new period's other runs' tokens off its sum (the
+ * clamp at 0 then said "0 unpriced" while they were still unpriced).
+ * @returns `applied`, the period sum's change, and `counted`, this period's count of the run after it (≥ 0)
+ */
+export function periodShare(delta: number, counted: number): { applied: number; counted: number } {
+  const applied = delta >= 0 ? delta : Math.max(delta, -counted);
+  return { applied, counted: counted + applied };
+}
+
 /** 1204311 → "1,204,311" (grouped by thousands, whatever the locale). */
 export function groupedCount(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");

@@ -10,27 +10,39 @@
  *   guard:  called only for a report that moved the run's mark — a resent or an older report, or a stale epoch's that
  *           late-spend does not accept, counts nothing, exactly as its spend counts nothing. The run's figure follows
  *           core/unpriced `accrueUnpriced` (it falls when the USD comes: a Claude run's result prices its tally).
- *   output: the run's figure in `run_unpriced` (no row: 0), and the budget period's sum changed by as much
- *           (policies/budget `countUnpriced`: no alert, pause or stop follows from it).
+ *   output: the run's figure in `run_unpriced` (no row: 0) with how many of them the current period counted, and
+ *           the budget period's sum changed by core/unpriced `periodShare` — a fall takes off only this period's
+ *           count of the run (policies/budget `countUnpriced`: no alert, pause or stop follows from it).
  */
-import { accrueUnpriced } from "../../../core/unpriced.ts";
+import { accrueUnpriced, periodShare } from "../../../core/unpriced.ts";
 import { execute } from "../../sql-statements.ts";
 import { one, type Tx } from "../runtime/tx.ts";
-import { countUnpriced } from "./budget.ts";
+import { countUnpriced, currentBudget } from "./budget.ts";
 
-/** A run's unpriced tokens as counted so far (`run_unpriced`), 0 when it had none. */
-export function runUnpriced(sql: SqlStorage, jobId: string, leaseEpoch: number): number {
-  const row = one<{ tokens: number }>(
+/** A run's `run_unpriced` row: its unpriced tokens, and how many the period starting `periodStart` (ms) counted. */
+interface UnpricedRow {
+  tokens: number;
+  periodStart: number;
+  counted: number;
+}
+
+function unpricedRow(sql: SqlStorage, jobId: string, leaseEpoch: number): UnpricedRow | undefined {
+  return one<UnpricedRow>(
     sql,
-    "SELECT tokens FROM run_unpriced WHERE job_id = ? AND lease_epoch = ?",
+    "SELECT tokens, period_start AS periodStart, counted FROM run_unpriced WHERE job_id = ? AND lease_epoch = ?",
     jobId,
     leaseEpoch,
   );
-  return row?.tokens ?? 0;
+}
+
+/** A run's unpriced tokens as counted so far (`run_unpriced`), 0 when it had none. */
+export function runUnpriced(sql: SqlStorage, jobId: string, leaseEpoch: number): number {
+  return unpricedRow(sql, jobId, leaseEpoch)?.tokens ?? 0;
 }
 
 /**
- * Count a report's unpriced tokens for run `jobId` × `leaseEpoch` (see the contract above).
+ * Count a report's unpriced tokens for run `jobId` × `leaseEpoch` (see the contract above). The period's sum changes
+ * by core/unpriced `periodShare`: a fall takes off only what the current period counted of this run.
  * @param before the run's mark before the report (USD as stored, in whole micro-dollars; tokens in + out)
  * @param reported the report's USD (as `runMark` stores it), tokens (in + out) and unpriced tokens
  */
@@ -41,18 +53,25 @@ export function countReportUnpriced(
   before: { costUsd: number; tokens: number },
   reported: { costUsd: number; tokens: number; unpricedTokens?: number },
 ): void {
-  const seen = runUnpriced(tx.sql, jobId, leaseEpoch);
+  const row = unpricedRow(tx.sql, jobId, leaseEpoch);
+  const seen = row?.tokens ?? 0;
   if ((reported.unpricedTokens ?? 0) <= 0 && seen === 0) return; // most runs: priced, never unpriced — no write
   const { unpricedTokens, delta } = accrueUnpriced({ ...before, unpricedTokens: seen }, reported);
   if (delta === 0) return;
+  // No budget: nothing is counted, so a later pricing takes nothing off a budget set meanwhile.
+  const periodStart = currentBudget(tx)?.periodStart;
+  const here = periodStart !== undefined && row?.periodStart === periodStart ? row.counted : 0;
+  const share = periodStart === undefined ? { applied: 0, counted: 0 } : periodShare(delta, here);
   if (unpricedTokens > 0) {
     execute(
       tx.sql,
-      "INSERT OR REPLACE INTO run_unpriced(job_id, lease_epoch, tokens) VALUES (?, ?, ?)",
+      "INSERT OR REPLACE INTO run_unpriced(job_id, lease_epoch, tokens, period_start, counted) VALUES (?, ?, ?, ?, ?)",
       jobId,
       leaseEpoch,
       unpricedTokens,
+      periodStart ?? 0,
+      share.counted,
     );
   } else execute(tx.sql, "DELETE FROM run_unpriced WHERE job_id = ? AND lease_epoch = ?", jobId, leaseEpoch);
-  countUnpriced(tx, delta);
+  countUnpriced(tx, share.applied);
 }

@@ -39,11 +39,14 @@ CREATE TABLE IF NOT EXISTS run_spend (
   PRIMARY KEY (job_id, lease_epoch)
 );
 -- Of a run's tokens, those its last report said no USD came for (policies/unpriced-spend; core/unpriced): a row only
--- for a run that had some, so a priced run (most of them) costs no write.
+-- for a run that had some, so a priced run (most of them) costs no write. counted: how many of them the budget
+-- period starting period_start (ms) counted (core/unpriced periodShare).
 CREATE TABLE IF NOT EXISTS run_unpriced (
   job_id TEXT NOT NULL,
   lease_epoch INTEGER NOT NULL,
   tokens INTEGER NOT NULL,
+  period_start INTEGER NOT NULL DEFAULT 0,
+  counted INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (job_id, lease_epoch)
 );
 CREATE TABLE IF NOT EXISTS stop_notices (
