@@ -85,7 +85,7 @@ export class JobFeed extends ArtifactRpc {
     MAX_WATCHERS,
     () => this.ctx.getWebSockets(WATCHER_TAG).length + this.sse.count,
     MAX_WATCHERS_PER_TOKEN,
-    (opener) => this.revocation.openedBy(this.ctx, this.sse.clients, opener),
+    (opener) => this.revocation.openedBy(this.ctx, this.sse.held, opener), // as the cap counts (sse `count`)
   );
 
   async append(productId: string, jobId: string, events: FeedAppend[]): Promise<number> {

@@ -133,7 +133,7 @@ export class SseClient {
 export class SseWatchers {
   readonly clients = new Set<SseClient>();
   /** Every stream not yet `gone`: the live ones and those ended but still holding their backlog for a slow reader. */
-  private readonly held = new Set<SseClient>();
+  readonly held = new Set<SseClient>();
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   /** `keepAliveMs`: ms between keep-alive rounds (`ping`): FEED_KEEPALIVE_SECONDS (feed/keepalive-setting). */
   constructor(readonly keepAliveMs = DEFAULT_KEEPALIVE_SECONDS * 1000) {}
