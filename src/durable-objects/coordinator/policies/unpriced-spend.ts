@@ -20,11 +20,11 @@ import { one, type Tx } from "../runtime/tx.ts";
 import { countUnpriced, currentBudget } from "./budget.ts";
 
 /** A run's `run_unpriced` row: its unpriced tokens, and how many the period starting `periodStart` (ms) counted. */
-interface UnpricedRow {
+type UnpricedRow = {
   tokens: number;
   periodStart: number;
   counted: number;
-}
+};
 
 function unpricedRow(sql: SqlStorage, jobId: string, leaseEpoch: number): UnpricedRow | undefined {
   return one<UnpricedRow>(
