@@ -120,7 +120,7 @@ describe("bench floor: the least durable, fenced push coordinator", () => {
   });
 
   it("takes the harness's shape by default and refuses bad counts", () => {
-    expect(floorArgs([])).toEqual({ json: false, memory: false, jobs: 20_000, rate: 200, seconds: 5 });
+    expect(floorArgs([])).toEqual({ help: false, json: false, memory: false, jobs: 20_000, rate: 200, seconds: 5 });
     expect(floorArgs(["--memory"])).toMatchObject({ memory: true });
     expect(floorArgs(["--jobs", "2.5"])).toMatch(/--jobs/);
     expect(floorArgs(["--rate", "0"])).toMatch(/--rate/);
