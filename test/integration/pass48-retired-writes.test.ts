@@ -8,36 +8,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, mintToken, P, submit } from "./client";
-
-/** A JSON body sent in two parts, the second held until `go()`: the request is authenticated before it is read. */
-function heldJson(text: string, cut: number) {
-  const enc = new TextEncoder();
-  let part = 0;
-  let reached!: () => void;
-  let go!: () => void;
-  const holding = new Promise<void>((r) => {
-    reached = r;
-  });
-  const released = new Promise<void>((r) => {
-    go = r;
-  });
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      async pull(ctrl) {
-        if (part === 0) ctrl.enqueue(enc.encode(text.slice(0, cut)));
-        else {
-          reached();
-          await released;
-          ctrl.enqueue(enc.encode(text.slice(cut)));
-          ctrl.close();
-        }
-        part += 1;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, holding, go, length: enc.encode(text).byteLength };
-}
+import { heldJson } from "./held-body";
 
 describe("a factory report whose body streamed while its token was rotated away", () => {
   // A user loses: the factory token rotated because it leaked still reports on the job it held — a result, a stage a

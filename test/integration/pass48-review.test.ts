@@ -9,6 +9,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_WATCHERS } from "../../src/durable-objects/job-feed.ts";
 import { ADMIN, api, claim, enroll, mintToken, P, submit } from "./client";
+import { heldJson } from "./held-body";
 import { openSocket, type TestSocket } from "./sockets";
 
 /** A body that sends `size` bytes of `fill` in 64 KiB chunks, held once `holdAfter` went through until `go()`. */
@@ -115,36 +116,6 @@ describe("pass 48 review: a retired credential's upload in flight", () => {
     expect(await artifactNames(product, job.id)).toEqual([]);
   });
 });
-
-/** A JSON body sent in two parts, the second held until `go()`: the request is authenticated before it is read. */
-function heldJson(text: string, cut: number) {
-  const enc = new TextEncoder();
-  let part = 0;
-  let reached!: () => void;
-  let go!: () => void;
-  const holding = new Promise<void>((r) => {
-    reached = r;
-  });
-  const released = new Promise<void>((r) => {
-    go = r;
-  });
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      async pull(ctrl) {
-        if (part === 0) ctrl.enqueue(enc.encode(text.slice(0, cut)));
-        else {
-          reached();
-          await released;
-          ctrl.enqueue(enc.encode(text.slice(cut)));
-          ctrl.close();
-        }
-        part += 1;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, holding, go, length: enc.encode(text).byteLength };
-}
 
 describe("pass 48 review: a retired credential's write whose body is still coming", () => {
   // A user loses: a revoked operator token still submits work (spending the product's budget on engines that run
