@@ -1,9 +1,10 @@
 /**
  * @module agent/seat-stop-lines
- * What a seat says when its run is stopped before it reported (agent/seat-endings): `abandonedLine` — cancelled, the
- * lease lost, or the agent exiting with the engine still running: the work since the last checkpoint is discarded —
- * and `keptLine` — the agent exiting (a fatal close, another stop signal) while a run whose engine had exited was
- * reporting: that finished, paid-for work is kept on this host for the next agent on this state dir to report.
+ * What a seat says when its run is stopped before it reported (agent/seat-endings, agent/seat-run-end):
+ * `abandonedLine` — cancelled, the lease lost, or the agent exiting with the engine still running: the work since the
+ * last checkpoint is discarded — and `keptLine` — the agent exiting (a fatal close, another stop signal) while a run
+ * whose engine had exited was reporting: that finished, paid-for work is kept on this host for the next agent on this
+ * state dir to report.
  */
 import type { CancelReading, OwnStop } from "./lease-notices.ts";
 

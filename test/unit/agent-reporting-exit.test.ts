@@ -142,6 +142,8 @@ describe("a second signal while a finished run reports", () => {
       await until("the forced exit's line", () => line(agent, "exit.forced"));
       void s.sup.drain("SIGTERM");
       expect(await s.exited).toBe(143);
+      const third = agent.events.filter((e) => e.event === "exit.forced").map((e) => String(e.message));
+      expect(third[1]).toBe("another SIGTERM: exiting now; a report still under way is kept for the restart");
       const kept = line(agent, "job.interrupted");
       expect(kept).toMatchObject({ jobId: "job_fin" });
       expect(String(kept?.message)).toMatch(/its engine had exited .*: kept on this host/);
