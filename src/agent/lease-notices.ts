@@ -193,7 +193,7 @@ export const STILL_LEASED =
 /** How a seat says a run's end the agent chose, no cancel heard: its event, verb, and what becomes of the lease. */
 export type OwnStop = { event: string; what: string; lease: string };
 
-/** How a seat's `forceStop` (agent/seat-endings) says its run's end: this agent stopped it, no cancel or lost lease. */
+/** How a seat's `forceStop` (agent/seat-run-end) says its run's end: this agent stopped it, no cancel or lost lease. */
 export const INTERRUPTED = { event: "job.interrupted", what: "interrupted", lease: STILL_LEASED } as const;
 
 /**

@@ -5,7 +5,8 @@
  * or this host cannot run the job: checkpoint, give the job back) and `abandon` (cancel pushed, or the lease was lost:
  * stop the engine within 2 s, discard the work; once it exited, report the spend no answered frame carried, then
  * `stopped`). `cleanup` discards the workspace, but keeps one whose final checkpoint failed (agent/kept-workspaces).
- * Also the supervisor's controls of a seat: `abandon`, `forceStop`, `release`, `leaseTtlChanged`, `occupiesSeat`.
+ * Also the supervisor's controls of a seat: `abandon`, `release`, `leaseTtlChanged`, `occupiesSeat` (those for the
+ * agent's exit, `forceStop` and `stopForExit`, are agent/seat-run-end's: they keep a run that is reporting).
  * The base of SeatRunner (agent/seat-runner: the run's phases), not a part of it: they share the fields a part would
  * expose or forward. agent/seat-run-end ships the job log before every report (`finish`).
  */
@@ -16,12 +17,13 @@ import { CANCEL_GRACE_MS, type EngineProcess } from "./engine-runner.ts";
 import { runMeter, type UsageMeter } from "./insights.ts";
 import type { JobLog } from "./job-log.ts";
 import { keepForOperator } from "./kept-workspaces.ts";
-import { type CancelReading, INTERRUPTED, type OwnStop, readCancel } from "./lease-notices.ts";
+import { readCancel } from "./lease-notices.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
 import { formatDuration, type Mark } from "./output.ts";
 import { givenBackLine, outcomeLine, reportAndRecord } from "./report.ts";
 import type { SeatContext } from "./seat-context.ts";
 import { SeatLease } from "./seat-lease.ts";
+import { abandonedLine, type StopSaid } from "./seat-stop-lines.ts";
 import type { StoredReport } from "./state.ts";
 import type { WipCheckpointer } from "./wip-checkpointer.ts";
 import { discardWorkspace, jobDir, type Workspace } from "./workspace.ts";
@@ -49,6 +51,10 @@ export abstract class SeatEndings {
   protected engineDone = false;
   /** The report is out (being delivered): only its answer, acknowledged or fenced, ends the run (agent/seat-run-end). */
   protected reportOut = false;
+  /** The engine's exit is in the job record (agent/engine-exit): a restart on this state dir finishes from it. */
+  protected exitRecorded = false;
+  /** Stopped by the agent's exit while `reporting`: its record and workspace are left for the restart (`stopForExit`). */
+  protected keptForRestart = false;
   protected readonly meter: UsageMeter;
 
   constructor(ctx: SeatContext, assignment: Assignment, resumed: boolean) {
@@ -101,25 +107,13 @@ export abstract class SeatEndings {
    * Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report only its spend (`cleanup`).
    * `said`: event and verb (a `cancel`'s; or the agent's own, with what becomes of the lease: agent/lease-notices).
    */
-  abandon(reason: string, cancelled: boolean, said?: Pick<CancelReading, "event" | "what" | "code"> | OwnStop): void {
+  abandon(reason: string, cancelled: boolean, said?: StopSaid): void {
     if (this.lost !== undefined || this.settled) return;
     this.lost = reason;
     this.stopTimers();
     this.engine?.stop(cancelled ? "cancel" : "lease_lost", CANCEL_GRACE_MS);
-    const what = said?.what ?? (cancelled ? "cancelled" : "lease lost");
-    const event = said?.event ?? (cancelled ? "job.cancelled" : "job.lease_lost");
-    // The work since the last WIP checkpoint is lost; that checkpoint is not: it is on its branch, and the
-    // coordinator keeps the one it recorded for the next holder (a preempted job resumes from it).
-    const kept = this.wip?.current ?? this.resumedCheckpoint();
-    const stopped =
-      event === "job.preempted" || reason === "preempted"
-        ? "engine stopped; the job resumes from its last checkpoint"
-        : kept?.sha && kept.branch
-          ? `engine stopped; checkpoint ${kept.sha.slice(0, 12)} kept on ${kept.branch}, later work discarded`
-          : "engine stopped, work discarded";
-    const after = said && "lease" in said ? `${stopped}; ${said.lease}` : stopped;
-    const fields = said && "code" in said && said.code ? { code: said.code } : {};
-    this.say("✘", event, `${this.jobId} ${what}: ${reason} — ${after}`, fields);
+    const line = abandonedLine(this.jobId, reason, cancelled, said, this.wip?.current ?? this.resumedCheckpoint());
+    this.say("✘", line.event, line.text, line.fields);
   }
 
   /** A reconnect's `welcome` lists this very lease, `ttlSeconds` (s) left: it is still ours until then. */
@@ -131,17 +125,6 @@ export abstract class SeatEndings {
   private resumedCheckpoint(): { sha: string; branch: string } | undefined {
     const ws = this.ws;
     return ws?.resumedFrom && ws.resumedBranch ? { sha: ws.resumedFrom, branch: ws.resumedBranch } : undefined;
-  }
-
-  /**
-   * The agent is exiting right now: kill the engine outright. A second stop signal's run ends here, said
-   * `job.interrupted`, not `job.cancelled`: nothing told the coordinator, which keeps the job leased to this factory
-   * until the lease expires (then requeues it); an agent started again here before that resumes it. A run a fatal
-   * close abandoned already (agent/seat-stops) was said then: only its engine is killed.
-   */
-  forceStop(): void {
-    this.abandon("the agent is exiting (a second stop signal)", true, INTERRUPTED);
-    this.engine?.kill("shutdown");
   }
 
   /**
@@ -236,6 +219,7 @@ export abstract class SeatEndings {
   /** The run's files go: the workspace (kept when its last work is in no commit), the job file, the local log. */
   protected async cleanup(): Promise<void> {
     this.stopTimers();
+    if (this.keptForRestart) return this.log?.close(); // the restart reports it: nothing said ended, nothing removed
     // Every way here passes the engine's exit (or it never started): an abandoned run says it stopped — after what its
     // engine spent since the last answered report, now that its usage is final (agent/seat-lease `reportSpend`).
     if (this.lost !== undefined) this.lease.reportStopped(this.ctx.features?.(), this.meter.usage);

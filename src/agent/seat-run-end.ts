@@ -3,7 +3,9 @@
  * How a seat's run ends once its engine has exited: the final checkpoint, the diff and the log uploaded, the report
  * (agent/seat-endings `finish`) — and the same from the job record when the agent restarted after the engine exited
  * (agent/engine-exit), so the engine is not run, and paid for, twice. The WIP checkpointer and the job log a run
- * opens, and what its progress frames carry, live here too: this end uses them as the run does.
+ * opens, and what its progress frames carry, live here too: this end uses them as the run does. And how the agent's
+ * exit (a fatal close, another stop signal) stops a seat: a run already reporting is kept for the restart to report
+ * (`stopForExit`), not discarded and run again elsewhere.
  *
  * Between agent/seat-endings (how a job ends) and agent/seat-runner (the run's phases up to the engine's exit).
  */
@@ -13,7 +15,9 @@ import { type EngineExit, notCaptured, type Outcome, workspaceLeft } from "./eng
 import { reportInsights, type Usage } from "./insights.ts";
 import { JobLog } from "./job-log.ts";
 import { keptDir } from "./kept-workspaces.ts";
+import { INTERRUPTED, type OwnStop } from "./lease-notices.ts";
 import { SeatEndings } from "./seat-endings.ts";
+import { keptLine } from "./seat-stop-lines.ts";
 import type { JobRecord, StoredReport } from "./state.ts";
 import { type CheckpointBody, WipCheckpointer } from "./wip-checkpointer.ts";
 import type { Workspace } from "./workspace.ts";
@@ -42,6 +46,44 @@ export abstract class SeatRunEnd extends SeatEndings {
   /** A report resent after `unlisted` holds no seat: the coordinator pushes the next job at once (`occupiesSeat`). */
   override get occupiesSeat(): boolean {
     return super.occupiesSeat && !this.freed;
+  }
+
+  /**
+   * Whether this run's engine has exited and its outcome is being reported (final checkpoint, uploads, the report):
+   * finished, paid-for work that an exit must not discard (`stopForExit`). Not a run whose engine a drain stopped.
+   */
+  get reporting(): boolean {
+    return (this.exitRecorded || this.reportOut) && this.lost === undefined && !this.settled;
+  }
+
+  /**
+   * The agent is exiting (`reason`, said as `said`): a run still running is abandoned (its engine stopped as for a
+   * cancel when `cancelled`); one `reporting` is kept for the
+   * restart — its job record and workspace stay, nothing says the lease ended, and `cleanup` removes nothing — since
+   * the next agent on this state dir reports it from them instead of the job running again elsewhere.
+   */
+  stopForExit(reason: string, said: OwnStop, cancelled = false): void {
+    if (!this.reporting) {
+      this.abandon(reason, cancelled, said);
+      return;
+    }
+    this.lost = reason;
+    this.keptForRestart = true;
+    this.stopTimers();
+    const line = keptLine(this.jobId, reason, said);
+    this.say("✘", line.event, line.text, line.fields);
+  }
+
+  /**
+   * The agent is exiting right now: kill the engine outright. A second stop signal's run ends here, said
+   * `job.interrupted`, not `job.cancelled`: nothing told the coordinator, which keeps the job leased to this factory
+   * until the lease expires (then requeues it); an agent started again here before that resumes it — or, for a run
+   * that was `reporting`, reports it. A run a fatal close stopped already (agent/seat-stops) was said then: only its
+   * engine is killed.
+   */
+  forceStop(): void {
+    this.stopForExit("the agent is exiting (a second stop signal)", INTERRUPTED, true);
+    this.engine?.kill("shutdown");
   }
 
   /**

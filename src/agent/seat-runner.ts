@@ -99,6 +99,7 @@ export class SeatRunner extends SeatRunEnd {
     if (start.accept && !(await this.lease.sendReliably(start.accept))) return this.cleanup();
     this.startRenewals();
     this.engineDone = ours?.engineExit !== undefined;
+    this.exitRecorded = this.engineDone;
     if (ours?.engineExit) return this.afterRestart(ours.engineExit, ours.checkpoint, started);
     if ("error" in pick) return this.giveBack(pick.error, "reject"); // refused above: only narrows the type
     const record = { ...this.ref(), attempt: job.attempt, engine: pick.name, startedAt: started };
@@ -194,6 +195,7 @@ export class SeatRunner extends SeatRunEnd {
     // paying for the engine again.
     const engineExit = engineExitOf({ how, outcome, usage: this.meter.usage }, ws, wip.lastSha, Date.now());
     records.write({ ...(records.read(this.jobId) ?? record), engineExit });
+    this.exitRecorded = true; // from here an exit of the agent keeps the run for the restart (`stopForExit`)
     return this.wrapUp(outcome, ws, wip, started);
   }
 

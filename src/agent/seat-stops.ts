@@ -1,9 +1,12 @@
 /**
  * @module agent/seat-stops
  * How agent/supervisor stops its seats: a drain (no new work; the running jobs waited for up to the drain timeout,
- * then checkpointed and given back) and a fatal stop (every engine stopped, those deaf to SIGTERM killed). Each takes
- * the supervisor's live seat map: a seat leaves it once finished.
+ * then checkpointed and given back), a forced stop (a second signal: engines killed now, a report under way given a
+ * short while) and a fatal stop (every engine stopped, those deaf to SIGTERM killed). A run whose engine had exited and
+ * is reporting is finished work: the last two keep it for the restart when they cannot wait for its report
+ * (agent/seat-run-end `stopForExit`). Each takes the supervisor's live seat map: a seat leaves it once finished.
  */
+import { counted } from "../core/counted.ts";
 import { sleep } from "../shared/http-transport.ts";
 import type { StopReason } from "./close-codes.ts";
 import type { FactoryConnection } from "./connection.ts";
@@ -15,6 +18,22 @@ import type { SeatRunner } from "./seat-runner.ts";
 const RELEASE_TIMEOUT_MS = 15_000;
 /** 3 s: on a fatal close, time for engines to die (2 s grace + margin); then those left are SIGKILLed, and it exits. */
 const FATAL_STOP_MS = 3_000;
+/**
+ * 10 s: how long a second stop signal waits for the reports under way (final checkpoint, uploads, `complete`) — one
+ * round trip and a usual push; whoever sends it wants the agent gone now. One slower is kept for the restart.
+ */
+export const REPORT_WAIT_MS = 10_000;
+
+/** The seats as a drain's or a forced exit's line counts them: engines running, and runs reporting their end. */
+function tally(seats: ReadonlyMap<string, SeatRunner>): { running: number; reporting: number; words: string } {
+  const reporting = [...seats.values()].filter((s) => s.reporting).length;
+  const running = seats.size - reporting;
+  const words =
+    reporting === 0
+      ? counted(running, "running job")
+      : `${counted(seats.size, "job")} (${running} running, ${reporting} reporting)`;
+  return { running, reporting, words };
+}
 
 /**
  * Drain for `signal`: tells the coordinator (no new work), waits up to `drainTimeoutMs` (ms) for the running jobs,
@@ -27,8 +46,9 @@ export async function drainSeats(
   signal: StopReason,
   drainTimeoutMs: number,
 ): Promise<void> {
-  const jobs = `${seats.size} running job${seats.size === 1 ? "" : "s"}`;
-  out.say("·", "draining", `${signal}: draining — no new work; ${jobs}, waiting up to ${drainTimeoutMs / 1000}s`);
+  const { running, reporting, words } = tally(seats); // a run reporting its end is not a running engine
+  const text = `${signal}: draining — no new work; ${words}, waiting up to ${drainTimeoutMs / 1000}s`;
+  out.say("·", "draining", text, { running, reporting });
   await conn.request({ type: "drain" }).catch(() => undefined);
   const all = () => Promise.all([...seats.values()].map((s) => s.finished));
   await Promise.race([all(), sleep(drainTimeoutMs)]);
@@ -49,8 +69,38 @@ export async function drainSeats(
 export async function stopSeats(seats: ReadonlyMap<string, SeatRunner>, why: string, lease: string): Promise<void> {
   const said = closedForGood(lease);
   const reason = `the coordinator closed this agent's connection for good (${why})`;
-  for (const seat of seats.values()) seat.abandon(reason, false, said);
+  for (const seat of seats.values()) seat.stopForExit(reason, said); // a run reporting: kept for the restart
   await Promise.race([Promise.all([...seats.values()].map((s) => s.finished)), sleep(FATAL_STOP_MS)]);
   // Engines not done yet (deaf to SIGTERM, or their end waiting on a daemon holding stdout) die now, strays too.
   for (const seat of seats.values()) seat.forceStop();
+}
+
+/**
+ * A second stop signal during a drain: every engine still running is killed now (agent/seat-run-end `forceStop`); the
+ * runs reporting their end get up to REPORT_WAIT_MS to deliver it over the open socket, or until the function given
+ * to `onHurry` is called (a third signal: said, and the wait ends); those still reporting then are kept for the
+ * restart. Said first, with what it waits for. Never rejects.
+ */
+export async function forceStopSeats(
+  seats: ReadonlyMap<string, SeatRunner>,
+  out: Output,
+  signal: StopReason,
+  onHurry: (hurry: (again: StopReason) => void) => void,
+): Promise<void> {
+  const hurried = new Promise<void>((resolve) =>
+    onHurry((again) => {
+      out.say("✘", "exit.forced", `another ${again}: exiting now; a report still under way is kept for the restart`);
+      resolve();
+    }),
+  );
+  const reporting = [...seats.values()].filter((s) => s.reporting);
+  const jobs = reporting.map((s) => `${s.jobId}'s`).join(", ");
+  const wait = `${jobs} report${reporting.length === 1 ? " is" : "s are"} delivered (up to ${REPORT_WAIT_MS / 1000}s;`;
+  const text = reporting.length === 0 ? "exiting now" : `exiting once ${wait} another signal exits at once)`;
+  out.say("✘", "exit.forced", `second ${signal}: ${text}`, { reporting: reporting.map((s) => s.jobId) });
+  for (const seat of seats.values()) if (!seat.reporting) seat.forceStop();
+  if (reporting.length > 0) {
+    await Promise.race([Promise.all(reporting.map((s) => s.finished)), sleep(REPORT_WAIT_MS), hurried]);
+  }
+  for (const seat of seats.values()) seat.forceStop(); // a report still under way: kept for the restart
 }

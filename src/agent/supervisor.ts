@@ -19,7 +19,7 @@ import { leaseTtlLine, StandingNotices } from "./lease-notices.ts";
 import { reapOrphans } from "./orphans.ts";
 import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
-import { drainSeats, stopSeats } from "./seat-stops.ts";
+import { drainSeats, forceStopSeats, stopSeats } from "./seat-stops.ts";
 import { corruptRecordEvent, JobRecords } from "./state.ts";
 import type { SupervisorOptions } from "./supervisor-options.ts";
 import { UnrunLeases } from "./unrun-leases.ts";
@@ -38,6 +38,7 @@ export class Supervisor {
   /** The engines offered: one that cannot start is withdrawn until it looks fixed (agent/engine-offer). */
   private readonly offer: EngineOffer;
   private draining = false;
+  private hurry: ((signal: StopReason) => void) | undefined; // a second signal's exit waits on reports: a third's not
   private welcomed = false;
   private readonly standing = new StandingNotices(); // what it said last of its standing (agent/lease-notices)
   /** This factory's id, from the last `welcome` (the commands the agent prints name it). */
@@ -212,17 +213,23 @@ export class Supervisor {
     return this.offer.recheckNow();
   }
 
-  /** A stop request (a signal, the parent gone): the first drains, a second exits at once (close-codes exit code). */
+  /**
+   * A stop request (a signal, the parent gone): the first drains; a second exits (close-codes exit code) once the
+   * reports under way are delivered, for a short while (agent/seat-stops `forceStopSeats`); a third, at once.
+   */
   async drain(signal: StopReason): Promise<void> {
     const { out, cfg } = this.opts;
+    if (this.hurry) return void this.hurry(signal);
     if (this.draining) {
-      out.say("✘", "exit.forced", `second ${signal}: exiting now`);
-      for (const seat of this.seats.values()) seat.forceStop();
+      await forceStopSeats(this.seats, out, signal, (hurry) => {
+        this.hurry = hurry;
+      });
       this.exit(signalExitCode(signal));
       return;
     }
     this.draining = true;
     await drainSeats(this.seats, this.conn, out, signal, cfg.drainTimeoutMs);
+    if (this.hurry) return; // a second signal came meanwhile: it decides the exit
     this.conn.close();
     this.offer.stop();
     out.say("✔", "drained", "drained — exiting");
