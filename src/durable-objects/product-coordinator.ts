@@ -205,9 +205,12 @@ export class ProductCoordinator extends WorkRpc {
     return this.units.run(productId, (tx) => keepDeadLetters(tx, items));
   }
 
-  /** The dead letter `id` kept here, or null (outbox/dead-letter-redrive). */
-  async findDeadLetter(productId: string, id: string) {
-    return this.units.run(productId, (tx) => findDeadLetter(tx.sql, tx.productId, id) ?? null);
+  /**
+   * The dead letter `id` kept here, or null (outbox/dead-letter-redrive). `caller` checked live: a redrive's first
+   * coordinator call, after its body was read — a token revoked meanwhile sends nothing again (401).
+   */
+  async findDeadLetter(productId: string, id: string, caller: Caller) {
+    return this.units.runAs(caller, productId, (tx) => findDeadLetter(tx.sql, tx.productId, id) ?? null);
   }
 
   /** A redrive's last step: this coordinator's copy of the dead letter forgotten and the redrive audited, as one unit. */
