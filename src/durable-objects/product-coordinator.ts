@@ -10,7 +10,7 @@
  * the product binding, the alarm, the outbox shipper and the factory link. Its
  * RPC methods come in layers over those parts: `AccessRpc` (tokens, codes, feed access) ← `FleetRpc` (enrollment,
  * factories) ← `PolicyRpc` (settings, serial gates, reviews,
- * composite jobs) ← this class (jobs, factory work over HTTP, upkeep).
+ * composite jobs) ← … ← `WorkRpc` (factory work over HTTP) ← this class (jobs, artifacts, upkeep).
  * The body of each unit lives in a module of `./coordinator/`; a method here
  * adds only what follows the commit (telling sockets, closing feed streams). A write made for a request takes its
  * credential (`caller`), checked live in the unit that commits it (runtime/units `runAs`).
@@ -19,8 +19,7 @@ import { failure, type Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
 import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
 import type { Caller } from "./coordinator/access/tokens.ts";
-import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
-import { expireDue, fence, releaseLease, renewLease } from "./coordinator/dispatch/lease-ops.ts";
+import { expireDue } from "./coordinator/dispatch/lease-ops.ts";
 import { takenLeaseNotice } from "./coordinator/factories/notices.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/jobs/actions.ts";
 import {
@@ -32,7 +31,6 @@ import {
 import { explainJob } from "./coordinator/jobs/explain.ts";
 import { type KeyQuery, keyVerdicts } from "./coordinator/jobs/idempotency.ts";
 import { type JobListQuery, listJobs } from "./coordinator/jobs/list.ts";
-import { type PatchBody, patchJob } from "./coordinator/jobs/report.ts";
 import { afterPurge, feedsDue, pruneRows, purgeFailed, purgeFeeds, stillDue } from "./coordinator/jobs/retention.ts";
 import { requireJob } from "./coordinator/jobs/rows.ts";
 import { listRuns } from "./coordinator/jobs/runs.ts";
@@ -44,14 +42,14 @@ import { wantFeed } from "./coordinator/outbox/feed-wanted.ts";
 import { feedBehind } from "./coordinator/outbox/shipper.ts";
 import { currentBudget } from "./coordinator/policies/budget.ts";
 import { runHealthPass } from "./coordinator/policies/health-check.ts";
-import { RoutingRpc } from "./coordinator/rpc/routing.ts";
+import { WorkRpc } from "./coordinator/rpc/work.ts";
 import { queueVersion } from "./coordinator/runtime/meta.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
-export class ProductCoordinator extends RoutingRpc {
+export class ProductCoordinator extends WorkRpc {
   // ---- jobs ------------------------------------------------------------------------
 
-  async submit(productId: string, input: SubmitInput, actor: string, caller?: Caller) {
+  async submit(productId: string, input: SubmitInput, actor: string, caller: Caller) {
     return this.units.runAs(caller, productId, (tx) => submitJob(tx, input, actor));
   }
 
@@ -61,7 +59,7 @@ export class ProductCoordinator extends RoutingRpc {
   }
 
   /** Read-only: what each keyed request would meet (new / exists / conflict; jobs/idempotency), before it is queued. */
-  async checkKeys(productId: string, entries: KeyQuery[], caller?: Caller) {
+  async checkKeys(productId: string, entries: KeyQuery[], caller: Caller) {
     return this.units.runAs(caller, productId, (tx) => keyVerdicts(tx.sql, entries));
   }
 
@@ -77,7 +75,7 @@ export class ProductCoordinator extends RoutingRpc {
    * a stream may go on, the rest reaching it live, in order.
    * @returns the job, or `not_found`; `unavailable` (503) when `whole` and the feed took not all (outbox/shipper)
    */
-  async openFeed(productId: string, id: string, whole = false, caller?: Caller) {
+  async openFeed(productId: string, id: string, whole: boolean, caller: Caller) {
     const out = await this.units.runAs(caller, productId, (tx) => {
       const job = requireJob(tx.sql, id);
       wantFeed(tx, id);
@@ -110,7 +108,7 @@ export class ProductCoordinator extends RoutingRpc {
    * A job action; one that took a running job's lease tells its holder at the commit — before the dispatch pass pushes
    * that factory work for the seat it freed (told after, the agent still counted it taken: "no free seat").
    */
-  async action(productId: string, jobId: string, action: JobAction, input: ActionInput, caller?: Caller) {
+  async action(productId: string, jobId: string, action: JobAction, input: ActionInput, caller: Caller) {
     return this.units.runAs(
       caller,
       productId,
@@ -125,44 +123,13 @@ export class ProductCoordinator extends RoutingRpc {
     return this.units.run(productId, (tx) => ({ version: queueVersion(tx.sql) }));
   }
 
-  // ---- factory work over HTTP: claim, fenced patch, lease ---------------------------
-
-  /** `ttlSeconds`: the factory's own ceiling on the lease TTL, if it named one (core/settings `grantedLeaseTtl`). */
-  async claim(productId: string, factoryId: string, ttlSeconds?: number, caller?: Caller) {
-    return this.units.runAs(caller, productId, (tx) => claimOverHttp(tx, factoryId, ttlSeconds));
-  }
-
-  async patch(productId: string, factoryId: string, jobId: string, body: PatchBody, caller?: Caller) {
-    return this.units.runAs(caller, productId, (tx) => this.beat(tx, factoryId, patchJob(tx, factoryId, jobId, body)));
-  }
-
-  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttl?: number, caller?: Caller) {
-    return this.units.runAs(caller, productId, (tx) =>
-      this.beat(tx, factoryId, renewLease(tx, jobId, factoryId, epoch, ttl)),
-    );
-  }
-
-  async release(productId: string, factoryId: string, jobId: string, epoch: number, caller?: Caller) {
-    return this.units.runAs(caller, productId, (tx) =>
-      this.beat(tx, factoryId, releaseLease(tx, jobId, factoryId, epoch)),
-    );
-  }
-
-  /** Read-only fence check (this lease, this epoch): an upload's early refusal; `commitArtifact`'s is what counts. */
-  async checkLease(productId: string, factoryId: string, jobId: string, epoch: number) {
-    return this.units.run(productId, (tx) => {
-      const job = fence(tx, jobId, factoryId, epoch);
-      return { jobId: job.id, leaseEpoch: job.leaseEpoch };
-    });
-  }
-
   /**
    * Commit an uploaded artifact's pointer, fenced at commit time (coordinator/jobs/artifact-commit): refused with
    * `fenced` / `not_lease_holder` if the uploader lost its lease while the bytes streamed, `unauthorized` if its token
    * was retired meanwhile, or by the JobFeed (`feed_purged`, the job's artifact limits). On success, returns the
    * pointer it replaced (its key doomed in the feed, whose sweep deletes those bytes).
    */
-  async commitArtifact(productId: string, uploader: ArtifactUploader, pointer: ArtifactPointer, caller?: Caller) {
+  async commitArtifact(productId: string, uploader: ArtifactUploader, pointer: ArtifactPointer, caller: Caller) {
     return exclusively(this.ctx, async (): Promise<Outcome<ArtifactCommit>> => {
       // The uploader's credential too: a rotation keeps the lease, so the fence alone let a rotated token commit.
       const checked = await this.units.runAs(caller, productId, (tx) => {
@@ -238,9 +205,12 @@ export class ProductCoordinator extends RoutingRpc {
     return this.units.run(productId, (tx) => keepDeadLetters(tx, items));
   }
 
-  /** The dead letter `id` kept here, or null (outbox/dead-letter-redrive). */
-  async findDeadLetter(productId: string, id: string) {
-    return this.units.run(productId, (tx) => findDeadLetter(tx.sql, tx.productId, id) ?? null);
+  /**
+   * The dead letter `id` kept here, or null (outbox/dead-letter-redrive). `caller` checked live: a redrive's first
+   * coordinator call, after its body was read — a token revoked meanwhile sends nothing again (401).
+   */
+  async findDeadLetter(productId: string, id: string, caller: Caller) {
+    return this.units.runAs(caller, productId, (tx) => findDeadLetter(tx.sql, tx.productId, id) ?? null);
   }
 
   /** A redrive's last step: this coordinator's copy of the dead letter forgotten and the redrive audited, as one unit. */

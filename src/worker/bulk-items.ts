@@ -17,7 +17,7 @@ import type { BatchItem } from "../shared/api.ts";
 import { type BatchItemRecord, MAX_ITEM_DETAIL_BYTES } from "../shared/api-batches.ts";
 import type { SubmitInput } from "../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../shared/request-hash.ts";
-import type { AppEnv } from "./auth.ts";
+import type { AppEnv, Opener } from "./auth.ts";
 import { assertJsonWithin } from "./validate.ts";
 
 /**
@@ -143,12 +143,15 @@ export const pairOf = (key: string, hash: string): string => `${hash}:${key}`;
  * yet, the first request goes on (`unknown`, to be queued) and any other is the 409 naming that first item. All of a
  * key's requests are asked, not only its first item's: when the first was a changed one, the job's own request later
  * in the batch was refused as "used by item 0", though its job existed.
+ * `caller`: the request's credential ("admin" or its token hash), checked live as the keys are read: a token revoked while
+ * the batch's body streamed is refused here (401), before anything is recorded.
  * @returns `known`: pairOf(key, hash) → outcome; `unknown`: key → the request to queue
  */
 export async function judgeKeys(
   coordinator: AppEnv["Variables"]["coordinator"],
   productId: string,
   checked: readonly CheckedItem[],
+  caller: Opener,
 ): Promise<{ known: Map<string, Outcome>; unknown: Map<string, { index: number; input: SubmitInput }> }> {
   const firsts = new Map<string, CheckedItem>(); // pairOf → its first item
   for (const c of checked) if (!firsts.has(pairOf(c.key, c.hash))) firsts.set(pairOf(c.key, c.hash), c);
@@ -160,6 +163,7 @@ export async function judgeKeys(
           coordinator.checkKeys(
             productId,
             asked.map(({ key, hash, legacy }) => ({ key, hash, ...(legacy ? { legacy } : {}) })),
+            caller,
           ),
         );
   const holder = new Map<string, string>(); // key → the job holding it

@@ -74,9 +74,13 @@ describe("GET …/batches/{batchId}", () => {
     const product = "batch-conflict";
     const job = await submit(product, { title: "first", idempotencyKey: "k-1" });
     const stub = env.COORDINATOR.getByName(product);
-    const recorded = await stub.recordBatch(product, "b-conflict", [
-      { index: 0, key: "k-1", hash: "0".repeat(64), status: "queued" },
-    ]);
+    const recorded = await stub.recordBatch(
+      product,
+      "b-conflict",
+      [{ index: 0, key: "k-1", hash: "0".repeat(64), status: "queued" }],
+      undefined,
+      "admin",
+    );
     expect(recorded.ok).toBe(true);
     const b = (await read(product, "b-conflict")).body;
     expect(b.items).toEqual([{ index: 0, key: "k-1", status: "rejected", code: "conflict" }]);

@@ -84,7 +84,10 @@ describe("a hello on a closing factory socket", () => {
 describe("a frame with an id on a socket replaced or closed by the coordinator", () => {
   const closers: Array<[string, (c: ProductCoordinator, fresh: WebSocket, product: string, id: string) => unknown]> = [
     ["replaced", (c, fresh) => c.webSocketMessage(fresh, JSON.stringify({ ...hello, id: "takeover" }))],
-    ["token rotated", (c, _fresh, product, id) => c.rotateFactoryToken(product, id, "ab".repeat(32), "admin")],
+    [
+      "token rotated",
+      (c, _fresh, product, id) => c.rotateFactoryToken(product, id, "ab".repeat(32), "admin", undefined, "admin"),
+    ],
   ];
   for (const [how, close] of closers) {
     it(`(${how}) is refused with an error that carries its id`, async () => {

@@ -40,7 +40,10 @@ describe("redrive of a dispatch dead letter both stores hold", () => {
       });
       expect(r.body.detail).toContain("dead-lettered 8 days ago");
       expect(await inD1(p, id)).toBe(true);
-      expect(await env.COORDINATOR.getByName(p).findDeadLetter(p, id)).toMatchObject({ ok: true, value: { id } });
+      expect(await env.COORDINATOR.getByName(p).findDeadLetter(p, id, "admin")).toMatchObject({
+        ok: true,
+        value: { id },
+      });
     }
     const jobs = await api<{ jobs: unknown[] }>("GET", `${P(p)}/jobs`, { token: ADMIN });
     expect(jobs.body.jobs).toEqual([]);

@@ -89,7 +89,7 @@ describe("redrive: history written while D1 failed", () => {
     await createProduct(p);
     const body = { kind: "history", productId: p, records: [audit(p, 1, "kept-away")] };
     await lastDelivery("k1", body, ["audit_log", "dead_letters"]);
-    const kept = await env.COORDINATOR.getByName(p).findDeadLetter(p, "k1");
+    const kept = await env.COORDINATOR.getByName(p).findDeadLetter(p, "k1", "admin");
     expect(kept).toMatchObject({ ok: true, value: { id: "k1", source: "queue:history" } });
 
     expect((await redrive(p, "k1")).status).toBe(200);
@@ -98,7 +98,7 @@ describe("redrive: history written while D1 failed", () => {
       (a) => a.includes("kept-away"),
       { what: "the redriven record in D1" },
     );
-    expect(await env.COORDINATOR.getByName(p).findDeadLetter(p, "k1")).toEqual({ ok: true, value: null });
+    expect(await env.COORDINATOR.getByName(p).findDeadLetter(p, "k1", "admin")).toEqual({ ok: true, value: null });
     expect((await redrive(p, "k1")).status).toBe(404);
   });
 });

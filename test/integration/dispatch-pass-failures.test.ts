@@ -84,7 +84,7 @@ describe("a dispatch pass that throws", () => {
         pass();
       };
       const input = (title: string) => ({ manifest: validateManifest({ title }), bodyMd: "" });
-      const out = await Promise.all(["a", "b"].map((t) => instance.submit(product, input(t), "test")));
+      const out = await Promise.all(["a", "b"].map((t) => instance.submit(product, input(t), "test", "admin")));
       return out.map((o) => (o.ok ? o.value.job.id : ""));
     });
     await dispatchSettled(product);

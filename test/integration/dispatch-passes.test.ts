@@ -51,7 +51,7 @@ describe("dispatch throttle", () => {
     await runInDurableObject(stub, async (instance: ProductCoordinator) => {
       const input = (title: string) => ({ manifest: validateManifest({ title }), bodyMd: "" });
       // Not awaited one by one: each unit commits and asks for dispatch before any of them awaits.
-      await Promise.all(["a", "b", "c"].map((t) => instance.submit(product, input(t), "test")));
+      await Promise.all(["a", "b", "c"].map((t) => instance.submit(product, input(t), "test", "admin")));
     });
     await dispatchSettled(product);
     expect(await passes()).toBe(2);

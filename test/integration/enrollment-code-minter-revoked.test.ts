@@ -65,7 +65,15 @@ describe("an operator token's revocation takes the enrollment codes it minted wi
     // The Worker authenticated `op` before the revocation; its mint reaches the coordinator only now.
     const code = `gfe_${product}_${"A".repeat(43)}`;
     const stub = env.COORDINATOR.getByName(product);
-    const outcome = await stub.mintEnrollmentCode(product, await sha256Hex(code), 3600, "operator:late", {}, op.id);
+    const outcome = await stub.mintEnrollmentCode(
+      product,
+      await sha256Hex(code),
+      3600,
+      "operator:late",
+      {},
+      op.id,
+      "admin",
+    );
     expect(outcome).toMatchObject({ ok: false, error: { code: "unauthorized" } });
     expect(await listed(product)).toEqual([]);
     expect((await redeem(product, code, "h")).status).toBe(401);

@@ -28,7 +28,7 @@ describe("raising a connected factory's seat limit", () => {
         types.push((JSON.parse(String(m)) as { type: string }).type);
         send(m);
       };
-      const approving = c.approveFactoryGrant(product, f.factoryId, { seatLimit: 2 }, "admin"); // committed
+      const approving = c.approveFactoryGrant(product, f.factoryId, { seatLimit: 2 }, "admin", "admin"); // committed
       c.link.dispatch(); // another unit's pass, while the approval's outbox ships
       await approving;
       return types;

@@ -198,8 +198,11 @@ describe("a socket the coordinator closed", () => {
   }
 
   const closers: Array<[string, Closer]> = [
-    ["token rotated", (c, _s, product, id) => c.rotateFactoryToken(product, id, "ab".repeat(32), "admin")],
-    ["token revoked", (c, _s, product, id) => c.revokeFactoryToken(product, id, "admin")],
+    [
+      "token rotated",
+      (c, _s, product, id) => c.rotateFactoryToken(product, id, "ab".repeat(32), "admin", undefined, "admin"),
+    ],
+    ["token revoked", (c, _s, product, id) => c.revokeFactoryToken(product, id, "admin", "admin")],
     [
       "swept as silent",
       async (c, state, _product, id) => {

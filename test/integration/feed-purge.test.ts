@@ -161,7 +161,7 @@ describe("a feed purge racing an operator's requeue", () => {
       env.COORDINATOR.getByName(product),
       async (instance: ProductCoordinator) => {
         const pruning = instance.prune(product, Date.now() + 31 * DAY); // its first unit finds the job due, then awaits
-        expect((await instance.action(product, job.id, "requeue", { actor: "operator" })).ok).toBe(true);
+        expect((await instance.action(product, job.id, "requeue", { actor: "operator" }, "admin")).ok).toBe(true);
         return pruning;
       },
     );

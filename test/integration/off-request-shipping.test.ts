@@ -55,7 +55,7 @@ describe("records of a trailing dispatch pass", () => {
     const ids = await runInDurableObject(stub, async (instance: ProductCoordinator, state) => {
       const input = (title: string) => ({ manifest: validateManifest({ title }), bodyMd: "" });
       // Not awaited one by one: the three units commit now, and only the first one's (leading) pass runs inline.
-      const calls = ["a", "b", "c"].map((t) => instance.submit(product, input(t), "test"));
+      const calls = ["a", "b", "c"].map((t) => instance.submit(product, input(t), "test", "admin"));
       expect(stagesByTitle(state.storage.sql)).toEqual({ a: "assigned", b: "queued", c: "queued" });
       const out = await Promise.all(calls);
       return out.map((o) => (o.ok ? o.value.job.id : ""));
@@ -88,8 +88,8 @@ describe("records of a trailing dispatch pass", () => {
       // One macrotask: the submit's leading pass finds no free seat; the release frees it and marks the trailing
       // pass due, which assigns the waiting job (older than "newer"; the released one is kept off this factory).
       const calls = [
-        instance.submit(product, input, "test"),
-        instance.release(product, f.factoryId, held.id, lease.leaseEpoch),
+        instance.submit(product, input, "test", "admin"),
+        instance.release(product, f.factoryId, held.id, lease.leaseEpoch, "admin"),
       ];
       expect(stagesByTitle(state.storage.sql)["waits for the seat"]).toBe("queued");
       await Promise.all(calls);

@@ -18,7 +18,7 @@ type Opened = { ok: boolean; error?: { code: string } };
 interface Composed {
   outbox: { env: Env; retryAt: number; delivering: Promise<number> | null; timer: unknown; deliver(): Promise<number> };
   units: Units;
-  openFeed(productId: string, id: string, whole?: boolean): Promise<Opened>;
+  openFeed(productId: string, id: string, whole: boolean, caller: string): Promise<Opened>;
 }
 
 describe("readers opening feeds during an outage backoff", () => {
@@ -30,7 +30,7 @@ describe("readers opening feeds during an outage backoff", () => {
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (instance, state) => {
       const co = instance as unknown as Composed;
       await co.outbox.deliver(); // the submits' records, shipped for real
-      expect((await co.openFeed(product, quiet!.id, true)).ok).toBe(true); // its held events reach its feed
+      expect((await co.openFeed(product, quiet!.id, true, "admin")).ok).toBe(true); // its held events reach its feed
       let sends = 0;
       const refuse = () => {
         sends++;
@@ -58,7 +58,7 @@ describe("readers opening feeds during an outage backoff", () => {
         await co.outbox.deliver(); // joins the round the unit's own delivery began
         return { roundSends: sends - before, backedOff: co.outbox.retryAt > Date.now() };
       };
-      const read = (id: string) => co.openFeed(product, id, true).then((r) => r.error?.code ?? "ok");
+      const read = (id: string) => co.openFeed(product, id, true, "admin").then((r) => r.error?.code ?? "ok");
       const first = await outage();
       // Six readers: four at once (the first is the probe, the rest wait for its answer), two after it.
       let before = sends;

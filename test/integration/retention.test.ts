@@ -176,7 +176,12 @@ describe("cron pruning pass", () => {
       createdAt: Date.now(),
       uploadedBy: "operator",
     };
-    const commit = await env.COORDINATOR.getByName(product).commitArtifact(product, { kind: "operator" }, pointer);
+    const commit = await env.COORDINATOR.getByName(product).commitArtifact(
+      product,
+      { kind: "operator" },
+      pointer,
+      "admin",
+    );
     expect(commit).toMatchObject({ ok: false, error: { code: "feed_purged" } });
     await feed.abandonUpload(r2Key); // what the route does with a refused commit
     expect((await env.ARTIFACTS.list({ prefix: `${product}/${job.id}/` })).objects).toEqual([]);

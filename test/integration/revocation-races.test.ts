@@ -59,7 +59,7 @@ describe("an operator token revoked while its request is on its way", () => {
     const r = await revokedOnTheWay(
       product,
       "enroll",
-      (c) => c.revokeToken(product, op.id, "admin"),
+      (c) => c.revokeToken(product, op.id, "admin", "admin"),
       () => api("POST", `${P(product)}/factories/enroll`, { token: op.token, json: { name: "h", seats: 1 } }),
     );
     expect(r.status).toBe(401);
@@ -77,7 +77,7 @@ describe("an operator token revoked while its request is on its way", () => {
     const r = await revokedOnTheWay(
       product,
       "rotateFactoryToken",
-      (c) => c.revokeToken(product, op.id, "admin"),
+      (c) => c.revokeToken(product, op.id, "admin", "admin"),
       () => api("POST", `${P(product)}/factories/${f.factoryId}/token/rotate`, { token: op.token }),
     );
     expect(r.status).toBe(401);
@@ -99,7 +99,7 @@ describe("an operator token revoked while its request is on its way", () => {
     const r = await revokedOnTheWay(
       product,
       "setWebhook",
-      (c) => c.revokeToken(product, op.id, "admin"),
+      (c) => c.revokeToken(product, op.id, "admin", "admin"),
       () =>
         api("PUT", `${P(product)}/webhook`, {
           token: op.token,
@@ -120,10 +120,14 @@ describe("a factory whose token is rotated or revoked", () => {
   const cases: Array<[string, Close, (job: { id: string; leaseEpoch: number }) => object]> = [
     [
       "rotated",
-      (c, product, id) => c.rotateFactoryToken(product, id, "ab".repeat(32), "admin"),
+      (c, product, id) => c.rotateFactoryToken(product, id, "ab".repeat(32), "admin", undefined, "admin"),
       (job) => ({ type: "progress", id: "f", jobId: job.id, leaseEpoch: job.leaseEpoch, pct: 50, note: "dead token" }),
     ],
-    ["revoked", (c, product, id) => c.revokeFactoryToken(product, id, "admin"), () => ({ type: "heartbeat", id: "f" })],
+    [
+      "revoked",
+      (c, product, id) => c.revokeFactoryToken(product, id, "admin", "admin"),
+      () => ({ type: "heartbeat", id: "f" }),
+    ],
   ];
   for (const [how, close, frameFor] of cases) {
     it(`(${how}) has its socket closed at the commit: a frame sent meanwhile is refused, no pass sees it`, async () => {
@@ -178,7 +182,7 @@ describe("a factory revoked while its HTTP heartbeat is on its way", () => {
       product,
       "heartbeat",
       async (c) => {
-        await c.revokeFactoryToken(product, f.factoryId, "admin");
+        await c.revokeFactoryToken(product, f.factoryId, "admin", "admin");
         const read = await c.getFactory(product, f.factoryId);
         if (read.ok) revoked = JSON.parse(JSON.stringify(read.value)) as Factory;
       },

@@ -125,7 +125,7 @@ describe("routing rebuild while runs end", () => {
     const records = async () =>
       (await api<Records>("GET", `${P(product)}/routing/track-records`, { token: ADMIN })).body.records;
 
-    const first = await stub.rebuildTrackRecords(product, [], true, "op");
+    const first = await stub.rebuildTrackRecords(product, [], true, "op", undefined, "admin");
     if (!first.ok) throw new Error(JSON.stringify(first));
     // A run ends live after the first chunk emptied the table: the live fold counts it at once.
     const job = await submit(product, { title: "rust", engine: "codex", requires: ["lang:rust"] });
@@ -143,18 +143,39 @@ describe("routing rebuild while runs end", () => {
     expect((await records()).map((r) => r.record.n)).toEqual([1]);
     // The rebuild's next chunk reads its D1 row: already counted, it is not counted again.
     const [ended] = await shippedRuns(product, 1);
-    const next = await stub.rebuildTrackRecords(product, [ended as HistoryRun], false, "op", first.value.rebuild);
+    const next = await stub.rebuildTrackRecords(
+      product,
+      [ended as HistoryRun],
+      false,
+      "op",
+      first.value.rebuild,
+      "admin",
+    );
     expect(next.ok).toBe(true);
     expect((await records()).map((r) => r.record.n)).toEqual([1]);
 
     // Two rebuilds at once: the newer one's first chunk stops the older one, whose next chunk is refused.
-    const older = await stub.rebuildTrackRecords(product, [], true, "op");
-    const newer = await stub.rebuildTrackRecords(product, [], true, "op");
+    const older = await stub.rebuildTrackRecords(product, [], true, "op", undefined, "admin");
+    const newer = await stub.rebuildTrackRecords(product, [], true, "op", undefined, "admin");
     if (!older.ok || !newer.ok) throw new Error(JSON.stringify([older, newer]));
-    const stale = await stub.rebuildTrackRecords(product, [ended as HistoryRun], false, "op", older.value.rebuild);
+    const stale = await stub.rebuildTrackRecords(
+      product,
+      [ended as HistoryRun],
+      false,
+      "op",
+      older.value.rebuild,
+      "admin",
+    );
     expect(stale).toMatchObject({ ok: false, error: { code: "conflict" } });
     expect(await records()).toEqual([]);
-    const current = await stub.rebuildTrackRecords(product, [ended as HistoryRun], false, "op", newer.value.rebuild);
+    const current = await stub.rebuildTrackRecords(
+      product,
+      [ended as HistoryRun],
+      false,
+      "op",
+      newer.value.rebuild,
+      "admin",
+    );
     expect(current).toMatchObject({ ok: true, value: { counted: 1, skipped: 0 } });
     expect((await records()).map((r) => r.record.n)).toEqual([1]);
   });

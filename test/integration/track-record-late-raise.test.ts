@@ -191,7 +191,7 @@ describe("a late charge revises only the track record that counted its run", () 
     const rStale = await d1Run(r.id, 1);
 
     const stub = env.COORDINATOR.getByName(product);
-    const first = await unwrap(stub.rebuildTrackRecords(product, [asHistory(sRow)], true, "admin"));
+    const first = await unwrap(stub.rebuildTrackRecords(product, [asHistory(sRow)], true, "admin", undefined, "admin"));
     expect(first.counted).toBe(1);
     // R's agent's last report, fenced: R rises to $9 (and its D1 row with it, once its record ships).
     const raise = async () => {
@@ -201,7 +201,9 @@ describe("a late charge revises only the track record that counted its run", () 
     };
     const rRaised = when === "between" ? await raise() : undefined;
     const rChunk = read === "raised" && rRaised ? rRaised : rStale;
-    const next = await unwrap(stub.rebuildTrackRecords(product, [asHistory(rChunk)], false, "admin", first.rebuild));
+    const next = await unwrap(
+      stub.rebuildTrackRecords(product, [asHistory(rChunk)], false, "admin", first.rebuild, "admin"),
+    );
     expect(next.counted).toBe(1);
     if (when === "after") await raise();
     const chunked = (await trackRecords(product, f.factoryId))[0]?.record;

@@ -134,7 +134,9 @@ async function build(product: string, jobId: string, token: string) {
   expect(done.body).toMatchObject({ stage: "review" });
 }
 
-type Coordinator = { review(productId: string, jobId: string, input: ReviewInput): Promise<{ ok: boolean }> };
+type Coordinator = {
+  review(productId: string, jobId: string, input: ReviewInput, caller: string): Promise<{ ok: boolean }>;
+};
 
 describe("review rounds", () => {
   it("an approval given in the millisecond of a reject-with-requeue does not count once the job is rebuilt", async () => {
@@ -158,8 +160,8 @@ describe("review rounds", () => {
           comment: "redo",
           actor: "operator:bob",
         } as const;
-        expect((await coordinator.review(product, job.id, approve)).ok).toBe(true);
-        expect((await coordinator.review(product, job.id, reject)).ok).toBe(true);
+        expect((await coordinator.review(product, job.id, approve, "admin")).ok).toBe(true);
+        expect((await coordinator.review(product, job.id, reject, "admin")).ok).toBe(true);
       } finally {
         Date.now = realNow;
       }

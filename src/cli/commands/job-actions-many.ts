@@ -5,7 +5,8 @@
  * bulk action, so it is one request per job, 8 in flight; each job's fate is one line (`✔ ship: job J is now
  * shipped`, or a `✘ ERROR` line naming the job on stderr), then the tally (`✔ 54 shipped, ✘ 2 refused`). Exit 0 only
  * when every job was acted on. Under --json: one entry per id in the order given, `{id, job}` or
- * `{id, error: {code, message, fix}}`. Ctrl-C (or SIGTERM) tries no further job and says which were not tried, exit
+ * `{id, error: {code, message, fix, retryAfterSeconds?}}` — the wait a 429 or 503 named, as the whole command's error
+ * document has it (cli/failure-report). Ctrl-C (or SIGTERM) tries no further job and says which were not tried, exit
  * 130 (143 for SIGTERM; cli/commands/job-actions-interrupt).
  */
 import { terminalText } from "../../core/terminal-text.ts";
@@ -39,15 +40,15 @@ const MAX_STDIN_BYTES = MAX_IDS * 66;
  */
 type Fate =
   | { id: string; job: Job }
-  | { id: string; error: CliError; refused: boolean }
+  | { id: string; error: CliError; refused: boolean; wait?: number }
   | { id: string; untried: true };
 /** A fate of a job that was tried. */
 type Tried = Exclude<Fate, { untried: true }>;
 
-/** One --json entry. */
+/** One --json entry; `retryAfterSeconds`: the wait (whole s) a 429 or 503 named for that job, when it named one. */
 export type ActionEntry =
   | { id: string; job: Job }
-  | { id: string; error: { code: string; message: string; fix: string } };
+  | { id: string; error: { code: string; message: string; fix: string; retryAfterSeconds?: number } };
 
 /**
  * The job ids of the command line, `-` replaced by standard input's (whitespace-separated, `jq -r` output), each
@@ -124,9 +125,9 @@ export async function actOnMany(
       fate = { id, job: checked(JobActedRead, acted, "a job") as Job };
     } catch (err) {
       // As cli/run tells a failure (cli/failure-report): a 429 or 503's wait first in its fix.
-      const { error } = reportedFailure(ctx, err);
+      const { error, wait } = reportedFailure(ctx, err);
       if (error.code === "bad_response") foreign ??= id;
-      fate = { id, error, refused: err instanceof ApiError };
+      fate = { id, error, refused: err instanceof ApiError, ...(wait === undefined ? {} : { wait }) };
     }
     progress?.tick(lineOf("job" in fate ? `${id} → ${fate.job.stage}` : `${id} (${fate.error.code})`), "job" in fate);
     return fate;
@@ -156,7 +157,8 @@ export async function actOnMany(
 
 export function entryOf(f: Tried): ActionEntry {
   if ("job" in f) return { id: f.id, job: f.job };
-  return { id: f.id, error: { code: f.error.code, message: f.error.message, fix: f.error.fix } };
+  const { code, message, fix } = f.error;
+  return { id: f.id, error: { code, message, fix, ...(f.wait === undefined ? {} : { retryAfterSeconds: f.wait }) } };
 }
 
 /**

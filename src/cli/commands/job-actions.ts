@@ -86,7 +86,8 @@ function actionCommand(action: JobAction): Command {
     details: [
       `Several ids (or \`-\`: the ids on standard input, one per line or space-separated) ${action} each, one request`,
       "per job: a line per job, then the tally (e.g. `✔ 54 shipped, ✘ 2 refused`); exit 1 if any was refused.",
-      "Under --json with several ids or `-`: one entry per id, in order: {id, job} or {id, error: {code, message, fix}}.",
+      "Under --json with several ids or `-`: one entry per id, in order: {id, job} or {id, error: {code, message, fix,",
+      "retryAfterSeconds?}} (the wait a 429 or 503 named, in seconds).",
       "Ctrl-C tries no more jobs, waits for the answers on their way, then prints the tally so far and the ids not",
       "tried (exit 130; under --json {error, tried, notTried}); a second Ctrl-C ends at once.",
       "On one id, Ctrl-C while its request is out waits for the answer (within --timeout), which decides whether the",

@@ -5,7 +5,8 @@
  * with it — up to 8 at a time. One bad file is reported (file + the server's
  * detail) and the rest still go in; the exit code says whether all did.
  * Under --json: one entry per file, in the order given — `{file, result:
- * "created"|"existing", job}` or `{file, error: {code, message, fix}}` — so a
+ * "created"|"existing", job}` or `{file, error: {code, message, fix, retryAfterSeconds?}}` (the wait a 429 or 503
+ * named, as the whole command's error document has it: cli/failure-report) — so a
  * script sees what the table shows (which file, whether it was a replay).
  * A manifest's reading (a file, or standard input for `-`): cli/manifest-input.
  */
@@ -28,14 +29,14 @@ const IN_FLIGHT = 8;
 
 type Outcome =
   | { file: string; job: Job; replayed: boolean }
-  | { file: string; error: CliError }
+  | { file: string; error: CliError; wait?: number }
   // Not sent: Ctrl-C or SIGTERM came first (cli/submit-interrupt).
   | { file: string; unsent: true };
 
-/** One --json entry: what the table's row (or the stderr line) says about one file. */
+/** One --json entry: what the table's row (or the stderr line) says about one file; a 429 or 503's wait (whole s). */
 export type SubmitEntry =
   | { file: string; result: "created" | "existing"; job: Job }
-  | { file: string; error: { code: string; message: string; fix: string } };
+  | { file: string; error: { code: string; message: string; fix: string; retryAfterSeconds?: number } };
 
 /**
  * The markdown form has no way to write a `children:` list (its frontmatter nests one level), so the server's
@@ -85,7 +86,13 @@ function notSent(foreign: string): CliError {
 }
 
 export function submitEntry(o: Exclude<Outcome, { unsent: true }>): SubmitEntry {
-  if ("error" in o) return { file: o.file, error: { code: o.error.code, message: o.error.message, fix: o.error.fix } };
+  if ("error" in o) {
+    const { code, message, fix } = o.error;
+    return {
+      file: o.file,
+      error: { code, message, fix, ...(o.wait === undefined ? {} : { retryAfterSeconds: o.wait }) },
+    };
+  }
   return { file: o.file, result: o.replayed ? "existing" : "created", job: o.job };
 }
 
@@ -98,7 +105,7 @@ export const submit: Command = {
     "a file that fails is one `✘ ERROR` line on stderr and the others still go in (exit 1 if any failed; 2 when each",
     "that failed could not be read or is not UTF-8 text, as for any input file the command line names).",
     'Under --json: an array, one entry per file in the order given: {file, result: "created"|"existing", job}',
-    "or {file, error: {code, message, fix}}.",
+    "or {file, error: {code, message, fix, retryAfterSeconds?}} (the wait a 429 or 503 named, in seconds).",
     "A markdown manifest cannot carry `children:`; give a job children with `gigafactory children ID FILE.json`.",
     "`-` reads one manifest from standard input (`generate-manifest | gigafactory submit -`); its FILE is `-`.",
     "Ctrl-C sends no more files, waits for the answers on their way, then says which files were submitted and which",
@@ -138,9 +145,9 @@ export const submit: Command = {
         outcome = { file, job: checkedWrite(SubmittedRead, job, "a job", SEE_JOBS), replayed };
       } catch (err) {
         // As cli/run tells a failure (cli/failure-report): a 429 or 503's wait first in its fix.
-        const { error } = reportedFailure(ctx, err, fileError);
+        const { error, wait } = reportedFailure(ctx, err, fileError);
         if (error.code === "bad_response") foreign ??= file;
-        outcome = { file, error };
+        outcome = { file, error, ...(wait === undefined ? {} : { wait }) };
       }
       // A manifest whose idempotencyKey matched a job made none: "→ job" alone read as a new one.
       const already = "job" in outcome && outcome.replayed ? " (already submitted)" : "";

@@ -88,7 +88,10 @@ bulk.post("/jobs:batch", async (c) => {
   // rejections.
   // Every coordinator call through `orUnavailable`: one that throws (its storage, a reset) is a 503 saying to resend.
   const coordinator = c.get("coordinator");
-  const { known, unknown } = await orUnavailable(judgeKeys(coordinator, productId, checked), NOTHING_QUEUED);
+  const { known, unknown } = await orUnavailable(
+    judgeKeys(coordinator, productId, checked, openerOf(c)),
+    NOTHING_QUEUED,
+  );
   // Only new items: those whose deps or parent rule them out now are refused here, not answered `queued` and
   // rejected later (refusedByRefs takes them out of `unknown`).
   const byRefs = await orUnavailable(refusedByRefs(coordinator, productId, unknown), NOTHING_QUEUED);

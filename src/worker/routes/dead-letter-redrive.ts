@@ -22,7 +22,7 @@ import { Hono } from "hono";
 import { DomainError, NotFoundError, unwrap } from "../../core/errors.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { DeadLetterIdParam } from "../../shared/api.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, openerOf, requireRole } from "../auth.ts";
 import { keysStillDedupe, parseBody, type RedriveQueue, redriveOf } from "../queues/redrive.ts";
 import { noBody, noQuery, param } from "../validate.ts";
 
@@ -96,7 +96,7 @@ deadLetterRedrive.post("/dead-letters/:deadLetterId/redrive", async (c) => {
   const coordinator = c.get("coordinator");
   const [d1, kept] = await Promise.all([
     inD1(c.env.DB, productId, id),
-    unwrap(coordinator.findDeadLetter(productId, id)),
+    unwrap(coordinator.findDeadLetter(productId, id, openerOf(c))), // its credential, live: 401 if revoked meanwhile
   ]);
   // D1 unreadable but the coordinator holding it: redriven from there. A copy D1 may hold too stays listed, and a
   // redrive of it sends the message once more — harmless, as every redrive's effects are idempotent.

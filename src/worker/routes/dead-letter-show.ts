@@ -20,7 +20,7 @@ import type { StoredDeadLetter } from "../../durable-objects/coordinator/outbox/
 import { deadLetters } from "../../history/schema.ts";
 import { DeadLetterIdParam } from "../../shared/api.ts";
 import type { DeadLetterRedriveVerdict } from "../../shared/http-client-types.ts";
-import { type AppEnv, requireRole } from "../auth.ts";
+import { type AppEnv, openerOf, requireRole } from "../auth.ts";
 import { keysStillDedupe, parseBody, redriveOf } from "../queues/redrive.ts";
 import { noQuery, param } from "../validate.ts";
 import { assertWebhookSet } from "./dead-letter-redrive.ts";
@@ -72,7 +72,7 @@ deadLetterShow.get("/dead-letters/:deadLetterId", async (c) => {
   const coordinator = c.get("coordinator");
   const [d1, kept] = await Promise.all([
     fromD1(c.env.DB, productId, id),
-    unwrap(coordinator.findDeadLetter(productId, id)),
+    unwrap(coordinator.findDeadLetter(productId, id, openerOf(c))),
   ]);
   const found = d1 ?? kept;
   if (!found) {

@@ -45,7 +45,7 @@ events.get("/jobs/:jobId/events", async (c) => {
   await requireJobReader(c, id);
   const q = query(c, EventsQuery);
   // Ships held events first, all of them (503 else): the page's lastSeq reads as the log's end.
-  await unwrap(c.get("coordinator").openFeed(c.get("productId"), id, true));
+  await unwrap(c.get("coordinator").openFeed(c.get("productId"), id, true, openerOf(c)));
   // Typed by hand: the RPC stub's type of a JobEvent (`data: Record<string, unknown>`) is `never`.
   const page: { events: JobEvent[]; lastSeq: number } = await c.env.JOB_FEED.getByName(
     feedName(c.get("productId"), id),
@@ -125,7 +125,7 @@ async function openStream(c: Context<AppEnv>, grant: FeedGrant, feed: DurableObj
     const opened = grant.jobSeen && (await refuseBeyondFeed(c, grant, feed, after));
     const opener = await registerFeed(c, grant);
     if (opener !== ADMIN_OPENER) pass ??= await reserve(feed, grant.opener);
-    if (!opened) await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
+    if (!opened) await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId, false, grant.opener)); // ships held events first
     pass ??= await reserve(feed, grant.opener);
     return { opener, pass };
   } catch (err) {
@@ -150,7 +150,7 @@ async function refuseBeyondFeed(
   after: number,
 ): Promise<boolean> {
   if (after === 0 || after <= (await lastSeqOf(feed))) return false;
-  await unwrap(coordinatorFor(c.env, grant.productId).openFeed(grant.productId, grant.jobId));
+  await unwrap(coordinatorFor(c.env, grant.productId).openFeed(grant.productId, grant.jobId, false, grant.opener));
   const lastSeq = await lastSeqOf(feed);
   if (after > lastSeq) throw afterBeyondFeed(after, lastSeq);
   return true;

@@ -82,11 +82,15 @@ export type Caller = "admin" | string;
  * (an upload, a slow JSON body) reaches this unit later, and a revocation or rotation that committed in between must
  * refuse it, as it refuses anything new ("revoking or rotating a token refuses it at once": SPEC §4.8). Run in the
  * same synchronous unit as the write, it is serialised with the revocation: either the write commits first (and the
- * revocation sweeps what it left) or it is refused. `undefined` or "admin" checks nothing.
+ * revocation sweeps what it left) or it is refused. "admin" checks nothing. Required of every write RPC (no default):
+ * a route that forgot to pass its credential would not compile, where an optional one silently checked nothing.
  * @throws DomainError unauthorized — that credential was revoked or rotated meanwhile; nothing was kept.
+ * @throws TypeError — no `by` at all (a call that bypassed the type): nothing is written.
  */
-export function assertCallerLive(tx: Tx, by: Caller | undefined): void {
-  if (by === undefined || by === "admin") return;
+export function assertCallerLive(tx: Tx, by: Caller): void {
+  // A caller typed past the signature (a cast, a stub typed by hand) that left it out fails loudly: it used to pass.
+  if (typeof by !== "string") throw new TypeError("a write was asked for without its caller's credential");
+  if (by === "admin") return;
   if (authenticate(tx.sql, by, tx.now)) return;
   throw new DomainError(
     "unauthorized",

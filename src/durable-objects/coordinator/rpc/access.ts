@@ -42,11 +42,11 @@ export abstract class AccessRpc extends ComposedCoordinator {
     return this.units.run(productId, (tx) => authenticate(tx.sql, tokenHash, tx.now) ?? null);
   }
 
-  async mintToken(productId: string, role: TokenRole, name: string, hash: string, actor: string, caller?: Caller) {
+  async mintToken(productId: string, role: TokenRole, name: string, hash: string, actor: string, caller: Caller) {
     return this.units.runAs(caller, productId, (tx) => issueToken(tx, role, name, hash, actor));
   }
 
-  async revokeToken(productId: string, id: string, actor: string, caller?: Caller) {
+  async revokeToken(productId: string, id: string, actor: string, caller: Caller) {
     return this.retiring(caller, productId, (tx) => retireToken(tx, id, actor));
   }
 
@@ -89,9 +89,9 @@ export abstract class AccessRpc extends ComposedCoordinator {
     hash: string,
     ttlSeconds: number,
     actor: string,
-    grant?: CodeGrant,
-    mintedByToken?: string,
-    caller?: Caller,
+    grant: CodeGrant | undefined,
+    mintedByToken: string | undefined,
+    caller: Caller,
   ) {
     return this.units.runAs(caller, productId, (tx) =>
       issueEnrollmentCode(tx, hash, ttlSeconds, actor, grant, mintedByToken),
@@ -103,7 +103,7 @@ export abstract class AccessRpc extends ComposedCoordinator {
   }
 
   /** One unit, as `enroll`'s exchange is: a code revoked here is refused by every exchange that runs after. */
-  async revokeEnrollmentCode(productId: string, id: string, actor: string, caller?: Caller) {
+  async revokeEnrollmentCode(productId: string, id: string, actor: string, caller: Caller) {
     return this.units.runAs(caller, productId, (tx) => retireEnrollmentCode(tx, id, actor));
   }
 
@@ -120,7 +120,7 @@ export abstract class AccessRpc extends ComposedCoordinator {
    * token also end its connection generation (factories/link-ends `setFactoryToken`): a frame is refused at commit.
    */
   protected async retiring<T>(
-    caller: Caller | undefined,
+    caller: Caller,
     productId: string,
     fn: (tx: Tx) => Retired<T>,
     revoke?: { factoryId: string; reason: string },

@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/coordinator/rpc/alerts
  * The ProductCoordinator's RPC methods for alerts, health, the webhook and the tracker echo (issue 9, parts 5–6 and 8). One layer of the class chain
- * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ← ProductCoordinator):
+ * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ← rpc/work ← ProductCoordinator):
  * each method is one atomic unit over a store module; it adds only what must follow the commit.
  */
 import type { AlertState } from "../../../core/alerts.ts";
@@ -29,7 +29,7 @@ export abstract class AlertRpc extends BreakerRpc {
   }
 
   /** `POST …/alerts/{id}/ack` (operator, audited). */
-  async ackAlert(productId: string, id: string, actor: string, caller?: Caller) {
+  async ackAlert(productId: string, id: string, actor: string, caller: Caller) {
     return this.units.runAs(caller, productId, (tx) => ackAlert(tx, id, actor));
   }
 
@@ -47,7 +47,13 @@ export abstract class AlertRpc extends BreakerRpc {
    * `byToken`: the operator token asking (none for the admin). A token revoked after the Worker authenticated it
    * sets nothing (401): the webhook's URL and secret would outlive the revocation, as a factory token it minted did.
    */
-  async setWebhook(productId: string, target: WebhookTarget, actor: string, byToken?: string, caller?: Caller) {
+  async setWebhook(
+    productId: string,
+    target: WebhookTarget,
+    actor: string,
+    byToken: string | undefined,
+    caller: Caller,
+  ) {
     return this.units.runAs(caller, productId, (tx) => {
       assertTokenLive(tx.sql, byToken, "setting the webhook");
       return setWebhook(tx, target, actor);
@@ -58,7 +64,7 @@ export abstract class AlertRpc extends BreakerRpc {
     return this.units.run(productId, (tx) => getWebhook(tx.sql));
   }
 
-  async deleteWebhook(productId: string, actor: string, caller?: Caller) {
+  async deleteWebhook(productId: string, actor: string, caller: Caller) {
     return this.units.runAs(caller, productId, (tx) => deleteWebhook(tx, actor));
   }
 

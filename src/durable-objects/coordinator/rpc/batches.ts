@@ -18,7 +18,13 @@ export abstract class BatchRpc extends MetricsRpc {
    * `caller`: the request's credential, checked live in this unit (runtime/units `runAs`) — the last step before the
    * items are queued, so a token revoked while a batch's body streamed queues nothing.
    */
-  async recordBatch(productId: string, batchId: string, items: BatchItemRecord[], sending?: boolean, caller?: Caller) {
+  async recordBatch(
+    productId: string,
+    batchId: string,
+    items: BatchItemRecord[],
+    sending: boolean | undefined,
+    caller: Caller,
+  ) {
     return this.units.runAs(caller, productId, (tx) => recordBatch(tx, batchId, items, sending === true));
   }
 

@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/coordinator/rpc/breakers
  * The ProductCoordinator's RPC methods for circuit breakers and quarantine (issue 9, parts 3–4). One layer of the class chain
- * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ← ProductCoordinator):
+ * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ← rpc/work ← ProductCoordinator):
  * each method is one atomic unit over a store module; it adds only what must follow the commit.
  *
  * The factory list and a single factory are served here with their breakers attached (`breakers: [{engine, state,
@@ -51,7 +51,7 @@ export abstract class BreakerRpc extends BudgetRpc {
    * An operator releases a quarantined factory (factories/admin `releaseQuarantined`); after the commit its connected
    * agent is told (`active`: factories/standing), then a dispatch pass offers it the queued work.
    */
-  async releaseFactory(productId: string, factoryId: string, actor: string, caller?: Caller) {
+  async releaseFactory(productId: string, factoryId: string, actor: string, caller: Caller) {
     const outcome = await this.units.runAs(caller, productId, (tx) => {
       const { changed } = releaseQuarantined(tx, factoryId, actor);
       return { ...this.oneFactory(tx.sql, factoryId, tx.now), changed };

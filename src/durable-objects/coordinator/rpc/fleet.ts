@@ -37,13 +37,13 @@ export abstract class FleetRpc extends AccessRpc {
     input: EnrollInput,
     tokenHash: string,
     actor: string,
-    by?: EnrolledBy,
-    caller?: Caller,
+    by: EnrolledBy | undefined,
+    caller: Caller,
   ) {
     return this.units.runAs(caller, productId, (tx) => listedIn(this.ctx, tx, enroll(tx, input, tokenHash, actor, by)));
   }
 
-  async heartbeat(productId: string, factoryId: string, body: HeartbeatInput, caller?: Caller) {
+  async heartbeat(productId: string, factoryId: string, body: HeartbeatInput, caller: Caller) {
     return this.units.runAs(caller, productId, (tx) => heartbeat(tx, factoryId, body, this.linked(factoryId)));
   }
 
@@ -53,7 +53,7 @@ export abstract class FleetRpc extends AccessRpc {
     factoryId: string,
     req: { capabilities?: string[]; seatLimit?: number },
     actor: string,
-    caller?: Caller,
+    caller: Caller,
   ) {
     // A connected agent runs what it is granted (welcome `seats`): it is told the new grant in the unit's answer, at
     // the commit — told once the outbox had shipped, a pass another unit ran meanwhile pushed it work for a seat it
@@ -90,8 +90,8 @@ export abstract class FleetRpc extends AccessRpc {
     factoryId: string,
     newHash: string,
     actor: string,
-    byToken?: string,
-    caller?: Caller,
+    byToken: string | undefined,
+    caller: Caller,
   ) {
     // Sockets authenticated with the old token must not outlive it.
     const revoke = { factoryId, reason: "token rotated" };
@@ -99,7 +99,7 @@ export abstract class FleetRpc extends AccessRpc {
     return this.retiring(caller, productId, (tx) => retiredListed(this.ctx, tx, rotate(tx)), revoke);
   }
 
-  async revokeFactoryToken(productId: string, factoryId: string, actor: string, caller?: Caller) {
+  async revokeFactoryToken(productId: string, factoryId: string, actor: string, caller: Caller) {
     const revoke = { factoryId, reason: "factory token revoked" };
     const retire = (tx: Tx) => retireFactoryToken(tx, factoryId, actor, this.linked(factoryId));
     return this.retiring(caller, productId, (tx) => retiredListed(this.ctx, tx, retire(tx)), revoke);
@@ -118,7 +118,7 @@ export abstract class FleetRpc extends AccessRpc {
     return httpBeat(tx, factoryId, answer, this.linked(factoryId));
   }
 
-  async setFactoryStatus(productId: string, factoryId: string, status: AdminStatus, actor: string, caller?: Caller) {
+  async setFactoryStatus(productId: string, factoryId: string, status: AdminStatus, actor: string, caller: Caller) {
     let notice: ReturnType<typeof statusNotice>;
     const outcome = await this.units.runAs(caller, productId, (tx) => {
       const from = readFactory(tx.sql, factoryId)?.status;
@@ -132,7 +132,7 @@ export abstract class FleetRpc extends AccessRpc {
     return outcome;
   }
 
-  async deregister(productId: string, factoryId: string, actor: string, caller?: Caller) {
+  async deregister(productId: string, factoryId: string, actor: string, caller: Caller) {
     const revoke = { factoryId, reason: "factory deregistered" };
     return this.retiring(caller, productId, (tx) => deregister(tx, factoryId, actor), revoke);
   }

@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/coordinator/rpc/metrics
  * The ProductCoordinator's RPC methods for metrics and stats (issue 9, part 9). One layer of the class chain
- * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ← ProductCoordinator):
+ * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ← rpc/work ← ProductCoordinator):
  * each method is one atomic unit over a store module; it adds only what must follow the commit.
  */
 import { linkedFactoryIds } from "../factories/fleet-view.ts";

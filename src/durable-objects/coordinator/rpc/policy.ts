@@ -37,11 +37,11 @@ export abstract class PolicyRpc extends FleetRpc {
     return this.units.run(productId, (tx) => listSerialGates(tx, q));
   }
 
-  async freezeSerialKey(productId: string, key: string, actor: string, reason: string, caller?: Caller) {
+  async freezeSerialKey(productId: string, key: string, actor: string, reason: string, caller: Caller) {
     return this.units.runAs(caller, productId, (tx) => freezeSerialKey(tx, key, actor, reason));
   }
 
-  async unfreezeSerialKey(productId: string, key: string, actor: string, reason?: string, caller?: Caller) {
+  async unfreezeSerialKey(productId: string, key: string, actor: string, reason: string | undefined, caller: Caller) {
     return this.units.runAs(caller, productId, (tx) => unfreezeSerialKey(tx, key, actor, reason));
   }
 
@@ -50,7 +50,7 @@ export abstract class PolicyRpc extends FleetRpc {
    * the unit's answer, at the commit — before the dispatch pass the unit causes pushes that factory work for the seat
    * it freed (as jobs' actions do: product-coordinator `action`).
    */
-  async review(productId: string, jobId: string, input: ReviewInput, caller?: Caller) {
+  async review(productId: string, jobId: string, input: ReviewInput, caller: Caller) {
     const outcome = await this.units.runAs(
       caller,
       productId,
@@ -79,7 +79,7 @@ export abstract class PolicyRpc extends FleetRpc {
   }
 
   /** Merge a validated patch (audited, queue version bumped); connected factories hear a changed lease TTL. */
-  async patchSettings(productId: string, patch: SettingsPatch, actor: string, caller?: Caller) {
+  async patchSettings(productId: string, patch: SettingsPatch, actor: string, caller: Caller) {
     const outcome = await this.units.runAs(caller, productId, (tx) => updateSettings(tx, patch, actor));
     if (!outcome.ok) return outcome;
     if (outcome.value.announce) announceSettings(this.ctx, outcome.value.settings);
@@ -97,8 +97,8 @@ export abstract class PolicyRpc extends FleetRpc {
     parentId: string,
     children: ChildManifest[],
     actor: string,
-    requestKey?: string,
-    caller?: Caller,
+    requestKey: string | undefined,
+    caller: Caller,
   ) {
     return this.units.runAs(caller, productId, (tx) => addChildren(tx, parentId, children, actor, requestKey));
   }

@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/coordinator/rpc/routing
  * The ProductCoordinator's RPC methods for learned routing (issue 11 parts 1–4). One layer of the class chain
- * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ←
+ * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ← rpc/work ←
  * ProductCoordinator): each method is one atomic unit over a store module; it adds only what must follow the commit.
  *
  * Track records are written by every run's end (jobs/runs `finishRun`); here they are read, turned into
@@ -68,7 +68,7 @@ export abstract class RoutingRpc extends BatchRpc {
    * `POST …/routing/rules`: audited `routing.rule.add`; a dispatch pass follows. 409 conflict when the rule would make
    * a running experiment's two arms route alike (policies/routing-changes `assertRunningArmsDiffer`): nothing is kept.
    */
-  async addRoutingRule(productId: string, input: RuleInput, actor: string, caller?: Caller) {
+  async addRoutingRule(productId: string, input: RuleInput, actor: string, caller: Caller) {
     return this.afterRuleChange(
       await this.units.runAs(caller, productId, (tx) => {
         const rule = addRoutingRule(tx, input, actor);
@@ -84,7 +84,7 @@ export abstract class RoutingRpc extends BatchRpc {
    * rule away would make a running experiment's two arms route alike, as adding one would (a product rule that an
    * arm's rule cancels or outweighs is all that tells the arms apart): nothing is removed.
    */
-  async removeRoutingRule(productId: string, id: string, actor: string, caller?: Caller) {
+  async removeRoutingRule(productId: string, id: string, actor: string, caller: Caller) {
     return this.afterRuleChange(
       await this.units.runAs(caller, productId, (tx) => {
         const rule = removeRoutingRule(tx, id, actor);
@@ -106,8 +106,8 @@ export abstract class RoutingRpc extends BatchRpc {
     runs: HistoryRun[],
     first: boolean,
     actor: string,
-    rebuild?: number,
-    caller?: Caller,
+    rebuild: number | undefined,
+    caller: Caller,
   ) {
     return this.units.runAs(caller, productId, (tx) => {
       if (first) enqueueAudit(tx, actor, "routing.rebuild", productId, {});
@@ -125,12 +125,12 @@ export abstract class RoutingRpc extends BatchRpc {
   }
 
   /** `POST …/routing/experiments`: audited `routing.experiment.start`; a dispatch pass follows (queued work re-ranks). */
-  async startExperiment(productId: string, spec: ExperimentSpec, actor: string, caller?: Caller) {
+  async startExperiment(productId: string, spec: ExperimentSpec, actor: string, caller: Caller) {
     return this.afterRuleChange(await this.units.runAs(caller, productId, (tx) => startExperiment(tx, spec, actor)));
   }
 
   /** `POST …/routing/experiments/{id}/stop`: audited `routing.experiment.stop`; a dispatch pass follows. */
-  async stopExperiment(productId: string, id: string, actor: string, caller?: Caller) {
+  async stopExperiment(productId: string, id: string, actor: string, caller: Caller) {
     return this.afterRuleChange(await this.units.runAs(caller, productId, (tx) => stopExperiment(tx, id, actor)));
   }
 

@@ -169,7 +169,7 @@ export class Units {
    * here (401 `unauthorized`), nothing written. Every write the Worker makes for a request goes through this.
    */
   runAs<T>(
-    caller: Caller | undefined,
+    caller: Caller,
     productId: string,
     fn: (tx: Tx) => T,
     answer?: (outcome: Outcome<T>) => void,
