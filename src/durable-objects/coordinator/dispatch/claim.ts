@@ -31,6 +31,7 @@ import type { Factory, Job } from "../../../core/model.ts";
 import { claimable, claimantView } from "../../../core/pull-claim.ts";
 import { breakerHeldEngines } from "../../../core/route-filter.ts";
 import type { RouteContext } from "../../../core/router.ts";
+import { stopsByAfterGrant } from "../../../core/serial-holds.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import type { Lease } from "../../../shared/responses.ts";
 import { cascadeHold } from "../dag/cancel-subtree.ts";
@@ -112,6 +113,7 @@ export function assignJob(tx: Tx, job: Job, factoryId: string, requestedTtl?: nu
     holderFactoryId: factoryId,
     leaseEpoch: job.leaseEpoch + 1,
     leaseExpiresAt: expiresAt,
+    leaseStopsBy: stopsByAfterGrant(undefined, expiresAt, ttlSeconds), // a new lease: its first grant only
     attempt: job.attempt + 1,
     notBefore: undefined,
     // The contract: a preemption's marks last until the job runs again (the cool-down reads the runs instead).
