@@ -142,6 +142,7 @@ export function planAndAssign(
       const won = preemptFor(tx, job, liveFactories(), routeCtx);
       if (!won) continue;
       plan.evictions.push(won.eviction);
+      if (!won.factory) continue; // the lapsed victim's expiry left its seat no use to this job (dispatch/preempt)
       job = won.job;
       factory = won.factory;
       factory.load -= 1;
