@@ -170,6 +170,8 @@ export interface Job {
   serialKey?: string;
   holderFactoryId?: string;
   leaseExpiresAt?: number;
+  /** The latest its holder's agent runs the engine, hearing nothing more (ms; core/serial-holds `stopsByAfterGrant`). */
+  leaseStopsBy?: number;
   lastResult?: RunResult;
   /** Delayed dispatch: a retry is not claimable before this instant. */
   notBefore?: number;

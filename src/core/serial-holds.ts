@@ -40,6 +40,16 @@ export function engineStopsBy(expiresAt: number, ttlSeconds: number): number {
   return expiresAt + Math.max(ttlSeconds, OUTAGE_GRACE_MIN_SECONDS) * 1000 + ENGINE_STOP_SLACK_MS;
 }
 
+/**
+ * The stop bound of a lease after one grant or renewal of it at `expiresAt` (ms) for `ttlSeconds` (s, as granted):
+ * the later of that grant's `engineStopsBy` and `previous` (ms; undefined for a new lease's first grant). Its agent
+ * stops the engine by the last grant it HEARD — a renewal's answer may be lost — so the bound never comes back in:
+ * after an operator lowers the TTL, a renewal granted at the new TTL still leaves the engine the old grant's grace.
+ */
+export function stopsByAfterGrant(previous: number | undefined, expiresAt: number, ttlSeconds: number): number {
+  return Math.max(previous ?? Number.NEGATIVE_INFINITY, engineStopsBy(expiresAt, ttlSeconds));
+}
+
 /** The key held by a run that lost its lease (taken by force, or lapsed), while that run stops. */
 export interface SerialHold {
   key: string;
@@ -60,18 +70,21 @@ export interface LeaseTaken {
   holderFactoryId?: string;
   leaseEpoch: number;
   leaseExpiresAt?: number;
+  /** `stopsByAfterGrant` over the lease's grants (ms): what its agent was told bounds the engine. */
+  leaseStopsBy?: number;
 }
 
 /**
  * The hold a loss of `job`'s lease at `now` (ms) leaves — taken by force, or lapsed — or undefined when there is none
  * to keep: the job has no serial key, no holder, or its engine has stopped on its own by now (`engineStopsBy` the old
- * lease's expiry, for `ttlSeconds` — the lease's governing TTL, never shorter than the one granted — has passed).
- * `until` is that instant, never later.
+ * lease's expiry, for `ttlSeconds` — the lease's governing TTL now — and the lease's own `leaseStopsBy`, what its
+ * grants told its agent, have passed). `until` is the later of those instants, never later. Not the governing TTL
+ * alone: an operator may have lowered it since the grant, and the agent still runs on by the TTL it was granted.
  */
 export function holdAfterLeaseLoss(job: LeaseTaken, now: number, ttlSeconds: number): SerialHold | undefined {
   const { serialKey, holderFactoryId, leaseExpiresAt } = job;
   if (serialKey === undefined || !holderFactoryId || leaseExpiresAt === undefined) return undefined;
-  const until = engineStopsBy(leaseExpiresAt, ttlSeconds);
+  const until = Math.max(engineStopsBy(leaseExpiresAt, ttlSeconds), job.leaseStopsBy ?? Number.NEGATIVE_INFINITY);
   if (!isLeaseLive(until, now)) return undefined;
   return { key: serialKey, jobId: job.id, factoryId: holderFactoryId, leaseEpoch: job.leaseEpoch, until };
 }

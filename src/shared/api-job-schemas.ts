@@ -70,6 +70,11 @@ export const JobSchema = z.object({
   serialKey: z.string().optional(),
   holderFactoryId: z.string().optional(),
   leaseExpiresAt: ms.optional(),
+  leaseStopsBy: ms
+    .optional()
+    .describe(
+      "the latest its holder's agent runs the engine if it hears nothing more: a lost lease holds the serial key until then",
+    ),
   lastResult: RunResultSchema.optional(),
   notBefore: ms.optional(),
   reviews: z.array(ReviewSchema).optional(),

@@ -2,7 +2,9 @@
 // run until its factory's `stopped` frame for exactly that job and epoch, or until the agent would have stopped the
 // engine on its own — the old lease's expiry plus the agent's own lapse grace (agent/lease-renewer `lapseGraceMs`)
 // and its kill window (CANCEL_GRACE_MS): property-tested never shorter than that rule, never longer than expiry + max(TTL, 30 s)
-// + 5 s, none made without a key or once that instant passed; the waiting reason names the stopping job.
+// + 5 s, none made without a key or once that instant passed; across grants at changing TTLs (a lowered product TTL, a
+// renewal's lost answer) never shorter than the lapse after whichever grant the agent heard last; the waiting reason
+// names the stopping job.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CANCEL_GRACE_MS } from "../../src/agent/engine-runner.ts";
@@ -16,6 +18,7 @@ import {
   liveHoldsByKey,
   type SerialHold,
   stopEndsHold,
+  stopsByAfterGrant,
 } from "../../src/core/serial-holds.ts";
 import { gateReason } from "../../src/core/waiting-queued.ts";
 import { jobFixture as job } from "../support/fixtures.ts";
@@ -99,6 +102,41 @@ describe("bound (property)", () => {
           // … never longer than expiry + max(TTL, 30 s) + the slack; live only before its end.
           if (end > expiresAt + Math.max(ttl, 30) * 1000 + ENGINE_STOP_SLACK_MS) return false;
           return holdLive(hold, now + later) === now + later < end;
+        },
+      ),
+    );
+  });
+});
+
+describe("bound across grants at changing TTLs (property)", () => {
+  // An operator may lower the product's TTL while a job runs; a renewal's answer may be lost. The agent runs the
+  // engine by the last grant it heard; the hold, made at the loss with the governing TTL THEN, must still outlast it.
+  it("a hold outlasts the agent's lapse after whichever grant it heard last", () => {
+    const grant = fc.record({ gap: fc.integer({ min: 0, max: 600_000 }), ttl: fc.integer({ min: 5, max: 3600 }) });
+    fc.assert(
+      fc.property(
+        fc.array(grant, { minLength: 1, maxLength: 6 }),
+        fc.nat(5),
+        fc.integer({ min: 5, max: 3600 }),
+        fc.integer({ min: 0, max: 600_000 }),
+        (grants, heardPick, governingNow, lossGap) => {
+          let at = NOW;
+          let stopsBy: number | undefined;
+          const expiries: Array<{ expiresAt: number; ttl: number }> = [];
+          for (const g of grants) {
+            at += g.gap;
+            const expiresAt = at + g.ttl * 1000;
+            stopsBy = stopsByAfterGrant(stopsBy, expiresAt, g.ttl);
+            expiries.push({ expiresAt, ttl: g.ttl });
+          }
+          const heard = expiries[heardPick % expiries.length]!;
+          const last = expiries[expiries.length - 1]!;
+          const lostAt = at + lossGap;
+          const taken = { ...running, leaseExpiresAt: last.expiresAt, leaseStopsBy: stopsBy };
+          const agentKills = heard.expiresAt + lapseGraceMs(heard.ttl) + CANCEL_GRACE_MS;
+          const hold = holdAfterLeaseLoss(taken, lostAt, governingNow);
+          // No hold only once the engine has stopped on its own; else the hold ends no sooner than it does.
+          return hold === undefined ? agentKills <= lostAt : hold.until >= agentKills;
         },
       ),
     );

@@ -31,6 +31,7 @@ import type { Factory, Job } from "../../../core/model.ts";
 import { claimable, claimantView } from "../../../core/pull-claim.ts";
 import { breakerHeldEngines } from "../../../core/route-filter.ts";
 import type { RouteContext } from "../../../core/router.ts";
+import { stopsByAfterGrant } from "../../../core/serial-holds.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import type { Lease } from "../../../shared/responses.ts";
 import { cascadeHold } from "../dag/cancel-subtree.ts";
@@ -41,6 +42,7 @@ import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { breakerDetails } from "../policies/breaker-details.ts";
 import { notClosedBreakers, noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
+import { dispatchPaused } from "../policies/budget.ts";
 import { budgetPauseOf } from "../policies/budget-view.ts";
 import { experimentPolicy, noteArmAssignment } from "../policies/experiments.ts";
 import { dispatchAllowance } from "../policies/job-allowance.ts";
@@ -79,6 +81,7 @@ export function closedSerialKeys(ctx: Pick<RouteContext, "busySerialKeys" | "fro
 }
 
 export function routeContext(tx: Tx): RouteContext {
+  const paused = dispatchPaused(tx); // first: past a period's boundary it rolls the budget over (policies/budget)
   const settings = getSettings(tx.sql);
   const breakerRows = notClosedBreakers(tx); // one read of the table feeds both the filter's keys and the hold's details
   return {
@@ -86,8 +89,8 @@ export function routeContext(tx: Tx): RouteContext {
     weights: settings.weights,
     busySerialKeys: busySerialKeys(tx.sql, tx.now),
     frozenSerialKeys: new Set(settings.frozenSerialKeys),
-    budgetPaused: settings.budgetPaused,
-    ...(settings.budgetPaused ? { budgetPause: budgetPauseOf(tx) } : {}), // the waiting words: who, spend, end
+    budgetPaused: paused,
+    ...(paused ? { budgetPause: budgetPauseOf(tx) } : {}), // the waiting words: who, spend, end
     openBreakers: openBreakerKeys(tx, breakerRows),
     breakers: breakerDetails(tx, breakerRows), // overflow: hold counts a breaker only where its factory could take the job
     overflow: settings.overflow,
@@ -112,6 +115,7 @@ export function assignJob(tx: Tx, job: Job, factoryId: string, requestedTtl?: nu
     holderFactoryId: factoryId,
     leaseEpoch: job.leaseEpoch + 1,
     leaseExpiresAt: expiresAt,
+    leaseStopsBy: stopsByAfterGrant(undefined, expiresAt, ttlSeconds), // a new lease: its first grant only
     attempt: job.attempt + 1,
     notBefore: undefined,
     // The contract: a preemption's marks last until the job runs again (the cool-down reads the runs instead).
@@ -143,7 +147,7 @@ export function claimFor(
 ): { job: Job; lease: Lease; allowance?: JobAllowance } | undefined {
   if (factory.status !== "active" || factory.load >= factory.seats) return undefined;
   // A paused budget refuses every job (core/route-filter `budget_paused`): nothing to walk, nothing to build.
-  if (getSettings(tx.sql).budgetPaused) return undefined;
+  if (dispatchPaused(tx)) return undefined;
   const ctx = routeContext(tx);
   // The claimant is demonstrably alive, whatever its last heartbeat said (core/pull-claim: the rule, pure).
   const live = claimantView(factory);

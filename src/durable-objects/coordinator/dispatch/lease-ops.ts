@@ -32,6 +32,7 @@ import { FencedError } from "../../../core/errors.ts";
 import type { LossKind } from "../../../core/exclusions.ts";
 import { decideExpiry, isLeaseLive, leaseExpiresAt } from "../../../core/lease.ts";
 import { type Job, LEASED_STAGES, type RunResult } from "../../../core/model.ts";
+import { stopsByAfterGrant } from "../../../core/serial-holds.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import { settled } from "../dag/dependents.ts";
 import { noteStop } from "../factories/notices.ts";
@@ -92,7 +93,9 @@ export function renewLease(tx: Tx, jobId: string, factoryId: string, leaseEpoch:
   }
   const ttlSeconds = grantedLeaseTtl(leaseTtlFor(job.manifest, getSettings(tx.sql)), requested);
   const expiresAt = leaseExpiresAt(tx.now, ttlSeconds);
-  touchJob(tx, job, { leaseExpiresAt: expiresAt });
+  // The engine's bound never comes in: the holder may not hear this answer, and runs on by the grant it last heard.
+  const leaseStopsBy = stopsByAfterGrant(job.leaseStopsBy, expiresAt, ttlSeconds);
+  touchJob(tx, job, { leaseExpiresAt: expiresAt, leaseStopsBy });
   return { jobId, leaseEpoch, expiresAt, ttlSeconds };
 }
 

@@ -27,6 +27,7 @@ import type { Assignment } from "../../../shared/protocol.ts";
 import { cascadeHold } from "../dag/cancel-subtree.ts";
 import { anyQueued, type Bucket } from "../jobs/buckets.ts";
 import { loadJob } from "../jobs/rows.ts";
+import { dispatchPaused } from "../policies/budget.ts";
 import { dispatchAllowance } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { getSettings } from "../runtime/meta.ts";
@@ -55,8 +56,8 @@ export function planAndAssign(
   if (!anyQueued(tx.sql)) return plan;
   // A paused budget refuses every job on every factory (core/route-filter `budget_paused`), preemption's included:
   // walking the queue would parse and score up to MAX_SCAN jobs per pass to place none of them.
+  if (dispatchPaused(tx)) return plan; // rolled over first: past a period's boundary exhaustion's pause has ended
   const settings = getSettings(tx.sql);
-  if (settings.budgetPaused) return plan;
   // Free seats from cached factory documents, indexed by capability (dispatch/free-seats): no row read per idle factory.
   const free = new FreeSeats(tx.sql, connected, tx.now);
   // With preemption on, a critical job may still be placed when every seat is taken (core/preemption).
@@ -141,6 +142,7 @@ export function planAndAssign(
       const won = preemptFor(tx, job, liveFactories(), routeCtx);
       if (!won) continue;
       plan.evictions.push(won.eviction);
+      if (!won.factory) continue; // the lapsed victim's expiry left its seat no use to this job (dispatch/preempt)
       job = won.job;
       factory = won.factory;
       factory.load -= 1;

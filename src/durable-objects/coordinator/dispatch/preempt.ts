@@ -14,10 +14,15 @@
  * Only push dispatch preempts: a pull (HTTP-claim) factory has no channel to be told to stop, so claim.ts never does.
  */
 import type { Factory, Job } from "../../../core/model.ts";
-import { decidePreemption, PREEMPTION_COOLDOWN_MS, type PreemptionDecision } from "../../../core/preemption.ts";
+import {
+  decidePreemption,
+  fitsButForSeat,
+  PREEMPTION_COOLDOWN_MS,
+  type PreemptionDecision,
+} from "../../../core/preemption.ts";
 import type { RouteContext } from "../../../core/router.ts";
 import type { CancelCode } from "../../../shared/protocol-lease-notices.ts";
-import { livePollers } from "../factories/registry.ts";
+import { livePollers, readFactory } from "../factories/registry.ts";
 import { loadJob, touchJob } from "../jobs/rows.ts";
 import { finishRun } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
@@ -99,14 +104,15 @@ export function preemptionDecision(
  * If `job` may preempt on one of `factories` (the connected, active ones, full or not), take the victim's lease
  * and requeue it; returns the eviction (for the `cancel` frame), the factory whose seat is now free, and `job`
  * as saved with its `lastEvictionAt` (assign that one; a lapsed victim's expiry evicted nothing: `job` as it was).
- * Writes nothing and returns undefined when the rule says no.
+ * Writes nothing and returns undefined when the rule says no. No `factory`: the victim was stopped, but its expiry
+ * left the seat no use to `job` (a breaker it tripped, a quarantine) — the job waits.
  */
 export function preemptFor(
   tx: Tx,
   job: Job,
   factories: readonly Factory[],
   ctx: RouteContext,
-): { eviction: Eviction; factory: Factory; job: Job } | undefined {
+): { eviction: Eviction; factory?: Factory; job: Job } | undefined {
   const decision = preemptionDecision(tx, job, factories, ctx);
   if (!decision.preempt) return undefined;
   const { victim, factoryId } = decision;
@@ -114,8 +120,16 @@ export function preemptFor(
   const eviction = { factoryId, jobId: victim.id, leaseEpoch: victim.leaseEpoch };
   // A victim whose lease lapsed is the reaper's: expired, its attempt counted — not preempted with it refunded
   // (dispatch/forced-loss). Its seat is free all the same; the cancel still goes before the `assign` (not a notice).
-  if (expireIfLapsed(tx, victim, false))
-    return { eviction: { ...eviction, reason: "lease expired", code: "lease_expired" }, factory, job };
+  if (expireIfLapsed(tx, victim, false)) {
+    const expired: Eviction = { ...eviction, reason: "lease expired", code: "lease_expired" };
+    // That expiry closed the victim's run `timeout`, a failure of its engine, in this unit: it may have tripped the
+    // breaker the job would run under (added to this pass's open set: policies/breakers) or quarantined the factory.
+    // The job runs on that seat only if it still would have been given it; the victim is stopped either way.
+    const status = readFactory(tx.sql, factoryId)?.status ?? factory.status;
+    return fitsButForSeat(job, { ...factory, status }, ctx)
+      ? { eviction: expired, factory, job }
+      : { eviction: expired, job };
+  }
   const why = preemptedMessage(job.id);
   holdSerialKey(tx, victim); // the victim's key stays held while its factory stops it (dispatch/serial-holds)
   const result = { outcome: "preempted", message: why, retryable: true } as const;

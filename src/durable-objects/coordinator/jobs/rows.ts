@@ -215,7 +215,11 @@ export function touchJob(tx: Tx, job: Job, changes: Partial<Job>): Job {
 }
 
 /** Changes that drop the lease: the job has no holder after this. */
-export const NO_LEASE: Partial<Job> = { holderFactoryId: undefined, leaseExpiresAt: undefined };
+export const NO_LEASE: Partial<Job> = {
+  holderFactoryId: undefined,
+  leaseExpiresAt: undefined,
+  leaseStopsBy: undefined,
+};
 
 export function assertHolder(job: Job, factoryId: string, leaseEpoch: number): void {
   if (job.holderFactoryId !== factoryId) {

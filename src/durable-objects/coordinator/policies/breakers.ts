@@ -138,8 +138,11 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
   // end, not one that passes while the breaker stays open (the same alert, refreshed: no trip, no webhook).
   if (tripped || (prev.openUntil !== undefined && (next.openUntil ?? 0) > prev.openUntil))
     sayBreakerOpen(tx, run, engine, next.openUntil ?? tx.now, why, tripped);
-  if (tripped)
+  if (tripped) {
     enqueueAudit(tx, "system", "breaker.open", subject, { openUntil: next.openUntil, why, jobId: run.jobId });
+    // A route context this unit handed out (a pass whose preemption expired a lapsed run) keeps off it from now on.
+    for (const set of handedOut.get(tx) ?? []) set.add(`${run.factoryId}:${engine}`);
+  }
   if (closed) {
     clearAlert(tx, "breaker_open", subject);
     enqueueAudit(tx, "system", "breaker.close", subject, { jobId: run.jobId });

@@ -96,6 +96,19 @@ export function currentBudget(tx: Tx): ProductBudget | undefined {
   return commit(tx, stored, rolled);
 }
 
+/**
+ * Whether dispatch is paused at `tx.now` (the claim, the push pass, the route context's filter and waiting words, the
+ * metrics): `settings.budgetPaused`, with the budget rolled over first while it says paused. That flag mirrors the
+ * pause as the last unit saved it, and past a period's boundary an exhaustion pause has ended before the boundary's
+ * alarm runs — or, that alarm lost, the minute's cron sweep: a claim then was refused 204 while `GET …/budget` (which
+ * rolls over itself) said `ok`. Not paused: one settings read, no budget read.
+ */
+export function dispatchPaused(tx: Tx): boolean {
+  if (!getSettings(tx.sql).budgetPaused) return false;
+  currentBudget(tx); // saves the rolled-over budget and its mirror when the period has ended
+  return getSettings(tx.sql).budgetPaused;
+}
+
 /** A pause's or resume's answer: the budget and `changed`, or with none set the operator's pause alone. */
 type Acted = (BudgetView & { changed: boolean }) | UnbudgetedPause;
 

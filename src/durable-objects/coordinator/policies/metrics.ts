@@ -25,10 +25,11 @@ import {
 import { execute } from "../../sql-statements.ts";
 import { linkEndedIds } from "../factories/fleet-view.ts";
 import { listFactories } from "../factories/registry.ts";
-import { getSettings, queueVersion } from "../runtime/meta.ts";
+import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { openAlertCounts } from "./alerts.ts";
 import { listBreakers } from "./breakers.ts";
+import { dispatchPaused } from "./budget.ts";
 import { budgetPauseOf, budgetSnapshot } from "./budget-view.ts";
 import { countsAs } from "./track-records.ts";
 
@@ -171,12 +172,11 @@ export function metricsSnapshot(tx: Tx, linked: ReadonlySet<string>): MetricsSna
     disconnected: cut.reduce((n, f) => n + f.seats, 0),
     disconnectedFactories: ended.size,
   };
+  // What dispatch itself reads, not the budget's state: an operator's pause with no budget set is the flag alone; past
+  // a period's boundary the budget is rolled over first (policies/budget `dispatchPaused`), as a claim would be.
+  const paused = dispatchPaused(tx);
   const budget = budgetSnapshot(tx);
-  // The flag dispatch itself reads, not the budget's state: an operator's pause with no budget set is this flag alone.
-  // Still set a moment past a period's boundary (the alarm lifts it), when the rolled-over budget names no pause: the
-  // boundary lifts only exhaustion's, so that is whose it was.
-  const dispatchPaused = getSettings(tx.sql).budgetPaused;
-  const pausedBy = dispatchPaused ? (budgetPauseOf(tx)?.pausedBy ?? (budget ? "exhausted" : "operator")) : undefined;
+  const pausedBy = paused ? (budgetPauseOf(tx)?.pausedBy ?? (budget ? "exhausted" : "operator")) : undefined;
   return {
     schema_version: METRICS_SCHEMA_VERSION,
     generated_at: tx.now,
@@ -192,7 +192,7 @@ export function metricsSnapshot(tx: Tx, linked: ReadonlySet<string>): MetricsSna
     retries: c.get("retries") ?? 0,
     breakers: listBreakers(tx),
     ...(budget ? { budget } : {}),
-    dispatchPaused,
+    dispatchPaused: paused,
     ...(pausedBy ? { dispatchPausedBy: pausedBy } : {}),
     openAlerts: openAlertCounts(tx),
     factories: factoryRates(tx, factories),
