@@ -9,7 +9,7 @@ import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
 import type { Units } from "../runtime/units.ts";
 import { DELIVERY_LOOP_MS, type DeliveryHost, deliverOutbox, QueueHealth } from "./delivery.ts";
 import { lastHeldSeq } from "./due-rows.ts";
-import { appendFeeds } from "./feed-append.ts";
+import { appendFeeds, FEED_CALL_MS } from "./feed-append.ts";
 import { type FlushResult, flushJobFeed } from "./feed-flush.ts";
 import { takeUrgent } from "./feed-wanted.ts";
 import { OutageProbe } from "./outage-probe.ts";
@@ -43,6 +43,8 @@ export class OutboxShipper {
   private readonly queues = new QueueHealth();
   /** During an outage backoff, the one send readers' flushes make per window (outbox/outage-probe). */
   private readonly probe = new OutageProbe();
+  /** How long a feed call is waited for (ms; outbox/feed-append FEED_CALL_MS — a test sets it short). */
+  private feedCallMs = FEED_CALL_MS;
   /** Units committed per second: with the feed budget's busy state, whether D1 history is held (core/history-hold). */
   private readonly unitRate = new UnitRate();
   private delivering: Promise<number> | null = null;
@@ -129,7 +131,7 @@ export class OutboxShipper {
    *   during a backoff whose probe was refused or is unanswered past its bound, the job has events held)
    */
   async flushFeed(jobId: string, waitForProbe = true): Promise<boolean> {
-    const parts = { env: this.env, units: this.units, feeds: this.feeds, queues: this.queues };
+    const parts = { env: this.env, units: this.units, feeds: this.feeds, queues: this.queues, callMs: this.feedCallMs };
     // What a flush's end does is part of the flush: a probe answered past its bound still ends the outage it found over.
     const flush = () => flushJobFeed(parts, jobId).then((r) => this.flushed(r));
     const flushed = await this.probe.run(jobId, () => this.retryAt, flush, waitForProbe);
@@ -217,7 +219,7 @@ export class OutboxShipper {
       feeds: this.feeds,
       queues: this.queues,
       historyHeld: (now) => historyLoaded(this.feeds.isBusy(now), this.unitRate.perSecond(now)),
-      appendFeeds: (batches) => appendFeeds(env, units.productId, batches),
+      appendFeeds: (batches) => appendFeeds(env, units.productId, batches, this.feedCallMs),
       now: () => Date.now(),
       transact: (fn) => units.transact(fn),
     };
