@@ -1,10 +1,11 @@
-// During an outage backoff, readers opening job feeds (a REST page, a stream, an artifact commit) make one send per
-// backoff window, not one each: the first reader's flush is the window's probe, readers meanwhile wait for its
-// answer, and once it is refused the window's later readers send nothing — a feed with held events answers
-// `unavailable` (503) as a refused flush did, one with none answers at once. Many readers were a storm of refused
-// sends, the one thing the backoff exists to prevent. A new window (the next outage round) has a probe of its own,
-// and a probe its feed takes ends the outage for the readers behind it, who then ship their own feeds. Real
-// coordinator and its `openFeed`; destinations that refuse stand in for the outage; the backoff ends by setting it.
+// During an outage backoff, readers opening the feeds the outage round found refusing (a REST page, a stream, an
+// artifact commit) make one send per backoff window, not one each: the first reader's flush is the window's probe,
+// readers meanwhile wait for its answer, and once it is refused the window's later readers send nothing — a feed with
+// held events answers `unavailable` (503) as a refused flush did, one with none answers at once. Many readers were a
+// storm of refused sends, the one thing the backoff exists to prevent. A new window (the next outage round) has a probe
+// of its own, and a probe its feed takes ends the outage for the readers behind it, who then ship their own feeds.
+// (A feed the round did not try has a probe of its own: outbox-outage-probe-feeds.) Real coordinator and its
+// `openFeed`; destinations that refuse stand in for the outage; the backoff ends by setting it.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";

@@ -60,6 +60,8 @@ export interface RoundResult {
    * outbox, count nothing. Past the horizon such a round is judged as any other.
    */
   outage: boolean;
+  /** In an outage round: the jobs whose feeds it tried, every one refusing (the outage probe's evidence). */
+  refusedFeeds?: string[];
   /** Due records of a queue that refuses were left unsent: it is asked again at this instant (ms; QueueHealth). */
   askAt?: number;
   /** When the round read what was due (ms), and whether D1 history was held then: what it left for a hold. */
@@ -74,6 +76,8 @@ export interface DeliveryOutcome {
   settled: number;
   /** Set after an outage: deliver nothing before this instant (ms). */
   backoffUntil?: number;
+  /** With `backoffUntil`: the jobs whose feeds the outage round tried, every one refusing (outbox/outage-probe). */
+  refusedFeeds?: string[];
   /** When undelivered records are next worth a round (ms): a retry due, a feed slot freed, or now (the call's budget
    * ran out, DELIVERY_LOOP_MS, its last round cut short by a limit). */
   wakeAt?: number;
@@ -96,7 +100,8 @@ export async function deliverOutbox(
     const written = outboxWrites(host.sql);
     const round = await deliverRound(host);
     settled += round.settled;
-    if (round.outage) return { settled, backoffUntil: host.now() + retryDelayMs(outageRounds + 1) };
+    const refusedFeeds = round.refusedFeeds ?? [];
+    if (round.outage) return { settled, backoffUntil: host.now() + retryDelayMs(outageRounds + 1), refusedFeeds };
     if (round.settled > 0 && host.now() - startedAt < DELIVERY_LOOP_MS) continue;
     if (round.settled > 0 && hasPending(host.sql)) {
       const dueNow = round.more || outboxWrites(host.sql) > written; // a unit's, its loop asked for: no time known
@@ -221,7 +226,9 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     ...planned.map((u) => host.queues.askedAgainAt(host.sql, u.queue, done) ?? Number.POSITIVE_INFINITY),
   );
   const settled = delivered.length + oversized.length + buried;
-  return { settled, failed: failures.length, outage, ...plan, ...(Number.isFinite(askAt) ? { askAt } : {}) };
+  const refused = outage ? { refusedFeeds: batches.map((b) => b.jobId) } : {};
+  const asks = Number.isFinite(askAt) ? { askAt } : {};
+  return { settled, failed: failures.length, outage, ...plan, ...refused, ...asks };
 }
 
 /** An event record as its feed takes it (JobFeed `append`), its outbox seq the feed's dedup key. */

@@ -31,6 +31,14 @@ const EVENT_MAX_BYTES = RECORD_MAX_BYTES.event + 64;
 
 /** Feed RPCs in flight at once per relay call: keeps a round short without flooding the runtime. */
 const CONCURRENCY = 16;
+/**
+ * How long one feed call is waited for (ms) before it counts as failed (it goes on; the feed keeps each outbox seq
+ * once, so the retry that follows appends nothing twice). A call that never settled held its round, and with it the
+ * delivery loop every later one joins (the alarm's too), and its reader, for ever. Far past any call that answers (an
+ * 8 MiB one on a loaded box: seconds); a reader's flush inside an artifact commit (5 s budget, then one call) stays
+ * inside blockConcurrencyWhile's 30 s.
+ */
+export const FEED_CALL_MS = 20_000;
 
 export interface FeedBatch {
   jobId: string;
@@ -50,9 +58,15 @@ export interface FeedBatchResult {
 /**
  * Appends each batch to its job's feed, at most CONCURRENCY at a time; a batch's events in calls of at most
  * FEED_CALL_BYTES, one after the other, stopping at the first that fails. Never throws for one feed's failure: it is
- * reported in that batch's result (`delivered`: the events of the calls before it).
+ * reported in that batch's result (`delivered`: the events of the calls before it); a call unanswered after `callMs`
+ * (FEED_CALL_MS) fails so.
  */
-export async function appendFeeds(env: Env, productId: string, batches: FeedBatch[]): Promise<FeedBatchResult[]> {
+export async function appendFeeds(
+  env: Env,
+  productId: string,
+  batches: FeedBatch[],
+  callMs = FEED_CALL_MS,
+): Promise<FeedBatchResult[]> {
   const results: FeedBatchResult[] = new Array(batches.length);
   let next = 0;
   const runner = async () => {
@@ -64,13 +78,7 @@ export async function appendFeeds(env: Env, productId: string, batches: FeedBatc
       let delivered = 0;
       try {
         for (const step of steps) {
-          const call = feed.append(productId, b.jobId, step);
-          try {
-            await call;
-          } finally {
-            // An undisposed RPC result is released only by garbage collection; nothing here needs it.
-            (call as unknown as Partial<Disposable>)[Symbol.dispose]?.();
-          }
+          await answeredWithin(feed.append(productId, b.jobId, step), callMs);
           delivered += step.length;
         }
         results[i] = { jobId: b.jobId, delivered };
@@ -81,6 +89,23 @@ export async function appendFeeds(env: Env, productId: string, batches: FeedBatc
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batches.length) }, runner));
   return results;
+}
+
+/**
+ * Waits for `call` (a feed RPC) at most `ms`. Throws what it throws, or that it went unanswered; disposed once it
+ * settles, whenever that is (an undisposed RPC result is released only by garbage collection; nothing here needs it).
+ */
+async function answeredWithin(call: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`job feed call unanswered after ${ms} ms`)), ms);
+  });
+  const settled = Promise.resolve(call).finally(() => (call as unknown as Partial<Disposable>)[Symbol.dispose]?.());
+  try {
+    await Promise.race([settled, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

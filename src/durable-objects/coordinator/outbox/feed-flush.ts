@@ -21,12 +21,16 @@ const FLUSH_EVENTS = 1_000;
  */
 const FLUSH_BUDGET_MS = 5_000;
 
-/** What a flush uses of the shipper: the Worker's env, the units, and the feed budget and queue health it keeps. */
+/**
+ * What a flush uses of the shipper: the Worker's env, the units, the feed budget and queue health it keeps, and how
+ * long a feed call is waited for (ms; outbox/feed-append FEED_CALL_MS).
+ */
 export interface FlushParts {
   env: Env;
   units: Units;
   feeds: FeedBudget;
   queues: QueueHealth;
+  callMs: number;
 }
 
 export interface FlushResult {
@@ -43,7 +47,7 @@ export interface FlushResult {
  *   times: outbox/retries `releaseBlocked`)
  */
 export async function flushJobFeed(parts: FlushParts, jobId: string): Promise<FlushResult> {
-  const { env, units, feeds, queues } = parts;
+  const { env, units, feeds, queues, callMs } = parts;
   const started = Date.now();
   const through = lastHeldSeq(units.sql, jobId); // not the events written while it ships: those go as usual
   const out = { whole: true, took: false, unblocked: false };
@@ -55,7 +59,7 @@ export async function flushJobFeed(parts: FlushParts, jobId: string): Promise<Fl
     const cut = held.findIndex((r) => r.attempts > 0 !== retried);
     const records = cut < 0 ? held : held.slice(0, cut);
     const batch = { jobId, events: records.map(toAppend), oneByOne: retried };
-    const [result] = await appendFeeds(env, units.productId, [batch]);
+    const [result] = await appendFeeds(env, units.productId, [batch], callMs);
     feeds.touch(jobId, Date.now());
     const delivered = records.slice(0, result?.delivered ?? 0).map((r) => r.seq);
     if (delivered.length > 0)

@@ -9,8 +9,8 @@ import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
 import type { Units } from "../runtime/units.ts";
 import { DELIVERY_LOOP_MS, type DeliveryHost, deliverOutbox, QueueHealth } from "./delivery.ts";
 import { lastHeldSeq } from "./due-rows.ts";
-import { appendFeeds } from "./feed-append.ts";
-import { flushJobFeed } from "./feed-flush.ts";
+import { appendFeeds, FEED_CALL_MS } from "./feed-append.ts";
+import { type FlushResult, flushJobFeed } from "./feed-flush.ts";
 import { takeUrgent } from "./feed-wanted.ts";
 import { OutageProbe } from "./outage-probe.ts";
 import { hasPending } from "./pending.ts";
@@ -43,6 +43,8 @@ export class OutboxShipper {
   private readonly queues = new QueueHealth();
   /** During an outage backoff, the one send readers' flushes make per window (outbox/outage-probe). */
   private readonly probe = new OutageProbe();
+  /** How long a feed call is waited for (ms; outbox/feed-append FEED_CALL_MS — a test sets it short). */
+  private feedCallMs = FEED_CALL_MS;
   /** Units committed per second: with the feed budget's busy state, whether D1 history is held (core/history-hold). */
   private readonly unitRate = new UnitRate();
   private delivering: Promise<number> | null = null;
@@ -122,48 +124,44 @@ export class OutboxShipper {
    * once held every later one back for its backoff. A retried event goes alone, as in a round; the fresh ones after
    * it in one call. It stops early only at a failure, left to the loop, which retries on its own schedule, or past
    * its time budget. Appending twice is harmless: the feed keeps each outbox seq once. During an outage backoff,
-   * one reader's flush per window sends (outbox/outage-probe): once it was refused, the others send nothing; those
-   * that come while it runs wait for it, unless `waitForProbe` is false (an artifact commit, in its exclusive section).
+   * one flush per window sends for the feeds the outage round found refusing, and one per window for any other feed
+   * (outbox/outage-probe): once it was refused, the others of its gate send nothing; those that come while it runs
+   * wait for it, within the probe's bound, unless `waitForProbe` is false (an artifact commit, in its exclusive section).
    * @returns whether every event pending at its start went (false: stopped early, the rest left to the loop; or,
-   *   during a backoff whose probe was refused, the job has events held)
+   *   during a backoff whose probe was refused or is unanswered past its bound, the job has events held)
    */
   async flushFeed(jobId: string, waitForProbe = true): Promise<boolean> {
-    const parts = { env: this.env, units: this.units, feeds: this.feeds, queues: this.queues };
-    const flushed = await this.probe.run(
-      () => this.retryAt,
-      () => flushJobFeed(parts, jobId),
-      waitForProbe,
-    );
+    const parts = { env: this.env, units: this.units, feeds: this.feeds, queues: this.queues, callMs: this.feedCallMs };
+    // What a flush's end does is part of the flush: a probe answered past its bound still ends the outage it found over.
+    const flush = () => flushJobFeed(parts, jobId).then((r) => this.flushed(r));
+    const flushed = await this.probe.run(jobId, () => this.retryAt, flush, waitForProbe);
     if (flushed === undefined) return lastHeldSeq(this.units.sql, jobId) === undefined;
-    const { whole, took, unblocked } = flushed;
-    // Its feed took events during an outage backoff: not every destination refuses, the outage is over (as its
-    // kept start: outbox/queue-health `outageOver`) and so is its backoff — the rest need not wait up to 128 s.
-    const outageOver = took && this.retryAt > 0;
+    return flushed.whole;
+  }
+
+  /**
+   * A flush ended, `whole` or stopped short. Its feed took events during an outage backoff: not every destination
+   * refuses, the outage is over (as its kept start: outbox/queue-health `outageOver`) and so is its backoff — the rest
+   * need not wait up to 128 s. When it delivered events that waited for a retry (`unblocked`, or the outage over),
+   * the ones behind them — left by a stop, fresh, or back at their own retry times (outbox/retries `releaseBlocked`);
+   * or written while a whole flush ran, after the last one it ships — may go now, and the wake the last round left
+   * (the delivered one's retry, up to 128 s on) is stale: the alarm is armed for the next round instead
+   * (ALARM_ROUND_MS), not a round here, inside an artifact commit's exclusive section.
+   * Never throws: the alarm's arming failing is logged, the flush's answer stands. @returns `result`
+   */
+  private async flushed(result: FlushResult): Promise<FlushResult> {
+    const outageOver = result.took && this.retryAt > 0;
     if (outageOver) {
       this.retryAt = 0;
       this.outageRounds = 0;
     }
-    return this.ended(whole, unblocked || outageOver);
-  }
-
-  /**
-   * A flush ended, `whole` or stopped short: when it had delivered events that waited for a retry, the ones behind
-   * them — left by a stop, fresh, or back at their own retry times (outbox/retries `releaseBlocked`); or written
-   * while a whole flush ran, after the last one it ships — may go now, and the wake the last round left (the
-   * delivered one's retry, up to 128 s on) is stale: the alarm is armed for the next round instead (ALARM_ROUND_MS).
-   * So after an outage backoff the flush ended (`unblocked` then): not a round here, inside an artifact commit's
-   * exclusive section.
-   * Never throws: the alarm's arming failing is logged, the flush's answer stands.
-   * @returns `whole`
-   */
-  private async ended(whole: boolean, unblocked: boolean): Promise<boolean> {
-    if (unblocked) {
+    if (result.unblocked || outageOver) {
       this.wakeAt = 0;
       await this.onDeferred().catch((err: unknown) =>
         console.error(`outbox alarm for ${this.units.productId} after a flush failed: ${String(err)}`),
       );
     }
-    return whole;
+    return result;
   }
 
   /**
@@ -221,7 +219,7 @@ export class OutboxShipper {
       feeds: this.feeds,
       queues: this.queues,
       historyHeld: (now) => historyLoaded(this.feeds.isBusy(now), this.unitRate.perSecond(now)),
-      appendFeeds: (batches) => appendFeeds(env, units.productId, batches),
+      appendFeeds: (batches) => appendFeeds(env, units.productId, batches, this.feedCallMs),
       now: () => Date.now(),
       transact: (fn) => units.transact(fn),
     };
@@ -230,6 +228,7 @@ export class OutboxShipper {
     if (out.backoffUntil !== undefined)
       console.warn(`outbox delivery for ${units.productId}: every destination failed`);
     this.retryAt = out.backoffUntil ?? 0;
+    if (out.refusedFeeds) this.probe.outageRound(out.refusedFeeds);
     this.wakeAt = out.wakeAt ?? 0;
     // A wake sooner than the alarm would run a round (the feed budget's next new feed): a timer of its own.
     const wait = this.wakeAt - Date.now();
