@@ -6,6 +6,7 @@
 
 import { CHANGED, EXPERIMENTS } from "./answers.js";
 import { api, describeError } from "./api.js";
+import { armPolicyText } from "./arm-policy.js";
 import { busyAttr, setBusy } from "./busy.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { counted, wholePercent } from "./format.js";
@@ -23,8 +24,9 @@ const pct = (x) => (x === null ? "—" : `${wholePercent(x)} %`);
 /**
  * The experiments section: `el` to mount, `load()` to re-read, `destroy()` to drop the charts.
  * @param {import("./api.js").Session} session
+ * @param {(id: string) => string} [factoryName] a factory's name by id (live.js), for the arms' rules
  */
-export function experimentsSection(session) {
+export function experimentsSection(session, factoryName = (id) => id) {
   const status = statusLine();
   status.tabIndex = -1; // focus lands on the outcome when a stopped experiment's Stop is gone
   const list = h("div", { id: "routing-experiments" });
@@ -123,7 +125,7 @@ export function experimentsSection(session) {
         "li",
         { dataset: { arm: k } },
         h("strong", null, `Arm ${k}`),
-        ` ${JSON.stringify(a.policy)} — n=${a.n} · ${pct(a.successRate)} ok${cost}`,
+        ` ${armPolicyText(a.policy, factoryName)} — n=${a.n} · ${pct(a.successRate)} ok${cost}`,
       );
     };
     const node = h(

@@ -26,7 +26,7 @@ export function routingView(root, live) {
   status.tabIndex = -1; // focus lands on the outcome when the pressed button is gone from the redrawn list
   const recs = h("div", { id: "routing-recs" }, h("p", { class: "muted" }, "Loading…"));
   const rules = h("div", { id: "routing-rules" });
-  const experiments = experimentsSection(live.session);
+  const experiments = experimentsSection(live.session, (id) => live.factoryName(id));
 
   /**
    * The buttons whose request is out, by id: each is drawn busy (busy.js) until its answer, also when the list is redrawn

@@ -11,6 +11,7 @@ import { ApiError, BadAnswerError, ConnectionError, ResponseTimeoutError } from 
 import { nearestName } from "../shared/nearest-name.ts";
 import { hideKnown } from "../shared/redact-known.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
+import { synonymHint } from "./command-synonyms.ts";
 import { foreignBody, foreignFix, unadvisedFix, WRONG_URL_FIX } from "./foreign-fix.ts";
 import { timeoutError } from "./timeout-error.ts";
 
@@ -23,8 +24,13 @@ export function usageError(what: string, command?: string): CliError {
   return new CliError("usage", what, `see \`${help}\``, EXIT_USAGE);
 }
 
-/** `unknown command "jbos"; did you mean "jobs"?` — the nearest of `commands` (first words), when one is a typo away. */
+/**
+ * `unknown command "jbos"; did you mean "jobs"?` — the nearest of `commands` (first words), when one is a typo away;
+ * a word a newcomer types for a command spelt otherwise (`why`: cli/command-synonyms) gets that command as its fix.
+ */
 export function unknownCommand(word: string, commands: readonly { path: readonly string[] }[]): CliError {
+  const synonym = synonymHint(word);
+  if (synonym) return new CliError("usage", `unknown command "${word}"`, synonym.fix, EXIT_USAGE);
   const near = nearestName(word, [...new Set(commands.map((c) => c.path[0] as string))]);
   return usageError(`unknown command "${word}"${near ? `; did you mean "${near}"?` : ""}`);
 }

@@ -283,6 +283,16 @@ describe("factory commands take a factory's name or id", () => {
     );
   });
 
+  // `factory rm demo-gpu` said "✔ factory fac_g removed": the id alone, where every other factory change names both.
+  it("factory rm by name says the name it removed beside the id", async () => {
+    const stub = await coordinator();
+    const r = await captureCli(["factory", "rm", "demo-gpu", ...connection(stub.url, "shop")]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toBe("✔ factory demo-gpu (fac_g) removed; 0 jobs requeued\n");
+    const byId = await captureCli(["factory", "rm", "fac_g", ...connection(stub.url, "shop")]);
+    expect(byId.stdout).toBe("✔ factory fac_g removed; 0 jobs requeued\n");
+  });
+
   it("refuses a name no factory has, naming the fleet, and changes nothing", async () => {
     const stub = await coordinator();
     const r = await captureCli(["factory", "rm", "demo-gpuu", ...connection(stub.url, "shop")]);

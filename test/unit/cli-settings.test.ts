@@ -179,6 +179,23 @@ describe("gigafactory settings", () => {
       'body: Unrecognized key: "budgetPaused"',
       "`budgetPaused` is set by its own command, not `settings set`: `gigafactory budget pause`, undone by `gigafactory budget resume`",
     ],
+    // A choice names its choices and the value now; a group (breaker, retry…) its keys: "fix the value named above"
+    // said nothing a newcomer could act on.
+    [
+      "overflow=hodl",
+      'body.overflow: Invalid option: expected one of "route"|"hold"',
+      "`overflow` takes route or hold: write `overflow=route`",
+    ],
+    [
+      "routing.objective=cheap",
+      'body.routing.objective: Invalid option: expected one of "success_per_usd"|"success_per_minute"',
+      "`routing.objective` takes success_per_usd or success_per_minute: write `routing.objective=success_per_usd`",
+    ],
+    [
+      "breaker=5",
+      "body.breaker: Invalid input: expected object, received number",
+      "`breaker` is a group of settings: set one of its keys — breaker.failureThreshold, breaker.coolDownSeconds, breaker.maxCoolDownSeconds — e.g. `breaker.failureThreshold=5`",
+    ],
   ])("names the setting probably meant for an unknown key, or what a key takes (%s)", async (word, detail, fix) => {
     const { url } = await coordinator();
     const r = await cli(url, "settings", "set", word);

@@ -183,8 +183,11 @@ export const factoryCommands: Command[] = [
     async run(ctx) {
       const id = await idOf(ctx, false);
       const { requeued } = checked(DeregisteredRead, await ctx.client().deregisterFactory(id), "a deregistration");
+      // Named as the operator named it, beside its id, as every other factory change says it (the answer has no name).
+      const ref = ctx.positionals[0]!;
+      const who = ref === id ? id : `${ref} (${id})`;
       if (ctx.json) ctx.emit({ factoryId: id, requeued });
-      else ctx.print(inlined`✔ factory ${id} removed; ${counted(requeued, "job")} requeued`);
+      else ctx.print(inlined`✔ factory ${who} removed; ${counted(requeued, "job")} requeued`);
       return 0;
     },
   },

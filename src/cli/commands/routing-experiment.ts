@@ -1,7 +1,8 @@
 /**
  * @module cli/commands/routing-experiment
  * Guarded routing experiments (issue 11 part 4) from the CLI: `gigafactory routing experiment start --class C
- * [--a-prefer F]… [--a-avoid F]… [--b-prefer F]… [--b-avoid F]… [--split 0.5] [--metric success_rate|cost]
+ * [--a-prefer F]… [--a-avoid F]… [--b-prefer F]… [--b-avoid F]… [--a-weight K=N]… [--b-weight K=N]… [--split 0.5]
+ * [--metric success_rate|cost]
  * [--margin 0.1] [--confidence 0.95] [--min-samples 20]` (operator, audited; F a factory's name or id, names
  * resolved through the factories list), `… stop ID` and `… show [ID]` (all experiments without an id; everything
  * the document says but the per-look statistics). `--json` prints the API's documents; a bad number, a success_rate margin ≥ 1 or an id
@@ -10,10 +11,10 @@
 import { usdText } from "../../core/usd-text.ts";
 import { ExperimentIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
-import { decimal } from "../args.ts";
 import { armNames, armPolicyText } from "../arm-policy-text.ts";
-import type { Command, Ctx } from "../context.ts";
+import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { experimentBody } from "../experiment-body.ts";
 import { factoryNamer } from "../factory-names.ts";
 import { factoryIdIn } from "../factory-ref.ts";
 import { percentNumber } from "../number-text.ts";
@@ -36,52 +37,6 @@ export interface ExperimentView {
   looks: number;
   arms: { A: ArmView & { policy: unknown }; B: ArmView & { policy: unknown } };
   decision: { at: number; by: string; winner?: string; loser?: string; reason: string } | null;
-}
-
-const CMD = "routing experiment start";
-
-function num(ctx: Pick<Ctx, "str">, name: string, fallback: number, min: number, max: number): number {
-  const raw = ctx.str(name);
-  if (raw === undefined) return fallback;
-  const n = decimal(raw);
-  if (n === undefined || n < min || n > max) throw usageError(`--${name} must be a number in [${min}, ${max}]`, CMD);
-  return n;
-}
-
-/** `--split`, strictly inside (0, 1): at 0 or 1 one arm never gets a job and the guardrail never looks. */
-function split(ctx: Pick<Ctx, "str">): number {
-  const n = num(ctx, "split", 0.5, 0, 1);
-  if (n === 0 || n === 1) throw usageError("--split must be above 0 and below 1: both arms need jobs", CMD);
-  return n;
-}
-
-/** The `POST …/routing/experiments` body from the start command's options. */
-export function experimentBody(ctx: Pick<Ctx, "str" | "strs" | "int">): Record<string, unknown> {
-  const jobClass = ctx.str("class");
-  if (!jobClass) throw usageError("--class is required (a job class like lang:rust|class:docs)", CMD);
-  const arm = (a: "a" | "b") => {
-    const rules = [
-      ...ctx.strs(`${a}-prefer`).map((factoryId) => ({ factoryId, effect: "prefer" })),
-      ...ctx.strs(`${a}-avoid`).map((factoryId) => ({ factoryId, effect: "avoid" })),
-    ];
-    return rules.length ? { rules } : {};
-  };
-  const metric = ctx.str("metric") ?? "success_rate";
-  const margin = num(ctx, "margin", metric === "cost" ? 0.05 : 0.1, 0, 1_000);
-  // A difference of two rates is below 1: a margin of 1 or more could never stop the experiment (the API refuses it).
-  if (metric === "success_rate" && margin >= 1)
-    throw usageError("--margin for success_rate is a difference of rates: below 1 (e.g. 0.1)", CMD);
-  return {
-    jobClass,
-    arms: { A: arm("a"), B: arm("b") },
-    split: split(ctx),
-    guardrail: {
-      metric,
-      margin,
-      confidence: num(ctx, "confidence", 0.95, 0.5, 0.9999),
-    },
-    minSamples: ctx.int("min-samples") ?? 20,
-  };
 }
 
 const pct = (x: number | null) => (x === null ? "-" : `${percentNumber(x)} %`);
@@ -133,6 +88,13 @@ const side = (a: "a" | "b", what: "prefer" | "avoid") => ({
   help: `arm ${a.toUpperCase()} ${what}s this factory, by name or id (repeatable)`,
 });
 
+const weight = (a: "a" | "b") => ({
+  type: "string" as const,
+  multiple: true,
+  value: "KEY=N",
+  help: `arm ${a.toUpperCase()}'s router weight, e.g. load=2 (repeatable; not starvation)`,
+});
+
 /**
  * The body with every arm rule's factory given by id: a ref that is a listed factory's id stays, a name becomes the
  * id of the one factory so named (GET …/factories, read once, only when there are rules). The API takes ids only;
@@ -156,7 +118,7 @@ export async function withFactoryIds(
   // A rule naming a revoked factory is refused: a revoked one sharing the name does not make it ambiguous.
   const idOf = (ref: string): string => factoryIdIn(fleet, ref, true);
   const resolve = (arm: Arm): Arm =>
-    arm.rules ? { rules: arm.rules.map((r) => ({ ...r, factoryId: idOf(r.factoryId) })) } : arm;
+    arm.rules ? { ...arm, rules: arm.rules.map((r) => ({ ...r, factoryId: idOf(r.factoryId) })) } : arm; // weights kept
   return { ...body, arms: { A: resolve(arms.A), B: resolve(arms.B) } };
 }
 
@@ -171,6 +133,8 @@ export const experimentCommands: Command[] = [
       "a-avoid": side("a", "avoid"),
       "b-prefer": side("b", "prefer"),
       "b-avoid": side("b", "avoid"),
+      "a-weight": weight("a"),
+      "b-weight": weight("b"),
       split: { type: "string", value: "FRACTION", help: "share of the class routed by arm B (default 0.5)" },
       metric: { type: "string", value: "METRIC", help: "guardrail metric", choices: ["success_rate", "cost"] },
       margin: { type: "string", value: "X", help: "how much worse stops it: a rate (0.1) or USD per run" },

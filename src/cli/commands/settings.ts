@@ -7,16 +7,16 @@
  * into `weights` or `retry`, a value is read as JSON when it parses (numbers, true/false), as a number when it is one
  * spelt otherwise (`.5`, `+2`), and as text otherwise. The
  * coordinator validates the patch (core/settings): an unknown key or a value out of range is its 400, reported as
- * `✘ ERROR validation_failed: … / fix the value named above` — for a key it does not know, the key probably meant.
+ * `✘ ERROR validation_failed: … / fix the value named above` — what the key takes, or the key probably meant, where
+ * cli/settings-refusal can tell.
  */
-import { type ProductSettings, SettingsPatchSchema } from "../../core/settings.ts";
-import { ApiError, type SettingsAnswer } from "../../shared/http-client.ts";
-import { nearestName } from "../../shared/nearest-name.ts";
+import type { ProductSettings } from "../../core/settings.ts";
+import type { SettingsAnswer } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
-import { CliError, toCliError, usageError } from "../errors.ts";
-import { foreignRefusal } from "../foreign-fix.ts";
+import { usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, SettingsRead } from "../read-answers-policy.ts";
+import { settingsError, validationOf } from "../settings-refusal.ts";
 import { formatSettings } from "../settings-text.ts";
 
 export { formatSettings };
@@ -112,72 +112,6 @@ async function show(ctx: Ctx): Promise<number> {
   else ctx.print(formatSettings(settings));
   return 0;
 }
-
-/** A value of the wrong type, in zod's words: `body.preemption: Invalid input: expected boolean, received string`. */
-const WRONG_TYPE = /^body\.([\w.]+): Invalid input: expected (boolean|number), received \w+/;
-
-/**
- * A value `key` takes, for the fix line: `true` for a boolean; for a number, the key's value now (`before`, valid by
- * definition) — a fixed `2` was itself refused for `retry.jitter` (at most 1) and `leaseTtlSeconds` (at least 5).
- */
-function exampleFor(key: string, type: string, before: ProductSettings): string {
-  if (type === "boolean") return "true";
-  const now = key
-    .split(".")
-    .reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Patch)[k] : undefined), before);
-  return typeof now === "number" ? String(now) : "…";
-}
-
-/** The coordinator's refusal of a key it does not know, in zod's words: `body.weights: Unrecognized key: "lod"`. */
-const UNRECOGNIZED = /^body(?:\.(\w+))?: Unrecognized keys?: "([^"]+)"/;
-
-/** Whether `err` is the coordinator's own refusal of a patch's value (another server's JSON naming it is not). */
-const validationOf = (err: unknown): boolean =>
-  err instanceof ApiError && err.code === "validation_failed" && !foreignRefusal(err);
-
-/**
- * A refused patch as the CliError to print: for a value of the wrong type (`preemption=yes`), what the key takes;
- * for a key the settings do not have (`preemptoin=true`), a fix naming the key probably meant — among the keys a patch may set at the top level, or those of the object it reaches into, as
- * `before` (the settings just read) has them — instead of the generic "fix the value named above".
- */
-export function settingsError(err: unknown, before: ProductSettings): CliError {
-  const e = toCliError(err);
-  const typed = e.code === "validation_failed" ? WRONG_TYPE.exec(e.message) : null;
-  if (typed) {
-    const [, key = "", type = ""] = typed;
-    const how = type === "boolean" ? "true or false" : type === "number" ? "a number" : `a ${type}`;
-    return new CliError(
-      e.code,
-      e.message,
-      `\`${key}\` takes ${how}: write \`${key}=${exampleFor(key, type, before)}\``,
-      e.exitCode,
-    );
-  }
-  const m = e.code === "validation_failed" ? UNRECOGNIZED.exec(e.message) : null;
-  if (!m) return e;
-  const [, parent, key = ""] = m;
-  const inner = parent ? (before as unknown as Record<string, unknown>)[parent] : undefined;
-  const known = parent
-    ? Object.keys(typeof inner === "object" && inner ? inner : {})
-    : Object.keys(SettingsPatchSchema.shape);
-  const meant = nearestName(key, known);
-  const dotted = (k: string) => (parent ? `${parent}.${k}` : k);
-  // Two rows `settings get` shows are state with commands of their own, not settings: naming `settings get` sent a
-  // newcomer in a circle (pass 41).
-  const own = parent ? undefined : OWN_COMMAND.get(key);
-  const fix = own
-    ? `\`${key}\` is set by its own command, not \`settings set\`: ${own}`
-    : meant
-      ? `did you mean \`${dotted(meant)}\`? (\`gigafactory settings get\` shows every setting)`
-      : `\`${dotted(key)}\` is not a setting: \`gigafactory settings get\` shows every setting`;
-  return new CliError(e.code, e.message, fix, e.exitCode);
-}
-
-/** The rows of `settings get` an operator changes with a command of their own (the API refuses them in a PATCH). */
-const OWN_COMMAND = new Map([
-  ["frozenSerialKeys", "`gigafactory serial freeze KEY --reason TEXT`, undone by `gigafactory serial unfreeze KEY`"],
-  ["budgetPaused", "`gigafactory budget pause`, undone by `gigafactory budget resume`"],
-]);
 
 export const settingsCommands: Command[] = [
   {
