@@ -2,10 +2,10 @@
  * @module scripts/source-map
  * Prints the README's source map: one line per source file, taken from the
  * first sentence of its `@module` header — or, with `--tests`, its test map: one
- * line per test file, from the `//` lines that say what it proves. `npm run
- * source-map` regenerates the first; a unit test fails when the README misses a file.
+ * line per test file, from the `//` lines that say what it proves; with `--write`,
+ * rewrites both tables' rows in README.md instead. A unit test fails when the README misses a file.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -88,7 +88,35 @@ export function testClaim(file: string): string {
 
 const row = (file: string, text: string) => `| \`${file}\` | ${text.replace(/\|/g, "\\|")} |`;
 
+/**
+ * `readme` with the rows under the table whose header line starts with `header` replaced by `rows` (the rows are the
+ * lines after the header and its `| --- |` line that start with "| `" — or are merge-conflict markers, so a README
+ * whose rows conflicted in a merge is mended by a rerun). @throws Error — no such table.
+ */
+export function spliceRows(readme: string, header: string, rows: string[]): string {
+  const lines = readme.split("\n");
+  const at = lines.findIndex((l) => l.startsWith(header));
+  if (at < 0) throw new Error(`README.md has no table headed ${header}`);
+  let end = at + 2;
+  while (end < lines.length && /^(\| `|<{7}|={7}|>{7})/.test(lines[end] ?? "")) end++;
+  return [...lines.slice(0, at + 2), ...rows, ...lines.slice(end)].join("\n");
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (process.argv.includes("--tests")) for (const f of testFiles()) console.log(row(f, testClaim(f)));
+  if (process.argv.includes("--write")) {
+    const readmePath = path.join(ROOT, "README.md");
+    let readme = readFileSync(readmePath, "utf8");
+    readme = spliceRows(
+      readme,
+      "| file | what it is |",
+      sourceFiles().map((f) => row(f, summary(f))),
+    );
+    readme = spliceRows(
+      readme,
+      "| test file | what it proves |",
+      testFiles().map((f) => row(f, testClaim(f))),
+    );
+    writeFileSync(readmePath, readme);
+  } else if (process.argv.includes("--tests")) for (const f of testFiles()) console.log(row(f, testClaim(f)));
   else for (const f of sourceFiles()) console.log(row(f, summary(f)));
 }
