@@ -57,7 +57,8 @@ function reviseTrack(
   from: number | undefined,
   to: number,
 ): void {
-  if (!run.result || countsAs(run.result.outcome) === undefined || run.endedAt === undefined) return;
+  if (!run.result || countsAs(run.result.outcome, run.result.retryable) === undefined || run.endedAt === undefined)
+    return;
   const key = [run.factoryId, run.engine ?? "*", classOfJob(job)] as const;
   const row = one<{ doc: string }>(tx.sql, HOLDING_RECORD_SQL, ...key, run.jobId, run.leaseEpoch);
   // None that holds the run: its factory's records were dropped (deregistered, revoked); its record was evicted
