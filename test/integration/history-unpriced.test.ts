@@ -2,7 +2,8 @@
 // workerd through the real outbox and history queue: a Codex-like run reporting tokens and no USD has
 // `unpricedTokens` in `GET …/history?kind=runs` — the figure the coordinator counted, as the run's
 // `spend.unpricedTokens` says it, also for a run an operator cancelled after a progress report (no final report
-// carried it) — while a priced run's row holds null. The rows were missing the figure: D1's runs read as fully priced.
+// carried it) and after a late report of that run raised it (policies/closed-run-raise) — while a priced run's row
+// holds null. The rows were missing the figure: D1's runs read as fully priced.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 
@@ -61,5 +62,19 @@ describe("a run's unpriced tokens in D1 history", () => {
       { token: ADMIN },
     );
     expect(spend.body.runs.map((r) => r.spend?.unpricedTokens)).toEqual([500]);
+
+    // A report of the cancelled run, refused fenced, is still charged (policies/late-spend): its row rises with it.
+    const late = {
+      leaseEpoch: c,
+      stage: "building",
+      insights: { tokensIn: 800, tokensOut: 200, unpricedTokens: 1000 },
+    };
+    expect(((await patch(cut.id, late)).body as { code?: string }).code).toBe("fenced");
+    const raised = await until(
+      () => api<{ items: RunRow[] }>("GET", `${P(product)}/history?kind=runs&jobId=${cut.id}`, { token: ADMIN }),
+      (r) => r.body.items[0]?.tokensIn === 1000, // in + out, the cancelled run having stored none of its own
+      { what: "the cancelled run's row raised by its late report" },
+    );
+    expect(raised.body.items[0]).toMatchObject({ tokensIn: 1000, unpricedTokens: 1000 });
   });
 });
