@@ -88,7 +88,8 @@ export interface RunResult {
    * `cancelled`: an operator's cancel (or its cascade). `preempted`: taken for a more urgent job. `handed_back`: its
    * lease went back before it ended, neither the engine's doing nor a cancel — released or rejected by its factory, a
    * push that found the socket gone, a revoked or deregistered factory, an operator's requeue, a reviewer's reject.
-   * The three, `budget_exceeded` and `fenced` are neutral for breakers and track records.
+   * The three and `fenced` are neutral for breakers and track records; `budget_exceeded` is neutral for breakers, and
+   * for track records only when the product's budget stopped the run (`retryable: true`; policies/track-records).
    */
   outcome:
     | "success"

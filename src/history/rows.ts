@@ -46,6 +46,7 @@ export const RUN_COLS = [
   "tokensIn",
   "tokensOut",
   "costUsd",
+  "unpricedTokens",
 ] as const;
 export const AUDIT_COLS = ["id", "productId", "at", "actor", "action", "target", "detail", "seq", "part"] as const;
 export const LESSON_COLS = [
@@ -106,6 +107,8 @@ export function rowOf(r: HistoryRecord): Row {
         tokensIn: num(insights.tokensIn),
         tokensOut: num(insights.tokensOut),
         costUsd: num(insights.costUsd),
+        // As the coordinator counted them (jobs/runs `runCost`): a whole count, null when none.
+        unpricedTokens: Number.isSafeInteger(insights.unpricedTokens) ? (insights.unpricedTokens as number) : null,
       };
     }
     case "audit":

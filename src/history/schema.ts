@@ -76,6 +76,11 @@ export const runs = sqliteTable(
     tokensIn: integer("tokens_in"),
     tokensOut: integer("tokens_out"),
     costUsd: real("cost_usd"),
+    /**
+     * Of tokensIn + tokensOut, those no USD came for, as the coordinator counted them (policies/unpriced-spend; the
+     * run's `spend.unpricedTokens`); null: none, or a row from before migration 0011.
+     */
+    unpricedTokens: integer("unpriced_tokens"),
     /** Raised again when the run's end lands (the row changes in place), so a follower sees its outcome. */
     ingestSeq: ingestSeq(),
   },

@@ -76,6 +76,11 @@ export const RunRowSchema = z.object({
   tokensIn: z.number().nullable(),
   tokensOut: z.number().nullable(),
   costUsd: z.number().nullable(),
+  unpricedTokens: z
+    .number()
+    .int()
+    .nullable()
+    .describe("of tokensIn + tokensOut, those no USD came for (the run's spend.unpricedTokens); null: none"),
   ingestSeq,
 });
 

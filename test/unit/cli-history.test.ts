@@ -2,6 +2,8 @@
 // last page of a browse ends with the `--cursor` that shows what reaches D1 later (a late row, a run's outcome) —
 // without it a reader had no way on from the end but to read it all again — and an empty page read with that cursor
 // says nothing has landed yet and gives the same cursor back. Each line keeps the filter (`--job`) it was read with.
+// A run's COST says its unpriced tokens beside the USD (D1's `unpricedTokens`), as `job` says a run's spend: a Codex
+// run's $0.00 read as free.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -22,6 +24,7 @@ const RUN = {
   tokensIn: null,
   tokensOut: null,
   costUsd: null,
+  unpricedTokens: null,
   ingestSeq: 4,
 };
 
@@ -49,5 +52,21 @@ describe("gigafactory history", () => {
     // Beside the fleet list that names a run's factory (cli/factory-names): every other read is a page of history.
     const reads = lines.filter((l) => !l.startsWith("GET /api/v1/products/p/factories"));
     expect(reads.every((l) => l.startsWith("GET /api/v1/products/p/history?"))).toBe(true);
+  });
+
+  it("shows a run's unpriced tokens beside its cost", async () => {
+    const ended = { endedAt: NOW - 1_000, outcome: "success", tokensIn: 1_000_000, tokensOut: 234_567 };
+    const codex = { ...RUN, ...ended, costUsd: 0, unpricedTokens: 1_234_567 };
+    const claude = { ...RUN, ...ended, id: "p:j2:e1", jobId: "j2", costUsd: 0.5 };
+    const older = { ...claude, id: "p:j3:e1", jobId: "j3", unpricedTokens: undefined }; // a coordinator before 0011
+    const { url } = await stubCoordinator((_req, reply) =>
+      reply.json(200, { kind: "runs", items: [codex, claude, older], more: false, nextCursor: "FOLLOW" }),
+    );
+    const out = await captureCli(["history", "--kind", "runs", ...connection(url, "p")], { now: NOW });
+    expect(out.code).toBe(0);
+    const line = (job: string) => out.stdout.split("\n").find((l) => l.includes(` ${job} `)) ?? "";
+    expect(line("j1")).toMatch(/\$0\.00 \(1,234,567 unpriced\)/);
+    expect(line("j2")).toMatch(/\$0\.50(?! \()/);
+    expect(line("j3")).toMatch(/\$0\.50(?! \()/);
   });
 });

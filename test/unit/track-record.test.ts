@@ -172,19 +172,19 @@ describe("decay", () => {
 
 describe("what counts", () => {
   it("mirrors the breakers: success counts for, the engine's faults against, the neutral outcomes not at all", () => {
-    const outcomes: RunResult["outcome"][] = [
-      "success",
-      "failure",
-      "timeout",
-      "rate_limited",
-      "cancelled",
-      "budget_exceeded",
-      "fenced",
-    ];
+    const outcomes: RunResult["outcome"][] = ["success", "failure", "timeout", "rate_limited", "cancelled", "fenced"];
     for (const outcome of outcomes) {
       const kind = breakerEvent({ outcome }).kind;
       expect(countsAs(outcome)).toBe(kind === "neutral" ? undefined : kind === "success");
     }
+  });
+
+  it("but for a budget overrun: the engine's failure when it spent the job's own budget, neutral when the product's stopped it", () => {
+    expect(breakerEvent({ outcome: "budget_exceeded" }).kind).toBe("neutral");
+    expect(countsAs("budget_exceeded")).toBe(false);
+    expect(countsAs("budget_exceeded", false)).toBe(false);
+    expect(countsAs("budget_exceeded", true)).toBeUndefined(); // policies/budget-stop's stop-and-requeue
+    expect(countsAs("failure", true)).toBe(false); // `retryable` decides nothing else
   });
 });
 

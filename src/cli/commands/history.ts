@@ -9,6 +9,7 @@
  * in arrival order. A factory (HOLDER, FACTORY) is named as `jobs` names it (cli/factory-names). Under --json: the
  * API's `{ kind, items, nextCursor?, more }`, unchanged.
  */
+import { groupedCount } from "../../core/unpriced.ts";
 import { usdText } from "../../core/usd-text.ts";
 import type { Command } from "../context.ts";
 import { factoryNamer, factoryNames } from "../factory-names.ts";
@@ -22,6 +23,15 @@ type Item = Record<string, unknown>;
 const text = (v: unknown): string =>
   v === undefined || v === null ? "—" : typeof v === "string" ? v : JSON.stringify(v);
 const at = (v: unknown): string => (typeof v === "number" ? formatInstant(v) : "—");
+
+/**
+ * A run's COST: its USD and, when some of its tokens had no USD (D1's `unpricedTokens`, core/unpriced), how many —
+ * "$0.00 (1,234,567 unpriced)", as `job` says a run's spend: a Codex run's $0.00 alone read as free.
+ */
+function costText(usd: unknown, unpriced: unknown): string {
+  const cost = typeof usd === "number" ? usdText(usd) : "—";
+  return typeof unpriced === "number" && unpriced > 0 ? `${cost} (${groupedCount(unpriced)} unpriced)` : cost;
+}
 
 /** A factory's id as its name (cli/factory-names), or `text`'s reading of what is not an id. */
 type Named = (id: string) => string;
@@ -68,7 +78,7 @@ const VIEWS: Record<Kind, { columns: Column[]; row(i: Item, named: Named): strin
       factory(i.factoryId, named),
       text(i.leaseEpoch),
       i.endedAt ? text(i.outcome) : "running",
-      typeof i.costUsd === "number" ? usdText(i.costUsd) : "—",
+      costText(i.costUsd, i.unpricedTokens),
       text(i.message),
     ],
   },

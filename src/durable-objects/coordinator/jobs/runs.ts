@@ -181,7 +181,38 @@ export function earlierSpendMarks(sql: SqlStorage, jobId: string, leaseEpoch: nu
  * experiments read too little, and its tokens read as none.
  */
 function runCost(sql: SqlStorage, job: Job, insights: Insights | undefined): Insights | undefined {
-  return raisedToMark(insights, runSpendMark(sql, job.id, job.leaseEpoch));
+  return withCountedUnpriced(
+    sql,
+    job.id,
+    job.leaseEpoch,
+    raisedToMark(insights, runSpendMark(sql, job.id, job.leaseEpoch)),
+  );
+}
+
+/**
+ * A run's insights with `unpricedTokens` (of its tokens, those no USD came for) the figure the coordinator counted for
+ * run `jobId` × `leaseEpoch` (`run_unpriced`, policies/unpriced-spend — its `spend.unpricedTokens`): set when > 0,
+ * else dropped. Why: the closed run is the record D1's history row is written from (outbox/records `enqueueRun`), and
+ * a run closed with no final report (cancelled, stopped, expired) carried none — its row read as fully priced — while
+ * an agent's own figure is not what was counted (core/unpriced caps it and keeps an older report's out).
+ * Answers `insights` itself when it already says the counted figure.
+ */
+export function withCountedUnpriced(
+  sql: SqlStorage,
+  jobId: string,
+  leaseEpoch: number,
+  insights: Insights | undefined,
+): Insights | undefined {
+  const counted =
+    one<{ tokens: number }>(
+      sql,
+      "SELECT tokens FROM run_unpriced WHERE job_id = ? AND lease_epoch = ?",
+      jobId,
+      leaseEpoch,
+    )?.tokens ?? 0;
+  if ((insights?.unpricedTokens ?? 0) === counted) return insights;
+  const { unpricedTokens: _said, ...rest } = insights ?? {};
+  return counted > 0 ? { ...rest, unpricedTokens: counted } : rest;
 }
 
 /**

@@ -67,8 +67,8 @@ export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported
     const resumes = newer.checkpoint !== undefined || job.checkpoint !== undefined;
     // Each job's own record of it: the `lease.lost` event (why) and its run closed as what it was — ended by the
     // budget, the job requeued, or failed when nothing of its own budget is left (`giveBack` asks the same rule
-    // next, in this unit) — not `cancelled` (giveBack's close then finds no open run; both are neutral to breakers
-    // and track records).
+    // next, in this unit) — not `cancelled` (giveBack's close then finds no open run). Both are neutral to breakers;
+    // to track records the requeued one (retryable) is, the failed one is the engine's failure (policies/track-records).
     const own = ownBudgetSpent(tx, job);
     const result = own
       ? ({

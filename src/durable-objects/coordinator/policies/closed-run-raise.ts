@@ -3,7 +3,8 @@
  * A closed run raised to what it was charged after its close, with everything that counted it. A fenced report after
  * the close still charges the run (policies/late-spend); its stored insights rise to the run's new high-water mark —
  * cost and tokens (core/run-accrual `raisedToMark`) — and so does each figure derived from them at the close:
- *   - its D1 history row (history/write lets an ended run's cost and tokens rise, and only rise);
+ *   - its D1 history row (history/write lets an ended run's cost and tokens rise, and only rise), with the run's
+ *     unpriced tokens as counted (jobs/runs `withCountedUnpriced`);
  *   - its track record's cost mean (policies/track-records: the router's costFit, explain, the fleet card), when its
  *     outcome was counted there and that record still holds it (the record under its key is the one that counted it);
  *   - its experiment arm's cost sums (policies/experiments: `meanCostUsd`, the cost guardrail), when it was the
@@ -20,6 +21,7 @@ import type { TrackRecord } from "../../../core/track-record.ts";
 import { classOfJob } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
+import { withCountedUnpriced } from "../jobs/runs.ts";
 import { enqueueRun } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { saveExperiment } from "./experiments.ts";
@@ -33,7 +35,11 @@ export function raiseClosedRun(tx: Tx, job: Pick<Job, "requires" | "manifest">, 
   const run = JSON.parse(doc) as Run;
   const insights = raisedToMark(run.insights, mark);
   if (insights === run.insights || !insights) return;
-  const raised: Run = { ...run, insights };
+  // The late report's unpriced tokens were counted in this unit before (policies/late-spend): the row says them too.
+  const raised: Run = {
+    ...run,
+    insights: withCountedUnpriced(tx.sql, run.jobId, run.leaseEpoch, insights) ?? insights,
+  };
   execute(
     tx.sql,
     "UPDATE runs SET doc = ? WHERE job_id = ? AND lease_epoch = ?",
@@ -57,7 +63,8 @@ function reviseTrack(
   from: number | undefined,
   to: number,
 ): void {
-  if (!run.result || countsAs(run.result.outcome) === undefined || run.endedAt === undefined) return;
+  if (!run.result || countsAs(run.result.outcome, run.result.retryable) === undefined || run.endedAt === undefined)
+    return;
   const key = [run.factoryId, run.engine ?? "*", classOfJob(job)] as const;
   const row = one<{ doc: string }>(tx.sql, HOLDING_RECORD_SQL, ...key, run.jobId, run.leaseEpoch);
   // None that holds the run: its factory's records were dropped (deregistered, revoked); its record was evicted

@@ -225,7 +225,7 @@ function runningOf(sql: SqlStorage, jobClass: string): Experiment | undefined {
  * others passed 9 runs in 10 were concluded in 11 % of A/A experiments at a stated 5 % (15 % with 5 attempts).
  */
 export function noteRunForExperiment(tx: Tx, run: Run): void {
-  const ok = run.result ? countsAs(run.result.outcome) : undefined;
+  const ok = run.result ? countsAs(run.result.outcome, run.result.retryable) : undefined;
   if (ok === undefined) return;
   const row = one<{ experiment_id: string; arm: "A" | "B" }>(
     tx.sql,

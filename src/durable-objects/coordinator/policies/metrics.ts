@@ -9,7 +9,7 @@
  * `retries`, `dispatch_count`, `dispatch_sum_ms`, and `dispatch_bucket_<i>` (NOT cumulative; i indexes
  * core/metrics `LATENCY_BUCKETS_MS`, the last is `+Inf`).
  *
- * A factory's success ratio counts what its breakers and track records count (policies/track-records `countsAs`):
+ * A factory's success ratio counts what its breakers count (policies/track-records `countsAs`, but for overruns):
  * a run an operator, a more urgent job, a hand-back, a budget or a lost lease ended (`cancelled`, `preempted`,
  * `handed_back`, `budget_exceeded`, `fenced`) is on neither side.
  */
@@ -107,7 +107,8 @@ const OUTCOMES: Record<RunResult["outcome"], true> = {
 };
 /** The outcomes that count as neither success nor failure, as SQL string literals (constants, never input). */
 const NEUTRAL_SQL = (Object.keys(OUTCOMES) as RunResult["outcome"][])
-  .filter((o) => countsAs(o) === undefined)
+  // Every `budget_exceeded` too: the SQL reads the outcome column alone, not whether the run spent the job's own budget.
+  .filter((o) => o === "budget_exceeded" || countsAs(o) === undefined)
   .map((o) => `'${o}'`)
   .join(", ");
 

@@ -67,7 +67,8 @@ export function replayRuns(
   // In order of end, as the live fold added them: the same record to the last bit of a float where it can be.
   for (const r of [...runs].sort((a, b) => a.endedAt - b.endedAt)) {
     if (r.endedAt > since) continue;
-    const ok = countsAs(r.outcome);
+    const own = ownRow(tx.sql, r);
+    const ok = countsAs(r.outcome, own?.retryable);
     if (!classes.has(r.jobId)) classes.set(r.jobId, jobClassFromRow(tx.sql, r.jobId));
     const jobClass = classes.get(r.jobId);
     // Deregistering a factory, or revoking it, dropped its records (policies/routing-changes `forgetFactoryRouting`):
@@ -79,7 +80,7 @@ export function replayRuns(
       continue;
     }
     const o: Outcome = { ok, durationMs: Math.max(0, r.endedAt - r.startedAt) };
-    const costUsd = costOf(tx.sql, r);
+    const costUsd = own ? own.costUsd : (r.costUsd ?? undefined);
     if (costUsd !== undefined) o.costUsd = costUsd;
     const made = addToRecord(tx, { factoryId: r.factoryId, engine: r.engine ?? "*", jobClass }, o, r.endedAt);
     markCounted(tx, r.jobId, r.leaseEpoch, made);
@@ -89,17 +90,24 @@ export function replayRuns(
 }
 
 /**
- * Run `r`'s cost, USD: its row's here (a late charge raised it in the unit that charged it), D1's when the coordinator
- * no longer has the row (its job pruned: no late charge can reach it either); undefined when it reported none.
+ * What the coordinator's own row of run `r` says, when it still has it: its cost, USD (a late charge raised it in the
+ * unit that charged it, and D1's copy only when its record ships), undefined when it reported none; and its result's
+ * `retryable`, which D1 does not keep — what tells a product budget's stop (neutral) from an overrun of the job's own
+ * budget (policies/track-records `countsAs`). Undefined with no row (its job pruned: no late charge can reach it, and
+ * the run is skipped with its job anyway).
  */
-function costOf(sql: SqlStorage, r: HistoryRun): number | undefined {
-  const row = one<{ cost: number | null }>(
+function ownRow(sql: SqlStorage, r: HistoryRun): { costUsd?: number; retryable?: boolean } | undefined {
+  const row = one<{ cost: number | null; retryable: number | null }>(
     sql,
-    "SELECT json_extract(doc, '$.insights.costUsd') AS cost FROM runs WHERE job_id = ? AND lease_epoch = ?",
+    "SELECT json_extract(doc, '$.insights.costUsd') AS cost, json_extract(doc, '$.result.retryable') AS retryable FROM runs WHERE job_id = ? AND lease_epoch = ?",
     r.jobId,
     r.leaseEpoch,
   );
-  return (row ? row.cost : r.costUsd) ?? undefined;
+  if (!row) return undefined;
+  return {
+    ...(row.cost !== null ? { costUsd: row.cost } : {}),
+    ...(row.retryable !== null ? { retryable: row.retryable === 1 } : {}),
+  };
 }
 
 function jobClassFromRow(sql: SqlStorage, jobId: string): string | undefined {

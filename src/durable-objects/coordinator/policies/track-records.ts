@@ -5,9 +5,15 @@
  * `trackContext` hands the router its learned-term input (dispatch/claim `routeContext`); policies/track-rebuild
  * rebuilds the table from the D1 runs history (`POST …/routing/rebuild`, in chunks).
  *
- * What counts mirrors policies/breakers: `success` is a success; `failure`, `timeout` and `rate_limited` are the
- * engine's failure; `cancelled`, `preempted`, `handed_back`, `budget_exceeded` and `fenced` are not counted at all —
- * an operator, a more urgent job, a hand-back, a budget or a lost lease ended the run, not the engine.
+ * What counts (`countsAs`): `success` is a success; `failure`, `timeout` and `rate_limited` are the engine's failure;
+ * `cancelled`, `preempted`, `handed_back` and `fenced` are not counted at all — an operator, a more urgent job, a
+ * hand-back or a lost lease ended the run, not the engine. `budget_exceeded` is the engine's failure at what it
+ * spent when the run spent the job's OWN budget (the agent's stop, run-spend's overrun, a product stop of a job with
+ * nothing of its own left: all `retryable: false`) — left out, the dearest runs were missing from the cost mean and
+ * the success rate, and an engine that kept blowing its budget looked cheap and kept being chosen — but neutral when
+ * the PRODUCT's budget stopped and requeued it (policies/budget-stop, `retryable: true`): the engine did not fail,
+ * and its partial spend would understate a whole run's, as a preemption's would. Breakers still take every
+ * `budget_exceeded` as neutral: an overrun says the engine is dear, not that it is down.
  */
 import { holdsAll } from "../../../core/capability-key.ts";
 import type { Job, RunResult } from "../../../core/model.ts";
@@ -25,8 +31,11 @@ export const MAX_TRACK_ROWS = 5_000;
 
 type RunOutcome = RunResult["outcome"];
 
-/** Whether an outcome is the engine's success (true), its failure (false) or not counted (undefined). */
-export function countsAs(outcome: RunOutcome): boolean | undefined {
+/**
+ * Whether a run's end is the engine's success (true), its failure (false) or not counted (undefined): `outcome` and
+ * the result's `retryable` (read for `budget_exceeded` only: `true` is the product budget's stop-and-requeue).
+ */
+export function countsAs(outcome: RunOutcome, retryable?: boolean): boolean | undefined {
   switch (outcome) {
     case "success":
       return true;
@@ -34,10 +43,11 @@ export function countsAs(outcome: RunOutcome): boolean | undefined {
     case "timeout":
     case "rate_limited":
       return false;
+    case "budget_exceeded":
+      return retryable === true ? undefined : false;
     case "cancelled":
     case "preempted":
     case "handed_back":
-    case "budget_exceeded":
     case "fenced":
       return undefined;
   }
@@ -127,7 +137,7 @@ export function markCounted(tx: Tx, jobId: string, leaseEpoch: number, made: num
 
 /** A run ended (`run.result` set) for `job`: count it in its track record, unless its outcome is neutral. */
 export function noteRunForTrack(tx: Tx, job: Pick<Job, "requires" | "manifest">, run: Run): void {
-  const ok = run.result ? countsAs(run.result.outcome) : undefined;
+  const ok = run.result ? countsAs(run.result.outcome, run.result.retryable) : undefined;
   if (ok === undefined) return;
   const at = run.endedAt ?? tx.now;
   const o: Outcome = { ok, durationMs: Math.max(0, at - run.startedAt) };
