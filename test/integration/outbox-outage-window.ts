@@ -20,7 +20,7 @@ export interface Composed {
     deliver(): Promise<number>;
   };
   units: Units;
-  openFeed(productId: string, id: string, whole?: boolean): Promise<Opened>;
+  openFeed(productId: string, id: string, whole: boolean, caller: string): Promise<Opened>;
 }
 
 /** How a feed answers an append: the test's stand-in, or the real JobFeed (undefined). */
@@ -84,7 +84,7 @@ export async function writeEvent(co: Composed, product: string, jobId: string): 
 
 /** A reader of `jobId`'s whole feed (a REST page): "ok", or the error's code. */
 export function read(co: Composed, product: string, jobId: string): Promise<string> {
-  return co.openFeed(product, jobId, true).then((r) => r.error?.code ?? "ok");
+  return co.openFeed(product, jobId, true, "admin").then((r) => r.error?.code ?? "ok");
 }
 
 /** Events of `jobId` the outbox still holds (not yet in its feed). */
