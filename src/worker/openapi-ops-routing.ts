@@ -27,7 +27,8 @@ export const ROUTING_OPS: Op[] = [
     description:
       "Every stored track record: {records: [{factoryId, engine (* = the factory's default), jobClass, record: " +
       "{successes, failures (decayed), n, durationMs: {w, mean, m2}, costUsd: {w, mean, m2}, updatedAt}}]} — " +
-      "half-life 7 days, updated at every run's end (cancelled, preempted, handed_back, fenced and budget_exceeded runs do not count). " +
+      "half-life 7 days, updated at every run's end (cancelled, preempted, handed_back and fenced runs do not count, nor " +
+      "a run the product's budget stopped and requeued; a run over its job's own budget counts as a failure at its cost). " +
       "factoryId: only that factory's records (another product's, or one without records: []); perFactory " +
       "(1–100): each factory's N records with the most runs (n), ties by engine|jobClass — what the fleet cards " +
       "show. No query: every record (≤ 5,000)",

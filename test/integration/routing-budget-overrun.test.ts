@@ -3,7 +3,8 @@
 // job budget) rank the steady, dearer-per-success factory first — when the overruns were left out, the one that kept
 // blowing its budget looked cheapest and was ranked first — and a rebuild from the D1 runs history counts them the
 // same. A run the PRODUCT's budget stopped and requeued (`budget_exceeded`, retryable) stays neutral: the engine did
-// not fail, and its partial spend would understate a whole run's as a preemption's would.
+// not fail, and its partial spend would understate a whole run's as a preemption's would. Only the coordinator says
+// that: a factory's own `budget_exceeded` report claiming `retryable: true` counts as the failure it is.
 import { describe, expect, it } from "vitest";
 import { inOneBudgetPeriod } from "../support/budget-period-run.ts";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
@@ -15,7 +16,11 @@ type Cand = { factoryId: string; track: { n: number; neutral: boolean; costUsd?:
 type Records = { records: Array<{ factoryId: string; n: number }> };
 
 /** `token`'s factory claims and ends one new job per entry: `ok` a success, `over` a budget overrun; at `costUsd`. */
-async function runJobs(product: string, token: string, runs: Array<{ end: "ok" | "over"; costUsd: number }>) {
+async function runJobs(
+  product: string,
+  token: string,
+  runs: Array<{ end: "ok" | "over"; costUsd: number; retryable?: boolean }>,
+) {
   for (const [i, run] of runs.entries()) {
     const job = await submit(product, { title: `rust ${i}`, ...MANIFEST });
     const c = await claim(product, token);
@@ -26,7 +31,7 @@ async function runJobs(product: string, token: string, runs: Array<{ end: "ok" |
     const end =
       run.end === "ok"
         ? { stage: "testing", result: { outcome: "success", rc: 0 } }
-        : { stage: "failed", result: { outcome: "budget_exceeded", rc: 1, retryable: false } };
+        : { stage: "failed", result: { outcome: "budget_exceeded", rc: 1, retryable: run.retryable ?? false } };
     const r = await api("PATCH", path, { token, json: { leaseEpoch, ...end, insights: { costUsd: run.costUsd } } });
     expect(r.status).toBe(200);
   }
@@ -105,4 +110,13 @@ describe("a budget overrun in the track records", () => {
       const rebuilt = await api("POST", `${P(product)}/routing/rebuild`, { token: ADMIN });
       expect(rebuilt.body).toEqual({ counted: 0, skipped: 0, chunks: 1 });
     }));
+
+  it("counts a factory's own overrun reported as retryable as a failure: only the coordinator's stop is neutral", async () => {
+    const product = "routing-overrun-claimed";
+    const f = await enroll(product, "claims-retryable", CAPS);
+    await runJobs(product, f.token, [{ end: "over", costUsd: 1, retryable: true }]); // under $2: the factory's word alone
+    type Counted = { records: Array<{ factoryId: string; record: { n: number; failures: number } }> };
+    const live = (await api<Counted>("GET", `${P(product)}/routing/track-records`, { token: ADMIN })).body;
+    expect(live.records.map((r) => [r.factoryId, r.record.n, r.record.failures])).toEqual([[f.factoryId, 1, 1]]);
+  });
 });

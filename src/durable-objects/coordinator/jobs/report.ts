@@ -85,7 +85,10 @@ function applyReport(tx: Tx, job: Job, body: PatchBody): Job {
       return moveJob(tx, job, to, { ...changes, ...NO_LEASE, lastResult: result, feedback: undefined });
     }
     case "failed": {
-      const result: RunResult = body.result ?? { outcome: "failure", message: "reported failed" };
+      const reported: RunResult = body.result ?? { outcome: "failure", message: "reported failed" };
+      // A factory's overrun is its job's own budget spent, final whatever it claims: only the coordinator's product
+      // stop (policies/budget-stop) is a retryable `budget_exceeded`, which learned routing leaves out (countsAs).
+      const result = reported.outcome === "budget_exceeded" ? { ...reported, retryable: false } : reported;
       finishRun(tx, job, result, body.insights);
       const failed = moveJob(tx, job, "failed", { ...changes, ...NO_LEASE, lastResult: result });
       // A rate limit is not the job's fault: requeued, refunded and backed off within bounds (core/rate-limit);
