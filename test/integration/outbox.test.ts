@@ -185,7 +185,8 @@ describe("an outage is not poison", () => {
     });
     expect(out.retries).toBe(0);
     expect(out.left).toBe(2);
-    expect(out.result).toEqual({ settled: 0, backoffUntil: 5_000 + retryDelayMs(3) });
+    // The feeds the outage round tried: they share one probe per backoff window (outbox/outage-probe).
+    expect(out.result).toEqual({ settled: 0, backoffUntil: 5_000 + retryDelayMs(3), refusedFeeds: ["job_1"] });
   });
 });
 
