@@ -55,6 +55,8 @@ export abstract class SeatEndings {
   protected exitRecorded = false;
   /** Stopped by the agent's exit while `reporting`: its record and workspace are left for the restart (`stopForExit`). */
   protected keptForRestart = false;
+  /** Given up while `reporting`, its lease ended (`giveUpForExit`): its job record goes too, as no restart reports it. */
+  protected givenUp = false;
   protected readonly meter: UsageMeter;
 
   constructor(ctx: SeatContext, assignment: Assignment, resumed: boolean) {
@@ -230,5 +232,6 @@ export abstract class SeatEndings {
     rmSync(this.jobFile(), { force: true });
     rmSync(lessonsFileFor(this.jobFile()), { force: true });
     this.log?.remove();
+    if (this.givenUp) this.ctx.records.remove(this.jobId);
   }
 }
