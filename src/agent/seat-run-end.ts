@@ -5,7 +5,7 @@
  * (agent/engine-exit), so the engine is not run, and paid for, twice. The WIP checkpointer and the job log a run
  * opens, and what its progress frames carry, live here too: this end uses them as the run does. And how the agent's
  * exit (a fatal close, another stop signal) stops a seat: a run already reporting is kept for the restart to report
- * (`stopForExit`), not discarded and run again elsewhere.
+ * (`stopForExit`), not discarded and run again elsewhere — unless the close ended the lease (`giveUpForExit`).
  *
  * Between agent/seat-endings (how a job ends) and agent/seat-runner (the run's phases up to the engine's exit).
  */
