@@ -182,7 +182,8 @@ an empty variable counts as unset):
 
 run signals (to the agent's own pid; start it with node, not npx, or the signal reaches npm):
   SIGTERM, SIGINT, SIGHUP  drain: no new work, running jobs finish (or are released after --drain-timeout); a
-                           second one exits at once, 128 + its number (SIGTERM 143, SIGINT 130, SIGHUP 129)
+                           second one kills the engines at once and waits up to 10 s for the reports under way (a
+                           third exits at once), then exits 128 + its number (SIGTERM 143, SIGINT 130, SIGHUP 129)
   SIGUSR2                  look now at engines withdrawn as unable to start (engine.withdrawn), and offer again each
                            that looks fixed (engine.restored) — otherwise looked at after 5 min, doubling to 1 h, or
                            at the next start; and for claude and codex when they were not installed at start

@@ -6,10 +6,12 @@
  */
 import { constants } from "node:os";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
-import { foreignAnswerText, foreignJsonCharset, redirectText, statusWords } from "../shared/foreign-answer.ts";
-import { isCoordinatorProblem, namelessProblemText, problemWordsOf } from "../shared/problem-words.ts";
+import { redirectText } from "../shared/foreign-answer.ts";
+import { isCoordinatorProblem } from "../shared/problem-words.ts";
 import { CLOSE } from "../shared/protocol.ts";
-import { MAX_REFUSAL_BYTES } from "./connect-refusal.ts";
+import { foreignDetail, jsonOf, problemDetail } from "./connect-refusal.ts";
+
+export { problemDetail } from "./connect-refusal.ts";
 
 /** 3: the factory's credentials are gone (revoked, refused, taken over): a process supervisor must not restart it. */
 export const EXIT_CREDENTIALS = 3;
@@ -44,21 +46,27 @@ export type Verdict = { kind: "retry"; why: string } | { kind: "fatal"; error: F
  * becomes of a running job's lease as far as that tells (the agent asks nothing more), for the line each running job
  * ends with (agent/seat-stops: `job_… stopped: the coordinator closed this agent's connection for good (factory token
  * rotated) — …; its lease stays this factory's until it expires, …`). It said `lease lost`, a claim it never checked:
- * a rotated token's lease, or a taken-over factory's, stays the factory's.
+ * a rotated token's lease, or a taken-over factory's, stays the factory's. `leaseMayStay`: false when those words say
+ * the lease ended (the jobs requeued), so no restart on this host can report a run it kept (agent/seat-stops).
  */
 export class ConnectionEnded extends FixableError {
   readonly ended: string;
   readonly leases: string;
+  readonly leaseMayStay: boolean;
 
   constructor(code: string, what: string, fix: string, ended: Ended, exitCode: number) {
     super(code, what, fix, exitCode);
     this.ended = ended.ended;
     this.leases = ended.leases;
+    this.leaseMayStay = ended.leaseMayStay;
   }
 }
 
-/** What ended a connection, in a few words, and what becomes of a running job's lease (ConnectionEnded). */
-type Ended = { ended: string; leases: string };
+/**
+ * What ended a connection, in a few words; what becomes of a running job's lease; and whether it may still be this
+ * factory's (true unless the words say it ended: a rotation, a takeover, or not known) — ConnectionEnded.
+ */
+type Ended = { ended: string; leases: string; leaseMayStay: boolean };
 
 /** A refused token: revoked (the jobs requeued) or rotated (still leased) — the refusal does not say which. */
 export const LEASE_UNKNOWN =
@@ -96,6 +104,7 @@ export function retiredWords(reason: string): { what: string; fix: string } & En
           "gfe_…` on this host",
         ended: "factory removed by an operator",
         leases: "its lease ended with the factory: the job goes back to the queue", // admin `deregister` requeues
+        leaseMayStay: false,
       };
     case "token rotated":
       return {
@@ -110,19 +119,20 @@ export function retiredWords(reason: string): { what: string; fix: string } & En
         leases:
           "its lease stays this factory's until it expires, then the job goes back to the queue; the agent started " +
           "with the new token before then resumes it",
+        leaseMayStay: true,
       };
-    default:
+    default: {
+      const revoked = reason === "factory token revoked";
       return {
         what: `the coordinator revoked this factory (${reason || "no reason given"})`,
         fix: REENROLL,
         ended: "factory revoked",
         // Revoking requeues the factory's jobs (access/credentials `retireFactoryToken`); a close of an older
         // coordinator (plain "revoked", any retirement) or a refused hello ("unauthorized") does not say which it was.
-        leases:
-          reason === "factory token revoked"
-            ? "its lease ended with the token: the job goes back to the queue"
-            : LEASE_UNKNOWN,
+        leases: revoked ? "its lease ended with the token: the job goes back to the queue" : LEASE_UNKNOWN,
+        leaseMayStay: !revoked,
       };
+    }
   }
 }
 
@@ -144,6 +154,7 @@ export function closeVerdict(code: number, reason: string): Verdict {
           leases:
             "its lease stays this factory's: the agent that took over resumes it, else the job goes back to the " +
             "queue when the lease expires",
+          leaseMayStay: true,
         },
       );
     case CLOSE.protocolError:
@@ -157,6 +168,7 @@ export function closeVerdict(code: number, reason: string): Verdict {
           leases:
             "its lease stays this factory's until it expires, then the job goes back to the queue; an upgraded agent " +
             "started before then resumes it",
+          leaseMayStay: true,
         },
         1,
       );
@@ -195,6 +207,7 @@ export function refusalVerdict(status: number, body: string, heads: RefusalHeads
     return fatal(code, what, REENROLL, {
       ended: "the coordinator refused this factory's token",
       leases: LEASE_UNKNOWN,
+      leaseMayStay: true,
     });
   }
   // 404 and 5xx: a coordinator mid-deploy, or a proxy in the way — worth retrying, with a hint.
@@ -206,43 +219,3 @@ export function refusalVerdict(status: number, body: string, heads: RefusalHeads
 /** A 401 or 403 the coordinator did not write: something between the host and it refuses the host. */
 const NOT_OURS_HINT =
   " (not the coordinator's refusal: is a proxy or access gateway in front of --url refusing this host?)";
-
-/**
- * `code: words` of a JSON refusal (in UTF-8, as JSON is): its detail, else another server's own words (a title,
- * `{"error": "…"}`, `{"message": "…"}`: shared/problem-words), the code only when of the API's shape and not the words
- * themselves; undefined for a body that is not JSON or names no problem.
- */
-export function problemDetail(body: string, contentType?: string): string | undefined {
-  const p = jsonOf(body, contentType);
-  const words = problemWordsOf(p);
-  if (words === undefined) return undefined;
-  const code = (p as { code?: unknown }).code;
-  return typeof code === "string" && API_CODE.test(code) && code !== words ? `${code}: ${words}` : words;
-}
-
-/** The body parsed, when it is JSON in UTF-8; undefined otherwise. */
-function jsonOf(body: string, contentType: string | undefined): unknown {
-  if (foreignJsonCharset(contentType) !== undefined || body.trim() === "") return undefined;
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    return undefined; // not JSON: a foreign page
-  }
-}
-
-/** A problem's `code` as the API writes them (snake_case, at most 64 characters): another server's is not printed. */
-const API_CODE = /^[a-z][a-z0-9_]{0,63}$/;
-
-/**
- * Any other refusal said as what it was (shared/foreign-answer), not echoed: a wrong --url's web server answered its
- * HTML page, and 200 characters of its markup were the reason. `HTTP <status> <reason>` alone for an empty body.
- */
-function foreignDetail(a: { status: number; statusText?: string; body: string; contentType?: string }): string {
-  const { status, statusText, body, contentType } = a;
-  if (body.trim() === "") return statusWords(status, statusText);
-  const bytes = Buffer.byteLength(body);
-  // JSON naming no problem (`{}`): said so, not quoted as a page's text would be.
-  if (jsonOf(body, contentType) !== undefined) return namelessProblemText({ status, statusText, contentType, bytes });
-  const seen = { status, statusText, contentType, text: body, bytes, more: bytes >= MAX_REFUSAL_BYTES };
-  return `not a Gigafactory answer: ${foreignAnswerText(seen)}`;
-}

@@ -6,7 +6,8 @@
  * stop the engine within 2 s, discard the work; once it exited, report the spend no answered frame carried, then
  * `stopped`). `cleanup` discards the workspace, but keeps one whose final checkpoint failed (agent/kept-workspaces).
  * Also the supervisor's controls of a seat: `abandon`, `release`, `leaseTtlChanged`, `occupiesSeat` (those for the
- * agent's exit, `forceStop` and `stopForExit`, are agent/seat-run-end's: they keep a run that is reporting).
+ * agent's exit, `forceStop`, `stopForExit` and `giveUpForExit`, are agent/seat-run-end's: they keep a run that is
+ * reporting, unless the lease ended).
  * The base of SeatRunner (agent/seat-runner: the run's phases), not a part of it: they share the fields a part would
  * expose or forward. agent/seat-run-end ships the job log before every report (`finish`).
  */
@@ -55,6 +56,8 @@ export abstract class SeatEndings {
   protected exitRecorded = false;
   /** Stopped by the agent's exit while `reporting`: its record and workspace are left for the restart (`stopForExit`). */
   protected keptForRestart = false;
+  /** Given up while `reporting`, its lease ended (`giveUpForExit`): its job record goes too, as no restart reports it. */
+  protected givenUp = false;
   protected readonly meter: UsageMeter;
 
   constructor(ctx: SeatContext, assignment: Assignment, resumed: boolean) {
@@ -230,5 +233,6 @@ export abstract class SeatEndings {
     rmSync(this.jobFile(), { force: true });
     rmSync(lessonsFileFor(this.jobFile()), { force: true });
     this.log?.remove();
+    if (this.givenUp) this.ctx.records.remove(this.jobId);
   }
 }

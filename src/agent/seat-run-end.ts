@@ -5,7 +5,7 @@
  * (agent/engine-exit), so the engine is not run, and paid for, twice. The WIP checkpointer and the job log a run
  * opens, and what its progress frames carry, live here too: this end uses them as the run does. And how the agent's
  * exit (a fatal close, another stop signal) stops a seat: a run already reporting is kept for the restart to report
- * (`stopForExit`), not discarded and run again elsewhere.
+ * (`stopForExit`), not discarded and run again elsewhere — unless the close ended the lease (`giveUpForExit`).
  *
  * Between agent/seat-endings (how a job ends) and agent/seat-runner (the run's phases up to the engine's exit).
  */
@@ -17,7 +17,7 @@ import { JobLog } from "./job-log.ts";
 import { keptDir } from "./kept-workspaces.ts";
 import { INTERRUPTED, type OwnStop } from "./lease-notices.ts";
 import { SeatEndings } from "./seat-endings.ts";
-import { keptLine } from "./seat-stop-lines.ts";
+import { givenUpLine, keptLine } from "./seat-stop-lines.ts";
 import type { JobRecord, StoredReport } from "./state.ts";
 import { type CheckpointBody, WipCheckpointer } from "./wip-checkpointer.ts";
 import type { Workspace } from "./workspace.ts";
@@ -71,6 +71,23 @@ export abstract class SeatRunEnd extends SeatEndings {
     this.keptForRestart = true;
     this.stopTimers();
     const line = keptLine(this.jobId, reason, said);
+    this.say("✘", line.event, line.text, line.fields);
+  }
+
+  /**
+   * The agent is exiting (`reason`, said as `said`) and the lease ended with its connection (a factory removed, a token
+   * revoked: the job requeued): a run still running is abandoned as by `stopForExit`; one `reporting` is given up too,
+   * as no restart can report it — its workspace, job file, log and job record removed (`cleanup`), said so.
+   */
+  giveUpForExit(reason: string, said: OwnStop): void {
+    if (!this.reporting) {
+      this.abandon(reason, false, said);
+      return;
+    }
+    this.lost = reason;
+    this.givenUp = true;
+    this.stopTimers();
+    const line = givenUpLine(this.jobId, reason, said);
     this.say("✘", line.event, line.text, line.fields);
   }
 

@@ -4,7 +4,7 @@
  * `abandonedLine` — cancelled, the lease lost, or the agent exiting with the engine still running: the work since the
  * last checkpoint is discarded — and `keptLine` — the agent exiting (a fatal close, another stop signal) while a run
  * whose engine had exited was reporting: that finished, paid-for work is kept on this host for the next agent on this
- * state dir to report.
+ * state dir to report — and `givenUpLine`, the same run given up when the lease ended with the connection.
  */
 import type { CancelReading, OwnStop } from "./lease-notices.ts";
 
@@ -56,6 +56,20 @@ export function keptLine(jobId: string, reason: string, said: OwnStop): StopLine
   return {
     event: said.event,
     text: `${jobId} ${said.what}: ${reason} — ${kept}; ${restart}; ${said.lease}`,
+    fields: {},
+  };
+}
+
+/**
+ * The line of a run given up on the agent's exit (`reason`) although its engine had exited and its report was under
+ * way: the close said the lease ended (`said.lease`: a factory removed, a token revoked — the job requeued), so no
+ * restart can report it; its files are removed rather than kept for a report that cannot come.
+ */
+export function givenUpLine(jobId: string, reason: string, said: OwnStop): StopLine {
+  const given = "its engine had exited and its report was under way: given up, as no restart can report it";
+  return {
+    event: said.event,
+    text: `${jobId} ${said.what}: ${reason} — ${given} (its workspace and files removed from this host); ${said.lease}`,
     fields: {},
   };
 }

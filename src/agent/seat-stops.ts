@@ -4,7 +4,7 @@
  * then checkpointed and given back), a forced stop (a second signal: engines killed now, a report under way given a
  * short while) and a fatal stop (every engine stopped, those deaf to SIGTERM killed). A run whose engine had exited and
  * is reporting is finished work: the last two keep it for the restart when they cannot wait for its report
- * (agent/seat-run-end `stopForExit`). Each takes the supervisor's live seat map: a seat leaves it once finished.
+ * (agent/seat-run-end `stopForExit`) — unless the close says the lease ended, when no restart can report it. Each takes the supervisor's live seat map: a seat leaves it once finished.
  */
 import { counted } from "../core/counted.ts";
 import { sleep } from "../shared/http-transport.ts";
@@ -62,14 +62,23 @@ export async function drainSeats(
 }
 
 /**
- * The connection ended for good: abandon every seat (`why`: what ended it, in a few words; `lease`: what becomes of
- * each lease as far as that tells — agent/close-codes `ConnectionEnded`), wait up to FATAL_STOP_MS for their engines,
- * then kill those left (strays too). Never rejects.
+ * The connection ended for good: abandon every seat (`ended.ended`: what ended it, in a few words; `ended.leases`: what
+ * becomes of each lease as far as that tells — agent/close-codes `ConnectionEnded`), wait up to FATAL_STOP_MS for their
+ * engines, then kill those left (strays too). A run reporting is kept for the restart while `ended.leaseMayStay`; once
+ * the lease ended (a factory removed, a token revoked: the job requeued) no restart can report it, so it is given up
+ * and its files removed — kept, they stayed on disk for ever. Never rejects.
  */
-export async function stopSeats(seats: ReadonlyMap<string, SeatRunner>, why: string, lease: string): Promise<void> {
-  const said = closedForGood(lease);
-  const reason = `the coordinator closed this agent's connection for good (${why})`;
-  for (const seat of seats.values()) seat.stopForExit(reason, said); // a run reporting: kept for the restart
+export async function stopSeats(
+  seats: ReadonlyMap<string, SeatRunner>,
+  ended: { ended: string; leases: string; leaseMayStay: boolean },
+): Promise<void> {
+  const said = closedForGood(ended.leases);
+  const reason = `the coordinator closed this agent's connection for good (${ended.ended})`;
+  for (const seat of seats.values()) {
+    if (ended.leaseMayStay)
+      seat.stopForExit(reason, said); // a run reporting: kept for the restart
+    else seat.giveUpForExit(reason, said);
+  }
   await Promise.race([Promise.all([...seats.values()].map((s) => s.finished)), sleep(FATAL_STOP_MS)]);
   // Engines not done yet (deaf to SIGTERM, or their end waiting on a daemon holding stdout) die now, strays too.
   for (const seat of seats.values()) seat.forceStop();

@@ -239,8 +239,11 @@ export class Supervisor {
   /** The connection ended for good (agent/close-codes): stop every engine, print `error`, exit with its code. */
   private async fatal(error: FixableError): Promise<void> {
     this.offer.stop();
-    const ended = error instanceof ConnectionEnded ? error : { ended: `factory ${error.code}`, leases: LEASE_UNKNOWN };
-    await stopSeats(this.seats, ended.ended, ended.leases);
+    const ended =
+      error instanceof ConnectionEnded
+        ? error
+        : { ended: `factory ${error.code}`, leases: LEASE_UNKNOWN, leaseMayStay: true };
+    await stopSeats(this.seats, ended);
     this.opts.out.error(error.code, error.message, error.fix, error.exitCode);
     this.exit(error.exitCode);
   }

@@ -4,9 +4,10 @@
 // as far as that reason tells. Not `lease lost`, which it never checked: a rotated token's or a taken-over factory's
 // lease stays the factory's (the agent with the new token, or the one that took over, resumes it), and a refused
 // token says nothing of which it was. Event `job.connection_closed`; a revoke or removal's `cancel`, when it came
-// first, still says `job.lease_lost` (the coordinator said so: test/unit/agent-lease-notices).
+// first, still says `job.lease_lost` (the coordinator said so: test/unit/agent-lease-notices). Each end also says
+// whether the lease may stay the factory's (`leaseMayStay`): false only where its words say the lease ended.
 import { describe, expect, it } from "vitest";
-import { closeVerdict, refusalVerdict, type Verdict } from "../../src/agent/close-codes.ts";
+import { ConnectionEnded, closeVerdict, refusalVerdict, type Verdict } from "../../src/agent/close-codes.ts";
 import type { ConnectionOptions } from "../../src/agent/connection.ts";
 import { Supervisor } from "../../src/agent/supervisor.ts";
 import { CLOSE } from "../../src/shared/protocol.ts";
@@ -79,5 +80,22 @@ describe("a fatal close with a job running", () => {
     } finally {
       agent.remove();
     }
+  });
+});
+
+describe("whether a fatal close leaves the lease this factory's", () => {
+  it.each<[string, Verdict, boolean]>([
+    ["token rotated", closeVerdict(CLOSE.revoked, "token rotated"), true],
+    ["factory deregistered", closeVerdict(CLOSE.revoked, "factory deregistered"), false],
+    ["factory token revoked", closeVerdict(CLOSE.revoked, "factory token revoked"), false],
+    ["an older coordinator's plain revoked", closeVerdict(CLOSE.revoked, "revoked"), true],
+    ["replaced", closeVerdict(CLOSE.replaced, "replaced"), true],
+    ["protocol error", closeVerdict(CLOSE.protocolError, "bad hello"), true],
+    ["token refused on reconnect", refused, true],
+  ])("%s: leaseMayStay %s, as its lease words say", (_case, verdict, mayStay) => {
+    if (verdict.kind !== "fatal" || !(verdict.error instanceof ConnectionEnded))
+      throw new Error("not an ended connection");
+    expect(verdict.error.leaseMayStay).toBe(mayStay);
+    expect(verdict.error.leases.includes("its lease ended")).toBe(!mayStay);
   });
 });

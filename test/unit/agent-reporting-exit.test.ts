@@ -2,10 +2,12 @@
 // way) is finished, paid-for work: the agent's endings do not throw it away. A second stop signal during a drain lets
 // that report finish (the socket is open) before the agent exits; a third signal, or the bound running out, and a fatal
 // close (the socket is gone for good) keep it on this host instead — its job record and workspace — and say so, so the
-// agent started again on this state dir reports it from there, its engine not run again. A drain's first line counts
+// agent started again on this state dir reports it from there, its engine not run again — unless the close says the
+// lease ended (factory removed, token revoked): the job is requeued and no restart can report it, so the run is given
+// up and nothing of it stays on disk. A drain's first line counts
 // such a run apart from the running ones ("1 running, 1 reporting"). Real Supervisor, sample engine and git
 // workspaces, fake coordinator connection (test/unit/agent-fakes).
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { closeVerdict } from "../../src/agent/close-codes.ts";
@@ -188,6 +190,43 @@ describe("a fatal close while a finished run reports", () => {
       const again = await restartReports(agent, "job_fin", 3);
       expect(again.report).toMatchObject({ type: "complete", leaseEpoch: 3, checkpoint: { sha: expect.any(String) } });
       expect(again.ranAgain).toBe(false);
+    } finally {
+      agent.remove();
+    }
+  });
+});
+
+describe("a fatal close that ends the lease while a finished run reports", () => {
+  it.each<[string, string, Hold]>([
+    ["factory deregistered", "its lease ended with the factory", "the final checkpoint"],
+    ["factory deregistered", "its lease ended with the factory", "the complete frame"],
+    ["factory token revoked", "its lease ended with the token", "the final checkpoint"],
+  ])("(%s, %s) with %s under way: the run is given up, nothing of it kept on this host", async (reason, ended, hold) => {
+    const agent = tempAgent(rest.url);
+    try {
+      const s = supervised(agent);
+      const held = holdAnswer(s.conn, hold, "job_fin");
+      s.conn.welcome([assignment("job_fin", DONE, 4)]);
+      await until(hold, held.sent);
+      const seat = s.seat("job_fin");
+      const verdict = closeVerdict(CLOSE.revoked, reason);
+      if (verdict.kind !== "fatal") throw new Error("not fatal");
+      s.handlers.onFatal(verdict.error);
+      await until("the job's line", () => line(agent, "job.connection_closed"));
+      held.drop();
+      expect(await s.exited).toBe(3);
+      await seat?.finished;
+      const said = String(line(agent, "job.connection_closed")?.message);
+      expect(said).toMatch(/^job_fin stopped: the coordinator closed this agent's connection for good \(/);
+      expect(said).toMatch(/its engine had exited .*: given up, as no restart can report it/);
+      expect(said).toContain(ended);
+      expect(said).not.toMatch(/kept on this host|reports it, not runs it/);
+      // No restart reports it: its workspace, job file, log and record are not left on disk for ever.
+      expect(new JobRecords(agent.cfg.stateDir).read("job_fin")).toBeUndefined();
+      expect(existsSync(jobDir(agent.cfg.workDir, "job_fin"))).toBe(false);
+      expect(existsSync(`${jobDir(agent.cfg.workDir, "job_fin")}.job.md`)).toBe(false);
+      const logs = path.join(agent.cfg.stateDir, "logs");
+      expect(existsSync(logs) ? readdirSync(logs).filter((f) => f.startsWith("job_fin")) : []).toEqual([]);
     } finally {
       agent.remove();
     }

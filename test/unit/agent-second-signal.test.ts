@@ -1,6 +1,8 @@
-// A second SIGTERM/SIGINT/SIGHUP while the agent drains exits it at once with 128 + that signal's number (SIGTERM 143,
-// as the start-up's interrupt: close-codes signalExitCode; a parent gone is a hangup, SIGHUP's 129, as npm start's own
-// stopExitCode says) and leaves no engine process behind — the engine's whole process group, grandchildren included, is SIGKILLed before the exit, not after a grace.
+// A second SIGTERM/SIGINT/SIGHUP while the agent drains kills its engines at once and exits with 128 + that signal's
+// number (SIGTERM 143, as the start-up's interrupt: close-codes signalExitCode; a parent gone is a hangup, SIGHUP's
+// 129, as npm start's own stopExitCode says), leaving no engine process behind — the engine's whole process group,
+// grandchildren included, is SIGKILLed before the exit, not after a grace; a report under way is waited for up to
+// REPORT_WAIT_MS first (test/unit/agent-reporting-exit), and the agent's --help says so, not "exits at once".
 // Real engine processes under a Supervisor on a fake coordinator connection.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +10,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { stopExitCode } from "../../scripts/stop-signals.ts";
+import { USAGE } from "../../src/agent/cli-args.ts";
 import { PARENT_EXITED, signalExitCode } from "../../src/agent/close-codes.ts";
+import { REPORT_WAIT_MS } from "../../src/agent/seat-stops.ts";
 import { Supervisor } from "../../src/agent/supervisor.ts";
 import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
 
@@ -69,6 +73,19 @@ describe("a second signal while draining", () => {
     } finally {
       agent.remove();
     }
+  });
+});
+
+describe("the agent's --help", () => {
+  it("says a second signal kills the engines at once and waits for the reports under way; a third exits at once", () => {
+    const signals = USAGE.slice(USAGE.indexOf("SIGTERM, SIGINT, SIGHUP"), USAGE.indexOf("SIGUSR2")).replace(
+      /\s+/g,
+      " ",
+    );
+    expect(signals).toContain("second one kills the engines at once");
+    expect(signals).toContain(`waits up to ${REPORT_WAIT_MS / 1000} s for the reports under way`);
+    expect(signals).toContain("a third exits at once");
+    expect(signals).not.toMatch(/second one exits at once/);
   });
 });
 
