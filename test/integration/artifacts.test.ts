@@ -3,6 +3,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, eventsOf, P, submit } from "./client";
+import { slowBody } from "./held-body";
 import { expireLeaseNow } from "./state.ts";
 
 async function upload(product: string, jobId: string, token: string, name: string, bytes: Uint8Array, epoch?: number) {
@@ -108,36 +109,6 @@ describe("artifacts", () => {
     expect((await upload(product, job.id, ADMIN, "x.txt", bytes)).status).toBe(201);
   });
 });
-
-/** A body that sends `size` bytes of `fill` in 64 KiB chunks, and can be held part-way until `go()`. */
-function slowBody(size: number, fill: string, holdAfter: number) {
-  const chunk = 64 * 1024;
-  let sent = 0;
-  let reached!: () => void;
-  let go!: () => void;
-  const holding = new Promise<void>((r) => {
-    reached = r;
-  });
-  const released = new Promise<void>((r) => {
-    go = r;
-  });
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      async pull(ctrl) {
-        if (sent >= holdAfter) {
-          reached();
-          await released;
-        }
-        const n = Math.min(chunk, size - sent);
-        ctrl.enqueue(new TextEncoder().encode(fill.repeat(n)));
-        sent += n;
-        if (sent >= size) ctrl.close();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, holding, go };
-}
 
 function startUpload(
   product: string,

@@ -9,38 +9,8 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_WATCHERS } from "../../src/durable-objects/job-feed.ts";
 import { ADMIN, api, claim, enroll, mintToken, P, submit } from "./client";
-import { heldJson } from "./held-body";
+import { heldJson, slowBody } from "./held-body";
 import { openSocket, type TestSocket } from "./sockets";
-
-/** A body that sends `size` bytes of `fill` in 64 KiB chunks, held once `holdAfter` went through until `go()`. */
-function slowBody(size: number, fill: string, holdAfter: number) {
-  const chunk = 64 * 1024;
-  let sent = 0;
-  let reached!: () => void;
-  let go!: () => void;
-  const holding = new Promise<void>((r) => {
-    reached = r;
-  });
-  const released = new Promise<void>((r) => {
-    go = r;
-  });
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      async pull(ctrl) {
-        if (sent >= holdAfter) {
-          reached();
-          await released;
-        }
-        const n = Math.min(chunk, size - sent);
-        ctrl.enqueue(new TextEncoder().encode(fill.repeat(n)));
-        sent += n;
-        if (sent >= size) ctrl.close();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, holding, go };
-}
 
 /** An upload whose body is `body` (`size` bytes), as `token`; at `epoch` when a factory's. */
 function startUpload(
