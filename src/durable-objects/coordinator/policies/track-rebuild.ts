@@ -93,8 +93,8 @@ export function replayRuns(
 /**
  * What the coordinator's own row of run `r` says, when it still has it: its cost, USD (a late charge raised it in the
  * unit that charged it, and D1's copy only when its record ships), undefined when it reported none; and its result's
- * `retryable`, which D1 does not keep — what tells a product budget's stop (neutral) from an overrun of the job's own
- * budget (core/run-counts `countsAs`). Undefined with no row (its job pruned: no late charge can reach it, and
+ * `retryable` — what tells a product budget's stop (neutral) from an overrun of the job's own budget (core/run-counts
+ * `countsAs`), read here because D1's rows from before migration 0012 do not hold it. Undefined with no row (its job pruned: no late charge can reach it, and
  * the run is skipped with its job anyway).
  */
 function ownRow(sql: SqlStorage, r: HistoryRun): { costUsd?: number; retryable?: boolean } | undefined {
