@@ -47,6 +47,7 @@ export const RUN_COLS = [
   "tokensOut",
   "costUsd",
   "unpricedTokens",
+  "retryable",
 ] as const;
 export const AUDIT_COLS = ["id", "productId", "at", "actor", "action", "target", "detail", "seq", "part"] as const;
 export const LESSON_COLS = [
@@ -109,6 +110,8 @@ export function rowOf(r: HistoryRecord): Row {
         costUsd: num(insights.costUsd),
         // As the coordinator counted them (jobs/runs `runCost`): a whole count, null when none.
         unpricedTokens: Number.isSafeInteger(insights.unpricedTokens) ? (insights.unpricedTokens as number) : null,
+        // The result's word, which core/run-counts reads for budget_exceeded; null when it gave none.
+        retryable: typeof result.retryable === "boolean" ? (result.retryable ? 1 : 0) : null,
       };
     }
     case "audit":

@@ -81,6 +81,12 @@ export const runs = sqliteTable(
      * run's `spend.unpricedTokens`); null: none, or a row from before migration 0011.
      */
     unpricedTokens: integer("unpriced_tokens"),
+    /**
+     * The result's `retryable` (true 1, false 0): what tells a `budget_exceeded` the product's budget stopped and
+     * requeued (true: not counted) from an overrun of the job's own budget (a failure; core/run-counts `countsAs`).
+     * Null: the result said nothing (an open run, most outcomes), or a row from before migration 0012.
+     */
+    retryable: integer("retryable", { mode: "boolean" }),
     /** Raised again when the run's end lands (the row changes in place), so a follower sees its outcome. */
     ingestSeq: ingestSeq(),
   },

@@ -81,6 +81,13 @@ export const RunRowSchema = z.object({
     .int()
     .nullable()
     .describe("of tokensIn + tokensOut, those no USD came for (the run's spend.unpricedTokens); null: none"),
+  retryable: z
+    .boolean()
+    .nullable()
+    .describe(
+      "the result's retryable: a budget_exceeded run with true was stopped and requeued by the product's budget (not " +
+        "counted), with false overran its job's own budget (a failure); null: unsaid, or a row from before it was kept",
+    ),
   ingestSeq,
 });
 

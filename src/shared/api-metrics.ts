@@ -39,7 +39,11 @@ export interface BudgetMetric {
 export interface FactoryRate {
   id: string;
   name: string;
-  /** Runs ended within the window, but for neutral ones (cancelled, preempted, handed_back, budget_exceeded, fenced). */
+  /**
+   * Runs ended within the window that count, by core/run-counts `countsAs` (as track records count them): not the
+   * cancelled, preempted, handed_back or fenced ones, nor a `budget_exceeded` the product's budget stopped and
+   * requeued; a `budget_exceeded` that overran its job's own budget is counted, a failure.
+   */
   runs: number;
   /** Of those, runs whose outcome was `success`. */
   successes: number;
@@ -155,7 +159,17 @@ export const MetricsSchema = z.object({
     .describe("while paused: who paused it (operator first when both hold)"),
   openAlerts: z.object({ info: count, warning: count, critical: count }),
   factories: z.array(
-    z.object({ id: z.string(), name: z.string(), runs: count, successes: count, successRate: z.number() }),
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      runs: count.describe(
+        "runs ended in the window that count, as track records count them: a run over its job's own budget " +
+          "(budget_exceeded) is a failure; cancelled, preempted, handed_back, fenced runs and product budget " +
+          "stops are not counted",
+      ),
+      successes: count,
+      successRate: z.number(),
+    }),
   ),
   factoryWindowMs: z.number().int(),
 });

@@ -17,7 +17,8 @@ export const METRICS_OPS: Op[] = [
       "utilisation}, dispatchLatencyMs: {buckets: [{le, count}] (cumulative, ms), count, sumMs}, leaseExpiries, " +
       "retries, breakers, budget?, dispatchPaused (always: an operator's pause needs no budget), dispatchPausedBy? " +
       "(operator | exhausted, while paused), openAlerts: {info, warning, critical}, factories: [{id, name, runs, successes, " +
-      "successRate}] over the last factoryWindowMs (24 h)}. As Prometheus text 0.0.4 (Content-Type text/plain; " +
+      "successRate}] over the last factoryWindowMs (24 h), runs counted as track records count them (a run over its " +
+      "job's own budget a failure, a product budget's stop not counted)}. As Prometheus text 0.0.4 (Content-Type text/plain; " +
       "version=0.0.4) with ?format=prometheus or Accept: text/plain;version=0.0.4 (gigafactory_* series, product as a label; " +
       "with a budget, gigafactory_budget_state{state} is 1 for its state and 0 for the others; " +
       "gigafactory_budget_dispatch_paused is always written, 1 while dispatch is paused, budget set or not, with the " +

@@ -161,7 +161,7 @@ export async function renderPrometheus(s: MetricsSnapshot): Promise<string> {
   const runs = gauge(
     registry,
     "gigafactory_factory_runs",
-    "Runs ended in the window (cancelled, preempted, handed_back, budget_exceeded and fenced runs not counted)",
+    "Runs ended in the window that count (a run over its job's own budget a failure; cancelled, preempted, handed_back, fenced runs and product budget stops not counted)",
     ["factory", "name"],
   );
   const ok = gauge(registry, "gigafactory_factory_successes", "Successful runs in the window", ["factory", "name"]);

@@ -1,5 +1,5 @@
 // GET …/metrics reads only the runs of its window, whatever the product's history: the per-factory success query
-// (policies/metrics FACTORY_RATES_SQL) is a range over the covering index runs_by_end — EXPLAIN QUERY PLAN of the
+// (policies/factory-rates FACTORY_RATES_SQL) is a range over the covering index runs_by_end_counted — EXPLAIN QUERY PLAN of the
 // very query shows no scan of `runs` (runs are kept for good, and a Prometheus scrape every 15 s read all of them) —
 // and a run that ended before the window is on neither side of a factory's ratio while one inside it counts. A revoked
 // factory (its row kept for good) is listed only while a run of it ended in the window: listed with 0 runs, each
@@ -7,7 +7,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import parse from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
-import { FACTORY_RATES_SQL } from "../../src/durable-objects/coordinator/policies/metrics.ts";
+import { FACTORY_RATES_SQL } from "../../src/durable-objects/coordinator/policies/factory-rates.ts";
 import { FACTORY_WINDOW_MS, type MetricsSnapshot } from "../../src/shared/api-metrics.ts";
 import { ADMIN, api, enroll, P } from "./client";
 import { queryPlan } from "./state";
@@ -26,13 +26,13 @@ function insertRun(sql: SqlStorage, factoryId: string, i: number, endedAt: numbe
 }
 
 describe("GET …/metrics over a long history", () => {
-  it("reads the window's runs by range over runs_by_end, never a scan of every run", async () => {
+  it("reads the window's runs by range over runs_by_end_counted, never a scan of every run", async () => {
     const product = "metrics-window-plan";
     await enroll(product, "box-p"); // the coordinator exists, its schema applied
     const plan = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
       queryPlan(state.storage.sql, FACTORY_RATES_SQL, Date.now() - FACTORY_WINDOW_MS),
     );
-    expect(plan).toMatch(/SEARCH runs USING COVERING INDEX runs_by_end \(ended_at>\?\)/);
+    expect(plan).toMatch(/SEARCH runs USING COVERING INDEX runs_by_end_counted \(ended_at>\?\)/);
     expect(plan).not.toMatch(/SCAN runs/);
   });
 

@@ -4,7 +4,9 @@
 // rate agree; dispatch latency counts from the later of queuedAt and notBefore; the same numbers come back as Prometheus text (parsed with a real parser) by ?format=prometheus and by
 // Accept: text/plain;version=0.0.4; ?format wins over Accept, another value is a 400 problem; an answer chosen by
 // Accept says `Vary: Accept` (a cache in front must not serve one format for the other); a viewer may read it,
-// no token is a 401. A factory's success ratio leaves cancelled, budget_exceeded and fenced runs out of both sides.
+// no token is a 401. A factory's success ratio counts by core/run-counts `countsAs`: cancelled, preempted, handed_back,
+// fenced runs and a product budget's stop (budget_exceeded, retryable) are on neither side; an overrun of the job's own
+// budget (budget_exceeded, not retryable or unsaid) is a failure, as track records count it.
 import {
   createExecutionContext,
   createScheduledController,
@@ -108,27 +110,43 @@ describe("GET …/metrics", () => {
     expect((await metrics()).body.leaseExpiries).toBe(1);
   });
 
-  it("leaves neutral runs (cancelled, budget_exceeded, fenced) out of a factory's runs and success ratio", async () => {
+  it("counts runs as track records do: neutral ones on neither side, an overrun of the job's own budget a failure", async () => {
     const product = "metrics-neutral";
     const f = await enroll(product, "box-n");
-    const outcomes = ["success", "failure", "timeout", "rate_limited", "cancelled", "budget_exceeded", "fenced"];
-    // One ended run per outcome, written as finishRun leaves them (the ratio reads only these columns).
+    // [outcome, runs.retryable]: the product budget's stop-and-requeue is budget_exceeded with retryable 1.
+    const runs: Array<[string, number | null]> = [
+      ["success", null],
+      ["failure", 0],
+      ["timeout", null],
+      ["rate_limited", 1],
+      ["cancelled", null],
+      ["preempted", 1],
+      ["handed_back", 1],
+      ["fenced", null],
+      ["budget_exceeded", 1],
+      ["budget_exceeded", 0],
+      ["budget_exceeded", null],
+    ];
+    // One ended run each, written as finishRun leaves them (the ratio reads only these columns).
     await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
-      outcomes.forEach((outcome, i) => {
+      runs.forEach(([outcome, retryable], i) => {
         state.storage.sql.exec(
-          `INSERT INTO runs(job_id, attempt, factory_id, lease_epoch, engine, started_at, ended_at, outcome, doc)
-           VALUES (?, 1, ?, 1, NULL, ?, ?, ?, '{}')`,
+          `INSERT INTO runs(job_id, attempt, factory_id, lease_epoch, engine, started_at, ended_at, outcome, retryable, doc)
+           VALUES (?, 1, ?, 1, NULL, ?, ?, ?, ?, '{}')`,
           `job_neutral_${i}`,
           f.factoryId,
           Date.now() - 2_000,
           Date.now() - 1_000,
           outcome,
+          retryable,
         );
       });
     });
     const m = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
-    // As the breakers and track records count them: rate_limited is the engine's failure, the last three nobody's.
-    expect(m.factories).toEqual([{ id: f.factoryId, name: "box-n", runs: 4, successes: 1, successRate: 0.25 }]);
+    // success; failure, timeout, rate_limited and the two overruns; the product stop and the other four on neither side.
+    expect(m.factories).toEqual([
+      { id: f.factoryId, name: "box-n", runs: 6, successes: 1, successRate: expect.closeTo(1 / 6, 6) },
+    ]);
   });
 
   it("measures dispatch latency from the later of queuedAt and notBefore to the grant", async () => {

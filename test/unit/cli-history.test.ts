@@ -3,7 +3,8 @@
 // without it a reader had no way on from the end but to read it all again — and an empty page read with that cursor
 // says nothing has landed yet and gives the same cursor back. Each line keeps the filter (`--job`) it was read with.
 // A run's COST says its unpriced tokens beside the USD (D1's `unpricedTokens`), as `job` says a run's spend: a Codex
-// run's $0.00 read as free.
+// run's $0.00 read as free. A `budget_exceeded` run's OUTCOME says whose budget stopped it (D1's `retryable`): the
+// product's (requeued, not counted in any success ratio) or the job's own (a failure) — the outcome alone could not.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -25,6 +26,7 @@ const RUN = {
   tokensOut: null,
   costUsd: null,
   unpricedTokens: null,
+  retryable: null,
   ingestSeq: 4,
 };
 
@@ -68,5 +70,21 @@ describe("gigafactory history", () => {
     expect(line("j1")).toMatch(/\$0\.00 \(1,234,567 unpriced\)/);
     expect(line("j2")).toMatch(/\$0\.50(?! \()/);
     expect(line("j3")).toMatch(/\$0\.50(?! \()/);
+  });
+
+  it("says whose budget a budget_exceeded run was stopped by", async () => {
+    const ended = { endedAt: NOW - 1_000, outcome: "budget_exceeded" };
+    const stop = { ...RUN, ...ended, retryable: true };
+    const own = { ...RUN, ...ended, id: "p:j2:e1", jobId: "j2", retryable: false };
+    const older = { ...RUN, ...ended, id: "p:j3:e1", jobId: "j3", retryable: undefined }; // a D1 row before 0012
+    const { url } = await stubCoordinator((_req, reply) =>
+      reply.json(200, { kind: "runs", items: [stop, own, older], more: false, nextCursor: "FOLLOW" }),
+    );
+    const out = await captureCli(["history", "--kind", "runs", ...connection(url, "p")], { now: NOW });
+    expect(out.code).toBe(0);
+    const line = (job: string) => out.stdout.split("\n").find((l) => l.includes(` ${job} `)) ?? "";
+    expect(line("j1")).toMatch(/budget_exceeded \(product budget\)/);
+    expect(line("j2")).toMatch(/budget_exceeded \(job budget\)/);
+    expect(line("j3")).toMatch(/budget_exceeded(?! \()/);
   });
 });

@@ -8,6 +8,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/core/model.ts";
+import { countsAs } from "../../src/core/run-counts.ts";
 import {
   addOutcome,
   canonicalJobClass,
@@ -24,7 +25,6 @@ import {
   successRate,
 } from "../../src/core/track-record.ts";
 import { breakerEvent } from "../../src/durable-objects/coordinator/policies/breakers.ts";
-import { countsAs } from "../../src/durable-objects/coordinator/policies/track-records.ts";
 import { RuleBody } from "../../src/shared/api-routing.ts";
 
 const NOW = 1_700_000_000_000;

@@ -33,6 +33,17 @@ function costText(usd: unknown, unpriced: unknown): string {
   return typeof unpriced === "number" && unpriced > 0 ? `${cost} (${groupedCount(unpriced)} unpriced)` : cost;
 }
 
+/**
+ * A run's OUTCOME: "running" until it ends; a `budget_exceeded` run says whose budget stopped it (D1's `retryable`):
+ * "(product budget)" — stopped and requeued, not counted in any success ratio — or "(job budget)", an overrun of
+ * the job's own, a failure (core/run-counts `countsAs`). A row from before D1 kept it says the outcome alone.
+ */
+function outcomeText(i: Item): string {
+  if (!i.endedAt) return "running";
+  if (i.outcome !== "budget_exceeded" || typeof i.retryable !== "boolean") return text(i.outcome);
+  return `budget_exceeded (${i.retryable ? "product" : "job"} budget)`;
+}
+
 /** A factory's id as its name (cli/factory-names), or `text`'s reading of what is not an id. */
 type Named = (id: string) => string;
 const factory = (v: unknown, named: Named): string => (typeof v === "string" && v ? named(v) : text(v));
@@ -77,7 +88,7 @@ const VIEWS: Record<Kind, { columns: Column[]; row(i: Item, named: Named): strin
       text(i.attempt),
       factory(i.factoryId, named),
       text(i.leaseEpoch),
-      i.endedAt ? text(i.outcome) : "running",
+      outcomeText(i),
       costText(i.costUsd, i.unpricedTokens),
       text(i.message),
     ],

@@ -18,6 +18,7 @@ import { linkOpen, readFactory } from "../factories/registry.ts";
 import { enqueueRun } from "../outbox/records.ts";
 import { noteRunOutcome } from "../policies/breakers.ts";
 import { noteRunForExperiment } from "../policies/experiments.ts";
+import { retryableColumn } from "../policies/factory-rates.ts";
 import { noteRunForTrack } from "../policies/track-records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 
@@ -101,9 +102,10 @@ export function finishRun(
   if (lastHeartbeatAt !== undefined) done.lastHeartbeatAt = lastHeartbeatAt;
   execute(
     tx.sql,
-    "UPDATE runs SET ended_at = ?, outcome = ?, doc = ? WHERE job_id = ? AND lease_epoch = ?",
+    "UPDATE runs SET ended_at = ?, outcome = ?, retryable = ?, doc = ? WHERE job_id = ? AND lease_epoch = ?",
     tx.now,
     result.outcome,
+    retryableColumn(result), // what the metrics' success ratio reads beside the outcome (policies/factory-rates)
     JSON.stringify(done),
     done.jobId,
     done.leaseEpoch,

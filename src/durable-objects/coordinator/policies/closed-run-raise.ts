@@ -17,6 +17,7 @@ import { reviseArmCost, reviseRecordCost } from "../../../core/cost-revision.ts"
 import type { Experiment } from "../../../core/experiment.ts";
 import type { Job } from "../../../core/model.ts";
 import { type RunSpend, raisedToMark } from "../../../core/run-accrual.ts";
+import { countsAs } from "../../../core/run-counts.ts";
 import type { TrackRecord } from "../../../core/track-record.ts";
 import { classOfJob } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
@@ -25,7 +26,7 @@ import { withCountedUnpriced } from "../jobs/runs.ts";
 import { enqueueRun } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { saveExperiment } from "./experiments.ts";
-import { countsAs, HOLDING_RECORD_SQL } from "./track-records.ts";
+import { HOLDING_RECORD_SQL } from "./track-records.ts";
 
 /**
  * Raise closed run `doc` (its stored row's JSON) of `job` to `mark` (USD and tokens, in + out), with its D1 row, its

@@ -8,7 +8,7 @@
  *   class is ranked by its arm's policy; of a concluded one, by the winner's.
  * - `noteArmAssignment` records the arm of each job as it is assigned (dispatch/claim `assignJob`).
  * - `noteRunForExperiment` counts the first counted run of each recorded job in its arm — one outcome per job, its
- *   retries not (jobs/runs `finishRun`, the same unit as the track record; what counts is policies/track-records
+ *   retries not (jobs/runs `finishRun`, the same unit as the track record; what counts is core/run-counts
  *   `countsAs`); when the guardrail trips, the experiment concludes there and then, audited
  *   `routing.experiment.conclude` by `system` with the decision.
  */
@@ -26,6 +26,7 @@ import {
 } from "../../../core/experiment.ts";
 import { assertMeaningfulSpec } from "../../../core/experiment-spec.ts";
 import type { Job } from "../../../core/model.ts";
+import { countsAs } from "../../../core/run-counts.ts";
 import { canonicalJobClass } from "../../../core/track-record.ts";
 import { classOfJob } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
@@ -35,7 +36,6 @@ import { enqueueAudit } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 import { listRoutingRules } from "./routing-rules.ts";
-import { countsAs } from "./track-records.ts";
 
 /** 50 stored experiments: a long-lived product's history of them; the oldest ended one is dropped beyond that. */
 export const MAX_EXPERIMENTS = 50;

@@ -9,15 +9,13 @@
  * `retries`, `dispatch_count`, `dispatch_sum_ms`, and `dispatch_bucket_<i>` (NOT cumulative; i indexes
  * core/metrics `LATENCY_BUCKETS_MS`, the last is `+Inf`).
  *
- * A factory's success ratio counts what its breakers count (policies/track-records `countsAs`, but for overruns):
- * a run an operator, a more urgent job, a hand-back, a budget or a lost lease ended (`cancelled`, `preempted`,
- * `handed_back`, `budget_exceeded`, `fenced`) is on neither side.
+ * A factory's runs and success ratio (policies/factory-rates) count by core/run-counts `countsAs`, as track records
+ * and experiments do: an overrun of the job's own budget is a failure, a product budget's stop on neither side.
  */
 import { bucketIndex, cumulativeBuckets, dispatchLatencyMs, emptyHistogram, ratio } from "../../../core/metrics.ts";
-import { type Factory, type Job, type RunResult, STAGES, type Stage } from "../../../core/model.ts";
+import { type Job, STAGES, type Stage } from "../../../core/model.ts";
 import {
   FACTORY_WINDOW_MS,
-  type FactoryRate,
   METRICS_SCHEMA_VERSION,
   type MetricsSnapshot,
   type StatsSnapshot,
@@ -31,7 +29,7 @@ import { openAlertCounts } from "./alerts.ts";
 import { listBreakers } from "./breakers.ts";
 import { dispatchPaused } from "./budget.ts";
 import { budgetPauseOf, budgetSnapshot } from "./budget-view.ts";
-import { countsAs } from "./track-records.ts";
+import { factoryRates } from "./factory-rates.ts";
 
 function bump(tx: Tx, name: string, by = 1): void {
   execute(
@@ -91,60 +89,6 @@ export function statsSnapshot(tx: Tx): StatsSnapshot {
   const counts = countByStage(tx.sql);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   return { counts, total, queueVersion: queueVersion(tx.sql), generated_at: tx.now };
-}
-
-/** Every run outcome, as a record so a new outcome does not compile until it is listed here. */
-const OUTCOMES: Record<RunResult["outcome"], true> = {
-  success: true,
-  failure: true,
-  timeout: true,
-  rate_limited: true,
-  cancelled: true,
-  preempted: true,
-  handed_back: true,
-  budget_exceeded: true,
-  fenced: true,
-};
-/** The outcomes that count as neither success nor failure, as SQL string literals (constants, never input). */
-const NEUTRAL_SQL = (Object.keys(OUTCOMES) as RunResult["outcome"][])
-  // Every `budget_exceeded` too: the SQL reads the outcome column alone, not whether the run spent the job's own budget.
-  .filter((o) => o === "budget_exceeded" || countsAs(o) === undefined)
-  .map((o) => `'${o}'`)
-  .join(", ");
-
-/** Per factory, runs that ended in the window with a counted outcome and the successes among them. */
-export const FACTORY_RATES_SQL = `SELECT factory_id, COUNT(*) AS runs, SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END) AS successes
-  FROM runs WHERE ended_at IS NOT NULL AND ended_at >= ? AND outcome NOT IN (${NEUTRAL_SQL}) GROUP BY factory_id`;
-
-/**
- * The index FACTORY_RATES_SQL reads, covering (end instant, factory, outcome): runs are kept for good, and without it
- * every `GET …/metrics` — a Prometheus scrape, every 15–60 s — scanned every run the product ever had, a cost that
- * grew with its history; with it, a range over the window alone. Applied by runtime/schema after the runs table's
- * rebuild (`keyRunsByEpoch`), whose DROP of the old table would take an index made before it along.
- */
-export const RUNS_BY_END_SQL =
-  "CREATE INDEX IF NOT EXISTS runs_by_end ON runs(ended_at, factory_id, outcome) WHERE ended_at IS NOT NULL";
-
-/**
- * Counted runs that ended in the window, per factory: every enrolled factory (0 runs included), and one revoked or
- * deregistered only while a run of it ended in the window. A revoked factory's row is kept for good (revocation is
- * final: it enrolls again under a new id), and listing it with 0 runs added three Prometheus series per revocation,
- * for ever — a label set that grew with each revoke and re-enroll.
- */
-function factoryRates(tx: Tx, factories: readonly Factory[]): FactoryRate[] {
-  const rows = tx.sql
-    .exec<{ factory_id: string; runs: number; successes: number }>(FACTORY_RATES_SQL, tx.now - FACTORY_WINDOW_MS)
-    .toArray();
-  const byId = new Map(rows.map((r) => [r.factory_id, r]));
-  const names = new Map(factories.map((f) => [f.id, f.name]));
-  const enrolled = factories.filter((f) => f.status !== "revoked").map((f) => f.id);
-  const ids = new Set([...enrolled, ...byId.keys()]);
-  return [...ids].sort().map((id) => {
-    const r = byId.get(id);
-    const runs = r?.runs ?? 0;
-    const successes = r?.successes ?? 0;
-    return { id, name: names.get(id) ?? id, runs, successes, successRate: ratio(successes, runs) };
-  });
 }
 
 /**

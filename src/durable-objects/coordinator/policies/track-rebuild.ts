@@ -8,6 +8,7 @@
  */
 import { DomainError } from "../../../core/errors.ts";
 import type { RunResult } from "../../../core/model.ts";
+import { countsAs } from "../../../core/run-counts.ts";
 import type { Outcome } from "../../../core/track-record.ts";
 import { classOfJob } from "../../../core/track-term.ts";
 import { execute } from "../../sql-statements.ts";
@@ -15,7 +16,7 @@ import { cachedFactory } from "../factories/cache.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { getMeta, setMeta } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
-import { addToRecord, countsAs, markCounted } from "./track-records.ts";
+import { addToRecord, markCounted } from "./track-records.ts";
 
 /** One ended run of the D1 history, as the Worker hands it over for a rebuild. */
 export interface HistoryRun {
@@ -92,8 +93,8 @@ export function replayRuns(
 /**
  * What the coordinator's own row of run `r` says, when it still has it: its cost, USD (a late charge raised it in the
  * unit that charged it, and D1's copy only when its record ships), undefined when it reported none; and its result's
- * `retryable`, which D1 does not keep — what tells a product budget's stop (neutral) from an overrun of the job's own
- * budget (policies/track-records `countsAs`). Undefined with no row (its job pruned: no late charge can reach it, and
+ * `retryable` — what tells a product budget's stop (neutral) from an overrun of the job's own budget (core/run-counts
+ * `countsAs`), read here because D1's rows from before migration 0012 do not hold it. Undefined with no row (its job pruned: no late charge can reach it, and
  * the run is skipped with its job anyway).
  */
 function ownRow(sql: SqlStorage, r: HistoryRun): { costUsd?: number; retryable?: boolean } | undefined {

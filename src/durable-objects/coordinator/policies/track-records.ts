@@ -5,19 +5,15 @@
  * `trackContext` hands the router its learned-term input (dispatch/claim `routeContext`); policies/track-rebuild
  * rebuilds the table from the D1 runs history (`POST …/routing/rebuild`, in chunks).
  *
- * What counts (`countsAs`): `success` is a success; `failure`, `timeout` and `rate_limited` are the engine's failure;
- * `cancelled`, `preempted`, `handed_back` and `fenced` are not counted at all — an operator, a more urgent job, a
- * hand-back or a lost lease ended the run, not the engine. `budget_exceeded` is the engine's failure at what it
- * spent when the run spent the job's OWN budget (the agent's stop, run-spend's overrun, a product stop of a job with
- * nothing of its own left: all `retryable: false`) — left out, the dearest runs were missing from the cost mean and
- * the success rate, and an engine that kept blowing its budget looked cheap and kept being chosen — but neutral when
- * the PRODUCT's budget stopped and requeued it (policies/budget-stop, `retryable: true`): the engine did not fail,
- * and its partial spend would understate a whole run's, as a preemption's would. Breakers still take every
- * `budget_exceeded` as neutral: an overrun says the engine is dear, not that it is down.
+ * What counts is core/run-counts `countsAs`, the rule every count of runs reads (metrics' success ratio too): a
+ * `budget_exceeded` run that spent the job's own budget is the engine's failure at its cost, one the product's budget
+ * stopped and requeued is not counted. Breakers still take every `budget_exceeded` as neutral: an overrun says the
+ * engine is dear, not that it is down.
  */
 import { holdsAll } from "../../../core/capability-key.ts";
-import type { Job, RunResult } from "../../../core/model.ts";
+import type { Job } from "../../../core/model.ts";
 import { effectiveRequires } from "../../../core/route-filter.ts";
+import { countsAs } from "../../../core/run-counts.ts";
 import { addOutcome, emptyRecord, type Outcome, type TrackRecord } from "../../../core/track-record.ts";
 import { classOfJob, type TrackContext } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
@@ -28,30 +24,6 @@ import { one, type Tx } from "../runtime/tx.ts";
 
 /** 5 000 rows (~1 KB each): 50 factories × 4 engines × 25 job classes, far below the DO's storage limits. */
 export const MAX_TRACK_ROWS = 5_000;
-
-type RunOutcome = RunResult["outcome"];
-
-/**
- * Whether a run's end is the engine's success (true), its failure (false) or not counted (undefined): `outcome` and
- * the result's `retryable` (read for `budget_exceeded` only: `true` is the product budget's stop-and-requeue).
- */
-export function countsAs(outcome: RunOutcome, retryable?: boolean): boolean | undefined {
-  switch (outcome) {
-    case "success":
-      return true;
-    case "failure":
-    case "timeout":
-    case "rate_limited":
-      return false;
-    case "budget_exceeded":
-      return retryable === true ? undefined : false;
-    case "cancelled":
-    case "preempted":
-    case "handed_back":
-    case "fenced":
-      return undefined;
-  }
-}
 
 interface TrackRow extends Record<string, SqlStorageValue> {
   factory_id: string;

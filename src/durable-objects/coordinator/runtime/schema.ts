@@ -20,8 +20,8 @@ import { fillKeyHashes } from "../jobs/idempotency.ts";
 import { applyRetryColumns } from "../outbox/retries.ts";
 import { applyBreakerTrialColumns } from "../policies/breakers.ts";
 import { applyExperimentJobColumns } from "../policies/experiments.ts";
+import { applyRunCountSchema } from "../policies/factory-rates.ts";
 import { applyWaitingSchema } from "../policies/health-starving.ts";
-import { RUNS_BY_END_SQL } from "../policies/metrics.ts";
 import { applyTrackRecordColumns } from "../policies/track-records.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
@@ -189,8 +189,9 @@ ${POLICY_SCHEMA_SQL}
  */
 export function applySchema(sql: SqlStorage): void {
   execute(sql, SCHEMA_SQL);
-  keyRunsByEpoch(sql); // before RUNS_BY_END_SQL (policies/metrics), whose index the rebuild would drop
-  execute(sql, BATCHES_SQL + SPENT_TICKETS_SQL + RUNS_BY_END_SQL); // each module owns its tables' definition
+  keyRunsByEpoch(sql); // before applyRunCountSchema, whose index the rebuild would drop
+  execute(sql, BATCHES_SQL + SPENT_TICKETS_SQL); // each module owns its tables' definition
+  applyRunCountSchema(sql); // runs.retryable and the index the metrics' success ratio reads (policies/factory-rates)
   applyBatchColumns(sql); // batches.sent_at: when the bulk route confirmed its sends (jobs/batches)
   applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/retries)
   splitOutboxSides(sql);
@@ -223,8 +224,7 @@ function splitOutboxSides(sql: SqlStorage): void {
 CREATE INDEX IF NOT EXISTS outbox_history_due ON outbox(at, seq) WHERE kind <> 'event' AND retrying IS NULL;
 CREATE INDEX IF NOT EXISTS outbox_events_by_job ON outbox(job_id, seq) WHERE kind = 'event';
 CREATE INDEX IF NOT EXISTS outbox_events_due ON outbox(at, seq) WHERE kind = 'event';
-DROP INDEX IF EXISTS outbox_events;
-DROP INDEX IF EXISTS outbox_history;
+DROP INDEX IF EXISTS outbox_events; DROP INDEX IF EXISTS outbox_history;
 `,
   );
 }
