@@ -2,6 +2,7 @@
 // capabilities, what waits for approval and the seat limit, heartbeat age, track record), kept current by the shared
 // Live poller.
 
+import { breakerResetPanel } from "./breaker-reset.js";
 import { ago, clock, h, replace, statusLine, timeLeft, when, wholePercent } from "./dom.js";
 import { keepFieldErrors } from "./field-error.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
@@ -228,6 +229,7 @@ export function factoryCard(f, live, rerender = () => {}, records, grants) {
       : null,
     h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${counted(f.seats, "seat")}`)),
     breakerBadges(f),
+    live ? breakerResetPanel(f, live, rerender) : null,
     live ? quarantinePanel(f, live, rerender) : null,
     records ? trackBlock(f, records) : null,
     f.capabilities.length
