@@ -26,16 +26,19 @@ export function breakerResetPanel(f, live, onReset) {
   const holding = (Array.isArray(f.breakers) ? f.breakers : []).filter(
     (/** @type {any} */ b) => b.state === "open" || b.state === "half_open",
   );
-  if (holding.length === 0) return null;
+  const id = `reset-status-${f.id}`;
+  // Closed by a press, the card is drawn without buttons: its status line stays while it says something (fleet.js
+  // carries its words over each redraw), so "Reset: … closed" is read rather than vanishing with the button.
+  if (holding.length === 0 && !document.getElementById(id)?.textContent) return null;
   const status = statusLine();
-  status.id = `reset-status-${f.id}`;
+  status.id = id;
   // The cards are redrawn every tick: the answer goes to the status line the page shows when it arrives.
   const shown = () => /** @type {HTMLElement} */ (document.getElementById(status.id) ?? status);
   const buttons = holding.map((/** @type {any} */ b) => resetButton(f, b.engine, live, shown, onReset));
   return h(
     "div",
     { class: "breaker-reset", dataset: { testid: "breaker-reset" } },
-    h("div", { class: "row", "data-needs": "operator" }, ...buttons), // role.js
+    buttons.length > 0 ? h("div", { class: "row", "data-needs": "operator" }, ...buttons) : null, // role.js
     status,
   );
 }
