@@ -220,3 +220,9 @@ export const GRANTED = { capabilities: [str], seatLimit: opt(num), changed: bool
  * released meanwhile — absent from older coordinators).
  */
 export const RELEASED = { changed: opt(bool) };
+
+/**
+ * `POST …/factories/{id}/breakers/{engine}/reset`: the breaker, closed now, and whether the reset changed it (breaker-
+ * reset.js; `changed: false` — closed already, reset meanwhile by another operator or its trial's success).
+ */
+export const BREAKER_RESET = { engine: str, state: str, changed: bool };

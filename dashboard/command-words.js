@@ -4,7 +4,7 @@
  * button or page where it has one for the same thing: "`gigafactory requeue job_1` runs it again" beside the job's
  * requeue button sent an operator to a terminal for a click. A job's actions (requeue, cancel, ship, reject) are the
  * action bar's on the job's own page ("the requeue button below"), a link to that page elsewhere; a serial key's
- * Unfreeze is the Jobs page's, a factory's Approve and Release and the fleet's last-seen times the Fleet page's, the
+ * Unfreeze is the Jobs page's, a factory's Approve, Release and Reset breaker and the fleet's last-seen times the Fleet page's, the
  * budget's Resume and Set budget the Budget page's, the overflow policy the Settings page's, a dead letter's Redrive
  * the Dead letters page's, an enrollment code's Revoke the Enrollment page's. A command the dashboard has no control for (`gigafactory children ID FILE.json`,
  * `gigafactory enroll NAME`, `gigafactory-agent run` on a host) stays as the server wrote it. The words are mapped
@@ -119,6 +119,7 @@ export function commandHere(command, here = {}) {
   if (words === "serial unfreeze") return control("#/jobs", "Unfreeze in the Jobs page's serial gates", here);
   if (words === "factory approve") return control("#/fleet", "Approve on the Fleet page", here);
   if (words === "factory release") return control("#/fleet", "Release on the Fleet page", here);
+  if (words === "factory breaker-reset") return control("#/fleet", "Reset breaker on the Fleet page", here);
   if (words === "jobs") return [link("#/jobs", "the Jobs page")];
   if (words === "factories") return [link("#/fleet", "the Fleet page")];
   if (words === "budget") return [link("#/budget", "the Budget page")];

@@ -2,6 +2,7 @@
 // capabilities, what waits for approval and the seat limit, heartbeat age, track record), kept current by the shared
 // Live poller.
 
+import { breakerResetPanel } from "./breaker-reset.js";
 import { ago, clock, h, replace, statusLine, timeLeft, when, wholePercent } from "./dom.js";
 import { keepFieldErrors } from "./field-error.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
@@ -79,10 +80,11 @@ export function fleetView(root, live) {
       return;
     }
     // The cards are redrawn on every tick (heartbeat ages move): what a person is doing on one must survive it —
-    // the element holding keyboard focus (by id), a refused box's mark, and a Release or grant button's answer (a viewer's refusal would
+    // the element holding keyboard focus (by id), a refused box's mark, and a Release, Reset or grant button's answer (a viewer's refusal would
     // otherwise vanish within 3 s, before it could be read).
     const focused = document.activeElement?.closest("#main .fleet [id]")?.id;
-    const said = [...grid.querySelectorAll('[id^="release-status-"], [id^="grant-status-"]')].map((el) => ({
+    const kept = '[id^="release-status-"], [id^="grant-status-"], [id^="reset-status-"]';
+    const said = [...grid.querySelectorAll(kept)].map((el) => ({
       id: el.id,
       text: el.textContent ?? "",
       error: el.classList.contains("error"),
@@ -228,6 +230,7 @@ export function factoryCard(f, live, rerender = () => {}, records, grants) {
       : null,
     h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${counted(f.seats, "seat")}`)),
     breakerBadges(f),
+    live ? breakerResetPanel(f, live, rerender) : null,
     live ? quarantinePanel(f, live, rerender) : null,
     records ? trackBlock(f, records) : null,
     f.capabilities.length

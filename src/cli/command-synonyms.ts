@@ -20,8 +20,9 @@ const WHY = hint(
   "`gigafactory explain ID` says why a job waits and how the router ranks each factory for it (`gigafactory job ID` too)",
 );
 const BREAKERS = hint(
-  ["factories", "metrics", "settings set"],
+  ["factories", "factory breaker-reset", "metrics", "settings set"],
   "`gigafactory factories` shows each factory's breakers (BREAKERS column), `gigafactory metrics` their failures; " +
+    "`gigafactory factory breaker-reset ID ENGINE` closes one now (an operator's reset); " +
     "`gigafactory settings set breaker.failureThreshold=N overflow=hold` tunes them",
 );
 const WEBHOOK = hint(

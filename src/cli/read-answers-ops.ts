@@ -105,6 +105,9 @@ export const EnrollmentCodeRevokedRead = z.object({ id: str, changed: bool, stat
 /** A factory as `factory drain|quarantine|activate|release|revoke` print it. */
 export const FactoryChangedRead = z.object({ id: str, name: str, status: str, changed: z.boolean().optional() });
 
+/** `factory breaker-reset`: the breaker now (closed), and whether the reset changed it. */
+export const BreakerResetRead = z.object({ factoryId: str, engine: str, state: str, changed: bool });
+
 /** `factory approve`: what it is routed on now, with how many seats. */
 export const FactoryGrantRead = z.object({
   id: str,

@@ -14,6 +14,14 @@
  * breaker counts as open. Only that run's end settles the half-open state or frees the slot: any other run still
  * out then started before the trip (nothing else got through), so its failure only counts and its neutral end
  * (cancel, requeue, release) moves nothing. Any run's success closes the breaker: the engine works.
+ *
+ * An operator's reset (`resetBreaker`, "transition to closed" in resilience4j's words) closes it at once, counters
+ * and cool-down ladder cleared: the operator knows the engine is fixed (a login renewed, a limit lifted). A trial
+ * still out then was probing the engine as it was before the fix, so its result is no evidence any more: it is kept
+ * as `overriddenTrial`, and its end moves nothing but that ref — a late failure must not re-open (threshold 1) or
+ * count against the fixed engine, a late rate limit must not re-open it. Runs from before the trip still count as
+ * they always do. The ref lives only on a closed breaker: a new trip (another run's failures) drops it, and the
+ * overridden trial is from then on one more run from before that trip.
  */
 
 import { counted } from "./counted.ts";
@@ -40,6 +48,8 @@ export interface Breaker {
   coolDownSeconds?: number;
   /** The half-open breaker's one trial run while it is out (assigned, not yet ended). */
   trial?: RunRef;
+  /** A trial that was out when an operator reset the breaker, while it is still out: its end moves nothing. Closed only. */
+  overriddenTrial?: RunRef;
 }
 
 /** What a run's end means to a breaker. `neutral` outcomes (cancelled, fenced, budget) leave it alone. */
@@ -73,9 +83,24 @@ export function admit(b: Breaker, run: RunRef, now: number): Breaker {
   return { ...b, trial: { jobId: run.jobId, leaseEpoch: run.leaseEpoch } };
 }
 
+const sameRun = (a: RunRef | undefined, run: RunRef): boolean =>
+  a !== undefined && a.jobId === run.jobId && a.leaseEpoch === run.leaseEpoch;
+
 /** True when `run` is the breaker's trial. */
-export const isTrial = (b: Breaker, run: RunRef): boolean =>
-  b.trial !== undefined && b.trial.jobId === run.jobId && b.trial.leaseEpoch === run.leaseEpoch;
+export const isTrial = (b: Breaker, run: RunRef): boolean => sameRun(b.trial, run);
+
+/**
+ * An operator's reset: closed, no failures counted, the cool-down ladder back at its base (the next trip waits
+ * `coolDownSeconds`, not a doubled one). A trial out (half-open, or open again by a rate limit while it ran) becomes
+ * `overriddenTrial`, as does one a former reset overrode that is still out (see the module note). Needs no `now`:
+ * whatever the state, the answer is closed. A breaker closed with no failures and nothing overridden comes back
+ * equal (`sameBreaker` in the coordinator): nothing to reset. Throws nothing.
+ */
+export function resetBreaker(b: Breaker): Breaker {
+  // At most one of the two is set: a trial only while not closed, an overridden one only while closed.
+  const overridden = b.trial ?? b.overriddenTrial;
+  return { ...CLOSED, ...(overridden ? { overriddenTrial: overridden } : {}) };
+}
 
 /** The next cool-down (s) after a failed trial: doubled, never above the cap. */
 export function nextCoolDown(previousSeconds: number | undefined, s: BreakerSettings): number {
@@ -115,6 +140,12 @@ function withoutTrial(b: Breaker): Breaker {
   return rest;
 }
 
+/** `b` as it opens: a trial a reset overrode is from then on one more run from before the trip (module note). */
+function opening(b: Breaker): Breaker {
+  const { overriddenTrial: _o, ...rest } = b;
+  return rest;
+}
+
 /**
  * Applies the end of `run` at `now`.
  * @param s the product's `breaker` settings (core/settings); `retryAfterSeconds` is in s and must be finite ≥ 0.
@@ -122,14 +153,19 @@ function withoutTrial(b: Breaker): Breaker {
  */
 export function onRunEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: number, s: BreakerSettings): Transition {
   const state = breakerState(b, now);
+  // The trial a reset overrode: its end is no evidence about the fixed engine (module note); it only drops the ref.
+  if (sameRun(b.overriddenTrial, run)) return { next: opening(b), tripped: false, closed: false };
   const trial = isTrial(b, run);
   // The trial ended, whatever its outcome: its slot is free.
   const rest = trial ? withoutTrial(b) : b;
   switch (event.kind) {
     case "neutral":
       return { next: rest, tripped: false, closed: false };
-    case "success":
-      return { next: { ...CLOSED }, tripped: false, closed: state !== "closed" };
+    case "success": {
+      // Closed, a trial a reset overrode still out: its end must still move nothing (a late failure, threshold 1).
+      const kept = b.overriddenTrial ? { overriddenTrial: b.overriddenTrial } : {};
+      return { next: { ...CLOSED, ...kept }, tripped: false, closed: state !== "closed" };
+    }
     case "rate_limited": {
       const n = event.retryAfterSeconds;
       if (n !== undefined && (!Number.isFinite(n) || n < 0))
@@ -137,7 +173,7 @@ export function onRunEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: numb
       const waitS = n ? n : nextCoolDown(undefined, s);
       // A rate limit never shortens an open breaker's cool-down: a run out from before the trip may report late.
       const openUntil = Math.max(b.openUntil ?? Number.NEGATIVE_INFINITY, msAfter(now, waitS));
-      return { next: { ...rest, openUntil }, tripped: state !== "open", closed: false };
+      return { next: { ...opening(rest), openUntil }, tripped: state !== "open", closed: false };
     }
     case "failure": {
       const failures = b.consecutiveFailures + 1;

@@ -11,8 +11,11 @@
  * `--engine NAME=COMMAND` (or its command on the agent's PATH), a tool by installing it; an os/arch/node needs
  * another host. A job in review (`review_pending`, whose message names no command) is told `review approve|reject ID`,
  * as `watch` tells it, and a dead-lettered one (no reason: it waits for nothing) `requeue ID`, as `job` tells it —
- * `jobs` said neither (a newcomer, pass 42).
+ * `jobs` said neither (a newcomer, pass 42). A job held by a breaker (`breaker_open`, whose message says a trial's
+ * success closes it) is told the operator's reset, for an engine known fixed: it waited out a cool-down that doubles
+ * on each failed trial, with no word of the command that closes it now.
  */
+import { DEFAULT_ENGINE } from "./breaker.ts";
 import { CapabilitySchema } from "./manifest-schema.ts";
 import { shellWord } from "./waiting-commands.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
@@ -69,6 +72,26 @@ export const deadLetterFix = (jobId: string): string =>
   `\`gigafactory requeue ${shellWord(jobId, "ID")}\` runs it again with fresh attempts`;
 
 /**
+ * `breaker_open`'s fix: `gigafactory factory breaker-reset ID ENGINE` for the one factory whose breaker holds the job
+ * (its id), or with `ID` for several (each has its own breaker). The default engine (`*`) quoted, for the shell.
+ */
+function breakerFix(d: Record<string, unknown>): string {
+  const engine = typeof d.engine === "string" ? d.engine : "ENGINE";
+  const word = engine === DEFAULT_ENGINE ? "'*'" : shellWord(engine, "ENGINE");
+  const factories = Array.isArray(d.factories) ? (d.factories as Array<Record<string, unknown>>) : [];
+  const count = typeof d.factoryCount === "number" ? d.factoryCount : factories.length;
+  const [one] = factories;
+  const single = count === 1 && typeof one?.id === "string";
+  const id = single ? shellWord(one.id as string, "ID") : "ID";
+  const which = single && typeof one?.name === "string" ? ` on ${one.name}` : " on a factory";
+  const works = engine === DEFAULT_ENGINE ? "the default engine" : `engine ${engine}`;
+  return (
+    `once ${works} works again${which} (its login renewed, a rate limit lifted), an operator closes the breaker ` +
+    `now: \`gigafactory factory breaker-reset ${id} ${word}\`${single ? "" : " for each factory that holds it"}`
+  );
+}
+
+/**
  * The "fix:" text for `reason` of job `jobId` (a review's command names it: without it, none), or undefined when its
  * message says what to do (or there is nothing to run).
  */
@@ -77,6 +100,7 @@ export function waitingFix(reason: WaitingReason, jobId?: string): string | unde
     const id = shellWord(jobId, "ID");
     return `\`gigafactory review approve ${id}\` approves it, \`gigafactory review reject ${id}\` sends it back`;
   }
+  if (reason.code === "breaker_open") return breakerFix(reason.detail);
   if (reason.code !== "no_capable_factory") return undefined;
   const d = reason.detail;
   if (Array.isArray(d.pendingApproval) && d.pendingApproval.length > 0) return undefined; // its message names it

@@ -18,7 +18,7 @@ export const FACTORY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** `?format=json|prometheus`; absent means: decide by the Accept header. */
 export const MetricsQuery = z.strictObject({ format: z.enum(["json", "prometheus"]).optional() });
 
-/** One breaker (coordinator/policies/breakers `BreakerView`, restated here so shared code needs no coordinator import). */
+/** One breaker (coordinator/policies/breaker-views `BreakerView`, restated here so shared code needs no coordinator import). */
 export interface BreakerMetric {
   factoryId: string;
   engine: string;
@@ -109,6 +109,19 @@ export const BreakerSchema = z.object({
 
 /** `GET …/breakers`. */
 export const BreakerListSchema = z.object({ breakers: z.array(BreakerSchema) });
+
+/**
+ * The `{engine}` of `POST …/factories/{factoryId}/breakers/{engine}/reset`: an engine name as a manifest names it,
+ * or `*` — the breaker of the factory's default engine, that jobs naming none run under (core/breaker).
+ */
+export const BreakerEngineParam = z
+  .string()
+  .regex(/^(\*|[a-z0-9][a-z0-9._-]{0,31})$/, { error: "must be an engine name like claude, or * for the default" });
+
+/** `POST …/breakers/{engine}/reset`: the breaker as it is now (closed), and whether the reset changed anything. */
+export const BreakerResetSchema = BreakerSchema.extend({
+  changed: z.boolean().describe("false: it was closed with no failures already — nothing written or audited"),
+});
 
 /** `GET …/metrics` as JSON (the Prometheus text is rendered from this very object). */
 export const MetricsSchema = z.object({

@@ -6,6 +6,7 @@
  * use that module.
  */
 import type { z } from "zod";
+import type { BreakerResetSchema } from "./api-metrics.ts";
 import type { PatchJobBody } from "./api-work.ts";
 import { ApiClientBase } from "./http-client-base.ts";
 import type {
@@ -67,6 +68,13 @@ export class FleetClient extends ApiClientBase {
   /** Return a quarantined factory to active (operator; issue 9); `changed: false` when it was active already. */
   releaseFactory(id: string): Promise<FactoryWithBreakers & { changed?: boolean }> {
     return this.call("POST", `/factories/${enc(id)}/release`);
+  }
+  /**
+   * Close one breaker of a factory now (operator): `engine` a name, or `*` for the factory's default engine. Answers
+   * the breaker, closed with no failures, and `changed: false` when it was so already.
+   */
+  resetBreaker(factoryId: string, engine: string): Promise<z.infer<typeof BreakerResetSchema>> {
+    return this.call("POST", `/factories/${enc(factoryId)}/breakers/${enc(engine)}/reset`);
   }
   getFactory(id: string): Promise<Factory> {
     return this.call("GET", `/factories/${enc(id)}`);

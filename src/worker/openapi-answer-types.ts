@@ -25,7 +25,7 @@ import type * as F from "../shared/api-fleet-answers.ts";
 import type { AuditRowSchema, RunRowSchema, SnapshotRowSchema } from "../shared/api-history.ts";
 import type * as J from "../shared/api-job-answers.ts";
 import type { LessonEditAnswerSchema, LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
-import type { BreakerListSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
+import type { BreakerListSchema, BreakerResetSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
 import type {
   SerialFreezeAnswerSchema,
   SerialPageSchema,
@@ -107,6 +107,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof StatsSchema>, Answer<"stats">>(true),
   same<Out<typeof BreakerListSchema>, { breakers: Answer<"listBreakers"> }>(true),
   same<Out<typeof FactoryChangedSchema>, Loosen<Answer<"releaseFactory">, "breakers">>(true),
+  same<Out<typeof BreakerResetSchema>, Answer<"resetBreaker">>(true),
   // learned routing
   same<Out<typeof R.TrackRecordListSchema>, { records: Answer<"trackRecords"> }>(true),
   same<Out<typeof R.RecommendationListSchema>, { recommendations: Answer<"routingRecommendations"> }>(true),

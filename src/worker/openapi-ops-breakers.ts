@@ -2,7 +2,7 @@
  * @module worker/openapi-ops-breakers
  * The circuit-breaker and quarantine operations of the OpenAPI document (issue 9, parts 3–4).
  */
-import { BreakerListSchema } from "../shared/api-metrics.ts";
+import { BreakerListSchema, BreakerResetSchema } from "../shared/api-metrics.ts";
 import { FactoryChangedSchema } from "../shared/api-responses.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { json } from "./openapi-schemas.ts";
@@ -33,5 +33,19 @@ export const BREAKER_OPS: Op[] = [
       "release would not make it active — POST …/status active does, for a draining one)",
     role: "operator",
     ok: { "200": json("The factory, active again (or already: `changed: false`)", FactoryChangedSchema) },
+  },
+  {
+    method: "post",
+    path: `${P}/factories/{factoryId}/breakers/{engine}/reset`,
+    operationId: "resetBreaker",
+    summary: "Close one circuit breaker of a factory now: its engine is known fixed",
+    description:
+      "Close the circuit breaker of one factory × engine at once (engine * = the factory's default engine): its " +
+      "failures in a row and its cool-down ladder are cleared, its breaker_open alert resolved, and a dispatch pass " +
+      "offers the jobs it held. A trial run still out is overridden: its end no longer moves the breaker. Audited " +
+      "(breaker.reset, with the state it had). A breaker closed with no failures already (or no breaker of that " +
+      "engine) is 200 with `changed: false`, nothing written or audited. 404 for an unknown factory. No body",
+    role: "operator",
+    ok: { "200": json("The breaker now: closed, no failures (or already: `changed: false`)", BreakerResetSchema) },
   },
 ];

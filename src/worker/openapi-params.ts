@@ -11,6 +11,7 @@ import { z } from "zod";
 import { ActionParam, ArtifactName, DeadLetterIdParam, EntityId, ProductId } from "../shared/api.ts";
 import { AlertIdParam } from "../shared/api-alerts.ts";
 import { LessonIdParam } from "../shared/api-lessons.ts";
+import { BreakerEngineParam } from "../shared/api-metrics.ts";
 import { SerialKeyParam } from "../shared/api-policies.ts";
 import { ExperimentIdParam, RuleIdParam } from "../shared/api-routing.ts";
 
@@ -33,6 +34,7 @@ export const PATH_PARAMS: Readonly<Record<string, z.ZodType>> = {
   key: SerialKeyParam,
   ruleId: RuleIdParam,
   deadLetterId: DeadLetterIdParam,
+  engine: BreakerEngineParam,
 };
 
 /** Who may call an operation, as its `x-role` says; the document lists them under `components["x-roles"]`. */

@@ -13,7 +13,13 @@ import * as Fleet from "../shared/api-fleet-answers.ts";
 import * as History from "../shared/api-history.ts";
 import * as Jobs from "../shared/api-job-answers.ts";
 import { LessonEditAnswerSchema, LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
-import { BreakerListSchema, BreakerSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
+import {
+  BreakerListSchema,
+  BreakerResetSchema,
+  BreakerSchema,
+  MetricsSchema,
+  StatsSchema,
+} from "../shared/api-metrics.ts";
 import {
   AgingGuaranteeSchema,
   SerialFreezeAnswerSchema,
@@ -132,6 +138,7 @@ for (const [id, schema] of Object.entries({
   LessonEditAnswer: LessonEditAnswerSchema,
   Breaker: BreakerSchema,
   BreakerList: BreakerListSchema,
+  BreakerReset: BreakerResetSchema,
   Metrics: MetricsSchema,
   Stats: StatsSchema,
   TrackRecordList: Routing.TrackRecordListSchema,

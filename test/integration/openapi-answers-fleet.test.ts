@@ -187,8 +187,11 @@ describe("policy answers match the OpenAPI document", () => {
     await call("POST", `${R}/alerts/{alertId}/ack`, { ...v, alertId: quarantined!.id });
     await call("GET", `${R}/alerts?state=acknowledged`, v);
     await call("GET", `${R}/health`, v);
-    const breakers = await call<{ breakers: unknown[] }>("GET", `${R}/breakers`, v);
+    const breakers = await call<{ breakers: Array<{ factoryId: string; engine: string }> }>("GET", `${R}/breakers`, v);
     expect(breakers.body.breakers.length).toBeGreaterThan(0);
+    const [tripped] = breakers.body.breakers;
+    const trippedKey = { factoryId: tripped!.factoryId, engine: tripped!.engine };
+    await call("POST", `${R}/factories/{factoryId}/breakers/{engine}/reset`, { ...v, ...trippedKey });
     await call("POST", `${R}/factories/{factoryId}/release`, { ...v, factoryId: bad.factoryId });
 
     const hook = { url: "http://127.0.0.1:9/hook", secret: "a-secret-of-16-chars" };
@@ -235,6 +238,7 @@ describe("policy answers match the OpenAPI document", () => {
         "PATCH R/lessons/{lessonId} 200",
         "PATCH R/settings 200",
         "POST R/alerts/{alertId}/ack 200",
+        "POST R/factories/{factoryId}/breakers/{engine}/reset 200",
         "POST R/factories/{factoryId}/release 200",
         "POST R/lessons 201",
         "POST R/routing/experiments 201",

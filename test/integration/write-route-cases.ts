@@ -106,6 +106,17 @@ export const CASES: Record<string, WriteCase> = {
     await made("POST", `${P(w.product)}/factories/${w.factory.factoryId}/status`, { status: "quarantined" });
     return { path: `/factories/${w.factory.factoryId}/release` };
   }),
+  "POST /factories/:factoryId/breakers/:engine/reset": op(async (w) => {
+    // An open breaker, so the reset writes: the world's job (no engine named: `*`) rate-limited by its factory.
+    const leaseEpoch = await leased(w);
+    const result = { outcome: "rate_limited", retryAfterSeconds: 600 };
+    const r = await api("PATCH", `${P(w.product)}/jobs/${w.job}`, {
+      token: w.factory.token,
+      json: { leaseEpoch, stage: "failed", result },
+    });
+    if (r.status !== 200) throw new Error(`rate limit report: ${r.status} ${JSON.stringify(r.body)}`);
+    return { path: `/factories/${w.factory.factoryId}/breakers/*/reset` };
+  }),
   "PATCH /settings": op(() => at("/settings", { preemption: true })),
   "POST /serial/:key/freeze": op(() => at("/serial/deploy/freeze", { reason: "late" })),
   "POST /serial/:key/unfreeze": op(async (w) => {

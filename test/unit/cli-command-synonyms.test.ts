@@ -13,6 +13,7 @@ describe("unknown commands a newcomer types for a governor feature", () => {
   it.each([
     ["why", "gigafactory explain ID"],
     ["breakers", "gigafactory factories"],
+    ["breaker", "gigafactory factory breaker-reset ID ENGINE"], // `gigafactory breaker reset …`
     ["webhook", "PUT /api/v1/products/P/webhook"],
     ["spend", "gigafactory budget"],
     ["freeze", "gigafactory serial freeze KEY --reason TEXT"],

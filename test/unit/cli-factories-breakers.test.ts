@@ -1,5 +1,6 @@
 // `gigafactory factories` shows each factory's breakers in a BREAKERS column (open ones with the time left, closed
-// ones with their run of failures, `-` for none) and points at `factory release` for a quarantined one;
+// ones with their run of failures, `-` for none) and points at `factory release` for a quarantined one and at
+// `factory breaker-reset` for an open breaker;
 // `gigafactory factory release ID` POSTs …/factories/ID/release and prints the factory's new status, or the
 // coordinator's refusal as one `✘ ERROR code: … / how to fix` line. `settings get` shows the breaker, overflow,
 // error-budget and health settings.
@@ -91,6 +92,11 @@ describe("gigafactory factories / factory release", () => {
     expect(r.stdout).toMatch(/BREAKERS/);
     expect(r.stdout).toMatch(/quarantined .*claude open \(1m.* left\)/);
     expect(r.stdout).toContain("gigafactory factory release ID");
+    // The open breaker's footer names the operator's reset of it.
+    expect(r.stdout).toContain(
+      "\n1 breaker open or half-open; an operator closes one whose engine is fixed with " +
+        "`gigafactory factory breaker-reset ID ENGINE` ('*': the default engine):\n  box-1 (fac_1): claude\n",
+    );
   });
 
   it("release POSTs …/release and prints the new status; a second one says it is active already", async () => {

@@ -77,6 +77,7 @@ const USES: Array<[string, string, Shape]> = [
   ["post", "/dead-letters/{deadLetterId}/redrive", A.REDRIVEN],
   ["post", "/factories/{factoryId}/capabilities/approve", A.GRANTED],
   ["post", "/factories/{factoryId}/release", A.RELEASED],
+  ["post", "/factories/{factoryId}/breakers/{engine}/reset", A.BREAKER_RESET],
 ];
 
 const deref = (s: Schema): Schema => {

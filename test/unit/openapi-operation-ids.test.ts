@@ -78,6 +78,7 @@ const OPERATION_IDS: Record<string, string> = {
   [`POST ${P}/budget/resume`]: "resumeBudget",
   [`GET ${P}/breakers`]: "listBreakers",
   [`POST ${P}/factories/{factoryId}/release`]: "releaseFactory",
+  [`POST ${P}/factories/{factoryId}/breakers/{engine}/reset`]: "resetBreaker",
   [`GET ${P}/metrics`]: "getMetrics",
   [`GET ${P}/stats`]: "getStats",
   [`GET ${P}/lessons`]: "listLessons",

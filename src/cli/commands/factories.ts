@@ -80,6 +80,20 @@ export function standingLines(
   return lines;
 }
 
+/**
+ * The footer of the breakers that hold work (open, or half-open), and the operator's reset of one whose engine is
+ * known fixed: the BREAKERS column said "claude open (2m left)" and nothing of a way to close it before then, where
+ * a quarantined factory's footer names its release. Out: lines to print (none when no breaker holds work).
+ */
+export function breakerLines(found: ReadonlyArray<Pick<Factory, "id" | "name"> & { breakers?: FactoryBreaker[] }>) {
+  const holding = found.flatMap((f) =>
+    (f.breakers ?? []).filter((b) => b.state !== "closed").map((b) => `  ${f.name} (${f.id}): ${b.engine}`),
+  );
+  if (holding.length === 0) return [];
+  const head = `\n${counted(holding.length, "breaker")} open or half-open; an operator closes one whose engine is fixed`;
+  return [`${head} with \`gigafactory factory breaker-reset ID ENGINE\` ('*': the default engine):`, ...holding];
+}
+
 export const factories: Command = {
   path: ["factories"],
   args: { names: "", min: 0, max: 0 },
@@ -111,7 +125,9 @@ export const factories: Command = {
           ctx.io.stdoutColumns,
         ),
       );
-    if (!ctx.json) for (const line of [...standingLines(found), ...disconnectedLines(found)]) ctx.print(line);
+    if (!ctx.json)
+      for (const line of [...standingLines(found), ...breakerLines(found), ...disconnectedLines(found)])
+        ctx.print(line);
     const waiting = found.filter((f) => (f.pendingCapabilities ?? []).length > 0);
     if (!ctx.json && waiting.length > 0) {
       // Named one per line: the CAPABILITIES cell is cut at 48 characters, and the count alone said not which.

@@ -1,8 +1,8 @@
 /**
  * @module cli/commands/factory-changes
  * `gigafactory factory drain|quarantine|activate|approve|release|rotate|revoke|rm ID`: the changes an operator
- * makes to one factory, each printing what the factory is now (or `--json`). ID is the factory's id or its name
- * (cli/factory-ref). The fleet listing is cli/commands/factories, enrollment cli/commands/enroll.
+ * makes to one factory, each printing what the factory is now (or `--json`); `factory breaker-reset ID ENGINE`
+ * closes one of its breakers. ID is the factory's id or its name (cli/factory-ref). The fleet listing is cli/commands/factories, enrollment cli/commands/enroll.
  */
 
 import { counted } from "../../core/counted.ts";
@@ -11,7 +11,14 @@ import type { Command, Ctx } from "../context.ts";
 import { factoryId } from "../factory-ref.ts";
 import { SIGTERM_HELP } from "../interruption.ts";
 import { checked, EnrolledRead } from "../read-answers.ts";
-import { DeregisteredRead, FactoryChangedRead, FactoryGrantRead, FleetRefsRead, inlined } from "../read-answers-ops.ts";
+import {
+  BreakerResetRead,
+  DeregisteredRead,
+  FactoryChangedRead,
+  FactoryGrantRead,
+  FleetRefsRead,
+  inlined,
+} from "../read-answers-ops.ts";
 import { list } from "../table.ts";
 import { showToken } from "./factories.ts";
 import { type SecretWords, sendForSecret } from "./secret-interrupt.ts";
@@ -132,6 +139,29 @@ export const factoryCommands: Command[] = [
       else if (f.changed === false)
         ctx.print(inlined`already ${f.status}: nothing to release — factory ${f.name} (${f.id})`);
       else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is released and ${f.status} again`);
+      return 0;
+    },
+  },
+  {
+    path: ["factory", "breaker-reset"],
+    args: { names: "ID ENGINE", min: 2, max: 2 },
+    summary: "close a factory's breaker for an engine now ('*' for its default engine): its jobs go there again",
+    details: [
+      "For an engine known fixed (its login renewed, a rate limit lifted): the breaker need not wait out its",
+      "cool-down. Its failures and cool-down ladder are cleared, its alert resolved; a trial run still out no longer",
+      "counts. Quote '*' (the engine of jobs that name none) so the shell does not expand it.",
+    ],
+    options: {},
+    async run(ctx) {
+      const ref = ctx.positionals[0]!;
+      const id = await idOf(ctx);
+      const engine = ctx.positionals[1]!;
+      const b = checked(BreakerResetRead, await ctx.client().resetBreaker(id, engine), "a breaker");
+      const named = engine === "*" ? "the default engine's breaker" : `engine ${engine}'s breaker`;
+      const on = inlined`${named} on factory ${ref === id ? id : `${ref} (${id})`}`;
+      if (ctx.json) ctx.emit(b);
+      else if (!b.changed) ctx.print(`already closed with no failures: nothing to reset — ${on}`);
+      else ctx.print(`✔ ${on} is closed: jobs of that engine may run there again`);
       return 0;
     },
   },

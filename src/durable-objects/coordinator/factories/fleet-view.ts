@@ -7,7 +7,7 @@
  */
 import { type FactoryLinkView, factoryLink, linkEndedWhileUp, pollsOverHttp } from "../../../core/factory-link.ts";
 import type { Factory } from "../../../core/model.ts";
-import { type BreakerView, breakersOf } from "../policies/breakers.ts";
+import { type BreakerView, breakersOf } from "../policies/breaker-views.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { attachmentOf } from "./sockets.ts";
 

@@ -36,12 +36,19 @@ import { noteFactoryFailure } from "./quarantine.ts";
 
 export type { BreakerRow };
 
-const toBreaker = (r: BreakerRow): Breaker => ({
-  consecutiveFailures: r.consecutive_failures,
-  ...(r.open_until !== null ? { openUntil: r.open_until } : {}),
-  ...(r.cool_down_s !== null ? { coolDownSeconds: r.cool_down_s } : {}),
-  ...(r.trial_job_id !== null ? { trial: { jobId: r.trial_job_id, leaseEpoch: r.trial_epoch ?? 0 } } : {}),
-});
+/**
+ * A row as the pure breaker. The trial columns name a live trial on a breaker not closed, and on a closed one (no
+ * `open_until`: core/breaker keeps `overriddenTrial` only there) the trial an operator's reset overrode.
+ */
+export const toBreaker = (r: BreakerRow): Breaker => {
+  const trial = r.trial_job_id !== null ? { jobId: r.trial_job_id, leaseEpoch: r.trial_epoch ?? 0 } : undefined;
+  return {
+    consecutiveFailures: r.consecutive_failures,
+    ...(r.open_until !== null ? { openUntil: r.open_until } : {}),
+    ...(r.cool_down_s !== null ? { coolDownSeconds: r.cool_down_s } : {}),
+    ...(trial ? (r.open_until !== null ? { trial } : { overriddenTrial: trial }) : {}),
+  };
+};
 
 /**
  * The trial's identity, added to the table runtime/schema-policies creates (a new coordinator and an older one
@@ -67,9 +74,11 @@ export function readBreaker(sql: SqlStorage, factoryId: string, engine: string):
   return r ? toBreaker(r) : { ...CLOSED };
 }
 
-function writeBreaker(sql: SqlStorage, factoryId: string, engine: string, b: Breaker): void {
+/** Stores `b` (no row: closed, clean, nothing overridden — the row a reset or a success leaves is deleted). */
+export function writeBreaker(sql: SqlStorage, factoryId: string, engine: string, b: Breaker): void {
   breakerWritten(sql);
-  if (b.openUntil === undefined && b.consecutiveFailures === 0) {
+  const ran = b.trial ?? b.overriddenTrial; // never both (core/breaker)
+  if (b.openUntil === undefined && b.consecutiveFailures === 0 && !ran) {
     execute(sql, "DELETE FROM breakers WHERE factory_id = ? AND engine = ?", factoryId, engine);
     return;
   }
@@ -83,18 +92,21 @@ function writeBreaker(sql: SqlStorage, factoryId: string, engine: string, b: Bre
     b.openUntil ?? null,
     b.coolDownSeconds ?? null,
     b.trial ? 1 : 0,
-    b.trial?.jobId ?? null,
-    b.trial?.leaseEpoch ?? null,
+    ran?.jobId ?? null,
+    ran?.leaseEpoch ?? null,
   );
 }
 
-function sameBreaker(a: Breaker, b: Breaker): boolean {
+/** True when `a` and `b` would be stored alike. */
+export function sameBreaker(a: Breaker, b: Breaker): boolean {
   return (
     a.consecutiveFailures === b.consecutiveFailures &&
     a.openUntil === b.openUntil &&
     a.coolDownSeconds === b.coolDownSeconds &&
     a.trial?.jobId === b.trial?.jobId &&
-    a.trial?.leaseEpoch === b.trial?.leaseEpoch
+    a.trial?.leaseEpoch === b.trial?.leaseEpoch &&
+    a.overriddenTrial?.jobId === b.overriddenTrial?.jobId &&
+    a.overriddenTrial?.leaseEpoch === b.overriddenTrial?.leaseEpoch
   );
 }
 
@@ -180,48 +192,6 @@ export function noteAssignment(tx: Tx, job: Pick<Job, "id" | "leaseEpoch" | "eng
   if (breakerState(b, tx.now) !== "half_open" || b.trial) return;
   writeBreaker(tx.sql, factoryId, key, admit(b, { jobId: job.id, leaseEpoch: job.leaseEpoch }, tx.now));
   for (const set of handedOut.get(tx) ?? []) set.add(`${factoryId}:${key}`);
-}
-
-/** One breaker as the factories list, explain and the metrics show it. */
-export interface BreakerView {
-  factoryId: string;
-  engine: string;
-  state: "closed" | "open" | "half_open";
-  consecutiveFailures: number;
-  /** When an open breaker goes half-open, ms epoch (open only). */
-  openUntil?: number;
-}
-
-const toView = (r: BreakerRow, now: number): BreakerView => {
-  const b = toBreaker(r);
-  const state = breakerState(b, now);
-  const view: BreakerView = {
-    factoryId: r.factory_id,
-    engine: r.engine,
-    state,
-    consecutiveFailures: b.consecutiveFailures,
-  };
-  if (state === "open" && b.openUntil !== undefined) view.openUntil = b.openUntil;
-  return view;
-};
-
-/** Every breaker that is not plainly closed with no failures, at `tx.now` (read by the metrics part). */
-export function listBreakers(tx: Tx): BreakerView[] {
-  return tx.sql
-    .exec<BreakerRow>("SELECT * FROM breakers ORDER BY factory_id, engine")
-    .toArray()
-    .map((r) => toView(r, tx.now));
-}
-
-/** The breakers of one factory, as `GET …/factories` shows them (`factoryId` left out: the factory holds them). */
-export function breakersOf(sql: SqlStorage, factoryId: string, now: number): Omit<BreakerView, "factoryId">[] {
-  return sql
-    .exec<BreakerRow>("SELECT * FROM breakers WHERE factory_id = ? ORDER BY engine", factoryId)
-    .toArray()
-    .map((r) => {
-      const { factoryId: _f, ...view } = toView(r, now);
-      return view;
-    });
 }
 
 /**

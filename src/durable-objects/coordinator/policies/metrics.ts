@@ -26,7 +26,7 @@ import { listFactories } from "../factories/registry.ts";
 import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { openAlertCounts } from "./alerts.ts";
-import { listBreakers } from "./breakers.ts";
+import { listBreakers } from "./breaker-views.ts";
 import { dispatchPaused } from "./budget.ts";
 import { budgetPauseOf, budgetSnapshot } from "./budget-view.ts";
 import { factoryRates } from "./factory-rates.ts";

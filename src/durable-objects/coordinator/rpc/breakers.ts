@@ -14,7 +14,8 @@ import { releaseQuarantined } from "../factories/admin.ts";
 import { type FleetFactory, fleetFactory, linkedFactoryIds, withLinks } from "../factories/fleet-view.ts";
 import { listFactories, requireFactory } from "../factories/registry.ts";
 import { statusNotice } from "../factories/standing.ts";
-import { breakersOf, listBreakers } from "../policies/breakers.ts";
+import { resetFactoryBreaker } from "../policies/breaker-reset.ts";
+import { breakersOf, listBreakers } from "../policies/breaker-views.ts";
 import { BudgetRpc } from "./budget.ts";
 
 /** A factory as the API lists it: with its breakers (only those not plainly closed with no failures) and its link. */
@@ -64,5 +65,16 @@ export abstract class BreakerRpc extends BudgetRpc {
       await this.units.settle();
     }
     return outcome;
+  }
+
+  /**
+   * An operator resets the breaker of `factoryId` × `engine` (`*`: the default engine) to closed, in one unit
+   * (policies/breaker-reset): `{factoryId, engine, state: "closed", consecutiveFailures: 0, changed}`. A breaker that
+   * held jobs bumped the queue version, so the unit itself asks for a dispatch pass at its commit (runtime/units
+   * `onMoved`): held jobs are offered at once. Outcome errors: NotFoundError — no such factory; unauthorized —
+   * `caller` was retired meanwhile.
+   */
+  async resetBreaker(productId: string, factoryId: string, engine: string, actor: string, caller: Caller) {
+    return this.units.runAs(caller, productId, (tx) => resetFactoryBreaker(tx, factoryId, engine, actor));
   }
 }
