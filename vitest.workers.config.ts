@@ -1,6 +1,7 @@
 // Integration tests inside workerd: real Durable Object SQLite, D1, alarms.
 import path from "node:path";
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { patchMiniflareDeflate } from "./scripts/patch-miniflare-deflate.ts";
 import { patchPoolProxy } from "./scripts/patch-pool-proxy.ts";
 import { patchPoolSerialize } from "./scripts/patch-pool-serialize.ts";
 import { useFastSqliteTmpdir } from "./scripts/sqlite-tmpdir.ts";
@@ -15,6 +16,10 @@ patchPoolProxy(import.meta.dirname);
 // own CPU per isolated file): why, and the guard, in scripts/patch-pool-serialize.ts. The pool's module is imported
 // below, after the rewrite, so that a fresh install's first run (CI's) loads it rewritten.
 patchPoolSerialize(import.meta.dirname);
+// The pool's socket to each workerd (miniflare's WebSocket client) offers no permessage-deflate: every module sent was
+// deflated here and inflated there over loopback, ~1 CPU-s per isolated file — why, and the guard, in
+// scripts/patch-miniflare-deflate.ts. Miniflare is loaded with the pool, below.
+patchMiniflareDeflate(import.meta.dirname);
 
 /**
  * The packages the Worker imports, each pre-bundled once into one module (Vite's dependency optimizer) instead of

@@ -56,7 +56,8 @@ export function armPolicyText(policy: unknown, named: FactoryNamer = (id) => id)
 export async function armNames(
   client: FleetClient,
   experiments: ReadonlyArray<{ arms: { A: { policy: unknown }; B: { policy: unknown } } }>,
+  waitMs: number,
 ): Promise<Map<string, string>> {
   const ids = experiments.flatMap(({ arms }) => [...armFactoryIds(arms.A.policy), ...armFactoryIds(arms.B.policy)]);
-  return ids.length > 0 ? await factoryNames(client) : new Map();
+  return ids.length > 0 ? await factoryNames(client, waitMs) : new Map();
 }

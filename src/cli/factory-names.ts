@@ -8,6 +8,7 @@
 import { afterPoll } from "../shared/after-poll.ts";
 import { deadline } from "../shared/deadline.ts";
 import type { GigafactoryClient } from "../shared/http-client.ts";
+import { type Env, waitMsFromEnv } from "./config.ts";
 import { FleetRefsRead } from "./read-answers-ops.ts";
 
 /**
@@ -16,6 +17,12 @@ import { FleetRefsRead } from "./read-answers-ops.ts";
  * --timeout (30 s; for ever under `--timeout 0`), while the command's own answer was already there.
  */
 export const NAME_WAIT_MS = 3_000;
+
+/**
+ * The name wait of a command run with `env`, ms: NAME_WAIT_MS, or GIGAFACTORY_NAME_WAIT_MS where it is a whole number of
+ * ms (cli/config waitMsFromEnv) — tests' override, so that proving a line stops waiting does not take 3 s a command.
+ */
+export const nameWaitMs = (env: Env): number => waitMsFromEnv(env, "GIGAFACTORY_NAME_WAIT_MS", NAME_WAIT_MS);
 
 /** The client calls a fleet read makes: the one GET, abortable. */
 export type FleetClient = Pick<GigafactoryClient, "send" | "productUrl">;

@@ -8,7 +8,7 @@
  * either kind, ends the process at once (cli/main). Only SIGINT was guarded: SIGTERM ended the CLI at once, a
  * rotation made on the coordinator with its new token never printed. Commands with no guard still end at once.
  */
-import { DEFAULT_TIMEOUT_SECONDS, responseTimeoutMs } from "./config.ts";
+import { DEFAULT_TIMEOUT_SECONDS, responseTimeoutMs, waitMsFromEnv } from "./config.ts";
 import type { Ctx } from "./context.ts";
 
 /** The signals a guarded command survives once. */
@@ -53,10 +53,15 @@ export function interruptionBy(signal: InterruptSignal): Interruption {
  */
 export const UNBOUNDED_AFTER_SIGNAL_MS = DEFAULT_TIMEOUT_SECONDS * 1000;
 
-/** The bound (ms) on what a command still awaits after the first signal: none needed when --timeout bounds it. */
+/**
+ * The bound (ms) on what a command still awaits after the first signal: none needed when --timeout bounds it;
+ * UNBOUNDED_AFTER_SIGNAL_MS, or GIGAFACTORY_AFTER_SIGNAL_MS where it is a whole number of ms (cli/config
+ * waitMsFromEnv: tests' override, so that proving the bound ends the process does not take 30 s).
+ */
 function boundAfterSignal(ctx: Ctx): number | undefined {
+  const unbounded = waitMsFromEnv(ctx.io.env, "GIGAFACTORY_AFTER_SIGNAL_MS", UNBOUNDED_AFTER_SIGNAL_MS);
   try {
-    return responseTimeoutMs(ctx.str("timeout"), ctx.io.env) === 0 ? UNBOUNDED_AFTER_SIGNAL_MS : undefined;
+    return responseTimeoutMs(ctx.str("timeout"), ctx.io.env) === 0 ? unbounded : undefined;
   } catch {
     return undefined; // a --timeout the command refused: it ends on that usage error before any request
   }

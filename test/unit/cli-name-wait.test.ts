@@ -5,10 +5,12 @@
 // it, and one read is in flight at a time. A one-shot command's line waits as long at most (cli/factory-names
 // factoryNames): `routing apply`'s ✔ line, after its write, waited the whole --timeout for the fleet's names; and
 // `jobs` / `job` of a held job, whose holder's name and link the fleet list gives (cli/holder-link fleetRead).
+// The wait itself (3 s) is cut to 20 ms by its test override, GIGAFACTORY_NAME_WAIT_MS, whose reading is proven last.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
+import { NAME_WAIT_MS, nameWaitMs } from "../../src/cli/factory-names.ts";
 import { WatchNames } from "../../src/cli/watch-names.ts";
 import { GigafactoryClient } from "../../src/shared/http-client.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
@@ -16,6 +18,8 @@ import { jobFixture } from "../support/fixtures.ts";
 import { testTempDir } from "../support/temp-dir.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/gigafactory.mjs", import.meta.url));
+/** The commands' name wait (3 s, NAME_WAIT_MS) cut by its test override: each command here sits out one or two. */
+const SHORT_WAIT = { GIGAFACTORY_NAME_WAIT_MS: "20" };
 const AT = Date.UTC(2026, 11, 6, 18, 0, 0);
 const EVENTS = [
   { seq: 1, type: "lease.granted", at: AT, data: { factoryId: "fac_g", leaseEpoch: 1, expiresAt: AT + 60_000 } },
@@ -64,7 +68,9 @@ async function coordinator() {
 describe("watch does not hold a line on the fleet read that names factories", () => {
   it("a fleet list that never answers: the lease line prints with the id, and the watch ends", async () => {
     const stub = await coordinator();
-    const run = await captureCli(["watch", "job_1", "--timeout", "0", ...connection(stub.url, "p")]);
+    const run = await captureCli(["watch", "job_1", "--timeout", "0", ...connection(stub.url, "p")], {
+      env: SHORT_WAIT,
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/lease\.granted {2}lease to fac_g · epoch 1/);
     expect(stub.lines.filter((l) => l.includes("/factories"))).toHaveLength(1);
@@ -74,7 +80,7 @@ describe("watch does not hold a line on the fleet read that names factories", ()
     const stub = await coordinator();
     const dir = testTempDir("gf-watch-name-wait-");
     const child = spawn(process.execPath, [BIN, "watch", "job_1", "--timeout", "0", ...connection(stub.url, "p")], {
-      env: { ...process.env, HOME: dir, GIGAFACTORY_CONFIG: join(dir, "none.json") },
+      env: { ...process.env, HOME: dir, GIGAFACTORY_CONFIG: join(dir, "none.json"), ...SHORT_WAIT },
       stdio: ["ignore", "pipe", "pipe"],
     });
     onTestFinished(() => {
@@ -106,19 +112,33 @@ describe("watch does not hold a line on the fleet read that names factories", ()
 
   it("routing apply's ✔ line, after its write, waits as long at most, then names the factory by its id", async () => {
     const stub = await coordinator();
-    const run = await captureCli(["routing", "apply", "rec_0a1b2c3d", "--timeout", "0", ...connection(stub.url, "p")]);
+    const argv = ["routing", "apply", "rec_0a1b2c3d", "--timeout", "0", ...connection(stub.url, "p")];
+    const run = await captureCli(argv, { env: SHORT_WAIT });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^✔ applied rec_0a1b2c3d as rule rr_1: avoid fac_g — undo with/);
   });
 
   it("jobs and job of a held job wait as long at most for the holder's name and link, then show its id", async () => {
     const stub = await coordinator();
-    const list = await captureCli(["jobs", "--timeout", "0", ...connection(stub.url, "p")], { now: AT });
+    const list = await captureCli(["jobs", "--timeout", "0", ...connection(stub.url, "p")], {
+      now: AT,
+      env: SHORT_WAIT,
+    });
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/job_h .*fac_g/);
-    const one = await captureCli(["job", "job_h", "--timeout", "0", ...connection(stub.url, "p")], { now: AT });
+    const one = await captureCli(["job", "job_h", "--timeout", "0", ...connection(stub.url, "p")], {
+      ...{ now: AT, env: SHORT_WAIT },
+    });
     expect(one.code, one.stderr).toBe(0);
     expect(one.stdout).toContain("fac_g");
     expect(stub.lines.filter((l) => l.includes("/factories"))).toHaveLength(2);
+  });
+});
+
+describe("the name wait's test override (GIGAFACTORY_NAME_WAIT_MS)", () => {
+  it("is a whole number of ms from 1 up; anything else leaves NAME_WAIT_MS", () => {
+    expect(nameWaitMs({ GIGAFACTORY_NAME_WAIT_MS: "20" })).toBe(20);
+    for (const raw of [undefined, "", "0", "-5", "1.5", "20ms", " 20", "1e3", "9999999999"])
+      expect(nameWaitMs({ GIGAFACTORY_NAME_WAIT_MS: raw }), String(raw)).toBe(NAME_WAIT_MS);
   });
 });

@@ -20,7 +20,7 @@ import { downloadToFile } from "../artifact-download.ts";
 import { drain, verify } from "../artifact-stream.ts";
 import type { Command, Io } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
-import { factoryNamer, factoryNames } from "../factory-names.ts";
+import { factoryNamer, factoryNames, nameWaitMs } from "../factory-names.ts";
 import { folderFault } from "../output-file.ts";
 import { ArtifactPageRead, checked } from "../read-answers.ts";
 import { formatAge, formatInstant, renderTable } from "../table.ts";
@@ -81,7 +81,9 @@ export const artifacts: Command = {
     else if (list.length === 0) ctx.print(`${id} has no artifacts`);
     else {
       // Read only when a factory uploaded one: an operator's uploads cost no fleet read.
-      const names = list.some((a) => uploaderFactory(a.uploadedBy)) ? await factoryNames(client) : undefined;
+      const names = list.some((a) => uploaderFactory(a.uploadedBy))
+        ? await factoryNames(client, nameWaitMs(ctx.io.env))
+        : undefined;
       ctx.print(
         renderTable(
           [

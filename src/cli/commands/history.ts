@@ -12,7 +12,7 @@
 import { groupedCount } from "../../core/unpriced.ts";
 import { usdText } from "../../core/usd-text.ts";
 import type { Command } from "../context.ts";
-import { factoryNamer, factoryNames } from "../factory-names.ts";
+import { factoryNamer, factoryNames, nameWaitMs } from "../factory-names.ts";
 import { checked, HistoryRead } from "../read-answers.ts";
 import { type Column, formatInstant, renderTable } from "../table.ts";
 
@@ -131,7 +131,9 @@ export const history: Command = {
     else {
       // Read only when a row names a factory (a snapshot's holder, a run's): the audit log and waiting jobs cost none.
       const held = page.items.some((i) => typeof (i.holderFactoryId ?? i.factoryId) === "string");
-      const named = factoryNamer(held && kind !== "audit" ? await factoryNames(client) : new Map());
+      const named = factoryNamer(
+        held && kind !== "audit" ? await factoryNames(client, nameWaitMs(ctx.io.env)) : new Map(),
+      );
       const rows = page.items.map((i) => VIEWS[kind].row(i, named));
       ctx.print(renderTable(VIEWS[kind].columns, rows, ctx.io.stdoutColumns));
     }

@@ -14,7 +14,7 @@ import { deadLetterFix } from "../../core/waiting-fix.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
-import { factoryNamer } from "../factory-names.ts";
+import { factoryNamer, nameWaitMs } from "../factory-names.ts";
 import { fleetRead, type HolderLink, holderLinkText } from "../holder-link.ts";
 import { flooredPercent } from "../number-text.ts";
 import { checked, JobRead, RunsRead } from "../read-answers.ts";
@@ -241,7 +241,7 @@ export const job: Command = {
     else {
       // After the job's reads: a job that does not exist costs no fleet read, nor does one no factory touched.
       const named = runs.length > 0 || Boolean(found.holderFactoryId);
-      const fleet = named ? await fleetRead(client) : undefined;
+      const fleet = named ? await fleetRead(client, nameWaitMs(ctx.io.env)) : undefined;
       ctx.print(renderJob(found, runs, ctx.io.now(), ctx.io.stdoutColumns, fleet?.names, fleet?.links));
     }
     return 0;

@@ -11,7 +11,7 @@ import { STAGES, type Stage } from "../../core/model.ts";
 import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
-import { factoryNamer } from "../factory-names.ts";
+import { factoryNamer, nameWaitMs } from "../factory-names.ts";
 import { fleetRead, type HolderLink, holderWaitCell } from "../holder-link.ts";
 import { checked, JobPageRead } from "../read-answers.ts";
 import { formatAge, orNone, renderTable } from "../table.ts";
@@ -119,7 +119,7 @@ export const jobs: Command = {
     if (found.length === 0) ctx.print(stage ? `no ${stage} jobs` : "no jobs");
     else {
       // Read only when a row is held: a queue of waiting jobs costs no fleet read.
-      const fleet = found.some((j) => j.holderFactoryId) ? await fleetRead(client) : undefined;
+      const fleet = found.some((j) => j.holderFactoryId) ? await fleetRead(client, nameWaitMs(ctx.io.env)) : undefined;
       const rows = jobRows(found, ctx.io.now(), fleet?.names, fleet?.links);
       ctx.print(renderTable(JOB_COLUMNS, rows, ctx.io.stdoutColumns));
     }

@@ -15,7 +15,7 @@ import { armNames, armPolicyText } from "../arm-policy-text.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { experimentBody } from "../experiment-body.ts";
-import { factoryNamer } from "../factory-names.ts";
+import { factoryNamer, nameWaitMs } from "../factory-names.ts";
 import { factoryIdIn } from "../factory-ref.ts";
 import { percentNumber } from "../number-text.ts";
 import { checkedCall, lineOf, lineTable } from "../read-answers-policy.ts";
@@ -176,7 +176,7 @@ export const experimentCommands: Command[] = [
       );
       if (ctx.json) ctx.emit(e);
       else {
-        const names = await armNames(ctx.client(), [e]);
+        const names = await armNames(ctx.client(), [e], nameWaitMs(ctx.io.env));
         ctx.print(
           `${e.changed === false ? "already stopped" : "✔ stopped"} ${lineOf(e.id)}\n${formatExperiment(e, names)}`,
         );
@@ -204,7 +204,7 @@ export const experimentCommands: Command[] = [
       if (ctx.json) ctx.emit(doc);
       else {
         const all = "experiments" in doc ? doc.experiments : [doc];
-        const names = await armNames(ctx.client(), all);
+        const names = await armNames(ctx.client(), all, nameWaitMs(ctx.io.env));
         const text = all.map((e) => formatExperiment(e, names)).join("\n\n");
         ctx.print("experiments" in doc && all.length === 0 ? "no experiments" : text);
       }

@@ -13,7 +13,7 @@ import { RuleIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { assertIdShape, CliError } from "../errors.ts";
-import { factoryNamer, factoryNames, namedIn } from "../factory-names.ts";
+import { factoryNamer, factoryNames, namedIn, nameWaitMs } from "../factory-names.ts";
 import { checkedCall, lineOf, lineTable } from "../read-answers-policy.ts";
 import { RebuildRead, RecommendationsRead, RuleRead, RulesRead } from "../read-answers-routing.ts";
 
@@ -74,8 +74,12 @@ const recs = (client: GigafactoryClient) =>
  * A rule's headline words, its factory as `routing rules` names it (demo-gpu, not fac_0mxc6m72…): the server's text,
  * kept on the ✔ line (a newline in it forged a line of its own).
  */
-async function ruleWords(client: GigafactoryClient, r: Pick<RoutingRule, "effect" | "factoryId">): Promise<string> {
-  const named = factoryNamer(await factoryNames(client));
+async function ruleWords(
+  client: GigafactoryClient,
+  r: Pick<RoutingRule, "effect" | "factoryId">,
+  waitMs: number,
+): Promise<string> {
+  const named = factoryNamer(await factoryNames(client, waitMs));
   return lineOf(`${r.effect} ${named(r.factoryId)}`);
 }
 
@@ -90,7 +94,7 @@ export const routingCommands: Command[] = [
       const doc = await recs(client);
       if (ctx.json) ctx.emit(doc);
       else {
-        const names = doc.recommendations.length > 0 ? await factoryNames(client) : undefined;
+        const names = doc.recommendations.length > 0 ? await factoryNames(client, nameWaitMs(ctx.io.env)) : undefined;
         ctx.print(formatRecs(doc.recommendations, ctx.io.stdoutColumns, names));
       }
       return 0;
@@ -128,7 +132,7 @@ export const routingCommands: Command[] = [
       if (ctx.json) ctx.emit(rule);
       else
         ctx.print(
-          `✔ applied ${id} as rule ${lineOf(rule.id)}: ${await ruleWords(client, rule)} — undo with \`gigafactory routing unapply ${lineOf(rule.id)}\``,
+          `✔ applied ${id} as rule ${lineOf(rule.id)}: ${await ruleWords(client, rule, nameWaitMs(ctx.io.env))} — undo with \`gigafactory routing unapply ${lineOf(rule.id)}\``,
         );
       return 0;
     },
@@ -146,7 +150,7 @@ export const routingCommands: Command[] = [
       });
       if (ctx.json) ctx.emit(doc);
       else {
-        const names = doc.rules.length > 0 ? await factoryNames(client) : undefined;
+        const names = doc.rules.length > 0 ? await factoryNames(client, nameWaitMs(ctx.io.env)) : undefined;
         ctx.print(formatRules(doc.rules, ctx.io.stdoutColumns, names));
       }
       return 0;
@@ -167,7 +171,7 @@ export const routingCommands: Command[] = [
       });
       if (ctx.json) ctx.emit(rule);
       else {
-        ctx.print(`✔ removed rule ${lineOf(rule.id)} (${await ruleWords(client, rule)})`);
+        ctx.print(`✔ removed rule ${lineOf(rule.id)} (${await ruleWords(client, rule, nameWaitMs(ctx.io.env))})`);
       }
       return 0;
     },

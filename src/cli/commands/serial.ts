@@ -8,7 +8,7 @@ import { serialKeyProblem } from "../../core/serial-gates.ts";
 import type { SerialGate } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
-import { factoryNamer, factoryNames } from "../factory-names.ts";
+import { factoryNamer, factoryNames, nameWaitMs } from "../factory-names.ts";
 import { plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, lineOf, lineTable, SerialGateRead, SerialPageRead } from "../read-answers-policy.ts";
@@ -36,8 +36,8 @@ function holderText(g: SerialGate, named: (id: string) => string): string {
 }
 
 /** How `gates` name factories: read from the fleet only when one is stopping on a factory (no other names one). */
-async function namerFor(gates: readonly SerialGate[], client: Parameters<typeof factoryNames>[0]) {
-  return factoryNamer(gates.some((g) => !g.holder && g.stopping) ? await factoryNames(client) : new Map());
+async function namerFor(gates: readonly SerialGate[], client: Parameters<typeof factoryNames>[0], waitMs: number) {
+  return factoryNamer(gates.some((g) => !g.holder && g.stopping) ? await factoryNames(client, waitMs) : new Map());
 }
 
 /**
@@ -96,7 +96,7 @@ export const serialCommands: Command[] = [
       if (ctx.json) ctx.emit({ keys });
       else if (keys.length === 0) ctx.print("no serial key has a holder, a queue or a freeze");
       else {
-        const named = await namerFor(keys, client);
+        const named = await namerFor(keys, client, nameWaitMs(ctx.io.env));
         ctx.print(
           lineTable(
             [
@@ -137,7 +137,7 @@ export const serialCommands: Command[] = [
       const gate = gateAnswer(await client.freezeSerialKey(key, reason), key);
       if (ctx.json) ctx.emit(gate);
       else {
-        const line = describeGate(gate, await namerFor([gate], client));
+        const line = describeGate(gate, await namerFor([gate], client, nameWaitMs(ctx.io.env)));
         ctx.print(`${gate.changed === false ? "already frozen for this reason" : "✔ frozen"} — ${line}`);
       }
       return 0;
@@ -156,7 +156,7 @@ export const serialCommands: Command[] = [
       const gate = gateAnswer(await client.unfreezeSerialKey(key, reason), key);
       if (ctx.json) ctx.emit(gate);
       else {
-        const line = describeGate(gate, await namerFor([gate], client));
+        const line = describeGate(gate, await namerFor([gate], client, nameWaitMs(ctx.io.env)));
         ctx.print(`${gate.changed === false ? "already unfrozen (it was not frozen)" : "✔ unfrozen"} — ${line}`);
       }
       return 0;

@@ -12,6 +12,7 @@ import { waitsForOperator } from "../../core/waiting.ts";
 import type { JobEvent } from "../../shared/http-client.ts";
 import { type Command, jsonText } from "../context.ts";
 import { endingNote, eventLines, factoryIdOf, resultReason, stageOf } from "../event-text.ts";
+import { nameWaitMs } from "../factory-names.ts";
 import { followJobFeed } from "../job-feed.ts";
 import { lineOf } from "../read-answers-policy.ts";
 import { WatchNames } from "../watch-names.ts";
@@ -75,7 +76,7 @@ export const watch: Command = {
     // Factories by name, as `jobs` names them: the fleet list is read when an event names a factory it has not named
     // (one enrolled since the last read), once per such id — never under --json, whose events are the API's. A line
     // waits for that read a few seconds at most, then says the id (cli/watch-names).
-    const names = new WatchNames(client);
+    const names = new WatchNames(client, nameWaitMs(ctx.io.env));
     const learn = async (events: readonly JobEvent[]): Promise<void> => {
       if (ctx.json) return;
       await names.learn(events.map(factoryIdOf).filter((id): id is string => id !== undefined));
