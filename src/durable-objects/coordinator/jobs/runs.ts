@@ -134,43 +134,44 @@ export function runStartedAt(sql: SqlStorage, jobId: string, leaseEpoch: number)
 
 /**
  * What a run reported as it went (policies/run-spend's high-water marks, `run_spend`): USD and tokens (in + out),
- * zeros when it reported nothing.
+ * zeros when it reported nothing; `estimatedUsd`, what it was charged on top for unpriced tokens (`run_estimate`,
+ * policies/estimate-spend), 0 when none.
  */
-export function runSpendMark(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpend {
-  const row = one<{ cost_usd: number; tokens: number }>(
+export function runSpendMark(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpend & { estimatedUsd: number } {
+  const row = one<{ cost_usd: number; tokens: number; est: number | null }>(
     sql,
-    "SELECT cost_usd, tokens FROM run_spend WHERE job_id = ? AND lease_epoch = ?",
+    `SELECT s.cost_usd, s.tokens, e.usd AS est FROM run_spend s
+     LEFT JOIN run_estimate e ON e.job_id = s.job_id AND e.lease_epoch = s.lease_epoch
+     WHERE s.job_id = ? AND s.lease_epoch = ?`,
     jobId,
     leaseEpoch,
   );
-  return row ? { costUsd: row.cost_usd, tokens: row.tokens } : { costUsd: 0, tokens: 0 };
+  return { costUsd: row?.cost_usd ?? 0, tokens: row?.tokens ?? 0, estimatedUsd: row?.est ?? 0 };
 }
+
+/** A job's runs' charges: their reported marks plus their estimated parts (`run_estimate`), with `where`'s runs. */
+const CHARGED_SQL = (where: string) =>
+  `SELECT COALESCE((SELECT SUM(cost_usd) FROM run_spend WHERE ${where}), 0)
+        + COALESCE((SELECT SUM(usd) FROM run_estimate WHERE ${where}), 0) AS costUsd,
+          COALESCE((SELECT SUM(tokens) FROM run_spend WHERE ${where}), 0) AS tokens`;
 
 /**
  * What a job has spent in all: every run's high-water marks summed (USD and tokens), zeros when none reported — the
  * figure the manifest's `budget.usd`/`tokens` bound (policies/run-spend, policies/late-spend, policies/job-allowance).
+ * Its USD holds what its runs were charged as estimates (policies/estimate-spend): the job's budget stops them too.
  */
 export function jobSpendMarks(sql: SqlStorage, jobId: string): RunSpend {
-  return sql
-    .exec<{ costUsd: number; tokens: number }>(
-      "SELECT COALESCE(SUM(cost_usd), 0) AS costUsd, COALESCE(SUM(tokens), 0) AS tokens FROM run_spend WHERE job_id = ?",
-      jobId,
-    )
-    .one();
+  return sql.exec<{ costUsd: number; tokens: number }>(CHARGED_SQL("job_id = ?1"), jobId).one();
 }
 
 /**
- * What a job's runs before `leaseEpoch` spent: their high-water marks summed (USD and tokens), zeros when none
- * reported — the job's spend that a run under `leaseEpoch` adds to (policies/run-spend) or may spend only the rest
- * of (policies/job-allowance `assignmentAllowance`).
+ * What a job's runs before `leaseEpoch` spent: their high-water marks summed (USD, estimates included, and tokens),
+ * zeros when none reported — the job's spend that a run under `leaseEpoch` adds to (policies/run-spend) or may spend
+ * only the rest of (policies/job-allowance `assignmentAllowance`).
  */
 export function earlierSpendMarks(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpend {
   return sql
-    .exec<{ costUsd: number; tokens: number }>(
-      "SELECT COALESCE(SUM(cost_usd), 0) AS costUsd, COALESCE(SUM(tokens), 0) AS tokens FROM run_spend WHERE job_id = ? AND lease_epoch < ?",
-      jobId,
-      leaseEpoch,
-    )
+    .exec<{ costUsd: number; tokens: number }>(CHARGED_SQL("job_id = ?1 AND lease_epoch < ?2"), jobId, leaseEpoch)
     .one();
 }
 
