@@ -62,6 +62,11 @@ describe("tokens charged at the operator's prices", () => {
       // Resent: charged once.
       expect((await patch(product, token, jobId, tokensOnly(epoch, 400_000, 100_000))).status).toBe(200);
       expect(await budget(product)).toMatchObject({ spentUsd: 1.5, estimatedUsd: 1.5 });
+      type Runs = { runs: Array<{ spend?: Record<string, number> }> };
+      const runs = (await api<Runs>("GET", `${P(product)}/jobs/${jobId}/runs`, { token: ADMIN })).body.runs;
+      expect(runs.map((r) => r.spend)).toEqual([
+        { usd: 0, tokens: 500_000, unpricedTokens: 500_000, estimatedUsd: 1.5 },
+      ]);
       // The engine's own USD arrives ($2 for these tokens and a few more): $0.50 more, none of it an estimate.
       const priced = { tokensIn: 410_000, tokensOut: 100_000, costUsd: 2 };
       expect((await patch(product, token, jobId, { ...tokensOnly(epoch, 0, 0), insights: priced })).status).toBe(200);

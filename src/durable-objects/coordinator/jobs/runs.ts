@@ -219,14 +219,16 @@ export function withCountedUnpriced(
 /**
  * Every run of a job, oldest first (by lease epoch), each with what the budget was charged for it so far (`spend`,
  * its `run_spend` marks): a running run's insights are stored only when it ends, so its cost showed nowhere. Its
- * `spend.unpricedTokens`: those of its tokens no USD came for (`run_unpriced`, policies/unpriced-spend), when any.
+ * `spend.unpricedTokens`: those of its tokens no USD came for (`run_unpriced`, policies/unpriced-spend), when any;
+ * `spend.estimatedUsd`: what it was charged for them on top of `usd`, at settings prices (`run_estimate`), when any.
  */
 export function listRuns(sql: SqlStorage, jobId: string): Run[] {
   return sql
-    .exec<{ doc: string; usd: number | null; tokens: number | null; unpriced: number | null }>(
-      `SELECT r.doc, s.cost_usd AS usd, s.tokens, u.tokens AS unpriced FROM runs r
+    .exec<{ doc: string; usd: number | null; tokens: number | null; unpriced: number | null; est: number | null }>(
+      `SELECT r.doc, s.cost_usd AS usd, s.tokens, u.tokens AS unpriced, e.usd AS est FROM runs r
        LEFT JOIN run_spend s ON s.job_id = r.job_id AND s.lease_epoch = r.lease_epoch
        LEFT JOIN run_unpriced u ON u.job_id = r.job_id AND u.lease_epoch = r.lease_epoch
+       LEFT JOIN run_estimate e ON e.job_id = r.job_id AND e.lease_epoch = r.lease_epoch
        WHERE r.job_id = ? ORDER BY r.lease_epoch`,
       jobId,
     )
@@ -235,6 +237,7 @@ export function listRuns(sql: SqlStorage, jobId: string): Run[] {
       const run = JSON.parse(r.doc) as Run;
       if (r.usd === null) return run;
       const unpriced = r.unpriced ? { unpricedTokens: r.unpriced } : {};
-      return { ...run, spend: { usd: r.usd, tokens: r.tokens ?? 0, ...unpriced } };
+      const estimated = r.est ? { estimatedUsd: r.est } : {};
+      return { ...run, spend: { usd: r.usd, tokens: r.tokens ?? 0, ...unpriced, ...estimated } };
     });
 }
