@@ -26,6 +26,7 @@ export const BUDGET = {
   onExhausted: str,
   burndown: [{ at: num, spentUsd: num }],
   unpricedTokens: opt(num), // absent from older coordinators (budget-unpriced.js)
+  estimatedUsd: opt(num), // of the spend, charged at settings prices; absent from older coordinators
 };
 
 /** `POST …/budget/pause|resume` with no budget set: an operator's pause alone (`budget: null`; budget.js `unset`). */

@@ -102,7 +102,7 @@ export const RUNS = {
         costUsd: opt(num),
         diffStat: maybe({ files: num, insertions: num, deletions: num }),
       }),
-      spend: maybe({ usd: num, tokens: num, unpricedTokens: opt(num) }),
+      spend: maybe({ usd: num, tokens: num, unpricedTokens: opt(num), estimatedUsd: opt(num) }),
       linkLostAt: maybe(num),
       lastHeartbeatAt: maybe(num),
     },

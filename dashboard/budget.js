@@ -11,7 +11,7 @@ import { burndownChart } from "./budget-chart.js";
 import { budgetForm } from "./budget-form.js";
 import { budgetNextStep, spentSinceText } from "./budget-next.js";
 import { budgetReader } from "./budget-read.js";
-import { unpricedText } from "./budget-unpriced.js";
+import { estimatedText, unpricedText } from "./budget-unpriced.js";
 import { armGroup, setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showLoadError, showReadNote, statusLine, utcBoundary } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
@@ -50,7 +50,7 @@ export function budgetView(root, live) {
   // Shown once a budget is read: with none set it said "Spent — of — —" above "No budget is set".
   const facts = h("p", { class: "budget-facts", hidden: true }, "Spent ", spent, " of ", ceiling, " ", state);
   const period = h("span", { id: "budget-period", class: "muted" });
-  // The tokens no USD came for this period, which the spend does not hold (budget-unpriced.js); hidden at none.
+  // The spend's estimated part and the tokens no USD came for this period (budget-unpriced.js); hidden at none.
   const unpriced = h("p", { id: "budget-unpriced", "data-testid": "budget-unpriced", class: "muted", hidden: true });
   // What lifts the pause in force, or until when dispatch runs over the ceiling (budget-next.js); empty otherwise.
   const next = h("p", { id: "budget-next", "data-testid": "budget-next", hidden: true });
@@ -88,7 +88,12 @@ export function budgetView(root, live) {
     unset = null;
     facts.hidden = false;
     // Read side by side, so with shared decimals: $0.037 of $0.03 warning at $0.024, not $0.04 of $0.03 at $0.02.
-    const [spentText, ceilingText, warnText] = usdTexts([b.spentUsd, b.ceilingUsd, b.warnAtUsd]);
+    const [spentText, ceilingText, warnText, estText] = usdTexts([
+      b.spentUsd,
+      b.ceilingUsd,
+      b.warnAtUsd,
+      b.estimatedUsd ?? 0,
+    ]);
     spent.textContent = spentText;
     ceiling.textContent = ceilingText;
     state.textContent = b.pausedBy
@@ -100,7 +105,7 @@ export function budgetView(root, live) {
     state.dataset.state = b.state;
     next.textContent = budgetNextStep(b, can(live.role, "operator")); // a viewer has no buttons: ask one
     next.hidden = next.textContent === "";
-    unpriced.textContent = unpricedText(b);
+    unpriced.textContent = [estimatedText(b, () => estText), unpricedText(b)].filter(Boolean).join(" · ");
     unpriced.hidden = unpriced.textContent === "";
     const since = spentSinceText(b); // since when the spend counts: a budget set mid-period counts from then
     period.textContent = `per ${b.period}, ${utcBoundary(b.periodStart)} → ${utcBoundary(b.periodEnd)}${since ? ` · ${since}` : ""} · warns at ${warnText} · at 100 %: ${b.onExhausted}`;

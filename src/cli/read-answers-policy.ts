@@ -75,6 +75,7 @@ export const SettingsRead = z.object({
   breaker: numbers("failureThreshold", "coolDownSeconds", "maxCoolDownSeconds"),
   errorBudget: numbers("maxFailures", "windowMinutes"),
   health: numbers("stuckAfterMinutes", "starvingAfterMinutes", "expectedFinishIntervalMinutes"),
+  prices: z.record(str, numbers("usdPerMillionIn", "usdPerMillionOut")).optional(), // absent from older coordinators
   routing: z.object({ objective: str, minSamples: num }),
 });
 

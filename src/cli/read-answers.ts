@@ -170,6 +170,7 @@ export const BudgetRead = z.object({
   changedAt: num.optional(),
   burndown: z.array(z.object({ at: num, spentUsd: num })),
   unpricedTokens: num.optional(), // absent from older coordinators
+  estimatedUsd: num.optional(), // absent from older coordinators
   changed: z.boolean().optional(),
 });
 

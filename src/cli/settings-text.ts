@@ -17,6 +17,19 @@ const OVERFLOW = new Map([
   ["route", "route (a job goes to another factory while its engine's breaker is open)"],
 ]);
 
+/**
+ * The price table (core/prices) in one line: `codex in $1.25 · out $10 per million tokens · * (default engine) …`;
+ * none set (or an older coordinator's answer without it): unpriced tokens stay uncharged, and the line says so.
+ */
+function pricesText(prices: SettingsAnswer["prices"] | undefined): string {
+  const rows = Object.entries(prices ?? {}).map(
+    ([engine, p]) =>
+      `${engine === "*" ? "* (default engine)" : engine} in $${num(p.usdPerMillionIn)} · out $${num(p.usdPerMillionOut)}`,
+  );
+  if (rows.length === 0) return `${NONE} (tokens with no USD are not charged)`;
+  return `${rows.join(" · ")} per million tokens (charged as an estimate until the engine reports USD)`;
+}
+
 /** The settings as aligned `key  value` lines, units spelled out. */
 export function formatSettings(s: SettingsAnswer): string {
   // A count with its noun in the number's agreement ("after 1 failure": `${num(n)} failures` said "1 failures").
@@ -55,6 +68,7 @@ export function formatSettings(s: SettingsAnswer): string {
       "routing",
       `track term optimises ${s.routing.objective} · a record counts from ${count(s.routing.minSamples, "run")}`,
     ],
+    ["prices", pricesText(s.prices)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   // A value quotes the server's text (a frozen key, the aging message, a weight's name): each stays on its key's line.

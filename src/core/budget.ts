@@ -79,8 +79,10 @@ export interface ProductBudget {
   countsFrom?: SpentSince;
   /** When the rule was last set (`PUT …/budget`), ms epoch; absent from older documents. */
   ruleSetAt?: number;
-  /** Tokens reported with no USD this period (core/unpriced): shown, not charged; absent = 0. */
+  /** Tokens reported with no USD this period (core/unpriced): shown; charged only as `estimatedUsd`; absent = 0. */
   unpricedTokens?: number;
+  /** Of `spentUsd`, USD charged at the operator's token prices, not reported (core/price-estimate); absent = 0. */
+  estimatedUsd?: number;
   burndown: BudgetPoint[];
 }
 
@@ -176,8 +178,8 @@ export interface BudgetRule {
  * before the carried spend's count did (day → week on a Wednesday, day or week → month, month → a week begun in the
  * previous month) is under-charged by what was spent in it before that count began: those runs are not here.
  * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry
- * (or, for a first budget, when it was set: the later of the period's start and the count's). Unpriced tokens are
- * kept as the spend is.
+ * (or, for a first budget, when it was set: the later of the period's start and the count's). Unpriced tokens, and
+ * the estimated part of the spend, are kept as the spend is.
  * An overrun ends: it was granted for a period that is no longer the rule. The count's start (core/budget-since):
  * kept for the same period; a first budget's is `now`; carried spend keeps its own, `carried_over`. `ruleSetAt`: now.
  */
@@ -189,6 +191,7 @@ export function applyRule(before: ProductBudget | undefined, given: BudgetRule, 
     ...(before?.pausedBy ? { pausedBy: before.pausedBy } : {}),
     ...(before?.exhausted ? { exhausted: true } : {}),
     ...(before?.unpricedTokens ? { unpricedTokens: before.unpricedTokens } : {}), // carried as the spend is
+    ...(before?.estimatedUsd ? { estimatedUsd: before.estimatedUsd } : {}),
   };
   if (before?.period === rule.period) {
     const { periodStart, spentUsd, burndown } = before;

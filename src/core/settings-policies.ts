@@ -1,10 +1,19 @@
 /**
  * @module core/settings-policies
- * The shapes of a product's policy settings that later issues added to core/settings: learned routing (issue 11),
- * circuit breakers, the error budget and alert thresholds (issue 9). Defaults and validation stay in core/settings,
+ * The shapes of a product's policy settings kept beside core/settings: retry backoff, learned routing (issue 11),
+ * circuit breakers, the error budget and alert thresholds (issue 9); the price table is core/prices. Defaults and validation stay in core/settings,
  * which re-exports these.
  */
 import type { RoutingObjective } from "./track-term.ts";
+
+export interface RetrySettings {
+  /** Delay before the first automatic retry, s. */
+  baseSeconds: number;
+  /** Ceiling on any one retry delay, s. */
+  maxSeconds: number;
+  /** Fraction in [0, 1] of each delay drawn at random ("equal jitter" when 0.5), so retries of a burst spread out. */
+  jitter: number;
+}
 
 /** Learned routing (issue 11): what the router's `track` term optimises and how many runs make a record count. */
 export interface RoutingSettings {

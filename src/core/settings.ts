@@ -12,20 +12,18 @@
 import { z } from "zod";
 import { clampTtlSeconds, LEASE_TTL } from "./lease.ts";
 import type { Manifest, RouterWeights } from "./model.ts";
+import { applyPricesPatch, PricesPatchSchema, type PriceTable } from "./prices.ts";
 import { DEFAULT_WEIGHTS } from "./router.ts";
-import type { BreakerSettings, ErrorBudgetSettings, HealthThresholds, RoutingSettings } from "./settings-policies.ts";
+import type {
+  BreakerSettings,
+  ErrorBudgetSettings,
+  HealthThresholds,
+  RetrySettings,
+  RoutingSettings,
+} from "./settings-policies.ts";
 import { DEFAULT_MIN_SAMPLES, type RoutingObjective } from "./track-term.ts";
 
-export type { BreakerSettings, ErrorBudgetSettings, HealthThresholds, RoutingSettings };
-
-export interface RetrySettings {
-  /** Delay before the first automatic retry, s. */
-  baseSeconds: number;
-  /** Ceiling on any one retry delay, s. */
-  maxSeconds: number;
-  /** Fraction in [0, 1] of each delay drawn at random ("equal jitter" when 0.5), so retries of a burst spread out. */
-  jitter: number;
-}
+export type { BreakerSettings, ErrorBudgetSettings, HealthThresholds, RetrySettings, RoutingSettings };
 
 export interface ProductSettings {
   /** Whether a `critical` job that fits no free seat may stop a lower-priority running job. */
@@ -47,6 +45,8 @@ export interface ProductSettings {
   errorBudget: ErrorBudgetSettings;
   health: HealthThresholds;
   routing: RoutingSettings;
+  /** USD per million tokens per engine key, for tokens no USD came for (core/prices); `{}`: none priced. */
+  prices: PriceTable;
 }
 
 export const DEFAULT_SETTINGS: Readonly<ProductSettings> = Object.freeze({
@@ -62,6 +62,7 @@ export const DEFAULT_SETTINGS: Readonly<ProductSettings> = Object.freeze({
   errorBudget: { windowMinutes: 60, maxFailures: 10 },
   health: { stuckAfterMinutes: 30, starvingAfterMinutes: 60, expectedFinishIntervalMinutes: 30 },
   routing: { objective: "success_per_usd" as RoutingObjective, minSamples: DEFAULT_MIN_SAMPLES },
+  prices: Object.freeze({}) as PriceTable,
 });
 
 /**
@@ -156,6 +157,7 @@ export const SettingsPatchSchema = z
       })
       .partial()
       .strict(),
+    prices: PricesPatchSchema,
   })
   .partial()
   .strict();
@@ -177,12 +179,14 @@ export function withDefaults(stored: Partial<ProductSettings> | undefined): Prod
     errorBudget: { ...DEFAULT_SETTINGS.errorBudget, ...s.errorBudget },
     health: { ...DEFAULT_SETTINGS.health, ...s.health },
     routing: { ...DEFAULT_SETTINGS.routing, ...s.routing },
+    prices: { ...s.prices },
   };
 }
 
 /**
  * The settings after `patch`; pure, inputs untouched.
- * @throws RangeError — the merged retry has `maxSeconds < baseSeconds` (the route turns it into a 400).
+ * @throws RangeError — the merged retry has `maxSeconds < baseSeconds`, or the merged prices are not a price table
+ *   (core/prices `applyPricesPatch`): the route turns it into a 400.
  */
 export function applySettingsPatch(current: ProductSettings, patch: SettingsPatch): ProductSettings {
   const next: ProductSettings = {
@@ -197,6 +201,7 @@ export function applySettingsPatch(current: ProductSettings, patch: SettingsPatc
     errorBudget: { ...current.errorBudget, ...patch.errorBudget },
     health: { ...current.health, ...patch.health },
     routing: { ...current.routing, ...patch.routing },
+    prices: applyPricesPatch(current.prices, patch.prices), // RangeError: an engine given one rate of two
   };
   if (next.breaker.maxCoolDownSeconds < next.breaker.coolDownSeconds) {
     throw new RangeError(

@@ -3,8 +3,8 @@
  * The tokens no USD figure came for, as pure rules: what a run reports unpriced, how a run's figure is kept from its
  * cumulative reports, the budget period's sum, and the words that say it. Codex reports tokens only, and Claude Code's
  * USD comes only with its final `result` line (agent/engine-formats): such a run is charged $0, so the budget counts
- * none of its spend. No price is made up here (prices are the owner's to set); these tokens are counted and shown
- * instead, never against the ceiling.
+ * none of its spend. No price is made up here (prices are the owner's to set): these tokens are counted and shown,
+ * and charged only where the operator set a price for their engine (core/prices, core/price-estimate).
  */
 import type { Insights } from "./model.ts";
 
@@ -81,7 +81,14 @@ export function groupedCount(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-/** What the budget's unpriced line says after its label, e.g. "1,204,311 tokens (engine reported no USD — …)". */
-export function unpricedWords(tokens: number): string {
-  return `${groupedCount(tokens)} ${tokens === 1 ? "token" : "tokens"} (engine reported no USD — not counted against the ceiling)`;
+/**
+ * What the budget's unpriced line says after its label, e.g. "1,204,311 tokens (engine reported no USD — …)".
+ * @param estimated some of the period's spend is an estimate at settings `prices` (core/price-estimate): those
+ *   engines' tokens are in the spend as that estimate, the others' are not
+ */
+export function unpricedWords(tokens: number, estimated = false): string {
+  const why = estimated
+    ? "counted against the ceiling only as the estimate, where settings prices the engine"
+    : "not counted against the ceiling";
+  return `${groupedCount(tokens)} ${tokens === 1 ? "token" : "tokens"} (engine reported no USD — ${why})`;
 }

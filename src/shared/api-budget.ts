@@ -74,7 +74,14 @@ export const BudgetViewSchema = z
       .min(0)
       .describe(
         "tokens runs reported this period with no USD figure (Codex reports none; Claude Code's comes only with its " +
-          "final result): not counted against the ceiling, as no price is set for them",
+          "final result): not counted against the ceiling, except as estimatedUsd where settings prices their engine",
+      ),
+    estimatedUsd: z
+      .number()
+      .min(0)
+      .describe(
+        "of spentUsd, USD charged for unpriced tokens at the engine's price in settings `prices` — an estimate, " +
+          "replaced by the engine's own USD when it reports one (never charged twice, never taken back)",
       ),
   })
   .strict();

@@ -1,9 +1,8 @@
 /**
  * @module shared/api-job-answers
- * What the API answers about one job beyond its document, as zod schemas: the router's explanation
- * (`…/explain`), its runs, a page of its event log, its artifacts, its composite subtree (`…/tree`) and its review
- * gate (`…/reviews`). Each is checked at compile time to infer exactly what its route answers with
- * (worker/openapi-answer-types), so the OpenAPI document (worker/openapi-schemas) cannot drift from it.
+ * What the API answers about one job beyond its document, as zod schemas: its router's explanation (`…/explain`),
+ * runs, event log page, artifacts, composite subtree (`…/tree`) and review gate (`…/reviews`). Each is checked at
+ * compile time to be what its route answers (worker/openapi-answer-types): the OpenAPI document cannot drift from it.
  */
 import { z } from "zod";
 import { LOSS_KINDS } from "../core/exclusions.ts";
@@ -155,6 +154,7 @@ export const RunSchema = z.object({
       usd: z.number().describe("USD"),
       tokens: z.number().int().describe("tokens in + out"),
       unpricedTokens: z.number().int().optional().describe("of the tokens, those no USD came for; absent: none"),
+      estimatedUsd: z.number().optional().describe("USD charged beyond usd at settings prices; absent: none"),
     })
     .optional()
     .describe("what the job's budget was charged for this run so far (its highest cumulative report), running too"),

@@ -154,6 +154,11 @@ export const SettingsSchema = z.object({
     expectedFinishIntervalMinutes: z.number(),
   }),
   routing: z.object({ objective: z.enum(["success_per_usd", "success_per_minute"]), minSamples: z.number().int() }),
+  prices: z
+    .record(z.string(), z.object({ usdPerMillionIn: z.number(), usdPerMillionOut: z.number() }))
+    .describe(
+      "USD per million tokens read/written, per engine key (* = the default engine), for tokens no USD came for",
+    ),
 });
 
 /** What the settings answer says of the aging guarantee (core/aging `agingGuarantee`), derived, never set. */

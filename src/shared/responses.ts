@@ -34,7 +34,8 @@ export interface Run {
    * What the job's budget was charged for this run so far: the highest cumulative USD and tokens (in + out) it
    * reported (policies/run-spend), also while it runs — `insights` arrive only when it ends. Absent before any report.
    */
-  spend?: { usd: number; tokens: number; unpricedTokens?: number }; // of the tokens, those no USD came for
+  // Of the tokens, those no USD came for; the USD charged for them at settings prices, on top of `usd`.
+  spend?: { usd: number; tokens: number; unpricedTokens?: number; estimatedUsd?: number };
   /**
    * A run a lease expiry ended (`timeout`, "lease expired"): when its factory's link to the coordinator was seen to
    * end during the run (ms) — the host crashed or its network was cut, not the job's time limit. Absent when the

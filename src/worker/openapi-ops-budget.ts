@@ -17,10 +17,11 @@ const NO_BUDGET =
 
 const VIEW =
   "{period, ceilingUsd, spentUsd, state: ok|warning|paused|overrun, periodStart, periodEnd, onExhausted, warnAtUsd, " +
-  "pausedBy?, exhausted, burndown: [{at, spentUsd}], unpricedTokens}" +
+  "pausedBy?, exhausted, burndown: [{at, spentUsd}], unpricedTokens, estimatedUsd}" +
   " (exhausted: exhaustion pauses dispatch whoever else paused — under an operator's pause, what a resume leaves;" +
   " unpricedTokens: tokens runs reported this period with no USD figure — Codex reports none, Claude Code only with" +
-  " its final result — not counted against the ceiling)";
+  " its final result — not counted against the ceiling unless settings `prices` prices their engine; estimatedUsd:" +
+  " the part of spentUsd so charged, an estimate until the engine reports USD)";
 
 /**
  * Pause and resume (worker/routes/budget reads both alike): an operator's POST with no body, audited

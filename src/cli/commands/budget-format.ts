@@ -7,6 +7,7 @@
 import { toMicros } from "../../core/budget.ts";
 import { budgetNextStep } from "../../core/budget-pause.ts";
 import { spentSinceWords } from "../../core/budget-since.ts";
+import { estimatedWords } from "../../core/price-estimate.ts";
 import { unpricedWords } from "../../core/unpriced.ts";
 import { usdTexts } from "../../core/usd-text.ts";
 import type { BudgetView } from "../../shared/api-budget.ts";
@@ -14,11 +15,11 @@ import { flooredPercent } from "../number-text.ts";
 import { formatInstant, renderFields } from "../table.ts";
 
 /**
- * A budget as read: since when the spend counts, and the unpriced tokens, are absent from older coordinators
- * (cli/read-answers BudgetRead).
+ * A budget as read: since when the spend counts, the unpriced tokens and the estimated part of the spend are absent
+ * from older coordinators (cli/read-answers BudgetRead).
  */
-export type ShownBudget = Omit<BudgetView, "spentSince" | "spentSinceCause" | "unpricedTokens"> &
-  Partial<Pick<BudgetView, "spentSince" | "spentSinceCause" | "unpricedTokens">>;
+type Newer = "spentSince" | "spentSinceCause" | "unpricedTokens" | "estimatedUsd";
+export type ShownBudget = Omit<BudgetView, Newer> & Partial<Pick<BudgetView, Newer>>;
 
 /** Burndown points shown in the readable view: the latest few say how fast money goes; --json has all. */
 const SHOWN_POINTS = 5;
@@ -29,10 +30,12 @@ const SHOWN_POINTS = 5;
  */
 export function formatBudget(b: ShownBudget): string {
   const latest = b.burndown.slice(-SHOWN_POINTS);
-  const [spent, ceiling, warnAt, ...pointUsd] = usdTexts([
+  const estimatedUsd = b.estimatedUsd ?? 0;
+  const [spent, ceiling, warnAt, estimated, ...pointUsd] = usdTexts([
     b.spentUsd,
     b.ceilingUsd,
     b.warnAtUsd,
+    estimatedUsd,
     ...latest.map((p) => p.spentUsd),
   ]);
   // Floored as the state is decided, but a spend above 0 never reads "0 %" (cli/number-text `flooredPercent`).
@@ -43,8 +46,10 @@ export function formatBudget(b: ShownBudget): string {
   const fields: Array<[string, string]> = [
     ["period", `${b.period} (UTC), ${formatInstant(b.periodStart)} → ${formatInstant(b.periodEnd)}`],
     ["spent", `${spent} of ${ceiling} (${pct} %)`],
-    // Tokens no USD came for (core/unpriced): said beside the spend, since they are not in it.
-    ...(b.unpricedTokens ? [["unpriced", unpricedWords(b.unpricedTokens)] as [string, string]] : []),
+    // Of the spend, what is an estimate at settings prices (core/price-estimate), until the engine reports USD.
+    ...(estimatedUsd > 0 ? [["estimated", estimatedWords(estimated ?? "")] as [string, string]] : []),
+    // Tokens no USD came for (core/unpriced): said beside the spend, in it only as that estimate.
+    ...(b.unpricedTokens ? [["unpriced", unpricedWords(b.unpricedTokens, estimatedUsd > 0)] as [string, string]] : []),
     ...sinceLine(b),
     ["state", state],
     ...nextStep(b),

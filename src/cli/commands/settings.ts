@@ -4,7 +4,7 @@
  * router weights, frozen serial keys, budget pause, overflow, breaker, error budget, health, learned routing: every
  * top-level key, as --json has them); `gigafactory settings set KEY=VALUE…` changes some of them
  * (operator), e.g. `preemption=true weights.load=2 retry.baseSeconds=10 leaseTtlSeconds=120`: a dotted key reaches
- * into `weights` or `retry`, a value is read as JSON when it parses (numbers, true/false), as a number when it is one
+ * into `weights` or `retry`, and `prices.codex.usdPerMillionIn=1.25` into the price table (core/prices), a value is read as JSON when it parses (numbers, true/false), as a number when it is one
  * spelt otherwise (`.5`, `+2`), and as text otherwise. The
  * coordinator validates the patch (core/settings): an unknown key or a value out of range is its 400, reported as
  * `✘ ERROR validation_failed: … / fix the value named above` — what the key takes, or the key probably meant, where
@@ -25,20 +25,23 @@ export { formatSettings };
 type Patch = Record<string, unknown>;
 
 /**
- * `["a=1", "w.load=2"]` → `{a: 1, w: {load: 2}}`. At most one dot (settings nest one level).
- * @throws CliError usage — a word without `=`, an empty key, a key with more than one dot, or a key set twice.
+ * `["a=1", "w.load=2"]` → `{a: 1, w: {load: 2}}`. At most one dot (settings nest one level), but for a price:
+ * `prices.codex.usdPerMillionIn=1.25` → `{prices: {codex: {usdPerMillionIn: 1.25}}}` (`prices.codex=null` removes it).
+ * @throws CliError usage — a word without `=`, an empty key, a key with more than one dot (prices: two), or a key set
+ *   twice.
  */
 export function parseAssignments(words: readonly string[]): Patch {
   const patch: Patch = {};
   for (const word of words) {
     const eq = word.indexOf("=");
     if (eq <= 0) throw usageError(`"${word}" is not KEY=VALUE (e.g. leaseTtlSeconds=120)`, "settings set");
-    const path = word.slice(0, eq).split(".");
-    if (path.length > 2 || path.some((p) => p === "")) {
-      throw usageError(`"${word.slice(0, eq)}" is not a settings key (e.g. preemption, weights.load)`, "settings set");
-    }
+    const path = keyPath(word.slice(0, eq));
     const value = readValue(word.slice(0, eq), word.slice(eq + 1));
-    const [head, leaf] = path as [string, string | undefined];
+    const [head, leaf, rate] = path as [string, string | undefined, string | undefined];
+    if (rate !== undefined) {
+      setPrice(patch, leaf as string, rate, value);
+      continue;
+    }
     // Own keys only, and set as own properties: `constructor=1` was "set twice" (`in` sees Object.prototype), and
     // `__proto__.x=1` went through the prototype setter, sent `{}` and printed "✔ Nothing changed" — a typo passed.
     if (leaf === undefined) {
@@ -53,6 +56,37 @@ export function parseAssignments(words: readonly string[]): Patch {
     setOwn(patch, head, { ...inner, [leaf]: value });
   }
   return patch;
+}
+
+/**
+ * A dotted key's parts: `preemption`, `weights.load`, or a price's three, `prices.<engine>.<rate>` — the engine being
+ * all between the first dot and the last (an engine name may hold dots: `gpt-4.1`).
+ * @throws CliError usage — an empty part, or more than one dot outside `prices`
+ */
+function keyPath(key: string): string[] {
+  const parts = key.split(".");
+  if (parts[0] === "prices" && parts.length > 3) return ["prices", parts.slice(1, -1).join("."), parts.at(-1) ?? ""];
+  if (parts.length > (parts[0] === "prices" ? 3 : 2) || parts.some((p) => p === "")) {
+    throw usageError(
+      `"${key}" is not a settings key (e.g. preemption, weights.load, prices.codex.usdPerMillionIn)`,
+      "settings set",
+    );
+  }
+  return parts;
+}
+
+/** `prices.<engine>.<rate>=value` into `patch.prices[engine][rate]`, each an own key. @throws CliError set twice */
+function setPrice(patch: Patch, engine: string, rate: string, value: unknown): void {
+  const prices = (Object.hasOwn(patch, "prices") ? patch.prices : {}) as Patch;
+  if (typeof prices !== "object" || prices === null || Array.isArray(prices)) {
+    throw usageError("prices is set twice", "settings set");
+  }
+  const inner = (Object.hasOwn(prices, engine) ? prices[engine] : {}) as Patch;
+  if (typeof inner !== "object" || inner === null || Object.hasOwn(inner, rate)) {
+    throw usageError(`prices.${engine}.${rate} is set twice`, "settings set");
+  }
+  setOwn(prices, engine, { ...inner, [rate]: value });
+  setOwn(patch, "prices", prices);
 }
 
 /** `target[key] = value` as an own, enumerable property whatever `key` is (`__proto__` included): JSON sends it. */

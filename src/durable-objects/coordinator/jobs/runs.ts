@@ -136,43 +136,44 @@ export function runStartedAt(sql: SqlStorage, jobId: string, leaseEpoch: number)
 
 /**
  * What a run reported as it went (policies/run-spend's high-water marks, `run_spend`): USD and tokens (in + out),
- * zeros when it reported nothing.
+ * zeros when it reported nothing; `estimatedUsd`, what it was charged on top for unpriced tokens (`run_estimate`,
+ * policies/estimate-spend), 0 when none.
  */
-export function runSpendMark(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpend {
-  const row = one<{ cost_usd: number; tokens: number }>(
+export function runSpendMark(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpend & { estimatedUsd: number } {
+  const row = one<{ cost_usd: number; tokens: number; est: number | null }>(
     sql,
-    "SELECT cost_usd, tokens FROM run_spend WHERE job_id = ? AND lease_epoch = ?",
+    `SELECT s.cost_usd, s.tokens, e.usd AS est FROM run_spend s
+     LEFT JOIN run_estimate e ON e.job_id = s.job_id AND e.lease_epoch = s.lease_epoch
+     WHERE s.job_id = ? AND s.lease_epoch = ?`,
     jobId,
     leaseEpoch,
   );
-  return row ? { costUsd: row.cost_usd, tokens: row.tokens } : { costUsd: 0, tokens: 0 };
+  return { costUsd: row?.cost_usd ?? 0, tokens: row?.tokens ?? 0, estimatedUsd: row?.est ?? 0 };
 }
+
+/** A job's runs' charges: their reported marks plus their estimated parts (`run_estimate`), with `where`'s runs. */
+const CHARGED_SQL = (where: string) =>
+  `SELECT COALESCE((SELECT SUM(cost_usd) FROM run_spend WHERE ${where}), 0)
+        + COALESCE((SELECT SUM(usd) FROM run_estimate WHERE ${where}), 0) AS costUsd,
+          COALESCE((SELECT SUM(tokens) FROM run_spend WHERE ${where}), 0) AS tokens`;
 
 /**
  * What a job has spent in all: every run's high-water marks summed (USD and tokens), zeros when none reported — the
  * figure the manifest's `budget.usd`/`tokens` bound (policies/run-spend, policies/late-spend, policies/job-allowance).
+ * Its USD holds what its runs were charged as estimates (policies/estimate-spend): the job's budget stops them too.
  */
 export function jobSpendMarks(sql: SqlStorage, jobId: string): RunSpend {
-  return sql
-    .exec<{ costUsd: number; tokens: number }>(
-      "SELECT COALESCE(SUM(cost_usd), 0) AS costUsd, COALESCE(SUM(tokens), 0) AS tokens FROM run_spend WHERE job_id = ?",
-      jobId,
-    )
-    .one();
+  return sql.exec<{ costUsd: number; tokens: number }>(CHARGED_SQL("job_id = ?1"), jobId).one();
 }
 
 /**
- * What a job's runs before `leaseEpoch` spent: their high-water marks summed (USD and tokens), zeros when none
- * reported — the job's spend that a run under `leaseEpoch` adds to (policies/run-spend) or may spend only the rest
- * of (policies/job-allowance `assignmentAllowance`).
+ * What a job's runs before `leaseEpoch` spent: their high-water marks summed (USD, estimates included, and tokens),
+ * zeros when none reported — the job's spend that a run under `leaseEpoch` adds to (policies/run-spend) or may spend
+ * only the rest of (policies/job-allowance `assignmentAllowance`).
  */
 export function earlierSpendMarks(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpend {
   return sql
-    .exec<{ costUsd: number; tokens: number }>(
-      "SELECT COALESCE(SUM(cost_usd), 0) AS costUsd, COALESCE(SUM(tokens), 0) AS tokens FROM run_spend WHERE job_id = ? AND lease_epoch < ?",
-      jobId,
-      leaseEpoch,
-    )
+    .exec<{ costUsd: number; tokens: number }>(CHARGED_SQL("job_id = ?1 AND lease_epoch < ?2"), jobId, leaseEpoch)
     .one();
 }
 
@@ -220,14 +221,16 @@ export function withCountedUnpriced(
 /**
  * Every run of a job, oldest first (by lease epoch), each with what the budget was charged for it so far (`spend`,
  * its `run_spend` marks): a running run's insights are stored only when it ends, so its cost showed nowhere. Its
- * `spend.unpricedTokens`: those of its tokens no USD came for (`run_unpriced`, policies/unpriced-spend), when any.
+ * `spend.unpricedTokens`: those of its tokens no USD came for (`run_unpriced`, policies/unpriced-spend), when any;
+ * `spend.estimatedUsd`: what it was charged for them on top of `usd`, at settings prices (`run_estimate`), when any.
  */
 export function listRuns(sql: SqlStorage, jobId: string): Run[] {
   return sql
-    .exec<{ doc: string; usd: number | null; tokens: number | null; unpriced: number | null }>(
-      `SELECT r.doc, s.cost_usd AS usd, s.tokens, u.tokens AS unpriced FROM runs r
+    .exec<{ doc: string; usd: number | null; tokens: number | null; unpriced: number | null; est: number | null }>(
+      `SELECT r.doc, s.cost_usd AS usd, s.tokens, u.tokens AS unpriced, e.usd AS est FROM runs r
        LEFT JOIN run_spend s ON s.job_id = r.job_id AND s.lease_epoch = r.lease_epoch
        LEFT JOIN run_unpriced u ON u.job_id = r.job_id AND u.lease_epoch = r.lease_epoch
+       LEFT JOIN run_estimate e ON e.job_id = r.job_id AND e.lease_epoch = r.lease_epoch
        WHERE r.job_id = ? ORDER BY r.lease_epoch`,
       jobId,
     )
@@ -236,6 +239,7 @@ export function listRuns(sql: SqlStorage, jobId: string): Run[] {
       const run = JSON.parse(r.doc) as Run;
       if (r.usd === null) return run;
       const unpriced = r.unpriced ? { unpricedTokens: r.unpriced } : {};
-      return { ...run, spend: { usd: r.usd, tokens: r.tokens ?? 0, ...unpriced } };
+      const estimated = r.est ? { estimatedUsd: r.est } : {};
+      return { ...run, spend: { usd: r.usd, tokens: r.tokens ?? 0, ...unpriced, ...estimated } };
     });
 }

@@ -46,8 +46,10 @@ export interface BudgetView extends BudgetSnapshot {
   /** When the budget was changed later in the period, ms epoch; absent otherwise. */
   changedAt?: number;
   burndown: Array<{ at: number; spentUsd: number }>;
-  /** Tokens reported with no USD this period (core/unpriced): not counted against the ceiling. */
+  /** Tokens reported with no USD this period (core/unpriced): counted against the ceiling only as `estimatedUsd`. */
   unpricedTokens: number;
+  /** Of `spentUsd`, USD charged at the operator's token prices until an engine reports USD (core/price-estimate). */
+  estimatedUsd: number;
 }
 
 /** The stored budget in today's shape (core/budget `normalize`: older documents summed floats, had one pause). */
@@ -120,5 +122,6 @@ export function viewBudget(b: ProductBudget): BudgetView {
     ...(changedAt === undefined ? {} : { changedAt }),
     burndown: burndownFrom(b.burndown, Math.max(b.periodStart, since.at)), // a document saved before: core/budget-burndown
     unpricedTokens: b.unpricedTokens ?? 0,
+    estimatedUsd: b.estimatedUsd ?? 0,
   };
 }

@@ -31,6 +31,7 @@ import {
   toMicros,
 } from "../../../core/budget.ts";
 import { budgetAlertSteps } from "../../../core/budget-alerts.ts";
+import { addEstimated } from "../../../core/price-estimate.ts";
 import { addUnpriced } from "../../../core/unpriced.ts";
 import type { UnbudgetedPause } from "../../../shared/api-budget.ts";
 import { execute } from "../../sql-statements.ts";
@@ -180,11 +181,17 @@ export function countUnpriced(tx: Tx, delta: number): void {
 /**
  * Add `deltaUsd` of spend at `tx.now` (a run's report), in micro-dollars: may warn, pause and stop. No budget:
  * nothing. @param scope what the reporting job asks of a stop (policies/budget-stop `StopScope`)
+ * @param estimatedDeltaUsd how much of the period's spend is now an estimate more (or, a USD having replaced one,
+ *   less) — policies/estimate-spend; kept as `estimatedUsd` within 0…spent (core/price-estimate `addEstimated`)
  */
-export function spend(tx: Tx, deltaUsd: number, scope?: StopScope): void {
-  if (toMicros(deltaUsd) <= 0) return;
+export function spend(tx: Tx, deltaUsd: number, scope?: StopScope, estimatedDeltaUsd = 0): void {
+  const charges = toMicros(deltaUsd) > 0;
+  if (!charges && toMicros(estimatedDeltaUsd) === 0) return;
   const before = currentBudget(tx);
   if (!before) return;
-  const spentUsd = addUsd(before.spentUsd, deltaUsd);
-  commit(tx, before, { ...before, spentUsd, burndown: addPoint(before.burndown, tx.now, spentUsd) }, scope);
+  const spentUsd = charges ? addUsd(before.spentUsd, deltaUsd) : before.spentUsd;
+  const { estimatedUsd: was, ...rest } = before;
+  const estimatedUsd = addEstimated(was, estimatedDeltaUsd, spentUsd);
+  const burndown = charges ? addPoint(before.burndown, tx.now, spentUsd) : before.burndown;
+  commit(tx, before, { ...rest, spentUsd, ...(estimatedUsd > 0 ? { estimatedUsd } : {}), burndown }, scope);
 }

@@ -17,7 +17,8 @@
  *           charge twice, nor anything an in-lease report already charged.
  *   output: the run's mark raised; when the run had closed, its stored cost and tokens too, with its D1 row, its
  *           track record and its experiment arm (policies/closed-run-raise `raiseClosedRun`); its unpriced tokens
- *           counted (policies/unpriced-spend); an audit record
+ *           counted (policies/unpriced-spend) and charged at their engine's price if set (policies/estimate-spend:
+ *           `addedUsd` holds the estimate's change, `estimatedUsd` the run's estimated part); an audit record
  *           `spend.fenced_report`; and the product budget charged (policies/budget `spend`: warning, pause, stop).
  *           When the job's total spend (every run's marks) is now past its `budget.usd`/`tokens`: a job holding a
  *           lease (the lost one not yet reaped, or a new holder's) is ended by the in-lease overrun rule
@@ -42,6 +43,7 @@ import { keepFirst, refusalOf } from "../runtime/kept-refusal.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { spend } from "./budget.ts";
 import { raiseClosedRun } from "./closed-run-raise.ts";
+import { chargeEstimate } from "./estimate-spend.ts";
 import { endIfSpent } from "./job-allowance.ts";
 import { endOverBudget } from "./run-spend.ts";
 import { countReportUnpriced } from "./unpriced-spend.ts";
@@ -79,9 +81,9 @@ export function fenceReport(tx: Tx, report: FencedReport, loaded?: Job): Job {
 export function chargeFencedReport(tx: Tx, report: FencedReport): void {
   const job = loadJob(tx.sql, report.jobId);
   if (!job || report.leaseEpoch > job.leaseEpoch) return;
-  const run = one<{ factory_id: string; ended_at: number | null; doc: string }>(
+  const run = one<{ factory_id: string; ended_at: number | null; doc: string; engine: string | null }>(
     tx.sql,
-    "SELECT factory_id, ended_at, doc FROM runs WHERE job_id = ? AND lease_epoch = ?",
+    "SELECT factory_id, ended_at, doc, engine FROM runs WHERE job_id = ? AND lease_epoch = ?",
     job.id,
     report.leaseEpoch,
   );
@@ -89,7 +91,6 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
   const reported = { costUsd: report.insights?.costUsd ?? 0, tokens: reportTokens(report.insights) };
   const before = runSpendMark(tx.sql, job.id, report.leaseEpoch);
   const accrued = accrue(before, reported);
-  const { deltaUsd } = accrued;
   const seen = runMark(accrued.seen); // in micro-dollars, as charged (core/job-budget `runMark`)
   if (seen.costUsd === before.costUsd && seen.tokens === before.tokens) return; // a resend, or an older report
   execute(
@@ -100,8 +101,13 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
     seen.costUsd,
     seen.tokens,
   );
-  const unpriced = report.insights?.unpricedTokens; // counted as the spend is (policies/unpriced-spend)
-  countReportUnpriced(tx, job.id, report.leaseEpoch, before, { ...runMark(reported), unpricedTokens: unpriced });
+  // Counted as the spend is (policies/unpriced-spend), and priced when the run's engine has a price (estimate-spend).
+  const said = { ...runMark(reported), unpricedTokens: report.insights?.unpricedTokens };
+  const unpriced = countReportUnpriced(tx, job.id, report.leaseEpoch, before, said);
+  const priced = { jobId: job.id, leaseEpoch: report.leaseEpoch, engine: run.engine ?? undefined };
+  const tokens = report.insights ?? {};
+  const charged = chargeEstimate(tx, priced, before, seen.costUsd, tokens, unpriced, accrued.deltaUsd);
+  const { deltaUsd } = charged;
   if (run.ended_at !== null) raiseClosedRun(tx, job, run.doc, seen);
   // The runs' marks (each in micro-dollars) summed in floats, to the micro-dollar every sum is kept in ($0.10 + $0.20
   // is 0.30000000000000004): core/job-budget `jobSpent`.
@@ -117,6 +123,7 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
     factoryId: report.factoryId,
     leaseEpoch: report.leaseEpoch,
     addedUsd: deltaUsd,
+    ...(charged.estimatedUsd > 0 ? { estimatedUsd: charged.estimatedUsd } : {}),
     run: seen,
     job: spent,
     stage: job.stage,
@@ -134,5 +141,5 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
     const ended = endIfSpent(tx, job);
     if (ended) settled(tx, ended);
   }
-  spend(tx, deltaUsd);
+  spend(tx, deltaUsd, undefined, charged.estimatedDeltaUsd);
 }

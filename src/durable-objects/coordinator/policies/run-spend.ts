@@ -15,9 +15,11 @@
  *           coordinator takes the lease (epoch + 1, like a cancel) and queues a `cancel` for the holder; a final
  *           report ends its lease itself (same epoch, so a resend of it is acknowledged as a duplicate: jobs/report). Returns the job as it ended when the report's job was ended or stopped
  *           here (the caller answers with it and applies nothing else), else undefined. Its unpriced tokens are
- *           counted with it (policies/unpriced-spend).
+ *           counted with it (policies/unpriced-spend) and, when their engine has a price, charged as an estimate
+ *           with it (policies/estimate-spend: product and job budgets alike).
  */
 
+import { addUsd } from "../../../core/budget.ts";
 import { type JobOverrun, jobOverrun, jobSpent, reportTokens, runMark } from "../../../core/job-budget.ts";
 import type { Checkpoint, Insights, Job, JobBudget, RunResult } from "../../../core/model.ts";
 import { accrue, type RunSpend } from "../../../core/run-accrual.ts";
@@ -31,6 +33,7 @@ import { enqueueEvent } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { raiseAlert } from "./alerts.ts";
 import { spend } from "./budget.ts";
+import { chargeEstimate } from "./estimate-spend.ts";
 import { countReportUnpriced } from "./unpriced-spend.ts";
 
 export interface RunReport {
@@ -49,8 +52,8 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
   if (reported.costUsd <= 0 && reported.tokens <= 0 && limits.wallSeconds === undefined) return undefined;
   const before = runSpendMark(tx.sql, job.id, job.leaseEpoch);
   const accrued = accrue(before, reported);
-  const { deltaUsd } = accrued;
   const seen = runMark(accrued.seen); // in micro-dollars, as charged: the job's spend sums what the product's does
+  let charged = { deltaUsd: accrued.deltaUsd, estimatedDeltaUsd: 0, estimatedUsd: before.estimatedUsd };
   if (seen.costUsd !== before.costUsd || seen.tokens !== before.tokens) {
     execute(
       tx.sql,
@@ -60,23 +63,31 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
       seen.costUsd,
       seen.tokens,
     );
-    // Its tokens no USD came for, counted as its spend is: only a report that moved the mark (policies/unpriced-spend).
-    const unpriced = report.insights?.unpricedTokens;
-    countReportUnpriced(tx, job.id, job.leaseEpoch, before, { ...runMark(reported), unpricedTokens: unpriced });
+    // Its tokens no USD came for, counted as its spend is: only a report that moved the mark (policies/unpriced-spend),
+    // and charged at the engine's price when the operator set one (policies/estimate-spend).
+    const said = { ...runMark(reported), unpricedTokens: report.insights?.unpricedTokens };
+    const unpriced = countReportUnpriced(tx, job.id, job.leaseEpoch, before, said);
+    const run = { jobId: job.id, leaseEpoch: job.leaseEpoch, engine: job.engine };
+    const tokens = report.insights ?? {};
+    charged = chargeEstimate(tx, run, before, seen.costUsd, tokens, unpriced, accrued.deltaUsd);
   }
+  const { deltaUsd, estimatedDeltaUsd } = charged;
   // Only a wall-time limit needs the run's start: most reports skip the read.
   const started = limits.wallSeconds === undefined ? undefined : runStartedAt(tx.sql, job.id, job.leaseEpoch);
-  const spent = jobSpend(tx, job, limits, seen);
+  const spent = jobSpend(tx, job, limits, { ...seen, costUsd: addUsd(seen.costUsd, charged.estimatedUsd) });
   const overrun = jobOverrun(limits, { costUsd: spent.costUsd, tokensIn: spent.tokens }, started ?? tx.now, tx.now);
   if (overrun) {
     const ended = endOverBudget(tx, job, overrun, report);
-    spend(tx, deltaUsd, { keepJobId: job.id });
+    spend(tx, deltaUsd, { keepJobId: job.id }, estimatedDeltaUsd);
     return loadJob(tx.sql, job.id) ?? ended;
   }
-  if (deltaUsd <= 0) return undefined; // `spend` charges nothing: the product budget cannot have stopped the job
+  if (deltaUsd <= 0) {
+    spend(tx, 0, undefined, estimatedDeltaUsd); // an estimate replaced: the period's estimated part falls, no charge
+    return undefined; // `spend` charges nothing: the product budget cannot have stopped the job
+  }
   // A progress report's checkpoint is the newest: a `stop` this spend sets off requeues its job with it.
   const newer = !report.final && report.checkpoint ? { jobId: job.id, checkpoint: report.checkpoint } : undefined;
-  spend(tx, deltaUsd, report.final ? { keepJobId: job.id } : { reported: newer });
+  spend(tx, deltaUsd, report.final ? { keepJobId: job.id } : { reported: newer }, estimatedDeltaUsd);
   const after = loadJob(tx.sql, job.id);
   return after && after.leaseEpoch !== job.leaseEpoch ? after : undefined; // stopped by the product budget
 }

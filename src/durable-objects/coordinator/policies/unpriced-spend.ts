@@ -12,7 +12,9 @@
  *           core/unpriced `accrueUnpriced` (it falls when the USD comes: a Claude run's result prices its tally).
  *   output: the run's figure in `run_unpriced` (no row: 0) with how many of them the current period counted, and
  *           the budget period's sum changed by core/unpriced `periodShare` — a fall takes off only this period's
- *           count of the run (policies/budget `countUnpriced`: no alert, pause or stop follows from it).
+ *           count of the run (policies/budget `countUnpriced`: no alert, pause or stop follows from it). The
+ *           run's figure after the report is answered, for its estimate at the operator's prices (policies/estimate-
+ *           spend): what charges those tokens, when their engine has a price.
  */
 import { accrueUnpriced, periodShare } from "../../../core/unpriced.ts";
 import { execute } from "../../sql-statements.ts";
@@ -45,6 +47,7 @@ export function runUnpriced(sql: SqlStorage, jobId: string, leaseEpoch: number):
  * by core/unpriced `periodShare`: a fall takes off only what the current period counted of this run.
  * @param before the run's mark before the report (USD as stored, in whole micro-dollars; tokens in + out)
  * @param reported the report's USD (as `runMark` stores it), tokens (in + out) and unpriced tokens
+ * @returns the run's unpriced tokens after the report, or undefined for a run that never had any (no row, none now)
  */
 export function countReportUnpriced(
   tx: Tx,
@@ -52,12 +55,12 @@ export function countReportUnpriced(
   leaseEpoch: number,
   before: { costUsd: number; tokens: number },
   reported: { costUsd: number; tokens: number; unpricedTokens?: number },
-): void {
+): number | undefined {
   const row = unpricedRow(tx.sql, jobId, leaseEpoch);
   const seen = row?.tokens ?? 0;
-  if ((reported.unpricedTokens ?? 0) <= 0 && seen === 0) return; // most runs: priced, never unpriced — no write
+  if ((reported.unpricedTokens ?? 0) <= 0 && seen === 0) return undefined; // most runs: priced, never unpriced
   const { unpricedTokens, delta } = accrueUnpriced({ ...before, unpricedTokens: seen }, reported);
-  if (delta === 0) return;
+  if (delta === 0) return unpricedTokens;
   // No budget: nothing is counted, so a later pricing takes nothing off a budget set meanwhile.
   const periodStart = currentBudget(tx)?.periodStart;
   const here = periodStart !== undefined && row?.periodStart === periodStart ? row.counted : 0;
@@ -74,4 +77,5 @@ export function countReportUnpriced(
     );
   } else execute(tx.sql, "DELETE FROM run_unpriced WHERE job_id = ? AND lease_epoch = ?", jobId, leaseEpoch);
   countUnpriced(tx, share.applied);
+  return unpricedTokens;
 }

@@ -49,6 +49,14 @@ CREATE TABLE IF NOT EXISTS run_unpriced (
   counted INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (job_id, lease_epoch)
 );
+-- Of a run's charge, the part estimated at the operator's prices for its unpriced tokens (policies/estimate-spend;
+-- core/price-estimate), USD on top of its run_spend mark: a row only for a run ever estimated.
+CREATE TABLE IF NOT EXISTS run_estimate (
+  job_id TEXT NOT NULL,
+  lease_epoch INTEGER NOT NULL,
+  usd REAL NOT NULL,
+  PRIMARY KEY (job_id, lease_epoch)
+);
 CREATE TABLE IF NOT EXISTS stop_notices (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   factory_id TEXT NOT NULL,
