@@ -3,7 +3,8 @@
 // 600 bytes went out and came back a 400 from the server, and so did an over-long `--note`, `--comment` and lesson
 // text. And an error that shows back what was typed shows at most ISSUE_TEXT_BYTES of it (core/bytes, the
 // coordinator's own bound on echoed input), with how long it was: a refused 900-byte serial key came back whole in
-// the `✘ ERROR` line, as did a 900-byte unknown command, option, argument, choice, id or KEY=N.
+// the `✘ ERROR` line, as did a 900-byte unknown command, option, argument, choice, id, KEY=N, URL, factory name or
+// capability.
 import { describe, expect, it } from "vitest";
 import { ISSUE_TEXT_BYTES } from "../../src/core/bytes.ts";
 import { LESSON_LIMITS } from "../../src/core/lessons.ts";
@@ -70,6 +71,8 @@ describe("an error shows back at most ISSUE_TEXT_BYTES of what was typed", () =>
         [[...START, "--a-weight", BIG, "--b-weight", "load=1"]],
         [[...START, "--a-weight", `${BIG}=2`, "--b-weight", "load=1"]],
         [[...START, "--a-weight", `load=${BIG}`, "--b-weight", "load=1"]],
+        [["enroll", "box-1", "--cap", BIG]],
+        [["enroll", BIG]],
       ] as string[][][]
     ).map(([argv = []]) => [argv.join(" ").replaceAll(BIG, "<900 k>"), argv] as const),
   )("%s", async (_, argv) => {
@@ -81,6 +84,16 @@ describe("an error shows back at most ISSUE_TEXT_BYTES of what was typed", () =>
     // a longer run of it.
     expect(run.stderr).toMatch(new RegExp(`k{${ISSUE_TEXT_BYTES - 5},${ISSUE_TEXT_BYTES}}…`));
     expect(run.stderr).not.toContain("k".repeat(ISSUE_TEXT_BYTES + 1));
+  });
+
+  it("a URL and a factory reference are shown cut too: --url of 900 bytes, `factory approve` of a name none has", async () => {
+    const url = await captureCli(["jobs", "--url", `http://${BIG}?q`, "--token", "t", "--product", "p"]);
+    expect(url.code).toBe(2);
+    expect(url.stderr).toMatch(new RegExp(`^✘ ERROR bad_url: "http://k{${ISSUE_TEXT_BYTES - 7}}…" \\(--url\\)`));
+    const { url: at } = await stubCoordinator((_req, reply) => reply.json(200, { factories: [] }));
+    const ref = await captureCli(["factory", "approve", BIG, "--cap", "gpu", ...connection(at, "p")]);
+    expect(ref.stderr).toContain(`no factory has the name or id ${"k".repeat(ISSUE_TEXT_BYTES)}…`);
+    expect(ref.stderr).not.toContain("k".repeat(ISSUE_TEXT_BYTES + 1));
   });
 
   it("a serial key past its limit is named by its size, cut", async () => {
