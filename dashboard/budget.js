@@ -17,7 +17,7 @@ import { focusReturn, h, heldOutcome, replace, showLoadError, showReadNote, stat
 import { fieldError, refusalError } from "./field-error.js";
 import { newestRead } from "./newest-read.js";
 import { can } from "./role.js";
-import { usdTexts } from "./usd.js";
+import { spendTexts, usdTexts } from "./usd.js";
 
 /** How often the open page re-reads the budget: spend arrives with progress reports, seconds apart. */
 const POLL_MS = 5000;
@@ -87,13 +87,11 @@ export function budgetView(root, live) {
     current = b;
     unset = null;
     facts.hidden = false;
-    // Read side by side, so with shared decimals: $0.037 of $0.03 warning at $0.024, not $0.04 of $0.03 at $0.02.
-    const [spentText, ceilingText, warnText, estText] = usdTexts([
-      b.spentUsd,
-      b.ceilingUsd,
-      b.warnAtUsd,
-      b.estimatedUsd ?? 0,
-    ]);
+    // Read side by side, so with shared decimals: $0.037 of $0.03 warning at $0.024, not $0.04 of $0.03 at $0.02 —
+    // the spend as the waiting reason words it (usd.js spendTexts), the warning level beside the ceiling.
+    const [spentText, ceilingText] = spendTexts(b.spentUsd, b.ceilingUsd);
+    const [warnText] = usdTexts([b.warnAtUsd, b.ceilingUsd]);
+    const [, estText] = usdTexts([b.spentUsd, b.estimatedUsd ?? 0]);
     spent.textContent = spentText;
     ceiling.textContent = ceilingText;
     state.textContent = b.pausedBy

@@ -4,7 +4,7 @@
  * words, the queue version, and why the last read failed.
  */
 import { h, replace } from "./dom.js";
-import { summaryParts } from "./live.js";
+import { summaryParts } from "./live-counts.js";
 
 /**
  * Draws the header's line into `summary`: the counts as words, the queue version, and the poller's last failure.

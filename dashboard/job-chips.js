@@ -5,7 +5,7 @@
  */
 
 import { h, STAGES, stageLabel } from "./dom.js";
-import { countText } from "./live.js";
+import { countText } from "./live-counts.js";
 
 /**
  * The chips, built once: `render(live)` only changes their counts, so keyboard focus on a chip stays put.

@@ -8,7 +8,12 @@ import { FACTORIES, QUEUE_STATE, STATS } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { STAGES } from "./dom.js";
 import { factoryLabel } from "./factory-label.js";
+import { fleetTerms } from "./fleet-terms.js";
 import { newestRead } from "./newest-read.js";
+
+// The poller's words and terms, for the pages and tests that read them from here.
+export { fleetTerms } from "./fleet-terms.js";
+export { countText, summaryParts } from "./live-counts.js";
 
 const TICK_MS = 3000;
 /** The longest wait between reads after failures in a row: a tab finds the coordinator back within half a minute. */
@@ -198,53 +203,4 @@ export class Live {
     for (const c of this.counts.values()) n += c;
     return n;
   }
-}
-
-/**
- * The factories as a waiting job's reason reads them, as one string (equal: unchanged): who is there, connected and
- * healthy, with which seats, capabilities and breakers — not load or heartbeat times, which move at every read. Its
- * link (`connected`; absent from an older coordinator) too: a factory back within its heartbeat grace changes no
- * health, and a page saying "no factory connected" waited for an event to read its reason again.
- * @param {any[]} factories GET …/factories `factories`
- */
-export const fleetTerms = (factories) =>
-  factories
-    .map((f) =>
-      [
-        f.id,
-        f.status,
-        f.health,
-        f.connected === false ? "unlinked" : "linked",
-        f.seats,
-        f.capabilities.join(","),
-        (f.breakers ?? []).map((b) => `${b.engine}:${b.state}`),
-      ].join(" "),
-    )
-    .sort()
-    .join("\n");
-
-/** "1,234", or "…" before the first read. @param {number | undefined} n */
-export function countText(n) {
-  return n === undefined ? "…" : n.toLocaleString("en-US");
-}
-
-/**
- * The header's counts as words: "1 job · 1 queued · … · 1 factory" — it said "1 jobs" and "1 factories" (the fleet
- * page's line already said "1 factory"). `counts`: jobs per stage (Live `counts`), `factories`: how many are listed.
- * @param {Map<string, number>} counts @param {number} factories
- * @returns {string[]}
- */
-export function summaryParts(counts, factories) {
-  let total = 0;
-  for (const n of counts.values()) total += n;
-  const c = (/** @type {string} */ s) => countText(counts.get(s));
-  return [
-    `${countText(total)} ${total === 1 ? "job" : "jobs"}`,
-    `${c("queued")} queued`,
-    `${c("building")} building`,
-    `${c("review")} in review`,
-    `${c("testing")} testing`, // left out, a job in testing counted in the total and in no part (pass 30)
-    `${c("failed")} failed`,
-    `${countText(factories)} ${factories === 1 ? "factory" : "factories"}`,
-  ];
 }

@@ -51,3 +51,14 @@ export function usdTexts(amounts) {
     return `${x < 0 ? "-" : ""}$${text}`;
   });
 }
+
+/**
+ * A spend against its ceiling as [spent, ceiling]: `usdTexts` of the pair alone, as core/usd-text `spendTexts` — the
+ * waiting reason's "spent X of Y" — so the Budget page and the waiting panel read the amounts the message names.
+ * @param {number} spentUsd @param {number} ceilingUsd
+ * @returns {[string, string]}
+ */
+export function spendTexts(spentUsd, ceilingUsd) {
+  const [spent = "", ceiling = ""] = usdTexts([spentUsd, ceilingUsd]);
+  return [spent, ceiling];
+}

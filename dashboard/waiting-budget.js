@@ -6,15 +6,23 @@
  * ISO instant ("12/7/26, 3:01:38 AM" and "2026-12-07T03:01:38Z" in one box).
  */
 import { when } from "./format.js";
-import { usdText, usdTexts } from "./usd.js";
+import { spendTexts, usdText } from "./usd.js";
 
 /** Who paused (core/budget-pause `PausedBy`), in words. @type {Record<string, string>} */
 const PAUSED_BY = { exhausted: "the budget running out", operator: "an operator" };
 
 /** @param {unknown} v */
 const pausedBy = (v) => (typeof v === "string" ? (PAUSED_BY[v] ?? v) : undefined);
-/** @param {unknown} v */
-const usd = (v) => (typeof v === "number" ? usdText(v) : undefined);
+/**
+ * The spend's or the ceiling's row (`at` 0 or 1 of the pair): as the message words the pair (usd.js spendTexts) when
+ * the detail holds both — drawn alone, $10.004 of $10 read "$10.00" and "$10.00" under "spent $10.004 of $10.00".
+ * @param {0 | 1} at
+ */
+const pairUsd = (at) => (/** @type {unknown} */ v, /** @type {unknown} */ _name, /** @type {any} */ detail) => {
+  if (typeof v !== "number") return undefined;
+  const both = typeof detail?.spentUsd === "number" && typeof detail?.ceilingUsd === "number";
+  return both ? spendTexts(detail.spentUsd, detail.ceilingUsd)[at] : usdText(v);
+};
 
 /**
  * A pause's whole record in one line, as a wait that names it after its own cause shows it (`detail.budgetPaused`):
@@ -27,7 +35,7 @@ export function budgetPauseText(v) {
   const period = typeof v.period === "string" ? v.period : "period";
   const parts = [];
   if (typeof v.spentUsd === "number" && typeof v.ceilingUsd === "number") {
-    const [spent, ceiling] = usdTexts([v.spentUsd, v.ceilingUsd]);
+    const [spent, ceiling] = spendTexts(v.spentUsd, v.ceilingUsd);
     parts.push(`${spent} spent of ${ceiling} per ${period}`);
   }
   if (typeof v.periodEndsAt === "number") parts.push(`the ${period} ends ${when(v.periodEndsAt)}`);
@@ -40,8 +48,8 @@ export function budgetPauseText(v) {
 export const BUDGET_WORDS = {
   budgetPaused: budgetPauseText,
   pausedBy,
-  spentUsd: usd,
-  ceilingUsd: usd,
+  spentUsd: pairUsd(0),
+  ceilingUsd: pairUsd(1),
   // An operator's pause with no budget set (core/budget-pause): "budget —" read as a budget left blank.
   budget: (/** @type {unknown} */ v) => (v === null ? "none set" : undefined),
 };

@@ -12,6 +12,7 @@ import { EntityId } from "../shared/api.ts";
 import { nearestName } from "../shared/nearest-name.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
 import type { CommandSpec, OptionSpec } from "./args.ts";
+import { echoed, quotedInput } from "./echoed-input.ts";
 import { CliError, usageError } from "./errors.ts";
 
 /** `node:util` parseArgs's refusal of an option (`Unknown option '--stag'`, or `'-s'` from `-stage`). */
@@ -39,12 +40,15 @@ export function optionRefusal(
     : undefined;
   if (single !== undefined) {
     const meant = `-${single.split("=")[0]}`;
-    return usageError(`Unknown option '${single}': long options take two dashes; did you mean "${meant}"?`, command);
+    return usageError(
+      `Unknown option '${echoed(single)}': long options take two dashes; did you mean "${meant}"?`,
+      command,
+    );
   }
   const typed = unknown.replace(/^-+/, "").split("=")[0]!;
   const near = unknown.startsWith("--") ? nearestName(typed, names) : undefined;
   // parseArgs's own words first, as where no command is named (cli/args `noCommand`).
-  return usageError(`Unknown option '${unknown}'${near ? `; did you mean "--${near}"?` : ""}`, command);
+  return usageError(`Unknown option '${echoed(unknown)}'${near ? `; did you mean "--${near}"?` : ""}`, command);
 }
 
 /**
@@ -69,7 +73,8 @@ export function unexpectedArgument(
     .map((c) => c.path[depth] as string);
   // Only the first word after the command can be a subcommand (`tokens mnt`, not `job ID extra`).
   const sub = max === 0 ? nearestName(word, subs) : undefined;
-  if (sub !== undefined) return usageError(`unknown command "${name} ${word}"; did you mean "${name} ${sub}"?`, name);
+  if (sub !== undefined)
+    return usageError(`unknown command "${name} ${echoed(word)}"; did you mean "${name} ${sub}"?`, name);
   // A value of an option given without it — or misspelt too (`alerts resolvd`: it got no hint at all).
   const options = Object.entries(command.options);
   const exact = options.find(([, o]) => o.choices?.includes(word));
@@ -82,7 +87,7 @@ export function unexpectedArgument(
   const meant = exact ? `--${exact[0]} ${word}` : near ? `--${near[0]} ${near[1]}` : shaped;
   const hint = meant ? `; did you mean "${redactSecrets(meant)}"?` : "";
   const after = max ? ` after ${command.args.names}` : "";
-  return usageError(`unexpected argument "${redactSecrets(word)}"${after}${hint}`, name);
+  return usageError(`unexpected argument "${echoed(redactSecrets(word))}"${after}${hint}`, name);
 }
 
 /**
@@ -123,7 +128,7 @@ export function nearSubcommand(at: string, wrong: string, family: readonly strin
 export function choiceRefusal(what: string, choices: readonly string[], raw: string, command: string): CliError {
   const near = nearestName(raw, choices);
   const meant = near ? `; did you mean "${near}"?` : "";
-  return usageError(`${what} must be one of ${choices.join(", ")}; got "${raw}"${meant}`, command);
+  return usageError(`${what} must be one of ${choices.join(", ")}; got "${echoed(raw)}"${meant}`, command);
 }
 
 /** `refuseJobId`, then an argument outside its `args.choices` (`budget set dya 25`) in `choiceRefusal`'s words. */
@@ -148,7 +153,7 @@ export function refuseJobId(command: CommandSpec, positionals: readonly string[]
   if (!command.jobIdArg || id === undefined || EntityId.safeParse(id).success) return;
   const name = command.path.join(" ");
   const swapped = positionals.slice(1).some((p) => /^job_/.test(p) && EntityId.safeParse(p).success);
-  const what = `${JSON.stringify(id)} is not a job id${swapped ? ": the arguments are in the wrong order" : ""}`;
+  const what = `${quotedInput(id)} is not a job id${swapped ? ": the arguments are in the wrong order" : ""}`;
   const fix = swapped
     ? `give the job id first: \`gigafactory ${name} ${command.args.names}\``
     : "copy one from the ID column of `gigafactory jobs` (job ids are job_ then letters and digits)";

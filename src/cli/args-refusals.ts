@@ -8,6 +8,7 @@
  */
 import { NOT_UTF8_FIX, notUtf8Problem } from "../shared/argv-text.ts";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
+import { echoed } from "./echoed-input.ts";
 import { CliError, usageError } from "./errors.ts";
 
 /** The option tokens of a parseArgs `tokens: true` run, as far as these checks read them. */
@@ -35,7 +36,7 @@ export function refuseRepeats(
     if (first === undefined) seen.set(t.name, value);
     if (first === undefined || first === value) continue;
     // A token is a secret: named, never echoed (cli/own-tokens would hide it, but it need not be printed at all).
-    const both = t.name === "token" ? "" : ` ("${first}", then "${value}")`;
+    const both = t.name === "token" ? "" : ` ("${echoed(first)}", then "${echoed(value)}")`;
     throw new CliError(
       "usage",
       `--${t.name} given twice${both}: it takes one value`,

@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
 import { choiceRefusal, nearSubcommand, optionRefusal, refuseArguments, unexpectedArgument } from "./args-hints.ts";
 import { missingArgs, refuseEmptyArguments, refuseGivenValues, refuseRepeats } from "./args-refusals.ts";
+import { echoed } from "./echoed-input.ts";
 import { CliError, unknownCommand, usageError } from "./errors.ts";
 
 export interface OptionSpec {
@@ -104,7 +105,8 @@ function checkValue(name: string, o: OptionSpec, raw: string, command: string): 
   if (!o.int) return raw;
   const n = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < o.int.min || n > o.int.max) {
-    throw usageError(`--${name} must be a whole number from ${o.int.min} to ${o.int.max}; got "${raw}"`, command);
+    const got = `got "${echoed(raw)}"`;
+    throw usageError(`--${name} must be a whole number from ${o.int.min} to ${o.int.max}; ${got}`, command);
   }
   return n;
 }
@@ -164,7 +166,7 @@ function noSuchCommand(commands: readonly CommandSpec[], words: readonly string[
   return wrong === undefined
     ? usageError(`"${at}" needs a subcommand: ${family.join(", ")}`, words[0])
     : usageError(
-        `unknown command "${at} ${wrong}"; ${nearSubcommand(at, wrong, family) ?? `"${at}" has: ${family.join(", ")}`}`,
+        `unknown command "${echoed(`${at} ${wrong}`)}"; ${nearSubcommand(at, wrong, family) ?? `"${at}" has: ${family.join(", ")}`}`,
         words[0],
       );
 }
@@ -193,7 +195,7 @@ export function parseCommandLine<C extends CommandSpec>(
   if (missing) {
     const { name: flag, next } = missing;
     const what = next === "--" ? "-- ends the options" : `${next} is an option`;
-    const got = next === undefined ? "" : ` (${what}; a value starting with - is written --${flag}=${next})`;
+    const got = next === undefined ? "" : ` (${what}; a value starting with - is written --${flag}=${echoed(next)})`;
     throw usageError(`--${flag} needs a value${got}`, name);
   }
   let strict: ReturnType<typeof parseArgs>;

@@ -24,7 +24,6 @@ import { overrideNote, overridingVariables } from "./env-override.ts";
 import { CliError } from "./errors.ts";
 import type { InterruptSignal } from "./interruption.ts";
 import { jsonWithoutTokens } from "./own-tokens.ts";
-import { retryAfterNotes } from "./retry-after.ts";
 import { refusedAsMalformed } from "./token-shape.ts";
 
 export interface Io {
@@ -81,8 +80,6 @@ export interface Ctx {
    * says why (cli/token-shape `refusedAsMalformed`): cli/run reports every failure through it.
    */
   asTokenRefusal(err: unknown): unknown;
-  /** The `Retry-After` (whole s) of the last 429 or 503 this run's client received (cli/retry-after), if it had one. */
-  retryAfterHeader(): number | undefined;
   /** The tokens this run may send (cli/own-tokens `ownTokens`), hidden by value in what it reports (cli/failure-report). */
   tokens(): readonly string[];
 }
@@ -111,8 +108,6 @@ export function makeContext(
   let warned = false;
   let overridesSaid = false;
   let sent: { token: string; source: string } | undefined;
-  // Every client of the run fetches through it, so the header of the refusal that ends the run is at hand to report.
-  const waits = retryAfterNotes(io.fetch ?? ((input, init) => fetch(input, init)), io.now);
   const ctx: Ctx = {
     io,
     json,
@@ -160,7 +155,7 @@ export function makeContext(
       const c = conn ?? ctx.connection();
       // A coordinator that takes the connection and never answers must not hang a script: bound each answer's start.
       const timeoutMs = responseTimeoutMs(str("timeout"), io.env);
-      return new GigafactoryClient({ ...c, responseTimeoutMs: timeoutMs, fetch: waits.fetch });
+      return new GigafactoryClient({ ...c, responseTimeoutMs: timeoutMs, ...(io.fetch ? { fetch: io.fetch } : {}) });
     },
     // Human lines carry text from elsewhere (engine logs, job titles): its control characters are shown, not obeyed.
     print(text) {
@@ -176,7 +171,6 @@ export function makeContext(
       io.stdout(`${jsonText(doc, tokens)}\n`);
     },
     asTokenRefusal: (err) => (sent ? refusedAsMalformed(err, sent.token, sent.source) : err),
-    retryAfterHeader: () => waits.last(),
     tokens,
   };
   return ctx;

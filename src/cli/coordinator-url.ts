@@ -5,6 +5,7 @@
  */
 import { BAD_PORT_WHY, blockedPortOf } from "../shared/fetch-bad-ports.ts";
 import { schemeHint } from "../shared/scheme-hint.ts";
+import { echoed } from "./echoed-input.ts";
 import { CliError } from "./errors.ts";
 
 /** Where a coordinator URL came from, and how to fix a bad one there. */
@@ -35,7 +36,7 @@ export function coordinatorUrl(raw: string, source: UrlSource): string {
     parsed = undefined;
   }
   const { name, fix } = URL_SOURCES[source];
-  const refuse = (why: string) => new CliError("bad_url", `"${shownUrl(raw)}" (${name}) ${why}`, fix, 2);
+  const refuse = (why: string) => new CliError("bad_url", `"${echoed(shownUrl(raw))}" (${name}) ${why}`, fix, 2);
   if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
     throw refuse(`is not an http(s) URL${schemeHint(raw, shownUrl)}`);
   if (parsed.username || parsed.password)

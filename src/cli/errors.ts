@@ -12,6 +12,7 @@ import { nearestName } from "../shared/nearest-name.ts";
 import { hideKnown } from "../shared/redact-known.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
 import { synonymHint } from "./command-synonyms.ts";
+import { echoed, quotedInput } from "./echoed-input.ts";
 import { foreignBody, foreignFix, unadvisedFix, WRONG_URL_FIX } from "./foreign-fix.ts";
 import { timeoutError } from "./timeout-error.ts";
 
@@ -30,9 +31,9 @@ export function usageError(what: string, command?: string): CliError {
  */
 export function unknownCommand(word: string, commands: readonly { path: readonly string[] }[]): CliError {
   const synonym = synonymHint(word);
-  if (synonym) return new CliError("usage", `unknown command "${word}"`, synonym.fix, EXIT_USAGE);
+  if (synonym) return new CliError("usage", `unknown command "${echoed(word)}"`, synonym.fix, EXIT_USAGE);
   const near = nearestName(word, [...new Set(commands.map((c) => c.path[0] as string))]);
-  return usageError(`unknown command "${word}"${near ? `; did you mean "${near}"?` : ""}`);
+  return usageError(`unknown command "${echoed(word)}"${near ? `; did you mean "${near}"?` : ""}`);
 }
 
 /**
@@ -47,8 +48,7 @@ export function assertIdShape(
   what: string,
   find: string,
 ): void {
-  if (!rule.safeParse(id).success)
-    throw new CliError("usage", `${JSON.stringify(id)} is not ${what}`, find, EXIT_USAGE);
+  if (!rule.safeParse(id).success) throw new CliError("usage", `${quotedInput(id)} is not ${what}`, find, EXIT_USAGE);
 }
 
 /** What an operator can do about each API error code; unknown codes get the generic advice. */

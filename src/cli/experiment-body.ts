@@ -9,6 +9,7 @@
 import { nearestName } from "../shared/nearest-name.ts";
 import { decimal } from "./args.ts";
 import type { Ctx } from "./context.ts";
+import { echoed, quotedInput } from "./echoed-input.ts";
 import { usageError } from "./errors.ts";
 
 const CMD = "routing experiment start";
@@ -43,18 +44,18 @@ export function armWeights(flag: string, values: readonly string[]): Record<stri
   const weights: Record<string, number> = {};
   for (const raw of values) {
     const at = raw.indexOf("=");
-    if (at <= 0) throw usageError(`--${flag}: ${JSON.stringify(raw)} is not KEY=N (e.g. load=2)`, CMD);
+    if (at <= 0) throw usageError(`--${flag}: ${quotedInput(raw)} is not KEY=N (e.g. load=2)`, CMD);
     const key = raw.slice(0, at);
     if (key === "starvation")
       throw usageError(`--${flag}: an arm cannot set starvation: it orders the whole product's queue`, CMD);
     if (!(ARM_WEIGHT_KEYS as readonly string[]).includes(key)) {
       const near = nearestName(key, ARM_WEIGHT_KEYS);
       const hint = near ? `; did you mean "${near}"?` : ` (one of ${ARM_WEIGHT_KEYS.join(", ")})`;
-      throw usageError(`--${flag}: ${JSON.stringify(key)} is not a router weight${hint}`, CMD);
+      throw usageError(`--${flag}: ${quotedInput(key)} is not a router weight${hint}`, CMD);
     }
     const n = decimal(raw.slice(at + 1));
     if (n === undefined || n < 0 || n > WEIGHT_MAX)
-      throw usageError(`--${flag} ${raw}: the weight must be a number from 0 to ${WEIGHT_MAX}`, CMD);
+      throw usageError(`--${flag} ${echoed(raw)}: the weight must be a number from 0 to ${WEIGHT_MAX}`, CMD);
     if (Object.hasOwn(weights, key)) throw usageError(`--${flag} sets ${key} twice: give each weight once`, CMD);
     weights[key] = n;
   }

@@ -7,6 +7,7 @@
 
 import { counted } from "../core/counted.ts";
 import type { GigafactoryClient } from "../shared/http-client.ts";
+import { echoed } from "./echoed-input.ts";
 import { CliError } from "./errors.ts";
 import { checked } from "./read-answers.ts";
 import { FleetRefsRead } from "./read-answers-ops.ts";
@@ -51,7 +52,11 @@ export function factoryIdIn(
       inService.length === 1
         ? `give the id of the one you mean: ${inService[0]!.id} is in service (not revoked); ${revoked.join(", ")} ${revoked.length === 1 ? "is" : "are"} revoked`
         : "give the id instead";
-    throw new CliError("ambiguous", `${counted(named.length, "factory", "factories")} are named ${ref}: ${ids}`, fix);
+    throw new CliError(
+      "ambiguous",
+      `${counted(named.length, "factory", "factories")} are named ${echoed(ref)}: ${ids}`,
+      fix,
+    );
   }
   const known = fleet.map((f) => `${f.name} (${f.id})`).join(", ");
   // An empty fleet said "give one of: none enrolled": nothing to give, and not the step that makes one (a code from
@@ -59,7 +64,7 @@ export function factoryIdIn(
   const fix = known
     ? `give one of: ${known}`
     : "no factory is enrolled yet: `gigafactory enroll NAME`, then run the command it prints on that host";
-  throw new CliError("not_found", `no factory has the name or id ${ref}`, fix);
+  throw new CliError("not_found", `no factory has the name or id ${echoed(ref)}`, fix);
 }
 
 /** `ref` as a factory id: an id as it is, a name through the product's factory list (`live`: as `factoryIdIn`). */

@@ -22,7 +22,7 @@ export interface Reported {
 }
 
 /** What a failure is told through: the context's token refusal, Retry-After header and tokens (cli/context `Ctx`). */
-export type ReportCtx = Pick<Ctx, "asTokenRefusal" | "retryAfterHeader" | "tokens">;
+export type ReportCtx = Pick<Ctx, "asTokenRefusal" | "io" | "tokens">;
 
 /**
  * `err` as the CLI reports it: the coordinator's 401 of a cut-off token as `token_malformed` (Ctx `asTokenRefusal`),
@@ -36,7 +36,7 @@ export function reportedFailure(
   tell: (cause: unknown) => CliError = toCliError,
 ): Reported {
   const cause = ctx ? ctx.asTokenRefusal(err) : err;
-  const wait = retryAfterOf(cause, ctx?.retryAfterHeader());
+  const wait = retryAfterOf(cause, (ctx?.io.now ?? Date.now)());
   const told = tell(cause);
   return { error: cause instanceof ApiError ? withRetryAfter(told, cause, wait) : told, wait };
 }

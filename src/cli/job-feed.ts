@@ -12,6 +12,7 @@
  * the coordinator has answered: before that (`unanswered`), no answer is said at once, as every command says it.
  * A stream the feed ended on purpose (a reader too far behind, a purge) is reconnected naming the reason it gave.
  */
+import { retryAfterSeconds } from "../core/backoff.ts";
 import { afterPoll } from "../shared/after-poll.ts";
 import {
   ApiError,
@@ -43,15 +44,17 @@ export const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /**
  * The wait a refusal names (its problem's `retryAfterSeconds`, which the feed's 429 carries beside `Retry-After`;
- * else `header`, the answer's Retry-After in s: a proxy's 429 or 503 carries no problem) in ms, stretched by up to the
+ * else its own answer's Retry-After, read at `now` (ms): a proxy's 429 or 503 carries no problem — a proxy's 429
+ * that said "60" was retried at the backoff's 250 ms and given up in a minute) in ms, stretched by up to the
  * backoff's jitter — never shortened: every watcher refused together must not come back together — and capped at
  * MAX_RETRY_AFTER_MS; 0 when it names none.
  */
-export function retryAfterMs(err: unknown, b: Backoff, random: () => number = Math.random, header?: number): number {
+export function retryAfterMs(err: unknown, b: Backoff, random: () => number, now: number): number {
   if (!(err instanceof ApiError)) return 0;
   const body = typeof err.body === "object" && err.body !== null ? (err.body as Record<string, unknown>) : {};
   const waits = err.status === 429 || err.status === 503;
-  const s = body.retryAfterSeconds !== undefined ? body.retryAfterSeconds : waits ? header : undefined;
+  const header = waits ? retryAfterSeconds(err.retryAfter, now) : undefined;
+  const s = body.retryAfterSeconds !== undefined ? body.retryAfterSeconds : header;
   if (typeof s !== "number" || !Number.isFinite(s) || s <= 0) return 0;
   return Math.round(Math.min(MAX_RETRY_AFTER_MS, s * 1000) * (1 + b.jitter * random()));
 }
@@ -79,11 +82,6 @@ export interface FollowOptions {
    * failure thrown here is retried like the connection's own.
    */
   onOpen?(last: number): boolean | undefined | Promise<boolean | undefined>;
-  /**
-   * The Retry-After (s) of the refusal just caught, which the transport's error does not keep (cli/retry-after
-   * `RetryAfterNotes`): a proxy's 429 that said "60" was retried at the backoff's 250 ms and given up in a minute.
-   */
-  retryAfterHeader?(): number | undefined;
   /** Told before each reconnect wait, so a terminal can say why it paused; `of`: the reconnects in a row it makes. */
   onRetry?(info: { attempt: number; of: number; delayMs: number; reason: string }): void;
   now?: () => number;
@@ -159,7 +157,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       if (!isTransient(err)) throw err;
       reason = err.message;
       lastError = err;
-      waitAtLeastMs = retryAfterMs(err, backoff, Math.random, opts.retryAfterHeader?.());
+      waitAtLeastMs = retryAfterMs(err, backoff, Math.random, now());
     }
     if (opts.signal?.aborted) return state.last;
     if (state.delivered || (streamAt !== undefined && now() - streamAt >= HEALTHY_CONNECTION_MS)) failures = 0;

@@ -14,6 +14,7 @@
  * (exit 2, nothing sent) naming it, its line and column, and that only tabs and line breaks are kept.
  * Names (`plainNameInput`) take no control character at all, C1 included, as the server's rule; nothing is changed.
  */
+import { fitsUtf8, utf8Bytes } from "../core/bytes.ts";
 import { FixableError as CliError, EXIT_USAGE } from "../shared/fixable-error.ts";
 import { NAME_CONTROL, TEXT_CONTROL } from "../shared/plain-text.ts";
 
@@ -37,12 +38,24 @@ const CONTROL_NAMES: Readonly<Record<number, string>> = {
 
 /**
  * `value` of `--option` (`option`: the option as typed, e.g. `--note`, or `TEXT` for an argument) of `command`, as it
- * is sent: line ends made LF, colour codes removed. @throws CliError usage (exit 2) naming any other control
- * character, its line and column (both from 1), and how to remove it.
+ * is sent: line ends made LF, colour codes removed. `maxBytes`: the coordinator's limit on the field (bytes of UTF-8,
+ * imported from where the API's schema takes it, never copied), counted as it counts: after its trim.
+ * @throws CliError usage (exit 2) naming any other control character, its line and column (both from 1), and how to
+ * remove it; or the text's size past `maxBytes` — sent, it came back a 400 from the coordinator.
  */
-export function plainTextInput(value: string, option: string, command: string): string {
+export function plainTextInput(value: string, option: string, command: string, maxBytes?: number): string {
   const text = value.replace(/\r\n?/g, "\n").replace(COLOUR, "");
   refuseControl(text, TEXT_CONTROL, option, command, "keeps tabs and line breaks, no other control character");
+  // Trimmed as the coordinator's schemas trim (`.trim()` before the byte bound): never refuse what it would take.
+  const trimmed = text.trim();
+  if (maxBytes !== undefined && !fitsUtf8(trimmed, maxBytes)) {
+    throw new CliError(
+      "usage",
+      `${option} is ${utf8Bytes(trimmed)} bytes of UTF-8, past the ${maxBytes} the coordinator takes`,
+      `shorten it and run \`gigafactory ${command}\` again`,
+      EXIT_USAGE,
+    );
+  }
   return text;
 }
 

@@ -5,8 +5,9 @@
  * — the `✘ ERROR` line says when, and the --json error document carries it as `retryAfterSeconds` for a script to
  * sleep on. It said neither: an overloaded coordinator's 503 read "send the same request again" (at once), and a rate
  * limit in front of the coordinator (a gateway's 429, no Gigafactory problem code) read "check --url".
- * The header is read as each answer arrives (`RetryAfterNotes`, wrapped around the client's fetch: shared/http-transport's
- * ApiError keeps only the body).
+ * The header is each refusal's own (shared/http-transport ApiError `retryAfter`): it was the last 429 or 503 the run's
+ * client had seen (a fetch wrapper noted each), so among answers in flight together (`ship ID…`, `submit FILE…`) a
+ * proxy's 503 that named no wait was told another job's 60 s.
  */
 import { retryAfterSeconds } from "../core/backoff.ts";
 import { ApiError } from "../shared/http-client.ts";
@@ -18,34 +19,17 @@ const MAX_WAIT_S = 86_400;
 /** The statuses whose `Retry-After` says when to come back (RFC 9110 §10.2.3: 503, and 429 by RFC 6585). */
 const WAITS = new Set([429, 503]);
 
-/** The `Retry-After` of the last 429 or 503 the client received, in whole seconds from when it came. */
-export interface RetryAfterNotes {
-  /** `fetch` that notes each such answer's header before handing the answer on unchanged. */
-  fetch: typeof fetch;
-  /** The wait the last such answer named, or undefined when none did. */
-  last(): number | undefined;
-}
-
-export function retryAfterNotes(base: typeof fetch, now: () => number): RetryAfterNotes {
-  let last: number | undefined;
-  const noting: typeof fetch = async (input, init) => {
-    const res = await base(input, init);
-    if (WAITS.has(res.status)) last = retryAfterSeconds(res.headers.get("retry-after"), now());
-    return res;
-  };
-  return { fetch: noting, last: () => last };
-}
-
 /**
- * The wait `err` names: its problem's `retryAfterSeconds` (the coordinator's own problem only: another server's JSON
- * is not read for it), else `header` (the answer's Retry-After, `RetryAfterNotes`); undefined for any other failure,
- * or a wait past a day or not a number.
+ * The wait `err` names, whole s from `now` (ms): its problem's `retryAfterSeconds` (the coordinator's own problem only:
+ * another server's JSON is not read for it), else its own answer's Retry-After; undefined for any other failure, or a
+ * wait past a day or not a number.
  */
-export function retryAfterOf(err: unknown, header: number | undefined): number | undefined {
+export function retryAfterOf(err: unknown, now: number): number | undefined {
   if (!(err instanceof ApiError) || !WAITS.has(err.status)) return undefined;
   const ours = err.fromCoordinator && typeof err.body === "object" && err.body !== null;
   const body = ours ? (err.body as Record<string, unknown>) : {};
-  const said = typeof body.retryAfterSeconds === "number" ? body.retryAfterSeconds : header;
+  const said =
+    typeof body.retryAfterSeconds === "number" ? body.retryAfterSeconds : retryAfterSeconds(err.retryAfter, now);
   return said !== undefined && Number.isFinite(said) && said >= 0 && said <= MAX_WAIT_S ? Math.ceil(said) : undefined;
 }
 

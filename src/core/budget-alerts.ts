@@ -16,7 +16,7 @@
  */
 import { nextPeriodStart, type ProductBudget, WARN_FRACTION, warns } from "./budget.ts";
 import { bothPausedFix, exhaustedFix } from "./budget-pause.ts";
-import { usdTexts } from "./usd-text.ts";
+import { spendTexts, usdTexts } from "./usd-text.ts";
 
 /** What one budget change does to one alert: raise (open, or rewrite an open one's text) with `message`, or clear. */
 export type BudgetAlertStep = { raise: string } | "clear" | undefined;
@@ -32,7 +32,7 @@ type Said = Pick<
  */
 export function warningText(b: Said): string | undefined {
   if (!warns(b)) return undefined;
-  const spent = `spent ${usdTexts([b.spentUsd, b.ceilingUsd]).join(" of ")} this ${b.period}`;
+  const spent = `spent ${spendTexts(b.spentUsd, b.ceilingUsd).join(" of ")} this ${b.period}`;
   return `${spent} (≥ ${WARN_FRACTION * 100} %) when this alert was raised; \`gigafactory budget\` shows the spend now`;
 }
 
@@ -47,7 +47,7 @@ export function exhaustedText(b: Said, spend = true): string | undefined {
   const what = `budget of ${usdTexts([b.ceilingUsd])[0]} per ${b.period} exhausted`;
   if (b.exhausted) {
     // The spend when raised (as the warning says it: later spend does not rewrite it) and what lifts the pause.
-    const [spent] = usdTexts([b.spentUsd, b.ceilingUsd]);
+    const [spent] = spendTexts(b.spentUsd, b.ceilingUsd);
     const end = { period: b.period, periodEnd: nextPeriodStart(b.period, b.periodStart) };
     // Under an operator's pause too, one resume lifts only the operator's: said so, and in the compared text, so
     // the alert is rewritten when that pause begins or ends (a refresh: no webhook, an acknowledgement kept).

@@ -7,7 +7,7 @@
  * (`alsoFrozen`: named after the pause). Pure: `now` is never read.
  */
 import { type BudgetPeriod, overCeiling, type PausedBy } from "./budget.ts";
-import { usdTexts } from "./usd-text.ts";
+import { spendTexts } from "./usd-text.ts";
 import { instantWords } from "./waiting-commands.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
 
@@ -110,7 +110,7 @@ export function budgetPausedWords(pause: BudgetPause | null | undefined): {
       detail: {},
     };
   }
-  const [spent, ceiling] = usdTexts([pause.spentUsd, pause.ceilingUsd]);
+  const [spent, ceiling] = spendTexts(pause.spentUsd, pause.ceilingUsd);
   const spend = `${spent} of ${ceiling} per ${pause.period}`;
   const detail = {
     pausedBy: pause.pausedBy,

@@ -57,3 +57,14 @@ export function usdTexts(amounts: readonly number[]): string[] {
     return `${x < 0 ? "-" : ""}$${text}`;
   });
 }
+
+/**
+ * A spend against its ceiling — "spent X of Y" — as `[spent, ceiling]`: `usdTexts` of the pair alone, the one text of
+ * that pair wherever it is read (the `budget_paused` waiting reason, `gigafactory budget`, the dashboard's copy in
+ * dashboard/usd.js). `budget` shared the pair's decimals with its warning level and burndown points, so one sub-cent
+ * point made the waiting reason's "$12.35 of $12.00" read "$12.3456 of $12.00" there. Pure.
+ */
+export function spendTexts(spentUsd: number, ceilingUsd: number): [spent: string, ceiling: string] {
+  const [spent = "", ceiling = ""] = usdTexts([spentUsd, ceilingUsd]);
+  return [spent, ceiling];
+}

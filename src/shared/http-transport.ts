@@ -27,6 +27,8 @@ export class ApiError extends Error {
   readonly fromCoordinator: boolean;
   /** The answer's Content-Range, when it had one: a 416's `bytes *\/N` names the whole's length (RFC 9110 §14.4). */
   readonly contentRange: string | undefined;
+  /** The answer's own Retry-After as sent (core/backoff `retryAfterSeconds` reads it): each refusal its own. */
+  readonly retryAfter: string | undefined;
 
   constructor(
     status: number,
@@ -36,6 +38,7 @@ export class ApiError extends Error {
     body: unknown,
     fromCoordinator = true,
     contentRange?: string,
+    retryAfter?: string,
   ) {
     super(`${code}: ${detail}`);
     this.name = "ApiError";
@@ -46,6 +49,7 @@ export class ApiError extends Error {
     this.body = body;
     this.fromCoordinator = fromCoordinator;
     this.contentRange = contentRange;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -205,10 +209,11 @@ export async function apiErrorOf(res: Response, more = false, known: readonly st
   }
   const contentType = res.headers.get("content-type");
   const range = res.headers.get("content-range") ?? undefined;
+  const wait = res.headers.get("retry-after") ?? undefined;
   const seen = { status: res.status, statusText: res.statusText, contentType, bytes: bytes.length, more };
   if (!json || foreignJsonCharset(contentType) !== undefined) {
     const detail = `not a Gigafactory answer: ${foreignAnswerText({ ...seen, text: hideKnown(text, known) })}`;
-    return new ApiError(res.status, `http_${res.status}`, `HTTP ${res.status}`, detail, text, false, range);
+    return new ApiError(res.status, `http_${res.status}`, `HTTP ${res.status}`, detail, text, false, range, wait);
   }
   const p = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const str = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
@@ -221,7 +226,7 @@ export async function apiErrorOf(res: Response, more = false, known: readonly st
   // A body naming only its code (`{"code":"invalid_token"}`) said it twice: `✘ ERROR invalid_token: invalid_token`.
   const detail = said === code ? statusWords(res.status, res.statusText) : (said ?? namelessProblemText(seen));
   const ours = isCoordinatorProblem(body, contentType);
-  return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), detail, body, ours, range);
+  return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), detail, body, ours, range, wait);
 }
 
 /**

@@ -22,12 +22,21 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidate nearest to `word` (case-insensitive; the first of equals), if at most `maxDistance` edits away (2:
- * a doubled, dropped, swapped or wrong letter or two), else undefined.
+ * How many edits a typo of `word` can hold and still be told what it meant: fewer than 0.4 × its length (npm's "did
+ * you mean" rule) — none under 3 letters, 1 for 3–5, 2 for 6–7, 3 from 8. Two edits on a three-letter word leave one
+ * letter of it: `alerts --all` was told `did you mean "--url"?`, `top` "job", `stop` "ship"; no hint is better.
+ */
+export function allowedEdits(word: string): number {
+  return Math.ceil(word.length * 0.4) - 1;
+}
+
+/**
+ * The candidate nearest to `word` (case-insensitive; the first of equals), if within both `allowedEdits(word)` and
+ * `maxDistance` (2: a doubled, dropped, swapped or wrong letter or two), else undefined.
  */
 export function nearestName(word: string, candidates: readonly string[], maxDistance = 2): string | undefined {
   const near = candidates
     .map((k) => ({ k, d: editDistance(word.toLowerCase(), k.toLowerCase()) }))
     .sort((x, y) => x.d - y.d)[0];
-  return near && near.d <= maxDistance ? near.k : undefined;
+  return near && near.d <= Math.min(maxDistance, allowedEdits(word)) ? near.k : undefined;
 }

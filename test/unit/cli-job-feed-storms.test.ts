@@ -121,7 +121,7 @@ describe("followJobFeed at the job's watcher cap", () => {
       },
     });
     expect({ last, retries }).toEqual({ last: 4, retries: [MAX_RETRY_AFTER_MS] });
-    expect(retryAfterMs(new Error("x"), FAST)).toBe(0);
+    expect(retryAfterMs(new Error("x"), FAST, Math.random, 0)).toBe(0);
   });
 });
 

@@ -198,7 +198,8 @@ describe("dashboard waiting panel", () => {
     const own = budgetPausedWords(pause as Parameters<typeof budgetPausedWords>[0]);
     const rows = new Map(detailRows({ code: "budget_paused", detail: own.detail }).map(([, l, t]: string[]) => [l, t]));
     expect(rows.get("Paused by")).toBe("the budget running out");
-    expect(rows.get("Spent this period")).toBe("$0.06");
+    // As the message words the pair (usd.js spendTexts): "$0.06" here beside "$0.058 spent of $0.03" read otherwise.
+    expect(rows.get("Spent this period")).toBe("$0.058");
     expect(rows.get("Ceiling")).toBe("$0.03");
     expect(rows.get("Budget period")).toBe("day");
     expect(rows.get("Period ends")).toBe(when(periodEnd));

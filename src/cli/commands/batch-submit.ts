@@ -151,8 +151,8 @@ function withFiles(err: unknown, files: readonly string[]): unknown {
   if (!(err instanceof ApiError)) return err;
   const detail = named(err.detail, files);
   if (detail === err.detail) return err;
-  const { status, code, title, body, fromCoordinator, contentRange } = err;
-  return new ApiError(status, code, title, detail, body, fromCoordinator, contentRange);
+  const { status, code, title, body, fromCoordinator, contentRange, retryAfter } = err;
+  return new ApiError(status, code, title, detail, body, fromCoordinator, contentRange, retryAfter);
 }
 
 /** `standard input: read as a JSON manifest (212 bytes; it starts with \`{\`)` — stderr, as the items are sent. */

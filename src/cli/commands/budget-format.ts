@@ -9,7 +9,7 @@ import { budgetNextStep } from "../../core/budget-pause.ts";
 import { spentSinceWords } from "../../core/budget-since.ts";
 import { estimatedWords } from "../../core/price-estimate.ts";
 import { unpricedWords } from "../../core/unpriced.ts";
-import { usdTexts } from "../../core/usd-text.ts";
+import { spendTexts, usdTexts } from "../../core/usd-text.ts";
 import type { BudgetView } from "../../shared/api-budget.ts";
 import { flooredPercent } from "../number-text.ts";
 import { formatInstant, renderFields } from "../table.ts";
@@ -25,19 +25,18 @@ export type ShownBudget = Omit<BudgetView, Newer> & Partial<Pick<BudgetView, New
 const SHOWN_POINTS = 5;
 
 /**
- * The budget as aligned label/value lines, then the latest burndown points. Every amount shares its decimals with
- * the others (core/usd-text `usdTexts`): a $0.03 budget reads "spent $0.037 of $0.03", not "$0.04 of $0.03".
+ * The budget as aligned label/value lines, then the latest burndown points. Amounts read together share decimals
+ * (core/usd-text): the spend and the ceiling as the waiting reason words them (`spendTexts`: a $0.03 budget reads
+ * "spent $0.037 of $0.03", not "$0.04 of $0.03"), the warning level with the ceiling, the points with each other.
  */
 export function formatBudget(b: ShownBudget): string {
   const latest = b.burndown.slice(-SHOWN_POINTS);
   const estimatedUsd = b.estimatedUsd ?? 0;
-  const [spent, ceiling, warnAt, estimated, ...pointUsd] = usdTexts([
-    b.spentUsd,
-    b.ceilingUsd,
-    b.warnAtUsd,
-    estimatedUsd,
-    ...latest.map((p) => p.spentUsd),
-  ]);
+  const [spent, ceiling] = spendTexts(b.spentUsd, b.ceilingUsd);
+  const [warnAt] = usdTexts([b.warnAtUsd, b.ceilingUsd]);
+  const pointUsd = usdTexts(latest.map((p) => p.spentUsd));
+  // The estimate is read beside the spend it is part of: the same decimals.
+  const [, estimated] = usdTexts([b.spentUsd, estimatedUsd]);
   // Floored as the state is decided, but a spend above 0 never reads "0 %" (cli/number-text `flooredPercent`).
   const pct = flooredPercent(toMicros(b.spentUsd), toMicros(b.ceilingUsd));
   const state = b.pausedBy

@@ -10,7 +10,7 @@
  * spent its budget is refused (`✘ ERROR budget_exceeded: … / raise …`) without. Ctrl-C while the request on one id
  * is out waits for its answer and ends exit 130 (cli/commands/job-actions-interrupt).
  */
-import { ActionBody, JOB_ACTIONS } from "../../shared/api.ts";
+import { ACTION_NOTE_MAX_BYTES, ActionBody, JOB_ACTIONS } from "../../shared/api.ts";
 import type { JobAction } from "../../shared/http-client.ts";
 import { decimal, type OptionSpec } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
@@ -104,7 +104,7 @@ function actionCommand(action: JobAction): Command {
     },
     async run(ctx) {
       const typed = ctx.str("note");
-      const note = typed === undefined ? undefined : plainTextInput(typed, "--note", action);
+      const note = typed === undefined ? undefined : plainTextInput(typed, "--note", action, ACTION_NOTE_MAX_BYTES);
       const verdict = action === "approve" || action === "reject";
       const named = verdict ? ctx.str("reviewer") : undefined;
       const reviewer = named === undefined ? undefined : plainNameInput(named, "--reviewer", action);

@@ -8,9 +8,10 @@
  * automatic lesson an operator reworded shows as `auto · edited by <actor>`. Under --json: the API's documents (`{items, nextCursor?}` for list, the lesson otherwise); a list that stops before the
  * last page says so. Failures: ✘ ERROR from the API's problem.
  */
-import { isLessonId, type Lesson } from "../../core/lessons.ts";
+import { isLessonId, LESSON_LIMITS, type Lesson } from "../../core/lessons.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
+import { quotedInput } from "../echoed-input.ts";
 import { usageError } from "../errors.ts";
 import { plainTextInput } from "../plain-input.ts";
 import { checked } from "../read-answers.ts";
@@ -60,7 +61,7 @@ function describe(l: Lesson): string {
 
 /** `raw` when it has a lesson id's shape (`les_…`, core/lessons), before it goes in a path; else a usage error. */
 function lessonId(raw: string | undefined, command: string): string {
-  if (!isLessonId(raw)) throw usageError(`${JSON.stringify(raw ?? "")} is not a lesson id (les_…)`, command);
+  if (!isLessonId(raw)) throw usageError(`${quotedInput(raw ?? "")} is not a lesson id (les_…)`, command);
   return raw;
 }
 
@@ -153,7 +154,10 @@ export const lessonsCommands: Command[] = [
     options: SCOPE,
     async run(ctx) {
       const added = await call<Lesson>(ctx.client(), "POST", "/lessons", {
-        json: { text: plainTextInput(ctx.positionals[0]!, "TEXT", "lessons add"), ...scopeChanges(ctx) },
+        json: {
+          text: plainTextInput(ctx.positionals[0]!, "TEXT", "lessons add", LESSON_LIMITS.textMaxBytes),
+          ...scopeChanges(ctx),
+        },
       });
       const lesson = checked(LessonRead, added, "a lesson");
       if (ctx.json) ctx.emit(lesson);
@@ -175,7 +179,7 @@ export const lessonsCommands: Command[] = [
       const id = lessonId(ctx.positionals[0], "lessons edit");
       const patch: Record<string, unknown> = { ...scopeChanges(ctx) };
       const text = ctx.str("text");
-      if (text !== undefined) patch.text = plainTextInput(text, "--text", "lessons edit");
+      if (text !== undefined) patch.text = plainTextInput(text, "--text", "lessons edit", LESSON_LIMITS.textMaxBytes);
       for (const [key, field] of [
         ["engine", "engine"],
         ["serial-key", "serialKey"],

@@ -8,6 +8,7 @@
  */
 
 import { counted } from "../../core/counted.ts";
+import { MAX_COMMENT_BYTES } from "../../core/review.ts";
 import type { ReviewsView } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { SIGTERM_HELP } from "../interruption.ts";
@@ -72,7 +73,7 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
       SIGTERM_HELP,
     ],
     options: {
-      comment: { type: "string", value: "TEXT", help: "what the reviewer says (≤ 500 bytes)" },
+      comment: { type: "string", value: "TEXT", help: `what the reviewer says (≤ ${MAX_COMMENT_BYTES} bytes)` },
       round: {
         type: "string",
         value: "ROUND",
@@ -82,7 +83,8 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
     },
     async run(ctx) {
       const typed = ctx.str("comment");
-      const comment = typed === undefined ? undefined : plainTextInput(typed, "--comment", `review ${verdict}`);
+      const comment =
+        typed === undefined ? undefined : plainTextInput(typed, "--comment", `review ${verdict}`, MAX_COMMENT_BYTES);
       const round = ctx.int("round");
       const id = ctx.positionals[0]!;
       const body = { verdict, ...(comment ? { comment } : {}), ...(round !== undefined ? { round } : {}) };

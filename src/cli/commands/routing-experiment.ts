@@ -13,6 +13,7 @@ import { ExperimentIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import { armNames, armPolicyText } from "../arm-policy-text.ts";
 import type { Command } from "../context.ts";
+import { quotedInput } from "../echoed-input.ts";
 import { usageError } from "../errors.ts";
 import { experimentBody } from "../experiment-body.ts";
 import { factoryNamer, nameWaitMs } from "../factory-names.ts";
@@ -77,7 +78,7 @@ export function formatExperiment(e: ExperimentView, names: ReadonlyMap<string, s
 /** `raw` when it has an experiment id's shape (`ex_…`, the API's path parameter), before it goes in a path. */
 function experimentId(raw: string | undefined, command: string): string {
   if (raw === undefined || !ExperimentIdParam.safeParse(raw).success)
-    throw usageError(`${JSON.stringify(raw ?? "")} is not an experiment id (ex_…)`, command);
+    throw usageError(`${quotedInput(raw ?? "")} is not an experiment id (ex_…)`, command);
   return raw;
 }
 

@@ -4,9 +4,10 @@
  * still stopping), a queue or a freeze; `serial freeze KEY --reason TEXT` stops new dispatch of the key's jobs (the
  * running holder finishes), `serial unfreeze KEY` lets its most urgent waiting job go. Under --json: the API's documents (`{keys}` for list, the key's gate otherwise).
  */
-import { serialKeyProblem } from "../../core/serial-gates.ts";
+import { FREEZE_REASON_MAX_BYTES, serialKeyProblem } from "../../core/serial-gates.ts";
 import type { SerialGate } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { quotedInput } from "../echoed-input.ts";
 import { usageError } from "../errors.ts";
 import { factoryNamer, factoryNames, nameWaitMs } from "../factory-names.ts";
 import { plainTextInput } from "../plain-input.ts";
@@ -57,7 +58,7 @@ export function nextText(g: SerialGate): string {
  */
 function keyArg(key: string, command: string): string {
   const problem = serialKeyProblem(key);
-  if (problem) throw usageError(`${JSON.stringify(key)} is not a serial key: ${problem}`, command);
+  if (problem) throw usageError(`${quotedInput(key)} is not a serial key: ${problem}`, command);
   return key;
 }
 
@@ -132,7 +133,7 @@ export const serialCommands: Command[] = [
       const key = keyArg(ctx.positionals[0]!, "serial freeze");
       const typed = ctx.str("reason");
       if (!typed) throw usageError("serial freeze needs --reason", "serial freeze");
-      const reason = plainTextInput(typed, "--reason", "serial freeze");
+      const reason = plainTextInput(typed, "--reason", "serial freeze", FREEZE_REASON_MAX_BYTES);
       const client = ctx.client();
       const gate = gateAnswer(await client.freezeSerialKey(key, reason), key);
       if (ctx.json) ctx.emit(gate);
@@ -151,7 +152,8 @@ export const serialCommands: Command[] = [
     async run(ctx) {
       const key = keyArg(ctx.positionals[0]!, "serial unfreeze");
       const typed = ctx.str("reason");
-      const reason = typed === undefined ? undefined : plainTextInput(typed, "--reason", "serial unfreeze");
+      const reason =
+        typed === undefined ? undefined : plainTextInput(typed, "--reason", "serial unfreeze", FREEZE_REASON_MAX_BYTES);
       const client = ctx.client();
       const gate = gateAnswer(await client.unfreezeSerialKey(key, reason), key);
       if (ctx.json) ctx.emit(gate);

@@ -135,7 +135,6 @@ export const watch: Command = {
           after,
           // Under --follow the feed is the first read: a wrong URL or a server that never answers ends it at once.
           unanswered: follow,
-          retryAfterHeader: () => ctx.retryAfterHeader(),
           // Each stream but the first of a job not ended when the watch began (the reads above just looked): did the
           // job end, and its events get purged, while the watch was away? See watch-verdicts `endedSince`.
           async onOpen(last) {

@@ -18,7 +18,7 @@
 import type { ProductBudget } from "../../../core/budget.ts";
 import { sharedScope } from "../../../core/lessons.ts";
 import type { Checkpoint, Job } from "../../../core/model.ts";
-import { usdTexts } from "../../../core/usd-text.ts";
+import { spendTexts } from "../../../core/usd-text.ts";
 import { expireIfLapsed } from "../dispatch/forced-loss.ts";
 import { giveBack } from "../dispatch/lease-ops.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
@@ -46,7 +46,7 @@ export interface StopScope {
  * own budget (policies/job-allowance `ownBudgetSpent`). Returns how many leased jobs it found (stopped or expired).
  */
 export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported }: StopScope = {}): number {
-  const why = `budget exhausted: ${usdTexts([budget.spentUsd, budget.ceilingUsd]).join(" of ")} per ${budget.period}`;
+  const why = `budget exhausted: ${spendTexts(budget.spentUsd, budget.ceilingUsd).join(" of ")} per ${budget.period}`;
   const ids = tx.sql
     .exec<{ id: string }>(
       "SELECT id FROM jobs WHERE holder_factory_id IS NOT NULL AND stage IN ('assigned', 'building') ORDER BY id",
