@@ -53,7 +53,8 @@
  * isolated by the rules, besides those the grep names: retention-purge-bytes and retention-purge-failure (they run
  * the cron's `cronSweep` itself, which woke every product: both failed in seed 42 and with one worker, the sweep
  * finding others' failures gone), outbox-shipper (reads the shipper's gap with "workerd's clock has not moved",
- * which another file's I/O moves: failed in seed 42), kept-expiry (sets the global Date.now inside a unit),
+ * which another file's I/O moves: failed in seed 42), kept-expiry and transitions (set the global Date.now across
+ * a unit; transitions moved back by the lead after a review),
  * artifact-storage-failures (replaces the R2 binding's put and get while its requests run), revocation-races (a
  * coordinator method replaced on the prototype across an await), tree-bodies (a read-chars counter on SqlStorage's
  * prototype); outbox-outage-* and outbox-feed-call-hung (changing in another helper's area that pass). By weight:
@@ -279,7 +280,6 @@ const FILES = [
   "ticket-single-use",
   "track-record-filters",
   "tracker-size",
-  "transitions",
   "unpriced-tokens",
   "upload-intent-sweep-backoff",
   "waiting-reason",

@@ -108,7 +108,7 @@ function shapedValues(extra: readonly string[], command: CommandSpec, given: Rea
   const first = flags[0];
   if (first === undefined || given.has(first)) return undefined;
   const all = flags.every((f, i) => f !== undefined && !given.has(f) && flags.indexOf(f) === i);
-  return (all ? extra : extra.slice(0, 1)).map((w, i) => `--${flags[i]} ${w}`).join(" ");
+  return (all ? extra : extra.slice(0, 1)).map((w, i) => `--${flags[i]} ${echoed(w)}`).join(" ");
 }
 
 /** `did you mean "factory approve"?` when `wrong` is a misspelt subcommand of `at` (`family`: its commands, whole). */

@@ -50,12 +50,13 @@ function pick(layer: Record<keyof Layer, unknown>): Layer {
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 /**
  * A fixed wait of the CLI (ms) that the environment may shorten: `env[name]` when it is a whole number of ms from 1 to
- * 999,999,999, else `fallback`. For tests, which would otherwise sit it out in real time (test/unit/cli-name-wait,
+ * 999,999,999, capped at `fallback` (it may only shorten: a stray value can never lengthen a real bound), else
+ * `fallback`. For tests, which would otherwise sit it out in real time (test/unit/cli-name-wait,
  * pass46-review): GIGAFACTORY_NAME_WAIT_MS (cli/factory-names) and GIGAFACTORY_AFTER_SIGNAL_MS (cli/interruption).
  */
 export function waitMsFromEnv(env: Env, name: string, fallback: number): number {
   const raw = env[name];
-  return raw !== undefined && /^[1-9]\d{0,8}$/.test(raw) ? Number(raw) : fallback;
+  return raw !== undefined && /^[1-9]\d{0,8}$/.test(raw) ? Math.min(Number(raw), fallback) : fallback;
 }
 /** One day: a larger bound is a typo, and 0 already means "no limit". */
 const MAX_TIMEOUT_SECONDS = 86_400;

@@ -141,4 +141,8 @@ describe("the name wait's test override (GIGAFACTORY_NAME_WAIT_MS)", () => {
     for (const raw of [undefined, "", "0", "-5", "1.5", "20ms", " 20", "1e3", "9999999999"])
       expect(nameWaitMs({ GIGAFACTORY_NAME_WAIT_MS: raw }), String(raw)).toBe(NAME_WAIT_MS);
   });
+  it("only shortens: a value above NAME_WAIT_MS (a stray setting) leaves the real bound", () => {
+    expect(nameWaitMs({ GIGAFACTORY_NAME_WAIT_MS: String(NAME_WAIT_MS + 1) })).toBe(NAME_WAIT_MS);
+    expect(nameWaitMs({ GIGAFACTORY_NAME_WAIT_MS: "999999999" })).toBe(NAME_WAIT_MS);
+  });
 });
