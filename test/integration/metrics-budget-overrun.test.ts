@@ -61,12 +61,15 @@ describe("a budget_exceeded run in the metrics and the D1 history", () => {
     const done = { leaseEpoch: a, stage: "testing", result: { outcome: "success", rc: 0 }, insights: { costUsd: 1 } };
     expect((await patch(ok.id, done)).status).toBe(200);
 
-    // The agent's own stop at the job's budget (agent/report): the coordinator records it `retryable: false`.
+    // The agent's own stop at the job's budget (agent/report), claimed retryable: the coordinator records it
+    // `retryable: false` whatever the factory says (jobs/report), so it counts as the factory's failure. Its spend
+    // stays under the budget: a report over it would be the coordinator's own stop (policies/job-allowance), which
+    // is final without jobs/report's rule, so the case would pass with that rule gone.
     const over = await submit(product, { title: "overruns", ...manifest });
     const b = (await claim(product, f.token)).body.lease.leaseEpoch;
     expect((await patch(over.id, { leaseEpoch: b, stage: "building" })).status).toBe(200);
-    const blown = { outcome: "budget_exceeded", rc: 1, retryable: false };
-    const end = { leaseEpoch: b, stage: "failed", result: blown, insights: { costUsd: 2.5 } };
+    const blown = { outcome: "budget_exceeded", rc: 1, retryable: true };
+    const end = { leaseEpoch: b, stage: "failed", result: blown, insights: { costUsd: 1.5 } };
     expect((await patch(over.id, end)).status).toBe(200);
 
     const m = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
