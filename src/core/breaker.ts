@@ -18,9 +18,11 @@
  * An operator's reset (`resetBreaker`, "transition to closed" in resilience4j's words) closes it at once, counters
  * and cool-down ladder cleared: the operator knows the engine is fixed (a login renewed, a limit lifted). A trial
  * still out then was probing the engine as it was before the fix, so its result is no evidence any more: it is kept
- * as `overriddenTrial`, and its end moves nothing but that ref — a late failure must not re-open (threshold 1) or
- * count against the fixed engine, a late rate limit must not re-open it. Runs from before the trip still count as
- * they always do. The ref lives only on a closed breaker: a new trip (another run's failures) drops it, and the
+ * as `overriddenTrial`, and its end moves nothing but that ref (`stale` in its Transition: the coordinator counts it
+ * against no error budget either) — a late failure must not re-open (threshold 1) or count against the fixed engine.
+ * One exception: a rate limit that states its wait (`retryAfterSeconds` > 0) says what the engine's limit is NOW,
+ * whoever hit it, so it opens the breaker until now + N (never sooner); one with no wait stays ignored. Runs from
+ * before the trip still count as they always do. The ref lives only on a closed breaker: a new trip (another run's failures) drops it, and the
  * overridden trial is from then on one more run from before that trip.
  */
 
@@ -128,11 +130,15 @@ function msAfter(now: number, seconds: number): number {
   return now + Math.ceil(seconds * 1000 - FLOAT_NOISE_MS);
 }
 
-/** What one run's end did: the new breaker, and whether it tripped (closed/half-open → open) or closed. */
+/**
+ * What one run's end did: the new breaker, and whether it tripped (closed/half-open → open) or closed. `stale`: the
+ * run is from before an operator's reset — no evidence about the engine as it is, so no error budget counts it.
+ */
 export interface Transition {
   next: Breaker;
   tripped: boolean;
   closed: boolean;
+  stale?: true;
 }
 
 function withoutTrial(b: Breaker): Breaker {
@@ -153,8 +159,13 @@ function opening(b: Breaker): Breaker {
  */
 export function onRunEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: number, s: BreakerSettings): Transition {
   const state = breakerState(b, now);
-  // The trial a reset overrode: its end is no evidence about the fixed engine (module note); it only drops the ref.
-  if (sameRun(b.overriddenTrial, run)) return { next: opening(b), tripped: false, closed: false };
+  // The trial a reset overrode: its end is no evidence about the fixed engine (module note); it only drops the ref —
+  // but a stated retry-after is the engine's limit now, so it is honoured as any run's.
+  if (sameRun(b.overriddenTrial, run)) {
+    const stated = event.kind === "rate_limited" && event.retryAfterSeconds ? event : undefined;
+    const t = stated ? onRunEnd(opening(b), stated, run, now, s) : { next: opening(b), tripped: false, closed: false };
+    return { ...t, stale: true };
+  }
   const trial = isTrial(b, run);
   // The trial ended, whatever its outcome: its slot is free.
   const rest = trial ? withoutTrial(b) : b;

@@ -3,7 +3,8 @@
 // false` with nothing audited; an open breaker under `overflow: hold` is closed at once — its breaker_open alert
 // resolved, `breaker.reset` audited with the operator as actor and the state it had — and the held job is pushed to
 // the factory's socket by the pass the reset's own unit asks for; and a half-open trial out at the reset (threshold
-// 1, the default engine `*`) that fails afterwards does not re-open the breaker: the next job still goes there.
+// 1, the default engine `*`) that fails afterwards does not re-open the breaker nor count against the factory's error
+// budget (it would quarantine it): the next job still goes there.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, type JobView, mintToken, P, submit } from "./client";
@@ -103,9 +104,10 @@ describe("breaker reset", () => {
     socket.close();
   });
 
-  it("a half-open trial out at the reset that fails later does not re-open it (threshold 1, default engine *)", async () => {
+  it("a half-open trial out at the reset that fails later neither re-opens it nor quarantines (threshold 1, *)", async () => {
     const product = "breaker-reset-late-trial";
-    const one = { breaker: { failureThreshold: 1 } };
+    // An error budget of one failure: the trip's failure fills it, so a counted trial failure would quarantine f1.
+    const one = { breaker: { failureThreshold: 1 }, errorBudget: { windowMinutes: 60, maxFailures: 1 } };
     expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: one })).status).toBe(200);
     const f1 = await enroll(product, "f1", [], 2);
     await failJobs(product, f1.token, 1, null);
@@ -122,6 +124,8 @@ describe("breaker reset", () => {
     const failed = { stage: "failed", result: { outcome: "failure", rc: 1, retryable: false } };
     expect((await report(product, f1.token, trialJob.id, trial.body.lease.leaseEpoch, failed)).status).toBe(200);
     expect(await breakersOf(product, f1.factoryId)).toEqual([]);
+    const fleet = await api<{ status: string }>("GET", `${P(product)}/factories/${f1.factoryId}`, { token: ADMIN });
+    expect(fleet.body.status).toBe("active"); // nor did it count against the factory's error budget
     const next = await submit(product, { title: "after the reset" });
     expect((await claim(product, f1.token)).body.job.id).toBe(next.id);
   });

@@ -1,7 +1,8 @@
 // An operator's breaker reset (core/breaker `resetBreaker`): from any state it closes the breaker with no failures
 // counted and the cool-down ladder back at its base (the next trip waits the base cool-down, not a doubled one); a
 // closed, clean breaker comes back equal (nothing to reset). A trial out at the reset is overridden: its late end —
-// failure at threshold 1, rate limit, success, neutral — moves nothing but its ref, and never re-opens the breaker;
+// failure at threshold 1, waitless rate limit, success, neutral — moves nothing but its ref (stale: no error budget
+// counts it), while its rate limit that states a wait opens it until now + N, as the engine is limited now;
 // and with resets anywhere in a history, half-open still admits exactly one trial and only THE trial settles it.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -60,17 +61,27 @@ describe("resetBreaker", () => {
     expect(resetBreaker({ ...CLOSED })).toEqual(CLOSED);
   });
 
-  it("the trial out at the reset is overridden: its late failure, rate limit or success moves nothing", () => {
+  it("the trial out at the reset is overridden: its late failure, waitless rate limit or success moves nothing", () => {
     const { b, at } = halfOpenTwice();
     const reset = resetBreaker(b);
     expect(reset).toEqual({ consecutiveFailures: 0, overriddenTrial: TRIAL });
-    const late: BreakerEvent[] = [fail, { kind: "rate_limited", retryAfterSeconds: 30 }, { kind: "success" }];
-    for (const event of late) {
+    const late: BreakerEvent[] = [fail, { kind: "rate_limited" }, { kind: "rate_limited", retryAfterSeconds: 0 }];
+    for (const event of [...late, { kind: "success" } as const, { kind: "neutral" } as const]) {
       const t = onRunEnd(reset, event, TRIAL, at + 10, S);
-      expect(t).toEqual({ next: { consecutiveFailures: 0 }, tripped: false, closed: false });
+      // `stale`: no evidence about the engine now, so the coordinator counts it against no error budget either.
+      expect(t).toEqual({ next: { consecutiveFailures: 0 }, tripped: false, closed: false, stale: true });
     }
     // The same job under another lease epoch is another run: it counts (threshold 1: it trips).
     expect(onRunEnd(reset, fail, { ...TRIAL, leaseEpoch: 2 }, at + 10, S).tripped).toBe(true);
+  });
+
+  it("the overridden trial's rate limit with a stated wait is honoured: open until now + N, never sooner", () => {
+    const { b, at } = halfOpenTwice();
+    const t = onRunEnd(resetBreaker(b), { kind: "rate_limited", retryAfterSeconds: 30 }, TRIAL, at + 10, S);
+    // The wait states the engine's limit as it is now, whoever hit it; the cool-down ladder is not touched.
+    const next = { consecutiveFailures: 0, openUntil: at + 10 + 30_000 };
+    expect(t).toEqual({ next, tripped: true, closed: false, stale: true });
+    expect(breakerState(t.next, at + 10 + 29_999)).toBe("open");
   });
 
   it("a success of another run keeps the overridden trial's ref, so its later failure still moves nothing", () => {
@@ -146,7 +157,10 @@ describe("resetBreaker properties", () => {
             const t = onRunEnd(b, step.end.event, ended!, now, s);
             if (overridden) {
               const { overriddenTrial: _o, ...rest } = b;
-              expect(t).toEqual({ next: rest, tripped: false, closed: false });
+              const wait = step.end.event.kind === "rate_limited" ? (step.end.event.retryAfterSeconds ?? 0) : 0;
+              // A stated wait is honoured (open until now + N); any other end moves nothing but the ref.
+              const next = wait > 0 ? { ...rest, openUntil: now + wait * 1000 } : rest;
+              expect(t).toEqual({ next, tripped: wait > 0, closed: false, stale: true });
             }
             b = t.next;
             if (ended?.jobId === trial?.jobId || step.end.event.kind === "success") trial = undefined;

@@ -141,7 +141,7 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
   const settings = getSettings(tx.sql);
   const event = breakerEvent(run.result);
   const prev = readBreaker(tx.sql, run.factoryId, engine);
-  const { next, tripped, closed } = onRunEnd(prev, event, run, tx.now, settings.breaker);
+  const { next, tripped, closed, stale } = onRunEnd(prev, event, run, tx.now, settings.breaker);
   // Most runs end with their breaker closed and clean, as it was: nothing to write.
   if (!sameBreaker(prev, next)) writeBreaker(tx.sql, run.factoryId, engine, next);
   const subject = `breaker:${run.factoryId}:${engine}`;
@@ -159,7 +159,8 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
     clearAlert(tx, "breaker_open", subject);
     enqueueAudit(tx, "system", "breaker.close", subject, { jobId: run.jobId });
   }
-  if (event.kind === "failure") noteFactoryFailure(tx, run.factoryId);
+  // A run from before an operator's reset is about the engine as it was: it must not quarantine the factory either.
+  if (event.kind === "failure" && !stale) noteFactoryFailure(tx, run.factoryId);
 }
 
 // The open sets handed out in this unit: a trial admitted later in the same unit (a dispatch pass plans many jobs
