@@ -2,8 +2,8 @@
 // counted and the cool-down ladder back at its base (the next trip waits the base cool-down, not a doubled one); a
 // closed, clean breaker comes back equal (nothing to reset). A trial out at the reset is overridden: its late end —
 // failure at threshold 1, waitless rate limit, success, neutral — moves nothing but its ref (stale: no error budget
-// counts it), while its rate limit that states a wait opens it until now + N, as the engine is limited now;
-// and with resets anywhere in a history, half-open still admits exactly one trial and only THE trial settles it.
+// counts it), while its rate limit that states a wait opens it until now + N, as the engine is limited now; so does
+// any run granted strictly before the reset's instant (`resetAt`), kept across a new trip; and with resets anywhere in a history, half-open still admits exactly one trial and only THE trial settles it.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -82,6 +82,28 @@ describe("resetBreaker", () => {
     const next = { consecutiveFailures: 0, openUntil: at + 10 + 30_000 };
     expect(t).toEqual({ next, tripped: true, closed: false, stale: true });
     expect(breakerState(t.next, at + 10 + 29_999)).toBe("open");
+  });
+
+  it("a run granted before the reset (startedAt < resetAt) ends stale; one granted at or after it counts", () => {
+    const open = onRunEnd({ ...CLOSED }, fail, ref(0), NOW, S).next;
+    const at = NOW + 5_000;
+    const reset = resetBreaker(open, at);
+    expect(reset).toEqual({ consecutiveFailures: 0, resetAt: at });
+    const before = { ...ref(1), startedAt: at - 1 };
+    // Threshold 1: counted, it would re-trip the breaker the operator just closed.
+    expect(onRunEnd(reset, fail, before, at + 10, S)).toEqual({
+      next: reset,
+      tripped: false,
+      closed: false,
+      stale: true,
+    });
+    const stated = onRunEnd(reset, { kind: "rate_limited", retryAfterSeconds: 9 }, before, at + 10, S);
+    expect([stated.tripped, stated.next.openUntil, stated.stale]).toEqual([true, at + 10 + 9_000, true]);
+    // The reset's own ms may be the first pass it asked for: that run counts, and the instant survives the trip.
+    const tripped = onRunEnd(reset, fail, { ...ref(2), startedAt: at }, at + 10, S);
+    expect([tripped.tripped, tripped.stale, tripped.next.resetAt]).toEqual([true, undefined, at]);
+    // A run from before the reset ending once the breaker re-opened still moves nothing.
+    expect(onRunEnd(tripped.next, fail, before, at + 20, S).next).toEqual(tripped.next);
   });
 
   it("a success of another run keeps the overridden trial's ref, so its later failure still moves nothing", () => {
