@@ -148,18 +148,20 @@ describe("resetBreaker properties", () => {
     { maxLength: 80 },
   );
 
-  it("with resets anywhere: one trial at a time, only its end settles it, an overridden trial's end moves nothing", () => {
+  it("with resets anywhere: one trial at a time, only its end settles it, a run from before a reset moves nothing", () => {
     fc.assert(
       fc.property(settingsArb, stepsArb, (s, steps) => {
         let b: Breaker = { ...CLOSED };
         let now = NOW;
         let trial: RunRef | undefined; // the model: the run a half-open breaker admitted, while it is out
-        const out: RunRef[] = [];
+        let lastReset: number | undefined; // runs granted strictly before it end stale
+        const out: Array<RunRef & { startedAt: number }> = [];
         for (const [i, step] of steps.entries()) {
           now += step.gapSeconds * 1000;
           if (step.reset) {
-            b = resetBreaker(b);
+            b = resetBreaker(b, now);
             trial = undefined;
+            lastReset = now;
             expect(breakerState(b, now)).toBe("closed");
             expect([b.consecutiveFailures, b.openUntil, b.coolDownSeconds, b.trial]).toEqual([
               0,
@@ -170,7 +172,7 @@ describe("resetBreaker properties", () => {
           }
           if (step.assign && !blocksRouting(b, now)) {
             if (breakerState(b, now) === "half_open") trial = ref(i);
-            out.push(ref(i));
+            out.push({ ...ref(i), startedAt: now });
             b = admit(b, ref(i), now);
           }
           if (step.end && out.length > 0) {
@@ -184,8 +186,17 @@ describe("resetBreaker properties", () => {
               const next = wait > 0 ? { ...rest, openUntil: now + wait * 1000 } : rest;
               expect(t).toEqual({ next, tripped: wait > 0, closed: false, stale: true });
             }
+            const before = lastReset !== undefined && ended!.startedAt < lastReset;
+            if (before && !overridden) {
+              // Any other run granted before the reset: stale too; only a stated wait moves it (never shortening).
+              expect(t.stale).toBe(true);
+              const wait = step.end.event.kind === "rate_limited" ? (step.end.event.retryAfterSeconds ?? 0) : 0;
+              if (wait === 0) expect(t.next).toEqual(b);
+              else expect(t.next.openUntil).toBe(Math.max(b.openUntil ?? 0, now + wait * 1000));
+            }
+            if (!before && !overridden) expect(t.stale).toBeUndefined();
             b = t.next;
-            if (ended?.jobId === trial?.jobId || step.end.event.kind === "success") trial = undefined;
+            if (ended?.jobId === trial?.jobId || (step.end.event.kind === "success" && !t.stale)) trial = undefined;
           }
           expect(b.trial).toEqual(trial);
           // The ref lives only on a closed breaker, so the stored columns can never be read as a live trial.
