@@ -18,9 +18,19 @@
  * An operator's reset (`resetBreaker`, "transition to closed" in resilience4j's words) closes it at once, counters
  * and cool-down ladder cleared: the operator knows the engine is fixed (a login renewed, a limit lifted). A trial
  * still out then was probing the engine as it was before the fix, so its result is no evidence any more: it is kept
- * as `overriddenTrial`, and its end moves nothing but that ref — a late failure must not re-open (threshold 1) or
- * count against the fixed engine, a late rate limit must not re-open it. Runs from before the trip still count as
- * they always do. The ref lives only on a closed breaker: a new trip (another run's failures) drops it, and the
+ * as `overriddenTrial`, and its end moves nothing but that ref (`stale` in its Transition: the coordinator counts it
+ * against no error budget either) — a late failure must not re-open (threshold 1) or count against the fixed engine.
+ * One exception: a rate limit that states its wait (`retryAfterSeconds` > 0) says what the engine's limit is NOW,
+ * whoever hit it, so it opens the breaker until now + N (never sooner); one with no wait stays ignored. Runs from
+ * before the trip still count as they always do.
+ *
+ * The other runs out at the reset are about the old engine too (several seats busy under an expired login fail right
+ * after it, and would re-trip it at once): the reset's instant is kept as `resetAt`, and the end of any run whose
+ * lease was granted strictly before it (`startedAt < resetAt`) is stale as the overridden trial's is. Strictly: a run
+ * granted in the reset's own ms may be the first of the dispatch pass it asked for, so it counts — the trial, the one
+ * out-at-reset run that may share that ms, is known by its ref. A stale run is never THE trial (a trial admitted
+ * after the reset started at or after it), so only the trial still settles half-open. The coordinator keeps
+ * `resetAt` only while such a run is out. The ref lives only on a closed breaker: a new trip (another run's failures) drops it, and the
  * overridden trial is from then on one more run from before that trip.
  */
 
@@ -50,6 +60,8 @@ export interface Breaker {
   trial?: RunRef;
   /** A trial that was out when an operator reset the breaker, while it is still out: its end moves nothing. Closed only. */
   overriddenTrial?: RunRef;
+  /** The operator's last reset (ms epoch), while a run granted before it may be out: its end is stale (module note). */
+  resetAt?: number;
 }
 
 /** What a run's end means to a breaker. `neutral` outcomes (cancelled, fenced, budget) leave it alone. */
@@ -94,12 +106,19 @@ export const isTrial = (b: Breaker, run: RunRef): boolean => sameRun(b.trial, ru
  * `coolDownSeconds`, not a doubled one). A trial out (half-open, or open again by a rate limit while it ran) becomes
  * `overriddenTrial`, as does one a former reset overrode that is still out (see the module note). Needs no `now`:
  * whatever the state, the answer is closed. A breaker closed with no failures and nothing overridden comes back
- * equal (`sameBreaker` in the coordinator): nothing to reset. Throws nothing.
+ * equal (`sameBreaker` in the coordinator): nothing to reset. `resetAt` (ms epoch): the reset's instant, given while a
+ * run granted before it is out (module note); omitted, none is kept. Throws nothing.
  */
-export function resetBreaker(b: Breaker): Breaker {
+export function resetBreaker(b: Breaker, resetAt?: number): Breaker {
   // At most one of the two is set: a trial only while not closed, an overridden one only while closed.
   const overridden = b.trial ?? b.overriddenTrial;
-  return { ...CLOSED, ...(overridden ? { overriddenTrial: overridden } : {}) };
+  return { ...CLOSED, ...(overridden ? { overriddenTrial: overridden } : {}), ...(resetAt ? { resetAt } : {}) };
+}
+
+/** True when `run` ended stale on `b`: the trial a reset overrode, or a run granted before the reset (module note). */
+export function staleRun(b: Breaker, run: RunRef & { startedAt?: number }): boolean {
+  if (sameRun(b.overriddenTrial, run)) return true;
+  return !isTrial(b, run) && b.resetAt !== undefined && run.startedAt !== undefined && run.startedAt < b.resetAt;
 }
 
 /** The next cool-down (s) after a failed trial: doubled, never above the cap. */
@@ -128,11 +147,15 @@ function msAfter(now: number, seconds: number): number {
   return now + Math.ceil(seconds * 1000 - FLOAT_NOISE_MS);
 }
 
-/** What one run's end did: the new breaker, and whether it tripped (closed/half-open → open) or closed. */
+/**
+ * What one run's end did: the new breaker, and whether it tripped (closed/half-open → open) or closed. `stale`: the
+ * run is from before an operator's reset — no evidence about the engine as it is, so no error budget counts it.
+ */
 export interface Transition {
   next: Breaker;
   tripped: boolean;
   closed: boolean;
+  stale?: true;
 }
 
 function withoutTrial(b: Breaker): Breaker {
@@ -151,10 +174,30 @@ function opening(b: Breaker): Breaker {
  * @param s the product's `breaker` settings (core/settings); `retryAfterSeconds` is in s and must be finite ≥ 0.
  * @throws RangeError — a rate limit with a negative or non-finite `retryAfterSeconds`.
  */
-export function onRunEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: number, s: BreakerSettings): Transition {
+export function onRunEnd(
+  b: Breaker,
+  event: BreakerEvent,
+  run: RunRef & { startedAt?: number },
+  now: number,
+  s: BreakerSettings,
+): Transition {
+  // A run from before a reset: its end is no evidence about the fixed engine (module note); the overridden trial's
+  // drops its ref — but a stated retry-after is the engine's limit now, so it is honoured as any run's.
+  if (staleRun(b, run)) {
+    const left = sameRun(b.overriddenTrial, run) ? opening(b) : b;
+    const stated = event.kind === "rate_limited" && event.retryAfterSeconds ? event : undefined;
+    const t = stated ? applyEnd(left, stated, run, now, s) : { next: left, tripped: false, closed: false };
+    return { ...t, stale: true };
+  }
+  return applyEnd(b, event, run, now, s);
+}
+
+/** A fresh state's carry of `b`'s reset instant: a trip or a close leaves runs from before the reset out. */
+const keptReset = (b: Breaker): Pick<Breaker, "resetAt"> => (b.resetAt !== undefined ? { resetAt: b.resetAt } : {});
+
+/** `onRunEnd` of a run that counts. */
+function applyEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: number, s: BreakerSettings): Transition {
   const state = breakerState(b, now);
-  // The trial a reset overrode: its end is no evidence about the fixed engine (module note); it only drops the ref.
-  if (sameRun(b.overriddenTrial, run)) return { next: opening(b), tripped: false, closed: false };
   const trial = isTrial(b, run);
   // The trial ended, whatever its outcome: its slot is free.
   const rest = trial ? withoutTrial(b) : b;
@@ -163,7 +206,7 @@ export function onRunEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: numb
       return { next: rest, tripped: false, closed: false };
     case "success": {
       // Closed, a trial a reset overrode still out: its end must still move nothing (a late failure, threshold 1).
-      const kept = b.overriddenTrial ? { overriddenTrial: b.overriddenTrial } : {};
+      const kept = { ...(b.overriddenTrial ? { overriddenTrial: b.overriddenTrial } : {}), ...keptReset(b) };
       return { next: { ...CLOSED, ...kept }, tripped: false, closed: state !== "closed" };
     }
     case "rate_limited": {
@@ -179,14 +222,15 @@ export function onRunEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: numb
       const failures = b.consecutiveFailures + 1;
       if (state === "half_open" && trial) {
         const coolDown = nextCoolDown(b.coolDownSeconds, s);
-        const next = { consecutiveFailures: failures, openUntil: msAfter(now, coolDown), coolDownSeconds: coolDown };
-        return { next, tripped: true, closed: false };
+        const next = { ...keptReset(b), consecutiveFailures: failures, openUntil: msAfter(now, coolDown) };
+        return { next: { ...next, coolDownSeconds: coolDown }, tripped: true, closed: false };
       }
       // Open, or half-open and this run is not the trial (it started before the trip): it only counts.
       if (state !== "closed" || failures < s.failureThreshold)
         return { next: { ...rest, consecutiveFailures: failures }, tripped: false, closed: false };
       const coolDown = nextCoolDown(undefined, s);
       const next: Breaker = {
+        ...keptReset(b),
         consecutiveFailures: failures,
         openUntil: msAfter(now, coolDown),
         coolDownSeconds: coolDown,

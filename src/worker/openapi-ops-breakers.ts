@@ -42,7 +42,10 @@ export const BREAKER_OPS: Op[] = [
     description:
       "Close the circuit breaker of one factory × engine at once (engine * = the factory's default engine): its " +
       "failures in a row and its cool-down ladder are cleared, its breaker_open alert resolved, and a dispatch pass " +
-      "offers the jobs it held. A trial run still out is overridden: its end no longer moves the breaker. Audited " +
+      "offers the jobs it held. A trial run still out, and every run granted before the reset, is overridden: its " +
+      "end no longer moves the breaker nor counts " +
+      "against the factory's error budget (a rate limit it reports with a stated wait still opens the breaker until " +
+      "then). Audited " +
       "(breaker.reset, with the state it had). A breaker closed with no failures already (or no breaker of that " +
       "engine) is 200 with `changed: false`, nothing written or audited. 404 for an unknown factory. No body",
     role: "operator",

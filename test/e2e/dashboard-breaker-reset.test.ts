@@ -32,8 +32,11 @@ describe("dashboard: an operator resets a breaker on the fleet map", () => {
       const button = `#reset-breaker-${id}-default`;
 
       const viewer = await signedInPage(suite, suite.tokens.viewer, PRODUCT);
+      // Until whoami answers every data-needs control is hidden: wait for the role, or a broken gate passes too.
+      await expect.poll(() => viewer.page.locator("html").getAttribute("data-role"), SOON).toBe("viewer");
       await viewer.page.goto(`${suite.h.url}/#/fleet`);
       await viewer.page.locator(`#breaker-${id}-default`).waitFor(SOON);
+      expect(await viewer.page.locator(button).count()).toBe(1); // drawn, and hidden by the role gate
       expect(await viewer.page.locator(button).isVisible()).toBe(false);
       expect(viewer.errors).toEqual([]);
       await viewer.close();

@@ -3,7 +3,9 @@
 // false` with nothing audited; an open breaker under `overflow: hold` is closed at once — its breaker_open alert
 // resolved, `breaker.reset` audited with the operator as actor and the state it had — and the held job is pushed to
 // the factory's socket by the pass the reset's own unit asks for; and a half-open trial out at the reset (threshold
-// 1, the default engine `*`) that fails afterwards does not re-open the breaker: the next job still goes there.
+// 1, the default engine `*`) that fails afterwards does not re-open the breaker nor count against the factory's error
+// budget (it would quarantine it): the next job still goes there. So do the other runs granted before the reset
+// (seats busy under the same broken login): stale, they count nowhere; a run granted after it counts again.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, type JobView, mintToken, P, submit } from "./client";
@@ -103,9 +105,10 @@ describe("breaker reset", () => {
     socket.close();
   });
 
-  it("a half-open trial out at the reset that fails later does not re-open it (threshold 1, default engine *)", async () => {
+  it("a half-open trial out at the reset that fails later neither re-opens it nor quarantines (threshold 1, *)", async () => {
     const product = "breaker-reset-late-trial";
-    const one = { breaker: { failureThreshold: 1 } };
+    // An error budget of one failure: the trip's failure fills it, so a counted trial failure would quarantine f1.
+    const one = { breaker: { failureThreshold: 1 }, errorBudget: { windowMinutes: 60, maxFailures: 1 } };
     expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: one })).status).toBe(200);
     const f1 = await enroll(product, "f1", [], 2);
     await failJobs(product, f1.token, 1, null);
@@ -122,7 +125,46 @@ describe("breaker reset", () => {
     const failed = { stage: "failed", result: { outcome: "failure", rc: 1, retryable: false } };
     expect((await report(product, f1.token, trialJob.id, trial.body.lease.leaseEpoch, failed)).status).toBe(200);
     expect(await breakersOf(product, f1.factoryId)).toEqual([]);
+    const fleet = await api<{ status: string }>("GET", `${P(product)}/factories/${f1.factoryId}`, { token: ADMIN });
+    expect(fleet.body.status).toBe("active"); // nor did it count against the factory's error budget
     const next = await submit(product, { title: "after the reset" });
     expect((await claim(product, f1.token)).body.job.id).toBe(next.id);
+  });
+
+  it("runs granted before the reset that fail after it neither re-trip it nor quarantine; a later run counts", async () => {
+    const product = "breaker-reset-busy-seats";
+    const one = { breaker: { failureThreshold: 1 }, errorBudget: { windowMinutes: 60, maxFailures: 1 } };
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: one })).status).toBe(200);
+    const f1 = await enroll(product, "f1", [], 3);
+    // Two seats busy under what will prove an expired login, then a third run's failure opens the breaker.
+    const busy = [];
+    for (const title of ["busy a", "busy b"]) {
+      const job = await submit(product, { title });
+      const c = await claim(product, f1.token);
+      expect(c.body.job.id).toBe(job.id);
+      busy.push({ id: job.id, epoch: c.body.lease.leaseEpoch });
+    }
+    await failJobs(product, f1.token, 1, null);
+    expect((await breakersOf(product, f1.factoryId))[0]).toMatchObject({ engine: "*", state: "open" });
+    // Granted well before the reset (time as a parameter): a grant in the reset's own ms would count.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.sql.exec("UPDATE runs SET started_at = started_at - 1000 WHERE ended_at IS NULL");
+    });
+    expect((await reset(product, f1.factoryId, "*")).body.changed).toBe(true);
+
+    const failed = { stage: "failed", result: { outcome: "failure", rc: 1, retryable: false } };
+    for (const b of busy) {
+      expect((await report(product, f1.token, b.id, b.epoch, failed)).status).toBe(200);
+      expect(await breakersOf(product, f1.factoryId)).toEqual([]); // counted, the first would re-open it
+    }
+    const status = await api<{ status: string }>("GET", `${P(product)}/factories/${f1.factoryId}`, { token: ADMIN });
+    expect(status.body.status).toBe("active"); // nor did they fill its error budget
+    const rows = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
+      state.storage.sql.exec("SELECT reset_at FROM breakers").toArray(),
+    );
+    expect(rows).toEqual([]); // the last of them ended: the reset's instant is kept no longer
+    // A run granted after the reset is evidence about the engine as it is: its failure trips it (threshold 1).
+    await failJobs(product, f1.token, 1, null);
+    expect((await breakersOf(product, f1.factoryId))[0]).toMatchObject({ engine: "*", state: "open" });
   });
 });

@@ -5,7 +5,8 @@
 // result's `retryable` (migration 0012) that tells the two apart. Before, the ratio read the outcome column alone
 // and left every `budget_exceeded` out: a factory that kept blowing its budget read 100 % in the ratio while learned
 // routing counted those runs as its failures, and D1's rows could not tell a stop from an overrun at all. A
-// coordinator made before `runs.retryable` gains it on its next start, filled from each budget_exceeded run's document.
+// coordinator made before `runs.retryable` gains it on its next start, filled from each budget_exceeded run's document;
+// and every start fills the rows of the metrics' window an older binary ended with NULL (a rollback), none older.
 import { env, runInDurableObject } from "cloudflare:test";
 import parse from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
@@ -61,12 +62,15 @@ describe("a budget_exceeded run in the metrics and the D1 history", () => {
     const done = { leaseEpoch: a, stage: "testing", result: { outcome: "success", rc: 0 }, insights: { costUsd: 1 } };
     expect((await patch(ok.id, done)).status).toBe(200);
 
-    // The agent's own stop at the job's budget (agent/report): the coordinator records it `retryable: false`.
+    // The agent's own stop at the job's budget (agent/report), claimed retryable: the coordinator records it
+    // `retryable: false` whatever the factory says (jobs/report), so it counts as the factory's failure. Its spend
+    // stays under the budget: a report over it would be the coordinator's own stop (policies/job-allowance), which
+    // is final without jobs/report's rule, so the case would pass with that rule gone.
     const over = await submit(product, { title: "overruns", ...manifest });
     const b = (await claim(product, f.token)).body.lease.leaseEpoch;
     expect((await patch(over.id, { leaseEpoch: b, stage: "building" })).status).toBe(200);
-    const blown = { outcome: "budget_exceeded", rc: 1, retryable: false };
-    const end = { leaseEpoch: b, stage: "failed", result: blown, insights: { costUsd: 2.5 } };
+    const blown = { outcome: "budget_exceeded", rc: 1, retryable: true };
+    const end = { leaseEpoch: b, stage: "failed", result: blown, insights: { costUsd: 1.5 } };
     expect((await patch(over.id, end)).status).toBe(200);
 
     const m = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
@@ -155,5 +159,38 @@ describe("a budget_exceeded run in the metrics and the D1 history", () => {
     expect(m.indexes).toEqual(["runs_by_end_counted"]);
     const snap = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
     expect(snap.factories).toEqual([{ id: f.factoryId, name: "old", runs: 2, successes: 1, successRate: 0.5 }]);
+  });
+
+  it("fills the window's NULL retryable of runs an older binary ended after a rollback, on every start", async () => {
+    const product = "metrics-retryable-rollback";
+    const f = await enroll(product, "rolled");
+    const m = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const sql = state.storage.sql;
+      const now = Date.now();
+      // The column exists (made by a newer start); an older binary then ended these without writing it.
+      const ended: Array<[string, number]> = [
+        ["job_stop", now - 1_000], // a product stop in the window: not counted once filled
+        ["job_old", now - 25 * 3_600_000], // out of the window the metrics read: left for good
+      ];
+      for (const [job, at] of ended)
+        sql.exec(
+          `INSERT INTO runs(job_id, attempt, factory_id, lease_epoch, engine, started_at, ended_at, outcome, doc)
+           VALUES (?, 1, ?, 1, NULL, ?, ?, 'budget_exceeded', ?)`,
+          job,
+          f.factoryId,
+          at - 1_000,
+          at,
+          JSON.stringify({ result: { outcome: "budget_exceeded", retryable: true } }),
+        );
+      applySchema(sql); // the next start, the column already there
+      applySchema(sql); // idempotent
+      return sql.exec("SELECT job_id, retryable FROM runs ORDER BY job_id").toArray();
+    });
+    expect(m).toEqual([
+      { job_id: "job_old", retryable: null },
+      { job_id: "job_stop", retryable: 1 },
+    ]);
+    const snap = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
+    expect(snap.factories.map((x) => [x.id, x.runs, x.successes])).toEqual([[f.factoryId, 0, 0]]); // not a failure
   });
 });

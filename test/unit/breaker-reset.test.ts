@@ -1,8 +1,9 @@
 // An operator's breaker reset (core/breaker `resetBreaker`): from any state it closes the breaker with no failures
 // counted and the cool-down ladder back at its base (the next trip waits the base cool-down, not a doubled one); a
 // closed, clean breaker comes back equal (nothing to reset). A trial out at the reset is overridden: its late end —
-// failure at threshold 1, rate limit, success, neutral — moves nothing but its ref, and never re-opens the breaker;
-// and with resets anywhere in a history, half-open still admits exactly one trial and only THE trial settles it.
+// failure at threshold 1, waitless rate limit, success, neutral — moves nothing but its ref (stale: no error budget
+// counts it), while its rate limit that states a wait opens it until now + N, as the engine is limited now; so does
+// any run granted strictly before the reset's instant (`resetAt`), kept across a new trip; and with resets anywhere in a history, half-open still admits exactly one trial and only THE trial settles it.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -60,17 +61,49 @@ describe("resetBreaker", () => {
     expect(resetBreaker({ ...CLOSED })).toEqual(CLOSED);
   });
 
-  it("the trial out at the reset is overridden: its late failure, rate limit or success moves nothing", () => {
+  it("the trial out at the reset is overridden: its late failure, waitless rate limit or success moves nothing", () => {
     const { b, at } = halfOpenTwice();
     const reset = resetBreaker(b);
     expect(reset).toEqual({ consecutiveFailures: 0, overriddenTrial: TRIAL });
-    const late: BreakerEvent[] = [fail, { kind: "rate_limited", retryAfterSeconds: 30 }, { kind: "success" }];
-    for (const event of late) {
+    const late: BreakerEvent[] = [fail, { kind: "rate_limited" }, { kind: "rate_limited", retryAfterSeconds: 0 }];
+    for (const event of [...late, { kind: "success" } as const, { kind: "neutral" } as const]) {
       const t = onRunEnd(reset, event, TRIAL, at + 10, S);
-      expect(t).toEqual({ next: { consecutiveFailures: 0 }, tripped: false, closed: false });
+      // `stale`: no evidence about the engine now, so the coordinator counts it against no error budget either.
+      expect(t).toEqual({ next: { consecutiveFailures: 0 }, tripped: false, closed: false, stale: true });
     }
     // The same job under another lease epoch is another run: it counts (threshold 1: it trips).
     expect(onRunEnd(reset, fail, { ...TRIAL, leaseEpoch: 2 }, at + 10, S).tripped).toBe(true);
+  });
+
+  it("the overridden trial's rate limit with a stated wait is honoured: open until now + N, never sooner", () => {
+    const { b, at } = halfOpenTwice();
+    const t = onRunEnd(resetBreaker(b), { kind: "rate_limited", retryAfterSeconds: 30 }, TRIAL, at + 10, S);
+    // The wait states the engine's limit as it is now, whoever hit it; the cool-down ladder is not touched.
+    const next = { consecutiveFailures: 0, openUntil: at + 10 + 30_000 };
+    expect(t).toEqual({ next, tripped: true, closed: false, stale: true });
+    expect(breakerState(t.next, at + 10 + 29_999)).toBe("open");
+  });
+
+  it("a run granted before the reset (startedAt < resetAt) ends stale; one granted at or after it counts", () => {
+    const open = onRunEnd({ ...CLOSED }, fail, ref(0), NOW, S).next;
+    const at = NOW + 5_000;
+    const reset = resetBreaker(open, at);
+    expect(reset).toEqual({ consecutiveFailures: 0, resetAt: at });
+    const before = { ...ref(1), startedAt: at - 1 };
+    // Threshold 1: counted, it would re-trip the breaker the operator just closed.
+    expect(onRunEnd(reset, fail, before, at + 10, S)).toEqual({
+      next: reset,
+      tripped: false,
+      closed: false,
+      stale: true,
+    });
+    const stated = onRunEnd(reset, { kind: "rate_limited", retryAfterSeconds: 9 }, before, at + 10, S);
+    expect([stated.tripped, stated.next.openUntil, stated.stale]).toEqual([true, at + 10 + 9_000, true]);
+    // The reset's own ms may be the first pass it asked for: that run counts, and the instant survives the trip.
+    const tripped = onRunEnd(reset, fail, { ...ref(2), startedAt: at }, at + 10, S);
+    expect([tripped.tripped, tripped.stale, tripped.next.resetAt]).toEqual([true, undefined, at]);
+    // A run from before the reset ending once the breaker re-opened still moves nothing.
+    expect(onRunEnd(tripped.next, fail, before, at + 20, S).next).toEqual(tripped.next);
   });
 
   it("a success of another run keeps the overridden trial's ref, so its later failure still moves nothing", () => {
@@ -115,18 +148,20 @@ describe("resetBreaker properties", () => {
     { maxLength: 80 },
   );
 
-  it("with resets anywhere: one trial at a time, only its end settles it, an overridden trial's end moves nothing", () => {
+  it("with resets anywhere: one trial at a time, only its end settles it, a run from before a reset moves nothing", () => {
     fc.assert(
       fc.property(settingsArb, stepsArb, (s, steps) => {
         let b: Breaker = { ...CLOSED };
         let now = NOW;
         let trial: RunRef | undefined; // the model: the run a half-open breaker admitted, while it is out
-        const out: RunRef[] = [];
+        let lastReset: number | undefined; // runs granted strictly before it end stale
+        const out: Array<RunRef & { startedAt: number }> = [];
         for (const [i, step] of steps.entries()) {
           now += step.gapSeconds * 1000;
           if (step.reset) {
-            b = resetBreaker(b);
+            b = resetBreaker(b, now);
             trial = undefined;
+            lastReset = now;
             expect(breakerState(b, now)).toBe("closed");
             expect([b.consecutiveFailures, b.openUntil, b.coolDownSeconds, b.trial]).toEqual([
               0,
@@ -137,7 +172,7 @@ describe("resetBreaker properties", () => {
           }
           if (step.assign && !blocksRouting(b, now)) {
             if (breakerState(b, now) === "half_open") trial = ref(i);
-            out.push(ref(i));
+            out.push({ ...ref(i), startedAt: now });
             b = admit(b, ref(i), now);
           }
           if (step.end && out.length > 0) {
@@ -146,10 +181,22 @@ describe("resetBreaker properties", () => {
             const t = onRunEnd(b, step.end.event, ended!, now, s);
             if (overridden) {
               const { overriddenTrial: _o, ...rest } = b;
-              expect(t).toEqual({ next: rest, tripped: false, closed: false });
+              const wait = step.end.event.kind === "rate_limited" ? (step.end.event.retryAfterSeconds ?? 0) : 0;
+              // A stated wait is honoured (open until now + N); any other end moves nothing but the ref.
+              const next = wait > 0 ? { ...rest, openUntil: now + wait * 1000 } : rest;
+              expect(t).toEqual({ next, tripped: wait > 0, closed: false, stale: true });
             }
+            const before = lastReset !== undefined && ended!.startedAt < lastReset;
+            if (before && !overridden) {
+              // Any other run granted before the reset: stale too; only a stated wait moves it (never shortening).
+              expect(t.stale).toBe(true);
+              const wait = step.end.event.kind === "rate_limited" ? (step.end.event.retryAfterSeconds ?? 0) : 0;
+              if (wait === 0) expect(t.next).toEqual(b);
+              else expect(t.next.openUntil).toBe(Math.max(b.openUntil ?? 0, now + wait * 1000));
+            }
+            if (!before && !overridden) expect(t.stale).toBeUndefined();
             b = t.next;
-            if (ended?.jobId === trial?.jobId || step.end.event.kind === "success") trial = undefined;
+            if (ended?.jobId === trial?.jobId || (step.end.event.kind === "success" && !t.stale)) trial = undefined;
           }
           expect(b.trial).toEqual(trial);
           // The ref lives only on a closed breaker, so the stored columns can never be read as a live trial.

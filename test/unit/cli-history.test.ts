@@ -76,7 +76,7 @@ describe("gigafactory history", () => {
     const ended = { endedAt: NOW - 1_000, outcome: "budget_exceeded" };
     const stop = { ...RUN, ...ended, retryable: true };
     const own = { ...RUN, ...ended, id: "p:j2:e1", jobId: "j2", retryable: false };
-    const older = { ...RUN, ...ended, id: "p:j3:e1", jobId: "j3", retryable: undefined }; // a D1 row before 0012
+    const older = { ...RUN, ...ended, id: "p:j3:e1", jobId: "j3", retryable: null }; // a D1 row before 0012: D1 answers null
     const { url } = await stubCoordinator((_req, reply) =>
       reply.json(200, { kind: "runs", items: [stop, own, older], more: false, nextCursor: "FOLLOW" }),
     );

@@ -148,8 +148,9 @@ export const factoryCommands: Command[] = [
     summary: "close a factory's breaker for an engine now ('*' for its default engine): its jobs go there again",
     details: [
       "For an engine known fixed (its login renewed, a rate limit lifted): the breaker need not wait out its",
-      "cool-down. Its failures and cool-down ladder are cleared, its alert resolved; a trial run still out no longer",
-      "counts. Quote '*' (the engine of jobs that name none) so the shell does not expand it.",
+      "cool-down. Its failures and cool-down ladder are cleared, its alert resolved; runs granted before the reset",
+      "(a trial still out too) no longer count, nor against the error budget. Quote '*' (the engine of jobs that",
+      "name none) so the shell does not expand it.",
     ],
     options: {},
     async run(ctx) {

@@ -17,6 +17,7 @@ export interface BreakerRow extends Record<string, SqlStorageValue> {
   cool_down_s: number | null;
   trial_job_id: string | null;
   trial_epoch: number | null;
+  reset_at: number | null;
 }
 
 /** Breaker writes per SQL handle, in this instance: a knowledge taken before the last one is stale. */

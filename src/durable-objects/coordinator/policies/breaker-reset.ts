@@ -6,7 +6,8 @@
  *   guard:  the factory exists (404 otherwise). A breaker already closed with no failures (no row) is a no-op —
  *           `changed: false`, nothing written, audited or woken — as `POST …/release` of an active factory is: two
  *           operators resetting at once, or a retry, both get the state they asked for, not a 409.
- *   output: the breaker closed and clean (a trial out kept as overridden: its end moves nothing), its `breaker_open`
+ *   output: the breaker closed and clean (a trial out kept as overridden, and the reset's instant while a run granted
+ *           before it is out: their ends count nowhere — core/breaker `resetAt`), its `breaker_open`
  *           alert resolved (metrics, the fleet and `GET …/breakers` read the table, so they see it closed), audited
  *           `breaker.reset` with what it was; a breaker that held jobs (open or half-open) bumps the queue version,
  *           so the unit asks for a dispatch pass and held jobs go out at once (runtime/units `onMoved`).
@@ -17,6 +18,7 @@ import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { clearAlert } from "./alerts.ts";
+import { runOutBefore } from "./breaker-reset-runs.ts";
 import type { BreakerView } from "./breaker-views.ts";
 import { readBreaker, sameBreaker, writeBreaker } from "./breakers.ts";
 
@@ -31,9 +33,10 @@ export type BreakerResetView = BreakerView & { changed: boolean };
 export function resetFactoryBreaker(tx: Tx, factoryId: string, engine: string, actor: string): BreakerResetView {
   requireFactory(tx.sql, factoryId, tx.now);
   const prev = readBreaker(tx.sql, factoryId, engine);
-  const next = resetBreaker(prev);
   const view: BreakerView = { factoryId, engine, state: "closed", consecutiveFailures: 0 };
-  if (sameBreaker(prev, next)) return { ...view, changed: false };
+  if (sameBreaker(prev, resetBreaker(prev, prev.resetAt))) return { ...view, changed: false };
+  // Runs granted before now are about the engine as it was: kept out of its counts while any is out.
+  const next = resetBreaker(prev, runOutBefore(tx.sql, factoryId, engine, tx.now) ? tx.now : undefined);
   const from: BreakerState = breakerState(prev, tx.now);
   writeBreaker(tx.sql, factoryId, engine, next);
   const subject = `breaker:${factoryId}:${engine}`;

@@ -32,6 +32,7 @@ import type { Tx } from "../runtime/tx.ts";
 import { clearAlert } from "./alerts.ts";
 import { sayBreakerOpen } from "./breaker-open-notice.ts";
 import { type BreakerRow, breakerWritten, knownClosed, noteNotClosed } from "./breaker-reads.ts";
+import { applyBreakerResetColumn, runOutBefore } from "./breaker-reset-runs.ts";
 import { noteFactoryFailure } from "./quarantine.ts";
 
 export type { BreakerRow };
@@ -47,6 +48,7 @@ export const toBreaker = (r: BreakerRow): Breaker => {
     ...(r.open_until !== null ? { openUntil: r.open_until } : {}),
     ...(r.cool_down_s !== null ? { coolDownSeconds: r.cool_down_s } : {}),
     ...(trial ? (r.open_until !== null ? { trial } : { overriddenTrial: trial }) : {}),
+    ...(r.reset_at !== null ? { resetAt: r.reset_at } : {}),
   };
 };
 
@@ -56,6 +58,7 @@ export const toBreaker = (r: BreakerRow): Breaker => {
  * engine that started once the breaker was half-open (none found: no trial out). `trial_out` is kept in step.
  */
 export function applyBreakerTrialColumns(sql: SqlStorage): void {
+  applyBreakerResetColumn(sql); // the instant of an operator's reset (policies/breaker-reset-runs)
   if (columnsOf(sql, "breakers").has("trial_job_id")) return;
   execute(sql, "ALTER TABLE breakers ADD COLUMN trial_job_id TEXT");
   execute(sql, "ALTER TABLE breakers ADD COLUMN trial_epoch INTEGER");
@@ -78,14 +81,14 @@ export function readBreaker(sql: SqlStorage, factoryId: string, engine: string):
 export function writeBreaker(sql: SqlStorage, factoryId: string, engine: string, b: Breaker): void {
   breakerWritten(sql);
   const ran = b.trial ?? b.overriddenTrial; // never both (core/breaker)
-  if (b.openUntil === undefined && b.consecutiveFailures === 0 && !ran) {
+  if (b.openUntil === undefined && b.consecutiveFailures === 0 && !ran && b.resetAt === undefined) {
     execute(sql, "DELETE FROM breakers WHERE factory_id = ? AND engine = ?", factoryId, engine);
     return;
   }
   execute(
     sql,
     `INSERT OR REPLACE INTO breakers(factory_id, engine, consecutive_failures, open_until, cool_down_s, trial_out,
-       trial_job_id, trial_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+       trial_job_id, trial_epoch, reset_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     factoryId,
     engine,
     b.consecutiveFailures,
@@ -94,6 +97,7 @@ export function writeBreaker(sql: SqlStorage, factoryId: string, engine: string,
     b.trial ? 1 : 0,
     ran?.jobId ?? null,
     ran?.leaseEpoch ?? null,
+    b.resetAt ?? null,
   );
 }
 
@@ -106,7 +110,8 @@ export function sameBreaker(a: Breaker, b: Breaker): boolean {
     a.trial?.jobId === b.trial?.jobId &&
     a.trial?.leaseEpoch === b.trial?.leaseEpoch &&
     a.overriddenTrial?.jobId === b.overriddenTrial?.jobId &&
-    a.overriddenTrial?.leaseEpoch === b.overriddenTrial?.leaseEpoch
+    a.overriddenTrial?.leaseEpoch === b.overriddenTrial?.leaseEpoch &&
+    a.resetAt === b.resetAt
   );
 }
 
@@ -141,7 +146,13 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
   const settings = getSettings(tx.sql);
   const event = breakerEvent(run.result);
   const prev = readBreaker(tx.sql, run.factoryId, engine);
-  const { next, tripped, closed } = onRunEnd(prev, event, run, tx.now, settings.breaker);
+  const ended = onRunEnd(prev, event, run, tx.now, settings.breaker);
+  const { tripped, closed, stale } = ended;
+  // The last run out from before a reset has ended: the instant is kept no longer (policies/breaker-reset-runs).
+  const over =
+    stale && ended.next.resetAt !== undefined && !runOutBefore(tx.sql, run.factoryId, engine, ended.next.resetAt);
+  const { resetAt: _r, ...cleared } = ended.next;
+  const next = over ? cleared : ended.next;
   // Most runs end with their breaker closed and clean, as it was: nothing to write.
   if (!sameBreaker(prev, next)) writeBreaker(tx.sql, run.factoryId, engine, next);
   const subject = `breaker:${run.factoryId}:${engine}`;
@@ -159,7 +170,8 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
     clearAlert(tx, "breaker_open", subject);
     enqueueAudit(tx, "system", "breaker.close", subject, { jobId: run.jobId });
   }
-  if (event.kind === "failure") noteFactoryFailure(tx, run.factoryId);
+  // A run from before an operator's reset is about the engine as it was: it must not quarantine the factory either.
+  if (event.kind === "failure" && !stale) noteFactoryFailure(tx, run.factoryId);
 }
 
 // The open sets handed out in this unit: a trial admitted later in the same unit (a dispatch pass plans many jobs

@@ -48,24 +48,31 @@ export const FACTORY_RATES_SQL = `SELECT factory_id, COUNT(*) AS runs, SUM(c) AS
   WHERE c IS NOT NULL GROUP BY factory_id`;
 
 /**
- * `runs.retryable` on a table made before it, filled once from each ended run's document where the rule reads it
- * (the outcomes of BY_RETRYABLE: other rows' NULL changes no count); then the index FACTORY_RATES_SQL reads, covering
- * (end instant, factory, outcome, retryable). Runs are kept for good, and without it every `GET …/metrics` — a
- * Prometheus scrape, every 15–60 s — scanned every run the product ever had; with it, a range over the window alone.
- * It replaces `runs_by_end`, which lacked `retryable`. Applied after the runs table's rebuild (runtime/schema
- * `keyRunsByEpoch`), whose DROP of the old table would take an index made before it along.
+ * `runs.retryable` on a table made before it; the index FACTORY_RATES_SQL reads, covering (end instant, factory,
+ * outcome, retryable) — without it every `GET …/metrics` (a Prometheus scrape, every 15–60 s) scanned every run the
+ * product ever had; with it, a range over the window alone. It replaces `runs_by_end`, which lacked `retryable`.
+ * Applied after the runs table's rebuild (runtime/schema `keyRunsByEpoch`), whose DROP would take the index along.
+ *
+ * Then, on EVERY start, the window's rows whose column the rule reads (BY_RETRYABLE) but that hold NULL are filled
+ * from their documents: not only a table just given the column — an older binary run after a rollback ends runs
+ * without writing it, and a product stop then read as a failure. Only the window (`now` − FACTORY_WINDOW_MS, ms) is
+ * ever counted, so only it is filled, over the index's range: idempotent, and a start reads no older run.
  */
-export function applyRunCountSchema(sql: SqlStorage): void {
-  if (!columnsOf(sql, "runs").has("retryable")) {
-    execute(sql, "ALTER TABLE runs ADD COLUMN retryable INTEGER");
-    const outcomes = BY_RETRYABLE.map((o) => `'${o}'`).join(", ");
-    execute(sql, `UPDATE runs SET retryable = json_extract(doc, '$.result.retryable') WHERE outcome IN (${outcomes})`);
-  }
+export function applyRunCountSchema(sql: SqlStorage, now: number): void {
+  if (!columnsOf(sql, "runs").has("retryable")) execute(sql, "ALTER TABLE runs ADD COLUMN retryable INTEGER");
   execute(
     sql,
     `CREATE INDEX IF NOT EXISTS runs_by_end_counted ON runs(ended_at, factory_id, outcome, retryable)
        WHERE ended_at IS NOT NULL;
      DROP INDEX IF EXISTS runs_by_end;`,
+  );
+  const outcomes = BY_RETRYABLE.map((o) => `'${o}'`).join(", ");
+  const said = "json_extract(doc, '$.result.retryable')";
+  execute(
+    sql,
+    `UPDATE runs SET retryable = ${said} WHERE ended_at IS NOT NULL AND ended_at >= ? AND outcome IN (${outcomes})
+       AND retryable IS NULL AND ${said} IS NOT NULL`,
+    now - FACTORY_WINDOW_MS,
   );
 }
 

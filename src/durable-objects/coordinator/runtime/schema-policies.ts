@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS serial_holds (
 );
 CREATE INDEX IF NOT EXISTS serial_holds_by_until ON serial_holds(until);
 -- Circuit breakers per factory × engine (core/breaker; engine '*' = the factory's default engine). No row = closed.
--- The trial's run (trial_job_id, trial_epoch) is added by policies/breakers applyBreakerTrialColumns.
+-- The trial's run (trial_job_id, trial_epoch) and the reset's instant (reset_at) are added by applyBreakerTrialColumns.
 CREATE TABLE IF NOT EXISTS breakers (
   factory_id TEXT NOT NULL,
   engine TEXT NOT NULL,

@@ -184,14 +184,14 @@ ${POLICY_SCHEMA_SQL}
 `;
 
 /**
- * Create the schema, or bring an older one up to date. Idempotent; runs in the constructor. Each upgrade detects its
- * own need from the table definition, so no version bookkeeping can drift from what is really on disk.
+ * Create the schema, or bring an older one up to date. Idempotent; runs in the constructor at `now` (ms; bounds the
+ * fill of policies/factory-rates). Each upgrade detects its own need from the table definition: no drift.
  */
-export function applySchema(sql: SqlStorage): void {
+export function applySchema(sql: SqlStorage, now: number = Date.now()): void {
   execute(sql, SCHEMA_SQL);
   keyRunsByEpoch(sql); // before applyRunCountSchema, whose index the rebuild would drop
   execute(sql, BATCHES_SQL + SPENT_TICKETS_SQL); // each module owns its tables' definition
-  applyRunCountSchema(sql); // runs.retryable and the index the metrics' success ratio reads (policies/factory-rates)
+  applyRunCountSchema(sql, now); // runs.retryable and the index the metrics' success ratio reads (policies/factory-rates)
   applyBatchColumns(sql); // batches.sent_at: when the bulk route confirmed its sends (jobs/batches)
   applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/retries)
   splitOutboxSides(sql);
