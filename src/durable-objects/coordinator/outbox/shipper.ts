@@ -10,7 +10,7 @@ import type { Units } from "../runtime/units.ts";
 import { DELIVERY_LOOP_MS, type DeliveryHost, deliverOutbox, QueueHealth } from "./delivery.ts";
 import { lastHeldSeq } from "./due-rows.ts";
 import { appendFeeds, FEED_CALL_MS } from "./feed-append.ts";
-import { type FlushResult, flushJobFeed } from "./feed-flush.ts";
+import { type FlushParts, type FlushResult, flushJobFeed } from "./feed-flush.ts";
 import { takeUrgent } from "./feed-wanted.ts";
 import { OutageProbe } from "./outage-probe.ts";
 import { hasPending } from "./pending.ts";
@@ -127,16 +127,25 @@ export class OutboxShipper {
    * one flush per window sends for the feeds the outage round found refusing, and one per window for any other feed
    * (outbox/outage-probe): once it was refused, the others of its gate send nothing; those that come while it runs
    * wait for it, within the probe's bound, unless `waitForProbe` is false (an artifact commit, in its exclusive section).
+   * `by` (ms since the epoch): its caller's deadline (an artifact commit's: jobs/artifact-commit) — no feed call of it
+   * is waited for past it, and none begun.
    * @returns whether every event pending at its start went (false: stopped early, the rest left to the loop; or,
    *   during a backoff whose probe was refused or is unanswered past its bound, the job has events held)
    */
-  async flushFeed(jobId: string, waitForProbe = true): Promise<boolean> {
-    const parts = { env: this.env, units: this.units, feeds: this.feeds, queues: this.queues, callMs: this.feedCallMs };
+  async flushFeed(jobId: string, waitForProbe = true, by?: number): Promise<boolean> {
+    const { units, feeds, queues, feedCallMs: callMs } = this;
+    const parts: FlushParts = { env: this.env, units, feeds, queues, callMs };
+    if (by !== undefined) parts.by = by;
     // What a flush's end does is part of the flush: a probe answered past its bound still ends the outage it found over.
     const flush = () => flushJobFeed(parts, jobId).then((r) => this.flushed(r));
     const flushed = await this.probe.run(jobId, () => this.retryAt, flush, waitForProbe);
     if (flushed === undefined) return lastHeldSeq(this.units.sql, jobId) === undefined;
     return flushed.whole;
+  }
+
+  /** Seconds a reader refused for `jobId`'s held events (outbox/feed-behind) is told to wait (outbox/outage-probe). */
+  retryAfterSeconds(jobId: string): number {
+    return this.probe.retryAfterSeconds(jobId, this.retryAt, Date.now());
   }
 
   /**
