@@ -5,6 +5,15 @@
  * or an artifact commit's exclusive section, which the runtime resets after 30 s (blockConcurrencyWhile).
  */
 
+/**
+ * How long a queue's `send` or `sendBatch` is waited for (ms) before it counts as the queue's refusal (outbox/round-plan):
+ * its records stay pending and are retried as any refused send's (core/delivery-retry). One that never answered held
+ * its delivery round, and every loop that joined it (the alarm's too), for ever. A send answers in milliseconds (a
+ * message is at most 128 KB), so 10 s is far past a slow one; one that lands after it is sent again — a history write
+ * is idempotent by seq, a webhook carries its `deliveryId` — as after any answer lost.
+ */
+export const QUEUE_SEND_MS = 10_000;
+
 /** A call went unanswered within its bound: it may still land later (the caller decides what that means). */
 export class UnansweredError extends Error {
   constructor(what: string, ms: number) {

@@ -6,6 +6,7 @@
  */
 import { FeedBudget } from "../../../core/feed-budget.ts";
 import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
+import { QUEUE_SEND_MS } from "../../call-bound.ts";
 import type { Units } from "../runtime/units.ts";
 import { DELIVERY_LOOP_MS, type DeliveryHost, deliverOutbox, QueueHealth } from "./delivery.ts";
 import { lastHeldSeq } from "./due-rows.ts";
@@ -43,8 +44,9 @@ export class OutboxShipper {
   private readonly queues = new QueueHealth();
   /** During an outage backoff, the one send readers' flushes make per window (outbox/outage-probe). */
   private readonly probe = new OutageProbe();
-  /** How long a feed call is waited for (ms; outbox/feed-append FEED_CALL_MS — a test sets it short). */
+  /** How long a feed call, and a queue send, is waited for (ms; feed-append FEED_CALL_MS, call-bound QUEUE_SEND_MS). */
   private feedCallMs = FEED_CALL_MS;
+  private sendMs = QUEUE_SEND_MS;
   /** Units committed per second: with the feed budget's busy state, whether D1 history is held (core/history-hold). */
   private readonly unitRate = new UnitRate();
   private delivering: Promise<number> | null = null;
@@ -127,15 +129,13 @@ export class OutboxShipper {
    * one flush per window sends for the feeds the outage round found refusing, and one per window for any other feed
    * (outbox/outage-probe): once it was refused, the others of its gate send nothing; those that come while it runs
    * wait for it, within the probe's bound, unless `waitForProbe` is false (an artifact commit, in its exclusive section).
-   * `by` (ms since the epoch): its caller's deadline (an artifact commit's: jobs/artifact-commit) — no feed call of it
-   * is waited for past it, and none begun.
+   * `by` (ms since the epoch): its caller's deadline (jobs/artifact-commit): no feed call is begun or awaited past it.
    * @returns whether every event pending at its start went (false: stopped early, the rest left to the loop; or,
    *   during a backoff whose probe was refused or is unanswered past its bound, the job has events held)
    */
   async flushFeed(jobId: string, waitForProbe = true, by?: number): Promise<boolean> {
     const { units, feeds, queues, feedCallMs: callMs } = this;
-    const parts: FlushParts = { env: this.env, units, feeds, queues, callMs };
-    if (by !== undefined) parts.by = by;
+    const parts: FlushParts = { env: this.env, units, feeds, queues, callMs, ...(by === undefined ? {} : { by }) };
     // What a flush's end does is part of the flush: a probe answered past its bound still ends the outage it found over.
     const flush = () => flushJobFeed(parts, jobId).then((r) => this.flushed(r));
     const flushed = await this.probe.run(jobId, () => this.retryAt, flush, waitForProbe);
@@ -229,6 +229,7 @@ export class OutboxShipper {
       queues: this.queues,
       historyHeld: (now) => historyLoaded(this.feeds.isBusy(now), this.unitRate.perSecond(now)),
       appendFeeds: (batches) => appendFeeds(env, units.productId, batches, this.feedCallMs),
+      sendMs: this.sendMs,
       now: () => Date.now(),
       transact: (fn) => units.transact(fn),
     };
