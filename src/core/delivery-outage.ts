@@ -47,3 +47,13 @@ export function ridesOutOutage(since: number, now: number): boolean {
 export function deadLetteredBy(since: number, lateMs: number): number {
   return since + OUTAGE_HORIZON_MS + RETRY_CAP_MS + RETRY_HORIZON_MS + (MAX_DELIVERY_ATTEMPTS + 1) * lateMs;
 }
+
+/**
+ * Whole seconds a reader refused by an outage backoff window's probe is told to wait (`Retry-After`): the window's
+ * remaining time, from `now` to its end `until` (ms), rounded up — no flush of its feed sends before then, so a client
+ * told 1 s asked again up to 128 times in one window, each refused at once — at least 1, and at most the retry
+ * schedule's cap (RETRY_CAP_MS: no window is longer; a clock that jumped cannot ask a client to wait for ever).
+ */
+export function windowRetryAfterSeconds(until: number, now: number): number {
+  return Math.min(Math.max(1, Math.ceil((until - now) / 1000)), RETRY_CAP_MS / 1000);
+}

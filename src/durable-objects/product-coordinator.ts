@@ -25,8 +25,11 @@ import { type ActionInput, applyAction, type JobAction } from "./coordinator/job
 import {
   type ArtifactCommit,
   type ArtifactUploader,
+  COMMIT_FEED_MS,
   checkUploader,
+  commitDeadlines,
   exclusively,
+  putWithin,
 } from "./coordinator/jobs/artifact-commit.ts";
 import { explainJob } from "./coordinator/jobs/explain.ts";
 import { type KeyQuery, keyVerdicts } from "./coordinator/jobs/idempotency.ts";
@@ -47,6 +50,9 @@ import { queueVersion } from "./coordinator/runtime/meta.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
 export class ProductCoordinator extends WorkRpc {
+  /** How long an artifact commit waits for its job's feed in all (ms; jobs/artifact-commit COMMIT_FEED_MS — a test sets it short). */
+  private commitFeedMs = COMMIT_FEED_MS;
+
   // ---- jobs ------------------------------------------------------------------------
 
   async submit(productId: string, input: SubmitInput, actor: string, caller: Caller) {
@@ -82,7 +88,8 @@ export class ProductCoordinator extends WorkRpc {
       return job;
     });
     if (!out.ok) return out;
-    return !(await this.outbox.flushFeed(id)) && whole ? failure(feedBehind(id)) : out;
+    if (!(await this.outbox.flushFeed(id)) && whole) return failure(feedBehind(id, this.outbox.retryAfterSeconds(id)));
+    return out;
   }
 
   async listJobs(productId: string, q: JobListQuery) {
@@ -126,11 +133,14 @@ export class ProductCoordinator extends WorkRpc {
   /**
    * Commit an uploaded artifact's pointer, fenced at commit time (coordinator/jobs/artifact-commit): refused with
    * `fenced` / `not_lease_holder` if the uploader lost its lease while the bytes streamed, `unauthorized` if its token
-   * was retired meanwhile, or by the JobFeed (`feed_purged`, the job's artifact limits). On success, returns the
-   * pointer it replaced (its key doomed in the feed, whose sweep deletes those bytes).
+   * was retired meanwhile, or by the JobFeed (`feed_purged`, the job's artifact limits); `unavailable` (503, with its
+   * wait) when the feed did not take the job's held events or the pointer within `commitFeedMs`. On success, returns
+   * the pointer it replaced (its key doomed in the feed, whose sweep deletes those bytes).
    */
   async commitArtifact(productId: string, uploader: ArtifactUploader, pointer: ArtifactPointer, caller: Caller) {
     return exclusively(this.ctx, async (): Promise<Outcome<ArtifactCommit>> => {
+      // Every feed call of the section answered by these, or the commit is refused: the section stays inside 30 s.
+      const by = commitDeadlines(Date.now(), this.commitFeedMs);
       // The uploader's credential too: a rotation keeps the lease, so the fence alone let a rotated token commit.
       const checked = await this.units.runAs(caller, productId, (tx) => {
         const settled = checkUploader(tx, pointer.jobId, uploader);
@@ -139,12 +149,11 @@ export class ProductCoordinator extends WorkRpc {
       });
       if (!checked.ok) return checked;
       // This job's events only, all first, or no commit; no wait for another request's outage probe (this section holds it).
-      if (!(await this.outbox.flushFeed(pointer.jobId, false))) return failure(feedBehind(pointer.jobId));
+      if (!(await this.outbox.flushFeed(pointer.jobId, false, by.flush)))
+        return failure(feedBehind(pointer.jobId, this.outbox.retryAfterSeconds(pointer.jobId)));
       const feed = this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId));
       // The job's stage and `updatedAt` cannot change before this returns: this section holds every other event.
-      const put = (await feed.putArtifact(pointer, checked.value)) as Outcome<ArtifactPointer | null>;
-      if (!put.ok) return { ok: false, error: put.error };
-      return { ok: true, value: { pointer, replaced: put.value } };
+      return putWithin(feed, pointer, checked.value, by.put);
     });
   }
 

@@ -58,7 +58,8 @@ export const FEED_OPS: Op[] = [
     summary: "A page of the job's event log after a seq",
     description:
       `A page of the job's event log after a seq; ${afterBeyond("`after`")}; 503 unavailable while events the ` +
-      "job's coordinator still holds cannot all reach its feed (`lastSeq` would read short of the log: send again)",
+      "job's coordinator still holds cannot all reach its feed (`lastSeq` would read short of the log: send again " +
+      "after its Retry-After — the rest of an outage backoff window when the feed's probe was refused in it)",
     role: "job-reader",
     query: EventsQuery,
     ok: { "200": json("The events after `after`, oldest first, and the log's last seq", EventPageSchema) },

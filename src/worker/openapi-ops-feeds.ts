@@ -10,6 +10,7 @@ import {
   MAX_ARTIFACTS_PER_JOB,
   MAX_JOB_ARTIFACT_BYTES,
 } from "../core/artifact-limits.ts";
+import { COMMIT_FEED_MS } from "../durable-objects/coordinator/jobs/artifact-commit.ts";
 import { ArtifactListQuery, ArtifactUploadQuery } from "../shared/api.ts";
 import { HistoryPageSchema, HistoryQuery } from "../shared/api-history.ts";
 import { ArtifactListSchema, ArtifactSchema } from "../shared/api-job-answers.ts";
@@ -63,7 +64,9 @@ export const ARTIFACT_OPS: Op[] = [
       "so these refusals come before a byte streams. " +
       "410 feed_purged for a terminal job whose feed and artifacts retention has purged. 400 when the body is longer " +
       "or shorter than its Content-Length or breaks off; 503 unavailable when storage refused the bytes, or when " +
-      "the job's earlier events could not all reach its feed first (upload again). Content-Length is decimal digits; Content-Type is printable ASCII (a control, bidi or other " +
+      "the job's earlier events could not all reach its feed first, or its feed did not take the pointer within " +
+      `${COMMIT_FEED_MS / 1000} s (upload again after its Retry-After: the rest of an outage backoff window when ` +
+      "the feed's probe was refused in it). Content-Length is decimal digits; Content-Type is printable ASCII (a control, bidi or other " +
       "non-ASCII character is 400 validation_failed), cut to 200 characters, application/octet-stream when absent " +
       "or empty; a body under a Content-Encoding other than identity is 415 unsupported_media_type (send it as is). A factory names its lease's leaseEpoch (400 without); an operator's upload is not fenced on a lease " +
       "and names none (400 with one). A refusal stores nothing",
@@ -136,7 +139,8 @@ export const ARTIFACT_OPS: Op[] = [
     summary: "Delete an artifact",
     description:
       "Its `artifact.deleted` event goes after every event of the job before it: 503 unavailable while those " +
-      "cannot all reach the job's feed (nothing deleted: send again)",
+      "cannot all reach the job's feed (nothing deleted: send again after its Retry-After — the rest of an outage " +
+      "backoff window when the feed's probe was refused in it)",
     role: "operator",
     ok: { "200": json("The artifact as it was", ArtifactSchema) },
   },

@@ -2,9 +2,16 @@
 // try while the outage is younger than the retry schedule's horizon (254 s), and counts after — so a record refused
 // in every round of an outage of any length, its rounds at any pace the outage backoff allows, is dead-lettered by
 // `deadLetteredBy`, and never before the outage has lasted the horizon and its own tries (a minute's restart costs none).
+// A reader refused in a backoff window is told to wait the window's remaining time, whole seconds, 1 s to the cap.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { deadLetteredBy, OUTAGE_HORIZON_MS, RETRY_HORIZON_MS, ridesOutOutage } from "../../src/core/delivery-outage.ts";
+import {
+  deadLetteredBy,
+  OUTAGE_HORIZON_MS,
+  RETRY_HORIZON_MS,
+  ridesOutOutage,
+  windowRetryAfterSeconds,
+} from "../../src/core/delivery-outage.ts";
 import { afterFailure, RETRY_CAP_MS } from "../../src/core/delivery-retry.ts";
 
 /**
@@ -55,6 +62,26 @@ describe("an outage's rounds", () => {
           expect(deadAt).toBeLessThanOrEqual(deadLetteredBy(since, lateMs));
         },
       ),
+    );
+  });
+});
+
+describe("windowRetryAfterSeconds", () => {
+  it("is the window's remaining time in whole seconds, rounded up", () => {
+    expect(windowRetryAfterSeconds(128_000, 0)).toBe(128);
+    expect(windowRetryAfterSeconds(10_001, 0)).toBe(11);
+    expect(windowRetryAfterSeconds(60_000, 59_999)).toBe(1);
+  });
+
+  it("is never under 1 s nor past the retry cap, whatever the window's end", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), (now, d) => {
+        const wait = windowRetryAfterSeconds(now + d, now);
+        expect(Number.isInteger(wait)).toBe(true);
+        expect(wait).toBeGreaterThanOrEqual(1);
+        expect(wait).toBeLessThanOrEqual(RETRY_CAP_MS / 1000);
+        if (d > 0 && d <= RETRY_CAP_MS) expect(wait * 1000).toBeGreaterThanOrEqual(d);
+      }),
     );
   });
 });

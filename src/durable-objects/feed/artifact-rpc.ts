@@ -9,7 +9,7 @@
  * rows that need it, and runs `sweep`, which is idempotent.
  */
 import { DurableObject } from "cloudflare:workers";
-import { failure, type Outcome } from "../../core/errors.ts";
+import { DomainError, failure, type Outcome } from "../../core/errors.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
 import { execute } from "../sql-statements.ts";
 import {
@@ -74,9 +74,16 @@ export abstract class ArtifactRpc extends DurableObject<Env> {
   /**
    * Record a pointer the coordinator fenced (see coordinator/jobs/artifact-commit), consuming its upload's intent;
    * refused, changing nothing, by what `intendUpload` checks or when the intent is gone. Returns the pointer it
-   * replaced, whose key is doomed (`sweep` deletes the bytes).
+   * replaced, whose key is doomed (`sweep` deletes the bytes). `answerBy` (ms since the epoch): when the coordinator
+   * stops waiting for this answer (jobs/artifact-commit `putWithin`) and tells its uploader nothing was recorded — a
+   * call that arrives at or past it (this feed was slow) is refused, and its upload given up here (the bytes doomed).
    */
-  async putArtifact(p: ArtifactPointer, settledAt: number | null): Promise<Outcome<ArtifactPointer | null>> {
+  async putArtifact(
+    p: ArtifactPointer,
+    settledAt: number | null,
+    answerBy?: number,
+  ): Promise<Outcome<ArtifactPointer | null>> {
+    if (answerBy !== undefined && Date.now() >= answerBy) return this.tooLate(p);
     this.remember(p.r2Key.split("/")[0] ?? "", p.jobId);
     const done = this.ctx.storage.transactionSync(() => commitPointer(this.sql, p, settledAt));
     if ("refused" in done) return failure(done.refused);
@@ -85,6 +92,15 @@ export abstract class ArtifactRpc extends DurableObject<Env> {
     this.broadcast(done.added);
     await this.armSweep();
     return { ok: true, value: done.replaced };
+  }
+
+  /** A pointer call past its `answerBy`: its upload given up, as its uploader was told (coordinator `commitOutOfTime`). */
+  private async tooLate(p: ArtifactPointer): Promise<Outcome<ArtifactPointer | null>> {
+    this.ctx.storage.transactionSync(() => abandonIntent(this.sql, p.r2Key));
+    await this.armSweep();
+    return failure(
+      new DomainError("unavailable", `the commit of ${p.name} reached its job's feed after its time: upload it again`),
+    );
   }
 
   /** The upload of `r2Key` is given up (refused, broken, or its commit's answer lost): its bytes go unless committed. */

@@ -41,6 +41,8 @@ export interface DeliveryHost {
   queues: QueueHealth;
   /** Whether D1 history is held at `now` (ms): the coordinator is loaded (core/history-hold `historyLoaded`). */
   historyHeld(now: number): boolean;
+  /** How long a queue send is waited for (ms; call-bound QUEUE_SEND_MS if not given — a test sets it short). */
+  sendMs?: number;
   /** Appends to job feeds (feed-append): one call per round, a result per job. */
   appendFeeds(batches: FeedBatch[]): Promise<FeedBatchResult[]>;
   now(): number;

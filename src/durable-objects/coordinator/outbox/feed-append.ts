@@ -11,6 +11,7 @@ import { jsonBytes } from "../../../core/bytes.ts";
 import { chunkBySize } from "../../../core/chunks.ts";
 import { RECORD_MAX_BYTES } from "../../../core/record-bounds.ts";
 import { feedName } from "../../../shared/coordinator-rpc.ts";
+import { answeredWithin } from "../../call-bound.ts";
 import type { FeedAppend } from "../../job-feed.ts";
 
 /**
@@ -59,13 +60,15 @@ export interface FeedBatchResult {
  * Appends each batch to its job's feed, at most CONCURRENCY at a time; a batch's events in calls of at most
  * FEED_CALL_BYTES, one after the other, stopping at the first that fails. Never throws for one feed's failure: it is
  * reported in that batch's result (`delivered`: the events of the calls before it); a call unanswered after `callMs`
- * (FEED_CALL_MS) fails so.
+ * (FEED_CALL_MS) fails so, and so does one unanswered at `by` (ms since the epoch; a caller's own deadline: an
+ * artifact commit's exclusive section) — none is begun past it.
  */
 export async function appendFeeds(
   env: Env,
   productId: string,
   batches: FeedBatch[],
   callMs = FEED_CALL_MS,
+  by = Number.POSITIVE_INFINITY,
 ): Promise<FeedBatchResult[]> {
   const results: FeedBatchResult[] = new Array(batches.length);
   let next = 0;
@@ -78,7 +81,9 @@ export async function appendFeeds(
       let delivered = 0;
       try {
         for (const step of steps) {
-          await answeredWithin(feed.append(productId, b.jobId, step), callMs);
+          const left = by - Date.now();
+          if (left <= 0) throw new Error(`job feed call not begun: its caller's time ran out`);
+          await answeredWithin(feed.append(productId, b.jobId, step), Math.min(callMs, left));
           delivered += step.length;
         }
         results[i] = { jobId: b.jobId, delivered };
@@ -89,23 +94,6 @@ export async function appendFeeds(
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batches.length) }, runner));
   return results;
-}
-
-/**
- * Waits for `call` (a feed RPC) at most `ms`. Throws what it throws, or that it went unanswered; disposed once it
- * settles, whenever that is (an undisposed RPC result is released only by garbage collection; nothing here needs it).
- */
-async function answeredWithin(call: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`job feed call unanswered after ${ms} ms`)), ms);
-  });
-  const settled = Promise.resolve(call).finally(() => (call as unknown as Partial<Disposable>)[Symbol.dispose]?.());
-  try {
-    await Promise.race([settled, bound]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

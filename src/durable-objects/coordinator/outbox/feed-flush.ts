@@ -22,8 +22,9 @@ const FLUSH_EVENTS = 1_000;
 const FLUSH_BUDGET_MS = 5_000;
 
 /**
- * What a flush uses of the shipper: the Worker's env, the units, the feed budget and queue health it keeps, and how
- * long a feed call is waited for (ms; outbox/feed-append FEED_CALL_MS).
+ * What a flush uses of the shipper: the Worker's env, the units, the feed budget and queue health it keeps, how long a
+ * feed call is waited for (ms; outbox/feed-append FEED_CALL_MS), and the instant (ms since the epoch) by which its
+ * caller must have its answer, if it has one (an artifact commit, inside its exclusive section): no call outlasts it.
  */
 export interface FlushParts {
   env: Env;
@@ -31,6 +32,7 @@ export interface FlushParts {
   feeds: FeedBudget;
   queues: QueueHealth;
   callMs: number;
+  by?: number;
 }
 
 export interface FlushResult {
@@ -41,13 +43,14 @@ export interface FlushResult {
 
 /**
  * Ships `jobId`'s events pending at its start (outbox/shipper `flushFeed` says why each rule). A retried event goes
- * alone, as in a round; the fresh ones after it in one call. Stops early at a failure, or past FLUSH_BUDGET_MS.
+ * alone, as in a round; the fresh ones after it in one call. Stops early at a failure, past FLUSH_BUDGET_MS, or at
+ * `parts.by` — a call still out then counts as failed (the events stay pending, for the loop).
  * @returns `whole`: every event pending at its start went; `took`: the feed took some (an outage is over);
  *   `unblocked`: it delivered events that waited for a retry (those behind them were put back at their own retry
  *   times: outbox/retries `releaseBlocked`)
  */
 export async function flushJobFeed(parts: FlushParts, jobId: string): Promise<FlushResult> {
-  const { env, units, feeds, queues, callMs } = parts;
+  const { env, units, feeds, queues, callMs, by = Number.POSITIVE_INFINITY } = parts;
   const started = Date.now();
   const through = lastHeldSeq(units.sql, jobId); // not the events written while it ships: those go as usual
   const out = { whole: true, took: false, unblocked: false };
@@ -59,7 +62,7 @@ export async function flushJobFeed(parts: FlushParts, jobId: string): Promise<Fl
     const cut = held.findIndex((r) => r.attempts > 0 !== retried);
     const records = cut < 0 ? held : held.slice(0, cut);
     const batch = { jobId, events: records.map(toAppend), oneByOne: retried };
-    const [result] = await appendFeeds(env, units.productId, [batch], callMs);
+    const [result] = await appendFeeds(env, units.productId, [batch], callMs, by);
     feeds.touch(jobId, Date.now());
     const delivered = records.slice(0, result?.delivered ?? 0).map((r) => r.seq);
     if (delivered.length > 0)
@@ -72,8 +75,8 @@ export async function flushJobFeed(parts: FlushParts, jobId: string): Promise<Fl
     out.took ||= delivered.length > 0;
     out.unblocked ||= retried && delivered.length > 0;
     if (delivered.length < records.length) return { ...out, whole: false };
-    // Past its budget it stops; whole only if that last call took the last of them.
-    if (Date.now() - started >= FLUSH_BUDGET_MS)
+    // Past its budget or its caller's time it stops; whole only if that last call took the last of them.
+    if (Date.now() - started >= FLUSH_BUDGET_MS || Date.now() >= by)
       return { ...out, whole: heldEvents(units.sql, jobId, through, 1).length === 0 };
   }
 }

@@ -5,6 +5,7 @@
  * gate meanwhile wait for its answer (within PROBE_WAIT_MS), and once it is refused the window's later readers of
  * that gate send nothing.
  */
+import { windowRetryAfterSeconds } from "../../../core/delivery-outage.ts";
 import type { FlushResult } from "./feed-flush.ts";
 
 /**
@@ -81,14 +82,27 @@ export class OutageProbe {
     }
   }
 
+  /**
+   * Seconds a reader of `jobId`'s feed refused now (ms) is told to wait: when this window's probe of its gate was
+   * refused, the rest of the window (`backoffUntil()`, ms; core/delivery-outage `windowRetryAfterSeconds`) — no flush
+   * of it sends before then; else 1 s (a flush that failed or stopped short: the loop or the next reader goes on).
+   */
+  retryAfterSeconds(jobId: string, backoffUntil: number, now: number): number {
+    const refused = backoffUntil > now && this.window.until === backoffUntil && this.gateOf(jobId)?.refused;
+    return refused ? windowRetryAfterSeconds(backoffUntil, now) : 1;
+  }
+
+  private gateOf(jobId: string): Gate | undefined {
+    return this.window.gates.get(this.refusing.has(jobId) ? ROUND : jobId);
+  }
+
   /** `jobId`'s gate in the window ending at `until` (ms): the old window's gates are dropped with it. */
   private gate(jobId: string, until: number): Gate {
     if (this.window.until !== until) this.window = { until, gates: new Map() };
-    const key = this.refusing.has(jobId) ? ROUND : jobId;
-    let gate = this.window.gates.get(key);
+    let gate = this.gateOf(jobId);
     if (!gate) {
       gate = { running: null, refused: false };
-      this.window.gates.set(key, gate);
+      this.window.gates.set(this.refusing.has(jobId) ? ROUND : jobId, gate);
     }
     return gate;
   }

@@ -11,6 +11,7 @@ import { holdCutoff } from "../../../core/feed-hold.ts";
 import { historyCutoff } from "../../../core/history-hold.ts";
 import type { HistoryMessage, HistoryRecord } from "../../../history/write.ts";
 import type { WebhookMessage } from "../../../worker/queues/webhooks.ts";
+import { answeredWithin, QUEUE_SEND_MS } from "../../call-bound.ts";
 import type { DeliveryHost } from "./delivery.ts";
 import {
   type DueRow,
@@ -135,7 +136,7 @@ export function planRound(host: DeliveryHost, now: number) {
     records,
     queue: "history" as const,
     // JSON content: the size the queue counts is then exactly the UTF-8 bytes measured here.
-    send: () => env.HISTORY_QUEUE.send(message(productId, records), { contentType: "json" }),
+    send: () => sent(host, env.HISTORY_QUEUE.send(message(productId, records), { contentType: "json" })),
   }));
   // Webhooks are one message each, which the webhook queue retries each with its own backoff (worker/queues/webhooks);
   // a round's fresh ones go in `sendBatch` calls (core/chunks SEND_BATCH_LIMITS: a burst of alert and stage changes
@@ -153,8 +154,9 @@ export function planRound(host: DeliveryHost, now: number) {
     queue: "webhooks" as const,
     send: async () => {
       const [one, ...more] = records;
-      if (more.length === 0) return env.WEBHOOK_QUEUE.send(webhookMessage(one!), { contentType: "json" });
-      return env.WEBHOOK_QUEUE.sendBatch(records.map((r) => ({ body: webhookMessage(r), contentType: "json" })));
+      if (more.length === 0) return sent(host, env.WEBHOOK_QUEUE.send(webhookMessage(one!), { contentType: "json" }));
+      const batch = records.map((r) => ({ body: webhookMessage(r), contentType: "json" as const }));
+      return sent(host, env.WEBHOOK_QUEUE.sendBatch(batch));
     },
   }));
   // Cut short by a limit (the feed budget's among them): records past it may be due at once (outbox/delivery).
@@ -170,20 +172,25 @@ export function planRound(host: DeliveryHost, now: number) {
 /**
  * Whether `queue` takes a message nothing in it can have refused, now (outbox/delivery): an empty history message, or
  * a webhook probe (worker/queues/webhooks `WebhookProbe`) — each acknowledged by its consumer, which writes and sends
- * nothing. Never throws: a send that throws is a refusal.
+ * nothing. Never throws: a send that throws, or is unanswered within the host's bound (`sent`), is a refusal.
  */
 export async function probeQueue(
-  host: Pick<DeliveryHost, "env" | "productId">,
+  host: Pick<DeliveryHost, "env" | "productId" | "sendMs">,
   queue: Unit["queue"],
 ): Promise<boolean> {
   const { env, productId } = host;
   try {
-    if (queue === "history") await env.HISTORY_QUEUE.send(message(productId, []), { contentType: "json" });
-    else await env.WEBHOOK_QUEUE.send({ kind: "webhook_probe", productId }, { contentType: "json" });
+    if (queue === "history") await sent(host, env.HISTORY_QUEUE.send(message(productId, []), { contentType: "json" }));
+    else await sent(host, env.WEBHOOK_QUEUE.send({ kind: "webhook_probe", productId }, { contentType: "json" }));
     return true;
   } catch {
     return false;
   }
+}
+
+/** A queue's send waited for within `host.sendMs` (call-bound QUEUE_SEND_MS): unanswered then, it throws (a refusal). */
+function sent(host: Pick<DeliveryHost, "sendMs">, call: Promise<unknown>): Promise<unknown> {
+  return answeredWithin(call, host.sendMs ?? QUEUE_SEND_MS, "queue send");
 }
 
 function message(productId: string, records: HistoryOutboxRecord[]): HistoryMessage {

@@ -6,11 +6,12 @@
  */
 import { FeedBudget } from "../../../core/feed-budget.ts";
 import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
+import { QUEUE_SEND_MS } from "../../call-bound.ts";
 import type { Units } from "../runtime/units.ts";
 import { DELIVERY_LOOP_MS, type DeliveryHost, deliverOutbox, QueueHealth } from "./delivery.ts";
 import { lastHeldSeq } from "./due-rows.ts";
 import { appendFeeds, FEED_CALL_MS } from "./feed-append.ts";
-import { type FlushResult, flushJobFeed } from "./feed-flush.ts";
+import { type FlushParts, type FlushResult, flushJobFeed } from "./feed-flush.ts";
 import { takeUrgent } from "./feed-wanted.ts";
 import { OutageProbe } from "./outage-probe.ts";
 import { hasPending } from "./pending.ts";
@@ -43,8 +44,9 @@ export class OutboxShipper {
   private readonly queues = new QueueHealth();
   /** During an outage backoff, the one send readers' flushes make per window (outbox/outage-probe). */
   private readonly probe = new OutageProbe();
-  /** How long a feed call is waited for (ms; outbox/feed-append FEED_CALL_MS — a test sets it short). */
+  /** How long a feed call, and a queue send, is waited for (ms; feed-append FEED_CALL_MS, call-bound QUEUE_SEND_MS). */
   private feedCallMs = FEED_CALL_MS;
+  private sendMs = QUEUE_SEND_MS;
   /** Units committed per second: with the feed budget's busy state, whether D1 history is held (core/history-hold). */
   private readonly unitRate = new UnitRate();
   private delivering: Promise<number> | null = null;
@@ -127,16 +129,23 @@ export class OutboxShipper {
    * one flush per window sends for the feeds the outage round found refusing, and one per window for any other feed
    * (outbox/outage-probe): once it was refused, the others of its gate send nothing; those that come while it runs
    * wait for it, within the probe's bound, unless `waitForProbe` is false (an artifact commit, in its exclusive section).
+   * `by` (ms since the epoch): its caller's deadline (jobs/artifact-commit): no feed call is begun or awaited past it.
    * @returns whether every event pending at its start went (false: stopped early, the rest left to the loop; or,
    *   during a backoff whose probe was refused or is unanswered past its bound, the job has events held)
    */
-  async flushFeed(jobId: string, waitForProbe = true): Promise<boolean> {
-    const parts = { env: this.env, units: this.units, feeds: this.feeds, queues: this.queues, callMs: this.feedCallMs };
+  async flushFeed(jobId: string, waitForProbe = true, by?: number): Promise<boolean> {
+    const { units, feeds, queues, feedCallMs: callMs } = this;
+    const parts: FlushParts = { env: this.env, units, feeds, queues, callMs, ...(by === undefined ? {} : { by }) };
     // What a flush's end does is part of the flush: a probe answered past its bound still ends the outage it found over.
     const flush = () => flushJobFeed(parts, jobId).then((r) => this.flushed(r));
     const flushed = await this.probe.run(jobId, () => this.retryAt, flush, waitForProbe);
     if (flushed === undefined) return lastHeldSeq(this.units.sql, jobId) === undefined;
     return flushed.whole;
+  }
+
+  /** Seconds a reader refused for `jobId`'s held events (outbox/feed-behind) is told to wait (outbox/outage-probe). */
+  retryAfterSeconds(jobId: string): number {
+    return this.probe.retryAfterSeconds(jobId, this.retryAt, Date.now());
   }
 
   /**
@@ -220,6 +229,7 @@ export class OutboxShipper {
       queues: this.queues,
       historyHeld: (now) => historyLoaded(this.feeds.isBusy(now), this.unitRate.perSecond(now)),
       appendFeeds: (batches) => appendFeeds(env, units.productId, batches, this.feedCallMs),
+      sendMs: this.sendMs,
       now: () => Date.now(),
       transact: (fn) => units.transact(fn),
     };
