@@ -6,6 +6,7 @@ import { api, describeError, jobPath, transient } from "./api.js";
 import { duration, h, replace, showLoadError, statusLine, when } from "./dom.js";
 import { clock, counted } from "./format.js";
 import { newestRead } from "./newest-read.js";
+import { runSpendWords } from "./run-spend-words.js";
 import { scrollBox } from "./scroll-box.js";
 import { usdText } from "./usd.js";
 
@@ -123,10 +124,8 @@ function runRow(r, factoryName) {
     i.costUsd !== undefined ? usdText(i.costUsd) : "",
     i.diffStat ? `${counted(i.diffStat.files, "file")} +${i.diffStat.insertions} −${i.diffStat.deletions}` : "",
   ].filter(Boolean);
-  // A running run's insights arrive when it ends; what its budget was charged so far (`spend`) is known before.
-  if (!r.endedAt && r.spend) insights.push(`${usdText(r.spend.usd)} · ${counted(r.spend.tokens, "token")} so far`);
-  // Of its tokens, those no USD came for (a Codex run's; a Claude run's before its result): not in its cost.
-  if (r.spend?.unpricedTokens) insights.push(`${counted(r.spend.unpricedTokens, "token")} unpriced`);
+  // Its charge so far (running), unpriced tokens and the estimate at settings prices (run-spend-words.js).
+  insights.push(...runSpendWords(r));
   const outcome = r.result?.outcome ?? (r.endedAt ? "ended" : "running");
   const words = runResultWords(r, factoryName);
   return h(

@@ -79,7 +79,7 @@ export const RunsRead = z.array(
     engine: maybe(str),
     startedAt: num,
     endedAt: num.optional(), // absent while it runs ("running"); a null would read as a 0 s run
-    spend: maybe(z.object({ usd: num, tokens: num, unpricedTokens: num.optional() })),
+    spend: maybe(z.object({ usd: num, tokens: num, unpricedTokens: num.optional(), estimatedUsd: num.optional() })),
     result: maybe(result),
     linkLostAt: maybe(num), // a lease expiry's: when the holder's link was lost (cli/commands/job RESULT)
     lastHeartbeatAt: maybe(num), // a lease expiry's: the holder's last beat before it (cli/commands/job RESULT)

@@ -14,6 +14,7 @@
  * sum in whole micro-dollars (core/budget `toMicros`).
  */
 import { fromMicros, toMicros } from "./budget.ts";
+import { periodShare } from "./unpriced.ts";
 
 /** What a run has been charged so far: its engines' reported USD (high-water) and the estimated part on top, USD. */
 export interface RunCharge {
@@ -47,6 +48,19 @@ export function chargeRun(
 export function addEstimated(sum: number | undefined, deltaUsd: number, spentUsd: number): number {
   // A run estimated in an earlier period and priced in this one would take this period's part below zero.
   return fromMicros(Math.min(Math.max(0, toMicros(sum ?? 0) + toMicros(deltaUsd)), toMicros(spentUsd)));
+}
+
+/**
+ * What a run's estimated part's change `deltaUsd` does to the current budget period's `estimatedUsd`, given
+ * `countedUsd`: how much of the run's estimate that period holds (0 for a run estimated only in an earlier period, or
+ * while no budget was set). core/unpriced `periodShare`'s rule, in whole micro-dollars: a rise counts whole, a fall
+ * takes off at most what this period counted of the run — a run estimated before midnight whose USD came after it
+ * took the new period's other runs' estimates off its `estimatedUsd` (the clamp at 0 only hid it).
+ * @returns `appliedUsd`, the period's change, and `countedUsd`, this period's count of the run after it (≥ 0), USD
+ */
+export function estimateShare(deltaUsd: number, countedUsd: number): { appliedUsd: number; countedUsd: number } {
+  const share = periodShare(toMicros(deltaUsd), toMicros(countedUsd));
+  return { appliedUsd: fromMicros(share.applied), countedUsd: fromMicros(share.counted) };
 }
 
 /** What the budget's estimate line says after its label, e.g. "$1.50 of the spend (…)", given the amount as text. */

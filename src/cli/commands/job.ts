@@ -6,17 +6,12 @@
  * dashboard show them), read from the fleet list alongside; an id stays where the list cannot be read or no longer
  * holds it (a factory deregistered since).
  */
-import { fromMicros, toMicros } from "../../core/budget.ts";
-import { counted } from "../../core/counted.ts";
-import { groupedCount } from "../../core/unpriced.ts";
-import { usdTexts } from "../../core/usd-text.ts";
 import { deadLetterFix } from "../../core/waiting-fix.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { factoryNamer, nameWaitMs } from "../factory-names.ts";
 import { fleetRead, type HolderLink, holderLinkText } from "../holder-link.ts";
-import { flooredPercent } from "../number-text.ts";
 import { checked, JobRead, RunsRead } from "../read-answers.ts";
 import { runSpanText } from "../run-span.ts";
 import {
@@ -31,6 +26,7 @@ import {
   renderTable,
 } from "../table.ts";
 import { waitingLines } from "../waiting.ts";
+import { budgetText, estimatedField, jobUsd, spendText, spentText } from "./job-spend.ts";
 
 function checkpointText(job: Job): string {
   const c = job.checkpoint;
@@ -78,61 +74,6 @@ function runResultText(
   return `timeout: ${by}'s last heartbeat at ${at}; its lease expired at ${end}`;
 }
 
-/** The job view's amounts (its budget, what its runs spent together, each run's spend), as `jobUsd` gives them. */
-interface JobUsd {
-  budget?: string;
-  spent?: string;
-  runs: readonly (string | undefined)[];
-}
-
-/**
- * Every amount of the job view in one set of decimals (core/usd-text `usdTexts`), as every amount read side by side:
- * alone each, a $0.001 budget read "$0.0010" beside "spent $0.125 of $0.001", and its run's "$0.13". The runs' sum is
- * taken in micro-dollars, as the coordinator keeps it (in floats ten $0.10 runs made $0.9999999999999999).
- */
-export function jobUsd(job: Pick<Job, "budget">, runs: readonly Pick<Run, "spend">[]): JobUsd & { micros: number } {
-  const micros = runs.reduce((n, r) => n + toMicros(r.spend?.usd ?? 0), 0);
-  const spent = runs.some((r) => r.spend) ? fromMicros(micros) : undefined;
-  const cap = job.budget.usd;
-  const texts = usdTexts([cap ?? 0, spent ?? 0, ...runs.map((r) => r.spend?.usd ?? 0)]);
-  return {
-    budget: cap === undefined ? undefined : texts[0],
-    spent: spent === undefined ? undefined : texts[1],
-    runs: runs.map((r, i) => (r.spend ? texts[i + 2] : undefined)),
-    micros,
-  };
-}
-
-function budgetText(job: Job, usd: string | undefined): string {
-  const b = job.budget;
-  const parts = [
-    usd,
-    b.wallSeconds === undefined ? undefined : `${b.wallSeconds}s wall`,
-    b.tokens === undefined ? undefined : counted(b.tokens, "token"),
-  ].filter(Boolean);
-  return parts.length ? parts.join(", ") : NONE;
-}
-
-function spendText(spend: Run["spend"], usd: string | undefined): string {
-  const unpriced = spend?.unpricedTokens ? ` (${groupedCount(spend.unpricedTokens)} unpriced)` : ""; // core/unpriced
-  return spend && usd !== undefined ? `${usd} · ${counted(spend.tokens, "token")}${unpriced}` : NONE;
-}
-
-/**
- * What the job has spent, every run summed (their `spend`: what the budget was charged, the running run's too), and
- * of which budget: "$1.00 of $1.00 (100 %) · 1200 tokens". The percent is rounded down, as `budget` rounds it, and a
- * spend above 0 never reads "0 %" (cli/number-text `flooredPercent`); amounts as `jobUsd` gives them.
- */
-export function spentText(job: Pick<Job, "budget">, runs: readonly Pick<Run, "spend">[]): string {
-  const usd = jobUsd(job, runs);
-  if (usd.spent === undefined) return NONE;
-  const tokens = runs.reduce((n, r) => n + (r.spend?.tokens ?? 0), 0);
-  const cap = job.budget.usd;
-  if (!cap) return `${usd.spent} · ${counted(tokens, "token")}`;
-  const pct = flooredPercent(usd.micros, toMicros(cap));
-  return `${usd.spent} of ${usd.budget} (${pct} %) · ${counted(tokens, "token")}`;
-}
-
 /** "preempted by X at T" while the evicted job waits (the marks clear at its next assignment). */
 function preemptedField(job: Job): Array<[string, string]> {
   if (!job.preemptedBy) return [];
@@ -175,6 +116,7 @@ export function renderJob(
     ["repo", orNone(job.repo)],
     ["budget", budgetText(job, usd.budget)],
     ["spent", spentText(job, runs)],
+    ...estimatedField(usd), // of the spend, what is an estimate at settings prices (core/price-estimate)
     ["deps", job.deps.length ? `${job.deps.join(",")} (${job.depsMode})` : NONE],
     ["attempt", `${job.attempt}/${job.maxAttempts}`],
     ["lease epoch", String(job.leaseEpoch)],
@@ -209,7 +151,7 @@ export function renderJob(
             orNone(r.engine),
             formatInstant(r.startedAt),
             runSpanText(r), // a lease expiry's run: to its last sign of life (cli/run-span)
-            spendText(r.spend, usd.runs[i]),
+            spendText(r.spend, usd.runs[i], usd.runsEstimated[i]),
             runResultText(r, named(r.factoryId)),
           ]),
           terminal,

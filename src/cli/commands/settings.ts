@@ -13,6 +13,7 @@
 import type { ProductSettings } from "../../core/settings.ts";
 import type { SettingsAnswer } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
+import { echoed } from "../echoed-input.ts";
 import { usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, SettingsRead } from "../read-answers-policy.ts";
@@ -34,7 +35,7 @@ export function parseAssignments(words: readonly string[]): Patch {
   const patch: Patch = {};
   for (const word of words) {
     const eq = word.indexOf("=");
-    if (eq <= 0) throw usageError(`"${word}" is not KEY=VALUE (e.g. leaseTtlSeconds=120)`, "settings set");
+    if (eq <= 0) throw usageError(`"${echoed(word)}" is not KEY=VALUE (e.g. leaseTtlSeconds=120)`, "settings set");
     const path = keyPath(word.slice(0, eq));
     const value = readValue(word.slice(0, eq), word.slice(eq + 1));
     const [head, leaf, rate] = path as [string, string | undefined, string | undefined];
@@ -45,13 +46,13 @@ export function parseAssignments(words: readonly string[]): Patch {
     // Own keys only, and set as own properties: `constructor=1` was "set twice" (`in` sees Object.prototype), and
     // `__proto__.x=1` went through the prototype setter, sent `{}` and printed "✔ Nothing changed" — a typo passed.
     if (leaf === undefined) {
-      if (Object.hasOwn(patch, head)) throw usageError(`${head} is set twice`, "settings set");
+      if (Object.hasOwn(patch, head)) throw usageError(`${echoed(head)} is set twice`, "settings set");
       setOwn(patch, head, value);
       continue;
     }
     const inner = Object.hasOwn(patch, head) ? patch[head] : {};
     if (typeof inner !== "object" || inner === null || Array.isArray(inner) || Object.hasOwn(inner, leaf)) {
-      throw usageError(`${head}.${leaf} is set twice`, "settings set");
+      throw usageError(`${echoed(`${head}.${leaf}`)} is set twice`, "settings set");
     }
     setOwn(patch, head, { ...inner, [leaf]: value });
   }
@@ -68,7 +69,7 @@ function keyPath(key: string): string[] {
   if (parts[0] === "prices" && parts.length > 3) return ["prices", parts.slice(1, -1).join("."), parts.at(-1) ?? ""];
   if (parts.length > (parts[0] === "prices" ? 3 : 2) || parts.some((p) => p === "")) {
     throw usageError(
-      `"${key}" is not a settings key (e.g. preemption, weights.load, prices.codex.usdPerMillionIn)`,
+      `"${echoed(key)}" is not a settings key (e.g. preemption, weights.load, prices.codex.usdPerMillionIn)`,
       "settings set",
     );
   }
@@ -83,7 +84,7 @@ function setPrice(patch: Patch, engine: string, rate: string, value: unknown): v
   }
   const inner = (Object.hasOwn(prices, engine) ? prices[engine] : {}) as Patch;
   if (typeof inner !== "object" || inner === null || Object.hasOwn(inner, rate)) {
-    throw usageError(`prices.${engine}.${rate} is set twice`, "settings set");
+    throw usageError(`${echoed(`prices.${engine}.${rate}`)} is set twice`, "settings set");
   }
   setOwn(prices, engine, { ...inner, [rate]: value });
   setOwn(patch, "prices", prices);
@@ -105,6 +106,7 @@ const LOOSE_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
  *   one so small it reads as 0 (`1e-400`)
  */
 function readValue(key: string, raw: string): unknown {
+  const shown = echoed(raw); // a 900-byte value filled the error line (cli/echoed-input)
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -113,13 +115,16 @@ function readValue(key: string, raw: string): unknown {
     value = Number(raw);
   }
   if (hasNonFinite(value)) {
-    const what = typeof value === "number" ? `${raw} is` : "it holds";
-    throw usageError(`${key}=${raw}: ${what} a number too large to be finite (at most about 1.8e308)`, "settings set");
+    const what = typeof value === "number" ? `${shown} is` : "it holds";
+    throw usageError(
+      `${echoed(key)}=${shown}: ${what} a number too large to be finite (at most about 1.8e308)`,
+      "settings set",
+    );
   }
   // The other end: `1e-400` reads as 0 and was sent, and stored, as 0 — a value nobody typed.
   if (value === 0 && /[1-9]/.test(raw.split(/e/i)[0] ?? "")) {
     throw usageError(
-      `${key}=${raw}: ${raw} is too small to be told from 0 (under about 5e-324): write 0`,
+      `${echoed(key)}=${shown}: ${shown} is too small to be told from 0 (under about 5e-324): write 0`,
       "settings set",
     );
   }

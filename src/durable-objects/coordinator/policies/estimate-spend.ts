@@ -15,15 +15,19 @@
  *   output: the run's estimated part in `run_estimate` (USD, on top of its mark; jobs/runs `jobSpendMarks` sums
  *           both, so the job's own budget counts it), and what the budgets are to be charged: `deltaUsd` in place
  *           of `accrue`'s, `estimatedDeltaUsd` the change of the estimated part (negative when a USD replaced it),
- *           for policies/budget `spend` to keep the period's `estimatedUsd`.
+ *           for policies/budget `spend` to keep the period's `estimatedUsd` — by core/price-estimate
+ *           `estimateShare`: a fall takes off only what the current period counted of this run (its row's `counted`
+ *           for `period_start`), so a run estimated before midnight and priced after it leaves the new period's
+ *           other estimates in place.
  */
 import { addUsd } from "../../../core/budget.ts";
-import { chargeRun } from "../../../core/price-estimate.ts";
+import { chargeRun, estimateShare } from "../../../core/price-estimate.ts";
 import { estimateUsd, priceOf } from "../../../core/prices.ts";
 import type { RunSpend } from "../../../core/run-accrual.ts";
 import { execute } from "../../sql-statements.ts";
 import { getSettings } from "../runtime/meta.ts";
-import type { Tx } from "../runtime/tx.ts";
+import { one, type Tx } from "../runtime/tx.ts";
+import { currentBudget } from "./budget.ts";
 
 /** What a report charges once its unpriced tokens are priced: USD in all, and the estimated part's change. */
 export interface EstimatedCharge {
@@ -68,18 +72,34 @@ export function chargeEstimate(
     { reportedUsd: before.costUsd, estimatedUsd: before.estimatedUsd },
     { reportedUsd, estimateUsd: estimate },
   );
-  if (charge.estimatedUsd !== before.estimatedUsd) {
-    execute(
-      tx.sql,
-      "INSERT OR REPLACE INTO run_estimate(job_id, lease_epoch, usd) VALUES (?, ?, ?)",
-      run.jobId,
-      run.leaseEpoch,
-      charge.estimatedUsd,
-    );
-  }
-  return {
-    deltaUsd,
-    estimatedDeltaUsd: addUsd(charge.estimatedUsd, -before.estimatedUsd),
-    estimatedUsd: charge.estimatedUsd,
-  };
+  const changeUsd = addUsd(charge.estimatedUsd, -before.estimatedUsd);
+  const share = changeUsd === 0 ? { appliedUsd: 0 } : countEstimate(tx, run, charge.estimatedUsd, changeUsd);
+  return { deltaUsd, estimatedDeltaUsd: share.appliedUsd, estimatedUsd: charge.estimatedUsd };
+}
+
+/**
+ * Save the run's estimated part `usd` after a change of `changeUsd` (≠ 0), with what the current budget period
+ * counted of it (core/price-estimate `estimateShare`). No budget: nothing counted, so a later USD takes nothing off a
+ * budget set meanwhile. @returns `appliedUsd`, the period's `estimatedUsd` change, USD
+ */
+function countEstimate(tx: Tx, run: EstimatedRun, usd: number, changeUsd: number): { appliedUsd: number } {
+  const row = one<{ periodStart: number; counted: number }>(
+    tx.sql,
+    "SELECT period_start AS periodStart, counted FROM run_estimate WHERE job_id = ? AND lease_epoch = ?",
+    run.jobId,
+    run.leaseEpoch,
+  );
+  const periodStart = currentBudget(tx)?.periodStart;
+  const here = periodStart !== undefined && row?.periodStart === periodStart ? row.counted : 0;
+  const share = periodStart === undefined ? { appliedUsd: 0, countedUsd: 0 } : estimateShare(changeUsd, here);
+  execute(
+    tx.sql,
+    "INSERT OR REPLACE INTO run_estimate(job_id, lease_epoch, usd, period_start, counted) VALUES (?, ?, ?, ?, ?)",
+    run.jobId,
+    run.leaseEpoch,
+    usd,
+    periodStart ?? 0,
+    share.countedUsd,
+  );
+  return share;
 }

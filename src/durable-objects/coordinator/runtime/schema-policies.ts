@@ -50,11 +50,14 @@ CREATE TABLE IF NOT EXISTS run_unpriced (
   PRIMARY KEY (job_id, lease_epoch)
 );
 -- Of a run's charge, the part estimated at the operator's prices for its unpriced tokens (policies/estimate-spend;
--- core/price-estimate), USD on top of its run_spend mark: a row only for a run ever estimated.
+-- core/price-estimate), USD on top of its run_spend mark: a row only for a run ever estimated. counted: how much of it
+-- (USD) the budget period starting period_start (ms) counted in its estimatedUsd (core/price-estimate estimateShare).
 CREATE TABLE IF NOT EXISTS run_estimate (
   job_id TEXT NOT NULL,
   lease_epoch INTEGER NOT NULL,
   usd REAL NOT NULL,
+  period_start INTEGER NOT NULL DEFAULT 0,
+  counted REAL NOT NULL DEFAULT 0,
   PRIMARY KEY (job_id, lease_epoch)
 );
 CREATE TABLE IF NOT EXISTS stop_notices (
