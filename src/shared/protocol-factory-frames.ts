@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { clipUtf8, fitsUtf8, parsedHoldsLoneSurrogate, truncateUtf8, utf8Text } from "../core/bytes.ts";
+import { protoKeyPath } from "../core/proto-key.ts";
 import { Capability, EntityId } from "./api.ts";
 import { CheckpointBody, FailureResultBody, InsightsBody, LeaseTtl, SuccessResultBody } from "./api-work.ts";
 import { plainName } from "./plain-text.ts";
@@ -179,6 +180,16 @@ export function parseFactoryFrame(raw: string | ArrayBuffer): ParseResult<Factor
   if (parsedHoldsLoneSurrogate(raw, data)) {
     // Stored, it would change (core/bytes `hasLoneSurrogate`): refused like any other malformed frame.
     return { ok: false, code: "validation_failed", message: "frame holds a lone surrogate (\\uD800–\\uDFFF)", id };
+  }
+  const proto = protoKeyPath(raw, data);
+  if (proto !== undefined) {
+    // zod drops an own `__proto__` key without an issue (core/proto-key): refused before it can.
+    return {
+      ok: false,
+      code: "validation_failed",
+      message: `${proto}: an own __proto__ key is never a valid name`,
+      id,
+    };
   }
   const parsed = FactoryFrame.safeParse(data);
   if (!parsed.success) {

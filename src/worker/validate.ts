@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { clipUtf8, fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate, truncateUtf8, wellFormed } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import { MAX_MANIFEST_BYTES } from "../core/manifest-schema.ts";
+import { protoKeyPath } from "../core/proto-key.ts";
 import { isJsonType } from "../shared/foreign-answer.ts";
 import { assertUtf8Charset } from "./body-charset.ts";
 import { fromZod } from "./problem.ts";
@@ -184,6 +185,11 @@ export async function readJson(
       "validation_failed",
       "body holds a lone surrogate (a \\uD800–\\uDFFF escape without its pair): text must be well-formed Unicode",
     );
+  }
+  const proto = protoKeyPath(text, value);
+  if (proto !== undefined) {
+    // zod drops an own `__proto__` key without an issue: refused here, once, so no schema answers "nothing changed".
+    throw new DomainError("validation_failed", `body.${proto}: an own __proto__ key is never a valid name`);
   }
   return value;
 }
