@@ -28,6 +28,12 @@ describe("settings set prices.<engine>.<rate>", () => {
     expect(parseAssignments(["prices.codex=null", "prices.*.usdPerMillionOut=3"])).toEqual({
       prices: { codex: null, "*": { usdPerMillionOut: 3 } },
     });
+    // The last dotted part is a rate only when it names one: `gpt-4.1=null` removes engine gpt-4.1 (red before: engine
+    // gpt-4, rate "1" — a 400).
+    expect(parseAssignments(["prices.gpt-4.1=null"])).toEqual({ prices: { "gpt-4.1": null } });
+    expect(parseAssignments(["prices.o4.mini.v2=null", "prices.codex.usdPerMillionOut=3"])).toEqual({
+      prices: { "o4.mini.v2": null, codex: { usdPerMillionOut: 3 } },
+    });
   });
 
   it("refuses a rate set twice, or an engine both removed and priced, and three dots outside prices", () => {

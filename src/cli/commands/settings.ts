@@ -28,7 +28,7 @@ type Patch = Record<string, unknown>;
 /**
  * `["a=1", "w.load=2"]` → `{a: 1, w: {load: 2}}`. At most one dot (settings nest one level), but for a price:
  * `prices.codex.usdPerMillionIn=1.25` → `{prices: {codex: {usdPerMillionIn: 1.25}}}` (`prices.codex=null` removes it).
- * @throws CliError usage — a word without `=`, an empty key, a key with more than one dot (prices: two), or a key set
+ * @throws CliError usage — a word without `=`, an empty key, a key with more than one dot outside `prices`, or a key set
  *   twice.
  */
 export function parseAssignments(words: readonly string[]): Patch {
@@ -60,14 +60,22 @@ export function parseAssignments(words: readonly string[]): Patch {
 }
 
 /**
- * A dotted key's parts: `preemption`, `weights.load`, or a price's three, `prices.<engine>.<rate>` — the engine being
- * all between the first dot and the last (an engine name may hold dots: `gpt-4.1`).
+ * A dotted key's parts: `preemption`, `weights.load`, or under `prices` the engine (`prices.<engine>`) and, when the
+ * last part names a rate, the rate (`prices.<engine>.usdPerMillionIn`). An engine name may hold dots (`gpt-4.1`): the
+ * last part is a rate only when it is one, so `prices.gpt-4.1=null` removes gpt-4.1 (it was engine gpt-4, rate "1").
  * @throws CliError usage — an empty part, or more than one dot outside `prices`
  */
+/** The rates a price has (core/prices `TokenPrice`): the only last parts of a `prices.` key read as a rate. */
+const RATES = new Set(["usdPerMillionIn", "usdPerMillionOut"]);
+
 function keyPath(key: string): string[] {
   const parts = key.split(".");
-  if (parts[0] === "prices" && parts.length > 3) return ["prices", parts.slice(1, -1).join("."), parts.at(-1) ?? ""];
-  if (parts.length > (parts[0] === "prices" ? 3 : 2) || parts.some((p) => p === "")) {
+  if (parts[0] === "prices" && parts.length > 2 && !parts.includes("")) {
+    const last = parts.at(-1) ?? "";
+    if (RATES.has(last)) return ["prices", parts.slice(1, -1).join("."), last];
+    return ["prices", parts.slice(1).join(".")];
+  }
+  if (parts.length > 2 || parts.some((p) => p === "")) {
     throw usageError(
       `"${echoed(key)}" is not a settings key (e.g. preemption, weights.load, prices.codex.usdPerMillionIn)`,
       "settings set",
