@@ -25,7 +25,7 @@ import { chargeRun, estimateShare } from "../../../core/price-estimate.ts";
 import { estimateUsd, priceOf } from "../../../core/prices.ts";
 import type { RunSpend } from "../../../core/run-accrual.ts";
 import { execute } from "../../sql-statements.ts";
-import { getSettings } from "../runtime/meta.ts";
+import { storedPrices } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { currentBudget } from "./budget.ts";
 
@@ -65,7 +65,8 @@ export function chargeEstimate(
 ): EstimatedCharge {
   const unchanged = { deltaUsd: accruedUsd, estimatedDeltaUsd: 0, estimatedUsd: before.estimatedUsd };
   if (unpriced === undefined && before.estimatedUsd === 0) return unchanged; // most runs: priced by their engine
-  const price = unpriced ? priceOf(getSettings(tx.sql).prices, run.engine) : undefined;
+  // The stored table itself: no settings copy per report (most products set no price).
+  const price = unpriced ? priceOf(storedPrices(tx.sql), run.engine) : undefined;
   const estimate = price && unpriced ? estimateUsd(unpriced, tokens, price) : 0;
   if (estimate === 0 && before.estimatedUsd === 0) return unchanged; // no price: unpriced, exactly as before
   const { charge, deltaUsd } = chargeRun(

@@ -131,15 +131,29 @@ export type { ProductSettings };
 
 /** The product's settings (core/settings), defaults filled in for anything never set. */
 export function getSettings(sql: SqlStorage): ProductSettings {
+  // withDefaults builds a fresh document (nested values copied), so a caller's changes never reach the memo.
+  return withDefaults(storedSettings(sql));
+}
+
+/**
+ * The operator's price table (settings `prices`, core/prices) as stored, undefined when none was ever set — the
+ * memo itself, no `withDefaults` copy: read with every run report that moves an unpriced mark
+ * (policies/estimate-spend), where most products have no price. Read only; never to be changed by a caller.
+ */
+export function storedPrices(sql: SqlStorage): Readonly<ProductSettings["prices"]> | undefined {
+  return storedSettings(sql)?.prices;
+}
+
+/** The settings document as stored (parsed once per text), undefined when none was ever saved. */
+function storedSettings(sql: SqlStorage): Partial<ProductSettings> | undefined {
   const raw = getMeta(sql, "settings");
-  if (!raw) return withDefaults(undefined);
+  if (!raw) return undefined;
   let memo = parsed.get(sql);
   if (memo?.raw !== raw) {
     memo = { raw, value: JSON.parse(raw) as Partial<ProductSettings> };
     parsed.set(sql, memo);
   }
-  // withDefaults builds a fresh document (nested values copied), so a caller's changes never reach the memo.
-  return withDefaults(memo.value);
+  return memo.value;
 }
 
 export function saveSettings(sql: SqlStorage, settings: ProductSettings): void {
