@@ -28,7 +28,7 @@ const IDS = [
   "alertId",
   "deadLetterId",
 ];
-const NOT_IDS = ["productId", "key", "action", "name"];
+const NOT_IDS = ["productId", "key", "action", "name", "engine"];
 /** Bodies that pass validation, so the call reaches the id (an empty body would be a 400 before it). */
 const BODIES: Record<string, unknown> = {
   "post /jobs/{jobId}/children": { children: [{ title: "c0" }] },
