@@ -3,15 +3,17 @@
 // earlier tokens folded into `tokensIn` as one sum (agent/insights `runUsage`), and says how many with `baseTokens`.
 // Those are priced at the dearer (written) rate, so a run whose first engine read 400k and wrote 100k ($1.50) is
 // charged at least that after the resume — red before: re-priced as read, $0.85 under its $1.50 high-water mark, the
-// fresh engine's spend went uncharged. An older agent's report without the field reads as before. A report whose
-// baseTokens exceed its tokensIn is refused — 400 validation_failed over REST, an error frame over the socket — and
-// changes nothing.
+// fresh engine's spend went uncharged; a report fenced after the lease was lost too. An older agent's report
+// without the field reads as before. A report whose baseTokens exceed its tokensIn is refused — 400
+// validation_failed over REST, an error frame over the socket — and changes nothing.
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { inOneBudgetPeriod } from "../support/budget-period-run.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
+import { expireLeaseNow } from "./state";
 
 const budget = async (product: string) => (await api<BudgetView>("GET", `${P(product)}/budget`, { token: ADMIN })).body;
 type Runs = { runs: Array<{ spend?: Record<string, number> }> };
@@ -28,7 +30,8 @@ async function pricedProduct(product: string) {
 
 /**
  * A run whose first engine read 400k and wrote 100k tokens with no USD ($1.50 at the price), then whose agent died and
- * came back: the welcome's lease, on a fresh socket. @returns the socket and the run's job id and lease epoch
+ * came back: the welcome's lease, on a fresh socket. @returns the socket, the factory's token and the run's job id and
+ * lease epoch
  */
 async function resumedRun(product: string) {
   await pricedProduct(product);
@@ -44,7 +47,7 @@ async function resumedRun(product: string) {
   socket.close(); // the agent process died, its engine with it
   const { socket: again, welcome } = await connectFactory(product, f.token);
   expect(welcome.leases.find((l: Assignment) => l.job.id === job.id)?.runSpent).toEqual({ usd: 0, tokens: 500_000 });
-  return { socket: again, ref };
+  return { socket: again, token: f.token, ref };
 }
 
 // The fresh engine's own 100k read and 10k written, on top of the earlier 500k: as agent/insights `runUsage` says it.
@@ -65,6 +68,23 @@ describe("a resumed lease's earlier tokens at settings prices", () => {
         { usd: 0, tokens: 610_000, unpricedTokens: 610_000, estimatedUsd: 5.225 },
       ]);
       socket.close();
+    }));
+
+  it("so is a resumed run's report fenced after its lease was lost (charged late, policies/late-spend)", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("priced-resumed-fenced");
+      const { socket, token, ref } = await resumedRun(product);
+      socket.close();
+      await expireLeaseNow(product, ref.jobId);
+      await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
+      const late = {
+        leaseEpoch: ref.leaseEpoch,
+        stage: "building",
+        insights: { ...resumedReport, baseTokens: 500_000 },
+      };
+      const answer = await api<{ code: string }>("PATCH", `${P(product)}/jobs/${ref.jobId}`, { token, json: late });
+      expect(answer.body.code).toBe("fenced");
+      expect(await budget(product)).toMatchObject({ spentUsd: 5.225, estimatedUsd: 5.225 });
     }));
 
   it("an older agent's report, with no baseTokens, is read as before", () =>
