@@ -12,7 +12,7 @@ import path from "node:path";
 import { z } from "zod";
 import { truncateUtf8, utf8Text } from "../core/bytes.ts";
 import type { Job, ReportedResult } from "../core/model.ts";
-import { InsightsBody, RunResultBody } from "../shared/api-work.ts";
+import { baseWithinTokensIn, InsightsFields, RunResultBody } from "../shared/api-work.ts";
 import type { RunAs } from "./engine-user.ts";
 import type { Usage } from "./insights.ts";
 import { jobDir, mirrorName, type Workspace } from "./workspace.ts";
@@ -27,7 +27,7 @@ export const EngineExitSchema = z.object({
   at: z.number(),
   how: utf8Text(200),
   outcome: z.object({ type: z.enum(["complete", "fail"]), result: RunResultBody }).strict(),
-  usage: InsightsBody.omit({ diffStat: true }),
+  usage: baseWithinTokensIn(InsightsFields.omit({ diffStat: true })),
   base: Sha,
   lastSha: Sha.optional(),
   resumedFrom: Sha.optional(),

@@ -27,7 +27,7 @@ import type { Assignment } from "../shared/protocol.ts";
 import { ClaudeCallTally, CutResultReader, MAX_TOKENS, MAX_USD, parseEngineLine } from "./engine-formats.ts";
 import { MAX_RETRY_AFTER_S } from "./retry-after.ts";
 
-export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd" | "unpricedTokens">;
+export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd" | "unpricedTokens" | "baseTokens">;
 
 const nonNegInt = (v: unknown): number | undefined =>
   typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), MAX_TOKENS) : undefined;
@@ -139,9 +139,9 @@ export function budgetBreach(limits: RunLimits, usage: Usage): string | undefine
  * the fresh engine's own cumulative usage, whose count starts at 0. The coordinator charges only what a report adds
  * over the run's high-water mark, so the engine's usage alone stayed under it and went uncharged.
  * USD is summed in whole micro-dollars (core/budget `addUsd`). The coordinator keeps the base's tokens as one sum
- * (in + out), so they are added to `tokensIn`: the report's in + out is what the coordinator counts. A field neither
- * side has stays absent; `base` undefined (or zeros) gives `engine` back as it is, with `unpricedTokens` (core/unpriced
- * `unpricedOf`: the tokens no USD came for) when there are any.
+ * (in + out), so they are added to `tokensIn` — and `baseTokens` says how many of it they are, their split unknown
+ * (core/prices `estimateUsd` may price them as written). A field neither side has stays absent; `base` undefined (or
+ * zeros) gives `engine` back as it is, with `unpricedTokens` (core/unpriced `unpricedOf`) when there are any.
  */
 export function runUsage(base: RunSpent | undefined, engine: Usage): Usage {
   // The tokens no USD came for (core/unpriced), when there are any: absent reads as 0 (all priced), as from an older agent.
@@ -151,6 +151,7 @@ export function runUsage(base: RunSpent | undefined, engine: Usage): Usage {
   // Capped as each part is: a sum over the protocol's bound would make the coordinator refuse the report.
   if (base.usd > 0) usage.costUsd = Math.min(addUsd(base.usd, engine.costUsd ?? 0), MAX_USD);
   if (base.tokens > 0) usage.tokensIn = Math.min(base.tokens + (engine.tokensIn ?? 0), MAX_TOKENS);
+  if (base.tokens > 0) usage.baseTokens = Math.min(base.tokens, usage.tokensIn ?? 0); // part of it, capped with it
   return unpriced(usage);
 }
 

@@ -120,8 +120,8 @@ export interface Insights {
   tokensIn?: number;
   tokensOut?: number;
   costUsd?: number;
-  /** Of tokensIn + tokensOut, those no USD came for (core/unpriced): absent from older agents. */
-  unpricedTokens?: number;
+  unpricedTokens?: number; // of tokensIn + tokensOut, those no USD came for (core/unpriced); absent: older agents
+  baseTokens?: number; // of tokensIn, a resumed run's earlier engines' in + out, split unknown (core/prices); absent: 0
   diffStat?: { files: number; insertions: number; deletions: number };
 }
 

@@ -100,23 +100,32 @@ export function priceOf(table: PriceTable | undefined, engine: string | undefine
 /**
  * What `unpriced` tokens cost at `price`, USD to the micro-dollar (rounded up: an estimate that holds a budget errs
  * high). The unpriced figure keeps no split of read and written tokens (core/unpriced), so the report's own split
- * bounds it: as many as the report has of the dearer kind are charged at the dearer rate, the rest at the other.
- * When every token of the report is unpriced (a Codex run, a Claude run before its `result`) that is the exact split;
- * otherwise it is the most any split the report allows could cost, never less.
+ * bounds it: as many as the report may have of the dearer kind are charged at the dearer rate, the rest at the other.
+ * A resumed run's `baseTokens` — its earlier engines' tokens, in + out as one sum within `tokensIn` (agent/insights
+ * `runUsage`) — may be of either kind, so they count on the dearer side whichever it is: read as read, the earlier
+ * engine's written tokens were re-priced low and the run's high-water mark left the next spend uncharged.
+ * When every token of the report is unpriced (a Codex run, a Claude run before its `result`) and none is such a base,
+ * that is the exact split; otherwise it is the most any split the report allows could cost, never less, and never
+ * more than all of them at the dearer rate.
  * @param unpriced tokens (in + out) no USD came for, ≥ 0
- * @param report the report's cumulative `tokensIn` and `tokensOut` (absent: 0)
+ * @param report the report's cumulative `tokensIn` and `tokensOut`, and `baseTokens` ≤ `tokensIn` (absent: 0 — an
+ *   older agent's report reads as before)
  * @returns USD ≥ 0, a whole number of micro-dollars; 0 when `unpriced` is 0
  */
 export function estimateUsd(
   unpriced: number,
-  report: { tokensIn?: number; tokensOut?: number },
+  report: { tokensIn?: number; tokensOut?: number; baseTokens?: number },
   price: TokenPrice,
 ): number {
   if (unpriced <= 0) return 0;
   const outDearer = price.usdPerMillionOut >= price.usdPerMillionIn;
   const dearerRate = outDearer ? price.usdPerMillionOut : price.usdPerMillionIn;
   const otherRate = outDearer ? price.usdPerMillionIn : price.usdPerMillionOut;
-  const dearer = Math.min(unpriced, Math.max(0, (outDearer ? report.tokensOut : report.tokensIn) ?? 0));
+  const tokensIn = Math.max(0, report.tokensIn ?? 0);
+  // The base is within tokensIn (the wire refuses more): on the read side already when read is dearer.
+  const base = Math.min(Math.max(0, report.baseTokens ?? 0), tokensIn);
+  const dearerSide = outDearer ? Math.max(0, report.tokensOut ?? 0) + base : tokensIn;
+  const dearer = Math.min(unpriced, dearerSide);
   // USD per million × tokens = micro-dollars: exact integers for any whole token count under the bounds.
   const micros = dearer * dearerRate + (unpriced - dearer) * otherRate;
   // Up to whole micro-dollars, less the products' float noise (0.1 × 30 is 3.0000000000000004, not over 3): a few

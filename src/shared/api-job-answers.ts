@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { LOSS_KINDS } from "../core/exclusions.ts";
 import { PRIORITIES, STAGES } from "../core/model.ts";
+import { RunInsightsSchema } from "./api-job-schemas.ts";
 import { WaitingReasonSchema } from "./api-policies.ts";
 import { JobSchema, RunResultSchema, WeightsSchema } from "./api-responses.ts";
 import { FEED_EVENT_TYPES } from "./protocol.ts";
@@ -140,15 +141,7 @@ export const RunSchema = z.object({
   startedAt: ms,
   endedAt: ms.optional(),
   result: RunResultSchema.optional(),
-  insights: z
-    .object({
-      tokensIn: z.number().optional(),
-      tokensOut: z.number().optional(),
-      costUsd: z.number().optional(),
-      unpricedTokens: z.number().optional(),
-      diffStat: z.object({ files: z.number(), insertions: z.number(), deletions: z.number() }).optional(),
-    })
-    .optional(),
+  insights: RunInsightsSchema.optional(),
   spend: z
     .object({
       usd: z.number().describe("USD"),

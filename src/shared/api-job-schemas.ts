@@ -30,6 +30,16 @@ export const RunResultSchema = z.object({
   retryAfterSeconds: z.number().optional(),
 });
 
+/** What a run reported it spent and changed (core/model `Insights`): a run's `insights`. */
+export const RunInsightsSchema = z.object({
+  tokensIn: z.number().optional(),
+  tokensOut: z.number().optional(),
+  costUsd: z.number().optional(),
+  unpricedTokens: z.number().optional(),
+  baseTokens: z.number().optional().describe("of tokensIn, a resumed run's earlier engines' (in + out, split unknown)"),
+  diffStat: z.object({ files: z.number(), insertions: z.number(), deletions: z.number() }).optional(),
+});
+
 const ReviewSchema = z.object({
   reviewer: z.string(),
   reviewerName: z.string().optional(),

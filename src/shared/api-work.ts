@@ -76,13 +76,23 @@ const FINISHING = new Set(["review", "testing"]);
 const resultFits = (stage: string | undefined, outcome: string) =>
   FINISHING.has(stage ?? "") ? outcome === "success" : stage !== "failed" || outcome !== "success";
 
-export const InsightsBody = z
+/** A run's insights as fields, before the check across them (`baseWithinTokensIn`): for a schema that omits some. */
+export const InsightsFields = z
   .object({
     tokensIn: z.number().int().min(0).max(1e12).optional(),
     tokensOut: z.number().int().min(0).max(1e12).optional(),
     costUsd: z.number().min(0).max(1e6).optional(),
     // Of tokensIn + tokensOut, those the engine gave no USD for (core/unpriced); absent from older agents.
     unpricedTokens: z.number().int().min(0).max(MAX_UNPRICED_TOKENS).optional(),
+    // Of tokensIn, a resumed run's earlier engines' tokens (agent/insights `runUsage`): in + out as one sum, the
+    // coordinator keeping no split, so core/prices `estimateUsd` may price them as written. Absent (older agents): 0.
+    baseTokens: z
+      .number()
+      .int()
+      .min(0)
+      .max(1e12)
+      .optional()
+      .describe("of tokensIn, a resumed run's earlier engines' tokens (in + out, split unknown); absent: 0"),
     diffStat: z
       .object({
         files: z.number().int().min(0),
@@ -93,6 +103,20 @@ export const InsightsBody = z
       .optional(),
   })
   .strict();
+
+/**
+ * `schema` with the check across the insights' fields: `baseTokens` is part of `tokensIn` (absent: 0), so never more.
+ * A larger one would price tokens the report does not hold as written — refused at the boundary: a 400
+ * `validation_failed` (a frame: its `error` frame), nothing changed.
+ */
+export function baseWithinTokensIn<S extends z.ZodType<{ tokensIn?: number; baseTokens?: number }>>(schema: S): S {
+  return schema.refine((i) => (i.baseTokens ?? 0) <= (i.tokensIn ?? 0), {
+    path: ["baseTokens"],
+    message: "baseTokens is part of tokensIn: at most tokensIn",
+  });
+}
+
+export const InsightsBody = baseWithinTokensIn(InsightsFields);
 
 export const PatchJobBody = z
   .object({

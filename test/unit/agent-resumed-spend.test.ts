@@ -22,9 +22,11 @@ const rest = useArtifactServer();
 describe("runUsage", () => {
   it("adds the run's spend so far to the fresh engine's own cumulative usage (tokens to tokensIn)", () => {
     const engine = { costUsd: 2, tokensIn: 150, tokensOut: 50 };
-    expect(runUsage({ usd: 3, tokens: 1000 }, engine)).toEqual({ costUsd: 5, tokensIn: 1150, tokensOut: 50 });
+    // baseTokens: how many of tokensIn are the earlier engines' (in + out, split unknown: core/prices `estimateUsd`).
+    const resumed = { costUsd: 5, tokensIn: 1150, tokensOut: 50, baseTokens: 1000 };
+    expect(runUsage({ usd: 3, tokens: 1000 }, engine)).toEqual(resumed);
     expect(runUsage({ usd: 0.1, tokens: 0 }, { costUsd: 0.2 })).toEqual({ costUsd: 0.3 }); // micro-dollars, not floats
-    expect(runUsage({ usd: 3, tokens: 10 }, {})).toEqual({ costUsd: 3, tokensIn: 10 }); // a field the engine omits
+    expect(runUsage({ usd: 3, tokens: 10 }, {})).toEqual({ costUsd: 3, tokensIn: 10, baseTokens: 10 }); // omitted
     expect(runUsage(undefined, engine)).toBe(engine);
     expect(runUsage({ usd: 0, tokens: 0 }, engine)).toBe(engine);
   });

@@ -1,7 +1,9 @@
 // A run's insights say how many of its tokens no USD came for (`unpricedTokens`, core/unpriced): all of a Codex run's
 // (Codex reports tokens only), all of a Claude run's cut before its `result` line (the per-call tally has no cost),
 // none once Claude's result brings the USD, none of a gf_insights engine's that reports its cost; a resumed run's
-// earlier unpriced spend counts too. The report the agent sends carries the field, and the coordinator accepts it.
+// earlier unpriced spend counts too, and its report says how many of its tokensIn are that earlier sum (`baseTokens`,
+// only when folded; capped with tokensIn). The report the agent sends carries the fields, and the coordinator
+// accepts them — but not a baseTokens over tokensIn.
 import { describe, expect, it } from "vitest";
 import { reportInsights, runUsage, UsageMeter } from "../../src/agent/insights.ts";
 import { InsightsBody } from "../../src/shared/api-work.ts";
@@ -40,11 +42,45 @@ describe("unpricedTokens in a run's insights", () => {
       tokensIn: 800,
       tokensOut: 50,
       unpricedTokens: 850,
+      baseTokens: 700,
     });
     // The earlier spend was priced; the fresh engine's is not.
     expect(runUsage({ usd: 0.5, tokens: 700 }, { tokensIn: 100, tokensOut: 50 }).unpricedTokens).toBe(150);
     // Both priced.
     expect(runUsage({ usd: 0.5, tokens: 700 }, { tokensIn: 100, costUsd: 0.1 }).unpricedTokens).toBeUndefined();
+  });
+
+  it("a resumed run says how many of its tokensIn are the earlier engines' sum (baseTokens), only then", () => {
+    // The coordinator keeps a run's tokens as one number (in + out): folded into tokensIn, their split is unknown.
+    expect(runUsage({ usd: 0, tokens: 700 }, { tokensIn: 100, tokensOut: 50 })).toEqual({
+      tokensIn: 800,
+      tokensOut: 50,
+      unpricedTokens: 850,
+      baseTokens: 700,
+    });
+    expect(runUsage({ usd: 0.5, tokens: 700 }, { tokensIn: 100, costUsd: 0.1 }).baseTokens).toBe(700);
+    // Nothing folded: no field (a first engine; a base of USD alone; a lease with no spend yet).
+    expect(runUsage(undefined, { tokensIn: 100, tokensOut: 50 }).baseTokens).toBeUndefined();
+    expect(runUsage({ usd: 0.5, tokens: 0 }, { tokensIn: 100 }).baseTokens).toBeUndefined();
+    expect(runUsage({ usd: 0, tokens: 0 }, { tokensIn: 100 }).baseTokens).toBeUndefined();
+    // The meter of a resumed lease reports it from the engine's first line; the wire takes it.
+    const meter = new UsageMeter({}, { usd: 0, tokens: 500_000 });
+    const usage = feed(meter, ['{"gf_insights": {"tokensIn": 100000, "tokensOut": 10000}}']);
+    expect(usage).toMatchObject({ tokensIn: 600_000, tokensOut: 10_000, baseTokens: 500_000 });
+    expect(InsightsBody.parse(reportInsights(usage))).toEqual(usage);
+    // Capped with tokensIn: a base over the bound stays within the tokensIn it is part of.
+    const huge = runUsage({ usd: 0, tokens: 2e12 }, { tokensIn: 5 });
+    expect(huge.baseTokens).toBe(huge.tokensIn);
+    expect(InsightsBody.safeParse(huge).success).toBe(true);
+  });
+
+  it("the wire refuses baseTokens over tokensIn (absent tokensIn: 0), or not a whole number ≥ 0", () => {
+    expect(InsightsBody.safeParse({ tokensIn: 10, baseTokens: 11 }).success).toBe(false);
+    expect(InsightsBody.safeParse({ tokensOut: 10, baseTokens: 1 }).success).toBe(false);
+    expect(InsightsBody.safeParse({ tokensIn: 10, baseTokens: -1 }).success).toBe(false);
+    expect(InsightsBody.safeParse({ tokensIn: 10, baseTokens: 1.5 }).success).toBe(false);
+    expect(InsightsBody.safeParse({ tokensIn: 10, baseTokens: 10 }).success).toBe(true);
+    expect(InsightsBody.safeParse({ tokensIn: 10, baseTokens: 0 }).success).toBe(true);
   });
 
   it("the wire bounds the field: a whole number, 0…2 × 10¹²", () => {

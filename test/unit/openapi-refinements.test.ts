@@ -1,7 +1,8 @@
 // The OpenAPI document states the rules its request bodies' refinements enforce, which JSON Schema alone cannot:
 // each `.refine` message joins the description of the node it guards, and PATCH …/lessons/{id}'s "name at least one
 // field" is `minProperties: 1` on its strict object. The document took `{}` for a lesson's patch, `starvation` in an
-// experiment arm's weights and a failure reported to testing — each refused 400 by its route.
+// experiment arm's weights, a failure reported to testing and a report's baseTokens over its tokensIn — each refused
+// 400 by its route.
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/worker/openapi.ts";
 
@@ -35,5 +36,11 @@ describe("the document states what the request bodies' refinements refuse", () =
     expect(bodyOf("patch", "/jobs/{jobId}").description).toContain("a report to review or testing carries a success");
     const url = bodyOf("put", "/webhook").properties!.url!.description!;
     expect(url).toMatch(/^at most 2048 bytes of UTF-8; an https URL/);
+  });
+
+  it("a report's insights hold baseTokens within tokensIn, and say what it is", () => {
+    const insights = bodyOf("patch", "/jobs/{jobId}").properties!.insights!;
+    expect(insights.description).toContain("baseTokens is part of tokensIn: at most tokensIn");
+    expect(insights.properties!.baseTokens!.description).toContain("a resumed run's earlier engines' tokens");
   });
 });

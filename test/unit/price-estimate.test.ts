@@ -1,7 +1,8 @@
 // Tokens no USD came for, charged at the operator's price table (core/prices, core/price-estimate): the estimate of
 // a run's unpriced tokens is the exact price when every token is unpriced and never below any split the report
-// allows; a run's charge is its reported USD plus the estimate of what is still unpriced, as a high-water mark, so
-// across cumulative reports (a resumed run's earlier engine included, core/unpriced `unpricedOf`'s base) the budget
+// allows — a resumed run's earlier tokens (`baseTokens`, in + out folded into tokensIn) counted as either kind, so
+// not re-priced as read ($1.50 → $0.625 before) — nor above all at the dearer rate; a run's charge is its reported
+// USD plus the estimate of what is still unpriced, as a high-water mark, so across cumulative reports (a resumed run's earlier engine included, core/unpriced `unpricedOf`'s base) the budget
 // is charged exactly the run's highest (reported + estimate) — never twice, never taken back — and a reported USD
 // replaces the estimate: only what it adds over the estimate is charged. Properties over random report sequences.
 import fc from "fast-check";
@@ -34,6 +35,42 @@ describe("estimateUsd", () => {
         }
         const exact = tin * a + tout * b; // every token unpriced: the exact price, up to the micro-dollar
         if (unpriced === tin + tout) expect([Math.floor(exact), Math.ceil(exact)]).toContain(est);
+      }),
+    );
+  });
+
+  it("prices a resumed run's earlier tokens (of unknown split) as written: $1.50 stays $1.50, not $0.625", () => {
+    // The first engine read 400k and wrote 100k ($1.50); after a restart the agent folds them into tokensIn as one
+    // sum (agent/insights `runUsage`). Read as 500k read tokens they cost $0.625: the run's next $0.875 went uncharged.
+    const resumed = { tokensIn: 500_000, tokensOut: 0, baseTokens: 500_000 };
+    expect(estimateUsd(500_000, resumed, codex)).toBeGreaterThanOrEqual(1.5);
+    expect(estimateUsd(500_000, resumed, codex)).toBe(5); // the base's split is unknown: all of it may be written
+    // The fresh engine's own 100k read + 10k written: exact for its part, the base still at the written rate.
+    expect(estimateUsd(610_000, { tokensIn: 600_000, tokensOut: 10_000, baseTokens: 500_000 }, codex)).toBe(5.225);
+    // Read dearer than written: the base is in tokensIn, on the dearer side already.
+    const readDear = { usdPerMillionIn: 10, usdPerMillionOut: 1.25 };
+    expect(estimateUsd(500_000, resumed, readDear)).toBe(5);
+    // An older agent sends no baseTokens: today's reading.
+    expect(estimateUsd(500_000, { tokensIn: 500_000, tokensOut: 0 }, codex)).toBe(0.625);
+  });
+
+  it("with a base, is never below any split the report allows, never above all at the dearer rate (property)", () => {
+    const rate = fc.double({ min: 0, max: 10_000, noNaN: true });
+    const tokens = fc.nat(10 ** 9);
+    fc.assert(
+      fc.property(tokens, tokens, tokens, fc.nat(3 * 10 ** 9), rate, rate, (own, tout, base, u, a, b) => {
+        const tin = own + base; // the report's tokensIn: the engine's own plus the earlier engines' sum
+        const unpriced = Math.min(u, tin + tout);
+        const price = { usdPerMillionIn: a, usdPerMillionOut: b };
+        const est = toMicros(estimateUsd(unpriced, { tokensIn: tin, tokensOut: tout, baseTokens: base }, price));
+        // Any split: read ≤ own + base, written ≤ tout + base (the base's tokens may be either), read + written =
+        // unpriced. The price is linear in the split, so its two ends bound every split between them.
+        const writtenMost = Math.min(unpriced, tout + base);
+        const readMost = Math.min(unpriced, tin);
+        for (const written of [writtenMost, unpriced - readMost]) {
+          expect(est).toBeGreaterThanOrEqual(Math.floor((unpriced - written) * a + written * b));
+        }
+        expect(est).toBeLessThanOrEqual(Math.ceil(unpriced * Math.max(a, b)));
       }),
     );
   });

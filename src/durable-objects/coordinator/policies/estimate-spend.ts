@@ -4,8 +4,9 @@
  * run's mark (policies/run-spend in the lease, policies/late-spend for a fenced one), in the charge's unit:
  *   inputs: the run (job × lease epoch) and the engine its job asked (none: the factory's default, `*`); its charge
  *           before the report (`run_spend` mark and `run_estimate` part); its reported USD mark after it; the report's
- *           cumulative tokens in and out; its unpriced tokens after it (policies/unpriced-spend `countReportUnpriced`,
- *           undefined for a run that never had any); `accrue`'s `deltaUsd` for the report.
+ *           cumulative tokens in and out, and `baseTokens` (of tokens in, a resumed run's earlier engines', split
+ *           unknown); its unpriced tokens after it (policies/unpriced-spend `countReportUnpriced`, undefined for a run
+ *           that never had any); `accrue`'s `deltaUsd` for the report.
  *   why:    a Codex run (tokens only), or a Claude run before its `result`, was charged $0: no USD budget, product's
  *           or job's, stopped it. With a price for its engine in settings `prices` (core/prices), its unpriced tokens
  *           are charged as an estimate, until the engine's own USD replaces it (core/price-estimate `chargeRun`:
@@ -50,7 +51,8 @@ export interface EstimatedRun {
  * Price a report's unpriced tokens and fold the estimate into its charge (see the contract above).
  * @param before the run's mark and estimated part before the report (jobs/runs `runSpendMark`), USD
  * @param reportedUsd the run's reported USD mark after it (core/job-budget `runMark`), USD
- * @param tokens the report's cumulative tokens in and out (core/prices `estimateUsd` reads the split)
+ * @param tokens the report's cumulative tokens in and out, and of `tokensIn` the resumed run's earlier engines'
+ *   (`baseTokens`, split unknown) — core/prices `estimateUsd` reads the split
  * @param unpriced the run's unpriced tokens after the report, undefined when it never had any
  * @param accruedUsd `accrue`'s `deltaUsd` for the report
  */
@@ -59,7 +61,7 @@ export function chargeEstimate(
   run: EstimatedRun,
   before: RunSpend & { estimatedUsd: number },
   reportedUsd: number,
-  tokens: { tokensIn?: number; tokensOut?: number },
+  tokens: { tokensIn?: number; tokensOut?: number; baseTokens?: number },
   unpriced: number | undefined,
   accruedUsd: number,
 ): EstimatedCharge {
