@@ -116,9 +116,14 @@ export function num(x) {
  * @param {string} [plural] default `${noun}s`
  */
 export function counted(n, noun, plural = `${noun}s`) {
-  const text = Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(n);
-  return `${text} ${n === 1 ? noun : plural}`;
+  return `${grouped(n)} ${n === 1 ? noun : plural}`;
 }
+
+/**
+ * A count grouped by thousands whatever the locale, as core/unpriced groupedCount: 12000 → "12,000".
+ * @param {number} n a whole number (any other is written as it is) @returns {string}
+ */
+export const grouped = (n) => (Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(n));
 
 /**
  * A share as a whole percent that never says more or less than is true at its ends: 199 of 200 is 99, not 100 (a

@@ -57,5 +57,8 @@ describe("dashboard counts one in the singular", () => {
     expect(counted(12_000, "job")).toBe("12,000 jobs");
     expect(counted(1_204_311, "token")).toBe("1,204,311 tokens");
     for (const n of [0, 1, 999, 1000, 12_000, 1_204_311]) expect(counted(n, "job")).toMatch(`${groupedCount(n)} `);
+    // The Fleet line's own counts too: "1001 factories · 0 of 2002 seats busy".
+    const busy = Array.from({ length: 1001 }, () => ({ ...factory(2), load: 1 }));
+    expect(fleetSummary(busy)).toBe("1,001 factories · 1,001 of 2,002 seats busy");
   });
 });
