@@ -87,7 +87,8 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
   const send = async (change, button, engine, said) => {
     if (out) return;
     out = true;
-    const giveBack = focusReturn(button, status);
+    // A removed row takes its button away: focus goes to the Add row's engine box (the status line takes none).
+    const giveBack = focusReturn(button, add.engine);
     const buttons = [...element.querySelectorAll("button")];
     for (const b of buttons) setBusy(b, true);
     reads.overtake(); // a read sent before this answers with the table it replaced: dropped (settings.js)

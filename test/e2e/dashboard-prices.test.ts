@@ -6,7 +6,7 @@
 // changed elsewhere and keeps the rates the reader edited, the box being typed in untouched. No page error or CSP violation on the way.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { dashboardSuite, onClock, signedInPage } from "./dashboard-session.ts";
+import { dashboardSuite, hasFocus, onClock, signedInPage } from "./dashboard-session.ts";
 import { ADMIN, call, P } from "./harness.ts";
 
 const PRODUCT = "dash-prices";
@@ -74,6 +74,7 @@ describe("the settings page's prices editor", () => {
     await expect.poll(() => status(page), SOON).toBe("Removed the price of codex: its tokens stay unpriced.");
     expect(await prices()).toEqual({});
     expect(await page.locator("#prices-table tbody").textContent()).toMatch(/^No engine is priced/);
+    expect(await hasFocus(page.locator("#price-new-engine"))).toBe(true); // its row gone: not lost to the page's top
     expect(errors).toEqual([]);
     await close();
   });
