@@ -68,11 +68,11 @@ export function priceRow(engine, p, mayEdit) {
     name,
     h("td", null, rateBox(engine, "in", p.usdPerMillionIn)),
     h("td", null, rateBox(engine, "out", p.usdPerMillionOut)),
+    // The buttons in a row of their own: a cell laid out as a flex row left the table's lines out of step.
     h(
       "td",
-      { class: "row", "data-needs": "operator" },
-      button("save", "Save", ""),
-      button("remove", "Remove", "danger"),
+      { "data-needs": "operator" },
+      h("div", { class: "row" }, button("save", "Save", ""), button("remove", "Remove", "danger")),
     ),
   );
 }

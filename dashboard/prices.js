@@ -168,12 +168,11 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
   const addForm = h(
     "form",
     { class: "row prices-add", "data-needs": "operator", novalidate: true, "aria-label": "Add a price" },
-    h("label", { for: add.engine.id }, "Engine"),
-    add.engine,
-    h("label", { for: add.rateIn.id }, "USD per million read"),
-    add.rateIn,
-    h("label", { for: add.rateOut.id }, "USD per million written"),
-    add.rateOut,
+    ...[
+      [add.engine, "Engine"],
+      [add.rateIn, "USD per million read"],
+      [add.rateOut, "USD per million written"],
+    ].map(([box, words]) => h("div", { class: "field" }, h("label", { for: box.id }, words), box)),
     add.add,
   );
   addForm.addEventListener("submit", (ev) => {
