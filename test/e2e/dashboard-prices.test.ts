@@ -3,9 +3,11 @@
 // GET …/settings holds it and the table shows the server's answer (1.250 typed reads 1.25); a viewer sees the rates and
 // no editor; a rate or an engine name the API would refuse (-1, __proto__) is refused at its box and sends nothing; a
 // value the server refuses (a 65th engine) shows the server's detail and changes nothing; a later read draws prices
-// changed elsewhere and keeps the rates the reader edited, the box being typed in untouched. No page error or CSP violation on the way.
-import type { Page } from "playwright-core";
+// changed elsewhere and keeps the rates the reader edited, the box being typed in untouched; a read sent before a price's
+// Save and answered after it is dropped (it drew the replaced table back, "changed elsewhere"). No page error or CSP violation on the way.
+import type { APIResponse, Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { fetchRoute } from "./chromium.ts";
 import { dashboardSuite, hasFocus, onClock, signedInPage } from "./dashboard-session.ts";
 import { ADMIN, call, P } from "./harness.ts";
 
@@ -171,5 +173,51 @@ describe("the settings page's prices editor", () => {
     expect(await elsewhere.textContent()).toBe("");
     expect(errors).toEqual([]);
     await close();
+  });
+
+  it("drops a read sent before a price's Save that answers after it", async () => {
+    await patch({ prices: { codex: { usdPerMillionIn: 1, usdPerMillionOut: 2 } } });
+    // While `holding`, a read of the settings is answered by the coordinator at once and handed to the page when let go.
+    let holding = false;
+    const held: Array<[Route, APIResponse]> = [];
+    const { page, errors, close } = await open(suite.tokens.operator, true);
+    await page.route(
+      (u) => u.pathname.endsWith("/settings"),
+      async (route) => {
+        if (!holding || route.request().method() !== "GET") return route.continue();
+        held.push([route, await fetchRoute(route)]);
+      },
+    );
+    const written = page.getByLabel("codex: USD per million written");
+    await expect.poll(() => written.inputValue(), SOON).toBe("2");
+    holding = true;
+    await expect
+      .poll(
+        onClock(page, 5_000, async () => held.length),
+        SOON,
+      )
+      .toBeGreaterThan(0);
+    holding = false;
+    await written.fill("3");
+    await page.getByRole("button", { name: "Save the codex price" }).click();
+    await expect.poll(() => status(page), SOON).toBe("Saved: codex at $1.00 read, $3.00 written per million tokens.");
+    for (const [route, response] of held.splice(0)) await route.fulfill({ response });
+    // The next read (the coordinator's, with the price saved) is in: the one before it was handled first.
+    let reads = 0;
+    page.on("requestfinished", (r) => {
+      if (r.method() === "GET" && new URL(r.url()).pathname.endsWith("/settings")) reads++;
+    });
+    await expect
+      .poll(
+        onClock(page, 5_000, async () => reads),
+        SOON,
+      )
+      .toBeGreaterThan(0);
+    expect(await written.inputValue()).toBe("3");
+    expect(await status(page)).toBe("Saved: codex at $1.00 read, $3.00 written per million tokens.");
+    expect(await page.locator("#prices-elsewhere").textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+    await patch({ prices: { codex: null } });
   });
 });
