@@ -3,9 +3,13 @@
 // (its runs' `spend`, folded into each run's stored doc) and the budget read the same before and after the pass, a
 // fenced report resent for such a run charges nothing (late-spend refuses a job past the cut-off: without its mark,
 // a resend would charge the run again whole), and a job settled since the cut-off or still running keeps its rows.
-// Red before: the rows stayed for good — a product running 10,000 jobs a day grew them without bound.
+// A pass looks at a bounded number of jobs, oldest first, and the next goes on after them. Red before: the rows
+// stayed for good — a product running 10,000 jobs a day grew them without bound.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { retentionCutoffs } from "../../src/core/retention.ts";
+import { pruneSpend } from "../../src/durable-objects/coordinator/policies/spend-prune.ts";
+import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import { ADMIN, api, claim, enroll, P, submit } from "./client";
 
@@ -91,5 +95,48 @@ describe("the retention pass's spend rows", () => {
     expect(await env.COORDINATOR.getByName(product).prune(product, Date.now())).toMatchObject({ ok: true });
     expect(await runsOf(product, old!.id)).toEqual(runsBefore);
     expect(await rowsOf(product, recent!.id)).toEqual(ALL);
+  });
+
+  it("looks at a bounded number of jobs a pass, oldest first; the next pass goes on after them", async () => {
+    const product = "spend-prune-bound";
+    const f = await enroll(product, "f1", [], 2);
+    const ids: string[] = [];
+    for (const name of ["first", "second"]) {
+      const job = await submit(product, { title: name });
+      const { lease } = (await claim(product, f.token)).body;
+      const json = { leaseEpoch: lease.leaseEpoch, stage: "building", insights: { costUsd: 0.25, tokensIn: 10 } };
+      expect((await api("PATCH", `${P(product)}/jobs/${job.id}`, { token: f.token, json })).status).toBe(200);
+      expect(
+        (await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} })).status,
+      ).toBe(200);
+      ids.push(job.id);
+    }
+    const [first, second] = ids as [string, string];
+    const passes = await runInDurableObject(env.COORDINATOR.getByName(product), (instance, state) => {
+      // Settled 32 and 31 days ago: both past the cut-off, `first` the older.
+      for (const [id, days] of [
+        [first, 32],
+        [second, 31],
+      ] as const)
+        state.storage.sql.exec(
+          "UPDATE jobs SET doc = json_set(doc, '$.updatedAt', json_extract(doc, '$.updatedAt') - ?) WHERE id = ?",
+          days * DAY_MS,
+          id,
+        );
+      const units = (instance as unknown as { units: Units }).units;
+      const left = () =>
+        state.storage.sql.exec<{ job_id: string }>("SELECT job_id FROM run_spend ORDER BY job_id").toArray();
+      const out: Array<{ runs: number; left: string[] }> = [];
+      for (let i = 0; i < 3; i++) {
+        const runs = units.transact((tx) => pruneSpend(tx, retentionCutoffs(Date.now()), 1));
+        out.push({ runs, left: left().map((r) => r.job_id) });
+      }
+      return out;
+    });
+    expect(passes).toEqual([
+      { runs: 1, left: [second] },
+      { runs: 1, left: [] },
+      { runs: 0, left: [] },
+    ]);
   });
 });
