@@ -74,6 +74,8 @@ const FIXES: Record<string, string> = {
     "its body is not a message its queue takes: read it with `gigafactory dead-letters show ID` and act on it by hand; the dead letter is kept",
   dead_letter_not_redrivable:
     "it cannot go back to its queue (the detail says why): a webhook delivery can once the product has a webhook again (PUT …/webhook); anything else is in `gigafactory dead-letters show ID` to submit or apply by hand",
+  unknown_engine:
+    "name an engine the factory declared (the detail lists them; `gigafactory factories` shows each one's breakers)",
   feed_purged: "retention removed this job's feed and artifacts; submit a new job for new work",
   payload_too_large: "make the request smaller",
   limit_exceeded: "a product-wide limit is reached (the detail says which); remove or close some before adding more",
