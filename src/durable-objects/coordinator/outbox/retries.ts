@@ -69,7 +69,7 @@ function scheduleRetry(tx: Tx, r: OutboxRecord, attempts: number, nextAt: number
  * `outbox_retries.failed_at`: when the record's delivery last failed (ms), which `blamesRecord` weighs; and
  * `outbox.retrying`, set once a record has a retry row, which the history index leaves out: a queue outage no longer
  * dead-letters its records, so thousands may wait, and each round read all of them to find the due ones behind them.
- * Runs before runtime/schema `splitOutboxSides` creates that index (its older form is dropped here, to be rebuilt).
+ * Runs before runtime/schema-outbox `splitOutboxSides` creates that index (its older form is dropped here, to be rebuilt).
  */
 export function applyRetryColumns(sql: SqlStorage): void {
   if (!columnsOf(sql, "outbox_retries").has("failed_at"))
