@@ -31,7 +31,7 @@ export function recordFailure(tx: Tx, r: OutboxRecord, error: string): RetryDeci
 /**
  * A send of `r` to a queue that took nothing to show it up (core/delivery-retry `blamesRecord`): tried again in
  * `waitMs`, its count of tries unchanged — an outage is not the record's fault. It now travels alone, as a record
- * that failed (outbox/round-plan), so a poison one cannot take the records packed beside it down with it again.
+ * that failed (outbox/queue-units), so a poison one cannot take the records packed beside it down with it again.
  */
 export function waitForQueue(tx: Tx, r: OutboxRecord, error: string, waitMs: number): void {
   scheduleRetry(tx, r, r.attempts, tx.now + waitMs, error);
