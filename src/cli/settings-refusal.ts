@@ -11,6 +11,7 @@ import { ApiError } from "../shared/http-client.ts";
 import { nearestName } from "../shared/nearest-name.ts";
 import { CliError, toCliError } from "./errors.ts";
 import { foreignRefusal } from "./foreign-fix.ts";
+import { priceFix } from "./price-refusal.ts";
 
 /** A value outside a key's choices, in zod's words: `body.overflow: Invalid option: expected one of "route"|"hold"`. */
 const NOT_A_CHOICE = /^body\.([\w.]+): Invalid option: expected one of ((?:"[^"]*"\|?)+)/;
@@ -73,10 +74,17 @@ export const validationOf = (err: unknown): boolean =>
 /**
  * A refused patch as the CliError to print: for a value of the wrong type (`preemption=yes`), what the key takes;
  * for a key the settings do not have (`preemptoin=true`), a fix naming the key probably meant — among the keys a patch may set at the top level, or those of the object it reaches into, as
- * `before` (the settings just read) has them — instead of the generic "fix the value named above".
+ * `before` (the settings just read) has them — instead of the generic "fix the value named above"; for a price
+ * (cli/price-refusal), the command that sets it, read from `patch` (the patch sent).
  */
-export function settingsError(err: unknown, before: ProductSettings): CliError {
+export function settingsError(
+  err: unknown,
+  before: ProductSettings,
+  patch: Readonly<Record<string, unknown>> = {},
+): CliError {
   const e = toCliError(err);
+  const priced = e.code === "validation_failed" ? priceFix(e.message, patch) : undefined;
+  if (priced) return new CliError(e.code, e.message, priced, e.exitCode);
   const shaped = e.code === "validation_failed" ? choiceOrGroupFix(e.message, before) : undefined;
   if (shaped) return new CliError(e.code, e.message, shaped, e.exitCode);
   const typed = e.code === "validation_failed" ? WRONG_TYPE.exec(e.message) : null;
