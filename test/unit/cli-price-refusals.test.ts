@@ -3,8 +3,13 @@
 // set both rates in one command, with the command — not "fix the value named above"; an engine name the table cannot
 // hold (`кодекс`) is told what a name may be; a rate of the wrong type gets a number to write, not `=…`; and a price
 // key with no rate (`prices.codex.foo=1`, `prices.codex=5`) is refused before anything is sent (usage, exit 2),
-// where it went out and came back "expected object, received number" under the engine "codex.foo".
+// where it went out and came back "expected object, received number" under the engine "codex.foo". Every
+// `settings set prices.…` the README shows prices each engine with both rates (or removes it), so a newcomer copying
+// one is not refused (the README showed none).
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseAssignments } from "../../src/cli/commands/settings.ts";
 import { applySettingsPatch, SettingsPatchSchema, withDefaults } from "../../src/core/settings.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -99,5 +104,24 @@ describe("settings set prices: refusals a newcomer can act on", () => {
       { prices: { codex: { usdPerMillionIn: 1, usdPerMillionOut: 2 } } },
       { prices: { codex: null } },
     ]);
+  });
+});
+
+describe("the README's price commands", () => {
+  it("each prices an engine with both rates, or removes it, as a new engine needs", () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+    const commands = [...readme.matchAll(/gigafactory settings set (prices\.[^`\n#]*)/g)].map((m) => m[1]!.trim());
+    let shown = 0;
+    for (const command of commands) {
+      const words = command.split(/\s+/).filter((w) => w.startsWith("prices.") && w.includes("="));
+      if (!words.length) continue; // a generated row of the source map names the command, not a price
+      shown += 1;
+      const prices = parseAssignments(words).prices as Record<string, Record<string, number> | null>;
+      for (const [engine, price] of Object.entries(prices)) {
+        if (price === null) continue;
+        expect(Object.keys(price).sort(), `${command}: ${engine}`).toEqual(["usdPerMillionIn", "usdPerMillionOut"]);
+      }
+    }
+    expect(shown).toBeGreaterThan(0);
   });
 });
