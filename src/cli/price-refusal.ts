@@ -35,6 +35,8 @@ export function checkPriceValue(key: string, path: readonly string[], value: unk
 const ONE_RATE = /^prices\.(\S+) has no (usdPerMillionIn|usdPerMillionOut): a new engine's price needs both rates/;
 /** An engine key the table cannot hold, in zod's words: `body.prices.кодекс: Invalid key in record`. */
 const BAD_ENGINE = /^body\.prices\.(.+?): (?:Invalid key in record|must be an engine name)/;
+/** core/prices' refusal of a table past its bound: `prices would hold 73 engines: at most 64`. */
+const TOO_MANY = /^prices would hold \d+ engines: at most \d+/;
 /** A rate of the wrong type, in zod's words: `body.prices.codex.usdPerMillionIn: Invalid input: expected number`. */
 const RATE_TYPE = /^body\.(prices\..+\.(?:usdPerMillionIn|usdPerMillionOut)): Invalid input: expected number/;
 
@@ -59,6 +61,12 @@ export function priceFix(message: string, patch: Readonly<Record<string, unknown
     return (
       "an engine name is as a manifest's `engine:` writes it — lowercase letters, digits, `.`, `_` and `-`, " +
       "at most 32, starting with a letter or digit (codex, gpt-4.1) — or `*` for the default engine"
+    );
+  }
+  if (TOO_MANY.test(message)) {
+    return (
+      "remove the prices of engines no factory runs any more (`gigafactory settings set prices.ENGINE=null`, up to " +
+      "100 in one command; `gigafactory settings get` shows the table), then set these again"
     );
   }
   const typed = RATE_TYPE.exec(message);

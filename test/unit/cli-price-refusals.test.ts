@@ -1,9 +1,10 @@
 // A newcomer's `gigafactory settings set prices.…` the coordinator refuses, or that could never be a price, gets a fix
 // they can type (pass 51): the issue's own `prices.codex.usdPerMillionIn=1.25` on an engine with no price is told to
 // set both rates in one command, with the command — not "fix the value named above"; an engine name the table cannot
-// hold (`кодекс`) is told what a name may be; a rate of the wrong type gets a number to write, not `=…`; and a price
-// key with no rate (`prices.codex.foo=1`, `prices.codex=5`) is refused before anything is sent (usage, exit 2),
-// where it went out and came back "expected object, received number" under the engine "codex.foo". Every
+// hold (`кодекс`) is told what a name may be, and a table past its 64 engines how to make room; a rate of the wrong
+// type gets a number to write, not `=…`; and a price key with no rate (`prices.codex.foo=1`, `prices.codex=5`) is
+// refused before anything is sent (usage, exit 2), where it went out and came back "expected object, received
+// number" under the engine "codex.foo". Every
 // `settings set prices.…` the README shows prices each engine with both rates (or removes it), so a newcomer copying
 // one is not refused (the README showed none).
 import { readFileSync } from "node:fs";
@@ -80,6 +81,21 @@ describe("settings set prices: refusals a newcomer can act on", () => {
       expect(r.stderr).toContain("write e.g. `prices.codex.usdPerMillionIn=1.25`");
       expect(r.stderr).not.toContain("=…");
     }
+  });
+
+  it("a table past its 64 engines: the fix says how to make room", async () => {
+    const { url } = await coordinator();
+    const words = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => [
+        `prices.e${from + i}.usdPerMillionIn=1`,
+        `prices.e${from + i}.usdPerMillionOut=1`,
+      ]).flat();
+    expect((await set(url, ...words(1, 40))).code).toBe(0);
+    const r = await set(url, ...words(41, 70));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/prices would hold 70 engines: at most 64 \/ /);
+    expect(r.stderr).toContain("`gigafactory settings set prices.ENGINE=null`");
+    expect(r.stderr).not.toMatch(/fix the value named above/);
   });
 
   it.each([
