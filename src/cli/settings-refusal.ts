@@ -64,6 +64,24 @@ function exampleFor(key: string, type: string, before: ProductSettings): string 
   return typeof now === "number" ? String(now) : "…";
 }
 
+/** A number out of its range, in zod's words: `body.breaker.failureThreshold: Too small: expected number to be >=1`. */
+const OUT_OF_RANGE = /^body\.([^:]+): Too (?:small|big): expected number to be (>=|<=|>|<)\s*(-?[\d.e+]+)/;
+const BOUND_WORDS: Readonly<Record<string, string>> = { ">=": "at least", "<=": "at most", ">": "over", "<": "under" };
+
+/**
+ * The fix for a number out of its key's range: the bound, and the key's value now as the example (valid by
+ * definition), or a price's 1.25 for a rate not set yet; undefined for any other refusal. It said "fix the value
+ * named above" (pass 51: `breaker.failureThreshold=0`).
+ */
+function rangeFix(message: string, before: ProductSettings): string | undefined {
+  const m = OUT_OF_RANGE.exec(message);
+  if (!m) return undefined;
+  const [, key = "", op = "", bound = ""] = m;
+  const now = key.startsWith("prices.") ? undefined : valueNow(key, before);
+  const example = typeof now === "number" ? `\`${key}=${now}\` (its value now)` : `\`${key}=1.25\``;
+  return `\`${key}\` takes a number of ${BOUND_WORDS[op] ?? op} ${bound}: write e.g. ${example}`;
+}
+
 /** The coordinator's refusal of a key it does not know, in zod's words: `body.weights: Unrecognized key: "lod"`. */
 const UNRECOGNIZED = /^body(?:\.(\w+))?: Unrecognized keys?: "([^"]+)"/;
 
@@ -85,6 +103,8 @@ export function settingsError(
   const e = toCliError(err);
   const priced = e.code === "validation_failed" ? priceFix(e.message, patch) : undefined;
   if (priced) return new CliError(e.code, e.message, priced, e.exitCode);
+  const ranged = e.code === "validation_failed" ? rangeFix(e.message, before) : undefined;
+  if (ranged) return new CliError(e.code, e.message, ranged, e.exitCode);
   const shaped = e.code === "validation_failed" ? choiceOrGroupFix(e.message, before) : undefined;
   if (shaped) return new CliError(e.code, e.message, shaped, e.exitCode);
   const typed = e.code === "validation_failed" ? WRONG_TYPE.exec(e.message) : null;

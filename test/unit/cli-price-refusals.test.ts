@@ -2,7 +2,8 @@
 // they can type (pass 51): the issue's own `prices.codex.usdPerMillionIn=1.25` on an engine with no price is told to
 // set both rates in one command, with the command — not "fix the value named above"; an engine name the table cannot
 // hold (`кодекс`) is told what a name may be, and a table past its 64 engines how to make room; a rate of the wrong
-// type gets a number to write, not `=…`; and a price key with no rate (`prices.codex.foo=1`, `prices.codex=5`) is
+// type gets a number to write, not `=…`, and any number out of its range (a rate, `breaker.failureThreshold=0`) the
+// bound and a value the key takes; and a price key with no rate (`prices.codex.foo=1`, `prices.codex=5`) is
 // refused before anything is sent (usage, exit 2), where it went out and came back "expected object, received
 // number" under the engine "codex.foo". Every
 // `settings set prices.…` the README shows prices each engine with both rates (or removes it), so a newcomer copying
@@ -96,6 +97,20 @@ describe("settings set prices: refusals a newcomer can act on", () => {
     expect(r.stderr).toMatch(/prices would hold 70 engines: at most 64 \/ /);
     expect(r.stderr).toContain("`gigafactory settings set prices.ENGINE=null`");
     expect(r.stderr).not.toMatch(/fix the value named above/);
+  });
+
+  it("a value out of its range: the fix names the bound and a value the key takes", async () => {
+    const { url } = await coordinator();
+    const low = await set(url, "breaker.failureThreshold=0");
+    expect(low.code).toBe(1);
+    expect(low.stderr).toContain(
+      "`breaker.failureThreshold` takes a number of at least 1: write e.g. `breaker.failureThreshold=5` (its value now)",
+    );
+    const rate = await set(url, "prices.codex.usdPerMillionIn=-1", "prices.codex.usdPerMillionOut=1");
+    expect(rate.stderr).toContain("`prices.codex.usdPerMillionIn` takes a number of at least 0");
+    const high = await set(url, "prices.codex.usdPerMillionIn=20000", "prices.codex.usdPerMillionOut=1");
+    expect(high.stderr).toContain("`prices.codex.usdPerMillionIn` takes a number of at most 10000");
+    for (const r of [low, rate, high]) expect(r.stderr).not.toMatch(/fix the value named above/);
   });
 
   it.each([
