@@ -7,7 +7,8 @@
 // refused before anything is sent (usage, exit 2), where it went out and came back "expected object, received
 // number" under the engine "codex.foo". Every
 // `settings set prices.…` the README shows prices each engine with both rates (or removes it), so a newcomer copying
-// one is not refused (the README showed none).
+// one is not refused (the README showed none). `settings set --help`, where each usage error sends the reader,
+// says how keys are written — a price's two rates and `=null` among them (it said only "e.g. preemption=true …").
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -154,5 +155,15 @@ describe("the README's price commands", () => {
       }
     }
     expect(shown).toBeGreaterThan(0);
+  });
+});
+
+describe("gigafactory settings set --help", () => {
+  it("says how a key is written, a price's two rates and its removal included", async () => {
+    const r = await captureCli(["settings", "set", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("prices.ENGINE.usdPerMillionIn=N prices.ENGINE.usdPerMillionOut=N");
+    expect(r.stdout).toContain("prices.ENGINE=null");
+    expect(r.stdout).toMatch(/gigafactory settings get/);
   });
 });

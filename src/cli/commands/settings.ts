@@ -178,6 +178,14 @@ export const settingsCommands: Command[] = [
     path: ["settings", "set"],
     args: { names: "KEY=VALUE…", min: 1, max: 100 },
     summary: "change settings (operator), e.g. preemption=true weights.load=2 retry.baseSeconds=10",
+    // Each usage error of this command sends the reader here (pass 51: it said no more than the summary).
+    details: [
+      "A key is a setting (preemption) or one key of a group (weights.load, retry.baseSeconds, breaker.failureThreshold);",
+      "`gigafactory settings get` shows them all with their values now. A value is read as JSON where it parses.",
+      "Prices of tokens an engine reports no USD for (USD per million tokens, charged as an estimate):",
+      "  prices.ENGINE.usdPerMillionIn=N prices.ENGINE.usdPerMillionOut=N  (both rates for an engine with none yet)",
+      "  prices.ENGINE=null  removes its price; ENGINE '*' prices the jobs that name no engine (quote it)",
+    ],
     options: {},
     async run(ctx) {
       const patch = parseAssignments(ctx.positionals);
