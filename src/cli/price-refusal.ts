@@ -7,6 +7,7 @@
  * (`prices.codex.foo=1`) went out as the engine "codex.foo" and came back "expected object, received number". Pure.
  */
 import type { TokenPrice } from "../core/prices.ts";
+import { nearestName } from "../shared/nearest-name.ts";
 import { echoed } from "./echoed-input.ts";
 import { usageError } from "./errors.ts";
 
@@ -22,13 +23,17 @@ const HOW =
  * null (remove) nor an object of rates (`prices.codex.foo=1` reads as engine "codex.foo": no rate names its last
  * part), and `prices=V` with V not an object.
  * @param path the key's parts as cli/commands/settings `keyPath` splits it: `["prices", engine?]` (no rate)
- * @throws CliError usage — such a key, naming the two rates and `=null`
+ * @throws CliError usage — such a key, naming the two rates and `=null` (and the rate probably meant, if misspelt)
  */
 export function checkPriceValue(key: string, path: readonly string[], value: unknown): void {
   if (path[0] !== "prices" || path.length > 2) return;
   const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
   if (isObject || (path.length === 2 && value === null)) return;
-  throw usageError(`${echoed(key)} takes no value of its own: ${HOW}`, "settings set");
+  // `prices.codex.usdPerMillionin=1`: a misspelt rate reads as part of the engine's name — say the rate meant.
+  const parts = key.split(".");
+  const meant = parts.length > 2 ? nearestName(parts.at(-1) ?? "", [...RATES]) : undefined;
+  const guess = meant ? `did you mean \`${echoed([...parts.slice(0, -1), meant].join("."))}\`? ` : "";
+  throw usageError(`${echoed(key)} takes no value of its own: ${guess}${HOW}`, "settings set");
 }
 
 /** core/prices' refusal of a new engine given one rate: `prices.codex has no usdPerMillionOut: a new engine's …`. */

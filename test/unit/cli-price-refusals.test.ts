@@ -3,12 +3,12 @@
 // set both rates in one command, with the command — not "fix the value named above"; an engine name the table cannot
 // hold (`кодекс`) is told what a name may be, and a table past its 64 engines how to make room; a rate of the wrong
 // type gets a number to write, not `=…`, and any number out of its range (a rate, `breaker.failureThreshold=0`) the
-// bound and a value the key takes; and a price key with no rate (`prices.codex.foo=1`, `prices.codex=5`) is
-// refused before anything is sent (usage, exit 2), where it went out and came back "expected object, received
-// number" under the engine "codex.foo". Every
-// `settings set prices.…` the README shows prices each engine with both rates (or removes it), so a newcomer copying
-// one is not refused (the README showed none). `settings set --help`, where each usage error sends the reader,
-// says how keys are written — a price's two rates and `=null` among them (it said only "e.g. preemption=true …").
+// bound and a value the key takes; and a price key with no rate (`prices.codex.foo=1`, `prices.codex=5`) is refused
+// before anything is sent (usage, exit 2; a misspelt rate told the rate meant), where it went out and came back
+// "expected object, received number" under the engine "codex.foo". Every `settings set prices.…` the README shows
+// prices each engine with both rates (or removes it), so a newcomer copying one is not refused (the README showed
+// none). `settings set --help`, where each usage error sends the reader, says how keys are written — a price's two
+// rates and `=null` among them (it said only "e.g. preemption=true …").
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -124,6 +124,14 @@ describe("settings set prices: refusals a newcomer can act on", () => {
     const r = await set(url, word);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^✘ ERROR usage: .*usdPerMillionIn.*usdPerMillionOut.*=null/);
+    expect(patches).toEqual([]);
+  });
+
+  it("a misspelt rate is told the rate probably meant", async () => {
+    const { url, patches } = await coordinator();
+    const r = await set(url, "prices.codex.usdPerMillionin=1");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("did you mean `prices.codex.usdPerMillionIn`?");
     expect(patches).toEqual([]);
   });
 
