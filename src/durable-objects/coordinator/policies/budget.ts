@@ -61,9 +61,9 @@ function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, 
   if (exhausts(after)) after.exhausted = true;
   execute(tx.sql, "INSERT OR REPLACE INTO budget(id, doc) VALUES (1, ?)", JSON.stringify(after));
   const paused = pausedByOf(after) !== undefined;
-  const settings = settingsToChange(tx.sql);
-  if (settings.budgetPaused !== paused) {
-    saveSettings(tx.sql, { ...settings, budgetPaused: paused });
+  // The read memo first: this runs on every charged report while a budget is set, the copy only when the flag flips.
+  if (getSettings(tx.sql).budgetPaused !== paused) {
+    saveSettings(tx.sql, { ...settingsToChange(tx.sql), budgetPaused: paused });
     bumpQueueVersion(tx.sql);
   }
   syncAlerts(tx, before, after);
