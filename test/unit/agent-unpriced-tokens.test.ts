@@ -5,7 +5,8 @@
 // only when folded; capped with tokensIn). The report the agent sends carries the fields, and the coordinator
 // accepts them — but not a baseTokens over tokensIn.
 import { describe, expect, it } from "vitest";
-import { reportInsights, runUsage, UsageMeter } from "../../src/agent/insights.ts";
+import { reportInsights, UsageMeter } from "../../src/agent/insights.ts";
+import { runUsage } from "../../src/agent/run-usage.ts";
 import { InsightsBody } from "../../src/shared/api-work.ts";
 import { CLAUDE_STREAM, CODEX_JSONL } from "./engine-output-samples.ts";
 
