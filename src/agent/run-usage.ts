@@ -15,10 +15,9 @@ import type { Usage } from "./insights.ts";
  * so far (`welcome.leases[].runSpent`: earlier engines of this lease, in an agent process that died), plus `engine`,
  * the fresh engine's own cumulative usage, whose count starts at 0. The coordinator charges only what a report adds
  * over the run's high-water mark, so the engine's usage alone stayed under it and went uncharged.
- * USD is summed in whole micro-dollars (core/budget `addUsd`). The coordinator keeps the base's tokens as one sum
- * (in + out), so they are added to `tokensIn` — and `baseTokens` says how many of it they are, their split unknown
- * (core/prices `estimateUsd` may price them as written). A field neither side has stays absent; `base` undefined (or
- * zeros) gives `engine` back as it is, with `unpricedTokens` (core/unpriced `unpricedOf`) when there are any.
+ * USD is summed in whole micro-dollars (core/budget `addUsd`). The base's tokens are folded by `foldTokens`. A field
+ * neither side has stays absent; `base` undefined (or zeros) gives `engine` back as it is, with `unpricedTokens`
+ * (core/unpriced `unpricedOf`) when there are any.
  */
 export function runUsage(base: RunSpent | undefined, engine: Usage): Usage {
   // The tokens no USD came for (core/unpriced), when there are any: absent reads as 0 (all priced), as from an older agent.
@@ -27,7 +26,30 @@ export function runUsage(base: RunSpent | undefined, engine: Usage): Usage {
   const usage: Usage = { ...engine };
   // Capped as each part is: a sum over the protocol's bound would make the coordinator refuse the report.
   if (base.usd > 0) usage.costUsd = Math.min(addUsd(base.usd, engine.costUsd ?? 0), MAX_USD);
-  if (base.tokens > 0) usage.tokensIn = Math.min(base.tokens + (engine.tokensIn ?? 0), MAX_TOKENS);
-  if (base.tokens > 0) usage.baseTokens = Math.min(base.tokens, usage.tokensIn ?? 0); // part of it, capped with it
+  if (base.tokens > 0) Object.assign(usage, foldTokens(base, engine));
   return unpriced(usage);
+}
+
+/** `n` plus the engine's `own` count, capped at the wire's bound; undefined when neither side has any (field absent). */
+const plus = (n: number, own: number | undefined): number | undefined =>
+  n > 0 || own !== undefined ? Math.min(n + (own ?? 0), MAX_TOKENS) : undefined;
+
+/**
+ * The base's tokens (`base.tokens` > 0) added to the engine's: by side when the coordinator kept the run's written
+ * part (`base.tokensOut`, cut to `base.tokens`: never more written than spent, whatever a coordinator sends) — the
+ * split known, the estimate prices them exactly (core/prices `estimateUsd`) and no `baseTokens` is said. From an older
+ * coordinator, or a run whose split it does not know, the sum goes on `tokensIn` and, when the base is unpriced (its
+ * tokens among those the estimate prices: core/unpriced `unpricedOf`), `baseTokens` says how many, so the estimate
+ * counts them as written, erring high. A priced base says none: it would count the fresh engine's unpriced tokens as
+ * written up to the base's size. `baseTokens` is capped with the `tokensIn` it is part of.
+ * @returns the report's `tokensIn`, `tokensOut` and `baseTokens`, each a whole count ≤ MAX_TOKENS or absent
+ */
+function foldTokens(base: RunSpent, engine: Usage): Pick<Usage, "tokensIn" | "tokensOut" | "baseTokens"> {
+  if (base.tokensOut !== undefined) {
+    const out = Math.min(Math.max(0, base.tokensOut), base.tokens);
+    const sides = { tokensIn: plus(base.tokens - out, engine.tokensIn), tokensOut: plus(out, engine.tokensOut) };
+    return Object.fromEntries(Object.entries(sides).filter(([, n]) => n !== undefined));
+  }
+  const tokensIn = Math.min(base.tokens + (engine.tokensIn ?? 0), MAX_TOKENS);
+  return base.usd > 0 ? { tokensIn } : { tokensIn, baseTokens: Math.min(base.tokens, tokensIn) };
 }

@@ -2,7 +2,6 @@
  * @module durable-objects/coordinator/runtime/schema
  * The ProductCoordinator's own SQLite schema. Created in the constructor under `blockConcurrencyWhile`, so no request
  * ever sees a half-made database.
- *
  * A job row holds its lease (holder, epoch, expiry) in the same row as its stage: "at most one live holder" is then
  * structural (a row has one holder column), and every claim/fence decision reads and writes one row atomically.
  * `exclusions` remembers, per (job, factory), the leases that factory lost on that job (core/exclusions): the router
@@ -23,7 +22,7 @@ import { applyExperimentJobColumns } from "../policies/experiments.ts";
 import { applyRunCountSchema } from "../policies/factory-rates.ts";
 import { applyWaitingSchema } from "../policies/health-starving.ts";
 import { applyTrackRecordColumns } from "../policies/track-records.ts";
-import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
+import { applyRunSpendColumns, POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
 export const SCHEMA_VERSION = 2;
 /** One row per run, keyed by lease epoch (see runs.ts for why not by attempt). */
@@ -201,6 +200,7 @@ export function applySchema(sql: SqlStorage, now: number = Date.now()): void {
   applyExperimentJobColumns(sql); // whether a job's one outcome is in its arm, and which run's (policies/experiments)
   applyTrackRecordColumns(sql); // which record counted a run (policies/track-records), after keyRunsByEpoch
   applyWaitingSchema(sql); // waiting_since and the indexes the starving page reads (policies/health-starving)
+  applyRunSpendColumns(sql); // run_spend.tokens_out: a run's written part (runtime/schema-policies)
   fillKeyHashes(sql); // a hash row for each key only the jobs column holds, once (jobs/idempotency)
 }
 
