@@ -27,6 +27,18 @@ const START_FIRST = [
   "test/e2e/feed-sse-flaky-client.test.ts",
 ];
 
+/*
+ * Where an e2e file's time goes (pass 51, measured so the next look need not repeat it). A dashboard file is its cases
+ * (~1.5-5 s each: a fresh context, a sign-in that loads the dashboard's ~90 files, the page's reads), not its set-up:
+ * dashboard-roles, 9 cases, 25 s of cases in 32 s, 17 CPU-s — Chromium 8 (its browser process and network service
+ * most), node 7 (vitest, the runtime's node), workerd 2. The whole layer's tree: Chromium about half, the local
+ * runtime's node ~1.2 CPU-s a server start (0.6 of it importing miniflare; node's compile cache took 0.1 off), then
+ * vitest, then workerd. Tried, no gain in CPU-s on the same 3 dashboard files back to back: Chromium without GPU
+ * compositing or its software rasterizer (47.5 against 47.3 CPU-s), expect.poll at 200 ms instead of 50 (48.6
+ * against 50.1). The order is already balanced: CI's per-file times of pass 50 laid on 3 workers in this order end
+ * within 4 s of each other (576 s of 663; the rest is each file's worker start and the under-load tail).
+ */
+
 /** Vitest's order (projects by groupOrder, then failed and longer or larger files first), START_FIRST files first. */
 class LongFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -77,6 +89,16 @@ export default defineConfig({
           // at a time, 131 s three at a time, back to back under the same load. Each server is one workerd (~150 MB).
           fileParallelism: true,
           maxWorkers: 3,
+          // One worker process runs file after file (its imports — playwright-core, the harness, scripts/ — loaded
+          // once), not a fresh process per file. Nothing here needs a fresh one: no file writes the environment, mocks
+          // a module or fakes the worker's timers; the one that listens on the process (chromium-close-in-flight)
+          // takes its listener off in its afterAll; load.test, which deletes two variables, stays in the isolated
+          // project below. Pass 51, 12 small files, 3 at a time, back to back on a box loaded 13-23: vitest's
+          // "import" 63 s isolated against 25 s shared, 38.3 CPU-s against 32.1 (-16 %). The layer is CPU-bound on
+          // CI's two cores (a dashboard file's tree used ~0.65 of a core while it ran; half of that is Chromium,
+          // then the local runtime's node, vitest, workerd), so CPU saved is wall time saved. The whole layer so: 84
+          // files, 343 tests passed (1,920 s, 715 CPU-s at load 13-28).
+          isolate: false,
           sequence: { groupOrder: 0 },
         },
       },

@@ -68,6 +68,13 @@
  * 919 s summed against 496 s apart (the load rose too), mostly waits for deliveries, which cost no CPU. The 218 passed
  * seed 41 and 42 and one worker (seed 43); the 218 again, seed 44, after the three left: 196 CPU-s (525 s), with the
  * pool's socket no longer compressed (scripts/patch-miniflare-deflate).
+ * Pass 51 read four isolated files against the rules and found them within them, but did not move them: the runs
+ * the rules ask for (two seeds and one worker over the whole project) took ~50 min each on that pass's box (load
+ * 20-28), past its time. breakers (12 products of its own, `breaker-*`, a few jobs each; alerts and factories read
+ * under its products), claim-rule-parity (one product; 400 samples, each in a transaction rolled back), key-hash-fill
+ * (one product; ~550 job rows written into its own coordinator, the alarm held and restored, that coordinator
+ * restarted), lesson-edited-by (three products; D1's lessons read by their own ids, history written under its own
+ * product). Each would save ~2.4 s of vitest's process (its workerd start).
  */
 const FILES = [
   "abandoned-spend",

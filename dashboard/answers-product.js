@@ -4,7 +4,7 @@
  * serial gates, enrollment codes, dead letters, grants — re-exported by answers.js with a job's and the poller's
  * (answers-poller.js); each holds only the fields its page reads.
  */
-import { either, maybe, opt, orNull } from "./answer-shape.js";
+import { either, maybe, opt, orNull, recordOf } from "./answer-shape.js";
 import { ROUTER_TERMS } from "./router-terms.js";
 import { HEALTH_GROUPS } from "./settings-health.js";
 
@@ -72,6 +72,8 @@ export const SETTINGS = {
   frozenSerialKeys: maybe([str]),
   budgetPaused: maybe(bool),
   aging: maybe({ holds: bool, message: str }),
+  // engine → its price (prices.js); absent from older coordinators: the editor shows none priced
+  prices: opt(recordOf({ usdPerMillionIn: num, usdPerMillionOut: num })),
 };
 
 /** `GET …/settings` read by the serial panel for every frozen key (serial.js). */

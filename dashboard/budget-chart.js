@@ -3,6 +3,7 @@
  * The budget page's burndown (budget.js), drawn by uPlot (vendored): the spend as steps carried to now, the 80 %
  * warning and the 100 % ceiling as flat lines, and what the canvas holds exposed on its element for a browser test.
  */
+import { usdTexts } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
 const CHART_HEIGHT = 260;
@@ -23,6 +24,13 @@ export function chartData(b, now) {
   const xs = points.map((p) => p.at / 1000);
   return [xs, points.map((p) => p.spentUsd), xs.map(() => b.warnAtUsd), xs.map(() => b.ceilingUsd)];
 }
+
+/**
+ * The y axis's labels, USD as every amount on the dashboard reads, side by side with one number of decimals (usd.js
+ * `usdTexts`): built by hand as `$${t}`, a tick read "$0.6" beside "$0.4", and one under a micro-dollar "$1e-7".
+ * @param {number[]} ticks USD @returns {string[]} one label per tick
+ */
+export const axisTexts = (ticks) => usdTexts(ticks);
 
 /**
  * The spend's line: a step after each point (uPlot's own stepped path, align 1: the value holds until the next x). A
@@ -82,7 +90,7 @@ export function burndownChart(plot, ceilingUsd) {
             { label: "80 % warning", stroke: "#d97706", dash: [6, 4], points: { show: false } },
             { label: "100 % ceiling", stroke: "#dc2626", dash: [6, 4], points: { show: false } },
           ],
-          axes: [{}, { values: (_u, ticks) => ticks.map((t) => `$${t}`) }],
+          axes: [{}, { values: (_u, ticks) => axisTexts(ticks) }],
           hooks: { draw: [(/** @type {any} */ u) => expose(plot, u)] },
         },
         data,

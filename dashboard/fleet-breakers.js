@@ -82,15 +82,20 @@ function refusal(err) {
 }
 
 /**
- * On a quarantined factory: why, and the Release button; null otherwise.
+ * On a quarantined factory: why, and the Release button; on one a press released (or found released), the line saying
+ * so, until the page is left; null otherwise.
  * @param {any} f
  * @param {import("./live.js").Live} live
  * @param {() => void} onReleased re-renders once the factory list is fresh
  */
 export function quarantinePanel(f, live, onReleased) {
-  if (f.status !== "quarantined") return null;
+  const id = `release-status-${f.id}`;
   const status = statusLine();
-  status.id = `release-status-${f.id}`;
+  status.id = id;
+  // Released by a press, the card is drawn without the panel: its status line stays while it says something (fleet.js
+  // carries its words over each redraw), as a breaker reset's does — "Released: back in rotation." vanished with the
+  // panel at the re-read of the list that followed the release, before it could be read.
+  if (f.status !== "quarantined") return document.getElementById(id)?.textContent ? status : null;
   const button = h(
     "button",
     {

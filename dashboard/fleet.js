@@ -10,7 +10,7 @@ import { grantPanel, grantStore } from "./fleet-grants.js";
 import { disconnected, disconnectedText, linkBadge } from "./fleet-link.js";
 import { heldAway, neverConnected, seatsCounted } from "./fleet-seats.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
-import { counted } from "./format.js";
+import { counted, grouped } from "./format.js";
 import { keepTyping } from "./kept-box.js";
 import { afterPress } from "./press-hold.js";
 
@@ -151,12 +151,12 @@ export function fleetSummary(factories) {
   // one of the three was, and could read "3 of 2". The "seats busy" tile counts every live lease (the metrics' rule).
   const busy = up.reduce((n, f) => n + f.load, 0);
   const { jobs: elsewhere, why } = heldAway(factories); // the seats tile says them too (fleet-seats.js)
-  const count = `${factories.length} ${factories.length === 1 ? "factory" : "factories"}`;
+  const count = counted(factories.length, "factory", "factories");
   const kinds = active.some((f) => f.health === "left") ? "down, left" : "down";
   // "2 more on factories down" named no noun beside "0 of 0 seats busy": the seats those factories hold.
   const awayText = away ? ` · ${counted(away, "more seat")} on factories ${kinds} or never connected` : "";
   const heldText = elsewhere ? ` · ${counted(elsewhere, "more job")} held by factories ${why}` : "";
-  return `${count} · ${busy} of ${counted(seats, "seat")} busy${awayText}${heldText}${disconnectedText(factories)}`;
+  return `${count} · ${grouped(busy)} of ${counted(seats, "seat")} busy${awayText}${heldText}${disconnectedText(factories)}`;
 }
 
 /**

@@ -108,15 +108,22 @@ export function num(x) {
 }
 
 /**
- * "1 failure", "2 failures": a count with its noun, singular for one (as the CLI's core/counted, which a page cannot
- * import: "1 open alert(s)" read as a form nobody finished).
- * @param {number} n
+ * "1 failure", "2 failures", "12,000 jobs": a count with its noun, singular for one (as the CLI's core/counted, which
+ * a page cannot import: "1 open alert(s)" read as a form nobody finished), grouped by thousands whatever the locale as
+ * the CLI groups a count (core/unpriced groupedCount) — "12000 jobs" read as a code, and not as the CLI's "12,000".
+ * @param {number} n a count (a whole number; any other is written as it is)
  * @param {string} noun
  * @param {string} [plural] default `${noun}s`
  */
 export function counted(n, noun, plural = `${noun}s`) {
-  return `${n} ${n === 1 ? noun : plural}`;
+  return `${grouped(n)} ${n === 1 ? noun : plural}`;
 }
+
+/**
+ * A count grouped by thousands whatever the locale, as core/unpriced groupedCount: 12000 → "12,000".
+ * @param {number} n a whole number (any other is written as it is) @returns {string}
+ */
+export const grouped = (n) => (Number.isInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(n));
 
 /**
  * A share as a whole percent that never says more or less than is true at its ends: 199 of 200 is 99, not 100 (a

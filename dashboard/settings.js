@@ -3,7 +3,8 @@
 // the values, read-only, and no Save — role.js; a token whose role is unknown gets the server's refusal). Every field
 // is a plain input (drawn by settings-form.js); errors come back as problem+json and are shown as they are, naming
 // the field. No inline script or style (the page's CSP forbids them). Read again every REREAD_MS while open
-// (settings-reread.js): a change made elsewhere is shown and said, and takes away a "Saved: …" it contradicts.
+// (settings-reread.js): a change made elsewhere is shown and said, and takes away a "Saved: …" it contradicts. The
+// token prices have an editor of their own below the form (prices.js), drawn from the same reads.
 
 import { SETTINGS } from "./answers.js";
 import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
@@ -11,6 +12,7 @@ import { isBusy, setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showError, showLoadError, showReadNote, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { newestRead } from "./newest-read.js";
+import { pricesEditor } from "./prices.js";
 import { can } from "./role.js";
 import { FIELDS, patchFrom, read } from "./settings-fields.js";
 import { settingsBoxes, settingsForm } from "./settings-form.js";
@@ -42,10 +44,14 @@ export function settingsView(root, live) {
   const facts = h("p", { class: "muted", id: "settings-facts" });
   const aging = h("p", { class: "muted", id: "settings-aging" });
   const form = settingsForm({ role: live.role, mayEdit, made, facts, aging, status, elsewhere, save });
+  // Its own PATCH of `prices` overtakes the reads out as a Save does (`reads`, made below, when it is sent).
+  const overtake = { overtake: () => reads.overtake() };
+  const prices = pricesEditor({ session: live.session, mayEdit, reads: overtake, alive: () => alive });
 
   /** @param {any} s @param {Element} [keep] a box left as it is: the one being typed in (settings-reread drawChanged) */
   const fill = (s, keep) => {
     current = s;
+    prices.read(s.prices);
     const before = drawn;
     if (preemption !== keep) preemption.checked = Boolean(s.preemption);
     if (overflow !== keep) overflow.value = s.overflow === "hold" ? "hold" : "route";
@@ -148,9 +154,10 @@ export function settingsView(root, live) {
     const mine = reads.begin();
     try {
       const s = await api(live.session, "/settings", { answer: SETTINGS });
-      if (!alive || isBusy(save) || !reads.newest(mine)) return;
+      if (!alive || isBusy(save) || prices.busy() || !reads.newest(mine)) return;
       showLoadError(status);
       saved.read(termsOf(s, savedPaths));
+      prices.read(s.prices);
       if (current !== null) return drawChanged(current, s, { boxes, drawn, fill, line: elsewhere });
       showReadNote(status, ""); // "Loading…" (or the first read's failure) is over
       fill(s);
@@ -158,12 +165,12 @@ export function settingsView(root, live) {
       if (alive && reads.newest(mine)) showLoadError(status, `Cannot load settings: ${describeError(err)}`);
     }
   };
-  replace(root, form);
+  replace(root, form, prices.element);
   // A read's word (status-text showReadNote): its failure is said over it, not beside it as beside an action's words.
   showReadNote(status, "Loading…");
   void reread();
   const unsubscribe = live.subscribe(() => {
-    if (Date.now() - lastRead >= REREAD_MS && !isBusy(save)) void reread();
+    if (Date.now() - lastRead >= REREAD_MS && !isBusy(save) && !prices.busy()) void reread();
   });
   return () => {
     alive = false;

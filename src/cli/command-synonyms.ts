@@ -4,7 +4,8 @@
  * it. `gigafactory why ID` (the README's "Why is it waiting") said only `unknown command "why"` / `see gigafactory
  * --help`, a 70-line list to search; `breakers`, `webhook` and `spend` the same. cli/errors `unknownCommand` gives
  * the fix below for such a word (a typo of a real command keeps its "did you mean"). `commands` are the commands the
- * fix names, full paths, held to the registry by test/unit/cli-command-synonyms. Pure.
+ * fix names, full paths, held to the registry by test/unit/cli-command-synonyms. A group's command typed without its
+ * group (`breaker-reset`) is told the full command (`groupCommandHint`). Pure.
  */
 
 /** A synonym's hint: the commands it names (for the test) and the fix line that says which does what. */
@@ -50,6 +51,12 @@ const EXPERIMENTS = hint(
   "`gigafactory routing experiment show` lists the experiments (`… start` starts one); `gigafactory routing recs` " +
     "and `routing rules` the learned routing",
 );
+const PRICES = hint(
+  ["settings set", "settings get", "budget", "job"],
+  "`gigafactory settings set prices.ENGINE.usdPerMillionIn=N prices.ENGINE.usdPerMillionOut=N` prices an engine's " +
+    "tokens that come with no USD (`prices.ENGINE=null` removes it; `gigafactory settings get` shows the table); " +
+    "`gigafactory budget` and `gigafactory job ID` show the estimated part of the spend",
+);
 const STATUS = hint(["health", "alerts"], "`gigafactory health` says the product's health, `gigafactory alerts` why");
 
 /** Each word (lowercase) and its hint; none is a command's first word. */
@@ -78,7 +85,28 @@ export const COMMAND_SYNONYMS: Readonly<Record<string, SynonymHint>> = {
   recs: EXPERIMENTS,
   rules: EXPERIMENTS,
   status: STATUS,
+  price: PRICES,
+  prices: PRICES,
+  pricing: PRICES,
+  estimate: PRICES,
+  estimates: PRICES,
 };
+
+/**
+ * The commands whose second word is `word` (`breaker-reset` → `factory breaker-reset`), as a did-you-mean and a fix
+ * naming the first one's help, or undefined when none: a group's command typed without its group said only "see `gigafactory --help`" (pass 51).
+ * @param commands the registry's commands (cli/registry COMMANDS), each a path of words
+ */
+export function groupCommandHint(
+  word: string,
+  commands: readonly { path: readonly string[] }[],
+): { meant: string; fix: string } | undefined {
+  const lower = word.toLowerCase();
+  const full = [...new Set(commands.filter((c) => c.path[1] === lower).map((c) => c.path.slice(0, 2).join(" ")))];
+  if (!full.length) return undefined;
+  const named = full.sort().map((f) => `\`gigafactory ${f}\``);
+  return { meant: `did you mean ${named.join(" or ")}?`, fix: `\`gigafactory ${full[0]} --help\` says its arguments` };
+}
 
 /** The hint for `word` (any case), if it is one of the synonyms. */
 export function synonymHint(word: string): SynonymHint | undefined {

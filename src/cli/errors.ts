@@ -11,7 +11,7 @@ import { ApiError, BadAnswerError, ConnectionError, ResponseTimeoutError } from 
 import { nearestName } from "../shared/nearest-name.ts";
 import { hideKnown } from "../shared/redact-known.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
-import { synonymHint } from "./command-synonyms.ts";
+import { groupCommandHint, synonymHint } from "./command-synonyms.ts";
 import { echoed, quotedInput } from "./echoed-input.ts";
 import { foreignBody, foreignFix, unadvisedFix, WRONG_URL_FIX } from "./foreign-fix.ts";
 import { timeoutError } from "./timeout-error.ts";
@@ -32,6 +32,9 @@ export function usageError(what: string, command?: string): CliError {
 export function unknownCommand(word: string, commands: readonly { path: readonly string[] }[]): CliError {
   const synonym = synonymHint(word);
   if (synonym) return new CliError("usage", `unknown command "${echoed(word)}"`, synonym.fix, EXIT_USAGE);
+  const inGroup = groupCommandHint(word, commands);
+  if (inGroup)
+    return new CliError("usage", `unknown command "${echoed(word)}"; ${inGroup.meant}`, inGroup.fix, EXIT_USAGE);
   const near = nearestName(word, [...new Set(commands.map((c) => c.path[0] as string))]);
   return usageError(`unknown command "${echoed(word)}"${near ? `; did you mean "${near}"?` : ""}`);
 }
@@ -74,6 +77,8 @@ const FIXES: Record<string, string> = {
     "its body is not a message its queue takes: read it with `gigafactory dead-letters show ID` and act on it by hand; the dead letter is kept",
   dead_letter_not_redrivable:
     "it cannot go back to its queue (the detail says why): a webhook delivery can once the product has a webhook again (PUT …/webhook); anything else is in `gigafactory dead-letters show ID` to submit or apply by hand",
+  unknown_engine:
+    "name an engine the factory declared (the detail lists them; `gigafactory factories` shows each one's breakers)",
   feed_purged: "retention removed this job's feed and artifacts; submit a new job for new work",
   payload_too_large: "make the request smaller",
   limit_exceeded: "a product-wide limit is reached (the detail says which); remove or close some before adding more",

@@ -11,6 +11,7 @@ import { ApiError } from "../shared/http-client.ts";
 import { nearestName } from "../shared/nearest-name.ts";
 import { CliError, toCliError } from "./errors.ts";
 import { foreignRefusal } from "./foreign-fix.ts";
+import { priceFix } from "./price-refusal.ts";
 
 /** A value outside a key's choices, in zod's words: `body.overflow: Invalid option: expected one of "route"|"hold"`. */
 const NOT_A_CHOICE = /^body\.([\w.]+): Invalid option: expected one of ((?:"[^"]*"\|?)+)/;
@@ -63,6 +64,24 @@ function exampleFor(key: string, type: string, before: ProductSettings): string 
   return typeof now === "number" ? String(now) : "…";
 }
 
+/** A number out of its range, in zod's words: `body.breaker.failureThreshold: Too small: expected number to be >=1`. */
+const OUT_OF_RANGE = /^body\.([^:]+): Too (?:small|big): expected number to be (>=|<=|>|<)\s*(-?[\d.e+]+)/;
+const BOUND_WORDS: Readonly<Record<string, string>> = { ">=": "at least", "<=": "at most", ">": "over", "<": "under" };
+
+/**
+ * The fix for a number out of its key's range: the bound, and the key's value now as the example (valid by
+ * definition), or a price's 1.25 for a rate not set yet; undefined for any other refusal. It said "fix the value
+ * named above" (pass 51: `breaker.failureThreshold=0`).
+ */
+function rangeFix(message: string, before: ProductSettings): string | undefined {
+  const m = OUT_OF_RANGE.exec(message);
+  if (!m) return undefined;
+  const [, key = "", op = "", bound = ""] = m;
+  const now = key.startsWith("prices.") ? undefined : valueNow(key, before);
+  const example = typeof now === "number" ? `\`${key}=${now}\` (its value now)` : `\`${key}=1.25\``;
+  return `\`${key}\` takes a number of ${BOUND_WORDS[op] ?? op} ${bound}: write e.g. ${example}`;
+}
+
 /** The coordinator's refusal of a key it does not know, in zod's words: `body.weights: Unrecognized key: "lod"`. */
 const UNRECOGNIZED = /^body(?:\.(\w+))?: Unrecognized keys?: "([^"]+)"/;
 
@@ -73,10 +92,19 @@ export const validationOf = (err: unknown): boolean =>
 /**
  * A refused patch as the CliError to print: for a value of the wrong type (`preemption=yes`), what the key takes;
  * for a key the settings do not have (`preemptoin=true`), a fix naming the key probably meant — among the keys a patch may set at the top level, or those of the object it reaches into, as
- * `before` (the settings just read) has them — instead of the generic "fix the value named above".
+ * `before` (the settings just read) has them — instead of the generic "fix the value named above"; for a price
+ * (cli/price-refusal), the command that sets it, read from `patch` (the patch sent).
  */
-export function settingsError(err: unknown, before: ProductSettings): CliError {
+export function settingsError(
+  err: unknown,
+  before: ProductSettings,
+  patch: Readonly<Record<string, unknown>> = {},
+): CliError {
   const e = toCliError(err);
+  const priced = e.code === "validation_failed" ? priceFix(e.message, patch) : undefined;
+  if (priced) return new CliError(e.code, e.message, priced, e.exitCode);
+  const ranged = e.code === "validation_failed" ? rangeFix(e.message, before) : undefined;
+  if (ranged) return new CliError(e.code, e.message, ranged, e.exitCode);
   const shaped = e.code === "validation_failed" ? choiceOrGroupFix(e.message, before) : undefined;
   if (shaped) return new CliError(e.code, e.message, shaped, e.exitCode);
   const typed = e.code === "validation_failed" ? WRONG_TYPE.exec(e.message) : null;

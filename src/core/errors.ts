@@ -12,6 +12,11 @@ export const ERROR_CODES = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /**
+   * A breaker reset names an engine its factory never declared and has no breaker for (core/breaker-engines): a typo,
+   * not "already closed" — `engines` lists the factory's.
+   */
+  unknown_engine: 404,
   method_not_allowed: 405,
   fenced: 409,
   illegal_transition: 409,

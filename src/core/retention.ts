@@ -11,6 +11,11 @@
  *   far past any client's or queue's retry window (Stripe keeps keys 24 h).
  * - an enrollment code — deleted once used or revoked, or `enrollmentCodeGraceHours` (1 h) after it expired, so a late
  *   `enroll` still gets "expired" rather than "unknown" for a while.
+ * - a shipped or cancelled job's spend rows (each run's reported mark, unpriced tokens and estimate: coordinator
+ *   policies/spend-prune) — with its feed, after `terminalFeedDays`: its runs' `spend` is folded into their stored
+ *   docs first (the runs list reads the same), and from then on a fenced report resent for such a run charges nothing
+ *   (`spendForgotten`: without the mark it would charge the run again whole). A `dead_letter` job keeps them: an
+ *   operator's requeue revives it, and its job budget counts its earlier runs' spend.
  * There is no settings endpoint yet: a product's policy is DEFAULT_RETENTION. `RetentionPolicySchema` is the zod
  * shape a future `PATCH …/settings` would accept (values in whole days/hours, bounded).
  */
@@ -61,4 +66,16 @@ export function retentionCutoffs(now: number, policy: RetentionPolicy = DEFAULT_
  */
 export function settledAt(job: { stage: Stage; updatedAt: number }): number | null {
   return TERMINAL_STAGES.includes(job.stage) ? job.updatedAt : null;
+}
+
+/** The terminal stages after which a job never runs again: its spend rows may go (a `dead_letter` job may be requeued). */
+const SPEND_FINAL: readonly Stage[] = ["shipped", "cancelled"];
+
+/**
+ * Whether `job`'s spend rows are (or may be, the pass not there yet) forgotten at cut-offs `cut`: shipped or cancelled
+ * since before `feedsSettledBefore`. Then no report may charge its runs any more — their marks, which make a resent
+ * report charge only its increase, are gone. Monotone in time: once true for a job, true at every later `now`.
+ */
+export function spendForgotten(job: { stage: Stage; updatedAt: number }, cut: RetentionCutoffs): boolean {
+  return SPEND_FINAL.includes(job.stage) && job.updatedAt < cut.feedsSettledBefore;
 }

@@ -6,7 +6,7 @@
  */
 
 /**
- * How long a queue's `send` or `sendBatch` is waited for (ms) before it counts as the queue's refusal (outbox/round-plan):
+ * How long a queue's `send` or `sendBatch` is waited for (ms) before it counts as the queue's refusal (outbox/queue-units):
  * its records stay pending and are retried as any refused send's (core/delivery-retry). One that never answered held
  * its delivery round, and every loop that joined it (the alarm's too), for ever. A send answers in milliseconds (a
  * message is at most 128 KB), so 10 s is far past a slow one; one that lands after it is sent again — a history write

@@ -47,7 +47,9 @@ export const BREAKER_OPS: Op[] = [
       "against the factory's error budget (a rate limit it reports with a stated wait still opens the breaker until " +
       "then). Audited " +
       "(breaker.reset, with the state it had). A breaker closed with no failures already (or no breaker of that " +
-      "engine) is 200 with `changed: false`, nothing written or audited. 404 for an unknown factory. No body",
+      "declared engine) is 200 with `changed: false`, nothing written or audited. 404 for an unknown factory; 404 " +
+      "unknown_engine for an engine the factory never declared and has no breaker for (`engines` lists its own, * " +
+      "first). No body",
     role: "operator",
     ok: { "200": json("The breaker now: closed, no failures (or already: `changed: false`)", BreakerResetSchema) },
   },

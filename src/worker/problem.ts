@@ -17,6 +17,7 @@ const TITLES: Record<ErrorCode, string> = {
   unauthorized: "Authentication required",
   forbidden: "Not allowed",
   not_found: "Not found",
+  unknown_engine: "Unknown engine",
   method_not_allowed: "Method not allowed",
   fenced: "Lease epoch is stale",
   illegal_transition: "Illegal stage transition",

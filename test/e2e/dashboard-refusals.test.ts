@@ -6,7 +6,7 @@
 // resume after it. The serial panel's Freeze and Unfreeze, and a quarantined factory's Release — also on a card
 // redrawn while its request is out — send one request per double click; a Release refused because the factory is no
 // longer quarantined (`factoryStatus`) says so, not "Conflict"; one that worked says so even when the factory list's
-// re-read after it fails (it said "Not released"). An enrollment code minted or revoked whose answer was lost on the
+// re-read after it fails (it said "Not released"), and stays on the card drawn anew without Release (it vanished). An enrollment code minted or revoked whose answer was lost on the
 // way back (the server did it) is listed as it now is, and a Save of the settings whose answer was lost is read
 // back and said saved: the page read neither again. A refusal of one long
 // unbroken word wraps on a 375 px phone, in the header and on a status line, instead of widening the page. Another
@@ -333,6 +333,26 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     expect(await said.textContent()).toBe("Released: back in rotation.");
     const listed = await api<{ factories: Array<{ id: string; status: string }> }>("GET", "/factories");
     expect(listed.factories.find((f) => f.id === factoryId)?.status).toBe("active");
+    await api("POST", `/factories/${factoryId}/status`, { status: "quarantined" }); // for the next test
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // Released, the card is drawn anew without its quarantine panel, and the line saying so went with it: the re-read of
+  // the list after the release (and any poller's redraw after it) wiped "Released: back in rotation." at once.
+  it("keeps a release's answer on the card across the fleet's redraws after it", async () => {
+    const { page, errors, close } = await open("fleet", true);
+    const release = page.locator(`#release-${factoryId}`);
+    await release.waitFor(SOON);
+    await release.click();
+    const said = page.locator(`#release-status-${factoryId}`);
+    await expect.poll(() => release.count(), SOON).toBe(0); // drawn from the list read after it: active, no Release
+    // A poller's tick draws the cards anew from its own read (the old card's name marked, the new one's not).
+    const name = page.locator(`#factory-name-${factoryId}`);
+    await name.evaluate((el) => el.setAttribute("data-old", ""));
+    await untilFleetRedrawn(page, async () => (await name.and(page.locator("[data-old]")).count()) === 0);
+    expect(await said.count()).toBe(1);
+    expect(await said.textContent()).toBe("Released: back in rotation.");
     await api("POST", `/factories/${factoryId}/status`, { status: "quarantined" }); // for the next test
     expect(errors).toEqual([]);
     await close();

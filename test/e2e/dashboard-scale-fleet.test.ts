@@ -88,7 +88,7 @@ describe("dashboard: the fleet page of 1,000 factories", () => {
     const redraws = (await page.evaluate("window.__redraws")) as number;
     expect(redraws).toBeLessThanOrEqual(reads.cards);
     expect(await cards.count()).toBe(FACTORIES + 1);
-    expect(await page.locator("#fleet-summary").textContent()).toMatch(/^1001 factories · /);
+    expect(await page.locator("#fleet-summary").textContent()).toMatch(/^1,001 factories · /);
     // The page opened with one read of the track records: each factory's four with the most runs, not all of them.
     expect(trackQueries.length).toBeGreaterThanOrEqual(1);
     expect(new Set(trackQueries)).toEqual(new Set(["?perFactory=4"]));

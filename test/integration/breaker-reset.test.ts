@@ -1,6 +1,7 @@
 // An operator's breaker reset in workerd (POST …/factories/{f}/breakers/{engine}/reset): a viewer may not (403), an
-// unknown factory is 404, a bad engine name 400, and a breaker already closed with no failures is 200 `changed:
-// false` with nothing audited; an open breaker under `overflow: hold` is closed at once — its breaker_open alert
+// unknown factory is 404, a bad engine name 400, an engine the factory never declared and has no breaker for 404
+// `unknown_engine` naming its engines (a typo is not "already closed"), and a breaker already closed with no failures
+// (a declared engine's, the default's) is 200 `changed: false` with nothing audited; an open breaker under `overflow: hold` is closed at once — its breaker_open alert
 // resolved, `breaker.reset` audited with the operator as actor and the state it had — and the held job is pushed to
 // the factory's socket by the pass the reset's own unit asks for; and a half-open trial out at the reset (threshold
 // 1, the default engine `*`) that fails afterwards does not re-open the breaker nor count against the factory's error
@@ -64,6 +65,31 @@ describe("breaker reset", () => {
     ]);
     const resets = (await auditDelivered(product)).filter((a) => a.action === "breaker.reset");
     expect(resets).toEqual([]);
+  });
+
+  it("an engine the factory never declared and has no breaker for: 404 unknown_engine naming its engines", async () => {
+    const product = "breaker-reset-unknown-engine";
+    const f = await enroll(product, "f1", CLAUDE);
+    const typo = await reset(product, f.factoryId, "claud");
+    const problem = typo.body as unknown as { code: string; detail: string; engines: string[] };
+    expect([typo.status, problem.code, problem.engines]).toEqual([404, "unknown_engine", ["*", "claude"]]);
+    expect(problem.detail).toContain('"claud"');
+    expect(problem.detail).toContain("*, claude");
+    // A declared engine with no breaker, and the default engine, are closed already: 200 changed: false.
+    expect((await reset(product, f.factoryId, "claude")).body.changed).toBe(false);
+    expect((await reset(product, f.factoryId, "*")).body.changed).toBe(false);
+    // An engine it no longer declares but whose breaker it still has (declared once, then dropped) stays resettable.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO breakers(factory_id, engine, consecutive_failures, open_until, cool_down_s) VALUES (?, 'codex', 5, ?, 60)",
+        f.factoryId,
+        Date.now() + 60_000,
+      );
+    });
+    const dropped = await reset(product, f.factoryId, "codex");
+    expect([dropped.status, dropped.body.changed]).toEqual([200, true]);
+    const resets = (await auditDelivered(product)).filter((a) => a.action === "breaker.reset");
+    expect(resets.map((a) => a.target)).toEqual([`breaker:${f.factoryId}:codex`]);
   });
 
   it("an open breaker under hold: closed at once, alert resolved, audited, and the held job pushed to it", async () => {

@@ -1,4 +1,4 @@
-// The cron's retention pass, with its clock set (never slept): expired enrollment codes deleted, old idempotency keys forgotten, feeds of long-terminal jobs purged — and nothing younger touched.
+// The cron's retention pass, with its clock set (never slept): expired enrollment codes deleted, old idempotency keys forgotten, feeds of long-terminal jobs purged — and nothing younger touched; the pure rule of whose spend rows go (policies/spend-prune; its pass in spend-prune.test).
 import {
   createExecutionContext,
   createScheduledController,
@@ -7,7 +7,8 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RETENTION, retentionCutoffs } from "../../src/core/retention.ts";
+import type { Stage } from "../../src/core/model.ts";
+import { DEFAULT_RETENTION, retentionCutoffs, spendForgotten } from "../../src/core/retention.ts";
 import { instantWords } from "../../src/core/waiting-commands.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import worker from "../../src/worker/index.ts";
@@ -53,6 +54,19 @@ describe("retention policy (pure)", () => {
       keysCreatedBefore: 93 * DAY,
       codesExpiredBefore: 100 * DAY - 3_600_000,
     });
+  });
+
+  it("forgets the spend of a job shipped or cancelled before the feed cut-off, never a dead letter's or a live one's", () => {
+    const cut = retentionCutoffs(100 * DAY);
+    const at = (stage: Stage, updatedAt: number) => spendForgotten({ stage, updatedAt }, cut);
+    expect([at("shipped", 70 * DAY - 1), at("cancelled", 70 * DAY - 1)]).toEqual([true, true]);
+    expect([at("shipped", 70 * DAY), at("cancelled", 99 * DAY)]).toEqual([false, false]);
+    expect([at("dead_letter", DAY), at("failed", DAY), at("building", DAY), at("queued", DAY)]).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 

@@ -28,7 +28,7 @@ const freeze = (product: string, key: string, reason: string, token = ADMIN) =>
 const unfreeze = (product: string, key: string, token = ADMIN) =>
   api<Gate>("POST", `${P(product)}/serial/${encodeURIComponent(key)}/unfreeze`, { token, json: { reason: "fixed" } });
 
-async function frozenInSettings(product: string): Promise<string[]> {
+async function frozenInSettings(product: string): Promise<readonly string[]> {
   return runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) => getSettings(s.storage.sql).frozenSerialKeys);
 }
 

@@ -1,8 +1,8 @@
 // `gigafactory factory breaker-reset ID ENGINE` POSTs …/factories/ID/breakers/ENGINE/reset — the factory named by
 // its id or its name, `*` (quoted) for the default engine — and says the breaker is closed, or "already closed …
 // nothing to reset" with no ✔ for a `changed: false`; `--json` emits the answer; a refusal (an unknown factory, a
-// bad engine name) is one `✘ ERROR code: … / fix` line and exit 1, and a missing ENGINE a usage error (exit 2,
-// nothing sent).
+// bad engine name) is one `✘ ERROR code: … / fix` line and exit 1 — an engine the factory never declared
+// `unknown_engine`, its fix naming the factory's engines — and a missing ENGINE a usage error (exit 2, nothing sent).
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -25,6 +25,10 @@ async function coordinator(): Promise<{ url: string; calls: string[] }> {
     if (!/^(\*|[a-z0-9][a-z0-9._-]{0,31})$/.test(engine)) {
       const detail = "engine: must be an engine name like claude, or * for the default";
       return reply.problem(400, { title: "Bad Request", detail, code: "validation" });
+    }
+    if (engine === "claud") {
+      const detail = 'factory fac_1 declares no engine "claud" and has no breaker for it: its engines are *, claude';
+      return reply.problem(404, { title: "Unknown engine", detail, code: "unknown_engine", engines: ["*", "claude"] });
     }
     const changed = engine === "claude" && open;
     if (changed) open = false;
@@ -75,5 +79,16 @@ describe("gigafactory factory breaker-reset", () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^✘ ERROR usage: /);
     expect(calls.length).toBe(before);
+  });
+
+  it("an engine the factory never declared is ✘ ERROR unknown_engine, its fix the factory's engines; exit 1", async () => {
+    const { url } = await coordinator();
+    const r = await cli(url, "factory", "breaker-reset", "fac_1", "claud");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      '✘ ERROR unknown_engine: factory fac_1 declares no engine "claud" and has no breaker for it: its engines are ' +
+        "*, claude / one of *, claude (gigafactory factory breaker-reset fac_1 ENGINE; quote '*')\n",
+    );
   });
 });

@@ -2,7 +2,8 @@
 // `budget` line does: the job's spent line holds it (the job's own budget was charged it: jobs/runs `jobSpendMarks`)
 // and says which part is an estimate, and the run's SPENT cell says its own. Red before: the view summed `spend.usd`
 // only — a Codex run charged $1.50 against a $1 job budget read "$0.00 of $1.00 (0 %)" — and the answer's
-// `estimatedUsd` was dropped as it was read (cli/read-answers).
+// `estimatedUsd` was dropped as it was read (cli/read-answers). Tokens are grouped by thousands in both lines, as
+// the unpriced count beside them is (pass 51: "500000 tokens (500,000 unpriced …)").
 import { describe, expect, it } from "vitest";
 import { renderJob } from "../../src/cli/commands/job.ts";
 import type { Job } from "../../src/core/model.ts";
@@ -27,10 +28,10 @@ const claude = run(2, { usd: 0.25, tokens: 1000 });
 describe("job ID shows a run's estimate at settings prices", () => {
   it("counts the estimate in what the job spent, and says which part of it is one", () => {
     const text = renderJob(job, [codex, claude], AT);
-    expect(text).toMatch(/spent\s+\$1\.75 of \$2\.00 \(87 %\) · 501000 tokens/);
+    expect(text).toMatch(/spent\s+\$1\.75 of \$2\.00 \(87 %\) · 501,000 tokens/);
     expect(text).toMatch(/estimated\s+\$1\.50 of the spend \(unpriced tokens at settings prices/);
-    expect(text).toMatch(/\$1\.50 · 500000 tokens \(500,000 unpriced, \$1\.50 estimated\)/);
-    expect(text).toMatch(/\$0\.25 · 1000 tokens\s/);
+    expect(text).toMatch(/\$1\.50 · 500,000 tokens \(500,000 unpriced, \$1\.50 estimated\)/);
+    expect(text).toMatch(/\$0\.25 · 1,000 tokens\s/);
   });
 
   it("has no estimated line for a job none of whose runs were estimated", () => {

@@ -54,7 +54,10 @@ describe("job rendering", () => {
     expect(text).toMatch(/running\s+\$0\.75 · 50 tokens/);
     // Tokens no USD came for (a Codex run's): said beside the run's charge, which does not hold them.
     const codex = { ...run(3, 0, 1_204_311), spend: { usd: 0, tokens: 1_204_311, unpricedTokens: 1_204_311 } };
-    expect(renderJob(job, [codex], AT)).toMatch(/\$0\.00 · 1204311 tokens \(1,204,311 unpriced\)/);
+    const codexView = renderJob({ ...job, budget: { tokens: 2_000_000 } }, [codex], AT);
+    expect(codexView).toMatch(/\$0\.00 · 1,204,311 tokens \(1,204,311 unpriced\)/);
+    // Grouped as the unpriced count is, in the budget line too.
+    expect(codexView).toMatch(/budget\s+2,000,000 tokens/);
   });
 
   it("sums the runs to the micro-dollar and reads spend and budget in shared decimals", () => {

@@ -123,7 +123,10 @@ describe("gigafactory settings", () => {
     const r = await cli(url, "settings", "set", "leaseTtlSeconds=1");
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^✘ ERROR validation_failed: body\.leaseTtlSeconds: .+ \/ fix the value named above/);
+    // The bound and a value the key takes (its value now), not "fix the value named above" (pass 51).
+    expect(r.stderr).toMatch(
+      /^✘ ERROR validation_failed: body\.leaseTtlSeconds: .+ \/ `leaseTtlSeconds` takes a number of at least \d+: write e\.g\. `leaseTtlSeconds=60` \(its value now\)$/m,
+    );
   });
 
   it.each([

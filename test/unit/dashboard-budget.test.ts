@@ -5,7 +5,7 @@
 // at a UTC midnight, which the form and the CLI say too.
 import { afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { chartData } from "../../dashboard/budget-chart.js";
+import { axisTexts, chartData } from "../../dashboard/budget-chart.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { utcBoundary } from "../../dashboard/format.js";
 // @ts-expect-error the vendored browser build ships no types
@@ -29,6 +29,14 @@ describe("budget chartData", () => {
 
   it("starts an empty series at the period start and adds no point in the past", () => {
     expect(chartData({ ...budget, burndown: [] }, 0)).toEqual([[0], [0], [8], [10]]);
+  });
+
+  // The y axis's labels were `$${t}`: "$0.6" beside "$0.4", and "$1e-7" for a tick under a micro-dollar.
+  it("labels the y axis as every amount on the dashboard reads (usd.js usdTexts)", () => {
+    expect(axisTexts([0, 0.2, 0.4, 0.6000000000000001])).toEqual(["$0.00", "$0.20", "$0.40", "$0.60"]);
+    expect(axisTexts([0, 5, 10])).toEqual(["$0.00", "$5.00", "$10.00"]);
+    expect(axisTexts([0, 0.0025, 0.005])).toEqual(["$0.00", "$0.0025", "$0.005"]);
+    for (const text of axisTexts([0, 1e-7, 2e-7])) expect(text).not.toMatch(/e-/);
   });
 
   it("loads the vendored uPlot as a constructor", () => {

@@ -11,7 +11,7 @@ describe("the job page's budget fact", () => {
     expect(budgetParts({ usd: 0.035, wallSeconds: 600, tokens: 5000 })).toEqual([
       "$0.035",
       "600 s wall",
-      "5000 tokens",
+      "5,000 tokens",
     ]);
     expect(budgetParts({ usd: 12.3 })).toEqual(["$12.30"]);
     expect(budgetParts(undefined)).toEqual([]);

@@ -10,8 +10,8 @@ describe("the runs list's spend words", () => {
   it("a running run's charge so far holds its estimate, and says which part is one", () => {
     const spend = { usd: 0.25, tokens: 500_000, unpricedTokens: 400_000, estimatedUsd: 1.5 };
     expect(runSpendWords({ spend })).toEqual([
-      "$1.75 · 500000 tokens so far",
-      "400000 tokens unpriced",
+      "$1.75 · 500,000 tokens so far",
+      "400,000 tokens unpriced",
       "$1.50 estimated at settings prices",
     ]);
   });

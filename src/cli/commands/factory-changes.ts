@@ -6,8 +6,10 @@
  */
 
 import { counted } from "../../core/counted.ts";
-import type { Enrolled } from "../../shared/http-client.ts";
+import { BreakerEngineParam } from "../../shared/api-metrics.ts";
+import { ApiError, type Enrolled } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
+import { CliError } from "../errors.ts";
 import { factoryId } from "../factory-ref.ts";
 import { SIGTERM_HELP } from "../interruption.ts";
 import { checked, EnrolledRead } from "../read-answers.ts";
@@ -22,6 +24,19 @@ import {
 import { list } from "../table.ts";
 import { showToken } from "./factories.ts";
 import { type SecretWords, sendForSecret } from "./secret-interrupt.ts";
+
+/**
+ * A reset's `unknown_engine` refusal (core/breaker-engines) as its `✘ ERROR` line, the fix the factory's engines (the
+ * problem's `engines`, those a reset takes: shared/api-metrics BreakerEngineParam); anything else as it came.
+ */
+function unknownEngineError(err: unknown, id: string): unknown {
+  if (!(err instanceof ApiError) || err.code !== "unknown_engine") return err;
+  const listed = (err.body as { engines?: unknown } | null)?.engines;
+  const engines = Array.isArray(listed) ? listed.filter((e) => BreakerEngineParam.safeParse(e).success) : [];
+  if (engines.length === 0) return err;
+  const fix = `one of ${engines.join(", ")} (gigafactory factory breaker-reset ${id} ENGINE; quote '*')`;
+  return new CliError("unknown_engine", err.detail, fix);
+}
 
 const STATUS_CHANGES = {
   drain: { status: "draining", summary: "stop giving a factory new work; it finishes what it holds" },
@@ -157,7 +172,13 @@ export const factoryCommands: Command[] = [
       const ref = ctx.positionals[0]!;
       const id = await idOf(ctx);
       const engine = ctx.positionals[1]!;
-      const b = checked(BreakerResetRead, await ctx.client().resetBreaker(id, engine), "a breaker");
+      const answer = await ctx
+        .client()
+        .resetBreaker(id, engine)
+        .catch((err: unknown) => {
+          throw unknownEngineError(err, id);
+        });
+      const b = checked(BreakerResetRead, answer, "a breaker");
       const named = engine === "*" ? "the default engine's breaker" : `engine ${engine}'s breaker`;
       const on = inlined`${named} on factory ${ref === id ? id : `${ref} (${id})`}`;
       if (ctx.json) ctx.emit(b);

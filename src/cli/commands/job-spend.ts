@@ -7,7 +7,6 @@
  * summing `usd` alone read a Codex run charged $1.50 against a $1 budget as "$0.00 of $1.00 (0 %)".
  */
 import { fromMicros, toMicros } from "../../core/budget.ts";
-import { counted } from "../../core/counted.ts";
 import { estimatedWords } from "../../core/price-estimate.ts";
 import { groupedCount } from "../../core/unpriced.ts";
 import { usdTexts } from "../../core/usd-text.ts";
@@ -55,19 +54,25 @@ export function jobUsd(job: Pick<Job, "budget">, runs: readonly Pick<Run, "spend
   };
 }
 
+/**
+ * 1204311 → "1,204,311 tokens": grouped as the unpriced count beside it is (core/unpriced `groupedCount`) — the same
+ * cell read "500000 tokens (500,000 unpriced …)" (pass 51).
+ */
+const tokensText = (n: number): string => `${groupedCount(n)} ${n === 1 ? "token" : "tokens"}`;
+
 /** The budget field: its USD (as `jobUsd` gives it), wall seconds and tokens; "—" with none. */
 export function budgetText(job: Job, usd: string | undefined): string {
   const b = job.budget;
   const parts = [
     usd,
     b.wallSeconds === undefined ? undefined : `${b.wallSeconds}s wall`,
-    b.tokens === undefined ? undefined : counted(b.tokens, "token"),
+    b.tokens === undefined ? undefined : tokensText(b.tokens),
   ].filter(Boolean);
   return parts.length ? parts.join(", ") : NONE;
 }
 
 /**
- * A run's SPENT cell: "$1.50 · 500000 tokens (500,000 unpriced, $1.50 estimated)" — its charge, its tokens, those no
+ * A run's SPENT cell: "$1.50 · 500,000 tokens (500,000 unpriced, $1.50 estimated)" — its charge, its tokens, those no
  * USD came for (core/unpriced) and the estimated part of the charge. @param usd its charge as `jobUsd` gives it
  */
 export function spendText(spend: Run["spend"], usd: string | undefined, estimated?: string): string {
@@ -76,7 +81,7 @@ export function spendText(spend: Run["spend"], usd: string | undefined, estimate
     spend.unpricedTokens ? `${groupedCount(spend.unpricedTokens)} unpriced` : undefined,
     estimated ? `${estimated} estimated` : undefined,
   ].filter(Boolean);
-  return `${usd} · ${counted(spend.tokens, "token")}${notes.length ? ` (${notes.join(", ")})` : ""}`;
+  return `${usd} · ${tokensText(spend.tokens)}${notes.length ? ` (${notes.join(", ")})` : ""}`;
 }
 
 /**
@@ -89,9 +94,9 @@ export function spentText(job: Pick<Job, "budget">, runs: readonly Pick<Run, "sp
   if (usd.spent === undefined) return NONE;
   const tokens = runs.reduce((n, r) => n + (r.spend?.tokens ?? 0), 0);
   const cap = job.budget.usd;
-  if (!cap) return `${usd.spent} · ${counted(tokens, "token")}`;
+  if (!cap) return `${usd.spent} · ${tokensText(tokens)}`;
   const pct = flooredPercent(usd.micros, toMicros(cap));
-  return `${usd.spent} of ${usd.budget} (${pct} %) · ${counted(tokens, "token")}`;
+  return `${usd.spent} of ${usd.budget} (${pct} %) · ${tokensText(tokens)}`;
 }
 
 /** The "estimated" field under "spent", worded as `budget`'s (core/price-estimate `estimatedWords`); none: no field. */

@@ -15,6 +15,7 @@ import type { SettingsAnswer } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { echoed } from "../echoed-input.ts";
 import { usageError } from "../errors.ts";
+import { checkPriceValue, RATES } from "../price-refusal.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, SettingsRead } from "../read-answers-policy.ts";
 import { settingsError, validationOf } from "../settings-refusal.ts";
@@ -38,6 +39,7 @@ export function parseAssignments(words: readonly string[]): Patch {
     if (eq <= 0) throw usageError(`"${echoed(word)}" is not KEY=VALUE (e.g. leaseTtlSeconds=120)`, "settings set");
     const path = keyPath(word.slice(0, eq));
     const value = readValue(word.slice(0, eq), word.slice(eq + 1));
+    checkPriceValue(word.slice(0, eq), path, value);
     const [head, leaf, rate] = path as [string, string | undefined, string | undefined];
     if (rate !== undefined) {
       setPrice(patch, leaf as string, rate, value);
@@ -65,9 +67,6 @@ export function parseAssignments(words: readonly string[]): Patch {
  * last part is a rate only when it is one, so `prices.gpt-4.1=null` removes gpt-4.1 (it was engine gpt-4, rate "1").
  * @throws CliError usage — an empty part, or more than one dot outside `prices`
  */
-/** The rates a price has (core/prices `TokenPrice`): the only last parts of a `prices.` key read as a rate. */
-const RATES = new Set(["usdPerMillionIn", "usdPerMillionOut"]);
-
 function keyPath(key: string): string[] {
   const parts = key.split(".");
   if (parts[0] === "prices" && parts.length > 2 && !parts.includes("")) {
@@ -179,6 +178,14 @@ export const settingsCommands: Command[] = [
     path: ["settings", "set"],
     args: { names: "KEY=VALUE…", min: 1, max: 100 },
     summary: "change settings (operator), e.g. preemption=true weights.load=2 retry.baseSeconds=10",
+    // Each usage error of this command sends the reader here (pass 51: it said no more than the summary).
+    details: [
+      "A key is a setting (preemption) or one key of a group (weights.load, retry.baseSeconds, breaker.failureThreshold);",
+      "`gigafactory settings get` shows them all with their values now. A value is read as JSON where it parses.",
+      "Prices of tokens an engine reports no USD for (USD per million tokens, charged as an estimate):",
+      "  prices.ENGINE.usdPerMillionIn=N prices.ENGINE.usdPerMillionOut=N  (both rates for an engine with none yet)",
+      "  prices.ENGINE=null  removes its price; ENGINE '*' prices the jobs that name no engine (quote it)",
+    ],
     options: {},
     async run(ctx) {
       const patch = parseAssignments(ctx.positionals);
@@ -190,7 +197,7 @@ export const settingsCommands: Command[] = [
         .patchSettings(patch as never)
         // Only a refused value is told here; any other failure goes to cli/run as it came, which reads from it a 429
         // or 503's wait and a cut-off token's 401 (cli/failure-report) — told here first, they were lost.
-        .catch((err: unknown) => Promise.reject(validationOf(err) ? settingsError(err, before) : err));
+        .catch((err: unknown) => Promise.reject(validationOf(err) ? settingsError(err, before, patch) : err));
       const after = checkedWrite(SettingsRead, sent, "the product's settings", "read `gigafactory settings get`");
       const changed = changedKeys(before, after);
       if (ctx.json) ctx.emit(after);

@@ -32,10 +32,9 @@ import { declaredUpload, streamToR2 } from "../artifact-upload.ts";
 import { type AppEnv, actorOf, openerOf, requireJobReader, requireRole } from "../auth.ts";
 import { problemResponse } from "../problem.ts";
 import { header, noBody, noQuery, param, query } from "../validate.ts";
+import { abandon, sweep } from "./artifacts-cleanup.ts";
 
 export const artifacts = new Hono<AppEnv>();
-
-type Feed = ReturnType<Env["JOB_FEED"]["getByName"]>;
 
 artifacts.post("/jobs/:jobId/artifacts", async (c) => {
   const principal = c.get("principal");
@@ -197,27 +196,6 @@ async function readBytes(
   } catch (err) {
     console.warn(`artifact bytes ${key} not read: ${String(err)}`);
     throw new DomainError("unavailable", "storage did not give the artifact's bytes: download it again");
-  }
-}
-
-/**
- * The upload of `key` given up: the feed deletes its bytes unless a pointer names them. Should this call fail too,
- * the intent stays and the feed's alarm gives it up when it expires — logged, not worth masking the first error.
- */
-async function abandon(feed: Feed, key: string): Promise<void> {
-  try {
-    await feed.abandonUpload(key);
-  } catch (err) {
-    console.warn(`artifact upload ${key} left to expire: ${String(err)}`);
-  }
-}
-
-/** Doomed bytes deleted now rather than by the feed's alarm (which retries what fails here). */
-async function sweep(feed: Feed): Promise<void> {
-  try {
-    await feed.sweep();
-  } catch (err) {
-    console.warn(`artifact bytes left to the feed's alarm: ${String(err)}`);
   }
 }
 

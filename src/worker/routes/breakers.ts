@@ -4,7 +4,7 @@
  * not plainly closed (viewer and above); `POST …/factories/{factoryId}/release` returns a quarantined factory to
  * `active` (operator; audited `factory.release`; unknown factory → 404, one not quarantined → 409 conflict);
  * `POST …/factories/{factoryId}/breakers/{engine}/reset` closes one breaker (operator; audited `breaker.reset`;
- * unknown factory → 404). The factories list (`GET …/factories`) shows each factory's breakers too
+ * unknown factory → 404; an engine the factory never declared and has no breaker for → 404 `unknown_engine`). The factories list (`GET …/factories`) shows each factory's breakers too
  * (coordinator/rpc/breakers).
  */
 import { Hono } from "hono";
@@ -35,9 +35,10 @@ breakers.post("/factories/:factoryId/release", async (c) => {
 /**
  * An operator closes the breaker of one factory × engine (`*`: the factory's default engine): no body, no query.
  * Answers the breaker as it is now, `{factoryId, engine, state: "closed", consecutiveFailures: 0, changed}`. One
- * already closed with no failures — or an engine with no breaker on the factory, which is the same thing (no row) —
- * is 200 with `changed: false`, not a 409: the state asked for holds, as `…/release` of an active factory answers,
- * so a retry or two operators at once both succeed. Unknown factory → 404; a bad engine name → 400.
+ * already closed with no failures — or a declared engine with no breaker on the factory, which is the same thing (no
+ * row) — is 200 with `changed: false`, not a 409: the state asked for holds, as `…/release` of an active factory
+ * answers, so a retry or two operators at once both succeed. Unknown factory → 404; an engine the factory never
+ * declared and has no breaker for → 404 `unknown_engine` (policies/breaker-reset); a bad engine name → 400.
  */
 breakers.post("/factories/:factoryId/breakers/:engine/reset", async (c) => {
   const principal = requireRole(c, "operator");

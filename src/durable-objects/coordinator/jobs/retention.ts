@@ -1,7 +1,8 @@
 /**
  * @module durable-objects/coordinator/jobs/retention
  * The pruning pass the cron runs for each product (core/retention gives the cut-offs): expired, used or revoked enrollment
- * codes deleted, old idempotency keys forgotten (and the bulk batches read through them), and the feeds of jobs terminal for longer than the policy purged
+ * codes deleted, old idempotency keys forgotten (and the bulk batches read through them), the spend rows of jobs
+ * shipped or cancelled before the feeds' cut-off forgotten (policies/spend-prune), and the feeds of jobs terminal for longer than the policy purged
  * (each JobFeed's `purge`: storage and artifact bytes). Every step is bounded per pass and idempotent, so a deep
  * backlog drains over a few passes and overlapping passes are harmless.
  *
@@ -34,6 +35,7 @@ import { feedName } from "../../../shared/coordinator-rpc.ts";
 import type { PurgeResult } from "../../feed/purge.ts";
 import { execute, withLimit } from "../../sql-statements.ts";
 import { forgetWatchersOf } from "../access/feed-readers.ts";
+import { pruneSpend } from "../policies/spend-prune.ts";
 import { getMeta, setMeta } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { pruneBatches } from "./batches.ts";
@@ -52,9 +54,14 @@ export interface PrunedRows {
   idempotencyKeys: number;
   /** Bulk batches forgotten with the keys they are read through (jobs/batches). */
   batches: number;
+  /** Runs whose spend rows were forgotten, their `spend` kept in their docs (policies/spend-prune). */
+  spendRuns: number;
 }
 
-/** Deletes used and revoked codes and codes expired before the cut-off; forgets keys of jobs created before theirs. */
+/**
+ * Deletes used and revoked codes and codes expired before the cut-off; forgets keys of jobs created before theirs, and
+ * the spend rows of jobs shipped or cancelled before the feeds' (policies/spend-prune).
+ */
 export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
   const enrollmentCodes = execute(
     tx.sql,
@@ -63,7 +70,8 @@ export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
     cut.codesExpiredBefore,
   );
   const idempotencyKeys = pruneKeys(tx, cut.keysCreatedBefore); // whole instants at a time (jobs/key-prune)
-  return { enrollmentCodes, idempotencyKeys, batches: pruneBatches(tx, cut.keysCreatedBefore) };
+  const batches = pruneBatches(tx, cut.keysCreatedBefore);
+  return { enrollmentCodes, idempotencyKeys, batches, spendRuns: pruneSpend(tx, cut) };
 }
 
 export interface SettledJob {

@@ -1,6 +1,6 @@
 /**
  * @module durable-objects/coordinator/outbox/due-rows
- * What a delivery round reads from the outbox, each side along its own partial index (runtime/schema
+ * What a delivery round reads from the outbox, each side along its own partial index (runtime/schema-outbox
  * `splitOutboxSides`) and nothing parsed until the round takes it:
  * - history records (D1, webhooks) written by the history hold's cutoff (core/history-hold), oldest first, read
  *   along `(at, seq)` so the scan stops at the first held one;

@@ -5,7 +5,7 @@
  */
 import type { FeedBudget } from "../../../core/feed-budget.ts";
 import type { Units } from "../runtime/units.ts";
-import { toAppend } from "./delivery.ts";
+import { toAppend } from "./delivery-round.ts";
 import { heldEvents, lastHeldSeq, parseRow } from "./due-rows.ts";
 import { appendFeeds } from "./feed-append.ts";
 import type { QueueHealth } from "./queue-health.ts";

@@ -31,7 +31,7 @@ export function recordFailure(tx: Tx, r: OutboxRecord, error: string): RetryDeci
 /**
  * A send of `r` to a queue that took nothing to show it up (core/delivery-retry `blamesRecord`): tried again in
  * `waitMs`, its count of tries unchanged — an outage is not the record's fault. It now travels alone, as a record
- * that failed (outbox/round-plan), so a poison one cannot take the records packed beside it down with it again.
+ * that failed (outbox/queue-units), so a poison one cannot take the records packed beside it down with it again.
  */
 export function waitForQueue(tx: Tx, r: OutboxRecord, error: string, waitMs: number): void {
   scheduleRetry(tx, r, r.attempts, tx.now + waitMs, error);
@@ -69,7 +69,7 @@ function scheduleRetry(tx: Tx, r: OutboxRecord, attempts: number, nextAt: number
  * `outbox_retries.failed_at`: when the record's delivery last failed (ms), which `blamesRecord` weighs; and
  * `outbox.retrying`, set once a record has a retry row, which the history index leaves out: a queue outage no longer
  * dead-letters its records, so thousands may wait, and each round read all of them to find the due ones behind them.
- * Runs before runtime/schema `splitOutboxSides` creates that index (its older form is dropped here, to be rebuilt).
+ * Runs before runtime/schema-outbox `splitOutboxSides` creates that index (its older form is dropped here, to be rebuilt).
  */
 export function applyRetryColumns(sql: SqlStorage): void {
   if (!columnsOf(sql, "outbox_retries").has("failed_at"))

@@ -5,13 +5,10 @@
  * with all their pending events, and the history and webhook records due, packed into queue messages by bytes.
  */
 import { jsonBytes } from "../../../core/bytes.ts";
-import { chunkBySize, SEND_BATCH_LIMITS } from "../../../core/chunks.ts";
 import { tooLargeReason } from "../../../core/delivery-retry.ts";
 import { holdCutoff } from "../../../core/feed-hold.ts";
 import { historyCutoff } from "../../../core/history-hold.ts";
-import type { HistoryMessage, HistoryRecord } from "../../../history/write.ts";
-import type { WebhookMessage } from "../../../worker/queues/webhooks.ts";
-import { answeredWithin, QUEUE_SEND_MS } from "../../call-bound.ts";
+import type { HistoryMessage } from "../../../history/write.ts";
 import type { DeliveryHost } from "./delivery.ts";
 import {
   type DueRow,
@@ -24,6 +21,7 @@ import {
   ripeFeedJobs,
 } from "./due-rows.ts";
 import { dueAtOnce, feedWanted, parkWanted, takeRipeParked } from "./feed-wanted.ts";
+import { message, queueUnits, sent, type Unit } from "./queue-units.ts";
 import type { EventRecord, HistoryOutboxRecord, OutboxRecord, WebhookRecord } from "./records.ts";
 
 /** History records, and feeds (one JobFeed call each), per delivery round. */
@@ -35,17 +33,6 @@ export const OUTBOX_SCAN = 1_000;
 /** A queue message is at most 128 KB: pack records into messages of at most this many UTF-8 bytes of JSON. */
 export const MESSAGE_BYTES = 100 * 1024;
 
-/** What Queues count of each message beyond its body, in a sendBatch's 256 KB (their limits page: ~100 bytes). */
-const QUEUE_MESSAGE_METADATA_BYTES = 128;
-
-/** Records that travel together in one queue message, and how to send it. */
-export interface Unit {
-  records: Array<HistoryOutboxRecord | WebhookRecord>;
-  /** The queue it is sent to: whether a refusal blames its records depends on what else that queue took. */
-  queue: "history" | "webhooks";
-  send(): Promise<unknown>;
-}
-
 /**
  * What one round sends (outbox/due-rows): at most OUTBOX_BATCH feeds (of OUTBOX_SCAN jobs looked at, for those
  * waiting for a feed slot) with all their due events, and OUTBOX_BATCH history records (those the history hold
@@ -53,7 +40,7 @@ export interface Unit {
  * stored text's byte count plus its envelope's — no record is serialized again to be measured.
  */
 export function planRound(host: DeliveryHost, now: number) {
-  const { env, productId } = host;
+  const { productId } = host;
   const oversized: Array<{ record: OutboxRecord; reason: string }> = [];
   const envelope = jsonBytes({ kind: "history", productId, records: [] } satisfies HistoryMessage);
   const sizes = new Map<number, number>();
@@ -115,8 +102,7 @@ export function planRound(host: DeliveryHost, now: number) {
     const key = row.job_id ?? "";
     feeds.set(key, [...(feeds.get(key) ?? []), parseRow(row) as EventRecord]);
   }
-  const fresh: HistoryOutboxRecord[] = [];
-  const retried: HistoryOutboxRecord[] = [];
+  const records: HistoryOutboxRecord[] = [];
   const webhooks: WebhookRecord[] = [];
   // While the coordinator is loaded, D1 history written in the last minute waits (core/history-hold); webhooks do not.
   const historyHeld = host.historyHeld(now);
@@ -125,40 +111,9 @@ export function planRound(host: DeliveryHost, now: number) {
     const r = parseRow(row) as HistoryOutboxRecord | WebhookRecord;
     if (!fits(row, r.kind === "history" ? r.body.length : 1)) continue;
     if (r.kind === "webhook") webhooks.push(r);
-    else (failedBefore(r) ? retried : fresh).push(r);
+    else records.push(r);
   }
-  // Fresh history records travel packed; a record that failed before travels alone, so a poison one fails alone.
-  const sizeOf = (r: HistoryOutboxRecord) => (sizes.get(r.seq) ?? 0) + 1;
-  const history: Unit[] = [
-    ...chunkBySize(fresh, { maxBytes: MESSAGE_BYTES - envelope }, sizeOf),
-    ...retried.map((r) => [r]),
-  ].map((records) => ({
-    records,
-    queue: "history" as const,
-    // JSON content: the size the queue counts is then exactly the UTF-8 bytes measured here.
-    send: () => sent(host, env.HISTORY_QUEUE.send(message(productId, records), { contentType: "json" })),
-  }));
-  // Webhooks are one message each, which the webhook queue retries each with its own backoff (worker/queues/webhooks);
-  // a round's fresh ones go in `sendBatch` calls (core/chunks SEND_BATCH_LIMITS: a burst of alert and stage changes
-  // was one queue call per delivery), and one that failed before goes alone, so a poison one fails alone.
-  const hookSize = (r: WebhookRecord) => (sizes.get(r.seq) ?? 0) + QUEUE_MESSAGE_METADATA_BYTES;
-  const hooks: Unit[] = [
-    ...chunkBySize(
-      webhooks.filter((r) => !failedBefore(r)),
-      SEND_BATCH_LIMITS,
-      hookSize,
-    ),
-    ...webhooks.filter(failedBefore).map((r) => [r]),
-  ].map((records) => ({
-    records,
-    queue: "webhooks" as const,
-    send: async () => {
-      const [one, ...more] = records;
-      if (more.length === 0) return sent(host, env.WEBHOOK_QUEUE.send(webhookMessage(one!), { contentType: "json" }));
-      const batch = records.map((r) => ({ body: webhookMessage(r), contentType: "json" as const }));
-      return sent(host, env.WEBHOOK_QUEUE.sendBatch(batch));
-    },
-  }));
+  const history = queueUnits(host, records, webhooks, sizes, MESSAGE_BYTES - envelope);
   // Cut short by a limit (the feed budget's among them): records past it may be due at once (outbox/delivery).
   const more =
     deferred > 0 ||
@@ -166,7 +121,7 @@ export function planRound(host: DeliveryHost, now: number) {
     keys.length >= OUTBOX_BATCH ||
     eventRows.length >= ROUND_EVENTS ||
     historyRows.length >= OUTBOX_BATCH;
-  return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred, historyHeld, more };
+  return { feeds: [...feeds.values()], history, oversized, deferred, historyHeld, more };
 }
 
 /**
@@ -186,30 +141,6 @@ export async function probeQueue(
   } catch {
     return false;
   }
-}
-
-/** A queue's send waited for within `host.sendMs` (call-bound QUEUE_SEND_MS): unanswered then, it throws (a refusal). */
-function sent(host: Pick<DeliveryHost, "sendMs">, call: Promise<unknown>): Promise<unknown> {
-  return answeredWithin(call, host.sendMs ?? QUEUE_SEND_MS, "queue send");
-}
-
-function message(productId: string, records: HistoryOutboxRecord[]): HistoryMessage {
-  return { kind: "history", productId, records: records.flatMap((r) => toHistory(productId, r)) };
-}
-
-/** A record whose delivery failed before: it travels alone (a poison one then fails alone). */
-function failedBefore(r: OutboxRecord): boolean {
-  return r.attempts > 0 || r.failedAt !== undefined;
-}
-
-function webhookMessage(r: WebhookRecord): WebhookMessage {
-  return { kind: "webhook", productId: r.body.productId, body: r.body };
-}
-
-/** A row's records as D1 history takes them: a unit's group (outbox/history-groups) is one record per part. */
-function toHistory(productId: string, r: HistoryOutboxRecord): HistoryRecord[] {
-  if (r.kind !== "history") return [{ productId, seq: r.seq, kind: r.kind, body: r.body }];
-  return r.body.map((e, part) => ({ productId, seq: r.seq, part, kind: e.kind, body: e.body }));
 }
 
 /**

@@ -3,7 +3,9 @@
  * An operator closes a factory × engine circuit breaker (core/breaker `resetBreaker`): the engine is known fixed (its
  * login renewed, a rate limit lifted), so its jobs need not wait out a cool-down that doubles on each failed trial.
  *   input:  the factory, the engine key (`*` for the default), the actor; `tx.now`.
- *   guard:  the factory exists (404 otherwise). A breaker already closed with no failures (no row) is a no-op —
+ *   guard:  the factory exists (404 otherwise); the engine is one it declared (core/breaker-engines) or has a breaker
+ *           row for — else 404 `unknown_engine` naming its engines: no row reads the same for a healthy engine and a
+ *           mistyped one, and a typo answered "already closed" while the real breaker stayed open. A breaker already closed with no failures (no row) is a no-op —
  *           `changed: false`, nothing written, audited or woken — as `POST …/release` of an active factory is: two
  *           operators resetting at once, or a retry, both get the state they asked for, not a 409.
  *   output: the breaker closed and clean (a trial out kept as overridden, and the reset's instant while a run granted
@@ -13,10 +15,11 @@
  *           so the unit asks for a dispatch pass and held jobs go out at once (runtime/units `onMoved`).
  */
 import { type BreakerState, breakerState, resetBreaker } from "../../../core/breaker.ts";
+import { declaredEngines, type EngineDeclarations, unknownEngine } from "../../../core/breaker-engines.ts";
 import { requireFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
-import type { Tx } from "../runtime/tx.ts";
+import { one, type Tx } from "../runtime/tx.ts";
 import { clearAlert } from "./alerts.ts";
 import { runOutBefore } from "./breaker-reset-runs.ts";
 import type { BreakerView } from "./breaker-views.ts";
@@ -28,10 +31,15 @@ export type BreakerResetView = BreakerView & { changed: boolean };
 /**
  * Resets the breaker of `factoryId` × `engine` (engine key: a name, or `*`) in `tx`, by `actor` (see the module note).
  * @returns the breaker's view now — `{factoryId, engine, state: "closed", consecutiveFailures: 0, changed}`
- * @throws NotFoundError — no such factory.
+ * @throws NotFoundError — no such factory. DomainError unknown_engine — an engine it never declared, with no breaker.
  */
 export function resetFactoryBreaker(tx: Tx, factoryId: string, engine: string, actor: string): BreakerResetView {
-  requireFactory(tx.sql, factoryId, tx.now);
+  const factory: EngineDeclarations = requireFactory(tx.sql, factoryId, tx.now); // its stored `engines` too
+  const engines = declaredEngines(factory);
+  // An engine dropped from its declarations keeps the breaker it had: resettable while the row is there.
+  const kept = (): boolean =>
+    one(tx.sql, "SELECT 1 AS x FROM breakers WHERE factory_id = ? AND engine = ?", factoryId, engine) !== undefined;
+  if (!engines.includes(engine) && !kept()) throw unknownEngine(factoryId, engine, engines);
   const prev = readBreaker(tx.sql, factoryId, engine);
   const view: BreakerView = { factoryId, engine, state: "closed", consecutiveFailures: 0 };
   if (sameBreaker(prev, resetBreaker(prev, prev.resetAt))) return { ...view, changed: false };

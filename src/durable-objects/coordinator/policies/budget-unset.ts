@@ -12,7 +12,7 @@
 import { DomainError } from "../../../core/errors.ts";
 import type { UnbudgetedPause } from "../../../shared/api-budget.ts";
 import { enqueueAudit } from "../outbox/records.ts";
-import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
+import { bumpQueueVersion, getSettings, saveSettings, settingsToChange } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 /** Whether an operator paused dispatch with no budget set (read when no budget row exists). */
@@ -22,7 +22,7 @@ export function pausedUnset(tx: Tx): boolean {
 
 /** Pause (`paused` true) or resume with no budget set; already so: nothing written or audited (`changed: false`). */
 export function setUnsetPause(tx: Tx, paused: boolean, actor: string): UnbudgetedPause {
-  const settings = getSettings(tx.sql);
+  const settings = settingsToChange(tx.sql);
   const answer = (changed: boolean): UnbudgetedPause => ({
     budget: null,
     ...(paused ? { pausedBy: "operator" as const } : {}),

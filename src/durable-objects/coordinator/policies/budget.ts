@@ -36,7 +36,7 @@ import { addUnpriced } from "../../../core/unpriced.ts";
 import type { UnbudgetedPause } from "../../../shared/api-budget.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
-import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
+import { bumpQueueVersion, getSettings, saveSettings, settingsToChange } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { clearAlert, raiseAlert } from "./alerts.ts";
 import { type StopScope, stopRunning } from "./budget-stop.ts";
@@ -61,7 +61,7 @@ function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, 
   if (exhausts(after)) after.exhausted = true;
   execute(tx.sql, "INSERT OR REPLACE INTO budget(id, doc) VALUES (1, ?)", JSON.stringify(after));
   const paused = pausedByOf(after) !== undefined;
-  const settings = getSettings(tx.sql);
+  const settings = settingsToChange(tx.sql);
   if (settings.budgetPaused !== paused) {
     saveSettings(tx.sql, { ...settings, budgetPaused: paused });
     bumpQueueVersion(tx.sql);

@@ -14,7 +14,8 @@
  *           that held that epoch can charge it (its run names it): another factory, a made-up epoch or a report
  *           for a job this product does not have charges nothing. Only the increase over that run's high-water mark
  *           counts (core/budget `accrue`, `run_spend` per job × epoch), so resent and reordered late reports never
- *           charge twice, nor anything an in-lease report already charged.
+ *           charge twice, nor anything an in-lease report already charged. A job shipped or cancelled before the
+ *           retention cut-off charges nothing: its runs' marks are forgotten (policies/spend-prune).
  *   output: the run's mark raised; when the run had closed, its stored cost and tokens too, with its D1 row, its
  *           track record and its experiment arm (policies/closed-run-raise `raiseClosedRun`); its unpriced tokens
  *           counted (policies/unpriced-spend) and charged at their engine's price if set (policies/estimate-spend:
@@ -32,6 +33,7 @@
 import { DomainError, FencedError } from "../../../core/errors.ts";
 import { jobOverrun, jobSpent, reportTokens, runMark } from "../../../core/job-budget.ts";
 import type { Insights, Job, Stage } from "../../../core/model.ts";
+import { retentionCutoffs, spendForgotten } from "../../../core/retention.ts";
 import { accrue } from "../../../core/run-accrual.ts";
 import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
@@ -80,6 +82,8 @@ export function fenceReport(tx: Tx, report: FencedReport, loaded?: Job): Job {
 export function chargeFencedReport(tx: Tx, report: FencedReport): void {
   const job = loadJob(tx.sql, report.jobId);
   if (!job || report.leaseEpoch > job.leaseEpoch) return;
+  // Its runs' marks forgotten by retention (policies/spend-prune): a resend would charge the run again whole.
+  if (spendForgotten(job, retentionCutoffs(tx.now))) return;
   const run = one<{ factory_id: string; ended_at: number | null; doc: string; engine: string | null }>(
     tx.sql,
     "SELECT factory_id, ended_at, doc, engine FROM runs WHERE job_id = ? AND lease_epoch = ?",

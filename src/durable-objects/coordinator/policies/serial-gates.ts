@@ -25,7 +25,7 @@ import { execute, withLimit } from "../../sql-statements.ts";
 import { cascadeHold } from "../dag/cancel-subtree.ts";
 import { liveSerialHolds } from "../dispatch/serial-holds.ts";
 import { enqueueAudit } from "../outbox/records.ts";
-import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
+import { bumpQueueVersion, getSettings, saveSettings, settingsToChange } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 
 export interface SerialPage {
@@ -205,6 +205,6 @@ export function unfreezeSerialKey(
 }
 
 function syncSettings(tx: Tx, key: string, frozen: boolean): void {
-  const settings = getSettings(tx.sql);
+  const settings = settingsToChange(tx.sql);
   saveSettings(tx.sql, { ...settings, frozenSerialKeys: withFrozenKey(settings.frozenSerialKeys, key, frozen) });
 }

@@ -21,7 +21,7 @@ import {
 } from "../../../core/settings.ts";
 import { attachmentOf, send } from "../factories/sockets.ts";
 import { enqueueAudit } from "../outbox/records.ts";
-import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
+import { bumpQueueVersion, saveSettings, settingsToChange } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { setNextHealthAt } from "./health-deadline.ts";
 import { assertRunningArmsDiffer } from "./routing-changes.ts";
@@ -67,7 +67,7 @@ export function diffSettings(
  *   DomainError `conflict` — the new weights make a running experiment's two arms route alike.
  */
 export function updateSettings(tx: Tx, patch: SettingsPatch, actor: string): SettingsUpdate {
-  const before = getSettings(tx.sql);
+  const before = settingsToChange(tx.sql);
   let after: ProductSettings;
   try {
     after = applySettingsPatch(before, patch);

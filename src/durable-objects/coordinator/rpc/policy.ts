@@ -17,7 +17,7 @@ import { requireJob } from "../jobs/rows.ts";
 import { type ReviewInput, reviewJob } from "../policies/reviews.ts";
 import { freezeSerialKey, listSerialGates, unfreezeSerialKey } from "../policies/serial-gates.ts";
 import { announceSettings, updateSettings } from "../policies/settings.ts";
-import { getSettings } from "../runtime/meta.ts";
+import { getSettings, type SettingsView } from "../runtime/meta.ts";
 import { FleetRpc } from "./fleet.ts";
 
 /**
@@ -25,8 +25,9 @@ import { FleetRpc } from "./fleet.ts";
  * (core/aging). A weight that gives the guarantee up is allowed — SPEC §5's own default (1.5) does — so the answer
  * says so, rather than the change being silent.
  */
-function withAging(settings: ProductSettings): ProductSettings & { aging: AgingGuarantee } {
-  return { ...settings, aging: agingGuarantee(settings.weights, settings.agingHorizonMinutes) };
+function withAging(settings: SettingsView): ProductSettings & { aging: AgingGuarantee } {
+  // The memo's frozen levels are shared, not copied: an RPC answer reaches its caller as a structured clone.
+  return { ...(settings as ProductSettings), aging: agingGuarantee(settings.weights, settings.agingHorizonMinutes) };
 }
 
 export abstract class PolicyRpc extends FleetRpc {

@@ -20,8 +20,16 @@ const QUEUE_VERSION = "queue_version";
 
 /** Values by key, one map per SQLite handle (one per coordinator instance); `null` records a known absence. */
 const caches = new WeakMap<SqlStorage, Map<string, string | null>>();
-/** The settings document last parsed, per handle, with the text it came from. */
-const parsed = new WeakMap<SqlStorage, { raw: string; value: Partial<ProductSettings> }>();
+/**
+ * The settings document last parsed, per handle: the text it came from, the document as stored and (built at its
+ * first `getSettings`) with defaults filled in — both frozen at every depth, so no reader's change can reach them.
+ */
+interface SettingsMemo {
+  raw: string;
+  value: DeepReadonly<Partial<ProductSettings>>;
+  view?: SettingsView;
+}
+const parsed = new WeakMap<SqlStorage, SettingsMemo>();
 
 function cacheOf(sql: SqlStorage): Map<string, string | null> {
   let cache = caches.get(sql);
@@ -129,31 +137,68 @@ export function dispatchMark(sql: SqlStorage): number {
 
 export type { ProductSettings };
 
-/** The product's settings (core/settings), defaults filled in for anything never set. */
-export function getSettings(sql: SqlStorage): ProductSettings {
-  // withDefaults builds a fresh document (nested values copied), so a caller's changes never reach the memo.
-  return withDefaults(storedSettings(sql));
+/** `T` read only at every depth: arrays as `readonly` arrays, objects' keys `readonly`. */
+export type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** The settings as dispatch reads them: the memo itself, frozen at every depth (`getSettings`). */
+export type SettingsView = DeepReadonly<ProductSettings>;
+
+/** `value` and everything reachable from it frozen (plain JSON data: objects, arrays, primitives); returns `value`. */
+function deepFreeze<T>(value: T): DeepReadonly<T> {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value as DeepReadonly<T>;
+}
+
+/** The view of a product that never saved settings: the defaults, built once for every handle. */
+const DEFAULT_VIEW: SettingsView = deepFreeze(withDefaults(undefined));
+
+/**
+ * The product's settings (core/settings), defaults filled in for anything never set — the memo itself, frozen at every
+ * depth (a change throws a TypeError), built once per stored text: it is read on every dispatch pass, claim, run end,
+ * report's retry and health check, and a `withDefaults` copy of the whole document per read was most of what a read
+ * cost. A caller that means to save a change starts from `settingsToChange`.
+ */
+export function getSettings(sql: SqlStorage): SettingsView {
+  const memo = storedSettings(sql);
+  if (!memo) return DEFAULT_VIEW;
+  memo.view ??= deepFreeze(withDefaults(memo.value as Partial<ProductSettings>));
+  return memo.view;
+}
+
+/**
+ * The product's settings as a fresh document of the caller's own, every level copied (defaults filled in): what a
+ * writer changes and hands to `saveSettings` (policies/settings, budget, budget-unset, serial-gates). Never the memo.
+ */
+export function settingsToChange(sql: SqlStorage): ProductSettings {
+  return structuredClone(getSettings(sql)) as ProductSettings;
 }
 
 /**
  * The operator's price table (settings `prices`, core/prices) as stored, undefined when none was ever set — the
- * memo itself, no `withDefaults` copy: read with every run report that moves an unpriced mark
- * (policies/estimate-spend), where most products have no price. Read only; never to be changed by a caller.
+ * memo itself, frozen, no `withDefaults` copy: read with every run report that moves an unpriced mark
+ * (policies/estimate-spend), where most products have no price.
  */
 export function storedPrices(sql: SqlStorage): Readonly<ProductSettings["prices"]> | undefined {
-  return storedSettings(sql)?.prices;
+  return storedSettings(sql)?.value.prices as Readonly<ProductSettings["prices"]> | undefined;
 }
 
-/** The settings document as stored (parsed once per text), undefined when none was ever saved. */
-function storedSettings(sql: SqlStorage): Partial<ProductSettings> | undefined {
+/** The settings document as stored (parsed and frozen once per text), undefined when none was ever saved. */
+function storedSettings(sql: SqlStorage): SettingsMemo | undefined {
   const raw = getMeta(sql, "settings");
   if (!raw) return undefined;
   let memo = parsed.get(sql);
   if (memo?.raw !== raw) {
-    memo = { raw, value: JSON.parse(raw) as Partial<ProductSettings> };
+    memo = { raw, value: deepFreeze(JSON.parse(raw) as Partial<ProductSettings>) };
     parsed.set(sql, memo);
   }
-  return memo.value;
+  return memo;
 }
 
 export function saveSettings(sql: SqlStorage, settings: ProductSettings): void {

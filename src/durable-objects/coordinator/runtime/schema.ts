@@ -2,6 +2,7 @@
  * @module durable-objects/coordinator/runtime/schema
  * The ProductCoordinator's own SQLite schema. Created in the constructor under `blockConcurrencyWhile`, so no request
  * ever sees a half-made database.
+ *
  * A job row holds its lease (holder, epoch, expiry) in the same row as its stage: "at most one live holder" is then
  * structural (a row has one holder column), and every claim/fence decision reads and writes one row atomically.
  * `exclusions` remembers, per (job, factory), the leases that factory lost on that job (core/exclusions): the router
@@ -9,7 +10,7 @@
  * them on its next start.
  */
 
-import { columnsOf, execute } from "../../sql-statements.ts";
+import { execute } from "../../sql-statements.ts";
 import { applyEnrollmentCodeColumns } from "../access/enrollment.ts";
 import { FEED_WATCHERS_SQL } from "../access/feed-readers.ts";
 import { SPENT_TICKETS_SQL } from "../access/spent-tickets.ts";
@@ -22,6 +23,7 @@ import { applyExperimentJobColumns } from "../policies/experiments.ts";
 import { applyRunCountSchema } from "../policies/factory-rates.ts";
 import { applyWaitingSchema } from "../policies/health-starving.ts";
 import { applyTrackRecordColumns } from "../policies/track-records.ts";
+import { OUTBOX_SCHEMA_SQL, splitOutboxSides } from "./schema-outbox.ts";
 import { applyRunSpendColumns, POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
 export const SCHEMA_VERSION = 2;
@@ -151,35 +153,7 @@ CREATE TABLE IF NOT EXISTS serial_freezes (
   at INTEGER NOT NULL
 );
 ${FEED_WATCHERS_SQL}
-CREATE TABLE IF NOT EXISTS outbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind TEXT NOT NULL,
-  body TEXT NOT NULL,
-  job_id TEXT,
-  at INTEGER NOT NULL DEFAULT 0
-);
--- Outbox records whose delivery failed: their own retry schedule (outbox/retries).
-CREATE TABLE IF NOT EXISTS outbox_retries (
-  seq INTEGER PRIMARY KEY,
-  attempts INTEGER NOT NULL,
-  next_at INTEGER NOT NULL,
-  last_error TEXT NOT NULL,
-  job_id TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_retries_by_job ON outbox_retries(job_id, next_at) WHERE job_id IS NOT NULL;
--- Records given up on (outbox after its last try, or DLQ messages D1 refused): kept, never dropped.
-CREATE TABLE IF NOT EXISTS dead_letters (
-  id TEXT PRIMARY KEY,
-  source TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  body TEXT NOT NULL,
-  attempts INTEGER NOT NULL,
-  at INTEGER NOT NULL
-);
--- Listed by keyset on (at, id), newest first (outbox/dead-letters): the id orders the many of one millisecond.
-CREATE INDEX IF NOT EXISTS dead_letters_by_at_id ON dead_letters(at, id);
-DROP INDEX IF EXISTS dead_letters_by_time;
-${POLICY_SCHEMA_SQL}
+${OUTBOX_SCHEMA_SQL}${POLICY_SCHEMA_SQL}
 `;
 
 /**
@@ -193,7 +167,7 @@ export function applySchema(sql: SqlStorage, now: number = Date.now()): void {
   applyRunCountSchema(sql, now); // runs.retryable and the index the metrics' success ratio reads (policies/factory-rates)
   applyBatchColumns(sql); // batches.sent_at: when the bulk route confirmed its sends (jobs/batches)
   applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/retries)
-  splitOutboxSides(sql);
+  splitOutboxSides(sql); // each side of the outbox along its own index (runtime/schema-outbox)
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
   applyEnrollmentCodeColumns(sql); // what a code is bound to (access/enrollment)
   applyBreakerTrialColumns(sql); // which run is a half-open breaker's trial (policies/breakers)
@@ -202,31 +176,6 @@ export function applySchema(sql: SqlStorage, now: number = Date.now()): void {
   applyWaitingSchema(sql); // waiting_since and the indexes the starving page reads (policies/health-starving)
   applyRunSpendColumns(sql); // run_spend.tokens_out: a run's written part (runtime/schema-policies)
   fillKeyHashes(sql); // a hash row for each key only the jobs column holds, once (jobs/idempotency)
-}
-
-/**
- * The outbox's two sides (feed events, history records) each read along their own partial index, an event's job
- * kept as a column (outbox/records `dueRows`), and a row's enqueue time `at` (0: due at once) for the feed hold
- * (core/feed-hold) and the history hold (core/history-hold): the round used to read every row and parse its body
- * with `json_extract` — 15 % of the coordinator's CPU in the throughput profile (bench/README, issue 12). Rows from
- * before are filled in once; history rows from before the history hold have `at` 0, so they are due at once.
- */
-function splitOutboxSides(sql: SqlStorage): void {
-  const cols = columnsOf(sql, "outbox");
-  if (!cols.has("job_id")) execute(sql, "ALTER TABLE outbox ADD COLUMN job_id TEXT");
-  if (!cols.has("at")) execute(sql, "ALTER TABLE outbox ADD COLUMN at INTEGER NOT NULL DEFAULT 0");
-  if (!cols.has("job_id")) {
-    execute(sql, "UPDATE outbox SET job_id = json_extract(body, '$.jobId') WHERE kind = 'event' AND job_id IS NULL");
-  }
-  execute(
-    sql,
-    `
-CREATE INDEX IF NOT EXISTS outbox_history_due ON outbox(at, seq) WHERE kind <> 'event' AND retrying IS NULL;
-CREATE INDEX IF NOT EXISTS outbox_events_by_job ON outbox(job_id, seq) WHERE kind = 'event';
-CREATE INDEX IF NOT EXISTS outbox_events_due ON outbox(at, seq) WHERE kind = 'event';
-DROP INDEX IF EXISTS outbox_events; DROP INDEX IF EXISTS outbox_history;
-`,
-  );
 }
 
 /**
