@@ -34,8 +34,12 @@ const AssignmentShape = z.looseObject({
   ttlSeconds: z.number().min(0),
   // What is left of the job's budget (shared/protocol): the run is stopped past it. Absent from older coordinators.
   allowance: z.looseObject({ usd: z.number().min(0).optional(), tokens: Count.optional() }).optional(),
-  // What the run spent before (a `welcome` lease's): added to a fresh engine's reports. Absent from older coordinators.
-  runSpent: z.looseObject({ usd: z.number().min(0), tokens: Count }).optional(),
+  // What the run spent before (a `welcome` lease's): added to a fresh engine's reports. Absent from older coordinators;
+  // so is its written part, part of its tokens (agent/run-usage folds by it): never more.
+  runSpent: z
+    .looseObject({ usd: z.number().min(0), tokens: Count, tokensOut: Count.optional() })
+    .refine((r) => (r.tokensOut ?? 0) <= r.tokens, { path: ["tokensOut"], message: "part of tokens: at most tokens" })
+    .optional(),
   // When the run started (ms epoch; a `welcome` lease's): its engine's wall timer is what is left. Optional, as above.
   runStartedAt: Count.optional(),
 });

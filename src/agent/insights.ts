@@ -4,7 +4,7 @@
  * self-reported usage, the diff stat, and whether a per-job budget was blown — the run held to its assignment's
  * `allowance` (what is left of the job's budget after its earlier runs), or to the manifest's budget when the
  * coordinator sent none (an older one). A fresh engine on a lease the run had spent under before (the agent process
- * died and resumed it) reports, and is held to, that spend plus its own (`runUsage`).
+ * died and resumed it) reports, and is held to, that spend plus its own (agent/run-usage `runUsage`).
  *
  * Engine contract (also spelled out in examples/engines/sample-engine.mjs): an engine may print,
  * on a line of its own, `{"gf_insights": {"tokensIn": N, "tokensOut": N, "costUsd": X}}`.
@@ -17,15 +17,15 @@
  * line of its own and exits; the run then ends `rate_limited` with that N (s, an integer clamped to 0…86 400), the
  * coordinator requeues the job without counting the attempt and opens this factory's breaker for the engine N s.
  */
-import { addUsd, toMicros } from "../core/budget.ts";
+import { toMicros } from "../core/budget.ts";
 import { counted } from "../core/counted.ts";
 import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
-import { unpricedOf } from "../core/unpriced.ts";
 import { usdTexts } from "../core/usd-text.ts";
 import type { Assignment } from "../shared/protocol.ts";
 import { ClaudeCallTally, CutResultReader, MAX_TOKENS, MAX_USD, parseEngineLine } from "./engine-formats.ts";
 import { MAX_RETRY_AFTER_S } from "./retry-after.ts";
+import { runUsage } from "./run-usage.ts";
 
 export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd" | "unpricedTokens" | "baseTokens">;
 
@@ -131,28 +131,6 @@ export function budgetBreach(limits: RunLimits, usage: Usage): string | undefine
       : `spent ${spent}, budget is ${usd}`;
   }
   return undefined;
-}
-
-/**
- * The run's cumulative usage when its engine is not the run's first: `base`, what the coordinator has charged the run
- * so far (`welcome.leases[].runSpent`: earlier engines of this lease, in an agent process that died), plus `engine`,
- * the fresh engine's own cumulative usage, whose count starts at 0. The coordinator charges only what a report adds
- * over the run's high-water mark, so the engine's usage alone stayed under it and went uncharged.
- * USD is summed in whole micro-dollars (core/budget `addUsd`). The coordinator keeps the base's tokens as one sum
- * (in + out), so they are added to `tokensIn` — and `baseTokens` says how many of it they are, their split unknown
- * (core/prices `estimateUsd` may price them as written). A field neither side has stays absent; `base` undefined (or
- * zeros) gives `engine` back as it is, with `unpricedTokens` (core/unpriced `unpricedOf`) when there are any.
- */
-export function runUsage(base: RunSpent | undefined, engine: Usage): Usage {
-  // The tokens no USD came for (core/unpriced), when there are any: absent reads as 0 (all priced), as from an older agent.
-  const unpriced = (u: Usage, n = unpricedOf(engine, base)): Usage => (n > 0 ? { ...u, unpricedTokens: n } : u);
-  if (!base || (base.usd <= 0 && base.tokens <= 0)) return unpriced(engine);
-  const usage: Usage = { ...engine };
-  // Capped as each part is: a sum over the protocol's bound would make the coordinator refuse the report.
-  if (base.usd > 0) usage.costUsd = Math.min(addUsd(base.usd, engine.costUsd ?? 0), MAX_USD);
-  if (base.tokens > 0) usage.tokensIn = Math.min(base.tokens + (engine.tokensIn ?? 0), MAX_TOKENS);
-  if (base.tokens > 0) usage.baseTokens = Math.min(base.tokens, usage.tokensIn ?? 0); // part of it, capped with it
-  return unpriced(usage);
 }
 
 /** The insights block of a report: usage plus diff stat, with absent fields left out. */

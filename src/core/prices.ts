@@ -101,8 +101,9 @@ export function priceOf(table: PriceTable | undefined, engine: string | undefine
  * What `unpriced` tokens cost at `price`, USD to the micro-dollar (rounded up: an estimate that holds a budget errs
  * high). The unpriced figure keeps no split of read and written tokens (core/unpriced), so the report's own split
  * bounds it: as many as the report may have of the dearer kind are charged at the dearer rate, the rest at the other.
- * A resumed run's `baseTokens` — its earlier engines' tokens, in + out as one sum within `tokensIn` (agent/insights
- * `runUsage`) — may be of either kind, so they count on the dearer side whichever it is: read as read, the earlier
+ * A resumed run's `baseTokens` — its earlier engines' tokens, in + out as one sum within `tokensIn` when the
+ * coordinator knew no split (agent/run-usage `runUsage`; with `runSpent.tokensOut` they are folded by side and none
+ * are said) — may be of either kind, so they count on the dearer side whichever it is: read as read, the earlier
  * engine's written tokens were re-priced low and the run's high-water mark left the next spend uncharged.
  * When every token of the report is unpriced (a Codex run, a Claude run before its `result`) and none is such a base,
  * that is the exact split; otherwise it is the most any split the report allows could cost, never less, and never

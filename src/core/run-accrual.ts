@@ -15,6 +15,15 @@ export interface RunSpend {
 }
 
 /**
+ * A run's marks as the coordinator keeps them (`run_spend`, `run_estimate`): its spend, of its tokens the written part
+ * (core/job-budget `writtenMark`; absent: unknown — a row from before it was kept) and its estimated USD (0: none).
+ */
+export interface RunSpendMark extends RunSpend {
+  tokensOut?: number;
+  estimatedUsd: number;
+}
+
+/**
  * Accrue one cumulative report over what its run already reported: only the increase counts, so a report sent
  * twice, or an older one arriving late, adds nothing. Returns the USD to add and the run's new high-water mark.
  */

@@ -84,8 +84,9 @@ export const InsightsFields = z
     costUsd: z.number().min(0).max(1e6).optional(),
     // Of tokensIn + tokensOut, those the engine gave no USD for (core/unpriced); absent from older agents.
     unpricedTokens: z.number().int().min(0).max(MAX_UNPRICED_TOKENS).optional(),
-    // Of tokensIn, a resumed run's earlier engines' tokens (agent/insights `runUsage`): in + out as one sum, the
-    // coordinator keeping no split, so core/prices `estimateUsd` may price them as written. Absent (older agents): 0.
+    // Of tokensIn, a resumed run's earlier unpriced tokens (agent/run-usage `runUsage`): in + out as one sum when the
+    // coordinator knew no split, so core/prices `estimateUsd` may price them as written. Absent (split known, older
+    // agents): 0.
     baseTokens: z
       .number()
       .int()

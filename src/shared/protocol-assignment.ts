@@ -28,9 +28,10 @@ export interface Assignment {
    */
   allowance?: import("../core/job-budget.ts").JobAllowance;
   /**
-   * `welcome.leases` only: what this run has reported so far (USD, tokens in + out; core/job-budget `RunSpent`). A
-   * fresh engine on the lease reports this plus its own usage and is held to `allowance` with it. Absent from older
-   * coordinators.
+   * `welcome.leases` only: what this run has reported so far (USD, tokens in + out, and of them the written part
+   * `tokensOut` ≤ tokens when known; core/job-budget `RunSpent`). A fresh engine on the lease reports this plus its
+   * own usage, folded by side (agent/run-usage), and is held to `allowance` with it. Absent from older coordinators;
+   * `tokensOut` also when the run's split is unknown. The agent checks it (agent/assignment-guard).
    */
   runSpent?: import("../core/job-budget.ts").RunSpent;
   /**

@@ -558,15 +558,17 @@ describe("gigafactory-agent against a real coordinator", () => {
       expect(done.attempt).toBe(1); // the same lease (and run), never requeued
       // The second engine's $4 on top of the first's: without the run's spend as its base, the run stayed at $4.
       expect(await spent()).toBeCloseTo(before + 4, 6);
-      type Insights = { costUsd?: number; tokensIn?: number; baseTokens?: number };
+      type Insights = { costUsd?: number; tokensIn?: number; tokensOut?: number; baseTokens?: number };
       const runs = await api<{ runs: Array<{ insights?: Insights }> }>(product, "GET", `/jobs/${job.id}/runs`);
       expect(runs.body.runs).toHaveLength(1);
       const insights = runs.body.runs[0]?.insights;
       expect(insights?.costUsd).toBeCloseTo(before + 4, 6);
-      // The report says how many of its tokensIn are the first engine's (in + out as one sum, split unknown: settings
-      // prices estimate them at the dearer rate), and the server took it: the second engine's own tokens on top.
-      expect(insights?.baseTokens).toBeGreaterThan(0);
-      expect(insights?.baseTokens).toBeLessThan(insights?.tokensIn ?? 0);
+      // The welcome said how many of the first engine's tokens were written (runSpent.tokensOut): the report adds them
+      // by side — the sample engine's 20 % written, both engines' — and says no baseTokens (the split is known).
+      expect(insights?.baseTokens).toBeUndefined();
+      const written = (before + 4) * 20_000; // 100 000 tokens per USD, 20 % of them written
+      expect(Math.abs((insights?.tokensOut ?? 0) - written)).toBeLessThanOrEqual(2);
+      expect(Math.abs((insights?.tokensIn ?? 0) - written * 4)).toBeLessThanOrEqual(2);
       second.proc.kill("SIGTERM");
       expect(await second.exited).toBe(0);
     }));

@@ -1,13 +1,19 @@
 // A resumed lease's tokens of unknown split, charged at the operator's prices against the real coordinator in workerd
 // (core/prices `estimateUsd`, policies/estimate-spend): after an agent restart its fresh engine reports the run's
-// earlier tokens folded into `tokensIn` as one sum (agent/insights `runUsage`), and says how many with `baseTokens`.
+// earlier tokens folded into `tokensIn` as one sum (agent/run-usage `runUsage`), and says how many with `baseTokens`.
 // Those are priced at the dearer (written) rate, so a run whose first engine read 400k and wrote 100k ($1.50) is
 // charged at least that after the resume — red before: re-priced as read, $0.85 under its $1.50 high-water mark, the
 // fresh engine's spend went uncharged; a report fenced after the lease was lost too. An older agent's report
 // without the field reads as before. A report whose baseTokens exceed its tokensIn is refused — 400
 // validation_failed over REST, an error frame over the socket — and changes nothing.
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+// The coordinator keeps the run's written part too (`run_spend.tokens_out`): the welcome's `runSpent` carries it, the
+// agent folds the base by side and sends no baseTokens, so the resumed run is charged its true price ($1.725), not
+// $5.225 — red before: no tokensOut in the welcome, all 500k priced as written. A row from before the column (its
+// tokens_out unknown) sends none: the agent then says baseTokens, still erring high.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { runUsage } from "../../src/agent/run-usage.ts";
+import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { inOneBudgetPeriod } from "../support/budget-period-run.ts";
@@ -33,7 +39,7 @@ async function pricedProduct(product: string) {
  * came back: the welcome's lease, on a fresh socket. @returns the socket, the factory's token and the run's job id and
  * lease epoch
  */
-async function resumedRun(product: string) {
+async function resumedRun(product: string, beforeRestart?: (jobId: string) => Promise<void>) {
   await pricedProduct(product);
   const f = await enroll(product, "f");
   const { socket } = await connectFactory(product, f.token);
@@ -45,19 +51,63 @@ async function resumedRun(product: string) {
   await socket.next("ack");
   expect(await budget(product)).toMatchObject({ spentUsd: 1.5, estimatedUsd: 1.5 });
   socket.close(); // the agent process died, its engine with it
+  await beforeRestart?.(job.id);
   const { socket: again, welcome } = await connectFactory(product, f.token);
-  expect(welcome.leases.find((l: Assignment) => l.job.id === job.id)?.runSpent).toEqual({ usd: 0, tokens: 500_000 });
-  return { socket: again, token: f.token, ref };
+  const runSpent = welcome.leases.find((l: Assignment) => l.job.id === job.id)?.runSpent;
+  return { socket: again, token: f.token, ref, runSpent };
 }
 
-// The fresh engine's own 100k read and 10k written, on top of the earlier 500k: as agent/insights `runUsage` says it.
+/** Make the run's `run_spend` row one from before the coordinator kept its written part: tokens_out unknown. */
+async function forgetWrittenPart(product: string, jobId: string) {
+  await runInDurableObject(env.COORDINATOR.getByName(product), async (_: ProductCoordinator, state) => {
+    state.storage.sql.exec("UPDATE run_spend SET tokens_out = NULL WHERE job_id = ?", jobId);
+  });
+}
+
+// The fresh engine's own 100k read and 10k written, on top of the earlier 500k: as agent/run-usage `runUsage` says it.
 const resumedReport = { tokensIn: 600_000, tokensOut: 10_000, unpricedTokens: 610_000 };
 
 describe("a resumed lease's earlier tokens at settings prices", () => {
+  it("are priced by side, exactly, when the coordinator kept the run's written part (welcome runSpent.tokensOut)", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("priced-resumed-split");
+      const { socket, ref, runSpent } = await resumedRun(product);
+      expect(runSpent).toEqual({ usd: 0, tokens: 500_000, tokensOut: 100_000 });
+      // The fresh engine's own 100k read and 10k written, as the real agent folds them onto the welcome's base.
+      const insights = runUsage(runSpent, { tokensIn: 100_000, tokensOut: 10_000 });
+      expect(insights).toEqual({ tokensIn: 500_000, tokensOut: 110_000, unpricedTokens: 610_000 }); // no baseTokens
+      socket.send({ type: "progress", id: "2", ...ref, insights });
+      expect(await socket.answer<{ type: string }>("2")).toMatchObject({ type: "ack" });
+      // 500k read at $1.25 and 110k written at $10: $1.725, the true price — not $5.225 (the base all as written).
+      expect(await budget(product)).toMatchObject({ spentUsd: 1.725, estimatedUsd: 1.725, unpricedTokens: 610_000 });
+      socket.close();
+    }));
+
+  it("a run whose row predates the written part sends none: the agent says baseTokens, still erring high", () =>
+    inOneBudgetPeriod(async (run) => {
+      const product = run.product("priced-resumed-unsplit");
+      const { socket, token, ref, runSpent } = await resumedRun(product, (id) => forgetWrittenPart(product, id));
+      expect(runSpent).toEqual({ usd: 0, tokens: 500_000 });
+      const insights = runUsage(runSpent, { tokensIn: 100_000, tokensOut: 10_000 });
+      expect(insights).toMatchObject({ tokensIn: 600_000, tokensOut: 10_000, baseTokens: 500_000 });
+      socket.send({ type: "progress", id: "2", ...ref, insights });
+      expect(await socket.answer<{ type: string }>("2")).toMatchObject({ type: "ack" });
+      expect(await budget(product)).toMatchObject({ spentUsd: 5.225, estimatedUsd: 5.225 });
+      // A report whose split is unknown keeps the run's written part unknown: a later restart is not priced low.
+      socket.close();
+      const { socket: third, welcome } = await connectFactory(product, token);
+      expect(welcome.leases.find((l: Assignment) => l.job.id === ref.jobId)?.runSpent).toEqual({
+        usd: 0,
+        tokens: 610_000,
+      });
+      third.close();
+    }));
+
   it("are priced toward the written rate when the report says how many they are (baseTokens)", () =>
     inOneBudgetPeriod(async (run) => {
       const product = run.product("priced-resumed");
-      const { socket, ref } = await resumedRun(product);
+      const { socket, ref, runSpent } = await resumedRun(product, (id) => forgetWrittenPart(product, id));
+      expect(runSpent).toEqual({ usd: 0, tokens: 500_000 });
       const insights = { ...resumedReport, baseTokens: 500_000 };
       socket.send({ type: "progress", id: "2", ...ref, insights });
       expect(await socket.answer<{ type: string }>("2")).toMatchObject({ type: "ack" });

@@ -1,5 +1,5 @@
 // A lease a reconnect's `welcome` lists carries what its run has reported so far (`runSpent`: the run's high-water
-// marks, USD and tokens in + out), for an agent that starts a fresh engine on it — its process died and came back
+// marks, USD and tokens in + out, and of those the written part `tokensOut`), for an agent that starts a fresh engine on it — its process died and came back
 // within the lease — to report that plus the new engine's own usage. The coordinator charges only what a report
 // adds over the run's mark: without the base, the fresh engine's $2 under a $3 mark charged nothing (the run cost
 // $5, the product budget was charged $3). A lease with no spend yet lists zeros; an `assign` carries no runSpent.
@@ -39,7 +39,7 @@ describe("a resumed lease's runSpent", () => {
       const { socket: again, welcome } = await connectFactory(product, f.token);
       const lease = welcome.leases.find((l: Assignment) => l.job.id === job.id);
       expect(lease?.leaseEpoch).toBe(a.leaseEpoch);
-      expect(lease?.runSpent).toEqual({ usd: 3, tokens: 1000 });
+      expect(lease?.runSpent).toEqual({ usd: 3, tokens: 1000, tokensOut: 200 });
       const runs = (await api<{ runs: Run[] }>("GET", `${P(product)}/jobs/${job.id}/runs`, { token: ADMIN })).body.runs;
       expect(runs.map((r) => r.leaseEpoch)).toEqual([a.leaseEpoch]);
       expect(lease?.runStartedAt).toBeTypeOf("number");
@@ -61,7 +61,9 @@ describe("a resumed lease's runSpent", () => {
       await socket.next<AssignFrame>("assign");
       socket.close();
       const { socket: again, welcome } = await connectFactory(product, f.token);
-      expect(welcome.leases.map((l: Assignment) => [l.job.id, l.runSpent])).toEqual([[job.id, { usd: 0, tokens: 0 }]]);
+      expect(welcome.leases.map((l: Assignment) => [l.job.id, l.runSpent])).toEqual([
+        [job.id, { usd: 0, tokens: 0, tokensOut: 0 }],
+      ]);
       again.close();
     }));
 });

@@ -12,7 +12,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { assignmentProblem } from "../../src/agent/assignment-guard.ts";
 import type { OutFrame } from "../../src/agent/connection.ts";
-import { runMeter, runUsage, type Usage } from "../../src/agent/insights.ts";
+import { runMeter, type Usage } from "../../src/agent/insights.ts";
+import { runUsage } from "../../src/agent/run-usage.ts";
 import { toMicros } from "../../src/core/budget.ts";
 import { accrue, type RunSpend } from "../../src/core/run-accrual.ts";
 import { assignment, fakeSupervisor, tempAgent, until, useArtifactServer } from "./agent-fakes.ts";
@@ -22,13 +23,35 @@ const rest = useArtifactServer();
 describe("runUsage", () => {
   it("adds the run's spend so far to the fresh engine's own cumulative usage (tokens to tokensIn)", () => {
     const engine = { costUsd: 2, tokensIn: 150, tokensOut: 50 };
-    // baseTokens: how many of tokensIn are the earlier engines' (in + out, split unknown: core/prices `estimateUsd`).
-    const resumed = { costUsd: 5, tokensIn: 1150, tokensOut: 50, baseTokens: 1000 };
-    expect(runUsage({ usd: 3, tokens: 1000 }, engine)).toEqual(resumed);
+    // From a coordinator that keeps no written part the base's tokens (in + out, split unknown) go on tokensIn.
+    expect(runUsage({ usd: 3, tokens: 1000 }, engine)).toEqual({ costUsd: 5, tokensIn: 1150, tokensOut: 50 });
+    // baseTokens: how many of tokensIn they are, when unpriced (core/prices `estimateUsd` may price them as written).
+    const unpricedBase = { tokensIn: 1150, tokensOut: 50, unpricedTokens: 1000, baseTokens: 1000 };
+    expect(runUsage({ usd: 0, tokens: 1000 }, { ...engine, costUsd: 0 })).toEqual({ ...unpricedBase, costUsd: 0 });
     expect(runUsage({ usd: 0.1, tokens: 0 }, { costUsd: 0.2 })).toEqual({ costUsd: 0.3 }); // micro-dollars, not floats
-    expect(runUsage({ usd: 3, tokens: 10 }, {})).toEqual({ costUsd: 3, tokensIn: 10, baseTokens: 10 }); // omitted
+    expect(runUsage({ usd: 3, tokens: 10 }, {})).toEqual({ costUsd: 3, tokensIn: 10 }); // omitted
     expect(runUsage(undefined, engine)).toBe(engine);
     expect(runUsage({ usd: 0, tokens: 0 }, engine)).toBe(engine);
+  });
+
+  it("folds a base whose written part the coordinator kept by side, and then says no baseTokens (the split is known)", () => {
+    const engine = { tokensIn: 100_000, tokensOut: 10_000 };
+    // 400k read and 100k written before the restart: read on tokensIn, written on tokensOut, as they were.
+    const split = { tokensIn: 500_000, tokensOut: 110_000, unpricedTokens: 610_000 };
+    expect(runUsage({ usd: 0, tokens: 500_000, tokensOut: 100_000 }, engine)).toEqual(split);
+    // A field neither side has stays absent; a side the base has is added even when the engine's is absent.
+    expect(runUsage({ usd: 1, tokens: 30, tokensOut: 0 }, { costUsd: 1 })).toEqual({ costUsd: 2, tokensIn: 30 });
+    expect(runUsage({ usd: 1, tokens: 30, tokensOut: 30 }, { costUsd: 1 })).toEqual({ costUsd: 2, tokensOut: 30 });
+    // Never more written than spent: a written part over the sum (a buggy coordinator) is cut to it.
+    expect(runUsage({ usd: 1, tokens: 30, tokensOut: 45 }, { costUsd: 1, tokensIn: 5 })).toEqual({
+      costUsd: 2,
+      tokensIn: 5,
+      tokensOut: 30,
+    });
+    // Capped as each part is, within the wire's bound.
+    const huge = runUsage({ usd: 0, tokens: 2e12, tokensOut: 1.5e12 }, { tokensIn: 5, tokensOut: 5 });
+    expect(huge).toMatchObject({ tokensIn: 5e11 + 5, tokensOut: 1e12 });
+    expect(huge.baseTokens).toBeUndefined();
   });
 
   const usd = fc.integer({ min: 0, max: 5_000_000 }).map((m) => m / 1e6);
@@ -96,6 +119,17 @@ describe("runUsage", () => {
     expect(assignmentProblem({ ...a, runSpent: { usd: -1, tokens: 0 } })).toMatch(/^runSpent\.usd: /);
     expect(assignmentProblem({ ...a, runSpent: { usd: 1, tokens: 1.5 } })).toMatch(/^runSpent\.tokens: /);
     expect(assignmentProblem({ ...a, runSpent: { usd: 1 } })).toMatch(/^runSpent\.tokens: /);
+    // Its written part (of tokens, absent from older coordinators): a whole number, never more than tokens.
+    expect(assignmentProblem({ ...a, runSpent: { usd: 1, tokens: 10, tokensOut: 10 } })).toBeUndefined();
+    expect(assignmentProblem({ ...a, runSpent: { usd: 1, tokens: 10, tokensOut: 11 } })).toMatch(
+      /^runSpent\.tokensOut: .*at most tokens/,
+    );
+    expect(assignmentProblem({ ...a, runSpent: { usd: 1, tokens: 10, tokensOut: 1.5 } })).toMatch(
+      /^runSpent\.tokensOut: /,
+    );
+    expect(assignmentProblem({ ...a, runSpent: { usd: 1, tokens: 10, tokensOut: -1 } })).toMatch(
+      /^runSpent\.tokensOut: /,
+    );
   });
 
   it("a lease's runStartedAt is optional but, when sent, must be a whole ms epoch", () => {

@@ -2,10 +2,12 @@
 // (Codex reports tokens only), all of a Claude run's cut before its `result` line (the per-call tally has no cost),
 // none once Claude's result brings the USD, none of a gf_insights engine's that reports its cost; a resumed run's
 // earlier unpriced spend counts too, and its report says how many of its tokensIn are that earlier sum (`baseTokens`,
-// only when folded; capped with tokensIn). The report the agent sends carries the fields, and the coordinator
+// only when folded with its split unknown and unpriced; capped with tokensIn) — none when the coordinator kept the
+// run's written part (the base is folded by side) or the base was priced. The report the agent sends carries the fields, and the coordinator
 // accepts them — but not a baseTokens over tokensIn.
 import { describe, expect, it } from "vitest";
-import { reportInsights, runUsage, UsageMeter } from "../../src/agent/insights.ts";
+import { reportInsights, UsageMeter } from "../../src/agent/insights.ts";
+import { runUsage } from "../../src/agent/run-usage.ts";
 import { InsightsBody } from "../../src/shared/api-work.ts";
 import { CLAUDE_STREAM, CODEX_JSONL } from "./engine-output-samples.ts";
 
@@ -58,7 +60,23 @@ describe("unpricedTokens in a run's insights", () => {
       unpricedTokens: 850,
       baseTokens: 700,
     });
-    expect(runUsage({ usd: 0.5, tokens: 700 }, { tokensIn: 100, costUsd: 0.1 }).baseTokens).toBe(700);
+    // A priced base is none of the unpriced tokens, so none of what the estimate prices: no field — with it, the
+    // estimate counted the fresh engine's unpriced tokens as written up to the base's size (core/prices).
+    expect(runUsage({ usd: 0.5, tokens: 700 }, { tokensIn: 100, tokensOut: 50 })).toEqual({
+      costUsd: 0.5,
+      tokensIn: 800,
+      tokensOut: 50,
+      unpricedTokens: 150,
+    });
+    // The coordinator kept the written part (welcome runSpent.tokensOut): folded by side, the split known, no field.
+    expect(runUsage({ usd: 0, tokens: 700, tokensOut: 200 }, { tokensIn: 100, tokensOut: 50 })).toEqual({
+      tokensIn: 600,
+      tokensOut: 250,
+      unpricedTokens: 850,
+    });
+    const split = new UsageMeter({}, { usd: 0, tokens: 500_000, tokensOut: 100_000 });
+    const bySide = feed(split, ['{"gf_insights": {"tokensIn": 100000, "tokensOut": 10000}}']);
+    expect(bySide).toEqual({ tokensIn: 500_000, tokensOut: 110_000, unpricedTokens: 610_000 });
     // Nothing folded: no field (a first engine; a base of USD alone; a lease with no spend yet).
     expect(runUsage(undefined, { tokensIn: 100, tokensOut: 50 }).baseTokens).toBeUndefined();
     expect(runUsage({ usd: 0.5, tokens: 0 }, { tokensIn: 100 }).baseTokens).toBeUndefined();

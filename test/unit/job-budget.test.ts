@@ -7,7 +7,9 @@
 // one rule for whether a job may run again: spent AT its limit is spent (a run may spend exactly the budget, but
 // another run would have 0 left), exactly when the allowance is 0. And `runWallLeft`, a resumed lease's fresh
 // engine's wall timer: `wallSeconds` less the time since the run started (not the whole budget again), at least 1 s,
-// at most `wallSeconds` (a run start ahead of the host's clock counts as now).
+// at most `wallSeconds` (a run start ahead of the host's clock counts as now). And `writtenMark`, a run's written-token
+// mark beside its in + out one: the reports' highest tokensOut, never over the in + out mark (the two maxima may come
+// from different engines' reports), unknown once unknown (a row from before the column, a report with baseTokens).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toMicros } from "../../src/core/budget.ts";
@@ -18,6 +20,7 @@ import {
   runWallLeft,
   spentBudget,
   wallGraceSeconds,
+  writtenMark,
 } from "../../src/core/job-budget.ts";
 
 describe("jobOverrun", () => {
@@ -181,6 +184,39 @@ describe("runWallLeft", () => {
         expect(left).toBeLessThanOrEqual(wall);
         expect(left).toBeGreaterThanOrEqual(Math.min(wall, RESUMED_WALL_FLOOR_SECONDS));
         if (ago >= 0 && wall - ago / 1000 >= RESUMED_WALL_FLOOR_SECONDS) expect(left).toBeCloseTo(wall - ago / 1000, 9);
+      }),
+    );
+  });
+});
+
+describe("writtenMark", () => {
+  it("is the reports' highest tokensOut, cut to the in + out mark", () => {
+    expect(writtenMark({ tokens: 0, tokensOut: 0 }, { tokensOut: 100 }, 500)).toBe(100);
+    expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 40 }, 600)).toBe(100); // an older report
+    expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 700 }, 600)).toBe(600); // never over the sum
+    expect(writtenMark({ tokens: 0 }, undefined, 0)).toBe(0); // no row yet: nothing written, known
+  });
+
+  it("unknown stays unknown: a row with tokens but no written part, or a report whose split is unknown", () => {
+    expect(writtenMark({ tokens: 500 }, { tokensOut: 100 }, 600)).toBeUndefined();
+    expect(writtenMark({ tokens: 0, tokensOut: 0 }, { tokensOut: 10, baseTokens: 1 }, 600)).toBeUndefined();
+    expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 10, baseTokens: 0 }, 600)).toBe(100);
+  });
+
+  it("over any reports, stays within [0, tokens] and never falls while known", () => {
+    const report = fc.record({ tokensIn: fc.nat(1e6), tokensOut: fc.nat(1e6), base: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(report, { maxLength: 12 }), (reports) => {
+        let mark: { tokens: number; tokensOut?: number } = { tokens: 0, tokensOut: 0 };
+        for (const r of reports) {
+          const tokens = Math.max(mark.tokens, r.tokensIn + r.tokensOut);
+          const insights = { tokensOut: r.tokensOut, baseTokens: r.base ? r.tokensIn : 0 };
+          const out = writtenMark(mark, insights, tokens);
+          if (out !== undefined) expect(out).toBeGreaterThanOrEqual(mark.tokensOut ?? 0);
+          if (out !== undefined) expect(out).toBeLessThanOrEqual(tokens);
+          if (mark.tokensOut === undefined && mark.tokens > 0) expect(out).toBeUndefined();
+          mark = { tokens, tokensOut: out };
+        }
       }),
     );
   });

@@ -41,7 +41,7 @@ describe("estimateUsd", () => {
 
   it("prices a resumed run's earlier tokens (of unknown split) as written: $1.50 stays $1.50, not $0.625", () => {
     // The first engine read 400k and wrote 100k ($1.50); after a restart the agent folds them into tokensIn as one
-    // sum (agent/insights `runUsage`). Read as 500k read tokens they cost $0.625: the run's next $0.875 went uncharged.
+    // sum (agent/run-usage `runUsage`). Read as 500k read tokens they cost $0.625: the run's next $0.875 went uncharged.
     const resumed = { tokensIn: 500_000, tokensOut: 0, baseTokens: 500_000 };
     expect(estimateUsd(500_000, resumed, codex)).toBeGreaterThanOrEqual(1.5);
     expect(estimateUsd(500_000, resumed, codex)).toBe(5); // the base's split is unknown: all of it may be written

@@ -44,10 +44,14 @@ export function heldAssignments(tx: Tx, factoryId: string): Assignment[] {
     });
 }
 
-/** What `job`'s live run has reported so far (jobs/runs `runSpendMark`), as `welcome` sends it: USD, tokens in + out. */
+/**
+ * What `job`'s live run has reported so far (jobs/runs `runSpendMark`), as `welcome` sends it: USD, tokens in + out,
+ * and of them the written part when it is known (≤ tokens; absent: unknown, the agent then says `baseTokens`).
+ */
 function leaseRunSpent(tx: Tx, job: Job): RunSpent {
   const mark = runSpendMark(tx.sql, job.id, job.leaseEpoch);
-  return { usd: mark.costUsd, tokens: mark.tokens };
+  const written = mark.tokensOut === undefined ? {} : { tokensOut: Math.min(mark.tokensOut, mark.tokens) };
+  return { usd: mark.costUsd, tokens: mark.tokens, ...written };
 }
 
 /** `{runStartedAt}` when the lease's run has a start (every claimed lease opens one: jobs/runs `startRun`). */

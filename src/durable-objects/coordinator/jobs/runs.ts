@@ -11,7 +11,7 @@
  */
 
 import type { Insights, Job, RunResult } from "../../../core/model.ts";
-import { type RunSpend, raisedToMark } from "../../../core/run-accrual.ts";
+import { type RunSpend, type RunSpendMark, raisedToMark } from "../../../core/run-accrual.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
 import { linkOpen, readFactory } from "../factories/registry.ts";
@@ -136,19 +136,20 @@ export function runStartedAt(sql: SqlStorage, jobId: string, leaseEpoch: number)
 
 /**
  * What a run reported as it went (policies/run-spend's high-water marks, `run_spend`): USD and tokens (in + out),
- * zeros when it reported nothing; `estimatedUsd`, what it was charged on top for unpriced tokens (`run_estimate`,
- * policies/estimate-spend), 0 when none.
+ * zeros when it reported nothing, and of the tokens the written part (core/job-budget `writtenMark`; absent: unknown);
+ * `estimatedUsd`, what it was charged on top for unpriced tokens (`run_estimate`, policies/estimate-spend), 0 if none.
  */
-export function runSpendMark(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpend & { estimatedUsd: number } {
-  const row = one<{ cost_usd: number; tokens: number; est: number | null }>(
+export function runSpendMark(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpendMark {
+  const row = one<{ cost_usd: number; tokens: number; tokens_out: number | null; est: number | null }>(
     sql,
-    `SELECT s.cost_usd, s.tokens, e.usd AS est FROM run_spend s
+    `SELECT s.cost_usd, s.tokens, s.tokens_out, e.usd AS est FROM run_spend s
      LEFT JOIN run_estimate e ON e.job_id = s.job_id AND e.lease_epoch = s.lease_epoch
      WHERE s.job_id = ? AND s.lease_epoch = ?`,
     jobId,
     leaseEpoch,
   );
-  return { costUsd: row?.cost_usd ?? 0, tokens: row?.tokens ?? 0, estimatedUsd: row?.est ?? 0 };
+  const written = row ? (row.tokens_out ?? undefined) : 0; // no row: nothing written
+  return { costUsd: row?.cost_usd ?? 0, tokens: row?.tokens ?? 0, tokensOut: written, estimatedUsd: row?.est ?? 0 };
 }
 
 /** A job's runs' charges: their reported marks plus their estimated parts (`run_estimate`), with `where`'s runs. */

@@ -35,7 +35,6 @@ import { jobOverrun, jobSpent, reportTokens, runMark } from "../../../core/job-b
 import type { Insights, Job, Stage } from "../../../core/model.ts";
 import { retentionCutoffs, spendForgotten } from "../../../core/retention.ts";
 import { accrue } from "../../../core/run-accrual.ts";
-import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
 import { loadJob } from "../jobs/rows.ts";
@@ -47,7 +46,7 @@ import { spend } from "./budget.ts";
 import { raiseClosedRun } from "./closed-run-raise.ts";
 import { chargeEstimate } from "./estimate-spend.ts";
 import { endIfSpent } from "./job-allowance.ts";
-import { endOverBudget } from "./run-spend.ts";
+import { endOverBudget, keepRunMark } from "./run-spend.ts";
 import { countReportUnpriced } from "./unpriced-spend.ts";
 
 export interface FencedReport {
@@ -96,15 +95,8 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
   const before = runSpendMark(tx.sql, job.id, report.leaseEpoch);
   const accrued = accrue(before, reported);
   const seen = runMark(accrued.seen); // in micro-dollars, as charged (core/job-budget `runMark`)
-  if (seen.costUsd === before.costUsd && seen.tokens === before.tokens) return; // a resend, or an older report
-  execute(
-    tx.sql,
-    "INSERT OR REPLACE INTO run_spend(job_id, lease_epoch, cost_usd, tokens) VALUES (?, ?, ?, ?)",
-    job.id,
-    report.leaseEpoch,
-    seen.costUsd,
-    seen.tokens,
-  );
+  // A resend, or an older report: nothing moved (its written part alone may have: kept, policies/run-spend).
+  if (!keepRunMark(tx, { jobId: job.id, leaseEpoch: report.leaseEpoch }, before, seen, report.insights)) return;
   // Counted as the spend is (policies/unpriced-spend), and priced when the run's engine has a price (estimate-spend).
   const said = { ...runMark(reported), unpricedTokens: report.insights?.unpricedTokens };
   const unpriced = countReportUnpriced(tx, job.id, report.leaseEpoch, before, said);

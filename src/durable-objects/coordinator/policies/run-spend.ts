@@ -20,9 +20,9 @@
  */
 
 import { addUsd } from "../../../core/budget.ts";
-import { type JobOverrun, jobOverrun, jobSpent, reportTokens, runMark } from "../../../core/job-budget.ts";
+import { type JobOverrun, jobOverrun, jobSpent, reportTokens, runMark, writtenMark } from "../../../core/job-budget.ts";
 import type { Checkpoint, Insights, Job, JobBudget, RunResult } from "../../../core/model.ts";
-import { accrue, type RunSpend } from "../../../core/run-accrual.ts";
+import { accrue, type RunSpend, type RunSpendMark } from "../../../core/run-accrual.ts";
 import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
@@ -54,15 +54,8 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
   const accrued = accrue(before, reported);
   const seen = runMark(accrued.seen); // in micro-dollars, as charged: the job's spend sums what the product's does
   let charged = { deltaUsd: accrued.deltaUsd, estimatedDeltaUsd: 0, estimatedUsd: before.estimatedUsd };
-  if (seen.costUsd !== before.costUsd || seen.tokens !== before.tokens) {
-    execute(
-      tx.sql,
-      "INSERT OR REPLACE INTO run_spend(job_id, lease_epoch, cost_usd, tokens) VALUES (?, ?, ?, ?)",
-      job.id,
-      job.leaseEpoch,
-      seen.costUsd,
-      seen.tokens,
-    );
+  const moved = keepRunMark(tx, { jobId: job.id, leaseEpoch: job.leaseEpoch }, before, seen, report.insights);
+  if (moved) {
     // Its tokens no USD came for, counted as its spend is: only a report that moved the mark (policies/unpriced-spend),
     // and charged at the engine's price when the operator set one (policies/estimate-spend).
     const said = { ...runMark(reported), unpricedTokens: report.insights?.unpricedTokens };
@@ -90,6 +83,37 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
   spend(tx, deltaUsd, report.final ? { keepJobId: job.id } : { reported: newer }, estimatedDeltaUsd);
   const after = loadJob(tx.sql, job.id);
   return after && after.leaseEpoch !== job.leaseEpoch ? after : undefined; // stopped by the product budget
+}
+
+/**
+ * Store run `run`'s marks after a report (`run_spend`), when they moved: USD and tokens (in + out), `seen` (core/
+ * run-accrual `accrue`, as `runMark` rounds it), and the written part (core/job-budget `writtenMark`, NULL: unknown).
+ * Why the written part: a `welcome` sends it (dispatch/held-leases), so a resumed lease's earlier tokens are folded
+ * by side and priced exactly, not all as written (agent/run-usage `runUsage`, core/prices `estimateUsd`). Shared by a
+ * live report and a fenced one (policies/late-spend).
+ * @returns whether USD or tokens moved (what the unpriced count and the estimate follow); the written part alone
+ *          moving (a reordered report) is stored without them
+ */
+export function keepRunMark(
+  tx: Tx,
+  run: { jobId: string; leaseEpoch: number },
+  before: RunSpendMark,
+  seen: RunSpend,
+  insights: Insights | undefined,
+): boolean {
+  const tokensOut = writtenMark(before, insights, seen.tokens);
+  const moved = seen.costUsd !== before.costUsd || seen.tokens !== before.tokens;
+  if (!moved && tokensOut === before.tokensOut) return false;
+  execute(
+    tx.sql,
+    "INSERT OR REPLACE INTO run_spend(job_id, lease_epoch, cost_usd, tokens, tokens_out) VALUES (?, ?, ?, ?, ?)",
+    run.jobId,
+    run.leaseEpoch,
+    seen.costUsd,
+    seen.tokens,
+    tokensOut ?? null,
+  );
+  return moved;
 }
 
 /**

@@ -5,6 +5,8 @@
  * SCHEMA_SQL (runtime/schema). Every table is CREATE … IF NOT EXISTS, so an existing coordinator gains them on its next start.
  */
 
+import { columnsOf, execute } from "../../sql-statements.ts";
+
 export const POLICY_SCHEMA_SQL = `
 -- Alerts (coordinator/policies/alerts): one live (open/acknowledged) row per kind + subject at most.
 CREATE TABLE IF NOT EXISTS alerts (
@@ -31,11 +33,13 @@ CREATE TABLE IF NOT EXISTS budget (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   doc TEXT NOT NULL
 );
+-- tokens_out: of tokens, the written part (the reports' highest tokensOut); NULL when unknown (applyRunSpendColumns).
 CREATE TABLE IF NOT EXISTS run_spend (
   job_id TEXT NOT NULL,
   lease_epoch INTEGER NOT NULL,
   cost_usd REAL NOT NULL,
   tokens INTEGER NOT NULL,
+  tokens_out INTEGER,
   PRIMARY KEY (job_id, lease_epoch)
 );
 -- Of a run's tokens, those its last report said no USD came for (policies/unpriced-spend; core/unpriced): a row only
@@ -156,3 +160,15 @@ CREATE TABLE IF NOT EXISTS experiment_jobs (
   counted_epoch INTEGER
 );
 `;
+
+/**
+ * `run_spend.tokens_out` on a coordinator made before it (ALTER TABLE: `CREATE … IF NOT EXISTS` never adds a column
+ * to a table that exists). Why: a resumed lease's earlier tokens were one in + out sum, so the agent could not say
+ * which were written and the estimate priced them all as written (core/prices `estimateUsd`). NULL, not 0: a row
+ * from before — or one an older binary rewrites after a rollback (its INSERT OR REPLACE names no such column) — has
+ * an unknown split, and policies/run-spend keeps it unknown. Idempotent; run by runtime/schema `applySchema`.
+ */
+export function applyRunSpendColumns(sql: SqlStorage): void {
+  if (!columnsOf(sql, "run_spend").has("tokens_out"))
+    execute(sql, "ALTER TABLE run_spend ADD COLUMN tokens_out INTEGER");
+}

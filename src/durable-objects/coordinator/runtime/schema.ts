@@ -24,7 +24,7 @@ import { applyRunCountSchema } from "../policies/factory-rates.ts";
 import { applyWaitingSchema } from "../policies/health-starving.ts";
 import { applyTrackRecordColumns } from "../policies/track-records.ts";
 import { OUTBOX_SCHEMA_SQL, splitOutboxSides } from "./schema-outbox.ts";
-import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
+import { applyRunSpendColumns, POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
 export const SCHEMA_VERSION = 2;
 /** One row per run, keyed by lease epoch (see runs.ts for why not by attempt). */
@@ -174,6 +174,7 @@ export function applySchema(sql: SqlStorage, now: number = Date.now()): void {
   applyExperimentJobColumns(sql); // whether a job's one outcome is in its arm, and which run's (policies/experiments)
   applyTrackRecordColumns(sql); // which record counted a run (policies/track-records), after keyRunsByEpoch
   applyWaitingSchema(sql); // waiting_since and the indexes the starving page reads (policies/health-starving)
+  applyRunSpendColumns(sql); // run_spend.tokens_out: a run's written part (runtime/schema-policies)
   fillKeyHashes(sql); // a hash row for each key only the jobs column holds, once (jobs/idempotency)
 }
 
