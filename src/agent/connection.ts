@@ -17,6 +17,7 @@ import { MAX_SERVER_FRAME_BYTES } from "../shared/protocol.ts";
 import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
 import { closeVerdict, refusalVerdict, type Verdict } from "./close-codes.ts";
 import { readRefusal } from "./connect-refusal.ts";
+import { framedFor } from "./frame-features.ts";
 import { heartbeatEvery } from "./heartbeat-interval.ts";
 import { FrameError, PendingRequests } from "./pending-requests.ts";
 import { isUnknownType, readServerFrame } from "./server-frames.ts";
@@ -62,6 +63,8 @@ export class FactoryConnection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly readyWaiters = new Set<() => void>();
   private readonly opts: ConnectionOptions;
+  /** The optional features the last `welcome` announced (shared/protocol FEATURES): none before one. */
+  private features: ReadonlySet<string> = new Set();
 
   constructor(opts: ConnectionOptions) {
     this.opts = opts;
@@ -106,7 +109,7 @@ export class FactoryConnection {
     const ws = this.ws;
     if (!ws || !this.ready) return Promise.reject(new FrameError("disconnected", "not connected to the coordinator"));
     const { id, answer } = this.pending.open(frame.type, timeoutMs);
-    ws.send(JSON.stringify({ ...frame, id }), (err) => {
+    ws.send(JSON.stringify({ ...framedFor(frame, this.features), id }), (err) => {
       if (err) this.pending.fail(id, new FrameError("disconnected", err.message));
     });
     return answer;
@@ -205,6 +208,7 @@ export class FactoryConnection {
   private receive(frame: ServerFrame): void {
     if (frame.type === "welcome") {
       this.welcomedAt = Date.now();
+      this.features = new Set(frame.features ?? []); // what this coordinator takes (agent/frame-features)
       this.startHeartbeat(frame.heartbeatIntervalMs);
       this.opts.handlers.onWelcome(frame);
       for (const w of [...this.readyWaiters]) w();

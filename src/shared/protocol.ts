@@ -74,6 +74,8 @@ export const FEATURES = {
   batch: "batch",
   /** The `stopped` frame: a run whose lease was taken has stopped, its serial key may go on (core/serial-holds). */
   stopped: "stopped",
+  /** `insights.baseTokens` on a report (agent/run-usage): a resumed run's earlier tokens, split unknown. */
+  baseTokens: "base-tokens",
 } as const;
 
 export type ServerFrame =

@@ -69,7 +69,7 @@ describe("batch", () => {
 
 describe("features", () => {
   it("names what welcome announces", () => {
-    expect(Object.values(FEATURES)).toEqual(["accept-building", "batch", "stopped"]);
+    expect(Object.values(FEATURES)).toEqual(["accept-building", "batch", "stopped", "base-tokens"]);
   });
 });
 
