@@ -37,6 +37,10 @@
  * engine): GF_SAMPLE_FAIL_RATE=P (0–1) fails a share P of runs — exit 1 when a hash of (job id, attempt), as a
  * fraction, is below P, so the same run always ends the same way — and GF_SAMPLE_COST=X reports X USD for
  * every job whose body names no `gf-sample-cost`.
+ * Prices (the demo's estimate): `gf-sample-no-usd` on a line of its own (or `gf-sample-no-usd: 1`; `: 0` is off)
+ * reports tokens and no USD, as Codex does — the tokens `gf-sample-cost` gives, or its usual ones — so the
+ * coordinator charges them at the product's settings `prices` for the engine (`sample`, or `*` when the job names
+ * none) as an estimate; with no price set they stay unpriced. Without it every report carries its USD.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -66,6 +70,11 @@ const earlier = existsSync("NOTES.md")
 const resumeSeconds = earlier.length > 0 ? directive("resume-seconds") : undefined;
 const seconds = resumeSeconds ?? directive("seconds") ?? Number(process.env.GF_SAMPLE_SECONDS ?? 3);
 const failAttempts = directive("fail-attempts") ?? 0;
+// A flag, so written bare; `: N` as every other directive is read too (0 turns it off).
+const noUsd = /^\s*gf-sample-no-usd\s*$/m.test(body) || (directive("no-usd") ?? 0) !== 0;
+/** A usage line as the engine contract has it: USD left out under `gf-sample-no-usd`. */
+const insights = (tokensIn, tokensOut, usd) =>
+  JSON.stringify({ gf_insights: { tokensIn, tokensOut, ...(noUsd ? {} : { costUsd: Number(usd.toFixed(6)) }) } });
 /** FNV-1a of `s`, mixed by murmur3's finaliser, as a fraction in [0, 1): a stable coin per (job, attempt). */
 const coin = (s) => {
   let h = 0x811c9dc5;
@@ -128,7 +137,7 @@ const COST_TICKS = 4; // four reports: 25 %, 50 %, 75 % during the run, 100 % at
 const printCost = (usd) => {
   const tokens = Math.round(usd * 100_000);
   const tokensIn = Math.round(tokens * 0.8);
-  console.log(JSON.stringify({ gf_insights: { tokensIn, tokensOut: tokens - tokensIn, costUsd: Number(usd.toFixed(6)) } }));
+  console.log(insights(tokensIn, tokens - tokensIn, usd));
 };
 let costTick = 0;
 const costTimer =
@@ -159,6 +168,6 @@ if (sampleCost !== undefined) {
 
 const tokensIn = 1000 + body.length * 4;
 const tokensOut = 200 + Math.round(seconds * 50);
-console.log(JSON.stringify({ gf_insights: { tokensIn, tokensOut, costUsd: Number(((tokensIn * 3 + tokensOut * 15) / 1e6).toFixed(6)) } }));
+console.log(insights(tokensIn, tokensOut, (tokensIn * 3 + tokensOut * 15) / 1e6));
 if (exitCode !== 0) console.error(`sample engine: failing on purpose (exit ${exitCode}, attempt ${attempt})`);
 process.exit(exitCode);

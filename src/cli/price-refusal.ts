@@ -38,8 +38,11 @@ export function checkPriceValue(key: string, path: readonly string[], value: unk
 
 /** core/prices' refusal of a new engine given one rate: `prices.codex has no usdPerMillionOut: a new engine's …`. */
 const ONE_RATE = /^prices\.(\S+) has no (usdPerMillionIn|usdPerMillionOut): a new engine's price needs both rates/;
-/** An engine key the table cannot hold, in zod's words: `body.prices.кодекс: Invalid key in record`. */
-const BAD_ENGINE = /^body\.prices\.(.+?): (?:Invalid key in record|must be an engine name)/;
+/**
+ * An engine key the table cannot hold: `body.prices: key "кодекс": must be an engine name …` (worker/problem names a
+ * refused record key), or an older coordinator's `body.prices.кодекс: Invalid key in record`.
+ */
+const BAD_ENGINE = /^body\.prices(?:\.[^:]+)?: (?:key ".*": )?(?:Invalid key in record|must be an engine name)/;
 /** core/prices' refusal of a table past its bound: `prices would hold 73 engines: at most 64`. */
 const TOO_MANY = /^prices would hold \d+ engines: at most \d+/;
 /** A rate of the wrong type, in zod's words: `body.prices.codex.usdPerMillionIn: Invalid input: expected number`. */

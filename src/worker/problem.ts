@@ -108,12 +108,30 @@ export function problemResponse(c: Context, err: DomainError): Response {
   return c.body(JSON.stringify(problem), ERROR_CODES[err.code] as ContentfulStatusCode, headers);
 }
 
+/**
+ * How much of a refused record key an issue echoes: an engine name is at most 32 bytes, and the bound leaves the key
+ * rule's own words room within ISSUE_TEXT_BYTES — a key cut only by the whole message's bound lost the rule.
+ */
+const KEY_ECHO_BYTES = 64;
+
+/**
+ * One zod issue as `{path, message}`, path from `where`. A record's refused key is told by its key rule's own message,
+ * the key named, at the record's path: zod 4 says only "Invalid key in record" at a path ending in the key, and
+ * keeps the rule beneath (`issues`) — `body.prices.кодекс: Invalid key in record` said nothing of what a name may be.
+ */
+function issueOf(where: string, i: z.core.$ZodIssue): { path: string; message: string } {
+  const path = i.path.map(String);
+  if (i.code === "invalid_key" && path.length > 0) {
+    const key = JSON.stringify(clipUtf8(path.pop() as string, KEY_ECHO_BYTES));
+    const rule = i.issues[0]?.message ?? i.message;
+    return { path: clipUtf8([where, ...path].join(".")), message: clipUtf8(`key ${key}: ${rule}`) };
+  }
+  return { path: clipUtf8([where, ...path].join(".")), message: clipUtf8(i.message) };
+}
+
 /** A zod failure as `validation_failed`, echoing at most ISSUES_ECHOED issues of bounded size (core/bytes). */
 export function fromZod(where: string, error: ZodError): DomainError {
-  const issues = error.issues.slice(0, ISSUES_ECHOED).map((i) => ({
-    path: clipUtf8([where, ...i.path.map(String)].join(".")),
-    message: clipUtf8(i.message),
-  }));
+  const issues = error.issues.slice(0, ISSUES_ECHOED).map((i) => issueOf(where, i));
   const first = issues[0];
   const more = error.issues.length - 1;
   return new DomainError(

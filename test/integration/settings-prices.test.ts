@@ -2,7 +2,8 @@
 // sets an engine's rates (the default engine `*` too), merges a later change rate by rate, removes a price with null,
 // is audited `settings.update` with the dotted keys that changed, and GET answers the table; a bad table — a negative,
 // too large or non-numeric rate, an engine key no engine can have, an unknown field, a new engine given one rate of
-// two, more engines than the bound — is refused 400 problem+json `validation_failed` and changes nothing.
+// two, more engines than the bound — is refused 400 problem+json `validation_failed` and changes nothing; a refused
+// engine key's detail names the key and says what an engine name may be.
 import { describe, expect, it } from "vitest";
 import { MAX_PRICED_ENGINES, MAX_USD_PER_MILLION } from "../../src/core/prices.ts";
 import type { ProductSettings } from "../../src/core/settings.ts";
@@ -42,6 +43,16 @@ describe("settings prices", () => {
     const changed = audit.body.items.filter((i) => i.action === "settings.update").map((i) => i.detail.changed);
     expect(changed).toContainEqual(["prices.codex.usdPerMillionOut"]);
     expect(changed).toContainEqual(["prices.*.usdPerMillionIn", "prices.*.usdPerMillionOut"]);
+  });
+
+  it("an engine key no engine has is told the engine-name rule, the key named — not zod's 'Invalid key in record'", async () => {
+    const r = await patch("settings-prices-key", { prices: { кодекс: codex } });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({
+      code: "validation_failed",
+      detail: 'body.prices: key "кодекс": must be an engine name like codex, or * (the default engine)',
+    });
+    expect((await read("settings-prices-key")).prices).toEqual({});
   });
 
   const many = Object.fromEntries(Array.from({ length: MAX_PRICED_ENGINES + 1 }, (_, i) => [`e${i}`, codex]));

@@ -1,8 +1,9 @@
 // `gigafactory factory breaker-reset ID ENGINE` POSTs …/factories/ID/breakers/ENGINE/reset — the factory named by
 // its id or its name, `*` (quoted) for the default engine — and says the breaker is closed, or "already closed …
-// nothing to reset" with no ✔ for a `changed: false`; `--json` emits the answer; a refusal (an unknown factory, a
-// bad engine name) is one `✘ ERROR code: … / fix` line and exit 1 — an engine the factory never declared
-// `unknown_engine`, its fix naming the factory's engines — and a missing ENGINE a usage error (exit 2, nothing sent).
+// nothing to reset" with no ✔ for a `changed: false`; `--json` emits the answer; a refusal (an unknown factory) is
+// one `✘ ERROR code: … / fix` line and exit 1 — an engine the factory never declared `unknown_engine`, its fix naming
+// the factory's engines — and a missing ENGINE, or one the API's engine rule refuses (`'a b'`, `кодекс`, 33
+// characters), a usage error: exit 2, nothing sent, the fix the BREAKERS column its names are copied from.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -69,16 +70,21 @@ describe("gigafactory factory breaker-reset", () => {
     expect(calls).toContain("POST /api/v1/products/shop/factories/fac_1/breakers/*/reset");
   });
 
-  it("a refused engine name is one ✘ ERROR line, exit 1; a missing ENGINE a usage error, nothing sent", async () => {
+  it("an engine name the API's rule refuses is a usage error (exit 2), nothing sent; so is a missing ENGINE", async () => {
     const { url, calls } = await coordinator();
-    const bad = await cli(url, "factory", "breaker-reset", "fac_1", "Claude");
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^✘ ERROR validation: .*must be an engine name like claude.* \/ /);
-    const before = calls.length;
+    for (const engine of ["a b", "кодекс", "c".repeat(33), "Claude", "claude/reset"]) {
+      const bad = await cli(url, "factory", "breaker-reset", "fac_1", engine);
+      expect(bad, engine).toMatchObject({ code: 2, stdout: "" });
+      expect(bad.stderr, engine).toBe(
+        `✘ ERROR usage: engine ${JSON.stringify(engine)}: must be an engine name like claude, or * for the default / ` +
+          "copy it from the BREAKERS column of `gigafactory factories` (lowercase letters, digits, '.', '_' and '-', " +
+          "at most 32, starting with a letter or digit), or quote '*' for the default engine\n",
+      );
+    }
     const usage = await cli(url, "factory", "breaker-reset", "fac_1");
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^✘ ERROR usage: /);
-    expect(calls.length).toBe(before);
+    expect(calls).toEqual([]);
   });
 
   it("an engine the factory never declared is ✘ ERROR unknown_engine, its fix the factory's engines; exit 1", async () => {

@@ -13,10 +13,15 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAssignments } from "../../src/cli/commands/settings.ts";
+import { priceFix } from "../../src/cli/price-refusal.ts";
 import { applySettingsPatch, SettingsPatchSchema, withDefaults } from "../../src/core/settings.ts";
+import { fromZod } from "../../src/worker/problem.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
-/** A stand-in coordinator with the real schema and merge: a refused merge (RangeError) is its 400, as the Worker's. */
+/**
+ * A stand-in coordinator with the real schema, merge and problem words (worker/problem fromZod): a refused merge
+ * (RangeError) is its 400, as the Worker's.
+ */
 async function coordinator(): Promise<{ url: string; patches: unknown[] }> {
   let settings = withDefaults(undefined);
   const { url, bodies } = await stubCoordinator((req, reply) => {
@@ -25,10 +30,7 @@ async function coordinator(): Promise<{ url: string; patches: unknown[] }> {
     const refuse = (detail: string) =>
       reply.problem(400, { title: "Request failed validation", detail, code: "validation_failed" });
     const parsed = SettingsPatchSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return refuse(`${["body", ...issue.path].join(".")}: ${issue.message}`);
-    }
+    if (!parsed.success) return refuse(fromZod("body", parsed.error).message);
     try {
       settings = applySettingsPatch(settings, parsed.data);
     } catch (e) {
@@ -73,6 +75,8 @@ describe("settings set prices: refusals a newcomer can act on", () => {
     expect(r.stderr).toMatch(/lowercase letters, digits/);
     expect(r.stderr).toMatch(/`\*` for the default engine/);
     expect(r.stderr).not.toMatch(/fix the value named above/);
+    // An older coordinator's words for the same refusal (zod's, before worker/problem named the key) get the same fix.
+    expect(priceFix("body.prices.кодекс: Invalid key in record", {})).toMatch(/lowercase letters, digits/);
   });
 
   it("a rate of the wrong type: a number to write, never `=…`", async () => {

@@ -2,41 +2,21 @@
  * @module cli/commands/factory-changes
  * `gigafactory factory drain|quarantine|activate|approve|release|rotate|revoke|rm ID`: the changes an operator
  * makes to one factory, each printing what the factory is now (or `--json`); `factory breaker-reset ID ENGINE`
- * closes one of its breakers. ID is the factory's id or its name (cli/factory-ref). The fleet listing is cli/commands/factories, enrollment cli/commands/enroll.
+ * closes one of its breakers (cli/commands/factory-breaker-reset). ID is the factory's id or its name
+ * (cli/factory-ref). The fleet listing is cli/commands/factories, enrollment cli/commands/enroll.
  */
 
 import { counted } from "../../core/counted.ts";
-import { BreakerEngineParam } from "../../shared/api-metrics.ts";
-import { ApiError, type Enrolled } from "../../shared/http-client.ts";
+import type { Enrolled } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
-import { CliError } from "../errors.ts";
 import { factoryId } from "../factory-ref.ts";
 import { SIGTERM_HELP } from "../interruption.ts";
 import { checked, EnrolledRead } from "../read-answers.ts";
-import {
-  BreakerResetRead,
-  DeregisteredRead,
-  FactoryChangedRead,
-  FactoryGrantRead,
-  FleetRefsRead,
-  inlined,
-} from "../read-answers-ops.ts";
+import { DeregisteredRead, FactoryChangedRead, FactoryGrantRead, FleetRefsRead, inlined } from "../read-answers-ops.ts";
 import { list } from "../table.ts";
 import { showToken } from "./factories.ts";
+import { breakerResetCommand } from "./factory-breaker-reset.ts";
 import { type SecretWords, sendForSecret } from "./secret-interrupt.ts";
-
-/**
- * A reset's `unknown_engine` refusal (core/breaker-engines) as its `✘ ERROR` line, the fix the factory's engines (the
- * problem's `engines`, those a reset takes: shared/api-metrics BreakerEngineParam); anything else as it came.
- */
-function unknownEngineError(err: unknown, id: string): unknown {
-  if (!(err instanceof ApiError) || err.code !== "unknown_engine") return err;
-  const listed = (err.body as { engines?: unknown } | null)?.engines;
-  const engines = Array.isArray(listed) ? listed.filter((e) => BreakerEngineParam.safeParse(e).success) : [];
-  if (engines.length === 0) return err;
-  const fix = `one of ${engines.join(", ")} (gigafactory factory breaker-reset ${id} ENGINE; quote '*')`;
-  return new CliError("unknown_engine", err.detail, fix);
-}
 
 const STATUS_CHANGES = {
   drain: { status: "draining", summary: "stop giving a factory new work; it finishes what it holds" },
@@ -157,36 +137,7 @@ export const factoryCommands: Command[] = [
       return 0;
     },
   },
-  {
-    path: ["factory", "breaker-reset"],
-    args: { names: "ID ENGINE", min: 2, max: 2 },
-    summary: "close a factory's breaker for an engine now ('*' for its default engine): its jobs go there again",
-    details: [
-      "For an engine known fixed (its login renewed, a rate limit lifted): the breaker need not wait out its",
-      "cool-down. Its failures and cool-down ladder are cleared, its alert resolved; runs granted before the reset",
-      "(a trial still out too) no longer count, nor against the error budget. Quote '*' (the engine of jobs that",
-      "name none) so the shell does not expand it.",
-    ],
-    options: {},
-    async run(ctx) {
-      const ref = ctx.positionals[0]!;
-      const id = await idOf(ctx);
-      const engine = ctx.positionals[1]!;
-      const answer = await ctx
-        .client()
-        .resetBreaker(id, engine)
-        .catch((err: unknown) => {
-          throw unknownEngineError(err, id);
-        });
-      const b = checked(BreakerResetRead, answer, "a breaker");
-      const named = engine === "*" ? "the default engine's breaker" : `engine ${engine}'s breaker`;
-      const on = inlined`${named} on factory ${ref === id ? id : `${ref} (${id})`}`;
-      if (ctx.json) ctx.emit(b);
-      else if (!b.changed) ctx.print(`already closed with no failures: nothing to reset — ${on}`);
-      else ctx.print(`✔ ${on} is closed: jobs of that engine may run there again`);
-      return 0;
-    },
-  },
+  breakerResetCommand(idOf),
   {
     path: ["factory", "rotate"],
     args: { names: "ID", min: 1, max: 1 },
