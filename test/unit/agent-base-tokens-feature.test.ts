@@ -13,9 +13,8 @@ const resumed: OutFrame = {
   type: "complete",
   jobId: "job_1",
   leaseEpoch: 2,
-  result: "success",
   insights: { tokensIn: 600, tokensOut: 10, baseTokens: 500, unpricedTokens: 610 },
-} as OutFrame;
+};
 
 describe("framedFor", () => {
   it("leaves baseTokens out for a coordinator that did not announce it, and keeps the rest", () => {
