@@ -10,6 +10,7 @@ export type Row = Record<string, string | number | boolean | null>;
 
 const str = (v: unknown): string => String(v ?? "");
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+const positive = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : null);
 
 /** A run's D1 key: one row per lease epoch, so a refunded attempt number never merges two runs. */
 export function runId(productId: string, jobId: string, leaseEpoch: number): string {
@@ -47,6 +48,7 @@ export const RUN_COLS = [
   "tokensOut",
   "costUsd",
   "unpricedTokens",
+  "estimatedUsd",
   "retryable",
 ] as const;
 export const AUDIT_COLS = ["id", "productId", "at", "actor", "action", "target", "detail", "seq", "part"] as const;
@@ -110,6 +112,8 @@ export function rowOf(r: HistoryRecord): Row {
         costUsd: num(insights.costUsd),
         // As the coordinator counted them (jobs/runs `runCost`): a whole count, null when none.
         unpricedTokens: Number.isSafeInteger(insights.unpricedTokens) ? (insights.unpricedTokens as number) : null,
+        // As the coordinator charged it (core/run-estimate-record): USD on top of costUsd, null when none.
+        estimatedUsd: positive(insights.estimatedUsd),
         // The result's word, which core/run-counts reads for budget_exceeded; null when it gave none.
         retryable: typeof result.retryable === "boolean" ? (result.retryable ? 1 : 0) : null,
       };

@@ -82,6 +82,11 @@ export const runs = sqliteTable(
      */
     unpricedTokens: integer("unpriced_tokens"),
     /**
+     * USD charged on top of costUsd for its unpriced tokens at settings `prices` (policies/estimate-spend; the run's
+     * `spend.estimatedUsd`), as the coordinator charged it; null: none, or a row from before migration 0013.
+     */
+    estimatedUsd: real("estimated_usd"),
+    /**
      * The result's `retryable` (true 1, false 0): what tells a `budget_exceeded` the product's budget stopped and
      * requeued (true: not counted) from an overrun of the job's own budget (a failure; core/run-counts `countsAs`).
      * Null: the result said nothing (an open run, most outcomes), or a row from before migration 0012.

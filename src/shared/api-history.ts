@@ -81,6 +81,13 @@ export const RunRowSchema = z.object({
     .int()
     .nullable()
     .describe("of tokensIn + tokensOut, those no USD came for (the run's spend.unpricedTokens); null: none"),
+  estimatedUsd: z
+    .number()
+    .nullable()
+    .describe(
+      "USD charged on top of costUsd for its unpriced tokens at settings prices, until its engine reports USD (the " +
+        "run's spend.estimatedUsd; its charge is costUsd + estimatedUsd); null: none, or a row from before it was kept",
+    ),
   retryable: z
     .boolean()
     .nullable()

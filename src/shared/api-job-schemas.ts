@@ -37,6 +37,10 @@ export const RunInsightsSchema = z.object({
   costUsd: z.number().optional(),
   unpricedTokens: z.number().optional(),
   baseTokens: z.number().optional().describe("of tokensIn, a resumed run's earlier engines' (in + out, split unknown)"),
+  estimatedUsd: z
+    .number()
+    .optional()
+    .describe("a closed run's USD charged on top of costUsd for unpriced tokens at settings prices; absent: none"),
   diffStat: z.object({ files: z.number(), insertions: z.number(), deletions: z.number() }).optional(),
 });
 

@@ -3,9 +3,13 @@
 // without it a reader had no way on from the end but to read it all again — and an empty page read with that cursor
 // says nothing has landed yet and gives the same cursor back. Each line keeps the filter (`--job`) it was read with.
 // A run's COST says its unpriced tokens beside the USD (D1's `unpricedTokens`), as `job` says a run's spend: a Codex
-// run's $0.00 read as free. A `budget_exceeded` run's OUTCOME says whose budget stopped it (D1's `retryable`): the
+// run's $0.00 read as free. A run charged an estimate at settings prices (D1's `estimatedUsd`) reads its charge and
+// says the estimated part in the words of `job`'s SPENT cell (cli/run-charge-text, one formatter): a run charged $1.80
+// read "— (500,000 unpriced)" while `job` and `budget` said $1.80 estimated; `--json` carries the field as D1 gave it.
+// A `budget_exceeded` run's OUTCOME says whose budget stopped it (D1's `retryable`): the
 // product's (requeued, not counted in any success ratio) or the job's own (a failure) — the outcome alone could not.
 import { describe, expect, it } from "vitest";
+import { spendText } from "../../src/cli/commands/job-spend.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const NOW = 1_700_000_060_000;
@@ -26,6 +30,7 @@ const RUN = {
   tokensOut: null,
   costUsd: null,
   unpricedTokens: null,
+  estimatedUsd: null,
   retryable: null,
   ingestSeq: 4,
 };
@@ -70,6 +75,34 @@ describe("gigafactory history", () => {
     expect(line("j1")).toMatch(/\$0\.00 \(1,234,567 unpriced\)/);
     expect(line("j2")).toMatch(/\$0\.50(?! \()/);
     expect(line("j3")).toMatch(/\$0\.50(?! \()/);
+  });
+
+  it("shows a run's estimate at settings prices in its cost, in the words of `job`", async () => {
+    const ended = { endedAt: NOW - 1_000, outcome: "success", tokensIn: 400_000, tokensOut: 100_000 };
+    const codex = { ...RUN, ...ended, unpricedTokens: 500_000, estimatedUsd: 1.8 };
+    // Its engine's USD came in under the estimate: the rest of the estimate stays charged (core/price-estimate).
+    const under = { ...RUN, ...ended, id: "p:j2:e1", jobId: "j2", costUsd: 0.5, estimatedUsd: 1 };
+    const older = { ...codex, id: "p:j3:e1", jobId: "j3", estimatedUsd: undefined }; // a coordinator before 0013
+    const items = [codex, under, older];
+    const { url } = await stubCoordinator((_req, reply) =>
+      reply.json(200, { kind: "runs", items, more: false, nextCursor: "FOLLOW" }),
+    );
+    const out = await captureCli(["history", "--kind", "runs", ...connection(url, "p")], { now: NOW });
+    expect(out.code).toBe(0);
+    const line = (job: string) => out.stdout.split("\n").find((l) => l.includes(` ${job} `)) ?? "";
+    expect(line("j1")).toMatch(/\$1\.80 \(500,000 unpriced, \$1\.80 estimated\)/);
+    // As `job`'s SPENT cell says the same run's charge (its tokens aside).
+    const job = spendText({ usd: 0, tokens: 500_000, unpricedTokens: 500_000, estimatedUsd: 1.8 }, "$1.80", "$1.80");
+    expect(line("j1")).toContain(job.replace(" · 500,000 tokens", ""));
+    expect(line("j2")).toMatch(/\$1\.50 \(\$1\.00 estimated\)/);
+    expect(line("j3")).toMatch(/— \(500,000 unpriced\)/);
+
+    const json = await captureCli(["history", "--kind", "runs", "--json", ...connection(url, "p")], { now: NOW });
+    expect(JSON.parse(json.stdout).items.map((i: { estimatedUsd?: number }) => i.estimatedUsd)).toEqual([
+      1.8,
+      1,
+      undefined,
+    ]);
   });
 
   it("says whose budget a budget_exceeded run was stopped by", async () => {

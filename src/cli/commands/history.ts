@@ -9,11 +9,10 @@
  * in arrival order. A factory (HOLDER, FACTORY) is named as `jobs` names it (cli/factory-names). Under --json: the
  * API's `{ kind, items, nextCursor?, more }`, unchanged.
  */
-import { groupedCount } from "../../core/unpriced.ts";
-import { usdText } from "../../core/usd-text.ts";
 import type { Command } from "../context.ts";
 import { factoryNamer, factoryNames, nameWaitMs } from "../factory-names.ts";
 import { checked, HistoryRead } from "../read-answers.ts";
+import { chargeNotes, chargeTexts } from "../run-charge-text.ts";
 import { type Column, formatInstant, renderTable } from "../table.ts";
 
 const KINDS = ["snapshots", "runs", "audit"] as const;
@@ -25,12 +24,17 @@ const text = (v: unknown): string =>
 const at = (v: unknown): string => (typeof v === "number" ? formatInstant(v) : "—");
 
 /**
- * A run's COST: its USD and, when some of its tokens had no USD (D1's `unpricedTokens`, core/unpriced), how many —
- * "$0.00 (1,234,567 unpriced)", as `job` says a run's spend: a Codex run's $0.00 alone read as free.
+ * A run's COST: what it was charged — its USD plus the part estimated at settings prices (D1's `estimatedUsd`,
+ * core/price-estimate) — and, when some of its tokens had no USD (D1's `unpricedTokens`, core/unpriced), how many and
+ * which part is an estimate: "$0.00 (1,234,567 unpriced)", "$1.80 (500,000 unpriced, $1.80 estimated)", in the words
+ * of `job`'s SPENT cell (cli/run-charge-text): a Codex run's $0.00 alone read as free, an estimated one's "—".
  */
-function costText(usd: unknown, unpriced: unknown): string {
-  const cost = typeof usd === "number" ? usdText(usd) : "—";
-  return typeof unpriced === "number" && unpriced > 0 ? `${cost} (${groupedCount(unpriced)} unpriced)` : cost;
+function costText(i: Item): string {
+  const unpriced = typeof i.unpricedTokens === "number" && i.unpricedTokens > 0 ? i.unpricedTokens : undefined;
+  const estimatedUsd = typeof i.estimatedUsd === "number" && i.estimatedUsd > 0 ? i.estimatedUsd : undefined;
+  if (typeof i.costUsd !== "number" && estimatedUsd === undefined) return `—${chargeNotes(unpriced, undefined)}`;
+  const { charge, estimated } = chargeTexts(typeof i.costUsd === "number" ? i.costUsd : 0, estimatedUsd);
+  return `${charge}${chargeNotes(unpriced, estimated)}`;
 }
 
 /**
@@ -89,7 +93,7 @@ const VIEWS: Record<Kind, { columns: Column[]; row(i: Item, named: Named): strin
       factory(i.factoryId, named),
       text(i.leaseEpoch),
       outcomeText(i),
-      costText(i.costUsd, i.unpricedTokens),
+      costText(i),
       text(i.message),
     ],
   },

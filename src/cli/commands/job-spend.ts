@@ -12,6 +12,7 @@ import { groupedCount } from "../../core/unpriced.ts";
 import { usdTexts } from "../../core/usd-text.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import { flooredPercent } from "../number-text.ts";
+import { chargeNotes } from "../run-charge-text.ts";
 import { NONE } from "../table.ts";
 
 /** The job view's amounts as text (its budget, what its runs spent together, each run's charge), as `jobUsd` gives them. */
@@ -73,15 +74,12 @@ export function budgetText(job: Job, usd: string | undefined): string {
 
 /**
  * A run's SPENT cell: "$1.50 · 500,000 tokens (500,000 unpriced, $1.50 estimated)" — its charge, its tokens, those no
- * USD came for (core/unpriced) and the estimated part of the charge. @param usd its charge as `jobUsd` gives it
+ * USD came for (core/unpriced) and the estimated part of the charge, in the words `history` says them too
+ * (cli/run-charge-text). @param usd its charge as `jobUsd` gives it
  */
 export function spendText(spend: Run["spend"], usd: string | undefined, estimated?: string): string {
   if (!spend || usd === undefined) return NONE;
-  const notes = [
-    spend.unpricedTokens ? `${groupedCount(spend.unpricedTokens)} unpriced` : undefined,
-    estimated ? `${estimated} estimated` : undefined,
-  ].filter(Boolean);
-  return `${usd} · ${tokensText(spend.tokens)}${notes.length ? ` (${notes.join(", ")})` : ""}`;
+  return `${usd} · ${tokensText(spend.tokens)}${chargeNotes(spend.unpricedTokens, estimated)}`;
 }
 
 /**

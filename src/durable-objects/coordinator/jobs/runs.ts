@@ -12,6 +12,7 @@
 
 import type { Insights, Job, RunResult } from "../../../core/model.ts";
 import { type RunSpend, type RunSpendMark, raisedToMark } from "../../../core/run-accrual.ts";
+import { withEstimate } from "../../../core/run-estimate-record.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
 import { linkOpen, readFactory } from "../factories/registry.ts";
@@ -182,15 +183,12 @@ export function earlierSpendMarks(sql: SqlStorage, jobId: string, leaseEpoch: nu
  * A closing run's insights with what it was charged, cost and tokens (core/run-accrual `raisedToMark`): a run
  * cancelled, stopped or timed out after progress reports, or completing with lower figures, had been stored at its
  * final report's (or none) while the budgets were charged the highest it reported — run history, track records and
- * experiments read too little, and its tokens read as none.
+ * experiments read too little, and its tokens read as none. With its estimate as charged (core/run-estimate-record).
  */
 function runCost(sql: SqlStorage, job: Job, insights: Insights | undefined): Insights | undefined {
-  return withCountedUnpriced(
-    sql,
-    job.id,
-    job.leaseEpoch,
-    raisedToMark(insights, runSpendMark(sql, job.id, job.leaseEpoch)),
-  );
+  const mark = runSpendMark(sql, job.id, job.leaseEpoch);
+  const counted = withCountedUnpriced(sql, job.id, job.leaseEpoch, raisedToMark(insights, mark));
+  return withEstimate(counted, mark.estimatedUsd);
 }
 
 /**

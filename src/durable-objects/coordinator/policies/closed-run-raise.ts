@@ -4,7 +4,8 @@
  * the close still charges the run (policies/late-spend); its stored insights rise to the run's new high-water mark —
  * cost and tokens (core/run-accrual `raisedToMark`) — and so does each figure derived from them at the close:
  *   - its D1 history row (history/write lets an ended run's cost and tokens rise, and only rise), with the run's
- *     unpriced tokens as counted (jobs/runs `withCountedUnpriced`);
+ *     unpriced tokens as counted (jobs/runs `withCountedUnpriced`) and its estimate at settings prices as charged
+ *     (core/run-estimate-record: a late report's tokens raise it, policies/estimate-spend);
  *   - its track record's cost mean (policies/track-records: the router's costFit, explain, the fleet card), when its
  *     outcome was counted there and that record still holds it (the record under its key is the one that counted it);
  *   - its experiment arm's cost sums (policies/experiments: `meanCostUsd`, the cost guardrail), when it was the
@@ -18,11 +19,12 @@ import type { Experiment } from "../../../core/experiment.ts";
 import type { Job } from "../../../core/model.ts";
 import { type RunSpend, raisedToMark } from "../../../core/run-accrual.ts";
 import { countsAs } from "../../../core/run-counts.ts";
+import { withEstimate } from "../../../core/run-estimate-record.ts";
 import type { TrackRecord } from "../../../core/track-record.ts";
 import { classOfJob } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
-import { withCountedUnpriced } from "../jobs/runs.ts";
+import { runSpendMark, withCountedUnpriced } from "../jobs/runs.ts";
 import { enqueueRun } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { saveExperiment } from "./experiments.ts";
@@ -36,11 +38,11 @@ export function raiseClosedRun(tx: Tx, job: Pick<Job, "requires" | "manifest">, 
   const run = JSON.parse(doc) as Run;
   const insights = raisedToMark(run.insights, mark);
   if (insights === run.insights || !insights) return;
-  // The late report's unpriced tokens were counted in this unit before (policies/late-spend): the row says them too.
-  const raised: Run = {
-    ...run,
-    insights: withCountedUnpriced(tx.sql, run.jobId, run.leaseEpoch, insights) ?? insights,
-  };
+  // The late report's unpriced tokens were counted, and priced, in this unit before (policies/late-spend): the row
+  // says them too.
+  const counted = withCountedUnpriced(tx.sql, run.jobId, run.leaseEpoch, insights) ?? insights;
+  const estimated = runSpendMark(tx.sql, run.jobId, run.leaseEpoch).estimatedUsd;
+  const raised: Run = { ...run, insights: withEstimate(counted, estimated) ?? counted };
   execute(
     tx.sql,
     "UPDATE runs SET doc = ? WHERE job_id = ? AND lease_epoch = ?",
