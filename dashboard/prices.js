@@ -131,7 +131,12 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
     }
   };
 
-  /** A row's rates as typed, refused at their box when either is not a rate the API takes. @param {HTMLElement} row */
+  /**
+   * A row's rates changed from what was drawn (`data-drawn`), refused at their box when one is not a rate the API
+   * takes. Only those: PATCH merges rate by rate (core/prices), and a rate sent as drawn put back another operator's
+   * change of it made since this page's read. `{}` when none changed; undefined when one was refused.
+   * @param {HTMLElement} row @returns {Record<string, number> | undefined}
+   */
   const ratesOf = (row) => {
     const engine = row.dataset.engine ?? "";
     /** @type {Record<string, number>} */
@@ -140,6 +145,7 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
       const side = box.dataset.side === "in" ? "in" : "out";
       const r = parseRate(box.value, rateLabel(engine, side));
       if (!r.ok) return void fieldError(box, status, r.why);
+      if (r.rate === Number(box.dataset.drawn)) continue; // "1.0" for a drawn 1 is no change either
       rates[side === "in" ? "usdPerMillionIn" : "usdPerMillionOut"] = r.rate;
     }
     return rates;
@@ -160,6 +166,11 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
       );
     const rates = ratesOf(row);
     if (!rates) return;
+    if (Object.keys(rates).length === 0) {
+      showError(status);
+      status.textContent = "Nothing changed."; // no request: the row holds what was drawn
+      return;
+    }
     send({ [engine]: rates }, button, engine, (p) =>
       Object.hasOwn(p, engine) ? `Saved: ${name} at ${priceText(p[engine])}.` : `Saved: ${name} has no price.`,
     );

@@ -3,7 +3,8 @@
 // GET …/settings holds it and the table shows the server's answer (1.250 typed reads 1.25); a viewer sees the rates and
 // no editor; a rate or an engine name the API would refuse (-1, __proto__) is refused at its box and sends nothing; a
 // value the server refuses (a 65th engine) shows the server's detail and changes nothing; a later read draws prices
-// changed elsewhere and keeps the rates the reader edited, the box being typed in untouched; a read sent before a price's
+// changed elsewhere and keeps the rates the reader edited, the box being typed in untouched; a Save sends only the rates
+// edited (another operator's change of the other rate survives), nothing when none is; a read sent before a price's
 // Save and answered after it is dropped (it drew the replaced table back, "changed elsewhere"). No page error or CSP violation on the way.
 import type { APIResponse, Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -171,6 +172,28 @@ describe("the settings page's prices editor", () => {
     await expect.poll(() => status(page), SOON).toBe("Saved: codex at $1.50 read, $4.00 written per million tokens.");
     expect((await prices()).codex).toEqual({ usdPerMillionIn: 1.5, usdPerMillionOut: 4 });
     expect(await elsewhere.textContent()).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // PATCH merges rate by rate (core/prices): a Save that sent both rates of its row put back the one another operator
+  // changed since the page drew it, unseen (the page had not re-read yet).
+  it("sends only the rates edited: another operator's change of the other rate survives a Save before the re-read", async () => {
+    await patch({ prices: { codex: { usdPerMillionIn: 1, usdPerMillionOut: 2 } } });
+    const { page, errors, close } = await open(suite.tokens.operator, true);
+    const sent = patchesSent(page);
+    const read = page.getByLabel("codex: USD per million read");
+    await expect.poll(() => read.inputValue(), SOON).toBe("1");
+    await page.getByRole("button", { name: "Save the codex price" }).click();
+    await expect.poll(() => status(page), SOON).toBe("Nothing changed.");
+    expect(sent()).toBe(0);
+    await patch({ prices: { codex: { usdPerMillionOut: 4 } } }); // another operator, before this page's next read
+    await read.fill("1.5");
+    await page.getByRole("button", { name: "Save the codex price" }).click();
+    await expect.poll(() => status(page), SOON).toBe("Saved: codex at $1.50 read, $4.00 written per million tokens.");
+    expect((await prices()).codex).toEqual({ usdPerMillionIn: 1.5, usdPerMillionOut: 4 });
+    expect(await page.getByLabel("codex: USD per million written").inputValue()).toBe("4");
+    expect(sent()).toBe(1);
     expect(errors).toEqual([]);
     await close();
   });
