@@ -2,7 +2,8 @@
  * @module dashboard/prices
  * The settings page's prices editor (settings.js places it): the operator's price per engine for tokens no USD came
  * for (core/prices; the Budget page and the runs list show the estimate it makes) — read with the settings, each row's
- * rates changed (Save) or its price removed (Remove), an engine added with both rates; each one PATCH …/settings of
+ * rates changed (Save, or Enter in a rate box: only the rates changed) or its price removed (Remove, asked first), an
+ * engine not priced yet added with both rates; each one PATCH …/settings of
  * `prices` alone, checked first as the API checks it (prices-rules.js), the table then drawn from the server's answer,
  * not from what was typed. A viewer sees the rates as text, no boxes or buttons (a token whose role is unknown gets the
  * server's refusal). The page's later reads draw prices changed elsewhere, keeping an edit and the box being typed in.
@@ -13,7 +14,7 @@ import { setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showError, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { engineName, engineProblem, parseRate, pricesTerms, priceText } from "./prices-rules.js";
-import { addBoxes, priceRowsOf, pricesTable, rateLabel } from "./prices-table.js";
+import { addBoxes, priceRowsOf, pricesTable, rateLabel, refusalBoxes } from "./prices-table.js";
 
 /**
  * The editor. `read(prices)` draws a read of the settings' `prices` (not while a request of its own is out: `busy()`);
@@ -104,20 +105,7 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
     } catch (err) {
       if (!alive()) return;
       // A rate the coordinator refused (`body.prices.codex.usdPerMillionIn`) is marked at its box.
-      const typed = add.engine.value.trim();
-      /** @type {Array<[string, HTMLInputElement]>} */
-      const named = [...body.querySelectorAll("input")].map((b) => [
-        `prices.${b.dataset.engine}.${b.dataset.side === "in" ? "usdPerMillionIn" : "usdPerMillionOut"}`,
-        b,
-      ]);
-      if (typed && button === add.add)
-        named.push(
-          [`prices.${typed}.usdPerMillionIn`, add.rateIn],
-          [`prices.${typed}.usdPerMillionOut`, add.rateOut],
-          [`prices.${typed}`, add.engine],
-        );
-      const boxes = Object.fromEntries(named);
-      refusalError(err, status, writeFailure(err, "Not saved"), boxes);
+      refusalError(err, status, writeFailure(err, "Not saved"), refusalBoxes(body, add, button === add.add));
       // The PATCH may have landed (no answer): the table as the coordinator holds it now, the refusal's line kept.
       if (outcomeUnknown(err))
         await api(session, "/settings", { answer: SETTINGS }).then(
@@ -157,6 +145,12 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
     if (!(button instanceof HTMLElement) || !row || out || button.getAttribute("aria-disabled") === "true") return;
     const engine = row.dataset.engine ?? "";
     const name = engineName(engine);
+    // Asked first, as a job's Cancel is: its tokens with no USD go unpriced, uncounted in a USD budget's estimate.
+    if (button.dataset.action === "remove" && !confirm(`Remove the price of ${name}? Its tokens go unpriced.`)) {
+      showError(status);
+      status.textContent = `Kept the price of ${name}.`;
+      return;
+    }
     if (button.dataset.action === "remove")
       return void send(
         { [engine]: null },
@@ -176,6 +170,15 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
     );
   });
 
+  // Enter in a rate box saves its row, as Enter in the form's boxes submits the form (the rows are in no form).
+  body.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter" || !(ev.target instanceof HTMLInputElement)) return;
+    ev.preventDefault();
+    /** @type {HTMLElement | null | undefined} */ (
+      ev.target.closest("tr")?.querySelector('[data-action="save"]')
+    )?.click();
+  });
+
   const addForm = h(
     "form",
     { class: "row prices-add", "data-needs": "operator", novalidate: true, "aria-label": "Add a price" },
@@ -192,6 +195,9 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
     const engine = add.engine.value.trim();
     const bad = engineProblem(engine);
     if (bad) return fieldError(add.engine, status, bad);
+    // Priced already: an Add replaced both its rates (and drew over its row's open edit) unasked.
+    if (body.querySelector(`tr[data-engine="${CSS.escape(engine)}"]`))
+      return fieldError(add.engine, status, `Engine: ${engineName(engine)} is priced already: change its row.`);
     const rateIn = parseRate(add.rateIn.value, "USD per million read");
     if (!rateIn.ok) return fieldError(add.rateIn, status, rateIn.why);
     const rateOut = parseRate(add.rateOut.value, "USD per million written");
