@@ -26,8 +26,13 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
   const body = h("tbody");
   const status = statusLine();
   status.id = "prices-status";
-  // "Saved: …" holds while the table is as saved: a read finding it changed elsewhere takes it away (status-text).
+  // "Saved: …" holds while its engine's price is as saved: a read finding that one changed elsewhere takes it away
+  // (status-text) — held against the whole table, a change to another engine took it away too.
   const saved = heldOutcome(status);
+  /** The engine the held "Saved: …" is about. */
+  let savedEngine = "";
+  /** @param {any} prices @param {string} engine what `prices` says of `engine`'s price, as one string */
+  const priceTerms = (prices, engine) => JSON.stringify(Object.hasOwn(prices ?? {}, engine) ? prices[engine] : null);
   const elsewhere = statusLine();
   elsewhere.id = "prices-elsewhere";
   const add = addBoxes();
@@ -100,7 +105,8 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
       if (!alive()) return;
       draw(next.prices, engine);
       showError(elsewhere);
-      saved.say(said(next.prices ?? {}), pricesTerms(next.prices));
+      savedEngine = engine;
+      saved.say(said(next.prices ?? {}), priceTerms(next.prices, engine));
       if (button === add.add) for (const box of [add.engine, add.rateIn, add.rateOut]) box.value = "";
     } catch (err) {
       if (!alive()) return;
@@ -231,8 +237,9 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
     read(prices) {
       if (out) return;
       const terms = pricesTerms(prices);
-      saved.read(terms);
-      if (terms === shown) return;
+      saved.read(priceTerms(prices, savedEngine));
+      // Nothing changed since the last draw: a change said elsewhere is old news (it stayed on at every read after).
+      if (terms === shown) return void showError(elsewhere);
       const first = shown === null;
       draw(prices);
       if (!first)

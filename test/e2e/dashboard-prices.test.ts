@@ -6,7 +6,8 @@
 // changed elsewhere and keeps the rates the reader edited, the box being typed in untouched; a Save sends only the rates
 // edited (another operator's change of the other rate survives), nothing when none is; Enter in a rate box saves; an Add
 // of an engine priced already is refused at its box; Remove asks first; a form Save's answer coming after a price's Save
-// sent later does not draw the old price back; a read sent before a price's
+// sent later does not draw the old price back; a price's "Saved" stays while its engine is as saved (another engine's
+// change does not take it away), "changed elsewhere" until a read finds nothing new; a read sent before a price's
 // Save and answered after it is dropped (it drew the replaced table back, "changed elsewhere"). No page error or CSP violation on the way.
 import type { APIResponse, Page, Route } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -269,6 +270,51 @@ describe("the settings page's prices editor", () => {
     expect(errors).toEqual([]);
     await close();
     await patch({ preemption: preemption.preemption });
+  });
+
+  // "Saved: codex at …" was held against the whole table: a change to another engine elsewhere took it away, though
+  // codex was still as saved; and "Prices changed elsewhere" stayed on at every read after, none of them a change.
+  it("keeps a price's Saved while its engine is as saved; says a change elsewhere until a read finds no other", async () => {
+    await patch({
+      prices: {
+        codex: { usdPerMillionIn: 1, usdPerMillionOut: 2 },
+        claude: { usdPerMillionIn: 3, usdPerMillionOut: 15 },
+      },
+    });
+    const { page, errors, close } = await open(suite.tokens.operator, true);
+    const written = page.getByLabel("codex: USD per million written");
+    await expect.poll(() => written.inputValue(), SOON).toBe("2");
+    await written.fill("3");
+    await page.getByRole("button", { name: "Save the codex price" }).click();
+    const saved = "Saved: codex at $1.00 read, $3.00 written per million tokens.";
+    await expect.poll(() => status(page), SOON).toBe(saved);
+    await patch({ prices: { claude: { usdPerMillionOut: 16 } } }); // another engine, changed elsewhere
+    const elsewhere = page.locator("#prices-elsewhere");
+    await expect
+      .poll(
+        onClock(page, 5_000, () => elsewhere.textContent()),
+        SOON,
+      )
+      .toMatch(/^Prices changed elsewhere/);
+    expect(await page.getByLabel("claude: USD per million written").inputValue()).toBe("16");
+    expect(await status(page)).toBe(saved);
+    // The next read finds nothing changed since: the news is over.
+    await expect
+      .poll(
+        onClock(page, 5_000, () => elsewhere.textContent()),
+        SOON,
+      )
+      .toBe("");
+    expect(await status(page)).toBe(saved);
+    await patch({ prices: { codex: { usdPerMillionIn: 2 } } }); // codex itself changed elsewhere: Saved is over
+    await expect
+      .poll(
+        onClock(page, 5_000, () => status(page)),
+        SOON,
+      )
+      .toBe("");
+    expect(errors).toEqual([]);
+    await close();
   });
 
   it("drops a read sent before a price's Save that answers after it", async () => {
