@@ -2,16 +2,30 @@
 // half-open): it POSTs …/factories/{id}/breakers/{engine}/reset, for an engine the operator knows is fixed (its login
 // renewed, a rate limit lifted), so its jobs need not wait out a cool-down that doubles on each failed trial. As the
 // quarantine's Release (fleet-breakers.js): operators only (`data-needs="operator"`, role.js), greyed out while out
-// and until the re-read list draws the card anew, the answer on a status line the page keeps across redraws. Stable
+// and until the re-read list draws the card anew, the answer on a status line drawn again on each redraw while the
+// breaker is as it said (card-answers.js). Stable
 // ids for the browser test: `reset-breaker-<factoryId>-<engine>` (engine `*` as `default`), `reset-status-<factoryId>`.
 
 import { BREAKER_RESET } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
+import { cardAnswers } from "./card-answers.js";
 import { focusReturn, h, showError, statusLine } from "./dom.js";
 
 /** The engine as people read it: `*` is the factory's default engine (jobs that name none). */
 const engineName = (/** @type {string} */ e) => (e === "*" ? "default engine" : e);
+
+/**
+ * What each factory's last Reset was answered, drawn again on each redraw while its breaker is as the answer said
+ * (card-answers.js; about its engine, the state `<engine> closed` after a reset, `<engine> holding` for a refusal).
+ */
+export const resetAnswers = cardAnswers();
+
+/**
+ * A factory's breakers as card-answers states: which engine's breaker holds work ("codex holding") or not — one
+ * engine's, the answer's, is compared. @param {string[]} holding engines @param {string} engine
+ */
+const stateOf = (holding, engine) => `${engine} ${holding.includes(engine) ? "holding" : "closed"}`;
 
 /** `factoryId engine` of the resets out: drawn greyed out until answered and the card redrawn (a second press). */
 const resetting = new Set();
@@ -26,12 +40,16 @@ export function breakerResetPanel(f, live, onReset) {
   const holding = (Array.isArray(f.breakers) ? f.breakers : []).filter(
     (/** @type {any} */ b) => b.state === "open" || b.state === "half_open",
   );
-  const id = `reset-status-${f.id}`;
-  // Closed by a press, the card is drawn without buttons: its status line stays while it says something (fleet.js
-  // carries its words over each redraw), so "Reset: … closed" is read rather than vanishing with the button.
-  if (holding.length === 0 && !document.getElementById(id)?.textContent) return null;
+  const engines = holding.map((/** @type {any} */ b) => String(b.engine));
+  // Closed by a press, the card is drawn without buttons: the answer's line stays, drawn from what it said, while that
+  // breaker is as it said, so "Reset: … closed" is read rather than vanishing with the button — and is not said under
+  // the same breaker's Reset once it opened again (carried by its id, it was).
+  const said = resetAnswers.shown(f.id, (a) => stateOf(engines, a.about), live.factoriesAt);
+  if (holding.length === 0 && !said) return null;
   const status = statusLine();
-  status.id = id;
+  status.id = `reset-status-${f.id}`;
+  if (said) showError(status, said.error ? said.text : undefined);
+  if (said && !said.error) status.textContent = said.text;
   // The cards are redrawn every tick: the answer goes to the status line the page shows when it arrives.
   const shown = () => /** @type {HTMLElement} */ (document.getElementById(status.id) ?? status);
   const buttons = holding.map((/** @type {any} */ b) => resetButton(f, b.engine, live, shown, onReset));
@@ -65,27 +83,33 @@ function resetButton(f, engine, live, shown, onReset) {
   );
   /** The button the card shows now: a redraw while the request was out made it anew. */
   const current = () => /** @type {HTMLButtonElement} */ (document.getElementById(button.id) ?? button);
+  /** Says `text` on the line shown now and keeps it for the redraws, while this breaker is `state` ("": any). */
+  const say = (/** @type {string} */ text, /** @type {string} */ state, error = false) => {
+    resetAnswers.say(f.id, text, { error, state, about: engine });
+    showError(shown(), error ? text : undefined);
+    if (!error) shown().textContent = text;
+  };
   button.addEventListener("click", async () => {
     if (resetting.has(key)) return;
     resetting.add(key);
     // Closed, the card (redrawn) has no button: focus goes to the card's name.
     const giveBack = focusReturn(button, () => document.getElementById(`factory-name-${f.id}`));
     setBusy(button, true);
-    showError(shown());
-    shown().textContent = `Resetting the ${name} breaker…`; // a slow answer is not a lost click
+    say(`Resetting the ${name} breaker…`, ""); // a slow answer is not a lost click
     try {
       const path = `/factories/${encodeURIComponent(f.id)}/breakers/${encodeURIComponent(engine)}/reset`;
       const r = await api(live.session, path, { method: "POST", answer: BREAKER_RESET });
-      showError(shown());
       // `changed: false`: closed already (another operator's reset, or its trial's success, a moment ago).
-      shown().textContent =
+      say(
         r?.changed === false
           ? `Nothing to reset: the ${name} breaker is closed already.`
-          : `Reset: the ${name} breaker is closed; its jobs may run here again.`;
+          : `Reset: the ${name} breaker is closed; its jobs may run here again.`,
+        `${engine} closed`,
+      );
       // Drawn as the factory now is, without the button; a failed re-read is left to the poller's next one.
       await live.reloadFactories().then(onReset, () => {});
     } catch (err) {
-      showError(shown(), `Not reset: ${describeError(err)}`);
+      say(`Not reset: ${describeError(err)}`, `${engine} holding`, true);
     } finally {
       resetting.delete(key);
     }

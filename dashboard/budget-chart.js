@@ -32,6 +32,22 @@ export function chartData(b, now) {
  */
 export const axisTexts = (ticks) => usdTexts(ticks);
 
+/** uPlot's own width of a y axis, CSS px: kept for narrow labels, so a small budget's chart looks as it did. */
+const AXIS_SIZE = 50;
+
+/**
+ * The y axis's width, CSS px: its widest label, its ticks and the gap beside them — uPlot's fixed 50 px drew "$500.00"
+ * as "00.00" (its "$5" cut off at the canvas's edge). Exported for a unit test.
+ * @param {string[] | null} labels the axis's labels (null before uPlot has ticks)
+ * @param {(text: string) => number} width a label's width, CSS px (the canvas's measureText)
+ * @param {number} around the ticks' length and the gap, CSS px
+ * @returns {number} whole CSS px, at least AXIS_SIZE
+ */
+export function axisSize(labels, width, around) {
+  const widest = Math.max(0, ...(labels ?? []).map(width));
+  return labels?.length ? Math.max(AXIS_SIZE, Math.ceil(around + widest)) : AXIS_SIZE;
+}
+
 /**
  * The spend's line: a step after each point (uPlot's own stepped path, align 1: the value holds until the next x). A
  * straight line between points drew $0 at 00:00 to $0.60 at 15:35 as if spend had accrued all day, when both charges
@@ -90,7 +106,20 @@ export function burndownChart(plot, ceilingUsd) {
             { label: "80 % warning", stroke: "#d97706", dash: [6, 4], points: { show: false } },
             { label: "100 % ceiling", stroke: "#dc2626", dash: [6, 4], points: { show: false } },
           ],
-          axes: [{}, { values: (_u, ticks) => axisTexts(ticks) }],
+          axes: [
+            {},
+            {
+              values: (_u, ticks) => axisTexts(ticks),
+              // Sized from the labels (uPlot's axis autosize example): a later cycle keeps the size it settled on.
+              size: (/** @type {any} */ u, /** @type {string[] | null} */ values, /** @type {number} */ i, cycle) => {
+                const axis = u.axes[i];
+                if (cycle > 1) return axis._size;
+                u.ctx.font = axis.font[0];
+                const width = (/** @type {string} */ t) => u.ctx.measureText(t).width / devicePixelRatio;
+                return axisSize(values, width, axis.ticks.size + axis.gap);
+              },
+            },
+          ],
           hooks: { draw: [(/** @type {any} */ u) => expose(plot, u)] },
         },
         data,

@@ -8,6 +8,7 @@
 import { RELEASED } from "./answers.js";
 import { ApiError, api, describeError } from "./api.js";
 import { busyAttr, setBusy } from "./busy.js";
+import { cardAnswers } from "./card-answers.js";
 import { focusReturn, h, showError, statusLine, timeLeft, when } from "./dom.js";
 import { counted } from "./format.js";
 
@@ -69,7 +70,8 @@ const releasing = new Set();
  * What a refused release says. A `conflict` that names the factory's `factoryStatus` (not quarantined any more: an
  * operator drained it elsewhere, or took it out for good) says so, not "Conflict": there is nothing to release. (One
  * released elsewhere is active, and its release answers 200 `changed: false`.)
- * @param {unknown} err @returns {{ text: string, gone: boolean }} `gone`: the card's quarantine is over
+ * @param {unknown} err @returns {{ text: string, gone: boolean, state: string }} `gone`: the card's quarantine is
+ * over; `state`: the factory's status the refusal is about
  */
 function refusal(err) {
   const now = err instanceof ApiError && err.code === "conflict" ? err.body?.factoryStatus : undefined;
@@ -77,25 +79,31 @@ function refusal(err) {
     return {
       text: `Nothing to release: the factory is ${now} now, not quarantined (released meanwhile?).`,
       gone: true,
+      state: now,
     };
-  return { text: `Not released: ${describeError(err)}`, gone: false };
+  return { text: `Not released: ${describeError(err)}`, gone: false, state: "quarantined" };
 }
+
+/** What each factory's Release was answered, drawn again on each redraw while true (card-answers.js). */
+export const releaseAnswers = cardAnswers();
 
 /**
  * On a quarantined factory: why, and the Release button; on one a press released (or found released), the line saying
- * so, until the page is left; null otherwise.
+ * so while the factory is as the answer said, until the page is left; null otherwise.
  * @param {any} f
  * @param {import("./live.js").Live} live
  * @param {() => void} onReleased re-renders once the factory list is fresh
  */
 export function quarantinePanel(f, live, onReleased) {
-  const id = `release-status-${f.id}`;
   const status = statusLine();
-  status.id = id;
-  // Released by a press, the card is drawn without the panel: its status line stays while it says something (fleet.js
-  // carries its words over each redraw), as a breaker reset's does — "Released: back in rotation." vanished with the
-  // panel at the re-read of the list that followed the release, before it could be read.
-  if (f.status !== "quarantined") return document.getElementById(id)?.textContent ? status : null;
+  status.id = `release-status-${f.id}`;
+  // Released by a press, the card is drawn without the panel: the answer's line stays, drawn from what it said, while
+  // the factory is as it said — "Released: back in rotation." vanished with the panel at the re-read of the list that
+  // followed the release, before it could be read; carried by its id, it then lied under the next quarantine's panel.
+  const said = releaseAnswers.shown(f.id, f.status, live.factoriesAt);
+  if (said) showError(status, said.error ? said.text : undefined);
+  if (said && !said.error) status.textContent = said.text;
+  if (f.status !== "quarantined") return said ? status : null;
   const button = h(
     "button",
     {
@@ -112,6 +120,12 @@ export function quarantinePanel(f, live, onReleased) {
   // The cards are redrawn every tick: the answer goes to the status line the page shows when it arrives, not to
   // this card's, which a redraw while the request was out has replaced (the refusal was written out of sight).
   const shown = () => /** @type {HTMLElement} */ (document.getElementById(status.id) ?? status);
+  /** Says `text` on the line shown now and keeps it for the redraws, while the factory is in `state` ("": any). */
+  const say = (/** @type {string} */ text, /** @type {string} */ state, error = false) => {
+    releaseAnswers.say(f.id, text, { error, state });
+    showError(shown(), error ? text : undefined);
+    if (!error) shown().textContent = text;
+  };
   /** The Release the card shows now: a redraw while the request was out made it anew. */
   const current = () => /** @type {HTMLButtonElement} */ (document.getElementById(button.id) ?? button);
   button.addEventListener("click", async () => {
@@ -121,22 +135,23 @@ export function quarantinePanel(f, live, onReleased) {
     // (redrawn) has no button: focus goes to the card's name.
     const giveBack = focusReturn(button, () => document.getElementById(`factory-name-${f.id}`));
     setBusy(button, true);
-    showError(shown());
-    shown().textContent = "Releasing…"; // while the request is out: a slow answer is not a lost click
+    say("Releasing…", ""); // while the request is out: a slow answer is not a lost click
     let gone = true;
     try {
       const path = `/factories/${encodeURIComponent(f.id)}/release`;
       const r = await api(live.session, path, { method: "POST", answer: RELEASED });
-      showError(shown());
       // `changed: false`: it was active already (another operator released it a moment ago): nothing was released now.
-      shown().textContent =
+      say(
         r?.changed === false
           ? "Nothing to release: the factory is active already (released meanwhile?)."
-          : "Released: back in rotation.";
+          : "Released: back in rotation.",
+        "active",
+      );
     } catch (err) {
       const said = refusal(err);
       gone = said.gone;
-      showError(shown(), said.text);
+      // About the quarantine it was refused in, or the status the refusal named (`factoryStatus`).
+      say(said.text, said.state, true);
     }
     // Released, here or elsewhere: the card is drawn as the factory now is, without Release. A failed re-read of the
     // list leaves that to the poller's next one: it turned a release that worked into "Not released: …". Busy until

@@ -4,6 +4,7 @@
 // health is heartbeat-based on purpose, so a reconnect within seconds does not flap it.
 
 import { ago, h, when } from "./dom.js";
+import { grouped } from "./format.js";
 
 /**
  * Whether the card says "disconnected": the coordinator says so (an older one says nothing), of a factory whose link
@@ -51,5 +52,5 @@ export function linkBadge(f, now = Date.now()) {
  */
 export function disconnectedText(factories) {
   const n = factories.filter((f) => disconnected(f) && f.health !== "down").length;
-  return n ? ` · ${n} disconnected` : "";
+  return n ? ` · ${grouped(n)} disconnected` : ""; // grouped as the counts beside it: "1,001 factories"
 }

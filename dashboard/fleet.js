@@ -2,10 +2,10 @@
 // capabilities, what waits for approval and the seat limit, heartbeat age, track record), kept current by the shared
 // Live poller.
 
-import { breakerResetPanel } from "./breaker-reset.js";
+import { breakerResetPanel, resetAnswers } from "./breaker-reset.js";
 import { ago, clock, h, replace, statusLine, timeLeft, when, wholePercent } from "./dom.js";
 import { keepFieldErrors } from "./field-error.js";
-import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
+import { breakerBadges, quarantinePanel, releaseAnswers } from "./fleet-breakers.js";
 import { grantPanel, grantStore } from "./fleet-grants.js";
 import { disconnected, disconnectedText, linkBadge } from "./fleet-link.js";
 import { heldAway, neverConnected, seatsCounted } from "./fleet-seats.js";
@@ -80,11 +80,11 @@ export function fleetView(root, live) {
       return;
     }
     // The cards are redrawn on every tick (heartbeat ages move): what a person is doing on one must survive it —
-    // the element holding keyboard focus (by id), a refused box's mark, and a Release, Reset or grant button's answer (a viewer's refusal would
-    // otherwise vanish within 3 s, before it could be read).
+    // the element holding keyboard focus (by id), a refused box's mark, and a grant button's answer (a viewer's refusal
+    // would otherwise vanish within 3 s, before it could be read). A Release's or a Reset's answer is drawn by its panel
+    // from what it said, while true (card-answers.js): carried by id, it lied on the next quarantine's panel.
     const focused = document.activeElement?.closest("#main .fleet [id]")?.id;
-    const kept = '[id^="release-status-"], [id^="grant-status-"], [id^="reset-status-"]';
-    const said = [...grid.querySelectorAll(kept)].map((el) => ({
+    const said = [...grid.querySelectorAll('[id^="grant-status-"]')].map((el) => ({
       id: el.id,
       text: el.textContent ?? "",
       error: el.classList.contains("error"),
@@ -109,6 +109,9 @@ export function fleetView(root, live) {
   return () => {
     unsubscribe();
     track.stop();
+    // Said on this visit: a Release's or Reset's answer is not said again on the way back (nor is it true then).
+    releaseAnswers.forget();
+    resetAnswers.forget();
   };
 }
 

@@ -140,3 +140,25 @@ export function addBoxes() {
     add: h("button", { type: "submit", id: "price-add" }, "Add price"),
   };
 }
+
+/**
+ * The boxes a refusal's path names (field-error.js `refusalError`): each row's rate box by `prices.<engine>.<rate>`,
+ * and when the Add was sent (`adding`) the Add row's boxes by the engine typed.
+ * @param {HTMLElement} body the table's rows @param {ReturnType<typeof addBoxes>} add @param {boolean} adding
+ * @returns {Record<string, HTMLInputElement>}
+ */
+export function refusalBoxes(body, add, adding) {
+  const typed = add.engine.value.trim();
+  /** @type {Array<[string, HTMLInputElement]>} */
+  const named = [...body.querySelectorAll("input")].map((b) => [
+    `prices.${b.dataset.engine}.${b.dataset.side === "in" ? "usdPerMillionIn" : "usdPerMillionOut"}`,
+    b,
+  ]);
+  if (typed && adding)
+    named.push(
+      [`prices.${typed}.usdPerMillionIn`, add.rateIn],
+      [`prices.${typed}.usdPerMillionOut`, add.rateOut],
+      [`prices.${typed}`, add.engine],
+    );
+  return Object.fromEntries(named);
+}

@@ -2,7 +2,8 @@
  * @module dashboard/prices
  * The settings page's prices editor (settings.js places it): the operator's price per engine for tokens no USD came
  * for (core/prices; the Budget page and the runs list show the estimate it makes) — read with the settings, each row's
- * rates changed (Save) or its price removed (Remove), an engine added with both rates; each one PATCH …/settings of
+ * rates changed (Save, or Enter in a rate box: only the rates changed) or its price removed (Remove, asked first), an
+ * engine not priced yet added with both rates; each one PATCH …/settings of
  * `prices` alone, checked first as the API checks it (prices-rules.js), the table then drawn from the server's answer,
  * not from what was typed. A viewer sees the rates as text, no boxes or buttons (a token whose role is unknown gets the
  * server's refusal). The page's later reads draw prices changed elsewhere, keeping an edit and the box being typed in.
@@ -13,7 +14,7 @@ import { setBusy } from "./busy.js";
 import { focusReturn, h, heldOutcome, replace, showError, statusLine } from "./dom.js";
 import { fieldError, refusalError } from "./field-error.js";
 import { engineName, engineProblem, parseRate, pricesTerms, priceText } from "./prices-rules.js";
-import { addBoxes, priceRowsOf, pricesTable, rateLabel } from "./prices-table.js";
+import { addBoxes, priceRowsOf, pricesTable, rateLabel, refusalBoxes } from "./prices-table.js";
 
 /**
  * The editor. `read(prices)` draws a read of the settings' `prices` (not while a request of its own is out: `busy()`);
@@ -25,8 +26,13 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
   const body = h("tbody");
   const status = statusLine();
   status.id = "prices-status";
-  // "Saved: …" holds while the table is as saved: a read finding it changed elsewhere takes it away (status-text).
+  // "Saved: …" holds while its engine's price is as saved: a read finding that one changed elsewhere takes it away
+  // (status-text) — held against the whole table, a change to another engine took it away too.
   const saved = heldOutcome(status);
+  /** The engine the held "Saved: …" is about. */
+  let savedEngine = "";
+  /** @param {any} prices @param {string} engine what `prices` says of `engine`'s price, as one string */
+  const priceTerms = (prices, engine) => JSON.stringify(Object.hasOwn(prices ?? {}, engine) ? prices[engine] : null);
   const elsewhere = statusLine();
   elsewhere.id = "prices-elsewhere";
   const add = addBoxes();
@@ -99,25 +105,13 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
       if (!alive()) return;
       draw(next.prices, engine);
       showError(elsewhere);
-      saved.say(said(next.prices ?? {}), pricesTerms(next.prices));
+      savedEngine = engine;
+      saved.say(said(next.prices ?? {}), priceTerms(next.prices, engine));
       if (button === add.add) for (const box of [add.engine, add.rateIn, add.rateOut]) box.value = "";
     } catch (err) {
       if (!alive()) return;
       // A rate the coordinator refused (`body.prices.codex.usdPerMillionIn`) is marked at its box.
-      const typed = add.engine.value.trim();
-      /** @type {Array<[string, HTMLInputElement]>} */
-      const named = [...body.querySelectorAll("input")].map((b) => [
-        `prices.${b.dataset.engine}.${b.dataset.side === "in" ? "usdPerMillionIn" : "usdPerMillionOut"}`,
-        b,
-      ]);
-      if (typed && button === add.add)
-        named.push(
-          [`prices.${typed}.usdPerMillionIn`, add.rateIn],
-          [`prices.${typed}.usdPerMillionOut`, add.rateOut],
-          [`prices.${typed}`, add.engine],
-        );
-      const boxes = Object.fromEntries(named);
-      refusalError(err, status, writeFailure(err, "Not saved"), boxes);
+      refusalError(err, status, writeFailure(err, "Not saved"), refusalBoxes(body, add, button === add.add));
       // The PATCH may have landed (no answer): the table as the coordinator holds it now, the refusal's line kept.
       if (outcomeUnknown(err))
         await api(session, "/settings", { answer: SETTINGS }).then(
@@ -131,7 +125,12 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
     }
   };
 
-  /** A row's rates as typed, refused at their box when either is not a rate the API takes. @param {HTMLElement} row */
+  /**
+   * A row's rates changed from what was drawn (`data-drawn`), refused at their box when one is not a rate the API
+   * takes. Only those: PATCH merges rate by rate (core/prices), and a rate sent as drawn put back another operator's
+   * change of it made since this page's read. `{}` when none changed; undefined when one was refused.
+   * @param {HTMLElement} row @returns {Record<string, number> | undefined}
+   */
   const ratesOf = (row) => {
     const engine = row.dataset.engine ?? "";
     /** @type {Record<string, number>} */
@@ -140,6 +139,7 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
       const side = box.dataset.side === "in" ? "in" : "out";
       const r = parseRate(box.value, rateLabel(engine, side));
       if (!r.ok) return void fieldError(box, status, r.why);
+      if (r.rate === Number(box.dataset.drawn)) continue; // "1.0" for a drawn 1 is no change either
       rates[side === "in" ? "usdPerMillionIn" : "usdPerMillionOut"] = r.rate;
     }
     return rates;
@@ -151,6 +151,12 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
     if (!(button instanceof HTMLElement) || !row || out || button.getAttribute("aria-disabled") === "true") return;
     const engine = row.dataset.engine ?? "";
     const name = engineName(engine);
+    // Asked first, as a job's Cancel is: its tokens with no USD go unpriced, uncounted in a USD budget's estimate.
+    if (button.dataset.action === "remove" && !confirm(`Remove the price of ${name}? Its tokens go unpriced.`)) {
+      showError(status);
+      status.textContent = `Kept the price of ${name}.`;
+      return;
+    }
     if (button.dataset.action === "remove")
       return void send(
         { [engine]: null },
@@ -160,9 +166,23 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
       );
     const rates = ratesOf(row);
     if (!rates) return;
+    if (Object.keys(rates).length === 0) {
+      showError(status);
+      status.textContent = "Nothing changed."; // no request: the row holds what was drawn
+      return;
+    }
     send({ [engine]: rates }, button, engine, (p) =>
       Object.hasOwn(p, engine) ? `Saved: ${name} at ${priceText(p[engine])}.` : `Saved: ${name} has no price.`,
     );
+  });
+
+  // Enter in a rate box saves its row, as Enter in the form's boxes submits the form (the rows are in no form).
+  body.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter" || !(ev.target instanceof HTMLInputElement)) return;
+    ev.preventDefault();
+    /** @type {HTMLElement | null | undefined} */ (
+      ev.target.closest("tr")?.querySelector('[data-action="save"]')
+    )?.click();
   });
 
   const addForm = h(
@@ -181,6 +201,9 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
     const engine = add.engine.value.trim();
     const bad = engineProblem(engine);
     if (bad) return fieldError(add.engine, status, bad);
+    // Priced already: an Add replaced both its rates (and drew over its row's open edit) unasked.
+    if (body.querySelector(`tr[data-engine="${CSS.escape(engine)}"]`))
+      return fieldError(add.engine, status, `Engine: ${engineName(engine)} is priced already: change its row.`);
     const rateIn = parseRate(add.rateIn.value, "USD per million read");
     if (!rateIn.ok) return fieldError(add.rateIn, status, rateIn.why);
     const rateOut = parseRate(add.rateOut.value, "USD per million written");
@@ -214,8 +237,9 @@ export function pricesEditor({ session, mayEdit, reads, alive }) {
     read(prices) {
       if (out) return;
       const terms = pricesTerms(prices);
-      saved.read(terms);
-      if (terms === shown) return;
+      saved.read(priceTerms(prices, savedEngine));
+      // Nothing changed since the last draw: a change said elsewhere is old news (it stayed on at every read after).
+      if (terms === shown) return void showError(elsewhere);
       const first = shown === null;
       draw(prices);
       if (!first)

@@ -44,14 +44,28 @@ export function settingsView(root, live) {
   const facts = h("p", { class: "muted", id: "settings-facts" });
   const aging = h("p", { class: "muted", id: "settings-aging" });
   const form = settingsForm({ role: live.role, mayEdit, made, facts, aging, status, elsewhere, save });
+  // The PATCHes this page sends, numbered as sent (the form's and the prices editor's): a form's answer holds the
+  // `prices` as they were when it was applied, and drawn after the answer to a prices Save sent later it put the old
+  // price back ("changed elsewhere"). `pricesSent`: the number of the last prices PATCH.
+  let writes = 0;
+  let pricesSent = 0;
   // Its own PATCH of `prices` overtakes the reads out as a Save does (`reads`, made below, when it is sent).
-  const overtake = { overtake: () => reads.overtake() };
+  const overtake = {
+    overtake: () => {
+      reads.overtake();
+      pricesSent = ++writes;
+    },
+  };
   const prices = pricesEditor({ session: live.session, mayEdit, reads: overtake, alive: () => alive });
 
-  /** @param {any} s @param {Element} [keep] a box left as it is: the one being typed in (settings-reread drawChanged) */
-  const fill = (s, keep) => {
+  /**
+   * @param {any} s @param {Element} [keep] a box left as it is: the one being typed in (settings-reread drawChanged)
+   * @param {number} [sent] the number of the PATCH `s` answers (`writes`): its prices are not drawn when a prices
+   * PATCH went out after it (that one's answer is newer)
+   */
+  const fill = (s, keep, sent = Number.POSITIVE_INFINITY) => {
     current = s;
-    prices.read(s.prices);
+    if (sent > pricesSent) prices.read(s.prices);
     const before = drawn;
     if (preemption !== keep) preemption.checked = Boolean(s.preemption);
     if (overflow !== keep) overflow.value = s.overflow === "hold" ? "hold" : "route";
@@ -98,12 +112,13 @@ export function settingsView(root, live) {
     const giveBack = focusReturn(save);
     setBusy(save, true);
     reads.overtake(); // a read sent before this Save would answer with what it replaced: dropped (`reread`)
+    const mine = ++writes;
     showError(status);
     status.textContent = "Saving…"; // while the request is out: a slow answer is not a lost click
     try {
       const next = await api(live.session, "/settings", { method: "PATCH", body: patch, answer: SETTINGS });
       if (!alive) return;
-      fill(next);
+      fill(next, undefined, mine);
       setBusy(save, false);
       showError(elsewhere); // what it said is in the boxes the answer drew
       savedPaths = paths;
@@ -129,10 +144,12 @@ export function settingsView(root, live) {
    * @param {string[]} paths the paths it sent
    */
   const readBack = async (values, keys, paths) => {
+    // Sent after the PATCHes numbered so far: its prices are older than those of a prices PATCH sent after it.
+    const sent = writes + 0.5;
     try {
       const s = await api(live.session, "/settings", { answer: SETTINGS });
       if (!alive || Object.keys(patchFrom(s, values)).length > 0) return;
-      fill(s);
+      fill(s, undefined, sent);
       savedPaths = paths;
       saved.say(`Saved: ${keys.join(", ")} (its answer was lost; read back from the coordinator).`, termsOf(s, paths));
     } catch {

@@ -1,7 +1,8 @@
 // The fleet map's Reset breaker, in Debian Chromium against the real local server: a factory whose default engine's
 // breaker opened (one failed run, threshold 1, overflow: hold) holds a queued job; a viewer is not offered the button
 // (role.js), an operator is — one press closes the breaker (POST …/breakers/*/reset), the status line says so, the card
-// is drawn again without the button or the open badge, and the held job is pushed to the factory at once.
+// is drawn again without the button or the open badge, and the held job is pushed to the factory at once; when that job
+// fails too and the breaker opens again, the reset's answer is gone from the card (it is no longer true).
 import { describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
 import { dashboardSuite, signedInPage } from "./dashboard-session.ts";
@@ -53,7 +54,16 @@ describe("dashboard: an operator resets a breaker on the fleet map", () => {
         .toBe("Reset: the default engine breaker is closed; its jobs may run here again.");
       await expect.poll(() => page.locator(`#breaker-${id}-default`).count(), SOON).toBe(0);
       expect(await page.locator(button).count()).toBe(0);
-      expect((await factory.assignmentOf(held)).job.id).toBe(held);
+      const again = await factory.assignmentOf(held);
+      expect(again.job.id).toBe(held);
+      // The held job fails too: the breaker opens again, and the reset's answer is no longer true — it was carried by
+      // its line's id under the new Reset button ("closed; its jobs may run here again" beside "breaker open").
+      const lease2 = { jobId: held, leaseEpoch: again.leaseEpoch };
+      await factory.acked({ type: "accept", ...lease2 });
+      await factory.acked({ type: "fail", ...lease2, result: { outcome: "failure", rc: 1, retryable: false } });
+      await expect.poll(() => page.locator(button).count(), SOON).toBe(1);
+      expect(await status.count()).toBe(1);
+      expect(await status.textContent()).toBe("");
       expect(operator.errors).toEqual([]);
       await operator.close();
     } finally {

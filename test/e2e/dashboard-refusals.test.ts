@@ -6,7 +6,8 @@
 // resume after it. The serial panel's Freeze and Unfreeze, and a quarantined factory's Release — also on a card
 // redrawn while its request is out — send one request per double click; a Release refused because the factory is no
 // longer quarantined (`factoryStatus`) says so, not "Conflict"; one that worked says so even when the factory list's
-// re-read after it fails (it said "Not released"), and stays on the card drawn anew without Release (it vanished). An enrollment code minted or revoked whose answer was lost on the
+// re-read after it fails (it said "Not released"), and stays on the card drawn anew without Release (it vanished) while
+// the factory is as it said — quarantined again, or released after a refused press, the line is gone. An enrollment code minted or revoked whose answer was lost on the
 // way back (the server did it) is listed as it now is, and a Save of the settings whose answer was lost is read
 // back and said saved: the page read neither again. A refusal of one long
 // unbroken word wraps on a 375 px phone, in the header and on a status line, instead of widening the page. Another
@@ -358,6 +359,33 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     await close();
   });
 
+  // The kept line was carried by its id into whatever card came next: quarantined again, the new panel said "Released:
+  // back in rotation." under an armed Release; a press refused ("Not released: …") stayed after another released it.
+  it("drops a release's answer once the factory's status is no longer what the answer said", async () => {
+    const { page, errors, close } = await open("fleet", true);
+    const release = page.locator(`#release-${factoryId}`);
+    const card = page.locator(`#factory-name-${factoryId}`).locator("xpath=ancestor::li[1]");
+    await release.waitFor(SOON);
+    await release.click();
+    await expect.poll(() => release.count(), SOON).toBe(0);
+    await expect.poll(() => card.textContent(), SOON).toContain("Released: back in rotation.");
+    await api("POST", `/factories/${factoryId}/status`, { status: "quarantined" }); // another operator, again
+    await untilFleetRedrawn(page, async () => (await release.count()) === 1);
+    expect(await card.textContent()).not.toContain("Released");
+    // A press refused, then the factory released elsewhere: the refusal goes with the quarantine it was about.
+    await page.route(`**/factories/${factoryId}/release`, (route) =>
+      route.fulfill(problem(403, { title: "Forbidden", detail: "operators only", code: "forbidden" })),
+    );
+    await release.click();
+    await expect.poll(() => card.textContent(), SOON).toContain("Not released");
+    await api("POST", `/factories/${factoryId}/release`);
+    await untilFleetRedrawn(page, async () => (await release.count()) === 0);
+    expect(await card.textContent()).not.toContain("Not released");
+    await api("POST", `/factories/${factoryId}/status`, { status: "quarantined" }); // for the next test
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   it("says a release found the factory no longer quarantined, not 'Released' nor 'Conflict'", async () => {
     const { page, errors, close } = await open("fleet");
     const release = page.locator(`#release-${factoryId}`);
@@ -388,8 +416,12 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     for (const i of [0, 1]) {
       // The card is drawn as the list says (still quarantined on the server): its Release is armed again.
       await page.locator(`#release-${factoryId}:not([aria-disabled="true"])`).waitFor(SOON);
+      const reread = await hold(page, "GET", "/factories"); // the list read after the answer, held while it is read
       await page.locator(`#release-${factoryId}`).click();
       await expect.poll(() => said.textContent(), SOON).toBe(expected[i]);
+      reread.answer();
+      // That list shows the factory quarantined (the answers were crafted): the line was about another status, gone.
+      await expect.poll(() => said.textContent(), SOON).toBe("");
     }
     expect(errors).toEqual([]);
     await close();

@@ -1,11 +1,12 @@
 // The dashboard's budget chart data (dashboard/budget.js `chartData`): uPlot's columns in seconds, the spend carried
-// flat to now so the line reaches the present, the 80 % and 100 % lines constant across the period; and the vendored
-// uPlot build draws nothing at import (it loads in Node, so the page module graph has no browser-only side effect).
+// flat to now so the line reaches the present, the 80 % and 100 % lines constant across the period; the y axis as wide
+// as its widest label; and the vendored uPlot build draws nothing at import (it loads in Node, so the page module graph
+// has no browser-only side effect).
 // A period's boundaries are said in UTC (dashboard/format.js `utcBoundary`) wherever the viewer is: a period starts
 // at a UTC midnight, which the form and the CLI say too.
 import { afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { axisTexts, chartData } from "../../dashboard/budget-chart.js";
+import { axisSize, axisTexts, chartData } from "../../dashboard/budget-chart.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { utcBoundary } from "../../dashboard/format.js";
 // @ts-expect-error the vendored browser build ships no types
@@ -37,6 +38,15 @@ describe("budget chartData", () => {
     expect(axisTexts([0, 5, 10])).toEqual(["$0.00", "$5.00", "$10.00"]);
     expect(axisTexts([0, 0.0025, 0.005])).toEqual(["$0.00", "$0.0025", "$0.005"]);
     for (const text of axisTexts([0, 1e-7, 2e-7])) expect(text).not.toMatch(/e-/);
+  });
+
+  // uPlot's y axis is 50 px wide unless told: "$500.00" (~50 px at 12 px in Chromium) beside ticks of 10 and a gap of 5
+  // was drawn as "00.00", its "$5" cut off at the canvas's edge (a $500 ceiling, screenshot, pass 51).
+  it("sizes the y axis from its widest label, its ticks and gap", () => {
+    const width = (t: string) => t.length * 7; // px, as a canvas measures
+    expect(axisSize(["$0.00", "$500.00"], width, 15)).toBe(64);
+    expect(axisSize(["$0.00", "$500.00", "$1,000.00"], width, 15)).toBe(78);
+    expect(axisSize(null, width, 15)).toBe(50); // before uPlot has ticks: its own default
   });
 
   it("loads the vendored uPlot as a constructor", () => {

@@ -60,5 +60,8 @@ describe("dashboard counts one in the singular", () => {
     // The Fleet line's own counts too: "1001 factories · 0 of 2002 seats busy".
     const busy = Array.from({ length: 1001 }, () => ({ ...factory(2), load: 1 }));
     expect(fleetSummary(busy)).toBe("1,001 factories · 1,001 of 2,002 seats busy");
+    // …and its count of disconnected factories beside them: "1,001 factories … · 1001 disconnected".
+    const cut = busy.map((f) => ({ ...f, connected: false }));
+    expect(fleetSummary(cut)).toBe("1,001 factories · 1,001 of 2,002 seats busy · 1,001 disconnected");
   });
 });
