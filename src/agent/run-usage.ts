@@ -37,7 +37,8 @@ const plus = (n: number, own: number | undefined): number | undefined =>
 /**
  * The base's tokens (`base.tokens` > 0) added to the engine's: by side when the coordinator kept the run's written
  * part (`base.tokensOut`, cut to `base.tokens`: never more written than spent, whatever a coordinator sends) — the
- * split known, the estimate prices them exactly (core/prices `estimateUsd`) and no `baseTokens` is said. From an older
+ * split known, the estimate prices them exactly (core/prices `estimateUsd`) and no `baseTokens` is said — unless the
+ * base is priced (USD > 0: its tokens none of those the estimate prices), which goes on `tokensIn`. From an older
  * coordinator, or a run whose split it does not know, the sum goes on `tokensIn` and, when the base is unpriced (its
  * tokens among those the estimate prices: core/unpriced `unpricedOf`), `baseTokens` says how many, so the estimate
  * counts them as written, erring high. A priced base says none: it would count the fresh engine's unpriced tokens as
@@ -45,7 +46,9 @@ const plus = (n: number, own: number | undefined): number | undefined =>
  * @returns the report's `tokensIn`, `tokensOut` and `baseTokens`, each a whole count ≤ MAX_TOKENS or absent
  */
 function foldTokens(base: RunSpent, engine: Usage): Pick<Usage, "tokensIn" | "tokensOut" | "baseTokens"> {
-  if (base.tokensOut !== undefined) {
+  // A priced base stays on tokensIn whatever its split: by side, its written tokens would widen how many of the
+  // fresh engine's unpriced tokens the estimate may count as written (core/prices `estimateUsd`), charging too much.
+  if (base.tokensOut !== undefined && base.usd <= 0) {
     const out = Math.min(Math.max(0, base.tokensOut), base.tokens);
     const sides = { tokensIn: plus(base.tokens - out, engine.tokensIn), tokensOut: plus(out, engine.tokensOut) };
     return Object.fromEntries(Object.entries(sides).filter(([, n]) => n !== undefined));

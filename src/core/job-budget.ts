@@ -199,32 +199,10 @@ export interface RunSpent {
   /** Tokens (in + out) the run has reported, its highest cumulative sum. */
   tokens: number;
   /**
-   * Of `tokens`, the written part (`writtenMark`), ≤ `tokens`: the agent folds the base by side with it, so the
+   * Of `tokens`, the written part (core/written-mark `writtenMark`), ≤ `tokens`: the agent folds the base by side with it, so the
    * estimate prices the run's earlier tokens exactly (core/prices). Absent when unknown, and from older coordinators.
    */
   tokensOut?: number;
-}
-
-/**
- * A run's written-token mark after one report, kept beside its in + out mark `tokens` (`run_spend.tokens_out`): the
- * highest cumulative `tokensOut` its reports said, as `tokens` is their highest in + out; clamped to `tokens`: the two
- * maxima may come from different reports (engines of one lease), and a `welcome` never says more were written.
- * Unknown stays unknown: a run whose mark had tokens but no written part (a row from before the column) or a report
- * whose split is unknown (`baseTokens` > 0: an earlier engine's tokens as one sum, agent/run-usage `runUsage`) gives
- * undefined — a later written figure alone would leave out the earlier engines' and read them as read, too cheap.
- * @param before the run's mark before the report: tokens (in + out) and its written part (undefined: unknown)
- * @param insights the report's cumulative insights (absent fields: 0)
- * @param tokens the run's in + out mark after the report (≥ `before.tokens`)
- * @returns whole tokens in [0, tokens], or undefined when the split is unknown
- */
-export function writtenMark(
-  before: { tokens: number; tokensOut?: number },
-  insights: Pick<Insights, "tokensOut" | "baseTokens"> | undefined,
-  tokens: number,
-): number | undefined {
-  const known = before.tokensOut ?? (before.tokens > 0 ? undefined : 0);
-  if (known === undefined || (insights?.baseTokens ?? 0) > 0) return undefined;
-  return Math.min(Math.max(known, insights?.tokensOut ?? 0), tokens);
 }
 
 /**

@@ -16,7 +16,7 @@ export interface RunSpend {
 
 /**
  * A run's marks as the coordinator keeps them (`run_spend`, `run_estimate`): its spend, of its tokens the written part
- * (core/job-budget `writtenMark`; absent: unknown — a row from before it was kept) and its estimated USD (0: none).
+ * (core/written-mark `writtenMark`; absent: unknown — a row from before it was kept) and its estimated USD (0: none).
  */
 export interface RunSpendMark extends RunSpend {
   tokensOut?: number;

@@ -40,14 +40,18 @@ describe("runUsage", () => {
     const split = { tokensIn: 500_000, tokensOut: 110_000, unpricedTokens: 610_000 };
     expect(runUsage({ usd: 0, tokens: 500_000, tokensOut: 100_000 }, engine)).toEqual(split);
     // A field neither side has stays absent; a side the base has is added even when the engine's is absent.
-    expect(runUsage({ usd: 1, tokens: 30, tokensOut: 0 }, { costUsd: 1 })).toEqual({ costUsd: 2, tokensIn: 30 });
-    expect(runUsage({ usd: 1, tokens: 30, tokensOut: 30 }, { costUsd: 1 })).toEqual({ costUsd: 2, tokensOut: 30 });
+    const unpricedBase = { costUsd: 1, unpricedTokens: 30 };
+    expect(runUsage({ usd: 0, tokens: 30, tokensOut: 0 }, { costUsd: 1 })).toEqual({ ...unpricedBase, tokensIn: 30 });
+    expect(runUsage({ usd: 0, tokens: 30, tokensOut: 30 }, { costUsd: 1 })).toEqual({ ...unpricedBase, tokensOut: 30 });
     // Never more written than spent: a written part over the sum (a buggy coordinator) is cut to it.
-    expect(runUsage({ usd: 1, tokens: 30, tokensOut: 45 }, { costUsd: 1, tokensIn: 5 })).toEqual({
-      costUsd: 2,
+    expect(runUsage({ usd: 0, tokens: 30, tokensOut: 45 }, { costUsd: 1, tokensIn: 5 })).toEqual({
+      ...unpricedBase,
       tokensIn: 5,
       tokensOut: 30,
     });
+    // A priced base goes on tokensIn whatever its split (agent/run-usage foldTokens: by side it would widen the
+    // estimate's written bound for the fresh engine's unpriced tokens).
+    expect(runUsage({ usd: 1, tokens: 30, tokensOut: 30 }, { costUsd: 1 })).toEqual({ costUsd: 2, tokensIn: 30 });
     // Capped as each part is, within the wire's bound.
     const huge = runUsage({ usd: 0, tokens: 2e12, tokensOut: 1.5e12 }, { tokensIn: 5, tokensOut: 5 });
     expect(huge).toMatchObject({ tokensIn: 5e11 + 5, tokensOut: 1e12 });

@@ -74,6 +74,16 @@ describe("unpricedTokens in a run's insights", () => {
       tokensOut: 250,
       unpricedTokens: 850,
     });
+    // A priced base (its tokens none of the unpriced ones) goes on tokensIn even with its split known: by side, its
+    // written tokens widened the bound of how many of the fresh engine's unpriced tokens the estimate prices as
+    // written — 50k read + 5k written unpriced after a $2.00 base of 100k written, at in 3 / out 15 per million,
+    // were estimated $0.825 for a true $0.225, kept by the charge's high-water mark (review R3, pass 51).
+    expect(runUsage({ usd: 2, tokens: 500_000, tokensOut: 100_000 }, { tokensIn: 50_000, tokensOut: 5_000 })).toEqual({
+      costUsd: 2,
+      tokensIn: 550_000,
+      tokensOut: 5_000,
+      unpricedTokens: 55_000,
+    });
     const split = new UsageMeter({}, { usd: 0, tokens: 500_000, tokensOut: 100_000 });
     const bySide = feed(split, ['{"gf_insights": {"tokensIn": 100000, "tokensOut": 10000}}']);
     expect(bySide).toEqual({ tokensIn: 500_000, tokensOut: 110_000, unpricedTokens: 610_000 });

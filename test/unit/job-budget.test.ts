@@ -7,7 +7,7 @@
 // one rule for whether a job may run again: spent AT its limit is spent (a run may spend exactly the budget, but
 // another run would have 0 left), exactly when the allowance is 0. And `runWallLeft`, a resumed lease's fresh
 // engine's wall timer: `wallSeconds` less the time since the run started (not the whole budget again), at least 1 s,
-// at most `wallSeconds` (a run start ahead of the host's clock counts as now). And `writtenMark`, a run's written-token
+// at most `wallSeconds` (a run start ahead of the host's clock counts as now). And `writtenMark` (core/written-mark), a run's written-token
 // mark beside its in + out one: the reports' highest tokensOut, never over the in + out mark (the two maxima may come
 // from different engines' reports), unknown once unknown (a row from before the column, a report with baseTokens).
 import fc from "fast-check";
@@ -20,8 +20,8 @@ import {
   runWallLeft,
   spentBudget,
   wallGraceSeconds,
-  writtenMark,
 } from "../../src/core/job-budget.ts";
+import { writtenMark } from "../../src/core/written-mark.ts";
 
 describe("jobOverrun", () => {
   it("compares USD in micro-dollars", () => {
@@ -192,7 +192,7 @@ describe("runWallLeft", () => {
 describe("writtenMark", () => {
   it("is the reports' highest tokensOut, cut to the in + out mark", () => {
     expect(writtenMark({ tokens: 0, tokensOut: 0 }, { tokensOut: 100 }, 500)).toBe(100);
-    expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 40 }, 600)).toBe(100); // an older report
+    expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 40 }, 500)).toBe(100); // an older report
     expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 700 }, 600)).toBe(600); // never over the sum
     expect(writtenMark({ tokens: 0 }, undefined, 0)).toBe(0); // no row yet: nothing written, known
   });
@@ -200,7 +200,16 @@ describe("writtenMark", () => {
   it("unknown stays unknown: a row with tokens but no written part, or a report whose split is unknown", () => {
     expect(writtenMark({ tokens: 500 }, { tokensOut: 100 }, 600)).toBeUndefined();
     expect(writtenMark({ tokens: 0, tokensOut: 0 }, { tokensOut: 10, baseTokens: 1 }, 600)).toBeUndefined();
-    expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 10, baseTokens: 0 }, 600)).toBe(100);
+    expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 10, baseTokens: 0 }, 500)).toBe(100);
+  });
+
+  it("a report that raises the run's tokens with fewer written than the mark did not fold by side: unknown", () => {
+    // An agent from before runSpent.tokensOut (or one folding a priced base onto tokensIn) reports the fresh engine's
+    // own tokensOut under a raised in + out: kept at the old mark, the new engine's written tokens read as read and
+    // the next restart's estimate was low (review R3, pass 51). An older report (no raise) changes nothing.
+    expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 10 }, 600)).toBeUndefined();
+    expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 40 }, 500)).toBe(100);
+    expect(writtenMark({ tokens: 500, tokensOut: 100 }, { tokensOut: 105 }, 600)).toBe(105);
   });
 
   it("over any reports, stays within [0, tokens] and never falls while known", () => {

@@ -137,7 +137,7 @@ export function runStartedAt(sql: SqlStorage, jobId: string, leaseEpoch: number)
 
 /**
  * What a run reported as it went (policies/run-spend's high-water marks, `run_spend`): USD and tokens (in + out),
- * zeros when it reported nothing, and of the tokens the written part (core/job-budget `writtenMark`; absent: unknown);
+ * zeros when it reported nothing, and of the tokens the written part (core/written-mark `writtenMark`; absent: unknown);
  * `estimatedUsd`, what it was charged on top for unpriced tokens (`run_estimate`, policies/estimate-spend), 0 if none.
  */
 export function runSpendMark(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpendMark {

@@ -20,9 +20,10 @@
  */
 
 import { addUsd } from "../../../core/budget.ts";
-import { type JobOverrun, jobOverrun, jobSpent, reportTokens, runMark, writtenMark } from "../../../core/job-budget.ts";
+import { type JobOverrun, jobOverrun, jobSpent, reportTokens, runMark } from "../../../core/job-budget.ts";
 import type { Checkpoint, Insights, Job, JobBudget, RunResult } from "../../../core/model.ts";
 import { accrue, type RunSpend, type RunSpendMark } from "../../../core/run-accrual.ts";
+import { writtenMark } from "../../../core/written-mark.ts";
 import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
@@ -87,7 +88,7 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
 
 /**
  * Store run `run`'s marks after a report (`run_spend`), when they moved: USD and tokens (in + out), `seen` (core/
- * run-accrual `accrue`, as `runMark` rounds it), and the written part (core/job-budget `writtenMark`, NULL: unknown).
+ * run-accrual `accrue`, as `runMark` rounds it), and the written part (core/written-mark `writtenMark`, NULL: unknown).
  * Why the written part: a `welcome` sends it (dispatch/held-leases), so a resumed lease's earlier tokens are folded
  * by side and priced exactly, not all as written (agent/run-usage `runUsage`, core/prices `estimateUsd`). Shared by a
  * live report and a fenced one (policies/late-spend).
