@@ -7,7 +7,8 @@
  * backlog drains over a few passes and overlapping passes are harmless.
  *
  * Feeds are found through `jobs_settled` (schema.ts), an index on terminal jobs' `updatedAt`, walked from a
- * watermark in `meta` — a terminal job never changes stage again, so what lies behind the watermark stays pruned.
+ * watermark in `meta` (jobs/settled-walk, the walk spend-prune takes too) — a terminal job never changes stage
+ * again, so what lies behind the watermark stays pruned.
  * (The one exception, an operator's requeue of a `dead_letter` job, ends terminal again with a later `updatedAt`,
  * ahead of the watermark; a purged feed keeps its `seq_base`, so the revived job's feed continues gaplessly.)
  *
@@ -33,13 +34,15 @@ import { TERMINAL_STAGES } from "../../../core/model.ts";
 import type { RetentionCutoffs } from "../../../core/retention.ts";
 import { feedName } from "../../../shared/coordinator-rpc.ts";
 import type { PurgeResult } from "../../feed/purge.ts";
-import { execute, withLimit } from "../../sql-statements.ts";
+import { execute } from "../../sql-statements.ts";
 import { forgetWatchersOf } from "../access/feed-readers.ts";
 import { pruneSpend } from "../policies/spend-prune.ts";
-import { getMeta, setMeta } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { pruneBatches } from "./batches.ts";
 import { pruneKeys } from "./key-prune.ts";
+import { type SettledJob, settledAfter, settledThrough } from "./settled-walk.ts";
+
+export type { SettledJob };
 
 /** Rows deleted or updated per statement and pass: keeps one pass to milliseconds however large the backlog. */
 const ROWS_PER_PASS = 1000;
@@ -47,7 +50,6 @@ const ROWS_PER_PASS = 1000;
 export const FEEDS_PER_PASS = 50;
 
 const WATERMARK_KEY = "retention_feeds_through";
-const TERMINAL_SQL = TERMINAL_STAGES.map((s) => `'${s}'`).join(", ");
 
 export interface PrunedRows {
   enrollmentCodes: number;
@@ -74,31 +76,9 @@ export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
   return { enrollmentCodes, idempotencyKeys, batches, spendRuns: pruneSpend(tx, cut) };
 }
 
-export interface SettledJob {
-  id: string;
-  /** When it became terminal (its `updatedAt`), ms. */
-  at: number;
-}
-
 /** Up to `limit` jobs terminal since before the cut-off whose feeds were not purged yet, oldest first. */
 export function feedsDue(tx: Tx, cut: RetentionCutoffs, limit = FEEDS_PER_PASS): SettledJob[] {
-  const [wAt, wId] = JSON.parse(getMeta(tx.sql, WATERMARK_KEY) ?? '[0, ""]') as [number, string];
-  return tx.sql
-    .exec<{ id: string; at: number }>(
-      // INDEXED BY: without statistics the planner picks a stage index and sorts every terminal job. The plain
-      // `>= ?2` gives the index scan its lower bound (the row value alone does not); the row value breaks ties.
-      withLimit(
-        `SELECT id, json_extract(doc, '$.updatedAt') AS at FROM jobs INDEXED BY jobs_settled
-        WHERE stage IN (${TERMINAL_SQL}) AND json_extract(doc, '$.updatedAt') < ?1
-          AND json_extract(doc, '$.updatedAt') >= ?2 AND (json_extract(doc, '$.updatedAt'), id) > (?2, ?3)
-        ORDER BY json_extract(doc, '$.updatedAt'), id LIMIT {limit}`,
-        limit,
-      ),
-      cut.feedsSettledBefore,
-      wAt,
-      wId,
-    )
-    .toArray();
+  return settledAfter(tx, WATERMARK_KEY, cut.feedsSettledBefore, limit);
 }
 
 /**
@@ -107,8 +87,7 @@ export function feedsDue(tx: Tx, cut: RetentionCutoffs, limit = FEEDS_PER_PASS):
  * of those feeds, so nothing is left there for a revocation to close.
  */
 export function afterPurge(tx: Tx, purged: readonly SettledJob[]): void {
-  const through = purged.at(-1);
-  if (through) setMeta(tx.sql, WATERMARK_KEY, JSON.stringify([through.at, through.id]));
+  settledThrough(tx, WATERMARK_KEY, purged.at(-1));
   forgetWatchersOf(
     tx,
     purged.map((j) => j.id),

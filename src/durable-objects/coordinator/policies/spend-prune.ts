@@ -22,19 +22,16 @@
  *           again (a requeued `dead_letter` job ends terminal with a later `updatedAt`, ahead of it).
  */
 
-import type { Stage } from "../../../core/model.ts";
-import { TERMINAL_STAGES } from "../../../core/model.ts";
 import { type RetentionCutoffs, spendForgotten } from "../../../core/retention.ts";
-import { execute, withLimit } from "../../sql-statements.ts";
+import { execute } from "../../sql-statements.ts";
 import { listRuns } from "../jobs/runs.ts";
-import { getMeta, setMeta } from "../runtime/meta.ts";
+import { settledAfter, settledThrough } from "../jobs/settled-walk.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 /** Jobs looked at per pass: each costs a runs read and three keyed deletes; 200 a minute is 288,000 a day. */
 export const SPEND_JOBS_PER_PASS = 200;
 
 const WATERMARK_KEY = "retention_spend_through";
-const TERMINAL_SQL = TERMINAL_STAGES.map((s) => `'${s}'`).join(", ");
 const TABLES = ["run_spend", "run_unpriced", "run_estimate"] as const;
 
 /**
@@ -42,28 +39,12 @@ const TABLES = ["run_spend", "run_unpriced", "run_estimate"] as const;
  * @returns how many runs' rows were deleted (a run counted once, whichever of its tables held rows)
  */
 export function pruneSpend(tx: Tx, cut: RetentionCutoffs, limit = SPEND_JOBS_PER_PASS): number {
-  const [wAt, wId] = JSON.parse(getMeta(tx.sql, WATERMARK_KEY) ?? '[0, ""]') as [number, string];
-  const due = tx.sql
-    .exec<{ id: string; stage: Stage; at: number }>(
-      // As jobs/retention `feedsDue`: the index named, its lower bound plain, the row value breaking ties.
-      withLimit(
-        `SELECT id, stage, json_extract(doc, '$.updatedAt') AS at FROM jobs INDEXED BY jobs_settled
-        WHERE stage IN (${TERMINAL_SQL}) AND json_extract(doc, '$.updatedAt') < ?1
-          AND json_extract(doc, '$.updatedAt') >= ?2 AND (json_extract(doc, '$.updatedAt'), id) > (?2, ?3)
-        ORDER BY json_extract(doc, '$.updatedAt'), id LIMIT {limit}`,
-        limit,
-      ),
-      cut.feedsSettledBefore,
-      wAt,
-      wId,
-    )
-    .toArray();
+  const due = settledAfter(tx, WATERMARK_KEY, cut.feedsSettledBefore, limit);
   let runs = 0;
   for (const job of due) {
     if (spendForgotten({ stage: job.stage, updatedAt: job.at }, cut)) runs += forgetJobSpend(tx, job.id);
   }
-  const through = due.at(-1);
-  if (through) setMeta(tx.sql, WATERMARK_KEY, JSON.stringify([through.at, through.id]));
+  settledThrough(tx, WATERMARK_KEY, due.at(-1));
   return runs;
 }
 
